@@ -1,0 +1,190 @@
+// Package fleet owns vehicle categories, vehicles, their condition, damages
+// and the allocations that take a vehicle for a period (bookings, blocks,
+// maintenance).
+package fleet
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"mietwerk.dev/mietwerk/errs"
+)
+
+// Category is what customers book (ACRISS-like code, e.g. "CDMR").
+type Category struct {
+	ID            int64
+	TenantID      int64
+	Code          string
+	NameDE        string
+	NameEN        string
+	DescriptionDE string
+	DescriptionEN string
+	Seats         int
+	Doors         int
+	Transmission  string // "manual" or "automatic"
+	Fuel          string
+	ExampleModel  string
+	ImageURL      string
+	SortOrder     int
+	Active        bool
+}
+
+// Name returns the category name in lang ("de" default).
+func (c Category) Name(lang string) string {
+	if lang == "en" && c.NameEN != "" {
+		return c.NameEN
+	}
+	return c.NameDE
+}
+
+// Vehicle statuses.
+const (
+	StatusAvailable = "available"
+	StatusWorkshop  = "workshop"
+	StatusBlocked   = "blocked"
+	StatusRetired   = "retired"
+)
+
+// Cleanliness levels.
+var Cleanliness = []string{"clean", "normal", "dirty", "very_dirty"}
+
+// Vehicle is one car of the fleet.
+type Vehicle struct {
+	ID                  int64
+	TenantID            int64
+	StationID           int64
+	CategoryID          int64
+	Plate               string
+	VIN                 string
+	Make                string
+	Model               string
+	Color               string
+	FuelType            string
+	TankLitres          int
+	OdometerKM          int64
+	FuelEighths         int
+	Cleanliness         string
+	Status              string
+	FirstRegistration   string // YYYY-MM-DD
+	NextInspection      string // YYYY-MM-DD (HU)
+	SelfDriveRegistered bool
+	Notes               string
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+// Normalize trims and upper-cases plate and VIN.
+func (v *Vehicle) Normalize() {
+	v.Plate = strings.ToUpper(strings.Join(strings.Fields(v.Plate), " "))
+	v.VIN = strings.ToUpper(strings.TrimSpace(v.VIN))
+	v.Make = strings.TrimSpace(v.Make)
+	v.Model = strings.TrimSpace(v.Model)
+	if v.Status == "" {
+		v.Status = StatusAvailable
+	}
+	if v.Cleanliness == "" {
+		v.Cleanliness = "clean"
+	}
+	if v.FuelType == "" {
+		v.FuelType = "petrol"
+	}
+}
+
+// Validate returns a KindInvalid error naming every invalid field.
+func (v Vehicle) Validate() error {
+	var f errs.Fields
+	if !ValidPlate(v.Plate) {
+		f.Add("plate", "enter a German plate such as M-AB 1234 (district, letters, digits, optional E or H)")
+	}
+	if msg := CheckVIN(v.VIN); msg != "" {
+		f.Add("vin", msg)
+	}
+	if v.Make == "" {
+		f.Add("make", "enter the make")
+	}
+	if v.Model == "" {
+		f.Add("model", "enter the model")
+	}
+	if v.StationID == 0 {
+		f.Add("station_id", "choose a station")
+	}
+	if v.CategoryID == 0 {
+		f.Add("category_id", "choose a category")
+	}
+	if v.OdometerKM < 0 {
+		f.Add("odometer_km", "must not be negative")
+	}
+	if v.FuelEighths < 0 || v.FuelEighths > 8 {
+		f.Add("fuel_eighths", "between 0 (empty) and 8 (full)")
+	}
+	switch v.Status {
+	case StatusAvailable, StatusWorkshop, StatusBlocked, StatusRetired:
+	default:
+		f.Add("status", "choose available, workshop, blocked or retired")
+	}
+	ok := false
+	for _, c := range Cleanliness {
+		ok = ok || c == v.Cleanliness
+	}
+	if !ok {
+		f.Add("cleanliness", "choose clean, normal, dirty or very_dirty")
+	}
+	return f.Err()
+}
+
+// Allocation kinds.
+const (
+	AllocBooking     = "booking"
+	AllocBlock       = "block"
+	AllocMaintenance = "maintenance"
+)
+
+// Allocation takes a vehicle for [Start, End). No two allocations of one
+// vehicle overlap (DESIGN invariant 1), enforced by the database.
+type Allocation struct {
+	ID            int64
+	TenantID      int64
+	VehicleID     int64
+	Start         time.Time
+	End           time.Time
+	Kind          string
+	ReservationID int64
+	Note          string
+	CreatedBy     int64
+	CreatedAt     time.Time
+}
+
+// ErrOverlap is returned when a vehicle is already taken in the period.
+var ErrOverlap = errs.Conflict("vehicle_overlap", "the vehicle is already taken in this period")
+
+// VehicleFilter selects vehicles in lists.
+type VehicleFilter struct {
+	StationID  int64
+	CategoryID int64
+	Status     string
+	Query      string // plate, VIN or model, case-insensitive substring
+	Sort       string // "plate" (default), "model", "odometer", "station"
+	Limit      int
+	Offset     int
+}
+
+// Store is what fleet needs from storage, scoped by the actor in ctx: a
+// station user sees only vehicles whose home station it has (errs.KindNotFound
+// otherwise) and cannot move a vehicle to another station (errs.KindForbidden).
+type Store interface {
+	CreateCategory(ctx context.Context, c *Category) error
+	ListCategories(ctx context.Context) ([]Category, error)
+	CategoryByCode(ctx context.Context, code string) (Category, error)
+
+	CreateVehicle(ctx context.Context, v *Vehicle) error
+	Vehicle(ctx context.Context, id int64) (Vehicle, error)
+	ListVehicles(ctx context.Context, f VehicleFilter) ([]Vehicle, int, error)
+	UpdateVehicle(ctx context.Context, v *Vehicle) error
+
+	// Allocate inserts a after checking, atomically, that the vehicle is free
+	// in [a.Start, a.End). Errors: ErrOverlap (KindConflict).
+	Allocate(ctx context.Context, a *Allocation) error
+	ListAllocations(ctx context.Context, vehicleID int64, from, to time.Time) ([]Allocation, error)
+	DeleteAllocation(ctx context.Context, id int64) error
+}

@@ -1,0 +1,130 @@
+package identity
+
+import (
+	"context"
+	"net/mail"
+	"strings"
+	"time"
+
+	"mietwerk.dev/mietwerk/errs"
+)
+
+// User is a login of a tenant's staff.
+type User struct {
+	ID          int64
+	TenantID    int64
+	Email       string
+	Name        string
+	Role        Role
+	Language    string // "de" or "en"
+	StationIDs  []int64
+	DisabledAt  *time.Time
+	LastLoginAt *time.Time
+	CreatedAt   time.Time
+}
+
+// Disabled reports whether the user may no longer sign in.
+func (u User) Disabled() bool { return u.DisabledAt != nil }
+
+// Actor returns the actor a signed-in user acts as.
+func (u User) Actor() Actor {
+	return Actor{Kind: ActorUser, TenantID: u.TenantID, UserID: u.ID, Name: u.Name, Role: u.Role, StationIDs: u.StationIDs}
+}
+
+// Normalize trims input and applies defaults.
+func (u *User) Normalize() {
+	u.Email = strings.TrimSpace(u.Email)
+	u.Name = strings.TrimSpace(u.Name)
+	if u.Language == "" {
+		u.Language = "de"
+	}
+}
+
+// Validate returns a KindInvalid error naming every invalid field.
+func (u User) Validate() error {
+	var f errs.Fields
+	if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email {
+		f.Add("email", "enter a valid e-mail address")
+	}
+	if u.Name == "" {
+		f.Add("name", "enter a name")
+	}
+	if !u.Role.Valid() {
+		f.Add("role", "choose admin or station")
+	}
+	if u.Role == RoleStation && len(u.StationIDs) == 0 {
+		f.Add("stations", "a station user needs at least one station")
+	}
+	if u.Language != "de" && u.Language != "en" {
+		f.Add("language", "choose de or en")
+	}
+	return f.Err()
+}
+
+// Session is a server-side admin session. The cookie holds a random token;
+// only its SHA-256 (TokenHash) is stored.
+type Session struct {
+	TokenHash  string
+	TenantID   int64
+	UserID     int64
+	CSRFToken  string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time // absolute timeout
+	UserAgent  string
+	RemoteAddr string
+}
+
+// APIClient is a tenant's API key for its website integration. The key itself
+// is shown once at creation; only its SHA-256 is stored.
+type APIClient struct {
+	ID            int64
+	TenantID      int64
+	Name          string
+	Prefix        string // first characters of the key, to recognise it in lists
+	RatePerMinute int
+	CreatedAt     time.Time
+	LastUsedAt    *time.Time
+	RevokedAt     *time.Time
+}
+
+// Actor returns the actor an API request acts as.
+func (c APIClient) Actor() Actor {
+	return Actor{Kind: ActorAPI, TenantID: c.TenantID, APIClientID: c.ID, Name: "api:" + c.Name}
+}
+
+// Store is what identity needs from storage. User and API-client management
+// needs an admin actor (errs.KindForbidden otherwise) and sees only the
+// actor's tenant (errs.KindNotFound for others). The *ForAuth lookups run
+// before anyone is signed in and are therefore unscoped.
+type Store interface {
+	CreateUser(ctx context.Context, u *User, passwordHash string) error
+	ListUsers(ctx context.Context) ([]User, error)
+	User(ctx context.Context, id int64) (User, error)
+	UpdateUser(ctx context.Context, u *User) error
+	SetPassword(ctx context.Context, userID int64, passwordHash string) error
+	SetDisabled(ctx context.Context, userID int64, disabled bool) error
+
+	// UserForAuth finds a user by e-mail (case-insensitive) with its password hash.
+	UserForAuth(ctx context.Context, email string) (User, string, error)
+	// UserByIDForAuth loads the user of a session.
+	UserByIDForAuth(ctx context.Context, id int64) (User, error)
+	MarkLogin(ctx context.Context, userID int64, at time.Time) error
+
+	CreateSession(ctx context.Context, s Session) error
+	SessionForAuth(ctx context.Context, tokenHash string) (Session, error)
+	TouchSession(ctx context.Context, tokenHash string, at time.Time) error
+	DeleteSession(ctx context.Context, tokenHash string) error
+	DeleteUserSessions(ctx context.Context, userID int64) error
+
+	// LoginAttempts counts failed attempts in bucket since t; RecordLoginFailure adds one.
+	LoginAttempts(ctx context.Context, bucket string, since time.Time) (int, error)
+	RecordLoginFailure(ctx context.Context, buckets []string, at time.Time) error
+	ClearLoginFailures(ctx context.Context, bucket string) error
+
+	CreateAPIClient(ctx context.Context, c *APIClient, keyHash string) error
+	ListAPIClients(ctx context.Context) ([]APIClient, error)
+	RevokeAPIClient(ctx context.Context, id int64) error
+	APIClientForAuth(ctx context.Context, keyHash string) (APIClient, error)
+	TouchAPIClient(ctx context.Context, id int64, at time.Time) error
+}

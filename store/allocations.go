@@ -1,0 +1,108 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/fleet"
+)
+
+// Allocate takes a vehicle for [a.Start, a.End) after checking it is free.
+// PostgreSQL enforces this with the allocations_no_overlap exclusion
+// constraint; on SQLite the check and the insert run in one write-locked
+// (BEGIN IMMEDIATE) transaction, so no other writer can slip in between.
+// Errors: fleet.ErrOverlap, KindNotFound for a vehicle outside the actor's
+// reach, KindInvalid for an empty period.
+func (s *Store) Allocate(ctx context.Context, al *fleet.Allocation) error {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return err
+	}
+	if !al.End.After(al.Start) {
+		return errs.Invalid("the period is empty", errs.FieldError{Field: "end", Message: "must be after the start"})
+	}
+	if al.Kind == "" {
+		al.Kind = fleet.AllocBooking
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		return s.allocateTx(ctx, tx, sc, al)
+	})
+}
+
+// allocateTx is Allocate inside a caller's transaction.
+func (s *Store) allocateTx(ctx context.Context, tx *sql.Tx, sc scope, al *fleet.Allocation) error {
+	a := args{sc.tenant(), al.VehicleID}
+	var stationID int64
+	if err := tx.QueryRowContext(ctx, `SELECT v.station_id FROM vehicles v WHERE v.tenant_id = $1 AND v.id = $2 AND `+
+		sc.stations("v.station_id", &a), a...).Scan(&stationID); err != nil {
+		return notFound(err, "vehicle")
+	}
+	if s.dialect == SQLite {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM allocations WHERE vehicle_id = $1
+			AND starts_at < $2 AND ends_at > $3`, al.VehicleID, ts(al.End), ts(al.Start)).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return fleet.ErrOverlap
+		}
+	}
+	al.TenantID, al.CreatedAt = sc.tenant(), s.Now()
+	al.Start, al.End = al.Start.UTC(), al.End.UTC()
+	err := tx.QueryRowContext(ctx, `INSERT INTO allocations (tenant_id, vehicle_id, starts_at, ends_at, kind,
+		reservation_id, note, created_by, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id`,
+		al.TenantID, al.VehicleID, ts(al.Start), ts(al.End), al.Kind, nullInt64(al.ReservationID), al.Note,
+		nullInt64(sc.a.UserID), ts(al.CreatedAt)).Scan(&al.ID)
+	if classify(err) == dbErrOverlap {
+		return fleet.ErrOverlap
+	}
+	return mapErr(err)
+}
+
+// ListAllocations returns the allocations of a vehicle that intersect [from, to).
+func (s *Store) ListAllocations(ctx context.Context, vehicleID int64, from, to time.Time) ([]fleet.Allocation, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := args{sc.tenant(), vehicleID, ts(to), ts(from)}
+	rows, err := s.db.QueryContext(ctx, `SELECT al.id, al.tenant_id, al.vehicle_id, al.starts_at, al.ends_at, al.kind,
+		al.reservation_id, al.note, al.created_by, al.created_at
+		FROM allocations al JOIN vehicles v ON v.id = al.vehicle_id
+		WHERE al.tenant_id = $1 AND al.vehicle_id = $2 AND al.starts_at < $3 AND al.ends_at > $4
+		AND `+sc.stations("v.station_id", &a)+` ORDER BY al.starts_at`, a...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []fleet.Allocation
+	for rows.Next() {
+		var al fleet.Allocation
+		if err := rows.Scan(&al.ID, &al.TenantID, &al.VehicleID, tsScan{&al.Start}, tsScan{&al.End}, &al.Kind,
+			int64Scan{&al.ReservationID}, &al.Note, int64Scan{&al.CreatedBy}, tsScan{&al.CreatedAt}); err != nil {
+			return nil, err
+		}
+		out = append(out, al)
+	}
+	return out, rows.Err()
+}
+
+// DeleteAllocation frees a vehicle again. Errors: KindNotFound.
+func (s *Store) DeleteAllocation(ctx context.Context, id int64) error {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return err
+	}
+	a := args{sc.tenant(), id}
+	res, err := s.db.ExecContext(ctx, `DELETE FROM allocations WHERE tenant_id = $1 AND id = $2 AND vehicle_id IN
+		(SELECT v.id FROM vehicles v WHERE `+sc.stations("v.station_id", &a)+`)`, a...)
+	if err != nil {
+		return mapErr(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.NotFound("allocation")
+	}
+	return nil
+}

@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/identity"
+)
+
+const apiClientCols = `id, tenant_id, name, prefix, rate_per_minute, created_at, last_used_at, revoked_at`
+
+func scanAPIClient(row interface{ Scan(...any) error }) (identity.APIClient, error) {
+	var c identity.APIClient
+	err := row.Scan(&c.ID, &c.TenantID, &c.Name, &c.Prefix, &c.RatePerMinute, tsScan{&c.CreatedAt},
+		tspScan{&c.LastUsedAt}, tspScan{&c.RevokedAt})
+	return c, err
+}
+
+// CreateAPIClient stores an API client with the hash of its key; admins only.
+func (s *Store) CreateAPIClient(ctx context.Context, c *identity.APIClient, keyHash string) error {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return err
+	}
+	if err := sc.requireAdmin(); err != nil {
+		return err
+	}
+	c.TenantID, c.CreatedAt = sc.tenant(), s.Now()
+	return mapErr(s.db.QueryRowContext(ctx, `INSERT INTO api_clients (tenant_id, name, prefix, key_hash, rate_per_minute,
+		created_at) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id`, c.TenantID, c.Name, c.Prefix, keyHash, c.RatePerMinute,
+		ts(c.CreatedAt)).Scan(&c.ID))
+}
+
+// ListAPIClients returns the API clients of the actor's tenant; admins only.
+func (s *Store) ListAPIClients(ctx context.Context) ([]identity.APIClient, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := sc.requireAdmin(); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+apiClientCols+` FROM api_clients WHERE tenant_id = $1 ORDER BY id`, sc.tenant())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []identity.APIClient
+	for rows.Next() {
+		c, err := scanAPIClient(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// RevokeAPIClient revokes a key of the actor's tenant for good; admins only.
+func (s *Store) RevokeAPIClient(ctx context.Context, id int64) error {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return err
+	}
+	if err := sc.requireAdmin(); err != nil {
+		return err
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE api_clients SET revoked_at = COALESCE(revoked_at, $1)
+		WHERE tenant_id = $2 AND id = $3`, ts(s.Now()), sc.tenant(), id)
+	if err != nil {
+		return mapErr(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.NotFound("API key")
+	}
+	return nil
+}
+
+// APIClientForAuth finds an API client by key hash (unscoped: used to authenticate).
+func (s *Store) APIClientForAuth(ctx context.Context, keyHash string) (identity.APIClient, error) {
+	c, err := scanAPIClient(s.db.QueryRowContext(ctx, `SELECT `+apiClientCols+` FROM api_clients WHERE key_hash = $1`, keyHash))
+	return c, notFound(err, "API key")
+}
+
+// TouchAPIClient records when a key was last used.
+func (s *Store) TouchAPIClient(ctx context.Context, id int64, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE api_clients SET last_used_at = $1 WHERE id = $2`, ts(at), id)
+	return mapErr(err)
+}

@@ -1,0 +1,83 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/identity"
+)
+
+// scope is the one place where tenant and station isolation is decided. Every
+// public store method starts with scopeOf(ctx) and builds its WHERE clauses
+// through it, so no handler has to remember a filter.
+type scope struct{ a identity.Actor }
+
+var errNoActor = errs.Unauthorized("not signed in")
+
+func scopeOf(ctx context.Context) (scope, error) {
+	a, ok := identity.ActorFrom(ctx)
+	if !ok {
+		return scope{}, errNoActor
+	}
+	if a.TenantID == 0 && !a.AllTenants() {
+		return scope{}, errNoActor
+	}
+	return scope{a: a}, nil
+}
+
+// tenantScope is scopeOf for methods that act on exactly one tenant.
+func tenantScope(ctx context.Context) (scope, error) {
+	sc, err := scopeOf(ctx)
+	if err != nil {
+		return sc, err
+	}
+	if sc.a.TenantID == 0 {
+		return sc, errs.Forbidden("this needs a tenant")
+	}
+	return sc, nil
+}
+
+func (sc scope) tenant() int64 { return sc.a.TenantID }
+
+// requireAdmin refuses anyone but a tenant admin or the system.
+func (sc scope) requireAdmin() error {
+	if !sc.a.IsAdmin() {
+		return errs.Forbidden("only administrators may do this")
+	}
+	return nil
+}
+
+// stations returns the SQL condition limiting column col to the actor's
+// stations ("TRUE" for actors that see all stations of the tenant).
+func (sc scope) stations(col string, a *args) string {
+	if sc.a.AllStations() {
+		return "1=1"
+	}
+	if len(sc.a.StationIDs) == 0 {
+		return "1=0"
+	}
+	ph := make([]string, len(sc.a.StationIDs))
+	for i, id := range sc.a.StationIDs {
+		ph[i] = a.add(id)
+	}
+	return col + " IN (" + strings.Join(ph, ",") + ")"
+}
+
+// writeStation checks that the actor may put data on station id. An invisible
+// station is reported as not found, like any object outside the actor's reach.
+func (sc scope) writeStation(id int64) error {
+	if !sc.a.CanStation(id) {
+		return errs.NotFound("station")
+	}
+	return nil
+}
+
+// args collects positional query arguments and hands out $n placeholders.
+type args []any
+
+func (a *args) add(v any) string {
+	*a = append(*a, v)
+	return "$" + strconv.Itoa(len(*a))
+}

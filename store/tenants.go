@@ -1,0 +1,149 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/tenancy"
+)
+
+const tenantCols = `id, slug, name, legal_name, street, postal_code, city, country, phone, email, website,
+	vat_id, tax_number, register_court, register_number, managing_directors, bank_name, iban, bic, logo_png,
+	default_language, currency, vat_rate_bp, invoice_number_pattern, credit_number_pattern, booking_number_prefix,
+	deposit_mode, deposit_settlement, one_way_allowed, min_notice_minutes, max_rental_days, cancel_free_hours,
+	cancel_fee_cents, retention_years, photo_retention_days, mail_from, mail_reply_to,
+	gateway_mode, gateway_store_id, gateway_api_key, gateway_secret, gateway_timeout_ms, created_at, updated_at`
+
+func scanTenant(row interface{ Scan(...any) error }) (tenancy.Tenant, error) {
+	var t tenancy.Tenant
+	err := row.Scan(&t.ID, &t.Slug, &t.Name, &t.LegalName, &t.Street, &t.PostalCode, &t.City, &t.Country, &t.Phone,
+		&t.Email, &t.Website, &t.VATID, &t.TaxNumber, &t.RegisterCourt, &t.RegisterNumber, &t.ManagingDirectors,
+		&t.BankName, &t.IBAN, &t.BIC, &t.LogoPNG, &t.DefaultLanguage, &t.Currency, &t.VATRateBP,
+		&t.InvoiceNumberPattern, &t.CreditNumberPattern, &t.BookingNumberPrefix, &t.DepositMode,
+		&t.DepositSettlement, &t.OneWayAllowed, &t.MinNoticeMinutes, &t.MaxRentalDays, &t.CancelFreeHours,
+		&t.CancelFeeCents, &t.RetentionYears, &t.PhotoRetentionDays, &t.MailFrom, &t.MailReplyTo,
+		&t.Gateway.Mode, &t.Gateway.StoreID, &t.Gateway.APIKey, &t.Gateway.Secret, &t.Gateway.TimeoutMS,
+		tsScan{&t.CreatedAt}, tsScan{&t.UpdatedAt})
+	return t, err
+}
+
+func tenantArgs(t *tenancy.Tenant) []any {
+	return []any{t.Slug, t.Name, t.LegalName, t.Street, t.PostalCode, t.City, t.Country, t.Phone, t.Email,
+		t.Website, t.VATID, t.TaxNumber, t.RegisterCourt, t.RegisterNumber, t.ManagingDirectors, t.BankName,
+		t.IBAN, t.BIC, t.LogoPNG, t.DefaultLanguage, t.Currency, t.VATRateBP, t.InvoiceNumberPattern,
+		t.CreditNumberPattern, t.BookingNumberPrefix, t.DepositMode, t.DepositSettlement, t.OneWayAllowed,
+		t.MinNoticeMinutes, t.MaxRentalDays, t.CancelFreeHours, t.CancelFeeCents, t.RetentionYears,
+		t.PhotoRetentionDays, t.MailFrom, t.MailReplyTo, t.Gateway.Mode, t.Gateway.StoreID, t.Gateway.APIKey,
+		t.Gateway.Secret, t.Gateway.TimeoutMS}
+}
+
+// CreateTenant creates a tenant; only the all-tenants system actor may.
+func (s *Store) CreateTenant(ctx context.Context, t *tenancy.Tenant) error {
+	sc, err := scopeOf(ctx)
+	if err != nil {
+		return err
+	}
+	if !sc.a.AllTenants() {
+		return errs.Forbidden("only the system creates tenants")
+	}
+	t.Defaults()
+	if t.Slug == "" || t.Name == "" || t.LegalName == "" {
+		return errs.Invalid("a tenant needs slug, name and legal name")
+	}
+	now := s.Now()
+	t.CreatedAt, t.UpdatedAt = now, now
+	return s.write(ctx, func(tx *sql.Tx) error {
+		a := append(tenantArgs(t), ts(now), ts(now))
+		return mapErr(tx.QueryRowContext(ctx, `INSERT INTO tenants (`+tenantCols[len("id, "):]+`)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,
+			$27,$28,$29,$30,$31,$32,$33,$34,$35,$36,$37,$38,$39,$40,$41,$42,$43) RETURNING id`, a...).Scan(&t.ID))
+	})
+}
+
+// Tenant returns the actor's tenant.
+func (s *Store) Tenant(ctx context.Context) (tenancy.Tenant, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return tenancy.Tenant{}, err
+	}
+	t, err := scanTenant(s.db.QueryRowContext(ctx, `SELECT `+tenantCols+` FROM tenants WHERE id = $1`, sc.tenant()))
+	return t, notFound(err, "tenant")
+}
+
+// TenantBySlug finds a tenant by slug; system actors only.
+func (s *Store) TenantBySlug(ctx context.Context, slug string) (tenancy.Tenant, error) {
+	sc, err := scopeOf(ctx)
+	if err != nil {
+		return tenancy.Tenant{}, err
+	}
+	if sc.a.Kind != "system" {
+		return tenancy.Tenant{}, errs.Forbidden("only the system looks up tenants by slug")
+	}
+	a := args{slug}
+	q := `SELECT ` + tenantCols + ` FROM tenants WHERE slug = $1`
+	if !sc.a.AllTenants() {
+		q += ` AND id = ` + a.add(sc.tenant())
+	}
+	t, err := scanTenant(s.db.QueryRowContext(ctx, q, a...))
+	return t, notFound(err, "tenant")
+}
+
+// ListTenants returns every tenant; all-tenants system actor only.
+func (s *Store) ListTenants(ctx context.Context) ([]tenancy.Tenant, error) {
+	sc, err := scopeOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !sc.a.AllTenants() {
+		return nil, errs.Forbidden("only the system lists tenants")
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+tenantCols+` FROM tenants ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []tenancy.Tenant
+	for rows.Next() {
+		t, err := scanTenant(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// UpdateTenant saves the actor's tenant; admins only. An empty gateway secret
+// keeps the stored one (secrets are write-only).
+func (s *Store) UpdateTenant(ctx context.Context, t *tenancy.Tenant) error {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return err
+	}
+	if err := sc.requireAdmin(); err != nil {
+		return err
+	}
+	t.ID = sc.tenant()
+	t.Defaults()
+	now := s.Now()
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if t.Gateway.Secret == "" {
+			if err := tx.QueryRowContext(ctx, `SELECT gateway_secret FROM tenants WHERE id = $1`, t.ID).Scan(&t.Gateway.Secret); err != nil {
+				return notFound(err, "tenant")
+			}
+		}
+		a := append(tenantArgs(t), ts(now), t.ID)
+		_, err := tx.ExecContext(ctx, `UPDATE tenants SET slug=$1, name=$2, legal_name=$3, street=$4, postal_code=$5,
+			city=$6, country=$7, phone=$8, email=$9, website=$10, vat_id=$11, tax_number=$12, register_court=$13,
+			register_number=$14, managing_directors=$15, bank_name=$16, iban=$17, bic=$18, logo_png=$19,
+			default_language=$20, currency=$21, vat_rate_bp=$22, invoice_number_pattern=$23,
+			credit_number_pattern=$24, booking_number_prefix=$25, deposit_mode=$26, deposit_settlement=$27,
+			one_way_allowed=$28, min_notice_minutes=$29, max_rental_days=$30, cancel_free_hours=$31,
+			cancel_fee_cents=$32, retention_years=$33, photo_retention_days=$34, mail_from=$35, mail_reply_to=$36,
+			gateway_mode=$37, gateway_store_id=$38, gateway_api_key=$39, gateway_secret=$40,
+			gateway_timeout_ms=$41, updated_at=$42 WHERE id=$43`, a...)
+		t.UpdatedAt = now
+		return mapErr(err)
+	})
+}

@@ -1,0 +1,185 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/fleet"
+)
+
+const vehicleCols = `v.id, v.tenant_id, v.station_id, v.category_id, v.plate, v.vin, v.make, v.model, v.color,
+	v.fuel_type, v.tank_litres, v.odometer_km, v.fuel_eighths, v.cleanliness, v.status, v.first_registration,
+	v.next_inspection, v.self_drive_registered, v.notes, v.created_at, v.updated_at`
+
+func scanVehicle(row interface{ Scan(...any) error }) (fleet.Vehicle, error) {
+	var v fleet.Vehicle
+	err := row.Scan(&v.ID, &v.TenantID, &v.StationID, &v.CategoryID, &v.Plate, &v.VIN, &v.Make, &v.Model, &v.Color,
+		&v.FuelType, &v.TankLitres, &v.OdometerKM, &v.FuelEighths, &v.Cleanliness, &v.Status,
+		dateScan{&v.FirstRegistration}, dateScan{&v.NextInspection}, &v.SelfDriveRegistered, &v.Notes,
+		tsScan{&v.CreatedAt}, tsScan{&v.UpdatedAt})
+	return v, err
+}
+
+// vehicleTaken maps unique violations on plate and VIN to field errors.
+func vehicleTaken(err error, v *fleet.Vehicle) error {
+	if classify(err) != dbErrUnique {
+		return mapErr(err)
+	}
+	return errs.Invalid("plate or VIN already registered",
+		errs.FieldError{Field: "plate", Message: "check: plate or VIN is already used by another vehicle"},
+		errs.FieldError{Field: "vin", Message: "check: plate or VIN is already used by another vehicle"})
+}
+
+// CreateVehicle validates and creates a vehicle at a station the actor may
+// use. Errors: KindInvalid with field errors, KindNotFound for a station
+// outside the actor's reach.
+func (s *Store) CreateVehicle(ctx context.Context, v *fleet.Vehicle) error {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return err
+	}
+	v.Normalize()
+	if err := v.Validate(); err != nil {
+		return err
+	}
+	if err := sc.writeStation(v.StationID); err != nil {
+		return err
+	}
+	now := s.Now()
+	v.TenantID, v.CreatedAt, v.UpdatedAt = sc.tenant(), now, now
+	return s.write(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO vehicles (tenant_id, station_id, category_id, plate, vin, make,
+			model, color, fuel_type, tank_litres, odometer_km, fuel_eighths, cleanliness, status, first_registration,
+			next_inspection, self_drive_registered, notes, created_at, updated_at)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20) RETURNING id`,
+			v.TenantID, v.StationID, v.CategoryID, v.Plate, v.VIN, v.Make, v.Model, v.Color, v.FuelType, v.TankLitres,
+			v.OdometerKM, v.FuelEighths, v.Cleanliness, v.Status, dateArg(v.FirstRegistration),
+			dateArg(v.NextInspection), v.SelfDriveRegistered, v.Notes, ts(now), ts(now)).Scan(&v.ID)
+		if err != nil {
+			return vehicleTaken(err, v)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO vehicle_conditions (tenant_id, vehicle_id, recorded_at, odometer_km,
+			fuel_eighths, cleanliness, source) VALUES ($1,$2,$3,$4,$5,$6,'manual')`, v.TenantID, v.ID, ts(now),
+			v.OdometerKM, v.FuelEighths, v.Cleanliness)
+		return mapErr(err)
+	})
+}
+
+// Vehicle returns one vehicle. Errors: KindNotFound (also outside the actor's reach).
+func (s *Store) Vehicle(ctx context.Context, id int64) (fleet.Vehicle, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return fleet.Vehicle{}, err
+	}
+	a := args{sc.tenant(), id}
+	v, err := scanVehicle(s.db.QueryRowContext(ctx, `SELECT `+vehicleCols+` FROM vehicles v
+		WHERE v.tenant_id = $1 AND v.id = $2 AND `+sc.stations("v.station_id", &a), a...))
+	return v, notFound(err, "vehicle")
+}
+
+var vehicleSort = map[string]string{
+	"plate": "v.plate", "model": "v.make, v.model, v.plate", "odometer": "v.odometer_km DESC, v.plate",
+	"station": "v.station_id, v.plate", "status": "v.status, v.plate",
+}
+
+// ListVehicles returns one page of the vehicles the actor may see and the total count.
+func (s *Store) ListVehicles(ctx context.Context, f fleet.VehicleFilter) ([]fleet.Vehicle, int, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	a := args{sc.tenant()}
+	where := `v.tenant_id = $1 AND ` + sc.stations("v.station_id", &a)
+	if f.StationID != 0 {
+		where += ` AND v.station_id = ` + a.add(f.StationID)
+	}
+	if f.CategoryID != 0 {
+		where += ` AND v.category_id = ` + a.add(f.CategoryID)
+	}
+	if f.Status != "" {
+		where += ` AND v.status = ` + a.add(f.Status)
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		p := a.add("%" + strings.ToLower(q) + "%")
+		where += ` AND (lower(v.plate) LIKE ` + p + ` OR lower(v.vin) LIKE ` + p + ` OR lower(v.make || ' ' || v.model) LIKE ` + p + `)`
+	}
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM vehicles v WHERE `+where, a...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	order, ok := vehicleSort[f.Sort]
+	if !ok {
+		order = vehicleSort["plate"]
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	q := `SELECT ` + vehicleCols + ` FROM vehicles v WHERE ` + where + ` ORDER BY ` + order +
+		` LIMIT ` + a.add(limit) + ` OFFSET ` + a.add(max(f.Offset, 0))
+	rows, err := s.db.QueryContext(ctx, q, a...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []fleet.Vehicle
+	for rows.Next() {
+		v, err := scanVehicle(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, v)
+	}
+	return out, total, rows.Err()
+}
+
+// UpdateVehicle validates and saves a vehicle. The odometer never goes down;
+// a station user cannot move a vehicle to a station it does not have.
+// Errors: KindInvalid, KindNotFound.
+func (s *Store) UpdateVehicle(ctx context.Context, v *fleet.Vehicle) error {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return err
+	}
+	v.Normalize()
+	if err := v.Validate(); err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		a := args{sc.tenant(), v.ID}
+		old, err := scanVehicle(tx.QueryRowContext(ctx, `SELECT `+vehicleCols+` FROM vehicles v
+			WHERE v.tenant_id = $1 AND v.id = $2 AND `+sc.stations("v.station_id", &a), a...))
+		if err != nil {
+			return notFound(err, "vehicle")
+		}
+		if v.StationID != old.StationID {
+			if err := sc.writeStation(v.StationID); err != nil {
+				return errs.Invalid("unknown station", errs.FieldError{Field: "station_id", Message: "choose one of your stations"})
+			}
+		}
+		if v.OdometerKM < old.OdometerKM {
+			return errs.Invalid("the odometer cannot go down", errs.FieldError{Field: "odometer_km",
+				Message: "the odometer cannot be lower than the last recorded value"})
+		}
+		now := s.Now()
+		_, err = tx.ExecContext(ctx, `UPDATE vehicles SET station_id=$1, category_id=$2, plate=$3, vin=$4, make=$5,
+			model=$6, color=$7, fuel_type=$8, tank_litres=$9, odometer_km=$10, fuel_eighths=$11, cleanliness=$12,
+			status=$13, first_registration=$14, next_inspection=$15, self_drive_registered=$16, notes=$17,
+			updated_at=$18 WHERE tenant_id=$19 AND id=$20`, v.StationID, v.CategoryID, v.Plate, v.VIN, v.Make,
+			v.Model, v.Color, v.FuelType, v.TankLitres, v.OdometerKM, v.FuelEighths, v.Cleanliness, v.Status,
+			dateArg(v.FirstRegistration), dateArg(v.NextInspection), v.SelfDriveRegistered, v.Notes, ts(now),
+			sc.tenant(), v.ID)
+		if err != nil {
+			return vehicleTaken(err, v)
+		}
+		v.TenantID, v.CreatedAt, v.UpdatedAt = sc.tenant(), old.CreatedAt, now
+		if v.OdometerKM != old.OdometerKM || v.FuelEighths != old.FuelEighths || v.Cleanliness != old.Cleanliness {
+			_, err = tx.ExecContext(ctx, `INSERT INTO vehicle_conditions (tenant_id, vehicle_id, recorded_at,
+				odometer_km, fuel_eighths, cleanliness, source, user_id) VALUES ($1,$2,$3,$4,$5,$6,'manual',$7)`,
+				v.TenantID, v.ID, ts(now), v.OdometerKM, v.FuelEighths, v.Cleanliness, nullInt64(sc.a.UserID))
+		}
+		return mapErr(err)
+	})
+}

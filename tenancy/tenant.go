@@ -1,0 +1,130 @@
+// Package tenancy owns tenants (dealership groups) and their stations:
+// addresses, contacts, time zones, weekly opening hours and exceptions.
+package tenancy
+
+import (
+	"context"
+	"time"
+)
+
+// Tenant is one dealership group. All other data belongs to exactly one tenant.
+type Tenant struct {
+	ID                int64
+	Slug              string
+	Name              string
+	LegalName         string
+	Street            string
+	PostalCode        string
+	City              string
+	Country           string
+	Phone             string
+	Email             string
+	Website           string
+	VATID             string
+	TaxNumber         string
+	RegisterCourt     string
+	RegisterNumber    string
+	ManagingDirectors string
+	BankName          string
+	IBAN              string
+	BIC               string
+	LogoPNG           []byte
+	DefaultLanguage   string
+	Currency          string
+	VATRateBP         int // 1900 = 19 %
+
+	InvoiceNumberPattern string
+	CreditNumberPattern  string
+	BookingNumberPrefix  string
+
+	DepositMode        string // "charge" or "preauth"
+	DepositSettlement  string // "release" or "set_off"
+	OneWayAllowed      bool
+	MinNoticeMinutes   int
+	MaxRentalDays      int
+	CancelFreeHours    int
+	CancelFeeCents     int64
+	RetentionYears     int
+	PhotoRetentionDays int
+
+	MailFrom    string
+	MailReplyTo string
+
+	Gateway GatewaySettings
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// GatewaySettings are a tenant's Telecash credentials. Secret is write-only in
+// every UI and API: it is never shown again after saving.
+type GatewaySettings struct {
+	Mode      string // "simulator", "sandbox" or "production"
+	StoreID   string
+	APIKey    string
+	Secret    string
+	TimeoutMS int
+}
+
+// Defaults fills unset settings with the product defaults.
+func (t *Tenant) Defaults() {
+	def := func(p *string, v string) {
+		if *p == "" {
+			*p = v
+		}
+	}
+	def(&t.Country, "DE")
+	def(&t.DefaultLanguage, "de")
+	def(&t.Currency, "EUR")
+	def(&t.InvoiceNumberPattern, "RE-{YYYY}-{SEQ:6}")
+	def(&t.CreditNumberPattern, "GS-{YYYY}-{SEQ:6}")
+	def(&t.BookingNumberPrefix, "B")
+	def(&t.DepositMode, "preauth")
+	def(&t.DepositSettlement, "release")
+	def(&t.Gateway.Mode, "simulator")
+	if t.VATRateBP == 0 {
+		t.VATRateBP = 1900
+	}
+	if t.MinNoticeMinutes == 0 {
+		t.MinNoticeMinutes = 120
+	}
+	if t.MaxRentalDays == 0 {
+		t.MaxRentalDays = 60
+	}
+	if t.CancelFreeHours == 0 {
+		t.CancelFreeHours = 24
+	}
+	if t.RetentionYears == 0 {
+		t.RetentionYears = 10
+	}
+	if t.PhotoRetentionDays == 0 {
+		t.PhotoRetentionDays = 365
+	}
+	if t.Gateway.TimeoutMS == 0 {
+		t.Gateway.TimeoutMS = 20000
+	}
+}
+
+// Store is what tenancy needs from storage. Methods read the actor from ctx:
+// tenant methods act on the actor's tenant; station methods are limited to the
+// stations the actor may see. Errors: errs.KindNotFound for anything outside
+// the actor's reach, errs.KindForbidden for writes it may not do,
+// errs.KindInvalid with field errors for bad input, errs.KindConflict for a
+// duplicate code.
+type Store interface {
+	// CreateTenant creates a tenant (system actors only) and returns its id.
+	CreateTenant(ctx context.Context, t *Tenant) error
+	// Tenant returns the actor's tenant.
+	Tenant(ctx context.Context) (Tenant, error)
+	// TenantBySlug finds a tenant by slug (system actors only).
+	TenantBySlug(ctx context.Context, slug string) (Tenant, error)
+	// UpdateTenant saves the actor's tenant (admins only). An empty
+	// Gateway.Secret keeps the stored secret.
+	UpdateTenant(ctx context.Context, t *Tenant) error
+
+	ListStations(ctx context.Context) ([]Station, error)
+	Station(ctx context.Context, id int64) (Station, error)
+	StationByCode(ctx context.Context, code string) (Station, error)
+	CreateStation(ctx context.Context, s *Station) error
+	UpdateStation(ctx context.Context, s *Station) error
+}
