@@ -1,8 +1,11 @@
 package store
 
 import (
+	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
+	mwmail "mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/tenancy"
 )
@@ -14,3 +17,9 @@ var (
 	_ fleet.Store    = (*Store)(nil)
 	_ pricing.Store  = (*Store)(nil)
 )
+
+var _ payment.Store = (*Store)(nil)
+
+var _ mwmail.OutboxStore = (*Store)(nil)
+
+var _ customer.Store = (*Store)(nil)

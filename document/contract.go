@@ -1,0 +1,50 @@
+package document
+
+import "time"
+
+// Licence is a driving licence as checked at the counter (§21 StVG).
+type Licence struct {
+	Number         string
+	Classes        string // e.g. "B, BE"
+	IssuedOn       time.Time
+	IssuingCountry string // ISO 3166-1 alpha-2
+	CheckedBy      string
+	CheckedAt      time.Time
+}
+
+// Driver is a person allowed to drive under the contract.
+type Driver struct {
+	Person
+	Licence Licence
+}
+
+// Tariff is the price terms of a contract; all prices gross in cents.
+type Tariff struct {
+	Name              string
+	PerDay            int64
+	IncludedKmPerDay  int64
+	PerExtraKm        int64
+	RefuelPerEighth   int64
+	CleaningFee       int64
+	VATRateBP         int
+	DeductiblePerCase int64 // Selbstbeteiligung; 0 when none
+}
+
+// ContractDoc is a rental contract.
+type ContractDoc struct {
+	Lang      Lang
+	Location  *time.Location // nil means UTC
+	Branding  Branding
+	Number    string
+	IssuedAt  time.Time // when this version of the contract was produced
+	Customer  Person
+	Drivers   []Driver
+	Vehicle   Vehicle
+	Station   Station
+	From, To  time.Time // agreed rental period
+	Tariff    Tariff
+	Deposit   int64    // cents
+	Terms     []string // paragraphs of the terms and conditions, in Lang
+	Signature []byte   // customer's signature PNG, optional
+	Signer    string
+}

@@ -1,0 +1,12 @@
+package document
+
+import "context"
+
+// Renderer turns view data into a finished file (e.g. PDF). A Renderer is
+// deterministic: the same input gives byte-identical output, because issued
+// documents are stored with their hash and never regenerated differently.
+type Renderer interface {
+	Invoice(ctx context.Context, d InvoiceDoc) ([]byte, error)
+	Protocol(ctx context.Context, d ProtocolDoc) ([]byte, error)
+	Contract(ctx context.Context, d ContractDoc) ([]byte, error)
+}

@@ -1,0 +1,85 @@
+// Package mailmime turns a mail.Message into an RFC 5322 MIME message with
+// github.com/wneessen/go-mail. It is shared by the mail adapters (smtp,
+// mailfile) so that what is kept on disk is exactly what would be sent; it
+// is internal because it is an implementation detail of those adapters.
+package mailmime
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"mietwerk.dev/mietwerk/mail"
+)
+
+// Build returns m as a go-mail message dated now: From, To, Reply-To,
+// Subject, Message-ID (m.MessageID, or a random one when empty), Date,
+// Content-Language, Auto-Submitted, m's extra headers, a text/plain body
+// with an optional text/html alternative, inline parts and attachments
+// with their bytes unchanged (base64). It returns m.Validate's error for
+// an invalid message.
+func Build(m mail.Message, now time.Time) (*gomail.Msg, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	g := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
+	if err := g.FromFormat(m.From.Name, m.From.Email); err != nil {
+		return nil, fmt.Errorf("mailmime: from: %w", err)
+	}
+	if err := g.AddToFormat(m.To.Name, m.To.Email); err != nil {
+		return nil, fmt.Errorf("mailmime: to: %w", err)
+	}
+	if !m.ReplyTo.IsZero() {
+		if err := g.ReplyToFormat(m.ReplyTo.Name, m.ReplyTo.Email); err != nil {
+			return nil, fmt.Errorf("mailmime: reply-to: %w", err)
+		}
+	}
+	g.Subject(m.Subject)
+	if m.MessageID != "" {
+		g.SetMessageIDWithValue(strings.TrimSuffix(strings.TrimPrefix(m.MessageID, "<"), ">"))
+	} else {
+		g.SetMessageID()
+	}
+	g.SetDateWithValue(now)
+	if m.Lang != "" {
+		g.SetGenHeader(gomail.Header("Content-Language"), m.Lang)
+	}
+	g.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
+	for _, h := range m.Headers {
+		g.SetGenHeader(gomail.Header(h.Name), h.Value)
+	}
+	g.SetBodyString(gomail.TypeTextPlain, m.Text)
+	if m.HTML != "" {
+		g.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	}
+	for _, a := range m.Attachments {
+		opts := []gomail.FileOption{gomail.WithFileContentType(gomail.ContentType(a.ContentType)), gomail.WithFileEncoding(gomail.EncodingB64)}
+		var err error
+		if a.Inline {
+			opts = append(opts, gomail.WithFileContentID(a.ContentID))
+			err = g.EmbedReader(a.Filename, bytes.NewReader(a.Data), opts...)
+		} else {
+			err = g.AttachReader(a.Filename, bytes.NewReader(a.Data), opts...)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("mailmime: attachment %q: %w", a.Filename, err)
+		}
+	}
+	return g, nil
+}
+
+// Bytes returns m rendered as an RFC 5322 message dated now.
+func Bytes(m mail.Message, now time.Time) ([]byte, error) {
+	g, err := Build(m, now)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, err := g.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("mailmime: write: %w", err)
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,137 @@
+package mail
+
+import (
+	"net/mail"
+	"strings"
+
+	"mietwerk.dev/mietwerk/errs"
+)
+
+// Kind says what a message is about; the outbox and the admin UI use it.
+type Kind string
+
+// The kinds of message Mietwerk sends.
+const (
+	KindReservationConfirmation Kind = "reservation_confirmation"
+	KindAdvanceInvoice          Kind = "advance_invoice"
+	KindHandoverProtocol        Kind = "handover_protocol"
+	KindReturnProtocol          Kind = "return_protocol"
+	KindFinalInvoice            Kind = "final_invoice"
+	KindCreditNote              Kind = "credit_note"
+	KindContractChange          Kind = "contract_change"
+	KindPaymentFailed           Kind = "payment_failed"
+	KindBookingCancellation     Kind = "booking_cancellation"
+)
+
+// Address is a mailbox with an optional display name.
+type Address struct {
+	Name  string
+	Email string
+}
+
+// String returns the address in RFC 5322 form ("Name <a@b>"), encoding the
+// name when it is not plain ASCII.
+func (a Address) String() string {
+	return (&mail.Address{Name: a.Name, Address: a.Email}).String()
+}
+
+// IsZero reports whether no e-mail address is set.
+func (a Address) IsZero() bool { return a.Email == "" }
+
+// Attachment is a file sent with a message. Inline attachments (with a
+// ContentID) are referenced from the HTML body as "cid:<ContentID>".
+type Attachment struct {
+	Filename    string
+	ContentType string // e.g. "application/pdf", "text/calendar; method=PUBLISH"
+	Data        []byte
+	Inline      bool
+	ContentID   string // without angle brackets; required when Inline
+}
+
+// Header is one extra header field.
+type Header struct {
+	Name, Value string
+}
+
+// Message is one e-mail as queued and sent.
+type Message struct {
+	TenantID    string
+	Kind        Kind
+	Lang        string // "de" or "en"
+	From        Address
+	ReplyTo     Address // optional
+	To          Address
+	Subject     string
+	Text        string // plain-text body (always present)
+	HTML        string // HTML alternative (optional)
+	MessageID   string // "<id@domain>"; set by the sender so retries keep it
+	Headers     []Header
+	Attachments []Attachment
+}
+
+// Validate returns nil when m can be sent, else an errs.KindInvalid error
+// listing every problem: addresses must parse, subject and text body must
+// be present, header names and values must be single-line, attachments
+// need a file name and content type, inline ones a content id.
+func (m Message) Validate() error {
+	var f errs.Fields
+	checkAddr := func(field string, a Address, required bool) {
+		if a.Email == "" {
+			if required {
+				f.Add(field, "is required")
+			}
+			return
+		}
+		if _, err := mail.ParseAddress(a.Email); err != nil || strings.ContainsAny(a.Email, "<> \r\n") {
+			f.Add(field, "is not a valid e-mail address")
+		}
+		if strings.ContainsAny(a.Name, "\r\n") {
+			f.Add(field, "name must be a single line")
+		}
+	}
+	checkAddr("from", m.From, true)
+	checkAddr("to", m.To, true)
+	checkAddr("reply_to", m.ReplyTo, false)
+	if strings.TrimSpace(m.Subject) == "" {
+		f.Add("subject", "is required")
+	} else if strings.ContainsAny(m.Subject, "\r\n") {
+		f.Add("subject", "must be a single line")
+	}
+	if strings.TrimSpace(m.Text) == "" {
+		f.Add("text", "is required")
+	}
+	if m.MessageID != "" && !validMessageID(m.MessageID) {
+		f.Add("message_id", "must look like <local@domain>")
+	}
+	for i, h := range m.Headers {
+		if h.Name == "" || strings.ContainsAny(h.Name, ": \t\r\n") || strings.ContainsAny(h.Value, "\r\n") {
+			f.Addf("headers", "header %d is malformed", i)
+		}
+	}
+	for i, a := range m.Attachments {
+		if a.Filename == "" || strings.ContainsAny(a.Filename, "/\\\r\n\"") {
+			f.Addf("attachments", "attachment %d needs a plain file name", i)
+		}
+		if a.ContentType == "" {
+			f.Addf("attachments", "attachment %d needs a content type", i)
+		}
+		if a.Inline && a.ContentID == "" {
+			f.Addf("attachments", "inline attachment %d needs a content id", i)
+		}
+	}
+	return f.Err()
+}
+
+// NewMessageID returns a Message-ID "<local@domain>" for a stable local part
+// (e.g. the outbox row id), so every retry of a message carries the same id.
+func NewMessageID(local, domain string) string {
+	return "<" + local + "@" + domain + ">"
+}
+
+func validMessageID(id string) bool {
+	if len(id) < 5 || id[0] != '<' || id[len(id)-1] != '>' || strings.ContainsAny(id, " \t\r\n") {
+		return false
+	}
+	at := strings.IndexByte(id, '@')
+	return at > 1 && at < len(id)-2 && strings.Count(id, "@") == 1
+}

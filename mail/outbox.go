@@ -1,0 +1,191 @@
+package mail
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Status of a queued message.
+type Status string
+
+// Queued message statuses.
+const (
+	StatusQueued Status = "queued"
+	StatusSent   Status = "sent"
+	StatusFailed Status = "failed" // gave up; staff can resend
+)
+
+// Links ties a queued message to what caused it.
+type Links struct {
+	StationID     int64
+	ReservationID int64
+	ContractID    int64
+	CustomerID    int64
+}
+
+// Queued is a message in the outbox.
+type Queued struct {
+	ID       int64
+	TenantID int64
+	Links
+	Message       Message
+	Status        Status
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string
+	SentAt        *time.Time
+	CreatedAt     time.Time
+}
+
+// Attempt is one delivery attempt with the server's answer.
+type Attempt struct {
+	At       time.Time
+	OK       bool
+	Response string
+	Worker   string
+}
+
+// OutboxStore is what the outbox worker needs from storage. Claim leases due
+// messages to one worker so that several workers (in several processes) never
+// send the same message at the same time; a lease that runs out (the worker
+// died) makes the message due again.
+type OutboxStore interface {
+	ClaimEmails(ctx context.Context, worker string, now time.Time, lease time.Duration, limit int) ([]Queued, error)
+	// MarkEmailSent records a delivered message; only the claiming worker may.
+	MarkEmailSent(ctx context.Context, id int64, worker string, a Attempt) error
+	// MarkEmailFailed records a failed attempt and when to try next, or that
+	// the outbox gave up (giveUp).
+	MarkEmailFailed(ctx context.Context, id int64, worker string, a Attempt, next time.Time, giveUp bool) error
+}
+
+// OutboxConfig tunes the outbox worker.
+type OutboxConfig struct {
+	Worker      string        // name of this worker, unique per process (host:pid)
+	Interval    time.Duration // how often to look for due messages (default 1 s)
+	Lease       time.Duration // how long a claim lasts (default 2 min; above the SMTP timeout)
+	Batch       int           // messages per claim (default 10)
+	MaxAttempts int           // attempts before giving up (default 8)
+	// Backoff says how long to wait after the attempt-th failure (default Backoff).
+	Backoff func(attempt int) time.Duration
+}
+
+// Outbox delivers queued messages through a Transport.
+type Outbox struct {
+	store OutboxStore
+	tr    Transport
+	cfg   OutboxConfig
+	now   func() time.Time
+	log   *slog.Logger
+	wake  chan struct{}
+}
+
+// NewOutbox returns an outbox worker.
+func NewOutbox(store OutboxStore, tr Transport, cfg OutboxConfig, now func() time.Time, log *slog.Logger) *Outbox {
+	if cfg.Interval == 0 {
+		cfg.Interval = time.Second
+	}
+	if cfg.Lease == 0 {
+		cfg.Lease = 2 * time.Minute
+	}
+	if cfg.Batch == 0 {
+		cfg.Batch = 10
+	}
+	if cfg.MaxAttempts == 0 {
+		cfg.MaxAttempts = 8
+	}
+	if cfg.Backoff == nil {
+		cfg.Backoff = Backoff
+	}
+	if cfg.Worker == "" {
+		cfg.Worker = "worker"
+	}
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Outbox{store: store, tr: tr, cfg: cfg, now: now, log: log, wake: make(chan struct{}, 1)}
+}
+
+// Wake asks the worker to look for due messages now (after a business
+// transaction queued one).
+func (o *Outbox) Wake() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// RunOnce claims and sends one batch. It returns how many messages it
+// attempted. Sends already started finish even when ctx is cancelled.
+func (o *Outbox) RunOnce(ctx context.Context) (int, error) {
+	if ctx.Err() != nil {
+		return 0, ctx.Err()
+	}
+	batch, err := o.store.ClaimEmails(ctx, o.cfg.Worker, o.now().UTC(), o.cfg.Lease, o.cfg.Batch)
+	if err != nil {
+		return 0, err
+	}
+	// In-flight sends are not cut short by shutdown: they get their own
+	// bounded context, so a message is never left half-sent by a drain.
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.cfg.Lease)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, q := range batch {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o.deliver(sendCtx, q)
+		}()
+	}
+	wg.Wait()
+	return len(batch), nil
+}
+
+func (o *Outbox) deliver(ctx context.Context, q Queued) {
+	resp, err := o.tr.Send(ctx, q.Message)
+	a := Attempt{At: o.now().UTC(), OK: err == nil, Response: resp, Worker: o.cfg.Worker}
+	if err == nil {
+		if err := o.store.MarkEmailSent(ctx, q.ID, o.cfg.Worker, a); err != nil {
+			o.log.ErrorContext(ctx, "outbox: sent but not marked; it may be sent again after the lease", "email_id", q.ID, "err", err)
+		}
+		return
+	}
+	a.Response = err.Error()
+	attempt := q.Attempts + 1
+	giveUp := Permanent(err) || ShouldGiveUp(attempt, o.cfg.MaxAttempts)
+	next := a.At.Add(o.cfg.Backoff(attempt))
+	if giveUp {
+		o.log.WarnContext(ctx, "outbox: giving up on message", "email_id", q.ID, "attempts", attempt, "err", err)
+	}
+	if err := o.store.MarkEmailFailed(ctx, q.ID, o.cfg.Worker, a, next, giveUp); err != nil {
+		o.log.ErrorContext(ctx, "outbox: failure not recorded", "email_id", q.ID, "err", err)
+	}
+}
+
+// Run sends due messages until ctx ends, then returns after in-flight sends finish.
+func (o *Outbox) Run(ctx context.Context) {
+	t := time.NewTicker(o.cfg.Interval)
+	defer t.Stop()
+	for {
+		for {
+			n, err := o.RunOnce(ctx)
+			if err != nil && !errors.Is(err, context.Canceled) {
+				o.log.ErrorContext(ctx, "outbox", "err", err)
+			}
+			if n < o.cfg.Batch || ctx.Err() != nil {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-o.wake:
+		}
+	}
+}

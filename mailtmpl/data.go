@@ -1,0 +1,107 @@
+package mailtmpl
+
+import (
+	"time"
+
+	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/mail"
+)
+
+// Envelope is what every message needs besides its content: tenant,
+// language, branding and addresses.
+type Envelope struct {
+	TenantID  string
+	Lang      document.Lang
+	Location  *time.Location // times are shown in it; nil means UTC
+	Branding  document.Branding
+	LogoURL   string // when set, the logo is linked; else Branding.LogoPNG is embedded inline
+	From      mail.Address
+	ReplyTo   mail.Address
+	To        mail.Address
+	MessageID string
+}
+
+// Station is a branch as shown in messages and calendar entries.
+type Station struct {
+	Name    string
+	Address invoice.Address
+	Phone   string
+	Email   string
+}
+
+// Reservation is the content of a reservation confirmation.
+type Reservation struct {
+	Number        string
+	CustomerName  string
+	BookedAt      time.Time // also the calendar entries' DTSTAMP
+	Station       Station
+	Category      string // "Kompaktklasse (VW Golf o. ä.)"
+	Vehicle       string // optional, when already assigned
+	Pickup        time.Time
+	Return        time.Time
+	Paid          int64 // cents charged now (first day's rent)
+	Deposit       int64 // cents blocked or charged as deposit
+	InvoiceNumber string
+	InvoicePDF    []byte // optional attachment
+}
+
+// InvoiceMail is the content of an invoice or credit-note message.
+type InvoiceMail struct {
+	CustomerName   string
+	Number         string
+	IssueDate      time.Time
+	ContractNumber string
+	Amount         int64 // gross cents due (final: after deductions; negative: refund)
+	Paid           bool  // charged to / refunded on the stored card
+	CorrectsNumber string
+	PDF            []byte
+}
+
+// ProtocolMail is the content of a handover or return protocol message.
+type ProtocolMail struct {
+	CustomerName   string
+	ContractNumber string
+	Vehicle        string
+	Plate          string
+	Station        Station
+	Time           time.Time
+	Km             int64
+	FuelEighths    int
+	NewDamages     int // return only
+	PDF            []byte
+}
+
+// Change is one changed term of a contract, in the message's language.
+type Change struct {
+	Label, Old, New string
+}
+
+// ContractChange is the content of a contract-change notice.
+type ContractChange struct {
+	CustomerName   string
+	ContractNumber string
+	EffectiveAt    time.Time
+	Changes        []Change
+	PDF            []byte // optional updated contract
+}
+
+// PaymentFailed is the content of a payment-failed notice. Reason is a
+// user-safe text (never card data or gateway internals).
+type PaymentFailed struct {
+	CustomerName   string
+	ContractNumber string
+	InvoiceNumber  string
+	Amount         int64
+	Reason         string
+}
+
+// Cancellation is the content of a booking cancellation.
+type Cancellation struct {
+	CustomerName      string
+	ReservationNumber string
+	Station           Station
+	Pickup            time.Time
+	Return            time.Time
+	Refund            int64 // cents refunded; 0 when none
+}

@@ -1,0 +1,95 @@
+package mailtmpl
+
+import (
+	"time"
+
+	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/mail"
+)
+
+var (
+	booked = time.Date(2026, 3, 10, 14, 5, 0, 0, time.UTC)
+	pickup = time.Date(2026, 3, 14, 8, 0, 0, 0, time.UTC)
+	back   = time.Date(2026, 3, 17, 16, 30, 0, 0, time.UTC)
+	berlin = func() *time.Location {
+		loc, err := time.LoadLocation("Europe/Berlin")
+		if err != nil {
+			return time.FixedZone("CET", 3600)
+		}
+		return loc
+	}()
+	fakePDF = []byte("%PDF-1.4 fake document bytes\x00\x01\x02")
+	fakePNG = []byte("\x89PNG\r\n\x1a\nfake")
+)
+
+func envelope(lang document.Lang) Envelope {
+	return Envelope{
+		TenantID: "tenant-koenig", Lang: lang, Location: berlin,
+		Branding: document.Branding{
+			LegalName: "Autohaus König GmbH & Co. KG",
+			Address:   invoice.Address{Street: "Große Straße 12", PostalCode: "20095", City: "Hamburg", Country: "DE"},
+			Phone:     "+49 40 123456", Email: "vermietung@koenig.test", Website: "www.koenig.test",
+			VATID: "DE123456789", TaxNumber: "22/123/45678", RegisterCourt: "Amtsgericht Hamburg", RegisterNumber: "HRA 98765",
+			ManagingDirectors: []string{"Jürgen König", "Bärbel Weiß"}, LogoPNG: fakePNG,
+		},
+		From:      mail.Address{Name: "Autohaus König", Email: "noreply@koenig.test"},
+		ReplyTo:   mail.Address{Name: "Filiale Süd", Email: "sued@koenig.test"},
+		To:        mail.Address{Name: "Jörg Müßig", Email: "joerg@kunde.test"},
+		MessageID: "<outbox-1@koenig.test>",
+	}
+}
+
+var station = Station{Name: "Filiale Hamburg-Süd", Address: invoice.Address{Street: "Große Straße 12", PostalCode: "20095", City: "Hamburg", Country: "DE"}, Phone: "+49 40 123456-7"}
+
+func reservation() Reservation {
+	return Reservation{
+		Number: "R-2026-000815", CustomerName: "Jörg Müßig", BookedAt: booked, Station: station,
+		Category: "Kompaktklasse (VW Golf o. ä.)", Pickup: pickup, Return: back,
+		Paid: 4999, Deposit: 30000, InvoiceNumber: "RE-2026-000041", InvoicePDF: fakePDF,
+	}
+}
+
+func invoiceMail(amount int64) InvoiceMail {
+	return InvoiceMail{CustomerName: "Jörg Müßig", Number: "RE-2026-000042", IssueDate: back, ContractNumber: "MV-2026-000123",
+		Amount: amount, Paid: true, PDF: fakePDF}
+}
+
+func protocolMail() ProtocolMail {
+	return ProtocolMail{CustomerName: "Jörg Müßig", ContractNumber: "MV-2026-000123", Vehicle: "Volkswagen Golf 8", Plate: "HH-AK 4711",
+		Station: station, Time: pickup, Km: 12345, FuelEighths: 6, NewDamages: 1, PDF: fakePDF}
+}
+
+// cases renders every template in lang with typical data.
+func cases(r *Renderer, lang document.Lang) map[mail.Kind]func() (mail.Message, error) {
+	env := envelope(lang)
+	return map[mail.Kind]func() (mail.Message, error){
+		mail.KindReservationConfirmation: func() (mail.Message, error) { return r.ReservationConfirmation(env, reservation()) },
+		mail.KindAdvanceInvoice: func() (mail.Message, error) {
+			d := invoiceMail(4999)
+			d.Number = "RE-2026-000041"
+			return r.AdvanceInvoice(env, d)
+		},
+		mail.KindHandoverProtocol: func() (mail.Message, error) { return r.HandoverProtocol(env, protocolMail()) },
+		mail.KindReturnProtocol:   func() (mail.Message, error) { return r.ReturnProtocol(env, protocolMail()) },
+		mail.KindFinalInvoice:     func() (mail.Message, error) { return r.FinalInvoice(env, invoiceMail(17048)) },
+		mail.KindCreditNote: func() (mail.Message, error) {
+			d := invoiceMail(123456)
+			d.Number, d.CorrectsNumber = "GS-2026-000007", "RE-2026-000042"
+			return r.CreditNote(env, d)
+		},
+		mail.KindContractChange: func() (mail.Message, error) {
+			labels := map[document.Lang][2]string{document.German: {"Rückgabe", "Zusätzlicher Fahrer"}, document.English: {"Return", "Additional driver"}}[lang]
+			return r.ContractChangeNotice(env, ContractChange{CustomerName: "Jörg Müßig", ContractNumber: "MV-2026-000123", EffectiveAt: pickup,
+				Changes: []Change{{labels[0], "17.03.2026", "19.03.2026"}, {labels[1], "–", "Bärbel Müßig"}}, PDF: fakePDF})
+		},
+		mail.KindPaymentFailed: func() (mail.Message, error) {
+			return r.PaymentFailedNotice(env, PaymentFailed{CustomerName: "Jörg Müßig", ContractNumber: "MV-2026-000123", InvoiceNumber: "RE-2026-000042",
+				Amount: 17048, Reason: map[document.Lang]string{document.German: "Die Karte ist abgelaufen.", document.English: "The card has expired."}[lang]})
+		},
+		mail.KindBookingCancellation: func() (mail.Message, error) {
+			return r.BookingCancellation(env, Cancellation{CustomerName: "Jörg Müßig", ReservationNumber: "R-2026-000815", Station: station,
+				Pickup: pickup, Return: back, Refund: 4999})
+		},
+	}
+}

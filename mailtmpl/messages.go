@@ -1,0 +1,74 @@
+package mailtmpl
+
+import (
+	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/mail"
+)
+
+// pdfName returns the attachment file name for a document in a language.
+func pdfName(lang document.Lang, de, en, number string) string {
+	if lang.Or() == document.English {
+		return en + "-" + number + ".pdf"
+	}
+	return de + "-" + number + ".pdf"
+}
+
+func pdfAttachment(name string, data []byte) mail.Attachment {
+	return mail.Attachment{Filename: name, ContentType: "application/pdf", Data: data}
+}
+
+// ReservationConfirmation renders the booking confirmation with an .ics
+// attachment (pickup and return as calendar events), schema.org
+// RentalCarReservation markup in the HTML, and the invoice PDF if given.
+func (r *Renderer) ReservationConfirmation(env Envelope, d Reservation) (mail.Message, error) {
+	ics := ReservationICS(env, d)
+	ld, err := reservationJSONLD(env, d)
+	if err != nil {
+		return mail.Message{}, err
+	}
+	icsName := pdfName(env.Lang, "Reservierung", "Reservation", d.Number)
+	icsName = icsName[:len(icsName)-len(".pdf")] + ".ics"
+	return r.render(env, mail.KindReservationConfirmation, d, ld,
+		mail.Attachment{Filename: icsName, ContentType: "text/calendar; charset=utf-8; method=PUBLISH", Data: ics},
+		pdfAttachment(pdfName(env.Lang, "Rechnung", "Invoice", d.InvoiceNumber), d.InvoicePDF))
+}
+
+// AdvanceInvoice renders the message sending the first (advance) invoice.
+func (r *Renderer) AdvanceInvoice(env Envelope, d InvoiceMail) (mail.Message, error) {
+	return r.render(env, mail.KindAdvanceInvoice, d, "", pdfAttachment(pdfName(env.Lang, "Rechnung", "Invoice", d.Number), d.PDF))
+}
+
+// FinalInvoice renders the message sending the final invoice.
+func (r *Renderer) FinalInvoice(env Envelope, d InvoiceMail) (mail.Message, error) {
+	return r.render(env, mail.KindFinalInvoice, d, "", pdfAttachment(pdfName(env.Lang, "Rechnung", "Invoice", d.Number), d.PDF))
+}
+
+// CreditNote renders the message sending a credit note.
+func (r *Renderer) CreditNote(env Envelope, d InvoiceMail) (mail.Message, error) {
+	return r.render(env, mail.KindCreditNote, d, "", pdfAttachment(pdfName(env.Lang, "Gutschrift", "Credit-note", d.Number), d.PDF))
+}
+
+// HandoverProtocol renders the message sending the handover protocol.
+func (r *Renderer) HandoverProtocol(env Envelope, d ProtocolMail) (mail.Message, error) {
+	return r.render(env, mail.KindHandoverProtocol, d, "", pdfAttachment(pdfName(env.Lang, "Uebergabeprotokoll", "Handover-protocol", d.ContractNumber), d.PDF))
+}
+
+// ReturnProtocol renders the message sending the return protocol.
+func (r *Renderer) ReturnProtocol(env Envelope, d ProtocolMail) (mail.Message, error) {
+	return r.render(env, mail.KindReturnProtocol, d, "", pdfAttachment(pdfName(env.Lang, "Ruecknahmeprotokoll", "Return-protocol", d.ContractNumber), d.PDF))
+}
+
+// ContractChangeNotice renders the notice of changed contract terms.
+func (r *Renderer) ContractChangeNotice(env Envelope, d ContractChange) (mail.Message, error) {
+	return r.render(env, mail.KindContractChange, d, "", pdfAttachment(pdfName(env.Lang, "Mietvertrag", "Rental-contract", d.ContractNumber), d.PDF))
+}
+
+// PaymentFailedNotice renders the notice that a charge to the stored card failed.
+func (r *Renderer) PaymentFailedNotice(env Envelope, d PaymentFailed) (mail.Message, error) {
+	return r.render(env, mail.KindPaymentFailed, d, "")
+}
+
+// BookingCancellation renders the confirmation that a booking was cancelled.
+func (r *Renderer) BookingCancellation(env Envelope, d Cancellation) (mail.Message, error) {
+	return r.render(env, mail.KindBookingCancellation, d, "")
+}

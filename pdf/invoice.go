@@ -1,0 +1,152 @@
+package pdf
+
+import (
+	"fmt"
+	"strings"
+
+	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/invoice"
+)
+
+func validateInvoiceDoc(d document.InvoiceDoc) error {
+	return invoice.Validate(d.Invoice)
+}
+
+func invoiceTitle(l labels, k invoice.Kind) string {
+	switch k {
+	case invoice.KindAdvance:
+		return l.get("advance")
+	case invoice.KindFinal:
+		return l.get("final")
+	case invoice.KindCreditNote:
+		return l.get("credit_note")
+	}
+	return l.get("invoice")
+}
+
+// writeInvoice lays out an invoice or credit note with every §14 UStG field.
+func writeInvoice(w *writer, d document.InvoiceDoc) {
+	inv, l, f, loc := d.Invoice, w.l, w.f, d.Location
+	tot := invoice.Compute(inv)
+	w.logo()
+
+	// sender line and recipient address (window envelope position)
+	sup := inv.Supplier
+	f.SetXY(marginL, 45)
+	w.font(false, 6.5)
+	f.CellFormat(84, smallLineH, fit(f, strings.Join(append([]string{sup.Name}, addressLines(sup.Address)...), " · "), 84), "B", 1, "L", false, 0, "")
+	f.Ln(1)
+	w.font(false, bodySize)
+	rec := inv.Recipient
+	for _, s := range append([]string{rec.Name}, addressLines(rec.Address)...) {
+		f.SetX(marginL)
+		f.CellFormat(85, lineH, s, "", 1, "L", false, 0, "")
+	}
+	if rec.VATID != "" {
+		f.SetX(marginL)
+		f.CellFormat(85, lineH, l.get("your_vat_id")+": "+rec.VATID, "", 1, "L", false, 0, "")
+	}
+	addrEnd := f.GetY()
+
+	// document facts on the right
+	f.SetY(45)
+	period := w.date(inv.ServicePeriod.From, loc)
+	if to := w.date(inv.ServicePeriod.To, loc); to != period {
+		period += " – " + to
+	}
+	w.kv(104, 36, 50,
+		[2]string{l.get("number"), inv.Number},
+		[2]string{l.get("issue_date"), w.date(inv.IssueDate, loc)},
+		[2]string{l.get("service_period"), period},
+		[2]string{l.get("our_tax_number"), sup.TaxNumber},
+		[2]string{l.get("our_vat_id"), sup.VATID},
+	)
+	f.SetY(max(addrEnd, f.GetY()) + 10)
+
+	w.title(invoiceTitle(l, inv.Kind) + " " + inv.Number)
+	if inv.Kind == invoice.KindCreditNote && inv.Corrects != nil {
+		w.para(fmt.Sprintf(l.get("corrects"), inv.Corrects.Number, w.date(inv.Corrects.IssueDate, loc)))
+	}
+	f.Ln(3)
+
+	// lines
+	cols := func(a, b, c, d, e, g, h string) []col {
+		return []col{{11, a, "L"}, {65, b, "L"}, {16, c, "R"}, {18, d, "L"}, {24, e, "R"}, {14, g, "R"}, {22, h, "R"}}
+	}
+	w.row(cols(l.get("pos"), l.get("description"), l.get("quantity"), l.get("unit"), l.get("unit_price"), l.get("vat"), l.get("amount")), true, true)
+	for i, ln := range inv.Lines {
+		unit := ln.Unit
+		if s, ok := l["unit."+ln.Unit]; ok {
+			unit = s
+		}
+		w.row(cols(fmt.Sprint(i+1), ln.Description, document.Quantity(w.lang, ln.QuantityMilli), unit,
+			w.money(ln.UnitGross), document.Percent(w.lang, ln.VATRateBP), w.money(invoice.LineGross(ln))), false, true)
+	}
+	f.Ln(3)
+
+	// totals per rate
+	sumWide := func(label, amount string, bold bool) {
+		w.row([]col{{60, "", "L"}, {88, label, "R"}, {22, amount, "R"}}, bold, false)
+	}
+	for _, r := range tot.Rates {
+		sumWide(fmt.Sprintf(l.get("net_at"), document.Percent(w.lang, r.RateBP)), w.money(r.Net), false)
+		sumWide(fmt.Sprintf(l.get("vat_at"), document.Percent(w.lang, r.RateBP)), w.money(r.VAT), false)
+	}
+	totalLabel := l.get("gross_total")
+	if inv.Kind == invoice.KindCreditNote {
+		totalLabel = l.get("credit_total")
+	}
+	sumWide(totalLabel, w.money(tot.Gross), true)
+
+	if inv.Kind == invoice.KindFinal && len(inv.Advances) > 0 {
+		w.heading(l.get("advances"))
+		acols := func(a, b, c, d, e string) []col {
+			return []col{{90, a, "L"}, {16, b, "R"}, {22, c, "R"}, {20, d, "R"}, {22, e, "R"}}
+		}
+		w.row(acols(l.get("description"), l.get("vat"), l.get("net"), l.get("vat"), l.get("gross")), true, true)
+		for _, a := range inv.Advances {
+			for _, r := range a.Rates {
+				w.row(acols(fmt.Sprintf(l.get("advance_line"), a.Number, w.date(a.IssueDate, loc)),
+					document.Percent(w.lang, r.RateBP), "-"+w.money(r.Net), "-"+w.money(r.VAT), "-"+w.money(r.Gross)), false, true)
+			}
+		}
+		f.Ln(3)
+		for _, r := range tot.Remaining {
+			sumWide(fmt.Sprintf(l.get("remaining_net"), document.Percent(w.lang, r.RateBP)), w.money(r.Net), false)
+			sumWide(fmt.Sprintf(l.get("remaining_vat"), document.Percent(w.lang, r.RateBP)), w.money(r.VAT), false)
+		}
+	}
+	if inv.Kind == invoice.KindFinal {
+		if tot.Due >= 0 {
+			sumWide(l.get("due"), w.money(tot.Due), true)
+		} else {
+			sumWide(l.get("refund"), w.money(-tot.Due), true)
+		}
+	}
+	f.Ln(4)
+
+	refund := inv.Kind == invoice.KindCreditNote || tot.Due < 0
+	switch {
+	case refund && d.Paid:
+		w.para(l.get("refund_note"))
+	case refund:
+	case d.Paid:
+		w.para(l.get("paid"))
+	case d.PaymentTermsDays > 0:
+		w.para(fmt.Sprintf(l.get("terms_days"), d.PaymentTermsDays))
+	default:
+		w.para(l.get("terms_now"))
+	}
+	w.para(l.get("prices_gross"))
+	if inv.Note != "" {
+		f.Ln(2)
+		w.para(inv.Note)
+	}
+}
+
+// errNoTime is returned when a document lacks the time its PDF dates are
+// taken from (which keeps the output deterministic).
+func errNoTime(field string) error {
+	return errs.Invalid("document time is missing", errs.FieldError{Field: field, Message: "is required"})
+}

@@ -1,0 +1,134 @@
+package pdf
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/errs"
+)
+
+func validateProtocolDoc(d document.ProtocolDoc) error {
+	var f errs.Fields
+	if d.Kind != document.Handover && d.Kind != document.Return {
+		f.Add("kind", "must be handover or return")
+	}
+	if strings.TrimSpace(d.ContractNumber) == "" {
+		f.Add("contract_number", "is required")
+	}
+	if d.Reading.Time.IsZero() {
+		f.Add("reading.time", "is required")
+	}
+	if d.Reading.FuelEighths < 0 || d.Reading.FuelEighths > 8 {
+		f.Add("reading.fuel_eighths", "must be between 0 and 8")
+	}
+	if d.Handover != nil && (d.Handover.FuelEighths < 0 || d.Handover.FuelEighths > 8) {
+		f.Add("handover.fuel_eighths", "must be between 0 and 8")
+	}
+	for i, dm := range d.Damages {
+		switch dm.View {
+		case document.ViewTop, document.ViewLeft, document.ViewRight, document.ViewFront, document.ViewRear:
+		default:
+			f.Addf(fmt.Sprintf("damages[%d].view", i), "unknown view %q", dm.View)
+		}
+	}
+	return f.Err()
+}
+
+// writeProtocol lays out a handover or return protocol: facts, readings
+// (compared with the handover on a return), fuel gauges, the car diagram
+// with numbered damages, the damage list, notes and signature.
+func writeProtocol(w *writer, d document.ProtocolDoc) {
+	f, l, loc := w.f, w.l, d.Location
+	w.logo()
+	f.SetY(marginT + 16)
+	w.title(l.get(string(d.Kind)))
+
+	vehicle := strings.TrimSpace(d.Vehicle.Make + " " + d.Vehicle.Model)
+	w.kv(marginL, 35, contentW-35,
+		[2]string{l.get("contract_no"), d.ContractNumber},
+		[2]string{l.get("vehicle"), vehicle},
+		[2]string{l.get("plate"), d.Vehicle.Plate},
+		[2]string{l.get("vin"), d.Vehicle.VIN},
+		[2]string{l.get("customer"), strings.Join(append([]string{d.Customer.Name}, d.Customer.Address...), ", ")},
+		[2]string{l.get("station"), strings.Join(append([]string{d.Station.Name}, d.Station.Address...), ", ")},
+		[2]string{l.get("time"), w.dateTime(d.Reading.Time, loc)},
+	)
+
+	// readings
+	w.heading(l.get("km") + " · " + l.get("fuel") + " · " + l.get("cleanliness"))
+	cmp := d.Kind == document.Return && d.Handover != nil
+	reading := func(r document.Reading) []string {
+		return []string{w.dateTime(r.Time, loc), document.Number(w.lang, r.Km) + " km", document.Fuel(r.FuelEighths), l.get(string(r.Cleanliness))}
+	}
+	names := []string{l.get("time"), l.get("km"), l.get("fuel"), l.get("cleanliness")}
+	now := reading(d.Reading)
+	if cmp {
+		then := reading(*d.Handover)
+		w.row([]col{{50, "", "L"}, {60, l.get("at_handover"), "L"}, {60, l.get("at_return"), "L"}}, true, true)
+		for i := range names {
+			w.row([]col{{50, names[i], "L"}, {60, then[i], "L"}, {60, now[i], "L"}}, false, true)
+		}
+		w.row([]col{{50, l.get("driven"), "L"}, {60, "", "L"}, {60, document.Number(w.lang, d.Reading.Km-d.Handover.Km) + " km", "L"}}, true, false)
+	} else {
+		for i := range names {
+			w.row([]col{{50, names[i], "L"}, {120, now[i], "L"}}, false, true)
+		}
+	}
+	w.ensure(30)
+	y := f.GetY() + 18
+	if cmp {
+		drawFuelGauge(w, marginL+40, y, 14, d.Handover.FuelEighths, l.get("at_handover"))
+		drawFuelGauge(w, marginL+110, y, 14, d.Reading.FuelEighths, l.get("at_return"))
+	} else {
+		drawFuelGauge(w, marginL+40, y, 14, d.Reading.FuelEighths, l.get("fuel"))
+	}
+	f.SetXY(marginL, y+10)
+
+	// diagram and damage list
+	w.heading(l.get("damages"))
+	drawDiagram(w, d.Damages)
+	if len(d.Damages) == 0 {
+		w.para(l.get("no_damages"))
+	} else {
+		cols := func(a, b, c, e, g, h string) []col {
+			return []col{{10, a, "L"}, {18, b, "L"}, {32, c, "L"}, {20, e, "L"}, {68, g, "L"}, {22, h, "L"}}
+		}
+		w.row(cols("#", l.get("view"), l.get("kind"), l.get("severity"), l.get("description"), l.get("status")), true, true)
+		for i, dm := range d.Damages {
+			status := l.get("existing")
+			if dm.New {
+				status = l.get("new")
+			}
+			w.row(cols(strconv.Itoa(i+1), l.get(string(dm.View)), dm.Kind, l.get(string(dm.Severity)), dm.Description, status), false, true)
+		}
+	}
+	if d.Notes != "" {
+		w.heading(l.get("notes"))
+		w.para(d.Notes)
+	}
+	writeSignatures(w, d.SignaturePNG, d.SignerName, d.StaffName)
+}
+
+// writeSignatures prints the customer's signature (image, if any, and
+// name) on the left and the staff member's name on the right.
+func writeSignatures(w *writer, png []byte, signer, staff string) {
+	f, l := w.f, w.l
+	w.ensure(40)
+	f.Ln(6)
+	y := f.GetY()
+	if len(png) > 0 {
+		w.image("signature", png, marginL, y, 70, 22)
+	}
+	f.SetDrawColor(0, 0, 0)
+	f.Line(marginL, y+24, marginL+75, y+24)
+	f.Line(marginL+95, y+24, marginL+170, y+24)
+	w.font(false, smallSize)
+	f.SetXY(marginL, y+25)
+	f.CellFormat(75, smallLineH, strings.TrimSpace(l.get("signature")+": "+signer), "", 0, "L", false, 0, "")
+	f.SetXY(marginL+95, y+25)
+	f.CellFormat(75, smallLineH, strings.TrimSpace(l.get("signature_staff")+": "+staff), "", 0, "L", false, 0, "")
+	w.font(false, bodySize)
+	f.SetXY(marginL, y+30)
+}

@@ -1,0 +1,110 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"mietwerk.dev/mietwerk/customer"
+	"mietwerk.dev/mietwerk/errs"
+)
+
+const customerCols = `id, tenant_id, email, company, first_name, last_name, street, postal_code, city, country, phone,
+	birth_date, language, vat_id, licence_number, licence_class, licence_issued_on, licence_country, restricted_at,
+	created_at, updated_at`
+
+func scanCustomer(row interface{ Scan(...any) error }) (customer.Customer, error) {
+	var c customer.Customer
+	err := row.Scan(&c.ID, &c.TenantID, &c.Email, &c.Company, &c.FirstName, &c.LastName, &c.Street, &c.PostalCode,
+		&c.City, &c.Country, &c.Phone, dateScan{&c.BirthDate}, &c.Language, &c.VATID, &c.LicenceNumber, &c.LicenceClass,
+		dateScan{&c.LicenceIssuedOn}, &c.LicenceCountry, tspScan{&c.RestrictedAt}, tsScan{&c.CreatedAt}, tsScan{&c.UpdatedAt})
+	return c, err
+}
+
+// UpsertCustomer finds the customer by e-mail (case-insensitive) and merges
+// the given fields into it, logging every change in the audit log, or
+// creates it. On return c holds the stored customer. Errors: KindInvalid.
+func (s *Store) UpsertCustomer(ctx context.Context, c *customer.Customer) (bool, []customer.Change, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return false, nil, err
+	}
+	c.Normalize()
+	if err := c.Validate("", s.Now()); err != nil {
+		return false, nil, err
+	}
+	var created bool
+	var changes []customer.Change
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		created, changes, err = s.upsertCustomerTx(ctx, tx, sc, c)
+		return err
+	})
+	return created, changes, err
+}
+
+func (s *Store) upsertCustomerTx(ctx context.Context, tx *sql.Tx, sc scope, c *customer.Customer) (bool, []customer.Change, error) {
+	now := s.Now()
+	old, err := scanCustomer(tx.QueryRowContext(ctx, `SELECT `+customerCols+` FROM customers WHERE tenant_id = $1 AND email_lower = $2`,
+		sc.tenant(), strings.ToLower(c.Email)))
+	if err == sql.ErrNoRows {
+		c.TenantID, c.CreatedAt, c.UpdatedAt = sc.tenant(), now, now
+		err := tx.QueryRowContext(ctx, `INSERT INTO customers (tenant_id, email, email_lower, company, first_name, last_name,
+			street, postal_code, city, country, phone, birth_date, language, vat_id, licence_number, licence_class,
+			licence_issued_on, licence_country, created_at, updated_at)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20) RETURNING id`,
+			c.TenantID, c.Email, strings.ToLower(c.Email), c.Company, c.FirstName, c.LastName, c.Street, c.PostalCode, c.City,
+			c.Country, c.Phone, dateArg(c.BirthDate), c.Language, c.VATID, c.LicenceNumber, c.LicenceClass,
+			dateArg(c.LicenceIssuedOn), c.LicenceCountry, ts(now), ts(now)).Scan(&c.ID)
+		if err != nil {
+			return false, nil, mapErr(err)
+		}
+		return true, nil, s.appendAudit(ctx, tx, sc, 0, "customer", c.ID, "create", nil, c)
+	}
+	if err != nil {
+		return false, nil, err
+	}
+	if old.RestrictedAt != nil {
+		return false, nil, errs.Conflict("customer_restricted", "this customer's data is blocked (GDPR erasure request); please contact the dealership")
+	}
+	merged := old
+	changes := merged.Merge(*c)
+	if len(changes) > 0 {
+		merged.UpdatedAt = now
+		_, err = tx.ExecContext(ctx, `UPDATE customers SET company=$1, first_name=$2, last_name=$3, street=$4, postal_code=$5,
+			city=$6, country=$7, phone=$8, birth_date=$9, language=$10, vat_id=$11, licence_number=$12, licence_class=$13,
+			licence_issued_on=$14, licence_country=$15, updated_at=$16 WHERE tenant_id=$17 AND id=$18`,
+			merged.Company, merged.FirstName, merged.LastName, merged.Street, merged.PostalCode, merged.City, merged.Country,
+			merged.Phone, dateArg(merged.BirthDate), merged.Language, merged.VATID, merged.LicenceNumber, merged.LicenceClass,
+			dateArg(merged.LicenceIssuedOn), merged.LicenceCountry, ts(now), sc.tenant(), old.ID)
+		if err != nil {
+			return false, nil, mapErr(err)
+		}
+		if err := s.appendAudit(ctx, tx, sc, 0, "customer", old.ID, "update", nil, changes); err != nil {
+			return false, nil, err
+		}
+	}
+	*c = merged
+	return false, changes, nil
+}
+
+// Customer returns one customer of the actor's tenant. Errors: KindNotFound.
+func (s *Store) Customer(ctx context.Context, id int64) (customer.Customer, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return customer.Customer{}, err
+	}
+	c, err := scanCustomer(s.db.QueryRowContext(ctx, `SELECT `+customerCols+` FROM customers WHERE tenant_id = $1 AND id = $2`, sc.tenant(), id))
+	return c, notFound(err, "customer")
+}
+
+// CustomerByEmail returns the customer with e-mail (case-insensitive). Errors: KindNotFound.
+func (s *Store) CustomerByEmail(ctx context.Context, email string) (customer.Customer, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return customer.Customer{}, err
+	}
+	c, err := scanCustomer(s.db.QueryRowContext(ctx, `SELECT `+customerCols+` FROM customers WHERE tenant_id = $1 AND email_lower = $2`,
+		sc.tenant(), strings.ToLower(strings.TrimSpace(email))))
+	return c, notFound(err, "customer")
+}

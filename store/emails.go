@@ -1,0 +1,301 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"net/mail"
+	"strings"
+	"time"
+
+	"mietwerk.dev/mietwerk/errs"
+	mwmail "mietwerk.dev/mietwerk/mail"
+)
+
+// QueueEmail puts a message in the outbox in its own transaction. Business
+// operations that cause a message queue it inside their own transaction
+// through queueEmailTx instead.
+func (s *Store) QueueEmail(ctx context.Context, q *mwmail.Queued) error {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *sql.Tx) error { return s.queueEmailTx(ctx, tx, sc.tenant(), q) })
+}
+
+func addrString(a mwmail.Address) string {
+	if a.Email == "" {
+		return ""
+	}
+	return a.String()
+}
+
+func parseAddr(s string) mwmail.Address {
+	if s == "" {
+		return mwmail.Address{}
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil {
+		return mwmail.Address{Email: s}
+	}
+	return mwmail.Address{Name: a.Name, Email: a.Address}
+}
+
+func (s *Store) queueEmailTx(ctx context.Context, tx *sql.Tx, tenantID int64, q *mwmail.Queued) error {
+	if err := q.Message.Validate(); err != nil {
+		return err
+	}
+	now := s.Now()
+	q.TenantID, q.Status, q.CreatedAt, q.NextAttemptAt = tenantID, mwmail.StatusQueued, now, now
+	m := q.Message
+	err := tx.QueryRowContext(ctx, `INSERT INTO emails (tenant_id, station_id, kind, language, to_addr, to_name, from_addr,
+		reply_to, subject, body_text, body_html, message_id, status, next_attempt_at, reservation_id, contract_id,
+		customer_id, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'queued',$13,$14,$15,$16,$17) RETURNING id`,
+		tenantID, nullInt64(q.StationID), string(m.Kind), m.Lang, m.To.Email, m.To.Name, addrString(m.From),
+		addrString(m.ReplyTo), m.Subject, m.Text, m.HTML, m.MessageID, ts(now), nullInt64(q.ReservationID),
+		nullInt64(q.ContractID), nullInt64(q.CustomerID), ts(now)).Scan(&q.ID)
+	if err != nil {
+		return mapErr(err)
+	}
+	for i, a := range m.Attachments {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO email_attachments (tenant_id, email_id, position, filename,
+			content_type, data) VALUES ($1,$2,$3,$4,$5,$6)`, tenantID, q.ID, i, a.Filename, a.ContentType, a.Data); err != nil {
+			return mapErr(err)
+		}
+	}
+	return nil
+}
+
+const emailCols = `e.id, e.tenant_id, e.station_id, e.reservation_id, e.contract_id, e.customer_id, e.kind, e.language,
+	e.to_addr, e.to_name, e.from_addr, e.reply_to, e.subject, e.body_text, e.body_html, e.message_id, e.status,
+	e.attempts, e.next_attempt_at, e.last_error, e.sent_at, e.created_at`
+
+func scanEmail(row interface{ Scan(...any) error }) (mwmail.Queued, error) {
+	var q mwmail.Queued
+	var from, reply, kind string
+	err := row.Scan(&q.ID, &q.TenantID, int64Scan{&q.StationID}, int64Scan{&q.ReservationID}, int64Scan{&q.ContractID},
+		int64Scan{&q.CustomerID}, &kind, &q.Message.Lang, &q.Message.To.Email, &q.Message.To.Name, &from, &reply,
+		&q.Message.Subject, &q.Message.Text, &q.Message.HTML, &q.Message.MessageID, &q.Status, &q.Attempts,
+		tsScan{&q.NextAttemptAt}, &q.LastError, tspScan{&q.SentAt}, tsScan{&q.CreatedAt})
+	q.Message.Kind, q.Message.From, q.Message.ReplyTo = mwmail.Kind(kind), parseAddr(from), parseAddr(reply)
+	return q, err
+}
+
+func loadAttachments(ctx context.Context, q querier, e *mwmail.Queued) error {
+	rows, err := q.QueryContext(ctx, `SELECT filename, content_type, data FROM email_attachments WHERE email_id = $1 ORDER BY position`, e.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	e.Message.Attachments = nil
+	for rows.Next() {
+		var a mwmail.Attachment
+		if err := rows.Scan(&a.Filename, &a.ContentType, &a.Data); err != nil {
+			return err
+		}
+		e.Message.Attachments = append(e.Message.Attachments, a)
+	}
+	return rows.Err()
+}
+
+// ClaimEmails leases up to limit due messages to worker (see mail.OutboxStore).
+// PostgreSQL skips rows another worker holds (FOR UPDATE SKIP LOCKED); SQLite
+// has one writer, so the claiming transaction runs alone.
+func (s *Store) ClaimEmails(ctx context.Context, worker string, now time.Time, lease time.Duration, limit int) ([]mwmail.Queued, error) {
+	lock := ""
+	if s.dialect == Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	var out []mwmail.Queued
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM emails WHERE status = 'queued' AND next_attempt_at <= $1
+			AND (locked_until IS NULL OR locked_until < $1) ORDER BY next_attempt_at, id LIMIT $2`+lock, ts(now), limit)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, `UPDATE emails SET locked_until = $1, locked_by = $2 WHERE id = $3`,
+				ts(now.Add(lease)), worker, id); err != nil {
+				return err
+			}
+			q, err := scanEmail(tx.QueryRowContext(ctx, `SELECT `+emailCols+` FROM emails e WHERE e.id = $1`, id))
+			if err != nil {
+				return err
+			}
+			if err := loadAttachments(ctx, tx, &q); err != nil {
+				return err
+			}
+			out = append(out, q)
+		}
+		return nil
+	})
+	return out, mapErr(err)
+}
+
+func (s *Store) recordAttempt(ctx context.Context, tx *sql.Tx, id int64, a mwmail.Attempt) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO email_attempts (tenant_id, email_id, at, ok, response, worker)
+		SELECT tenant_id, id, $1, $2, $3, $4 FROM emails WHERE id = $5`, ts(a.At), a.OK, truncateText(a.Response, 1000), a.Worker, id)
+	return err
+}
+
+// MarkEmailSent records a delivery by the worker holding the lease.
+func (s *Store) MarkEmailSent(ctx context.Context, id int64, worker string, a mwmail.Attempt) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE emails SET status = 'sent', sent_at = $1, attempts = attempts + 1,
+			locked_until = NULL, last_error = '' WHERE id = $2 AND locked_by = $3 AND status = 'queued'`, ts(a.At), id, worker)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.Conflict("email_not_claimed", "the message is not claimed by this worker")
+		}
+		return s.recordAttempt(ctx, tx, id, a)
+	})
+}
+
+// MarkEmailFailed records a failed attempt and the next try (or giving up).
+func (s *Store) MarkEmailFailed(ctx context.Context, id int64, worker string, a mwmail.Attempt, next time.Time, giveUp bool) error {
+	status := "queued"
+	if giveUp {
+		status = "failed"
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE emails SET status = $1, attempts = attempts + 1, next_attempt_at = $2,
+			locked_until = NULL, last_error = $3 WHERE id = $4 AND locked_by = $5 AND status = 'queued'`,
+			status, ts(next), truncateText(a.Response, 1000), id, worker)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.Conflict("email_not_claimed", "the message is not claimed by this worker")
+		}
+		return s.recordAttempt(ctx, tx, id, a)
+	})
+}
+
+// EmailFilter selects messages for the admin list.
+type EmailFilter struct {
+	Status        string
+	ReservationID int64
+	ContractID    int64
+	Limit, Offset int
+}
+
+// ListEmails returns messages of the actor's tenant, newest first, limited to
+// its stations for station users (messages without a station are tenant-wide
+// and shown to admins only).
+func (s *Store) ListEmails(ctx context.Context, f EmailFilter) ([]mwmail.Queued, int, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	a := args{sc.tenant()}
+	where := `e.tenant_id = $1 AND ` + sc.stations("e.station_id", &a)
+	if f.Status != "" {
+		where += ` AND e.status = ` + a.add(f.Status)
+	}
+	if f.ReservationID != 0 {
+		where += ` AND e.reservation_id = ` + a.add(f.ReservationID)
+	}
+	if f.ContractID != 0 {
+		where += ` AND e.contract_id = ` + a.add(f.ContractID)
+	}
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM emails e WHERE `+where, a...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+emailCols+` FROM emails e WHERE `+where+` ORDER BY e.id DESC LIMIT `+
+		a.add(f.Limit)+` OFFSET `+a.add(max(f.Offset, 0)), a...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []mwmail.Queued
+	for rows.Next() {
+		q, err := scanEmail(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, q)
+	}
+	return out, total, rows.Err()
+}
+
+// Email returns one message with attachments and attempts. Errors: KindNotFound.
+func (s *Store) Email(ctx context.Context, id int64) (mwmail.Queued, []mwmail.Attempt, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return mwmail.Queued{}, nil, err
+	}
+	a := args{sc.tenant(), id}
+	q, err := scanEmail(s.db.QueryRowContext(ctx, `SELECT `+emailCols+` FROM emails e WHERE e.tenant_id = $1 AND e.id = $2 AND `+
+		sc.stations("e.station_id", &a), a...))
+	if err != nil {
+		return q, nil, notFound(err, "e-mail")
+	}
+	if err := loadAttachments(ctx, s.db, &q); err != nil {
+		return q, nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT at, ok, response, worker FROM email_attempts WHERE email_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return q, nil, err
+	}
+	defer rows.Close()
+	var atts []mwmail.Attempt
+	for rows.Next() {
+		var at mwmail.Attempt
+		if err := rows.Scan(tsScan{&at.At}, &at.OK, &at.Response, &at.Worker); err != nil {
+			return q, nil, err
+		}
+		atts = append(atts, at)
+	}
+	return q, atts, rows.Err()
+}
+
+// ResendEmail queues a failed or sent message again for delivery now.
+func (s *Store) ResendEmail(ctx context.Context, id int64) error {
+	if _, _, err := s.Email(ctx, id); err != nil {
+		return err
+	}
+	sc, _ := tenantScope(ctx)
+	_, err := s.db.ExecContext(ctx, `UPDATE emails SET status = 'queued', next_attempt_at = $1, locked_until = NULL
+		WHERE tenant_id = $2 AND id = $3`, ts(s.Now()), sc.tenant(), id)
+	return mapErr(err)
+}
+
+// EmailCounts returns how many messages the actor's tenant has per status.
+func (s *Store) EmailCounts(ctx context.Context) (map[string]int, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := args{sc.tenant()}
+	rows, err := s.db.QueryContext(ctx, `SELECT e.status, count(*) FROM emails e WHERE e.tenant_id = $1 AND `+
+		sc.stations("e.station_id", &a)+` GROUP BY e.status`, a...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[strings.TrimSpace(st)] = n
+	}
+	return out, rows.Err()
+}

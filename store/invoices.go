@@ -1,0 +1,228 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/invoice"
+	mwmail "mietwerk.dev/mietwerk/mail"
+)
+
+// IssueRequest is everything IssueInvoice needs. Render turns the numbered
+// invoice into its PDF; Mails (optional) builds the messages to queue with
+// it. Both run inside the issuing transaction, so number, document and
+// e-mails exist together or not at all.
+type IssueRequest struct {
+	Issued *invoice.Issued // Invoice without Number and IssueDate; links set
+	Render func(inv invoice.Invoice) ([]byte, error)
+	Mails  func(iss invoice.Issued, pdf []byte) ([]mwmail.Queued, error)
+	// Loc is the time zone whose calendar year the number series follows.
+	Loc *time.Location
+}
+
+// nextNumber takes the next value of a gap-free counter inside tx. Concurrent
+// transactions queue on the counter row, so a rolled-back transaction leaves
+// no gap.
+func nextNumber(ctx context.Context, tx *sql.Tx, tenantID int64, series, period string) (int64, error) {
+	var v int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO counters (tenant_id, series, period, value) VALUES ($1, $2, $3, 1)
+		ON CONFLICT (tenant_id, series, period) DO UPDATE SET value = counters.value + 1 RETURNING value`,
+		tenantID, series, period).Scan(&v)
+	return v, mapErr(err)
+}
+
+// IssueInvoice numbers, renders and stores an invoice or credit note and
+// queues its e-mails, in one transaction. The number comes from the
+// tenant's pattern for the document's series, gap-free. Errors: KindInvalid
+// for an invalid document, KindNotFound for links outside the actor's reach.
+func (s *Store) IssueInvoice(ctx context.Context, req IssueRequest) error {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return err
+	}
+	iss := req.Issued
+	loc := req.Loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var invPattern, gsPattern string
+		if err := tx.QueryRowContext(ctx, `SELECT invoice_number_pattern, credit_number_pattern FROM tenants WHERE id = $1`,
+			sc.tenant()).Scan(&invPattern, &gsPattern); err != nil {
+			return notFound(err, "tenant")
+		}
+		pattern := invPattern
+		series := invoice.SeriesOf(iss.Invoice.Kind)
+		if series == invoice.SeriesCreditNote {
+			pattern = gsPattern
+		}
+		now := s.Now()
+		issued := now.In(loc)
+		seq, err := nextNumber(ctx, tx, sc.tenant(), string(series), invoice.PeriodKey(pattern, issued))
+		if err != nil {
+			return err
+		}
+		iss.TenantID, iss.IssuedAt = sc.tenant(), now
+		iss.Invoice.Number = invoice.Format(pattern, issued, seq)
+		iss.Invoice.IssueDate = issued
+		if err := invoice.Validate(iss.Invoice); err != nil {
+			return err
+		}
+		iss.Totals = invoice.Compute(iss.Invoice)
+		pdf, err := req.Render(iss.Invoice)
+		if err != nil {
+			return fmt.Errorf("render invoice %s: %w", iss.Invoice.Number, err)
+		}
+		recipient, _ := json.Marshal(iss.Invoice.Recipient)
+		supplier, _ := json.Marshal(iss.Invoice.Supplier)
+		var from, to any
+		if !iss.Invoice.ServicePeriod.From.IsZero() {
+			from, to = ts(iss.Invoice.ServicePeriod.From), ts(iss.Invoice.ServicePeriod.To)
+		}
+		t := iss.Totals
+		err = tx.QueryRowContext(ctx, `INSERT INTO invoices (tenant_id, station_id, kind, number, reservation_id, contract_id,
+			customer_id, corrects_id, issued_at, service_from, service_to, currency, net_cents, vat_cents, gross_cents,
+			deducted_cents, due_cents, language, recipient, supplier)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20) RETURNING id`,
+			sc.tenant(), nullInt64(iss.StationID), string(iss.Invoice.Kind), iss.Invoice.Number, nullInt64(iss.ReservationID),
+			nullInt64(iss.ContractID), iss.CustomerID, nullInt64(iss.CorrectsID), ts(now), from, to, iss.Invoice.Currency,
+			t.Net, t.VAT, t.Gross, t.DeductedGross, t.Due, iss.Language, string(recipient), string(supplier)).Scan(&iss.ID)
+		if err != nil {
+			return mapErr(err)
+		}
+		for i, l := range iss.Invoice.Lines {
+			gross := invoice.LineGross(l)
+			net, vat := invoice.Split(gross, l.VATRateBP)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO invoice_lines (tenant_id, invoice_id, position, description,
+				quantity_milli, unit, unit_gross_cents, vat_rate_bp, net_cents, vat_cents, gross_cents)
+				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`, sc.tenant(), iss.ID, i+1, l.Description, l.QuantityMilli,
+				l.Unit, l.UnitGross, l.VATRateBP, net, vat, gross); err != nil {
+				return mapErr(err)
+			}
+		}
+		sum := sha256.Sum256(pdf)
+		iss.SHA256 = hex.EncodeToString(sum[:])
+		kind := "invoice"
+		if series == invoice.SeriesCreditNote {
+			kind = "credit_note"
+		}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO documents (tenant_id, kind, invoice_id, contract_id, reservation_id,
+			filename, content_type, sha256, size_bytes, data, created_at) VALUES ($1,$2,$3,$4,$5,$6,'application/pdf',$7,$8,$9,$10)
+			RETURNING id`, sc.tenant(), kind, iss.ID, nullInt64(iss.ContractID), nullInt64(iss.ReservationID),
+			iss.Invoice.Number+".pdf", iss.SHA256, len(pdf), pdf, ts(now)).Scan(&iss.DocumentID); err != nil {
+			return mapErr(err)
+		}
+		if req.Mails == nil {
+			return nil
+		}
+		msgs, err := req.Mails(*iss, pdf)
+		if err != nil {
+			return err
+		}
+		for i := range msgs {
+			if err := s.queueEmailTx(ctx, tx, sc.tenant(), &msgs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// InvoiceSummary is an issued document as listed.
+type InvoiceSummary struct {
+	ID            int64
+	Kind          invoice.Kind
+	Number        string
+	IssuedAt      time.Time
+	ReservationID int64
+	ContractID    int64
+	CustomerID    int64
+	CorrectsID    int64
+	Net, VAT      int64
+	Gross, Due    int64
+	DocumentID    int64
+	SHA256        string
+}
+
+// InvoiceFilter selects issued documents.
+type InvoiceFilter struct {
+	ReservationID int64
+	ContractID    int64
+	CustomerID    int64
+}
+
+// ListInvoices returns the issued invoices and credit notes matching f, in issue order.
+func (s *Store) ListInvoices(ctx context.Context, f InvoiceFilter) ([]InvoiceSummary, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := args{sc.tenant()}
+	where := `i.tenant_id = $1`
+	if f.ReservationID != 0 {
+		where += ` AND i.reservation_id = ` + a.add(f.ReservationID)
+	}
+	if f.ContractID != 0 {
+		where += ` AND i.contract_id = ` + a.add(f.ContractID)
+	}
+	if f.CustomerID != 0 {
+		where += ` AND i.customer_id = ` + a.add(f.CustomerID)
+	}
+	if !sc.a.AllStations() {
+		where += ` AND ` + sc.stations("i.station_id", &a)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT i.id, i.kind, i.number, i.issued_at, i.reservation_id, i.contract_id,
+		i.customer_id, i.corrects_id, i.net_cents, i.vat_cents, i.gross_cents, i.due_cents, d.id, d.sha256
+		FROM invoices i JOIN documents d ON d.invoice_id = i.id WHERE `+where+` ORDER BY i.id`, a...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []InvoiceSummary
+	for rows.Next() {
+		var x InvoiceSummary
+		if err := rows.Scan(&x.ID, &x.Kind, &x.Number, tsScan{&x.IssuedAt}, int64Scan{&x.ReservationID}, int64Scan{&x.ContractID},
+			&x.CustomerID, int64Scan{&x.CorrectsID}, &x.Net, &x.VAT, &x.Gross, &x.Due, &x.DocumentID, &x.SHA256); err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}
+
+// Document is an issued file with its exact bytes.
+type Document struct {
+	ID          int64
+	Kind        string
+	Filename    string
+	ContentType string
+	SHA256      string
+	Data        []byte
+	CreatedAt   time.Time
+}
+
+// Document returns an issued document of the actor's tenant. Errors: KindNotFound.
+func (s *Store) Document(ctx context.Context, id int64) (Document, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return Document{}, err
+	}
+	var d Document
+	err = s.db.QueryRowContext(ctx, `SELECT id, kind, filename, content_type, sha256, data, created_at FROM documents
+		WHERE tenant_id = $1 AND id = $2`, sc.tenant(), id).Scan(&d.ID, &d.Kind, &d.Filename, &d.ContentType, &d.SHA256,
+		&d.Data, tsScan{&d.CreatedAt})
+	if err != nil {
+		return d, notFound(err, "document")
+	}
+	sum := sha256.Sum256(d.Data)
+	if hex.EncodeToString(sum[:]) != d.SHA256 {
+		return d, errs.E(errs.KindInternal, "stored document does not match its hash")
+	}
+	return d, nil
+}

@@ -1,0 +1,201 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/payment"
+)
+
+const paymentCols = `id, tenant_id, reservation_id, contract_id, customer_id, card_id, parent_id, operation, purpose, status,
+	amount_cents, currency, merchant_txn_id, order_id, ipg_txn_id, approval_code, scheme_txn_id, card_brand, card_last4,
+	reason_code, message, inquiries, next_inquiry_at, created_at, resolved_at`
+
+func scanPayment(row interface{ Scan(...any) error }) (payment.Record, error) {
+	var r payment.Record
+	var brand string
+	err := row.Scan(&r.ID, &r.TenantID, int64Scan{&r.ReservationID}, int64Scan{&r.ContractID}, int64Scan{&r.CustomerID},
+		int64Scan{&r.CardID}, int64Scan{&r.ParentID}, &r.Operation, &r.Purpose, &r.Status, &r.Amount.Cents,
+		&r.Amount.Currency, &r.MerchantTransactionID, &r.OrderID, &r.GatewayTransactionID, &r.ApprovalCode,
+		&r.SchemeTransactionID, &brand, &r.Card.Last4, &r.ReasonCode, &r.Message, &r.Inquiries,
+		tspScan{&r.NextInquiryAt}, tsScan{&r.CreatedAt}, tspScan{&r.ResolvedAt})
+	r.Card.Brand = payment.Brand(brand)
+	return r, err
+}
+
+// paymentTenant returns the tenant a payment write acts on: the actor's, or
+// for the all-tenants system actor the record's own.
+func paymentTenant(ctx context.Context, recTenant int64) (int64, error) {
+	sc, err := scopeOf(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if sc.a.AllTenants() {
+		if recTenant == 0 {
+			return 0, errs.Invalid("payment record without tenant")
+		}
+		return recTenant, nil
+	}
+	if recTenant != 0 && recTenant != sc.tenant() {
+		return 0, errs.NotFound("payment")
+	}
+	return sc.tenant(), nil
+}
+
+// InsertPayment stores a new attempt record and commits it at once.
+func (s *Store) InsertPayment(ctx context.Context, r *payment.Record) error {
+	tid, err := paymentTenant(ctx, r.TenantID)
+	if err != nil {
+		return err
+	}
+	r.TenantID = tid
+	if r.Purpose == "" {
+		r.Purpose = "rent"
+	}
+	return mapErr(s.db.QueryRowContext(ctx, `INSERT INTO payments (tenant_id, reservation_id, contract_id, customer_id,
+		card_id, parent_id, operation, purpose, status, amount_cents, currency, merchant_txn_id, order_id, card_brand,
+		card_last4, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) RETURNING id`,
+		r.TenantID, nullInt64(r.ReservationID), nullInt64(r.ContractID), nullInt64(r.CustomerID), nullInt64(r.CardID),
+		nullInt64(r.ParentID), r.Operation, r.Purpose, r.Status, r.Amount.Cents, r.Amount.Currency,
+		r.MerchantTransactionID, r.OrderID, string(r.Card.Brand), r.Card.Last4, ts(r.CreatedAt)).Scan(&r.ID))
+}
+
+// ResolvePayment stores the outcome of an attempt. Only an open record
+// changes, except that approved (money moved) overrides an earlier failed.
+func (s *Store) ResolvePayment(ctx context.Context, r *payment.Record) error {
+	tid, err := paymentTenant(ctx, r.TenantID)
+	if err != nil {
+		return err
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE payments SET status=$1, ipg_txn_id=$2, approval_code=$3, scheme_txn_id=$4,
+		card_brand=$5, card_last4=$6, reason_code=$7, message=$8, inquiries=$9, next_inquiry_at=$10, resolved_at=$11,
+		card_id=$12
+		WHERE tenant_id=$13 AND id=$14 AND (status IN ('pending','unknown') OR status = $1
+			OR ($1 = 'approved' AND status = 'failed'))`,
+		r.Status, r.GatewayTransactionID, r.ApprovalCode, r.SchemeTransactionID, string(r.Card.Brand), r.Card.Last4,
+		string(r.ReasonCode), truncateText(r.Message, 500), r.Inquiries, tsp(r.NextInquiryAt), tsp(r.ResolvedAt),
+		nullInt64(r.CardID), tid, r.ID)
+	if err != nil {
+		return mapErr(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.Conflict("payment_resolved", "the payment was already resolved differently")
+	}
+	return nil
+}
+
+func truncateText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
+
+// Payment returns one record of the actor's tenant. Errors: KindNotFound.
+func (s *Store) Payment(ctx context.Context, id int64) (payment.Record, error) {
+	sc, err := scopeOf(ctx)
+	if err != nil {
+		return payment.Record{}, err
+	}
+	a := args{id}
+	q := `SELECT ` + paymentCols + ` FROM payments WHERE id = $1`
+	if !sc.a.AllTenants() {
+		q += ` AND tenant_id = ` + a.add(sc.tenant())
+	}
+	r, err := scanPayment(s.db.QueryRowContext(ctx, q, a...))
+	return r, notFound(err, "payment")
+}
+
+// ListPayments returns the records of a reservation, contract or customer in order.
+func (s *Store) ListPayments(ctx context.Context, f payment.RecordFilter) ([]payment.Record, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := args{sc.tenant()}
+	where := `tenant_id = $1`
+	if f.ReservationID != 0 {
+		where += ` AND reservation_id = ` + a.add(f.ReservationID)
+	}
+	if f.ContractID != 0 {
+		where += ` AND contract_id = ` + a.add(f.ContractID)
+	}
+	if f.CustomerID != 0 {
+		where += ` AND customer_id = ` + a.add(f.CustomerID)
+	}
+	return s.queryPayments(ctx, `SELECT `+paymentCols+` FROM payments WHERE `+where+` ORDER BY id`, a...)
+}
+
+// DuePayments lists open records due for an inquiry (all-tenants system actor).
+func (s *Store) DuePayments(ctx context.Context, now, stalePending time.Time, limit int) ([]payment.Record, error) {
+	sc, err := scopeOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := args{ts(now), ts(stalePending), limit}
+	where := `((status = 'unknown' AND next_inquiry_at <= $1) OR (status = 'pending' AND created_at <= $2))`
+	if !sc.a.AllTenants() {
+		where += ` AND tenant_id = ` + a.add(sc.tenant())
+	}
+	return s.queryPayments(ctx, `SELECT `+paymentCols+` FROM payments WHERE `+where+` ORDER BY id LIMIT $3`, a...)
+}
+
+func (s *Store) queryPayments(ctx context.Context, q string, a ...any) ([]payment.Record, error) {
+	rows, err := s.db.QueryContext(ctx, q, a...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []payment.Record
+	for rows.Next() {
+		r, err := scanPayment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// SaveCard stores a gateway token with brand, last 4 and expiry (never the number).
+func (s *Store) SaveCard(ctx context.Context, c *payment.StoredCard) error {
+	tid, err := paymentTenant(ctx, c.TenantID)
+	if err != nil {
+		return err
+	}
+	if c.CustomerID == 0 {
+		return errs.Invalid("a stored card belongs to a customer")
+	}
+	c.TenantID = tid
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = s.Now()
+	}
+	err = s.db.QueryRowContext(ctx, `INSERT INTO payment_cards (tenant_id, customer_id, token, brand, last4, exp_month,
+		exp_year, scheme_txn_id, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
+		ON CONFLICT (tenant_id, token) DO UPDATE SET scheme_txn_id = EXCLUDED.scheme_txn_id RETURNING id`,
+		c.TenantID, c.CustomerID, c.Token, string(c.Card.Brand), c.Card.Last4, c.Card.ExpMonth, c.Card.ExpYear,
+		c.SchemeTransactionID, ts(c.CreatedAt)).Scan(&c.ID)
+	return mapErr(err)
+}
+
+// StoredCard returns a stored card of the actor's tenant. Errors: KindNotFound.
+func (s *Store) StoredCard(ctx context.Context, id int64) (payment.StoredCard, error) {
+	sc, err := scopeOf(ctx)
+	if err != nil {
+		return payment.StoredCard{}, err
+	}
+	a := args{id}
+	q := `SELECT id, tenant_id, customer_id, token, brand, last4, exp_month, exp_year, scheme_txn_id, created_at
+		FROM payment_cards WHERE id = $1 AND deleted_at IS NULL`
+	if !sc.a.AllTenants() {
+		q += ` AND tenant_id = ` + a.add(sc.tenant())
+	}
+	var c payment.StoredCard
+	var brand string
+	err = s.db.QueryRowContext(ctx, q, a...).Scan(&c.ID, &c.TenantID, &c.CustomerID, &c.Token, &brand, &c.Card.Last4,
+		&c.Card.ExpMonth, &c.Card.ExpYear, &c.SchemeTransactionID, tsScan{&c.CreatedAt})
+	c.Card.Brand = payment.Brand(brand)
+	return c, notFound(err, "stored card")
+}
