@@ -1,6 +1,7 @@
 package store
 
 import (
+	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
@@ -23,3 +24,5 @@ var _ payment.Store = (*Store)(nil)
 var _ mwmail.OutboxStore = (*Store)(nil)
 
 var _ customer.Store = (*Store)(nil)
+
+var _ booking.Store = (*Store)(nil)

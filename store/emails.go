@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/identity"
 	mwmail "mietwerk.dev/mietwerk/mail"
 )
 
@@ -41,6 +42,14 @@ func parseAddr(s string) mwmail.Address {
 }
 
 func (s *Store) queueEmailTx(ctx context.Context, tx *sql.Tx, tenantID int64, q *mwmail.Queued) error {
+	if q.Message.MessageID == "" {
+		// A fixed Message-ID lets recipients recognise a retried delivery.
+		domain := "mietwerk.local"
+		if at := strings.LastIndexByte(q.Message.From.Email, '@'); at >= 0 {
+			domain = q.Message.From.Email[at+1:]
+		}
+		q.Message.MessageID = mwmail.NewMessageID(identity.NewToken()[:24], domain)
+	}
 	if err := q.Message.Validate(); err != nil {
 		return err
 	}

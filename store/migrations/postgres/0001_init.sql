@@ -344,7 +344,7 @@ CREATE TABLE allocations (
         tstzrange(starts_at, ends_at, '[)') WITH &&
     )
 );
-CREATE INDEX allocations_vehicle_time ON allocations(tenant_id, vehicle_id, starts_at);
+CREATE INDEX allocations_vehicle_end ON allocations(vehicle_id, ends_at);
 CREATE INDEX allocations_time ON allocations(tenant_id, ends_at, starts_at);
 
 CREATE TABLE contracts (

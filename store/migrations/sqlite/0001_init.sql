@@ -340,7 +340,7 @@ CREATE TABLE allocations (
     FOREIGN KEY (tenant_id, vehicle_id) REFERENCES vehicles(tenant_id, id),
     FOREIGN KEY (tenant_id, reservation_id) REFERENCES reservations(tenant_id, id) ON DELETE CASCADE
 );
-CREATE INDEX allocations_vehicle_time ON allocations(tenant_id, vehicle_id, starts_at);
+CREATE INDEX allocations_vehicle_end ON allocations(vehicle_id, ends_at);
 CREATE INDEX allocations_time ON allocations(tenant_id, ends_at, starts_at);
 
 CREATE TABLE contracts (

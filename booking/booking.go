@@ -1,0 +1,173 @@
+// Package booking owns reservations: the rules for when a car can be booked
+// (opening hours, notice, length), the reservation's life cycle, and the
+// storage contract for taking a free vehicle without overlap.
+package booking
+
+import (
+	"context"
+	"time"
+
+	"mietwerk.dev/mietwerk/tenancy"
+)
+
+// Status is where a reservation stands.
+type Status string
+
+// Reservation statuses.
+const (
+	StatusPendingPayment Status = "pending_payment" // vehicle held while the card is charged
+	StatusConfirmed      Status = "confirmed"       // paid, waiting for pickup
+	StatusActive         Status = "active"          // handed over: a contract runs
+	StatusCompleted      Status = "completed"       // returned and billed
+	StatusCancelled      Status = "cancelled"
+	StatusFailed         Status = "failed" // payment declined or failed; vehicle released
+)
+
+// Holds reports whether a reservation in this status holds its vehicle.
+func (s Status) Holds() bool {
+	return s == StatusPendingPayment || s == StatusConfirmed || s == StatusActive
+}
+
+// Reservation is a booked period at a station for a category.
+type Reservation struct {
+	ID                  int64
+	TenantID            int64
+	Number              string
+	StationID           int64
+	ReturnStationID     int64
+	CustomerID          int64
+	CategoryID          int64
+	VehicleID           int64 // 0 until a vehicle is assigned
+	TariffID            int64
+	Pickup              time.Time
+	Return              time.Time
+	Status              Status
+	Source              string // "api", "admin" or "walk_in"
+	APIClientID         int64
+	WorkshopRef         string
+	Notes               string
+	Language            string
+	DayPriceCents       int64
+	DepositCents        int64
+	EstimatedTotalCents int64
+	Currency            string
+	CancelledAt         *time.Time
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+// Reason codes why a period cannot be booked.
+const (
+	ReasonInPast         = "in_past"
+	ReasonTooShortNotice = "too_short_notice"
+	ReasonTooLong        = "too_long"
+	ReasonClosedPickup   = "closed_on_pickup_day"
+	ReasonClosedReturn   = "closed_on_return_day"
+	ReasonOutsideHours   = "outside_opening_hours"
+	ReasonReturnBefore   = "return_before_pickup"
+	ReasonNothingFree    = "nothing_free"
+)
+
+// Problem is one reason a period cannot be booked, with the field it concerns.
+type Problem struct {
+	Code    string `json:"code"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// CheckPeriod returns every rule that [pickup, ret) at station st breaks
+// under the tenant's settings at instant now; none means bookable (if a car
+// is free). Pickup and return must fall within the station's opening hours
+// (honouring exceptions), at least MinNoticeMinutes after now, and the
+// rental may last at most MaxRentalDays.
+func CheckPeriod(tn tenancy.Tenant, st tenancy.Station, pickup, ret, now time.Time) []Problem {
+	var ps []Problem
+	if !ret.After(pickup) {
+		return []Problem{{ReasonReturnBefore, "return", "the return must be after the pickup"}}
+	}
+	if pickup.Before(now) {
+		ps = append(ps, Problem{ReasonInPast, "pickup", "the pickup time has passed"})
+	} else if pickup.Before(now.Add(time.Duration(tn.MinNoticeMinutes) * time.Minute)) {
+		ps = append(ps, Problem{ReasonTooShortNotice, "pickup", "bookings need at least " + noticeText(tn.MinNoticeMinutes) + " notice"})
+	}
+	if tn.MaxRentalDays > 0 && ret.Sub(pickup) > time.Duration(tn.MaxRentalDays)*24*time.Hour {
+		ps = append(ps, Problem{ReasonTooLong, "return", "a rental may last at most " + itoa(tn.MaxRentalDays) + " days"})
+	}
+	for _, x := range []struct {
+		field  string
+		t      time.Time
+		closed string
+	}{{"pickup", pickup, ReasonClosedPickup}, {"return", ret, ReasonClosedReturn}} {
+		if len(st.SpansOn(x.t)) == 0 {
+			ps = append(ps, Problem{x.closed, x.field, "the station is closed on that day"})
+		} else if !st.OpenAt(x.t) {
+			ps = append(ps, Problem{ReasonOutsideHours, x.field, "the station is closed at that time; opening hours that day: " + spansText(st.SpansOn(x.t))})
+		}
+	}
+	return ps
+}
+
+func noticeText(min int) string {
+	if min%60 == 0 {
+		h := min / 60
+		if h == 1 {
+			return "1 hour"
+		}
+		return itoa(h) + " hours"
+	}
+	return itoa(min) + " minutes"
+}
+
+func spansText(spans []tenancy.Span) string { return tenancy.FormatSpans(spans) }
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	var b []byte
+	for n > 0 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+		n /= 10
+	}
+	if neg {
+		b = append([]byte{'-'}, b...)
+	}
+	return string(b)
+}
+
+// Free is how many vehicles of a category are free for a period at a station.
+type Free struct {
+	CategoryID int64
+	Free       int
+	Total      int
+}
+
+// Filter selects reservations in lists.
+type Filter struct {
+	StationID  int64
+	Status     Status
+	CustomerID int64
+	From, To   time.Time // pickups or returns within [From, To)
+	Limit      int
+	Offset     int
+}
+
+// Store is what bookings need from storage, scoped by the actor in ctx.
+type Store interface {
+	// Availability counts free vehicles per category at a station for a period.
+	Availability(ctx context.Context, stationID int64, pickup, ret time.Time) ([]Free, error)
+	// CreateReservation numbers the reservation and takes a free vehicle of
+	// its category at its station in the same transaction. Errors:
+	// KindConflict "nothing_free" when every vehicle is taken.
+	CreateReservation(ctx context.Context, r *Reservation) error
+	Reservation(ctx context.Context, id int64) (Reservation, error)
+	ReservationByNumber(ctx context.Context, number string) (Reservation, error)
+	ListReservations(ctx context.Context, f Filter) ([]Reservation, int, error)
+	// SetReservationStatus moves a reservation from one of from to to; a
+	// status that does not hold a vehicle releases it. Errors: KindConflict.
+	SetReservationStatus(ctx context.Context, id int64, from []Status, to Status) error
+}

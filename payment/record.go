@@ -1,0 +1,109 @@
+package payment
+
+import (
+	"context"
+	"time"
+)
+
+// Status is where our record of one gateway attempt stands.
+type Status string
+
+// Record statuses. A record is written as Pending before its request goes
+// out and resolved after; Unknown means the gateway's answer is still being
+// found out by inquiry (the reconciler keeps asking).
+const (
+	StatusPending  Status = "pending"
+	StatusApproved Status = "approved"
+	StatusDeclined Status = "declined"
+	StatusFailed   Status = "failed"
+	StatusUnknown  Status = "unknown"
+)
+
+// Open reports whether the record still waits for its outcome.
+func (s Status) Open() bool { return s == StatusPending || s == StatusUnknown }
+
+// Links ties a payment to what it is for.
+type Links struct {
+	ReservationID int64
+	ContractID    int64
+	CustomerID    int64
+	// Purpose says what the money is for: "rent", "deposit", "final",
+	// "damage", "extension", "cancellation", "deposit_release", "refund".
+	Purpose string
+}
+
+// Record is our bookkeeping of one gateway attempt (DESIGN invariant 3: no
+// money without a record, no record without money).
+type Record struct {
+	ID       int64
+	TenantID int64
+	Links
+	CardID   int64 // the stored card used or created
+	ParentID int64 // for capture, void and refund: the record they act on
+
+	Operation Operation
+	Status    Status
+	Amount    Amount
+
+	MerchantTransactionID string
+	OrderID               string
+	GatewayTransactionID  string
+	ApprovalCode          string
+	SchemeTransactionID   string
+	Card                  CardInfo
+	ReasonCode            ReasonCode
+	Message               string // for staff: the gateway's words, never card data
+
+	Inquiries     int
+	NextInquiryAt *time.Time
+	CreatedAt     time.Time
+	ResolvedAt    *time.Time
+
+	token string // a token the gateway returned, until it is saved as a StoredCard
+}
+
+// StoredCard is a card kept at the gateway as a token (DataStorage). Only
+// the token, brand, last 4 digits and expiry are stored here.
+type StoredCard struct {
+	ID                  int64
+	TenantID            int64
+	CustomerID          int64
+	Token               string
+	Card                CardInfo
+	SchemeTransactionID string // of the FIRST use, sent with merchant-initiated charges
+	CreatedAt           time.Time
+}
+
+// RecordFilter selects records of a reservation, contract or customer.
+type RecordFilter struct {
+	ReservationID int64
+	ContractID    int64
+	CustomerID    int64
+}
+
+// Store is what the payment service needs from storage. Methods are scoped by
+// the actor in ctx; the all-tenants system actor (the reconciler) may act on
+// any tenant's records.
+type Store interface {
+	// InsertPayment stores a new record (status Pending) and commits it
+	// before the request goes out.
+	InsertPayment(ctx context.Context, r *Record) error
+	// ResolvePayment stores what became of an attempt. A record leaves an
+	// open status only once, except that Approved (money moved, found out
+	// later) always wins over Failed.
+	ResolvePayment(ctx context.Context, r *Record) error
+	Payment(ctx context.Context, id int64) (Record, error)
+	ListPayments(ctx context.Context, f RecordFilter) ([]Record, error)
+	// DuePayments lists open records due for an inquiry: Unknown ones whose
+	// NextInquiryAt has passed and Pending ones created before stalePending
+	// (their process died between writing and resolving them).
+	DuePayments(ctx context.Context, now, stalePending time.Time, limit int) ([]Record, error)
+
+	SaveCard(ctx context.Context, c *StoredCard) error
+	StoredCard(ctx context.Context, id int64) (StoredCard, error)
+}
+
+// Gateways gives the gateway configured for a tenant.
+type Gateways interface {
+	Gateway(ctx context.Context, tenantID int64) (Gateway, error)
+}

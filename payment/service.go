@@ -1,0 +1,424 @@
+package payment
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/identity"
+)
+
+// Config tunes the payment service.
+type Config struct {
+	// InquiryAttempts is how often an Unknown outcome is inquired right away
+	// before the caller gets an Unknown record (default 3).
+	InquiryAttempts int
+	// InquiryDelay is the first pause between those inquiries, doubling (default 200 ms).
+	InquiryDelay time.Duration
+	// StalePending is how old a Pending record must be before the
+	// reconciler treats its process as dead (default 2 min; keep it above
+	// the gateway timeout).
+	StalePending time.Duration
+	// GiveUpAfter is how many inquiries the reconciler makes before it
+	// leaves a record Unknown for staff (default 50).
+	GiveUpAfter int
+}
+
+func (c *Config) defaults() {
+	if c.InquiryAttempts == 0 {
+		c.InquiryAttempts = 3
+	}
+	if c.InquiryDelay == 0 {
+		c.InquiryDelay = 200 * time.Millisecond
+	}
+	if c.StalePending == 0 {
+		c.StalePending = 2 * time.Minute
+	}
+	if c.GiveUpAfter == 0 {
+		c.GiveUpAfter = 50
+	}
+}
+
+// Service moves money through a tenant's gateway and keeps a record of
+// every attempt: written before the request goes out, resolved after, and
+// an unknown outcome found out by inquiry, never by sending again.
+type Service struct {
+	store Store
+	gws   Gateways
+	cfg   Config
+	now   func() time.Time
+	newID func() string
+	log   *slog.Logger
+	sleep func(context.Context, time.Duration) error
+}
+
+// NewService returns a payment service. now and newID may be nil (time.Now;
+// random ids "mw" + 32 hex digits).
+func NewService(store Store, gws Gateways, cfg Config, now func() time.Time, newID func() string, log *slog.Logger) *Service {
+	cfg.defaults()
+	if now == nil {
+		now = time.Now
+	}
+	if newID == nil {
+		newID = RandomID
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{store: store, gws: gws, cfg: cfg, now: now, newID: newID, log: log, sleep: sleepCtx}
+}
+
+// RandomID returns a new merchant transaction id: "mw" and 32 hex digits.
+func RandomID() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return "mw" + hex.EncodeToString(b)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Sale charges a card now; with storeCard the card is also kept as a token
+// for later merchant-initiated charges (StoredCard returned, else nil).
+// The record says Approved, Declined, Failed or Unknown; an error means
+// nothing was sent (invalid input: errs.KindInvalid) or nothing could be recorded.
+func (s *Service) Sale(ctx context.Context, l Links, orderID string, amt Amount, card Card, storeCard bool, rental *Rental) (Record, *StoredCard, error) {
+	return s.cardPayment(ctx, OpSale, l, orderID, amt, card, storeCard, rental)
+}
+
+// PreAuth reserves an amount on a card (a deposit), optionally storing the card.
+func (s *Service) PreAuth(ctx context.Context, l Links, orderID string, amt Amount, card Card, storeCard bool, rental *Rental) (Record, *StoredCard, error) {
+	return s.cardPayment(ctx, OpPreAuth, l, orderID, amt, card, storeCard, rental)
+}
+
+func (s *Service) cardPayment(ctx context.Context, op Operation, l Links, orderID string, amt Amount, card Card, storeCard bool, rental *Rental) (Record, *StoredCard, error) {
+	p := CardPayment{Ref: Ref{MerchantTransactionID: s.newID(), OrderID: orderID}, Amount: amt, Card: card, StoreCard: storeCard, Rental: rental}
+	if err := p.Validate(); err != nil {
+		return Record{}, nil, err
+	}
+	rec := Record{Links: l, Operation: op, Amount: amt, OrderID: orderID, MerchantTransactionID: p.MerchantTransactionID, Card: card.Info()}
+	rec, err := s.execute(ctx, &rec, func(gw Gateway) (Result, error) {
+		if op == OpPreAuth {
+			return gw.PreAuth(ctx, p)
+		}
+		return gw.Sale(ctx, p)
+	})
+	if err != nil || rec.Status != StatusApproved || !storeCard {
+		return rec, nil, err
+	}
+	c, err := s.keepCard(ctx, &rec)
+	return rec, c, err
+}
+
+// keepCard saves the token an approved first payment created.
+func (s *Service) keepCard(ctx context.Context, rec *Record) (*StoredCard, error) {
+	if rec.token == "" {
+		return nil, nil
+	}
+	c := &StoredCard{TenantID: rec.TenantID, CustomerID: rec.CustomerID, Token: rec.token, Card: rec.Card, SchemeTransactionID: rec.SchemeTransactionID}
+	if err := s.store.SaveCard(ctx, c); err != nil {
+		return nil, err
+	}
+	rec.CardID = c.ID
+	return c, s.store.ResolvePayment(ctx, rec)
+}
+
+// TokenSale charges a stored card, merchant-initiated.
+func (s *Service) TokenSale(ctx context.Context, l Links, orderID string, amt Amount, cardID int64, rental *Rental) (Record, error) {
+	return s.tokenPayment(ctx, OpTokenSale, l, orderID, amt, cardID, rental)
+}
+
+// TokenPreAuth reserves an amount on a stored card, merchant-initiated.
+func (s *Service) TokenPreAuth(ctx context.Context, l Links, orderID string, amt Amount, cardID int64, rental *Rental) (Record, error) {
+	return s.tokenPayment(ctx, OpTokenPreAuth, l, orderID, amt, cardID, rental)
+}
+
+func (s *Service) tokenPayment(ctx context.Context, op Operation, l Links, orderID string, amt Amount, cardID int64, rental *Rental) (Record, error) {
+	card, err := s.store.StoredCard(ctx, cardID)
+	if err != nil {
+		return Record{}, err
+	}
+	p := TokenPayment{Ref: Ref{MerchantTransactionID: s.newID(), OrderID: orderID}, Amount: amt, Token: card.Token,
+		SchemeTransactionID: card.SchemeTransactionID, Rental: rental}
+	if err := p.Validate(); err != nil {
+		return Record{}, err
+	}
+	rec := Record{Links: l, CardID: card.ID, Operation: op, Amount: amt, OrderID: orderID, MerchantTransactionID: p.MerchantTransactionID, Card: card.Card}
+	return s.execute(ctx, &rec, func(gw Gateway) (Result, error) {
+		if op == OpTokenPreAuth {
+			return gw.TokenPreAuth(ctx, p)
+		}
+		return gw.TokenSale(ctx, p)
+	})
+}
+
+// Capture takes amt of the approved pre-authorisation parentID (all of it when amt is zero).
+func (s *Service) Capture(ctx context.Context, parentID int64, amt Amount) (Record, error) {
+	return s.secondary(ctx, OpCapture, parentID, amt)
+}
+
+// Refund returns amt of the approved sale or capture parentID.
+func (s *Service) Refund(ctx context.Context, parentID int64, amt Amount) (Record, error) {
+	return s.secondary(ctx, OpRefund, parentID, amt)
+}
+
+// Void cancels the approved transaction parentID before settlement.
+func (s *Service) Void(ctx context.Context, parentID int64) (Record, error) {
+	return s.secondary(ctx, OpVoid, parentID, Amount{})
+}
+
+// VoidPreAuth releases the pre-authorisation parentID.
+func (s *Service) VoidPreAuth(ctx context.Context, parentID int64) (Record, error) {
+	return s.secondary(ctx, OpVoidPreAuth, parentID, Amount{})
+}
+
+func (s *Service) secondary(ctx context.Context, op Operation, parentID int64, amt Amount) (Record, error) {
+	parent, err := s.store.Payment(ctx, parentID)
+	if err != nil {
+		return Record{}, err
+	}
+	if parent.Status != StatusApproved {
+		return Record{}, errs.Conflict("payment_not_approved", "only an approved payment can be captured, voided or refunded")
+	}
+	if amt.Currency == "" && (op == OpCapture || op == OpRefund) {
+		if amt.Cents == 0 {
+			amt = parent.Amount
+		} else {
+			amt.Currency = parent.Amount.Currency
+		}
+	}
+	ref := Ref{MerchantTransactionID: s.newID(), OrderID: parent.OrderID}
+	txID := parent.GatewayTransactionID
+	var call func(gw Gateway) (Result, error)
+	switch op {
+	case OpCapture:
+		c := Capture{Ref: ref, TransactionID: txID, Amount: amt}
+		if err := c.Validate(); err != nil {
+			return Record{}, err
+		}
+		call = func(gw Gateway) (Result, error) { return gw.Capture(ctx, c) }
+	case OpRefund:
+		r := Refund{Ref: ref, TransactionID: txID, Amount: amt}
+		if err := r.Validate(); err != nil {
+			return Record{}, err
+		}
+		call = func(gw Gateway) (Result, error) { return gw.Refund(ctx, r) }
+	default:
+		v := Void{Ref: ref, TransactionID: txID}
+		if err := v.Validate(); err != nil {
+			return Record{}, err
+		}
+		call = func(gw Gateway) (Result, error) {
+			if op == OpVoidPreAuth {
+				return gw.VoidPreAuth(ctx, v)
+			}
+			return gw.Void(ctx, v)
+		}
+		amt = Amount{Currency: parent.Amount.Currency}
+	}
+	rec := Record{Links: parent.Links, CardID: parent.CardID, ParentID: parent.ID, Operation: op, Amount: amt,
+		OrderID: parent.OrderID, MerchantTransactionID: ref.MerchantTransactionID, Card: parent.Card}
+	return s.execute(ctx, &rec, call)
+}
+
+// execute records the attempt, sends it, resolves an unknown outcome by
+// inquiry, and stores the outcome.
+func (s *Service) execute(ctx context.Context, rec *Record, call func(Gateway) (Result, error)) (Record, error) {
+	a, ok := identity.ActorFrom(ctx)
+	if !ok || a.TenantID == 0 {
+		return Record{}, errs.Unauthorized("payments need a tenant")
+	}
+	gw, err := s.gws.Gateway(ctx, a.TenantID)
+	if err != nil {
+		return Record{}, err
+	}
+	rec.TenantID = a.TenantID
+	rec.Status = StatusPending
+	rec.CreatedAt = s.now().UTC()
+	if err := s.store.InsertPayment(ctx, rec); err != nil {
+		return Record{}, fmt.Errorf("record payment before sending: %w", err)
+	}
+	res, err := call(gw)
+	if err != nil {
+		// Nothing was sent: the gateway adapter refused the request.
+		rec.Status, rec.ReasonCode, rec.Message = StatusFailed, ReasonInvalidRequest, "request not sent"
+		if e, ok := errs.As(err); ok {
+			rec.Message += ": " + e.Message
+		}
+		s.resolve(ctx, rec)
+		return *rec, err
+	}
+	if res.Outcome == Unknown {
+		res = s.inquireNow(ctx, gw, rec, res)
+	}
+	apply(rec, res, s.now().UTC(), s.cfg.InquiryDelay)
+	if err := s.resolve(ctx, rec); err != nil {
+		return *rec, err
+	}
+	return *rec, nil
+}
+
+// resolve stores rec's outcome with a context that survives the caller's
+// cancellation: an answer the gateway gave must not be lost.
+func (s *Service) resolve(ctx context.Context, rec *Record) error {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := s.store.ResolvePayment(wctx, rec); err != nil {
+		s.log.ErrorContext(ctx, "payment outcome not stored; the reconciler will inquire", "payment_id", rec.ID,
+			"merchant_txn_id", rec.MerchantTransactionID, "err", err)
+		return err
+	}
+	return nil
+}
+
+// inquireNow asks the gateway a few times what became of an attempt with an
+// unknown outcome. It returns the found result, a Failed result when the
+// gateway never saw the request, or the Unknown one when it could not tell.
+func (s *Service) inquireNow(ctx context.Context, gw Gateway, rec *Record, unknown Result) Result {
+	delay := s.cfg.InquiryDelay
+	for i := 0; i < s.cfg.InquiryAttempts; i++ {
+		if err := s.sleep(ctx, delay); err != nil {
+			break
+		}
+		delay *= 2
+		rec.Inquiries++
+		if r, done := inquire(ctx, gw, rec); done {
+			return r
+		}
+	}
+	return unknown
+}
+
+// inquire asks once. done is false when the gateway could not tell.
+func inquire(ctx context.Context, gw Gateway, rec *Record) (Result, bool) {
+	r, err := gw.InquireTransaction(ctx, rec.MerchantTransactionID)
+	switch {
+	case err == nil && r.Outcome != Unknown:
+		return r, true
+	case errs.Is(err, errs.KindNotFound):
+		return Result{Operation: rec.Operation, Outcome: Failed, MerchantTransactionID: rec.MerchantTransactionID,
+			Reason: Reason{Code: ReasonNotFound, Message: "the gateway never received the request; nothing was charged"}}, true
+	}
+	return Result{}, false
+}
+
+// apply copies a gateway result into a record.
+func apply(rec *Record, res Result, now time.Time, retry time.Duration) {
+	switch res.Outcome {
+	case Approved:
+		rec.Status = StatusApproved
+	case Declined:
+		rec.Status = StatusDeclined
+	case Failed:
+		rec.Status = StatusFailed
+	default:
+		rec.Status = StatusUnknown
+		next := now.Add(retryDelay(rec.Inquiries, retry))
+		rec.NextInquiryAt = &next
+	}
+	if rec.Status != StatusUnknown {
+		rec.ResolvedAt, rec.NextInquiryAt = &now, nil
+	}
+	if res.TransactionID != "" {
+		rec.GatewayTransactionID = res.TransactionID
+	}
+	if res.ApprovalCode != "" {
+		rec.ApprovalCode = res.ApprovalCode
+	}
+	if res.SchemeTransactionID != "" {
+		rec.SchemeTransactionID = res.SchemeTransactionID
+	}
+	if res.Card.Last4 != "" {
+		rec.Card = res.Card
+	}
+	if res.Token != "" {
+		rec.token = res.Token
+	}
+	rec.ReasonCode, rec.Message = res.Reason.Code, res.Reason.Message
+}
+
+// retryDelay is the reconciler's backoff: 1 s doubling per inquiry, at most 10 min.
+func retryDelay(inquiries int, base time.Duration) time.Duration {
+	if base <= 0 {
+		base = time.Second
+	}
+	d := base
+	for i := 0; i < inquiries && d < 10*time.Minute; i++ {
+		d *= 2
+	}
+	return min(d, 10*time.Minute)
+}
+
+// Reconcile resolves up to limit open records that are due, across all
+// tenants (the ctx needs the all-tenants system actor). It returns how many
+// it resolved.
+func (s *Service) Reconcile(ctx context.Context, limit int) (int, error) {
+	now := s.now().UTC()
+	due, err := s.store.DuePayments(ctx, now, now.Add(-s.cfg.StalePending), limit)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for i := range due {
+		rec := due[i]
+		tctx := identity.WithActor(ctx, identity.SystemFor(rec.TenantID))
+		gw, err := s.gws.Gateway(tctx, rec.TenantID)
+		if err != nil {
+			s.log.ErrorContext(ctx, "reconcile: no gateway", "tenant_id", rec.TenantID, "err", err)
+			continue
+		}
+		rec.Inquiries++
+		res, done := inquire(tctx, gw, &rec)
+		if !done {
+			res = Result{Outcome: Unknown, Reason: Reason{Code: ReasonTimeout, Message: "gateway could not be asked"}}
+			if rec.Inquiries >= s.cfg.GiveUpAfter {
+				s.log.WarnContext(ctx, "payment outcome still unknown; staff must check it at the gateway", "payment_id", rec.ID, "inquiries", rec.Inquiries)
+			}
+		}
+		apply(&rec, res, s.now().UTC(), time.Second)
+		if err := s.store.ResolvePayment(tctx, &rec); err != nil {
+			return n, err
+		}
+		if rec.Status == StatusApproved && rec.token != "" && rec.CardID == 0 {
+			if _, err := s.keepCard(tctx, &rec); err != nil {
+				return n, err
+			}
+		}
+		if !rec.Status.Open() {
+			n++
+			s.log.InfoContext(ctx, "payment resolved by inquiry", "payment_id", rec.ID, "status", rec.Status)
+		}
+	}
+	return n, nil
+}
+
+// RunReconciler calls Reconcile every interval until ctx ends.
+func (s *Service) RunReconciler(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if _, err := s.Reconcile(ctx, 100); err != nil && !errors.Is(err, context.Canceled) {
+			s.log.ErrorContext(ctx, "payment reconciler", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,285 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/fleet"
+)
+
+const reservationCols = `r.id, r.tenant_id, r.number, r.station_id, r.return_station_id, r.customer_id, r.category_id,
+	r.vehicle_id, r.tariff_id, r.pickup_at, r.return_at, r.status, r.source, r.api_client_id, r.workshop_ref, r.notes,
+	r.language, r.day_price_cents, r.deposit_cents, r.estimated_total_cents, r.currency, r.cancelled_at, r.created_at,
+	r.updated_at`
+
+func scanReservation(row interface{ Scan(...any) error }) (booking.Reservation, error) {
+	var r booking.Reservation
+	err := row.Scan(&r.ID, &r.TenantID, &r.Number, &r.StationID, &r.ReturnStationID, &r.CustomerID, &r.CategoryID,
+		int64Scan{&r.VehicleID}, &r.TariffID, tsScan{&r.Pickup}, tsScan{&r.Return}, &r.Status, &r.Source,
+		int64Scan{&r.APIClientID}, &r.WorkshopRef, &r.Notes, &r.Language, &r.DayPriceCents, &r.DepositCents,
+		&r.EstimatedTotalCents, &r.Currency, tspScan{&r.CancelledAt}, tsScan{&r.CreatedAt}, tsScan{&r.UpdatedAt})
+	return r, err
+}
+
+// overlapCond is the SQL condition "allocation al overlaps [$start, $end)",
+// written so that each database uses its best index: PostgreSQL the GiST
+// index of the exclusion constraint, SQLite the (vehicle_id, ends_at) index.
+func (s *Store) overlapCond(start, end string) string {
+	if s.dialect == Postgres {
+		return `tstzrange(al.starts_at, al.ends_at, '[)') && tstzrange(` + start + `::timestamptz, ` + end + `::timestamptz, '[)')`
+	}
+	return `al.ends_at > ` + start + ` AND al.starts_at < ` + end
+}
+
+// Availability counts, per category, the vehicles of a station that are
+// available (status) and have no allocation overlapping [pickup, ret).
+func (s *Store) Availability(ctx context.Context, stationID int64, pickup, ret time.Time) ([]booking.Free, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := args{sc.tenant(), stationID, ts(pickup), ts(ret)}
+	rows, err := s.db.QueryContext(ctx, `SELECT v.category_id, count(*),
+		sum(CASE WHEN NOT EXISTS (SELECT 1 FROM allocations al WHERE al.vehicle_id = v.id AND `+s.overlapCond("$3", "$4")+`)
+			THEN 1 ELSE 0 END)
+		FROM vehicles v WHERE v.tenant_id = $1 AND v.station_id = $2 AND v.status = 'available' AND `+
+		sc.stations("v.station_id", &a)+` GROUP BY v.category_id ORDER BY v.category_id`, a...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []booking.Free
+	for rows.Next() {
+		var f booking.Free
+		if err := rows.Scan(&f.CategoryID, &f.Total, &f.Free); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// ErrNothingFree is returned when no vehicle of the category is free.
+var ErrNothingFree = errs.Conflict("nothing_free", "no vehicle of this category is free in this period")
+
+// CreateReservation numbers r, takes a free vehicle of its category at its
+// station (or r.VehicleID when set) and stores both in one transaction.
+func (s *Store) CreateReservation(ctx context.Context, r *booking.Reservation) error {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return err
+	}
+	if err := sc.writeStation(r.StationID); err != nil {
+		return err
+	}
+	if r.ReturnStationID == 0 {
+		r.ReturnStationID = r.StationID
+	}
+	if r.Status == "" {
+		r.Status = booking.StatusPendingPayment
+	}
+	if r.Currency == "" {
+		r.Currency = "EUR"
+	}
+	if r.Language == "" {
+		r.Language = "de"
+	}
+	if r.Source == "" {
+		r.Source = "api"
+	}
+	return s.write(ctx, func(tx *sql.Tx) error { return s.createReservationTx(ctx, tx, sc, r) })
+}
+
+func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r *booking.Reservation) error {
+	now := s.Now()
+	var prefix string
+	if err := tx.QueryRowContext(ctx, `SELECT booking_number_prefix FROM tenants WHERE id = $1`, sc.tenant()).Scan(&prefix); err != nil {
+		return notFound(err, "tenant")
+	}
+	year := fmt.Sprint(now.Year())
+	seq, err := nextNumber(ctx, tx, sc.tenant(), "booking", year)
+	if err != nil {
+		return err
+	}
+	r.Number = fmt.Sprintf("%s%s-%05d", prefix, year[2:], seq)
+	r.TenantID, r.CreatedAt, r.UpdatedAt = sc.tenant(), now, now
+	err = tx.QueryRowContext(ctx, `INSERT INTO reservations (tenant_id, station_id, return_station_id, number, customer_id,
+		category_id, tariff_id, pickup_at, return_at, status, source, api_client_id, workshop_ref, notes, language,
+		day_price_cents, deposit_cents, estimated_total_cents, currency, created_at, updated_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21) RETURNING id`,
+		r.TenantID, r.StationID, r.ReturnStationID, r.Number, r.CustomerID, r.CategoryID, r.TariffID, ts(r.Pickup),
+		ts(r.Return), r.Status, r.Source, nullInt64(r.APIClientID), r.WorkshopRef, r.Notes, r.Language, r.DayPriceCents,
+		r.DepositCents, r.EstimatedTotalCents, r.Currency, ts(now), ts(now)).Scan(&r.ID)
+	if err != nil {
+		return mapErr(err)
+	}
+	if !r.Status.Holds() {
+		return nil
+	}
+	vid, err := s.takeVehicleTx(ctx, tx, sc, r)
+	if err != nil {
+		return err
+	}
+	r.VehicleID = vid
+	_, err = tx.ExecContext(ctx, `UPDATE reservations SET vehicle_id = $1 WHERE id = $2`, vid, r.ID)
+	return mapErr(err)
+}
+
+// takeVehicleTx allocates a free vehicle for r inside tx and returns its id.
+// Candidates are tried in turn; on PostgreSQL a lost race on one candidate
+// (exclusion violation) is rolled back to a savepoint and the next is tried.
+func (s *Store) takeVehicleTx(ctx context.Context, tx *sql.Tx, sc scope, r *booking.Reservation) (int64, error) {
+	var candidates []int64
+	if r.VehicleID != 0 {
+		candidates = []int64{r.VehicleID}
+	} else {
+		rows, err := tx.QueryContext(ctx, `SELECT v.id FROM vehicles v WHERE v.tenant_id = $1 AND v.station_id = $2
+			AND v.category_id = $3 AND v.status = 'available'
+			AND NOT EXISTS (SELECT 1 FROM allocations al WHERE al.vehicle_id = v.id AND `+s.overlapCond("$4", "$5")+`)
+			ORDER BY v.odometer_km, v.id LIMIT 20`, sc.tenant(), r.StationID, r.CategoryID, ts(r.Pickup), ts(r.Return))
+		if err != nil {
+			return 0, err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			candidates = append(candidates, id)
+		}
+		rows.Close()
+	}
+	for _, vid := range candidates {
+		if s.dialect == Postgres {
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT take_vehicle`); err != nil {
+				return 0, err
+			}
+		}
+		al := fleet.Allocation{VehicleID: vid, Start: r.Pickup, End: r.Return, Kind: fleet.AllocBooking, ReservationID: r.ID}
+		err := s.allocateTx(ctx, tx, sc, &al)
+		if err == nil {
+			return vid, nil
+		}
+		if !errs.Is(err, errs.KindConflict) {
+			return 0, err
+		}
+		if s.dialect == Postgres {
+			if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT take_vehicle`); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return 0, ErrNothingFree
+}
+
+// Reservation returns one reservation. Errors: KindNotFound.
+func (s *Store) Reservation(ctx context.Context, id int64) (booking.Reservation, error) {
+	return s.reservationWhere(ctx, s.db, "r.id", id)
+}
+
+// ReservationByNumber returns the reservation with a booking number. Errors: KindNotFound.
+func (s *Store) ReservationByNumber(ctx context.Context, number string) (booking.Reservation, error) {
+	return s.reservationWhere(ctx, s.db, "r.number", strings.ToUpper(strings.TrimSpace(number)))
+}
+
+func (s *Store) reservationWhere(ctx context.Context, q querier, col string, v any) (booking.Reservation, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return booking.Reservation{}, err
+	}
+	a := args{sc.tenant(), v}
+	r, err := scanReservation(q.QueryRowContext(ctx, `SELECT `+reservationCols+` FROM reservations r
+		WHERE r.tenant_id = $1 AND `+col+` = $2 AND `+sc.stations("r.station_id", &a), a...))
+	return r, notFound(err, "booking")
+}
+
+// ListReservations returns reservations the actor may see, by pickup time.
+func (s *Store) ListReservations(ctx context.Context, f booking.Filter) ([]booking.Reservation, int, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	a := args{sc.tenant()}
+	where := `r.tenant_id = $1 AND ` + sc.stations("r.station_id", &a)
+	if f.StationID != 0 {
+		where += ` AND r.station_id = ` + a.add(f.StationID)
+	}
+	if f.Status != "" {
+		where += ` AND r.status = ` + a.add(string(f.Status))
+	}
+	if f.CustomerID != 0 {
+		where += ` AND r.customer_id = ` + a.add(f.CustomerID)
+	}
+	if !f.From.IsZero() && !f.To.IsZero() {
+		from, to := a.add(ts(f.From)), a.add(ts(f.To))
+		where += ` AND ((r.pickup_at >= ` + from + ` AND r.pickup_at < ` + to + `) OR (r.return_at >= ` + from + ` AND r.return_at < ` + to + `))`
+	}
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM reservations r WHERE `+where, a...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+reservationCols+` FROM reservations r WHERE `+where+
+		` ORDER BY r.pickup_at, r.id LIMIT `+a.add(f.Limit)+` OFFSET `+a.add(max(f.Offset, 0)), a...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []booking.Reservation
+	for rows.Next() {
+		r, err := scanReservation(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, r)
+	}
+	return out, total, rows.Err()
+}
+
+// SetReservationStatus moves a reservation from one of from to to, releasing
+// its vehicle when to does not hold one, and logs the change.
+func (s *Store) SetReservationStatus(ctx context.Context, id int64, from []booking.Status, to booking.Status) error {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *sql.Tx) error { return s.setReservationStatusTx(ctx, tx, sc, id, from, to) })
+}
+
+func (s *Store) setReservationStatusTx(ctx context.Context, tx *sql.Tx, sc scope, id int64, from []booking.Status, to booking.Status) error {
+	r, err := s.reservationWhere(ctx, tx, "r.id", id)
+	if err != nil {
+		return err
+	}
+	ok := false
+	for _, f := range from {
+		ok = ok || f == r.Status
+	}
+	if !ok {
+		return errs.Conflict("booking_status", fmt.Sprintf("the booking is %s and cannot become %s", r.Status, to))
+	}
+	now := s.Now()
+	var cancelled any
+	if to == booking.StatusCancelled {
+		cancelled = ts(now)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE reservations SET status = $1, updated_at = $2, cancelled_at = COALESCE($3, cancelled_at)
+		WHERE tenant_id = $4 AND id = $5`, to, ts(now), cancelled, sc.tenant(), id); err != nil {
+		return mapErr(err)
+	}
+	if !to.Holds() {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM allocations WHERE tenant_id = $1 AND reservation_id = $2`, sc.tenant(), id); err != nil {
+			return mapErr(err)
+		}
+	}
+	return s.appendAudit(ctx, tx, sc, r.StationID, "reservation", id, "status",
+		map[string]string{"status": string(r.Status)}, map[string]string{"status": string(to)})
+}

@@ -1,0 +1,223 @@
+// Package telecash is the adapter for the Telecash / Fiserv IPG
+// ("Internet Payment Gateway") REST API v2. *Client implements
+// payment.Gateway.
+//
+// Every request carries the Content-Type, Api-Key, Client-Request-Id (a
+// fresh UUID v4 per HTTP request), Timestamp (epoch ms) and
+// Message-Signature headers; the signature is
+// Base64(HMAC-SHA256(secret, apiKey+clientRequestId+timestamp+body)) over
+// the exact bytes sent. The adapter never retries: a timeout, connection
+// error or 5xx answer is reported as payment.Unknown, to be resolved by
+// inquiry. Card numbers and security codes are sent in request bodies
+// only; bodies are never logged and never part of an error.
+package telecash
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/payment"
+)
+
+// Base URLs of the EMEA IPG REST API v2. The simulator serves the
+// production path under its own host.
+const (
+	ProductionURL = "https://prod.emea.api.fiservapps.com/ipp/payments-gateway/v2"
+	SandboxURL    = "https://prod.emea.api.fiservapps.com/sandbox/ipp/payments-gateway/v2"
+)
+
+// DefaultTimeout bounds one HTTP exchange when Config.Timeout is zero.
+const DefaultTimeout = 30 * time.Second
+
+// maxResponseBytes bounds how much of a response body is read.
+const maxResponseBytes = 1 << 20
+
+// Config configures a Client. APIKey and APISecret are required.
+type Config struct {
+	BaseURL   string // default ProductionURL; no trailing slash needed
+	APIKey    string
+	APISecret string
+	StoreID   string // optional; sent as storeId when set (≤20 characters)
+
+	// Timeout bounds each HTTP exchange, from sending to reading the whole
+	// answer (default DefaultTimeout). The caller's context may end it sooner.
+	Timeout time.Duration
+	// HTTPClient sends the requests (default: a client that does not
+	// follow redirects). Its own Timeout, if any, also applies.
+	HTTPClient *http.Client
+	// Now is the clock for the Timestamp header (default time.Now).
+	Now func() time.Time
+	// NewRequestID returns a fresh Client-Request-Id (default NewUUID).
+	NewRequestID func() string
+	// Logger receives one record per exchange (default: discard). Records
+	// never contain request bodies or card data.
+	Logger *slog.Logger
+}
+
+// Client talks to one IPG store. It is safe for concurrent use.
+type Client struct {
+	base      string
+	apiKey    string
+	apiSecret string
+	storeID   string
+	timeout   time.Duration
+	hc        *http.Client
+	now       func() time.Time
+	newID     func() string
+	log       *slog.Logger
+}
+
+var _ payment.Gateway = (*Client)(nil)
+
+// New checks cfg and returns a Client, or a KindInvalid error naming the
+// bad settings.
+func New(cfg Config) (*Client, error) {
+	var f errs.Fields
+	base := strings.TrimRight(cfg.BaseURL, "/")
+	if base == "" {
+		base = ProductionURL
+	}
+	if u, err := url.Parse(base); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		f.Add("baseURL", "must be an absolute http(s) URL")
+	}
+	if cfg.APIKey == "" {
+		f.Add("apiKey", "is required")
+	}
+	if cfg.APISecret == "" {
+		f.Add("apiSecret", "is required")
+	}
+	if len(cfg.StoreID) > 20 {
+		f.Add("storeId", "must be at most 20 characters")
+	}
+	if cfg.Timeout < 0 {
+		f.Add("timeout", "must not be negative")
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	c := &Client{
+		base: base, apiKey: cfg.APIKey, apiSecret: cfg.APISecret, storeID: cfg.StoreID,
+		timeout: cfg.Timeout, hc: cfg.HTTPClient, now: cfg.Now, newID: cfg.NewRequestID, log: cfg.Logger,
+	}
+	if c.timeout == 0 {
+		c.timeout = DefaultTimeout
+	}
+	if c.hc == nil {
+		c.hc = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.newID == nil {
+		c.newID = NewUUID
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	return c, nil
+}
+
+// exchange is the raw result of one HTTP exchange.
+type exchange struct {
+	status          int
+	body            []byte
+	err             error // transport failure: no (complete) answer
+	clientRequestID string
+}
+
+// send marshals payload once (nil: empty body), signs and sends exactly
+// those bytes, and reads the answer. It never retries.
+func (c *Client) send(ctx context.Context, method, path string, payload any) exchange {
+	var raw []byte
+	if payload != nil {
+		var err error
+		if raw, err = marshal(payload); err != nil {
+			return exchange{err: err}
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+
+	id := c.newID()
+	ts := strconv.FormatInt(c.now().UnixMilli(), 10)
+	var body io.Reader = http.NoBody
+	if raw != nil {
+		body = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return exchange{err: fmt.Errorf("build request: %w", err), clientRequestID: id}
+	}
+	h := req.Header
+	h.Set("Content-Type", "application/json")
+	h.Set("Accept", "application/json")
+	h.Set("Api-Key", c.apiKey)
+	h.Set("Client-Request-Id", id)
+	h.Set("Timestamp", ts)
+	h.Set("Message-Signature", Sign(c.apiKey, c.apiSecret, id, ts, raw))
+
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return exchange{err: err, clientRequestID: id}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return exchange{status: resp.StatusCode, err: fmt.Errorf("read response: %w", err), clientRequestID: id}
+	}
+	return exchange{status: resp.StatusCode, body: b, clientRequestID: id}
+}
+
+// transportReason classifies a transport failure.
+func transportReason(err error) payment.Reason {
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return payment.Reason{Code: payment.ReasonTimeout, Message: err.Error()}
+	}
+	return payment.Reason{Code: payment.ReasonConnection, Message: err.Error()}
+}
+
+// storeQuery returns "?storeId=..." for GET/DELETE paths when a store is set.
+func (c *Client) storeQuery() string {
+	if c.storeID == "" {
+		return ""
+	}
+	return "?storeId=" + url.QueryEscape(c.storeID)
+}
+
+// logResult writes one record per exchange. Only identifiers, the status
+// and the outcome are logged.
+func (c *Client) logResult(ctx context.Context, method, path string, ex exchange, r payment.Result, started time.Time) {
+	lvl := slog.LevelInfo
+	if r.Outcome == payment.Unknown || r.Reason.Code == payment.ReasonGatewayAuth {
+		lvl = slog.LevelWarn
+	}
+	attrs := []slog.Attr{
+		slog.String("op", string(r.Operation)),
+		slog.String("method", method),
+		slog.String("path", path),
+		slog.Int("status", ex.status),
+		slog.String("outcome", string(r.Outcome)),
+		slog.String("client_request_id", ex.clientRequestID),
+		slog.String("merchant_transaction_id", r.MerchantTransactionID),
+		slog.String("order_id", r.OrderID),
+		slog.String("ipg_transaction_id", r.TransactionID),
+		slog.Duration("elapsed", time.Since(started)),
+	}
+	if r.Outcome != payment.Approved {
+		attrs = append(attrs, slog.String("reason", string(r.Reason.Code)), slog.String("gateway_code", r.Reason.GatewayCode),
+			slog.String("message", r.Reason.Message))
+	}
+	c.log.LogAttrs(ctx, lvl, "telecash exchange", attrs...)
+}

@@ -1,0 +1,108 @@
+package telecashsim
+
+// Balance is what the simulator holds for one order, in minor units:
+// live (approved, not voided) pre-authorisations, sales plus captures, and
+// returns.
+type Balance struct {
+	Currency   string
+	Authorized int64
+	Captured   int64
+	Refunded   int64
+}
+
+// Net is the money the order moved: sales + captures − returns (voided
+// transactions count nothing).
+func (b Balance) Net() int64 { return b.Captured - b.Refunded }
+
+// Ledger returns the balance of every order the simulator knows, by
+// orderId, so tests can compare it with their own records.
+func (s *Simulator) Ledger() map[string]Balance {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]Balance, len(s.orders))
+	for id, o := range s.orders {
+		a, c, r := o.balance()
+		b := Balance{Authorized: a, Captured: c, Refunded: r}
+		if len(o.txns) > 0 {
+			b.Currency = canonicalCurrency(o.txns[0].currency)
+		}
+		out[id] = b
+	}
+	return out
+}
+
+// Settle marks every captured sale, capture and return as SETTLED, as the
+// gateway's end-of-day run would; they can then no longer be voided. It
+// returns how many transactions it settled.
+func (s *Simulator) Settle() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, t := range s.txns {
+		if t.state == sCaptured && (t.typ == tSale || t.typ == tPostAuth || t.typ == tReturn) {
+			t.state = sSettled
+			n++
+		}
+	}
+	return n
+}
+
+// TxnView is what the simulator recorded for one transaction. It never
+// holds a card number.
+type TxnView struct {
+	IPGTransactionID      string
+	MerchantTransactionID string
+	OrderID               string
+	RequestType           string
+	Type                  string // SALE, PREAUTH, POSTAUTH, RETURN, VOID
+	State                 string
+	Result                string // APPROVED, DECLINED, WAITING
+	Cents                 int64
+	Currency              string
+	SchemeTransactionID   string
+	Token                 string
+	Last4                 string
+	Rental                *Rental
+	StoredCredentials     *StoredCredentials
+}
+
+// Transaction returns the view of the transaction with the given
+// ipgTransactionId or merchantTransactionId.
+func (s *Simulator) Transaction(id string) (TxnView, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.txns[id]
+	if t == nil {
+		t = s.byMerch[id]
+	}
+	if t == nil {
+		return TxnView{}, false
+	}
+	v := TxnView{
+		IPGTransactionID: t.ipgID, MerchantTransactionID: t.merchTxID, OrderID: t.orderID,
+		RequestType: t.requestType, Type: t.typ, State: t.state, Result: t.result,
+		Cents: t.cents, Currency: t.currency, SchemeTransactionID: t.schemeID,
+	}
+	if t.token != nil {
+		v.Token = t.token.value
+	}
+	if t.card != nil {
+		v.Last4 = t.card.last4
+	}
+	if t.rental != nil {
+		r := *t.rental
+		v.Rental = &r
+	}
+	if t.stored != nil {
+		sc := *t.stored
+		v.StoredCredentials = &sc
+	}
+	return v, true
+}
+
+// TokenExists reports whether a token with this value is stored.
+func (s *Simulator) TokenExists(value string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokens[value] != nil
+}
