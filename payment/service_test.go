@@ -1,0 +1,438 @@
+package payment_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"mietwerk.dev/mietwerk/customer"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/internal/testenv"
+	"mietwerk.dev/mietwerk/payment"
+	"mietwerk.dev/mietwerk/store"
+	"mietwerk.dev/mietwerk/telecash"
+	"mietwerk.dev/mietwerk/telecashsim"
+	"mietwerk.dev/mietwerk/tenancy"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testenv.StopPostgres()
+	os.Exit(code)
+}
+
+// env is a store on one database, a simulator over real HTTP, the adapter
+// and the payment service, with a movable clock.
+type env struct {
+	st       *store.Store
+	dsn      string
+	sim      *telecashsim.Simulator
+	gw       *telecash.Client
+	svc      *payment.Service
+	ctx      context.Context
+	customer int64
+	offset   atomic.Int64 // clock offset in ns
+	logs     *bytes.Buffer
+}
+
+func (e *env) now() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }
+
+func eachDB(t *testing.T, fn func(t *testing.T, e *env)) {
+	for _, d := range []string{"sqlite", "postgres"} {
+		t.Run(d, func(t *testing.T) { fn(t, newEnv(t, d)) })
+	}
+}
+
+func newEnv(t *testing.T, dialect string) *env {
+	t.Helper()
+	e := &env{logs: &bytes.Buffer{}}
+	if dialect == "sqlite" {
+		e.dsn = filepath.Join(t.TempDir(), "p.db")
+	} else {
+		e.dsn = testenv.PostgresDSN(t)
+	}
+	st, err := store.Open(context.Background(), e.dsn, store.Options{Now: e.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e.st = st
+	var mu sync.Mutex
+	log := slog.New(slog.NewJSONHandler(lockedWriter{&mu, e.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv, err := telecashsim.NewServer("127.0.0.1:0", telecashsim.Options{FaultDelay: 400 * time.Millisecond, SlowDelay: 50 * time.Millisecond, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	e.sim = srv.Sim
+	e.gw, err = telecash.New(telecash.Config{BaseURL: srv.URL, APIKey: telecashsim.DefaultAPIKey,
+		APISecret: telecashsim.DefaultAPISecret, StoreID: telecashsim.DefaultStoreID, Timeout: 200 * time.Millisecond, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc = payment.NewService(st, payment.SingleGateway{G: e.gw}, payment.Config{InquiryDelay: 10 * time.Millisecond, StalePending: time.Minute},
+		e.now, nil, log)
+	tn := tenancy.Tenant{Slug: "t", Name: "Autohaus König", LegalName: "Autohaus König GmbH"}
+	if err := st.CreateTenant(identity.WithActor(context.Background(), identity.System()), &tn); err != nil {
+		t.Fatal(err)
+	}
+	e.ctx = identity.WithActor(context.Background(), identity.Actor{Kind: identity.ActorAPI, TenantID: tn.ID, APIClientID: 1, Name: "api:test"})
+	c := customer.Customer{Email: "kunde@example.de", FirstName: "Eva", LastName: "Huber", Street: "Weg 1", PostalCode: "93047", City: "Regensburg"}
+	if _, _, err := st.UpsertCustomer(e.ctx, &c); err != nil {
+		t.Fatal(err)
+	}
+	e.customer = c.ID
+	return e
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+var visa = payment.Card{Number: telecashsim.CardApproveVisa, ExpMonth: 12, ExpYear: 2030, CVV: "737", Holder: "Eva Huber"}
+
+func TestSaleStoresCardAndTokenSaleLater(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		l := payment.Links{CustomerID: e.customer, Purpose: "rent"}
+		rec, card, err := e.svc.Sale(e.ctx, l, "ord-1", payment.EUR(4900), visa, true, &payment.Rental{AgreementNumber: "B26-00001"})
+		if err != nil || rec.Status != payment.StatusApproved || card == nil || card.Token == "" || card.Card.Last4 != "1111" {
+			t.Fatalf("sale: %+v, card %+v, %v", rec, card, err)
+		}
+		later, err := e.svc.TokenSale(e.ctx, payment.Links{CustomerID: e.customer, Purpose: "final"}, "ord-1-final", payment.EUR(1234), card.ID, nil)
+		if err != nil || later.Status != payment.StatusApproved || later.CardID != card.ID {
+			t.Fatalf("token sale: %+v, %v", later, err)
+		}
+		ref, err := e.svc.Refund(e.ctx, rec.ID, payment.EUR(900))
+		if err != nil || ref.Status != payment.StatusApproved {
+			t.Fatalf("refund: %+v, %v", ref, err)
+		}
+		if _, err := e.svc.Refund(e.ctx, rec.ID, payment.EUR(4001)); err != nil {
+			t.Fatal(err)
+		} // over the captured sum: the record says failed, no money moved
+		recs, _ := e.st.ListPayments(e.ctx, payment.RecordFilter{CustomerID: e.customer})
+		if len(recs) != 4 || recs[3].Status != payment.StatusFailed {
+			t.Fatalf("records = %+v", recs)
+		}
+		assertLedgerMatches(t, e)
+	})
+}
+
+func TestDeclineIsRecorded(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		for _, c := range []struct {
+			number string
+			reason payment.ReasonCode
+		}{{telecashsim.CardDecline, payment.ReasonDeclined}, {telecashsim.CardExpired, payment.ReasonExpiredCard}} {
+			card := visa
+			card.Number = c.number
+			rec, stored, err := e.svc.Sale(e.ctx, payment.Links{CustomerID: e.customer}, "ord-"+c.number[12:], payment.EUR(4900), card, true, nil)
+			if err != nil || rec.Status != payment.StatusDeclined || rec.ReasonCode != c.reason || stored != nil {
+				t.Fatalf("%s: %+v, %v", c.number, rec, err)
+			}
+		}
+		// invalid input sends and records nothing
+		bad := visa
+		bad.Number = "4111111111111112"
+		if _, _, err := e.svc.Sale(e.ctx, payment.Links{CustomerID: e.customer}, "ord-x", payment.EUR(4900), bad, true, nil); !errs.Is(err, errs.KindInvalid) {
+			t.Fatalf("bad card: %v", err)
+		}
+		recs, _ := e.st.ListPayments(e.ctx, payment.RecordFilter{CustomerID: e.customer})
+		if len(recs) != 2 {
+			t.Fatalf("%d records, want the 2 declines only", len(recs))
+		}
+	})
+}
+
+func TestUnknownOutcomesResolvedByInquiry(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		cases := []struct {
+			amount int64
+			want   payment.Status
+		}{
+			{telecashsim.AmountHangAfterCommit, payment.StatusApproved},        // timeout, but committed
+			{telecashsim.AmountServerErrorAfterCommit, payment.StatusApproved}, // 500 after commit
+			{telecashsim.AmountBadGatewayNoCommit, payment.StatusFailed},       // 502, nothing happened
+		}
+		for i, c := range cases {
+			rec, _, err := e.svc.Sale(e.ctx, payment.Links{CustomerID: e.customer}, fmt.Sprintf("ord-u%d", i), payment.EUR(c.amount), visa, false, nil)
+			if err != nil || rec.Status != c.want || rec.Inquiries == 0 {
+				t.Fatalf("amount %d: %+v, %v", c.amount, rec, err)
+			}
+		}
+		assertLedgerMatches(t, e)
+	})
+}
+
+// crashingStore loses ResolvePayment calls, as if the process died right
+// after the gateway answered.
+type crashingStore struct {
+	*store.Store
+	crash func() bool
+}
+
+func (c crashingStore) ResolvePayment(ctx context.Context, r *payment.Record) error {
+	if c.crash() {
+		return fmt.Errorf("process killed")
+	}
+	return c.Store.ResolvePayment(ctx, r)
+}
+
+func TestReconcilerResolvesAfterCrash(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		dead := payment.NewService(crashingStore{e.st, func() bool { return true }}, payment.SingleGateway{G: e.gw},
+			payment.Config{InquiryDelay: time.Millisecond}, e.now, nil, slog.New(slog.DiscardHandler))
+		rec, _, _ := dead.Sale(e.ctx, payment.Links{CustomerID: e.customer}, "ord-crash", payment.EUR(5000), visa, true, nil)
+		got, err := e.st.Payment(e.ctx, rec.ID)
+		if err != nil || got.Status != payment.StatusPending {
+			t.Fatalf("after crash: %+v, %v", got, err)
+		}
+		sys := identity.WithActor(context.Background(), identity.System())
+		if n, _ := e.svc.Reconcile(sys, 10); n != 0 {
+			t.Fatalf("reconciled a fresh pending record (%d)", n)
+		}
+		e.offset.Store(int64(2 * time.Minute))
+		n, err := e.svc.Reconcile(sys, 10)
+		if err != nil || n != 1 {
+			t.Fatalf("reconcile: %d, %v", n, err)
+		}
+		got, _ = e.st.Payment(e.ctx, rec.ID)
+		if got.Status != payment.StatusApproved || got.GatewayTransactionID == "" {
+			t.Fatalf("after reconcile: %+v", got)
+		}
+		assertLedgerMatches(t, e)
+	})
+}
+
+// TestRandomizedNoDoubleCharge mixes sales, pre-authorisations, captures,
+// refunds and voids with gateway faults and crashes, over many seeds, and
+// checks after each run that the money the simulator moved per order equals
+// what our records say was approved: no double charge, no charge unrecorded.
+func TestRandomizedNoDoubleCharge(t *testing.T) {
+	seeds := 6
+	if testing.Short() {
+		seeds = 2
+	}
+	for _, d := range []string{"sqlite", "postgres"} {
+		t.Run(d, func(t *testing.T) {
+			for seed := range seeds {
+				e := newEnv(t, d)
+				rng := rand.New(rand.NewPCG(uint64(seed), 7))
+				svc := payment.NewService(crashingStore{e.st, func() bool { return rng.IntN(8) == 0 }}, payment.SingleGateway{G: e.gw},
+					payment.Config{InquiryDelay: 5 * time.Millisecond, InquiryAttempts: 2}, e.now, nil, slog.New(slog.DiscardHandler))
+				amounts := []int64{4900, 12000, 30000, telecashsim.AmountHangAfterCommit, telecashsim.AmountServerErrorAfterCommit,
+					telecashsim.AmountBadGatewayNoCommit}
+				var approved []payment.Record
+				for op := range 30 {
+					amt := payment.EUR(amounts[rng.IntN(len(amounts))])
+					order := fmt.Sprintf("s%d-o%d", seed, op)
+					l := payment.Links{CustomerID: e.customer}
+					switch k := rng.IntN(5); {
+					case k <= 1 || len(approved) == 0:
+						r, _, _ := svc.Sale(e.ctx, l, order, amt, visa, rng.IntN(2) == 0, nil)
+						approved = appendIfApproved(approved, r)
+					case k == 2:
+						r, _, _ := svc.PreAuth(e.ctx, l, order, amt, visa, false, nil)
+						if r.Status == payment.StatusApproved {
+							c, _ := svc.Capture(e.ctx, r.ID, payment.EUR(r.Amount.Cents/2))
+							approved = appendIfApproved(approved, c)
+						}
+					case k == 3:
+						p := approved[rng.IntN(len(approved))]
+						r, _ := svc.Refund(e.ctx, p.ID, payment.EUR(1+rng.Int64N(p.Amount.Cents)))
+						_ = r
+					default:
+						p := approved[rng.IntN(len(approved))]
+						svc.Void(e.ctx, p.ID)
+					}
+				}
+				e.offset.Store(int64(10 * time.Minute))
+				sys := identity.WithActor(context.Background(), identity.System())
+				for range 5 {
+					if _, err := e.svc.Reconcile(sys, 1000); err != nil {
+						t.Fatal(err)
+					}
+				}
+				open, _ := e.st.DuePayments(sys, e.now().Add(time.Hour), e.now(), 1000)
+				if len(open) != 0 {
+					t.Fatalf("seed %d: %d records still open after reconciling", seed, len(open))
+				}
+				if moved := len(e.sim.Ledger()); moved < 10 {
+					t.Fatalf("seed %d: only %d orders reached the gateway; the test checks too little", seed, moved)
+				}
+				assertLedgerMatches(t, e)
+			}
+		})
+	}
+}
+
+func appendIfApproved(list []payment.Record, r payment.Record) []payment.Record {
+	if r.Status == payment.StatusApproved && (r.Operation == payment.OpSale || r.Operation == payment.OpCapture) {
+		return append(list, r)
+	}
+	return list
+}
+
+// assertLedgerMatches compares, per order, the simulator's captured and
+// refunded sums with our approved records.
+func assertLedgerMatches(t *testing.T, e *env) {
+	t.Helper()
+	recs, err := e.st.ListPayments(e.ctx, payment.RecordFilter{CustomerID: e.customer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[int64]payment.Record{}
+	for _, r := range recs {
+		byID[r.ID] = r
+	}
+	type sums struct{ captured, refunded int64 }
+	ours := map[string]sums{}
+	for _, r := range recs {
+		if r.Status != payment.StatusApproved {
+			continue
+		}
+		s := ours[r.OrderID]
+		switch r.Operation {
+		case payment.OpSale, payment.OpTokenSale, payment.OpCapture:
+			s.captured += r.Amount.Cents
+		case payment.OpRefund:
+			s.refunded += r.Amount.Cents
+		case payment.OpVoid:
+			p := byID[r.ParentID]
+			if p.Operation == payment.OpRefund {
+				s.refunded -= p.Amount.Cents
+			} else {
+				s.captured -= p.Amount.Cents
+			}
+		}
+		ours[r.OrderID] = s
+	}
+	theirs := e.sim.Ledger()
+	for order, b := range theirs {
+		if o := ours[order]; o.captured != b.Captured || o.refunded != b.Refunded {
+			t.Errorf("order %s: simulator captured %d refunded %d, our records %d / %d", order, b.Captured, b.Refunded, o.captured, o.refunded)
+		}
+	}
+	for order, o := range ours {
+		if _, ok := theirs[order]; !ok && (o.captured != 0 || o.refunded != 0) {
+			t.Errorf("order %s: we recorded money the gateway never moved: %+v", order, o)
+		}
+	}
+}
+
+// TestNoCardDataStored runs flows with a test card and searches every table
+// of the database and the logs for the card number and security code.
+func TestNoCardDataStored(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		card := payment.Card{Number: "5424180279791732", ExpMonth: 11, ExpYear: 2031, CVV: "9173", Holder: "Eva Huber"}
+		card.CVV = "917"
+		rec, stored, err := e.svc.Sale(e.ctx, payment.Links{CustomerID: e.customer}, "ord-leak", payment.EUR(4900), card, true, nil)
+		if err != nil || stored == nil {
+			t.Fatalf("sale: %+v %v", rec, err)
+		}
+		e.svc.PreAuth(e.ctx, payment.Links{CustomerID: e.customer}, "ord-leak-2", payment.EUR(telecashsim.AmountHangAfterCommit), card, false, nil)
+		db, err := sql.Open(map[bool]string{true: "pgx", false: "sqlite"}[strings.Contains(e.dsn, "host=") || strings.HasPrefix(e.dsn, "postgres")], sqliteOrPG(e.dsn))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		dump := dumpAll(t, db)
+		if bytes.Contains(dump, []byte(card.Number)) {
+			t.Fatal("the card number is stored in the database")
+		}
+		if !bytes.Contains(dump, []byte("1732")) {
+			t.Fatal("dump does not even hold the last 4 digits: the search looked at nothing")
+		}
+		if bytes.Contains(e.logs.Bytes(), []byte(card.Number)) || bytes.Contains(e.logs.Bytes(), []byte(`"917"`)) {
+			t.Fatal("card data in the logs")
+		}
+		if e.logs.Len() == 0 {
+			t.Fatal("nothing was logged: the log search looked at nothing")
+		}
+	})
+}
+
+func sqliteOrPG(dsn string) string {
+	if strings.Contains(dsn, "host=") || strings.HasPrefix(dsn, "postgres") {
+		return dsn
+	}
+	return "file:" + dsn
+}
+
+// dumpAll returns every value of every table, as text.
+func dumpAll(t *testing.T, db *sql.DB) []byte {
+	t.Helper()
+	var tables []string
+	q := `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`
+	if rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table'`); err == nil {
+		for rows.Next() {
+			var n string
+			rows.Scan(&n)
+			tables = append(tables, n)
+		}
+		rows.Close()
+	} else {
+		rows, err := db.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var n string
+			rows.Scan(&n)
+			tables = append(tables, n)
+		}
+		rows.Close()
+	}
+	if len(tables) < 20 {
+		t.Fatalf("only %d tables found", len(tables))
+	}
+	var out bytes.Buffer
+	for _, tb := range tables {
+		rows, err := db.Query(`SELECT * FROM ` + tb)
+		if err != nil {
+			t.Fatalf("%s: %v", tb, err)
+		}
+		cols, _ := rows.Columns()
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vals {
+				switch x := v.(type) {
+				case []byte:
+					out.Write(x)
+				default:
+					fmt.Fprint(&out, x)
+				}
+				out.WriteByte('|')
+			}
+		}
+		rows.Close()
+	}
+	return out.Bytes()
+}
