@@ -1,6 +1,11 @@
 package invoice
 
-import "time"
+import (
+	"context"
+	"time"
+
+	"mietwerk.dev/mietwerk/mail"
+)
 
 // Issued is an invoice or credit note as stored after issue: the document,
 // what it belongs to, and the exact bytes of its PDF (hash kept with it).
@@ -35,4 +40,26 @@ func SeriesOf(k Kind) Series {
 		return SeriesCreditNote
 	}
 	return SeriesInvoice
+}
+
+// IssueRequest is everything issuing needs. Render turns the numbered
+// invoice into its PDF; Mails (optional) builds the messages to queue with
+// it. Both run inside the issuing transaction, so number, document and
+// e-mails exist together or not at all.
+type IssueRequest struct {
+	Issued *Issued // Invoice without Number and IssueDate; links set
+	Render func(inv Invoice) ([]byte, error)
+	Mails  func(iss Issued, pdf []byte) ([]mail.Queued, error)
+	// Loc is the time zone whose calendar year the number series follows.
+	Loc *time.Location
+	// ConfirmReservation, when set, moves that reservation from
+	// pending_payment to confirmed in the same transaction.
+	ConfirmReservation int64
+}
+
+// Store issues documents: it numbers them gap-free per tenant and series,
+// stores them immutably with their PDF, and queues their e-mails, all in one
+// transaction. Errors: errs.KindInvalid for an incomplete document.
+type Store interface {
+	IssueInvoice(ctx context.Context, req IssueRequest) error
 }

@@ -5,6 +5,7 @@ import (
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/invoice"
 	mwmail "mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
@@ -26,3 +27,5 @@ var _ mwmail.OutboxStore = (*Store)(nil)
 var _ customer.Store = (*Store)(nil)
 
 var _ booking.Store = (*Store)(nil)
+
+var _ invoice.Store = (*Store)(nil)

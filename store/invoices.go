@@ -9,22 +9,10 @@ import (
 	"fmt"
 	"time"
 
+	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
-	mwmail "mietwerk.dev/mietwerk/mail"
 )
-
-// IssueRequest is everything IssueInvoice needs. Render turns the numbered
-// invoice into its PDF; Mails (optional) builds the messages to queue with
-// it. Both run inside the issuing transaction, so number, document and
-// e-mails exist together or not at all.
-type IssueRequest struct {
-	Issued *invoice.Issued // Invoice without Number and IssueDate; links set
-	Render func(inv invoice.Invoice) ([]byte, error)
-	Mails  func(iss invoice.Issued, pdf []byte) ([]mwmail.Queued, error)
-	// Loc is the time zone whose calendar year the number series follows.
-	Loc *time.Location
-}
 
 // nextNumber takes the next value of a gap-free counter inside tx. Concurrent
 // transactions queue on the counter row, so a rolled-back transaction leaves
@@ -41,7 +29,7 @@ func nextNumber(ctx context.Context, tx *sql.Tx, tenantID int64, series, period 
 // queues its e-mails, in one transaction. The number comes from the
 // tenant's pattern for the document's series, gap-free. Errors: KindInvalid
 // for an invalid document, KindNotFound for links outside the actor's reach.
-func (s *Store) IssueInvoice(ctx context.Context, req IssueRequest) error {
+func (s *Store) IssueInvoice(ctx context.Context, req invoice.IssueRequest) error {
 	sc, err := tenantScope(ctx)
 	if err != nil {
 		return err
@@ -117,6 +105,12 @@ func (s *Store) IssueInvoice(ctx context.Context, req IssueRequest) error {
 			RETURNING id`, sc.tenant(), kind, iss.ID, nullInt64(iss.ContractID), nullInt64(iss.ReservationID),
 			iss.Invoice.Number+".pdf", iss.SHA256, len(pdf), pdf, ts(now)).Scan(&iss.DocumentID); err != nil {
 			return mapErr(err)
+		}
+		if req.ConfirmReservation != 0 {
+			if err := s.setReservationStatusTx(ctx, tx, sc, req.ConfirmReservation,
+				[]booking.Status{booking.StatusPendingPayment}, booking.StatusConfirmed); err != nil {
+				return err
+			}
 		}
 		if req.Mails == nil {
 			return nil

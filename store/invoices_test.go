@@ -59,7 +59,7 @@ func TestInvoiceNumbersGapFreeConcurrent(t *testing.T) {
 				if i%5 == 0 { // a failure after the number was taken must leave no gap
 					render = func(invoice.Invoice) ([]byte, error) { return nil, fmt.Errorf("renderer broke") }
 				}
-				err := s.IssueInvoice(ctx, store.IssueRequest{Issued: advanceInvoice(c.ID), Render: render, Loc: time.UTC})
+				err := s.IssueInvoice(ctx, invoice.IssueRequest{Issued: advanceInvoice(c.ID), Render: render, Loc: time.UTC})
 				if err == nil {
 					mu.Lock()
 					okCount++
@@ -88,7 +88,7 @@ func TestInvoiceNumbersGapFreeConcurrent(t *testing.T) {
 		// another tenant has its own series
 		c2 := testCustomer(t, s, sys(w.tenants[1].ID), "kunde@example.de")
 		iss := advanceInvoice(c2.ID)
-		mustNil(t, s.IssueInvoice(sys(w.tenants[1].ID), store.IssueRequest{Issued: iss, Render: fakeRender}))
+		mustNil(t, s.IssueInvoice(sys(w.tenants[1].ID), invoice.IssueRequest{Issued: iss, Render: fakeRender}))
 		if iss.Invoice.Number != "RE-2026-000001" {
 			t.Fatalf("second tenant's first number = %s", iss.Invoice.Number)
 		}
@@ -101,7 +101,7 @@ func TestInvoicesImmutable(t *testing.T) {
 		ctx := sys(w.tenants[0].ID)
 		c := testCustomer(t, s, ctx, "k@example.de")
 		iss := advanceInvoice(c.ID)
-		mustNil(t, s.IssueInvoice(ctx, store.IssueRequest{Issued: iss, Render: fakeRender}))
+		mustNil(t, s.IssueInvoice(ctx, invoice.IssueRequest{Issued: iss, Render: fakeRender}))
 		if iss.Totals.Gross != 4900 || iss.Totals.Net != 4118 || iss.Totals.VAT != 782 {
 			t.Fatalf("totals = %+v", iss.Totals)
 		}
@@ -133,7 +133,7 @@ func TestInvoicesImmutable(t *testing.T) {
 		cn.Invoice.Kind = invoice.KindCreditNote
 		cn.CorrectsID = iss.ID
 		cn.Invoice.Corrects = &invoice.Reference{Number: iss.Invoice.Number, IssueDate: iss.Invoice.IssueDate}
-		mustNil(t, s.IssueInvoice(ctx, store.IssueRequest{Issued: cn, Render: fakeRender}))
+		mustNil(t, s.IssueInvoice(ctx, invoice.IssueRequest{Issued: cn, Render: fakeRender}))
 		if cn.Invoice.Number != "GS-2026-000001" {
 			t.Fatalf("credit note number = %s", cn.Invoice.Number)
 		}

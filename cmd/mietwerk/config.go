@@ -1,0 +1,344 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of one mietwerk process. It is built only
+// here, from flags, MIETWERK_* environment variables and defaults, and handed
+// down explicitly: there is no global configuration.
+type Config struct {
+	Addr                   string
+	DataDir                string
+	DatabaseURL            string // postgres://… or a SQLite file path; default <DataDir>/mietwerk.db
+	LogLevel               slog.Level
+	LogFormat              string // "json" or "text"
+	SecureCookies          bool
+	ShutdownTimeout        time.Duration
+	SessionIdleTimeout     time.Duration
+	SessionAbsoluteTimeout time.Duration
+}
+
+// mode says which command a configuration is for; it picks the defaults.
+type mode int
+
+const (
+	modeServe mode = iota // production defaults
+	modeDemo              // local demo defaults
+	modeAdmin             // migrate, user, apikey: database options only
+)
+
+// option is one configuration setting: a flag, its environment variable
+// (with a *_FILE variant for secrets) and its default per mode.
+type option struct {
+	name    string // flag name, e.g. "addr"
+	env     string // MIETWERK_ADDR
+	help    string
+	isBool  bool
+	secret  bool                // also read from <env>_FILE, and never echoed in errors
+	modes   []mode              // which commands have it
+	def     func(m mode) string // default value as text
+	defDoc  string              // default as documented, when not a plain value
+	apply   func(*Config, string) error
+	explain string // what a valid value looks like, for the error line
+}
+
+func (o option) has(m mode) bool {
+	for _, x := range o.modes {
+		if x == m {
+			return true
+		}
+	}
+	return false
+}
+
+func constDef(v string) func(mode) string { return func(mode) string { return v } }
+
+var allModes = []mode{modeServe, modeDemo, modeAdmin}
+var serverModes = []mode{modeServe, modeDemo}
+
+// options lists every setting in the order --help shows them. The table is
+// read-only data; the values live in Config.
+func options() []option {
+	return []option{
+		{name: "addr", env: "MIETWERK_ADDR", modes: serverModes,
+			help: "address to listen on (host:port; port 0 picks a free port)",
+			def: func(m mode) string {
+				if m == modeDemo {
+					return "localhost:8080"
+				}
+				return ":8080"
+			},
+			defDoc:  `":8080" (demo: "localhost:8080")`,
+			explain: "want host:port such as :8080 or 127.0.0.1:8080",
+			apply: func(c *Config, v string) error {
+				host, port, err := net.SplitHostPort(v)
+				if err != nil {
+					return err
+				}
+				if strings.ContainsAny(host, " /") {
+					return errors.New("bad host")
+				}
+				if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+					return errors.New("bad port")
+				}
+				c.Addr = v
+				return nil
+			}},
+		{name: "data-dir", env: "MIETWERK_DATA_DIR", modes: allModes,
+			help: "directory for the SQLite file, uploads and demo credentials",
+			def:  constDef("./mietwerk-data"), explain: "want a directory path",
+			apply: func(c *Config, v string) error {
+				if strings.TrimSpace(v) == "" {
+					return errors.New("empty")
+				}
+				c.DataDir = filepath.Clean(v)
+				return nil
+			}},
+		{name: "database-url", env: "MIETWERK_DATABASE_URL", modes: allModes, secret: true,
+			help:    "database: postgres://user:pass@host/db?sslmode=… or a SQLite file path",
+			def:     constDef(""),
+			defDoc:  "SQLite file <data-dir>/mietwerk.db",
+			explain: "want postgres://…, postgresql://…, host=… (libpq keywords) or a SQLite file path",
+			apply: func(c *Config, v string) error {
+				if err := checkDatabaseURL(v); err != nil {
+					return err
+				}
+				c.DatabaseURL = v
+				return nil
+			}},
+		{name: "log-level", env: "MIETWERK_LOG_LEVEL", modes: allModes,
+			help: "least severe log level written: debug, info, warn or error",
+			def:  constDef("info"), explain: "want debug, info, warn or error",
+			apply: func(c *Config, v string) error {
+				switch strings.ToLower(v) {
+				case "debug", "info", "warn", "error":
+					return c.LogLevel.UnmarshalText([]byte(v))
+				}
+				return errors.New("unknown level")
+			}},
+		{name: "log-format", env: "MIETWERK_LOG_FORMAT", modes: allModes,
+			help: "log format: json (one object per line) or text",
+			def:  constDef("json"), explain: "want json or text",
+			apply: func(c *Config, v string) error {
+				if v != "json" && v != "text" {
+					return errors.New("unknown format")
+				}
+				c.LogFormat = v
+				return nil
+			}},
+		{name: "secure-cookies", env: "MIETWERK_SECURE_COOKIES", modes: serverModes, isBool: true,
+			help: "mark session cookies Secure (HTTPS only); turn off only for plain-HTTP local use",
+			def: func(m mode) string {
+				if m == modeDemo {
+					return "false"
+				}
+				return "true"
+			},
+			defDoc:  "true (demo: false)",
+			explain: "want true or false",
+			apply: func(c *Config, v string) (err error) {
+				c.SecureCookies, err = strconv.ParseBool(v)
+				return err
+			}},
+		{name: "shutdown-timeout", env: "MIETWERK_SHUTDOWN_TIMEOUT", modes: serverModes,
+			help: "how long SIGINT/SIGTERM waits for running requests before closing them",
+			def:  constDef("20s"), explain: "want a positive duration such as 20s or 1m",
+			apply: durationInto(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+		{name: "session-idle-timeout", env: "MIETWERK_SESSION_IDLE_TIMEOUT", modes: serverModes,
+			help: "an admin session ends after this long without a request",
+			def:  constDef("30m"), explain: "want a positive duration such as 30m",
+			apply: durationInto(func(c *Config) *time.Duration { return &c.SessionIdleTimeout })},
+		{name: "session-absolute-timeout", env: "MIETWERK_SESSION_ABSOLUTE_TIMEOUT", modes: serverModes,
+			help: "an admin session ends this long after sign-in, active or not",
+			def:  constDef("12h"), explain: "want a positive duration such as 12h",
+			apply: durationInto(func(c *Config) *time.Duration { return &c.SessionAbsoluteTimeout })},
+	}
+}
+
+func durationInto(field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return err
+		}
+		if d <= 0 {
+			return errors.New("not positive")
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+// checkDatabaseURL accepts what store.Open understands: a PostgreSQL URL or
+// keyword/value string, or a SQLite file path (optionally "sqlite:"/"file:").
+func checkDatabaseURL(v string) error {
+	switch {
+	case v == "":
+		return nil // the default SQLite file
+	case strings.HasPrefix(v, "postgres://"), strings.HasPrefix(v, "postgresql://"):
+		u, err := url.Parse(v)
+		if err != nil {
+			return errors.New("not a valid URL")
+		}
+		if u.Host == "" && u.Query().Get("host") == "" {
+			return errors.New("no host")
+		}
+		return nil
+	case strings.HasPrefix(v, "host="):
+		return nil
+	case strings.Contains(v, "://"):
+		scheme, _, _ := strings.Cut(v, "://")
+		return fmt.Errorf("unsupported database %q", scheme)
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(v, "sqlite:"), "file:")
+	if strings.TrimSpace(path) == "" {
+		return errors.New("empty SQLite path")
+	}
+	return nil
+}
+
+// ConfigError is an invalid setting. Its message is the one line printed
+// before exiting with status 2; it names the flag and the variable.
+type ConfigError struct {
+	Option string // flag name without dashes
+	Env    string
+	Value  string // "" for secrets
+	Reason string
+}
+
+func (e *ConfigError) Error() string {
+	val := ""
+	if e.Value != "" {
+		val = fmt.Sprintf(" %q", e.Value)
+	}
+	return fmt.Sprintf("invalid --%s%s (env %s): %s", e.Option, val, e.Env, e.Reason)
+}
+
+// optValue is the flag.Value of one option: it remembers whether the flag
+// was given, so that precedence flag > env > default can be applied later.
+type optValue struct {
+	val    string
+	set    bool
+	isBool bool
+}
+
+func (v *optValue) String() string     { return v.val }
+func (v *optValue) Set(s string) error { v.val, v.set = s, true; return nil }
+func (v *optValue) IsBoolFlag() bool   { return v.isBool }
+
+// configFlags registers the options of mode m on fs and returns a function
+// that, after fs.Parse, resolves them with getenv into a Config.
+func configFlags(fs *flag.FlagSet, m mode) func(getenv func(string) string) (Config, error) {
+	opts := options()
+	vals := map[string]*optValue{}
+	for _, o := range opts {
+		if !o.has(m) {
+			continue
+		}
+		v := &optValue{isBool: o.isBool}
+		vals[o.name] = v
+		fs.Var(v, o.name, o.help)
+	}
+	return func(getenv func(string) string) (Config, error) {
+		var c Config
+		for _, o := range opts {
+			if !o.has(m) {
+				continue
+			}
+			raw, source, err := resolve(o, vals[o.name], getenv, m)
+			if err != nil {
+				return Config{}, err
+			}
+			if err := o.apply(&c, raw); err != nil {
+				ce := &ConfigError{Option: o.name, Env: o.env, Value: raw, Reason: o.explain}
+				if o.secret {
+					ce.Value = ""
+					ce.Reason = err.Error() + "; " + o.explain
+				}
+				if source == "default" {
+					ce.Reason += " (this is the built-in default)"
+				}
+				return Config{}, ce
+			}
+		}
+		if c.DatabaseURL == "" && c.DataDir != "" {
+			c.DatabaseURL = filepath.Join(c.DataDir, "mietwerk.db")
+		}
+		if m != modeAdmin && c.SessionIdleTimeout > c.SessionAbsoluteTimeout {
+			return Config{}, &ConfigError{Option: "session-idle-timeout", Env: "MIETWERK_SESSION_IDLE_TIMEOUT",
+				Value: c.SessionIdleTimeout.String(), Reason: "must not be longer than --session-absolute-timeout " + c.SessionAbsoluteTimeout.String()}
+		}
+		return c, nil
+	}
+}
+
+// resolve picks an option's raw value: the flag when given, else the
+// environment variable, else (for secrets) the file named by <env>_FILE, else
+// the default. It returns where the value came from.
+func resolve(o option, v *optValue, getenv func(string) string, m mode) (string, string, error) {
+	if v.set {
+		return v.val, "flag", nil
+	}
+	env := getenv(o.env)
+	if o.secret {
+		file := getenv(o.env + "_FILE")
+		if env != "" && file != "" {
+			return "", "", &ConfigError{Option: o.name, Env: o.env, Reason: "set only one of " + o.env + " and " + o.env + "_FILE"}
+		}
+		if file != "" {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				return "", "", &ConfigError{Option: o.name, Env: o.env + "_FILE", Reason: "cannot read the file: " + err.Error()}
+			}
+			return strings.TrimRight(string(b), "\r\n"), "file", nil
+		}
+	}
+	if env != "" {
+		return env, "env", nil
+	}
+	return o.def(m), "default", nil
+}
+
+// usage writes the help of a command: its synopsis, its own flags and every
+// configuration option with its environment variable and default.
+func usage(w io.Writer, synopsis string, fs *flag.FlagSet, m mode, own []string) {
+	fmt.Fprintf(w, "Usage: %s\n", synopsis)
+	if len(own) > 0 {
+		fmt.Fprintln(w, "\nOptions:")
+		for _, name := range own {
+			f := fs.Lookup(name)
+			def := ""
+			if f.DefValue != "" {
+				def = fmt.Sprintf(" (default %q)", f.DefValue)
+			}
+			fmt.Fprintf(w, "  --%-26s %s%s\n", f.Name, f.Usage, def)
+		}
+	}
+	fmt.Fprintln(w, "\nConfiguration (flag, environment variable, default; a flag beats the variable):")
+	for _, o := range options() {
+		if !o.has(m) {
+			continue
+		}
+		def := o.defDoc
+		if def == "" {
+			def = strconv.Quote(o.def(m))
+		}
+		env := o.env
+		if o.secret {
+			env += " or " + o.env + "_FILE"
+		}
+		fmt.Fprintf(w, "  --%-26s %s\n  %-28s env %s; default %s\n", o.name, o.help, "", env, def)
+	}
+}

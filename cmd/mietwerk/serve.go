@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"mietwerk.dev/mietwerk/httpx"
+	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/store"
+	"mietwerk.dev/mietwerk/web"
+)
+
+func cmdServe(ctx context.Context, c *cli, args []string) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	resolve := configFlags(fs, modeServe)
+	if st, ok := parseFlags(c, fs, args, func(w io.Writer) {
+		usage(w, "mietwerk serve [options]\n\nRuns the server: admin web under /admin/, /healthz, /readyz and /metrics.\nPending database migrations are applied at start-up.", fs, modeServe, nil)
+	}); !ok {
+		return st
+	}
+	cfg, err := resolve(c.getenv)
+	if err != nil {
+		return configError(c, "serve", err)
+	}
+	log := newLogger(cfg, c.stderr)
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return failed(c, "serve", err)
+	}
+	defer st.Close()
+	if err := serve(ctx, cfg, log, st, nil); err != nil {
+		return failed(c, "serve", err)
+	}
+	return exitOK
+}
+
+// openStore creates the data directory, connects to the database and applies
+// pending migrations (safe when several processes start at once).
+func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*store.Store, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory (--data-dir): %w", err)
+	}
+	start := time.Now()
+	st, err := store.Open(ctx, cfg.DatabaseURL, store.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("open database (--database-url): %w", err)
+	}
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("migrate database: %w", err)
+	}
+	v, err := st.SchemaVersion(ctx)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("read schema version: %w", err)
+	}
+	log.InfoContext(ctx, "database ready", "dialect", string(st.Dialect()), "schema_version", v,
+		"migrations_applied", applied, "duration_ms", time.Since(start).Milliseconds())
+	return st, nil
+}
+
+// server is what the root handler needs.
+type server struct {
+	cfg      Config
+	log      *slog.Logger
+	st       *store.Store
+	metrics  *httpx.Metrics
+	draining atomic.Bool // set at shutdown: /readyz answers 503
+}
+
+// handler builds the root handler: /admin/ (admin web), /healthz, /readyz,
+// /metrics and / (redirect to /admin/), wrapped in request ids, access log,
+// panic recovery and metrics.
+func (s *server) handler() http.Handler {
+	idsvc := identity.NewService(s.st, identity.Config{
+		IdleTimeout: s.cfg.SessionIdleTimeout, AbsoluteTimeout: s.cfg.SessionAbsoluteTimeout,
+	}, time.Now)
+	mux := http.NewServeMux()
+	mux.Handle("/admin/", web.New(web.Deps{
+		Identity: idsvc, Users: s.st, Tenancy: s.st, Logger: s.log, Now: time.Now, SecureCookies: s.cfg.SecureCookies,
+	}))
+	// TODO(wiring): /api/v1/ (API), the Telecash simulator, the PDF renderer
+	// and the mail outbox worker are wired here once their packages land.
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/admin/", http.StatusFound)
+	})
+	return httpx.AssignRequestID(httpx.AccessLog(s.log)(httpx.Recover(s.log)(s.metrics.Middleware(mux))))
+}
+
+// readyz answers 200 when the database answers within 2 seconds and the
+// server is not shutting down, else 503 with the reason.
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if s.draining.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "shutting down")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.st.Ping(ctx); err != nil {
+		s.log.WarnContext(r.Context(), "readiness: database unreachable", "error", err.Error())
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "database unreachable")
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// serve listens on cfg.Addr and serves until ctx ends or SIGINT/SIGTERM
+// arrives, then stops accepting, lets running requests finish for up to
+// cfg.ShutdownTimeout and closes what is left. onListen, when set, is called
+// with the bound address before serving (port 0 picks a free one). It logs
+// "listening" with the address.
+func serve(ctx context.Context, cfg Config, log *slog.Logger, st *store.Store, onListen func(addr string)) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s := &server{cfg: cfg, log: log, st: st, metrics: httpx.NewMetrics()}
+	if err := s.metrics.ObserveDB(st.DB(), string(st.Dialect())); err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           s.handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute, // photo uploads
+		WriteTimeout:      2 * time.Minute, // document downloads
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// requests keep running on SIGTERM until drained, so their context
+		// must not end with the signal
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on --addr %s: %w", cfg.Addr, err)
+	}
+	addr := ln.Addr().String()
+	log.InfoContext(ctx, "listening", "addr", addr, "pid", os.Getpid())
+	if onListen != nil {
+		onListen(addr)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	stop() // a second signal ends the process at once
+	s.draining.Store(true)
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("shutdown timeout: closing remaining connections", "error", err.Error())
+		srv.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,47 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"mietwerk.dev/mietwerk/tenancy"
+)
+
+// dashboardData is what the dashboard shows.
+type dashboardData struct {
+	Now      time.Time
+	Stations []tenancy.Station
+	Users    int // admins only
+	Keys     int // active API keys; admins only
+}
+
+// dashboard shows the tenant, the stations the user can see and, for
+// admins, the number of users and active API keys.
+func (a *app) dashboard(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	d := dashboardData{Now: a.Now()}
+	var err error
+	if d.Stations, err = a.Tenancy.ListStations(ctx); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if actorOf(r).IsAdmin() {
+		users, err := a.Users.ListUsers(ctx)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		d.Users = len(users)
+		keys, err := a.Users.ListAPIClients(ctx)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		for _, k := range keys {
+			if k.RevokedAt == nil {
+				d.Keys++
+			}
+		}
+	}
+	a.render(w, r, http.StatusOK, "dashboard", &view{Title: "dash.title", Nav: "dashboard", Data: d})
+}

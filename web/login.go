@@ -1,0 +1,145 @@
+package web
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/identity"
+)
+
+// loginData is what the login page shows.
+type loginData struct {
+	Email string
+	Next  string
+}
+
+// loginPage shows the sign-in form with the pre-session CSRF token and a
+// message when the session expired or the user signed out.
+func (a *app) loginPage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	rc := reqCtx(r)
+	rc.preCSRF = a.preSessionToken(w, r)
+	v := &view{Title: "login.title", Data: loginData{Next: afterLogin(q.Get("next"))}}
+	switch {
+	case q.Get("expired") != "":
+		v.Alert = translate(rc.lang, "login.expired")
+	case q.Get("logged_out") != "":
+		v.Notice = translate(rc.lang, "login.logged_out")
+	case q.Get("next") != "":
+		v.Notice = translate(rc.lang, "login.required")
+	}
+	a.render(w, r, http.StatusOK, "login", v)
+}
+
+// loginSubmit signs in. Every failure shows the same message, so the page
+// never tells whether an e-mail address exists; while sign-in is throttled
+// the page says so with status 429. On success it sets the session cookie
+// and returns to the originally requested admin page (or the dashboard).
+func (a *app) loginSubmit(w http.ResponseWriter, r *http.Request) {
+	rc := reqCtx(r)
+	if !preSessionTokenOK(r) {
+		a.errorPage(w, r, http.StatusForbidden, "err.403.csrf")
+		return
+	}
+	email, password := r.PostForm.Get("email"), r.PostForm.Get("password")
+	next := afterLogin(r.PostForm.Get("next"))
+	token, _, _, err := a.Identity.Login(r.Context(), email, password, remoteIP(r), r.UserAgent())
+	if err != nil {
+		rc.preCSRF = a.preSessionToken(w, r)
+		v := &view{Title: "login.title", Data: loginData{Email: email, Next: next}}
+		status := http.StatusUnauthorized
+		switch {
+		case errors.Is(err, identity.ErrTooManyAttempts) || errs.Is(err, errs.KindRateLimited):
+			status = http.StatusTooManyRequests
+			v.Alert = translate(rc.lang, "login.throttled")
+		case errs.Is(err, errs.KindUnauthorized):
+			v.Alert = translate(rc.lang, "login.failed")
+		default:
+			a.fail(w, r, err)
+			return
+		}
+		a.render(w, r, status, "login", v)
+		return
+	}
+	a.setSessionCookie(w, token)
+	a.clearCookie(w, preCSRFCookie)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// logout ends the server-side session and clears the cookie.
+func (a *app) logout(w http.ResponseWriter, r *http.Request) {
+	if err := a.Identity.Logout(r.Context(), reqCtx(r).token); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.clearCookie(w, sessionCookie)
+	http.Redirect(w, r, "/admin/login?logged_out=1", http.StatusSeeOther)
+}
+
+// setLanguage switches the UI language (?l=de|en) with a cookie and returns
+// to the page named by next. A POST by a signed-in user (CSRF-checked) also
+// saves the language as the user's own; a GET (used on the login page) only
+// sets the cookie.
+func (a *app) setLanguage(w http.ResponseWriter, r *http.Request) {
+	l := r.URL.Query().Get("l")
+	if !validLang(l) {
+		a.errorPage(w, r, http.StatusBadRequest, "")
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: langCookie, Value: l, Path: cookiePath, Expires: a.Now().Add(365 * 24 * time.Hour),
+		HttpOnly: true, Secure: a.SecureCookies, SameSite: http.SameSiteLaxMode,
+	})
+	rc := reqCtx(r)
+	if r.Method == http.MethodPost && rc.user != nil && rc.user.Language != l {
+		if err := a.saveUserLanguage(r, l); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+	}
+	next := r.URL.Query().Get("next")
+	if r.Method == http.MethodPost {
+		next = r.PostForm.Get("next")
+	}
+	if next = safeNext(next); next == "" {
+		next = "/admin/"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// saveUserLanguage stores l as the signed-in user's language. A user may
+// change its own language whatever its role, so this one update runs as the
+// tenant's system actor on the user's own record only.
+func (a *app) saveUserLanguage(r *http.Request, l string) error {
+	rc := reqCtx(r)
+	sys := identity.SystemFor(rc.user.TenantID)
+	sys.RequestID = requestID(r)
+	ctx := identity.WithActor(r.Context(), sys)
+	u, err := a.Users.User(ctx, rc.user.ID)
+	if err != nil {
+		return err
+	}
+	u.Language = l
+	return a.Users.UpdateUser(ctx, &u)
+}
+
+// remoteIP is the client address used for sign-in throttling.
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// loginURL returns the login path with query q.
+func loginURL(q url.Values) string {
+	if len(q) == 0 {
+		return "/admin/login"
+	}
+	return "/admin/login?" + q.Encode()
+}

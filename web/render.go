@@ -1,0 +1,236 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/httpx"
+	"mietwerk.dev/mietwerk/identity"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// templates holds one parsed template set per page: the layout plus the page.
+type templates map[string]*template.Template
+
+// parseTemplates parses every page under templates/ together with the shared
+// layout and partials. It fails on any template error, so a broken template
+// stops the server at start, not at the first request.
+func parseTemplates() (templates, error) {
+	base, err := template.New("base").Funcs(funcs).ParseFS(templateFS, "templates/_*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages, err := fs.Glob(templateFS, "templates/[a-z]*.html")
+	if err != nil {
+		return nil, err
+	}
+	out := templates{}
+	for _, p := range pages {
+		t, err := base.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := t.ParseFS(templateFS, p); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", p, err)
+		}
+		out[p[len("templates/"):len(p)-len(".html")]] = t
+	}
+	return out, nil
+}
+
+// funcs are the helpers templates may call besides the view's methods.
+var funcs = template.FuncMap{
+	"minPassword": func() int { return identity.MinPasswordLength },
+	// field builds the data of the "input" partial: name, catalog key of the
+	// label, value, input type.
+	"field": func(v *view, name, labelKey, value, typ string) fieldData {
+		return fieldData{Name: name, Label: v.T(labelKey), Value: value, Type: typ, Error: v.Err(name)}
+	},
+}
+
+// fieldData is one labelled form input with its error message.
+type fieldData struct {
+	Name, Label, Value, Type, Error, Hint string
+}
+
+// view is what every page template receives: the request's language, user and
+// tenant for the layout, the page's own data, and per-field error messages.
+type view struct {
+	Lang      string
+	Title     string
+	Nav       string // key of the active navigation entry
+	UserName  string
+	IsAdmin   bool
+	Tenant    string
+	CSRF      string
+	Path      string // current request path and query, for the language switch
+	Notice    string // translated success message
+	Alert     string // translated error message
+	Errors    map[string]string
+	Data      any
+	RequestID string
+	SignedIn  bool
+}
+
+// T translates key with args into the page's language.
+func (v *view) T(key string, args ...any) string { return translate(v.Lang, key, args...) }
+
+// Time renders t in Europe/Berlin in the page's language.
+func (v *view) Time(t time.Time) string { return formatTime(v.Lang, t, berlin) }
+
+// TimeP renders *t like Time, and "never" for nil.
+func (v *view) TimeP(t *time.Time) string {
+	if t == nil {
+		return v.T("common.never")
+	}
+	return v.Time(*t)
+}
+
+// Err returns the error message of field, or "".
+func (v *view) Err(field string) string { return v.Errors[field] }
+
+// Day returns the translated name of weekday d (0 = Sunday).
+func (v *view) Day(d time.Weekday) string { return v.T("day." + strconv.Itoa(int(d))) }
+
+// render executes page into a buffer and writes it with status; a template
+// error becomes the generic error page, never half a page.
+func (a *app) render(w http.ResponseWriter, r *http.Request, status int, page string, v *view) {
+	a.fillView(r, v)
+	t, ok := a.tmpl[page]
+	if !ok {
+		a.fail(w, r, fmt.Errorf("no template %q", page))
+		return
+	}
+	var buf bytes.Buffer
+	name := "layout"
+	if !v.SignedIn {
+		name = "bare"
+	}
+	if err := t.ExecuteTemplate(&buf, name, v); err != nil {
+		a.fail(w, r, fmt.Errorf("render %s: %w", page, err))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// renderFragment executes one named template of page with data (for htmx
+// swaps), without the layout.
+func (a *app) renderFragment(w http.ResponseWriter, r *http.Request, page, name string, data any) {
+	var buf bytes.Buffer
+	if err := a.tmpl[page].ExecuteTemplate(&buf, name, data); err != nil {
+		a.fail(w, r, fmt.Errorf("render %s/%s: %w", page, name, err))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write(buf.Bytes())
+}
+
+// fillView sets what the layout needs from the request.
+func (a *app) fillView(r *http.Request, v *view) {
+	rc := reqCtx(r)
+	v.Lang = rc.lang
+	v.RequestID = httpx.RequestID(r.Context())
+	v.Path = currentPage(r)
+	if rc.user != nil {
+		v.SignedIn = true
+		v.UserName = rc.user.Name
+		v.IsAdmin = rc.actor.IsAdmin()
+		v.Tenant = rc.tenant.Name
+		v.CSRF = rc.session.CSRFToken
+	} else if v.CSRF == "" {
+		v.CSRF = rc.preCSRF
+	}
+}
+
+// currentPage is the page to return to after a language switch: the URL of
+// a GET, else the same-origin Referer (a form answered by a POST has no URL
+// of its own to GET), else the dashboard.
+func currentPage(r *http.Request) string {
+	if r.Method == http.MethodGet {
+		return r.URL.RequestURI()
+	}
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host {
+		if p := safeNext(ref.RequestURI()); p != "" {
+			return p
+		}
+	}
+	return "/admin/"
+}
+
+// fail answers err with the one error page: the status comes from
+// httpx.Status, the text from the catalog by status. Internal errors (5xx)
+// are logged with the request id and never shown.
+func (a *app) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status := httpx.Status(err)
+	if status >= 500 {
+		a.log.ErrorContext(r.Context(), "admin request failed",
+			slog.String("request_id", httpx.RequestID(r.Context())),
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Any("error", err))
+	}
+	a.errorPage(w, r, status, "")
+}
+
+// errorPage renders the error page with status and, when set, the message key
+// msgKey instead of the status's generic text.
+func (a *app) errorPage(w http.ResponseWriter, r *http.Request, status int, msgKey string) {
+	if msgKey == "" {
+		msgKey = "err." + strconv.Itoa(status)
+		if _, ok := catalog["de"][msgKey]; !ok {
+			msgKey = "err.500"
+			if status < 500 {
+				msgKey = "err.400"
+			}
+		}
+	}
+	v := &view{Title: "err.title", Data: errorData{Status: status, Message: msgKey}}
+	a.fillView(r, v)
+	t := a.tmpl["error"]
+	name := "layout"
+	if !v.SignedIn {
+		name = "bare"
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, v); err != nil {
+		a.log.ErrorContext(r.Context(), "render error page", slog.Any("error", err))
+		http.Error(w, http.StatusText(status), status)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+type errorData struct {
+	Status  int
+	Message string
+}
+
+// fieldErrors turns the field errors of err (KindInvalid) into translated
+// messages keyed by field. It reports false when err has no field errors.
+func fieldErrors(lang string, err error) (map[string]string, bool) {
+	e, ok := errs.As(err)
+	if !ok || e.Kind != errs.KindInvalid || len(e.Fields) == 0 {
+		return nil, false
+	}
+	m := map[string]string{}
+	for _, f := range e.Fields {
+		if _, dup := m[f.Field]; !dup {
+			m[f.Field] = fieldMessage(lang, f.Message)
+		}
+	}
+	return m, true
+}

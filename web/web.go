@@ -1,0 +1,194 @@
+// Package web is the admin web application of Mietwerk: server-rendered
+// html/template pages with htmx under /admin/, in German (default) and
+// English, with server-side sessions, CSRF protection and security headers.
+//
+// The package only talks to the domain through identity.Service and the
+// identity and tenancy stores; every store call carries the signed-in user's
+// identity.Actor, so tenant and station scoping is decided by the store.
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"mietwerk.dev/mietwerk/httpx"
+	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/tenancy"
+)
+
+// Deps is what the admin web application needs.
+type Deps struct {
+	Identity      *identity.Service
+	Users         identity.Store
+	Tenancy       tenancy.Store
+	Logger        *slog.Logger     // default: slog.Default()
+	Now           func() time.Time // default: time.Now
+	SecureCookies bool             // set the Secure flag on cookies (true in production, false for http://localhost)
+}
+
+type app struct {
+	Deps
+	log  *slog.Logger
+	tmpl templates
+}
+
+// New returns the handler of the admin web application. It serves every path
+// under /admin/ (pages and /admin/static/ assets) and answers unknown paths
+// under /admin/ with the 404 page. It panics when the embedded templates do
+// not parse, which is a programming error caught by any test.
+func New(deps Deps) http.Handler {
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	t, err := parseTemplates()
+	if err != nil {
+		panic(fmt.Sprintf("web: templates: %v", err))
+	}
+	a := &app{Deps: deps, log: deps.Logger, tmpl: t}
+	return a.routes()
+}
+
+// routes wires every page. Public routes need no session; the others go
+// through requireSession, which also checks the CSRF token of every
+// state-changing request. checkCSRF refuses cross-origin state changes
+// before routing.
+func (a *app) routes() http.Handler {
+	mux := http.NewServeMux()
+	public := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, h) }
+	private := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, a.requireSession(h)) }
+
+	mux.Handle("GET /admin/static/", staticHandler())
+	public("GET /admin", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/admin/", http.StatusSeeOther)
+	})
+	public("GET /admin/login", a.loginPage)
+	public("POST /admin/login", a.loginSubmit)
+	public("GET /admin/lang", a.setLanguage)
+	private("POST /admin/lang", a.setLanguage)
+	private("POST /admin/logout", a.logout)
+
+	private("GET /admin/{$}", a.dashboard)
+
+	private("GET /admin/stations", a.stationList)
+	private("GET /admin/stations/new", a.stationNew)
+	private("POST /admin/stations", a.stationCreate)
+	private("GET /admin/stations/exception-row", a.stationExceptionRow)
+	private("GET /admin/stations/{id}", a.stationEdit)
+	private("POST /admin/stations/{id}", a.stationUpdate)
+
+	private("GET /admin/users", a.admin(a.userList))
+	private("GET /admin/users/new", a.admin(a.userNew))
+	private("POST /admin/users", a.admin(a.userCreate))
+	private("GET /admin/users/{id}", a.admin(a.userEdit))
+	private("POST /admin/users/{id}", a.admin(a.userUpdate))
+	private("POST /admin/users/{id}/password", a.admin(a.userSetPassword))
+	private("POST /admin/users/{id}/disable", a.admin(a.userDisable))
+	private("POST /admin/users/{id}/enable", a.admin(a.userEnable))
+
+	private("GET /admin/api-keys", a.admin(a.apiKeyList))
+	private("POST /admin/api-keys", a.admin(a.apiKeyCreate))
+	private("GET /admin/api-keys/{id}/revoke", a.admin(a.apiKeyRevokeConfirm))
+	private("POST /admin/api-keys/{id}/revoke", a.admin(a.apiKeyRevoke))
+
+	// Anything else under /admin/ is a 404 page (with the layout when signed in).
+	private("/admin/", func(w http.ResponseWriter, r *http.Request) {
+		a.errorPage(w, r, http.StatusNotFound, "")
+	})
+
+	var h http.Handler = mux
+	h = a.checkCSRF(h)
+	h = a.baseContext(h)
+	h = a.recoverPanics(h)
+	h = securityHeaders(h)
+	return h
+}
+
+// reqContext is the per-request state of the admin UI.
+type reqContext struct {
+	lang    string
+	token   string // session cookie token
+	session identity.Session
+	user    *identity.User
+	actor   identity.Actor
+	tenant  tenancy.Tenant
+	preCSRF string // login-form CSRF token (pre-session double submit)
+}
+
+type reqCtxKey struct{}
+
+// reqCtx returns the request's reqContext (never nil inside the handler).
+func reqCtx(r *http.Request) *reqContext {
+	if rc, ok := r.Context().Value(reqCtxKey{}).(*reqContext); ok {
+		return rc
+	}
+	return &reqContext{lang: "de"}
+}
+
+// baseContext gives every request a request id (unless one is set already by
+// an outer middleware) and a reqContext with the language of the cookie.
+func (a *app) baseContext(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if httpx.RequestID(ctx) == "" {
+			id := r.Header.Get("X-Request-Id")
+			if id == "" || len(id) > 64 {
+				id = newRequestID()
+			}
+			ctx = httpx.WithRequestID(ctx, id)
+		}
+		rc := &reqContext{}
+		rc.lang = chooseLang(r, nil)
+		ctx = context.WithValue(ctx, reqCtxKey{}, rc)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// recoverPanics turns a panic in a handler into a logged 500 page.
+func (a *app) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				a.fail(w, r, fmt.Errorf("panic: %v", p))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// contentSecurityPolicy allows resources from this origin only; no inline
+// scripts or styles, no framing, forms post only to this origin.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+// securityHeaders sets the security headers on every response.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if len(r.URL.Path) < len("/admin/static/") || r.URL.Path[:len("/admin/static/")] != "/admin/static/" {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
