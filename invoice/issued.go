@@ -63,3 +63,31 @@ type IssueRequest struct {
 type Store interface {
 	IssueInvoice(ctx context.Context, req IssueRequest) error
 }
+
+// Summary is an issued document as listed.
+type Summary struct {
+	ID            int64
+	Kind          Kind
+	Number        string
+	IssuedAt      time.Time
+	ReservationID int64
+	ContractID    int64
+	CustomerID    int64
+	CorrectsID    int64
+	Net, VAT      int64
+	Gross, Due    int64
+	DocumentID    int64
+	SHA256        string
+}
+
+// Filter selects issued documents.
+type Filter struct {
+	ReservationID int64
+	ContractID    int64
+	CustomerID    int64
+}
+
+// Reader lists issued invoices and credit notes, scoped by the actor in ctx.
+type Reader interface {
+	ListInvoices(ctx context.Context, f Filter) ([]Summary, error)
+}

@@ -189,3 +189,23 @@ func (o *Outbox) Run(ctx context.Context) {
 		}
 	}
 }
+
+// Filter selects messages for the admin list.
+type Filter struct {
+	Status        string
+	ReservationID int64
+	ContractID    int64
+	Limit, Offset int
+}
+
+// AdminStore is what the admin "E-Mails" pages need, scoped by the actor in
+// ctx (station users see the messages of their stations).
+type AdminStore interface {
+	QueueEmail(ctx context.Context, q *Queued) error
+	ListEmails(ctx context.Context, f Filter) ([]Queued, int, error)
+	// Email returns one message with its attachments and delivery attempts.
+	Email(ctx context.Context, id int64) (Queued, []Attempt, error)
+	// ResendEmail queues a failed or sent message again for delivery now.
+	ResendEmail(ctx context.Context, id int64) error
+	EmailCounts(ctx context.Context) (map[string]int, error)
+}

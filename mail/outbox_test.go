@@ -138,7 +138,7 @@ func TestOutboxTwoWorkersExactlyOnce(t *testing.T) {
 		queue(t, env, 30)
 		drain(t, env, smtpTransport(t, mp), 30*time.Second)
 		uniqueDelivered(t, mp, 30)
-		list, _, err := env.a.ListEmails(env.ctx, store.EmailFilter{Limit: 100})
+		list, _, err := env.a.ListEmails(env.ctx, mail.Filter{Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,7 +166,7 @@ func TestOutboxSMTPDownForAWhile(t *testing.T) {
 		if counts["queued"] != 12 {
 			t.Fatalf("counts while down = %v", counts)
 		}
-		list, _, _ := env.a.ListEmails(env.ctx, store.EmailFilter{})
+		list, _, _ := env.a.ListEmails(env.ctx, mail.Filter{})
 		if list[0].Attempts == 0 || list[0].LastError == "" {
 			t.Fatalf("failure not recorded: %+v", list[0])
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/customer"
+	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
@@ -28,4 +29,9 @@ var _ customer.Store = (*Store)(nil)
 
 var _ booking.Store = (*Store)(nil)
 
-var _ invoice.Store = (*Store)(nil)
+var (
+	_ invoice.Store     = (*Store)(nil)
+	_ invoice.Reader    = (*Store)(nil)
+	_ document.Archive  = (*Store)(nil)
+	_ mwmail.AdminStore = (*Store)(nil)
+)

@@ -191,18 +191,10 @@ func (s *Store) MarkEmailFailed(ctx context.Context, id int64, worker string, a 
 	})
 }
 
-// EmailFilter selects messages for the admin list.
-type EmailFilter struct {
-	Status        string
-	ReservationID int64
-	ContractID    int64
-	Limit, Offset int
-}
-
 // ListEmails returns messages of the actor's tenant, newest first, limited to
 // its stations for station users (messages without a station are tenant-wide
 // and shown to admins only).
-func (s *Store) ListEmails(ctx context.Context, f EmailFilter) ([]mwmail.Queued, int, error) {
+func (s *Store) ListEmails(ctx context.Context, f mwmail.Filter) ([]mwmail.Queued, int, error) {
 	sc, err := tenantScope(ctx)
 	if err != nil {
 		return nil, 0, err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
 )
@@ -128,31 +129,8 @@ func (s *Store) IssueInvoice(ctx context.Context, req invoice.IssueRequest) erro
 	})
 }
 
-// InvoiceSummary is an issued document as listed.
-type InvoiceSummary struct {
-	ID            int64
-	Kind          invoice.Kind
-	Number        string
-	IssuedAt      time.Time
-	ReservationID int64
-	ContractID    int64
-	CustomerID    int64
-	CorrectsID    int64
-	Net, VAT      int64
-	Gross, Due    int64
-	DocumentID    int64
-	SHA256        string
-}
-
-// InvoiceFilter selects issued documents.
-type InvoiceFilter struct {
-	ReservationID int64
-	ContractID    int64
-	CustomerID    int64
-}
-
 // ListInvoices returns the issued invoices and credit notes matching f, in issue order.
-func (s *Store) ListInvoices(ctx context.Context, f InvoiceFilter) ([]InvoiceSummary, error) {
+func (s *Store) ListInvoices(ctx context.Context, f invoice.Filter) ([]invoice.Summary, error) {
 	sc, err := tenantScope(ctx)
 	if err != nil {
 		return nil, err
@@ -178,9 +156,9 @@ func (s *Store) ListInvoices(ctx context.Context, f InvoiceFilter) ([]InvoiceSum
 		return nil, err
 	}
 	defer rows.Close()
-	var out []InvoiceSummary
+	var out []invoice.Summary
 	for rows.Next() {
-		var x InvoiceSummary
+		var x invoice.Summary
 		if err := rows.Scan(&x.ID, &x.Kind, &x.Number, tsScan{&x.IssuedAt}, int64Scan{&x.ReservationID}, int64Scan{&x.ContractID},
 			&x.CustomerID, int64Scan{&x.CorrectsID}, &x.Net, &x.VAT, &x.Gross, &x.Due, &x.DocumentID, &x.SHA256); err != nil {
 			return nil, err
@@ -190,24 +168,13 @@ func (s *Store) ListInvoices(ctx context.Context, f InvoiceFilter) ([]InvoiceSum
 	return out, rows.Err()
 }
 
-// Document is an issued file with its exact bytes.
-type Document struct {
-	ID          int64
-	Kind        string
-	Filename    string
-	ContentType string
-	SHA256      string
-	Data        []byte
-	CreatedAt   time.Time
-}
-
 // Document returns an issued document of the actor's tenant. Errors: KindNotFound.
-func (s *Store) Document(ctx context.Context, id int64) (Document, error) {
+func (s *Store) Document(ctx context.Context, id int64) (document.Stored, error) {
 	sc, err := tenantScope(ctx)
 	if err != nil {
-		return Document{}, err
+		return document.Stored{}, err
 	}
-	var d Document
+	var d document.Stored
 	err = s.db.QueryRowContext(ctx, `SELECT id, kind, filename, content_type, sha256, data, created_at FROM documents
 		WHERE tenant_id = $1 AND id = $2`, sc.tenant(), id).Scan(&d.ID, &d.Kind, &d.Filename, &d.ContentType, &d.SHA256,
 		&d.Data, tsScan{&d.CreatedAt})

@@ -70,7 +70,7 @@ func TestInvoiceNumbersGapFreeConcurrent(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		list, err := s.ListInvoices(ctx, store.InvoiceFilter{CustomerID: c.ID})
+		list, err := s.ListInvoices(ctx, invoice.Filter{CustomerID: c.ID})
 		mustNil(t, err)
 		if len(list) != okCount || okCount != n-n/5 {
 			t.Fatalf("%d invoices listed, %d succeeded", len(list), okCount)

@@ -423,3 +423,22 @@ var catalog = map[string]map[string]string{
 		"err.home":            "Go to the start page",
 	},
 }
+
+// addMessages merges page-group messages into the catalog. Each page group
+// keeps its texts in its own file (i18n_<group>.go) and calls this from init,
+// so that groups do not edit one shared table.
+func addMessages(lang string, m map[string]string) {
+	if catalog[lang] == nil {
+		catalog[lang] = map[string]string{}
+	}
+	for k, v := range m {
+		catalog[lang][k] = v
+	}
+}
+
+// addDomainDE adds German translations of domain field messages.
+func addDomainDE(m map[string]string) {
+	for k, v := range m {
+		domainDE[k] = v
+	}
+}
