@@ -28,6 +28,16 @@ type Config struct {
 	ShutdownTimeout        time.Duration
 	SessionIdleTimeout     time.Duration
 	SessionAbsoluteTimeout time.Duration
+
+	PublicURL     string // base URL customers and integrators reach, for links in e-mails
+	MailTransport string // "keep" (store and write .eml under <data-dir>/mail) or "smtp"
+	MailFrom      string // fallback sender when a tenant has none
+	SMTPHost      string
+	SMTPPort      int
+	SMTPTLS       string // none, starttls, opportunistic, tls
+	SMTPUsername  string
+	SMTPPassword  string
+	SimAddr       string // listen address of the built-in Telecash simulator
 }
 
 // mode says which command a configuration is for; it picks the defaults.
@@ -164,6 +174,96 @@ func options() []option {
 			help: "an admin session ends this long after sign-in, active or not",
 			def:  constDef("12h"), explain: "want a positive duration such as 12h",
 			apply: durationInto(func(c *Config) *time.Duration { return &c.SessionAbsoluteTimeout })},
+		{name: "public-url", env: "MIETWERK_PUBLIC_URL", modes: serverModes,
+			help: "base URL of this server as customers reach it (links in e-mails)",
+			def: func(m mode) string {
+				if m == modeDemo {
+					return "http://localhost:8080"
+				}
+				return ""
+			},
+			defDoc: `"" (demo: "http://localhost:8080")`, explain: "want an absolute http(s) URL such as https://miete.autohaus.de",
+			apply: func(c *Config, v string) error {
+				if v == "" {
+					return nil
+				}
+				u, err := url.Parse(v)
+				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					return errors.New("not an absolute URL")
+				}
+				c.PublicURL = strings.TrimRight(v, "/")
+				return nil
+			}},
+		{name: "mail-transport", env: "MIETWERK_MAIL_TRANSPORT", modes: serverModes,
+			help: "how e-mails leave: smtp, or keep (kept in the database for viewing and written as .eml files under <data-dir>/mail)",
+			def: func(m mode) string {
+				if m == modeDemo {
+					return "keep"
+				}
+				return "smtp"
+			},
+			defDoc: `"smtp" (demo: "keep")`, explain: "want smtp or keep",
+			apply: func(c *Config, v string) error {
+				if v != "smtp" && v != "keep" {
+					return errors.New("unknown transport")
+				}
+				c.MailTransport = v
+				return nil
+			}},
+		{name: "mail-from", env: "MIETWERK_MAIL_FROM", modes: serverModes,
+			help: "sender address used when a tenant has none configured",
+			def:  constDef("noreply@mietwerk.local"), explain: "want an e-mail address",
+			apply: func(c *Config, v string) error {
+				if !strings.Contains(v, "@") || strings.ContainsAny(v, " <>") {
+					return errors.New("not an address")
+				}
+				c.MailFrom = v
+				return nil
+			}},
+		{name: "smtp-host", env: "MIETWERK_SMTP_HOST", modes: serverModes,
+			help: "SMTP server host (needed when --mail-transport=smtp)",
+			def:  constDef(""), explain: "want a host name",
+			apply: func(c *Config, v string) error { c.SMTPHost = v; return nil }},
+		{name: "smtp-port", env: "MIETWERK_SMTP_PORT", modes: serverModes,
+			help: "SMTP server port",
+			def:  constDef("587"), explain: "want a port number 1-65535",
+			apply: func(c *Config, v string) error {
+				p, err := strconv.Atoi(v)
+				if err != nil || p < 1 || p > 65535 {
+					return errors.New("bad port")
+				}
+				c.SMTPPort = p
+				return nil
+			}},
+		{name: "smtp-tls", env: "MIETWERK_SMTP_TLS", modes: serverModes,
+			help: "SMTP encryption: starttls (required), opportunistic, tls (implicit, port 465) or none",
+			def:  constDef("starttls"), explain: "want starttls, opportunistic, tls or none",
+			apply: func(c *Config, v string) error {
+				switch v {
+				case "starttls", "opportunistic", "tls", "none":
+					c.SMTPTLS = v
+					return nil
+				}
+				return errors.New("unknown mode")
+			}},
+		{name: "smtp-username", env: "MIETWERK_SMTP_USERNAME", modes: serverModes,
+			help: "SMTP user name (empty: no authentication)",
+			def:  constDef(""), explain: "want a user name",
+			apply: func(c *Config, v string) error { c.SMTPUsername = v; return nil }},
+		{name: "smtp-password", env: "MIETWERK_SMTP_PASSWORD", modes: serverModes, secret: true,
+			help: "SMTP password (prefer MIETWERK_SMTP_PASSWORD_FILE)",
+			def:  constDef(""), explain: "want the password",
+			apply: func(c *Config, v string) error { c.SMTPPassword = v; return nil }},
+		{name: "telecash-sim-addr", env: "MIETWERK_TELECASH_SIM_ADDR", modes: serverModes,
+			help: "listen address of the built-in Telecash simulator used by tenants in simulator mode",
+			def:  constDef("127.0.0.1:0"), explain: "want host:port such as 127.0.0.1:9090",
+			apply: func(c *Config, v string) error {
+				if _, _, err := net.SplitHostPort(v); err != nil {
+					return err
+				}
+				c.SimAddr = v
+				return nil
+			}},
 	}
 }
 

@@ -36,7 +36,8 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	want := Config{Addr: ":8080", DataDir: "mietwerk-data", DatabaseURL: filepath.Join("mietwerk-data", "mietwerk.db"),
 		LogLevel: slog.LevelInfo, LogFormat: "json", SecureCookies: true, ShutdownTimeout: 20 * time.Second,
-		SessionIdleTimeout: 30 * time.Minute, SessionAbsoluteTimeout: 12 * time.Hour}
+		SessionIdleTimeout: 30 * time.Minute, SessionAbsoluteTimeout: 12 * time.Hour,
+		MailTransport: "smtp", MailFrom: "noreply@mietwerk.local", SMTPPort: 587, SMTPTLS: "starttls", SimAddr: "127.0.0.1:0"}
 	if serve != want {
 		t.Errorf("serve defaults\n got %+v\nwant %+v", serve, want)
 	}
@@ -44,8 +45,9 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if demo.Addr != "localhost:8080" || demo.SecureCookies {
-		t.Errorf("demo defaults: addr %q secure %v, want localhost:8080 and false", demo.Addr, demo.SecureCookies)
+	if demo.Addr != "localhost:8080" || demo.SecureCookies || demo.MailTransport != "keep" || demo.PublicURL != "http://localhost:8080" {
+		t.Errorf("demo defaults: addr %q secure %v mail %q url %q, want localhost:8080, false, keep, http://localhost:8080",
+			demo.Addr, demo.SecureCookies, demo.MailTransport, demo.PublicURL)
 	}
 }
 

@@ -471,7 +471,7 @@ func TestProcessTwoServersOnePostgres(t *testing.T) {
 		dataDir := t.TempDir()
 		go func() {
 			defer wg.Done()
-			p, err := launch(t, env, "serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir)
+			p, err := launch(t, env, "serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--mail-transport", "keep")
 			if err != nil {
 				t.Error(err)
 			}

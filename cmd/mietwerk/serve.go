@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/httpx"
-	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/store"
 	"mietwerk.dev/mietwerk/web"
 )
@@ -76,6 +75,7 @@ type server struct {
 	cfg      Config
 	log      *slog.Logger
 	st       *store.Store
+	svc      *services
 	metrics  *httpx.Metrics
 	draining atomic.Bool // set at shutdown: /readyz answers 503
 }
@@ -84,15 +84,10 @@ type server struct {
 // /metrics and / (redirect to /admin/), wrapped in request ids, access log,
 // panic recovery and metrics.
 func (s *server) handler() http.Handler {
-	idsvc := identity.NewService(s.st, identity.Config{
-		IdleTimeout: s.cfg.SessionIdleTimeout, AbsoluteTimeout: s.cfg.SessionAbsoluteTimeout,
-	}, time.Now)
 	mux := http.NewServeMux()
 	mux.Handle("/admin/", web.New(web.Deps{
-		Identity: idsvc, Users: s.st, Tenancy: s.st, Logger: s.log, Now: time.Now, SecureCookies: s.cfg.SecureCookies,
+		Identity: s.svc.identity, Users: s.st, Tenancy: s.st, Logger: s.log, Now: time.Now, SecureCookies: s.cfg.SecureCookies,
 	}))
-	// TODO(wiring): /api/v1/ (API), the Telecash simulator, the PDF renderer
-	// and the mail outbox worker are wired here once their packages land.
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
@@ -135,10 +130,17 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 func serve(ctx context.Context, cfg Config, log *slog.Logger, st *store.Store, onListen func(addr string)) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	s := &server{cfg: cfg, log: log, st: st, metrics: httpx.NewMetrics()}
+	svc, err := newServices(cfg, log, st)
+	if err != nil {
+		return err
+	}
+	defer svc.close()
+	s := &server{cfg: cfg, log: log, st: st, svc: svc, metrics: httpx.NewMetrics()}
 	if err := s.metrics.ObserveDB(st.DB(), string(st.Dialect())); err != nil {
 		return err
 	}
+	stopWorkers := svc.run(ctx)
+	defer stopWorkers() // after the HTTP drain: in-flight e-mails finish sending
 	srv := &http.Server{
 		Handler:           s.handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -29,7 +29,14 @@ func testServer(t *testing.T) (*server, *store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &server{cfg: cfg, log: slog.New(slog.NewJSONHandler(io.Discard, nil)), st: st, metrics: httpx.NewMetrics()}, st
+	cfg.DataDir = t.TempDir()
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	svc, err := newServices(cfg, log, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(svc.close)
+	return &server{cfg: cfg, log: log, st: st, svc: svc, metrics: httpx.NewMetrics()}, st
 }
 
 func TestRootRoutes(t *testing.T) {
