@@ -26,6 +26,22 @@ func Backoff(attempt int) time.Duration {
 	return d
 }
 
+// BackoffFrom returns a schedule like Backoff that starts at base instead of
+// BackoffBase: base, 2·base, 4·base, … capped at BackoffCap. A base ≤ 0
+// gives Backoff itself.
+func BackoffFrom(base time.Duration) func(attempt int) time.Duration {
+	if base <= 0 {
+		return Backoff
+	}
+	return func(attempt int) time.Duration {
+		d := min(base, BackoffCap)
+		for i := 1; i < attempt && d < BackoffCap; i++ {
+			d = min(2*d, BackoffCap)
+		}
+		return d
+	}
+}
+
 // ShouldGiveUp reports whether a message that has failed attempt times
 // should not be tried again, given at most max attempts. max < 1 means one
 // attempt.

@@ -81,3 +81,27 @@ func TestNextAndClassification(t *testing.T) {
 		t.Errorf("Error() = %q", s)
 	}
 }
+
+func TestBackoffFrom(t *testing.T) {
+	tests := []struct {
+		base    time.Duration
+		attempt int
+		want    time.Duration
+	}{
+		{200 * time.Millisecond, 0, 200 * time.Millisecond},
+		{200 * time.Millisecond, 1, 200 * time.Millisecond},
+		{200 * time.Millisecond, 2, 400 * time.Millisecond},
+		{200 * time.Millisecond, 4, 1600 * time.Millisecond},
+		{10 * time.Minute, 3, 40 * time.Minute},
+		{10 * time.Minute, 4, BackoffCap},
+		{10 * time.Minute, 1000, BackoffCap},
+		{3 * time.Hour, 1, BackoffCap},
+		{0, 3, Backoff(3)},
+		{-time.Second, 1, BackoffBase},
+	}
+	for _, tc := range tests {
+		if got := BackoffFrom(tc.base)(tc.attempt); got != tc.want {
+			t.Errorf("BackoffFrom(%v)(%d) = %v, want %v", tc.base, tc.attempt, got, tc.want)
+		}
+	}
+}

@@ -54,7 +54,7 @@ func eachDB(t *testing.T, fn func(t *testing.T, e *env)) {
 	}
 }
 
-func newEnv(t *testing.T, dialect string) *env {
+func newEnv(t testing.TB, dialect string) *env {
 	t.Helper()
 	e := &env{logs: &bytes.Buffer{}}
 	if dialect == "sqlite" {

@@ -93,8 +93,7 @@ func newFpdf() *fpdf.Fpdf {
 	f := fpdf.New("P", "mm", "A4", "")
 	f.SetCompression(true)
 	f.SetCatalogSort(true)
-	f.AddUTF8FontFromBytes(fontFamily, "", fontRegular)
-	f.AddUTF8FontFromBytes(fontFamily, "B", fontBold)
+	addFonts(f) // parsed once, see fontcache.go
 	f.SetProducer("Mietwerk", true)
 	f.SetCreator("Mietwerk", true)
 	return f

@@ -2,6 +2,7 @@ package store
 
 import (
 	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/fleet"
@@ -28,6 +29,7 @@ var _ mwmail.OutboxStore = (*Store)(nil)
 var _ customer.Store = (*Store)(nil)
 
 var _ booking.Store = (*Store)(nil)
+var _ booking.ChangeStore = (*Store)(nil)
 
 var (
 	_ invoice.Store     = (*Store)(nil)
@@ -35,3 +37,18 @@ var (
 	_ document.Archive  = (*Store)(nil)
 	_ mwmail.AdminStore = (*Store)(nil)
 )
+
+var (
+	_ fleet.DamageStore   = (*Store)(nil)
+	_ fleet.CategoryAdmin = (*Store)(nil)
+	_ pricing.Admin       = (*Store)(nil)
+)
+
+var (
+	_ booking.AdminStore    = (*Store)(nil)
+	_ booking.PlanningStore = (*Store)(nil)
+	_ customer.AdminStore   = (*Store)(nil)
+)
+
+var _ contract.Store = (*Store)(nil)
+var _ contract.Reports = (*Store)(nil)

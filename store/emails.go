@@ -67,7 +67,8 @@ func (s *Store) queueEmailTx(ctx context.Context, tx *sql.Tx, tenantID int64, q 
 	}
 	for i, a := range m.Attachments {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO email_attachments (tenant_id, email_id, position, filename,
-			content_type, data) VALUES ($1,$2,$3,$4,$5,$6)`, tenantID, q.ID, i, a.Filename, a.ContentType, a.Data); err != nil {
+			content_type, data, inline, content_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, tenantID, q.ID, i, a.Filename,
+			a.ContentType, a.Data, a.Inline, a.ContentID); err != nil {
 			return mapErr(err)
 		}
 	}
@@ -90,7 +91,8 @@ func scanEmail(row interface{ Scan(...any) error }) (mwmail.Queued, error) {
 }
 
 func loadAttachments(ctx context.Context, q querier, e *mwmail.Queued) error {
-	rows, err := q.QueryContext(ctx, `SELECT filename, content_type, data FROM email_attachments WHERE email_id = $1 ORDER BY position`, e.ID)
+	rows, err := q.QueryContext(ctx, `SELECT filename, content_type, data, inline, content_id FROM email_attachments
+		WHERE email_id = $1 ORDER BY position`, e.ID)
 	if err != nil {
 		return err
 	}
@@ -98,7 +100,7 @@ func loadAttachments(ctx context.Context, q querier, e *mwmail.Queued) error {
 	e.Message.Attachments = nil
 	for rows.Next() {
 		var a mwmail.Attachment
-		if err := rows.Scan(&a.Filename, &a.ContentType, &a.Data); err != nil {
+		if err := rows.Scan(&a.Filename, &a.ContentType, &a.Data, &a.Inline, &a.ContentID); err != nil {
 			return err
 		}
 		e.Message.Attachments = append(e.Message.Attachments, a)
@@ -265,15 +267,32 @@ func (s *Store) Email(ctx context.Context, id int64) (mwmail.Queued, []mwmail.At
 	return q, atts, rows.Err()
 }
 
-// ResendEmail queues a failed or sent message again for delivery now.
+// ResendEmail queues a failed or sent message again for delivery now (its
+// attempts and their history are kept) and audits it. A message that is
+// still queued — possibly being sent by a worker right now — is left alone:
+// errs.KindConflict. Errors: KindNotFound (also for another station's or
+// tenant's message), KindConflict.
 func (s *Store) ResendEmail(ctx context.Context, id int64) error {
-	if _, _, err := s.Email(ctx, id); err != nil {
+	sc, err := tenantScope(ctx)
+	if err != nil {
 		return err
 	}
-	sc, _ := tenantScope(ctx)
-	_, err := s.db.ExecContext(ctx, `UPDATE emails SET status = 'queued', next_attempt_at = $1, locked_until = NULL
-		WHERE tenant_id = $2 AND id = $3`, ts(s.Now()), sc.tenant(), id)
-	return mapErr(err)
+	q, _, err := s.Email(ctx, id)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE emails SET status = 'queued', next_attempt_at = $1, locked_until = NULL
+			WHERE tenant_id = $2 AND id = $3 AND status <> 'queued'`, ts(s.Now()), sc.tenant(), id)
+		if err != nil {
+			return mapErr(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.Conflict("email_queued", "the message is already queued for delivery")
+		}
+		return s.appendAudit(ctx, tx, sc, q.StationID, "email", id, "resend",
+			map[string]any{"status": q.Status, "attempts": q.Attempts}, map[string]any{"status": mwmail.StatusQueued})
+	})
 }
 
 // EmailCounts returns how many messages the actor's tenant has per status.

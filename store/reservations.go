@@ -37,17 +37,20 @@ func (s *Store) overlapCond(start, end string) string {
 }
 
 // Availability counts, per category, the vehicles of a station that are
-// available (status) and have no allocation overlapping [pickup, ret).
+// available (status) and have no allocation overlapping [pickup, ret). The
+// busy vehicles are found through the (tenant_id, ends_at, starts_at) index:
+// allocations that ended before the pickup — nearly all of a long history —
+// are never read.
 func (s *Store) Availability(ctx context.Context, stationID int64, pickup, ret time.Time) ([]booking.Free, error) {
 	sc, err := tenantScope(ctx)
 	if err != nil {
 		return nil, err
 	}
 	a := args{sc.tenant(), stationID, ts(pickup), ts(ret)}
-	rows, err := s.db.QueryContext(ctx, `SELECT v.category_id, count(*),
-		sum(CASE WHEN NOT EXISTS (SELECT 1 FROM allocations al WHERE al.vehicle_id = v.id AND `+s.overlapCond("$3", "$4")+`)
-			THEN 1 ELSE 0 END)
-		FROM vehicles v WHERE v.tenant_id = $1 AND v.station_id = $2 AND v.status = 'available' AND `+
+	rows, err := s.db.QueryContext(ctx, `SELECT v.category_id, count(*), count(*) - count(busy.vehicle_id)
+		FROM vehicles v LEFT JOIN (SELECT DISTINCT al.vehicle_id FROM allocations al
+			WHERE al.tenant_id = $1 AND al.ends_at > $3 AND al.starts_at < $4) busy ON busy.vehicle_id = v.id
+		WHERE v.tenant_id = $1 AND v.station_id = $2 AND v.status = 'available' AND `+
 		sc.stations("v.station_id", &a)+` GROUP BY v.category_id ORDER BY v.category_id`, a...)
 	if err != nil {
 		return nil, err

@@ -74,22 +74,34 @@ func (s *Store) ListTariffs(ctx context.Context) ([]pricing.Tariff, error) {
 	}
 	defer rows.Close()
 	var out []pricing.Tariff
+	index := map[int64]int{}
 	for rows.Next() {
 		t, err := scanTariff(rows)
 		if err != nil {
 			return nil, err
 		}
+		index[t.ID] = len(out)
 		out = append(out, t)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	for i := range out {
-		if out[i].CategoryIDs, err = tariffCategories(ctx, s.db, out[i].ID); err != nil {
+	crows, err := s.db.QueryContext(ctx, `SELECT tariff_id, category_id FROM tariff_categories WHERE tenant_id = $1
+		ORDER BY tariff_id, category_id`, sc.tenant())
+	if err != nil {
+		return nil, err
+	}
+	defer crows.Close()
+	for crows.Next() {
+		var tid, cid int64
+		if err := crows.Scan(&tid, &cid); err != nil {
 			return nil, err
 		}
+		if i, ok := index[tid]; ok {
+			out[i].CategoryIDs = append(out[i].CategoryIDs, cid)
+		}
 	}
-	return out, nil
+	return out, crows.Err()
 }
 
 // Tariff returns one tariff of the actor's tenant. Errors: KindNotFound.

@@ -72,6 +72,7 @@ func TestTenantUpdateKeepsSecret(t *testing.T) {
 		mustNil(t, err)
 		tn.Gateway.Secret = "s3cret"
 		tn.VATID = "DE123456789"
+		tn.Street, tn.PostalCode, tn.City = "Hauptstr. 1", "93047", "Regensburg"
 		mustNil(t, s.UpdateTenant(ctx, &tn))
 		tn.Gateway.Secret = ""
 		tn.City = "Straubing"
@@ -83,6 +84,15 @@ func TestTenantUpdateKeepsSecret(t *testing.T) {
 		}
 		if err := s.UpdateTenant(as(w.actor(0, 0)), &tn); !errs.Is(err, errs.KindForbidden) {
 			t.Fatalf("station user updating tenant: %v", err)
+		}
+		bad := got
+		bad.InvoiceNumberPattern, bad.City = "RE-{NOPE}", ""
+		err = s.UpdateTenant(ctx, &bad)
+		if e, ok := errs.As(err); !ok || !errs.Fields(e.Fields).Has("invoice_number_pattern") || !errs.Fields(e.Fields).Has("city") {
+			t.Fatalf("invalid settings: %v", err)
+		}
+		if again, _ := s.Tenant(ctx); again.City != "Straubing" || again.InvoiceNumberPattern != got.InvoiceNumberPattern {
+			t.Fatalf("invalid update changed the tenant: %+v", again)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 
@@ -125,7 +126,20 @@ func (s *Store) UpdateTenant(ctx context.Context, t *tenancy.Tenant) error {
 		return err
 	}
 	t.ID = sc.tenant()
+	t.Normalize()
 	t.Defaults()
+	keepSecret := t.Gateway.Secret == ""
+	if keepSecret {
+		// a saved secret is never sent back to forms; validate as if it were there
+		var stored string
+		if err := s.db.QueryRowContext(ctx, `SELECT gateway_secret FROM tenants WHERE id = $1`, t.ID).Scan(&stored); err != nil {
+			return notFound(err, "tenant")
+		}
+		t.Gateway.Secret = stored
+	}
+	if err := t.Validate(invoice.ValidatePattern); err != nil {
+		return err
+	}
 	now := s.Now()
 	return s.write(ctx, func(tx *sql.Tx) error {
 		if t.Gateway.Secret == "" {

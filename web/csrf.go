@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"mietwerk.dev/mietwerk/identity"
 )
@@ -18,6 +19,9 @@ const (
 	preCSRFCookie = "mw_csrf"
 	// maxFormBytes bounds every request body of the admin UI.
 	maxFormBytes = 1 << 20
+	// maxUploadBytes bounds a multipart (photo upload) request: up to
+	// maxUploadPhotos photos of at most fleet.MaxPhotoBytes each.
+	maxUploadBytes = maxUploadPhotos*(10<<20) + 1<<20
 )
 
 // unsafeMethod reports whether m may change state.
@@ -48,7 +52,11 @@ func (a *app) checkCSRF(next http.Handler) http.Handler {
 			a.errorPage(w, r, http.StatusForbidden, "err.403.csrf")
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		limit := int64(maxFormBytes)
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			limit = maxUploadBytes // photo uploads; read only after sign-in (requireSession)
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		if err := r.ParseForm(); err != nil {
 			a.errorPage(w, r, http.StatusRequestEntityTooLarge, "")
 			return
@@ -84,6 +92,11 @@ func sameOrigin(r *http.Request) bool {
 // tokenOK compares the request's CSRF token (form field or htmx header)
 // with want in constant time.
 func tokenOK(r *http.Request, want string) bool {
+	if r.MultipartForm == nil && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		// Photo uploads: parsed here, after sign-in, up to maxUploadBytes
+		// (parts beyond 8 MB in memory go to temporary files).
+		r.ParseMultipartForm(8 << 20)
+	}
 	got := r.PostFormValue(csrfField)
 	if got == "" {
 		got = r.Header.Get(csrfHeader)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 
@@ -13,6 +14,9 @@ type dashboardData struct {
 	Stations []tenancy.Station
 	Users    int // admins only
 	Keys     int // active API keys; admins only
+	// FailedEmails counts the e-mails the outbox gave up on that the user
+	// may see; -1 when the application runs without an outbox.
+	FailedEmails int
 }
 
 // dashboard shows the tenant, the stations the user can see and, for
@@ -24,6 +28,15 @@ func (a *app) dashboard(w http.ResponseWriter, r *http.Request) {
 	if d.Stations, err = a.Tenancy.ListStations(ctx); err != nil {
 		a.fail(w, r, err)
 		return
+	}
+	d.FailedEmails = -1
+	if a.Mail != nil {
+		counts, err := a.Mail.EmailCounts(ctx)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		d.FailedEmails = counts[string(mail.StatusFailed)]
 	}
 	if actorOf(r).IsAdmin() {
 		users, err := a.Users.ListUsers(ctx)

@@ -134,7 +134,10 @@ func newEnv(t *testing.T, d store.Dialect, wrap func(tenancy.Store) tenancy.Stor
 	}
 	h := web.New(web.Deps{
 		Identity: e.id, Users: s, Tenancy: ten, Now: clk.Now,
-		Logger: slog.New(slog.NewJSONHandler(e.log, nil)),
+		Fleet: s, Damages: s, Categories: s, Pricing: s, Tariffs: s,
+		Mail:     s,
+		Bookings: s,
+		Logger:   slog.New(slog.NewJSONHandler(e.log, nil)),
 	})
 	e.srv = httptest.NewServer(h)
 	t.Cleanup(e.srv.Close)

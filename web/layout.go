@@ -44,7 +44,8 @@ func (v *view) NavItems() []navItem {
 	if v.IsAdmin {
 		items = append(items,
 			navItem{Key: "users", Href: "/admin/users"},
-			navItem{Key: "apikeys", Href: "/admin/api-keys"})
+			navItem{Key: "apikeys", Href: "/admin/api-keys"},
+			navItem{Key: "settings", Href: "/admin/settings"})
 	}
 	for i := range items {
 		items[i].Label = v.T("nav." + items[i].Key)

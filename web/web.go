@@ -16,8 +16,12 @@ import (
 	"net/http"
 	"time"
 
+	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/httpx"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 
@@ -29,6 +33,18 @@ type Deps struct {
 	Logger        *slog.Logger     // default: slog.Default()
 	Now           func() time.Time // default: time.Now
 	SecureCookies bool             // set the Secure flag on cookies (true in production, false for http://localhost)
+
+	Fleet      fleet.Store         // vehicles, categories, blocking periods
+	Damages    fleet.DamageStore   // damages, photo metadata, condition history
+	Categories fleet.CategoryAdmin // category editing
+	Pricing    pricing.Store       // tariffs
+	Tariffs    pricing.Admin       // tariff editing
+	Photos     fleet.PhotoStore    // photo bytes outside the database; nil: in the database
+	Mail       mail.AdminStore     // the e-mail outbox for the "E-Mails" pages; nil: pages answer 404
+	Bookings   BookingBackend      // reservations, planning board, customers; nil: pages answer 404
+
+	Contracts    *contract.Service // handover, return, billing, contract changes; nil: pages answer 404
+	ContractData ContractBackend   // contracts, protocols and reports storage
 }
 
 type app struct {
@@ -97,6 +113,11 @@ func (a *app) routes() http.Handler {
 	private("POST /admin/api-keys", a.admin(a.apiKeyCreate))
 	private("GET /admin/api-keys/{id}/revoke", a.admin(a.apiKeyRevokeConfirm))
 	private("POST /admin/api-keys/{id}/revoke", a.admin(a.apiKeyRevoke))
+	a.routesFleet(private)
+	a.routesSettings(private)
+	a.routesEmails(private)
+	a.routesBookings(private)
+	a.routesContracts(private)
 
 	// Anything else under /admin/ is a 404 page (with the layout when signed in).
 	private("/admin/", func(w http.ResponseWriter, r *http.Request) {

@@ -22,6 +22,7 @@ type Config struct {
 	Addr                   string
 	DataDir                string
 	DatabaseURL            string // postgres://… or a SQLite file path; default <DataDir>/mietwerk.db
+	PhotoDir               string // folder for damage photos; "" keeps them in the database
 	LogLevel               slog.Level
 	LogFormat              string // "json" or "text"
 	SecureCookies          bool
@@ -38,6 +39,21 @@ type Config struct {
 	SMTPUsername  string
 	SMTPPassword  string
 	SimAddr       string // listen address of the built-in Telecash simulator
+
+	// MailMaxAttempts is how many delivery attempts the outbox makes before
+	// it gives up on a message (flagged for resending in the admin UI).
+	MailMaxAttempts int
+	// MailRetryDelay is the wait after the first failed attempt; it doubles
+	// after each further failure, up to mail.BackoffCap.
+	MailRetryDelay time.Duration
+
+	// APICORSOrigins lists the origins (scheme://host[:port], normalised,
+	// comma-separated; a string keeps Config comparable) whose browser pages
+	// may call the booking API; "*" allows any; empty allows none.
+	APICORSOrigins string
+	// DemoAPIKey is filled into the /demo/booking page. Only `mietwerk demo`
+	// sets it (from the demo credentials); it is no option.
+	DemoAPIKey string
 }
 
 // mode says which command a configuration is for; it picks the defaults.
@@ -114,6 +130,15 @@ func options() []option {
 					return errors.New("empty")
 				}
 				c.DataDir = filepath.Clean(v)
+				return nil
+			}},
+		{name: "photo-dir", env: "MIETWERK_PHOTO_DIR", modes: serverModes,
+			help: "folder for damage photos, shared by all server processes (empty: photos are kept in the database)",
+			def:  constDef(""), defDoc: "photos in the database", explain: "want a directory path",
+			apply: func(c *Config, v string) error {
+				if v != "" {
+					c.PhotoDir = filepath.Clean(v)
+				}
 				return nil
 			}},
 		{name: "database-url", env: "MIETWERK_DATABASE_URL", modes: allModes, secret: true,
@@ -254,6 +279,29 @@ func options() []option {
 			help: "SMTP password (prefer MIETWERK_SMTP_PASSWORD_FILE)",
 			def:  constDef(""), explain: "want the password",
 			apply: func(c *Config, v string) error { c.SMTPPassword = v; return nil }},
+		{name: "mail-max-attempts", env: "MIETWERK_MAIL_MAX_ATTEMPTS", modes: serverModes,
+			help: "delivery attempts per e-mail before the outbox gives up and flags it for resending in the admin UI",
+			def:  constDef("8"), explain: "want a whole number from 1 to 100",
+			apply: func(c *Config, v string) error {
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 1 || n > 100 {
+					return errors.New("out of range")
+				}
+				c.MailMaxAttempts = n
+				return nil
+			}},
+		{name: "mail-retry-delay", env: "MIETWERK_MAIL_RETRY_DELAY", modes: serverModes,
+			help: "wait after an e-mail's first failed attempt; doubles after each further failure, at most 1h",
+			def:  constDef("30s"), explain: "want a positive duration such as 30s or 2m",
+			apply: durationInto(func(c *Config) *time.Duration { return &c.MailRetryDelay })},
+		{name: "api-cors-origins", env: "MIETWERK_API_CORS_ORIGINS", modes: serverModes,
+			help: "comma-separated origins (https://www.autohaus.de) whose web pages may call the booking API from the browser; * allows any",
+			def:  constDef(""), defDoc: "none", explain: "want comma-separated origins such as https://www.autohaus.de,https://autohaus.de, or *",
+			apply: func(c *Config, v string) error {
+				origins, err := parseOrigins(v)
+				c.APICORSOrigins = strings.Join(origins, ",")
+				return err
+			}},
 		{name: "telecash-sim-addr", env: "MIETWERK_TELECASH_SIM_ADDR", modes: serverModes,
 			help: "listen address of the built-in Telecash simulator used by tenants in simulator mode",
 			def:  constDef("127.0.0.1:0"), explain: "want host:port such as 127.0.0.1:9090",
@@ -265,6 +313,28 @@ func options() []option {
 				return nil
 			}},
 	}
+}
+
+// parseOrigins splits a comma-separated list of origins: each is "*" or
+// scheme://host[:port] with scheme http or https and nothing after the host.
+func parseOrigins(v string) ([]string, error) {
+	var out []string
+	for _, o := range strings.Split(v, ",") {
+		o = strings.TrimRight(strings.TrimSpace(o), "/")
+		if o == "" {
+			continue
+		}
+		if o != "*" {
+			u, err := url.Parse(o)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" ||
+				u.Fragment != "" || u.User != nil {
+				return nil, fmt.Errorf("%q is not an origin", o)
+			}
+			o = u.Scheme + "://" + strings.ToLower(u.Host)
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }
 
 func durationInto(field func(*Config) *time.Duration) func(*Config, string) error {

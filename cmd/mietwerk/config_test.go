@@ -37,7 +37,8 @@ func TestConfigDefaults(t *testing.T) {
 	want := Config{Addr: ":8080", DataDir: "mietwerk-data", DatabaseURL: filepath.Join("mietwerk-data", "mietwerk.db"),
 		LogLevel: slog.LevelInfo, LogFormat: "json", SecureCookies: true, ShutdownTimeout: 20 * time.Second,
 		SessionIdleTimeout: 30 * time.Minute, SessionAbsoluteTimeout: 12 * time.Hour,
-		MailTransport: "smtp", MailFrom: "noreply@mietwerk.local", SMTPPort: 587, SMTPTLS: "starttls", SimAddr: "127.0.0.1:0"}
+		MailTransport: "smtp", MailFrom: "noreply@mietwerk.local", SMTPPort: 587, SMTPTLS: "starttls", SimAddr: "127.0.0.1:0",
+		MailMaxAttempts: 8, MailRetryDelay: 30 * time.Second}
 	if serve != want {
 		t.Errorf("serve defaults\n got %+v\nwant %+v", serve, want)
 	}
@@ -121,6 +122,8 @@ func TestConfigInvalid(t *testing.T) {
 		{"idle longer than absolute", []string{"--session-idle-timeout", "13h"}, nil,
 			[]string{"--session-idle-timeout", "--session-absolute-timeout"}, ""},
 		{"empty data dir", []string{"--data-dir", " "}, nil, []string{"--data-dir"}, ""},
+		{"mail max attempts", []string{"--mail-max-attempts", "0"}, nil, []string{"--mail-max-attempts", "from 1 to 100"}, ""},
+		{"mail retry delay", nil, map[string]string{"MIETWERK_MAIL_RETRY_DELAY": "soon"}, []string{"--mail-retry-delay", "MIETWERK_MAIL_RETRY_DELAY"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

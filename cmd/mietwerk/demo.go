@@ -39,6 +39,7 @@ func cmdDemo(ctx context.Context, c *cli, args []string) int {
 	}
 	log.InfoContext(ctx, "demo data ready", "tenant", creds.Tenant, "duration_ms", time.Since(start).Milliseconds())
 	credsPath := filepath.Join(cfg.DataDir, demo.CredentialsFile)
+	cfg.DemoAPIKey = creds.APIKey // the example integration at /demo/booking works without pasting it
 	err = serve(ctx, cfg, log, st, func(addr string) {
 		printCredentials(c.stdout, creds, baseURL(addr), credsPath)
 	})

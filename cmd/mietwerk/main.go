@@ -6,6 +6,7 @@
 //	mietwerk migrate    apply pending database migrations and exit
 //	mietwerk user …     add, list, set-password, disable, enable staff logins
 //	mietwerk apikey …   create, list, revoke API keys
+//	mietwerk telecash-sim  run the Telecash gateway simulator on its own port
 //	mietwerk version    print version and build information
 //
 // Configuration comes from flags and MIETWERK_* environment variables (see
@@ -58,6 +59,7 @@ Commands:
   migrate    apply pending database migrations and exit
   user       manage staff logins: add, list, set-password, disable, enable
   apikey     manage API keys: create, list, revoke
+  telecash-sim  run the Telecash gateway simulator on its own port
   version    print version and build information
 
 Run "mietwerk <command> --help" for the options of a command.
@@ -81,6 +83,8 @@ func run(ctx context.Context, args []string, c *cli) int {
 		return cmdUser(ctx, c, rest)
 	case "apikey":
 		return cmdAPIKey(ctx, c, rest)
+	case "telecash-sim":
+		return cmdTelecashSim(ctx, c, rest)
 	case "version", "--version":
 		fmt.Fprint(c.stdout, versionText())
 		return exitOK

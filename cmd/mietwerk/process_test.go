@@ -38,6 +38,7 @@ var (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	testenv.StopPostgres()
+	testenv.StopChromium()
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}

@@ -87,7 +87,15 @@ func (s *server) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/admin/", web.New(web.Deps{
 		Identity: s.svc.identity, Users: s.st, Tenancy: s.st, Logger: s.log, Now: time.Now, SecureCookies: s.cfg.SecureCookies,
+		Fleet: s.st, Damages: s.st, Categories: s.st, Pricing: s.st, Tariffs: s.st, Photos: photoStore(s.cfg),
+		Mail:     s.st,
+		Bookings: s.st,
+
+		Contracts: s.svc.contracts, ContractData: s.st,
 	}))
+	apiHandler := newAPIHandler(s.svc, s.log)
+	mux.Handle("/api/", apiHandler)
+	mux.Handle("/demo/", apiHandler)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")

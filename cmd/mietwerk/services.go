@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/mailfile"
@@ -36,6 +38,8 @@ type services struct {
 	pdf       *pdf.Renderer
 	mails     *mailtmpl.Renderer
 	sim       *telecashsim.Server // built-in simulator for tenants in simulator mode
+	bookings  *booking.Service    // the online booking API's orchestration
+	contracts *contract.Service   // handover, return, billing
 }
 
 // newServices builds the services. Errors name the option at fault.
@@ -72,13 +76,16 @@ func newServices(cfg Config, log *slog.Logger, st *store.Store) (*services, erro
 		}
 	}
 	host, _ := os.Hostname()
-	s.outbox = mail.NewOutbox(st, s.transport, mail.OutboxConfig{Worker: fmt.Sprintf("%s:%d", host, os.Getpid())}, time.Now, log)
+	s.outbox = mail.NewOutbox(st, s.transport, mail.OutboxConfig{Worker: fmt.Sprintf("%s:%d", host, os.Getpid()),
+		MaxAttempts: cfg.MailMaxAttempts, Backoff: mail.BackoffFrom(cfg.MailRetryDelay)}, time.Now, log)
 	s.sim, err = telecashsim.NewServer(cfg.SimAddr, telecashsim.Options{Logger: log.With("component", "telecash-sim")})
 	if err != nil {
 		return nil, fmt.Errorf("start the built-in Telecash simulator on --telecash-sim-addr %s: %w", cfg.SimAddr, err)
 	}
 	s.gateways = &tenantGateways{st: st, simURL: s.sim.URL, log: log, cache: map[int64]gatewayEntry{}}
 	s.payments = payment.NewService(st, s.gateways, payment.Config{}, time.Now, nil, log)
+	s.bookings = newBookingService(st, s.payments, s.pdf, s.mails, log)
+	s.contracts = newContractService(st, s.payments, s.pdf, s.mails, log)
 	return s, nil
 }
 
@@ -87,9 +94,10 @@ func newServices(cfg Config, log *slog.Logger, st *store.Store) (*services, erro
 func (s *services) run(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(identity.WithActor(ctx, identity.System()))
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); s.outbox.Run(ctx) }()
 	go func() { defer wg.Done(); s.payments.RunReconciler(ctx, 30*time.Second) }()
+	go func() { defer wg.Done(); runBookingJobs(ctx, s.st, s.bookings, s.log) }()
 	return func() {
 		cancel()
 		wg.Wait()
@@ -114,12 +122,24 @@ type tenantGateways struct {
 }
 
 type gatewayEntry struct {
-	key    string // settings the client was built from
-	client *telecash.Client
+	key     string // settings the client was built from
+	client  *telecash.Client
+	checked time.Time // when the settings were last read
 }
 
-// Gateway returns the tenant's gateway client, rebuilt when its settings change.
+// gatewaySettingsTTL is how long a tenant's client is used without
+// re-reading its settings (a booking makes two or three gateway calls).
+const gatewaySettingsTTL = 5 * time.Second
+
+// Gateway returns the tenant's gateway client, rebuilt when its settings
+// change (noticed within gatewaySettingsTTL).
 func (g *tenantGateways) Gateway(ctx context.Context, tenantID int64) (payment.Gateway, error) {
+	g.mu.Lock()
+	if e, ok := g.cache[tenantID]; ok && time.Since(e.checked) < gatewaySettingsTTL {
+		g.mu.Unlock()
+		return e.client, nil
+	}
+	g.mu.Unlock()
 	tn, err := g.st.Tenant(identity.WithActor(ctx, identity.SystemFor(tenantID)))
 	if err != nil {
 		return nil, err
@@ -140,12 +160,14 @@ func (g *tenantGateways) Gateway(ctx context.Context, tenantID int64) (payment.G
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if e, ok := g.cache[tenantID]; ok && e.key == key {
+		e.checked = time.Now()
+		g.cache[tenantID] = e
 		return e.client, nil
 	}
 	c, err := telecash.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("tenant %d gateway settings: %w", tenantID, err)
 	}
-	g.cache[tenantID] = gatewayEntry{key: key, client: c}
+	g.cache[tenantID] = gatewayEntry{key: key, client: c, checked: time.Now()}
 	return c, nil
 }

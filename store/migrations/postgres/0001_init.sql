@@ -362,6 +362,7 @@ CREATE TABLE contracts (
     ended_at            timestamptz,
     status              text NOT NULL CHECK (status IN ('open','returned','billed','payment_open','closed')),
     notes               text NOT NULL DEFAULT '',
+    deposit_set_off_cents bigint NOT NULL DEFAULT 0, -- deposit kept as payment (deposit_mode charge, settlement set_off)
     created_at          timestamptz NOT NULL,
     updated_at          timestamptz NOT NULL,
     UNIQUE (tenant_id, number),
@@ -611,6 +612,8 @@ CREATE TABLE email_attachments (
     content_type    text NOT NULL,
     document_id     bigint,
     data            bytea,
+    inline          boolean NOT NULL DEFAULT false, -- shown in the HTML body as cid:<content_id>
+    content_id      text NOT NULL DEFAULT '',
     FOREIGN KEY (tenant_id, email_id) REFERENCES emails(tenant_id, id) ON DELETE CASCADE,
     FOREIGN KEY (tenant_id, document_id) REFERENCES documents(tenant_id, id)
 );

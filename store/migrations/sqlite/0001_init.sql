@@ -358,6 +358,7 @@ CREATE TABLE contracts (
     ended_at            TEXT,
     status              text NOT NULL CHECK (status IN ('open','returned','billed','payment_open','closed')),
     notes               text NOT NULL DEFAULT '',
+    deposit_set_off_cents INTEGER NOT NULL DEFAULT 0, -- deposit kept as payment (deposit_mode charge, settlement set_off)
     created_at          TEXT NOT NULL,
     updated_at          TEXT NOT NULL,
     UNIQUE (tenant_id, number),
@@ -607,6 +608,8 @@ CREATE TABLE email_attachments (
     content_type    text NOT NULL,
     document_id     INTEGER,
     data            BLOB,
+    inline          integer NOT NULL DEFAULT 0, -- shown in the HTML body as cid:<content_id>
+    content_id      text NOT NULL DEFAULT '',
     FOREIGN KEY (tenant_id, email_id) REFERENCES emails(tenant_id, id) ON DELETE CASCADE,
     FOREIGN KEY (tenant_id, document_id) REFERENCES documents(tenant_id, id)
 );

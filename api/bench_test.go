@@ -1,0 +1,165 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"mietwerk.dev/mietwerk/telecashsim"
+)
+
+// seedBench adds 999 vehicles (1,000 in all) and 200,000 past allocations
+// in one transaction by bulk SQL.
+func seedBench(b *testing.B, e *env) {
+	tx, err := e.st.DB().Begin()
+	must(b, err)
+	for i := 1; i < 1000; i++ {
+		_, err := tx.Exec(`INSERT INTO vehicles (tenant_id, station_id, category_id, plate, vin, make, model, odometer_km, fuel_eighths, status, created_at, updated_at)
+			SELECT tenant_id, station_id, category_id, $1, $2, make, model, odometer_km, fuel_eighths, status, created_at, updated_at FROM vehicles WHERE id = $3`,
+			fmt.Sprintf("SR-B %d", i), vin(1000+i), e.vehicles[0].ID)
+		must(b, err)
+	}
+	past := time.Now().AddDate(-3, 0, 0).UTC()
+	for i := 0; i < 200_000; i++ {
+		v := e.vehicles[0].ID + int64(i%1000)
+		start := past.Add(time.Duration(i/1000) * 120 * time.Hour)
+		_, err := tx.Exec(`INSERT INTO allocations (tenant_id, vehicle_id, starts_at, ends_at, kind, created_at) VALUES ($1,$2,$3,$4,'block',$5)`,
+			e.tenant.ID, v, start.Format("2006-01-02 15:04:05.999999999+00:00"), start.Add(48*time.Hour).Format("2006-01-02 15:04:05.999999999+00:00"), past.Format("2006-01-02 15:04:05.999999999+00:00"))
+		must(b, err)
+	}
+	must(b, tx.Commit())
+}
+
+func BenchmarkBookingAPI(b *testing.B) {
+	for _, d := range []string{"sqlite", "postgres"} {
+		b.Run(d, func(b *testing.B) {
+			e := newEnv(b, d, 1, nil) // cleaned up by b.Cleanup
+			seedBench(b, e)
+			// availability latency
+			q := fmt.Sprintf("/api/v1/availability?station=SR&pickup=%s&return=%s", esc2(day(3, 9)), esc2(day(5, 17)))
+			var lat []time.Duration
+			for range 300 {
+				st := time.Now()
+				req, _ := http.NewRequest("GET", e.srv.URL+q, nil)
+				req.Header.Set("Authorization", "Bearer "+e.key)
+				res, err := http.DefaultClient.Do(req)
+				must(b, err)
+				res.Body.Close()
+				lat = append(lat, time.Since(st))
+			}
+			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "avail_p50_ms")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "avail_p99_ms")
+			// raw single-row insert transactions
+			db := e.st.DB()
+			_, err := db.Exec(`CREATE TABLE bench_raw (id integer PRIMARY KEY, v text)`)
+			must(b, err)
+			var seq atomic.Int64
+			runFor := func(fn func()) float64 {
+				n := atomic.Int64{}
+				var wg sync.WaitGroup
+				stop := time.Now().Add(3 * time.Second)
+				for range 32 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for time.Now().Before(stop) {
+							fn()
+							n.Add(1)
+						}
+					}()
+				}
+				wg.Wait()
+				return float64(n.Load()) / 3
+			}
+			raw := runFor(func() {
+				tx, err := db.BeginTx(context.Background(), nil)
+				if err == nil {
+					tx.Exec(`INSERT INTO bench_raw (id, v) VALUES ($1, 'x')`, seq.Add(1))
+					tx.Commit()
+				}
+			})
+			b.ReportMetric(raw, "raw_insert_tx/s")
+			var ms runtime.MemStats
+			var ok atomic.Int64
+			var i atomic.Int64
+			bps := runFor(func() {
+				n := i.Add(1)
+				body := bookingBody(fmt.Sprintf("b%d@example.de", n), telecashsim.CardApproveVisa, day(3+int(n%50), 9), day(3+int(n%50), 17))
+				r := e.do("POST", "/api/v1/bookings", body, "Idempotency-Key", fmt.Sprint("bench", n))
+				if r.status == 201 {
+					ok.Add(1)
+				}
+			})
+			runtime.ReadMemStats(&ms)
+			b.ReportMetric(float64(ok.Load())/3, "bookings/s")
+			b.ReportMetric(bps, "requests/s")
+			b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap_MiB")
+			b.ReportMetric(float64(ms.Sys)/(1<<20), "sys_MiB")
+		})
+	}
+}
+
+// addVehicles copies the first vehicle n times (bulk SQL).
+func addVehicles(b *testing.B, e *env, n int) {
+	for i := 1; i <= n; i++ {
+		_, err := e.st.DB().Exec(`INSERT INTO vehicles (tenant_id, station_id, category_id, plate, vin, make, model, odometer_km, fuel_eighths, status, created_at, updated_at)
+			SELECT tenant_id, station_id, category_id, $1, $2, make, model, odometer_km, fuel_eighths, status, created_at, updated_at FROM vehicles WHERE id = $3`,
+			fmt.Sprintf("SR-O %d", i), vin(5000+i), e.vehicles[0].ID)
+		must(b, err)
+	}
+}
+
+// BenchmarkBookOne books one car per iteration, one client at a time: the
+// cost of one booking (for -cpuprofile), without the bulk seeding of
+// BenchmarkBookingAPI.
+func BenchmarkBookOne(b *testing.B) {
+	for _, d := range []string{"sqlite", "postgres"} {
+		b.Run(d, func(b *testing.B) {
+			e := newEnv(b, d, 1, nil)
+			addVehicles(b, e, 300)
+			_, err := e.st.DB().Exec(`UPDATE api_clients SET rate_per_minute = 1000000`)
+			must(b, err)
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				body := bookingBody(fmt.Sprintf("one%d@example.de", i), telecashsim.CardApproveVisa, day(3+i%20, 9), day(3+i%20, 17))
+				if r := e.do("POST", "/api/v1/bookings", body, "Idempotency-Key", fmt.Sprint("one", i)); r.status != 201 {
+					b.Fatalf("booking %d: %d %s", i, r.status, r.raw)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkBookConcurrent books b.N cars with 32 concurrent clients (no
+// bulk seed): bookings per second under contention.
+func BenchmarkBookConcurrent(b *testing.B) {
+	for _, d := range []string{"sqlite", "postgres"} {
+		b.Run(d, func(b *testing.B) {
+			e := newEnv(b, d, 1, nil)
+			addVehicles(b, e, 300)
+			_, err := e.st.DB().Exec(`UPDATE api_clients SET rate_per_minute = 1000000`)
+			must(b, err)
+			var next atomic.Int64
+			b.SetParallelism(16) // 16 × GOMAXPROCS(2) = 32 clients
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := int(next.Add(1))
+					body := bookingBody(fmt.Sprintf("cc%d@example.de", i), telecashsim.CardApproveVisa, day(3+i%20, 9), day(3+i%20, 17))
+					if r := e.do("POST", "/api/v1/bookings", body, "Idempotency-Key", fmt.Sprint("cc", i)); r.status != 201 {
+						b.Errorf("booking %d: %d %s", i, r.status, r.raw)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "bookings/s")
+		})
+	}
+}

@@ -1,0 +1,293 @@
+package api
+
+import (
+	_ "embed"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/fleet"
+)
+
+// openapiContracts holds the paths and schemas of the handover, return and
+// contract operations; it is merged into the OpenAPI document at start so
+// the booking document stays one file owned by its operations.
+//
+//go:embed openapi_contracts.json
+var openapiContracts []byte
+
+func init() {
+	var doc, frag map[string]any
+	if err := json.Unmarshal(openapiJSON, &doc); err != nil {
+		panic("api: openapi.json: " + err.Error())
+	}
+	if err := json.Unmarshal(openapiContracts, &frag); err != nil {
+		panic("api: openapi_contracts.json: " + err.Error())
+	}
+	paths, _ := doc["paths"].(map[string]any)
+	for k, v := range frag["paths"].(map[string]any) {
+		paths[k] = v
+	}
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	for k, v := range frag["schemas"].(map[string]any) {
+		schemas[k] = v
+	}
+	b, err := json.MarshalIndent(doc, "", " ")
+	if err != nil {
+		panic(err)
+	}
+	openapiJSON = b
+}
+
+// routesContracts mounts handover, return and the contract view for tablet
+// apps and integrations (when Deps.Contracts is set).
+func (s *server) routesContracts(mux *http.ServeMux) {
+	if s.d.Contracts == nil {
+		return
+	}
+	mux.Handle("POST /api/v1/bookings/{number}/handover", s.authed(s.idempotent(false, s.apiHandover)))
+	mux.Handle("POST /api/v1/bookings/{number}/return", s.authed(s.idempotent(false, s.apiReturn)))
+	mux.Handle("GET /api/v1/bookings/{number}/contract", s.authed(s.apiContract))
+}
+
+type ctDriverIn struct {
+	Role            string `json:"role"`
+	FirstName       string `json:"first_name"`
+	LastName        string `json:"last_name"`
+	BirthDate       string `json:"birth_date"`
+	LicenceNumber   string `json:"licence_number"`
+	LicenceClass    string `json:"licence_class"`
+	LicenceIssuedOn string `json:"licence_issued_on"`
+	LicenceCountry  string `json:"licence_country"`
+}
+
+type ctDamageIn struct {
+	View        string  `json:"view"`
+	X           float64 `json:"x"`
+	Y           float64 `json:"y"`
+	Kind        string  `json:"kind"`
+	Severity    string  `json:"severity"`
+	Description string  `json:"description"`
+	ChargeCents int64   `json:"charge_cents"`
+}
+
+type ctReadingIn struct {
+	KM           *int64       `json:"km"`
+	FuelEighths  *int         `json:"fuel_eighths"`
+	Cleanliness  string       `json:"cleanliness"`
+	Notes        string       `json:"notes"`
+	Damages      []ctDamageIn `json:"damages"`
+	SignerName   string       `json:"signer_name"`
+	SignaturePNG string       `json:"signature_png"` // base64
+}
+
+type ctHandoverIn struct {
+	ctReadingIn
+	Drivers        []ctDriverIn `json:"drivers"`
+	LicenceChecked bool         `json:"licence_checked"`
+}
+
+type ctReturnIn struct {
+	ctReadingIn
+	ReturnStation string `json:"return_station"` // station code; default the agreed one
+}
+
+func (in ctReadingIn) protocol(f *errs.Fields, charges bool) contract.Protocol {
+	p := contract.Protocol{Cleanliness: in.Cleanliness, Notes: in.Notes, SignerName: in.SignerName}
+	if in.KM == nil {
+		f.Add("km", "is required")
+	} else {
+		p.OdometerKM = *in.KM
+	}
+	if in.FuelEighths == nil {
+		f.Add("fuel_eighths", "is required")
+	} else {
+		p.FuelEighths = *in.FuelEighths
+	}
+	if in.SignaturePNG != "" {
+		b, err := base64.StdEncoding.DecodeString(in.SignaturePNG)
+		if err != nil {
+			f.Add("signature_png", "must be a base64-encoded PNG")
+		}
+		p.SignaturePNG = b
+	}
+	for _, d := range in.Damages {
+		dm := fleet.Damage{View: d.View, X: d.X, Y: d.Y, Kind: d.Kind, Severity: d.Severity, Description: d.Description}
+		if charges {
+			dm.ChargeCents = d.ChargeCents
+		}
+		p.NewDamages = append(p.NewDamages, dm)
+	}
+	return p
+}
+
+func (s *server) apiHandover(r *http.Request) (int, any, error) {
+	var in ctHandoverIn
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	d, err := s.d.Bookings.Get(r.Context(), r.PathValue("number"))
+	if err != nil {
+		return 0, nil, err
+	}
+	var f errs.Fields
+	h := &contract.Handover{ReservationID: d.Reservation.ID, LicenceChecked: in.LicenceChecked, Protocol: in.protocol(&f, false)}
+	for _, dr := range in.Drivers {
+		h.Drivers = append(h.Drivers, contract.Driver{Role: dr.Role, FirstName: dr.FirstName, LastName: dr.LastName, BirthDate: dr.BirthDate,
+			LicenceNumber: dr.LicenceNumber, LicenceClass: dr.LicenceClass, LicenceIssuedOn: dr.LicenceIssuedOn, LicenceCountry: dr.LicenceCountry})
+	}
+	if err := f.Err(); err != nil {
+		return 0, nil, err
+	}
+	c, err := s.d.Contracts.Handover(r.Context(), h)
+	if err != nil && c.ID == 0 {
+		return 0, nil, err
+	}
+	body, err := s.contractView(r, c.ID)
+	return http.StatusCreated, body, err
+}
+
+func (s *server) apiReturn(r *http.Request) (int, any, error) {
+	var in ctReturnIn
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	d, err := s.d.Bookings.Get(r.Context(), r.PathValue("number"))
+	if err != nil {
+		return 0, nil, err
+	}
+	c, err := s.d.Contracts.Store().ContractByReservation(r.Context(), d.Reservation.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	var f errs.Fields
+	rt := &contract.Return{ContractID: c.ID, Protocol: in.protocol(&f, true)}
+	if in.ReturnStation != "" {
+		found := false
+		sts, err := s.d.Bookings.Stations(r.Context())
+		if err != nil {
+			return 0, nil, err
+		}
+		for _, st := range sts {
+			if st.Code == in.ReturnStation {
+				rt.StationID, found = st.ID, true
+			}
+		}
+		if !found {
+			f.Add("return_station", "unknown station code")
+		}
+	}
+	if err := f.Err(); err != nil {
+		return 0, nil, err
+	}
+	c, _, err = s.d.Contracts.Return(r.Context(), rt)
+	if err != nil && (c.ID == 0 || c.Status == contract.StatusOpen) {
+		return 0, nil, err
+	}
+	// a stored return whose billing failed is still answered with the contract
+	body, err := s.contractView(r, c.ID)
+	return http.StatusOK, body, err
+}
+
+func (s *server) apiContract(r *http.Request) (int, any, error) {
+	d, err := s.d.Bookings.Get(r.Context(), r.PathValue("number"))
+	if err != nil {
+		return 0, nil, err
+	}
+	c, err := s.d.Contracts.Store().ContractByReservation(r.Context(), d.Reservation.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	body, err := s.contractView(r, c.ID)
+	return http.StatusOK, body, err
+}
+
+type ctContractOut struct {
+	Number     string          `json:"number"`
+	Booking    string          `json:"booking"`
+	Status     string          `json:"status"`
+	Start      time.Time       `json:"start"`
+	PlannedEnd time.Time       `json:"planned_end"`
+	EndedAt    *time.Time      `json:"ended_at"`
+	Drivers    []ctDriverOut   `json:"drivers"`
+	Invoices   []ctInvoiceOut  `json:"invoices"`
+	Payments   []ctPaymentOut  `json:"payments"`
+	Balance    ctBalanceOut    `json:"balance"`
+	Protocols  []ctProtocolOut `json:"protocols"`
+}
+
+type ctDriverOut struct {
+	Role             string     `json:"role"`
+	Name             string     `json:"name"`
+	LicenceNumber    string     `json:"licence_number"`
+	LicenceCheckedAt *time.Time `json:"licence_checked_at"`
+}
+
+type ctInvoiceOut struct {
+	Number     string    `json:"number"`
+	Kind       string    `json:"kind"`
+	IssuedAt   time.Time `json:"issued_at"`
+	GrossCents int64     `json:"gross_cents"`
+	DueCents   int64     `json:"due_cents"`
+}
+
+type ctPaymentOut struct {
+	Operation   string    `json:"operation"`
+	Purpose     string    `json:"purpose"`
+	Status      string    `json:"status"`
+	AmountCents int64     `json:"amount_cents"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+type ctBalanceOut struct {
+	BilledCents      int64 `json:"billed_cents"`
+	PaidCents        int64 `json:"paid_cents"`
+	OpenCents        int64 `json:"open_cents"`
+	DepositHeldCents int64 `json:"deposit_held_cents"`
+}
+
+type ctProtocolOut struct {
+	Kind        string    `json:"kind"`
+	RecordedAt  time.Time `json:"recorded_at"`
+	KM          int64     `json:"km"`
+	FuelEighths int       `json:"fuel_eighths"`
+	Cleanliness string    `json:"cleanliness"`
+}
+
+func (s *server) contractView(r *http.Request, id int64) (ctContractOut, error) {
+	ctx := r.Context()
+	st := s.d.Contracts.Store()
+	c, err := st.Contract(ctx, id)
+	if err != nil {
+		return ctContractOut{}, err
+	}
+	l, recs, docs, err := s.d.Contracts.Ledger(ctx, id)
+	if err != nil {
+		return ctContractOut{}, err
+	}
+	ps, err := st.Protocols(ctx, id)
+	if err != nil {
+		return ctContractOut{}, err
+	}
+	out := ctContractOut{Number: c.Number, Status: string(c.Status), Start: c.Start, PlannedEnd: c.PlannedEnd, EndedAt: c.EndedAt,
+		Drivers: []ctDriverOut{}, Invoices: []ctInvoiceOut{}, Payments: []ctPaymentOut{}, Protocols: []ctProtocolOut{},
+		Balance: ctBalanceOut{BilledCents: l.Billed(), PaidCents: l.Paid(), OpenCents: l.Open(), DepositHeldCents: l.DepositHeld}}
+	out.Booking = r.PathValue("number")
+	for _, d := range c.Drivers {
+		out.Drivers = append(out.Drivers, ctDriverOut{Role: d.Role, Name: d.Name(), LicenceNumber: d.LicenceNumber, LicenceCheckedAt: d.CheckedAt})
+	}
+	for _, d := range docs {
+		out.Invoices = append(out.Invoices, ctInvoiceOut{Number: d.Number, Kind: string(d.Kind), IssuedAt: d.IssuedAt, GrossCents: d.Gross, DueCents: d.Due})
+	}
+	for _, p := range recs {
+		out.Payments = append(out.Payments, ctPaymentOut{Operation: string(p.Operation), Purpose: p.Purpose, Status: string(p.Status),
+			AmountCents: p.Amount.Cents, CreatedAt: p.CreatedAt})
+	}
+	for _, p := range ps {
+		out.Protocols = append(out.Protocols, ctProtocolOut{Kind: p.Kind, RecordedAt: p.RecordedAt, KM: p.OdometerKM, FuelEighths: p.FuelEighths, Cleanliness: p.Cleanliness})
+	}
+	return out, nil
+}

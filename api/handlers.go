@@ -1,0 +1,242 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/customer"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/payment"
+)
+
+func withoutCancel(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+
+func (s *server) stations(r *http.Request) (int, any, error) {
+	sts, err := s.d.Bookings.Stations(r.Context())
+	if err != nil {
+		return 0, nil, err
+	}
+	out := struct {
+		Stations []stationJSON `json:"stations"`
+	}{[]stationJSON{}}
+	for _, st := range sts {
+		out.Stations = append(out.Stations, stationOut(st))
+	}
+	return http.StatusOK, out, nil
+}
+
+func (s *server) categories(r *http.Request) (int, any, error) {
+	cs, err := s.d.Bookings.Categories(r.Context())
+	if err != nil {
+		return 0, nil, err
+	}
+	out := struct {
+		Categories []categoryJSON `json:"vehicle_categories"`
+	}{[]categoryJSON{}}
+	for _, c := range cs {
+		out.Categories = append(out.Categories, categoryOut(c, lang(r)))
+	}
+	return http.StatusOK, out, nil
+}
+
+// parseTime parses an RFC 3339 time with offset, adding a field error.
+func parseTime(f *errs.Fields, field, v string) time.Time {
+	if strings.TrimSpace(v) == "" {
+		f.Add(field, "is required: an RFC 3339 time with offset, e.g. 2026-12-01T09:00:00+01:00")
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, strings.TrimSpace(v))
+	if err != nil {
+		f.Add(field, "must be an RFC 3339 time with offset, e.g. 2026-12-01T09:00:00+01:00")
+		return time.Time{}
+	}
+	return t
+}
+
+func (s *server) availability(r *http.Request) (int, any, error) {
+	q := r.URL.Query()
+	var f errs.Fields
+	if q.Get("station") == "" {
+		f.Add("station", "is required: a station code (see GET /api/v1/stations)")
+	}
+	aq := booking.AvailabilityQuery{StationCode: q.Get("station"), CategoryCode: q.Get("category"),
+		Pickup: parseTime(&f, "pickup", q.Get("pickup")), Return: parseTime(&f, "return", q.Get("return")),
+		Workshop: q.Get("workshop") == "true"}
+	if w := q.Get("workshop"); w != "" && w != "true" && w != "false" {
+		f.Add("workshop", "must be true or false")
+	}
+	if err := f.Err(); err != nil {
+		return 0, nil, err
+	}
+	if q.Has("category") && aq.CategoryCode == "" {
+		return 0, nil, errs.Invalid("some fields are invalid", errs.FieldError{Field: "category", Message: "must not be empty"})
+	}
+	st, offers, err := s.d.Bookings.Availability(r.Context(), aq)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, offersOut(st, aq, offers, lang(r)), nil
+}
+
+// decode reads a JSON body strictly: unknown fields and wrong types are
+// reported as field errors.
+func decode(r *http.Request, v any) error {
+	b, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return errs.Invalid("send the body as application/json")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	err = dec.Decode(v)
+	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
+		err = errors.New("trailing data")
+	}
+	if err == nil {
+		return nil
+	}
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &te):
+		return errs.Invalid("some fields are invalid", errs.FieldError{Field: jsonField(te.Field), Message: "must be a " + te.Type.String()})
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return errs.Invalid("some fields are invalid", errs.FieldError{Field: name, Message: "is not a known field"})
+	}
+	return errs.Invalid("the body is not valid JSON: " + err.Error())
+}
+
+func jsonField(f string) string {
+	if f == "" {
+		return "body"
+	}
+	return f
+}
+
+func (c *customerIn) domain() customer.Customer {
+	x := customer.Customer{Email: c.Email, Company: c.Company, FirstName: c.FirstName, LastName: c.LastName, Street: c.Street,
+		PostalCode: c.PostalCode, City: c.City, Country: c.Country, Phone: c.Phone, BirthDate: c.BirthDate, Language: c.Language}
+	if l := c.DrivingLicence; l != nil {
+		x.LicenceNumber, x.LicenceClass, x.LicenceIssuedOn, x.LicenceCountry = l.Number, l.Class, l.IssuedOn, l.Country
+	}
+	return x
+}
+
+func (s *server) createBooking(r *http.Request) (int, any, error) {
+	var in bookingIn
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	var f errs.Fields
+	req := booking.BookRequest{StationCode: in.Station, CategoryCode: in.Category, WorkshopRef: in.WorkshopOrder, Notes: in.Notes,
+		Pickup: parseTime(&f, "pickup", in.Pickup), Return: parseTime(&f, "return", in.Return)}
+	if in.Customer == nil {
+		f.Add("customer", "is required")
+	} else {
+		req.Customer = in.Customer.domain()
+	}
+	if p := in.Payment; p != nil {
+		if p.Card != nil {
+			req.Card = &payment.Card{Number: strings.ReplaceAll(p.Card.Number, " ", ""), ExpMonth: p.Card.ExpMonth,
+				ExpYear: p.Card.ExpYear, CVV: p.Card.CVV, Holder: p.Card.Holder}
+		}
+		if p.Token != nil {
+			req.Token = &booking.CardToken{Token: p.Token.Value, Brand: payment.ParseBrand(p.Token.Brand), Last4: p.Token.Last4,
+				ExpMonth: p.Token.ExpMonth, ExpYear: p.Token.ExpYear}
+		}
+	}
+	d, err := s.d.Bookings.Book(r.Context(), req)
+	if e, ok := errs.As(err); ok && e.Kind == errs.KindInvalid {
+		all := append(f, e.Fields...)
+		return 0, nil, errs.Invalid("some fields are invalid", dedupe(all)...)
+	}
+	if err == nil && len(f) > 0 {
+		err = fmt.Errorf("booking accepted despite field errors %v", f)
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	status := http.StatusCreated
+	if d.Pending() {
+		status = http.StatusAccepted
+	}
+	return status, bookingResp(d, lang(r)), nil
+}
+
+// dedupe drops repeated errors for one field (keeping the first).
+func dedupe(in []errs.FieldError) []errs.FieldError {
+	seen := map[string]bool{}
+	var out []errs.FieldError
+	for _, e := range in {
+		if !seen[e.Field] {
+			seen[e.Field] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (s *server) getBooking(r *http.Request) (int, any, error) {
+	d, err := s.d.Bookings.Get(r.Context(), r.PathValue("number"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, bookingResp(d, lang(r)), nil
+}
+
+func (s *server) changeBooking(r *http.Request) (int, any, error) {
+	var in changeIn
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	var f errs.Fields
+	var ch booking.ChangeRequest
+	if in.Pickup != nil {
+		t := parseTime(&f, "pickup", *in.Pickup)
+		ch.Pickup = &t
+	}
+	if in.Return != nil {
+		t := parseTime(&f, "return", *in.Return)
+		ch.Return = &t
+	}
+	if in.Customer != nil {
+		c := in.Customer.domain()
+		ch.Customer = &c
+	}
+	if in.Pickup == nil && in.Return == nil && in.Customer == nil {
+		f.Add("body", "send pickup, return and/or customer")
+	}
+	if err := f.Err(); err != nil {
+		return 0, nil, err
+	}
+	d, err := s.d.Bookings.Change(r.Context(), r.PathValue("number"), ch)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, bookingResp(d, lang(r)), nil
+}
+
+func (s *server) cancelBooking(r *http.Request) (int, any, error) {
+	if b, err := readBody(r); err != nil {
+		return 0, nil, err
+	} else if len(bytes.TrimSpace(b)) > 0 && string(bytes.TrimSpace(b)) != "{}" {
+		return 0, nil, errs.Invalid("the cancel request takes no body")
+	}
+	c, err := s.d.Bookings.Cancel(r.Context(), r.PathValue("number"))
+	if err != nil {
+		return 0, nil, err
+	}
+	out := bookingResp(c.Details, lang(r))
+	out.Cancellation = &cancellationOut{FeeCents: c.FeeCents, RefundCents: c.RefundCents}
+	return http.StatusOK, out, nil
+}

@@ -1,0 +1,321 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"mietwerk.dev/mietwerk/api"
+	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/internal/testenv"
+	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/mailtmpl"
+	"mietwerk.dev/mietwerk/payment"
+	"mietwerk.dev/mietwerk/pdf"
+	"mietwerk.dev/mietwerk/pricing"
+	"mietwerk.dev/mietwerk/store"
+	"mietwerk.dev/mietwerk/telecash"
+	"mietwerk.dev/mietwerk/telecashsim"
+	"mietwerk.dev/mietwerk/tenancy"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testenv.StopPostgres()
+	os.Exit(code)
+}
+
+// env is the API over real HTTP on one database with the simulator over HTTP.
+type env struct {
+	t        testing.TB
+	st       *store.Store
+	sim      *telecashsim.Simulator
+	pay      *payment.Service
+	bookings *booking.Service
+	srv      *httptest.Server
+	key      string
+	tenant   tenancy.Tenant
+	station  tenancy.Station
+	cat      fleet.Category
+	vehicles []fleet.Vehicle
+	gw       *switchableGateway
+}
+
+// switchableGateway is the real Telecash client whose inquiries can be cut
+// off (the gateway unreachable after a payment was sent), so an outcome
+// stays unknown until the test lets the reconciler through.
+type switchableGateway struct {
+	payment.Gateway
+	inquiryDown atomic.Bool
+}
+
+func (g *switchableGateway) InquireTransaction(ctx context.Context, id string) (payment.Result, error) {
+	if g.inquiryDown.Load() {
+		return payment.Result{}, errors.New("test: gateway unreachable")
+	}
+	return g.Gateway.InquireTransaction(ctx, id)
+}
+
+func eachDB(t *testing.T, fn func(t *testing.T, e *env)) {
+	for _, d := range []string{"sqlite", "postgres"} {
+		t.Run(d, func(t *testing.T) { fn(t, newEnv(t, d, 2, nil)) })
+	}
+}
+
+type tmplMailer struct{ r *mailtmpl.Renderer }
+
+func (b tmplMailer) env(m booking.MailContext) mailtmpl.Envelope {
+	return mailtmpl.Envelope{TenantID: fmt.Sprint(m.Tenant.ID), Lang: document.Lang(m.Customer.Language).Or(), Location: m.Station.Location(),
+		Branding: booking.Branding(m.Tenant), From: mail.Address{Name: m.Tenant.Name, Email: "buchung@koenig.test"},
+		To: mail.Address{Name: m.Customer.Name(), Email: m.Customer.Email}, MessageID: "<" + payment.RandomID() + "@koenig.test>"}
+}
+func (b tmplMailer) Confirmation(m booking.MailContext, inv invoice.Issued, p []byte, paid, dep int64) (mail.Message, error) {
+	r := m.Reservation
+	return b.r.ReservationConfirmation(b.env(m), mailtmpl.Reservation{Number: r.Number, CustomerName: m.Customer.Name(), BookedAt: r.CreatedAt,
+		Station: mailtmpl.Station{Name: m.Station.Name}, Category: m.Category.Name("de"), Pickup: r.Pickup, Return: r.Return, Paid: paid,
+		Deposit: dep, InvoiceNumber: inv.Invoice.Number, InvoicePDF: p})
+}
+func (b tmplMailer) Invoice(m booking.MailContext, inv invoice.Issued, p []byte) (mail.Message, error) {
+	return b.r.AdvanceInvoice(b.env(m), mailtmpl.InvoiceMail{CustomerName: m.Customer.Name(), Number: inv.Invoice.Number, PDF: p, Paid: true})
+}
+func (b tmplMailer) CreditNote(m booking.MailContext, inv invoice.Issued, p []byte, c string) (mail.Message, error) {
+	return b.r.CreditNote(b.env(m), mailtmpl.InvoiceMail{CustomerName: m.Customer.Name(), Number: inv.Invoice.Number, PDF: p, Paid: true, CorrectsNumber: c})
+}
+func (b tmplMailer) Cancellation(m booking.MailContext, refund int64) (mail.Message, error) {
+	return b.r.BookingCancellation(b.env(m), mailtmpl.Cancellation{CustomerName: m.Customer.Name(), ReservationNumber: m.Reservation.Number,
+		Pickup: m.Reservation.Pickup, Return: m.Reservation.Return, Refund: refund})
+}
+
+func newEnv(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.Tenant)) *env {
+	t.Helper()
+	dsn := filepath.Join(t.TempDir(), "api.db")
+	if dialect == "postgres" {
+		dsn = testenv.PostgresDSN(t)
+	}
+	st, err := store.Open(context.Background(), dsn, store.Options{})
+	must(t, err)
+	t.Cleanup(func() { st.Close() })
+	_, err = st.Migrate(context.Background())
+	must(t, err)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	sim, err := telecashsim.NewServer("127.0.0.1:0", telecashsim.Options{FaultDelay: 600 * time.Millisecond, SlowDelay: 250 * time.Millisecond})
+	must(t, err)
+	t.Cleanup(func() { sim.Close() })
+	gw, err := telecash.New(telecash.Config{BaseURL: sim.URL, APIKey: telecashsim.DefaultAPIKey, APISecret: telecashsim.DefaultAPISecret,
+		StoreID: telecashsim.DefaultStoreID, Timeout: 300 * time.Millisecond})
+	must(t, err)
+	e := &env{t: t, st: st, sim: sim.Sim, gw: &switchableGateway{Gateway: gw}}
+	e.pay = payment.NewService(st, payment.SingleGateway{G: e.gw}, payment.Config{InquiryDelay: 10 * time.Millisecond, InquiryAttempts: 2}, nil, nil, log)
+	mt, err := mailtmpl.New()
+	must(t, err)
+	e.bookings = booking.NewService(booking.Deps{Bookings: st, Changes: st, Customers: st, Tariffs: st, Tenancy: st, Categories: st,
+		Payments: e.pay, Records: st, Invoices: st, Issued: st, Renderer: pdf.New(), Mailer: tmplMailer{mt}, Outbox: st, Log: log})
+	root := identity.WithActor(context.Background(), identity.System())
+	e.tenant = tenancy.Tenant{Slug: "koenig", Name: "Autohaus König", LegalName: "Autohaus König GmbH", Street: "Hauptstr. 1",
+		PostalCode: "94315", City: "Straubing", VATID: "DE123456789", CancelFeeCents: 2500, CancelFreeHours: 24}
+	if tweak != nil {
+		tweak(&e.tenant)
+	}
+	must(t, st.CreateTenant(root, &e.tenant))
+	ctx := identity.WithActor(context.Background(), identity.SystemFor(e.tenant.ID))
+	e.station = tenancy.Station{Code: "SR", Name: "Straubing", Street: "Landshuter Str. 5", PostalCode: "94315", City: "Straubing", Active: true}
+	for d := range 7 {
+		e.station.Hours[d] = []tenancy.Span{{Open: 7 * 60, Close: 19 * 60}}
+	}
+	e.station.Exceptions = []tenancy.Exception{{Date: sunday().Format("2006-01-02"), Closed: true, Note: "Feiertag"}}
+	must(t, st.CreateStation(ctx, &e.station))
+	e.cat = fleet.Category{Code: "CDMR", NameDE: "Kompaktklasse", NameEN: "Compact", Transmission: "manual", Seats: 5, Doors: 5, Active: true}
+	must(t, st.CreateCategory(ctx, &e.cat))
+	other := fleet.Category{Code: "FWAR", NameDE: "Kombi", NameEN: "Estate", Transmission: "automatic", Seats: 5, Doors: 5, Active: true}
+	must(t, st.CreateCategory(ctx, &other))
+	tf := pricing.Tariff{Code: "STD", Name: "Standard", Kind: "standard", PricePerDayCents: 4900, IncludedKMPerDay: 250, DepositCents: 30000,
+		DayCounting: "24h", GraceMinutes: 59, VATRateBP: 1900, ValidFrom: "2020-01-01", CategoryIDs: []int64{e.cat.ID}, Active: true}
+	must(t, st.CreateTariff(ctx, &tf))
+	for i := range vehicles {
+		v := fleet.Vehicle{StationID: e.station.ID, CategoryID: e.cat.ID, Plate: fmt.Sprintf("SR-K %d", 100+i), VIN: vin(i), Make: "VW",
+			Model: "Golf", OdometerKM: 1000 + int64(i), FuelEighths: 8}
+		must(t, st.CreateVehicle(ctx, &v))
+		e.vehicles = append(e.vehicles, v)
+	}
+	idsvc := identity.NewService(st, identity.Config{}, nil)
+	_, e.key, err = idsvc.CreateAPIKey(ctx, "website", 1000)
+	must(t, err)
+	e.srv = httptest.NewServer(api.New(api.Deps{Bookings: e.bookings, Auth: idsvc, Idempotency: st, RateLimit: st, Logger: log,
+		AllowedOrigins: []string{"https://www.autohaus-koenig.de"}}))
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+func vin(i int) string { return fmt.Sprintf("WVWZZZ1KZAW%06d", i) }
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+var berlin, _ = time.LoadLocation("Europe/Berlin")
+
+// day returns 09:00 Berlin time n days from now (never a Sunday).
+func day(n int, hour int) time.Time {
+	d := time.Now().In(berlin).AddDate(0, 0, n)
+	if d.Weekday() == time.Sunday {
+		d = d.AddDate(0, 0, 1)
+	}
+	return time.Date(d.Year(), d.Month(), d.Day(), hour, 0, 0, 0, berlin)
+}
+
+// sunday is the next Sunday at least 10 days ahead (closed by exception).
+func sunday() time.Time {
+	d := time.Now().In(berlin).AddDate(0, 0, 10)
+	for d.Weekday() != time.Sunday {
+		d = d.AddDate(0, 0, 1)
+	}
+	return time.Date(d.Year(), d.Month(), d.Day(), 10, 0, 0, 0, berlin)
+}
+
+type resp struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    []byte
+}
+
+func (e *env) do(method, path string, body any, hdr ...string) resp {
+	e.t.Helper()
+	var rd io.Reader
+	if s, ok := body.(string); ok {
+		rd = strings.NewReader(s)
+	} else if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, e.srv.URL+path, rd)
+	req.Header.Set("Authorization", "Bearer "+e.key)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		if hdr[i+1] == "" {
+			req.Header.Del(hdr[i])
+		} else {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+	}
+	res, err := http.DefaultClient.Do(req)
+	must(e.t, err)
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	r := resp{status: res.StatusCode, header: res.Header, raw: raw}
+	_ = json.Unmarshal(raw, &r.body)
+	validateResponse(e.t, method, path, res, raw)
+	return r
+}
+
+// --- OpenAPI validation of every response ---
+
+var (
+	oaDoc      map[string]any
+	oaCompiler *jsonschema.Compiler
+	oaSchemas  = map[string]*jsonschema.Schema{}
+)
+
+const oaURL = "https://mietwerk.dev/api/v1/openapi.json"
+
+func loadOpenAPI(t testing.TB) {
+	if oaDoc != nil {
+		return
+	}
+	must(t, json.Unmarshal(api.OpenAPI(), &oaDoc))
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(api.OpenAPI()))
+	must(t, err)
+	oaCompiler = jsonschema.NewCompiler()
+	oaCompiler.DefaultDraft(jsonschema.Draft2020)
+	oaCompiler.AssertFormat()
+	must(t, oaCompiler.AddResource(oaURL, doc))
+}
+
+func esc(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1") }
+
+// templateOf maps a request path to the document's path template.
+func templateOf(path string) string {
+	path, _, _ = strings.Cut(path, "?")
+	switch {
+	case strings.HasSuffix(path, "/cancel") && strings.HasPrefix(path, "/api/v1/bookings/"):
+		return "/api/v1/bookings/{number}/cancel"
+	case strings.HasPrefix(path, "/api/v1/bookings/"):
+		return "/api/v1/bookings/{number}"
+	}
+	return path
+}
+
+// validateResponse checks res against the operation's documented response
+// for its status (status must be documented) and the body against its schema.
+func validateResponse(t testing.TB, method, path string, res *http.Response, raw []byte) {
+	t.Helper()
+	loadOpenAPI(t)
+	tpl := templateOf(path)
+	item, ok := oaDoc["paths"].(map[string]any)[tpl].(map[string]any)
+	if !ok {
+		if res.StatusCode == 404 {
+			return // unknown route
+		}
+		t.Fatalf("%s %s: path not documented", method, path)
+	}
+	op, ok := item[strings.ToLower(method)].(map[string]any)
+	if !ok {
+		t.Fatalf("%s %s: operation not documented", method, path)
+	}
+	code := fmt.Sprint(res.StatusCode)
+	rsp, ok := op["responses"].(map[string]any)[code].(map[string]any)
+	if !ok {
+		t.Fatalf("%s %s: status %d not documented (body %s)", method, path, res.StatusCode, raw)
+	}
+	ptr := "#/paths/" + esc(tpl) + "/" + strings.ToLower(method) + "/responses/" + code
+	if ref, ok := rsp["$ref"].(string); ok {
+		ptr = ref
+		name := ref[strings.LastIndex(ref, "/")+1:]
+		rsp = oaDoc["components"].(map[string]any)["responses"].(map[string]any)[name].(map[string]any)
+	}
+	ct, _, _ := strings.Cut(res.Header.Get("Content-Type"), ";")
+	if _, ok := rsp["content"].(map[string]any)[ct]; !ok {
+		t.Fatalf("%s %s %d: content type %q not documented", method, path, res.StatusCode, ct)
+	}
+	if res.Header.Get("X-Request-Id") == "" {
+		t.Fatalf("%s %s: no X-Request-Id", method, path)
+	}
+	loc := oaURL + ptr + "/content/" + esc(ct) + "/schema"
+	sch, ok := oaSchemas[loc]
+	if !ok {
+		var err error
+		sch, err = oaCompiler.Compile(loc)
+		must(t, err)
+		oaSchemas[loc] = sch
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("%s %s: body is not JSON: %s", method, path, raw)
+	}
+	if err := sch.Validate(v); err != nil {
+		t.Fatalf("%s %s %d: body does not match the OpenAPI document: %v\n%s", method, path, res.StatusCode, err, raw)
+	}
+}

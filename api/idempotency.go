@@ -1,0 +1,106 @@
+package api
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/store"
+)
+
+// maxBody bounds a request body.
+const maxBody = 64 << 10
+
+// readBody reads the request body (at most maxBody) and puts it back for
+// the handler.
+func readBody(r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, errs.Invalid("the request body could not be read")
+	}
+	if len(b) > maxBody {
+		return nil, errs.Invalid("the request body is larger than 64 KiB")
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return b, nil
+}
+
+// requestHash fingerprints a request: method, path and the body with
+// insignificant whitespace removed.
+func requestHash(r *http.Request, body []byte) string {
+	var c bytes.Buffer
+	if json.Compact(&c, body) != nil {
+		c.Reset()
+		c.Write(body)
+	}
+	h := sha256.New()
+	h.Write([]byte(r.Method + " " + r.URL.Path + "\n"))
+	h.Write(c.Bytes())
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// idempotent wraps h with Stripe-style Idempotency-Key handling: the first
+// request with a key is processed and its answer stored; the same key with
+// the same request replays that answer for 24 h (header Idempotent-Replayed:
+// true), also errors after processing began; the same key with another
+// request is answered 422; while the first is still running, 409. A request
+// that fails validation (422) does not keep the key. required makes the
+// header mandatory.
+func (s *server) idempotent(required bool, h handlerFunc) handlerFunc {
+	return func(r *http.Request) (int, any, error) {
+		key := r.Header.Get("Idempotency-Key")
+		if key == "" {
+			if required {
+				return 0, nil, errs.Invalid("send an Idempotency-Key header (e.g. a UUID) so that a retried request never books twice",
+					errs.FieldError{Field: "Idempotency-Key", Message: "header is required"})
+			}
+			return h(r)
+		}
+		if len(key) > 255 {
+			return 0, nil, errs.Invalid("the Idempotency-Key is too long",
+				errs.FieldError{Field: "Idempotency-Key", Message: "at most 255 characters"})
+		}
+		body, err := readBody(r)
+		if err != nil {
+			return 0, nil, err
+		}
+		ctx := r.Context()
+		replay, err := s.d.Idempotency.BeginIdempotent(ctx, key, r.Method, r.URL.Path, requestHash(r, body), s.d.IdempotencyLock)
+		if err != nil {
+			return 0, nil, err
+		}
+		if replay != nil {
+			return replay.StatusCode, rawResponse{replay.StatusCode, replay.ContentType, replay.Body, true}, nil
+		}
+		status, out, herr := h(r)
+		raw := rawResponse{status: status}
+		if herr != nil {
+			p := problemFor(r, herr)
+			if p.Status >= 500 && errs.KindOf(herr) != errs.KindUnavailable {
+				s.d.Logger.ErrorContext(ctx, "api: unexpected error", "request_id", p.RequestID, "path", r.URL.Path, "err", herr)
+			}
+			raw.status, raw.contentType = p.Status, "application/problem+json"
+			raw.body, _ = json.Marshal(p)
+		} else {
+			raw.contentType = "application/json"
+			if raw.body, err = json.Marshal(out); err != nil {
+				return 0, nil, err
+			}
+		}
+		raw.body = append(raw.body, '\n')
+		wctx := withoutCancel(ctx)
+		if errs.KindOf(herr) == errs.KindInvalid {
+			if err := s.d.Idempotency.ReleaseIdempotent(wctx, key); err != nil {
+				s.d.Logger.ErrorContext(ctx, "api: release idempotency key", "err", err)
+			}
+		} else if err := s.d.Idempotency.FinishIdempotent(wctx, key, store.IdempotentResponse{StatusCode: raw.status,
+			ContentType: raw.contentType, Body: raw.body}); err != nil {
+			s.d.Logger.ErrorContext(ctx, "api: store idempotent answer", "err", err)
+		}
+		return raw.status, raw, nil
+	}
+}

@@ -1,0 +1,311 @@
+package booking
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"mietwerk.dev/mietwerk/customer"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/payment"
+	"mietwerk.dev/mietwerk/pricing"
+)
+
+// Get returns a booking by its number. Errors: KindNotFound.
+func (s *Service) Get(ctx context.Context, number string) (Details, error) {
+	r, err := s.d.Bookings.ReservationByNumber(ctx, number)
+	if err != nil {
+		return Details{}, err
+	}
+	bc, err := s.load(ctx, r)
+	if err != nil {
+		return Details{}, err
+	}
+	return s.detailsOf(ctx, bc)
+}
+
+// ChangeRequest changes a booking before pickup; nil parts stay as they are.
+type ChangeRequest struct {
+	Pickup   *time.Time
+	Return   *time.Time
+	Customer *customer.Customer // non-empty fields replace the stored ones; the e-mail cannot change
+}
+
+// changeable loads a booking that may still be changed or cancelled.
+func (s *Service) changeable(ctx context.Context, number string) (bookingCtx, error) {
+	r, err := s.d.Bookings.ReservationByNumber(ctx, number)
+	if err != nil {
+		return bookingCtx{}, err
+	}
+	switch {
+	case r.Status == StatusPendingPayment:
+		return bookingCtx{}, errs.Conflict("booking_pending", "the booking's payment is still being confirmed; try again in a minute")
+	case r.Status != StatusConfirmed:
+		return bookingCtx{}, errs.Conflict("booking_status", "the booking is "+string(r.Status)+" and can no longer be changed")
+	case !r.Pickup.After(s.d.Now()):
+		return bookingCtx{}, errs.Conflict("booking_started", "the pickup time has passed; the booking can no longer be changed online")
+	}
+	return s.load(ctx, r)
+}
+
+// paidRent sums what the rent payments of a booking moved: approved
+// charges minus approved refunds (deposits apart). It returns the first
+// rent charge too (for refunds) and the stored card.
+func paidRent(recs []payment.Record) (net int64, charges []payment.Record, cardID int64) {
+	byID := map[int64]payment.Record{}
+	for _, p := range recs {
+		byID[p.ID] = p
+	}
+	for _, p := range recs {
+		if p.Status != payment.StatusApproved {
+			continue
+		}
+		switch {
+		case p.ParentID == 0 && p.Purpose == PurposeRent:
+			net += p.Amount.Cents
+			charges = append(charges, p)
+			if cardID == 0 {
+				cardID = p.CardID
+			}
+		case p.Operation == payment.OpRefund && byID[p.ParentID].Purpose == PurposeRent:
+			net -= p.Amount.Cents
+		case p.Operation == payment.OpVoid && byID[p.ParentID].Purpose == PurposeRent:
+			net -= byID[p.ParentID].Amount.Cents
+		}
+	}
+	return net, charges, cardID
+}
+
+// Change changes the period and/or the customer data of a confirmed booking
+// before pickup: the new period is checked (opening hours, notice, length)
+// and a vehicle taken for it atomically (KindConflict "nothing_free" when
+// none is free; nothing changes then); the booking is re-quoted, and when
+// one day's rent under the new quote differs from what was charged, the
+// difference is charged to the stored card with a further advance invoice
+// or refunded with a credit note. A declined charge puts the old period
+// back and returns KindPaymentDecline.
+func (s *Service) Change(ctx context.Context, number string, ch ChangeRequest) (Details, error) {
+	bc, err := s.changeable(ctx, number)
+	if err != nil {
+		return Details{}, err
+	}
+	now := s.d.Now()
+	var f errs.Fields
+	var cust customer.Customer
+	if ch.Customer != nil {
+		in := *ch.Customer
+		if in.Email != "" && !strings.EqualFold(strings.TrimSpace(in.Email), bc.cust.Email) {
+			f.Add("customer.email", "the e-mail address identifies the customer and cannot be changed; book again with the new address")
+		}
+		cust = bc.cust
+		cust.Merge(in)
+		cust.Normalize()
+		if e, ok := errs.As(cust.Validate("customer.", now)); ok {
+			f = append(f, e.Fields...)
+		}
+	}
+	pickup, ret := bc.r.Pickup, bc.r.Return
+	if ch.Pickup != nil {
+		pickup = ch.Pickup.UTC()
+	}
+	if ch.Return != nil {
+		ret = ch.Return.UTC()
+	}
+	periodChanged := !pickup.Equal(bc.r.Pickup) || !ret.Equal(bc.r.Return)
+	var q pricing.Quote
+	var tariff pricing.Tariff
+	if periodChanged {
+		for _, p := range CheckPeriod(bc.tn, bc.st, pickup, ret, now) {
+			f.Add(p.Field, p.Message)
+		}
+		tariffs, err := s.d.Tariffs.ListTariffs(ctx)
+		if err != nil {
+			return Details{}, err
+		}
+		var ok bool
+		tariff, ok = pricing.Best(tariffs, bc.r.CategoryID, pickup.In(bc.st.Location()).Format("2006-01-02"), bc.r.WorkshopRef != "")
+		if !ok {
+			f.Add("pickup", "no tariff applies to this category on the new pickup date")
+		}
+		q = pricing.QuoteFor(tariff, pickup, ret, bc.st.Location(), bc.r.Currency)
+	}
+	if err := f.Err(); err != nil {
+		return Details{}, err
+	}
+	if ch.Customer != nil {
+		if _, _, err := s.d.Customers.UpsertCustomer(ctx, &cust); err != nil {
+			return Details{}, err
+		}
+		bc.cust = cust
+	}
+	if !periodChanged {
+		return s.detailsOf(ctx, bc)
+	}
+	old := bc.r
+	r, err := s.d.Changes.ChangeReservation(ctx, Change{ReservationID: bc.r.ID, Pickup: pickup, Return: ret,
+		TariffID: tariff.ID, DayPriceCents: q.DayPriceCents, EstimatedTotalCents: q.RentCents})
+	if err != nil {
+		return Details{}, err
+	}
+	bc.r = r
+	if err := s.settleDifference(ctx, &bc, q.ChargeNowCents); err != nil {
+		if errs.Is(err, errs.KindPaymentDecline) {
+			if _, rerr := s.d.Changes.ChangeReservation(context.WithoutCancel(ctx), Change{ReservationID: old.ID, Pickup: old.Pickup,
+				Return: old.Return, TariffID: old.TariffID, DayPriceCents: old.DayPriceCents, EstimatedTotalCents: old.EstimatedTotalCents}); rerr != nil {
+				s.d.Log.ErrorContext(ctx, "booking change: restoring the old period failed", "reservation_id", old.ID, "err", rerr)
+			}
+		}
+		return Details{}, err
+	}
+	return s.detailsOf(ctx, bc)
+}
+
+// settleDifference charges or refunds the difference between one day's
+// rent under the new quote and the rent charged so far.
+func (s *Service) settleDifference(ctx context.Context, bc *bookingCtx, due int64) error {
+	recs, err := s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: bc.r.ID})
+	if err != nil {
+		return err
+	}
+	paid, charges, cardID := paidRent(recs)
+	diff := due - paid
+	switch {
+	case diff == 0:
+		return nil
+	case diff > 0:
+		rec, err := s.d.Payments.TokenSale(ctx, payment.Links{ReservationID: bc.r.ID, CustomerID: bc.r.CustomerID, Purpose: PurposeRent},
+			fmt.Sprintf("%s-C%d", bc.r.Number, len(recs)+1), payment.Amount{Cents: diff, Currency: bc.r.Currency}, cardID, bc.rental())
+		if err != nil && rec.ID == 0 {
+			return err
+		}
+		if rec.Status != payment.StatusApproved && !rec.Status.Open() {
+			return declined(rec, bc.cust.Language)
+		}
+		iss := &invoice.Issued{StationID: bc.r.StationID, ReservationID: bc.r.ID, CustomerID: bc.r.CustomerID, Language: bc.cust.Language,
+			Invoice: s.invoiceFor(bc, invoice.KindAdvance, []invoice.Line{amountLine(bc, "Anzahlung Mehrpreis Änderung des Mietzeitraums",
+				"Advance payment, additional price for the changed rental period", diff)}, nil)}
+		return s.d.Invoices.IssueInvoice(ctx, invoice.IssueRequest{Issued: iss, Loc: bc.st.Location(), Render: s.render(ctx, bc, true),
+			Mails: s.mails(bc, func(m MailContext, inv invoice.Issued, pdf []byte) ([]invoiceMail, error) {
+				msg, err := s.d.Mailer.Invoice(m, inv, pdf)
+				return []invoiceMail{{msg}}, err
+			})})
+	default:
+		return s.refundRent(ctx, bc, charges, -diff, "Gutschrift Änderung des Mietzeitraums", "Credit for the changed rental period", nil)
+	}
+}
+
+// refundRent refunds amount from the rent charges (newest first) and issues
+// a credit note correcting the first advance invoice, queuing extra mails.
+func (s *Service) refundRent(ctx context.Context, bc *bookingCtx, charges []payment.Record, amount int64, de, en string,
+	extra func(m MailContext) (mail.Message, error)) error {
+	left := amount
+	for i := len(charges) - 1; i >= 0 && left > 0; i-- {
+		amt := min(left, charges[i].Amount.Cents)
+		rec, err := s.d.Payments.Refund(ctx, charges[i].ID, payment.Amount{Cents: amt, Currency: charges[i].Amount.Currency})
+		if err != nil && rec.ID == 0 {
+			return err
+		}
+		if rec.Status != payment.StatusApproved && !rec.Status.Open() {
+			return errs.Wrap(errs.KindUnavailable, "the refund could not be made right now; please try again later",
+				fmt.Errorf("refund of payment %d: %s %s", charges[i].ID, rec.Status, rec.ReasonCode))
+		}
+		left -= amt
+	}
+	invs, err := s.d.Issued.ListInvoices(ctx, invoice.Filter{ReservationID: bc.r.ID})
+	if err != nil {
+		return err
+	}
+	var corrects *invoice.Reference
+	var correctsID int64
+	for _, x := range invs {
+		if x.Kind == invoice.KindAdvance {
+			corrects, correctsID = &invoice.Reference{Number: x.Number, IssueDate: x.IssuedAt}, x.ID
+			break
+		}
+	}
+	if corrects == nil {
+		return errs.E(errs.KindInternal, "no advance invoice to correct")
+	}
+	iss := &invoice.Issued{StationID: bc.r.StationID, ReservationID: bc.r.ID, CustomerID: bc.r.CustomerID, CorrectsID: correctsID,
+		Language: bc.cust.Language, Invoice: s.invoiceFor(bc, invoice.KindCreditNote, []invoice.Line{amountLine(bc, de, en, amount)}, corrects)}
+	return s.d.Invoices.IssueInvoice(ctx, invoice.IssueRequest{Issued: iss, Loc: bc.st.Location(), Render: s.render(ctx, bc, true),
+		Mails: s.mails(bc, func(m MailContext, inv invoice.Issued, pdf []byte) ([]invoiceMail, error) {
+			msg, err := s.d.Mailer.CreditNote(m, inv, pdf, corrects.Number)
+			if err != nil {
+				return nil, err
+			}
+			out := []invoiceMail{{msg}}
+			if extra != nil {
+				x, err := extra(m)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, invoiceMail{x})
+			}
+			return out, nil
+		})})
+}
+
+// CancelFee returns the cancellation fee of a booking cancelled at now under
+// the tenant's rules: free until CancelFreeHours before pickup, then
+// CancelFeeCents, never more than the rent paid.
+func CancelFee(freeHours int, feeCents int64, pickup, now time.Time, paid int64) int64 {
+	if !now.After(pickup.Add(-time.Duration(freeHours) * time.Hour)) {
+		return 0
+	}
+	return max(0, min(feeCents, paid))
+}
+
+// Cancellation is the outcome of Cancel.
+type Cancellation struct {
+	Details
+	FeeCents    int64
+	RefundCents int64
+}
+
+// Cancel cancels a confirmed booking before pickup under the tenant's rules
+// (free until a deadline, then a fee): the vehicle is released, the rent
+// minus the fee refunded through the gateway with a credit note, the
+// deposit released or refunded, and the cancellation e-mail queued.
+func (s *Service) Cancel(ctx context.Context, number string) (Cancellation, error) {
+	bc, err := s.changeable(ctx, number)
+	if err != nil {
+		return Cancellation{}, err
+	}
+	recs, err := s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: bc.r.ID})
+	if err != nil {
+		return Cancellation{}, err
+	}
+	paid, charges, _ := paidRent(recs)
+	fee := CancelFee(bc.tn.CancelFreeHours, bc.tn.CancelFeeCents, bc.r.Pickup, s.d.Now(), paid)
+	refund := paid - fee
+	if err := s.d.Bookings.SetReservationStatus(ctx, bc.r.ID, []Status{StatusConfirmed}, StatusCancelled); err != nil {
+		return Cancellation{}, err
+	}
+	bc.r.Status = StatusCancelled
+	var deposits []payment.Record
+	for _, p := range recs {
+		if p.Purpose == PurposeDeposit {
+			deposits = append(deposits, p)
+		}
+	}
+	s.reverse(ctx, deposits)
+	cancelMail := func(m MailContext) (mail.Message, error) { return s.d.Mailer.Cancellation(m, refund) }
+	if refund > 0 {
+		err = s.refundRent(ctx, &bc, charges, refund, "Gutschrift Stornierung", "Credit for the cancellation", cancelMail)
+	} else {
+		var msg mail.Message
+		if msg, err = cancelMail(bc.mailCtx()); err == nil {
+			err = s.d.Outbox.QueueEmail(ctx, &mail.Queued{Links: mail.Links{StationID: bc.r.StationID, ReservationID: bc.r.ID,
+				CustomerID: bc.r.CustomerID}, Message: msg})
+		}
+	}
+	if err != nil {
+		return Cancellation{}, err
+	}
+	d, err := s.detailsOf(ctx, bc)
+	return Cancellation{Details: d, FeeCents: fee, RefundCents: refund}, err
+}

@@ -1,0 +1,150 @@
+package booking
+
+import (
+	"context"
+	"strings"
+
+	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/payment"
+	"mietwerk.dev/mietwerk/pricing"
+	"mietwerk.dev/mietwerk/tenancy"
+)
+
+// Branding returns what a tenant prints on its documents.
+func Branding(tn tenancy.Tenant) document.Branding {
+	var md []string
+	for _, n := range strings.Split(tn.ManagingDirectors, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			md = append(md, n)
+		}
+	}
+	return document.Branding{LegalName: firstNonEmpty(tn.LegalName, tn.Name), Address: invoice.Address{Street: tn.Street,
+		PostalCode: tn.PostalCode, City: tn.City, Country: tn.Country}, Phone: tn.Phone, Email: tn.Email, Website: tn.Website,
+		VATID: tn.VATID, TaxNumber: tn.TaxNumber, RegisterCourt: tn.RegisterCourt, RegisterNumber: tn.RegisterNumber,
+		ManagingDirectors: md, BankName: tn.BankName, IBAN: tn.IBAN, BIC: tn.BIC, LogoPNG: tn.LogoPNG}
+}
+
+func firstNonEmpty(a ...string) string {
+	for _, s := range a {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func (s *Service) invoiceFor(bc *bookingCtx, k invoice.Kind, lines []invoice.Line, corrects *invoice.Reference) invoice.Invoice {
+	tn, c := bc.tn, bc.cust
+	return invoice.Invoice{Kind: k, ServicePeriod: invoice.Period{From: bc.r.Pickup, To: bc.r.Return}, Currency: bc.r.Currency,
+		Supplier: invoice.Party{Name: firstNonEmpty(tn.LegalName, tn.Name), Address: invoice.Address{Street: tn.Street,
+			PostalCode: tn.PostalCode, City: tn.City, Country: tn.Country}, VATID: tn.VATID, TaxNumber: tn.TaxNumber},
+		Recipient: invoice.Party{Name: c.Name(), Address: invoice.Address{Street: c.Street, PostalCode: c.PostalCode,
+			City: c.City, Country: c.Country}, VATID: c.VATID},
+		Lines: lines, Corrects: corrects, Note: noteFor(c.Language, bc.r.Number)}
+}
+
+func noteFor(lang, number string) string {
+	if lang == "en" {
+		return "Booking " + number + ". Paid by card."
+	}
+	return "Buchung " + number + ". Bezahlt per Karte."
+}
+
+// rentLine is the advance-payment line: one day's rent of the category.
+func rentLine(bc *bookingCtx, gross int64) invoice.Line {
+	desc := "Anzahlung Miete 1 Tag " + bc.cat.Name("de") + " (" + bc.cat.Code + "), Buchung " + bc.r.Number
+	if bc.cust.Language == "en" {
+		desc = "Advance payment, rent 1 day " + bc.cat.Name("en") + " (" + bc.cat.Code + "), booking " + bc.r.Number
+	}
+	return invoice.Line{Description: desc, QuantityMilli: 1000, Unit: "day", UnitGross: gross, VATRateBP: bc.tn.VATRateBP}
+}
+
+// amountLine is a line of a given gross amount (a change's difference, a refund).
+func amountLine(bc *bookingCtx, de, en string, gross int64) invoice.Line {
+	desc := de + ", Buchung " + bc.r.Number
+	if bc.cust.Language == "en" {
+		desc = en + ", booking " + bc.r.Number
+	}
+	return invoice.Line{Description: desc, QuantityMilli: 1000, Unit: "piece", UnitGross: gross, VATRateBP: bc.tn.VATRateBP}
+}
+
+func (s *Service) render(ctx context.Context, bc *bookingCtx, paid bool) func(inv invoice.Invoice) ([]byte, error) {
+	return func(inv invoice.Invoice) ([]byte, error) {
+		return s.d.Renderer.Invoice(ctx, document.InvoiceDoc{Lang: document.Lang(bc.cust.Language).Or(),
+			Location: bc.st.Location(), Branding: Branding(bc.tn), Invoice: inv, Paid: paid})
+	}
+}
+
+type invoiceMail struct{ msg mail.Message }
+
+func (s *Service) mails(bc *bookingCtx, build func(m MailContext, inv invoice.Issued, pdf []byte) ([]invoiceMail, error)) func(invoice.Issued, []byte) ([]mail.Queued, error) {
+	return func(iss invoice.Issued, pdf []byte) ([]mail.Queued, error) {
+		ms, err := build(bc.mailCtx(), iss, pdf)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]mail.Queued, len(ms))
+		for i, m := range ms {
+			out[i] = mail.Queued{Links: mail.Links{StationID: bc.r.StationID, ReservationID: bc.r.ID, CustomerID: bc.r.CustomerID},
+				Message: m.msg}
+		}
+		return out, nil
+	}
+}
+
+func (bc *bookingCtx) mailCtx() MailContext {
+	return MailContext{Tenant: bc.tn, Station: bc.st, Category: bc.cat, Customer: bc.cust, Reservation: bc.r}
+}
+
+// load gathers what processing a stored reservation needs.
+func (s *Service) load(ctx context.Context, r Reservation) (bookingCtx, error) {
+	tn, err := s.d.Tenancy.Tenant(ctx)
+	if err != nil {
+		return bookingCtx{}, err
+	}
+	st, err := s.d.Tenancy.Station(ctx, r.StationID)
+	if err != nil {
+		return bookingCtx{}, err
+	}
+	cust, err := s.d.Customers.Customer(ctx, r.CustomerID)
+	if err != nil {
+		return bookingCtx{}, err
+	}
+	cats, err := s.d.Categories.ListCategories(ctx)
+	if err != nil {
+		return bookingCtx{}, err
+	}
+	bc := bookingCtx{tn: tn, st: st, cust: cust, r: r}
+	for _, c := range cats {
+		if c.ID == r.CategoryID {
+			bc.cat = c
+		}
+	}
+	return bc, nil
+}
+
+// detailsOf assembles the answer for a reservation.
+func (s *Service) detailsOf(ctx context.Context, bc bookingCtx) (Details, error) {
+	d := Details{Reservation: bc.r, Station: bc.st, Category: bc.cat, Customer: bc.cust, VATRateBP: bc.tn.VATRateBP}
+	t := pricing.Tariff{PricePerDayCents: bc.r.DayPriceCents, DepositCents: bc.r.DepositCents, DayCounting: "24h"}
+	if bc.tariff != nil && bc.tariff.ID == bc.r.TariffID {
+		t = *bc.tariff
+		t.PricePerDayCents, t.DepositCents = bc.r.DayPriceCents, bc.r.DepositCents
+	} else if tf, err := s.d.Tariffs.Tariff(ctx, bc.r.TariffID); err == nil {
+		t = tf
+		t.PricePerDayCents, t.DepositCents = bc.r.DayPriceCents, bc.r.DepositCents
+	}
+	d.Quote = pricing.QuoteFor(t, bc.r.Pickup, bc.r.Return, bc.st.Location(), bc.r.Currency)
+	var err error
+	if bc.recs != nil {
+		d.Payments = bc.recs
+	} else if d.Payments, err = s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: bc.r.ID}); err != nil {
+		return d, err
+	}
+	if d.Invoices, err = s.d.Issued.ListInvoices(ctx, invoice.Filter{ReservationID: bc.r.ID}); err != nil {
+		return d, err
+	}
+	return d, nil
+}

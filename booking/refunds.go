@@ -1,0 +1,94 @@
+package booking
+
+import (
+	"context"
+
+	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/payment"
+)
+
+// MaxRefundAttempts is how many failed refunds of one booking RetryRefunds
+// tolerates before it leaves the booking to staff (logged as an error).
+const MaxRefundAttempts = 5
+
+// refundOwed is what the credit notes of a booking promise back minus the
+// rent refunds that were approved or are still open (an open refund may yet
+// succeed, so it is never sent twice). It also returns the rent charges
+// with what is left to refund on each.
+func refundOwed(recs []payment.Record, invs []invoice.Summary) (owed int64, charges []payment.Record, left map[int64]int64) {
+	for _, x := range invs {
+		if x.Kind == invoice.KindCreditNote {
+			owed += max(x.Gross, -x.Gross)
+		}
+	}
+	byID := map[int64]payment.Record{}
+	left = map[int64]int64{}
+	for _, p := range recs {
+		byID[p.ID] = p
+		if p.ParentID == 0 && p.Purpose == PurposeRent && p.Status == payment.StatusApproved {
+			charges = append(charges, p)
+			left[p.ID] = p.Amount.Cents
+		}
+	}
+	for _, p := range recs {
+		parent, ok := byID[p.ParentID]
+		if !ok || parent.Purpose != PurposeRent || !(p.Status == payment.StatusApproved || p.Status.Open()) {
+			continue
+		}
+		switch p.Operation {
+		case payment.OpRefund:
+			owed -= p.Amount.Cents
+			left[parent.ID] -= p.Amount.Cents
+		case payment.OpVoid:
+			owed -= parent.Amount.Cents
+			left[parent.ID] = 0
+		}
+	}
+	return max(owed, 0), charges, left
+}
+
+// RetryRefunds sends again the rent refunds that ended failed or declined
+// (e.g. the gateway never received a cancellation's refund): for each such
+// booking it refunds what its credit notes promise and approved or open
+// refunds do not yet cover, from the newest charge back. It needs the
+// all-tenants system actor in ctx and returns how many refunds it sent.
+// After MaxRefundAttempts failures a booking is only logged, for staff.
+func (s *Service) RetryRefunds(ctx context.Context, limit int) (int, error) {
+	rs, err := s.d.Changes.ReservationsWithFailedRefunds(ctx, MaxRefundAttempts, limit)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	for _, r := range rs {
+		tctx := identity.WithActor(ctx, identity.SystemFor(r.TenantID))
+		recs, err := s.d.Records.ListPayments(tctx, payment.RecordFilter{ReservationID: r.ID})
+		if err != nil {
+			return sent, err
+		}
+		invs, err := s.d.Issued.ListInvoices(tctx, invoice.Filter{ReservationID: r.ID})
+		if err != nil {
+			return sent, err
+		}
+		owed, charges, left := refundOwed(recs, invs)
+		for i := len(charges) - 1; i >= 0 && owed > 0; i-- {
+			amt := min(owed, left[charges[i].ID])
+			if amt <= 0 {
+				continue
+			}
+			rec, err := s.d.Payments.Refund(tctx, charges[i].ID, payment.Amount{Cents: amt, Currency: charges[i].Amount.Currency})
+			if err != nil && rec.ID == 0 {
+				s.d.Log.ErrorContext(ctx, "booking: retrying a refund failed", "reservation_id", r.ID, "err", err)
+				break
+			}
+			sent++
+			if rec.Status != payment.StatusApproved && !rec.Status.Open() {
+				s.d.Log.ErrorContext(ctx, "booking: a retried refund failed again; staff must refund by hand after "+
+					"the last attempt", "reservation_id", r.ID, "payment_id", rec.ID, "status", rec.Status)
+				break
+			}
+			owed -= amt
+		}
+	}
+	return sent, nil
+}

@@ -1,0 +1,268 @@
+package booking
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"mietwerk.dev/mietwerk/customer"
+	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/payment"
+	"mietwerk.dev/mietwerk/pricing"
+	"mietwerk.dev/mietwerk/tenancy"
+)
+
+// Change is a new period and price for a reservation (ChangeStore).
+type Change struct {
+	ReservationID       int64
+	Pickup, Return      time.Time
+	TariffID            int64
+	DayPriceCents       int64
+	EstimatedTotalCents int64
+}
+
+// ChangeStore is what changing and finishing bookings needs from storage
+// beyond Store.
+type ChangeStore interface {
+	// ChangeReservation moves a reservation to a new period (keeping its
+	// vehicle when it is free, else taking another) and stores its new
+	// price, atomically. Errors: KindConflict "nothing_free", "booking_status".
+	ChangeReservation(ctx context.Context, ch Change) (Reservation, error)
+	// PendingReservations lists pending_payment reservations created before
+	// createdBefore (all tenants for the all-tenants system actor).
+	PendingReservations(ctx context.Context, createdBefore time.Time, limit int) ([]Reservation, error)
+	// ReservationsWithFailedRefunds lists reservations (all tenants for the
+	// all-tenants system actor) with a refund that ended failed or declined,
+	// and fewer than maxFailed of them.
+	ReservationsWithFailedRefunds(ctx context.Context, maxFailed, limit int) ([]Reservation, error)
+}
+
+// Categories looks up a tenant's vehicle categories.
+type Categories interface {
+	ListCategories(ctx context.Context) ([]fleet.Category, error)
+}
+
+// PaymentRecords reads payment records and stores cards tokenised by an
+// integrator in the browser.
+type PaymentRecords interface {
+	ListPayments(ctx context.Context, f payment.RecordFilter) ([]payment.Record, error)
+	SaveCard(ctx context.Context, c *payment.StoredCard) error
+}
+
+// MailContext is what every booking message is built from.
+type MailContext struct {
+	Tenant      tenancy.Tenant
+	Station     tenancy.Station
+	Category    fleet.Category
+	Customer    customer.Customer
+	Reservation Reservation
+}
+
+// Mailer builds the customer messages of a booking (implemented over the
+// e-mail templates outside the domain).
+type Mailer interface {
+	// Confirmation is the booking confirmation with the advance invoice PDF.
+	Confirmation(m MailContext, inv invoice.Issued, pdf []byte, paidCents, depositCents int64) (mail.Message, error)
+	// Invoice sends a further advance invoice (a period change that costs more).
+	Invoice(m MailContext, inv invoice.Issued, pdf []byte) (mail.Message, error)
+	// CreditNote sends a credit note (refund after a change or cancellation).
+	CreditNote(m MailContext, inv invoice.Issued, pdf []byte, corrects string) (mail.Message, error)
+	// Cancellation confirms a cancellation with the refunded amount.
+	Cancellation(m MailContext, refundCents int64) (mail.Message, error)
+}
+
+// Outbox queues a message on its own (a cancellation without a refund).
+type Outbox interface {
+	QueueEmail(ctx context.Context, q *mail.Queued) error
+}
+
+// Deps are the ports the booking service works over.
+type Deps struct {
+	Bookings   Store
+	Changes    ChangeStore
+	Customers  customer.Store
+	Tariffs    pricing.Store
+	Tenancy    tenancy.Store
+	Categories Categories
+	Payments   *payment.Service
+	Records    PaymentRecords
+	Invoices   invoice.Store
+	Issued     invoice.Reader
+	Renderer   document.Renderer
+	Mailer     Mailer
+	Outbox     Outbox
+	Now        func() time.Time
+	Log        *slog.Logger
+}
+
+// Service books, changes and cancels reservations for API clients: it
+// validates, upserts the customer, takes a vehicle, moves the money, issues
+// invoices and credit notes and queues the e-mails.
+type Service struct {
+	d Deps
+}
+
+// NewService returns a booking service (Now defaults to time.Now, Log to slog.Default()).
+func NewService(d Deps) *Service {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	return &Service{d: d}
+}
+
+// Offer is the answer for one category of an availability query.
+type Offer struct {
+	Category  fleet.Category
+	Available bool
+	Free      int
+	Tariff    *pricing.Tariff
+	Quote     *pricing.Quote
+	VATRateBP int
+	Reasons   []Problem // why not available
+}
+
+// AvailabilityQuery asks what can be booked at a station for a period.
+type AvailabilityQuery struct {
+	StationCode  string
+	CategoryCode string // optional: only this category
+	Pickup       time.Time
+	Return       time.Time
+	Workshop     bool // price with the workshop-replacement tariff when one applies
+}
+
+// Reason code for a category without a valid tariff.
+const ReasonNoTariff = "no_tariff"
+
+// Availability answers per active category of the station's tenant whether
+// it can be booked for the period, how many vehicles are free, its tariff
+// and quote, and why not. Errors: KindInvalid (unknown station or
+// category, with field errors).
+func (s *Service) Availability(ctx context.Context, q AvailabilityQuery) (tenancy.Station, []Offer, error) {
+	var f errs.Fields
+	tn, err := s.d.Tenancy.Tenant(ctx)
+	if err != nil {
+		return tenancy.Station{}, nil, err
+	}
+	st, cats, err := s.lookup(ctx, &f, q.StationCode, q.CategoryCode, q.CategoryCode != "")
+	if err != nil {
+		return st, nil, err
+	}
+	if q.Pickup.IsZero() {
+		f.Add("pickup", "enter the pickup time as RFC 3339 with offset, e.g. 2026-12-01T09:00:00+01:00")
+	}
+	if q.Return.IsZero() {
+		f.Add("return", "enter the return time as RFC 3339 with offset, e.g. 2026-12-03T17:00:00+01:00")
+	}
+	if err := f.Err(); err != nil {
+		return st, nil, err
+	}
+	period := CheckPeriod(tn, st, q.Pickup, q.Return, s.d.Now())
+	var free []Free
+	if q.Return.After(q.Pickup) {
+		if free, err = s.d.Bookings.Availability(ctx, st.ID, q.Pickup, q.Return); err != nil {
+			return st, nil, err
+		}
+	}
+	tariffs, err := s.d.Tariffs.ListTariffs(ctx)
+	if err != nil {
+		return st, nil, err
+	}
+	freeBy := map[int64]int{}
+	for _, x := range free {
+		freeBy[x.CategoryID] = x.Free
+	}
+	date := q.Pickup.In(st.Location()).Format("2006-01-02")
+	out := make([]Offer, 0, len(cats))
+	for _, c := range cats {
+		o := Offer{Category: c, Free: freeBy[c.ID], VATRateBP: tn.VATRateBP}
+		o.Reasons = append(o.Reasons, period...)
+		if t, ok := pricing.Best(tariffs, c.ID, date, q.Workshop); ok {
+			qt := pricing.QuoteFor(t, q.Pickup, q.Return, st.Location(), tn.Currency)
+			o.Tariff, o.Quote = &t, &qt
+		} else {
+			o.Reasons = append(o.Reasons, Problem{ReasonNoTariff, "category", "no tariff applies to this category on the pickup date"})
+		}
+		if len(period) == 0 && o.Free == 0 {
+			o.Reasons = append(o.Reasons, Problem{ReasonNothingFree, "category", "every vehicle of this category is taken in this period"})
+		}
+		o.Available = len(o.Reasons) == 0
+		out = append(out, o)
+	}
+	return st, out, nil
+}
+
+// lookup resolves a station and categories by code, adding field errors.
+func (s *Service) lookup(ctx context.Context, f *errs.Fields, stationCode, categoryCode string, oneCategory bool) (tenancy.Station, []fleet.Category, error) {
+	var st tenancy.Station
+	code := strings.ToUpper(strings.TrimSpace(stationCode))
+	if code == "" {
+		f.Add("station", "enter a station code (see GET /api/v1/stations)")
+	} else {
+		var err error
+		st, err = s.d.Tenancy.StationByCode(ctx, code)
+		if errs.Is(err, errs.KindNotFound) || (err == nil && !st.Active) {
+			f.Add("station", "unknown station code "+quote(code)+" (see GET /api/v1/stations)")
+		} else if err != nil {
+			return st, nil, err
+		}
+	}
+	all, err := s.d.Categories.ListCategories(ctx)
+	if err != nil {
+		return st, nil, err
+	}
+	var cats []fleet.Category
+	cc := strings.ToUpper(strings.TrimSpace(categoryCode))
+	for _, c := range all {
+		if c.Active && (!oneCategory || c.Code == cc) {
+			cats = append(cats, c)
+		}
+	}
+	if oneCategory && len(cats) == 0 {
+		if cc == "" {
+			f.Add("category", "enter a vehicle category code (see GET /api/v1/vehicle-categories)")
+		} else {
+			f.Add("category", "unknown vehicle category "+quote(cc)+" (see GET /api/v1/vehicle-categories)")
+		}
+	}
+	return st, cats, nil
+}
+
+func quote(s string) string { return "\"" + s + "\"" }
+
+// Stations lists the tenant's active stations.
+func (s *Service) Stations(ctx context.Context) ([]tenancy.Station, error) {
+	all, err := s.d.Tenancy.ListStations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0:0]
+	for _, st := range all {
+		if st.Active {
+			out = append(out, st)
+		}
+	}
+	return out, nil
+}
+
+// Categories lists the tenant's active vehicle categories.
+func (s *Service) Categories(ctx context.Context) ([]fleet.Category, error) {
+	all, err := s.d.Categories.ListCategories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0:0]
+	for _, c := range all {
+		if c.Active {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"mietwerk.dev/mietwerk/demo"
+	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/internal/testenv"
+	"mietwerk.dev/mietwerk/invoice"
+)
+
+// pdfToText extracts a PDF's text with poppler's pdftotext.
+func pdfToText(t *testing.T, b []byte) string {
+	t.Helper()
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("pdftotext is required under CI")
+		}
+		t.Skip("pdftotext not installed")
+	}
+	p := filepath.Join(t.TempDir(), "doc.pdf")
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-layout", "-enc", "UTF-8", p, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v: %s", err, out)
+	}
+	return string(out)
+}
+
+// euro formats cents the German way without the currency sign: 4900 → "49,00".
+func euro(cents int64) string {
+	return fmt.Sprintf("%d,%02d", cents/100, cents%100)
+}
+
+// TestBookingConfirmationArrivesBySMTP wires the services as `serve` does
+// with --mail-transport smtp pointed at a real mailpit: a booking through
+// the API queues the confirmation; the outbox worker sends it over SMTP; the
+// message read back from mailpit carries the booking, an .ics and the
+// advance invoice PDF byte-identical to the stored document.
+func TestBookingConfirmationArrivesBySMTP(t *testing.T) {
+	mp := testenv.StartMailpit(t)
+	dir := t.TempDir()
+	cfg, err := parseConfig(t, modeServe, []string{"--data-dir", dir, "--mail-transport", "smtp", "--smtp-host", mp.SMTPHost,
+		"--smtp-port", strconv.Itoa(mp.SMTPPort), "--smtp-tls", "none"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	creds, err := demo.Seed(ctx, st, identity.NewService(st, identity.Config{}, time.Now), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := newServices(cfg, log, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(svc.close)
+	stopWorkers := svc.run(ctx)
+	t.Cleanup(stopWorkers)
+	srv := httptest.NewServer(newAPIHandler(svc, log))
+	t.Cleanup(srv.Close)
+
+	pickup := weekdayAt(4, 9)
+	ret := weekdayAt(4, 9).AddDate(0, 0, 1).Add(8 * time.Hour)
+	for ret.Weekday() == time.Saturday || ret.Weekday() == time.Sunday {
+		ret = ret.AddDate(0, 0, 1)
+	}
+	q := url.Values{"station": {"SR"}, "pickup": {pickup.Format(time.RFC3339)}, "return": {ret.Format(time.RFC3339)}}
+	status, _, avail, err := apiCall(t, "GET", srv.URL+"/api/v1/availability?"+q.Encode(), creds.APIKey, nil)
+	if err != nil || status != 200 {
+		t.Fatalf("availability: %d %v %v", status, avail, err)
+	}
+	var cat string
+	for _, o := range avail["offers"].([]any) {
+		if o := o.(map[string]any); o["available"] == true {
+			cat = o["category"].(map[string]any)["code"].(string)
+			break
+		}
+	}
+	const email = "eva.huber@example.de"
+	req := map[string]any{
+		"customer": map[string]any{"email": email, "first_name": "Eva", "last_name": "Huber", "street": "Weg 1", "postal_code": "94315",
+			"city": "Straubing", "phone": "+49 9421 55555", "birth_date": "1985-04-12", "language": "de"},
+		"station": "SR", "category": cat, "pickup": pickup.Format(time.RFC3339), "return": ret.Format(time.RFC3339),
+		"payment": map[string]any{"card": map[string]any{"number": "4111111111111111", "exp_month": 12, "exp_year": 2030, "cvv": "123"}},
+	}
+	status, _, b, err := apiCall(t, "POST", srv.URL+"/api/v1/bookings", creds.APIKey, req, "Idempotency-Key", "mail-1")
+	if err != nil || status != 201 {
+		t.Fatalf("book: %d %v %v", status, b, err)
+	}
+	number := b["number"].(string)
+	invNumber := b["invoice_number"].(string)
+	charged := int64(b["price"].(map[string]any)["charged_now_cents"].(float64))
+	svc.outbox.Wake()
+
+	msgs := mp.WaitForMessages(1, 30*time.Second)
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages at the SMTP server, want 1", len(msgs))
+	}
+	m := mp.Message(msgs[0].ID)
+	if !strings.Contains(m.Subject, "Ihre Reservierung "+number) {
+		t.Errorf("subject %q, want the booking number %s", m.Subject, number)
+	}
+	if len(m.To) != 1 || m.To[0].Address != email || m.To[0].Name != "Eva Huber" {
+		t.Errorf("to %+v, want Eva Huber <%s>", m.To, email)
+	}
+	if !strings.Contains(m.Text, number) || !strings.Contains(m.Text, invNumber) {
+		t.Errorf("text does not name booking %s and invoice %s:\n%s", number, invNumber, m.Text)
+	}
+	if raw := mp.Raw(m.ID); bytes.Contains(raw, []byte("4111111111111111")) || bytes.Contains(raw, []byte("1111 1111")) {
+		t.Error("the e-mail contains the card number")
+	}
+	var pdfPart, icsPart string
+	for _, a := range append(m.Attachments, m.Inline...) {
+		switch {
+		case strings.HasSuffix(a.FileName, ".pdf") && a.ContentType == "application/pdf":
+			pdfPart = a.PartID
+		case strings.HasSuffix(a.FileName, ".ics") && strings.HasPrefix(a.ContentType, "text/calendar"):
+			icsPart = a.PartID
+		}
+	}
+	if pdfPart == "" || icsPart == "" {
+		t.Fatalf("attachments %+v, want the invoice PDF and an .ics", m.Attachments)
+	}
+	ics := string(mp.Part(m.ID, icsPart))
+	if !strings.Contains(ics, "BEGIN:VEVENT") || !strings.Contains(ics, number) ||
+		!strings.Contains(ics, "DTSTART:"+pickup.UTC().Format("20060102T150405Z")) {
+		t.Errorf("ics does not hold the pickup of %s:\n%s", number, ics)
+	}
+
+	// the PDF is the stored, issued document
+	tctx := identity.WithActor(ctx, identity.System())
+	tenants, err := st.ListTenants(tctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tctx = identity.WithActor(ctx, identity.SystemFor(tenants[0].ID))
+	r, err := st.ReservationByNumber(tctx, number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	invs, err := st.ListInvoices(tctx, invoice.Filter{ReservationID: r.ID})
+	if err != nil || len(invs) != 1 {
+		t.Fatalf("invoices %v %v, want one", invs, err)
+	}
+	doc, err := st.Document(tctx, invs[0].DocumentID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := mp.Part(m.ID, pdfPart)
+	if !bytes.Equal(sent, doc.Data) {
+		t.Fatalf("the attached PDF (%d bytes) differs from the stored document (%d bytes)", len(sent), len(doc.Data))
+	}
+	text := pdfToText(t, sent)
+	for _, want := range []string{"Anzahlungsrechnung", invNumber, number, euro(charged), euro(invs[0].Gross)} {
+		if !strings.Contains(text, want) {
+			t.Errorf("invoice PDF text lacks %q:\n%s", want, text)
+		}
+	}
+	if invs[0].Gross != charged || invs[0].Number != invNumber {
+		t.Errorf("invoice %s over %d, want %s over the charged %d", invs[0].Number, invs[0].Gross, invNumber, charged)
+	}
+}

@@ -1,0 +1,581 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/httpx"
+	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/internal/testenv"
+	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/payment"
+	"mietwerk.dev/mietwerk/pricing"
+	"mietwerk.dev/mietwerk/store"
+	"mietwerk.dev/mietwerk/tenancy"
+)
+
+// journey is a whole server (API, admin web, simulator, outbox to mailpit)
+// on SQLite with one tenant, station, tariff and vehicle.
+type journey struct {
+	t        testing.TB
+	st       *store.Store
+	svc      *services
+	srv      *httptest.Server
+	mp       *testenv.Mailpit
+	tenant   tenancy.Tenant
+	station  tenancy.Station
+	tariff   pricing.Tariff
+	vehicles []fleet.Vehicle
+	key      string
+}
+
+const jPassword = "correct horse battery staple"
+
+func newJourney(t testing.TB, vehicles int) *journey {
+	t.Helper()
+	j := &journey{t: t, mp: testenv.StartMailpit(t)}
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "m.db"), store.Options{})
+	jm(t, err)
+	t.Cleanup(func() { st.Close() })
+	_, err = st.Migrate(context.Background())
+	jm(t, err)
+	j.st = st
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	cfg, err := configFlags(fs, modeDemo)(envOf(nil))
+	jm(t, err)
+	cfg.DataDir, cfg.SimAddr = t.TempDir(), "127.0.0.1:0"
+	cfg.MailTransport, cfg.SMTPHost, cfg.SMTPPort, cfg.SMTPTLS = "smtp", j.mp.SMTPHost, j.mp.SMTPPort, "none"
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	j.svc, err = newServices(cfg, log, st)
+	jm(t, err)
+	t.Cleanup(j.svc.close)
+	s := &server{cfg: cfg, log: log, st: st, svc: j.svc, metrics: httpx.NewMetrics()}
+	j.srv = httptest.NewServer(s.handler())
+	t.Cleanup(j.srv.Close)
+	stop := j.svc.run(context.Background())
+	t.Cleanup(stop)
+
+	root := identity.WithActor(context.Background(), identity.System())
+	j.tenant = tenancy.Tenant{Slug: "koenig", Name: "Autohaus König", LegalName: "Autohaus König GmbH", Street: "Hauptstr. 1",
+		PostalCode: "94315", City: "Straubing", VATID: "DE123456789", Email: "info@autohaus-koenig.de", MinNoticeMinutes: 60}
+	jm(t, st.CreateTenant(root, &j.tenant))
+	ctx := j.sys()
+	j.station = tenancy.Station{Code: "SR", Name: "Straubing", Street: "Landshuter Str. 5", PostalCode: "94315", City: "Straubing", Active: true}
+	for d := range 7 {
+		j.station.Hours[d] = []tenancy.Span{{Open: 0, Close: 24 * 60}}
+	}
+	jm(t, st.CreateStation(ctx, &j.station))
+	cat := fleet.Category{Code: "CDMR", NameDE: "Kompaktklasse", NameEN: "Compact", Transmission: "manual", Seats: 5, Doors: 5, Active: true}
+	jm(t, st.CreateCategory(ctx, &cat))
+	j.tariff = pricing.Tariff{Code: "STD", Name: "Standard", Kind: "standard", PricePerDayCents: 4900, IncludedKMPerDay: 100,
+		ExtraKMCents: 30, RefuelPerEighthCents: 1500, CleaningFeeCents: 5000, DepositCents: 20000, DayCounting: "24h",
+		GraceMinutes: 59, VATRateBP: 1900, ValidFrom: "2020-01-01", CategoryIDs: []int64{cat.ID}, Active: true}
+	jm(t, st.CreateTariff(ctx, &j.tariff))
+	for i := range vehicles {
+		v := fleet.Vehicle{StationID: j.station.ID, CategoryID: cat.ID, Plate: fmt.Sprintf("SR-K %d", 100+i), VIN: fmt.Sprintf("WVWZZZ1KZAW%06d", i),
+			Make: "VW", Model: "Golf", OdometerKM: 1000, FuelEighths: 8, TankLitres: 50}
+		jm(t, st.CreateVehicle(ctx, &v))
+		j.vehicles = append(j.vehicles, v)
+	}
+	u := identity.User{Email: "anna@autohaus-koenig.de", Name: "Anna Berger", Role: identity.RoleAdmin, Language: "de"}
+	jm(t, j.svc.identity.CreateUser(ctx, &u, jPassword))
+	_, j.key, err = j.svc.identity.CreateAPIKey(ctx, "website", 1000)
+	jm(t, err)
+	return j
+}
+
+func jm(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (j *journey) sys() context.Context {
+	return identity.WithActor(context.Background(), identity.SystemFor(j.tenant.ID))
+}
+
+// book books through the API with card and returns the reservation.
+func (j *journey) book(email, card string) booking.Reservation {
+	j.t.Helper()
+	pickup := time.Now().Add(3 * time.Hour).Truncate(time.Minute)
+	body, _ := json.Marshal(map[string]any{
+		"customer": map[string]any{"email": email, "first_name": "Eva", "last_name": "Huber", "street": "Weg 1", "postal_code": "94315",
+			"city": "Straubing", "phone": "+49 9421 55555", "birth_date": "1985-04-12", "language": "de"},
+		"station": "SR", "category": "CDMR", "pickup": pickup.Format(time.RFC3339), "return": pickup.Add(24 * time.Hour).Format(time.RFC3339),
+		"payment": map[string]any{"card": map[string]any{"number": card, "exp_month": 12, "exp_year": 2030, "cvv": "123", "holder": "Eva Huber"}},
+	})
+	req, _ := http.NewRequest("POST", j.srv.URL+"/api/v1/bookings", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+j.key)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", payment.RandomID())
+	res, err := http.DefaultClient.Do(req)
+	jm(j.t, err)
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusCreated {
+		j.t.Fatalf("booking: %d %s", res.StatusCode, raw)
+	}
+	var out struct {
+		Number string `json:"number"`
+	}
+	jm(j.t, json.Unmarshal(raw, &out))
+	r, err := j.st.ReservationByNumber(j.sys(), out.Number)
+	jm(j.t, err)
+	if r.Status != booking.StatusConfirmed {
+		j.t.Fatalf("booking %s is %s", r.Number, r.Status)
+	}
+	return r
+}
+
+// signIn signs the admin in in the browser tab.
+func (j *journey) signIn(ctx context.Context) error {
+	return chromedp.Do(ctx,
+		chromedp.Navigate(j.srv.URL+"/admin/login"),
+		chromedp.WaitVisible(chromedp.ID("f-email")),
+		chromedp.SendKeys(chromedp.ID("f-email"), "anna@autohaus-koenig.de"),
+		chromedp.SendKeys(chromedp.ID("f-password"), jPassword),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.CSS("header.topbar")),
+	)
+}
+
+// sign draws a stroke on the signature pad with pointer (mouse) events.
+func sign(ctx context.Context) error {
+	if err := chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.ID("sigpad"))); err != nil {
+		return err
+	}
+	box, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => { const r = document.getElementById("sigpad").getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`))
+	if err != nil {
+		return err
+	}
+	x, y := box[0]+20, box[1]+box[3]/2
+	acts := []chromedp.Action[chromedp.Void]{chromedp.MouseEvent(chromedp.MousePressed, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1))}
+	for i := 1; i <= 12; i++ {
+		acts = append(acts, chromedp.MouseEvent(chromedp.MouseMoved, x+float64(i)*15, y+float64((i%3)-1)*12, chromedp.ButtonLeft))
+	}
+	acts = append(acts, chromedp.MouseEvent(chromedp.MouseReleased, x+180, y, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	return chromedp.Do(ctx, acts...)
+}
+
+// handoverInBrowser fills the handover form of reservation resID.
+func (j *journey) handoverInBrowser(ctx context.Context, resID int64) error {
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(fmt.Sprintf("%s/admin/reservations/%d/handover", j.srv.URL, resID)),
+		chromedp.WaitVisible(chromedp.ID("handover-form")),
+		chromedp.SendKeys(chromedp.CSS(`input[name="drivers.0.licence_number"]`), "B072RRE2I55"),
+		chromedp.SetValue(chromedp.CSS(`input[name="drivers.0.licence_issued_on"]`), "2010-05-01"),
+		chromedp.Click(chromedp.ID("f-licence_checked")),
+	); err != nil {
+		return err
+	}
+	if err := sign(ctx); err != nil {
+		return err
+	}
+	testenv.Screenshot(j.t, ctx, "handover-form")
+	return chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("handover-save")),
+		chromedp.WaitVisible(chromedp.CSS("p.notice")),
+	)
+}
+
+// returnInBrowser returns contract id with km and fuel eighths.
+func (j *journey) returnInBrowser(ctx context.Context, id int64, km string, fuel int) error {
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(fmt.Sprintf("%s/admin/contracts/%d/return", j.srv.URL, id)),
+		chromedp.WaitVisible(chromedp.ID("return-form")),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("f-km").value = ""`),
+		chromedp.SendKeys(chromedp.ID("f-km"), km),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#fuel-%d + span`, fuel))),
+	); err != nil {
+		return err
+	}
+	if err := sign(ctx); err != nil {
+		return err
+	}
+	testenv.Screenshot(j.t, ctx, "return-form")
+	return chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("return-save")),
+		chromedp.WaitVisible(chromedp.CSS("p.notice")),
+	)
+}
+
+func pdfText(t testing.TB, data []byte) string {
+	t.Helper()
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		t.Fatal("pdftotext is required (poppler-utils)")
+	}
+	cmd := exec.Command(bin, "-layout", "-", "-")
+	cmd.Stdin = bytes.NewReader(data)
+	out, err := cmd.Output()
+	jm(t, err)
+	return string(out)
+}
+
+// mails waits for n messages to address to and returns them by subject.
+func (j *journey) mails(to string, n int) []testenv.MailpitMessage {
+	j.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var out []testenv.MailpitMessage
+		for _, s := range j.mp.Messages() {
+			if len(s.To) > 0 && s.To[0].Address == to {
+				out = append(out, j.mp.Message(s.ID))
+			}
+		}
+		if len(out) >= n || time.Now().After(deadline) {
+			if len(out) < n {
+				var subj []string
+				for _, m := range out {
+					subj = append(subj, m.Subject)
+				}
+				j.t.Fatalf("%d messages to %s, want %d: %q", len(out), to, n, subj)
+			}
+			return out
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// attachmentText returns the text of the first PDF attachment of the
+// message whose subject contains subj.
+func (j *journey) attachmentText(msgs []testenv.MailpitMessage, subj string) string {
+	j.t.Helper()
+	for _, m := range msgs {
+		if strings.Contains(m.Subject, subj) {
+			for _, a := range m.Attachments {
+				if a.ContentType == "application/pdf" {
+					return pdfText(j.t, j.mp.Part(m.ID, a.PartID))
+				}
+			}
+			j.t.Fatalf("message %q has no PDF", m.Subject)
+		}
+	}
+	var subs []string
+	for _, m := range msgs {
+		subs = append(subs, m.Subject)
+	}
+	j.t.Fatalf("no message with %q in %q", subj, subs)
+	return ""
+}
+
+func (j *journey) ledger(id int64) (contract.Contract, []payment.Record, []invoice.Summary, int64) {
+	j.t.Helper()
+	c, err := j.st.Contract(j.sys(), id)
+	jm(j.t, err)
+	l, recs, docs, err := j.svc.contracts.Ledger(j.sys(), id)
+	jm(j.t, err)
+	return c, recs, docs, l.Open()
+}
+
+// TestContractJourney: a booking through the API, handover and return in
+// Chromium with 350 extra km and 3/8 missing fuel, the final invoice
+// deducting the advance, the token charge, and protocols and invoice at
+// the SMTP server; then the variant that ends in a credit note and refund.
+func TestContractJourney(t *testing.T) {
+	j := newJourney(t, 2)
+	tab := testenv.Browser(t)
+	ctx, cancel := context.WithTimeout(tab, 4*time.Minute)
+	defer cancel()
+	fail := func(step string, err error) {
+		t.Helper()
+		if err != nil {
+			testenv.Screenshot(t, tab, "failed-"+strings.ReplaceAll(step, " ", "-"))
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	fail("sign in", j.signIn(ctx))
+
+	// --- more owed: extra km and fuel are charged to the stored card ---
+	r := j.book("eva@example.de", "4111111111111111")
+	fail("handover", j.handoverInBrowser(ctx, r.ID))
+	testenv.Screenshot(t, ctx, "contract-after-handover")
+	c, err := j.st.ContractByReservation(j.sys(), r.ID)
+	jm(t, err)
+	if c.Status != contract.StatusOpen || len(c.Drivers) != 1 || c.Drivers[0].CheckedByName != "Anna Berger" {
+		t.Fatalf("after handover: %+v", c)
+	}
+	ps, _ := j.st.Protocols(j.sys(), c.ID)
+	if len(ps) != 1 || len(ps[0].SignaturePNG) < 200 {
+		t.Fatalf("handover protocol without the drawn signature: %d protocols", len(ps))
+	}
+	// issue 6: change the contract's driver and period in the browser, with notices
+	newEnd := c.PlannedEnd.Add(24 * time.Hour).In(berlinLoc()).Format("2006-01-02T15:04")
+	fail("change driver", chromedp.Do(ctx,
+		chromedp.Navigate(fmt.Sprintf("%s/admin/contracts/%d", j.srv.URL, c.ID)),
+		chromedp.WaitVisible(chromedp.ID("drivers-form")),
+		chromedp.SendKeys(chromedp.CSS(`input[name="drivers.1.first_name"]`), "Max"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="drivers.1.last_name"]`), "Huber"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="drivers.1.licence_number"]`), "J010000SD51"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="drivers.1.licence_class"]`), "B"),
+		chromedp.SetValue(chromedp.CSS(`input[name="drivers.1.licence_issued_on"]`), "2015-03-01"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="drivers.1.licence_country"]`), "AT"),
+		chromedp.Click(chromedp.CSS(`input[name="drivers.1.check"]`)),
+		chromedp.Click(chromedp.CSS(`#drivers-form input[name="notify"]`)),
+		chromedp.Click(chromedp.ID("drivers-save")),
+		chromedp.WaitVisible(chromedp.CSS("p.notice")),
+	))
+	fail("change period", chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.ID("f-planned_end"), newEnd),
+		chromedp.Click(chromedp.CSS(`#period input[name="notify"]`)),
+		chromedp.Click(chromedp.ID("period-save")),
+		chromedp.WaitVisible(chromedp.CSS("p.notice")),
+	))
+	testenv.Screenshot(t, ctx, "contract-changed")
+	c, err = j.st.Contract(j.sys(), c.ID)
+	jm(t, err)
+	if len(c.Drivers) != 2 || c.Drivers[1].Name() != "Max Huber" || c.Drivers[1].CheckedByName != "Anna Berger" ||
+		c.PlannedEnd.In(berlinLoc()).Format("2006-01-02T15:04") != newEnd {
+		t.Fatalf("after changes: drivers %+v, end %v", c.Drivers, c.PlannedEnd)
+	}
+	// The page reloads after each save; poll until the reloaded page lists both changes.
+	pctx, pcancel := context.WithTimeout(ctx, 20*time.Second)
+	_, err = chromedp.Run(pctx, chromedp.Poll[bool](`document.querySelectorAll("#audit-list tr[data-action=drivers], #audit-list tr[data-action=period]").length >= 2`))
+	pcancel()
+	fail("audit on page", err)
+	audit, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#audit-list tr[data-action=drivers], #audit-list tr[data-action=period]").length`))
+	fail("audit on page", err)
+	if audit != 2 {
+		t.Fatalf("audit rows for the changes on the page: %d", audit)
+	}
+	fail("return", j.returnInBrowser(ctx, c.ID, "1450", 5))
+	testenv.Screenshot(t, ctx, "contract-billed")
+	c, recs, docs, open := j.ledger(c.ID)
+	if c.Status != contract.StatusBilled || open != 0 {
+		t.Fatalf("after return: status %s, open %d", c.Status, open)
+	}
+	// 1 day 49,00 − advance 49,00 + 350 km × 0,30 = 105,00 + 3/8 × 15,00 = 45,00
+	var final *invoice.Summary
+	for i := range docs {
+		if docs[i].Kind == invoice.KindFinal {
+			final = &docs[i]
+		}
+	}
+	if final == nil || final.Gross != 4900+10500+4500 || final.Due != 15000 || final.Net != 16723 {
+		t.Fatalf("final invoice %+v", final)
+	}
+	charged := false
+	for _, p := range recs {
+		if p.Operation == payment.OpTokenSale && p.Purpose == contract.PurposeFinal && p.Status == payment.StatusApproved && p.Amount.Cents == 15000 {
+			charged = true
+		}
+	}
+	if !charged {
+		t.Fatalf("no approved token sale of 150,00: %+v", recs)
+	}
+	page, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("sum-open")))
+	fail("ledger on page", err)
+	if !strings.Contains(page, "0,00") {
+		t.Fatalf("page shows open %q", page)
+	}
+	msgs := j.mails("eva@example.de", 6) // confirmation, handover, 2 change notices, return, final invoice
+	if txt := j.attachmentText(msgs, "nderung"); !strings.Contains(txt, "J010000SD51") {
+		t.Fatalf("change notice contract PDF:\n%s", txt)
+	}
+	if txt := j.attachmentText(msgs, "bergabe"); !strings.Contains(txt, c.Number) || !strings.Contains(txt, "1.000") {
+		t.Fatalf("handover protocol PDF:\n%s", txt)
+	}
+	if txt := j.attachmentText(msgs, "cknahme"); !strings.Contains(txt, "1.450") {
+		t.Fatalf("return protocol PDF:\n%s", txt)
+	}
+	if txt := j.attachmentText(msgs, final.Number); !strings.Contains(txt, "150,00") || !strings.Contains(txt, "105,00") || !strings.Contains(txt, "45,00") {
+		t.Fatalf("final invoice PDF:\n%s", txt)
+	}
+	j.measure(c.ID)
+
+	// --- less owed: a prepaid extension, early return → credit note and refund ---
+	r2 := j.book("max@example.de", "5424180279791732")
+	fail("handover 2", j.handoverInBrowser(ctx, r2.ID))
+	c2, err := j.st.ContractByReservation(j.sys(), r2.ID)
+	jm(t, err)
+	adminCtx := identity.WithActor(context.Background(), identity.Actor{Kind: identity.ActorUser, TenantID: j.tenant.ID, UserID: 1, Name: "Anna Berger", Role: identity.RoleAdmin})
+	if _, _, err := j.svc.contracts.Charge(adminCtx, c2.ID, contract.LaterCharge{Kind: contract.PurposeExtension, Description: "Verlängerung 2 Tage", Cents: 9800}); err != nil {
+		t.Fatal(err)
+	}
+	fail("return 2", j.returnInBrowser(ctx, c2.ID, "1050", 8))
+	testenv.Screenshot(t, ctx, "contract-credit")
+	c2, recs, docs, open = j.ledger(c2.ID)
+	if c2.Status != contract.StatusBilled || open != 0 {
+		t.Fatalf("credit variant: status %s, open %d", c2.Status, open)
+	}
+	var credit *invoice.Summary
+	for i := range docs {
+		if docs[i].Kind == invoice.KindCreditNote {
+			credit = &docs[i]
+		}
+	}
+	if credit == nil || credit.Gross != 9800 {
+		t.Fatalf("credit note %+v", docs)
+	}
+	refunded := int64(0)
+	for _, p := range recs {
+		if p.Operation == payment.OpRefund && p.Status == payment.StatusApproved {
+			refunded += p.Amount.Cents
+		}
+	}
+	if refunded != 9800 {
+		t.Fatalf("refunded %d, want 9800: %+v", refunded, recs)
+	}
+	msgs = j.mails("max@example.de", 6) // confirmation, handover, extension invoice, return, final, credit note
+	if txt := j.attachmentText(msgs, credit.Number); !strings.Contains(txt, "98,00") {
+		t.Fatalf("credit note PDF:\n%s", txt)
+	}
+}
+
+// measure logs the time from the return being saved to the final invoice
+// e-mail being queued (both stamped by the database clock).
+func (j *journey) measure(contractID int64) {
+	var ret, queued string
+	jm(j.t, j.st.DB().QueryRow(`SELECT recorded_at FROM protocols WHERE contract_id = $1 AND kind = 'return'`, contractID).Scan(&ret))
+	jm(j.t, j.st.DB().QueryRow(`SELECT created_at FROM emails WHERE contract_id = $1 AND kind = 'final_invoice'`, contractID).Scan(&queued))
+	a, _ := time.Parse("2006-01-02T15:04:05.000000Z", ret)
+	b, _ := time.Parse("2006-01-02T15:04:05.000000Z", queued)
+	j.t.Logf("MEASURE return saved → final invoice e-mail queued: %v", b.Sub(a))
+}
+
+// TestContractDeclinedFinalCharge: the stored card of the customer is a
+// decline card (a token the simulator declines), so the final charge is
+// declined: the invoice is issued, the contract is payment_open with the
+// amount among the open items, the customer gets a payment-failed notice,
+// and a retry is declined again with a clear message.
+func TestContractDeclinedFinalCharge(t *testing.T) {
+	j := newJourney(t, 1)
+	r := j.book("olga@example.de", "4111111111111111")
+	ctx := identity.WithActor(context.Background(), identity.Actor{Kind: identity.ActorUser, TenantID: j.tenant.ID, UserID: 1, Name: "Anna Berger", Role: identity.RoleAdmin})
+	// the customer's newest card: a token of the simulator's decline card
+	gw, err := j.svc.gateways.Gateway(ctx, j.tenant.ID)
+	jm(t, err)
+	res, err := gw.CreateToken(ctx, payment.TokenCreate{MerchantTransactionID: payment.RandomID(), Card: payment.Card{Number: "4000000000000002", ExpMonth: 12, ExpYear: 2030}})
+	jm(t, err)
+	if res.Token == "" {
+		t.Fatalf("no token: %+v", res)
+	}
+	jm(t, j.st.SaveCard(ctx, &payment.StoredCard{CustomerID: r.CustomerID, Token: res.Token, Card: payment.CardInfo{Brand: "visa", Last4: "0002", ExpMonth: 12, ExpYear: 2030}}))
+
+	// handover and return through the API (tablet apps and integrations)
+	hand := map[string]any{"km": 1000, "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": false,
+		"drivers": []map[string]any{{"role": "main", "first_name": "Olga", "last_name": "Huber", "licence_number": "B072RRE2I55",
+			"licence_class": "B", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
+	status, body := j.api("POST", "/api/v1/bookings/"+r.Number+"/handover", hand)
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "licence_checked") {
+		t.Fatalf("handover without licence check: %d %s", status, body)
+	}
+	hand["licence_checked"] = true
+	if status, body = j.api("POST", "/api/v1/bookings/"+r.Number+"/handover", hand); status != http.StatusCreated || !strings.Contains(body, `"status":"open"`) {
+		t.Fatalf("API handover: %d %s", status, body)
+	}
+	if status, body = j.api("POST", "/api/v1/bookings/"+r.Number+"/return", map[string]any{"km": 999, "fuel_eighths": 8, "cleanliness": "dirty"}); status != http.StatusUnprocessableEntity || !strings.Contains(body, `"km"`) {
+		t.Fatalf("API return below handover km: %d %s", status, body)
+	}
+	status, body = j.api("POST", "/api/v1/bookings/"+r.Number+"/return", map[string]any{"km": 1200, "fuel_eighths": 8, "cleanliness": "dirty"})
+	// 100 extra km × 0,30 + cleaning 50,00 = 80,00 owed, declined
+	if status != http.StatusOK || !strings.Contains(body, `"status":"payment_open"`) || !strings.Contains(body, `"open_cents":8000`) {
+		t.Fatalf("API return with declined charge: %d %s", status, body)
+	}
+	if status, body = j.api("GET", "/api/v1/bookings/"+r.Number+"/contract", nil); status != http.StatusOK || !strings.Contains(body, `"kind":"final"`) || !strings.Contains(body, `"status":"declined"`) {
+		t.Fatalf("API contract: %d %s", status, body)
+	}
+	c, err := j.st.ContractByReservation(ctx, r.ID)
+	jm(t, err)
+	if c.Status != contract.StatusPaymentOpen {
+		t.Fatalf("status %s", c.Status)
+	}
+	items, err := j.st.OpenItems(ctx)
+	jm(t, err)
+	if len(items) != 1 || items[0].ContractID != c.ID || items[0].OpenCents != 8000 {
+		t.Fatalf("open items %+v", items)
+	}
+	_, _, _, open := j.ledger(c.ID)
+	if open != 8000 {
+		t.Fatalf("ledger open %d", open)
+	}
+	if _, err := j.svc.contracts.RetryPayment(ctx, c.ID); err == nil || !strings.Contains(err.Error(), "declined") {
+		t.Fatalf("retry with the decline card: %v", err)
+	}
+	msgs := j.mails("olga@example.de", 5) // confirmation, handover, return, final invoice, payment failed
+	found := false
+	for _, m := range msgs {
+		found = found || strings.Contains(m.Text, "abgelehnt")
+	}
+	if !found {
+		t.Fatal("no payment-failed notice")
+	}
+}
+
+func berlinLoc() *time.Location {
+	l, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		return time.UTC
+	}
+	return l
+}
+
+// BenchmarkContractBilling measures contracts billed per second: each
+// iteration bills one returned contract (final invoice with PDF and e-mail,
+// token charge through the simulator over HTTP, deposit release) on SQLite.
+func BenchmarkContractBilling(b *testing.B) {
+	j := newJourney(b, 1)
+	ctx := identity.WithActor(context.Background(), identity.Actor{Kind: identity.ActorUser, TenantID: j.tenant.ID, UserID: 1, Name: "Anna Berger", Role: identity.RoleAdmin})
+	ids := make([]int64, 0, b.N)
+	now := time.Now()
+	for i := 0; i < b.N; i++ {
+		r := j.book(fmt.Sprintf("bench%d@example.de", i), "4111111111111111")
+		c, err := j.svc.contracts.Handover(ctx, &contract.Handover{ReservationID: r.ID, LicenceChecked: true,
+			Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Eva", LastName: "Huber", LicenceNumber: "B072RRE2I55", LicenceClass: "B",
+				LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE", CheckedAt: &now}},
+			Protocol: contract.Protocol{OdometerKM: int64(1000 + 300*i), FuelEighths: 8, Cleanliness: "clean"}})
+		jm(b, err)
+		_, err = j.st.RecordReturn(ctx, &contract.Return{ContractID: c.ID, Protocol: contract.Protocol{OdometerKM: int64(1300 + 300*i), FuelEighths: 6, Cleanliness: "clean"}})
+		jm(b, err)
+		ids = append(ids, c.ID)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for _, id := range ids {
+		out, err := j.svc.contracts.Bill(ctx, id)
+		jm(b, err)
+		if out.Status != contract.StatusBilled {
+			b.Fatalf("contract %d: %s", id, out.Status)
+		}
+	}
+	b.ReportMetric(float64(len(ids))/time.Since(start).Seconds(), "contracts/s")
+}
+
+// api calls the booking API with the journey's key and returns status and body.
+func (j *journey) api(method, path string, body any) (int, string) {
+	j.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, j.srv.URL+path, rd)
+	req.Header.Set("Authorization", "Bearer "+j.key)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	jm(j.t, err)
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(raw)
+}

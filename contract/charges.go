@@ -1,0 +1,327 @@
+package contract
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/payment"
+	"mietwerk.dev/mietwerk/pricing"
+)
+
+// LaterCharge is a charge staff make from the contract page.
+type LaterCharge struct {
+	Kind        string // PurposeDamage or PurposeExtension
+	Description string
+	Cents       int64
+}
+
+// Charge charges a damage or an extension to the stored card and, when
+// approved, issues and e-mails its invoice (an extension before the return
+// as an advance invoice, deducted on the final invoice; anything else as a
+// standalone invoice). A declined card issues nothing and returns
+// KindPaymentDecline. Errors: KindInvalid for a missing description or an
+// amount not above zero.
+func (s *Service) Charge(ctx context.Context, id int64, lc LaterCharge) (invoice.Issued, payment.Record, error) {
+	var f errs.Fields
+	lc.Description = strings.TrimSpace(lc.Description)
+	if lc.Kind != PurposeDamage && lc.Kind != PurposeExtension {
+		f.Add("kind", "choose damage or extension")
+	}
+	if lc.Description == "" {
+		f.Add("description", "describe what is charged")
+	}
+	if lc.Cents <= 0 || lc.Cents > 10_000_000 {
+		f.Add("amount", "enter an amount above 0,00 €")
+	}
+	if err := f.Err(); err != nil {
+		return invoice.Issued{}, payment.Record{}, err
+	}
+	c, err := s.d.Store.Contract(ctx, id)
+	if err != nil {
+		return invoice.Issued{}, payment.Record{}, err
+	}
+	x, err := s.load(ctx, c)
+	if err != nil {
+		return invoice.Issued{}, payment.Record{}, err
+	}
+	m, err := s.money(ctx, c)
+	if err != nil {
+		return invoice.Issued{}, payment.Record{}, err
+	}
+	rec, err := s.chargeCard(ctx, x, lc.Kind, fmt.Sprintf("%s-C%d", c.Number, len(m.recs)+1), lc.Cents)
+	if err != nil && rec.ID == 0 {
+		return invoice.Issued{}, rec, err
+	}
+	if rec.Status != payment.StatusApproved {
+		msg := payment.Reason{Code: rec.ReasonCode, Message: rec.Message}.CustomerMessage(string(lang(x.Customer)))
+		return invoice.Issued{}, rec, &errs.Error{Kind: errs.KindPaymentDecline, Code: "declined", Message: msg}
+	}
+	kind := invoice.KindStandalone
+	if lc.Kind == PurposeExtension && c.Status == StatusOpen {
+		kind = invoice.KindAdvance
+	}
+	line := invoice.Line{Description: lc.Description, QuantityMilli: 1000, Unit: "piece", UnitGross: lc.Cents,
+		VATRateBP: rate(x.Tariff.VATRateBP, x.Tenant.VATRateBP)}
+	inv := s.invoiceFor(x, kind, []invoice.Line{line}, nil)
+	end := c.PlannedEnd
+	if c.EndedAt != nil {
+		end = *c.EndedAt
+	}
+	inv.ServicePeriod = invoice.Period{From: c.Start, To: end}
+	iss := &invoice.Issued{StationID: c.StationID, ReservationID: c.ReservationID, ContractID: c.ID, CustomerID: c.CustomerID,
+		Language: string(lang(x.Customer)), Invoice: inv}
+	err = s.d.Invoices.IssueInvoice(ctx, invoice.IssueRequest{Issued: iss, Loc: x.Station.Location(), Render: s.render(ctx, x, true),
+		Mails: func(is invoice.Issued, pdf []byte) ([]mail.Queued, error) {
+			msg, err := s.d.Mailer.FinalInvoice(x.MailContext, is, true, pdf)
+			return []mail.Queued{s.queued(x, msg)}, err
+		}})
+	return *iss, rec, err
+}
+
+// Refund credits cents with a credit note correcting invoice invoiceID
+// and refunds them on the contract's card payments. Errors: KindInvalid
+// (amount, reason, more than the invoice or than was paid), KindNotFound.
+func (s *Service) Refund(ctx context.Context, id, invoiceID int64, cents int64, reason string) (invoice.Issued, error) {
+	reason = strings.TrimSpace(reason)
+	var f errs.Fields
+	if cents <= 0 {
+		f.Add("amount", "enter an amount above 0,00 €")
+	}
+	if reason == "" {
+		f.Add("reason", "say why the amount is refunded")
+	}
+	if err := f.Err(); err != nil {
+		return invoice.Issued{}, err
+	}
+	c, err := s.d.Store.Contract(ctx, id)
+	if err != nil {
+		return invoice.Issued{}, err
+	}
+	x, err := s.load(ctx, c)
+	if err != nil {
+		return invoice.Issued{}, err
+	}
+	m, err := s.money(ctx, c)
+	if err != nil {
+		return invoice.Issued{}, err
+	}
+	var corr *invoice.Summary
+	credited := int64(0)
+	for i, d := range m.docs {
+		if d.ID == invoiceID && d.Kind != invoice.KindCreditNote {
+			corr = &m.docs[i]
+		}
+		if d.CorrectsID == invoiceID && d.Kind == invoice.KindCreditNote {
+			credited += d.Gross
+		}
+	}
+	if corr == nil {
+		return invoice.Issued{}, errs.Invalid("unknown invoice", errs.FieldError{Field: "invoice_id", Message: "choose an invoice of this contract"})
+	}
+	limit := corr.Gross
+	if corr.Kind == invoice.KindFinal {
+		limit = max(corr.Due, 0)
+	}
+	if cents > limit-credited {
+		return invoice.Issued{}, errs.Invalid("too much", errs.FieldError{Field: "amount",
+			Message: fmt.Sprintf("at most %s of invoice %s can still be credited", euro(max(limit-credited, 0)), corr.Number)})
+	}
+	line := invoice.Line{Description: reason, QuantityMilli: 1000, Unit: "piece", UnitGross: cents, VATRateBP: rate(x.Tariff.VATRateBP, x.Tenant.VATRateBP)}
+	return s.credit(ctx, x, corr.ID, corr.Number, cents, line)
+}
+
+// RetryPayment charges what a payment_open contract still owes to the
+// stored card again; approved → billed. Errors: KindConflict when the
+// contract is not payment_open, KindPaymentDecline when declined again.
+func (s *Service) RetryPayment(ctx context.Context, id int64) (payment.Record, error) {
+	c, err := s.d.Store.Contract(ctx, id)
+	if err != nil {
+		return payment.Record{}, err
+	}
+	if c.Status != StatusPaymentOpen {
+		return payment.Record{}, errs.Conflict("contract_status", "nothing is open on this contract")
+	}
+	x, err := s.load(ctx, c)
+	if err != nil {
+		return payment.Record{}, err
+	}
+	m, err := s.money(ctx, c)
+	if err != nil {
+		return payment.Record{}, err
+	}
+	open := LedgerOf(c, m.recs, m.docs).Open()
+	if open <= 0 {
+		return payment.Record{}, s.d.Store.SetContractStatus(ctx, id, []Status{StatusPaymentOpen}, StatusBilled)
+	}
+	rec, err := s.chargeCard(ctx, x, PurposeFinal, fmt.Sprintf("%s-F%d", c.Number, len(m.recs)+1), open)
+	if err != nil && rec.ID == 0 {
+		return rec, err
+	}
+	if rec.Status != payment.StatusApproved {
+		msg := payment.Reason{Code: rec.ReasonCode, Message: rec.Message}.CustomerMessage(string(lang(x.Customer)))
+		return rec, &errs.Error{Kind: errs.KindPaymentDecline, Code: "declined", Message: msg}
+	}
+	return rec, s.d.Store.SetContractStatus(ctx, id, []Status{StatusPaymentOpen}, StatusBilled)
+}
+
+// Edit is a change of a contract's terms from the contract page; nil
+// fields stay as they are.
+type Edit struct {
+	Drivers    []Driver // nil = unchanged
+	PlannedEnd *time.Time
+	TariffID   *int64
+	Notes      *string
+	// Notify e-mails the customer a change notice with the updated contract PDF.
+	Notify bool
+}
+
+// Update applies an edit: drivers validated (the licence check recorded
+// with who and when for drivers marked checked), the period re-checked
+// against overlaps (KindConflict) and re-priced, the tariff, the notes.
+// Every change is audit-logged by the store. With Notify the customer gets
+// the change notice with the new contract PDF. Errors: KindInvalid,
+// KindConflict, KindNotFound.
+func (s *Service) Update(ctx context.Context, id int64, e Edit) ([]Change, error) {
+	c, err := s.d.Store.Contract(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.Status != StatusOpen && (e.PlannedEnd != nil || e.TariffID != nil || e.Drivers != nil) {
+		return nil, errs.Conflict("contract_status", "only the notes of a returned contract can be changed")
+	}
+	now := s.d.Now().UTC()
+	x, err := s.load(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	loc := x.Station.Location()
+	var changes []Change
+	if e.Drivers != nil {
+		for i := range e.Drivers {
+			e.Drivers[i].Normalize()
+		}
+		if err := ValidateDrivers(e.Drivers, now); err != nil {
+			return nil, err
+		}
+		a, _ := identity.ActorFrom(ctx)
+		for i := range e.Drivers {
+			if e.Drivers[i].CheckNow {
+				e.Drivers[i].CheckedBy, e.Drivers[i].CheckedByName, e.Drivers[i].CheckedAt = a.UserID, a.Name, &now
+			}
+		}
+		if err := s.d.Store.UpdateDrivers(ctx, id, e.Drivers); err != nil {
+			return nil, err
+		}
+		changes = append(changes, Change{Field: "drivers", Old: driverNames(c.Drivers), New: driverNames(e.Drivers)})
+	}
+	if e.PlannedEnd != nil && !e.PlannedEnd.Equal(c.PlannedEnd) {
+		if !e.PlannedEnd.After(c.Start) || !e.PlannedEnd.After(now.Add(-time.Minute)) {
+			return changes, errs.Invalid("bad period", errs.FieldError{Field: "planned_end", Message: "the new return must lie after the pickup and in the future"})
+		}
+		est := pricing.QuoteFor(x.Tariff, c.Start, *e.PlannedEnd, loc, "EUR").RentCents
+		if err := s.d.Store.ChangePeriod(ctx, id, *e.PlannedEnd, est); err != nil {
+			return changes, err
+		}
+		changes = append(changes, Change{Field: "planned_end", Old: c.PlannedEnd.In(loc).Format("02.01.2006 15:04"), New: e.PlannedEnd.In(loc).Format("02.01.2006 15:04")})
+	}
+	if e.TariffID != nil && *e.TariffID != c.TariffID {
+		t, err := s.d.Tariffs.Tariff(ctx, *e.TariffID)
+		if err != nil {
+			return changes, errs.Invalid("unknown tariff", errs.FieldError{Field: "tariff_id", Message: "choose a tariff"})
+		}
+		if err := s.d.Store.ChangeTariff(ctx, id, t.ID); err != nil {
+			return changes, err
+		}
+		changes = append(changes, Change{Field: "tariff", Old: x.Tariff.Name, New: t.Name})
+	}
+	if e.Notes != nil && strings.TrimSpace(*e.Notes) != c.Notes {
+		if err := s.d.Store.SetNotes(ctx, id, strings.TrimSpace(*e.Notes)); err != nil {
+			return changes, err
+		}
+		changes = append(changes, Change{Field: "notes", Old: c.Notes, New: strings.TrimSpace(*e.Notes)})
+	}
+	if e.Notify && len(changes) > 0 {
+		if err := s.SendContract(ctx, id, changes); err != nil {
+			return changes, err
+		}
+	}
+	return changes, nil
+}
+
+func driverNames(ds []Driver) string {
+	var n []string
+	for _, d := range ds {
+		n = append(n, d.Name()+" ("+d.LicenceNumber+")")
+	}
+	return strings.Join(n, ", ")
+}
+
+// ContractPDF renders the contract as it stands.
+func (s *Service) ContractPDF(ctx context.Context, id int64) (Contract, []byte, error) {
+	c, err := s.d.Store.Contract(ctx, id)
+	if err != nil {
+		return c, nil, err
+	}
+	x, err := s.load(ctx, c)
+	if err != nil {
+		return c, nil, err
+	}
+	pdf, err := s.contractPDF(ctx, x)
+	return c, pdf, err
+}
+
+func (s *Service) contractPDF(ctx context.Context, x cctx) ([]byte, error) {
+	c, t := x.Contract, x.Tariff
+	d := document.ContractDoc{Lang: lang(x.Customer), Location: x.Station.Location(), Branding: Branding(x.Tenant), Number: c.Number,
+		IssuedAt: s.d.Now().UTC(), Customer: person(x.Customer), Station: station(x.Station), From: c.Start, To: c.PlannedEnd,
+		Vehicle: document.Vehicle{Plate: x.Vehicle.Plate, Make: x.Vehicle.Make, Model: x.Vehicle.Model, VIN: x.Vehicle.VIN},
+		Tariff: document.Tariff{Name: t.Name, PerDay: t.PricePerDayCents, IncludedKmPerDay: int64(t.IncludedKMPerDay), PerExtraKm: t.ExtraKMCents,
+			RefuelPerEighth: t.RefuelPerEighthCents, CleaningFee: t.CleaningFeeCents, VATRateBP: rate(t.VATRateBP, x.Tenant.VATRateBP)},
+		Deposit: t.DepositCents}
+	for _, dr := range c.Drivers {
+		dd := document.Driver{Person: document.Person{Name: dr.Name()}, Licence: document.Licence{Number: dr.LicenceNumber,
+			Classes: dr.LicenceClass, IssuingCountry: dr.LicenceCountry, CheckedBy: dr.CheckedByName}}
+		if t, err := time.Parse("2006-01-02", dr.LicenceIssuedOn); err == nil {
+			dd.Licence.IssuedOn = t
+		}
+		if dr.CheckedAt != nil {
+			dd.Licence.CheckedAt = *dr.CheckedAt
+		}
+		d.Drivers = append(d.Drivers, dd)
+	}
+	return s.d.Renderer.Contract(ctx, d)
+}
+
+// SendContract renders the contract PDF, stores it and e-mails it to the
+// customer: as a change notice listing changes, or as the contract.
+func (s *Service) SendContract(ctx context.Context, id int64, changes []Change) error {
+	c, err := s.d.Store.Contract(ctx, id)
+	if err != nil {
+		return err
+	}
+	x, err := s.load(ctx, c)
+	if err != nil {
+		return err
+	}
+	pdf, err := s.contractPDF(ctx, x)
+	if err != nil {
+		return err
+	}
+	msg, err := s.d.Mailer.ChangeNotice(x.MailContext, changes, pdf)
+	if err != nil {
+		return err
+	}
+	kind := DocContract
+	if len(changes) > 0 {
+		kind = DocChangeNotice
+	}
+	_, err = s.d.Store.SaveDocument(ctx, id, kind, "Mietvertrag-"+c.Number+".pdf", pdf, []mail.Queued{s.queued(x, msg)})
+	return err
+}

@@ -1,0 +1,351 @@
+// Package contract owns rental contracts: what a reservation becomes at the
+// handover (vehicle, drivers, actual period, tariff, protocols), the rules
+// of handover and return, and the Service that runs handover, return,
+// automatic billing, later charges and refunds over ports (storage,
+// payments, invoices, documents, e-mail).
+package contract
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/mail"
+)
+
+// Status is where a contract stands.
+type Status string
+
+// Contract statuses: open (car out) → returned → billed → closed, or
+// payment_open when the final charge was declined (retry → billed).
+const (
+	StatusOpen        Status = "open"
+	StatusReturned    Status = "returned"
+	StatusBilled      Status = "billed"
+	StatusPaymentOpen Status = "payment_open"
+	StatusClosed      Status = "closed"
+)
+
+// Statuses lists every status in order.
+var Statuses = []Status{StatusOpen, StatusReturned, StatusBilled, StatusPaymentOpen, StatusClosed}
+
+// Contract is a running or finished rental.
+type Contract struct {
+	ID                 int64
+	TenantID           int64
+	Number             string
+	ReservationID      int64
+	StationID          int64
+	ReturnStationID    int64
+	CustomerID         int64
+	VehicleID          int64
+	TariffID           int64
+	Start              time.Time
+	PlannedEnd         time.Time
+	EndedAt            *time.Time
+	Status             Status
+	Notes              string
+	DepositSetOffCents int64
+	Drivers            []Driver
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
+
+// MainDriver returns the main driver (zero Driver when none).
+func (c Contract) MainDriver() Driver {
+	for _, d := range c.Drivers {
+		if d.Role == RoleMain {
+			return d
+		}
+	}
+	return Driver{}
+}
+
+// Driver roles.
+const (
+	RoleMain       = "main"
+	RoleAdditional = "additional"
+)
+
+// Driver is a person allowed to drive, with the licence as checked.
+type Driver struct {
+	ID              int64
+	Role            string // "main" or "additional"
+	FirstName       string
+	LastName        string
+	BirthDate       string // YYYY-MM-DD, optional
+	LicenceNumber   string
+	LicenceClass    string // e.g. "B" or "B, BE"
+	LicenceIssuedOn string // YYYY-MM-DD
+	LicenceCountry  string // ISO 3166-1 alpha-2
+	CheckedBy       int64  // user who checked the licence; 0 = not checked
+	CheckedByName   string
+	CheckedAt       *time.Time
+	// CheckNow asks to record a licence check by the signed-in user now.
+	CheckNow bool
+}
+
+// Name is "First Last".
+func (d Driver) Name() string { return strings.TrimSpace(d.FirstName + " " + d.LastName) }
+
+// Checked reports whether the licence check is recorded.
+func (d Driver) Checked() bool { return d.CheckedAt != nil }
+
+// Normalize trims the texts and upper-cases country and licence number.
+func (d *Driver) Normalize() {
+	d.FirstName = strings.TrimSpace(d.FirstName)
+	d.LastName = strings.TrimSpace(d.LastName)
+	d.LicenceNumber = strings.ToUpper(strings.TrimSpace(d.LicenceNumber))
+	d.LicenceClass = strings.ToUpper(strings.TrimSpace(d.LicenceClass))
+	d.LicenceCountry = strings.ToUpper(strings.TrimSpace(d.LicenceCountry))
+	d.LicenceIssuedOn = strings.TrimSpace(d.LicenceIssuedOn)
+	d.BirthDate = strings.TrimSpace(d.BirthDate)
+}
+
+// validateInto adds the driver's field errors under prefix (e.g. "drivers.0.").
+func (d Driver) validateInto(f *errs.Fields, prefix string, now time.Time) {
+	if d.Role != RoleMain && d.Role != RoleAdditional {
+		f.Add(prefix+"role", "choose main or additional driver")
+	}
+	if d.FirstName == "" {
+		f.Add(prefix+"first_name", "enter the first name")
+	}
+	if d.LastName == "" {
+		f.Add(prefix+"last_name", "enter the last name")
+	}
+	if len(d.LicenceNumber) < 4 || len(d.LicenceNumber) > 30 {
+		f.Add(prefix+"licence_number", "enter the licence number as printed (4 to 30 characters)")
+	}
+	if d.LicenceClass == "" {
+		f.Add(prefix+"licence_class", "enter the licence class, e.g. B")
+	}
+	if issued, err := time.Parse("2006-01-02", d.LicenceIssuedOn); err != nil {
+		f.Add(prefix+"licence_issued_on", "enter the issue date as YYYY-MM-DD")
+	} else if issued.After(now) {
+		f.Add(prefix+"licence_issued_on", "the issue date cannot be in the future")
+	}
+	if len(d.LicenceCountry) != 2 || strings.Trim(d.LicenceCountry, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		f.Add(prefix+"licence_country", "enter the issuing country as a two-letter code, e.g. DE")
+	}
+	if d.BirthDate != "" {
+		if _, err := time.Parse("2006-01-02", d.BirthDate); err != nil {
+			f.Add(prefix+"birth_date", "enter the date of birth as YYYY-MM-DD")
+		}
+	}
+}
+
+// ValidateDrivers checks a contract's drivers: exactly one main driver and
+// every field of each. Errors: errs.KindInvalid with fields
+// "drivers.<i>.<field>".
+func ValidateDrivers(ds []Driver, now time.Time) error {
+	var f errs.Fields
+	mains := 0
+	for i, d := range ds {
+		d.validateInto(&f, "drivers."+itoa(i)+".", now)
+		if d.Role == RoleMain {
+			mains++
+		}
+	}
+	if mains != 1 {
+		f.Add("drivers", "name exactly one main driver")
+	}
+	return f.Err()
+}
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}
+
+// Protocol kinds.
+const (
+	KindHandover = "handover"
+	KindReturn   = "return"
+)
+
+// Protocol is what was recorded at the handover or the return.
+type Protocol struct {
+	ID           int64
+	ContractID   int64
+	Kind         string // "handover" or "return"
+	StationID    int64
+	RecordedAt   time.Time
+	RecordedBy   int64
+	StaffName    string
+	OdometerKM   int64
+	FuelEighths  int
+	Cleanliness  string
+	Notes        string
+	SignerName   string
+	SignaturePNG []byte
+	// NewDamages are damages found at this handover or return (stored on
+	// the vehicle with this contract); ChargeCents on a return damage is
+	// billed on the final invoice.
+	NewDamages []fleet.Damage
+}
+
+// validateReadings checks km, fuel and cleanliness.
+func (p Protocol) validateInto(f *errs.Fields) {
+	if p.OdometerKM < 0 || p.OdometerKM > 2_000_000 {
+		f.Add("km", "enter the odometer reading in km")
+	}
+	if p.FuelEighths < 0 || p.FuelEighths > 8 {
+		f.Add("fuel_eighths", "choose the fuel level between 0/8 and 8/8")
+	}
+	ok := false
+	for _, c := range fleet.Cleanliness {
+		ok = ok || c == p.Cleanliness
+	}
+	if !ok {
+		f.Add("cleanliness", "choose clean, normal, dirty or very dirty")
+	}
+	if len(p.SignaturePNG) > 0 && !isPNG(p.SignaturePNG) {
+		f.Add("signature", "the signature is not a PNG image")
+	}
+	if len(p.SignaturePNG) > 512<<10 {
+		f.Add("signature", "the signature image is too large")
+	}
+	for i, d := range p.NewDamages {
+		if err := d.Validate(); err != nil {
+			if e, ok := errs.As(err); ok {
+				for _, fe := range e.Fields {
+					f.Add("damages."+itoa(i)+"."+fe.Field, fe.Message)
+				}
+			}
+		}
+	}
+}
+
+func isPNG(b []byte) bool {
+	return len(b) > 8 && string(b[:8]) == "\x89PNG\r\n\x1a\n"
+}
+
+// Handover is a check-out: the contract to start from a reservation.
+type Handover struct {
+	ReservationID int64
+	VehicleID     int64 // 0 = keep the reservation's vehicle
+	Drivers       []Driver
+	Protocol      Protocol
+	// ConfirmedDamages are the ids of the vehicle's open damages the
+	// customer confirmed as existing.
+	ConfirmedDamages []int64
+	// LicenceChecked must be true: staff saw the main driver's licence.
+	LicenceChecked bool
+}
+
+// Return is a check-in.
+type Return struct {
+	ContractID int64
+	StationID  int64 // where the car comes back (another station = one-way)
+	Protocol   Protocol
+}
+
+// Filter selects contracts in lists.
+type Filter struct {
+	StationID int64
+	Status    Status
+	// Day, when set, selects contracts with a pickup, planned return or
+	// actual return on that local day (From..To).
+	From, To time.Time
+	Query    string // contract number or customer name
+	Limit    int
+	Offset   int
+}
+
+// Listed is a contract with what a list shows.
+type Listed struct {
+	Contract
+	CustomerName string
+	Plate        string
+	StationName  string
+}
+
+// DocumentInfo is a stored document of a contract, without its bytes.
+type DocumentInfo struct {
+	ID        int64
+	Kind      string
+	Filename  string
+	SHA256    string
+	Size      int64
+	CreatedAt time.Time
+}
+
+// Change is one audited change of a contract.
+type Change struct {
+	Field, Old, New string
+}
+
+// Store is what contracts need from storage. Every method is scoped by the
+// actor in ctx: contracts of other stations (station users) or tenants are
+// errs.KindNotFound.
+type Store interface {
+	// StartContract turns a confirmed reservation into an open contract in
+	// one transaction: reservation → active, contract number from the
+	// counter, drivers, handover protocol, new damages, condition row,
+	// vehicle km/fuel/cleanliness. Errors: KindNotFound, KindConflict
+	// "booking_status" when the reservation is not confirmed, fleet.ErrOverlap
+	// when another vehicle is chosen that is not free.
+	StartContract(ctx context.Context, h *Handover) (Contract, error)
+	// CreateWalkIn stores a walk-in reservation (source walk_in, confirmed,
+	// a vehicle allocated) for the counter; the handover follows with StartContract.
+	CreateWalkIn(ctx context.Context, r *booking.Reservation) error
+	Contract(ctx context.Context, id int64) (Contract, error)
+	ContractByReservation(ctx context.Context, reservationID int64) (Contract, error)
+	ListContracts(ctx context.Context, f Filter) ([]Listed, int, error)
+	Protocols(ctx context.Context, contractID int64) ([]Protocol, error)
+	// RecordReturn stores the return protocol, new damages, condition and
+	// vehicle state, ends the contract (status returned) and moves the end
+	// of the vehicle's allocation to the actual return: an early return
+	// frees the car, a late return that would overlap the next booking is
+	// refused with fleet.ErrOverlap (KindConflict) and changes nothing.
+	RecordReturn(ctx context.Context, rt *Return) (Contract, error)
+	// SetContractStatus moves a contract from one of from to to.
+	// Errors: KindConflict "contract_status".
+	SetContractStatus(ctx context.Context, id int64, from []Status, to Status) error
+	// UpdateDrivers replaces the drivers (removed ones are kept, marked
+	// removed), audit-logged.
+	UpdateDrivers(ctx context.Context, id int64, ds []Driver) error
+	// ChangePeriod moves the planned end, re-allocating the vehicle under
+	// the overlap rules. Errors: fleet.ErrOverlap.
+	ChangePeriod(ctx context.Context, id int64, plannedEnd time.Time, estimatedTotalCents int64) error
+	// ChangeTariff sets another tariff.
+	ChangeTariff(ctx context.Context, id, tariffID int64) error
+	SetNotes(ctx context.Context, id int64, notes string) error
+	SetDepositSetOff(ctx context.Context, id int64, cents int64) error
+	// SaveDocument stores a generated document of the contract (with its
+	// SHA-256) and queues msgs in the same transaction.
+	SaveDocument(ctx context.Context, contractID int64, kind, filename string, data []byte, msgs []mail.Queued) (DocumentInfo, error)
+	ContractDocuments(ctx context.Context, id int64) ([]DocumentInfo, error)
+	// CustomerCard returns the id of the customer's most recently stored
+	// card. Errors: KindNotFound when there is none.
+	CustomerCard(ctx context.Context, customerID int64) (int64, error)
+	// InvoiceRates returns the per-rate totals of an issued invoice as
+	// invoice.Compute made them (for deduction on a final invoice).
+	InvoiceRates(ctx context.Context, invoiceID int64) ([]invoice.RateTotal, error)
+}
+
+// Documents the contract package renders and stores.
+const (
+	DocHandover     = "handover_protocol"
+	DocReturn       = "return_protocol"
+	DocContract     = "contract"
+	DocChangeNotice = "change_notice"
+)
+
+// damageSeverity maps fleet severities to the document's.
+func damageSeverity(s string) document.Severity {
+	switch s {
+	case "medium":
+		return document.Moderate
+	case "major":
+		return document.Severe
+	}
+	return document.Minor
+}

@@ -1,0 +1,486 @@
+package contract
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+
+	"mietwerk.dev/mietwerk/billing"
+	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/payment"
+)
+
+// Payment purposes of a contract.
+const (
+	PurposeFinal     = "final"
+	PurposeDamage    = "damage"
+	PurposeExtension = "extension"
+	PurposeRefund    = "refund"
+	PurposeDeposit   = "deposit"
+)
+
+// Outcome is what billing did.
+type Outcome struct {
+	Bill    billing.Bill
+	Final   invoice.Issued
+	Credit  *invoice.Issued
+	Charge  *payment.Record // the final charge, when one was due
+	Status  Status
+	Settled billing.Settlement
+}
+
+// Return checks the car in and bills the contract at once. Rules: km not
+// below the handover (KindInvalid "km"), return at another station only
+// when the tenant allows one-way rentals (KindInvalid "station_id"), a late
+// return must not overlap the vehicle's next booking (KindConflict). The
+// return protocol is stored and e-mailed; then Bill runs. A billing error
+// after a stored return is returned wrapped: the return stays recorded and
+// billing can be re-run.
+func (s *Service) Return(ctx context.Context, rt *Return) (Contract, Outcome, error) {
+	c, err := s.d.Store.Contract(ctx, rt.ContractID)
+	if err != nil {
+		return c, Outcome{}, err
+	}
+	if c.Status != StatusOpen {
+		return c, Outcome{}, errs.Conflict("contract_status", "the car of this contract has already been returned")
+	}
+	var f errs.Fields
+	rt.Protocol.Kind = KindReturn
+	rt.Protocol.validateInto(&f)
+	ps, err := s.d.Store.Protocols(ctx, c.ID)
+	if err != nil {
+		return c, Outcome{}, err
+	}
+	for _, p := range ps {
+		if p.Kind == KindHandover && rt.Protocol.OdometerKM < p.OdometerKM {
+			f.Add("km", "must not be below the odometer reading at handover")
+		}
+	}
+	if rt.StationID == 0 {
+		rt.StationID = c.ReturnStationID
+	}
+	if rt.StationID != c.ReturnStationID && rt.StationID != c.StationID {
+		tn, err := s.d.Tenancy.Tenant(ctx)
+		if err != nil {
+			return c, Outcome{}, err
+		}
+		if !tn.OneWayAllowed {
+			f.Add("station_id", "returns at another station are not allowed (no one-way rentals)")
+		}
+	}
+	if err := f.Err(); err != nil {
+		return c, Outcome{}, err
+	}
+	a, _ := identity.ActorFrom(ctx)
+	now := s.d.Now().UTC()
+	rt.Protocol.RecordedAt, rt.Protocol.RecordedBy, rt.Protocol.StaffName = now, a.UserID, a.Name
+	for i := range rt.Protocol.NewDamages {
+		rt.Protocol.NewDamages[i].Normalize()
+	}
+	if c, err = s.d.Store.RecordReturn(ctx, rt); err != nil {
+		return c, Outcome{}, err
+	}
+	if err := s.sendProtocol(ctx, c, KindReturn); err != nil {
+		return c, Outcome{}, fmt.Errorf("contract %s returned; return protocol: %w", c.Number, err)
+	}
+	out, err := s.Bill(ctx, c.ID)
+	if err != nil {
+		return c, out, fmt.Errorf("contract %s returned; billing: %w", c.Number, err)
+	}
+	c.Status = out.Status
+	return c, out, nil
+}
+
+// money is a contract's payment records and issued documents.
+type money struct {
+	recs []payment.Record
+	docs []invoice.Summary
+}
+
+func (s *Service) money(ctx context.Context, c Contract) (money, error) {
+	var m money
+	var err error
+	if m.recs, err = s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: c.ReservationID}); err != nil {
+		return m, err
+	}
+	if m.docs, err = s.d.Issued.ListInvoices(ctx, invoice.Filter{ReservationID: c.ReservationID}); err != nil {
+		return m, err
+	}
+	return m, nil
+}
+
+// LedgerOf converts records and documents into the billing ledger.
+func LedgerOf(c Contract, recs []payment.Record, docs []invoice.Summary) billing.Ledger {
+	es := make([]billing.Entry, 0, len(recs))
+	for _, r := range recs {
+		es = append(es, billing.Entry{ID: r.ID, ParentID: r.ParentID, Op: string(r.Operation), Purpose: r.Purpose,
+			Approved: r.Status == payment.StatusApproved, Cents: r.Amount.Cents})
+	}
+	ds := make([]billing.Doc, 0, len(docs))
+	for _, d := range docs {
+		ds = append(ds, billing.Doc{Kind: string(d.Kind), Gross: d.Gross, Due: d.Due})
+	}
+	return billing.LedgerOf(es, ds, c.DepositSetOffCents)
+}
+
+// Ledger returns the contract's ledger with its payments and documents.
+func (s *Service) Ledger(ctx context.Context, id int64) (billing.Ledger, []payment.Record, []invoice.Summary, error) {
+	c, err := s.d.Store.Contract(ctx, id)
+	if err != nil {
+		return billing.Ledger{}, nil, nil, err
+	}
+	m, err := s.money(ctx, c)
+	if err != nil {
+		return billing.Ledger{}, nil, nil, err
+	}
+	return LedgerOf(c, m.recs, m.docs), m.recs, m.docs, nil
+}
+
+// Bill runs the automatic billing of a returned contract: the tariff on the
+// actual period and km, refuelling, cleaning and the damage charges of the
+// return; a final invoice deducting the advance invoices; the difference
+// charged to the stored card (merchant-initiated) or credited with a credit
+// note and refunded; the deposit released or set off per tenant setting. A
+// declined charge leaves the invoice issued, the contract payment_open and
+// queues a payment-failed notice. The contract is claimed (returned →
+// billed) first, so two concurrent calls never bill twice (KindConflict).
+func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
+	var out Outcome
+	if err := s.d.Store.SetContractStatus(ctx, id, []Status{StatusReturned}, StatusBilled); err != nil {
+		return out, err
+	}
+	issued := false
+	defer func() {
+		// billing stopped before the final invoice and without taking money:
+		// give the contract back to "returned" so billing can run again
+		if !issued && (out.Charge == nil || out.Charge.Status != payment.StatusApproved) {
+			if err := s.d.Store.SetContractStatus(context.WithoutCancel(ctx), id, []Status{StatusBilled}, StatusReturned); err != nil {
+				s.d.Log.ErrorContext(ctx, "contract: could not reopen billing", "contract_id", id, "err", err)
+			}
+		}
+	}()
+	c, err := s.d.Store.Contract(ctx, id)
+	if err != nil {
+		return out, err
+	}
+	x, err := s.load(ctx, c)
+	if err != nil {
+		return out, err
+	}
+	ps, err := s.d.Store.Protocols(ctx, c.ID)
+	if err != nil {
+		return out, err
+	}
+	var hand, ret *Protocol
+	for i := range ps {
+		switch ps[i].Kind {
+		case KindHandover:
+			hand = &ps[i]
+		case KindReturn:
+			ret = &ps[i]
+		}
+	}
+	if hand == nil || ret == nil {
+		return out, errs.E(errs.KindInternal, "contract without both protocols")
+	}
+	m, err := s.money(ctx, c)
+	if err != nil {
+		return out, err
+	}
+	var advances []invoice.Advance
+	var advanceNumbers []string
+	for _, d := range m.docs {
+		if d.Kind != invoice.KindAdvance {
+			continue
+		}
+		rates, err := s.d.Store.InvoiceRates(ctx, d.ID)
+		if err != nil {
+			return out, err
+		}
+		advances = append(advances, invoice.Advance{Number: d.Number, IssueDate: d.IssuedAt.In(x.Station.Location()), Rates: rates})
+		advanceNumbers = append(advanceNumbers, d.Number)
+	}
+	damages, err := s.d.Vehicles.ListDamages(identity.WithActor(ctx, identity.SystemFor(x.Tenant.ID)), c.VehicleID, false)
+	if err != nil {
+		return out, err
+	}
+	var charges []billing.Charge
+	for _, d := range damages {
+		if d.ContractID == c.ID && d.ChargeCents > 0 && !d.ReportedAt.Before(c.Start) {
+			charges = append(charges, billing.Charge{Description: damageLabel(lang(x.Customer), d.Kind, d.Description), Cents: d.ChargeCents})
+		}
+	}
+	labels := &billing.German
+	if lang(x.Customer) == document.English {
+		labels = &billing.English
+	}
+	b, err := billing.Compute(billing.Input{Tariff: x.Tariff, VATRateBP: x.Tenant.VATRateBP, Loc: x.Station.Location(),
+		Out:        billing.Reading{At: c.Start, KM: hand.OdometerKM, FuelEighths: hand.FuelEighths, Cleanliness: hand.Cleanliness},
+		In:         billing.Reading{At: *c.EndedAt, KM: ret.OdometerKM, FuelEighths: ret.FuelEighths, Cleanliness: ret.Cleanliness},
+		TankLitres: x.Vehicle.TankLitres, Damages: charges, Advances: advances, Labels: labels})
+	if err != nil {
+		return out, err
+	}
+	out.Bill = b
+	deposit, depRec := depositHeld(m.recs)
+	set := billing.Settle(b.Due, deposit, x.Tenant.DepositMode, x.Tenant.DepositSettlement)
+	out.Settled = set
+	out.Status = StatusBilled
+
+	// 1. take what is owed: from the deposit first (set_off), then the card
+	if set.CaptureDeposit > 0 && depRec != nil {
+		rec, err := s.d.Payments.Capture(ctx, depRec.ID, payment.Amount{Cents: set.CaptureDeposit, Currency: "EUR"})
+		if err != nil || rec.Status != payment.StatusApproved {
+			// could not take it from the deposit: charge the card instead
+			set.Charge += set.CaptureDeposit
+			s.d.Log.WarnContext(ctx, "contract: deposit capture failed; charging the card", "contract", c.Number, "err", err, "status", rec.Status)
+		}
+	}
+	if set.SetOffDeposit > 0 {
+		if err := s.d.Store.SetDepositSetOff(ctx, c.ID, set.SetOffDeposit); err != nil {
+			return out, err
+		}
+		c.DepositSetOffCents = set.SetOffDeposit
+	}
+	paid := true
+	if set.Charge > 0 {
+		rec, err := s.chargeCard(ctx, x, PurposeFinal, c.Number+"-F", set.Charge)
+		out.Charge = &rec
+		paid = err == nil && rec.Status == payment.StatusApproved
+		if !paid {
+			out.Status = StatusPaymentOpen
+		}
+	}
+	// 2. the final invoice, e-mailed with the paid note or a payment-failed notice
+	inv := s.invoiceFor(x, invoice.KindFinal, b.Lines, advances)
+	inv.ServicePeriod = invoice.Period{From: c.Start, To: *c.EndedAt}
+	iss := &invoice.Issued{StationID: c.StationID, ReservationID: c.ReservationID, ContractID: c.ID, CustomerID: c.CustomerID,
+		Language: string(lang(x.Customer)), Invoice: inv}
+	err = s.d.Invoices.IssueInvoice(ctx, invoice.IssueRequest{Issued: iss, Loc: x.Station.Location(),
+		Render: s.render(ctx, x, paid || b.Due <= 0),
+		Mails: func(is invoice.Issued, pdf []byte) ([]mail.Queued, error) {
+			msg, err := s.d.Mailer.FinalInvoice(x.MailContext, is, paid, pdf)
+			if err != nil {
+				return nil, err
+			}
+			qs := []mail.Queued{s.queued(x, msg)}
+			if !paid {
+				n, err := s.d.Mailer.PaymentFailed(x.MailContext, is.Invoice.Number, set.Charge)
+				if err != nil {
+					return nil, err
+				}
+				qs = append(qs, s.queued(x, n))
+			}
+			return qs, nil
+		}})
+	if err != nil {
+		return out, err
+	}
+	out.Final = *iss
+	issued = true
+	// 3. a credit: credit note and refund on the rent payments
+	if set.Refund > 0 {
+		cn, err := s.credit(ctx, x, iss.ID, iss.Invoice.Number, set.Refund, refundLine(lang(x.Customer), iss.Invoice.Number, x.Tariff.VATRateBP, x.Tenant.VATRateBP, set.Refund))
+		if err != nil {
+			return out, err
+		}
+		out.Credit = &cn
+	}
+	// 4. the rest of the deposit goes back
+	if depRec != nil {
+		switch {
+		case set.ReleasePreAuth:
+			if rec, err := s.d.Payments.VoidPreAuth(ctx, depRec.ID); err != nil || rec.Status != payment.StatusApproved {
+				s.d.Log.ErrorContext(ctx, "contract: deposit release failed; staff must release it", "contract", c.Number, "err", err, "status", rec.Status)
+			}
+		case set.DepositRefund > 0:
+			if rec, err := s.d.Payments.Refund(ctx, depRec.ID, payment.Amount{Cents: set.DepositRefund, Currency: "EUR"}); err != nil || rec.Status != payment.StatusApproved {
+				s.d.Log.ErrorContext(ctx, "contract: deposit refund failed; staff must refund it", "contract", c.Number, "err", err, "status", rec.Status)
+			}
+		}
+	}
+	if out.Status == StatusPaymentOpen {
+		if err := s.d.Store.SetContractStatus(ctx, c.ID, []Status{StatusBilled}, StatusPaymentOpen); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// depositHeld finds the approved deposit payment of a booking and what of
+// it is still held.
+func depositHeld(recs []payment.Record) (int64, *payment.Record) {
+	var dep *payment.Record
+	for i := range recs {
+		r := &recs[i]
+		if r.ParentID == 0 && r.Purpose == PurposeDeposit && r.Status == payment.StatusApproved {
+			dep = r
+		}
+	}
+	if dep == nil {
+		return 0, nil
+	}
+	held := dep.Amount.Cents
+	for _, r := range recs {
+		if r.ParentID != dep.ID || r.Status != payment.StatusApproved {
+			continue
+		}
+		switch r.Operation {
+		case payment.OpCapture, payment.OpRefund:
+			held -= r.Amount.Cents
+		case payment.OpVoid, payment.OpVoidPreAuth:
+			held = 0
+		}
+	}
+	if held <= 0 {
+		return 0, nil
+	}
+	return held, dep
+}
+
+// chargeCard charges the customer's stored card, merchant-initiated.
+func (s *Service) chargeCard(ctx context.Context, x cctx, purpose, orderID string, cents int64) (payment.Record, error) {
+	cardID, err := s.d.Store.CustomerCard(ctx, x.Contract.CustomerID)
+	if err != nil {
+		return payment.Record{Status: payment.StatusFailed, Message: "no stored card"}, err
+	}
+	c := x.Contract
+	end := c.PlannedEnd
+	if c.EndedAt != nil {
+		end = *c.EndedAt
+	}
+	return s.d.Payments.TokenSale(ctx, payment.Links{ReservationID: c.ReservationID, ContractID: c.ID, CustomerID: c.CustomerID, Purpose: purpose},
+		orderID, payment.Amount{Cents: cents, Currency: "EUR"}, cardID,
+		&payment.Rental{AgreementNumber: c.Number, RenterName: x.Customer.Name(), PickupDate: c.Start, ReturnDate: end,
+			PickupLocation: x.Station.City, ReturnLocation: x.ReturnStation.City})
+}
+
+// credit issues a credit note correcting invoice correctsID and refunds its
+// amount on the approved card payments of the contract, newest first.
+func (s *Service) credit(ctx context.Context, x cctx, correctsID int64, correctsNumber string, cents int64, line invoice.Line) (invoice.Issued, error) {
+	c := x.Contract
+	m, err := s.money(ctx, c)
+	if err != nil {
+		return invoice.Issued{}, err
+	}
+	// refundable: approved charges (not deposit) minus what was refunded of them
+	type src struct {
+		id   int64
+		left int64
+	}
+	refunded := map[int64]int64{}
+	for _, r := range m.recs {
+		if r.Operation == payment.OpRefund && r.Status == payment.StatusApproved {
+			refunded[r.ParentID] += r.Amount.Cents
+		}
+	}
+	var srcs []src
+	var total int64
+	for _, r := range m.recs {
+		if r.ParentID == 0 && r.Purpose != PurposeDeposit && r.Status == payment.StatusApproved &&
+			(r.Operation == payment.OpSale || r.Operation == payment.OpTokenSale) {
+			if left := r.Amount.Cents - refunded[r.ID]; left > 0 {
+				srcs = append(srcs, src{r.ID, left})
+				total += left
+			}
+		}
+	}
+	if cents > total {
+		return invoice.Issued{}, errs.Invalid("more than was paid", errs.FieldError{Field: "amount",
+			Message: fmt.Sprintf("at most %s can be refunded", euro(total))})
+	}
+	sort.Slice(srcs, func(i, j int) bool { return srcs[i].id > srcs[j].id })
+	inv := s.invoiceFor(x, invoice.KindCreditNote, []invoice.Line{line}, nil)
+	end := c.PlannedEnd
+	if c.EndedAt != nil {
+		end = *c.EndedAt
+	}
+	inv.ServicePeriod = invoice.Period{From: c.Start, To: end}
+	inv.Corrects = &invoice.Reference{Number: correctsNumber}
+	for _, d := range m.docs {
+		if d.ID == correctsID {
+			inv.Corrects.IssueDate = d.IssuedAt.In(x.Station.Location())
+		}
+	}
+	iss := &invoice.Issued{StationID: c.StationID, ReservationID: c.ReservationID, ContractID: c.ID, CustomerID: c.CustomerID,
+		CorrectsID: correctsID, Language: string(lang(x.Customer)), Invoice: inv}
+	err = s.d.Invoices.IssueInvoice(ctx, invoice.IssueRequest{Issued: iss, Loc: x.Station.Location(), Render: s.render(ctx, x, true),
+		Mails: func(is invoice.Issued, pdf []byte) ([]mail.Queued, error) {
+			msg, err := s.d.Mailer.CreditNote(x.MailContext, is, correctsNumber, pdf)
+			return []mail.Queued{s.queued(x, msg)}, err
+		}})
+	if err != nil {
+		return invoice.Issued{}, err
+	}
+	left := cents
+	for _, sr := range srcs {
+		if left == 0 {
+			break
+		}
+		amt := min(left, sr.left)
+		rec, err := s.d.Payments.Refund(ctx, sr.id, payment.Amount{Cents: amt, Currency: "EUR"})
+		if err != nil || rec.Status != payment.StatusApproved {
+			s.d.Log.ErrorContext(ctx, "contract: refund failed; staff must refund it", "contract", c.Number, "payment_id", sr.id, "err", err, "status", rec.Status)
+			continue
+		}
+		left -= amt
+	}
+	return *iss, nil
+}
+
+func (s *Service) invoiceFor(x cctx, k invoice.Kind, lines []invoice.Line, advances []invoice.Advance) invoice.Invoice {
+	tn, cu := x.Tenant, x.Customer
+	inv := invoice.Invoice{Kind: k, Currency: "EUR", Lines: lines, Advances: advances,
+		Supplier: invoice.Party{Name: Branding(tn).LegalName, Address: invoice.Address{Street: tn.Street, PostalCode: tn.PostalCode,
+			City: tn.City, Country: tn.Country}, VATID: tn.VATID, TaxNumber: tn.TaxNumber},
+		Recipient: invoice.Party{Name: cu.Name(), Address: invoice.Address{Street: cu.Street, PostalCode: cu.PostalCode,
+			City: cu.City, Country: cu.Country}, VATID: cu.VATID}}
+	if lang(cu) == document.English {
+		inv.Note = "Rental contract " + x.Contract.Number
+	} else {
+		inv.Note = "Mietvertrag " + x.Contract.Number
+	}
+	return inv
+}
+
+func (s *Service) render(ctx context.Context, x cctx, paid bool) func(inv invoice.Invoice) ([]byte, error) {
+	return func(inv invoice.Invoice) ([]byte, error) {
+		return s.d.Renderer.Invoice(ctx, document.InvoiceDoc{Lang: lang(x.Customer), Location: x.Station.Location(),
+			Branding: Branding(x.Tenant), Invoice: inv, Paid: paid, PaymentTermsDays: 14})
+	}
+}
+
+func rate(tariffBP, tenantBP int) int {
+	if tariffBP != 0 {
+		return tariffBP
+	}
+	return tenantBP
+}
+
+func refundLine(l document.Lang, number string, tariffBP, tenantBP int, cents int64) invoice.Line {
+	d := "Guthaben aus Schlussrechnung " + number
+	if l == document.English {
+		d = "Credit from final invoice " + number
+	}
+	return invoice.Line{Description: d, QuantityMilli: 1000, Unit: "piece", UnitGross: cents, VATRateBP: rate(tariffBP, tenantBP)}
+}
+
+func damageLabel(l document.Lang, kind, desc string) string {
+	p := "Schaden"
+	if l == document.English {
+		p = "Damage"
+	}
+	if desc != "" {
+		return p + ": " + desc
+	}
+	return p + " (" + kind + ")"
+}
+
+func euro(c int64) string {
+	return strconv.FormatInt(c/100, 10) + "," + fmt.Sprintf("%02d", c%100) + " €"
+}

@@ -1,0 +1,307 @@
+package contract
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/customer"
+	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/payment"
+	"mietwerk.dev/mietwerk/pricing"
+	"mietwerk.dev/mietwerk/tenancy"
+)
+
+// MailContext is what every contract message is built from.
+type MailContext struct {
+	Tenant   tenancy.Tenant
+	Station  tenancy.Station
+	Customer customer.Customer
+	Contract Contract
+	Vehicle  fleet.Vehicle
+}
+
+// Mailer builds the customer messages of a contract (implemented over the
+// e-mail templates outside the domain).
+type Mailer interface {
+	HandoverProtocol(m MailContext, p Protocol, pdf []byte) (mail.Message, error)
+	ReturnProtocol(m MailContext, p Protocol, pdf []byte) (mail.Message, error)
+	FinalInvoice(m MailContext, inv invoice.Issued, paid bool, pdf []byte) (mail.Message, error)
+	CreditNote(m MailContext, inv invoice.Issued, corrects string, pdf []byte) (mail.Message, error)
+	ChangeNotice(m MailContext, changes []Change, pdf []byte) (mail.Message, error)
+	PaymentFailed(m MailContext, invoiceNumber string, amountCents int64) (mail.Message, error)
+}
+
+// Vehicles is what contracts need of the fleet.
+type Vehicles interface {
+	Vehicle(ctx context.Context, id int64) (fleet.Vehicle, error)
+	ListDamages(ctx context.Context, vehicleID int64, openOnly bool) ([]fleet.Damage, error)
+}
+
+// Records reads payment records.
+type Records interface {
+	ListPayments(ctx context.Context, f payment.RecordFilter) ([]payment.Record, error)
+}
+
+// Deps are the ports the contract service works over.
+type Deps struct {
+	Store     Store
+	Bookings  booking.Store
+	Vehicles  Vehicles
+	Tariffs   pricing.Store
+	Tenancy   tenancy.Store
+	Customers customer.Store
+	Payments  *payment.Service
+	Records   Records
+	Invoices  invoice.Store
+	Issued    invoice.Reader
+	Renderer  document.Renderer
+	Mailer    Mailer
+	Now       func() time.Time
+	Log       *slog.Logger
+}
+
+// Service runs handover, return, billing, later charges and refunds.
+type Service struct{ d Deps }
+
+// NewService returns a contract service (Now defaults to time.Now, Log to slog.Default()).
+func NewService(d Deps) *Service {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	return &Service{d: d}
+}
+
+// Store gives read access to the contract store (for handlers).
+func (s *Service) Store() Store { return s.d.Store }
+
+// cctx is a loaded contract with everything documents and mails need.
+type cctx struct {
+	MailContext
+	ReturnStation tenancy.Station
+	Tariff        pricing.Tariff
+}
+
+func (s *Service) load(ctx context.Context, c Contract) (cctx, error) {
+	var x cctx
+	var err error
+	x.Contract = c
+	if x.Tenant, err = s.d.Tenancy.Tenant(ctx); err != nil {
+		return x, err
+	}
+	// the stations are read as the system of the tenant: a station user
+	// returning a one-way rental may not see the pickup station
+	sys := identity.WithActor(ctx, identity.SystemFor(x.Tenant.ID))
+	if x.Station, err = s.d.Tenancy.Station(sys, c.StationID); err != nil {
+		return x, err
+	}
+	if x.ReturnStation, err = s.d.Tenancy.Station(sys, c.ReturnStationID); err != nil {
+		return x, err
+	}
+	if x.Customer, err = s.d.Customers.Customer(ctx, c.CustomerID); err != nil {
+		return x, err
+	}
+	if x.Vehicle, err = s.d.Vehicles.Vehicle(sys, c.VehicleID); err != nil {
+		return x, err
+	}
+	if x.Tariff, err = s.d.Tariffs.Tariff(ctx, c.TariffID); err != nil {
+		return x, err
+	}
+	return x, nil
+}
+
+func lang(c customer.Customer) document.Lang { return document.Lang(c.Language).Or() }
+
+// Handover starts the contract of a confirmed reservation: the main
+// driver's licence must be checked (KindInvalid on "licence_checked"
+// otherwise), drivers and readings valid (KindInvalid naming each field).
+// The licence check is recorded with the signed-in user and the time. The
+// handover protocol PDF is stored and e-mailed to the customer in the same
+// transaction. Errors: KindNotFound, KindConflict (not confirmed, vehicle
+// taken), KindInvalid.
+func (s *Service) Handover(ctx context.Context, h *Handover) (Contract, error) {
+	now := s.d.Now().UTC()
+	a, _ := identity.ActorFrom(ctx)
+	var f errs.Fields
+	for i := range h.Drivers {
+		h.Drivers[i].Normalize()
+	}
+	if err := ValidateDrivers(h.Drivers, now); err != nil {
+		e, _ := errs.As(err)
+		f = append(f, e.Fields...)
+	}
+	if !h.LicenceChecked {
+		f.Add("licence_checked", "check the main driver's licence: no handover without it")
+	}
+	h.Protocol.Kind = KindHandover
+	h.Protocol.validateInto(&f)
+	if err := f.Err(); err != nil {
+		return Contract{}, err
+	}
+	for i := range h.Drivers {
+		h.Drivers[i].CheckedBy, h.Drivers[i].CheckedByName = a.UserID, a.Name
+		h.Drivers[i].CheckedAt = &now
+	}
+	h.Protocol.RecordedAt, h.Protocol.RecordedBy, h.Protocol.StaffName = now, a.UserID, a.Name
+	for i := range h.Protocol.NewDamages {
+		h.Protocol.NewDamages[i].Normalize()
+	}
+	c, err := s.d.Store.StartContract(ctx, h)
+	if err != nil {
+		return Contract{}, err
+	}
+	if err := s.sendProtocol(ctx, c, KindHandover); err != nil {
+		return c, fmt.Errorf("contract %s started; handover protocol: %w", c.Number, err)
+	}
+	return c, nil
+}
+
+// WalkIn creates a walk-in reservation at the counter (source walk_in,
+// confirmed, priced by the tariff) ready for the handover. Errors:
+// KindInvalid, KindConflict "nothing_free".
+func (s *Service) WalkIn(ctx context.Context, r *booking.Reservation) error {
+	var f errs.Fields
+	if r.CustomerID == 0 {
+		f.Add("customer_id", "choose the customer")
+	}
+	if r.StationID == 0 {
+		f.Add("station_id", "choose the station")
+	}
+	if r.CategoryID == 0 && r.VehicleID == 0 {
+		f.Add("category_id", "choose a vehicle category or a vehicle")
+	}
+	if r.TariffID == 0 {
+		f.Add("tariff_id", "choose a tariff")
+	}
+	if !r.Return.After(r.Pickup) {
+		f.Add("return", "the return must be after the pickup")
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	t, err := s.d.Tariffs.Tariff(ctx, r.TariffID)
+	if err != nil {
+		return errs.Invalid("unknown tariff", errs.FieldError{Field: "tariff_id", Message: "choose a tariff"})
+	}
+	st, err := s.d.Tenancy.Station(ctx, r.StationID)
+	if err != nil {
+		return err
+	}
+	q := pricing.QuoteFor(t, r.Pickup, r.Return, st.Location(), "EUR")
+	r.Source, r.Status = "walk_in", booking.StatusConfirmed
+	r.DayPriceCents, r.EstimatedTotalCents, r.Currency = t.PricePerDayCents, q.RentCents, "EUR"
+	if r.VehicleID != 0 && r.CategoryID == 0 {
+		v, err := s.d.Vehicles.Vehicle(ctx, r.VehicleID)
+		if err != nil {
+			return err
+		}
+		r.CategoryID = v.CategoryID
+	}
+	return s.d.Store.CreateWalkIn(ctx, r)
+}
+
+// sendProtocol renders the handover or return protocol, stores it and
+// queues its e-mail, in one transaction.
+func (s *Service) sendProtocol(ctx context.Context, c Contract, kind string) error {
+	x, err := s.load(ctx, c)
+	if err != nil {
+		return err
+	}
+	ps, err := s.d.Store.Protocols(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	var p, out *Protocol
+	for i := range ps {
+		if ps[i].Kind == kind {
+			p = &ps[i]
+		}
+		if ps[i].Kind == KindHandover {
+			out = &ps[i]
+		}
+	}
+	if p == nil {
+		return errs.NotFound("protocol")
+	}
+	damages, err := s.d.Vehicles.ListDamages(identity.WithActor(ctx, identity.SystemFor(x.Tenant.ID)), c.VehicleID, true)
+	if err != nil {
+		return err
+	}
+	doc := document.ProtocolDoc{Kind: document.ProtocolKind(kind), Lang: lang(x.Customer), Location: x.Station.Location(),
+		Branding: Branding(x.Tenant), ContractNumber: c.Number,
+		Vehicle:  document.Vehicle{Plate: x.Vehicle.Plate, Make: x.Vehicle.Make, Model: x.Vehicle.Model, VIN: x.Vehicle.VIN},
+		Customer: person(x.Customer), Station: station(x.Station),
+		Reading: document.Reading{Time: p.RecordedAt, Km: p.OdometerKM, FuelEighths: p.FuelEighths, Cleanliness: document.Cleanliness(p.Cleanliness)},
+		Notes:   p.Notes, StaffName: p.StaffName, SignaturePNG: p.SignaturePNG, SignerName: p.SignerName}
+	if kind == KindReturn {
+		doc.Station = station(x.ReturnStation)
+		if out != nil {
+			doc.Handover = &document.Reading{Time: out.RecordedAt, Km: out.OdometerKM, FuelEighths: out.FuelEighths, Cleanliness: document.Cleanliness(out.Cleanliness)}
+		}
+	}
+	for _, d := range damages {
+		doc.Damages = append(doc.Damages, document.Damage{View: document.View(d.View), XPercent: d.X, YPercent: d.Y, Kind: d.Kind,
+			Severity: damageSeverity(d.Severity), Description: d.Description, New: kind == KindReturn && d.ContractID == c.ID && d.ReportedAt.After(c.Start)})
+	}
+	pdf, err := s.d.Renderer.Protocol(ctx, doc)
+	if err != nil {
+		return err
+	}
+	p.NewDamages = nil
+	for _, d := range doc.Damages {
+		if d.New {
+			p.NewDamages = append(p.NewDamages, fleet.Damage{Kind: d.Kind})
+		}
+	}
+	var msg mail.Message
+	docKind, name := DocHandover, "Uebergabeprotokoll-"+c.Number+".pdf"
+	if kind == KindReturn {
+		docKind, name = DocReturn, "Ruecknahmeprotokoll-"+c.Number+".pdf"
+		msg, err = s.d.Mailer.ReturnProtocol(x.MailContext, *p, pdf)
+	} else {
+		msg, err = s.d.Mailer.HandoverProtocol(x.MailContext, *p, pdf)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = s.d.Store.SaveDocument(ctx, c.ID, docKind, name, pdf, []mail.Queued{s.queued(x, msg)})
+	return err
+}
+
+func (s *Service) queued(x cctx, msg mail.Message) mail.Queued {
+	return mail.Queued{Links: mail.Links{StationID: x.Contract.StationID, ReservationID: x.Contract.ReservationID,
+		ContractID: x.Contract.ID, CustomerID: x.Contract.CustomerID}, Message: msg}
+}
+
+// Branding returns what a tenant prints on its documents.
+func Branding(tn tenancy.Tenant) document.Branding {
+	return booking.Branding(tn)
+}
+
+func person(c customer.Customer) document.Person {
+	p := document.Person{Name: c.Name(), Email: c.Email, Phone: c.Phone}
+	if c.Street != "" {
+		p.Address = append(p.Address, c.Street)
+	}
+	if c.PostalCode != "" || c.City != "" {
+		p.Address = append(p.Address, c.PostalCode+" "+c.City)
+	}
+	if t, err := time.Parse("2006-01-02", c.BirthDate); err == nil {
+		p.BirthDate = t
+	}
+	return p
+}
+
+func station(st tenancy.Station) document.Station {
+	return document.Station{Name: st.Name, Address: []string{st.Street, st.PostalCode + " " + st.City}, Phone: st.Phone}
+}

@@ -1,0 +1,142 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/identity"
+)
+
+// IdempotencyTTL is how long a stored answer is replayed for its key.
+const IdempotencyTTL = 24 * time.Hour
+
+// IdempotentResponse is the stored answer to a request made with an
+// Idempotency-Key.
+type IdempotentResponse struct {
+	StatusCode  int
+	ContentType string
+	Body        []byte
+}
+
+// Errors of BeginIdempotent, following Stripe's rules.
+var (
+	// ErrIdempotencyMismatch: the key was used with another request body,
+	// method or path (KindInvalid → 422).
+	ErrIdempotencyMismatch = errs.E(errs.KindInvalid, "this Idempotency-Key was already used with a different request; use a new key for a new request").WithCode("idempotency_key_reused")
+	// ErrIdempotencyInProgress: a request with the key is being processed
+	// right now (KindConflict → 409).
+	ErrIdempotencyInProgress = errs.Conflict("idempotency_key_in_use", "a request with this Idempotency-Key is still being processed; retry later")
+)
+
+func apiClientScope(ctx context.Context) (scope, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return sc, err
+	}
+	if sc.a.Kind != identity.ActorAPI || sc.a.APIClientID == 0 {
+		return sc, errs.Forbidden("idempotency keys belong to API clients")
+	}
+	return sc, nil
+}
+
+// BeginIdempotent claims key for the actor's API client before a request is
+// processed. It returns a stored answer to replay when the same request
+// (method, path, requestHash) was already answered within IdempotencyTTL;
+// nil when the caller now holds the key and must process the request and
+// then call FinishIdempotent (or ReleaseIdempotent). A key held by a
+// request still running (lock not expired) gives ErrIdempotencyInProgress;
+// a key used for another request gives ErrIdempotencyMismatch. A lock that
+// expired (its process died) is taken over.
+func (s *Store) BeginIdempotent(ctx context.Context, key, method, path, requestHash string, lock time.Duration) (*IdempotentResponse, error) {
+	sc, err := apiClientScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	var replay *IdempotentResponse
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		replay = nil
+		var st, hash, m, p string
+		var code int
+		var ctype string
+		var body []byte
+		var created, locked time.Time
+		err := tx.QueryRowContext(ctx, `SELECT state, request_hash, method, path, status_code, content_type, response_body,
+			created_at, locked_until FROM idempotency_keys WHERE tenant_id = $1 AND api_client_id = $2 AND key = $3`,
+			sc.tenant(), sc.a.APIClientID, key).Scan(&st, &hash, &m, &p, &code, &ctype, &body, tsScan{&created}, tsScan{&locked})
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return err
+		case now.Sub(created) >= IdempotencyTTL:
+			if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND api_client_id = $2 AND key = $3`,
+				sc.tenant(), sc.a.APIClientID, key); err != nil {
+				return mapErr(err)
+			}
+		case hash != requestHash || m != method || p != path:
+			return ErrIdempotencyMismatch
+		case st == "done":
+			replay = &IdempotentResponse{StatusCode: code, ContentType: ctype, Body: body}
+			return nil
+		case locked.After(now):
+			return ErrIdempotencyInProgress
+		default:
+			_, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET locked_until = $1 WHERE tenant_id = $2 AND api_client_id = $3
+				AND key = $4`, ts(now.Add(lock)), sc.tenant(), sc.a.APIClientID, key)
+			return mapErr(err)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO idempotency_keys (tenant_id, api_client_id, key, method, path, request_hash,
+			state, locked_until, created_at) VALUES ($1,$2,$3,$4,$5,$6,'processing',$7,$8)`,
+			sc.tenant(), sc.a.APIClientID, key, method, path, requestHash, ts(now.Add(lock)), ts(now))
+		if classify(err) == dbErrUnique {
+			return ErrIdempotencyInProgress // another process inserted it first
+		}
+		return mapErr(err)
+	})
+	return replay, err
+}
+
+// FinishIdempotent stores the answer for key, to be replayed until the key
+// expires.
+func (s *Store) FinishIdempotent(ctx context.Context, key string, r IdempotentResponse) error {
+	sc, err := apiClientScope(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, `UPDATE idempotency_keys SET state = 'done', status_code = $1, content_type = $2,
+		response_body = $3 WHERE tenant_id = $4 AND api_client_id = $5 AND key = $6`,
+		r.StatusCode, r.ContentType, r.Body, sc.tenant(), sc.a.APIClientID, key)
+	return mapErr(err)
+}
+
+// ReleaseIdempotent forgets key (a request that failed validation before
+// processing began), so that a corrected request may use it.
+func (s *Store) ReleaseIdempotent(ctx context.Context, key string) error {
+	sc, err := apiClientScope(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND api_client_id = $2 AND key = $3
+		AND state = 'processing'`, sc.tenant(), sc.a.APIClientID, key)
+	return mapErr(err)
+}
+
+// PurgeIdempotencyKeys deletes keys older than IdempotencyTTL across all
+// tenants (all-tenants system actor) and returns how many.
+func (s *Store) PurgeIdempotencyKeys(ctx context.Context) (int64, error) {
+	sc, err := scopeOf(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if !sc.a.AllTenants() {
+		return 0, errs.Forbidden("only the system purges idempotency keys")
+	}
+	res, err := s.db.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, ts(s.Now().Add(-IdempotencyTTL)))
+	if err != nil {
+		return 0, mapErr(err)
+	}
+	return res.RowsAffected()
+}

@@ -1,0 +1,54 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"mietwerk.dev/mietwerk/errs"
+)
+
+// TakeRate counts one request of the actor's API client in the current
+// fixed window (aligned to multiples of window since the Unix epoch) and
+// reports whether it is within limit; when it is not, retryAfter says when
+// the next window starts. The counter lives in the database, so several
+// processes share it.
+func (s *Store) TakeRate(ctx context.Context, limit int, window time.Duration) (ok bool, retryAfter time.Duration, err error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return false, 0, err
+	}
+	if sc.a.APIClientID == 0 {
+		return false, 0, errs.Forbidden("rate limits apply to API clients")
+	}
+	if window <= 0 {
+		window = time.Minute
+	}
+	now := s.Now()
+	start := now.Truncate(window)
+	bucket := fmt.Sprintf("api:%d:%d", sc.tenant(), sc.a.APIClientID)
+	var n int
+	if err := s.db.QueryRowContext(ctx, `INSERT INTO rate_buckets (bucket, window_start, count) VALUES ($1, $2, 1)
+		ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_buckets.count + 1 RETURNING count`,
+		bucket, ts(start)).Scan(&n); err != nil {
+		return false, 0, mapErr(err)
+	}
+	if n <= limit {
+		return true, 0, nil
+	}
+	return false, start.Add(window).Sub(now), nil
+}
+
+// PurgeRateBuckets deletes counters of windows that ended before cutoff
+// (all-tenants system actor).
+func (s *Store) PurgeRateBuckets(ctx context.Context, cutoff time.Time) error {
+	sc, err := scopeOf(ctx)
+	if err != nil {
+		return err
+	}
+	if !sc.a.AllTenants() {
+		return errs.Forbidden("only the system purges rate counters")
+	}
+	_, err = s.db.ExecContext(ctx, `DELETE FROM rate_buckets WHERE window_start < $1`, ts(cutoff))
+	return mapErr(err)
+}

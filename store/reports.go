@@ -1,0 +1,192 @@
+package store
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/invoice"
+)
+
+// DailyMovements counts, per station the actor may see, the planned and done
+// pickups and returns in [dayStart, dayEnd).
+func (s *Store) DailyMovements(ctx context.Context, dayStart, dayEnd time.Time) ([]contract.Movements, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := args{sc.tenant(), ts(dayStart), ts(dayEnd)}
+	rows, err := s.db.QueryContext(ctx, `SELECT st.id, st.name,
+		(SELECT count(*) FROM reservations r WHERE r.tenant_id = $1 AND r.station_id = st.id AND r.pickup_at >= $2 AND r.pickup_at < $3
+			AND r.status IN ('confirmed','active','completed')),
+		(SELECT count(*) FROM contracts c WHERE c.tenant_id = $1 AND c.station_id = st.id AND c.starts_at >= $2 AND c.starts_at < $3),
+		(SELECT count(*) FROM reservations r WHERE r.tenant_id = $1 AND r.return_station_id = st.id AND r.return_at >= $2 AND r.return_at < $3
+			AND r.status IN ('confirmed','active','completed')),
+		(SELECT count(*) FROM contracts c WHERE c.tenant_id = $1 AND c.return_station_id = st.id AND c.ended_at >= $2 AND c.ended_at < $3)
+		FROM stations st WHERE st.tenant_id = $1 AND `+sc.stations("st.id", &a)+` ORDER BY st.name`, a...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []contract.Movements
+	for rows.Next() {
+		var m contract.Movements
+		if err := rows.Scan(&m.StationID, &m.StationName, &m.PlannedPickups, &m.Pickups, &m.PlannedReturns, &m.Returns); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// OpenItems lists the payment_open contracts the actor may see with what
+// is open: billed (invoices − credit notes, finals with their due) minus
+// paid (approved charges − refunds, deposit captures and set-offs).
+func (s *Store) OpenItems(ctx context.Context) ([]contract.OpenItem, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := args{sc.tenant()}
+	rows, err := s.db.QueryContext(ctx, `SELECT c.id, c.number, st.name, cu.first_name || ' ' || cu.last_name, c.ended_at,
+		COALESCE((SELECT sum(CASE WHEN i.kind = 'credit_note' THEN -i.gross_cents WHEN i.kind = 'final' THEN
+			CASE WHEN i.due_cents > 0 THEN i.due_cents ELSE 0 END ELSE i.gross_cents END)
+			FROM invoices i WHERE i.tenant_id = c.tenant_id AND i.reservation_id = c.reservation_id), 0)
+		- COALESCE((SELECT sum(CASE WHEN p.operation = 'refund' THEN -p.amount_cents ELSE p.amount_cents END)
+			FROM payments p WHERE p.tenant_id = c.tenant_id AND p.reservation_id = c.reservation_id AND p.status = 'approved'
+			AND ((p.purpose <> 'deposit' AND p.operation IN ('sale','token_sale','refund'))
+			  OR p.operation = 'capture')), 0)
+		- c.deposit_set_off_cents
+		FROM contracts c JOIN stations st ON st.id = c.station_id JOIN customers cu ON cu.id = c.customer_id
+		WHERE c.tenant_id = $1 AND c.status = 'payment_open' AND `+contractScope(sc, &a)+` ORDER BY c.ended_at, c.id`, a...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []contract.OpenItem
+	for rows.Next() {
+		var o contract.OpenItem
+		if err := rows.Scan(&o.ContractID, &o.Number, &o.StationName, &o.CustomerName, tspScan{&o.EndedAt}, &o.OpenCents); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// RevenueByStationMonth sums the documents issued in [from, to) per station
+// and month (in loc): invoices at gross, finals with what they still
+// charged, credit notes negative.
+func (s *Store) RevenueByStationMonth(ctx context.Context, from, to time.Time, loc *time.Location) ([]contract.Revenue, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	a := args{sc.tenant(), ts(from), ts(to)}
+	rows, err := s.db.QueryContext(ctx, `SELECT i.station_id, st.name, i.issued_at, i.kind, i.net_cents, i.gross_cents, i.due_cents,
+		i.deducted_cents FROM invoices i JOIN stations st ON st.id = i.station_id
+		WHERE i.tenant_id = $1 AND i.issued_at >= $2 AND i.issued_at < $3 AND `+sc.stations("i.station_id", &a), a...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	type key struct {
+		st    int64
+		month string
+	}
+	acc := map[key]*contract.Revenue{}
+	for rows.Next() {
+		var st int64
+		var name, kind string
+		var at time.Time
+		var net, gross, due, deducted int64
+		if err := rows.Scan(&st, &name, tsScan{&at}, &kind, &net, &gross, &due, &deducted); err != nil {
+			return nil, err
+		}
+		k := key{st, at.In(loc).Format("2006-01")}
+		r := acc[k]
+		if r == nil {
+			r = &contract.Revenue{StationID: st, StationName: name, Month: k.month}
+			acc[k] = r
+		}
+		r.Documents++
+		switch invoice.Kind(kind) {
+		case invoice.KindCreditNote:
+			r.GrossCents -= gross
+			r.NetCents -= net
+		case invoice.KindFinal:
+			// what the final adds on top of its advances (net of the deducted share at the same ratio)
+			r.GrossCents += due
+			if gross != 0 {
+				r.NetCents += net * due / gross
+			}
+		default:
+			r.GrossCents += gross
+			r.NetCents += net
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]contract.Revenue, 0, len(acc))
+	for _, r := range acc {
+		out = append(out, *r)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Month != out[j].Month {
+			return out[i].Month < out[j].Month
+		}
+		return out[i].StationName < out[j].StationName
+	})
+	return out, nil
+}
+
+// UtilisationByVehicle returns, per vehicle the actor may see, the hours of
+// [from, to) taken by bookings (allocations of kind booking).
+func (s *Store) UtilisationByVehicle(ctx context.Context, from, to time.Time) ([]contract.Utilisation, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := args{sc.tenant(), ts(to), ts(from)}
+	rows, err := s.db.QueryContext(ctx, `SELECT v.id, v.plate, v.category_id, vc.code, al.starts_at, al.ends_at
+		FROM vehicles v JOIN vehicle_categories vc ON vc.id = v.category_id
+		LEFT JOIN allocations al ON al.vehicle_id = v.id AND al.kind = 'booking' AND al.starts_at < $2 AND al.ends_at > $3
+		WHERE v.tenant_id = $1 AND v.status <> 'retired' AND `+sc.stations("v.station_id", &a)+` ORDER BY vc.code, v.plate`, a...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	period := to.Sub(from).Hours()
+	var out []contract.Utilisation
+	idx := map[int64]int{}
+	for rows.Next() {
+		var u contract.Utilisation
+		var start, end *time.Time
+		if err := rows.Scan(&u.VehicleID, &u.Plate, &u.CategoryID, &u.CategoryCode, tspScan{&start}, tspScan{&end}); err != nil {
+			return nil, err
+		}
+		i, ok := idx[u.VehicleID]
+		if !ok {
+			u.PeriodHours = period
+			out = append(out, u)
+			i = len(out) - 1
+			idx[u.VehicleID] = i
+		}
+		if start != nil && end != nil {
+			st, en := *start, *end
+			if st.Before(from) {
+				st = from
+			}
+			if en.After(to) {
+				en = to
+			}
+			out[i].BookedHours += en.Sub(st).Hours()
+		}
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,137 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/errs"
+)
+
+// ChangeReservation stores a new period and price of a reservation that
+// holds a vehicle, moving its allocation atomically: the current vehicle is
+// kept when it is free in the new period, else another free vehicle of the
+// category at the station is taken. Errors: KindConflict "nothing_free"
+// (nothing changed), "booking_status" when the reservation is not
+// pending_payment or confirmed, KindNotFound.
+func (s *Store) ChangeReservation(ctx context.Context, ch booking.Change) (booking.Reservation, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return booking.Reservation{}, err
+	}
+	var out booking.Reservation
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		r, err := s.reservationWhere(ctx, tx, "r.id", ch.ReservationID)
+		if err != nil {
+			return err
+		}
+		if r.Status != booking.StatusConfirmed && r.Status != booking.StatusPendingPayment {
+			return errs.Conflict("booking_status", "only a booking that has not been picked up can be changed")
+		}
+		before := map[string]any{"pickup": r.Pickup, "return": r.Return, "vehicle_id": r.VehicleID,
+			"tariff_id": r.TariffID, "day_price_cents": r.DayPriceCents, "estimated_total_cents": r.EstimatedTotalCents}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM allocations WHERE tenant_id = $1 AND reservation_id = $2`, sc.tenant(), r.ID); err != nil {
+			return mapErr(err)
+		}
+		old := r.VehicleID
+		r.Pickup, r.Return = ch.Pickup, ch.Return
+		vid := int64(0)
+		if old != 0 {
+			r.VehicleID = old
+			vid, err = s.takeVehicleTx(ctx, tx, sc, &r)
+			if err != nil && !errs.Is(err, errs.KindConflict) {
+				return err
+			}
+		}
+		if vid == 0 {
+			r.VehicleID = 0
+			if vid, err = s.takeVehicleTx(ctx, tx, sc, &r); err != nil {
+				return err
+			}
+		}
+		r.VehicleID = vid
+		r.TariffID, r.DayPriceCents, r.EstimatedTotalCents = ch.TariffID, ch.DayPriceCents, ch.EstimatedTotalCents
+		r.UpdatedAt = s.Now()
+		if _, err := tx.ExecContext(ctx, `UPDATE reservations SET pickup_at = $1, return_at = $2, vehicle_id = $3, tariff_id = $4,
+			day_price_cents = $5, estimated_total_cents = $6, updated_at = $7 WHERE tenant_id = $8 AND id = $9`,
+			ts(r.Pickup), ts(r.Return), vid, r.TariffID, r.DayPriceCents, r.EstimatedTotalCents, ts(r.UpdatedAt),
+			sc.tenant(), r.ID); err != nil {
+			return mapErr(err)
+		}
+		after := map[string]any{"pickup": r.Pickup, "return": r.Return, "vehicle_id": vid,
+			"tariff_id": r.TariffID, "day_price_cents": r.DayPriceCents, "estimated_total_cents": r.EstimatedTotalCents}
+		out = r
+		return s.appendAudit(ctx, tx, sc, r.StationID, "reservation", r.ID, "change_period", before, after)
+	})
+	return out, err
+}
+
+// PendingReservations lists reservations of every tenant (all-tenants
+// system actor) or of the actor's tenant that are still pending_payment and
+// were created before createdBefore, oldest first.
+func (s *Store) PendingReservations(ctx context.Context, createdBefore time.Time, limit int) ([]booking.Reservation, error) {
+	sc, err := scopeOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := args{ts(createdBefore)}
+	where := `r.status = 'pending_payment' AND r.created_at < $1`
+	if !sc.a.AllTenants() {
+		where += ` AND r.tenant_id = ` + a.add(sc.tenant()) + ` AND ` + sc.stations("r.station_id", &a)
+	}
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+reservationCols+` FROM reservations r WHERE `+where+
+		` ORDER BY r.id LIMIT `+a.add(limit), a...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []booking.Reservation
+	for rows.Next() {
+		r, err := scanReservation(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ReservationsWithFailedRefunds lists reservations of every tenant
+// (all-tenants system actor) or of the actor's tenant that have a refund
+// which ended failed or declined and fewer than maxFailed such refunds
+// (the booking service retries them; beyond that staff must look), oldest
+// first.
+func (s *Store) ReservationsWithFailedRefunds(ctx context.Context, maxFailed, limit int) ([]booking.Reservation, error) {
+	sc, err := scopeOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := args{}
+	where := `r.id IN (SELECT p.reservation_id FROM payments p WHERE p.operation = 'refund' AND p.status IN ('failed','declined')
+		AND p.reservation_id IS NOT NULL GROUP BY p.reservation_id HAVING COUNT(*) < ` + a.add(maxFailed) + `)`
+	if !sc.a.AllTenants() {
+		where += ` AND r.tenant_id = ` + a.add(sc.tenant()) + ` AND ` + sc.stations("r.station_id", &a)
+	}
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+reservationCols+` FROM reservations r WHERE `+where+
+		` ORDER BY r.id LIMIT `+a.add(limit), a...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []booking.Reservation
+	for rows.Next() {
+		r, err := scanReservation(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,150 @@
+package tenancy
+
+import (
+	"math/big"
+	"net/mail"
+	"regexp"
+	"strings"
+
+	"mietwerk.dev/mietwerk/errs"
+)
+
+var (
+	vatIDRE   = regexp.MustCompile(`^[A-Z]{2}[0-9A-Z+*.]{2,12}$`)
+	ibanRE    = regexp.MustCompile(`^[A-Z]{2}[0-9]{2}[0-9A-Z]{10,30}$`)
+	bicRE     = regexp.MustCompile(`^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$`)
+	countryRE = regexp.MustCompile(`^[A-Z]{2}$`)
+)
+
+// Normalize trims the tenant's text settings and upper-cases codes.
+func (t *Tenant) Normalize() {
+	for _, p := range []*string{&t.Name, &t.LegalName, &t.Street, &t.PostalCode, &t.City, &t.Phone, &t.Email,
+		&t.Website, &t.TaxNumber, &t.RegisterCourt, &t.RegisterNumber, &t.ManagingDirectors, &t.BankName,
+		&t.InvoiceNumberPattern, &t.CreditNumberPattern, &t.BookingNumberPrefix, &t.MailFrom, &t.MailReplyTo,
+		&t.Gateway.StoreID, &t.Gateway.APIKey} {
+		*p = strings.TrimSpace(*p)
+	}
+	t.Country = strings.ToUpper(strings.TrimSpace(t.Country))
+	t.VATID = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(t.VATID), " ", ""))
+	t.IBAN = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(t.IBAN), " ", ""))
+	t.BIC = strings.ToUpper(strings.TrimSpace(t.BIC))
+}
+
+// ValidIBAN reports whether iban (no spaces, upper case) passes the ISO 13616
+// mod-97 check.
+func ValidIBAN(iban string) bool {
+	if !ibanRE.MatchString(iban) {
+		return false
+	}
+	var digits strings.Builder
+	for _, r := range iban[4:] + iban[:4] {
+		if r >= 'A' && r <= 'Z' {
+			digits.WriteString(big.NewInt(int64(r - 'A' + 10)).String())
+		} else {
+			digits.WriteRune(r)
+		}
+	}
+	n, ok := new(big.Int).SetString(digits.String(), 10)
+	return ok && new(big.Int).Mod(n, big.NewInt(97)).Int64() == 1
+}
+
+// Validate returns a KindInvalid error naming every invalid setting, or nil.
+// validPattern checks an invoice number pattern (see invoice.ValidatePattern);
+// it is passed in so that this package does not depend on invoicing.
+// Field names match the settings form.
+func (t Tenant) Validate(validPattern func(string) error) error {
+	var f errs.Fields
+	if t.Name == "" {
+		f.Add("name", "enter the company's short name")
+	}
+	if t.LegalName == "" {
+		f.Add("legal_name", "enter the legal name as on invoices, e.g. Autohaus König GmbH & Co. KG")
+	}
+	if t.Street == "" {
+		f.Add("street", "invoices need the supplier's street and number")
+	}
+	if t.PostalCode == "" {
+		f.Add("postal_code", "invoices need the supplier's postal code")
+	}
+	if t.City == "" {
+		f.Add("city", "invoices need the supplier's town")
+	}
+	if !countryRE.MatchString(t.Country) {
+		f.Add("country", "use a two-letter country code such as DE")
+	}
+	if t.VATID == "" && t.TaxNumber == "" {
+		f.Add("vat_id", "invoices need a VAT id or a tax number (§14 UStG)")
+	}
+	if t.VATID != "" && !vatIDRE.MatchString(t.VATID) {
+		f.Add("vat_id", "a VAT id starts with the country code, e.g. DE123456789")
+	}
+	if t.IBAN != "" && !ValidIBAN(t.IBAN) {
+		f.Add("iban", "this IBAN fails its check digits; please check it")
+	}
+	if t.BIC != "" && !bicRE.MatchString(t.BIC) {
+		f.Add("bic", "a BIC has 8 or 11 letters and digits, e.g. BYLADEM1001")
+	}
+	for field, addr := range map[string]string{"email": t.Email, "mail_from": t.MailFrom, "mail_reply_to": t.MailReplyTo} {
+		if addr != "" {
+			if a, err := mail.ParseAddress(addr); err != nil || a.Address != addr {
+				f.Add(field, "enter a plain e-mail address such as service@autohaus.de")
+			}
+		}
+	}
+	if t.DefaultLanguage != "de" && t.DefaultLanguage != "en" {
+		f.Add("default_language", "choose de or en")
+	}
+	if t.VATRateBP < 0 || t.VATRateBP > 10000 {
+		f.Add("vat_rate", "between 0 and 100 percent")
+	}
+	for field, p := range map[string]string{"invoice_number_pattern": t.InvoiceNumberPattern, "credit_number_pattern": t.CreditNumberPattern} {
+		if p == "" {
+			f.Add(field, "enter a pattern such as RE-{YYYY}-{SEQ:6}")
+		} else if err := validPattern(p); err != nil {
+			f.Add(field, "invalid pattern: "+err.Error())
+		}
+	}
+	if t.InvoiceNumberPattern != "" && t.InvoiceNumberPattern == t.CreditNumberPattern {
+		f.Add("credit_number_pattern", "credit notes need a pattern of their own, e.g. GS-{YYYY}-{SEQ:6}")
+	}
+	if !regexp.MustCompile(`^[A-Z0-9]{1,4}$`).MatchString(t.BookingNumberPrefix) {
+		f.Add("booking_number_prefix", "1–4 capital letters or digits, e.g. B")
+	}
+	if t.DepositMode != "charge" && t.DepositMode != "preauth" {
+		f.Add("deposit_mode", "choose charge or preauth")
+	}
+	if t.DepositSettlement != "release" && t.DepositSettlement != "set_off" {
+		f.Add("deposit_settlement", "choose release or set_off")
+	}
+	rangeCheck := func(field string, v, lo, hi int, msg string) {
+		if v < lo || v > hi {
+			f.Add(field, msg)
+		}
+	}
+	rangeCheck("min_notice_minutes", t.MinNoticeMinutes, 0, 7*24*60, "between 0 and 10080 minutes")
+	rangeCheck("max_rental_days", t.MaxRentalDays, 1, 366, "between 1 and 366 days")
+	rangeCheck("cancel_free_hours", t.CancelFreeHours, 0, 720, "between 0 and 720 hours")
+	rangeCheck("retention_years", t.RetentionYears, 6, 30, "between 6 and 30 years (§147 AO requires at least 6, usually 10)")
+	rangeCheck("photo_retention_days", t.PhotoRetentionDays, 1, 3650, "between 1 and 3650 days")
+	if t.CancelFeeCents < 0 {
+		f.Add("cancel_fee", "must not be negative")
+	}
+	switch t.Gateway.Mode {
+	case "simulator", "sandbox", "production":
+	default:
+		f.Add("gateway_mode", "choose simulator, sandbox or production")
+	}
+	if t.Gateway.Mode != "simulator" {
+		if t.Gateway.APIKey == "" {
+			f.Add("gateway_api_key", "enter the API key from the Telecash developer portal")
+		}
+		if t.Gateway.Secret == "" {
+			f.Add("gateway_secret", "enter the API secret")
+		}
+	}
+	if len(t.Gateway.StoreID) > 20 {
+		f.Add("gateway_store_id", "at most 20 characters")
+	}
+	rangeCheck("gateway_timeout_ms", t.Gateway.TimeoutMS, 1000, 120000, "between 1000 and 120000 ms")
+	return f.Err()
+}

@@ -1,0 +1,628 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"mietwerk.dev/mietwerk/audit"
+	"mietwerk.dev/mietwerk/billing"
+	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/customer"
+	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/payment"
+	"mietwerk.dev/mietwerk/pricing"
+	"mietwerk.dev/mietwerk/tenancy"
+)
+
+// ContractBackend is the storage behind the contract, handover, return and
+// report pages (the SQL store implements it), scoped by the signed-in actor.
+type ContractBackend interface {
+	contract.Store
+	contract.Reports
+	Reservation(ctx context.Context, id int64) (booking.Reservation, error)
+	Customer(ctx context.Context, id int64) (customer.Customer, error)
+	UpsertCustomer(ctx context.Context, c *customer.Customer) (bool, []customer.Change, error)
+	Vehicle(ctx context.Context, id int64) (fleet.Vehicle, error)
+	ListVehicles(ctx context.Context, f fleet.VehicleFilter) ([]fleet.Vehicle, int, error)
+	ListDamages(ctx context.Context, vehicleID int64, openOnly bool) ([]fleet.Damage, error)
+	ListTariffs(ctx context.Context) ([]pricing.Tariff, error)
+	Tariff(ctx context.Context, id int64) (pricing.Tariff, error)
+	Document(ctx context.Context, id int64) (document.Stored, error)
+	AuditTrail(ctx context.Context, entity string, id int64) ([]audit.Entry, error)
+}
+
+// routesContracts mounts the contract, handover, return and report pages.
+// Without Deps.Contracts they are not mounted (the 404 page answers).
+func (a *app) routesContracts(private func(string, http.HandlerFunc)) {
+	if a.Contracts == nil || a.ContractData == nil {
+		return
+	}
+	private("GET /admin/contracts", a.contractList)
+	private("GET /admin/contracts/new", a.walkInForm)
+	private("POST /admin/contracts/new", a.walkInCreate)
+	private("GET /admin/contracts/{id}", a.contractPage)
+	private("POST /admin/contracts/{id}/drivers", a.contractDrivers)
+	private("POST /admin/contracts/{id}/period", a.contractPeriod)
+	private("POST /admin/contracts/{id}/tariff", a.contractTariff)
+	private("POST /admin/contracts/{id}/notes", a.contractNotes)
+	private("POST /admin/contracts/{id}/send", a.contractSend)
+	private("POST /admin/contracts/{id}/charge", a.contractCharge)
+	private("POST /admin/contracts/{id}/refund", a.contractRefund)
+	private("POST /admin/contracts/{id}/retry", a.contractRetry)
+	private("POST /admin/contracts/{id}/bill", a.contractBill)
+	private("GET /admin/contracts/{id}/documents/{doc}", a.contractDocument)
+	private("GET /admin/contracts/{id}/return", a.returnForm)
+	private("POST /admin/contracts/{id}/return", a.returnSubmit)
+	private("GET /admin/reservations/{id}/handover", a.handoverForm)
+	private("POST /admin/reservations/{id}/handover", a.handoverSubmit)
+	private("GET /admin/reports", a.reportsPage)
+	private("GET /admin/reports/{name}", a.reportCSV)
+}
+
+// ctStatuses are the contract statuses in list order.
+var ctStatuses = contract.Statuses
+
+// ctID reads a positive id from the path.
+func ctID(r *http.Request, name string) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	return id, err == nil && id > 0
+}
+
+// stationLoc is the time zone pages show times in.
+func stationLoc(st tenancy.Station) *time.Location { return st.Location() }
+
+// parseLocal parses a datetime-local value ("2006-01-02T15:04") in loc.
+func parseLocal(s string, loc *time.Location) (time.Time, bool) {
+	t, err := time.ParseInLocation("2006-01-02T15:04", strings.TrimSpace(s), loc)
+	return t, err == nil
+}
+
+// parseEuro parses "123,45" or "123.45" or "123" as cents.
+func parseEuro(s string) (int64, bool) {
+	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "€"))
+	s = strings.ReplaceAll(s, " ", "")
+	if strings.Count(s, ",") == 1 {
+		s = strings.ReplaceAll(s, ".", "")
+		s = strings.Replace(s, ",", ".", 1)
+	}
+	if s == "" || strings.HasPrefix(s, "-") {
+		return 0, false
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	if len(frac) > 2 {
+		return 0, false
+	}
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	w, err1 := strconv.ParseInt(whole, 10, 64)
+	f, err2 := strconv.ParseInt(frac, 10, 64)
+	if err1 != nil || err2 != nil || w > 1_000_000 {
+		return 0, false
+	}
+	return w*100 + f, true
+}
+
+// ---- list ----
+
+type ctListData struct {
+	Stations        []tenancy.Station
+	StationID       int64
+	Day, Prev, Next string
+	Status          string
+	Statuses        []contract.Status
+	Search          string
+	Rows            []contract.Listed
+	Total           int
+	loc             *time.Location
+}
+
+// When renders an instant in the list's zone.
+func (d ctListData) When(v *view, t *time.Time) string {
+	if t == nil {
+		return "–"
+	}
+	return formatTime(v.Lang, *t, d.loc)
+}
+
+// contractList shows the contracts per station and day (pickup, planned or
+// actual return on that day); day=all lists every day.
+func (a *app) contractList(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	d := ctListData{Statuses: ctStatuses, Search: strings.TrimSpace(q.Get("q")), loc: berlin}
+	stations, err := a.Tenancy.ListStations(ctx)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	d.Stations = visibleStations(r, stations)
+	f := contract.Filter{Query: d.Search, Limit: 200}
+	if sid, err := strconv.ParseInt(q.Get("station"), 10, 64); err == nil && sid > 0 {
+		d.StationID, f.StationID = sid, sid
+		for _, s := range d.Stations {
+			if s.ID == sid {
+				d.loc = s.Location()
+			}
+		}
+	}
+	for _, s := range ctStatuses {
+		if string(s) == q.Get("status") {
+			d.Status, f.Status = string(s), s
+		}
+	}
+	d.Day = q.Get("day")
+	if d.Day == "" {
+		d.Day = a.Now().In(d.loc).Format("2006-01-02")
+	}
+	if d.Day != "all" {
+		day, err := time.ParseInLocation("2006-01-02", d.Day, d.loc)
+		if err != nil {
+			day = a.Now().In(d.loc)
+			day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, d.loc)
+			d.Day = day.Format("2006-01-02")
+		}
+		f.From, f.To = day, day.AddDate(0, 0, 1)
+		d.Prev, d.Next = day.AddDate(0, 0, -1).Format("2006-01-02"), day.AddDate(0, 0, 1).Format("2006-01-02")
+	}
+	d.Rows, d.Total, err = a.ContractData.ListContracts(ctx, f)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.render(w, r, http.StatusOK, "contracts", &view{Title: "ct.contracts", Nav: "contracts", Data: d})
+}
+
+// ---- detail ----
+
+type ctPageData struct {
+	C          contract.Contract
+	Customer   customer.Customer
+	Vehicle    fleet.Vehicle
+	Tariff     pricing.Tariff
+	Tariffs    []pricing.Tariff
+	Station    tenancy.Station
+	Return     tenancy.Station
+	Protocols  []contract.Protocol
+	Ledger     billing.Ledger
+	Payments   []payment.Record
+	Invoices   []invoice.Summary
+	Documents  []contract.DocumentInfo
+	Audit      []audit.Entry
+	Drivers    []driverRow
+	PlannedEnd string // datetime-local
+	Notes      string
+	Estimate   pricing.Quote
+	Charge     chargeForm
+	Refund     refundForm
+	loc        *time.Location
+}
+
+type driverRow struct {
+	Index int
+	contract.Driver
+}
+
+type chargeForm struct{ Kind, Description, Amount string }
+type refundForm struct {
+	InvoiceID      int64
+	Amount, Reason string
+}
+
+// When renders an instant in the station's zone.
+func (d ctPageData) When(v *view, t time.Time) string { return formatTime(v.Lang, t, d.loc) }
+
+// WhenP renders an optional instant.
+func (d ctPageData) WhenP(v *view, t *time.Time) string {
+	if t == nil {
+		return "–"
+	}
+	return d.When(v, *t)
+}
+
+// Open reports whether the car is still out.
+func (d ctPageData) Open() bool { return d.C.Status == contract.StatusOpen }
+
+// PaymentOpen reports whether the final charge is open.
+func (d ctPageData) PaymentOpen() bool { return d.C.Status == contract.StatusPaymentOpen }
+
+// Returned reports whether the car is back but not billed yet.
+func (d ctPageData) Returned() bool { return d.C.Status == contract.StatusReturned }
+
+// Refundable lists invoices a credit note may correct.
+func (d ctPageData) Refundable() []invoice.Summary {
+	var out []invoice.Summary
+	for _, i := range d.Invoices {
+		if i.Kind != invoice.KindCreditNote {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// LedgerAmount is what a document counts in the ledger.
+func (d ctPageData) LedgerAmount(i invoice.Summary) int64 {
+	switch i.Kind {
+	case invoice.KindCreditNote:
+		return -i.Gross
+	case invoice.KindFinal:
+		return max(i.Due, 0)
+	}
+	return i.Gross
+}
+
+// Signed is a payment's effect: refunds negative.
+func (d ctPageData) Signed(p payment.Record) int64 {
+	if p.Operation == payment.OpRefund {
+		return -p.Amount.Cents
+	}
+	return p.Amount.Cents
+}
+
+func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error) {
+	var d ctPageData
+	var err error
+	be := a.ContractData
+	if d.C, err = be.Contract(ctx, id); err != nil {
+		return d, err
+	}
+	if d.Customer, err = be.Customer(ctx, d.C.CustomerID); err != nil {
+		return d, err
+	}
+	if d.Tariff, err = be.Tariff(ctx, d.C.TariffID); err != nil {
+		return d, err
+	}
+	if d.Tariffs, err = be.ListTariffs(ctx); err != nil {
+		return d, err
+	}
+	stations, err := a.Tenancy.ListStations(ctx)
+	if err != nil {
+		return d, err
+	}
+	for _, s := range stations {
+		if s.ID == d.C.StationID {
+			d.Station = s
+		}
+		if s.ID == d.C.ReturnStationID {
+			d.Return = s
+		}
+	}
+	d.loc = d.Station.Location()
+	if v, err := be.Vehicle(ctx, d.C.VehicleID); err == nil {
+		d.Vehicle = v
+	} else if !errs.Is(err, errs.KindNotFound) {
+		return d, err
+	}
+	if d.Protocols, err = be.Protocols(ctx, id); err != nil {
+		return d, err
+	}
+	if d.Ledger, d.Payments, d.Invoices, err = a.Contracts.Ledger(ctx, id); err != nil {
+		return d, err
+	}
+	if d.Documents, err = be.ContractDocuments(ctx, id); err != nil {
+		return d, err
+	}
+	if d.Audit, err = be.AuditTrail(ctx, "contract", id); err != nil {
+		return d, err
+	}
+	for i, dr := range d.C.Drivers {
+		d.Drivers = append(d.Drivers, driverRow{i, dr})
+	}
+	if len(d.Drivers) < 2 {
+		d.Drivers = append(d.Drivers, driverRow{Index: len(d.Drivers), Driver: contract.Driver{Role: contract.RoleAdditional}})
+	}
+	d.PlannedEnd = d.C.PlannedEnd.In(d.loc).Format("2006-01-02T15:04")
+	d.Notes = d.C.Notes
+	d.Estimate = pricing.QuoteFor(d.Tariff, d.C.Start, d.C.PlannedEnd, d.loc, "EUR")
+	d.Charge.Kind = contract.PurposeDamage
+	return d, nil
+}
+
+func (a *app) contractPage(w http.ResponseWriter, r *http.Request) {
+	id, ok := ctID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	d, err := a.loadContractPage(r.Context(), id)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	v := &view{Title: "ct.contract", Nav: "contracts", Data: d}
+	if done := r.URL.Query().Get("done"); done != "" {
+		v.Notice = v.T("ct.done." + done)
+	}
+	a.render(w, r, http.StatusOK, "contract", v)
+}
+
+// contractAgain shows the contract page again with err: field errors next
+// to the fields, other errors as the alert; edit keeps what was typed.
+func (a *app) contractAgain(w http.ResponseWriter, r *http.Request, id int64, err error, edit func(*ctPageData)) {
+	d, lerr := a.loadContractPage(r.Context(), id)
+	if lerr != nil {
+		a.fail(w, r, lerr)
+		return
+	}
+	if edit != nil {
+		edit(&d)
+	}
+	v := &view{Title: "ct.contract", Nav: "contracts", Data: d}
+	status := a.formError(v, err)
+	if status == 0 {
+		a.fail(w, r, err)
+		return
+	}
+	a.render(w, r, status, "contract", v)
+}
+
+// formError puts err on v and returns the status to answer with, or 0 when
+// err is not the user's to fix.
+func (a *app) formError(v *view, err error) int {
+	lang := reqLang(v)
+	if m, ok := fieldErrors(lang, err); ok {
+		v.Errors = m
+		v.Alert = translate(lang, "form.has_errors")
+		return http.StatusUnprocessableEntity
+	}
+	e, ok := errs.As(err)
+	if !ok {
+		return 0
+	}
+	switch e.Kind {
+	case errs.KindInvalid, errs.KindConflict, errs.KindPaymentDecline:
+		v.Alert = e.Message
+		if s, ok := domainDE[e.Message]; ok && lang == "de" {
+			v.Alert = s
+		}
+		if e.Kind == errs.KindConflict {
+			return http.StatusConflict
+		}
+		if e.Kind == errs.KindPaymentDecline {
+			return http.StatusPaymentRequired
+		}
+		return http.StatusUnprocessableEntity
+	}
+	return 0
+}
+
+func reqLang(v *view) string {
+	if v.Lang != "" {
+		return v.Lang
+	}
+	return "de"
+}
+
+// driversFromForm reads the driver rows drivers.<i>.<field>.
+func driversFromForm(r *http.Request) []contract.Driver {
+	var out []contract.Driver
+	for i := 0; i < 4; i++ {
+		p := "drivers." + strconv.Itoa(i) + "."
+		d := contract.Driver{Role: r.PostFormValue(p + "role"), FirstName: r.PostFormValue(p + "first_name"),
+			LastName: r.PostFormValue(p + "last_name"), BirthDate: r.PostFormValue(p + "birth_date"),
+			LicenceNumber: r.PostFormValue(p + "licence_number"), LicenceClass: r.PostFormValue(p + "licence_class"),
+			LicenceIssuedOn: r.PostFormValue(p + "licence_issued_on"), LicenceCountry: r.PostFormValue(p + "licence_country"),
+			CheckNow: r.PostFormValue(p+"check") == "1"}
+		if d.Role == "" {
+			continue
+		}
+		// an empty additional row is no driver
+		if d.Role == contract.RoleAdditional && strings.TrimSpace(d.FirstName+d.LastName+d.LicenceNumber) == "" {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func (a *app) contractDrivers(w http.ResponseWriter, r *http.Request) {
+	id, ok := ctID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	ds := driversFromForm(r)
+	if _, err := a.Contracts.Update(r.Context(), id, contract.Edit{Drivers: ds, Notify: r.PostFormValue("notify") == "1"}); err != nil {
+		a.contractAgain(w, r, id, err, func(d *ctPageData) {
+			d.Drivers = nil
+			for i, dr := range ds {
+				d.Drivers = append(d.Drivers, driverRow{i, dr})
+			}
+		})
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=drivers", id), http.StatusSeeOther)
+}
+
+func (a *app) contractPeriod(w http.ResponseWriter, r *http.Request) {
+	id, ok := ctID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	c, err := a.ContractData.Contract(r.Context(), id)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	st, err := a.Tenancy.Station(r.Context(), c.StationID)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	raw := r.PostFormValue("planned_end")
+	end, ok := parseLocal(raw, st.Location())
+	if !ok {
+		err = errs.Invalid("bad date", errs.FieldError{Field: "planned_end", Message: "enter the new return date and time"})
+	} else {
+		_, err = a.Contracts.Update(r.Context(), id, contract.Edit{PlannedEnd: &end, Notify: r.PostFormValue("notify") == "1"})
+	}
+	if err != nil {
+		a.contractAgain(w, r, id, err, func(d *ctPageData) { d.PlannedEnd = raw })
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=period", id), http.StatusSeeOther)
+}
+
+func (a *app) contractTariff(w http.ResponseWriter, r *http.Request) {
+	id, ok := ctID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	tid, err := strconv.ParseInt(r.PostFormValue("tariff_id"), 10, 64)
+	if err != nil || tid <= 0 {
+		a.contractAgain(w, r, id, errs.Invalid("tariff", errs.FieldError{Field: "tariff_id", Message: "choose a tariff"}), nil)
+		return
+	}
+	if _, err := a.Contracts.Update(r.Context(), id, contract.Edit{TariffID: &tid, Notify: r.PostFormValue("notify") == "1"}); err != nil {
+		a.contractAgain(w, r, id, err, nil)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=tariff", id), http.StatusSeeOther)
+}
+
+func (a *app) contractNotes(w http.ResponseWriter, r *http.Request) {
+	id, ok := ctID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	notes := r.PostFormValue("notes")
+	if _, err := a.Contracts.Update(r.Context(), id, contract.Edit{Notes: &notes}); err != nil {
+		a.contractAgain(w, r, id, err, func(d *ctPageData) { d.Notes = notes })
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=notes", id), http.StatusSeeOther)
+}
+
+func (a *app) contractSend(w http.ResponseWriter, r *http.Request) {
+	id, ok := ctID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	if err := a.Contracts.SendContract(r.Context(), id, nil); err != nil {
+		a.contractAgain(w, r, id, err, nil)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=sent", id), http.StatusSeeOther)
+}
+
+func (a *app) contractCharge(w http.ResponseWriter, r *http.Request) {
+	id, ok := ctID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	f := chargeForm{Kind: r.PostFormValue("kind"), Description: r.PostFormValue("description"), Amount: r.PostFormValue("amount")}
+	cents, ok := parseEuro(f.Amount)
+	var err error
+	if !ok {
+		err = errs.Invalid("amount", errs.FieldError{Field: "amount", Message: "enter an amount above 0,00 €"})
+	} else {
+		_, _, err = a.Contracts.Charge(r.Context(), id, contract.LaterCharge{Kind: f.Kind, Description: f.Description, Cents: cents})
+	}
+	if err != nil {
+		a.contractAgain(w, r, id, err, func(d *ctPageData) { d.Charge = f })
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=charged", id), http.StatusSeeOther)
+}
+
+func (a *app) contractRefund(w http.ResponseWriter, r *http.Request) {
+	id, ok := ctID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	invID, _ := strconv.ParseInt(r.PostFormValue("invoice_id"), 10, 64)
+	f := refundForm{InvoiceID: invID, Amount: r.PostFormValue("amount"), Reason: r.PostFormValue("reason")}
+	cents, ok := parseEuro(f.Amount)
+	var err error
+	if !ok {
+		err = errs.Invalid("amount", errs.FieldError{Field: "amount", Message: "enter an amount above 0,00 €"})
+	} else {
+		_, err = a.Contracts.Refund(r.Context(), id, invID, cents, f.Reason)
+	}
+	if err != nil {
+		a.contractAgain(w, r, id, err, func(d *ctPageData) { d.Refund = f })
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=refunded", id), http.StatusSeeOther)
+}
+
+func (a *app) contractRetry(w http.ResponseWriter, r *http.Request) {
+	id, ok := ctID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	if _, err := a.Contracts.RetryPayment(r.Context(), id); err != nil {
+		a.contractAgain(w, r, id, err, nil)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=retried", id), http.StatusSeeOther)
+}
+
+// contractBill re-runs billing of a returned contract (after an error).
+func (a *app) contractBill(w http.ResponseWriter, r *http.Request) {
+	id, ok := ctID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	if _, err := a.Contracts.Bill(r.Context(), id); err != nil {
+		a.contractAgain(w, r, id, err, nil)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=billed", id), http.StatusSeeOther)
+}
+
+// contractDocument sends a stored document of the contract (protocol,
+// contract PDF, invoice) exactly as stored.
+func (a *app) contractDocument(w http.ResponseWriter, r *http.Request) {
+	id, ok1 := ctID(r, "id")
+	docID, ok2 := ctID(r, "doc")
+	if !ok1 || !ok2 {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	docs, err := a.ContractData.ContractDocuments(r.Context(), id)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	found := false
+	for _, d := range docs {
+		found = found || d.ID == docID
+	}
+	if !found {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	d, err := a.ContractData.Document(r.Context(), docID)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", d.ContentType)
+	w.Header().Set("Content-Disposition", `inline; filename="`+strings.ReplaceAll(d.Filename, `"`, "")+`"`)
+	w.Header().Set("X-Content-SHA256", d.SHA256)
+	w.Write(d.Data)
+}
+
+// isNotFound reports a KindNotFound error.
+func isNotFound(err error) bool {
+	var e *errs.Error
+	return errors.As(err, &e) && e.Kind == errs.KindNotFound
+}

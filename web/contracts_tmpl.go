@@ -1,0 +1,48 @@
+package web
+
+import (
+	"strings"
+	"time"
+
+	"mietwerk.dev/mietwerk/contract"
+)
+
+// driverViewData is what the "driver-row" partial receives.
+type driverViewData struct {
+	V *view
+	R driverRow
+}
+
+// readingsViewData is what the "readings" and "signature" partials receive;
+// H is the handover protocol to compare with (return only).
+type readingsViewData struct {
+	V *view
+	P protoForm
+	H *contract.Protocol
+}
+
+// damageViewData is what the "new-damage" partial receives.
+type damageViewData struct {
+	V      *view
+	P      protoForm
+	Charge bool
+}
+
+func init() {
+	funcs["ptr"] = func(t time.Time) *time.Time { return &t }
+	funcs["driverView"] = func(v *view, r driverRow) driverViewData { return driverViewData{v, r} }
+	funcs["readingsView"] = func(v *view, p protoForm, h any) readingsViewData {
+		d := readingsViewData{V: v, P: p}
+		switch x := h.(type) {
+		case contract.Protocol:
+			if x.ID != 0 {
+				d.H = &x
+			}
+		case *contract.Protocol:
+			d.H = x
+		}
+		return d
+	}
+	funcs["damageView"] = func(v *view, p protoForm, charge bool) damageViewData { return damageViewData{v, p, charge} }
+	funcs["hasPrefix"] = strings.HasPrefix
+}

@@ -1,0 +1,206 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/customer"
+	"mietwerk.dev/mietwerk/errs"
+)
+
+type custListData struct {
+	Q          string
+	Hits       []customer.Hit
+	Total      int
+	Page, Last int
+}
+
+// PageURL links page p of the search.
+func (d custListData) PageURL(p int) string {
+	v := url.Values{}
+	if d.Q != "" {
+		v.Set("q", d.Q)
+	}
+	if p > 1 {
+		v.Set("page", strconv.Itoa(p))
+	}
+	return "/admin/customers?" + v.Encode()
+}
+
+// customerList searches customers by name, e-mail, phone or booking number
+// (?q=…&page=…); a station user finds only customers of its stations.
+func (a *app) customerList(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	d := custListData{Q: strings.TrimSpace(q.Get("q")), Page: 1}
+	if p, err := strconv.Atoi(q.Get("page")); err == nil && p > 1 {
+		d.Page = p
+	}
+	var err error
+	d.Hits, d.Total, err = a.Bookings.SearchCustomers(r.Context(), customer.SearchQuery{Text: d.Q, Limit: resPageSize, Offset: (d.Page - 1) * resPageSize})
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	d.Last = max(1, (d.Total+resPageSize-1)/resPageSize)
+	a.render(w, r, http.StatusOK, "customers", &view{Title: "bk.cust.title", Nav: "customers", Data: d})
+}
+
+// custPageData is the customer page: the file (bookings, contracts,
+// invoices, payments) and the edit form.
+type custPageData struct {
+	File     customer.File
+	Form     customer.Customer
+	Erasure  *customer.Erasure
+	Restrict bool
+}
+
+// ResStatus is the booking status as a typed value for the template.
+func (d custPageData) ResStatus(s string) booking.Status { return booking.Status(s) }
+
+func (a *app) customerPage(w http.ResponseWriter, r *http.Request) {
+	id, ok := bkID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	f, err := a.Bookings.CustomerFile(r.Context(), id)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	v := &view{Title: "bk.cust.one", Nav: "customers", Data: custPageData{File: f, Form: formCustomer(f.Customer), Restrict: f.Customer.RestrictedAt != nil}}
+	switch r.URL.Query().Get("done") {
+	case "saved":
+		v.Notice = translate(reqCtx(r).lang, "common.saved")
+	case "erased":
+		v.Notice = translate(reqCtx(r).lang, "bk.cust.erased")
+	}
+	a.render(w, r, http.StatusOK, "customer", v)
+}
+
+func formCustomer(c customer.FileCustomer) customer.Customer {
+	return customer.Customer{ID: c.ID, Email: c.Email, Company: c.Company, FirstName: c.FirstName, LastName: c.LastName,
+		Street: c.Street, PostalCode: c.PostalCode, City: c.City, Country: c.Country, Phone: c.Phone, BirthDate: c.BirthDate,
+		Language: c.Language, VATID: c.VATID, LicenceNumber: c.LicenceNumber, LicenceClass: c.LicenceClass,
+		LicenceIssuedOn: c.LicenceIssuedOn, LicenceCountry: c.LicenceCountry}
+}
+
+// customerUpdate saves the edit form; invalid input comes back with
+// messages and changes nothing.
+func (a *app) customerUpdate(w http.ResponseWriter, r *http.Request) {
+	id, ok := bkID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	ctx := r.Context()
+	f, err := a.Bookings.CustomerFile(ctx, id)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	g := r.PostFormValue
+	c := customer.Customer{ID: id, Email: g("email"), Company: g("company"), FirstName: g("first_name"), LastName: g("last_name"),
+		Street: g("street"), PostalCode: g("postal_code"), City: g("city"), Country: g("country"), Phone: g("phone"),
+		BirthDate: g("birth_date"), Language: g("language"), VATID: g("vat_id"), LicenceNumber: g("licence_number"),
+		LicenceClass: g("licence_class"), LicenceIssuedOn: g("licence_issued_on"), LicenceCountry: g("licence_country")}
+	form := c
+	err = a.Bookings.UpdateCustomer(ctx, &c)
+	if err == nil {
+		http.Redirect(w, r, fmt.Sprintf("/admin/customers/%d?done=saved", id), http.StatusSeeOther)
+		return
+	}
+	lang := reqCtx(r).lang
+	v := &view{Title: "bk.cust.one", Nav: "customers", Data: custPageData{File: f, Form: form, Restrict: f.Customer.RestrictedAt != nil}}
+	status := http.StatusUnprocessableEntity
+	if fe, ok := fieldErrors(lang, err); ok {
+		v.Errors = fe
+		// the domain names the licence date driving_licence.issued_on
+		if m, ok := fe["driving_licence.issued_on"]; ok {
+			fe["licence_issued_on"] = m
+		}
+		v.Alert = translate(lang, "form.has_errors")
+	} else if errs.KindOf(err) == errs.KindConflict {
+		status = http.StatusConflict
+		v.Alert = conflictText(lang, err)
+	} else {
+		a.fail(w, r, err)
+		return
+	}
+	a.render(w, r, status, "customer", v)
+}
+
+// customerExport sends the GDPR export (Art. 15/20) as a JSON download:
+// everything about the customer that the signed-in user may see.
+func (a *app) customerExport(w http.ResponseWriter, r *http.Request) {
+	id, ok := bkID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	f, err := a.Bookings.CustomerFile(r.Context(), id)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	b, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="kunde-%d-export.json"`, id))
+	w.Write(b)
+}
+
+// customerEraseConfirm asks for confirmation of an erasure request.
+func (a *app) customerEraseConfirm(w http.ResponseWriter, r *http.Request) {
+	id, ok := bkID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	f, err := a.Bookings.CustomerFile(r.Context(), id)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.render(w, r, http.StatusOK, "customer_erase", &view{Title: "bk.cust.erase", Nav: "customers", Data: f})
+}
+
+// customerErase carries out a confirmed erasure request (administrators).
+func (a *app) customerErase(w http.ResponseWriter, r *http.Request) {
+	id, ok := bkID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	ctx := r.Context()
+	f, err := a.Bookings.CustomerFile(ctx, id)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	lang := reqCtx(r).lang
+	if r.PostFormValue("confirm") != "yes" {
+		v := &view{Title: "bk.cust.erase", Nav: "customers", Data: f, Errors: map[string]string{"confirm": translate(lang, "bk.cust.erase_confirm_needed")}}
+		v.Alert = translate(lang, "form.has_errors")
+		a.render(w, r, http.StatusUnprocessableEntity, "customer_erase", v)
+		return
+	}
+	if _, err := a.Bookings.EraseCustomer(ctx, id); err != nil {
+		if errs.KindOf(err) != errs.KindConflict {
+			a.fail(w, r, err)
+			return
+		}
+		v := &view{Title: "bk.cust.erase", Nav: "customers", Data: f, Alert: conflictText(lang, err)}
+		a.render(w, r, http.StatusConflict, "customer_erase", v)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/customers/%d?done=erased", id), http.StatusSeeOther)
+}

@@ -1,0 +1,212 @@
+package web
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/fleet"
+)
+
+// readPhotos reads and checks the uploaded files of field "photos" (at most
+// maxUploadPhotos, each within the fleet limits). A refused file is a
+// problem on field "photos"; nothing is saved then.
+func readPhotos(r *http.Request, problems map[string]string, lang string) []fleet.Prepared {
+	if r.MultipartForm == nil {
+		return nil
+	}
+	files := r.MultipartForm.File["photos"]
+	if len(files) > maxUploadPhotos {
+		problems["photos"] = translate(lang, "fl.err_photo_count", maxUploadPhotos)
+		return nil
+	}
+	var out []fleet.Prepared
+	for _, fh := range files {
+		if fh.Size == 0 && fh.Filename == "" {
+			continue // the empty file input of a form without a photo
+		}
+		if fh.Size > fleet.MaxPhotoBytes {
+			problems["photos"] = fieldMessage(lang, "a photo may have at most 10 MB")
+			return nil
+		}
+		f, err := fh.Open()
+		if err != nil {
+			problems["photos"] = fieldMessage(lang, "the photo cannot be read; upload a JPEG, PNG or WebP photo")
+			return nil
+		}
+		data, err := io.ReadAll(io.LimitReader(f, fleet.MaxPhotoBytes+1))
+		f.Close()
+		if err != nil {
+			problems["photos"] = fieldMessage(lang, "the photo cannot be read; upload a JPEG, PNG or WebP photo")
+			return nil
+		}
+		p, err := fleet.Prepare(data)
+		if err != nil {
+			if !mergeProblems(lang, err, problems) {
+				problems["photos"] = fieldMessage(lang, "the photo cannot be read; upload a JPEG, PNG or WebP photo")
+			}
+			return nil
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// damageCreate records a damage placed on the diagram, with its photos. The
+// photos are checked before anything is saved.
+func (a *app) damageCreate(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	v, err := a.Fleet.Vehicle(r.Context(), id)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	lang := reqCtx(r).lang
+	get := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	f := damageEntry{View: get("view"), X: get("x"), Y: get("y"), Kind: get("kind"), Severity: get("severity"), Description: get("description")}
+	problems := map[string]string{}
+	d := fleet.Damage{VehicleID: v.ID, View: f.View, Kind: f.Kind, Severity: f.Severity, Description: f.Description}
+	x, errx := strconv.ParseFloat(f.X, 64)
+	y, erry := strconv.ParseFloat(f.Y, 64)
+	if errx != nil || erry != nil {
+		x, y = -1, -1 // reported as "position" by Validate
+	}
+	d.X, d.Y = x, y
+	d.Normalize()
+	mergeProblems(lang, d.Validate(), problems)
+	photos := readPhotos(r, problems, lang)
+	if len(problems) == 0 {
+		err := a.Damages.CreateDamage(r.Context(), &d)
+		if err == nil {
+			svc := a.photos()
+			for _, p := range photos {
+				if _, err := svc.Save(r.Context(), d.ID, p); err != nil {
+					a.fail(w, r, err)
+					return
+				}
+			}
+			http.Redirect(w, r, fmt.Sprintf("/admin/vehicles/%d?done=damage#damages", v.ID), http.StatusSeeOther)
+			return
+		}
+		if !mergeProblems(lang, err, problems) {
+			a.fail(w, r, err)
+			return
+		}
+	}
+	a.renderVehiclePage(w, r, http.StatusUnprocessableEntity, v, func(pd *vehiclePageData) { pd.Damage = f }, problems)
+}
+
+// damageOf returns damage {did} of vehicle {id}, both in the user's reach.
+func (a *app) damageOf(w http.ResponseWriter, r *http.Request) (fleet.Vehicle, fleet.Damage, bool) {
+	id, ok1 := pathID(r, "id")
+	did, ok2 := pathID(r, "did")
+	if !ok1 || !ok2 {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return fleet.Vehicle{}, fleet.Damage{}, false
+	}
+	v, err := a.Fleet.Vehicle(r.Context(), id)
+	if err != nil {
+		a.fail(w, r, err)
+		return v, fleet.Damage{}, false
+	}
+	d, err := a.Damages.Damage(r.Context(), did)
+	if err == nil && d.VehicleID != v.ID {
+		err = errs.NotFound("damage")
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return v, d, false
+	}
+	return v, d, true
+}
+
+// damagePhotosAdd adds photos to a damage.
+func (a *app) damagePhotosAdd(w http.ResponseWriter, r *http.Request) {
+	v, d, ok := a.damageOf(w, r)
+	if !ok {
+		return
+	}
+	lang := reqCtx(r).lang
+	problems := map[string]string{}
+	photos := readPhotos(r, problems, lang)
+	if len(photos) == 0 && len(problems) == 0 {
+		problems["photos"] = translate(lang, "fl.err_photo_none")
+	}
+	if len(problems) > 0 {
+		problems["photos."+strconv.FormatInt(d.ID, 10)] = problems["photos"]
+		delete(problems, "photos")
+		a.renderVehiclePage(w, r, http.StatusUnprocessableEntity, v, nil, problems)
+		return
+	}
+	svc := a.photos()
+	for _, p := range photos {
+		if _, err := svc.Save(r.Context(), d.ID, p); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/vehicles/%d?done=photos#damage-%d", v.ID, d.ID), http.StatusSeeOther)
+}
+
+// damageRepaired records the repair date of an open damage.
+func (a *app) damageRepaired(w http.ResponseWriter, r *http.Request) {
+	v, d, ok := a.damageOf(w, r)
+	if !ok {
+		return
+	}
+	lang := reqCtx(r).lang
+	problems := map[string]string{}
+	day, err := time.Parse("2006-01-02", strings.TrimSpace(r.PostFormValue("repaired_on")))
+	if err != nil {
+		problems["repaired_on"] = translate(lang, "fl.err_date")
+	} else {
+		// Noon UTC is the same calendar day in every European time zone.
+		err := a.Damages.MarkRepaired(r.Context(), d.ID, day.Add(12*time.Hour), strings.TrimSpace(r.PostFormValue("repair_note")))
+		if err == nil {
+			http.Redirect(w, r, fmt.Sprintf("/admin/vehicles/%d?done=repaired#damages", v.ID), http.StatusSeeOther)
+			return
+		}
+		if errs.Is(err, errs.KindConflict) {
+			problems["repaired_on"] = translate(lang, "fl.err_repaired_already")
+		} else if !mergeProblems(lang, err, problems) {
+			a.fail(w, r, err)
+			return
+		}
+	}
+	a.renderVehiclePage(w, r, http.StatusUnprocessableEntity, v, func(pd *vehiclePageData) { pd.RepairID = d.ID }, problems)
+}
+
+// damagePhoto serves a photo (or its thumbnail) of a damage of a vehicle
+// the user may see, privately cacheable; anything else is the 404 page.
+func (a *app) damagePhoto(thumb bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		_, d, ok := a.damageOf(w, r)
+		if !ok {
+			return
+		}
+		pid, ok := pathID(r, "pid")
+		if !ok {
+			a.errorPage(w, r, http.StatusNotFound, "")
+			return
+		}
+		ct, data, err := a.photos().Get(r.Context(), d.ID, pid, thumb)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", ct)
+		h.Set("Content-Length", strconv.Itoa(len(data)))
+		h.Set("Cache-Control", "private, max-age=86400")
+		h.Set("Content-Disposition", "inline")
+		w.Write(data)
+	}
+}

@@ -1,0 +1,183 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"mietwerk.dev/mietwerk/fleet"
+)
+
+// maxUploadPhotos bounds the photos of one upload request.
+const maxUploadPhotos = 4
+
+// routesFleet wires the fleet pages: vehicles with blocking periods,
+// condition history and damages (with photos), tariffs and categories.
+func (a *app) routesFleet(private func(string, http.HandlerFunc)) {
+	private("GET /admin/vehicles", a.vehicleList)
+	private("GET /admin/vehicles/new", a.vehicleNew)
+	private("POST /admin/vehicles", a.vehicleCreate)
+	private("GET /admin/vehicles/{id}", a.vehiclePage)
+	private("POST /admin/vehicles/{id}", a.vehicleUpdate)
+	private("POST /admin/vehicles/{id}/blocks", a.blockAdd)
+	private("POST /admin/vehicles/{id}/blocks/{aid}/delete", a.blockDelete)
+	private("POST /admin/vehicles/{id}/damages", a.damageCreate)
+	private("POST /admin/vehicles/{id}/damages/{did}/photos", a.damagePhotosAdd)
+	private("POST /admin/vehicles/{id}/damages/{did}/repaired", a.damageRepaired)
+	private("GET /admin/vehicles/{id}/damages/{did}/photos/{pid}", a.damagePhoto(false))
+	private("GET /admin/vehicles/{id}/damages/{did}/photos/{pid}/thumb", a.damagePhoto(true))
+
+	private("GET /admin/tariffs", a.tariffList)
+	private("GET /admin/tariffs/new", a.admin(a.tariffNew))
+	private("POST /admin/tariffs", a.admin(a.tariffCreate))
+	private("GET /admin/tariffs/{id}", a.tariffEdit)
+	private("POST /admin/tariffs/{id}", a.admin(a.tariffUpdate))
+
+	private("GET /admin/categories", a.admin(a.categoryList))
+	private("GET /admin/categories/new", a.admin(a.categoryNew))
+	private("POST /admin/categories", a.admin(a.categoryCreate))
+	private("GET /admin/categories/{id}", a.admin(a.categoryEdit))
+	private("POST /admin/categories/{id}", a.admin(a.categoryUpdate))
+}
+
+// photos returns the photo service over the configured stores.
+func (a *app) photos() *fleet.PhotoService {
+	return &fleet.PhotoService{Damages: a.Damages, Blobs: a.Photos}
+}
+
+// pathID reads the path value name as a positive id.
+func pathID(r *http.Request, name string) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	return id, err == nil && id > 0
+}
+
+// formInt parses a whole number typed into field name; problems get a message.
+func formInt(r *http.Request, name string, problems map[string]string, lang string) int64 {
+	s := strings.TrimSpace(r.PostFormValue(name))
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(strings.ReplaceAll(s, ".", ""), 10, 64)
+	if err != nil {
+		problems[name] = translate(lang, "fl.err_int")
+	}
+	return n
+}
+
+// parseCents parses an amount in euros as typed in Germany or England
+// ("49", "49,90", "1.234,50", "0.25") into cents. Negative amounts and more
+// than two decimals are refused.
+func parseCents(s string) (int64, bool) {
+	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "€"))
+	s = strings.ReplaceAll(s, " ", "")
+	if s == "" {
+		return 0, true
+	}
+	if strings.Contains(s, ",") {
+		s = strings.ReplaceAll(s, ".", "")
+		s = strings.Replace(s, ",", ".", 1)
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" {
+		whole = "0"
+	}
+	if len(frac) > 2 || strings.ContainsAny(whole+frac, "+-") {
+		return 0, false
+	}
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	w, err1 := strconv.ParseInt(whole, 10, 64)
+	f, err2 := strconv.ParseInt(frac, 10, 64)
+	if err1 != nil || err2 != nil || w > 1e12 {
+		return 0, false
+	}
+	return w*100 + f, true
+}
+
+// formCents parses the amount in field name; problems get a message.
+func formCents(r *http.Request, name string, problems map[string]string, lang string) int64 {
+	c, ok := parseCents(r.PostFormValue(name))
+	if !ok {
+		problems[name] = translate(lang, "fl.err_money")
+	}
+	return c
+}
+
+// Num renders a whole number with thousands separators ("12.000" / "12,000").
+func (v *view) Num(n int64) string {
+	sep := "."
+	if v.Lang == "en" {
+		sep = ","
+	}
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + sep + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// Money renders cents as euros in the page's language ("49,90" / "49.90").
+func (v *view) Money(cents int64) string { return moneyText(v.Lang, cents) }
+
+func moneyText(lang string, cents int64) string {
+	neg := cents < 0
+	if neg {
+		cents = -cents
+	}
+	s := strconv.FormatInt(cents/100, 10) + "." + strconv.FormatInt(100+cents%100, 10)[1:]
+	if lang != "en" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// mergeProblems adds the translated field errors of err to problems (form
+// problems win) and reports whether err was about the input.
+func mergeProblems(lang string, err error, problems map[string]string) bool {
+	m, ok := fieldErrors(lang, err)
+	for k, v := range m {
+		if _, dup := problems[k]; !dup {
+			problems[k] = v
+		}
+	}
+	return ok
+}
+
+// vehicleFields is what the "vehicle-fields" partial receives.
+type vehicleFields struct {
+	V *view
+	F vehicleForm
+}
+
+// VehicleFields prepares the vehicle master-data fields for the partial.
+func (v *view) VehicleFields(f vehicleForm) vehicleFields { return vehicleFields{V: v, F: f} }
+
+// Sel returns " selected" when a equals b (for options).
+func (v *view) Sel(a, b any) template.HTMLAttr {
+	if fmt.Sprint(a) == fmt.Sprint(b) {
+		return " selected"
+	}
+	return ""
+}
+
+func init() {
+	funcs["inc"] = func(i int) int { return i + 1 }
+	funcs["deref"] = func(t *time.Time) time.Time {
+		if t == nil {
+			return time.Time{}
+		}
+		return *t
+	}
+}

@@ -1,0 +1,479 @@
+package web
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/customer"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/pricing"
+	"mietwerk.dev/mietwerk/tenancy"
+)
+
+// protoForm is the readings part of the handover and return forms, kept
+// as typed so an invalid form comes back unchanged.
+type protoForm struct {
+	KM          string
+	Fuel        int
+	Cleanliness string
+	Notes       string
+	SignerName  string
+	Signature   string // data: URL of the PNG
+	Damage      newDamageForm
+	Confirmed   map[int64]bool
+}
+
+type newDamageForm struct {
+	View, Kind, Severity, Description, Charge string
+}
+
+// Eighths are the fuel buttons 0…8.
+func (protoForm) Eighths() []int { return []int{0, 1, 2, 3, 4, 5, 6, 7, 8} }
+
+// Cleanlinesses are the cleanliness choices.
+func (protoForm) Cleanlinesses() []string { return fleet.Cleanliness }
+
+// Views, Kinds and Severities are the damage choices.
+func (protoForm) Views() []string      { return fleet.DamageViews }
+func (protoForm) Kinds() []string      { return fleet.DamageKinds }
+func (protoForm) Severities() []string { return fleet.DamageSeverities }
+
+// readProtocol reads km, fuel, cleanliness, notes, signature and one new
+// damage from the form. problems gets the field errors of what cannot be
+// parsed.
+func readProtocol(r *http.Request, withCharge bool) (protoForm, contract.Protocol, errs.Fields) {
+	var f errs.Fields
+	pf := protoForm{KM: strings.TrimSpace(r.PostFormValue("km")), Cleanliness: r.PostFormValue("cleanliness"),
+		Notes: strings.TrimSpace(r.PostFormValue("notes")), SignerName: strings.TrimSpace(r.PostFormValue("signer_name")),
+		Signature: r.PostFormValue("signature"), Confirmed: map[int64]bool{}, Fuel: -1,
+		Damage: newDamageForm{View: r.PostFormValue("damage_view"), Kind: r.PostFormValue("damage_kind"),
+			Severity: r.PostFormValue("damage_severity"), Description: strings.TrimSpace(r.PostFormValue("damage_description")),
+			Charge: r.PostFormValue("damage_charge")}}
+	p := contract.Protocol{Cleanliness: pf.Cleanliness, Notes: pf.Notes, SignerName: pf.SignerName}
+	km, err := strconv.ParseInt(strings.ReplaceAll(pf.KM, ".", ""), 10, 64)
+	if err != nil {
+		f.Add("km", "enter the odometer reading in km")
+	}
+	p.OdometerKM = km
+	if fuel, err := strconv.Atoi(r.PostFormValue("fuel_eighths")); err == nil {
+		pf.Fuel, p.FuelEighths = fuel, fuel
+	} else {
+		f.Add("fuel_eighths", "choose the fuel level between 0/8 and 8/8")
+		p.FuelEighths = 0
+	}
+	if pf.Signature != "" {
+		const prefix = "data:image/png;base64,"
+		if !strings.HasPrefix(pf.Signature, prefix) {
+			f.Add("signature", "the signature is not a PNG image")
+		} else if b, err := base64.StdEncoding.DecodeString(pf.Signature[len(prefix):]); err != nil {
+			f.Add("signature", "the signature is not a PNG image")
+		} else {
+			p.SignaturePNG = b
+		}
+	}
+	for _, s := range r.PostForm["confirm_damage"] {
+		if id, err := strconv.ParseInt(s, 10, 64); err == nil {
+			pf.Confirmed[id] = true
+		}
+	}
+	if pf.Damage.Kind != "" || pf.Damage.Description != "" {
+		d := fleet.Damage{View: pf.Damage.View, X: 50, Y: 50, Kind: pf.Damage.Kind, Severity: pf.Damage.Severity, Description: pf.Damage.Description}
+		if withCharge && strings.TrimSpace(pf.Damage.Charge) != "" {
+			c, ok := parseEuro(pf.Damage.Charge)
+			if !ok {
+				f.Add("damage_charge", "enter the amount to charge for the damage, e.g. 250,00")
+			}
+			d.ChargeCents = c
+		}
+		p.NewDamages = []fleet.Damage{d}
+	}
+	return pf, p, f
+}
+
+// ---- handover ----
+
+type handoverData struct {
+	R        booking.Reservation
+	Customer customer.Customer
+	Vehicle  fleet.Vehicle
+	Vehicles []fleet.Vehicle // free vehicles of the category to choose from
+	Damages  []fleet.Damage
+	Station  tenancy.Station
+	Drivers  []driverRow
+	Checked  bool
+	P        protoForm
+}
+
+// Pickup renders the planned pickup.
+func (d handoverData) When(v *view, t time.Time) string {
+	return formatTime(v.Lang, t, d.Station.Location())
+}
+
+func (a *app) loadHandover(r *http.Request, id int64) (handoverData, error) {
+	ctx := r.Context()
+	var d handoverData
+	var err error
+	be := a.ContractData
+	if d.R, err = be.Reservation(ctx, id); err != nil {
+		return d, err
+	}
+	if d.Customer, err = be.Customer(ctx, d.R.CustomerID); err != nil {
+		return d, err
+	}
+	if d.Station, err = a.Tenancy.Station(ctx, d.R.StationID); err != nil {
+		return d, err
+	}
+	if d.R.VehicleID != 0 {
+		if d.Vehicle, err = be.Vehicle(ctx, d.R.VehicleID); err != nil {
+			return d, err
+		}
+		if d.Damages, err = be.ListDamages(ctx, d.R.VehicleID, true); err != nil {
+			return d, err
+		}
+	}
+	vs, _, err := be.ListVehicles(ctx, fleet.VehicleFilter{StationID: d.R.StationID, CategoryID: d.R.CategoryID, Status: fleet.StatusAvailable, Limit: 100})
+	if err != nil {
+		return d, err
+	}
+	d.Vehicles = vs
+	c := d.Customer
+	d.Drivers = []driverRow{{0, contract.Driver{Role: contract.RoleMain, FirstName: c.FirstName, LastName: c.LastName, BirthDate: c.BirthDate,
+		LicenceNumber: c.LicenceNumber, LicenceClass: c.LicenceClass, LicenceIssuedOn: c.LicenceIssuedOn, LicenceCountry: c.LicenceCountry}},
+		{1, contract.Driver{Role: contract.RoleAdditional}}}
+	if d.Drivers[0].LicenceCountry == "" {
+		d.Drivers[0].LicenceCountry = "DE"
+	}
+	if d.Drivers[0].LicenceClass == "" {
+		d.Drivers[0].LicenceClass = "B"
+	}
+	d.P = protoForm{KM: strconv.FormatInt(d.Vehicle.OdometerKM, 10), Fuel: d.Vehicle.FuelEighths, Cleanliness: d.Vehicle.Cleanliness,
+		SignerName: c.Name(), Confirmed: map[int64]bool{}}
+	for _, dm := range d.Damages {
+		d.P.Confirmed[dm.ID] = true
+	}
+	return d, nil
+}
+
+// handoverForm is the one-screen, tablet-friendly check-out form.
+func (a *app) handoverForm(w http.ResponseWriter, r *http.Request) {
+	id, ok := ctID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	if c, err := a.ContractData.ContractByReservation(r.Context(), id); err == nil {
+		http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d", c.ID), http.StatusSeeOther)
+		return
+	}
+	d, err := a.loadHandover(r, id)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	v := &view{Title: "ct.handover", Nav: "contracts", Data: d}
+	if d.R.Status != booking.StatusConfirmed {
+		v.Alert = v.T("ct.not_confirmed")
+	}
+	a.render(w, r, http.StatusOK, "handover", v)
+}
+
+func (a *app) handoverSubmit(w http.ResponseWriter, r *http.Request) {
+	id, ok := ctID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	pf, p, f := readProtocol(r, false)
+	ds := driversFromForm(r)
+	h := &contract.Handover{ReservationID: id, Drivers: ds, Protocol: p, LicenceChecked: r.PostFormValue("licence_checked") == "1"}
+	if vid, err := strconv.ParseInt(r.PostFormValue("vehicle_id"), 10, 64); err == nil {
+		h.VehicleID = vid
+	}
+	for cid := range pf.Confirmed {
+		h.ConfirmedDamages = append(h.ConfirmedDamages, cid)
+	}
+	var c contract.Contract
+	err := f.Err()
+	if err == nil {
+		c, err = a.Contracts.Handover(r.Context(), h)
+	} else {
+		// show every problem at once: also the drivers and the licence check
+		if verr := contract.ValidateDrivers(ds, a.Now()); verr != nil {
+			if e, ok := errs.As(verr); ok {
+				f = append(f, e.Fields...)
+			}
+		}
+		if !h.LicenceChecked {
+			f.Add("licence_checked", "check the main driver's licence: no handover without it")
+		}
+		err = f.Err()
+	}
+	if err != nil && c.ID == 0 {
+		d, lerr := a.loadHandover(r, id)
+		if lerr != nil {
+			a.fail(w, r, lerr)
+			return
+		}
+		d.P, d.Checked = pf, h.LicenceChecked
+		d.Drivers = nil
+		for i, dr := range ds {
+			d.Drivers = append(d.Drivers, driverRow{i, dr})
+		}
+		if len(d.Drivers) < 2 {
+			d.Drivers = append(d.Drivers, driverRow{len(d.Drivers), contract.Driver{Role: contract.RoleAdditional}})
+		}
+		v := &view{Title: "ct.handover", Nav: "contracts", Data: d}
+		status := a.formError(v, err)
+		if status == 0 {
+			a.fail(w, r, err)
+			return
+		}
+		a.render(w, r, status, "handover", v)
+		return
+	}
+	if err != nil {
+		a.log.ErrorContext(r.Context(), "handover stored, follow-up failed", "contract", c.Number, "err", err)
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=handover", c.ID), http.StatusSeeOther)
+}
+
+// ---- return ----
+
+type returnData struct {
+	C         contract.Contract
+	Customer  customer.Customer
+	Vehicle   fleet.Vehicle
+	Handover  contract.Protocol
+	Damages   []fleet.Damage
+	Stations  []tenancy.Station
+	StationID int64
+	OneWay    bool
+	P         protoForm
+	loc       *time.Location
+}
+
+// When renders an instant in the station's zone.
+func (d returnData) When(v *view, t time.Time) string { return formatTime(v.Lang, t, d.loc) }
+
+func (a *app) loadReturn(r *http.Request, id int64) (returnData, error) {
+	ctx := r.Context()
+	var d returnData
+	var err error
+	be := a.ContractData
+	if d.C, err = be.Contract(ctx, id); err != nil {
+		return d, err
+	}
+	if d.Customer, err = be.Customer(ctx, d.C.CustomerID); err != nil {
+		return d, err
+	}
+	ps, err := be.Protocols(ctx, id)
+	if err != nil {
+		return d, err
+	}
+	for _, p := range ps {
+		if p.Kind == contract.KindHandover {
+			d.Handover = p
+		}
+	}
+	if v, err := be.Vehicle(ctx, d.C.VehicleID); err == nil {
+		d.Vehicle = v
+		if d.Damages, err = be.ListDamages(ctx, v.ID, true); err != nil {
+			return d, err
+		}
+	}
+	tn, err := a.Tenancy.Tenant(ctx)
+	if err != nil {
+		return d, err
+	}
+	d.OneWay = tn.OneWayAllowed
+	all, err := a.Tenancy.ListStations(ctx)
+	if err != nil {
+		return d, err
+	}
+	d.Stations = visibleStations(r, all)
+	d.StationID = d.C.ReturnStationID
+	if !actorOf(r).CanStation(d.StationID) && len(d.Stations) > 0 {
+		d.StationID = d.Stations[0].ID
+	}
+	d.loc = berlin
+	for _, s := range all {
+		if s.ID == d.C.StationID {
+			d.loc = s.Location()
+		}
+	}
+	d.P = protoForm{KM: strconv.FormatInt(d.Handover.OdometerKM, 10), Fuel: d.Handover.FuelEighths, Cleanliness: d.Handover.Cleanliness,
+		SignerName: d.Customer.Name(), Confirmed: map[int64]bool{}}
+	return d, nil
+}
+
+// returnForm is the check-in form; the handover values are shown next to
+// the inputs so new damages and differences stand out.
+func (a *app) returnForm(w http.ResponseWriter, r *http.Request) {
+	id, ok := ctID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	d, err := a.loadReturn(r, id)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	v := &view{Title: "ct.return", Nav: "contracts", Data: d}
+	if d.C.Status != contract.StatusOpen {
+		v.Alert = v.T("ct.already_returned")
+	}
+	a.render(w, r, http.StatusOK, "return", v)
+}
+
+func (a *app) returnSubmit(w http.ResponseWriter, r *http.Request) {
+	id, ok := ctID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	pf, p, f := readProtocol(r, true)
+	rt := &contract.Return{ContractID: id, Protocol: p}
+	if sid, err := strconv.ParseInt(r.PostFormValue("station_id"), 10, 64); err == nil {
+		rt.StationID = sid
+	}
+	err := f.Err()
+	var c contract.Contract
+	if err == nil {
+		c, _, err = a.Contracts.Return(r.Context(), rt)
+	}
+	if err != nil && (c.ID == 0 || c.Status == contract.StatusOpen) {
+		d, lerr := a.loadReturn(r, id)
+		if lerr != nil {
+			a.fail(w, r, lerr)
+			return
+		}
+		d.P, d.StationID = pf, rt.StationID
+		v := &view{Title: "ct.return", Nav: "contracts", Data: d}
+		status := a.formError(v, err)
+		if status == 0 {
+			a.fail(w, r, err)
+			return
+		}
+		a.render(w, r, status, "return", v)
+		return
+	}
+	done := "returned"
+	if err != nil {
+		// the return is stored; billing or a document failed and can be re-run from the page
+		a.log.ErrorContext(r.Context(), "return stored, follow-up failed", "contract_id", id, "err", err)
+		done = "return_billing_failed"
+	} else if c.Status == contract.StatusPaymentOpen {
+		done = "payment_open"
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=%s", id, done), http.StatusSeeOther)
+}
+
+// ---- walk-in ----
+
+type walkInData struct {
+	Stations                                       []tenancy.Station
+	Vehicles                                       []fleet.Vehicle
+	Tariffs                                        []pricing.Tariff
+	StationID, VehicleID, TariffID                 int64
+	Email, FirstName, LastName, Phone, Street, Zip string
+	City, Return                                   string
+}
+
+func (a *app) walkInData(r *http.Request, d *walkInData) error {
+	ctx := r.Context()
+	all, err := a.Tenancy.ListStations(ctx)
+	if err != nil {
+		return err
+	}
+	d.Stations = visibleStations(r, all)
+	if d.StationID == 0 && len(d.Stations) > 0 {
+		d.StationID = d.Stations[0].ID
+	}
+	if d.Vehicles, _, err = a.ContractData.ListVehicles(ctx, fleet.VehicleFilter{StationID: d.StationID, Status: fleet.StatusAvailable, Limit: 200}); err != nil {
+		return err
+	}
+	ts, err := a.ContractData.ListTariffs(ctx)
+	if err != nil {
+		return err
+	}
+	today := a.Now().Format("2006-01-02")
+	for _, t := range ts {
+		if t.ValidOn(today) {
+			d.Tariffs = append(d.Tariffs, t)
+		}
+	}
+	if d.Return == "" {
+		d.Return = a.Now().In(berlin).Add(24 * time.Hour).Format("2006-01-02T15:04")
+	}
+	return nil
+}
+
+// walkInForm is the counter form: customer, vehicle, tariff and return;
+// it creates the booking and goes on to the handover.
+func (a *app) walkInForm(w http.ResponseWriter, r *http.Request) {
+	var d walkInData
+	if sid, err := strconv.ParseInt(r.URL.Query().Get("station"), 10, 64); err == nil {
+		d.StationID = sid
+	}
+	if err := a.walkInData(r, &d); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.render(w, r, http.StatusOK, "walkin", &view{Title: "ct.walkin", Nav: "contracts", Data: d})
+}
+
+func (a *app) walkInCreate(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	d := walkInData{Email: strings.TrimSpace(r.PostFormValue("email")), FirstName: strings.TrimSpace(r.PostFormValue("first_name")),
+		LastName: strings.TrimSpace(r.PostFormValue("last_name")), Phone: strings.TrimSpace(r.PostFormValue("phone")),
+		Street: strings.TrimSpace(r.PostFormValue("street")), Zip: strings.TrimSpace(r.PostFormValue("postal_code")),
+		City: strings.TrimSpace(r.PostFormValue("city")), Return: r.PostFormValue("return")}
+	d.StationID, _ = strconv.ParseInt(r.PostFormValue("station_id"), 10, 64)
+	d.VehicleID, _ = strconv.ParseInt(r.PostFormValue("vehicle_id"), 10, 64)
+	d.TariffID, _ = strconv.ParseInt(r.PostFormValue("tariff_id"), 10, 64)
+	fail := func(err error) {
+		if lerr := a.walkInData(r, &d); lerr != nil {
+			a.fail(w, r, lerr)
+			return
+		}
+		v := &view{Title: "ct.walkin", Nav: "contracts", Data: d}
+		status := a.formError(v, err)
+		if status == 0 {
+			a.fail(w, r, err)
+			return
+		}
+		a.render(w, r, status, "walkin", v)
+	}
+	st, err := a.Tenancy.Station(ctx, d.StationID)
+	if err != nil {
+		fail(errs.Invalid("station", errs.FieldError{Field: "station_id", Message: "choose the station"}))
+		return
+	}
+	now := a.Now().UTC()
+	ret, ok := parseLocal(d.Return, st.Location())
+	if !ok || !ret.After(now) {
+		fail(errs.Invalid("return", errs.FieldError{Field: "return", Message: "enter the planned return, after now"}))
+		return
+	}
+	c := customer.Customer{Email: d.Email, FirstName: d.FirstName, LastName: d.LastName, Phone: d.Phone, Street: d.Street,
+		PostalCode: d.Zip, City: d.City, Country: "DE", Language: reqCtx(r).lang}
+	if _, _, err := a.ContractData.UpsertCustomer(ctx, &c); err != nil {
+		fail(err)
+		return
+	}
+	res := &booking.Reservation{StationID: d.StationID, ReturnStationID: d.StationID, CustomerID: c.ID, VehicleID: d.VehicleID,
+		TariffID: d.TariffID, Pickup: now, Return: ret, Language: c.Language}
+	if err := a.Contracts.WalkIn(ctx, res); err != nil {
+		fail(err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/reservations/%d/handover", res.ID), http.StatusSeeOther)
+}

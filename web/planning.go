@@ -1,0 +1,299 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/tenancy"
+)
+
+// boardParams are the planning board's query parameters: station, from
+// (YYYY-MM-DD in the station's time zone), days, zoom ("" = days, "hours").
+type boardParams struct {
+	Station tenancy.Station
+	From    time.Time // local midnight
+	Days    int
+	Zoom    string
+}
+
+// To is the end of the board's window.
+func (p boardParams) To() time.Time { return p.From.AddDate(0, 0, p.Days) }
+
+// Query renders the parameters for links, shifted by shift days.
+func (p boardParams) Query(shift int) string {
+	v := url.Values{}
+	v.Set("station", strconv.FormatInt(p.Station.ID, 10))
+	v.Set("from", p.From.AddDate(0, 0, shift).Format("2006-01-02"))
+	v.Set("days", strconv.Itoa(p.Days))
+	if p.Zoom != "" {
+		v.Set("zoom", p.Zoom)
+	}
+	return v.Encode()
+}
+
+// ZoomQuery renders the parameters with another zoom.
+func (p boardParams) ZoomQuery(zoom string) string {
+	q := p
+	q.Zoom = zoom
+	if zoom == "hours" {
+		q.Days = 2
+	} else {
+		q.Days = 14
+	}
+	return q.Query(0)
+}
+
+// boardData is what the board fragment renders.
+type boardData struct {
+	P        boardParams
+	Stations []tenancy.Station
+	Cols     []boardCol
+	Unit     int // minutes per column
+	Rows     []boardRow
+	Msg      string
+	MsgError bool
+}
+
+type boardCol struct {
+	Label   string
+	Weekend bool
+}
+
+type boardRow struct {
+	Kind      string // "cat", "vehicle", "unassigned"
+	Label     string
+	Sub       string
+	VehicleID int64
+	Status    string // fleet status of a vehicle
+	Lanes     int
+	Bars      []boardBar
+}
+
+type boardBar struct {
+	booking.Bar
+	Left, Width string // percent of the track
+	Lane        int
+	StartISO    string
+}
+
+// parseBoard reads and checks the board parameters; the station must be
+// visible to the signed-in user (errs.KindNotFound otherwise).
+func (a *app) parseBoard(r *http.Request, q url.Values) (boardParams, []tenancy.Station, error) {
+	ctx := r.Context()
+	all, err := a.Tenancy.ListStations(ctx)
+	if err != nil {
+		return boardParams{}, nil, err
+	}
+	stations := visibleStations(r, all)
+	var p boardParams
+	sid, _ := strconv.ParseInt(q.Get("station"), 10, 64)
+	if sid == 0 {
+		if len(stations) == 0 {
+			return p, nil, errs.NotFound("station")
+		}
+		p.Station = stations[0]
+	} else {
+		found := false
+		for _, s := range stations {
+			if s.ID == sid {
+				p.Station, found = s, true
+			}
+		}
+		if !found {
+			return p, nil, errs.NotFound("station")
+		}
+	}
+	loc := p.Station.Location()
+	if q.Get("zoom") == "hours" {
+		p.Zoom = "hours"
+	}
+	p.Days = 14
+	if p.Zoom == "hours" {
+		p.Days = 2
+	}
+	if n, err := strconv.Atoi(q.Get("days")); err == nil && n >= 1 {
+		p.Days = min(n, 62)
+		if p.Zoom == "hours" {
+			p.Days = min(n, 3)
+		}
+	}
+	now := a.Now().In(loc)
+	p.From = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	if t, err := time.ParseInLocation("2006-01-02", q.Get("from"), loc); err == nil {
+		p.From = t
+	}
+	return p, stations, nil
+}
+
+// boardFor loads the plan and lays it out.
+func (a *app) boardFor(r *http.Request, p boardParams, stations []tenancy.Station) (boardData, error) {
+	plan, err := a.Bookings.Plan(r.Context(), p.Station.ID, p.From, p.To())
+	if err != nil {
+		return boardData{}, err
+	}
+	lang := reqCtx(r).lang
+	d := boardData{P: p, Stations: stations, Unit: 1440}
+	loc := p.Station.Location()
+	if p.Zoom == "hours" {
+		d.Unit = 60
+		for t := p.From; t.Before(p.To()); t = t.Add(time.Hour) {
+			l := t.In(loc).Format("15")
+			if t.In(loc).Hour() == 0 {
+				l = t.In(loc).Format("02.01.")
+			}
+			d.Cols = append(d.Cols, boardCol{Label: l, Weekend: t.Weekday() == time.Saturday || t.Weekday() == time.Sunday})
+		}
+	} else {
+		for i := range p.Days {
+			t := p.From.AddDate(0, 0, i)
+			d.Cols = append(d.Cols, boardCol{Label: translate(lang, "day."+strconv.Itoa(int(t.Weekday())))[:2] + " " + t.Format("02.01."),
+				Weekend: t.Weekday() == time.Saturday || t.Weekday() == time.Sunday})
+		}
+	}
+	span := float64(p.To().Sub(p.From))
+	place := func(bars []booking.Bar) ([]boardBar, int) {
+		out := make([]boardBar, 0, len(bars))
+		var laneEnd []time.Time
+		for _, b := range bars {
+			s, e := b.Start, b.End
+			if s.Before(p.From) {
+				s = p.From
+			}
+			if e.After(p.To()) {
+				e = p.To()
+			}
+			left := float64(s.Sub(p.From)) / span * 100
+			width := max(float64(e.Sub(s))/span*100, 0.4)
+			lane := 0
+			for lane < len(laneEnd) && laneEnd[lane].After(b.Start) {
+				lane++
+			}
+			if lane == len(laneEnd) {
+				laneEnd = append(laneEnd, b.End)
+			} else {
+				laneEnd[lane] = b.End
+			}
+			out = append(out, boardBar{Bar: b, Left: strconv.FormatFloat(left, 'f', 2, 64),
+				Width: strconv.FormatFloat(width, 'f', 2, 64), Lane: lane, StartISO: b.Start.UTC().Format(time.RFC3339)})
+		}
+		return out, max(1, len(laneEnd))
+	}
+	for _, c := range plan.Categories {
+		name := c.NameDE
+		if lang == "en" && c.NameEN != "" {
+			name = c.NameEN
+		}
+		d.Rows = append(d.Rows, boardRow{Kind: "cat", Label: c.Code, Sub: name})
+		un, lanes := place(c.Unassigned)
+		d.Rows = append(d.Rows, boardRow{Kind: "unassigned", Label: translate(lang, "bk.plan.unassigned"), Sub: c.Code, Bars: un, Lanes: lanes})
+		for _, v := range c.Vehicles {
+			bars, lanes := place(v.Bars)
+			d.Rows = append(d.Rows, boardRow{Kind: "vehicle", Label: v.Plate, Sub: v.Make + " " + v.Model, VehicleID: v.ID,
+				Status: v.Status, Bars: bars, Lanes: lanes})
+		}
+	}
+	return d, nil
+}
+
+// planningPage is the planning board of a station: vehicles × days (hours
+// when zoomed) with bookings, contracts, blocks and maintenance as bars and
+// an "unassigned" row per category.
+func (a *app) planningPage(w http.ResponseWriter, r *http.Request) {
+	p, stations, err := a.parseBoard(r, r.URL.Query())
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	d, err := a.boardFor(r, p, stations)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.render(w, r, http.StatusOK, "planning", &view{Title: "bk.plan.title", Nav: "planning", Data: d})
+}
+
+// planningBoard answers the board alone (htmx polling every 15 s).
+func (a *app) planningBoard(w http.ResponseWriter, r *http.Request) {
+	p, stations, err := a.parseBoard(r, r.URL.Query())
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	d, err := a.boardFor(r, p, stations)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.renderBoard(w, r, http.StatusOK, d)
+}
+
+func (a *app) renderBoard(w http.ResponseWriter, r *http.Request, status int, d boardData) {
+	v := &view{Data: d}
+	a.fillView(r, v)
+	var buf bytes.Buffer
+	if err := a.tmpl["planning"].ExecuteTemplate(&buf, "board", v); err != nil {
+		a.fail(w, r, fmt.Errorf("render board: %w", err))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// planningMove moves a bar: reservation onto vehicle (and pickup, RFC 3339).
+// It answers the re-rendered board with a message: 200 when saved, 409 when
+// refused (the bar stays where it was), 422 for unusable input.
+func (a *app) planningMove(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		a.errorPage(w, r, http.StatusBadRequest, "")
+		return
+	}
+	p, stations, err := a.parseBoard(r, r.PostForm)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	lang := reqCtx(r).lang
+	rid, err1 := strconv.ParseInt(r.PostFormValue("reservation"), 10, 64)
+	vid, err2 := strconv.ParseInt(r.PostFormValue("vehicle"), 10, 64)
+	var pickup time.Time
+	var err3 error
+	if s := strings.TrimSpace(r.PostFormValue("pickup")); s != "" {
+		pickup, err3 = time.Parse(time.RFC3339, s)
+	}
+	status, msg, isErr := http.StatusOK, "", false
+	if err1 != nil || err2 != nil || err3 != nil || rid <= 0 || vid <= 0 {
+		status, msg, isErr = http.StatusUnprocessableEntity, translate(lang, "bk.plan.bad_move"), true
+	} else if res, err := a.Bookings.MoveBooking(r.Context(), booking.Move{ReservationID: rid, VehicleID: vid, Pickup: pickup}); err != nil {
+		switch errs.KindOf(err) {
+		case errs.KindConflict:
+			status, msg, isErr = http.StatusConflict, conflictText(lang, err), true
+		case errs.KindInvalid:
+			status, msg, isErr = http.StatusUnprocessableEntity, translate(lang, "bk.plan.bad_move"), true
+			if fe, ok := fieldErrors(lang, err); ok {
+				for _, m := range fe {
+					msg = m
+				}
+			}
+		default:
+			a.fail(w, r, err)
+			return
+		}
+	} else {
+		msg = translate(lang, "bk.plan.moved", res.Number)
+	}
+	d, err := a.boardFor(r, p, stations)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	d.Msg, d.MsgError = msg, isErr
+	a.renderBoard(w, r, status, d)
+}

@@ -1,0 +1,417 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"mietwerk.dev/mietwerk/audit"
+	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/customer"
+	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/payment"
+	"mietwerk.dev/mietwerk/tenancy"
+)
+
+// BookingBackend is the storage behind the reservation, planning and
+// customer pages (the SQL store implements it). Every call is scoped by the
+// signed-in actor, so station isolation is decided by the store.
+type BookingBackend interface {
+	booking.Store
+	booking.AdminStore
+	booking.PlanningStore
+	customer.AdminStore
+	invoice.Reader
+	document.Archive
+	ListPayments(ctx context.Context, f payment.RecordFilter) ([]payment.Record, error)
+	AuditTrail(ctx context.Context, entity string, id int64) ([]audit.Entry, error)
+}
+
+// routesBookings mounts the reservation, planning board and customer pages.
+// Without Deps.Bookings they are not mounted (the 404 page answers).
+func (a *app) routesBookings(private func(string, http.HandlerFunc)) {
+	if a.Bookings == nil {
+		return
+	}
+	private("GET /admin/reservations", a.reservationList)
+	private("GET /admin/reservations/{id}", a.reservationPage)
+	private("POST /admin/reservations/{id}/notes", a.reservationNotes)
+	private("POST /admin/reservations/{id}/vehicle", a.reservationAssign)
+	private("POST /admin/reservations/{id}/cancel", a.reservationCancel)
+	private("GET /admin/reservations/{id}/documents/{doc}", a.reservationDocument)
+
+	private("GET /admin/planning", a.planningPage)
+	private("GET /admin/planning/board", a.planningBoard)
+	private("POST /admin/planning/move", a.planningMove)
+
+	private("GET /admin/customers", a.customerList)
+	private("GET /admin/customers/{id}", a.customerPage)
+	private("POST /admin/customers/{id}", a.customerUpdate)
+	private("GET /admin/customers/{id}/export.json", a.customerExport)
+	private("GET /admin/customers/{id}/erase", a.admin(a.customerEraseConfirm))
+	private("POST /admin/customers/{id}/erase", a.admin(a.customerErase))
+}
+
+// bkID reads the path value name as a positive id.
+func bkID(r *http.Request, name string) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	return id, err == nil && id > 0
+}
+
+// bkMoney renders cents as EUR in the page's language.
+func bkMoney(lang string, cents int64) string {
+	l := document.Lang(lang)
+	if lang != "en" {
+		l = document.Lang("de")
+	}
+	return document.Money(l, cents)
+}
+
+// resListData is the reservation list page.
+type resListData struct {
+	Stations   []tenancy.Station
+	StationID  int64
+	Day        string // YYYY-MM-DD, "" = all days
+	PrevDay    string
+	NextDay    string
+	Today      string
+	Status     string
+	Statuses   []booking.Status
+	Search     string
+	Rows       []booking.ListedRow
+	Total      int
+	Page, Last int
+	PageURL    func(int) string
+}
+
+var allStatuses = []booking.Status{booking.StatusPendingPayment, booking.StatusConfirmed, booking.StatusActive,
+	booking.StatusCompleted, booking.StatusCancelled, booking.StatusFailed}
+
+const resPageSize = 50
+
+// reservationList shows reservations per station and day: today's pickups
+// first, then today's returns. Filters and page live in the query string:
+// station, day (YYYY-MM-DD or "all"), status, q, page.
+func (a *app) reservationList(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	d := resListData{Statuses: allStatuses, Search: strings.TrimSpace(q.Get("q")), Page: 1}
+	stations, err := a.Tenancy.ListStations(ctx)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	d.Stations = visibleStations(r, stations)
+	if sid, err := strconv.ParseInt(q.Get("station"), 10, 64); err == nil && sid > 0 {
+		d.StationID = sid
+	}
+	if s := booking.Status(q.Get("status")); s != "" {
+		for _, x := range allStatuses {
+			if x == s {
+				d.Status = string(s)
+			}
+		}
+	}
+	if p, err := strconv.Atoi(q.Get("page")); err == nil && p > 1 {
+		d.Page = p
+	}
+	now := a.Now().In(berlin)
+	d.Today = now.Format("2006-01-02")
+	lq := booking.ListQuery{StationID: d.StationID, Status: booking.Status(d.Status), Search: d.Search, Limit: resPageSize,
+		Offset: (d.Page - 1) * resPageSize}
+	switch day := q.Get("day"); {
+	case day == "all" || (day == "" && d.Search != ""):
+		d.Day = ""
+	default:
+		t, err := time.ParseInLocation("2006-01-02", day, berlin)
+		if err != nil {
+			t = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, berlin)
+		}
+		d.Day = t.Format("2006-01-02")
+		d.PrevDay, d.NextDay = t.AddDate(0, 0, -1).Format("2006-01-02"), t.AddDate(0, 0, 1).Format("2006-01-02")
+		lq.Day, lq.DayEnd = t, t.AddDate(0, 0, 1)
+	}
+	d.Rows, d.Total, err = a.Bookings.ReservationRows(ctx, lq)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	d.Last = max(1, (d.Total+resPageSize-1)/resPageSize)
+	d.PageURL = func(p int) string {
+		v := url.Values{}
+		if d.StationID != 0 {
+			v.Set("station", strconv.FormatInt(d.StationID, 10))
+		}
+		if d.Day == "" {
+			v.Set("day", "all")
+		} else {
+			v.Set("day", d.Day)
+		}
+		if d.Status != "" {
+			v.Set("status", d.Status)
+		}
+		if d.Search != "" {
+			v.Set("q", d.Search)
+		}
+		if p > 1 {
+			v.Set("page", strconv.Itoa(p))
+		}
+		return "/admin/reservations?" + v.Encode()
+	}
+	a.render(w, r, http.StatusOK, "reservations", &view{Title: "bk.res.title", Nav: "reservations", Data: d})
+}
+
+// visibleStations keeps the stations the signed-in user may see.
+func visibleStations(r *http.Request, all []tenancy.Station) []tenancy.Station {
+	act := actorOf(r)
+	var out []tenancy.Station
+	for _, s := range all {
+		if act.CanStation(s.ID) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// resPageData is the reservation page.
+type resPageData struct {
+	Row      booking.Row
+	Payments []payment.Record
+	Invoices []invoice.Summary
+	Audit    []audit.Entry
+	Free     []booking.FreeVehicle
+	Notes    string
+	CanMove  bool
+	CanStop  bool
+}
+
+func (a *app) loadReservationPage(ctx context.Context, id int64) (resPageData, error) {
+	var d resPageData
+	var err error
+	if d.Row, err = a.Bookings.ReservationRow(ctx, id); err != nil {
+		return d, err
+	}
+	d.Notes = d.Row.Notes
+	if d.Payments, err = a.Bookings.ListPayments(ctx, payment.RecordFilter{ReservationID: id}); err != nil {
+		return d, err
+	}
+	if d.Invoices, err = a.Bookings.ListInvoices(ctx, invoice.Filter{ReservationID: id}); err != nil {
+		return d, err
+	}
+	if d.Audit, err = a.Bookings.AuditTrail(ctx, "reservation", id); err != nil {
+		return d, err
+	}
+	st := d.Row.Status
+	d.CanMove = st == booking.StatusPendingPayment || st == booking.StatusConfirmed
+	d.CanStop = d.CanMove
+	if d.CanMove {
+		if d.Free, err = a.Bookings.FreeVehicles(ctx, d.Row.StationID, d.Row.Pickup, d.Row.Return, id); err != nil {
+			return d, err
+		}
+	}
+	return d, nil
+}
+
+// reservationPage shows one reservation: customer, period, vehicle, tariff,
+// price, payments (brand and last 4 only), invoices, the audit trail and the
+// staff actions.
+func (a *app) reservationPage(w http.ResponseWriter, r *http.Request) {
+	id, ok := bkID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	d, err := a.loadReservationPage(r.Context(), id)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	v := &view{Title: "bk.res.one", Nav: "reservations", Data: d}
+	if n := r.URL.Query().Get("done"); n != "" {
+		if _, ok := catalog["de"]["bk.done."+n]; ok {
+			v.Notice = translate(reqCtx(r).lang, "bk.done."+n)
+		}
+	}
+	a.render(w, r, http.StatusOK, "reservation", v)
+}
+
+// reservationAgain re-renders the page with a problem (status, alert or field errors).
+func (a *app) reservationAgain(w http.ResponseWriter, r *http.Request, id int64, err error, notes string) {
+	if k := errs.KindOf(err); k != errs.KindInvalid && k != errs.KindConflict {
+		a.fail(w, r, err)
+		return
+	}
+	d, lerr := a.loadReservationPage(r.Context(), id)
+	if lerr != nil {
+		a.fail(w, r, lerr)
+		return
+	}
+	lang := reqCtx(r).lang
+	v := &view{Title: "bk.res.one", Nav: "reservations", Data: &d}
+	if notes != "" {
+		d.Notes = notes
+	}
+	if fe, ok := fieldErrors(lang, err); ok {
+		v.Errors = fe
+		v.Alert = translate(lang, "form.has_errors")
+	} else {
+		v.Alert = conflictText(lang, err)
+	}
+	a.render(w, r, httpStatusOf(err), "reservation", v)
+}
+
+// conflictText is the translated message of a conflict by its code.
+func conflictText(lang string, err error) string {
+	if e, ok := errs.As(err); ok && e.Code != "" {
+		if _, ok := catalog["de"]["bk.conflict."+e.Code]; ok {
+			return translate(lang, "bk.conflict."+e.Code)
+		}
+	}
+	return translate(lang, "bk.conflict.other")
+}
+
+func httpStatusOf(err error) int {
+	switch errs.KindOf(err) {
+	case errs.KindInvalid:
+		return http.StatusUnprocessableEntity
+	case errs.KindConflict:
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
+}
+
+func (a *app) reservationNotes(w http.ResponseWriter, r *http.Request) {
+	id, ok := bkID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	notes := r.PostFormValue("notes")
+	if err := a.Bookings.SetReservationNotes(r.Context(), id, notes); err != nil {
+		a.reservationAgain(w, r, id, err, notes)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/reservations/%d?done=notes", id), http.StatusSeeOther)
+}
+
+func (a *app) reservationAssign(w http.ResponseWriter, r *http.Request) {
+	id, ok := bkID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	vid, err := strconv.ParseInt(r.PostFormValue("vehicle_id"), 10, 64)
+	if err != nil || vid <= 0 {
+		a.reservationAgain(w, r, id, errs.Invalid("choose a vehicle", errs.FieldError{Field: "vehicle_id", Message: "choose a vehicle"}), "")
+		return
+	}
+	if _, err := a.Bookings.MoveBooking(r.Context(), booking.Move{ReservationID: id, VehicleID: vid}); err != nil {
+		a.reservationAgain(w, r, id, err, "")
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/reservations/%d?done=vehicle", id), http.StatusSeeOther)
+}
+
+// reservationCancel cancels a booking that has not been handed over. A
+// booking with money taken is refused here: its refund goes through the
+// booking service (API), which settles payments and invoices.
+func (a *app) reservationCancel(w http.ResponseWriter, r *http.Request) {
+	id, ok := bkID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	ctx := r.Context()
+	if _, err := a.Bookings.ReservationRow(ctx, id); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if r.PostFormValue("confirm") != "yes" {
+		a.reservationAgain(w, r, id, errs.Invalid("confirm", errs.FieldError{Field: "confirm", Message: "tick the box to confirm the cancellation"}), "")
+		return
+	}
+	pays, err := a.Bookings.ListPayments(ctx, payment.RecordFilter{ReservationID: id})
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	for _, p := range pays {
+		if p.Status == payment.StatusApproved || p.Status.Open() {
+			a.reservationAgain(w, r, id, errs.Conflict("paid", "money was taken; cancel through the booking service"), "")
+			return
+		}
+	}
+	if err := a.Bookings.SetReservationStatus(ctx, id, []booking.Status{booking.StatusPendingPayment, booking.StatusConfirmed},
+		booking.StatusCancelled); err != nil {
+		a.reservationAgain(w, r, id, err, "")
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/reservations/%d?done=cancel", id), http.StatusSeeOther)
+}
+
+// reservationDocument sends the PDF of an invoice of the reservation. The
+// document must belong to an invoice listed for this (visible) reservation.
+func (a *app) reservationDocument(w http.ResponseWriter, r *http.Request) {
+	id, ok1 := bkID(r, "id")
+	doc, ok2 := bkID(r, "doc")
+	if !ok1 || !ok2 {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	ctx := r.Context()
+	if _, err := a.Bookings.ReservationRow(ctx, id); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	invs, err := a.Bookings.ListInvoices(ctx, invoice.Filter{ReservationID: id})
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	found := false
+	for _, x := range invs {
+		found = found || x.DocumentID == doc
+	}
+	if !found {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	d, err := a.Bookings.Document(ctx, doc)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", d.ContentType)
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename=%q`, d.Filename))
+	w.Header().Set("Content-Length", strconv.Itoa(len(d.Data)))
+	w.Write(d.Data)
+}
+
+// Helpers for the reservation templates.
+
+// BkMoney renders cents in the page's language.
+func (v *view) BkMoney(cents int64) string { return bkMoney(v.Lang, cents) }
+
+// BkStatus is the translated booking status.
+func (v *view) BkStatus(s booking.Status) string { return v.T("bk.status." + string(s)) }
+
+// BkDayKind is the translated meaning of a list row for its day.
+func (v *view) BkDayKind(k string) string { return v.T("bk.day." + k) }
+
+// BkSel returns " selected" when a equals b (for options).
+func (v *view) BkSel(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) }
+
+// BkSeq returns 1..n for page links.
+func (v *view) BkSeq(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i + 1
+	}
+	return out
+}

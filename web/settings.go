@@ -1,0 +1,184 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/tenancy"
+)
+
+// routesSettings wires the tenant settings page (admins only).
+func (a *app) routesSettings(private func(string, http.HandlerFunc)) {
+	private("GET /admin/settings", a.admin(a.settingsPage))
+	private("POST /admin/settings", a.admin(a.settingsSave))
+}
+
+// settingsForm is the tenant settings form as typed; the gateway secret is
+// write-only and never part of it.
+type settingsForm struct {
+	Values    map[string]string
+	Checks    map[string]bool
+	SecretSet bool
+}
+
+// settingsText lists the plain text settings: form name → field of the tenant.
+var settingsText = []struct {
+	name string
+	get  func(*tenancy.Tenant) *string
+}{
+	{"name", func(t *tenancy.Tenant) *string { return &t.Name }},
+	{"legal_name", func(t *tenancy.Tenant) *string { return &t.LegalName }},
+	{"street", func(t *tenancy.Tenant) *string { return &t.Street }},
+	{"postal_code", func(t *tenancy.Tenant) *string { return &t.PostalCode }},
+	{"city", func(t *tenancy.Tenant) *string { return &t.City }},
+	{"country", func(t *tenancy.Tenant) *string { return &t.Country }},
+	{"phone", func(t *tenancy.Tenant) *string { return &t.Phone }},
+	{"email", func(t *tenancy.Tenant) *string { return &t.Email }},
+	{"website", func(t *tenancy.Tenant) *string { return &t.Website }},
+	{"vat_id", func(t *tenancy.Tenant) *string { return &t.VATID }},
+	{"tax_number", func(t *tenancy.Tenant) *string { return &t.TaxNumber }},
+	{"register_court", func(t *tenancy.Tenant) *string { return &t.RegisterCourt }},
+	{"register_number", func(t *tenancy.Tenant) *string { return &t.RegisterNumber }},
+	{"managing_directors", func(t *tenancy.Tenant) *string { return &t.ManagingDirectors }},
+	{"bank_name", func(t *tenancy.Tenant) *string { return &t.BankName }},
+	{"iban", func(t *tenancy.Tenant) *string { return &t.IBAN }},
+	{"bic", func(t *tenancy.Tenant) *string { return &t.BIC }},
+	{"default_language", func(t *tenancy.Tenant) *string { return &t.DefaultLanguage }},
+	{"invoice_number_pattern", func(t *tenancy.Tenant) *string { return &t.InvoiceNumberPattern }},
+	{"credit_number_pattern", func(t *tenancy.Tenant) *string { return &t.CreditNumberPattern }},
+	{"booking_number_prefix", func(t *tenancy.Tenant) *string { return &t.BookingNumberPrefix }},
+	{"deposit_mode", func(t *tenancy.Tenant) *string { return &t.DepositMode }},
+	{"deposit_settlement", func(t *tenancy.Tenant) *string { return &t.DepositSettlement }},
+	{"mail_from", func(t *tenancy.Tenant) *string { return &t.MailFrom }},
+	{"mail_reply_to", func(t *tenancy.Tenant) *string { return &t.MailReplyTo }},
+	{"gateway_mode", func(t *tenancy.Tenant) *string { return &t.Gateway.Mode }},
+	{"gateway_store_id", func(t *tenancy.Tenant) *string { return &t.Gateway.StoreID }},
+	{"gateway_api_key", func(t *tenancy.Tenant) *string { return &t.Gateway.APIKey }},
+}
+
+// settingsInt lists the whole-number settings.
+var settingsInt = []struct {
+	name string
+	get  func(*tenancy.Tenant) *int
+}{
+	{"min_notice_minutes", func(t *tenancy.Tenant) *int { return &t.MinNoticeMinutes }},
+	{"max_rental_days", func(t *tenancy.Tenant) *int { return &t.MaxRentalDays }},
+	{"cancel_free_hours", func(t *tenancy.Tenant) *int { return &t.CancelFreeHours }},
+	{"retention_years", func(t *tenancy.Tenant) *int { return &t.RetentionYears }},
+	{"photo_retention_days", func(t *tenancy.Tenant) *int { return &t.PhotoRetentionDays }},
+	{"gateway_timeout_ms", func(t *tenancy.Tenant) *int { return &t.Gateway.TimeoutMS }},
+}
+
+func settingsFormOf(t tenancy.Tenant, lang string) settingsForm {
+	f := settingsForm{Values: map[string]string{}, Checks: map[string]bool{"one_way_allowed": t.OneWayAllowed},
+		SecretSet: t.Gateway.Secret != ""}
+	for _, x := range settingsText {
+		f.Values[x.name] = *x.get(&t)
+	}
+	for _, x := range settingsInt {
+		f.Values[x.name] = strconv.Itoa(*x.get(&t))
+	}
+	f.Values["vat_rate"] = percentText(lang, t.VATRateBP)
+	f.Values["cancel_fee"] = moneyText(lang, t.CancelFeeCents)
+	return f
+}
+
+// percentText renders basis points as a percentage ("19" / "7,5").
+func percentText(lang string, bp int) string {
+	s := strconv.FormatFloat(float64(bp)/100, 'f', -1, 64)
+	if lang != "en" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+// parsePercent parses "19", "19 %", "7,5" into basis points.
+func parsePercent(s string) (int, bool) {
+	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "%"))
+	c, ok := parseCents(s) // two decimals, same separators as money
+	if !ok || c > 10000 {
+		return 0, false
+	}
+	return int(c), true
+}
+
+// parseSettingsForm copies the posted settings onto t; problems get messages
+// for values that are not even numbers.
+func parseSettingsForm(r *http.Request, t *tenancy.Tenant, lang string) (settingsForm, map[string]string) {
+	problems := map[string]string{}
+	f := settingsForm{Values: map[string]string{}, Checks: map[string]bool{}, SecretSet: t.Gateway.Secret != ""}
+	for _, x := range settingsText {
+		v := strings.TrimSpace(r.PostFormValue(x.name))
+		f.Values[x.name] = v
+		*x.get(t) = v
+	}
+	for _, x := range settingsInt {
+		v := strings.TrimSpace(r.PostFormValue(x.name))
+		f.Values[x.name] = v
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			problems[x.name] = translate(lang, "fl.err_int")
+		}
+		*x.get(t) = n
+	}
+	f.Values["vat_rate"] = r.PostFormValue("vat_rate")
+	if bp, ok := parsePercent(f.Values["vat_rate"]); ok {
+		t.VATRateBP = bp
+	} else {
+		problems["vat_rate"] = translate(lang, "set.err_percent")
+	}
+	f.Values["cancel_fee"] = r.PostFormValue("cancel_fee")
+	t.CancelFeeCents = formCents(r, "cancel_fee", problems, lang)
+	t.OneWayAllowed = r.PostFormValue("one_way_allowed") != ""
+	f.Checks["one_way_allowed"] = t.OneWayAllowed
+	// The secret is write-only: an empty field keeps the saved one.
+	t.Gateway.Secret = r.PostFormValue("gateway_secret")
+	return f, problems
+}
+
+func (a *app) settingsPage(w http.ResponseWriter, r *http.Request) {
+	t, err := a.Tenancy.Tenant(r.Context())
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	v := &view{Title: "set.title", Nav: "settings", Data: settingsFormOf(t, reqCtx(r).lang)}
+	if r.URL.Query().Get("done") == "saved" {
+		v.Notice = translate(reqCtx(r).lang, "set.saved")
+	}
+	a.render(w, r, http.StatusOK, "settings", v)
+}
+
+func (a *app) settingsSave(w http.ResponseWriter, r *http.Request) {
+	t, err := a.Tenancy.Tenant(r.Context())
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	lang := reqCtx(r).lang
+	secretWasSet := t.Gateway.Secret != ""
+	f, problems := parseSettingsForm(r, &t, lang)
+	f.SecretSet = secretWasSet || t.Gateway.Secret != ""
+	// Check the whole form at once so every message shows, also next to a
+	// number that did not even parse; the store checks again when saving.
+	check := t
+	check.Normalize()
+	if check.Gateway.Secret == "" && secretWasSet {
+		check.Gateway.Secret = "kept"
+	}
+	mergeProblems(lang, check.Validate(invoice.ValidatePattern), problems)
+	if len(problems) == 0 {
+		err := a.Tenancy.UpdateTenant(r.Context(), &t)
+		if err == nil {
+			http.Redirect(w, r, "/admin/settings?done=saved", http.StatusSeeOther)
+			return
+		}
+		if !mergeProblems(lang, err, problems) {
+			a.fail(w, r, err)
+			return
+		}
+	}
+	a.render(w, r, http.StatusUnprocessableEntity, "settings", &view{Title: "set.title", Nav: "settings", Data: f, Errors: problems})
+}

@@ -1,0 +1,94 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// settingsForm returns a complete, valid settings form.
+func validSettings(csrf string) url.Values {
+	return url.Values{"csrf": {csrf},
+		"name": {"Autohaus König"}, "legal_name": {"Autohaus König GmbH & Co. KG"}, "street": {"Hauptstraße 1"},
+		"postal_code": {"93047"}, "city": {"Regensburg"}, "country": {"DE"}, "phone": {"0941 123"}, "email": {"info@autohaus-koenig.de"},
+		"vat_id": {"DE123456789"}, "tax_number": {""}, "register_court": {"Amtsgericht Regensburg"}, "register_number": {"HRA 1234"},
+		"managing_directors": {"Karin König"}, "bank_name": {"Sparkasse"}, "iban": {"DE02 7505 0000 0000 7601 54"}, "bic": {"BYLADEM1001"},
+		"default_language": {"de"}, "invoice_number_pattern": {"RE-{YYYY}-{SEQ:6}"}, "credit_number_pattern": {"GS-{YYYY}-{SEQ:6}"},
+		"booking_number_prefix": {"B"}, "vat_rate": {"19"}, "retention_years": {"10"}, "min_notice_minutes": {"120"},
+		"max_rental_days": {"60"}, "photo_retention_days": {"365"}, "cancel_free_hours": {"24"}, "cancel_fee": {"25,00"},
+		"deposit_mode": {"preauth"}, "deposit_settlement": {"release"}, "mail_from": {"service@autohaus-koenig.de"},
+		"mail_reply_to": {""}, "gateway_mode": {"sandbox"}, "gateway_store_id": {"120995000"}, "gateway_timeout_ms": {"20000"},
+		"gateway_api_key": {"sandbox-key"}, "gateway_secret": {"top-secret-value"}, "one_way_allowed": {"1"},
+	}
+}
+
+func TestSettingsPage(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		c := e.client(t)
+		c.mustLogin(adminEmail)
+		form := validSettings(c.token("/admin/settings"))
+		p := c.post("/admin/settings", form)
+		wantStatus(t, p, http.StatusOK)
+		wantContains(t, p, "Die Einstellungen wurden gespeichert.", "gespeichert")
+		// the secret is saved but never sent back
+		wantLacks(t, p, "top-secret-value")
+		tn, err := e.store.Tenant(e.sys())
+		must(t, err)
+		if tn.Gateway.Secret != "top-secret-value" || tn.IBAN != "DE02750500000000760154" || tn.CancelFeeCents != 2500 ||
+			tn.VATRateBP != 1900 || !tn.OneWayAllowed || tn.Gateway.Mode != "sandbox" || tn.LegalName != "Autohaus König GmbH & Co. KG" {
+			t.Fatalf("saved tenant = %+v", tn)
+		}
+		// saving again with an empty secret keeps it
+		form = validSettings(c.token("/admin/settings"))
+		form.Set("gateway_secret", "")
+		form.Set("vat_rate", "7,5")
+		wantStatus(t, c.post("/admin/settings", form), http.StatusOK)
+		tn, _ = e.store.Tenant(e.sys())
+		if tn.Gateway.Secret != "top-secret-value" || tn.VATRateBP != 750 {
+			t.Fatalf("after second save: secret kept %v, vat %d", tn.Gateway.Secret == "top-secret-value", tn.VATRateBP)
+		}
+		// invalid input: every message at once, nothing saved
+		bad := validSettings(c.token("/admin/settings"))
+		bad.Set("iban", "DE02750500000000760155")
+		bad.Set("invoice_number_pattern", "RE-{NOPE}")
+		bad.Set("vat_id", "123")
+		bad.Set("vat_rate", "neunzehn")
+		bad.Set("retention_years", "2")
+		bad.Set("city", "")
+		p = c.post("/admin/settings", bad)
+		wantStatus(t, p, http.StatusUnprocessableEntity)
+		got := p.fieldErrors()
+		for _, f := range []string{"iban", "invoice_number_pattern", "vat_id", "vat_rate", "retention_years", "city"} {
+			if got[f] == "" {
+				t.Errorf("no message for %s (got %v)", f, got)
+			}
+		}
+		wantContains(t, p, `value="RE-{NOPE}"`)
+		after, _ := e.store.Tenant(e.sys())
+		if after.City != "Regensburg" || after.InvoiceNumberPattern != "RE-{YYYY}-{SEQ:6}" {
+			t.Fatalf("invalid form changed the tenant: %+v", after)
+		}
+		// English messages
+		c.get("/admin/lang?l=en")
+		p = c.post("/admin/settings", bad)
+		if !strings.Contains(p.fieldErrors()["iban"], "check digits") {
+			t.Errorf("English IBAN message = %q", p.fieldErrors()["iban"])
+		}
+	})
+}
+
+func TestSettingsAdminOnly(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		c := e.client(t)
+		c.mustLogin(stationEmail)
+		wantStatus(t, c.get("/admin/settings"), http.StatusForbidden)
+		before, _ := e.store.Tenant(e.sys())
+		p := c.post("/admin/settings", validSettings(c.token("/admin/")))
+		wantStatus(t, p, http.StatusForbidden)
+		after, _ := e.store.Tenant(e.sys())
+		if after.Gateway.Secret != before.Gateway.Secret || after.LegalName != before.LegalName {
+			t.Fatal("station user changed the settings")
+		}
+	})
+}
