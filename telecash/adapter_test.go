@@ -15,28 +15,14 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/telecash"
 	"mietwerk.dev/mietwerk/telecashsim"
 )
 
-// syncBuffer is a bytes.Buffer safe for concurrent writers (slog handlers).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects output from concurrent writers.
+type syncBuffer = testenv.SyncBuffer
 
 // harness is the adapter talking to the simulator over loopback HTTP.
 type harness struct {

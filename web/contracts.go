@@ -86,30 +86,14 @@ func parseLocal(s string, loc *time.Location) (time.Time, bool) {
 	return t, err == nil
 }
 
-// parseEuro parses "123,45" or "123.45" or "123" as cents.
+// parseEuro parses a required amount in euros ("123,45", "123.45", "123")
+// as cents, at most one million euros.
 func parseEuro(s string) (int64, bool) {
-	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "€"))
-	s = strings.ReplaceAll(s, " ", "")
-	if strings.Count(s, ",") == 1 {
-		s = strings.ReplaceAll(s, ".", "")
-		s = strings.Replace(s, ",", ".", 1)
-	}
-	if s == "" || strings.HasPrefix(s, "-") {
+	if strings.TrimSpace(s) == "" {
 		return 0, false
 	}
-	whole, frac, _ := strings.Cut(s, ".")
-	if len(frac) > 2 {
-		return 0, false
-	}
-	for len(frac) < 2 {
-		frac += "0"
-	}
-	w, err1 := strconv.ParseInt(whole, 10, 64)
-	f, err2 := strconv.ParseInt(frac, 10, 64)
-	if err1 != nil || err2 != nil || w > 1_000_000 {
-		return 0, false
-	}
-	return w*100 + f, true
+	c, ok := parseCents(s)
+	return c, ok && c <= 100_000_000
 }
 
 // ---- list ----

@@ -63,7 +63,7 @@ type custPageData struct {
 func (d custPageData) ResStatus(s string) booking.Status { return booking.Status(s) }
 
 func (a *app) customerPage(w http.ResponseWriter, r *http.Request) {
-	id, ok := bkID(r, "id")
+	id, ok := pathID(r, "id")
 	if !ok {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
@@ -93,7 +93,7 @@ func formCustomer(c customer.FileCustomer) customer.Customer {
 // customerUpdate saves the edit form; invalid input comes back with
 // messages and changes nothing.
 func (a *app) customerUpdate(w http.ResponseWriter, r *http.Request) {
-	id, ok := bkID(r, "id")
+	id, ok := pathID(r, "id")
 	if !ok {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
@@ -138,7 +138,7 @@ func (a *app) customerUpdate(w http.ResponseWriter, r *http.Request) {
 // customerExport sends the GDPR export (Art. 15/20) as a JSON download:
 // everything about the customer that the signed-in user may see.
 func (a *app) customerExport(w http.ResponseWriter, r *http.Request) {
-	id, ok := bkID(r, "id")
+	id, ok := pathID(r, "id")
 	if !ok {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
@@ -160,7 +160,7 @@ func (a *app) customerExport(w http.ResponseWriter, r *http.Request) {
 
 // customerEraseConfirm asks for confirmation of an erasure request.
 func (a *app) customerEraseConfirm(w http.ResponseWriter, r *http.Request) {
-	id, ok := bkID(r, "id")
+	id, ok := pathID(r, "id")
 	if !ok {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
@@ -175,7 +175,7 @@ func (a *app) customerEraseConfirm(w http.ResponseWriter, r *http.Request) {
 
 // customerErase carries out a confirmed erasure request (administrators).
 func (a *app) customerErase(w http.ResponseWriter, r *http.Request) {
-	id, ok := bkID(r, "id")
+	id, ok := pathID(r, "id")
 	if !ok {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return

@@ -58,12 +58,6 @@ func (a *app) routesBookings(private func(string, http.HandlerFunc)) {
 	private("POST /admin/customers/{id}/erase", a.admin(a.customerErase))
 }
 
-// bkID reads the path value name as a positive id.
-func bkID(r *http.Request, name string) (int64, bool) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	return id, err == nil && id > 0
-}
-
 // bkMoney renders cents as EUR in the page's language.
 func bkMoney(lang string, cents int64) string {
 	l := document.Lang(lang)
@@ -222,7 +216,7 @@ func (a *app) loadReservationPage(ctx context.Context, id int64) (resPageData, e
 // price, payments (brand and last 4 only), invoices, the audit trail and the
 // staff actions.
 func (a *app) reservationPage(w http.ResponseWriter, r *http.Request) {
-	id, ok := bkID(r, "id")
+	id, ok := pathID(r, "id")
 	if !ok {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
@@ -287,7 +281,7 @@ func httpStatusOf(err error) int {
 }
 
 func (a *app) reservationNotes(w http.ResponseWriter, r *http.Request) {
-	id, ok := bkID(r, "id")
+	id, ok := pathID(r, "id")
 	if !ok {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
@@ -301,7 +295,7 @@ func (a *app) reservationNotes(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) reservationAssign(w http.ResponseWriter, r *http.Request) {
-	id, ok := bkID(r, "id")
+	id, ok := pathID(r, "id")
 	if !ok {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
@@ -322,7 +316,7 @@ func (a *app) reservationAssign(w http.ResponseWriter, r *http.Request) {
 // booking with money taken is refused here: its refund goes through the
 // booking service (API), which settles payments and invoices.
 func (a *app) reservationCancel(w http.ResponseWriter, r *http.Request) {
-	id, ok := bkID(r, "id")
+	id, ok := pathID(r, "id")
 	if !ok {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
@@ -358,8 +352,8 @@ func (a *app) reservationCancel(w http.ResponseWriter, r *http.Request) {
 // reservationDocument sends the PDF of an invoice of the reservation. The
 // document must belong to an invoice listed for this (visible) reservation.
 func (a *app) reservationDocument(w http.ResponseWriter, r *http.Request) {
-	id, ok1 := bkID(r, "id")
-	doc, ok2 := bkID(r, "doc")
+	id, ok1 := pathID(r, "id")
+	doc, ok2 := pathID(r, "doc")
 	if !ok1 || !ok2 {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return

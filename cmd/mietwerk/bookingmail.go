@@ -14,17 +14,24 @@ import (
 
 // bookingMailer builds the booking service's messages with the e-mail
 // templates (the domain does not import templates).
-type bookingMailer struct{ r *mailtmpl.Renderer }
+type bookingMailer struct {
+	r        *mailtmpl.Renderer
+	fallback string // --mail-from: the sender when neither station nor tenant has one
+}
 
 var _ booking.Mailer = bookingMailer{}
 
 func (b bookingMailer) env(m booking.MailContext) mailtmpl.Envelope {
-	from := firstOf(m.Station.MailFrom, m.Tenant.MailFrom, m.Tenant.Email, "noreply@mietwerk.dev")
-	reply := firstOf(m.Station.MailReplyTo, m.Tenant.MailReplyTo, m.Station.Email)
-	domain := from[strings.LastIndex(from, "@")+1:]
+	from, reply := mail.SenderFor(m.Tenant.MailFrom, m.Tenant.MailReplyTo, m.Station.MailFrom, m.Station.MailReplyTo,
+		firstOf(b.fallback, "noreply@mietwerk.local"))
+	if reply.IsZero() && m.Station.Email != "" && !strings.EqualFold(m.Station.Email, from.Email) {
+		reply = mail.Address{Email: m.Station.Email} // replies reach the station even from a no-reply sender
+	}
+	from.Name = m.Tenant.Name
+	domain := from.Email[strings.LastIndex(from.Email, "@")+1:]
 	return mailtmpl.Envelope{TenantID: fmt.Sprint(m.Tenant.ID), Lang: document.Lang(m.Customer.Language).Or(),
 		Location: m.Station.Location(), Branding: booking.Branding(m.Tenant),
-		From: mail.Address{Name: m.Tenant.Name, Email: from}, ReplyTo: mail.Address{Email: reply},
+		From: from, ReplyTo: reply,
 		To: mail.Address{Name: m.Customer.Name(), Email: m.Customer.Email}, MessageID: "<" + payment.RandomID() + "@" + domain + ">"}
 }
 

@@ -15,20 +15,23 @@ import (
 )
 
 // newContractService wires handover, return and billing over the store.
-func newContractService(st *store.Store, pay *payment.Service, r *pdf.Renderer, m *mailtmpl.Renderer, log *slog.Logger) *contract.Service {
+func newContractService(st *store.Store, pay *payment.Service, r *pdf.Renderer, m *mailtmpl.Renderer, mailFrom string, log *slog.Logger) *contract.Service {
 	return contract.NewService(contract.Deps{Store: st, Bookings: st, Vehicles: st, Tariffs: st, Tenancy: st, Customers: st,
-		Payments: pay, Records: st, Invoices: st, Issued: st, Renderer: r, Mailer: contractMailer{m}, Now: time.Now,
+		Payments: pay, Records: st, Invoices: st, Issued: st, Renderer: r, Mailer: contractMailer{r: m, fallback: mailFrom}, Now: time.Now,
 		Log: log.With("component", "contract")})
 }
 
 // contractMailer builds the contract service's messages with the e-mail
 // templates (the domain does not import templates).
-type contractMailer struct{ r *mailtmpl.Renderer }
+type contractMailer struct {
+	r        *mailtmpl.Renderer
+	fallback string // --mail-from
+}
 
 var _ contract.Mailer = contractMailer{}
 
 func (c contractMailer) env(m contract.MailContext) mailtmpl.Envelope {
-	return bookingMailer{c.r}.env(booking.MailContext{Tenant: m.Tenant, Station: m.Station, Customer: m.Customer})
+	return bookingMailer{r: c.r, fallback: c.fallback}.env(booking.MailContext{Tenant: m.Tenant, Station: m.Station, Customer: m.Customer})
 }
 
 func (c contractMailer) protocol(m contract.MailContext, p contract.Protocol, pdf []byte) mailtmpl.ProtocolMail {

@@ -84,8 +84,8 @@ func newServices(cfg Config, log *slog.Logger, st *store.Store) (*services, erro
 	}
 	s.gateways = &tenantGateways{st: st, simURL: s.sim.URL, log: log, cache: map[int64]gatewayEntry{}}
 	s.payments = payment.NewService(st, s.gateways, payment.Config{}, time.Now, nil, log)
-	s.bookings = newBookingService(st, s.payments, s.pdf, s.mails, log)
-	s.contracts = newContractService(st, s.payments, s.pdf, s.mails, log)
+	s.bookings = newBookingService(st, s.payments, s.pdf, s.mails, cfg.MailFrom, log)
+	s.contracts = newContractService(st, s.payments, s.pdf, s.mails, cfg.MailFrom, log)
 	return s, nil
 }
 
