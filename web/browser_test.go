@@ -18,7 +18,7 @@ import (
 func TestBrowserStationUser(t *testing.T) {
 	e := newEnv(t, "sqlite", nil)
 	tab := testenv.Browser(t)
-	ctx, cancel := context.WithTimeout(tab, 60*time.Second)
+	ctx, cancel := context.WithTimeout(tab, 3*time.Minute)
 	defer cancel()
 	fail := func(step string, err error) {
 		t.Helper()

@@ -267,7 +267,7 @@ func TestBrowserEmailView(t *testing.T) {
 	e := newEnv(t, "sqlite", nil)
 	m := seedMails(t, e)
 	tab := testenv.Browser(t)
-	ctx, cancel := context.WithTimeout(tab, 60*time.Second)
+	ctx, cancel := context.WithTimeout(tab, 3*time.Minute)
 	defer cancel()
 	fail := func(step string, err error) {
 		t.Helper()

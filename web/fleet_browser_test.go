@@ -21,7 +21,7 @@ func TestBrowserDamageOnDiagram(t *testing.T) {
 	e := newEnv(t, "sqlite", nil)
 	w := seedFleet(t, e)
 	tab := testenv.Browser(t)
-	ctx, cancel := context.WithTimeout(tab, 60*time.Second)
+	ctx, cancel := context.WithTimeout(tab, 3*time.Minute)
 	defer cancel()
 	fail := func(step string, err error) {
 		t.Helper()
@@ -121,7 +121,7 @@ func TestAccessibility(t *testing.T) {
 	wantStatus(t, p, 200)
 
 	tab := testenv.Browser(t)
-	ctx, cancel := context.WithTimeout(tab, 90*time.Second)
+	ctx, cancel := context.WithTimeout(tab, 3*time.Minute)
 	defer cancel()
 	check := func(name, wait string) {
 		t.Helper()
@@ -163,6 +163,15 @@ func TestAccessibility(t *testing.T) {
 		{"tariff", fmt.Sprintf("/admin/tariffs/%d", w.tariff.ID), "#tariff-form"},
 		{"categories", "/admin/categories", "#category-list"},
 		{"category", fmt.Sprintf("/admin/categories/%d", w.cat.ID), "#category-form"},
+		{"reservations", "/admin/reservations", "main h1"},
+		{"planning", "/admin/planning", "main h1"},
+		{"customers", "/admin/customers", "main h1"},
+		{"contracts", "/admin/contracts", "main h1"},
+		{"reports", "/admin/reports", "main h1"},
+		{"emails", "/admin/emails", "main h1"},
+		{"users", "/admin/users", "main h1"},
+		{"api-keys", "/admin/api-keys", "main h1"},
+		{"settings", "/admin/settings", "#settings-form"},
 	} {
 		if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+pg.path)); err != nil {
 			t.Fatal(err)

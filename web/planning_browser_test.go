@@ -20,7 +20,7 @@ func TestBrowserPlanningDrag(t *testing.T) {
 	e := newEnv(t, "sqlite", nil)
 	w := seedBookings(t, e)
 	tab := testenv.Browser(t)
-	ctx, cancel := context.WithTimeout(tab, 60*time.Second)
+	ctx, cancel := context.WithTimeout(tab, 3*time.Minute)
 	defer cancel()
 	fail := func(step string, err error) {
 		t.Helper()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"regexp"
 	"strings"
 	"time"
 
@@ -23,7 +24,11 @@ type adminCmd struct {
 	tenant  *string
 	resolve func(func(string) string) (Config, error)
 	own     []string // the command's own flags, for --help
+	st      *store.Store
 }
+
+// slugRE is what a tenant slug looks like.
+var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,39}$`)
 
 func newAdminCmd(c *cli, name string) *adminCmd {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)

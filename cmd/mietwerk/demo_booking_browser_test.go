@@ -23,7 +23,7 @@ func TestDemoBookingPageInBrowser(t *testing.T) {
 	p := start(t, childEnv(), "demo", "--addr", "127.0.0.1:0", "--data-dir", dir)
 	creds := readCreds(t, dir)
 	tab := testenv.Browser(t)
-	ctx, cancel := context.WithTimeout(tab, 90*time.Second)
+	ctx, cancel := context.WithTimeout(tab, 3*time.Minute)
 	defer cancel()
 	fail := func(step string, err error) {
 		t.Helper()

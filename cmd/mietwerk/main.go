@@ -6,6 +6,7 @@
 //	mietwerk migrate    apply pending database migrations and exit
 //	mietwerk user …     add, list, set-password, disable, enable staff logins
 //	mietwerk apikey …   create, list, revoke API keys
+//	mietwerk tenant …   create, list tenants
 //	mietwerk telecash-sim  run the Telecash gateway simulator on its own port
 //	mietwerk version    print version and build information
 //
@@ -59,6 +60,7 @@ Commands:
   migrate    apply pending database migrations and exit
   user       manage staff logins: add, list, set-password, disable, enable
   apikey     manage API keys: create, list, revoke
+  tenant     manage tenants (dealership groups): create, list
   telecash-sim  run the Telecash gateway simulator on its own port
   version    print version and build information
 
@@ -83,6 +85,8 @@ func run(ctx context.Context, args []string, c *cli) int {
 		return cmdUser(ctx, c, rest)
 	case "apikey":
 		return cmdAPIKey(ctx, c, rest)
+	case "tenant":
+		return cmdTenant(ctx, c, rest)
 	case "telecash-sim":
 		return cmdTelecashSim(ctx, c, rest)
 	case "version", "--version":

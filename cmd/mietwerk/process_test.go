@@ -284,7 +284,11 @@ func TestDemoProcess(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("credentials file: %v, mode %v; want 0600", err, fi.Mode().Perm())
 	}
+	// stdout reaches us through a pipe copied by another goroutine: give it a moment.
 	out := p.stdout.String()
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out, creds.APIKey) && time.Now().Before(deadline); out = p.stdout.String() {
+		time.Sleep(20 * time.Millisecond)
+	}
 	for _, want := range []string{creds.Admin.Email, creds.Admin.Password, creds.APIKey, creds.Stations[0].Password, p.url + "/admin/"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
