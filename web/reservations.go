@@ -44,6 +44,7 @@ func (a *app) routesBookings(private func(string, http.HandlerFunc)) {
 	private("POST /admin/reservations/{id}/notes", a.reservationNotes)
 	private("POST /admin/reservations/{id}/vehicle", a.reservationAssign)
 	private("POST /admin/reservations/{id}/cancel", a.reservationCancel)
+	private("POST /admin/reservations/{id}/period", a.reservationPeriod)
 	private("GET /admin/reservations/{id}/documents/{doc}", a.reservationDocument)
 
 	private("GET /admin/planning", a.planningPage)
@@ -183,6 +184,8 @@ type resPageData struct {
 	Notes    string
 	CanMove  bool
 	CanStop  bool
+	// CanChange: the period can be changed with re-pricing (confirmed, flow wired).
+	CanChange bool
 }
 
 func (a *app) loadReservationPage(ctx context.Context, id int64) (resPageData, error) {
@@ -204,6 +207,7 @@ func (a *app) loadReservationPage(ctx context.Context, id int64) (resPageData, e
 	st := d.Row.Status
 	d.CanMove = st == booking.StatusPendingPayment || st == booking.StatusConfirmed
 	d.CanStop = d.CanMove
+	d.CanChange = st == booking.StatusConfirmed && a.Flow != nil
 	if d.CanMove {
 		if d.Free, err = a.Bookings.FreeVehicles(ctx, d.Row.StationID, d.Row.Pickup, d.Row.Return, id); err != nil {
 			return d, err
@@ -322,7 +326,8 @@ func (a *app) reservationCancel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	if _, err := a.Bookings.ReservationRow(ctx, id); err != nil {
+	row, err := a.Bookings.ReservationRow(ctx, id)
+	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -337,6 +342,10 @@ func (a *app) reservationCancel(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, p := range pays {
 		if p.Status == payment.StatusApproved || p.Status.Open() {
+			if a.Flow != nil {
+				a.reservationCancelPaid(w, r, row)
+				return
+			}
 			a.reservationAgain(w, r, id, errs.Conflict("paid", "money was taken; cancel through the booking service"), "")
 			return
 		}

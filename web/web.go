@@ -42,6 +42,7 @@ type Deps struct {
 	Photos     fleet.PhotoStore    // photo bytes outside the database; nil: in the database
 	Mail       mail.AdminStore     // the e-mail outbox for the "E-Mails" pages; nil: pages answer 404
 	Bookings   BookingBackend      // reservations, planning board, customers; nil: pages answer 404
+	Flow       BookingFlow         // paid cancellations and period changes with refunds/charges; nil: only unpaid cancellations
 
 	Contracts    *contract.Service // handover, return, billing, contract changes; nil: pages answer 404
 	ContractData ContractBackend   // contracts, protocols and reports storage

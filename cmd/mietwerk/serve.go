@@ -89,7 +89,7 @@ func (s *server) handler() http.Handler {
 		Identity: s.svc.identity, Users: s.st, Tenancy: s.st, Logger: s.log, Now: time.Now, SecureCookies: s.cfg.SecureCookies,
 		Fleet: s.st, Damages: s.st, Categories: s.st, Pricing: s.st, Tariffs: s.st, Photos: photoStore(s.cfg),
 		Mail:     s.st,
-		Bookings: s.st,
+		Bookings: s.st, Flow: s.svc.bookings,
 
 		Contracts: s.svc.contracts, ContractData: s.st,
 	}))
