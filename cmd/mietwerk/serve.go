@@ -106,7 +106,7 @@ func (s *server) handler() http.Handler {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/admin/", http.StatusFound)
 	})
-	return httpx.AssignRequestID(httpx.AccessLog(s.log)(httpx.Recover(s.log)(s.metrics.Middleware(mux))))
+	return httpx.AssignRequestID(httpx.AccessLog(s.log)(httpx.Recover(s.log)(s.metrics.Middleware(httpx.Compress(mux)))))
 }
 
 // readyz answers 200 when the database answers within 2 seconds and the
