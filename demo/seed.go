@@ -76,6 +76,9 @@ func Seed(ctx context.Context, st *store.Store, idsvc *identity.Service, dataDir
 	if err := ensureTariffs(ctx, st, categoryIDs); err != nil {
 		return Credentials{}, fmt.Errorf("demo tariffs: %w", err)
 	}
+	if err := ensureBookings(ctx, st, stationIDs, categoryIDs, st.Now()); err != nil {
+		return Credentials{}, fmt.Errorf("demo bookings: %w", err)
+	}
 	creds := Credentials{Tenant: Slug}
 	creds.Admin, err = ensureUser(ctx, st, idsvc, prev, Login{Email: AdminEmail, Name: "Thomas König", Role: string(identity.RoleAdmin)}, 0)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/store"
@@ -46,7 +47,7 @@ func openDB(t *testing.T, d store.Dialect) *store.Store {
 }
 
 // counts are the numbers of demo records, as the tenant's system actor sees them.
-type counts struct{ stations, categories, vehicles, tariffs, users, apiClients, activeKeys int }
+type counts struct{ stations, categories, vehicles, tariffs, users, apiClients, activeKeys, bookings int }
 
 func countAll(t *testing.T, st *store.Store) counts {
 	t.Helper()
@@ -69,7 +70,9 @@ func countAll(t *testing.T, st *store.Store) counts {
 	must(t, err)
 	ks, err := st.ListAPIClients(ctx)
 	must(t, err)
-	c = counts{len(ss), len(cs), len(vs), len(ts), len(us), len(ks), 0}
+	_, nb, err := st.ListReservations(ctx, booking.Filter{Limit: 1})
+	must(t, err)
+	c = counts{len(ss), len(cs), len(vs), len(ts), len(us), len(ks), 0, nb}
 	for _, k := range ks {
 		if k.RevokedAt == nil {
 			c.activeKeys++
@@ -116,7 +119,7 @@ func TestSeedIdempotent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := counts{stations: 3, categories: 4, vehicles: 30, tariffs: 5, users: 4, apiClients: 1, activeKeys: 1}
+		want := counts{stations: 3, categories: 4, vehicles: 30, tariffs: 5, users: 4, apiClients: 1, activeKeys: 1, bookings: 12}
 		if got := countAll(t, st); got != want {
 			t.Fatalf("after first seed: %+v, want %+v", got, want)
 		}
