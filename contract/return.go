@@ -149,6 +149,13 @@ func (s *Service) Ledger(ctx context.Context, id int64) (billing.Ledger, []payme
 // declined charge leaves the invoice issued, the contract payment_open and
 // queues a payment-failed notice. The contract is claimed (returned →
 // billed) first, so two concurrent calls never bill twice (KindConflict).
+//
+// Billing is resumable: when it stops before the final invoice is issued
+// (even after money was taken), the contract goes back to "returned" and a
+// new call continues. Money already taken for the contract's final order
+// (approved, not voided card charges and deposit captures) is counted and
+// never taken again; a final charge whose outcome is still unknown stops
+// billing with KindConflict until payment reconciliation has resolved it.
 func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 	var out Outcome
 	if err := s.d.Store.SetContractStatus(ctx, id, []Status{StatusReturned}, StatusBilled); err != nil {
@@ -156,9 +163,9 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 	}
 	issued := false
 	defer func() {
-		// billing stopped before the final invoice and without taking money:
-		// give the contract back to "returned" so billing can run again
-		if !issued && (out.Charge == nil || out.Charge.Status != payment.StatusApproved) {
+		// billing stopped before the final invoice: give the contract back to
+		// "returned" so billing can run again (money taken is detected then)
+		if !issued {
 			if err := s.d.Store.SetContractStatus(context.WithoutCancel(ctx), id, []Status{StatusBilled}, StatusReturned); err != nil {
 				s.d.Log.ErrorContext(ctx, "contract: could not reopen billing", "contract_id", id, "err", err)
 			}
@@ -227,19 +234,36 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 		return out, err
 	}
 	out.Bill = b
+	orderID := c.Number + "-F"
+	prior := takenBefore(m.recs, orderID)
+	if prior.inDoubt {
+		return out, errs.Conflict("payment", "the outcome of an earlier final charge of this contract is not known yet; bill again once the payment has been verified")
+	}
 	deposit, depRec := depositHeld(m.recs)
+	if prior.captured > 0 {
+		// an earlier run captured part of the deposit: settle on what was held then
+		deposit += prior.captured
+		depRec = prior.deposit
+	}
 	set := billing.Settle(b.Due, deposit, x.Tenant.DepositMode, x.Tenant.DepositSettlement)
 	out.Settled = set
 	out.Status = StatusBilled
 
-	// 1. take what is owed: from the deposit first (set_off), then the card
-	if set.CaptureDeposit > 0 && depRec != nil {
-		rec, err := s.d.Payments.Capture(ctx, depRec.ID, payment.Amount{Cents: set.CaptureDeposit, Currency: "EUR"})
+	// 1. take what is owed and not yet taken: from the deposit first
+	// (set_off), then the card
+	rest := max(set.CaptureDeposit+set.Charge-prior.captured-prior.charged, 0)
+	capture := min(max(set.CaptureDeposit-prior.captured, 0), rest)
+	set.Charge = rest - capture
+	if capture > 0 && depRec != nil {
+		rec, err := s.d.Payments.Capture(ctx, depRec.ID, payment.Amount{Cents: capture, Currency: "EUR"})
 		if err != nil || rec.Status != payment.StatusApproved {
 			// could not take it from the deposit: charge the card instead
-			set.Charge += set.CaptureDeposit
+			set.Charge += capture
 			s.d.Log.WarnContext(ctx, "contract: deposit capture failed; charging the card", "contract", c.Number, "err", err, "status", rec.Status)
 		}
+	}
+	if prior.charge != nil {
+		out.Charge = prior.charge
 	}
 	if set.SetOffDeposit > 0 {
 		if err := s.d.Store.SetDepositSetOff(ctx, c.ID, set.SetOffDeposit); err != nil {
@@ -249,7 +273,7 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 	}
 	paid := true
 	if set.Charge > 0 {
-		rec, err := s.chargeCard(ctx, x, PurposeFinal, c.Number+"-F", set.Charge)
+		rec, err := s.chargeCard(ctx, x, PurposeFinal, orderID, set.Charge)
 		out.Charge = &rec
 		paid = err == nil && rec.Status == payment.StatusApproved
 		if !paid {
@@ -310,6 +334,51 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 		}
 	}
 	return out, nil
+}
+
+// taken is the money an earlier, interrupted billing run already took.
+type taken struct {
+	charged  int64           // approved, not voided card charges of the final order
+	charge   *payment.Record // the newest of them
+	inDoubt  bool            // a final charge is pending or its outcome unknown
+	captured int64           // approved captures of the deposit
+	deposit  *payment.Record // the deposit they were captured from
+}
+
+// takenBefore finds what earlier billing runs took for the final order
+// orderID: card charges (not voided) and deposit captures (billing is the
+// only place that captures a deposit).
+func takenBefore(recs []payment.Record, orderID string) taken {
+	var t taken
+	voided := map[int64]bool{}
+	for _, r := range recs {
+		if r.ParentID != 0 && r.Status == payment.StatusApproved && (r.Operation == payment.OpVoid || r.Operation == payment.OpVoidPreAuth) {
+			voided[r.ParentID] = true
+		}
+	}
+	for i := range recs {
+		r := &recs[i]
+		switch {
+		case r.ParentID == 0 && r.OrderID == orderID && (r.Operation == payment.OpTokenSale || r.Operation == payment.OpSale):
+			switch r.Status {
+			case payment.StatusApproved:
+				if !voided[r.ID] {
+					t.charged += r.Amount.Cents
+					t.charge = r
+				}
+			case payment.StatusPending, payment.StatusUnknown:
+				t.inDoubt = true
+			}
+		case r.Operation == payment.OpCapture && r.Status == payment.StatusApproved:
+			for j := range recs {
+				if d := &recs[j]; d.ID == r.ParentID && d.Purpose == PurposeDeposit {
+					t.captured += r.Amount.Cents
+					t.deposit = d
+				}
+			}
+		}
+	}
+	return t
 }
 
 // depositHeld finds the approved deposit payment of a booking and what of

@@ -77,11 +77,11 @@ func (s *Store) IssueInvoice(ctx context.Context, req invoice.IssueRequest) erro
 		t := iss.Totals
 		err = tx.QueryRowContext(ctx, `INSERT INTO invoices (tenant_id, station_id, kind, number, reservation_id, contract_id,
 			customer_id, corrects_id, issued_at, service_from, service_to, currency, net_cents, vat_cents, gross_cents,
-			deducted_cents, due_cents, language, recipient, supplier)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20) RETURNING id`,
+			deducted_cents, due_cents, language, recipient, supplier, deducted_net_cents)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21) RETURNING id`,
 			sc.tenant(), nullInt64(iss.StationID), string(iss.Invoice.Kind), iss.Invoice.Number, nullInt64(iss.ReservationID),
 			nullInt64(iss.ContractID), iss.CustomerID, nullInt64(iss.CorrectsID), ts(now), from, to, iss.Invoice.Currency,
-			t.Net, t.VAT, t.Gross, t.DeductedGross, t.Due, iss.Language, string(recipient), string(supplier)).Scan(&iss.ID)
+			t.Net, t.VAT, t.Gross, t.DeductedGross, t.Due, iss.Language, string(recipient), string(supplier), t.DeductedNet).Scan(&iss.ID)
 		if err != nil {
 			return mapErr(err)
 		}

@@ -42,7 +42,8 @@ func (s *Store) DailyMovements(ctx context.Context, dayStart, dayEnd time.Time) 
 
 // OpenItems lists the payment_open contracts the actor may see with what
 // is open: billed (invoices − credit notes, finals with their due) minus
-// paid (approved charges − refunds, deposit captures and set-offs).
+// paid (approved charges − refunds, deposit captures and set-offs); a sale
+// or capture cancelled by an approved void counts as not paid.
 func (s *Store) OpenItems(ctx context.Context) ([]contract.OpenItem, error) {
 	sc, err := tenantScope(ctx)
 	if err != nil {
@@ -56,7 +57,9 @@ func (s *Store) OpenItems(ctx context.Context) ([]contract.OpenItem, error) {
 		- COALESCE((SELECT sum(CASE WHEN p.operation = 'refund' THEN -p.amount_cents ELSE p.amount_cents END)
 			FROM payments p WHERE p.tenant_id = c.tenant_id AND p.reservation_id = c.reservation_id AND p.status = 'approved'
 			AND ((p.purpose <> 'deposit' AND p.operation IN ('sale','token_sale','refund'))
-			  OR p.operation = 'capture')), 0)
+			  OR p.operation = 'capture')
+			AND NOT EXISTS (SELECT 1 FROM payments v WHERE v.tenant_id = p.tenant_id AND v.parent_id = p.id
+				AND v.operation = 'void' AND v.status = 'approved')), 0)
 		- c.deposit_set_off_cents
 		FROM contracts c JOIN stations st ON st.id = c.station_id JOIN customers cu ON cu.id = c.customer_id
 		WHERE c.tenant_id = $1 AND c.status = 'payment_open' AND `+contractScope(sc, &a)+` ORDER BY c.ended_at, c.id`, a...)
@@ -76,8 +79,10 @@ func (s *Store) OpenItems(ctx context.Context) ([]contract.OpenItem, error) {
 }
 
 // RevenueByStationMonth sums the documents issued in [from, to) per station
-// and month (in loc): invoices at gross, finals with what they still
-// charged, credit notes negative.
+// and month (in loc) with the exact amounts stored per document: invoices
+// and advances at their net and gross, finals with what they add on top of
+// their advances (net − deducted net, gross − deducted gross), credit notes
+// negative. No amount is estimated or pro-rated.
 func (s *Store) RevenueByStationMonth(ctx context.Context, from, to time.Time, loc *time.Location) ([]contract.Revenue, error) {
 	sc, err := tenantScope(ctx)
 	if err != nil {
@@ -87,8 +92,8 @@ func (s *Store) RevenueByStationMonth(ctx context.Context, from, to time.Time, l
 		loc = time.UTC
 	}
 	a := args{sc.tenant(), ts(from), ts(to)}
-	rows, err := s.db.QueryContext(ctx, `SELECT i.station_id, st.name, i.issued_at, i.kind, i.net_cents, i.gross_cents, i.due_cents,
-		i.deducted_cents FROM invoices i JOIN stations st ON st.id = i.station_id
+	rows, err := s.db.QueryContext(ctx, `SELECT i.station_id, st.name, i.issued_at, i.kind, i.net_cents, i.gross_cents, i.deducted_cents,
+		i.deducted_net_cents FROM invoices i JOIN stations st ON st.id = i.station_id
 		WHERE i.tenant_id = $1 AND i.issued_at >= $2 AND i.issued_at < $3 AND `+sc.stations("i.station_id", &a), a...)
 	if err != nil {
 		return nil, err
@@ -103,8 +108,8 @@ func (s *Store) RevenueByStationMonth(ctx context.Context, from, to time.Time, l
 		var st int64
 		var name, kind string
 		var at time.Time
-		var net, gross, due, deducted int64
-		if err := rows.Scan(&st, &name, tsScan{&at}, &kind, &net, &gross, &due, &deducted); err != nil {
+		var net, gross, deducted, deductedNet int64
+		if err := rows.Scan(&st, &name, tsScan{&at}, &kind, &net, &gross, &deducted, &deductedNet); err != nil {
 			return nil, err
 		}
 		k := key{st, at.In(loc).Format("2006-01")}
@@ -119,11 +124,9 @@ func (s *Store) RevenueByStationMonth(ctx context.Context, from, to time.Time, l
 			r.GrossCents -= gross
 			r.NetCents -= net
 		case invoice.KindFinal:
-			// what the final adds on top of its advances (net of the deducted share at the same ratio)
-			r.GrossCents += due
-			if gross != 0 {
-				r.NetCents += net * due / gross
-			}
+			// what the final adds on top of its advances, as stored
+			r.GrossCents += gross - deducted
+			r.NetCents += net - deductedNet
 		default:
 			r.GrossCents += gross
 			r.NetCents += net

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/fleet"
 )
 
 // driverViewData is what the "driver-row" partial receives.
@@ -23,9 +24,11 @@ type readingsViewData struct {
 
 // damageViewData is what the "new-damage" partial receives.
 type damageViewData struct {
-	V      *view
-	P      protoForm
-	Charge bool
+	V       *view
+	P       protoForm
+	Charge  bool
+	Damages []fleet.Damage // the vehicle's open damages, drawn on the diagram
+	New     map[int64]bool // on the return: damages reported since the handover
 }
 
 func init() {
@@ -43,6 +46,8 @@ func init() {
 		}
 		return d
 	}
-	funcs["damageView"] = func(v *view, p protoForm, charge bool) damageViewData { return damageViewData{v, p, charge} }
+	funcs["damageView"] = func(v *view, p protoForm, charge bool, ds []fleet.Damage, isNew map[int64]bool) damageViewData {
+		return damageViewData{V: v, P: p, Charge: charge, Damages: ds, New: isNew}
+	}
 	funcs["hasPrefix"] = strings.HasPrefix
 }

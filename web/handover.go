@@ -26,12 +26,8 @@ type protoForm struct {
 	Notes       string
 	SignerName  string
 	Signature   string // data: URL of the PNG
-	Damage      newDamageForm
+	Damages     []damageRow
 	Confirmed   map[int64]bool
-}
-
-type newDamageForm struct {
-	View, Kind, Severity, Description, Charge string
 }
 
 // Eighths are the fuel buttons 0…8.
@@ -45,17 +41,14 @@ func (protoForm) Views() []string      { return fleet.DamageViews }
 func (protoForm) Kinds() []string      { return fleet.DamageKinds }
 func (protoForm) Severities() []string { return fleet.DamageSeverities }
 
-// readProtocol reads km, fuel, cleanliness, notes, signature and one new
-// damage from the form. problems gets the field errors of what cannot be
-// parsed.
-func readProtocol(r *http.Request, withCharge bool) (protoForm, contract.Protocol, errs.Fields) {
+// readProtocol reads km, fuel, cleanliness, notes, signature and the new
+// damages placed on the diagram with their photos (see readDamageRows).
+// The fields get the errors of what cannot be parsed.
+func readProtocol(r *http.Request, withCharge bool) (protoForm, contract.Protocol, [][]fleet.Prepared, errs.Fields) {
 	var f errs.Fields
 	pf := protoForm{KM: strings.TrimSpace(r.PostFormValue("km")), Cleanliness: r.PostFormValue("cleanliness"),
 		Notes: strings.TrimSpace(r.PostFormValue("notes")), SignerName: strings.TrimSpace(r.PostFormValue("signer_name")),
-		Signature: r.PostFormValue("signature"), Confirmed: map[int64]bool{}, Fuel: -1,
-		Damage: newDamageForm{View: r.PostFormValue("damage_view"), Kind: r.PostFormValue("damage_kind"),
-			Severity: r.PostFormValue("damage_severity"), Description: strings.TrimSpace(r.PostFormValue("damage_description")),
-			Charge: r.PostFormValue("damage_charge")}}
+		Signature: r.PostFormValue("signature"), Confirmed: map[int64]bool{}, Fuel: -1}
 	p := contract.Protocol{Cleanliness: pf.Cleanliness, Notes: pf.Notes, SignerName: pf.SignerName}
 	km, err := strconv.ParseInt(strings.ReplaceAll(pf.KM, ".", ""), 10, 64)
 	if err != nil {
@@ -83,18 +76,9 @@ func readProtocol(r *http.Request, withCharge bool) (protoForm, contract.Protoco
 			pf.Confirmed[id] = true
 		}
 	}
-	if pf.Damage.Kind != "" || pf.Damage.Description != "" {
-		d := fleet.Damage{View: pf.Damage.View, X: 50, Y: 50, Kind: pf.Damage.Kind, Severity: pf.Damage.Severity, Description: pf.Damage.Description}
-		if withCharge && strings.TrimSpace(pf.Damage.Charge) != "" {
-			c, ok := parseEuro(pf.Damage.Charge)
-			if !ok {
-				f.Add("damage_charge", "enter the amount to charge for the damage, e.g. 250,00")
-			}
-			d.ChargeCents = c
-		}
-		p.NewDamages = []fleet.Damage{d}
-	}
-	return pf, p, f
+	var photos [][]fleet.Prepared
+	pf.Damages, p.NewDamages, photos = readDamageRows(r, withCharge, &f)
+	return pf, p, photos, f
 }
 
 // ---- handover ----
@@ -190,7 +174,7 @@ func (a *app) handoverSubmit(w http.ResponseWriter, r *http.Request) {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
 	}
-	pf, p, f := readProtocol(r, false)
+	pf, p, photos, f := readProtocol(r, false)
 	ds := driversFromForm(r)
 	h := &contract.Handover{ReservationID: id, Drivers: ds, Protocol: p, LicenceChecked: r.PostFormValue("licence_checked") == "1"}
 	if vid, err := strconv.ParseInt(r.PostFormValue("vehicle_id"), 10, 64); err == nil {
@@ -241,7 +225,12 @@ func (a *app) handoverSubmit(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		a.log.ErrorContext(r.Context(), "handover stored, follow-up failed", "contract", c.Number, "err", err)
 	}
-	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=handover", c.ID), http.StatusSeeOther)
+	done := "handover"
+	if perr := a.saveDamagePhotos(r.Context(), h.Protocol.NewDamages, photos); perr != nil {
+		a.log.ErrorContext(r.Context(), "handover stored, damage photos failed", "contract", c.Number, "err", perr)
+		done = "photos_failed"
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=%s", c.ID, done), http.StatusSeeOther)
 }
 
 // ---- return ----
@@ -339,7 +328,7 @@ func (a *app) returnSubmit(w http.ResponseWriter, r *http.Request) {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
 	}
-	pf, p, f := readProtocol(r, true)
+	pf, p, photos, f := readProtocol(r, true)
 	rt := &contract.Return{ContractID: id, Protocol: p}
 	if sid, err := strconv.ParseInt(r.PostFormValue("station_id"), 10, 64); err == nil {
 		rt.StationID = sid
@@ -366,12 +355,18 @@ func (a *app) returnSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	done := "returned"
+	photoErr := a.saveDamagePhotos(r.Context(), rt.Protocol.NewDamages, photos)
+	if photoErr != nil {
+		a.log.ErrorContext(r.Context(), "return stored, damage photos failed", "contract_id", id, "err", photoErr)
+	}
 	if err != nil {
 		// the return is stored; billing or a document failed and can be re-run from the page
 		a.log.ErrorContext(r.Context(), "return stored, follow-up failed", "contract_id", id, "err", err)
 		done = "return_billing_failed"
 	} else if c.Status == contract.StatusPaymentOpen {
 		done = "payment_open"
+	} else if photoErr != nil {
+		done = "photos_failed"
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=%s", id, done), http.StatusSeeOther)
 }

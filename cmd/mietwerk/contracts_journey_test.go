@@ -187,14 +187,57 @@ func (j *journey) handoverInBrowser(ctx context.Context, resID int64) error {
 	); err != nil {
 		return err
 	}
+	// the form fits one 10-inch tablet screen (1280×800) with the driver's
+	// licence data still to enter
+	h, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.documentElement.scrollHeight`))
+	if err != nil {
+		return err
+	}
+	j.t.Logf("MEASURE handover form height at 1280×800: %.0f px", h)
+	testenv.Screenshot(j.t, ctx, "handover-form-tablet")
+	if h > 800 {
+		return fmt.Errorf("the handover form is %.0f px high: it does not fit a 1280×800 screen", h)
+	}
+	// a new damage: unfold the damages, tap the left view of the diagram, describe it
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#damages-more > summary`)),
+		chromedp.WaitVisible(chromedp.CSS(`#ct-diagram svg.car[data-view="left"]`)),
+		chromedp.ScrollIntoView(chromedp.CSS(`#ct-diagram svg.car[data-view="left"]`)),
+	); err != nil {
+		return err
+	}
+	box, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => { const r = document.querySelector('#ct-diagram svg.car[data-view="left"]').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`))
+	if err != nil {
+		return err
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.MouseClickXY(box[0]+box[2]*0.25, box[1]+box[3]*0.5),
+		chromedp.WaitVisible(chromedp.CSS(`#damage-rows li.damage-row select.d-kind`)),
+		chromedp.SetValue(chromedp.CSS(`#damage-rows li.damage-row select.d-kind`), "scratch"),
+		chromedp.SendKeys(chromedp.CSS(`#damage-rows li.damage-row input[name$=".description"]`), "Kratzer Tür vorne links"),
+	); err != nil {
+		return err
+	}
 	if err := sign(ctx); err != nil {
 		return err
 	}
 	testenv.Screenshot(j.t, ctx, "handover-form")
-	return chromedp.Do(ctx,
+	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.ID("handover-save")),
 		chromedp.WaitVisible(chromedp.CSS("p.notice")),
-	)
+	); err != nil {
+		return err
+	}
+	var n int
+	var x float64
+	if err := j.st.DB().QueryRow(`SELECT count(*), COALESCE(max(d.x_pct), 0) FROM damages d JOIN contracts c ON c.id = d.contract_id
+		WHERE c.reservation_id = $1 AND d.view = 'left' AND d.kind = 'scratch'`, resID).Scan(&n, &x); err != nil {
+		return err
+	}
+	if n != 1 || x < 15 || x > 35 {
+		return fmt.Errorf("damage tapped on the diagram: %d stored at x %.1f %%, want one near 25 %%", n, x)
+	}
+	return nil
 }
 
 // returnInBrowser returns contract id with km and fuel eighths.

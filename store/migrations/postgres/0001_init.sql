@@ -523,6 +523,7 @@ CREATE TABLE invoices (
     vat_cents           bigint NOT NULL,
     gross_cents         bigint NOT NULL,
     deducted_cents      bigint NOT NULL DEFAULT 0,
+    deducted_net_cents  bigint NOT NULL DEFAULT 0, -- net of the advances a final deducts (exact revenue)
     due_cents           bigint NOT NULL,
     language            text NOT NULL DEFAULT 'de',
     recipient           text NOT NULL,   -- JSON snapshot of name and address at issue

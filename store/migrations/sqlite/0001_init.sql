@@ -519,6 +519,7 @@ CREATE TABLE invoices (
     vat_cents           INTEGER NOT NULL,
     gross_cents         INTEGER NOT NULL,
     deducted_cents      INTEGER NOT NULL DEFAULT 0,
+    deducted_net_cents  INTEGER NOT NULL DEFAULT 0, -- net of the advances a final deducts (exact revenue)
     due_cents           INTEGER NOT NULL,
     language            text NOT NULL DEFAULT 'de',
     recipient           text NOT NULL,   -- JSON snapshot of name and address at issue

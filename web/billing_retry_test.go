@@ -1,0 +1,147 @@
+package web_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/payment"
+	"mietwerk.dev/mietwerk/pdf"
+	"mietwerk.dev/mietwerk/store"
+	"mietwerk.dev/mietwerk/telecash"
+	"mietwerk.dev/mietwerk/telecashsim"
+	"mietwerk.dev/mietwerk/web"
+)
+
+// failingInvoices renders with the real PDF renderer but fails the first
+// `fail` invoice renderings (protocols and contracts always work).
+type failingInvoices struct {
+	document.Renderer
+	fail atomic.Int32
+}
+
+func (r *failingInvoices) Invoice(ctx context.Context, d document.InvoiceDoc) ([]byte, error) {
+	if r.fail.Add(-1) >= 0 {
+		return nil, errors.New("renderer down")
+	}
+	return r.Renderer.Invoice(ctx, d)
+}
+
+// TestBillingResumesAfterFailedInvoice: the final invoice fails after the
+// card was charged. The contract goes back to "returned" (not "billed"
+// without an invoice); "bill now" then issues the missing final invoice
+// without charging again: one final invoice, one approved charge on the
+// simulator, the ledger balances. A further "bill now" is refused.
+func TestBillingResumesAfterFailedInvoice(t *testing.T) {
+	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
+		ce := newCtEnv(t, d)
+		s := ce.store
+		sim, err := telecashsim.NewServer("127.0.0.1:0", telecashsim.Options{})
+		must(t, err)
+		t.Cleanup(func() { sim.Close() })
+		gw, err := telecash.New(telecash.Config{BaseURL: sim.URL, APIKey: telecashsim.DefaultAPIKey, APISecret: telecashsim.DefaultAPISecret,
+			StoreID: telecashsim.DefaultStoreID, Timeout: 5 * time.Second})
+		must(t, err)
+		pay := payment.NewService(s, payment.SingleGateway{G: gw}, payment.Config{}, nil, nil, nil)
+		rnd := &failingInvoices{Renderer: pdf.New()}
+		svc := contract.NewService(contract.Deps{Store: s, Bookings: s, Vehicles: s, Tariffs: s, Tenancy: s, Customers: s,
+			Payments: pay, Records: s, Invoices: s, Issued: s, Renderer: rnd, Mailer: stubMailer{}, Now: ce.clk.Now})
+		ce.srv.Close()
+		ce.srv = httptest.NewServer(web.New(web.Deps{Identity: ce.id, Users: s, Tenancy: s, Now: ce.clk.Now,
+			Fleet: s, Damages: s, Categories: s, Pricing: s, Tariffs: s, Mail: s, Bookings: s,
+			Contracts: svc, ContractData: s, Logger: slog.New(slog.NewJSONHandler(ce.log, nil))}))
+		t.Cleanup(ce.srv.Close)
+
+		tn, err := s.Tenant(ce.sys())
+		must(t, err)
+		tn.Street, tn.PostalCode, tn.City, tn.Country, tn.VATID = "Hauptstr. 1", "93047", "Regensburg", "DE", "DE123456789"
+		must(t, s.UpdateTenant(ce.sys(), &tn))
+		reg := ce.res["reg"]
+		ctx := identity.WithActor(context.Background(), identity.Actor{Kind: identity.ActorUser, TenantID: ce.tenant.ID,
+			UserID: ce.station.ID, Name: "Rita Regensburg", Role: identity.RoleStation, StationIDs: []int64{ce.reg.ID}})
+		tok, err := gw.CreateToken(ctx, payment.TokenCreate{MerchantTransactionID: payment.RandomID(),
+			Card: payment.Card{Number: telecashsim.CardApproveVisa, ExpMonth: 12, ExpYear: 2030}})
+		must(t, err)
+		must(t, s.SaveCard(ctx, &payment.StoredCard{CustomerID: reg.CustomerID, Token: tok.Token,
+			Card: payment.CardInfo{Brand: "visa", Last4: "1111", ExpMonth: 12, ExpYear: 2030}}))
+
+		c, err := svc.Handover(ctx, &contract.Handover{ReservationID: reg.ID, LicenceChecked: true,
+			Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Eva", LastName: "Muster", LicenceNumber: "B072RRE2I55",
+				LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
+			Protocol: contract.Protocol{OdometerKM: 5000, FuelEighths: 8, Cleanliness: "clean", SignerName: "Eva Muster"}})
+		must(t, err)
+		ce.clk.Advance(26 * time.Hour) // 2 days of 49,00
+		rnd.fail.Store(1)
+		_, _, err = svc.Return(ctx, &contract.Return{ContractID: c.ID, Protocol: contract.Protocol{OdometerKM: 5200, FuelEighths: 8, Cleanliness: "clean"}})
+		if err == nil || !strings.Contains(err.Error(), "renderer down") {
+			t.Fatalf("return with failing invoice renderer: %v", err)
+		}
+		charges := func() []payment.Record {
+			t.Helper()
+			recs, err := s.ListPayments(ctx, payment.RecordFilter{ReservationID: reg.ID})
+			must(t, err)
+			var out []payment.Record
+			for _, r := range recs {
+				if r.Operation == payment.OpTokenSale {
+					out = append(out, r)
+				}
+			}
+			return out
+		}
+		finals := func() []invoice.Summary {
+			t.Helper()
+			docs, err := s.ListInvoices(ctx, invoice.Filter{ReservationID: reg.ID})
+			must(t, err)
+			var out []invoice.Summary
+			for _, d := range docs {
+				if d.Kind == invoice.KindFinal {
+					out = append(out, d)
+				}
+			}
+			return out
+		}
+		got, err := s.Contract(ctx, c.ID)
+		must(t, err)
+		if ch := charges(); got.Status != contract.StatusReturned || len(ch) != 1 || ch[0].Status != payment.StatusApproved ||
+			ch[0].Amount.Cents != 9800 || len(finals()) != 0 {
+			t.Fatalf("after the failure: status %s, charges %+v, finals %d", got.Status, ch, len(finals()))
+		}
+
+		// "bill now" in the admin resumes
+		cl := ce.client(t)
+		cl.login(stationEmail, password)
+		path := fmt.Sprintf("/admin/contracts/%d", c.ID)
+		p := cl.post(path+"/bill", url.Values{"csrf": {cl.token(path)}})
+		if p.status != http.StatusOK || !strings.Contains(p.url.RawQuery, "done=billed") {
+			t.Fatalf("bill now: %d %s %s", p.status, p.url, ctExcerpt(p.body, "error"))
+		}
+		got, err = s.Contract(ctx, c.ID)
+		must(t, err)
+		fs, ch := finals(), charges()
+		if got.Status != contract.StatusBilled || len(fs) != 1 || fs[0].Gross != 9800 || len(ch) != 1 {
+			t.Fatalf("after bill now: status %s, finals %+v, charges %+v", got.Status, fs, ch)
+		}
+		l, _, _, err := svc.Ledger(ctx, c.ID)
+		must(t, err)
+		if !l.Balanced() || l.Charged != 9800 || l.Billed() != 9800 {
+			t.Fatalf("ledger %+v", l)
+		}
+		// billing twice is refused and changes nothing
+		p = cl.post(path+"/bill", url.Values{"csrf": {cl.token(path)}})
+		if len(finals()) != 1 || len(charges()) != 1 || strings.Contains(p.url.RawQuery, "done=billed") {
+			t.Fatalf("second bill now: %d %s", p.status, p.url)
+		}
+	})
+}

@@ -1,0 +1,241 @@
+package web
+
+import (
+	"context"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/fleet"
+)
+
+// maxNewDamages caps the new damages one handover or return records.
+const maxNewDamages = 20
+
+// damageRow is one new damage of a handover or return form, kept as typed
+// so an invalid form comes back unchanged (photos must be chosen again).
+type damageRow struct {
+	Index                                           int
+	View, X, Y, Kind, Severity, Description, Charge string
+}
+
+// Key is the row's index in the field names ("damages.<Key>.kind").
+func (r damageRow) Key() string { return strconv.Itoa(r.Index) }
+
+// N is the row's number as shown next to its marker.
+func (r damageRow) N() int { return r.Index + 1 }
+
+// damageIndexes returns the distinct row indexes N of the fields
+// "damages.N.*" (values and files) in ascending order.
+func damageIndexes(r *http.Request) []int {
+	seen := map[int]bool{}
+	add := func(k string) {
+		rest, ok := strings.CutPrefix(k, "damages.")
+		if !ok {
+			return
+		}
+		n, _, ok := strings.Cut(rest, ".")
+		if i, err := strconv.Atoi(n); ok && err == nil && i >= 0 {
+			seen[i] = true
+		}
+	}
+	for k := range r.PostForm {
+		add(k)
+	}
+	if r.MultipartForm != nil {
+		for k := range r.MultipartForm.File {
+			add(k)
+		}
+	}
+	out := make([]int, 0, len(seen))
+	for i := range seen {
+		out = append(out, i)
+	}
+	sort.Ints(out)
+	return out
+}
+
+// readDamageRows reads the new damages placed on the diagram: per row view,
+// x and y (percent of the view), kind, severity, description, with
+// withCharge the amount to charge, and its photos (at most maxUploadPhotos,
+// each within the fleet limits). Empty rows are skipped; the rows are
+// renumbered 0…n-1 so that row i is NewDamages[i] and its problems are on
+// "damages.i.<field>". Nothing is saved here.
+func readDamageRows(r *http.Request, withCharge bool, f *errs.Fields) ([]damageRow, []fleet.Damage, [][]fleet.Prepared) {
+	var rows []damageRow
+	var ds []fleet.Damage
+	var photos [][]fleet.Prepared
+	idx := damageIndexes(r)
+	if len(idx) > maxNewDamages {
+		f.Addf("damages", "record at most %d new damages at once", maxNewDamages)
+		idx = idx[:maxNewDamages]
+	}
+	for _, i := range idx {
+		p := "damages." + strconv.Itoa(i) + "."
+		get := func(k string) string { return strings.TrimSpace(r.PostFormValue(p + k)) }
+		row := damageRow{View: get("view"), X: get("x"), Y: get("y"), Kind: get("kind"), Severity: get("severity"),
+			Description: get("description"), Charge: get("charge")}
+		var files []*multipart.FileHeader
+		if r.MultipartForm != nil {
+			for _, fh := range r.MultipartForm.File[p+"photos"] {
+				if fh.Size > 0 || fh.Filename != "" {
+					files = append(files, fh)
+				}
+			}
+		}
+		if row.Kind == "" && row.Description == "" && row.X == "" && row.Charge == "" && len(files) == 0 {
+			continue
+		}
+		row.Index = len(rows)
+		n := "damages." + row.Key() + "."
+		d := fleet.Damage{View: row.View, Kind: row.Kind, Severity: row.Severity, Description: row.Description}
+		x, errx := strconv.ParseFloat(row.X, 64)
+		y, erry := strconv.ParseFloat(row.Y, 64)
+		if errx != nil || erry != nil {
+			x, y = -1, -1 // reported as "position" by Validate
+		}
+		d.X, d.Y = x, y
+		if withCharge && row.Charge != "" {
+			c, ok := parseEuro(row.Charge)
+			if !ok {
+				f.Add(n+"charge", "enter the amount to charge for the damage, e.g. 250,00")
+			}
+			d.ChargeCents = c
+		}
+		d.Normalize()
+		if err := d.Validate(); err != nil {
+			if e, ok := errs.As(err); ok {
+				for _, fe := range e.Fields {
+					f.Add(n+fe.Field, fe.Message)
+				}
+			}
+		}
+		ps, msg := preparePhotos(files)
+		if msg != "" {
+			f.Add(n+"photos", msg)
+		}
+		rows, ds, photos = append(rows, row), append(ds, d), append(photos, ps)
+	}
+	return rows, ds, photos
+}
+
+// preparePhotos checks and prepares uploaded photos; msg says (in English,
+// translated by the form) why they were refused.
+func preparePhotos(files []*multipart.FileHeader) ([]fleet.Prepared, string) {
+	const unreadable = "the photo cannot be read; upload a JPEG, PNG or WebP photo"
+	if len(files) > maxUploadPhotos {
+		return nil, "upload at most " + strconv.Itoa(maxUploadPhotos) + " photos per damage"
+	}
+	var out []fleet.Prepared
+	for _, fh := range files {
+		if fh.Size > fleet.MaxPhotoBytes {
+			return nil, "a photo may have at most 10 MB"
+		}
+		fl, err := fh.Open()
+		if err != nil {
+			return nil, unreadable
+		}
+		data, err := io.ReadAll(io.LimitReader(fl, fleet.MaxPhotoBytes+1))
+		fl.Close()
+		if err != nil {
+			return nil, unreadable
+		}
+		p, err := fleet.Prepare(data)
+		if err != nil {
+			if e, ok := errs.As(err); ok && len(e.Fields) > 0 {
+				return nil, e.Fields[0].Message
+			}
+			return nil, unreadable
+		}
+		out = append(out, p)
+	}
+	return out, ""
+}
+
+// saveDamagePhotos stores the photos of the damages a protocol recorded
+// (ds[i] has the id the store gave it). The protocol is stored already: a
+// failure is returned for the log and the notice, nothing is undone.
+func (a *app) saveDamagePhotos(ctx context.Context, ds []fleet.Damage, photos [][]fleet.Prepared) error {
+	svc := a.photos()
+	for i, ps := range photos {
+		if i >= len(ds) || ds[i].ID == 0 {
+			continue
+		}
+		for _, p := range ps {
+			if _, err := svc.Save(ctx, ds[i].ID, p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// diagramMarker is a damage drawn on the handover/return diagram.
+type diagramMarker struct {
+	N        int
+	ID       int64
+	CX, CY   float64
+	Severity string
+	New      bool // reported since the handover (shown on the return)
+}
+
+// Views are the diagram views (as on the vehicle page).
+func (d damageViewData) Views() []diagramView { return diagramViews }
+
+// Markers returns the vehicle's open damages on view v, numbered as listed.
+func (d damageViewData) Markers(v diagramView) []diagramMarker {
+	var out []diagramMarker
+	for i, dm := range d.Damages {
+		if dm.View == v.Key && dm.Open() {
+			out = append(out, diagramMarker{N: i + 1, ID: dm.ID, CX: dm.X * float64(v.W) / 100, CY: dm.Y * float64(v.H) / 100,
+				Severity: dm.Severity, New: d.New[dm.ID]})
+		}
+	}
+	return out
+}
+
+// damageRowViewData is what the "damage-row" partial receives.
+type damageRowViewData struct {
+	V      *view
+	R      damageRow
+	Key    string // "__i__" in the row template that script clones
+	Charge bool
+	P      protoForm
+}
+
+func init() {
+	funcs["damageRowView"] = func(v *view, r damageRow, charge bool, p protoForm) damageRowViewData {
+		return damageRowViewData{V: v, R: r, Key: r.Key(), Charge: charge, P: p}
+	}
+	funcs["damageRowTemplate"] = func(v *view, charge bool, p protoForm) damageRowViewData {
+		return damageRowViewData{V: v, R: damageRow{Severity: "minor"}, Key: "__i__", Charge: charge, P: p}
+	}
+}
+
+// SinceHandover returns the ids of the listed damages reported after the
+// handover protocol: what is new against the handover state.
+func (d returnData) SinceHandover() map[int64]bool {
+	m := map[int64]bool{}
+	for _, dm := range d.Damages {
+		if d.Handover.ID != 0 && dm.ReportedAt.After(d.Handover.RecordedAt) {
+			m[dm.ID] = true
+		}
+	}
+	return m
+}
+
+// MainIncomplete reports whether the main driver's licence data still has
+// to be entered (the handover form then shows the driver unfolded).
+func (d handoverData) MainIncomplete() bool {
+	for _, r := range d.Drivers {
+		if r.Role == "main" {
+			return r.FirstName == "" || r.LastName == "" || r.LicenceNumber == "" || r.LicenceClass == "" ||
+				r.LicenceIssuedOn == "" || r.LicenceCountry == ""
+		}
+	}
+	return true
+}
