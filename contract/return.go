@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"mietwerk.dev/mietwerk/billing"
 	"mietwerk.dev/mietwerk/document"
@@ -273,7 +274,14 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 	}
 	paid := true
 	if set.Charge > 0 {
-		rec, err := s.chargeCard(ctx, x, PurposeFinal, orderID, set.Charge)
+		// A gateway refuses a second sale under an order id it has seen
+		// (even a declined one): a top-up after an earlier attempt gets its
+		// own order id ("-F<n>", as payment retries do); all count as final.
+		chargeOrder := orderID
+		if prior.attempts > 0 {
+			chargeOrder = fmt.Sprintf("%s%d", orderID, len(m.recs)+1)
+		}
+		rec, err := s.chargeCard(ctx, x, PurposeFinal, chargeOrder, set.Charge)
 		out.Charge = &rec
 		paid = err == nil && rec.Status == payment.StatusApproved
 		if !paid {
@@ -341,6 +349,7 @@ type taken struct {
 	charged  int64           // approved, not voided card charges of the final order
 	charge   *payment.Record // the newest of them
 	inDoubt  bool            // a final charge is pending or its outcome unknown
+	attempts int             // sales sent for the final orders, whatever their outcome
 	captured int64           // approved captures of the deposit
 	deposit  *payment.Record // the deposit they were captured from
 }
@@ -359,7 +368,8 @@ func takenBefore(recs []payment.Record, orderID string) taken {
 	for i := range recs {
 		r := &recs[i]
 		switch {
-		case r.ParentID == 0 && r.OrderID == orderID && (r.Operation == payment.OpTokenSale || r.Operation == payment.OpSale):
+		case r.ParentID == 0 && strings.HasPrefix(r.OrderID, orderID) && (r.Operation == payment.OpTokenSale || r.Operation == payment.OpSale):
+			t.attempts++
 			switch r.Status {
 			case payment.StatusApproved:
 				if !voided[r.ID] {

@@ -45,6 +45,14 @@ func (r *failingInvoices) Invoice(ctx context.Context, d document.InvoiceDoc) ([
 // without charging again: one final invoice, one approved charge on the
 // simulator, the ledger balances. A further "bill now" is refused.
 func TestBillingResumesAfterFailedInvoice(t *testing.T) {
+	for _, mode := range []string{"bill-now", "resume"} {
+		t.Run(mode, func(t *testing.T) {
+			testBillingRetry(t, mode)
+		})
+	}
+}
+
+func testBillingRetry(t *testing.T, mode string) {
 	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
 		ce := newCtEnv(t, d)
 		s := ce.store
@@ -119,19 +127,43 @@ func TestBillingResumesAfterFailedInvoice(t *testing.T) {
 			t.Fatalf("after the failure: status %s, charges %+v, finals %d", got.Status, ch, len(finals()))
 		}
 
-		// "bill now" in the admin resumes
-		cl := ce.client(t)
-		cl.login(stationEmail, password)
-		path := fmt.Sprintf("/admin/contracts/%d", c.ID)
-		p := cl.post(path+"/bill", url.Values{"csrf": {cl.token(path)}})
-		if p.status != http.StatusOK || !strings.Contains(p.url.RawQuery, "done=billed") {
-			t.Fatalf("bill now: %d %s %s", p.status, p.url, ctExcerpt(p.body, "error"))
-		}
-		got, err = s.Contract(ctx, c.ID)
-		must(t, err)
-		fs, ch := finals(), charges()
-		if got.Status != contract.StatusBilled || len(fs) != 1 || fs[0].Gross != 9800 || len(ch) != 1 {
-			t.Fatalf("after bill now: status %s, finals %+v, charges %+v", got.Status, fs, ch)
+		var cl *client
+		var path string
+		if mode == "resume" {
+			// the process died after marking the contract billed: the resume job
+			// finishes billing once the contract has been billed-without-invoice
+			// for a while, without charging again
+			must(t, s.SetContractStatus(ctx, c.ID, []contract.Status{contract.StatusReturned}, contract.StatusBilled))
+			if n, err := svc.ResumeBilling(ctx, 5*time.Minute); err != nil || n != 0 {
+				t.Fatalf("resume right away: %d, %v", n, err)
+			}
+			ce.clk.Advance(10 * time.Minute)
+			if n, err := svc.ResumeBilling(ctx, 5*time.Minute); err != nil || n != 1 {
+				t.Fatalf("resume: %d, %v", n, err)
+			}
+			got, err = s.Contract(ctx, c.ID)
+			must(t, err)
+			if fs, ch := finals(), charges(); got.Status != contract.StatusBilled || len(fs) != 1 || fs[0].Gross != 9800 || len(ch) != 1 {
+				t.Fatalf("after resume: status %s, finals %+v, charges %+v", got.Status, fs, ch)
+			}
+			cl = ce.client(t)
+			cl.login(stationEmail, password)
+			path = fmt.Sprintf("/admin/contracts/%d", c.ID)
+		} else {
+			// "bill now" in the admin resumes
+			cl = ce.client(t)
+			cl.login(stationEmail, password)
+			path = fmt.Sprintf("/admin/contracts/%d", c.ID)
+			p := cl.post(path+"/bill", url.Values{"csrf": {cl.token(path)}})
+			if p.status != http.StatusOK || !strings.Contains(p.url.RawQuery, "done=billed") {
+				t.Fatalf("bill now: %d %s %s", p.status, p.url, ctExcerpt(p.body, "error"))
+			}
+			got, err = s.Contract(ctx, c.ID)
+			must(t, err)
+			fs, ch := finals(), charges()
+			if got.Status != contract.StatusBilled || len(fs) != 1 || fs[0].Gross != 9800 || len(ch) != 1 {
+				t.Fatalf("after bill now: status %s, finals %+v, charges %+v", got.Status, fs, ch)
+			}
 		}
 		l, _, _, err := svc.Ledger(ctx, c.ID)
 		must(t, err)
@@ -139,7 +171,7 @@ func TestBillingResumesAfterFailedInvoice(t *testing.T) {
 			t.Fatalf("ledger %+v", l)
 		}
 		// billing twice is refused and changes nothing
-		p = cl.post(path+"/bill", url.Values{"csrf": {cl.token(path)}})
+		p := cl.post(path+"/bill", url.Values{"csrf": {cl.token(path)}})
 		if len(finals()) != 1 || len(charges()) != 1 || strings.Contains(p.url.RawQuery, "done=billed") {
 			t.Fatalf("second bill now: %d %s", p.status, p.url)
 		}

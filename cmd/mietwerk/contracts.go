@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/mailtmpl"
@@ -84,4 +86,28 @@ func changeLabel(lang, field string) string {
 		return en[field]
 	}
 	return de[field]
+}
+
+// runContractJobs finishes, every minute and per tenant, billing that a
+// crashed process left half done (contract.Service.ResumeBilling), until ctx
+// ends. ctx carries the all-tenants system actor.
+func runContractJobs(ctx context.Context, st *store.Store, c *contract.Service, log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		tenants, err := st.ListTenants(ctx)
+		if err != nil && ctx.Err() == nil {
+			log.ErrorContext(ctx, "contract jobs: list tenants", "err", err)
+		}
+		for _, tn := range tenants {
+			if _, err := c.ResumeBilling(identity.WithActor(ctx, identity.SystemFor(tn.ID)), 5*time.Minute); err != nil && ctx.Err() == nil {
+				log.ErrorContext(ctx, "contract jobs: resume billing", "tenant_id", tn.ID, "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

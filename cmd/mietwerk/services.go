@@ -94,10 +94,11 @@ func newServices(cfg Config, log *slog.Logger, st *store.Store) (*services, erro
 func (s *services) run(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(identity.WithActor(ctx, identity.System()))
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
 	go func() { defer wg.Done(); s.outbox.Run(ctx) }()
 	go func() { defer wg.Done(); s.payments.RunReconciler(ctx, 30*time.Second) }()
 	go func() { defer wg.Done(); runBookingJobs(ctx, s.st, s.bookings, s.log) }()
+	go func() { defer wg.Done(); runContractJobs(ctx, s.st, s.contracts, s.log) }()
 	return func() {
 		cancel()
 		wg.Wait()
