@@ -277,7 +277,10 @@ type bookingOut struct {
 	InvoiceNumber *string          `json:"invoice_number"`
 	Invoices      []invoiceOut     `json:"invoices"`
 	Cancellation  *cancellationOut `json:"cancellation,omitempty"`
-	Links         linksOut         `json:"links"`
+	// Contract is there once the car was handed over: the contract with its
+	// invoices, payments and balance.
+	Contract *ctContractOut `json:"contract,omitempty"`
+	Links    linksOut       `json:"links"`
 }
 
 func bookingResp(d booking.Details, lang string) bookingOut {

@@ -191,7 +191,19 @@ func (s *server) getBooking(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, bookingResp(d, lang(r)), nil
+	out := bookingResp(d, lang(r))
+	if s.d.Contracts != nil && (d.Reservation.Status == booking.StatusActive || d.Reservation.Status == booking.StatusCompleted) {
+		c, err := s.d.Contracts.Store().ContractByReservation(r.Context(), d.Reservation.ID)
+		if err != nil {
+			return 0, nil, err
+		}
+		cv, err := s.contractView(r, c.ID)
+		if err != nil {
+			return 0, nil, err
+		}
+		out.Contract = &cv
+	}
+	return http.StatusOK, out, nil
 }
 
 func (s *server) changeBooking(r *http.Request) (int, any, error) {

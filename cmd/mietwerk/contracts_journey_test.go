@@ -537,6 +537,11 @@ func TestContractDeclinedFinalCharge(t *testing.T) {
 	if status, body = j.api("GET", "/api/v1/bookings/"+r.Number+"/contract", nil); status != http.StatusOK || !strings.Contains(body, `"kind":"final"`) || !strings.Contains(body, `"status":"declined"`) {
 		t.Fatalf("API contract: %d %s", status, body)
 	}
+	// the booking itself shows the contract with its invoices, payments and balance
+	if status, body = j.api("GET", "/api/v1/bookings/"+r.Number, nil); status != http.StatusOK || !strings.Contains(body, `"contract":{`) ||
+		!strings.Contains(body, `"open_cents":8000`) || !strings.Contains(body, `"kind":"final"`) {
+		t.Fatalf("API booking with contract: %d %s", status, body)
+	}
 	c, err := j.st.ContractByReservation(ctx, r.ID)
 	jm(t, err)
 	if c.Status != contract.StatusPaymentOpen {
