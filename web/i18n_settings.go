@@ -22,6 +22,9 @@ func init() {
 		"set.gateway_store_id": "Store-ID", "set.gateway_timeout_ms": "Zeitlimit (ms)", "set.gateway_api_key": "API-Key", "set.gateway_secret": "API-Secret",
 		"set.secret_saved": "•••••••• gespeichert", "set.secret_keep": "Leer lassen, um das gespeicherte Secret zu behalten.", "set.secret_none": "Noch kein Secret gespeichert.",
 		"set.err_percent": "Bitte einen Prozentsatz wie 19 oder 7,5 eingeben.",
+		"set.logo":        "Logo", "set.logo_hint": "Erscheint auf Rechnungen, Protokollen, Verträgen und in E-Mails. PNG, höchstens 512 KB und 2000×2000 Pixel.",
+		"set.logo_current": "Aktuelles Logo", "set.logo_remove": "Logo entfernen", "set.logo_file": "Neues Logo (PNG)",
+		"set.err_logo": "Bitte ein PNG-Bild mit höchstens 512 KB und 2000×2000 Pixeln wählen.",
 	})
 	addMessages("en", map[string]string{
 		"nav.settings": "Settings", "set.title": "Company settings", "set.saved": "The settings were saved.",
@@ -44,6 +47,9 @@ func init() {
 		"set.gateway_store_id": "Store id", "set.gateway_timeout_ms": "Timeout (ms)", "set.gateway_api_key": "API key", "set.gateway_secret": "API secret",
 		"set.secret_saved": "•••••••• saved", "set.secret_keep": "Leave empty to keep the saved secret.", "set.secret_none": "No secret saved yet.",
 		"set.err_percent": "Enter a percentage such as 19 or 7.5.",
+		"set.logo":        "Logo", "set.logo_hint": "Shown on invoices, protocols, contracts and in e-mails. PNG, at most 512 KB and 2000×2000 pixels.",
+		"set.logo_current": "Current logo", "set.logo_remove": "Remove the logo", "set.logo_file": "New logo (PNG)",
+		"set.err_logo": "Choose a PNG image of at most 512 KB and 2000×2000 pixels.",
 	})
 	addDomainDE(map[string]string{
 		"enter the company's short name":                                         "Bitte den Kurznamen eingeben.",

@@ -1,6 +1,10 @@
 package web
 
 import (
+	"bytes"
+	"errors"
+	"image/png"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,6 +17,51 @@ import (
 func (a *app) routesSettings(private func(string, http.HandlerFunc)) {
 	private("GET /admin/settings", a.admin(a.settingsPage))
 	private("POST /admin/settings", a.admin(a.settingsSave))
+	private("GET /admin/settings/logo.png", a.settingsLogo)
+}
+
+// maxLogoBytes bounds the tenant logo shown on documents and e-mails.
+const maxLogoBytes = 512 << 10
+
+// readLogo reads an uploaded logo: a PNG of at most 512 KB and 2000×2000
+// pixels. ok is false (with a message in problems) for anything else; data
+// is nil when nothing was uploaded.
+func readLogo(r *http.Request, problems map[string]string, lang string) (data []byte, ok bool) {
+	f, _, err := r.FormFile("logo")
+	if errors.Is(err, http.ErrMissingFile) || errors.Is(err, http.ErrNotMultipart) {
+		return nil, true
+	}
+	if err != nil {
+		problems["logo"] = translate(lang, "set.err_logo")
+		return nil, false
+	}
+	defer f.Close()
+	data, err = io.ReadAll(io.LimitReader(f, maxLogoBytes+1))
+	if err != nil || len(data) == 0 {
+		return nil, true
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(data))
+	if len(data) > maxLogoBytes || err != nil || cfg.Width > 2000 || cfg.Height > 2000 {
+		problems["logo"] = translate(lang, "set.err_logo")
+		return nil, false
+	}
+	return data, true
+}
+
+// settingsLogo sends the tenant's logo (404 when there is none).
+func (a *app) settingsLogo(w http.ResponseWriter, r *http.Request) {
+	t, err := a.Tenancy.Tenant(r.Context())
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if len(t.LogoPNG) == 0 {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "private, no-cache")
+	w.Write(t.LogoPNG)
 }
 
 // settingsForm is the tenant settings form as typed; the gateway secret is
@@ -21,6 +70,7 @@ type settingsForm struct {
 	Values    map[string]string
 	Checks    map[string]bool
 	SecretSet bool
+	HasLogo   bool
 }
 
 // settingsText lists the plain text settings: form name → field of the tenant.
@@ -73,7 +123,7 @@ var settingsInt = []struct {
 
 func settingsFormOf(t tenancy.Tenant, lang string) settingsForm {
 	f := settingsForm{Values: map[string]string{}, Checks: map[string]bool{"one_way_allowed": t.OneWayAllowed},
-		SecretSet: t.Gateway.Secret != ""}
+		SecretSet: t.Gateway.Secret != "", HasLogo: len(t.LogoPNG) > 0}
 	for _, x := range settingsText {
 		f.Values[x.name] = *x.get(&t)
 	}
@@ -135,6 +185,12 @@ func parseSettingsForm(r *http.Request, t *tenancy.Tenant, lang string) (setting
 	f.Checks["one_way_allowed"] = t.OneWayAllowed
 	// The secret is write-only: an empty field keeps the saved one.
 	t.Gateway.Secret = r.PostFormValue("gateway_secret")
+	if logo, ok := readLogo(r, problems, lang); ok && logo != nil {
+		t.LogoPNG = logo
+	} else if ok && r.PostFormValue("logo_remove") != "" {
+		t.LogoPNG = nil
+	}
+	f.HasLogo = len(t.LogoPNG) > 0
 	return f, problems
 }
 

@@ -92,3 +92,45 @@ func TestSettingsAdminOnly(t *testing.T) {
 		}
 	})
 }
+
+func TestSettingsLogo(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		c := e.client(t)
+		c.mustLogin(adminEmail)
+		logo := testImage(t, "png", 300, 80)
+		form := validSettings(c.token("/admin/settings"))
+		p := c.postMultipart("/admin/settings", form, map[string]map[string][]byte{"logo": {"logo.png": logo}})
+		wantStatus(t, p, http.StatusOK)
+		wantContains(t, p, `id="logo-preview"`)
+		tn, err := e.store.Tenant(e.sys())
+		must(t, err)
+		if string(tn.LogoPNG) != string(logo) {
+			t.Fatalf("stored logo: %d bytes, want %d", len(tn.LogoPNG), len(logo))
+		}
+		if got := c.get("/admin/settings/logo.png"); got.status != http.StatusOK || got.body != string(logo) {
+			t.Fatalf("logo download: %d, %d bytes", got.status, len(got.body))
+		}
+		// a JPEG is refused with a message and the old logo stays
+		form = validSettings(c.token("/admin/settings"))
+		p = c.postMultipart("/admin/settings", form, map[string]map[string][]byte{"logo": {"logo.jpg": testImage(t, "jpeg", 300, 80)}})
+		wantStatus(t, p, http.StatusUnprocessableEntity)
+		if p.fieldErrors()["logo"] == "" {
+			t.Fatalf("no logo message: %v", p.fieldErrors())
+		}
+		if tn, _ := e.store.Tenant(e.sys()); string(tn.LogoPNG) != string(logo) {
+			t.Fatal("a refused upload changed the logo")
+		}
+		// saving without a file keeps it; ticking "remove" removes it
+		wantStatus(t, c.post("/admin/settings", validSettings(c.token("/admin/settings"))), http.StatusOK)
+		if tn, _ := e.store.Tenant(e.sys()); len(tn.LogoPNG) == 0 {
+			t.Fatal("saving without a file removed the logo")
+		}
+		form = validSettings(c.token("/admin/settings"))
+		form.Set("logo_remove", "1")
+		wantStatus(t, c.post("/admin/settings", form), http.StatusOK)
+		if tn, _ := e.store.Tenant(e.sys()); len(tn.LogoPNG) != 0 {
+			t.Fatal("remove kept the logo")
+		}
+		wantStatus(t, c.get("/admin/settings/logo.png"), http.StatusNotFound)
+	})
+}
