@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -146,8 +147,30 @@ func (s *Store) read(ctx context.Context, fn func(q querier) error) error {
 	return tx.Commit()
 }
 
-// write runs fn in one transaction and commits it when fn returns nil.
+// write runs fn in one transaction and commits it when fn returns nil. A
+// transaction the database aborted to break a deadlock or a serialization
+// conflict (PostgreSQL 40P01/40001 — e.g. two bookings inserting overlapping
+// allocations at the same moment, where the exclusion constraint makes each
+// wait for the other) or that found SQLite busy is run again from the start,
+// up to four more times with a short randomized pause; the retry then sees
+// the winner's committed rows and answers as if it had come second. fn must
+// therefore only change the database (and its own results).
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := s.writeOnce(ctx, fn)
+		if err == nil || attempt >= 4 || classify(err) != dbErrBusy || ctx.Err() != nil {
+			return err
+		}
+		pause := time.Duration(2<<attempt)*time.Millisecond + time.Duration(rand.IntN(5000))*time.Microsecond
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+	}
+}
+
+func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.begin(ctx)
 	if err != nil {
 		return err

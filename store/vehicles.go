@@ -179,7 +179,43 @@ func (s *Store) UpdateVehicle(ctx context.Context, v *fleet.Vehicle) error {
 			_, err = tx.ExecContext(ctx, `INSERT INTO vehicle_conditions (tenant_id, vehicle_id, recorded_at,
 				odometer_km, fuel_eighths, cleanliness, source, user_id) VALUES ($1,$2,$3,$4,$5,$6,'manual',$7)`,
 				v.TenantID, v.ID, ts(now), v.OdometerKM, v.FuelEighths, v.Cleanliness, nullInt64(sc.a.UserID))
+			if err != nil {
+				return mapErr(err)
+			}
 		}
-		return mapErr(err)
+		before, after := vehicleChanges(old, *v)
+		if len(before) == 0 {
+			return nil
+		}
+		return s.appendAudit(ctx, tx, sc, v.StationID, "vehicle", v.ID, "update", before, after)
 	})
+}
+
+// vehicleChanges lists the master-data fields an update changed, before and
+// after, for the audit log.
+func vehicleChanges(old, v fleet.Vehicle) (before, after map[string]any) {
+	before, after = map[string]any{}, map[string]any{}
+	add := func(name string, a, b any) {
+		if a != b {
+			before[name], after[name] = a, b
+		}
+	}
+	add("station_id", old.StationID, v.StationID)
+	add("category_id", old.CategoryID, v.CategoryID)
+	add("plate", old.Plate, v.Plate)
+	add("vin", old.VIN, v.VIN)
+	add("make", old.Make, v.Make)
+	add("model", old.Model, v.Model)
+	add("color", old.Color, v.Color)
+	add("fuel_type", old.FuelType, v.FuelType)
+	add("tank_litres", old.TankLitres, v.TankLitres)
+	add("odometer_km", old.OdometerKM, v.OdometerKM)
+	add("fuel_eighths", old.FuelEighths, v.FuelEighths)
+	add("cleanliness", old.Cleanliness, v.Cleanliness)
+	add("status", old.Status, v.Status)
+	add("first_registration", old.FirstRegistration, v.FirstRegistration)
+	add("next_inspection", old.NextInspection, v.NextInspection)
+	add("self_drive_registered", old.SelfDriveRegistered, v.SelfDriveRegistered)
+	add("notes", old.Notes, v.Notes)
+	return before, after
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"mietwerk.dev/mietwerk/errs"
@@ -37,7 +38,20 @@ func TestVehicles(t *testing.T) {
 			t.Fatalf("VIN search: %d", total)
 		}
 
-		v := w.vehicles[0][0]
+		moved := w.vehicles[0][0]
+		moved.Status, moved.Notes = fleet.StatusWorkshop, "Inspektion"
+		mustNil(t, s.UpdateVehicle(as(w.actor(0, -1)), &moved))
+		trail, err := s.AuditTrail(ctx, "vehicle", moved.ID)
+		mustNil(t, err)
+		if len(trail) != 1 || trail[0].ActorKind != "user" || !strings.Contains(trail[0].Before, `"status":"available"`) ||
+			!strings.Contains(trail[0].After, `"notes":"Inspektion"`) || strings.Contains(trail[0].After, "plate") {
+			t.Fatalf("vehicle audit = %+v", trail)
+		}
+		mustNil(t, s.UpdateVehicle(ctx, &moved)) // unchanged: no entry
+		if trail, _ := s.AuditTrail(ctx, "vehicle", moved.ID); len(trail) != 1 {
+			t.Fatalf("an unchanged save was logged: %d entries", len(trail))
+		}
+		v := moved
 		v.OdometerKM = 999
 		err = s.UpdateVehicle(ctx, &v)
 		if e, ok := errs.As(err); !ok || len(e.Fields) != 1 || e.Fields[0].Field != "odometer_km" {
