@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -43,7 +42,7 @@ type env struct {
 	ctx      context.Context
 	customer int64
 	offset   atomic.Int64 // clock offset in ns
-	logs     *bytes.Buffer
+	logs     *testenv.SyncBuffer
 }
 
 func (e *env) now() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }
@@ -56,7 +55,7 @@ func eachDB(t *testing.T, fn func(t *testing.T, e *env)) {
 
 func newEnv(t testing.TB, dialect string) *env {
 	t.Helper()
-	e := &env{logs: &bytes.Buffer{}}
+	e := &env{logs: &testenv.SyncBuffer{}}
 	if dialect == "sqlite" {
 		e.dsn = filepath.Join(t.TempDir(), "p.db")
 	} else {
@@ -71,8 +70,7 @@ func newEnv(t testing.TB, dialect string) *env {
 		t.Fatal(err)
 	}
 	e.st = st
-	var mu sync.Mutex
-	log := slog.New(slog.NewJSONHandler(lockedWriter{&mu, e.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := telecashsim.NewServer("127.0.0.1:0", telecashsim.Options{FaultDelay: 400 * time.Millisecond, SlowDelay: 50 * time.Millisecond, Logger: log})
 	if err != nil {
 		t.Fatal(err)
@@ -97,17 +95,6 @@ func newEnv(t testing.TB, dialect string) *env {
 	}
 	e.customer = c.ID
 	return e
-}
-
-type lockedWriter struct {
-	mu *sync.Mutex
-	b  *bytes.Buffer
-}
-
-func (w lockedWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
 }
 
 var visa = payment.Card{Number: telecashsim.CardApproveVisa, ExpMonth: 12, ExpYear: 2030, CVV: "737", Holder: "Eva Huber"}

@@ -71,12 +71,6 @@ func (a *app) routesContracts(private func(string, http.HandlerFunc)) {
 // ctStatuses are the contract statuses in list order.
 var ctStatuses = contract.Statuses
 
-// ctID reads a positive id from the path.
-func ctID(r *http.Request, name string) (int64, bool) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	return id, err == nil && id > 0
-}
-
 // stationLoc is the time zone pages show times in.
 func stationLoc(st tenancy.Station) *time.Location { return st.Location() }
 
@@ -312,7 +306,7 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 }
 
 func (a *app) contractPage(w http.ResponseWriter, r *http.Request) {
-	id, ok := ctID(r, "id")
+	id, ok := pathID(r, "id")
 	if !ok {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
@@ -409,7 +403,7 @@ func driversFromForm(r *http.Request) []contract.Driver {
 }
 
 func (a *app) contractDrivers(w http.ResponseWriter, r *http.Request) {
-	id, ok := ctID(r, "id")
+	id, ok := pathID(r, "id")
 	if !ok {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
@@ -428,7 +422,7 @@ func (a *app) contractDrivers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) contractPeriod(w http.ResponseWriter, r *http.Request) {
-	id, ok := ctID(r, "id")
+	id, ok := pathID(r, "id")
 	if !ok {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
@@ -458,7 +452,7 @@ func (a *app) contractPeriod(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) contractTariff(w http.ResponseWriter, r *http.Request) {
-	id, ok := ctID(r, "id")
+	id, ok := pathID(r, "id")
 	if !ok {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
@@ -476,7 +470,7 @@ func (a *app) contractTariff(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) contractNotes(w http.ResponseWriter, r *http.Request) {
-	id, ok := ctID(r, "id")
+	id, ok := pathID(r, "id")
 	if !ok {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
@@ -490,7 +484,7 @@ func (a *app) contractNotes(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) contractSend(w http.ResponseWriter, r *http.Request) {
-	id, ok := ctID(r, "id")
+	id, ok := pathID(r, "id")
 	if !ok {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
@@ -503,7 +497,7 @@ func (a *app) contractSend(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) contractCharge(w http.ResponseWriter, r *http.Request) {
-	id, ok := ctID(r, "id")
+	id, ok := pathID(r, "id")
 	if !ok {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
@@ -524,7 +518,7 @@ func (a *app) contractCharge(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) contractRefund(w http.ResponseWriter, r *http.Request) {
-	id, ok := ctID(r, "id")
+	id, ok := pathID(r, "id")
 	if !ok {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
@@ -546,37 +540,40 @@ func (a *app) contractRefund(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) contractRetry(w http.ResponseWriter, r *http.Request) {
-	id, ok := ctID(r, "id")
-	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
-	}
-	if _, err := a.Contracts.RetryPayment(r.Context(), id); err != nil {
-		a.contractAgain(w, r, id, err, nil)
-		return
-	}
-	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=retried", id), http.StatusSeeOther)
+	a.contractAction(w, r, "retried", func(ctx context.Context, id int64) error {
+		_, err := a.Contracts.RetryPayment(ctx, id)
+		return err
+	})
 }
 
 // contractBill re-runs billing of a returned contract (after an error).
 func (a *app) contractBill(w http.ResponseWriter, r *http.Request) {
-	id, ok := ctID(r, "id")
+	a.contractAction(w, r, "billed", func(ctx context.Context, id int64) error {
+		_, err := a.Contracts.Bill(ctx, id)
+		return err
+	})
+}
+
+// contractAction runs act on the contract of the path and returns to its
+// page with the notice done, or with the problem.
+func (a *app) contractAction(w http.ResponseWriter, r *http.Request, done string, act func(context.Context, int64) error) {
+	id, ok := pathID(r, "id")
 	if !ok {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
 	}
-	if _, err := a.Contracts.Bill(r.Context(), id); err != nil {
+	if err := act(r.Context(), id); err != nil {
 		a.contractAgain(w, r, id, err, nil)
 		return
 	}
-	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=billed", id), http.StatusSeeOther)
+	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=%s", id, done), http.StatusSeeOther)
 }
 
 // contractDocument sends a stored document of the contract (protocol,
 // contract PDF, invoice) exactly as stored.
 func (a *app) contractDocument(w http.ResponseWriter, r *http.Request) {
-	id, ok1 := ctID(r, "id")
-	docID, ok2 := ctID(r, "doc")
+	id, ok1 := pathID(r, "id")
+	docID, ok2 := pathID(r, "doc")
 	if !ok1 || !ok2 {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return

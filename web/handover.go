@@ -147,7 +147,7 @@ func (a *app) loadHandover(r *http.Request, id int64) (handoverData, error) {
 
 // handoverForm is the one-screen, tablet-friendly check-out form.
 func (a *app) handoverForm(w http.ResponseWriter, r *http.Request) {
-	id, ok := ctID(r, "id")
+	id, ok := pathID(r, "id")
 	if !ok {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
@@ -169,7 +169,7 @@ func (a *app) handoverForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) handoverSubmit(w http.ResponseWriter, r *http.Request) {
-	id, ok := ctID(r, "id")
+	id, ok := pathID(r, "id")
 	if !ok {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
@@ -305,7 +305,7 @@ func (a *app) loadReturn(r *http.Request, id int64) (returnData, error) {
 // returnForm is the check-in form; the handover values are shown next to
 // the inputs so new damages and differences stand out.
 func (a *app) returnForm(w http.ResponseWriter, r *http.Request) {
-	id, ok := ctID(r, "id")
+	id, ok := pathID(r, "id")
 	if !ok {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
@@ -323,7 +323,7 @@ func (a *app) returnForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) returnSubmit(w http.ResponseWriter, r *http.Request) {
-	id, ok := ctID(r, "id")
+	id, ok := pathID(r, "id")
 	if !ok {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
