@@ -8,9 +8,11 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/internal/gctune"
 	"mietwerk.dev/mietwerk/telecashsim"
 )
 
@@ -37,6 +39,7 @@ func seedBench(b *testing.B, e *env) {
 }
 
 func BenchmarkBookingAPI(b *testing.B) {
+	gctune.Apply() // as mietwerk serve runs
 	for _, d := range []string{"sqlite", "postgres"} {
 		b.Run(d, func(b *testing.B) {
 			e := newEnv(b, d, 1, nil) // cleaned up by b.Cleanup
@@ -106,8 +109,19 @@ func BenchmarkBookingAPI(b *testing.B) {
 	}
 }
 
+// cpuTime is the CPU time (user + system) the process has used: the cost
+// of a booking in the whole process (API, database, in-process simulator),
+// which unlike wall time does not depend on what else the machine runs.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // addVehicles copies the first vehicle n times (bulk SQL).
-func addVehicles(b *testing.B, e *env, n int) {
+func addVehicles(b testing.TB, e *env, n int) {
 	for i := 1; i <= n; i++ {
 		_, err := e.st.DB().Exec(`INSERT INTO vehicles (tenant_id, station_id, category_id, plate, vin, make, model, odometer_km, fuel_eighths, status, created_at, updated_at)
 			SELECT tenant_id, station_id, category_id, $1, $2, make, model, odometer_km, fuel_eighths, status, created_at, updated_at FROM vehicles WHERE id = $3`,
@@ -140,6 +154,7 @@ func BenchmarkBookOne(b *testing.B) {
 // BenchmarkBookConcurrent books b.N cars with 32 concurrent clients (no
 // bulk seed): bookings per second under contention.
 func BenchmarkBookConcurrent(b *testing.B) {
+	gctune.Apply() // as mietwerk serve runs
 	for _, d := range []string{"sqlite", "postgres"} {
 		b.Run(d, func(b *testing.B) {
 			e := newEnv(b, d, 1, nil)
@@ -148,6 +163,7 @@ func BenchmarkBookConcurrent(b *testing.B) {
 			must(b, err)
 			var next atomic.Int64
 			b.SetParallelism(16) // 16 × GOMAXPROCS(2) = 32 clients
+			cpu0 := cpuTime()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
@@ -160,6 +176,7 @@ func BenchmarkBookConcurrent(b *testing.B) {
 				}
 			})
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "bookings/s")
+			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu_ms/booking")
 		})
 	}
 }

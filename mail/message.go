@@ -46,6 +46,10 @@ type Attachment struct {
 	Data        []byte
 	Inline      bool
 	ContentID   string // without angle brackets; required when Inline
+	// DocumentID, when set, names the stored document (an issued invoice's
+	// PDF) whose bytes Data are: the outbox keeps a reference instead of a
+	// second copy.
+	DocumentID int64
 }
 
 // Header is one extra header field.

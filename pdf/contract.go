@@ -50,19 +50,19 @@ func writeContract(w *writer, d document.ContractDoc) {
 	}
 	f.SetXY(marginL, y)
 	w.font(true, bodySize)
-	f.CellFormat(80, lineH, l.get("lessor"), "", 2, "L", false, 0, "")
+	w.cellFormat(80, lineH, l.get("lessor"), "", 2, "L", false, 0, "")
 	w.font(false, bodySize)
 	for _, s := range lessor {
-		f.CellFormat(80, lineH, s, "", 2, "L", false, 0, "")
+		w.cellFormat(80, lineH, s, "", 2, "L", false, 0, "")
 	}
 	y1 := f.GetY()
 	f.SetXY(marginL+90, y)
 	w.font(true, bodySize)
-	f.CellFormat(80, lineH, l.get("lessee"), "", 2, "L", false, 0, "")
+	w.cellFormat(80, lineH, l.get("lessee"), "", 2, "L", false, 0, "")
 	w.font(false, bodySize)
 	for _, s := range lessee {
 		f.SetX(marginL + 90)
-		f.CellFormat(80, lineH, s, "", 2, "L", false, 0, "")
+		w.cellFormat(80, lineH, s, "", 2, "L", false, 0, "")
 	}
 	f.SetXY(marginL, max(y1, f.GetY()))
 
@@ -127,7 +127,7 @@ func writeContract(w *writer, d document.ContractDoc) {
 		w.font(false, 8)
 		for _, p := range d.Terms {
 			f.SetX(marginL)
-			f.MultiCell(contentW, 3.8, p, "", "L", false)
+			w.multiCell(contentW, 3.8, p, "", "L", false)
 			f.Ln(1)
 		}
 		w.font(false, bodySize)

@@ -181,7 +181,7 @@ func drawDiagram(w *writer, damages []document.Damage) {
 		}
 		w.font(false, smallSize)
 		f.SetXY(b.x, b.y-3.5)
-		f.CellFormat(b.w, 3.5, w.l.get(string(v)), "", 0, "L", false, 0, "")
+		w.cellFormat(b.w, 3.5, w.l.get(string(v)), "", 0, "L", false, 0, "")
 	}
 	for i, d := range damages {
 		b, ok := layout[d.View]
@@ -200,7 +200,7 @@ func drawDiagram(w *writer, damages []document.Damage) {
 		f.SetTextColor(255, 255, 255)
 		w.font(true, 6.5)
 		f.SetXY(x-2.3, y-1.6)
-		f.CellFormat(4.6, 3.2, strconv.Itoa(i+1), "", 0, "C", false, 0, "")
+		w.cellFormat(4.6, 3.2, strconv.Itoa(i+1), "", 0, "C", false, 0, "")
 		f.SetTextColor(0, 0, 0)
 	}
 	f.SetLineWidth(0.2)

@@ -15,6 +15,8 @@ func TestFontCacheIdenticalOutput(t *testing.T) {
 	if !fonts.load() {
 		t.Fatal("the font cache does not understand this fpdf version; PDFs are rendered the slow way")
 	}
+	useWinAnsi = false // the cache is for the Unicode fonts
+	t.Cleanup(func() { useWinAnsi = true })
 	r, ctx := New(), context.Background()
 	cases := map[string]func() ([]byte, error){
 		"final invoice de":  func() ([]byte, error) { return r.Invoice(ctx, invoiceDoc(finalInvoice(), document.German)) },

@@ -40,12 +40,12 @@ func drawFuelGauge(w *writer, cx, cy, r float64, eighths int, caption string) {
 
 	w.font(false, smallSize)
 	f.SetXY(cx-r-4, cy+0.5)
-	f.CellFormat(8, 3, "0/8", "", 0, "C", false, 0, "")
+	w.cellFormat(8, 3, "0/8", "", 0, "C", false, 0, "")
 	f.SetXY(cx+r-4, cy+0.5)
-	f.CellFormat(8, 3, "8/8", "", 0, "C", false, 0, "")
+	w.cellFormat(8, 3, "8/8", "", 0, "C", false, 0, "")
 	w.font(true, bodySize)
 	f.SetXY(cx-r, cy+3.5)
-	f.CellFormat(2*r, 4.5, caption+": "+document.Fuel(eighths), "", 0, "C", false, 0, "")
+	w.cellFormat(2*r, 4.5, caption+": "+document.Fuel(eighths), "", 0, "C", false, 0, "")
 	w.font(false, bodySize)
 }
 

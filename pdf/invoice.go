@@ -35,17 +35,17 @@ func writeInvoice(w *writer, d document.InvoiceDoc) {
 	sup := inv.Supplier
 	f.SetXY(marginL, 45)
 	w.font(false, 6.5)
-	f.CellFormat(84, smallLineH, fit(f, strings.Join(append([]string{sup.Name}, addressLines(sup.Address)...), " · "), 84), "B", 1, "L", false, 0, "")
+	w.cellFormat(84, smallLineH, w.fit(strings.Join(append([]string{sup.Name}, addressLines(sup.Address)...), " · "), 84), "B", 1, "L", false, 0, "")
 	f.Ln(1)
 	w.font(false, bodySize)
 	rec := inv.Recipient
 	for _, s := range append([]string{rec.Name}, addressLines(rec.Address)...) {
 		f.SetX(marginL)
-		f.CellFormat(85, lineH, s, "", 1, "L", false, 0, "")
+		w.cellFormat(85, lineH, s, "", 1, "L", false, 0, "")
 	}
 	if rec.VATID != "" {
 		f.SetX(marginL)
-		f.CellFormat(85, lineH, l.get("your_vat_id")+": "+rec.VATID, "", 1, "L", false, 0, "")
+		w.cellFormat(85, lineH, l.get("your_vat_id")+": "+rec.VATID, "", 1, "L", false, 0, "")
 	}
 	addrEnd := f.GetY()
 

@@ -126,9 +126,9 @@ func writeSignatures(w *writer, png []byte, signer, staff string) {
 	f.Line(marginL+95, y+24, marginL+170, y+24)
 	w.font(false, smallSize)
 	f.SetXY(marginL, y+25)
-	f.CellFormat(75, smallLineH, strings.TrimSpace(l.get("signature")+": "+signer), "", 0, "L", false, 0, "")
+	w.cellFormat(75, smallLineH, strings.TrimSpace(l.get("signature")+": "+signer), "", 0, "L", false, 0, "")
 	f.SetXY(marginL+95, y+25)
-	f.CellFormat(75, smallLineH, strings.TrimSpace(l.get("signature_staff")+": "+staff), "", 0, "L", false, 0, "")
+	w.cellFormat(75, smallLineH, strings.TrimSpace(l.get("signature_staff")+": "+staff), "", 0, "L", false, 0, "")
 	w.font(false, bodySize)
 	f.SetXY(marginL, y+30)
 }

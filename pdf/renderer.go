@@ -74,26 +74,50 @@ func (r *Renderer) Contract(ctx context.Context, d document.ContractDoc) ([]byte
 }
 
 // render sets up a deterministic A4 document, lets body fill it and returns
-// the bytes. A malformed image (logo, signature) is reported as invalid input.
+// the bytes: with the WinAnsi fonts when all of its text is Windows-1252,
+// else with the Unicode fonts (see winansi.go). A malformed image (logo,
+// signature) is reported as invalid input.
 func render(lang document.Lang, created time.Time, b document.Branding, title string, body func(*writer)) ([]byte, error) {
-	w := newWriter(lang, created, b, title)
+	if useWinAnsi {
+		out, missing, err := renderWith(true, lang, created, b, title, body)
+		if err != nil || !missing {
+			return out, err
+		}
+	}
+	out, _, err := renderWith(false, lang, created, b, title, body)
+	return out, err
+}
+
+// renderWith renders with the WinAnsi (ansi) or Unicode fonts and reports
+// whether WinAnsi text had characters it could not encode.
+func renderWith(ansi bool, lang document.Lang, created time.Time, b document.Branding, title string, body func(*writer)) ([]byte, bool, error) {
+	w := newWriter(lang, created, b, title, ansi)
 	body(w)
+	w.f.Close() // writes the last footer, so its text is checked below too
 	if err := w.f.Error(); err != nil {
-		return nil, errs.Wrap(errs.KindInvalid, "the document could not be rendered (bad image?)", err)
+		return nil, false, errs.Wrap(errs.KindInvalid, "the document could not be rendered (bad image?)", err)
+	}
+	if w.enc != nil && w.enc.missing {
+		return nil, true, nil
 	}
 	var buf bytes.Buffer
 	if err := w.f.Output(&buf); err != nil {
-		return nil, fmt.Errorf("pdf: output: %w", err)
+		return nil, false, fmt.Errorf("pdf: output: %w", err)
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), false, nil
 }
 
-// newFpdf returns an A4 document with the embedded fonts and fixed metadata.
-func newFpdf() *fpdf.Fpdf {
+// newFpdf returns an A4 document with the embedded fonts (WinAnsi or
+// Unicode) and fixed metadata.
+func newFpdf(ansi bool) *fpdf.Fpdf {
 	f := fpdf.New("P", "mm", "A4", "")
 	f.SetCompression(true)
 	f.SetCatalogSort(true)
-	addFonts(f) // parsed once, see fontcache.go
+	if ansi {
+		addWinAnsiFonts(f)
+	} else {
+		addFonts(f) // parsed once, see fontcache.go
+	}
 	f.SetProducer("Mietwerk", true)
 	f.SetCreator("Mietwerk", true)
 	return f

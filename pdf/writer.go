@@ -38,13 +38,17 @@ type writer struct {
 	l    labels
 	lang document.Lang
 	b    document.Branding
+	enc  *winAnsi // nil: Unicode fonts (see winansi.go)
 }
 
 // newWriter starts a document whose creation and modification dates are
 // created (so the output depends only on the input) with the tenant's legal
 // footer on every page.
-func newWriter(lang document.Lang, created time.Time, b document.Branding, title string) *writer {
-	w := &writer{f: newFpdf(), l: labelsFor(lang), lang: lang.Or(), b: b}
+func newWriter(lang document.Lang, created time.Time, b document.Branding, title string, ansi bool) *writer {
+	w := &writer{f: newFpdf(ansi), l: labelsFor(lang), lang: lang.Or(), b: b}
+	if ansi {
+		w.enc = &winAnsi{}
+	}
 	f := w.f
 	f.SetCreationDate(created.UTC())
 	f.SetModificationDate(created.UTC())
@@ -118,22 +122,52 @@ func (w *writer) footer() {
 	for i, c := range cols {
 		for j, s := range c {
 			f.SetXY(x, footerTop+float64(j)*smallLineH)
-			f.CellFormat(widths[i], smallLineH, fit(f, s, widths[i]), "", 0, "L", false, 0, "")
+			w.cellFormat(widths[i], smallLineH, w.fit(s, widths[i]), "", 0, "L", false, 0, "")
 		}
 		x += widths[i]
 	}
 	f.SetXY(marginL, pageH-9)
-	f.CellFormat(contentW, smallLineH, fmt.Sprintf(l.get("page"), f.PageNo(), "{nb}"), "", 0, "R", false, 0, "")
+	w.cellFormat(contentW, smallLineH, fmt.Sprintf(l.get("page"), f.PageNo(), "{nb}"), "", 0, "R", false, 0, "")
 	f.SetTextColor(0, 0, 0)
 }
 
-// fit shortens s with "…" until it fits width w in the current font.
-func fit(f *fpdf.Fpdf, s string, w float64) string {
-	if f.GetStringWidth(s) <= w-1 {
+// text returns s encoded for the document's fonts.
+func (w *writer) text(s string) string {
+	if w.enc == nil {
+		return s
+	}
+	return w.enc.encode(s)
+}
+
+// cellFormat is fpdf's CellFormat for text s in the document's encoding.
+func (w *writer) cellFormat(wd, h float64, s, border string, ln int, align string, fill bool, link int, linkStr string) {
+	w.f.CellFormat(wd, h, w.text(s), border, ln, align, fill, link, linkStr)
+}
+
+// multiCell is fpdf's MultiCell for text s in the document's encoding.
+func (w *writer) multiCell(wd, h float64, s, border, align string, fill bool) {
+	w.f.MultiCell(wd, h, w.text(s), border, align, fill)
+}
+
+// lines returns how many lines s takes when wrapped to width wd in the
+// current font.
+func (w *writer) lines(s string, wd float64) int {
+	if w.enc == nil {
+		return len(w.f.SplitText(s, wd))
+	}
+	return len(w.f.SplitLines([]byte(w.enc.encode(s)), wd))
+}
+
+// width is the width of s in the current font.
+func (w *writer) width(s string) float64 { return w.f.GetStringWidth(w.text(s)) }
+
+// fit shortens s with "…" until it fits width wd in the current font.
+func (w *writer) fit(s string, wd float64) string {
+	if w.width(s) <= wd-1 {
 		return s
 	}
 	r := []rune(s)
-	for len(r) > 1 && f.GetStringWidth(string(r)+"…") > w-1 {
+	for len(r) > 1 && w.width(string(r)+"…") > wd-1 {
 		r = r[:len(r)-1]
 	}
 	return string(r) + "…"
@@ -151,7 +185,7 @@ func (w *writer) ensure(h float64) {
 func (w *writer) title(s string) {
 	w.font(true, titleSize)
 	w.f.SetX(marginL)
-	w.f.CellFormat(contentW, 9, s, "", 1, "L", false, 0, "")
+	w.cellFormat(contentW, 9, s, "", 1, "L", false, 0, "")
 	w.font(false, bodySize)
 }
 
@@ -161,7 +195,7 @@ func (w *writer) heading(s string) {
 	w.f.Ln(3)
 	w.font(true, headingSize)
 	w.f.SetX(marginL)
-	w.f.CellFormat(contentW, 6.5, s, "B", 1, "L", false, 0, "")
+	w.cellFormat(contentW, 6.5, s, "B", 1, "L", false, 0, "")
 	w.f.Ln(1)
 	w.font(false, bodySize)
 }
@@ -169,7 +203,7 @@ func (w *writer) heading(s string) {
 // para prints wrapped text over the content width.
 func (w *writer) para(s string) {
 	w.f.SetX(marginL)
-	w.f.MultiCell(contentW, lineH-0.5, s, "", "L", false)
+	w.multiCell(contentW, lineH-0.5, s, "", "L", false)
 }
 
 // kv prints label: value pairs, one per line, label in bold in a column of
@@ -181,9 +215,9 @@ func (w *writer) kv(x, lw, vw float64, pairs ...[2]string) {
 		}
 		w.f.SetX(x)
 		w.font(true, bodySize)
-		w.f.CellFormat(lw, lineH, p[0], "", 0, "L", false, 0, "")
+		w.cellFormat(lw, lineH, p[0], "", 0, "L", false, 0, "")
 		w.font(false, bodySize)
-		w.f.MultiCell(vw, lineH, p[1], "", "L", false)
+		w.multiCell(vw, lineH, p[1], "", "L", false)
 	}
 }
 
@@ -200,7 +234,7 @@ func (w *writer) row(cols []col, bold bool, border bool) {
 	w.font(bold, bodySize)
 	h := lineH
 	for _, c := range cols {
-		if n := len(w.f.SplitText(c.s, c.w-1)); float64(n)*lineH > h {
+		if n := w.lines(c.s, c.w-1); float64(n)*lineH > h {
 			h = float64(n) * lineH
 		}
 	}
@@ -213,7 +247,7 @@ func (w *writer) row(cols []col, bold bool, border bool) {
 		if align == "" {
 			align = "L"
 		}
-		w.f.MultiCell(c.w, lineH, c.s, "", align, false)
+		w.multiCell(c.w, lineH, c.s, "", align, false)
 		x += c.w
 	}
 	w.f.SetXY(marginL, y+h)

@@ -52,3 +52,9 @@ var (
 
 var _ contract.Store = (*Store)(nil)
 var _ contract.Reports = (*Store)(nil)
+
+var (
+	_ customer.RetentionStore   = (*Store)(nil)
+	_ customer.RetentionReader  = (*Store)(nil)
+	_ payment.CardDeletionStore = (*Store)(nil)
+)

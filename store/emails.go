@@ -66,9 +66,13 @@ func (s *Store) queueEmailTx(ctx context.Context, tx *sql.Tx, tenantID int64, q 
 		return mapErr(err)
 	}
 	for i, a := range m.Attachments {
+		var data any = a.Data
+		if a.DocumentID != 0 {
+			data = nil // the bytes are the document's
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO email_attachments (tenant_id, email_id, position, filename,
-			content_type, data, inline, content_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, tenantID, q.ID, i, a.Filename,
-			a.ContentType, a.Data, a.Inline, a.ContentID); err != nil {
+			content_type, data, inline, content_id, document_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, tenantID, q.ID, i,
+			a.Filename, a.ContentType, data, a.Inline, a.ContentID, nullInt64(a.DocumentID)); err != nil {
 			return mapErr(err)
 		}
 	}
@@ -91,8 +95,9 @@ func scanEmail(row interface{ Scan(...any) error }) (mwmail.Queued, error) {
 }
 
 func loadAttachments(ctx context.Context, q querier, e *mwmail.Queued) error {
-	rows, err := q.QueryContext(ctx, `SELECT filename, content_type, data, inline, content_id FROM email_attachments
-		WHERE email_id = $1 ORDER BY position`, e.ID)
+	rows, err := q.QueryContext(ctx, `SELECT a.filename, a.content_type, COALESCE(a.data, d.data), a.inline, a.content_id,
+		a.document_id FROM email_attachments a LEFT JOIN documents d ON d.tenant_id = a.tenant_id AND d.id = a.document_id
+		WHERE a.email_id = $1 ORDER BY a.position`, e.ID)
 	if err != nil {
 		return err
 	}
@@ -100,7 +105,7 @@ func loadAttachments(ctx context.Context, q querier, e *mwmail.Queued) error {
 	e.Message.Attachments = nil
 	for rows.Next() {
 		var a mwmail.Attachment
-		if err := rows.Scan(&a.Filename, &a.ContentType, &a.Data, &a.Inline, &a.ContentID); err != nil {
+		if err := rows.Scan(&a.Filename, &a.ContentType, &a.Data, &a.Inline, &a.ContentID, int64Scan{&a.DocumentID}); err != nil {
 			return err
 		}
 		e.Message.Attachments = append(e.Message.Attachments, a)

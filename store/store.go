@@ -37,6 +37,7 @@ type Store struct {
 	db      *sql.DB
 	dialect Dialect
 	now     func() time.Time
+	writer  chan struct{} // SQLite: one write transaction of this process at a time
 }
 
 // Options tune a Store. Zero values are sensible defaults.
@@ -88,13 +89,14 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		q.Add("_pragma", "synchronous(NORMAL)")
 		q.Set("_txlock", "immediate")
 		q.Set("_time_format", "sqlite")
-		s.db, err = sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+		s.db, err = openSQLite("file:" + path + "?" + q.Encode())
 		if err != nil {
 			return nil, err
 		}
 		// One writer at a time is SQLite's model; a small pool lets readers run in WAL mode.
 		s.db.SetMaxOpenConns(4)
 		s.db.SetMaxIdleConns(4)
+		s.writer = make(chan struct{}, 1)
 	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -171,6 +173,18 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if s.writer != nil {
+		// SQLite has one writer at a time. Queueing this process's writers
+		// here hands the lock on at once; contending for it inside SQLite
+		// means sleeping in its busy handler (1, 2, 5, 10… ms) while
+		// holding a pool connection readers need.
+		select {
+		case s.writer <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		defer func() { <-s.writer }()
+	}
 	tx, err := s.begin(ctx)
 	if err != nil {
 		return err

@@ -183,9 +183,9 @@ func (c *Client) send(ctx context.Context, method, path string, payload any) exc
 func transportReason(err error) payment.Reason {
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return payment.Reason{Code: payment.ReasonTimeout, Message: err.Error()}
+		return payment.Reason{Code: payment.ReasonTimeout, Message: redactErr(err)}
 	}
-	return payment.Reason{Code: payment.ReasonConnection, Message: err.Error()}
+	return payment.Reason{Code: payment.ReasonConnection, Message: redactErr(err)}
 }
 
 // storeQuery returns "?storeId=..." for GET/DELETE paths when a store is set.
@@ -206,7 +206,7 @@ func (c *Client) logResult(ctx context.Context, method, path string, ex exchange
 	attrs := []slog.Attr{
 		slog.String("op", string(r.Operation)),
 		slog.String("method", method),
-		slog.String("path", path),
+		slog.String("path", redactPath(path)),
 		slog.Int("status", ex.status),
 		slog.String("outcome", string(r.Outcome)),
 		slog.String("client_request_id", ex.clientRequestID),

@@ -141,7 +141,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 	s.mux.ServeHTTP(rw, r)
 	s.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "telecashsim request",
-		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", rw.status),
+		slog.String("method", r.Method), slog.String("path", logPath(r.URL.Path)), slog.Int("status", rw.status),
 		slog.String("client_request_id", r.Header.Get("Client-Request-Id")), slog.Duration("elapsed", time.Since(start)))
 }
 

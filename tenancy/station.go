@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
@@ -58,13 +59,26 @@ var codeRE = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{0,15}$`)
 
 // Location returns the station's time zone (Europe/Berlin when unset or unknown).
 func (s Station) Location() *time.Location {
-	if loc, err := time.LoadLocation(s.TimeZone); err == nil && s.TimeZone != "" {
-		return loc
+	return zone(s.TimeZone)
+}
+
+// zones caches loaded time zones by name (time.LoadLocation reads and
+// parses the zone file on every call).
+var zones sync.Map // name → *time.Location
+
+// zone returns the named time zone, Europe/Berlin when name is empty or
+// unknown, or UTC when not even that can be loaded.
+func zone(name string) *time.Location {
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location)
 	}
-	loc, err := time.LoadLocation("Europe/Berlin")
-	if err != nil {
-		return time.UTC
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "" {
+		if loc, err = time.LoadLocation("Europe/Berlin"); err != nil {
+			loc = time.UTC
+		}
 	}
+	zones.Store(name, loc)
 	return loc
 }
 

@@ -57,6 +57,7 @@ type custPageData struct {
 	Form     customer.Customer
 	Erasure  *customer.Erasure
 	Restrict bool
+	Retain   *customer.RetentionStatus // erasure state: final deletion date, cards pending at the gateway
 }
 
 // ResStatus is the booking status as a typed value for the template.
@@ -73,7 +74,8 @@ func (a *app) customerPage(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	v := &view{Title: "bk.cust.one", Nav: "customers", Data: custPageData{File: f, Form: formCustomer(f.Customer), Restrict: f.Customer.RestrictedAt != nil}}
+	v := &view{Title: "bk.cust.one", Nav: "customers", Data: custPageData{File: f, Form: formCustomer(f.Customer),
+		Restrict: f.Customer.RestrictedAt != nil, Retain: a.retentionStatus(r, id)}}
 	switch r.URL.Query().Get("done") {
 	case "saved":
 		v.Notice = translate(reqCtx(r).lang, "common.saved")
@@ -202,5 +204,6 @@ func (a *app) customerErase(w http.ResponseWriter, r *http.Request) {
 		a.render(w, r, http.StatusConflict, "customer_erase", v)
 		return
 	}
+	a.deleteCardsAfterErasure(r, id)
 	http.Redirect(w, r, fmt.Sprintf("/admin/customers/%d?done=erased", id), http.StatusSeeOther)
 }

@@ -46,6 +46,9 @@ type Deps struct {
 
 	Contracts    *contract.Service // handover, return, billing, contract changes; nil: pages answer 404
 	ContractData ContractBackend   // contracts, protocols and reports storage
+
+	Cards     CardEraser        // deletes stored cards at the gateway after an erasure request; nil: left to the retention job
+	Retention CustomerRetention // erasure state on the customer page; nil: not shown
 }
 
 type app struct {
@@ -119,6 +122,7 @@ func (a *app) routes() http.Handler {
 	a.routesEmails(private)
 	a.routesBookings(private)
 	a.routesContracts(private)
+	a.routesInvoiceXML(private)
 
 	// Anything else under /admin/ is a 404 page (with the layout when signed in).
 	private("/admin/", func(w http.ResponseWriter, r *http.Request) {

@@ -8,6 +8,7 @@
 //	mietwerk apikey …   create, list, revoke API keys
 //	mietwerk tenant …   create, list tenants
 //	mietwerk telecash-sim  run the Telecash gateway simulator on its own port
+//	mietwerk retention run  one pass of the retention job (GDPR deletion, card tokens, photos)
 //	mietwerk version    print version and build information
 //
 // Configuration comes from flags and MIETWERK_* environment variables (see
@@ -62,6 +63,7 @@ Commands:
   apikey     manage API keys: create, list, revoke
   tenant     manage tenants (dealership groups): create, list
   telecash-sim  run the Telecash gateway simulator on its own port
+  retention  run one pass of the retention job now: retention run
   version    print version and build information
 
 Run "mietwerk <command> --help" for the options of a command.
@@ -89,6 +91,8 @@ func run(ctx context.Context, args []string, c *cli) int {
 		return cmdTenant(ctx, c, rest)
 	case "telecash-sim":
 		return cmdTelecashSim(ctx, c, rest)
+	case "retention":
+		return cmdRetention(ctx, c, rest)
 	case "version", "--version":
 		fmt.Fprint(c.stdout, versionText())
 		return exitOK

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/httpx"
+	"mietwerk.dev/mietwerk/internal/gctune"
 	"mietwerk.dev/mietwerk/store"
 	"mietwerk.dev/mietwerk/web"
 )
@@ -92,6 +93,7 @@ func (s *server) handler() http.Handler {
 		Bookings: s.st, Flow: s.svc.bookings,
 
 		Contracts: s.svc.contracts, ContractData: s.st,
+		Cards: s.svc.cards, Retention: s.st,
 	}))
 	apiHandler := newAPIHandler(s.svc, s.log)
 	mux.Handle("/api/", apiHandler)
@@ -138,6 +140,7 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 func serve(ctx context.Context, cfg Config, log *slog.Logger, st *store.Store, onListen func(addr string)) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	gctune.Apply()
 	svc, err := newServices(cfg, log, st)
 	if err != nil {
 		return err

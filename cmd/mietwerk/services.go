@@ -11,6 +11,7 @@ import (
 
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/mailfile"
@@ -40,6 +41,8 @@ type services struct {
 	sim       *telecashsim.Server // built-in simulator for tenants in simulator mode
 	bookings  *booking.Service    // the online booking API's orchestration
 	contracts *contract.Service   // handover, return, billing
+	cards     *payment.CardEraser // stored cards deleted at the gateway after an erasure request
+	retention *customer.Retention // GDPR final deletion, token deletion retries, photo retention
 }
 
 // newServices builds the services. Errors name the option at fault.
@@ -86,6 +89,8 @@ func newServices(cfg Config, log *slog.Logger, st *store.Store) (*services, erro
 	s.payments = payment.NewService(st, s.gateways, payment.Config{}, time.Now, nil, log)
 	s.bookings = newBookingService(st, s.payments, s.pdf, s.mails, cfg.MailFrom, log)
 	s.contracts = newContractService(st, s.payments, s.pdf, s.mails, cfg.MailFrom, log)
+	s.cards = payment.NewCardEraser(st, s.gateways, time.Now, nil, log.With("component", "card-eraser"))
+	s.retention = newRetention(cfg, st, s.cards, log)
 	return s, nil
 }
 
@@ -94,11 +99,12 @@ func newServices(cfg Config, log *slog.Logger, st *store.Store) (*services, erro
 func (s *services) run(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(identity.WithActor(ctx, identity.System()))
 	var wg sync.WaitGroup
-	wg.Add(4)
+	wg.Add(5)
 	go func() { defer wg.Done(); s.outbox.Run(ctx) }()
 	go func() { defer wg.Done(); s.payments.RunReconciler(ctx, 30*time.Second) }()
 	go func() { defer wg.Done(); runBookingJobs(ctx, s.st, s.bookings, s.log) }()
 	go func() { defer wg.Done(); runContractJobs(ctx, s.st, s.contracts, s.log) }()
+	go func() { defer wg.Done(); s.retention.Run(ctx, retentionFirstRun, retentionInterval) }()
 	return func() {
 		cancel()
 		wg.Wait()

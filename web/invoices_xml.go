@@ -1,0 +1,140 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/customer"
+	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/payment"
+	"mietwerk.dev/mietwerk/xrechnung"
+)
+
+// invoiceXMLSource is what the e-invoice download reads beyond
+// BookingBackend (the SQL store implements it).
+type invoiceXMLSource interface {
+	IssuedInvoice(ctx context.Context, id int64) (invoice.Issued, error)
+	Customer(ctx context.Context, id int64) (customer.Customer, error)
+}
+
+// routesInvoiceXML mounts the XRechnung download of issued invoices. It is
+// mounted only when the booking backend can read issued invoices.
+func (a *app) routesInvoiceXML(private func(string, http.HandlerFunc)) {
+	if _, ok := a.Bookings.(invoiceXMLSource); !ok || a.Bookings == nil {
+		return
+	}
+	private("GET /admin/invoices/{id}/xrechnung", a.invoiceXML)
+}
+
+// invoiceXML sends an issued invoice or credit note as XRechnung 3.0 (CII)
+// XML, built from the invoice as stored (number, date, parties, lines,
+// advances) with the tenant's current contact and bank data and the
+// customer's e-mail. Invoices outside the user's stations or tenant answer
+// 404; missing contact data answers 422 naming what to complete.
+func (a *app) invoiceXML(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	ctx := r.Context()
+	src := a.Bookings.(invoiceXMLSource)
+	iss, err := src.IssuedInvoice(ctx, id)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	in, err := a.xmlInput(ctx, r, src, iss)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	out, err := xrechnung.Render(in)
+	if e, isErr := errs.As(err); isErr && e.Kind == errs.KindInvalid {
+		key := "xml.err.invalid"
+		if len(e.Fields) > 0 {
+			if _, known := catalog["de"]["xml.err."+e.Fields[0].Field]; known {
+				key = "xml.err." + e.Fields[0].Field
+			}
+		}
+		a.errorPage(w, r, http.StatusUnprocessableEntity, key)
+		return
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	name := strings.NewReplacer(`"`, "", `\`, "", "/", "-", "\r", "", "\n", "").Replace(iss.Invoice.Number) + ".xml"
+	w.Header().Set("Content-Type", "application/xml")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
+	w.Write(out)
+}
+
+// xmlInput gathers what the e-invoice needs beyond the stored invoice.
+func (a *app) xmlInput(ctx context.Context, r *http.Request, src invoiceXMLSource, iss invoice.Issued) (xrechnung.Input, error) {
+	rc := reqCtx(r)
+	loc, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		loc = time.UTC
+	}
+	if iss.StationID != 0 {
+		if st, err := a.Tenancy.Station(ctx, iss.StationID); err == nil {
+			loc = st.Location()
+		}
+	}
+	in := xrechnung.Input{Doc: document.InvoiceDoc{Lang: document.Lang(iss.Language).Or(), Location: loc,
+		Branding: booking.Branding(rc.tenant), Invoice: iss.Invoice}}
+	if iss.ReservationID != 0 {
+		row, err := a.Bookings.ReservationRow(ctx, iss.ReservationID)
+		if err != nil {
+			return in, err
+		}
+		in.BookingNumber, in.BuyerEmail = row.Number, row.CustomerEmail
+		recs, err := a.Bookings.ListPayments(ctx, payment.RecordFilter{ReservationID: iss.ReservationID})
+		if err != nil {
+			return in, err
+		}
+		in.Doc.Paid, in.CardLast4 = paidByCard(iss, recs)
+	}
+	if in.BuyerEmail == "" {
+		c, err := src.Customer(ctx, iss.CustomerID)
+		if err != nil && !errs.Is(err, errs.KindNotFound) {
+			return in, err
+		}
+		in.BuyerEmail = c.Email
+	}
+	if !in.Doc.Paid {
+		in.Doc.PaymentTermsDays = 14 // as on the final invoice PDF (contract billing)
+	}
+	return in, nil
+}
+
+// paidByCard says whether the invoice's amount was settled on the card when
+// it was issued, and the last four digits of that card. Every document
+// Mietwerk issues is issued after its card payment or refund, except a final
+// invoice whose charge did not go through: it counts as paid only when an
+// approved "final" charge of exactly its amount due exists.
+func paidByCard(iss invoice.Issued, recs []payment.Record) (bool, string) {
+	last4 := ""
+	for _, r := range recs {
+		if r.Card.Last4 != "" {
+			last4 = r.Card.Last4
+		}
+	}
+	if iss.Invoice.Kind != invoice.KindFinal || iss.Totals.Due <= 0 {
+		return true, last4
+	}
+	for _, r := range recs {
+		if r.Purpose == "final" && r.Status == payment.StatusApproved && r.Amount.Cents == iss.Totals.Due {
+			return true, last4
+		}
+	}
+	return false, last4
+}
