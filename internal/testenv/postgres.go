@@ -144,8 +144,21 @@ func startPostgres() {
 		pgErr = fmt.Errorf("initdb: %v: %s", err, out)
 		return
 	}
+	// Speed over durability for tests, in postgresql.conf rather than on the
+	// command line so that PostgresDurable can switch it back (ALTER SYSTEM
+	// cannot override command-line settings).
+	conf, err := os.OpenFile(filepath.Join(data, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
+	if err == nil {
+		_, err = conf.WriteString("\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
+		if cerr := conf.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		pgErr = fmt.Errorf("configure postgres: %w", err)
+		return
+	}
 	pgCmd = exec.Command(filepath.Join(PGBinDir, "postgres"), "-D", data, "-k", dir, "-c", "listen_addresses=",
-		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
 		"-c", "max_connections=300", "-c", "shared_buffers=128MB")
 	pgCmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	logf, _ := os.Create(filepath.Join(dir, "postgres.log"))
@@ -187,4 +200,52 @@ func ping(dsn string, within time.Duration) error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// PostgresDurable switches the shared test server to a production server's
+// durability (fsync, synchronous_commit and full_page_writes on: a commit
+// returns once it is on disk) until the test ends. The server runs without
+// them otherwise, for speed. For benchmarks that must measure what a real
+// deployment pays per commit; tests running at the same time in the same
+// process see the slower server too.
+func PostgresDurable(t testing.TB) {
+	t.Helper()
+	pgOnce.Do(startPostgres)
+	if pgErr != nil {
+		unavailable(t, "PostgreSQL: %v", pgErr)
+	}
+	set := func(fsync string) error {
+		a, err := sql.Open("pgx", pgAdmin)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		for _, p := range []string{"fsync", "synchronous_commit", "full_page_writes"} {
+			if _, err := a.Exec("ALTER SYSTEM SET " + p + " = " + fsync); err != nil {
+				return err
+			}
+		}
+		if _, err := a.Exec("SELECT pg_reload_conf()"); err != nil {
+			return err
+		}
+		for range 100 { // the reload reaches new sessions within moments
+			var v string
+			if err := a.QueryRow("SHOW fsync").Scan(&v); err != nil {
+				return err
+			}
+			if v == fsync {
+				return nil
+			}
+			a.Exec("SELECT pg_sleep(0.02)")
+		}
+		return fmt.Errorf("fsync did not become %s after a reload", fsync)
+	}
+	if err := set("on"); err != nil {
+		t.Fatalf("PostgreSQL durable settings: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := set("off"); err != nil {
+			t.Errorf("PostgreSQL back to test settings: %v", err)
+		}
+	})
 }
