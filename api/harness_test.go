@@ -34,6 +34,7 @@ import (
 	"mietwerk.dev/mietwerk/store"
 	"mietwerk.dev/mietwerk/telecash"
 	"mietwerk.dev/mietwerk/telecashsim"
+	"mietwerk.dev/mietwerk/xrechnung"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 
@@ -127,7 +128,8 @@ func newEnv(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.Tena
 	mt, err := mailtmpl.New()
 	must(t, err)
 	e.bookings = booking.NewService(booking.Deps{Bookings: st, Changes: st, Customers: st, Tariffs: st, Tenancy: st, Categories: st,
-		Payments: e.pay, Records: st, Invoices: st, Issued: st, Renderer: pdf.New(), Mailer: tmplMailer{mt}, Outbox: st, Log: log})
+		Payments: e.pay, Records: st, Invoices: st, Issued: st, Renderer: pdf.New(), EInvoicer: xrechnung.EInvoicer{},
+		Mailer: tmplMailer{mt}, Outbox: st, Log: log})
 	root := identity.WithActor(context.Background(), identity.System())
 	e.tenant = tenancy.Tenant{Slug: "koenig", Name: "Autohaus König", LegalName: "Autohaus König GmbH", Street: "Hauptstr. 1",
 		PostalCode: "94315", City: "Straubing", VATID: "DE123456789", CancelFeeCents: 2500, CancelFreeHours: 24}

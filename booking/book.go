@@ -381,12 +381,12 @@ func (s *Service) issueAdvance(ctx context.Context, bc *bookingCtx, paid int64, 
 	iss := &invoice.Issued{StationID: bc.r.StationID, ReservationID: bc.r.ID, CustomerID: bc.r.CustomerID,
 		Language: bc.cust.Language, Invoice: s.invoiceFor(bc, invoice.KindAdvance, []invoice.Line{
 			rentLine(bc, paid)}, nil)}
-	err := s.d.Invoices.IssueInvoice(ctx, invoice.IssueRequest{Issued: iss, Loc: bc.st.Location(),
-		ConfirmReservation: bc.r.ID, Render: s.render(ctx, bc, true),
-		Mails: s.mails(bc, func(m MailContext, inv invoice.Issued, pdf []byte) ([]invoiceMail, error) {
-			msg, err := s.d.Mailer.Confirmation(m, inv, pdf, paid, depCents)
-			return []invoiceMail{{msg}}, err
-		})})
+	req := s.issue(ctx, bc, iss, func(m MailContext, inv invoice.Issued, pdf []byte) ([]invoiceMail, error) {
+		msg, err := s.d.Mailer.Confirmation(m, inv, pdf, paid, depCents)
+		return []invoiceMail{{msg}}, err
+	})
+	req.ConfirmReservation = bc.r.ID
+	err := s.d.Invoices.IssueInvoice(ctx, req)
 	if err != nil {
 		return err
 	}

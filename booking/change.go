@@ -187,11 +187,10 @@ func (s *Service) settleDifference(ctx context.Context, bc *bookingCtx, due int6
 		iss := &invoice.Issued{StationID: bc.r.StationID, ReservationID: bc.r.ID, CustomerID: bc.r.CustomerID, Language: bc.cust.Language,
 			Invoice: s.invoiceFor(bc, invoice.KindAdvance, []invoice.Line{amountLine(bc, "Anzahlung Mehrpreis Änderung des Mietzeitraums",
 				"Advance payment, additional price for the changed rental period", diff)}, nil)}
-		return s.d.Invoices.IssueInvoice(ctx, invoice.IssueRequest{Issued: iss, Loc: bc.st.Location(), Render: s.render(ctx, bc, true),
-			Mails: s.mails(bc, func(m MailContext, inv invoice.Issued, pdf []byte) ([]invoiceMail, error) {
-				msg, err := s.d.Mailer.Invoice(m, inv, pdf)
-				return []invoiceMail{{msg}}, err
-			})})
+		return s.d.Invoices.IssueInvoice(ctx, s.issue(ctx, bc, iss, func(m MailContext, inv invoice.Issued, pdf []byte) ([]invoiceMail, error) {
+			msg, err := s.d.Mailer.Invoice(m, inv, pdf)
+			return []invoiceMail{{msg}}, err
+		}))
 	default:
 		return s.refundRent(ctx, bc, charges, -diff, "Gutschrift Änderung des Mietzeitraums", "Credit for the changed rental period", nil)
 	}
@@ -231,22 +230,21 @@ func (s *Service) refundRent(ctx context.Context, bc *bookingCtx, charges []paym
 	}
 	iss := &invoice.Issued{StationID: bc.r.StationID, ReservationID: bc.r.ID, CustomerID: bc.r.CustomerID, CorrectsID: correctsID,
 		Language: bc.cust.Language, Invoice: s.invoiceFor(bc, invoice.KindCreditNote, []invoice.Line{amountLine(bc, de, en, amount)}, corrects)}
-	return s.d.Invoices.IssueInvoice(ctx, invoice.IssueRequest{Issued: iss, Loc: bc.st.Location(), Render: s.render(ctx, bc, true),
-		Mails: s.mails(bc, func(m MailContext, inv invoice.Issued, pdf []byte) ([]invoiceMail, error) {
-			msg, err := s.d.Mailer.CreditNote(m, inv, pdf, corrects.Number)
+	return s.d.Invoices.IssueInvoice(ctx, s.issue(ctx, bc, iss, func(m MailContext, inv invoice.Issued, pdf []byte) ([]invoiceMail, error) {
+		msg, err := s.d.Mailer.CreditNote(m, inv, pdf, corrects.Number)
+		if err != nil {
+			return nil, err
+		}
+		out := []invoiceMail{{msg}}
+		if extra != nil {
+			x, err := extra(m)
 			if err != nil {
 				return nil, err
 			}
-			out := []invoiceMail{{msg}}
-			if extra != nil {
-				x, err := extra(m)
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, invoiceMail{x})
-			}
-			return out, nil
-		})})
+			out = append(out, invoiceMail{x})
+		}
+		return out, nil
+	}))
 }
 
 // CancelFee returns the cancellation fee of a booking cancelled at now under

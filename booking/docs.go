@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
@@ -72,9 +73,58 @@ func amountLine(bc *bookingCtx, de, en string, gross int64) invoice.Line {
 
 func (s *Service) render(ctx context.Context, bc *bookingCtx, paid bool) func(inv invoice.Invoice) ([]byte, error) {
 	return func(inv invoice.Invoice) ([]byte, error) {
-		return s.d.Renderer.Invoice(ctx, document.InvoiceDoc{Lang: document.Lang(bc.cust.Language).Or(),
-			Location: bc.st.Location(), Branding: Branding(bc.tn), Invoice: inv, Paid: paid})
+		return s.d.Renderer.Invoice(ctx, invoiceDoc(bc, inv, paid))
 	}
+}
+
+// invoiceDoc is what an invoice of the booking is rendered from.
+func invoiceDoc(bc *bookingCtx, inv invoice.Invoice, paid bool) document.InvoiceDoc {
+	return document.InvoiceDoc{Lang: document.Lang(bc.cust.Language).Or(), Location: bc.st.Location(),
+		Branding: Branding(bc.tn), Invoice: inv, Paid: paid}
+}
+
+// issue returns the request issuing iss for the booking: its PDF, for a
+// business customer its e-invoice, and the messages build makes, each with
+// the e-invoice attached when there is one.
+func (s *Service) issue(ctx context.Context, bc *bookingCtx, iss *invoice.Issued,
+	build func(m MailContext, inv invoice.Issued, pdf []byte) ([]invoiceMail, error)) invoice.IssueRequest {
+	return invoice.IssueRequest{Issued: iss, Loc: bc.st.Location(), Render: s.render(ctx, bc, true),
+		EInvoice: s.einvoice(ctx, bc), Mails: s.mails(bc, build)}
+}
+
+// einvoice returns the hook issuing an e-invoice with each invoice of a
+// business customer's booking (nil for a consumer, or without an
+// EInvoicer). When the tenant's or customer's data lack what an e-invoice
+// needs, the invoice is issued without one and a warning is logged: staff
+// download it from the invoice once the data is complete.
+func (s *Service) einvoice(ctx context.Context, bc *bookingCtx) func(invoice.Invoice) (*invoice.EFile, error) {
+	if s.d.EInvoicer == nil || !document.IsBusiness(bc.cust.Company, bc.cust.VATID) {
+		return nil
+	}
+	return func(inv invoice.Invoice) (*invoice.EFile, error) {
+		d := document.EInvoiceDoc{InvoiceDoc: invoiceDoc(bc, inv, true), BuyerEmail: bc.cust.Email,
+			BookingNumber: bc.r.Number, CardLast4: cardLast4(bc.recs)}
+		data, ext, ct, err := s.d.EInvoicer.EInvoice(ctx, d)
+		if errs.Is(err, errs.KindInvalid) {
+			s.d.Log.WarnContext(ctx, "e-invoice not issued: data missing", "invoice", inv.Number, "err", err)
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &invoice.EFile{Filename: inv.Number + ext, ContentType: ct, Data: data}, nil
+	}
+}
+
+// cardLast4 returns the last four digits of the card of the booking's
+// first approved payment, or "".
+func cardLast4(recs []payment.Record) string {
+	for _, p := range recs {
+		if p.Status == payment.StatusApproved && p.Card.Last4 != "" {
+			return p.Card.Last4
+		}
+	}
+	return ""
 }
 
 type invoiceMail struct{ msg mail.Message }
@@ -87,6 +137,7 @@ func (s *Service) mails(bc *bookingCtx, build func(m MailContext, inv invoice.Is
 		}
 		out := make([]mail.Queued, len(ms))
 		for i, m := range ms {
+			m.msg.Attachments = invoice.WithEInvoice(m.msg.Attachments, iss.EInvoice, pdf)
 			out[i] = mail.Queued{Links: mail.Links{StationID: bc.r.StationID, ReservationID: bc.r.ID, CustomerID: bc.r.CustomerID},
 				Message: m.msg}
 		}

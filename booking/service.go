@@ -94,6 +94,7 @@ type Deps struct {
 	Invoices   invoice.Store
 	Issued     invoice.Reader
 	Renderer   document.Renderer
+	EInvoicer  document.EInvoicer // nil: no e-invoices for business customers
 	Mailer     Mailer
 	Outbox     Outbox
 	Now        func() time.Time

@@ -78,8 +78,10 @@ func (s *Service) Charge(ctx context.Context, id int64, lc LaterCharge) (invoice
 	iss := &invoice.Issued{StationID: c.StationID, ReservationID: c.ReservationID, ContractID: c.ID, CustomerID: c.CustomerID,
 		Language: string(lang(x.Customer)), Invoice: inv}
 	err = s.d.Invoices.IssueInvoice(ctx, invoice.IssueRequest{Issued: iss, Loc: x.Station.Location(), Render: s.render(ctx, x, true),
+		EInvoice: s.einvoice(ctx, x, true),
 		Mails: func(is invoice.Issued, pdf []byte) ([]mail.Queued, error) {
 			msg, err := s.d.Mailer.FinalInvoice(x.MailContext, is, true, pdf)
+			msg.Attachments = invoice.WithEInvoice(msg.Attachments, is.EInvoice, pdf)
 			return []mail.Queued{s.queued(x, msg)}, err
 		}})
 	return *iss, rec, err

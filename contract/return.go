@@ -294,12 +294,13 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 	iss := &invoice.Issued{StationID: c.StationID, ReservationID: c.ReservationID, ContractID: c.ID, CustomerID: c.CustomerID,
 		Language: string(lang(x.Customer)), Invoice: inv}
 	err = s.d.Invoices.IssueInvoice(ctx, invoice.IssueRequest{Issued: iss, Loc: x.Station.Location(),
-		Render: s.render(ctx, x, paid || b.Due <= 0),
+		Render: s.render(ctx, x, paid || b.Due <= 0), EInvoice: s.einvoice(ctx, x, paid || b.Due <= 0),
 		Mails: func(is invoice.Issued, pdf []byte) ([]mail.Queued, error) {
 			msg, err := s.d.Mailer.FinalInvoice(x.MailContext, is, paid, pdf)
 			if err != nil {
 				return nil, err
 			}
+			msg.Attachments = invoice.WithEInvoice(msg.Attachments, is.EInvoice, pdf)
 			qs := []mail.Queued{s.queued(x, msg)}
 			if !paid {
 				n, err := s.d.Mailer.PaymentFailed(x.MailContext, is.Invoice.Number, set.Charge)
@@ -489,8 +490,10 @@ func (s *Service) credit(ctx context.Context, x cctx, correctsID int64, corrects
 	iss := &invoice.Issued{StationID: c.StationID, ReservationID: c.ReservationID, ContractID: c.ID, CustomerID: c.CustomerID,
 		CorrectsID: correctsID, Language: string(lang(x.Customer)), Invoice: inv}
 	err = s.d.Invoices.IssueInvoice(ctx, invoice.IssueRequest{Issued: iss, Loc: x.Station.Location(), Render: s.render(ctx, x, true),
+		EInvoice: s.einvoice(ctx, x, true),
 		Mails: func(is invoice.Issued, pdf []byte) ([]mail.Queued, error) {
 			msg, err := s.d.Mailer.CreditNote(x.MailContext, is, correctsNumber, pdf)
+			msg.Attachments = invoice.WithEInvoice(msg.Attachments, is.EInvoice, pdf)
 			return []mail.Queued{s.queued(x, msg)}, err
 		}})
 	if err != nil {
@@ -529,8 +532,37 @@ func (s *Service) invoiceFor(x cctx, k invoice.Kind, lines []invoice.Line, advan
 
 func (s *Service) render(ctx context.Context, x cctx, paid bool) func(inv invoice.Invoice) ([]byte, error) {
 	return func(inv invoice.Invoice) ([]byte, error) {
-		return s.d.Renderer.Invoice(ctx, document.InvoiceDoc{Lang: lang(x.Customer), Location: x.Station.Location(),
-			Branding: Branding(x.Tenant), Invoice: inv, Paid: paid, PaymentTermsDays: 14})
+		return s.d.Renderer.Invoice(ctx, invoiceDoc(x, inv, paid))
+	}
+}
+
+// invoiceDoc is what an invoice of the contract is rendered from.
+func invoiceDoc(x cctx, inv invoice.Invoice, paid bool) document.InvoiceDoc {
+	return document.InvoiceDoc{Lang: lang(x.Customer), Location: x.Station.Location(),
+		Branding: Branding(x.Tenant), Invoice: inv, Paid: paid, PaymentTermsDays: 14}
+}
+
+// einvoice returns the hook issuing an e-invoice with an invoice of a
+// business customer's contract (nil for a consumer, or without an
+// EInvoicer). When the tenant's or customer's data lack what an e-invoice
+// needs, the invoice is issued without one and a warning is logged: staff
+// download it from the invoice once the data is complete.
+func (s *Service) einvoice(ctx context.Context, x cctx, paid bool) func(invoice.Invoice) (*invoice.EFile, error) {
+	if s.d.EInvoicer == nil || !document.IsBusiness(x.Customer.Company, x.Customer.VATID) {
+		return nil
+	}
+	return func(inv invoice.Invoice) (*invoice.EFile, error) {
+		d := document.EInvoiceDoc{InvoiceDoc: invoiceDoc(x, inv, paid), BuyerEmail: x.Customer.Email,
+			ContractNumber: x.Contract.Number}
+		data, ext, ct, err := s.d.EInvoicer.EInvoice(ctx, d)
+		if errs.Is(err, errs.KindInvalid) {
+			s.d.Log.WarnContext(ctx, "e-invoice not issued: data missing", "invoice", inv.Number, "err", err)
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &invoice.EFile{Filename: inv.Number + ext, ContentType: ct, Data: data}, nil
 	}
 }
 

@@ -63,6 +63,7 @@ type Deps struct {
 	Invoices  invoice.Store
 	Issued    invoice.Reader
 	Renderer  document.Renderer
+	EInvoicer document.EInvoicer // nil: no e-invoices for business customers
 	Mailer    Mailer
 	Now       func() time.Time
 	Log       *slog.Logger

@@ -1,7 +1,9 @@
 package invoice
 
 import (
+	"bytes"
 	"context"
+	"slices"
 	"time"
 
 	"mietwerk.dev/mietwerk/mail"
@@ -23,6 +25,18 @@ type Issued struct {
 	DocumentID    int64
 	SHA256        string // hex SHA-256 of the PDF
 	IssuedAt      time.Time
+	// EInvoice is the structured e-invoice (XRechnung) issued with it for a
+	// business customer, else nil.
+	EInvoice *EFile
+}
+
+// EFile is a structured e-invoice file (e.g. XRechnung XML). For a business
+// recipient it is the legally relevant original, kept unchanged like the
+// PDF.
+type EFile struct {
+	Filename    string
+	ContentType string
+	Data        []byte
 }
 
 // Series names a gap-free number series.
@@ -42,14 +56,26 @@ func SeriesOf(k Kind) Series {
 	return SeriesInvoice
 }
 
+// WithEInvoice returns attachments with the e-invoice f added when they
+// carry the invoice's PDF (a message about something else, sent with the
+// same invoice, gets no e-invoice); unchanged when f is nil.
+func WithEInvoice(attachments []mail.Attachment, f *EFile, pdf []byte) []mail.Attachment {
+	if f == nil || !slices.ContainsFunc(attachments, func(a mail.Attachment) bool { return bytes.Equal(a.Data, pdf) }) {
+		return attachments
+	}
+	return append(attachments, mail.Attachment{Filename: f.Filename, ContentType: f.ContentType, Data: f.Data})
+}
+
 // IssueRequest is everything issuing needs. Render turns the numbered
-// invoice into its PDF; Mails (optional) builds the messages to queue with
-// it. Both run inside the issuing transaction, so number, document and
-// e-mails exist together or not at all.
+// invoice into its PDF; EInvoice (optional) into its structured e-invoice
+// (nil file: none, e.g. for a consumer); Mails (optional) builds the
+// messages to queue with it. All run inside the issuing transaction, so
+// number, documents and e-mails exist together or not at all.
 type IssueRequest struct {
-	Issued *Issued // Invoice without Number and IssueDate; links set
-	Render func(inv Invoice) ([]byte, error)
-	Mails  func(iss Issued, pdf []byte) ([]mail.Queued, error)
+	Issued   *Issued // Invoice without Number and IssueDate; links set
+	Render   func(inv Invoice) ([]byte, error)
+	EInvoice func(inv Invoice) (*EFile, error)
+	Mails    func(iss Issued, pdf []byte) ([]mail.Queued, error)
 	// Loc is the time zone whose calendar year the number series follows.
 	Loc *time.Location
 	// ConfirmReservation, when set, moves that reservation from

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -108,6 +109,18 @@ func (s *Store) IssueInvoice(ctx context.Context, req invoice.IssueRequest) erro
 			iss.Invoice.Number+".pdf", iss.SHA256, len(pdf), pdf, ts(now)).Scan(&iss.DocumentID); err != nil {
 			return mapErr(err)
 		}
+		if req.EInvoice != nil {
+			f, err := req.EInvoice(iss.Invoice)
+			if err != nil {
+				return fmt.Errorf("e-invoice %s: %w", iss.Invoice.Number, err)
+			}
+			if f != nil {
+				if err := insertEInvoice(ctx, tx, sc.tenant(), iss.ID, f, now); err != nil {
+					return err
+				}
+				iss.EInvoice = f
+			}
+		}
 		if req.ConfirmReservation != 0 {
 			if err := s.setReservationStatusTx(ctx, tx, sc, req.ConfirmReservation,
 				[]booking.Status{booking.StatusPendingPayment}, booking.StatusConfirmed); err != nil {
@@ -133,6 +146,50 @@ func (s *Store) IssueInvoice(ctx context.Context, req invoice.IssueRequest) erro
 		}
 		return nil
 	})
+}
+
+// insertEInvoice keeps the e-invoice file f of invoice id (immutable by
+// trigger, like the PDF).
+func insertEInvoice(ctx context.Context, tx *sql.Tx, tenantID, id int64, f *invoice.EFile, now time.Time) error {
+	sum := sha256.Sum256(f.Data)
+	_, err := tx.ExecContext(ctx, `INSERT INTO einvoices (tenant_id, invoice_id, filename, content_type, sha256, size_bytes,
+		data, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, tenantID, id, f.Filename, f.ContentType,
+		hex.EncodeToString(sum[:]), len(f.Data), f.Data, ts(now))
+	return mapErr(err)
+}
+
+// EInvoiceFile returns the e-invoice file issued with invoice id, if one
+// was (ok false: none, e.g. the invoice went to a consumer), scoped like
+// ListInvoices. Errors: KindNotFound for an invoice outside the actor's
+// reach; KindInternal when the stored bytes do not match their hash.
+func (s *Store) EInvoiceFile(ctx context.Context, id int64) (f invoice.EFile, ok bool, err error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return f, false, err
+	}
+	a := args{sc.tenant(), id}
+	where := `i.tenant_id = $1 AND i.id = $2`
+	if !sc.a.AllStations() {
+		where += ` AND ` + sc.stations("i.station_id", &a)
+	}
+	var one int
+	if err := s.db.QueryRowContext(ctx, `SELECT 1 FROM invoices i WHERE `+where, a...).Scan(&one); err != nil {
+		return f, false, notFound(err, "invoice")
+	}
+	var sum string
+	err = s.db.QueryRowContext(ctx, `SELECT filename, content_type, sha256, data FROM einvoices
+		WHERE tenant_id = $1 AND invoice_id = $2`, sc.tenant(), id).Scan(&f.Filename, &f.ContentType, &sum, &f.Data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return invoice.EFile{}, false, nil
+	}
+	if err != nil {
+		return f, false, err
+	}
+	got := sha256.Sum256(f.Data)
+	if hex.EncodeToString(got[:]) != sum {
+		return f, false, errs.E(errs.KindInternal, "stored e-invoice does not match its hash")
+	}
+	return f, true, nil
 }
 
 // ListInvoices returns the issued invoices and credit notes matching f, in issue order.

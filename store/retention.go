@@ -18,6 +18,7 @@ const (
 	PurgedInvoices     = "invoices"
 	PurgedInvoiceLines = "invoice_lines"
 	PurgedDocuments    = "documents"
+	PurgedEInvoices    = "einvoices"
 	PurgedEmails       = "emails"
 	PurgedAttachments  = "email_attachments"
 	PurgedDrivers      = "driver_names"
@@ -165,6 +166,7 @@ func (s *Store) purgeCustomerTx(ctx context.Context, tx *sql.Tx, sc scope, id in
 		{PurgedAttachments, `DELETE FROM email_attachments WHERE tenant_id = $1 AND (email_id IN ` + mails + ` OR document_id IN ` + docs + `)`},
 		{PurgedEmails, `DELETE FROM emails WHERE tenant_id = $1 AND id IN ` + mails},
 		{PurgedDocuments, `DELETE FROM documents WHERE tenant_id = $1 AND id IN ` + docs},
+		{PurgedEInvoices, `DELETE FROM einvoices WHERE tenant_id = $1 AND invoice_id IN ` + invs},
 		{PurgedInvoiceLines, `DELETE FROM invoice_lines WHERE tenant_id = $1 AND invoice_id IN ` + invs},
 		{PurgedInvoices, `DELETE FROM invoices WHERE tenant_id = $1 AND customer_id = $2`},
 		{PurgedDrivers, `UPDATE contract_drivers SET first_name = '` + erasedNamePlacehold + `', last_name = '` + erasedNamePlacehold + `',

@@ -46,7 +46,7 @@ func TestRetentionPurge(t *testing.T) {
 		mustNil(t, s.SetReservationNotes(f.ctx, f.rc0.ID, "Kindersitz, Werkstattauftrag 4711"))
 		iss := advanceInvoice(f.c.ID)
 		iss.ReservationID, iss.StationID = f.rc0.ID, f.w.stations[0][0].ID
-		mustNil(t, s.IssueInvoice(f.ctx, invoice.IssueRequest{Issued: iss, Render: fakeRender}))
+		mustNil(t, s.IssueInvoice(f.ctx, invoice.IssueRequest{Issued: iss, Render: fakeRender, EInvoice: fakeEInvoice}))
 		card := payment.StoredCard{TenantID: tid, CustomerID: f.c.ID, Token: "tok-anna", Card: payment.CardInfo{Brand: "visa", Last4: "1111", ExpMonth: 12, ExpYear: 2030}}
 		mustNil(t, s.SaveCard(f.ctx, &card))
 		for _, r := range []booking.Reservation{f.rc0, f.rc1, f.rd1} {
@@ -66,6 +66,9 @@ func TestRetentionPurge(t *testing.T) {
 		}
 		if _, err := s.DB().Exec(`DELETE FROM documents WHERE tenant_id = $1`, tid); err == nil {
 			t.Fatal("an issued document could be deleted")
+		}
+		if _, err := s.DB().Exec(`DELETE FROM einvoices WHERE tenant_id = $1`, tid); err == nil {
+			t.Fatal("an issued e-invoice could be deleted")
 		}
 
 		due, err := s.DuePurges(identity.WithActor(context.Background(), identity.System()), "2026-11-27", 10)
@@ -117,7 +120,8 @@ func TestRetentionPurge(t *testing.T) {
 		p, err = s.PurgeCustomer(job, f.c.ID, "2039-01-01")
 		mustNil(t, err)
 		if p.Skipped || p.Deleted[store.PurgedInvoices] != 1 || p.Deleted[store.PurgedInvoiceLines] != 1 ||
-			p.Deleted[store.PurgedDocuments] < 1 || p.Deleted[store.PurgedEmails] != 1 || p.Deleted[store.PurgedBookingNotes] < 1 {
+			p.Deleted[store.PurgedDocuments] < 1 || p.Deleted[store.PurgedEmails] != 1 || p.Deleted[store.PurgedBookingNotes] < 1 ||
+			p.Deleted[store.PurgedEInvoices] != 1 {
 			t.Fatalf("purge c = %+v", p)
 		}
 		for q, want := range map[string]int{

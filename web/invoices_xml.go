@@ -20,6 +20,7 @@ import (
 // BookingBackend (the SQL store implements it).
 type invoiceXMLSource interface {
 	IssuedInvoice(ctx context.Context, id int64) (invoice.Issued, error)
+	EInvoiceFile(ctx context.Context, id int64) (invoice.EFile, bool, error)
 	Customer(ctx context.Context, id int64) (customer.Customer, error)
 }
 
@@ -33,7 +34,8 @@ func (a *app) routesInvoiceXML(private func(string, http.HandlerFunc)) {
 }
 
 // invoiceXML sends an issued invoice or credit note as XRechnung 3.0 (CII)
-// XML, built from the invoice as stored (number, date, parties, lines,
+// XML: the e-invoice issued with it when there is one (business customers),
+// else built from the invoice as stored (number, date, parties, lines,
 // advances) with the tenant's current contact and bank data and the
 // customer's e-mail. Invoices outside the user's stations or tenant answer
 // 404; missing contact data answers 422 naming what to complete.
@@ -45,6 +47,15 @@ func (a *app) invoiceXML(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	src := a.Bookings.(invoiceXMLSource)
+	// the e-invoice issued with the invoice (business customers) is the
+	// original: sent as it was stored
+	if f, ok, err := src.EInvoiceFile(ctx, id); err != nil {
+		a.fail(w, r, err)
+		return
+	} else if ok {
+		sendXML(w, f.Filename, f.Data)
+		return
+	}
 	iss, err := src.IssuedInvoice(ctx, id)
 	if err != nil {
 		a.fail(w, r, err)
@@ -70,11 +81,16 @@ func (a *app) invoiceXML(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	name := strings.NewReplacer(`"`, "", `\`, "", "/", "-", "\r", "", "\n", "").Replace(iss.Invoice.Number) + ".xml"
+	sendXML(w, iss.Invoice.Number+".xml", out)
+}
+
+// sendXML sends an e-invoice file for download.
+func sendXML(w http.ResponseWriter, filename string, data []byte) {
+	name := strings.NewReplacer(`"`, "", `\`, "", "/", "-", "\r", "", "\n", "").Replace(filename)
 	w.Header().Set("Content-Type", "application/xml")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
-	w.Write(out)
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	w.Write(data)
 }
 
 // xmlInput gathers what the e-invoice needs beyond the stored invoice.

@@ -108,6 +108,22 @@ func TestInvoiceXMLDownload(t *testing.T) {
 			t.Errorf("final invoice: %v", vs)
 		}
 
+		// an e-invoice issued with the invoice (business customer) is the
+		// original: downloaded exactly as stored, not built again
+		orig := &invoice.Issued{CustomerID: w.anna.ID, ReservationID: w.resReg.ID, StationID: e.reg.ID, Language: "de",
+			Invoice: xmlInvoice(invoice.KindAdvance, w.pickup, "Anna Berger GmbH", 2500)}
+		must(t, e.store.IssueInvoice(e.sys(), invoice.IssueRequest{Issued: orig,
+			Render: func(inv invoice.Invoice) ([]byte, error) { return []byte("%PDF-1.4 " + inv.Number), nil },
+			EInvoice: func(inv invoice.Invoice) (*invoice.EFile, error) {
+				return &invoice.EFile{Filename: inv.Number + ".xml", ContentType: "application/xml",
+					Data: []byte("<rsm:CrossIndustryInvoice>as issued " + inv.Number + "</rsm:CrossIndustryInvoice>")}, nil
+			}}))
+		x = c.get(fmt.Sprintf("/admin/invoices/%d/xrechnung", orig.ID))
+		wantStatus(t, x, http.StatusOK)
+		if want := "<rsm:CrossIndustryInvoice>as issued " + orig.Invoice.Number + "</rsm:CrossIndustryInvoice>"; x.body != want {
+			t.Fatalf("stored e-invoice downloaded as %q", x.body)
+		}
+
 		// isolation: another station's invoice and another tenant's are 404 for the REG user
 		wantStatus(t, c.get(fmt.Sprintf("/admin/invoices/%d/xrechnung", muc.ID)), http.StatusNotFound)
 		wantStatus(t, c.get(fmt.Sprintf("/admin/invoices/%d/xrechnung", foreign.ID)), http.StatusNotFound)

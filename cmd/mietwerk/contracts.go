@@ -14,12 +14,14 @@ import (
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pdf"
 	"mietwerk.dev/mietwerk/store"
+	"mietwerk.dev/mietwerk/xrechnung"
 )
 
 // newContractService wires handover, return and billing over the store.
 func newContractService(st *store.Store, pay *payment.Service, r *pdf.Renderer, m *mailtmpl.Renderer, mailFrom string, log *slog.Logger) *contract.Service {
 	return contract.NewService(contract.Deps{Store: st, Bookings: st, Vehicles: st, Tariffs: st, Tenancy: st, Customers: st,
-		Payments: pay, Records: st, Invoices: st, Issued: st, Renderer: r, Mailer: contractMailer{r: m, fallback: mailFrom}, Now: time.Now,
+		Payments: pay, Records: st, Invoices: st, Issued: st, Renderer: r, EInvoicer: xrechnung.EInvoicer{},
+		Mailer: contractMailer{r: m, fallback: mailFrom}, Now: time.Now,
 		Log: log.With("component", "contract")})
 }
 

@@ -28,6 +28,7 @@ import (
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/store"
+	"mietwerk.dev/mietwerk/xrechnung"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 
@@ -116,10 +117,17 @@ func (j *journey) sys() context.Context {
 // book books through the API with card and returns the reservation.
 func (j *journey) book(email, card string) booking.Reservation {
 	j.t.Helper()
+	return j.bookFor(email, card, "")
+}
+
+// bookFor books for a customer of company (a business customer; "" for a
+// consumer).
+func (j *journey) bookFor(email, card, company string) booking.Reservation {
+	j.t.Helper()
 	pickup := time.Now().Add(3 * time.Hour).Truncate(time.Minute)
 	body, _ := json.Marshal(map[string]any{
 		"customer": map[string]any{"email": email, "first_name": "Eva", "last_name": "Huber", "street": "Weg 1", "postal_code": "94315",
-			"city": "Straubing", "phone": "+49 9421 55555", "birth_date": "1985-04-12", "language": "de"},
+			"city": "Straubing", "phone": "+49 9421 55555", "birth_date": "1985-04-12", "language": "de", "company": company},
 		"station": "SR", "category": "CDMR", "pickup": pickup.Format(time.RFC3339), "return": pickup.Add(24 * time.Hour).Format(time.RFC3339),
 		"payment": map[string]any{"card": map[string]any{"number": card, "exp_month": 12, "exp_year": 2030, "cvv": "123", "holder": "Eva Huber"}},
 	})
@@ -566,6 +574,55 @@ func TestContractDeclinedFinalCharge(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("no payment-failed notice")
+	}
+}
+
+// TestBusinessContractEInvoice: a business customer's final invoice is
+// issued with an XRechnung e-invoice, kept with it and attached to the
+// final-invoice e-mail as it arrives at the SMTP server, deducting the
+// advance invoice; it passes the EN 16931/XRechnung check.
+func TestBusinessContractEInvoice(t *testing.T) {
+	j := newJourney(t, 1)
+	_, err := j.st.DB().Exec(`UPDATE tenants SET phone = '+49 9421 12345', iban = 'DE02120300000000202051', bic = 'BYLADEM1001'`)
+	jm(t, err)
+	r := j.bookFor("fuhrpark@leasing.example", "4111111111111111", "Muster Leasing GmbH")
+	hand := map[string]any{"km": 1000, "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true,
+		"drivers": []map[string]any{{"role": "main", "first_name": "Olga", "last_name": "Huber", "licence_number": "B072RRE2I55",
+			"licence_class": "B", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
+	if status, body := j.api("POST", "/api/v1/bookings/"+r.Number+"/handover", hand); status != http.StatusCreated {
+		t.Fatalf("API handover: %d %s", status, body)
+	}
+	// 100 extra km × 0,30 = 30,00 more, charged to the stored card
+	if status, body := j.api("POST", "/api/v1/bookings/"+r.Number+"/return", map[string]any{"km": 1200, "fuel_eighths": 8,
+		"cleanliness": "clean"}); status != http.StatusOK || !strings.Contains(body, `"status":"billed"`) {
+		t.Fatalf("API return: %d %s", status, body)
+	}
+	var final string
+	jm(t, j.st.DB().QueryRow(`SELECT number FROM invoices WHERE kind = 'final'`).Scan(&final))
+	var stored []byte
+	jm(t, j.st.DB().QueryRow(`SELECT e.data FROM einvoices e JOIN invoices i ON i.id = e.invoice_id WHERE i.number = $1`, final).Scan(&stored))
+	if vs := xrechnung.Check(stored); len(vs) > 0 {
+		for _, v := range vs {
+			if v.Severity == xrechnung.Error {
+				t.Errorf("final e-invoice violates %s", v)
+			}
+		}
+	}
+	for _, want := range []string{"<ram:TypeCode>380</ram:TypeCode>", "Muster Leasing GmbH", "<ram:TotalPrepaidAmount>"} {
+		if !strings.Contains(string(stored), want) {
+			t.Errorf("final e-invoice lacks %s", want)
+		}
+	}
+	var mailed []byte
+	for _, m := range j.mails("fuhrpark@leasing.example", 4) { // confirmation, handover, return, final invoice
+		for _, a := range m.Attachments {
+			if a.FileName == final+".xml" {
+				mailed = j.mp.Part(m.ID, a.PartID)
+			}
+		}
+	}
+	if !bytes.Equal(mailed, stored) {
+		t.Fatalf("final-invoice e-mail carries %d bytes of e-invoice, %d stored", len(mailed), len(stored))
 	}
 }
 
