@@ -175,6 +175,10 @@ type Erasure struct {
 	Kept         []string  // what the retention duty keeps (blocked)
 	RestrictedAt time.Time // when the data was blocked
 	EraseAfter   string    // YYYY-MM-DD: when the kept data is deleted
+	// PhotoKeys are the storage keys of deleted damage photos whose bytes
+	// are kept outside the database (each with a "-thumb" key): the caller
+	// deletes them there (see BlobDeleter).
+	PhotoKeys []string `json:"-"`
 }
 
 // AdminStore is what the staff customer pages need beyond Store, scoped by

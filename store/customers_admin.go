@@ -485,9 +485,26 @@ func (s *Store) EraseCustomer(ctx context.Context, id int64) (customer.Erasure, 
 			(SELECT k.id FROM contracts k WHERE k.tenant_id = $1 AND k.customer_id = $2)`, sc.tenant(), id); err != nil {
 			return mapErr(err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM damage_photos WHERE tenant_id = $1 AND created_at < $3 AND damage_id IN
-			(SELECT d.id FROM damages d JOIN contracts k ON k.id = d.contract_id WHERE d.tenant_id = $1 AND k.customer_id = $2)`,
-			sc.tenant(), id, ts(now.AddDate(0, 0, -photoDays))); err != nil {
+		photos := `FROM damage_photos WHERE tenant_id = $1 AND created_at < $3 AND damage_id IN
+			(SELECT d.id FROM damages d JOIN contracts k ON k.id = d.contract_id WHERE d.tenant_id = $1 AND k.customer_id = $2)`
+		rows, err := tx.QueryContext(ctx, `SELECT storage_key `+photos+` AND storage <> 'db' ORDER BY id`,
+			sc.tenant(), id, ts(now.AddDate(0, 0, -photoDays)))
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var key string
+			if err := rows.Scan(&key); err != nil {
+				rows.Close()
+				return err
+			}
+			out.PhotoKeys = append(out.PhotoKeys, key)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE `+photos, sc.tenant(), id, ts(now.AddDate(0, 0, -photoDays))); err != nil {
 			return mapErr(err)
 		}
 		// Earlier audit entries of the customer hold the erased values.

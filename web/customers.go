@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -175,6 +176,28 @@ func (a *app) customerEraseConfirm(w http.ResponseWriter, r *http.Request) {
 	a.render(w, r, http.StatusOK, "customer_erase", &view{Title: "bk.cust.erase", Nav: "customers", Data: f})
 }
 
+// deletePhotoFiles deletes the files of damage photos an erasure deleted
+// (image and thumbnail). A file that cannot be deleted is logged for the
+// operator: its database row is gone, so nothing shows or finds it again.
+func (a *app) deletePhotoFiles(r *http.Request, keys []string) {
+	del, ok := a.Photos.(interface {
+		Delete(ctx context.Context, key string) error
+	})
+	if !ok || len(keys) == 0 {
+		if len(keys) > 0 {
+			a.log.ErrorContext(r.Context(), "erasure: photo files not deleted (no photo folder configured)", "files", len(keys))
+		}
+		return
+	}
+	for _, k := range keys {
+		for _, key := range []string{k, k + "-thumb"} {
+			if err := del.Delete(r.Context(), key); err != nil {
+				a.log.ErrorContext(r.Context(), "erasure: photo file not deleted; delete it by hand", "key", key, "err", err)
+			}
+		}
+	}
+}
+
 // customerErase carries out a confirmed erasure request (administrators).
 func (a *app) customerErase(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(r, "id")
@@ -195,7 +218,8 @@ func (a *app) customerErase(w http.ResponseWriter, r *http.Request) {
 		a.render(w, r, http.StatusUnprocessableEntity, "customer_erase", v)
 		return
 	}
-	if _, err := a.Bookings.EraseCustomer(ctx, id); err != nil {
+	er, err := a.Bookings.EraseCustomer(ctx, id)
+	if err != nil {
 		if errs.KindOf(err) != errs.KindConflict {
 			a.fail(w, r, err)
 			return
@@ -204,6 +228,7 @@ func (a *app) customerErase(w http.ResponseWriter, r *http.Request) {
 		a.render(w, r, http.StatusConflict, "customer_erase", v)
 		return
 	}
+	a.deletePhotoFiles(r, er.PhotoKeys)
 	a.deleteCardsAfterErasure(r, id)
 	http.Redirect(w, r, fmt.Sprintf("/admin/customers/%d?done=erased", id), http.StatusSeeOther)
 }
