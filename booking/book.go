@@ -64,7 +64,9 @@ const (
 
 // Book runs an online booking in order: validate everything (one
 // KindInvalid error with every invalid field); upsert the customer by
-// e-mail; take a free vehicle of the category (KindConflict "nothing_free");
+// e-mail and take a free vehicle of the category in one transaction
+// (KindConflict "nothing_free", and then the customer is not written
+// either);
 // charge one day's rent storing the card at the gateway, then the deposit
 // (charged or pre-authorised per tenant) on the stored card; issue the
 // advance invoice, confirm the reservation and queue the confirmation
@@ -146,15 +148,12 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (Details, error) {
 	q := pricing.QuoteFor(tariff, req.Pickup, req.Return, station.Location(), tn.Currency)
 
 	cust := req.Customer
-	if _, _, err := s.d.Customers.UpsertCustomer(ctx, &cust); err != nil {
-		return Details{}, err
-	}
-	r := Reservation{StationID: station.ID, CustomerID: cust.ID, CategoryID: cat.ID, TariffID: tariff.ID,
+	r := Reservation{StationID: station.ID, CategoryID: cat.ID, TariffID: tariff.ID,
 		Pickup: req.Pickup.UTC(), Return: req.Return.UTC(), Status: StatusPendingPayment, Source: "api",
 		APIClientID: a.APIClientID, WorkshopRef: strings.TrimSpace(req.WorkshopRef), Notes: strings.TrimSpace(req.Notes),
 		Language: cust.Language, DayPriceCents: q.DayPriceCents, DepositCents: q.DepositCents,
 		EstimatedTotalCents: q.RentCents, Currency: q.Currency}
-	if err := s.d.Bookings.CreateReservation(ctx, &r); err != nil {
+	if err := s.d.Bookings.CreateReservationFor(ctx, &cust, &r); err != nil {
 		return Details{}, err
 	}
 	bc := bookingCtx{tn: tn, st: station, cat: cat, cust: cust, r: r, tariff: &tariff}

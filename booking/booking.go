@@ -4,6 +4,7 @@
 package booking
 
 import (
+	"mietwerk.dev/mietwerk/customer"
 	"context"
 	"time"
 
@@ -164,6 +165,11 @@ type Store interface {
 	// its category at its station in the same transaction. Errors:
 	// KindConflict "nothing_free" when every vehicle is taken.
 	CreateReservation(ctx context.Context, r *Reservation) error
+	// CreateReservationFor upserts customer c by e-mail (as
+	// customer.Store.UpsertCustomer, audited) and creates r for it, in one
+	// transaction: when no vehicle is free (KindConflict "nothing_free") or
+	// the customer is blocked (KindConflict), nothing is written.
+	CreateReservationFor(ctx context.Context, c *customer.Customer, r *Reservation) error
 	Reservation(ctx context.Context, id int64) (Reservation, error)
 	ReservationByNumber(ctx context.Context, number string) (Reservation, error)
 	ListReservations(ctx context.Context, f Filter) ([]Reservation, int, error)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
 )
@@ -83,6 +84,37 @@ func (s *Store) CreateReservation(ctx context.Context, r *booking.Reservation) e
 	if err := sc.writeStation(r.StationID); err != nil {
 		return err
 	}
+	reservationDefaults(r)
+	return s.write(ctx, func(tx *sql.Tx) error { return s.createReservationTx(ctx, tx, sc, r) })
+}
+
+// CreateReservationFor upserts customer c and creates r for it in one
+// transaction (see booking.Store). Errors: those of UpsertCustomer and
+// CreateReservation.
+func (s *Store) CreateReservationFor(ctx context.Context, c *customer.Customer, r *booking.Reservation) error {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return err
+	}
+	if err := sc.writeStation(r.StationID); err != nil {
+		return err
+	}
+	c.Normalize()
+	if err := c.Validate("", s.Now()); err != nil {
+		return err
+	}
+	reservationDefaults(r)
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, _, err := s.upsertCustomerTx(ctx, tx, sc, c); err != nil {
+			return err
+		}
+		r.CustomerID = c.ID
+		return s.createReservationTx(ctx, tx, sc, r)
+	})
+}
+
+// reservationDefaults fills what a new reservation leaves empty.
+func reservationDefaults(r *booking.Reservation) {
 	if r.ReturnStationID == 0 {
 		r.ReturnStationID = r.StationID
 	}
@@ -98,7 +130,6 @@ func (s *Store) CreateReservation(ctx context.Context, r *booking.Reservation) e
 	if r.Source == "" {
 		r.Source = "api"
 	}
-	return s.write(ctx, func(tx *sql.Tx) error { return s.createReservationTx(ctx, tx, sc, r) })
 }
 
 func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r *booking.Reservation) error {
