@@ -96,7 +96,7 @@ func (s *Store) DeleteAllocation(ctx context.Context, id int64) error {
 		return err
 	}
 	a := args{sc.tenant(), id}
-	res, err := s.db.ExecContext(ctx, `DELETE FROM allocations WHERE tenant_id = $1 AND id = $2 AND vehicle_id IN
+	res, err := s.execWrite(ctx, false, `DELETE FROM allocations WHERE tenant_id = $1 AND id = $2 AND vehicle_id IN
 		(SELECT v.id FROM vehicles v WHERE `+sc.stations("v.station_id", &a)+`)`, a...)
 	if err != nil {
 		return mapErr(err)

@@ -27,9 +27,9 @@ func (s *Store) CreateAPIClient(ctx context.Context, c *identity.APIClient, keyH
 		return err
 	}
 	c.TenantID, c.CreatedAt = sc.tenant(), s.Now()
-	return mapErr(s.db.QueryRowContext(ctx, `INSERT INTO api_clients (tenant_id, name, prefix, key_hash, rate_per_minute,
+	return mapErr(s.scanWrite(ctx, false, []any{&c.ID}, `INSERT INTO api_clients (tenant_id, name, prefix, key_hash, rate_per_minute,
 		created_at) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id`, c.TenantID, c.Name, c.Prefix, keyHash, c.RatePerMinute,
-		ts(c.CreatedAt)).Scan(&c.ID))
+		ts(c.CreatedAt)))
 }
 
 // ListAPIClients returns the API clients of the actor's tenant; admins only.
@@ -66,7 +66,7 @@ func (s *Store) RevokeAPIClient(ctx context.Context, id int64) error {
 	if err := sc.requireAdmin(); err != nil {
 		return err
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE api_clients SET revoked_at = COALESCE(revoked_at, $1)
+	res, err := s.execWrite(ctx, false, `UPDATE api_clients SET revoked_at = COALESCE(revoked_at, $1)
 		WHERE tenant_id = $2 AND id = $3`, ts(s.Now()), sc.tenant(), id)
 	if err != nil {
 		return mapErr(err)
@@ -85,6 +85,6 @@ func (s *Store) APIClientForAuth(ctx context.Context, keyHash string) (identity.
 
 // TouchAPIClient records when a key was last used.
 func (s *Store) TouchAPIClient(ctx context.Context, id int64, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE api_clients SET last_used_at = $1 WHERE id = $2`, ts(at), id)
+	_, err := s.execWrite(ctx, true, `UPDATE api_clients SET last_used_at = $1 WHERE id = $2`, ts(at), id)
 	return mapErr(err)
 }

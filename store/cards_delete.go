@@ -86,7 +86,7 @@ func (s *Store) FinishCardDeletion(ctx context.Context, id int64, done bool, at 
 	if !sc.a.AllTenants() {
 		where += ` AND tenant_id = ` + a.add(sc.tenant())
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE payment_cards SET `+set+` WHERE `+where, a...)
+	res, err := s.execWrite(ctx, false, `UPDATE payment_cards SET `+set+` WHERE `+where, a...)
 	if err != nil {
 		return mapErr(err)
 	}

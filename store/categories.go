@@ -42,11 +42,11 @@ func (s *Store) CreateCategory(ctx context.Context, c *fleet.Category) error {
 		return err
 	}
 	c.TenantID = sc.tenant()
-	return mapErr(s.db.QueryRowContext(ctx, `INSERT INTO vehicle_categories (tenant_id, code, name_de, name_en,
+	return mapErr(s.scanWrite(ctx, false, []any{&c.ID}, `INSERT INTO vehicle_categories (tenant_id, code, name_de, name_en,
 		description_de, description_en, seats, doors, transmission, fuel, example_model, image_url, sort_order, active)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) RETURNING id`, c.TenantID, c.Code, c.NameDE, c.NameEN,
 		c.DescriptionDE, c.DescriptionEN, c.Seats, c.Doors, c.Transmission, c.Fuel, c.ExampleModel, c.ImageURL,
-		c.SortOrder, c.Active).Scan(&c.ID))
+		c.SortOrder, c.Active))
 }
 
 // ListCategories returns the categories of the actor's tenant in display order.

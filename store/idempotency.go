@@ -57,7 +57,10 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, method, path, requestH
 	}
 	now := s.Now()
 	var replay *IdempotentResponse
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	// lazy: the claim needs no disk wait of its own — every effect of the
+	// request outside the database (a payment sent) follows a durable
+	// commit, which makes the claim durable with it
+	err = s.writeLazy(ctx, func(tx *sql.Tx) error {
 		replay = nil
 		var st, hash, m, p string
 		var code int
@@ -106,7 +109,7 @@ func (s *Store) FinishIdempotent(ctx context.Context, key string, r IdempotentRe
 	if err != nil {
 		return err
 	}
-	_, err = s.db.ExecContext(ctx, `UPDATE idempotency_keys SET state = 'done', status_code = $1, content_type = $2,
+	_, err = s.execWrite(ctx, false, `UPDATE idempotency_keys SET state = 'done', status_code = $1, content_type = $2,
 		response_body = $3 WHERE tenant_id = $4 AND api_client_id = $5 AND key = $6`,
 		r.StatusCode, r.ContentType, r.Body, sc.tenant(), sc.a.APIClientID, key)
 	return mapErr(err)
@@ -119,7 +122,7 @@ func (s *Store) ReleaseIdempotent(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.db.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND api_client_id = $2 AND key = $3
+	_, err = s.execWrite(ctx, false, `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND api_client_id = $2 AND key = $3
 		AND state = 'processing'`, sc.tenant(), sc.a.APIClientID, key)
 	return mapErr(err)
 }
@@ -134,7 +137,7 @@ func (s *Store) PurgeIdempotencyKeys(ctx context.Context) (int64, error) {
 	if !sc.a.AllTenants() {
 		return 0, errs.Forbidden("only the system purges idempotency keys")
 	}
-	res, err := s.db.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, ts(s.Now().Add(-IdempotencyTTL)))
+	res, err := s.execWrite(ctx, true, `DELETE FROM idempotency_keys WHERE created_at < $1`, ts(s.Now().Add(-IdempotencyTTL)))
 	if err != nil {
 		return 0, mapErr(err)
 	}

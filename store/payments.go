@@ -54,22 +54,25 @@ func (s *Store) InsertPayment(ctx context.Context, r *payment.Record) error {
 	if r.Purpose == "" {
 		r.Purpose = "rent"
 	}
-	return mapErr(s.db.QueryRowContext(ctx, `INSERT INTO payments (tenant_id, reservation_id, contract_id, customer_id,
+	return mapErr(s.scanWrite(ctx, false, []any{&r.ID}, `INSERT INTO payments (tenant_id, reservation_id, contract_id, customer_id,
 		card_id, parent_id, operation, purpose, status, amount_cents, currency, merchant_txn_id, order_id, card_brand,
 		card_last4, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) RETURNING id`,
 		r.TenantID, nullInt64(r.ReservationID), nullInt64(r.ContractID), nullInt64(r.CustomerID), nullInt64(r.CardID),
 		nullInt64(r.ParentID), r.Operation, r.Purpose, r.Status, r.Amount.Cents, r.Amount.Currency,
-		r.MerchantTransactionID, r.OrderID, string(r.Card.Brand), r.Card.Last4, ts(r.CreatedAt)).Scan(&r.ID))
+		r.MerchantTransactionID, r.OrderID, string(r.Card.Brand), r.Card.Last4, ts(r.CreatedAt)))
 }
 
 // ResolvePayment stores the outcome of an attempt. Only an open record
 // changes, except that approved (money moved) overrides an earlier failed.
+// Its commit does not wait for the disk (writeLazy): an outcome lost in a
+// power cut leaves the attempt pending, and the payment reconciler asks
+// the gateway again; the next durable commit makes it durable anyway.
 func (s *Store) ResolvePayment(ctx context.Context, r *payment.Record) error {
 	tid, err := paymentTenant(ctx, r.TenantID)
 	if err != nil {
 		return err
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE payments SET status=$1, ipg_txn_id=$2, approval_code=$3, scheme_txn_id=$4,
+	res, err := s.execWrite(ctx, true, `UPDATE payments SET status=$1, ipg_txn_id=$2, approval_code=$3, scheme_txn_id=$4,
 		card_brand=$5, card_last4=$6, reason_code=$7, message=$8, inquiries=$9, next_inquiry_at=$10, resolved_at=$11,
 		card_id=$12
 		WHERE tenant_id=$13 AND id=$14 AND (status IN ('pending','unknown') OR status = $1
@@ -159,7 +162,9 @@ func (s *Store) queryPayments(ctx context.Context, q string, a ...any) ([]paymen
 	return out, rows.Err()
 }
 
-// SaveCard stores a gateway token with brand, last 4 and expiry (never the number).
+// SaveCard stores a gateway token with brand, last 4 and expiry (never the
+// number). Like ResolvePayment its commit does not wait for the disk: the
+// card is only ever used by a payment recorded durably after it.
 func (s *Store) SaveCard(ctx context.Context, c *payment.StoredCard) error {
 	tid, err := paymentTenant(ctx, c.TenantID)
 	if err != nil {
@@ -172,11 +177,11 @@ func (s *Store) SaveCard(ctx context.Context, c *payment.StoredCard) error {
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = s.Now()
 	}
-	err = s.db.QueryRowContext(ctx, `INSERT INTO payment_cards (tenant_id, customer_id, token, brand, last4, exp_month,
+	err = s.scanWrite(ctx, true, []any{&c.ID}, `INSERT INTO payment_cards (tenant_id, customer_id, token, brand, last4, exp_month,
 		exp_year, scheme_txn_id, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
 		ON CONFLICT (tenant_id, token) DO UPDATE SET scheme_txn_id = EXCLUDED.scheme_txn_id RETURNING id`,
 		c.TenantID, c.CustomerID, c.Token, string(c.Card.Brand), c.Card.Last4, c.Card.ExpMonth, c.Card.ExpYear,
-		c.SchemeTransactionID, ts(c.CreatedAt)).Scan(&c.ID)
+		c.SchemeTransactionID, ts(c.CreatedAt))
 	return mapErr(err)
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -28,10 +29,13 @@ func (s *Store) TakeRate(ctx context.Context, limit int, window time.Duration) (
 	start := now.Truncate(window)
 	bucket := fmt.Sprintf("api:%d:%d", sc.tenant(), sc.a.APIClientID)
 	var n int
-	if err := s.db.QueryRowContext(ctx, `INSERT INTO rate_buckets (bucket, window_start, count) VALUES ($1, $2, 1)
-		ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_buckets.count + 1 RETURNING count`,
-		bucket, ts(start)).Scan(&n); err != nil {
-		return false, 0, mapErr(err)
+	err = s.writeLazy(ctx, func(tx *sql.Tx) error { // a lost count after a power cut does not matter
+		return mapErr(tx.QueryRowContext(ctx, `INSERT INTO rate_buckets (bucket, window_start, count) VALUES ($1, $2, 1)
+			ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_buckets.count + 1 RETURNING count`,
+			bucket, ts(start)).Scan(&n))
+	})
+	if err != nil {
+		return false, 0, err
 	}
 	if n <= limit {
 		return true, 0, nil
@@ -49,6 +53,6 @@ func (s *Store) PurgeRateBuckets(ctx context.Context, cutoff time.Time) error {
 	if !sc.a.AllTenants() {
 		return errs.Forbidden("only the system purges rate counters")
 	}
-	_, err = s.db.ExecContext(ctx, `DELETE FROM rate_buckets WHERE window_start < $1`, ts(cutoff))
+	_, err = s.execWrite(ctx, true, `DELETE FROM rate_buckets WHERE window_start < $1`, ts(cutoff))
 	return mapErr(err)
 }

@@ -11,6 +11,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -163,8 +164,22 @@ func (s *Store) read(ctx context.Context, fn func(q querier) error) error {
 // the winner's committed rows and answers as if it had come second. fn must
 // therefore only change the database (and its own results).
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.writeRetrying(ctx, false, fn)
+}
+
+// writeLazy is write for rows whose loss in a power cut is harmless — rate
+// counters, the claim of an idempotency key: its commit does not wait for
+// the disk (SQLite synchronous=NORMAL for this transaction, PostgreSQL
+// synchronous_commit=off). Neither database can be corrupted by that, and
+// both keep one log in commit order, so the next durable commit — the one
+// recording a payment before it is sent, say — makes it durable too.
+func (s *Store) writeLazy(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.writeRetrying(ctx, true, fn)
+}
+
+func (s *Store) writeRetrying(ctx context.Context, lazy bool, fn func(tx *sql.Tx) error) error {
 	for attempt := 0; ; attempt++ {
-		err := s.writeOnce(ctx, fn)
+		err := s.writeOnce(ctx, lazy, fn)
 		if err == nil || attempt >= 4 || classify(err) != dbErrBusy || ctx.Err() != nil {
 			return err
 		}
@@ -177,7 +192,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 }
 
-func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *Store) writeOnce(ctx context.Context, lazy bool, fn func(tx *sql.Tx) error) error {
 	if s.writer != nil {
 		// SQLite has one writer at a time. Queueing this process's writers
 		// here hands the lock on at once; contending for it inside SQLite
@@ -190,11 +205,39 @@ func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error 
 		}
 		defer func() { <-s.writer }()
 	}
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return err
+	var tx *sql.Tx
+	var err error
+	switch {
+	case lazy && s.dialect == SQLite:
+		// synchronous is a setting of the connection: pin one, relax it
+		// for this transaction and restore it (or drop the connection)
+		conn, cerr := s.db.Conn(ctx)
+		if cerr != nil {
+			return cerr
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
+			return err
+		}
+		defer func() {
+			if _, err := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA synchronous = FULL`); err != nil {
+				conn.Raw(func(any) error { return driver.ErrBadConn }) // never back into the pool as it is
+			}
+		}()
+		if tx, err = conn.BeginTx(ctx, nil); err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+	default:
+		if tx, err = s.begin(ctx); err != nil {
+			return err
+		}
 	}
 	defer tx.Rollback()
+	if lazy && s.dialect == Postgres {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			return err
+		}
+	}
 	if err := fn(tx); err != nil {
 		return err
 	}
@@ -202,6 +245,26 @@ func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error 
 		return mapErr(fmt.Errorf("commit: %w", err))
 	}
 	return nil
+}
+
+// execWrite runs one writing statement in a transaction of its own through
+// the writer queue: as write, or as writeLazy when lazy.
+func (s *Store) execWrite(ctx context.Context, lazy bool, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := s.writeRetrying(ctx, lazy, func(tx *sql.Tx) error {
+		var err error
+		res, err = tx.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
+}
+
+// scanWrite is execWrite for a statement that returns a row (RETURNING),
+// scanned into dest.
+func (s *Store) scanWrite(ctx context.Context, lazy bool, dest []any, query string, args ...any) error {
+	return s.writeRetrying(ctx, lazy, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, query, args...).Scan(dest...)
+	})
 }
 
 // querier is what read-only helpers need: a *sql.DB or a *sql.Tx.

@@ -234,6 +234,6 @@ func (s *Store) UserByIDForAuth(ctx context.Context, id int64) (identity.User, e
 
 // MarkLogin records a successful sign-in.
 func (s *Store) MarkLogin(ctx context.Context, userID int64, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE users SET last_login_at = $1 WHERE id = $2`, ts(at), userID)
+	_, err := s.execWrite(ctx, true, `UPDATE users SET last_login_at = $1 WHERE id = $2`, ts(at), userID)
 	return mapErr(err)
 }
