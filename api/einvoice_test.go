@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"mietwerk.dev/mietwerk/identity"
-	"mietwerk.dev/mietwerk/tenancy"
 	"mietwerk.dev/mietwerk/telecashsim"
+	"mietwerk.dev/mietwerk/tenancy"
 	"mietwerk.dev/mietwerk/xrechnung"
 )
 

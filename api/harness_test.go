@@ -34,8 +34,8 @@ import (
 	"mietwerk.dev/mietwerk/store"
 	"mietwerk.dev/mietwerk/telecash"
 	"mietwerk.dev/mietwerk/telecashsim"
-	"mietwerk.dev/mietwerk/xrechnung"
 	"mietwerk.dev/mietwerk/tenancy"
+	"mietwerk.dev/mietwerk/xrechnung"
 )
 
 func TestMain(m *testing.M) {

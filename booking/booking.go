@@ -4,8 +4,8 @@
 package booking
 
 import (
-	"mietwerk.dev/mietwerk/customer"
 	"context"
+	"mietwerk.dev/mietwerk/customer"
 	"time"
 
 	"mietwerk.dev/mietwerk/tenancy"

@@ -28,8 +28,8 @@ import (
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/store"
-	"mietwerk.dev/mietwerk/xrechnung"
 	"mietwerk.dev/mietwerk/tenancy"
+	"mietwerk.dev/mietwerk/xrechnung"
 )
 
 // journey is a whole server (API, admin web, simulator, outbox to mailpit)
