@@ -2,6 +2,16 @@
 // another vehicle or time with pointer events (mouse, pen and touch). A drop
 // is sent to the server through htmx; the server answers the whole board,
 // so a refused move shows the bar back in its stored place with a message.
+//
+// The same move works from the keyboard (WCAG 2.1.1): Space on a focused
+// movable bar picks it up; Arrow Up/Down choose the previous/next vehicle
+// row (any vehicle row, as a drag may reach), Arrow Left/Right shift it by
+// one column of the board (a day, or an hour when zoomed); Enter or Space
+// drops it through the same POST /admin/planning/move as a drag, Escape (or
+// Tab away) cancels. Every step is announced in #board-live; the 15 s
+// refresh pauses while a bar is picked up, and focus returns to the bar
+// after the board is re-rendered. Enter on a bar not picked up follows its
+// link to the reservation, as before.
 (function () {
   "use strict";
   function layout(board) {
@@ -25,6 +35,7 @@
     return el ? el.closest(".bt[data-vehicle]") : null;
   }
   document.addEventListener("pointerdown", function (ev) {
+    if (kb) cancelKey();
     var bar = ev.target instanceof Element ? ev.target.closest(".bar[data-movable]") : null;
     if (!bar || ev.button !== 0) return;
     var board = bar.closest("#board");
@@ -83,9 +94,148 @@
     if (bar) { ev.preventDefault(); bar.removeAttribute("data-dragged"); }
   }, true);
 
+  // ---- keyboard moves ----
+  var kb = null;        // the picked-up bar: {bar, board, from, track, shift, cols, unit}
+  var focusRes = null;  // reservation whose bar gets the focus after the next board swap
+  var keySaving = false; // a keyboard drop is being saved
+  function live() { return document.getElementById("board-live"); }
+  function text(name) { var l = live(); return (l && l.getAttribute("data-t-" + name)) || ""; }
+  function fill(s) {
+    var args = arguments, i = 1;
+    return s.replace(/%s/g, function () { return i < args.length ? String(args[i++]) : ""; });
+  }
+  function say(msg) {
+    var l = live();
+    if (!l) return;
+    // the same text twice must still be announced: make it differ
+    l.textContent = l.textContent === msg ? msg + "\u00a0" : msg;
+  }
+  function barName(bar) { return bar.getAttribute("data-number") || bar.textContent.trim(); }
+  function when(board, ms) {
+    var lang = document.documentElement.lang === "en" ? "en-GB" : "de-DE";
+    try {
+      return new Intl.DateTimeFormat(lang, { timeZone: board.getAttribute("data-tz") || undefined, weekday: "short",
+        day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" }).format(new Date(ms));
+    } catch (e) {
+      return new Date(ms).toLocaleString(lang);
+    }
+  }
+  function startMs(d) { return new Date(d.bar.getAttribute("data-start")).getTime() + d.shift * d.unit * 60000; }
+  function position(d) {
+    var label = d.track.hasAttribute("data-vehicle") ? d.track.getAttribute("data-label") : text("unassigned");
+    return fill(text("at"), (label || "").trim(), when(d.board, startMs(d)));
+  }
+  function vehicleTracks(board) { return Array.prototype.slice.call(board.querySelectorAll(".bt[data-vehicle]")); }
+  function show(d) {
+    var from = d.from.getBoundingClientRect(), to = d.track.getBoundingClientRect();
+    var dx = d.shift * from.width / d.cols, dy = to.top - from.top;
+    d.bar.style.transform = dx || dy ? "translate(" + dx + "px," + dy + "px)" : "";
+    d.board.querySelectorAll(".bt.drop").forEach(function (t) { t.classList.remove("drop"); });
+    if (d.track !== d.from || d.shift) d.track.classList.add("drop");
+    d.bar.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
+  function clearKey(d) {
+    d.bar.style.transform = "";
+    d.bar.classList.remove("picked");
+    d.board.classList.remove("moving");
+    d.board.querySelectorAll(".bt.drop").forEach(function (t) { t.classList.remove("drop"); });
+  }
+  function pick(bar) {
+    var board = bar.closest("#board"), from = bar.closest(".bt");
+    if (!board || !from || keySaving) return;
+    kb = { bar: bar, board: board, from: from, track: from, shift: 0,
+      cols: parseInt(board.getAttribute("data-cols"), 10) || 1, unit: parseInt(board.getAttribute("data-unit"), 10) || 1440 };
+    bar.classList.add("picked");
+    board.classList.add("moving");
+    say(fill(text("picked"), barName(bar), position(kb)));
+  }
+  function moveRow(dir) {
+    var tracks = vehicleTracks(kb.board), i = tracks.indexOf(kb.track), next = null;
+    if (i >= 0) {
+      next = tracks[i + dir] || null;
+    } else {
+      // from the "unassigned" row: the nearest vehicle row below or above it
+      for (var j = 0; j < tracks.length; j++) {
+        var after = kb.track.compareDocumentPosition(tracks[j]) & Node.DOCUMENT_POSITION_FOLLOWING;
+        if (dir > 0 && after) { next = tracks[j]; break; }
+        if (dir < 0 && !after) next = tracks[j];
+      }
+    }
+    if (!next) { say(text("edge")); return; }
+    kb.track = next;
+    show(kb);
+    say(position(kb));
+  }
+  function shiftBy(n) {
+    kb.shift += n;
+    show(kb);
+    say(position(kb));
+  }
+  function cancelKey() {
+    var d = kb;
+    kb = null;
+    clearKey(d);
+    say(fill(text("cancelled"), barName(d.bar)));
+  }
+  function drop() {
+    var d = kb;
+    if (!d.track.hasAttribute("data-vehicle")) { say(text("need_vehicle")); return; }
+    kb = null;
+    if (d.track === d.from && d.shift === 0) {
+      clearKey(d);
+      say(fill(text("unchanged"), barName(d.bar)));
+      return;
+    }
+    var q = new URLSearchParams(d.board.getAttribute("data-q"));
+    var values = { reservation: d.bar.getAttribute("data-res"), vehicle: d.track.getAttribute("data-vehicle"),
+      pickup: new Date(startMs(d)).toISOString().replace(/\.\d{3}Z$/, "Z") };
+    q.forEach(function (v, k) { values[k] = v; });
+    d.bar.classList.remove("picked");
+    d.board.classList.add("saving");
+    focusRes = values.reservation;
+    keySaving = true;
+    say(fill(text("saving"), barName(d.bar)));
+    htmx.ajax("POST", "/admin/planning/move", { source: d.board, target: "#board", swap: "outerHTML", values: values });
+  }
+  document.addEventListener("keydown", function (ev) {
+    if (ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    if (kb) {
+      switch (ev.key) {
+        case "ArrowUp": moveRow(-1); break;
+        case "ArrowDown": moveRow(1); break;
+        case "ArrowLeft": shiftBy(-1); break;
+        case "ArrowRight": shiftBy(1); break;
+        case "Enter": case " ": drop(); break;
+        case "Escape": cancelKey(); break;
+        case "Tab": cancelKey(); return; // focus moves on as usual
+        default: return;
+      }
+      ev.preventDefault();
+      return;
+    }
+    if (ev.key !== " " || !(ev.target instanceof Element)) return;
+    var bar = ev.target.closest(".bar[data-movable][data-res]");
+    if (!bar || drag) return;
+    ev.preventDefault();
+    pick(bar);
+  });
+  // Focus leaving the picked-up bar for another element cancels the move.
+  document.addEventListener("focusout", function (ev) {
+    if (kb && ev.target === kb.bar && ev.relatedTarget instanceof Element) cancelKey();
+  });
+
   document.addEventListener("htmx:beforeRequest", function (ev) {
-    // No refresh while a bar is being dragged.
-    if (drag && drag.moved && ev.detail.elt && ev.detail.elt.id === "board" && ev.detail.requestConfig.verb === "get") ev.preventDefault();
+    // No refresh while a bar is being dragged or is picked up.
+    if ((drag && drag.moved || kb) && ev.detail.elt && ev.detail.elt.id === "board" && ev.detail.requestConfig.verb === "get") ev.preventDefault();
+  });
+  document.addEventListener("htmx:beforeSwap", function (ev) {
+    if (!ev.detail.target || ev.detail.target.id !== "board") return;
+    var verb = ev.detail.requestConfig && ev.detail.requestConfig.verb;
+    // A refresh that was already on its way when a bar was picked up must not replace it.
+    if (kb && verb === "get") { ev.detail.shouldSwap = false; return; }
+    // Keep the keyboard focus on the same bar across the swap.
+    var a = document.activeElement;
+    if (!focusRes && a instanceof Element && a.matches("#board .bar[data-res]")) focusRes = a.getAttribute("data-res");
   });
   document.addEventListener("htmx:beforeSwap", function (ev) {
     // A refused move (409/422) still answers the board with its message.
@@ -95,10 +245,25 @@
       ev.detail.isError = false;
     }
   });
-  document.addEventListener("htmx:responseError", function () {
+  function saveFailed() {
+    if (kb) return; // a failed refresh in flight: the picked-up bar stays
     var b = document.getElementById("board");
-    if (b) { b.classList.remove("saving"); layout(b); }
-  });
+    if (b) {
+      b.classList.remove("saving", "moving");
+      b.querySelectorAll(".bar[data-res]").forEach(function (bar) { bar.style.transform = ""; });
+      b.querySelectorAll(".bt.drop").forEach(function (t) { t.classList.remove("drop"); });
+      layout(b);
+    }
+    if (keySaving) {
+      keySaving = false;
+      say(text("failed"));
+      var bar = focusRes && b ? b.querySelector('.bar[data-res="' + focusRes + '"]') : null;
+      focusRes = null;
+      if (bar) bar.focus();
+    }
+  }
+  document.addEventListener("htmx:responseError", saveFailed);
+  document.addEventListener("htmx:sendError", saveFailed);
   // Keep the last move's message for a while across the 15 s refreshes.
   var lastMsg = null;
   document.addEventListener("htmx:afterSettle", function (ev) {
@@ -112,6 +277,22 @@
       m.textContent = lastMsg.text;
       m.className = lastMsg.cls;
       m.setAttribute("role", lastMsg.role);
+    }
+  });
+  // After a board swap: focus back on the bar that had it, and a keyboard
+  // drop's outcome (the server's message) announced.
+  document.addEventListener("htmx:afterSettle", function (ev) {
+    var b = document.getElementById("board");
+    if (!b || !ev.detail.elt || (ev.detail.elt !== b && ev.detail.elt.id !== "board")) return;
+    if (focusRes) {
+      var bar = b.querySelector('.bar[data-res="' + focusRes + '"]');
+      focusRes = null;
+      if (bar) { bar.focus({ preventScroll: false }); bar.scrollIntoView({ block: "nearest", inline: "nearest" }); }
+    }
+    if (keySaving) {
+      keySaving = false;
+      var m = document.getElementById("board-msg");
+      if (m && m.textContent) say(m.textContent);
     }
   });
   document.addEventListener("htmx:load", function () { layout(document.getElementById("board")); });
