@@ -64,9 +64,10 @@ func (s *Store) InsertPayment(ctx context.Context, r *payment.Record) error {
 
 // ResolvePayment stores the outcome of an attempt. Only an open record
 // changes, except that approved (money moved) overrides an earlier failed.
-// Its commit does not wait for the disk (writeLazy): an outcome lost in a
-// power cut leaves the attempt pending, and the payment reconciler asks
-// the gateway again; the next durable commit makes it durable anyway.
+// On SQLite its commit does not wait for the disk (see writeLazy): an
+// outcome lost in a power cut leaves the attempt pending, and the payment
+// reconciler asks the gateway again; the next durable commit makes it
+// durable anyway.
 func (s *Store) ResolvePayment(ctx context.Context, r *payment.Record) error {
 	tid, err := paymentTenant(ctx, r.TenantID)
 	if err != nil {
@@ -163,8 +164,8 @@ func (s *Store) queryPayments(ctx context.Context, q string, a ...any) ([]paymen
 }
 
 // SaveCard stores a gateway token with brand, last 4 and expiry (never the
-// number). Like ResolvePayment its commit does not wait for the disk: the
-// card is only ever used by a payment recorded durably after it.
+// number). Like ResolvePayment, on SQLite its commit does not wait for the
+// disk: the card is only ever used by a payment recorded durably after it.
 func (s *Store) SaveCard(ctx context.Context, c *payment.StoredCard) error {
 	tid, err := paymentTenant(ctx, c.TenantID)
 	if err != nil {

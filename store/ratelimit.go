@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -29,13 +28,11 @@ func (s *Store) TakeRate(ctx context.Context, limit int, window time.Duration) (
 	start := now.Truncate(window)
 	bucket := fmt.Sprintf("api:%d:%d", sc.tenant(), sc.a.APIClientID)
 	var n int
-	err = s.writeLazy(ctx, func(tx *sql.Tx) error { // a lost count after a power cut does not matter
-		return mapErr(tx.QueryRowContext(ctx, `INSERT INTO rate_buckets (bucket, window_start, count) VALUES ($1, $2, 1)
-			ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_buckets.count + 1 RETURNING count`,
-			bucket, ts(start)).Scan(&n))
-	})
-	if err != nil {
-		return false, 0, err
+	// lazy: a count lost in a power cut does not matter
+	if err := s.scanWrite(ctx, true, []any{&n}, `INSERT INTO rate_buckets (bucket, window_start, count) VALUES ($1, $2, 1)
+		ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_buckets.count + 1 RETURNING count`,
+		bucket, ts(start)); err != nil {
+		return false, 0, mapErr(err)
 	}
 	if n <= limit {
 		return true, 0, nil

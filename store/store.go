@@ -247,9 +247,15 @@ func (s *Store) writeOnce(ctx context.Context, lazy bool, fn func(tx *sql.Tx) er
 	return nil
 }
 
-// execWrite runs one writing statement in a transaction of its own through
-// the writer queue: as write, or as writeLazy when lazy.
+// execWrite runs one writing statement in a transaction of its own: on
+// SQLite through the writer queue, as write or (lazy) writeLazy; on
+// PostgreSQL as one autocommit statement (one round trip; three more for a
+// transaction with a lazy commit cost more CPU than waiting for the log
+// flush, which concurrent commits share).
 func (s *Store) execWrite(ctx context.Context, lazy bool, query string, args ...any) (sql.Result, error) {
+	if s.dialect == Postgres {
+		return s.db.ExecContext(ctx, query, args...)
+	}
 	var res sql.Result
 	err := s.writeRetrying(ctx, lazy, func(tx *sql.Tx) error {
 		var err error
@@ -262,6 +268,9 @@ func (s *Store) execWrite(ctx context.Context, lazy bool, query string, args ...
 // scanWrite is execWrite for a statement that returns a row (RETURNING),
 // scanned into dest.
 func (s *Store) scanWrite(ctx context.Context, lazy bool, dest []any, query string, args ...any) error {
+	if s.dialect == Postgres {
+		return s.db.QueryRowContext(ctx, query, args...).Scan(dest...)
+	}
 	return s.writeRetrying(ctx, lazy, func(tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, query, args...).Scan(dest...)
 	})
