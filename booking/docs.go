@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"mietwerk.dev/mietwerk/document"
-	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
@@ -94,26 +93,15 @@ func (s *Service) issue(ctx context.Context, bc *bookingCtx, iss *invoice.Issued
 
 // einvoice returns the hook issuing an e-invoice with each invoice of a
 // business customer's booking (nil for a consumer, or without an
-// EInvoicer). When the tenant's or customer's data lack what an e-invoice
-// needs, the invoice is issued without one and a warning is logged: staff
-// download it from the invoice once the data is complete.
+// EInvoicer); see document.EInvoiceHook.
 func (s *Service) einvoice(ctx context.Context, bc *bookingCtx) func(invoice.Invoice) (*invoice.EFile, error) {
 	if s.d.EInvoicer == nil || !document.IsBusiness(bc.cust.Company, bc.cust.VATID) {
 		return nil
 	}
-	return func(inv invoice.Invoice) (*invoice.EFile, error) {
-		d := document.EInvoiceDoc{InvoiceDoc: invoiceDoc(bc, inv, true), BuyerEmail: bc.cust.Email,
+	return document.EInvoiceHook(ctx, s.d.EInvoicer, s.d.Log, func(inv invoice.Invoice) document.EInvoiceDoc {
+		return document.EInvoiceDoc{InvoiceDoc: invoiceDoc(bc, inv, true), BuyerEmail: bc.cust.Email,
 			BookingNumber: bc.r.Number, CardLast4: cardLast4(bc.recs)}
-		data, ext, ct, err := s.d.EInvoicer.EInvoice(ctx, d)
-		if errs.Is(err, errs.KindInvalid) {
-			s.d.Log.WarnContext(ctx, "e-invoice not issued: data missing", "invoice", inv.Number, "err", err)
-			return nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		return &invoice.EFile{Filename: inv.Number + ext, ContentType: ct, Data: data}, nil
-	}
+	})
 }
 
 // cardLast4 returns the last four digits of the card of the booking's

@@ -544,26 +544,15 @@ func invoiceDoc(x cctx, inv invoice.Invoice, paid bool) document.InvoiceDoc {
 
 // einvoice returns the hook issuing an e-invoice with an invoice of a
 // business customer's contract (nil for a consumer, or without an
-// EInvoicer). When the tenant's or customer's data lack what an e-invoice
-// needs, the invoice is issued without one and a warning is logged: staff
-// download it from the invoice once the data is complete.
+// EInvoicer); see document.EInvoiceHook.
 func (s *Service) einvoice(ctx context.Context, x cctx, paid bool) func(invoice.Invoice) (*invoice.EFile, error) {
 	if s.d.EInvoicer == nil || !document.IsBusiness(x.Customer.Company, x.Customer.VATID) {
 		return nil
 	}
-	return func(inv invoice.Invoice) (*invoice.EFile, error) {
-		d := document.EInvoiceDoc{InvoiceDoc: invoiceDoc(x, inv, paid), BuyerEmail: x.Customer.Email,
+	return document.EInvoiceHook(ctx, s.d.EInvoicer, s.d.Log, func(inv invoice.Invoice) document.EInvoiceDoc {
+		return document.EInvoiceDoc{InvoiceDoc: invoiceDoc(x, inv, paid), BuyerEmail: x.Customer.Email,
 			ContractNumber: x.Contract.Number}
-		data, ext, ct, err := s.d.EInvoicer.EInvoice(ctx, d)
-		if errs.Is(err, errs.KindInvalid) {
-			s.d.Log.WarnContext(ctx, "e-invoice not issued: data missing", "invoice", inv.Number, "err", err)
-			return nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		return &invoice.EFile{Filename: inv.Number + ext, ContentType: ct, Data: data}, nil
-	}
+	})
 }
 
 func rate(tariffBP, tenantBP int) int {
