@@ -214,6 +214,22 @@ func PostgresDurable(t testing.TB) {
 	if pgErr != nil {
 		unavailable(t, "PostgreSQL: %v", pgErr)
 	}
+	if pgDir == "" { // a server of MIETWERK_TEST_POSTGRES_URL: never reconfigured, only checked
+		a, err := sql.Open("pgx", pgAdmin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		var fsync, sync string
+		if err := a.QueryRow("SELECT current_setting('fsync'), current_setting('synchronous_commit')").Scan(&fsync, &sync); err != nil {
+			t.Fatal(err)
+		}
+		if fsync != "on" || sync != "on" {
+			t.Logf("the PostgreSQL server at MIETWERK_TEST_POSTGRES_URL runs with fsync=%s, synchronous_commit=%s: "+
+				"its figures are not those of a durable server", fsync, sync)
+		}
+		return
+	}
 	set := func(fsync string) error {
 		a, err := sql.Open("pgx", pgAdmin)
 		if err != nil {
