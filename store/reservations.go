@@ -51,8 +51,15 @@ func (s *Store) Availability(ctx context.Context, stationID int64, pickup, ret t
 		return nil, err
 	}
 	a := args{sc.tenant(), stationID, ts(pickup), ts(ret)}
+	// SQLite, once ANALYZE has run, prefers a skip-scan of (vehicle_id,
+	// ends_at) that reads every vehicle's history: 2.8 ms instead of
+	// 0.3 ms at 1,000 cars and 200,000 past allocations. Name the index.
+	hint := ""
+	if s.dialect == SQLite {
+		hint = " INDEXED BY allocations_time"
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT v.category_id, count(*), count(*) - count(busy.vehicle_id)
-		FROM vehicles v LEFT JOIN (SELECT DISTINCT al.vehicle_id FROM allocations al
+		FROM vehicles v LEFT JOIN (SELECT DISTINCT al.vehicle_id FROM allocations al`+hint+`
 			WHERE al.tenant_id = $1 AND al.ends_at > $3 AND al.starts_at < $4) busy ON busy.vehicle_id = v.id
 		WHERE v.tenant_id = $1 AND v.station_id = $2 AND v.status = 'available' AND `+
 		sc.stations("v.station_id", &a)+` GROUP BY v.category_id ORDER BY v.category_id`, a...)
