@@ -549,9 +549,21 @@ func (s *Service) einvoice(ctx context.Context, x cctx, paid bool) func(invoice.
 	if s.d.EInvoicer == nil || !document.IsBusiness(x.Customer.Company, x.Customer.VATID) {
 		return nil
 	}
+	last4 := ""
+	if s.d.Records != nil { // the card of the booking's newest approved payment, for the e-invoice's payment means
+		recs, err := s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: x.Contract.ReservationID})
+		if err != nil {
+			s.d.Log.WarnContext(ctx, "e-invoice: payments not read", "contract", x.Contract.Number, "err", err)
+		}
+		for _, p := range recs {
+			if p.Status == payment.StatusApproved && p.Card.Last4 != "" {
+				last4 = p.Card.Last4
+			}
+		}
+	}
 	return document.EInvoiceHook(ctx, s.d.EInvoicer, s.d.Log, func(inv invoice.Invoice) document.EInvoiceDoc {
 		return document.EInvoiceDoc{InvoiceDoc: invoiceDoc(x, inv, paid), BuyerEmail: x.Customer.Email,
-			ContractNumber: x.Contract.Number}
+			ContractNumber: x.Contract.Number, CardLast4: last4}
 	})
 }
 

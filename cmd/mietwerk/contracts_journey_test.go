@@ -608,7 +608,9 @@ func TestBusinessContractEInvoice(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"<ram:TypeCode>380</ram:TypeCode>", "Muster Leasing GmbH", "<ram:TotalPrepaidAmount>"} {
+	// paid by the stored card: payment means 48 with the card's last 4 digits
+	for _, want := range []string{"<ram:TypeCode>380</ram:TypeCode>", "Muster Leasing GmbH", "<ram:TotalPrepaidAmount>",
+		"<ram:TypeCode>48</ram:TypeCode>", "<ram:ID>1111</ram:ID>"} {
 		if !strings.Contains(string(stored), want) {
 			t.Errorf("final e-invoice lacks %s", want)
 		}
