@@ -3,7 +3,9 @@ package invoice
 import (
 	"bytes"
 	"context"
+	"path"
 	"slices"
+	"strings"
 	"time"
 
 	"mietwerk.dev/mietwerk/mail"
@@ -58,12 +60,19 @@ func SeriesOf(k Kind) Series {
 
 // WithEInvoice returns attachments with the e-invoice f added when they
 // carry the invoice's PDF (a message about something else, sent with the
-// same invoice, gets no e-invoice); unchanged when f is nil.
+// same invoice, gets no e-invoice), named like the PDF attachment
+// ("Rechnung-RE-2026-000001.pdf" → "Rechnung-RE-2026-000001.xml");
+// unchanged when f is nil.
 func WithEInvoice(attachments []mail.Attachment, f *EFile, pdf []byte) []mail.Attachment {
-	if f == nil || !slices.ContainsFunc(attachments, func(a mail.Attachment) bool { return bytes.Equal(a.Data, pdf) }) {
+	if f == nil {
 		return attachments
 	}
-	return append(attachments, mail.Attachment{Filename: f.Filename, ContentType: f.ContentType, Data: f.Data})
+	i := slices.IndexFunc(attachments, func(a mail.Attachment) bool { return bytes.Equal(a.Data, pdf) })
+	if i < 0 {
+		return attachments
+	}
+	name := strings.TrimSuffix(attachments[i].Filename, path.Ext(attachments[i].Filename)) + path.Ext(f.Filename)
+	return append(attachments, mail.Attachment{Filename: name, ContentType: f.ContentType, Data: f.Data})
 }
 
 // IssueRequest is everything issuing needs. Render turns the numbered

@@ -618,7 +618,7 @@ func TestBusinessContractEInvoice(t *testing.T) {
 	var mailed []byte
 	for _, m := range j.mails("fuhrpark@leasing.example", 4) { // confirmation, handover, return, final invoice
 		for _, a := range m.Attachments {
-			if a.FileName == final+".xml" {
+			if strings.HasSuffix(a.FileName, final+".xml") { // named like the PDF: Rechnung-<number>.xml
 				mailed = j.mp.Part(m.ID, a.PartID)
 			}
 		}
