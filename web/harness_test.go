@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"mietwerk.dev/mietwerk/xrechnung"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -119,9 +120,10 @@ func newEnv(t *testing.T, d store.Dialect, wrap func(tenancy.Store) tenancy.Stor
 	h := web.New(web.Deps{
 		Identity: e.id, Users: s, Tenancy: ten, Now: clk.Now,
 		Fleet: s, Damages: s, Categories: s, Pricing: s, Tariffs: s,
-		Mail:     s,
-		Bookings: s,
-		Logger:   slog.New(slog.NewJSONHandler(e.log, nil)),
+		Mail:      s,
+		Bookings:  s,
+		EInvoicer: xrechnung.EInvoicer{},
+		Logger:    slog.New(slog.NewJSONHandler(e.log, nil)),
 	})
 	e.srv = httptest.NewServer(h)
 	t.Cleanup(e.srv.Close)

@@ -13,7 +13,6 @@ import (
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/payment"
-	"mietwerk.dev/mietwerk/xrechnung"
 )
 
 // invoiceXMLSource is what the e-invoice download reads beyond
@@ -27,7 +26,7 @@ type invoiceXMLSource interface {
 // routesInvoiceXML mounts the XRechnung download of issued invoices. It is
 // mounted only when the booking backend can read issued invoices.
 func (a *app) routesInvoiceXML(private func(string, http.HandlerFunc)) {
-	if _, ok := a.Bookings.(invoiceXMLSource); !ok || a.Bookings == nil {
+	if _, ok := a.Bookings.(invoiceXMLSource); !ok || a.Bookings == nil || a.EInvoicer == nil {
 		return
 	}
 	private("GET /admin/invoices/{id}/xrechnung", a.invoiceXML)
@@ -66,7 +65,7 @@ func (a *app) invoiceXML(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	out, err := xrechnung.Render(in)
+	out, _, _, err := a.EInvoicer.EInvoice(ctx, in)
 	if e, isErr := errs.As(err); isErr && e.Kind == errs.KindInvalid {
 		key := "xml.err.invalid"
 		if len(e.Fields) > 0 {
@@ -94,7 +93,7 @@ func sendXML(w http.ResponseWriter, filename string, data []byte) {
 }
 
 // xmlInput gathers what the e-invoice needs beyond the stored invoice.
-func (a *app) xmlInput(ctx context.Context, r *http.Request, src invoiceXMLSource, iss invoice.Issued) (xrechnung.Input, error) {
+func (a *app) xmlInput(ctx context.Context, r *http.Request, src invoiceXMLSource, iss invoice.Issued) (document.EInvoiceDoc, error) {
 	rc := reqCtx(r)
 	loc, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
@@ -105,7 +104,7 @@ func (a *app) xmlInput(ctx context.Context, r *http.Request, src invoiceXMLSourc
 			loc = st.Location()
 		}
 	}
-	in := xrechnung.Input{Doc: document.InvoiceDoc{Lang: document.Lang(iss.Language).Or(), Location: loc,
+	in := document.EInvoiceDoc{InvoiceDoc: document.InvoiceDoc{Lang: document.Lang(iss.Language).Or(), Location: loc,
 		Branding: booking.Branding(rc.tenant), Invoice: iss.Invoice}}
 	if iss.ReservationID != 0 {
 		row, err := a.Bookings.ReservationRow(ctx, iss.ReservationID)
@@ -117,7 +116,7 @@ func (a *app) xmlInput(ctx context.Context, r *http.Request, src invoiceXMLSourc
 		if err != nil {
 			return in, err
 		}
-		in.Doc.Paid, in.CardLast4 = paidByCard(iss, recs)
+		in.Paid, in.CardLast4 = paidByCard(iss, recs)
 	}
 	if in.BuyerEmail == "" {
 		c, err := src.Customer(ctx, iss.CustomerID)
@@ -126,8 +125,8 @@ func (a *app) xmlInput(ctx context.Context, r *http.Request, src invoiceXMLSourc
 		}
 		in.BuyerEmail = c.Email
 	}
-	if !in.Doc.Paid {
-		in.Doc.PaymentTermsDays = 14 // as on the final invoice PDF (contract billing)
+	if !in.Paid {
+		in.PaymentTermsDays = 14 // as on the final invoice PDF (contract billing)
 	}
 	return in, nil
 }

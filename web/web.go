@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/httpx"
 	"mietwerk.dev/mietwerk/identity"
@@ -40,6 +41,7 @@ type Deps struct {
 	Pricing    pricing.Store       // tariffs
 	Tariffs    pricing.Admin       // tariff editing
 	Photos     fleet.PhotoStore    // photo bytes outside the database; nil: in the database
+	EInvoicer  document.EInvoicer  // e-invoice downloads of issued invoices; nil: not offered
 	Mail       mail.AdminStore     // the e-mail outbox for the "E-Mails" pages; nil: pages answer 404
 	Bookings   BookingBackend      // reservations, planning board, customers; nil: pages answer 404
 	Flow       BookingFlow         // paid cancellations and period changes with refunds/charges; nil: only unpaid cancellations

@@ -19,6 +19,7 @@ import (
 	"mietwerk.dev/mietwerk/internal/gctune"
 	"mietwerk.dev/mietwerk/store"
 	"mietwerk.dev/mietwerk/web"
+	"mietwerk.dev/mietwerk/xrechnung"
 )
 
 func cmdServe(ctx context.Context, c *cli, args []string) int {
@@ -89,8 +90,9 @@ func (s *server) handler() http.Handler {
 	mux.Handle("/admin/", web.New(web.Deps{
 		Identity: s.svc.identity, Users: s.st, Tenancy: s.st, Logger: s.log, Now: time.Now, SecureCookies: s.cfg.SecureCookies,
 		Fleet: s.st, Damages: s.st, Categories: s.st, Pricing: s.st, Tariffs: s.st, Photos: photoStore(s.cfg),
-		Mail:     s.st,
-		Bookings: s.st, Flow: s.svc.bookings,
+		EInvoicer: xrechnung.EInvoicer{},
+		Mail:      s.st,
+		Bookings:  s.st, Flow: s.svc.bookings,
 
 		Contracts: s.svc.contracts, ContractData: s.st,
 		Cards: s.svc.cards, Retention: s.st,
