@@ -15,20 +15,13 @@ import (
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/httpx"
+	"mietwerk.dev/mietwerk/idempotency"
 	"mietwerk.dev/mietwerk/identity"
-	"mietwerk.dev/mietwerk/store"
 )
 
 // Authenticator resolves API keys.
 type Authenticator interface {
 	AuthenticateAPIKey(ctx context.Context, key string) (identity.APIClient, error)
-}
-
-// Idempotency keeps Idempotency-Key records (implemented by store.Store).
-type Idempotency interface {
-	BeginIdempotent(ctx context.Context, key, method, path, requestHash string, lock time.Duration) (*store.IdempotentResponse, error)
-	FinishIdempotent(ctx context.Context, key string, r store.IdempotentResponse) error
-	ReleaseIdempotent(ctx context.Context, key string) error
 }
 
 // RateLimiter counts requests per API client in the database.
@@ -40,7 +33,7 @@ type RateLimiter interface {
 type Deps struct {
 	Bookings    *booking.Service
 	Auth        Authenticator
-	Idempotency Idempotency
+	Idempotency idempotency.Store
 	RateLimit   RateLimiter
 	Logger      *slog.Logger
 	// AllowedOrigins lists the origins (scheme://host[:port]) whose browser

@@ -9,7 +9,7 @@ import (
 	"net/http"
 
 	"mietwerk.dev/mietwerk/errs"
-	"mietwerk.dev/mietwerk/store"
+	"mietwerk.dev/mietwerk/idempotency"
 )
 
 // maxBody bounds a request body.
@@ -97,7 +97,7 @@ func (s *server) idempotent(required bool, h handlerFunc) handlerFunc {
 			if err := s.d.Idempotency.ReleaseIdempotent(wctx, key); err != nil {
 				s.d.Logger.ErrorContext(ctx, "api: release idempotency key", "err", err)
 			}
-		} else if err := s.d.Idempotency.FinishIdempotent(wctx, key, store.IdempotentResponse{StatusCode: raw.status,
+		} else if err := s.d.Idempotency.FinishIdempotent(wctx, key, idempotency.Response{StatusCode: raw.status,
 			ContentType: raw.contentType, Body: raw.body}); err != nil {
 			s.d.Logger.ErrorContext(ctx, "api: store idempotent answer", "err", err)
 		}

@@ -6,6 +6,7 @@ import (
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/idempotency"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
 	mwmail "mietwerk.dev/mietwerk/mail"
@@ -16,10 +17,11 @@ import (
 
 // The store implements every domain storage interface.
 var (
-	_ tenancy.Store  = (*Store)(nil)
-	_ identity.Store = (*Store)(nil)
-	_ fleet.Store    = (*Store)(nil)
-	_ pricing.Store  = (*Store)(nil)
+	_ idempotency.Store = (*Store)(nil)
+	_ tenancy.Store     = (*Store)(nil)
+	_ identity.Store    = (*Store)(nil)
+	_ fleet.Store       = (*Store)(nil)
+	_ pricing.Store     = (*Store)(nil)
 )
 
 var _ payment.Store = (*Store)(nil)

@@ -7,28 +7,8 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/idempotency"
 	"mietwerk.dev/mietwerk/identity"
-)
-
-// IdempotencyTTL is how long a stored answer is replayed for its key.
-const IdempotencyTTL = 24 * time.Hour
-
-// IdempotentResponse is the stored answer to a request made with an
-// Idempotency-Key.
-type IdempotentResponse struct {
-	StatusCode  int
-	ContentType string
-	Body        []byte
-}
-
-// Errors of BeginIdempotent, following Stripe's rules.
-var (
-	// ErrIdempotencyMismatch: the key was used with another request body,
-	// method or path (KindInvalid → 422).
-	ErrIdempotencyMismatch = errs.E(errs.KindInvalid, "this Idempotency-Key was already used with a different request; use a new key for a new request").WithCode("idempotency_key_reused")
-	// ErrIdempotencyInProgress: a request with the key is being processed
-	// right now (KindConflict → 409).
-	ErrIdempotencyInProgress = errs.Conflict("idempotency_key_in_use", "a request with this Idempotency-Key is still being processed; retry later")
 )
 
 func apiClientScope(ctx context.Context) (scope, error) {
@@ -42,21 +22,21 @@ func apiClientScope(ctx context.Context) (scope, error) {
 	return sc, nil
 }
 
-// BeginIdempotent claims key for the actor's API client before a request is
-// processed. It returns a stored answer to replay when the same request
-// (method, path, requestHash) was already answered within IdempotencyTTL;
+// BeginIdempotent claims key for the actor's API client (see
+// idempotency.Store) before a request is processed. It returns a stored answer to replay when the same request
+// (method, path, requestHash) was already answered within idempotency.TTL;
 // nil when the caller now holds the key and must process the request and
 // then call FinishIdempotent (or ReleaseIdempotent). A key held by a
-// request still running (lock not expired) gives ErrIdempotencyInProgress;
-// a key used for another request gives ErrIdempotencyMismatch. A lock that
+// request still running (lock not expired) gives idempotency.ErrInProgress;
+// a key used for another request gives idempotency.ErrMismatch. A lock that
 // expired (its process died) is taken over.
-func (s *Store) BeginIdempotent(ctx context.Context, key, method, path, requestHash string, lock time.Duration) (*IdempotentResponse, error) {
+func (s *Store) BeginIdempotent(ctx context.Context, key, method, path, requestHash string, lock time.Duration) (*idempotency.Response, error) {
 	sc, err := apiClientScope(ctx)
 	if err != nil {
 		return nil, err
 	}
 	now := s.Now()
-	var replay *IdempotentResponse
+	var replay *idempotency.Response
 	// lazy: the claim needs no disk wait of its own — every effect of the
 	// request outside the database (a payment sent) follows a durable
 	// commit, which makes the claim durable with it
@@ -74,18 +54,18 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, method, path, requestH
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
 			return err
-		case now.Sub(created) >= IdempotencyTTL:
+		case now.Sub(created) >= idempotency.TTL:
 			if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND api_client_id = $2 AND key = $3`,
 				sc.tenant(), sc.a.APIClientID, key); err != nil {
 				return mapErr(err)
 			}
 		case hash != requestHash || m != method || p != path:
-			return ErrIdempotencyMismatch
+			return idempotency.ErrMismatch
 		case st == "done":
-			replay = &IdempotentResponse{StatusCode: code, ContentType: ctype, Body: body}
+			replay = &idempotency.Response{StatusCode: code, ContentType: ctype, Body: body}
 			return nil
 		case locked.After(now):
-			return ErrIdempotencyInProgress
+			return idempotency.ErrInProgress
 		default:
 			_, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET locked_until = $1 WHERE tenant_id = $2 AND api_client_id = $3
 				AND key = $4`, ts(now.Add(lock)), sc.tenant(), sc.a.APIClientID, key)
@@ -95,7 +75,7 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, method, path, requestH
 			state, locked_until, created_at) VALUES ($1,$2,$3,$4,$5,$6,'processing',$7,$8)`,
 			sc.tenant(), sc.a.APIClientID, key, method, path, requestHash, ts(now.Add(lock)), ts(now))
 		if classify(err) == dbErrUnique {
-			return ErrIdempotencyInProgress // another process inserted it first
+			return idempotency.ErrInProgress // another process inserted it first
 		}
 		return mapErr(err)
 	})
@@ -104,7 +84,7 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, method, path, requestH
 
 // FinishIdempotent stores the answer for key, to be replayed until the key
 // expires.
-func (s *Store) FinishIdempotent(ctx context.Context, key string, r IdempotentResponse) error {
+func (s *Store) FinishIdempotent(ctx context.Context, key string, r idempotency.Response) error {
 	sc, err := apiClientScope(ctx)
 	if err != nil {
 		return err
@@ -127,7 +107,7 @@ func (s *Store) ReleaseIdempotent(ctx context.Context, key string) error {
 	return mapErr(err)
 }
 
-// PurgeIdempotencyKeys deletes keys older than IdempotencyTTL across all
+// PurgeIdempotencyKeys deletes keys older than idempotency.TTL across all
 // tenants (all-tenants system actor) and returns how many.
 func (s *Store) PurgeIdempotencyKeys(ctx context.Context) (int64, error) {
 	sc, err := scopeOf(ctx)
@@ -137,7 +117,7 @@ func (s *Store) PurgeIdempotencyKeys(ctx context.Context) (int64, error) {
 	if !sc.a.AllTenants() {
 		return 0, errs.Forbidden("only the system purges idempotency keys")
 	}
-	res, err := s.execWrite(ctx, true, `DELETE FROM idempotency_keys WHERE created_at < $1`, ts(s.Now().Add(-IdempotencyTTL)))
+	res, err := s.execWrite(ctx, true, `DELETE FROM idempotency_keys WHERE created_at < $1`, ts(s.Now().Add(-idempotency.TTL)))
 	if err != nil {
 		return 0, mapErr(err)
 	}

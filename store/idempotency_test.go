@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"mietwerk.dev/mietwerk/idempotency"
 	"testing"
 	"time"
 
@@ -24,7 +25,7 @@ func TestIdempotencyKeys(t *testing.T) {
 		if r, err := s.BeginIdempotent(other, "k", "POST", "/b", "h1", time.Minute); err != nil || r != nil {
 			t.Fatalf("other tenant shares the key: %v %v", r, err)
 		}
-		mustNil(t, s.FinishIdempotent(ctx, "k", store.IdempotentResponse{StatusCode: 201, ContentType: "application/json", Body: []byte(`{"a":1}`)}))
+		mustNil(t, s.FinishIdempotent(ctx, "k", idempotency.Response{StatusCode: 201, ContentType: "application/json", Body: []byte(`{"a":1}`)}))
 		r, err = s.BeginIdempotent(ctx, "k", "POST", "/b", "h1", time.Minute)
 		if err != nil || r == nil || r.StatusCode != 201 || string(r.Body) != `{"a":1}` {
 			t.Fatalf("replay: %+v %v", r, err)

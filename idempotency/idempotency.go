@@ -1,0 +1,46 @@
+// Package idempotency is Stripe-style request idempotency for the booking
+// API: the stored answer to a request made with an Idempotency-Key, the
+// rules for replaying it, and the store that keeps keys.
+package idempotency
+
+import (
+	"context"
+	"time"
+
+	"mietwerk.dev/mietwerk/errs"
+)
+
+// TTL is how long a stored answer is replayed for its key.
+const TTL = 24 * time.Hour
+
+// Response is the stored answer to a request made with an Idempotency-Key.
+type Response struct {
+	StatusCode  int
+	ContentType string
+	Body        []byte
+}
+
+// Errors of Store.BeginIdempotent, following Stripe's rules.
+var (
+	// ErrMismatch: the key was used with another request body, method or
+	// path (KindInvalid → 422).
+	ErrMismatch = errs.E(errs.KindInvalid, "this Idempotency-Key was already used with a different request; use a new key for a new request").WithCode("idempotency_key_reused")
+	// ErrInProgress: a request with the key is being processed right now
+	// (KindConflict → 409).
+	ErrInProgress = errs.Conflict("idempotency_key_in_use", "a request with this Idempotency-Key is still being processed; retry later")
+)
+
+// Store keeps Idempotency-Key records of the API client in ctx.
+type Store interface {
+	// BeginIdempotent claims key before a request is processed. It returns
+	// a stored answer to replay when the same request (method, path,
+	// requestHash) was already answered within TTL; nil when the caller now
+	// holds the key and must process the request and then call
+	// FinishIdempotent (or ReleaseIdempotent). Errors: ErrInProgress,
+	// ErrMismatch. A lock that expired (its process died) is taken over.
+	BeginIdempotent(ctx context.Context, key, method, path, requestHash string, lock time.Duration) (*Response, error)
+	// FinishIdempotent stores the answer for the key the caller holds.
+	FinishIdempotent(ctx context.Context, key string, r Response) error
+	// ReleaseIdempotent frees the key without an answer (nothing was done).
+	ReleaseIdempotent(ctx context.Context, key string) error
+}
