@@ -100,19 +100,8 @@ func (s *Service) einvoice(ctx context.Context, bc *bookingCtx) func(invoice.Inv
 	}
 	return document.EInvoiceHook(ctx, s.d.EInvoicer, s.d.Log, func(inv invoice.Invoice) document.EInvoiceDoc {
 		return document.EInvoiceDoc{InvoiceDoc: invoiceDoc(bc, inv, true), BuyerEmail: bc.cust.Email,
-			BookingNumber: bc.r.Number, CardLast4: cardLast4(bc.recs)}
+			BookingNumber: bc.r.Number, CardLast4: payment.CardLast4(bc.recs)}
 	})
-}
-
-// cardLast4 returns the last four digits of the card of the booking's
-// first approved payment, or "".
-func cardLast4(recs []payment.Record) string {
-	for _, p := range recs {
-		if p.Status == payment.StatusApproved && p.Card.Last4 != "" {
-			return p.Card.Last4
-		}
-	}
-	return ""
 }
 
 type invoiceMail struct{ msg mail.Message }

@@ -555,11 +555,7 @@ func (s *Service) einvoice(ctx context.Context, x cctx, paid bool) func(invoice.
 		if err != nil {
 			s.d.Log.WarnContext(ctx, "e-invoice: payments not read", "contract", x.Contract.Number, "err", err)
 		}
-		for _, p := range recs {
-			if p.Status == payment.StatusApproved && p.Card.Last4 != "" {
-				last4 = p.Card.Last4
-			}
-		}
+		last4 = payment.CardLast4(recs)
 	}
 	return document.EInvoiceHook(ctx, s.d.EInvoicer, s.d.Log, func(inv invoice.Invoice) document.EInvoiceDoc {
 		return document.EInvoiceDoc{InvoiceDoc: invoiceDoc(x, inv, paid), BuyerEmail: x.Customer.Email,

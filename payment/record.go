@@ -107,3 +107,14 @@ type Store interface {
 type Gateways interface {
 	Gateway(ctx context.Context, tenantID int64) (Gateway, error)
 }
+
+// CardLast4 returns the last four digits of the card of the newest approved
+// record in recs (in the order they were made) that names one, or "".
+func CardLast4(recs []Record) string {
+	for i := len(recs) - 1; i >= 0; i-- {
+		if recs[i].Status == StatusApproved && recs[i].Card.Last4 != "" {
+			return recs[i].Card.Last4
+		}
+	}
+	return ""
+}

@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -172,21 +171,19 @@ func (s *Store) EInvoiceFile(ctx context.Context, id int64) (f invoice.EFile, ok
 	if !sc.a.AllStations() {
 		where += ` AND ` + sc.stations("i.station_id", &a)
 	}
-	var one int
-	if err := s.db.QueryRowContext(ctx, `SELECT 1 FROM invoices i WHERE `+where, a...).Scan(&one); err != nil {
+	var name, ctype, sum sql.NullString // NULL: the invoice has no e-invoice
+	err = s.db.QueryRowContext(ctx, `SELECT e.filename, e.content_type, e.sha256, e.data FROM invoices i
+		LEFT JOIN einvoices e ON e.tenant_id = i.tenant_id AND e.invoice_id = i.id WHERE `+where, a...).
+		Scan(&name, &ctype, &sum, &f.Data)
+	if err != nil {
 		return f, false, notFound(err, "invoice")
 	}
-	var sum string
-	err = s.db.QueryRowContext(ctx, `SELECT filename, content_type, sha256, data FROM einvoices
-		WHERE tenant_id = $1 AND invoice_id = $2`, sc.tenant(), id).Scan(&f.Filename, &f.ContentType, &sum, &f.Data)
-	if errors.Is(err, sql.ErrNoRows) {
+	if !sum.Valid {
 		return invoice.EFile{}, false, nil
 	}
-	if err != nil {
-		return f, false, err
-	}
+	f.Filename, f.ContentType = name.String, ctype.String
 	got := sha256.Sum256(f.Data)
-	if hex.EncodeToString(got[:]) != sum {
+	if hex.EncodeToString(got[:]) != sum.String {
 		return f, false, errs.E(errs.KindInternal, "stored e-invoice does not match its hash")
 	}
 	return f, true, nil

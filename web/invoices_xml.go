@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/customer"
@@ -95,10 +94,7 @@ func sendXML(w http.ResponseWriter, filename string, data []byte) {
 // xmlInput gathers what the e-invoice needs beyond the stored invoice.
 func (a *app) xmlInput(ctx context.Context, r *http.Request, src invoiceXMLSource, iss invoice.Issued) (document.EInvoiceDoc, error) {
 	rc := reqCtx(r)
-	loc, err := time.LoadLocation("Europe/Berlin")
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := berlin
 	if iss.StationID != 0 {
 		if st, err := a.Tenancy.Station(ctx, iss.StationID); err == nil {
 			loc = st.Location()
