@@ -5,14 +5,12 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/invoice"
 )
 
@@ -149,27 +147,11 @@ func contractDoc(lang document.Lang) document.ContractDoc {
 	}
 }
 
-// pdfText returns the text of a PDF as `pdftotext -layout` reads it, with
-// runs of spaces collapsed to one so tests can match phrases. Without
-// pdftotext the test is skipped, or failed under CI=true.
+// pdfText returns the text of a PDF (testenv.PDFText) with runs of spaces
+// collapsed to one so tests can match phrases.
 func pdfText(t *testing.T, pdf []byte) string {
 	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pdftotext is required under CI (apt-get install poppler-utils)")
-		}
-		t.Skip("pdftotext not installed (apt-get install poppler-utils)")
-	}
-	path := filepath.Join(t.TempDir(), "doc.pdf")
-	if err := os.WriteFile(path, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "-layout", "-enc", "UTF-8", path, "-").CombinedOutput()
-	if err != nil {
-		t.Fatalf("pdftotext: %v\n%s", err, out)
-	}
-	return strings.Join(strings.Fields(string(out)), " ")
+	return strings.Join(strings.Fields(testenv.PDFText(t, pdf)), " ")
 }
 
 // mustContain fails for every want that text does not contain.

@@ -4,9 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -128,7 +125,7 @@ func TestDelivery(t *testing.T) {
 					t.Errorf("attachment %q: SHA-256 differs from what was sent", a.FileName)
 				}
 				if a.FileName == "RE-2026-000042.pdf" {
-					text := pdfText(t, data)
+					text := testenv.PDFText(t, data)
 					for _, w := range []string{"RE-2026-000042", "Jörg Müßig"} {
 						if !strings.Contains(text, w) {
 							t.Errorf("attached PDF text lacks %q", w)
@@ -243,24 +240,4 @@ func TestConfigValidation(t *testing.T) {
 			}
 		})
 	}
-}
-
-func pdfText(t *testing.T, b []byte) string {
-	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pdftotext is required under CI")
-		}
-		t.Skip("pdftotext not installed")
-	}
-	p := filepath.Join(t.TempDir(), "a.pdf")
-	if err := os.WriteFile(p, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "-layout", "-enc", "UTF-8", p, "-").CombinedOutput()
-	if err != nil {
-		t.Fatalf("pdftotext: %v: %s", err, out)
-	}
-	return string(out)
 }

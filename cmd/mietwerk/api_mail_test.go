@@ -8,9 +8,6 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,27 +18,6 @@ import (
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/invoice"
 )
-
-// pdfToText extracts a PDF's text with poppler's pdftotext.
-func pdfToText(t *testing.T, b []byte) string {
-	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pdftotext is required under CI")
-		}
-		t.Skip("pdftotext not installed")
-	}
-	p := filepath.Join(t.TempDir(), "doc.pdf")
-	if err := os.WriteFile(p, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "-layout", "-enc", "UTF-8", p, "-").CombinedOutput()
-	if err != nil {
-		t.Fatalf("pdftotext: %v: %s", err, out)
-	}
-	return string(out)
-}
 
 // euro formats cents the German way without the currency sign: 4900 → "49,00".
 func euro(cents int64) string {
@@ -174,7 +150,7 @@ func TestBookingConfirmationArrivesBySMTP(t *testing.T) {
 	if !bytes.Equal(sent, doc.Data) {
 		t.Fatalf("the attached PDF (%d bytes) differs from the stored document (%d bytes)", len(sent), len(doc.Data))
 	}
-	text := pdfToText(t, sent)
+	text := testenv.PDFText(t, sent)
 	for _, want := range []string{"Anzahlungsrechnung", invNumber, number, euro(charged), euro(invs[0].Gross)} {
 		if !strings.Contains(text, want) {
 			t.Errorf("invoice PDF text lacks %q:\n%s", want, text)

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -269,19 +268,6 @@ func (j *journey) returnInBrowser(ctx context.Context, id int64, km string, fuel
 	)
 }
 
-func pdfText(t testing.TB, data []byte) string {
-	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		t.Fatal("pdftotext is required (poppler-utils)")
-	}
-	cmd := exec.Command(bin, "-layout", "-", "-")
-	cmd.Stdin = bytes.NewReader(data)
-	out, err := cmd.Output()
-	jm(t, err)
-	return string(out)
-}
-
 // mails waits for n messages to address to and returns them by subject.
 func (j *journey) mails(to string, n int) []testenv.MailpitMessage {
 	j.t.Helper()
@@ -315,7 +301,7 @@ func (j *journey) attachmentText(msgs []testenv.MailpitMessage, subj string) str
 		if strings.Contains(m.Subject, subj) {
 			for _, a := range m.Attachments {
 				if a.ContentType == "application/pdf" {
-					return pdfText(j.t, j.mp.Part(m.ID, a.PartID))
+					return testenv.PDFText(j.t, j.mp.Part(m.ID, a.PartID))
 				}
 			}
 			j.t.Fatalf("message %q has no PDF", m.Subject)
