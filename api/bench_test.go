@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"runtime"
@@ -12,8 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/internal/gctune"
 	"mietwerk.dev/mietwerk/internal/testenv"
+	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/payment"
+	"mietwerk.dev/mietwerk/pdf"
 	"mietwerk.dev/mietwerk/telecashsim"
 )
 
@@ -106,6 +111,48 @@ func BenchmarkBookingAPI(b *testing.B) {
 				}
 			})
 			b.ReportMetric(raw, "raw_insert_tx/s")
+			// The floor: what any booking as issue 5 describes costs at
+			// least, with nothing of ours around it — the two gateway
+			// calls to the same simulator and the invoice PDF
+			// (floor_nodb), and with them the two durable commits no
+			// design can do without: the payments' pending records before
+			// they are sent, the outcome after (two of the raw
+			// transactions above; floor). No API request, customer, car
+			// search, invoice rows, e-mail or idempotency. These rates
+			// bound bookings/s on this machine from above, whatever the
+			// implementation.
+			renderer, doc := pdf.New(), floorInvoice()
+			var floorErr atomic.Pointer[string]
+			floorOp := func(commits int) func() {
+				return func() {
+					for range commits {
+						tx, err := db.BeginTx(context.Background(), nil)
+						if err == nil {
+							tx.Exec(`INSERT INTO bench_raw (id, v) VALUES ($1, 'x')`, seq.Add(1))
+							tx.Commit()
+						}
+					}
+					n := seq.Add(1)
+					ref := func(p string) payment.Ref {
+						return payment.Ref{MerchantTransactionID: fmt.Sprint("floor-", p, n), OrderID: fmt.Sprint("floor-", p, n)}
+					}
+					card := payment.Card{Number: telecashsim.CardApproveVisa, ExpMonth: 12, ExpYear: 2030, CVV: "123", Holder: "Erika Mustermann"}
+					r1, err1 := e.gw.Sale(context.Background(), payment.CardPayment{Ref: ref("r"), Amount: payment.EUR(4900), Card: card})
+					r2, err2 := e.gw.PreAuth(context.Background(), payment.CardPayment{Ref: ref("d"), Amount: payment.EUR(30000), Card: card})
+					_, err3 := renderer.Invoice(context.Background(), doc)
+					if err := errors.Join(err1, err2, err3); err != nil || r1.Outcome != payment.Approved || r2.Outcome != payment.Approved {
+						msg := fmt.Sprintf("floor: %v %v %v", err, r1.Outcome, r2.Outcome)
+						floorErr.CompareAndSwap(nil, &msg)
+					}
+				}
+			}
+			floorNoDB := runFor(floorOp(0))
+			floor := runFor(floorOp(2))
+			if m := floorErr.Load(); m != nil {
+				b.Fatal(*m)
+			}
+			b.ReportMetric(floorNoDB, "floor_nodb_bookings/s")
+			b.ReportMetric(floor, "floor_bookings/s")
 			// bookings: every answer must be 201 (the key's rate limit is
 			// lifted; 1,000 cars over 50 days leave plenty free)
 			_, err = db.Exec(`UPDATE api_clients SET rate_per_minute = 1000000`)
@@ -138,6 +185,20 @@ func BenchmarkBookingAPI(b *testing.B) {
 			b.ReportMetric(float64(ms.Sys)/(1<<20), "sys_MiB")
 		})
 	}
+}
+
+// floorInvoice is an advance invoice as a booking issues it.
+func floorInvoice() document.InvoiceDoc {
+	issued := time.Now()
+	addr := invoice.Address{Street: "Hauptstr. 1", PostalCode: "94315", City: "Straubing", Country: "DE"}
+	return document.InvoiceDoc{Lang: document.German, Location: berlin, Paid: true,
+		Branding: document.Branding{LegalName: "Autohaus König GmbH", Address: addr, VATID: "DE123456789",
+			IBAN: "DE02 2005 0550 1234 5678 90", BIC: "HASPDEHHXXX", BankName: "Sparkasse"},
+		Invoice: invoice.Invoice{Kind: invoice.KindAdvance, Number: "RE-2026-000041", IssueDate: issued, Currency: "EUR",
+			ServicePeriod: invoice.Period{From: issued.AddDate(0, 0, 3), To: issued.AddDate(0, 0, 5)},
+			Supplier:      invoice.Party{Name: "Autohaus König GmbH", Address: addr, VATID: "DE123456789"},
+			Recipient:     invoice.Party{Name: "Erika Mustermann", Address: invoice.Address{Street: "Bahnhofstr. 3", PostalCode: "94315", City: "Straubing", Country: "DE"}},
+			Lines:         []invoice.Line{{Description: "Miete Kompaktklasse, 1. Tag (Anzahlung)", QuantityMilli: 1000, Unit: "day", UnitGross: 4900, VATRateBP: 1900}}}}
 }
 
 // cpuTime is the CPU time (user + system) the process has used: the cost

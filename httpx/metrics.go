@@ -56,6 +56,12 @@ func (m *Metrics) ObserveDB(db *sql.DB, name string) error {
 	return m.reg.Register(collectors.NewDBStatsCollector(db, name))
 }
 
+// ObserveCounter registers a counter whose value fn reads at each scrape
+// (for counts kept elsewhere, such as the store's commits).
+func (m *Metrics) ObserveCounter(name, help string, fn func() float64) error {
+	return m.reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, fn))
+}
+
 // Handler serves the registry in the Prometheus text format (for /metrics).
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})

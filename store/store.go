@@ -38,7 +38,7 @@ type Store struct {
 	db      *sql.DB
 	dialect Dialect
 	now     func() time.Time
-	writer  chan struct{} // SQLite: one write transaction of this process at a time
+	group   *groupQueue // SQLite: this process's write transactions, committed in groups
 }
 
 // Options tune a Store. Zero values are sensible defaults.
@@ -102,7 +102,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		// One writer at a time is SQLite's model; a small pool lets readers run in WAL mode.
 		s.db.SetMaxOpenConns(4)
 		s.db.SetMaxIdleConns(4)
-		s.writer = make(chan struct{}, 1)
+		s.group = newGroupQueue()
 	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -193,18 +193,19 @@ func (s *Store) writeRetrying(ctx context.Context, lazy bool, fn func(tx *sql.Tx
 }
 
 func (s *Store) writeOnce(ctx context.Context, lazy bool, fn func(tx *sql.Tx) error) error {
-	if s.writer != nil {
+	if s.group != nil {
 		// SQLite has one writer at a time. Queueing this process's writers
-		// here hands the lock on at once; contending for it inside SQLite
-		// means sleeping in its busy handler (1, 2, 5, 10… ms) while
-		// holding a pool connection readers need.
-		select {
-		case s.writer <- struct{}{}:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		defer func() { <-s.writer }()
+		// here hands the lock on at once (contending for it inside SQLite
+		// means sleeping in its busy handler while holding a pool
+		// connection readers need), and lets one commit serve all that
+		// queued meanwhile (groupcommit.go).
+		return s.writeGrouped(ctx, lazy, fn)
 	}
+	return s.txOnce(ctx, lazy, fn)
+}
+
+// txOnce runs fn in one transaction of its own and commits it.
+func (s *Store) txOnce(ctx context.Context, lazy bool, fn func(tx *sql.Tx) error) error {
 	var tx *sql.Tx
 	var err error
 	switch {

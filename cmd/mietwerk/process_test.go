@@ -315,6 +315,8 @@ func TestDemoProcess(t *testing.T) {
 		`http_request_duration_seconds_bucket{route="GET /healthz",le="+Inf"} 2`,
 		`status="303"`,
 		`go_sql_open_connections{db_name="sqlite"}`,
+		"mietwerk_sqlite_write_transactions_total ",
+		"mietwerk_sqlite_commits_total ",
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %q", want)

@@ -152,6 +152,22 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, st *store.Store, o
 	if err := s.metrics.ObserveDB(st.DB(), string(st.Dialect())); err != nil {
 		return err
 	}
+	if st.Dialect() == store.SQLite {
+		// transactions per commit show how much the group commit shares
+		for _, c := range []struct {
+			name, help string
+			fn         func() float64
+		}{
+			{"mietwerk_sqlite_write_transactions_total", "SQLite write transactions committed by this process.",
+				func() float64 { return float64(st.WriteStats().Transactions) }},
+			{"mietwerk_sqlite_commits_total", "SQLite commits (each one WAL append and fsync) of this process; several transactions share one under load.",
+				func() float64 { return float64(st.WriteStats().Commits) }},
+		} {
+			if err := s.metrics.ObserveCounter(c.name, c.help, c.fn); err != nil {
+				return err
+			}
+		}
+	}
 	stopWorkers := svc.run(ctx)
 	defer stopWorkers() // after the HTTP drain: in-flight e-mails finish sending
 	srv := &http.Server{

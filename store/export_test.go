@@ -1,0 +1,21 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+)
+
+// WriteForTest runs fn as the store's own write transactions run.
+func (s *Store) WriteForTest(ctx context.Context, lazy bool, fn func(tx *sql.Tx) error) error {
+	return s.writeRetrying(ctx, lazy, fn)
+}
+
+// GroupsForTest counts the SQLite commits shared by more than one transaction.
+func (s *Store) GroupsForTest() int64 { return s.group.groups.Load() }
+
+// WaitingForTest counts the SQLite write transactions waiting for the lock.
+func (s *Store) WaitingForTest() int {
+	s.group.mu.Lock()
+	defer s.group.mu.Unlock()
+	return len(s.group.pending)
+}

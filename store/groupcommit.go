@@ -1,0 +1,282 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sync"
+	"sync/atomic"
+)
+
+// Group commit on SQLite.
+//
+// SQLite has one writer, and with synchronous=FULL every commit waits for
+// the disk. Write transactions of this process therefore queue here, and
+// whoever gets the write lock runs every transaction waiting at that moment
+// in one database transaction — each in a savepoint of its own — and
+// commits them together: one WAL append and one fsync for the lot, the
+// same as PostgreSQL does for concurrent commits. Each caller still gets
+// exactly its own outcome, and only once the shared commit is on disk:
+//
+//   - fn returns an error (or panics): its savepoint is rolled back, so
+//     nothing it wrote is committed; the others go on; the caller gets its
+//     error (or its panic, re-raised in its own goroutine).
+//   - the shared transaction breaks (a savepoint cannot be rolled back or
+//     released, the commit fails — an I/O error, or SQLite rolling the
+//     transaction back when a caller's statement is interrupted by its
+//     context): nothing of it is committed, and every transaction of the
+//     group that had not failed on its own is run again alone, as if it had
+//     never been grouped. fn may be run again anyway (write's contract).
+//   - a caller whose context ends while it waits leaves the queue and gets
+//     ctx.Err(); once its transaction has started it waits for the result.
+//
+// A transaction runs alone (no savepoints) when it is the only one waiting.
+// The commit waits for the disk unless every transaction in it is lazy.
+
+// maxGroup bounds how many transactions share one commit, so that a burst
+// does not make the first caller wait for hundreds of others.
+const maxGroup = 64
+
+// errWriteAbandoned is what callers get when the goroutine running their
+// group exited without finishing it (runtime.Goexit inside an fn).
+var errWriteAbandoned = errors.New("write transaction abandoned: the goroutine running it exited")
+
+type writeJob struct {
+	ctx  context.Context
+	lazy bool
+	fn   func(tx *sql.Tx) error
+	done chan writeResult // buffered: the runner never blocks on it
+}
+
+type writeResult struct {
+	err      error
+	panicked bool
+	value    any // the panic's value
+}
+
+// get returns the job's error or re-raises its panic in the caller's goroutine.
+func (r writeResult) get() error {
+	if r.panicked {
+		panic(r.value)
+	}
+	return r.err
+}
+
+// groupQueue holds the transactions waiting for SQLite's write lock.
+type groupQueue struct {
+	mu      sync.Mutex
+	pending []*writeJob
+	lock    chan struct{} // held by the goroutine running a group
+	groups  atomic.Int64  // commits shared by more than one transaction
+	commits atomic.Int64  // commits, shared or not
+	txs     atomic.Int64  // transactions committed
+}
+
+// WriteStats counts this process's write transactions on SQLite since the
+// store was opened: Transactions committed and the Commits (disk writes)
+// that carried them. Both are 0 on PostgreSQL, which groups commits itself.
+type WriteStats struct {
+	Commits      int64
+	Transactions int64
+}
+
+// WriteStats reports the group commit's counters (see WriteStats).
+func (s *Store) WriteStats() WriteStats {
+	if s.group == nil {
+		return WriteStats{}
+	}
+	return WriteStats{Commits: s.group.commits.Load(), Transactions: s.group.txs.Load()}
+}
+
+func newGroupQueue() *groupQueue { return &groupQueue{lock: make(chan struct{}, 1)} }
+
+// withdraw removes j from the queue; false when a runner has taken it.
+func (q *groupQueue) withdraw(j *writeJob) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for i, p := range q.pending {
+		if p == j {
+			q.pending = append(q.pending[:i], q.pending[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// take removes up to maxGroup waiting jobs, own among them, oldest first.
+func (q *groupQueue) take(own *writeJob) []*writeJob {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	n := min(len(q.pending), maxGroup)
+	out := make([]*writeJob, 0, n)
+	hasOwn := false
+	for _, p := range q.pending[:n] {
+		hasOwn = hasOwn || p == own
+		out = append(out, p)
+	}
+	if !hasOwn {
+		out[n-1] = own
+	}
+	rest := q.pending[:0]
+	for _, p := range q.pending {
+		keep := true
+		for _, o := range out {
+			if p == o {
+				keep = false
+				break
+			}
+		}
+		if keep {
+			rest = append(rest, p)
+		}
+	}
+	q.pending = rest
+	return out
+}
+
+// writeGrouped runs fn as one write transaction of this process on SQLite,
+// possibly committed together with others (see above).
+func (s *Store) writeGrouped(ctx context.Context, lazy bool, fn func(tx *sql.Tx) error) error {
+	q := s.group
+	j := &writeJob{ctx: ctx, lazy: lazy, fn: fn, done: make(chan writeResult, 1)}
+	q.mu.Lock()
+	q.pending = append(q.pending, j)
+	q.mu.Unlock()
+	select {
+	case r := <-j.done:
+		return r.get()
+	case q.lock <- struct{}{}:
+		select {
+		case r := <-j.done: // run by the group before
+			<-q.lock
+			return r.get()
+		default:
+		}
+		func() {
+			defer func() { <-q.lock }()
+			s.runGroup(q.take(j))
+		}()
+		return (<-j.done).get()
+	case <-ctx.Done():
+		if q.withdraw(j) {
+			return ctx.Err()
+		}
+		return (<-j.done).get()
+	}
+}
+
+// runGroup runs jobs and gives each its result. The caller holds the lock.
+func (s *Store) runGroup(jobs []*writeJob) {
+	finished := false
+	defer func() {
+		if !finished { // Goexit in an fn: nobody may be left waiting
+			for _, j := range jobs {
+				select {
+				case j.done <- writeResult{err: errWriteAbandoned}:
+				default:
+				}
+			}
+		}
+	}()
+	live := jobs[:0:0]
+	for _, j := range jobs {
+		if err := j.ctx.Err(); err != nil {
+			j.done <- writeResult{err: err}
+			continue
+		}
+		live = append(live, j)
+	}
+	switch len(live) {
+	case 0:
+	case 1:
+		live[0].done <- s.runAlone(live[0])
+	default:
+		results, again := s.runTogether(live)
+		for i, j := range live {
+			if again[i] {
+				j.done <- s.runAlone(j)
+			} else {
+				j.done <- results[i]
+			}
+		}
+	}
+	finished = true
+}
+
+// runAlone runs one job in a transaction of its own.
+func (s *Store) runAlone(j *writeJob) (r writeResult) {
+	defer func() {
+		if v := recover(); v != nil {
+			r = writeResult{panicked: true, value: v}
+		}
+	}()
+	err := s.txOnce(j.ctx, j.lazy, j.fn)
+	if err == nil {
+		s.group.commits.Add(1)
+		s.group.txs.Add(1)
+	}
+	return writeResult{err: err}
+}
+
+// runTogether runs jobs in one transaction, each in a savepoint, and
+// commits. again[i] marks a job whose work was lost when the transaction
+// broke; it must be run again alone. Otherwise results[i] is its outcome.
+func (s *Store) runTogether(jobs []*writeJob) (results []writeResult, again []bool) {
+	results = make([]writeResult, len(jobs))
+	again = make([]bool, len(jobs))
+	lazy := true
+	for _, j := range jobs {
+		lazy = lazy && j.lazy
+	}
+	// the shared transaction must not end with any one caller's context
+	ctx := context.WithoutCancel(jobs[0].ctx)
+	broken := func(from int) ([]writeResult, []bool) {
+		for i := range jobs {
+			if i >= from || results[i].err == nil && !results[i].panicked {
+				again[i] = true
+			}
+		}
+		return results, again
+	}
+	err := s.txOnce(ctx, lazy, func(tx *sql.Tx) error {
+		for i, j := range jobs {
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT mw_group`); err != nil {
+				broken(i)
+				return err
+			}
+			results[i] = callFn(j, tx)
+			if results[i].err != nil || results[i].panicked {
+				if _, err := tx.ExecContext(ctx, `ROLLBACK TO mw_group`); err != nil {
+					broken(i + 1)
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, `RELEASE mw_group`); err != nil {
+				broken(i + 1)
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return broken(len(jobs)) // the commit failed, or begin did: all that had not failed on their own run again
+	}
+	s.group.groups.Add(1)
+	s.group.commits.Add(1)
+	for _, r := range results {
+		if r.err == nil && !r.panicked {
+			s.group.txs.Add(1)
+		}
+	}
+	return results, again
+}
+
+// callFn runs one job's fn, turning a panic into a result.
+func callFn(j *writeJob, tx *sql.Tx) (r writeResult) {
+	defer func() {
+		if v := recover(); v != nil {
+			r = writeResult{panicked: true, value: v}
+		}
+	}()
+	return writeResult{err: j.fn(tx)}
+}
