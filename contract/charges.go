@@ -139,8 +139,8 @@ func (s *Service) Refund(ctx context.Context, id, invoiceID int64, cents int64, 
 	return s.credit(ctx, x, corr.ID, corr.Number, cents, line)
 }
 
-// RetryPayment charges what a payment_open contract still owes to the
-// stored card again; approved → billed. Errors: KindConflict when the
+// RetryPayment charges what a payment_open contract still owes (after
+// receipts outside the gateway) to the stored card again; approved → billed. Errors: KindConflict when the
 // contract is not payment_open, KindPaymentDecline when declined again.
 func (s *Service) RetryPayment(ctx context.Context, id int64) (payment.Record, error) {
 	c, err := s.d.Store.Contract(ctx, id)
@@ -158,7 +158,7 @@ func (s *Service) RetryPayment(ctx context.Context, id int64) (payment.Record, e
 	if err != nil {
 		return payment.Record{}, err
 	}
-	open := LedgerOf(c, m.recs, m.docs).Open()
+	open := ledgerWith(c, m).Open() // receipts outside the gateway count as paid
 	if open <= 0 {
 		return payment.Record{}, s.d.Store.SetContractStatus(ctx, id, []Status{StatusPaymentOpen}, StatusBilled)
 	}

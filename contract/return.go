@@ -97,10 +97,12 @@ func (s *Service) Return(ctx context.Context, rt *Return) (Contract, Outcome, er
 	return c, out, nil
 }
 
-// money is a contract's payment records and issued documents.
+// money is a contract's payment records, issued documents and receipts
+// outside the gateway.
 type money struct {
 	recs []payment.Record
 	docs []invoice.Summary
+	rcs  []Receipt
 }
 
 func (s *Service) money(ctx context.Context, c Contract) (money, error) {
@@ -111,6 +113,11 @@ func (s *Service) money(ctx context.Context, c Contract) (money, error) {
 	}
 	if m.docs, err = s.d.Issued.ListInvoices(ctx, invoice.Filter{ReservationID: c.ReservationID}); err != nil {
 		return m, err
+	}
+	if s.d.Receipts != nil {
+		if m.rcs, err = s.d.Receipts.Receipts(ctx, c.ID); err != nil {
+			return m, err
+		}
 	}
 	return m, nil
 }
@@ -129,7 +136,8 @@ func LedgerOf(c Contract, recs []payment.Record, docs []invoice.Summary) billing
 	return billing.LedgerOf(es, ds, c.DepositSetOffCents)
 }
 
-// Ledger returns the contract's ledger with its payments and documents.
+// Ledger returns the contract's ledger with its payments and documents;
+// receipts outside the gateway (see RecordReceipt) count as paid.
 func (s *Service) Ledger(ctx context.Context, id int64) (billing.Ledger, []payment.Record, []invoice.Summary, error) {
 	c, err := s.d.Store.Contract(ctx, id)
 	if err != nil {
@@ -139,7 +147,7 @@ func (s *Service) Ledger(ctx context.Context, id int64) (billing.Ledger, []payme
 	if err != nil {
 		return billing.Ledger{}, nil, nil, err
 	}
-	return LedgerOf(c, m.recs, m.docs), m.recs, m.docs, nil
+	return ledgerWith(c, m), m.recs, m.docs, nil
 }
 
 // Bill runs the automatic billing of a returned contract: the tariff on the

@@ -64,9 +64,12 @@ type Deps struct {
 	Issued    invoice.Reader
 	Renderer  document.Renderer
 	EInvoicer document.EInvoicer // nil: no e-invoices for business customers
-	Mailer    Mailer
-	Now       func() time.Time
-	Log       *slog.Logger
+	// Receipts keeps payments received outside the gateway; nil: the Store
+	// when it implements ReceiptStore.
+	Receipts ReceiptStore
+	Mailer   Mailer
+	Now      func() time.Time
+	Log      *slog.Logger
 }
 
 // Service runs handover, return, billing, later charges and refunds.
@@ -79,6 +82,9 @@ func NewService(d Deps) *Service {
 	}
 	if d.Log == nil {
 		d.Log = slog.Default()
+	}
+	if rs, ok := d.Store.(ReceiptStore); ok && d.Receipts == nil {
+		d.Receipts = rs
 	}
 	return &Service{d: d}
 }

@@ -42,8 +42,9 @@ func (s *Store) DailyMovements(ctx context.Context, dayStart, dayEnd time.Time) 
 
 // OpenItems lists the payment_open contracts the actor may see with what
 // is open: billed (invoices − credit notes, finals with their due) minus
-// paid (approved charges − refunds, deposit captures and set-offs); a sale
-// or capture cancelled by an approved void counts as not paid.
+// paid (approved charges − refunds, deposit captures and set-offs, and
+// receipts outside the gateway net of their reversals); a sale or capture
+// cancelled by an approved void counts as not paid.
 func (s *Store) OpenItems(ctx context.Context) ([]contract.OpenItem, error) {
 	sc, err := tenantScope(ctx)
 	if err != nil {
@@ -61,6 +62,8 @@ func (s *Store) OpenItems(ctx context.Context) ([]contract.OpenItem, error) {
 			AND NOT EXISTS (SELECT 1 FROM payments v WHERE v.tenant_id = p.tenant_id AND v.parent_id = p.id
 				AND v.operation = 'void' AND v.status = 'approved')), 0)
 		- c.deposit_set_off_cents
+		- COALESCE((SELECT sum(CASE WHEN r.kind = 'reversal' THEN -r.amount_cents ELSE r.amount_cents END)
+			FROM contract_receipts r WHERE r.tenant_id = c.tenant_id AND r.contract_id = c.id), 0)
 		FROM contracts c JOIN stations st ON st.id = c.station_id JOIN customers cu ON cu.id = c.customer_id
 		WHERE c.tenant_id = $1 AND c.status = 'payment_open' AND `+contractScope(sc, &a)+` ORDER BY c.ended_at, c.id`, a...)
 	if err != nil {

@@ -26,6 +26,9 @@ const (
 	PurgedBookingNotes = "booking_notes"
 	PurgedCardDetails  = "card_details"
 	PurgedAuditDetails = "audit_details"
+	// PurgedReceiptTexts: the free texts (reference, reversal reason) of
+	// payments received outside the gateway; method, amount and day stay.
+	PurgedReceiptTexts = "receipt_texts"
 )
 
 // DuePurges lists blocked customers, not purged yet, whose erase_after lies
@@ -184,6 +187,8 @@ func (s *Store) purgeCustomerTx(ctx context.Context, tx *sql.Tx, sc scope, id in
 			WHERE tenant_id = $1 AND customer_id = $2`},
 		{PurgedCardDetails, `UPDATE payments SET card_brand = '', card_last4 = '' WHERE tenant_id = $1
 			AND (customer_id = $2 OR reservation_id IN ` + resv + `) AND (card_brand <> '' OR card_last4 <> '')`},
+		{PurgedReceiptTexts, `UPDATE contract_receipts SET reference = '', reason = '' WHERE tenant_id = $1
+			AND contract_id IN ` + cons + ` AND (reference <> '' OR reason <> '')`},
 		{PurgedAuditDetails, `UPDATE audit_log SET before = '', after = '{"erased":true}' WHERE tenant_id = $1 AND (
 			(entity = 'customer' AND entity_id = $2 AND action NOT IN ('erasure','retention_extended','retention_purge'))
 			OR (entity = 'reservation' AND entity_id IN ` + resv + `) OR (entity = 'contract' AND entity_id IN ` + cons + `))

@@ -182,7 +182,12 @@ type ctPageData struct {
 	Estimate   pricing.Quote
 	Charge     chargeForm
 	Refund     refundForm
-	loc        *time.Location
+	// Receipts are payments received outside the gateway (web/receipts.go).
+	Receipts      []contract.Receipt
+	Receipt       receiptForm
+	ReverseID     int64 // the receipt whose reversal came back with errors
+	ReverseReason string
+	loc           *time.Location
 }
 
 type driverRow struct {
@@ -286,6 +291,9 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 	if d.Ledger, d.Payments, d.Invoices, err = a.Contracts.Ledger(ctx, id); err != nil {
 		return d, err
 	}
+	if d.Receipts, err = a.Contracts.Receipts(ctx, id); err != nil {
+		return d, err
+	}
 	if d.Documents, err = be.ContractDocuments(ctx, id); err != nil {
 		return d, err
 	}
@@ -302,6 +310,7 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 	d.Notes = d.C.Notes
 	d.Estimate = pricing.QuoteFor(d.Tariff, d.C.Start, d.C.PlannedEnd, d.loc, "EUR")
 	d.Charge.Kind = contract.PurposeDamage
+	d.Receipt = receiptForm{Method: contract.MethodCash, ReceivedOn: a.Now().In(d.loc).Format("2006-01-02")}
 	return d, nil
 }
 

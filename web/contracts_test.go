@@ -13,43 +13,15 @@ import (
 
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/contract/contracttest"
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
-	"mietwerk.dev/mietwerk/invoice"
-	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/pdf"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/store"
 	"mietwerk.dev/mietwerk/web"
 )
-
-// stubMailer builds plain messages (the real templates are tested in
-// cmd/mietwerk's journey).
-type stubMailer struct{}
-
-func (stubMailer) msg(m contract.MailContext, subj string) (mail.Message, error) {
-	return mail.Message{Kind: mail.KindHandoverProtocol, Lang: "de", From: mail.Address{Email: "noreply@example.de"},
-		To: mail.Address{Email: m.Customer.Email}, Subject: subj + " " + m.Contract.Number, Text: subj}, nil
-}
-func (s stubMailer) HandoverProtocol(m contract.MailContext, p contract.Protocol, b []byte) (mail.Message, error) {
-	return s.msg(m, "Übergabe")
-}
-func (s stubMailer) ReturnProtocol(m contract.MailContext, p contract.Protocol, b []byte) (mail.Message, error) {
-	return s.msg(m, "Rücknahme")
-}
-func (s stubMailer) FinalInvoice(m contract.MailContext, i invoice.Issued, paid bool, b []byte) (mail.Message, error) {
-	return s.msg(m, "Rechnung")
-}
-func (s stubMailer) CreditNote(m contract.MailContext, i invoice.Issued, c string, b []byte) (mail.Message, error) {
-	return s.msg(m, "Gutschrift")
-}
-func (s stubMailer) ChangeNotice(m contract.MailContext, ch []contract.Change, b []byte) (mail.Message, error) {
-	return s.msg(m, "Änderung")
-}
-func (s stubMailer) PaymentFailed(m contract.MailContext, n string, a int64) (mail.Message, error) {
-	return s.msg(m, "Zahlung")
-}
 
 // ctEnv is the admin UI with the contract pages and a confirmed booking at
 // each station of the tenant (Regensburg: the station user's) and one at
@@ -65,7 +37,7 @@ func newCtEnv(t *testing.T, d store.Dialect) *ctEnv {
 	e := newEnv(t, d, nil)
 	s := e.store
 	svc := contract.NewService(contract.Deps{Store: s, Bookings: s, Vehicles: s, Tariffs: s, Tenancy: s, Customers: s,
-		Records: s, Invoices: s, Issued: s, Renderer: pdf.New(), Mailer: stubMailer{}, Now: e.clk.Now})
+		Records: s, Invoices: s, Issued: s, Renderer: pdf.New(), Mailer: contracttest.Mailer{}, Now: e.clk.Now})
 	e.srv.Close()
 	e.srv = httptest.NewServer(web.New(web.Deps{Identity: e.id, Users: s, Tenancy: s, Now: e.clk.Now,
 		Fleet: s, Damages: s, Categories: s, Pricing: s, Tariffs: s, Mail: s, Bookings: s,

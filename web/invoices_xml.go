@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
@@ -113,6 +114,17 @@ func (a *app) xmlInput(ctx context.Context, r *http.Request, src invoiceXMLSourc
 			return in, err
 		}
 		in.Paid, in.CardLast4 = paidByCard(iss, recs)
+		if !in.Paid && iss.Invoice.Kind == invoice.KindFinal && iss.ContractID != 0 && a.Contracts != nil {
+			// settled by payments received outside the gateway (cash, card
+			// terminal, transfer): paid, but never claimed as a card payment
+			settled, err := settledByReceipts(ctx, a.Contracts, iss.ContractID)
+			if err != nil {
+				return in, err
+			}
+			if settled {
+				in.Paid, in.CardLast4 = true, ""
+			}
+		}
 	}
 	if in.BuyerEmail == "" {
 		c, err := src.Customer(ctx, iss.CustomerID)
@@ -125,6 +137,23 @@ func (a *app) xmlInput(ctx context.Context, r *http.Request, src invoiceXMLSourc
 		in.PaymentTermsDays = 14 // as on the final invoice PDF (contract billing)
 	}
 	return in, nil
+}
+
+// settledByReceipts reports whether a contract's money is settled with the
+// help of receipts outside the gateway (nothing open, receipts above zero).
+func settledByReceipts(ctx context.Context, svc *contract.Service, contractID int64) (bool, error) {
+	l, _, _, err := svc.Ledger(ctx, contractID)
+	if err != nil {
+		return false, err
+	}
+	if l.Open() > 0 {
+		return false, nil
+	}
+	rs, err := svc.Receipts(ctx, contractID)
+	if err != nil {
+		return false, err
+	}
+	return contract.NetReceipts(rs) > 0, nil
 }
 
 // paidByCard says whether the invoice's amount was settled on the card when

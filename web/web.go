@@ -124,6 +124,7 @@ func (a *app) routes() http.Handler {
 	a.routesEmails(private)
 	a.routesBookings(private)
 	a.routesContracts(private)
+	a.routesReceipts(private)
 	a.routesInvoiceXML(private)
 
 	// Anything else under /admin/ is a 404 page (with the layout when signed in).

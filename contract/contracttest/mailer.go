@@ -1,0 +1,45 @@
+// Package contracttest has test doubles for the contract service's
+// dependencies that are outside what a test exercises.
+package contracttest
+
+import (
+	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/mail"
+)
+
+// Mailer builds plain messages whose subject names the kind and the
+// contract number (the real templates are tested in package mailtmpl and
+// in cmd/mietwerk's journeys).
+type Mailer struct{}
+
+func (Mailer) msg(m contract.MailContext, subj string) (mail.Message, error) {
+	return mail.Message{Kind: mail.KindHandoverProtocol, Lang: "de", From: mail.Address{Email: "noreply@example.de"},
+		To: mail.Address{Email: m.Customer.Email}, Subject: subj + " " + m.Contract.Number, Text: subj}, nil
+}
+
+func (s Mailer) HandoverProtocol(m contract.MailContext, _ contract.Protocol, _ []byte) (mail.Message, error) {
+	return s.msg(m, "Übergabe")
+}
+
+func (s Mailer) ReturnProtocol(m contract.MailContext, _ contract.Protocol, _ []byte) (mail.Message, error) {
+	return s.msg(m, "Rücknahme")
+}
+
+func (s Mailer) FinalInvoice(m contract.MailContext, _ invoice.Issued, _ bool, _ []byte) (mail.Message, error) {
+	return s.msg(m, "Rechnung")
+}
+
+func (s Mailer) CreditNote(m contract.MailContext, _ invoice.Issued, _ string, _ []byte) (mail.Message, error) {
+	return s.msg(m, "Gutschrift")
+}
+
+func (s Mailer) ChangeNotice(m contract.MailContext, _ []contract.Change, _ []byte) (mail.Message, error) {
+	return s.msg(m, "Änderung")
+}
+
+func (s Mailer) PaymentFailed(m contract.MailContext, _ string, _ int64) (mail.Message, error) {
+	return s.msg(m, "Zahlung")
+}
+
+var _ contract.Mailer = Mailer{}

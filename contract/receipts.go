@@ -1,0 +1,264 @@
+package contract
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"mietwerk.dev/mietwerk/billing"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/identity"
+)
+
+// How a payment outside the card gateway came in.
+const (
+	MethodCash     = "cash"     // cash at the counter
+	MethodTerminal = "terminal" // the EC/card terminal at the counter (not the gateway)
+	MethodTransfer = "transfer" // a bank transfer
+)
+
+// ReceiptMethods lists the methods in form order.
+var ReceiptMethods = []string{MethodCash, MethodTerminal, MethodTransfer}
+
+// Receipt kinds: money received, or the reversal of a receipt entered by
+// mistake (its own row pointing at the receipt; nothing is ever deleted).
+const (
+	KindReceipt  = "receipt"
+	KindReversal = "reversal"
+)
+
+// Receipt is a payment staff received outside the card gateway (cash, the
+// card terminal at the counter, a bank transfer) against a contract, or the
+// reversal of one. Amounts are positive cents for both kinds; a reversal
+// takes its receipt's amount out of what is paid.
+type Receipt struct {
+	ID          int64
+	ContractID  int64
+	Kind        string // KindReceipt or KindReversal
+	ReversesID  int64  // a reversal: the receipt it cancels
+	Method      string // MethodCash, MethodTerminal or MethodTransfer
+	AmountCents int64
+	// Reference is the terminal slip number or the bank reference
+	// (required for those methods), optional for cash.
+	Reference string
+	// ReceivedOn is the day the money came in (YYYY-MM-DD, the station's
+	// calendar); for a reversal the day it was reversed.
+	ReceivedOn    string
+	Reason        string // a reversal: why
+	CreatedBy     int64
+	CreatedByName string
+	CreatedAt     time.Time
+	// ReversedByID is, on a receipt as read, the id of its reversal (0: it stands).
+	ReversedByID int64
+}
+
+// Signed is the receipt's effect on what is paid: a reversal counts negative.
+func (r Receipt) Signed() int64 {
+	if r.Kind == KindReversal {
+		return -r.AmountCents
+	}
+	return r.AmountCents
+}
+
+// Reversed reports whether a receipt has been reversed.
+func (r Receipt) Reversed() bool { return r.ReversedByID != 0 }
+
+// NetReceipts is what receipts paid after their reversals.
+func NetReceipts(rs []Receipt) int64 {
+	var n int64
+	for _, r := range rs {
+		n += r.Signed()
+	}
+	return n
+}
+
+// ReceiptStore keeps the receipts of contracts. Every method is scoped by
+// the actor in ctx like Store: a contract of another station (station
+// users: neither its pickup nor its return station) or tenant is
+// errs.KindNotFound.
+type ReceiptStore interface {
+	// Receipts lists the receipts and reversals of a contract, oldest
+	// first, with who entered them. Errors: KindNotFound.
+	Receipts(ctx context.Context, contractID int64) ([]Receipt, error)
+	// AddReceipt stores r (a receipt, or a reversal naming ReversesID) in
+	// one transaction that holds the contract: owed is what the contract's
+	// card payments and documents leave open before any receipt (billed −
+	// paid by card). A receipt that would take the net receipts above owed
+	// is refused (KindConflict "receipt_exceeds": another receipt came in
+	// meanwhile); one that brings them to owed moves a payment_open contract
+	// to billed. A reversal that leaves money open on a billed contract moves
+	// it back to payment_open. The receipt and every status change are
+	// audit-logged on the contract. It returns the contract's status after
+	// the write. Errors: KindNotFound (contract, receipt to reverse),
+	// KindConflict "contract_status" (not billed yet), "receipt_reversed"
+	// (already reversed), "receipt_exceeds"; KindInvalid for values the
+	// schema refuses.
+	AddReceipt(ctx context.Context, r *Receipt, owed int64) (Status, error)
+}
+
+// receiptStore returns the receipt store (nil when the service has none).
+func (s *Service) receiptStore() ReceiptStore { return s.d.Receipts }
+
+// ledgerWith is the contract's ledger counting its receipts as paid.
+func ledgerWith(c Contract, m money) billing.Ledger {
+	l := LedgerOf(c, m.recs, m.docs)
+	l.Charged += NetReceipts(m.rcs)
+	return l
+}
+
+// receiptable says whether a contract in status st can take a receipt:
+// once billing has issued the final invoice (billed, payment_open, closed).
+func receiptable(st Status) bool {
+	return st == StatusBilled || st == StatusPaymentOpen || st == StatusClosed
+}
+
+// Receipts lists the contract's receipts and reversals, oldest first.
+// Errors: KindNotFound.
+func (s *Service) Receipts(ctx context.Context, id int64) ([]Receipt, error) {
+	if s.receiptStore() == nil {
+		if _, err := s.d.Store.Contract(ctx, id); err != nil {
+			return nil, err
+		}
+		return nil, nil
+	}
+	return s.receiptStore().Receipts(ctx, id)
+}
+
+// RecordReceipt records money received outside the card gateway against a
+// billed contract with money open: the method (cash, terminal, transfer),
+// an amount above zero and at most what is open per the contract's ledger,
+// the reference (required for terminal and transfer) and the day the money
+// came in (not in the future, not before the contract started; station
+// calendar). Every invalid field is reported at once (KindInvalid). When
+// the open amount reaches 0 a payment_open contract becomes billed, as
+// RetryPayment does. The receipt is audit-logged on the contract.
+// Errors: KindNotFound, KindConflict "nothing_open" when nothing is open
+// (or the contract is not billed yet), KindConflict "receipt_exceeds" when
+// another receipt took the open amount meanwhile.
+func (s *Service) RecordReceipt(ctx context.Context, id int64, r Receipt) (Receipt, error) {
+	if s.receiptStore() == nil {
+		return Receipt{}, errs.E(errs.KindInternal, "contract: no receipt store")
+	}
+	c, err := s.d.Store.Contract(ctx, id)
+	if err != nil {
+		return Receipt{}, err
+	}
+	m, err := s.money(ctx, c)
+	if err != nil {
+		return Receipt{}, err
+	}
+	owed := LedgerOf(c, m.recs, m.docs).Open()
+	open := owed - NetReceipts(m.rcs)
+	if !receiptable(c.Status) {
+		return Receipt{}, errs.Conflict("nothing_open", "this contract is not billed yet; payments are recorded after the final invoice")
+	}
+	if open <= 0 {
+		return Receipt{}, errs.Conflict("nothing_open", "nothing is open on this contract")
+	}
+	loc, err := s.stationLoc(ctx, c)
+	if err != nil {
+		return Receipt{}, err
+	}
+	r.Method = strings.ToLower(strings.TrimSpace(r.Method))
+	r.Reference = strings.TrimSpace(r.Reference)
+	r.ReceivedOn = strings.TrimSpace(r.ReceivedOn)
+	var f errs.Fields
+	switch r.Method {
+	case MethodCash, MethodTerminal, MethodTransfer:
+	default:
+		f.Add("method", "choose cash, card terminal or bank transfer")
+	}
+	switch {
+	case r.AmountCents <= 0:
+		f.Add("amount", "enter an amount above 0,00 €")
+	case r.AmountCents > open:
+		f.Addf("amount", "at most %s is open on this contract", euro(open))
+	}
+	switch {
+	case len(r.Reference) > 200:
+		f.Add("reference", "the reference can have at most 200 characters")
+	case r.Reference == "" && r.Method == MethodTerminal:
+		f.Add("reference", "enter the slip number of the card terminal receipt")
+	case r.Reference == "" && r.Method == MethodTransfer:
+		f.Add("reference", "enter the bank reference of the transfer")
+	}
+	today := s.d.Now().In(loc).Format("2006-01-02")
+	if day, err := time.ParseInLocation("2006-01-02", r.ReceivedOn, loc); err != nil {
+		f.Add("received_on", "enter the day the money was received as YYYY-MM-DD")
+	} else if r.ReceivedOn > today {
+		f.Add("received_on", "the day the money was received cannot be in the future")
+	} else if start := c.Start.In(loc); day.Before(time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, loc)) {
+		f.Addf("received_on", "the day the money was received cannot be before the contract started (%s)", start.Format("02.01.2006"))
+	}
+	if err := f.Err(); err != nil {
+		return Receipt{}, err
+	}
+	a, _ := identity.ActorFrom(ctx)
+	r.ID, r.ContractID, r.Kind, r.ReversesID, r.Reason, r.ReversedByID = 0, c.ID, KindReceipt, 0, "", 0
+	r.CreatedBy, r.CreatedByName = a.UserID, a.Name
+	if _, err := s.receiptStore().AddReceipt(ctx, &r, owed); err != nil {
+		return Receipt{}, err
+	}
+	return r, nil
+}
+
+// ReverseReceipt cancels receipt receiptID of the contract (entered by
+// mistake) with a reversal row: the amount is open again, and a billed
+// contract with money open again becomes payment_open. Nothing is deleted;
+// the reversal is audit-logged. reason is required (KindInvalid "reason").
+// Errors: KindNotFound (contract, or no such receipt on it), KindConflict
+// "receipt_reversed" when it was reversed already.
+func (s *Service) ReverseReceipt(ctx context.Context, id, receiptID int64, reason string) (Receipt, error) {
+	if s.receiptStore() == nil {
+		return Receipt{}, errs.E(errs.KindInternal, "contract: no receipt store")
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return Receipt{}, errs.Invalid("no reason", errs.FieldError{Field: "reason", Message: "say why the payment is reversed, e.g. entered twice"})
+	}
+	if len(reason) > 500 {
+		return Receipt{}, errs.Invalid("reason too long", errs.FieldError{Field: "reason", Message: "the reason can have at most 500 characters"})
+	}
+	c, err := s.d.Store.Contract(ctx, id)
+	if err != nil {
+		return Receipt{}, err
+	}
+	m, err := s.money(ctx, c)
+	if err != nil {
+		return Receipt{}, err
+	}
+	var orig *Receipt
+	for i := range m.rcs {
+		if m.rcs[i].ID == receiptID && m.rcs[i].Kind == KindReceipt {
+			orig = &m.rcs[i]
+		}
+	}
+	if orig == nil {
+		return Receipt{}, errs.NotFound("receipt")
+	}
+	if orig.Reversed() {
+		return Receipt{}, errs.Conflict("receipt_reversed", "this payment has already been reversed")
+	}
+	loc, err := s.stationLoc(ctx, c)
+	if err != nil {
+		return Receipt{}, err
+	}
+	a, _ := identity.ActorFrom(ctx)
+	rev := Receipt{ContractID: c.ID, Kind: KindReversal, ReversesID: orig.ID, Method: orig.Method, AmountCents: orig.AmountCents,
+		Reference: orig.Reference, ReceivedOn: s.d.Now().In(loc).Format("2006-01-02"), Reason: reason,
+		CreatedBy: a.UserID, CreatedByName: a.Name}
+	if _, err := s.receiptStore().AddReceipt(ctx, &rev, LedgerOf(c, m.recs, m.docs).Open()); err != nil {
+		return Receipt{}, err
+	}
+	return rev, nil
+}
+
+// stationLoc is the time zone of the contract's pickup station (read as the
+// tenant's system: a station user of the return station may not see it).
+func (s *Service) stationLoc(ctx context.Context, c Contract) (*time.Location, error) {
+	st, err := s.d.Tenancy.Station(identity.WithActor(ctx, identity.SystemFor(c.TenantID)), c.StationID)
+	if err != nil {
+		return nil, err
+	}
+	return st.Location(), nil
+}

@@ -1,0 +1,42 @@
+-- Payments received outside the card gateway (cash, the card terminal at the
+-- counter, a bank transfer), recorded by staff against a contract whose money
+-- is open. A receipt entered by mistake is cancelled by a reversal row that
+-- points at it (reverses_id, at most one per receipt): rows are never
+-- deleted, and nothing but the free texts reference and reason (blanked
+-- when the customer is purged after the retention period) ever changes. The net of a
+-- contract is sum(receipt) − sum(reversal); both amounts are positive.
+-- received_on is the day the money came in (for a reversal: the day it was
+-- reversed). created_by is the user id (like created_by elsewhere, no
+-- foreign key: users may be deleted, the bookkeeping stays).
+CREATE TABLE contract_receipts (
+    id              bigserial PRIMARY KEY,
+    tenant_id       bigint NOT NULL REFERENCES tenants(id),
+    contract_id     bigint NOT NULL,
+    kind            text NOT NULL CHECK (kind IN ('receipt','reversal')),
+    reverses_id     bigint UNIQUE,
+    method          text NOT NULL CHECK (method IN ('cash','terminal','transfer')),
+    amount_cents    bigint NOT NULL CHECK (amount_cents > 0),
+    reference       text NOT NULL DEFAULT '',
+    received_on     date NOT NULL,
+    reason          text NOT NULL DEFAULT '',
+    created_by      bigint,
+    created_at      timestamptz NOT NULL,
+    UNIQUE (tenant_id, id),
+    CHECK ((kind = 'receipt') = (reverses_id IS NULL)),
+    FOREIGN KEY (tenant_id, contract_id) REFERENCES contracts(tenant_id, id),
+    FOREIGN KEY (tenant_id, reverses_id) REFERENCES contract_receipts(tenant_id, id)
+);
+CREATE INDEX contract_receipts_contract ON contract_receipts(tenant_id, contract_id);
+
+CREATE FUNCTION mietwerk_receipts_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND (NEW.tenant_id, NEW.contract_id, NEW.kind, NEW.reverses_id, NEW.method, NEW.amount_cents,
+            NEW.received_on, NEW.created_by, NEW.created_at) IS NOT DISTINCT FROM
+            (OLD.tenant_id, OLD.contract_id, OLD.kind, OLD.reverses_id, OLD.method, OLD.amount_cents,
+            OLD.received_on, OLD.created_by, OLD.created_at) THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'rows of % are immutable once issued', TG_TABLE_NAME USING ERRCODE = 'P0001';
+END $$;
+CREATE TRIGGER contract_receipts_immutable BEFORE UPDATE OR DELETE ON contract_receipts
+    FOR EACH ROW EXECUTE FUNCTION mietwerk_receipts_immutable();

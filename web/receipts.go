@@ -1,0 +1,167 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/errs"
+)
+
+// receiptForm is what the "record payment" form holds.
+type receiptForm struct{ Method, Amount, Reference, ReceivedOn string }
+
+// routesReceipts mounts recording and reversing payments received outside
+// the card gateway (cash, card terminal, bank transfer) on the contract page.
+func (a *app) routesReceipts(private func(string, http.HandlerFunc)) {
+	if a.Contracts == nil || a.ContractData == nil {
+		return
+	}
+	private("POST /admin/contracts/{id}/receipts", a.receiptRecord)
+	private("POST /admin/contracts/{id}/receipts/{rid}/reverse", a.receiptReverse)
+}
+
+// CanRecordReceipt reports whether the page offers the "record payment"
+// form: the contract is billed and money is open.
+func (d ctPageData) CanRecordReceipt() bool {
+	switch d.C.Status {
+	case contract.StatusBilled, contract.StatusPaymentOpen, contract.StatusClosed:
+		return d.Ledger.Open() > 0
+	}
+	return false
+}
+
+// ReceiptMethods lists the methods of the form.
+func (d ctPageData) ReceiptMethods() []string { return contract.ReceiptMethods }
+
+// Day renders a calendar date "YYYY-MM-DD" in the page's language.
+func (d ctPageData) Day(v *view, s string) string {
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return s
+	}
+	if reqLang(v) == "en" {
+		return t.Format("2 Jan 2006")
+	}
+	return t.Format("02.01.2006")
+}
+
+// receiptRecord records a payment received outside the gateway.
+func (a *app) receiptRecord(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	f := receiptForm{Method: r.PostFormValue("receipt_method"), Amount: r.PostFormValue("receipt_amount"),
+		Reference: r.PostFormValue("receipt_reference"), ReceivedOn: r.PostFormValue("receipt_received_on")}
+	cents, parsed := parseEuro(f.Amount)
+	if !parsed {
+		cents = 0 // the domain reports the amount with every other field
+	}
+	_, err := a.Contracts.RecordReceipt(r.Context(), id, contract.Receipt{Method: f.Method, AmountCents: cents,
+		Reference: f.Reference, ReceivedOn: f.ReceivedOn})
+	if err != nil {
+		if !parsed && strings.TrimSpace(f.Amount) != "" {
+			err = replaceField(err, "amount", "enter the amount in euros, e.g. 49,00")
+		}
+		a.receiptAgain(w, r, id, err, "receipt_", func(d *ctPageData) { d.Receipt = f })
+		return
+	}
+	done := "receipt"
+	if c, err := a.ContractData.Contract(r.Context(), id); err == nil && c.Status == contract.StatusBilled {
+		done = "receipt_settled"
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=%s#receipts", id, done), http.StatusSeeOther)
+}
+
+// receiptReverse reverses a receipt entered by mistake.
+func (a *app) receiptReverse(w http.ResponseWriter, r *http.Request) {
+	id, ok1 := pathID(r, "id")
+	rid, ok2 := pathID(r, "rid")
+	if !ok1 || !ok2 {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	reason := r.PostFormValue("reason")
+	if _, err := a.Contracts.ReverseReceipt(r.Context(), id, rid, reason); err != nil {
+		if isNotFound(err) {
+			a.fail(w, r, err)
+			return
+		}
+		a.receiptAgain(w, r, id, err, "reverse_", func(d *ctPageData) { d.ReverseID, d.ReverseReason = rid, reason })
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=receipt_reversed#receipts", id), http.StatusSeeOther)
+}
+
+// receiptAgain shows the contract page again with err: field errors (named
+// prefix+field, apart from the page's other forms) next to the fields, in
+// the user's language, and what was typed kept by edit.
+func (a *app) receiptAgain(w http.ResponseWriter, r *http.Request, id int64, err error, prefix string, edit func(*ctPageData)) {
+	d, lerr := a.loadContractPage(r.Context(), id)
+	if lerr != nil {
+		a.fail(w, r, lerr)
+		return
+	}
+	edit(&d)
+	v := &view{Title: "ct.contract", Nav: "contracts", Data: d, Lang: reqCtx(r).lang}
+	status := a.formError(v, err)
+	if status == 0 {
+		a.fail(w, r, err)
+		return
+	}
+	if e, ok := errs.As(err); ok && len(v.Errors) > 0 {
+		m := map[string]string{}
+		for _, fe := range e.Fields {
+			if _, dup := m[prefix+fe.Field]; !dup {
+				m[prefix+fe.Field] = receiptMessage(reqLang(v), fe.Message, v.Errors[fe.Field])
+			}
+		}
+		v.Errors = m
+	}
+	a.render(w, r, status, "contract", v)
+}
+
+// receiptDynamicDE translates the receipt messages that carry a value.
+var receiptDynamicDE = []struct {
+	re *regexp.Regexp
+	de string
+}{
+	{regexp.MustCompile(`^at most (.+) is open on this contract$`), "Auf diesem Vertrag sind höchstens %s offen."},
+	{regexp.MustCompile(`^the day the money was received cannot be before the contract started \((.+)\)$`),
+		"Der Tag des Zahlungseingangs darf nicht vor dem Vertragsbeginn (%s) liegen."},
+}
+
+// receiptMessage is the German text of a dynamic receipt message, else the
+// message as the page's translation made it.
+func receiptMessage(lang, msg, translated string) string {
+	if lang != "de" {
+		return translated
+	}
+	for _, x := range receiptDynamicDE {
+		if m := x.re.FindStringSubmatch(msg); m != nil {
+			return fmt.Sprintf(x.de, m[1])
+		}
+	}
+	return translated
+}
+
+// replaceField returns err with the message of field replaced by msg.
+func replaceField(err error, field, msg string) error {
+	e, ok := errs.As(err)
+	if !ok || e.Kind != errs.KindInvalid {
+		return err
+	}
+	out := *e
+	out.Fields = append([]errs.FieldError(nil), e.Fields...)
+	for i := range out.Fields {
+		if out.Fields[i].Field == field {
+			out.Fields[i].Message = msg
+		}
+	}
+	return &out
+}
