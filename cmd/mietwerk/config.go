@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"mietwerk.dev/mietwerk/store"
 )
 
 // Config is the whole configuration of one mietwerk process. It is built only
@@ -51,6 +53,12 @@ type Config struct {
 	// comma-separated; a string keeps Config comparable) whose browser pages
 	// may call the booking API; "*" allows any; empty allows none.
 	APICORSOrigins string
+	// BackupDir is the folder for automatic daily backups of the SQLite
+	// database and the photo folder ("" = off); BackupKeep is how many are
+	// kept there.
+	BackupDir  string
+	BackupKeep int
+
 	// DemoAPIKey is filled into the /demo/booking page. Only `mietwerk demo`
 	// sets it (from the demo credentials); it is no option.
 	DemoAPIKey string
@@ -60,9 +68,10 @@ type Config struct {
 type mode int
 
 const (
-	modeServe mode = iota // production defaults
-	modeDemo              // local demo defaults
-	modeAdmin             // migrate, user, apikey: database options only
+	modeServe  mode = iota // production defaults
+	modeDemo               // local demo defaults
+	modeAdmin              // migrate, user, apikey: database options only
+	modeBackup             // backup: database and photo folder options
 )
 
 // option is one configuration setting: a flag, its environment variable
@@ -91,7 +100,7 @@ func (o option) has(m mode) bool {
 
 func constDef(v string) func(mode) string { return func(mode) string { return v } }
 
-var allModes = []mode{modeServe, modeDemo, modeAdmin}
+var allModes = []mode{modeServe, modeDemo, modeAdmin, modeBackup}
 var serverModes = []mode{modeServe, modeDemo}
 
 // options lists every setting in the order --help shows them. The table is
@@ -132,7 +141,7 @@ func options() []option {
 				c.DataDir = filepath.Clean(v)
 				return nil
 			}},
-		{name: "photo-dir", env: "MIETWERK_PHOTO_DIR", modes: serverModes,
+		{name: "photo-dir", env: "MIETWERK_PHOTO_DIR", modes: []mode{modeServe, modeDemo, modeBackup},
 			help: "folder for damage photos, shared by all server processes (empty: photos are kept in the database)",
 			def:  constDef(""), defDoc: "photos in the database", explain: "want a directory path",
 			apply: func(c *Config, v string) error {
@@ -302,6 +311,26 @@ func options() []option {
 				c.APICORSOrigins = strings.Join(origins, ",")
 				return err
 			}},
+		{name: "backup-dir", env: "MIETWERK_BACKUP_DIR", modes: serverModes,
+			help: "folder for automatic daily backups of the SQLite database and the photo folder (another disk; empty: off); also the default of backup --out",
+			def:  constDef(""), defDoc: "off", explain: "want a directory path",
+			apply: func(c *Config, v string) error {
+				if v != "" {
+					c.BackupDir = filepath.Clean(v)
+				}
+				return nil
+			}},
+		{name: "backup-keep", env: "MIETWERK_BACKUP_KEEP", modes: serverModes,
+			help: "how many automatic backups --backup-dir keeps; older ones are deleted",
+			def:  constDef("14"), explain: "want a whole number from 1 to 10000",
+			apply: func(c *Config, v string) error {
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 1 || n > 10000 {
+					return errors.New("out of range")
+				}
+				c.BackupKeep = n
+				return nil
+			}},
 		{name: "telecash-sim-addr", env: "MIETWERK_TELECASH_SIM_ADDR", modes: serverModes,
 			help: "listen address of the built-in Telecash simulator used by tenants in simulator mode",
 			def:  constDef("127.0.0.1:0"), explain: "want host:port such as 127.0.0.1:9090",
@@ -445,6 +474,12 @@ func configFlags(fs *flag.FlagSet, m mode) func(getenv func(string) string) (Con
 		}
 		if c.DatabaseURL == "" && c.DataDir != "" {
 			c.DatabaseURL = filepath.Join(c.DataDir, "mietwerk.db")
+		}
+		if c.BackupDir != "" && m != modeBackup {
+			if err := store.BackupUnsupported(c.DatabaseURL); err != nil {
+				return Config{}, &ConfigError{Option: "backup-dir", Env: "MIETWERK_BACKUP_DIR", Value: c.BackupDir,
+					Reason: "automatic backups are for the embedded SQLite database; back up PostgreSQL with pg_dump or your provider's backups (point-in-time recovery)"}
+			}
 		}
 		if m != modeAdmin && c.SessionIdleTimeout > c.SessionAbsoluteTimeout {
 			return Config{}, &ConfigError{Option: "session-idle-timeout", Env: "MIETWERK_SESSION_IDLE_TIMEOUT",

@@ -38,7 +38,7 @@ func TestConfigDefaults(t *testing.T) {
 		LogLevel: slog.LevelInfo, LogFormat: "json", SecureCookies: true, ShutdownTimeout: 20 * time.Second,
 		SessionIdleTimeout: 30 * time.Minute, SessionAbsoluteTimeout: 12 * time.Hour,
 		MailTransport: "smtp", MailFrom: "noreply@mietwerk.local", SMTPPort: 587, SMTPTLS: "starttls", SimAddr: "127.0.0.1:0",
-		MailMaxAttempts: 8, MailRetryDelay: 30 * time.Second}
+		MailMaxAttempts: 8, MailRetryDelay: 30 * time.Second, BackupKeep: 14}
 	if serve != want {
 		t.Errorf("serve defaults\n got %+v\nwant %+v", serve, want)
 	}

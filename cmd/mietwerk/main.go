@@ -8,6 +8,7 @@
 //	mietwerk apikey …   create, list, revoke API keys
 //	mietwerk tenant …   create, list tenants
 //	mietwerk telecash-sim  run the Telecash gateway simulator on its own port
+//	mietwerk backup --out DIR  consistent, checked backup of the SQLite database and photos
 //	mietwerk retention run  one pass of the retention job (GDPR deletion, card tokens, photos)
 //	mietwerk version    print version and build information
 //
@@ -64,6 +65,7 @@ Commands:
   tenant     manage tenants (dealership groups): create, list
   telecash-sim  run the Telecash gateway simulator on its own port
   retention  run one pass of the retention job now: retention run
+  backup     write a consistent, checked backup of the SQLite database and photos: backup --out DIR
   version    print version and build information
 
 Run "mietwerk <command> --help" for the options of a command.
@@ -93,6 +95,8 @@ func run(ctx context.Context, args []string, c *cli) int {
 		return cmdTelecashSim(ctx, c, rest)
 	case "retention":
 		return cmdRetention(ctx, c, rest)
+	case "backup":
+		return cmdBackup(ctx, c, rest)
 	case "version", "--version":
 		fmt.Fprint(c.stdout, versionText())
 		return exitOK

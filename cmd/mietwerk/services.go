@@ -94,7 +94,8 @@ func newServices(cfg Config, log *slog.Logger, st *store.Store) (*services, erro
 	return s, nil
 }
 
-// run starts the background workers (e-mail outbox, payment reconciler) and
+// run starts the background workers (e-mail outbox, payment reconciler,
+// retention, automatic backups with --backup-dir) and
 // returns a function that stops them and waits until in-flight work is done.
 func (s *services) run(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(identity.WithActor(ctx, identity.System()))
@@ -105,6 +106,12 @@ func (s *services) run(ctx context.Context) (stop func()) {
 	go func() { defer wg.Done(); runBookingJobs(ctx, s.st, s.bookings, s.log) }()
 	go func() { defer wg.Done(); runContractJobs(ctx, s.st, s.contracts, s.log) }()
 	go func() { defer wg.Done(); s.retention.Run(ctx, retentionFirstRun, retentionInterval) }()
+	if s.cfg.BackupDir != "" {
+		j := &backupJob{st: s.st, dir: s.cfg.BackupDir, photoDir: s.cfg.PhotoDir, keep: s.cfg.BackupKeep, now: time.Now,
+			log: s.log.With("component", "backup")}
+		wg.Add(1)
+		go func() { defer wg.Done(); j.Run(ctx, backupCheckInterval) }()
+	}
 	return func() {
 		cancel()
 		wg.Wait()
