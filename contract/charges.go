@@ -141,7 +141,9 @@ func (s *Service) Refund(ctx context.Context, id, invoiceID int64, cents int64, 
 
 // RetryPayment charges what a payment_open contract still owes (after
 // receipts outside the gateway) to the stored card again; approved → billed. Errors: KindConflict when the
-// contract is not payment_open, KindPaymentDecline when declined again.
+// contract is not payment_open, "receipt_meanwhile"/"refund_by_hand" when a
+// payment at the counter came in while the card was charged (see
+// refundOverpayment); KindPaymentDecline when declined again.
 func (s *Service) RetryPayment(ctx context.Context, id int64) (payment.Record, error) {
 	c, err := s.d.Store.Contract(ctx, id)
 	if err != nil {
@@ -170,7 +172,47 @@ func (s *Service) RetryPayment(ctx context.Context, id int64) (payment.Record, e
 		msg := payment.Reason{Code: rec.ReasonCode, Message: rec.Message}.CustomerMessage(string(lang(x.Customer)))
 		return rec, &errs.Error{Kind: errs.KindPaymentDecline, Code: "declined", Message: msg}
 	}
-	return rec, s.d.Store.SetContractStatus(ctx, id, []Status{StatusPaymentOpen}, StatusBilled)
+	twice := s.refundOverpayment(ctx, c, rec)
+	if twice != nil && !errs.Is(twice, errs.KindConflict) {
+		return rec, twice
+	}
+	err = s.d.Store.SetContractStatus(ctx, id, []Status{StatusPaymentOpen}, StatusBilled)
+	if twice != nil {
+		if err != nil && !errs.Is(err, errs.KindConflict) { // settled by the receipt: billed already
+			return rec, err
+		}
+		return rec, twice
+	}
+	return rec, err
+}
+
+// refundOverpayment gives back on card charge rec what the contract now
+// has paid beyond what it owes: a payment at the counter recorded between
+// reading the open amount and sending the charge (a receipt is refused
+// while the charge is pending, and after it, so this is the only window).
+// It returns nil when nothing was paid twice; else KindConflict telling
+// staff what happened: "receipt_meanwhile" with the refund made,
+// "refund_by_hand" when the refund failed (also logged at error level).
+func (s *Service) refundOverpayment(ctx context.Context, c Contract, rec payment.Record) error {
+	m, err := s.money(ctx, c)
+	if err != nil {
+		return err
+	}
+	over := -ledgerWith(c, m).Open()
+	if over <= 0 {
+		return nil
+	}
+	amt := min(over, rec.Amount.Cents)
+	ref, err := s.d.Payments.Refund(ctx, rec.ID, payment.Amount{Cents: amt, Currency: rec.Amount.Currency})
+	if err != nil || ref.Status != payment.StatusApproved {
+		s.d.Log.Error("contract paid twice: refund of the card charge failed", "contract", c.Number, "payment", rec.ID,
+			"cents", amt, "status", ref.Status, "err", err)
+		return errs.Conflict("refund_by_hand", "a payment at the counter came in while the card was charged, and refunding "+
+			"the card failed: the contract shows what was paid twice; refund it by hand")
+	}
+	s.d.Log.Warn("contract paid twice: card charge refunded", "contract", c.Number, "payment", rec.ID, "cents", amt)
+	return errs.Conflict("receipt_meanwhile", "a payment at the counter came in while the card was charged; "+
+		"what was paid twice has been refunded to the card")
 }
 
 // Edit is a change of a contract's terms from the contract page; nil

@@ -8,6 +8,7 @@ import (
 	"mietwerk.dev/mietwerk/billing"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/payment"
 )
 
 // How a payment outside the card gateway came in.
@@ -81,20 +82,61 @@ type ReceiptStore interface {
 	// first, with who entered them. Errors: KindNotFound.
 	Receipts(ctx context.Context, contractID int64) ([]Receipt, error)
 	// AddReceipt stores r (a receipt, or a reversal naming ReversesID) in
-	// one transaction that holds the contract: owed is what the contract's
-	// card payments and documents leave open before any receipt (billed −
-	// paid by card). A receipt that would take the net receipts above owed
-	// is refused (KindConflict "receipt_exceeds": another receipt came in
-	// meanwhile); one that brings them to owed moves a payment_open contract
+	// one transaction that holds the contract: owed.Cents is what the
+	// contract's card payments and documents leave open before any receipt
+	// (billed − paid by card). A receipt that would take the net receipts
+	// above it is refused (KindConflict "receipt_exceeds": another receipt
+	// came in meanwhile), as is one while a card charge of the rental is
+	// pending or unknown ("card_charge_running") or after a payment newer
+	// than owed.LastPaymentID ("payments_changed"); one that brings them to owed moves a payment_open contract
 	// to billed. A reversal that leaves money open on a billed contract moves
 	// it back to payment_open. The receipt and every status change are
 	// audit-logged on the contract. It returns the contract's status after
 	// the write. Errors: KindNotFound (contract, receipt to reverse),
 	// KindConflict "contract_status" (not billed yet), "receipt_reversed"
-	// (already reversed), "receipt_exceeds"; KindInvalid for values the
-	// schema refuses.
-	AddReceipt(ctx context.Context, r *Receipt, owed int64) (Status, error)
+	// (already reversed), "receipt_exceeds", "card_charge_running",
+	// "payments_changed"; KindInvalid for values the schema refuses.
+	AddReceipt(ctx context.Context, r *Receipt, owed Owed) (Status, error)
 }
+
+// Owed is what a receipt is checked against, as the service read it.
+type Owed struct {
+	// Cents is what the contract's card payments and documents leave open
+	// before any receipt (billed − paid by card).
+	Cents int64
+	// LastPaymentID is the newest gateway payment record of the rental the
+	// service saw (0: none). A receipt is refused (KindConflict
+	// "payments_changed") when the rental has a newer one by the time it
+	// is stored, and (KindConflict "card_charge_running") while a card
+	// payment of the rental is still pending or unknown: either would make
+	// Cents stale and could take the same money twice.
+	LastPaymentID int64
+}
+
+// owedOf is what the records and documents in m leave open before receipts.
+func owedOf(c Contract, m money) Owed {
+	o := Owed{Cents: LedgerOf(c, m.recs, m.docs).Open()}
+	for _, r := range m.recs {
+		o.LastPaymentID = max(o.LastPaymentID, r.ID)
+	}
+	return o
+}
+
+// chargeRunning reports whether a payment that takes money (sale, charge of
+// a stored card, capture) is still waiting for its outcome.
+func chargeRunning(recs []payment.Record) bool {
+	for _, r := range recs {
+		if (r.Status == payment.StatusPending || r.Status == payment.StatusUnknown) &&
+			(r.Operation == payment.OpSale || r.Operation == payment.OpTokenSale || r.Operation == payment.OpCapture) {
+			return true
+		}
+	}
+	return false
+}
+
+// errChargeRunning refuses a receipt while a card payment is in flight.
+var errChargeRunning = errs.Conflict("card_charge_running",
+	"a card payment of this rental is still being processed; reload the page in a moment and check what is open")
 
 // receiptStore returns the receipt store (nil when the service has none).
 func (s *Service) receiptStore() ReceiptStore { return s.d.Receipts }
@@ -134,7 +176,9 @@ func (s *Service) Receipts(ctx context.Context, id int64) ([]Receipt, error) {
 // RetryPayment does. The receipt is audit-logged on the contract.
 // Errors: KindNotFound, KindConflict "nothing_open" when nothing is open
 // (or the contract is not billed yet), KindConflict "receipt_exceeds" when
-// another receipt took the open amount meanwhile.
+// another receipt took the open amount meanwhile, "card_charge_running"
+// while a card charge of the rental waits for its outcome,
+// "payments_changed" when one was made since the open amount was read.
 func (s *Service) RecordReceipt(ctx context.Context, id int64, r Receipt) (Receipt, error) {
 	if s.receiptStore() == nil {
 		return Receipt{}, errs.E(errs.KindInternal, "contract: no receipt store")
@@ -147,10 +191,13 @@ func (s *Service) RecordReceipt(ctx context.Context, id int64, r Receipt) (Recei
 	if err != nil {
 		return Receipt{}, err
 	}
-	owed := LedgerOf(c, m.recs, m.docs).Open()
-	open := owed - NetReceipts(m.rcs)
+	owed := owedOf(c, m)
+	open := owed.Cents - NetReceipts(m.rcs)
 	if !receiptable(c.Status) {
 		return Receipt{}, errs.Conflict("nothing_open", "this contract is not billed yet; payments are recorded after the final invoice")
+	}
+	if chargeRunning(m.recs) {
+		return Receipt{}, errChargeRunning
 	}
 	if open <= 0 {
 		return Receipt{}, errs.Conflict("nothing_open", "nothing is open on this contract")
@@ -247,7 +294,7 @@ func (s *Service) ReverseReceipt(ctx context.Context, id, receiptID int64, reaso
 	rev := Receipt{ContractID: c.ID, Kind: KindReversal, ReversesID: orig.ID, Method: orig.Method, AmountCents: orig.AmountCents,
 		Reference: orig.Reference, ReceivedOn: s.d.Now().In(loc).Format("2006-01-02"), Reason: reason,
 		CreatedBy: a.UserID, CreatedByName: a.Name}
-	if _, err := s.receiptStore().AddReceipt(ctx, &rev, LedgerOf(c, m.recs, m.docs).Open()); err != nil {
+	if _, err := s.receiptStore().AddReceipt(ctx, &rev, owedOf(c, m)); err != nil {
 		return Receipt{}, err
 	}
 	return rev, nil

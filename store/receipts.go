@@ -56,7 +56,7 @@ func (s *Store) receiptsTx(ctx context.Context, q querier, sc scope, contractID 
 // AddReceipt stores a receipt or a reversal (see contract.ReceiptStore).
 // The contract row is locked (PostgreSQL) or the database write-locked
 // (SQLite), so concurrent receipts never take more than owed together.
-func (s *Store) AddReceipt(ctx context.Context, r *contract.Receipt, owed int64) (contract.Status, error) {
+func (s *Store) AddReceipt(ctx context.Context, r *contract.Receipt, o contract.Owed) (contract.Status, error) {
 	sc, err := tenantScope(ctx)
 	if err != nil {
 		return "", err
@@ -64,6 +64,7 @@ func (s *Store) AddReceipt(ctx context.Context, r *contract.Receipt, owed int64)
 	if r.Kind != contract.KindReceipt && r.Kind != contract.KindReversal {
 		return "", errs.Invalid("unknown receipt kind")
 	}
+	owed := o.Cents
 	var status contract.Status
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		if s.dialect == Postgres {
@@ -104,6 +105,19 @@ func (s *Store) AddReceipt(ctx context.Context, r *contract.Receipt, owed int64)
 			net -= r.AmountCents
 		} else {
 			r.ReversesID = 0
+			// the card side must be as the service read it (see contract.Owed)
+			var last, running int64
+			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(id), 0), COALESCE(sum(CASE WHEN status IN ('pending','unknown')
+				AND operation IN ('sale','token_sale','capture') THEN 1 ELSE 0 END), 0) FROM payments
+				WHERE tenant_id = $1 AND reservation_id = $2`, sc.tenant(), c.ReservationID).Scan(&last, &running); err != nil {
+				return mapErr(err)
+			}
+			if running > 0 {
+				return errs.Conflict("card_charge_running", "a card payment of this rental is still being processed; reload the page in a moment and check what is open")
+			}
+			if last != o.LastPaymentID {
+				return errs.Conflict("payments_changed", "a card payment of this rental was made meanwhile; check the open amount and enter the payment again")
+			}
 			if net+r.AmountCents > owed {
 				return errs.Conflict("receipt_exceeds", "another payment came in meanwhile: the amount is more than is open now; check the open amount and enter the payment again")
 			}

@@ -37,6 +37,10 @@ func init() {
 		"the reason can have at most 500 characters":                                     "Der Grund darf höchstens 500 Zeichen lang sein.",
 		"this payment has already been reversed":                                         "Diese Zahlung wurde bereits storniert.",
 		"this contract is not billed yet; payments are recorded after the final invoice": "Dieser Vertrag ist noch nicht abgerechnet; Zahlungen werden nach der Schlussrechnung erfasst.",
-		"another payment came in meanwhile: the amount is more than is open now; check the open amount and enter the payment again": "Inzwischen ist eine andere Zahlung eingegangen: der Betrag ist höher als jetzt offen. Prüfen Sie den offenen Betrag und erfassen Sie die Zahlung erneut.",
+		"another payment came in meanwhile: the amount is more than is open now; check the open amount and enter the payment again":                             "Inzwischen ist eine andere Zahlung eingegangen: der Betrag ist höher als jetzt offen. Prüfen Sie den offenen Betrag und erfassen Sie die Zahlung erneut.",
+		"a card payment of this rental is still being processed; reload the page in a moment and check what is open":                                            "Eine Kartenzahlung dieser Miete wird gerade verarbeitet; laden Sie die Seite gleich neu und prüfen Sie, was offen ist.",
+		"a card payment of this rental was made meanwhile; check the open amount and enter the payment again":                                                   "Inzwischen wurde eine Kartenzahlung dieser Miete gebucht; prüfen Sie den offenen Betrag und erfassen Sie die Zahlung erneut.",
+		"a payment at the counter came in while the card was charged; what was paid twice has been refunded to the card":                                        "Während die Karte belastet wurde, ist eine Zahlung am Schalter erfasst worden; der doppelt gezahlte Betrag wurde auf die Karte erstattet.",
+		"a payment at the counter came in while the card was charged, and refunding the card failed: the contract shows what was paid twice; refund it by hand": "Während die Karte belastet wurde, ist eine Zahlung am Schalter erfasst worden, und die Erstattung auf die Karte ist fehlgeschlagen: der Vertrag zeigt den doppelt gezahlten Betrag; bitte von Hand erstatten.",
 	})
 }
