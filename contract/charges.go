@@ -87,10 +87,20 @@ func (s *Service) Charge(ctx context.Context, id int64, lc LaterCharge) (invoice
 	return *iss, rec, err
 }
 
+// RefundTo says how the money of a credit note goes back: on the card
+// (Method "") or outside it — MethodCash, MethodTerminal or MethodTransfer,
+// recorded as a payout with Reference (required for terminal and
+// transfer).
+type RefundTo struct{ Method, Reference string }
+
 // Refund credits cents with a credit note correcting invoice invoiceID
-// and refunds them on the contract's card payments. Errors: KindInvalid
-// (amount, reason, more than the invoice or than was paid), KindNotFound.
-func (s *Service) Refund(ctx context.Context, id, invoiceID int64, cents int64, reason string) (invoice.Issued, error) {
+// and gives them back: on the contract's card payments, or (to.Method set)
+// as a payout at the counter or by transfer, recorded on the contract for
+// what the contract has then been paid too much (a credit note on money
+// still open only lowers what is open). Errors: KindInvalid (amount,
+// reason, method, reference; more than the invoice or, on the card, than
+// was paid by card), KindNotFound.
+func (s *Service) Refund(ctx context.Context, id, invoiceID int64, cents int64, reason string, to RefundTo) (invoice.Issued, error) {
 	reason = strings.TrimSpace(reason)
 	var f errs.Fields
 	if cents <= 0 {
@@ -98,6 +108,19 @@ func (s *Service) Refund(ctx context.Context, id, invoiceID int64, cents int64, 
 	}
 	if reason == "" {
 		f.Add("reason", "say why the amount is refunded")
+	}
+	to.Method, to.Reference = strings.ToLower(strings.TrimSpace(to.Method)), strings.TrimSpace(to.Reference)
+	switch to.Method {
+	case "", MethodCash:
+	case MethodTerminal, MethodTransfer:
+		if to.Reference == "" {
+			f.Add("refund_reference", "enter the slip number or bank reference of the refund")
+		}
+	default:
+		f.Add("refund_to", "choose the card, cash, card terminal or bank transfer")
+	}
+	if len(to.Reference) > 200 {
+		f.Add("refund_reference", "the reference can have at most 200 characters")
 	}
 	if err := f.Err(); err != nil {
 		return invoice.Issued{}, err
@@ -136,7 +159,30 @@ func (s *Service) Refund(ctx context.Context, id, invoiceID int64, cents int64, 
 			Message: fmt.Sprintf("at most %s of invoice %s can still be credited", euro(max(limit-credited, 0)), corr.Number)})
 	}
 	line := invoice.Line{Description: reason, QuantityMilli: 1000, Unit: "piece", UnitGross: cents, VATRateBP: rate(x.Tariff.VATRateBP, x.Tenant.VATRateBP)}
-	return s.credit(ctx, x, corr.ID, corr.Number, cents, line)
+	if to.Method == "" {
+		return s.credit(ctx, x, corr.ID, corr.Number, cents, line, true)
+	}
+	cn, err := s.credit(ctx, x, corr.ID, corr.Number, cents, line, false)
+	if err != nil {
+		return cn, err
+	}
+	// what the credit note leaves paid too much goes back outside the card
+	m, err = s.money(ctx, c)
+	if err != nil {
+		return cn, err
+	}
+	over := min(-ledgerWith(c, m).Open(), cents)
+	if over <= 0 {
+		return cn, nil
+	}
+	loc := x.Station.Location()
+	_, err = s.RecordPayout(ctx, id, Receipt{Method: to.Method, AmountCents: over, Reference: to.Reference,
+		ReceivedOn: s.d.Now().In(loc).Format("2006-01-02"), Reason: cn.Invoice.Number})
+	if err != nil {
+		s.d.Log.ErrorContext(ctx, "contract: credit note issued, payout not recorded", "contract", c.Number, "credit_note", cn.Invoice.Number, "err", err)
+		return cn, errs.Conflict("payout_not_recorded", "the credit note was issued, but its payout could not be recorded: record the payout below")
+	}
+	return cn, nil
 }
 
 // RetryPayment charges what a payment_open contract still owes (after

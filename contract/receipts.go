@@ -21,10 +21,13 @@ const (
 // ReceiptMethods lists the methods in form order.
 var ReceiptMethods = []string{MethodCash, MethodTerminal, MethodTransfer}
 
-// Receipt kinds: money received, or the reversal of a receipt entered by
-// mistake (its own row pointing at the receipt; nothing is ever deleted).
+// Receipt kinds: money received, money paid out (given back outside the
+// card, e.g. for a credit note of a customer who paid cash), or the
+// reversal of either entered by mistake (its own row pointing at it;
+// nothing is ever deleted).
 const (
 	KindReceipt  = "receipt"
+	KindPayout   = "payout"
 	KindReversal = "reversal"
 )
 
@@ -33,12 +36,15 @@ const (
 // reversal of one. Amounts are positive cents for both kinds; a reversal
 // takes its receipt's amount out of what is paid.
 type Receipt struct {
-	ID          int64
-	ContractID  int64
-	Kind        string // KindReceipt or KindReversal
-	ReversesID  int64  // a reversal: the receipt it cancels
-	Method      string // MethodCash, MethodTerminal or MethodTransfer
-	AmountCents int64
+	ID         int64
+	ContractID int64
+	Kind       string // KindReceipt or KindReversal
+	ReversesID int64  // a reversal: the receipt or payout it cancels
+	// ReversesKind is, on a reversal as read, the kind of the row it
+	// cancels (KindReceipt or KindPayout).
+	ReversesKind string
+	Method       string // MethodCash, MethodTerminal or MethodTransfer
+	AmountCents  int64
 	// Reference is the terminal slip number or the bank reference
 	// (required for those methods), optional for cash.
 	Reference string
@@ -53,9 +59,11 @@ type Receipt struct {
 	ReversedByID int64
 }
 
-// Signed is the receipt's effect on what is paid: a reversal counts negative.
+// Signed is the row's effect on what is paid: a receipt counts positive, a
+// payout negative, a reversal the opposite of what it cancels.
 func (r Receipt) Signed() int64 {
-	if r.Kind == KindReversal {
+	switch {
+	case r.Kind == KindPayout, r.Kind == KindReversal && r.ReversesKind != KindPayout:
 		return -r.AmountCents
 	}
 	return r.AmountCents
@@ -64,7 +72,7 @@ func (r Receipt) Signed() int64 {
 // Reversed reports whether a receipt has been reversed.
 func (r Receipt) Reversed() bool { return r.ReversedByID != 0 }
 
-// NetReceipts is what receipts paid after their reversals.
+// NetReceipts is what receipts paid, less payouts, after their reversals.
 func NetReceipts(rs []Receipt) int64 {
 	var n int64
 	for _, r := range rs {
@@ -206,6 +214,24 @@ func (s *Service) RecordReceipt(ctx context.Context, id int64, r Receipt) (Recei
 	if err != nil {
 		return Receipt{}, err
 	}
+	if err := s.checkReceipt(&r, c, loc, open, "at most %s is open on this contract"); err != nil {
+		return Receipt{}, err
+	}
+	a, _ := identity.ActorFrom(ctx)
+	r.ID, r.ContractID, r.Kind, r.ReversesID, r.Reason, r.ReversedByID = 0, c.ID, KindReceipt, 0, "", 0
+	r.CreatedBy, r.CreatedByName = a.UserID, a.Name
+	if _, err := s.receiptStore().AddReceipt(ctx, &r, owed); err != nil {
+		return Receipt{}, err
+	}
+	return r, nil
+}
+
+// checkReceipt normalizes r's method, reference and day and reports every
+// invalid field at once (KindInvalid): the method, an amount above 0 and at
+// most limit (limitMsg names it), the reference (required for terminal and
+// transfer), the day (not in the future, not before the contract started;
+// station calendar).
+func (s *Service) checkReceipt(r *Receipt, c Contract, loc *time.Location, limit int64, limitMsg string) error {
 	r.Method = strings.ToLower(strings.TrimSpace(r.Method))
 	r.Reference = strings.TrimSpace(r.Reference)
 	r.ReceivedOn = strings.TrimSpace(r.ReceivedOn)
@@ -218,8 +244,8 @@ func (s *Service) RecordReceipt(ctx context.Context, id int64, r Receipt) (Recei
 	switch {
 	case r.AmountCents <= 0:
 		f.Add("amount", "enter an amount above 0,00 €")
-	case r.AmountCents > open:
-		f.Addf("amount", "at most %s is open on this contract", euro(open))
+	case r.AmountCents > limit:
+		f.Addf("amount", limitMsg, euro(limit))
 	}
 	switch {
 	case len(r.Reference) > 200:
@@ -237,21 +263,62 @@ func (s *Service) RecordReceipt(ctx context.Context, id int64, r Receipt) (Recei
 	} else if start := c.Start.In(loc); day.Before(time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, loc)) {
 		f.Addf("received_on", "the day the money was received cannot be before the contract started (%s)", start.Format("02.01.2006"))
 	}
-	if err := f.Err(); err != nil {
+	return f.Err()
+}
+
+// RecordPayout records money given back to the customer outside the card —
+// cash at the counter, a refund at the card terminal, a bank transfer —
+// on a billed contract that has been paid more than it owes (after a
+// credit note, say). The amount must be above 0 and at most what was paid
+// too much; method, reference and day as for RecordReceipt; reason is an
+// optional note (e.g. the credit note's number). It is audit-logged.
+// Errors: KindInvalid (every field at once), KindNotFound, KindConflict
+// "nothing_to_pay_out" when nothing is paid too much (or the contract is
+// not billed yet), "card_charge_running", "payments_changed",
+// "payout_exceeds" (another payout came in meanwhile).
+func (s *Service) RecordPayout(ctx context.Context, id int64, r Receipt) (Receipt, error) {
+	if s.receiptStore() == nil {
+		return Receipt{}, errs.E(errs.KindInternal, "contract: no receipt store")
+	}
+	c, err := s.d.Store.Contract(ctx, id)
+	if err != nil {
 		return Receipt{}, err
 	}
+	m, err := s.money(ctx, c)
+	if err != nil {
+		return Receipt{}, err
+	}
+	over := -ledgerWith(c, m).Open()
+	if !receiptable(c.Status) || over <= 0 {
+		return Receipt{}, errs.Conflict("nothing_to_pay_out", "nothing has been paid too much on this contract")
+	}
+	if chargeRunning(m.recs) {
+		return Receipt{}, errChargeRunning
+	}
+	loc, err := s.stationLoc(ctx, c)
+	if err != nil {
+		return Receipt{}, err
+	}
+	if err := s.checkReceipt(&r, c, loc, over, "at most %s has been paid too much on this contract"); err != nil {
+		return Receipt{}, err
+	}
+	r.Reason = strings.TrimSpace(r.Reason)
+	if len(r.Reason) > 500 {
+		return Receipt{}, errs.Invalid("reason too long", errs.FieldError{Field: "reason", Message: "the reason can have at most 500 characters"})
+	}
 	a, _ := identity.ActorFrom(ctx)
-	r.ID, r.ContractID, r.Kind, r.ReversesID, r.Reason, r.ReversedByID = 0, c.ID, KindReceipt, 0, "", 0
+	r.ID, r.ContractID, r.Kind, r.ReversesID, r.ReversedByID = 0, c.ID, KindPayout, 0, 0
 	r.CreatedBy, r.CreatedByName = a.UserID, a.Name
-	if _, err := s.receiptStore().AddReceipt(ctx, &r, owed); err != nil {
+	if _, err := s.receiptStore().AddReceipt(ctx, &r, owedOf(c, m)); err != nil {
 		return Receipt{}, err
 	}
 	return r, nil
 }
 
-// ReverseReceipt cancels receipt receiptID of the contract (entered by
-// mistake) with a reversal row: the amount is open again, and a billed
-// contract with money open again becomes payment_open. Nothing is deleted;
+// ReverseReceipt cancels receipt or payout receiptID of the contract
+// (entered by mistake) with a reversal row: a receipt's amount is open
+// again, and a billed contract with money open again becomes payment_open;
+// a payout's amount counts as paid again. Nothing is deleted;
 // the reversal is audit-logged. reason is required (KindInvalid "reason").
 // Errors: KindNotFound (contract, or no such receipt on it), KindConflict
 // "receipt_reversed" when it was reversed already.
@@ -276,7 +343,7 @@ func (s *Service) ReverseReceipt(ctx context.Context, id, receiptID int64, reaso
 	}
 	var orig *Receipt
 	for i := range m.rcs {
-		if m.rcs[i].ID == receiptID && m.rcs[i].Kind == KindReceipt {
+		if m.rcs[i].ID == receiptID && m.rcs[i].Kind != KindReversal {
 			orig = &m.rcs[i]
 		}
 	}
@@ -291,7 +358,7 @@ func (s *Service) ReverseReceipt(ctx context.Context, id, receiptID int64, reaso
 		return Receipt{}, err
 	}
 	a, _ := identity.ActorFrom(ctx)
-	rev := Receipt{ContractID: c.ID, Kind: KindReversal, ReversesID: orig.ID, Method: orig.Method, AmountCents: orig.AmountCents,
+	rev := Receipt{ContractID: c.ID, Kind: KindReversal, ReversesID: orig.ID, ReversesKind: orig.Kind, Method: orig.Method, AmountCents: orig.AmountCents,
 		Reference: orig.Reference, ReceivedOn: s.d.Now().In(loc).Format("2006-01-02"), Reason: reason,
 		CreatedBy: a.UserID, CreatedByName: a.Name}
 	if _, err := s.receiptStore().AddReceipt(ctx, &rev, owedOf(c, m)); err != nil {

@@ -326,7 +326,7 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 	issued = true
 	// 3. a credit: credit note and refund on the rent payments
 	if set.Refund > 0 {
-		cn, err := s.credit(ctx, x, iss.ID, iss.Invoice.Number, set.Refund, refundLine(lang(x.Customer), iss.Invoice.Number, x.Tariff.VATRateBP, x.Tenant.VATRateBP, set.Refund))
+		cn, err := s.credit(ctx, x, iss.ID, iss.Invoice.Number, set.Refund, refundLine(lang(x.Customer), iss.Invoice.Number, x.Tariff.VATRateBP, x.Tenant.VATRateBP, set.Refund), true)
 		if err != nil {
 			return out, err
 		}
@@ -448,9 +448,10 @@ func (s *Service) chargeCard(ctx context.Context, x cctx, purpose, orderID strin
 			PickupLocation: x.Station.City, ReturnLocation: x.ReturnStation.City})
 }
 
-// credit issues a credit note correcting invoice correctsID and refunds its
-// amount on the approved card payments of the contract, newest first.
-func (s *Service) credit(ctx context.Context, x cctx, correctsID int64, correctsNumber string, cents int64, line invoice.Line) (invoice.Issued, error) {
+// credit issues a credit note correcting invoice correctsID and, with
+// toCard, refunds its amount on the approved card payments of the
+// contract, newest first (more than they hold is KindInvalid).
+func (s *Service) credit(ctx context.Context, x cctx, correctsID int64, correctsNumber string, cents int64, line invoice.Line, toCard bool) (invoice.Issued, error) {
 	c := x.Contract
 	m, err := s.money(ctx, c)
 	if err != nil {
@@ -478,9 +479,11 @@ func (s *Service) credit(ctx context.Context, x cctx, correctsID int64, corrects
 			}
 		}
 	}
-	if cents > total {
+	if !toCard {
+		srcs = nil
+	} else if cents > total {
 		return invoice.Issued{}, errs.Invalid("more than was paid", errs.FieldError{Field: "amount",
-			Message: fmt.Sprintf("at most %s can be refunded", euro(total))})
+			Message: fmt.Sprintf("at most %s can be refunded to the card; give the rest back at the counter or by transfer", euro(total))})
 	}
 	sort.Slice(srcs, func(i, j int) bool { return srcs[i].id > srcs[j].id })
 	inv := s.invoiceFor(x, invoice.KindCreditNote, []invoice.Line{line}, nil)

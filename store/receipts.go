@@ -32,9 +32,10 @@ func (s *Store) Receipts(ctx context.Context, contractID int64) ([]contract.Rece
 
 func (s *Store) receiptsTx(ctx context.Context, q querier, sc scope, contractID int64) ([]contract.Receipt, error) {
 	rows, err := q.QueryContext(ctx, `SELECT r.id, r.contract_id, r.kind, r.reverses_id, r.method, r.amount_cents, r.reference,
-		r.received_on, r.reason, r.created_by, COALESCE(u.name, ''), r.created_at, x.id
+		r.received_on, r.reason, r.created_by, COALESCE(u.name, ''), r.created_at, x.id, COALESCE(o.kind, '')
 		FROM contract_receipts r LEFT JOIN users u ON u.id = r.created_by
 		LEFT JOIN contract_receipts x ON x.tenant_id = r.tenant_id AND x.reverses_id = r.id
+		LEFT JOIN contract_receipts o ON o.tenant_id = r.tenant_id AND o.id = r.reverses_id
 		WHERE r.tenant_id = $1 AND r.contract_id = $2 ORDER BY r.id`, sc.tenant(), contractID)
 	if err != nil {
 		return nil, err
@@ -44,7 +45,7 @@ func (s *Store) receiptsTx(ctx context.Context, q querier, sc scope, contractID 
 		var r contract.Receipt
 		if err := rows.Scan(&r.ID, &r.ContractID, &r.Kind, int64Scan{&r.ReversesID}, &r.Method, &r.AmountCents, &r.Reference,
 			dateScan{&r.ReceivedOn}, &r.Reason, int64Scan{&r.CreatedBy}, &r.CreatedByName, tsScan{&r.CreatedAt},
-			int64Scan{&r.ReversedByID}); err != nil {
+			int64Scan{&r.ReversedByID}, &r.ReversesKind); err != nil {
 			return err
 		}
 		out = append(out, r)
@@ -61,7 +62,7 @@ func (s *Store) AddReceipt(ctx context.Context, r *contract.Receipt, o contract.
 	if err != nil {
 		return "", err
 	}
-	if r.Kind != contract.KindReceipt && r.Kind != contract.KindReversal {
+	if r.Kind != contract.KindReceipt && r.Kind != contract.KindPayout && r.Kind != contract.KindReversal {
 		return "", errs.Invalid("unknown receipt kind")
 	}
 	owed := o.Cents
@@ -91,7 +92,7 @@ func (s *Store) AddReceipt(ctx context.Context, r *contract.Receipt, o contract.
 			action = "receipt_reversal"
 			var orig *contract.Receipt
 			for i := range existing {
-				if existing[i].ID == r.ReversesID && existing[i].Kind == contract.KindReceipt {
+				if existing[i].ID == r.ReversesID && existing[i].Kind != contract.KindReversal {
 					orig = &existing[i]
 				}
 			}
@@ -101,8 +102,8 @@ func (s *Store) AddReceipt(ctx context.Context, r *contract.Receipt, o contract.
 			if orig.Reversed() {
 				return errs.Conflict("receipt_reversed", "this payment has already been reversed")
 			}
-			r.Method, r.AmountCents, r.Reference = orig.Method, orig.AmountCents, orig.Reference
-			net -= r.AmountCents
+			r.Method, r.AmountCents, r.Reference, r.ReversesKind = orig.Method, orig.AmountCents, orig.Reference, orig.Kind
+			net += r.Signed()
 		} else {
 			r.ReversesID = 0
 			// the card side must be as the service read it (see contract.Owed)
@@ -118,10 +119,15 @@ func (s *Store) AddReceipt(ctx context.Context, r *contract.Receipt, o contract.
 			if last != o.LastPaymentID {
 				return errs.Conflict("payments_changed", "a card payment of this rental was made meanwhile; check the open amount and enter the payment again")
 			}
-			if net+r.AmountCents > owed {
+			if r.Kind == contract.KindPayout {
+				action = "payout"
+				if net-r.AmountCents < owed {
+					return errs.Conflict("payout_exceeds", "money was paid out or taken back meanwhile: the amount is more than was paid too much now; check the contract and enter the payout again")
+				}
+			} else if net+r.AmountCents > owed {
 				return errs.Conflict("receipt_exceeds", "another payment came in meanwhile: the amount is more than is open now; check the open amount and enter the payment again")
 			}
-			net += r.AmountCents
+			net += r.Signed()
 		}
 		now := s.Now()
 		if err := tx.QueryRowContext(ctx, `INSERT INTO contract_receipts (tenant_id, contract_id, kind, reverses_id, method,
@@ -134,7 +140,10 @@ func (s *Store) AddReceipt(ctx context.Context, r *contract.Receipt, o contract.
 		after := map[string]any{"id": r.ID, "method": r.Method, "amount_cents": r.AmountCents, "reference": r.Reference,
 			"received_on": r.ReceivedOn}
 		if r.Kind == contract.KindReversal {
-			after["reverses_id"], after["reason"] = r.ReversesID, r.Reason
+			after["reverses_id"] = r.ReversesID
+		}
+		if r.Reason != "" {
+			after["reason"] = r.Reason
 		}
 		if err := s.appendAudit(ctx, tx, sc, c.StationID, "contract", c.ID, action, nil, after); err != nil {
 			return err

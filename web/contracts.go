@@ -185,6 +185,7 @@ type ctPageData struct {
 	// Receipts are payments received outside the gateway (web/receipts.go).
 	Receipts      []contract.Receipt
 	Receipt       receiptForm
+	Payout        payoutForm
 	ReverseID     int64 // the receipt whose reversal came back with errors
 	ReverseReason string
 	loc           *time.Location
@@ -199,6 +200,7 @@ type chargeForm struct{ Kind, Description, Amount string }
 type refundForm struct {
 	InvoiceID      int64
 	Amount, Reason string
+	To, Reference  string // how the money goes back: "" card, else a receipt method
 }
 
 // When renders an instant in the station's zone.
@@ -311,6 +313,7 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 	d.Estimate = pricing.QuoteFor(d.Tariff, d.C.Start, d.C.PlannedEnd, d.loc, "EUR")
 	d.Charge.Kind = contract.PurposeDamage
 	d.Receipt = receiptForm{Method: contract.MethodCash, ReceivedOn: a.Now().In(d.loc).Format("2006-01-02")}
+	d.Payout = payoutForm{receiptForm: d.Receipt}
 	return d, nil
 }
 
@@ -533,13 +536,18 @@ func (a *app) contractRefund(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	invID, _ := strconv.ParseInt(r.PostFormValue("invoice_id"), 10, 64)
-	f := refundForm{InvoiceID: invID, Amount: r.PostFormValue("amount"), Reason: r.PostFormValue("reason")}
+	f := refundForm{InvoiceID: invID, Amount: r.PostFormValue("amount"), Reason: r.PostFormValue("reason"),
+		To: r.PostFormValue("refund_to"), Reference: r.PostFormValue("refund_reference")}
+	to := contract.RefundTo{Method: f.To, Reference: f.Reference}
+	if to.Method == "card" {
+		to.Method = ""
+	}
 	cents, ok := parseEuro(f.Amount)
 	var err error
 	if !ok {
 		err = errs.Invalid("amount", errs.FieldError{Field: "amount", Message: "enter an amount above 0,00 €"})
 	} else {
-		_, err = a.Contracts.Refund(r.Context(), id, invID, cents, f.Reason)
+		_, err = a.Contracts.Refund(r.Context(), id, invID, cents, f.Reason, to)
 	}
 	if err != nil {
 		a.contractAgain(w, r, id, err, func(d *ctPageData) { d.Refund = f })

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -57,6 +58,11 @@ func fieldMessage(lang, msg string) string {
 		if s, ok := domainDE[msg]; ok {
 			return s
 		}
+		for _, x := range dynamicDE {
+			if m := x.re.FindStringSubmatch(msg); m != nil {
+				return fmt.Sprintf(x.de, m[1])
+			}
+		}
 		return catalog["de"]["form.invalid_field"]
 	}
 	if msg == "" {
@@ -96,6 +102,20 @@ func formatTime(lang string, t time.Time, loc *time.Location) string {
 
 // weekdayOrder is the order of weekdays in forms: Monday first, as in Germany.
 var weekdayOrder = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
+
+// dynamicDE translates the domain field messages that carry a value (an
+// amount, a date) into German: the value is the pattern's one group.
+var dynamicDE = []struct {
+	re *regexp.Regexp
+	de string
+}{
+	{regexp.MustCompile(`^at most (.+) is open on this contract$`), "Auf diesem Vertrag sind höchstens %s offen."},
+	{regexp.MustCompile(`^at most (.+) has been paid too much on this contract$`), "Auf diesem Vertrag sind höchstens %s zu viel gezahlt."},
+	{regexp.MustCompile(`^the day the money was received cannot be before the contract started \((.+)\)$`),
+		"Der Tag des Zahlungseingangs darf nicht vor dem Vertragsbeginn (%s) liegen."},
+	{regexp.MustCompile(`^at most (.+) can be refunded to the card; give the rest back at the counter or by transfer$`),
+		"Auf die Karte können höchstens %s erstattet werden; den Rest bitte bar oder per Überweisung erstatten."},
+}
 
 // domainDE translates the field messages of the domain packages into German.
 // The keys must match the English messages in tenancy and identity exactly.

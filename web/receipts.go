@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -14,6 +13,12 @@ import (
 // receiptForm is what the "record payment" form holds.
 type receiptForm struct{ Method, Amount, Reference, ReceivedOn string }
 
+// payoutForm is what the "record payout" form holds.
+type payoutForm struct {
+	receiptForm
+	Reason string
+}
+
 // routesReceipts mounts recording and reversing payments received outside
 // the card gateway (cash, card terminal, bank transfer) on the contract page.
 func (a *app) routesReceipts(private func(string, http.HandlerFunc)) {
@@ -22,7 +27,21 @@ func (a *app) routesReceipts(private func(string, http.HandlerFunc)) {
 	}
 	private("POST /admin/contracts/{id}/receipts", a.receiptRecord)
 	private("POST /admin/contracts/{id}/receipts/{rid}/reverse", a.receiptReverse)
+	private("POST /admin/contracts/{id}/payouts", a.payoutRecord)
 }
+
+// CanRecordPayout reports whether the page offers the "record payout"
+// form: the contract is billed and has been paid too much.
+func (d ctPageData) CanRecordPayout() bool {
+	switch d.C.Status {
+	case contract.StatusBilled, contract.StatusPaymentOpen, contract.StatusClosed:
+		return d.Ledger.Open() < 0
+	}
+	return false
+}
+
+// Overpaid is what the contract has been paid too much (0 when not).
+func (d ctPageData) Overpaid() int64 { return max(-d.Ledger.Open(), 0) }
 
 // CanRecordReceipt reports whether the page offers the "record payment"
 // form: the contract is billed and money is open.
@@ -78,6 +97,32 @@ func (a *app) receiptRecord(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=%s#receipts", id, done), http.StatusSeeOther)
 }
 
+// payoutRecord records money given back outside the card.
+func (a *app) payoutRecord(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	f := payoutForm{receiptForm: receiptForm{Method: r.PostFormValue("payout_method"), Amount: r.PostFormValue("payout_amount"),
+		Reference: r.PostFormValue("payout_reference"), ReceivedOn: r.PostFormValue("payout_received_on")},
+		Reason: r.PostFormValue("payout_reason")}
+	cents, parsed := parseEuro(f.Amount)
+	if !parsed {
+		cents = 0 // the domain reports the amount with every other field
+	}
+	_, err := a.Contracts.RecordPayout(r.Context(), id, contract.Receipt{Method: f.Method, AmountCents: cents,
+		Reference: f.Reference, ReceivedOn: f.ReceivedOn, Reason: f.Reason})
+	if err != nil {
+		if !parsed && strings.TrimSpace(f.Amount) != "" {
+			err = replaceField(err, "amount", "enter the amount in euros, e.g. 49,00")
+		}
+		a.receiptAgain(w, r, id, err, "payout_", func(d *ctPageData) { d.Payout = f })
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=payout#receipts", id), http.StatusSeeOther)
+}
+
 // receiptReverse reverses a receipt entered by mistake.
 func (a *app) receiptReverse(w http.ResponseWriter, r *http.Request) {
 	id, ok1 := pathID(r, "id")
@@ -87,7 +132,8 @@ func (a *app) receiptReverse(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reason := r.PostFormValue("reason")
-	if _, err := a.Contracts.ReverseReceipt(r.Context(), id, rid, reason); err != nil {
+	rev, err := a.Contracts.ReverseReceipt(r.Context(), id, rid, reason)
+	if err != nil {
 		if isNotFound(err) {
 			a.fail(w, r, err)
 			return
@@ -95,7 +141,11 @@ func (a *app) receiptReverse(w http.ResponseWriter, r *http.Request) {
 		a.receiptAgain(w, r, id, err, "reverse_", func(d *ctPageData) { d.ReverseID, d.ReverseReason = rid, reason })
 		return
 	}
-	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=receipt_reversed#receipts", id), http.StatusSeeOther)
+	done := "receipt_reversed"
+	if rev.ReversesKind == contract.KindPayout {
+		done = "payout_reversed"
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=%s#receipts", id, done), http.StatusSeeOther)
 }
 
 // receiptAgain shows the contract page again with err: field errors (named
@@ -118,36 +168,12 @@ func (a *app) receiptAgain(w http.ResponseWriter, r *http.Request, id int64, err
 		m := map[string]string{}
 		for _, fe := range e.Fields {
 			if _, dup := m[prefix+fe.Field]; !dup {
-				m[prefix+fe.Field] = receiptMessage(reqLang(v), fe.Message, v.Errors[fe.Field])
+				m[prefix+fe.Field] = v.Errors[fe.Field]
 			}
 		}
 		v.Errors = m
 	}
 	a.render(w, r, status, "contract", v)
-}
-
-// receiptDynamicDE translates the receipt messages that carry a value.
-var receiptDynamicDE = []struct {
-	re *regexp.Regexp
-	de string
-}{
-	{regexp.MustCompile(`^at most (.+) is open on this contract$`), "Auf diesem Vertrag sind höchstens %s offen."},
-	{regexp.MustCompile(`^the day the money was received cannot be before the contract started \((.+)\)$`),
-		"Der Tag des Zahlungseingangs darf nicht vor dem Vertragsbeginn (%s) liegen."},
-}
-
-// receiptMessage is the German text of a dynamic receipt message, else the
-// message as the page's translation made it.
-func receiptMessage(lang, msg, translated string) string {
-	if lang != "de" {
-		return translated
-	}
-	for _, x := range receiptDynamicDE {
-		if m := x.re.FindStringSubmatch(msg); m != nil {
-			return fmt.Sprintf(x.de, m[1])
-		}
-	}
-	return translated
 }
 
 // replaceField returns err with the message of field replaced by msg.

@@ -1,10 +1,13 @@
 -- Payments received outside the card gateway (cash, the card terminal at the
 -- counter, a bank transfer), recorded by staff against a contract whose money
--- is open. A receipt entered by mistake is cancelled by a reversal row that
--- points at it (reverses_id, at most one per receipt): rows are never
+-- is open, and payouts: money given back outside the card (cash, the
+-- terminal, a transfer), e.g. for a credit note of a customer who paid in
+-- cash. A receipt or payout entered by mistake is cancelled by a reversal
+-- row that points at it (reverses_id, at most one per row): rows are never
 -- deleted, and nothing but the free texts reference and reason (blanked
 -- when the customer is purged after the retention period) ever changes. The net of a
--- contract is sum(receipt) − sum(reversal); both amounts are positive.
+-- contract is receipts − payouts, each reversal taking back what it reverses;
+-- all amounts are positive.
 -- received_on is the day the money came in (for a reversal: the day it was
 -- reversed). created_by is the user id (like created_by elsewhere, no
 -- foreign key: users may be deleted, the bookkeeping stays).
@@ -13,7 +16,7 @@ CREATE TABLE contract_receipts (
     id              INTEGER PRIMARY KEY,
     tenant_id       INTEGER NOT NULL REFERENCES tenants(id),
     contract_id     INTEGER NOT NULL,
-    kind            text NOT NULL CHECK (kind IN ('receipt','reversal')),
+    kind            text NOT NULL CHECK (kind IN ('receipt','reversal','payout')),
     reverses_id     INTEGER UNIQUE,
     method          text NOT NULL CHECK (method IN ('cash','terminal','transfer')),
     amount_cents    INTEGER NOT NULL CHECK (amount_cents > 0),
@@ -23,7 +26,7 @@ CREATE TABLE contract_receipts (
     created_by      INTEGER,
     created_at      TEXT NOT NULL,
     UNIQUE (tenant_id, id),
-    CHECK ((kind = 'receipt') = (reverses_id IS NULL)),
+    CHECK ((kind = 'reversal') = (reverses_id IS NOT NULL)),
     FOREIGN KEY (tenant_id, contract_id) REFERENCES contracts(tenant_id, id),
     FOREIGN KEY (tenant_id, reverses_id) REFERENCES contract_receipts(tenant_id, id)
 );
