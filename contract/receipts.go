@@ -149,6 +149,20 @@ var errChargeRunning = errs.Conflict("card_charge_running",
 // receiptStore returns the receipt store (nil when the service has none).
 func (s *Service) receiptStore() ReceiptStore { return s.d.Receipts }
 
+// receiptContract loads contract id with its money for a receipt, payout
+// or reversal. Errors: KindNotFound; KindInternal without a receipt store.
+func (s *Service) receiptContract(ctx context.Context, id int64) (Contract, money, error) {
+	if s.receiptStore() == nil {
+		return Contract{}, money{}, errs.E(errs.KindInternal, "contract: no receipt store")
+	}
+	c, err := s.d.Store.Contract(ctx, id)
+	if err != nil {
+		return Contract{}, money{}, err
+	}
+	m, err := s.money(ctx, c)
+	return c, m, err
+}
+
 // ledgerWith is the contract's ledger counting its receipts as paid.
 func ledgerWith(c Contract, m money) billing.Ledger {
 	l := LedgerOf(c, m.recs, m.docs)
@@ -188,14 +202,7 @@ func (s *Service) Receipts(ctx context.Context, id int64) ([]Receipt, error) {
 // while a card charge of the rental waits for its outcome,
 // "payments_changed" when one was made since the open amount was read.
 func (s *Service) RecordReceipt(ctx context.Context, id int64, r Receipt) (Receipt, error) {
-	if s.receiptStore() == nil {
-		return Receipt{}, errs.E(errs.KindInternal, "contract: no receipt store")
-	}
-	c, err := s.d.Store.Contract(ctx, id)
-	if err != nil {
-		return Receipt{}, err
-	}
-	m, err := s.money(ctx, c)
+	c, m, err := s.receiptContract(ctx, id)
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -277,14 +284,7 @@ func (s *Service) checkReceipt(r *Receipt, c Contract, loc *time.Location, limit
 // not billed yet), "card_charge_running", "payments_changed",
 // "payout_exceeds" (another payout came in meanwhile).
 func (s *Service) RecordPayout(ctx context.Context, id int64, r Receipt) (Receipt, error) {
-	if s.receiptStore() == nil {
-		return Receipt{}, errs.E(errs.KindInternal, "contract: no receipt store")
-	}
-	c, err := s.d.Store.Contract(ctx, id)
-	if err != nil {
-		return Receipt{}, err
-	}
-	m, err := s.money(ctx, c)
+	c, m, err := s.receiptContract(ctx, id)
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -323,9 +323,6 @@ func (s *Service) RecordPayout(ctx context.Context, id int64, r Receipt) (Receip
 // Errors: KindNotFound (contract, or no such receipt on it), KindConflict
 // "receipt_reversed" when it was reversed already.
 func (s *Service) ReverseReceipt(ctx context.Context, id, receiptID int64, reason string) (Receipt, error) {
-	if s.receiptStore() == nil {
-		return Receipt{}, errs.E(errs.KindInternal, "contract: no receipt store")
-	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return Receipt{}, errs.Invalid("no reason", errs.FieldError{Field: "reason", Message: "say why the payment is reversed, e.g. entered twice"})
@@ -333,11 +330,7 @@ func (s *Service) ReverseReceipt(ctx context.Context, id, receiptID int64, reaso
 	if len(reason) > 500 {
 		return Receipt{}, errs.Invalid("reason too long", errs.FieldError{Field: "reason", Message: "the reason can have at most 500 characters"})
 	}
-	c, err := s.d.Store.Contract(ctx, id)
-	if err != nil {
-		return Receipt{}, err
-	}
-	m, err := s.money(ctx, c)
+	c, m, err := s.receiptContract(ctx, id)
 	if err != nil {
 		return Receipt{}, err
 	}
