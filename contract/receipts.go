@@ -8,6 +8,7 @@ import (
 	"mietwerk.dev/mietwerk/billing"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
 )
 
@@ -99,12 +100,13 @@ type ReceiptStore interface {
 	// than owed.LastPaymentID ("payments_changed"); one that brings them to owed moves a payment_open contract
 	// to billed. A reversal that leaves money open on a billed contract moves
 	// it back to payment_open. The receipt and every status change are
-	// audit-logged on the contract. It returns the contract's status after
+	// audit-logged on the contract, and msgs are queued in the same
+	// transaction. It returns the contract's status after
 	// the write. Errors: KindNotFound (contract, receipt to reverse),
 	// KindConflict "contract_status" (not billed yet), "receipt_reversed"
 	// (already reversed), "receipt_exceeds", "card_charge_running",
 	// "payments_changed"; KindInvalid for values the schema refuses.
-	AddReceipt(ctx context.Context, r *Receipt, owed Owed) (Status, error)
+	AddReceipt(ctx context.Context, r *Receipt, owed Owed, msgs []mail.Queued) (Status, error)
 }
 
 // Owed is what a receipt is checked against, as the service read it.
@@ -161,6 +163,21 @@ func (s *Service) receiptContract(ctx context.Context, id int64) (Contract, mone
 	}
 	m, err := s.money(ctx, c)
 	return c, m, err
+}
+
+// receiptMail is the confirmation e-mail of receipt or payout r to the
+// customer (none without an e-mail address); open is what the contract
+// still owes after it.
+func (s *Service) receiptMail(ctx context.Context, c Contract, r Receipt, open int64) ([]mail.Queued, error) {
+	x, err := s.load(ctx, c)
+	if err != nil || x.Customer.Email == "" {
+		return nil, err
+	}
+	msg, err := s.d.Mailer.PaymentReceipt(x.MailContext, r, max(open, 0))
+	if err != nil {
+		return nil, err
+	}
+	return []mail.Queued{s.queued(x, msg)}, nil
 }
 
 // ledgerWith is the contract's ledger counting its receipts as paid.
@@ -227,7 +244,11 @@ func (s *Service) RecordReceipt(ctx context.Context, id int64, r Receipt) (Recei
 	a, _ := identity.ActorFrom(ctx)
 	r.ID, r.ContractID, r.Kind, r.ReversesID, r.Reason, r.ReversedByID = 0, c.ID, KindReceipt, 0, "", 0
 	r.CreatedBy, r.CreatedByName = a.UserID, a.Name
-	if _, err := s.receiptStore().AddReceipt(ctx, &r, owed); err != nil {
+	msgs, err := s.receiptMail(ctx, c, r, open-r.AmountCents)
+	if err != nil {
+		return Receipt{}, err
+	}
+	if _, err := s.receiptStore().AddReceipt(ctx, &r, owed, msgs); err != nil {
 		return Receipt{}, err
 	}
 	return r, nil
@@ -309,7 +330,11 @@ func (s *Service) RecordPayout(ctx context.Context, id int64, r Receipt) (Receip
 	a, _ := identity.ActorFrom(ctx)
 	r.ID, r.ContractID, r.Kind, r.ReversesID, r.ReversedByID = 0, c.ID, KindPayout, 0, 0
 	r.CreatedBy, r.CreatedByName = a.UserID, a.Name
-	if _, err := s.receiptStore().AddReceipt(ctx, &r, owedOf(c, m)); err != nil {
+	msgs, err := s.receiptMail(ctx, c, r, 0)
+	if err != nil {
+		return Receipt{}, err
+	}
+	if _, err := s.receiptStore().AddReceipt(ctx, &r, owedOf(c, m), msgs); err != nil {
 		return Receipt{}, err
 	}
 	return r, nil
@@ -354,7 +379,7 @@ func (s *Service) ReverseReceipt(ctx context.Context, id, receiptID int64, reaso
 	rev := Receipt{ContractID: c.ID, Kind: KindReversal, ReversesID: orig.ID, ReversesKind: orig.Kind, Method: orig.Method, AmountCents: orig.AmountCents,
 		Reference: orig.Reference, ReceivedOn: s.d.Now().In(loc).Format("2006-01-02"), Reason: reason,
 		CreatedBy: a.UserID, CreatedByName: a.Name}
-	if _, err := s.receiptStore().AddReceipt(ctx, &rev, owedOf(c, m)); err != nil {
+	if _, err := s.receiptStore().AddReceipt(ctx, &rev, owedOf(c, m), nil); err != nil {
 		return Receipt{}, err
 	}
 	return rev, nil

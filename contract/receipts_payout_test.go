@@ -6,6 +6,7 @@ import (
 
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/store"
 )
 
@@ -113,10 +114,22 @@ func TestCreditNoteForCashCustomer(t *testing.T) {
 		if got := w.open(t); got != 0 || len(payouts()) != 2 {
 			t.Fatalf("after the transfer: open %d, payouts %d", got, len(payouts()))
 		}
+		// one confirmation per receipt and payout (none for the reversal)
+		qs, _, err := w.s.ListEmails(w.ctx, mail.Filter{})
+		must(t, err)
+		var confirmations []string
+		for _, q := range qs {
+			if q.Message.Kind == mail.KindPaymentReceipt && q.Links.ContractID == w.c.ID {
+				confirmations = append(confirmations, q.Message.Subject)
+			}
+		}
+		if len(confirmations) != 3 || confirmations[0] != "Zahlungsbestätigung "+w.c.Number {
+			t.Fatalf("payment confirmations %q, want 3 (receipt, cash payout, transfer payout)", confirmations)
+		}
 		// the store refuses a payout beyond what was paid too much by itself
 		x := contract.Receipt{ContractID: w.c.ID, Kind: contract.KindPayout, Method: contract.MethodCash, AmountCents: 1,
 			ReceivedOn: "2026-11-28", CreatedBy: 7}
-		if _, err := w.s.AddReceipt(w.ctx, &x, contract.Owed{Cents: open - 800 - 2000}); conflictCode(err) != "payout_exceeds" {
+		if _, err := w.s.AddReceipt(w.ctx, &x, contract.Owed{Cents: open - 800 - 2000}, nil); conflictCode(err) != "payout_exceeds" {
 			t.Fatalf("store: payout beyond what was paid too much: %v", err)
 		}
 	})

@@ -91,13 +91,13 @@ func TestReceiptAndCardChargeNeverBothTakeTheMoney(t *testing.T) {
 		// the same, decided inside the store's transaction
 		stale := cash
 		stale.ContractID, stale.Kind, stale.CreatedBy = w.c.ID, contract.KindReceipt, 7
-		if _, err := w.s.AddReceipt(w.ctx, &stale, contract.Owed{Cents: open, LastPaymentID: running.ID}); conflictCode(err) != "card_charge_running" {
+		if _, err := w.s.AddReceipt(w.ctx, &stale, contract.Owed{Cents: open, LastPaymentID: running.ID}, nil); conflictCode(err) != "card_charge_running" {
 			t.Fatalf("store: receipt while a card charge is pending: %v", err)
 		}
 		running.Status = payment.StatusDeclined
 		must(t, w.s.ResolvePayment(w.ctx, &running))
 		// a view of the card payments from before that charge
-		if _, err := w.s.AddReceipt(w.ctx, &stale, contract.Owed{Cents: open, LastPaymentID: running.ID - 1}); conflictCode(err) != "payments_changed" {
+		if _, err := w.s.AddReceipt(w.ctx, &stale, contract.Owed{Cents: open, LastPaymentID: running.ID - 1}, nil); conflictCode(err) != "payments_changed" {
 			t.Fatalf("store: receipt against an older view of the payments: %v", err)
 		}
 		if receipts() != 0 {

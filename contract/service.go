@@ -37,6 +37,9 @@ type Mailer interface {
 	CreditNote(m MailContext, inv invoice.Issued, corrects string, pdf []byte) (mail.Message, error)
 	ChangeNotice(m MailContext, changes []Change, pdf []byte) (mail.Message, error)
 	PaymentFailed(m MailContext, invoiceNumber string, amountCents int64) (mail.Message, error)
+	// PaymentReceipt confirms a receipt or payout outside the card; open is
+	// what the contract still owes afterwards (cents, ≥ 0).
+	PaymentReceipt(m MailContext, r Receipt, open int64) (mail.Message, error)
 }
 
 // Vehicles is what contracts need of the fleet.

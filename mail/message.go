@@ -21,6 +21,7 @@ const (
 	KindContractChange          Kind = "contract_change"
 	KindPaymentFailed           Kind = "payment_failed"
 	KindBookingCancellation     Kind = "booking_cancellation"
+	KindPaymentReceipt          Kind = "payment_receipt"
 )
 
 // Address is a mailbox with an optional display name.

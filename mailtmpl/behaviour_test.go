@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"mietwerk.dev/mietwerk/document"
@@ -151,6 +152,45 @@ func TestEveryMessageIsValidWithTextAndHTML(t *testing.T) {
 				strings.Contains(m.Text+m.HTML, "<no value>") || !strings.Contains(m.Text, "Amtsgericht Hamburg HRA 98765") ||
 				!strings.Contains(m.HTML, "DE123456789") {
 				t.Errorf("%s/%s: incomplete message %+v", lang, kind, m.Subject)
+			}
+		}
+	}
+}
+
+// TestPaymentReceiptVariants: a payout is confirmed as money paid back with
+// its credit note and without an open amount; a receipt that settles the
+// contract says so; cash and transfer are named in both languages.
+func TestPaymentReceiptVariants(t *testing.T) {
+	r := mustNew(t)
+	on := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		lang      document.Lang
+		d         PaymentReceipt
+		want, not []string
+	}{
+		{document.German, PaymentReceipt{CustomerName: "A", ContractNumber: "MV-1", Payout: true, Method: "cash", Amount: 2000, On: on, Note: "GS-7"},
+			[]string{"Auszahlung: 20,00 €", "zurückgezahlt", "Zahlungsart: bar", "Ausgezahlt am: 28.11.2026", "Anlass: GS-7"},
+			[]string{"Noch offen", "vollständig bezahlt", "Zahlungseingang"}},
+		{document.German, PaymentReceipt{CustomerName: "A", ContractNumber: "MV-1", Method: "transfer", Amount: 9800, On: on, Reference: "SEPA 1"},
+			[]string{"Zahlungseingang: 98,00 €", "Zahlungsart: Überweisung", "Referenz: SEPA 1", "vollständig bezahlt"},
+			[]string{"Noch offen", "Anlass"}},
+		{document.English, PaymentReceipt{CustomerName: "A", ContractNumber: "MV-1", Payout: true, Method: "transfer", Amount: 2000, On: on},
+			[]string{"Payout: €20.00", "paid the following amount back", "Method: bank transfer"},
+			[]string{"Still open", "paid in full"}},
+	} {
+		m, err := r.PaymentReceiptNotice(envelope(tc.lang), tc.d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := m.Subject + "\n" + m.Text
+		for _, w := range tc.want {
+			if !strings.Contains(all, w) {
+				t.Errorf("%s %+v: lacks %q:\n%s", tc.lang, tc.d, w, all)
+			}
+		}
+		for _, w := range tc.not {
+			if strings.Contains(all, w) || strings.Contains(m.HTML, w) {
+				t.Errorf("%s %+v: has %q", tc.lang, tc.d, w)
 			}
 		}
 	}

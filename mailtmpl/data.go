@@ -96,6 +96,20 @@ type PaymentFailed struct {
 	Reason         string
 }
 
+// PaymentReceipt confirms money taken at the counter (cash, the card
+// terminal) or received by transfer — or, with Payout, given back that way.
+type PaymentReceipt struct {
+	CustomerName   string
+	ContractNumber string
+	Payout         bool
+	Method         string // cash, terminal or transfer
+	Amount         int64  // cents, positive
+	On             time.Time
+	Reference      string // terminal slip, bank reference
+	Note           string // a payout: what it is for (e.g. the credit note's number)
+	Open           int64  // what is still open on the contract afterwards (cents, ≥ 0)
+}
+
 // Cancellation is the content of a booking cancellation.
 type Cancellation struct {
 	CustomerName      string

@@ -87,6 +87,10 @@ func cases(r *Renderer, lang document.Lang) map[mail.Kind]func() (mail.Message, 
 			return r.PaymentFailedNotice(env, PaymentFailed{CustomerName: "Jörg Müßig", ContractNumber: "MV-2026-000123", InvoiceNumber: "RE-2026-000042",
 				Amount: 17048, Reason: map[document.Lang]string{document.German: "Die Karte ist abgelaufen.", document.English: "The card has expired."}[lang]})
 		},
+		mail.KindPaymentReceipt: func() (mail.Message, error) {
+			return r.PaymentReceiptNotice(env, PaymentReceipt{CustomerName: "Jörg Müßig", ContractNumber: "MV-2026-000123", Method: "terminal",
+				Amount: 9800, On: pickup, Reference: "Beleg 0815", Open: 2250})
+		},
 		mail.KindBookingCancellation: func() (mail.Message, error) {
 			return r.BookingCancellation(env, Cancellation{CustomerName: "Jörg Müßig", ReservationNumber: "R-2026-000815", Station: station,
 				Pickup: pickup, Return: back, Refund: 4999})

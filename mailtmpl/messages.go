@@ -68,6 +68,12 @@ func (r *Renderer) PaymentFailedNotice(env Envelope, d PaymentFailed) (mail.Mess
 	return r.render(env, mail.KindPaymentFailed, d, "")
 }
 
+// PaymentReceiptNotice renders the confirmation of a payment taken or
+// given back outside the card (at the counter, by transfer).
+func (r *Renderer) PaymentReceiptNotice(env Envelope, d PaymentReceipt) (mail.Message, error) {
+	return r.render(env, mail.KindPaymentReceipt, d, "")
+}
+
 // BookingCancellation renders the confirmation that a booking was cancelled.
 func (r *Renderer) BookingCancellation(env Envelope, d Cancellation) (mail.Message, error) {
 	return r.render(env, mail.KindBookingCancellation, d, "")

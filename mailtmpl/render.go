@@ -34,6 +34,7 @@ var Names = []mail.Kind{
 	mail.KindContractChange,
 	mail.KindPaymentFailed,
 	mail.KindBookingCancellation,
+	mail.KindPaymentReceipt,
 }
 
 // Langs lists the template languages.

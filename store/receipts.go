@@ -7,6 +7,7 @@ import (
 
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/mail"
 )
 
 var _ contract.ReceiptStore = (*Store)(nil)
@@ -57,7 +58,7 @@ func (s *Store) receiptsTx(ctx context.Context, q querier, sc scope, contractID 
 // AddReceipt stores a receipt or a reversal (see contract.ReceiptStore).
 // The contract row is locked (PostgreSQL) or the database write-locked
 // (SQLite), so concurrent receipts never take more than owed together.
-func (s *Store) AddReceipt(ctx context.Context, r *contract.Receipt, o contract.Owed) (contract.Status, error) {
+func (s *Store) AddReceipt(ctx context.Context, r *contract.Receipt, o contract.Owed, msgs []mail.Queued) (contract.Status, error) {
 	sc, err := tenantScope(ctx)
 	if err != nil {
 		return "", err
@@ -147,6 +148,11 @@ func (s *Store) AddReceipt(ctx context.Context, r *contract.Receipt, o contract.
 		}
 		if err := s.appendAudit(ctx, tx, sc, c.StationID, "contract", c.ID, action, nil, after); err != nil {
 			return err
+		}
+		for i := range msgs {
+			if err := s.queueEmailTx(ctx, tx, sc.tenant(), &msgs[i]); err != nil {
+				return err
+			}
 		}
 		status = c.Status
 		switch {

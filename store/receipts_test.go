@@ -33,18 +33,18 @@ func TestReceiptsStore(t *testing.T) {
 				ReceivedOn: "2026-11-27", CreatedBy: 1000}
 		}
 		// an open (not yet billed) contract takes no receipt
-		_, err = s.AddReceipt(f.ctx, rc(100), contract.Owed{Cents: 10000})
+		_, err = s.AddReceipt(f.ctx, rc(100), contract.Owed{Cents: 10000}, nil)
 		wantCode(t, "receipt on an open contract", err, errs.KindConflict, "contract_status")
 
 		mustNil(t, s.SetContractStatus(f.ctx, c.ID, []contract.Status{contract.StatusOpen}, contract.StatusPaymentOpen))
 		first := rc(4000)
-		st, err := s.AddReceipt(f.ctx, first, contract.Owed{Cents: 10000})
+		st, err := s.AddReceipt(f.ctx, first, contract.Owed{Cents: 10000}, nil)
 		mustNil(t, err)
 		if st != contract.StatusPaymentOpen || first.ID == 0 {
 			t.Fatalf("partial receipt: status %s, id %d", st, first.ID)
 		}
 		// more than is owed after the first receipt: refused, nothing stored
-		_, err = s.AddReceipt(f.ctx, rc(6001), contract.Owed{Cents: 10000})
+		_, err = s.AddReceipt(f.ctx, rc(6001), contract.Owed{Cents: 10000}, nil)
 		wantCode(t, "over-payment", err, errs.KindConflict, "receipt_exceeds")
 		if rs, _ := s.Receipts(f.ctx, c.ID); len(rs) != 1 {
 			t.Fatalf("after refused over-payment: %d receipts", len(rs))
@@ -52,7 +52,7 @@ func TestReceiptsStore(t *testing.T) {
 		// the rest settles the contract and completes the booking
 		second := rc(6000)
 		second.Method, second.Reference = contract.MethodTransfer, "SEPA 4711"
-		st, err = s.AddReceipt(f.ctx, second, contract.Owed{Cents: 10000})
+		st, err = s.AddReceipt(f.ctx, second, contract.Owed{Cents: 10000}, nil)
 		mustNil(t, err)
 		got, err := s.Contract(f.ctx, c.ID)
 		mustNil(t, err)
@@ -67,16 +67,16 @@ func TestReceiptsStore(t *testing.T) {
 		// reversal of the first receipt: payment_open again
 		rev := &contract.Receipt{ContractID: c.ID, Kind: contract.KindReversal, ReversesID: first.ID, ReceivedOn: "2026-11-27",
 			Reason: "doppelt erfasst", CreatedBy: 1000}
-		st, err = s.AddReceipt(f.ctx, rev, contract.Owed{Cents: 10000})
+		st, err = s.AddReceipt(f.ctx, rev, contract.Owed{Cents: 10000}, nil)
 		mustNil(t, err)
 		if st != contract.StatusPaymentOpen || rev.Method != contract.MethodCash || rev.AmountCents != 4000 {
 			t.Fatalf("reversal: status %s, %+v", st, rev)
 		}
 		again := &contract.Receipt{ContractID: c.ID, Kind: contract.KindReversal, ReversesID: first.ID, ReceivedOn: "2026-11-27", Reason: "x"}
-		_, err = s.AddReceipt(f.ctx, again, contract.Owed{Cents: 10000})
+		_, err = s.AddReceipt(f.ctx, again, contract.Owed{Cents: 10000}, nil)
 		wantCode(t, "second reversal", err, errs.KindConflict, "receipt_reversed")
 		unknown := &contract.Receipt{ContractID: c.ID, Kind: contract.KindReversal, ReversesID: rev.ID, ReceivedOn: "2026-11-27", Reason: "x"}
-		_, err = s.AddReceipt(f.ctx, unknown, contract.Owed{Cents: 10000})
+		_, err = s.AddReceipt(f.ctx, unknown, contract.Owed{Cents: 10000}, nil)
 		wantCode(t, "reversal of a reversal", err, errs.KindNotFound, "")
 
 		rs, err := s.Receipts(f.ctx, c.ID)
@@ -118,7 +118,7 @@ func TestReceiptsIsolation(t *testing.T) {
 		mustNil(t, s.SetContractStatus(f.ctx, c.ID, []contract.Status{contract.StatusOpen}, contract.StatusPaymentOpen))
 		own := as(f.w.actor(0, 0))
 		r := &contract.Receipt{ContractID: c.ID, Kind: contract.KindReceipt, Method: contract.MethodCash, AmountCents: 500, ReceivedOn: "2026-11-27"}
-		_, err = s.AddReceipt(own, r, contract.Owed{Cents: 10000})
+		_, err = s.AddReceipt(own, r, contract.Owed{Cents: 10000}, nil)
 		mustNil(t, err)
 		for name, ctx := range map[string]context.Context{
 			"other station": as(f.w.actor(0, 1)), "other tenant's admin": as(f.w.actor(1, -1)), "other tenant's station": as(f.w.actor(1, 0)),
@@ -127,11 +127,11 @@ func TestReceiptsIsolation(t *testing.T) {
 				t.Errorf("%s reads receipts: %v", name, err)
 			}
 			x := &contract.Receipt{ContractID: c.ID, Kind: contract.KindReceipt, Method: contract.MethodCash, AmountCents: 100, ReceivedOn: "2026-11-27"}
-			if _, err := s.AddReceipt(ctx, x, contract.Owed{Cents: 10000}); !errs.Is(err, errs.KindNotFound) {
+			if _, err := s.AddReceipt(ctx, x, contract.Owed{Cents: 10000}, nil); !errs.Is(err, errs.KindNotFound) {
 				t.Errorf("%s records a receipt: %v", name, err)
 			}
 			rev := &contract.Receipt{ContractID: c.ID, Kind: contract.KindReversal, ReversesID: r.ID, ReceivedOn: "2026-11-27", Reason: "x"}
-			if _, err := s.AddReceipt(ctx, rev, contract.Owed{Cents: 10000}); !errs.Is(err, errs.KindNotFound) {
+			if _, err := s.AddReceipt(ctx, rev, contract.Owed{Cents: 10000}, nil); !errs.Is(err, errs.KindNotFound) {
 				t.Errorf("%s reverses a receipt: %v", name, err)
 			}
 		}

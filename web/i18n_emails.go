@@ -55,6 +55,7 @@ func init() {
 		"mail.kind.contract_change":          "Vertragsänderung",
 		"mail.kind.payment_failed":           "Zahlung fehlgeschlagen",
 		"mail.kind.booking_cancellation":     "Stornierung",
+		"mail.kind.payment_receipt":          "Zahlungsbestätigung",
 		"dash.count_failed_emails":           "fehlgeschlagene E-Mails",
 	})
 	addMessages("en", map[string]string{
@@ -110,6 +111,7 @@ func init() {
 		"mail.kind.contract_change":          "Contract change",
 		"mail.kind.payment_failed":           "Payment failed",
 		"mail.kind.booking_cancellation":     "Cancellation",
+		"mail.kind.payment_receipt":          "Payment confirmation",
 		"dash.count_failed_emails":           "failed e-mails",
 	})
 }

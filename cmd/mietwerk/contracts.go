@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -79,6 +80,20 @@ func (c contractMailer) PaymentFailed(m contract.MailContext, number string, amo
 	}
 	return c.r.PaymentFailedNotice(c.env(m), mailtmpl.PaymentFailed{CustomerName: m.Customer.Name(),
 		ContractNumber: m.Contract.Number, InvoiceNumber: number, Amount: amount, Reason: reason})
+}
+
+func (c contractMailer) PaymentReceipt(m contract.MailContext, r contract.Receipt, open int64) (mail.Message, error) {
+	loc := m.Station.Location()
+	on, err := time.ParseInLocation("2006-01-02", r.ReceivedOn, loc)
+	if err != nil {
+		return mail.Message{}, fmt.Errorf("payment receipt day %q: %w", r.ReceivedOn, err)
+	}
+	d := mailtmpl.PaymentReceipt{CustomerName: m.Customer.Name(), ContractNumber: m.Contract.Number, Payout: r.Kind == contract.KindPayout,
+		Method: r.Method, Amount: r.AmountCents, On: on, Reference: r.Reference, Open: max(open, 0)}
+	if d.Payout {
+		d.Note = r.Reason
+	}
+	return c.r.PaymentReceiptNotice(c.env(m), d)
 }
 
 func changeLabel(lang, field string) string {

@@ -8,38 +8,42 @@ import (
 	"mietwerk.dev/mietwerk/mail"
 )
 
-// Mailer builds plain messages whose subject names the kind and the
-// contract number (the real templates are tested in package mailtmpl and
+// Mailer builds plain messages of the right kind whose subject names it
+// and the contract number (the real templates are tested in package mailtmpl and
 // in cmd/mietwerk's journeys).
 type Mailer struct{}
 
-func (Mailer) msg(m contract.MailContext, subj string) (mail.Message, error) {
-	return mail.Message{Kind: mail.KindHandoverProtocol, Lang: "de", From: mail.Address{Email: "noreply@example.de"},
+func (Mailer) msg(m contract.MailContext, kind mail.Kind, subj string) (mail.Message, error) {
+	return mail.Message{Kind: kind, Lang: "de", From: mail.Address{Email: "noreply@example.de"},
 		To: mail.Address{Email: m.Customer.Email}, Subject: subj + " " + m.Contract.Number, Text: subj}, nil
 }
 
 func (s Mailer) HandoverProtocol(m contract.MailContext, _ contract.Protocol, _ []byte) (mail.Message, error) {
-	return s.msg(m, "Übergabe")
+	return s.msg(m, mail.KindHandoverProtocol, "Übergabe")
 }
 
 func (s Mailer) ReturnProtocol(m contract.MailContext, _ contract.Protocol, _ []byte) (mail.Message, error) {
-	return s.msg(m, "Rücknahme")
+	return s.msg(m, mail.KindReturnProtocol, "Rücknahme")
 }
 
 func (s Mailer) FinalInvoice(m contract.MailContext, _ invoice.Issued, _ bool, _ []byte) (mail.Message, error) {
-	return s.msg(m, "Rechnung")
+	return s.msg(m, mail.KindFinalInvoice, "Rechnung")
 }
 
 func (s Mailer) CreditNote(m contract.MailContext, _ invoice.Issued, _ string, _ []byte) (mail.Message, error) {
-	return s.msg(m, "Gutschrift")
+	return s.msg(m, mail.KindCreditNote, "Gutschrift")
 }
 
 func (s Mailer) ChangeNotice(m contract.MailContext, _ []contract.Change, _ []byte) (mail.Message, error) {
-	return s.msg(m, "Änderung")
+	return s.msg(m, mail.KindContractChange, "Änderung")
 }
 
 func (s Mailer) PaymentFailed(m contract.MailContext, _ string, _ int64) (mail.Message, error) {
-	return s.msg(m, "Zahlung")
+	return s.msg(m, mail.KindPaymentFailed, "Zahlung")
+}
+
+func (s Mailer) PaymentReceipt(m contract.MailContext, _ contract.Receipt, _ int64) (mail.Message, error) {
+	return s.msg(m, mail.KindPaymentReceipt, "Zahlungsbestätigung")
 }
 
 var _ contract.Mailer = Mailer{}
