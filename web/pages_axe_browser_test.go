@@ -1,0 +1,81 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/contract/contracttest"
+	"mietwerk.dev/mietwerk/internal/testenv"
+	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/pdf"
+	"mietwerk.dev/mietwerk/store"
+)
+
+// TestRentalPagesAccessible runs axe-core in headless Chromium on the pages
+// of the rental flow that TestAccessibility does not reach — a booking,
+// its handover form, a running contract, its return form, the walk-in form,
+// a customer and an e-mail — and fails on serious or critical violations.
+func TestRentalPagesAccessible(t *testing.T) {
+	ce := newCtEnv(t, store.SQLite)
+	s := ce.store
+	svc := contract.NewService(contract.Deps{Store: s, Bookings: s, Vehicles: s, Tariffs: s, Tenancy: s, Customers: s,
+		Records: s, Invoices: s, Issued: s, Renderer: pdf.New(), Mailer: contracttest.Mailer{}, Now: ce.clk.Now})
+	running, err := svc.Handover(ce.sys(), &contract.Handover{ReservationID: ce.res["muc"].ID, LicenceChecked: true,
+		Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Eva", LastName: "Muster", LicenceNumber: "B072RRE2I55",
+			LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
+		Protocol: contract.Protocol{OdometerKM: 5000, FuelEighths: 8, Cleanliness: "clean", SignerName: "Eva Muster"}})
+	must(t, err)
+	qs, _, err := s.ListEmails(ce.sys(), mail.Filter{})
+	must(t, err)
+	if len(qs) == 0 {
+		t.Fatal("no e-mail to show")
+	}
+	reg := ce.res["reg"]
+
+	tab := testenv.Browser(t)
+	ctx, cancel := context.WithTimeout(tab, 3*time.Minute)
+	defer cancel()
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(ce.srv.URL+"/admin/login"),
+		chromedp.WaitVisible(chromedp.ID("f-email")),
+		chromedp.SendKeys(chromedp.ID("f-email"), adminEmail),
+		chromedp.SendKeys(chromedp.ID("f-password"), password),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("logout")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	var failed []string
+	for _, pg := range []struct{ name, path, h1 string }{
+		{"reservation", fmt.Sprintf("/admin/reservations/%d", reg.ID), reg.Number},
+		{"handover", fmt.Sprintf("/admin/reservations/%d/handover", reg.ID), "Übergabe"},
+		{"contract-running", fmt.Sprintf("/admin/contracts/%d", running.ID), running.Number},
+		{"return", fmt.Sprintf("/admin/contracts/%d/return", running.ID), "Rücknahme"},
+		{"walk-in", "/admin/contracts/new", "Neuer Vertrag"},
+		{"customer", fmt.Sprintf("/admin/customers/%d", reg.CustomerID), "Muster"},
+		{"email", fmt.Sprintf("/admin/emails/%d", qs[0].ID), qs[0].Message.Subject},
+	} {
+		if err := chromedp.Do(ctx, chromedp.Navigate(ce.srv.URL+pg.path), chromedp.WaitVisible(chromedp.CSS("main h1"))); err != nil {
+			testenv.Screenshot(t, tab, "failed-"+pg.name)
+			t.Fatalf("%s: %v", pg.name, err)
+		}
+		h1, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main h1")))
+		if err != nil || !strings.Contains(h1, pg.h1) {
+			t.Fatalf("%s: heading %q, want it to name %q (%v)", pg.name, h1, pg.h1, err)
+		}
+		for _, v := range testenv.Axe(t, ctx) {
+			if v.Serious() {
+				failed = append(failed, pg.name+": "+v.String())
+			}
+		}
+	}
+	if len(failed) > 0 {
+		t.Fatalf("serious accessibility violations:\n%s", strings.Join(failed, "\n"))
+	}
+}
