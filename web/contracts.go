@@ -28,6 +28,7 @@ import (
 type ContractBackend interface {
 	contract.Store
 	contract.Reports
+	contract.CounterReports
 	Reservation(ctx context.Context, id int64) (booking.Reservation, error)
 	Customer(ctx context.Context, id int64) (customer.Customer, error)
 	UpsertCustomer(ctx context.Context, c *customer.Customer) (bool, []customer.Change, error)

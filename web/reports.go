@@ -11,11 +11,13 @@ import (
 	"mietwerk.dev/mietwerk/document"
 )
 
-// reportsData is the reports page: one day's movements, the open items,
-// revenue per station and month, utilisation per vehicle and category.
+// reportsData is the reports page: one day's movements and payments at the
+// counter, the open items, revenue per station and month, utilisation per
+// vehicle and category.
 type reportsData struct {
 	Day, From, To string
 	Movements     []contract.Movements
+	Counter       []contract.CounterDay // payments at the counter on Day, per station
 	Open          []contract.OpenItem
 	Revenue       []contract.Revenue
 	Utilisation   []contract.Utilisation
@@ -72,6 +74,9 @@ func (a *app) loadReports(r *http.Request) (reportsData, error) {
 	if d.Movements, err = be.DailyMovements(ctx, day, day.AddDate(0, 0, 1)); err != nil {
 		return d, err
 	}
+	if d.Counter, err = be.CounterPayments(ctx, d.Day); err != nil {
+		return d, err
+	}
 	if d.Open, err = be.OpenItems(ctx); err != nil {
 		return d, err
 	}
@@ -106,8 +111,9 @@ func (a *app) reportsPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // reportCSV exports one report as CSV (semicolon-separated, decimal comma
-// for German spreadsheets; UTF-8 with BOM): movements.csv, open-items.csv,
-// revenue.csv, utilisation.csv.
+// for German spreadsheets; UTF-8 with BOM): movements.csv, receipts.csv
+// (payments at the counter: sums per station and method, then the rows),
+// open-items.csv, revenue.csv, utilisation.csv.
 func (a *app) reportCSV(w http.ResponseWriter, r *http.Request) {
 	d, err := a.loadReports(r)
 	if err != nil {
@@ -126,6 +132,27 @@ func (a *app) reportCSV(w http.ResponseWriter, r *http.Request) {
 		rows = append(rows, []string{t("rp.day"), t("rp.station"), t("rp.planned_pickups"), t("rp.pickups"), t("rp.planned_returns"), t("rp.returns")})
 		for _, m := range d.Movements {
 			rows = append(rows, []string{d.Day, m.StationName, strconv.Itoa(m.PlannedPickups), strconv.Itoa(m.Pickups), strconv.Itoa(m.PlannedReturns), strconv.Itoa(m.Returns)})
+		}
+	case "receipts.csv":
+		// two blocks: the sums per station and method (with the cash net
+		// as a line of its own), then, after an empty line, every row
+		rows = append(rows, []string{t("rp.day"), t("rp.station"), t("rc.method"), t("rp.cp.receipts"), t("rp.cp.payouts"),
+			t("rp.cp.reversals"), t("rp.cp.net")})
+		for _, cd := range d.Counter {
+			for _, m := range cd.Methods {
+				rows = append(rows, []string{d.Day, cd.StationName, t("rc.method." + m.Method), euro(m.ReceiptsCents), euro(m.PayoutsCents),
+					euro(m.ReversalsCents), euro(m.NetCents())})
+			}
+			rows = append(rows, []string{d.Day, cd.StationName, t("rp.cp.cash_net"), "", "", "", euro(cd.CashNetCents())})
+		}
+		rows = append(rows, nil)
+		rows = append(rows, []string{t("rp.day"), t("rp.station"), t("rp.cp.created"), t("ct.number"), t("ct.customer"), t("rp.cp.kind"),
+			t("rc.method"), t("rc.reference"), t("rp.cp.amount"), t("rp.cp.created_by"), t("rp.cp.reason")})
+		for _, cd := range d.Counter {
+			for _, e := range cd.Entries {
+				rows = append(rows, []string{d.Day, cd.StationName, e.CreatedAt.In(berlin).Format("2006-01-02 15:04"), e.ContractNumber,
+					e.CustomerName, t("rp.cp.kind." + e.Kind), t("rc.method." + e.Method), e.Reference, euro(e.Signed()), e.CreatedByName, e.Reason})
+			}
 		}
 	case "open-items.csv":
 		rows = append(rows, []string{t("ct.number"), t("rp.station"), t("ct.customer"), t("ct.ended"), t("rp.open_amount")})
