@@ -39,7 +39,12 @@ const (
 type Receipt struct {
 	ID         int64
 	ContractID int64
-	Kind       string // KindReceipt or KindReversal
+	// StationID is the till: the station where the money was taken or
+	// paid out (set by the service: the user's station among the
+	// contract's return and pickup station, else the return station; a
+	// reversal: that of the row it cancels).
+	StationID  int64
+	Kind       string // KindReceipt, KindPayout or KindReversal
 	ReversesID int64  // a reversal: the receipt or payout it cancels
 	// ReversesKind is, on a reversal as read, the kind of the row it
 	// cancels (KindReceipt or KindPayout).
@@ -151,6 +156,23 @@ var errChargeRunning = errs.Conflict("card_charge_running",
 // receiptStore returns the receipt store (nil when the service has none).
 func (s *Service) receiptStore() ReceiptStore { return s.d.Receipts }
 
+// till is the station whose till a receipt or payout of contract c by a
+// goes into: the user's own station among the contract's return and pickup
+// station (return first: money usually changes hands when the car comes
+// back), else the return station.
+func till(a identity.Actor, c Contract) int64 {
+	back := c.ReturnStationID
+	if back == 0 {
+		back = c.StationID
+	}
+	for _, id := range []int64{back, c.StationID} {
+		if !a.AllStations() && a.CanStation(id) {
+			return id
+		}
+	}
+	return back
+}
+
 // receiptContract loads contract id with its money for a receipt, payout
 // or reversal. Errors: KindNotFound; KindInternal without a receipt store.
 func (s *Service) receiptContract(ctx context.Context, id int64) (Contract, money, error) {
@@ -243,7 +265,7 @@ func (s *Service) RecordReceipt(ctx context.Context, id int64, r Receipt) (Recei
 	}
 	a, _ := identity.ActorFrom(ctx)
 	r.ID, r.ContractID, r.Kind, r.ReversesID, r.Reason, r.ReversedByID = 0, c.ID, KindReceipt, 0, "", 0
-	r.CreatedBy, r.CreatedByName = a.UserID, a.Name
+	r.CreatedBy, r.CreatedByName, r.StationID = a.UserID, a.Name, till(a, c)
 	msgs, err := s.receiptMail(ctx, c, r, open-r.AmountCents)
 	if err != nil {
 		return Receipt{}, err
@@ -329,7 +351,7 @@ func (s *Service) RecordPayout(ctx context.Context, id int64, r Receipt) (Receip
 	}
 	a, _ := identity.ActorFrom(ctx)
 	r.ID, r.ContractID, r.Kind, r.ReversesID, r.ReversedByID = 0, c.ID, KindPayout, 0, 0
-	r.CreatedBy, r.CreatedByName = a.UserID, a.Name
+	r.CreatedBy, r.CreatedByName, r.StationID = a.UserID, a.Name, till(a, c)
 	msgs, err := s.receiptMail(ctx, c, r, 0)
 	if err != nil {
 		return Receipt{}, err
@@ -376,7 +398,7 @@ func (s *Service) ReverseReceipt(ctx context.Context, id, receiptID int64, reaso
 		return Receipt{}, err
 	}
 	a, _ := identity.ActorFrom(ctx)
-	rev := Receipt{ContractID: c.ID, Kind: KindReversal, ReversesID: orig.ID, ReversesKind: orig.Kind, Method: orig.Method, AmountCents: orig.AmountCents,
+	rev := Receipt{ContractID: c.ID, StationID: orig.StationID, Kind: KindReversal, ReversesID: orig.ID, ReversesKind: orig.Kind, Method: orig.Method, AmountCents: orig.AmountCents,
 		Reference: orig.Reference, ReceivedOn: s.d.Now().In(loc).Format("2006-01-02"), Reason: reason,
 		CreatedBy: a.UserID, CreatedByName: a.Name}
 	if _, err := s.receiptStore().AddReceipt(ctx, &rev, owedOf(c, m), nil); err != nil {

@@ -32,7 +32,7 @@ func (s *Store) Receipts(ctx context.Context, contractID int64) ([]contract.Rece
 }
 
 func (s *Store) receiptsTx(ctx context.Context, q querier, sc scope, contractID int64) ([]contract.Receipt, error) {
-	rows, err := q.QueryContext(ctx, `SELECT r.id, r.contract_id, r.kind, r.reverses_id, r.method, r.amount_cents, r.reference,
+	rows, err := q.QueryContext(ctx, `SELECT r.id, r.contract_id, r.station_id, r.kind, r.reverses_id, r.method, r.amount_cents, r.reference,
 		r.received_on, r.reason, r.created_by, COALESCE(u.name, ''), r.created_at, x.id, COALESCE(o.kind, '')
 		FROM contract_receipts r LEFT JOIN users u ON u.id = r.created_by
 		LEFT JOIN contract_receipts x ON x.tenant_id = r.tenant_id AND x.reverses_id = r.id
@@ -44,7 +44,7 @@ func (s *Store) receiptsTx(ctx context.Context, q querier, sc scope, contractID 
 	var out []contract.Receipt
 	err = eachRow(rows, func() error {
 		var r contract.Receipt
-		if err := rows.Scan(&r.ID, &r.ContractID, &r.Kind, int64Scan{&r.ReversesID}, &r.Method, &r.AmountCents, &r.Reference,
+		if err := rows.Scan(&r.ID, &r.ContractID, &r.StationID, &r.Kind, int64Scan{&r.ReversesID}, &r.Method, &r.AmountCents, &r.Reference,
 			dateScan{&r.ReceivedOn}, &r.Reason, int64Scan{&r.CreatedBy}, &r.CreatedByName, tsScan{&r.CreatedAt},
 			int64Scan{&r.ReversedByID}, &r.ReversesKind); err != nil {
 			return err
@@ -104,6 +104,7 @@ func (s *Store) AddReceipt(ctx context.Context, r *contract.Receipt, o contract.
 				return errs.Conflict("receipt_reversed", "this payment has already been reversed")
 			}
 			r.Method, r.AmountCents, r.Reference, r.ReversesKind = orig.Method, orig.AmountCents, orig.Reference, orig.Kind
+			r.StationID = orig.StationID // the till of what it cancels
 			net += r.Signed()
 		} else {
 			r.ReversesID = 0
@@ -131,9 +132,12 @@ func (s *Store) AddReceipt(ctx context.Context, r *contract.Receipt, o contract.
 			net += r.Signed()
 		}
 		now := s.Now()
-		if err := tx.QueryRowContext(ctx, `INSERT INTO contract_receipts (tenant_id, contract_id, kind, reverses_id, method,
+		if r.StationID != c.StationID && r.StationID != c.ReturnStationID {
+			return errs.Invalid("till", errs.FieldError{Field: "station", Message: "a payment is booked at the contract's pickup or return station"})
+		}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO contract_receipts (tenant_id, contract_id, station_id, kind, reverses_id, method,
 			amount_cents, reference, received_on, reason, created_by, created_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id`, sc.tenant(), c.ID, r.Kind, nullInt64(r.ReversesID), r.Method,
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id`, sc.tenant(), c.ID, r.StationID, r.Kind, nullInt64(r.ReversesID), r.Method,
 			r.AmountCents, r.Reference, dateArg(r.ReceivedOn), r.Reason, nullInt64(r.CreatedBy), ts(now)).Scan(&r.ID); err != nil {
 			return mapErr(err)
 		}

@@ -29,14 +29,19 @@ func TestReceiptsStore(t *testing.T) {
 		c, err := s.StartContract(f.ctx, f.handover())
 		mustNil(t, err)
 		rc := func(cents int64) *contract.Receipt {
-			return &contract.Receipt{ContractID: c.ID, Kind: contract.KindReceipt, Method: contract.MethodCash, AmountCents: cents,
-				ReceivedOn: "2026-11-27", CreatedBy: 1000}
+			return &contract.Receipt{ContractID: c.ID, StationID: c.StationID, Kind: contract.KindReceipt, Method: contract.MethodCash,
+				AmountCents: cents, ReceivedOn: "2026-11-27", CreatedBy: 1000}
 		}
 		// an open (not yet billed) contract takes no receipt
 		_, err = s.AddReceipt(f.ctx, rc(100), contract.Owed{Cents: 10000}, nil)
 		wantCode(t, "receipt on an open contract", err, errs.KindConflict, "contract_status")
 
 		mustNil(t, s.SetContractStatus(f.ctx, c.ID, []contract.Status{contract.StatusOpen}, contract.StatusPaymentOpen))
+		// the till must be the contract's pickup or return station
+		elsewhere := rc(100)
+		elsewhere.StationID = f.w.stations[0][1].ID
+		_, err = s.AddReceipt(f.ctx, elsewhere, contract.Owed{Cents: 10000}, nil)
+		wantCode(t, "receipt at another station's till", err, errs.KindInvalid, "")
 		first := rc(4000)
 		st, err := s.AddReceipt(f.ctx, first, contract.Owed{Cents: 10000}, nil)
 		mustNil(t, err)
@@ -117,7 +122,8 @@ func TestReceiptsIsolation(t *testing.T) {
 		mustNil(t, err)
 		mustNil(t, s.SetContractStatus(f.ctx, c.ID, []contract.Status{contract.StatusOpen}, contract.StatusPaymentOpen))
 		own := as(f.w.actor(0, 0))
-		r := &contract.Receipt{ContractID: c.ID, Kind: contract.KindReceipt, Method: contract.MethodCash, AmountCents: 500, ReceivedOn: "2026-11-27"}
+		r := &contract.Receipt{ContractID: c.ID, StationID: c.StationID, Kind: contract.KindReceipt, Method: contract.MethodCash,
+			AmountCents: 500, ReceivedOn: "2026-11-27"}
 		_, err = s.AddReceipt(own, r, contract.Owed{Cents: 10000}, nil)
 		mustNil(t, err)
 		for name, ctx := range map[string]context.Context{

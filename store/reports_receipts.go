@@ -12,8 +12,8 @@ var _ contract.CounterReports = (*Store)(nil)
 
 // CounterPayments returns, per station the actor may see (ordered by name,
 // every one of them, also without rows, as DailyMovements), the receipts,
-// payouts and reversals recorded with received_on = day on contracts whose
-// pickup station it is, oldest entry first, summed per method (see
+// payouts and reversals recorded with received_on = day at its till (the
+// receipt's station; see contract.Receipt.StationID), oldest entry first, summed per method (see
 // contract.NewCounterDay; a reversal counts under its receipt's method with
 // the opposite sign). Station users see only their stations. Errors:
 // KindInvalid for a day that is not YYYY-MM-DD; KindUnauthorized or
@@ -50,7 +50,7 @@ func (s *Store) CounterPayments(ctx context.Context, day string) ([]contract.Cou
 			return err
 		}
 		a = args{sc.tenant(), day}
-		rows, err = q.QueryContext(ctx, `SELECT c.station_id, r.id, r.contract_id, r.kind, r.reverses_id, COALESCE(o.kind, ''),
+		rows, err = q.QueryContext(ctx, `SELECT r.station_id, r.id, r.contract_id, r.kind, r.reverses_id, COALESCE(o.kind, ''),
 			r.method, r.amount_cents, r.reference, r.received_on, r.reason, r.created_by, COALESCE(u.name, ''), r.created_at,
 			c.number, cu.first_name || ' ' || cu.last_name
 			FROM contract_receipts r
@@ -58,7 +58,7 @@ func (s *Store) CounterPayments(ctx context.Context, day string) ([]contract.Cou
 			JOIN customers cu ON cu.id = c.customer_id
 			LEFT JOIN users u ON u.id = r.created_by
 			LEFT JOIN contract_receipts o ON o.tenant_id = r.tenant_id AND o.id = r.reverses_id
-			WHERE r.tenant_id = $1 AND r.received_on = $2 AND `+sc.stations("c.station_id", &a)+`
+			WHERE r.tenant_id = $1 AND r.received_on = $2 AND `+sc.stations("r.station_id", &a)+`
 			ORDER BY r.created_at, r.id`, a...)
 		if err != nil {
 			return err

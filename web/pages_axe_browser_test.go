@@ -48,6 +48,8 @@ func TestRentalPagesAccessible(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("f-password"), password),
 		chromedp.Click(chromedp.ID("login-submit")),
 		chromedp.WaitVisible(chromedp.ID("logout")),
+		chromedp.Navigate(ce.srv.URL+"/admin/lang?l=de"), // the shared browser may keep another test's language
+		chromedp.WaitVisible(chromedp.ID("logout")),
 	); err != nil {
 		t.Fatal(err)
 	}

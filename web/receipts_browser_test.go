@@ -74,6 +74,8 @@ func TestContractMoneyFormsAccessible(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("f-password"), password),
 		chromedp.Click(chromedp.ID("login-submit")),
 		chromedp.WaitVisible(chromedp.ID("logout")),
+		chromedp.Navigate(ce.srv.URL+"/admin/lang?l=de"), // the shared browser may keep another test's language
+		chromedp.WaitVisible(chromedp.ID("logout")),
 		chromedp.Navigate(ce.srv.URL+path),
 		chromedp.WaitVisible(chromedp.ID("payout-form")),
 	); err != nil {
