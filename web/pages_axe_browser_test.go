@@ -20,7 +20,7 @@ import (
 // TestRentalPagesAccessible runs axe-core in headless Chromium on the pages
 // of the rental flow that TestAccessibility does not reach — a booking,
 // its handover form, a running contract, its return form, the walk-in form,
-// a customer and an e-mail — and fails on serious or critical violations.
+// a customer, an e-mail and the invoice journal — and fails on serious or critical violations.
 func TestRentalPagesAccessible(t *testing.T) {
 	ce := newCtEnv(t, store.SQLite)
 	s := ce.store
@@ -62,6 +62,7 @@ func TestRentalPagesAccessible(t *testing.T) {
 		{"walk-in", "/admin/contracts/new", "Neuer Vertrag"},
 		{"customer", fmt.Sprintf("/admin/customers/%d", reg.CustomerID), "Muster"},
 		{"email", fmt.Sprintf("/admin/emails/%d", qs[0].ID), qs[0].Message.Subject},
+		{"invoices", "/admin/invoices", "Rechnungen"},
 	} {
 		if err := chromedp.Do(ctx, chromedp.Navigate(ce.srv.URL+pg.path), chromedp.WaitVisible(chromedp.CSS("main h1"))); err != nil {
 			testenv.Screenshot(t, tab, "failed-"+pg.name)

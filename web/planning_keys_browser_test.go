@@ -229,7 +229,7 @@ func TestBrowserTabletNoSideScroll(t *testing.T) {
 	pages := []string{
 		handover, fmt.Sprintf("/admin/planning?station=%d", ce.reg.ID),
 		"/admin/", "/admin/stations", "/admin/vehicles", "/admin/reservations", "/admin/contracts",
-		"/admin/customers", "/admin/emails", "/admin/reports", "/admin/settings", "/admin/users",
+		"/admin/customers", "/admin/emails", "/admin/reports", "/admin/settings", "/admin/users", "/admin/invoices",
 	}
 	type dims struct {
 		Scroll, Inner, Bar float64

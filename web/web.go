@@ -126,6 +126,10 @@ func (a *app) routes() http.Handler {
 	a.routesContracts(private)
 	a.routesReceipts(private)
 	a.routesInvoiceXML(private)
+	private("GET /admin/invoices", a.invoiceList)
+	private("GET /admin/invoices/export.csv", a.invoiceCSV)
+	private("GET /admin/invoices/export.zip", a.invoiceZIP)
+	private("GET /admin/invoices/{id}/pdf", a.invoicePDF)
 
 	// Anything else under /admin/ is a 404 page (with the layout when signed in).
 	private("/admin/", func(w http.ResponseWriter, r *http.Request) {
