@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -236,7 +237,10 @@ func (e *env) do(method, path string, body any, hdr ...string) resp {
 // --- OpenAPI validation of every response ---
 
 var (
+	oaOnce     sync.Once
+	oaErr      error
 	oaDoc      map[string]any
+	oaMu       sync.Mutex // guards oaCompiler and oaSchemas
 	oaCompiler *jsonschema.Compiler
 	oaSchemas  = map[string]*jsonschema.Schema{}
 )
@@ -244,16 +248,20 @@ var (
 const oaURL = "https://mietwerk.dev/api/v1/openapi.json"
 
 func loadOpenAPI(t testing.TB) {
-	if oaDoc != nil {
-		return
-	}
-	must(t, json.Unmarshal(api.OpenAPI(), &oaDoc))
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(api.OpenAPI()))
-	must(t, err)
-	oaCompiler = jsonschema.NewCompiler()
-	oaCompiler.DefaultDraft(jsonschema.Draft2020)
-	oaCompiler.AssertFormat()
-	must(t, oaCompiler.AddResource(oaURL, doc))
+	oaOnce.Do(func() {
+		if oaErr = json.Unmarshal(api.OpenAPI(), &oaDoc); oaErr != nil {
+			return
+		}
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(api.OpenAPI()))
+		if oaErr = err; err != nil {
+			return
+		}
+		oaCompiler = jsonschema.NewCompiler()
+		oaCompiler.DefaultDraft(jsonschema.Draft2020)
+		oaCompiler.AssertFormat()
+		oaErr = oaCompiler.AddResource(oaURL, doc)
+	})
+	must(t, oaErr)
 }
 
 func esc(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1") }
@@ -306,13 +314,18 @@ func validateResponse(t testing.TB, method, path string, res *http.Response, raw
 		t.Fatalf("%s %s: no X-Request-Id", method, path)
 	}
 	loc := oaURL + ptr + "/content/" + esc(ct) + "/schema"
+	oaMu.Lock() // concurrent requests (the benchmarks, the last-car tests) validate at once; the compiler is not safe for that
 	sch, ok := oaSchemas[loc]
 	if !ok {
 		var err error
 		sch, err = oaCompiler.Compile(loc)
-		must(t, err)
+		if err != nil {
+			oaMu.Unlock()
+			must(t, err)
+		}
 		oaSchemas[loc] = sch
 	}
+	oaMu.Unlock()
 	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatalf("%s %s: body is not JSON: %s", method, path, raw)

@@ -114,7 +114,7 @@ func New(cfg Config) (*Client, error) {
 		c.timeout = DefaultTimeout
 	}
 	if c.hc == nil {
-		c.hc = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		c.hc = &http.Client{Transport: newTransport(), CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	if c.now == nil {
 		c.now = time.Now
@@ -220,4 +220,20 @@ func (c *Client) logResult(ctx context.Context, method, path string, ex exchange
 			slog.String("message", r.Reason.Message))
 	}
 	c.log.LogAttrs(ctx, lvl, "telecash exchange", attrs...)
+}
+
+// idleConnsPerHost is how many connections to the gateway stay open for
+// reuse. Go's default (2) makes concurrent payments open — and close — a new
+// TLS connection for nearly every request: a handshake each (CPU and a round
+// trip) and, under load, thousands of sockets in TIME_WAIT until the
+// machine runs out of local ports.
+const idleConnsPerHost = 64
+
+// newTransport is Go's default transport keeping idleConnsPerHost
+// connections per host.
+func newTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = max(t.MaxIdleConns, idleConnsPerHost)
+	t.MaxIdleConnsPerHost = idleConnsPerHost
+	return t
 }
