@@ -40,9 +40,10 @@ type Receipt struct {
 	ID         int64
 	ContractID int64
 	// StationID is the till: the station where the money was taken or
-	// paid out (set by the service: the user's station among the
-	// contract's return and pickup station, else the return station; a
-	// reversal: that of the row it cancels).
+	// paid out — the contract's pickup or return station. On RecordReceipt
+	// and RecordPayout 0 lets the service choose (the user's station among
+	// the return and pickup station, else the return station); a reversal
+	// takes that of the row it cancels.
 	StationID  int64
 	Kind       string // KindReceipt, KindPayout or KindReversal
 	ReversesID int64  // a reversal: the receipt or payout it cancels
@@ -260,12 +261,13 @@ func (s *Service) RecordReceipt(ctx context.Context, id int64, r Receipt) (Recei
 	if err != nil {
 		return Receipt{}, err
 	}
-	if err := s.checkReceipt(&r, c, loc, open, "at most %s is open on this contract"); err != nil {
+	a, _ := identity.ActorFrom(ctx)
+	if err := s.checkReceipt(a, &r, c, loc, open, "at most %s is open on this contract"); err != nil {
 		return Receipt{}, err
 	}
-	a, _ := identity.ActorFrom(ctx)
+
 	r.ID, r.ContractID, r.Kind, r.ReversesID, r.Reason, r.ReversedByID = 0, c.ID, KindReceipt, 0, "", 0
-	r.CreatedBy, r.CreatedByName, r.StationID = a.UserID, a.Name, till(a, c)
+	r.CreatedBy, r.CreatedByName = a.UserID, a.Name
 	msgs, err := s.receiptMail(ctx, c, r, open-r.AmountCents)
 	if err != nil {
 		return Receipt{}, err
@@ -281,7 +283,7 @@ func (s *Service) RecordReceipt(ctx context.Context, id int64, r Receipt) (Recei
 // most limit (limitMsg names it), the reference (required for terminal and
 // transfer), the day (not in the future, not before the contract started;
 // station calendar).
-func (s *Service) checkReceipt(r *Receipt, c Contract, loc *time.Location, limit int64, limitMsg string) error {
+func (s *Service) checkReceipt(a identity.Actor, r *Receipt, c Contract, loc *time.Location, limit int64, limitMsg string) error {
 	r.Method = strings.ToLower(strings.TrimSpace(r.Method))
 	r.Reference = strings.TrimSpace(r.Reference)
 	r.ReceivedOn = strings.TrimSpace(r.ReceivedOn)
@@ -304,6 +306,12 @@ func (s *Service) checkReceipt(r *Receipt, c Contract, loc *time.Location, limit
 		f.Add("reference", "enter the slip number of the card terminal receipt")
 	case r.Reference == "" && r.Method == MethodTransfer:
 		f.Add("reference", "enter the bank reference of the transfer")
+	}
+	switch {
+	case r.StationID == 0:
+		r.StationID = till(a, c)
+	case r.StationID != c.StationID && r.StationID != c.ReturnStationID || !a.CanStation(r.StationID):
+		f.Add("station", "choose the till of the contract's pickup or return station you work at")
 	}
 	today := s.d.Now().In(loc).Format("2006-01-02")
 	if day, err := time.ParseInLocation("2006-01-02", r.ReceivedOn, loc); err != nil {
@@ -342,16 +350,17 @@ func (s *Service) RecordPayout(ctx context.Context, id int64, r Receipt) (Receip
 	if err != nil {
 		return Receipt{}, err
 	}
-	if err := s.checkReceipt(&r, c, loc, over, "at most %s has been paid too much on this contract"); err != nil {
+	a, _ := identity.ActorFrom(ctx)
+	if err := s.checkReceipt(a, &r, c, loc, over, "at most %s has been paid too much on this contract"); err != nil {
 		return Receipt{}, err
 	}
 	r.Reason = strings.TrimSpace(r.Reason)
 	if len(r.Reason) > 500 {
 		return Receipt{}, errs.Invalid("reason too long", errs.FieldError{Field: "reason", Message: "the reason can have at most 500 characters"})
 	}
-	a, _ := identity.ActorFrom(ctx)
+
 	r.ID, r.ContractID, r.Kind, r.ReversesID, r.ReversedByID = 0, c.ID, KindPayout, 0, 0
-	r.CreatedBy, r.CreatedByName, r.StationID = a.UserID, a.Name, till(a, c)
+	r.CreatedBy, r.CreatedByName = a.UserID, a.Name
 	msgs, err := s.receiptMail(ctx, c, r, 0)
 	if err != nil {
 		return Receipt{}, err

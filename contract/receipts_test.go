@@ -35,6 +35,7 @@ type rcWorld struct {
 	now   *time.Time
 	c     contract.Contract // handed over (open)
 	other context.Context   // a station user of the tenant's other station
+	admin context.Context   // the tenant's admin
 	alien context.Context   // the admin of another tenant
 }
 
@@ -48,7 +49,7 @@ func must(t testing.TB, err error) {
 // newRcWorld is a walk-in style contract without a stored card, handed over
 // at 27.11.2026 09:00 UTC; return() brings it back a day and two hours
 // later, so billing leaves the final invoice open (payment_open).
-func newRcWorld(t *testing.T, d store.Dialect) *rcWorld {
+func newRcWorld(t *testing.T, d store.Dialect, opts ...func(r *booking.Reservation, stations [2]tenancy.Station)) *rcWorld {
 	t.Helper()
 	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	w := &rcWorld{now: &now}
@@ -90,7 +91,12 @@ func newRcWorld(t *testing.T, d store.Dialect) *rcWorld {
 	must(t, err)
 	r := booking.Reservation{StationID: stations[0].ID, CustomerID: cu.ID, CategoryID: cat.ID, VehicleID: v.ID, TariffID: tf.ID,
 		Pickup: now.Add(time.Hour), Return: now.Add(49 * time.Hour), Status: booking.StatusConfirmed}
+	for _, o := range opts {
+		o(&r, stations)
+	}
 	must(t, s.CreateReservation(sys, &r))
+	w.admin = identity.WithActor(context.Background(), identity.Actor{Kind: identity.ActorUser, TenantID: tenants[0].ID, UserID: 6,
+		Name: "Karin König", Role: identity.RoleAdmin})
 	staff := func(tenant, station int64, id int64) context.Context {
 		return identity.WithActor(context.Background(), identity.Actor{Kind: identity.ActorUser, TenantID: tenant, UserID: id,
 			Name: "Rita Regensburg", Role: identity.RoleStation, StationIDs: []int64{station}})

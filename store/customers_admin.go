@@ -300,7 +300,7 @@ func (s *Store) CustomerFile(ctx context.Context, id int64) (customer.File, erro
 		a = args{sc.tenant(), id}
 		where := `i.tenant_id = $1 AND i.customer_id = $2`
 		if !sc.a.AllStations() {
-			where += ` AND ` + sc.stations("i.station_id", &a)
+			where += ` AND ` + sc.invoices(&a)
 		}
 		rows, err = q.QueryContext(ctx, `SELECT i.id, i.kind, i.number, i.issued_at, COALESCE(i.reservation_id, 0), i.gross_cents,
 			i.due_cents, i.currency, i.recipient FROM invoices i WHERE `+where+` ORDER BY i.id`, a...)

@@ -20,7 +20,7 @@ const journalChunk = 500
 // scoped to the actor's tenant and stations.
 func (s *Store) journalWhere(sc scope, q invoice.JournalQuery, a *args) string {
 	where := `i.tenant_id = ` + a.add(sc.tenant()) + ` AND i.issued_at >= ` + a.add(ts(q.From)) +
-		` AND i.issued_at < ` + a.add(ts(q.To)) + ` AND ` + sc.stations("i.station_id", a)
+		` AND i.issued_at < ` + a.add(ts(q.To)) + ` AND ` + sc.invoices(a)
 	if q.Kind != "" {
 		where += ` AND i.kind = ` + a.add(string(q.Kind))
 	}
@@ -200,7 +200,7 @@ func (s *Store) EachJournalFile(ctx context.Context, entries []invoice.JournalEn
 		err := s.db.QueryRowContext(ctx, `SELECT i.number, d.sha256, d.data, x.sha256, x.data FROM invoices i
 			JOIN documents d ON d.tenant_id = i.tenant_id AND d.invoice_id = i.id AND d.kind IN ('invoice', 'credit_note')
 			LEFT JOIN einvoices x ON x.tenant_id = i.tenant_id AND x.invoice_id = i.id
-			WHERE i.tenant_id = $1 AND i.id = $2 AND `+sc.stations("i.station_id", &a), a...).Scan(&f.Entry.Number, &sum, &f.PDF, &xmlSum, &xml)
+			WHERE i.tenant_id = $1 AND i.id = $2 AND `+sc.invoices(&a), a...).Scan(&f.Entry.Number, &sum, &f.PDF, &xmlSum, &xml)
 		if err != nil {
 			return notFound(err, "invoice")
 		}

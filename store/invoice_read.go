@@ -32,7 +32,7 @@ func (s *Store) IssuedInvoice(ctx context.Context, id int64) (invoice.Issued, er
 	err = s.db.QueryRowContext(ctx, `SELECT i.id, i.station_id, i.kind, i.number, i.reservation_id, i.contract_id, i.customer_id,
 		i.corrects_id, i.issued_at, i.service_from, i.service_to, i.currency, i.net_cents, i.vat_cents, i.gross_cents,
 		i.deducted_cents, i.due_cents, i.language, i.recipient, i.supplier
-		FROM invoices i WHERE i.tenant_id = $1 AND i.id = $2 AND `+sc.stations("i.station_id", &a), a...).Scan(
+		FROM invoices i WHERE i.tenant_id = $1 AND i.id = $2 AND `+sc.invoices(&a), a...).Scan(
 		&iss.ID, int64Scan{&iss.StationID}, &iss.Invoice.Kind, &iss.Invoice.Number, int64Scan{&iss.ReservationID},
 		int64Scan{&iss.ContractID}, &iss.CustomerID, int64Scan{&iss.CorrectsID}, tsScan{&iss.IssuedAt},
 		tspScan{&sfrom}, tspScan{&sto}, &iss.Invoice.Currency, &net, &vat, &gross, &deducted, &due, &iss.Language,

@@ -169,7 +169,7 @@ func (s *Store) EInvoiceFile(ctx context.Context, id int64) (f invoice.EFile, ok
 	a := args{sc.tenant(), id}
 	where := `i.tenant_id = $1 AND i.id = $2`
 	if !sc.a.AllStations() {
-		where += ` AND ` + sc.stations("i.station_id", &a)
+		where += ` AND ` + sc.invoices(&a)
 	}
 	var name, ctype, sum sql.NullString // NULL: the invoice has no e-invoice
 	err = s.db.QueryRowContext(ctx, `SELECT e.filename, e.content_type, e.sha256, e.data FROM invoices i
@@ -207,7 +207,7 @@ func (s *Store) ListInvoices(ctx context.Context, f invoice.Filter) ([]invoice.S
 		where += ` AND i.customer_id = ` + a.add(f.CustomerID)
 	}
 	if !sc.a.AllStations() {
-		where += ` AND ` + sc.stations("i.station_id", &a)
+		where += ` AND ` + sc.invoices(&a)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT i.id, i.kind, i.number, i.issued_at, i.reservation_id, i.contract_id,
 		i.customer_id, i.corrects_id, i.net_cents, i.vat_cents, i.gross_cents, i.due_cents, d.id, d.sha256

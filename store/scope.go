@@ -65,6 +65,18 @@ func (sc scope) stations(col string, a *args) string {
 	return col + " IN (" + strings.Join(ph, ",") + ")"
 }
 
+// invoices limits invoices (alias i) to those the actor may see: issued at
+// one of its stations, or of a booking that comes back to one — the return
+// station of a one-way rental sees its contract (contractScope) and so its
+// invoices.
+func (sc scope) invoices(a *args) string {
+	if sc.a.AllStations() {
+		return "1=1"
+	}
+	return "(" + sc.stations("i.station_id", a) + " OR EXISTS (SELECT 1 FROM reservations rs WHERE rs.tenant_id = i.tenant_id" +
+		" AND rs.id = i.reservation_id AND " + sc.stations("rs.return_station_id", a) + "))"
+}
+
 // writeStation checks that the actor may put data on station id. An invisible
 // station is reported as not found, like any object outside the actor's reach.
 func (sc scope) writeStation(id int64) error {

@@ -171,6 +171,7 @@ type ctPageData struct {
 	Tariffs    []pricing.Tariff
 	Station    tenancy.Station
 	Return     tenancy.Station
+	Tills      []tenancy.Station // where money at the counter can be booked, when there is a choice: return station first
 	Protocols  []contract.Protocol
 	Ledger     billing.Ledger
 	Payments   []payment.Record
@@ -281,6 +282,9 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 		if s.ID == d.C.ReturnStationID {
 			d.Return = s
 		}
+	}
+	if d.Return.ID != 0 && d.Station.ID != 0 && d.Return.ID != d.Station.ID {
+		d.Tills = []tenancy.Station{d.Return, d.Station}
 	}
 	d.loc = d.Station.Location()
 	if v, err := be.Vehicle(ctx, d.C.VehicleID); err == nil {

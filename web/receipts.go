@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,7 +12,7 @@ import (
 )
 
 // receiptForm is what the "record payment" form holds.
-type receiptForm struct{ Method, Amount, Reference, ReceivedOn string }
+type receiptForm struct{ Method, Amount, Reference, ReceivedOn, Station string }
 
 // payoutForm is what the "record payout" form holds.
 type payoutForm struct {
@@ -76,13 +77,14 @@ func (a *app) receiptRecord(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := receiptForm{Method: r.PostFormValue("receipt_method"), Amount: r.PostFormValue("receipt_amount"),
-		Reference: r.PostFormValue("receipt_reference"), ReceivedOn: r.PostFormValue("receipt_received_on")}
+		Reference: r.PostFormValue("receipt_reference"), ReceivedOn: r.PostFormValue("receipt_received_on"),
+		Station: r.PostFormValue("receipt_station")}
 	cents, parsed := parseEuro(f.Amount)
 	if !parsed {
 		cents = 0 // the domain reports the amount with every other field
 	}
 	_, err := a.Contracts.RecordReceipt(r.Context(), id, contract.Receipt{Method: f.Method, AmountCents: cents,
-		Reference: f.Reference, ReceivedOn: f.ReceivedOn})
+		Reference: f.Reference, ReceivedOn: f.ReceivedOn, StationID: formID(f.Station)})
 	if err != nil {
 		if !parsed && strings.TrimSpace(f.Amount) != "" {
 			err = replaceField(err, "amount", "enter the amount in euros, e.g. 49,00")
@@ -105,14 +107,14 @@ func (a *app) payoutRecord(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := payoutForm{receiptForm: receiptForm{Method: r.PostFormValue("payout_method"), Amount: r.PostFormValue("payout_amount"),
-		Reference: r.PostFormValue("payout_reference"), ReceivedOn: r.PostFormValue("payout_received_on")},
-		Reason: r.PostFormValue("payout_reason")}
+		Reference: r.PostFormValue("payout_reference"), ReceivedOn: r.PostFormValue("payout_received_on"),
+		Station: r.PostFormValue("payout_station")}, Reason: r.PostFormValue("payout_reason")}
 	cents, parsed := parseEuro(f.Amount)
 	if !parsed {
 		cents = 0 // the domain reports the amount with every other field
 	}
 	_, err := a.Contracts.RecordPayout(r.Context(), id, contract.Receipt{Method: f.Method, AmountCents: cents,
-		Reference: f.Reference, ReceivedOn: f.ReceivedOn, Reason: f.Reason})
+		Reference: f.Reference, ReceivedOn: f.ReceivedOn, Reason: f.Reason, StationID: formID(f.Station)})
 	if err != nil {
 		if !parsed && strings.TrimSpace(f.Amount) != "" {
 			err = replaceField(err, "amount", "enter the amount in euros, e.g. 49,00")
@@ -174,6 +176,16 @@ func (a *app) receiptAgain(w http.ResponseWriter, r *http.Request, id int64, err
 		v.Errors = m
 	}
 	a.render(w, r, status, "contract", v)
+}
+
+// formID is the id a select sent (0: none or not a number; the domain then
+// chooses).
+func formID(v string) int64 {
+	id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || id < 0 {
+		return 0
+	}
+	return id
 }
 
 // replaceField returns err with the message of field replaced by msg.
