@@ -41,18 +41,7 @@ func TestRentalPagesAccessible(t *testing.T) {
 	tab := testenv.Browser(t)
 	ctx, cancel := context.WithTimeout(tab, 3*time.Minute)
 	defer cancel()
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(ce.srv.URL+"/admin/login"),
-		chromedp.WaitVisible(chromedp.ID("f-email")),
-		chromedp.SendKeys(chromedp.ID("f-email"), adminEmail),
-		chromedp.SendKeys(chromedp.ID("f-password"), password),
-		chromedp.Click(chromedp.ID("login-submit")),
-		chromedp.WaitVisible(chromedp.ID("logout")),
-		chromedp.Navigate(ce.srv.URL+"/admin/lang?l=de"), // the shared browser may keep another test's language
-		chromedp.WaitVisible(chromedp.ID("logout")),
-	); err != nil {
-		t.Fatal(err)
-	}
+	browserSignIn(t, ctx, ce.env, adminEmail)
 	var failed []string
 	for _, pg := range []struct{ name, path, h1 string }{
 		{"reservation", fmt.Sprintf("/admin/reservations/%d", reg.ID), reg.Number},

@@ -67,15 +67,8 @@ func TestContractMoneyFormsAccessible(t *testing.T) {
 	tab := testenv.Browser(t)
 	ctx, cancel := context.WithTimeout(tab, 2*time.Minute)
 	defer cancel()
+	browserSignIn(t, ctx, ce.env, stationEmail)
 	if err := chromedp.Do(ctx,
-		chromedp.Navigate(ce.srv.URL+"/admin/login"),
-		chromedp.WaitVisible(chromedp.ID("f-email")),
-		chromedp.SendKeys(chromedp.ID("f-email"), stationEmail),
-		chromedp.SendKeys(chromedp.ID("f-password"), password),
-		chromedp.Click(chromedp.ID("login-submit")),
-		chromedp.WaitVisible(chromedp.ID("logout")),
-		chromedp.Navigate(ce.srv.URL+"/admin/lang?l=de"), // the shared browser may keep another test's language
-		chromedp.WaitVisible(chromedp.ID("logout")),
 		chromedp.Navigate(ce.srv.URL+path),
 		chromedp.WaitVisible(chromedp.ID("payout-form")),
 	); err != nil {
