@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/contract"
-	"mietwerk.dev/mietwerk/contract/contracttest"
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
@@ -65,8 +64,9 @@ func testBillingRetry(t *testing.T, mode string) {
 		must(t, err)
 		pay := payment.NewService(s, payment.SingleGateway{G: gw}, payment.Config{}, nil, nil, nil)
 		rnd := &failingInvoices{Renderer: pdf.New()}
-		svc := contract.NewService(contract.Deps{Store: s, Bookings: s, Vehicles: s, Tariffs: s, Tenancy: s, Customers: s,
-			Payments: pay, Records: s, Invoices: s, Issued: s, Renderer: rnd, Mailer: contracttest.Mailer{}, Now: ce.clk.Now})
+		deps := storeContractDeps(s, ce.clk.Now)
+		deps.Payments, deps.Renderer = pay, rnd
+		svc := contract.NewService(deps)
 		ce.srv.Close()
 		ce.srv = httptest.NewServer(web.New(web.Deps{Identity: ce.id, Users: s, Tenancy: s, Now: ce.clk.Now,
 			Fleet: s, Damages: s, Categories: s, Pricing: s, Tariffs: s, Mail: s, Bookings: s,

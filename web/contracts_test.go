@@ -23,6 +23,14 @@ import (
 	"mietwerk.dev/mietwerk/web"
 )
 
+// storeContractDeps wires the contract service over the test store as the
+// web tests need it: real PDFs, plain stub messages, the test clock, no
+// payment service (callers set Payments, Renderer or EInvoicer for more).
+func storeContractDeps(s *store.Store, now func() time.Time) contract.Deps {
+	return contract.Deps{Store: s, Bookings: s, Vehicles: s, Tariffs: s, Tenancy: s, Customers: s,
+		Records: s, Invoices: s, Issued: s, Renderer: pdf.New(), Mailer: contracttest.Mailer{}, Now: now}
+}
+
 // ctEnv is the admin UI with the contract pages and a confirmed booking at
 // each station of the tenant (Regensburg: the station user's) and one at
 // the other tenant's station.
@@ -36,8 +44,7 @@ func newCtEnv(t *testing.T, d store.Dialect) *ctEnv {
 	t.Helper()
 	e := newEnv(t, d, nil)
 	s := e.store
-	svc := contract.NewService(contract.Deps{Store: s, Bookings: s, Vehicles: s, Tariffs: s, Tenancy: s, Customers: s,
-		Records: s, Invoices: s, Issued: s, Renderer: pdf.New(), Mailer: contracttest.Mailer{}, Now: e.clk.Now})
+	svc := contract.NewService(storeContractDeps(s, e.clk.Now))
 	e.srv.Close()
 	e.srv = httptest.NewServer(web.New(web.Deps{Identity: e.id, Users: s, Tenancy: s, Now: e.clk.Now,
 		Fleet: s, Damages: s, Categories: s, Pricing: s, Tariffs: s, Mail: s, Bookings: s,

@@ -18,9 +18,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/contract"
-	"mietwerk.dev/mietwerk/contract/contracttest"
 	"mietwerk.dev/mietwerk/invoice"
-	"mietwerk.dev/mietwerk/pdf"
 	"mietwerk.dev/mietwerk/store"
 	"mietwerk.dev/mietwerk/web"
 	"mietwerk.dev/mietwerk/xrechnung"
@@ -42,9 +40,9 @@ func newJournalEnv(t *testing.T, d store.Dialect) *journalEnv {
 	t.Helper()
 	ce := newCtEnv(t, d)
 	s := ce.store
-	svc := contract.NewService(contract.Deps{Store: s, Bookings: s, Vehicles: s, Tariffs: s, Tenancy: s, Customers: s,
-		Records: s, Invoices: s, Issued: s, Renderer: pdf.New(), Mailer: contracttest.Mailer{}, Now: ce.clk.Now,
-		EInvoicer: xrechnung.EInvoicer{}})
+	deps := storeContractDeps(s, ce.clk.Now)
+	deps.EInvoicer = xrechnung.EInvoicer{}
+	svc := contract.NewService(deps)
 	ce.srv.Close()
 	ce.srv = httptest.NewServer(web.New(web.Deps{Identity: ce.id, Users: s, Tenancy: s, Now: ce.clk.Now,
 		Fleet: s, Damages: s, Categories: s, Pricing: s, Tariffs: s, Mail: s, Bookings: s, EInvoicer: xrechnung.EInvoicer{},
@@ -121,7 +119,7 @@ func returnedThrough(t *testing.T, ce *ctEnv, svc *contract.Service, keys ...str
 		ctx := ctxOf(key)
 		tn, err := ce.store.Tenant(ctx)
 		must(t, err)
-		if tn.Street == "" {
+		if tn.Street == "" { // invoices need the supplier's address and tax id
 			tn.Street, tn.PostalCode, tn.City, tn.Country, tn.VATID = "Hauptstr. 1", "93047", "Regensburg", "DE", "DE123456789"
 			must(t, ce.store.UpdateTenant(ctx, &tn))
 		}
@@ -134,9 +132,12 @@ func returnedThrough(t *testing.T, ce *ctEnv, svc *contract.Service, keys ...str
 	}
 	ce.clk.Advance(26 * time.Hour)
 	for _, key := range keys {
-		_, _, err := svc.Return(ctxOf(key), &contract.Return{ContractID: out[key].ID,
+		c := out[key]
+		_, res, err := svc.Return(ctxOf(key), &contract.Return{ContractID: c.ID,
 			Protocol: contract.Protocol{OdometerKM: 5100, FuelEighths: 8, Cleanliness: "clean"}})
 		must(t, err)
+		c.Status = res.Status
+		out[key] = c
 	}
 	return out
 }

@@ -10,10 +10,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"mietwerk.dev/mietwerk/contract"
-	"mietwerk.dev/mietwerk/contract/contracttest"
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/mail"
-	"mietwerk.dev/mietwerk/pdf"
 	"mietwerk.dev/mietwerk/store"
 )
 
@@ -24,8 +22,7 @@ import (
 func TestRentalPagesAccessible(t *testing.T) {
 	ce := newCtEnv(t, store.SQLite)
 	s := ce.store
-	svc := contract.NewService(contract.Deps{Store: s, Bookings: s, Vehicles: s, Tariffs: s, Tenancy: s, Customers: s,
-		Records: s, Invoices: s, Issued: s, Renderer: pdf.New(), Mailer: contracttest.Mailer{}, Now: ce.clk.Now})
+	svc := contract.NewService(storeContractDeps(s, ce.clk.Now))
 	running, err := svc.Handover(ce.sys(), &contract.Handover{ReservationID: ce.res["muc"].ID, LicenceChecked: true,
 		Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Eva", LastName: "Muster", LicenceNumber: "B072RRE2I55",
 			LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},

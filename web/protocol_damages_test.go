@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/contract"
-	"mietwerk.dev/mietwerk/contract/contracttest"
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
@@ -64,8 +63,9 @@ func TestHandoverDamagesOnDiagram(t *testing.T) {
 		ce := newCtEnv(t, d)
 		s := ce.store
 		rec := &protocolRecorder{Renderer: pdf.New()}
-		svc := contract.NewService(contract.Deps{Store: s, Bookings: s, Vehicles: s, Tariffs: s, Tenancy: s, Customers: s,
-			Records: s, Invoices: s, Issued: s, Renderer: rec, Mailer: contracttest.Mailer{}, Now: ce.clk.Now})
+		deps := storeContractDeps(s, ce.clk.Now)
+		deps.Renderer = rec
+		svc := contract.NewService(deps)
 		ce.srv.Close()
 		ce.srv = httptest.NewServer(web.New(web.Deps{Identity: ce.id, Users: s, Tenancy: s, Now: ce.clk.Now,
 			Fleet: s, Damages: s, Categories: s, Pricing: s, Tariffs: s, Mail: s, Bookings: s,

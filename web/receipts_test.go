@@ -12,10 +12,8 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/contract"
-	"mietwerk.dev/mietwerk/contract/contracttest"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
-	"mietwerk.dev/mietwerk/pdf"
 	"mietwerk.dev/mietwerk/store"
 	"mietwerk.dev/mietwerk/web"
 	"mietwerk.dev/mietwerk/xrechnung"
@@ -27,41 +25,11 @@ import (
 // open and the contracts are payment_open.
 func returnedWithoutCard(t *testing.T, ce *ctEnv, keys ...string) map[string]contract.Contract {
 	t.Helper()
-	s := ce.store
-	svc := contract.NewService(contract.Deps{Store: s, Bookings: s, Vehicles: s, Tariffs: s, Tenancy: s, Customers: s,
-		Records: s, Invoices: s, Issued: s, Renderer: pdf.New(), Mailer: contracttest.Mailer{}, Now: ce.clk.Now})
-	ctxOf := func(key string) context.Context {
-		if key == "foreign" {
-			return ce.foreign
-		}
-		return ce.sys()
-	}
-	out := map[string]contract.Contract{}
+	out := returnedThrough(t, ce, contract.NewService(storeContractDeps(ce.store, ce.clk.Now)), keys...)
 	for _, key := range keys {
-		ctx := ctxOf(key)
-		tn, err := s.Tenant(ctx)
-		must(t, err)
-		if tn.Street == "" { // invoices need the supplier's address and tax id
-			tn.Street, tn.PostalCode, tn.City, tn.Country, tn.VATID = "Hauptstr. 1", "93047", "Regensburg", "DE", "DE123456789"
-			must(t, s.UpdateTenant(ctx, &tn))
+		if out[key].Status != contract.StatusPaymentOpen {
+			t.Fatalf("%s: status %s after a return without card", key, out[key].Status)
 		}
-		c, err := svc.Handover(ctx, &contract.Handover{ReservationID: ce.res[key].ID, LicenceChecked: true,
-			Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Eva", LastName: "Muster", LicenceNumber: "B072RRE2I55",
-				LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
-			Protocol: contract.Protocol{OdometerKM: 5000, FuelEighths: 8, Cleanliness: "clean"}})
-		must(t, err)
-		out[key] = c
-	}
-	ce.clk.Advance(26 * time.Hour)
-	for _, key := range keys {
-		c := out[key]
-		_, res, err := svc.Return(ctxOf(key), &contract.Return{ContractID: c.ID, Protocol: contract.Protocol{OdometerKM: 5100, FuelEighths: 8, Cleanliness: "clean"}})
-		must(t, err)
-		if res.Status != contract.StatusPaymentOpen {
-			t.Fatalf("%s: status %s after a return without card", key, res.Status)
-		}
-		c.Status = res.Status
-		out[key] = c
 	}
 	return out
 }
@@ -176,8 +144,7 @@ func TestReceiptForm(t *testing.T) {
 func TestReceiptPaidXRechnung(t *testing.T) {
 	ce := newCtEnv(t, store.SQLite)
 	s := ce.store
-	svc := contract.NewService(contract.Deps{Store: s, Bookings: s, Vehicles: s, Tariffs: s, Tenancy: s, Customers: s,
-		Records: s, Invoices: s, Issued: s, Renderer: pdf.New(), Mailer: contracttest.Mailer{}, Now: ce.clk.Now})
+	svc := contract.NewService(storeContractDeps(s, ce.clk.Now))
 	ce.srv.Close()
 	ce.srv = httptest.NewServer(web.New(web.Deps{Identity: ce.id, Users: s, Tenancy: s, Now: ce.clk.Now,
 		Fleet: s, Damages: s, Categories: s, Pricing: s, Tariffs: s, Mail: s, Bookings: s, EInvoicer: xrechnung.EInvoicer{},

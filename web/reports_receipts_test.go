@@ -10,10 +10,8 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/contract"
-	"mietwerk.dev/mietwerk/contract/contracttest"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
-	"mietwerk.dev/mietwerk/pdf"
 	"mietwerk.dev/mietwerk/store"
 )
 
@@ -61,8 +59,7 @@ func TestCounterPaymentsReportPage(t *testing.T) {
 		reg, muc := cs["reg"], cs["muc"]
 		ce.clk.Advance(time.Hour) // 2026-11-28 12:00 UTC
 		s := ce.store
-		svc := contract.NewService(contract.Deps{Store: s, Bookings: s, Vehicles: s, Tariffs: s, Tenancy: s, Customers: s,
-			Records: s, Invoices: s, Issued: s, Renderer: pdf.New(), Mailer: contracttest.Mailer{}, Now: ce.clk.Now})
+		svc := contract.NewService(storeContractDeps(s, ce.clk.Now))
 		user := func(u identity.User) context.Context {
 			return identity.WithActor(context.Background(), identity.Actor{Kind: identity.ActorUser, TenantID: ce.tenant.ID, UserID: u.ID,
 				Name: u.Name, Role: u.Role, StationIDs: u.StationIDs})
