@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/telecashsim"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/payment"
-	"mietwerk.dev/mietwerk/telecashsim"
 )
 
 func bookingBody(email, card string, pickup, ret time.Time) map[string]any {

@@ -17,15 +17,15 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/mailtmpl"
+	"mietwerk.dev/mietwerk/adapter/pdf"
+	"mietwerk.dev/mietwerk/adapter/telecashsim"
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/internal/gctune"
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/mail"
-	"mietwerk.dev/mietwerk/mailtmpl"
 	"mietwerk.dev/mietwerk/payment"
-	"mietwerk.dev/mietwerk/pdf"
-	"mietwerk.dev/mietwerk/telecashsim"
 )
 
 // seedBench adds 999 vehicles (1,000 in all) and 200,000 past allocations

@@ -5,10 +5,10 @@ import (
 	"context"
 	"testing"
 
+	"mietwerk.dev/mietwerk/adapter/telecashsim"
+	"mietwerk.dev/mietwerk/adapter/xrechnung"
 	"mietwerk.dev/mietwerk/identity"
-	"mietwerk.dev/mietwerk/telecashsim"
 	"mietwerk.dev/mietwerk/tenancy"
-	"mietwerk.dev/mietwerk/xrechnung"
 )
 
 // TestBusinessBookingGetsEInvoice: a booking by a business customer issues

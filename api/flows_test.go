@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/telecashsim"
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/identity"
-	"mietwerk.dev/mietwerk/telecashsim"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 

@@ -20,6 +20,12 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"mietwerk.dev/mietwerk/adapter/mailtmpl"
+	"mietwerk.dev/mietwerk/adapter/pdf"
+	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/adapter/telecash"
+	"mietwerk.dev/mietwerk/adapter/telecashsim"
+	"mietwerk.dev/mietwerk/adapter/xrechnung"
 	"mietwerk.dev/mietwerk/api"
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/document"
@@ -28,15 +34,9 @@ import (
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/mail"
-	"mietwerk.dev/mietwerk/mailtmpl"
 	"mietwerk.dev/mietwerk/payment"
-	"mietwerk.dev/mietwerk/pdf"
 	"mietwerk.dev/mietwerk/pricing"
-	"mietwerk.dev/mietwerk/store"
-	"mietwerk.dev/mietwerk/telecash"
-	"mietwerk.dev/mietwerk/telecashsim"
 	"mietwerk.dev/mietwerk/tenancy"
-	"mietwerk.dev/mietwerk/xrechnung"
 )
 
 func TestMain(m *testing.M) {

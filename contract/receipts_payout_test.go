@@ -4,10 +4,10 @@ import (
 	"strings"
 	"testing"
 
+	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/mail"
-	"mietwerk.dev/mietwerk/store"
 )
 
 // TestCreditNoteForCashCustomer: a walk-in who paid at the counter gets a

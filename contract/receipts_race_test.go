@@ -5,14 +5,14 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/pdf"
+	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/adapter/telecash"
+	"mietwerk.dev/mietwerk/adapter/telecashsim"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/contract/contracttest"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/payment"
-	"mietwerk.dev/mietwerk/pdf"
-	"mietwerk.dev/mietwerk/store"
-	"mietwerk.dev/mietwerk/telecash"
-	"mietwerk.dev/mietwerk/telecashsim"
 )
 
 // receiptsHook is the store's ReceiptStore that runs meanwhile once, right

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/pdf"
+	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/contract/contracttest"
@@ -16,9 +18,7 @@ import (
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
-	"mietwerk.dev/mietwerk/pdf"
 	"mietwerk.dev/mietwerk/pricing"
-	"mietwerk.dev/mietwerk/store"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 

@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
-	"mietwerk.dev/mietwerk/store"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 

@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/smtp"
+	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/mail"
-	"mietwerk.dev/mietwerk/smtp"
-	"mietwerk.dev/mietwerk/store"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 

@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/telecash"
+	"mietwerk.dev/mietwerk/adapter/telecashsim"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/payment"
-	"mietwerk.dev/mietwerk/telecash"
-	"mietwerk.dev/mietwerk/telecashsim"
 )
 
 // TestCardEraserDeletesTokenAtGateway: a card deleted here is deleted at

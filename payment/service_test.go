@@ -14,14 +14,14 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/adapter/telecash"
+	"mietwerk.dev/mietwerk/adapter/telecashsim"
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/payment"
-	"mietwerk.dev/mietwerk/store"
-	"mietwerk.dev/mietwerk/telecash"
-	"mietwerk.dev/mietwerk/telecashsim"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 

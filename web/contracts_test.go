@@ -11,15 +11,15 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/pdf"
+	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/contract/contracttest"
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
-	"mietwerk.dev/mietwerk/pdf"
 	"mietwerk.dev/mietwerk/pricing"
-	"mietwerk.dev/mietwerk/store"
 	"mietwerk.dev/mietwerk/web"
 )
 

@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/photofs"
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/fleet"
-	"mietwerk.dev/mietwerk/photofs"
 	"mietwerk.dev/mietwerk/web"
 )
 

@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/telecash"
+	"mietwerk.dev/mietwerk/adapter/telecashsim"
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/payment"
-	"mietwerk.dev/mietwerk/telecash"
-	"mietwerk.dev/mietwerk/telecashsim"
 	"mietwerk.dev/mietwerk/web"
 )
 

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"mietwerk.dev/mietwerk/adapter/photofs"
 	"mietwerk.dev/mietwerk/fleet"
-	"mietwerk.dev/mietwerk/photofs"
 	"mietwerk.dev/mietwerk/web"
 )
 

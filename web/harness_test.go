@@ -4,7 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"mietwerk.dev/mietwerk/xrechnung"
+	"mietwerk.dev/mietwerk/adapter/xrechnung"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -17,9 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
-	"mietwerk.dev/mietwerk/store"
 	"mietwerk.dev/mietwerk/tenancy"
 	"mietwerk.dev/mietwerk/web"
 )

@@ -17,11 +17,11 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/adapter/xrechnung"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/invoice"
-	"mietwerk.dev/mietwerk/store"
 	"mietwerk.dev/mietwerk/web"
-	"mietwerk.dev/mietwerk/xrechnung"
 )
 
 // journalEnv is a contract env whose service issues e-invoices: the REG

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/xrechnung"
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
-	"mietwerk.dev/mietwerk/xrechnung"
 )
 
 // issueFor stores an issued invoice (PDF stand-in) as the system of ctx.

@@ -9,10 +9,10 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/mail"
-	"mietwerk.dev/mietwerk/store"
 )
 
 // TestRentalPagesAccessible runs axe-core in headless Chromium on the pages

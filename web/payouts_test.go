@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/invoice"
-	"mietwerk.dev/mietwerk/store"
 )
 
 // TestCashRefundAndPayoutForm: a walk-in paid in cash; staff issue a credit

@@ -15,13 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/pdf"
+	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
-	"mietwerk.dev/mietwerk/pdf"
-	"mietwerk.dev/mietwerk/store"
 	"mietwerk.dev/mietwerk/web"
 )
 

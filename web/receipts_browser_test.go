@@ -9,11 +9,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/invoice"
-	"mietwerk.dev/mietwerk/store"
 )
 
 // TestContractMoneyFormsAccessible runs axe-core in headless Chromium on a

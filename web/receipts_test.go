@@ -11,12 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/adapter/xrechnung"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
-	"mietwerk.dev/mietwerk/store"
 	"mietwerk.dev/mietwerk/web"
-	"mietwerk.dev/mietwerk/xrechnung"
 )
 
 // returnedWithoutCard hands over the bookings keys of ce (as their tenant's

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
-	"mietwerk.dev/mietwerk/store"
 )
 
 // adminCmd is the shared set-up of the user and apikey subcommands: the

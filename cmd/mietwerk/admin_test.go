@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"mietwerk.dev/mietwerk/demo"
+	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/cmd/mietwerk/demo"
 	"mietwerk.dev/mietwerk/identity"
-	"mietwerk.dev/mietwerk/store"
 )
 
 // adminEnv is a data directory with the demo tenant seeded, and a runner of

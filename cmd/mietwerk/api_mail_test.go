@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"mietwerk.dev/mietwerk/demo"
+	"mietwerk.dev/mietwerk/cmd/mietwerk/demo"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/invoice"

@@ -13,12 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"mietwerk.dev/mietwerk/demo"
+	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/cmd/mietwerk/demo"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
-	"mietwerk.dev/mietwerk/store"
 )
 
 // apiCall sends one booking API request with the key and decodes the answer.

@@ -17,8 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/errs"
-	"mietwerk.dev/mietwerk/store"
 )
 
 // Backups are files DIR/mietwerk-YYYYMMDD-HHMMSS.db (UTC, the moment the

@@ -19,11 +19,11 @@ import (
 	"testing"
 	"time"
 
-	"mietwerk.dev/mietwerk/demo"
+	"mietwerk.dev/mietwerk/adapter/photofs"
+	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/cmd/mietwerk/demo"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
-	"mietwerk.dev/mietwerk/photofs"
-	"mietwerk.dev/mietwerk/store"
 )
 
 // backupTestPhoto is a small real JPEG.

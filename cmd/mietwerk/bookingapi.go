@@ -7,13 +7,13 @@ import (
 	"strings"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/mailtmpl"
+	"mietwerk.dev/mietwerk/adapter/pdf"
+	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/adapter/xrechnung"
 	"mietwerk.dev/mietwerk/api"
 	"mietwerk.dev/mietwerk/booking"
-	"mietwerk.dev/mietwerk/mailtmpl"
 	"mietwerk.dev/mietwerk/payment"
-	"mietwerk.dev/mietwerk/pdf"
-	"mietwerk.dev/mietwerk/store"
-	"mietwerk.dev/mietwerk/xrechnung"
 )
 
 // newBookingService wires the booking orchestration over the store.

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"strings"
 
+	"mietwerk.dev/mietwerk/adapter/mailtmpl"
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/mail"
-	"mietwerk.dev/mietwerk/mailtmpl"
 	"mietwerk.dev/mietwerk/payment"
 )
 

@@ -3,9 +3,9 @@ package main
 import (
 	"testing"
 
+	"mietwerk.dev/mietwerk/adapter/mailtmpl"
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/customer"
-	"mietwerk.dev/mietwerk/mailtmpl"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"mietwerk.dev/mietwerk/store"
+	"mietwerk.dev/mietwerk/adapter/store"
 )
 
 // Config is the whole configuration of one mietwerk process. It is built only

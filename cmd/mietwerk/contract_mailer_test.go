@@ -4,9 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"mietwerk.dev/mietwerk/adapter/mailtmpl"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/customer"
-	"mietwerk.dev/mietwerk/mailtmpl"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 

@@ -17,6 +17,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/adapter/xrechnung"
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/fleet"
@@ -26,9 +28,7 @@ import (
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
-	"mietwerk.dev/mietwerk/store"
 	"mietwerk.dev/mietwerk/tenancy"
-	"mietwerk.dev/mietwerk/xrechnung"
 )
 
 // journey is a whole server (API, admin web, simulator, outbox to mailpit)

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"mietwerk.dev/mietwerk/demo"
+	"mietwerk.dev/mietwerk/cmd/mietwerk/demo"
 	"mietwerk.dev/mietwerk/identity"
 )
 

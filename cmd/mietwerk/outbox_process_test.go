@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/mail"
-	"mietwerk.dev/mietwerk/store"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 

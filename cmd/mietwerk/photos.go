@@ -1,8 +1,8 @@
 package main
 
 import (
+	"mietwerk.dev/mietwerk/adapter/photofs"
 	"mietwerk.dev/mietwerk/fleet"
-	"mietwerk.dev/mietwerk/photofs"
 )
 
 // photoStore returns where damage photo bytes go: the --photo-dir folder, or

@@ -21,11 +21,11 @@ import (
 	"testing"
 	"time"
 
-	"mietwerk.dev/mietwerk/demo"
+	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/cmd/mietwerk/demo"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
-	"mietwerk.dev/mietwerk/store"
 )
 
 var (

@@ -10,11 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/photofs"
+	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/adapter/telecashsim"
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/payment"
-	"mietwerk.dev/mietwerk/photofs"
-	"mietwerk.dev/mietwerk/store"
-	"mietwerk.dev/mietwerk/telecashsim"
 )
 
 // Retention job timing: the first pass a minute after start (not in the

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/payment"
-	"mietwerk.dev/mietwerk/store"
 )
 
 // TestRetentionRunCommand: "mietwerk retention run" purges an erased

@@ -15,11 +15,11 @@ import (
 	"syscall"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/adapter/xrechnung"
 	"mietwerk.dev/mietwerk/httpx"
 	"mietwerk.dev/mietwerk/internal/gctune"
-	"mietwerk.dev/mietwerk/store"
 	"mietwerk.dev/mietwerk/web"
-	"mietwerk.dev/mietwerk/xrechnung"
 )
 
 func cmdServe(ctx context.Context, c *cli, args []string) int {

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/httpx"
-	"mietwerk.dev/mietwerk/store"
 )
 
 func testServer(t *testing.T) (*server, *store.Store) {

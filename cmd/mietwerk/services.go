@@ -9,19 +9,19 @@ import (
 	"sync"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/mailfile"
+	"mietwerk.dev/mietwerk/adapter/mailtmpl"
+	"mietwerk.dev/mietwerk/adapter/pdf"
+	"mietwerk.dev/mietwerk/adapter/smtp"
+	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/adapter/telecash"
+	"mietwerk.dev/mietwerk/adapter/telecashsim"
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/mail"
-	"mietwerk.dev/mietwerk/mailfile"
-	"mietwerk.dev/mietwerk/mailtmpl"
 	"mietwerk.dev/mietwerk/payment"
-	"mietwerk.dev/mietwerk/pdf"
-	"mietwerk.dev/mietwerk/smtp"
-	"mietwerk.dev/mietwerk/store"
-	"mietwerk.dev/mietwerk/telecash"
-	"mietwerk.dev/mietwerk/telecashsim"
 )
 
 // services are the long-lived services and background workers of one

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"syscall"
 
-	"mietwerk.dev/mietwerk/telecashsim"
+	"mietwerk.dev/mietwerk/adapter/telecashsim"
 )
 
 // simOption is one setting of `mietwerk telecash-sim`: a flag, its

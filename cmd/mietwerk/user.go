@@ -6,8 +6,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/identity"
-	"mietwerk.dev/mietwerk/store"
 )
 
 const userHelp = `Usage: mietwerk user <subcommand> --tenant SLUG [options]

@@ -1,0 +1,124 @@
+// Package pdf renders Mietwerk documents (invoices, credit notes, protocols,
+// contracts) as PDF with github.com/go-pdf/fpdf. It implements
+// document.Renderer. Output is deterministic: the same input always gives
+// the same bytes, because issued documents are stored with their SHA-256.
+package pdf
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"fmt"
+	"time"
+
+	"codeberg.org/go-pdf/fpdf"
+
+	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/errs"
+)
+
+//go:embed fonts/DejaVuSans.ttf
+var fontRegular []byte
+
+//go:embed fonts/DejaVuSans-Bold.ttf
+var fontBold []byte
+
+const fontFamily = "DejaVu"
+
+// Renderer renders PDFs. The zero value is ready to use and safe for
+// concurrent use.
+type Renderer struct{}
+
+// New returns a Renderer.
+func New() *Renderer { return &Renderer{} }
+
+var _ document.Renderer = (*Renderer)(nil)
+
+// Invoice renders an invoice or credit note meeting §14 UStG. It returns an
+// errs.KindInvalid error when the invoice misses a mandatory field.
+func (r *Renderer) Invoice(ctx context.Context, d document.InvoiceDoc) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := validateInvoiceDoc(d); err != nil {
+		return nil, err
+	}
+	return render(d.Lang, d.Invoice.IssueDate, d.Branding, invoiceTitle(labelsFor(d.Lang), d.Invoice.Kind)+" "+d.Invoice.Number,
+		func(w *writer) { writeInvoice(w, d) })
+}
+
+// Protocol renders a handover or return protocol. It returns an
+// errs.KindInvalid error when contract number or reading time is missing.
+func (r *Renderer) Protocol(ctx context.Context, d document.ProtocolDoc) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := validateProtocolDoc(d); err != nil {
+		return nil, err
+	}
+	return render(d.Lang, d.Reading.Time, d.Branding, labelsFor(d.Lang).get(string(d.Kind))+" "+d.ContractNumber,
+		func(w *writer) { writeProtocol(w, d) })
+}
+
+// Contract renders a rental contract. It returns an errs.KindInvalid error
+// when number or issue time is missing.
+func (r *Renderer) Contract(ctx context.Context, d document.ContractDoc) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := validateContractDoc(d); err != nil {
+		return nil, err
+	}
+	return render(d.Lang, d.IssuedAt, d.Branding, labelsFor(d.Lang).get("contract")+" "+d.Number,
+		func(w *writer) { writeContract(w, d) })
+}
+
+// render sets up a deterministic A4 document, lets body fill it and returns
+// the bytes: with the WinAnsi fonts when all of its text is Windows-1252,
+// else with the Unicode fonts (see winansi.go). A malformed image (logo,
+// signature) is reported as invalid input.
+func render(lang document.Lang, created time.Time, b document.Branding, title string, body func(*writer)) ([]byte, error) {
+	if useWinAnsi {
+		out, missing, err := renderWith(true, lang, created, b, title, body)
+		if err != nil || !missing {
+			return out, err
+		}
+	}
+	out, _, err := renderWith(false, lang, created, b, title, body)
+	return out, err
+}
+
+// renderWith renders with the WinAnsi (ansi) or Unicode fonts and reports
+// whether WinAnsi text had characters it could not encode.
+func renderWith(ansi bool, lang document.Lang, created time.Time, b document.Branding, title string, body func(*writer)) ([]byte, bool, error) {
+	w := newWriter(lang, created, b, title, ansi)
+	body(w)
+	w.f.Close() // writes the last footer, so its text is checked below too
+	if err := w.f.Error(); err != nil {
+		return nil, false, errs.Wrap(errs.KindInvalid, "the document could not be rendered (bad image?)", err)
+	}
+	if w.enc != nil && w.enc.missing {
+		return nil, true, nil
+	}
+	var buf bytes.Buffer
+	if err := w.f.Output(&buf); err != nil {
+		return nil, false, fmt.Errorf("pdf: output: %w", err)
+	}
+	return buf.Bytes(), false, nil
+}
+
+// newFpdf returns an A4 document with the embedded fonts (WinAnsi or
+// Unicode) and fixed metadata.
+func newFpdf(ansi bool) *fpdf.Fpdf {
+	f := fpdf.New("P", "mm", "A4", "")
+	f.SetCompression(true)
+	f.SetCatalogSort(true)
+	if ansi {
+		addWinAnsiFonts(f)
+	} else {
+		addFonts(f) // parsed once, see fontcache.go
+	}
+	f.SetProducer("Mietwerk", true)
+	f.SetCreator("Mietwerk", true)
+	return f
+}

@@ -1,0 +1,136 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/identity"
+)
+
+func TestLoginSessionsAndKeys(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, clk *clock) {
+		w := newWorld(t, s)
+		svc := identity.NewService(s, identity.Config{IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 2 * time.Hour, MaxFailures: 3}, clk.Now)
+		ctx := sys(w.tenants[0].ID)
+		u := identity.User{Email: "Anna.Berg@Example.de", Name: "Anna Berg", Role: identity.RoleStation, StationIDs: []int64{w.stations[0][1].ID}}
+		mustNil(t, svc.CreateUser(ctx, &u, "correct horse battery"))
+		bg := context.Background()
+
+		// wrong password and unknown e-mail give the same error
+		_, _, _, err1 := svc.Login(bg, "anna.berg@example.de", "wrong password!", "10.0.0.1", "ua")
+		_, _, _, err2 := svc.Login(bg, "nobody@example.de", "wrong password!", "10.0.0.2", "ua")
+		if err1 != identity.ErrBadCredentials || err2 != identity.ErrBadCredentials {
+			t.Fatalf("bad logins: %v / %v", err1, err2)
+		}
+		tok, sess, got, err := svc.Login(bg, "ANNA.BERG@example.de", "correct horse battery", "10.0.0.1", "ua")
+		mustNil(t, err)
+		if got.ID != u.ID || len(got.StationIDs) != 1 || got.StationIDs[0] != w.stations[0][1].ID || sess.CSRFToken == "" {
+			t.Fatalf("login user = %+v", got)
+		}
+		// the token is not stored, only its hash
+		if _, err := s.SessionForAuth(bg, tok); !errs.Is(err, errs.KindNotFound) {
+			t.Fatalf("raw token found as session id: %v", err)
+		}
+		clk.Advance(20 * time.Minute)
+		if _, _, err := svc.Authenticate(bg, tok); err != nil {
+			t.Fatalf("authenticate within idle timeout: %v", err)
+		}
+		clk.Advance(31 * time.Minute)
+		if _, _, err := svc.Authenticate(bg, tok); err != identity.ErrSessionExpired {
+			t.Fatalf("after idle timeout: %v", err)
+		}
+		// absolute timeout, even when active
+		tok, _, _, err = svc.Login(bg, "anna.berg@example.de", "correct horse battery", "10.0.0.1", "ua")
+		mustNil(t, err)
+		for range 5 {
+			clk.Advance(25 * time.Minute)
+			_, _, err = svc.Authenticate(bg, tok)
+		}
+		if err != identity.ErrSessionExpired {
+			t.Fatalf("after absolute timeout: %v", err)
+		}
+		// logout ends the session
+		tok, _, _, err = svc.Login(bg, "anna.berg@example.de", "correct horse battery", "10.0.0.1", "ua")
+		mustNil(t, err)
+		mustNil(t, svc.Logout(bg, tok))
+		if _, _, err := svc.Authenticate(bg, tok); err != identity.ErrSessionExpired {
+			t.Fatalf("after logout: %v", err)
+		}
+		// throttling: after MaxFailures failures even the right password is refused
+		for range 3 {
+			svc.Login(bg, "anna.berg@example.de", "nope nope nope", "10.0.0.3", "ua")
+		}
+		if _, _, _, err := svc.Login(bg, "anna.berg@example.de", "correct horse battery", "10.0.0.4", "ua"); err != identity.ErrTooManyAttempts {
+			t.Fatalf("throttled login: %v", err)
+		}
+		clk.Advance(16 * time.Minute)
+		tok, _, _, err = svc.Login(bg, "anna.berg@example.de", "correct horse battery", "10.0.0.4", "ua")
+		mustNil(t, err)
+		// disabling ends sessions and refuses sign-in
+		mustNil(t, svc.SetDisabled(ctx, u.ID, true))
+		if _, _, err := svc.Authenticate(bg, tok); err != identity.ErrSessionExpired {
+			t.Fatalf("disabled user's session: %v", err)
+		}
+		if _, _, _, err := svc.Login(bg, "anna.berg@example.de", "correct horse battery", "10.0.0.5", "ua"); err != identity.ErrBadCredentials {
+			t.Fatalf("disabled login: %v", err)
+		}
+
+		// API keys: shown once, stored hashed, revocable, last use recorded
+		c, key, err := svc.CreateAPIKey(ctx, "Website", 60)
+		mustNil(t, err)
+		got2, err := svc.AuthenticateAPIKey(bg, key)
+		mustNil(t, err)
+		if got2.ID != c.ID || got2.TenantID != w.tenants[0].ID || got2.LastUsedAt == nil {
+			t.Fatalf("api client = %+v", got2)
+		}
+		list, err := s.ListAPIClients(ctx)
+		mustNil(t, err)
+		if len(list) != 1 || list[0].Prefix != key[:len(list[0].Prefix)] || list[0].LastUsedAt == nil {
+			t.Fatalf("list = %+v", list)
+		}
+		if _, err := svc.AuthenticateAPIKey(bg, key+"x"); err != identity.ErrBadAPIKey {
+			t.Fatalf("wrong key: %v", err)
+		}
+		mustNil(t, s.RevokeAPIClient(ctx, c.ID))
+		if _, err := svc.AuthenticateAPIKey(bg, key); err != identity.ErrBadAPIKey {
+			t.Fatalf("revoked key: %v", err)
+		}
+		// other tenant cannot revoke or see it
+		if err := s.RevokeAPIClient(sys(w.tenants[1].ID), c.ID); !errs.Is(err, errs.KindNotFound) {
+			t.Fatalf("cross-tenant revoke: %v", err)
+		}
+	})
+}
+
+func TestUserValidation(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, clk *clock) {
+		w := newWorld(t, s)
+		svc := identity.NewService(s, identity.Config{}, clk.Now)
+		ctx := sys(w.tenants[0].ID)
+		bad := identity.User{Email: "not-an-email", Role: "boss"}
+		err := svc.CreateUser(ctx, &bad, "short")
+		e, ok := errs.As(err)
+		if !ok || len(e.Fields) < 4 {
+			t.Fatalf("err = %v", err)
+		}
+		u := identity.User{Email: "a@example.de", Name: "A", Role: identity.RoleAdmin}
+		mustNil(t, svc.CreateUser(ctx, &u, "long enough password"))
+		dup := identity.User{Email: "A@example.de", Name: "B", Role: identity.RoleAdmin}
+		if err := svc.CreateUser(sys(w.tenants[1].ID), &dup, "long enough password"); !errs.Is(err, errs.KindInvalid) {
+			t.Fatalf("duplicate e-mail across tenants: %v", err)
+		}
+		// a station of another tenant cannot be assigned
+		x := identity.User{Email: "x@example.de", Name: "X", Role: identity.RoleStation, StationIDs: []int64{w.stations[1][0].ID}}
+		if err := svc.CreateUser(ctx, &x, "long enough password"); !errs.Is(err, errs.KindInvalid) {
+			t.Fatalf("foreign station: %v", err)
+		}
+		users, err := s.ListUsers(ctx)
+		mustNil(t, err)
+		if len(users) != 1 {
+			t.Fatalf("failed creations left users behind: %d", len(users))
+		}
+	})
+}
