@@ -63,6 +63,17 @@ func TestReadEndpointsAndErrors(t *testing.T) {
 		if r.status != 422 || r.body["title"] != "Ungültige Anfrage" || len(r.body["errors"].([]any)) != 2 {
 			t.Fatalf("invalid codes: %d %s", r.status, r.raw)
 		}
+		// the detail comes from the catalog in the language asked for
+		for accept, want := range map[string][2]string{
+			"":                   {"de", "Keine API-Operation GET /api/v1/nowhere; siehe /api/v1/openapi.json."},
+			"en-US,en;q=0.9":     {"en", "No API operation GET /api/v1/nowhere; see /api/v1/openapi.json."},
+			"fr-CH, de-AT;q=0.5": {"de", "Keine API-Operation GET /api/v1/nowhere; siehe /api/v1/openapi.json."},
+		} {
+			r = e.do("GET", "/api/v1/nowhere", nil, "Accept-Language", accept)
+			if r.status != 404 || r.body["code"] != "route_not_found" || r.body["detail"] != want[1] || r.header.Get("Content-Language") != want[0] {
+				t.Fatalf("Accept-Language %q: %d %s %s", accept, r.status, r.header.Get("Content-Language"), r.raw)
+			}
+		}
 		// 401 without and with a bad key
 		if r := e.do("GET", "/api/v1/stations", nil, "Authorization", ""); r.status != 401 || r.header.Get("WWW-Authenticate") == "" {
 			t.Fatalf("no key: %d", r.status)
@@ -194,7 +205,8 @@ func TestDeclinesAndFaults(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
 		// decline on rent
 		r := e.do("POST", "/api/v1/bookings", bookingBody("a@example.de", telecashsim.CardInsufficientFunds, day(3, 9), day(4, 9)), "Idempotency-Key", "d1")
-		if r.status != 402 || r.body["code"] != "insufficient_funds" || r.body["type"] != "https://mietwerk.dev/problems/payment-declined" {
+		if r.status != 402 || r.body["code"] != "insufficient_funds" || r.body["type"] != "https://mietwerk.dev/problems/payment-declined" ||
+			r.body["detail"] != "Die Bank hat die Zahlung abgelehnt: Der Verfügungsrahmen reicht nicht aus." || r.body["title"] != "Zahlung abgelehnt" {
 			t.Fatalf("decline: %d %s", r.status, r.raw)
 		}
 		if r2 := e.do("POST", "/api/v1/bookings", bookingBody("a@example.de", telecashsim.CardInsufficientFunds, day(3, 9), day(4, 9)), "Idempotency-Key", "d1"); r2.status != 402 || r2.header.Get("Idempotent-Replayed") != "true" {

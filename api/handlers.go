@@ -42,7 +42,7 @@ func (s *server) categories(r *http.Request) (int, any, error) {
 		Categories []categoryJSON `json:"vehicle_categories"`
 	}{[]categoryJSON{}}
 	for _, c := range cs {
-		out.Categories = append(out.Categories, categoryOut(c, lang(r)))
+		out.Categories = append(out.Categories, categoryOut(c, string(lang(r))))
 	}
 	return http.StatusOK, out, nil
 }
@@ -83,7 +83,7 @@ func (s *server) availability(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, offersOut(st, aq, offers, lang(r)), nil
+	return http.StatusOK, offersOut(st, aq, offers, string(lang(r))), nil
 }
 
 // decode reads a JSON body strictly: unknown fields and wrong types are
@@ -170,7 +170,7 @@ func (s *server) createBooking(r *http.Request) (int, any, error) {
 	if d.Pending() {
 		status = http.StatusAccepted
 	}
-	return status, bookingResp(d, lang(r)), nil
+	return status, bookingResp(d, string(lang(r))), nil
 }
 
 // dedupe drops repeated errors for one field (keeping the first).
@@ -191,7 +191,7 @@ func (s *server) getBooking(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	out := bookingResp(d, lang(r))
+	out := bookingResp(d, string(lang(r)))
 	if s.d.Contracts != nil && (d.Reservation.Status == booking.StatusActive || d.Reservation.Status == booking.StatusCompleted) {
 		c, err := s.d.Contracts.Store().ContractByReservation(r.Context(), d.Reservation.ID)
 		if err != nil {
@@ -235,7 +235,7 @@ func (s *server) changeBooking(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, bookingResp(d, lang(r)), nil
+	return http.StatusOK, bookingResp(d, string(lang(r))), nil
 }
 
 func (s *server) cancelBooking(r *http.Request) (int, any, error) {
@@ -248,7 +248,7 @@ func (s *server) cancelBooking(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	out := bookingResp(c.Details, lang(r))
+	out := bookingResp(c.Details, string(lang(r)))
 	out.Cancellation = &cancellationOut{FeeCents: c.FeeCents, RefundCents: c.RefundCents}
 	return http.StatusOK, out, nil
 }

@@ -2,13 +2,13 @@ package api
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/httpx"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // ProblemTypeBase prefixes the type URI of every problem: base + error kind.
@@ -24,57 +24,28 @@ type Problem struct {
 	Code      string            `json:"code,omitempty"`
 	RequestID string            `json:"request_id"`
 	Errors    []errs.FieldError `json:"errors,omitempty"`
+
+	lang locale.Lang // of Title, Detail and Errors, for Content-Language
 }
 
-// titles are the problem titles per kind, German first.
-var titles = map[errs.Kind][2]string{
-	errs.KindInvalid:        {"Ungültige Anfrage", "Invalid request"},
-	errs.KindNotFound:       {"Nicht gefunden", "Not found"},
-	errs.KindConflict:       {"Konflikt", "Conflict"},
-	errs.KindUnauthorized:   {"Nicht angemeldet", "Unauthorized"},
-	errs.KindForbidden:      {"Nicht erlaubt", "Forbidden"},
-	errs.KindPaymentDecline: {"Zahlung abgelehnt", "Payment declined"},
-	errs.KindUnavailable:    {"Vorübergehend nicht verfügbar", "Temporarily unavailable"},
-	errs.KindRateLimited:    {"Zu viele Anfragen", "Too many requests"},
-	errs.KindInternal:       {"Interner Fehler", "Internal error"},
-}
+// lang is the language of the request's Accept-Language header (German
+// when it names neither German nor English).
+func lang(r *http.Request) locale.Lang { return locale.Negotiate(r.Header.Get("Accept-Language")) }
 
-// lang picks "en" or "de" (default) from Accept-Language, honouring q-values.
-func lang(r *http.Request) string {
-	best, bestQ := "de", -1.0
-	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		q := 1.0
-		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
-				q = f
-			}
-		}
-		base := strings.ToLower(strings.SplitN(tag, "-", 2)[0])
-		if (base == "de" || base == "en") && q > bestQ {
-			best, bestQ = base, q
-		}
-	}
-	return best
-}
-
-// problemFor builds the problem for err.
+// problemFor builds the problem for err in the language of the request:
+// title, detail and every field error's message come from the catalog.
 func problemFor(r *http.Request, err error) Problem {
+	l := lang(r)
 	kind := errs.KindOf(err)
-	status := httpx.Status(err)
-	t, ok := titles[kind]
-	if !ok {
-		kind, t = errs.KindInternal, titles[errs.KindInternal]
+	if errs.KindKey(kind) == "error.internal" {
+		kind = errs.KindInternal
 	}
-	title := t[0]
-	if lang(r) == "en" {
-		title = t[1]
-	}
-	p := Problem{Type: ProblemTypeBase + strings.ReplaceAll(string(kind), "_", "-"), Title: title, Status: status,
-		Detail: httpx.PublicMessage(err), Instance: r.URL.Path, RequestID: httpx.RequestID(r.Context())}
+	p := Problem{Type: ProblemTypeBase + strings.ReplaceAll(string(kind), "_", "-"),
+		Title: l.T(errs.KindKey(kind) + ".title"), Status: httpx.Status(err),
+		Detail: errs.Text(l, err), Instance: r.URL.Path, RequestID: httpx.RequestID(r.Context()), lang: l}
 	if e, ok := errs.As(err); ok && kind != errs.KindInternal {
-		p.Code = e.Code
-		p.Errors = e.Fields
+		p.Code = string(e.Code)
+		p.Errors = errs.Localize(l, e.Fields)
 	}
 	return p
 }
@@ -93,28 +64,17 @@ func writeProblem(w http.ResponseWriter, p Problem) {
 	b, _ := json.Marshal(p)
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Language", contentLang(p.Title))
+	w.Header().Set("Content-Language", string(p.lang.Or()))
 	w.WriteHeader(p.Status)
 	_, _ = w.Write(append(b, '\n'))
 }
 
-func contentLang(title string) string {
-	for _, t := range titles {
-		if t[1] == title {
-			return "en"
-		}
-	}
-	return "de"
-}
-
 func errRateLimited(limit int) error {
-	return &errs.Error{Kind: errs.KindRateLimited, Code: "rate_limited",
-		Message: fmt.Sprintf("more than %d requests per minute with this API key; wait for the time in Retry-After", limit)}
+	return errs.New(errs.KindRateLimited, "rate_limited", locale.Params{"limit": limit})
 }
 
 func notFoundRoute(r *http.Request) error {
-	return &errs.Error{Kind: errs.KindNotFound, Code: "route_not_found",
-		Message: "no API operation " + r.Method + " " + r.URL.Path + "; see /api/v1/openapi.json"}
+	return errs.New(errs.KindNotFound, "route_not_found", locale.Params{"method": r.Method, "path": r.URL.Path})
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -142,8 +102,8 @@ func (s *server) writeJSON(w http.ResponseWriter, status int, body any) {
 	b, err := json.Marshal(body)
 	if err != nil {
 		s.d.Logger.Error("api: encode response", "err", err)
-		writeProblem(w, Problem{Type: ProblemTypeBase + "internal", Title: titles[errs.KindInternal][0], Status: 500,
-			Detail: "an unexpected error occurred"})
+		writeProblem(w, Problem{Type: ProblemTypeBase + "internal", Title: locale.German.T("error.internal.title"), Status: 500,
+			Detail: locale.German.T("error.internal")})
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

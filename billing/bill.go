@@ -6,6 +6,7 @@ import (
 
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/pricing"
 )
 
@@ -89,7 +90,7 @@ func (in Input) Validate() error {
 		f.Add("returned_at", "the return cannot be before the handover")
 	}
 	if in.In.KM < in.Out.KM {
-		f.Add("km", fmt.Sprintf("must not be below the handover reading of %d km", in.Out.KM))
+		f.Add("km", "billing.km_below_handover", locale.Params{"km": locale.Km(in.Out.KM)})
 	}
 	for name, v := range map[string]int{"fuel_out": in.Out.FuelEighths, "fuel_eighths": in.In.FuelEighths} {
 		if v < 0 || v > 8 {

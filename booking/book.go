@@ -11,6 +11,7 @@ import (
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/tenancy"
@@ -126,7 +127,7 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (Details, error) {
 	}
 	if station.ID != 0 && !req.Pickup.IsZero() && !req.Return.IsZero() {
 		for _, p := range CheckPeriod(tn, station, req.Pickup, req.Return, now) {
-			f.Add(p.Field, p.Message)
+			f.Add(p.Field, locale.Key(p.Message))
 		}
 	}
 	var tariff pricing.Tariff
@@ -217,7 +218,7 @@ func (s *Service) pay(ctx context.Context, bc *bookingCtx, req BookRequest) erro
 	case payment.StatusApproved:
 	case payment.StatusDeclined, payment.StatusFailed:
 		s.failReservation(ctx, r.ID)
-		return declined(rent, r.Language)
+		return rent.DeclineError()
 	default:
 		return nil // unknown: complete/FinishPending decide
 	}
@@ -242,19 +243,9 @@ func (s *Service) pay(ctx context.Context, bc *bookingCtx, req BookRequest) erro
 	switch dep.Status {
 	case payment.StatusDeclined, payment.StatusFailed:
 		s.undo(ctx, r.ID)
-		return declined(dep, r.Language)
+		return dep.DeclineError()
 	}
 	return nil
-}
-
-// declined turns a declined or failed record into the customer's error.
-func declined(rec payment.Record, lang string) error {
-	reason := payment.Reason{Code: rec.ReasonCode, Message: rec.Message}
-	code := string(rec.ReasonCode)
-	if code == "" {
-		code = "declined"
-	}
-	return &errs.Error{Kind: errs.KindPaymentDecline, Code: code, Message: reason.CustomerMessage(lang)}
 }
 
 func (s *Service) failReservation(ctx context.Context, id int64) {
@@ -341,7 +332,7 @@ func (s *Service) complete(ctx context.Context, bc *bookingCtx) error {
 			bc.recs = nil
 			s.undo(ctx, bc.r.ID)
 			bc.r.Status = StatusFailed
-			return declined(*p, bc.r.Language)
+			return p.DeclineError()
 		}
 	}
 	if rent.Status.Open() || (dep != nil && dep.Status.Open()) {

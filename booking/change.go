@@ -9,6 +9,7 @@ import (
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
@@ -119,7 +120,7 @@ func (s *Service) Change(ctx context.Context, number string, ch ChangeRequest) (
 	var tariff pricing.Tariff
 	if periodChanged {
 		for _, p := range CheckPeriod(bc.tn, bc.st, pickup, ret, now) {
-			f.Add(p.Field, p.Message)
+			f.Add(p.Field, locale.Key(p.Message))
 		}
 		tariffs, err := s.d.Tariffs.ListTariffs(ctx)
 		if err != nil {
@@ -182,7 +183,7 @@ func (s *Service) settleDifference(ctx context.Context, bc *bookingCtx, due int6
 			return err
 		}
 		if rec.Status != payment.StatusApproved && !rec.Status.Open() {
-			return declined(rec, bc.cust.Language)
+			return rec.DeclineError()
 		}
 		iss := &invoice.Issued{StationID: bc.r.StationID, ReservationID: bc.r.ID, CustomerID: bc.r.CustomerID, Language: bc.cust.Language,
 			Invoice: s.invoiceFor(bc, invoice.KindAdvance, []invoice.Line{amountLine(bc, "Anzahlung Mehrpreis Änderung des Mietzeitraums",

@@ -11,6 +11,7 @@ import (
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
@@ -210,7 +211,7 @@ func (s *Service) lookup(ctx context.Context, f *errs.Fields, stationCode, categ
 		var err error
 		st, err = s.d.Tenancy.StationByCode(ctx, code)
 		if errs.Is(err, errs.KindNotFound) || (err == nil && !st.Active) {
-			f.Add("station", "unknown station code "+quote(code)+" (see GET /api/v1/stations)")
+			f.Add("station", locale.Key("unknown station code "+quote(code)+" (see GET /api/v1/stations)"))
 		} else if err != nil {
 			return st, nil, err
 		}
@@ -230,7 +231,7 @@ func (s *Service) lookup(ctx context.Context, f *errs.Fields, stationCode, categ
 		if cc == "" {
 			f.Add("category", "enter a vehicle category code (see GET /api/v1/vehicle-categories)")
 		} else {
-			f.Add("category", "unknown vehicle category "+quote(cc)+" (see GET /api/v1/vehicle-categories)")
+			f.Add("category", locale.Key("unknown vehicle category "+quote(cc)+" (see GET /api/v1/vehicle-categories)"))
 		}
 	}
 	return st, cats, nil

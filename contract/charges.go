@@ -60,8 +60,7 @@ func (s *Service) Charge(ctx context.Context, id int64, lc LaterCharge) (invoice
 		return invoice.Issued{}, rec, err
 	}
 	if rec.Status != payment.StatusApproved {
-		msg := payment.Reason{Code: rec.ReasonCode, Message: rec.Message}.CustomerMessage(string(lang(x.Customer)))
-		return invoice.Issued{}, rec, &errs.Error{Kind: errs.KindPaymentDecline, Code: "declined", Message: msg}
+		return invoice.Issued{}, rec, rec.DeclineError()
 	}
 	kind := invoice.KindStandalone
 	if lc.Kind == PurposeExtension && c.Status == StatusOpen {
@@ -215,8 +214,7 @@ func (s *Service) RetryPayment(ctx context.Context, id int64) (payment.Record, e
 		return rec, err
 	}
 	if rec.Status != payment.StatusApproved {
-		msg := payment.Reason{Code: rec.ReasonCode, Message: rec.Message}.CustomerMessage(string(lang(x.Customer)))
-		return rec, &errs.Error{Kind: errs.KindPaymentDecline, Code: "declined", Message: msg}
+		return rec, rec.DeclineError()
 	}
 	twice := s.refundOverpayment(ctx, c, rec)
 	if twice != nil && !errs.Is(twice, errs.KindConflict) {

@@ -213,13 +213,7 @@ func (p Protocol) validateInto(f *errs.Fields) {
 		f.Add("signature", "the signature image is too large")
 	}
 	for i, d := range p.NewDamages {
-		if err := d.Validate(); err != nil {
-			if e, ok := errs.As(err); ok {
-				for _, fe := range e.Fields {
-					f.Add("damages."+itoa(i)+"."+fe.Field, fe.Message)
-				}
-			}
-		}
+		f.Merge("damages."+itoa(i)+".", d.Validate())
 	}
 }
 

@@ -55,7 +55,7 @@ func (w *rcWorld) withCard(t *testing.T, hook *receiptsHook) *contract.Service {
 
 func conflictCode(err error) string {
 	if e, ok := errs.As(err); ok && e.Kind == errs.KindConflict {
-		return e.Code
+		return string(e.Code)
 	}
 	return ""
 }

@@ -1,23 +1,18 @@
 package document
 
-import "mietwerk.dev/mietwerk/invoice"
+import (
+	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
+)
 
-// Lang is a document language.
-type Lang string
+// Lang is a document language: a language of the message catalog.
+type Lang = locale.Lang
 
 // The supported languages; German is the default.
 const (
-	German  Lang = "de"
-	English Lang = "en"
+	German  = locale.German
+	English = locale.English
 )
-
-// Or returns l when it is supported, else German.
-func (l Lang) Or() Lang {
-	if l == English {
-		return English
-	}
-	return German
-}
 
 // Branding is what a tenant prints on every document: its legal identity,
 // the legal footer and an optional logo.

@@ -1,15 +1,27 @@
 // Package errs defines the error kinds shared by every Mietwerk capability.
 //
 // An *Error carries a Kind (what went wrong, mapped to an HTTP status in one
-// place by the HTTP layers), a user-safe Message (shown to the person or API
-// client as it is), optional field errors (one per invalid input field), and
-// the internal cause, which is logged but never shown.
+// place by the HTTP layers), a Code that is a key of the message catalog
+// (package locale) with its parameters, optional field errors (each with its
+// own code), and the internal cause, which is logged but never shown. The
+// person reads the catalog text of the code in their language (Text); the
+// English Message is only for logs and for errors not yet given a code.
+//
+// A domain package raises errors like this:
+//
+//	var f errs.Fields
+//	f.Add("postal_code", "address.postal_code_digits")
+//	f.Add("amount", "contract.at_most_open", locale.Params{"max": locale.Money(open)})
+//	if err := f.Err(); err != nil { return err }
+//	return errs.New(errs.KindConflict, "vehicle_overlap")
 package errs
 
 import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // Kind classifies an error for callers and transports.
@@ -29,19 +41,111 @@ const (
 	KindInternal       Kind = "internal"
 )
 
-// FieldError names one invalid input field and says what is wrong with it.
+// FieldError names one invalid input field and says what is wrong with it:
+// Code is the catalog key of the message, Params its parameters. Message is
+// the English text (for logs; the API answers it in the reader's language).
 type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
+	Field   string        `json:"field"`
+	Code    locale.Key    `json:"code,omitempty"`
+	Message string        `json:"message"`
+	Params  locale.Params `json:"-"`
+}
+
+// Field returns the field error of field with the catalog message code and
+// its parameters.
+func Field(field string, code locale.Key, p ...locale.Params) FieldError {
+	params := merge(p)
+	return FieldError{Field: field, Code: code, Params: params, Message: locale.English.T(code, params)}
+}
+
+// Text returns the message of f in language l: the catalog text of its code,
+// or, for a field error without a code, its English message.
+func (f FieldError) Text(l locale.Lang) string {
+	if f.Code != "" && locale.Has(f.Code) {
+		return l.T(f.Code, f.Params)
+	}
+	return f.Message
 }
 
 // Error is the error type every service returns for expected failures.
 type Error struct {
 	Kind    Kind
-	Message string       // user-safe, in the language of the code (English); UIs translate by Code
-	Code    string       // optional stable machine code, e.g. "vehicle_overlap"
-	Fields  []FieldError // for KindInvalid
-	Err     error        // internal cause; never shown to users
+	Code    locale.Key    // stable code and catalog key of the message, e.g. "vehicle_overlap"
+	Params  locale.Params // parameters of the message
+	Message string        // English, for logs; the catalog text of Code when built by New
+	Fields  []FieldError  // for KindInvalid
+	Err     error         // internal cause; never shown to users
+}
+
+// New builds an *Error of kind k whose message is the catalog text of code
+// with its parameters.
+func New(k Kind, code locale.Key, p ...locale.Params) *Error {
+	params := merge(p)
+	return &Error{Kind: k, Code: code, Params: params, Message: locale.English.T(code, params)}
+}
+
+// Text returns the user-facing message of e in language l: the catalog text
+// of its code, else (for an error not yet given a code) its English message,
+// else the generic text of its kind.
+func (e *Error) Text(l locale.Lang) string {
+	switch {
+	case e.Code != "" && locale.Has(e.Code):
+		return l.T(e.Code, e.Params)
+	case e.Message != "":
+		return e.Message
+	}
+	return l.T(KindKey(e.Kind))
+}
+
+// KindKey is the catalog key of the generic message of kind k
+// ("error.conflict"); the key "error.<kind>.title" is its short title.
+func KindKey(k Kind) locale.Key {
+	switch k {
+	case KindInvalid, KindNotFound, KindConflict, KindUnauthorized, KindForbidden,
+		KindPaymentDecline, KindUnavailable, KindRateLimited:
+		return locale.Key("error." + string(k))
+	}
+	return "error.internal"
+}
+
+// Text returns the message a person may read about err in language l: the
+// text of its *Error, or the generic text for internal errors, whose cause
+// must be logged, never shown.
+func Text(l locale.Lang, err error) string {
+	if e, ok := As(err); ok && e.Kind != KindInternal {
+		return e.Text(l)
+	}
+	return l.T("error.internal")
+}
+
+// Localize returns the field errors of err with each Message in language l,
+// in the order given (nil when err has none).
+func Localize(l locale.Lang, fields []FieldError) []FieldError {
+	if len(fields) == 0 {
+		return nil
+	}
+	out := make([]FieldError, len(fields))
+	for i, f := range fields {
+		out[i] = f
+		out[i].Message = f.Text(l)
+	}
+	return out
+}
+
+func merge(p []locale.Params) locale.Params {
+	switch len(p) {
+	case 0:
+		return nil
+	case 1:
+		return p[0]
+	}
+	out := locale.Params{}
+	for _, m := range p {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 func (e *Error) Error() string {
@@ -76,11 +180,14 @@ func Invalid(msg string, fields ...FieldError) *Error {
 
 // NotFound returns a KindNotFound error for the named thing ("vehicle", "station").
 func NotFound(what string) *Error {
-	return &Error{Kind: KindNotFound, Message: what + " not found", Code: strings.ReplaceAll(what, " ", "_") + "_not_found"}
+	return &Error{Kind: KindNotFound, Message: what + " not found", Code: locale.Key(strings.ReplaceAll(what, " ", "_") + "_not_found")}
 }
 
-// Conflict returns a KindConflict error with a stable code.
-func Conflict(code, msg string) *Error { return &Error{Kind: KindConflict, Code: code, Message: msg} }
+// Conflict returns a KindConflict error with a stable code and an English
+// message for logs.
+func Conflict(code, msg string) *Error {
+	return &Error{Kind: KindConflict, Code: locale.Key(code), Message: msg}
+}
 
 // Forbidden returns a KindForbidden error.
 func Forbidden(msg string) *Error { return &Error{Kind: KindForbidden, Message: msg} }
@@ -89,7 +196,7 @@ func Forbidden(msg string) *Error { return &Error{Kind: KindForbidden, Message: 
 func Unauthorized(msg string) *Error { return &Error{Kind: KindUnauthorized, Message: msg} }
 
 // WithCode sets the stable machine code and returns e.
-func (e *Error) WithCode(code string) *Error { e.Code = code; return e }
+func (e *Error) WithCode(code string) *Error { e.Code = locale.Key(code); return e }
 
 // KindOf returns the kind of the first *Error in err's chain, or KindInternal.
 func KindOf(err error) Kind {
@@ -113,11 +220,34 @@ func As(err error) (*Error, bool) {
 // Fields collects field errors and turns them into one KindInvalid error.
 type Fields []FieldError
 
-// Add records that field is invalid.
-func (f *Fields) Add(field, msg string) { *f = append(*f, FieldError{Field: field, Message: msg}) }
+// Add records that field is invalid with the catalog message code and its
+// parameters. Transitional: a code that is not in the catalog is taken as an
+// English message (the old form), which the catalog tests list until every
+// caller passes a code.
+func (f *Fields) Add(field string, code locale.Key, p ...locale.Params) {
+	if !locale.Has(code) {
+		*f = append(*f, FieldError{Field: field, Message: string(code)})
+		return
+	}
+	*f = append(*f, Field(field, code, p...))
+}
 
-// Addf records that field is invalid with a formatted message.
-func (f *Fields) Addf(field, format string, a ...any) { f.Add(field, fmt.Sprintf(format, a...)) }
+// Addf records that field is invalid with a formatted English message (the
+// old form; use Add with a code and parameters).
+func (f *Fields) Addf(field, format string, a ...any) {
+	*f = append(*f, FieldError{Field: field, Message: fmt.Sprintf(format, a...)})
+}
+
+// Merge adds the field errors of err (if it is an *Error), each field name
+// prefixed with prefix ("damages.0."), keeping their codes and parameters.
+func (f *Fields) Merge(prefix string, err error) {
+	if e, ok := As(err); ok {
+		for _, fe := range e.Fields {
+			fe.Field = prefix + fe.Field
+			*f = append(*f, fe)
+		}
+	}
+}
 
 // Has reports whether field already has an error.
 func (f Fields) Has(field string) bool {

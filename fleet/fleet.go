@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // Category is what customers book (ACRISS-like code, e.g. "CDMR").
@@ -98,7 +99,7 @@ func (v Vehicle) Validate() error {
 		f.Add("plate", "enter a German plate such as M-AB 1234 (district, letters, digits, optional E or H)")
 	}
 	if msg := CheckVIN(v.VIN); msg != "" {
-		f.Add("vin", msg)
+		f.Add("vin", locale.Key(msg))
 	}
 	if v.Make == "" {
 		f.Add("make", "enter the make")

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // Config tunes sign-in and sessions.
@@ -55,8 +56,7 @@ func (s *Service) Config() Config { return s.cfg }
 var ErrBadCredentials = errs.Unauthorized("e-mail or password is wrong").WithCode("bad_credentials")
 
 // ErrTooManyAttempts is returned while sign-in is throttled.
-var ErrTooManyAttempts = &errs.Error{Kind: errs.KindRateLimited, Code: "too_many_attempts",
-	Message: "too many failed sign-ins; please wait a few minutes and try again"}
+var ErrTooManyAttempts = errs.New(errs.KindRateLimited, "too_many_attempts")
 
 // Login checks e-mail and password and opens a session. It returns the cookie
 // token (never stored) and the session. Errors: ErrBadCredentials,
@@ -192,7 +192,7 @@ func (s *Service) CreateUser(ctx context.Context, u *User, password string) erro
 		f = append(f, e.Fields...)
 	}
 	if msg := ValidatePassword(password); msg != "" {
-		f.Add("password", msg)
+		f.Add("password", locale.Key(msg))
 	}
 	if err := f.Err(); err != nil {
 		return err

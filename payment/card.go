@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // Card is a payment card as the customer typed it in. It exists only in
@@ -111,7 +112,7 @@ func (c Card) validateInto(f *errs.Fields, prefix string) {
 			want, ok = "4 digits", allDigits(c.CVV) && len(c.CVV) == 4
 		}
 		if !ok {
-			f.Add(prefix+"cvv", "must be "+want)
+			f.Add(prefix+"cvv", locale.Key("must be "+want))
 		}
 	}
 	if len([]rune(c.Holder)) > 100 {

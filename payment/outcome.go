@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // Outcome is what a gateway request came to.
@@ -72,36 +73,44 @@ type Reason struct {
 	Fields []errs.FieldError
 }
 
-// CustomerMessage returns a short explanation fit to show the customer,
-// in German for lang "de" (and by default) or English for "en".
-func (r Reason) CustomerMessage(lang string) string {
-	m, ok := customerMessages[r.Code]
-	if !ok {
-		switch {
-		case r.Code == ReasonTimeout || r.Code == ReasonConnection || r.Code == ReasonServerError || r.Code == ReasonBadResponse:
-			m = customerMessages[ReasonTimeout]
-		default:
-			m = customerMessages[ReasonRejected]
-		}
+// CustomerKey returns the catalog key (and API code) of the explanation fit
+// to show the customer: the reason itself for the answers a customer can act
+// on (declined, expired_card, insufficient_funds, invalid_card,
+// authentication_required, fraud), "timeout" while the outcome is being
+// checked, else "rejected". Lost/stolen and similar issuer answers arrive as
+// ReasonDeclined.
+func (r Reason) CustomerKey() locale.Key {
+	switch r.Code {
+	case ReasonDeclined, ReasonExpiredCard, ReasonInsufficientFunds, ReasonInvalidCard,
+		ReasonAuthenticationRequired, ReasonFraud, ReasonRejected, ReasonTimeout:
+		return locale.Key(r.Code)
+	case ReasonConnection, ReasonServerError, ReasonBadResponse:
+		return locale.Key(ReasonTimeout)
 	}
-	if lang == "en" {
-		return m[1]
-	}
-	return m[0]
+	return locale.Key(ReasonRejected)
 }
 
-// customerMessages maps a reason to its German and English customer text.
-// Lost/stolen and similar issuer answers deliberately map to ReasonDeclined.
-var customerMessages = map[ReasonCode][2]string{
-	ReasonDeclined:          {"Die Karte wurde von der Bank abgelehnt.", "Your bank declined the card."},
-	ReasonExpiredCard:       {"Die Karte ist abgelaufen.", "The card has expired."},
-	ReasonInsufficientFunds: {"Die Bank hat die Zahlung abgelehnt: Der Verfügungsrahmen reicht nicht aus.", "Your bank declined the payment: insufficient funds or credit limit."},
-	ReasonInvalidCard:       {"Die Kartendaten sind ungültig. Bitte prüfen Sie Kartennummer, Ablaufdatum und Prüfnummer.", "The card details are invalid. Please check the card number, expiry date and security code."},
-	ReasonAuthenticationRequired: {"Die Bank verlangt für diese Karte eine 3-D-Secure-Bestätigung, die hier nicht möglich ist. Bitte verwenden Sie eine andere Karte.",
-		"Your bank requires 3-D Secure authentication for this card, which is not available here. Please use another card."},
-	ReasonFraud:    {"Die Zahlung wurde aus Sicherheitsgründen abgelehnt.", "The payment was refused for security reasons."},
-	ReasonRejected: {"Die Zahlung konnte nicht verarbeitet werden. Bitte versuchen Sie es später erneut.", "The payment could not be processed. Please try again later."},
-	ReasonTimeout:  {"Der Zahlungsstatus wird noch geprüft. Sie werden nicht doppelt belastet.", "We are still checking the payment status. You will not be charged twice."},
+// CustomerMessage returns the explanation of CustomerKey in lang ("de" by
+// default, or "en").
+func (r Reason) CustomerMessage(lang string) string { return locale.Lang(lang).T(r.CustomerKey()) }
+
+// DeclineError returns the customer's error for a record that was not
+// approved (see Reason.DeclineError; a record without a reason counts as
+// declined).
+func (r Record) DeclineError() error {
+	code := r.ReasonCode
+	if code == "" {
+		code = ReasonDeclined
+	}
+	return Reason{Code: code, Message: r.Message}.DeclineError()
+}
+
+// DeclineError is the error a customer reads for a declined payment: kind
+// KindPaymentDecline, code CustomerKey.
+func (r Reason) DeclineError() *errs.Error {
+	e := errs.New(errs.KindPaymentDecline, r.CustomerKey())
+	e.Err = reasonError{r}
+	return e
 }
 
 // TxType is the kind of a gateway transaction as the gateway reports it.
@@ -163,12 +172,13 @@ func (r Result) Err() error {
 	case Approved:
 		return nil
 	case Declined:
-		return errs.E(errs.KindPaymentDecline, r.Reason.CustomerMessage("en")).WithCode(string(r.Reason.Code))
+		return r.Reason.DeclineError()
 	case Unknown:
-		return &errs.Error{Kind: errs.KindUnavailable, Code: "payment_outcome_unknown",
-			Message: "the payment outcome is not known yet", Err: reasonError{r.Reason}}
+		e := errs.New(errs.KindUnavailable, "payment_outcome_unknown")
+		e.Err = reasonError{r.Reason}
+		return e
 	}
-	e := &errs.Error{Code: string(r.Reason.Code), Err: reasonError{r.Reason}}
+	e := &errs.Error{Code: locale.Key(r.Reason.Code), Err: reasonError{r.Reason}}
 	switch r.Reason.Code {
 	case ReasonInvalidRequest:
 		e.Kind, e.Message, e.Fields = errs.KindInvalid, "the payment gateway refused the request data", r.Reason.Fields
@@ -177,7 +187,7 @@ func (r Result) Err() error {
 	case ReasonNotFound:
 		e.Kind, e.Message = errs.KindNotFound, "payment transaction not found"
 	case ReasonFraud:
-		e.Kind, e.Message = errs.KindPaymentDecline, r.Reason.CustomerMessage("en")
+		return r.Reason.DeclineError()
 	default:
 		e.Kind, e.Message = errs.KindUnavailable, "the payment gateway is not available"
 	}

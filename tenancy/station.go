@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // Station is a branch of a tenant.
@@ -111,69 +112,70 @@ func (s *Station) Normalize() {
 func (s Station) Validate() error {
 	var f errs.Fields
 	if !codeRE.MatchString(s.Code) {
-		f.Add("code", "use 1–16 capital letters, digits or '-', e.g. MUC-NORD")
+		f.Add("code", "station.code_format")
 	}
 	if s.Name == "" {
-		f.Add("name", "enter a name")
+		f.Add("name", "field.name_required")
 	} else if len(s.Name) > 120 {
-		f.Add("name", "at most 120 characters")
+		f.Add("name", "field.too_long", locale.Params{"n": 120})
 	}
 	if s.Street == "" {
-		f.Add("street", "enter street and number")
+		f.Add("street", "address.street_required")
 	}
 	if s.PostalCode == "" {
-		f.Add("postal_code", "enter a postal code")
+		f.Add("postal_code", "address.postal_code_required")
 	} else if s.Country == "DE" && !regexp.MustCompile(`^\d{5}$`).MatchString(s.PostalCode) {
-		f.Add("postal_code", "a German postal code has 5 digits")
+		f.Add("postal_code", "address.postal_code_de")
 	}
 	if s.City == "" {
-		f.Add("city", "enter a town")
+		f.Add("city", "address.city_required")
 	}
 	if !regexp.MustCompile(`^[A-Z]{2}$`).MatchString(s.Country) {
-		f.Add("country", "use a two-letter country code such as DE")
+		f.Add("country", "address.country_code")
 	}
 	if s.Email != "" {
 		if _, err := mail.ParseAddress(s.Email); err != nil {
-			f.Add("email", "enter a valid e-mail address")
+			f.Add("email", "field.email_invalid")
 		}
 	}
 	if _, err := time.LoadLocation(s.TimeZone); err != nil {
-		f.Add("time_zone", "unknown time zone; use an IANA name such as Europe/Berlin")
+		f.Add("time_zone", "station.time_zone_unknown")
 	}
 	for d, spans := range s.Hours {
-		if msg := validSpans(spans); msg != "" {
-			f.Add("hours."+WeekdayKey(time.Weekday(d)), msg)
+		if code := validSpans(spans); code != "" {
+			f.Add("hours."+WeekdayKey(time.Weekday(d)), code)
 		}
 	}
 	seen := map[string]bool{}
 	for i, e := range s.Exceptions {
 		key := fmt.Sprintf("exceptions.%d", i)
 		if _, err := time.Parse("2006-01-02", e.Date); err != nil {
-			f.Add(key, "enter the date as YYYY-MM-DD")
+			f.Add(key, "station.exception_date_format")
 			continue
 		}
 		if seen[e.Date] {
-			f.Add(key, "this date is listed twice")
+			f.Add(key, "station.exception_twice")
 		}
 		seen[e.Date] = true
 		if !e.Closed {
 			if len(e.Hours) == 0 {
-				f.Add(key, "enter opening hours or mark the day closed")
-			} else if msg := validSpans(e.Hours); msg != "" {
-				f.Add(key, msg)
+				f.Add(key, "station.exception_hours_required")
+			} else if code := validSpans(e.Hours); code != "" {
+				f.Add(key, code)
 			}
 		}
 	}
 	return f.Err()
 }
 
-func validSpans(spans []Span) string {
+// validSpans returns the catalog code of what is wrong with spans, or "".
+func validSpans(spans []Span) locale.Key {
 	for i, sp := range spans {
 		if sp.Open < 0 || sp.Close > 24*60 || sp.Open >= sp.Close {
-			return "each opening time must be before its closing time, within the day"
+			return "station.hours_order"
 		}
 		if i > 0 && sp.Open < spans[i-1].Close {
-			return "opening times overlap"
+			return "station.hours_overlap"
 		}
 	}
 	return ""

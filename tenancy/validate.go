@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 var (
@@ -101,7 +102,7 @@ func (t Tenant) Validate(validPattern func(string) error) error {
 		if p == "" {
 			f.Add(field, "enter a pattern such as RE-{YYYY}-{SEQ:6}")
 		} else if err := validPattern(p); err != nil {
-			f.Add(field, "invalid pattern: "+err.Error())
+			f.Add(field, locale.Key("invalid pattern: "+err.Error()))
 		}
 	}
 	if t.InvoiceNumberPattern != "" && t.InvoiceNumberPattern == t.CreditNumberPattern {
@@ -118,7 +119,7 @@ func (t Tenant) Validate(validPattern func(string) error) error {
 	}
 	rangeCheck := func(field string, v, lo, hi int, msg string) {
 		if v < lo || v > hi {
-			f.Add(field, msg)
+			f.Add(field, locale.Key(msg))
 		}
 	}
 	rangeCheck("min_notice_minutes", t.MinNoticeMinutes, 0, 7*24*60, "between 0 and 10080 minutes")

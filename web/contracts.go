@@ -18,6 +18,7 @@ import (
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/tenancy"
@@ -375,8 +376,8 @@ func (a *app) formError(v *view, err error) int {
 	}
 	switch e.Kind {
 	case errs.KindInvalid, errs.KindConflict, errs.KindPaymentDecline:
-		v.Alert = e.Message
-		if s, ok := domainDE[e.Message]; ok && lang == "de" {
+		v.Alert = e.Text(locale.Lang(lang))
+		if s, ok := domainDE[v.Alert]; ok && lang == "de" {
 			v.Alert = s
 		}
 		if e.Kind == errs.KindConflict {

@@ -11,6 +11,7 @@ import (
 
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // maxNewDamages caps the new damages one handover or return records.
@@ -107,16 +108,10 @@ func readDamageRows(r *http.Request, withCharge bool, f *errs.Fields) ([]damageR
 			d.ChargeCents = c
 		}
 		d.Normalize()
-		if err := d.Validate(); err != nil {
-			if e, ok := errs.As(err); ok {
-				for _, fe := range e.Fields {
-					f.Add(n+fe.Field, fe.Message)
-				}
-			}
-		}
+		f.Merge(n, d.Validate())
 		ps, msg := preparePhotos(files)
 		if msg != "" {
-			f.Add(n+"photos", msg)
+			f.Add(n+"photos", locale.Key(msg))
 		}
 		rows, ds, photos = append(rows, row), append(ds, d), append(photos, ps)
 	}

@@ -15,6 +15,7 @@ import (
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/httpx"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 //go:embed templates/*.html
@@ -229,7 +230,11 @@ func fieldErrors(lang string, err error) (map[string]string, bool) {
 	m := map[string]string{}
 	for _, f := range e.Fields {
 		if _, dup := m[f.Field]; !dup {
-			m[f.Field] = fieldMessage(lang, f.Message)
+			if f.Code != "" {
+				m[f.Field] = f.Text(locale.Lang(lang))
+			} else {
+				m[f.Field] = fieldMessage(lang, f.Message)
+			}
 		}
 	}
 	return m, true

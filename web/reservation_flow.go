@@ -9,6 +9,7 @@ import (
 
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // BookingFlow changes and cancels paid bookings with their money: re-checked
@@ -51,7 +52,7 @@ func (a *app) reservationPeriod(w http.ResponseWriter, r *http.Request) {
 	parse := func(name string) *time.Time {
 		t, err := time.ParseInLocation("2006-01-02T15:04", strings.TrimSpace(r.PostFormValue(name)), loc)
 		if err != nil {
-			f.Add(name, translate(lang, "bk.err_datetime"))
+			f.Add(name, locale.Key(translate(lang, "bk.err_datetime")))
 			return nil
 		}
 		return &t
@@ -72,7 +73,9 @@ func (a *app) reservationPeriod(w http.ResponseWriter, r *http.Request) {
 // instead of an error page.
 func flowErr(err error) error {
 	if e, ok := errs.As(err); ok && (e.Kind == errs.KindPaymentDecline || e.Kind == errs.KindUnavailable) {
-		return errs.Conflict(e.Code, e.Message)
+		c := *e
+		c.Kind = errs.KindConflict
+		return &c
 	}
 	return err
 }

@@ -267,8 +267,8 @@ func (a *app) reservationAgain(w http.ResponseWriter, r *http.Request, id int64,
 // conflictText is the translated message of a conflict by its code.
 func conflictText(lang string, err error) string {
 	if e, ok := errs.As(err); ok && e.Code != "" {
-		if _, ok := catalog["de"]["bk.conflict."+e.Code]; ok {
-			return translate(lang, "bk.conflict."+e.Code)
+		if _, ok := catalog["de"]["bk.conflict."+string(e.Code)]; ok {
+			return translate(lang, "bk.conflict."+string(e.Code))
 		}
 	}
 	return translate(lang, "bk.conflict.other")

@@ -13,7 +13,7 @@ import (
 func wantCode(t *testing.T, what string, err error, kind errs.Kind, code string) {
 	t.Helper()
 	e, ok := errs.As(err)
-	if !ok || e.Kind != kind || (code != "" && e.Code != code) {
+	if !ok || e.Kind != kind || (code != "" && string(e.Code) != code) {
 		t.Fatalf("%s: got %v, want %s %q", what, err, kind, code)
 	}
 }
