@@ -27,7 +27,9 @@ func TestOpenAt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := func(y int, m time.Month, d, h, min, sec int) time.Time { return time.Date(y, m, d, h, min, sec, 0, berlin) }
+	at := func(y int, m time.Month, d, h, min, sec int) time.Time {
+		return time.Date(y, m, d, h, min, sec, 0, berlin)
+	}
 	s := berlinStation()
 	cases := []struct {
 		name string
