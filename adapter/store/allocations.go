@@ -39,19 +39,17 @@ func (s *Store) allocateTx(ctx context.Context, tx *sql.Tx, sc scope, al *fleet.
 		sc.stations("v.station_id", &a), a...).Scan(&stationID); err != nil {
 		return notFound(err, "vehicle")
 	}
-	if s.dialect == SQLite {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM allocations WHERE vehicle_id = $1
-			AND starts_at < $2 AND ends_at > $3`, al.VehicleID, ts(al.End), ts(al.Start)).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			return fleet.ErrOverlap
-		}
+	n, err := s.dialect.countOverlaps(ctx, tx, `SELECT count(*) FROM allocations WHERE vehicle_id = $1
+		AND starts_at < $2 AND ends_at > $3`, al.VehicleID, ts(al.End), ts(al.Start))
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return fleet.ErrOverlap
 	}
 	al.TenantID, al.CreatedAt = sc.tenant(), s.Now()
 	al.Start, al.End = al.Start.UTC(), al.End.UTC()
-	err := tx.QueryRowContext(ctx, `INSERT INTO allocations (tenant_id, vehicle_id, starts_at, ends_at, kind,
+	err = tx.QueryRowContext(ctx, `INSERT INTO allocations (tenant_id, vehicle_id, starts_at, ends_at, kind,
 		reservation_id, note, created_by, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id`,
 		al.TenantID, al.VehicleID, ts(al.Start), ts(al.End), al.Kind, nullInt64(al.ReservationID), al.Note,
 		nullInt64(sc.a.UserID), ts(al.CreatedAt)).Scan(&al.ID)

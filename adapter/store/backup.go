@@ -34,8 +34,8 @@ func errBackupPostgres() error {
 // pg_dump or the provider's backups) and when path exists with content;
 // plain errors for I/O and database failures.
 func (s *Store) BackupTo(ctx context.Context, path string) error {
-	if s.dialect != SQLite {
-		return errBackupPostgres()
+	if err := s.dialect.fileBackup(); err != nil {
+		return err
 	}
 	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
 		return errs.E(errs.KindInvalid, "backup file "+path+" exists already")
@@ -95,8 +95,8 @@ type PhotoFile struct {
 // fails a check (the message says which); KindInvalid on PostgreSQL, as
 // BackupTo.
 func (s *Store) VerifyBackup(ctx context.Context, path string) (BackupInfo, error) {
-	if s.dialect != SQLite {
-		return BackupInfo{}, errBackupPostgres()
+	if err := s.dialect.fileBackup(); err != nil {
+		return BackupInfo{}, err
 	}
 	bad := func(format string, a ...any) error {
 		return errs.E(errs.KindInvalid, "backup "+path+" is not sound: "+fmt.Sprintf(format, a...))
@@ -230,10 +230,7 @@ func (s *Store) VerifyBackup(ctx context.Context, path string) (BackupInfo, erro
 // takes it) names a PostgreSQL database, without connecting; nil for SQLite.
 // Errors: KindInvalid.
 func BackupUnsupported(dsn string) error {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") || strings.HasPrefix(dsn, "host=") {
-		return errBackupPostgres()
-	}
-	return nil
+	return dialectOf(dsn).fileBackup()
 }
 
 // SQLitePath returns the file of a SQLite dsn as Open takes it ("" for

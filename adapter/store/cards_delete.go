@@ -35,12 +35,8 @@ func (s *Store) ClaimCardDeletions(ctx context.Context, customerID int64, now ti
 		if customerID != 0 {
 			where += ` AND customer_id = ` + a.add(customerID)
 		}
-		lock := ""
-		if s.dialect == Postgres {
-			lock = ` FOR UPDATE SKIP LOCKED`
-		}
 		rows, err := tx.QueryContext(ctx, `SELECT id, tenant_id, customer_id, token, brand, last4, exp_month, exp_year,
-			scheme_txn_id, created_at FROM payment_cards WHERE `+where+` ORDER BY id LIMIT $2`+lock, a...)
+			scheme_txn_id, created_at FROM payment_cards WHERE `+where+` ORDER BY id LIMIT $2`+s.dialect.skipLocked(), a...)
 		if err != nil {
 			return err
 		}

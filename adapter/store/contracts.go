@@ -359,15 +359,13 @@ func (s *Store) moveAllocationEndTx(ctx context.Context, tx *sql.Tx, sc scope, c
 		end = start.Add(time.Minute)
 	}
 	overlap := errs.Conflict("vehicle_overlap", "the vehicle is booked by the next customer in this period; move that booking to another vehicle first")
-	if s.dialect == SQLite {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM allocations WHERE vehicle_id = $1 AND id <> $2
-			AND starts_at < $3 AND ends_at > $4`, c.VehicleID, alID, ts(end), ts(start)).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			return overlap
-		}
+	n, err := s.dialect.countOverlaps(ctx, tx, `SELECT count(*) FROM allocations WHERE vehicle_id = $1 AND id <> $2
+		AND starts_at < $3 AND ends_at > $4`, c.VehicleID, alID, ts(end), ts(start))
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return overlap
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE allocations SET ends_at = $1 WHERE id = $2`, ts(end), alID)
 	if classify(err) == dbErrOverlap {

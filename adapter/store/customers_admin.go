@@ -412,10 +412,8 @@ func (s *Store) EraseCustomer(ctx context.Context, id int64) (customer.Erasure, 
 	}
 	var out customer.Erasure
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		if s.dialect == Postgres {
-			if _, err := tx.ExecContext(ctx, `SELECT 1 FROM customers WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, sc.tenant(), id); err != nil {
-				return mapErr(err)
-			}
+		if err := s.dialect.lockRow(ctx, tx, `SELECT 1 FROM customers WHERE tenant_id = $1 AND id = $2`, sc.tenant(), id); err != nil {
+			return err
 		}
 		c, err := s.visibleCustomer(ctx, tx, sc, id)
 		if err != nil {

@@ -117,10 +117,7 @@ func loadAttachments(ctx context.Context, q querier, e *mwmail.Queued) error {
 // PostgreSQL skips rows another worker holds (FOR UPDATE SKIP LOCKED); SQLite
 // has one writer, so the claiming transaction runs alone.
 func (s *Store) ClaimEmails(ctx context.Context, worker string, now time.Time, lease time.Duration, limit int) ([]mwmail.Queued, error) {
-	lock := ""
-	if s.dialect == Postgres {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
+	lock := s.dialect.skipLocked()
 	var out []mwmail.Queued
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id FROM emails WHERE status = 'queued' AND next_attempt_at <= $1

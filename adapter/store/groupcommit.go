@@ -80,6 +80,11 @@ type WriteStats struct {
 	Transactions int64
 }
 
+// GroupsCommits reports whether this process queues its write transactions
+// and lets them share commits (a single-writer database: SQLite), so that
+// WriteStats has something to count.
+func (s *Store) GroupsCommits() bool { return s.group != nil }
+
 // WriteStats reports the group commit's counters (see WriteStats).
 func (s *Store) WriteStats() WriteStats {
 	if s.group == nil {

@@ -28,10 +28,7 @@ func (s *Store) journalWhere(sc scope, q invoice.JournalQuery, a *args) string {
 		where += ` AND i.station_id = ` + a.add(q.StationID)
 	}
 	if t := strings.TrimSpace(q.Search); t != "" {
-		name := `json_extract(i.recipient, '$.Name')`
-		if s.dialect == Postgres {
-			name = `(i.recipient::jsonb ->> 'Name')`
-		}
+		name := s.dialect.jsonText("i.recipient", "Name")
 		p := a.add(likeArg(t))
 		where += ` AND (lower(i.number) LIKE ` + p + ` ESCAPE '\' OR lower(COALESCE(` + name + `, '')) LIKE ` + p + ` ESCAPE '\')`
 	}

@@ -21,7 +21,7 @@ type migration struct {
 }
 
 func (s *Store) migrations() ([]migration, error) {
-	dir := "migrations/" + string(s.dialect)
+	dir := "migrations/" + string(s.dialect.name())
 	entries, err := fs.ReadDir(migrationFS, dir)
 	if err != nil {
 		return nil, err
@@ -43,7 +43,7 @@ func (s *Store) migrations() ([]migration, error) {
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
 	for i := range ms {
 		if ms[i].Version != i+1 {
-			return nil, fmt.Errorf("migrations of %s are not numbered 1..n without gaps (found %s)", s.dialect, ms[i].Name)
+			return nil, fmt.Errorf("migrations of %s are not numbered 1..n without gaps (found %s)", s.dialect.name(), ms[i].Name)
 		}
 	}
 	return ms, nil
@@ -78,11 +78,8 @@ func (s *Store) applyMigration(ctx context.Context, m migration) (bool, error) {
 		return false, err
 	}
 	defer tx.Rollback()
-	if s.dialect == Postgres {
-		// 0x6d696574 = "miet": one lock id for all Mietwerk schema changes.
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(1835361652)`); err != nil {
-			return false, err
-		}
+	if err := s.dialect.lockMigrations(ctx, tx); err != nil {
+		return false, err
 	}
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)`); err != nil {

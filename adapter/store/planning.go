@@ -144,12 +144,10 @@ func (s *Store) MoveBooking(ctx context.Context, m booking.Move) (booking.Reserv
 	}
 	var out booking.Reservation
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		if s.dialect == Postgres {
-			// Serialize moves of the same reservation.
-			if _, err := tx.ExecContext(ctx, `SELECT 1 FROM reservations WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
-				sc.tenant(), m.ReservationID); err != nil {
-				return mapErr(err)
-			}
+		// Serialize moves of the same reservation.
+		if err := s.dialect.lockRow(ctx, tx, `SELECT 1 FROM reservations WHERE tenant_id = $1 AND id = $2`,
+			sc.tenant(), m.ReservationID); err != nil {
+			return err
 		}
 		r, err := s.reservationWhere(ctx, tx, "r.id", m.ReservationID)
 		if err != nil {

@@ -69,12 +69,10 @@ func (s *Store) AddReceipt(ctx context.Context, r *contract.Receipt, o contract.
 	owed := o.Cents
 	var status contract.Status
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		if s.dialect == Postgres {
-			a := args{sc.tenant(), r.ContractID}
-			if _, err := tx.ExecContext(ctx, `SELECT 1 FROM contracts c WHERE c.tenant_id = $1 AND c.id = $2 AND `+
-				contractScope(sc, &a)+` FOR UPDATE`, a...); err != nil {
-				return mapErr(err)
-			}
+		a := args{sc.tenant(), r.ContractID}
+		if err := s.dialect.lockRow(ctx, tx, `SELECT 1 FROM contracts c WHERE c.tenant_id = $1 AND c.id = $2 AND `+
+			contractScope(sc, &a), a...); err != nil {
+			return err
 		}
 		c, err := s.contractTx(ctx, tx, sc, "c.id", r.ContractID)
 		if err != nil {

@@ -34,10 +34,7 @@ func scanReservation(row interface{ Scan(...any) error }) (booking.Reservation, 
 // same test as a range overlap (through the GiST index of the exclusion
 // constraint) took 9 µs, 2.8 ms for a station with 300 cars.
 func (s *Store) overlapCond(start, end string) string {
-	if s.dialect == Postgres {
-		return `al.ends_at > ` + start + `::timestamptz AND al.starts_at < ` + end + `::timestamptz`
-	}
-	return `al.ends_at > ` + start + ` AND al.starts_at < ` + end
+	return `al.ends_at > ` + s.dialect.timestamp(start) + ` AND al.starts_at < ` + s.dialect.timestamp(end)
 }
 
 // Availability counts, per category, the vehicles of a station that are
@@ -54,10 +51,7 @@ func (s *Store) Availability(ctx context.Context, stationID int64, pickup, ret t
 	// SQLite, once ANALYZE has run, prefers a skip-scan of (vehicle_id,
 	// ends_at) that reads every vehicle's history: 2.8 ms instead of
 	// 0.3 ms at 1,000 cars and 200,000 past allocations. Name the index.
-	hint := ""
-	if s.dialect == SQLite {
-		hint = " INDEXED BY allocations_time"
-	}
+	hint := s.dialect.indexedBy("allocations_time")
 	rows, err := s.db.QueryContext(ctx, `SELECT v.category_id, count(*), count(*) - count(busy.vehicle_id)
 		FROM vehicles v LEFT JOIN (SELECT DISTINCT al.vehicle_id FROM allocations al`+hint+`
 			WHERE al.tenant_id = $1 AND al.ends_at > $3 AND al.starts_at < $4) busy ON busy.vehicle_id = v.id
@@ -200,10 +194,8 @@ func (s *Store) takeVehicleTx(ctx context.Context, tx *sql.Tx, sc scope, r *book
 		rows.Close()
 	}
 	for _, vid := range candidates {
-		if s.dialect == Postgres {
-			if _, err := tx.ExecContext(ctx, `SAVEPOINT take_vehicle`); err != nil {
-				return 0, err
-			}
+		if err := s.dialect.savepoint(ctx, tx, "take_vehicle"); err != nil {
+			return 0, err
 		}
 		al := fleet.Allocation{VehicleID: vid, Start: r.Pickup, End: r.Return, Kind: fleet.AllocBooking, ReservationID: r.ID}
 		err := s.allocateTx(ctx, tx, sc, &al)
@@ -213,10 +205,8 @@ func (s *Store) takeVehicleTx(ctx context.Context, tx *sql.Tx, sc scope, r *book
 		if !errs.Is(err, errs.KindConflict) {
 			return 0, err
 		}
-		if s.dialect == Postgres {
-			if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT take_vehicle`); err != nil {
-				return 0, err
-			}
+		if err := s.dialect.rollbackTo(ctx, tx, "take_vehicle"); err != nil {
+			return 0, err
 		}
 	}
 	return 0, ErrNothingFree

@@ -89,10 +89,7 @@ func (s *Store) PurgeCustomer(ctx context.Context, id int64, today string) (cust
 	var out customer.Purge
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		out = customer.Purge{TenantID: sc.tenant(), CustomerID: id, Deleted: map[string]int64{}}
-		lock := ""
-		if s.dialect == Postgres {
-			lock = ` FOR UPDATE`
-		}
+		lock := s.dialect.forUpdate()
 		var restricted, purged *time.Time
 		err := tx.QueryRowContext(ctx, `SELECT restricted_at, purged_at, erase_after FROM customers WHERE tenant_id = $1 AND id = $2`+lock,
 			sc.tenant(), id).Scan(tspScan{&restricted}, tspScan{&purged}, dateScan{&out.EraseAfter})

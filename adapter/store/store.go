@@ -11,14 +11,8 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
-	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net/url"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
@@ -36,9 +30,9 @@ const (
 // Store is the storage of one Mietwerk installation.
 type Store struct {
 	db      *sql.DB
-	dialect Dialect
+	dialect dialect // every difference between the two databases (dialect.go)
 	now     func() time.Time
-	group   *groupQueue // SQLite: this process's write transactions, committed in groups
+	group   *groupQueue // single-writer databases (SQLite): this process's write transactions, committed in groups
 }
 
 // Options tune a Store. Zero values are sensible defaults.
@@ -55,66 +49,25 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	s := &Store{now: opt.Now}
+	s := &Store{now: opt.Now, dialect: dialectOf(dsn)}
 	var err error
-	switch {
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"), strings.HasPrefix(dsn, "host="):
-		s.dialect = Postgres
-		s.db, err = sql.Open("pgx", dsn)
-		if err != nil {
-			return nil, err
-		}
-		n := opt.MaxOpenConns
-		if n <= 0 {
-			n = 20
-		}
-		s.db.SetMaxOpenConns(n)
-		s.db.SetMaxIdleConns(n)
-		s.db.SetConnMaxIdleTime(5 * time.Minute)
-	default:
-		s.dialect = SQLite
-		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
-		if i := strings.IndexByte(path, '?'); i >= 0 {
-			path = path[:i]
-		}
-		if path == "" {
-			return nil, errors.New("empty SQLite path")
-		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-			return nil, fmt.Errorf("create database directory: %w", err)
-		}
-		q := url.Values{}
-		q.Add("_pragma", "busy_timeout(10000)")
-		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", "foreign_keys(1)")
-		// FULL: a commit returns once the WAL is on disk. With NORMAL a power
-		// cut could take back the last commits — among them the "pending"
-		// record a payment writes before it goes to the gateway, leaving a
-		// charged card without a trace. It costs one fsync per write
-		// transaction (≈0.2 ms here).
-		q.Add("_pragma", "synchronous(FULL)")
-		q.Set("_txlock", "immediate")
-		q.Set("_time_format", "sqlite")
-		s.db, err = openSQLite("file:" + path + "?" + q.Encode())
-		if err != nil {
-			return nil, err
-		}
-		// One writer at a time is SQLite's model; a small pool lets readers run in WAL mode.
-		s.db.SetMaxOpenConns(4)
-		s.db.SetMaxIdleConns(4)
+	if s.db, err = s.dialect.open(dsn, opt); err != nil {
+		return nil, err
+	}
+	if s.dialect.singleWriter() {
 		s.group = newGroupQueue()
 	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := s.db.PingContext(pctx); err != nil {
 		s.db.Close()
-		return nil, fmt.Errorf("connect to %s database: %w", s.dialect, err)
+		return nil, fmt.Errorf("connect to %s database: %w", s.dialect.name(), err)
 	}
 	return s, nil
 }
 
 // Dialect tells which database the store runs on.
-func (s *Store) Dialect() Dialect { return s.dialect }
+func (s *Store) Dialect() Dialect { return s.dialect.name() }
 
 // DB exposes the pool for metrics and tests.
 func (s *Store) DB() *sql.DB { return s.db }
@@ -141,18 +94,7 @@ func (s *Store) begin(ctx context.Context) (*sql.Tx, error) {
 // read runs fn in a read-only transaction on PostgreSQL; on SQLite it runs on
 // the pool without a transaction so readers do not take the write lock.
 func (s *Store) read(ctx context.Context, fn func(q querier) error) error {
-	if s.dialect == SQLite {
-		return fn(s.db)
-	}
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return s.dialect.read(ctx, s.db, fn)
 }
 
 // write runs fn in one transaction and commits it when fn returns nil. A
@@ -208,37 +150,16 @@ func (s *Store) writeOnce(ctx context.Context, lazy bool, fn func(tx *sql.Tx) er
 func (s *Store) txOnce(ctx context.Context, lazy bool, fn func(tx *sql.Tx) error) error {
 	var tx *sql.Tx
 	var err error
-	switch {
-	case lazy && s.dialect == SQLite:
-		// synchronous is a setting of the connection: pin one, relax it
-		// for this transaction and restore it (or drop the connection)
-		conn, cerr := s.db.Conn(ctx)
-		if cerr != nil {
-			return cerr
-		}
-		defer conn.Close()
-		if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
+	if lazy {
+		var release func()
+		if tx, release, err = s.dialect.beginLazy(ctx, s.db); err != nil {
 			return err
 		}
-		defer func() {
-			if _, err := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA synchronous = FULL`); err != nil {
-				conn.Raw(func(any) error { return driver.ErrBadConn }) // never back into the pool as it is
-			}
-		}()
-		if tx, err = conn.BeginTx(ctx, nil); err != nil {
-			return fmt.Errorf("begin: %w", err)
-		}
-	default:
-		if tx, err = s.begin(ctx); err != nil {
-			return err
-		}
+		defer release() // after the deferred rollback below
+	} else if tx, err = s.begin(ctx); err != nil {
+		return err
 	}
 	defer tx.Rollback()
-	if lazy && s.dialect == Postgres {
-		if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
-			return err
-		}
-	}
 	if err := fn(tx); err != nil {
 		return err
 	}
@@ -254,7 +175,7 @@ func (s *Store) txOnce(ctx context.Context, lazy bool, fn func(tx *sql.Tx) error
 // transaction with a lazy commit cost more CPU than waiting for the log
 // flush, which concurrent commits share).
 func (s *Store) execWrite(ctx context.Context, lazy bool, query string, args ...any) (sql.Result, error) {
-	if s.dialect == Postgres {
+	if !s.dialect.singleWriter() {
 		return s.db.ExecContext(ctx, query, args...)
 	}
 	var res sql.Result
@@ -269,7 +190,7 @@ func (s *Store) execWrite(ctx context.Context, lazy bool, query string, args ...
 // scanWrite is execWrite for a statement that returns a row (RETURNING),
 // scanned into dest.
 func (s *Store) scanWrite(ctx context.Context, lazy bool, dest []any, query string, args ...any) error {
-	if s.dialect == Postgres {
+	if !s.dialect.singleWriter() {
 		return s.db.QueryRowContext(ctx, query, args...).Scan(dest...)
 	}
 	return s.writeRetrying(ctx, lazy, func(tx *sql.Tx) error {

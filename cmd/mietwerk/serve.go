@@ -152,7 +152,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, st *store.Store, o
 	if err := s.metrics.ObserveDB(st.DB(), string(st.Dialect())); err != nil {
 		return err
 	}
-	if st.Dialect() == store.SQLite {
+	if st.GroupsCommits() {
 		// transactions per commit show how much the group commit shares
 		for _, c := range []struct {
 			name, help string

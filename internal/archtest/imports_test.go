@@ -50,8 +50,7 @@ func packages(t *testing.T) []pkg {
 		if !d.IsDir() {
 			return nil
 		}
-		name := d.Name()
-		if path != top && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata") {
+		if path != top && skipDir(d.Name()) {
 			return filepath.SkipDir
 		}
 		bp, err := build.ImportDir(path, 0)
@@ -70,6 +69,37 @@ func packages(t *testing.T) []pkg {
 	}
 	if len(out) < 20 {
 		t.Fatalf("found only %d packages under %s; is the walk broken?", len(out), top)
+	}
+	return out
+}
+
+// skipDir reports whether a walk of the module skips the folder: hidden and
+// underscore folders and testdata hold no packages of the module.
+func skipDir(name string) bool {
+	return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata"
+}
+
+// goFiles lists the module's non-test Go files (absolute paths).
+func goFiles(t *testing.T) []string {
+	t.Helper()
+	top := root(t)
+	var out []string
+	err := filepath.WalkDir(top, func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && path != top && skipDir(d.Name()):
+			return filepath.SkipDir
+		case !d.IsDir() && strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go"):
+			out = append(out, path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) < 100 {
+		t.Fatalf("found only %d Go files under %s; is the walk broken?", len(out), top)
 	}
 	return out
 }
