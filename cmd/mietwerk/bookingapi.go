@@ -20,7 +20,7 @@ import (
 func newBookingService(st *store.Store, pay *payment.Service, r *pdf.Renderer, m *mailtmpl.Renderer, mailFrom string, log *slog.Logger) *booking.Service {
 	return booking.NewService(booking.Deps{Bookings: st, Changes: st, Customers: st, Tariffs: st, Tenancy: st, Categories: st,
 		Payments: pay, Records: st, Invoices: st, Issued: st, Renderer: r, EInvoicer: xrechnung.EInvoicer{},
-		Mailer: bookingMailer{r: m, fallback: mailFrom}, Outbox: st,
+		Mailer: mailtmpl.NewBookingMailer(m, mailFrom), Outbox: st,
 		Now: time.Now, Log: log.With("component", "booking")})
 }
 

@@ -1,0 +1,200 @@
+package mailtmpl
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/payment"
+	"mietwerk.dev/mietwerk/tenancy"
+)
+
+// defaultSender is the sender when neither station, tenant nor the
+// server's --mail-from names one.
+const defaultSender = "noreply@mietwerk.local"
+
+// BookingMailer builds the booking service's messages (booking.Mailer) with
+// the templates; the domain does not import templates.
+type BookingMailer struct {
+	r        *Renderer
+	fallback string
+}
+
+// NewBookingMailer returns the booking service's mailer. fallback is the
+// sender when neither the station nor the tenant has one (--mail-from).
+func NewBookingMailer(r *Renderer, fallback string) BookingMailer {
+	return BookingMailer{r: r, fallback: fallback}
+}
+
+var _ booking.Mailer = BookingMailer{}
+
+// envelopeFor addresses a message of tenant tn's station st to cust: From is
+// the station's sender, else the tenant's, else fallback (mail.SenderFor),
+// named after the tenant; replies reach the station's own address when no
+// Reply-To is configured and that address is not the sender already.
+func envelopeFor(tn tenancy.Tenant, st tenancy.Station, to mail.Address, lang string, fallback string) Envelope {
+	if fallback == "" {
+		fallback = defaultSender
+	}
+	from, reply := mail.SenderFor(tn.MailFrom, tn.MailReplyTo, st.MailFrom, st.MailReplyTo, fallback)
+	if reply.IsZero() && st.Email != "" && !strings.EqualFold(st.Email, from.Email) {
+		reply = mail.Address{Email: st.Email} // replies reach the station even from a no-reply sender
+	}
+	from.Name = tn.Name
+	domain := from.Email[strings.LastIndex(from.Email, "@")+1:]
+	return Envelope{TenantID: fmt.Sprint(tn.ID), Lang: document.Lang(lang).Or(),
+		Location: st.Location(), Branding: booking.Branding(tn),
+		From: from, ReplyTo: reply, To: to, MessageID: "<" + payment.RandomID() + "@" + domain + ">"}
+}
+
+func (b BookingMailer) env(m booking.MailContext) Envelope {
+	return envelopeFor(m.Tenant, m.Station, mail.Address{Name: m.Customer.Name(), Email: m.Customer.Email}, m.Customer.Language, b.fallback)
+}
+
+// stationOf is a station as messages show it.
+func stationOf(s tenancy.Station) Station {
+	return Station{Name: s.Name, Address: invoice.Address{Street: s.Street, PostalCode: s.PostalCode, City: s.City, Country: s.Country},
+		Phone: s.Phone, Email: s.Email}
+}
+
+// Confirmation is the reservation confirmation with the advance invoice.
+func (b BookingMailer) Confirmation(m booking.MailContext, inv invoice.Issued, pdf []byte, paid, deposit int64) (mail.Message, error) {
+	r := m.Reservation
+	return b.r.ReservationConfirmation(b.env(m), Reservation{Number: r.Number, CustomerName: m.Customer.Name(),
+		BookedAt: r.CreatedAt, Station: stationOf(m.Station), Category: m.Category.Name(m.Customer.Language), Pickup: r.Pickup, Return: r.Return,
+		Paid: paid, Deposit: deposit, InvoiceNumber: inv.Invoice.Number, InvoicePDF: pdf})
+}
+
+// Invoice is the advance invoice on its own.
+func (b BookingMailer) Invoice(m booking.MailContext, inv invoice.Issued, pdf []byte) (mail.Message, error) {
+	return b.r.AdvanceInvoice(b.env(m), InvoiceMail{CustomerName: m.Customer.Name(), Number: inv.Invoice.Number,
+		IssueDate: inv.IssuedAt, ContractNumber: m.Reservation.Number, Amount: inv.Totals.Due, Paid: true, PDF: pdf})
+}
+
+// CreditNote is a credit note of a booking (a cancellation or a shorter period).
+func (b BookingMailer) CreditNote(m booking.MailContext, inv invoice.Issued, pdf []byte, corrects string) (mail.Message, error) {
+	return b.r.CreditNote(b.env(m), InvoiceMail{CustomerName: m.Customer.Name(), Number: inv.Invoice.Number,
+		IssueDate: inv.IssuedAt, ContractNumber: m.Reservation.Number, Amount: -inv.Totals.Gross, Paid: true,
+		CorrectsNumber: corrects, PDF: pdf})
+}
+
+// Cancellation confirms a cancelled booking and what is refunded.
+func (b BookingMailer) Cancellation(m booking.MailContext, refund int64) (mail.Message, error) {
+	r := m.Reservation
+	return b.r.BookingCancellation(b.env(m), Cancellation{CustomerName: m.Customer.Name(), ReservationNumber: r.Number,
+		Station: stationOf(m.Station), Pickup: r.Pickup, Return: r.Return, Refund: refund})
+}
+
+// ContractMailer builds the contract service's messages (contract.Mailer)
+// with the templates.
+type ContractMailer struct {
+	r        *Renderer
+	fallback string
+	now      func() time.Time
+}
+
+// NewContractMailer returns the contract service's mailer. fallback is the
+// sender when neither the station nor the tenant has one (--mail-from);
+// now is the clock of a change notice's date.
+func NewContractMailer(r *Renderer, fallback string, now func() time.Time) ContractMailer {
+	return ContractMailer{r: r, fallback: fallback, now: now}
+}
+
+var _ contract.Mailer = ContractMailer{}
+
+func (c ContractMailer) env(m contract.MailContext) Envelope {
+	return envelopeFor(m.Tenant, m.Station, mail.Address{Name: m.Customer.Name(), Email: m.Customer.Email}, m.Customer.Language, c.fallback)
+}
+
+func (c ContractMailer) protocol(m contract.MailContext, p contract.Protocol, pdf []byte) ProtocolMail {
+	return ProtocolMail{CustomerName: m.Customer.Name(), ContractNumber: m.Contract.Number,
+		Vehicle: m.Vehicle.Make + " " + m.Vehicle.Model, Plate: m.Vehicle.Plate,
+		Station: stationOf(m.Station), Time: p.RecordedAt, Km: p.OdometerKM,
+		FuelEighths: p.FuelEighths, NewDamages: len(p.NewDamages), PDF: pdf}
+}
+
+// HandoverProtocol sends the handover protocol.
+func (c ContractMailer) HandoverProtocol(m contract.MailContext, p contract.Protocol, pdf []byte) (mail.Message, error) {
+	return c.r.HandoverProtocol(c.env(m), c.protocol(m, p, pdf))
+}
+
+// ReturnProtocol sends the return protocol.
+func (c ContractMailer) ReturnProtocol(m contract.MailContext, p contract.Protocol, pdf []byte) (mail.Message, error) {
+	return c.r.ReturnProtocol(c.env(m), c.protocol(m, p, pdf))
+}
+
+// FinalInvoice sends the final invoice; paid says whether the amount due was
+// charged to the stored card.
+func (c ContractMailer) FinalInvoice(m contract.MailContext, inv invoice.Issued, paid bool, pdf []byte) (mail.Message, error) {
+	return c.r.FinalInvoice(c.env(m), InvoiceMail{CustomerName: m.Customer.Name(), Number: inv.Invoice.Number,
+		IssueDate: inv.IssuedAt, ContractNumber: m.Contract.Number, Amount: inv.Totals.Due, Paid: paid, PDF: pdf})
+}
+
+// CreditNote sends a credit note of the contract.
+func (c ContractMailer) CreditNote(m contract.MailContext, inv invoice.Issued, corrects string, pdf []byte) (mail.Message, error) {
+	return c.r.CreditNote(c.env(m), InvoiceMail{CustomerName: m.Customer.Name(), Number: inv.Invoice.Number,
+		IssueDate: inv.IssuedAt, ContractNumber: m.Contract.Number, Amount: -inv.Totals.Gross, Paid: true,
+		CorrectsNumber: corrects, PDF: pdf})
+}
+
+// ChangeNotice lists what changed in the contract, effective now.
+func (c ContractMailer) ChangeNotice(m contract.MailContext, changes []contract.Change, pdf []byte) (mail.Message, error) {
+	now := time.Now
+	if c.now != nil {
+		now = c.now
+	}
+	lang := document.Lang(m.Customer.Language).Or()
+	d := ContractChange{CustomerName: m.Customer.Name(), ContractNumber: m.Contract.Number, EffectiveAt: now(), PDF: pdf}
+	for _, ch := range changes {
+		d.Changes = append(d.Changes, Change{Label: changeLabel(lang, ch.Field), Old: ch.Old, New: ch.New})
+	}
+	return c.r.ContractChangeNotice(c.env(m), d)
+}
+
+// changeLabels name the fields of a contract change as the notice shows them.
+var changeLabels = map[document.Lang]map[string]string{
+	document.German:  {"drivers": "Fahrer", "planned_end": "Rückgabe", "tariff": "Tarif", "notes": "Notizen"},
+	document.English: {"drivers": "Drivers", "planned_end": "Return", "tariff": "Tariff", "notes": "Notes"},
+}
+
+func changeLabel(lang document.Lang, field string) string {
+	if l, ok := changeLabels[lang][field]; ok {
+		return l
+	}
+	return changeLabels[document.German][field]
+}
+
+// paymentDeclined is the reason of a PaymentFailed notice.
+var paymentDeclined = map[document.Lang]string{
+	document.German:  "Die Belastung Ihrer hinterlegten Karte wurde abgelehnt.",
+	document.English: "The charge to your stored card was declined.",
+}
+
+// PaymentFailed tells the customer that charging the invoice's amount to the
+// stored card was declined.
+func (c ContractMailer) PaymentFailed(m contract.MailContext, number string, amount int64) (mail.Message, error) {
+	return c.r.PaymentFailedNotice(c.env(m), PaymentFailed{CustomerName: m.Customer.Name(),
+		ContractNumber: m.Contract.Number, InvoiceNumber: number, Amount: amount,
+		Reason: paymentDeclined[document.Lang(m.Customer.Language).Or()]})
+}
+
+// PaymentReceipt confirms a payment at the counter or a payout as recorded;
+// open is what the contract still owes. Errors: a ReceivedOn that is no
+// date (YYYY-MM-DD).
+func (c ContractMailer) PaymentReceipt(m contract.MailContext, r contract.Receipt, open int64) (mail.Message, error) {
+	on, err := time.ParseInLocation("2006-01-02", r.ReceivedOn, m.Station.Location())
+	if err != nil {
+		return mail.Message{}, fmt.Errorf("payment receipt day %q: %w", r.ReceivedOn, err)
+	}
+	d := PaymentReceipt{CustomerName: m.Customer.Name(), ContractNumber: m.Contract.Number, Payout: r.Kind == contract.KindPayout,
+		Method: r.Method, Amount: r.AmountCents, On: on, Reference: r.Reference, Open: max(open, 0)}
+	if d.Payout {
+		d.Note = r.Reason
+	}
+	return c.r.PaymentReceiptNotice(c.env(m), d)
+}
