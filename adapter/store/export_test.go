@@ -19,3 +19,6 @@ func (s *Store) WaitingForTest() int {
 	defer s.group.mu.Unlock()
 	return len(s.group.pending)
 }
+
+// TickForTest runs one check of the automatic backup (see BackupJob.Run).
+func (j *BackupJob) TickForTest(ctx context.Context) *BackupResult { return j.tick(ctx) }

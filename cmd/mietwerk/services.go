@@ -107,10 +107,10 @@ func (s *services) run(ctx context.Context) (stop func()) {
 	go func() { defer wg.Done(); runContractJobs(ctx, s.st, s.contracts, s.log) }()
 	go func() { defer wg.Done(); s.retention.Run(ctx, retentionFirstRun, retentionInterval) }()
 	if s.cfg.BackupDir != "" {
-		j := &backupJob{st: s.st, dir: s.cfg.BackupDir, photoDir: s.cfg.PhotoDir, keep: s.cfg.BackupKeep, now: time.Now,
-			log: s.log.With("component", "backup")}
+		j := &store.BackupJob{Store: s.st, Dir: s.cfg.BackupDir, PhotoDir: s.cfg.PhotoDir, Keep: s.cfg.BackupKeep, Now: time.Now,
+			Log: s.log.With("component", "backup")}
 		wg.Add(1)
-		go func() { defer wg.Done(); j.Run(ctx, backupCheckInterval) }()
+		go func() { defer wg.Done(); j.Run(ctx, store.BackupCheckInterval) }()
 	}
 	return func() {
 		cancel()
