@@ -4,6 +4,8 @@ package tenancy
 
 import (
 	"context"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -64,6 +66,26 @@ type GatewaySettings struct {
 	APIKey    string
 	Secret    string
 	TimeoutMS int
+	// SimulatorURL is, in simulator mode, the base URL of a simulator that
+	// runs as its own process (mietwerk telecash-sim), shared by every
+	// server process; "" uses the built-in simulator of each process. Set by
+	// the operator (mietwerk tenant set-simulator), not in the admin web.
+	SimulatorURL string
+}
+
+// ValidSimulatorURL checks a simulator base URL: "" (the built-in
+// simulator), or an absolute http or https URL without user, query or
+// fragment. It returns a message for the person who typed it, or "".
+func ValidSimulatorURL(v string) string {
+	if v == "" {
+		return ""
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(v, " \t\r\n") {
+		return "enter the simulator's address as http://host:port/ipp/payments-gateway/v2, or leave it empty for the built-in simulator"
+	}
+	return ""
 }
 
 // Defaults fills unset settings with the product defaults.

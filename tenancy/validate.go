@@ -22,7 +22,7 @@ func (t *Tenant) Normalize() {
 	for _, p := range []*string{&t.Name, &t.LegalName, &t.Street, &t.PostalCode, &t.City, &t.Phone, &t.Email,
 		&t.Website, &t.TaxNumber, &t.RegisterCourt, &t.RegisterNumber, &t.ManagingDirectors, &t.BankName,
 		&t.InvoiceNumberPattern, &t.CreditNumberPattern, &t.BookingNumberPrefix, &t.MailFrom, &t.MailReplyTo,
-		&t.Gateway.StoreID, &t.Gateway.APIKey} {
+		&t.Gateway.StoreID, &t.Gateway.APIKey, &t.Gateway.SimulatorURL} {
 		*p = strings.TrimSpace(*p)
 	}
 	t.Country = strings.ToUpper(strings.TrimSpace(t.Country))
@@ -142,6 +142,9 @@ func (t Tenant) Validate(validPattern func(string) error) error {
 		if t.Gateway.Secret == "" {
 			f.Add("gateway_secret", "enter the API secret")
 		}
+	}
+	if msg := ValidSimulatorURL(t.Gateway.SimulatorURL); msg != "" {
+		f.Add("gateway_simulator_url", msg)
 	}
 	if len(t.Gateway.StoreID) > 20 {
 		f.Add("gateway_store_id", "at most 20 characters")

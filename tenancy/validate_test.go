@@ -52,6 +52,9 @@ func TestTenantValidate(t *testing.T) {
 		{"retention_years", func(t *Tenant) { t.RetentionYears = 2 }},
 		{"gateway_api_key", func(t *Tenant) { t.Gateway.Mode = "production" }},
 		{"gateway_timeout_ms", func(t *Tenant) { t.Gateway.TimeoutMS = 10 }},
+		{"gateway_simulator_url", func(t *Tenant) { t.Gateway.SimulatorURL = "127.0.0.1:9090" }},
+		{"gateway_simulator_url", func(t *Tenant) { t.Gateway.SimulatorURL = "ftp://sim.local/ipp/payments-gateway/v2" }},
+		{"gateway_simulator_url", func(t *Tenant) { t.Gateway.SimulatorURL = "http://user:pw@sim.local:9090" }},
 	}
 	for _, c := range cases {
 		tn := validTenant()
@@ -66,5 +69,18 @@ func TestTenantValidate(t *testing.T) {
 	tn.VATID, tn.TaxNumber = "", "244/123/45678"
 	if err := tn.Validate(okPattern); err != nil {
 		t.Fatalf("tax number only: %v", err)
+	}
+}
+
+func TestValidSimulatorURL(t *testing.T) {
+	for v, ok := range map[string]bool{
+		"": true, "http://127.0.0.1:9090/ipp/payments-gateway/v2": true, "https://sim.intern.example:8443/ipp/payments-gateway/v2": true,
+		"http://sim:9090": true,
+		"127.0.0.1:9090":  false, "ftp://sim/x": false, "http://": false, "http://u:p@sim:9090": false,
+		"http://sim:9090/?x=1": false, "http://sim:9090/#top": false, "http://sim:9090/a b": false, "javascript:alert(1)": false,
+	} {
+		if got := ValidSimulatorURL(v) == ""; got != ok {
+			t.Errorf("ValidSimulatorURL(%q) valid = %v, want %v", v, got, ok)
+		}
 	}
 }

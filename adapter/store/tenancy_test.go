@@ -96,3 +96,43 @@ func TestTenantUpdateKeepsSecret(t *testing.T) {
 		}
 	})
 }
+
+// TestTenantSimulatorURL: the operator's simulator URL is set on its own,
+// kept when the admin saves the settings, refused when it is no URL
+// (nothing changes) and not settable by a station user; the other tenant
+// keeps the built-in simulator.
+func TestTenantSimulatorURL(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, _ *clock) {
+		w := newWorld(t, s)
+		ctx := sys(w.tenants[0].ID)
+		const u = "http://127.0.0.1:9090/ipp/payments-gateway/v2"
+		mustNil(t, s.SetGatewaySimulatorURL(ctx, " "+u+" "))
+		tn, err := s.Tenant(ctx)
+		mustNil(t, err)
+		if tn.Gateway.SimulatorURL != u {
+			t.Fatalf("simulator URL = %q, want %q", tn.Gateway.SimulatorURL, u)
+		}
+		tn.VATID, tn.Street, tn.PostalCode, tn.City = "DE123456789", "Hauptstr. 1", "93047", "Regensburg"
+		mustNil(t, s.UpdateTenant(ctx, &tn))
+		if got, _ := s.Tenant(ctx); got.Gateway.SimulatorURL != u {
+			t.Fatalf("saving the settings lost the simulator URL: %q", got.Gateway.SimulatorURL)
+		}
+		err = s.SetGatewaySimulatorURL(ctx, "127.0.0.1:9090")
+		if e, ok := errs.As(err); !ok || !errs.Fields(e.Fields).Has("gateway_simulator_url") {
+			t.Fatalf("no URL: %v", err)
+		}
+		if err := s.SetGatewaySimulatorURL(as(w.actor(0, 0)), ""); !errs.Is(err, errs.KindForbidden) {
+			t.Fatalf("station user: %v", err)
+		}
+		if got, _ := s.Tenant(ctx); got.Gateway.SimulatorURL != u {
+			t.Fatalf("refused changes changed the URL: %q", got.Gateway.SimulatorURL)
+		}
+		if other, _ := s.Tenant(sys(w.tenants[1].ID)); other.Gateway.SimulatorURL != "" {
+			t.Fatalf("other tenant: %q", other.Gateway.SimulatorURL)
+		}
+		mustNil(t, s.SetGatewaySimulatorURL(ctx, ""))
+		if got, _ := s.Tenant(ctx); got.Gateway.SimulatorURL != "" {
+			t.Fatalf("reset: %q", got.Gateway.SimulatorURL)
+		}
+	})
+}

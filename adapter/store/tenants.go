@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
@@ -14,7 +15,8 @@ const tenantCols = `id, slug, name, legal_name, street, postal_code, city, count
 	default_language, currency, vat_rate_bp, invoice_number_pattern, credit_number_pattern, booking_number_prefix,
 	deposit_mode, deposit_settlement, one_way_allowed, min_notice_minutes, max_rental_days, cancel_free_hours,
 	cancel_fee_cents, retention_years, photo_retention_days, mail_from, mail_reply_to,
-	gateway_mode, gateway_store_id, gateway_api_key, gateway_secret, gateway_timeout_ms, created_at, updated_at`
+	gateway_mode, gateway_store_id, gateway_api_key, gateway_secret, gateway_timeout_ms, gateway_simulator_url,
+	created_at, updated_at`
 
 func scanTenant(row interface{ Scan(...any) error }) (tenancy.Tenant, error) {
 	var t tenancy.Tenant
@@ -24,7 +26,7 @@ func scanTenant(row interface{ Scan(...any) error }) (tenancy.Tenant, error) {
 		&t.InvoiceNumberPattern, &t.CreditNumberPattern, &t.BookingNumberPrefix, &t.DepositMode,
 		&t.DepositSettlement, &t.OneWayAllowed, &t.MinNoticeMinutes, &t.MaxRentalDays, &t.CancelFreeHours,
 		&t.CancelFeeCents, &t.RetentionYears, &t.PhotoRetentionDays, &t.MailFrom, &t.MailReplyTo,
-		&t.Gateway.Mode, &t.Gateway.StoreID, &t.Gateway.APIKey, &t.Gateway.Secret, &t.Gateway.TimeoutMS,
+		&t.Gateway.Mode, &t.Gateway.StoreID, &t.Gateway.APIKey, &t.Gateway.Secret, &t.Gateway.TimeoutMS, &t.Gateway.SimulatorURL,
 		tsScan{&t.CreatedAt}, tsScan{&t.UpdatedAt})
 	return t, err
 }
@@ -36,7 +38,7 @@ func tenantArgs(t *tenancy.Tenant) []any {
 		t.CreditNumberPattern, t.BookingNumberPrefix, t.DepositMode, t.DepositSettlement, t.OneWayAllowed,
 		t.MinNoticeMinutes, t.MaxRentalDays, t.CancelFreeHours, t.CancelFeeCents, t.RetentionYears,
 		t.PhotoRetentionDays, t.MailFrom, t.MailReplyTo, t.Gateway.Mode, t.Gateway.StoreID, t.Gateway.APIKey,
-		t.Gateway.Secret, t.Gateway.TimeoutMS}
+		t.Gateway.Secret, t.Gateway.TimeoutMS, t.Gateway.SimulatorURL}
 }
 
 // CreateTenant creates a tenant; only the all-tenants system actor may.
@@ -58,7 +60,7 @@ func (s *Store) CreateTenant(ctx context.Context, t *tenancy.Tenant) error {
 		a := append(tenantArgs(t), ts(now), ts(now))
 		return mapErr(tx.QueryRowContext(ctx, `INSERT INTO tenants (`+tenantCols[len("id, "):]+`)
 			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,
-			$27,$28,$29,$30,$31,$32,$33,$34,$35,$36,$37,$38,$39,$40,$41,$42,$43) RETURNING id`, a...).Scan(&t.ID))
+			$27,$28,$29,$30,$31,$32,$33,$34,$35,$36,$37,$38,$39,$40,$41,$42,$43,$44) RETURNING id`, a...).Scan(&t.ID))
 	})
 }
 
@@ -156,8 +158,40 @@ func (s *Store) UpdateTenant(ctx context.Context, t *tenancy.Tenant) error {
 			one_way_allowed=$28, min_notice_minutes=$29, max_rental_days=$30, cancel_free_hours=$31,
 			cancel_fee_cents=$32, retention_years=$33, photo_retention_days=$34, mail_from=$35, mail_reply_to=$36,
 			gateway_mode=$37, gateway_store_id=$38, gateway_api_key=$39, gateway_secret=$40,
-			gateway_timeout_ms=$41, updated_at=$42 WHERE id=$43`, a...)
+			gateway_timeout_ms=$41, gateway_simulator_url=$42, updated_at=$43 WHERE id=$44`, a...)
 		t.UpdatedAt = now
 		return mapErr(err)
+	})
+}
+
+// SetGatewaySimulatorURL sets the actor's tenant's simulator URL (see
+// tenancy.GatewaySettings.SimulatorURL; "" = the built-in simulator);
+// admins and the system only. It changes nothing else. Errors: KindInvalid
+// with the field gateway_simulator_url for a URL that is not one,
+// KindForbidden, KindNotFound.
+func (s *Store) SetGatewaySimulatorURL(ctx context.Context, u string) error {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return err
+	}
+	if err := sc.requireAdmin(); err != nil {
+		return err
+	}
+	u = strings.TrimSpace(u)
+	if msg := tenancy.ValidSimulatorURL(u); msg != "" {
+		var f errs.Fields
+		f.Add("gateway_simulator_url", msg)
+		return f.Err()
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE tenants SET gateway_simulator_url = $1, updated_at = $2 WHERE id = $3`,
+			u, ts(s.Now()), sc.tenant())
+		if err != nil {
+			return mapErr(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.NotFound("tenant")
+		}
+		return nil
 	})
 }

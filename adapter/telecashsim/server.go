@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -66,4 +67,62 @@ func Run(ctx context.Context, addr string, opts Options) error {
 		err = e
 	}
 	return err
+}
+
+// OnDemand is a simulator server started on first use: a server process
+// starts its built-in simulator only once a tenant in simulator mode needs
+// it. Safe for concurrent use.
+type OnDemand struct {
+	addr string
+	opts Options
+
+	mu     sync.Mutex
+	srv    *Server
+	closed bool
+}
+
+// NewOnDemand returns a simulator that will listen on addr (":0" picks a
+// free port) with opts once URL is first called.
+func NewOnDemand(addr string, opts Options) *OnDemand {
+	return &OnDemand{addr: addr, opts: opts}
+}
+
+// URL starts the simulator unless it runs and returns its gateway base URL.
+// A failed start (the address in use) is returned and tried again on the
+// next call; after Close it fails.
+func (o *OnDemand) URL() (string, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return "", errors.New("the built-in simulator is shut down")
+	}
+	if o.srv == nil {
+		srv, err := NewServer(o.addr, o.opts)
+		if err != nil {
+			return "", err
+		}
+		o.srv = srv
+		if o.opts.Logger != nil {
+			o.opts.Logger.Info("built-in telecash simulator started", "url", srv.URL)
+		}
+	}
+	return o.srv.URL, nil
+}
+
+// Server returns the running server, or nil when it was never started.
+func (o *OnDemand) Server() *Server {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.srv
+}
+
+// Close stops the simulator if it runs; later calls of URL fail.
+func (o *OnDemand) Close() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.closed = true
+	if o.srv == nil {
+		return nil
+	}
+	return o.srv.Close()
 }

@@ -85,7 +85,7 @@ func TestAdminChangesAndCancelsPaidBooking(t *testing.T) {
 		t.Fatalf("charged %d, refunded %d: a free cancellation refunds everything (%+v)", charged, refunded, recs)
 	}
 	// the simulator moved the same money back
-	for order, b := range j.svc.sim.Sim.Ledger() {
+	for order, b := range j.svc.sim.Server().Sim.Ledger() {
 		if b.Net() != 0 {
 			t.Errorf("order %s at the gateway: net %d after the cancellation", order, b.Net())
 		}

@@ -61,12 +61,10 @@ func weekdayAt(n, hour int) time.Time {
 	return time.Date(d.Year(), d.Month(), d.Day(), hour, 0, 0, 0, berlinTZ)
 }
 
-// TestProcessLastVehicleRaceTwoServers: two `mietwerk serve` processes on
-// one PostgreSQL database with the demo tenant; every vehicle of a category
-// at a station but one is blocked; 30 concurrent bookings for it, spread
-// over both processes → exactly one 201, the rest 409 problem+json, and the
-// payments table holds money only for the winning booking.
-func TestProcessLastVehicleRaceTwoServers(t *testing.T) {
+// demoPostgres is a fresh PostgreSQL database with the demo tenant, for
+// server processes to share: its DSN, the store on it and the demo logins.
+func demoPostgres(t *testing.T) (string, *store.Store, demo.Credentials) {
+	t.Helper()
 	dsn := testenv.PostgresDSN(t)
 	ctx := context.Background()
 	st, err := store.Open(ctx, dsn, store.Options{})
@@ -81,6 +79,17 @@ func TestProcessLastVehicleRaceTwoServers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return dsn, st, creds
+}
+
+// TestProcessLastVehicleRaceTwoServers: two `mietwerk serve` processes on
+// one PostgreSQL database with the demo tenant; every vehicle of a category
+// at a station but one is blocked; 30 concurrent bookings for it, spread
+// over both processes → exactly one 201, the rest 409 problem+json, and the
+// payments table holds money only for the winning booking.
+func TestProcessLastVehicleRaceTwoServers(t *testing.T) {
+	ctx := context.Background()
+	dsn, st, creds := demoPostgres(t)
 	env := childEnv("MIETWERK_DATABASE_URL="+dsn, "MIETWERK_SECURE_COOKIES=false")
 	procs := make([]*proc, 2)
 	var wg sync.WaitGroup

@@ -40,7 +40,7 @@ type Config struct {
 	SMTPTLS       string // none, starttls, opportunistic, tls
 	SMTPUsername  string
 	SMTPPassword  string
-	SimAddr       string // listen address of the built-in Telecash simulator
+	SimAddr       string // listen address of the built-in Telecash simulator (started when a tenant uses it)
 
 	// MailMaxAttempts is how many delivery attempts the outbox makes before
 	// it gives up on a message (flagged for resending in the admin UI).
@@ -332,7 +332,7 @@ func options() []option {
 				return nil
 			}},
 		{name: "telecash-sim-addr", env: "MIETWERK_TELECASH_SIM_ADDR", modes: serverModes,
-			help: "listen address of the built-in Telecash simulator used by tenants in simulator mode",
+			help: "listen address of the built-in Telecash simulator, started when a tenant in simulator mode has no simulator URL of its own (tenant set-simulator)",
 			def:  constDef("127.0.0.1:0"), explain: "want host:port such as 127.0.0.1:9090",
 			apply: func(c *Config, v string) error {
 				if _, _, err := net.SplitHostPort(v); err != nil {

@@ -278,6 +278,11 @@ func TestDemoProcess(t *testing.T) {
 	env := childEnv("MIETWERK_DATA_DIR=" + dir)
 	p := start(t, env, "demo", "--addr", "127.0.0.1:0")
 	t.Logf("demo first start: %v to ready (creates the database, migrates, seeds)", p.ready.Round(time.Millisecond))
+	// the demo tenant is in simulator mode without a simulator of its own:
+	// the built-in one starts with the server (before it listens)
+	if !strings.Contains(p.stderr.String(), `"msg":"built-in telecash simulator started"`) {
+		t.Errorf("the demo did not start the built-in simulator:\n%s", p.stderr.String())
+	}
 
 	creds := readCreds(t, dir)
 	fi, err := os.Stat(filepath.Join(dir, demo.CredentialsFile))
@@ -480,6 +485,10 @@ func TestProcessTwoServersOnePostgres(t *testing.T) {
 		}
 		if resp, _ := get(t, client(t), p.url+"/admin/login"); resp.StatusCode != 200 {
 			t.Errorf("%s/admin/login: %d", p.url, resp.StatusCode)
+		}
+		// no tenant yet, so none in simulator mode: no built-in simulator
+		if strings.Contains(p.stderr.String(), "built-in telecash simulator started") {
+			t.Errorf("%s started the built-in simulator without a tenant that uses it", p.url)
 		}
 	}
 	for _, p := range procs {

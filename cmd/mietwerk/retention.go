@@ -12,7 +12,6 @@ import (
 
 	"mietwerk.dev/mietwerk/adapter/photofs"
 	"mietwerk.dev/mietwerk/adapter/store"
-	"mietwerk.dev/mietwerk/adapter/telecashsim"
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/payment"
 )
@@ -66,14 +65,11 @@ func cmdRetention(ctx context.Context, c *cli, args []string) int {
 		return failed(c, "retention run", err)
 	}
 	defer st.Close()
-	// Tenants in simulator mode use a simulator of this process: a token
-	// the server's simulator held is unknown here and counts as deleted.
-	sim, err := telecashsim.NewServer(cfg.SimAddr, telecashsim.Options{Logger: log.With("component", "telecash-sim")})
-	if err != nil {
-		return failed(c, "retention run", fmt.Errorf("start the built-in Telecash simulator: %w", err))
-	}
+	// Tenants with the built-in simulator use one of this process: a token
+	// the server's simulator held is unknown here and counts as deleted. A
+	// tenant's own simulator URL is shared with the servers.
+	sim, gws := newGateways(cfg, st, log)
 	defer sim.Close()
-	gws := &tenantGateways{st: st, simURL: sim.URL, log: log, cache: map[int64]gatewayEntry{}}
 	r := newRetention(cfg, st, payment.NewCardEraser(st, gws, time.Now, nil, log), log)
 	run, err := r.RunOnce(ctx)
 	printRetention(c.stdout, run)

@@ -148,6 +148,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, st *store.Store, o
 		return err
 	}
 	defer svc.close()
+	if err := svc.startSimulatorIfUsed(ctx); err != nil {
+		return err
+	}
 	s := &server{cfg: cfg, log: log, st: st, svc: svc, metrics: httpx.NewMetrics()}
 	if err := s.metrics.ObserveDB(st.DB(), string(st.Dialect())); err != nil {
 		return err

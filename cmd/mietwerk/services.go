@@ -32,17 +32,17 @@ type services struct {
 	log       *slog.Logger
 	st        *store.Store
 	identity  *identity.Service
-	gateways  *tenantGateways
+	gateways  *telecash.Gateways
 	payments  *payment.Service
 	outbox    *mail.Outbox
 	transport mail.Transport
 	pdf       *pdf.Renderer
 	mails     *mailtmpl.Renderer
-	sim       *telecashsim.Server // built-in simulator for tenants in simulator mode
-	bookings  *booking.Service    // the online booking API's orchestration
-	contracts *contract.Service   // handover, return, billing
-	cards     *payment.CardEraser // stored cards deleted at the gateway after an erasure request
-	retention *customer.Retention // GDPR final deletion, token deletion retries, photo retention
+	sim       *telecashsim.OnDemand // built-in simulator, started once a tenant in simulator mode without a URL of its own needs it
+	bookings  *booking.Service      // the online booking API's orchestration
+	contracts *contract.Service     // handover, return, billing
+	cards     *payment.CardEraser   // stored cards deleted at the gateway after an erasure request
+	retention *customer.Retention   // GDPR final deletion, token deletion retries, photo retention
 }
 
 // newServices builds the services. Errors name the option at fault.
@@ -81,11 +81,7 @@ func newServices(cfg Config, log *slog.Logger, st *store.Store) (*services, erro
 	host, _ := os.Hostname()
 	s.outbox = mail.NewOutbox(st, s.transport, mail.OutboxConfig{Worker: fmt.Sprintf("%s:%d", host, os.Getpid()),
 		MaxAttempts: cfg.MailMaxAttempts, Backoff: mail.BackoffFrom(cfg.MailRetryDelay)}, time.Now, log)
-	s.sim, err = telecashsim.NewServer(cfg.SimAddr, telecashsim.Options{Logger: log.With("component", "telecash-sim")})
-	if err != nil {
-		return nil, fmt.Errorf("start the built-in Telecash simulator on --telecash-sim-addr %s: %w", cfg.SimAddr, err)
-	}
-	s.gateways = &tenantGateways{st: st, simURL: s.sim.URL, log: log, cache: map[int64]gatewayEntry{}}
+	s.sim, s.gateways = newGateways(cfg, st, log)
 	s.payments = payment.NewService(st, s.gateways, payment.Config{}, time.Now, nil, log)
 	s.bookings = newBookingService(st, s.payments, s.pdf, s.mails, cfg.MailFrom, log)
 	s.contracts = newContractService(st, s.payments, s.pdf, s.mails, cfg.MailFrom, log)
@@ -120,68 +116,32 @@ func (s *services) run(ctx context.Context) (stop func()) {
 
 // close releases what newServices opened.
 func (s *services) close() {
-	if s.sim != nil {
-		s.sim.Close()
-	}
+	s.sim.Close()
 }
 
-// tenantGateways gives each tenant a Telecash client built from its gateway
-// settings: the built-in simulator, the sandbox or production.
-type tenantGateways struct {
-	st     *store.Store
-	simURL string
-	log    *slog.Logger
-	mu     sync.Mutex
-	cache  map[int64]gatewayEntry
+// newGateways wires the tenants' Telecash clients with this process's
+// built-in simulator, which starts on first use.
+func newGateways(cfg Config, st *store.Store, log *slog.Logger) (*telecashsim.OnDemand, *telecash.Gateways) {
+	sim := telecashsim.NewOnDemand(cfg.SimAddr, telecashsim.Options{Logger: log.With("component", "telecash-sim")})
+	return sim, telecash.NewGateways(st, telecash.Simulator{APIKey: telecashsim.DefaultAPIKey, APISecret: telecashsim.DefaultAPISecret,
+		StoreID: telecashsim.DefaultStoreID, BuiltIn: sim.URL}, log, time.Now)
 }
 
-type gatewayEntry struct {
-	key     string // settings the client was built from
-	client  *telecash.Client
-	checked time.Time // when the settings were last read
-}
-
-// gatewaySettingsTTL is how long a tenant's client is used without
-// re-reading its settings (a booking makes two or three gateway calls).
-const gatewaySettingsTTL = 5 * time.Second
-
-// Gateway returns the tenant's gateway client, rebuilt when its settings
-// change (noticed within gatewaySettingsTTL).
-func (g *tenantGateways) Gateway(ctx context.Context, tenantID int64) (payment.Gateway, error) {
-	g.mu.Lock()
-	if e, ok := g.cache[tenantID]; ok && time.Since(e.checked) < gatewaySettingsTTL {
-		g.mu.Unlock()
-		return e.client, nil
-	}
-	g.mu.Unlock()
-	tn, err := g.st.Tenant(identity.WithActor(ctx, identity.SystemFor(tenantID)))
+// startSimulatorIfUsed starts the built-in simulator now when a tenant pays
+// through it, so that a bad --telecash-sim-addr stops the start-up; else it
+// starts only when a tenant is switched to it.
+func (s *services) startSimulatorIfUsed(ctx context.Context) error {
+	tenants, err := s.st.ListTenants(identity.WithActor(ctx, identity.System()))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	gs := tn.Gateway
-	cfg := telecash.Config{APIKey: gs.APIKey, APISecret: gs.Secret, StoreID: gs.StoreID,
-		Timeout: time.Duration(gs.TimeoutMS) * time.Millisecond, Logger: g.log.With("component", "telecash", "tenant_id", tenantID)}
-	switch gs.Mode {
-	case "sandbox":
-		cfg.BaseURL = telecash.SandboxURL
-	case "production":
-		cfg.BaseURL = telecash.ProductionURL
-	default:
-		cfg.BaseURL = g.simURL
-		cfg.APIKey, cfg.APISecret, cfg.StoreID = telecashsim.DefaultAPIKey, telecashsim.DefaultAPISecret, telecashsim.DefaultStoreID
+	for _, t := range tenants {
+		if telecash.UsesBuiltIn(t.Gateway) {
+			if _, err := s.sim.URL(); err != nil {
+				return fmt.Errorf("start the built-in Telecash simulator on --telecash-sim-addr %s (tenant %s is in simulator mode): %w", s.cfg.SimAddr, t.Slug, err)
+			}
+			return nil
+		}
 	}
-	key := fmt.Sprintf("%s|%s|%s|%s|%s|%d", gs.Mode, cfg.BaseURL, cfg.APIKey, cfg.APISecret, cfg.StoreID, gs.TimeoutMS)
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if e, ok := g.cache[tenantID]; ok && e.key == key {
-		e.checked = time.Now()
-		g.cache[tenantID] = e
-		return e.client, nil
-	}
-	c, err := telecash.New(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("tenant %d gateway settings: %w", tenantID, err)
-	}
-	g.cache[tenantID] = gatewayEntry{key: key, client: c, checked: time.Now()}
-	return c, nil
+	return nil
 }

@@ -39,8 +39,10 @@ const simSynopsis = `mietwerk telecash-sim [options]
 
 Runs the Telecash / Fiserv IPG gateway simulator on its own port until
 SIGINT or SIGTERM, for development and tests against a real HTTP endpoint.
-Configure a tenant's gateway with the printed URL and the same key, secret
-and store id. Magic cards and amounts (declines, 3-D Secure, server errors,
+Point a tenant at it with "mietwerk tenant set-simulator --tenant SLUG --url
+URL" (the printed URL), so that every server sends that tenant's payments
+here and all of them see one gateway; start it with the key, secret and
+store id the tenant has (or the defaults). Magic cards and amounts (declines, 3-D Secure, server errors,
 timeouts) are listed in the README, section "Telecash simulator".`
 
 // cmdTelecashSim runs the gateway simulator (telecashsim.Run) until a

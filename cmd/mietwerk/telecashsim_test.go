@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -17,6 +18,8 @@ import (
 
 	"mietwerk.dev/mietwerk/adapter/telecash"
 	"mietwerk.dev/mietwerk/adapter/telecashsim"
+	"mietwerk.dev/mietwerk/cmd/mietwerk/demo"
+	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/payment"
 )
 
@@ -31,6 +34,90 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// simProc is a running `mietwerk telecash-sim`.
+type simProc struct {
+	cmd    *exec.Cmd
+	url    string      // the gateway URL it logged
+	logs   chan string // its log lines after the URL's
+	exited chan error
+}
+
+// startSim runs `mietwerk telecash-sim` with args and env, waits for the log
+// line with its URL and until it accepts connections; it is killed when the
+// test ends unless stopped.
+func startSim(t *testing.T, env []string, args ...string) *simProc {
+	t.Helper()
+	p := &simProc{cmd: exec.Command(binary(t), append([]string{"telecash-sim"}, args...)...), logs: make(chan string, 100), exited: make(chan error, 1)}
+	p.cmd.Env = env
+	stderr, err := p.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			p.logs <- sc.Text()
+		}
+		close(p.logs)
+		p.exited <- p.cmd.Wait()
+	}()
+	t.Cleanup(func() { p.cmd.Process.Kill() })
+	timeout := time.After(30 * time.Second)
+	for p.url == "" {
+		select {
+		case l, ok := <-p.logs:
+			if !ok {
+				t.Fatalf("telecash-sim exited before listening: %v", <-p.exited)
+			}
+			var rec struct{ Msg, URL string }
+			if json.Unmarshal([]byte(l), &rec) == nil && rec.Msg == "telecash simulator listening" {
+				p.url = rec.URL
+			}
+		case <-timeout:
+			t.Fatal("telecash-sim did not log its URL within 30s")
+		}
+	}
+	// The log line comes just before ListenAndServe; wait until it accepts.
+	host := strings.TrimPrefix(strings.TrimSuffix(p.url, telecashsim.Prefix), "http://")
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		c, err := net.Dial("tcp", host)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("simulator not accepting on %s: %v", host, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return p
+}
+
+// stop sends SIGTERM, checks a clean exit within 15 s and returns the log
+// lines written since the URL's.
+func (p *simProc) stop(t *testing.T) string {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	var rest []string
+	for l := range p.logs {
+		rest = append(rest, l)
+	}
+	select {
+	case err := <-p.exited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no exit within 15s of SIGTERM")
+	}
+	return strings.Join(rest, "\n")
+}
+
 // TestProcessTelecashSim starts `mietwerk telecash-sim` with the key from a
 // flag, the store id from the environment and the secret from a file, makes
 // a signed sale through the telecash adapter, checks that a wrong secret is
@@ -41,56 +128,11 @@ func TestProcessTelecashSim(t *testing.T) {
 	if err := os.WriteFile(secretFile, []byte("geheimnis-42\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(binary(t), "telecash-sim", "--addr", addr, "--api-key", "key-koenig")
-	cmd.Env = childEnv("MIETWERK_SIM_STORE_ID=store-koenig", "MIETWERK_SIM_API_SECRET_FILE="+secretFile)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	logs := make(chan string, 100)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			logs <- sc.Text()
-		}
-		close(logs)
-		exited <- cmd.Wait()
-	}()
-	t.Cleanup(func() { cmd.Process.Kill() })
-	var gatewayURL string
-	timeout := time.After(30 * time.Second)
-	for gatewayURL == "" {
-		select {
-		case l, ok := <-logs:
-			if !ok {
-				t.Fatalf("telecash-sim exited before listening: %v", <-exited)
-			}
-			var rec struct{ Msg, URL string }
-			if json.Unmarshal([]byte(l), &rec) == nil && rec.Msg == "telecash simulator listening" {
-				gatewayURL = rec.URL
-			}
-		case <-timeout:
-			t.Fatal("telecash-sim did not log its URL within 30s")
-		}
-	}
+	sim := startSim(t, childEnv("MIETWERK_SIM_STORE_ID=store-koenig", "MIETWERK_SIM_API_SECRET_FILE="+secretFile),
+		"--addr", addr, "--api-key", "key-koenig")
+	gatewayURL := sim.url
 	if want := "http://" + addr + telecashsim.Prefix; gatewayURL != want {
 		t.Fatalf("logged URL %q, want %q", gatewayURL, want)
-	}
-	// The log line comes just before ListenAndServe; wait until it accepts.
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("simulator not accepting on %s: %v", addr, err)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 
 	sale := func(secret string) payment.Result {
@@ -116,22 +158,7 @@ func TestProcessTelecashSim(t *testing.T) {
 		t.Fatalf("sale with a wrong secret: outcome %s, reason %+v; want refused as gateway_auth", r.Outcome, r.Reason)
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	var rest []string
-	for l := range logs {
-		rest = append(rest, l)
-	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("no exit within 15s of SIGTERM")
-	}
-	all := strings.Join(rest, "\n")
+	all := sim.stop(t)
 	if !strings.Contains(all, `"msg":"stopped"`) {
 		t.Errorf("no stopped line after SIGTERM:\n%s", all)
 	}
@@ -179,4 +206,69 @@ func TestTelecashSimCommandLine(t *testing.T) {
 			t.Errorf("help lacks %s:\n%s", want, out.String())
 		}
 	}
+}
+
+// TestProcessSharedSimulator: one `mietwerk telecash-sim` process and two
+// `mietwerk serve` processes on one PostgreSQL database; the demo tenant is
+// pointed at the simulator process (tenant set-simulator). A booking paid
+// through the first server is cancelled through the second, whose refund
+// and deposit release reach the same simulated gateway and are approved.
+// Neither server starts a built-in simulator. (Each with its own built-in
+// simulator, the second server's gateway would not know the payments.)
+func TestProcessSharedSimulator(t *testing.T) {
+	ctx := context.Background()
+	dsn, st, creds := demoPostgres(t)
+	addr := freeAddr(t)
+	sim := startSim(t, childEnv(), "--addr", addr)
+	var out, errOut bytes.Buffer
+	if status := run(ctx, []string{"tenant", "set-simulator", "--tenant", demo.Slug, "--url", "http://" + addr, "--data-dir", t.TempDir()},
+		&cli{getenv: envOf(map[string]string{"MIETWERK_DATABASE_URL": dsn}), stdout: &out, stderr: &errOut}); status != exitOK {
+		t.Fatalf("tenant set-simulator: %d %s", status, errOut.String())
+	}
+
+	env := childEnv("MIETWERK_DATABASE_URL="+dsn, "MIETWERK_SECURE_COOKIES=false")
+	a := start(t, env, "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--mail-transport", "keep")
+	b := start(t, env, "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--mail-transport", "keep")
+
+	number, err := "", error(nil)
+	for day := 6; number == "" && day < 30; day++ {
+		if number, err = bookDemo(t, a.url, creds.APIKey, day, "geteilt@example.de"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if number == "" {
+		t.Fatal("nothing free to book in the next weeks")
+	}
+	status, _, body, err := apiCall(t, "POST", b.url+"/api/v1/bookings/"+number+"/cancel", creds.APIKey, nil, "Idempotency-Key", "cancel-"+number)
+	if err != nil || status != 200 {
+		t.Fatalf("cancel through the second server: %d %v %v", status, body, err)
+	}
+
+	tn, err := st.TenantBySlug(identity.WithActor(ctx, identity.System()), demo.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tctx := identity.WithActor(ctx, identity.SystemFor(tn.ID))
+	res, err := st.ReservationByNumber(tctx, number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := st.ListPayments(tctx, payment.RecordFilter{ReservationID: res.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := map[payment.Operation]payment.Status{}
+	for _, r := range recs {
+		ops[r.Operation] = r.Status
+	}
+	if ops[payment.OpSale] != payment.StatusApproved || ops[payment.OpRefund] != payment.StatusApproved || ops[payment.OpVoidPreAuth] != payment.StatusApproved {
+		t.Fatalf("payments of the cancelled booking: %v; want the sale, its refund and the deposit's release approved", ops)
+	}
+	for _, p := range []*proc{a, b} {
+		if strings.Contains(p.stderr.String(), "built-in telecash simulator started") {
+			t.Errorf("%s started a built-in simulator although the tenant has a simulator URL", p.url)
+		}
+		p.stop()
+	}
+	sim.stop(t)
 }

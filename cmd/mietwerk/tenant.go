@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"strings"
 	"text/tabwriter"
 
+	"mietwerk.dev/mietwerk/adapter/telecashsim"
+	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/tenancy"
 )
@@ -15,8 +18,10 @@ import (
 const tenantHelp = `Usage: mietwerk tenant <subcommand> [options]
 
 Subcommands:
-  create   create a tenant (a dealership group): --slug, --name, --legal-name
-  list     list the tenants
+  create         create a tenant (a dealership group): --slug, --name, --legal-name
+  list           list the tenants
+  set-simulator  point a tenant in simulator mode at a Telecash simulator of its own process
+                 (mietwerk telecash-sim) that several servers share: --tenant, --url ("" = built-in)
 
 After "tenant create", add its first admin with "mietwerk user add --tenant SLUG --role admin …";
 the admin completes the company data (address, VAT id, bank, invoice numbers, Telecash) under
@@ -25,8 +30,9 @@ Einstellungen in the admin web.
 
 func cmdTenant(ctx context.Context, c *cli, args []string) int {
 	return subcommand(ctx, c, "tenant", args, tenantHelp, map[string]func(context.Context, *cli, []string) int{
-		"create": tenantCreate,
-		"list":   tenantList,
+		"create":        tenantCreate,
+		"list":          tenantList,
+		"set-simulator": tenantSetSimulator,
 	})
 }
 
@@ -89,8 +95,54 @@ func tenantList(ctx context.Context, c *cli, args []string) int {
 	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSLUG\tNAME\tLEGAL NAME\tGATEWAY")
 	for _, t := range ts {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.ID, t.Slug, t.Name, t.LegalName, t.Gateway.Mode)
+		gw := t.Gateway.Mode
+		if gw == "simulator" && t.Gateway.SimulatorURL != "" {
+			gw += " " + t.Gateway.SimulatorURL
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.ID, t.Slug, t.Name, t.LegalName, gw)
 	}
 	tw.Flush()
+	return exitOK
+}
+
+// tenantSetSimulator sets a tenant's simulator URL: the servers send its
+// payments (in simulator mode) to that simulator process instead of each
+// to its built-in one. A URL with no path gets the gateway path.
+func tenantSetSimulator(ctx context.Context, c *cli, args []string) int {
+	a := newAdminCmd(c, "tenant set-simulator")
+	u := a.string("url", "", "the simulator's base URL as mietwerk telecash-sim prints it, e.g. http://127.0.0.1:9090"+
+		telecashsim.Prefix+"; \"\" for the built-in simulator of each server")
+	const synopsis = "mietwerk tenant set-simulator --tenant SLUG --url URL [options]\n\n" +
+		"Sends the tenant's payments in simulator mode to one simulator process (mietwerk telecash-sim) that every\n" +
+		"server shares, so that all of them see the same payments; --url \"\" goes back to each server's built-in\n" +
+		"simulator. Servers notice the change within seconds."
+	tctx, st, status, ok := a.open(ctx, args, synopsis)
+	if !ok {
+		return status
+	}
+	defer st.Close()
+	v := strings.TrimSpace(*u)
+	if p, err := url.Parse(v); err == nil && v != "" && (p.Path == "" || p.Path == "/") {
+		v = strings.TrimRight(v, "/") + telecashsim.Prefix
+	}
+	if err := st.SetGatewaySimulatorURL(tctx, v); err != nil {
+		if e, ok := errs.As(err); ok && e.Kind == errs.KindInvalid {
+			return configError(c, a.name, fmt.Errorf("invalid --url %q: %s", *u, tenancy.ValidSimulatorURL(v)))
+		}
+		return a.fail(err)
+	}
+	t, err := st.Tenant(tctx)
+	if err != nil {
+		return a.fail(err)
+	}
+	switch {
+	case v == "":
+		fmt.Fprintf(c.stdout, "tenant %q: payments in simulator mode go to the built-in simulator of each server\n", t.Slug)
+	default:
+		fmt.Fprintf(c.stdout, "tenant %q: payments in simulator mode go to %s\n", t.Slug, v)
+	}
+	if t.Gateway.Mode != "simulator" {
+		fmt.Fprintf(c.stdout, "note: the tenant's gateway mode is %s; the simulator is used only in simulator mode (Einstellungen → Telecash)\n", t.Gateway.Mode)
+	}
 	return exitOK
 }

@@ -39,6 +39,27 @@ func TestTenantCommands(t *testing.T) {
 	if st != exitOK || !strings.Contains(out, "autohaus-huber") || !strings.Contains(out, "simulator") {
 		t.Fatalf("list: %d %q", st, out)
 	}
+	// the operator points the tenant at a shared simulator process, and back
+	st, out, errOut = run1("", "tenant", "set-simulator", "--tenant", "autohaus-huber", "--url", "http://127.0.0.1:9090")
+	if st != exitOK || !strings.Contains(out, "http://127.0.0.1:9090/ipp/payments-gateway/v2") {
+		t.Fatalf("set-simulator: %d %q %q", st, out, errOut)
+	}
+	if st, out, _ = run1("", "tenant", "list"); st != exitOK || !strings.Contains(out, "simulator http://127.0.0.1:9090/ipp/payments-gateway/v2") {
+		t.Fatalf("list after set-simulator: %d %q", st, out)
+	}
+	st, _, errOut = run1("", "tenant", "set-simulator", "--tenant", "autohaus-huber", "--url", "127.0.0.1:9090")
+	if st != exitUsage || !strings.Contains(errOut, "invalid --url") || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+		t.Fatalf("set-simulator without a scheme: %d %q, want one line naming --url", st, errOut)
+	}
+	if st, out, _ = run1("", "tenant", "list"); !strings.Contains(out, "simulator http://127.0.0.1:9090/ipp/payments-gateway/v2") {
+		t.Fatalf("a refused URL changed the setting: %q", out)
+	}
+	if st, out, errOut = run1("", "tenant", "set-simulator", "--tenant", "autohaus-huber", "--url", ""); st != exitOK || !strings.Contains(out, "built-in") {
+		t.Fatalf("reset: %d %q %q", st, out, errOut)
+	}
+	if _, out, _ = run1("", "tenant", "list"); strings.Contains(out, "9090") {
+		t.Fatalf("list after reset: %q", out)
+	}
 	st, _, errOut = run1("ein sicheres Passwort\n", "user", "add", "--tenant", "autohaus-huber", "--email", "chef@huber.de", "--name", "Franz Huber", "--role", "admin")
 	if st != exitOK {
 		t.Fatalf("first admin: %d %q", st, errOut)

@@ -138,15 +138,16 @@ var systemGrantsAllowed = map[string]struct {
 }{
 	// background jobs: they act for no person, across tenants or for the
 	// tenant of each row they work on
-	"booking.(*Service).FinishPending":       {1, "settles each pending booking as its tenant's system: the job runs as the all-tenants system and each booking needs its tenant's documents and e-mails"},
-	"booking.(*Service).RetryRefunds":        {1, "resends a failed refund as the booking's tenant's system (job across tenants)"},
-	"payment.(*Service).Reconcile":           {1, "inquires an unknown payment as its tenant's system (reconciler across tenants)"},
-	"payment.(*CardEraser).deleteOne":        {1, "records a card deletion for the card's tenant when the pass runs across tenants"},
-	"customer.(*Retention).RunOnce":          {2, "the retention job lists due purges across tenants (System) and purges each customer as its tenant's system"},
-	"customer.(*Retention).purgePhotos":      {1, "deletes expired photos per tenant as that tenant's system (retention job)"},
-	"cmd/mietwerk.(*services).run":           {1, "the background workers of a process act for all tenants"},
-	"cmd/mietwerk.runContractJobs":           {1, "resumes half-done billing per tenant as that tenant's system"},
-	"cmd/mietwerk.(*tenantGateways).Gateway": {1, "reads a tenant's gateway settings for the payment that needs them, whatever the caller's role (a station user's booking, the reconciler)"},
+	"booking.(*Service).FinishPending":              {1, "settles each pending booking as its tenant's system: the job runs as the all-tenants system and each booking needs its tenant's documents and e-mails"},
+	"booking.(*Service).RetryRefunds":               {1, "resends a failed refund as the booking's tenant's system (job across tenants)"},
+	"payment.(*Service).Reconcile":                  {1, "inquires an unknown payment as its tenant's system (reconciler across tenants)"},
+	"payment.(*CardEraser).deleteOne":               {1, "records a card deletion for the card's tenant when the pass runs across tenants"},
+	"customer.(*Retention).RunOnce":                 {2, "the retention job lists due purges across tenants (System) and purges each customer as its tenant's system"},
+	"customer.(*Retention).purgePhotos":             {1, "deletes expired photos per tenant as that tenant's system (retention job)"},
+	"cmd/mietwerk.(*services).run":                  {1, "the background workers of a process act for all tenants"},
+	"cmd/mietwerk.runContractJobs":                  {1, "resumes half-done billing per tenant as that tenant's system"},
+	"adapter/telecash.(*Gateways).Gateway":          {1, "reads a tenant's gateway settings for the payment that needs them, whatever the caller's role (a station user's booking, the reconciler)"},
+	"cmd/mietwerk.(*services).startSimulatorIfUsed": {1, "at start-up, looks across tenants for one that pays through the built-in simulator"},
 
 	// contract rules that look beyond what the acting user may see
 	"contract.(*Service).load":         {1, "reads both stations of a one-way rental: the return station's user may not see the pickup station"},

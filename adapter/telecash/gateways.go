@@ -1,0 +1,143 @@
+package telecash
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/payment"
+	"mietwerk.dev/mietwerk/tenancy"
+)
+
+// TenantReader reads the acting tenant (tenancy.Store has it).
+type TenantReader interface {
+	Tenant(ctx context.Context) (tenancy.Tenant, error)
+}
+
+// Simulator is what Gateways needs to know about simulators (package
+// telecashsim; this adapter does not import it).
+type Simulator struct {
+	// APIKey, APISecret and StoreID are the credentials a simulator accepts
+	// by default: always used with the built-in simulator, and with a
+	// tenant's own simulator URL when the tenant has no API key set.
+	APIKey, APISecret, StoreID string
+	// BuiltIn returns the base URL of this process's built-in simulator,
+	// starting it on first use (nil: there is none, and a tenant in
+	// simulator mode without a URL of its own gets an error).
+	BuiltIn func() (string, error)
+}
+
+// Gateways gives each tenant a client built from its gateway settings
+// (payment.Gateways): Telecash production, the sandbox, the simulator the
+// tenant names (GatewaySettings.SimulatorURL: one simulator process shared
+// by every server), or this process's built-in simulator. A tenant's client
+// is reused while its settings stay the same; they are read again at most
+// every SettingsTTL, so a change in the admin web takes effect within that.
+type Gateways struct {
+	tenants TenantReader
+	sim     Simulator
+	log     *slog.Logger
+	now     func() time.Time
+
+	mu    sync.Mutex
+	cache map[int64]gatewayEntry
+}
+
+// SettingsTTL is how long a tenant's client is used without re-reading its
+// settings (a booking makes two or three gateway calls).
+const SettingsTTL = 5 * time.Second
+
+type gatewayEntry struct {
+	key     string // the settings the client was built from
+	client  *Client
+	checked time.Time // when the settings were last read
+}
+
+var _ payment.Gateways = (*Gateways)(nil)
+
+// NewGateways returns the tenants' gateway clients. log receives the
+// clients' records (with the tenant id); now is the clock of the cache.
+func NewGateways(tenants TenantReader, sim Simulator, log *slog.Logger, now func() time.Time) *Gateways {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Gateways{tenants: tenants, sim: sim, log: log, now: now, cache: map[int64]gatewayEntry{}}
+}
+
+// UsesBuiltIn reports whether a tenant with gateway settings g pays through
+// the built-in simulator of the process: simulator mode without a URL.
+func UsesBuiltIn(g tenancy.GatewaySettings) bool {
+	return g.Mode != "sandbox" && g.Mode != "production" && g.SimulatorURL == ""
+}
+
+// Gateway returns the tenant's client, rebuilt when its settings changed
+// (noticed within SettingsTTL). It reads the settings as the tenant's system:
+// any caller that pays for the tenant (a station user's booking, the
+// reconciler acting for all tenants) needs its gateway. Errors: the tenant's
+// store errors; KindInvalid naming the bad setting; the built-in
+// simulator's start failure.
+func (g *Gateways) Gateway(ctx context.Context, tenantID int64) (payment.Gateway, error) {
+	g.mu.Lock()
+	if e, ok := g.cache[tenantID]; ok && g.now().Sub(e.checked) < SettingsTTL {
+		g.mu.Unlock()
+		return e.client, nil
+	}
+	g.mu.Unlock()
+	tn, err := g.tenants.Tenant(identity.WithActor(ctx, identity.SystemFor(tenantID)))
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := g.config(tn.Gateway)
+	if err != nil {
+		return nil, fmt.Errorf("tenant %d gateway: %w", tenantID, err)
+	}
+	cfg.Logger = g.log.With("component", "telecash", "tenant_id", tenantID)
+	key := fmt.Sprintf("%s|%s|%s|%s|%s|%d", tn.Gateway.Mode, cfg.BaseURL, cfg.APIKey, cfg.APISecret, cfg.StoreID, tn.Gateway.TimeoutMS)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if e, ok := g.cache[tenantID]; ok && e.key == key {
+		e.checked = g.now()
+		g.cache[tenantID] = e
+		return e.client, nil
+	}
+	c, err := New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("tenant %d gateway settings: %w", tenantID, err)
+	}
+	g.cache[tenantID] = gatewayEntry{key: key, client: c, checked: g.now()}
+	return c, nil
+}
+
+// config turns a tenant's settings into a client configuration.
+func (g *Gateways) config(gs tenancy.GatewaySettings) (Config, error) {
+	cfg := Config{APIKey: gs.APIKey, APISecret: gs.Secret, StoreID: gs.StoreID,
+		Timeout: time.Duration(gs.TimeoutMS) * time.Millisecond}
+	switch {
+	case gs.Mode == "sandbox":
+		cfg.BaseURL = SandboxURL
+	case gs.Mode == "production":
+		cfg.BaseURL = ProductionURL
+	case gs.SimulatorURL != "":
+		cfg.BaseURL = gs.SimulatorURL
+		if gs.APIKey == "" {
+			cfg.APIKey, cfg.APISecret, cfg.StoreID = g.sim.APIKey, g.sim.APISecret, g.sim.StoreID
+		}
+	default:
+		if g.sim.BuiltIn == nil {
+			return Config{}, fmt.Errorf("simulator mode needs a simulator URL: this process has no built-in simulator")
+		}
+		u, err := g.sim.BuiltIn()
+		if err != nil {
+			return Config{}, fmt.Errorf("start the built-in Telecash simulator: %w", err)
+		}
+		cfg.BaseURL = u
+		cfg.APIKey, cfg.APISecret, cfg.StoreID = g.sim.APIKey, g.sim.APISecret, g.sim.StoreID
+	}
+	return cfg, nil
+}
