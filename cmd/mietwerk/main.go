@@ -6,7 +6,7 @@
 //	mietwerk migrate    apply pending database migrations and exit
 //	mietwerk user …     add, list, set-password, disable, enable staff logins
 //	mietwerk apikey …   create, list, revoke API keys
-//	mietwerk tenant …   create, list tenants
+//	mietwerk tenant …   create, list tenants; set-simulator: a shared simulator process
 //	mietwerk telecash-sim  run the Telecash gateway simulator on its own port
 //	mietwerk backup --out DIR  consistent, checked backup of the SQLite database and photos
 //	mietwerk retention run  one pass of the retention job (GDPR deletion, card tokens, photos)
@@ -62,7 +62,7 @@ Commands:
   migrate    apply pending database migrations and exit
   user       manage staff logins: add, list, set-password, disable, enable
   apikey     manage API keys: create, list, revoke
-  tenant     manage tenants (dealership groups): create, list
+  tenant     manage tenants (dealership groups): create, list, set-simulator
   telecash-sim  run the Telecash gateway simulator on its own port
   retention  run one pass of the retention job now: retention run
   backup     write a consistent, checked backup of the SQLite database and photos: backup --out DIR
