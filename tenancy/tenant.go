@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // Tenant is one dealership group. All other data belongs to exactly one tenant.
@@ -73,20 +75,20 @@ type GatewaySettings struct {
 	SimulatorURL string
 }
 
-// ValidSimulatorURL checks a simulator base URL: "" (the built-in
-// simulator), or an absolute http or https URL without user, query or
-// fragment. It returns a message for the person who typed it, or "".
-func ValidSimulatorURL(v string) string {
+// ValidSimulatorURL reports whether v is a simulator base URL: "" (the
+// built-in simulator), or an absolute http or https URL without user, query
+// or fragment. The field error for one that is not is SimulatorURLInvalid.
+func ValidSimulatorURL(v string) bool {
 	if v == "" {
-		return ""
+		return true
 	}
 	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
-		u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(v, " \t\r\n") {
-		return "enter the simulator's address as http://host:port/ipp/payments-gateway/v2, or leave it empty for the built-in simulator"
-	}
-	return ""
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil &&
+		u.RawQuery == "" && u.Fragment == "" && !strings.ContainsAny(v, " \t\r\n")
 }
+
+// SimulatorURLInvalid is the catalog text of a simulator URL that is not one.
+const SimulatorURLInvalid locale.Key = "tenant.simulator_url_invalid"
 
 // Defaults fills unset settings with the product defaults.
 func (t *Tenant) Defaults() {

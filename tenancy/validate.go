@@ -143,8 +143,8 @@ func (t Tenant) Validate(validPattern func(string) error) error {
 			f.Add("gateway_secret", "enter the API secret")
 		}
 	}
-	if msg := ValidSimulatorURL(t.Gateway.SimulatorURL); msg != "" {
-		f.Add("gateway_simulator_url", msg)
+	if !ValidSimulatorURL(t.Gateway.SimulatorURL) {
+		f.Add("gateway_simulator_url", SimulatorURLInvalid)
 	}
 	if len(t.Gateway.StoreID) > 20 {
 		f.Add("gateway_store_id", "at most 20 characters")

@@ -79,7 +79,7 @@ func TestValidSimulatorURL(t *testing.T) {
 		"127.0.0.1:9090":  false, "ftp://sim/x": false, "http://": false, "http://u:p@sim:9090": false,
 		"http://sim:9090/?x=1": false, "http://sim:9090/#top": false, "http://sim:9090/a b": false, "javascript:alert(1)": false,
 	} {
-		if got := ValidSimulatorURL(v) == ""; got != ok {
+		if got := ValidSimulatorURL(v); got != ok {
 			t.Errorf("ValidSimulatorURL(%q) valid = %v, want %v", v, got, ok)
 		}
 	}

@@ -178,9 +178,9 @@ func (s *Store) SetGatewaySimulatorURL(ctx context.Context, u string) error {
 		return err
 	}
 	u = strings.TrimSpace(u)
-	if msg := tenancy.ValidSimulatorURL(u); msg != "" {
+	if !tenancy.ValidSimulatorURL(u) {
 		var f errs.Fields
-		f.Add("gateway_simulator_url", msg)
+		f.Add("gateway_simulator_url", tenancy.SimulatorURLInvalid)
 		return f.Err()
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {

@@ -12,6 +12,7 @@ import (
 	"mietwerk.dev/mietwerk/adapter/telecashsim"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 
@@ -127,7 +128,7 @@ func tenantSetSimulator(ctx context.Context, c *cli, args []string) int {
 	}
 	if err := st.SetGatewaySimulatorURL(tctx, v); err != nil {
 		if e, ok := errs.As(err); ok && e.Kind == errs.KindInvalid {
-			return configError(c, a.name, fmt.Errorf("invalid --url %q: %s", *u, tenancy.ValidSimulatorURL(v)))
+			return configError(c, a.name, fmt.Errorf("invalid --url %q: %s", *u, locale.English.T(tenancy.SimulatorURLInvalid)))
 		}
 		return a.fail(err)
 	}
