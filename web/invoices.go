@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"net/http"
@@ -318,28 +317,27 @@ func writeJournalCSV(w io.Writer, lang string, es []invoice.JournalEntry, tot in
 		head = append(head, t("inv.csv.net_rate", label), t("inv.csv.vat_rate", label))
 	}
 	head = append(head, t("inv.csv.gross"), t("inv.csv.deducted"))
-	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+	cw, err := newCSVExport(w, true)
+	if err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
-	cw.Comma = ';'
-	cw.UseCRLF = true
-	if err := cw.Write(head); err != nil {
+	if err := cw.row(csvTexts(head...)); err != nil {
 		return err
 	}
+	amount := func(c int64) csvCell { return csvNum(journalAmount(c)) }
 	for _, e := range es {
-		row := []string{e.Number, e.IssuedAt.In(berlin).Format("02.01.2006"), t("inv.kind." + string(e.Kind)), e.CustomerName,
-			e.CustomerVATID, e.StationName, e.ReservationNumber, e.ContractNumber, e.CorrectsNumber}
+		row := csvTexts(e.Number, e.IssuedAt.In(berlin).Format("02.01.2006"), t("inv.kind."+string(e.Kind)), e.CustomerName,
+			e.CustomerVATID, e.StationName, e.ReservationNumber, e.ContractNumber, e.CorrectsNumber)
 		for _, rate := range rates {
 			x := e.Rate(rate)
-			row = append(row, journalAmount(x.Net), journalAmount(x.VAT))
+			row = append(row, amount(x.Net), amount(x.VAT))
 		}
-		deducted := ""
+		deducted := csvText("")
 		if e.Kind == invoice.KindFinal {
-			deducted = journalAmount(e.DeductedGross)
+			deducted = amount(e.DeductedGross)
 		}
-		row = append(row, journalAmount(e.BookedGross()), deducted)
-		if err := cw.Write(row); err != nil {
+		row = append(row, amount(e.BookedGross()), deducted)
+		if err := cw.row(row); err != nil {
 			return err
 		}
 	}
@@ -349,7 +347,7 @@ func writeJournalCSV(w io.Writer, lang string, es []invoice.JournalEntry, tot in
 			deducted += e.DeductedGross
 		}
 	}
-	sum := []string{t("inv.csv.total", tot.Documents), "", "", "", "", "", "", "", ""}
+	sum := csvTexts(t("inv.csv.total", tot.Documents), "", "", "", "", "", "", "", "")
 	for _, rate := range rates {
 		var x invoice.RateTotal
 		for _, r := range tot.Rates {
@@ -357,14 +355,13 @@ func writeJournalCSV(w io.Writer, lang string, es []invoice.JournalEntry, tot in
 				x = r
 			}
 		}
-		sum = append(sum, journalAmount(x.Net), journalAmount(x.VAT))
+		sum = append(sum, amount(x.Net), amount(x.VAT))
 	}
-	sum = append(sum, journalAmount(tot.Gross), journalAmount(deducted))
-	if err := cw.Write(sum); err != nil {
+	sum = append(sum, amount(tot.Gross), amount(deducted))
+	if err := cw.row(sum); err != nil {
 		return err
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.close()
 }
 
 // Helpers for the invoice list template.

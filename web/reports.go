@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -125,54 +124,64 @@ func (a *app) reportCSV(w http.ResponseWriter, r *http.Request) {
 		s := document.Money(document.Lang(lang).Or(), c)
 		return s
 	}
-	var rows [][]string
+	var rows [][]csvCell
 	t := func(k string) string { return translate(lang, k) }
+	head := func(keys ...string) []csvCell {
+		out := make([]csvCell, len(keys))
+		for i, k := range keys {
+			out[i] = csvText(t(k))
+		}
+		return out
+	}
+	num := func(n int) csvCell { return csvNum(strconv.Itoa(n)) }
+	money := func(c int64) csvCell { return csvNum(euro(c)) }
+	hours := func(h float64) csvCell { return csvNum(strconv.FormatFloat(h, 'f', 1, 64)) }
 	switch r.PathValue("name") {
 	case "movements.csv":
-		rows = append(rows, []string{t("rp.day"), t("rp.station"), t("rp.planned_pickups"), t("rp.pickups"), t("rp.planned_returns"), t("rp.returns")})
+		rows = append(rows, head("rp.day", "rp.station", "rp.planned_pickups", "rp.pickups", "rp.planned_returns", "rp.returns"))
 		for _, m := range d.Movements {
-			rows = append(rows, []string{d.Day, m.StationName, strconv.Itoa(m.PlannedPickups), strconv.Itoa(m.Pickups), strconv.Itoa(m.PlannedReturns), strconv.Itoa(m.Returns)})
+			rows = append(rows, []csvCell{csvText(d.Day), csvText(m.StationName), num(m.PlannedPickups), num(m.Pickups), num(m.PlannedReturns), num(m.Returns)})
 		}
 	case "receipts.csv":
 		// two blocks: the sums per station and method (with the cash net
 		// as a line of its own), then, after an empty line, every row
-		rows = append(rows, []string{t("rp.day"), t("rp.station"), t("rc.method"), t("rp.cp.receipts"), t("rp.cp.payouts"),
-			t("rp.cp.reversals"), t("rp.cp.net")})
+		rows = append(rows, head("rp.day", "rp.station", "rc.method", "rp.cp.receipts", "rp.cp.payouts", "rp.cp.reversals", "rp.cp.net"))
 		for _, cd := range d.Counter {
 			for _, m := range cd.Methods {
-				rows = append(rows, []string{d.Day, cd.StationName, t("rc.method." + m.Method), euro(m.ReceiptsCents), euro(m.PayoutsCents),
-					euro(m.ReversalsCents), euro(m.NetCents())})
+				rows = append(rows, []csvCell{csvText(d.Day), csvText(cd.StationName), csvText(t("rc.method." + m.Method)), money(m.ReceiptsCents),
+					money(m.PayoutsCents), money(m.ReversalsCents), money(m.NetCents())})
 			}
-			rows = append(rows, []string{d.Day, cd.StationName, t("rp.cp.cash_net"), "", "", "", euro(cd.CashNetCents())})
+			rows = append(rows, []csvCell{csvText(d.Day), csvText(cd.StationName), csvText(t("rp.cp.cash_net")), csvText(""), csvText(""), csvText(""),
+				money(cd.CashNetCents())})
 		}
 		rows = append(rows, nil)
-		rows = append(rows, []string{t("rp.day"), t("rp.station"), t("rp.cp.created"), t("ct.number"), t("ct.customer"), t("rp.cp.kind"),
-			t("rc.method"), t("rc.reference"), t("rp.cp.amount"), t("rp.cp.created_by"), t("rp.cp.reason")})
+		rows = append(rows, head("rp.day", "rp.station", "rp.cp.created", "ct.number", "ct.customer", "rp.cp.kind",
+			"rc.method", "rc.reference", "rp.cp.amount", "rp.cp.created_by", "rp.cp.reason"))
 		for _, cd := range d.Counter {
 			for _, e := range cd.Entries {
-				rows = append(rows, []string{d.Day, cd.StationName, e.CreatedAt.In(berlin).Format("2006-01-02 15:04"), e.ContractNumber,
-					e.CustomerName, t("rp.cp.kind." + e.Kind), t("rc.method." + e.Method), e.Reference, euro(e.Signed()), e.CreatedByName, e.Reason})
+				rows = append(rows, []csvCell{csvText(d.Day), csvText(cd.StationName), csvText(e.CreatedAt.In(berlin).Format("2006-01-02 15:04")),
+					csvText(e.ContractNumber), csvText(e.CustomerName), csvText(t("rp.cp.kind." + e.Kind)), csvText(t("rc.method." + e.Method)),
+					csvText(e.Reference), money(e.Signed()), csvText(e.CreatedByName), csvText(e.Reason)})
 			}
 		}
 	case "open-items.csv":
-		rows = append(rows, []string{t("ct.number"), t("rp.station"), t("ct.customer"), t("ct.ended"), t("rp.open_amount")})
+		rows = append(rows, head("ct.number", "rp.station", "ct.customer", "ct.ended", "rp.open_amount"))
 		for _, o := range d.Open {
 			ended := ""
 			if o.EndedAt != nil {
 				ended = o.EndedAt.In(berlin).Format("2006-01-02 15:04")
 			}
-			rows = append(rows, []string{o.Number, o.StationName, o.CustomerName, ended, euro(o.OpenCents)})
+			rows = append(rows, []csvCell{csvText(o.Number), csvText(o.StationName), csvText(o.CustomerName), csvText(ended), money(o.OpenCents)})
 		}
 	case "revenue.csv":
-		rows = append(rows, []string{t("rp.month"), t("rp.station"), t("rp.documents"), t("rp.net"), t("rp.gross")})
+		rows = append(rows, head("rp.month", "rp.station", "rp.documents", "rp.net", "rp.gross"))
 		for _, v := range d.Revenue {
-			rows = append(rows, []string{v.Month, v.StationName, strconv.Itoa(v.Documents), euro(v.NetCents), euro(v.GrossCents)})
+			rows = append(rows, []csvCell{csvText(v.Month), csvText(v.StationName), num(v.Documents), money(v.NetCents), money(v.GrossCents)})
 		}
 	case "utilisation.csv":
-		rows = append(rows, []string{t("rp.category"), t("fl.plate"), t("rp.booked_hours"), t("rp.period_hours"), t("rp.utilisation")})
+		rows = append(rows, head("rp.category", "fl.plate", "rp.booked_hours", "rp.period_hours", "rp.utilisation"))
 		for _, u := range d.Utilisation {
-			rows = append(rows, []string{u.CategoryCode, u.Plate, strconv.FormatFloat(u.BookedHours, 'f', 1, 64),
-				strconv.FormatFloat(u.PeriodHours, 'f', 1, 64), strconv.FormatFloat(u.Percent(), 'f', 1, 64)})
+			rows = append(rows, []csvCell{csvText(u.CategoryCode), csvText(u.Plate), hours(u.BookedHours), hours(u.PeriodHours), hours(u.Percent())})
 		}
 	default:
 		a.errorPage(w, r, http.StatusNotFound, "")
@@ -180,8 +189,18 @@ func (a *app) reportCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, r.PathValue("name")))
-	w.Write([]byte("\ufeff"))
-	cw := csv.NewWriter(w)
-	cw.Comma = ';'
-	cw.WriteAll(rows)
+	out, err := newCSVExport(w, false)
+	if err == nil {
+		for _, row := range rows {
+			if err = out.row(row); err != nil {
+				break
+			}
+		}
+	}
+	if err == nil {
+		err = out.close()
+	}
+	if err != nil {
+		a.log.WarnContext(r.Context(), "report export aborted", "error", err, "path", r.URL.Path)
+	}
 }
