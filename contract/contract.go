@@ -6,7 +6,9 @@
 package contract
 
 import (
+	"bytes"
 	"context"
+	"image/png"
 	"strings"
 	"time"
 
@@ -206,16 +208,25 @@ func (p Protocol) validateInto(f *errs.Fields) {
 	if !ok {
 		f.Add("cleanliness", "choose clean, normal, dirty or very dirty")
 	}
-	if len(p.SignaturePNG) > 0 && !isPNG(p.SignaturePNG) {
-		f.Add("signature", "the signature is not a PNG image")
-	}
-	if len(p.SignaturePNG) > 512<<10 {
-		f.Add("signature", "the signature image is too large")
+	if len(p.SignaturePNG) > 0 {
+		switch cfg, err := png.DecodeConfig(bytes.NewReader(p.SignaturePNG)); {
+		case !isPNG(p.SignaturePNG) || err != nil:
+			f.Add("signature", "the signature is not a PNG image")
+		case len(p.SignaturePNG) > 512<<10 || cfg.Width > 8000 || cfg.Height > 8000 ||
+			int64(cfg.Width)*int64(cfg.Height) > maxSignaturePixels:
+			f.Add("signature", "the signature image is too large")
+		}
 	}
 	for i, d := range p.NewDamages {
 		f.Merge("damages."+itoa(i)+".", d.Validate())
 	}
 }
+
+// maxSignaturePixels bounds a signature image by its header (also no side
+// over 8000): every protocol PDF decodes it, so a small PNG claiming a
+// huge canvas (a decompression bomb) is refused before it is stored. A
+// signature pad draws a few hundred pixels wide.
+const maxSignaturePixels = 4_000_000
 
 func isPNG(b []byte) bool {
 	return len(b) > 8 && string(b[:8]) == "\x89PNG\r\n\x1a\n"

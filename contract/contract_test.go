@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/fleet/fleettest"
 	"mietwerk.dev/mietwerk/payment"
 )
 
@@ -57,6 +58,9 @@ func TestProtocolValidation(t *testing.T) {
 		{Protocol{OdometerKM: 1, FuelEighths: 9, Cleanliness: "clean"}, "fuel_eighths"},
 		{Protocol{OdometerKM: 1, FuelEighths: 8, Cleanliness: "spotless"}, "cleanliness"},
 		{Protocol{OdometerKM: 1, FuelEighths: 8, Cleanliness: "clean", SignaturePNG: []byte("GIF89a......")}, "signature"},
+		{Protocol{OdometerKM: 1, FuelEighths: 8, Cleanliness: "clean", SignaturePNG: []byte("\x89PNG\r\n\x1a\nfake")}, "signature"},
+		// a small PNG claiming 3000×3000 16-bit pixels: every protocol PDF would inflate it to 72 MB
+		{Protocol{OdometerKM: 1, FuelEighths: 8, Cleanliness: "clean", SignaturePNG: fleettest.PNGBomb16(3000)}, "signature"},
 	}
 	for _, c := range cases {
 		var f errs.Fields

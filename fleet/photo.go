@@ -22,7 +22,12 @@ import (
 const (
 	MaxPhotoBytes  = 10 << 20   // one photo, as uploaded
 	MaxPhotoPixels = 50_000_000 // decoded size, against decompression bombs
-	ThumbMaxSide   = 320        // longest side of a thumbnail, pixels
+	// MaxDecodeBytes is the memory decoding one photo may take, estimated
+	// from its header before anything is decoded: a 50-megapixel JPEG
+	// (75 MB) passes, a 381 KB PNG claiming 7000×7000 16-bit pixels
+	// (392 MB) does not.
+	MaxDecodeBytes = 192 << 20
+	ThumbMaxSide   = 320 // longest side of a thumbnail, pixels
 )
 
 // PhotoTypes are the accepted content types, by sniffed content.
@@ -47,6 +52,7 @@ type PhotoStore interface {
 type PhotoService struct {
 	Damages DamageStore
 	Blobs   PhotoStore // nil: bytes in the database
+	Decoder *Decoder   // bounds decoding memory; nil: unbounded
 }
 
 // SniffPhoto returns the content type of an accepted photo, or a KindInvalid
@@ -79,16 +85,19 @@ func sniffImage(data []byte) string {
 }
 
 // Thumbnail decodes data and returns a JPEG of at most ThumbMaxSide pixels
-// on its longest side. Errors: KindInvalid for undecodable or oversized images.
+// on its longest side. It checks the header first (see ReadHeader) and
+// decodes nothing that fails it. Errors: KindInvalid for undecodable or
+// oversized images.
 func Thumbnail(data []byte) ([]byte, error) {
-	bad := errs.Invalid("photo unreadable", errs.FieldError{Field: "photos", Message: "the photo cannot be read; upload a JPEG, PNG or WebP photo"})
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return nil, bad
+	if _, err := ReadHeader(data); err != nil {
+		return nil, err
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > MaxPhotoPixels {
-		return nil, errs.Invalid("photo too large", errs.FieldError{Field: "photos", Message: "a photo may have at most 50 megapixels"})
-	}
+	return thumbnail(data)
+}
+
+// thumbnail decodes data, whose header was checked, and scales it down.
+func thumbnail(data []byte) ([]byte, error) {
+	bad := errUnreadable()
 	src, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, bad
@@ -159,30 +168,25 @@ type Prepared struct {
 	Data, Thumb []byte
 }
 
-// Prepare checks data (size, sniffed type, decodable, pixel limit) and makes
-// its thumbnail. Errors: KindInvalid on field "photos".
+// Prepare checks data (size, sniffed type, the header's dimensions and
+// decoding memory) and makes its thumbnail, without a bound on how many
+// photos are decoded at once (see Decoder.Prepare). Errors: KindInvalid on
+// field "photos".
 func Prepare(data []byte) (Prepared, error) {
-	ct, err := SniffPhoto(data)
-	if err != nil {
-		return Prepared{}, err
-	}
-	thumb, err := Thumbnail(data)
-	if err != nil {
-		return Prepared{}, err
-	}
-	return Prepared{ContentType: ct, Data: data, Thumb: thumb}, nil
+	return (*Decoder)(nil).Prepare(context.Background(), data)
 }
 
 // Add checks data, makes the thumbnail and saves the photo for damage
 // damageID; nothing is saved when the photo is refused. Errors: KindInvalid
-// on field "photos", KindNotFound for a damage outside the actor's reach.
+// on field "photos", KindNotFound for a damage outside the actor's reach
+// (checked before the photo is decoded).
 func (s *PhotoService) Add(ctx context.Context, damageID int64, data []byte) (Photo, error) {
-	// Check the damage first: no bytes go to the blob store for a damage
-	// the actor cannot see.
+	// Check the damage first: nothing is decoded and no bytes go to the
+	// blob store for a damage the actor cannot see.
 	if _, err := s.Damages.Damage(ctx, damageID); err != nil {
 		return Photo{}, err
 	}
-	pp, err := Prepare(data)
+	pp, err := s.Decoder.Prepare(ctx, data)
 	if err != nil {
 		return Photo{}, err
 	}

@@ -38,6 +38,7 @@ type ctEnv struct {
 	*env
 	res     map[string]booking.Reservation // "reg", "muc", "foreign"
 	foreign context.Context
+	photos  *fleet.Decoder // the server's photo decoder (counts decodes)
 }
 
 func newCtEnv(t *testing.T, d store.Dialect) *ctEnv {
@@ -45,12 +46,13 @@ func newCtEnv(t *testing.T, d store.Dialect) *ctEnv {
 	e := newEnv(t, d, nil)
 	s := e.store
 	svc := contract.NewService(storeContractDeps(s, e.clk.Now))
+	dec := fleet.NewDecoder(0)
 	e.srv.Close()
 	e.srv = httptest.NewServer(web.New(web.Deps{Identity: e.id, Users: s, Tenancy: s, Now: e.clk.Now,
-		Fleet: s, Damages: s, Categories: s, Pricing: s, Tariffs: s, Mail: s, Bookings: s,
+		Fleet: s, Damages: s, Categories: s, Pricing: s, Tariffs: s, Mail: s, Bookings: s, PhotoDecoder: dec,
 		Contracts: svc, ContractData: s, Logger: slog.New(slog.NewJSONHandler(e.log, nil))}))
 	t.Cleanup(e.srv.Close)
-	ce := &ctEnv{env: e, res: map[string]booking.Reservation{}}
+	ce := &ctEnv{env: e, res: map[string]booking.Reservation{}, photos: dec}
 	var foreignTenant int64
 	{
 		var err error

@@ -2,7 +2,7 @@ package web
 
 import (
 	"fmt"
-	"io"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,46 +12,27 @@ import (
 	"mietwerk.dev/mietwerk/fleet"
 )
 
-// readPhotos reads and checks the uploaded files of field "photos" (at most
-// maxUploadPhotos, each within the fleet limits). A refused file is a
-// problem on field "photos"; nothing is saved then.
-func readPhotos(r *http.Request, problems map[string]string, lang string) []fleet.Prepared {
+// readPhotos reads and checks the uploaded files of field "photos" (see
+// preparePhotos). A refused file is a problem on field "photos"; nothing
+// is saved then. Call it only after the user's access to the vehicle was
+// checked: it decodes the photos.
+func (a *app) readPhotos(r *http.Request, problems map[string]string, lang string) []fleet.Prepared {
 	if r.MultipartForm == nil {
 		return nil
 	}
-	files := r.MultipartForm.File["photos"]
+	var files []*multipart.FileHeader
+	for _, fh := range r.MultipartForm.File["photos"] {
+		if fh.Size > 0 || fh.Filename != "" { // not the empty file input of a form without a photo
+			files = append(files, fh)
+		}
+	}
 	if len(files) > maxUploadPhotos {
 		problems["photos"] = translate(lang, "fl.err_photo_count", maxUploadPhotos)
 		return nil
 	}
-	var out []fleet.Prepared
-	for _, fh := range files {
-		if fh.Size == 0 && fh.Filename == "" {
-			continue // the empty file input of a form without a photo
-		}
-		if fh.Size > fleet.MaxPhotoBytes {
-			problems["photos"] = fieldMessage(lang, "a photo may have at most 10 MB")
-			return nil
-		}
-		f, err := fh.Open()
-		if err != nil {
-			problems["photos"] = fieldMessage(lang, "the photo cannot be read; upload a JPEG, PNG or WebP photo")
-			return nil
-		}
-		data, err := io.ReadAll(io.LimitReader(f, fleet.MaxPhotoBytes+1))
-		f.Close()
-		if err != nil {
-			problems["photos"] = fieldMessage(lang, "the photo cannot be read; upload a JPEG, PNG or WebP photo")
-			return nil
-		}
-		p, err := fleet.Prepare(data)
-		if err != nil {
-			if !mergeProblems(lang, err, problems) {
-				problems["photos"] = fieldMessage(lang, "the photo cannot be read; upload a JPEG, PNG or WebP photo")
-			}
-			return nil
-		}
-		out = append(out, p)
+	out, msg := a.preparePhotos(r.Context(), files)
+	if msg != "" {
+		problems["photos"] = fieldMessage(lang, msg)
 	}
 	return out
 }
@@ -82,7 +63,7 @@ func (a *app) damageCreate(w http.ResponseWriter, r *http.Request) {
 	d.X, d.Y = x, y
 	d.Normalize()
 	mergeProblems(lang, d.Validate(), problems)
-	photos := readPhotos(r, problems, lang)
+	photos := a.readPhotos(r, problems, lang)
 	if len(problems) == 0 {
 		err := a.Damages.CreateDamage(r.Context(), &d)
 		if err == nil {
@@ -136,7 +117,7 @@ func (a *app) damagePhotosAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	lang := reqCtx(r).lang
 	problems := map[string]string{}
-	photos := readPhotos(r, problems, lang)
+	photos := a.readPhotos(r, problems, lang)
 	if len(photos) == 0 && len(problems) == 0 {
 		problems["photos"] = translate(lang, "fl.err_photo_none")
 	}

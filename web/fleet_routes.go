@@ -11,8 +11,17 @@ import (
 	"mietwerk.dev/mietwerk/fleet"
 )
 
-// maxUploadPhotos bounds the photos of one upload request.
-const maxUploadPhotos = 4
+// Upload limits: at most maxUploadPhotos photos per damage and
+// maxRequestPhotos per request (a handover or return records up to
+// maxNewDamages damages), each within the fleet limits, the whole request
+// within maxUploadBytes (csrf.go). Decoding them holds at most
+// photoDecodeBudget bytes at once in this process, whatever the number of
+// requests.
+const (
+	maxUploadPhotos   = 4
+	maxRequestPhotos  = 12
+	photoDecodeBudget = 2 * fleet.MaxDecodeBytes
+)
 
 // routesFleet wires the fleet pages: vehicles with blocking periods,
 // condition history and damages (with photos), tariffs and categories.
@@ -45,7 +54,7 @@ func (a *app) routesFleet(private func(string, http.HandlerFunc)) {
 
 // photos returns the photo service over the configured stores.
 func (a *app) photos() *fleet.PhotoService {
-	return &fleet.PhotoService{Damages: a.Damages, Blobs: a.Photos}
+	return &fleet.PhotoService{Damages: a.Damages, Blobs: a.Photos, Decoder: a.PhotoDecoder}
 }
 
 // pathID reads the path value name as a positive id.

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/base64"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
@@ -42,9 +43,10 @@ func (protoForm) Kinds() []string      { return fleet.DamageKinds }
 func (protoForm) Severities() []string { return fleet.DamageSeverities }
 
 // readProtocol reads km, fuel, cleanliness, notes, signature and the new
-// damages placed on the diagram with their photos (see readDamageRows).
+// damages placed on the diagram with their photo files (see
+// readDamageRows; decoded by prepareRowPhotos once access is checked).
 // The fields get the errors of what cannot be parsed.
-func readProtocol(r *http.Request, withCharge bool) (protoForm, contract.Protocol, [][]fleet.Prepared, errs.Fields) {
+func readProtocol(r *http.Request, withCharge bool) (protoForm, contract.Protocol, [][]*multipart.FileHeader, errs.Fields) {
 	var f errs.Fields
 	pf := protoForm{KM: strings.TrimSpace(r.PostFormValue("km")), Cleanliness: r.PostFormValue("cleanliness"),
 		Notes: strings.TrimSpace(r.PostFormValue("notes")), SignerName: strings.TrimSpace(r.PostFormValue("signer_name")),
@@ -76,9 +78,9 @@ func readProtocol(r *http.Request, withCharge bool) (protoForm, contract.Protoco
 			pf.Confirmed[id] = true
 		}
 	}
-	var photos [][]fleet.Prepared
-	pf.Damages, p.NewDamages, photos = readDamageRows(r, withCharge, &f)
-	return pf, p, photos, f
+	var files [][]*multipart.FileHeader
+	pf.Damages, p.NewDamages, files = readDamageRows(r, withCharge, &f)
+	return pf, p, files, f
 }
 
 // ---- handover ----
@@ -174,7 +176,18 @@ func (a *app) handoverSubmit(w http.ResponseWriter, r *http.Request) {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
 	}
-	pf, p, photos, f := readProtocol(r, false)
+	// the reservation first: nothing of the upload is decoded for a
+	// reservation the user cannot see or hand over
+	res, err := a.ContractData.Reservation(r.Context(), id)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	pf, p, files, f := readProtocol(r, false)
+	var photos [][]fleet.Prepared
+	if res.Status == booking.StatusConfirmed {
+		photos = a.prepareRowPhotos(r.Context(), files, &f)
+	}
 	ds := driversFromForm(r)
 	h := &contract.Handover{ReservationID: id, Drivers: ds, Protocol: p, LicenceChecked: r.PostFormValue("licence_checked") == "1"}
 	if vid, err := strconv.ParseInt(r.PostFormValue("vehicle_id"), 10, 64); err == nil {
@@ -184,7 +197,7 @@ func (a *app) handoverSubmit(w http.ResponseWriter, r *http.Request) {
 		h.ConfirmedDamages = append(h.ConfirmedDamages, cid)
 	}
 	var c contract.Contract
-	err := f.Err()
+	err = f.Err()
 	if err == nil {
 		c, err = a.Contracts.Handover(r.Context(), h)
 	} else {
@@ -328,12 +341,23 @@ func (a *app) returnSubmit(w http.ResponseWriter, r *http.Request) {
 		a.errorPage(w, r, http.StatusNotFound, "")
 		return
 	}
-	pf, p, photos, f := readProtocol(r, true)
+	// the contract first: nothing of the upload is decoded for a contract
+	// the user cannot see or that is returned already
+	ct, err := a.ContractData.Contract(r.Context(), id)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	pf, p, files, f := readProtocol(r, true)
+	var photos [][]fleet.Prepared
+	if ct.Status == contract.StatusOpen {
+		photos = a.prepareRowPhotos(r.Context(), files, &f)
+	}
 	rt := &contract.Return{ContractID: id, Protocol: p}
 	if sid, err := strconv.ParseInt(r.PostFormValue("station_id"), 10, 64); err == nil {
 		rt.StationID = sid
 	}
-	err := f.Err()
+	err = f.Err()
 	var c contract.Contract
 	if err == nil {
 		c, _, err = a.Contracts.Return(r.Context(), rt)

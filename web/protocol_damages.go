@@ -62,14 +62,15 @@ func damageIndexes(r *http.Request) []int {
 
 // readDamageRows reads the new damages placed on the diagram: per row view,
 // x and y (percent of the view), kind, severity, description, with
-// withCharge the amount to charge, and its photos (at most maxUploadPhotos,
-// each within the fleet limits). Empty rows are skipped; the rows are
-// renumbered 0…n-1 so that row i is NewDamages[i] and its problems are on
-// "damages.i.<field>". Nothing is saved here.
-func readDamageRows(r *http.Request, withCharge bool, f *errs.Fields) ([]damageRow, []fleet.Damage, [][]fleet.Prepared) {
+// withCharge the amount to charge, and its photo files (read and decoded
+// later by prepareRowPhotos, once the user's access is checked). Empty rows
+// are skipped; the rows are renumbered 0…n-1 so that row i is
+// NewDamages[i] and its problems are on "damages.i.<field>". Nothing is
+// saved here.
+func readDamageRows(r *http.Request, withCharge bool, f *errs.Fields) ([]damageRow, []fleet.Damage, [][]*multipart.FileHeader) {
 	var rows []damageRow
 	var ds []fleet.Damage
-	var photos [][]fleet.Prepared
+	var photos [][]*multipart.FileHeader
 	idx := damageIndexes(r)
 	if len(idx) > maxNewDamages {
 		f.Addf("damages", "record at most %d new damages at once", maxNewDamages)
@@ -109,23 +110,52 @@ func readDamageRows(r *http.Request, withCharge bool, f *errs.Fields) ([]damageR
 		}
 		d.Normalize()
 		f.Merge(n, d.Validate())
-		ps, msg := preparePhotos(files)
-		if msg != "" {
-			f.Add(n+"photos", locale.Key(msg))
-		}
-		rows, ds, photos = append(rows, row), append(ds, d), append(photos, ps)
+		rows, ds, photos = append(rows, row), append(ds, d), append(photos, files)
 	}
 	return rows, ds, photos
 }
 
-// preparePhotos checks and prepares uploaded photos; msg says (in English,
-// translated by the form) why they were refused.
-func preparePhotos(files []*multipart.FileHeader) ([]fleet.Prepared, string) {
+// prepareRowPhotos checks and decodes the photo files of the damage rows
+// (see preparePhotos): at most maxUploadPhotos per row and
+// maxRequestPhotos in all, else nothing is read. Problems go on
+// "damages.i.photos" or "damages".
+func (a *app) prepareRowPhotos(ctx context.Context, files [][]*multipart.FileHeader, f *errs.Fields) [][]fleet.Prepared {
+	total := 0
+	for _, fs := range files {
+		total += len(fs)
+	}
+	if total > maxRequestPhotos {
+		f.Addf("damages", "upload at most %d photos at once; add more on the vehicle page afterwards", maxRequestPhotos)
+		return nil
+	}
+	out := make([][]fleet.Prepared, len(files))
+	for i, fs := range files {
+		ps, msg := a.preparePhotos(ctx, fs)
+		if msg != "" {
+			f.Add("damages."+strconv.Itoa(i)+".photos", locale.Key(msg))
+		}
+		out[i] = ps
+	}
+	return out
+}
+
+// preparePhotos checks and prepares uploaded photos: at most
+// maxUploadPhotos; every file's size, type, dimensions and decoding memory
+// from its header first, so that nothing is decoded when one is refused;
+// then each is decoded within the decoder's memory budget. msg says (in
+// English, translated by the form) why they were refused.
+func (a *app) preparePhotos(ctx context.Context, files []*multipart.FileHeader) ([]fleet.Prepared, string) {
 	const unreadable = "the photo cannot be read; upload a JPEG, PNG or WebP photo"
 	if len(files) > maxUploadPhotos {
 		return nil, "upload at most " + strconv.Itoa(maxUploadPhotos) + " photos per damage"
 	}
-	var out []fleet.Prepared
+	refused := func(err error) string {
+		if e, ok := errs.As(err); ok && len(e.Fields) > 0 {
+			return e.Fields[0].Message
+		}
+		return unreadable
+	}
+	datas := make([][]byte, 0, len(files))
 	for _, fh := range files {
 		if fh.Size > fleet.MaxPhotoBytes {
 			return nil, "a photo may have at most 10 MB"
@@ -139,12 +169,16 @@ func preparePhotos(files []*multipart.FileHeader) ([]fleet.Prepared, string) {
 		if err != nil {
 			return nil, unreadable
 		}
-		p, err := fleet.Prepare(data)
+		if _, err := fleet.ReadHeader(data); err != nil {
+			return nil, refused(err)
+		}
+		datas = append(datas, data)
+	}
+	var out []fleet.Prepared
+	for _, data := range datas {
+		p, err := a.PhotoDecoder.Prepare(ctx, data)
 		if err != nil {
-			if e, ok := errs.As(err); ok && len(e.Fields) > 0 {
-				return nil, e.Fields[0].Message
-			}
-			return nil, unreadable
+			return nil, refused(err)
 		}
 		out = append(out, p)
 	}

@@ -41,10 +41,13 @@ type Deps struct {
 	Pricing    pricing.Store       // tariffs
 	Tariffs    pricing.Admin       // tariff editing
 	Photos     fleet.PhotoStore    // photo bytes outside the database; nil: in the database
-	EInvoicer  document.EInvoicer  // e-invoice downloads of issued invoices; nil: not offered
-	Mail       mail.AdminStore     // the e-mail outbox for the "E-Mails" pages; nil: pages answer 404
-	Bookings   BookingBackend      // reservations, planning board, customers; nil: pages answer 404
-	Flow       BookingFlow         // paid cancellations and period changes with refunds/charges; nil: only unpaid cancellations
+	// PhotoDecoder bounds the memory photo decoding takes at once; nil: a
+	// decoder with a budget of photoDecodeBudget.
+	PhotoDecoder *fleet.Decoder
+	EInvoicer    document.EInvoicer // e-invoice downloads of issued invoices; nil: not offered
+	Mail         mail.AdminStore    // the e-mail outbox for the "E-Mails" pages; nil: pages answer 404
+	Bookings     BookingBackend     // reservations, planning board, customers; nil: pages answer 404
+	Flow         BookingFlow        // paid cancellations and period changes with refunds/charges; nil: only unpaid cancellations
 
 	Contracts    *contract.Service // handover, return, billing, contract changes; nil: pages answer 404
 	ContractData ContractBackend   // contracts, protocols and reports storage
@@ -69,6 +72,9 @@ func New(deps Deps) http.Handler {
 	}
 	if deps.Now == nil {
 		deps.Now = time.Now
+	}
+	if deps.PhotoDecoder == nil {
+		deps.PhotoDecoder = fleet.NewDecoder(photoDecodeBudget)
 	}
 	t, err := parseTemplates()
 	if err != nil {
