@@ -10,6 +10,7 @@ import (
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/httpx"
 )
 
 // openapiContracts holds the paths and schemas of the handover, return and
@@ -186,6 +187,12 @@ func (s *server) apiReturn(r *http.Request) (int, any, error) {
 	c, _, err = s.d.Contracts.Return(r.Context(), rt)
 	if err != nil && (c.ID == 0 || c.Status == contract.StatusOpen) {
 		return 0, nil, err
+	}
+	if err != nil {
+		// the return is stored; billing or a document failed and is re-run
+		// from the contract page or by the resume job: staff must know
+		s.d.Logger.ErrorContext(r.Context(), "api: return stored, follow-up failed", "request_id", httpx.RequestID(r.Context()),
+			"contract", c.Number, "err", err)
 	}
 	// a stored return whose billing failed is still answered with the contract
 	body, err := s.contractView(r, c.ID)

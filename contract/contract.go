@@ -217,10 +217,16 @@ func (p Protocol) validateInto(f *errs.Fields) {
 			f.Add("signature", "the signature image is too large")
 		}
 	}
+	if len(p.NewDamages) > MaxNewDamages {
+		f.Addf("damages", "record at most %d new damages at once", MaxNewDamages)
+	}
 	for i, d := range p.NewDamages {
 		f.Merge("damages."+itoa(i)+".", d.Validate())
 	}
 }
+
+// MaxNewDamages bounds the new damages one handover or return records.
+const MaxNewDamages = 20
 
 // maxSignaturePixels bounds a signature image by its header (also no side
 // over 8000): every protocol PDF decodes it, so a small PNG claiming a

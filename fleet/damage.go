@@ -17,6 +17,11 @@ var DamageSeverities = []string{"minor", "medium", "major"}
 // DamageKinds are the kinds of damage staff choose from.
 var DamageKinds = []string{"scratch", "dent", "crack", "chip", "rust", "missing", "other"}
 
+// MaxChargeCents is the most one damage can be charged (100.000,00 €):
+// more is no card charge but a case for the insurer, and a charge beyond
+// what the gateway takes would only fail after the return was stored.
+const MaxChargeCents = 10_000_000
+
 // Damage is one damage of a vehicle, placed on the car diagram at (X, Y)
 // percent of the view's width and height.
 type Damage struct {
@@ -75,6 +80,8 @@ func (d Damage) Validate() error {
 	}
 	if d.ChargeCents < 0 {
 		f.Add("charge_cents", "must not be negative")
+	} else if d.ChargeCents > MaxChargeCents {
+		f.Add("charge_cents", "at most 100,000.00 EUR per damage")
 	}
 	return f.Err()
 }

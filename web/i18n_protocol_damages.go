@@ -10,7 +10,7 @@ func init() {
 		"pd.new_n":              "Neuer Schaden",
 		"pd.remove":             "Entfernen",
 		"pd.photos":             "Fotos (optional)",
-		"pd.photos_hint":        "JPEG, PNG oder WebP, je höchstens 10 MB, bis zu 4 Fotos pro Schaden.",
+		"pd.photos_hint":        "JPEG, PNG oder WebP, je höchstens 10 MB, bis zu 4 Fotos pro Schaden und 12 pro Formular.",
 		"pd.since":              "seit Übergabe",
 		"ct.done.photos_failed": "Gespeichert, aber die Schadenfotos konnten nicht gespeichert werden. Bitte auf der Fahrzeugseite erneut hochladen.",
 	})
@@ -22,12 +22,14 @@ func init() {
 		"pd.new_n":              "New damage",
 		"pd.remove":             "Remove",
 		"pd.photos":             "Photos (optional)",
-		"pd.photos_hint":        "JPEG, PNG or WebP, at most 10 MB each, up to 4 photos per damage.",
+		"pd.photos_hint":        "JPEG, PNG or WebP, at most 10 MB each, up to 4 photos per damage and 12 per form.",
 		"pd.since":              "since handover",
 		"ct.done.photos_failed": "Saved, but the damage photos could not be stored. Please upload them again on the vehicle page.",
 	})
 	addDomainDE(map[string]string{
-		"record at most 20 new damages at once": "Erfassen Sie höchstens 20 neue Schäden auf einmal.",
-		"upload at most 4 photos per damage":    "Laden Sie höchstens 4 Fotos pro Schaden hoch.",
+		"record at most 20 new damages at once":                                     "Erfassen Sie höchstens 20 neue Schäden auf einmal.",
+		"upload at most 4 photos per damage":                                        "Laden Sie höchstens 4 Fotos pro Schaden hoch.",
+		"upload at most 12 photos at once; add more on the vehicle page afterwards": "Laden Sie höchstens 12 Fotos auf einmal hoch; weitere danach auf der Fahrzeugseite.",
+		"at most 100,000.00 EUR per damage":                                         "Höchstens 100.000,00 € pro Schaden.",
 	})
 }

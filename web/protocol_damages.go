@@ -9,13 +9,14 @@ import (
 	"strconv"
 	"strings"
 
+	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/locale"
 )
 
 // maxNewDamages caps the new damages one handover or return records.
-const maxNewDamages = 20
+const maxNewDamages = contract.MaxNewDamages
 
 // damageRow is one new damage of a handover or return form, kept as typed
 // so an invalid form comes back unchanged (photos must be chosen again).

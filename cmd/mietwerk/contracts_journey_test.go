@@ -672,3 +672,38 @@ func (j *journey) api(method, path string, body any) (int, string) {
 	raw, _ := io.ReadAll(res.Body)
 	return res.StatusCode, string(raw)
 }
+
+// TestAPIReturnDamageChargeOverLimit: a return through the API with a
+// damage charge over the limit per damage (or beyond what the gateway
+// takes) is answered 422 naming the damage's field, and nothing is
+// stored: the contract stays open and a correct return then bills.
+func TestAPIReturnDamageChargeOverLimit(t *testing.T) {
+	j := newJourney(t, 1)
+	r := j.book("paul@example.de", "4111111111111111")
+	hand := map[string]any{"km": 1000, "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true,
+		"drivers": []map[string]any{{"role": "main", "first_name": "Paul", "last_name": "Huber", "licence_number": "B072RRE2I55",
+			"licence_class": "B", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
+	if status, body := j.api("POST", "/api/v1/bookings/"+r.Number+"/handover", hand); status != http.StatusCreated {
+		t.Fatalf("API handover: %d %s", status, body)
+	}
+	damage := func(cents int64) map[string]any {
+		return map[string]any{"view": "left", "x": 20, "y": 40, "kind": "dent", "severity": "major", "description": "Tür", "charge_cents": cents}
+	}
+	for _, cents := range []int64{10_000_001, 99_999_999_900, 1 << 62} {
+		ret := map[string]any{"km": 1100, "fuel_eighths": 8, "cleanliness": "clean", "damages": []any{damage(5000), damage(cents)}}
+		status, body := j.api("POST", "/api/v1/bookings/"+r.Number+"/return", ret)
+		if status != http.StatusUnprocessableEntity || !strings.Contains(body, `"field":"damages.1.charge_cents"`) {
+			t.Fatalf("return with a damage charge of %d cents: %d %s", cents, status, body)
+		}
+	}
+	ctx := identity.WithActor(context.Background(), identity.SystemFor(j.tenant.ID))
+	c, err := j.st.ContractByReservation(ctx, r.ID)
+	jm(t, err)
+	if c.Status != contract.StatusOpen {
+		t.Fatalf("contract after refused returns: %s", c.Status)
+	}
+	ret := map[string]any{"km": 1100, "fuel_eighths": 8, "cleanliness": "clean", "damages": []any{damage(5000)}}
+	if status, body := j.api("POST", "/api/v1/bookings/"+r.Number+"/return", ret); status != http.StatusOK || !strings.Contains(body, `"status":"billed"`) {
+		t.Fatalf("return with a 50 € damage: %d %s", status, body)
+	}
+}
