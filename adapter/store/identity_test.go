@@ -134,3 +134,51 @@ func TestUserValidation(t *testing.T) {
 		}
 	})
 }
+
+// TestStaffEmailOfAnotherTenantNotRevealed: an admin who enters an e-mail
+// address another tenant's login uses is told only that it cannot be
+// used, on create and on change; the same address of a login of the own
+// tenant is named as taken. Nothing is stored.
+func TestStaffEmailOfAnotherTenantNotRevealed(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, clk *clock) {
+		w := newWorld(t, s)
+		svc := identity.NewService(s, identity.Config{}, clk.Now)
+		a, b := sys(w.tenants[0].ID), sys(w.tenants[1].ID)
+		other := identity.User{Email: "chef@huber.example", Name: "Franz Huber", Role: identity.RoleAdmin}
+		mustNil(t, svc.CreateUser(b, &other, "correct horse battery"))
+		own := identity.User{Email: "anna@koenig.example", Name: "Anna", Role: identity.RoleAdmin}
+		mustNil(t, svc.CreateUser(a, &own, "correct horse battery"))
+
+		message := func(err error) string {
+			t.Helper()
+			e, ok := errs.As(err)
+			if !ok || e.Kind != errs.KindInvalid || len(e.Fields) != 1 || e.Fields[0].Field != "email" {
+				t.Fatalf("want an invalid e-mail field, got %v", err)
+			}
+			return e.Fields[0].Message
+		}
+		const unusable = "this e-mail address cannot be used for a login; please choose another one"
+		u := identity.User{Email: "CHEF@huber.example", Name: "Spy", Role: identity.RoleAdmin}
+		if m := message(svc.CreateUser(a, &u, "correct horse battery")); m != unusable {
+			t.Errorf("create with another tenant's login address: %q", m)
+		}
+		own.Email = "chef@huber.example"
+		if m := message(s.UpdateUser(a, &own)); m != unusable {
+			t.Errorf("change to another tenant's login address: %q", m)
+		}
+		dup := identity.User{Email: "Anna@Koenig.example", Name: "Anna 2", Role: identity.RoleAdmin}
+		if m := message(svc.CreateUser(a, &dup, "correct horse battery")); m != "another login already uses this e-mail address" {
+			t.Errorf("create with an own login's address: %q", m)
+		}
+		us, err := s.ListUsers(a)
+		mustNil(t, err)
+		for _, x := range us {
+			if x.Email != "anna@koenig.example" && x.Name != "Anna" {
+				continue
+			}
+			if x.Email != "anna@koenig.example" {
+				t.Errorf("own login changed to %q", x.Email)
+			}
+		}
+	})
+}

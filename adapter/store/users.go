@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"database/sql"
 	"strings"
 	"time"
@@ -54,17 +55,46 @@ func (s *Store) CreateUser(ctx context.Context, u *identity.User, passwordHash s
 	now := s.Now()
 	u.TenantID, u.CreatedAt = sc.tenant(), now
 	return s.write(ctx, func(tx *sql.Tx) error {
+		if err := emailFree(ctx, tx, u.TenantID, 0, u.Email); err != nil {
+			return err
+		}
 		err := tx.QueryRowContext(ctx, `INSERT INTO users (tenant_id, email, email_lower, name, password_hash, role,
 			language, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id`,
 			u.TenantID, u.Email, strings.ToLower(u.Email), u.Name, passwordHash, u.Role, u.Language, ts(now), ts(now)).Scan(&u.ID)
 		if classify(err) == dbErrUnique {
-			return errs.Invalid("the e-mail address is taken", errs.FieldError{Field: "email", Message: "another login already uses this e-mail address"})
+			return errEmailUnusable() // taken meanwhile
 		}
 		if err != nil {
 			return mapErr(err)
 		}
 		return saveUserStations(ctx, tx, *u)
 	})
+}
+
+// errEmailUnusable is the answer for an e-mail address another tenant's
+// login uses (logins are unique across tenants): it says no more than that
+// the address cannot be used, so an admin cannot probe which addresses
+// other dealerships' staff sign in with.
+func errEmailUnusable() error {
+	return errs.Invalid("the e-mail address cannot be used", errs.FieldError{Field: "email",
+		Message: "this e-mail address cannot be used for a login; please choose another one"})
+}
+
+// emailFree checks that no other login uses email: one of the tenant's own
+// (other than userID) is named as such — the admin sees those anyway —,
+// one of another tenant only as unusable.
+func emailFree(ctx context.Context, tx *sql.Tx, tenantID, userID int64, email string) error {
+	var owner int64
+	err := tx.QueryRowContext(ctx, `SELECT tenant_id FROM users WHERE email_lower = $1 AND id <> $2`, strings.ToLower(email), userID).Scan(&owner)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return mapErr(err)
+	case owner == tenantID:
+		return errs.Invalid("the e-mail address is taken", errs.FieldError{Field: "email", Message: "another login already uses this e-mail address"})
+	}
+	return errEmailUnusable()
 }
 
 func saveUserStations(ctx context.Context, tx *sql.Tx, u identity.User) error {
@@ -152,11 +182,14 @@ func (s *Store) UpdateUser(ctx context.Context, u *identity.User) error {
 	}
 	u.TenantID = sc.tenant()
 	return s.write(ctx, func(tx *sql.Tx) error {
+		if err := emailFree(ctx, tx, u.TenantID, u.ID, u.Email); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE users SET email=$1, email_lower=$2, name=$3, role=$4, language=$5,
 			updated_at=$6 WHERE tenant_id=$7 AND id=$8`, u.Email, strings.ToLower(u.Email), u.Name, u.Role, u.Language,
 			ts(s.Now()), u.TenantID, u.ID)
 		if classify(err) == dbErrUnique {
-			return errs.Invalid("the e-mail address is taken", errs.FieldError{Field: "email", Message: "another login already uses this e-mail address"})
+			return errEmailUnusable() // taken meanwhile
 		}
 		if err != nil {
 			return mapErr(err)
