@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"mime"
 	"net/mail"
 	"strings"
 
@@ -30,10 +31,61 @@ type Address struct {
 	Email string
 }
 
-// String returns the address in RFC 5322 form ("Name <a@b>"), encoding the
-// name when it is not plain ASCII.
+// String returns the address in RFC 5322 form ("Name <a@b>") that
+// net/mail.ParseAddress reads back unchanged: a printable ASCII name as a
+// quoted string (quotes and backslashes escaped), another name as an
+// RFC 2047 encoded-word — "B" when it holds a backslash, which net/mail's
+// own String would write into a "Q" word raw (a name like "Müller \" then
+// cannot be read back: golang.org/issue/80592). Control characters in
+// names are refused by validation, not encoded here.
 func (a Address) String() string {
+	if !printableASCII(a.Name) && strings.Contains(a.Name, `\`) {
+		return mime.BEncoding.Encode("utf-8", a.Name) + " " + (&mail.Address{Address: a.Email}).String()
+	}
 	return (&mail.Address{Name: a.Name, Address: a.Email}).String()
+}
+
+// HeaderName returns the display name to hand to a writer that formats
+// it with net/mail's Address.String: the name itself, except that in a
+// name net/mail would "Q"-encode (one with characters beyond printable
+// ASCII and none of the characters that make it choose "B") a backslash,
+// which a "Q" word must not contain, is written as the full-width reverse
+// solidus "＼" that looks the same.
+func (a Address) HeaderName() string {
+	if printableASCII(a.Name) || !strings.Contains(a.Name, `\`) || strings.ContainsAny(a.Name, "\"#$%&'(),.:;<>@[]^`{|}~") {
+		return a.Name
+	}
+	return strings.ReplaceAll(a.Name, `\`, "＼")
+}
+
+// ParseAddress reads an address as String writes it, also the "Q" words
+// with a raw backslash that older versions stored (decoded leniently).
+func ParseAddress(s string) (Address, error) {
+	if a, err := mail.ParseAddress(s); err == nil {
+		return Address{Name: a.Name, Email: a.Address}, nil
+	}
+	i := strings.LastIndex(s, " <")
+	if i < 0 || !strings.HasSuffix(s, ">") {
+		return Address{}, errs.Invalid("not an e-mail address")
+	}
+	a, err := mail.ParseAddress(s[i+1:])
+	if err != nil {
+		return Address{}, err
+	}
+	name, err := new(mime.WordDecoder).DecodeHeader(s[:i])
+	if err != nil {
+		return Address{}, err
+	}
+	return Address{Name: name, Email: a.Address}, nil
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // IsZero reports whether no e-mail address is set.

@@ -241,3 +241,35 @@ func TestConfigValidation(t *testing.T) {
 		})
 	}
 }
+
+// TestDisplayNamesWithBackslashesAndQuotes: display names ending in a
+// backslash or holding quotes, ASCII or not, are sent (go-mail used to
+// refuse them, a permanent failure) and mailpit reads them back as typed;
+// in a non-ASCII name a backslash arrives as the look-alike "＼", because
+// net/mail cannot encode it there (see mail.Address.HeaderName).
+func TestDisplayNamesWithBackslashesAndQuotes(t *testing.T) {
+	mp := testenv.StartMailpit(t)
+	tr := transport(t, mp)
+	for _, tc := range []struct{ from, to, reply, wantTo string }{
+		{`Autohaus König \`, `Eva "Evi" Huber \`, `Filiale "Süd"`, `Eva "Evi" Huber \`},
+		{`O'Brien \ Sohn`, `Jörg Müßig \`, `a\"b`, `Jörg Müßig ＼`},
+		{`"Autohaus"`, `„Kö"nig“ (Kunde)`, `Süd \ Nord`, `„Kö"nig“ (Kunde)`},
+	} {
+		mp.DeleteAll()
+		m := message("de")
+		m.From.Name, m.To.Name, m.ReplyTo.Name = tc.from, tc.to, tc.reply
+		if _, err := tr.Send(context.Background(), m); err != nil {
+			t.Fatalf("%q → %q: %v", tc.from, tc.to, err)
+		}
+		got := mp.Message(mp.WaitForMessages(1, 5*time.Second)[0].ID)
+		if got.From.Name != (mail.Address{Name: tc.from}).HeaderName() || got.From.Address != m.From.Email {
+			t.Errorf("From = %+v, want name %q", got.From, tc.from)
+		}
+		if len(got.To) != 1 || got.To[0].Name != tc.wantTo || got.To[0].Address != m.To.Email {
+			t.Errorf("To = %+v, want name %q", got.To, tc.wantTo)
+		}
+		if len(got.ReplyTo) != 1 || got.ReplyTo[0].Name != (mail.Address{Name: tc.reply}).HeaderName() {
+			t.Errorf("Reply-To = %+v, want name %q", got.ReplyTo, tc.reply)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"net/mail"
 	"strings"
 	"time"
 
@@ -34,11 +33,11 @@ func parseAddr(s string) mwmail.Address {
 	if s == "" {
 		return mwmail.Address{}
 	}
-	a, err := mail.ParseAddress(s)
+	a, err := mwmail.ParseAddress(s)
 	if err != nil {
 		return mwmail.Address{Email: s}
 	}
-	return mwmail.Address{Name: a.Name, Email: a.Address}
+	return a
 }
 
 func (s *Store) queueEmailTx(ctx context.Context, tx *sql.Tx, tenantID int64, q *mwmail.Queued) error {

@@ -7,6 +7,7 @@ package mailmime
 import (
 	"bytes"
 	"fmt"
+	netmail "net/mail"
 	"strings"
 	"time"
 
@@ -26,16 +27,14 @@ func Build(m mail.Message, now time.Time) (*gomail.Msg, error) {
 		return nil, err
 	}
 	g := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
-	if err := g.FromFormat(m.From.Name, m.From.Email); err != nil {
-		return nil, fmt.Errorf("mailmime: from: %w", err)
-	}
-	if err := g.AddToFormat(m.To.Name, m.To.Email); err != nil {
-		return nil, fmt.Errorf("mailmime: to: %w", err)
-	}
+	// The addresses go in as parsed values: go-mail's *Format functions
+	// join name and address into text and parse that, which fails for a
+	// display name ending in a backslash or holding a quote (a permanent
+	// failure of every message to that customer). m.Validate checked them.
+	g.FromMailAddress(headerAddress(m.From))
+	g.AddToMailAddress(headerAddress(m.To))
 	if !m.ReplyTo.IsZero() {
-		if err := g.ReplyToFormat(m.ReplyTo.Name, m.ReplyTo.Email); err != nil {
-			return nil, fmt.Errorf("mailmime: reply-to: %w", err)
-		}
+		g.ReplyToMailAddress(headerAddress(m.ReplyTo))
 	}
 	g.Subject(m.Subject)
 	if m.MessageID != "" {
@@ -69,6 +68,12 @@ func Build(m mail.Message, now time.Time) (*gomail.Msg, error) {
 		}
 	}
 	return g, nil
+}
+
+// headerAddress is a for go-mail, which writes it with net/mail (see
+// mail.Address.HeaderName).
+func headerAddress(a mail.Address) *netmail.Address {
+	return &netmail.Address{Name: a.HeaderName(), Address: a.Email}
 }
 
 // Bytes returns m rendered as an RFC 5322 message dated now.
