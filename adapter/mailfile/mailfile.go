@@ -32,7 +32,7 @@ func New(dir string, now func() time.Time) (*Transport, error) {
 	if now == nil {
 		now = time.Now
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("mailfile: %w", err)
 	}
 	return &Transport{dir: dir, now: now}, nil

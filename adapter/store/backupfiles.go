@@ -67,7 +67,7 @@ func (s *Store) WriteBackup(ctx context.Context, dir, photoDir string, now time.
 	started := time.Now()
 	stem := "mietwerk-" + now.UTC().Format(backupStampLayout)
 	final := filepath.Join(dir, stem+".db")
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return res, fmt.Errorf("create backup folder: %w", err)
 	}
 	if _, err := os.Lstat(final); err == nil {
@@ -180,7 +180,7 @@ func backupPhoto(src, dst, prevDir, wantSHA string) (linked bool, n int64, err e
 		return false, 0, err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return false, 0, fmt.Errorf("copy photo: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -103,8 +104,17 @@ func (sqliteDialect) open(dsn string, _ Options) (*sql.DB, error) {
 	if path == "" {
 		return nil, errors.New("empty SQLite path")
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	// Only this process's user may read the database: it holds
+	// customers' personal data and the tenants' gateway credentials.
+	// SQLite creates the -wal and -shm files with the database file's
+	// permissions.
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create database directory: %w", err)
+	}
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("create database file: %w", err)
 	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")

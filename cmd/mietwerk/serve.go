@@ -49,7 +49,7 @@ func cmdServe(ctx context.Context, c *cli, args []string) int {
 // openStore creates the data directory, connects to the database and applies
 // pending migrations (safe when several processes start at once).
 func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*store.Store, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory (--data-dir): %w", err)
 	}
 	start := time.Now()

@@ -71,7 +71,7 @@ func newServices(cfg Config, log *slog.Logger, st *store.Store) (*services, erro
 		}
 	default:
 		dir := filepath.Join(cfg.DataDir, "mail")
-		if err := os.MkdirAll(dir, 0o750); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("create mail directory under --data-dir: %w", err)
 		}
 		if s.transport, err = mailfile.New(dir, time.Now); err != nil {

@@ -326,7 +326,7 @@ func writeCredentials(path string, c Credentials) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("write demo credentials: %w", err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".demo-credentials-*")
