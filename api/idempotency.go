@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"mime"
 	"net/http"
+	"strings"
 
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/idempotency"
@@ -16,8 +18,13 @@ import (
 const maxBody = 64 << 10
 
 // readBody reads the request body (at most maxBody) and puts it back for
-// the handler.
+// the handler. A body must be JSON: a Content-Type other than
+// application/json (optionally with charset=utf-8) is KindUnsupportedMedia,
+// checked before anything else (also before an Idempotency-Key is taken).
 func readBody(r *http.Request) ([]byte, error) {
+	if err := jsonContentType(r); err != nil {
+		return nil, err
+	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
 		return nil, errs.Invalid("the request body could not be read")
@@ -27,6 +34,27 @@ func readBody(r *http.Request) ([]byte, error) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(b))
 	return b, nil
+}
+
+// jsonContentType accepts a request without a Content-Type (a client that
+// sends JSON without saying so) and application/json with no parameter
+// but charset=utf-8; application/jsonx, text/plain, form data and the like
+// are refused.
+func jsonContentType(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	ok := err == nil && mt == "application/json"
+	for k, v := range params {
+		ok = ok && k == "charset" && strings.EqualFold(v, "utf-8")
+	}
+	if !ok {
+		return &errs.Error{Kind: errs.KindUnsupportedMedia, Code: "unsupported_media_type",
+			Message: "send the body as application/json (Content-Type: application/json)"}
+	}
+	return nil
 }
 
 // requestHash fingerprints a request: method, path and the body with
@@ -80,9 +108,7 @@ func (s *server) idempotent(required bool, h handlerFunc) handlerFunc {
 		raw := rawResponse{status: status}
 		if herr != nil {
 			p := problemFor(r, herr)
-			if p.Status >= 500 && errs.KindOf(herr) != errs.KindUnavailable {
-				s.d.Logger.ErrorContext(ctx, "api: unexpected error", "request_id", p.RequestID, "path", r.URL.Path, "err", herr)
-			}
+			s.logProblem(r, p, herr)
 			raw.status, raw.contentType = p.Status, "application/problem+json"
 			raw.body, _ = json.Marshal(p)
 		} else {

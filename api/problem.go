@@ -54,10 +54,19 @@ func problemFor(r *http.Request, err error) Problem {
 // logged with the request id and answered generically.
 func (s *server) problem(w http.ResponseWriter, r *http.Request, err error) {
 	p := problemFor(r, err)
-	if p.Status >= 500 && errs.KindOf(err) != errs.KindUnavailable {
+	s.logProblem(r, p, err)
+	writeProblem(w, p)
+}
+
+// logProblem logs an unexpected error (500) at error level and an
+// unavailable database or gateway (503) as a warning, with the request id.
+func (s *server) logProblem(r *http.Request, p Problem, err error) {
+	switch {
+	case errs.KindOf(err) == errs.KindUnavailable:
+		s.d.Logger.WarnContext(r.Context(), "api: unavailable", "request_id", p.RequestID, "path", r.URL.Path, "code", p.Code, "err", err)
+	case p.Status >= 500:
 		s.d.Logger.ErrorContext(r.Context(), "api: unexpected error", "request_id", p.RequestID, "path", r.URL.Path, "err", err)
 	}
-	writeProblem(w, p)
 }
 
 func writeProblem(w http.ResponseWriter, p Problem) {
@@ -65,6 +74,7 @@ func writeProblem(w http.ResponseWriter, p Problem) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Language", string(p.lang.Or()))
+	httpx.SetRetryAfter(w.Header(), p.Status)
 	w.WriteHeader(p.Status)
 	_, _ = w.Write(append(b, '\n'))
 }
@@ -95,6 +105,7 @@ func (s *server) writeJSON(w http.ResponseWriter, status int, body any) {
 		}
 		w.Header().Set("Content-Type", raw.contentType)
 		w.Header().Set("Cache-Control", "no-store")
+		httpx.SetRetryAfter(w.Header(), raw.status)
 		w.WriteHeader(raw.status)
 		_, _ = w.Write(raw.body)
 		return

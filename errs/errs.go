@@ -38,7 +38,10 @@ const (
 	KindPaymentDecline Kind = "payment_declined"
 	KindUnavailable    Kind = "unavailable"
 	KindRateLimited    Kind = "rate_limited"
-	KindInternal       Kind = "internal"
+	// KindUnsupportedMedia: the request body is in a format the operation
+	// does not take (e.g. not application/json).
+	KindUnsupportedMedia Kind = "unsupported_media_type"
+	KindInternal         Kind = "internal"
 )
 
 // FieldError names one invalid input field and says what is wrong with it:
@@ -102,7 +105,7 @@ func (e *Error) Text(l locale.Lang) string {
 func KindKey(k Kind) locale.Key {
 	switch k {
 	case KindInvalid, KindNotFound, KindConflict, KindUnauthorized, KindForbidden,
-		KindPaymentDecline, KindUnavailable, KindRateLimited:
+		KindPaymentDecline, KindUnavailable, KindRateLimited, KindUnsupportedMedia:
 		return locale.Key("error." + string(k))
 	}
 	return "error.internal"

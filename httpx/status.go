@@ -12,15 +12,16 @@ import (
 
 // statusOf is the one table mapping error kinds to HTTP statuses.
 var statusOf = map[errs.Kind]int{
-	errs.KindInvalid:        http.StatusUnprocessableEntity,
-	errs.KindNotFound:       http.StatusNotFound,
-	errs.KindConflict:       http.StatusConflict,
-	errs.KindUnauthorized:   http.StatusUnauthorized,
-	errs.KindForbidden:      http.StatusForbidden,
-	errs.KindPaymentDecline: http.StatusPaymentRequired,
-	errs.KindUnavailable:    http.StatusServiceUnavailable,
-	errs.KindRateLimited:    http.StatusTooManyRequests,
-	errs.KindInternal:       http.StatusInternalServerError,
+	errs.KindInvalid:          http.StatusUnprocessableEntity,
+	errs.KindNotFound:         http.StatusNotFound,
+	errs.KindConflict:         http.StatusConflict,
+	errs.KindUnauthorized:     http.StatusUnauthorized,
+	errs.KindForbidden:        http.StatusForbidden,
+	errs.KindPaymentDecline:   http.StatusPaymentRequired,
+	errs.KindUnavailable:      http.StatusServiceUnavailable,
+	errs.KindRateLimited:      http.StatusTooManyRequests,
+	errs.KindUnsupportedMedia: http.StatusUnsupportedMediaType,
+	errs.KindInternal:         http.StatusInternalServerError,
 }
 
 // Status returns the HTTP status for err's kind (500 for errors without a kind).
@@ -29,6 +30,17 @@ func Status(err error) int {
 		return s
 	}
 	return http.StatusInternalServerError
+}
+
+// RetryAfterSeconds is what a 503 answer tells clients to wait (the
+// Retry-After header) before they try again.
+const RetryAfterSeconds = "30"
+
+// SetRetryAfter sets Retry-After on a 503 answer that has none.
+func SetRetryAfter(h http.Header, status int) {
+	if status == http.StatusServiceUnavailable && h.Get("Retry-After") == "" {
+		h.Set("Retry-After", RetryAfterSeconds)
+	}
 }
 
 // PublicMessage returns the user-safe message of err, or a generic one for

@@ -176,7 +176,12 @@ func currentPage(r *http.Request) string {
 // are logged with the request id and never shown.
 func (a *app) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status := httpx.Status(err)
-	if status >= 500 {
+	if errs.Is(err, errs.KindUnavailable) {
+		a.log.WarnContext(r.Context(), "admin request: service unavailable",
+			slog.String("request_id", httpx.RequestID(r.Context())),
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Any("error", err))
+	} else if status >= 500 {
 		a.log.ErrorContext(r.Context(), "admin request failed",
 			slog.String("request_id", httpx.RequestID(r.Context())),
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
@@ -211,6 +216,7 @@ func (a *app) errorPage(w http.ResponseWriter, r *http.Request, status int, msgK
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	httpx.SetRetryAfter(w.Header(), status)
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }

@@ -12,6 +12,9 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // dialect is the one seam between the two databases. Every difference the
@@ -25,6 +28,9 @@ type dialect interface {
 	name() Dialect
 	// open returns the connection pool for dsn, tuned for this database.
 	open(dsn string, opt Options) (*sql.DB, error)
+	// dataFile is the file holding the database of dsn, whose file system
+	// must have room for writes ("" for a database server).
+	dataFile(dsn string) string
 
 	// singleWriter reports whether the database has one writer at a time
 	// (SQLite): write transactions then queue in this process (groupcommit.go)
@@ -98,6 +104,8 @@ func dialectOf(dsn string) dialect {
 type sqliteDialect struct{}
 
 func (sqliteDialect) name() Dialect { return SQLite }
+
+func (sqliteDialect) dataFile(dsn string) string { return SQLitePath(dsn) }
 
 func (sqliteDialect) open(dsn string, _ Options) (*sql.DB, error) {
 	path := SQLitePath(dsn)
@@ -196,10 +204,11 @@ type postgresDialect struct{}
 func (postgresDialect) name() Dialect { return Postgres }
 
 func (postgresDialect) open(dsn string, opt Options) (*sql.DB, error) {
-	db, err := sql.Open("pgx", dsn)
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, err
 	}
+	db := sql.OpenDB(unavailableConnector{stdlib.GetConnector(*cfg)})
 	n := opt.MaxOpenConns
 	if n <= 0 {
 		n = 20
@@ -211,6 +220,8 @@ func (postgresDialect) open(dsn string, opt Options) (*sql.DB, error) {
 }
 
 func (postgresDialect) singleWriter() bool { return false }
+
+func (postgresDialect) dataFile(string) string { return "" }
 
 func (postgresDialect) read(ctx context.Context, db *sql.DB, fn func(q querier) error) error {
 	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})

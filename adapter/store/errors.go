@@ -2,7 +2,11 @@ package store
 
 import (
 	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
@@ -22,12 +26,17 @@ const (
 	dbErrCheck
 	dbErrImmutable
 	dbErrBusy
+	dbErrUnavailable // the database cannot be reached or cannot write (down, disk full, read-only)
 )
 
 // SQLite extended result codes (sqlite3.h).
 const (
 	sqliteBusy          = 5
 	sqliteLocked        = 6
+	sqliteReadOnly      = 8
+	sqliteIOErr         = 10
+	sqliteFull          = 13
+	sqliteCantOpen      = 14
 	sqliteConstraintChk = 275
 	sqliteConstraintFK  = 787
 	sqliteConstraintPK  = 1555
@@ -51,8 +60,20 @@ func classify(err error) dbErrKind {
 			return dbErrImmutable
 		case "40001", "40P01", "55P03":
 			return dbErrBusy
+		case "25006", // read_only_sql_transaction (standby, default_transaction_read_only)
+			"53100", "53200", "53300", // disk full, out of memory, too many connections
+			"57P01", "57P02", "57P03", // admin or crash shutdown, cannot connect now
+			"58030": // io_error
+			return dbErrUnavailable
+		}
+		if strings.HasPrefix(pe.Code, "08") { // connection exception
+			return dbErrUnavailable
 		}
 		return dbErrOther
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return dbErrUnavailable
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
@@ -69,7 +90,13 @@ func classify(err error) dbErrKind {
 		switch se.Code() & 0xff {
 		case sqliteBusy, sqliteLocked:
 			return dbErrBusy
+		case sqliteReadOnly, sqliteIOErr, sqliteFull, sqliteCantOpen:
+			return dbErrUnavailable
 		}
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) || pgconn.SafeToRetry(err) {
+		return dbErrUnavailable
 	}
 	return dbErrOther
 }
@@ -96,11 +123,34 @@ func mapErr(err error) error {
 		return errs.Wrap(errs.KindConflict, "issued documents cannot be changed or deleted", err).WithCode("immutable")
 	case dbErrBusy:
 		return errs.Wrap(errs.KindUnavailable, "the database is busy, please retry", err)
+	case dbErrUnavailable:
+		return ErrUnavailable(err)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return errs.Wrap(errs.KindNotFound, "not found", err)
 	}
 	return err
+}
+
+// isReadOnly reports whether err says the database refuses writes
+// (SQLite SQLITE_READONLY, PostgreSQL read_only_sql_transaction).
+func isReadOnly(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "25006"
+	}
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqliteReadOnly
+}
+
+// ErrUnavailable wraps an infrastructure failure of the database — it
+// cannot be reached, is shutting down, its disk is full, it is read-only —
+// as KindUnavailable with code "database_unavailable" (503 with
+// Retry-After at the HTTP layers): nothing was changed, the client may
+// retry in a while. The cause is kept for the log.
+func ErrUnavailable(cause error) error {
+	return errs.Wrap(errs.KindUnavailable, "the database is not available at the moment; please try again in a minute", cause).
+		WithCode("database_unavailable")
 }
 
 // notFound maps sql.ErrNoRows to a KindNotFound error naming what.

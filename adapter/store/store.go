@@ -11,6 +11,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -33,6 +34,7 @@ type Store struct {
 	dialect dialect // every difference between the two databases (dialect.go)
 	now     func() time.Time
 	group   *groupQueue // single-writer databases (SQLite): this process's write transactions, committed in groups
+	path    string      // the database file (SQLite; "" for a server database)
 }
 
 // Options tune a Store. Zero values are sensible defaults.
@@ -54,6 +56,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if s.db, err = s.dialect.open(dsn, opt); err != nil {
 		return nil, err
 	}
+	s.path = s.dialect.dataFile(dsn)
 	if s.dialect.singleWriter() {
 		s.group = newGroupQueue()
 	}
@@ -66,6 +69,20 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	return s, nil
 }
 
+// unavailableConnector reports a failed connection as ErrUnavailable, so
+// that every query of a process whose database is down (the pool opens a
+// new connection when the old ones broke) answers "try again later"
+// instead of an unexpected error.
+type unavailableConnector struct{ driver.Connector }
+
+func (c unavailableConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, ErrUnavailable(err)
+	}
+	return conn, nil
+}
+
 // Dialect tells which database the store runs on.
 func (s *Store) Dialect() Dialect { return s.dialect.name() }
 
@@ -76,7 +93,7 @@ func (s *Store) DB() *sql.DB { return s.db }
 func (s *Store) Close() error { return s.db.Close() }
 
 // Ping reports whether the database answers (for /readyz).
-func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+func (s *Store) Ping(ctx context.Context) error { return mapErr(s.db.PingContext(ctx)) }
 
 // Now is the store's clock.
 func (s *Store) Now() time.Time { return s.now().UTC() }
@@ -123,6 +140,9 @@ func (s *Store) writeRetrying(ctx context.Context, lazy bool, fn func(tx *sql.Tx
 	for attempt := 0; ; attempt++ {
 		err := s.writeOnce(ctx, lazy, fn)
 		if err == nil || attempt >= 4 || classify(err) != dbErrBusy || ctx.Err() != nil {
+			if classify(err) == dbErrUnavailable {
+				return mapErr(err) // full disk, read-only database: 503, not 500
+			}
 			return err
 		}
 		pause := time.Duration(2<<attempt)*time.Millisecond + time.Duration(rand.IntN(5000))*time.Microsecond
@@ -176,7 +196,11 @@ func (s *Store) txOnce(ctx context.Context, lazy bool, fn func(tx *sql.Tx) error
 // flush, which concurrent commits share).
 func (s *Store) execWrite(ctx context.Context, lazy bool, query string, args ...any) (sql.Result, error) {
 	if !s.dialect.singleWriter() {
-		return s.db.ExecContext(ctx, query, args...)
+		res, err := s.db.ExecContext(ctx, query, args...)
+		if classify(err) == dbErrUnavailable {
+			err = mapErr(err)
+		}
+		return res, err
 	}
 	var res sql.Result
 	err := s.writeRetrying(ctx, lazy, func(tx *sql.Tx) error {
@@ -191,7 +215,11 @@ func (s *Store) execWrite(ctx context.Context, lazy bool, query string, args ...
 // scanned into dest.
 func (s *Store) scanWrite(ctx context.Context, lazy bool, dest []any, query string, args ...any) error {
 	if !s.dialect.singleWriter() {
-		return s.db.QueryRowContext(ctx, query, args...).Scan(dest...)
+		err := s.db.QueryRowContext(ctx, query, args...).Scan(dest...)
+		if classify(err) == dbErrUnavailable {
+			err = mapErr(err)
+		}
+		return err
 	}
 	return s.writeRetrying(ctx, lazy, func(tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, query, args...).Scan(dest...)

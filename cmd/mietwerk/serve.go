@@ -17,6 +17,7 @@ import (
 
 	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/adapter/xrechnung"
+	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/httpx"
 	"mietwerk.dev/mietwerk/internal/gctune"
 	"mietwerk.dev/mietwerk/web"
@@ -80,6 +81,7 @@ type server struct {
 	svc      *services
 	metrics  *httpx.Metrics
 	draining atomic.Bool // set at shutdown: /readyz answers 503
+	minFree  int64       // free disk /readyz wants on SQLite; 0: store.DefaultMinFreeBytes
 }
 
 // handler builds the root handler: /admin/ (admin web), /healthz, /readyz,
@@ -113,8 +115,10 @@ func (s *server) handler() http.Handler {
 	return httpx.AssignRequestID(httpx.AccessLog(s.log)(httpx.Recover(s.log)(s.metrics.Middleware(httpx.Compress(mux)))))
 }
 
-// readyz answers 200 when the database answers within 2 seconds and the
-// server is not shutting down, else 503 with the reason.
+// readyz answers 200 when the database takes a durable write within 2
+// seconds (a read-only database, a standby, a full disk or an unreachable
+// server fail that; on SQLite the disk also needs minFree bytes free) and
+// the server is not shutting down, else 503 with the reason.
 func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
@@ -125,10 +129,19 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.st.Ping(ctx); err != nil {
-		s.log.WarnContext(r.Context(), "readiness: database unreachable", "error", err.Error())
+	minFree := s.minFree
+	if minFree == 0 {
+		minFree = store.DefaultMinFreeBytes
+	}
+	if err := s.st.CheckWritable(ctx, minFree); err != nil {
+		reason := httpx.PublicMessage(err)
+		if e, ok := errs.As(err); ok && e.Code != "" {
+			reason = string(e.Code) + ": " + reason
+		}
+		s.log.WarnContext(r.Context(), "readiness: database cannot write", "reason", reason, "error", err.Error())
+		w.Header().Set("Retry-After", httpx.RetryAfterSeconds)
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintln(w, "database unreachable")
+		fmt.Fprintln(w, reason)
 		return
 	}
 	fmt.Fprintln(w, "ready")
