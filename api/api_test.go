@@ -365,3 +365,25 @@ func TestDocsAndDemoPages(t *testing.T) {
 		}
 	}
 }
+
+// TestGatewayFaultIs503: the gateway answers 502 and commits nothing
+// (magic amount 66602): the booking fails, nothing is charged or held, and
+// the client gets 503 problem+json with Retry-After and code
+// gateway_unavailable — as README's status table says — not 402.
+func TestGatewayFaultIs503(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		setDayPrice(t, e, 66602)
+		r := e.do("POST", "/api/v1/bookings", bookingBody("g@example.de", telecashsim.CardApproveVisa, day(3, 9), day(4, 9)), "Idempotency-Key", "g1")
+		if r.status != 503 || r.body["code"] != "gateway_unavailable" || r.header.Get("Retry-After") == "" {
+			t.Fatalf("gateway 502: %d %q %s", r.status, r.header.Get("Retry-After"), r.raw)
+		}
+		if n := e.countHeld(t); n != 0 {
+			t.Errorf("%d vehicles held after the gateway fault", n)
+		}
+		for order, b := range e.sim.Ledger() {
+			if b.Net() != 0 || b.Authorized != 0 {
+				t.Errorf("order %s: money at the gateway %+v", order, b)
+			}
+		}
+	})
+}

@@ -96,13 +96,32 @@ func (r Reason) CustomerMessage(lang string) string { return locale.Lang(lang).T
 
 // DeclineError returns the customer's error for a record that was not
 // approved (see Reason.DeclineError; a record without a reason counts as
-// declined).
+// declined). A payment that failed because the gateway could not take it —
+// unreachable, a server error after which it holds nothing, our
+// credentials refused — is KindUnavailable with code "gateway_unavailable"
+// instead (503): nothing was charged, the same request may be sent again
+// in a while.
 func (r Record) DeclineError() error {
+	if r.Status == StatusFailed && gatewayFault(r.ReasonCode) {
+		e := errs.New(errs.KindUnavailable, "gateway_unavailable")
+		e.Err = reasonError{Reason{Code: r.ReasonCode, Message: r.Message}}
+		return e
+	}
 	code := r.ReasonCode
 	if code == "" {
 		code = ReasonDeclined
 	}
 	return Reason{Code: code, Message: r.Message}.DeclineError()
+}
+
+// gatewayFault reports whether a failed payment's reason lies with the
+// gateway (or the way to it), not with the card or the request.
+func gatewayFault(c ReasonCode) bool {
+	switch c {
+	case ReasonConnection, ReasonTimeout, ReasonServerError, ReasonBadResponse, ReasonNotFound, ReasonGatewayAuth:
+		return true
+	}
+	return false
 }
 
 // DeclineError is the error a customer reads for a declined payment: kind
