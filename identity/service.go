@@ -13,8 +13,16 @@ import (
 type Config struct {
 	IdleTimeout     time.Duration // session ends after this long without a request; default 30 min
 	AbsoluteTimeout time.Duration // session ends this long after sign-in; default 12 h
-	MaxFailures     int           // failed sign-ins per e-mail or address in Window before refusing; default 5 per e-mail, 4× per address
-	Window          time.Duration // default 15 min
+	// MaxFailures is how many failed sign-ins of one account from one
+	// address (or from one known device) pass without delay; after that
+	// each further attempt waits twice as long as the one before (1 s,
+	// 2 s, 4 s … at most MaxDelay). An address gets 4×MaxFailures free
+	// failures over all accounts. Default 5.
+	MaxFailures int
+	// MaxDelay caps the wait; default 15 min. Window is how long failures
+	// count; default 24 h.
+	MaxDelay time.Duration
+	Window   time.Duration
 }
 
 func (c *Config) defaults() {
@@ -27,8 +35,11 @@ func (c *Config) defaults() {
 	if c.MaxFailures == 0 {
 		c.MaxFailures = 5
 	}
+	if c.MaxDelay == 0 {
+		c.MaxDelay = 15 * time.Minute
+	}
 	if c.Window == 0 {
-		c.Window = 15 * time.Minute
+		c.Window = 24 * time.Hour
 	}
 }
 
@@ -55,58 +66,127 @@ func (s *Service) Config() Config { return s.cfg }
 // e-mail is unknown, the password wrong or the user disabled.
 var ErrBadCredentials = errs.Unauthorized("e-mail or password is wrong").WithCode("bad_credentials")
 
-// ErrTooManyAttempts is returned while sign-in is throttled.
+// ErrTooManyAttempts is returned while sign-in is throttled (see
+// Throttled for the wait).
 var ErrTooManyAttempts = errs.New(errs.KindRateLimited, "too_many_attempts")
 
-// Login checks e-mail and password and opens a session. It returns the cookie
-// token (never stored) and the session. Errors: ErrBadCredentials,
-// ErrTooManyAttempts.
+// Throttled is the error of a throttled sign-in: ErrTooManyAttempts with
+// the time to wait.
+type Throttled struct{ Wait time.Duration }
+
+func (e *Throttled) Error() string { return ErrTooManyAttempts.Error() }
+func (e *Throttled) Unwrap() error { return ErrTooManyAttempts }
+
+// LoginRequest is one sign-in attempt: the client's address (taken from a
+// trusted proxy's header when there is one) and the device token the
+// browser sent back from an earlier successful sign-in ("" if none).
+type LoginRequest struct {
+	Email, Password string
+	RemoteAddr      string
+	UserAgent       string
+	Device          string
+}
+
+// LoginResult is a successful sign-in: the session cookie token (never
+// stored), the session, the user and the device token to keep in the
+// browser (renewed on every sign-in).
+type LoginResult struct {
+	Token   string
+	Session Session
+	User    User
+	Device  string
+}
+
+// Login checks e-mail and password and opens a session; see SignIn.
 func (s *Service) Login(ctx context.Context, email, password, remoteAddr, userAgent string) (string, Session, User, error) {
+	res, err := s.SignIn(ctx, LoginRequest{Email: email, Password: password, RemoteAddr: remoteAddr, UserAgent: userAgent})
+	return res.Token, res.Session, res.User, err
+}
+
+// delay is the wait after n failures of a bucket with free free ones:
+// nothing before, then 1 s doubling up to max.
+func delay(n, free int, max time.Duration) time.Duration {
+	if n < free {
+		return 0
+	}
+	d := time.Second << min(n-free, 20)
+	return min(d, max)
+}
+
+// SignIn checks e-mail and password and opens a session. Failures slow
+// down, never lock out: they are counted per account and address (and per
+// address over all accounts); from a device that signed in to the account
+// before (its token in req.Device), only that device's own failures
+// count. After MaxFailures failures each next attempt must wait twice as
+// long, and while it waits the password is not even checked. So a
+// stranger guessing passwords from elsewhere — or a colleague behind the
+// same proxy — never keeps a user with the right password on a known
+// device out. Errors: ErrBadCredentials, *Throttled (ErrTooManyAttempts).
+func (s *Service) SignIn(ctx context.Context, req LoginRequest) (LoginResult, error) {
 	now := s.now().UTC()
-	email = strings.ToLower(strings.TrimSpace(email))
-	emailBucket, ipBucket := "email:"+email, "ip:"+remoteAddr
+	email := strings.ToLower(strings.TrimSpace(req.Email))
 	since := now.Add(-s.cfg.Window)
-	n, err := s.store.LoginAttempts(ctx, emailBucket, since)
-	if err != nil {
-		return "", Session{}, User{}, err
+	var deviceUser int64
+	var deviceHash string
+	if req.Device != "" && len(req.Device) <= 100 {
+		deviceHash = HashToken(req.Device)
+		if uid, err := s.store.LoginDevice(ctx, deviceHash); err == nil {
+			deviceUser = uid
+		} else if !errs.Is(err, errs.KindNotFound) {
+			return LoginResult{}, err
+		}
 	}
-	m, err := s.store.LoginAttempts(ctx, ipBucket, since)
-	if err != nil {
-		return "", Session{}, User{}, err
+	u, hash, uerr := s.store.UserForAuth(ctx, email)
+	if uerr != nil && !errs.Is(uerr, errs.KindNotFound) {
+		return LoginResult{}, uerr
 	}
-	if n >= s.cfg.MaxFailures || m >= 4*s.cfg.MaxFailures {
-		return "", Session{}, User{}, ErrTooManyAttempts
+	known := uerr == nil && deviceUser != 0 && deviceUser == u.ID
+	var buckets []string
+	var free []int
+	if known {
+		buckets, free = []string{"device:" + deviceHash}, []int{s.cfg.MaxFailures}
+	} else {
+		buckets = []string{"account+ip:" + email + "|" + req.RemoteAddr, "ip:" + req.RemoteAddr}
+		free = []int{s.cfg.MaxFailures, 4 * s.cfg.MaxFailures}
 	}
-	u, hash, err := s.store.UserForAuth(ctx, email)
-	if err != nil && !errs.Is(err, errs.KindNotFound) {
-		return "", Session{}, User{}, err
+	for i, b := range buckets {
+		n, last, err := s.store.LoginFailures(ctx, b, since)
+		if err != nil {
+			return LoginResult{}, err
+		}
+		if wait := last.Add(delay(n, free[i], s.cfg.MaxDelay)).Sub(now); n >= free[i] && wait > 0 {
+			return LoginResult{}, &Throttled{Wait: wait}
+		}
 	}
-	if err != nil {
+	if uerr != nil {
 		hash = dummyHash
 	}
-	ok := CheckPassword(hash, password) && err == nil && !u.Disabled()
-	if !ok {
-		if err := s.store.RecordLoginFailure(ctx, []string{emailBucket, ipBucket}, now); err != nil {
-			return "", Session{}, User{}, err
+	if !CheckPassword(hash, req.Password) || uerr != nil || u.Disabled() {
+		if err := s.store.RecordLoginFailure(ctx, buckets, now); err != nil {
+			return LoginResult{}, err
 		}
-		return "", Session{}, User{}, ErrBadCredentials
+		return LoginResult{}, ErrBadCredentials
 	}
-	if err := s.store.ClearLoginFailures(ctx, emailBucket); err != nil {
-		return "", Session{}, User{}, err
+	if err := s.store.ClearLoginFailures(ctx, buckets[0]); err != nil {
+		return LoginResult{}, err
+	}
+	device := NewToken()
+	if err := s.store.SaveLoginDevice(ctx, HashToken(device), deviceHash, u.ID, now); err != nil {
+		return LoginResult{}, err
 	}
 	tok := NewToken()
 	sess := Session{
 		TokenHash: HashToken(tok), TenantID: u.TenantID, UserID: u.ID, CSRFToken: NewToken(),
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.cfg.AbsoluteTimeout),
-		UserAgent: truncate(userAgent, 300), RemoteAddr: truncate(remoteAddr, 100),
+		UserAgent: truncate(req.UserAgent, 300), RemoteAddr: truncate(req.RemoteAddr, 100),
 	}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
-		return "", Session{}, User{}, err
+		return LoginResult{}, err
 	}
 	if err := s.store.MarkLogin(ctx, u.ID, now); err != nil {
-		return "", Session{}, User{}, err
+		return LoginResult{}, err
 	}
-	return tok, sess, u, nil
+	return LoginResult{Token: tok, Session: sess, User: u, Device: device}, nil
 }
 
 // ErrSessionExpired is returned for unknown, idle or expired sessions.

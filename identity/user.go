@@ -117,10 +117,16 @@ type Store interface {
 	DeleteSession(ctx context.Context, tokenHash string) error
 	DeleteUserSessions(ctx context.Context, userID int64) error
 
-	// LoginAttempts counts failed attempts in bucket since t; RecordLoginFailure adds one.
-	LoginAttempts(ctx context.Context, bucket string, since time.Time) (int, error)
+	// LoginFailures counts failed attempts in bucket since t and returns
+	// the latest; RecordLoginFailure adds one to each bucket.
+	LoginFailures(ctx context.Context, bucket string, since time.Time) (int, time.Time, error)
 	RecordLoginFailure(ctx context.Context, buckets []string, at time.Time) error
 	ClearLoginFailures(ctx context.Context, bucket string) error
+	// LoginDevice returns the user a device token hash signed in as
+	// (KindNotFound for none); SaveLoginDevice records a new token hash
+	// for the user, replacing old (the device's previous token hash, "").
+	LoginDevice(ctx context.Context, tokenHash string) (int64, error)
+	SaveLoginDevice(ctx context.Context, tokenHash, old string, userID int64, at time.Time) error
 
 	CreateAPIClient(ctx context.Context, c *APIClient, keyHash string) error
 	ListAPIClients(ctx context.Context) ([]APIClient, error)

@@ -2,9 +2,9 @@ package web
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
@@ -47,12 +47,22 @@ func (a *app) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	email, password := r.PostForm.Get("email"), r.PostForm.Get("password")
 	next := afterLogin(r.PostForm.Get("next"))
-	token, _, _, err := a.Identity.Login(r.Context(), email, password, remoteIP(r), r.UserAgent())
+	req := identity.LoginRequest{Email: email, Password: password, RemoteAddr: a.TrustedProxies.ClientIP(r), UserAgent: r.UserAgent()}
+	if c, err := r.Cookie(deviceCookie); err == nil {
+		req.Device = c.Value
+	}
+	res, err := a.Identity.SignIn(r.Context(), req)
 	if err != nil {
 		rc.preCSRF = a.preSessionToken(w, r)
 		v := &view{Title: "login.title", Data: loginData{Email: email, Next: next}}
 		status := http.StatusUnauthorized
+		var th *identity.Throttled
 		switch {
+		case errors.As(err, &th):
+			status = http.StatusTooManyRequests
+			secs := int(th.Wait.Round(time.Second) / time.Second)
+			w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+			v.Alert = translate(rc.lang, "login.throttled_wait", max(secs, 1))
 		case errors.Is(err, identity.ErrTooManyAttempts) || errs.Is(err, errs.KindRateLimited):
 			status = http.StatusTooManyRequests
 			v.Alert = translate(rc.lang, "login.throttled")
@@ -65,10 +75,18 @@ func (a *app) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		a.render(w, r, status, "login", v)
 		return
 	}
-	a.setSessionCookie(w, token)
+	a.setSessionCookie(w, res.Token)
+	// the device cookie lets this browser sign in undelayed while others
+	// fail for this account or from this address
+	http.SetCookie(w, &http.Cookie{Name: deviceCookie, Value: res.Device, Path: cookiePath, MaxAge: 180 * 24 * 3600,
+		HttpOnly: true, Secure: a.SecureCookies, SameSite: http.SameSiteStrictMode})
 	a.clearCookie(w, preCSRFCookie)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
+
+// deviceCookie holds the device token of the last successful sign-in in
+// this browser (see identity.SignIn).
+const deviceCookie = "mw_device"
 
 // logout ends the server-side session and clears the cookie.
 func (a *app) logout(w http.ResponseWriter, r *http.Request) {
@@ -125,15 +143,6 @@ func (a *app) saveUserLanguage(r *http.Request, l string) error {
 	}
 	u.Language = l
 	return a.Users.UpdateUser(ctx, &u)
-}
-
-// remoteIP is the client address used for sign-in throttling.
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // loginURL returns the login path with query q.

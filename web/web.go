@@ -34,6 +34,10 @@ type Deps struct {
 	Logger        *slog.Logger     // default: slog.Default()
 	Now           func() time.Time // default: time.Now
 	SecureCookies bool             // set the Secure flag on cookies (true in production, false for http://localhost)
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For or
+	// Forwarded header names the client (sign-in throttling); none: the
+	// connection's peer is the client.
+	TrustedProxies httpx.Proxies
 
 	Fleet      fleet.Store         // vehicles, categories, blocking periods
 	Damages    fleet.DamageStore   // damages, photo metadata, condition history

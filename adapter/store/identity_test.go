@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -59,14 +60,14 @@ func TestLoginSessionsAndKeys(t *testing.T) {
 		if _, _, err := svc.Authenticate(bg, tok); err != identity.ErrSessionExpired {
 			t.Fatalf("after logout: %v", err)
 		}
-		// throttling: after MaxFailures failures even the right password is refused
+		// throttling: after MaxFailures failures from one address even the
+		// right password waits there (TestLoginThrottling has the details)
 		for range 3 {
 			svc.Login(bg, "anna.berg@example.de", "nope nope nope", "10.0.0.3", "ua")
 		}
-		if _, _, _, err := svc.Login(bg, "anna.berg@example.de", "correct horse battery", "10.0.0.4", "ua"); err != identity.ErrTooManyAttempts {
+		if _, _, _, err := svc.Login(bg, "anna.berg@example.de", "correct horse battery", "10.0.0.3", "ua"); !errors.Is(err, identity.ErrTooManyAttempts) {
 			t.Fatalf("throttled login: %v", err)
 		}
-		clk.Advance(16 * time.Minute)
 		tok, _, _, err = svc.Login(bg, "anna.berg@example.de", "correct horse battery", "10.0.0.4", "ua")
 		mustNil(t, err)
 		// disabling ends sessions and refuses sign-in
@@ -179,6 +180,88 @@ func TestStaffEmailOfAnotherTenantNotRevealed(t *testing.T) {
 			if x.Email != "anna@koenig.example" {
 				t.Errorf("own login changed to %q", x.Email)
 			}
+		}
+	})
+}
+
+// TestLoginThrottling: failures slow down sign-in per account and address
+// with waits that double (1 s, 2 s, …), never lock the account: after an
+// attacker's failures from one address (or all staff behind one proxy),
+// the user still signs in with the right password from a device she
+// signed in with before — even from that address —, a colleague behind
+// the same address signs in, and the user from another address too. A
+// known device's own failures slow that device down.
+func TestLoginThrottling(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, clk *clock) {
+		w := newWorld(t, s)
+		svc := identity.NewService(s, identity.Config{MaxFailures: 3}, clk.Now)
+		ctx := sys(w.tenants[0].ID)
+		for _, e := range []string{"anna@example.de", "bob@example.de"} {
+			u := identity.User{Email: e, Name: e, Role: identity.RoleAdmin}
+			mustNil(t, svc.CreateUser(ctx, &u, "correct horse battery"))
+		}
+		bg := context.Background()
+		in := func(email, pw, addr, device string) (identity.LoginResult, error) {
+			return svc.SignIn(bg, identity.LoginRequest{Email: email, Password: pw, RemoteAddr: addr, Device: device})
+		}
+		first, err := in("anna@example.de", "correct horse battery", "10.0.0.1", "")
+		mustNil(t, err)
+		if first.Device == "" {
+			t.Fatal("no device token")
+		}
+		const proxy = "10.0.0.9" // every client behind the proxy
+		var th *identity.Throttled
+		for i := 0; i < 3; i++ {
+			if _, err := in("anna@example.de", "guess", proxy, ""); err != identity.ErrBadCredentials {
+				t.Fatalf("failure %d: %v", i, err)
+			}
+		}
+		// the 4th attempt from there waits 1 s; the password is not checked meanwhile
+		if _, err := in("anna@example.de", "correct horse battery", proxy, ""); !errors.As(err, &th) || th.Wait != time.Second {
+			t.Fatalf("after 3 failures: %v", err)
+		}
+		clk.Advance(time.Second)
+		if _, err := in("anna@example.de", "guess", proxy, ""); err != identity.ErrBadCredentials {
+			t.Fatalf("after the wait: %v", err)
+		}
+		if _, err := in("anna@example.de", "guess", proxy, ""); !errors.As(err, &th) || th.Wait != 2*time.Second {
+			t.Fatalf("after 4 failures the wait doubles: %v", err)
+		}
+		// the user on her known device, through the same proxy: in
+		again, err := in("anna@example.de", "correct horse battery", proxy, first.Device)
+		if err != nil {
+			t.Fatalf("known device behind the proxy: %v", err)
+		}
+		if again.Device == "" || again.Device == first.Device {
+			t.Error("the device token is not renewed")
+		}
+		if _, err := in("anna@example.de", "correct horse battery", proxy, first.Device); !errors.Is(err, identity.ErrTooManyAttempts) {
+			t.Errorf("the replaced device token still counts as known: %v", err)
+		}
+		// a colleague behind the same proxy, and the user elsewhere: in
+		if _, err := in("bob@example.de", "correct horse battery", proxy, ""); err != nil {
+			t.Errorf("colleague behind the proxy: %v", err)
+		}
+		if _, err := in("anna@example.de", "correct horse battery", "10.0.0.2", ""); err != nil {
+			t.Errorf("the user from another address: %v", err)
+		}
+		// a device token of another user does not help
+		bob, err := in("bob@example.de", "correct horse battery", "10.0.0.5", "")
+		mustNil(t, err)
+		if _, err := in("anna@example.de", "correct horse battery", proxy, bob.Device); !errors.Is(err, identity.ErrTooManyAttempts) {
+			t.Errorf("another user's device: %v", err)
+		}
+		// the known device's own failures slow it down
+		dev := again.Device
+		for range 3 {
+			in("anna@example.de", "typo", "10.0.0.7", dev)
+		}
+		if _, err := in("anna@example.de", "correct horse battery", "10.0.0.7", dev); !errors.As(err, &th) {
+			t.Errorf("known device after its own failures: %v", err)
+		}
+		clk.Advance(time.Second)
+		if _, err := in("anna@example.de", "correct horse battery", "10.0.0.7", dev); err != nil {
+			t.Errorf("known device after the wait: %v", err)
 		}
 	})
 }

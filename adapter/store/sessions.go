@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"mietwerk.dev/mietwerk/identity"
@@ -54,11 +55,44 @@ func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time, idle t
 	return res.RowsAffected()
 }
 
-// LoginAttempts counts failed sign-ins in bucket since t.
-func (s *Store) LoginAttempts(ctx context.Context, bucket string, since time.Time) (int, error) {
+// LoginFailures counts failed sign-ins in bucket since t and returns the
+// time of the latest.
+func (s *Store) LoginFailures(ctx context.Context, bucket string, since time.Time) (int, time.Time, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM login_attempts WHERE bucket = $1 AND at > $2`, bucket, ts(since)).Scan(&n)
-	return n, mapErr(err)
+	var lp *time.Time
+	err := s.db.QueryRowContext(ctx, `SELECT count(*), max(at) FROM login_attempts WHERE bucket = $1 AND at > $2`,
+		bucket, ts(since)).Scan(&n, tspScan{&lp})
+	var last time.Time
+	if lp != nil {
+		last = *lp
+	}
+	return n, last, mapErr(err)
+}
+
+// LoginDevice returns the user the device token hash h signed in as.
+// Errors: KindNotFound.
+func (s *Store) LoginDevice(ctx context.Context, h string) (int64, error) {
+	var uid int64
+	err := s.db.QueryRowContext(ctx, `SELECT user_id FROM login_devices WHERE token_hash = $1`, h).Scan(&uid)
+	return uid, notFound(err, "device")
+}
+
+// SaveLoginDevice records device token hash h for the user, replacing the
+// device's previous hash old, and forgets devices unused for 180 days.
+func (s *Store) SaveLoginDevice(ctx context.Context, h, old string, userID int64, at time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if old != "" {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM login_devices WHERE token_hash = $1`, old); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM login_devices WHERE last_used_at < $1`, ts(at.Add(-180*24*time.Hour))); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO login_devices (token_hash, user_id, created_at, last_used_at) VALUES ($1, $2, $3, $3)`,
+			h, userID, ts(at))
+		return err
+	})
 }
 
 // RecordLoginFailure adds a failed attempt to each bucket and prunes attempts older than a day.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/httpx"
 )
 
 // Config is the whole configuration of one mietwerk process. It is built only
@@ -58,6 +59,14 @@ type Config struct {
 	// kept there.
 	BackupDir  string
 	BackupKeep int
+
+	// TrustedProxies lists the reverse proxies (CIDRs, comma-separated)
+	// whose X-Forwarded-For/Forwarded and X-Forwarded-Proto headers are
+	// believed; empty: none.
+	TrustedProxies string
+	// MetricsAddr serves /metrics on an address of its own (and not on
+	// Addr); empty: /metrics on Addr.
+	MetricsAddr string
 
 	// DemoAPIKey is filled into the /demo/booking page. Only `mietwerk demo`
 	// sets it (from the demo credentials); it is no option.
@@ -329,6 +338,29 @@ func options() []option {
 					return errors.New("out of range")
 				}
 				c.BackupKeep = n
+				return nil
+			}},
+		{name: "trusted-proxies", env: "MIETWERK_TRUSTED_PROXIES", modes: serverModes,
+			help: "comma-separated CIDRs of the reverse proxies in front of the server (10.0.0.0/8,127.0.0.1); only from them X-Forwarded-For/Forwarded names the client and X-Forwarded-Proto says HTTPS",
+			def:  constDef(""), defDoc: "none", explain: "want comma-separated CIDRs or addresses such as 10.0.0.0/8,192.168.1.10",
+			apply: func(c *Config, v string) error {
+				if _, err := httpx.ParseProxies(v); err != nil {
+					return err
+				}
+				c.TrustedProxies = v
+				return nil
+			}},
+		{name: "metrics-addr", env: "MIETWERK_METRICS_ADDR", modes: serverModes,
+			help: "serve /metrics on this address only (e.g. 127.0.0.1:9100 or an internal interface), not on --addr",
+			def:  constDef(""), defDoc: "/metrics on --addr", explain: "want host:port such as 127.0.0.1:9100",
+			apply: func(c *Config, v string) error {
+				if v == "" {
+					return nil
+				}
+				if _, _, err := net.SplitHostPort(v); err != nil {
+					return err
+				}
+				c.MetricsAddr = v
 				return nil
 			}},
 		{name: "telecash-sim-addr", env: "MIETWERK_TELECASH_SIM_ADDR", modes: serverModes,

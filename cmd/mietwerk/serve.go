@@ -88,9 +88,11 @@ type server struct {
 // /metrics and / (redirect to /admin/), wrapped in request ids, access log,
 // panic recovery and metrics.
 func (s *server) handler() http.Handler {
+	proxies, _ := httpx.ParseProxies(s.cfg.TrustedProxies) // checked with the configuration
 	mux := http.NewServeMux()
 	mux.Handle("/admin/", web.New(web.Deps{
 		Identity: s.svc.identity, Users: s.st, Tenancy: s.st, Logger: s.log, Now: time.Now, SecureCookies: s.cfg.SecureCookies,
+		TrustedProxies: proxies,
 		Fleet: s.st, Damages: s.st, Categories: s.st, Pricing: s.st, Tariffs: s.st, Photos: photoStore(s.cfg),
 		EInvoicer: xrechnung.EInvoicer{},
 		Mail:      s.st,
@@ -108,11 +110,13 @@ func (s *server) handler() http.Handler {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", s.metrics.Handler())
+	if s.cfg.MetricsAddr == "" {
+		mux.Handle("GET /metrics", s.metrics.Handler())
+	}
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/admin/", http.StatusFound)
 	})
-	return httpx.AssignRequestID(httpx.AccessLog(s.log)(httpx.Recover(s.log)(s.metrics.Middleware(httpx.Compress(mux)))))
+	return httpx.AssignRequestID(httpx.AccessLog(s.log)(httpx.Recover(s.log)(httpx.HSTS(proxies)(s.metrics.Middleware(httpx.Compress(mux))))))
 }
 
 // readyz answers 200 when the database takes a durable write within 2
@@ -207,8 +211,27 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, st *store.Store, o
 	if onListen != nil {
 		onListen(addr)
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if cfg.MetricsAddr != "" {
+		// /metrics apart from the public address: only the monitoring
+		// network reaches it
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("listen on --metrics-addr %s: %w", cfg.MetricsAddr, err)
+		}
+		mmux := http.NewServeMux()
+		mmux.Handle("GET /metrics", s.metrics.Handler())
+		msrv := &http.Server{Handler: mmux, ReadHeaderTimeout: 10 * time.Second}
+		defer msrv.Close()
+		log.InfoContext(ctx, "metrics listening", "addr", mln.Addr().String())
+		go func() {
+			if err := msrv.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("metrics: %w", err)
+			}
+		}()
+	}
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
