@@ -93,7 +93,7 @@ func (s *server) handler() http.Handler {
 	mux.Handle("/admin/", web.New(web.Deps{
 		Identity: s.svc.identity, Users: s.st, Tenancy: s.st, Logger: s.log, Now: time.Now, SecureCookies: s.cfg.SecureCookies,
 		TrustedProxies: proxies,
-		Fleet: s.st, Damages: s.st, Categories: s.st, Pricing: s.st, Tariffs: s.st, Photos: photoStore(s.cfg),
+		Fleet:          s.st, Damages: s.st, Categories: s.st, Pricing: s.st, Tariffs: s.st, Photos: photoStore(s.cfg),
 		EInvoicer: xrechnung.EInvoicer{},
 		Mail:      s.st,
 		Bookings:  s.st, Flow: s.svc.bookings,
