@@ -75,13 +75,13 @@ func New(d Deps) http.Handler {
 	mux.Handle("GET /api/docs", http.HandlerFunc(s.docs))
 	mux.Handle("GET /demo/booking", http.HandlerFunc(s.demoPage))
 	mux.Handle("GET /demo/booking.js", http.HandlerFunc(s.demoJS))
-	mux.Handle("GET /api/v1/stations", s.authed(s.stations))
-	mux.Handle("GET /api/v1/vehicle-categories", s.authed(s.categories))
-	mux.Handle("GET /api/v1/availability", s.authed(s.availability))
-	mux.Handle("POST /api/v1/bookings", s.authed(s.idempotent(true, s.createBooking)))
-	mux.Handle("GET /api/v1/bookings/{number}", s.authed(s.getBooking))
-	mux.Handle("PATCH /api/v1/bookings/{number}", s.authed(s.idempotent(false, s.changeBooking)))
-	mux.Handle("POST /api/v1/bookings/{number}/cancel", s.authed(s.idempotent(false, s.cancelBooking)))
+	s.mount(mux, "GET /api/v1/stations", s.stations)
+	s.mount(mux, "GET /api/v1/vehicle-categories", s.categories)
+	s.mount(mux, "GET /api/v1/availability", s.availability)
+	s.mount(mux, "POST /api/v1/bookings", s.idempotent(true, s.createBooking))
+	s.mount(mux, "GET /api/v1/bookings/{number}", s.getBooking)
+	s.mount(mux, "PATCH /api/v1/bookings/{number}", s.idempotent(false, s.changeBooking))
+	s.mount(mux, "POST /api/v1/bookings/{number}/cancel", s.idempotent(false, s.cancelBooking))
 	s.routesContracts(mux)
 	mux.Handle("OPTIONS /api/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	mux.Handle("/api/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -117,7 +117,7 @@ func (s *server) cors(w http.ResponseWriter, r *http.Request) {
 	h.Set("Access-Control-Expose-Headers", "X-Request-Id, Retry-After, Idempotent-Replayed, Location")
 	if r.Method == http.MethodOptions {
 		h.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, OPTIONS")
-		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key, Accept-Language, X-Request-Id")
+		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key, Accept-Language, X-Request-Id, "+BookingSecretHeader)
 		h.Set("Access-Control-Max-Age", "600")
 	}
 }
@@ -126,9 +126,9 @@ func (s *server) cors(w http.ResponseWriter, r *http.Request) {
 // encode as JSON, or an error to answer as problem+json.
 type handlerFunc func(r *http.Request) (int, any, error)
 
-// authed checks the API key and the rate limit, then runs h with the
-// client's actor in the context.
-func (s *server) authed(h handlerFunc) http.Handler {
+// authed checks the API key, the rate limit and the key's access to the
+// operation (acc), then runs h with the client's actor in the context.
+func (s *server) authed(acc access, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		auth := r.Header.Get("Authorization")
 		key, ok := strings.CutPrefix(auth, "Bearer ")
@@ -162,6 +162,10 @@ func (s *server) authed(h handlerFunc) http.Handler {
 				s.problem(w, r, errRateLimited(limit))
 				return
 			}
+		}
+		if err := s.authorize(r, acc, c.Scope); err != nil {
+			s.problem(w, r, err)
+			return
 		}
 		status, body, err := h(r)
 		if err != nil {

@@ -55,7 +55,7 @@ func TestServerDocumentAndREADMEAgree(t *testing.T) {
 		}
 		src, err := os.ReadFile(f)
 		must(t, err)
-		for _, m := range regexp.MustCompile(`mux\.Handle(?:Func)?\("([A-Z]+ /api/v1/[^"]+)"`).FindAllStringSubmatch(string(src), -1) {
+		for _, m := range regexp.MustCompile(`(?:mux\.Handle(?:Func)?\(|s\.mount\(mux, )"([A-Z]+ /api/v1/[^"]+)"`).FindAllStringSubmatch(string(src), -1) {
 			if !strings.HasPrefix(m[1], "OPTIONS ") {
 				routes = append(routes, m[1])
 			}

@@ -49,9 +49,9 @@ func (s *server) routesContracts(mux *http.ServeMux) {
 	if s.d.Contracts == nil {
 		return
 	}
-	mux.Handle("POST /api/v1/bookings/{number}/handover", s.authed(s.idempotent(false, s.apiHandover)))
-	mux.Handle("POST /api/v1/bookings/{number}/return", s.authed(s.idempotent(false, s.apiReturn)))
-	mux.Handle("GET /api/v1/bookings/{number}/contract", s.authed(s.apiContract))
+	s.mount(mux, "POST /api/v1/bookings/{number}/handover", s.idempotent(false, s.apiHandover))
+	s.mount(mux, "POST /api/v1/bookings/{number}/return", s.idempotent(false, s.apiReturn))
+	s.mount(mux, "GET /api/v1/bookings/{number}/contract", s.apiContract)
 }
 
 type ctDriverIn struct {

@@ -281,6 +281,9 @@ type bookingOut struct {
 	// invoices, payments and balance.
 	Contract *ctContractOut `json:"contract,omitempty"`
 	Links    linksOut       `json:"links"`
+	// BookingSecret is in the answer to the create only: with it a public
+	// key reads, changes and cancels this booking.
+	BookingSecret string `json:"booking_secret,omitempty"`
 }
 
 func bookingResp(d booking.Details, lang string) bookingOut {
@@ -300,7 +303,8 @@ func bookingResp(d booking.Details, lang string) bookingOut {
 		Price: priceOut{Currency: r.Currency, Days: d.Quote.Days, DayPriceCents: r.DayPriceCents, ChargedNowCents: charged,
 			DepositCents: r.DepositCents, EstimatedTotalCents: r.EstimatedTotalCents, IncludedKM: d.Quote.IncludedKM,
 			ExtraKMCents: d.Quote.ExtraKMCents, VATRateBP: d.VATRateBP, VATIncludedCents: vat},
-		Payments: []paymentOut{}, Invoices: []invoiceOut{}, Links: linksOut{Self: self, Cancel: self + "/cancel"}}
+		Payments: []paymentOut{}, Invoices: []invoiceOut{}, Links: linksOut{Self: self, Cancel: self + "/cancel"},
+		BookingSecret: d.Secret}
 	for _, p := range d.Payments {
 		o.Payments = append(o.Payments, paymentOut{p.Purpose, string(p.Operation), string(p.Status), p.Amount.Cents,
 			p.Amount.Currency, cardOut{string(p.Card.Brand), p.Card.Last4}, p.CreatedAt.UTC().Format(time.RFC3339)})

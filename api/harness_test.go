@@ -28,6 +28,8 @@ import (
 	"mietwerk.dev/mietwerk/adapter/xrechnung"
 	"mietwerk.dev/mietwerk/api"
 	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/contract/contracttest"
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
@@ -53,7 +55,8 @@ type env struct {
 	pay      *payment.Service
 	bookings *booking.Service
 	srv      *httptest.Server
-	key      string
+	key      string                    // the secret key: every booking operation
+	keys     map[identity.Scope]string // a key of each scope
 	tenant   tenancy.Tenant
 	station  tenancy.Station
 	cat      fleet.Category
@@ -159,10 +162,16 @@ func newEnv(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.Tena
 		e.vehicles = append(e.vehicles, v)
 	}
 	idsvc := identity.NewService(st, identity.Config{}, nil)
-	_, e.key, err = idsvc.CreateAPIKey(ctx, "website", 1000)
-	must(t, err)
-	e.srv = httptest.NewServer(api.New(api.Deps{Bookings: e.bookings, Auth: idsvc, Idempotency: st, RateLimit: st, Logger: log,
-		AllowedOrigins: []string{"https://www.autohaus-koenig.de"}}))
+	e.keys = map[identity.Scope]string{}
+	for _, sc := range identity.Scopes {
+		_, e.keys[sc], err = idsvc.CreateAPIKey(ctx, "key "+string(sc), sc, 1000)
+		must(t, err)
+	}
+	e.key = e.keys[identity.ScopeSecret]
+	contracts := contract.NewService(contract.Deps{Store: st, Bookings: st, Vehicles: st, Tariffs: st, Tenancy: st, Customers: st,
+		Payments: e.pay, Records: st, Invoices: st, Issued: st, Renderer: pdf.New(), Mailer: contracttest.Mailer{}, Log: log})
+	e.srv = httptest.NewServer(api.New(api.Deps{Bookings: e.bookings, Contracts: contracts, Auth: idsvc, Idempotency: st, RateLimit: st,
+		Logger: log, AllowedOrigins: []string{"https://www.autohaus-koenig.de"}}))
 	t.Cleanup(e.srv.Close)
 	return e
 }
@@ -269,13 +278,14 @@ func esc(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "~",
 // templateOf maps a request path to the document's path template.
 func templateOf(path string) string {
 	path, _, _ = strings.Cut(path, "?")
-	switch {
-	case strings.HasSuffix(path, "/cancel") && strings.HasPrefix(path, "/api/v1/bookings/"):
-		return "/api/v1/bookings/{number}/cancel"
-	case strings.HasPrefix(path, "/api/v1/bookings/"):
-		return "/api/v1/bookings/{number}"
+	rest, ok := strings.CutPrefix(path, "/api/v1/bookings/")
+	if !ok {
+		return path
 	}
-	return path
+	if _, sub, ok := strings.Cut(rest, "/"); ok {
+		return "/api/v1/bookings/{number}/" + sub
+	}
+	return "/api/v1/bookings/{number}"
 }
 
 // validateResponse checks res against the operation's documented response

@@ -50,6 +50,9 @@ type Details struct {
 	VATRateBP   int
 	Payments    []payment.Record
 	Invoices    []invoice.Summary
+	// Secret is the booking secret, set only in Book's answer: the one
+	// time it exists outside its creator (only its hash is stored).
+	Secret string
 }
 
 // Pending reports whether the booking waits for a payment outcome.
@@ -149,9 +152,10 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (Details, error) {
 	q := pricing.QuoteFor(tariff, req.Pickup, req.Return, station.Location(), tn.Currency)
 
 	cust := req.Customer
+	secret := identity.NewBookingSecret()
 	r := Reservation{StationID: station.ID, CategoryID: cat.ID, TariffID: tariff.ID,
 		Pickup: req.Pickup.UTC(), Return: req.Return.UTC(), Status: StatusPendingPayment, Source: "api",
-		APIClientID: a.APIClientID, WorkshopRef: strings.TrimSpace(req.WorkshopRef), Notes: strings.TrimSpace(req.Notes),
+		APIClientID: a.APIClientID, SecretHash: identity.HashToken(secret), WorkshopRef: strings.TrimSpace(req.WorkshopRef), Notes: strings.TrimSpace(req.Notes),
 		Language: cust.Language, DayPriceCents: q.DayPriceCents, DepositCents: q.DepositCents,
 		EstimatedTotalCents: q.RentCents, Currency: q.Currency}
 	if err := s.d.Bookings.CreateReservationFor(ctx, &cust, &r); err != nil {
@@ -164,7 +168,9 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (Details, error) {
 	if err := s.complete(ctx, &bc); err != nil {
 		return Details{}, err
 	}
-	return s.detailsOf(ctx, bc)
+	d, err := s.detailsOf(ctx, bc)
+	d.Secret = secret
+	return d, err
 }
 
 // bookingCtx is the state of one booking while it is processed.

@@ -45,6 +45,7 @@ type Reservation struct {
 	Status              Status
 	Source              string // "api", "admin" or "walk_in"
 	APIClientID         int64
+	SecretHash          string // HashToken of the booking secret handed to its API creator; "" for others
 	WorkshopRef         string
 	Notes               string
 	Language            string

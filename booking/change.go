@@ -2,12 +2,14 @@ package booking
 
 import (
 	"context"
+	"crypto/subtle"
 	"fmt"
 	"strings"
 	"time"
 
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
@@ -26,6 +28,31 @@ func (s *Service) Get(ctx context.Context, number string) (Details, error) {
 		return Details{}, err
 	}
 	return s.detailsOf(ctx, bc)
+}
+
+// ErrBookingSecret is the answer for a booking secret that does not open
+// the booking named (or for a booking that does not exist: the answer does
+// not tell which).
+var ErrBookingSecret = &errs.Error{Kind: errs.KindForbidden, Code: "booking_secret_invalid",
+	Message: "this booking secret does not belong to this booking"}
+
+// CheckSecret reports whether secret is the booking secret of the booking
+// with number. Errors: ErrBookingSecret (KindForbidden), also for an
+// unknown number or a booking without a secret.
+func (s *Service) CheckSecret(ctx context.Context, number, secret string) error {
+	r, err := s.d.Bookings.ReservationByNumber(ctx, number)
+	if errs.Is(err, errs.KindNotFound) {
+		return ErrBookingSecret
+	}
+	if err != nil {
+		return err
+	}
+	want := []byte(r.SecretHash)
+	got := []byte(identity.HashToken(secret))
+	if r.SecretHash == "" || subtle.ConstantTimeCompare(want, got) != 1 {
+		return ErrBookingSecret
+	}
+	return nil
 }
 
 // ChangeRequest changes a booking before pickup; nil parts stay as they are.

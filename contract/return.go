@@ -10,6 +10,7 @@ import (
 	"mietwerk.dev/mietwerk/billing"
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/mail"
@@ -65,19 +66,20 @@ func (s *Service) Return(ctx context.Context, rt *Return) (Contract, Outcome, er
 	if rt.StationID == 0 {
 		rt.StationID = c.ReturnStationID
 	}
-	if rt.StationID != c.ReturnStationID && rt.StationID != c.StationID {
-		tn, err := s.d.Tenancy.Tenant(ctx)
-		if err != nil {
-			return c, Outcome{}, err
-		}
-		if !tn.OneWayAllowed {
-			f.Add("station_id", "returns at another station are not allowed (no one-way rentals)")
-		}
+	tn, err := s.d.Tenancy.Tenant(ctx)
+	if err != nil {
+		return c, Outcome{}, err
+	}
+	if rt.StationID != c.ReturnStationID && rt.StationID != c.StationID && !tn.OneWayAllowed {
+		f.Add("station_id", "returns at another station are not allowed (no one-way rentals)")
+	}
+	a, _ := identity.ActorFrom(ctx)
+	if a.Kind == identity.ActorAPI {
+		checkAPICharges(&f, rt.Protocol.NewDamages, tn.APIChargeLimitCents)
 	}
 	if err := f.Err(); err != nil {
 		return c, Outcome{}, err
 	}
-	a, _ := identity.ActorFrom(ctx)
 	now := s.d.Now().UTC()
 	rt.Protocol.RecordedAt, rt.Protocol.RecordedBy, rt.Protocol.StaffName = now, a.UserID, a.Name
 	for i := range rt.Protocol.NewDamages {
@@ -96,6 +98,20 @@ func (s *Service) Return(ctx context.Context, rt *Return) (Contract, Outcome, er
 	c.Status = out.Status
 	return c, out, nil
 }
+
+// checkAPICharges refuses damage charges over the tenant's limit per charge
+// for API keys (tablet apps); staff in the admin web enter any amount.
+func checkAPICharges(f *errs.Fields, damages []fleet.Damage, limit int64) {
+	for i, d := range damages {
+		if d.ChargeCents > limit {
+			f.Add("damages."+itoa(i)+".charge_cents", "a tablet app may charge at most "+euros(limit)+
+				" per damage (the limit in the settings); staff enter higher amounts in the admin web")
+		}
+	}
+}
+
+// euros formats cents as "1234.50 €" for messages.
+func euros(c int64) string { return fmt.Sprintf("%d.%02d €", c/100, c%100) }
 
 // money is a contract's payment records, issued documents and receipts
 // outside the gateway.

@@ -37,6 +37,7 @@ type Actor struct {
 	TenantID    int64 // 0 only for a system actor that spans all tenants
 	UserID      int64
 	APIClientID int64
+	Scope       Scope // for ActorAPI: the scope of its key
 	Name        string
 	Role        Role
 	StationIDs  []int64 // for RoleStation: the stations it may see

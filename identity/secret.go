@@ -91,12 +91,26 @@ func HashToken(tok string) string {
 // APIKeyPrefix is how every Mietwerk API key starts.
 const APIKeyPrefix = "mwk_"
 
-// NewAPIKey returns a new API key and its display prefix.
-func NewAPIKey() (key, prefix string) {
-	b := make([]byte, 30)
-	if _, err := rand.Read(b); err != nil {
-		panic(err)
-	}
-	key = APIKeyPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
-	return key, key[:len(APIKeyPrefix)+8]
+// NewAPIKey returns a new API key of scope s and its display prefix (the
+// scope's prefix and the first 8 random characters).
+func NewAPIKey(s Scope) (key, prefix string) {
+	key = s.KeyPrefix() + randomBase32(30)
+	return key, key[:len(s.KeyPrefix())+8]
 }
+
+// randomBase32 returns n random bytes as lower-case unpadded base32.
+func randomBase32(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}
+
+// BookingSecretPrefix is how every booking secret starts.
+const BookingSecretPrefix = "bks_"
+
+// NewBookingSecret returns a new per-booking secret: handed out once, to
+// the creator of a booking, so that a public key can read, change and
+// cancel that booking (and no other). Only its HashToken is stored.
+func NewBookingSecret() string { return BookingSecretPrefix + randomBase32(30) }

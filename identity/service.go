@@ -310,17 +310,25 @@ func (s *Service) SetDisabled(ctx context.Context, userID int64, disabled bool) 
 	return nil
 }
 
-// CreateAPIKey creates an API client and returns the key, shown only this once.
-func (s *Service) CreateAPIKey(ctx context.Context, name string, ratePerMinute int) (APIClient, string, error) {
+// CreateAPIKey creates an API client of scope and returns the key, shown
+// only this once. Errors: KindInvalid (no name, unknown scope).
+func (s *Service) CreateAPIKey(ctx context.Context, name string, scope Scope, ratePerMinute int) (APIClient, string, error) {
 	name = strings.TrimSpace(name)
+	var f errs.Fields
 	if name == "" {
-		return APIClient{}, "", errs.Invalid("name the API key", errs.FieldError{Field: "name", Message: "enter a name, e.g. the website it is for"})
+		f.Add("name", "enter a name, e.g. the website it is for")
+	}
+	if !scope.Valid() {
+		f.Add("scope", "choose public, secret or staff")
+	}
+	if err := f.Err(); err != nil {
+		return APIClient{}, "", err
 	}
 	if ratePerMinute <= 0 {
 		ratePerMinute = 120
 	}
-	key, prefix := NewAPIKey()
-	c := APIClient{Name: name, Prefix: prefix, RatePerMinute: ratePerMinute}
+	key, prefix := NewAPIKey(scope)
+	c := APIClient{Name: name, Prefix: prefix, Scope: scope, RatePerMinute: ratePerMinute}
 	if err := s.store.CreateAPIClient(ctx, &c, HashToken(key)); err != nil {
 		return APIClient{}, "", err
 	}

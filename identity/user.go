@@ -82,6 +82,7 @@ type APIClient struct {
 	TenantID      int64
 	Name          string
 	Prefix        string // first characters of the key, to recognise it in lists
+	Scope         Scope  // what the key may do
 	RatePerMinute int
 	CreatedAt     time.Time
 	LastUsedAt    *time.Time
@@ -90,7 +91,7 @@ type APIClient struct {
 
 // Actor returns the actor an API request acts as.
 func (c APIClient) Actor() Actor {
-	return Actor{Kind: ActorAPI, TenantID: c.TenantID, APIClientID: c.ID, Name: "api:" + c.Name}
+	return Actor{Kind: ActorAPI, TenantID: c.TenantID, APIClientID: c.ID, Scope: c.Scope, Name: "api:" + c.Name}
 }
 
 // Store is what identity needs from storage. User and API-client management

@@ -41,15 +41,18 @@ type Tenant struct {
 	CreditNumberPattern  string
 	BookingNumberPrefix  string
 
-	DepositMode        string // "charge" or "preauth"
-	DepositSettlement  string // "release" or "set_off"
-	OneWayAllowed      bool
-	MinNoticeMinutes   int
-	MaxRentalDays      int
-	CancelFreeHours    int
-	CancelFeeCents     int64
-	RetentionYears     int
-	PhotoRetentionDays int
+	DepositMode       string // "charge" or "preauth"
+	DepositSettlement string // "release" or "set_off"
+	OneWayAllowed     bool
+	MinNoticeMinutes  int
+	MaxRentalDays     int
+	CancelFreeHours   int
+	CancelFeeCents    int64
+	// APIChargeLimitCents is the most a staff API key (a tablet app) may
+	// charge for one damage at a return; 0: no damage charges by API.
+	APIChargeLimitCents int64
+	RetentionYears      int
+	PhotoRetentionDays  int
 
 	MailFrom    string
 	MailReplyTo string
@@ -127,7 +130,17 @@ func (t *Tenant) Defaults() {
 	if t.Gateway.TimeoutMS == 0 {
 		t.Gateway.TimeoutMS = 20000
 	}
+	if t.ID == 0 && t.APIChargeLimitCents == 0 { // a new tenant; a saved 0 means "no damage charges by API"
+		t.APIChargeLimitCents = DefaultAPIChargeLimitCents
+	}
 }
+
+// DefaultAPIChargeLimitCents is a new tenant's limit per damage charge by a
+// staff API key (500,00 €).
+const DefaultAPIChargeLimitCents = 50000
+
+// MaxAPIChargeLimitCents is the highest limit a tenant may set (100.000,00 €).
+const MaxAPIChargeLimitCents = 10_000_000
 
 // Store is what tenancy needs from storage. Methods read the actor from ctx:
 // tenant methods act on the actor's tenant; station methods are limited to the

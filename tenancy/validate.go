@@ -130,6 +130,9 @@ func (t Tenant) Validate(validPattern func(string) error) error {
 	if t.CancelFeeCents < 0 {
 		f.Add("cancel_fee", "must not be negative")
 	}
+	if t.APIChargeLimitCents < 0 || t.APIChargeLimitCents > MaxAPIChargeLimitCents {
+		f.Add("api_charge_limit", "between 0 and 100,000.00")
+	}
 	switch t.Gateway.Mode {
 	case "simulator", "sandbox", "production":
 	default:

@@ -15,6 +15,8 @@ type apiKeysData struct {
 	Key     string
 	Created identity.APIClient
 	Name    string
+	Scope   identity.Scope // chosen in the form
+	Scopes  []identity.Scope
 }
 
 // apiKeyList lists the tenant's API keys by name and prefix (admins only).
@@ -30,6 +32,10 @@ func (a *app) renderAPIKeys(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	d.Keys = keys
+	d.Scopes = identity.Scopes
+	if d.Scope == "" {
+		d.Scope = identity.ScopePublic
+	}
 	v := &view{Title: "key.title", Nav: "apikeys", Data: d, Errors: problems}
 	if r.URL.Query().Get("done") == "revoked" {
 		v.Notice = translate(reqCtx(r).lang, "key.revoked_ok")
@@ -41,14 +47,15 @@ func (a *app) renderAPIKeys(w http.ResponseWriter, r *http.Request, status int, 
 // response (never in a URL, never again).
 func (a *app) apiKeyCreate(w http.ResponseWriter, r *http.Request) {
 	name := r.PostForm.Get("name")
-	c, key, err := a.Identity.CreateAPIKey(r.Context(), name, 0)
+	scope := identity.Scope(r.PostForm.Get("scope"))
+	c, key, err := a.Identity.CreateAPIKey(r.Context(), name, scope, 0)
 	if err != nil {
 		if m, ok := fieldErrors(reqCtx(r).lang, err); ok {
-			a.renderAPIKeys(w, r, http.StatusUnprocessableEntity, apiKeysData{Name: name}, m)
+			a.renderAPIKeys(w, r, http.StatusUnprocessableEntity, apiKeysData{Name: name, Scope: scope}, m)
 			return
 		}
 		if errs.Is(err, errs.KindConflict) {
-			a.renderAPIKeys(w, r, http.StatusUnprocessableEntity, apiKeysData{Name: name},
+			a.renderAPIKeys(w, r, http.StatusUnprocessableEntity, apiKeysData{Name: name, Scope: scope},
 				map[string]string{"name": translate(reqCtx(r).lang, "form.conflict")})
 			return
 		}

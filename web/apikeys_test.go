@@ -8,9 +8,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"mietwerk.dev/mietwerk/identity"
 )
 
-var keyRE = regexp.MustCompile(`<code id="new-key">(mwk_[a-z0-9]+)</code>`)
+var keyRE = regexp.MustCompile(`<code id="new-key">(mwk_[a-z0-9_]+)</code>`)
 
 func TestAdminAPIKeys(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
@@ -18,13 +20,15 @@ func TestAdminAPIKeys(t *testing.T) {
 		c.mustLogin(adminEmail)
 		tok := c.token("/admin/api-keys")
 
-		p := c.post("/admin/api-keys", url.Values{"csrf": {tok}, "name": {"  "}})
+		p := c.post("/admin/api-keys", url.Values{"csrf": {tok}, "name": {"  "}, "scope": {"root"}})
 		wantStatus(t, p, http.StatusUnprocessableEntity)
-		if p.fieldErrors()["name"] == "" {
-			t.Fatalf("no name message: %v", p.fieldErrors())
+		if fe := p.fieldErrors(); fe["name"] == "" || !strings.Contains(fe["scope"], "öffentlich, geheim oder Personal") {
+			t.Fatalf("no name and scope messages: %v", fe)
 		}
+		// the form offers the three scopes, each explained
+		wantContains(t, p, `<option value="staff"`, "Öffentlich (Website)", "Geheim (Server)", "Personal (Tablet-App)", "nie im Browser")
 
-		p = c.post("/admin/api-keys", url.Values{"csrf": {tok}, "name": {"www.autohaus-koenig.de"}})
+		p = c.post("/admin/api-keys", url.Values{"csrf": {tok}, "name": {"www.autohaus-koenig.de"}, "scope": {"staff"}})
 		wantStatus(t, p, http.StatusOK)
 		m := keyRE.FindStringSubmatch(p.body)
 		if m == nil {
@@ -37,13 +41,14 @@ func TestAdminAPIKeys(t *testing.T) {
 		}
 		client, err := e.id.AuthenticateAPIKey(context.Background(), key)
 		must(t, err)
-		if client.TenantID != e.tenant.ID {
-			t.Fatalf("key of tenant %d", client.TenantID)
+		if client.TenantID != e.tenant.ID || client.Scope != identity.ScopeStaff || !strings.HasPrefix(key, "mwk_staff_") {
+			t.Fatalf("key %q of tenant %d, scope %q", key, client.TenantID, client.Scope)
 		}
+		wantContains(t, p, "www.autohaus-koenig.de – Personal (Tablet-App)")
 
-		// Later only the prefix is shown.
+		// Later only the prefix is shown, with the scope.
 		list := c.get("/admin/api-keys")
-		wantContains(t, list, "www.autohaus-koenig.de", client.Prefix+"…")
+		wantContains(t, list, "www.autohaus-koenig.de", client.Prefix+"…", `<td data-scope="staff">Personal (Tablet-App)</td>`)
 		wantLacks(t, list, key, `id="new-key"`)
 
 		// Revoke asks first, then revokes.

@@ -132,6 +132,7 @@ func settingsFormOf(t tenancy.Tenant, lang string) settingsForm {
 	}
 	f.Values["vat_rate"] = percentText(lang, t.VATRateBP)
 	f.Values["cancel_fee"] = moneyText(lang, t.CancelFeeCents)
+	f.Values["api_charge_limit"] = moneyText(lang, t.APIChargeLimitCents)
 	return f
 }
 
@@ -181,6 +182,8 @@ func parseSettingsForm(r *http.Request, t *tenancy.Tenant, lang string) (setting
 	}
 	f.Values["cancel_fee"] = r.PostFormValue("cancel_fee")
 	t.CancelFeeCents = formCents(r, "cancel_fee", problems, lang)
+	f.Values["api_charge_limit"] = r.PostFormValue("api_charge_limit")
+	t.APIChargeLimitCents = formCents(r, "api_charge_limit", problems, lang)
 	t.OneWayAllowed = r.PostFormValue("one_way_allowed") != ""
 	f.Checks["one_way_allowed"] = t.OneWayAllowed
 	// The secret is write-only: an empty field keeps the saved one.

@@ -16,7 +16,7 @@ func validSettings(csrf string) url.Values {
 		"managing_directors": {"Karin König"}, "bank_name": {"Sparkasse"}, "iban": {"DE02 7505 0000 0000 7601 54"}, "bic": {"BYLADEM1001"},
 		"default_language": {"de"}, "invoice_number_pattern": {"RE-{YYYY}-{SEQ:6}"}, "credit_number_pattern": {"GS-{YYYY}-{SEQ:6}"},
 		"booking_number_prefix": {"B"}, "vat_rate": {"19"}, "retention_years": {"10"}, "min_notice_minutes": {"120"},
-		"max_rental_days": {"60"}, "photo_retention_days": {"365"}, "cancel_free_hours": {"24"}, "cancel_fee": {"25,00"},
+		"max_rental_days": {"60"}, "photo_retention_days": {"365"}, "cancel_free_hours": {"24"}, "cancel_fee": {"25,00"}, "api_charge_limit": {"250,00"},
 		"deposit_mode": {"preauth"}, "deposit_settlement": {"release"}, "mail_from": {"service@autohaus-koenig.de"},
 		"mail_reply_to": {""}, "gateway_mode": {"sandbox"}, "gateway_store_id": {"120995000"}, "gateway_timeout_ms": {"20000"},
 		"gateway_api_key": {"sandbox-key"}, "gateway_secret": {"top-secret-value"}, "one_way_allowed": {"1"},
@@ -27,6 +27,8 @@ func TestSettingsPage(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
 		c := e.client(t)
 		c.mustLogin(adminEmail)
+		// a new tenant's limit per damage charge by a tablet app
+		wantContains(t, c.get("/admin/settings"), `name="api_charge_limit" type="text" value="500,00"`)
 		form := validSettings(c.token("/admin/settings"))
 		p := c.post("/admin/settings", form)
 		wantStatus(t, p, http.StatusOK)
@@ -35,7 +37,7 @@ func TestSettingsPage(t *testing.T) {
 		wantLacks(t, p, "top-secret-value")
 		tn, err := e.store.Tenant(e.sys())
 		must(t, err)
-		if tn.Gateway.Secret != "top-secret-value" || tn.IBAN != "DE02750500000000760154" || tn.CancelFeeCents != 2500 ||
+		if tn.Gateway.Secret != "top-secret-value" || tn.IBAN != "DE02750500000000760154" || tn.CancelFeeCents != 2500 || tn.APIChargeLimitCents != 25000 ||
 			tn.VATRateBP != 1900 || !tn.OneWayAllowed || tn.Gateway.Mode != "sandbox" || tn.LegalName != "Autohaus König GmbH & Co. KG" {
 			t.Fatalf("saved tenant = %+v", tn)
 		}
@@ -56,9 +58,13 @@ func TestSettingsPage(t *testing.T) {
 		bad.Set("vat_rate", "neunzehn")
 		bad.Set("retention_years", "2")
 		bad.Set("city", "")
+		bad.Set("api_charge_limit", "200.000,00")
 		p = c.post("/admin/settings", bad)
 		wantStatus(t, p, http.StatusUnprocessableEntity)
 		got := p.fieldErrors()
+		if got["api_charge_limit"] != "Zwischen 0 und 100.000,00 €." {
+			t.Errorf("charge limit message %q", got["api_charge_limit"])
+		}
 		for _, f := range []string{"iban", "invoice_number_pattern", "vat_id", "vat_rate", "retention_years", "city"} {
 			if got[f] == "" {
 				t.Errorf("no message for %s (got %v)", f, got)

@@ -8,11 +8,11 @@ import (
 	"mietwerk.dev/mietwerk/identity"
 )
 
-const apiClientCols = `id, tenant_id, name, prefix, rate_per_minute, created_at, last_used_at, revoked_at`
+const apiClientCols = `id, tenant_id, name, prefix, scope, rate_per_minute, created_at, last_used_at, revoked_at`
 
 func scanAPIClient(row interface{ Scan(...any) error }) (identity.APIClient, error) {
 	var c identity.APIClient
-	err := row.Scan(&c.ID, &c.TenantID, &c.Name, &c.Prefix, &c.RatePerMinute, tsScan{&c.CreatedAt},
+	err := row.Scan(&c.ID, &c.TenantID, &c.Name, &c.Prefix, &c.Scope, &c.RatePerMinute, tsScan{&c.CreatedAt},
 		tspScan{&c.LastUsedAt}, tspScan{&c.RevokedAt})
 	return c, err
 }
@@ -26,10 +26,13 @@ func (s *Store) CreateAPIClient(ctx context.Context, c *identity.APIClient, keyH
 	if err := sc.requireAdmin(); err != nil {
 		return err
 	}
+	if !c.Scope.Valid() {
+		return errs.Invalid("choose the kind of API key", errs.FieldError{Field: "scope", Message: "choose public, secret or staff"})
+	}
 	c.TenantID, c.CreatedAt = sc.tenant(), s.Now()
-	return mapErr(s.scanWrite(ctx, false, []any{&c.ID}, `INSERT INTO api_clients (tenant_id, name, prefix, key_hash, rate_per_minute,
-		created_at) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id`, c.TenantID, c.Name, c.Prefix, keyHash, c.RatePerMinute,
-		ts(c.CreatedAt)))
+	return mapErr(s.scanWrite(ctx, false, []any{&c.ID}, `INSERT INTO api_clients (tenant_id, name, prefix, scope, key_hash,
+		rate_per_minute, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id`, c.TenantID, c.Name, c.Prefix, c.Scope,
+		keyHash, c.RatePerMinute, ts(c.CreatedAt)))
 }
 
 // ListAPIClients returns the API clients of the actor's tenant; admins only.

@@ -22,3 +22,21 @@ func (s *Store) WaitingForTest() int {
 
 // TickForTest runs one check of the automatic backup (see BackupJob.Run).
 func (j *BackupJob) TickForTest(ctx context.Context) *BackupResult { return j.tick(ctx) }
+
+// MigrateToForTest applies the pending migrations up to version upTo (a
+// database as an older release left it).
+func (s *Store) MigrateToForTest(ctx context.Context, upTo int) error {
+	ms, err := s.migrations()
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if m.Version > upTo {
+			break
+		}
+		if _, err := s.applyMigration(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}

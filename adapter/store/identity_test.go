@@ -2,13 +2,18 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/internal/testenv"
+	"mietwerk.dev/mietwerk/tenancy"
 )
 
 func TestLoginSessionsAndKeys(t *testing.T) {
@@ -80,16 +85,17 @@ func TestLoginSessionsAndKeys(t *testing.T) {
 		}
 
 		// API keys: shown once, stored hashed, revocable, last use recorded
-		c, key, err := svc.CreateAPIKey(ctx, "Website", 60)
+		c, key, err := svc.CreateAPIKey(ctx, "Website", identity.ScopePublic, 60)
 		mustNil(t, err)
 		got2, err := svc.AuthenticateAPIKey(bg, key)
 		mustNil(t, err)
-		if got2.ID != c.ID || got2.TenantID != w.tenants[0].ID || got2.LastUsedAt == nil {
+		if got2.ID != c.ID || got2.TenantID != w.tenants[0].ID || got2.LastUsedAt == nil || got2.Scope != identity.ScopePublic ||
+			got2.Actor().Scope != identity.ScopePublic || !strings.HasPrefix(key, "mwk_public_") || !strings.HasPrefix(c.Prefix, "mwk_public_") {
 			t.Fatalf("api client = %+v", got2)
 		}
 		list, err := s.ListAPIClients(ctx)
 		mustNil(t, err)
-		if len(list) != 1 || list[0].Prefix != key[:len(list[0].Prefix)] || list[0].LastUsedAt == nil {
+		if len(list) != 1 || list[0].Prefix != key[:len(list[0].Prefix)] || list[0].LastUsedAt == nil || list[0].Scope != identity.ScopePublic {
 			t.Fatalf("list = %+v", list)
 		}
 		if _, err := svc.AuthenticateAPIKey(bg, key+"x"); err != identity.ErrBadAPIKey {
@@ -264,4 +270,46 @@ func TestLoginThrottling(t *testing.T) {
 			t.Errorf("known device after the wait: %v", err)
 		}
 	})
+}
+
+// TestKeysFromBeforeScopesArePublic: migration 0009 makes every API key
+// created before keys had scopes a public key (they were made for websites
+// and may sit in a browser page), and gives existing tenants the default
+// limit per damage charge by a staff key.
+func TestKeysFromBeforeScopesArePublic(t *testing.T) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			dsn := filepath.Join(t.TempDir(), "old.db")
+			if d == store.Postgres {
+				dsn = testenv.PostgresDSN(t)
+			}
+			bg := context.Background()
+			s, err := store.Open(bg, dsn, store.Options{})
+			mustNil(t, err)
+			defer s.Close()
+			mustNil(t, s.MigrateToForTest(bg, 8))
+			key := "mwk_oldstylekeywithoutscope0123456789"
+			mustNil(t, s.WriteForTest(bg, false, func(tx *sql.Tx) error {
+				if _, err := tx.ExecContext(bg, `INSERT INTO tenants (id, slug, name, legal_name, created_at, updated_at)
+					VALUES (1, 'alt', 'Alt', 'Alt GmbH', '2025-01-01 00:00:00', '2025-01-01 00:00:00')`); err != nil {
+					return err
+				}
+				_, err := tx.ExecContext(bg, `INSERT INTO api_clients (tenant_id, name, prefix, key_hash, created_at)
+					VALUES (1, 'Website', 'mwk_oldstyle', $1, '2025-01-01 00:00:00')`, identity.HashToken(key))
+				return err
+			}))
+			_, err = s.Migrate(bg)
+			mustNil(t, err)
+			c, err := identity.NewService(s, identity.Config{}, nil).AuthenticateAPIKey(bg, key)
+			mustNil(t, err)
+			if c.Scope != identity.ScopePublic {
+				t.Fatalf("old key has scope %q; want public", c.Scope)
+			}
+			tn, err := s.Tenant(sys(1))
+			mustNil(t, err)
+			if tn.APIChargeLimitCents != tenancy.DefaultAPIChargeLimitCents {
+				t.Fatalf("old tenant's charge limit %d", tn.APIChargeLimitCents)
+			}
+		})
+	}
 }

@@ -14,16 +14,21 @@ import (
 )
 
 const reservationCols = `r.id, r.tenant_id, r.number, r.station_id, r.return_station_id, r.customer_id, r.category_id,
-	r.vehicle_id, r.tariff_id, r.pickup_at, r.return_at, r.status, r.source, r.api_client_id, r.workshop_ref, r.notes,
+	r.vehicle_id, r.tariff_id, r.pickup_at, r.return_at, r.status, r.source, r.api_client_id, r.secret_hash, r.workshop_ref, r.notes,
 	r.language, r.day_price_cents, r.deposit_cents, r.estimated_total_cents, r.currency, r.cancelled_at, r.created_at,
 	r.updated_at`
 
+// reservationDest are the scan destinations of reservationCols.
+func reservationDest(r *booking.Reservation) []any {
+	return []any{&r.ID, &r.TenantID, &r.Number, &r.StationID, &r.ReturnStationID, &r.CustomerID, &r.CategoryID,
+		int64Scan{&r.VehicleID}, &r.TariffID, tsScan{&r.Pickup}, tsScan{&r.Return}, &r.Status, &r.Source,
+		int64Scan{&r.APIClientID}, strScan{&r.SecretHash}, &r.WorkshopRef, &r.Notes, &r.Language, &r.DayPriceCents, &r.DepositCents,
+		&r.EstimatedTotalCents, &r.Currency, tspScan{&r.CancelledAt}, tsScan{&r.CreatedAt}, tsScan{&r.UpdatedAt}}
+}
+
 func scanReservation(row interface{ Scan(...any) error }) (booking.Reservation, error) {
 	var r booking.Reservation
-	err := row.Scan(&r.ID, &r.TenantID, &r.Number, &r.StationID, &r.ReturnStationID, &r.CustomerID, &r.CategoryID,
-		int64Scan{&r.VehicleID}, &r.TariffID, tsScan{&r.Pickup}, tsScan{&r.Return}, &r.Status, &r.Source,
-		int64Scan{&r.APIClientID}, &r.WorkshopRef, &r.Notes, &r.Language, &r.DayPriceCents, &r.DepositCents,
-		&r.EstimatedTotalCents, &r.Currency, tspScan{&r.CancelledAt}, tsScan{&r.CreatedAt}, tsScan{&r.UpdatedAt})
+	err := row.Scan(reservationDest(&r)...)
 	return r, err
 }
 
@@ -147,11 +152,11 @@ func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r
 	r.Number = fmt.Sprintf("%s%s-%05d", prefix, year[2:], seq)
 	r.TenantID, r.CreatedAt, r.UpdatedAt = sc.tenant(), now, now
 	err = tx.QueryRowContext(ctx, `INSERT INTO reservations (tenant_id, station_id, return_station_id, number, customer_id,
-		category_id, tariff_id, pickup_at, return_at, status, source, api_client_id, workshop_ref, notes, language,
+		category_id, tariff_id, pickup_at, return_at, status, source, api_client_id, secret_hash, workshop_ref, notes, language,
 		day_price_cents, deposit_cents, estimated_total_cents, currency, created_at, updated_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21) RETURNING id`,
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22) RETURNING id`,
 		r.TenantID, r.StationID, r.ReturnStationID, r.Number, r.CustomerID, r.CategoryID, r.TariffID, ts(r.Pickup),
-		ts(r.Return), r.Status, r.Source, nullInt64(r.APIClientID), r.WorkshopRef, r.Notes, r.Language, r.DayPriceCents,
+		ts(r.Return), r.Status, r.Source, nullInt64(r.APIClientID), nullString(r.SecretHash), r.WorkshopRef, r.Notes, r.Language, r.DayPriceCents,
 		r.DepositCents, r.EstimatedTotalCents, r.Currency, ts(now), ts(now)).Scan(&r.ID)
 	if err != nil {
 		return mapErr(err)

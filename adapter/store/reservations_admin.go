@@ -27,13 +27,8 @@ const reservationRowCols = reservationCols + `, ` + customerNameSQL + `, c.email
 
 func scanReservationRow(row interface{ Scan(...any) error }, extra ...any) (booking.Row, error) {
 	var x booking.Row
-	r := &x.Reservation
-	dest := []any{&r.ID, &r.TenantID, &r.Number, &r.StationID, &r.ReturnStationID, &r.CustomerID, &r.CategoryID,
-		int64Scan{&r.VehicleID}, &r.TariffID, tsScan{&r.Pickup}, tsScan{&r.Return}, &r.Status, &r.Source,
-		int64Scan{&r.APIClientID}, &r.WorkshopRef, &r.Notes, &r.Language, &r.DayPriceCents, &r.DepositCents,
-		&r.EstimatedTotalCents, &r.Currency, tspScan{&r.CancelledAt}, tsScan{&r.CreatedAt}, tsScan{&r.UpdatedAt},
-		&x.CustomerName, &x.CustomerEmail, &x.StationName, &x.CategoryCode, &x.VehiclePlate, &x.TariffName,
-		&x.ContractID, &x.ContractNumber}
+	dest := append(reservationDest(&x.Reservation), &x.CustomerName, &x.CustomerEmail, &x.StationName, &x.CategoryCode,
+		&x.VehiclePlate, &x.TariffName, &x.ContractID, &x.ContractNumber)
 	err := row.Scan(append(dest, extra...)...)
 	return x, err
 }

@@ -110,6 +110,31 @@ func nullInt64(v int64) any {
 	return v
 }
 
+// nullString turns "" into NULL for optional text.
+func nullString(v string) any {
+	if v == "" {
+		return nil
+	}
+	return v
+}
+
+// strScan scans optional text, NULL as "".
+type strScan struct{ P *string }
+
+func (s strScan) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		*s.P = ""
+	case string:
+		*s.P = x
+	case []byte:
+		*s.P = string(x)
+	default:
+		return fmt.Errorf("cannot scan %T into a string", v)
+	}
+	return nil
+}
+
 // int64Scan scans an optional integer, NULL as 0.
 type int64Scan struct{ P *int64 }
 

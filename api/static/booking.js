@@ -61,12 +61,39 @@
     const el = $("result"); el.innerHTML = "";
     if (r.status !== 201 && r.status !== 202) { showProblem(el, r.body); return; }
     const b = r.body, p = document.createElement("p"); p.className = "ok"; p.id = "confirmation";
+    // The booking secret opens this booking (and no other) with the public key: keep it for this
+    // browser session only, never in a URL.
+    own = { number: b.number, secret: b.booking_secret };
+    sessionStorage.setItem("mietwerk-booking", JSON.stringify(own));
+    $("manage").hidden = false;
     p.textContent = (r.status === 201 ? "Gebucht! " : "Zahlung wird noch bestätigt. ") + "Buchungsnummer " + b.number + ", Rechnung " +
       (b.invoice_number || "folgt") + ", bezahlt " + euro(b.price.charged_now_cents, b.price.currency) + " mit " +
       b.payments.map((x) => x.card.brand + " •••• " + x.card.last4)[0] + ".";
     el.appendChild(p);
   }
+  let own = JSON.parse(sessionStorage.getItem("mietwerk-booking") || "null");
+  if (own) $("manage").hidden = false;
+  function showStatus(r, prefix) {
+    const el = $("status"); el.innerHTML = "";
+    if (r.status !== 200) { showProblem(el, r.body); return; }
+    const p = document.createElement("p"); p.className = "ok"; p.id = "booking-status";
+    const names = { pending_payment: "Zahlung wird bestätigt", confirmed: "bestätigt", active: "Fahrzeug übergeben", completed: "abgeschlossen",
+      cancelled: "storniert", failed: "fehlgeschlagen" };
+    p.textContent = prefix + "Buchung " + r.body.number + ": " + (names[r.body.status] || r.body.status) +
+      (r.body.cancellation ? ", erstattet " + euro(r.body.cancellation.refund_cents, r.body.price.currency) : "") + ".";
+    el.appendChild(p);
+  }
+  async function show() {
+    showStatus(await call("GET", "/bookings/" + encodeURIComponent(own.number), null, { "Booking-Secret": own.secret }), "");
+  }
+  async function cancel() {
+    const key = (crypto.randomUUID && crypto.randomUUID()) || String(Date.now()) + Math.random();
+    showStatus(await call("POST", "/bookings/" + encodeURIComponent(own.number) + "/cancel", null,
+      { "Booking-Secret": own.secret, "Idempotency-Key": key }), "Storniert: ");
+  }
   $("check").addEventListener("click", check);
   $("f").addEventListener("submit", book);
+  $("show").addEventListener("click", show);
+  $("cancel").addEventListener("click", cancel);
   init();
 })();

@@ -133,19 +133,27 @@ func TestUserCommands(t *testing.T) {
 
 func TestAPIKeyCommands(t *testing.T) {
 	e := newAdminEnv(t)
-	st, out, errOut := e.run("", nil, "apikey", "create", "--name", "Werkstattportal")
+	st, out, errOut := e.run("", nil, "apikey", "create", "--name", "Werkstattportal", "--scope", "Secret")
 	key := strings.TrimSpace(out)
-	if st != exitOK || !strings.HasPrefix(key, identity.APIKeyPrefix) || strings.Contains(out, "\n"+key) {
+	if st != exitOK || !strings.HasPrefix(key, "mwk_secret_") || strings.Contains(out, "\n"+key) || !strings.Contains(errOut, "created secret API key") {
 		t.Fatalf("apikey create: %d %q %q", st, out, errOut)
 	}
 	idsvc := identity.NewService(e.st, identity.Config{}, nil)
 	c, err := idsvc.AuthenticateAPIKey(context.Background(), key)
-	if err != nil {
-		t.Fatalf("new key does not authenticate: %v", err)
+	if err != nil || c.Scope != identity.ScopeSecret {
+		t.Fatalf("new key does not authenticate as a secret key: %+v %v", c, err)
 	}
 	st, out, _ = e.run("", nil, "apikey", "list")
-	if st != exitOK || !strings.Contains(out, "Werkstattportal") || !strings.Contains(out, c.Prefix) || strings.Contains(out, key) {
+	if st != exitOK || !strings.Contains(out, "Werkstattportal") || !strings.Contains(out, c.Prefix) || strings.Contains(out, key) ||
+		!strings.Contains(out, "SCOPE") || !strings.Contains(out, "secret") {
 		t.Errorf("apikey list: %d\n%s", st, out)
+	}
+	if st, _, errOut := e.run("", nil, "apikey", "create", "--name", "x"); st != exitUsage || !strings.Contains(errOut, "missing --scope") {
+		t.Errorf("create without scope: %d %q", st, errOut)
+	}
+	if st, _, errOut := e.run("", nil, "apikey", "create", "--name", "x", "--scope", "admin"); st != exitUsage ||
+		!strings.Contains(errOut, "invalid --scope: choose public, secret or staff") {
+		t.Errorf("create with an unknown scope: %d %q", st, errOut)
 	}
 	if st, _, errOut := e.run("", nil, "apikey", "revoke", "--id", "abc"); st != exitUsage || !strings.Contains(errOut, "invalid --id") {
 		t.Errorf("revoke bad id: %d %q", st, errOut)

@@ -5,12 +5,21 @@ import (
 	"fmt"
 	"strconv"
 	"text/tabwriter"
+
+	"mietwerk.dev/mietwerk/identity"
 )
 
 const apikeyHelp = `Usage: mietwerk apikey <subcommand> --tenant SLUG [options]
 
 Subcommands:
-  create   create an API key for the tenant's website (--name); the key is printed once
+  create   create an API key (--name, --scope public|secret|staff); the key is printed once:
+             public  for browsers (the website's booking form): stations, categories,
+                     availability, booking; a booking is read, changed or cancelled
+                     only with its booking secret, which only its creator receives
+             secret  for the dealership's own server, never in a browser: every
+                     booking operation
+             staff   for tablet apps: handover and return (damage charges up to
+                     the limit in the tenant's settings)
   list     list the tenant's API keys (prefix only; keys are stored hashed)
   revoke   revoke a key by --id; requests with it are refused from then on
 
@@ -28,23 +37,28 @@ func cmdAPIKey(ctx context.Context, c *cli, args []string) int {
 func apikeyCreate(ctx context.Context, c *cli, args []string) int {
 	a := newAdminCmd(c, "apikey create")
 	name := a.string("name", "", "what the key is for, e.g. the website")
+	scope := a.string("scope", "", "public (browsers), secret (the dealer's server) or staff (tablet apps)")
 	rate := a.int("rate-per-minute", 120, "requests per minute allowed with this key")
-	ctx, st, status, ok := a.open(ctx, args, "mietwerk apikey create --tenant SLUG --name NAME [options]")
+	ctx, st, status, ok := a.open(ctx, args, "mietwerk apikey create --tenant SLUG --name NAME --scope public|secret|staff [options]")
 	if !ok {
 		return status
 	}
 	defer st.Close()
-	if status, ok := a.require(map[string]string{"name": *name}); !ok {
+	if status, ok := a.require(map[string]string{"name": *name, "scope": *scope}); !ok {
 		return status
+	}
+	sc, err := identity.ParseScope("scope", *scope)
+	if err != nil {
+		return a.fail(err)
 	}
 	if *rate <= 0 {
 		return configError(c, a.name, fmt.Errorf("invalid --rate-per-minute %d: want a positive number", *rate))
 	}
-	client, key, err := identityService(st).CreateAPIKey(ctx, *name, *rate)
+	client, key, err := identityService(st).CreateAPIKey(ctx, *name, sc, *rate)
 	if err != nil {
 		return a.fail(err)
 	}
-	fmt.Fprintf(c.stderr, "created API key %d %q for %s; it is shown only now, store it safely:\n", client.ID, client.Name, *a.tenant)
+	fmt.Fprintf(c.stderr, "created %s API key %d %q for %s; it is shown only now, store it safely:\n", client.Scope, client.ID, client.Name, *a.tenant)
 	fmt.Fprintln(c.stdout, key)
 	return exitOK
 }
@@ -61,10 +75,10 @@ func apikeyList(ctx context.Context, c *cli, args []string) int {
 		return a.fail(err)
 	}
 	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tPREFIX\tNAME\tRATE/MIN\tCREATED (UTC)\tLAST USED\tREVOKED")
+	fmt.Fprintln(tw, "ID\tSCOPE\tPREFIX\tNAME\tRATE/MIN\tCREATED (UTC)\tLAST USED\tREVOKED")
 	for _, k := range clients {
 		created := k.CreatedAt
-		fmt.Fprintf(tw, "%d\t%s…\t%s\t%d\t%s\t%s\t%s\n", k.ID, k.Prefix, k.Name, k.RatePerMinute, fmtTime(&created), fmtTime(k.LastUsedAt), fmtTime(k.RevokedAt))
+		fmt.Fprintf(tw, "%d\t%s\t%s…\t%s\t%d\t%s\t%s\t%s\n", k.ID, k.Scope, k.Prefix, k.Name, k.RatePerMinute, fmtTime(&created), fmtTime(k.LastUsedAt), fmtTime(k.RevokedAt))
 	}
 	tw.Flush()
 	return exitOK

@@ -192,7 +192,7 @@ func TestProcessBackupRestore(t *testing.T) {
 		"serve", "--addr", "127.0.0.1:0", "--photo-dir", photos2, "--backup-dir", out2)
 
 	for _, n := range []string{number} {
-		status, _, body, err := apiCall(t, "GET", p2.url+"/api/v1/bookings/"+n, creds.APIKey, nil)
+		status, _, body, err := apiCall(t, "GET", p2.url+"/api/v1/bookings/"+n, creds.SecretAPIKey, nil)
 		if err != nil || status != 200 || body["number"] != n {
 			t.Fatalf("restored server: booking %s: %d %v %v", n, status, body, err)
 		}
@@ -208,7 +208,7 @@ func TestProcessBackupRestore(t *testing.T) {
 	// every booking the backup holds is whole: the API answers for it (those made after the snapshot are 404)
 	restored := 0
 	for _, n := range during {
-		status, _, body, err := apiCall(t, "GET", p2.url+"/api/v1/bookings/"+n, creds.APIKey, nil)
+		status, _, body, err := apiCall(t, "GET", p2.url+"/api/v1/bookings/"+n, creds.SecretAPIKey, nil)
 		switch {
 		case err != nil:
 			t.Fatal(err)

@@ -43,7 +43,8 @@ type journey struct {
 	station  tenancy.Station
 	tariff   pricing.Tariff
 	vehicles []fleet.Vehicle
-	key      string
+	key      string // secret key (the dealer's server)
+	staffKey string // staff key (a tablet app)
 }
 
 const jPassword = "correct horse battery staple"
@@ -97,7 +98,9 @@ func newJourney(t testing.TB, vehicles int) *journey {
 	}
 	u := identity.User{Email: "anna@autohaus-koenig.de", Name: "Anna Berger", Role: identity.RoleAdmin, Language: "de"}
 	jm(t, j.svc.identity.CreateUser(ctx, &u, jPassword))
-	_, j.key, err = j.svc.identity.CreateAPIKey(ctx, "website", 1000)
+	_, j.key, err = j.svc.identity.CreateAPIKey(ctx, "website", identity.ScopeSecret, 1000)
+	jm(t, err)
+	_, j.staffKey, err = j.svc.identity.CreateAPIKey(ctx, "tablet", identity.ScopeStaff, 1000)
 	jm(t, err)
 	return j
 }
@@ -653,7 +656,8 @@ func BenchmarkContractBilling(b *testing.B) {
 	b.ReportMetric(float64(len(ids))/time.Since(start).Seconds(), "contracts/s")
 }
 
-// api calls the booking API with the journey's key and returns status and body.
+// api calls the booking API with the journey's staff key (a tablet app) and
+// returns status and body.
 func (j *journey) api(method, path string, body any) (int, string) {
 	j.t.Helper()
 	var rd io.Reader
@@ -662,7 +666,7 @@ func (j *journey) api(method, path string, body any) (int, string) {
 		rd = bytes.NewReader(b)
 	}
 	req, _ := http.NewRequest(method, j.srv.URL+path, rd)
-	req.Header.Set("Authorization", "Bearer "+j.key)
+	req.Header.Set("Authorization", "Bearer "+j.staffKey)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

@@ -17,7 +17,7 @@ func cmdDemo(ctx context.Context, c *cli, args []string) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	resolve := configFlags(fs, modeDemo)
 	if st, ok := parseFlags(c, fs, args, func(w io.Writer) {
-		usage(w, "mietwerk demo [options]\n\nRuns the server with the demo tenant \"Autohaus König\" (3 stations, 30 vehicles, tariffs,\nan admin, one login per station, an API key). The first start creates the data and\n<data-dir>/"+demo.CredentialsFile+"; later starts reuse both. Prints the logins and the key.", fs, modeDemo, nil)
+		usage(w, "mietwerk demo [options]\n\nRuns the server with the demo tenant \"Autohaus König\" (3 stations, 30 vehicles, tariffs,\nan admin, one login per station, a public, a secret and a staff API key). The first start creates the data and\n<data-dir>/"+demo.CredentialsFile+"; later starts reuse both. Prints the logins and the key.", fs, modeDemo, nil)
 	}); !ok {
 		return st
 	}
@@ -70,6 +70,8 @@ func printCredentials(w io.Writer, c demo.Credentials, url, path string) {
 	for _, l := range c.Stations {
 		fmt.Fprintf(w, "  %-8s %-40s %s\n", l.Station, l.Email, l.Password)
 	}
-	fmt.Fprintf(w, "\n  API key:    %s\n", c.APIKey)
+	fmt.Fprintf(w, "\n  API keys:   public (browser, /demo/booking)  %s\n", c.APIKey)
+	fmt.Fprintf(w, "              secret (the dealer's server)     %s\n", c.SecretAPIKey)
+	fmt.Fprintf(w, "              staff (tablet apps)              %s\n", c.StaffAPIKey)
 	fmt.Fprintf(w, "  Saved in:   %s\n\n", path)
 }

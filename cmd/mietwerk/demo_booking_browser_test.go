@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -84,15 +83,26 @@ func TestDemoBookingPageInBrowser(t *testing.T) {
 	if !strings.Contains(text, "•••• 1111") || strings.Contains(text, "4111111111111111") {
 		t.Errorf("confirmation %q: want the card's last four digits only", text)
 	}
-	req, _ := http.NewRequest("GET", p.url+"/api/v1/bookings/"+m[1], nil)
-	req.Header.Set("Authorization", "Bearer "+creds.APIKey)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	// the page's public key reaches the booking only with its secret, which the page kept
+	if status, _, body, err := apiCall(t, "GET", p.url+"/api/v1/bookings/"+m[1], creds.APIKey, nil); err != nil || status != 403 ||
+		body["code"] != "booking_secret_required" {
+		t.Fatalf("GET booking %s with the public key and no secret: %d %v %v; want 403 booking_secret_required", m[1], status, body, err)
 	}
-	res.Body.Close()
-	if res.StatusCode != 200 {
-		t.Fatalf("GET booking %s: %d", m[1], res.StatusCode)
+	if status, _, body, err := apiCall(t, "GET", p.url+"/api/v1/bookings/"+m[1], creds.SecretAPIKey, nil); err != nil || status != 200 {
+		t.Fatalf("GET booking %s with the secret key: %d %v %v", m[1], status, body, err)
+	}
+	fail("show booking", chromedp.Do(ctx, chromedp.Click(chromedp.ID("show"))))
+	poll("status shown", `document.querySelector("#status").textContent.length > 0`)
+	if text, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("status"))); err != nil || !strings.Contains(text, m[1]+": bestätigt") {
+		t.Fatalf("booking status on the page: %q %v", text, err)
+	}
+	fail("cancel booking", chromedp.Do(ctx, chromedp.Click(chromedp.ID("cancel"))))
+	poll("cancelled", `document.querySelector("#status").textContent.indexOf("Storniert") >= 0`)
+	text, err = chromedp.Run(ctx, chromedp.Text(chromedp.ID("status")))
+	fail("read cancellation", err)
+	testenv.Screenshot(t, ctx, "demo-booking-03-cancelled")
+	if !strings.Contains(text, m[1]+": storniert, erstattet") {
+		t.Fatalf("cancellation on the page: %q", text)
 	}
 	p.stop()
 }

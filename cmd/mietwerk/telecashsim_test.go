@@ -239,7 +239,7 @@ func TestProcessSharedSimulator(t *testing.T) {
 	if number == "" {
 		t.Fatal("nothing free to book in the next weeks")
 	}
-	status, _, body, err := apiCall(t, "POST", b.url+"/api/v1/bookings/"+number+"/cancel", creds.APIKey, nil, "Idempotency-Key", "cancel-"+number)
+	status, _, body, err := apiCall(t, "POST", b.url+"/api/v1/bookings/"+number+"/cancel", creds.SecretAPIKey, nil, "Idempotency-Key", "cancel-"+number)
 	if err != nil || status != 200 {
 		t.Fatalf("cancel through the second server: %d %v %v", status, body, err)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"mietwerk.dev/mietwerk/adapter/telecashsim"
 	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/tenancy"
 )
@@ -241,5 +242,9 @@ func tariffs() []tariffDef {
 	}
 }
 
-// APIKeyName names the demo API key.
-const APIKeyName = "Website www.autohaus-koenig.de"
+// APIKeyNames name the demo API keys by scope.
+var APIKeyNames = map[identity.Scope]string{
+	identity.ScopePublic: "Website www.autohaus-koenig.de",
+	identity.ScopeSecret: "Server www.autohaus-koenig.de",
+	identity.ScopeStaff:  "Tablet-App Übergabe und Rücknahme",
+}

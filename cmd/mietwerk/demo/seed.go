@@ -40,7 +40,11 @@ type Credentials struct {
 	Tenant   string  `json:"tenant"`
 	Admin    Login   `json:"admin"`
 	Stations []Login `json:"stations"`
-	APIKey   string  `json:"api_key"`
+	// APIKey is the public key (the example integration at /demo/booking
+	// uses it); the name is kept from before keys had scopes.
+	APIKey       string `json:"api_key"`
+	SecretAPIKey string `json:"secret_api_key"` // for the dealer's server
+	StaffAPIKey  string `json:"staff_api_key"`  // for tablet apps
 }
 
 // Seed makes sure the demo tenant exists with all its data and returns its
@@ -92,9 +96,15 @@ func Seed(ctx context.Context, st *store.Store, idsvc *identity.Service, dataDir
 		}
 		creds.Stations = append(creds.Stations, l)
 	}
-	creds.APIKey, err = ensureAPIKey(ctx, st, idsvc, t.ID, prev.APIKey)
-	if err != nil {
-		return Credentials{}, fmt.Errorf("demo API key: %w", err)
+	for _, k := range []struct {
+		scope identity.Scope
+		prev  string
+		dst   *string
+	}{{identity.ScopePublic, prev.APIKey, &creds.APIKey}, {identity.ScopeSecret, prev.SecretAPIKey, &creds.SecretAPIKey},
+		{identity.ScopeStaff, prev.StaffAPIKey, &creds.StaffAPIKey}} {
+		if *k.dst, err = ensureAPIKey(ctx, st, idsvc, t.ID, k.scope, k.prev); err != nil {
+			return Credentials{}, fmt.Errorf("demo %s API key: %w", k.scope, err)
+		}
 	}
 	if err := writeCredentials(path, creds); err != nil {
 		return Credentials{}, err
@@ -243,19 +253,21 @@ func ensureUser(ctx context.Context, st *store.Store, idsvc *identity.Service, p
 	return want, nil
 }
 
-// ensureAPIKey returns a working API key of tenant tenantID: key itself when
-// it still authenticates; key restored when the database no longer knows it
-// (a fresh database with an old credentials file); else a new one, revoking
-// earlier demo keys whose secret is lost.
-func ensureAPIKey(ctx context.Context, st *store.Store, idsvc *identity.Service, tenantID int64, key string) (string, error) {
+// ensureAPIKey returns a working API key of scope for tenant tenantID: key
+// itself when it still authenticates with that scope; key restored when the
+// database no longer knows it (a fresh database with an old credentials
+// file); else a new one, revoking earlier demo keys of the scope whose
+// secret is lost.
+func ensureAPIKey(ctx context.Context, st *store.Store, idsvc *identity.Service, tenantID int64, scope identity.Scope, key string) (string, error) {
+	name := APIKeyNames[scope]
 	if key != "" {
 		c, err := idsvc.AuthenticateAPIKey(ctx, key)
-		if err == nil && c.TenantID == tenantID {
+		if err == nil && c.TenantID == tenantID && c.Scope == scope {
 			return key, nil
 		}
 		_, lookupErr := st.APIClientForAuth(ctx, identity.HashToken(key))
-		if errs.Is(lookupErr, errs.KindNotFound) && strings.HasPrefix(key, identity.APIKeyPrefix) && len(key) > len(identity.APIKeyPrefix)+8 {
-			c := identity.APIClient{Name: APIKeyName, Prefix: key[:len(identity.APIKeyPrefix)+8], RatePerMinute: 120}
+		if p := scope.KeyPrefix(); errs.Is(lookupErr, errs.KindNotFound) && strings.HasPrefix(key, p) && len(key) > len(p)+8 {
+			c := identity.APIClient{Name: name, Prefix: key[:len(p)+8], Scope: scope, RatePerMinute: 120}
 			if err := st.CreateAPIClient(ctx, &c, identity.HashToken(key)); err == nil {
 				return key, nil
 			}
@@ -266,13 +278,13 @@ func ensureAPIKey(ctx context.Context, st *store.Store, idsvc *identity.Service,
 		return "", err
 	}
 	for _, c := range clients {
-		if c.Name == APIKeyName && c.RevokedAt == nil {
+		if c.Name == name && c.Scope == scope && c.RevokedAt == nil {
 			if err := st.RevokeAPIClient(ctx, c.ID); err != nil {
 				return "", err
 			}
 		}
 	}
-	_, key, err = idsvc.CreateAPIKey(ctx, APIKeyName, 120)
+	_, key, err = idsvc.CreateAPIKey(ctx, name, scope, 120)
 	return key, err
 }
 

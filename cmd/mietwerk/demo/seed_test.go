@@ -105,8 +105,11 @@ func checkCredentials(t *testing.T, idsvc *identity.Service, c Credentials) {
 			t.Errorf("station user %s has stations %v, want one", l.Email, u.StationIDs)
 		}
 	}
-	if _, err := idsvc.AuthenticateAPIKey(ctx, c.APIKey); err != nil {
-		t.Errorf("API key: %v", err)
+	for key, scope := range map[string]identity.Scope{c.APIKey: identity.ScopePublic, c.SecretAPIKey: identity.ScopeSecret,
+		c.StaffAPIKey: identity.ScopeStaff} {
+		if k, err := idsvc.AuthenticateAPIKey(ctx, key); err != nil || k.Scope != scope {
+			t.Errorf("%s API key: %+v %v", scope, k, err)
+		}
 	}
 }
 
@@ -119,7 +122,7 @@ func TestSeedIdempotent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := counts{stations: 3, categories: 4, vehicles: 30, tariffs: 5, users: 4, apiClients: 1, activeKeys: 1, bookings: 12}
+		want := counts{stations: 3, categories: 4, vehicles: 30, tariffs: 5, users: 4, apiClients: 3, activeKeys: 3, bookings: 12}
 		if got := countAll(t, st); got != want {
 			t.Fatalf("after first seed: %+v, want %+v", got, want)
 		}
@@ -142,7 +145,8 @@ func TestSeedIdempotent(t *testing.T) {
 		if got := countAll(t, st); got != want {
 			t.Errorf("after second seed: %+v, want %+v", got, want)
 		}
-		if second.Admin != first.Admin || second.APIKey != first.APIKey || len(second.Stations) != 3 || second.Stations[2] != first.Stations[2] {
+		if second.Admin != first.Admin || second.APIKey != first.APIKey || second.SecretAPIKey != first.SecretAPIKey ||
+			second.StaffAPIKey != first.StaffAPIKey || len(second.Stations) != 3 || second.Stations[2] != first.Stations[2] {
 			t.Errorf("credentials changed on restart:\n%+v\n%+v", first, second)
 		}
 		checkCredentials(t, idsvc, second)
@@ -163,7 +167,7 @@ func TestSeedIdempotent(t *testing.T) {
 		if _, _, _, err := idsvc.Login(ctx, first.Admin.Email, first.Admin.Password, "192.0.2.2", "test"); err == nil {
 			t.Errorf("the lost admin password still works")
 		}
-		want.apiClients = 2
+		want.apiClients = 6
 		if got := countAll(t, st); got != want {
 			t.Errorf("after lost file: %+v, want %+v", got, want)
 		}
@@ -186,7 +190,7 @@ func TestSeedFreshDatabaseKeepsCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second.Admin != first.Admin || second.APIKey != first.APIKey {
+	if second.Admin != first.Admin || second.APIKey != first.APIKey || second.SecretAPIKey != first.SecretAPIKey || second.StaffAPIKey != first.StaffAPIKey {
 		t.Errorf("credentials changed:\n%+v\n%+v", first, second)
 	}
 	checkCredentials(t, idsvc, second)
