@@ -169,7 +169,8 @@ func newEnv(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.Tena
 	}
 	e.key = e.keys[identity.ScopeSecret]
 	contracts := contract.NewService(contract.Deps{Store: st, Bookings: st, Vehicles: st, Tariffs: st, Tenancy: st, Customers: st,
-		Payments: e.pay, Records: st, Invoices: st, Issued: st, Renderer: pdf.New(), Mailer: contracttest.Mailer{}, Log: log})
+		Payments: e.pay, Records: st, Invoices: st, Issued: st, Renderer: pdf.New(), EInvoicer: xrechnung.EInvoicer{},
+		Mailer: contracttest.Mailer{}, Log: log})
 	e.srv = httptest.NewServer(api.New(api.Deps{Bookings: e.bookings, Contracts: contracts, Auth: idsvc, Idempotency: st, RateLimit: st,
 		Logger: log, AllowedOrigins: []string{"https://www.autohaus-koenig.de"}}))
 	t.Cleanup(e.srv.Close)

@@ -31,21 +31,24 @@ func (s Status) Holds() bool {
 
 // Reservation is a booked period at a station for a category.
 type Reservation struct {
-	ID                  int64
-	TenantID            int64
-	Number              string
-	StationID           int64
-	ReturnStationID     int64
-	CustomerID          int64
-	CategoryID          int64
-	VehicleID           int64 // 0 until a vehicle is assigned
-	TariffID            int64
-	Pickup              time.Time
-	Return              time.Time
-	Status              Status
-	Source              string // "api", "admin" or "walk_in"
-	APIClientID         int64
-	SecretHash          string // HashToken of the booking secret handed to its API creator; "" for others
+	ID              int64
+	TenantID        int64
+	Number          string
+	StationID       int64
+	ReturnStationID int64
+	CustomerID      int64
+	CategoryID      int64
+	VehicleID       int64 // 0 until a vehicle is assigned
+	TariffID        int64
+	Pickup          time.Time
+	Return          time.Time
+	Status          Status
+	Source          string // "api", "admin" or "walk_in"
+	APIClientID     int64
+	SecretHash      string // HashToken of the booking secret handed to its API creator; "" for others
+	// Billing is the name and billing address the booking was made with:
+	// its documents (and its contract's) print these.
+	Billing             customer.Billing
 	WorkshopRef         string
 	Notes               string
 	Language            string

@@ -164,10 +164,11 @@ func (s *Service) Change(ctx context.Context, number string, ch ChangeRequest) (
 		return Details{}, err
 	}
 	if ch.Customer != nil {
-		if _, _, err := s.d.Customers.UpsertCustomer(ctx, &cust); err != nil {
+		in := *ch.Customer
+		in.Tidy()
+		if bc.cust, err = s.d.Changes.ChangeBookingCustomer(ctx, bc.r.ID, in); err != nil {
 			return Details{}, err
 		}
-		bc.cust = cust
 	}
 	if !periodChanged {
 		return s.detailsOf(ctx, bc)

@@ -140,6 +140,12 @@ func (s *Service) load(ctx context.Context, r Reservation) (bookingCtx, error) {
 	if err != nil {
 		return bookingCtx{}, err
 	}
+	// the booking as it was made: its name, billing address and language
+	// (the record may have changed since, or not yet: see Book)
+	cust = r.Billing.Of(cust)
+	if r.Language != "" {
+		cust.Language = r.Language
+	}
 	cats, err := s.d.Categories.ListCategories(ctx)
 	if err != nil {
 		return bookingCtx{}, err

@@ -41,6 +41,11 @@ type ChangeStore interface {
 	// all-tenants system actor) with a refund that ended failed or declined,
 	// and fewer than maxFailed of them.
 	ReservationsWithFailedRefunds(ctx context.Context, maxFailed, limit int) ([]Reservation, error)
+	// ChangeBookingCustomer merges in into the booking's customer record
+	// (audited as a change by the booking) and into the booking's billing
+	// snapshot, atomically, and returns the customer as the booking shows
+	// it. Errors: KindNotFound, KindConflict "customer_restricted".
+	ChangeBookingCustomer(ctx context.Context, reservationID int64, in customer.Customer) (customer.Customer, error)
 }
 
 // Categories looks up a tenant's vehicle categories.

@@ -121,6 +121,13 @@ func (s *Service) load(ctx context.Context, c Contract) (cctx, error) {
 	if x.Customer, err = s.d.Customers.Customer(ctx, c.CustomerID); err != nil {
 		return x, err
 	}
+	// documents print the name and billing address the booking was made
+	// with (its snapshot), whatever the customer record says now
+	r, err := s.d.Bookings.Reservation(sys, c.ReservationID)
+	if err != nil {
+		return x, err
+	}
+	x.Customer = r.Billing.Of(x.Customer)
 	if x.Vehicle, err = s.d.Vehicles.Vehicle(sys, c.VehicleID); err != nil {
 		return x, err
 	}

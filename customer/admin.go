@@ -79,6 +79,9 @@ type FileReservation struct {
 	EstimatedTotalCents int64     `json:"estimated_total_cents"`
 	Currency            string    `json:"currency"`
 	CreatedAt           time.Time `json:"created_at"`
+	// BookedAs is the name and billing address the booking was made with
+	// (its documents and its contract's print these).
+	BookedAs Billing `json:"booked_as"`
 }
 
 // FileContract is a rental contract in a File.
@@ -188,7 +191,9 @@ type Erasure struct {
 type AdminStore interface {
 	SearchCustomers(ctx context.Context, q SearchQuery) ([]Hit, int, error)
 	// UpdateCustomer replaces the master data of c.ID after validating it,
-	// logging before and after. Errors: KindInvalid (field errors),
+	// logging before and after; a corrected name or address field is
+	// corrected in the billing snapshot (Billing) of the customer's
+	// confirmed and running bookings where it held the old value. Errors: KindInvalid (field errors),
 	// KindNotFound, KindConflict "customer_restricted" or "duplicate" (the
 	// e-mail belongs to another customer).
 	UpdateCustomer(ctx context.Context, c *Customer) error

@@ -49,19 +49,25 @@ func (c Customer) Name() string {
 
 // Normalize trims input and applies defaults.
 func (c *Customer) Normalize() {
-	for _, p := range []*string{&c.Email, &c.Company, &c.FirstName, &c.LastName, &c.Street, &c.PostalCode, &c.City,
-		&c.Phone, &c.VATID, &c.LicenceNumber, &c.LicenceClass} {
-		*p = strings.TrimSpace(*p)
-	}
-	c.Country = strings.ToUpper(strings.TrimSpace(c.Country))
+	c.Tidy()
 	if c.Country == "" {
 		c.Country = "DE"
 	}
-	c.LicenceCountry = strings.ToUpper(strings.TrimSpace(c.LicenceCountry))
-	c.Language = strings.ToLower(strings.TrimSpace(c.Language))
 	if c.Language == "" {
 		c.Language = "de"
 	}
+}
+
+// Tidy trims input and puts codes in their case, without defaults: a
+// partial change (see Merge) keeps its empty fields empty.
+func (c *Customer) Tidy() {
+	for _, p := range []*string{&c.Email, &c.Company, &c.FirstName, &c.LastName, &c.Street, &c.PostalCode, &c.City,
+		&c.Phone, &c.VATID, &c.LicenceNumber, &c.LicenceClass, &c.BirthDate, &c.LicenceIssuedOn} {
+		*p = strings.TrimSpace(*p)
+	}
+	c.Country = strings.ToUpper(strings.TrimSpace(c.Country))
+	c.LicenceCountry = strings.ToUpper(strings.TrimSpace(c.LicenceCountry))
+	c.Language = strings.ToLower(strings.TrimSpace(c.Language))
 }
 
 var phoneRE = regexp.MustCompile(`^\+?[0-9 ()/-]{6,25}$`)
@@ -117,11 +123,60 @@ func (c Customer) Validate(prefix string, now time.Time) error {
 	return f.Err()
 }
 
+// Billing is the name and billing address a booking was made with. Every
+// reservation and contract keeps its own (the booking snapshot), and its
+// documents print it, whatever the customer record says later: the record
+// itself changes only when a booking succeeds (or staff change it).
+type Billing struct {
+	Company    string `json:"company"`
+	FirstName  string `json:"first_name"`
+	LastName   string `json:"last_name"`
+	Street     string `json:"street"`
+	PostalCode string `json:"postal_code"`
+	City       string `json:"city"`
+	Country    string `json:"country"`
+	VATID      string `json:"vat_id"`
+}
+
+// Billing returns the customer's name and billing address.
+func (c Customer) Billing() Billing {
+	return Billing{Company: c.Company, FirstName: c.FirstName, LastName: c.LastName, Street: c.Street, PostalCode: c.PostalCode,
+		City: c.City, Country: c.Country, VATID: c.VATID}
+}
+
+// Empty reports whether b holds nothing (a booking from before snapshots
+// whose customer was never known).
+func (b Billing) Empty() bool { return b == Billing{} }
+
+// Of returns c as the booking with snapshot b shows it: b's name and
+// billing address, c's e-mail, phone, licence and the rest. An empty b
+// leaves c as it is.
+func (b Billing) Of(c Customer) Customer {
+	if b.Empty() {
+		return c
+	}
+	c.Company, c.FirstName, c.LastName, c.Street, c.PostalCode = b.Company, b.FirstName, b.LastName, b.Street, b.PostalCode
+	c.City, c.Country, c.VATID = b.City, b.Country, b.VATID
+	return c
+}
+
 // Change is one field a customer upsert changed.
 type Change struct {
 	Field  string `json:"field"`
 	Before string `json:"before"`
 	After  string `json:"after"`
+}
+
+// ActionBookingUpdate is the audit action of a change a booking made to the
+// customer record (logged with a BookingUpdate), apart from "update" by
+// staff.
+const ActionBookingUpdate = "booking_update"
+
+// BookingUpdate is what the audit log keeps of a change a booking made to
+// the customer record: the booking and the fields.
+type BookingUpdate struct {
+	Booking string   `json:"booking"`
+	Changes []Change `json:"changes"`
 }
 
 // Merge copies the non-empty fields of in onto c and returns what changed.

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/customer"
@@ -59,6 +61,69 @@ type custPageData struct {
 	Erasure  *customer.Erasure
 	Restrict bool
 	Retain   *customer.RetentionStatus // erasure state: final deletion date, cards pending at the gateway
+}
+
+// custChange is one change of the customer's master data as the customer
+// page lists it: by a booking (Booking is its number) or by staff (Actor).
+type custChange struct {
+	At            time.Time
+	Booking       string
+	ReservationID int64 // the booking's page, when the actor sees it
+	Actor         string
+	Fields        []customer.Change
+}
+
+// Changes lists the changes of the customer's master data, newest first,
+// from the audit entries of the file: those a booking made ("Daten
+// geändert durch Buchung …") and those staff made.
+func (d custPageData) Changes() []custChange {
+	ids := map[string]int64{}
+	for _, r := range d.File.Reservations {
+		ids[r.Number] = r.ID
+	}
+	var out []custChange
+	for _, e := range d.File.Audit {
+		if e.Entity != "customer" {
+			continue
+		}
+		c := custChange{At: e.At, Actor: e.Actor}
+		switch e.Action {
+		case customer.ActionBookingUpdate:
+			var u customer.BookingUpdate
+			if json.Unmarshal([]byte(e.After), &u) != nil {
+				continue
+			}
+			c.Booking, c.ReservationID, c.Fields = u.Booking, ids[u.Booking], u.Changes
+		case "update":
+			c.Fields = auditFields(e.Before, e.After)
+		default:
+			continue
+		}
+		if len(c.Fields) > 0 {
+			out = append(out, c)
+		}
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// auditFields reads the fields of a staff change (before and after as maps
+// from field to value) or of an earlier API upsert (after as a list of
+// changes).
+func auditFields(before, after string) []customer.Change {
+	var b, a map[string]string
+	if json.Unmarshal([]byte(after), &a) == nil && a != nil {
+		_ = json.Unmarshal([]byte(before), &b)
+		var out []customer.Change
+		for f, v := range a {
+			out = append(out, customer.Change{Field: f, Before: b[f], After: v})
+		}
+		slices.SortFunc(out, func(x, y customer.Change) int { return strings.Compare(x.Field, y.Field) })
+		return out
+	}
+	var list []customer.Change
+	_ = json.Unmarshal([]byte(after), &list)
+	return list
 }
 
 // ResStatus is the booking status as a typed value for the template.

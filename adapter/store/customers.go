@@ -44,6 +44,23 @@ func (s *Store) UpsertCustomer(ctx context.Context, c *customer.Customer) (bool,
 }
 
 func (s *Store) upsertCustomerTx(ctx context.Context, tx *sql.Tx, sc scope, c *customer.Customer) (bool, []customer.Change, error) {
+	old, found, err := s.customerByEmailTx(ctx, tx, sc, c)
+	if err != nil || !found {
+		return !found, nil, err
+	}
+	merged := old
+	changes := merged.Merge(*c)
+	if err := s.saveMergedTx(ctx, tx, sc, &merged, changes, "update", changes); err != nil {
+		return false, nil, err
+	}
+	*c = merged
+	return false, changes, nil
+}
+
+// customerByEmailTx finds the customer with c's e-mail; when there is none
+// it creates c (audited) and reports found false. Errors: KindConflict
+// "customer_restricted" for a customer blocked after an erasure request.
+func (s *Store) customerByEmailTx(ctx context.Context, tx *sql.Tx, sc scope, c *customer.Customer) (customer.Customer, bool, error) {
 	now := s.Now()
 	old, err := scanCustomer(tx.QueryRowContext(ctx, `SELECT `+customerCols+` FROM customers WHERE tenant_id = $1 AND email_lower = $2`,
 		sc.tenant(), strings.ToLower(c.Email)))
@@ -57,35 +74,38 @@ func (s *Store) upsertCustomerTx(ctx context.Context, tx *sql.Tx, sc scope, c *c
 			c.Country, c.Phone, dateArg(c.BirthDate), c.Language, c.VATID, c.LicenceNumber, c.LicenceClass,
 			dateArg(c.LicenceIssuedOn), c.LicenceCountry, ts(now), ts(now)).Scan(&c.ID)
 		if err != nil {
-			return false, nil, mapErr(err)
+			return customer.Customer{}, false, mapErr(err)
 		}
-		return true, nil, s.appendAudit(ctx, tx, sc, 0, "customer", c.ID, "create", nil, c)
+		return *c, false, s.appendAudit(ctx, tx, sc, 0, "customer", c.ID, "create", nil, c)
 	}
 	if err != nil {
-		return false, nil, err
+		return customer.Customer{}, false, err
 	}
 	if old.RestrictedAt != nil {
-		return false, nil, errs.Conflict("customer_restricted", "this customer's data is blocked (GDPR erasure request); please contact the dealership")
+		return customer.Customer{}, false, errs.Conflict("customer_restricted", "this customer's data is blocked (GDPR erasure request); please contact the dealership")
 	}
-	merged := old
-	changes := merged.Merge(*c)
-	if len(changes) > 0 {
-		merged.UpdatedAt = now
-		_, err = tx.ExecContext(ctx, `UPDATE customers SET company=$1, first_name=$2, last_name=$3, street=$4, postal_code=$5,
-			city=$6, country=$7, phone=$8, birth_date=$9, language=$10, vat_id=$11, licence_number=$12, licence_class=$13,
-			licence_issued_on=$14, licence_country=$15, updated_at=$16 WHERE tenant_id=$17 AND id=$18`,
-			merged.Company, merged.FirstName, merged.LastName, merged.Street, merged.PostalCode, merged.City, merged.Country,
-			merged.Phone, dateArg(merged.BirthDate), merged.Language, merged.VATID, merged.LicenceNumber, merged.LicenceClass,
-			dateArg(merged.LicenceIssuedOn), merged.LicenceCountry, ts(now), sc.tenant(), old.ID)
-		if err != nil {
-			return false, nil, mapErr(err)
-		}
-		if err := s.appendAudit(ctx, tx, sc, 0, "customer", old.ID, "update", nil, changes); err != nil {
-			return false, nil, err
-		}
+	return old, true, nil
+}
+
+// saveMergedTx writes a customer merged with changes (none: nothing is
+// written) and logs action with audit as its "after".
+func (s *Store) saveMergedTx(ctx context.Context, tx *sql.Tx, sc scope, merged *customer.Customer, changes []customer.Change,
+	action string, audit any) error {
+	if len(changes) == 0 {
+		return nil
 	}
-	*c = merged
-	return false, changes, nil
+	now := s.Now()
+	merged.UpdatedAt = now
+	_, err := tx.ExecContext(ctx, `UPDATE customers SET company=$1, first_name=$2, last_name=$3, street=$4, postal_code=$5,
+		city=$6, country=$7, phone=$8, birth_date=$9, language=$10, vat_id=$11, licence_number=$12, licence_class=$13,
+		licence_issued_on=$14, licence_country=$15, updated_at=$16 WHERE tenant_id=$17 AND id=$18`,
+		merged.Company, merged.FirstName, merged.LastName, merged.Street, merged.PostalCode, merged.City, merged.Country,
+		merged.Phone, dateArg(merged.BirthDate), merged.Language, merged.VATID, merged.LicenceNumber, merged.LicenceClass,
+		dateArg(merged.LicenceIssuedOn), merged.LicenceCountry, ts(now), sc.tenant(), merged.ID)
+	if err != nil {
+		return mapErr(err)
+	}
+	return s.appendAudit(ctx, tx, sc, 0, "customer", merged.ID, action, nil, audit)
 }
 
 // Customer returns one customer of the actor's tenant. Errors: KindNotFound.

@@ -83,6 +83,11 @@ func (s *Store) SearchCustomers(ctx context.Context, q customer.SearchQuery) ([]
 }
 
 // customerFields lists the editable master data of a customer by name.
+// billingField names the customerFields a booking's billing snapshot keeps
+// (columns bill_<name> of reservations).
+var billingField = map[string]bool{"company": true, "first_name": true, "last_name": true, "street": true, "postal_code": true,
+	"city": true, "country": true, "vat_id": true}
+
 func customerFields(c *customer.Customer) []struct {
 	name string
 	p    *string
@@ -98,8 +103,11 @@ func customerFields(c *customer.Customer) []struct {
 }
 
 // UpdateCustomer replaces the master data of customer c.ID with c after
-// validating it and logs the changed fields (before and after). On return c
-// holds the stored customer.
+// validating it and logs the changed fields (before and after). A corrected
+// name or address field is corrected in the billing snapshot of the
+// customer's confirmed and running bookings too, where it held the old
+// value (their next documents print the correction; issued ones stay as
+// they are). On return c holds the stored customer.
 func (s *Store) UpdateCustomer(ctx context.Context, c *customer.Customer) error {
 	sc, err := tenantScope(ctx)
 	if err != nil {
@@ -150,6 +158,18 @@ func (s *Store) UpdateCustomer(ctx context.Context, c *customer.Customer) error 
 		if err := s.appendAudit(ctx, tx, sc, 0, "customer", c.ID, "update", before, after); err != nil {
 			return err
 		}
+		// staff correct the name or address of the customer's open bookings
+		// too, where those printed what was corrected
+		for name, v := range after {
+			if !billingField[name] {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE reservations SET bill_`+name+` = $1, updated_at = $2 WHERE tenant_id = $3
+				AND customer_id = $4 AND status IN ('confirmed','active') AND bill_`+name+` = $5`,
+				v, ts(now), sc.tenant(), c.ID, before[name]); err != nil {
+				return mapErr(err)
+			}
+		}
 		c.TenantID, c.CreatedAt, c.UpdatedAt = old.TenantID, old.CreatedAt, now
 		return nil
 	})
@@ -186,7 +206,8 @@ func (s *Store) CustomerFile(ctx context.Context, id int64) (customer.File, erro
 		a := args{sc.tenant(), id}
 		rows, err := q.QueryContext(ctx, `SELECT r.id, r.number, r.station_id, st.name, vc.code, COALESCE(v.plate, ''), r.pickup_at,
 			r.return_at, r.status, r.source, r.workshop_ref, r.notes, r.day_price_cents, r.deposit_cents, r.estimated_total_cents,
-			r.currency, r.created_at FROM reservations r JOIN stations st ON st.id = r.station_id
+			r.currency, r.created_at, r.bill_company, r.bill_first_name, r.bill_last_name, r.bill_street, r.bill_postal_code,
+			r.bill_city, r.bill_country, r.bill_vat_id FROM reservations r JOIN stations st ON st.id = r.station_id
 			JOIN vehicle_categories vc ON vc.id = r.category_id LEFT JOIN vehicles v ON v.id = r.vehicle_id
 			WHERE r.tenant_id = $1 AND r.customer_id = $2 AND `+sc.stations("r.station_id", &a)+` ORDER BY r.pickup_at, r.id`, a...)
 		if err != nil {
@@ -196,7 +217,9 @@ func (s *Store) CustomerFile(ctx context.Context, id int64) (customer.File, erro
 			var x customer.FileReservation
 			if err := rows.Scan(&x.ID, &x.Number, &x.StationID, &x.Station, &x.Category, &x.Vehicle, tsScan{&x.Pickup},
 				tsScan{&x.Return}, &x.Status, &x.Source, &x.WorkshopRef, &x.Notes, &x.DayPriceCents, &x.DepositCents,
-				&x.EstimatedTotalCents, &x.Currency, tsScan{&x.CreatedAt}); err != nil {
+				&x.EstimatedTotalCents, &x.Currency, tsScan{&x.CreatedAt}, &x.BookedAs.Company, &x.BookedAs.FirstName,
+				&x.BookedAs.LastName, &x.BookedAs.Street, &x.BookedAs.PostalCode, &x.BookedAs.City, &x.BookedAs.Country,
+				&x.BookedAs.VATID); err != nil {
 				return err
 			}
 			f.Reservations = append(f.Reservations, x)
@@ -460,10 +483,19 @@ func (s *Store) EraseCustomer(ctx context.Context, id int64) (customer.Erasure, 
 				placeholder, erasedNamePlacehold, sc.tenant(), id); err != nil {
 				return mapErr(err)
 			}
+			if _, err := tx.ExecContext(ctx, `UPDATE reservations SET `+blankBilling+` WHERE tenant_id = $1 AND customer_id = $2`,
+				sc.tenant(), id); err != nil {
+				return mapErr(err)
+			}
 			out.Deleted = append(out.Deleted, ErasedNameAddress)
 			out.Kept = []string{KeptBookings}
 		} else {
 			out.Kept = []string{KeptNameAddress, KeptInvoices, KeptBookings}
+			// what ended bookings still carried of the customer's data
+			if _, err := tx.ExecContext(ctx, `UPDATE reservations SET customer_update = NULL WHERE tenant_id = $1 AND customer_id = $2`,
+				sc.tenant(), id); err != nil {
+				return mapErr(err)
+			}
 		}
 		mine := `(customer_id = $2 OR reservation_id IN (SELECT r.id FROM reservations r WHERE r.tenant_id = $1 AND r.customer_id = $2))`
 		if _, err := tx.ExecContext(ctx, `DELETE FROM email_attachments WHERE tenant_id = $1 AND document_id IS NULL AND email_id IN

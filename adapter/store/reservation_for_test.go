@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -50,6 +51,94 @@ func TestCreateReservationFor(t *testing.T) {
 		}
 		if n := count(t, s, `SELECT count(*) FROM reservations`); n != 1 {
 			t.Fatalf("%d reservations", n)
+		}
+	})
+}
+
+// TestBookingChangesCustomerOnlyWhenConfirmed: a booking for a known
+// customer keeps what it was booked with as its snapshot and leaves the
+// record alone; a failed booking drops its data, a confirmed one merges it
+// into the record (audited with the booking number). Staff corrections of
+// the name or address reach the snapshots of the customer's confirmed
+// bookings that printed the old value; an erasure of a customer without
+// invoices blanks the snapshots.
+func TestBookingChangesCustomerOnlyWhenConfirmed(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, clk *clock) {
+		w := newWorld(t, s)
+		ctx := sys(w.tenants[0].ID)
+		book := func(c customer.Customer, vehicle int) booking.Reservation {
+			t.Helper()
+			r := booking.Reservation{StationID: w.stations[0][vehicle].ID, CategoryID: w.cats[0].ID, TariffID: w.tariffs[0].ID,
+				Pickup: clk.Now().Add(24 * time.Hour), Return: clk.Now().Add(48 * time.Hour)}
+			mustNil(t, s.CreateReservationFor(ctx, &c, &r))
+			return r
+		}
+		anna := customer.Customer{Email: "anna@example.de", FirstName: "Anna", LastName: "Berger", Street: "Domplatz 1",
+			PostalCode: "93047", City: "Regensburg", Phone: "+49 941 1111"}
+		first := book(anna, 0)
+		mustNil(t, s.SetReservationStatus(ctx, first.ID, []booking.Status{booking.StatusPendingPayment}, booking.StatusConfirmed))
+		stored, err := s.CustomerByEmail(ctx, "anna@example.de")
+		mustNil(t, err)
+		if first.Billing != stored.Billing() {
+			t.Fatalf("new customer's booking snapshot %+v, record %+v", first.Billing, stored.Billing())
+		}
+
+		other := customer.Customer{Email: "ANNA@example.de", FirstName: "Mallory", LastName: "Fremd", Street: "Am Galgen 13",
+			PostalCode: "12345", City: "Anderswo", Phone: "+49 30 666666", Company: "Fremd AG"}
+		failed := book(other, 1)
+		if failed.Billing.LastName != "Fremd" || failed.CustomerID != stored.ID {
+			t.Fatalf("snapshot of the second booking %+v", failed.Billing)
+		}
+		if now, _ := s.Customer(ctx, stored.ID); now != stored {
+			t.Fatalf("a pending booking changed the customer: %+v", now)
+		}
+		mustNil(t, s.SetReservationStatus(ctx, failed.ID, []booking.Status{booking.StatusPendingPayment}, booking.StatusFailed))
+		if now, _ := s.Customer(ctx, stored.ID); now != stored {
+			t.Fatalf("a failed booking changed the customer: %+v", now)
+		}
+		if n := count(t, s, `SELECT count(*) FROM reservations WHERE customer_update IS NOT NULL`); n != 0 {
+			t.Fatalf("a failed booking keeps the data it brought (%d)", n)
+		}
+
+		paid := book(other, 1)
+		clk.Advance(time.Minute)
+		mustNil(t, s.SetReservationStatus(ctx, paid.ID, []booking.Status{booking.StatusPendingPayment}, booking.StatusConfirmed))
+		now, err := s.Customer(ctx, stored.ID)
+		mustNil(t, err)
+		if now.LastName != "Fremd" || now.Phone != "+49 30 666666" || now.Email != "anna@example.de" {
+			t.Fatalf("a confirmed booking did not change the customer: %+v", now)
+		}
+		trail, err := s.AuditTrail(ctx, "customer", stored.ID)
+		mustNil(t, err)
+		last := trail[len(trail)-1]
+		if last.Action != customer.ActionBookingUpdate || !strings.Contains(last.After, `"booking":"`+paid.Number+`"`) {
+			t.Fatalf("last audit entry %+v", last)
+		}
+		if r, _ := s.Reservation(ctx, first.ID); r.Billing.LastName != "Berger" {
+			t.Fatalf("the first booking's snapshot changed with the record: %+v", r.Billing)
+		}
+
+		// staff correct the street: the confirmed booking that printed the
+		// old one follows, the other keeps its own
+		admin := as(w.actor(0, -1))
+		fix := now
+		fix.Street = "Am Galgen 14"
+		mustNil(t, s.UpdateCustomer(admin, &fix))
+		if r, _ := s.Reservation(ctx, paid.ID); r.Billing.Street != "Am Galgen 14" || r.Billing.LastName != "Fremd" {
+			t.Errorf("staff correction did not reach the booking that printed it: %+v", r.Billing)
+		}
+		if r, _ := s.Reservation(ctx, first.ID); r.Billing.Street != "Domplatz 1" {
+			t.Errorf("staff correction reached a booking made with another address: %+v", r.Billing)
+		}
+
+		// an erasure without invoices blanks what the bookings were made with
+		for _, id := range []int64{first.ID, paid.ID} {
+			mustNil(t, s.SetReservationStatus(ctx, id, []booking.Status{booking.StatusConfirmed}, booking.StatusCancelled))
+		}
+		_, err = s.EraseCustomer(admin, stored.ID)
+		mustNil(t, err)
+		if n := count(t, s, `SELECT count(*) FROM reservations WHERE bill_last_name IN ('Berger', 'Fremd') OR bill_street <> ''`); n != 0 {
+			t.Fatalf("%d bookings keep the erased customer's name or address", n)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -16,14 +17,17 @@ import (
 const reservationCols = `r.id, r.tenant_id, r.number, r.station_id, r.return_station_id, r.customer_id, r.category_id,
 	r.vehicle_id, r.tariff_id, r.pickup_at, r.return_at, r.status, r.source, r.api_client_id, r.secret_hash, r.workshop_ref, r.notes,
 	r.language, r.day_price_cents, r.deposit_cents, r.estimated_total_cents, r.currency, r.cancelled_at, r.created_at,
-	r.updated_at`
+	r.updated_at, r.bill_company, r.bill_first_name, r.bill_last_name, r.bill_street, r.bill_postal_code, r.bill_city,
+	r.bill_country, r.bill_vat_id`
 
 // reservationDest are the scan destinations of reservationCols.
 func reservationDest(r *booking.Reservation) []any {
 	return []any{&r.ID, &r.TenantID, &r.Number, &r.StationID, &r.ReturnStationID, &r.CustomerID, &r.CategoryID,
 		int64Scan{&r.VehicleID}, &r.TariffID, tsScan{&r.Pickup}, tsScan{&r.Return}, &r.Status, &r.Source,
 		int64Scan{&r.APIClientID}, strScan{&r.SecretHash}, &r.WorkshopRef, &r.Notes, &r.Language, &r.DayPriceCents, &r.DepositCents,
-		&r.EstimatedTotalCents, &r.Currency, tspScan{&r.CancelledAt}, tsScan{&r.CreatedAt}, tsScan{&r.UpdatedAt}}
+		&r.EstimatedTotalCents, &r.Currency, tspScan{&r.CancelledAt}, tsScan{&r.CreatedAt}, tsScan{&r.UpdatedAt},
+		&r.Billing.Company, &r.Billing.FirstName, &r.Billing.LastName, &r.Billing.Street, &r.Billing.PostalCode, &r.Billing.City,
+		&r.Billing.Country, &r.Billing.VATID}
 }
 
 func scanReservation(row interface{ Scan(...any) error }) (booking.Reservation, error) {
@@ -91,12 +95,15 @@ func (s *Store) CreateReservation(ctx context.Context, r *booking.Reservation) e
 		return err
 	}
 	reservationDefaults(r)
-	return s.write(ctx, func(tx *sql.Tx) error { return s.createReservationTx(ctx, tx, sc, r) })
+	return s.write(ctx, func(tx *sql.Tx) error { return s.createReservationTx(ctx, tx, sc, r, nil) })
 }
 
-// CreateReservationFor upserts customer c and creates r for it in one
-// transaction (see booking.Store). Errors: those of UpsertCustomer and
-// CreateReservation.
+// CreateReservationFor finds customer c by e-mail (creating it when there
+// is none) and creates r for it in one transaction (see booking.Store). An
+// existing customer's record is not changed now: r keeps c's name and
+// billing address as its snapshot and c's data as the update that
+// confirming r applies (see setReservationStatusTx); c becomes the record
+// as it will be then. Errors: those of UpsertCustomer and CreateReservation.
 func (s *Store) CreateReservationFor(ctx context.Context, c *customer.Customer, r *booking.Reservation) error {
 	sc, err := tenantScope(ctx)
 	if err != nil {
@@ -111,11 +118,20 @@ func (s *Store) CreateReservationFor(ctx context.Context, c *customer.Customer, 
 	}
 	reservationDefaults(r)
 	return s.write(ctx, func(tx *sql.Tx) error {
-		if _, _, err := s.upsertCustomerTx(ctx, tx, sc, c); err != nil {
+		old, found, err := s.customerByEmailTx(ctx, tx, sc, c)
+		if err != nil {
 			return err
 		}
-		r.CustomerID = c.ID
-		return s.createReservationTx(ctx, tx, sc, r)
+		var update *customer.Customer
+		if found {
+			in, merged := *c, old
+			if len(merged.Merge(in)) > 0 {
+				update = &in
+			}
+			*c = merged
+		}
+		r.CustomerID, r.Billing = c.ID, c.Billing()
+		return s.createReservationTx(ctx, tx, sc, r, update)
 	})
 }
 
@@ -138,8 +154,28 @@ func reservationDefaults(r *booking.Reservation) {
 	}
 }
 
-func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r *booking.Reservation) error {
+// createReservationTx numbers and inserts r and takes its vehicle. A
+// reservation without a billing snapshot (made at the counter or by staff)
+// gets its customer's name and address as they are now. update, when set,
+// is the customer data to apply when r is confirmed.
+func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r *booking.Reservation, update *customer.Customer) error {
 	now := s.Now()
+	if r.Billing.Empty() {
+		c, err := scanCustomer(tx.QueryRowContext(ctx, `SELECT `+customerCols+` FROM customers WHERE tenant_id = $1 AND id = $2`,
+			sc.tenant(), r.CustomerID))
+		if err != nil {
+			return notFound(err, "customer")
+		}
+		r.Billing = c.Billing()
+	}
+	var pending any
+	if update != nil {
+		b, err := json.Marshal(update)
+		if err != nil {
+			return err
+		}
+		pending = string(b)
+	}
 	var prefix string
 	if err := tx.QueryRowContext(ctx, `SELECT booking_number_prefix FROM tenants WHERE id = $1`, sc.tenant()).Scan(&prefix); err != nil {
 		return notFound(err, "tenant")
@@ -153,11 +189,15 @@ func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r
 	r.TenantID, r.CreatedAt, r.UpdatedAt = sc.tenant(), now, now
 	err = tx.QueryRowContext(ctx, `INSERT INTO reservations (tenant_id, station_id, return_station_id, number, customer_id,
 		category_id, tariff_id, pickup_at, return_at, status, source, api_client_id, secret_hash, workshop_ref, notes, language,
-		day_price_cents, deposit_cents, estimated_total_cents, currency, created_at, updated_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22) RETURNING id`,
+		day_price_cents, deposit_cents, estimated_total_cents, currency, created_at, updated_at, bill_company, bill_first_name,
+		bill_last_name, bill_street, bill_postal_code, bill_city, bill_country, bill_vat_id, customer_update)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,$31)
+		RETURNING id`,
 		r.TenantID, r.StationID, r.ReturnStationID, r.Number, r.CustomerID, r.CategoryID, r.TariffID, ts(r.Pickup),
 		ts(r.Return), r.Status, r.Source, nullInt64(r.APIClientID), nullString(r.SecretHash), r.WorkshopRef, r.Notes, r.Language, r.DayPriceCents,
-		r.DepositCents, r.EstimatedTotalCents, r.Currency, ts(now), ts(now)).Scan(&r.ID)
+		r.DepositCents, r.EstimatedTotalCents, r.Currency, ts(now), ts(now), r.Billing.Company, r.Billing.FirstName,
+		r.Billing.LastName, r.Billing.Street, r.Billing.PostalCode, r.Billing.City, r.Billing.Country, r.Billing.VATID,
+		pending).Scan(&r.ID)
 	if err != nil {
 		return mapErr(err)
 	}
@@ -283,6 +323,42 @@ func (s *Store) ListReservations(ctx context.Context, f booking.Filter) ([]booki
 	return out, total, rows.Err()
 }
 
+// settleCustomerUpdateTx applies the customer data a booking brought once
+// the booking is confirmed (merged into the record, audited with the
+// booking number) and drops it when the booking ends otherwise: the record
+// of an existing customer changes only when the booking succeeds.
+func (s *Store) settleCustomerUpdateTx(ctx context.Context, tx *sql.Tx, sc scope, r booking.Reservation, to booking.Status) error {
+	if to == booking.StatusPendingPayment {
+		return nil
+	}
+	var pending sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT customer_update FROM reservations WHERE tenant_id = $1 AND id = $2`,
+		sc.tenant(), r.ID).Scan(&pending); err != nil || !pending.Valid {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE reservations SET customer_update = NULL WHERE tenant_id = $1 AND id = $2`,
+		sc.tenant(), r.ID); err != nil {
+		return mapErr(err)
+	}
+	if to != booking.StatusConfirmed {
+		return nil
+	}
+	var in customer.Customer
+	if err := json.Unmarshal([]byte(pending.String), &in); err != nil {
+		return fmt.Errorf("reservation %d: customer update: %w", r.ID, err)
+	}
+	c, err := scanCustomer(tx.QueryRowContext(ctx, `SELECT `+customerCols+` FROM customers WHERE tenant_id = $1 AND id = $2`,
+		sc.tenant(), r.CustomerID))
+	if err != nil {
+		return notFound(err, "customer")
+	}
+	if c.RestrictedAt != nil { // blocked after an erasure request meanwhile: nothing is written
+		return nil
+	}
+	changes := c.Merge(in)
+	return s.saveMergedTx(ctx, tx, sc, &c, changes, customer.ActionBookingUpdate, customer.BookingUpdate{Booking: r.Number, Changes: changes})
+}
+
 // SetReservationStatus moves a reservation from one of from to to, releasing
 // its vehicle when to does not hold one, and logs the change.
 func (s *Store) SetReservationStatus(ctx context.Context, id int64, from []booking.Status, to booking.Status) error {
@@ -313,6 +389,9 @@ func (s *Store) setReservationStatusTx(ctx context.Context, tx *sql.Tx, sc scope
 	if _, err := tx.ExecContext(ctx, `UPDATE reservations SET status = $1, updated_at = $2, cancelled_at = COALESCE($3, cancelled_at)
 		WHERE tenant_id = $4 AND id = $5`, to, ts(now), cancelled, sc.tenant(), id); err != nil {
 		return mapErr(err)
+	}
+	if err := s.settleCustomerUpdateTx(ctx, tx, sc, r, to); err != nil {
+		return err
 	}
 	if !to.Holds() {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM allocations WHERE tenant_id = $1 AND reservation_id = $2`, sc.tenant(), id); err != nil {

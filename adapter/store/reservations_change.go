@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/errs"
 )
 
@@ -134,4 +135,60 @@ func (s *Store) ReservationsWithFailedRefunds(ctx context.Context, maxFailed, li
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// ChangeBookingCustomer applies a booking's change of its customer's data
+// (see booking.ChangeStore): the record is merged with in (audited as a
+// change by this booking) and the booking's snapshot gets in's name and
+// billing address (and in's language, when set), in one transaction. It
+// returns the customer as the booking now shows it. Errors: KindNotFound, KindConflict
+// "customer_restricted".
+func (s *Store) ChangeBookingCustomer(ctx context.Context, reservationID int64, in customer.Customer) (customer.Customer, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return customer.Customer{}, err
+	}
+	var out customer.Customer
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		r, err := s.reservationWhere(ctx, tx, "r.id", reservationID)
+		if err != nil {
+			return err
+		}
+		c, err := scanCustomer(tx.QueryRowContext(ctx, `SELECT `+customerCols+` FROM customers WHERE tenant_id = $1 AND id = $2`,
+			sc.tenant(), r.CustomerID))
+		if err != nil {
+			return notFound(err, "customer")
+		}
+		if c.RestrictedAt != nil {
+			return errs.Conflict("customer_restricted", "this customer's data is blocked (GDPR erasure request); please contact the dealership")
+		}
+		booked := r.Billing.Of(c)
+		booked.Merge(in)
+		changes := c.Merge(in)
+		if err := s.saveMergedTx(ctx, tx, sc, &c, changes, customer.ActionBookingUpdate,
+			customer.BookingUpdate{Booking: r.Number, Changes: changes}); err != nil {
+			return err
+		}
+		if err := s.setBillingTx(ctx, tx, sc, r.ID, booked.Billing()); err != nil {
+			return err
+		}
+		out = booked.Billing().Of(c)
+		if in.Language == "" {
+			out.Language = r.Language
+		} else if _, err := tx.ExecContext(ctx, `UPDATE reservations SET language = $1 WHERE tenant_id = $2 AND id = $3`,
+			in.Language, sc.tenant(), r.ID); err != nil {
+			return mapErr(err)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// setBillingTx replaces the name and billing address a reservation prints.
+func (s *Store) setBillingTx(ctx context.Context, tx *sql.Tx, sc scope, id int64, b customer.Billing) error {
+	_, err := tx.ExecContext(ctx, `UPDATE reservations SET bill_company = $1, bill_first_name = $2, bill_last_name = $3,
+		bill_street = $4, bill_postal_code = $5, bill_city = $6, bill_country = $7, bill_vat_id = $8, updated_at = $9
+		WHERE tenant_id = $10 AND id = $11`, b.Company, b.FirstName, b.LastName, b.Street, b.PostalCode, b.City, b.Country,
+		b.VATID, ts(s.Now()), sc.tenant(), id)
+	return mapErr(err)
 }

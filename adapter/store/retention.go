@@ -24,12 +24,20 @@ const (
 	PurgedDrivers      = "driver_names"
 	PurgedProtocols    = "protocol_signatures"
 	PurgedBookingNotes = "booking_notes"
+	// PurgedBookedAs: the name and billing address each booking was made
+	// with (its snapshot) and customer data a booking still carried.
+	PurgedBookedAs     = "booked_as"
 	PurgedCardDetails  = "card_details"
 	PurgedAuditDetails = "audit_details"
 	// PurgedReceiptTexts: the free texts (reference, reversal reason) of
 	// payments received outside the gateway; method, amount and day stay.
 	PurgedReceiptTexts = "receipt_texts"
 )
+
+// blankBilling is the SET list that erases the name and billing address a
+// booking was made with and the customer data it still carried.
+const blankBilling = `bill_company = '', bill_first_name = '` + erasedNamePlacehold + `', bill_last_name = '` + erasedNamePlacehold +
+	`', bill_street = '', bill_postal_code = '', bill_city = '', bill_vat_id = '', customer_update = NULL`
 
 // DuePurges lists blocked customers, not purged yet, whose erase_after lies
 // before today (YYYY-MM-DD): of every tenant for the all-tenants system
@@ -177,6 +185,8 @@ func (s *Store) purgeCustomerTx(ctx context.Context, tx *sql.Tx, sc scope, id in
 		{PurgedBookingNotes, `UPDATE reservations SET notes = '', workshop_ref = '' WHERE tenant_id = $1 AND customer_id = $2
 			AND (notes <> '' OR workshop_ref <> '')`},
 		{PurgedBookingNotes, `UPDATE contracts SET notes = '' WHERE tenant_id = $1 AND customer_id = $2 AND notes <> ''`},
+		{PurgedBookedAs, `UPDATE reservations SET ` + blankBilling + ` WHERE tenant_id = $1 AND customer_id = $2
+			AND (bill_first_name <> '` + erasedNamePlacehold + `' OR customer_update IS NOT NULL)`},
 		// The token stays until the gateway has deleted it (the retention
 		// job keeps trying); brand, last 4 and expiry go now.
 		{PurgedCardDetails, `UPDATE payment_cards SET brand = '', last4 = '', exp_month = 0, exp_year = 0,

@@ -121,18 +121,19 @@ func TestRetentionPurge(t *testing.T) {
 		mustNil(t, err)
 		if p.Skipped || p.Deleted[store.PurgedInvoices] != 1 || p.Deleted[store.PurgedInvoiceLines] != 1 ||
 			p.Deleted[store.PurgedDocuments] < 1 || p.Deleted[store.PurgedEmails] != 1 || p.Deleted[store.PurgedBookingNotes] < 1 ||
-			p.Deleted[store.PurgedEInvoices] != 1 {
+			p.Deleted[store.PurgedEInvoices] != 1 || p.Deleted[store.PurgedBookedAs] != 2 {
 			t.Fatalf("purge c = %+v", p)
 		}
 		for q, want := range map[string]int{
-			`SELECT count(*) FROM invoices WHERE customer_id = $1`:                                                        0,
-			`SELECT count(*) FROM emails WHERE customer_id = $1`:                                                          0,
-			`SELECT count(*) FROM documents WHERE reservation_id IN (SELECT id FROM reservations WHERE customer_id = $1)`: 0,
-			`SELECT count(*) FROM reservations WHERE customer_id = $1`:                                                    2, // anonymous records stay
-			`SELECT count(*) FROM payments WHERE customer_id = $1 AND card_last4 = ''`:                                    1,
-			`SELECT count(*) FROM payment_cards WHERE customer_id = $1 AND last4 = '' AND token = 'tok-anna'`:             1, // token kept until the gateway deleted it
-			`SELECT count(*) FROM reservations WHERE customer_id = $1 AND notes <> ''`:                                    0,
-			`SELECT count(*) FROM audit_log WHERE entity = 'customer' AND entity_id = $1 AND action = 'retention_purge'`:  1,
+			`SELECT count(*) FROM invoices WHERE customer_id = $1`:                                                               0,
+			`SELECT count(*) FROM emails WHERE customer_id = $1`:                                                                 0,
+			`SELECT count(*) FROM documents WHERE reservation_id IN (SELECT id FROM reservations WHERE customer_id = $1)`:        0,
+			`SELECT count(*) FROM reservations WHERE customer_id = $1`:                                                           2, // anonymous records stay
+			`SELECT count(*) FROM payments WHERE customer_id = $1 AND card_last4 = ''`:                                           1,
+			`SELECT count(*) FROM payment_cards WHERE customer_id = $1 AND last4 = '' AND token = 'tok-anna'`:                    1, // token kept until the gateway deleted it
+			`SELECT count(*) FROM reservations WHERE customer_id = $1 AND notes <> ''`:                                           0,
+			`SELECT count(*) FROM reservations WHERE customer_id = $1 AND (bill_street <> '' OR bill_last_name <> '[gelöscht]')`: 0,
+			`SELECT count(*) FROM audit_log WHERE entity = 'customer' AND entity_id = $1 AND action = 'retention_purge'`:         1,
 		} {
 			if got := count(t, s, q, f.c.ID); got != want {
 				t.Errorf("%s = %d, want %d", q, got, want)
