@@ -1,12 +1,12 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // BookingSecretHeader carries a booking's secret: with it a public key may
@@ -66,6 +66,18 @@ func (a access) grantFor(scope identity.Scope) (grant, bool) {
 	return grant{}, false
 }
 
+// scopeName is the catalog text naming scope ("öffentlich").
+func scopeName(s identity.Scope) locale.Key { return locale.Key("api_key.scope_name." + string(s)) }
+
+// names is the catalog text naming the scopes a (e.g. "geheim oder Personal").
+func (a access) names() locale.Key {
+	parts := make([]string, len(a))
+	for i, g := range a {
+		parts[i] = string(g.scope)
+	}
+	return locale.Key("api_key.scopes." + strings.Join(parts, "_"))
+}
+
 // mount registers an authenticated operation with its access rule.
 func (s *server) mount(mux *http.ServeMux, pattern string, h handlerFunc) {
 	acc, ok := operationAccess[pattern]
@@ -82,21 +94,14 @@ func (s *server) mount(mux *http.ServeMux, pattern string, h handlerFunc) {
 func (s *server) authorize(r *http.Request, acc access, scope identity.Scope) error {
 	g, ok := acc.grantFor(scope)
 	if !ok {
-		var names []string
-		for _, g := range acc {
-			names = append(names, string(g.scope))
-		}
-		return &errs.Error{Kind: errs.KindForbidden, Code: "api_key_scope",
-			Message: fmt.Sprintf("a %s API key may not call this operation; it needs a %s key", scope, strings.Join(names, " or "))}
+		return errs.New(errs.KindForbidden, "api_key_scope", locale.Params{"scope": scopeName(scope), "allowed": acc.names()})
 	}
 	if !g.bookingSecret {
 		return nil
 	}
 	sec := strings.TrimSpace(r.Header.Get(BookingSecretHeader))
 	if sec == "" {
-		return &errs.Error{Kind: errs.KindForbidden, Code: "booking_secret_required",
-			Message: "a public API key reaches a booking only with its secret: send the booking_secret returned when it was created in the " +
-				BookingSecretHeader + " header"}
+		return errs.New(errs.KindForbidden, "booking_secret_required")
 	}
 	return s.d.Bookings.CheckSecret(r.Context(), r.PathValue("number"), sec)
 }

@@ -115,8 +115,13 @@ func TestKeyScopesEveryOperation(t *testing.T) {
 					return e.do(method, req.path, req.body, h...)
 				}
 				if !slices.Contains(acc.scopes, sc) {
-					if r := call(); r.status != 403 || r.body["code"] != "api_key_scope" || !strings.Contains(fmt.Sprint(r.body["detail"]), string(sc)) {
-						t.Errorf("%s with a %s key: %d %s; want 403 api_key_scope", op, sc, r.status, r.raw)
+					r := call("Accept-Language", "en")
+					if d := fmt.Sprint(r.body["detail"]); r.status != 403 || r.body["code"] != "api_key_scope" || !strings.HasPrefix(d, "A "+string(sc)+" API key") ||
+						strings.Contains(d, "api_key.") || strings.Contains(d, "{") {
+						t.Errorf("%s with a %s key: %d %s; want 403 api_key_scope naming the scopes", op, sc, r.status, r.raw)
+					}
+					if r := call(); !strings.Contains(fmt.Sprint(r.body["detail"]), "Ein API-Schlüssel der Art") || strings.Contains(fmt.Sprint(r.body["detail"]), "api_key.") {
+						t.Errorf("%s with a %s key, in German: %s", op, sc, r.raw)
 					}
 					continue
 				}
@@ -215,7 +220,7 @@ func TestStaffKeyChargeLimit(t *testing.T) {
 		}
 		r := e.do("POST", "/api/v1/bookings/"+num+"/return", damage(99999999), "Authorization", staffKey)
 		if r.status != 422 || !strings.Contains(string(r.raw), `"field":"damages.1.charge_cents"`) || strings.Contains(string(r.raw), "damages.0.") ||
-			!strings.Contains(string(r.raw), "500.00 €") {
+			!strings.Contains(string(r.raw), "höchstens 500,00 € je Schaden") {
 			t.Fatalf("return with 999,999.99 € damage: %d %s", r.status, r.raw)
 		}
 		if r := e.do("GET", "/api/v1/bookings/"+num+"/contract", nil, "Authorization", staffKey); r.status != 200 || r.body["status"] != "open" ||

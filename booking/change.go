@@ -33,8 +33,7 @@ func (s *Service) Get(ctx context.Context, number string) (Details, error) {
 // ErrBookingSecret is the answer for a booking secret that does not open
 // the booking named (or for a booking that does not exist: the answer does
 // not tell which).
-var ErrBookingSecret = &errs.Error{Kind: errs.KindForbidden, Code: "booking_secret_invalid",
-	Message: "this booking secret does not belong to this booking"}
+var ErrBookingSecret = errs.New(errs.KindForbidden, "booking_secret_invalid")
 
 // CheckSecret reports whether secret is the booking secret of the booking
 // with number. Errors: ErrBookingSecret (KindForbidden), also for an

@@ -13,6 +13,7 @@ import (
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
 )
@@ -104,14 +105,10 @@ func (s *Service) Return(ctx context.Context, rt *Return) (Contract, Outcome, er
 func checkAPICharges(f *errs.Fields, damages []fleet.Damage, limit int64) {
 	for i, d := range damages {
 		if d.ChargeCents > limit {
-			f.Add("damages."+itoa(i)+".charge_cents", "a tablet app may charge at most "+euros(limit)+
-				" per damage (the limit in the settings); staff enter higher amounts in the admin web")
+			f.Add("damages."+itoa(i)+".charge_cents", "contract.api_charge_over_limit", locale.Params{"max": locale.Money(limit)})
 		}
 	}
 }
-
-// euros formats cents as "1234.50 €" for messages.
-func euros(c int64) string { return fmt.Sprintf("%d.%02d €", c/100, c%100) }
 
 // money is a contract's payment records, issued documents and receipts
 // outside the gateway.

@@ -34,12 +34,13 @@ func (s Scope) Valid() bool { return s == ScopePublic || s == ScopeSecret || s =
 func (s Scope) KeyPrefix() string { return APIKeyPrefix + string(s) + "_" }
 
 // ParseScope reads a scope name (case-insensitive). Errors: KindInvalid
-// with a field error on field, code "api_key_scope".
+// with a field error on field.
 func ParseScope(field, v string) (Scope, error) {
 	s := Scope(strings.ToLower(strings.TrimSpace(v)))
 	if !s.Valid() {
-		return "", errs.Invalid("choose the kind of API key",
-			errs.FieldError{Field: field, Message: "choose public, secret or staff"}).WithCode("api_key_scope")
+		var f errs.Fields
+		f.Add(field, "api_key.scope_choose")
+		return "", f.Err()
 	}
 	return s, nil
 }

@@ -319,7 +319,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string, scope Scope, ra
 		f.Add("name", "enter a name, e.g. the website it is for")
 	}
 	if !scope.Valid() {
-		f.Add("scope", "choose public, secret or staff")
+		f.Add("scope", "api_key.scope_choose")
 	}
 	if err := f.Err(); err != nil {
 		return APIClient{}, "", err

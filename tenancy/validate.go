@@ -131,7 +131,7 @@ func (t Tenant) Validate(validPattern func(string) error) error {
 		f.Add("cancel_fee", "must not be negative")
 	}
 	if t.APIChargeLimitCents < 0 || t.APIChargeLimitCents > MaxAPIChargeLimitCents {
-		f.Add("api_charge_limit", "between 0 and 100,000.00")
+		f.Add("api_charge_limit", "field.between", locale.Params{"min": locale.Money(0), "max": locale.Money(MaxAPIChargeLimitCents)})
 	}
 	switch t.Gateway.Mode {
 	case "simulator", "sandbox", "production":

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // Languages the admin UI speaks; the first is the default.
@@ -34,12 +35,16 @@ func chooseLang(r *http.Request, u *identity.User) string {
 }
 
 // translate returns the catalog text of key in lang, formatted with args.
-// A key missing in lang falls back to German, then to the key itself, so a
-// missing translation is visible but never breaks a page.
+// A key missing in lang falls back to German, then to the one catalog
+// (package locale, positional parameters {0}, {1}, …), then to the key
+// itself, so a missing translation is visible but never breaks a page.
 func translate(lang, key string, args ...any) string {
 	s, ok := catalog[lang][key]
 	if !ok {
 		s, ok = catalog["de"][key]
+	}
+	if !ok && locale.Has(locale.Key(key)) {
+		return locale.Lang(lang).T(locale.Key(key), args...)
 	}
 	if !ok {
 		s = key

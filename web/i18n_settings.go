@@ -24,9 +24,7 @@ func init() {
 		"set.err_percent": "Bitte einen Prozentsatz wie 19 oder 7,5 eingeben.",
 		"set.logo":        "Logo", "set.logo_hint": "Erscheint auf Rechnungen, Protokollen, Verträgen und in E-Mails. PNG, höchstens 512 KB und 2000×2000 Pixel.",
 		"set.logo_current": "Aktuelles Logo", "set.logo_remove": "Logo entfernen", "set.logo_file": "Neues Logo (PNG)",
-		"set.err_logo":         "Bitte ein PNG-Bild mit höchstens 512 KB und 2000×2000 Pixeln wählen.",
-		"set.api_charge_limit": "Höchstbetrag je Schaden bei Rücknahme per Tablet-App (€)",
-		"set.api_charge_hint":  "Ein Staff-API-Schlüssel (Tablet-App) darf bei der Rücknahme Schäden bis zu diesem Betrag je Schaden berechnen; 0 heißt: keine Schadensbeträge per API. Höhere Beträge erfasst das Personal in der Verwaltung.",
+		"set.err_logo": "Bitte ein PNG-Bild mit höchstens 512 KB und 2000×2000 Pixeln wählen.",
 	})
 	addMessages("en", map[string]string{
 		"nav.settings": "Settings", "set.title": "Company settings", "set.saved": "The settings were saved.",
@@ -51,9 +49,7 @@ func init() {
 		"set.err_percent": "Enter a percentage such as 19 or 7.5.",
 		"set.logo":        "Logo", "set.logo_hint": "Shown on invoices, protocols, contracts and in e-mails. PNG, at most 512 KB and 2000×2000 pixels.",
 		"set.logo_current": "Current logo", "set.logo_remove": "Remove the logo", "set.logo_file": "New logo (PNG)",
-		"set.err_logo":         "Choose a PNG image of at most 512 KB and 2000×2000 pixels.",
-		"set.api_charge_limit": "Most a tablet app may charge per damage at a return (€)",
-		"set.api_charge_hint":  "A staff API key (tablet app) may charge damages at a return up to this amount per damage; 0 means no damage charges by API. Staff enter higher amounts in the admin web.",
+		"set.err_logo": "Choose a PNG image of at most 512 KB and 2000×2000 pixels.",
 	})
 	addDomainDE(map[string]string{
 		"enter the company's short name":                                         "Bitte den Kurznamen eingeben.",
@@ -72,6 +68,5 @@ func init() {
 		"between 1000 and 120000 ms":                                             "Zwischen 1000 und 120000 ms.",
 		"between 6 and 30 years (§147 AO requires at least 6, usually 10)":       "Zwischen 6 und 30 Jahren (§147 AO: mindestens 6, meist 10).",
 		"1–4 capital letters or digits, e.g. B":                                  "1–4 Großbuchstaben oder Ziffern, z. B. B.",
-		"between 0 and 100,000.00":                                               "Zwischen 0 und 100.000,00 €.",
 	})
 }

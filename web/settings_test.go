@@ -62,7 +62,7 @@ func TestSettingsPage(t *testing.T) {
 		p = c.post("/admin/settings", bad)
 		wantStatus(t, p, http.StatusUnprocessableEntity)
 		got := p.fieldErrors()
-		if got["api_charge_limit"] != "Zwischen 0 und 100.000,00 €." {
+		if got["api_charge_limit"] != "Zwischen 0,00 € und 100.000,00 €." {
 			t.Errorf("charge limit message %q", got["api_charge_limit"])
 		}
 		for _, f := range []string{"iban", "invoice_number_pattern", "vat_id", "vat_rate", "retention_years", "city"} {

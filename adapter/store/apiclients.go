@@ -27,7 +27,9 @@ func (s *Store) CreateAPIClient(ctx context.Context, c *identity.APIClient, keyH
 		return err
 	}
 	if !c.Scope.Valid() {
-		return errs.Invalid("choose the kind of API key", errs.FieldError{Field: "scope", Message: "choose public, secret or staff"})
+		var f errs.Fields
+		f.Add("scope", "api_key.scope_choose")
+		return f.Err()
 	}
 	c.TenantID, c.CreatedAt = sc.tenant(), s.Now()
 	return mapErr(s.scanWrite(ctx, false, []any{&c.ID}, `INSERT INTO api_clients (tenant_id, name, prefix, scope, key_hash,

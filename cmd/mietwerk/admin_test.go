@@ -152,7 +152,7 @@ func TestAPIKeyCommands(t *testing.T) {
 		t.Errorf("create without scope: %d %q", st, errOut)
 	}
 	if st, _, errOut := e.run("", nil, "apikey", "create", "--name", "x", "--scope", "admin"); st != exitUsage ||
-		!strings.Contains(errOut, "invalid --scope: choose public, secret or staff") {
+		!strings.Contains(errOut, "invalid --scope: Choose the kind of key: public, secret or staff") {
 		t.Errorf("create with an unknown scope: %d %q", st, errOut)
 	}
 	if st, _, errOut := e.run("", nil, "apikey", "revoke", "--id", "abc"); st != exitUsage || !strings.Contains(errOut, "invalid --id") {
