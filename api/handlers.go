@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -152,14 +151,18 @@ func (s *server) createBooking(r *http.Request) (int, any, error) {
 				ExpMonth: p.Token.ExpMonth, ExpYear: p.Token.ExpYear}
 		}
 	}
+	if len(f) > 0 {
+		// every other field error too, from the read-only check: Book, which
+		// books and charges, runs only for a request the API could read whole
+		err := s.d.Bookings.Check(r.Context(), req)
+		if e, ok := errs.As(err); ok && e.Kind == errs.KindInvalid {
+			f = append(f, e.Fields...)
+		} else if err != nil && !errs.Is(err, errs.KindUnavailable) {
+			return 0, nil, err
+		}
+		return 0, nil, errs.Invalid("some fields are invalid", dedupe(f)...)
+	}
 	d, err := s.d.Bookings.Book(r.Context(), req)
-	if e, ok := errs.As(err); ok && e.Kind == errs.KindInvalid {
-		all := append(f, e.Fields...)
-		return 0, nil, errs.Invalid("some fields are invalid", dedupe(all)...)
-	}
-	if err == nil && len(f) > 0 {
-		err = fmt.Errorf("booking accepted despite field errors %v", f)
-	}
 	if err != nil {
 		return 0, nil, err
 	}

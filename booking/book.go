@@ -3,7 +3,6 @@ package booking
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"mietwerk.dev/mietwerk/customer"
@@ -11,7 +10,6 @@ import (
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
-	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/tenancy"
@@ -66,8 +64,10 @@ const (
 	PurposeRelease = "deposit_release"
 )
 
-// Book runs an online booking in order: validate everything (one
-// KindInvalid error with every invalid field); upsert the customer by
+// Book runs an online booking in order: validate everything (Validate: one
+// KindInvalid error with every invalid field, or KindUnavailable when the
+// tenant's setup cannot issue the invoice) before anything is written or
+// charged; find or create the customer by
 // e-mail and take a free vehicle of the category in one transaction
 // (KindConflict "nothing_free", and then the customer is not written
 // either);
@@ -84,78 +84,26 @@ const (
 // fails it once the payment reconciler has found out the outcome.
 func (s *Service) Book(ctx context.Context, req BookRequest) (Details, error) {
 	a, _ := identity.ActorFrom(ctx)
-	now := s.d.Now()
-	tn, err := s.d.Tenancy.Tenant(ctx)
+	req.Normalize()
+	refs, err := s.refs(ctx, req)
 	if err != nil {
 		return Details{}, err
 	}
-	var f errs.Fields
-	station, cats, err := s.lookup(ctx, &f, req.StationCode, req.CategoryCode, true)
+	tariff, err := Validate(req, refs)
+	if errs.Is(err, errs.KindUnavailable) {
+		s.d.Log.WarnContext(ctx, "booking refused: the tenant's setup is incomplete (settings)", "err", err)
+	}
 	if err != nil {
 		return Details{}, err
 	}
-	req.Customer.Normalize()
-	req.Customer.Email = strings.ToLower(req.Customer.Email)
-	if e, ok := errs.As(req.Customer.Validate("customer.", now)); ok {
-		f = append(f, e.Fields...)
-	}
-	if req.Pickup.IsZero() {
-		f.Add("pickup", "enter the pickup time as RFC 3339 with offset")
-	}
-	if req.Return.IsZero() {
-		f.Add("return", "enter the return time as RFC 3339 with offset")
-	}
-	if len([]rune(req.WorkshopRef)) > 60 {
-		f.Add("workshop_order", "at most 60 characters")
-	}
-	if len([]rune(req.Notes)) > 1000 {
-		f.Add("notes", "at most 1000 characters")
-	}
-	switch {
-	case req.Card != nil && req.Token != nil:
-		f.Add("payment", "send either card or token, not both")
-	case req.Card != nil:
-		if e, ok := errs.As(req.Card.Validate("payment.card.")); ok {
-			f = append(f, e.Fields...)
-		} else if req.Card.Expired(now) {
-			f.Add("payment.card.exp_year", "the card has expired")
-		}
-	case req.Token != nil:
-		if err := payment.ValidateID("payment.token", req.Token.Token, payment.MaxTokenLen); err != nil {
-			e, _ := errs.As(err)
-			f = append(f, e.Fields...)
-		}
-	default:
-		f.Add("payment", "send the card details or a gateway token")
-	}
-	if station.ID != 0 && !req.Pickup.IsZero() && !req.Return.IsZero() {
-		for _, p := range CheckPeriod(tn, station, req.Pickup, req.Return, now) {
-			f.Add(p.Field, locale.Key(p.Message))
-		}
-	}
-	var tariff pricing.Tariff
-	if station.ID != 0 && len(cats) == 1 && !req.Pickup.IsZero() {
-		tariffs, err := s.d.Tariffs.ListTariffs(ctx)
-		if err != nil {
-			return Details{}, err
-		}
-		var ok bool
-		tariff, ok = pricing.Best(tariffs, cats[0].ID, req.Pickup.In(station.Location()).Format("2006-01-02"), req.WorkshopRef != "")
-		if !ok {
-			f.Add("category", "no tariff applies to this category on the pickup date")
-		}
-	}
-	if err := f.Err(); err != nil {
-		return Details{}, err
-	}
-	cat := cats[0]
+	tn, station, cat := refs.Tenant, refs.Station, refs.Category
 	q := pricing.QuoteFor(tariff, req.Pickup, req.Return, station.Location(), tn.Currency)
 
 	cust := req.Customer
 	secret := identity.NewBookingSecret()
 	r := Reservation{StationID: station.ID, CategoryID: cat.ID, TariffID: tariff.ID,
 		Pickup: req.Pickup.UTC(), Return: req.Return.UTC(), Status: StatusPendingPayment, Source: "api",
-		APIClientID: a.APIClientID, SecretHash: identity.HashToken(secret), WorkshopRef: strings.TrimSpace(req.WorkshopRef), Notes: strings.TrimSpace(req.Notes),
+		APIClientID: a.APIClientID, SecretHash: identity.HashToken(secret), WorkshopRef: req.WorkshopRef, Notes: req.Notes,
 		Language: cust.Language, DayPriceCents: q.DayPriceCents, DepositCents: q.DepositCents,
 		EstimatedTotalCents: q.RentCents, Currency: q.Currency}
 	if err := s.d.Bookings.CreateReservationFor(ctx, &cust, &r); err != nil {

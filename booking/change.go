@@ -17,9 +17,30 @@ import (
 	"mietwerk.dev/mietwerk/pricing"
 )
 
+// ready checks the setup a booking's documents need (Ready) before money
+// moves, and logs for staff what is missing.
+func (s *Service) ready(ctx context.Context, bc bookingCtx) error {
+	err := Ready(bc.tn, bc.st)
+	if err != nil {
+		s.d.Log.WarnContext(ctx, "booking refused: the tenant's setup is incomplete (settings)", "booking", bc.r.Number, "err", err)
+	}
+	return err
+}
+
+// byNumber reads the reservation with a booking number; a number that
+// cannot be one (too long, or with a control character, which PostgreSQL
+// could not even compare) is not found without asking. Errors:
+// KindNotFound.
+func (s *Service) byNumber(ctx context.Context, number string) (Reservation, error) {
+	if len(number) > 40 || errs.BadText(number, false) {
+		return Reservation{}, errs.NotFound("booking")
+	}
+	return s.d.Bookings.ReservationByNumber(ctx, number)
+}
+
 // Get returns a booking by its number. Errors: KindNotFound.
 func (s *Service) Get(ctx context.Context, number string) (Details, error) {
-	r, err := s.d.Bookings.ReservationByNumber(ctx, number)
+	r, err := s.byNumber(ctx, number)
 	if err != nil {
 		return Details{}, err
 	}
@@ -39,7 +60,7 @@ var ErrBookingSecret = errs.New(errs.KindForbidden, "booking_secret_invalid")
 // with number. Errors: ErrBookingSecret (KindForbidden), also for an
 // unknown number or a booking without a secret.
 func (s *Service) CheckSecret(ctx context.Context, number, secret string) error {
-	r, err := s.d.Bookings.ReservationByNumber(ctx, number)
+	r, err := s.byNumber(ctx, number)
 	if errs.Is(err, errs.KindNotFound) {
 		return ErrBookingSecret
 	}
@@ -63,7 +84,7 @@ type ChangeRequest struct {
 
 // changeable loads a booking that may still be changed or cancelled.
 func (s *Service) changeable(ctx context.Context, number string) (bookingCtx, error) {
-	r, err := s.d.Bookings.ReservationByNumber(ctx, number)
+	r, err := s.byNumber(ctx, number)
 	if err != nil {
 		return bookingCtx{}, err
 	}
@@ -161,6 +182,11 @@ func (s *Service) Change(ctx context.Context, number string, ch ChangeRequest) (
 	}
 	if err := f.Err(); err != nil {
 		return Details{}, err
+	}
+	if periodChanged { // the difference is charged or refunded with a document
+		if err := s.ready(ctx, bc); err != nil {
+			return Details{}, err
+		}
 	}
 	if ch.Customer != nil {
 		in := *ch.Customer
@@ -308,6 +334,11 @@ func (s *Service) Cancel(ctx context.Context, number string) (Cancellation, erro
 	paid, charges, _ := paidRent(recs)
 	fee := CancelFee(bc.tn.CancelFreeHours, bc.tn.CancelFeeCents, bc.r.Pickup, s.d.Now(), paid)
 	refund := paid - fee
+	if refund > 0 { // refunded with a credit note
+		if err := s.ready(ctx, bc); err != nil {
+			return Cancellation{}, err
+		}
+	}
 	if err := s.d.Bookings.SetReservationStatus(ctx, bc.r.ID, []Status{StatusConfirmed}, StatusCancelled); err != nil {
 		return Cancellation{}, err
 	}

@@ -210,9 +210,12 @@ func (s *Service) Availability(ctx context.Context, q AvailabilityQuery) (tenanc
 func (s *Service) lookup(ctx context.Context, f *errs.Fields, stationCode, categoryCode string, oneCategory bool) (tenancy.Station, []fleet.Category, error) {
 	var st tenancy.Station
 	code := strings.ToUpper(strings.TrimSpace(stationCode))
-	if code == "" {
+	f.Line("station", code, maxCode)
+	switch {
+	case f.Has("station"): // not a code: nothing to look up
+	case code == "":
 		f.Add("station", "enter a station code (see GET /api/v1/stations)")
-	} else {
+	default:
 		var err error
 		st, err = s.d.Tenancy.StationByCode(ctx, code)
 		if errs.Is(err, errs.KindNotFound) || (err == nil && !st.Active) {
@@ -227,12 +230,13 @@ func (s *Service) lookup(ctx context.Context, f *errs.Fields, stationCode, categ
 	}
 	var cats []fleet.Category
 	cc := strings.ToUpper(strings.TrimSpace(categoryCode))
+	f.Line("category", cc, maxCode)
 	for _, c := range all {
 		if c.Active && (!oneCategory || c.Code == cc) {
 			cats = append(cats, c)
 		}
 	}
-	if oneCategory && len(cats) == 0 {
+	if oneCategory && len(cats) == 0 && !f.Has("category") {
 		if cc == "" {
 			f.Add("category", "enter a vehicle category code (see GET /api/v1/vehicle-categories)")
 		} else {
@@ -243,6 +247,9 @@ func (s *Service) lookup(ctx context.Context, f *errs.Fields, stationCode, categ
 }
 
 func quote(s string) string { return "\"" + s + "\"" }
+
+// maxCode is the longest station or category code a request may name.
+const maxCode = 16
 
 // Stations lists the tenant's active stations.
 func (s *Service) Stations(ctx context.Context) ([]tenancy.Station, error) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
@@ -139,6 +140,10 @@ func (d Driver) validateInto(f *errs.Fields, prefix string, now time.Time) {
 			f.Add(prefix+"birth_date", "enter the date of birth as YYYY-MM-DD")
 		}
 	}
+	f.Line(prefix+"first_name", d.FirstName, customer.MaxName)
+	f.Line(prefix+"last_name", d.LastName, customer.MaxName)
+	f.Line(prefix+"licence_number", d.LicenceNumber, customer.MaxLicence)
+	f.Line(prefix+"licence_class", d.LicenceClass, customer.MaxLicence)
 }
 
 // ValidateDrivers checks a contract's drivers: exactly one main driver and
@@ -193,6 +198,9 @@ type Protocol struct {
 	NewDamages []fleet.Damage
 }
 
+// MaxProtocolNotes is the longest note a handover or return protocol takes.
+const MaxProtocolNotes = 2000
+
 // validateReadings checks km, fuel and cleanliness.
 func (p Protocol) validateInto(f *errs.Fields) {
 	if p.OdometerKM < 0 || p.OdometerKM > 2_000_000 {
@@ -220,6 +228,8 @@ func (p Protocol) validateInto(f *errs.Fields) {
 	if len(p.NewDamages) > MaxNewDamages {
 		f.Addf("damages", "record at most %d new damages at once", MaxNewDamages)
 	}
+	f.Text("notes", p.Notes, MaxProtocolNotes)
+	f.Line("signer_name", p.SignerName, customer.MaxName*2)
 	for i, d := range p.NewDamages {
 		f.Merge("damages."+itoa(i)+".", d.Validate())
 	}

@@ -73,7 +73,10 @@ func (c *Customer) Tidy() {
 var phoneRE = regexp.MustCompile(`^\+?[0-9 ()/-]{6,25}$`)
 
 // Validate returns a KindInvalid error naming every invalid field (prefixed
-// with prefix, e.g. "customer."). now is used for the age check.
+// with prefix, e.g. "customer."): required fields, formats, and for every
+// text field one line (no line break, tab or control character, which
+// would break e-mail headers and documents) of at most its Max… length.
+// now is used for the age check.
 func (c Customer) Validate(prefix string, now time.Time) error {
 	var f errs.Fields
 	if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email || !strings.Contains(c.Email, ".") {
@@ -120,8 +123,30 @@ func (c Customer) Validate(prefix string, now time.Time) error {
 			f.Add(prefix+"driving_licence.issued_on", "enter the issue date as YYYY-MM-DD")
 		}
 	}
+	if c.LicenceCountry != "" && !regexp.MustCompile(`^[A-Z]{2}$`).MatchString(c.LicenceCountry) {
+		f.Add(prefix+"driving_licence.country", "address.country_code")
+	}
+	l := errs.Limited
+	f.Lines(prefix, l("email", c.Email, MaxEmail), l("company", c.Company, MaxCompany), l("first_name", c.FirstName, MaxName),
+		l("last_name", c.LastName, MaxName), l("street", c.Street, MaxStreet), l("postal_code", c.PostalCode, MaxPostalCode),
+		l("city", c.City, MaxCity), l("phone", c.Phone, MaxPhone), l("vat_id", c.VATID, MaxVATID),
+		l("driving_licence.number", c.LicenceNumber, MaxLicence), l("driving_licence.class", c.LicenceClass, MaxLicence))
 	return f.Err()
 }
+
+// The longest value (in characters) each text field of a customer takes:
+// what fits on an invoice line, a contract and an e-mail header.
+const (
+	MaxEmail      = 254 // RFC 5321
+	MaxCompany    = 100
+	MaxName       = 80 // first and last name each
+	MaxStreet     = 100
+	MaxPostalCode = 10
+	MaxCity       = 80
+	MaxPhone      = 25
+	MaxVATID      = 20
+	MaxLicence    = 30 // licence number and class
+)
 
 // Billing is the name and billing address a booking was made with. Every
 // reservation and contract keeps its own (the booking snapshot), and its

@@ -75,9 +75,7 @@ func (d Damage) Validate() error {
 	if !oneOf(d.Severity, DamageSeverities) {
 		f.Add("severity", "choose minor, medium or major")
 	}
-	if len(d.Description) > 2000 {
-		f.Add("description", "at most 2000 characters")
-	}
+	f.Text("description", d.Description, 2000)
 	if d.ChargeCents < 0 {
 		f.Add("charge_cents", "must not be negative")
 	} else if d.ChargeCents > MaxChargeCents {

@@ -114,30 +114,7 @@ func (s Station) Validate() error {
 	if !codeRE.MatchString(s.Code) {
 		f.Add("code", "station.code_format")
 	}
-	if s.Name == "" {
-		f.Add("name", "field.name_required")
-	} else if len(s.Name) > 120 {
-		f.Add("name", "field.too_long", locale.Params{"n": 120})
-	}
-	if s.Street == "" {
-		f.Add("street", "address.street_required")
-	}
-	if s.PostalCode == "" {
-		f.Add("postal_code", "address.postal_code_required")
-	} else if s.Country == "DE" && !regexp.MustCompile(`^\d{5}$`).MatchString(s.PostalCode) {
-		f.Add("postal_code", "address.postal_code_de")
-	}
-	if s.City == "" {
-		f.Add("city", "address.city_required")
-	}
-	if !regexp.MustCompile(`^[A-Z]{2}$`).MatchString(s.Country) {
-		f.Add("country", "address.country_code")
-	}
-	if s.Email != "" {
-		if _, err := mail.ParseAddress(s.Email); err != nil {
-			f.Add("email", "field.email_invalid")
-		}
-	}
+	s.documentsInto(&f)
 	if _, err := time.LoadLocation(s.TimeZone); err != nil {
 		f.Add("time_zone", "station.time_zone_unknown")
 	}
@@ -156,6 +133,7 @@ func (s Station) Validate() error {
 		if seen[e.Date] {
 			f.Add(key, "station.exception_twice")
 		}
+		f.Line(key+".note", e.Note, MaxTenantText)
 		seen[e.Date] = true
 		if !e.Closed {
 			if len(e.Hours) == 0 {
@@ -166,6 +144,49 @@ func (s Station) Validate() error {
 		}
 	}
 	return f.Err()
+}
+
+// ReadyForBookings reports what the station's data lacks for a booking's
+// documents and e-mails (address, sender addresses, names on one line),
+// checked before any card is charged. Errors: KindUnavailable
+// "booking_setup_incomplete" with a field error per field, prefixed
+// "station.".
+func (s Station) ReadyForBookings() error {
+	var f errs.Fields
+	s.documentsInto(&f)
+	return notReady("station.", f)
+}
+
+// documentsInto checks what the station's documents and e-mails print.
+func (s Station) documentsInto(f *errs.Fields) {
+	if s.Name == "" {
+		f.Add("name", "field.name_required")
+	}
+	if s.Street == "" {
+		f.Add("street", "address.street_required")
+	}
+	if s.PostalCode == "" {
+		f.Add("postal_code", "address.postal_code_required")
+	} else if s.Country == "DE" && !regexp.MustCompile(`^\d{5}$`).MatchString(s.PostalCode) {
+		f.Add("postal_code", "address.postal_code_de")
+	}
+	if s.City == "" {
+		f.Add("city", "address.city_required")
+	}
+	if !regexp.MustCompile(`^[A-Z]{2}$`).MatchString(s.Country) {
+		f.Add("country", "address.country_code")
+	}
+	for field, addr := range map[string]string{"email": s.Email, "mail_from": s.MailFrom, "mail_reply_to": s.MailReplyTo} {
+		if addr != "" {
+			if a, err := mail.ParseAddress(addr); err != nil || a.Address != addr {
+				f.Add(field, "field.email_invalid")
+			}
+		}
+	}
+	l := errs.Limited
+	f.Lines("", l("name", s.Name, 120), l("street", s.Street, MaxTenantText), l("postal_code", s.PostalCode, MaxTenantCode),
+		l("city", s.City, MaxTenantText), l("phone", s.Phone, MaxTenantCode), l("email", s.Email, MaxTenantText),
+		l("mail_from", s.MailFrom, MaxTenantText), l("mail_reply_to", s.MailReplyTo, MaxTenantText))
 }
 
 // validSpans returns the catalog code of what is wrong with spans, or "".

@@ -55,6 +55,62 @@ func ValidIBAN(iban string) bool {
 // Field names match the settings form.
 func (t Tenant) Validate(validPattern func(string) error) error {
 	var f errs.Fields
+	t.documentsInto(&f, validPattern)
+	if t.IBAN != "" && !ValidIBAN(t.IBAN) {
+		f.Add("iban", "this IBAN fails its check digits; please check it")
+	}
+	if t.BIC != "" && !bicRE.MatchString(t.BIC) {
+		f.Add("bic", "a BIC has 8 or 11 letters and digits, e.g. BYLADEM1001")
+	}
+	if t.DefaultLanguage != "de" && t.DefaultLanguage != "en" {
+		f.Add("default_language", "choose de or en")
+	}
+	if !regexp.MustCompile(`^[A-Z0-9]{1,4}$`).MatchString(t.BookingNumberPrefix) {
+		f.Add("booking_number_prefix", "1–4 capital letters or digits, e.g. B")
+	}
+	t.rulesInto(&f)
+	return f.Err()
+}
+
+// ReadyForBookings reports what the tenant's setup lacks for a booking to
+// issue its invoice and e-mail, checked before any card is charged: the
+// supplier data every invoice needs (§14 UStG), valid number patterns, the
+// currency, sender addresses, and names that fit on one line. Errors:
+// KindUnavailable "booking_setup_incomplete" with a field error per
+// setting (named as in the settings form, prefixed "settings.").
+func (t Tenant) ReadyForBookings(validPattern func(string) error) error {
+	var f errs.Fields
+	t.documentsInto(&f, validPattern)
+	if t.Currency != "EUR" {
+		f.Add("currency", "field.invalid")
+	}
+	return notReady("settings.", f)
+}
+
+// notReady turns what a setup lacks into the error of a booking that
+// cannot go ahead (nil when nothing is missing).
+func notReady(prefix string, f errs.Fields) error {
+	if len(f) == 0 {
+		return nil
+	}
+	e := errs.New(errs.KindUnavailable, "booking_setup_incomplete")
+	for _, fe := range f {
+		fe.Field = prefix + fe.Field
+		e.Fields = append(e.Fields, fe)
+	}
+	return e
+}
+
+// Longest values of the tenant's text settings (characters).
+const (
+	MaxTenantText = 200 // names, address lines, bank and register data
+	MaxTenantCode = 40  // tax number, VAT id, postal code, phone
+)
+
+// documentsInto checks what every invoice and e-mail of the tenant prints:
+// company and address, tax id, number patterns, sender addresses, each
+// text on one line and not too long.
+func (t Tenant) documentsInto(f *errs.Fields, validPattern func(string) error) {
 	if t.Name == "" {
 		f.Add("name", "enter the company's short name")
 	}
@@ -79,21 +135,12 @@ func (t Tenant) Validate(validPattern func(string) error) error {
 	if t.VATID != "" && !vatIDRE.MatchString(t.VATID) {
 		f.Add("vat_id", "a VAT id starts with the country code, e.g. DE123456789")
 	}
-	if t.IBAN != "" && !ValidIBAN(t.IBAN) {
-		f.Add("iban", "this IBAN fails its check digits; please check it")
-	}
-	if t.BIC != "" && !bicRE.MatchString(t.BIC) {
-		f.Add("bic", "a BIC has 8 or 11 letters and digits, e.g. BYLADEM1001")
-	}
 	for field, addr := range map[string]string{"email": t.Email, "mail_from": t.MailFrom, "mail_reply_to": t.MailReplyTo} {
 		if addr != "" {
 			if a, err := mail.ParseAddress(addr); err != nil || a.Address != addr {
 				f.Add(field, "enter a plain e-mail address such as service@autohaus.de")
 			}
 		}
-	}
-	if t.DefaultLanguage != "de" && t.DefaultLanguage != "en" {
-		f.Add("default_language", "choose de or en")
 	}
 	if t.VATRateBP < 0 || t.VATRateBP > 10000 {
 		f.Add("vat_rate", "between 0 and 100 percent")
@@ -108,9 +155,17 @@ func (t Tenant) Validate(validPattern func(string) error) error {
 	if t.InvoiceNumberPattern != "" && t.InvoiceNumberPattern == t.CreditNumberPattern {
 		f.Add("credit_number_pattern", "credit notes need a pattern of their own, e.g. GS-{YYYY}-{SEQ:6}")
 	}
-	if !regexp.MustCompile(`^[A-Z0-9]{1,4}$`).MatchString(t.BookingNumberPrefix) {
-		f.Add("booking_number_prefix", "1–4 capital letters or digits, e.g. B")
-	}
+	l := errs.Limited
+	f.Lines("", l("name", t.Name, MaxTenantText), l("legal_name", t.LegalName, MaxTenantText), l("street", t.Street, MaxTenantText),
+		l("postal_code", t.PostalCode, MaxTenantCode), l("city", t.City, MaxTenantText), l("phone", t.Phone, MaxTenantCode),
+		l("email", t.Email, MaxTenantText), l("website", t.Website, MaxTenantText), l("vat_id", t.VATID, MaxTenantCode),
+		l("tax_number", t.TaxNumber, MaxTenantCode), l("register_court", t.RegisterCourt, MaxTenantText),
+		l("register_number", t.RegisterNumber, MaxTenantCode), l("managing_directors", t.ManagingDirectors, MaxTenantText),
+		l("bank_name", t.BankName, MaxTenantText), l("mail_from", t.MailFrom, MaxTenantText), l("mail_reply_to", t.MailReplyTo, MaxTenantText))
+}
+
+// rulesInto checks the tenant's rental and payment rules.
+func (t Tenant) rulesInto(f *errs.Fields) {
 	if t.DepositMode != "charge" && t.DepositMode != "preauth" {
 		f.Add("deposit_mode", "choose charge or preauth")
 	}
@@ -153,5 +208,4 @@ func (t Tenant) Validate(validPattern func(string) error) error {
 		f.Add("gateway_store_id", "at most 20 characters")
 	}
 	rangeCheck("gateway_timeout_ms", t.Gateway.TimeoutMS, 1000, 120000, "between 1000 and 120000 ms")
-	return f.Err()
 }

@@ -4,8 +4,10 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
+	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
 )
 
@@ -60,6 +62,34 @@ func (a *app) checkCSRF(next http.Handler) http.Handler {
 		if err := r.ParseForm(); err != nil {
 			a.errorPage(w, r, http.StatusRequestEntityTooLarge, "")
 			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// refuseControlChars answers a request whose query or form (as checkCSRF
+// parsed it) has a control character (NUL, escape, …; line breaks and
+// tabs are fine here, single-line fields refuse them in their own checks)
+// or malformed UTF-8 with the 400 page, before any handler runs: nothing a
+// person types has them, and PostgreSQL could not even compare a NUL.
+// Multipart forms are parsed by their handlers, whose checks see them.
+func (a *app) refuseControlChars(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		vals := r.Form
+		if vals == nil {
+			vals = r.URL.Query()
+		}
+		for k, vs := range vals {
+			bad := errs.BadText(k, false)
+			for _, v := range vs {
+				bad = bad || errs.BadText(v, true)
+			}
+			if bad {
+				a.log.InfoContext(r.Context(), "request refused: control character in a parameter", "request_id", requestID(r),
+					"path", r.URL.Path, "param", strconv.QuoteToASCII(k))
+				a.errorPage(w, r, http.StatusBadRequest, "err.400.control")
+				return
+			}
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -188,9 +188,11 @@ func (a *app) customerUpdate(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusUnprocessableEntity
 	if fe, ok := fieldErrors(lang, err); ok {
 		v.Errors = fe
-		// the domain names the licence date driving_licence.issued_on
-		if m, ok := fe["driving_licence.issued_on"]; ok {
-			fe["licence_issued_on"] = m
+		// the domain names the licence fields driving_licence.<x>, the form licence_<x>
+		for k, m := range fe {
+			if x, ok := strings.CutPrefix(k, "driving_licence."); ok {
+				fe["licence_"+x] = m
+			}
 		}
 		v.Alert = translate(lang, "form.has_errors")
 	} else if errs.KindOf(err) == errs.KindConflict {

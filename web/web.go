@@ -147,6 +147,7 @@ func (a *app) routes() http.Handler {
 	})
 
 	var h http.Handler = mux
+	h = a.refuseControlChars(h)
 	h = a.checkCSRF(h)
 	h = a.baseContext(h)
 	h = a.recoverPanics(h)

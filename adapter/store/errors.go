@@ -27,6 +27,7 @@ const (
 	dbErrImmutable
 	dbErrBusy
 	dbErrUnavailable // the database cannot be reached or cannot write (down, disk full, read-only)
+	dbErrText        // a text PostgreSQL cannot store (NUL, malformed UTF-8)
 )
 
 // SQLite extended result codes (sqlite3.h).
@@ -65,6 +66,8 @@ func classify(err error) dbErrKind {
 			"57P01", "57P02", "57P03", // admin or crash shutdown, cannot connect now
 			"58030": // io_error
 			return dbErrUnavailable
+		case "22021", "22P05": // character_not_in_repertoire, untranslatable_character
+			return dbErrText
 		}
 		if strings.HasPrefix(pe.Code, "08") { // connection exception
 			return dbErrUnavailable
@@ -125,6 +128,8 @@ func mapErr(err error) error {
 		return errs.Wrap(errs.KindUnavailable, "the database is busy, please retry", err)
 	case dbErrUnavailable:
 		return ErrUnavailable(err)
+	case dbErrText: // the last line: every input is checked for control characters before it gets here
+		return errs.Wrap(errs.KindInvalid, "a text contains a control character that cannot be stored", err).WithCode("text_not_storable")
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return errs.Wrap(errs.KindNotFound, "not found", err)

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -67,8 +68,9 @@ type Options struct {
 // Simulator is the gateway simulator; it is an http.Handler and safe for
 // concurrent use. All state lives in memory behind one mutex.
 type Simulator struct {
-	opts Options
-	mux  *http.ServeMux
+	opts     Options
+	mux      *http.ServeMux
+	requests atomic.Int64 // every request served, for tests that count gateway calls
 
 	mu       sync.Mutex
 	seq      int64                // id counter
@@ -135,8 +137,13 @@ func New(opts Options) *Simulator {
 	return s
 }
 
+// Requests returns how many requests the simulator has served (whatever
+// their outcome): a test that something never reached the gateway counts.
+func (s *Simulator) Requests() int64 { return s.requests.Load() }
+
 // ServeHTTP serves the simulated gateway API.
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.requests.Add(1)
 	start := time.Now()
 	rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 	s.mux.ServeHTTP(rw, r)
