@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"mietwerk.dev/mietwerk/adapter/telecashsim"
+	"mietwerk.dev/mietwerk/identity"
 )
 
 // rows counts the rows of a query on the env's database.
@@ -168,6 +169,25 @@ func TestNoMoneyMovesForAnIncompleteSetup(t *testing.T) {
 		}
 		if r := e.do("GET", "/api/v1/bookings/"+num, nil); r.body["status"] != "confirmed" || r.body["return"] != day(5, 17).Format("2006-01-02T15:04:05Z07:00") {
 			t.Fatalf("booking after the refusals: %s", r.raw)
+		}
+		// the car comes back: the return is recorded, billing (a charge of
+		// the extra km, the final invoice) waits for the settings
+		staffKey := "Bearer " + e.keys[identity.ScopeStaff]
+		hand := map[string]any{"km": 1000, "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true,
+			"drivers": []map[string]any{{"role": "main", "first_name": "Eva", "last_name": "Huber", "licence_number": "B072RRE2I55",
+				"licence_class": "B", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
+		if r := e.do("POST", "/api/v1/bookings/"+num+"/handover", hand, "Authorization", staffKey); r.status != 201 {
+			t.Fatalf("handover: %d %s", r.status, r.raw)
+		}
+		calls = e.sim.Requests()
+		r = e.do("POST", "/api/v1/bookings/"+num+"/return", map[string]any{"km": 1100, "fuel_eighths": 8, "cleanliness": "clean",
+			"damages": []map[string]any{{"view": "left", "x": 40, "y": 50, "kind": "scratch", "severity": "minor", "charge_cents": 20000}}},
+			"Authorization", staffKey)
+		if r.status != 200 || r.body["status"] != "returned" || len(r.body["invoices"].([]any)) != 1 {
+			t.Fatalf("return with an incomplete setup: %d %s", r.status, r.raw)
+		}
+		if n := e.sim.Requests() - calls; n != 0 {
+			t.Fatalf("%d gateway calls for a return whose invoice cannot be issued", n)
 		}
 	})
 }

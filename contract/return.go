@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"mietwerk.dev/mietwerk/billing"
+	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
@@ -199,6 +200,12 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 	}
 	x, err := s.load(ctx, c)
 	if err != nil {
+		return out, err
+	}
+	// the final invoice needs the dealer's setup: checked before any charge
+	// (the contract stays returned until staff complete the settings)
+	if err := booking.Ready(x.Tenant, x.Station); err != nil {
+		s.d.Log.WarnContext(ctx, "contract: billing waits for the tenant's settings", "contract", c.Number, "err", err)
 		return out, err
 	}
 	ps, err := s.d.Store.Protocols(ctx, c.ID)
