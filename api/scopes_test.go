@@ -207,9 +207,7 @@ func TestStaffKeyChargeLimit(t *testing.T) {
 			t.Fatalf("book: %d %s", b.status, b.raw)
 		}
 		num := b.body["number"].(string)
-		hand := map[string]any{"km": 1000, "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true,
-			"drivers": []map[string]any{{"role": "main", "first_name": "Eva", "last_name": "Huber", "licence_number": "B072RRE2I55",
-				"licence_class": "B", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
+		hand := handoverBody()
 		if r := e.do("POST", "/api/v1/bookings/"+num+"/handover", hand, "Authorization", staffKey); r.status != 201 {
 			t.Fatalf("handover: %d %s", r.status, r.raw)
 		}
@@ -236,4 +234,12 @@ func TestStaffKeyChargeLimit(t *testing.T) {
 			t.Fatalf("billed %v: want the rent and both damages", billed)
 		}
 	})
+}
+
+// handoverBody is a complete handover of a booking for Eva Huber at 1,000 km
+// with her licence checked.
+func handoverBody() map[string]any {
+	return map[string]any{"km": 1000, "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true,
+		"drivers": []map[string]any{{"role": "main", "first_name": "Eva", "last_name": "Huber", "licence_number": "B072RRE2I55",
+			"licence_class": "B", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
 }

@@ -88,9 +88,7 @@ func strangerCannotRewriteCustomer(t *testing.T, dialect string) {
 
 		// Eva's car: handed over and back; her documents print her booking
 		staffKey := "Bearer " + e.keys[identity.ScopeStaff]
-		hand := map[string]any{"km": 1000, "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true,
-			"drivers": []map[string]any{{"role": "main", "first_name": "Eva", "last_name": "Huber", "licence_number": "B072RRE2I55",
-				"licence_class": "B", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
+		hand := handoverBody()
 		if r := e.do("POST", "/api/v1/bookings/"+evaNum+"/handover", hand, "Authorization", staffKey); r.status != 201 {
 			t.Fatalf("handover: %d %s", r.status, r.raw)
 		}

@@ -173,9 +173,7 @@ func TestNoMoneyMovesForAnIncompleteSetup(t *testing.T) {
 		// the car comes back: the return is recorded, billing (a charge of
 		// the extra km, the final invoice) waits for the settings
 		staffKey := "Bearer " + e.keys[identity.ScopeStaff]
-		hand := map[string]any{"km": 1000, "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true,
-			"drivers": []map[string]any{{"role": "main", "first_name": "Eva", "last_name": "Huber", "licence_number": "B072RRE2I55",
-				"licence_class": "B", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
+		hand := handoverBody()
 		if r := e.do("POST", "/api/v1/bookings/"+num+"/handover", hand, "Authorization", staffKey); r.status != 201 {
 			t.Fatalf("handover: %d %s", r.status, r.raw)
 		}
