@@ -371,15 +371,19 @@ func TestContractJourney(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`input[name="drivers.1.licence_country"]`), "AT"),
 		chromedp.Click(chromedp.CSS(`input[name="drivers.1.check"]`)),
 		chromedp.Click(chromedp.CSS(`#drivers-form input[name="notify"]`)),
-		chromedp.Click(chromedp.ID("drivers-save")),
-		chromedp.WaitVisible(chromedp.CSS("p.notice")),
 	))
+	// Each save reloads the page: wait for that navigation, not for a notice
+	// (the previous page's notice is visible until the new page replaces it).
+	_, err = chromedp.RunResponse(ctx, chromedp.Click(chromedp.ID("drivers-save")))
+	fail("save drivers", err)
+	fail("saved drivers", chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("p.notice"))))
 	fail("change period", chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.ID("f-planned_end"), newEnd),
 		chromedp.Click(chromedp.CSS(`#period input[name="notify"]`)),
-		chromedp.Click(chromedp.ID("period-save")),
-		chromedp.WaitVisible(chromedp.CSS("p.notice")),
 	))
+	_, err = chromedp.RunResponse(ctx, chromedp.Click(chromedp.ID("period-save")))
+	fail("save period", err)
+	fail("saved period", chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("p.notice"))))
 	testenv.Screenshot(t, ctx, "contract-changed")
 	c, err = j.st.Contract(j.sys(), c.ID)
 	jm(t, err)
