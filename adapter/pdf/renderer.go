@@ -116,7 +116,8 @@ func newFpdf(ansi bool) *fpdf.Fpdf {
 	if ansi {
 		addWinAnsiFonts(f)
 	} else {
-		addFonts(f) // parsed once, see fontcache.go
+		f.AddUTF8FontFromBytes(fontFamily, "", fontRegular)
+		f.AddUTF8FontFromBytes(fontFamily, "B", fontBold)
 	}
 	f.SetProducer("Mietwerk", true)
 	f.SetCreator("Mietwerk", true)

@@ -52,8 +52,8 @@ func newWriter(lang document.Lang, created time.Time, b document.Branding, title
 	f := w.f
 	f.SetCreationDate(created.UTC())
 	f.SetModificationDate(created.UTC())
-	f.SetTitle(title, true)
-	f.SetAuthor(b.LegalName, true)
+	f.SetTitle(printable(title, true), true)
+	f.SetAuthor(printable(b.LegalName, true), true)
 	f.SetLang(string(w.lang))
 	f.SetMargins(marginL, marginT, marginR)
 	f.SetAutoPageBreak(true, breakMargin)
@@ -131,34 +131,51 @@ func (w *writer) footer() {
 	f.SetTextColor(0, 0, 0)
 }
 
-// text returns s encoded for the document's fonts.
+// text returns one line of text as the document's fonts print it:
+// printable, in drawing order and encoded for the fonts.
 func (w *writer) text(s string) string {
+	return w.encode(visual(printable(s, true)))
+}
+
+// encode returns printable text in the fonts' encoding.
+func (w *writer) encode(s string) string {
 	if w.enc == nil {
 		return s
 	}
 	return w.enc.encode(s)
 }
 
-// cellFormat is fpdf's CellFormat for text s in the document's encoding.
+// cellFormat is fpdf's CellFormat for one line of text s.
 func (w *writer) cellFormat(wd, h float64, s, border string, ln int, align string, fill bool, link int, linkStr string) {
 	w.f.CellFormat(wd, h, w.text(s), border, ln, align, fill, link, linkStr)
 }
 
-// multiCell is fpdf's MultiCell for text s in the document's encoding.
+// multiCell is fpdf's MultiCell for text s, wrapped to width wd. Text with
+// right-to-left parts is wrapped here first, so each line can be put in
+// drawing order on its own.
 func (w *writer) multiCell(wd, h float64, s, border, align string, fill bool) {
-	w.f.MultiCell(wd, h, w.text(s), border, align, fill)
+	s = printable(s, false)
+	if w.enc == nil && hasRTL(s) { // (WinAnsi has no right-to-left characters: encode notes them missing)
+		lines := w.f.SplitText(s, wd)
+		for i, l := range lines {
+			lines[i] = visual(l)
+		}
+		s = strings.Join(lines, "\n")
+	}
+	w.f.MultiCell(wd, h, w.encode(s), border, align, fill)
 }
 
 // lines returns how many lines s takes when wrapped to width wd in the
 // current font.
 func (w *writer) lines(s string, wd float64) int {
+	s = printable(s, false)
 	if w.enc == nil {
 		return len(w.f.SplitText(s, wd))
 	}
 	return len(w.f.SplitLines([]byte(w.enc.encode(s)), wd))
 }
 
-// width is the width of s in the current font.
+// width is the width of one line of text s in the current font.
 func (w *writer) width(s string) float64 { return w.f.GetStringWidth(w.text(s)) }
 
 // fit shortens s with "…" until it fits width wd in the current font.
