@@ -77,12 +77,14 @@ func withText(s string) map[string]func(r *Renderer) ([]byte, error) {
 		return d
 	}
 	return map[string]func(r *Renderer) ([]byte, error){
-		"advance invoice":   func(r *Renderer) ([]byte, error) { return r.Invoice(ctx, inv(advanceInvoice(), document.German)) },
-		"final invoice":     func(r *Renderer) ([]byte, error) { return r.Invoice(ctx, inv(finalInvoice(), document.English)) },
-		"credit note":       func(r *Renderer) ([]byte, error) { return r.Invoice(ctx, inv(creditNote(), document.German)) },
-		"handover protocol": func(r *Renderer) ([]byte, error) { return r.Protocol(ctx, protocol(document.Handover, document.German)) },
-		"return protocol":   func(r *Renderer) ([]byte, error) { return r.Protocol(ctx, protocol(document.Return, document.English)) },
-		"contract":          func(r *Renderer) ([]byte, error) { return r.Contract(ctx, contract(document.German)) },
+		"advance invoice": func(r *Renderer) ([]byte, error) { return r.Invoice(ctx, inv(advanceInvoice(), document.German)) },
+		"final invoice":   func(r *Renderer) ([]byte, error) { return r.Invoice(ctx, inv(finalInvoice(), document.English)) },
+		"credit note":     func(r *Renderer) ([]byte, error) { return r.Invoice(ctx, inv(creditNote(), document.German)) },
+		"handover protocol": func(r *Renderer) ([]byte, error) {
+			return r.Protocol(ctx, protocol(document.Handover, document.German))
+		},
+		"return protocol": func(r *Renderer) ([]byte, error) { return r.Protocol(ctx, protocol(document.Return, document.English)) },
+		"contract":        func(r *Renderer) ([]byte, error) { return r.Contract(ctx, contract(document.German)) },
 	}
 }
 
