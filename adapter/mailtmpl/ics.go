@@ -58,8 +58,8 @@ func icsTime(t time.Time) string { return t.UTC().Format("20060102T150405Z") }
 
 // icsText escapes a TEXT value (RFC 5545 §3.3.11).
 func icsText(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`, "\r", `\n`)
-	return r.Replace(s)
+	r := strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\n", `\n`, "\t", " ")
+	return r.Replace(bodyText(s))
 }
 
 // fold splits a content line into lines of at most 75 octets, never inside

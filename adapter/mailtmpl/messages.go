@@ -7,6 +7,7 @@ import (
 
 // pdfName returns the attachment file name for a document in a language.
 func pdfName(lang document.Lang, de, en, number string) string {
+	number = fileNamePart(number) // a tenant's number pattern may contain "/"
 	if lang.Or() == document.English {
 		return en + "-" + number + ".pdf"
 	}

@@ -125,13 +125,19 @@ func (r *Renderer) render(env Envelope, name mail.Kind, data any, extraHead html
 	}
 	m := mail.Message{
 		TenantID: env.TenantID, Kind: name, Lang: string(lang),
-		From: env.From, ReplyTo: env.ReplyTo, To: env.To, MessageID: env.MessageID,
-		Subject:     strings.Join(strings.Fields(subj.String()), " "),
-		Text:        tidyText(text.String()),
-		HTML:        html.String(),
+		From: cleanAddress(env.From), ReplyTo: cleanAddress(env.ReplyTo), To: cleanAddress(env.To), MessageID: env.MessageID,
+		Subject:     strings.Join(strings.Fields(headerText(subj.String())), " "),
+		Text:        tidyText(bodyText(text.String())),
+		HTML:        bodyText(html.String()),
 		Attachments: append(inline, nonEmpty(atts)...),
 	}
 	return m, m.Validate()
+}
+
+// cleanAddress returns a with a display name fit for a header.
+func cleanAddress(a mail.Address) mail.Address {
+	a.Name = headerText(a.Name)
+	return a
 }
 
 func nonEmpty(atts []mail.Attachment) []mail.Attachment {

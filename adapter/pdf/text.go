@@ -34,7 +34,9 @@ const replacement = '\uFFFD'
 
 // glyphs is the set of BMP characters both embedded fonts have a glyph
 // for, one bit per rune, read once from the fonts' cmap tables.
-var glyphs = sync.OnceValue(func() *[1 << 16 / 64]uint64 {
+var glyphs = sync.OnceValue(computeGlyphs)
+
+func computeGlyphs() *[1 << 16 / 64]uint64 {
 	var set [1 << 16 / 64]uint64
 	var fonts []*sfnt.Font
 	for _, ttf := range [][]byte{fontRegular, fontBold} {
@@ -58,7 +60,7 @@ var glyphs = sync.OnceValue(func() *[1 << 16 / 64]uint64 {
 		}
 	}
 	return &set
-})
+}
 
 // hasGlyph reports whether both fonts can print r.
 func hasGlyph(r rune) bool {
