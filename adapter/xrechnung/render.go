@@ -187,6 +187,9 @@ func (w *xw) date(wrapper, inner string, t time.Time, loc *time.Location) {
 	w.close(wrapper)
 }
 
+// escape writes s as XML character data or attribute value: markup
+// characters as references, invalid UTF-8 and characters XML 1.0 does not
+// allow as U+FFFD.
 func escape(b *bytes.Buffer, s string) {
 	for _, r := range s {
 		switch r {
@@ -202,7 +205,9 @@ func escape(b *bytes.Buffer, s string) {
 			b.WriteString("&#" + strconv.Itoa(int(r)) + ";")
 		default:
 			if r < 0x20 || r == 0xFFFE || r == 0xFFFF {
-				b.WriteRune(' ') // not allowed in XML 1.0
+				// not allowed in XML 1.0: printed as "�", as in the PDF, so
+				// a name made only of them is not empty
+				b.WriteRune(0xFFFD)
 				continue
 			}
 			b.WriteRune(r)
