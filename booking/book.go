@@ -10,6 +10,7 @@ import (
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/job"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/tenancy"
@@ -342,6 +343,9 @@ func (s *Service) issueAdvance(ctx context.Context, bc *bookingCtx, paid int64, 
 // least olderThan (an unknown gateway outcome the reconciler has since
 // resolved, or a process that stopped mid-booking). It needs the
 // all-tenants system actor in ctx and returns how many bookings it settled.
+// Each booking is one job item (job.Runner.Item): one that fails or
+// crashes is logged, marked for staff and left alone for a back-off, and
+// the others go on.
 func (s *Service) FinishPending(ctx context.Context, olderThan time.Duration, limit int) (int, error) {
 	rs, err := s.d.Changes.PendingReservations(ctx, s.d.Now().Add(-olderThan), limit)
 	if err != nil {
@@ -349,46 +353,67 @@ func (s *Service) FinishPending(ctx context.Context, olderThan time.Duration, li
 	}
 	n := 0
 	for _, r := range rs {
+		if ctx.Err() != nil {
+			return n, ctx.Err()
+		}
 		tctx := identity.WithActor(ctx, identity.SystemFor(r.TenantID))
-		bc, err := s.load(tctx, r)
-		if err != nil {
-			s.d.Log.ErrorContext(ctx, "finish pending booking", "reservation_id", r.ID, "err", err)
-			continue
-		}
-		recs, err := s.d.Records.ListPayments(tctx, payment.RecordFilter{ReservationID: r.ID})
-		if err != nil {
-			return n, err
-		}
-		if len(recs) == 0 {
-			s.failReservation(tctx, r.ID) // stopped before any payment was sent
-			n++
-			continue
-		}
-		err = s.complete(tctx, &bc)
-		if err != nil && !errs.Is(err, errs.KindPaymentDecline) {
-			s.d.Log.ErrorContext(ctx, "finish pending booking", "reservation_id", r.ID, "err", err)
-			continue
-		}
-		if bc.r.Status != StatusPendingPayment {
-			n++
-			s.d.Log.InfoContext(ctx, "pending booking settled", "reservation_id", r.ID, "status", bc.r.Status)
-		}
+		_ = s.jobs().Item(tctx, JobFinishPending, job.Subject{Kind: job.KindReservation, ID: r.ID, TenantID: r.TenantID}, func() error {
+			settled, err := s.finishOne(tctx, r)
+			if settled {
+				n++
+			}
+			return err
+		})
 	}
 	return n, nil
 }
 
-// RunFinisher calls FinishPending every interval until ctx ends.
-func (s *Service) RunFinisher(ctx context.Context, interval, olderThan time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if _, err := s.FinishPending(ctx, olderThan, 100); err != nil && !errors.Is(err, context.Canceled) {
-			s.d.Log.ErrorContext(ctx, "booking finisher", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+// finishOne completes or fails one pending booking and reports whether it
+// is settled.
+func (s *Service) finishOne(ctx context.Context, r Reservation) (bool, error) {
+	bc, err := s.load(ctx, r)
+	if err != nil {
+		return false, err
 	}
+	recs, err := s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: r.ID})
+	if err != nil {
+		return false, err
+	}
+	if len(recs) == 0 {
+		s.failReservation(ctx, r.ID) // stopped before any payment was sent
+		return true, nil
+	}
+	err = s.complete(ctx, &bc)
+	if err != nil && !errs.Is(err, errs.KindPaymentDecline) {
+		return false, err
+	}
+	if bc.r.Status != StatusPendingPayment {
+		s.d.Log.InfoContext(ctx, "pending booking settled", "reservation_id", r.ID, "status", bc.r.Status)
+		return true, nil
+	}
+	return false, nil
+}
+
+// RunInterval is how often Run settles pending bookings and retries failed
+// refunds.
+const RunInterval = 15 * time.Second
+
+// Run settles bookings left pending (FinishPending, once they are 30 s
+// old) and retries failed refunds (RetryRefunds), at once and then every
+// RunInterval until ctx ends. ctx carries the all-tenants system actor. A
+// failing or crashing booking is marked for staff and the job goes on.
+func (s *Service) Run(ctx context.Context) {
+	job.Every(ctx, s.d.Log, "booking", 0, RunInterval, func(ctx context.Context) error {
+		_, err1 := s.FinishPending(ctx, 30*time.Second, 100)
+		_, err2 := s.RetryRefunds(ctx, 100)
+		return errors.Join(err1, err2)
+	})
+}
+
+// jobs is the runner of the service's job items.
+func (s *Service) jobs() *job.Runner {
+	if s.d.Jobs != nil {
+		return s.d.Jobs
+	}
+	return &job.Runner{Log: s.d.Log, Now: s.d.Now}
 }

@@ -5,6 +5,7 @@ import (
 
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/job"
 	"mietwerk.dev/mietwerk/payment"
 )
 
@@ -54,6 +55,9 @@ func refundOwed(recs []payment.Record, invs []invoice.Summary) (owed int64, char
 // refunds do not yet cover, from the newest charge back. It needs the
 // all-tenants system actor in ctx and returns how many refunds it sent.
 // After MaxRefundAttempts failures a booking is only logged, for staff.
+// Each booking is one job item (job.Runner.Item): one that fails or
+// crashes is logged, marked for staff and left alone for a back-off, and
+// the others go on.
 func (s *Service) RetryRefunds(ctx context.Context, limit int) (int, error) {
 	rs, err := s.d.Changes.ReservationsWithFailedRefunds(ctx, MaxRefundAttempts, limit)
 	if err != nil {
@@ -61,34 +65,49 @@ func (s *Service) RetryRefunds(ctx context.Context, limit int) (int, error) {
 	}
 	sent := 0
 	for _, r := range rs {
+		if ctx.Err() != nil {
+			return sent, ctx.Err()
+		}
 		tctx := identity.WithActor(ctx, identity.SystemFor(r.TenantID))
-		recs, err := s.d.Records.ListPayments(tctx, payment.RecordFilter{ReservationID: r.ID})
-		if err != nil {
-			return sent, err
+		_ = s.jobs().Item(tctx, JobRetryRefunds, job.Subject{Kind: job.KindReservation, ID: r.ID, TenantID: r.TenantID}, func() error {
+			n, err := s.retryRefunds(tctx, r)
+			sent += n
+			return err
+		})
+	}
+	return sent, nil
+}
+
+// retryRefunds sends again the refunds one booking is owed and returns how
+// many it sent.
+func (s *Service) retryRefunds(ctx context.Context, r Reservation) (int, error) {
+	recs, err := s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: r.ID})
+	if err != nil {
+		return 0, err
+	}
+	invs, err := s.d.Issued.ListInvoices(ctx, invoice.Filter{ReservationID: r.ID})
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	owed, charges, left := refundOwed(recs, invs)
+	for i := len(charges) - 1; i >= 0 && owed > 0; i-- {
+		amt := min(owed, left[charges[i].ID])
+		if amt <= 0 {
+			continue
 		}
-		invs, err := s.d.Issued.ListInvoices(tctx, invoice.Filter{ReservationID: r.ID})
-		if err != nil {
-			return sent, err
+		rec, err := s.d.Payments.Refund(ctx, charges[i].ID, payment.Amount{Cents: amt, Currency: charges[i].Amount.Currency})
+		if err != nil && rec.ID == 0 {
+			s.d.Log.ErrorContext(ctx, "booking: retrying a refund failed", "reservation_id", r.ID, "err", err)
+			break
 		}
-		owed, charges, left := refundOwed(recs, invs)
-		for i := len(charges) - 1; i >= 0 && owed > 0; i-- {
-			amt := min(owed, left[charges[i].ID])
-			if amt <= 0 {
-				continue
-			}
-			rec, err := s.d.Payments.Refund(tctx, charges[i].ID, payment.Amount{Cents: amt, Currency: charges[i].Amount.Currency})
-			if err != nil && rec.ID == 0 {
-				s.d.Log.ErrorContext(ctx, "booking: retrying a refund failed", "reservation_id", r.ID, "err", err)
-				break
-			}
-			sent++
-			if rec.Status != payment.StatusApproved && !rec.Status.Open() {
-				s.d.Log.ErrorContext(ctx, "booking: a retried refund failed again; staff must refund by hand after "+
-					"the last attempt", "reservation_id", r.ID, "payment_id", rec.ID, "status", rec.Status)
-				break
-			}
-			owed -= amt
+		sent++
+		if rec.Status != payment.StatusApproved && !rec.Status.Open() {
+			s.d.Log.ErrorContext(ctx, "booking: a retried refund failed again; staff must refund by hand after "+
+				"the last attempt", "reservation_id", r.ID, "payment_id", rec.ID, "status", rec.Status)
+			break
 		}
+		owed -= amt
 	}
 	return sent, nil
 }

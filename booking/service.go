@@ -11,6 +11,7 @@ import (
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/job"
 	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
@@ -105,6 +106,9 @@ type Deps struct {
 	Outbox     Outbox
 	Now        func() time.Time
 	Log        *slog.Logger
+	// Jobs runs the items of the background jobs (FinishPending,
+	// RetryRefunds); nil: failures are only logged, nothing is marked.
+	Jobs *job.Runner
 }
 
 // Service books, changes and cancels reservations for API clients: it
@@ -280,3 +284,10 @@ func (s *Service) Categories(ctx context.Context) ([]fleet.Category, error) {
 	}
 	return out, nil
 }
+
+// Names of the booking service's background jobs (job.Runner, and the
+// attention records staff see).
+const (
+	JobFinishPending = "booking.finish_pending"
+	JobRetryRefunds  = "booking.retry_refunds"
+)

@@ -13,6 +13,7 @@ import (
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/job"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
@@ -73,6 +74,17 @@ type Deps struct {
 	Mailer   Mailer
 	Now      func() time.Time
 	Log      *slog.Logger
+	// Tenants lists the tenants Run resumes billing for; nil: Run does
+	// nothing.
+	Tenants Tenants
+	// Jobs runs the items of the background job (ResumeBilling); nil:
+	// failures are only logged, nothing is marked.
+	Jobs *job.Runner
+}
+
+// Tenants lists every tenant (for the all-tenants system actor).
+type Tenants interface {
+	ListTenants(ctx context.Context) ([]tenancy.Tenant, error)
 }
 
 // Service runs handover, return, billing, later charges and refunds.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/job"
 )
 
 // CardDeleter deletes at the gateway the stored cards that were deleted
@@ -56,6 +57,10 @@ type Retention struct {
 	// Batch is how many customers, cards and photos one pass handles at
 	// most of each (default 200); the rest follow on the next pass.
 	Batch int
+	// Jobs runs each customer and photo as a job item: one that fails or
+	// crashes is marked for staff and left alone for a back-off; nil:
+	// failures are only logged.
+	Jobs *job.Runner
 }
 
 func (r *Retention) defaults() {
@@ -70,6 +75,9 @@ func (r *Retention) defaults() {
 	}
 	if r.Batch <= 0 {
 		r.Batch = 200
+	}
+	if r.Jobs == nil {
+		r.Jobs = &job.Runner{Log: r.Log, Now: r.Now}
 	}
 }
 
@@ -101,10 +109,14 @@ func (r *Retention) RunOnce(ctx context.Context) (RetentionRun, error) {
 		if ctx.Err() != nil {
 			return out, ctx.Err()
 		}
-		p, err := r.Store.PurgeCustomer(identity.WithActor(ctx, identity.SystemFor(d.TenantID)), d.CustomerID, today)
+		var p Purge
+		err := r.Jobs.Item(ctx, JobPurge, job.Subject{Kind: job.KindCustomer, ID: d.CustomerID, TenantID: d.TenantID}, func() error {
+			var err error
+			p, err = r.Store.PurgeCustomer(identity.WithActor(ctx, identity.SystemFor(d.TenantID)), d.CustomerID, today)
+			return err
+		})
 		if err != nil {
-			out.PurgeFailed++
-			r.Log.ErrorContext(ctx, "retention: purge failed", "tenant_id", d.TenantID, "customer_id", d.CustomerID, "err", err)
+			out.PurgeFailed++ // logged and marked by Item
 			continue
 		}
 		if p.Skipped {
@@ -121,13 +133,17 @@ func (r *Retention) RunOnce(ctx context.Context) (RetentionRun, error) {
 	}
 
 	if r.Cards != nil {
-		out.CardsDeleted, out.CardsFailed, err = r.Cards.DeleteOutstandingCards(all, r.Batch)
+		err := job.Safely(func() error {
+			var err error
+			out.CardsDeleted, out.CardsFailed, err = r.Cards.DeleteOutstandingCards(all, r.Batch)
+			return err
+		})
 		if err != nil {
 			errList = append(errList, fmt.Errorf("delete cards at the gateway: %w", err))
 		}
 	}
 
-	if err := r.purgePhotos(ctx, all, now, &out); err != nil {
+	if err := job.Safely(func() error { return r.purgePhotos(ctx, all, now, &out) }); err != nil {
 		errList = append(errList, err)
 	}
 	return out, errors.Join(errList...)
@@ -141,27 +157,25 @@ func (r *Retention) purgePhotos(ctx, all context.Context, now time.Time, out *Re
 	if err != nil {
 		return fmt.Errorf("list expired photos: %w", err)
 	}
+	held, err := r.Jobs.Held(all, JobPhotos, job.KindPhoto)
+	if err != nil {
+		return fmt.Errorf("list held photos: %w", err)
+	}
 	byTenant := map[int64][]int64{}
 	var tenants []int64
 	for _, p := range photos {
-		if p.Storage != "db" {
-			if r.Blobs == nil || r.Blobs.Kind() != p.Storage {
-				out.PhotosKept++
-				r.Log.WarnContext(ctx, "retention: expired photo kept, its storage is not configured in this process",
-					"tenant_id", p.TenantID, "photo_id", p.ID, "storage", p.Storage)
-				continue
-			}
-			if err := r.Blobs.Delete(ctx, p.StorageKey); err != nil {
-				out.PhotosKept++
-				r.Log.ErrorContext(ctx, "retention: photo file not deleted", "tenant_id", p.TenantID, "photo_id", p.ID, "err", err)
-				continue
-			}
-			if err := r.Blobs.Delete(ctx, p.StorageKey+"-thumb"); err != nil {
-				out.PhotosKept++
-				r.Log.ErrorContext(ctx, "retention: photo thumbnail not deleted", "tenant_id", p.TenantID, "photo_id", p.ID, "err", err)
-				continue
-			}
-			out.PhotoFiles += 2
+		if held[p.ID] {
+			out.PhotosKept++
+			continue
+		}
+		kept := true
+		_ = r.Jobs.Item(ctx, JobPhotos, job.Subject{Kind: job.KindPhoto, ID: p.ID, TenantID: p.TenantID}, func() error {
+			kept = !r.deletePhotoFiles(ctx, p, out)
+			return nil
+		})
+		if kept {
+			out.PhotosKept++
+			continue
 		}
 		if _, ok := byTenant[p.TenantID]; !ok {
 			tenants = append(tenants, p.TenantID)
@@ -182,20 +196,42 @@ func (r *Retention) purgePhotos(ctx, all context.Context, now time.Time, out *Re
 	return errors.Join(errList...)
 }
 
-// Run calls RunOnce after delay and then every interval until ctx ends.
+// deletePhotoFiles deletes the files of an expired photo kept outside the
+// database and reports whether its row may go (false: kept, logged).
+func (r *Retention) deletePhotoFiles(ctx context.Context, p ExpiredPhoto, out *RetentionRun) bool {
+	if p.Storage == "db" {
+		return true
+	}
+	if r.Blobs == nil || r.Blobs.Kind() != p.Storage {
+		r.Log.WarnContext(ctx, "retention: expired photo kept, its storage is not configured in this process",
+			"tenant_id", p.TenantID, "photo_id", p.ID, "storage", p.Storage)
+		return false
+	}
+	if err := r.Blobs.Delete(ctx, p.StorageKey); err != nil {
+		r.Log.ErrorContext(ctx, "retention: photo file not deleted", "tenant_id", p.TenantID, "photo_id", p.ID, "err", err)
+		return false
+	}
+	if err := r.Blobs.Delete(ctx, p.StorageKey+"-thumb"); err != nil {
+		r.Log.ErrorContext(ctx, "retention: photo thumbnail not deleted", "tenant_id", p.TenantID, "photo_id", p.ID, "err", err)
+		return false
+	}
+	out.PhotoFiles += 2
+	return true
+}
+
+// Run calls RunOnce after delay and then every interval until ctx ends; a
+// failing pass is logged and the next one runs as planned.
 func (r *Retention) Run(ctx context.Context, delay, interval time.Duration) {
 	r.defaults()
-	t := time.NewTimer(delay)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if _, err := r.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			r.Log.ErrorContext(ctx, "retention job", "err", err)
-		}
-		t.Reset(interval)
-	}
+	job.Every(ctx, r.Log, "retention", delay, interval, func(ctx context.Context) error {
+		_, err := r.RunOnce(ctx)
+		return err
+	})
 }
+
+// Names of the retention job's parts (job.Runner, and the attention
+// records staff see).
+const (
+	JobPurge  = "customer.purge"
+	JobPhotos = "customer.photo_retention"
+)

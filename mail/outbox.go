@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"mietwerk.dev/mietwerk/job"
 )
 
 // Status of a queued message.
@@ -139,11 +141,31 @@ func (o *Outbox) RunOnce(ctx context.Context) (int, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			o.deliver(sendCtx, q)
+			o.deliverSafely(sendCtx, q)
 		}()
 	}
 	wg.Wait()
 	return len(batch), nil
+}
+
+// deliverSafely delivers q; a crash while sending it (a bug, e.g. in
+// encoding this message) is logged with the message's id and stack, and
+// the message is marked failed for staff (the E-Mail list shows it with
+// the reference; staff can resend it), so it is neither sent again in a
+// loop nor in the way of the others.
+func (o *Outbox) deliverSafely(ctx context.Context, q Queued) {
+	err := job.Safely(func() error { o.deliver(ctx, q); return nil })
+	if err == nil {
+		return
+	}
+	ref := job.NewRef()
+	job.LogError(ctx, o.log, "outbox: sending a message crashed; it is marked failed for staff and the outbox goes on", err,
+		"email_id", q.ID, "tenant_id", q.TenantID, "ref", ref)
+	a := Attempt{At: o.now().UTC(), Worker: o.cfg.Worker,
+		Response: "Interner Fehler beim Versand (Referenz " + ref + "); die Nachricht wurde angehalten, bitte den Betreiber informieren."}
+	if err := o.store.MarkEmailFailed(ctx, q.ID, o.cfg.Worker, a, a.At, true); err != nil {
+		o.log.ErrorContext(ctx, "outbox: failure not recorded", "email_id", q.ID, "err", err)
+	}
 }
 
 func (o *Outbox) deliver(ctx context.Context, q Queued) {
@@ -167,27 +189,22 @@ func (o *Outbox) deliver(ctx context.Context, q Queued) {
 	}
 }
 
-// Run sends due messages until ctx ends, then returns after in-flight sends finish.
+// Run sends due messages until ctx ends, then returns after in-flight
+// sends finish: at once, every Interval and when woken, batch after batch
+// while batches come full. A failing or crashing pass is logged and the
+// next one runs as planned.
 func (o *Outbox) Run(ctx context.Context) {
-	t := time.NewTicker(o.cfg.Interval)
-	defer t.Stop()
-	for {
+	job.EveryOr(ctx, o.log, "outbox", 0, o.cfg.Interval, o.wake, func(ctx context.Context) error {
 		for {
 			n, err := o.RunOnce(ctx)
-			if err != nil && !errors.Is(err, context.Canceled) {
-				o.log.ErrorContext(ctx, "outbox", "err", err)
-			}
-			if n < o.cfg.Batch || ctx.Err() != nil {
-				break
+			if err != nil || n < o.cfg.Batch || ctx.Err() != nil {
+				if errors.Is(err, context.Canceled) {
+					err = nil
+				}
+				return err
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-o.wake:
-		}
-	}
+	})
 }
 
 // Filter selects messages for the admin list.

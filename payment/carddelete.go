@@ -8,6 +8,7 @@ import (
 
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/job"
 )
 
 // PurposeCardDeletion is the purpose recorded with a token deletion.
@@ -44,6 +45,18 @@ type CardEraser struct {
 	now   func() time.Time
 	newID func() string
 	log   *slog.Logger
+	jobs  *job.Runner
+}
+
+// JobDeleteCards names the deletion of stored cards at the gateway as a
+// background job (job.Runner, and the attention records staff see).
+const JobDeleteCards = "payment.delete_cards"
+
+// WithJobs makes e run each card as a job item of r (a card that crashes
+// the deletion is marked for staff) and returns e.
+func (e *CardEraser) WithJobs(r *job.Runner) *CardEraser {
+	e.jobs = r
+	return e
 }
 
 // NewCardEraser returns a CardEraser; now, newID and log may be nil.
@@ -99,13 +112,28 @@ func (e *CardEraser) deleteClaimed(ctx context.Context, customerID int64, limit 
 		if ctx.Err() != nil {
 			return out, ctx.Err()
 		}
-		if e.deleteOne(ctx, c) {
+		// one card is one job item: a crash is logged, the card marked for
+		// staff and counted as failed (its claim runs out, so a later run
+		// tries it again), and the others go on
+		deleted := false
+		_ = e.runner().Item(ctx, JobDeleteCards, job.Subject{Kind: job.KindCard, ID: c.ID, TenantID: c.TenantID}, func() error {
+			deleted = e.deleteOne(ctx, c)
+			return nil
+		})
+		if deleted {
 			out.Deleted++
 		} else {
 			out.Failed++
 		}
 	}
 	return out, nil
+}
+
+func (e *CardEraser) runner() *job.Runner {
+	if e.jobs != nil {
+		return e.jobs
+	}
+	return &job.Runner{Log: e.log, Now: e.now}
 }
 
 // deleteOne sends one deletion and records it; true when the token is gone.

@@ -4,13 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/job"
 )
 
 // Config tunes the payment service.
@@ -27,6 +27,9 @@ type Config struct {
 	// GiveUpAfter is how many inquiries the reconciler makes before it
 	// leaves a record Unknown for staff (default 50).
 	GiveUpAfter int
+	// Jobs runs the reconciler's items (one payment each); nil: failures
+	// are only logged, nothing is marked.
+	Jobs *job.Runner
 }
 
 func (c *Config) defaults() {
@@ -366,59 +369,82 @@ func retryDelay(inquiries int, base time.Duration) time.Duration {
 
 // Reconcile resolves up to limit open records that are due, across all
 // tenants (the ctx needs the all-tenants system actor). It returns how many
-// it resolved.
+// it resolved. Each record is one job item (job.Runner.Item): one that
+// fails or crashes is logged, marked for staff and left alone for a
+// back-off, and the others go on.
 func (s *Service) Reconcile(ctx context.Context, limit int) (int, error) {
 	now := s.now().UTC()
 	due, err := s.store.DuePayments(ctx, now, now.Add(-s.cfg.StalePending), limit)
 	if err != nil {
 		return 0, err
 	}
+	runner := s.cfg.Jobs
+	if runner == nil {
+		runner = &job.Runner{Log: s.log, Now: s.now}
+	}
 	n := 0
 	for i := range due {
+		if ctx.Err() != nil {
+			return n, ctx.Err()
+		}
 		rec := due[i]
 		tctx := identity.WithActor(ctx, identity.SystemFor(rec.TenantID))
-		gw, err := s.gws.Gateway(tctx, rec.TenantID)
-		if err != nil {
-			s.log.ErrorContext(ctx, "reconcile: no gateway", "tenant_id", rec.TenantID, "err", err)
-			continue
-		}
-		rec.Inquiries++
-		res, done := inquire(tctx, gw, &rec)
-		if !done {
-			res = Result{Outcome: Unknown, Reason: Reason{Code: ReasonTimeout, Message: "gateway could not be asked"}}
-			if rec.Inquiries >= s.cfg.GiveUpAfter {
-				s.log.WarnContext(ctx, "payment outcome still unknown; staff must check it at the gateway", "payment_id", rec.ID, "inquiries", rec.Inquiries)
+		_ = runner.Item(tctx, JobReconcile, job.Subject{Kind: job.KindPayment, ID: rec.ID, TenantID: rec.TenantID}, func() error {
+			resolved, err := s.reconcileOne(tctx, rec)
+			if resolved {
+				n++
 			}
-		}
-		apply(&rec, res, s.now().UTC(), time.Second)
-		if err := s.store.ResolvePayment(tctx, &rec); err != nil {
-			return n, err
-		}
-		if rec.Status == StatusApproved && rec.token != "" && rec.CardID == 0 {
-			if _, err := s.keepCard(tctx, &rec); err != nil {
-				return n, err
-			}
-		}
-		if !rec.Status.Open() {
-			n++
-			s.log.InfoContext(ctx, "payment resolved by inquiry", "payment_id", rec.ID, "status", rec.Status)
-		}
+			return err
+		})
 	}
 	return n, nil
 }
 
-// RunReconciler calls Reconcile every interval until ctx ends.
-func (s *Service) RunReconciler(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if _, err := s.Reconcile(ctx, 100); err != nil && !errors.Is(err, context.Canceled) {
-			s.log.ErrorContext(ctx, "payment reconciler", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+// reconcileOne inquires one open record at the gateway, stores what it
+// learnt and reports whether the record is resolved.
+func (s *Service) reconcileOne(ctx context.Context, rec Record) (bool, error) {
+	gw, err := s.gws.Gateway(ctx, rec.TenantID)
+	if err != nil {
+		s.log.ErrorContext(ctx, "reconcile: no gateway", "tenant_id", rec.TenantID, "err", err)
+		return false, nil
+	}
+	rec.Inquiries++
+	res, done := inquire(ctx, gw, &rec)
+	if !done {
+		res = Result{Outcome: Unknown, Reason: Reason{Code: ReasonTimeout, Message: "gateway could not be asked"}}
+		if rec.Inquiries >= s.cfg.GiveUpAfter {
+			s.log.WarnContext(ctx, "payment outcome still unknown; staff must check it at the gateway", "payment_id", rec.ID, "inquiries", rec.Inquiries)
 		}
 	}
+	apply(&rec, res, s.now().UTC(), time.Second)
+	if err := s.store.ResolvePayment(ctx, &rec); err != nil {
+		return false, err
+	}
+	if rec.Status == StatusApproved && rec.token != "" && rec.CardID == 0 {
+		if _, err := s.keepCard(ctx, &rec); err != nil {
+			return false, err
+		}
+	}
+	if !rec.Status.Open() {
+		s.log.InfoContext(ctx, "payment resolved by inquiry", "payment_id", rec.ID, "status", rec.Status)
+		return true, nil
+	}
+	return false, nil
 }
+
+// ReconcileInterval is how often RunReconciler looks for due records.
+const ReconcileInterval = 30 * time.Second
+
+// RunReconciler calls Reconcile at once and then every interval until ctx
+// ends (ctx carries the all-tenants system actor); a failing or crashing
+// record is marked for staff and the reconciler goes on.
+func (s *Service) RunReconciler(ctx context.Context, interval time.Duration) {
+	job.Every(ctx, s.log, "payment reconciler", 0, interval, func(ctx context.Context) error {
+		_, err := s.Reconcile(ctx, 100)
+		return err
+	})
+}
+
+// JobReconcile names the payment reconciler (job.Runner, and the attention
+// records staff see).
+const JobReconcile = "payment.reconcile"

@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"mietwerk.dev/mietwerk/job"
 )
 
 // Backups are files DIR/mietwerk-YYYYMMDD-HHMMSS.db (UTC, the moment the
@@ -283,18 +285,13 @@ type BackupJob struct {
 }
 
 // Run checks at once and then every interval until ctx ends; a backup in
-// progress is interrupted by the end of ctx (its temporary files go).
+// progress is interrupted by the end of ctx (its temporary files go). A
+// crashing check is logged with its stack and the next one runs as planned.
 func (j *BackupJob) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
+	job.Every(ctx, j.Log, "backup", 0, interval, func(ctx context.Context) error {
 		j.tick(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return nil
+	})
 }
 
 // tick writes a backup when the newest one in the folder is older than

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/job"
 	"mietwerk.dev/mietwerk/payment"
 )
 
@@ -139,7 +140,8 @@ func (s *Store) DuePayments(ctx context.Context, now, stalePending time.Time, li
 		return nil, err
 	}
 	a := args{ts(now), ts(stalePending), limit}
-	where := `((status = 'unknown' AND next_inquiry_at <= $1) OR (status = 'pending' AND created_at <= $2))`
+	where := `((status = 'unknown' AND next_inquiry_at <= $1) OR (status = 'pending' AND created_at <= $2)) AND ` +
+		s.notHeld(payment.JobReconcile, job.KindPayment, "payments.id", &a)
 	if !sc.a.AllTenants() {
 		where += ` AND tenant_id = ` + a.add(sc.tenant())
 	}

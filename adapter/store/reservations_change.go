@@ -8,6 +8,7 @@ import (
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/job"
 )
 
 // ChangeReservation stores a new period and price of a reservation that
@@ -77,7 +78,7 @@ func (s *Store) PendingReservations(ctx context.Context, createdBefore time.Time
 		return nil, err
 	}
 	a := args{ts(createdBefore)}
-	where := `r.status = 'pending_payment' AND r.created_at < $1`
+	where := `r.status = 'pending_payment' AND r.created_at < $1 AND ` + s.notHeld(booking.JobFinishPending, job.KindReservation, "r.id", &a)
 	if !sc.a.AllTenants() {
 		where += ` AND r.tenant_id = ` + a.add(sc.tenant()) + ` AND ` + sc.stations("r.station_id", &a)
 	}
@@ -113,7 +114,8 @@ func (s *Store) ReservationsWithFailedRefunds(ctx context.Context, maxFailed, li
 	}
 	a := args{}
 	where := `r.id IN (SELECT p.reservation_id FROM payments p WHERE p.operation = 'refund' AND p.status IN ('failed','declined')
-		AND p.reservation_id IS NOT NULL GROUP BY p.reservation_id HAVING COUNT(*) < ` + a.add(maxFailed) + `)`
+		AND p.reservation_id IS NOT NULL GROUP BY p.reservation_id HAVING COUNT(*) < ` + a.add(maxFailed) + `) AND ` +
+		s.notHeld(booking.JobRetryRefunds, job.KindReservation, "r.id", &a)
 	if !sc.a.AllTenants() {
 		where += ` AND r.tenant_id = ` + a.add(sc.tenant()) + ` AND ` + sc.stations("r.station_id", &a)
 	}

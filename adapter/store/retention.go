@@ -9,6 +9,7 @@ import (
 
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/job"
 )
 
 // What PurgeCustomer deleted or anonymised, as counted in customer.Purge.Deleted
@@ -54,7 +55,8 @@ func (s *Store) DuePurges(ctx context.Context, today string, limit int) ([]custo
 		return nil, errs.Invalid("today must be a date YYYY-MM-DD")
 	}
 	a := args{dateArg(today), max(limit, 1)}
-	where := `restricted_at IS NOT NULL AND purged_at IS NULL AND erase_after IS NOT NULL AND erase_after < $1`
+	where := `restricted_at IS NOT NULL AND purged_at IS NULL AND erase_after IS NOT NULL AND erase_after < $1 AND ` +
+		s.notHeld(customer.JobPurge, job.KindCustomer, "customers.id", &a)
 	if !sc.a.AllTenants() {
 		where += ` AND tenant_id = ` + a.add(sc.tenant())
 	}

@@ -27,7 +27,8 @@ const (
 // newRetention builds the retention job over the store, the card eraser and
 // the --photo-dir folder (nil: photos only in the database).
 func newRetention(cfg Config, st *store.Store, cards *payment.CardEraser, log *slog.Logger) *customer.Retention {
-	r := &customer.Retention{Store: st, Cards: cards, Now: time.Now, Log: log.With("component", "retention")}
+	log = log.With("component", "retention")
+	r := &customer.Retention{Store: st, Cards: cards, Now: time.Now, Log: log, Jobs: jobRunner(st, log)}
 	if cfg.PhotoDir != "" {
 		r.Blobs = photofs.At(cfg.PhotoDir)
 	}

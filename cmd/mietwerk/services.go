@@ -20,6 +20,7 @@ import (
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/job"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
 )
@@ -43,6 +44,12 @@ type services struct {
 	contracts *contract.Service     // handover, return, billing
 	cards     *payment.CardEraser   // stored cards deleted at the gateway after an erasure request
 	retention *customer.Retention   // GDPR final deletion, token deletion retries, photo retention
+}
+
+// jobRunner runs the items of a background job over the store: one that
+// fails or crashes is logged with its id, marked for staff and backed off.
+func jobRunner(st *store.Store, log *slog.Logger) *job.Runner {
+	return &job.Runner{Store: st, Log: log, Now: time.Now}
 }
 
 // newServices builds the services. Errors name the option at fault.
@@ -82,26 +89,29 @@ func newServices(cfg Config, log *slog.Logger, st *store.Store) (*services, erro
 	s.outbox = mail.NewOutbox(st, s.transport, mail.OutboxConfig{Worker: fmt.Sprintf("%s:%d", host, os.Getpid()),
 		MaxAttempts: cfg.MailMaxAttempts, Backoff: mail.BackoffFrom(cfg.MailRetryDelay)}, time.Now, log)
 	s.sim, s.gateways = newGateways(cfg, st, log)
-	s.payments = payment.NewService(st, s.gateways, payment.Config{}, time.Now, nil, log)
+	s.payments = payment.NewService(st, s.gateways, payment.Config{Jobs: jobRunner(st, log.With("component", "payment"))}, time.Now, nil, log)
 	s.bookings = newBookingService(st, s.payments, s.pdf, s.mails, cfg.MailFrom, log)
 	s.contracts = newContractService(st, s.payments, s.pdf, s.mails, cfg.MailFrom, log)
-	s.cards = payment.NewCardEraser(st, s.gateways, time.Now, nil, log.With("component", "card-eraser"))
+	s.cards = payment.NewCardEraser(st, s.gateways, time.Now, nil, log.With("component", "card-eraser")).
+		WithJobs(jobRunner(st, log.With("component", "card-eraser")))
 	s.retention = newRetention(cfg, st, s.cards, log)
 	return s, nil
 }
 
 // run starts the background workers (e-mail outbox, payment reconciler,
-// retention, automatic backups with --backup-dir) and
+// pending bookings and refund retries, resumed billing, retention, store
+// housekeeping, automatic backups with --backup-dir) and
 // returns a function that stops them and waits until in-flight work is done.
 func (s *services) run(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(identity.WithActor(ctx, identity.System()))
 	var wg sync.WaitGroup
-	wg.Add(5)
+	wg.Add(6)
 	go func() { defer wg.Done(); s.outbox.Run(ctx) }()
-	go func() { defer wg.Done(); s.payments.RunReconciler(ctx, 30*time.Second) }()
-	go func() { defer wg.Done(); runBookingJobs(ctx, s.st, s.bookings, s.log) }()
-	go func() { defer wg.Done(); runContractJobs(ctx, s.st, s.contracts, s.log) }()
+	go func() { defer wg.Done(); s.payments.RunReconciler(ctx, payment.ReconcileInterval) }()
+	go func() { defer wg.Done(); s.bookings.Run(ctx) }()
+	go func() { defer wg.Done(); s.contracts.Run(ctx) }()
 	go func() { defer wg.Done(); s.retention.Run(ctx, retentionFirstRun, retentionInterval) }()
+	go func() { defer wg.Done(); s.st.RunHousekeeping(ctx, s.log.With("component", "housekeeping")) }()
 	if s.cfg.BackupDir != "" {
 		j := &store.BackupJob{Store: s.st, Dir: s.cfg.BackupDir, PhotoDir: s.cfg.PhotoDir, Keep: s.cfg.BackupKeep, Now: time.Now,
 			Log: s.log.With("component", "backup")}

@@ -1,0 +1,25 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"mietwerk.dev/mietwerk/job"
+)
+
+// HousekeepingInterval is how often RunHousekeeping purges.
+const HousekeepingInterval = time.Hour
+
+// RunHousekeeping purges expired idempotency keys and rate counters older
+// than an hour, at once and then every HousekeepingInterval until ctx ends
+// (ctx carries the all-tenants system actor). A failing pass is logged and
+// the next one runs as planned.
+func (s *Store) RunHousekeeping(ctx context.Context, log *slog.Logger) {
+	job.Every(ctx, log, "housekeeping", 0, HousekeepingInterval, func(ctx context.Context) error {
+		_, err1 := s.PurgeIdempotencyKeys(ctx)
+		err2 := s.PurgeRateBuckets(ctx, s.now().Add(-time.Hour))
+		return errors.Join(err1, err2)
+	})
+}
