@@ -59,6 +59,12 @@ type Attention struct {
 	FirstAt    time.Time // first failure
 	LastAt     time.Time // last failure
 	RetryAfter time.Time // the job leaves the item alone until then
+
+	// Label names the item for staff (a booking's or contract's number, a
+	// customer's name, a payment's order); Parent is, for a payment, its
+	// booking or contract. Listings fill both.
+	Label  string
+	Parent Subject
 }
 
 // Visible reports whether staff should see the record: at once after a

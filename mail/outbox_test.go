@@ -3,8 +3,10 @@ package mail_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -231,6 +233,61 @@ func TestOutboxWorkerKilled(t *testing.T) {
 		}
 		if len(msgs) != 4 || len(ids) != 3 {
 			t.Fatalf("%d deliveries of %d messages: %v", len(msgs), len(ids), ids)
+		}
+	})
+}
+
+// crashOn is the real SMTP transport with a bug for one recipient: sending
+// to it panics (as an emoji once crashed the PDF library).
+type crashOn struct {
+	mail.Transport
+	to    string
+	calls atomic.Int32
+}
+
+func (c *crashOn) Send(ctx context.Context, m mail.Message) (string, error) {
+	if m.To.Email == c.to {
+		c.calls.Add(1)
+		panic("test: a bug hit by this message")
+	}
+	return c.Transport.Send(ctx, m)
+}
+
+// TestOutboxSurvivesAMessageThatCrashes: a message whose sending panics is
+// logged with its id and stack and marked failed with a reference for
+// staff (not retried: it is in nobody's way); the other messages of the
+// batch and later ones are sent; the worker keeps running.
+func TestOutboxSurvivesAMessageThatCrashes(t *testing.T) {
+	eachDB(t, func(t *testing.T, env outboxEnv) {
+		mp := testenv.StartMailpit(t)
+		queue(t, env, 4)
+		tr := &crashOn{Transport: smtpTransport(t, mp), to: "kunde1@example.de"}
+		var logs testenv.SyncBuffer
+		ctx, cancel := context.WithCancel(identity.WithActor(context.Background(), identity.System()))
+		ob := mail.NewOutbox(env.a, tr, fastCfg("w"), nil, slog.New(slog.NewJSONHandler(&logs, nil)))
+		done := make(chan struct{})
+		go func() { defer close(done); ob.Run(ctx) }()
+		mp.WaitForMessages(3, 10*time.Second)
+		queue(t, env, 1) // a later message still goes out
+		ob.Wake()
+		if msgs := mp.WaitForMessages(4, 10*time.Second); len(msgs) != 4 {
+			t.Fatalf("%d messages delivered, want 4", len(msgs))
+		}
+		time.Sleep(100 * time.Millisecond) // more passes: the crashed message must not come back
+		cancel()
+		<-done
+		list, _, err := env.a.ListEmails(env.ctx, mail.Filter{Status: string(mail.StatusFailed)})
+		if err != nil || len(list) != 1 || list[0].Message.To.Email != "kunde1@example.de" {
+			t.Fatalf("failed messages %+v %v, want the one that crashed", list, err)
+		}
+		if !strings.Contains(list[0].LastError, "Interner Fehler beim Versand (Referenz ") {
+			t.Errorf("last error %q, want the internal-error note with a reference", list[0].LastError)
+		}
+		if n := tr.calls.Load(); n != 1 {
+			t.Errorf("the crashing message was tried %d times, want once", n)
+		}
+		if l := logs.String(); !strings.Contains(l, fmt.Sprintf(`"email_id":%d`, list[0].ID)) || !strings.Contains(l, `"stack":"goroutine`) {
+			t.Errorf("log lacks the message id or the stack:\n%s", l)
 		}
 	})
 }

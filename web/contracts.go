@@ -18,6 +18,7 @@ import (
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/job"
 	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
@@ -334,7 +335,7 @@ func (a *app) contractPage(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	v := &view{Title: "ct.contract", Nav: "contracts", Data: d}
+	v := &view{Title: "ct.contract", Nav: "contracts", Data: d, Attention: a.attention(r, attentionSubjects(job.KindContract, d.C.ID, d.Payments)...)}
 	if done := r.URL.Query().Get("done"); done != "" {
 		v.Notice = v.T("ct.done." + done)
 	}

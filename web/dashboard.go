@@ -17,6 +17,8 @@ type dashboardData struct {
 	// FailedEmails counts the e-mails the outbox gave up on that the user
 	// may see; -1 when the application runs without an outbox.
 	FailedEmails int
+	// Attention lists the items the background jobs failed on (admins).
+	Attention []attentionRow
 }
 
 // dashboard shows the tenant, the stations the user can see and, for
@@ -54,6 +56,14 @@ func (a *app) dashboard(w http.ResponseWriter, r *http.Request) {
 			if k.RevokedAt == nil {
 				d.Keys++
 			}
+		}
+		if a.Attention != nil {
+			list, err := a.Attention.ListJobAttention(ctx, 50)
+			if err != nil {
+				a.fail(w, r, err)
+				return
+			}
+			d.Attention = a.attentionRows(r, list)
 		}
 	}
 	a.render(w, r, http.StatusOK, "dashboard", &view{Title: "dash.title", Nav: "dashboard", Data: d})

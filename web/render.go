@@ -82,6 +82,16 @@ type view struct {
 	Data      any
 	RequestID string
 	SignedIn  bool
+	// Attention are the background jobs' notes on the page's items, shown
+	// above the content.
+	Attention []attentionRow
+}
+
+// WithAttention returns a copy of v showing list as its attention notes.
+func (v *view) WithAttention(list []attentionRow) *view {
+	c := *v
+	c.Attention = list
+	return &c
 }
 
 // T translates key with args into the page's language.

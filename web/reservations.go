@@ -15,6 +15,7 @@ import (
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/job"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/tenancy"
 )
@@ -230,7 +231,7 @@ func (a *app) reservationPage(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	v := &view{Title: "bk.res.one", Nav: "reservations", Data: d}
+	v := &view{Title: "bk.res.one", Nav: "reservations", Data: d, Attention: a.attention(r, attentionSubjects(job.KindReservation, d.Row.ID, d.Payments)...)}
 	if n := r.URL.Query().Get("done"); n != "" {
 		if _, ok := catalog["de"]["bk.done."+n]; ok {
 			v.Notice = translate(reqCtx(r).lang, "bk.done."+n)

@@ -58,6 +58,9 @@ type Deps struct {
 
 	Cards     CardEraser        // deletes stored cards at the gateway after an erasure request; nil: left to the retention job
 	Retention CustomerRetention // erasure state on the customer page; nil: not shown
+	// Attention holds the items background jobs failed on ("needs
+	// attention" on bookings, contracts and the dashboard); nil: not shown.
+	Attention AttentionStore
 }
 
 type app struct {
@@ -136,6 +139,7 @@ func (a *app) routes() http.Handler {
 	a.routesContracts(private)
 	a.routesReceipts(private)
 	a.routesInvoiceXML(private)
+	a.routesAttention(private)
 	private("GET /admin/invoices", a.invoiceList)
 	private("GET /admin/invoices/export.csv", a.invoiceCSV)
 	private("GET /admin/invoices/export.zip", a.invoiceZIP)

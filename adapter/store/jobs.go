@@ -112,12 +112,29 @@ func (s *Store) notHeld(jobName, kind, idCol string, a *args) string {
 		` AND ja.subject_id = ` + idCol + ` AND ja.retry_after > ` + a.add(ts(s.now())) + `)`
 }
 
-const jobAttentionCols = `id, tenant_id, job, subject, subject_id, failures, panicked, error, ref, first_at, last_at, retry_after`
+// jobAttentionFrom selects attention records (alias ja) with a label for
+// staff and, for a payment, its booking or contract.
+const jobAttentionFrom = `SELECT ja.id, ja.tenant_id, ja.job, ja.subject, ja.subject_id, ja.failures, ja.panicked, ja.error, ja.ref,
+	ja.first_at, ja.last_at, ja.retry_after,
+	COALESCE(r.number, c.number, cu.first_name || ' ' || cu.last_name, p.order_id, ''),
+	COALESCE(p.contract_id, 0), COALESCE(p.reservation_id, 0)
+	FROM job_attention ja
+	LEFT JOIN reservations r ON ja.subject = 'reservation' AND r.tenant_id = ja.tenant_id AND r.id = ja.subject_id
+	LEFT JOIN contracts c ON ja.subject = 'contract' AND c.tenant_id = ja.tenant_id AND c.id = ja.subject_id
+	LEFT JOIN customers cu ON ja.subject = 'customer' AND cu.tenant_id = ja.tenant_id AND cu.id = ja.subject_id
+	LEFT JOIN payments p ON ja.subject = 'payment' AND p.tenant_id = ja.tenant_id AND p.id = ja.subject_id`
 
 func scanJobAttention(row interface{ Scan(...any) error }) (job.Attention, error) {
 	var a job.Attention
+	var contractID, reservationID int64
 	err := row.Scan(&a.ID, &a.Subject.TenantID, &a.Job, &a.Subject.Kind, &a.Subject.ID, &a.Failures, &a.Panicked, &a.Error, &a.Ref,
-		tsScan{&a.FirstAt}, tsScan{&a.LastAt}, tsScan{&a.RetryAfter})
+		tsScan{&a.FirstAt}, tsScan{&a.LastAt}, tsScan{&a.RetryAfter}, &a.Label, &contractID, &reservationID)
+	switch {
+	case contractID != 0:
+		a.Parent = job.Subject{Kind: job.KindContract, ID: contractID, TenantID: a.Subject.TenantID}
+	case reservationID != 0:
+		a.Parent = job.Subject{Kind: job.KindReservation, ID: reservationID, TenantID: a.Subject.TenantID}
+	}
 	return a, err
 }
 
@@ -132,10 +149,10 @@ func (s *Store) JobAttention(ctx context.Context, subjects []job.Subject) ([]job
 	a := args{sc.tenant()}
 	var or []string
 	for _, sub := range subjects {
-		or = append(or, `(subject = `+a.add(sub.Kind)+` AND subject_id = `+a.add(sub.ID)+`)`)
+		or = append(or, `(ja.subject = `+a.add(sub.Kind)+` AND ja.subject_id = `+a.add(sub.ID)+`)`)
 	}
-	return s.queryJobAttention(ctx, `SELECT `+jobAttentionCols+` FROM job_attention WHERE tenant_id = $1 AND (`+
-		strings.Join(or, ` OR `)+`) ORDER BY last_at DESC, id DESC`, a)
+	return s.queryJobAttention(ctx, jobAttentionFrom+` WHERE ja.tenant_id = $1 AND (`+
+		strings.Join(or, ` OR `)+`) ORDER BY ja.last_at DESC, ja.id DESC`, a)
 }
 
 // ListJobAttention returns the attention records of the actor's tenant,
@@ -150,8 +167,8 @@ func (s *Store) ListJobAttention(ctx context.Context, limit int) ([]job.Attentio
 		return nil, err
 	}
 	a := args{sc.tenant()}
-	return s.queryJobAttention(ctx, `SELECT `+jobAttentionCols+` FROM job_attention WHERE tenant_id = $1
-		ORDER BY last_at DESC, id DESC LIMIT `+a.add(max(limit, 1)), a)
+	return s.queryJobAttention(ctx, jobAttentionFrom+` WHERE ja.tenant_id = $1
+		ORDER BY ja.last_at DESC, ja.id DESC LIMIT `+a.add(max(limit, 1)), a)
 }
 
 func (s *Store) queryJobAttention(ctx context.Context, q string, a args) ([]job.Attention, error) {

@@ -7,16 +7,16 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/adapter/mailtmpl"
-	"mietwerk.dev/mietwerk/adapter/pdf"
 	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/adapter/xrechnung"
 	"mietwerk.dev/mietwerk/api"
 	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/payment"
 )
 
 // newBookingService wires the booking orchestration over the store.
-func newBookingService(st *store.Store, pay *payment.Service, r *pdf.Renderer, m *mailtmpl.Renderer, mailFrom string, log *slog.Logger) *booking.Service {
+func newBookingService(st *store.Store, pay *payment.Service, r document.Renderer, m *mailtmpl.Renderer, mailFrom string, log *slog.Logger) *booking.Service {
 	log = log.With("component", "booking")
 	return booking.NewService(booking.Deps{Bookings: st, Changes: st, Customers: st, Tariffs: st, Tenancy: st, Categories: st,
 		Payments: pay, Records: st, Invoices: st, Issued: st, Renderer: r, EInvoicer: xrechnung.EInvoicer{},

@@ -5,15 +5,15 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/adapter/mailtmpl"
-	"mietwerk.dev/mietwerk/adapter/pdf"
 	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/adapter/xrechnung"
 	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/payment"
 )
 
 // newContractService wires handover, return and billing over the store.
-func newContractService(st *store.Store, pay *payment.Service, r *pdf.Renderer, m *mailtmpl.Renderer, mailFrom string, log *slog.Logger) *contract.Service {
+func newContractService(st *store.Store, pay *payment.Service, r document.Renderer, m *mailtmpl.Renderer, mailFrom string, log *slog.Logger) *contract.Service {
 	log = log.With("component", "contract")
 	return contract.NewService(contract.Deps{Store: st, Bookings: st, Vehicles: st, Tariffs: st, Tenancy: st, Customers: st,
 		Payments: pay, Records: st, Invoices: st, Issued: st, Renderer: r, EInvoicer: xrechnung.EInvoicer{},

@@ -99,7 +99,7 @@ func (s *server) handler() http.Handler {
 		Bookings:  s.st, Flow: s.svc.bookings,
 
 		Contracts: s.svc.contracts, ContractData: s.st,
-		Cards: s.svc.cards, Retention: s.st,
+		Cards: s.svc.cards, Retention: s.st, Attention: s.st,
 	}))
 	apiHandler := newAPIHandler(s.svc, s.log)
 	mux.Handle("/api/", apiHandler)

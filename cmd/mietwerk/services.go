@@ -19,6 +19,7 @@ import (
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/customer"
+	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/job"
 	"mietwerk.dev/mietwerk/mail"
@@ -37,7 +38,7 @@ type services struct {
 	payments  *payment.Service
 	outbox    *mail.Outbox
 	transport mail.Transport
-	pdf       *pdf.Renderer
+	pdf       document.Renderer
 	mails     *mailtmpl.Renderer
 	sim       *telecashsim.OnDemand // built-in simulator, started once a tenant in simulator mode without a URL of its own needs it
 	bookings  *booking.Service      // the online booking API's orchestration
@@ -45,6 +46,11 @@ type services struct {
 	cards     *payment.CardEraser   // stored cards deleted at the gateway after an erasure request
 	retention *customer.Retention   // GDPR final deletion, token deletion retries, photo retention
 }
+
+// faultInject is set only in builds with the faultinject tag (the process
+// tests, see faultinject.go): it wraps the renderer and the mail transport
+// so that chosen rows crash them.
+var faultInject func(document.Renderer, mail.Transport) (document.Renderer, mail.Transport)
 
 // jobRunner runs the items of a background job over the store: one that
 // fails or crashes is logged with its id, marked for staff and backed off.
@@ -84,6 +90,9 @@ func newServices(cfg Config, log *slog.Logger, st *store.Store) (*services, erro
 		if s.transport, err = mailfile.New(dir, time.Now); err != nil {
 			return nil, err
 		}
+	}
+	if faultInject != nil {
+		s.pdf, s.transport = faultInject(s.pdf, s.transport)
 	}
 	host, _ := os.Hostname()
 	s.outbox = mail.NewOutbox(st, s.transport, mail.OutboxConfig{Worker: fmt.Sprintf("%s:%d", host, os.Getpid()),

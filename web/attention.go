@@ -1,0 +1,168 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"mietwerk.dev/mietwerk/job"
+	"mietwerk.dev/mietwerk/payment"
+)
+
+// AttentionStore is what the admin UI needs of the background jobs'
+// attention records (items a job failed on): the ones of a page's items,
+// the tenant's list for the dashboard, and the staff actions. The store
+// scopes every call by the actor.
+type AttentionStore interface {
+	JobAttention(ctx context.Context, subjects []job.Subject) ([]job.Attention, error)
+	ListJobAttention(ctx context.Context, limit int) ([]job.Attention, error)
+	RetryJobItem(ctx context.Context, id int64) error
+	DismissJobItem(ctx context.Context, id int64) error
+}
+
+// attentionRow is one record as a page shows it.
+type attentionRow struct {
+	ID      int64
+	Text    string // what failed, in the page's language
+	Detail  string // failures, reference, next attempt
+	Crashed bool
+	Link    string // the item's page ("" when it has none)
+	Subject string // what the item is, e.g. "Buchung 17"
+}
+
+// routesAttention wires the staff actions on a record (administrators).
+func (a *app) routesAttention(private func(string, http.HandlerFunc)) {
+	private("POST /admin/attention/{id}/retry", a.admin(a.attentionAction(true)))
+	private("POST /admin/attention/{id}/dismiss", a.admin(a.attentionAction(false)))
+}
+
+// attention returns the visible records of the given items (nil without
+// an AttentionStore). Failing to read them only logs: the page still
+// shows.
+func (a *app) attention(r *http.Request, subjects ...job.Subject) []attentionRow {
+	if a.Attention == nil || len(subjects) == 0 {
+		return nil
+	}
+	list, err := a.Attention.JobAttention(r.Context(), subjects)
+	if err != nil {
+		a.log.ErrorContext(r.Context(), "web: attention records not read", "err", err)
+		return nil
+	}
+	return a.attentionRows(r, list)
+}
+
+func (a *app) attentionRows(r *http.Request, list []job.Attention) []attentionRow {
+	lang := reqCtx(r).lang
+	var out []attentionRow
+	for _, x := range list {
+		if !x.Visible() {
+			continue
+		}
+		row := attentionRow{ID: x.ID, Crashed: x.Panicked, Text: translate(lang, "att.job."+x.Job),
+			Subject: strings.TrimSpace(translate(lang, "att.kind."+x.Subject.Kind) + " " + x.Label)}
+		next := formatTime(lang, x.RetryAfter, berlin)
+		if x.Panicked {
+			row.Detail = translate(lang, "att.crashed", x.Ref, next)
+		} else {
+			row.Detail = translate(lang, "att.failed", x.Failures, formatTime(lang, x.LastAt, berlin), x.Ref, next)
+		}
+		target := x.Subject
+		if target.Kind == job.KindPayment {
+			target = x.Parent
+		}
+		switch id := strconv.FormatInt(target.ID, 10); target.Kind {
+		case job.KindReservation:
+			row.Link = "/admin/reservations/" + id
+		case job.KindContract:
+			row.Link = "/admin/contracts/" + id
+		case job.KindCustomer:
+			row.Link = "/admin/customers/" + id
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// attentionSubjects are a booking's or contract's items the jobs work on:
+// itself and its payments.
+func attentionSubjects(kind string, id int64, payments []payment.Record) []job.Subject {
+	out := []job.Subject{{Kind: kind, ID: id}}
+	for _, p := range payments {
+		out = append(out, job.Subject{Kind: job.KindPayment, ID: p.ID})
+	}
+	return out
+}
+
+// attentionAction makes the job try the item again now (retry) or deletes
+// the record (dismiss), then goes back to the page the form names.
+func (a *app) attentionAction(retry bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := pathID(r, "id")
+		if !ok || a.Attention == nil {
+			a.errorPage(w, r, http.StatusNotFound, "")
+			return
+		}
+		var err error
+		if retry {
+			err = a.Attention.RetryJobItem(r.Context(), id)
+		} else {
+			err = a.Attention.DismissJobItem(r.Context(), id)
+		}
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		back := r.PostFormValue("back")
+		if !strings.HasPrefix(back, "/admin/") || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
+			back = "/admin/"
+		}
+		http.Redirect(w, r, back, http.StatusSeeOther)
+	}
+}
+
+// Texts of the "needs attention" notes.
+func init() {
+	addMessages("de", map[string]string{
+		"att.title":                        "Braucht Aufmerksamkeit",
+		"att.job.booking.finish_pending":   "Die Buchung konnte nicht automatisch abgeschlossen werden (Zahlung, Rechnung oder Bestätigung).",
+		"att.job.booking.retry_refunds":    "Die Erstattung zu dieser Buchung konnte nicht automatisch erneut gesendet werden.",
+		"att.job.contract.resume_billing":  "Die unterbrochene Abrechnung dieses Vertrags konnte nicht automatisch fortgesetzt werden.",
+		"att.job.payment.reconcile":        "Der Ausgang einer Zahlung konnte nicht automatisch geklärt werden.",
+		"att.job.payment.delete_cards":     "Eine gespeicherte Karte konnte nicht beim Zahlungsanbieter gelöscht werden.",
+		"att.job.customer.purge":           "Die endgültige Löschung der Kundendaten ist fehlgeschlagen.",
+		"att.job.customer.photo_retention": "Ein Schadenfoto konnte nach Ablauf der Aufbewahrung nicht gelöscht werden.",
+		"att.crashed":                      "Interner Fehler (Referenz %s). Nächster automatischer Versuch ab %s; scheitert er wieder, bitte den Betreiber mit der Referenz informieren.",
+		"att.failed":                       "%d Versuche fehlgeschlagen, zuletzt am %s (Referenz %s). Nächster automatischer Versuch ab %s.",
+		"att.retry":                        "Jetzt erneut versuchen",
+		"att.dismiss":                      "Hinweis entfernen",
+		"att.kind.reservation":             "Buchung",
+		"att.kind.contract":                "Vertrag",
+		"att.kind.payment":                 "Zahlung",
+		"att.kind.customer":                "Kunde",
+		"att.kind.card":                    "Gespeicherte Karte",
+		"att.kind.photo":                   "Schadenfoto",
+		"att.none":                         "Keine offenen Hinweise der Hintergrundaufgaben.",
+	})
+	addMessages("en", map[string]string{
+		"att.title":                        "Needs attention",
+		"att.job.booking.finish_pending":   "The booking could not be completed automatically (payment, invoice or confirmation).",
+		"att.job.booking.retry_refunds":    "The refund of this booking could not be sent again automatically.",
+		"att.job.contract.resume_billing":  "The interrupted billing of this contract could not be resumed automatically.",
+		"att.job.payment.reconcile":        "The outcome of a payment could not be settled automatically.",
+		"att.job.payment.delete_cards":     "A stored card could not be deleted at the payment gateway.",
+		"att.job.customer.purge":           "The final deletion of the customer's data failed.",
+		"att.job.customer.photo_retention": "A damage photo could not be deleted after its retention period.",
+		"att.crashed":                      "Internal error (reference %s). Next automatic attempt from %s; if it fails again, please tell the operator the reference.",
+		"att.failed":                       "%d attempts failed, the last on %s (reference %s). Next automatic attempt from %s.",
+		"att.retry":                        "Try again now",
+		"att.dismiss":                      "Remove note",
+		"att.kind.reservation":             "Booking",
+		"att.kind.contract":                "Contract",
+		"att.kind.payment":                 "Payment",
+		"att.kind.customer":                "Customer",
+		"att.kind.card":                    "Stored card",
+		"att.kind.photo":                   "Damage photo",
+		"att.none":                         "No open notes from the background jobs.",
+	})
+}
