@@ -29,10 +29,12 @@ import (
 )
 
 var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-	binDir  string
+	binOnce    sync.Once
+	binPath    string
+	binErr     error
+	binDirOnce sync.Once
+	binDir     string
+	binDirErr  error
 )
 
 func TestMain(m *testing.M) {
@@ -48,21 +50,39 @@ func TestMain(m *testing.M) {
 // binary builds cmd/mietwerk once per test run and returns its path.
 func binary(t *testing.T) string {
 	t.Helper()
-	binOnce.Do(func() {
-		binDir, binErr = os.MkdirTemp("", "mietwerk-bin-")
-		if binErr != nil {
+	return build(t, &binOnce, &binPath, &binErr, "mietwerk")
+}
+
+var (
+	faultOnce sync.Once
+	faultPath string
+	faultErr  error
+)
+
+// faultBinary builds cmd/mietwerk with the faultinject tag (faultinject.go)
+// once per test run and returns its path.
+func faultBinary(t *testing.T) string {
+	t.Helper()
+	return build(t, &faultOnce, &faultPath, &faultErr, "mietwerk-faultinject", "-tags", "faultinject")
+}
+
+func build(t *testing.T, once *sync.Once, path *string, buildErr *error, name string, flags ...string) string {
+	t.Helper()
+	once.Do(func() {
+		binDirOnce.Do(func() { binDir, binDirErr = os.MkdirTemp("", "mietwerk-bin-") })
+		if *buildErr = binDirErr; binDirErr != nil {
 			return
 		}
-		binPath = filepath.Join(binDir, "mietwerk")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		*path = filepath.Join(binDir, name)
+		out, err := exec.Command("go", append(append([]string{"build"}, flags...), "-o", *path, ".")...).CombinedOutput()
 		if err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+			*buildErr = fmt.Errorf("go build %v: %v\n%s", flags, err, out)
 		}
 	})
-	if binErr != nil {
-		t.Fatal(binErr)
+	if *buildErr != nil {
+		t.Fatal(*buildErr)
 	}
-	return binPath
+	return *path
 }
 
 // childEnv is this process's environment without MIETWERK_* settings, plus extra.
@@ -106,8 +126,13 @@ func start(t *testing.T, env []string, args ...string) *proc {
 
 // launch is start for any goroutine: it reports failure as an error.
 func launch(t *testing.T, env []string, args ...string) (*proc, error) {
+	return launchBinary(t, binary(t), env, args...)
+}
+
+// launchBinary is launch with the binary at bin.
+func launchBinary(t *testing.T, bin string, env []string, args ...string) (*proc, error) {
 	p := &proc{t: t, stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan struct{})}
-	p.cmd = exec.Command(binary(t), args...)
+	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = env
 	p.cmd.Stdout = p.stdout
 	pr, pw := io.Pipe()
