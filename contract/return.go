@@ -14,6 +14,7 @@ import (
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/job"
 	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
@@ -185,7 +186,12 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 		return out, err
 	}
 	issued := false
+	var tenantID int64
 	defer func() {
+		if issued {
+			// billed by hand after the resume job failed: its note goes
+			s.jobs().Clear(ctx, JobResumeBilling, job.Subject{Kind: job.KindContract, ID: id, TenantID: tenantID})
+		}
 		// billing stopped before the final invoice: give the contract back to
 		// "returned" so billing can run again (money taken is detected then)
 		if !issued {
@@ -198,6 +204,7 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 	if err != nil {
 		return out, err
 	}
+	tenantID = c.TenantID
 	x, err := s.load(ctx, c)
 	if err != nil {
 		return out, err

@@ -161,14 +161,8 @@ func (r *Runner) Item(ctx context.Context, job string, s Subject, fn func() erro
 	err := Safely(fn)
 	// the records are the system's, whoever runs the item (a job, or staff
 	// whose request runs one)
-	sys := identity.WithActor(context.WithoutCancel(ctx), identity.SystemFor(s.TenantID))
 	if err == nil {
-		if r != nil && r.Store != nil {
-			if cerr := r.Store.ClearJobFailure(sys, job, s); cerr != nil {
-				r.log().ErrorContext(ctx, "job: could not clear an item's failure record", "job", job,
-					s.Kind+"_id", s.ID, "tenant_id", s.TenantID, "err", cerr)
-			}
-		}
+		r.Clear(ctx, job, s)
 		return nil
 	}
 	if ctx.Err() != nil {
@@ -189,10 +183,24 @@ func (r *Runner) Item(ctx context.Context, job string, s Subject, fn func() erro
 	if retry == nil {
 		retry = Backoff
 	}
+	sys := identity.WithActor(context.WithoutCancel(ctx), identity.SystemFor(s.TenantID))
 	if _, rerr := r.Store.RecordJobFailure(sys, f, retry); rerr != nil {
 		r.log().ErrorContext(ctx, "job: could not record an item's failure", append(attrs, "err", rerr)...)
 	}
 	return err
+}
+
+// Clear deletes the item's record for job, if any: staff did by hand what
+// the job could not. Failing to delete only logs.
+func (r *Runner) Clear(ctx context.Context, job string, s Subject) {
+	if r == nil || r.Store == nil {
+		return
+	}
+	sys := identity.WithActor(context.WithoutCancel(ctx), identity.SystemFor(s.TenantID))
+	if err := r.Store.ClearJobFailure(sys, job, s); err != nil {
+		r.log().ErrorContext(ctx, "job: could not clear an item's failure record", "job", job,
+			s.Kind+"_id", s.ID, "tenant_id", s.TenantID, "err", err)
+	}
 }
 
 // Held returns the ids of the items of kind that job leaves alone now

@@ -21,6 +21,7 @@ import (
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
+	"mietwerk.dev/mietwerk/job"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/tenancy"
 )
@@ -422,4 +423,72 @@ func dumpAll(t *testing.T, db *sql.DB) []byte {
 		rows.Close()
 	}
 	return out.Bytes()
+}
+
+// poisonGateway is the real gateway client with a bug for one transaction:
+// asking about it panics.
+type poisonGateway struct {
+	payment.Gateway
+	poison string
+	calls  atomic.Int32
+}
+
+func (g *poisonGateway) InquireTransaction(ctx context.Context, id string) (payment.Result, error) {
+	if id == g.poison {
+		g.calls.Add(1)
+		panic("test: a bug hit by this transaction")
+	}
+	return g.Gateway.InquireTransaction(ctx, id)
+}
+
+// TestReconcilerSurvivesAPoisonRecord: two sales a crashed process left
+// pending; asking the gateway about one of them panics. The reconciler
+// resolves the other, logs the crash with the payment's id and stack,
+// marks the payment for staff and leaves it alone for the back-off (the
+// next passes do not touch it), then tries it again.
+func TestReconcilerSurvivesAPoisonRecord(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		dead := payment.NewService(crashingStore{e.st, func() bool { return true }}, payment.SingleGateway{G: e.gw},
+			payment.Config{InquiryDelay: time.Millisecond}, e.now, nil, slog.New(slog.DiscardHandler))
+		poison, _, _ := dead.Sale(e.ctx, payment.Links{CustomerID: e.customer}, "ord-poison", payment.EUR(5000), visa, false, nil)
+		good, _, _ := dead.Sale(e.ctx, payment.Links{CustomerID: e.customer}, "ord-good", payment.EUR(6000), visa, false, nil)
+		gw := &poisonGateway{Gateway: e.gw, poison: poison.MerchantTransactionID}
+		runner := &job.Runner{Store: e.st, Log: slog.New(slog.NewJSONHandler(e.logs, nil)), Now: e.now}
+		svc := payment.NewService(e.st, payment.SingleGateway{G: gw}, payment.Config{Jobs: runner}, e.now, nil, slog.New(slog.DiscardHandler))
+		sys := identity.WithActor(context.Background(), identity.System())
+		e.offset.Store(int64(2 * time.Minute))
+
+		if n, err := svc.Reconcile(sys, 10); err != nil || n != 1 {
+			t.Fatalf("reconcile: %d %v, want the good record resolved", n, err)
+		}
+		if got, _ := e.st.Payment(e.ctx, good.ID); got.Status != payment.StatusApproved {
+			t.Errorf("good record %s, want approved", got.Status)
+		}
+		if got, _ := e.st.Payment(e.ctx, poison.ID); got.Status != payment.StatusPending {
+			t.Errorf("poison record %s, want still pending", got.Status)
+		}
+		list, err := e.st.JobAttention(identity.WithActor(context.Background(), identity.SystemFor(poison.TenantID)),
+			[]job.Subject{{Kind: job.KindPayment, ID: poison.ID}})
+		if err != nil || len(list) != 1 || !list[0].Panicked || list[0].Job != payment.JobReconcile {
+			t.Fatalf("attention %+v %v, want the crash recorded", list, err)
+		}
+		if l := e.logs.String(); !strings.Contains(l, fmt.Sprintf(`"payment_id":%d`, poison.ID)) || !strings.Contains(l, `"stack":"goroutine`) {
+			t.Errorf("log lacks the payment id or the stack:\n%s", l)
+		}
+		for range 3 {
+			if _, err := svc.Reconcile(sys, 10); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := gw.calls.Load(); n != 1 {
+			t.Errorf("the poison record was tried %d times during its back-off, want once", n)
+		}
+		e.offset.Store(int64(5 * time.Minute))
+		if _, err := svc.Reconcile(sys, 10); err != nil {
+			t.Fatal(err)
+		}
+		if n := gw.calls.Load(); n != 2 {
+			t.Errorf("the poison record was tried %d times after its back-off, want twice", n)
+		}
+	})
 }

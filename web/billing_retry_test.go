@@ -21,6 +21,7 @@ import (
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/job"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/web"
 )
@@ -29,10 +30,14 @@ import (
 // `fail` invoice renderings (protocols and contracts always work).
 type failingInvoices struct {
 	document.Renderer
-	fail atomic.Int32
+	fail  atomic.Int32
+	crash atomic.Int32 // the next renderings that panic (a bug hit by the invoice's data)
 }
 
 func (r *failingInvoices) Invoice(ctx context.Context, d document.InvoiceDoc) ([]byte, error) {
+	if r.crash.Add(-1) >= 0 {
+		panic("test: a bug hit by this invoice")
+	}
 	if r.fail.Add(-1) >= 0 {
 		return nil, errors.New("renderer down")
 	}
@@ -43,9 +48,12 @@ func (r *failingInvoices) Invoice(ctx context.Context, d document.InvoiceDoc) ([
 // card was charged. The contract goes back to "returned" (not "billed"
 // without an invoice); "bill now" then issues the missing final invoice
 // without charging again: one final invoice, one approved charge on the
-// simulator, the ledger balances. A further "bill now" is refused.
+// simulator, the ledger balances. A further "bill now" is refused. In
+// "resume-crash" the resume job's first attempt crashes: the job goes on,
+// the contract page shows staff the note, the job leaves the contract
+// alone for the back-off and then bills it (the note goes).
 func TestBillingResumesAfterFailedInvoice(t *testing.T) {
-	for _, mode := range []string{"bill-now", "resume"} {
+	for _, mode := range []string{"bill-now", "resume", "resume-crash"} {
 		t.Run(mode, func(t *testing.T) {
 			testBillingRetry(t, mode)
 		})
@@ -66,11 +74,12 @@ func testBillingRetry(t *testing.T, mode string) {
 		rnd := &failingInvoices{Renderer: pdf.New()}
 		deps := storeContractDeps(s, ce.clk.Now)
 		deps.Payments, deps.Renderer = pay, rnd
+		deps.Jobs = &job.Runner{Store: s, Log: slog.New(slog.NewJSONHandler(ce.log, nil)), Now: ce.clk.Now}
 		svc := contract.NewService(deps)
 		ce.srv.Close()
 		ce.srv = httptest.NewServer(web.New(web.Deps{Identity: ce.id, Users: s, Tenancy: s, Now: ce.clk.Now,
 			Fleet: s, Damages: s, Categories: s, Pricing: s, Tariffs: s, Mail: s, Bookings: s,
-			Contracts: svc, ContractData: s, Logger: slog.New(slog.NewJSONHandler(ce.log, nil))}))
+			Contracts: svc, ContractData: s, Attention: s, Logger: slog.New(slog.NewJSONHandler(ce.log, nil))}))
 		t.Cleanup(ce.srv.Close)
 
 		tn, err := s.Tenant(ce.sys())
@@ -130,6 +139,13 @@ func testBillingRetry(t *testing.T, mode string) {
 
 		var cl *client
 		var path string
+		if mode == "resume-crash" {
+			// the process died after marking the contract billed, and the
+			// resume job's attempt crashes: staff see the note and bill now
+			must(t, s.SetContractStatus(ctx, c.ID, []contract.Status{contract.StatusReturned}, contract.StatusBilled))
+			ce.clk.Advance(10 * time.Minute)
+			resumeCrashes(t, ce, svc, rnd, ctx, c.ID)
+		}
 		if mode == "resume" {
 			// the process died after marking the contract billed: the resume job
 			// finishes billing once the contract has been billed-without-invoice
@@ -165,6 +181,9 @@ func testBillingRetry(t *testing.T, mode string) {
 			if got.Status != contract.StatusBilled || len(fs) != 1 || fs[0].Gross != 9800 || len(ch) != 1 {
 				t.Fatalf("after bill now: status %s, finals %+v, charges %+v", got.Status, fs, ch)
 			}
+			if strings.Contains(cl.get(path).body, "Braucht Aufmerksamkeit") {
+				t.Error("the note stays after the contract was billed")
+			}
 		}
 		l, _, _, err := svc.Ledger(ctx, c.ID)
 		must(t, err)
@@ -177,4 +196,31 @@ func testBillingRetry(t *testing.T, mode string) {
 			t.Fatalf("second bill now: %d %s", p.status, p.url)
 		}
 	})
+}
+
+// resumeCrashes lets the resume job's attempt on contract id crash: the
+// job returns normally, the contract is open for "bill now" again, staff
+// see the note on the contract page, and the next passes leave the
+// contract alone.
+func resumeCrashes(t *testing.T, ce *ctEnv, svc *contract.Service, rnd *failingInvoices, ctx context.Context, id int64) {
+	t.Helper()
+	rnd.crash.Store(1)
+	if n, err := svc.ResumeBilling(ctx, 5*time.Minute); err != nil || n != 0 {
+		t.Fatalf("resume with a crash: %d, %v; want the job to go on", n, err)
+	}
+	if c, err := ce.store.Contract(ctx, id); err != nil || c.Status != contract.StatusReturned {
+		t.Fatalf("after the crash: %+v %v, want returned (open for bill now)", c.Status, err)
+	}
+	if !strings.Contains(ce.log.String(), fmt.Sprintf(`"contract_id":%d`, id)) || !strings.Contains(ce.log.String(), `"stack":"goroutine`) {
+		t.Errorf("log lacks the contract id or the stack:\n%s", ce.log.String())
+	}
+	cl := ce.client(t)
+	cl.login(adminEmail, password)
+	if p := cl.get(fmt.Sprintf("/admin/contracts/%d", id)); !strings.Contains(p.body, "Braucht Aufmerksamkeit") ||
+		!strings.Contains(p.body, "Die unterbrochene Abrechnung dieses Vertrags konnte nicht automatisch fortgesetzt werden") {
+		t.Errorf("contract page does not show the note:\n%s", ctExcerpt(p.body, "attention"))
+	}
+	if p := cl.get("/admin/"); !strings.Contains(p.body, "Die unterbrochene Abrechnung dieses Vertrags") {
+		t.Errorf("dashboard does not list the note:\n%s", ctExcerpt(p.body, "attention"))
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +23,7 @@ import (
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/job"
 	"mietwerk.dev/mietwerk/payment"
 )
 
@@ -374,4 +376,75 @@ func TestRetentionJobConcurrent(t *testing.T) {
 	if len(again.Purged) != 0 {
 		t.Fatalf("second pass purged %+v", again.Purged)
 	}
+}
+
+// crashingBlobs is the photo folder with a bug for one file: deleting it
+// panics.
+type crashingBlobs struct {
+	customer.BlobDeleter
+	key   string
+	calls int
+}
+
+func (c *crashingBlobs) Delete(ctx context.Context, key string) error {
+	if key == c.key {
+		c.calls++
+		panic("test: a bug hit by this photo")
+	}
+	return c.BlobDeleter.Delete(ctx, key)
+}
+
+// TestRetentionJobSurvivesAPoisonPhoto: deleting one expired photo's file
+// panics. The pass goes on and deletes the other expired photo, the crash
+// is logged with the photo's id and recorded for staff, the next passes
+// leave the photo alone for the back-off, and afterwards it is deleted.
+func TestRetentionJobSurvivesAPoisonPhoto(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, clk *clock) {
+		w := newWorld(t, s)
+		ctx := sys(w.tenants[0].ID)
+		dir := t.TempDir()
+		ps := &fleet.PhotoService{Damages: s, Blobs: photofs.At(dir)}
+		d := fleet.Damage{VehicleID: w.vehicles[0][0].ID, View: "left", X: 10, Y: 10, Kind: "scratch", Severity: "minor"}
+		mustNil(t, s.CreateDamage(ctx, &d))
+		poison, err := ps.Add(ctx, d.ID, pngPhoto(t))
+		mustNil(t, err)
+		other, err := ps.Add(ctx, d.ID, pngPhoto(t))
+		mustNil(t, err)
+		mustNil(t, s.MarkRepaired(ctx, d.ID, clk.Now(), "lackiert"))
+		clk.Advance(400 * 24 * time.Hour)
+
+		blobs := &crashingBlobs{BlobDeleter: photofs.At(dir), key: poison.StorageKey}
+		var logs testenv.SyncBuffer
+		rt := &customer.Retention{Store: s, Blobs: blobs, Now: clk.Now, Log: slog.New(slog.NewJSONHandler(&logs, nil)),
+			Jobs: &job.Runner{Store: s, Log: slog.New(slog.NewJSONHandler(&logs, nil)), Now: clk.Now}}
+		run, err := rt.RunOnce(context.Background())
+		mustNil(t, err)
+		if run.PhotosDeleted != 1 || run.PhotosKept != 1 {
+			t.Fatalf("run = %+v, want the other photo deleted and the poison one kept", run)
+		}
+		if count(t, s, `SELECT count(*) FROM damage_photos WHERE id = $1`, other.ID) != 0 ||
+			count(t, s, `SELECT count(*) FROM damage_photos WHERE id = $1`, poison.ID) != 1 {
+			t.Fatal("want the other photo's row gone and the poison photo's row kept")
+		}
+		list, err := s.JobAttention(ctx, []job.Subject{{Kind: job.KindPhoto, ID: poison.ID}})
+		if err != nil || len(list) != 1 || !list[0].Panicked {
+			t.Fatalf("attention %+v %v", list, err)
+		}
+		if !strings.Contains(logs.String(), fmt.Sprintf(`"photo_id":%d`, poison.ID)) || !strings.Contains(logs.String(), `"stack":"goroutine`) {
+			t.Errorf("log lacks the photo id or the stack:\n%s", logs.String())
+		}
+		if _, err := rt.RunOnce(context.Background()); err != nil || blobs.calls != 1 {
+			t.Fatalf("during the back-off: %v, tried %d times, want once", err, blobs.calls)
+		}
+		clk.Advance(2 * time.Minute)
+		blobs.key = "" // fixed
+		run, err = rt.RunOnce(context.Background())
+		mustNil(t, err)
+		if run.PhotosDeleted != 1 || count(t, s, `SELECT count(*) FROM damage_photos WHERE id = $1`, poison.ID) != 0 {
+			t.Fatalf("after the back-off: %+v", run)
+		}
+		if list, _ := s.JobAttention(ctx, []job.Subject{{Kind: job.KindPhoto, ID: poison.ID}}); len(list) != 0 {
+			t.Errorf("attention %+v after the photo went, want none", list)
+		}
+	})
 }
