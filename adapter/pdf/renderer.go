@@ -74,47 +74,57 @@ func (r *Renderer) Contract(ctx context.Context, d document.ContractDoc) ([]byte
 }
 
 // render sets up a deterministic A4 document, lets body fill it and returns
-// the bytes: with the WinAnsi fonts when all of its text is Windows-1252,
-// else with the Unicode fonts (see winansi.go). A malformed image (logo,
-// signature) is reported as invalid input.
+// the bytes: with the fonts of the first code page that has all of its
+// text, else with the Unicode fonts (see codepage.go). A malformed image
+// (logo, signature) is reported as invalid input.
 func render(lang document.Lang, created time.Time, b document.Branding, title string, body func(*writer)) ([]byte, error) {
-	if useWinAnsi {
-		out, missing, err := renderWith(true, lang, created, b, title, body)
-		if err != nil || !missing {
-			return out, err
+	if useCodePages {
+		var seen map[rune]struct{} // the document's characters beyond ASCII
+		for i, cp := range codePages {
+			if i > 0 && !cp.covers(seen) {
+				continue
+			}
+			out, enc, err := renderWith(cp, lang, created, b, title, body)
+			if err != nil || !enc.missing {
+				return out, err
+			}
+			if i == 0 {
+				seen = enc.seen
+			}
 		}
 	}
-	out, _, err := renderWith(false, lang, created, b, title, body)
+	out, _, err := renderWith(nil, lang, created, b, title, body)
 	return out, err
 }
 
-// renderWith renders with the WinAnsi (ansi) or Unicode fonts and reports
-// whether WinAnsi text had characters it could not encode.
-func renderWith(ansi bool, lang document.Lang, created time.Time, b document.Branding, title string, body func(*writer)) ([]byte, bool, error) {
-	w := newWriter(lang, created, b, title, ansi)
+// renderWith renders with the fonts of code page cp, or the Unicode fonts
+// for nil, and returns the encoder (nil for Unicode): when it is missing
+// characters, no PDF is returned.
+func renderWith(cp *codePage, lang document.Lang, created time.Time, b document.Branding, title string, body func(*writer)) ([]byte, *encoder, error) {
+	w := newWriter(lang, created, b, title, cp)
 	body(w)
 	w.f.Close() // writes the last footer, so its text is checked below too
 	if err := w.f.Error(); err != nil {
-		return nil, false, errs.Wrap(errs.KindInvalid, "the document could not be rendered (bad image?)", err)
+		return nil, w.enc, errs.Wrap(errs.KindInvalid, "the document could not be rendered (bad image?)", err)
 	}
 	if w.enc != nil && w.enc.missing {
-		return nil, true, nil
+		return nil, w.enc, nil
 	}
 	var buf bytes.Buffer
 	if err := w.f.Output(&buf); err != nil {
-		return nil, false, fmt.Errorf("pdf: output: %w", err)
+		return nil, w.enc, fmt.Errorf("pdf: output: %w", err)
 	}
-	return buf.Bytes(), false, nil
+	return buf.Bytes(), w.enc, nil
 }
 
-// newFpdf returns an A4 document with the embedded fonts (WinAnsi or
-// Unicode) and fixed metadata.
-func newFpdf(ansi bool) *fpdf.Fpdf {
+// newFpdf returns an A4 document with the embedded fonts (of code page cp,
+// or Unicode for nil) and fixed metadata.
+func newFpdf(cp *codePage) *fpdf.Fpdf {
 	f := fpdf.New("P", "mm", "A4", "")
 	f.SetCompression(true)
 	f.SetCatalogSort(true)
-	if ansi {
-		addWinAnsiFonts(f)
+	if cp != nil {
+		cp.addFonts(f)
 	} else {
 		f.AddUTF8FontFromBytes(fontFamily, "", fontRegular)
 		f.AddUTF8FontFromBytes(fontFamily, "B", fontBold)

@@ -38,16 +38,16 @@ type writer struct {
 	l    labels
 	lang document.Lang
 	b    document.Branding
-	enc  *winAnsi // nil: Unicode fonts (see winansi.go)
+	enc  *encoder // nil: Unicode fonts (see codepage.go)
 }
 
 // newWriter starts a document whose creation and modification dates are
 // created (so the output depends only on the input) with the tenant's legal
 // footer on every page.
-func newWriter(lang document.Lang, created time.Time, b document.Branding, title string, ansi bool) *writer {
-	w := &writer{f: newFpdf(ansi), l: labelsFor(lang), lang: lang.Or(), b: b}
-	if ansi {
-		w.enc = &winAnsi{}
+func newWriter(lang document.Lang, created time.Time, b document.Branding, title string, cp *codePage) *writer {
+	w := &writer{f: newFpdf(cp), l: labelsFor(lang), lang: lang.Or(), b: b}
+	if cp != nil {
+		w.enc = newEncoder(cp)
 	}
 	f := w.f
 	f.SetCreationDate(created.UTC())
@@ -155,7 +155,7 @@ func (w *writer) cellFormat(wd, h float64, s, border string, ln int, align strin
 // drawing order on its own.
 func (w *writer) multiCell(wd, h float64, s, border, align string, fill bool) {
 	s = printable(s, false)
-	if w.enc == nil && hasRTL(s) { // (WinAnsi has no right-to-left characters: encode notes them missing)
+	if w.enc == nil && hasRTL(s) { // (the code pages have no right-to-left characters: encode notes them missing)
 		lines := w.f.SplitText(s, wd)
 		for i, l := range lines {
 			lines[i] = visual(l)

@@ -10,21 +10,26 @@ import (
 )
 
 // TestFontPathFollowsText: a document whose text is all Windows-1252 gets
-// the prepared WinAnsi fonts; a name with characters beyond it (Polish,
-// Czech, Turkish, Cyrillic) switches the whole document to the Unicode
-// fonts, and every character reads back from the PDF.
+// the prepared WinAnsi fonts; a name with characters beyond it gets the
+// first code page that has every character of the document (German labels
+// and footer included): Windows-1250 for Polish and Czech, 1254 for
+// Turkish, 1257 for Lithuanian; text no code page has (Cyrillic, Greek,
+// mixed) switches the whole document to the Unicode fonts. Every character
+// reads back from the PDF.
 func TestFontPathFollowsText(t *testing.T) {
 	r, ctx := New(), context.Background()
 	cases := []struct {
 		name, recipient string
-		winAnsi         bool
+		page            string // "" for the Unicode fonts
 	}{
-		{"german", "Jörg Müßig „Pünktlich“ – 5 € …", true},
-		{"french", "Françoise Lefèvre Œuvre", true},
-		{"polish", "Łukasz Wójcik", false},
-		{"czech", "Dvořák Čapek", false},
-		{"turkish", "Şükrü Yılmaz", false},
-		{"russian", "Дмитрий Иванов", false},
+		{"german", "Jörg Müßig „Pünktlich“ – 5 € …", "cp1252"},
+		{"french", "Françoise Lefèvre Œuvre", "cp1252"},
+		{"polish", "Łukasz Wójcik", "cp1250"},
+		{"czech", "Dvořák Čapek", "cp1250"},
+		{"turkish", "Şükrü Yılmaz", "cp1254"},
+		{"lithuanian", "Žydrūnas Ilgauskas", "cp1257"},
+		{"russian", "Дмитрий Иванов", ""},
+		{"polish and french", "Łukasz Lefèvre", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -34,10 +39,12 @@ func TestFontPathFollowsText(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ansi := bytes.Contains(out, []byte("/WinAnsiEncoding"))
 			unicode := bytes.Contains(out, []byte("/Identity-H"))
-			if ansi != c.winAnsi || unicode == c.winAnsi {
-				t.Fatalf("WinAnsi fonts %v, Unicode fonts %v; want WinAnsi only = %v", ansi, unicode, c.winAnsi)
+			winAnsi := bytes.Contains(out, []byte("/WinAnsiEncoding")) && !bytes.Contains(out, []byte("/Differences"))
+			switch {
+			case c.page == "" && !unicode, c.page != "" && unicode, c.page == "cp1252" && !winAnsi,
+				c.page != "" && c.page != "cp1252" && !bytes.Contains(out, []byte("/Differences")):
+				t.Fatalf("Unicode fonts %v, plain WinAnsi %v; want %q", unicode, winAnsi, c.page)
 			}
 			text := pdfText(t, out)
 			if !strings.Contains(text, c.recipient) {
@@ -51,7 +58,7 @@ func TestFontPathFollowsText(t *testing.T) {
 }
 
 // TestWinAnsiFooterCharacters: text beyond Windows-1252 that is only in the
-// footer (written when the page is closed) also switches fonts.
+// footer (written when the page is closed) also switches the code page.
 func TestWinAnsiFooterCharacters(t *testing.T) {
 	d := invoiceDoc(finalInvoice(), document.German)
 	d.Branding.ManagingDirectors = []string{"Zoë Łęcka"}
@@ -59,7 +66,7 @@ func TestWinAnsiFooterCharacters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(out, []byte("/Identity-H")) {
+	if !bytes.Contains(out, []byte("/Differences")) { // Windows-1250 (Zoë Łęcka)
 		t.Fatal("a footer name beyond Windows-1252 was rendered with the WinAnsi fonts")
 	}
 	if text := pdfText(t, out); !strings.Contains(text, "Zoë Łęcka") {
@@ -79,7 +86,7 @@ func TestWinAnsiEncode(t *testing.T) {
 		{"Ł", "?", true},
 		{"a\tb", "a?b", true},
 	} {
-		var e winAnsi
+		e := newEncoder(codePages[0])
 		if got := e.encode(c.in); got != c.out || e.missing != c.missing {
 			t.Errorf("encode(%q) = %q, missing %v; want %q, %v", c.in, got, e.missing, c.out, c.missing)
 		}
