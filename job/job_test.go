@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/job"
@@ -176,4 +177,52 @@ func TestEveryGoesOnAfterACrashingPass(t *testing.T) {
 		!strings.Contains(logs.String(), "second pass fails") {
 		t.Errorf("passes %d, logs:\n%s", passes.Load(), logs.String())
 	}
+}
+
+// TestStaffRetryAndDismiss: an administrator makes the job try a held item
+// again now, or removes the note; a station user may not; a note of
+// another tenant is not found.
+func TestStaffRetryAndDismiss(t *testing.T) {
+	eachDB(t, func(t *testing.T, st *store.Store, tenant int64, clock *atomic.Int64) {
+		r := &job.Runner{Store: st, Log: slog.New(slog.DiscardHandler)}
+		s := job.Subject{Kind: job.KindContract, ID: 9, TenantID: tenant}
+		_ = r.Item(context.Background(), "contract.resume_billing", s, func() error { panic("x") })
+		admin := identity.WithActor(context.Background(), identity.Actor{Kind: identity.ActorUser, TenantID: tenant, UserID: 1, Role: identity.RoleAdmin})
+		station := identity.WithActor(context.Background(), identity.Actor{Kind: identity.ActorUser, TenantID: tenant, UserID: 2,
+			Role: identity.RoleStation, StationIDs: []int64{1}})
+		other := identity.WithActor(context.Background(), identity.Actor{Kind: identity.ActorUser, TenantID: tenant + 1000, UserID: 3, Role: identity.RoleAdmin})
+		list, _ := st.ListJobAttention(admin, 10)
+		if len(list) != 1 {
+			t.Fatalf("list %+v", list)
+		}
+		id := list[0].ID
+		sys := identity.WithActor(context.Background(), identity.SystemFor(tenant))
+		if held, _ := st.HeldJobItems(sys, "contract.resume_billing", job.KindContract); !held[9] {
+			t.Fatal("not held after the crash")
+		}
+		if err := st.RetryJobItem(station, id); !errs.Is(err, errs.KindForbidden) {
+			t.Errorf("station retry: %v, want forbidden", err)
+		}
+		if _, err := st.ListJobAttention(station, 10); !errs.Is(err, errs.KindForbidden) {
+			t.Errorf("station list: %v, want forbidden", err)
+		}
+		if err := st.DismissJobItem(other, id); !errs.Is(err, errs.KindNotFound) {
+			t.Errorf("other tenant dismiss: %v, want not found", err)
+		}
+		if err := st.RetryJobItem(admin, id); err != nil {
+			t.Fatal(err)
+		}
+		if held, _ := st.HeldJobItems(sys, "contract.resume_billing", job.KindContract); held[9] {
+			t.Error("still held after retry now")
+		}
+		if err := st.DismissJobItem(admin, id); err != nil {
+			t.Fatal(err)
+		}
+		if list, _ := st.ListJobAttention(admin, 10); len(list) != 0 {
+			t.Errorf("list %+v after dismiss", list)
+		}
+		if err := st.DismissJobItem(admin, id); !errs.Is(err, errs.KindNotFound) {
+			t.Errorf("second dismiss: %v, want not found", err)
+		}
+	})
 }

@@ -3,6 +3,8 @@ package mailtmpl
 import (
 	"strings"
 	"unicode/utf8"
+
+	"mietwerk.dev/mietwerk/internal/textsafe"
 )
 
 // Any character a person can type may reach a message (names, addresses,
@@ -17,8 +19,6 @@ import (
 //     breaks and tabs as spaces), without the bidi embedding, override and
 //     isolate controls, which would turn the rest of a subject around.
 
-const replacement = "\uFFFD"
-
 // bodyText returns s fit for a message body (see above).
 func bodyText(s string) string { return clean(s, false) }
 
@@ -29,31 +29,17 @@ func clean(s string, header bool) string {
 	if cleanAlready(s, header) {
 		return s
 	}
-	s = strings.ToValidUTF8(s, replacement)
 	var b strings.Builder
 	b.Grow(len(s))
-	afterCR := false
-	for _, r := range s {
-		if afterCR && r == '\n' {
-			afterCR = false
-			continue
-		}
-		afterCR = r == '\r'
+	for r := range textsafe.Runes(s) {
 		switch {
-		case r == '\r' || r == '\n' || r == '\u2028' || r == '\u2029':
+		case r == '\n' || r == '\t':
 			if header {
-				b.WriteByte(' ')
-			} else {
-				b.WriteByte('\n')
+				r = ' '
 			}
-		case r == '\t':
-			if header {
-				b.WriteByte(' ')
-			} else {
-				b.WriteByte('\t')
-			}
-		case r < 0x20 || r >= 0x7f && r < 0xa0:
-			b.WriteString(replacement)
+			b.WriteRune(r)
+		case textsafe.IsControl(r):
+			b.WriteRune(textsafe.Replacement)
 		case header && bidiControl(r):
 		default:
 			b.WriteRune(r)
@@ -73,7 +59,7 @@ func cleanAlready(s string, header bool) bool {
 			if header {
 				return false
 			}
-		case r < 0x20 || r >= 0x7f && r < 0xa0 || r == '\u2028' || r == '\u2029':
+		case textsafe.IsControl(r) || r == '\u2028' || r == '\u2029':
 			return false
 		case header && bidiControl(r):
 			return false

@@ -8,6 +8,8 @@ import (
 
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/text/unicode/norm"
+
+	"mietwerk.dev/mietwerk/internal/textsafe"
 )
 
 // Every text that reaches fpdf passes printable first, so that any
@@ -30,7 +32,7 @@ import (
 //     (see visual), as PDF text is drawn left to right.
 
 // replacement is what a character prints as when it cannot be printed.
-const replacement = '\uFFFD'
+const replacement = textsafe.Replacement
 
 // glyphs is the set of BMP characters both embedded fonts have a glyph
 // for, one bit per rune, read once from the fonts' cmap tables.
@@ -80,16 +82,10 @@ func printable(s string, oneLine bool) string {
 	var (
 		lastMissing bool // the last character written is a replaced emoji or unknown character
 		joined      bool // a zero-width joiner followed it
-		afterCR     bool
 	)
-	for _, r := range s {
-		if afterCR && r == '\n' {
-			afterCR = false
-			continue
-		}
-		afterCR = r == '\r'
+	for r := range textsafe.Runes(s) {
 		switch {
-		case r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
+		case r == '\n':
 			if oneLine {
 				b.WriteByte(' ')
 			} else {
@@ -102,7 +98,7 @@ func printable(s string, oneLine bool) string {
 		case r == '\u200d': // zero-width joiner: an emoji sequence goes on
 			joined = lastMissing
 		case invisible(r):
-		case r < 0x20 || r >= 0x7f && r < 0xa0 || r == replacement:
+		case textsafe.IsControl(r) || r == replacement:
 			b.WriteRune(replacement)
 			lastMissing = false
 		case !hasGlyph(r):

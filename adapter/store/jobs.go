@@ -192,6 +192,20 @@ func (s *Store) queryJobAttention(ctx context.Context, q string, a args) ([]job.
 // (staff fixed the data). Administrators only; errs.KindNotFound for a
 // record of another tenant or one that is gone.
 func (s *Store) RetryJobItem(ctx context.Context, id int64) error {
+	return s.jobAttentionAction(ctx, `UPDATE job_attention SET retry_after = $3 WHERE tenant_id = $1 AND id = $2`, id, ts(s.now()))
+}
+
+// DismissJobItem deletes an attention record (staff settled the item by
+// hand). If the job still fails with the item, it records it again.
+// Administrators only; errs.KindNotFound for a record of another tenant or
+// one that is gone.
+func (s *Store) DismissJobItem(ctx context.Context, id int64) error {
+	return s.jobAttentionAction(ctx, `DELETE FROM job_attention WHERE tenant_id = $1 AND id = $2`, id)
+}
+
+// jobAttentionAction runs q (with $1 the tenant, $2 the id, then extra)
+// on one record of the actor's tenant, as an administrator.
+func (s *Store) jobAttentionAction(ctx context.Context, q string, id int64, extra ...any) error {
 	sc, err := tenantScope(ctx)
 	if err != nil {
 		return err
@@ -200,8 +214,7 @@ func (s *Store) RetryJobItem(ctx context.Context, id int64) error {
 		return err
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE job_attention SET retry_after = $1 WHERE tenant_id = $2 AND id = $3`,
-			ts(s.now()), sc.tenant(), id)
+		res, err := tx.ExecContext(ctx, q, append([]any{sc.tenant(), id}, extra...)...)
 		if err != nil {
 			return err
 		}
@@ -227,27 +240,3 @@ func storableText(s string, limit int) string {
 }
 
 func utf8ValidTail(s string) bool { return strings.ToValidUTF8(s, "") == s }
-
-// DismissJobItem deletes an attention record (staff settled the item by
-// hand). If the job still fails with the item, it records it again.
-// Administrators only; errs.KindNotFound for a record of another tenant or
-// one that is gone.
-func (s *Store) DismissJobItem(ctx context.Context, id int64) error {
-	sc, err := tenantScope(ctx)
-	if err != nil {
-		return err
-	}
-	if err := sc.requireAdmin(); err != nil {
-		return err
-	}
-	return s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM job_attention WHERE tenant_id = $1 AND id = $2`, sc.tenant(), id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.NotFound("this note is gone (the job has since succeeded)")
-		}
-		return nil
-	})
-}
