@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -113,11 +114,14 @@ func (a *app) attentionAction(retry bool) http.HandlerFunc {
 			a.fail(w, r, err)
 			return
 		}
-		back := r.PostFormValue("back")
-		if !strings.HasPrefix(back, "/admin/") || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
-			back = "/admin/"
+		back, err := url.Parse(safeNext(r.PostFormValue("back")))
+		if err != nil || back.Path == "" {
+			back = &url.URL{Path: "/admin/"}
 		}
-		http.Redirect(w, r, back, http.StatusSeeOther)
+		q := back.Query()
+		q.Set("att", map[bool]string{true: "retried", false: "dismissed"}[retry])
+		back.RawQuery = q.Encode()
+		http.Redirect(w, r, back.RequestURI(), http.StatusSeeOther)
 	}
 }
 
@@ -143,6 +147,8 @@ func init() {
 		"att.kind.card":                    "Gespeicherte Karte",
 		"att.kind.photo":                   "Schadenfoto",
 		"att.none":                         "Keine offenen Hinweise der Hintergrundaufgaben.",
+		"att.done.retried":                 "Die Aufgabe versucht es bei ihrem nächsten Lauf erneut.",
+		"att.done.dismissed":               "Der Hinweis wurde entfernt.",
 	})
 	addMessages("en", map[string]string{
 		"att.title":                        "Needs attention",
@@ -164,5 +170,7 @@ func init() {
 		"att.kind.card":                    "Stored card",
 		"att.kind.photo":                   "Damage photo",
 		"att.none":                         "No open notes from the background jobs.",
+		"att.done.retried":                 "The job tries again on its next run.",
+		"att.done.dismissed":               "The note was removed.",
 	})
 }

@@ -50,7 +50,7 @@ func newCtEnv(t *testing.T, d store.Dialect) *ctEnv {
 	e.srv.Close()
 	e.srv = httptest.NewServer(web.New(web.Deps{Identity: e.id, Users: s, Tenancy: s, Now: e.clk.Now,
 		Fleet: s, Damages: s, Categories: s, Pricing: s, Tariffs: s, Mail: s, Bookings: s, PhotoDecoder: dec,
-		Contracts: svc, ContractData: s, Logger: slog.New(slog.NewJSONHandler(e.log, nil))}))
+		Contracts: svc, ContractData: s, Attention: s, Logger: slog.New(slog.NewJSONHandler(e.log, nil))}))
 	t.Cleanup(e.srv.Close)
 	ce := &ctEnv{env: e, res: map[string]booking.Reservation{}, photos: dec}
 	var foreignTenant int64

@@ -122,6 +122,7 @@ func newEnv(t *testing.T, d store.Dialect, wrap func(tenancy.Store) tenancy.Stor
 		Fleet: s, Damages: s, Categories: s, Pricing: s, Tariffs: s,
 		Mail:      s,
 		Bookings:  s,
+		Attention: s,
 		EInvoicer: xrechnung.EInvoicer{},
 		Logger:    slog.New(slog.NewJSONHandler(e.log, nil)),
 	})

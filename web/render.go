@@ -164,6 +164,9 @@ func (a *app) fillView(r *http.Request, v *view) {
 	} else if v.CSRF == "" {
 		v.CSRF = rc.preCSRF
 	}
+	if x := r.URL.Query().Get("att"); v.Notice == "" && r.Method == http.MethodGet && (x == "retried" || x == "dismissed") {
+		v.Notice = translate(v.Lang, "att.done."+x) // after a staff action on a note (attention.go)
+	}
 }
 
 // currentPage is the page to return to after a language switch: the URL of
