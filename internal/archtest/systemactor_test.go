@@ -145,7 +145,11 @@ var systemGrantsAllowed = map[string]struct {
 	"customer.(*Retention).RunOnce":                 {2, "the retention job lists due purges across tenants (System) and purges each customer as its tenant's system"},
 	"customer.(*Retention).purgePhotos":             {1, "deletes expired photos per tenant as that tenant's system (retention job)"},
 	"cmd/mietwerk.(*services).run":                  {1, "the background workers of a process act for all tenants"},
-	"cmd/mietwerk.runContractJobs":                  {1, "resumes half-done billing per tenant as that tenant's system"},
+	"contract.(*Service).Run":                       {1, "resumes half-done billing per tenant as that tenant's system"},
+	"job.(*Runner).Item":                            {1, "records a failed item in its tenant's job_attention as the system, whoever runs the item (a job, or staff whose request runs one, e.g. card deletion after an erasure)"},
+	"job.(*Runner).Clear":                           {1, "deletes an item's job_attention record as the system, whoever succeeded with the item"},
+	"adapter/store.(*Store).RecordJobFailure":       {1, "builds no actor: checks that the caller is the system (only jobs write their failure records)"},
+	"adapter/store.(*Store).ClearJobFailure":        {1, "builds no actor: checks that the caller is the system (only jobs clear their failure records)"},
 	"adapter/telecash.(*Gateways).Gateway":          {1, "reads a tenant's gateway settings for the payment that needs them, whatever the caller's role (a station user's booking, the reconciler)"},
 	"cmd/mietwerk.(*services).startSimulatorIfUsed": {1, "at start-up, looks across tenants for one that pays through the built-in simulator"},
 

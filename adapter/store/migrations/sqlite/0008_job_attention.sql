@@ -8,7 +8,7 @@
 -- the rows as "needs attention" on the booking, the contract and the
 -- dashboard. subject_id is the id of the row of kind subject (no foreign
 -- key: it points into several tables).
--- The PostgreSQL file 0007_job_attention.sql is the equivalent.
+-- The PostgreSQL file 0008_job_attention.sql is the equivalent.
 CREATE TABLE job_attention (
     id              INTEGER PRIMARY KEY,
     tenant_id       INTEGER NOT NULL REFERENCES tenants(id),
