@@ -165,13 +165,14 @@ func (r *Runner) Item(ctx context.Context, job string, s Subject, fn func() erro
 		r.Clear(ctx, job, s)
 		return nil
 	}
-	if ctx.Err() != nil {
+	_, crashed := err.(*PanicError)
+	if ctx.Err() != nil && !crashed {
 		return err // shutting down: the item was cut short, not at fault
 	}
 	f := Failure{Job: job, Subject: s, Error: err.Error(), Ref: NewRef(), At: r.now().UTC()}
 	attrs := []any{"job", job, s.Kind + "_id", s.ID, "tenant_id", s.TenantID, "ref", f.Ref}
 	msg := "job: an item failed; it waits for a retry and the job goes on"
-	if _, ok := err.(*PanicError); ok {
+	if crashed {
 		f.Panicked = true
 		msg = "job: an item crashed the job; it is marked for staff and the job goes on"
 	}
