@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"mietwerk.dev/mietwerk/document"
@@ -57,5 +58,19 @@ func BenchmarkInvoicePDFNames(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkInvoicePDFLongTexts renders the final invoice with 3,000
+// characters in every free text (names, addresses, branding, lines): the
+// footer shortens its texts on every page, which cost time quadratic in
+// their length before fit measured with a binary search.
+func BenchmarkInvoicePDFLongTexts(b *testing.B) {
+	r, long := New(), withText(strings.Repeat("Abcdefgh ", 333))["final invoice"]
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := long(r); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

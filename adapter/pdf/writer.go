@@ -178,16 +178,34 @@ func (w *writer) lines(s string, wd float64) int {
 // width is the width of one line of text s in the current font.
 func (w *writer) width(s string) float64 { return w.f.GetStringWidth(w.text(s)) }
 
+// maxFitRunes is more characters than the widest cell holds in the
+// smallest font (170 mm at 6.5 pt take at most about 270 of DejaVu's
+// narrowest glyphs).
+const maxFitRunes = 512
+
 // fit shortens s with "…" until it fits width wd in the current font.
 func (w *writer) fit(s string, wd float64) string {
-	if w.width(s) <= wd-1 {
+	r := []rune(s)
+	if len(r) <= maxFitRunes && w.width(s) <= wd-1 {
 		return s
 	}
-	r := []rune(s)
-	for len(r) > 1 && w.width(string(r)+"…") > wd-1 {
-		r = r[:len(r)-1]
+	// more than maxFitRunes characters never fit on a line, so only that
+	// many are measured (the footer fits its texts on every page)
+	r = r[:min(len(r), maxFitRunes)]
+	// the longest prefix (at least one character) that fits with "…":
+	// widths grow with the prefix, so a binary search finds it with log n
+	// measurements (cutting one character at a time took n, each O(n), and
+	// the footer does it on every page)
+	lo, hi := 1, max(len(r)-1, 1)
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if w.width(string(r[:mid])+"…") <= wd-1 {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
 	}
-	return string(r) + "…"
+	return string(r[:lo]) + "…"
 }
 
 // ensure starts a new page when less than h millimetres are left above the
