@@ -8,20 +8,20 @@
 -- the rows as "needs attention" on the booking, the contract and the
 -- dashboard. subject_id is the id of the row of kind subject (no foreign
 -- key: it points into several tables).
--- The SQLite file 0008_job_attention.sql is the equivalent.
+-- The PostgreSQL file 0011_job_attention.sql is the equivalent.
 CREATE TABLE job_attention (
-    id              bigserial PRIMARY KEY,
-    tenant_id       bigint NOT NULL REFERENCES tenants(id),
+    id              INTEGER PRIMARY KEY,
+    tenant_id       INTEGER NOT NULL REFERENCES tenants(id),
     job             text NOT NULL,
     subject         text NOT NULL,
-    subject_id      bigint NOT NULL,
+    subject_id      INTEGER NOT NULL,
     failures        integer NOT NULL DEFAULT 1,
-    panicked        boolean NOT NULL DEFAULT false,
+    panicked        INTEGER NOT NULL DEFAULT 0,
     error           text NOT NULL DEFAULT '',
     ref             text NOT NULL DEFAULT '',
-    first_at        timestamptz NOT NULL,
-    last_at         timestamptz NOT NULL,
-    retry_after     timestamptz NOT NULL,
+    first_at        TEXT NOT NULL,
+    last_at         TEXT NOT NULL,
+    retry_after     TEXT NOT NULL,
     UNIQUE (job, subject, subject_id)
 );
 CREATE INDEX job_attention_tenant ON job_attention(tenant_id, subject, subject_id);
