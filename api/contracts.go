@@ -147,7 +147,7 @@ func (s *server) apiHandover(r *http.Request) (int, any, error) {
 	if err != nil && c.ID == 0 {
 		return 0, nil, err
 	}
-	body, err := s.contractView(r, c.ID)
+	body, err := s.contractView(r, c.ID, d.Station.Location())
 	return http.StatusCreated, body, err
 }
 
@@ -195,7 +195,7 @@ func (s *server) apiReturn(r *http.Request) (int, any, error) {
 			"contract", c.Number, "err", err)
 	}
 	// a stored return whose billing failed is still answered with the contract
-	body, err := s.contractView(r, c.ID)
+	body, err := s.contractView(r, c.ID, d.Station.Location())
 	return http.StatusOK, body, err
 }
 
@@ -208,7 +208,7 @@ func (s *server) apiContract(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	body, err := s.contractView(r, c.ID)
+	body, err := s.contractView(r, c.ID, d.Station.Location())
 	return http.StatusOK, body, err
 }
 
@@ -216,9 +216,9 @@ type ctContractOut struct {
 	Number     string          `json:"number"`
 	Booking    string          `json:"booking"`
 	Status     string          `json:"status"`
-	Start      time.Time       `json:"start"`
-	PlannedEnd time.Time       `json:"planned_end"`
-	EndedAt    *time.Time      `json:"ended_at"`
+	Start      string          `json:"start"`
+	PlannedEnd string          `json:"planned_end"`
+	EndedAt    *string         `json:"ended_at"`
 	Drivers    []ctDriverOut   `json:"drivers"`
 	Invoices   []ctInvoiceOut  `json:"invoices"`
 	Payments   []ctPaymentOut  `json:"payments"`
@@ -227,26 +227,26 @@ type ctContractOut struct {
 }
 
 type ctDriverOut struct {
-	Role             string     `json:"role"`
-	Name             string     `json:"name"`
-	LicenceNumber    string     `json:"licence_number"`
-	LicenceCheckedAt *time.Time `json:"licence_checked_at"`
+	Role             string  `json:"role"`
+	Name             string  `json:"name"`
+	LicenceNumber    string  `json:"licence_number"`
+	LicenceCheckedAt *string `json:"licence_checked_at"`
 }
 
 type ctInvoiceOut struct {
-	Number     string    `json:"number"`
-	Kind       string    `json:"kind"`
-	IssuedAt   time.Time `json:"issued_at"`
-	GrossCents int64     `json:"gross_cents"`
-	DueCents   int64     `json:"due_cents"`
+	Number     string `json:"number"`
+	Kind       string `json:"kind"`
+	IssuedAt   string `json:"issued_at"`
+	GrossCents int64  `json:"gross_cents"`
+	DueCents   int64  `json:"due_cents"`
 }
 
 type ctPaymentOut struct {
-	Operation   string    `json:"operation"`
-	Purpose     string    `json:"purpose"`
-	Status      string    `json:"status"`
-	AmountCents int64     `json:"amount_cents"`
-	CreatedAt   time.Time `json:"created_at"`
+	Operation   string `json:"operation"`
+	Purpose     string `json:"purpose"`
+	Status      string `json:"status"`
+	AmountCents int64  `json:"amount_cents"`
+	CreatedAt   string `json:"created_at"`
 }
 
 type ctBalanceOut struct {
@@ -257,14 +257,17 @@ type ctBalanceOut struct {
 }
 
 type ctProtocolOut struct {
-	Kind        string    `json:"kind"`
-	RecordedAt  time.Time `json:"recorded_at"`
-	KM          int64     `json:"km"`
-	FuelEighths int       `json:"fuel_eighths"`
-	Cleanliness string    `json:"cleanliness"`
+	Kind        string `json:"kind"`
+	RecordedAt  string `json:"recorded_at"`
+	KM          int64  `json:"km"`
+	FuelEighths int    `json:"fuel_eighths"`
+	Cleanliness string `json:"cleanliness"`
 }
 
-func (s *server) contractView(r *http.Request, id int64) (ctContractOut, error) {
+// contractView is the contract id with its invoices, payments, balance and
+// protocols; its times are in loc, the time zone of the booking's station,
+// like every time of the booking's own answer.
+func (s *server) contractView(r *http.Request, id int64, loc *time.Location) (ctContractOut, error) {
 	ctx := r.Context()
 	st := s.d.Contracts.Store()
 	c, err := st.Contract(ctx, id)
@@ -279,22 +282,22 @@ func (s *server) contractView(r *http.Request, id int64) (ctContractOut, error) 
 	if err != nil {
 		return ctContractOut{}, err
 	}
-	out := ctContractOut{Number: c.Number, Status: string(c.Status), Start: c.Start, PlannedEnd: c.PlannedEnd, EndedAt: c.EndedAt,
+	out := ctContractOut{Number: c.Number, Status: string(c.Status), Start: rfc(c.Start, loc), PlannedEnd: rfc(c.PlannedEnd, loc), EndedAt: rfcp(c.EndedAt, loc),
 		Drivers: []ctDriverOut{}, Invoices: []ctInvoiceOut{}, Payments: []ctPaymentOut{}, Protocols: []ctProtocolOut{},
 		Balance: ctBalanceOut{BilledCents: l.Billed(), PaidCents: l.Paid(), OpenCents: l.Open(), DepositHeldCents: l.DepositHeld}}
 	out.Booking = r.PathValue("number")
 	for _, d := range c.Drivers {
-		out.Drivers = append(out.Drivers, ctDriverOut{Role: d.Role, Name: d.Name(), LicenceNumber: d.LicenceNumber, LicenceCheckedAt: d.CheckedAt})
+		out.Drivers = append(out.Drivers, ctDriverOut{Role: d.Role, Name: d.Name(), LicenceNumber: d.LicenceNumber, LicenceCheckedAt: rfcp(d.CheckedAt, loc)})
 	}
 	for _, d := range docs {
-		out.Invoices = append(out.Invoices, ctInvoiceOut{Number: d.Number, Kind: string(d.Kind), IssuedAt: d.IssuedAt, GrossCents: d.Gross, DueCents: d.Due})
+		out.Invoices = append(out.Invoices, ctInvoiceOut{Number: d.Number, Kind: string(d.Kind), IssuedAt: rfc(d.IssuedAt, loc), GrossCents: d.Gross, DueCents: d.Due})
 	}
 	for _, p := range recs {
 		out.Payments = append(out.Payments, ctPaymentOut{Operation: string(p.Operation), Purpose: p.Purpose, Status: string(p.Status),
-			AmountCents: p.Amount.Cents, CreatedAt: p.CreatedAt})
+			AmountCents: p.Amount.Cents, CreatedAt: rfc(p.CreatedAt, loc)})
 	}
 	for _, p := range ps {
-		out.Protocols = append(out.Protocols, ctProtocolOut{Kind: p.Kind, RecordedAt: p.RecordedAt, KM: p.OdometerKM, FuelEighths: p.FuelEighths, Cleanliness: p.Cleanliness})
+		out.Protocols = append(out.Protocols, ctProtocolOut{Kind: p.Kind, RecordedAt: rfc(p.RecordedAt, loc), KM: p.OdometerKM, FuelEighths: p.FuelEighths, Cleanliness: p.Cleanliness})
 	}
 	return out, nil
 }

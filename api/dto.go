@@ -125,7 +125,18 @@ type availabilityJSON struct {
 	Offers  []offerJSON `json:"offers"`
 }
 
+// rfc formats t as RFC 3339 in the station's time zone: every time the API
+// answers is in the time zone of the booking's station.
 func rfc(t time.Time, loc *time.Location) string { return t.In(loc).Format(time.RFC3339) }
+
+// rfcp is rfc of an optional time (nil stays nil).
+func rfcp(t *time.Time, loc *time.Location) *string {
+	if t == nil {
+		return nil
+	}
+	s := rfc(*t, loc)
+	return &s
+}
 
 func offersOut(st tenancy.Station, q booking.AvailabilityQuery, offers []booking.Offer, lang string) availabilityJSON {
 	loc := st.Location()
@@ -307,10 +318,10 @@ func bookingResp(d booking.Details, lang string) bookingOut {
 		BookingSecret: d.Secret}
 	for _, p := range d.Payments {
 		o.Payments = append(o.Payments, paymentOut{p.Purpose, string(p.Operation), string(p.Status), p.Amount.Cents,
-			p.Amount.Currency, cardOut{string(p.Card.Brand), p.Card.Last4}, p.CreatedAt.UTC().Format(time.RFC3339)})
+			p.Amount.Currency, cardOut{string(p.Card.Brand), p.Card.Last4}, rfc(p.CreatedAt, loc)})
 	}
 	for _, i := range d.Invoices {
-		o.Invoices = append(o.Invoices, invoiceOut{i.Number, string(i.Kind), i.Gross, i.IssuedAt.UTC().Format(time.RFC3339)})
+		o.Invoices = append(o.Invoices, invoiceOut{i.Number, string(i.Kind), i.Gross, rfc(i.IssuedAt, loc)})
 		if i.Kind == invoice.KindAdvance && o.InvoiceNumber == nil {
 			n := i.Number
 			o.InvoiceNumber = &n

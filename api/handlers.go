@@ -197,7 +197,7 @@ func (s *server) getBooking(r *http.Request) (int, any, error) {
 		if err != nil {
 			return 0, nil, err
 		}
-		cv, err := s.contractView(r, c.ID)
+		cv, err := s.contractView(r, c.ID, d.Station.Location())
 		if err != nil {
 			return 0, nil, err
 		}

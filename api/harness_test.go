@@ -324,6 +324,13 @@ func validateResponse(t testing.TB, method, path string, res *http.Response, raw
 	if res.Header.Get("X-Request-Id") == "" {
 		t.Fatalf("%s %s: no X-Request-Id", method, path)
 	}
+	// every header the API sets on purpose is declared on the response it comes with
+	declared, _ := rsp["headers"].(map[string]any)
+	for _, h := range []string{"X-Request-Id", "Retry-After", "Idempotent-Replayed"} {
+		if _, ok := declared[h]; res.Header.Get(h) != "" && !ok {
+			t.Fatalf("%s %s %d: header %s sent but not declared in the OpenAPI document", method, path, res.StatusCode, h)
+		}
+	}
 	loc := oaURL + ptr + "/content/" + esc(ct) + "/schema"
 	oaMu.Lock() // concurrent requests (the benchmarks, the last-car tests) validate at once; the compiler is not safe for that
 	sch, ok := oaSchemas[loc]
@@ -344,4 +351,15 @@ func validateResponse(t testing.TB, method, path string, res *http.Response, raw
 	if err := sch.Validate(v); err != nil {
 		t.Fatalf("%s %s %d: body does not match the OpenAPI document: %v\n%s", method, path, res.StatusCode, err, raw)
 	}
+}
+
+// book books a car for email with the approving test card and returns the
+// booking's number; anything but 201 fails the test.
+func (e *env) book(t testing.TB, email string, pickup, ret time.Time, key string) string {
+	t.Helper()
+	r := e.do("POST", "/api/v1/bookings", bookingBody(email, telecashsim.CardApproveVisa, pickup, ret), "Idempotency-Key", key)
+	if r.status != 201 {
+		t.Fatalf("book: %d %s", r.status, r.raw)
+	}
+	return r.body["number"].(string)
 }
