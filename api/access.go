@@ -47,6 +47,7 @@ var operationAccess = map[string]access{
 	"GET /api/v1/stations":                    anyKey,
 	"GET /api/v1/vehicle-categories":          anyKey,
 	"GET /api/v1/availability":                anyKey,
+	"GET /api/v1/availability/calendar":       anyKey,
 	"POST /api/v1/bookings":                   createAccess,
 	"GET /api/v1/bookings/{number}":           readAccess,
 	"PATCH /api/v1/bookings/{number}":         ownerAccess,

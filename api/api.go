@@ -78,6 +78,7 @@ func New(d Deps) http.Handler {
 	s.mount(mux, "GET /api/v1/stations", s.stations)
 	s.mount(mux, "GET /api/v1/vehicle-categories", s.categories)
 	s.mount(mux, "GET /api/v1/availability", s.availability)
+	s.mount(mux, "GET /api/v1/availability/calendar", s.calendar)
 	s.mount(mux, "POST /api/v1/bookings", s.idempotent(true, s.createBooking))
 	s.mount(mux, "GET /api/v1/bookings/{number}", s.getBooking)
 	s.mount(mux, "PATCH /api/v1/bookings/{number}", s.idempotent(false, s.changeBooking))

@@ -14,27 +14,39 @@ import (
 )
 
 // openapiContracts holds the paths and schemas of the handover, return and
-// contract operations; it is merged into the OpenAPI document at start so
-// the booking document stays one file owned by its operations.
+// contract operations; openapiCalendar those of the availability calendar.
+// Each fragment is merged into the OpenAPI document at start so the booking
+// document stays one file owned by its operations.
 //
 //go:embed openapi_contracts.json
 var openapiContracts []byte
 
+//go:embed openapi_calendar.json
+var openapiCalendar []byte
+
 func init() {
-	var doc, frag map[string]any
+	var doc map[string]any
 	if err := json.Unmarshal(openapiJSON, &doc); err != nil {
 		panic("api: openapi.json: " + err.Error())
 	}
-	if err := json.Unmarshal(openapiContracts, &frag); err != nil {
-		panic("api: openapi_contracts.json: " + err.Error())
-	}
 	paths, _ := doc["paths"].(map[string]any)
-	for k, v := range frag["paths"].(map[string]any) {
-		paths[k] = v
-	}
 	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
-	for k, v := range frag["schemas"].(map[string]any) {
-		schemas[k] = v
+	for name, raw := range map[string][]byte{"openapi_contracts.json": openapiContracts, "openapi_calendar.json": openapiCalendar} {
+		var frag map[string]any
+		if err := json.Unmarshal(raw, &frag); err != nil {
+			panic("api: " + name + ": " + err.Error())
+		}
+		for _, part := range []struct {
+			into map[string]any
+			key  string
+		}{{paths, "paths"}, {schemas, "schemas"}} {
+			for k, v := range frag[part.key].(map[string]any) {
+				if _, dup := part.into[k]; dup {
+					panic("api: " + name + ": " + part.key + " " + k + " is already in openapi.json")
+				}
+				part.into[k] = v
+			}
+		}
 	}
 	b, err := json.MarshalIndent(doc, "", " ")
 	if err != nil {

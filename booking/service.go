@@ -109,6 +109,10 @@ type Deps struct {
 	// Jobs runs the items of the background jobs (FinishPending,
 	// RetryRefunds); nil: failures are only logged, nothing is marked.
 	Jobs *job.Runner
+
+	// Occupancy reads the availability calendar's month; nil: Bookings
+	// when it implements OccupancyStore.
+	Occupancy OccupancyStore
 }
 
 // Service books, changes and cancels reservations for API clients: it
@@ -125,6 +129,9 @@ func NewService(d Deps) *Service {
 	}
 	if d.Log == nil {
 		d.Log = slog.Default()
+	}
+	if d.Occupancy == nil {
+		d.Occupancy, _ = d.Bookings.(OccupancyStore)
 	}
 	return &Service{d: d}
 }
