@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"testing"
 	"time"
+
+	"mietwerk.dev/mietwerk/identity"
 )
 
 // TestTimesInStationZone: every time the API answers for a booking and its
@@ -12,10 +14,7 @@ import (
 func TestTimesInStationZone(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
 		num := e.book(t, "zeit@example.de", day(1, 9), day(2, 17), "tz1")
-		hand := map[string]any{"km": 1000, "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true,
-			"drivers": []map[string]any{{"role": "main", "first_name": "Eva", "last_name": "Huber", "licence_number": "B072RRE2I55",
-				"licence_class": "B", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
-		if h := e.do("POST", "/api/v1/bookings/"+num+"/handover", hand); h.status != 201 {
+		if h := e.do("POST", "/api/v1/bookings/"+num+"/handover", handoverBody(), "Authorization", "Bearer "+e.keys[identity.ScopeStaff]); h.status != 201 {
 			t.Fatalf("handover: %d %s", h.status, h.raw)
 		}
 		b := e.do("GET", "/api/v1/bookings/"+num, nil)
