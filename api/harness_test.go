@@ -30,12 +30,9 @@ import (
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/contract/contracttest"
-	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
-	"mietwerk.dev/mietwerk/invoice"
-	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/tenancy"
@@ -85,30 +82,6 @@ func eachDB(t *testing.T, fn func(t *testing.T, e *env)) {
 	}
 }
 
-type tmplMailer struct{ r *mailtmpl.Renderer }
-
-func (b tmplMailer) env(m booking.MailContext) mailtmpl.Envelope {
-	return mailtmpl.Envelope{TenantID: fmt.Sprint(m.Tenant.ID), Lang: document.Lang(m.Customer.Language).Or(), Location: m.Station.Location(),
-		Branding: booking.Branding(m.Tenant), From: mail.Address{Name: m.Tenant.Name, Email: "buchung@koenig.test"},
-		To: mail.Address{Name: m.Customer.Name(), Email: m.Customer.Email}, MessageID: "<" + payment.RandomID() + "@koenig.test>"}
-}
-func (b tmplMailer) Confirmation(m booking.MailContext, inv invoice.Issued, p []byte, paid, dep int64) (mail.Message, error) {
-	r := m.Reservation
-	return b.r.ReservationConfirmation(b.env(m), mailtmpl.Reservation{Number: r.Number, CustomerName: m.Customer.Name(), BookedAt: r.CreatedAt,
-		Station: mailtmpl.Station{Name: m.Station.Name}, Category: m.Category.Name("de"), Pickup: r.Pickup, Return: r.Return, Paid: paid,
-		Deposit: dep, InvoiceNumber: inv.Invoice.Number, InvoicePDF: p})
-}
-func (b tmplMailer) Invoice(m booking.MailContext, inv invoice.Issued, p []byte) (mail.Message, error) {
-	return b.r.AdvanceInvoice(b.env(m), mailtmpl.InvoiceMail{CustomerName: m.Customer.Name(), Number: inv.Invoice.Number, PDF: p, Paid: true})
-}
-func (b tmplMailer) CreditNote(m booking.MailContext, inv invoice.Issued, p []byte, c string) (mail.Message, error) {
-	return b.r.CreditNote(b.env(m), mailtmpl.InvoiceMail{CustomerName: m.Customer.Name(), Number: inv.Invoice.Number, PDF: p, Paid: true, CorrectsNumber: c})
-}
-func (b tmplMailer) Cancellation(m booking.MailContext, refund int64) (mail.Message, error) {
-	return b.r.BookingCancellation(b.env(m), mailtmpl.Cancellation{CustomerName: m.Customer.Name(), ReservationNumber: m.Reservation.Number,
-		Pickup: m.Reservation.Pickup, Return: m.Reservation.Return, Refund: refund})
-}
-
 func newEnv(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.Tenant)) *env {
 	t.Helper()
 	dsn := filepath.Join(t.TempDir(), "api.db")
@@ -133,7 +106,7 @@ func newEnv(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.Tena
 	must(t, err)
 	e.bookings = booking.NewService(booking.Deps{Bookings: st, Changes: st, Customers: st, Tariffs: st, Tenancy: st, Categories: st,
 		Payments: e.pay, Records: st, Invoices: st, Issued: st, Renderer: pdf.New(), EInvoicer: xrechnung.EInvoicer{},
-		Mailer: tmplMailer{mt}, Outbox: st, Log: log})
+		Mailer: mailtmpl.NewBookingMailer(mt, "buchung@koenig.test"), Outbox: st, Log: log})
 	root := identity.WithActor(context.Background(), identity.System())
 	e.tenant = tenancy.Tenant{Slug: "koenig", Name: "Autohaus König", LegalName: "Autohaus König GmbH", Street: "Hauptstr. 1",
 		PostalCode: "94315", City: "Straubing", VATID: "DE123456789", CancelFeeCents: 2500, CancelFreeHours: 24}

@@ -59,6 +59,10 @@ type Reservation struct {
 	CancelledAt         *time.Time
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
+
+	// CalendarSequence is the revision of the booking's calendar entries:
+	// 0 as confirmed, one more with every change of the period.
+	CalendarSequence int
 }
 
 // Reason codes why a period cannot be booked.

@@ -205,7 +205,7 @@ func (s *Service) Change(ctx context.Context, number string, ch ChangeRequest) (
 		return Details{}, err
 	}
 	bc.r = r
-	if err := s.settleDifference(ctx, &bc, q.ChargeNowCents); err != nil {
+	if err := s.settleDifference(ctx, &bc, q.ChargeNowCents, s.d.Mailer.Change); err != nil {
 		if errs.Is(err, errs.KindPaymentDecline) {
 			if _, rerr := s.d.Changes.ChangeReservation(context.WithoutCancel(ctx), Change{ReservationID: old.ID, Pickup: old.Pickup,
 				Return: old.Return, TariffID: old.TariffID, DayPriceCents: old.DayPriceCents, EstimatedTotalCents: old.EstimatedTotalCents}); rerr != nil {
@@ -218,8 +218,10 @@ func (s *Service) Change(ctx context.Context, number string, ch ChangeRequest) (
 }
 
 // settleDifference charges or refunds the difference between one day's
-// rent under the new quote and the rent charged so far.
-func (s *Service) settleDifference(ctx context.Context, bc *bookingCtx, due int64) error {
+// rent under the new quote and the rent charged so far, and queues the
+// message extra builds (the change e-mail) with the invoice or credit note
+// in its transaction, or on its own when nothing is owed either way.
+func (s *Service) settleDifference(ctx context.Context, bc *bookingCtx, due int64, extra func(m MailContext) (mail.Message, error)) error {
 	recs, err := s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: bc.r.ID})
 	if err != nil {
 		return err
@@ -228,7 +230,7 @@ func (s *Service) settleDifference(ctx context.Context, bc *bookingCtx, due int6
 	diff := due - paid
 	switch {
 	case diff == 0:
-		return nil
+		return s.queue(ctx, bc, extra)
 	case diff > 0:
 		rec, err := s.d.Payments.TokenSale(ctx, payment.Links{ReservationID: bc.r.ID, CustomerID: bc.r.CustomerID, Purpose: PurposeRent},
 			fmt.Sprintf("%s-C%d", bc.r.Number, len(recs)+1), payment.Amount{Cents: diff, Currency: bc.r.Currency}, cardID, bc.rental())
@@ -243,10 +245,14 @@ func (s *Service) settleDifference(ctx context.Context, bc *bookingCtx, due int6
 				"Advance payment, additional price for the changed rental period", diff)}, nil)}
 		return s.d.Invoices.IssueInvoice(ctx, s.issue(ctx, bc, iss, func(m MailContext, inv invoice.Issued, pdf []byte) ([]invoiceMail, error) {
 			msg, err := s.d.Mailer.Invoice(m, inv, pdf)
-			return []invoiceMail{{msg}}, err
+			if err != nil {
+				return nil, err
+			}
+			x, err := extra(m)
+			return []invoiceMail{{msg}, {x}}, err
 		}))
 	default:
-		return s.refundRent(ctx, bc, charges, -diff, "Gutschrift Änderung des Mietzeitraums", "Credit for the changed rental period", nil)
+		return s.refundRent(ctx, bc, charges, -diff, "Gutschrift Änderung des Mietzeitraums", "Credit for the changed rental period", extra)
 	}
 }
 
@@ -343,6 +349,8 @@ func (s *Service) Cancel(ctx context.Context, number string) (Cancellation, erro
 		return Cancellation{}, err
 	}
 	bc.r.Status = StatusCancelled
+	cancelledAt := s.d.Now()
+	bc.r.CancelledAt = &cancelledAt
 	var deposits []payment.Record
 	for _, p := range recs {
 		if p.Purpose == PurposeDeposit {
@@ -354,15 +362,41 @@ func (s *Service) Cancel(ctx context.Context, number string) (Cancellation, erro
 	if refund > 0 {
 		err = s.refundRent(ctx, &bc, charges, refund, "Gutschrift Stornierung", "Credit for the cancellation", cancelMail)
 	} else {
-		var msg mail.Message
-		if msg, err = cancelMail(bc.mailCtx()); err == nil {
-			err = s.d.Outbox.QueueEmail(ctx, &mail.Queued{Links: mail.Links{StationID: bc.r.StationID, ReservationID: bc.r.ID,
-				CustomerID: bc.r.CustomerID}, Message: msg})
-		}
+		err = s.queue(ctx, &bc, cancelMail)
 	}
 	if err != nil {
 		return Cancellation{}, err
 	}
 	d, err := s.detailsOf(ctx, bc)
 	return Cancellation{Details: d, FeeCents: fee, RefundCents: refund}, err
+}
+
+// queue queues the message build makes for the booking on its own.
+func (s *Service) queue(ctx context.Context, bc *bookingCtx, build func(m MailContext) (mail.Message, error)) error {
+	msg, err := build(bc.mailCtx())
+	if err != nil {
+		return err
+	}
+	return s.d.Outbox.QueueEmail(ctx, &mail.Queued{Links: mail.Links{StationID: bc.r.StationID, ReservationID: bc.r.ID,
+		CustomerID: bc.r.CustomerID}, Message: msg})
+}
+
+// NotifyChange queues the change e-mail of a confirmed booking whose period
+// staff changed outside Change (a move on the planning board): the new
+// period with the calendar file that updates the customer's entries. A
+// booking not yet confirmed gets nothing: its confirmation will carry the
+// new period. Errors: KindNotFound.
+func (s *Service) NotifyChange(ctx context.Context, number string) error {
+	r, err := s.d.Bookings.ReservationByNumber(ctx, number)
+	if err != nil {
+		return err
+	}
+	if r.Status != StatusConfirmed {
+		return nil
+	}
+	bc, err := s.load(ctx, r)
+	if err != nil {
+		return err
+	}
+	return s.queue(ctx, &bc, s.d.Mailer.Change)
 }

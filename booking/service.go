@@ -79,8 +79,12 @@ type Mailer interface {
 	Invoice(m MailContext, inv invoice.Issued, pdf []byte) (mail.Message, error)
 	// CreditNote sends a credit note (refund after a change or cancellation).
 	CreditNote(m MailContext, inv invoice.Issued, pdf []byte, corrects string) (mail.Message, error)
-	// Cancellation confirms a cancellation with the refunded amount.
+	// Cancellation confirms a cancellation with the refunded amount (and the
+	// calendar file that removes the booking's entries).
 	Cancellation(m MailContext, refundCents int64) (mail.Message, error)
+	// Change tells the customer the booking's new period, with the calendar
+	// file that updates the entries (revision m.Reservation.CalendarSequence).
+	Change(m MailContext) (mail.Message, error)
 }
 
 // Outbox queues a message on its own (a cancellation without a refund).

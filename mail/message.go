@@ -23,6 +23,7 @@ const (
 	KindPaymentFailed           Kind = "payment_failed"
 	KindBookingCancellation     Kind = "booking_cancellation"
 	KindPaymentReceipt          Kind = "payment_receipt"
+	KindBookingChange           Kind = "booking_change"
 )
 
 // Address is a mailbox with an optional display name.

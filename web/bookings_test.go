@@ -9,12 +9,16 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/mailtmpl"
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/tenancy"
+	"mietwerk.dev/mietwerk/web"
 )
 
 // bookingWorld seeds, on top of env: a category and tariff, two vehicles at
@@ -164,6 +168,11 @@ func TestReservationPages(t *testing.T) {
 func TestPlanningBoard(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
 		w := seedBookings(t, e)
+		mt, err := mailtmpl.New()
+		must(t, err)
+		flow := booking.NewService(booking.Deps{Bookings: e.store, Tenancy: e.store, Customers: e.store, Categories: e.store,
+			Tariffs: e.store, Mailer: mailtmpl.NewBookingMailer(mt, "noreply@koenig.test"), Outbox: e.store, Now: e.clk.Now})
+		e.serve(t, func(d *web.Deps) { d.Flow = flow })
 		must(t, e.store.Allocate(e.sys(), &fleet.Allocation{VehicleID: w.reg2.ID, Start: w.pickup.Add(120 * time.Hour),
 			End: w.pickup.Add(144 * time.Hour), Kind: fleet.AllocMaintenance, Note: "HU"}))
 		c := e.client(t)
@@ -195,12 +204,29 @@ func TestPlanningBoard(t *testing.T) {
 		if r, _ := e.store.Reservation(e.sys(), w.resReg.ID); r.VehicleID != w.reg1.ID || !r.Pickup.Equal(w.pickup) {
 			t.Fatalf("refused move changed %+v", r)
 		}
-		// to reg2 one day later: saved
+		if n := changeMails(t, e); len(n) != 0 {
+			t.Fatalf("a refused move sent %d change e-mails", len(n))
+		}
+		// to reg2 one day later: saved, and the customer gets the new period with the updated calendar file
 		p = move(w.resReg.ID, w.reg2.ID, w.pickup.Add(24*time.Hour))
 		wantStatus(t, p, http.StatusOK)
 		wantContains(t, p, "wurde verschoben")
-		if r, _ := e.store.Reservation(e.sys(), w.resReg.ID); r.VehicleID != w.reg2.ID || !r.Pickup.Equal(w.pickup.Add(24*time.Hour)) {
+		if r, _ := e.store.Reservation(e.sys(), w.resReg.ID); r.VehicleID != w.reg2.ID || !r.Pickup.Equal(w.pickup.Add(24*time.Hour)) ||
+			r.CalendarSequence != 1 {
 			t.Fatalf("moved = %+v", r)
+		}
+		cals := changeMails(t, e)
+		if len(cals) != 1 || cals[0].Props["METHOD"].Value != "PUBLISH" || cals[0].Events[0]["SEQUENCE"].Value != "1" ||
+			!strings.HasPrefix(cals[0].Events[0]["UID"].Value, w.resReg.Number+"-pickup@") {
+			t.Fatalf("change e-mails after the move: %+v", cals)
+		}
+		if at, err := cals[0].Events[0]["DTSTART"].Time(); err != nil || !at.Equal(w.pickup.Add(24*time.Hour)) {
+			t.Fatalf("calendar pickup %v (%v)", at, err)
+		}
+		// to reg1 at the same time: another car, same period: no e-mail
+		wantStatus(t, move(w.resReg.ID, w.reg1.ID, w.pickup.Add(24*time.Hour)), http.StatusOK)
+		if n := changeMails(t, e); len(n) != 1 {
+			t.Fatalf("a move to another car at the same time sent a change e-mail (%d)", len(n))
 		}
 		// bad input, another station's reservation, another station's vehicle
 		wantStatus(t, move(0, w.reg1.ID, w.pickup), http.StatusUnprocessableEntity)
@@ -295,4 +321,26 @@ func TestCustomerPages(t *testing.T) {
 		// another tenant's admin never sees the customer
 		wantStatus(t, ac.get(fmt.Sprintf("/admin/customers/%d", 999999)), http.StatusNotFound)
 	})
+}
+
+// changeMails returns the calendar files of the queued booking-change
+// e-mails, read back, oldest first.
+func changeMails(t *testing.T, e *env) []testenv.ICalendar {
+	t.Helper()
+	qs, _, err := e.store.ListEmails(e.sys(), mail.Filter{Limit: 100})
+	must(t, err)
+	var out []testenv.ICalendar
+	for i := len(qs) - 1; i >= 0; i-- {
+		if qs[i].Message.Kind != mail.KindBookingChange {
+			continue
+		}
+		q, _, err := e.store.Email(e.sys(), qs[i].ID)
+		must(t, err)
+		for _, a := range q.Message.Attachments {
+			if strings.HasPrefix(a.ContentType, "text/calendar") {
+				out = append(out, testenv.ParseICS(t, a.Data))
+			}
+		}
+	}
+	return out
 }

@@ -3,9 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -47,11 +45,7 @@ func newCtEnv(t *testing.T, d store.Dialect) *ctEnv {
 	s := e.store
 	svc := contract.NewService(storeContractDeps(s, e.clk.Now))
 	dec := fleet.NewDecoder(0)
-	e.srv.Close()
-	e.srv = httptest.NewServer(web.New(web.Deps{Identity: e.id, Users: s, Tenancy: s, Now: e.clk.Now,
-		Fleet: s, Damages: s, Categories: s, Pricing: s, Tariffs: s, Mail: s, Bookings: s, PhotoDecoder: dec,
-		Contracts: svc, ContractData: s, Attention: s, Logger: slog.New(slog.NewJSONHandler(e.log, nil))}))
-	t.Cleanup(e.srv.Close)
+	e.serve(t, func(d *web.Deps) { d.PhotoDecoder, d.Contracts, d.ContractData, d.Attention = dec, svc, s, s })
 	ce := &ctEnv{env: e, res: map[string]booking.Reservation{}, photos: dec}
 	var foreignTenant int64
 	{

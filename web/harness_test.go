@@ -72,6 +72,17 @@ type env struct {
 	foreign  tenancy.Station // of the other tenant
 	admin    identity.User
 	station  identity.User
+	deps     web.Deps // what srv serves
+}
+
+// serve restarts the admin UI with the env's dependencies as change
+// modifies them (a contract service, a booking flow).
+func (e *env) serve(t *testing.T, change func(d *web.Deps)) {
+	t.Helper()
+	change(&e.deps)
+	e.srv.Close()
+	e.srv = httptest.NewServer(web.New(e.deps))
+	t.Cleanup(e.srv.Close)
 }
 
 // sys returns a context acting as the system for the env's tenant.
@@ -117,7 +128,7 @@ func newEnv(t *testing.T, d store.Dialect, wrap func(tenancy.Store) tenancy.Stor
 	if wrap != nil {
 		ten = wrap(s)
 	}
-	h := web.New(web.Deps{
+	e.deps = web.Deps{
 		Identity: e.id, Users: s, Tenancy: ten, Now: clk.Now,
 		Fleet: s, Damages: s, Categories: s, Pricing: s, Tariffs: s,
 		Mail:      s,
@@ -125,8 +136,8 @@ func newEnv(t *testing.T, d store.Dialect, wrap func(tenancy.Store) tenancy.Stor
 		Attention: s,
 		EInvoicer: xrechnung.EInvoicer{},
 		Logger:    slog.New(slog.NewJSONHandler(e.log, nil)),
-	})
-	e.srv = httptest.NewServer(h)
+	}
+	e.srv = httptest.NewServer(web.New(e.deps))
 	t.Cleanup(e.srv.Close)
 	return e
 }

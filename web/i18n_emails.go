@@ -56,6 +56,7 @@ func init() {
 		"mail.kind.payment_failed":           "Zahlung fehlgeschlagen",
 		"mail.kind.booking_cancellation":     "Stornierung",
 		"mail.kind.payment_receipt":          "Zahlungsbestätigung",
+		"mail.kind.booking_change":           "Reservierungsänderung",
 		"dash.count_failed_emails":           "fehlgeschlagene E-Mails",
 	})
 	addMessages("en", map[string]string{
@@ -112,6 +113,7 @@ func init() {
 		"mail.kind.payment_failed":           "Payment failed",
 		"mail.kind.booking_cancellation":     "Cancellation",
 		"mail.kind.payment_receipt":          "Payment confirmation",
+		"mail.kind.booking_change":           "Reservation change",
 		"dash.count_failed_emails":           "failed e-mails",
 	})
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -271,7 +272,7 @@ func (a *app) planningMove(w http.ResponseWriter, r *http.Request) {
 	status, msg, isErr := http.StatusOK, "", false
 	if err1 != nil || err2 != nil || err3 != nil || rid <= 0 || vid <= 0 {
 		status, msg, isErr = http.StatusUnprocessableEntity, translate(lang, "bk.plan.bad_move"), true
-	} else if res, err := a.Bookings.MoveBooking(r.Context(), booking.Move{ReservationID: rid, VehicleID: vid, Pickup: pickup}); err != nil {
+	} else if res, err := a.moveBooking(r.Context(), booking.Move{ReservationID: rid, VehicleID: vid, Pickup: pickup}); err != nil {
 		switch errs.KindOf(err) {
 		case errs.KindConflict:
 			status, msg, isErr = http.StatusConflict, conflictText(lang, err), true
@@ -296,4 +297,22 @@ func (a *app) planningMove(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Msg, d.MsgError = msg, isErr
 	a.renderBoard(w, r, status, d)
+}
+
+// moveBooking moves a booking on the planning board; when its period
+// changed, the customer gets the new period with the updated calendar file
+// (the move stands even if queuing that e-mail fails, which is logged).
+func (a *app) moveBooking(ctx context.Context, m booking.Move) (booking.Reservation, error) {
+	before, err := a.Bookings.ReservationRow(ctx, m.ReservationID)
+	if err != nil {
+		return booking.Reservation{}, err
+	}
+	res, err := a.Bookings.MoveBooking(ctx, m)
+	if err != nil || res.Pickup.Equal(before.Pickup) || a.Flow == nil {
+		return res, err
+	}
+	if err := a.Flow.NotifyChange(ctx, res.Number); err != nil {
+		a.log.ErrorContext(ctx, "planning: change e-mail not queued", "reservation", res.Number, "err", err)
+	}
+	return res, nil
 }

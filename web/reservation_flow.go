@@ -19,6 +19,9 @@ import (
 type BookingFlow interface {
 	Change(ctx context.Context, number string, ch booking.ChangeRequest) (booking.Details, error)
 	Cancel(ctx context.Context, number string) (booking.Cancellation, error)
+	// NotifyChange sends the customer the new period of a confirmed booking
+	// that staff moved on the planning board, with the updated calendar file.
+	NotifyChange(ctx context.Context, number string) error
 }
 
 // reservationCancelPaid cancels a booking on which money was taken through

@@ -44,6 +44,12 @@ type Reservation struct {
 	Deposit       int64 // cents blocked or charged as deposit
 	InvoiceNumber string
 	InvoicePDF    []byte // optional attachment
+	// Sequence is the revision of the calendar entries (0 as confirmed,
+	// higher after each change of the period); ChangedAt when that revision
+	// was made (zero as confirmed). A booking-change message sends both.
+	Sequence  int
+	ChangedAt time.Time
+	Model     string // an example model of the category ("VW Golf"), optional
 }
 
 // InvoiceMail is the content of an invoice or credit-note message.
@@ -118,4 +124,7 @@ type Cancellation struct {
 	Pickup            time.Time
 	Return            time.Time
 	Refund            int64 // cents refunded; 0 when none
+	Category          string
+	CancelledAt       time.Time
+	Sequence          int // the last revision of the calendar entries sent; the cancellation is the next
 }

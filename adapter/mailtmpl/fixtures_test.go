@@ -50,6 +50,20 @@ func reservation() Reservation {
 	}
 }
 
+// changed is the reservation after its second change of period: two days
+// later, returned a day later.
+func changed() Reservation {
+	d := reservation()
+	d.Pickup, d.Return, d.Sequence, d.ChangedAt = pickup.AddDate(0, 0, 2), back.AddDate(0, 0, 3), 2, booked.Add(26*time.Hour)
+	d.InvoiceNumber, d.InvoicePDF = "", nil
+	return d
+}
+
+func cancellation() Cancellation {
+	return Cancellation{CustomerName: "Jörg Müßig", ReservationNumber: "R-2026-000815", Station: station, Category: "Kompaktklasse (VW Golf o. ä.)",
+		Pickup: pickup, Return: back, Refund: 4999, CancelledAt: booked.Add(50 * time.Hour), Sequence: 2}
+}
+
 func invoiceMail(amount int64) InvoiceMail {
 	return InvoiceMail{CustomerName: "Jörg Müßig", Number: "RE-2026-000042", IssueDate: back, ContractNumber: "MV-2026-000123",
 		Amount: amount, Paid: true, PDF: fakePDF}
@@ -92,8 +106,8 @@ func cases(r *Renderer, lang document.Lang) map[mail.Kind]func() (mail.Message, 
 				Amount: 9800, On: pickup, Reference: "Beleg 0815", Open: 2250})
 		},
 		mail.KindBookingCancellation: func() (mail.Message, error) {
-			return r.BookingCancellation(env, Cancellation{CustomerName: "Jörg Müßig", ReservationNumber: "R-2026-000815", Station: station,
-				Pickup: pickup, Return: back, Refund: 4999})
+			return r.BookingCancellation(env, cancellation())
 		},
+		mail.KindBookingChange: func() (mail.Message, error) { return r.BookingChange(env, changed()) },
 	}
 }

@@ -64,10 +64,25 @@ func stationOf(s tenancy.Station) Station {
 
 // Confirmation is the reservation confirmation with the advance invoice.
 func (b BookingMailer) Confirmation(m booking.MailContext, inv invoice.Issued, pdf []byte, paid, deposit int64) (mail.Message, error) {
+	d := reservationOf(m)
+	d.Paid, d.Deposit, d.InvoiceNumber, d.InvoicePDF = paid, deposit, inv.Invoice.Number, pdf
+	return b.r.ReservationConfirmation(b.env(m), d)
+}
+
+// Change tells the customer a booking's new period, with the calendar file
+// of its current revision.
+func (b BookingMailer) Change(m booking.MailContext) (mail.Message, error) {
+	d := reservationOf(m)
+	d.ChangedAt = m.Reservation.UpdatedAt
+	return b.r.BookingChange(b.env(m), d)
+}
+
+// reservationOf is a booking as its messages show it.
+func reservationOf(m booking.MailContext) Reservation {
 	r := m.Reservation
-	return b.r.ReservationConfirmation(b.env(m), Reservation{Number: r.Number, CustomerName: m.Customer.Name(),
-		BookedAt: r.CreatedAt, Station: stationOf(m.Station), Category: m.Category.Name(m.Customer.Language), Pickup: r.Pickup, Return: r.Return,
-		Paid: paid, Deposit: deposit, InvoiceNumber: inv.Invoice.Number, InvoicePDF: pdf})
+	return Reservation{Number: r.Number, CustomerName: m.Customer.Name(), BookedAt: r.CreatedAt, Station: stationOf(m.Station),
+		Category: m.Category.Name(m.Customer.Language), Model: m.Category.ExampleModel, Pickup: r.Pickup, Return: r.Return,
+		Sequence: r.CalendarSequence}
 }
 
 // Invoice is the advance invoice on its own.
@@ -86,8 +101,13 @@ func (b BookingMailer) CreditNote(m booking.MailContext, inv invoice.Issued, pdf
 // Cancellation confirms a cancelled booking and what is refunded.
 func (b BookingMailer) Cancellation(m booking.MailContext, refund int64) (mail.Message, error) {
 	r := m.Reservation
+	at := r.UpdatedAt
+	if r.CancelledAt != nil {
+		at = *r.CancelledAt
+	}
 	return b.r.BookingCancellation(b.env(m), Cancellation{CustomerName: m.Customer.Name(), ReservationNumber: r.Number,
-		Station: stationOf(m.Station), Pickup: r.Pickup, Return: r.Return, Refund: refund})
+		Station: stationOf(m.Station), Pickup: r.Pickup, Return: r.Return, Refund: refund,
+		Category: m.Category.Name(m.Customer.Language), CancelledAt: at, Sequence: r.CalendarSequence})
 }
 
 // ContractMailer builds the contract service's messages (contract.Mailer)

@@ -22,16 +22,29 @@ func pdfAttachment(name string, data []byte) mail.Attachment {
 // attachment (pickup and return as calendar events), schema.org
 // RentalCarReservation markup in the HTML, and the invoice PDF if given.
 func (r *Renderer) ReservationConfirmation(env Envelope, d Reservation) (mail.Message, error) {
-	ics := ReservationICS(env, d)
-	ld, err := reservationJSONLD(env, d)
+	ld, err := reservationJSONLD(env, d.ld())
 	if err != nil {
 		return mail.Message{}, err
 	}
-	icsName := pdfName(env.Lang, "Reservierung", "Reservation", d.Number)
-	icsName = icsName[:len(icsName)-len(".pdf")] + ".ics"
-	return r.render(env, mail.KindReservationConfirmation, d, ld,
-		mail.Attachment{Filename: icsName, ContentType: "text/calendar; charset=utf-8; method=PUBLISH", Data: ics},
+	return r.render(env, mail.KindReservationConfirmation, d, ld, icsAttachment(env, d.Number, ReservationICS(env, d), false),
 		pdfAttachment(pdfName(env.Lang, "Rechnung", "Invoice", d.InvoiceNumber), d.InvoicePDF))
+}
+
+// BookingChange renders the notice that a booking's period changed, with the
+// updated calendar file (the same UIDs, SEQUENCE d.Sequence) and the
+// schema.org markup with modifiedTime.
+func (r *Renderer) BookingChange(env Envelope, d Reservation) (mail.Message, error) {
+	ld, err := reservationJSONLD(env, d.ld())
+	if err != nil {
+		return mail.Message{}, err
+	}
+	return r.render(env, mail.KindBookingChange, d, ld, icsAttachment(env, d.Number, ReservationICS(env, d), false))
+}
+
+// icsAttachment is a booking's calendar file named after it.
+func icsAttachment(env Envelope, number string, data []byte, cancel bool) mail.Attachment {
+	name := pdfName(env.Lang, "Reservierung", "Reservation", number)
+	return mail.Attachment{Filename: name[:len(name)-len(".pdf")] + ".ics", ContentType: icsContentType(cancel), Data: data}
 }
 
 // AdvanceInvoice renders the message sending the first (advance) invoice.
@@ -75,7 +88,14 @@ func (r *Renderer) PaymentReceiptNotice(env Envelope, d PaymentReceipt) (mail.Me
 	return r.render(env, mail.KindPaymentReceipt, d, "")
 }
 
-// BookingCancellation renders the confirmation that a booking was cancelled.
+// BookingCancellation renders the confirmation that a booking was
+// cancelled, with the calendar file that removes its entries (METHOD:CANCEL)
+// and the schema.org markup with reservationStatus ReservationCancelled.
 func (r *Renderer) BookingCancellation(env Envelope, d Cancellation) (mail.Message, error) {
-	return r.render(env, mail.KindBookingCancellation, d, "")
+	ld, err := reservationJSONLD(env, reservationLD{Number: d.ReservationNumber, CustomerName: d.CustomerName, Category: d.Category,
+		Station: d.Station, Pickup: d.Pickup, Return: d.Return, ModifiedAt: d.CancelledAt, Cancelled: true})
+	if err != nil {
+		return mail.Message{}, err
+	}
+	return r.render(env, mail.KindBookingCancellation, d, ld, icsAttachment(env, d.ReservationNumber, CancellationICS(env, d), true))
 }

@@ -35,6 +35,7 @@ var Names = []mail.Kind{
 	mail.KindPaymentFailed,
 	mail.KindBookingCancellation,
 	mail.KindPaymentReceipt,
+	mail.KindBookingChange,
 }
 
 // Langs lists the template languages.

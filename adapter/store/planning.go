@@ -196,8 +196,12 @@ func (s *Store) MoveBooking(ctx context.Context, m booking.Move) (booking.Reserv
 			return err
 		}
 		now := s.Now()
-		if _, err := tx.ExecContext(ctx, `UPDATE reservations SET vehicle_id = $1, pickup_at = $2, return_at = $3, updated_at = $4
-			WHERE tenant_id = $5 AND id = $6`, vid, ts(pickup), ts(ret), ts(now), sc.tenant(), r.ID); err != nil {
+		seq := r.CalendarSequence
+		if !pickup.Equal(r.Pickup) {
+			seq++ // the customer's calendar entries change
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE reservations SET vehicle_id = $1, pickup_at = $2, return_at = $3, updated_at = $4,
+			calendar_sequence = $7 WHERE tenant_id = $5 AND id = $6`, vid, ts(pickup), ts(ret), ts(now), sc.tenant(), r.ID, seq); err != nil {
 			return mapErr(err)
 		}
 		type period struct {
@@ -214,7 +218,7 @@ func (s *Store) MoveBooking(ctx context.Context, m booking.Move) (booking.Reserv
 			return err
 		}
 		out = r
-		out.VehicleID, out.Pickup, out.Return, out.UpdatedAt = vid, pickup, ret, now
+		out.VehicleID, out.Pickup, out.Return, out.UpdatedAt, out.CalendarSequence = vid, pickup, ret, now, seq
 		return nil
 	})
 	return out, err

@@ -55,10 +55,13 @@ func (s *Store) ChangeReservation(ctx context.Context, ch booking.Change) (booki
 		r.VehicleID = vid
 		r.TariffID, r.DayPriceCents, r.EstimatedTotalCents = ch.TariffID, ch.DayPriceCents, ch.EstimatedTotalCents
 		r.UpdatedAt = s.Now()
+		if !r.Pickup.Equal(before["pickup"].(time.Time)) || !r.Return.Equal(before["return"].(time.Time)) {
+			r.CalendarSequence++ // the customer's calendar entries change
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE reservations SET pickup_at = $1, return_at = $2, vehicle_id = $3, tariff_id = $4,
-			day_price_cents = $5, estimated_total_cents = $6, updated_at = $7 WHERE tenant_id = $8 AND id = $9`,
+			day_price_cents = $5, estimated_total_cents = $6, updated_at = $7, calendar_sequence = $10 WHERE tenant_id = $8 AND id = $9`,
 			ts(r.Pickup), ts(r.Return), vid, r.TariffID, r.DayPriceCents, r.EstimatedTotalCents, ts(r.UpdatedAt),
-			sc.tenant(), r.ID); err != nil {
+			sc.tenant(), r.ID, r.CalendarSequence); err != nil {
 			return mapErr(err)
 		}
 		after := map[string]any{"pickup": r.Pickup, "return": r.Return, "vehicle_id": vid,
