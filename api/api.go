@@ -1,8 +1,8 @@
 // Package api is Mietwerk's public booking API for dealer websites: JSON
 // under /api/v1 (API key as bearer token, RFC 9457 problem+json errors,
 // Stripe-style idempotency, a per-key rate limit in the database), its
-// OpenAPI 3.1 document and reference page, and an example integration at
-// /demo/booking.
+// OpenAPI 3.1 document and reference page, the embeddable booking widget
+// (/widget/booking.js) and a sample dealer page embedding it (/demo/booking).
 package api
 
 import (
@@ -41,7 +41,8 @@ type Deps struct {
 	AllowedOrigins []string
 	// Contracts, when set, serves handover, return and the contract view.
 	Contracts *contract.Service
-	// DemoAPIKey, when set, is filled into the /demo/booking page (demo mode only).
+	// DemoAPIKey, when set, is the public key the sample dealer page
+	// /demo/booking embeds the widget with (demo mode only).
 	DemoAPIKey string
 	// IdempotencyLock is how long a key stays locked while its request runs (default 5 min).
 	IdempotencyLock time.Duration
@@ -53,7 +54,8 @@ type server struct {
 	anyOrig bool
 }
 
-// New returns the handler for /api/v1/..., /api/docs and /demo/booking.
+// New returns the handler for /api/v1/..., /api/docs, the booking widget
+// /widget/booking.js and the sample dealer page /demo/booking.
 func New(d Deps) http.Handler {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
@@ -74,7 +76,7 @@ func New(d Deps) http.Handler {
 	mux.Handle("GET /api/v1/openapi.json", http.HandlerFunc(s.openapi))
 	mux.Handle("GET /api/docs", http.HandlerFunc(s.docs))
 	mux.Handle("GET /demo/booking", http.HandlerFunc(s.demoPage))
-	mux.Handle("GET /demo/booking.js", http.HandlerFunc(s.demoJS))
+	mux.Handle("GET /widget/booking.js", http.HandlerFunc(s.widget))
 	s.mount(mux, "GET /api/v1/stations", s.stations)
 	s.mount(mux, "GET /api/v1/vehicle-categories", s.categories)
 	s.mount(mux, "GET /api/v1/availability", s.availability)

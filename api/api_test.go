@@ -354,7 +354,8 @@ func TestIdempotencyConcurrentAndRateLimit(t *testing.T) {
 
 func TestDocsAndDemoPages(t *testing.T) {
 	e := newEnv(t, "sqlite", 1, nil)
-	for path, want := range map[string]string{"/api/docs": "Book a car and pay", "/demo/booking": "/demo/booking.js", "/demo/booking.js": "Idempotency-Key", "/api/v1/openapi.json": `"openapi": "3.1.0"`} {
+	for path, want := range map[string]string{"/api/docs": "Book a car and pay", "/demo/booking": "mwk_public_", "/widget/booking.js": "Idempotency-Key",
+		"/demo/booking?lang=en": `lang="en"`, "/api/v1/openapi.json": `"openapi": "3.1.0"`} {
 		res, err := http.Get(e.srv.URL + path)
 		must(t, err)
 		b := new(bytes.Buffer)

@@ -47,7 +47,7 @@ code,pre{font-family:ui-monospace,monospace;background:#f4f4f4;border-radius:3px
 .m{display:inline-block;min-width:4.5em;font-weight:bold;color:#fff;border-radius:3px;text-align:center;margin-right:.5em}
 .GET{background:#2a7}.POST{background:#27a}.PATCH{background:#a72}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3em;text-align:left;vertical-align:top}
 section{border-top:2px solid #eee;margin-top:1.5em}</style></head><body>
-<h1>{{.Title}} <small>{{.Version}}</small></h1><p>Machine-readable: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a> (OpenAPI 3.1). Try it: <a href="/demo/booking">example integration</a>.</p>
+<h1>{{.Title}} <small>{{.Version}}</small></h1><p>Machine-readable: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a> (OpenAPI 3.1). Try it: <a href="/demo/booking">booking widget on a sample dealer page</a>.</p>
 <div>{{range .Intro}}<p>{{.}}</p>{{end}}</div>
 <h2>Operations</h2><ul>{{range .Ops}}<li><a href="#{{.Method}}{{.Path}}"><span class="m {{.Method}}">{{.Method}}</span>{{.Path}}</a> – {{.Summary}}</li>{{end}}</ul>
 {{range .Ops}}<section id="{{.Method}}{{.Path}}"><h3><span class="m {{.Method}}">{{.Method}}</span><code>{{.Path}}</code></h3><p>{{.Summary}}</p>{{if .Description}}<p>{{.Description}}</p>{{end}}

@@ -142,8 +142,8 @@ func TestChangeChargesDifference(t *testing.T) {
 		}
 		var mails int
 		must(t, e.st.DB().QueryRow(`SELECT count(*) FROM emails`).Scan(&mails))
-		if mails != 2 {
-			t.Fatalf("%d e-mails, want confirmation + further advance invoice", mails)
+		if mails != 3 {
+			t.Fatalf("%d e-mails, want confirmation + further advance invoice + change with the calendar update", mails)
 		}
 		checkLedger(t, e)
 	})

@@ -65,7 +65,12 @@ func withText(r *Renderer, s string) map[string]func() (mail.Message, error) {
 					return r.PaymentReceiptNotice(env, PaymentReceipt{CustomerName: s, ContractNumber: s, Method: "cash", Amount: 1, On: pickup,
 						Reference: s, Note: s, Payout: true})
 				case mail.KindBookingCancellation:
-					return r.BookingCancellation(env, Cancellation{CustomerName: s, ReservationNumber: s, Station: st, Pickup: pickup, Return: back})
+					return r.BookingCancellation(env, Cancellation{CustomerName: s, ReservationNumber: s, Station: st, Pickup: pickup, Return: back,
+						Category: s, CancelledAt: booked})
+				case mail.KindBookingChange:
+					d := changed()
+					d.Number, d.CustomerName, d.Station, d.Category, d.Vehicle, d.Model = "R-"+s, s, st, s, s, s
+					return r.BookingChange(env, d)
 				}
 				return build()
 			}

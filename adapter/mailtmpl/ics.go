@@ -116,14 +116,14 @@ func icsText(s string) string {
 }
 
 // icsParam quotes a parameter value (RFC 5545 §3.2: a quoted string holds
-// no DQUOTE and no control characters; such characters are dropped).
+// no DQUOTE and no control characters): cleaned as a header, quotes dropped.
 func icsParam(s string) string {
 	s = strings.Map(func(r rune) rune {
-		if r == '"' || r < 0x20 || r == 0x7f {
+		if r == '"' {
 			return -1
 		}
 		return r
-	}, s)
+	}, headerText(s))
 	return `"` + s + `"`
 }
 

@@ -104,6 +104,7 @@ func (s *server) handler() http.Handler {
 	apiHandler := newAPIHandler(s.svc, s.log)
 	mux.Handle("/api/", apiHandler)
 	mux.Handle("/demo/", apiHandler)
+	mux.Handle("/widget/", apiHandler)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
