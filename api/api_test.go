@@ -53,10 +53,10 @@ func TestReadEndpointsAndErrors(t *testing.T) {
 		if r.status != 200 || !strings.Contains(string(r.raw), "closed_on_pickup_day") || !strings.Contains(string(r.raw), "outside_opening_hours") {
 			t.Fatalf("closed: %s", r.raw)
 		}
-		// every invalid field at once, English title
+		// every invalid field at once (the times' format and the unknown codes), English title
 		r = e.do("GET", "/api/v1/availability?station=XX&pickup=tomorrow&category=ZZZ", nil, "Accept-Language", "en")
 		if r.status != 422 || r.header.Get("Content-Type") != "application/problem+json" || r.body["title"] != "Invalid request" ||
-			r.body["type"] != "https://mietwerk.dev/problems/invalid" || len(r.body["errors"].([]any)) != 2 {
+			r.body["type"] != "https://mietwerk.dev/problems/invalid" || len(r.body["errors"].([]any)) != 4 {
 			t.Fatalf("invalid: %d %s", r.status, r.raw)
 		}
 		r = e.do("GET", "/api/v1/availability?station=XX&pickup="+esc2(day(3, 9))+"&return="+esc2(day(4, 9))+"&category=ZZZ", nil)

@@ -139,25 +139,23 @@ func (in ctReadingIn) protocol(f *errs.Fields, charges bool) contract.Protocol {
 
 func (s *server) apiHandover(r *http.Request) (int, any, error) {
 	var in ctHandoverIn
-	if err := decode(r, &in); err != nil {
+	f, err := decodeAll(r, &in)
+	if err != nil {
 		return 0, nil, err
 	}
 	d, err := s.d.Bookings.Get(r.Context(), r.PathValue("number"))
 	if err != nil {
 		return 0, nil, err
 	}
-	var f errs.Fields
 	h := &contract.Handover{ReservationID: d.Reservation.ID, LicenceChecked: in.LicenceChecked, Protocol: in.protocol(&f, false)}
 	for _, dr := range in.Drivers {
 		h.Drivers = append(h.Drivers, contract.Driver{Role: dr.Role, FirstName: dr.FirstName, LastName: dr.LastName, BirthDate: dr.BirthDate,
 			LicenceNumber: dr.LicenceNumber, LicenceClass: dr.LicenceClass, LicenceIssuedOn: dr.LicenceIssuedOn, LicenceCountry: dr.LicenceCountry})
 	}
-	if err := f.Err(); err != nil {
-		return 0, nil, err
-	}
+	h.Invalid = f // answered with the service's own field errors, all at once
 	c, err := s.d.Contracts.Handover(r.Context(), h)
 	if err != nil && c.ID == 0 {
-		return 0, nil, err
+		return 0, nil, dedupeErr(err)
 	}
 	body, err := s.contractView(r, c.ID, d.Station.Location())
 	return http.StatusCreated, body, err
@@ -165,7 +163,8 @@ func (s *server) apiHandover(r *http.Request) (int, any, error) {
 
 func (s *server) apiReturn(r *http.Request) (int, any, error) {
 	var in ctReturnIn
-	if err := decode(r, &in); err != nil {
+	f, err := decodeAll(r, &in)
+	if err != nil {
 		return 0, nil, err
 	}
 	d, err := s.d.Bookings.Get(r.Context(), r.PathValue("number"))
@@ -176,7 +175,6 @@ func (s *server) apiReturn(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	var f errs.Fields
 	rt := &contract.Return{ContractID: c.ID, Protocol: in.protocol(&f, true)}
 	if in.ReturnStation != "" {
 		found := false
@@ -193,12 +191,10 @@ func (s *server) apiReturn(r *http.Request) (int, any, error) {
 			f.Add("return_station", "unknown station code")
 		}
 	}
-	if err := f.Err(); err != nil {
-		return 0, nil, err
-	}
+	rt.Invalid = f // answered with the service's own field errors, all at once
 	c, _, err = s.d.Contracts.Return(r.Context(), rt)
 	if err != nil && (c.ID == 0 || c.Status == contract.StatusOpen) {
-		return 0, nil, err
+		return 0, nil, dedupeErr(err)
 	}
 	if err != nil {
 		// the return is stored; billing or a document failed and is re-run

@@ -68,9 +68,8 @@ func FuzzDecodeBodies(f *testing.F) {
 			r.Header.Set("Content-Type", "application/json")
 			r.Header.Set("Accept-Language", acceptLanguage)
 			v := target.into()
-			err := decode(r, v)
+			fs, err := decodeAll(r, v)
 			if err == nil {
-				var fs errs.Fields
 				target.use(v, &fs)
 				err = fs.Err()
 			}

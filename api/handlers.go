@@ -3,9 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -72,51 +69,19 @@ func (s *server) availability(r *http.Request) (int, any, error) {
 	if w := q.Get("workshop"); w != "" && w != "true" && w != "false" {
 		f.Add("workshop", "must be true or false")
 	}
-	if err := f.Err(); err != nil {
-		return 0, nil, err
-	}
 	if q.Has("category") && aq.CategoryCode == "" {
-		return 0, nil, errs.Invalid("some fields are invalid", errs.FieldError{Field: "category", Message: "must not be empty"})
+		f.Add("category", "field.required")
 	}
 	st, offers, err := s.d.Bookings.Availability(r.Context(), aq)
+	if len(f) > 0 && (err == nil || errs.Is(err, errs.KindInvalid)) {
+		// the service's own field errors too (it only reads): every invalid field at once
+		f.Merge("", err)
+		return 0, nil, errs.Fields(dedupe(f)).Err()
+	}
 	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, offersOut(st, aq, offers, string(lang(r))), nil
-}
-
-// decode reads a JSON body strictly: unknown fields and wrong types are
-// reported as field errors.
-func decode(r *http.Request, v any) error {
-	b, err := readBody(r)
-	if err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	err = dec.Decode(v)
-	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
-		err = errors.New("trailing data")
-	}
-	if err == nil {
-		return nil
-	}
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &te):
-		return errs.Invalid("some fields are invalid", errs.FieldError{Field: jsonField(te.Field), Message: "must be a " + te.Type.String()})
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return errs.Invalid("some fields are invalid", errs.FieldError{Field: name, Message: "is not a known field"})
-	}
-	return errs.Invalid("the body is not valid JSON: " + err.Error())
-}
-
-func jsonField(f string) string {
-	if f == "" {
-		return "body"
-	}
-	return f
 }
 
 func (c *customerIn) domain() customer.Customer {
@@ -130,10 +95,10 @@ func (c *customerIn) domain() customer.Customer {
 
 func (s *server) createBooking(r *http.Request) (int, any, error) {
 	var in bookingIn
-	if err := decode(r, &in); err != nil {
+	f, err := decodeAll(r, &in)
+	if err != nil {
 		return 0, nil, err
 	}
-	var f errs.Fields
 	req := booking.BookRequest{StationCode: in.Station, CategoryCode: in.Category, WorkshopRef: in.WorkshopOrder, Notes: in.Notes,
 		Pickup: parseTime(&f, "pickup", in.Pickup), Return: parseTime(&f, "return", in.Return)}
 	if in.Customer == nil {
@@ -173,6 +138,27 @@ func (s *server) createBooking(r *http.Request) (int, any, error) {
 	return status, bookingResp(d, string(lang(r))), nil
 }
 
+// dedupeErr returns err without repeated field errors (the same field with
+// the same message, as when the API and the service both find it); two
+// different messages for one field both stay.
+func dedupeErr(err error) error {
+	e, ok := errs.As(err)
+	if !ok || len(e.Fields) < 2 {
+		return err
+	}
+	c := *e
+	c.Fields = nil
+	seen := map[[2]string]bool{}
+	for _, fe := range e.Fields {
+		k := [2]string{fe.Field, fe.Message}
+		if !seen[k] {
+			seen[k] = true
+			c.Fields = append(c.Fields, fe)
+		}
+	}
+	return &c
+}
+
 // dedupe drops repeated errors for one field (keeping the first).
 func dedupe(in []errs.FieldError) []errs.FieldError {
 	seen := map[string]bool{}
@@ -208,32 +194,34 @@ func (s *server) getBooking(r *http.Request) (int, any, error) {
 
 func (s *server) changeBooking(r *http.Request) (int, any, error) {
 	var in changeIn
-	if err := decode(r, &in); err != nil {
+	f, err := decodeAll(r, &in)
+	if err != nil {
 		return 0, nil, err
 	}
-	var f errs.Fields
 	var ch booking.ChangeRequest
 	if in.Pickup != nil {
-		t := parseTime(&f, "pickup", *in.Pickup)
-		ch.Pickup = &t
+		if t := parseTime(&f, "pickup", *in.Pickup); !t.IsZero() {
+			ch.Pickup = &t
+		}
 	}
 	if in.Return != nil {
-		t := parseTime(&f, "return", *in.Return)
-		ch.Return = &t
+		if t := parseTime(&f, "return", *in.Return); !t.IsZero() {
+			ch.Return = &t
+		}
 	}
 	if in.Customer != nil {
 		c := in.Customer.domain()
 		ch.Customer = &c
 	}
-	if in.Pickup == nil && in.Return == nil && in.Customer == nil {
+	if in.Pickup == nil && in.Return == nil && in.Customer == nil && len(f) == 0 {
 		f.Add("body", "send pickup, return and/or customer")
 	}
-	if err := f.Err(); err != nil {
-		return 0, nil, err
-	}
+	// the service checks the rest and answers every invalid field, these
+	// included, before it changes anything
+	ch.Invalid = f
 	d, err := s.d.Bookings.Change(r.Context(), r.PathValue("number"), ch)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, dedupeErr(err)
 	}
 	return http.StatusOK, bookingResp(d, string(lang(r))), nil
 }

@@ -80,6 +80,11 @@ type ChangeRequest struct {
 	Pickup   *time.Time
 	Return   *time.Time
 	Customer *customer.Customer // non-empty fields replace the stored ones; the e-mail cannot change
+
+	// Invalid are field errors the caller found reading the request (a value
+	// of the wrong type, a malformed time): they are answered together with
+	// the service's own, and then nothing is done.
+	Invalid errs.Fields
 }
 
 // changeable loads a booking that may still be changed or cancelled.
@@ -141,7 +146,7 @@ func (s *Service) Change(ctx context.Context, number string, ch ChangeRequest) (
 		return Details{}, err
 	}
 	now := s.d.Now()
-	var f errs.Fields
+	f := append(errs.Fields{}, ch.Invalid...)
 	var cust customer.Customer
 	if ch.Customer != nil {
 		in := *ch.Customer

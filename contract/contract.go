@@ -259,6 +259,11 @@ type Handover struct {
 	ConfirmedDamages []int64
 	// LicenceChecked must be true: staff saw the main driver's licence.
 	LicenceChecked bool
+
+	// Invalid are field errors the caller found reading the request (a value
+	// of the wrong type, a malformed time): they are answered together with
+	// the service's own, and then nothing is done.
+	Invalid errs.Fields
 }
 
 // Return is a check-in.
@@ -266,6 +271,11 @@ type Return struct {
 	ContractID int64
 	StationID  int64 // where the car comes back (another station = one-way)
 	Protocol   Protocol
+
+	// Invalid are field errors the caller found reading the request (a value
+	// of the wrong type, a malformed time): they are answered together with
+	// the service's own, and then nothing is done.
+	Invalid errs.Fields
 }
 
 // Filter selects contracts in lists.

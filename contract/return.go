@@ -54,7 +54,7 @@ func (s *Service) Return(ctx context.Context, rt *Return) (Contract, Outcome, er
 	if c.Status != StatusOpen {
 		return c, Outcome{}, errs.Conflict("contract_status", "the car of this contract has already been returned")
 	}
-	var f errs.Fields
+	f := append(errs.Fields{}, rt.Invalid...)
 	rt.Protocol.Kind = KindReturn
 	rt.Protocol.validateInto(&f)
 	ps, err := s.d.Store.Protocols(ctx, c.ID)

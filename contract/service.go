@@ -161,7 +161,7 @@ func lang(c customer.Customer) document.Lang { return document.Lang(c.Language).
 func (s *Service) Handover(ctx context.Context, h *Handover) (Contract, error) {
 	now := s.d.Now().UTC()
 	a, _ := identity.ActorFrom(ctx)
-	var f errs.Fields
+	f := append(errs.Fields{}, h.Invalid...)
 	for i := range h.Drivers {
 		h.Drivers[i].Normalize()
 	}
