@@ -35,8 +35,13 @@ func (s *Store) Allocate(ctx context.Context, al *fleet.Allocation) error {
 func (s *Store) allocateTx(ctx context.Context, tx *sql.Tx, sc scope, al *fleet.Allocation) error {
 	a := args{sc.tenant(), al.VehicleID}
 	var stationID int64
+	// The vehicle's row is locked first, so that concurrent allocations of one
+	// car run one after the other. Without it, PostgreSQL's exclusion
+	// constraint makes two overlapping inserts wait for each other: a
+	// deadlock, which the database breaks by aborting one (40P01); under
+	// load even the retries of write could all end that way.
 	if err := tx.QueryRowContext(ctx, `SELECT v.station_id FROM vehicles v WHERE v.tenant_id = $1 AND v.id = $2 AND `+
-		sc.stations("v.station_id", &a), a...).Scan(&stationID); err != nil {
+		sc.stations("v.station_id", &a)+s.dialect.lockVehicle(), a...).Scan(&stationID); err != nil {
 		return notFound(err, "vehicle")
 	}
 	n, err := s.dialect.countOverlaps(ctx, tx, `SELECT count(*) FROM allocations WHERE vehicle_id = $1

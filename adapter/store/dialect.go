@@ -54,6 +54,10 @@ type dialect interface {
 	lockRow(ctx context.Context, tx *sql.Tx, query string, args ...any) error
 	// forUpdate is the clause (with a leading space) that locks the rows a
 	// SELECT of a write transaction reads: " FOR UPDATE", or "" on SQLite.
+	// lockVehicle is the clause that makes writers of one vehicle's
+	// allocations wait for each other (" FOR NO KEY UPDATE": it does not
+	// block rows that merely refer to the vehicle), or "" on SQLite.
+	lockVehicle() string
 	forUpdate() string
 	// skipLocked is the clause that claims rows no other worker holds:
 	// " FOR UPDATE SKIP LOCKED", or "" on SQLite (one writer claims at a time).
@@ -179,6 +183,7 @@ func (sqliteDialect) beginLazy(ctx context.Context, db *sql.DB) (*sql.Tx, func()
 
 func (sqliteDialect) lockRow(context.Context, *sql.Tx, string, ...any) error { return nil }
 func (sqliteDialect) forUpdate() string                                      { return "" }
+func (sqliteDialect) lockVehicle() string                                    { return "" }
 func (sqliteDialect) skipLocked() string                                     { return "" }
 
 func (sqliteDialect) countOverlaps(ctx context.Context, tx *sql.Tx, query string, args ...any) (int, error) {
@@ -251,8 +256,9 @@ func (postgresDialect) lockRow(ctx context.Context, tx *sql.Tx, query string, ar
 	_, err := tx.ExecContext(ctx, query+` FOR UPDATE`, args...)
 	return mapErr(err)
 }
-func (postgresDialect) forUpdate() string  { return ` FOR UPDATE` }
-func (postgresDialect) skipLocked() string { return ` FOR UPDATE SKIP LOCKED` }
+func (postgresDialect) forUpdate() string   { return ` FOR UPDATE` }
+func (postgresDialect) skipLocked() string  { return ` FOR UPDATE SKIP LOCKED` }
+func (postgresDialect) lockVehicle() string { return ` FOR NO KEY UPDATE` }
 
 func (postgresDialect) countOverlaps(context.Context, *sql.Tx, string, ...any) (int, error) {
 	return 0, nil
