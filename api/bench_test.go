@@ -231,7 +231,7 @@ func BenchmarkBookingAPI(b *testing.B) {
 func floorInvoice() document.InvoiceDoc {
 	issued := time.Now()
 	addr := invoice.Address{Street: "Hauptstr. 1", PostalCode: "94315", City: "Straubing", Country: "DE"}
-	return document.InvoiceDoc{Lang: document.German, Location: berlin, Paid: true,
+	return document.InvoiceDoc{Lang: document.German, Location: berlin,
 		Branding: document.Branding{LegalName: "Autohaus König GmbH", Address: addr, VATID: "DE123456789",
 			IBAN: "DE02 2005 0550 1234 5678 90", BIC: "HASPDEHHXXX", BankName: "Sparkasse"},
 		Invoice: invoice.Invoice{Kind: invoice.KindAdvance, Number: "RE-2026-000041", IssueDate: issued, Currency: "EUR",

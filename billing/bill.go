@@ -36,13 +36,13 @@ type Reading struct {
 
 // Input is everything the final bill depends on.
 type Input struct {
-	Tariff     pricing.Tariff
-	VATRateBP  int            // used when the tariff has none (tenant default)
-	Loc        *time.Location // calendar days are counted in it; nil = UTC
-	Out, In    Reading        // handover and return
-	TankLitres int            // for refuelling per litre; 0 = unknown
-	Damages    []Charge       // damage charges entered by staff at the return
-	Extras     []Charge       // other agreed extras
+	// Terms is the contract's terms snapshot: prices, included km, the
+	// fuel rule, cleaning fee, VAT rate and how damages are taxed.
+	Terms   pricing.Terms
+	Loc     *time.Location // calendar days are counted in it; nil = UTC
+	Out, In Reading        // handover and return
+	Damages []Charge       // damage charges entered by staff at the return
+	Extras  []Charge       // other agreed extras
 	// Advances are the advance invoices issued for this rental (the first
 	// day's rent at booking, paid extensions), deducted with their VAT.
 	Advances []invoice.Advance
@@ -73,12 +73,23 @@ type Bill struct {
 	IncludedKM     int64
 	ExtraKM        int64
 	MissingEighths int
-	Lines          []invoice.Line
-	LineKinds      []string // the kind of each line (KindRent …)
-	Totals         invoice.Totals
+	// Lines are the final invoice's lines: the rental and everything taxed
+	// with it.
+	Lines     []invoice.Line
+	LineKinds []string // the kind of each line (KindRent …)
+	Totals    invoice.Totals
 	// Due is what the final invoice still charges after the advances:
-	// positive → charge the stored card, negative → credit and refund.
+	// positive → charge the stored card, negative → pay back.
 	Due int64
+	// Compensation are the damage charges that are genuine damage
+	// compensation, not subject to VAT (Terms.DamageTaxable false): they
+	// cannot share the final invoice (no consideration for the rental;
+	// EN 16931 BR-O-11) and are claimed on a document of their own.
+	Compensation []invoice.Line
+	// CompensationCents is their sum.
+	CompensationCents int64
+	// Total is what billing settles: Due plus CompensationCents.
+	Total int64
 }
 
 // Validate checks an input: return not before handover, km not below the
@@ -117,13 +128,15 @@ func CleaningDue(out, in string) bool {
 	return cleanRank[in] >= 2 && cleanRank[in] > cleanRank[out]
 }
 
-// Compute returns the final bill. Rent is the tariff's day price times the
-// days of the actual period (pricing.RentalDays: 24-hour days with grace, or
-// calendar days); km beyond Days × included km cost the extra-km price;
-// each missing eighth costs the per-eighth price, or, when the tariff has a
-// per-litre price and the tank size is known, tank/8 litres per eighth;
-// the cleaning fee applies per CleaningDue; damages and extras are lines of
-// their own. All lines carry the tariff's VAT rate. Errors: see Validate.
+// Compute returns the final bill from the terms snapshot. Rent is the day
+// price times the days of the actual period (pricing.RentalDays: 24-hour
+// days with grace, or calendar days); km beyond Days × included km cost the
+// extra-km price; each missing eighth costs the per-eighth price, or, when
+// the terms bill per litre (a per-litre price and the tank size),
+// tank/8 litres per eighth; the cleaning fee applies per CleaningDue;
+// damages and extras are lines of their own. Lines carry the terms' VAT
+// rate, except damages when the terms do not tax them: those are
+// Compensation, not subject to VAT. Errors: see Validate.
 func Compute(in Input) (Bill, error) {
 	if err := in.Validate(); err != nil {
 		return Bill{}, err
@@ -132,21 +145,25 @@ func Compute(in Input) (Bill, error) {
 	if lb == nil {
 		lb = &German
 	}
-	rate := in.Tariff.VATRateBP
-	if rate == 0 {
-		rate = in.VATRateBP
-	}
-	t := in.Tariff
+	t := in.Terms
+	rate := t.VATRateBP
 	var b Bill
 	add := func(kind, desc string, qtyMilli int64, unit string, unitGross int64) {
-		if qtyMilli == 0 || unitGross == 0 {
+		if qtyMilli == 0 || unitGross == 0 && kind != KindRent { // the rent is billed even when free
 			return
 		}
-		b.Lines = append(b.Lines, invoice.Line{Description: desc, QuantityMilli: qtyMilli, Unit: unit, UnitGross: unitGross, VATRateBP: rate})
+		l := invoice.Line{Description: desc, QuantityMilli: qtyMilli, Unit: unit, UnitGross: unitGross, VATRateBP: rate, Kind: kind}
+		if kind == KindDamage && !t.DamageTaxable {
+			l.VATRateBP, l.TaxCategory = 0, invoice.CategoryNotSubject
+			b.Compensation = append(b.Compensation, l)
+			b.CompensationCents += invoice.LineGross(l)
+			return
+		}
+		b.Lines = append(b.Lines, l)
 		b.LineKinds = append(b.LineKinds, kind)
 	}
-	b.Days = pricing.RentalDays(t, in.Out.At, in.In.At, in.Loc)
-	add(KindRent, fmt.Sprintf(lb.Rent, t.Name), int64(b.Days)*1000, lb.UnitDay, t.PricePerDayCents)
+	b.Days = pricing.RentalDays(t.Tariff(), in.Out.At, in.In.At, in.Loc)
+	add(KindRent, fmt.Sprintf(lb.Rent, t.TariffName), int64(b.Days)*1000, lb.UnitDay, t.PricePerDayCents)
 
 	b.DrivenKM = in.In.KM - in.Out.KM
 	b.IncludedKM = int64(b.Days) * int64(t.IncludedKMPerDay)
@@ -157,8 +174,8 @@ func Compute(in Input) (Bill, error) {
 
 	b.MissingEighths = max(in.Out.FuelEighths-in.In.FuelEighths, 0)
 	if b.MissingEighths > 0 {
-		if t.RefuelPerLitreCents > 0 && in.TankLitres > 0 {
-			milli := int64(b.MissingEighths) * int64(in.TankLitres) * 125 // tank/8 litres per eighth, exact in milli
+		if t.RefuelPerLitre() {
+			milli := int64(b.MissingEighths) * int64(t.TankLitres) * 125 // tank/8 litres per eighth, exact in milli
 			add(KindRefuel, fmt.Sprintf(lb.RefuelLitre, b.MissingEighths, litres(milli)), milli, lb.UnitLitre, t.RefuelPerLitreCents)
 		} else {
 			add(KindRefuel, fmt.Sprintf(lb.RefuelEighth, b.MissingEighths), int64(b.MissingEighths)*1000, lb.UnitEighth, t.RefuelPerEighthCents)
@@ -176,6 +193,7 @@ func Compute(in Input) (Bill, error) {
 	inv := invoice.Invoice{Kind: invoice.KindFinal, Lines: b.Lines, Advances: in.Advances}
 	b.Totals = invoice.Compute(inv)
 	b.Due = b.Totals.Due
+	b.Total = b.Due + b.CompensationCents
 	return b, nil
 }
 

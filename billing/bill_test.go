@@ -17,6 +17,12 @@ func testTariff() pricing.Tariff {
 		RefuelPerEighthCents: 1000, CleaningFeeCents: 4900, DepositCents: 30000, DayCounting: "24h", GraceMinutes: 59, VATRateBP: 1900}
 }
 
+// termsOf is the snapshot of t for a car with a tank of tank litres, the
+// tenant at 19 %, damages taxed as the test says.
+func termsOf(t pricing.Tariff, tank int, damageTaxable bool) pricing.Terms {
+	return pricing.TermsOf(t, 0, t.DepositCents, tank, 1900, damageTaxable, pricing.TermsAtHandover, time.Time{})
+}
+
 // advance returns an advance invoice of gross cents at 19 %.
 func advance(number string, gross int64) invoice.Advance {
 	net, vat := invoice.Split(gross, 1900)
@@ -83,7 +89,7 @@ func TestCompute(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			b, err := Compute(Input{Tariff: c.tariff, Loc: berlin, Out: c.out, In: c.in, TankLitres: c.tank, Damages: c.damages, Advances: c.adv})
+			b, err := Compute(Input{Terms: termsOf(c.tariff, c.tank, true), Loc: berlin, Out: c.out, In: c.in, Damages: c.damages, Advances: c.adv})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,10 +124,10 @@ func TestComputeRejectsBadInput(t *testing.T) {
 		in    Input
 		field string
 	}{
-		{"km below handover", Input{Tariff: tf, Out: Reading{at(1, 8, 0), 1000, 8, "clean"}, In: Reading{at(2, 8, 0), 999, 8, "clean"}}, "km"},
-		{"return before handover", Input{Tariff: tf, Out: Reading{at(2, 8, 0), 1000, 8, "clean"}, In: Reading{at(1, 8, 0), 1000, 8, "clean"}}, "returned_at"},
-		{"fuel above full", Input{Tariff: tf, Out: Reading{at(1, 8, 0), 1000, 8, "clean"}, In: Reading{at(2, 8, 0), 1000, 9, "clean"}}, "fuel_eighths"},
-		{"negative damage", Input{Tariff: tf, Out: Reading{at(1, 8, 0), 1000, 8, "clean"}, In: Reading{at(2, 8, 0), 1000, 8, "clean"}, Damages: []Charge{{"x", -1}}}, "charges"},
+		{"km below handover", Input{Terms: termsOf(tf, 0, true), Out: Reading{at(1, 8, 0), 1000, 8, "clean"}, In: Reading{at(2, 8, 0), 999, 8, "clean"}}, "km"},
+		{"return before handover", Input{Terms: termsOf(tf, 0, true), Out: Reading{at(2, 8, 0), 1000, 8, "clean"}, In: Reading{at(1, 8, 0), 1000, 8, "clean"}}, "returned_at"},
+		{"fuel above full", Input{Terms: termsOf(tf, 0, true), Out: Reading{at(1, 8, 0), 1000, 8, "clean"}, In: Reading{at(2, 8, 0), 1000, 9, "clean"}}, "fuel_eighths"},
+		{"negative damage", Input{Terms: termsOf(tf, 0, true), Out: Reading{at(1, 8, 0), 1000, 8, "clean"}, In: Reading{at(2, 8, 0), 1000, 8, "clean"}, Damages: []Charge{{"x", -1}}}, "charges"},
 	}
 	for _, c := range cases {
 		_, err := Compute(c.in)
@@ -150,5 +156,35 @@ func TestSettle(t *testing.T) {
 		if got := Settle(c.due, c.deposit, c.mode, c.settle); got != c.want {
 			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
 		}
+	}
+}
+
+// TestComputeDamageCompensation: with the tenant's default (damages are
+// genuine compensation, not subject to VAT) a damage charge leaves the final
+// invoice and becomes compensation at 0 % in category O; taxed damages stay
+// on the final invoice at the rental's rate. The total settled is the same.
+func TestComputeDamageCompensation(t *testing.T) {
+	tf := testTariff()
+	in := Input{Loc: berlin, Out: Reading{at(1, 8, 0), 1000, 8, "clean"}, In: Reading{at(2, 8, 0), 1100, 8, "clean"},
+		Damages: []Charge{{"Kratzer Tür hinten links", 25000}}, Advances: []invoice.Advance{advance("RE-1", 5900)}}
+	in.Terms = termsOf(tf, 0, false)
+	b, err := Compute(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Lines) != 1 || b.Lines[0].Kind != KindRent || b.Due != 0 {
+		t.Fatalf("final invoice lines %+v due %d, want the rent only and nothing due", b.Lines, b.Due)
+	}
+	if len(b.Compensation) != 1 || b.CompensationCents != 25000 || b.Compensation[0].TaxCategory != invoice.CategoryNotSubject ||
+		b.Compensation[0].VATRateBP != 0 || b.Total != 25000 {
+		t.Fatalf("compensation %+v (%d), total %d", b.Compensation, b.CompensationCents, b.Total)
+	}
+	in.Terms = termsOf(tf, 0, true)
+	taxed, err := Compute(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(taxed.Lines) != 2 || taxed.Lines[1].VATRateBP != 1900 || len(taxed.Compensation) != 0 || taxed.Total != b.Total {
+		t.Fatalf("taxed damage: lines %+v compensation %+v total %d", taxed.Lines, taxed.Compensation, taxed.Total)
 	}
 }

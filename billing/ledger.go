@@ -12,9 +12,11 @@ type Entry struct {
 
 // Doc is one issued invoice or credit note as the ledger sees it.
 type Doc struct {
-	Kind  string // invoice.Kind: advance, final, invoice, credit_note
-	Gross int64
-	Due   int64 // for finals: gross minus the deducted advances
+	ID         int64
+	Kind       string // invoice.Kind: advance, final, invoice, credit_note
+	Gross      int64
+	Due        int64 // for finals: gross minus the deducted advances
+	CorrectsID int64 // a credit note: the invoice it corrects
 }
 
 // Ledger is the money of one contract. Invariant 4 of the design:
@@ -44,8 +46,14 @@ func (l Ledger) Balanced() bool { return l.Open() == 0 }
 
 // LedgerOf builds the ledger from approved payment records, issued
 // documents and the deposit amount set off (charge + set_off). A final
-// invoice counts with what it still charges (never below zero): a credit
-// it shows is paid out through a credit note, which counts instead.
+// invoice counts with its amount due: what it charges on top of the
+// advances it deducts, or, when they exceed it, negative — the amount it
+// pays back (§ 14 Abs. 5 UStG: the final invoice deducts the advances and
+// their VAT; no second document books that money). Contracts billed before
+// this rule carry a credit note over the same amount correcting the final
+// invoice ("Guthaben aus Schlussrechnung"); as the final invoice counts
+// that money already, such a note counts only with what exceeds it (the
+// final's negative due is the most anything could be credited on it).
 // Captures of a deposit pre-authorisation are charges taken from the
 // deposit; void of a pre-authorisation releases what was not captured.
 func LedgerOf(payments []Entry, docs []Doc, setOff int64) Ledger {
@@ -106,12 +114,22 @@ func LedgerOf(payments []Entry, docs []Doc, setOff int64) Ledger {
 	l.DepositHeld -= setOff
 	l.DepositSetOff = setOff
 	l.Charged += setOff
+	// what a final invoice pays back itself: a legacy credit note on it
+	// repeats that money
+	repeats := map[int64]int64{}
+	for _, d := range docs {
+		if d.Kind == "final" && d.Due < 0 && d.ID != 0 {
+			repeats[d.ID] = -d.Due
+		}
+	}
 	for _, d := range docs {
 		switch d.Kind {
 		case "credit_note":
-			l.Credited += d.Gross
+			same := min(repeats[d.CorrectsID], d.Gross)
+			repeats[d.CorrectsID] -= same
+			l.Credited += d.Gross - same
 		case "final":
-			l.Invoiced += max(d.Due, 0)
+			l.Invoiced += d.Due
 		default:
 			l.Invoiced += d.Gross
 		}

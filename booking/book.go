@@ -313,19 +313,21 @@ func (s *Service) complete(ctx context.Context, bc *bookingCtx) error {
 		}
 		return s.complete(ctx, bc)
 	}
-	return s.issueAdvance(ctx, bc, rent.Amount.Cents, dep)
+	return s.issueAdvance(ctx, bc, *rent, dep)
 }
 
 // issueAdvance issues the advance invoice for the charged rent, confirms
 // the reservation and queues the confirmation, in one transaction.
-func (s *Service) issueAdvance(ctx context.Context, bc *bookingCtx, paid int64, dep *payment.Record) error {
+func (s *Service) issueAdvance(ctx context.Context, bc *bookingCtx, rent payment.Record, dep *payment.Record) error {
 	depCents := int64(0)
 	if dep != nil {
 		depCents = dep.Amount.Cents
 	}
+	paid := rent.Amount.Cents
+	inv := s.invoiceFor(bc, invoice.KindAdvance, []invoice.Line{rentLine(bc, paid)}, nil)
+	inv.Payment = cardPaid(rent)
 	iss := &invoice.Issued{StationID: bc.r.StationID, ReservationID: bc.r.ID, CustomerID: bc.r.CustomerID,
-		Language: bc.cust.Language, Invoice: s.invoiceFor(bc, invoice.KindAdvance, []invoice.Line{
-			rentLine(bc, paid)}, nil)}
+		Language: bc.cust.Language, Invoice: inv}
 	req := s.issue(ctx, bc, iss, func(m MailContext, inv invoice.Issued, pdf []byte) ([]invoiceMail, error) {
 		msg, err := s.d.Mailer.Confirmation(m, inv, pdf, paid, depCents)
 		return []invoiceMail{{msg}}, err

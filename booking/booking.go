@@ -57,8 +57,12 @@ type Reservation struct {
 	EstimatedTotalCents int64
 	Currency            string
 	CancelledAt         *time.Time
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
+	// CancelFeeCents is the fee a cancellation kept; CancelFeeWaived why
+	// staff waived the tenant's fee ("" when not waived).
+	CancelFeeCents  int64
+	CancelFeeWaived string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 
 	// CalendarSequence is the revision of the booking's calendar entries:
 	// 0 as confirmed, one more with every change of the period.

@@ -245,9 +245,11 @@ func (s *Service) settleDifference(ctx context.Context, bc *bookingCtx, due int6
 		if rec.Status != payment.StatusApproved && !rec.Status.Open() {
 			return rec.DeclineError()
 		}
+		inv := s.invoiceFor(bc, invoice.KindAdvance, []invoice.Line{amountLine(bc, "Anzahlung Mehrpreis Änderung des Mietzeitraums",
+			"Advance payment, additional price for the changed rental period", diff)}, nil)
+		inv.Payment = cardPaid(rec)
 		iss := &invoice.Issued{StationID: bc.r.StationID, ReservationID: bc.r.ID, CustomerID: bc.r.CustomerID, Language: bc.cust.Language,
-			Invoice: s.invoiceFor(bc, invoice.KindAdvance, []invoice.Line{amountLine(bc, "Anzahlung Mehrpreis Änderung des Mietzeitraums",
-				"Advance payment, additional price for the changed rental period", diff)}, nil)}
+			Invoice: inv}
 		return s.d.Invoices.IssueInvoice(ctx, s.issue(ctx, bc, iss, func(m MailContext, inv invoice.Issued, pdf []byte) ([]invoiceMail, error) {
 			msg, err := s.d.Mailer.Invoice(m, inv, pdf)
 			if err != nil {
@@ -257,13 +259,13 @@ func (s *Service) settleDifference(ctx context.Context, bc *bookingCtx, due int6
 			return []invoiceMail{{msg}, {x}}, err
 		}))
 	default:
-		return s.refundRent(ctx, bc, charges, -diff, "Gutschrift Änderung des Mietzeitraums", "Credit for the changed rental period", extra)
+		return s.refundRent(ctx, bc, charges, -diff, "Gutschrift Änderung des Mietzeitraums", "Credit for the changed rental period", "", extra)
 	}
 }
 
 // refundRent refunds amount from the rent charges (newest first) and issues
 // a credit note correcting the first advance invoice, queuing extra mails.
-func (s *Service) refundRent(ctx context.Context, bc *bookingCtx, charges []payment.Record, amount int64, de, en string,
+func (s *Service) refundRent(ctx context.Context, bc *bookingCtx, charges []payment.Record, amount int64, de, en, note string,
 	extra func(m MailContext) (mail.Message, error)) error {
 	left := amount
 	for i := len(charges) - 1; i >= 0 && left > 0; i-- {
@@ -293,8 +295,17 @@ func (s *Service) refundRent(ctx context.Context, bc *bookingCtx, charges []paym
 	if corrects == nil {
 		return errs.E(errs.KindInternal, "no advance invoice to correct")
 	}
+	inv := s.invoiceFor(bc, invoice.KindCreditNote, []invoice.Line{amountLine(bc, de, en, amount)}, corrects)
+	if note != "" {
+		inv.Note += "\n" + note
+	}
+	if len(charges) > 0 {
+		inv.Payment = cardPaid(charges[len(charges)-1])
+	} else {
+		inv.Payment = invoice.Payment{Means: invoice.MeansCard}
+	}
 	iss := &invoice.Issued{StationID: bc.r.StationID, ReservationID: bc.r.ID, CustomerID: bc.r.CustomerID, CorrectsID: correctsID,
-		Language: bc.cust.Language, Invoice: s.invoiceFor(bc, invoice.KindCreditNote, []invoice.Line{amountLine(bc, de, en, amount)}, corrects)}
+		Language: bc.cust.Language, Invoice: inv}
 	return s.d.Invoices.IssueInvoice(ctx, s.issue(ctx, bc, iss, func(m MailContext, inv invoice.Issued, pdf []byte) ([]invoiceMail, error) {
 		msg, err := s.d.Mailer.CreditNote(m, inv, pdf, corrects.Number)
 		if err != nil {
@@ -322,18 +333,98 @@ func CancelFee(freeHours int, feeCents int64, pickup, now time.Time, paid int64)
 	return max(0, min(feeCents, paid))
 }
 
+// CancelQuote is what cancelling a booking now means in money: the rent
+// paid, the tenant's fee (FreeUntil it is free), what is refunded and the
+// deposit that is released (a hold voided, a charged deposit refunded).
+type CancelQuote struct {
+	PaidCents    int64
+	FeeCents     int64 // the fee kept (0 when free or waived)
+	TariffFee    int64 // the fee the tenant's rules ask now, before a waiver
+	FreeUntil    time.Time
+	RefundCents  int64
+	DepositCents int64
+	DepositHold  bool // the deposit is a hold on the card (released), not a charge (refunded)
+	Waived       string
+}
+
+// CancelOptions are a staff cancellation's choices: WaiveFee drops the
+// tenant's fee, Reason says why (required then; audited with it).
+type CancelOptions struct {
+	WaiveFee bool
+	Reason   string
+}
+
 // Cancellation is the outcome of Cancel.
 type Cancellation struct {
 	Details
-	FeeCents    int64
-	RefundCents int64
+	CancelQuote
+}
+
+// CancelPreview says what cancelling the booking now would do with its
+// money (see CancelQuote), changing nothing. Errors: as Cancel's before
+// anything is done.
+func (s *Service) CancelPreview(ctx context.Context, number string) (CancelQuote, error) {
+	bc, err := s.changeable(ctx, number)
+	if err != nil {
+		return CancelQuote{}, err
+	}
+	recs, err := s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: bc.r.ID})
+	if err != nil {
+		return CancelQuote{}, err
+	}
+	return s.cancelQuote(bc, recs, CancelOptions{}), nil
+}
+
+func (s *Service) cancelQuote(bc bookingCtx, recs []payment.Record, o CancelOptions) CancelQuote {
+	paid, _, _ := paidRent(recs)
+	q := CancelQuote{PaidCents: paid, FreeUntil: bc.r.Pickup.Add(-time.Duration(bc.tn.CancelFreeHours) * time.Hour)}
+	q.TariffFee = CancelFee(bc.tn.CancelFreeHours, bc.tn.CancelFeeCents, bc.r.Pickup, s.d.Now(), paid)
+	q.FeeCents = q.TariffFee
+	if o.WaiveFee && q.TariffFee > 0 {
+		q.FeeCents, q.Waived = 0, o.Reason
+	}
+	q.RefundCents = paid - q.FeeCents
+	q.DepositCents, q.DepositHold = depositOf(recs)
+	return q
+}
+
+// depositOf is the deposit still held on a booking's card and whether it
+// is a hold (pre-authorisation) rather than a charge.
+func depositOf(recs []payment.Record) (int64, bool) {
+	var held int64
+	hold := false
+	for _, d := range recs {
+		if d.ParentID != 0 || d.Purpose != PurposeDeposit || d.Status != payment.StatusApproved {
+			continue
+		}
+		held += payment.Left(recs, d)
+		hold = hold || d.Operation == payment.OpPreAuth || d.Operation == payment.OpTokenPreAuth
+	}
+	return held, hold
 }
 
 // Cancel cancels a confirmed booking before pickup under the tenant's rules
-// (free until a deadline, then a fee): the vehicle is released, the rent
-// minus the fee refunded through the gateway with a credit note, the
-// deposit released or refunded, and the cancellation e-mail queued.
+// (free until a deadline, then a fee); see CancelWith.
 func (s *Service) Cancel(ctx context.Context, number string) (Cancellation, error) {
+	return s.CancelWith(ctx, number, CancelOptions{})
+}
+
+// CancelWith cancels a confirmed booking before pickup: the vehicle is
+// released, the rent minus the fee refunded through the gateway with a
+// credit note that names the fee kept (or waived) and the refund, the
+// deposit released or refunded, and the cancellation e-mail queued naming
+// the fee, the refund and the deposit released. Staff may waive the fee
+// with a reason (o.WaiveFee; KindInvalid "waive_reason" without one),
+// kept with the booking and audit-logged. Errors: KindConflict (not
+// confirmed, started), KindInvalid, KindNotFound.
+func (s *Service) CancelWith(ctx context.Context, number string, o CancelOptions) (Cancellation, error) {
+	o.Reason = strings.TrimSpace(o.Reason)
+	if o.WaiveFee && o.Reason == "" {
+		return Cancellation{}, errs.Invalid("no reason", errs.FieldError{Field: "waive_reason", Message: "say why the cancellation fee is waived"})
+	}
+	if len([]rune(o.Reason)) > 500 {
+		return Cancellation{}, errs.Invalid("reason too long", errs.FieldError{Field: "waive_reason", Message: "at most 500 characters"})
+	}
 	bc, err := s.changeable(ctx, number)
 	if err != nil {
 		return Cancellation{}, err
@@ -342,18 +433,17 @@ func (s *Service) Cancel(ctx context.Context, number string) (Cancellation, erro
 	if err != nil {
 		return Cancellation{}, err
 	}
-	paid, charges, _ := paidRent(recs)
-	fee := CancelFee(bc.tn.CancelFreeHours, bc.tn.CancelFeeCents, bc.r.Pickup, s.d.Now(), paid)
-	refund := paid - fee
-	if refund > 0 { // refunded with a credit note
+	_, charges, _ := paidRent(recs)
+	q := s.cancelQuote(bc, recs, o)
+	if q.RefundCents > 0 { // refunded with a credit note
 		if err := s.ready(ctx, bc); err != nil {
 			return Cancellation{}, err
 		}
 	}
-	if err := s.d.Bookings.SetReservationStatus(ctx, bc.r.ID, []Status{StatusConfirmed}, StatusCancelled); err != nil {
+	if err := s.d.Changes.CancelReservation(ctx, bc.r.ID, q.FeeCents, q.Waived); err != nil {
 		return Cancellation{}, err
 	}
-	bc.r.Status = StatusCancelled
+	bc.r.Status, bc.r.CancelFeeCents, bc.r.CancelFeeWaived = StatusCancelled, q.FeeCents, q.Waived
 	cancelledAt := s.d.Now()
 	bc.r.CancelledAt = &cancelledAt
 	var deposits []payment.Record
@@ -363,9 +453,17 @@ func (s *Service) Cancel(ctx context.Context, number string) (Cancellation, erro
 		}
 	}
 	s.reverse(ctx, deposits)
-	cancelMail := func(m MailContext) (mail.Message, error) { return s.d.Mailer.Cancellation(m, refund) }
-	if refund > 0 {
-		err = s.refundRent(ctx, &bc, charges, refund, "Gutschrift Stornierung", "Credit for the cancellation", cancelMail)
+	cancelMail := func(m MailContext) (mail.Message, error) { return s.d.Mailer.Cancellation(m, q) }
+	if q.RefundCents > 0 {
+		l := locale.Lang(bc.cust.Language).Or()
+		note := l.T("cancel.credit_fee", locale.Params{"paid": locale.Money(q.PaidCents), "fee": locale.Money(q.FeeCents),
+			"refund": locale.Money(q.RefundCents)})
+		if q.Waived != "" {
+			note = l.T("cancel.credit_waived", locale.Params{"paid": locale.Money(q.PaidCents), "fee": locale.Money(q.TariffFee),
+				"refund": locale.Money(q.RefundCents)})
+		}
+		err = s.refundRent(ctx, &bc, charges, q.RefundCents, "Stornierung, Erstattung der Anzahlung", "Cancellation, refund of the advance payment",
+			note, cancelMail)
 	} else {
 		err = s.queue(ctx, &bc, cancelMail)
 	}
@@ -373,7 +471,7 @@ func (s *Service) Cancel(ctx context.Context, number string) (Cancellation, erro
 		return Cancellation{}, err
 	}
 	d, err := s.detailsOf(ctx, bc)
-	return Cancellation{Details: d, FeeCents: fee, RefundCents: refund}, err
+	return Cancellation{Details: d, CancelQuote: q}, err
 }
 
 // queue queues the message build makes for the booking on its own.

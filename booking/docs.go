@@ -47,9 +47,15 @@ func (s *Service) invoiceFor(bc *bookingCtx, k invoice.Kind, lines []invoice.Lin
 
 func noteFor(lang, number string) string {
 	if lang == "en" {
-		return "Booking " + number + ". Paid by card."
+		return "Booking " + number + "."
 	}
-	return "Buchung " + number + ". Bezahlt per Karte."
+	return "Buchung " + number + "."
+}
+
+// cardPaid is the payment of a booking's document on the card of rec (the
+// charge it records, or the charge it refunds).
+func cardPaid(rec payment.Record) invoice.Payment {
+	return invoice.Payment{Means: invoice.MeansCard, CardLast4: rec.Card.Last4}
 }
 
 // rentLine is the advance-payment line: one day's rent of the category.
@@ -70,16 +76,16 @@ func amountLine(bc *bookingCtx, de, en string, gross int64) invoice.Line {
 	return invoice.Line{Description: desc, QuantityMilli: 1000, Unit: "piece", UnitGross: gross, VATRateBP: bc.tn.VATRateBP}
 }
 
-func (s *Service) render(ctx context.Context, bc *bookingCtx, paid bool) func(inv invoice.Invoice) ([]byte, error) {
+func (s *Service) render(ctx context.Context, bc *bookingCtx) func(inv invoice.Invoice) ([]byte, error) {
 	return func(inv invoice.Invoice) ([]byte, error) {
-		return s.d.Renderer.Invoice(ctx, invoiceDoc(bc, inv, paid))
+		return s.d.Renderer.Invoice(ctx, invoiceDoc(bc, inv))
 	}
 }
 
 // invoiceDoc is what an invoice of the booking is rendered from.
-func invoiceDoc(bc *bookingCtx, inv invoice.Invoice, paid bool) document.InvoiceDoc {
+func invoiceDoc(bc *bookingCtx, inv invoice.Invoice) document.InvoiceDoc {
 	return document.InvoiceDoc{Lang: document.Lang(bc.cust.Language).Or(), Location: bc.st.Location(),
-		Branding: Branding(bc.tn), Invoice: inv, Paid: paid}
+		Branding: Branding(bc.tn), Invoice: inv}
 }
 
 // issue returns the request issuing iss for the booking: its PDF, for a
@@ -87,7 +93,7 @@ func invoiceDoc(bc *bookingCtx, inv invoice.Invoice, paid bool) document.Invoice
 // the e-invoice attached when there is one.
 func (s *Service) issue(ctx context.Context, bc *bookingCtx, iss *invoice.Issued,
 	build func(m MailContext, inv invoice.Issued, pdf []byte) ([]invoiceMail, error)) invoice.IssueRequest {
-	return invoice.IssueRequest{Issued: iss, Loc: bc.st.Location(), Render: s.render(ctx, bc, true),
+	return invoice.IssueRequest{Issued: iss, Loc: bc.st.Location(), Render: s.render(ctx, bc),
 		EInvoice: s.einvoice(ctx, bc), Mails: s.mails(bc, build)}
 }
 
@@ -99,8 +105,8 @@ func (s *Service) einvoice(ctx context.Context, bc *bookingCtx) func(invoice.Inv
 		return nil
 	}
 	return document.EInvoiceHook(ctx, s.d.EInvoicer, s.d.Log, func(inv invoice.Invoice) document.EInvoiceDoc {
-		return document.EInvoiceDoc{InvoiceDoc: invoiceDoc(bc, inv, true), BuyerEmail: bc.cust.Email,
-			BookingNumber: bc.r.Number, CardLast4: payment.CardLast4(bc.recs)}
+		return document.EInvoiceDoc{InvoiceDoc: invoiceDoc(bc, inv), BuyerEmail: bc.cust.Email,
+			BookingNumber: bc.r.Number}
 	})
 }
 

@@ -13,28 +13,56 @@ import (
 // tolerates before it leaves the booking to staff (logged as an error).
 const MaxRefundAttempts = 5
 
-// refundOwed is what the credit notes of a booking promise back minus the
-// rent refunds that were approved or are still open (an open refund may yet
-// succeed, so it is never sent twice). It also returns the rent charges
-// with what is left to refund on each.
+// refundOwed is what the documents of a booking promise back on the card —
+// its credit notes refunded to the card, and a final invoice whose advances
+// exceed it with the part it pays back to the card (Payment.Cents when a
+// damage settlement took the rest) — minus the refunds of its card charges
+// that were approved or are still open (an open refund may yet succeed, so
+// it is never sent twice). A credit note paid out at the counter promises
+// nothing on the card. Legacy documents (issued before their payment was
+// stored) count as the card's, as everything was refunded there then; a
+// legacy credit note over a final invoice's own refund repeats it and
+// counts once. It also returns the card charges of the booking (deposit
+// apart) with what is left to refund on each.
 func refundOwed(recs []payment.Record, invs []invoice.Summary) (owed int64, charges []payment.Record, left map[int64]int64) {
+	onCard := func(x invoice.Summary) bool { return x.PaymentUnknown || x.Payment.Means == invoice.MeansCard }
+	finalBack := map[int64]int64{}
 	for _, x := range invs {
-		if x.Kind == invoice.KindCreditNote {
-			owed += max(x.Gross, -x.Gross)
+		if x.Kind == invoice.KindFinal && x.Due < 0 {
+			finalBack[x.ID] = -x.Due
+			if onCard(x) && !x.PaymentUnknown {
+				if x.Payment.Cents > 0 {
+					owed += x.Payment.Cents
+				} else {
+					owed += -x.Due
+				}
+			}
+		}
+	}
+	for _, x := range invs {
+		if x.Kind == invoice.KindCreditNote && onCard(x) {
+			g := max(x.Gross, -x.Gross)
+			same := min(finalBack[x.CorrectsID], g)
+			finalBack[x.CorrectsID] -= same
+			if x.PaymentUnknown {
+				same = 0 // a legacy credit note is what refunded the final's amount
+			}
+			owed += g - same
 		}
 	}
 	byID := map[int64]payment.Record{}
 	left = map[int64]int64{}
 	for _, p := range recs {
 		byID[p.ID] = p
-		if p.ParentID == 0 && p.Purpose == PurposeRent && p.Status == payment.StatusApproved {
+		if p.ParentID == 0 && p.Purpose != PurposeDeposit && p.Status == payment.StatusApproved &&
+			(p.Operation == payment.OpSale || p.Operation == payment.OpTokenSale) {
 			charges = append(charges, p)
 			left[p.ID] = p.Amount.Cents
 		}
 	}
 	for _, p := range recs {
 		parent, ok := byID[p.ParentID]
-		if !ok || parent.Purpose != PurposeRent || !(p.Status == payment.StatusApproved || p.Status.Open()) {
+		if _, charge := left[parent.ID]; !ok || !charge || !(p.Status == payment.StatusApproved || p.Status.Open()) {
 			continue
 		}
 		switch p.Operation {

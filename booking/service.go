@@ -35,6 +35,10 @@ type ChangeStore interface {
 	// vehicle when it is free, else taking another) and stores its new
 	// price, atomically. Errors: KindConflict "nothing_free", "booking_status".
 	ChangeReservation(ctx context.Context, ch Change) (Reservation, error)
+	// CancelReservation cancels a confirmed reservation (releasing its
+	// vehicle), keeping the fee charged and why staff waived the tenant's
+	// fee ("" when not), audit-logged. Errors: KindConflict, KindNotFound.
+	CancelReservation(ctx context.Context, id int64, feeCents int64, waived string) error
 	// PendingReservations lists pending_payment reservations created before
 	// createdBefore (all tenants for the all-tenants system actor).
 	PendingReservations(ctx context.Context, createdBefore time.Time, limit int) ([]Reservation, error)
@@ -79,9 +83,10 @@ type Mailer interface {
 	Invoice(m MailContext, inv invoice.Issued, pdf []byte) (mail.Message, error)
 	// CreditNote sends a credit note (refund after a change or cancellation).
 	CreditNote(m MailContext, inv invoice.Issued, pdf []byte, corrects string) (mail.Message, error)
-	// Cancellation confirms a cancellation with the refunded amount (and the
-	// calendar file that removes the booking's entries).
-	Cancellation(m MailContext, refundCents int64) (mail.Message, error)
+	// Cancellation confirms a cancellation with the fee kept (or waived),
+	// the refunded amount and the deposit released (and the calendar file
+	// that removes the booking's entries).
+	Cancellation(m MailContext, q CancelQuote) (mail.Message, error)
 	// Change tells the customer the booking's new period, with the calendar
 	// file that updates the entries (revision m.Reservation.CalendarSequence).
 	Change(m MailContext) (mail.Message, error)

@@ -6,10 +6,12 @@ import (
 	"strings"
 	"time"
 
+	"mietwerk.dev/mietwerk/billing"
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
@@ -66,20 +68,31 @@ func (s *Service) Charge(ctx context.Context, id int64, lc LaterCharge) (invoice
 	if lc.Kind == PurposeExtension && c.Status == StatusOpen {
 		kind = invoice.KindAdvance
 	}
+	terms := x.terms()
 	line := invoice.Line{Description: lc.Description, QuantityMilli: 1000, Unit: "piece", UnitGross: lc.Cents,
-		VATRateBP: rate(x.Tariff.VATRateBP, x.Tenant.VATRateBP)}
+		VATRateBP: terms.VATRateBP, Kind: lc.Kind}
+	compensation := lc.Kind == PurposeDamage && !terms.DamageTaxable
+	if compensation {
+		// genuine damage compensation: not subject to VAT, a damage settlement of its own
+		line.Kind, line.VATRateBP, line.TaxCategory = billing.KindDamage, 0, invoice.CategoryNotSubject
+	}
 	inv := s.invoiceFor(x, kind, []invoice.Line{line}, nil)
 	end := c.PlannedEnd
 	if c.EndedAt != nil {
 		end = *c.EndedAt
 	}
 	inv.ServicePeriod = invoice.Period{From: c.Start, To: end}
+	inv.Payment = cardPayment(m.recs, &rec)
 	iss := &invoice.Issued{StationID: c.StationID, ReservationID: c.ReservationID, ContractID: c.ID, CustomerID: c.CustomerID,
 		Language: string(lang(x.Customer)), Invoice: inv}
-	err = s.d.Invoices.IssueInvoice(ctx, invoice.IssueRequest{Issued: iss, Loc: x.Station.Location(), Render: s.render(ctx, x, true),
-		EInvoice: s.einvoice(ctx, x, true),
+	err = s.d.Invoices.IssueInvoice(ctx, invoice.IssueRequest{Issued: iss, Loc: x.Station.Location(), Render: s.render(ctx, x),
+		EInvoice: s.einvoice(ctx, x),
 		Mails: func(is invoice.Issued, pdf []byte) ([]mail.Queued, error) {
-			msg, err := s.d.Mailer.FinalInvoice(x.MailContext, is, true, pdf)
+			send := s.d.Mailer.FinalInvoice
+			if compensation {
+				send = s.d.Mailer.Compensation
+			}
+			msg, err := send(x.MailContext, is, pdf)
 			msg.Attachments = invoice.WithEInvoice(msg.Attachments, is.EInvoice, pdf)
 			return []mail.Queued{s.queued(x, msg)}, err
 		}})
@@ -157,15 +170,23 @@ func (s *Service) Refund(ctx context.Context, id, invoiceID int64, cents int64, 
 		return invoice.Issued{}, errs.Invalid("too much", errs.FieldError{Field: "amount",
 			Message: fmt.Sprintf("at most %s of invoice %s can still be credited", euro(max(limit-credited, 0)), corr.Number)})
 	}
-	line := invoice.Line{Description: reason, QuantityMilli: 1000, Unit: "piece", UnitGross: cents, VATRateBP: rate(x.Tariff.VATRateBP, x.Tenant.VATRateBP)}
-	if to.Method == "" {
-		return s.credit(ctx, x, corr.ID, corr.Number, cents, line, true)
+	line := invoice.Line{Description: reason, QuantityMilli: 1000, Unit: "piece", UnitGross: cents, VATRateBP: x.terms().VATRateBP}
+	if corr.NotSubject {
+		line.VATRateBP, line.TaxCategory = 0, invoice.CategoryNotSubject
 	}
-	cn, err := s.credit(ctx, x, corr.ID, corr.Number, cents, line, false)
+	if to.Method == "" {
+		return s.credit(ctx, x, corr.ID, corr.Number, cents, line, invoice.Payment{Means: invoice.MeansCard})
+	}
+	// what the credit note leaves paid too much goes back outside the card;
+	// on money still open it only lowers what is open (set off)
+	pay := invoice.Payment{Means: to.Method, Reference: to.Reference}
+	if ledgerWith(c, m).Open()-cents >= 0 {
+		pay = invoice.Payment{Means: invoice.MeansOffset}
+	}
+	cn, err := s.credit(ctx, x, corr.ID, corr.Number, cents, line, pay)
 	if err != nil {
 		return cn, err
 	}
-	// what the credit note leaves paid too much goes back outside the card
 	m, err = s.money(ctx, c)
 	if err != nil {
 		return cn, err
@@ -307,33 +328,50 @@ func (s *Service) Update(ctx context.Context, id int64, e Edit) ([]Change, error
 		if err := s.d.Store.UpdateDrivers(ctx, id, e.Drivers); err != nil {
 			return nil, err
 		}
-		changes = append(changes, Change{Field: "drivers", Old: driverNames(c.Drivers), New: driverNames(e.Drivers)})
+		changes = addChange(changes, Change{Field: "drivers", Old: driverNames(c.Drivers), New: driverNames(e.Drivers)})
 	}
 	if e.PlannedEnd != nil && !e.PlannedEnd.Equal(c.PlannedEnd) {
 		if !e.PlannedEnd.After(c.Start) || !e.PlannedEnd.After(now.Add(-time.Minute)) {
 			return changes, errs.Invalid("bad period", errs.FieldError{Field: "planned_end", Message: "the new return must lie after the pickup and in the future"})
 		}
-		est := pricing.QuoteFor(x.Tariff, c.Start, *e.PlannedEnd, loc, "EUR").RentCents
-		if err := s.d.Store.ChangePeriod(ctx, id, *e.PlannedEnd, est); err != nil {
+		terms := x.terms()
+		before := pricing.QuoteFor(terms.Tariff(), c.Start, c.PlannedEnd, loc, "EUR")
+		after := pricing.QuoteFor(terms.Tariff(), c.Start, *e.PlannedEnd, loc, "EUR")
+		if err := s.d.Store.ChangePeriod(ctx, id, *e.PlannedEnd, after.RentCents); err != nil {
 			return changes, err
 		}
-		changes = append(changes, Change{Field: "planned_end", Old: c.PlannedEnd.In(loc).Format("02.01.2006 15:04"), New: e.PlannedEnd.In(loc).Format("02.01.2006 15:04")})
+		l := lang(x.Customer)
+		changes = addChange(changes, Change{Field: "planned_end", Old: l.DateTime(c.PlannedEnd.In(loc)), New: l.DateTime(e.PlannedEnd.In(loc)),
+			Effect: l.T("notice.effect_period", locale.Params{"days": after.Days, "old_days": before.Days,
+				"rent": locale.Money(after.RentCents), "old_rent": locale.Money(before.RentCents)})})
 	}
 	if e.TariffID != nil && *e.TariffID != c.TariffID {
 		t, err := s.d.Tariffs.Tariff(ctx, *e.TariffID)
 		if err != nil {
 			return changes, errs.Invalid("unknown tariff", errs.FieldError{Field: "tariff_id", Message: "choose a tariff"})
 		}
-		if err := s.d.Store.ChangeTariff(ctx, id, t.ID); err != nil {
+		old := x.terms()
+		terms := pricing.TermsOf(t, 0, old.DepositCents, old.TankLitres, x.Tenant.VATRateBP, old.DamageTaxable, pricing.TermsTariffChanged, now)
+		if err := s.d.Store.ChangeTariff(ctx, id, terms); err != nil {
 			return changes, err
 		}
-		changes = append(changes, Change{Field: "tariff", Old: x.Tariff.Name, New: t.Name})
+		end := c.PlannedEnd
+		if e.PlannedEnd != nil {
+			end = *e.PlannedEnd
+		}
+		before := pricing.QuoteFor(old.Tariff(), c.Start, end, loc, "EUR")
+		after := pricing.QuoteFor(terms.Tariff(), c.Start, end, loc, "EUR")
+		l := lang(x.Customer)
+		changes = addChange(changes, Change{Field: "tariff", Old: old.TariffName, New: terms.TariffName,
+			Effect: l.T("notice.effect_tariff", locale.Params{"day": locale.Money(terms.PricePerDayCents),
+				"old_day": locale.Money(old.PricePerDayCents), "rent": locale.Money(after.RentCents), "old_rent": locale.Money(before.RentCents),
+				"km": locale.Km(int64(after.IncludedKM)), "old_km": locale.Km(int64(before.IncludedKM))})})
 	}
 	if e.Notes != nil && strings.TrimSpace(*e.Notes) != c.Notes {
 		if err := s.d.Store.SetNotes(ctx, id, strings.TrimSpace(*e.Notes)); err != nil {
 			return changes, err
 		}
-		changes = append(changes, Change{Field: "notes", Old: c.Notes, New: strings.TrimSpace(*e.Notes)})
+		changes = addChange(changes, Change{Field: "notes", Old: c.Notes, New: strings.TrimSpace(*e.Notes)})
 	}
 	if e.Notify && len(changes) > 0 {
 		if err := s.SendContract(ctx, id, changes); err != nil {
@@ -341,6 +379,23 @@ func (s *Service) Update(ctx context.Context, id int64, e Edit) ([]Change, error
 		}
 	}
 	return changes, nil
+}
+
+// addChange appends ch when something actually changed (a licence check
+// alone changes no driver a notice would name).
+func addChange(changes []Change, ch Change) []Change {
+	if ch.Old == ch.New {
+		return changes
+	}
+	return append(changes, ch)
+}
+
+// termsDoc is the terms snapshot as the contract PDF prints it.
+func termsDoc(t pricing.Terms) document.Tariff {
+	return document.Tariff{Name: t.TariffName, PerDay: t.PricePerDayCents, IncludedKmPerDay: int64(t.IncludedKMPerDay),
+		PerExtraKm: t.ExtraKMCents, RefuelPerEighth: t.RefuelPerEighthCents, RefuelPerLitre: t.RefuelPerLitreCents,
+		TankLitres: t.TankLitres, CleaningFee: t.CleaningFeeCents, VATRateBP: t.VATRateBP, DayCounting: t.DayCounting,
+		GraceMinutes: t.GraceMinutes, DamageTaxable: t.DamageTaxable}
 }
 
 func driverNames(ds []Driver) string {
@@ -366,13 +421,11 @@ func (s *Service) ContractPDF(ctx context.Context, id int64) (Contract, []byte, 
 }
 
 func (s *Service) contractPDF(ctx context.Context, x cctx) ([]byte, error) {
-	c, t := x.Contract, x.Tariff
+	c, t := x.Contract, x.terms()
 	d := document.ContractDoc{Lang: lang(x.Customer), Location: x.Station.Location(), Branding: Branding(x.Tenant), Number: c.Number,
 		IssuedAt: s.d.Now().UTC(), Customer: person(x.Customer), Station: station(x.Station), From: c.Start, To: c.PlannedEnd,
 		Vehicle: document.Vehicle{Plate: x.Vehicle.Plate, Make: x.Vehicle.Make, Model: x.Vehicle.Model, VIN: x.Vehicle.VIN},
-		Tariff: document.Tariff{Name: t.Name, PerDay: t.PricePerDayCents, IncludedKmPerDay: int64(t.IncludedKMPerDay), PerExtraKm: t.ExtraKMCents,
-			RefuelPerEighth: t.RefuelPerEighthCents, CleaningFee: t.CleaningFeeCents, VATRateBP: rate(t.VATRateBP, x.Tenant.VATRateBP)},
-		Deposit: t.DepositCents}
+		Tariff:  termsDoc(t), Deposit: t.DepositCents}
 	for _, dr := range c.Drivers {
 		dd := document.Driver{Person: document.Person{Name: dr.Name()}, Licence: document.Licence{Number: dr.LicenceNumber,
 			Classes: dr.LicenceClass, IssuingCountry: dr.LicenceCountry, CheckedBy: dr.CheckedByName}}
@@ -388,7 +441,10 @@ func (s *Service) contractPDF(ctx context.Context, x cctx) ([]byte, error) {
 }
 
 // SendContract renders the contract PDF, stores it and e-mails it to the
-// customer: as a change notice listing changes, or as the contract.
+// customer: as a change notice listing changes (each with its price
+// effect), or, without changes, as the contract itself. Every stored
+// version gets a name of its own ("Mietvertrag-MV26-00001.pdf", then
+// "…-Fassung-2.pdf" or "…-Aenderung-2.pdf").
 func (s *Service) SendContract(ctx context.Context, id int64, changes []Change) error {
 	c, err := s.d.Store.Contract(ctx, id)
 	if err != nil {
@@ -402,14 +458,47 @@ func (s *Service) SendContract(ctx context.Context, id int64, changes []Change) 
 	if err != nil {
 		return err
 	}
-	msg, err := s.d.Mailer.ChangeNotice(x.MailContext, changes, pdf)
+	docs, err := s.d.Store.ContractDocuments(ctx, id)
 	if err != nil {
 		return err
 	}
-	kind := DocContract
-	if len(changes) > 0 {
-		kind = DocChangeNotice
+	version := 1
+	for _, d := range docs {
+		if d.Kind == DocContract || d.Kind == DocChangeNotice {
+			version++
+		}
 	}
-	_, err = s.d.Store.SaveDocument(ctx, id, kind, "Mietvertrag-"+c.Number+".pdf", pdf, []mail.Queued{s.queued(x, msg)})
+	kind, name := DocContract, contractFileName(lang(x.Customer), c.Number, version, false)
+	var msg mail.Message
+	if len(changes) > 0 {
+		kind, name = DocChangeNotice, contractFileName(lang(x.Customer), c.Number, version, true)
+		msg, err = s.d.Mailer.ChangeNotice(x.MailContext, changes, name, pdf)
+	} else {
+		msg, err = s.d.Mailer.ContractDocument(x.MailContext, name, pdf)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = s.d.Store.SaveDocument(ctx, id, kind, name, pdf, []mail.Queued{s.queued(x, msg)})
 	return err
+}
+
+// contractFileName names version n of a contract's PDF: the contract
+// itself first, later versions as a new version or a change notice.
+func contractFileName(l document.Lang, number string, n int, change bool) string {
+	base := "Mietvertrag-" + number
+	if l == document.English {
+		base = "Rental-contract-" + number
+	}
+	switch {
+	case change && l == document.English:
+		return fmt.Sprintf("%s-change-%d.pdf", base, n)
+	case change:
+		return fmt.Sprintf("%s-Aenderung-%d.pdf", base, n)
+	case n == 1:
+		return base + ".pdf"
+	case l == document.English:
+		return fmt.Sprintf("%s-version-%d.pdf", base, n)
+	}
+	return fmt.Sprintf("%s-Fassung-%d.pdf", base, n)
 }

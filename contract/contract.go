@@ -19,6 +19,7 @@ import (
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/pricing"
 )
 
 // Status is where a contract stands.
@@ -54,9 +55,12 @@ type Contract struct {
 	Status             Status
 	Notes              string
 	DepositSetOffCents int64
-	Drivers            []Driver
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	// Terms is the snapshot of the prices and rules the contract is billed
+	// by: taken at handover, replaced only by a recorded tariff change.
+	Terms     pricing.Terms
+	Drivers   []Driver
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // MainDriver returns the main driver (zero Driver when none).
@@ -259,6 +263,10 @@ type Handover struct {
 	ConfirmedDamages []int64
 	// LicenceChecked must be true: staff saw the main driver's licence.
 	LicenceChecked bool
+	// Terms is the terms snapshot the contract starts with (set by the
+	// service; its TariffID must be the reservation's). A zero Terms
+	// stores none: such a contract is billed by its current tariff.
+	Terms pricing.Terms
 
 	// Invalid are field errors the caller found reading the request (a value
 	// of the wrong type, a malformed time): they are answered together with
@@ -308,9 +316,12 @@ type DocumentInfo struct {
 	CreatedAt time.Time
 }
 
-// Change is one audited change of a contract.
+// Change is one audited change of a contract, as its notice names it:
+// the field, before and after, and its effect on the price (Effect, in the
+// customer's language; "" when it has none).
 type Change struct {
 	Field, Old, New string
+	Effect          string
 }
 
 // Store is what contracts need from storage. Every method is scoped by the
@@ -346,8 +357,9 @@ type Store interface {
 	// ChangePeriod moves the planned end, re-allocating the vehicle under
 	// the overlap rules. Errors: fleet.ErrOverlap.
 	ChangePeriod(ctx context.Context, id int64, plannedEnd time.Time, estimatedTotalCents int64) error
-	// ChangeTariff sets another tariff.
-	ChangeTariff(ctx context.Context, id, tariffID int64) error
+	// ChangeTariff sets another tariff with its terms snapshot (the
+	// recorded change that replaces the snapshot), audit-logged.
+	ChangeTariff(ctx context.Context, id int64, terms pricing.Terms) error
 	SetNotes(ctx context.Context, id int64, notes string) error
 	SetDepositSetOff(ctx context.Context, id int64, cents int64) error
 	// SaveDocument stores a generated document of the contract (with its
@@ -357,6 +369,9 @@ type Store interface {
 	// CustomerCard returns the id of the customer's most recently stored
 	// card. Errors: KindNotFound when there is none.
 	CustomerCard(ctx context.Context, customerID int64) (int64, error)
+	// IssuedInvoice returns an issued invoice exactly as stored (lines,
+	// payment). Errors: KindNotFound.
+	IssuedInvoice(ctx context.Context, id int64) (invoice.Issued, error)
 	// InvoiceRates returns the per-rate totals of an issued invoice as
 	// invoice.Compute made them (for deduction on a final invoice).
 	InvoiceRates(ctx context.Context, invoiceID int64) ([]invoice.RateTotal, error)

@@ -3,6 +3,9 @@ package contract
 import (
 	"context"
 	"time"
+
+	"mietwerk.dev/mietwerk/billing"
+	"mietwerk.dev/mietwerk/invoice"
 )
 
 // Movements are one station's pickups and returns on one day.
@@ -60,4 +63,74 @@ type Reports interface {
 	OpenItems(ctx context.Context) ([]OpenItem, error)
 	RevenueByStationMonth(ctx context.Context, from, to time.Time, loc *time.Location) ([]Revenue, error)
 	UtilisationByVehicle(ctx context.Context, from, to time.Time) ([]Utilisation, error)
+}
+
+// Billed is what billing charged a returned contract, read back from its
+// final invoice (the one source once it is issued): the rental days and
+// extra km it bills, the km driven by the protocols, the km included by
+// the terms, and the invoice.
+type Billed struct {
+	Days              int
+	DrivenKM          int64
+	IncludedKM        int64
+	ExtraKM           int64
+	FinalID           int64
+	FinalNumber       string
+	FinalGross        int64
+	FinalDue          int64
+	CompensationCents int64 // damage settlements issued with it
+}
+
+// Billed returns what the final invoice of contract id billed; ok false
+// while it has none. Errors: KindNotFound.
+func (s *Service) Billed(ctx context.Context, id int64) (b Billed, ok bool, err error) {
+	c, err := s.d.Store.Contract(ctx, id)
+	if err != nil {
+		return b, false, err
+	}
+	m, err := s.money(ctx, c)
+	if err != nil {
+		return b, false, err
+	}
+	for _, d := range m.docs {
+		switch {
+		case d.Kind == invoice.KindFinal && d.ContractID == c.ID:
+			b.FinalID, b.FinalNumber, b.FinalGross, b.FinalDue, ok = d.ID, d.Number, d.Gross, d.Due, true
+		case d.Kind == invoice.KindStandalone && d.NotSubject && d.ContractID == c.ID && ok:
+			b.CompensationCents += d.Gross
+		}
+	}
+	if !ok {
+		return b, false, nil
+	}
+	final, err := s.d.Store.IssuedInvoice(ctx, b.FinalID)
+	if err != nil {
+		return b, false, err
+	}
+	for i, l := range final.Invoice.Lines {
+		switch {
+		case l.Kind == billing.KindRent || i == 0 && l.Kind == "": // the rent is billed first (also before line kinds were stored)
+			if b.Days == 0 {
+				b.Days = int(l.QuantityMilli / 1000)
+			}
+		case l.Kind == billing.KindExtraKM:
+			b.ExtraKM = l.QuantityMilli / 1000
+		}
+	}
+	ps, err := s.d.Store.Protocols(ctx, c.ID)
+	if err != nil {
+		return b, false, err
+	}
+	var out, back int64
+	for _, p := range ps {
+		switch p.Kind {
+		case KindHandover:
+			out = p.OdometerKM
+		case KindReturn:
+			back = p.OdometerKM
+		}
+	}
+	b.DrivenKM = max(back-out, 0)
+	b.IncludedKM = int64(b.Days) * int64(c.Terms.IncludedKMPerDay)
+	return b, true, nil
 }

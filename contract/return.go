@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"mietwerk.dev/mietwerk/billing"
@@ -31,12 +30,14 @@ const (
 
 // Outcome is what billing did.
 type Outcome struct {
-	Bill    billing.Bill
-	Final   invoice.Issued
-	Credit  *invoice.Issued
-	Charge  *payment.Record // the final charge, when one was due
-	Status  Status
-	Settled billing.Settlement
+	Bill  billing.Bill
+	Final invoice.Issued
+	// Compensation is the damage compensation claim issued with the final
+	// invoice (damages not subject to VAT), else nil.
+	Compensation *invoice.Issued
+	Charge       *payment.Record // the final charge, when one was due
+	Status       Status
+	Settled      billing.Settlement
 }
 
 // Return checks the car in and bills the contract at once. Rules: km not
@@ -146,7 +147,7 @@ func LedgerOf(c Contract, recs []payment.Record, docs []invoice.Summary) billing
 	}
 	ds := make([]billing.Doc, 0, len(docs))
 	for _, d := range docs {
-		ds = append(ds, billing.Doc{Kind: string(d.Kind), Gross: d.Gross, Due: d.Due})
+		ds = append(ds, billing.Doc{ID: d.ID, Kind: string(d.Kind), Gross: d.Gross, Due: d.Due, CorrectsID: d.CorrectsID})
 	}
 	return billing.LedgerOf(es, ds, c.DepositSetOffCents)
 }
@@ -167,9 +168,12 @@ func (s *Service) Ledger(ctx context.Context, id int64) (billing.Ledger, []payme
 
 // Bill runs the automatic billing of a returned contract: the tariff on the
 // actual period and km, refuelling, cleaning and the damage charges of the
-// return; a final invoice deducting the advance invoices; the difference
-// charged to the stored card (merchant-initiated) or credited with a credit
-// note and refunded; the deposit released or set off per tenant setting. A
+// return; a final invoice deducting the advance invoices with their VAT
+// (§ 14 Abs. 5 UStG); the difference charged to the stored card
+// (merchant-initiated) or, when the advances exceed the final amount,
+// refunded on the card payments — the final invoice shows that amount as
+// paid back, and no credit note books the same money again; the deposit
+// released or set off per tenant setting. A
 // declined charge leaves the invoice issued, the contract payment_open and
 // queues a payment-failed notice. The contract is claimed (returned →
 // billed) first, so two concurrent calls never bill twice (KindConflict).
@@ -248,24 +252,7 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 		advances = append(advances, invoice.Advance{Number: d.Number, IssueDate: d.IssuedAt.In(x.Station.Location()), Rates: rates})
 		advanceNumbers = append(advanceNumbers, d.Number)
 	}
-	damages, err := s.d.Vehicles.ListDamages(identity.WithActor(ctx, identity.SystemFor(x.Tenant.ID)), c.VehicleID, false)
-	if err != nil {
-		return out, err
-	}
-	var charges []billing.Charge
-	for _, d := range damages {
-		if d.ContractID == c.ID && d.ChargeCents > 0 && !d.ReportedAt.Before(c.Start) {
-			charges = append(charges, billing.Charge{Description: damageLabel(lang(x.Customer), d.Kind, d.Description), Cents: d.ChargeCents})
-		}
-	}
-	labels := &billing.German
-	if lang(x.Customer) == document.English {
-		labels = &billing.English
-	}
-	b, err := billing.Compute(billing.Input{Tariff: x.Tariff, VATRateBP: x.Tenant.VATRateBP, Loc: x.Station.Location(),
-		Out:        billing.Reading{At: c.Start, KM: hand.OdometerKM, FuelEighths: hand.FuelEighths, Cleanliness: hand.Cleanliness},
-		In:         billing.Reading{At: *c.EndedAt, KM: ret.OdometerKM, FuelEighths: ret.FuelEighths, Cleanliness: ret.Cleanliness},
-		TankLitres: x.Vehicle.TankLitres, Damages: charges, Advances: advances, Labels: labels})
+	b, err := s.compute(ctx, x, hand, ret, advances)
 	if err != nil {
 		return out, err
 	}
@@ -281,7 +268,9 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 		deposit += prior.captured
 		depRec = prior.deposit
 	}
-	set := billing.Settle(b.Due, deposit, x.Tenant.DepositMode, x.Tenant.DepositSettlement)
+	// the final invoice and the damage compensation claim are settled
+	// together: one charge (or refund) for what they come to
+	set := billing.Settle(b.Total, deposit, x.Tenant.DepositMode, x.Tenant.DepositSettlement)
 	out.Settled = set
 	out.Status = StatusBilled
 
@@ -308,6 +297,10 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 		c.DepositSetOffCents = set.SetOffDeposit
 	}
 	paid := true
+	pay := cardPayment(m.recs, nil) // settled by the advances, or refunded on their card
+	if set.Charge == 0 && set.CaptureDeposit > 0 && depRec != nil {
+		pay = cardPayment(m.recs, depRec)
+	}
 	if set.Charge > 0 {
 		// A gateway refuses a second sale under an order id it has seen
 		// (even a declined one): a top-up after an earlier attempt gets its
@@ -319,19 +312,60 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 		rec, err := s.chargeCard(ctx, x, PurposeFinal, chargeOrder, set.Charge)
 		out.Charge = &rec
 		paid = err == nil && rec.Status == payment.StatusApproved
+		pay = cardPayment(m.recs, &rec)
 		if !paid {
 			out.Status = StatusPaymentOpen
+			pay = invoice.Payment{Means: invoice.MeansOpen, TermsDays: PaymentTermsDays}
 		}
+	} else if prior.charge != nil {
+		pay = cardPayment(m.recs, prior.charge)
 	}
-	// 2. the final invoice, e-mailed with the paid note or a payment-failed notice
+	// 2. the final invoice (and the damage compensation claim with it, in
+	// one transaction), e-mailed with their payment notes or a
+	// payment-failed notice
+	l := lang(x.Customer)
 	inv := s.invoiceFor(x, invoice.KindFinal, b.Lines, advances)
 	inv.ServicePeriod = invoice.Period{From: c.Start, To: *c.EndedAt}
+	inv.Payment = pay
+	var claim *invoice.IssueRequest
+	var claimIss *invoice.Issued
+	if b.CompensationCents > 0 {
+		ci := s.invoiceFor(x, invoice.KindStandalone, b.Compensation, nil)
+		ci.ServicePeriod = inv.ServicePeriod
+		ci.Payment = pay
+		if offset := min(b.CompensationCents, max(-b.Due, 0)); offset > 0 {
+			// the final invoice pays back: set off against the claim
+			inv.Payment = invoice.Payment{Means: invoice.MeansOffset}
+			if offset < -b.Due {
+				inv.Payment = pay
+				inv.Payment.Cents = -b.Due - offset
+				inv.Note += "\n" + l.T("docpay.offset_final", locale.Params{"amount": locale.Money(offset)})
+			}
+			ci.Payment = invoice.Payment{Means: invoice.MeansOffset}
+			if offset < b.CompensationCents {
+				ci.Payment = pay
+				ci.Payment.Cents = b.CompensationCents - offset
+				ci.Note += "\n" + l.T("docpay.offset_claim", locale.Params{"amount": locale.Money(offset)})
+			}
+		}
+		claimIss = &invoice.Issued{StationID: c.StationID, ReservationID: c.ReservationID, ContractID: c.ID, CustomerID: c.CustomerID,
+			Language: string(l), Invoice: ci}
+		claim = &invoice.IssueRequest{Issued: claimIss, Loc: x.Station.Location(), Render: s.render(ctx, x), EInvoice: s.einvoice(ctx, x),
+			Mails: func(is invoice.Issued, pdf []byte) ([]mail.Queued, error) {
+				msg, err := s.d.Mailer.Compensation(x.MailContext, is, pdf)
+				if err != nil {
+					return nil, err
+				}
+				msg.Attachments = invoice.WithEInvoice(msg.Attachments, is.EInvoice, pdf)
+				return []mail.Queued{s.queued(x, msg)}, nil
+			}}
+	}
 	iss := &invoice.Issued{StationID: c.StationID, ReservationID: c.ReservationID, ContractID: c.ID, CustomerID: c.CustomerID,
-		Language: string(lang(x.Customer)), Invoice: inv}
-	err = s.d.Invoices.IssueInvoice(ctx, invoice.IssueRequest{Issued: iss, Loc: x.Station.Location(),
-		Render: s.render(ctx, x, paid || b.Due <= 0), EInvoice: s.einvoice(ctx, x, paid || b.Due <= 0),
+		Language: string(l), Invoice: inv}
+	req := invoice.IssueRequest{Issued: iss, Loc: x.Station.Location(),
+		Render: s.render(ctx, x), EInvoice: s.einvoice(ctx, x),
 		Mails: func(is invoice.Issued, pdf []byte) ([]mail.Queued, error) {
-			msg, err := s.d.Mailer.FinalInvoice(x.MailContext, is, paid, pdf)
+			msg, err := s.d.Mailer.FinalInvoice(x.MailContext, is, pdf)
 			if err != nil {
 				return nil, err
 			}
@@ -345,19 +379,28 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 				qs = append(qs, s.queued(x, n))
 			}
 			return qs, nil
-		}})
-	if err != nil {
+		}}
+	if claim != nil {
+		req.With = []invoice.IssueRequest{*claim}
+	}
+	if err = s.d.Invoices.IssueInvoice(ctx, req); err != nil {
 		return out, err
+	}
+	if claimIss != nil {
+		out.Compensation = claimIss
 	}
 	out.Final = *iss
 	issued = true
-	// 3. a credit: credit note and refund on the rent payments
+	// 3. the advances exceed the final amount: the final invoice pays the
+	// difference back on the card payments (no credit note: it would book
+	// the same money a second time)
 	if set.Refund > 0 {
-		cn, err := s.credit(ctx, x, iss.ID, iss.Invoice.Number, set.Refund, refundLine(lang(x.Customer), iss.Invoice.Number, x.Tariff.VATRateBP, x.Tenant.VATRateBP, set.Refund), true)
-		if err != nil {
-			return out, err
+		srcs, total := refundable(m.recs)
+		if total < set.Refund {
+			s.d.Log.ErrorContext(ctx, "contract: less was paid by card than the final invoice pays back; staff must pay out the rest",
+				"contract", c.Number, "refund", set.Refund, "on_card", total)
 		}
-		out.Credit = &cn
+		s.refundOn(ctx, c, srcs, min(set.Refund, total))
 	}
 	// 4. the rest of the deposit goes back
 	if depRec != nil {
@@ -378,6 +421,35 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 		}
 	}
 	return out, nil
+}
+
+// compute is the final bill of contract x from its terms snapshot, its
+// handover and return protocols, the damage charges entered for it and the
+// advances to deduct (billing.Compute).
+func (s *Service) compute(ctx context.Context, x cctx, hand, ret *Protocol, advances []invoice.Advance) (billing.Bill, error) {
+	c := x.Contract
+	damages, err := s.d.Vehicles.ListDamages(identity.WithActor(ctx, identity.SystemFor(x.Tenant.ID)), c.VehicleID, false)
+	if err != nil {
+		return billing.Bill{}, err
+	}
+	var charges []billing.Charge
+	for _, d := range damages {
+		if d.ContractID == c.ID && d.ChargeCents > 0 && !d.ReportedAt.Before(c.Start) {
+			charges = append(charges, billing.Charge{Description: damageLabel(lang(x.Customer), d.Kind, d.Description), Cents: d.ChargeCents})
+		}
+	}
+	labels := &billing.German
+	if lang(x.Customer) == document.English {
+		labels = &billing.English
+	}
+	end := s.d.Now()
+	if c.EndedAt != nil {
+		end = *c.EndedAt
+	}
+	return billing.Compute(billing.Input{Terms: x.terms(), Loc: x.Station.Location(),
+		Out:     billing.Reading{At: c.Start, KM: hand.OdometerKM, FuelEighths: hand.FuelEighths, Cleanliness: hand.Cleanliness},
+		In:      billing.Reading{At: end, KM: ret.OdometerKM, FuelEighths: ret.FuelEighths, Cleanliness: ret.Cleanliness},
+		Damages: charges, Advances: advances, Labels: labels})
 }
 
 // taken is the money an earlier, interrupted billing run already took.
@@ -440,18 +512,7 @@ func depositHeld(recs []payment.Record) (int64, *payment.Record) {
 	if dep == nil {
 		return 0, nil
 	}
-	held := dep.Amount.Cents
-	for _, r := range recs {
-		if r.ParentID != dep.ID || r.Status != payment.StatusApproved {
-			continue
-		}
-		switch r.Operation {
-		case payment.OpCapture, payment.OpRefund:
-			held -= r.Amount.Cents
-		case payment.OpVoid, payment.OpVoidPreAuth:
-			held = 0
-		}
-	}
+	held := payment.Left(recs, *dep)
 	if held <= 0 {
 		return 0, nil
 	}
@@ -475,44 +536,23 @@ func (s *Service) chargeCard(ctx context.Context, x cctx, purpose, orderID strin
 			PickupLocation: x.Station.City, ReturnLocation: x.ReturnStation.City})
 }
 
-// credit issues a credit note correcting invoice correctsID and, with
-// toCard, refunds its amount on the approved card payments of the
-// contract, newest first (more than they hold is KindInvalid).
-func (s *Service) credit(ctx context.Context, x cctx, correctsID int64, correctsNumber string, cents int64, line invoice.Line, toCard bool) (invoice.Issued, error) {
+// credit issues a credit note correcting invoice correctsID, paid back as
+// to says: with invoice.MeansCard its amount is refunded on the approved
+// card payments of the contract, newest first (more than they hold is
+// KindInvalid); otherwise the caller pays it out (to names how).
+func (s *Service) credit(ctx context.Context, x cctx, correctsID int64, correctsNumber string, cents int64, line invoice.Line, to invoice.Payment) (invoice.Issued, error) {
 	c := x.Contract
 	m, err := s.money(ctx, c)
 	if err != nil {
 		return invoice.Issued{}, err
 	}
-	// refundable: approved charges (not deposit) minus what was refunded of them
-	type src struct {
-		id   int64
-		left int64
-	}
-	refunded := map[int64]int64{}
-	for _, r := range m.recs {
-		if r.Operation == payment.OpRefund && r.Status == payment.StatusApproved {
-			refunded[r.ParentID] += r.Amount.Cents
-		}
-	}
-	var srcs []src
-	var total int64
-	for _, r := range m.recs {
-		if r.ParentID == 0 && r.Purpose != PurposeDeposit && r.Status == payment.StatusApproved &&
-			(r.Operation == payment.OpSale || r.Operation == payment.OpTokenSale) {
-			if left := r.Amount.Cents - refunded[r.ID]; left > 0 {
-				srcs = append(srcs, src{r.ID, left})
-				total += left
-			}
-		}
-	}
-	if !toCard {
+	srcs, total := refundable(m.recs)
+	if to.Means != invoice.MeansCard {
 		srcs = nil
 	} else if cents > total {
 		return invoice.Issued{}, errs.Invalid("more than was paid", errs.FieldError{Field: "amount",
 			Message: fmt.Sprintf("at most %s can be refunded to the card; give the rest back at the counter or by transfer", euro(total))})
 	}
-	sort.Slice(srcs, func(i, j int) bool { return srcs[i].id > srcs[j].id })
 	inv := s.invoiceFor(x, invoice.KindCreditNote, []invoice.Line{line}, nil)
 	end := c.PlannedEnd
 	if c.EndedAt != nil {
@@ -525,10 +565,14 @@ func (s *Service) credit(ctx context.Context, x cctx, correctsID int64, corrects
 			inv.Corrects.IssueDate = d.IssuedAt.In(x.Station.Location())
 		}
 	}
+	inv.Payment = to
+	if to.Means == invoice.MeansCard && len(srcs) > 0 {
+		inv.Payment.CardLast4 = srcs[0].card
+	}
 	iss := &invoice.Issued{StationID: c.StationID, ReservationID: c.ReservationID, ContractID: c.ID, CustomerID: c.CustomerID,
 		CorrectsID: correctsID, Language: string(lang(x.Customer)), Invoice: inv}
-	err = s.d.Invoices.IssueInvoice(ctx, invoice.IssueRequest{Issued: iss, Loc: x.Station.Location(), Render: s.render(ctx, x, true),
-		EInvoice: s.einvoice(ctx, x, true),
+	err = s.d.Invoices.IssueInvoice(ctx, invoice.IssueRequest{Issued: iss, Loc: x.Station.Location(), Render: s.render(ctx, x),
+		EInvoice: s.einvoice(ctx, x),
 		Mails: func(is invoice.Issued, pdf []byte) ([]mail.Queued, error) {
 			msg, err := s.d.Mailer.CreditNote(x.MailContext, is, correctsNumber, pdf)
 			msg.Attachments = invoice.WithEInvoice(msg.Attachments, is.EInvoice, pdf)
@@ -537,6 +581,44 @@ func (s *Service) credit(ctx context.Context, x cctx, correctsID int64, corrects
 	if err != nil {
 		return invoice.Issued{}, err
 	}
+	s.refundOn(ctx, c, srcs, cents)
+	return *iss, nil
+}
+
+// source is a card payment of a contract that can still be refunded.
+type source struct {
+	id   int64
+	left int64  // charged minus refunded
+	card string // its card's last four digits
+}
+
+// refundable lists the approved card charges of recs (not the deposit)
+// with what is left to refund on each, newest first, and their sum.
+func refundable(recs []payment.Record) ([]source, int64) {
+	refunded := map[int64]int64{}
+	for _, r := range recs {
+		if r.Operation == payment.OpRefund && (r.Status == payment.StatusApproved || r.Status.Open()) {
+			refunded[r.ParentID] += r.Amount.Cents
+		}
+	}
+	var srcs []source
+	var total int64
+	for _, r := range recs {
+		if r.ParentID == 0 && r.Purpose != PurposeDeposit && r.Status == payment.StatusApproved &&
+			(r.Operation == payment.OpSale || r.Operation == payment.OpTokenSale) {
+			if left := r.Amount.Cents - refunded[r.ID]; left > 0 {
+				srcs = append(srcs, source{r.ID, left, r.Card.Last4})
+				total += left
+			}
+		}
+	}
+	sort.Slice(srcs, func(i, j int) bool { return srcs[i].id > srcs[j].id })
+	return srcs, total
+}
+
+// refundOn refunds cents on srcs in their order; a refund the gateway
+// refuses is logged for staff (the booking job retries failed refunds).
+func (s *Service) refundOn(ctx context.Context, c Contract, srcs []source, cents int64) {
 	left := cents
 	for _, sr := range srcs {
 		if left == 0 {
@@ -550,7 +632,27 @@ func (s *Service) credit(ctx context.Context, x cctx, correctsID int64, corrects
 		}
 		left -= amt
 	}
-	return *iss, nil
+}
+
+// PaymentTermsDays is the payment term of a final invoice whose card charge
+// did not go through.
+const PaymentTermsDays = 14
+
+// cardPayment is a document's payment on the card of rec, or, rec nil, on
+// the card of the newest approved card payment in recs (what the advances
+// were paid with); open when there is none.
+func cardPayment(recs []payment.Record, rec *payment.Record) invoice.Payment {
+	last4 := ""
+	if rec != nil {
+		last4 = rec.Card.Last4
+	}
+	if last4 == "" {
+		last4 = payment.CardLast4(recs)
+	}
+	if last4 == "" && rec == nil {
+		return invoice.Payment{Means: invoice.MeansOpen, TermsDays: PaymentTermsDays}
+	}
+	return invoice.Payment{Means: invoice.MeansCard, CardLast4: last4}
 }
 
 func (s *Service) invoiceFor(x cctx, k invoice.Kind, lines []invoice.Line, advances []invoice.Advance) invoice.Invoice {
@@ -568,52 +670,29 @@ func (s *Service) invoiceFor(x cctx, k invoice.Kind, lines []invoice.Line, advan
 	return inv
 }
 
-func (s *Service) render(ctx context.Context, x cctx, paid bool) func(inv invoice.Invoice) ([]byte, error) {
+func (s *Service) render(ctx context.Context, x cctx) func(inv invoice.Invoice) ([]byte, error) {
 	return func(inv invoice.Invoice) ([]byte, error) {
-		return s.d.Renderer.Invoice(ctx, invoiceDoc(x, inv, paid))
+		return s.d.Renderer.Invoice(ctx, invoiceDoc(x, inv))
 	}
 }
 
 // invoiceDoc is what an invoice of the contract is rendered from.
-func invoiceDoc(x cctx, inv invoice.Invoice, paid bool) document.InvoiceDoc {
+func invoiceDoc(x cctx, inv invoice.Invoice) document.InvoiceDoc {
 	return document.InvoiceDoc{Lang: lang(x.Customer), Location: x.Station.Location(),
-		Branding: Branding(x.Tenant), Invoice: inv, Paid: paid, PaymentTermsDays: 14}
+		Branding: Branding(x.Tenant), Invoice: inv}
 }
 
 // einvoice returns the hook issuing an e-invoice with an invoice of a
 // business customer's contract (nil for a consumer, or without an
 // EInvoicer); see document.EInvoiceHook.
-func (s *Service) einvoice(ctx context.Context, x cctx, paid bool) func(invoice.Invoice) (*invoice.EFile, error) {
+func (s *Service) einvoice(ctx context.Context, x cctx) func(invoice.Invoice) (*invoice.EFile, error) {
 	if s.d.EInvoicer == nil || !document.IsBusiness(x.Customer.Company, x.Customer.VATID) {
 		return nil
 	}
-	last4 := ""
-	if s.d.Records != nil { // the card of the booking's newest approved payment, for the e-invoice's payment means
-		recs, err := s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: x.Contract.ReservationID})
-		if err != nil {
-			s.d.Log.WarnContext(ctx, "e-invoice: payments not read", "contract", x.Contract.Number, "err", err)
-		}
-		last4 = payment.CardLast4(recs)
-	}
 	return document.EInvoiceHook(ctx, s.d.EInvoicer, s.d.Log, func(inv invoice.Invoice) document.EInvoiceDoc {
-		return document.EInvoiceDoc{InvoiceDoc: invoiceDoc(x, inv, paid), BuyerEmail: x.Customer.Email,
-			ContractNumber: x.Contract.Number, CardLast4: last4}
+		return document.EInvoiceDoc{InvoiceDoc: invoiceDoc(x, inv), BuyerEmail: x.Customer.Email,
+			ContractNumber: x.Contract.Number}
 	})
-}
-
-func rate(tariffBP, tenantBP int) int {
-	if tariffBP != 0 {
-		return tariffBP
-	}
-	return tenantBP
-}
-
-func refundLine(l document.Lang, number string, tariffBP, tenantBP int, cents int64) invoice.Line {
-	d := "Guthaben aus Schlussrechnung " + number
-	if l == document.English {
-		d = "Credit from final invoice " + number
-	}
-	return invoice.Line{Description: d, QuantityMilli: 1000, Unit: "piece", UnitGross: cents, VATRateBP: rate(tariffBP, tenantBP)}
 }
 
 func damageLabel(l document.Lang, kind, desc string) string {
@@ -627,6 +706,6 @@ func damageLabel(l document.Lang, kind, desc string) string {
 	return p + " (" + kind + ")"
 }
 
-func euro(c int64) string {
-	return strconv.FormatInt(c/100, 10) + "," + fmt.Sprintf("%02d", c%100) + " €"
-}
+// euro formats cents for a message with the one money formatter
+// (locale): "1.234,50 €", negative "-1,50 €".
+func euro(c int64) string { return locale.German.Money(c) }

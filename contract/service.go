@@ -34,9 +34,18 @@ type MailContext struct {
 type Mailer interface {
 	HandoverProtocol(m MailContext, p Protocol, pdf []byte) (mail.Message, error)
 	ReturnProtocol(m MailContext, p Protocol, pdf []byte) (mail.Message, error)
-	FinalInvoice(m MailContext, inv invoice.Issued, paid bool, pdf []byte) (mail.Message, error)
+	// FinalInvoice sends the final invoice (its payment note says whether
+	// the amount was charged, is open or is paid back).
+	FinalInvoice(m MailContext, inv invoice.Issued, pdf []byte) (mail.Message, error)
+	// Compensation sends a damage settlement (damage compensation not
+	// subject to VAT).
+	Compensation(m MailContext, inv invoice.Issued, pdf []byte) (mail.Message, error)
 	CreditNote(m MailContext, inv invoice.Issued, corrects string, pdf []byte) (mail.Message, error)
-	ChangeNotice(m MailContext, changes []Change, pdf []byte) (mail.Message, error)
+	// ChangeNotice lists what changed (with the price effect) and attaches
+	// the updated contract PDF under filename.
+	ChangeNotice(m MailContext, changes []Change, filename string, pdf []byte) (mail.Message, error)
+	// ContractDocument sends the contract PDF on its own (no change).
+	ContractDocument(m MailContext, filename string, pdf []byte) (mail.Message, error)
 	PaymentFailed(m MailContext, invoiceNumber string, amountCents int64) (mail.Message, error)
 	// PaymentReceipt confirms a receipt or payout outside the card; open is
 	// what the contract still owes afterwards (cents, ≥ 0).
@@ -185,6 +194,11 @@ func (s *Service) Handover(ctx context.Context, h *Handover) (Contract, error) {
 	for i := range h.Protocol.NewDamages {
 		h.Protocol.NewDamages[i].Normalize()
 	}
+	terms, err := s.handoverTerms(ctx, h, now)
+	if err != nil {
+		return Contract{}, err
+	}
+	h.Terms = terms
 	c, err := s.d.Store.StartContract(ctx, h)
 	if err != nil {
 		return Contract{}, err
@@ -193,6 +207,57 @@ func (s *Service) Handover(ctx context.Context, h *Handover) (Contract, error) {
 		return c, fmt.Errorf("contract %s started; handover protocol: %w", c.Number, err)
 	}
 	return c, nil
+}
+
+// handoverTerms takes the terms snapshot of a handover: the reservation's
+// tariff with the day price its booking was quoted, the deposit actually
+// held for it (none when no deposit payment was approved), the tank of
+// the car handed over, the tenant's VAT rate where the tariff has none and
+// its damage setting.
+func (s *Service) handoverTerms(ctx context.Context, h *Handover, now time.Time) (pricing.Terms, error) {
+	r, err := s.d.Bookings.Reservation(ctx, h.ReservationID)
+	if err != nil {
+		return pricing.Terms{}, err
+	}
+	tn, err := s.d.Tenancy.Tenant(ctx)
+	if err != nil {
+		return pricing.Terms{}, err
+	}
+	t, err := s.d.Tariffs.Tariff(ctx, r.TariffID)
+	if err != nil {
+		return pricing.Terms{}, err
+	}
+	vid := r.VehicleID
+	if h.VehicleID != 0 {
+		vid = h.VehicleID
+	}
+	tank := 0
+	if vid != 0 {
+		v, err := s.d.Vehicles.Vehicle(identity.WithActor(ctx, identity.SystemFor(tn.ID)), vid)
+		if err != nil {
+			return pricing.Terms{}, err
+		}
+		tank = v.TankLitres
+	}
+	var deposit int64
+	if s.d.Records != nil {
+		recs, err := s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: r.ID})
+		if err != nil {
+			return pricing.Terms{}, err
+		}
+		deposit, _ = depositHeld(recs)
+	}
+	return pricing.TermsOf(t, r.DayPriceCents, deposit, tank, tn.VATRateBP, tn.DamageTaxable, pricing.TermsAtHandover, now), nil
+}
+
+// terms is the contract's terms snapshot; a contract without one (none
+// exists after migration 0013) is billed by its current tariff.
+func (x cctx) terms() pricing.Terms {
+	if !x.Contract.Terms.IsZero() {
+		return x.Contract.Terms
+	}
+	return pricing.TermsOf(x.Tariff, 0, x.Tariff.DepositCents, x.Vehicle.TankLitres, x.Tenant.VATRateBP, x.Tenant.DamageTaxable,
+		pricing.TermsMigration, time.Time{})
 }
 
 // WalkIn creates a walk-in reservation at the counter (source walk_in,

@@ -18,16 +18,28 @@ type Driver struct {
 	Licence Licence
 }
 
-// Tariff is the price terms of a contract; all prices gross in cents.
+// Tariff is the price terms of a contract, as its terms snapshot holds
+// them; all prices gross in cents.
 type Tariff struct {
-	Name              string
-	PerDay            int64
-	IncludedKmPerDay  int64
-	PerExtraKm        int64
-	RefuelPerEighth   int64
+	Name             string
+	PerDay           int64
+	IncludedKmPerDay int64
+	PerExtraKm       int64
+	RefuelPerEighth  int64
+	// RefuelPerLitre with TankLitres: refuelling is billed per litre
+	// (tank/8 litres per missing eighth); else per eighth.
+	RefuelPerLitre    int64
+	TankLitres        int
 	CleaningFee       int64
 	VATRateBP         int
 	DeductiblePerCase int64 // Selbstbeteiligung; 0 when none
+	// DayCounting is "24h" (started 24-hour periods, GraceMinutes of
+	// grace) or "calendar" (calendar days touched).
+	DayCounting  string
+	GraceMinutes int
+	// DamageTaxable: damage charges carry VAT; otherwise they are genuine
+	// damage compensation, not subject to VAT, settled apart.
+	DamageTaxable bool
 }
 
 // ContractDoc is a rental contract.

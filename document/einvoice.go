@@ -17,7 +17,6 @@ type EInvoiceDoc struct {
 	OrderReference string // the customer's own order reference, when known
 	BookingNumber  string
 	ContractNumber string
-	CardLast4      string // the card charged or refunded, when paid by card
 }
 
 // EInvoicer renders structured e-invoices. Like a Renderer it is

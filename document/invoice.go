@@ -11,10 +11,8 @@ type InvoiceDoc struct {
 	Lang     Lang
 	Location *time.Location // dates are shown in it; nil means UTC
 	Branding Branding
-	Invoice  invoice.Invoice
-	// Paid says the amount due has already been charged (e.g. to the stored
-	// card); renderers then print a paid note instead of payment terms.
-	Paid bool
-	// PaymentTermsDays is the payment term when not Paid (0: due immediately).
-	PaymentTermsDays int
+	// Invoice is the document; its Payment says how its amount was paid
+	// or paid back, which renderers print as the payment note (and an
+	// e-invoice as its payment means).
+	Invoice invoice.Invoice
 }

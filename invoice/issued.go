@@ -30,6 +30,10 @@ type Issued struct {
 	// EInvoice is the structured e-invoice (XRechnung) issued with it for a
 	// business customer, else nil.
 	EInvoice *EFile
+	// PaymentUnknown (as read back) says the document was issued before
+	// its payment was stored with it: Invoice.Payment is empty, and readers
+	// derive it from the payments.
+	PaymentUnknown bool
 }
 
 // EFile is a structured e-invoice file (e.g. XRechnung XML). For a business
@@ -90,6 +94,10 @@ type IssueRequest struct {
 	// ConfirmReservation, when set, moves that reservation from
 	// pending_payment to confirmed in the same transaction.
 	ConfirmReservation int64
+	// With are documents issued in the same transaction right after this
+	// one (a final invoice's damage compensation claim): all exist
+	// together or none does.
+	With []IssueRequest
 }
 
 // Store issues documents: it numbers them gap-free per tenant and series,
@@ -113,6 +121,13 @@ type Summary struct {
 	Gross, Due    int64
 	DocumentID    int64
 	SHA256        string
+	// Payment is how its amount was paid or paid back; PaymentUnknown for
+	// documents issued before that was stored (Payment then empty).
+	Payment        Payment
+	PaymentUnknown bool
+	// NotSubject: its lines are not subject to VAT (a damage settlement,
+	// or a credit note on one).
+	NotSubject bool
 }
 
 // Filter selects issued documents.

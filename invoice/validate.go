@@ -2,6 +2,7 @@ package invoice
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"mietwerk.dev/mietwerk/errs"
@@ -69,6 +70,34 @@ func Validate(inv Invoice) error {
 		if l.VATRateBP < 0 || l.VATRateBP > MaxRateBP {
 			f.Add(p+"vat_rate", "must be between 0 and 10000 basis points")
 		}
+		switch l.TaxCategory {
+		case CategoryStandard:
+		case CategoryNotSubject:
+			if l.VATRateBP != 0 {
+				f.Add(p+"vat_rate", "a line not subject to VAT has no VAT rate")
+			}
+		default:
+			f.Add(p+"tax_category", "unknown VAT category")
+		}
+	}
+	if o := slices.IndexFunc(inv.Lines, func(l Line) bool { return l.TaxCategory == CategoryNotSubject }); o >= 0 && !inv.NotSubject() {
+		// EN 16931 BR-O-11: a document with lines not subject to VAT has no other VAT category
+		f.Add("lines", "lines not subject to VAT (damage compensation) cannot share a document with taxed lines")
+	}
+	if inv.NotSubject() && (inv.Kind == KindAdvance || inv.Kind == KindFinal) {
+		f.Add("kind", "advance and final invoices bill the rental, which is subject to VAT")
+	}
+	switch inv.Payment.Means {
+	case MeansOpen, MeansCash, MeansTerminal, MeansTransfer, MeansOffset:
+	case MeansCard:
+		if c := inv.Payment.CardLast4; c != "" && (len(c) != 4 || strings.Trim(c, "0123456789") != "") {
+			f.Add("payment.card_last4", "the last four digits of the card, nothing more")
+		}
+	default:
+		f.Add("payment.means", "unknown payment means")
+	}
+	if inv.Payment.TermsDays < 0 || inv.Payment.TermsDays > 365 {
+		f.Add("payment.terms_days", "between 0 and 365 days")
 	}
 
 	switch inv.Kind {

@@ -24,6 +24,8 @@ const (
 	KindBookingCancellation     Kind = "booking_cancellation"
 	KindPaymentReceipt          Kind = "payment_receipt"
 	KindBookingChange           Kind = "booking_change"
+	KindDamageClaim             Kind = "damage_claim"
+	KindContractDocument        Kind = "contract_document"
 )
 
 // Address is a mailbox with an optional display name.

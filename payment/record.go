@@ -118,3 +118,22 @@ func CardLast4(recs []Record) string {
 	}
 	return ""
 }
+
+// Left returns what of approved primary payment rec (a charge or a
+// pre-authorisation) recs still hold: its amount less approved captures
+// and refunds of it; nothing once it was voided or released.
+func Left(recs []Record, rec Record) int64 {
+	left := rec.Amount.Cents
+	for _, r := range recs {
+		if r.ParentID != rec.ID || r.Status != StatusApproved {
+			continue
+		}
+		switch r.Operation {
+		case OpCapture, OpRefund:
+			left -= r.Amount.Cents
+		case OpVoid, OpVoidPreAuth:
+			left = 0
+		}
+	}
+	return max(left, 0)
+}

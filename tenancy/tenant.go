@@ -51,8 +51,13 @@ type Tenant struct {
 	// APIChargeLimitCents is the most a staff API key (a tablet app) may
 	// charge for one damage at a return; 0: no damage charges by API.
 	APIChargeLimitCents int64
-	RetentionYears      int
-	PhotoRetentionDays  int
+	// DamageTaxable: damage charges carry VAT. Off by default: what a
+	// renter pays for damage to the car is genuine damage compensation, no
+	// consideration for a supply and not subject to VAT (§ 1 Abs. 1 Nr. 1
+	// UStG, Abschn. 1.3 Abs. 1 UStAE); see docs/tax-rules.md.
+	DamageTaxable      bool
+	RetentionYears     int
+	PhotoRetentionDays int
 
 	MailFrom    string
 	MailReplyTo string

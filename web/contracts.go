@@ -184,8 +184,12 @@ type ctPageData struct {
 	PlannedEnd string // datetime-local
 	Notes      string
 	Estimate   pricing.Quote
-	Charge     chargeForm
-	Refund     refundForm
+	// Billed is what the final invoice billed (HasBilled once it exists):
+	// the page shows it instead of the estimate after the return.
+	Billed    contract.Billed
+	HasBilled bool
+	Charge    chargeForm
+	Refund    refundForm
 	// Receipts are payments received outside the gateway (web/receipts.go).
 	Receipts      []contract.Receipt
 	Receipt       receiptForm
@@ -206,6 +210,9 @@ type refundForm struct {
 	Amount, Reason string
 	To, Reference  string // how the money goes back: "" card, else a receipt method
 }
+
+// Km renders a distance in the page's language ("1.234 km" / "1,234 km").
+func (v *view) Km(n int64) string { return locale.Lang(v.Lang).Km(n) }
 
 // When renders an instant in the station's zone.
 func (d ctPageData) When(v *view, t time.Time) string { return formatTime(v.Lang, t, d.loc) }
@@ -238,13 +245,20 @@ func (d ctPageData) Refundable() []invoice.Summary {
 	return out
 }
 
-// LedgerAmount is what a document counts in the ledger.
+// LedgerAmount is what a document counts in the ledger (billing.LedgerOf):
+// a final invoice its amount due, negative when it pays back; a credit
+// note negative, without what repeats a final invoice's own refund (legacy).
 func (d ctPageData) LedgerAmount(i invoice.Summary) int64 {
 	switch i.Kind {
 	case invoice.KindCreditNote:
+		for _, f := range d.Invoices {
+			if f.ID == i.CorrectsID && f.Kind == invoice.KindFinal && f.Due < 0 {
+				return -(i.Gross - min(i.Gross, -f.Due))
+			}
+		}
 		return -i.Gross
 	case invoice.KindFinal:
-		return max(i.Due, 0)
+		return i.Due
 	}
 	return i.Gross
 }
@@ -317,7 +331,15 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 	}
 	d.PlannedEnd = d.C.PlannedEnd.In(d.loc).Format("2006-01-02T15:04")
 	d.Notes = d.C.Notes
-	d.Estimate = pricing.QuoteFor(d.Tariff, d.C.Start, d.C.PlannedEnd, d.loc, "EUR")
+	terms := d.C.Terms
+	if terms.IsZero() { // a contract without a snapshot is billed by its tariff
+		terms = pricing.TermsOf(d.Tariff, 0, d.Tariff.DepositCents, d.Vehicle.TankLitres, 0, false, pricing.TermsMigration, time.Time{})
+		d.C.Terms = terms
+	}
+	d.Estimate = pricing.QuoteFor(terms.Tariff(), d.C.Start, d.C.PlannedEnd, d.loc, "EUR")
+	if d.Billed, d.HasBilled, err = a.Contracts.Billed(ctx, id); err != nil {
+		return d, err
+	}
 	d.Charge.Kind = contract.PurposeDamage
 	d.Receipt = receiptForm{Method: contract.MethodCash, ReceivedOn: a.Now().In(d.loc).Format("2006-01-02")}
 	d.Payout = payoutForm{receiptForm: d.Receipt}

@@ -57,6 +57,8 @@ func init() {
 		"mail.kind.booking_cancellation":     "Stornierung",
 		"mail.kind.payment_receipt":          "Zahlungsbestätigung",
 		"mail.kind.booking_change":           "Reservierungsänderung",
+		"mail.kind.damage_claim":             "Schadensabrechnung",
+		"mail.kind.contract_document":        "Mietvertrag",
 		"dash.count_failed_emails":           "fehlgeschlagene E-Mails",
 	})
 	addMessages("en", map[string]string{
@@ -114,6 +116,8 @@ func init() {
 		"mail.kind.booking_cancellation":     "Cancellation",
 		"mail.kind.payment_receipt":          "Payment confirmation",
 		"mail.kind.booking_change":           "Reservation change",
+		"mail.kind.damage_claim":             "Damage settlement",
+		"mail.kind.contract_document":        "Rental contract",
 		"dash.count_failed_emails":           "failed e-mails",
 	})
 }

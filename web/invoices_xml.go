@@ -109,20 +109,13 @@ func (a *app) xmlInput(ctx context.Context, r *http.Request, src invoiceXMLSourc
 			return in, err
 		}
 		in.BookingNumber, in.BuyerEmail = row.Number, row.CustomerEmail
-		recs, err := a.Bookings.ListPayments(ctx, payment.RecordFilter{ReservationID: iss.ReservationID})
-		if err != nil {
-			return in, err
-		}
-		in.Paid, in.CardLast4 = paidByCard(iss, recs)
-		if !in.Paid && iss.Invoice.Kind == invoice.KindFinal && iss.ContractID != 0 && a.Contracts != nil {
-			// settled by payments received outside the gateway (cash, card
-			// terminal, transfer): paid, but never claimed as a card payment
-			settled, err := settledByReceipts(ctx, a.Contracts, iss.ContractID)
+		if iss.PaymentUnknown {
+			recs, err := a.Bookings.ListPayments(ctx, payment.RecordFilter{ReservationID: iss.ReservationID})
 			if err != nil {
 				return in, err
 			}
-			if settled {
-				in.Paid, in.CardLast4 = true, ""
+			if in.Invoice.Payment, err = a.legacyPayment(ctx, iss, recs); err != nil {
+				return in, err
 			}
 		}
 	}
@@ -133,27 +126,37 @@ func (a *app) xmlInput(ctx context.Context, r *http.Request, src invoiceXMLSourc
 		}
 		in.BuyerEmail = c.Email
 	}
-	if !in.Paid {
-		in.PaymentTermsDays = 14 // as on the final invoice PDF (contract billing)
-	}
 	return in, nil
 }
 
-// settledByReceipts reports whether a contract's money is settled with the
-// help of receipts outside the gateway (nothing open, receipts above zero).
-func settledByReceipts(ctx context.Context, svc *contract.Service, contractID int64) (bool, error) {
-	l, _, _, err := svc.Ledger(ctx, contractID)
-	if err != nil {
-		return false, err
+// legacyPayment derives how a document issued before its payment was
+// stored with it (migration 0013) was paid: on the card when paidByCard
+// says so; a final invoice settled by receipts at the counter with the
+// method of the newest receipt; else open with the final invoice's term.
+func (a *app) legacyPayment(ctx context.Context, iss invoice.Issued, recs []payment.Record) (invoice.Payment, error) {
+	if paid, last4 := paidByCard(iss, recs); paid {
+		return invoice.Payment{Means: invoice.MeansCard, CardLast4: last4}, nil
 	}
-	if l.Open() > 0 {
-		return false, nil
+	if iss.Invoice.Kind == invoice.KindFinal && iss.ContractID != 0 && a.Contracts != nil {
+		l, _, _, err := a.Contracts.Ledger(ctx, iss.ContractID)
+		if err != nil {
+			return invoice.Payment{}, err
+		}
+		rs, err := a.Contracts.Receipts(ctx, iss.ContractID)
+		if err != nil {
+			return invoice.Payment{}, err
+		}
+		if l.Open() <= 0 && contract.NetReceipts(rs) > 0 {
+			last := rs[len(rs)-1]
+			for _, r := range rs {
+				if r.Kind == contract.KindReceipt && !r.Reversed() {
+					last = r
+				}
+			}
+			return invoice.Payment{Means: last.Method, Reference: last.Reference}, nil
+		}
 	}
-	rs, err := svc.Receipts(ctx, contractID)
-	if err != nil {
-		return false, err
-	}
-	return contract.NetReceipts(rs) > 0, nil
+	return invoice.Payment{Means: invoice.MeansOpen, TermsDays: contract.PaymentTermsDays}, nil
 }
 
 // paidByCard says whether the invoice's amount was settled on the card when

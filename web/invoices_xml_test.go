@@ -41,6 +41,7 @@ func TestInvoiceXMLDownload(t *testing.T) {
 
 		adv := &invoice.Issued{CustomerID: w.anna.ID, ReservationID: w.resReg.ID, StationID: e.reg.ID, Language: "de",
 			Invoice: xmlInvoice(invoice.KindAdvance, w.pickup, "Anna Berger", 4999)}
+		adv.Invoice.Payment = invoice.Payment{Means: invoice.MeansCard, CardLast4: "1111"}
 		issueFor(t, e, e.sys(), adv)
 		_, err := e.store.DB().Exec(`INSERT INTO payments (tenant_id, reservation_id, customer_id, operation, purpose, status, amount_cents,
 			merchant_txn_id, order_id, card_brand, card_last4, created_at) VALUES ($1,$2,$3,'sale','rent','approved',4999,'m1','o1','visa','1111',
@@ -49,9 +50,11 @@ func TestInvoiceXMLDownload(t *testing.T) {
 		cn := &invoice.Issued{CustomerID: w.anna.ID, ReservationID: w.resReg.ID, StationID: e.reg.ID, Language: "de", CorrectsID: adv.ID,
 			Invoice: xmlInvoice(invoice.KindCreditNote, w.pickup, "Anna Berger", 1000)}
 		cn.Invoice.Corrects = &invoice.Reference{Number: adv.Invoice.Number, IssueDate: adv.Invoice.IssueDate}
+		cn.Invoice.Payment = invoice.Payment{Means: invoice.MeansCard, CardLast4: "1111"}
 		issueFor(t, e, e.sys(), cn)
 		muc := &invoice.Issued{CustomerID: w.anna.ID, ReservationID: w.resMuc.ID, StationID: e.muc.ID, Language: "en",
 			Invoice: xmlInvoice(invoice.KindAdvance, w.pickup, "Anna Berger", 4900)}
+		muc.Invoice.Payment = invoice.Payment{Means: invoice.MeansTransfer, Reference: "SEPA 0815"}
 		issueFor(t, e, e.sys(), muc)
 		// an invoice of the other tenant
 		otherCtx := identity.WithActor(context.Background(), identity.SystemFor(e.foreign.TenantID))
@@ -98,6 +101,7 @@ func TestInvoiceXMLDownload(t *testing.T) {
 			Invoice: xmlInvoice(invoice.KindFinal, w.pickup, "Anna Berger", 4999)}
 		fin.Invoice.Lines[0].QuantityMilli = 3000
 		fin.Invoice.Advances = []invoice.Advance{invoice.AsAdvance(adv.Invoice)}
+		fin.Invoice.Payment = invoice.Payment{Means: invoice.MeansOpen, TermsDays: 14}
 		issueFor(t, e, e.sys(), fin)
 		x = c.get(fmt.Sprintf("/admin/invoices/%d/xrechnung", fin.ID))
 		wantStatus(t, x, http.StatusOK)
@@ -129,13 +133,32 @@ func TestInvoiceXMLDownload(t *testing.T) {
 		wantStatus(t, c.get(fmt.Sprintf("/admin/invoices/%d/xrechnung", foreign.ID)), http.StatusNotFound)
 		wantStatus(t, c.get("/admin/invoices/999999/xrechnung"), http.StatusNotFound)
 		wantStatus(t, c.get("/admin/invoices/abc/xrechnung"), http.StatusNotFound)
-		// the admin sees MUC's (paid, no card on record: the bank account is named) but not the other tenant's
+		// the admin sees MUC's (paid by transfer: the bank account is named) but not the other tenant's
 		ac := e.client(t)
 		ac.mustLogin(adminEmail)
 		x = ac.get(fmt.Sprintf("/admin/invoices/%d/xrechnung", muc.ID))
 		wantStatus(t, x, http.StatusOK)
 		wantContains(t, x, "<ram:TypeCode>58</ram:TypeCode>", "<ram:DuePayableAmount>0.00</ram:DuePayableAmount>")
 		wantStatus(t, ac.get(fmt.Sprintf("/admin/invoices/%d/xrechnung", foreign.ID)), http.StatusNotFound)
+
+		// a document issued before its payment was stored with it
+		// (migration 0013): the download derives the payment as before —
+		// here the card of the booking's approved payment
+		var legacy int64
+		must(t, e.store.DB().QueryRow(`INSERT INTO invoices (tenant_id, station_id, kind, number, reservation_id, contract_id, customer_id,
+			corrects_id, issued_at, service_from, service_to, currency, net_cents, vat_cents, gross_cents, deducted_cents, deducted_net_cents,
+			due_cents, language, recipient, supplier, note) SELECT tenant_id, station_id, kind, number || '-ALT', reservation_id, contract_id,
+			customer_id, corrects_id, issued_at, service_from, service_to, currency, net_cents, vat_cents, gross_cents, deducted_cents,
+			deducted_net_cents, due_cents, language, recipient, supplier, note FROM invoices WHERE id = $1 RETURNING id`, adv.ID).Scan(&legacy))
+		_, err = e.store.DB().Exec(`INSERT INTO invoice_lines (tenant_id, invoice_id, position, kind, description, quantity_milli, unit,
+			unit_gross_cents, vat_rate_bp, net_cents, vat_cents, gross_cents, tax_category) SELECT tenant_id, $1, position, kind, description,
+			quantity_milli, unit, unit_gross_cents, vat_rate_bp, net_cents, vat_cents, gross_cents, tax_category FROM invoice_lines
+			WHERE invoice_id = $2`, legacy, adv.ID)
+		must(t, err)
+		x = ac.get(fmt.Sprintf("/admin/invoices/%d/xrechnung", legacy))
+		wantStatus(t, x, http.StatusOK)
+		wantContains(t, x, "<ram:TypeCode>48</ram:TypeCode>", "<ram:ID>1111</ram:ID>", "<ram:DuePayableAmount>0.00</ram:DuePayableAmount>",
+			"Endung 1111 eingezogen")
 
 		// without the company phone the download explains what to complete
 		ten.Phone = ""

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,22 +20,46 @@ import (
 // bookings on which no money was taken.
 type BookingFlow interface {
 	Change(ctx context.Context, number string, ch booking.ChangeRequest) (booking.Details, error)
-	Cancel(ctx context.Context, number string) (booking.Cancellation, error)
+	// CancelPreview says what cancelling now does with the money.
+	CancelPreview(ctx context.Context, number string) (booking.CancelQuote, error)
+	// CancelWith cancels, staff may waive the fee with a reason.
+	CancelWith(ctx context.Context, number string, o booking.CancelOptions) (booking.Cancellation, error)
 	// NotifyChange sends the customer the new period of a confirmed booking
 	// that staff moved on the planning board, with the updated calendar file.
 	NotifyChange(ctx context.Context, number string) error
 }
 
 // reservationCancelPaid cancels a booking on which money was taken through
-// the booking flow: refund minus the tenant's fee, credit note, deposit
-// released, cancellation e-mail.
+// the booking flow: refund minus the tenant's fee (unless waived with a
+// reason), credit note, deposit released, cancellation e-mail; the page
+// then says what was refunded, kept and released.
 func (a *app) reservationCancelPaid(w http.ResponseWriter, r *http.Request, row booking.Row) {
-	c, err := a.Flow.Cancel(r.Context(), row.Number)
+	o := booking.CancelOptions{WaiveFee: r.PostFormValue("waive_fee") == "1", Reason: r.PostFormValue("waive_reason")}
+	c, err := a.Flow.CancelWith(r.Context(), row.Number, o)
 	if err != nil {
 		a.reservationAgain(w, r, row.ID, flowErr(err), "")
 		return
 	}
-	http.Redirect(w, r, fmt.Sprintf("/admin/reservations/%d?done=cancel&refund=%d&fee=%d", row.ID, c.RefundCents, c.FeeCents), http.StatusSeeOther)
+	waived := 0
+	if c.Waived != "" {
+		waived = 1
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/reservations/%d?done=cancel&refund=%d&fee=%d&waived=%d&deposit=%d", row.ID, c.RefundCents,
+		c.FeeCents, waived, c.DepositCents), http.StatusSeeOther)
+}
+
+// cancelNotice is the message after a paid cancellation: refunded, fee
+// kept or waived, deposit released, from the redirect's query.
+func cancelNotice(lang string, q url.Values) string {
+	n := func(k string) int64 { v, _ := strconv.ParseInt(q.Get(k), 10, 64); return v }
+	msg := translate(lang, "bk.done.cancel_money", bkMoney(lang, n("refund")), bkMoney(lang, n("fee")))
+	if q.Get("waived") == "1" {
+		msg = translate(lang, "bk.done.cancel_waived", bkMoney(lang, n("refund")))
+	}
+	if d := n("deposit"); d > 0 {
+		msg += " " + translate(lang, "bk.done.cancel_deposit", bkMoney(lang, d))
+	}
+	return msg
 }
 
 // reservationPeriod changes pickup and return of a booking before pickup:

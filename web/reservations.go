@@ -187,6 +187,19 @@ type resPageData struct {
 	CanStop  bool
 	// CanChange: the period can be changed with re-pricing (confirmed, flow wired).
 	CanChange bool
+	// CancelQuote is what cancelling now does with the money taken (nil
+	// when nothing was taken or the booking can no longer be cancelled).
+	CancelQuote *booking.CancelQuote
+}
+
+// paidAny reports whether money was taken (or may have been) on a booking.
+func paidAny(ps []payment.Record) bool {
+	for _, p := range ps {
+		if p.Status == payment.StatusApproved || p.Status.Open() {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *app) loadReservationPage(ctx context.Context, id int64) (resPageData, error) {
@@ -209,6 +222,15 @@ func (a *app) loadReservationPage(ctx context.Context, id int64) (resPageData, e
 	d.CanMove = st == booking.StatusPendingPayment || st == booking.StatusConfirmed
 	d.CanStop = d.CanMove
 	d.CanChange = st == booking.StatusConfirmed && a.Flow != nil
+	if d.CanChange && paidAny(d.Payments) {
+		q, err := a.Flow.CancelPreview(ctx, d.Row.Number)
+		switch {
+		case err == nil:
+			d.CancelQuote = &q
+		case errs.KindOf(err) != errs.KindConflict: // a booking that can no longer be cancelled shows no preview
+			return d, err
+		}
+	}
 	if d.CanMove {
 		if d.Free, err = a.Bookings.FreeVehicles(ctx, d.Row.StationID, d.Row.Pickup, d.Row.Return, id); err != nil {
 			return d, err
@@ -235,6 +257,9 @@ func (a *app) reservationPage(w http.ResponseWriter, r *http.Request) {
 	if n := r.URL.Query().Get("done"); n != "" {
 		if _, ok := catalog["de"]["bk.done."+n]; ok {
 			v.Notice = translate(reqCtx(r).lang, "bk.done."+n)
+		}
+		if n == "cancel" && r.URL.Query().Has("refund") {
+			v.Notice = cancelNotice(reqCtx(r).lang, r.URL.Query())
 		}
 	}
 	a.render(w, r, http.StatusOK, "reservation", v)

@@ -122,7 +122,7 @@ var settingsInt = []struct {
 }
 
 func settingsFormOf(t tenancy.Tenant, lang string) settingsForm {
-	f := settingsForm{Values: map[string]string{}, Checks: map[string]bool{"one_way_allowed": t.OneWayAllowed},
+	f := settingsForm{Values: map[string]string{}, Checks: map[string]bool{"one_way_allowed": t.OneWayAllowed, "damage_taxable": t.DamageTaxable},
 		SecretSet: t.Gateway.Secret != "", HasLogo: len(t.LogoPNG) > 0}
 	for _, x := range settingsText {
 		f.Values[x.name] = *x.get(&t)
@@ -186,6 +186,8 @@ func parseSettingsForm(r *http.Request, t *tenancy.Tenant, lang string) (setting
 	t.APIChargeLimitCents = formCents(r, "api_charge_limit", problems, lang)
 	t.OneWayAllowed = r.PostFormValue("one_way_allowed") != ""
 	f.Checks["one_way_allowed"] = t.OneWayAllowed
+	t.DamageTaxable = r.PostFormValue("damage_taxable") != ""
+	f.Checks["damage_taxable"] = t.DamageTaxable
 	// The secret is write-only: an empty field keeps the saved one.
 	t.Gateway.Secret = r.PostFormValue("gateway_secret")
 	if logo, ok := readLogo(r, problems, lang); ok && logo != nil {

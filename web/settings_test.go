@@ -41,6 +41,18 @@ func TestSettingsPage(t *testing.T) {
 			tn.VATRateBP != 1900 || !tn.OneWayAllowed || tn.Gateway.Mode != "sandbox" || tn.LegalName != "Autohaus König GmbH & Co. KG" {
 			t.Fatalf("saved tenant = %+v", tn)
 		}
+		if tn.DamageTaxable {
+			t.Fatalf("damage compensation taxed without being asked to")
+		}
+		// damage charges with VAT is a choice of the dealer's tax adviser
+		wantContains(t, c.get("/admin/settings"), `name="damage_taxable"`, "nicht umsatzsteuerbar (Abschn. 1.3 Abs. 1 UStAE)")
+		form = validSettings(c.token("/admin/settings"))
+		form.Set("damage_taxable", "1")
+		wantStatus(t, c.post("/admin/settings", form), http.StatusOK)
+		if tn, _ = e.store.Tenant(e.sys()); !tn.DamageTaxable {
+			t.Fatalf("damage_taxable not saved")
+		}
+		wantContains(t, c.get("/admin/settings"), `id="f-damage_taxable" checked`)
 		// saving again with an empty secret keeps it
 		form = validSettings(c.token("/admin/settings"))
 		form.Set("gateway_secret", "")

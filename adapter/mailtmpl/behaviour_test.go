@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 func mustNew(t *testing.T) *Renderer {
@@ -109,9 +110,9 @@ func TestFinalInvoiceRefund(t *testing.T) {
 	r := mustNew(t)
 	for lang, want := range map[document.Lang][]string{
 		document.German:  {"Erstattungsbetrag: 24,99 €", "gutgeschrieben"},
-		document.English: {"Amount refunded: €24.99", "refunded to your stored payment card"},
+		document.English: {"Amount refunded: €24.99", "credited to your payment card ending in 1111"},
 	} {
-		m, err := r.FinalInvoice(envelope(lang), invoiceMail(-2499))
+		m, err := r.FinalInvoice(envelope(lang), mailOf(-2499, lang.T("docpay.back_card_last4", locale.Params{"last4": "1111"})))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -59,7 +59,9 @@ type InvoiceMail struct {
 	IssueDate      time.Time
 	ContractNumber string
 	Amount         int64 // gross cents due (final: after deductions; negative: refund)
-	Paid           bool  // charged to / refunded on the stored card
+	// PaymentNote says how the amount was paid or is paid back, exactly as
+	// the document prints it (document.PaymentNote).
+	PaymentNote    string
 	CorrectsNumber string
 	PDF            []byte
 }
@@ -81,6 +83,7 @@ type ProtocolMail struct {
 // Change is one changed term of a contract, in the message's language.
 type Change struct {
 	Label, Old, New string
+	Effect          string // its effect on the price; "" when none
 }
 
 // ContractChange is the content of a contract-change notice.
@@ -90,6 +93,7 @@ type ContractChange struct {
 	EffectiveAt    time.Time
 	Changes        []Change
 	PDF            []byte // optional updated contract
+	Filename       string // of the PDF as stored ("" names it after the contract)
 }
 
 // PaymentFailed is the content of a payment-failed notice. Reason is a
@@ -126,5 +130,10 @@ type Cancellation struct {
 	Refund            int64 // cents refunded; 0 when none
 	Category          string
 	CancelledAt       time.Time
-	Sequence          int // the last revision of the calendar entries sent; the cancellation is the next
+	Sequence          int   // the last revision of the calendar entries sent; the cancellation is the next
+	Paid              int64 // rent paid at booking
+	Fee               int64 // cancellation fee kept; 0 when none
+	FeeWaived         int64 // the fee staff waived; 0 when none
+	Deposit           int64 // deposit released
+	DepositHold       bool  // the deposit was a hold on the card (released), not a charge (refunded)
 }

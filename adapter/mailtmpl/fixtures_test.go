@@ -5,6 +5,7 @@ import (
 
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
 )
 
@@ -61,12 +62,13 @@ func changed() Reservation {
 
 func cancellation() Cancellation {
 	return Cancellation{CustomerName: "Jörg Müßig", ReservationNumber: "R-2026-000815", Station: station, Category: "Kompaktklasse (VW Golf o. ä.)",
-		Pickup: pickup, Return: back, Refund: 4999, CancelledAt: booked.Add(50 * time.Hour), Sequence: 2}
+		Pickup: pickup, Return: back, Paid: 4999, Fee: 1500, Refund: 3499, Deposit: 30000, DepositHold: true,
+		CancelledAt: booked.Add(50 * time.Hour), Sequence: 2}
 }
 
-func invoiceMail(amount int64) InvoiceMail {
+func mailOf(amount int64, note string) InvoiceMail {
 	return InvoiceMail{CustomerName: "Jörg Müßig", Number: "RE-2026-000042", IssueDate: back, ContractNumber: "MV-2026-000123",
-		Amount: amount, Paid: true, PDF: fakePDF}
+		Amount: amount, PaymentNote: note, PDF: fakePDF}
 }
 
 func protocolMail() ProtocolMail {
@@ -80,22 +82,35 @@ func cases(r *Renderer, lang document.Lang) map[mail.Kind]func() (mail.Message, 
 	return map[mail.Kind]func() (mail.Message, error){
 		mail.KindReservationConfirmation: func() (mail.Message, error) { return r.ReservationConfirmation(env, reservation()) },
 		mail.KindAdvanceInvoice: func() (mail.Message, error) {
-			d := invoiceMail(4999)
+			d := mailOf(4999, lang.T("docpay.paid_card_last4", locale.Params{"last4": "1111"}))
 			d.Number = "RE-2026-000041"
 			return r.AdvanceInvoice(env, d)
 		},
 		mail.KindHandoverProtocol: func() (mail.Message, error) { return r.HandoverProtocol(env, protocolMail()) },
 		mail.KindReturnProtocol:   func() (mail.Message, error) { return r.ReturnProtocol(env, protocolMail()) },
-		mail.KindFinalInvoice:     func() (mail.Message, error) { return r.FinalInvoice(env, invoiceMail(17048)) },
+		mail.KindFinalInvoice: func() (mail.Message, error) {
+			return r.FinalInvoice(env, mailOf(17048, lang.T("docpay.paid_card_last4", locale.Params{"last4": "1111"})))
+		},
+		mail.KindDamageClaim: func() (mail.Message, error) {
+			d := mailOf(25000, lang.T("docpay.paid_card_last4", locale.Params{"last4": "1111"}))
+			d.Number = "RE-2026-000043"
+			return r.DamageClaim(env, d)
+		},
 		mail.KindCreditNote: func() (mail.Message, error) {
-			d := invoiceMail(123456)
+			d := mailOf(123456, lang.T("docpay.back_card_last4", locale.Params{"last4": "1111"}))
 			d.Number, d.CorrectsNumber = "GS-2026-000007", "RE-2026-000042"
 			return r.CreditNote(env, d)
 		},
 		mail.KindContractChange: func() (mail.Message, error) {
 			labels := map[document.Lang][2]string{document.German: {"Rückgabe", "Zusätzlicher Fahrer"}, document.English: {"Return", "Additional driver"}}[lang]
 			return r.ContractChangeNotice(env, ContractChange{CustomerName: "Jörg Müßig", ContractNumber: "MV-2026-000123", EffectiveAt: pickup,
-				Changes: []Change{{labels[0], "17.03.2026", "19.03.2026"}, {labels[1], "–", "Bärbel Müßig"}}, PDF: fakePDF})
+				Changes: []Change{{labels[0], "17.03.2026", "19.03.2026", map[document.Lang]string{document.German: "5 statt 3 Miettage: voraussichtlicher Mietpreis 245,00 € statt 147,00 €.",
+					document.English: "5 instead of 3 rental days: estimated rent €245.00 instead of €147.00."}[lang]}, {labels[1], "–", "Bärbel Müßig", ""}},
+				PDF: fakePDF, Filename: "Mietvertrag-MV-2026-000123-Aenderung-2.pdf"})
+		},
+		mail.KindContractDocument: func() (mail.Message, error) {
+			return r.ContractDocument(env, ContractChange{CustomerName: "Jörg Müßig", ContractNumber: "MV-2026-000123", PDF: fakePDF,
+				Filename: "Mietvertrag-MV-2026-000123.pdf"})
 		},
 		mail.KindPaymentFailed: func() (mail.Message, error) {
 			return r.PaymentFailedNotice(env, PaymentFailed{CustomerName: "Jörg Müßig", ContractNumber: "MV-2026-000123", InvoiceNumber: "RE-2026-000042",

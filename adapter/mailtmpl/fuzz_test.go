@@ -39,14 +39,16 @@ func withText(r *Renderer, s string) map[string]func() (mail.Message, error) {
 					d := reservation()
 					d.Number, d.CustomerName, d.Station, d.Category, d.Vehicle, d.InvoiceNumber = "R-"+s, s, st, s, s, s
 					return r.ReservationConfirmation(env, d)
-				case mail.KindAdvanceInvoice, mail.KindFinalInvoice, mail.KindCreditNote:
-					d := invoiceMail(4999)
+				case mail.KindAdvanceInvoice, mail.KindFinalInvoice, mail.KindCreditNote, mail.KindDamageClaim:
+					d := mailOf(4999, s)
 					d.CustomerName, d.Number, d.ContractNumber, d.CorrectsNumber = s, "RE/"+s, s, s
 					switch kind {
 					case mail.KindAdvanceInvoice:
 						return r.AdvanceInvoice(env, d)
 					case mail.KindFinalInvoice:
 						return r.FinalInvoice(env, d)
+					case mail.KindDamageClaim:
+						return r.DamageClaim(env, d)
 					}
 					return r.CreditNote(env, d)
 				case mail.KindHandoverProtocol, mail.KindReturnProtocol:
@@ -58,7 +60,9 @@ func withText(r *Renderer, s string) map[string]func() (mail.Message, error) {
 					return r.ReturnProtocol(env, d)
 				case mail.KindContractChange:
 					return r.ContractChangeNotice(env, ContractChange{CustomerName: s, ContractNumber: "MV-" + s, EffectiveAt: pickup,
-						Changes: []Change{{s, s, s}}, PDF: fakePDF})
+						Changes: []Change{{s, s, s, s}}, PDF: fakePDF, Filename: "Mietvertrag-" + s + ".pdf"})
+				case mail.KindContractDocument:
+					return r.ContractDocument(env, ContractChange{CustomerName: s, ContractNumber: "MV-" + s, PDF: fakePDF, Filename: s + ".pdf"})
 				case mail.KindPaymentFailed:
 					return r.PaymentFailedNotice(env, PaymentFailed{CustomerName: s, ContractNumber: s, InvoiceNumber: s, Amount: 1, Reason: s})
 				case mail.KindPaymentReceipt:
@@ -66,7 +70,7 @@ func withText(r *Renderer, s string) map[string]func() (mail.Message, error) {
 						Reference: s, Note: s, Payout: true})
 				case mail.KindBookingCancellation:
 					return r.BookingCancellation(env, Cancellation{CustomerName: s, ReservationNumber: s, Station: st, Pickup: pickup, Return: back,
-						Category: s, CancelledAt: booked})
+						Category: s, CancelledAt: booked, Paid: 4900, Fee: 2500, Refund: 2400, Deposit: 30000})
 				case mail.KindBookingChange:
 					d := changed()
 					d.Number, d.CustomerName, d.Station, d.Category, d.Vehicle, d.Model = "R-"+s, s, st, s, s, s

@@ -87,27 +87,32 @@ func reservationOf(m booking.MailContext) Reservation {
 
 // Invoice is the advance invoice on its own.
 func (b BookingMailer) Invoice(m booking.MailContext, inv invoice.Issued, pdf []byte) (mail.Message, error) {
-	return b.r.AdvanceInvoice(b.env(m), InvoiceMail{CustomerName: m.Customer.Name(), Number: inv.Invoice.Number,
-		IssueDate: inv.IssuedAt, ContractNumber: m.Reservation.Number, Amount: inv.Totals.Due, Paid: true, PDF: pdf})
+	return b.r.AdvanceInvoice(b.env(m), invoiceMail(m.Customer.Name(), m.Customer.Language, m.Reservation.Number, inv, pdf))
 }
 
 // CreditNote is a credit note of a booking (a cancellation or a shorter period).
 func (b BookingMailer) CreditNote(m booking.MailContext, inv invoice.Issued, pdf []byte, corrects string) (mail.Message, error) {
-	return b.r.CreditNote(b.env(m), InvoiceMail{CustomerName: m.Customer.Name(), Number: inv.Invoice.Number,
-		IssueDate: inv.IssuedAt, ContractNumber: m.Reservation.Number, Amount: -inv.Totals.Gross, Paid: true,
-		CorrectsNumber: corrects, PDF: pdf})
+	d := invoiceMail(m.Customer.Name(), m.Customer.Language, m.Reservation.Number, inv, pdf)
+	d.CorrectsNumber = corrects
+	return b.r.CreditNote(b.env(m), d)
 }
 
-// Cancellation confirms a cancelled booking and what is refunded.
-func (b BookingMailer) Cancellation(m booking.MailContext, refund int64) (mail.Message, error) {
+// Cancellation confirms a cancelled booking with the fee kept (or waived),
+// what is refunded and the deposit released.
+func (b BookingMailer) Cancellation(m booking.MailContext, q booking.CancelQuote) (mail.Message, error) {
 	r := m.Reservation
 	at := r.UpdatedAt
 	if r.CancelledAt != nil {
 		at = *r.CancelledAt
 	}
-	return b.r.BookingCancellation(b.env(m), Cancellation{CustomerName: m.Customer.Name(), ReservationNumber: r.Number,
-		Station: stationOf(m.Station), Pickup: r.Pickup, Return: r.Return, Refund: refund,
-		Category: m.Category.Name(m.Customer.Language), CancelledAt: at, Sequence: r.CalendarSequence})
+	d := Cancellation{CustomerName: m.Customer.Name(), ReservationNumber: r.Number, Station: stationOf(m.Station),
+		Pickup: r.Pickup, Return: r.Return, Refund: q.RefundCents, Paid: q.PaidCents, Fee: q.FeeCents,
+		Deposit: q.DepositCents, DepositHold: q.DepositHold, Category: m.Category.Name(m.Customer.Language), CancelledAt: at,
+		Sequence: r.CalendarSequence}
+	if q.Waived != "" {
+		d.FeeWaived = q.TariffFee
+	}
+	return b.r.BookingCancellation(b.env(m), d)
 }
 
 // ContractMailer builds the contract service's messages (contract.Mailer)
@@ -148,32 +153,55 @@ func (c ContractMailer) ReturnProtocol(m contract.MailContext, p contract.Protoc
 	return c.r.ReturnProtocol(c.env(m), c.protocol(m, p, pdf))
 }
 
-// FinalInvoice sends the final invoice; paid says whether the amount due was
-// charged to the stored card.
-func (c ContractMailer) FinalInvoice(m contract.MailContext, inv invoice.Issued, paid bool, pdf []byte) (mail.Message, error) {
-	return c.r.FinalInvoice(c.env(m), InvoiceMail{CustomerName: m.Customer.Name(), Number: inv.Invoice.Number,
-		IssueDate: inv.IssuedAt, ContractNumber: m.Contract.Number, Amount: inv.Totals.Due, Paid: paid, PDF: pdf})
+// invoiceMail is the content of a message sending issued document inv:
+// its amount (due; a credit note's negative) and its payment note as the
+// document prints them.
+func invoiceMail(customer, lang, number string, inv invoice.Issued, pdf []byte) InvoiceMail {
+	amount := inv.Totals.Due
+	if inv.Invoice.Kind == invoice.KindCreditNote {
+		amount = -inv.Totals.Gross
+	}
+	return InvoiceMail{CustomerName: customer, Number: inv.Invoice.Number, IssueDate: inv.IssuedAt, ContractNumber: number,
+		Amount: amount, PaymentNote: document.PaymentNote(document.Lang(lang).Or(), inv.Invoice, inv.Totals), PDF: pdf}
+}
+
+// FinalInvoice sends the final invoice with its payment note (charged,
+// open, paid back, set off).
+func (c ContractMailer) FinalInvoice(m contract.MailContext, inv invoice.Issued, pdf []byte) (mail.Message, error) {
+	return c.r.FinalInvoice(c.env(m), invoiceMail(m.Customer.Name(), m.Customer.Language, m.Contract.Number, inv, pdf))
+}
+
+// Compensation sends the damage settlement issued with the final invoice
+// or for a later damage charge.
+func (c ContractMailer) Compensation(m contract.MailContext, inv invoice.Issued, pdf []byte) (mail.Message, error) {
+	return c.r.DamageClaim(c.env(m), invoiceMail(m.Customer.Name(), m.Customer.Language, m.Contract.Number, inv, pdf))
 }
 
 // CreditNote sends a credit note of the contract.
 func (c ContractMailer) CreditNote(m contract.MailContext, inv invoice.Issued, corrects string, pdf []byte) (mail.Message, error) {
-	return c.r.CreditNote(c.env(m), InvoiceMail{CustomerName: m.Customer.Name(), Number: inv.Invoice.Number,
-		IssueDate: inv.IssuedAt, ContractNumber: m.Contract.Number, Amount: -inv.Totals.Gross, Paid: true,
-		CorrectsNumber: corrects, PDF: pdf})
+	d := invoiceMail(m.Customer.Name(), m.Customer.Language, m.Contract.Number, inv, pdf)
+	d.CorrectsNumber = corrects
+	return c.r.CreditNote(c.env(m), d)
 }
 
 // ChangeNotice lists what changed in the contract, effective now.
-func (c ContractMailer) ChangeNotice(m contract.MailContext, changes []contract.Change, pdf []byte) (mail.Message, error) {
+func (c ContractMailer) ChangeNotice(m contract.MailContext, changes []contract.Change, filename string, pdf []byte) (mail.Message, error) {
 	now := time.Now
 	if c.now != nil {
 		now = c.now
 	}
 	lang := document.Lang(m.Customer.Language).Or()
-	d := ContractChange{CustomerName: m.Customer.Name(), ContractNumber: m.Contract.Number, EffectiveAt: now(), PDF: pdf}
+	d := ContractChange{CustomerName: m.Customer.Name(), ContractNumber: m.Contract.Number, EffectiveAt: now(), PDF: pdf, Filename: filename}
 	for _, ch := range changes {
-		d.Changes = append(d.Changes, Change{Label: changeLabel(lang, ch.Field), Old: ch.Old, New: ch.New})
+		d.Changes = append(d.Changes, Change{Label: changeLabel(lang, ch.Field), Old: ch.Old, New: ch.New, Effect: ch.Effect})
 	}
 	return c.r.ContractChangeNotice(c.env(m), d)
+}
+
+// ContractDocument sends the contract PDF as it stands, without a change.
+func (c ContractMailer) ContractDocument(m contract.MailContext, filename string, pdf []byte) (mail.Message, error) {
+	return c.r.ContractDocument(c.env(m), ContractChange{CustomerName: m.Customer.Name(), ContractNumber: m.Contract.Number,
+		PDF: pdf, Filename: filename})
 }
 
 // changeLabels name the fields of a contract change as the notice shows them.

@@ -87,15 +87,19 @@ func TestContractMailerChangeNotice(t *testing.T) {
 		Station:  tenancy.Station{Name: "Regensburg", TimeZone: "Europe/Berlin"},
 		Customer: customer.Customer{FirstName: "Walter", LastName: "Kunde", Email: "walter@example.de", Language: "de"},
 		Contract: contract.Contract{Number: "MV26-00007"}}
-	changes := []contract.Change{{Field: "planned_end", Old: "01.12.2026 10:00", New: "03.12.2026 10:00"}, {Field: "drivers", Old: "—", New: "Anna Kunde"}}
+	changes := []contract.Change{{Field: "planned_end", Old: "01.12.2026 10:00", New: "03.12.2026 10:00", Effect: "Mietpreis 98,00 € statt 49,00 €"},
+		{Field: "drivers", Old: "—", New: "Anna Kunde"}}
 	for lang, want := range map[string][]string{
-		"de": {"Rückgabe", "Fahrer", "28.11.2026", "03.12.2026 10:00", "Anna Kunde"},
+		"de": {"Rückgabe", "Fahrer", "28.11.2026", "03.12.2026 10:00", "Anna Kunde", "Mietpreis 98,00 € statt 49,00 €"},
 		"en": {"Return", "Drivers", "Anna Kunde"},
 	} {
 		m.Customer.Language = lang
-		msg, err := cm.ChangeNotice(m, changes, nil)
+		msg, err := cm.ChangeNotice(m, changes, "Mietvertrag-MV26-00007-Aenderung-2.pdf", []byte("%PDF"))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if len(msg.Attachments) != 1 || msg.Attachments[0].Filename != "Mietvertrag-MV26-00007-Aenderung-2.pdf" {
+			t.Errorf("%s: attachments %+v, want the PDF under its stored name", lang, msg.Attachments)
 		}
 		for _, w := range want {
 			if !strings.Contains(msg.Text, w) {

@@ -57,6 +57,12 @@ func (r *Renderer) FinalInvoice(env Envelope, d InvoiceMail) (mail.Message, erro
 	return r.render(env, mail.KindFinalInvoice, d, "", pdfAttachment(pdfName(env.Lang, "Rechnung", "Invoice", d.Number), d.PDF))
 }
 
+// DamageClaim renders the message sending a damage settlement (damage
+// compensation not subject to VAT).
+func (r *Renderer) DamageClaim(env Envelope, d InvoiceMail) (mail.Message, error) {
+	return r.render(env, mail.KindDamageClaim, d, "", pdfAttachment(pdfName(env.Lang, "Schadensabrechnung", "Damage-settlement", d.Number), d.PDF))
+}
+
 // CreditNote renders the message sending a credit note.
 func (r *Renderer) CreditNote(env Envelope, d InvoiceMail) (mail.Message, error) {
 	return r.render(env, mail.KindCreditNote, d, "", pdfAttachment(pdfName(env.Lang, "Gutschrift", "Credit-note", d.Number), d.PDF))
@@ -74,7 +80,22 @@ func (r *Renderer) ReturnProtocol(env Envelope, d ProtocolMail) (mail.Message, e
 
 // ContractChangeNotice renders the notice of changed contract terms.
 func (r *Renderer) ContractChangeNotice(env Envelope, d ContractChange) (mail.Message, error) {
-	return r.render(env, mail.KindContractChange, d, "", pdfAttachment(pdfName(env.Lang, "Mietvertrag", "Rental-contract", d.ContractNumber), d.PDF))
+	return r.render(env, mail.KindContractChange, d, "", pdfAttachment(contractPDFName(env, d), d.PDF))
+}
+
+// ContractDocument renders the message sending the contract PDF without a
+// change (Changes are ignored).
+func (r *Renderer) ContractDocument(env Envelope, d ContractChange) (mail.Message, error) {
+	return r.render(env, mail.KindContractDocument, d, "", pdfAttachment(contractPDFName(env, d), d.PDF))
+}
+
+// contractPDFName is the contract PDF's file name: as stored, else after
+// the contract.
+func contractPDFName(env Envelope, d ContractChange) string {
+	if d.Filename != "" {
+		return fileNamePart(d.Filename)
+	}
+	return pdfName(env.Lang, "Mietvertrag", "Rental-contract", d.ContractNumber)
 }
 
 // PaymentFailedNotice renders the notice that a charge to the stored card failed.

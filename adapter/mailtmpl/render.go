@@ -36,6 +36,8 @@ var Names = []mail.Kind{
 	mail.KindBookingCancellation,
 	mail.KindPaymentReceipt,
 	mail.KindBookingChange,
+	mail.KindDamageClaim,
+	mail.KindContractDocument,
 }
 
 // Langs lists the template languages.

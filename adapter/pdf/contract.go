@@ -106,11 +106,20 @@ func writeContract(w *writer, d document.ContractDoc) {
 
 	t := d.Tariff
 	w.heading(l.get("tariff") + ": " + t.Name)
+	days := l.get("days_calendar")
+	if t.DayCounting != "calendar" {
+		days = fmt.Sprintf(l.get("days_24h"), t.GraceMinutes)
+	}
+	refuel := [2]string{l.get("refuel"), w.money(t.RefuelPerEighth)}
+	if t.RefuelPerLitre > 0 && t.TankLitres > 0 {
+		refuel = [2]string{fmt.Sprintf(l.get("refuel_litre"), t.TankLitres), w.money(t.RefuelPerLitre)}
+	}
 	rows := [][2]string{
 		{l.get("per_day"), w.money(t.PerDay)},
+		{l.get("day_counting"), days},
 		{l.get("incl_km"), document.Number(w.lang, t.IncludedKmPerDay) + " km"},
 		{l.get("per_extra_km"), w.money(t.PerExtraKm)},
-		{l.get("refuel"), w.money(t.RefuelPerEighth)},
+		refuel,
 		{l.get("cleaning"), w.money(t.CleaningFee)},
 	}
 	if t.DeductiblePerCase > 0 {
@@ -121,6 +130,9 @@ func writeContract(w *writer, d document.ContractDoc) {
 		w.row([]col{{100, r[0], "L"}, {30, r[1], "R"}}, false, false)
 	}
 	w.para(fmt.Sprintf(l.get("vat_included"), document.Percent(w.lang, t.VATRateBP)))
+	if !t.DamageTaxable {
+		w.para(l.get("damage_not_taxable"))
+	}
 
 	if len(d.Terms) > 0 {
 		w.heading(l.get("terms"))

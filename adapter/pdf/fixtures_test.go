@@ -102,7 +102,10 @@ func creditNote() invoice.Invoice {
 }
 
 func invoiceDoc(inv invoice.Invoice, lang document.Lang) document.InvoiceDoc {
-	return document.InvoiceDoc{Lang: lang, Location: berlin, Branding: branding(), Invoice: inv, Paid: true}
+	if inv.Payment == (invoice.Payment{}) {
+		inv.Payment = invoice.Payment{Means: invoice.MeansCard, CardLast4: "1111"}
+	}
+	return document.InvoiceDoc{Lang: lang, Location: berlin, Branding: branding(), Invoice: inv}
 }
 
 func protocolDoc(kind document.ProtocolKind, lang document.Lang) document.ProtocolDoc {

@@ -13,8 +13,11 @@ func validateInvoiceDoc(d document.InvoiceDoc) error {
 	return invoice.Validate(d.Invoice)
 }
 
-func invoiceTitle(l labels, k invoice.Kind) string {
-	switch k {
+func invoiceTitle(l labels, inv invoice.Invoice) string {
+	if inv.NotSubject() && inv.Kind != invoice.KindCreditNote {
+		return l.get("damage_claim")
+	}
+	switch inv.Kind {
 	case invoice.KindAdvance:
 		return l.get("advance")
 	case invoice.KindFinal:
@@ -64,7 +67,7 @@ func writeInvoice(w *writer, d document.InvoiceDoc) {
 	)
 	f.SetY(max(addrEnd, f.GetY()) + 10)
 
-	w.title(invoiceTitle(l, inv.Kind) + " " + inv.Number)
+	w.title(invoiceTitle(l, inv) + " " + inv.Number)
 	if inv.Kind == invoice.KindCreditNote && inv.Corrects != nil {
 		w.para(fmt.Sprintf(l.get("corrects"), inv.Corrects.Number, w.date(inv.Corrects.IssueDate, loc)))
 	}
@@ -80,8 +83,12 @@ func writeInvoice(w *writer, d document.InvoiceDoc) {
 		if s, ok := l["unit."+ln.Unit]; ok {
 			unit = s
 		}
+		rate := document.Percent(w.lang, ln.VATRateBP)
+		if ln.TaxCategory == invoice.CategoryNotSubject {
+			rate = "–"
+		}
 		w.row(cols(fmt.Sprint(i+1), ln.Description, document.Quantity(w.lang, ln.QuantityMilli), unit,
-			w.money(ln.UnitGross), document.Percent(w.lang, ln.VATRateBP), w.money(invoice.LineGross(ln))), false, true)
+			w.money(ln.UnitGross), rate, w.money(invoice.LineGross(ln))), false, true)
 	}
 	f.Ln(3)
 
@@ -89,13 +96,19 @@ func writeInvoice(w *writer, d document.InvoiceDoc) {
 	sumWide := func(label, amount string, bold bool) {
 		w.row([]col{{60, "", "L"}, {88, label, "R"}, {22, amount, "R"}}, bold, false)
 	}
-	for _, r := range tot.Rates {
-		sumWide(fmt.Sprintf(l.get("net_at"), document.Percent(w.lang, r.RateBP)), w.money(r.Net), false)
-		sumWide(fmt.Sprintf(l.get("vat_at"), document.Percent(w.lang, r.RateBP)), w.money(r.VAT), false)
+	notSubject := inv.NotSubject()
+	if !notSubject {
+		for _, r := range tot.Rates {
+			sumWide(fmt.Sprintf(l.get("net_at"), document.Percent(w.lang, r.RateBP)), w.money(r.Net), false)
+			sumWide(fmt.Sprintf(l.get("vat_at"), document.Percent(w.lang, r.RateBP)), w.money(r.VAT), false)
+		}
 	}
 	totalLabel := l.get("gross_total")
-	if inv.Kind == invoice.KindCreditNote {
+	switch {
+	case inv.Kind == invoice.KindCreditNote:
 		totalLabel = l.get("credit_total")
+	case notSubject:
+		totalLabel = l.get("claim_total")
 	}
 	sumWide(totalLabel, w.money(tot.Gross), true)
 
@@ -126,19 +139,12 @@ func writeInvoice(w *writer, d document.InvoiceDoc) {
 	}
 	f.Ln(4)
 
-	refund := inv.Kind == invoice.KindCreditNote || tot.Due < 0
-	switch {
-	case refund && d.Paid:
-		w.para(l.get("refund_note"))
-	case refund:
-	case d.Paid:
-		w.para(l.get("paid"))
-	case d.PaymentTermsDays > 0:
-		w.para(fmt.Sprintf(l.get("terms_days"), d.PaymentTermsDays))
-	default:
-		w.para(l.get("terms_now"))
+	w.para(document.PaymentNote(w.lang, inv, tot))
+	if notSubject {
+		w.para(document.NotSubjectReason(w.lang))
+	} else {
+		w.para(l.get("prices_gross"))
 	}
-	w.para(l.get("prices_gross"))
 	if inv.Note != "" {
 		f.Ln(2)
 		w.para(inv.Note)

@@ -28,7 +28,7 @@ func TestInvoicePDF(t *testing.T) {
 				"Nettobetrag 19 % 42,01 €", "Umsatzsteuer 19 % 7,98 €", "Gesamtbetrag (brutto) 49,99 €",
 				"Registergericht: Amtsgericht Hamburg HRA 98765", "Geschäftsführung: Jürgen König, Bärbel Weiß",
 				"IBAN DE02 2005 0550 1234 5678 90", "BIC HASPDEHHXXX", "Seite 1 von 1",
-				"bereits von Ihrer hinterlegten Zahlungskarte eingezogen",
+				"von Ihrer Zahlungskarte mit der Endung 1111 eingezogen",
 			},
 		},
 		{
@@ -68,7 +68,7 @@ func TestInvoicePDF(t *testing.T) {
 				"Gutschrift GS-2026-000007", "Korrektur zur Rechnung Nr. RE-2026-000042 vom 13.03.2026",
 				"1.234,56 €", // 1234560000/11900 = 103744.54 → 103745
 				"Nettobetrag 19 % 1.037,45 €", "Umsatzsteuer 19 % 197,11 €",
-				"Gutschriftsbetrag (brutto) 1.234,56 €", "hinterlegten Zahlungskarte gutgeschrieben",
+				"Gutschriftsbetrag (brutto) 1.234,56 €", "Zahlungskarte mit der Endung 1111 gutgeschrieben",
 			},
 		},
 		{
@@ -103,12 +103,12 @@ func TestInvoicePDFFinalWithCredit(t *testing.T) {
 	}
 	// 2500 − 4999 = −2499
 	mustContain(t, pdfText(t, b), "Erstattungsbetrag zu Ihren Gunsten 24,99 €", "Verbleibender Nettobetrag 19 % -21,00 €",
-		"Verbleibende Umsatzsteuer 19 % -3,99 €", "Ihrer hinterlegten Zahlungskarte gutgeschrieben")
+		"Verbleibende Umsatzsteuer 19 % -3,99 €", "Ihrer Zahlungskarte mit der Endung 1111 gutgeschrieben")
 }
 
 func TestInvoicePDFPaymentTerms(t *testing.T) {
 	d := invoiceDoc(advanceInvoice(), document.German)
-	d.Paid, d.PaymentTermsDays = false, 14
+	d.Invoice.Payment = invoice.Payment{Means: invoice.MeansOpen, TermsDays: 14}
 	d.Invoice.Recipient.VATID = "ATU12345678"
 	d.Invoice.Recipient.Address.Country = "AT"
 	b, err := New().Invoice(context.Background(), d)

@@ -43,7 +43,7 @@ func (r *Renderer) Invoice(ctx context.Context, d document.InvoiceDoc) ([]byte, 
 	if err := validateInvoiceDoc(d); err != nil {
 		return nil, err
 	}
-	return render(d.Lang, d.Invoice.IssueDate, d.Branding, invoiceTitle(labelsFor(d.Lang), d.Invoice.Kind)+" "+d.Invoice.Number,
+	return render(d.Lang, d.Invoice.IssueDate, d.Branding, invoiceTitle(labelsFor(d.Lang), d.Invoice)+" "+d.Invoice.Number,
 		func(w *writer) { writeInvoice(w, d) })
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -12,19 +13,28 @@ import (
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/pricing"
 )
 
 const contractCols = `c.id, c.tenant_id, c.number, c.reservation_id, c.station_id, c.return_station_id, c.customer_id,
 	c.vehicle_id, c.tariff_id, c.starts_at, c.planned_end_at, c.ended_at, c.status, c.notes, c.deposit_set_off_cents,
-	c.created_at, c.updated_at`
+	c.created_at, c.updated_at, c.terms`
 
 func scanContract(row interface{ Scan(...any) error }, extra ...any) (contract.Contract, error) {
 	var c contract.Contract
+	var terms string
 	dst := []any{&c.ID, &c.TenantID, &c.Number, &c.ReservationID, &c.StationID, &c.ReturnStationID, &c.CustomerID,
 		&c.VehicleID, &c.TariffID, tsScan{&c.Start}, tsScan{&c.PlannedEnd}, tspScan{&c.EndedAt}, &c.Status, &c.Notes,
-		&c.DepositSetOffCents, tsScan{&c.CreatedAt}, tsScan{&c.UpdatedAt}}
-	err := row.Scan(append(dst, extra...)...)
-	return c, err
+		&c.DepositSetOffCents, tsScan{&c.CreatedAt}, tsScan{&c.UpdatedAt}, &terms}
+	if err := row.Scan(append(dst, extra...)...); err != nil {
+		return c, err
+	}
+	if terms != "" {
+		if err := json.Unmarshal([]byte(terms), &c.Terms); err != nil {
+			return c, fmt.Errorf("contract %s terms: %w", c.Number, err)
+		}
+	}
+	return c, nil
 }
 
 // contractScope is the condition "the actor may see contract c": its pickup
@@ -186,14 +196,24 @@ func (s *Store) StartContract(ctx context.Context, h *contract.Handover) (contra
 		if err != nil {
 			return err
 		}
+		if !h.Terms.IsZero() && h.Terms.TariffID != r.TariffID {
+			return errs.Conflict("booking_changed", "the booking was changed meanwhile; open it again and repeat the handover")
+		}
+		terms := []byte{}
+		if !h.Terms.IsZero() {
+			if terms, err = json.Marshal(h.Terms); err != nil {
+				return err
+			}
+		}
 		c = contract.Contract{TenantID: sc.tenant(), Number: fmt.Sprintf("MV%s-%05d", year[2:], seq), ReservationID: r.ID,
 			StationID: r.StationID, ReturnStationID: r.ReturnStationID, CustomerID: r.CustomerID, VehicleID: vid,
-			TariffID: r.TariffID, Start: now, PlannedEnd: end, Status: contract.StatusOpen, Notes: r.Notes, CreatedAt: now, UpdatedAt: now}
+			TariffID: r.TariffID, Start: now, PlannedEnd: end, Status: contract.StatusOpen, Notes: r.Notes, CreatedAt: now, UpdatedAt: now,
+			Terms: h.Terms}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO contracts (tenant_id, station_id, return_station_id, number,
-			reservation_id, customer_id, vehicle_id, tariff_id, starts_at, planned_end_at, status, notes, created_at, updated_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'open',$11,$12,$13) RETURNING id`, c.TenantID, c.StationID,
+			reservation_id, customer_id, vehicle_id, tariff_id, starts_at, planned_end_at, status, notes, created_at, updated_at, terms)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'open',$11,$12,$13,$14) RETURNING id`, c.TenantID, c.StationID,
 			c.ReturnStationID, c.Number, c.ReservationID, c.CustomerID, c.VehicleID, c.TariffID, ts(c.Start), ts(c.PlannedEnd),
-			c.Notes, ts(now), ts(now)).Scan(&c.ID); err != nil {
+			c.Notes, ts(now), ts(now), string(terms)).Scan(&c.ID); err != nil {
 			return mapErr(err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE reservations SET status = 'active', vehicle_id = $1, updated_at = $2
@@ -211,7 +231,7 @@ func (s *Store) StartContract(ctx context.Context, h *contract.Handover) (contra
 		return s.appendAudit(ctx, tx, sc, c.StationID, "contract", c.ID, "handover", nil, map[string]any{
 			"number": c.Number, "reservation": r.Number, "vehicle_id": vid, "km": h.Protocol.OdometerKM,
 			"fuel_eighths": h.Protocol.FuelEighths, "cleanliness": h.Protocol.Cleanliness, "drivers": driverAudit(h.Drivers),
-			"confirmed_damages": h.ConfirmedDamages})
+			"confirmed_damages": h.ConfirmedDamages, "terms": h.Terms})
 	})
 	return c, err
 }
@@ -374,9 +394,15 @@ func (s *Store) moveAllocationEndTx(ctx context.Context, tx *sql.Tx, sc scope, c
 	return mapErr(err)
 }
 
-// ChangeTariff sets the tariff of an open contract. Audit-logged.
-func (s *Store) ChangeTariff(ctx context.Context, id, tariffID int64) error {
+// ChangeTariff replaces the tariff and terms snapshot of an open contract
+// by terms (taken from the new tariff). Audit-logged with the old and the
+// new terms.
+func (s *Store) ChangeTariff(ctx context.Context, id int64, terms pricing.Terms) error {
 	sc, err := tenantScope(ctx)
+	if err != nil {
+		return err
+	}
+	js, err := json.Marshal(terms)
 	if err != nil {
 		return err
 	}
@@ -385,12 +411,12 @@ func (s *Store) ChangeTariff(ctx context.Context, id, tariffID int64) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE contracts SET tariff_id = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4`,
-			tariffID, ts(s.Now()), sc.tenant(), id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE contracts SET tariff_id = $1, terms = $2, updated_at = $3 WHERE tenant_id = $4 AND id = $5`,
+			terms.TariffID, string(js), ts(s.Now()), sc.tenant(), id); err != nil {
 			return mapErr(err)
 		}
-		return s.appendAudit(ctx, tx, sc, c.StationID, "contract", id, "tariff", map[string]int64{"tariff_id": c.TariffID},
-			map[string]int64{"tariff_id": tariffID})
+		return s.appendAudit(ctx, tx, sc, c.StationID, "contract", id, "tariff", map[string]any{"tariff_id": c.TariffID, "terms": c.Terms},
+			map[string]any{"tariff_id": terms.TariffID, "terms": terms})
 	})
 }
 

@@ -2,6 +2,9 @@ package store_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +13,7 @@ import (
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/pricing"
 )
 
 // ctFixture is a confirmed reservation of vehicle 0 at station 0 of tenant 0.
@@ -212,10 +216,62 @@ func TestContractEditsAndIsolation(t *testing.T) {
 		if len(mv) != 1 || mv[0].Pickups != 1 || mv[0].PlannedPickups != 1 {
 			t.Fatalf("movements %+v", mv)
 		}
-		ut, err := s.UtilisationByVehicle(f.ctx, clk.Now().Add(-24*time.Hour), clk.Now().Add(24*time.Hour))
+		// utilisation counts the time actually rented, up to now: the car
+		// went out at handover and has been out three hours, though it is
+		// booked for three days; the report's period ends now too
+		start := clk.Now()
+		clk.Advance(3 * time.Hour)
+		ut, err := s.UtilisationByVehicle(f.ctx, start.Add(-24*time.Hour), start.Add(24*time.Hour))
 		mustNil(t, err)
-		if len(ut) != 2 || ut[0].BookedHours+ut[1].BookedHours <= 0 {
-			t.Fatalf("utilisation %+v", ut)
+		if len(ut) != 2 || ut[0].BookedHours+ut[1].BookedHours != 3 || ut[0].PeriodHours != 27 {
+			t.Fatalf("utilisation %+v, want 3 of 27 hours", ut)
+		}
+		// after the return: from handover to return, whatever the period
+		clk.Advance(2 * time.Hour)
+		_, err = s.RecordReturn(own, &contract.Return{ContractID: c.ID, Protocol: contract.Protocol{OdometerKM: 1100, FuelEighths: 8, Cleanliness: "clean"}})
+		mustNil(t, err)
+		clk.Advance(10 * time.Hour)
+		ut, err = s.UtilisationByVehicle(f.ctx, start.Add(-24*time.Hour), start.Add(24*time.Hour))
+		mustNil(t, err)
+		if ut[0].BookedHours+ut[1].BookedHours != 5 || ut[0].PeriodHours != 39 {
+			t.Fatalf("utilisation after the return %+v, want 5 of 39 hours", ut)
+		}
+	})
+}
+
+// TestTermsBackfill: migration 0013 gives every contract that has no terms
+// snapshot yet one from its current tariff — the prices its billing used —
+// with the deposit its booking holds, its vehicle's tank and the tenant's
+// VAT rate where the tariff has none, marked as taken by the migration; a
+// contract with a snapshot keeps it. The backfill statement of the
+// migration file runs again here on a contract stored without one.
+func TestTermsBackfill(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, clk *clock) {
+		f := newCtFixture(t, s, clk)
+		c, err := s.StartContract(f.ctx, f.handover()) // no snapshot, as before the migration
+		mustNil(t, err)
+		_, err = s.DB().Exec(`UPDATE reservations SET deposit_cents = 12300 WHERE id = $1`, f.res.ID)
+		mustNil(t, err)
+		sql, err := os.ReadFile(filepath.Join("migrations", string(s.Dialect()), "0013_money_docs.sql"))
+		mustNil(t, err)
+		i := strings.Index(string(sql), "UPDATE contracts SET terms")
+		if i < 0 {
+			t.Fatal("the migration has no backfill")
+		}
+		_, err = s.DB().Exec(string(sql[i:]))
+		mustNil(t, err)
+		got, err := s.Contract(f.ctx, c.ID)
+		mustNil(t, err)
+		tf, err := s.Tariff(f.ctx, c.TariffID)
+		mustNil(t, err)
+		v, err := s.Vehicle(f.ctx, c.VehicleID)
+		mustNil(t, err)
+		tr := got.Terms
+		if tr.Source != pricing.TermsMigration || tr.TariffID != tf.ID || tr.TariffName != tf.Name || tr.PricePerDayCents != tf.PricePerDayCents ||
+			tr.IncludedKMPerDay != tf.IncludedKMPerDay || tr.ExtraKMCents != tf.ExtraKMCents || tr.RefuelPerEighthCents != tf.RefuelPerEighthCents ||
+			tr.CleaningFeeCents != tf.CleaningFeeCents || tr.DayCounting != tf.DayCounting || tr.GraceMinutes != tf.GraceMinutes ||
+			tr.DepositCents != 12300 || tr.TankLitres != v.TankLitres || tr.VATRateBP == 0 || tr.DamageTaxable {
+			t.Fatalf("backfilled terms %+v; tariff %+v, tank %d", tr, tf, v.TankLitres)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -27,18 +28,24 @@ func (s *Store) IssuedInvoice(ctx context.Context, id int64) (invoice.Issued, er
 	}
 	a := args{sc.tenant(), id}
 	var recipient, supplier string
+	var pay sql.NullString
 	var net, vat, gross, deducted, due int64
 	var sfrom, sto *time.Time
 	err = s.db.QueryRowContext(ctx, `SELECT i.id, i.station_id, i.kind, i.number, i.reservation_id, i.contract_id, i.customer_id,
 		i.corrects_id, i.issued_at, i.service_from, i.service_to, i.currency, i.net_cents, i.vat_cents, i.gross_cents,
-		i.deducted_cents, i.due_cents, i.language, i.recipient, i.supplier
+		i.deducted_cents, i.due_cents, i.language, i.recipient, i.supplier, i.payment, i.note
 		FROM invoices i WHERE i.tenant_id = $1 AND i.id = $2 AND `+sc.invoices(&a), a...).Scan(
 		&iss.ID, int64Scan{&iss.StationID}, &iss.Invoice.Kind, &iss.Invoice.Number, int64Scan{&iss.ReservationID},
 		int64Scan{&iss.ContractID}, &iss.CustomerID, int64Scan{&iss.CorrectsID}, tsScan{&iss.IssuedAt},
 		tspScan{&sfrom}, tspScan{&sto}, &iss.Invoice.Currency, &net, &vat, &gross, &deducted, &due, &iss.Language,
-		&recipient, &supplier)
+		&recipient, &supplier, &pay, &iss.Invoice.Note)
 	if err != nil {
 		return iss, notFound(err, "invoice")
+	}
+	if iss.PaymentUnknown = !pay.Valid; pay.Valid {
+		if err := json.Unmarshal([]byte(pay.String), &iss.Invoice.Payment); err != nil {
+			return iss, fmt.Errorf("invoice %d payment: %w", id, err)
+		}
 	}
 	iss.TenantID = sc.tenant()
 	iss.Invoice.IssueDate = iss.IssuedAt
@@ -105,7 +112,7 @@ func (s *Store) IssuedInvoice(ctx context.Context, id int64) (invoice.Issued, er
 
 // invoiceLines returns the stored lines of an invoice in position order.
 func (s *Store) invoiceLines(ctx context.Context, tenantID, invoiceID int64) ([]invoice.Line, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT description, quantity_milli, unit, unit_gross_cents, vat_rate_bp
+	rows, err := s.db.QueryContext(ctx, `SELECT description, quantity_milli, unit, unit_gross_cents, vat_rate_bp, kind, tax_category
 		FROM invoice_lines WHERE tenant_id = $1 AND invoice_id = $2 ORDER BY position`, tenantID, invoiceID)
 	if err != nil {
 		return nil, err
@@ -114,8 +121,15 @@ func (s *Store) invoiceLines(ctx context.Context, tenantID, invoiceID int64) ([]
 	var out []invoice.Line
 	for rows.Next() {
 		var l invoice.Line
-		if err := rows.Scan(&l.Description, &l.QuantityMilli, &l.Unit, &l.UnitGross, &l.VATRateBP); err != nil {
+		var cat string
+		if err := rows.Scan(&l.Description, &l.QuantityMilli, &l.Unit, &l.UnitGross, &l.VATRateBP, &l.Kind, &cat); err != nil {
 			return nil, err
+		}
+		if cat != "S" {
+			l.TaxCategory = invoice.TaxCategory(cat)
+		}
+		if l.Kind == "other" {
+			l.Kind = ""
 		}
 		out = append(out, l)
 	}

@@ -28,123 +28,151 @@ func nextNumber(ctx context.Context, tx *sql.Tx, tenantID int64, series, period 
 }
 
 // IssueInvoice numbers, renders and stores an invoice or credit note and
-// queues its e-mails, in one transaction. The number comes from the
-// tenant's pattern for the document's series, gap-free. Errors: KindInvalid
-// for an invalid document, KindNotFound for links outside the actor's reach.
+// queues its e-mails, in one transaction, and then the documents of
+// req.With in the same transaction. The number comes from the tenant's
+// pattern for the document's series, gap-free. Errors: KindInvalid for an
+// invalid document, KindNotFound for links outside the actor's reach.
 func (s *Store) IssueInvoice(ctx context.Context, req invoice.IssueRequest) error {
 	sc, err := tenantScope(ctx)
 	if err != nil {
 		return err
 	}
-	iss := req.Issued
-	loc := req.Loc
-	if loc == nil {
-		loc = time.UTC
-	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		var invPattern, gsPattern string
-		if err := tx.QueryRowContext(ctx, `SELECT invoice_number_pattern, credit_number_pattern FROM tenants WHERE id = $1`,
-			sc.tenant()).Scan(&invPattern, &gsPattern); err != nil {
-			return notFound(err, "tenant")
-		}
-		pattern := invPattern
-		series := invoice.SeriesOf(iss.Invoice.Kind)
-		if series == invoice.SeriesCreditNote {
-			pattern = gsPattern
-		}
-		now := s.Now()
-		issued := now.In(loc)
-		seq, err := nextNumber(ctx, tx, sc.tenant(), string(series), invoice.PeriodKey(pattern, issued))
-		if err != nil {
+		if err := s.issueTx(ctx, tx, sc, req); err != nil {
 			return err
 		}
-		iss.TenantID, iss.IssuedAt = sc.tenant(), now
-		iss.Invoice.Number = invoice.Format(pattern, issued, seq)
-		iss.Invoice.IssueDate = issued
-		if err := invoice.Validate(iss.Invoice); err != nil {
-			return err
-		}
-		iss.Totals = invoice.Compute(iss.Invoice)
-		pdf, err := req.Render(iss.Invoice)
-		if err != nil {
-			return fmt.Errorf("render invoice %s: %w", iss.Invoice.Number, err)
-		}
-		recipient, _ := json.Marshal(iss.Invoice.Recipient)
-		supplier, _ := json.Marshal(iss.Invoice.Supplier)
-		var from, to any
-		if !iss.Invoice.ServicePeriod.From.IsZero() {
-			from, to = ts(iss.Invoice.ServicePeriod.From), ts(iss.Invoice.ServicePeriod.To)
-		}
-		t := iss.Totals
-		err = tx.QueryRowContext(ctx, `INSERT INTO invoices (tenant_id, station_id, kind, number, reservation_id, contract_id,
-			customer_id, corrects_id, issued_at, service_from, service_to, currency, net_cents, vat_cents, gross_cents,
-			deducted_cents, due_cents, language, recipient, supplier, deducted_net_cents)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21) RETURNING id`,
-			sc.tenant(), nullInt64(iss.StationID), string(iss.Invoice.Kind), iss.Invoice.Number, nullInt64(iss.ReservationID),
-			nullInt64(iss.ContractID), iss.CustomerID, nullInt64(iss.CorrectsID), ts(now), from, to, iss.Invoice.Currency,
-			t.Net, t.VAT, t.Gross, t.DeductedGross, t.Due, iss.Language, string(recipient), string(supplier), t.DeductedNet).Scan(&iss.ID)
-		if err != nil {
-			return mapErr(err)
-		}
-		for i, l := range iss.Invoice.Lines {
-			gross := invoice.LineGross(l)
-			net, vat := invoice.Split(gross, l.VATRateBP)
-			if _, err := tx.ExecContext(ctx, `INSERT INTO invoice_lines (tenant_id, invoice_id, position, description,
-				quantity_milli, unit, unit_gross_cents, vat_rate_bp, net_cents, vat_cents, gross_cents)
-				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`, sc.tenant(), iss.ID, i+1, l.Description, l.QuantityMilli,
-				l.Unit, l.UnitGross, l.VATRateBP, net, vat, gross); err != nil {
-				return mapErr(err)
-			}
-		}
-		sum := sha256.Sum256(pdf)
-		iss.SHA256 = hex.EncodeToString(sum[:])
-		kind := "invoice"
-		if series == invoice.SeriesCreditNote {
-			kind = "credit_note"
-		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO documents (tenant_id, kind, invoice_id, contract_id, reservation_id,
-			filename, content_type, sha256, size_bytes, data, created_at) VALUES ($1,$2,$3,$4,$5,$6,'application/pdf',$7,$8,$9,$10)
-			RETURNING id`, sc.tenant(), kind, iss.ID, nullInt64(iss.ContractID), nullInt64(iss.ReservationID),
-			iss.Invoice.Number+".pdf", iss.SHA256, len(pdf), pdf, ts(now)).Scan(&iss.DocumentID); err != nil {
-			return mapErr(err)
-		}
-		if req.EInvoice != nil {
-			f, err := req.EInvoice(iss.Invoice)
-			if err != nil {
-				return fmt.Errorf("e-invoice %s: %w", iss.Invoice.Number, err)
-			}
-			if f != nil {
-				if err := insertEInvoice(ctx, tx, sc.tenant(), iss.ID, f, now); err != nil {
-					return err
-				}
-				iss.EInvoice = f
-			}
-		}
-		if req.ConfirmReservation != 0 {
-			if err := s.setReservationStatusTx(ctx, tx, sc, req.ConfirmReservation,
-				[]booking.Status{booking.StatusPendingPayment}, booking.StatusConfirmed); err != nil {
-				return err
-			}
-		}
-		if req.Mails == nil {
-			return nil
-		}
-		msgs, err := req.Mails(*iss, pdf)
-		if err != nil {
-			return err
-		}
-		for i := range msgs {
-			for j, a := range msgs[i].Message.Attachments {
-				if bytes.Equal(a.Data, pdf) {
-					msgs[i].Message.Attachments[j].DocumentID = iss.DocumentID // kept once
-				}
-			}
-			if err := s.queueEmailTx(ctx, tx, sc.tenant(), &msgs[i]); err != nil {
+		for _, w := range req.With {
+			if err := s.issueTx(ctx, tx, sc, w); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// issueTx issues the one document of req inside tx (see IssueInvoice).
+func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.IssueRequest) error {
+	iss := req.Issued
+	loc := req.Loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	var invPattern, gsPattern string
+	if err := tx.QueryRowContext(ctx, `SELECT invoice_number_pattern, credit_number_pattern FROM tenants WHERE id = $1`,
+		sc.tenant()).Scan(&invPattern, &gsPattern); err != nil {
+		return notFound(err, "tenant")
+	}
+	pattern := invPattern
+	series := invoice.SeriesOf(iss.Invoice.Kind)
+	if series == invoice.SeriesCreditNote {
+		pattern = gsPattern
+	}
+	now := s.Now()
+	issued := now.In(loc)
+	seq, err := nextNumber(ctx, tx, sc.tenant(), string(series), invoice.PeriodKey(pattern, issued))
+	if err != nil {
+		return err
+	}
+	iss.TenantID, iss.IssuedAt = sc.tenant(), now
+	iss.Invoice.Number = invoice.Format(pattern, issued, seq)
+	iss.Invoice.IssueDate = issued
+	if err := invoice.Validate(iss.Invoice); err != nil {
+		return err
+	}
+	iss.Totals = invoice.Compute(iss.Invoice)
+	pdf, err := req.Render(iss.Invoice)
+	if err != nil {
+		return fmt.Errorf("render invoice %s: %w", iss.Invoice.Number, err)
+	}
+	recipient, _ := json.Marshal(iss.Invoice.Recipient)
+	supplier, _ := json.Marshal(iss.Invoice.Supplier)
+	pay, _ := json.Marshal(iss.Invoice.Payment)
+	var from, to any
+	if !iss.Invoice.ServicePeriod.From.IsZero() {
+		from, to = ts(iss.Invoice.ServicePeriod.From), ts(iss.Invoice.ServicePeriod.To)
+	}
+	t := iss.Totals
+	err = tx.QueryRowContext(ctx, `INSERT INTO invoices (tenant_id, station_id, kind, number, reservation_id, contract_id,
+		customer_id, corrects_id, issued_at, service_from, service_to, currency, net_cents, vat_cents, gross_cents,
+		deducted_cents, due_cents, language, recipient, supplier, deducted_net_cents, payment, note)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23) RETURNING id`,
+		sc.tenant(), nullInt64(iss.StationID), string(iss.Invoice.Kind), iss.Invoice.Number, nullInt64(iss.ReservationID),
+		nullInt64(iss.ContractID), iss.CustomerID, nullInt64(iss.CorrectsID), ts(now), from, to, iss.Invoice.Currency,
+		t.Net, t.VAT, t.Gross, t.DeductedGross, t.Due, iss.Language, string(recipient), string(supplier), t.DeductedNet,
+		string(pay), iss.Invoice.Note).Scan(&iss.ID)
+	if err != nil {
+		return mapErr(err)
+	}
+	for i, l := range iss.Invoice.Lines {
+		gross := invoice.LineGross(l)
+		net, vat := invoice.Split(gross, l.VATRateBP)
+		kind := l.Kind
+		if kind == "" {
+			kind = "other"
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO invoice_lines (tenant_id, invoice_id, position, description,
+			quantity_milli, unit, unit_gross_cents, vat_rate_bp, net_cents, vat_cents, gross_cents, kind, tax_category)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`, sc.tenant(), iss.ID, i+1, l.Description, l.QuantityMilli,
+			l.Unit, l.UnitGross, l.VATRateBP, net, vat, gross, kind, taxCategoryCode(l.TaxCategory)); err != nil {
+			return mapErr(err)
+		}
+	}
+	sum := sha256.Sum256(pdf)
+	iss.SHA256 = hex.EncodeToString(sum[:])
+	kind := "invoice"
+	if series == invoice.SeriesCreditNote {
+		kind = "credit_note"
+	}
+	if err := tx.QueryRowContext(ctx, `INSERT INTO documents (tenant_id, kind, invoice_id, contract_id, reservation_id,
+		filename, content_type, sha256, size_bytes, data, created_at) VALUES ($1,$2,$3,$4,$5,$6,'application/pdf',$7,$8,$9,$10)
+		RETURNING id`, sc.tenant(), kind, iss.ID, nullInt64(iss.ContractID), nullInt64(iss.ReservationID),
+		iss.Invoice.Number+".pdf", iss.SHA256, len(pdf), pdf, ts(now)).Scan(&iss.DocumentID); err != nil {
+		return mapErr(err)
+	}
+	if req.EInvoice != nil {
+		f, err := req.EInvoice(iss.Invoice)
+		if err != nil {
+			return fmt.Errorf("e-invoice %s: %w", iss.Invoice.Number, err)
+		}
+		if f != nil {
+			if err := insertEInvoice(ctx, tx, sc.tenant(), iss.ID, f, now); err != nil {
+				return err
+			}
+			iss.EInvoice = f
+		}
+	}
+	if req.ConfirmReservation != 0 {
+		if err := s.setReservationStatusTx(ctx, tx, sc, req.ConfirmReservation,
+			[]booking.Status{booking.StatusPendingPayment}, booking.StatusConfirmed); err != nil {
+			return err
+		}
+	}
+	if req.Mails == nil {
+		return nil
+	}
+	msgs, err := req.Mails(*iss, pdf)
+	if err != nil {
+		return err
+	}
+	for i := range msgs {
+		for j, a := range msgs[i].Message.Attachments {
+			if bytes.Equal(a.Data, pdf) {
+				msgs[i].Message.Attachments[j].DocumentID = iss.DocumentID // kept once
+			}
+		}
+		if err := s.queueEmailTx(ctx, tx, sc.tenant(), &msgs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// taxCategoryCode is the stored code of a line's VAT category (S or O).
+func taxCategoryCode(c invoice.TaxCategory) string {
+	if c == invoice.CategoryStandard {
+		return "S"
+	}
+	return string(c)
 }
 
 // insertEInvoice keeps the e-invoice file f of invoice id (immutable by
@@ -210,7 +238,9 @@ func (s *Store) ListInvoices(ctx context.Context, f invoice.Filter) ([]invoice.S
 		where += ` AND ` + sc.invoices(&a)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT i.id, i.kind, i.number, i.issued_at, i.reservation_id, i.contract_id,
-		i.customer_id, i.corrects_id, i.net_cents, i.vat_cents, i.gross_cents, i.due_cents, d.id, d.sha256
+		i.customer_id, i.corrects_id, i.net_cents, i.vat_cents, i.gross_cents, i.due_cents, d.id, d.sha256, i.payment,
+		CASE WHEN EXISTS (SELECT 1 FROM invoice_lines l WHERE l.tenant_id = i.tenant_id AND l.invoice_id = i.id
+			AND l.tax_category = 'O') THEN 1 ELSE 0 END
 		FROM invoices i JOIN documents d ON d.invoice_id = i.id WHERE `+where+` ORDER BY i.id`, a...)
 	if err != nil {
 		return nil, err
@@ -219,9 +249,17 @@ func (s *Store) ListInvoices(ctx context.Context, f invoice.Filter) ([]invoice.S
 	var out []invoice.Summary
 	for rows.Next() {
 		var x invoice.Summary
+		var pay sql.NullString
+		var notSubject int
 		if err := rows.Scan(&x.ID, &x.Kind, &x.Number, tsScan{&x.IssuedAt}, int64Scan{&x.ReservationID}, int64Scan{&x.ContractID},
-			&x.CustomerID, int64Scan{&x.CorrectsID}, &x.Net, &x.VAT, &x.Gross, &x.Due, &x.DocumentID, &x.SHA256); err != nil {
+			&x.CustomerID, int64Scan{&x.CorrectsID}, &x.Net, &x.VAT, &x.Gross, &x.Due, &x.DocumentID, &x.SHA256, &pay, &notSubject); err != nil {
 			return nil, err
+		}
+		x.NotSubject = notSubject == 1
+		if x.PaymentUnknown = !pay.Valid; pay.Valid {
+			if err := json.Unmarshal([]byte(pay.String), &x.Payment); err != nil {
+				return nil, fmt.Errorf("invoice %s payment: %w", x.Number, err)
+			}
 		}
 		out = append(out, x)
 	}

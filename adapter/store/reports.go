@@ -41,7 +41,9 @@ func (s *Store) DailyMovements(ctx context.Context, dayStart, dayEnd time.Time) 
 }
 
 // OpenItems lists the payment_open contracts the actor may see with what
-// is open: billed (invoices − credit notes, finals with their due) minus
+// is open: billed (invoices − credit notes, finals with their due, also a
+// negative one: what they pay back; a legacy credit note over that same
+// money counts only beyond it, as billing.LedgerOf does) minus
 // paid (approved charges − refunds, deposit captures and set-offs, and
 // receipts outside the gateway net of their reversals); a sale or capture
 // cancelled by an approved void counts as not paid.
@@ -52,8 +54,10 @@ func (s *Store) OpenItems(ctx context.Context) ([]contract.OpenItem, error) {
 	}
 	a := args{sc.tenant()}
 	rows, err := s.db.QueryContext(ctx, `SELECT c.id, c.number, st.name, cu.first_name || ' ' || cu.last_name, c.ended_at,
-		COALESCE((SELECT sum(CASE WHEN i.kind = 'credit_note' THEN -i.gross_cents WHEN i.kind = 'final' THEN
-			CASE WHEN i.due_cents > 0 THEN i.due_cents ELSE 0 END ELSE i.gross_cents END)
+		COALESCE((SELECT sum(CASE WHEN i.kind = 'credit_note' THEN -i.gross_cents + COALESCE((SELECT
+				CASE WHEN -f.due_cents < i.gross_cents THEN -f.due_cents ELSE i.gross_cents END
+				FROM invoices f WHERE f.tenant_id = i.tenant_id AND f.id = i.corrects_id AND f.kind = 'final' AND f.due_cents < 0), 0)
+			WHEN i.kind = 'final' THEN i.due_cents ELSE i.gross_cents END)
 			FROM invoices i WHERE i.tenant_id = c.tenant_id AND i.reservation_id = c.reservation_id), 0)
 		- COALESCE((SELECT sum(CASE WHEN p.operation = 'refund' THEN -p.amount_cents ELSE p.amount_cents END)
 			FROM payments p WHERE p.tenant_id = c.tenant_id AND p.reservation_id = c.reservation_id AND p.status = 'approved'
@@ -152,22 +156,30 @@ func (s *Store) RevenueByStationMonth(ctx context.Context, from, to time.Time, l
 }
 
 // UtilisationByVehicle returns, per vehicle the actor may see, the hours of
-// [from, to) taken by bookings (allocations of kind booking).
+// [from, to) the vehicle was actually rented: from each contract's handover
+// to its return (a car still out: until now), never planned periods of
+// bookings. PeriodHours is the part of [from, to) that has passed (up to
+// now), so a running month is measured against the hours it has had.
 func (s *Store) UtilisationByVehicle(ctx context.Context, from, to time.Time) ([]contract.Utilisation, error) {
 	sc, err := tenantScope(ctx)
 	if err != nil {
 		return nil, err
 	}
+	now := s.Now()
+	if to.After(now) {
+		to = now
+	}
 	a := args{sc.tenant(), ts(to), ts(from)}
-	rows, err := s.db.QueryContext(ctx, `SELECT v.id, v.plate, v.category_id, vc.code, al.starts_at, al.ends_at
+	rows, err := s.db.QueryContext(ctx, `SELECT v.id, v.plate, v.category_id, vc.code, c.starts_at, c.ended_at
 		FROM vehicles v JOIN vehicle_categories vc ON vc.id = v.category_id
-		LEFT JOIN allocations al ON al.vehicle_id = v.id AND al.kind = 'booking' AND al.starts_at < $2 AND al.ends_at > $3
+		LEFT JOIN contracts c ON c.tenant_id = v.tenant_id AND c.vehicle_id = v.id AND c.starts_at < $2
+			AND (c.ended_at IS NULL OR c.ended_at > $3)
 		WHERE v.tenant_id = $1 AND v.status <> 'retired' AND `+sc.stations("v.station_id", &a)+` ORDER BY vc.code, v.plate`, a...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	period := to.Sub(from).Hours()
+	period := max(to.Sub(from).Hours(), 0)
 	var out []contract.Utilisation
 	idx := map[int64]int{}
 	for rows.Next() {
@@ -183,15 +195,17 @@ func (s *Store) UtilisationByVehicle(ctx context.Context, from, to time.Time) ([
 			i = len(out) - 1
 			idx[u.VehicleID] = i
 		}
-		if start != nil && end != nil {
-			st, en := *start, *end
+		if start != nil {
+			st, en := *start, to
+			if end != nil && end.Before(to) {
+				en = *end
+			}
 			if st.Before(from) {
 				st = from
 			}
-			if en.After(to) {
-				en = to
+			if en.After(st) {
+				out[i].BookedHours += en.Sub(st).Hours()
 			}
-			out[i].BookedHours += en.Sub(st).Hours()
 		}
 	}
 	return out, rows.Err()

@@ -18,7 +18,7 @@ const reservationCols = `r.id, r.tenant_id, r.number, r.station_id, r.return_sta
 	r.vehicle_id, r.tariff_id, r.pickup_at, r.return_at, r.status, r.source, r.api_client_id, r.secret_hash, r.workshop_ref, r.notes,
 	r.language, r.day_price_cents, r.deposit_cents, r.estimated_total_cents, r.currency, r.cancelled_at, r.created_at,
 	r.updated_at, r.bill_company, r.bill_first_name, r.bill_last_name, r.bill_street, r.bill_postal_code, r.bill_city,
-	r.bill_country, r.bill_vat_id, r.calendar_sequence`
+	r.bill_country, r.bill_vat_id, r.calendar_sequence, r.cancel_fee_cents, r.cancel_fee_waived`
 
 // reservationDest are the scan destinations of reservationCols.
 func reservationDest(r *booking.Reservation) []any {
@@ -27,7 +27,7 @@ func reservationDest(r *booking.Reservation) []any {
 		int64Scan{&r.APIClientID}, strScan{&r.SecretHash}, &r.WorkshopRef, &r.Notes, &r.Language, &r.DayPriceCents, &r.DepositCents,
 		&r.EstimatedTotalCents, &r.Currency, tspScan{&r.CancelledAt}, tsScan{&r.CreatedAt}, tsScan{&r.UpdatedAt},
 		&r.Billing.Company, &r.Billing.FirstName, &r.Billing.LastName, &r.Billing.Street, &r.Billing.PostalCode, &r.Billing.City,
-		&r.Billing.Country, &r.Billing.VATID, &r.CalendarSequence}
+		&r.Billing.Country, &r.Billing.VATID, &r.CalendarSequence, &r.CancelFeeCents, &r.CancelFeeWaived}
 }
 
 func scanReservation(row interface{ Scan(...any) error }) (booking.Reservation, error) {

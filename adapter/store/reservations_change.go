@@ -197,3 +197,32 @@ func (s *Store) setBillingTx(ctx context.Context, tx *sql.Tx, sc scope, id int64
 		b.VATID, ts(s.Now()), sc.tenant(), id)
 	return mapErr(err)
 }
+
+// CancelReservation cancels a confirmed reservation (releasing its vehicle)
+// and keeps the fee charged and, when staff waived the tenant's fee, why —
+// audit-logged with both, in one transaction. Errors: KindConflict
+// "booking_status" when it is not confirmed, KindNotFound.
+func (s *Store) CancelReservation(ctx context.Context, id int64, feeCents int64, waived string) error {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.setReservationStatusTx(ctx, tx, sc, id, []booking.Status{booking.StatusConfirmed}, booking.StatusCancelled); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE reservations SET cancel_fee_cents = $1, cancel_fee_waived = $2
+			WHERE tenant_id = $3 AND id = $4`, feeCents, waived, sc.tenant(), id); err != nil {
+			return mapErr(err)
+		}
+		r, err := s.reservationWhere(ctx, tx, "r.id", id)
+		if err != nil {
+			return err
+		}
+		after := map[string]any{"fee_cents": feeCents}
+		if waived != "" {
+			after["fee_waived"] = waived
+		}
+		return s.appendAudit(ctx, tx, sc, r.StationID, "reservation", id, "cancellation", nil, after)
+	})
+}

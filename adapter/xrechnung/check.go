@@ -45,7 +45,8 @@ const (
 // BR-21..BR-27, BR-DE-1..BR-DE-21 that can be checked, BT-34/BT-49),
 // the arithmetic BR-CO-10, -13, -14, -15, -16, BR-S-08, -09 (±0.01 for
 // rounding), two-decimal amounts (BR-DEC), payment means (BR-49/50/51/61,
-// BR-DE-19/23/24) and BR-CO-25. An empty result means no rule found broken;
+// BR-DE-19/23/24), BR-CO-25 and category O, not subject to VAT (BR-O-01,
+// -02, -05, -08 to -11). An empty result means no rule found broken;
 // Check does not replace the KoSIT validator for what it does not cover.
 func Check(xml []byte) []Violation {
 	var out []Violation
@@ -188,17 +189,23 @@ func Check(xml []byte) []Violation {
 			fail("BR-CO-4", at+": VAT category BT-151 is missing")
 		}
 		rt := tax.val("ram:RateApplicablePercent")
-		if cat == "S" {
+		switch cat {
+		case "S":
 			if bp, _, rok := parseDecimal(rt, 2); !rok || bp <= 0 {
 				fail("BR-S-05", at+": standard-rated line needs a VAT rate BT-152 above 0, got "+quote(rt))
 			}
+		case "O":
+			if tax.one("ram:RateApplicablePercent") != nil {
+				fail("BR-O-05", at+": a line not subject to VAT must not carry a VAT rate BT-152")
+			}
 		}
 		if ok {
-			key := cat + "|" + normRate(rt)
+			key := taxKey(cat, rt)
 			lineNet[key] += net
 			sumLines += net
 		}
 	}
+	_, outOfScope := lineNet["O"]
 
 	// VAT breakdown.
 	taxes := r.all(pSet + "/ram:ApplicableTradeTax")
@@ -213,13 +220,29 @@ func Check(xml []byte) []Violation {
 		}
 		base, bok := amount(t, "ram:BasisAmount", "BR-45", at+": taxable amount BT-116", fail)
 		vat, vok := amount(t, "ram:CalculatedAmount", "BR-46", at+": tax amount BT-117", fail)
-		key := cat + "|" + normRate(rt)
+		key := taxKey(cat, rt)
 		seen[key] = true
 		if vok {
 			sumVAT += vat
 		}
+		if cat == "O" {
+			if len(taxes) > 1 {
+				fail("BR-O-11", at+": a VAT breakdown not subject to VAT allows no other VAT breakdown")
+			}
+			if bok && base != lineNet[key] {
+				fail("BR-O-08", fmt.Sprintf("%s: taxable amount BT-116 %s ≠ sum of the net amounts of the lines not subject to VAT %s",
+					at, euros(base), euros(lineNet[key])))
+			}
+			if vok && vat != 0 {
+				fail("BR-O-09", at+": tax amount BT-117 of a breakdown not subject to VAT must be 0, got "+euros(vat))
+			}
+			if t.val("ram:ExemptionReason") == "" && t.val("ram:ExemptionReasonCode") == "" {
+				fail("BR-O-10", at+": a breakdown not subject to VAT needs an exemption reason BT-120 or code BT-121")
+			}
+			continue
+		}
 		if cat != "S" {
-			fail("BR-S-01", at+": only VAT category S is issued, got "+quote(cat))
+			fail("BR-S-01", at+": only VAT categories S and O are issued, got "+quote(cat))
 			continue
 		}
 		if bok && base != lineNet[key] {
@@ -234,12 +257,17 @@ func Check(xml []byte) []Violation {
 		}
 	}
 	for key := range lineNet {
-		if !seen[key] {
+		if !seen[key] && key == "O" {
+			fail("BR-O-01", "no VAT breakdown for the lines not subject to VAT")
+		} else if !seen[key] {
 			fail("BR-S-01", "no VAT breakdown for the lines at "+strings.Replace(key, "|", " ", 1)+" %")
 		}
 	}
-	if len(lineNet) > 0 && !vatID && !taxNo {
+	if len(lineNet) > 0 && !outOfScope && !vatID && !taxNo {
 		fail("BR-DE-16", "seller VAT identifier BT-31 or tax registration BT-32 is required")
+	}
+	if outOfScope && (vatID || buyerVATID(r)) {
+		fail("BR-O-02", "an invoice with lines not subject to VAT must not carry the seller's or the buyer's VAT identifier BT-31/BT-48")
 	}
 
 	// Totals.
@@ -380,6 +408,25 @@ func checkURI(r *node, party, bt, who string, fail func(rule, msg string)) {
 	if u.attr("schemeID") == "EM" && !emailOK(u.text) {
 		fail(bt, who+" electronic address "+bt+" "+quote(strings.TrimSpace(u.text))+" is not a valid e-mail address")
 	}
+}
+
+// taxKey groups lines and breakdowns: category S per rate, category O
+// as one (its lines carry no rate).
+func taxKey(cat, rt string) string {
+	if cat == "O" {
+		return "O"
+	}
+	return cat + "|" + normRate(rt)
+}
+
+// buyerVATID reports whether the buyer carries a VAT identifier BT-48.
+func buyerVATID(r *node) bool {
+	for _, reg := range r.all(pBuyer + "/ram:SpecifiedTaxRegistration/ram:ID") {
+		if reg.attr("schemeID") == "VA" {
+			return true
+		}
+	}
+	return false
 }
 
 func normRate(s string) string {

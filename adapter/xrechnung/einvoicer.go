@@ -18,7 +18,7 @@ func (EInvoicer) EInvoice(ctx context.Context, d document.EInvoiceDoc) ([]byte, 
 		return nil, "", "", err
 	}
 	out, err := Render(Input{Doc: d.InvoiceDoc, BuyerEmail: d.BuyerEmail, OrderReference: d.OrderReference,
-		BookingNumber: d.BookingNumber, ContractNumber: d.ContractNumber, CardLast4: d.CardLast4})
+		BookingNumber: d.BookingNumber, ContractNumber: d.ContractNumber})
 	if err != nil {
 		return nil, "", "", err
 	}

@@ -39,11 +39,12 @@ func advanceInput(t *testing.T) Input {
 	inv := invoice.Invoice{Kind: invoice.KindAdvance, Number: "RE-2026-000041", Currency: "EUR",
 		IssueDate:     time.Date(2026, 12, 1, 9, 30, 0, 0, loc),
 		ServicePeriod: invoice.Period{From: time.Date(2026, 12, 7, 8, 0, 0, 0, loc), To: time.Date(2026, 12, 11, 18, 0, 0, 0, loc)},
-		Supplier:      sup, Recipient: rec, Note: "Buchung B-2026-0815. Bezahlt per Karte.",
+		Supplier:      sup, Recipient: rec, Note: "Buchung B-2026-0815.",
+		Payment: invoice.Payment{Means: invoice.MeansCard, CardLast4: "1111"},
 		Lines: []invoice.Line{{Description: "Anzahlung Miete 1 Tag Kompaktklasse (CDMR), Buchung B-2026-0815",
 			QuantityMilli: 1000, Unit: "day", UnitGross: 4999, VATRateBP: 1900}}}
-	return Input{Doc: document.InvoiceDoc{Lang: document.German, Location: loc, Branding: branding(), Invoice: inv, Paid: true},
-		BuyerEmail: "schaden@sueddeutsche-flotte.de", BookingNumber: "B-2026-0815", CardLast4: "1111"}
+	return Input{Doc: document.InvoiceDoc{Lang: document.German, Location: loc, Branding: branding(), Invoice: inv},
+		BuyerEmail: "schaden@sueddeutsche-flotte.de", BookingNumber: "B-2026-0815"}
 }
 
 // finalInput deducts the advance: 4.5 days, extra km, refuelling, a discount;
@@ -61,9 +62,8 @@ func finalInput(t *testing.T) Input {
 		{Description: "Nachlass Stammkunde", QuantityMilli: 1000, Unit: "piece", UnitGross: -1000, VATRateBP: 1900},
 	}
 	inv.Advances = []invoice.Advance{invoice.AsAdvance(adv.Doc.Invoice)}
+	inv.Payment = invoice.Payment{Means: invoice.MeansOpen, TermsDays: 14}
 	adv.Doc.Invoice = inv
-	adv.Doc.Paid = false
-	adv.Doc.PaymentTermsDays = 14
 	adv.OrderReference = "Schaden 2026/4711-Ü"
 	adv.ContractNumber = "MV-2026-0815"
 	return adv
@@ -79,8 +79,23 @@ func creditInput(t *testing.T) Input {
 		IssueDate: time.Date(2026, 12, 14, 10, 5, 0, 0, loc), ServicePeriod: inv.ServicePeriod,
 		Supplier: inv.Supplier, Recipient: inv.Recipient, Corrects: corrects, Note: "Mietvertrag MV-2026-0815",
 		Lines: []invoice.Line{{Description: "Gutschrift Mehrkilometer (Tachostand korrigiert), Rückerstattung auf Karte",
-			QuantityMilli: 37_000, Unit: "km", UnitGross: 29, VATRateBP: 1900}}}
+			QuantityMilli: 37_000, Unit: "km", UnitGross: 29, VATRateBP: 1900}},
+		Payment: invoice.Payment{Means: invoice.MeansCard, CardLast4: "1111"}}
 	fin.Doc.Invoice = inv
-	fin.Doc.Paid = true
+	return fin
+}
+
+// claimInput is a damage settlement: genuine damage compensation, not
+// subject to VAT (category O), charged to the card.
+func claimInput(t *testing.T) Input {
+	fin := finalInput(t)
+	inv := fin.Doc.Invoice
+	inv = invoice.Invoice{Kind: invoice.KindStandalone, Number: "RE-2026-000058", Currency: "EUR",
+		IssueDate: inv.IssueDate, ServicePeriod: inv.ServicePeriod, Supplier: inv.Supplier, Recipient: inv.Recipient,
+		Note: "Mietvertrag MV-2026-0815",
+		Lines: []invoice.Line{{Description: "Schaden: Kratzer Tür hinten links", QuantityMilli: 1000, Unit: "piece", UnitGross: 25000,
+			TaxCategory: invoice.CategoryNotSubject, Kind: "damage"}},
+		Payment: invoice.Payment{Means: invoice.MeansCard, CardLast4: "1111"}}
+	fin.Doc.Invoice = inv
 	return fin
 }

@@ -28,8 +28,8 @@ const (
 
 // Input is an issued invoice or credit note with what the e-invoice needs
 // beyond its PDF. Doc is exactly what the PDF was (or would be) rendered
-// from; Doc.Paid says the amount due was charged to (for a credit note:
-// refunded to) the customer's card.
+// from; Doc.Invoice.Payment says how its amount was paid or paid back,
+// which gives the payment means (BG-16) and the amount still due.
 type Input struct {
 	Doc document.InvoiceDoc
 	// BuyerEmail is the customer's e-mail: the buyer's electronic address
@@ -42,9 +42,6 @@ type Input struct {
 	// order; with neither, BT-10 is "n/a".
 	BookingNumber  string
 	ContractNumber string
-	// CardLast4 are the last four digits of the card charged or refunded
-	// (BT-87); never more.
-	CardLast4 string
 }
 
 // BuyerReference returns the buyer reference BT-10 Render writes for in.
@@ -92,7 +89,7 @@ func Render(in Input) ([]byte, error) {
 		f.Add("customer.email", "a valid customer e-mail is required for e-invoices (buyer electronic address BT-49)")
 	}
 	for i, l := range inv.Lines {
-		if l.VATRateBP == 0 {
+		if l.VATRateBP == 0 && l.TaxCategory != invoice.CategoryNotSubject {
 			f.Add(fmt.Sprintf("lines[%d].vat_rate", i), "0 % VAT needs an exemption reason; not supported in e-invoices")
 		}
 	}
@@ -121,18 +118,56 @@ func Render(in Input) ([]byte, error) {
 type settlement struct {
 	prepaid int64  // BT-113
 	due     int64  // BT-115
-	means   string // BT-81: "48" card or "58" SEPA credit transfer
+	means   string // BT-81, UNTDID 4461 (see Means)
+	info    string // BT-82: the payment note the PDF prints
+	card    string // BT-87: the card's last four digits (means 48)
+}
+
+// Means returns the payment means code BT-81 (UNTDID 4461) of a document's
+// payment: 48 bank card (charged or refunded at the gateway, with its last
+// four digits BT-87; without them ZZZ), 10 cash, 58 SEPA credit transfer to
+// the seller's account (an amount still open, or paid by transfer), 97
+// clearing between partners (a credit set off against what is owed), and
+// ZZZ (mutually defined, named in BT-82) for what the list has no code for
+// with the details EN 16931 asks: a payment at the counter's card terminal
+// (no card number is recorded) and money paid back by transfer (the
+// buyer's account is not known).
+func Means(p invoice.Payment, paysBack bool) string {
+	switch p.Means {
+	case invoice.MeansCard:
+		if onlyDigits(p.CardLast4) && len(p.CardLast4) == 4 {
+			return "48"
+		}
+		return "ZZZ"
+	case invoice.MeansCash:
+		return "10"
+	case invoice.MeansOffset:
+		return "97"
+	case invoice.MeansTransfer:
+		if paysBack {
+			return "ZZZ"
+		}
+		return "58"
+	case invoice.MeansOpen:
+		if paysBack {
+			return "ZZZ"
+		}
+		return "58"
+	}
+	return "ZZZ"
 }
 
 func settle(in Input, t invoice.Totals) settlement {
-	s := settlement{prepaid: t.DeductedGross, due: t.Due}
-	if in.Doc.Paid && t.Due > 0 {
+	inv := in.Doc.Invoice
+	back := document.PaysBack(inv, t)
+	s := settlement{prepaid: t.DeductedGross, due: t.Due, means: Means(inv.Payment, back),
+		info: document.PaymentNote(in.Doc.Lang.Or(), inv, t)}
+	if !inv.Payment.Open() && t.Due > 0 {
 		s.prepaid += t.Due
 		s.due = 0
 	}
-	s.means = "58"
-	if s.due <= 0 && onlyDigits(in.CardLast4) && len(in.CardLast4) == 4 {
-		s.means = "48"
+	if s.means == "48" {
+		s.card = inv.Payment.CardLast4
 	}
 	return s
 }
@@ -271,7 +306,8 @@ func write(in Input, t invoice.Totals, m settlement) []byte {
 	w.close("ram:DefinedTradeContact")
 	writeAddress(w, inv.Supplier.Address)
 	writeURI(w, d.Branding.Email)
-	if v := strings.TrimSpace(inv.Supplier.VATID); v != "" {
+	notSubject := inv.NotSubject()
+	if v := strings.TrimSpace(inv.Supplier.VATID); v != "" && !notSubject { // BR-O-02: no VAT ids outside the scope of VAT
 		w.open("ram:SpecifiedTaxRegistration")
 		w.leaf("ram:ID", v, "schemeID", "VA")
 		w.close("ram:SpecifiedTaxRegistration")
@@ -286,7 +322,7 @@ func write(in Input, t invoice.Totals, m settlement) []byte {
 	w.leaf("ram:Name", inv.Recipient.Name)
 	writeAddress(w, inv.Recipient.Address)
 	writeURI(w, in.BuyerEmail)
-	if v := strings.TrimSpace(inv.Recipient.VATID); v != "" {
+	if v := strings.TrimSpace(inv.Recipient.VATID); v != "" && !notSubject {
 		w.open("ram:SpecifiedTaxRegistration")
 		w.leaf("ram:ID", v, "schemeID", "VA")
 		w.close("ram:SpecifiedTaxRegistration")
@@ -309,16 +345,13 @@ func write(in Input, t invoice.Totals, m settlement) []byte {
 	w.leaf("ram:InvoiceCurrencyCode", "EUR")
 	w.open("ram:SpecifiedTradeSettlementPaymentMeans")
 	w.leaf("ram:TypeCode", m.means)
-	if m.means == "48" {
-		if en {
-			w.leaf("ram:Information", "Card payment")
-		} else {
-			w.leaf("ram:Information", "Kartenzahlung")
-		}
+	w.leaf("ram:Information", m.info)
+	switch m.means {
+	case "48":
 		w.open("ram:ApplicableTradeSettlementFinancialCard")
-		w.leaf("ram:ID", in.CardLast4)
+		w.leaf("ram:ID", m.card)
 		w.close("ram:ApplicableTradeSettlementFinancialCard")
-	} else {
+	case "58":
 		w.open("ram:PayeePartyCreditorFinancialAccount")
 		w.leaf("ram:IBANID", compactIBAN(d.Branding.IBAN))
 		w.leaf("ram:AccountName", firstOf(d.Branding.LegalName, inv.Supplier.Name))
@@ -334,9 +367,18 @@ func write(in Input, t invoice.Totals, m settlement) []byte {
 		w.open("ram:ApplicableTradeTax")
 		w.leaf("ram:CalculatedAmount", euros(r.VAT))
 		w.leaf("ram:TypeCode", "VAT")
+		if notSubject {
+			// BR-O-10: the reason, as text (BT-120) and code (BT-121)
+			w.leaf("ram:ExemptionReason", document.NotSubjectReason(d.Lang.Or()))
+		}
 		w.leaf("ram:BasisAmount", euros(r.Net))
-		w.leaf("ram:CategoryCode", "S")
-		w.leaf("ram:RateApplicablePercent", rate(r.RateBP))
+		if notSubject {
+			w.leaf("ram:CategoryCode", "O")
+			w.leaf("ram:ExemptionReasonCode", "VATEX-EU-O")
+		} else {
+			w.leaf("ram:CategoryCode", "S")
+		}
+		w.leaf("ram:RateApplicablePercent", rate(r.RateBP)) // BR-DE-14: also 0 for category O
 		w.close("ram:ApplicableTradeTax")
 	}
 	w.open("ram:BillingSpecifiedPeriod")
@@ -344,18 +386,9 @@ func write(in Input, t invoice.Totals, m settlement) []byte {
 	w.date("ram:EndDateTime", "udt:DateTimeString", inv.ServicePeriod.To, loc)
 	w.close("ram:BillingSpecifiedPeriod")
 	if m.due > 0 {
-		days := max(d.PaymentTermsDays, 0)
+		days := max(inv.Payment.TermsDays, 0)
 		w.open("ram:SpecifiedTradePaymentTerms")
-		switch {
-		case en && days == 0:
-			w.leaf("ram:Description", "Payable immediately without deduction.")
-		case en:
-			w.leaf("ram:Description", fmt.Sprintf("Payable within %d days without deduction.", days))
-		case days == 0:
-			w.leaf("ram:Description", "Zahlbar sofort ohne Abzug.")
-		default:
-			w.leaf("ram:Description", fmt.Sprintf("Zahlbar innerhalb von %d Tagen ohne Abzug.", days))
-		}
+		w.leaf("ram:Description", m.info)
 		w.date("ram:DueDateDateTime", "udt:DateTimeString", inv.IssueDate.In(loc).AddDate(0, 0, days), loc)
 		w.close("ram:SpecifiedTradePaymentTerms")
 	}
@@ -404,38 +437,35 @@ func notes(in Input, t invoice.Totals, loc *time.Location, en bool) []note {
 	if inv.Kind == invoice.KindCreditNote && inv.Corrects != nil {
 		if en {
 			out = append(out, note{text: "Credit note for invoice " + inv.Corrects.Number + " of " +
-				inv.Corrects.IssueDate.In(loc).Format("2006-01-02") + "."})
+				in.Doc.Lang.Or().Date(inv.Corrects.IssueDate.In(loc)) + "."})
 		} else {
 			out = append(out, note{text: "Gutschrift zur Rechnung " + inv.Corrects.Number + " vom " +
-				inv.Corrects.IssueDate.In(loc).Format("02.01.2006") + "."})
+				in.Doc.Lang.Or().Date(inv.Corrects.IssueDate.In(loc)) + "."})
 		}
 	}
+	l := in.Doc.Lang.Or()
 	for _, a := range inv.Advances {
 		var parts []string
 		for _, r := range a.Rates {
 			if en {
-				parts = append(parts, fmt.Sprintf("net %s EUR + VAT %s %% %s EUR = %s EUR",
-					euros(r.Net), rate(r.RateBP), euros(r.VAT), euros(r.Gross)))
+				parts = append(parts, fmt.Sprintf("net %s + VAT %s %s = %s", l.Money(r.Net), l.Percent(r.RateBP), l.Money(r.VAT), l.Money(r.Gross)))
 			} else {
-				parts = append(parts, fmt.Sprintf("netto %s EUR + USt %s %% %s EUR = %s EUR",
-					germanEuros(r.Net), strings.ReplaceAll(rate(r.RateBP), ".", ","), germanEuros(r.VAT), germanEuros(r.Gross)))
+				parts = append(parts, fmt.Sprintf("netto %s + USt %s %s = %s", l.Money(r.Net), l.Percent(r.RateBP), l.Money(r.VAT), l.Money(r.Gross)))
 			}
 		}
 		if en {
 			out = append(out, note{text: "Less advance invoice " + a.Number + " of " +
-				a.IssueDate.In(loc).Format("2006-01-02") + ": " + strings.Join(parts, "; ") + "."})
+				l.Date(a.IssueDate.In(loc)) + ": " + strings.Join(parts, "; ") + "."})
 		} else {
 			out = append(out, note{text: "Abzüglich Anzahlungsrechnung " + a.Number + " vom " +
-				a.IssueDate.In(loc).Format("02.01.2006") + ": " + strings.Join(parts, "; ") + "."})
+				l.Date(a.IssueDate.In(loc)) + ": " + strings.Join(parts, "; ") + "."})
 		}
 	}
 	if len(inv.Advances) > 0 {
 		if en {
-			out = append(out, note{text: fmt.Sprintf("Advance payments deducted: %s EUR, of which VAT %s EUR.",
-				euros(t.DeductedGross), euros(t.DeductedVAT))})
+			out = append(out, note{text: fmt.Sprintf("Advance payments deducted: %s, of which VAT %s.", l.Money(t.DeductedGross), l.Money(t.DeductedVAT))})
 		} else {
-			out = append(out, note{text: fmt.Sprintf("Abgezogene Anzahlungen: %s EUR, darin USt %s EUR.",
-				germanEuros(t.DeductedGross), germanEuros(t.DeductedVAT))})
+			out = append(out, note{text: fmt.Sprintf("Abgezogene Anzahlungen: %s, darin USt %s.", l.Money(t.DeductedGross), l.Money(t.DeductedVAT))})
 		}
 	}
 	if reg := register(in.Doc.Branding, en); reg != "" {
@@ -464,9 +494,6 @@ func register(b document.Branding, en bool) string {
 	}
 	return strings.Join(parts, ", ")
 }
-
-// germanEuros formats cents the German way without thousands separators ("1234,50").
-func germanEuros(c int64) string { return strings.Replace(euros(c), ".", ",", 1) }
 
 // lineNets returns the net amount of each line such that the lines of each
 // rate add up to that rate's net in t exactly (see the package doc).
@@ -536,8 +563,12 @@ func writeLine(w *xw, n int, l invoice.Line, net int64, p invoice.Period, loc *t
 	w.open("ram:SpecifiedLineTradeSettlement")
 	w.open("ram:ApplicableTradeTax")
 	w.leaf("ram:TypeCode", "VAT")
-	w.leaf("ram:CategoryCode", "S")
-	w.leaf("ram:RateApplicablePercent", rate(l.VATRateBP))
+	if l.TaxCategory == invoice.CategoryNotSubject {
+		w.leaf("ram:CategoryCode", "O") // BR-O-05: no rate on the line
+	} else {
+		w.leaf("ram:CategoryCode", "S")
+		w.leaf("ram:RateApplicablePercent", rate(l.VATRateBP))
+	}
 	w.close("ram:ApplicableTradeTax")
 	w.open("ram:SpecifiedTradeSettlementLineMonetarySummation")
 	w.leaf("ram:LineTotalAmount", euros(net))

@@ -5,9 +5,11 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
 )
@@ -46,7 +48,11 @@ func TestRenderGolden(t *testing.T) {
 		{"final.xml", finalInput, []string{
 			"<ram:TypeCode>380</ram:TypeCode>", "<ram:TypeCode>58</ram:TypeCode>", "<ram:IBANID>DE89370400440532013000</ram:IBANID>",
 			"<ram:BuyerReference>Schaden 2026/4711-Ü</ram:BuyerReference>", "<ram:IssuerAssignedID>RE-2026-000041</ram:IssuerAssignedID>",
-			"Abzüglich Anzahlungsrechnung RE-2026-000041 vom 01.12.2026: netto 42,01 EUR + USt 19 % 7,98 EUR = 49,99 EUR."}},
+			"Abzüglich Anzahlungsrechnung RE-2026-000041 vom 01.12.2026: netto 42,01 € + USt 19 % 7,98 € = 49,99 €."}},
+		{"damage_claim.xml", claimInput, []string{
+			"<ram:TypeCode>380</ram:TypeCode>", "<ram:CategoryCode>O</ram:CategoryCode>", "<ram:ExemptionReasonCode>VATEX-EU-O</ram:ExemptionReasonCode>",
+			"<ram:ExemptionReason>Nicht umsatzsteuerbarer Schadensersatz", `<ram:TaxTotalAmount currencyID="EUR">0.00</ram:TaxTotalAmount>`,
+			"<ram:GrandTotalAmount>250.00</ram:GrandTotalAmount>", "<ram:DuePayableAmount>0.00</ram:DuePayableAmount>"}},
 		{"credit_note.xml", creditInput, []string{
 			"<ram:TypeCode>381</ram:TypeCode>", "<ram:IssuerAssignedID>RE-2026-000057</ram:IssuerAssignedID>",
 			"<udt:DateTimeString format=\"102\">20261211</udt:DateTimeString>", "<ram:DuePayableAmount>0.00</ram:DuePayableAmount>"}},
@@ -81,6 +87,95 @@ func TestRenderGolden(t *testing.T) {
 				t.Error("Render is not deterministic")
 			}
 		})
+	}
+}
+
+// TestRenderNotSubject: a damage settlement carries category O on its line
+// without a rate (BR-O-05), one breakdown with the reason (BR-O-10), and no
+// VAT identifier of seller or buyer (BR-O-02) — the tax number stays; Check
+// finds each of these rules broken when planted.
+func TestRenderNotSubject(t *testing.T) {
+	out := rendered(t, claimInput)
+	if strings.Contains(out, `schemeID="VA"`) || !strings.Contains(out, `schemeID="FC"`) {
+		t.Fatalf("VAT identifiers on a document not subject to VAT:\n%s", out)
+	}
+	tests := []struct{ name, old, new, rule string }{
+		{"seller VAT id", `<ram:ID schemeID="FC">22/123/45678</ram:ID>`, `<ram:ID schemeID="FC">22/123/45678</ram:ID>
+      </ram:SpecifiedTaxRegistration>
+      <ram:SpecifiedTaxRegistration>
+        <ram:ID schemeID="VA">DE123456789</ram:ID>`, "BR-O-02"},
+		{"rate on the line", "<ram:CategoryCode>O</ram:CategoryCode>\n        </ram:ApplicableTradeTax>",
+			"<ram:CategoryCode>O</ram:CategoryCode>\n          <ram:RateApplicablePercent>0</ram:RateApplicablePercent>\n        </ram:ApplicableTradeTax>", "BR-O-05"},
+		{"VAT on the breakdown", "<ram:CalculatedAmount>0.00</ram:CalculatedAmount>", "<ram:CalculatedAmount>1.00</ram:CalculatedAmount>", "BR-O-09"},
+		{"no reason", "<ram:ExemptionReasonCode>VATEX-EU-O</ram:ExemptionReasonCode>", "", "BR-O-10"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(out, tt.old) {
+				t.Fatalf("fixture does not contain %q", tt.old)
+			}
+			doc := strings.Replace(out, tt.old, tt.new, 1)
+			if tt.rule == "BR-O-10" {
+				doc = regexp.MustCompile(`<ram:ExemptionReason>[^<]*</ram:ExemptionReason>\s*`).ReplaceAllString(doc, "")
+			}
+			found := false
+			for _, v := range Check([]byte(doc)) {
+				found = found || v.Rule == tt.rule && v.Severity == Error
+			}
+			if !found {
+				t.Errorf("Check did not report %s: %v", tt.rule, Check([]byte(doc)))
+			}
+		})
+	}
+	// mixing a taxed line into the document is refused before rendering
+	in := claimInput(t)
+	in.Doc.Invoice.Lines = append(in.Doc.Invoice.Lines, invoice.Line{Description: "Miete", QuantityMilli: 1000, Unit: "day", UnitGross: 4900, VATRateBP: 1900})
+	if _, err := Render(in); !errs.Is(err, errs.KindInvalid) {
+		t.Fatalf("mixed document rendered: %v", err)
+	}
+}
+
+// TestMeansFollowPayment: the payment means code BT-81 says what happened —
+// card 48 with its last digits, cash 10, a set-off 97, SEPA transfer to the
+// seller 58 for money due or paid by transfer, and ZZZ (named in BT-82) for
+// the card terminal and money paid back by transfer.
+func TestMeansFollowPayment(t *testing.T) {
+	tests := []struct {
+		p    invoice.Payment
+		back bool
+		want string
+	}{
+		{invoice.Payment{Means: invoice.MeansCard, CardLast4: "1111"}, false, "48"},
+		{invoice.Payment{Means: invoice.MeansCard, CardLast4: "1111"}, true, "48"},
+		{invoice.Payment{Means: invoice.MeansCard}, false, "ZZZ"},
+		{invoice.Payment{Means: invoice.MeansCash}, true, "10"},
+		{invoice.Payment{Means: invoice.MeansCash}, false, "10"},
+		{invoice.Payment{Means: invoice.MeansTerminal, Reference: "0815"}, true, "ZZZ"},
+		{invoice.Payment{Means: invoice.MeansTransfer, Reference: "SEPA-1"}, false, "58"},
+		{invoice.Payment{Means: invoice.MeansTransfer, Reference: "SEPA-1"}, true, "ZZZ"},
+		{invoice.Payment{Means: invoice.MeansOffset}, true, "97"},
+		{invoice.Payment{Means: invoice.MeansOpen, TermsDays: 14}, false, "58"},
+	}
+	for _, tt := range tests {
+		if got := Means(tt.p, tt.back); got != tt.want {
+			t.Errorf("Means(%+v, back %v) = %s, want %s", tt.p, tt.back, got, tt.want)
+		}
+	}
+	// each renders a document Check accepts, the note as BT-82
+	for _, tt := range tests {
+		in := creditInput(t)
+		if !tt.back {
+			in = advanceInput(t)
+		}
+		in.Doc.Invoice.Payment = tt.p
+		out, err := Render(in)
+		if err != nil {
+			t.Fatalf("%+v: %v", tt.p, err)
+		}
+		if !strings.Contains(string(out), "<ram:TypeCode>"+tt.want+"</ram:TypeCode>") ||
+			!strings.Contains(string(out), "<ram:Information>"+document.PaymentNote(document.German, in.Doc.Invoice, invoice.Compute(in.Doc.Invoice))) {
+			t.Errorf("%+v: means or note missing:\n%s", tt.p, out)
+		}
 	}
 }
 

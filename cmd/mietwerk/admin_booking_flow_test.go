@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,8 +17,12 @@ import (
 
 // TestAdminChangesAndCancelsPaidBooking: staff change the period of a paid
 // online booking and then cancel it on the reservation page; the change is
-// re-checked and saved, and the cancellation refunds the rent through the
-// gateway with a credit note and releases the deposit — as the API does.
+// re-checked and saved. Before confirming, the page shows what the
+// cancellation does (paid, the fee due now, refund, deposit released);
+// waiving the fee needs a reason, and then the cancellation refunds all
+// the rent through the gateway with a credit note that names the waived
+// fee, releases the deposit, says so on the page and in the customer's
+// e-mail, and records the waiver with its reason in the audit trail.
 func TestAdminChangesAndCancelsPaidBooking(t *testing.T) {
 	j := newJourney(t, 1)
 	r := j.book("paul@example.de", "4111111111111111")
@@ -47,15 +52,70 @@ func TestAdminChangesAndCancelsPaidBooking(t *testing.T) {
 	}
 	testenv.Screenshot(t, ctx, "period-changed")
 
-	fail("cancel", chromedp.Do(ctx,
+	// the dealer charges 15,00 € within 24 hours of the pickup (3 hours away)
+	j.tenant.CancelFeeCents = 1500
+	jm(t, j.st.UpdateTenant(j.sys(), &j.tenant))
+	fail("preview", chromedp.Do(ctx,
+		chromedp.Navigate(fmt.Sprintf("%s/admin/reservations/%d", j.srv.URL, r.ID)),
+		chromedp.WaitVisible(chromedp.ID("cancel-preview")),
+	))
+	preview, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("cancel-preview")))
+	fail("preview text", err)
+	for _, want := range []string{"Stornogebühr bei Stornierung jetzt", "15,00 €", "Erstattung", "34,00 €", "200,00 €", "Reservierung auf der Karte wird aufgehoben"} {
+		if !strings.Contains(preview, want) {
+			t.Fatalf("cancellation preview lacks %q:\n%s", want, preview)
+		}
+	}
+	testenv.Screenshot(t, ctx, "cancel-preview")
+	fail("waive without a reason", chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("waive-fee")),
+		chromedp.Click(chromedp.CSS(`#cancel-form input[name="confirm"]`)),
+		chromedp.Submit(chromedp.CSS(`#cancel-form button`)),
+		chromedp.WaitVisible(chromedp.CSS(`p.field-error[data-field="waive_reason"]`)),
+	))
+	field, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`p.field-error[data-field="waive_reason"]`)))
+	fail("waiver error text", err)
+	if got, err := j.st.Reservation(j.sys(), r.ID); err != nil || got.Status != booking.StatusConfirmed {
+		t.Fatalf("a refused waiver changed the booking: %v %v", got.Status, err)
+	}
+	fail("cancel with the fee waived", chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("waive-fee")),
+		chromedp.SetValue(chromedp.ID("f-waive_reason"), "Werkstatttermin vom Autohaus verschoben"),
 		chromedp.Click(chromedp.CSS(`#cancel-form input[name="confirm"]`)),
 		chromedp.Submit(chromedp.CSS(`#cancel-form button`)),
 		chromedp.WaitVisible(chromedp.CSS("p.notice")),
 	))
+	notice, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("p.notice")))
+	fail("notice text", err)
 	testenv.Screenshot(t, ctx, "cancelled")
+	if field == "" || !strings.Contains(notice, "49,00 € werden erstattet, die Stornogebühr wurde erlassen") ||
+		!strings.Contains(notice, "Kaution über 200,00 €") {
+		t.Fatalf("waiver error %q; notice %q", field, notice)
+	}
+	msgs := j.mails("paul@example.de", 3) // confirmation, credit note, cancellation (the longer period costs the same advance)
+	var mailText string
+	for _, m := range msgs {
+		if strings.Contains(m.Subject, "Stornierung") {
+			mailText = m.Text
+		}
+	}
+	for _, want := range []string{"Stornogebühr: erlassen", "Erstattung: 49,00 €", "Kaution: 200,00 €", "Auf die Stornogebühr von 15,00 € haben wir verzichtet"} {
+		if !strings.Contains(mailText, want) {
+			t.Fatalf("cancellation e-mail lacks %q:\n%s", want, mailText)
+		}
+	}
+	trail, err := j.st.AuditTrail(j.sys(), "reservation", r.ID)
+	jm(t, err)
+	waived := false
+	for _, e := range trail {
+		waived = waived || e.Action == "cancellation" && strings.Contains(e.After, "Werkstatttermin vom Autohaus verschoben")
+	}
+	if !waived {
+		t.Fatalf("the waiver and its reason are not in the audit trail: %+v", trail)
+	}
 	got, err = j.st.Reservation(j.sys(), r.ID)
 	jm(t, err)
-	if got.Status != booking.StatusCancelled {
+	if got.Status != booking.StatusCancelled || got.CancelFeeCents != 0 || got.CancelFeeWaived != "Werkstatttermin vom Autohaus verschoben" {
 		t.Fatalf("status after cancel: %s", got.Status)
 	}
 	invs, err := j.st.ListInvoices(j.sys(), invoice.Filter{ReservationID: r.ID})

@@ -446,7 +446,9 @@ func TestContractJourney(t *testing.T) {
 	}
 	j.measure(c.ID)
 
-	// --- less owed: a prepaid extension, early return → credit note and refund ---
+	// --- less owed: a prepaid extension, early return → the final invoice
+	// deducts both advances and pays the difference back; no credit note
+	// books that money a second time (§ 14 Abs. 5 UStG) ---
 	r2 := j.book("max@example.de", "5424180279791732")
 	fail("handover 2", j.handoverInBrowser(ctx, r2.ID))
 	c2, err := j.st.ContractByReservation(j.sys(), r2.ID)
@@ -461,14 +463,17 @@ func TestContractJourney(t *testing.T) {
 	if c2.Status != contract.StatusBilled || open != 0 {
 		t.Fatalf("credit variant: status %s, open %d", c2.Status, open)
 	}
-	var credit *invoice.Summary
+	var final2 *invoice.Summary
 	for i := range docs {
-		if docs[i].Kind == invoice.KindCreditNote {
-			credit = &docs[i]
+		switch docs[i].Kind {
+		case invoice.KindCreditNote:
+			t.Fatalf("a credit note books the final invoice's refund again: %+v", docs)
+		case invoice.KindFinal:
+			final2 = &docs[i]
 		}
 	}
-	if credit == nil || credit.Gross != 9800 {
-		t.Fatalf("credit note %+v", docs)
+	if final2 == nil || final2.Gross != 4900 || final2.Due != -9800 {
+		t.Fatalf("final invoice %+v", docs)
 	}
 	refunded := int64(0)
 	for _, p := range recs {
@@ -479,9 +484,10 @@ func TestContractJourney(t *testing.T) {
 	if refunded != 9800 {
 		t.Fatalf("refunded %d, want 9800: %+v", refunded, recs)
 	}
-	msgs = j.mails("max@example.de", 6) // confirmation, handover, extension invoice, return, final, credit note
-	if txt := j.attachmentText(msgs, credit.Number); !strings.Contains(txt, "98,00") {
-		t.Fatalf("credit note PDF:\n%s", txt)
+	msgs = j.mails("max@example.de", 5) // confirmation, handover, extension invoice, return, final
+	if txt := strings.Join(strings.Fields(j.attachmentText(msgs, final2.Number)), " "); !strings.Contains(txt, "Erstattungsbetrag zu Ihren Gunsten 98,00 €") ||
+		!strings.Contains(txt, "Endung 1732 gutgeschrieben") {
+		t.Fatalf("final invoice PDF:\n%s", txt)
 	}
 }
 

@@ -26,16 +26,24 @@ func (s Mailer) ReturnProtocol(m contract.MailContext, _ contract.Protocol, _ []
 	return s.msg(m, mail.KindReturnProtocol, "Rücknahme")
 }
 
-func (s Mailer) FinalInvoice(m contract.MailContext, _ invoice.Issued, _ bool, _ []byte) (mail.Message, error) {
+func (s Mailer) FinalInvoice(m contract.MailContext, _ invoice.Issued, _ []byte) (mail.Message, error) {
 	return s.msg(m, mail.KindFinalInvoice, "Rechnung")
+}
+
+func (s Mailer) Compensation(m contract.MailContext, _ invoice.Issued, _ []byte) (mail.Message, error) {
+	return s.msg(m, mail.KindDamageClaim, "Schadensabrechnung")
 }
 
 func (s Mailer) CreditNote(m contract.MailContext, _ invoice.Issued, _ string, _ []byte) (mail.Message, error) {
 	return s.msg(m, mail.KindCreditNote, "Gutschrift")
 }
 
-func (s Mailer) ChangeNotice(m contract.MailContext, _ []contract.Change, _ []byte) (mail.Message, error) {
+func (s Mailer) ChangeNotice(m contract.MailContext, _ []contract.Change, _ string, _ []byte) (mail.Message, error) {
 	return s.msg(m, mail.KindContractChange, "Änderung")
+}
+
+func (s Mailer) ContractDocument(m contract.MailContext, _ string, _ []byte) (mail.Message, error) {
+	return s.msg(m, mail.KindContractDocument, "Mietvertrag")
 }
 
 func (s Mailer) PaymentFailed(m contract.MailContext, _ string, _ int64) (mail.Message, error) {
