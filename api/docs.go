@@ -13,6 +13,19 @@ import (
 //go:embed openapi.json
 var openapiJSON []byte
 
+// The receiver examples on the reference page (tested against signed
+// requests in the API's tests).
+var (
+	//go:embed static/verify-webhook.js
+	verifyWebhookJS string
+	//go:embed static/verify_webhook.py
+	verifyWebhookPy string
+)
+
+// VerifyExamples returns the receiver examples of the reference page:
+// Node.js and Python.
+func VerifyExamples() (node, python string) { return verifyWebhookJS, verifyWebhookPy }
+
 // OpenAPI returns the OpenAPI 3.1 document the server implements.
 func OpenAPI() []byte { return bytes.Clone(openapiJSON) }
 
@@ -34,6 +47,9 @@ type docParam struct {
 	Required             bool
 }
 type docResp struct{ Status, Desc, Schema string }
+type docHook struct {
+	Type, Summary, Description, Schema string
+}
 type docSchema struct {
 	Name, Desc string
 	Props      []docParam
@@ -54,6 +70,16 @@ section{border-top:2px solid #eee;margin-top:1.5em}</style></head><body>
 {{if .Params}}<h4>Parameters</h4><table><tr><th>name</th><th>in</th><th>type</th><th></th></tr>{{range .Params}}<tr><td><code>{{.Name}}</code>{{if .Required}} *{{end}}</td><td>{{.In}}</td><td>{{.Type}}</td><td>{{.Desc}}</td></tr>{{end}}</table>{{end}}
 {{if .Body}}<h4>Request body</h4><p><a href="#schema-{{.Body}}">{{.Body}}</a></p>{{end}}
 <h4>Responses</h4><table>{{range .Responses}}<tr><td><b>{{.Status}}</b></td><td>{{.Desc}}</td><td>{{if .Schema}}<a href="#schema-{{.Schema}}">{{.Schema}}</a>{{end}}</td></tr>{{end}}</table></section>{{end}}
+<h2 id="webhooks">Webhooks</h2>
+<p>Mietwerk sends events to the URLs the dealer enters under <i>Einstellungen → Webhooks</i> (or <code>mietwerk webhook add</code>), following the <a href="https://www.standardwebhooks.com/">Standard Webhooks</a> specification: a <code>POST</code> with a JSON body <code>{"type", "timestamp", "data"}</code> and three headers. <code>data</code> is the object as this API returns it.</p>
+<ul><li><b>Signature:</b> <code>webhook-signature</code> is <code>v1,</code> and the base64 HMAC-SHA256 of <code>{webhook-id}.{webhook-timestamp}.{raw body}</code>, keyed with the bytes the endpoint's secret encodes (the base64 after <code>whsec_</code>). Compare in constant time, refuse timestamps more than 5 minutes off, and verify the raw bytes before parsing them.</li>
+<li><b>At least once:</b> <code>webhook-id</code> stays the same on every retry: keep the ids you have processed. Answer 2xx within 15 seconds; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 14 h. When nothing reaches an endpoint through all of that (or it answers 410), it is switched off and the dealer's administrators get an e-mail. Redirects are not followed.</li>
+<li><b>Order:</b> the events of one booking (its contract, invoices and payments too) reach an endpoint in the order they happened; a later one waits while an earlier one is retried.</li>
+<li><b>Test mode:</b> an endpoint in test mode receives the events of bookings made with test keys (<code>mwk_test_…</code>) only, a live endpoint only the others.</li></ul>
+<table><tr><th>event type</th><th></th><th>body</th></tr>{{range .Hooks}}<tr id="webhook-{{.Type}}"><td><code>{{.Type}}</code></td><td><b>{{.Summary}}</b>. {{.Description}}</td><td><a href="#schema-{{.Schema}}">{{.Schema}}</a></td></tr>{{end}}</table>
+<h4>Headers</h4><table>{{range .HookHeaders}}<tr><td><code>{{.Name}}</code></td><td>{{.Desc}}</td></tr>{{end}}</table>
+<h4 id="verify-node">Receiving and verifying: Node.js</h4><pre>{{.NodeExample}}</pre>
+<h4 id="verify-python">Verifying: Python</h4><pre>{{.PythonExample}}</pre>
 <h2>Schemas</h2>{{range .Schemas}}<section id="schema-{{.Name}}"><h3>{{.Name}}</h3>{{if .Desc}}<p>{{.Desc}}</p>{{end}}
 <table>{{range .Props}}<tr><td><code>{{.Name}}</code>{{if .Required}} *{{end}}</td><td>{{.Type}}</td><td>{{.Desc}}</td></tr>{{end}}</table>
 {{if .Example}}<h4>Example</h4><pre>{{.Example}}</pre>{{end}}</section>{{end}}
@@ -104,7 +130,29 @@ func (s *server) docs(w http.ResponseWriter, r *http.Request) {
 		Intro          []string
 		Ops            []docOp
 		Schemas        []docSchema
-	}{Title: str(info, "title"), Version: str(info, "version"), Intro: strings.Split(str(info, "description"), "\n\n")}
+		Hooks          []docHook
+		HookHeaders    []docParam
+		NodeExample    string
+		PythonExample  string
+	}{Title: str(info, "title"), Version: str(info, "version"), Intro: strings.Split(str(info, "description"), "\n\n"),
+		NodeExample: verifyWebhookJS, PythonExample: verifyWebhookPy}
+	hooks, _ := doc["webhooks"].(map[string]any)
+	var types []string
+	for k := range hooks {
+		types = append(types, k)
+	}
+	sort.Strings(types)
+	for _, k := range types {
+		op := hooks[k].(map[string]any)["post"].(map[string]any)
+		sch := op["requestBody"].(map[string]any)["content"].(map[string]any)["application/json"].(map[string]any)["schema"].(map[string]any)
+		data.Hooks = append(data.Hooks, docHook{Type: k, Summary: str(op, "summary"), Description: str(op, "description"), Schema: typeOf(sch)})
+		if data.HookHeaders == nil {
+			for _, x := range op["parameters"].([]any) {
+				pm := x.(map[string]any)
+				data.HookHeaders = append(data.HookHeaders, docParam{Name: str(pm, "name"), In: "header", Desc: str(pm, "description")})
+			}
+		}
+	}
 	paths := doc["paths"].(map[string]any)
 	var keys []string
 	for k := range paths {

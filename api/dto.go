@@ -276,6 +276,7 @@ type cancellationOut struct {
 type bookingOut struct {
 	Number        string           `json:"number"`
 	Status        string           `json:"status"`
+	Test          bool             `json:"test"`
 	Station       refJSON          `json:"station"`
 	Category      refJSON          `json:"category"`
 	Pickup        string           `json:"pickup"`
@@ -307,7 +308,7 @@ func bookingResp(d booking.Details, lang string) bookingOut {
 	}
 	_, vat := invoice.Split(charged, d.VATRateBP)
 	self := "/api/v1/bookings/" + r.Number
-	o := bookingOut{Number: r.Number, Status: string(r.Status), Station: refJSON{d.Station.Code, d.Station.Name},
+	o := bookingOut{Number: r.Number, Status: string(r.Status), Test: r.Test, Station: refJSON{d.Station.Code, d.Station.Name},
 		Category: refJSON{d.Category.Code, d.Category.Name(lang)}, Pickup: rfc(r.Pickup, loc), Return: rfc(r.Return, loc),
 		Customer:      customerOut{d.Customer.Email, d.Customer.FirstName, d.Customer.LastName, d.Customer.Language},
 		WorkshopOrder: r.WorkshopRef, Notes: r.Notes,

@@ -51,6 +51,7 @@ type env struct {
 	sim      *telecashsim.Simulator
 	pay      *payment.Service
 	bookings *booking.Service
+	contract *contract.Service
 	srv      *httptest.Server
 	key      string                    // the secret key: every booking operation
 	keys     map[identity.Scope]string // a key of each scope
@@ -59,6 +60,9 @@ type env struct {
 	cat      fleet.Category
 	vehicles []fleet.Vehicle
 	gw       *switchableGateway
+	// testSim is the simulator of test-mode payments (test keys), apart
+	// from sim, which stands for the tenant's own gateway.
+	testSim *telecashsim.Simulator
 }
 
 // switchableGateway is the real Telecash client whose inquiries can be cut
@@ -100,13 +104,19 @@ func newEnv(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.Tena
 	gw, err := telecash.New(telecash.Config{BaseURL: sim.URL, APIKey: telecashsim.DefaultAPIKey, APISecret: telecashsim.DefaultAPISecret,
 		StoreID: telecashsim.DefaultStoreID, Timeout: 300 * time.Millisecond})
 	must(t, err)
-	e := &env{t: t, st: st, sim: sim.Sim, gw: &switchableGateway{Gateway: gw}}
-	e.pay = payment.NewService(st, payment.SingleGateway{G: e.gw}, payment.Config{InquiryDelay: 10 * time.Millisecond, InquiryAttempts: 2}, nil, nil, log)
+	testSim, err := telecashsim.NewServer("127.0.0.1:0", telecashsim.Options{})
+	must(t, err)
+	t.Cleanup(func() { testSim.Close() })
+	testGW, err := telecash.New(telecash.Config{BaseURL: testSim.URL, APIKey: telecashsim.DefaultAPIKey, APISecret: telecashsim.DefaultAPISecret,
+		StoreID: telecashsim.DefaultStoreID, Timeout: 300 * time.Millisecond})
+	must(t, err)
+	e := &env{t: t, st: st, sim: sim.Sim, gw: &switchableGateway{Gateway: gw}, testSim: testSim.Sim}
+	e.pay = payment.NewService(st, payment.SingleGateway{G: e.gw, Test: testGW}, payment.Config{InquiryDelay: 10 * time.Millisecond, InquiryAttempts: 2}, nil, nil, log)
 	mt, err := mailtmpl.New()
 	must(t, err)
 	e.bookings = booking.NewService(booking.Deps{Bookings: st, Changes: st, Customers: st, Tariffs: st, Tenancy: st, Categories: st,
 		Payments: e.pay, Records: st, Invoices: st, Issued: st, Renderer: pdf.New(), EInvoicer: xrechnung.EInvoicer{},
-		Mailer: mailtmpl.NewBookingMailer(mt, "buchung@koenig.test"), Outbox: st, Log: log})
+		Mailer: mailtmpl.NewBookingMailer(mt, "buchung@koenig.test", ""), Outbox: st, Log: log})
 	root := identity.WithActor(context.Background(), identity.System())
 	e.tenant = tenancy.Tenant{Slug: "koenig", Name: "Autohaus König", LegalName: "Autohaus König GmbH", Street: "Hauptstr. 1",
 		PostalCode: "94315", City: "Straubing", VATID: "DE123456789", CancelFeeCents: 2500, CancelFreeHours: 24}
@@ -144,6 +154,7 @@ func newEnv(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.Tena
 	contracts := contract.NewService(contract.Deps{Store: st, Bookings: st, Vehicles: st, Tariffs: st, Tenancy: st, Customers: st,
 		Payments: e.pay, Records: st, Invoices: st, Issued: st, Renderer: pdf.New(), EInvoicer: xrechnung.EInvoicer{},
 		Mailer: contracttest.Mailer{}, Log: log})
+	e.contract = contracts
 	e.srv = httptest.NewServer(api.New(api.Deps{Bookings: e.bookings, Contracts: contracts, Auth: idsvc, Idempotency: st, RateLimit: st,
 		Logger: log, AllowedOrigins: []string{"https://www.autohaus-koenig.de"}}))
 	t.Cleanup(e.srv.Close)

@@ -132,6 +132,9 @@ type bookingCtx struct {
 	// known while booking, so the answer needs no second read
 	tariff *pricing.Tariff  // the reservation's tariff
 	recs   []payment.Record // its payments as complete last read them
+	// pageToken opens the customer's booking page (made when the booking
+	// is confirmed, in the confirmation's link only)
+	pageToken string
 }
 
 func (bc *bookingCtx) rental() *payment.Rental {
@@ -145,7 +148,7 @@ func (bc *bookingCtx) rental() *payment.Rental {
 func (s *Service) pay(ctx context.Context, bc *bookingCtx, req BookRequest) error {
 	r := bc.r
 	amt := payment.Amount{Cents: r.DayPriceCents, Currency: r.Currency}
-	links := payment.Links{ReservationID: r.ID, CustomerID: r.CustomerID, Purpose: PurposeRent}
+	links := payment.Links{ReservationID: r.ID, CustomerID: r.CustomerID, Purpose: PurposeRent, Test: r.Test}
 	var rent payment.Record
 	var cardID int64
 	var err error
@@ -156,7 +159,7 @@ func (s *Service) pay(ctx context.Context, bc *bookingCtx, req BookRequest) erro
 			cardID = sc.ID
 		}
 	} else {
-		c := payment.StoredCard{CustomerID: r.CustomerID, Token: req.Token.Token, Card: payment.CardInfo{Brand: req.Token.Brand,
+		c := payment.StoredCard{CustomerID: r.CustomerID, Test: r.Test, Token: req.Token.Token, Card: payment.CardInfo{Brand: req.Token.Brand,
 			Last4: req.Token.Last4, ExpMonth: req.Token.ExpMonth, ExpYear: req.Token.ExpYear}}
 		if err := s.d.Records.SaveCard(ctx, &c); err != nil {
 			s.failReservation(ctx, r.ID)
@@ -183,7 +186,7 @@ func (s *Service) pay(ctx context.Context, bc *bookingCtx, req BookRequest) erro
 	if cardID == 0 {
 		cardID = rent.CardID
 	}
-	dl := payment.Links{ReservationID: r.ID, CustomerID: r.CustomerID, Purpose: PurposeDeposit}
+	dl := payment.Links{ReservationID: r.ID, CustomerID: r.CustomerID, Purpose: PurposeDeposit, Test: r.Test}
 	dAmt := payment.Amount{Cents: r.DepositCents, Currency: r.Currency}
 	var dep payment.Record
 	if bc.tn.DepositMode == "charge" {
@@ -300,7 +303,7 @@ func (s *Service) complete(ctx context.Context, bc *bookingCtx) error {
 			s.undo(ctx, bc.r.ID)
 			return errs.E(errs.KindPaymentDecline, "the card could not be stored for the deposit").WithCode("declined")
 		}
-		dl := payment.Links{ReservationID: bc.r.ID, CustomerID: bc.r.CustomerID, Purpose: PurposeDeposit}
+		dl := payment.Links{ReservationID: bc.r.ID, CustomerID: bc.r.CustomerID, Purpose: PurposeDeposit, Test: bc.r.Test}
 		amt := payment.Amount{Cents: bc.r.DepositCents, Currency: bc.r.Currency}
 		bc.recs = nil
 		if bc.tn.DepositMode == "charge" {
@@ -333,6 +336,8 @@ func (s *Service) issueAdvance(ctx context.Context, bc *bookingCtx, rent payment
 		return []invoiceMail{{msg}}, err
 	})
 	req.ConfirmReservation = bc.r.ID
+	bc.pageToken = identity.NewToken()
+	req.ConfirmPageTokenHash = identity.HashToken(bc.pageToken)
 	err := s.d.Invoices.IssueInvoice(ctx, req)
 	if err != nil {
 		return err

@@ -48,10 +48,14 @@ type Reservation struct {
 	SecretHash      string // HashToken of the booking secret handed to its API creator; "" for others
 	// Billing is the name and billing address the booking was made with:
 	// its documents (and its contract's) print these.
-	Billing             customer.Billing
-	WorkshopRef         string
-	Notes               string
-	Language            string
+	Billing     customer.Billing
+	WorkshopRef string
+	Notes       string
+	Language    string
+	// Test marks a booking made with a test-mode API key: its payments go
+	// through a simulator, its documents are numbered TEST-…, it holds cars
+	// apart from live bookings, live keys never see it, and it can be wiped.
+	Test                bool
 	DayPriceCents       int64
 	DepositCents        int64
 	EstimatedTotalCents int64

@@ -237,7 +237,7 @@ func (s *Service) settleDifference(ctx context.Context, bc *bookingCtx, due int6
 	case diff == 0:
 		return s.queue(ctx, bc, extra)
 	case diff > 0:
-		rec, err := s.d.Payments.TokenSale(ctx, payment.Links{ReservationID: bc.r.ID, CustomerID: bc.r.CustomerID, Purpose: PurposeRent},
+		rec, err := s.d.Payments.TokenSale(ctx, payment.Links{ReservationID: bc.r.ID, CustomerID: bc.r.CustomerID, Purpose: PurposeRent, Test: bc.r.Test},
 			fmt.Sprintf("%s-C%d", bc.r.Number, len(recs)+1), payment.Amount{Cents: diff, Currency: bc.r.Currency}, cardID, bc.rental())
 		if err != nil && rec.ID == 0 {
 			return err
@@ -346,6 +346,9 @@ type CancelQuote struct {
 	DepositHold  bool // the deposit is a hold on the card (released), not a charge (refunded)
 	Waived       string
 }
+
+// Free reports whether cancelling costs nothing now.
+func (q CancelQuote) Free() bool { return q.FeeCents == 0 }
 
 // CancelOptions are a staff cancellation's choices: WaiveFee drops the
 // tenant's fee, Reason says why (required then; audited with it).
@@ -480,6 +483,7 @@ func (s *Service) queue(ctx context.Context, bc *bookingCtx, build func(m MailCo
 	if err != nil {
 		return err
 	}
+	msg.Subject = testSubject(bc.r, msg.Subject)
 	return s.d.Outbox.QueueEmail(ctx, &mail.Queued{Links: mail.Links{StationID: bc.r.StationID, ReservationID: bc.r.ID,
 		CustomerID: bc.r.CustomerID}, Message: msg})
 }

@@ -42,11 +42,16 @@ func (s *Service) invoiceFor(bc *bookingCtx, k invoice.Kind, lines []invoice.Lin
 			PostalCode: tn.PostalCode, City: tn.City, Country: tn.Country}, VATID: tn.VATID, TaxNumber: tn.TaxNumber},
 		Recipient: invoice.Party{Name: c.Name(), Address: invoice.Address{Street: c.Street, PostalCode: c.PostalCode,
 			City: c.City, Country: c.Country}, VATID: c.VATID},
-		Lines: lines, Corrects: corrects, Note: noteFor(c.Language, bc.r.Number)}
+		Lines: lines, Corrects: corrects, Note: noteFor(c.Language, bc.r.Number, bc.r.Test)}
 }
 
-func noteFor(lang, number string) string {
-	if lang == "en" {
+func noteFor(lang, number string, test bool) string {
+	switch {
+	case test && lang == "en":
+		return "TEST DOCUMENT of a booking made in test mode (booking " + number + "): not an invoice, no money was moved."
+	case test:
+		return "TESTBELEG einer Buchung im Testmodus (Buchung " + number + "): keine Rechnung, es wurde kein Geld bewegt."
+	case lang == "en":
 		return "Booking " + number + "."
 	}
 	return "Buchung " + number + "."
@@ -93,6 +98,7 @@ func invoiceDoc(bc *bookingCtx, inv invoice.Invoice) document.InvoiceDoc {
 // the e-invoice attached when there is one.
 func (s *Service) issue(ctx context.Context, bc *bookingCtx, iss *invoice.Issued,
 	build func(m MailContext, inv invoice.Issued, pdf []byte) ([]invoiceMail, error)) invoice.IssueRequest {
+	iss.Test = bc.r.Test
 	return invoice.IssueRequest{Issued: iss, Loc: bc.st.Location(), Render: s.render(ctx, bc),
 		EInvoice: s.einvoice(ctx, bc), Mails: s.mails(bc, build)}
 }
@@ -101,8 +107,8 @@ func (s *Service) issue(ctx context.Context, bc *bookingCtx, iss *invoice.Issued
 // business customer's booking (nil for a consumer, or without an
 // EInvoicer); see document.EInvoiceHook.
 func (s *Service) einvoice(ctx context.Context, bc *bookingCtx) func(invoice.Invoice) (*invoice.EFile, error) {
-	if s.d.EInvoicer == nil || !document.IsBusiness(bc.cust.Company, bc.cust.VATID) {
-		return nil
+	if s.d.EInvoicer == nil || bc.r.Test || !document.IsBusiness(bc.cust.Company, bc.cust.VATID) {
+		return nil // a test document is no e-invoice either
 	}
 	return document.EInvoiceHook(ctx, s.d.EInvoicer, s.d.Log, func(inv invoice.Invoice) document.EInvoiceDoc {
 		return document.EInvoiceDoc{InvoiceDoc: invoiceDoc(bc, inv), BuyerEmail: bc.cust.Email,
@@ -121,6 +127,7 @@ func (s *Service) mails(bc *bookingCtx, build func(m MailContext, inv invoice.Is
 		out := make([]mail.Queued, len(ms))
 		for i, m := range ms {
 			m.msg.Attachments = invoice.WithEInvoice(m.msg.Attachments, iss.EInvoice, pdf)
+			m.msg.Subject = testSubject(bc.r, m.msg.Subject)
 			out[i] = mail.Queued{Links: mail.Links{StationID: bc.r.StationID, ReservationID: bc.r.ID, CustomerID: bc.r.CustomerID},
 				Message: m.msg}
 		}
@@ -128,8 +135,16 @@ func (s *Service) mails(bc *bookingCtx, build func(m MailContext, inv invoice.Is
 	}
 }
 
+// testSubject marks the subject of a test booking's message: "[TEST] …".
+func testSubject(r Reservation, subject string) string {
+	if r.Test && !strings.HasPrefix(subject, "[TEST] ") {
+		return "[TEST] " + subject
+	}
+	return subject
+}
+
 func (bc *bookingCtx) mailCtx() MailContext {
-	return MailContext{Tenant: bc.tn, Station: bc.st, Category: bc.cat, Customer: bc.cust, Reservation: bc.r}
+	return MailContext{Tenant: bc.tn, Station: bc.st, Category: bc.cat, Customer: bc.cust, Reservation: bc.r, PageToken: bc.pageToken}
 }
 
 // load gathers what processing a stored reservation needs.

@@ -72,6 +72,9 @@ type MailContext struct {
 	Category    fleet.Category
 	Customer    customer.Customer
 	Reservation Reservation
+	// PageToken opens the customer's own booking page; set only for the
+	// confirmation, the one message that carries the link.
+	PageToken string
 }
 
 // Mailer builds the customer messages of a booking (implemented over the

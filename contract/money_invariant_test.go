@@ -119,7 +119,7 @@ func newMoneyWorld(t *testing.T, d store.Dialect) *mworld {
 	renderer := pdf.New()
 	w.bookings = booking.NewService(booking.Deps{Bookings: s, Changes: s, Customers: s, Tariffs: s, Tenancy: s, Categories: s,
 		Payments: pay, Records: s, Invoices: s, Issued: s, Renderer: renderer, EInvoicer: xrechnung.EInvoicer{},
-		Mailer: mailtmpl.NewBookingMailer(mt, ""), Outbox: s, Now: w.clk.Now, Log: log})
+		Mailer: mailtmpl.NewBookingMailer(mt, "", ""), Outbox: s, Now: w.clk.Now, Log: log})
 	w.contracts = contract.NewService(contract.Deps{Store: s, Bookings: s, Vehicles: s, Tariffs: s, Tenancy: s, Customers: s,
 		Payments: pay, Records: s, Invoices: s, Issued: s, Renderer: renderer, EInvoicer: xrechnung.EInvoicer{},
 		Mailer: mailtmpl.NewContractMailer(mt, "", w.clk.Now), Now: w.clk.Now, Log: log})

@@ -89,6 +89,9 @@ type Deps struct {
 	// Jobs runs the items of the background job (ResumeBilling); nil:
 	// failures are only logged, nothing is marked.
 	Jobs *job.Runner
+	// Pages keeps what customers enter on their booking page (the
+	// pre-check-in); nil: PreCheckin is unavailable.
+	Pages booking.PageStore
 }
 
 // Tenants lists every tenant (for the all-tenants system actor).

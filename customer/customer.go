@@ -34,8 +34,11 @@ type Customer struct {
 	LicenceIssuedOn string // YYYY-MM-DD
 	LicenceCountry  string
 	RestrictedAt    *time.Time
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// Test marks a customer a test-mode API key made (unique apart from the
+	// real customers with the same e-mail address; wiped with the test data).
+	Test      bool `json:"-"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Name returns "First Last" (and the company first when set).

@@ -154,6 +154,10 @@ type Allocation struct {
 	Note          string
 	CreatedBy     int64
 	CreatedAt     time.Time
+	// Test marks the allocation of a test booking: test bookings hold cars
+	// in a world of their own, apart from live bookings (blocks and
+	// maintenance hold cars in both).
+	Test bool
 }
 
 // ErrOverlap is returned when a vehicle is already taken in the period.

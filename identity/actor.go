@@ -38,10 +38,14 @@ type Actor struct {
 	UserID      int64
 	APIClientID int64
 	Scope       Scope // for ActorAPI: the scope of its key
-	Name        string
-	Role        Role
-	StationIDs  []int64 // for RoleStation: the stations it may see
-	RequestID   string
+	// Test is set for a test-mode API key: it sees and makes test data only
+	// (bookings, customers, payments through a simulator, TEST- documents),
+	// a live key live data only. Staff and the system see both.
+	Test       bool
+	Name       string
+	Role       Role
+	StationIDs []int64 // for RoleStation: the stations it may see
+	RequestID  string
 }
 
 // AllTenants reports whether the actor is the system acting across tenants

@@ -30,8 +30,17 @@ var Scopes = []Scope{ScopePublic, ScopeSecret, ScopeStaff}
 // Valid reports whether s is a known scope.
 func (s Scope) Valid() bool { return s == ScopePublic || s == ScopeSecret || s == ScopeStaff }
 
-// KeyPrefix is how every key of the scope starts, e.g. "mwk_public_".
+// KeyPrefix is how every live key of the scope starts, e.g. "mwk_public_".
 func (s Scope) KeyPrefix() string { return APIKeyPrefix + string(s) + "_" }
+
+// ModePrefix is how keys of scope s start in test mode or live:
+// "mwk_test_public_" or "mwk_public_".
+func (s Scope) ModePrefix(test bool) string {
+	if test {
+		return TestKeyPrefix + string(s) + "_"
+	}
+	return s.KeyPrefix()
+}
 
 // ParseScope reads a scope name (case-insensitive). Errors: KindInvalid
 // with a field error on field.

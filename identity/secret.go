@@ -91,11 +91,16 @@ func HashToken(tok string) string {
 // APIKeyPrefix is how every Mietwerk API key starts.
 const APIKeyPrefix = "mwk_"
 
-// NewAPIKey returns a new API key of scope s and its display prefix (the
-// scope's prefix and the first 8 random characters).
-func NewAPIKey(s Scope) (key, prefix string) {
-	key = s.KeyPrefix() + randomBase32(30)
-	return key, key[:len(s.KeyPrefix())+8]
+// TestKeyPrefix is how every test-mode API key starts ("mwk_test_public_…").
+const TestKeyPrefix = APIKeyPrefix + "test_"
+
+// NewAPIKey returns a new API key of scope s, in test mode or live, and its
+// display prefix (the key's prefix and the first 8 random characters): a
+// live key "mwk_<scope>_…", a test key "mwk_test_<scope>_…".
+func NewAPIKey(s Scope, test bool) (key, prefix string) {
+	p := s.ModePrefix(test)
+	key = p + randomBase32(30)
+	return key, key[:len(p)+8]
 }
 
 // randomBase32 returns n random bytes as lower-case unpadded base32.

@@ -310,9 +310,16 @@ func (s *Service) SetDisabled(ctx context.Context, userID int64, disabled bool) 
 	return nil
 }
 
-// CreateAPIKey creates an API client of scope and returns the key, shown
-// only this once. Errors: KindInvalid (no name, unknown scope).
+// CreateAPIKey creates a live API client of scope and returns the key,
+// shown only this once. Errors: KindInvalid (no name, unknown scope).
 func (s *Service) CreateAPIKey(ctx context.Context, name string, scope Scope, ratePerMinute int) (APIClient, string, error) {
+	return s.CreateKey(ctx, name, scope, false, ratePerMinute)
+}
+
+// CreateKey creates an API client of scope, in test mode or live, and
+// returns the key, shown only this once. Errors: KindInvalid (no name,
+// unknown scope).
+func (s *Service) CreateKey(ctx context.Context, name string, scope Scope, test bool, ratePerMinute int) (APIClient, string, error) {
 	name = strings.TrimSpace(name)
 	var f errs.Fields
 	if name == "" {
@@ -327,8 +334,8 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string, scope Scope, ra
 	if ratePerMinute <= 0 {
 		ratePerMinute = 120
 	}
-	key, prefix := NewAPIKey(scope)
-	c := APIClient{Name: name, Prefix: prefix, Scope: scope, RatePerMinute: ratePerMinute}
+	key, prefix := NewAPIKey(scope, test)
+	c := APIClient{Name: name, Prefix: prefix, Scope: scope, Test: test, RatePerMinute: ratePerMinute}
 	if err := s.store.CreateAPIClient(ctx, &c, HashToken(key)); err != nil {
 		return APIClient{}, "", err
 	}

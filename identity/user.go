@@ -78,11 +78,14 @@ type Session struct {
 // APIClient is a tenant's API key for its website integration. The key itself
 // is shown once at creation; only its SHA-256 is stored.
 type APIClient struct {
-	ID            int64
-	TenantID      int64
-	Name          string
-	Prefix        string // first characters of the key, to recognise it in lists
-	Scope         Scope  // what the key may do
+	ID       int64
+	TenantID int64
+	Name     string
+	Prefix   string // first characters of the key, to recognise it in lists
+	Scope    Scope  // what the key may do
+	// Test keys work in test mode: their bookings are test bookings, paid
+	// through a simulator, apart from the live ones (see Actor.Test).
+	Test          bool
 	RatePerMinute int
 	CreatedAt     time.Time
 	LastUsedAt    *time.Time
@@ -91,7 +94,7 @@ type APIClient struct {
 
 // Actor returns the actor an API request acts as.
 func (c APIClient) Actor() Actor {
-	return Actor{Kind: ActorAPI, TenantID: c.TenantID, APIClientID: c.ID, Scope: c.Scope, Name: "api:" + c.Name}
+	return Actor{Kind: ActorAPI, TenantID: c.TenantID, APIClientID: c.ID, Scope: c.Scope, Test: c.Test, Name: "api:" + c.Name}
 }
 
 // Store is what identity needs from storage. User and API-client management

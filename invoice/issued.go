@@ -34,6 +34,9 @@ type Issued struct {
 	// its payment was stored with it: Invoice.Payment is empty, and readers
 	// derive it from the payments.
 	PaymentUnknown bool
+	// Test marks a test-mode document (a test booking's): numbered TEST-…
+	// in series of its own, not in the sales journal or any report.
+	Test bool
 }
 
 // EFile is a structured e-invoice file (e.g. XRechnung XML). For a business
@@ -98,6 +101,9 @@ type IssueRequest struct {
 	// one (a final invoice's damage compensation claim): all exist
 	// together or none does.
 	With []IssueRequest
+	// ConfirmPageTokenHash, with ConfirmReservation, is the hash of the
+	// token of the customer's booking page, stored with the confirmation.
+	ConfirmPageTokenHash string
 }
 
 // Store issues documents: it numbers them gap-free per tenant and series,

@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"mietwerk.dev/mietwerk/identity"
@@ -265,4 +266,27 @@ func LogError(ctx context.Context, log *slog.Logger, msg string, err error, attr
 		attrs = append(attrs, "err", err)
 	}
 	log.ErrorContext(ctx, msg, attrs...)
+}
+
+// Batch claims a batch of work and does each item at once, each in its own
+// goroutine, and returns how many items it claimed. The items get a context
+// of their own, bounded by lease and detached from ctx: work already
+// started is not cut short by a shutdown (it would be left half-done), and
+// it ends before the claim's lease does.
+func Batch[T any](ctx context.Context, lease time.Duration, claim func(context.Context) ([]T, error), each func(context.Context, T)) (int, error) {
+	if ctx.Err() != nil {
+		return 0, ctx.Err()
+	}
+	batch, err := claim(ctx)
+	if err != nil {
+		return 0, err
+	}
+	itemCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lease)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, it := range batch {
+		wg.Go(func() { each(itemCtx, it) })
+	}
+	wg.Wait()
+	return len(batch), nil
 }

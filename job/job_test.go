@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -225,4 +226,34 @@ func TestStaffRetryAndDismiss(t *testing.T) {
 			t.Errorf("second dismiss: %v, want not found", err)
 		}
 	})
+}
+
+// TestBatch: every claimed item is done, at once, with a context that a
+// cancelled caller does not end but the lease does; a cancelled caller
+// claims nothing.
+func TestBatch(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var mu sync.Mutex
+	var done []int
+	n, err := job.Batch(ctx, time.Minute, func(context.Context) ([]int, error) { return []int{1, 2, 3}, nil },
+		func(itemCtx context.Context, i int) {
+			cancel() // a shutdown while the items are under way
+			if itemCtx.Err() != nil {
+				t.Errorf("item %d: its context ended with the caller's", i)
+			}
+			if dl, ok := itemCtx.Deadline(); !ok || time.Until(dl) > time.Minute {
+				t.Errorf("item %d: deadline %v %v, want within the lease", i, dl, ok)
+			}
+			mu.Lock()
+			done = append(done, i)
+			mu.Unlock()
+		})
+	if err != nil || n != 3 || len(done) != 3 {
+		t.Fatalf("Batch: %d %v, done %v", n, err, done)
+	}
+	claimed := false
+	if _, err := job.Batch(ctx, time.Minute, func(context.Context) ([]int, error) { claimed = true; return nil, nil },
+		func(context.Context, int) {}); err == nil || claimed {
+		t.Fatalf("a cancelled caller: %v, claimed %v", err, claimed)
+	}
 }

@@ -26,6 +26,7 @@ const (
 	KindBookingChange           Kind = "booking_change"
 	KindDamageClaim             Kind = "damage_claim"
 	KindContractDocument        Kind = "contract_document"
+	KindWebhookDisabled         Kind = "webhook_disabled" // to a tenant's administrators
 )
 
 // Address is a mailbox with an optional display name.

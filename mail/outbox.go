@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 
 	"mietwerk.dev/mietwerk/job"
@@ -125,27 +124,11 @@ func (o *Outbox) Wake() {
 // RunOnce claims and sends one batch. It returns how many messages it
 // attempted. Sends already started finish even when ctx is cancelled.
 func (o *Outbox) RunOnce(ctx context.Context) (int, error) {
-	if ctx.Err() != nil {
-		return 0, ctx.Err()
-	}
-	batch, err := o.store.ClaimEmails(ctx, o.cfg.Worker, o.now().UTC(), o.cfg.Lease, o.cfg.Batch)
-	if err != nil {
-		return 0, err
-	}
-	// In-flight sends are not cut short by shutdown: they get their own
-	// bounded context, so a message is never left half-sent by a drain.
-	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.cfg.Lease)
-	defer cancel()
-	var wg sync.WaitGroup
-	for _, q := range batch {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			o.deliverSafely(sendCtx, q)
-		}()
-	}
-	wg.Wait()
-	return len(batch), nil
+	// In-flight sends are not cut short by shutdown (see job.Batch), so a
+	// message is never left half-sent by a drain.
+	return job.Batch(ctx, o.cfg.Lease, func(ctx context.Context) ([]Queued, error) {
+		return o.store.ClaimEmails(ctx, o.cfg.Worker, o.now().UTC(), o.cfg.Lease, o.cfg.Batch)
+	}, o.deliverSafely)
 }
 
 // deliverSafely delivers q; a crash while sending it (a bug, e.g. in

@@ -143,7 +143,7 @@ func (e *CardEraser) deleteOne(ctx context.Context, c StoredCard) bool {
 		tctx = identity.WithActor(ctx, identity.SystemFor(c.TenantID))
 	}
 	logAttrs := []any{"tenant_id", c.TenantID, "customer_id", c.CustomerID, "card_id", c.ID} // never the token
-	rec := Record{TenantID: c.TenantID, Links: Links{CustomerID: c.CustomerID, Purpose: PurposeCardDeletion}, CardID: c.ID,
+	rec := Record{TenantID: c.TenantID, Links: Links{CustomerID: c.CustomerID, Purpose: PurposeCardDeletion, Test: c.Test}, CardID: c.ID,
 		Operation: OpDeleteToken, Amount: Amount{Currency: "EUR"}, OrderID: fmt.Sprintf("card-%d-delete", c.ID),
 		MerchantTransactionID: e.newID(), Card: c.Card, Status: StatusPending, CreatedAt: e.now().UTC()}
 	finish := func(done bool, msg string) bool {
@@ -155,7 +155,7 @@ func (e *CardEraser) deleteOne(ctx context.Context, c StoredCard) bool {
 		}
 		return done
 	}
-	gw, err := e.gws.Gateway(tctx, c.TenantID)
+	gw, err := GatewayFor(tctx, e.gws, c.TenantID, c.Test)
 	if err != nil {
 		e.log.ErrorContext(ctx, "card deletion: no gateway", append(logAttrs, "err", err)...)
 		return finish(false, "no gateway configured")

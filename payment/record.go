@@ -2,6 +2,7 @@ package payment
 
 import (
 	"context"
+	"mietwerk.dev/mietwerk/errs"
 	"time"
 )
 
@@ -30,6 +31,9 @@ type Links struct {
 	// Purpose says what the money is for: "rent", "deposit", "final",
 	// "damage", "extension", "cancellation", "deposit_release", "refund".
 	Purpose string
+	// Test marks a payment of a test booking: it goes through a
+	// simulator, never the tenant's own gateway (see TestGateways).
+	Test bool
 }
 
 // Record is our bookkeeping of one gateway attempt (DESIGN invariant 3: no
@@ -72,6 +76,8 @@ type StoredCard struct {
 	Card                CardInfo
 	SchemeTransactionID string // of the FIRST use, sent with merchant-initiated charges
 	CreatedAt           time.Time
+	// Test marks a card stored at a simulator by a test booking.
+	Test bool
 }
 
 // RecordFilter selects records of a reservation, contract or customer.
@@ -106,6 +112,30 @@ type Store interface {
 // Gateways gives the gateway configured for a tenant.
 type Gateways interface {
 	Gateway(ctx context.Context, tenantID int64) (Gateway, error)
+}
+
+// TestGateways gives the simulated gateway the test-mode payments of a
+// tenant go through, whatever gateway the tenant has itself.
+type TestGateways interface {
+	TestGateway(ctx context.Context, tenantID int64) (Gateway, error)
+}
+
+// ErrNoTestGateway answers a test-mode payment when there is no simulator
+// to send it to: it is never sent to a real gateway instead.
+var ErrNoTestGateway = errs.E(errs.KindUnavailable, "test payments need the Telecash simulator, which this server does not have")
+
+// GatewayFor returns the gateway a payment of the tenant goes through: for
+// a test payment the simulator of gws (ErrNoTestGateway when gws has
+// none), never the tenant's own gateway; else the tenant's gateway.
+func GatewayFor(ctx context.Context, gws Gateways, tenantID int64, test bool) (Gateway, error) {
+	if !test {
+		return gws.Gateway(ctx, tenantID)
+	}
+	t, ok := gws.(TestGateways)
+	if !ok {
+		return nil, ErrNoTestGateway
+	}
+	return t.TestGateway(ctx, tenantID)
 }
 
 // CardLast4 returns the last four digits of the card of the newest approved

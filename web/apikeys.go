@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
 )
@@ -16,7 +17,10 @@ type apiKeysData struct {
 	Created identity.APIClient
 	Name    string
 	Scope   identity.Scope // chosen in the form
+	Test    bool           // chosen in the form
 	Scopes  []identity.Scope
+	// TestData counts the tenant's test-mode data (nil: not offered).
+	TestData *booking.TestData
 }
 
 // apiKeyList lists the tenant's API keys by name and prefix (admins only).
@@ -36,9 +40,20 @@ func (a *app) renderAPIKeys(w http.ResponseWriter, r *http.Request, status int, 
 	if d.Scope == "" {
 		d.Scope = identity.ScopePublic
 	}
+	if a.TestData != nil {
+		td, err := a.TestData.TestData(r.Context())
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		d.TestData = &td
+	}
 	v := &view{Title: "key.title", Nav: "apikeys", Data: d, Errors: problems}
-	if r.URL.Query().Get("done") == "revoked" {
+	switch r.URL.Query().Get("done") {
+	case "revoked":
 		v.Notice = translate(reqCtx(r).lang, "key.revoked_ok")
+	case "wiped":
+		v.Notice = translate(reqCtx(r).lang, "testmode.wiped")
 	}
 	a.render(w, r, status, "apikeys", v)
 }
@@ -48,14 +63,15 @@ func (a *app) renderAPIKeys(w http.ResponseWriter, r *http.Request, status int, 
 func (a *app) apiKeyCreate(w http.ResponseWriter, r *http.Request) {
 	name := r.PostForm.Get("name")
 	scope := identity.Scope(r.PostForm.Get("scope"))
-	c, key, err := a.Identity.CreateAPIKey(r.Context(), name, scope, 0)
+	test := r.PostForm.Get("test") == "1"
+	c, key, err := a.Identity.CreateKey(r.Context(), name, scope, test, 0)
 	if err != nil {
 		if m, ok := fieldErrors(reqCtx(r).lang, err); ok {
-			a.renderAPIKeys(w, r, http.StatusUnprocessableEntity, apiKeysData{Name: name, Scope: scope}, m)
+			a.renderAPIKeys(w, r, http.StatusUnprocessableEntity, apiKeysData{Name: name, Scope: scope, Test: test}, m)
 			return
 		}
 		if errs.Is(err, errs.KindConflict) {
-			a.renderAPIKeys(w, r, http.StatusUnprocessableEntity, apiKeysData{Name: name, Scope: scope},
+			a.renderAPIKeys(w, r, http.StatusUnprocessableEntity, apiKeysData{Name: name, Scope: scope, Test: test},
 				map[string]string{"name": translate(reqCtx(r).lang, "form.conflict")})
 			return
 		}
@@ -107,4 +123,27 @@ func (a *app) apiKeyRevoke(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.Redirect(w, r, "/admin/api-keys?done=revoked", http.StatusSeeOther)
+}
+
+// testDataConfirm asks before wiping the tenant's test data, saying what goes.
+func (a *app) testDataConfirm(w http.ResponseWriter, r *http.Request) {
+	td, err := a.TestData.TestData(r.Context())
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.render(w, r, http.StatusOK, "testdata_wipe", &view{Title: "testmode.wipe_title", Nav: "apikeys", Data: td})
+}
+
+// testDataWipe deletes the tenant's test data (bookings, customers,
+// payments, TEST- documents, their e-mails and webhook events).
+func (a *app) testDataWipe(w http.ResponseWriter, r *http.Request) {
+	td, err := a.TestData.WipeTestData(r.Context())
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.log.InfoContext(r.Context(), "test data wiped", "bookings", td.Bookings, "customers", td.Customers, "invoices", td.Invoices,
+		"payments", td.Payments, "request_id", requestID(r))
+	http.Redirect(w, r, "/admin/api-keys?done=wiped", http.StatusSeeOther)
 }

@@ -171,7 +171,7 @@ func TestPlanningBoard(t *testing.T) {
 		mt, err := mailtmpl.New()
 		must(t, err)
 		flow := booking.NewService(booking.Deps{Bookings: e.store, Tenancy: e.store, Customers: e.store, Categories: e.store,
-			Tariffs: e.store, Mailer: mailtmpl.NewBookingMailer(mt, "noreply@koenig.test"), Outbox: e.store, Now: e.clk.Now})
+			Tariffs: e.store, Mailer: mailtmpl.NewBookingMailer(mt, "noreply@koenig.test", ""), Outbox: e.store, Now: e.clk.Now})
 		e.serve(t, func(d *web.Deps) { d.Flow = flow })
 		must(t, e.store.Allocate(e.sys(), &fleet.Allocation{VehicleID: w.reg2.ID, Start: w.pickup.Add(120 * time.Hour),
 			End: w.pickup.Add(144 * time.Hour), Kind: fleet.AllocMaintenance, Note: "HU"}))

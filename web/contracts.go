@@ -41,6 +41,9 @@ type ContractBackend interface {
 	Tariff(ctx context.Context, id int64) (pricing.Tariff, error)
 	Document(ctx context.Context, id int64) (document.Stored, error)
 	AuditTrail(ctx context.Context, entity string, id int64) ([]audit.Entry, error)
+	// PreCheckin is what the customer entered on the booking page before
+	// pickup (ok false: nothing).
+	PreCheckin(ctx context.Context, reservationID int64) (pc booking.PreCheckin, ok bool, err error)
 }
 
 // routesContracts mounts the contract, handover, return and report pages.

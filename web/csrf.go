@@ -67,6 +67,26 @@ func (a *app) checkCSRF(next http.Handler) http.Handler {
 	})
 }
 
+// badParam returns the first parameter of the request's query or parsed
+// form whose name or value has a control character (line breaks and tabs
+// allowed in values) or malformed UTF-8.
+func badParam(r *http.Request) (string, bool) {
+	vals := r.Form
+	if vals == nil {
+		vals = r.URL.Query()
+	}
+	for k, vs := range vals {
+		bad := errs.BadText(k, false)
+		for _, v := range vs {
+			bad = bad || errs.BadText(v, true)
+		}
+		if bad {
+			return k, true
+		}
+	}
+	return "", false
+}
+
 // refuseControlChars answers a request whose query or form (as checkCSRF
 // parsed it) has a control character (NUL, escape, …; line breaks and
 // tabs are fine here, single-line fields refuse them in their own checks)
@@ -75,21 +95,11 @@ func (a *app) checkCSRF(next http.Handler) http.Handler {
 // Multipart forms are parsed by their handlers, whose checks see them.
 func (a *app) refuseControlChars(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		vals := r.Form
-		if vals == nil {
-			vals = r.URL.Query()
-		}
-		for k, vs := range vals {
-			bad := errs.BadText(k, false)
-			for _, v := range vs {
-				bad = bad || errs.BadText(v, true)
-			}
-			if bad {
-				a.log.InfoContext(r.Context(), "request refused: control character in a parameter", "request_id", requestID(r),
-					"path", r.URL.Path, "param", strconv.QuoteToASCII(k))
-				a.errorPage(w, r, http.StatusBadRequest, "err.400.control")
-				return
-			}
+		if k, bad := badParam(r); bad {
+			a.log.InfoContext(r.Context(), "request refused: control character in a parameter", "request_id", requestID(r),
+				"path", r.URL.Path, "param", strconv.QuoteToASCII(k))
+			a.errorPage(w, r, http.StatusBadRequest, "err.400.control")
+			return
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -19,6 +19,9 @@ type dashboardData struct {
 	FailedEmails int
 	// Attention lists the items the background jobs failed on (admins).
 	Attention []attentionRow
+	// DisabledWebhooks counts the webhook endpoints switched off after
+	// persistent failures (admins only).
+	DisabledWebhooks int
 }
 
 // dashboard shows the tenant, the stations the user can see and, for
@@ -64,6 +67,12 @@ func (a *app) dashboard(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			d.Attention = a.attentionRows(r, list)
+		}
+		if a.Webhooks != nil {
+			if d.DisabledWebhooks, err = a.Webhooks.DisabledEndpoints(ctx); err != nil {
+				a.fail(w, r, err)
+				return
+			}
 		}
 	}
 	a.render(w, r, http.StatusOK, "dashboard", &view{Title: "dash.title", Nav: "dashboard", Data: d})

@@ -95,6 +95,9 @@ type handoverData struct {
 	Drivers  []driverRow
 	Checked  bool
 	P        protoForm
+	// PreCheckin is what the customer entered on the booking page; the
+	// drivers start from it (staff check the licences in the original).
+	PreCheckin *booking.PreCheckin
 }
 
 // Pickup renders the planned pickup.
@@ -138,6 +141,18 @@ func (a *app) loadHandover(r *http.Request, id int64) (handoverData, error) {
 	}
 	if d.Drivers[0].LicenceClass == "" {
 		d.Drivers[0].LicenceClass = "B"
+	}
+	if pc, ok, err := be.PreCheckin(ctx, id); err != nil {
+		return d, err
+	} else if ok && len(pc.Drivers) > 0 {
+		d.PreCheckin = &pc
+		d.Drivers = nil
+		for i, dr := range contract.DriversOf(pc) {
+			d.Drivers = append(d.Drivers, driverRow{i, dr})
+		}
+		if len(d.Drivers) < 2 {
+			d.Drivers = append(d.Drivers, driverRow{len(d.Drivers), contract.Driver{Role: contract.RoleAdditional}})
+		}
 	}
 	d.P = protoForm{KM: strconv.FormatInt(d.Vehicle.OdometerKM, 10), Fuel: d.Vehicle.FuelEighths, Cleanliness: d.Vehicle.Cleanliness,
 		SignerName: c.Name(), Confirmed: map[int64]bool{}}

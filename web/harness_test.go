@@ -22,6 +22,7 @@ import (
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/tenancy"
 	"mietwerk.dev/mietwerk/web"
+	"mietwerk.dev/mietwerk/webhook"
 )
 
 func TestMain(m *testing.M) {
@@ -136,6 +137,8 @@ func newEnv(t *testing.T, d store.Dialect, wrap func(tenancy.Store) tenancy.Stor
 		Attention: s,
 		EInvoicer: xrechnung.EInvoicer{},
 		Logger:    slog.New(slog.NewJSONHandler(e.log, nil)),
+		Webhooks:  webhook.NewService(s, webhook.Policy{AllowPrivate: true}),
+		TestData:  s,
 	}
 	e.srv = httptest.NewServer(web.New(e.deps))
 	t.Cleanup(e.srv.Close)

@@ -45,6 +45,7 @@ func (v *view) NavItems() []navItem {
 		items = append(items,
 			navItem{Key: "users", Href: "/admin/users"},
 			navItem{Key: "apikeys", Href: "/admin/api-keys"},
+			navItem{Key: "webhooks", Href: "/admin/webhooks"},
 			navItem{Key: "settings", Href: "/admin/settings"})
 	}
 	for i := range items {

@@ -16,6 +16,7 @@ import (
 	"mietwerk.dev/mietwerk/httpx"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/locale"
+	"mietwerk.dev/mietwerk/webhook"
 )
 
 //go:embed templates/*.html
@@ -58,6 +59,23 @@ var funcs = template.FuncMap{
 	"field": func(v *view, name, labelKey, value, typ string) fieldData {
 		return fieldData{Name: name, Label: v.T(labelKey), Value: value, Type: typ, Error: v.Err(name)}
 	},
+	// pageField builds the data of the booking page's "page-input"
+	// partial: name, catalog key of the label, value, input type and
+	// autocomplete token (in Hint).
+	"pageField": func(v *pageView, name, labelKey, value, typ, autocomplete string) fieldData {
+		return fieldData{Name: name, Label: v.T(labelKey), Value: value, Type: typ, Error: v.Err(name), Hint: autocomplete}
+	},
+	// webhookFields builds the data of the "webhook-fields" partial.
+	"webhookFields": func(v *view, f webhookForm, types []webhook.Type) webhookFieldsData {
+		return webhookFieldsData{V: v, Form: f, Types: types}
+	},
+}
+
+// webhookFieldsData is the webhook endpoint form's fields.
+type webhookFieldsData struct {
+	V     *view
+	Form  webhookForm
+	Types []webhook.Type
 }
 
 // fieldData is one labelled form input with its error message.

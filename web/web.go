@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"time"
 
+	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/fleet"
@@ -24,6 +25,7 @@ import (
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/tenancy"
+	"mietwerk.dev/mietwerk/webhook"
 )
 
 // Deps is what the admin web application needs.
@@ -61,6 +63,11 @@ type Deps struct {
 	// Attention holds the items background jobs failed on ("needs
 	// attention" on bookings, contracts and the dashboard); nil: not shown.
 	Attention AttentionStore
+
+	Webhooks *webhook.Service // webhook endpoints and their delivery log; nil: pages answer 404
+	// TestData counts and wipes the tenant's test-mode data (API keys
+	// page); nil: not offered.
+	TestData booking.TestDataStore
 }
 
 type app struct {
@@ -132,6 +139,10 @@ func (a *app) routes() http.Handler {
 	private("POST /admin/api-keys", a.admin(a.apiKeyCreate))
 	private("GET /admin/api-keys/{id}/revoke", a.admin(a.apiKeyRevokeConfirm))
 	private("POST /admin/api-keys/{id}/revoke", a.admin(a.apiKeyRevoke))
+	if a.TestData != nil {
+		private("GET /admin/test-data/wipe", a.admin(a.testDataConfirm))
+		private("POST /admin/test-data/wipe", a.admin(a.testDataWipe))
+	}
 	a.routesFleet(private)
 	a.routesSettings(private)
 	a.routesEmails(private)
@@ -140,6 +151,7 @@ func (a *app) routes() http.Handler {
 	a.routesReceipts(private)
 	a.routesInvoiceXML(private)
 	a.routesAttention(private)
+	a.routesWebhooks(private)
 	private("GET /admin/invoices", a.invoiceList)
 	private("GET /admin/invoices/export.csv", a.invoiceCSV)
 	private("GET /admin/invoices/export.zip", a.invoiceZIP)

@@ -50,6 +50,8 @@ type Reservation struct {
 	Sequence  int
 	ChangedAt time.Time
 	Model     string // an example model of the category ("VW Golf"), optional
+	// PageURL is the link to the customer's own booking page ("": none).
+	PageURL string
 }
 
 // InvoiceMail is the content of an invoice or credit-note message.
@@ -136,4 +138,17 @@ type Cancellation struct {
 	FeeWaived         int64 // the fee staff waived; 0 when none
 	Deposit           int64 // deposit released
 	DepositHold       bool  // the deposit was a hold on the card (released), not a charge (refunded)
+}
+
+// WebhookDisabled tells a tenant's administrator that a webhook endpoint
+// was switched off after persistent failures (Reason "failing") or a 410
+// Gone answer (Reason "gone").
+type WebhookDisabled struct {
+	AdminName  string
+	URL        string
+	Reason     string
+	Since      time.Time // the first failure since the last success, or the 410 answer
+	LastStatus int       // the HTTP status of the last attempt; 0: no answer
+	LastError  string    // why the last attempt got no answer (a network error)
+	Link       string    // the endpoint's page in the admin web ("" without --public-url)
 }

@@ -48,6 +48,7 @@ func reservation() Reservation {
 		Number: "R-2026-000815", CustomerName: "Jörg Müßig", BookedAt: booked, Station: station,
 		Category: "Kompaktklasse (VW Golf o. ä.)", Pickup: pickup, Return: back,
 		Paid: 4999, Deposit: 30000, InvoiceNumber: "RE-2026-000041", InvoicePDF: fakePDF,
+		PageURL: "https://miete.koenig.test/b/R2DHrhPqZ4k7LQmW0sVx3bJfN8cYtE1uAoGi5KpMdQw",
 	}
 }
 
@@ -124,5 +125,9 @@ func cases(r *Renderer, lang document.Lang) map[mail.Kind]func() (mail.Message, 
 			return r.BookingCancellation(env, cancellation())
 		},
 		mail.KindBookingChange: func() (mail.Message, error) { return r.BookingChange(env, changed()) },
+		mail.KindWebhookDisabled: func() (mail.Message, error) {
+			return r.WebhookDisabledNotice(env, WebhookDisabled{AdminName: "Bärbel Weiß", URL: "https://agentur.test/hooks/mietwerk",
+				Reason: "failing", Since: booked, LastStatus: 503, Link: "https://miete.koenig.test/admin/webhooks/3"})
+		},
 	}
 }

@@ -75,6 +75,9 @@ func withText(r *Renderer, s string) map[string]func() (mail.Message, error) {
 					d := changed()
 					d.Number, d.CustomerName, d.Station, d.Category, d.Vehicle, d.Model = "R-"+s, s, st, s, s, s
 					return r.BookingChange(env, d)
+				case mail.KindWebhookDisabled:
+					return r.WebhookDisabledNotice(env, WebhookDisabled{AdminName: s, URL: "https://" + s, Reason: "failing", Since: pickup,
+						LastError: s, Link: "https://miete.koenig.test/admin/webhooks/1"})
 				}
 				return build()
 			}

@@ -8,10 +8,12 @@ import (
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/tenancy"
+	"mietwerk.dev/mietwerk/webhook"
 )
 
 // defaultSender is the sender when neither station, tenant nor the
@@ -21,15 +23,21 @@ const defaultSender = "noreply@mietwerk.local"
 // BookingMailer builds the booking service's messages (booking.Mailer) with
 // the templates; the domain does not import templates.
 type BookingMailer struct {
-	r        *Renderer
-	fallback string
+	r         *Renderer
+	fallback  string
+	publicURL string
 }
 
 // NewBookingMailer returns the booking service's mailer. fallback is the
-// sender when neither the station nor the tenant has one (--mail-from).
-func NewBookingMailer(r *Renderer, fallback string) BookingMailer {
-	return BookingMailer{r: r, fallback: fallback}
+// sender when neither the station nor the tenant has one (--mail-from);
+// publicURL (--public-url) is where customers reach the server: the
+// confirmation links the booking page under it (none when it is empty).
+func NewBookingMailer(r *Renderer, fallback, publicURL string) BookingMailer {
+	return BookingMailer{r: r, fallback: fallback, publicURL: strings.TrimRight(publicURL, "/")}
 }
+
+// PagePath is the path of the customer's booking page for token.
+func PagePath(token string) string { return "/b/" + token }
 
 var _ booking.Mailer = BookingMailer{}
 
@@ -62,10 +70,14 @@ func stationOf(s tenancy.Station) Station {
 		Phone: s.Phone, Email: s.Email}
 }
 
-// Confirmation is the reservation confirmation with the advance invoice.
+// Confirmation is the reservation confirmation with the advance invoice
+// and, with a public URL, the link to the customer's booking page.
 func (b BookingMailer) Confirmation(m booking.MailContext, inv invoice.Issued, pdf []byte, paid, deposit int64) (mail.Message, error) {
 	d := reservationOf(m)
 	d.Paid, d.Deposit, d.InvoiceNumber, d.InvoicePDF = paid, deposit, inv.Invoice.Number, pdf
+	if m.PageToken != "" && b.publicURL != "" {
+		d.PageURL = b.publicURL + PagePath(m.PageToken)
+	}
 	return b.r.ReservationConfirmation(b.env(m), d)
 }
 
@@ -83,6 +95,15 @@ func reservationOf(m booking.MailContext) Reservation {
 	return Reservation{Number: r.Number, CustomerName: m.Customer.Name(), BookedAt: r.CreatedAt, Station: stationOf(m.Station),
 		Category: m.Category.Name(m.Customer.Language), Model: m.Category.ExampleModel, Pickup: r.Pickup, Return: r.Return,
 		Sequence: r.CalendarSequence}
+}
+
+// Calendar returns the booking's calendar file as the confirmation
+// attaches it (the same events: a calendar app updates rather than
+// duplicates them), with its file name.
+func (b BookingMailer) Calendar(m booking.MailContext) (filename string, data []byte) {
+	env := b.env(m)
+	d := reservationOf(m)
+	return icsName(env, d.Number), ReservationICS(env, d)
 }
 
 // Invoice is the advance invoice on its own.
@@ -245,4 +266,36 @@ func (c ContractMailer) PaymentReceipt(m contract.MailContext, r contract.Receip
 		d.Note = r.Reason
 	}
 	return c.r.PaymentReceiptNotice(c.env(m), d)
+}
+
+// WebhookMailer builds the notice to a tenant's administrators that a
+// webhook endpoint was switched off (webhook.AdminMailer).
+type WebhookMailer struct {
+	r         *Renderer
+	fallback  string
+	publicURL string
+}
+
+// NewWebhookMailer returns the notices' mailer. fallback is the sender
+// when the tenant has none (--mail-from); publicURL (--public-url, may be
+// empty) links the endpoint's page.
+func NewWebhookMailer(r *Renderer, fallback, publicURL string) WebhookMailer {
+	return WebhookMailer{r: r, fallback: fallback, publicURL: strings.TrimRight(publicURL, "/")}
+}
+
+var _ webhook.AdminMailer = WebhookMailer{}
+
+// EndpointDisabled is the notice to the administrator to, in their language.
+func (w WebhookMailer) EndpointDisabled(tn tenancy.Tenant, to identity.User, ep webhook.Endpoint, reason webhook.DisabledReason,
+	last webhook.Attempt) (mail.Message, error) {
+	env := envelopeFor(tn, tenancy.Station{TimeZone: "Europe/Berlin"}, mail.Address{Name: to.Name, Email: to.Email}, to.Language, w.fallback)
+	d := WebhookDisabled{AdminName: to.Name, URL: ep.URL, Reason: string(reason), Since: last.At, LastStatus: last.StatusCode,
+		LastError: last.Error}
+	if ep.FailingSince != nil && reason == webhook.DisabledFailing {
+		d.Since = *ep.FailingSince
+	}
+	if w.publicURL != "" {
+		d.Link = fmt.Sprintf("%s/admin/webhooks/%d", w.publicURL, ep.ID)
+	}
+	return w.r.WebhookDisabledNotice(env, d)
 }

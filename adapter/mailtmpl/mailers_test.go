@@ -32,7 +32,7 @@ func TestMailerSender(t *testing.T) {
 			Station:  tenancy.Station{MailFrom: c.stationFrom, Email: c.stationEmail},
 			Customer: customer.Customer{Email: "k@example.de", FirstName: "K", LastName: "L"},
 		}
-		env := NewBookingMailer(r, "noreply@mietwerk.example").env(m)
+		env := NewBookingMailer(r, "noreply@mietwerk.example", "").env(m)
 		if env.From.Email != c.wantFrom || env.From.Name != "Autohaus König" || env.ReplyTo.Email != c.wantReply {
 			t.Errorf("%s: from %v reply %v, want %s / %s", c.name, env.From, env.ReplyTo, c.wantFrom, c.wantReply)
 		}

@@ -14,6 +14,12 @@ func pdfName(lang document.Lang, de, en, number string) string {
 	return de + "-" + number + ".pdf"
 }
 
+// icsName is the file name of a booking's calendar file.
+func icsName(env Envelope, number string) string {
+	name := pdfName(env.Lang, "Reservierung", "Reservation", number)
+	return name[:len(name)-len(".pdf")] + ".ics"
+}
+
 func pdfAttachment(name string, data []byte) mail.Attachment {
 	return mail.Attachment{Filename: name, ContentType: "application/pdf", Data: data}
 }
@@ -43,8 +49,7 @@ func (r *Renderer) BookingChange(env Envelope, d Reservation) (mail.Message, err
 
 // icsAttachment is a booking's calendar file named after it.
 func icsAttachment(env Envelope, number string, data []byte, cancel bool) mail.Attachment {
-	name := pdfName(env.Lang, "Reservierung", "Reservation", number)
-	return mail.Attachment{Filename: name[:len(name)-len(".pdf")] + ".ics", ContentType: icsContentType(cancel), Data: data}
+	return mail.Attachment{Filename: icsName(env, number), ContentType: icsContentType(cancel), Data: data}
 }
 
 // AdvanceInvoice renders the message sending the first (advance) invoice.
@@ -119,4 +124,10 @@ func (r *Renderer) BookingCancellation(env Envelope, d Cancellation) (mail.Messa
 		return mail.Message{}, err
 	}
 	return r.render(env, mail.KindBookingCancellation, d, ld, icsAttachment(env, d.ReservationNumber, CancellationICS(env, d), true))
+}
+
+// WebhookDisabledNotice renders the notice to an administrator that a
+// webhook endpoint was switched off.
+func (r *Renderer) WebhookDisabledNotice(env Envelope, d WebhookDisabled) (mail.Message, error) {
+	return r.render(env, mail.KindWebhookDisabled, d, "")
 }

@@ -38,6 +38,7 @@ var Names = []mail.Kind{
 	mail.KindBookingChange,
 	mail.KindDamageClaim,
 	mail.KindContractDocument,
+	mail.KindWebhookDisabled,
 }
 
 // Langs lists the template languages.

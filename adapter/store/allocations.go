@@ -44,10 +44,21 @@ func (s *Store) allocateTx(ctx context.Context, tx *sql.Tx, sc scope, al *fleet.
 		sc.stations("v.station_id", &a)+s.dialect.lockVehicle(), a...).Scan(&stationID); err != nil {
 		return notFound(err, "vehicle")
 	}
-	n, err := s.dialect.countOverlaps(ctx, tx, `SELECT count(*) FROM allocations WHERE vehicle_id = $1
-		AND starts_at < $2 AND ends_at > $3`, al.VehicleID, ts(al.End), ts(al.Start))
+	// the allocations it must not overlap: of its own world (live or
+	// test) and, for a test booking, the blocks too
+	n, err := s.dialect.countOverlaps(ctx, tx, `SELECT count(*) FROM allocations al WHERE al.vehicle_id = $1
+		AND al.starts_at < $2 AND al.ends_at > $3 AND `+worldCond(al.Test), al.VehicleID, ts(al.End), ts(al.Start))
 	if err != nil {
 		return err
+	}
+	if al.Test && n == 0 {
+		// PostgreSQL's exclusion constraints keep each world free of
+		// overlaps; a block is in the live one: look for it here
+		err = tx.QueryRowContext(ctx, `SELECT count(*) FROM allocations WHERE vehicle_id = $1 AND starts_at < $2 AND ends_at > $3
+			AND kind <> 'booking'`, al.VehicleID, ts(al.End), ts(al.Start)).Scan(&n)
+		if err != nil {
+			return err
+		}
 	}
 	if n > 0 {
 		return fleet.ErrOverlap
@@ -55,13 +66,24 @@ func (s *Store) allocateTx(ctx context.Context, tx *sql.Tx, sc scope, al *fleet.
 	al.TenantID, al.CreatedAt = sc.tenant(), s.Now()
 	al.Start, al.End = al.Start.UTC(), al.End.UTC()
 	err = tx.QueryRowContext(ctx, `INSERT INTO allocations (tenant_id, vehicle_id, starts_at, ends_at, kind,
-		reservation_id, note, created_by, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id`,
+		reservation_id, note, created_by, created_at, test) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id`,
 		al.TenantID, al.VehicleID, ts(al.Start), ts(al.End), al.Kind, nullInt64(al.ReservationID), al.Note,
-		nullInt64(sc.a.UserID), ts(al.CreatedAt)).Scan(&al.ID)
+		nullInt64(sc.a.UserID), ts(al.CreatedAt), al.Test).Scan(&al.ID)
 	if classify(err) == dbErrOverlap {
 		return fleet.ErrOverlap
 	}
 	return mapErr(err)
+}
+
+// worldCond is the SQL condition on allocations (alias al) that hold a car
+// against a new allocation: in the live world (test false) the live
+// bookings and the blocks, in the test world the test bookings and the
+// blocks.
+func worldCond(test bool) string {
+	if test {
+		return "(al.test OR al.kind <> 'booking')"
+	}
+	return "NOT al.test"
 }
 
 // ListAllocations returns the allocations of a vehicle that intersect [from, to).

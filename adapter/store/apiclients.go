@@ -8,12 +8,12 @@ import (
 	"mietwerk.dev/mietwerk/identity"
 )
 
-const apiClientCols = `id, tenant_id, name, prefix, scope, rate_per_minute, created_at, last_used_at, revoked_at`
+const apiClientCols = `id, tenant_id, name, prefix, scope, rate_per_minute, created_at, last_used_at, revoked_at, test`
 
 func scanAPIClient(row interface{ Scan(...any) error }) (identity.APIClient, error) {
 	var c identity.APIClient
 	err := row.Scan(&c.ID, &c.TenantID, &c.Name, &c.Prefix, &c.Scope, &c.RatePerMinute, tsScan{&c.CreatedAt},
-		tspScan{&c.LastUsedAt}, tspScan{&c.RevokedAt})
+		tspScan{&c.LastUsedAt}, tspScan{&c.RevokedAt}, &c.Test)
 	return c, err
 }
 
@@ -33,8 +33,8 @@ func (s *Store) CreateAPIClient(ctx context.Context, c *identity.APIClient, keyH
 	}
 	c.TenantID, c.CreatedAt = sc.tenant(), s.Now()
 	return mapErr(s.scanWrite(ctx, false, []any{&c.ID}, `INSERT INTO api_clients (tenant_id, name, prefix, scope, key_hash,
-		rate_per_minute, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id`, c.TenantID, c.Name, c.Prefix, c.Scope,
-		keyHash, c.RatePerMinute, ts(c.CreatedAt)))
+		rate_per_minute, created_at, test) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id`, c.TenantID, c.Name, c.Prefix, c.Scope,
+		keyHash, c.RatePerMinute, ts(c.CreatedAt), c.Test))
 }
 
 // ListAPIClients returns the API clients of the actor's tenant; admins only.

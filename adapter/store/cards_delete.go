@@ -35,21 +35,15 @@ func (s *Store) ClaimCardDeletions(ctx context.Context, customerID int64, now ti
 		if customerID != 0 {
 			where += ` AND customer_id = ` + a.add(customerID)
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, tenant_id, customer_id, token, brand, last4, exp_month, exp_year,
-			scheme_txn_id, created_at FROM payment_cards WHERE `+where+` ORDER BY id LIMIT $2`+s.dialect.skipLocked(), a...)
+		rows, err := tx.QueryContext(ctx, `SELECT `+cardCols+` FROM payment_cards WHERE `+where+` ORDER BY id LIMIT $2`+
+			s.dialect.skipLocked(), a...)
 		if err != nil {
 			return err
 		}
 		if err := eachRow(rows, func() error {
-			var c payment.StoredCard
-			var brand string
-			if err := rows.Scan(&c.ID, &c.TenantID, &c.CustomerID, &c.Token, &brand, &c.Card.Last4, &c.Card.ExpMonth,
-				&c.Card.ExpYear, &c.SchemeTransactionID, tsScan{&c.CreatedAt}); err != nil {
-				return err
-			}
-			c.Card.Brand = payment.Brand(brand)
+			c, err := scanCard(rows)
 			out = append(out, c)
-			return nil
+			return err
 		}); err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/pricing"
+	"mietwerk.dev/mietwerk/webhook"
 )
 
 const contractCols = `c.id, c.tenant_id, c.number, c.reservation_id, c.station_id, c.return_station_id, c.customer_id,
@@ -168,6 +169,9 @@ func (s *Store) StartContract(ctx context.Context, h *contract.Handover) (contra
 		if r.Status != booking.StatusConfirmed {
 			return errs.Conflict("booking_status", fmt.Sprintf("the booking is %s; only a confirmed booking can be handed over", r.Status))
 		}
+		if r.Test {
+			return errs.New(errs.KindConflict, "test_booking_handover")
+		}
 		if err := sc.writeStation(r.StationID); err != nil {
 			return err
 		}
@@ -226,6 +230,10 @@ func (s *Store) StartContract(ctx context.Context, h *contract.Handover) (contra
 		c.Drivers = h.Drivers
 		h.Protocol.Kind = contract.KindHandover
 		if err := s.recordProtocolTx(ctx, tx, sc, &c, &h.Protocol, r.StationID); err != nil {
+			return err
+		}
+		if err := s.emitTx(ctx, tx, sc.tenant(), webhook.ContractStarted, webhook.Ref{ContractID: c.ID, ReservationID: r.ID,
+			Label: c.Number, Booking: r.Number}); err != nil {
 			return err
 		}
 		return s.appendAudit(ctx, tx, sc, c.StationID, "contract", c.ID, "handover", nil, map[string]any{
@@ -358,6 +366,9 @@ func (s *Store) ChangePeriod(ctx context.Context, id int64, plannedEnd time.Time
 		if _, err := tx.ExecContext(ctx, `UPDATE reservations SET return_at = $1, estimated_total_cents = $2, updated_at = $3
 			WHERE tenant_id = $4 AND id = $5`, ts(plannedEnd), estimatedTotalCents, ts(now), sc.tenant(), c.ReservationID); err != nil {
 			return mapErr(err)
+		}
+		if err := s.emitTx(ctx, tx, sc.tenant(), webhook.BookingChanged, webhook.Ref{ReservationID: c.ReservationID}); err != nil {
+			return err
 		}
 		return s.appendAudit(ctx, tx, sc, c.StationID, "contract", id, "period",
 			map[string]any{"planned_end": c.PlannedEnd.UTC().Format(time.RFC3339), "estimated_total_cents": oldEst},

@@ -7,18 +7,31 @@ import (
 
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/identity"
 )
 
 const customerCols = `id, tenant_id, email, company, first_name, last_name, street, postal_code, city, country, phone,
 	birth_date, language, vat_id, licence_number, licence_class, licence_issued_on, licence_country, restricted_at,
-	created_at, updated_at`
+	created_at, updated_at, test`
 
 func scanCustomer(row interface{ Scan(...any) error }) (customer.Customer, error) {
 	var c customer.Customer
 	err := row.Scan(&c.ID, &c.TenantID, &c.Email, &c.Company, &c.FirstName, &c.LastName, &c.Street, &c.PostalCode,
 		&c.City, &c.Country, &c.Phone, dateScan{&c.BirthDate}, &c.Language, &c.VATID, &c.LicenceNumber, &c.LicenceClass,
-		dateScan{&c.LicenceIssuedOn}, &c.LicenceCountry, tspScan{&c.RestrictedAt}, tsScan{&c.CreatedAt}, tsScan{&c.UpdatedAt})
+		dateScan{&c.LicenceIssuedOn}, &c.LicenceCountry, tspScan{&c.RestrictedAt}, tsScan{&c.CreatedAt}, tsScan{&c.UpdatedAt}, &c.Test)
 	return c, err
+}
+
+// emailKey is what customers are unique by within a tenant: the e-mail
+// address in lower case; for a test customer (made by a test-mode API key)
+// with the prefix "test:", so that test bookings never find, nor change,
+// the real customer with that address.
+func emailKey(email string, test bool) string {
+	k := strings.ToLower(strings.TrimSpace(email))
+	if test {
+		return "test:" + k
+	}
+	return k
 }
 
 // UpsertCustomer finds the customer by e-mail (case-insensitive) and merges
@@ -62,17 +75,18 @@ func (s *Store) upsertCustomerTx(ctx context.Context, tx *sql.Tx, sc scope, c *c
 // "customer_restricted" for a customer blocked after an erasure request.
 func (s *Store) customerByEmailTx(ctx context.Context, tx *sql.Tx, sc scope, c *customer.Customer) (customer.Customer, bool, error) {
 	now := s.Now()
+	test := sc.a.Kind == identity.ActorAPI && sc.a.Test
 	old, err := scanCustomer(tx.QueryRowContext(ctx, `SELECT `+customerCols+` FROM customers WHERE tenant_id = $1 AND email_lower = $2`,
-		sc.tenant(), strings.ToLower(c.Email)))
+		sc.tenant(), emailKey(c.Email, test)))
 	if err == sql.ErrNoRows {
-		c.TenantID, c.CreatedAt, c.UpdatedAt = sc.tenant(), now, now
+		c.TenantID, c.CreatedAt, c.UpdatedAt, c.Test = sc.tenant(), now, now, test
 		err := tx.QueryRowContext(ctx, `INSERT INTO customers (tenant_id, email, email_lower, company, first_name, last_name,
 			street, postal_code, city, country, phone, birth_date, language, vat_id, licence_number, licence_class,
-			licence_issued_on, licence_country, created_at, updated_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20) RETURNING id`,
-			c.TenantID, c.Email, strings.ToLower(c.Email), c.Company, c.FirstName, c.LastName, c.Street, c.PostalCode, c.City,
+			licence_issued_on, licence_country, created_at, updated_at, test)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21) RETURNING id`,
+			c.TenantID, c.Email, emailKey(c.Email, test), c.Company, c.FirstName, c.LastName, c.Street, c.PostalCode, c.City,
 			c.Country, c.Phone, dateArg(c.BirthDate), c.Language, c.VATID, c.LicenceNumber, c.LicenceClass,
-			dateArg(c.LicenceIssuedOn), c.LicenceCountry, ts(now), ts(now)).Scan(&c.ID)
+			dateArg(c.LicenceIssuedOn), c.LicenceCountry, ts(now), ts(now), test).Scan(&c.ID)
 		if err != nil {
 			return customer.Customer{}, false, mapErr(err)
 		}
@@ -125,6 +139,6 @@ func (s *Store) CustomerByEmail(ctx context.Context, email string) (customer.Cus
 		return customer.Customer{}, err
 	}
 	c, err := scanCustomer(s.db.QueryRowContext(ctx, `SELECT `+customerCols+` FROM customers WHERE tenant_id = $1 AND email_lower = $2`,
-		sc.tenant(), strings.ToLower(strings.TrimSpace(email))))
+		sc.tenant(), emailKey(email, sc.a.Kind == identity.ActorAPI && sc.a.Test)))
 	return c, notFound(err, "customer")
 }

@@ -24,7 +24,7 @@ func customerVisible(sc scope, a *args, alias string) string {
 
 const customerColsC = `c.id, c.tenant_id, c.email, c.company, c.first_name, c.last_name, c.street, c.postal_code, c.city,
 	c.country, c.phone, c.birth_date, c.language, c.vat_id, c.licence_number, c.licence_class, c.licence_issued_on,
-	c.licence_country, c.restricted_at, c.created_at, c.updated_at`
+	c.licence_country, c.restricted_at, c.created_at, c.updated_at, c.test`
 
 // visibleCustomer loads one customer the actor may see. Errors: KindNotFound.
 func (s *Store) visibleCustomer(ctx context.Context, q querier, sc scope, id int64) (customer.Customer, error) {
@@ -74,7 +74,7 @@ func (s *Store) SearchCustomers(ctx context.Context, q customer.SearchQuery) ([]
 		if err := rows.Scan(&c.ID, &c.TenantID, &c.Email, &c.Company, &c.FirstName, &c.LastName, &c.Street, &c.PostalCode,
 			&c.City, &c.Country, &c.Phone, dateScan{&c.BirthDate}, &c.Language, &c.VATID, &c.LicenceNumber, &c.LicenceClass,
 			dateScan{&c.LicenceIssuedOn}, &c.LicenceCountry, tspScan{&c.RestrictedAt}, tsScan{&c.CreatedAt}, tsScan{&c.UpdatedAt},
-			&h.Bookings); err != nil {
+			&c.Test, &h.Bookings); err != nil {
 			return nil, 0, err
 		}
 		out = append(out, h)
@@ -127,7 +127,7 @@ func (s *Store) UpdateCustomer(ctx context.Context, c *customer.Customer) error 
 		}
 		var other int64
 		err = tx.QueryRowContext(ctx, `SELECT id FROM customers WHERE tenant_id = $1 AND email_lower = $2 AND id <> $3`,
-			sc.tenant(), strings.ToLower(c.Email), c.ID).Scan(&other)
+			sc.tenant(), emailKey(c.Email, old.Test), c.ID).Scan(&other)
 		if err == nil {
 			return errs.Invalid("the e-mail address is taken", errs.FieldError{Field: "email", Message: "another customer already uses this e-mail address"})
 		} else if err != sql.ErrNoRows {
@@ -149,7 +149,7 @@ func (s *Store) UpdateCustomer(ctx context.Context, c *customer.Customer) error 
 			street=$6, postal_code=$7, city=$8, country=$9, phone=$10, birth_date=$11, language=$12, vat_id=$13,
 			licence_number=$14, licence_class=$15, licence_issued_on=$16, licence_country=$17, updated_at=$18
 			WHERE tenant_id=$19 AND id=$20`,
-			c.Email, strings.ToLower(c.Email), c.Company, c.FirstName, c.LastName, c.Street, c.PostalCode, c.City, c.Country,
+			c.Email, emailKey(c.Email, old.Test), c.Company, c.FirstName, c.LastName, c.Street, c.PostalCode, c.City, c.Country,
 			c.Phone, dateArg(c.BirthDate), c.Language, c.VATID, c.LicenceNumber, c.LicenceClass, dateArg(c.LicenceIssuedOn),
 			c.LicenceCountry, ts(now), sc.tenant(), c.ID)
 		if err != nil {
@@ -508,6 +508,17 @@ func (s *Store) EraseCustomer(ctx context.Context, id int64) (customer.Erasure, 
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE payment_cards SET deleted_at = $1 WHERE tenant_id = $2 AND customer_id = $3
 			AND deleted_at IS NULL`, ts(now), sc.tenant(), id); err != nil {
+			return mapErr(err)
+		}
+		// the booking pages close, and the licence data entered on them goes
+		if _, err := tx.ExecContext(ctx, `UPDATE reservations SET page_token_hash = NULL, precheckin = NULL, precheckin_at = NULL
+			WHERE tenant_id = $1 AND customer_id = $2`, sc.tenant(), id); err != nil {
+			return mapErr(err)
+		}
+		// webhook events carry the customer's name and e-mail as the API
+		// showed them; no duty keeps them (their deliveries go with them)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_events WHERE tenant_id = $1 AND reservation_id IN
+			(SELECT r.id FROM reservations r WHERE r.tenant_id = $1 AND r.customer_id = $2)`, sc.tenant(), id); err != nil {
 			return mapErr(err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE contract_drivers SET birth_date = NULL, licence_number = '', licence_class = '',

@@ -119,21 +119,12 @@ func (s *Store) ClaimEmails(ctx context.Context, worker string, now time.Time, l
 	lock := s.dialect.skipLocked()
 	var out []mwmail.Queued
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM emails WHERE status = 'queued' AND next_attempt_at <= $1
+		out = nil // a retried transaction claims afresh
+		ids, err := queryIDs(ctx, tx, `SELECT id FROM emails WHERE status = 'queued' AND next_attempt_at <= $1
 			AND (locked_until IS NULL OR locked_until < $1) ORDER BY next_attempt_at, id LIMIT $2`+lock, ts(now), limit)
 		if err != nil {
 			return err
 		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
 		for _, id := range ids {
 			if _, err := tx.ExecContext(ctx, `UPDATE emails SET locked_until = $1, locked_by = $2 WHERE id = $3`,
 				ts(now.Add(lease)), worker, id); err != nil {
@@ -213,28 +204,7 @@ func (s *Store) ListEmails(ctx context.Context, f mwmail.Filter) ([]mwmail.Queue
 	if f.ContractID != 0 {
 		where += ` AND e.contract_id = ` + a.add(f.ContractID)
 	}
-	var total int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM emails e WHERE `+where, a...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	if f.Limit <= 0 || f.Limit > 200 {
-		f.Limit = 50
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+emailCols+` FROM emails e WHERE `+where+` ORDER BY e.id DESC LIMIT `+
-		a.add(f.Limit)+` OFFSET `+a.add(max(f.Offset, 0)), a...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []mwmail.Queued
-	for rows.Next() {
-		q, err := scanEmail(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, q)
-	}
-	return out, total, rows.Err()
+	return newestFirst(ctx, s, emailCols, `FROM emails e`, `e.id`, where, a, f.Limit, f.Offset, scanEmail)
 }
 
 // Email returns one message with attachments and attempts. Errors: KindNotFound.

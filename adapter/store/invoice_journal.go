@@ -19,7 +19,8 @@ const journalChunk = 500
 // journalWhere builds the WHERE clause of q over the invoices row aliased i,
 // scoped to the actor's tenant and stations.
 func (s *Store) journalWhere(sc scope, q invoice.JournalQuery, a *args) string {
-	where := `i.tenant_id = ` + a.add(sc.tenant()) + ` AND i.issued_at >= ` + a.add(ts(q.From)) +
+	// test-mode documents are no documents of the business: never here
+	where := `i.tenant_id = ` + a.add(sc.tenant()) + ` AND NOT i.test AND i.issued_at >= ` + a.add(ts(q.From)) +
 		` AND i.issued_at < ` + a.add(ts(q.To)) + ` AND ` + sc.invoices(a)
 	if q.Kind != "" {
 		where += ` AND i.kind = ` + a.add(string(q.Kind))

@@ -14,6 +14,7 @@ import (
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/webhook"
 )
 
 // nextNumber takes the next value of a gap-free counter inside tx. Concurrent
@@ -67,9 +68,13 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 	if series == invoice.SeriesCreditNote {
 		pattern = gsPattern
 	}
+	counter := string(series)
+	if iss.Test { // never a number of the business's series
+		pattern, counter = "TEST-"+pattern, "test_"+counter
+	}
 	now := s.Now()
 	issued := now.In(loc)
-	seq, err := nextNumber(ctx, tx, sc.tenant(), string(series), invoice.PeriodKey(pattern, issued))
+	seq, err := nextNumber(ctx, tx, sc.tenant(), counter, invoice.PeriodKey(pattern, issued))
 	if err != nil {
 		return err
 	}
@@ -94,12 +99,12 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 	t := iss.Totals
 	err = tx.QueryRowContext(ctx, `INSERT INTO invoices (tenant_id, station_id, kind, number, reservation_id, contract_id,
 		customer_id, corrects_id, issued_at, service_from, service_to, currency, net_cents, vat_cents, gross_cents,
-		deducted_cents, due_cents, language, recipient, supplier, deducted_net_cents, payment, note)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23) RETURNING id`,
+		deducted_cents, due_cents, language, recipient, supplier, deducted_net_cents, payment, note, test)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24) RETURNING id`,
 		sc.tenant(), nullInt64(iss.StationID), string(iss.Invoice.Kind), iss.Invoice.Number, nullInt64(iss.ReservationID),
 		nullInt64(iss.ContractID), iss.CustomerID, nullInt64(iss.CorrectsID), ts(now), from, to, iss.Invoice.Currency,
 		t.Net, t.VAT, t.Gross, t.DeductedGross, t.Due, iss.Language, string(recipient), string(supplier), t.DeductedNet,
-		string(pay), iss.Invoice.Note).Scan(&iss.ID)
+		string(pay), iss.Invoice.Note, iss.Test).Scan(&iss.ID)
 	if err != nil {
 		return mapErr(err)
 	}
@@ -146,6 +151,16 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 			[]booking.Status{booking.StatusPendingPayment}, booking.StatusConfirmed); err != nil {
 			return err
 		}
+		if req.ConfirmPageTokenHash != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE reservations SET page_token_hash = $1 WHERE tenant_id = $2 AND id = $3`,
+				req.ConfirmPageTokenHash, sc.tenant(), req.ConfirmReservation); err != nil {
+				return mapErr(err)
+			}
+		}
+	}
+	if err := s.emitTx(ctx, tx, sc.tenant(), webhook.InvoiceIssued, webhook.Ref{InvoiceID: iss.ID,
+		ReservationID: iss.ReservationID, ContractID: iss.ContractID, Label: iss.Invoice.Number}); err != nil {
+		return err
 	}
 	if req.Mails == nil {
 		return nil

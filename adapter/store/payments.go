@@ -2,17 +2,20 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/job"
 	"mietwerk.dev/mietwerk/payment"
+	"mietwerk.dev/mietwerk/webhook"
 )
 
 const paymentCols = `id, tenant_id, reservation_id, contract_id, customer_id, card_id, parent_id, operation, purpose, status,
 	amount_cents, currency, merchant_txn_id, order_id, ipg_txn_id, approval_code, scheme_txn_id, card_brand, card_last4,
-	reason_code, message, inquiries, next_inquiry_at, created_at, resolved_at`
+	reason_code, message, inquiries, next_inquiry_at, created_at, resolved_at, test`
 
 func scanPayment(row interface{ Scan(...any) error }) (payment.Record, error) {
 	var r payment.Record
@@ -21,7 +24,7 @@ func scanPayment(row interface{ Scan(...any) error }) (payment.Record, error) {
 		int64Scan{&r.CardID}, int64Scan{&r.ParentID}, &r.Operation, &r.Purpose, &r.Status, &r.Amount.Cents,
 		&r.Amount.Currency, &r.MerchantTransactionID, &r.OrderID, &r.GatewayTransactionID, &r.ApprovalCode,
 		&r.SchemeTransactionID, &brand, &r.Card.Last4, &r.ReasonCode, &r.Message, &r.Inquiries,
-		tspScan{&r.NextInquiryAt}, tsScan{&r.CreatedAt}, tspScan{&r.ResolvedAt})
+		tspScan{&r.NextInquiryAt}, tsScan{&r.CreatedAt}, tspScan{&r.ResolvedAt}, &r.Test)
 	r.Card.Brand = payment.Brand(brand)
 	return r, err
 }
@@ -55,40 +58,77 @@ func (s *Store) InsertPayment(ctx context.Context, r *payment.Record) error {
 	if r.Purpose == "" {
 		r.Purpose = "rent"
 	}
-	return mapErr(s.scanWrite(ctx, false, []any{&r.ID}, `INSERT INTO payments (tenant_id, reservation_id, contract_id, customer_id,
+	// A payment is in the mode of the booking, card and payment it belongs
+	// to: a live payment of a test booking (or the other way round) is not
+	// recorded, so it is never sent either.
+	err = s.scanWrite(ctx, false, []any{&r.ID}, `INSERT INTO payments (tenant_id, reservation_id, contract_id, customer_id,
 		card_id, parent_id, operation, purpose, status, amount_cents, currency, merchant_txn_id, order_id, card_brand,
-		card_last4, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) RETURNING id`,
+		card_last4, created_at, test) SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17
+		WHERE NOT EXISTS (SELECT 1 FROM reservations WHERE id = $2 AND test <> $17)
+		AND NOT EXISTS (SELECT 1 FROM payment_cards WHERE id = $5 AND test <> $17)
+		AND NOT EXISTS (SELECT 1 FROM payments WHERE id = $6 AND test <> $17) RETURNING id`,
 		r.TenantID, nullInt64(r.ReservationID), nullInt64(r.ContractID), nullInt64(r.CustomerID), nullInt64(r.CardID),
 		nullInt64(r.ParentID), r.Operation, r.Purpose, r.Status, r.Amount.Cents, r.Amount.Currency,
-		r.MerchantTransactionID, r.OrderID, string(r.Card.Brand), r.Card.Last4, ts(r.CreatedAt)))
+		r.MerchantTransactionID, r.OrderID, string(r.Card.Brand), r.Card.Last4, ts(r.CreatedAt), r.Test)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errs.E(errs.KindInternal, "payment not recorded: its mode (test or live) differs from its booking's, card's or parent's")
+	}
+	return mapErr(err)
 }
 
 // ResolvePayment stores the outcome of an attempt. Only an open record
 // changes, except that approved (money moved) overrides an earlier failed.
-// On SQLite its commit does not wait for the disk (see writeLazy): an
-// outcome lost in a power cut leaves the attempt pending, and the payment
-// reconciler asks the gateway again; the next durable commit makes it
-// durable anyway.
+// An outcome that changes the record to approved, declined or failed
+// queues the webhook event payment.succeeded or payment.failed in the same
+// transaction. On SQLite its commit does not wait for the disk (see
+// writeLazy): an outcome lost in a power cut leaves the attempt pending,
+// and the payment reconciler asks the gateway again; the next durable
+// commit makes it durable anyway.
 func (s *Store) ResolvePayment(ctx context.Context, r *payment.Record) error {
 	tid, err := paymentTenant(ctx, r.TenantID)
 	if err != nil {
 		return err
 	}
-	res, err := s.execWrite(ctx, true, `UPDATE payments SET status=$1, ipg_txn_id=$2, approval_code=$3, scheme_txn_id=$4,
-		card_brand=$5, card_last4=$6, reason_code=$7, message=$8, inquiries=$9, next_inquiry_at=$10, resolved_at=$11,
-		card_id=$12
-		WHERE tenant_id=$13 AND id=$14 AND (status IN ('pending','unknown') OR status = $1
-			OR ($1 = 'approved' AND status = 'failed'))`,
-		r.Status, r.GatewayTransactionID, r.ApprovalCode, r.SchemeTransactionID, string(r.Card.Brand), r.Card.Last4,
-		string(r.ReasonCode), truncateText(r.Message, 500), r.Inquiries, tsp(r.NextInquiryAt), tsp(r.ResolvedAt),
-		nullInt64(r.CardID), tid, r.ID)
-	if err != nil {
-		return mapErr(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.Conflict("payment_resolved", "the payment was already resolved differently")
-	}
-	return nil
+	return s.writeLazy(ctx, func(tx *sql.Tx) error {
+		var old, op string
+		var resID, conID int64
+		if err := tx.QueryRowContext(ctx, `SELECT status, operation, reservation_id, contract_id FROM payments
+			WHERE tenant_id = $1 AND id = $2`, tid, r.ID).Scan(&old, &op, int64Scan{&resID}, int64Scan{&conID}); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return errs.Conflict("payment_resolved", "the payment was already resolved differently")
+			}
+			return mapErr(err)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE payments SET status=$1, ipg_txn_id=$2, approval_code=$3, scheme_txn_id=$4,
+			card_brand=$5, card_last4=$6, reason_code=$7, message=$8, inquiries=$9, next_inquiry_at=$10, resolved_at=$11,
+			card_id=$12
+			WHERE tenant_id=$13 AND id=$14 AND (status IN ('pending','unknown') OR status = $1
+				OR ($1 = 'approved' AND status = 'failed'))`,
+			r.Status, r.GatewayTransactionID, r.ApprovalCode, r.SchemeTransactionID, string(r.Card.Brand), r.Card.Last4,
+			string(r.ReasonCode), truncateText(r.Message, 500), r.Inquiries, tsp(r.NextInquiryAt), tsp(r.ResolvedAt),
+			nullInt64(r.CardID), tid, r.ID)
+		if err != nil {
+			return mapErr(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.Conflict("payment_resolved", "the payment was already resolved differently")
+		}
+		t, ok := paymentEvents[r.Status]
+		if !ok || old == string(r.Status) || !moneyOperation(payment.Operation(op)) || (resID == 0 && conID == 0) {
+			return nil
+		}
+		return s.emitTx(ctx, tx, tid, t, webhook.Ref{PaymentID: r.ID, ReservationID: resID, ContractID: conID})
+	})
+}
+
+// paymentEvents are the webhook events of a payment's outcomes.
+var paymentEvents = map[payment.Status]webhook.Type{payment.StatusApproved: webhook.PaymentSucceeded,
+	payment.StatusDeclined: webhook.PaymentFailed, payment.StatusFailed: webhook.PaymentFailed}
+
+// moneyOperation reports whether op moves or reserves money (not storing
+// or deleting a card at the gateway).
+func moneyOperation(op payment.Operation) bool {
+	return op != payment.OpCreateToken && op != payment.OpDeleteToken
 }
 
 func truncateText(s string, n int) string {
@@ -181,10 +221,10 @@ func (s *Store) SaveCard(ctx context.Context, c *payment.StoredCard) error {
 		c.CreatedAt = s.Now()
 	}
 	err = s.scanWrite(ctx, true, []any{&c.ID}, `INSERT INTO payment_cards (tenant_id, customer_id, token, brand, last4, exp_month,
-		exp_year, scheme_txn_id, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
+		exp_year, scheme_txn_id, created_at, test) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
 		ON CONFLICT (tenant_id, token) DO UPDATE SET scheme_txn_id = EXCLUDED.scheme_txn_id RETURNING id`,
-		c.TenantID, c.CustomerID, c.Token, string(c.Card.Brand), c.Card.Last4, c.Card.ExpMonth, c.Card.ExpYear,
-		c.SchemeTransactionID, ts(c.CreatedAt))
+		c.TenantID, c.CustomerID, cardToken(c.Token, c.Test), string(c.Card.Brand), c.Card.Last4, c.Card.ExpMonth, c.Card.ExpYear,
+		c.SchemeTransactionID, ts(c.CreatedAt), c.Test)
 	return mapErr(err)
 }
 
@@ -195,15 +235,38 @@ func (s *Store) StoredCard(ctx context.Context, id int64) (payment.StoredCard, e
 		return payment.StoredCard{}, err
 	}
 	a := args{id}
-	q := `SELECT id, tenant_id, customer_id, token, brand, last4, exp_month, exp_year, scheme_txn_id, created_at
-		FROM payment_cards WHERE id = $1 AND deleted_at IS NULL`
+	q := `SELECT ` + cardCols + ` FROM payment_cards WHERE id = $1 AND deleted_at IS NULL`
 	if !sc.a.AllTenants() {
 		q += ` AND tenant_id = ` + a.add(sc.tenant())
 	}
+	c, err := scanCard(s.db.QueryRowContext(ctx, q, a...))
+	return c, notFound(err, "stored card")
+}
+
+const cardCols = `id, tenant_id, customer_id, token, brand, last4, exp_month, exp_year, scheme_txn_id, created_at, test`
+
+func scanCard(row interface{ Scan(...any) error }) (payment.StoredCard, error) {
 	var c payment.StoredCard
 	var brand string
-	err = s.db.QueryRowContext(ctx, q, a...).Scan(&c.ID, &c.TenantID, &c.CustomerID, &c.Token, &brand, &c.Card.Last4,
-		&c.Card.ExpMonth, &c.Card.ExpYear, &c.SchemeTransactionID, tsScan{&c.CreatedAt})
+	err := row.Scan(&c.ID, &c.TenantID, &c.CustomerID, &c.Token, &brand, &c.Card.Last4, &c.Card.ExpMonth, &c.Card.ExpYear,
+		&c.SchemeTransactionID, tsScan{&c.CreatedAt}, &c.Test)
 	c.Card.Brand = payment.Brand(brand)
-	return c, notFound(err, "stored card")
+	if c.Test {
+		c.Token = strings.TrimPrefix(c.Token, testTokenPrefix)
+	}
+	return c, err
+}
+
+// testTokenPrefix marks the stored token of a test card.
+const testTokenPrefix = "test:"
+
+// cardToken is how a card's gateway token is stored: cards are unique per
+// tenant by it, and a test card's (from the test simulator) carries the
+// prefix "test:", so that it never meets a live card that the tenant's own
+// gateway gave the same token; scanCard takes the prefix off.
+func cardToken(token string, test bool) string {
+	if test {
+		return testTokenPrefix + token
+	}
+	return token
 }

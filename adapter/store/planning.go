@@ -8,6 +8,7 @@ import (
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/webhook"
 )
 
 // stationVisible checks that station id of the actor's tenant exists and is
@@ -77,6 +78,7 @@ func (s *Store) Plan(ctx context.Context, stationID int64, from, to time.Time) (
 			LEFT JOIN reservations r ON r.id = al.reservation_id
 			LEFT JOIN customers c ON c.id = r.customer_id
 			WHERE al.tenant_id = $1 AND v.tenant_id = $1 AND v.station_id = $2 AND al.ends_at > $3 AND al.starts_at < $4
+			AND NOT al.test
 			ORDER BY al.vehicle_id, al.starts_at`, sc.tenant(), stationID, ts(p.From), ts(p.To))
 		if err != nil {
 			return err
@@ -191,7 +193,7 @@ func (s *Store) MoveBooking(ctx context.Context, m booking.Move) (booking.Reserv
 		if _, err := tx.ExecContext(ctx, `DELETE FROM allocations WHERE tenant_id = $1 AND reservation_id = $2`, sc.tenant(), r.ID); err != nil {
 			return mapErr(err)
 		}
-		al := fleet.Allocation{VehicleID: vid, Start: pickup, End: ret, Kind: fleet.AllocBooking, ReservationID: r.ID}
+		al := fleet.Allocation{VehicleID: vid, Start: pickup, End: ret, Kind: fleet.AllocBooking, ReservationID: r.ID, Test: r.Test}
 		if err := s.allocateTx(ctx, tx, sc, &al); err != nil {
 			return err
 		}
@@ -203,6 +205,11 @@ func (s *Store) MoveBooking(ctx context.Context, m booking.Move) (booking.Reserv
 		if _, err := tx.ExecContext(ctx, `UPDATE reservations SET vehicle_id = $1, pickup_at = $2, return_at = $3, updated_at = $4,
 			calendar_sequence = $7 WHERE tenant_id = $5 AND id = $6`, vid, ts(pickup), ts(ret), ts(now), sc.tenant(), r.ID, seq); err != nil {
 			return mapErr(err)
+		}
+		if !pickup.Equal(r.Pickup) { // the period the booking shows changed (a car is not part of it)
+			if err := s.bookingEventTx(ctx, tx, sc, r, webhook.BookingChanged); err != nil {
+				return err
+			}
 		}
 		type period struct {
 			VehicleID int64     `json:"vehicle_id"`
@@ -237,7 +244,7 @@ func (s *Store) FreeVehicles(ctx context.Context, stationID int64, from, to time
 		FROM vehicles v JOIN vehicle_categories vc ON vc.id = v.category_id
 		WHERE v.tenant_id = $1 AND v.station_id = $2 AND v.status = 'available' AND `+sc.stations("v.station_id", &a)+`
 		AND NOT EXISTS (SELECT 1 FROM allocations al WHERE al.vehicle_id = v.id AND `+s.overlapCond("$3", "$4")+`
-			AND (al.reservation_id IS NULL OR al.reservation_id <> $5))
+			AND NOT al.test AND (al.reservation_id IS NULL OR al.reservation_id <> $5))
 		ORDER BY vc.sort_order, vc.code, v.plate`, a...)
 	if err != nil {
 		return nil, err

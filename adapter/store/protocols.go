@@ -9,6 +9,7 @@ import (
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/errs"
 	mwmail "mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/webhook"
 )
 
 // recordProtocolTx stores a handover or return protocol of contract c at
@@ -88,6 +89,10 @@ func (s *Store) RecordReturn(ctx context.Context, rt *contract.Return) (contract
 		if _, err := tx.ExecContext(ctx, `UPDATE contracts SET status = 'returned', ended_at = $1, return_station_id = $2,
 			updated_at = $3 WHERE tenant_id = $4 AND id = $5`, ts(now), rt.StationID, ts(now), sc.tenant(), c.ID); err != nil {
 			return mapErr(err)
+		}
+		if err := s.emitTx(ctx, tx, sc.tenant(), webhook.ContractEnded, webhook.Ref{ContractID: c.ID,
+			ReservationID: c.ReservationID, Label: c.Number}); err != nil {
+			return err
 		}
 		before := map[string]any{"status": c.Status, "return_station_id": c.ReturnStationID}
 		c.Status, c.EndedAt, c.ReturnStationID = contract.StatusReturned, &now, rt.StationID

@@ -19,10 +19,10 @@ func (s *Store) DailyMovements(ctx context.Context, dayStart, dayEnd time.Time) 
 	a := args{sc.tenant(), ts(dayStart), ts(dayEnd)}
 	rows, err := s.db.QueryContext(ctx, `SELECT st.id, st.name,
 		(SELECT count(*) FROM reservations r WHERE r.tenant_id = $1 AND r.station_id = st.id AND r.pickup_at >= $2 AND r.pickup_at < $3
-			AND r.status IN ('confirmed','active','completed')),
+			AND r.status IN ('confirmed','active','completed') AND NOT r.test),
 		(SELECT count(*) FROM contracts c WHERE c.tenant_id = $1 AND c.station_id = st.id AND c.starts_at >= $2 AND c.starts_at < $3),
 		(SELECT count(*) FROM reservations r WHERE r.tenant_id = $1 AND r.return_station_id = st.id AND r.return_at >= $2 AND r.return_at < $3
-			AND r.status IN ('confirmed','active','completed')),
+			AND r.status IN ('confirmed','active','completed') AND NOT r.test),
 		(SELECT count(*) FROM contracts c WHERE c.tenant_id = $1 AND c.return_station_id = st.id AND c.ended_at >= $2 AND c.ended_at < $3)
 		FROM stations st WHERE st.tenant_id = $1 AND `+sc.stations("st.id", &a)+` ORDER BY st.name`, a...)
 	if err != nil {
@@ -101,7 +101,7 @@ func (s *Store) RevenueByStationMonth(ctx context.Context, from, to time.Time, l
 	a := args{sc.tenant(), ts(from), ts(to)}
 	rows, err := s.db.QueryContext(ctx, `SELECT i.station_id, st.name, i.issued_at, i.kind, i.net_cents, i.gross_cents, i.deducted_cents,
 		i.deducted_net_cents FROM invoices i JOIN stations st ON st.id = i.station_id
-		WHERE i.tenant_id = $1 AND i.issued_at >= $2 AND i.issued_at < $3 AND `+sc.stations("i.station_id", &a), a...)
+		WHERE i.tenant_id = $1 AND NOT i.test AND i.issued_at >= $2 AND i.issued_at < $3 AND `+sc.stations("i.station_id", &a), a...)
 	if err != nil {
 		return nil, err
 	}
@@ -174,6 +174,7 @@ func (s *Store) UtilisationByVehicle(ctx context.Context, from, to time.Time) ([
 		FROM vehicles v JOIN vehicle_categories vc ON vc.id = v.category_id
 		LEFT JOIN contracts c ON c.tenant_id = v.tenant_id AND c.vehicle_id = v.id AND c.starts_at < $2
 			AND (c.ended_at IS NULL OR c.ended_at > $3)
+			AND NOT EXISTS (SELECT 1 FROM reservations tr WHERE tr.tenant_id = c.tenant_id AND tr.id = c.reservation_id AND tr.test)
 		WHERE v.tenant_id = $1 AND v.status <> 'retired' AND `+sc.stations("v.station_id", &a)+` ORDER BY vc.code, v.plate`, a...)
 	if err != nil {
 		return nil, err

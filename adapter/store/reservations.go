@@ -12,13 +12,15 @@ import (
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/webhook"
 )
 
 const reservationCols = `r.id, r.tenant_id, r.number, r.station_id, r.return_station_id, r.customer_id, r.category_id,
 	r.vehicle_id, r.tariff_id, r.pickup_at, r.return_at, r.status, r.source, r.api_client_id, r.secret_hash, r.workshop_ref, r.notes,
 	r.language, r.day_price_cents, r.deposit_cents, r.estimated_total_cents, r.currency, r.cancelled_at, r.created_at,
 	r.updated_at, r.bill_company, r.bill_first_name, r.bill_last_name, r.bill_street, r.bill_postal_code, r.bill_city,
-	r.bill_country, r.bill_vat_id, r.calendar_sequence, r.cancel_fee_cents, r.cancel_fee_waived`
+	r.bill_country, r.bill_vat_id, r.calendar_sequence, r.cancel_fee_cents, r.cancel_fee_waived, r.test`
 
 // reservationDest are the scan destinations of reservationCols.
 func reservationDest(r *booking.Reservation) []any {
@@ -27,7 +29,7 @@ func reservationDest(r *booking.Reservation) []any {
 		int64Scan{&r.APIClientID}, strScan{&r.SecretHash}, &r.WorkshopRef, &r.Notes, &r.Language, &r.DayPriceCents, &r.DepositCents,
 		&r.EstimatedTotalCents, &r.Currency, tspScan{&r.CancelledAt}, tsScan{&r.CreatedAt}, tsScan{&r.UpdatedAt},
 		&r.Billing.Company, &r.Billing.FirstName, &r.Billing.LastName, &r.Billing.Street, &r.Billing.PostalCode, &r.Billing.City,
-		&r.Billing.Country, &r.Billing.VATID, &r.CalendarSequence, &r.CancelFeeCents, &r.CancelFeeWaived}
+		&r.Billing.Country, &r.Billing.VATID, &r.CalendarSequence, &r.CancelFeeCents, &r.CancelFeeWaived, &r.Test}
 }
 
 func scanReservation(row interface{ Scan(...any) error }) (booking.Reservation, error) {
@@ -63,7 +65,7 @@ func (s *Store) Availability(ctx context.Context, stationID int64, pickup, ret t
 	hint := s.dialect.indexedBy("allocations_time")
 	rows, err := s.db.QueryContext(ctx, `SELECT v.category_id, count(*), count(*) - count(busy.vehicle_id)
 		FROM vehicles v LEFT JOIN (SELECT DISTINCT al.vehicle_id FROM allocations al`+hint+`
-			WHERE al.tenant_id = $1 AND al.ends_at > $3 AND al.starts_at < $4) busy ON busy.vehicle_id = v.id
+			WHERE al.tenant_id = $1 AND al.ends_at > $3 AND al.starts_at < $4 AND `+worldCond(sc.a.Test)+`) busy ON busy.vehicle_id = v.id
 		WHERE v.tenant_id = $1 AND v.station_id = $2 AND v.status = 'available' AND `+
 		sc.stations("v.station_id", &a)+` GROUP BY v.category_id ORDER BY v.category_id`, a...)
 	if err != nil {
@@ -117,6 +119,9 @@ func (s *Store) CreateReservationFor(ctx context.Context, c *customer.Customer, 
 		return err
 	}
 	reservationDefaults(r)
+	if sc.a.Kind == identity.ActorAPI {
+		r.Test = sc.a.Test // a test key books in test mode, a live key live
+	}
 	return s.write(ctx, func(tx *sql.Tx) error {
 		old, found, err := s.customerByEmailTx(ctx, tx, sc, c)
 		if err != nil {
@@ -190,16 +195,21 @@ func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r
 	err = tx.QueryRowContext(ctx, `INSERT INTO reservations (tenant_id, station_id, return_station_id, number, customer_id,
 		category_id, tariff_id, pickup_at, return_at, status, source, api_client_id, secret_hash, workshop_ref, notes, language,
 		day_price_cents, deposit_cents, estimated_total_cents, currency, created_at, updated_at, bill_company, bill_first_name,
-		bill_last_name, bill_street, bill_postal_code, bill_city, bill_country, bill_vat_id, customer_update)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,$31)
+		bill_last_name, bill_street, bill_postal_code, bill_city, bill_country, bill_vat_id, customer_update, test)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,$31,$32)
 		RETURNING id`,
 		r.TenantID, r.StationID, r.ReturnStationID, r.Number, r.CustomerID, r.CategoryID, r.TariffID, ts(r.Pickup),
 		ts(r.Return), r.Status, r.Source, nullInt64(r.APIClientID), nullString(r.SecretHash), r.WorkshopRef, r.Notes, r.Language, r.DayPriceCents,
 		r.DepositCents, r.EstimatedTotalCents, r.Currency, ts(now), ts(now), r.Billing.Company, r.Billing.FirstName,
 		r.Billing.LastName, r.Billing.Street, r.Billing.PostalCode, r.Billing.City, r.Billing.Country, r.Billing.VATID,
-		pending).Scan(&r.ID)
+		pending, r.Test).Scan(&r.ID)
 	if err != nil {
 		return mapErr(err)
+	}
+	if r.Status == booking.StatusConfirmed { // made confirmed: at the counter
+		if err := s.bookingEventTx(ctx, tx, sc, *r, webhook.BookingConfirmed); err != nil {
+			return err
+		}
 	}
 	if !r.Status.Holds() {
 		return nil
@@ -223,7 +233,8 @@ func (s *Store) takeVehicleTx(ctx context.Context, tx *sql.Tx, sc scope, r *book
 	} else {
 		rows, err := tx.QueryContext(ctx, `SELECT v.id FROM vehicles v WHERE v.tenant_id = $1 AND v.station_id = $2
 			AND v.category_id = $3 AND v.status = 'available'
-			AND NOT EXISTS (SELECT 1 FROM allocations al WHERE al.vehicle_id = v.id AND `+s.overlapCond("$4", "$5")+`)
+			AND NOT EXISTS (SELECT 1 FROM allocations al WHERE al.vehicle_id = v.id AND `+s.overlapCond("$4", "$5")+`
+				AND `+worldCond(r.Test)+`)
 			ORDER BY v.odometer_km, v.id LIMIT 20`, sc.tenant(), r.StationID, r.CategoryID, ts(r.Pickup), ts(r.Return))
 		if err != nil {
 			return 0, err
@@ -242,7 +253,7 @@ func (s *Store) takeVehicleTx(ctx context.Context, tx *sql.Tx, sc scope, r *book
 		if err := s.dialect.savepoint(ctx, tx, "take_vehicle"); err != nil {
 			return 0, err
 		}
-		al := fleet.Allocation{VehicleID: vid, Start: r.Pickup, End: r.Return, Kind: fleet.AllocBooking, ReservationID: r.ID}
+		al := fleet.Allocation{VehicleID: vid, Start: r.Pickup, End: r.Return, Kind: fleet.AllocBooking, ReservationID: r.ID, Test: r.Test}
 		err := s.allocateTx(ctx, tx, sc, &al)
 		if err == nil {
 			return vid, nil
@@ -274,7 +285,7 @@ func (s *Store) reservationWhere(ctx context.Context, q querier, col string, v a
 	}
 	a := args{sc.tenant(), v}
 	r, err := scanReservation(q.QueryRowContext(ctx, `SELECT `+reservationCols+` FROM reservations r
-		WHERE r.tenant_id = $1 AND `+col+` = $2 AND `+sc.stations("r.station_id", &a), a...))
+		WHERE r.tenant_id = $1 AND `+col+` = $2 AND `+sc.stations("r.station_id", &a)+` AND `+sc.mode("r.test", &a), a...))
 	return r, notFound(err, "booking")
 }
 
@@ -285,7 +296,7 @@ func (s *Store) ListReservations(ctx context.Context, f booking.Filter) ([]booki
 		return nil, 0, err
 	}
 	a := args{sc.tenant()}
-	where := `r.tenant_id = $1 AND ` + sc.stations("r.station_id", &a)
+	where := `r.tenant_id = $1 AND ` + sc.stations("r.station_id", &a) + ` AND ` + sc.mode("r.test", &a)
 	if f.StationID != 0 {
 		where += ` AND r.station_id = ` + a.add(f.StationID)
 	}
@@ -359,6 +370,10 @@ func (s *Store) settleCustomerUpdateTx(ctx context.Context, tx *sql.Tx, sc scope
 	return s.saveMergedTx(ctx, tx, sc, &c, changes, customer.ActionBookingUpdate, customer.BookingUpdate{Booking: r.Number, Changes: changes})
 }
 
+// statusEvents are the webhook events of the statuses a booking moves to.
+var statusEvents = map[booking.Status]webhook.Type{booking.StatusConfirmed: webhook.BookingConfirmed,
+	booking.StatusFailed: webhook.BookingFailed, booking.StatusCancelled: webhook.BookingCancelled}
+
 // SetReservationStatus moves a reservation from one of from to to, releasing
 // its vehicle when to does not hold one, and logs the change.
 func (s *Store) SetReservationStatus(ctx context.Context, id int64, from []booking.Status, to booking.Status) error {
@@ -392,6 +407,11 @@ func (s *Store) setReservationStatusTx(ctx context.Context, tx *sql.Tx, sc scope
 	}
 	if err := s.settleCustomerUpdateTx(ctx, tx, sc, r, to); err != nil {
 		return err
+	}
+	if t, ok := statusEvents[to]; ok {
+		if err := s.bookingEventTx(ctx, tx, sc, r, t); err != nil {
+			return err
+		}
 	}
 	if !to.Holds() {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM allocations WHERE tenant_id = $1 AND reservation_id = $2`, sc.tenant(), id); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/webhook"
 )
 
 // customerNameSQL renders "Company, First Last" (company only when set) of
@@ -130,6 +131,9 @@ func (s *Store) SetReservationNotes(ctx context.Context, id int64, notes string)
 		if _, err := tx.ExecContext(ctx, `UPDATE reservations SET notes = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4`,
 			notes, ts(s.Now()), sc.tenant(), id); err != nil {
 			return mapErr(err)
+		}
+		if err := s.bookingEventTx(ctx, tx, sc, r, webhook.BookingChanged); err != nil {
+			return err
 		}
 		return s.appendAudit(ctx, tx, sc, r.StationID, "reservation", id, "notes",
 			map[string]string{"notes": r.Notes}, map[string]string{"notes": notes})

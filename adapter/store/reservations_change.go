@@ -9,6 +9,7 @@ import (
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/job"
+	"mietwerk.dev/mietwerk/webhook"
 )
 
 // ChangeReservation stores a new period and price of a reservation that
@@ -67,6 +68,9 @@ func (s *Store) ChangeReservation(ctx context.Context, ch booking.Change) (booki
 		after := map[string]any{"pickup": r.Pickup, "return": r.Return, "vehicle_id": vid,
 			"tariff_id": r.TariffID, "day_price_cents": r.DayPriceCents, "estimated_total_cents": r.EstimatedTotalCents}
 		out = r
+		if err := s.bookingEventTx(ctx, tx, sc, r, webhook.BookingChanged); err != nil {
+			return err
+		}
 		return s.appendAudit(ctx, tx, sc, r.StationID, "reservation", r.ID, "change_period", before, after)
 	})
 	return out, err
@@ -184,7 +188,7 @@ func (s *Store) ChangeBookingCustomer(ctx context.Context, reservationID int64, 
 			in.Language, sc.tenant(), r.ID); err != nil {
 			return mapErr(err)
 		}
-		return nil
+		return s.bookingEventTx(ctx, tx, sc, r, webhook.BookingChanged)
 	})
 	return out, err
 }

@@ -65,6 +65,16 @@ func (sc scope) stations(col string, a *args) string {
 	return col + " IN (" + strings.Join(ph, ",") + ")"
 }
 
+// mode returns the SQL condition limiting the boolean test column col to
+// the actor's mode: an API key sees only its own mode's data (a test key
+// test data, a live key live data); staff and the system see both.
+func (sc scope) mode(col string, a *args) string {
+	if sc.a.Kind != identity.ActorAPI {
+		return "1=1"
+	}
+	return col + " = " + a.add(sc.a.Test)
+}
+
 // invoices limits invoices (alias i) to those the actor may see: issued at
 // one of its stations, or of a booking that comes back to one — the return
 // station of a one-way rental sees its contract (contractScope) and so its

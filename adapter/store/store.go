@@ -14,6 +14,8 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"math/rand/v2"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
@@ -35,6 +37,14 @@ type Store struct {
 	now     func() time.Time
 	group   *groupQueue // single-writer databases (SQLite): this process's write transactions, committed in groups
 	path    string      // the database file (SQLite; "" for a server database)
+
+	// webhook events (webhooks.go): transactions that queued events, how
+	// many such commits there were and how many a completed hook has seen
+	emitted    sync.Map // *sql.Tx → struct{}
+	queuedGen  atomic.Int64
+	handledGen atomic.Int64
+	hookMu     sync.Mutex // one event hook at a time
+	onEvents   atomic.Pointer[func(context.Context)]
 }
 
 // Options tune a Store. Zero values are sensible defaults.
@@ -139,6 +149,9 @@ func (s *Store) writeLazy(ctx context.Context, fn func(tx *sql.Tx) error) error 
 func (s *Store) writeRetrying(ctx context.Context, lazy bool, fn func(tx *sql.Tx) error) error {
 	for attempt := 0; ; attempt++ {
 		err := s.writeOnce(ctx, lazy, fn)
+		if err == nil {
+			s.eventsCommitted(ctx)
+		}
 		if err == nil || attempt >= 4 || classify(err) != dbErrBusy || ctx.Err() != nil {
 			if classify(err) == dbErrUnavailable {
 				return mapErr(err) // full disk, read-only database: 503, not 500
@@ -180,11 +193,15 @@ func (s *Store) txOnce(ctx context.Context, lazy bool, fn func(tx *sql.Tx) error
 		return err
 	}
 	defer tx.Rollback()
+	defer s.emitted.Delete(tx)
 	if err := fn(tx); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return mapErr(fmt.Errorf("commit: %w", err))
+	}
+	if _, ok := s.emitted.Load(tx); ok {
+		s.queuedGen.Add(1) // before any caller of this commit returns
 	}
 	return nil
 }
@@ -227,6 +244,24 @@ func (s *Store) scanWrite(ctx context.Context, lazy bool, dest []any, query stri
 }
 
 // querier is what read-only helpers need: a *sql.DB or a *sql.Tx.
+// queryIDs runs a query of one integer column and returns its values.
+func queryIDs(ctx context.Context, q querier, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row

@@ -119,18 +119,5 @@ func (s *Store) Tariff(ctx context.Context, id int64) (pricing.Tariff, error) {
 }
 
 func tariffCategories(ctx context.Context, q querier, tariffID int64) ([]int64, error) {
-	rows, err := q.QueryContext(ctx, `SELECT category_id FROM tariff_categories WHERE tariff_id = $1 ORDER BY category_id`, tariffID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return queryIDs(ctx, q, `SELECT category_id FROM tariff_categories WHERE tariff_id = $1 ORDER BY category_id`, tariffID)
 }

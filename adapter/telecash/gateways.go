@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -43,7 +45,13 @@ type Gateways struct {
 	now     func() time.Time
 
 	mu    sync.Mutex
-	cache map[int64]gatewayEntry
+	cache map[gatewayKey]gatewayEntry
+}
+
+// gatewayKey names a cached client: a tenant's own, or its test-mode one.
+type gatewayKey struct {
+	tenantID int64
+	test     bool
 }
 
 // SettingsTTL is how long a tenant's client is used without re-reading its
@@ -67,7 +75,7 @@ func NewGateways(tenants TenantReader, sim Simulator, log *slog.Logger, now func
 	if now == nil {
 		now = time.Now
 	}
-	return &Gateways{tenants: tenants, sim: sim, log: log, now: now, cache: map[int64]gatewayEntry{}}
+	return &Gateways{tenants: tenants, sim: sim, log: log, now: now, cache: map[gatewayKey]gatewayEntry{}}
 }
 
 // UsesBuiltIn reports whether a tenant with gateway settings g pays through
@@ -83,8 +91,23 @@ func UsesBuiltIn(g tenancy.GatewaySettings) bool {
 // store errors; KindInvalid naming the bad setting; the built-in
 // simulator's start failure.
 func (g *Gateways) Gateway(ctx context.Context, tenantID int64) (payment.Gateway, error) {
+	return g.gateway(ctx, gatewayKey{tenantID: tenantID})
+}
+
+var _ payment.TestGateways = (*Gateways)(nil)
+
+// TestGateway returns the client of the tenant's test-mode payments: the
+// simulator the tenant names (GatewaySettings.SimulatorURL), else this
+// process's built-in one, with the simulator's own credentials — never
+// the tenant's sandbox or production gateway, whatever its mode.
+func (g *Gateways) TestGateway(ctx context.Context, tenantID int64) (payment.Gateway, error) {
+	return g.gateway(ctx, gatewayKey{tenantID: tenantID, test: true})
+}
+
+func (g *Gateways) gateway(ctx context.Context, k gatewayKey) (payment.Gateway, error) {
+	tenantID := k.tenantID
 	g.mu.Lock()
-	if e, ok := g.cache[tenantID]; ok && g.now().Sub(e.checked) < SettingsTTL {
+	if e, ok := g.cache[k]; ok && g.now().Sub(e.checked) < SettingsTTL {
 		g.mu.Unlock()
 		return e.client, nil
 	}
@@ -93,25 +116,52 @@ func (g *Gateways) Gateway(ctx context.Context, tenantID int64) (payment.Gateway
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := g.config(tn.Gateway)
+	gs := tn.Gateway
+	if k.test {
+		gs = TestSettings(gs)
+		if RealGateway(gs.SimulatorURL) {
+			return nil, fmt.Errorf("tenant %d: test-mode payments refused: the simulator URL %s is Fiserv's gateway", tenantID, gs.SimulatorURL)
+		}
+	}
+	cfg, err := g.config(gs)
 	if err != nil {
 		return nil, fmt.Errorf("tenant %d gateway: %w", tenantID, err)
 	}
 	cfg.Logger = g.log.With("component", "telecash", "tenant_id", tenantID)
-	key := fmt.Sprintf("%s|%s|%s|%s|%s|%d", tn.Gateway.Mode, cfg.BaseURL, cfg.APIKey, cfg.APISecret, cfg.StoreID, tn.Gateway.TimeoutMS)
+	key := fmt.Sprintf("%s|%s|%s|%s|%s|%d", gs.Mode, cfg.BaseURL, cfg.APIKey, cfg.APISecret, cfg.StoreID, gs.TimeoutMS)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if e, ok := g.cache[tenantID]; ok && e.key == key {
+	if e, ok := g.cache[k]; ok && e.key == key {
 		e.checked = g.now()
-		g.cache[tenantID] = e
+		g.cache[k] = e
 		return e.client, nil
 	}
 	c, err := New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("tenant %d gateway settings: %w", tenantID, err)
 	}
-	g.cache[tenantID] = gatewayEntry{key: key, client: c, checked: g.now()}
+	g.cache[k] = gatewayEntry{key: key, client: c, checked: g.now()}
 	return c, nil
+}
+
+// TestSettings are the gateway settings of a tenant's test-mode payments:
+// simulator mode at the tenant's simulator URL (or the built-in simulator)
+// with the simulator's credentials; the tenant's own mode, store and keys
+// are not used.
+func TestSettings(gs tenancy.GatewaySettings) tenancy.GatewaySettings {
+	return tenancy.GatewaySettings{Mode: "simulator", SimulatorURL: gs.SimulatorURL, TimeoutMS: gs.TimeoutMS}
+}
+
+// RealGateway reports whether URL u is at Fiserv's API host (production or
+// sandbox), where test-mode payments must never go.
+func RealGateway(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	real, _ := url.Parse(ProductionURL)
+	h := strings.ToLower(p.Hostname())
+	return h == real.Hostname() || strings.HasSuffix(h, ".fiservapps.com")
 }
 
 // config turns a tenant's settings into a client configuration.

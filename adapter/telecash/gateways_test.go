@@ -179,3 +179,51 @@ func TestGatewaysShareOneSimulator(t *testing.T) {
 		t.Fatal("a refund at another process's own simulator was approved: the test would not notice a shared gateway")
 	}
 }
+
+// TestTestGatewayIsTheSimulator: a tenant's test-mode client pays through
+// the simulator — the tenant's simulator URL, else the built-in one — with
+// the simulator's credentials, whatever the tenant's own mode (production,
+// sandbox) and keys; a simulator URL at Fiserv's host is refused. The live
+// client of a tenant in production mode is another one.
+func TestTestGatewayIsTheSimulator(t *testing.T) {
+	builtIn, shared := simServer(t), simServer(t)
+	settings := &tenantSettings{gs: map[int64]tenancy.GatewaySettings{
+		1: {Mode: "production", APIKey: "live-key", Secret: "live-secret", StoreID: "live-store", TimeoutMS: 5000},
+		2: {Mode: "sandbox", APIKey: "sandbox-key", Secret: "sandbox-secret", SimulatorURL: shared.URL, TimeoutMS: 5000},
+		3: {Mode: "production", APIKey: "live-key", Secret: "live-secret", SimulatorURL: telecash.ProductionURL, TimeoutMS: 5000},
+		4: {Mode: "simulator", SimulatorURL: "https://eu.sandbox.fiservapps.com/x", TimeoutMS: 5000},
+	}}
+	sim := telecash.Simulator{APIKey: telecashsim.DefaultAPIKey, APISecret: telecashsim.DefaultAPISecret, StoreID: telecashsim.DefaultStoreID,
+		BuiltIn: func() (string, error) { return builtIn.URL, nil }}
+	gws := telecash.NewGateways(settings, sim, nil, nil)
+	ctx := context.Background()
+	var _ payment.TestGateways = gws
+
+	test1, err := gws.TestGateway(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sale(t, test1, "test-prod-tenant")
+	if _, ok := builtIn.Sim.Ledger()["test-prod-tenant"]; !ok {
+		t.Fatal("a production tenant's test payment did not reach the built-in simulator")
+	}
+	if live1, err := gws.Gateway(ctx, 1); err != nil || live1 == test1 {
+		t.Fatalf("the production tenant's live client: %v, the same as its test client %v", err, live1 == test1)
+	}
+	test2, err := gws.TestGateway(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sale(t, test2, "test-sandbox-tenant")
+	if _, ok := shared.Sim.Ledger()["test-sandbox-tenant"]; !ok {
+		t.Fatal("a sandbox tenant's test payment did not reach its simulator URL")
+	}
+	for _, id := range []int64{3, 4} {
+		if gw, err := gws.TestGateway(ctx, id); err == nil {
+			t.Errorf("tenant %d: a test client with a simulator URL at Fiserv's host: %v", id, gw)
+		}
+	}
+	if !telecash.RealGateway(telecash.SandboxURL) || telecash.RealGateway(builtIn.URL) {
+		t.Error("RealGateway")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,6 +49,11 @@ func (a *adminCmd) string(name, def, help string) *string {
 func (a *adminCmd) int(name string, def int, help string) *int {
 	a.own = append(a.own, name)
 	return a.fs.Int(name, def, help)
+}
+
+func (a *adminCmd) bool(name string, help string) *bool {
+	a.own = append(a.own, name)
+	return a.fs.Bool(name, false, help)
 }
 
 func (a *adminCmd) list(name, help string) *stringList {
@@ -153,4 +159,29 @@ func subcommand(ctx context.Context, c *cli, group string, args []string, help s
 
 func identityService(st *store.Store) *identity.Service {
 	return identity.NewService(st, identity.Config{}, nil)
+}
+
+// byID runs a subcommand that acts on one record given by --id, the number
+// its list subcommand shows: act with the parsed id, then done (a format
+// with the id) on stdout.
+func byID(ctx context.Context, c *cli, args []string, name, what, list string, act func(context.Context, *store.Store, int64) error, done string) int {
+	a := newAdminCmd(c, name)
+	id := a.string("id", "", "id of the "+what+" (see "+list+")")
+	ctx, st, status, ok := a.open(ctx, args, "mietwerk "+name+" --tenant SLUG --id ID")
+	if !ok {
+		return status
+	}
+	defer st.Close()
+	if status, ok := a.require(map[string]string{"id": *id}); !ok {
+		return status
+	}
+	n, err := strconv.ParseInt(*id, 10, 64)
+	if err != nil || n <= 0 {
+		return configError(c, a.name, fmt.Errorf("invalid --id %q: want the number shown by %s", *id, list))
+	}
+	if err := act(ctx, st, n); err != nil {
+		return a.fail(err)
+	}
+	fmt.Fprintf(c.stdout, done+"\n", n)
+	return exitOK
 }

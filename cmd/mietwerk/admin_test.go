@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -147,6 +148,18 @@ func TestAPIKeyCommands(t *testing.T) {
 	if st != exitOK || !strings.Contains(out, "Werkstattportal") || !strings.Contains(out, c.Prefix) || strings.Contains(out, key) ||
 		!strings.Contains(out, "SCOPE") || !strings.Contains(out, "secret") {
 		t.Errorf("apikey list: %d\n%s", st, out)
+	}
+	st, out, errOut = e.run("", nil, "apikey", "create", "--name", "Werkstattportal Test", "--scope", "secret", "--test")
+	testKey := strings.TrimSpace(out)
+	if st != exitOK || !strings.HasPrefix(testKey, "mwk_test_secret_") || !strings.Contains(errOut, "created test secret API key") {
+		t.Fatalf("apikey create --test: %d %q %q", st, out, errOut)
+	}
+	if tc, err := idsvc.AuthenticateAPIKey(context.Background(), testKey); err != nil || !tc.Test || tc.Scope != identity.ScopeSecret {
+		t.Errorf("the test key does not authenticate as a test secret key: %+v %v", tc, err)
+	}
+	if _, out, _ = e.run("", nil, "apikey", "list"); !regexp.MustCompile(`(?m)secret\s+test\s+mwk_test_secret_`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)secret\s+live\s+mwk_secret_`).MatchString(out) {
+		t.Errorf("apikey list does not show the modes:\n%s", out)
 	}
 	if st, _, errOut := e.run("", nil, "apikey", "create", "--name", "x"); st != exitUsage || !strings.Contains(errOut, "missing --scope") {
 		t.Errorf("create without scope: %d %q", st, errOut)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/cmd/mietwerk/demo"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
@@ -45,6 +46,44 @@ func TestBookingConfirmationArrivesBySMTP(t *testing.T) {
 	}
 }
 
+// seeded is the services wired as serve wires them, on the demo tenant.
+type seeded struct {
+	cfg   Config
+	log   *slog.Logger
+	st    *store.Store
+	creds demo.Credentials
+	svc   *services
+	ctx   context.Context // ends with the test
+}
+
+// startSeeded wires the services as serve does with the serve options args
+// (data directory dir): the store opened and migrated, the demo tenant
+// seeded, the background workers running until the test ends.
+func startSeeded(t *testing.T, dir string, args []string) seeded {
+	t.Helper()
+	cfg, err := parseConfig(t, modeServe, args, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd := seeded{cfg: cfg, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	sd.ctx = ctx
+	if sd.st, err = openStore(ctx, cfg, sd.log); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sd.st.Close() })
+	if sd.creds, err = demo.Seed(ctx, sd.st, identity.NewService(sd.st, identity.Config{}, time.Now), dir); err != nil {
+		t.Fatal(err)
+	}
+	if sd.svc, err = newServices(cfg, sd.log, sd.st); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sd.svc.close)
+	t.Cleanup(sd.svc.run(ctx))
+	return sd
+}
+
 func bookingBySMTP(t *testing.T, dialect, first, last, city, pdfCity string) {
 	mp := testenv.StartMailpit(t)
 	dir := t.TempDir()
@@ -53,30 +92,9 @@ func bookingBySMTP(t *testing.T, dialect, first, last, city, pdfCity string) {
 	if dialect == "postgres" {
 		args = append(args, "--database-url", testenv.PostgresDSN(t))
 	}
-	cfg, err := parseConfig(t, modeServe, args, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	st, err := openStore(ctx, cfg, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	creds, err := demo.Seed(ctx, st, identity.NewService(st, identity.Config{}, time.Now), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := newServices(cfg, log, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(svc.close)
-	stopWorkers := svc.run(ctx)
-	t.Cleanup(stopWorkers)
-	srv := httptest.NewServer(newAPIHandler(svc, log))
+	sd := startSeeded(t, dir, args)
+	ctx, st, creds, svc := sd.ctx, sd.st, sd.creds, sd.svc
+	srv := httptest.NewServer(newAPIHandler(sd.svc, sd.log))
 	t.Cleanup(srv.Close)
 
 	pickup := weekdayAt(4, 9)

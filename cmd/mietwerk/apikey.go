@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"text/tabwriter"
 
+	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/identity"
 )
 
@@ -20,6 +20,9 @@ Subcommands:
                      booking operation
              staff   for tablet apps: handover and return (damage charges up to
                      the limit in the tenant's settings)
+           --test makes a test-mode key ("mwk_test_<scope>_…"): its bookings
+           are test bookings, paid through the simulator only, with TEST-
+           invoice numbers, kept out of the journal and the reports
   list     list the tenant's API keys (prefix only; keys are stored hashed)
   revoke   revoke a key by --id; requests with it are refused from then on
 
@@ -39,7 +42,8 @@ func apikeyCreate(ctx context.Context, c *cli, args []string) int {
 	name := a.string("name", "", "what the key is for, e.g. the website")
 	scope := a.string("scope", "", "public (browsers), secret (the dealer's server) or staff (tablet apps)")
 	rate := a.int("rate-per-minute", 120, "requests per minute allowed with this key")
-	ctx, st, status, ok := a.open(ctx, args, "mietwerk apikey create --tenant SLUG --name NAME --scope public|secret|staff [options]")
+	test := a.bool("test", "a test-mode key: test bookings, simulator payments only")
+	ctx, st, status, ok := a.open(ctx, args, "mietwerk apikey create --tenant SLUG --name NAME --scope public|secret|staff [--test] [options]")
 	if !ok {
 		return status
 	}
@@ -54,11 +58,15 @@ func apikeyCreate(ctx context.Context, c *cli, args []string) int {
 	if *rate <= 0 {
 		return configError(c, a.name, fmt.Errorf("invalid --rate-per-minute %d: want a positive number", *rate))
 	}
-	client, key, err := identityService(st).CreateAPIKey(ctx, *name, sc, *rate)
+	client, key, err := identityService(st).CreateKey(ctx, *name, sc, *test, *rate)
 	if err != nil {
 		return a.fail(err)
 	}
-	fmt.Fprintf(c.stderr, "created %s API key %d %q for %s; it is shown only now, store it safely:\n", client.Scope, client.ID, client.Name, *a.tenant)
+	mode := ""
+	if client.Test {
+		mode = "test "
+	}
+	fmt.Fprintf(c.stderr, "created %s%s API key %d %q for %s; it is shown only now, store it safely:\n", mode, client.Scope, client.ID, client.Name, *a.tenant)
 	fmt.Fprintln(c.stdout, key)
 	return exitOK
 }
@@ -75,33 +83,25 @@ func apikeyList(ctx context.Context, c *cli, args []string) int {
 		return a.fail(err)
 	}
 	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSCOPE\tPREFIX\tNAME\tRATE/MIN\tCREATED (UTC)\tLAST USED\tREVOKED")
+	fmt.Fprintln(tw, "ID\tSCOPE\tMODE\tPREFIX\tNAME\tRATE/MIN\tCREATED (UTC)\tLAST USED\tREVOKED")
 	for _, k := range clients {
 		created := k.CreatedAt
-		fmt.Fprintf(tw, "%d\t%s\t%s…\t%s\t%d\t%s\t%s\t%s\n", k.ID, k.Scope, k.Prefix, k.Name, k.RatePerMinute, fmtTime(&created), fmtTime(k.LastUsedAt), fmtTime(k.RevokedAt))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s…\t%s\t%d\t%s\t%s\t%s\n", k.ID, k.Scope, modeName(k.Test), k.Prefix, k.Name, k.RatePerMinute, fmtTime(&created), fmtTime(k.LastUsedAt), fmtTime(k.RevokedAt))
 	}
 	tw.Flush()
 	return exitOK
 }
 
+// modeName names a key's mode in the command's output.
+func modeName(test bool) string {
+	if test {
+		return "test"
+	}
+	return "live"
+}
+
 func apikeyRevoke(ctx context.Context, c *cli, args []string) int {
-	a := newAdminCmd(c, "apikey revoke")
-	id := a.string("id", "", "id of the key (see apikey list)")
-	ctx, st, status, ok := a.open(ctx, args, "mietwerk apikey revoke --tenant SLUG --id ID")
-	if !ok {
-		return status
-	}
-	defer st.Close()
-	if status, ok := a.require(map[string]string{"id": *id}); !ok {
-		return status
-	}
-	n, err := strconv.ParseInt(*id, 10, 64)
-	if err != nil || n <= 0 {
-		return configError(c, a.name, fmt.Errorf("invalid --id %q: want the number shown by apikey list", *id))
-	}
-	if err := st.RevokeAPIClient(ctx, n); err != nil {
-		return a.fail(err)
-	}
-	fmt.Fprintf(c.stdout, "API key %d revoked\n", n)
-	return exitOK
+	return byID(ctx, c, args, "apikey revoke", "key", "apikey list", func(ctx context.Context, st *store.Store, id int64) error {
+		return st.RevokeAPIClient(ctx, id)
+	}, "API key %d revoked")
 }

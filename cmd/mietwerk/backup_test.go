@@ -221,11 +221,11 @@ func TestProcessBackupRestore(t *testing.T) {
 	t.Logf("%d of the %d bookings made during the backup are in it", restored, len(during))
 
 	// the restored server with --backup-dir writes its start-up backup
-	waitFor(t, 30*time.Second, "start-up backup in --backup-dir", func() bool {
+	testenv.WaitFor(t, 30*time.Second, "start-up backup in --backup-dir", func() bool {
 		done, _ := filepath.Glob(filepath.Join(out2, "mietwerk-*.db"))
 		return len(done) == 1
 	})
-	waitFor(t, 10*time.Second, "\"backup written\" log line", func() bool { return strings.Contains(p2.stderr.String(), `"msg":"backup written"`) })
+	testenv.WaitFor(t, 10*time.Second, "\"backup written\" log line", func() bool { return strings.Contains(p2.stderr.String(), `"msg":"backup written"`) })
 	p2.stop()
 	p.stop()
 }

@@ -16,11 +16,11 @@ import (
 )
 
 // newBookingService wires the booking orchestration over the store.
-func newBookingService(st *store.Store, pay *payment.Service, r document.Renderer, m *mailtmpl.Renderer, mailFrom string, log *slog.Logger) *booking.Service {
+func newBookingService(st *store.Store, pay *payment.Service, r document.Renderer, m *mailtmpl.Renderer, mailFrom, publicURL string, log *slog.Logger) *booking.Service {
 	log = log.With("component", "booking")
 	return booking.NewService(booking.Deps{Bookings: st, Changes: st, Customers: st, Tariffs: st, Tenancy: st, Categories: st,
 		Payments: pay, Records: st, Invoices: st, Issued: st, Renderer: r, EInvoicer: xrechnung.EInvoicer{},
-		Mailer: mailtmpl.NewBookingMailer(m, mailFrom), Outbox: st,
+		Mailer: mailtmpl.NewBookingMailer(m, mailFrom, publicURL), Outbox: st,
 		Now: time.Now, Log: log, Jobs: jobRunner(st, log)})
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/httpx"
+	"mietwerk.dev/mietwerk/webhook"
 )
 
 // Config is the whole configuration of one mietwerk process. It is built only
@@ -33,15 +34,18 @@ type Config struct {
 	SessionIdleTimeout     time.Duration
 	SessionAbsoluteTimeout time.Duration
 
-	PublicURL     string // base URL customers and integrators reach, for links in e-mails
-	MailTransport string // "keep" (store and write .eml under <data-dir>/mail) or "smtp"
-	MailFrom      string // fallback sender when a tenant has none
-	SMTPHost      string
-	SMTPPort      int
-	SMTPTLS       string // none, starttls, opportunistic, tls
-	SMTPUsername  string
-	SMTPPassword  string
-	SimAddr       string // listen address of the built-in Telecash simulator (started when a tenant uses it)
+	PublicURL string // base URL customers and integrators reach, for links in e-mails
+	// PublicURLFromAddr: the demo without --public-url links to the address
+	// it listens on (with --addr 127.0.0.1:0, the port it got).
+	PublicURLFromAddr bool
+	MailTransport     string // "keep" (store and write .eml under <data-dir>/mail) or "smtp"
+	MailFrom          string // fallback sender when a tenant has none
+	SMTPHost          string
+	SMTPPort          int
+	SMTPTLS           string // none, starttls, opportunistic, tls
+	SMTPUsername      string
+	SMTPPassword      string
+	SimAddr           string // listen address of the built-in Telecash simulator (started when a tenant uses it)
 
 	// MailMaxAttempts is how many delivery attempts the outbox makes before
 	// it gives up on a message (flagged for resending in the admin UI).
@@ -67,6 +71,16 @@ type Config struct {
 	// MetricsAddr serves /metrics on an address of its own (and not on
 	// Addr); empty: /metrics on Addr.
 	MetricsAddr string
+
+	// WebhookAllowPrivate lets webhook endpoints use loopback, private and
+	// other non-public addresses and plain http (development and tests).
+	WebhookAllowPrivate bool
+	// WebhookTimeout bounds one delivery attempt.
+	WebhookTimeout time.Duration
+	// WebhookSchedule is the webhook retry schedule (comma-separated
+	// durations, the first attempt's wait first; a string keeps Config
+	// comparable).
+	WebhookSchedule string
 
 	// DemoAPIKey is filled into the /demo/booking page. Only `mietwerk demo`
 	// sets it (from the demo credentials); it is no option.
@@ -225,7 +239,7 @@ func options() []option {
 				}
 				return ""
 			},
-			defDoc: `"" (demo: "http://localhost:8080")`, explain: "want an absolute http(s) URL such as https://miete.autohaus.de",
+			defDoc: `"" (demo: the address it listens on, e.g. "http://localhost:8080")`, explain: "want an absolute http(s) URL such as https://miete.autohaus.de",
 			apply: func(c *Config, v string) error {
 				if v == "" {
 					return nil
@@ -361,6 +375,40 @@ func options() []option {
 					return err
 				}
 				c.MetricsAddr = v
+				return nil
+			}},
+		{name: "webhook-allow-private", env: "MIETWERK_WEBHOOK_ALLOW_PRIVATE", modes: serverModes, isBool: true,
+			help: "let webhook endpoints use loopback, private and link-local addresses and plain http (development and tests only: it opens the internal network to whoever may add an endpoint)",
+			def: func(m mode) string {
+				if m == modeDemo {
+					return "true"
+				}
+				return "false"
+			},
+			defDoc: "false (demo: true)", explain: "want true or false",
+			apply: func(c *Config, v string) (err error) {
+				c.WebhookAllowPrivate, err = strconv.ParseBool(v)
+				return err
+			}},
+		{name: "webhook-timeout", env: "MIETWERK_WEBHOOK_TIMEOUT", modes: serverModes,
+			help: "how long one webhook delivery attempt may take, connection to answer",
+			def:  constDef("15s"), explain: "want a duration from 1s to 1m such as 15s",
+			apply: func(c *Config, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil || d < time.Second || d > time.Minute {
+					return errors.New("out of range")
+				}
+				c.WebhookTimeout = d
+				return nil
+			}},
+		{name: "webhook-retry-schedule", env: "MIETWERK_WEBHOOK_RETRY_SCHEDULE", modes: serverModes,
+			help: "waits before each webhook delivery attempt, comma-separated, the first attempt's first (default: the Standard Webhooks example, 31 h 35 min in all); shorter ones for tests",
+			def:  constDef(webhook.FormatSchedule(webhook.Schedule)), explain: "want comma-separated durations such as 0,5s,5m,30m,2h,5h,10h,14h",
+			apply: func(c *Config, v string) error {
+				if _, err := webhook.ParseSchedule(v); err != nil {
+					return err
+				}
+				c.WebhookSchedule = v
 				return nil
 			}},
 		{name: "telecash-sim-addr", env: "MIETWERK_TELECASH_SIM_ADDR", modes: serverModes,
@@ -503,6 +551,9 @@ func configFlags(fs *flag.FlagSet, m mode) func(getenv func(string) string) (Con
 				}
 				return Config{}, ce
 			}
+		}
+		if m == modeDemo && !vals["public-url"].set && getenv("MIETWERK_PUBLIC_URL") == "" {
+			c.PublicURLFromAddr = true
 		}
 		if c.DatabaseURL == "" && c.DataDir != "" {
 			c.DatabaseURL = filepath.Join(c.DataDir, "mietwerk.db")

@@ -38,7 +38,8 @@ func TestConfigDefaults(t *testing.T) {
 		LogLevel: slog.LevelInfo, LogFormat: "json", SecureCookies: true, ShutdownTimeout: 20 * time.Second,
 		SessionIdleTimeout: 30 * time.Minute, SessionAbsoluteTimeout: 12 * time.Hour,
 		MailTransport: "smtp", MailFrom: "noreply@mietwerk.local", SMTPPort: 587, SMTPTLS: "starttls", SimAddr: "127.0.0.1:0",
-		MailMaxAttempts: 8, MailRetryDelay: 30 * time.Second, BackupKeep: 14}
+		MailMaxAttempts: 8, MailRetryDelay: 30 * time.Second, BackupKeep: 14,
+		WebhookTimeout: 15 * time.Second, WebhookSchedule: "0s,5s,5m0s,30m0s,2h0m0s,5h0m0s,10h0m0s,14h0m0s"}
 	if serve != want {
 		t.Errorf("serve defaults\n got %+v\nwant %+v", serve, want)
 	}
@@ -46,7 +47,8 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if demo.Addr != "localhost:8080" || demo.SecureCookies || demo.MailTransport != "keep" || demo.PublicURL != "http://localhost:8080" {
+	if demo.Addr != "localhost:8080" || demo.SecureCookies || demo.MailTransport != "keep" || demo.PublicURL != "http://localhost:8080" ||
+		!demo.WebhookAllowPrivate {
 		t.Errorf("demo defaults: addr %q secure %v mail %q url %q, want localhost:8080, false, keep, http://localhost:8080",
 			demo.Addr, demo.SecureCookies, demo.MailTransport, demo.PublicURL)
 	}

@@ -73,5 +73,9 @@ func printCredentials(w io.Writer, c demo.Credentials, url, path string) {
 	fmt.Fprintf(w, "\n  API keys:   public (browser, /demo/booking)  %s\n", c.APIKey)
 	fmt.Fprintf(w, "              secret (the dealer's server)     %s\n", c.SecretAPIKey)
 	fmt.Fprintf(w, "              staff (tablet apps)              %s\n", c.StaffAPIKey)
+	fmt.Fprintf(w, "  Test mode:  public                           %s\n", c.TestAPIKey)
+	fmt.Fprintf(w, "              secret                           %s\n", c.TestSecretAPIKey)
+	fmt.Fprintf(w, "              staff                            %s\n", c.TestStaffAPIKey)
+	fmt.Fprintf(w, "              (test bookings: simulator payments, TEST- invoices, wiped under Administration → API keys)\n")
 	fmt.Fprintf(w, "  Saved in:   %s\n\n", path)
 }

@@ -6,6 +6,7 @@
 //	mietwerk migrate    apply pending database migrations and exit
 //	mietwerk user …     add, list, set-password, disable, enable staff logins
 //	mietwerk apikey …   create, list, revoke API keys
+//	mietwerk webhook …  add, list, remove webhook endpoints
 //	mietwerk tenant …   create, list tenants; set-simulator: a shared simulator process
 //	mietwerk telecash-sim  run the Telecash gateway simulator on its own port
 //	mietwerk backup --out DIR  consistent, checked backup of the SQLite database and photos
@@ -62,6 +63,7 @@ Commands:
   migrate    apply pending database migrations and exit
   user       manage staff logins: add, list, set-password, disable, enable
   apikey     manage API keys: create, list, revoke
+  webhook    manage webhook endpoints: add, list, remove
   tenant     manage tenants (dealership groups): create, list, set-simulator
   telecash-sim  run the Telecash gateway simulator on its own port
   retention  run one pass of the retention job now: retention run
@@ -91,6 +93,8 @@ func run(ctx context.Context, args []string, c *cli) int {
 		return cmdAPIKey(ctx, c, rest)
 	case "tenant":
 		return cmdTenant(ctx, c, rest)
+	case "webhook":
+		return cmdWebhook(ctx, c, rest)
 	case "telecash-sim":
 		return cmdTelecashSim(ctx, c, rest)
 	case "retention":

@@ -74,18 +74,6 @@ func (d *outboxDB) list(t *testing.T) []mail.Queued {
 	return list
 }
 
-// waitFor polls cond every 50 ms until it holds or within passes.
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %s: %s", within, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // serveSMTP starts `mietwerk serve` on the data directory with SMTP
 // delivery to 127.0.0.1:port.
 func serveSMTP(t *testing.T, dir string, port int) *proc {
@@ -106,7 +94,7 @@ func TestProcessOutboxKilledWhileSMTPDown(t *testing.T) {
 	want := db.queue(t, 20, "kill")
 
 	p := serveSMTP(t, db.dir, mp.SMTPPort)
-	waitFor(t, 30*time.Second, "every message tried once while the SMTP server is down", func() bool {
+	testenv.WaitFor(t, 30*time.Second, "every message tried once while the SMTP server is down", func() bool {
 		for _, q := range db.list(t) {
 			if q.Attempts == 0 {
 				return false
@@ -135,7 +123,7 @@ func TestProcessOutboxKilledWhileSMTPDown(t *testing.T) {
 
 	mp.Start()
 	p2 := serveSMTP(t, db.dir, mp.SMTPPort)
-	waitFor(t, 60*time.Second, "all messages sent after the restart", func() bool {
+	testenv.WaitFor(t, 60*time.Second, "all messages sent after the restart", func() bool {
 		for _, q := range db.list(t) {
 			if q.Status != mail.StatusSent {
 				return false
@@ -285,7 +273,7 @@ func TestProcessOutboxGracefulShutdown(t *testing.T) {
 	srv.setDelay(0)
 	second := db.queue(t, 1, "later")
 	p2 := serveSMTP(t, db.dir, srv.port())
-	waitFor(t, 30*time.Second, "the message queued meanwhile is sent", func() bool {
+	testenv.WaitFor(t, 30*time.Second, "the message queued meanwhile is sent", func() bool {
 		for id := range second {
 			if srv.deliveries()[id] == 0 {
 				return false

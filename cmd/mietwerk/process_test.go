@@ -310,9 +310,10 @@ func TestDemoProcess(t *testing.T) {
 	}
 
 	creds := readCreds(t, dir)
-	for key, prefix := range map[string]string{creds.APIKey: "mwk_public_", creds.SecretAPIKey: "mwk_secret_", creds.StaffAPIKey: "mwk_staff_"} {
+	for key, prefix := range map[string]string{creds.APIKey: "mwk_public_", creds.SecretAPIKey: "mwk_secret_", creds.StaffAPIKey: "mwk_staff_",
+		creds.TestAPIKey: "mwk_test_public_", creds.TestSecretAPIKey: "mwk_test_secret_", creds.TestStaffAPIKey: "mwk_test_staff_"} {
 		if !strings.HasPrefix(key, prefix) {
-			t.Errorf("demo API key %q: want one starting with %s (one key of each scope)", key, prefix)
+			t.Errorf("demo API key %q: want one starting with %s (one key of each scope, live and test)", key, prefix)
 		}
 	}
 	fi, err := os.Stat(filepath.Join(dir, demo.CredentialsFile))
@@ -324,7 +325,8 @@ func TestDemoProcess(t *testing.T) {
 	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out, creds.APIKey) && time.Now().Before(deadline); out = p.stdout.String() {
 		time.Sleep(20 * time.Millisecond)
 	}
-	for _, want := range []string{creds.Admin.Email, creds.Admin.Password, creds.APIKey, creds.SecretAPIKey, creds.StaffAPIKey, creds.Stations[0].Password, p.url + "/admin/"} {
+	for _, want := range []string{creds.Admin.Email, creds.Admin.Password, creds.APIKey, creds.SecretAPIKey, creds.StaffAPIKey,
+		creds.TestAPIKey, creds.TestSecretAPIKey, creds.TestStaffAPIKey, creds.Stations[0].Password, p.url + "/admin/"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
@@ -360,14 +362,14 @@ func TestDemoProcess(t *testing.T) {
 	p.stop()
 	checkJSONLogs(t, p.stderr.String())
 	before := demoCounts(t, dir)
-	if before != [5]int{3, 4, 30, 4, 3} {
-		t.Errorf("counts after first start %v, want stations 3, categories 4, vehicles 30, users 4, API keys 3 (one per scope)", before)
+	if before != [5]int{3, 4, 30, 4, 6} {
+		t.Errorf("counts after first start %v, want stations 3, categories 4, vehicles 30, users 4, API keys 6 (one per scope, live and test)", before)
 	}
 
 	p2 := start(t, env, "demo", "--addr", "127.0.0.1:0")
 	t.Logf("demo restart: %v to ready", p2.ready.Round(time.Millisecond))
 	if again := readCreds(t, dir); again.Admin != creds.Admin || again.APIKey != creds.APIKey || again.SecretAPIKey != creds.SecretAPIKey ||
-		again.StaffAPIKey != creds.StaffAPIKey {
+		again.StaffAPIKey != creds.StaffAPIKey || again.TestAPIKey != creds.TestAPIKey || again.TestStaffAPIKey != creds.TestStaffAPIKey {
 		t.Errorf("credentials changed on restart")
 	}
 	if !strings.Contains(p2.stdout.String(), creds.Admin.Password) {
@@ -385,9 +387,11 @@ func TestDemoProcess(t *testing.T) {
 	}
 	defer st.Close()
 	for key, scope := range map[string]identity.Scope{creds.APIKey: identity.ScopePublic, creds.SecretAPIKey: identity.ScopeSecret,
-		creds.StaffAPIKey: identity.ScopeStaff} {
-		if c, err := identity.NewService(st, identity.Config{}, nil).AuthenticateAPIKey(context.Background(), key); err != nil || c.Scope != scope {
-			t.Errorf("%s API key after restart: %+v %v", scope, c, err)
+		creds.StaffAPIKey: identity.ScopeStaff, creds.TestAPIKey: identity.ScopePublic, creds.TestSecretAPIKey: identity.ScopeSecret,
+		creds.TestStaffAPIKey: identity.ScopeStaff} {
+		test := strings.HasPrefix(key, identity.TestKeyPrefix)
+		if c, err := identity.NewService(st, identity.Config{}, nil).AuthenticateAPIKey(context.Background(), key); err != nil || c.Scope != scope || c.Test != test {
+			t.Errorf("%s API key (test %v) after restart: %+v %v", scope, test, c, err)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/mailtmpl"
 	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/adapter/xrechnung"
 	"mietwerk.dev/mietwerk/errs"
@@ -100,7 +101,11 @@ func (s *server) handler() http.Handler {
 
 		Contracts: s.svc.contracts, ContractData: s.st,
 		Cards: s.svc.cards, Retention: s.st, Attention: s.st,
+		Webhooks: s.svc.webhooks, TestData: s.st,
 	}))
+	mux.Handle(web.PagePrefix, web.NewBookingPages(web.PageDeps{Pages: s.st, Bookings: s.svc.bookings, Contracts: s.svc.contracts,
+		Tenancy: s.st, Documents: s.st, Calendar: mailtmpl.NewBookingMailer(s.svc.mails, s.cfg.MailFrom, s.cfg.PublicURL).Calendar,
+		Logger: s.log.With("component", "booking-page"), Now: time.Now}))
 	apiHandler := newAPIHandler(s.svc, s.log)
 	mux.Handle("/api/", apiHandler)
 	mux.Handle("/demo/", apiHandler)
@@ -161,6 +166,14 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, st *store.Store, o
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	gctune.Apply()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on --addr %s: %w", cfg.Addr, err)
+	}
+	defer ln.Close()
+	if cfg.PublicURLFromAddr {
+		cfg.PublicURL = urlOf(ln.Addr())
+	}
 	svc, err := newServices(cfg, log, st)
 	if err != nil {
 		return err
@@ -202,10 +215,6 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, st *store.Store, o
 		// requests keep running on SIGTERM until drained, so their context
 		// must not end with the signal
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on --addr %s: %w", cfg.Addr, err)
 	}
 	addr := ln.Addr().String()
 	log.InfoContext(ctx, "listening", "addr", addr, "pid", os.Getpid())
@@ -252,4 +261,17 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, st *store.Store, o
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// urlOf is the http URL of a listening address, as a browser on this
+// machine reaches it (an address of every interface as localhost).
+func urlOf(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return "http://" + a.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

@@ -24,6 +24,7 @@ import (
 	"mietwerk.dev/mietwerk/job"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
+	"mietwerk.dev/mietwerk/webhook"
 )
 
 // services are the long-lived services and background workers of one
@@ -45,6 +46,9 @@ type services struct {
 	contracts *contract.Service     // handover, return, billing
 	cards     *payment.CardEraser   // stored cards deleted at the gateway after an erasure request
 	retention *customer.Retention   // GDPR final deletion, token deletion retries, photo retention
+	webhooks  *webhook.Service      // webhook endpoints and their delivery log
+	// dispatcher renders queued webhook events and delivers them
+	dispatcher *webhook.Dispatcher
 }
 
 // faultInject is set only in builds with the faultinject tag (the process
@@ -99,26 +103,30 @@ func newServices(cfg Config, log *slog.Logger, st *store.Store) (*services, erro
 		MaxAttempts: cfg.MailMaxAttempts, Backoff: mail.BackoffFrom(cfg.MailRetryDelay)}, time.Now, log)
 	s.sim, s.gateways = newGateways(cfg, st, log)
 	s.payments = payment.NewService(st, s.gateways, payment.Config{Jobs: jobRunner(st, log.With("component", "payment"))}, time.Now, nil, log)
-	s.bookings = newBookingService(st, s.payments, s.pdf, s.mails, cfg.MailFrom, log)
+	s.bookings = newBookingService(st, s.payments, s.pdf, s.mails, cfg.MailFrom, cfg.PublicURL, log)
 	s.contracts = newContractService(st, s.payments, s.pdf, s.mails, cfg.MailFrom, log)
 	s.cards = payment.NewCardEraser(st, s.gateways, time.Now, nil, log.With("component", "card-eraser")).
 		WithJobs(jobRunner(st, log.With("component", "card-eraser")))
 	s.retention = newRetention(cfg, st, s.cards, log)
+	if err := s.newWebhooks(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
-// run starts the background workers (e-mail outbox, payment reconciler,
+// run starts the background workers (e-mail outbox, webhooks, payment reconciler,
 // pending bookings and refund retries, resumed billing, retention, store
 // housekeeping, automatic backups with --backup-dir) and
 // returns a function that stops them and waits until in-flight work is done.
 func (s *services) run(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(identity.WithActor(ctx, identity.System()))
 	var wg sync.WaitGroup
-	wg.Add(6)
+	wg.Add(7)
 	go func() { defer wg.Done(); s.outbox.Run(ctx) }()
 	go func() { defer wg.Done(); s.payments.RunReconciler(ctx, payment.ReconcileInterval) }()
 	go func() { defer wg.Done(); s.bookings.Run(ctx) }()
 	go func() { defer wg.Done(); s.contracts.Run(ctx) }()
+	go func() { defer wg.Done(); s.dispatcher.Run(ctx) }()
 	go func() { defer wg.Done(); s.retention.Run(ctx, retentionFirstRun, retentionInterval) }()
 	go func() { defer wg.Done(); s.st.RunHousekeeping(ctx, s.log.With("component", "housekeeping")) }()
 	if s.cfg.BackupDir != "" {

@@ -150,8 +150,11 @@ var systemGrantsAllowed = map[string]struct {
 	"job.(*Runner).Clear":                           {1, "deletes an item's job_attention record as the system, whoever succeeded with the item"},
 	"adapter/store.(*Store).RecordJobFailure":       {1, "builds no actor: checks that the caller is the system (only jobs write their failure records)"},
 	"adapter/store.(*Store).ClearJobFailure":        {1, "builds no actor: checks that the caller is the system (only jobs clear their failure records)"},
-	"adapter/telecash.(*Gateways).Gateway":          {1, "reads a tenant's gateway settings for the payment that needs them, whatever the caller's role (a station user's booking, the reconciler)"},
+	"adapter/telecash.(*Gateways).gateway":          {1, "reads a tenant's gateway settings (live or test mode) for the payment that needs them, whatever the caller's role (a station user's booking, a test key, the reconciler)"},
 	"cmd/mietwerk.(*services).startSimulatorIfUsed": {1, "at start-up, looks across tenants for one that pays through the built-in simulator"},
+	"webhook.(*Dispatcher).RenderNow":               {1, "renders the events a commit queued as the all-tenants system, whoever made the change (the store's hook after the commit)"},
+	"webhook.(*Dispatcher).RenderOnce":              {1, "renders each queued event as its tenant's system: the dispatcher works across tenants and the event's data is the object as the API shows it"},
+	"webhook.(*Dispatcher).disable":                 {1, "builds the notice to a tenant's administrators as that tenant's system (dispatcher across tenants)"},
 
 	// contract rules that look beyond what the acting user may see
 	"contract.(*Service).load":          {1, "reads both stations of a one-way rental: the return station's user may not see the pickup station"},
@@ -165,8 +168,9 @@ var systemGrantsAllowed = map[string]struct {
 	"cmd/mietwerk.openRoot":         {1, "tenant commands act across tenants"},
 	"cmd/mietwerk/demo.Seed":        {2, "seeding creates the demo tenant (System), then its data as its system"},
 
-	// the one request-bound escalation
+	// the request-bound escalations
 	"web.(*app).saveUserLanguage": {1, "a station user may change its own language, which UpdateUser allows only admins; limited to the user's own record"},
+	"web.(*pageApp).load":         {1, "the customer's booking page has no signed-in actor: the unguessable token of the one booking it found is the authority, and the page acts for that booking only (named customer:<number> in the audit)"},
 }
 
 // TestSystemGrantsListed: the places that build a system actor are exactly

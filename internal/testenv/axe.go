@@ -48,3 +48,18 @@ func Axe(t testing.TB, ctx context.Context) []AxeViolation {
 	}
 	return out
 }
+
+// AxeClean runs Axe on the page and fails the test, naming the page, on
+// any serious or critical violation.
+func AxeClean(t testing.TB, ctx context.Context, page string) {
+	t.Helper()
+	var serious []string
+	for _, v := range Axe(t, ctx) {
+		if v.Serious() {
+			serious = append(serious, v.String())
+		}
+	}
+	if len(serious) > 0 {
+		t.Fatalf("%s: serious accessibility violations:\n%s", page, strings.Join(serious, "\n"))
+	}
+}

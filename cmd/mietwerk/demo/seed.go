@@ -45,6 +45,11 @@ type Credentials struct {
 	APIKey       string `json:"api_key"`
 	SecretAPIKey string `json:"secret_api_key"` // for the dealer's server
 	StaffAPIKey  string `json:"staff_api_key"`  // for tablet apps
+	// The same three in test mode: their bookings are test bookings, paid
+	// through the simulator, kept apart from the real business.
+	TestAPIKey       string `json:"test_api_key"`
+	TestSecretAPIKey string `json:"test_secret_api_key"`
+	TestStaffAPIKey  string `json:"test_staff_api_key"`
 }
 
 // Seed makes sure the demo tenant exists with all its data and returns its
@@ -98,12 +103,15 @@ func Seed(ctx context.Context, st *store.Store, idsvc *identity.Service, dataDir
 	}
 	for _, k := range []struct {
 		scope identity.Scope
+		test  bool
 		prev  string
 		dst   *string
-	}{{identity.ScopePublic, prev.APIKey, &creds.APIKey}, {identity.ScopeSecret, prev.SecretAPIKey, &creds.SecretAPIKey},
-		{identity.ScopeStaff, prev.StaffAPIKey, &creds.StaffAPIKey}} {
-		if *k.dst, err = ensureAPIKey(ctx, st, idsvc, t.ID, k.scope, k.prev); err != nil {
-			return Credentials{}, fmt.Errorf("demo %s API key: %w", k.scope, err)
+	}{{identity.ScopePublic, false, prev.APIKey, &creds.APIKey}, {identity.ScopeSecret, false, prev.SecretAPIKey, &creds.SecretAPIKey},
+		{identity.ScopeStaff, false, prev.StaffAPIKey, &creds.StaffAPIKey},
+		{identity.ScopePublic, true, prev.TestAPIKey, &creds.TestAPIKey}, {identity.ScopeSecret, true, prev.TestSecretAPIKey, &creds.TestSecretAPIKey},
+		{identity.ScopeStaff, true, prev.TestStaffAPIKey, &creds.TestStaffAPIKey}} {
+		if *k.dst, err = ensureAPIKey(ctx, st, idsvc, t.ID, k.scope, k.test, k.prev); err != nil {
+			return Credentials{}, fmt.Errorf("demo %s API key (test %v): %w", k.scope, k.test, err)
 		}
 	}
 	if err := writeCredentials(path, creds); err != nil {
@@ -253,21 +261,25 @@ func ensureUser(ctx context.Context, st *store.Store, idsvc *identity.Service, p
 	return want, nil
 }
 
-// ensureAPIKey returns a working API key of scope for tenant tenantID: key
-// itself when it still authenticates with that scope; key restored when the
+// ensureAPIKey returns a working API key of scope, in test mode or live, for
+// tenant tenantID: key itself when it still authenticates with that scope
+// and mode; key restored when the
 // database no longer knows it (a fresh database with an old credentials
 // file); else a new one, revoking earlier demo keys of the scope whose
 // secret is lost.
-func ensureAPIKey(ctx context.Context, st *store.Store, idsvc *identity.Service, tenantID int64, scope identity.Scope, key string) (string, error) {
+func ensureAPIKey(ctx context.Context, st *store.Store, idsvc *identity.Service, tenantID int64, scope identity.Scope, test bool, key string) (string, error) {
 	name := APIKeyNames[scope]
+	if test {
+		name += " (Test)"
+	}
 	if key != "" {
 		c, err := idsvc.AuthenticateAPIKey(ctx, key)
-		if err == nil && c.TenantID == tenantID && c.Scope == scope {
+		if err == nil && c.TenantID == tenantID && c.Scope == scope && c.Test == test {
 			return key, nil
 		}
 		_, lookupErr := st.APIClientForAuth(ctx, identity.HashToken(key))
-		if p := scope.KeyPrefix(); errs.Is(lookupErr, errs.KindNotFound) && strings.HasPrefix(key, p) && len(key) > len(p)+8 {
-			c := identity.APIClient{Name: name, Prefix: key[:len(p)+8], Scope: scope, RatePerMinute: 120}
+		if p := scope.ModePrefix(test); errs.Is(lookupErr, errs.KindNotFound) && strings.HasPrefix(key, p) && len(key) > len(p)+8 {
+			c := identity.APIClient{Name: name, Prefix: key[:len(p)+8], Scope: scope, Test: test, RatePerMinute: 120}
 			if err := st.CreateAPIClient(ctx, &c, identity.HashToken(key)); err == nil {
 				return key, nil
 			}
@@ -278,13 +290,13 @@ func ensureAPIKey(ctx context.Context, st *store.Store, idsvc *identity.Service,
 		return "", err
 	}
 	for _, c := range clients {
-		if c.Name == name && c.Scope == scope && c.RevokedAt == nil {
+		if c.Name == name && c.Scope == scope && c.Test == test && c.RevokedAt == nil {
 			if err := st.RevokeAPIClient(ctx, c.ID); err != nil {
 				return "", err
 			}
 		}
 	}
-	_, key, err = idsvc.CreateAPIKey(ctx, name, scope, 120)
+	_, key, err = idsvc.CreateKey(ctx, name, scope, test, 120)
 	return key, err
 }
 

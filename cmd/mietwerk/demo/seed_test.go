@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -105,10 +106,14 @@ func checkCredentials(t *testing.T, idsvc *identity.Service, c Credentials) {
 			t.Errorf("station user %s has stations %v, want one", l.Email, u.StationIDs)
 		}
 	}
-	for key, scope := range map[string]identity.Scope{c.APIKey: identity.ScopePublic, c.SecretAPIKey: identity.ScopeSecret,
-		c.StaffAPIKey: identity.ScopeStaff} {
-		if k, err := idsvc.AuthenticateAPIKey(ctx, key); err != nil || k.Scope != scope {
-			t.Errorf("%s API key: %+v %v", scope, k, err)
+	for _, k := range []struct {
+		key   string
+		scope identity.Scope
+		test  bool
+	}{{c.APIKey, identity.ScopePublic, false}, {c.SecretAPIKey, identity.ScopeSecret, false}, {c.StaffAPIKey, identity.ScopeStaff, false},
+		{c.TestAPIKey, identity.ScopePublic, true}, {c.TestSecretAPIKey, identity.ScopeSecret, true}, {c.TestStaffAPIKey, identity.ScopeStaff, true}} {
+		if got, err := idsvc.AuthenticateAPIKey(ctx, k.key); err != nil || got.Scope != k.scope || got.Test != k.test {
+			t.Errorf("%s API key (test %v): %+v %v", k.scope, k.test, got, err)
 		}
 	}
 }
@@ -122,7 +127,7 @@ func TestSeedIdempotent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := counts{stations: 3, categories: 4, vehicles: 30, tariffs: 5, users: 4, apiClients: 3, activeKeys: 3, bookings: 12}
+		want := counts{stations: 3, categories: 4, vehicles: 30, tariffs: 5, users: 4, apiClients: 6, activeKeys: 6, bookings: 12}
 		if got := countAll(t, st); got != want {
 			t.Fatalf("after first seed: %+v, want %+v", got, want)
 		}
@@ -146,7 +151,8 @@ func TestSeedIdempotent(t *testing.T) {
 			t.Errorf("after second seed: %+v, want %+v", got, want)
 		}
 		if second.Admin != first.Admin || second.APIKey != first.APIKey || second.SecretAPIKey != first.SecretAPIKey ||
-			second.StaffAPIKey != first.StaffAPIKey || len(second.Stations) != 3 || second.Stations[2] != first.Stations[2] {
+			second.StaffAPIKey != first.StaffAPIKey || second.TestAPIKey != first.TestAPIKey || second.TestSecretAPIKey != first.TestSecretAPIKey ||
+			second.TestStaffAPIKey != first.TestStaffAPIKey || len(second.Stations) != 3 || second.Stations[2] != first.Stations[2] {
 			t.Errorf("credentials changed on restart:\n%+v\n%+v", first, second)
 		}
 		checkCredentials(t, idsvc, second)
@@ -157,17 +163,19 @@ func TestSeedIdempotent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if third.Admin.Password == first.Admin.Password || third.APIKey == first.APIKey {
+		if third.Admin.Password == first.Admin.Password || third.APIKey == first.APIKey || third.TestAPIKey == first.TestAPIKey {
 			t.Errorf("lost file: want new secrets")
 		}
 		checkCredentials(t, idsvc, third)
-		if _, err := idsvc.AuthenticateAPIKey(ctx, first.APIKey); err == nil {
-			t.Errorf("the lost API key still authenticates")
+		for _, k := range []string{first.APIKey, first.TestAPIKey} {
+			if _, err := idsvc.AuthenticateAPIKey(ctx, k); err == nil {
+				t.Errorf("the lost API key %s still authenticates", k)
+			}
 		}
 		if _, _, _, err := idsvc.Login(ctx, first.Admin.Email, first.Admin.Password, "192.0.2.2", "test"); err == nil {
 			t.Errorf("the lost admin password still works")
 		}
-		want.apiClients = 6
+		want.apiClients = 12
 		if got := countAll(t, st); got != want {
 			t.Errorf("after lost file: %+v, want %+v", got, want)
 		}
@@ -190,7 +198,7 @@ func TestSeedFreshDatabaseKeepsCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second.Admin != first.Admin || second.APIKey != first.APIKey || second.SecretAPIKey != first.SecretAPIKey || second.StaffAPIKey != first.StaffAPIKey {
+	if !reflect.DeepEqual(second, first) {
 		t.Errorf("credentials changed:\n%+v\n%+v", first, second)
 	}
 	checkCredentials(t, idsvc, second)

@@ -1,0 +1,55 @@
+package contract
+
+import (
+	"context"
+	"strings"
+
+	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/errs"
+)
+
+// PreCheckin stores the drivers and driving licences the customer entered
+// on the booking page before pickup, for staff to confirm at the counter
+// (the handover form starts from them). They are validated as a
+// handover's drivers (exactly one main driver; every field). The booking
+// must be confirmed and its pickup not passed. Errors: KindInvalid (fields
+// "drivers.<i>.<field>"), KindConflict "booking_status" or
+// "booking_started", KindUnavailable without a page store.
+func (s *Service) PreCheckin(ctx context.Context, r booking.Reservation, ds []Driver) error {
+	if s.d.Pages == nil {
+		return errs.E(errs.KindUnavailable, "pre-check-in is not available")
+	}
+	now := s.d.Now()
+	for i := range ds {
+		ds[i].FirstName, ds[i].LastName = strings.TrimSpace(ds[i].FirstName), strings.TrimSpace(ds[i].LastName)
+		ds[i].LicenceNumber = strings.ToUpper(strings.TrimSpace(ds[i].LicenceNumber))
+		ds[i].LicenceClass = strings.ToUpper(strings.TrimSpace(ds[i].LicenceClass))
+		ds[i].LicenceCountry = strings.ToUpper(strings.TrimSpace(ds[i].LicenceCountry))
+	}
+	if err := ValidateDrivers(ds, now); err != nil {
+		return err
+	}
+	switch {
+	case r.Status != booking.StatusConfirmed:
+		return errs.Conflict("booking_status", "the booking is "+string(r.Status)+" and takes no pre-check-in")
+	case !r.Pickup.After(now):
+		return errs.Conflict("booking_started", "the pickup time has passed; the licence is checked at the counter")
+	}
+	pc := booking.PreCheckin{At: now}
+	for _, d := range ds {
+		pc.Drivers = append(pc.Drivers, booking.CheckinDriver{Role: d.Role, FirstName: d.FirstName, LastName: d.LastName,
+			BirthDate: d.BirthDate, LicenceNumber: d.LicenceNumber, LicenceClass: d.LicenceClass, LicenceIssuedOn: d.LicenceIssuedOn,
+			LicenceCountry: d.LicenceCountry})
+	}
+	return s.d.Pages.SavePreCheckin(ctx, r.ID, pc)
+}
+
+// DriversOf turns a pre-check-in into a contract's drivers (not checked).
+func DriversOf(pc booking.PreCheckin) []Driver {
+	out := make([]Driver, len(pc.Drivers))
+	for i, d := range pc.Drivers {
+		out[i] = Driver{Role: d.Role, FirstName: d.FirstName, LastName: d.LastName, BirthDate: d.BirthDate, LicenceNumber: d.LicenceNumber,
+			LicenceClass: d.LicenceClass, LicenceIssuedOn: d.LicenceIssuedOn, LicenceCountry: d.LicenceCountry}
+	}
+	return out
+}
