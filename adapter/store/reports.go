@@ -174,7 +174,6 @@ func (s *Store) UtilisationByVehicle(ctx context.Context, from, to time.Time) ([
 		FROM vehicles v JOIN vehicle_categories vc ON vc.id = v.category_id
 		LEFT JOIN contracts c ON c.tenant_id = v.tenant_id AND c.vehicle_id = v.id AND c.starts_at < $2
 			AND (c.ended_at IS NULL OR c.ended_at > $3)
-			AND NOT EXISTS (SELECT 1 FROM reservations tr WHERE tr.tenant_id = c.tenant_id AND tr.id = c.reservation_id AND tr.test)
 		WHERE v.tenant_id = $1 AND v.status <> 'retired' AND `+sc.stations("v.station_id", &a)+` ORDER BY vc.code, v.plate`, a...)
 	if err != nil {
 		return nil, err
