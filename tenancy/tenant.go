@@ -68,20 +68,30 @@ type Tenant struct {
 	UpdatedAt time.Time
 }
 
-// GatewaySettings are a tenant's Telecash credentials. Secret is write-only in
-// every UI and API: it is never shown again after saving.
+// GatewaySettings are a tenant's Telecash credentials. The API secret is
+// write-only in every UI and API: it is never shown again after saving.
 type GatewaySettings struct {
-	Mode      string // "simulator", "sandbox" or "production"
-	StoreID   string
-	APIKey    string
-	Secret    string
-	TimeoutMS int
+	Mode    string // "simulator", "sandbox" or "production"
+	StoreID string
+	APIKey  string
+	// Secret is the API secret in plain text, only on its way in (a form):
+	// secrets.Tenants seals it into SealedSecret before the tenant is saved;
+	// the store refuses it and never returns it.
+	Secret string
+	// SealedSecret is the API secret as stored, encrypted by package
+	// secrets ("v1:<key id>:…"); "" = none. Only the gateway client opens
+	// it (secrets.Keyring.OpenGatewaySecret).
+	SealedSecret string
+	TimeoutMS    int
 	// SimulatorURL is, in simulator mode, the base URL of a simulator that
 	// runs as its own process (mietwerk telecash-sim), shared by every
 	// server process; "" uses the built-in simulator of each process. Set by
 	// the operator (mietwerk tenant set-simulator), not in the admin web.
 	SimulatorURL string
 }
+
+// HasSecret reports whether an API secret is stored or being entered.
+func (g GatewaySettings) HasSecret() bool { return g.Secret != "" || g.SealedSecret != "" }
 
 // ValidSimulatorURL reports whether v is a simulator base URL: "" (the
 // built-in simulator), or an absolute http or https URL without user, query
@@ -161,7 +171,9 @@ type Store interface {
 	// TenantBySlug finds a tenant by slug (system actors only).
 	TenantBySlug(ctx context.Context, slug string) (Tenant, error)
 	// UpdateTenant saves the actor's tenant (admins only). An empty
-	// Gateway.Secret keeps the stored secret.
+	// Gateway.SealedSecret keeps the stored secret; a plain-text
+	// Gateway.Secret is sealed first by secrets.Tenants (the store itself
+	// refuses one).
 	UpdateTenant(ctx context.Context, t *Tenant) error
 
 	ListStations(ctx context.Context) ([]Station, error)

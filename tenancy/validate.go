@@ -197,7 +197,7 @@ func (t Tenant) rulesInto(f *errs.Fields) {
 		if t.Gateway.APIKey == "" {
 			f.Add("gateway_api_key", "enter the API key from the Telecash developer portal")
 		}
-		if t.Gateway.Secret == "" {
+		if !t.Gateway.HasSecret() {
 			f.Add("gateway_secret", "enter the API secret")
 		}
 	}

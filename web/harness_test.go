@@ -20,6 +20,7 @@ import (
 	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
+	"mietwerk.dev/mietwerk/secrets"
 	"mietwerk.dev/mietwerk/tenancy"
 	"mietwerk.dev/mietwerk/web"
 	"mietwerk.dev/mietwerk/webhook"
@@ -68,6 +69,7 @@ type env struct {
 	clk      *clock
 	log      *syncBuffer
 	id       *identity.Service
+	keys     *secrets.Keyring // seal the tenants' gateway secrets
 	tenant   tenancy.Tenant
 	muc, reg tenancy.Station
 	foreign  tenancy.Station // of the other tenant
@@ -84,6 +86,19 @@ func (e *env) serve(t *testing.T, change func(d *web.Deps)) {
 	e.srv.Close()
 	e.srv = httptest.NewServer(web.New(e.deps))
 	t.Cleanup(e.srv.Close)
+}
+
+// testKey is the secret key of the tests' stored secrets.
+const testKey = "3q2+7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+
+// gatewaySecret returns the env's tenant's stored gateway secret, opened.
+func (e *env) gatewaySecret(t *testing.T) string {
+	t.Helper()
+	tn, err := e.store.Tenant(e.sys())
+	must(t, err)
+	plain, err := e.keys.OpenGatewaySecret(tn)
+	must(t, err)
+	return plain
 }
 
 // sys returns a context acting as the system for the env's tenant.
@@ -103,8 +118,9 @@ func eachDB(t *testing.T, fn func(t *testing.T, e *env)) {
 }
 
 // newEnv starts the admin UI on a fresh database of dialect d. wrap, when
-// set, may replace the tenancy store the UI uses (to inject failures).
-func newEnv(t *testing.T, d store.Dialect, wrap func(tenancy.Store) tenancy.Store) *env {
+// set, may replace the tenancy store the UI uses (ten: the store s sealing
+// gateway secrets with e.keys), to inject failures.
+func newEnv(t *testing.T, d store.Dialect, wrap func(s *store.Store, ten tenancy.Store) tenancy.Store) *env {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
 	var dsn string
@@ -125,9 +141,12 @@ func newEnv(t *testing.T, d store.Dialect, wrap func(tenancy.Store) tenancy.Stor
 	e := &env{store: s, clk: clk, log: &syncBuffer{}}
 	e.id = identity.NewService(s, identity.Config{}, clk.Now)
 	e.seed(t)
-	var ten tenancy.Store = s
+	if e.keys, err = secrets.NewKeyring(testKey, nil); err != nil {
+		t.Fatal(err)
+	}
+	ten := secrets.Tenants(s, e.keys)
 	if wrap != nil {
-		ten = wrap(s)
+		ten = wrap(s, ten)
 	}
 	e.deps = web.Deps{
 		Identity: e.id, Users: s, Tenancy: ten, Now: clk.Now,

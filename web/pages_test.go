@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 
@@ -84,7 +85,7 @@ func (failingStations) ListStations(context.Context) ([]tenancy.Station, error) 
 func TestUnexpectedErrorPage(t *testing.T) {
 	for _, d := range []string{"sqlite", "postgres"} {
 		t.Run(d, func(t *testing.T) {
-			e := newEnv(t, storeDialect(d), func(s tenancy.Store) tenancy.Store { return failingStations{s} })
+			e := newEnv(t, storeDialect(d), func(_ *store.Store, s tenancy.Store) tenancy.Store { return failingStations{s} })
 			c := e.client(t)
 			c.login(adminEmail, password)
 			p := c.get("/admin/stations")

@@ -123,7 +123,7 @@ var settingsInt = []struct {
 
 func settingsFormOf(t tenancy.Tenant, lang string) settingsForm {
 	f := settingsForm{Values: map[string]string{}, Checks: map[string]bool{"one_way_allowed": t.OneWayAllowed, "damage_taxable": t.DamageTaxable},
-		SecretSet: t.Gateway.Secret != "", HasLogo: len(t.LogoPNG) > 0}
+		SecretSet: t.Gateway.HasSecret(), HasLogo: len(t.LogoPNG) > 0}
 	for _, x := range settingsText {
 		f.Values[x.name] = *x.get(&t)
 	}
@@ -159,7 +159,7 @@ func parsePercent(s string) (int, bool) {
 // for values that are not even numbers.
 func parseSettingsForm(r *http.Request, t *tenancy.Tenant, lang string) (settingsForm, map[string]string) {
 	problems := map[string]string{}
-	f := settingsForm{Values: map[string]string{}, Checks: map[string]bool{}, SecretSet: t.Gateway.Secret != ""}
+	f := settingsForm{Values: map[string]string{}, Checks: map[string]bool{}, SecretSet: t.Gateway.HasSecret()}
 	for _, x := range settingsText {
 		v := strings.TrimSpace(r.PostFormValue(x.name))
 		f.Values[x.name] = v
@@ -219,16 +219,12 @@ func (a *app) settingsSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := reqCtx(r).lang
-	secretWasSet := t.Gateway.Secret != ""
 	f, problems := parseSettingsForm(r, &t, lang)
-	f.SecretSet = secretWasSet || t.Gateway.Secret != ""
 	// Check the whole form at once so every message shows, also next to a
 	// number that did not even parse; the store checks again when saving.
+	// (t keeps the stored, sealed secret: an empty field keeps it.)
 	check := t
 	check.Normalize()
-	if check.Gateway.Secret == "" && secretWasSet {
-		check.Gateway.Secret = "kept"
-	}
 	mergeProblems(lang, check.Validate(invoice.ValidatePattern), problems)
 	if len(problems) == 0 {
 		err := a.Tenancy.UpdateTenant(r.Context(), &t)

@@ -1,10 +1,19 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/internal/testenv"
+	"mietwerk.dev/mietwerk/secrets"
+	"mietwerk.dev/mietwerk/tenancy"
 )
 
 // settingsForm returns a complete, valid settings form.
@@ -37,7 +46,10 @@ func TestSettingsPage(t *testing.T) {
 		wantLacks(t, p, "top-secret-value")
 		tn, err := e.store.Tenant(e.sys())
 		must(t, err)
-		if tn.Gateway.Secret != "top-secret-value" || tn.IBAN != "DE02750500000000760154" || tn.CancelFeeCents != 2500 || tn.APIChargeLimitCents != 25000 ||
+		if strings.Contains(tn.Gateway.SealedSecret, "top-secret-value") {
+			t.Fatal("the gateway secret is stored in plain text")
+		}
+		if e.gatewaySecret(t) != "top-secret-value" || tn.IBAN != "DE02750500000000760154" || tn.CancelFeeCents != 2500 || tn.APIChargeLimitCents != 25000 ||
 			tn.VATRateBP != 1900 || !tn.OneWayAllowed || tn.Gateway.Mode != "sandbox" || tn.LegalName != "Autohaus König GmbH & Co. KG" {
 			t.Fatalf("saved tenant = %+v", tn)
 		}
@@ -59,8 +71,8 @@ func TestSettingsPage(t *testing.T) {
 		form.Set("vat_rate", "7,5")
 		wantStatus(t, c.post("/admin/settings", form), http.StatusOK)
 		tn, _ = e.store.Tenant(e.sys())
-		if tn.Gateway.Secret != "top-secret-value" || tn.VATRateBP != 750 {
-			t.Fatalf("after second save: secret kept %v, vat %d", tn.Gateway.Secret == "top-secret-value", tn.VATRateBP)
+		if e.gatewaySecret(t) != "top-secret-value" || tn.VATRateBP != 750 {
+			t.Fatalf("after second save: secret kept %v, vat %d", e.gatewaySecret(t) == "top-secret-value", tn.VATRateBP)
 		}
 		// invalid input: every message at once, nothing saved
 		bad := validSettings(c.token("/admin/settings"))
@@ -96,6 +108,41 @@ func TestSettingsPage(t *testing.T) {
 	})
 }
 
+// TestSettingsSecretWithoutKey: on a server without a secret key, entering
+// the Telecash API secret is refused next to the field with what to do, in
+// the reader's language; nothing is saved. The other settings save.
+func TestSettingsSecretWithoutKey(t *testing.T) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			e := newEnv(t, d, func(s *store.Store, _ tenancy.Store) tenancy.Store { return secrets.Tenants(s, nil) })
+			c := e.client(t)
+			c.mustLogin(adminEmail)
+			before, err := e.store.Tenant(e.sys())
+			must(t, err)
+			p := c.post("/admin/settings", validSettings(c.token("/admin/settings")))
+			wantStatus(t, p, http.StatusUnprocessableEntity)
+			if msg := p.fieldErrors()["gateway_secret"]; !strings.Contains(msg, "keinen Schlüssel") || !strings.Contains(msg, "MIETWERK_SECRET_KEY_FILE") {
+				t.Fatalf("message next to the secret: %q (all: %v)", msg, p.fieldErrors())
+			}
+			wantLacks(t, p, "top-secret-value")
+			after, _ := e.store.Tenant(e.sys())
+			if after.Gateway.SealedSecret != before.Gateway.SealedSecret || after.Gateway.Mode != before.Gateway.Mode {
+				t.Fatal("a refused secret changed the settings")
+			}
+			// without a new secret (simulator mode) the settings save
+			form := validSettings(c.token("/admin/settings"))
+			form.Set("gateway_mode", "simulator")
+			form.Set("gateway_secret", "")
+			wantStatus(t, c.post("/admin/settings", form), http.StatusOK)
+			c.get("/admin/lang?l=en")
+			p = c.post("/admin/settings", validSettings(c.token("/admin/settings")))
+			if msg := p.fieldErrors()["gateway_secret"]; !strings.Contains(msg, "no key") {
+				t.Fatalf("English message next to the secret: %q", msg)
+			}
+		})
+	}
+}
+
 func TestSettingsAdminOnly(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
 		c := e.client(t)
@@ -105,7 +152,7 @@ func TestSettingsAdminOnly(t *testing.T) {
 		p := c.post("/admin/settings", validSettings(c.token("/admin/")))
 		wantStatus(t, p, http.StatusForbidden)
 		after, _ := e.store.Tenant(e.sys())
-		if after.Gateway.Secret != before.Gateway.Secret || after.LegalName != before.LegalName {
+		if after.Gateway.SealedSecret != before.Gateway.SealedSecret || after.LegalName != before.LegalName {
 			t.Fatal("station user changed the settings")
 		}
 	})
@@ -151,4 +198,58 @@ func TestSettingsLogo(t *testing.T) {
 		}
 		wantStatus(t, c.get("/admin/settings/logo.png"), http.StatusNotFound)
 	})
+}
+
+// TestBrowserSettingsGatewaySecret: the admin goes from the dashboard to
+// Einstellungen, switches Telecash to the sandbox and enters the API key
+// and secret; after saving, the page says a secret is saved without
+// showing it, and the database holds it only encrypted (it opens with the
+// server's key to what was typed).
+func TestBrowserSettingsGatewaySecret(t *testing.T) {
+	e := newEnv(t, store.SQLite, nil)
+	tn, err := e.store.Tenant(e.sys())
+	must(t, err)
+	tn.Street, tn.PostalCode, tn.City, tn.VATID = "Hauptstraße 1", "93047", "Regensburg", "DE123456789"
+	must(t, e.store.UpdateTenant(e.sys(), &tn))
+	const secret = "Sandbox-Secret-äöü-4711"
+
+	tab := testenv.Browser(t)
+	ctx, cancel := context.WithTimeout(tab, 2*time.Minute)
+	defer cancel()
+	fail := testenv.StepFailer(t, tab)
+	fail("sign in and open the settings", chromedp.Do(ctx,
+		chromedp.Navigate(e.srv.URL+"/admin/"),
+		chromedp.WaitVisible(chromedp.ID("f-email")),
+		chromedp.SendKeys(chromedp.ID("f-email"), adminEmail),
+		chromedp.SendKeys(chromedp.ID("f-password"), password),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.Click(chromedp.CSS(`nav a[href="/admin/settings"]`)),
+		chromedp.WaitVisible(chromedp.ID("settings-form")),
+	))
+	fail("enter the Telecash credentials", chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.ID("f-gateway_mode"), "sandbox"),
+		chromedp.SendKeys(chromedp.ID("f-gateway_api_key"), "sandbox-api-key"),
+		chromedp.SendKeys(chromedp.ID("f-gateway_secret"), secret),
+	))
+	testenv.Screenshot(t, ctx, "01-secret-typed")
+	fail("save", chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("settings-save")),
+		chromedp.WaitVisible(chromedp.CSS("p.notice")),
+	))
+	testenv.Screenshot(t, ctx, "02-saved")
+	html, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
+	fail("read page", err)
+	placeholder, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("f-gateway_secret").placeholder`))
+	fail("read placeholder", err)
+	if strings.Contains(html, secret) || !strings.Contains(placeholder, "gespeichert") {
+		t.Fatalf("after saving: secret on the page %v, placeholder %q", strings.Contains(html, secret), placeholder)
+	}
+	var raw string
+	must(t, e.store.DB().QueryRow(`SELECT gateway_secret FROM tenants WHERE id = $1`, e.tenant.ID).Scan(&raw))
+	if strings.Contains(raw, secret) || !strings.HasPrefix(raw, "v1:"+e.keys.PrimaryID()+":") {
+		t.Fatalf("stored %q: want it sealed with key %s", raw, e.keys.PrimaryID())
+	}
+	if got := e.gatewaySecret(t); got != secret {
+		t.Fatalf("the stored secret opens to %q, want %q", got, secret)
+	}
 }

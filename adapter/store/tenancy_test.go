@@ -70,17 +70,28 @@ func TestTenantUpdateKeepsSecret(t *testing.T) {
 		ctx := sys(w.tenants[0].ID)
 		tn, err := s.Tenant(ctx)
 		mustNil(t, err)
-		tn.Gateway.Secret = "s3cret"
+		// the store keeps the sealed value as it is (package secrets seals it)
+		const sealed = "v1:0123abcd:c2VhbGVkLWVsc2V3aGVyZQ"
+		tn.Gateway.SealedSecret = sealed
 		tn.VATID = "DE123456789"
 		tn.Street, tn.PostalCode, tn.City = "Hauptstr. 1", "93047", "Regensburg"
 		mustNil(t, s.UpdateTenant(ctx, &tn))
-		tn.Gateway.Secret = ""
+		tn.Gateway.SealedSecret = ""
 		tn.City = "Straubing"
 		mustNil(t, s.UpdateTenant(ctx, &tn))
 		got, err := s.Tenant(ctx)
 		mustNil(t, err)
-		if got.Gateway.Secret != "s3cret" || got.City != "Straubing" || got.VATID != "DE123456789" || got.InvoiceNumberPattern == "" {
+		if got.Gateway.SealedSecret != sealed || got.Gateway.Secret != "" || got.City != "Straubing" || got.VATID != "DE123456789" || got.InvoiceNumberPattern == "" {
 			t.Fatalf("tenant = %+v", got)
+		}
+		// a plain-text secret is never stored
+		plain := got
+		plain.Gateway.Secret, plain.City = "s3cret", "Passau"
+		if err := s.UpdateTenant(ctx, &plain); err == nil {
+			t.Fatal("the store took a plain-text gateway secret")
+		}
+		if again, _ := s.Tenant(ctx); again.City != "Straubing" || again.Gateway.SealedSecret != sealed {
+			t.Fatalf("a refused plain-text secret changed the tenant: %+v", again)
 		}
 		if err := s.UpdateTenant(as(w.actor(0, 0)), &tn); !errs.Is(err, errs.KindForbidden) {
 			t.Fatalf("station user updating tenant: %v", err)

@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/secrets"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 
@@ -26,7 +28,7 @@ func scanTenant(row interface{ Scan(...any) error }) (tenancy.Tenant, error) {
 		&t.InvoiceNumberPattern, &t.CreditNumberPattern, &t.BookingNumberPrefix, &t.DepositMode,
 		&t.DepositSettlement, &t.OneWayAllowed, &t.MinNoticeMinutes, &t.MaxRentalDays, &t.CancelFreeHours,
 		&t.CancelFeeCents, &t.RetentionYears, &t.PhotoRetentionDays, &t.MailFrom, &t.MailReplyTo, &t.APIChargeLimitCents,
-		&t.Gateway.Mode, &t.Gateway.StoreID, &t.Gateway.APIKey, &t.Gateway.Secret, &t.Gateway.TimeoutMS, &t.Gateway.SimulatorURL,
+		&t.Gateway.Mode, &t.Gateway.StoreID, &t.Gateway.APIKey, &t.Gateway.SealedSecret, &t.Gateway.TimeoutMS, &t.Gateway.SimulatorURL,
 		&t.DamageTaxable, tsScan{&t.CreatedAt}, tsScan{&t.UpdatedAt})
 	return t, err
 }
@@ -38,10 +40,16 @@ func tenantArgs(t *tenancy.Tenant) []any {
 		t.CreditNumberPattern, t.BookingNumberPrefix, t.DepositMode, t.DepositSettlement, t.OneWayAllowed,
 		t.MinNoticeMinutes, t.MaxRentalDays, t.CancelFreeHours, t.CancelFeeCents, t.RetentionYears,
 		t.PhotoRetentionDays, t.MailFrom, t.MailReplyTo, t.APIChargeLimitCents, t.Gateway.Mode, t.Gateway.StoreID, t.Gateway.APIKey,
-		t.Gateway.Secret, t.Gateway.TimeoutMS, t.Gateway.SimulatorURL, t.DamageTaxable}
+		t.Gateway.SealedSecret, t.Gateway.TimeoutMS, t.Gateway.SimulatorURL, t.DamageTaxable}
 }
 
-// CreateTenant creates a tenant; only the all-tenants system actor may.
+// errPlainSecret refuses a gateway secret in plain text: the store keeps
+// only sealed ones (secrets.Tenants seals it).
+var errPlainSecret = errors.New("store: the gateway secret must be sealed before it is saved (wire the tenancy store through secrets.Tenants)")
+
+// CreateTenant creates a tenant; only the all-tenants system actor may. The
+// gateway secret is stored as Gateway.SealedSecret holds it; a plain-text
+// Gateway.Secret is refused (an internal error).
 func (s *Store) CreateTenant(ctx context.Context, t *tenancy.Tenant) error {
 	sc, err := scopeOf(ctx)
 	if err != nil {
@@ -49,6 +57,9 @@ func (s *Store) CreateTenant(ctx context.Context, t *tenancy.Tenant) error {
 	}
 	if !sc.a.AllTenants() {
 		return errs.Forbidden("only the system creates tenants")
+	}
+	if t.Gateway.Secret != "" {
+		return errPlainSecret
 	}
 	t.Defaults()
 	if t.Slug == "" || t.Name == "" || t.LegalName == "" {
@@ -117,8 +128,10 @@ func (s *Store) ListTenants(ctx context.Context) ([]tenancy.Tenant, error) {
 	return out, rows.Err()
 }
 
-// UpdateTenant saves the actor's tenant; admins only. An empty gateway secret
-// keeps the stored one (secrets are write-only).
+// UpdateTenant saves the actor's tenant; admins only. An empty
+// Gateway.SealedSecret keeps the stored secret (secrets are write-only); a
+// plain-text Gateway.Secret is refused (an internal error: it is sealed by
+// secrets.Tenants before it gets here).
 func (s *Store) UpdateTenant(ctx context.Context, t *tenancy.Tenant) error {
 	sc, err := tenantScope(ctx)
 	if err != nil {
@@ -127,25 +140,26 @@ func (s *Store) UpdateTenant(ctx context.Context, t *tenancy.Tenant) error {
 	if err := sc.requireAdmin(); err != nil {
 		return err
 	}
+	if t.Gateway.Secret != "" {
+		return errPlainSecret
+	}
 	t.ID = sc.tenant()
 	t.Normalize()
 	t.Defaults()
-	keepSecret := t.Gateway.Secret == ""
+	keepSecret := t.Gateway.SealedSecret == ""
 	if keepSecret {
 		// a saved secret is never sent back to forms; validate as if it were there
-		var stored string
-		if err := s.db.QueryRowContext(ctx, `SELECT gateway_secret FROM tenants WHERE id = $1`, t.ID).Scan(&stored); err != nil {
+		if err := s.db.QueryRowContext(ctx, `SELECT gateway_secret FROM tenants WHERE id = $1`, t.ID).Scan(&t.Gateway.SealedSecret); err != nil {
 			return notFound(err, "tenant")
 		}
-		t.Gateway.Secret = stored
 	}
 	if err := t.Validate(invoice.ValidatePattern); err != nil {
 		return err
 	}
 	now := s.Now()
 	return s.write(ctx, func(tx *sql.Tx) error {
-		if t.Gateway.Secret == "" {
-			if err := tx.QueryRowContext(ctx, `SELECT gateway_secret FROM tenants WHERE id = $1`, t.ID).Scan(&t.Gateway.Secret); err != nil {
+		if keepSecret { // the one stored now, should it have changed since
+			if err := tx.QueryRowContext(ctx, `SELECT gateway_secret FROM tenants WHERE id = $1`, t.ID).Scan(&t.Gateway.SealedSecret); err != nil {
 				return notFound(err, "tenant")
 			}
 		}
@@ -194,4 +208,55 @@ func (s *Store) SetGatewaySimulatorURL(ctx context.Context, u string) error {
 		}
 		return nil
 	})
+}
+
+// GatewaySecrets lists every tenant's stored gateway secret that is not
+// empty, by tenant id (see secrets.Store); all-tenants system actor only.
+// Errors: KindForbidden for anyone else.
+func (s *Store) GatewaySecrets(ctx context.Context) ([]secrets.Stored, error) {
+	sc, err := scopeOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !sc.a.AllTenants() {
+		return nil, errs.Forbidden("only the system reads the stored secrets")
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, slug, gateway_secret FROM tenants WHERE gateway_secret <> '' ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []secrets.Stored
+	for rows.Next() {
+		var v secrets.Stored
+		if err := rows.Scan(&v.TenantID, &v.TenantSlug, &v.Value); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// ReplaceGatewaySecret sets tenant tenantID's stored gateway secret to new
+// if it still is old, and reports whether it did (see secrets.Store);
+// all-tenants system actor only. Errors: KindForbidden for anyone else.
+func (s *Store) ReplaceGatewaySecret(ctx context.Context, tenantID int64, old, new string) (bool, error) {
+	sc, err := scopeOf(ctx)
+	if err != nil {
+		return false, err
+	}
+	if !sc.a.AllTenants() {
+		return false, errs.Forbidden("only the system replaces stored secrets")
+	}
+	var n int64
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE tenants SET gateway_secret = $1 WHERE id = $2 AND gateway_secret = $3`,
+			new, tenantID, old)
+		if err != nil {
+			return mapErr(err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n == 1, err
 }

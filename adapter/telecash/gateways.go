@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/tenancy"
@@ -17,6 +18,12 @@ import (
 // TenantReader reads the acting tenant (tenancy.Store has it).
 type TenantReader interface {
 	Tenant(ctx context.Context) (tenancy.Tenant, error)
+}
+
+// SecretOpener opens a tenant's stored API secret (secrets.Keyring does).
+// Its errors name the tenant and the key, never the secret.
+type SecretOpener interface {
+	OpenGatewaySecret(t tenancy.Tenant) (string, error)
 }
 
 // Simulator is what Gateways needs to know about simulators (package
@@ -40,6 +47,7 @@ type Simulator struct {
 // every SettingsTTL, so a change in the admin web takes effect within that.
 type Gateways struct {
 	tenants TenantReader
+	secrets SecretOpener
 	sim     Simulator
 	log     *slog.Logger
 	now     func() time.Time
@@ -66,16 +74,17 @@ type gatewayEntry struct {
 
 var _ payment.Gateways = (*Gateways)(nil)
 
-// NewGateways returns the tenants' gateway clients. log receives the
-// clients' records (with the tenant id); now is the clock of the cache.
-func NewGateways(tenants TenantReader, sim Simulator, log *slog.Logger, now func() time.Time) *Gateways {
+// NewGateways returns the tenants' gateway clients. secrets opens the
+// tenants' stored API secrets; log receives the clients' records (with the
+// tenant id); now is the clock of the cache.
+func NewGateways(tenants TenantReader, secrets SecretOpener, sim Simulator, log *slog.Logger, now func() time.Time) *Gateways {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if now == nil {
 		now = time.Now
 	}
-	return &Gateways{tenants: tenants, sim: sim, log: log, now: now, cache: map[gatewayKey]gatewayEntry{}}
+	return &Gateways{tenants: tenants, secrets: secrets, sim: sim, log: log, now: now, cache: map[gatewayKey]gatewayEntry{}}
 }
 
 // UsesBuiltIn reports whether a tenant with gateway settings g pays through
@@ -88,8 +97,10 @@ func UsesBuiltIn(g tenancy.GatewaySettings) bool {
 // (noticed within SettingsTTL). It reads the settings as the tenant's system:
 // any caller that pays for the tenant (a station user's booking, the
 // reconciler acting for all tenants) needs its gateway. Errors: the tenant's
-// store errors; KindInvalid naming the bad setting; the built-in
-// simulator's start failure.
+// store errors; KindInvalid naming the bad setting; KindUnavailable (code
+// "gateway_unavailable", logged with the tenant and the key) when the
+// stored API secret cannot be opened; the built-in simulator's start
+// failure.
 func (g *Gateways) Gateway(ctx context.Context, tenantID int64) (payment.Gateway, error) {
 	return g.gateway(ctx, gatewayKey{tenantID: tenantID})
 }
@@ -116,30 +127,34 @@ func (g *Gateways) gateway(ctx context.Context, k gatewayKey) (payment.Gateway, 
 	if err != nil {
 		return nil, err
 	}
-	gs := tn.Gateway
 	if k.test {
-		gs = TestSettings(gs)
-		if RealGateway(gs.SimulatorURL) {
-			return nil, fmt.Errorf("tenant %d: test-mode payments refused: the simulator URL %s is Fiserv's gateway", tenantID, gs.SimulatorURL)
+		tn.Gateway = TestSettings(tn.Gateway)
+		if RealGateway(tn.Gateway.SimulatorURL) {
+			return nil, fmt.Errorf("tenant %d: test-mode payments refused: the simulator URL %s is Fiserv's gateway", tenantID, tn.Gateway.SimulatorURL)
 		}
 	}
-	cfg, err := g.config(gs)
-	if err != nil {
-		return nil, fmt.Errorf("tenant %d gateway: %w", tenantID, err)
-	}
-	cfg.Logger = g.log.With("component", "telecash", "tenant_id", tenantID)
-	key := fmt.Sprintf("%s|%s|%s|%s|%s|%d", gs.Mode, cfg.BaseURL, cfg.APIKey, cfg.APISecret, cfg.StoreID, gs.TimeoutMS)
+	gs := tn.Gateway
+	// the settings as stored (the secret sealed): nothing is opened while they stay the same
+	key := fmt.Sprintf("%s|%s|%s|%s|%s|%d", gs.Mode, gs.SimulatorURL, gs.APIKey, gs.SealedSecret, gs.StoreID, gs.TimeoutMS)
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	if e, ok := g.cache[k]; ok && e.key == key {
 		e.checked = g.now()
 		g.cache[k] = e
+		g.mu.Unlock()
 		return e.client, nil
 	}
+	g.mu.Unlock()
+	cfg, err := g.config(ctx, tn)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Logger = g.log.With("component", "telecash", "tenant_id", tenantID)
 	c, err := New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("tenant %d gateway settings: %w", tenantID, err)
 	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	g.cache[k] = gatewayEntry{key: key, client: c, checked: g.now()}
 	return c, nil
 }
@@ -164,10 +179,12 @@ func RealGateway(u string) bool {
 	return h == real.Hostname() || strings.HasSuffix(h, ".fiservapps.com")
 }
 
-// config turns a tenant's settings into a client configuration.
-func (g *Gateways) config(gs tenancy.GatewaySettings) (Config, error) {
-	cfg := Config{APIKey: gs.APIKey, APISecret: gs.Secret, StoreID: gs.StoreID,
-		Timeout: time.Duration(gs.TimeoutMS) * time.Millisecond}
+// config turns a tenant's settings into a client configuration, opening
+// the stored API secret when the tenant's own credentials are used.
+func (g *Gateways) config(ctx context.Context, tn tenancy.Tenant) (Config, error) {
+	gs := tn.Gateway
+	cfg := Config{APIKey: gs.APIKey, StoreID: gs.StoreID, Timeout: time.Duration(gs.TimeoutMS) * time.Millisecond}
+	own := true
 	switch {
 	case gs.Mode == "sandbox":
 		cfg.BaseURL = SandboxURL
@@ -176,18 +193,29 @@ func (g *Gateways) config(gs tenancy.GatewaySettings) (Config, error) {
 	case gs.SimulatorURL != "":
 		cfg.BaseURL = gs.SimulatorURL
 		if gs.APIKey == "" {
-			cfg.APIKey, cfg.APISecret, cfg.StoreID = g.sim.APIKey, g.sim.APISecret, g.sim.StoreID
+			cfg.APIKey, cfg.APISecret, cfg.StoreID, own = g.sim.APIKey, g.sim.APISecret, g.sim.StoreID, false
 		}
 	default:
 		if g.sim.BuiltIn == nil {
-			return Config{}, fmt.Errorf("simulator mode needs a simulator URL: this process has no built-in simulator")
+			return Config{}, fmt.Errorf("tenant %d gateway: simulator mode needs a simulator URL: this process has no built-in simulator", tn.ID)
 		}
 		u, err := g.sim.BuiltIn()
 		if err != nil {
-			return Config{}, fmt.Errorf("start the built-in Telecash simulator: %w", err)
+			return Config{}, fmt.Errorf("tenant %d gateway: start the built-in Telecash simulator: %w", tn.ID, err)
 		}
 		cfg.BaseURL = u
-		cfg.APIKey, cfg.APISecret, cfg.StoreID = g.sim.APIKey, g.sim.APISecret, g.sim.StoreID
+		cfg.APIKey, cfg.APISecret, cfg.StoreID, own = g.sim.APIKey, g.sim.APISecret, g.sim.StoreID, false
+	}
+	if own {
+		secret, err := g.secrets.OpenGatewaySecret(tn)
+		if err != nil {
+			g.log.ErrorContext(ctx, "telecash: the tenant's API secret cannot be opened; its payments fail until the key is configured or the secret entered again",
+				"tenant_id", tn.ID, "tenant", tn.Slug, "err", err.Error())
+			e := errs.New(errs.KindUnavailable, "gateway_unavailable")
+			e.Err = err
+			return Config{}, e
+		}
+		cfg.APISecret = secret
 	}
 	return cfg, nil
 }

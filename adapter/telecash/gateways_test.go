@@ -1,8 +1,12 @@
 package telecash_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -10,8 +14,10 @@ import (
 
 	"mietwerk.dev/mietwerk/adapter/telecash"
 	"mietwerk.dev/mietwerk/adapter/telecashsim"
+	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/payment"
+	"mietwerk.dev/mietwerk/secrets"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 
@@ -31,7 +37,7 @@ func (s *tenantSettings) Tenant(ctx context.Context) (tenancy.Tenant, error) {
 	if !ok || a.Kind != identity.ActorSystem {
 		return tenancy.Tenant{}, errors.New("no such tenant for this actor")
 	}
-	return tenancy.Tenant{ID: a.TenantID, Gateway: gs}, nil
+	return tenancy.Tenant{ID: a.TenantID, Slug: fmt.Sprintf("tenant-%d", a.TenantID), Gateway: gs}, nil
 }
 
 func (s *tenantSettings) set(id int64, gs tenancy.GatewaySettings) {
@@ -68,15 +74,16 @@ func sale(t *testing.T, gw payment.Gateway, order string) payment.Result {
 // SettingsTTL and the client is rebuilt only when they changed.
 func TestGatewaysPerTenant(t *testing.T) {
 	builtIn, shared := simServer(t), simServer(t)
+	keys := testKeys(t)
 	var starts atomic.Int64
 	settings := &tenantSettings{gs: map[int64]tenancy.GatewaySettings{
-		1: {Mode: "sandbox", APIKey: "k", Secret: "s", TimeoutMS: 5000},
+		1: {Mode: "sandbox", APIKey: "k", SealedSecret: seal(t, keys, 1, "s"), TimeoutMS: 5000},
 		2: {Mode: "simulator", SimulatorURL: shared.URL, TimeoutMS: 5000},
 	}}
 	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	sim := telecash.Simulator{APIKey: telecashsim.DefaultAPIKey, APISecret: telecashsim.DefaultAPISecret, StoreID: telecashsim.DefaultStoreID,
 		BuiltIn: func() (string, error) { starts.Add(1); return builtIn.URL, nil }}
-	gws := telecash.NewGateways(settings, sim, nil, func() time.Time { return now })
+	gws := telecash.NewGateways(settings, keys, sim, nil, func() time.Time { return now })
 	ctx := identity.WithActor(context.Background(), identity.Actor{Kind: identity.ActorUser, TenantID: 2, Role: identity.RoleStation})
 
 	if _, err := gws.Gateway(ctx, 1); err != nil {
@@ -123,12 +130,12 @@ func TestGatewaysPerTenant(t *testing.T) {
 	}
 
 	// no built-in simulator in this process: a clear error, nothing sent
-	none := telecash.NewGateways(settings, telecash.Simulator{}, nil, nil)
+	none := telecash.NewGateways(settings, keys, telecash.Simulator{}, nil, nil)
 	if _, err := none.Gateway(ctx, 3); err == nil {
 		t.Fatal("simulator mode without a URL and without a built-in simulator: no error")
 	}
 	// a start failure is reported
-	failing := telecash.NewGateways(settings, telecash.Simulator{BuiltIn: func() (string, error) { return "", errors.New("address in use") }}, nil, nil)
+	failing := telecash.NewGateways(settings, keys, telecash.Simulator{BuiltIn: func() (string, error) { return "", errors.New("address in use") }}, nil, nil)
 	if _, err := failing.Gateway(ctx, 3); err == nil {
 		t.Fatal("a failed start of the built-in simulator gave a client")
 	}
@@ -160,7 +167,7 @@ func TestGatewaysShareOneSimulator(t *testing.T) {
 		}
 		return r
 	}
-	procA, procB := telecash.NewGateways(settings, defaults, nil, nil), telecash.NewGateways(settings, defaults, nil, nil)
+	procA, procB := telecash.NewGateways(settings, nil, defaults, nil, nil), telecash.NewGateways(settings, nil, defaults, nil, nil)
 	if r := refundOnB(procA, procB, "order-shared"); r.Outcome != payment.Approved {
 		t.Fatalf("refund through the second process: %s %+v", r.Outcome, r.Reason)
 	}
@@ -171,9 +178,9 @@ func TestGatewaysShareOneSimulator(t *testing.T) {
 	// each process with its own built-in simulator: the second one does not know the sale
 	settings.set(7, tenancy.GatewaySettings{Mode: "simulator", TimeoutMS: 5000})
 	ownA, ownB := simServer(t), simServer(t)
-	procA = telecash.NewGateways(settings, telecash.Simulator{APIKey: defaults.APIKey, APISecret: defaults.APISecret, StoreID: defaults.StoreID,
+	procA = telecash.NewGateways(settings, nil, telecash.Simulator{APIKey: defaults.APIKey, APISecret: defaults.APISecret, StoreID: defaults.StoreID,
 		BuiltIn: func() (string, error) { return ownA.URL, nil }}, nil, nil)
-	procB = telecash.NewGateways(settings, telecash.Simulator{APIKey: defaults.APIKey, APISecret: defaults.APISecret, StoreID: defaults.StoreID,
+	procB = telecash.NewGateways(settings, nil, telecash.Simulator{APIKey: defaults.APIKey, APISecret: defaults.APISecret, StoreID: defaults.StoreID,
 		BuiltIn: func() (string, error) { return ownB.URL, nil }}, nil, nil)
 	if r := refundOnB(procA, procB, "order-split"); r.Outcome == payment.Approved {
 		t.Fatal("a refund at another process's own simulator was approved: the test would not notice a shared gateway")
@@ -187,15 +194,16 @@ func TestGatewaysShareOneSimulator(t *testing.T) {
 // client of a tenant in production mode is another one.
 func TestTestGatewayIsTheSimulator(t *testing.T) {
 	builtIn, shared := simServer(t), simServer(t)
+	keys := testKeys(t)
 	settings := &tenantSettings{gs: map[int64]tenancy.GatewaySettings{
-		1: {Mode: "production", APIKey: "live-key", Secret: "live-secret", StoreID: "live-store", TimeoutMS: 5000},
-		2: {Mode: "sandbox", APIKey: "sandbox-key", Secret: "sandbox-secret", SimulatorURL: shared.URL, TimeoutMS: 5000},
-		3: {Mode: "production", APIKey: "live-key", Secret: "live-secret", SimulatorURL: telecash.ProductionURL, TimeoutMS: 5000},
+		1: {Mode: "production", APIKey: "live-key", SealedSecret: seal(t, keys, 1, "live-secret"), StoreID: "live-store", TimeoutMS: 5000},
+		2: {Mode: "sandbox", APIKey: "sandbox-key", SealedSecret: seal(t, keys, 2, "sandbox-secret"), SimulatorURL: shared.URL, TimeoutMS: 5000},
+		3: {Mode: "production", APIKey: "live-key", SealedSecret: seal(t, keys, 3, "live-secret"), SimulatorURL: telecash.ProductionURL, TimeoutMS: 5000},
 		4: {Mode: "simulator", SimulatorURL: "https://eu.sandbox.fiservapps.com/x", TimeoutMS: 5000},
 	}}
 	sim := telecash.Simulator{APIKey: telecashsim.DefaultAPIKey, APISecret: telecashsim.DefaultAPISecret, StoreID: telecashsim.DefaultStoreID,
 		BuiltIn: func() (string, error) { return builtIn.URL, nil }}
-	gws := telecash.NewGateways(settings, sim, nil, nil)
+	gws := telecash.NewGateways(settings, keys, sim, nil, nil)
 	ctx := context.Background()
 	var _ payment.TestGateways = gws
 
@@ -225,5 +233,79 @@ func TestTestGatewayIsTheSimulator(t *testing.T) {
 	}
 	if !telecash.RealGateway(telecash.SandboxURL) || telecash.RealGateway(builtIn.URL) {
 		t.Error("RealGateway")
+	}
+}
+
+func testKeys(t *testing.T, previous ...string) *secrets.Keyring {
+	t.Helper()
+	key, err := secrets.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := secrets.NewKeyring(key, previous)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func seal(t *testing.T, k *secrets.Keyring, tenantID int64, plain string) string {
+	t.Helper()
+	s, err := k.SealGatewaySecret(tenantID, plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestGatewaysOpenTheSealedSecret: a tenant's own credentials sign with the
+// secret opened from its sealed value (the simulator accepts the signature);
+// a value sealed with a key this process lacks, or for another tenant,
+// gives 503 gateway_unavailable naming the tenant and the key, logged,
+// without the secret; nothing is sent.
+func TestGatewaysOpenTheSealedSecret(t *testing.T) {
+	srv := simServer(t)
+	keys := testKeys(t)
+	other := testKeys(t)
+	own := func(sealed string) tenancy.GatewaySettings {
+		return tenancy.GatewaySettings{Mode: "simulator", SimulatorURL: srv.URL, APIKey: telecashsim.DefaultAPIKey,
+			StoreID: telecashsim.DefaultStoreID, SealedSecret: sealed, TimeoutMS: 5000}
+	}
+	settings := &tenantSettings{gs: map[int64]tenancy.GatewaySettings{
+		1: own(seal(t, keys, 1, telecashsim.DefaultAPISecret)),
+		2: own(seal(t, other, 2, telecashsim.DefaultAPISecret)), // a key this process does not have
+		3: own(seal(t, keys, 1, telecashsim.DefaultAPISecret)),  // tenant 1's value copied to tenant 3
+	}}
+	var logs bytes.Buffer
+	gws := telecash.NewGateways(settings, keys, telecash.Simulator{}, slog.New(slog.NewTextHandler(&logs, nil)), nil)
+	ctx := context.Background()
+	gw, err := gws.Gateway(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sale(t, gw, "sealed-1")
+
+	for _, tc := range []struct {
+		tenant int64
+		want   string
+	}{{2, other.PrimaryID()}, {3, keys.PrimaryID()}} {
+		logs.Reset()
+		_, err := gws.Gateway(ctx, tc.tenant)
+		e, ok := errs.As(err)
+		if !ok || e.Kind != errs.KindUnavailable || e.Code != "gateway_unavailable" {
+			t.Fatalf("tenant %d: %v, want KindUnavailable gateway_unavailable", tc.tenant, err)
+		}
+		slug := fmt.Sprintf("tenant-%d", tc.tenant)
+		for _, out := range []string{err.Error(), logs.String()} {
+			if !strings.Contains(out, slug) || !strings.Contains(out, tc.want) {
+				t.Errorf("tenant %d: %q does not name the tenant %s and the key %s", tc.tenant, out, slug, tc.want)
+			}
+			if strings.Contains(out, telecashsim.DefaultAPISecret) || strings.Contains(out, settings.gs[tc.tenant].SealedSecret) {
+				t.Errorf("tenant %d: the secret or its sealed value is in %q", tc.tenant, out)
+			}
+		}
+	}
+	if n := len(srv.Sim.Ledger()); n != 1 {
+		t.Fatalf("%d orders reached the simulator, want only the one signed with the opened secret", n)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/httpx"
 	"mietwerk.dev/mietwerk/webhook"
+	"mietwerk.dev/mietwerk/secrets"
 )
 
 // Config is the whole configuration of one mietwerk process. It is built only
@@ -81,6 +82,13 @@ type Config struct {
 	// durations, the first attempt's wait first; a string keeps Config
 	// comparable).
 	WebhookSchedule string
+	// SecretKey encrypts the stored secrets (the tenants' Telecash API
+	// secrets; see package secrets): base64 text, "" = none.
+	// SecretKeyPrevious lists keys being replaced (comma-separated), which
+	// only decrypt, until `mietwerk secrets rotate` has re-encrypted
+	// everything with SecretKey.
+	SecretKey         string
+	SecretKeyPrevious string
 
 	// DemoAPIKey is filled into the /demo/booking page. Only `mietwerk demo`
 	// sets it (from the demo credentials); it is no option.
@@ -91,10 +99,11 @@ type Config struct {
 type mode int
 
 const (
-	modeServe  mode = iota // production defaults
-	modeDemo               // local demo defaults
-	modeAdmin              // migrate, user, apikey: database options only
-	modeBackup             // backup: database and photo folder options
+	modeServe   mode = iota // production defaults
+	modeDemo                // local demo defaults
+	modeAdmin               // migrate, user, apikey: database options only
+	modeBackup              // backup: database and photo folder options
+	modeSecrets             // secrets rotate: database and secret key options
 )
 
 // option is one configuration setting: a flag, its environment variable
@@ -123,7 +132,7 @@ func (o option) has(m mode) bool {
 
 func constDef(v string) func(mode) string { return func(mode) string { return v } }
 
-var allModes = []mode{modeServe, modeDemo, modeAdmin, modeBackup}
+var allModes = []mode{modeServe, modeDemo, modeAdmin, modeBackup, modeSecrets}
 var serverModes = []mode{modeServe, modeDemo}
 
 // options lists every setting in the order --help shows them. The table is
@@ -411,6 +420,36 @@ func options() []option {
 				c.WebhookSchedule = v
 				return nil
 			}},
+		{name: "secret-key", env: "MIETWERK_SECRET_KEY", modes: []mode{modeServe, modeDemo, modeSecrets}, secret: true,
+			help:    "key that encrypts the stored secrets (the tenants' Telecash API secrets): 32 random bytes in base64, e.g. from mietwerk secrets generate-key; give it as a file (--secret-key-file or MIETWERK_SECRET_KEY_FILE), back it up apart from the database",
+			def:     constDef(""),
+			defDoc:  "none (demo: <data-dir>/secret.key, created on the first start)",
+			explain: "want 32 random bytes in base64 (44 characters), e.g. from mietwerk secrets generate-key",
+			apply: func(c *Config, v string) error {
+				if v == "" {
+					return nil
+				}
+				if _, err := secrets.ParseKey(v); err != nil {
+					return err
+				}
+				c.SecretKey = strings.TrimSpace(v)
+				return nil
+			}},
+		{name: "secret-key-previous", env: "MIETWERK_SECRET_KEY_PREVIOUS", modes: []mode{modeServe, modeDemo, modeSecrets}, secret: true,
+			help:    "keys being replaced (comma- or line-separated): they only decrypt, until mietwerk secrets rotate has re-encrypted every stored secret with --secret-key",
+			def:     constDef(""),
+			defDoc:  "none",
+			explain: "want keys of 32 random bytes in base64, separated by commas or line breaks",
+			apply: func(c *Config, v string) error {
+				keys := secrets.SplitKeys(v)
+				for i, k := range keys {
+					if _, err := secrets.ParseKey(k); err != nil {
+						return fmt.Errorf("key %d: %w", i+1, err)
+					}
+				}
+				c.SecretKeyPrevious = strings.Join(keys, ",")
+				return nil
+			}},
 		{name: "telecash-sim-addr", env: "MIETWERK_TELECASH_SIM_ADDR", modes: serverModes,
 			help: "listen address of the built-in Telecash simulator, started when a tenant in simulator mode has no simulator URL of its own (tenant set-simulator)",
 			def:  constDef("127.0.0.1:0"), explain: "want host:port such as 127.0.0.1:9090",
@@ -521,7 +560,7 @@ func (v *optValue) IsBoolFlag() bool   { return v.isBool }
 // that, after fs.Parse, resolves them with getenv into a Config.
 func configFlags(fs *flag.FlagSet, m mode) func(getenv func(string) string) (Config, error) {
 	opts := options()
-	vals := map[string]*optValue{}
+	vals, files := map[string]*optValue{}, map[string]*optValue{}
 	for _, o := range opts {
 		if !o.has(m) {
 			continue
@@ -529,6 +568,12 @@ func configFlags(fs *flag.FlagSet, m mode) func(getenv func(string) string) (Con
 		v := &optValue{isBool: o.isBool}
 		vals[o.name] = v
 		fs.Var(v, o.name, o.help)
+		if o.secret {
+			// a secret is better given as a file: it stays out of the process list
+			f := &optValue{}
+			files[o.name] = f
+			fs.Var(f, o.name+"-file", "file holding --"+o.name)
+		}
 	}
 	return func(getenv func(string) string) (Config, error) {
 		var c Config
@@ -536,7 +581,7 @@ func configFlags(fs *flag.FlagSet, m mode) func(getenv func(string) string) (Con
 			if !o.has(m) {
 				continue
 			}
-			raw, source, err := resolve(o, vals[o.name], getenv, m)
+			raw, source, err := resolve(o, vals[o.name], files[o.name], getenv, m)
 			if err != nil {
 				return Config{}, err
 			}
@@ -564,6 +609,10 @@ func configFlags(fs *flag.FlagSet, m mode) func(getenv func(string) string) (Con
 					Reason: "automatic backups are for the embedded SQLite database; back up PostgreSQL with pg_dump or your provider's backups (point-in-time recovery)"}
 			}
 		}
+		if c.SecretKeyPrevious != "" && c.SecretKey == "" {
+			return Config{}, &ConfigError{Option: "secret-key-previous", Env: "MIETWERK_SECRET_KEY_PREVIOUS",
+				Reason: "previous keys only decrypt: give the new key as --secret-key-file (MIETWERK_SECRET_KEY_FILE) too"}
+		}
 		if m != modeAdmin && c.SessionIdleTimeout > c.SessionAbsoluteTimeout {
 			return Config{}, &ConfigError{Option: "session-idle-timeout", Env: "MIETWERK_SESSION_IDLE_TIMEOUT",
 				Value: c.SessionIdleTimeout.String(), Reason: "must not be longer than --session-absolute-timeout " + c.SessionAbsoluteTimeout.String()}
@@ -572,10 +621,21 @@ func configFlags(fs *flag.FlagSet, m mode) func(getenv func(string) string) (Con
 	}
 }
 
-// resolve picks an option's raw value: the flag when given, else the
-// environment variable, else (for secrets) the file named by <env>_FILE, else
-// the default. It returns where the value came from.
-func resolve(o option, v *optValue, getenv func(string) string, m mode) (string, string, error) {
+// resolve picks an option's raw value: the flag when given, else (for
+// secrets) the file named by --<name>-file, else the environment variable,
+// else (for secrets) the file named by <env>_FILE, else the default. It
+// returns where the value came from.
+func resolve(o option, v, fileFlag *optValue, getenv func(string) string, m mode) (string, string, error) {
+	if fileFlag != nil && fileFlag.set {
+		if v.set {
+			return "", "", &ConfigError{Option: o.name, Env: o.env, Reason: "give only one of --" + o.name + " and --" + o.name + "-file"}
+		}
+		b, err := os.ReadFile(fileFlag.val)
+		if err != nil {
+			return "", "", &ConfigError{Option: o.name + "-file", Env: o.env + "_FILE", Reason: "cannot read the file: " + err.Error()}
+		}
+		return strings.TrimRight(string(b), "\r\n"), "file", nil
+	}
 	if v.set {
 		return v.val, "flag", nil
 	}
@@ -625,7 +685,7 @@ func usage(w io.Writer, synopsis string, fs *flag.FlagSet, m mode, own []string)
 		}
 		env := o.env
 		if o.secret {
-			env += " or " + o.env + "_FILE"
+			env += " or " + o.env + "_FILE (or --" + o.name + "-file)"
 		}
 		fmt.Fprintf(w, "  --%-26s %s\n  %-28s env %s; default %s\n", o.name, o.help, "", env, def)
 	}

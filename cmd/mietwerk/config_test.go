@@ -54,9 +54,19 @@ func TestConfigDefaults(t *testing.T) {
 	}
 }
 
+// keys for the configuration tests
+const (
+	testKeyText  = "3q2+7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+	otherKeyText = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+)
+
 func TestConfigPrecedence(t *testing.T) {
 	secret := filepath.Join(t.TempDir(), "db-url")
 	if err := os.WriteFile(secret, []byte("postgres://u:p@db.example/mw\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "secret.key")
+	if err := os.WriteFile(keyFile, []byte(testKeyText+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -75,6 +85,16 @@ func TestConfigPrecedence(t *testing.T) {
 			func(c Config) bool { return c.DatabaseURL == "postgres://u:p@db.example/mw" }},
 		{"flag over _FILE", []string{"--database-url", "/tmp/x.db"}, map[string]string{"MIETWERK_DATABASE_URL_FILE": secret},
 			func(c Config) bool { return c.DatabaseURL == "/tmp/x.db" }},
+		{"secret key from --secret-key-file", []string{"--secret-key-file", keyFile}, nil,
+			func(c Config) bool { return c.SecretKey == testKeyText }},
+		{"secret key from _FILE", nil, map[string]string{"MIETWERK_SECRET_KEY_FILE": keyFile},
+			func(c Config) bool { return c.SecretKey == testKeyText }},
+		{"--secret-key-file over env", []string{"--secret-key-file", keyFile}, map[string]string{"MIETWERK_SECRET_KEY": otherKeyText},
+			func(c Config) bool { return c.SecretKey == testKeyText }},
+		{"previous keys, one a line", nil, map[string]string{"MIETWERK_SECRET_KEY": testKeyText, "MIETWERK_SECRET_KEY_PREVIOUS": " " + otherKeyText + "\n" + testKeyText + "\n"},
+			func(c Config) bool { return c.SecretKeyPrevious == otherKeyText+","+testKeyText }},
+		{"database URL from --database-url-file", []string{"--database-url-file", secret}, nil,
+			func(c Config) bool { return c.DatabaseURL == "postgres://u:p@db.example/mw" }},
 		{"libpq keywords", nil, map[string]string{"MIETWERK_DATABASE_URL": "host=/tmp user=postgres dbname=mw"},
 			func(c Config) bool { return strings.HasPrefix(c.DatabaseURL, "host=") }},
 		{"bool flag alone", []string{"--secure-cookies=false"}, map[string]string{"MIETWERK_SECURE_COOKIES": "true"},
@@ -124,6 +144,17 @@ func TestConfigInvalid(t *testing.T) {
 		{"idle longer than absolute", []string{"--session-idle-timeout", "13h"}, nil,
 			[]string{"--session-idle-timeout", "--session-absolute-timeout"}, ""},
 		{"empty data dir", []string{"--data-dir", " "}, nil, []string{"--data-dir"}, ""},
+		{"short secret key", nil, map[string]string{"MIETWERK_SECRET_KEY": "c2hvcnQta2V5LXRvcC1zZWNyZXQ="},
+			[]string{"--secret-key", "MIETWERK_SECRET_KEY", "20 bytes, not 32", "generate-key"}, "c2hvcnQta2V5LXRvcC1zZWNyZXQ="},
+		{"secret key not base64", []string{"--secret-key", "hunter2 hunter2"}, nil, []string{"--secret-key", "not base64"}, "hunter2"},
+		{"bad previous key", nil, map[string]string{"MIETWERK_SECRET_KEY": testKeyText, "MIETWERK_SECRET_KEY_PREVIOUS": otherKeyText + ",hunter2"},
+			[]string{"--secret-key-previous", "key 2"}, "hunter2"},
+		{"previous key alone", nil, map[string]string{"MIETWERK_SECRET_KEY_PREVIOUS": otherKeyText},
+			[]string{"--secret-key-previous", "--secret-key-file"}, otherKeyText},
+		{"secret key twice", []string{"--secret-key", testKeyText, "--secret-key-file", "/x"}, nil,
+			[]string{"only one of --secret-key and --secret-key-file"}, testKeyText},
+		{"unreadable key file", []string{"--secret-key-file", "/does/not/exist"}, nil,
+			[]string{"--secret-key-file", "cannot read"}, ""},
 		{"mail max attempts", []string{"--mail-max-attempts", "0"}, nil, []string{"--mail-max-attempts", "from 1 to 100"}, ""},
 		{"mail retry delay", nil, map[string]string{"MIETWERK_MAIL_RETRY_DELAY": "soon"}, []string{"--mail-retry-delay", "MIETWERK_MAIL_RETRY_DELAY"}, ""},
 	}

@@ -2,22 +2,27 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"mietwerk.dev/mietwerk/cmd/mietwerk/demo"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/secrets"
 )
 
 func cmdDemo(ctx context.Context, c *cli, args []string) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	resolve := configFlags(fs, modeDemo)
 	if st, ok := parseFlags(c, fs, args, func(w io.Writer) {
-		usage(w, "mietwerk demo [options]\n\nRuns the server with the demo tenant \"Autohaus König\" (3 stations, 30 vehicles, tariffs,\nan admin, one login per station, a public, a secret and a staff API key). The first start creates the data and\n<data-dir>/"+demo.CredentialsFile+"; later starts reuse both. Prints the logins and the key.", fs, modeDemo, nil)
+		usage(w, "mietwerk demo [options]\n\nRuns the server with the demo tenant \"Autohaus König\" (3 stations, 30 vehicles, tariffs,\nan admin, one login per station, a public, a secret and a staff API key). The first start creates the data,\n<data-dir>/"+demo.CredentialsFile+" and, without --secret-key, the secret key <data-dir>/"+demoKeyFile+" (mode 0600);\nlater starts reuse them. Prints the logins and the keys.", fs, modeDemo, nil)
 	}); !ok {
 		return st
 	}
@@ -32,6 +37,17 @@ func cmdDemo(ctx context.Context, c *cli, args []string) int {
 		return failed(c, "demo", err)
 	}
 	defer st.Close()
+	keyPath := ""
+	if cfg.SecretKey == "" {
+		keyPath = filepath.Join(cfg.DataDir, demoKeyFile)
+		created, err := demoSecretKey(keyPath, &cfg)
+		if err != nil {
+			return failed(c, "demo", err)
+		}
+		if created {
+			log.InfoContext(ctx, "secret key created", "path", keyPath)
+		}
+	}
 	idsvc := identity.NewService(st, identity.Config{}, time.Now)
 	creds, err := demo.Seed(ctx, st, idsvc, cfg.DataDir)
 	if err != nil {
@@ -41,7 +57,7 @@ func cmdDemo(ctx context.Context, c *cli, args []string) int {
 	credsPath := filepath.Join(cfg.DataDir, demo.CredentialsFile)
 	cfg.DemoAPIKey = creds.APIKey // the example integration at /demo/booking works without pasting it
 	err = serve(ctx, cfg, log, st, func(addr string) {
-		printCredentials(c.stdout, creds, baseURL(addr), credsPath)
+		printCredentials(c.stdout, creds, baseURL(addr), credsPath, keyPath)
 	})
 	if err != nil {
 		return failed(c, "demo", err)
@@ -61,8 +77,48 @@ func baseURL(addr string) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-// printCredentials shows how to sign in to the running demo.
-func printCredentials(w io.Writer, c demo.Credentials, url, path string) {
+// demoKeyFile is the file in the data directory that holds the demo's
+// secret key when none is configured.
+const demoKeyFile = "secret.key"
+
+// demoSecretKey puts the key of the file at path into cfg.SecretKey,
+// creating the file (mode 0600, a new random key) when there is none, and
+// reports whether it did.
+func demoSecretKey(path string, cfg *Config) (created bool, err error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		key, err := secrets.GenerateKey(nil)
+		if err != nil {
+			return false, err
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return false, fmt.Errorf("create the secret key file: %w", err)
+		}
+		_, err = f.WriteString(key + "\n")
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(path)
+			return false, fmt.Errorf("write the secret key file: %w", err)
+		}
+		cfg.SecretKey = key
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read the secret key file: %w", err)
+	}
+	if _, err := secrets.ParseKey(string(b)); err != nil {
+		return false, fmt.Errorf("the secret key file %s is not a key (%v): restore it from a backup, or give the key with --secret-key-file", path, err)
+	}
+	cfg.SecretKey = strings.TrimSpace(string(b))
+	return false, nil
+}
+
+// printCredentials shows how to sign in to the running demo; keyPath is the
+// file of the secret key ("" when one was configured).
+func printCredentials(w io.Writer, c demo.Credentials, url, path, keyPath string) {
 	fmt.Fprintf(w, "\nMietwerk demo — Autohaus König\n\n")
 	fmt.Fprintf(w, "  Admin web:  %s/admin/\n\n", url)
 	fmt.Fprintf(w, "  %-8s %-40s %s\n", "Role", "E-mail", "Password")
@@ -77,5 +133,9 @@ func printCredentials(w io.Writer, c demo.Credentials, url, path string) {
 	fmt.Fprintf(w, "              secret                           %s\n", c.TestSecretAPIKey)
 	fmt.Fprintf(w, "              staff                            %s\n", c.TestStaffAPIKey)
 	fmt.Fprintf(w, "              (test bookings: simulator payments, TEST- invoices, wiped under Administration → API keys)\n")
-	fmt.Fprintf(w, "  Saved in:   %s\n\n", path)
+	fmt.Fprintf(w, "  Saved in:   %s\n", path)
+	if keyPath != "" {
+		fmt.Fprintf(w, "  Secret key: %s (encrypts the stored Telecash API secrets; keep it with the data)\n", keyPath)
+	}
+	fmt.Fprintln(w)
 }

@@ -8,6 +8,7 @@
 //	mietwerk apikey …   create, list, revoke API keys
 //	mietwerk webhook …  add, list, remove webhook endpoints
 //	mietwerk tenant …   create, list tenants; set-simulator: a shared simulator process
+//	mietwerk secrets …  generate-key, rotate: the key of the stored secrets
 //	mietwerk telecash-sim  run the Telecash gateway simulator on its own port
 //	mietwerk backup --out DIR  consistent, checked backup of the SQLite database and photos
 //	mietwerk retention run  one pass of the retention job (GDPR deletion, card tokens, photos)
@@ -65,6 +66,7 @@ Commands:
   apikey     manage API keys: create, list, revoke
   webhook    manage webhook endpoints: add, list, remove
   tenant     manage tenants (dealership groups): create, list, set-simulator
+  secrets    the key of the stored secrets: generate-key, rotate
   telecash-sim  run the Telecash gateway simulator on its own port
   retention  run one pass of the retention job now: retention run
   backup     write a consistent, checked backup of the SQLite database and photos: backup --out DIR
@@ -95,6 +97,8 @@ func run(ctx context.Context, args []string, c *cli) int {
 		return cmdTenant(ctx, c, rest)
 	case "webhook":
 		return cmdWebhook(ctx, c, rest)
+	case "secrets":
+		return cmdSecrets(ctx, c, rest)
 	case "telecash-sim":
 		return cmdTelecashSim(ctx, c, rest)
 	case "retention":

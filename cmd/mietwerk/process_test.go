@@ -26,6 +26,7 @@ import (
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
+	"mietwerk.dev/mietwerk/secrets"
 )
 
 var (
@@ -325,8 +326,17 @@ func TestDemoProcess(t *testing.T) {
 	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out, creds.APIKey) && time.Now().Before(deadline); out = p.stdout.String() {
 		time.Sleep(20 * time.Millisecond)
 	}
+	// the secret key: created with the data, readable by the user only, printed where it is
+	keyFile := filepath.Join(dir, demoKeyFile)
+	key, err := os.ReadFile(keyFile)
+	if fi, serr := os.Stat(keyFile); err != nil || serr != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("secret key file: %v %v; want one with mode 0600", err, serr)
+	}
+	if _, err := secrets.ParseKey(string(key)); err != nil {
+		t.Fatalf("the secret key file holds no key: %v", err)
+	}
 	for _, want := range []string{creds.Admin.Email, creds.Admin.Password, creds.APIKey, creds.SecretAPIKey, creds.StaffAPIKey,
-		creds.TestAPIKey, creds.TestSecretAPIKey, creds.TestStaffAPIKey, creds.Stations[0].Password, p.url + "/admin/"} {
+		creds.TestAPIKey, creds.TestSecretAPIKey, creds.TestStaffAPIKey, creds.Stations[0].Password, p.url + "/admin/", keyFile} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
@@ -366,7 +376,39 @@ func TestDemoProcess(t *testing.T) {
 		t.Errorf("counts after first start %v, want stations 3, categories 4, vehicles 30, users 4, API keys 6 (one per scope, live and test)", before)
 	}
 
+	// a Telecash API secret saved with the demo's key (as the settings page does)
+	keys, err := secrets.NewKeyring(string(key), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		st, err := store.Open(context.Background(), filepath.Join(dir, "mietwerk.db"), store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		ctx := identity.WithActor(context.Background(), identity.System())
+		tn, err := st.TenantBySlug(ctx, demo.Slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sealed, err := keys.SealGatewaySecret(tn.ID, "demo-secret")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.ReplaceGatewaySecret(ctx, tn.ID, "", sealed); err != nil {
+			t.Fatal(err)
+		}
+	}()
+
 	p2 := start(t, env, "demo", "--addr", "127.0.0.1:0")
+	// the restart reads the same key (a new one would open nothing: the start would be refused)
+	if again, _ := os.ReadFile(keyFile); !bytes.Equal(again, key) {
+		t.Error("the restart changed the secret key file")
+	}
+	if strings.Contains(p2.stderr.String(), "cannot be read") {
+		t.Errorf("the restart cannot read the stored secret:\n%s", p2.stderr.String())
+	}
 	t.Logf("demo restart: %v to ready", p2.ready.Round(time.Millisecond))
 	if again := readCreds(t, dir); again.Admin != creds.Admin || again.APIKey != creds.APIKey || again.SecretAPIKey != creds.SecretAPIKey ||
 		again.StaffAPIKey != creds.StaffAPIKey || again.TestAPIKey != creds.TestAPIKey || again.TestStaffAPIKey != creds.TestStaffAPIKey {

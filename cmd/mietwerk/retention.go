@@ -69,7 +69,11 @@ func cmdRetention(ctx context.Context, c *cli, args []string) int {
 	// Tenants with the built-in simulator use one of this process: a token
 	// the server's simulator held is unknown here and counts as deleted. A
 	// tenant's own simulator URL is shared with the servers.
-	sim, gws := newGateways(cfg, st, log)
+	keys, err := keyring(cfg)
+	if err != nil {
+		return configError(c, "retention run", err)
+	}
+	sim, gws := newGateways(cfg, st, keys, log)
 	defer sim.Close()
 	r := newRetention(cfg, st, payment.NewCardEraser(st, gws, time.Now, nil, log), log)
 	run, err := r.RunOnce(ctx)

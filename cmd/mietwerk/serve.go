@@ -92,7 +92,7 @@ func (s *server) handler() http.Handler {
 	proxies, _ := httpx.ParseProxies(s.cfg.TrustedProxies) // checked with the configuration
 	mux := http.NewServeMux()
 	mux.Handle("/admin/", web.New(web.Deps{
-		Identity: s.svc.identity, Users: s.st, Tenancy: s.st, Logger: s.log, Now: time.Now, SecureCookies: s.cfg.SecureCookies,
+		Identity: s.svc.identity, Users: s.st, Tenancy: s.svc.tenancy, Logger: s.log, Now: time.Now, SecureCookies: s.cfg.SecureCookies,
 		TrustedProxies: proxies,
 		Fleet:          s.st, Damages: s.st, Categories: s.st, Pricing: s.st, Tariffs: s.st, Photos: photoStore(s.cfg),
 		EInvoicer: xrechnung.EInvoicer{},
@@ -179,6 +179,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, st *store.Store, o
 		return err
 	}
 	defer svc.close()
+	if err := svc.prepareSecrets(ctx); err != nil {
+		return err
+	}
 	if err := svc.startSimulatorIfUsed(ctx); err != nil {
 		return err
 	}

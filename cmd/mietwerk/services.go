@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -25,6 +26,8 @@ import (
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/webhook"
+	"mietwerk.dev/mietwerk/secrets"
+	"mietwerk.dev/mietwerk/tenancy"
 )
 
 // services are the long-lived services and background workers of one
@@ -34,6 +37,8 @@ type services struct {
 	cfg       Config
 	log       *slog.Logger
 	st        *store.Store
+	keys      *secrets.Keyring // nil: no secret key configured
+	tenancy   tenancy.Store    // st, sealing a gateway secret before it is saved
 	identity  *identity.Service
 	gateways  *telecash.Gateways
 	payments  *payment.Service
@@ -65,10 +70,14 @@ func jobRunner(st *store.Store, log *slog.Logger) *job.Runner {
 // newServices builds the services. Errors name the option at fault.
 func newServices(cfg Config, log *slog.Logger, st *store.Store) (*services, error) {
 	s := &services{cfg: cfg, log: log, st: st, pdf: pdf.New()}
+	var err error
+	if s.keys, err = keyring(cfg); err != nil {
+		return nil, err
+	}
+	s.tenancy = secrets.Tenants(st, s.keys)
 	s.identity = identity.NewService(st, identity.Config{
 		IdleTimeout: cfg.SessionIdleTimeout, AbsoluteTimeout: cfg.SessionAbsoluteTimeout,
 	}, time.Now)
-	var err error
 	if s.mails, err = mailtmpl.New(); err != nil {
 		return nil, fmt.Errorf("mail templates: %w", err)
 	}
@@ -101,7 +110,7 @@ func newServices(cfg Config, log *slog.Logger, st *store.Store) (*services, erro
 	host, _ := os.Hostname()
 	s.outbox = mail.NewOutbox(st, s.transport, mail.OutboxConfig{Worker: fmt.Sprintf("%s:%d", host, os.Getpid()),
 		MaxAttempts: cfg.MailMaxAttempts, Backoff: mail.BackoffFrom(cfg.MailRetryDelay)}, time.Now, log)
-	s.sim, s.gateways = newGateways(cfg, st, log)
+	s.sim, s.gateways = newGateways(cfg, st, s.keys, log)
 	s.payments = payment.NewService(st, s.gateways, payment.Config{Jobs: jobRunner(st, log.With("component", "payment"))}, time.Now, nil, log)
 	s.bookings = newBookingService(st, s.payments, s.pdf, s.mails, cfg.MailFrom, cfg.PublicURL, log)
 	s.contracts = newContractService(st, s.payments, s.pdf, s.mails, cfg.MailFrom, log)
@@ -146,11 +155,60 @@ func (s *services) close() {
 	s.sim.Close()
 }
 
+// keyring returns the secret keys of the configuration (nil when none is
+// configured). The texts were checked when the configuration was read.
+func keyring(cfg Config) (*secrets.Keyring, error) {
+	if cfg.SecretKey == "" {
+		return nil, nil
+	}
+	k, err := secrets.NewKeyring(cfg.SecretKey, secrets.SplitKeys(cfg.SecretKeyPrevious))
+	if err != nil {
+		return nil, fmt.Errorf("invalid --secret-key or --secret-key-previous: %w", err)
+	}
+	return k, nil
+}
+
+// prepareSecrets runs the secrets' start-up step (secrets.StartUp): it
+// refuses to start when gateway secrets are stored that this process could
+// not read (no key; a key that opens none of them), seals those stored as
+// plain text, and logs each one that does not open.
+func (s *services) prepareSecrets(ctx context.Context) error {
+	r, err := secrets.StartUp(identity.WithActor(ctx, identity.System()), s.st, s.keys)
+	var noKey *secrets.NoKeyError
+	if errors.As(err, &noKey) {
+		hint := ""
+		if f := filepath.Join(s.cfg.DataDir, demoKeyFile); fileExists(f) {
+			hint = "; this data directory has the key file of mietwerk demo: " + f
+		}
+		return fmt.Errorf("%w%s", err, hint)
+	}
+	if err != nil {
+		return err
+	}
+	if r.Sealed > 0 {
+		s.log.InfoContext(ctx, "stored Telecash API secrets encrypted", "count", r.Sealed, "key_id", s.keys.PrimaryID())
+	}
+	for _, f := range r.Failed {
+		s.log.ErrorContext(ctx, "a stored Telecash API secret cannot be read; the tenant's payments fail until the key is configured or the secret entered again",
+			"tenant_id", f.TenantID, "tenant", f.TenantSlug, "key_id", f.KeyID, "err", f.Err.Error())
+	}
+	if s.keys == nil {
+		s.log.WarnContext(ctx, "no secret key configured (MIETWERK_SECRET_KEY_FILE): a Telecash API secret cannot be saved in the settings")
+	}
+	return nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
 // newGateways wires the tenants' Telecash clients with this process's
-// built-in simulator, which starts on first use.
-func newGateways(cfg Config, st *store.Store, log *slog.Logger) (*telecashsim.OnDemand, *telecash.Gateways) {
+// built-in simulator, which starts on first use, and the keys that open
+// the tenants' API secrets.
+func newGateways(cfg Config, st *store.Store, keys *secrets.Keyring, log *slog.Logger) (*telecashsim.OnDemand, *telecash.Gateways) {
 	sim := telecashsim.NewOnDemand(cfg.SimAddr, telecashsim.Options{Logger: log.With("component", "telecash-sim")})
-	return sim, telecash.NewGateways(st, telecash.Simulator{APIKey: telecashsim.DefaultAPIKey, APISecret: telecashsim.DefaultAPISecret,
+	return sim, telecash.NewGateways(st, keys, telecash.Simulator{APIKey: telecashsim.DefaultAPIKey, APISecret: telecashsim.DefaultAPISecret,
 		StoreID: telecashsim.DefaultStoreID, BuiltIn: sim.URL}, log, time.Now)
 }
 

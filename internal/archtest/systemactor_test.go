@@ -155,6 +155,7 @@ var systemGrantsAllowed = map[string]struct {
 	"webhook.(*Dispatcher).RenderNow":               {1, "renders the events a commit queued as the all-tenants system, whoever made the change (the store's hook after the commit)"},
 	"webhook.(*Dispatcher).RenderOnce":              {1, "renders each queued event as its tenant's system: the dispatcher works across tenants and the event's data is the object as the API shows it"},
 	"webhook.(*Dispatcher).disable":                 {1, "builds the notice to a tenant's administrators as that tenant's system (dispatcher across tenants)"},
+	"cmd/mietwerk.(*services).prepareSecrets":       {1, "at start-up, checks and encrypts every tenant's stored gateway secret (secrets.StartUp)"},
 
 	// contract rules that look beyond what the acting user may see
 	"contract.(*Service).load":          {1, "reads both stations of a one-way rental: the return station's user may not see the pickup station"},
@@ -166,6 +167,7 @@ var systemGrantsAllowed = map[string]struct {
 	// the operator's command line and the demo: no signed-in person
 	"cmd/mietwerk.(*adminCmd).open": {2, "user and apikey commands: find the tenant by slug (System), then act as its system"},
 	"cmd/mietwerk.openRoot":         {1, "tenant commands act across tenants"},
+	"cmd/mietwerk.secretsRotate":    {1, "secrets rotate re-encrypts every tenant's stored gateway secret"},
 	"cmd/mietwerk/demo.Seed":        {2, "seeding creates the demo tenant (System), then its data as its system"},
 
 	// the request-bound escalations

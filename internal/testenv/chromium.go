@@ -112,6 +112,19 @@ func ArtifactsDir(t testing.TB) string {
 	return dir
 }
 
+// StepFailer returns the check of a browser test's steps: for a non-nil
+// err it saves a screenshot of tab as "failed" and fails the test, naming
+// the step.
+func StepFailer(t testing.TB, tab context.Context) func(step string, err error) {
+	return func(step string, err error) {
+		t.Helper()
+		if err != nil {
+			Screenshot(t, tab, "failed")
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+}
+
 // Screenshot saves a full-page PNG of the tab ctx as name.png in the test's
 // artifacts folder and returns its path. A failed screenshot is only logged:
 // it must not hide the failure being documented.

@@ -44,9 +44,10 @@ func tenant() tenancy.Tenant {
 		MailReplyTo:       "vermietung@autohaus-koenig.de",
 		OneWayAllowed:     true,
 		CancelFeeCents:    2500,
-		// the built-in Telecash simulator's credentials, so that payments work out of the box
-		Gateway: tenancy.GatewaySettings{Mode: "simulator", StoreID: telecashsim.DefaultStoreID,
-			APIKey: telecashsim.DefaultAPIKey, Secret: telecashsim.DefaultAPISecret},
+		// simulator mode without credentials of its own: payments go to the
+		// simulator with the simulator's credentials, out of the box (and
+		// nothing secret is stored)
+		Gateway: tenancy.GatewaySettings{Mode: "simulator", StoreID: telecashsim.DefaultStoreID},
 	}
 	t.Defaults()
 	return t
