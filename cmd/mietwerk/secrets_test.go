@@ -17,7 +17,11 @@ import (
 )
 
 // runCmd runs mietwerk args in process and returns its status and output.
+// A command still running after 30 s is stopped (a server that should
+// have refused to start).
 func runCmd(ctx context.Context, args ...string) (int, string, string) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
 	var out, errb syncBuffer
 	status := run(ctx, args, &cli{getenv: envOf(nil), stdin: strings.NewReader(""), stdout: &out, stderr: &errb})
 	return status, out.String(), errb.String()
