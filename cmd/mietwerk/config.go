@@ -16,8 +16,8 @@ import (
 
 	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/httpx"
-	"mietwerk.dev/mietwerk/webhook"
 	"mietwerk.dev/mietwerk/secrets"
+	"mietwerk.dev/mietwerk/webhook"
 )
 
 // Config is the whole configuration of one mietwerk process. It is built only

@@ -25,9 +25,9 @@ import (
 	"mietwerk.dev/mietwerk/job"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
-	"mietwerk.dev/mietwerk/webhook"
 	"mietwerk.dev/mietwerk/secrets"
 	"mietwerk.dev/mietwerk/tenancy"
+	"mietwerk.dev/mietwerk/webhook"
 )
 
 // services are the long-lived services and background workers of one
