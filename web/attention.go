@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"mietwerk.dev/mietwerk/job"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/payment"
 )
 
@@ -60,8 +61,8 @@ func (a *app) attentionRows(r *http.Request, list []job.Attention) []attentionRo
 		if !x.Visible() {
 			continue
 		}
-		row := attentionRow{ID: x.ID, Crashed: x.Panicked, Text: translate(lang, "att.job."+x.Job),
-			Subject: strings.TrimSpace(translate(lang, "att.kind."+x.Subject.Kind) + " " + x.Label)}
+		row := attentionRow{ID: x.ID, Crashed: x.Panicked, Text: translate(lang, locale.Key("att.job."+x.Job)),
+			Subject: strings.TrimSpace(translate(lang, locale.Key("att.kind."+x.Subject.Kind)) + " " + x.Label)}
 		next := formatTime(lang, x.RetryAfter, berlin)
 		if x.Panicked {
 			row.Detail = translate(lang, "att.crashed", x.Ref, next)
@@ -123,54 +124,4 @@ func (a *app) attentionAction(retry bool) http.HandlerFunc {
 		back.RawQuery = q.Encode()
 		http.Redirect(w, r, back.RequestURI(), http.StatusSeeOther)
 	}
-}
-
-// Texts of the "needs attention" notes.
-func init() {
-	addMessages("de", map[string]string{
-		"att.title":                        "Braucht Aufmerksamkeit",
-		"att.job.booking.finish_pending":   "Die Buchung konnte nicht automatisch abgeschlossen werden (Zahlung, Rechnung oder Bestätigung).",
-		"att.job.booking.retry_refunds":    "Die Erstattung zu dieser Buchung konnte nicht automatisch erneut gesendet werden.",
-		"att.job.contract.resume_billing":  "Die unterbrochene Abrechnung dieses Vertrags konnte nicht automatisch fortgesetzt werden.",
-		"att.job.payment.reconcile":        "Der Ausgang einer Zahlung konnte nicht automatisch geklärt werden.",
-		"att.job.payment.delete_cards":     "Eine gespeicherte Karte konnte nicht beim Zahlungsanbieter gelöscht werden.",
-		"att.job.customer.purge":           "Die endgültige Löschung der Kundendaten ist fehlgeschlagen.",
-		"att.job.customer.photo_retention": "Ein Schadenfoto konnte nach Ablauf der Aufbewahrung nicht gelöscht werden.",
-		"att.crashed":                      "Interner Fehler (Referenz %s). Nächster automatischer Versuch ab %s; scheitert er wieder, bitte den Betreiber mit der Referenz informieren.",
-		"att.failed":                       "%d Versuche fehlgeschlagen, zuletzt am %s (Referenz %s). Nächster automatischer Versuch ab %s.",
-		"att.retry":                        "Jetzt erneut versuchen",
-		"att.dismiss":                      "Hinweis entfernen",
-		"att.kind.reservation":             "Buchung",
-		"att.kind.contract":                "Vertrag",
-		"att.kind.payment":                 "Zahlung",
-		"att.kind.customer":                "Kunde",
-		"att.kind.card":                    "Gespeicherte Karte",
-		"att.kind.photo":                   "Schadenfoto",
-		"att.none":                         "Keine offenen Hinweise der Hintergrundaufgaben.",
-		"att.done.retried":                 "Die Aufgabe versucht es bei ihrem nächsten Lauf erneut.",
-		"att.done.dismissed":               "Der Hinweis wurde entfernt.",
-	})
-	addMessages("en", map[string]string{
-		"att.title":                        "Needs attention",
-		"att.job.booking.finish_pending":   "The booking could not be completed automatically (payment, invoice or confirmation).",
-		"att.job.booking.retry_refunds":    "The refund of this booking could not be sent again automatically.",
-		"att.job.contract.resume_billing":  "The interrupted billing of this contract could not be resumed automatically.",
-		"att.job.payment.reconcile":        "The outcome of a payment could not be settled automatically.",
-		"att.job.payment.delete_cards":     "A stored card could not be deleted at the payment gateway.",
-		"att.job.customer.purge":           "The final deletion of the customer's data failed.",
-		"att.job.customer.photo_retention": "A damage photo could not be deleted after its retention period.",
-		"att.crashed":                      "Internal error (reference %s). Next automatic attempt from %s; if it fails again, please tell the operator the reference.",
-		"att.failed":                       "%d attempts failed, the last on %s (reference %s). Next automatic attempt from %s.",
-		"att.retry":                        "Try again now",
-		"att.dismiss":                      "Remove note",
-		"att.kind.reservation":             "Booking",
-		"att.kind.contract":                "Contract",
-		"att.kind.payment":                 "Payment",
-		"att.kind.customer":                "Customer",
-		"att.kind.card":                    "Stored card",
-		"att.kind.photo":                   "Damage photo",
-		"att.none":                         "No open notes from the background jobs.",
-		"att.done.retried":                 "The job tries again on its next run.",
-		"att.done.dismissed":               "The note was removed.",
-	})
 }

@@ -64,7 +64,7 @@ func TestErasureDeletesCardAtGateway(t *testing.T) {
 		wantStatus(t, p, http.StatusOK)
 		// no invoices: nothing kept, the final deletion runs after today
 		wantContains(t, p, `id="cust-erase-on"`, "automatisch nach dem 2026-11-27", `id="cust-cards-deleted"`,
-			"beim Zahlungsanbieter gelöscht: 1")
+			"1 gespeicherte Karte beim Zahlungsanbieter gelöscht.")
 		wantLacks(t, p, `id="cust-cards-pending"`)
 		if r, _ := gw.DeleteToken(ctx, "tok-anna-web"); r.Outcome != payment.Failed || r.Reason.Code != payment.ReasonNotFound {
 			t.Fatalf("token still at the gateway: %+v", r)
@@ -82,6 +82,6 @@ func TestErasureDeletesCardAtGateway(t *testing.T) {
 		p = ac.get(path + "/erase")
 		p = ac.post(path+"/erase", url.Values{"csrf": {p.csrf(t)}, "confirm": {"yes"}})
 		wantStatus(t, p, http.StatusOK)
-		wantContains(t, p, "Löschantrag wurde ausgeführt", `id="cust-cards-pending"`, "ausstehend: 1")
+		wantContains(t, p, "Löschantrag wurde ausgeführt", `id="cust-cards-pending"`, "Löschung von 1 gespeicherten Karte beim Zahlungsanbieter ausstehend")
 	})
 }

@@ -53,7 +53,7 @@ func TestDamageWithPhotos(t *testing.T) {
 
 		p = c.postMultipart(path+"/damages", damageFields(tok), map[string]map[string][]byte{"photos": {"tuer.jpg": photo}})
 		wantStatus(t, p, http.StatusOK)
-		wantContains(t, p, "Der Schaden wurde erfasst.", "Kratzer hintere Tür", "1 offene Schäden", `class="marker sev-medium"`, `cx="61" cy="55"`)
+		wantContains(t, p, "Der Schaden wurde erfasst.", "Kratzer hintere Tür", "1 offener Schaden", `class="marker sev-medium"`, `cx="61" cy="55"`)
 		paths := p.photoPaths()
 		if len(paths) != 1 {
 			t.Fatalf("thumbnails on the page: %v", paths)
@@ -103,7 +103,7 @@ func TestDamageWithPhotos(t *testing.T) {
 		}
 		p = c.post(dpath+"/repaired", url.Values{"csrf": {tok}, "repaired_on": {"2026-11-27"}, "repair_note": {"Lackiert"}})
 		wantStatus(t, p, http.StatusOK)
-		wantContains(t, p, "Der Schaden wurde als repariert eingetragen.", "repariert am 27.11.2026", "0 offene Schäden", "Lackiert")
+		wantContains(t, p, "Der Schaden wurde als repariert eingetragen.", "repariert am 27.11.2026", "Keine offenen Schäden", "Lackiert")
 		wantLacks(t, p, `class="marker`)
 	})
 }

@@ -108,7 +108,7 @@ func TestEmailPages(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("admin list = %v, want %v", got, want)
 		}
-		wantContains(t, p, `id="failed-banner"`, "1 E-Mail(s) konnten nicht zugestellt werden",
+		wantContains(t, p, `id="failed-banner"`, "1 E-Mail konnte nicht zugestellt werden",
 			`class="failed"`, "Recipient address rejected", "Anzahlungsrechnung", "weiss@example.de",
 			"27.11.2026, 10:00 Uhr", `href="/admin/emails?status=failed"`, `href="/admin/emails"`)
 		wantLacks(t, p, "Fremde Rechnung")
@@ -132,7 +132,7 @@ func TestEmailPages(t *testing.T) {
 		wantStatus(t, p, http.StatusOK)
 		wantContains(t, p, "Ihre Rechnung RE-2026-000123", "Jürgen Weiß &lt;weiss@example.de&gt;",
 			"regensburg@autohaus-koenig.de", "host-a:4711",
-			"550 5.1.1", "Die Zustellung wurde nach 1 Versuchen aufgegeben.",
+			"550 5.1.1", "Die Zustellung wurde nach 1 Versuch aufgegeben.",
 			"Guten Tag Herr Weiß,\nanbei Ihre Rechnung.\n&lt;b&gt;kein HTML&lt;/b&gt;",
 			fmt.Sprintf(`<iframe class="mailview" id="email-html" sandbox src="/admin/emails/%d/html"`, m.failed),
 			fmt.Sprintf(`href="/admin/emails/%d/attachments/1"`, m.failed), "Rechnung RE-2026-000123 Weiß.pdf",

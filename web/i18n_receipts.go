@@ -3,46 +3,6 @@ package web
 // Texts of recording payments received outside the card gateway on the
 // contract page (web/receipts.go, templates/_receipts.html).
 func init() {
-	addMessages("de", map[string]string{
-		"rc.title": "Zahlungseingänge (bar, EC-Terminal, Überweisung)", "rc.record": "Zahlung erfassen",
-		"rc.open_hint": "Offen: %s €. Erfassen Sie hier Geld, das nicht über die Karte eingegangen ist.",
-		"rc.method":    "Zahlungsart", "rc.method.cash": "Bar", "rc.method.terminal": "EC-/Kartenterminal", "rc.method.transfer": "Überweisung",
-		"rc.amount": "Betrag (EUR)", "rc.reference": "Referenz", "rc.reference_label": "Referenz (Belegnummer des Terminals, Bankreferenz; bei bar optional)",
-		"rc.received_on": "Eingegangen am", "rc.save": "Zahlung erfassen", "rc.reversal": "Storno", "rc.reverse": "Stornieren",
-		"rc.reason": "Grund des Stornos", "rc.reversed": "storniert",
-		"ct.done.receipt":          "Die Zahlung wurde erfasst; ein Rest ist noch offen.",
-		"ct.done.receipt_settled":  "Die Zahlung wurde erfasst; der Vertrag ist bezahlt.",
-		"ct.done.receipt_reversed": "Die Zahlung wurde storniert; der Betrag ist wieder offen.",
-		"ct.done.payout_reversed":  "Die Auszahlung wurde storniert; der Betrag gilt wieder als gezahlt.",
-		"ct.done.payout":           "Die Auszahlung wurde erfasst.",
-		"rc.till":                  "Kasse (Station)",
-		"rc.payout":                "Auszahlung", "rc.payout_record": "Auszahlung erfassen", "rc.payout_save": "Auszahlung erfassen",
-		"rc.payout_hint": "Zu viel gezahlt: %s €. Erfassen Sie hier Geld, das dem Kunden bar, am Terminal oder per Überweisung zurückgegeben wurde.",
-		"rc.paid_on":     "Ausgezahlt am", "rc.payout_reason": "Anlass (z. B. Nummer der Gutschrift; optional)",
-		"ct.refund_to": "Erstattung", "ct.refund_to.card": "auf die Karte", "ct.refund_to.cash": "bar am Schalter",
-		"ct.refund_to.terminal": "am EC-/Kartenterminal", "ct.refund_to.transfer": "per Überweisung",
-		"ct.refund_reference": "Referenz der Erstattung (Terminalbeleg, Bankreferenz; bei Karte und bar optional)",
-	})
-	addMessages("en", map[string]string{
-		"rc.title": "Payments received (cash, card terminal, bank transfer)", "rc.record": "Record payment",
-		"rc.open_hint": "Open: %s €. Record money here that did not come in through the card gateway.",
-		"rc.method":    "Method", "rc.method.cash": "Cash", "rc.method.terminal": "Card terminal", "rc.method.transfer": "Bank transfer",
-		"rc.amount": "Amount (EUR)", "rc.reference": "Reference", "rc.reference_label": "Reference (terminal slip number, bank reference; optional for cash)",
-		"rc.received_on": "Received on", "rc.save": "Record payment", "rc.reversal": "Reversal", "rc.reverse": "Reverse",
-		"rc.reason": "Reason for the reversal", "rc.reversed": "reversed",
-		"ct.done.receipt":          "The payment was recorded; some money is still open.",
-		"ct.done.receipt_settled":  "The payment was recorded; the contract is paid.",
-		"ct.done.receipt_reversed": "The payment was reversed; the amount is open again.",
-		"ct.done.payout_reversed":  "The payout was reversed; the amount counts as paid again.",
-		"ct.done.payout":           "The payout was recorded.",
-		"rc.till":                  "Till (station)",
-		"rc.payout":                "Payout", "rc.payout_record": "Record payout", "rc.payout_save": "Record payout",
-		"rc.payout_hint": "Paid too much: %s €. Record money given back to the customer in cash, at the terminal or by transfer.",
-		"rc.paid_on":     "Paid out on", "rc.payout_reason": "Occasion (e.g. the credit note's number; optional)",
-		"ct.refund_to": "Give back", "ct.refund_to.card": "to the card", "ct.refund_to.cash": "in cash at the counter",
-		"ct.refund_to.terminal": "at the card terminal", "ct.refund_to.transfer": "by bank transfer",
-		"ct.refund_reference": "Reference of the refund (terminal slip, bank reference; optional for card and cash)",
-	})
 	addDomainDE(map[string]string{
 		"choose cash, card terminal or bank transfer":                                    "Wählen Sie bar, EC-/Kartenterminal oder Überweisung.",
 		"enter the slip number of the card terminal receipt":                             "Geben Sie die Belegnummer vom Beleg des Kartenterminals ein.",

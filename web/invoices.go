@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 
@@ -308,7 +309,7 @@ func journalAmount(cents int64) string {
 // advances deducted; then a totals line. Amounts are those booked (finals
 // less their advances, credit notes negative).
 func writeJournalCSV(w io.Writer, lang string, es []invoice.JournalEntry, tot invoice.JournalTotals) error {
-	t := func(k string, args ...any) string { return translate(lang, k, args...) }
+	t := func(k locale.Key, args ...any) string { return translate(lang, k, args...) }
 	rates := invoice.JournalRates(es)
 	head := []string{t("inv.csv.number"), t("inv.csv.date"), t("inv.csv.kind"), t("inv.csv.customer"), t("inv.csv.vat_id"),
 		t("inv.csv.station"), t("inv.csv.booking"), t("inv.csv.contract"), t("inv.csv.corrects")}
@@ -326,7 +327,7 @@ func writeJournalCSV(w io.Writer, lang string, es []invoice.JournalEntry, tot in
 	}
 	amount := func(c int64) csvCell { return csvNum(journalAmount(c)) }
 	for _, e := range es {
-		row := csvTexts(e.Number, e.IssuedAt.In(berlin).Format("02.01.2006"), t("inv.kind."+string(e.Kind)), e.CustomerName,
+		row := csvTexts(e.Number, e.IssuedAt.In(berlin).Format("02.01.2006"), t(locale.Key("inv.kind."+string(e.Kind))), e.CustomerName,
 			e.CustomerVATID, e.StationName, e.ReservationNumber, e.ContractNumber, e.CorrectsNumber)
 		for _, rate := range rates {
 			x := e.Rate(rate)

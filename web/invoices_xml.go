@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"mietwerk.dev/mietwerk/locale"
 	"net/http"
 	"strconv"
 	"strings"
@@ -69,7 +70,7 @@ func (a *app) invoiceXML(w http.ResponseWriter, r *http.Request) {
 	if e, isErr := errs.As(err); isErr && e.Kind == errs.KindInvalid {
 		key := "xml.err.invalid"
 		if len(e.Fields) > 0 {
-			if _, known := catalog["de"]["xml.err."+e.Fields[0].Field]; known {
+			if locale.Has(locale.Key("xml.err." + e.Fields[0].Field)) {
 				key = "xml.err." + e.Fields[0].Field
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"mietwerk.dev/mietwerk/locale"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -154,7 +155,7 @@ func (a *app) boardFor(r *http.Request, p boardParams, stations []tenancy.Statio
 	} else {
 		for i := range p.Days {
 			t := p.From.AddDate(0, 0, i)
-			d.Cols = append(d.Cols, boardCol{Label: translate(lang, "day."+strconv.Itoa(int(t.Weekday())))[:2] + " " + t.Format("02.01."),
+			d.Cols = append(d.Cols, boardCol{Label: translate(lang, locale.Key("day."+strconv.Itoa(int(t.Weekday()))))[:2] + " " + t.Format("02.01."),
 				Weekend: t.Weekday() == time.Saturday || t.Weekday() == time.Sunday})
 		}
 	}

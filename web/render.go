@@ -113,7 +113,7 @@ func (v *view) WithAttention(list []attentionRow) *view {
 }
 
 // T translates key with args into the page's language.
-func (v *view) T(key string, args ...any) string { return translate(v.Lang, key, args...) }
+func (v *view) T(key string, args ...any) string { return translate(v.Lang, locale.Key(key), args...) }
 
 // Time renders t in Europe/Berlin in the page's language.
 func (v *view) Time(t time.Time) string { return formatTime(v.Lang, t, berlin) }
@@ -183,7 +183,7 @@ func (a *app) fillView(r *http.Request, v *view) {
 		v.CSRF = rc.preCSRF
 	}
 	if x := r.URL.Query().Get("att"); v.Notice == "" && r.Method == http.MethodGet && (x == "retried" || x == "dismissed") {
-		v.Notice = translate(v.Lang, "att.done."+x) // after a staff action on a note (attention.go)
+		v.Notice = translate(v.Lang, locale.Key("att.done."+x)) // after a staff action on a note (attention.go)
 	}
 }
 
@@ -226,7 +226,7 @@ func (a *app) fail(w http.ResponseWriter, r *http.Request, err error) {
 func (a *app) errorPage(w http.ResponseWriter, r *http.Request, status int, msgKey string) {
 	if msgKey == "" {
 		msgKey = "err." + strconv.Itoa(status)
-		if _, ok := catalog["de"][msgKey]; !ok {
+		if !locale.Has(locale.Key(msgKey)) {
 			msgKey = "err.500"
 			if status < 500 {
 				msgKey = "err.400"

@@ -8,6 +8,7 @@ import (
 
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // reportsData is the reports page: one day's movements and payments at the
@@ -125,8 +126,8 @@ func (a *app) reportCSV(w http.ResponseWriter, r *http.Request) {
 		return s
 	}
 	var rows [][]csvCell
-	t := func(k string) string { return translate(lang, k) }
-	head := func(keys ...string) []csvCell {
+	t := func(k locale.Key) string { return translate(lang, k) }
+	head := func(keys ...locale.Key) []csvCell {
 		out := make([]csvCell, len(keys))
 		for i, k := range keys {
 			out[i] = csvText(t(k))
@@ -148,7 +149,7 @@ func (a *app) reportCSV(w http.ResponseWriter, r *http.Request) {
 		rows = append(rows, head("rp.day", "rp.station", "rc.method", "rp.cp.receipts", "rp.cp.payouts", "rp.cp.reversals", "rp.cp.net"))
 		for _, cd := range d.Counter {
 			for _, m := range cd.Methods {
-				rows = append(rows, []csvCell{csvText(d.Day), csvText(cd.StationName), csvText(t("rc.method." + m.Method)), money(m.ReceiptsCents),
+				rows = append(rows, []csvCell{csvText(d.Day), csvText(cd.StationName), csvText(t(locale.Key("rc.method." + m.Method))), money(m.ReceiptsCents),
 					money(m.PayoutsCents), money(m.ReversalsCents), money(m.NetCents())})
 			}
 			rows = append(rows, []csvCell{csvText(d.Day), csvText(cd.StationName), csvText(t("rp.cp.cash_net")), csvText(""), csvText(""), csvText(""),
@@ -160,7 +161,7 @@ func (a *app) reportCSV(w http.ResponseWriter, r *http.Request) {
 		for _, cd := range d.Counter {
 			for _, e := range cd.Entries {
 				rows = append(rows, []csvCell{csvText(d.Day), csvText(cd.StationName), csvText(e.CreatedAt.In(berlin).Format("2006-01-02 15:04")),
-					csvText(e.ContractNumber), csvText(e.CustomerName), csvText(t("rp.cp.kind." + e.Kind)), csvText(t("rc.method." + e.Method)),
+					csvText(e.ContractNumber), csvText(e.CustomerName), csvText(t(locale.Key("rp.cp.kind." + e.Kind))), csvText(t(locale.Key("rc.method." + e.Method))),
 					csvText(e.Reference), money(e.Signed()), csvText(e.CreatedByName), csvText(e.Reason)})
 			}
 		}

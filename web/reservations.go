@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"mietwerk.dev/mietwerk/locale"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -255,8 +256,8 @@ func (a *app) reservationPage(w http.ResponseWriter, r *http.Request) {
 	}
 	v := &view{Title: "bk.res.one", Nav: "reservations", Data: d, Attention: a.attention(r, attentionSubjects(job.KindReservation, d.Row.ID, d.Payments)...)}
 	if n := r.URL.Query().Get("done"); n != "" {
-		if _, ok := catalog["de"]["bk.done."+n]; ok {
-			v.Notice = translate(reqCtx(r).lang, "bk.done."+n)
+		if locale.Has(locale.Key("bk.done." + n)) {
+			v.Notice = translate(reqCtx(r).lang, locale.Key("bk.done."+n))
 		}
 		if n == "cancel" && r.URL.Query().Has("refund") {
 			v.Notice = cancelNotice(reqCtx(r).lang, r.URL.Query())
@@ -293,8 +294,8 @@ func (a *app) reservationAgain(w http.ResponseWriter, r *http.Request, id int64,
 // conflictText is the translated message of a conflict by its code.
 func conflictText(lang string, err error) string {
 	if e, ok := errs.As(err); ok && e.Code != "" {
-		if _, ok := catalog["de"]["bk.conflict."+string(e.Code)]; ok {
-			return translate(lang, "bk.conflict."+string(e.Code))
+		if locale.Has(locale.Key("bk.conflict." + string(e.Code))) {
+			return translate(lang, locale.Key("bk.conflict."+string(e.Code)))
 		}
 	}
 	return translate(lang, "bk.conflict.other")

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"mietwerk.dev/mietwerk/locale"
 	"net/http"
 	"slices"
 	"strconv"
@@ -158,7 +159,7 @@ func (a *app) userEdit(w http.ResponseWriter, r *http.Request) {
 	v := &view{Title: "user.edit", Nav: "users", Data: f}
 	if key, ok := map[string]string{"saved": "common.saved", "password": "user.password_set",
 		"disabled": "user.disabled_ok", "enabled": "user.enabled_ok"}[r.URL.Query().Get("done")]; ok {
-		v.Notice = translate(reqCtx(r).lang, key)
+		v.Notice = translate(reqCtx(r).lang, locale.Key(key))
 	}
 	a.render(w, r, http.StatusOK, "user_form", v)
 }

@@ -100,9 +100,10 @@
   var keySaving = false; // a keyboard drop is being saved
   function live() { return document.getElementById("board-live"); }
   function text(name) { var l = live(); return (l && l.getAttribute("data-t-" + name)) || ""; }
+  // fill puts the arguments into the catalog's positional parameters {0}, {1}, …
   function fill(s) {
-    var args = arguments, i = 1;
-    return s.replace(/%s/g, function () { return i < args.length ? String(args[i++]) : ""; });
+    var args = arguments;
+    return s.replace(/\{(\d+)\}/g, function (m, i) { i = +i + 1; return i < args.length ? String(args[i]) : ""; });
   }
   function say(msg) {
     var l = live();
