@@ -111,19 +111,19 @@ type ctReturnIn struct {
 func (in ctReadingIn) protocol(f *errs.Fields, charges bool) contract.Protocol {
 	p := contract.Protocol{Cleanliness: in.Cleanliness, Notes: in.Notes, SignerName: in.SignerName}
 	if in.KM == nil {
-		f.Add("km", "is required")
+		f.Add("km", "field.required")
 	} else {
 		p.OdometerKM = *in.KM
 	}
 	if in.FuelEighths == nil {
-		f.Add("fuel_eighths", "is required")
+		f.Add("fuel_eighths", "field.required")
 	} else {
 		p.FuelEighths = *in.FuelEighths
 	}
 	if in.SignaturePNG != "" {
 		b, err := base64.StdEncoding.DecodeString(in.SignaturePNG)
 		if err != nil {
-			f.Add("signature_png", "must be a base64-encoded PNG")
+			f.Add("signature_png", "request.signature_png")
 		}
 		p.SignaturePNG = b
 	}
@@ -188,7 +188,7 @@ func (s *server) apiReturn(r *http.Request) (int, any, error) {
 			}
 		}
 		if !found {
-			f.Add("return_station", "unknown station code")
+			f.Add("return_station", "request.station_unknown")
 		}
 	}
 	rt.Invalid = f // answered with the service's own field errors, all at once

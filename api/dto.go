@@ -6,6 +6,7 @@ import (
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/tenancy"
 )
@@ -150,7 +151,7 @@ func offersOut(st tenancy.Station, q booking.AvailabilityQuery, offers []booking
 				qt.IncludedKM, qt.ExtraKMCents, o.VATRateBP}
 		}
 		for _, r := range o.Reasons {
-			x.Reasons = append(x.Reasons, reasonJSON{r.Code, r.Field, r.Message})
+			x.Reasons = append(x.Reasons, reasonJSON{r.Code, r.Field, r.Text(locale.Lang(lang))})
 		}
 		out.Offers = append(out.Offers, x)
 	}

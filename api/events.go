@@ -4,12 +4,14 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/webhook"
 )
@@ -39,7 +41,7 @@ func viewRequest(ctx context.Context, number string) *http.Request {
 // Data renders ev's object. Errors: KindNotFound when it no longer exists.
 func (e *EventRenderer) Data(ctx context.Context, ev webhook.Event) ([]byte, error) {
 	if ev.Ref.Booking == "" {
-		return nil, errs.NotFound("booking")
+		return nil, errs.NotFound("booking_not_found")
 	}
 	r := viewRequest(ctx, ev.Ref.Booking)
 	var v any
@@ -49,7 +51,7 @@ func (e *EventRenderer) Data(ctx context.Context, ev webhook.Event) ([]byte, err
 		_, v, err = e.s.getBooking(r)
 	case webhook.ObjectContract:
 		if e.s.d.Contracts == nil {
-			return nil, errs.NotFound("contract")
+			return nil, errs.NotFound("contract_not_found")
 		}
 		_, v, err = e.s.apiContract(r)
 	case webhook.ObjectInvoice:
@@ -57,7 +59,7 @@ func (e *EventRenderer) Data(ctx context.Context, ev webhook.Event) ([]byte, err
 	case webhook.ObjectPayment:
 		v, err = e.element(r, ev, "payment")
 	default:
-		return nil, errs.E(errs.KindInternal, "unknown event object "+string(ev.Type.Object()))
+		return nil, fmt.Errorf("unknown event object %s", ev.Type.Object())
 	}
 	if err != nil {
 		return nil, err
@@ -114,7 +116,7 @@ func (e *EventRenderer) element(r *http.Request, ev webhook.Event, kind string) 
 		}
 	}
 	if elem == nil {
-		return nil, errs.NotFound(kind)
+		return nil, errs.NotFound(locale.Key(kind + "_not_found"))
 	}
 	b, err := json.Marshal(elem)
 	if err != nil {

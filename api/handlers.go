@@ -46,12 +46,12 @@ func (s *server) categories(r *http.Request) (int, any, error) {
 // parseTime parses an RFC 3339 time with offset, adding a field error.
 func parseTime(f *errs.Fields, field, v string) time.Time {
 	if strings.TrimSpace(v) == "" {
-		f.Add(field, "is required: an RFC 3339 time with offset, e.g. 2026-12-01T09:00:00+01:00")
+		f.Add(field, "request.time_required")
 		return time.Time{}
 	}
 	t, err := time.Parse(time.RFC3339, strings.TrimSpace(v))
 	if err != nil {
-		f.Add(field, "must be an RFC 3339 time with offset, e.g. 2026-12-01T09:00:00+01:00")
+		f.Add(field, "request.time_format")
 		return time.Time{}
 	}
 	return t
@@ -61,13 +61,13 @@ func (s *server) availability(r *http.Request) (int, any, error) {
 	q := r.URL.Query()
 	var f errs.Fields
 	if q.Get("station") == "" {
-		f.Add("station", "is required: a station code (see GET /api/v1/stations)")
+		f.Add("station", "booking.station_required")
 	}
 	aq := booking.AvailabilityQuery{StationCode: q.Get("station"), CategoryCode: q.Get("category"),
 		Pickup: parseTime(&f, "pickup", q.Get("pickup")), Return: parseTime(&f, "return", q.Get("return")),
 		Workshop: q.Get("workshop") == "true"}
 	if w := q.Get("workshop"); w != "" && w != "true" && w != "false" {
-		f.Add("workshop", "must be true or false")
+		f.Add("workshop", "field.bool")
 	}
 	if q.Has("category") && aq.CategoryCode == "" {
 		f.Add("category", "field.required")
@@ -102,7 +102,7 @@ func (s *server) createBooking(r *http.Request) (int, any, error) {
 	req := booking.BookRequest{StationCode: in.Station, CategoryCode: in.Category, WorkshopRef: in.WorkshopOrder, Notes: in.Notes,
 		Pickup: parseTime(&f, "pickup", in.Pickup), Return: parseTime(&f, "return", in.Return)}
 	if in.Customer == nil {
-		f.Add("customer", "is required")
+		f.Add("customer", "field.required")
 	} else {
 		req.Customer = in.Customer.domain()
 	}
@@ -125,7 +125,7 @@ func (s *server) createBooking(r *http.Request) (int, any, error) {
 		} else if err != nil && !errs.Is(err, errs.KindUnavailable) {
 			return 0, nil, err
 		}
-		return 0, nil, errs.Invalid("some fields are invalid", dedupe(f)...)
+		return 0, nil, errs.Invalid("error.fields_invalid", dedupe(f)...)
 	}
 	d, err := s.d.Bookings.Book(r.Context(), req)
 	if err != nil {
@@ -214,7 +214,7 @@ func (s *server) changeBooking(r *http.Request) (int, any, error) {
 		ch.Customer = &c
 	}
 	if in.Pickup == nil && in.Return == nil && in.Customer == nil && len(f) == 0 {
-		f.Add("body", "send pickup, return and/or customer")
+		f.Add("body", "booking.change_empty")
 	}
 	// the service checks the rest and answers every invalid field, these
 	// included, before it changes anything
@@ -230,7 +230,7 @@ func (s *server) cancelBooking(r *http.Request) (int, any, error) {
 	if b, err := readBody(r); err != nil {
 		return 0, nil, err
 	} else if len(bytes.TrimSpace(b)) > 0 && string(bytes.TrimSpace(b)) != "{}" {
-		return 0, nil, errs.Invalid("the cancel request takes no body")
+		return 0, nil, errs.Invalid("request.cancel_no_body")
 	}
 	c, err := s.d.Bookings.Cancel(r.Context(), r.PathValue("number"))
 	if err != nil {

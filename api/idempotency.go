@@ -12,6 +12,7 @@ import (
 
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/idempotency"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // maxBody bounds a request body.
@@ -27,10 +28,10 @@ func readBody(r *http.Request) ([]byte, error) {
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
-		return nil, errs.Invalid("the request body could not be read")
+		return nil, errs.Invalid("request.body_unreadable")
 	}
 	if len(b) > maxBody {
-		return nil, errs.Invalid("the request body is larger than 64 KiB")
+		return nil, errs.Invalid("request.body_too_large")
 	}
 	r.Body = io.NopCloser(bytes.NewReader(b))
 	return b, nil
@@ -83,14 +84,14 @@ func (s *server) idempotent(required bool, h handlerFunc) handlerFunc {
 		key := r.Header.Get("Idempotency-Key")
 		if key == "" {
 			if required {
-				return 0, nil, errs.Invalid("send an Idempotency-Key header (e.g. a UUID) so that a retried request never books twice",
-					errs.FieldError{Field: "Idempotency-Key", Message: "header is required"})
+				return 0, nil, errs.Invalid("idempotency.key_required",
+					errs.Field("Idempotency-Key", "field.required"))
 			}
 			return h(r)
 		}
 		if len(key) > 255 {
-			return 0, nil, errs.Invalid("the Idempotency-Key is too long",
-				errs.FieldError{Field: "Idempotency-Key", Message: "at most 255 characters"})
+			return 0, nil, errs.Invalid("idempotency.key_too_long",
+				errs.Field("Idempotency-Key", "field.too_long", locale.Params{"n": 255}))
 		}
 		body, err := readBody(r)
 		if err != nil {

@@ -1,7 +1,6 @@
 package billing
 
 import (
-	"fmt"
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
@@ -46,24 +45,18 @@ type Input struct {
 	// Advances are the advance invoices issued for this rental (the first
 	// day's rent at booking, paid extensions), deducted with their VAT.
 	Advances []invoice.Advance
-	// Labels translate line descriptions; nil gives the German defaults.
-	Labels *Labels
+	// Lang is the language of the line descriptions (the invoice's); the
+	// zero value gives German.
+	Lang locale.Lang
 }
 
-// Labels are the line descriptions in the document language.
-type Labels struct {
-	Rent, ExtraKM, RefuelEighth, RefuelLitre, Cleaning string
-	UnitDay, UnitKM, UnitEighth, UnitLitre, UnitPiece  string
-}
-
-// German and English are the built-in line labels.
-var (
-	German = Labels{Rent: "Miete %s", ExtraKM: "Mehrkilometer (%d km gefahren, %d km inklusive)",
-		RefuelEighth: "Betankung (%d/8 fehlen)", RefuelLitre: "Betankung (%d/8 fehlen, %s l)", Cleaning: "Reinigung",
-		UnitDay: "day", UnitKM: "km", UnitEighth: "eighth", UnitLitre: "litre", UnitPiece: "piece"}
-	English = Labels{Rent: "Rent %s", ExtraKM: "Extra kilometres (%d km driven, %d km included)",
-		RefuelEighth: "Refuelling (%d/8 missing)", RefuelLitre: "Refuelling (%d/8 missing, %s l)", Cleaning: "Cleaning",
-		UnitDay: "day", UnitKM: "km", UnitEighth: "eighth", UnitLitre: "litre", UnitPiece: "piece"}
+// The units of the lines (codes, printed by the document renderers).
+const (
+	UnitDay    = "day"
+	UnitKM     = "km"
+	UnitEighth = "eighth"
+	UnitLitre  = "litre"
+	UnitPiece  = "piece"
 )
 
 // Bill is the outcome of Compute.
@@ -98,22 +91,22 @@ type Bill struct {
 func (in Input) Validate() error {
 	var f errs.Fields
 	if in.In.At.Before(in.Out.At) {
-		f.Add("returned_at", "the return cannot be before the handover")
+		f.Add("returned_at", "billing.return_before_handover")
 	}
 	if in.In.KM < in.Out.KM {
 		f.Add("km", "billing.km_below_handover", locale.Params{"km": locale.Km(in.Out.KM)})
 	}
 	for name, v := range map[string]int{"fuel_out": in.Out.FuelEighths, "fuel_eighths": in.In.FuelEighths} {
 		if v < 0 || v > 8 {
-			f.Add(name, "between 0 (empty) and 8 (full)")
+			f.Add(name, "field.fuel_range")
 		}
 	}
 	for i, c := range append(append([]Charge{}, in.Damages...), in.Extras...) {
 		if c.Cents < 0 {
-			f.Addf("charges", "charge %d must not be negative", i+1)
+			f.Add("charges", "billing.charge_negative", locale.Params{"index": i + 1})
 		}
 		if c.Description == "" && c.Cents != 0 {
-			f.Addf("charges", "charge %d needs a description", i+1)
+			f.Add("charges", "billing.charge_description", locale.Params{"index": i + 1})
 		}
 	}
 	return f.Err()
@@ -141,10 +134,7 @@ func Compute(in Input) (Bill, error) {
 	if err := in.Validate(); err != nil {
 		return Bill{}, err
 	}
-	lb := in.Labels
-	if lb == nil {
-		lb = &German
-	}
+	l := in.Lang.Or()
 	t := in.Terms
 	rate := t.VATRateBP
 	var b Bill
@@ -163,49 +153,39 @@ func Compute(in Input) (Bill, error) {
 		b.LineKinds = append(b.LineKinds, kind)
 	}
 	b.Days = pricing.RentalDays(t.Tariff(), in.Out.At, in.In.At, in.Loc)
-	add(KindRent, fmt.Sprintf(lb.Rent, t.TariffName), int64(b.Days)*1000, lb.UnitDay, t.PricePerDayCents)
+	add(KindRent, l.T("billing.line.rent", locale.Params{"tariff": t.TariffName}), int64(b.Days)*1000, UnitDay, t.PricePerDayCents)
 
 	b.DrivenKM = in.In.KM - in.Out.KM
 	b.IncludedKM = int64(b.Days) * int64(t.IncludedKMPerDay)
 	if t.ExtraKMCents > 0 && b.DrivenKM > b.IncludedKM {
 		b.ExtraKM = b.DrivenKM - b.IncludedKM
-		add(KindExtraKM, fmt.Sprintf(lb.ExtraKM, b.DrivenKM, b.IncludedKM), b.ExtraKM*1000, lb.UnitKM, t.ExtraKMCents)
+		add(KindExtraKM, l.T("billing.line.extra_km", locale.Params{"driven": locale.Km(b.DrivenKM), "included": locale.Km(b.IncludedKM)}),
+			b.ExtraKM*1000, UnitKM, t.ExtraKMCents)
 	}
 
 	b.MissingEighths = max(in.Out.FuelEighths-in.In.FuelEighths, 0)
 	if b.MissingEighths > 0 {
 		if t.RefuelPerLitre() {
 			milli := int64(b.MissingEighths) * int64(t.TankLitres) * 125 // tank/8 litres per eighth, exact in milli
-			add(KindRefuel, fmt.Sprintf(lb.RefuelLitre, b.MissingEighths, litres(milli)), milli, lb.UnitLitre, t.RefuelPerLitreCents)
+			add(KindRefuel, l.T("billing.line.refuel_litre", locale.Params{"eighths": b.MissingEighths, "litres": l.Quantity(milli)}),
+				milli, UnitLitre, t.RefuelPerLitreCents)
 		} else {
-			add(KindRefuel, fmt.Sprintf(lb.RefuelEighth, b.MissingEighths), int64(b.MissingEighths)*1000, lb.UnitEighth, t.RefuelPerEighthCents)
+			add(KindRefuel, l.T("billing.line.refuel_eighth", locale.Params{"eighths": b.MissingEighths}),
+				int64(b.MissingEighths)*1000, UnitEighth, t.RefuelPerEighthCents)
 		}
 	}
 	if CleaningDue(in.Out.Cleanliness, in.In.Cleanliness) {
-		add(KindCleaning, lb.Cleaning, 1000, lb.UnitPiece, t.CleaningFeeCents)
+		add(KindCleaning, l.T("billing.line.cleaning"), 1000, UnitPiece, t.CleaningFeeCents)
 	}
 	for _, d := range in.Damages {
-		add(KindDamage, d.Description, 1000, lb.UnitPiece, d.Cents)
+		add(KindDamage, d.Description, 1000, UnitPiece, d.Cents)
 	}
 	for _, x := range in.Extras {
-		add(KindExtra, x.Description, 1000, lb.UnitPiece, x.Cents)
+		add(KindExtra, x.Description, 1000, UnitPiece, x.Cents)
 	}
 	inv := invoice.Invoice{Kind: invoice.KindFinal, Lines: b.Lines, Advances: in.Advances}
 	b.Totals = invoice.Compute(inv)
 	b.Due = b.Totals.Due
 	b.Total = b.Due + b.CompensationCents
 	return b, nil
-}
-
-// litres formats thousandths of a litre as "12,5" (German decimal comma).
-func litres(milli int64) string {
-	s := fmt.Sprintf("%d", milli/1000)
-	if r := milli % 1000; r != 0 {
-		frac := fmt.Sprintf("%03d", r)
-		for frac[len(frac)-1] == '0' {
-			frac = frac[:len(frac)-1]
-		}
-		s += "," + frac
-	}
-	return s
 }

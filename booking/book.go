@@ -280,7 +280,7 @@ func (s *Service) complete(ctx context.Context, bc *bookingCtx) error {
 		}
 	}
 	if rent == nil {
-		return errs.E(errs.KindInternal, "booking without rent payment")
+		return errors.New("booking without rent payment")
 	}
 	for _, p := range []*payment.Record{rent, dep} {
 		if p == nil {
@@ -301,7 +301,7 @@ func (s *Service) complete(ctx context.Context, bc *bookingCtx) error {
 		cardID := rent.CardID
 		if cardID == 0 {
 			s.undo(ctx, bc.r.ID)
-			return errs.E(errs.KindPaymentDecline, "the card could not be stored for the deposit").WithCode("declined")
+			return errs.New(errs.KindPaymentDecline, "deposit_card_not_stored")
 		}
 		dl := payment.Links{ReservationID: bc.r.ID, CustomerID: bc.r.CustomerID, Purpose: PurposeDeposit, Test: bc.r.Test}
 		amt := payment.Amount{Cents: bc.r.DepositCents, Currency: bc.r.Currency}

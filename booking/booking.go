@@ -5,9 +5,10 @@ package booking
 
 import (
 	"context"
-	"mietwerk.dev/mietwerk/customer"
 	"time"
 
+	"mietwerk.dev/mietwerk/customer"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 
@@ -85,12 +86,18 @@ const (
 	ReasonNothingFree    = "nothing_free"
 )
 
-// Problem is one reason a period cannot be booked, with the field it concerns.
+// Problem is one reason a period cannot be booked: a stable reason code
+// (for API clients), the field it concerns, and the catalog text (Key with
+// Params) that explains it.
 type Problem struct {
-	Code    string `json:"code"`
-	Field   string `json:"field"`
-	Message string `json:"message"`
+	Code   string
+	Field  string
+	Key    locale.Key
+	Params locale.Params
 }
+
+// Text returns the explanation of p in language l.
+func (p Problem) Text(l locale.Lang) string { return l.T(p.Key, p.Params) }
 
 // CheckPeriod returns every rule that [pickup, ret) at station st breaks
 // under the tenant's settings at instant now; none means bookable (if a car
@@ -100,15 +107,19 @@ type Problem struct {
 func CheckPeriod(tn tenancy.Tenant, st tenancy.Station, pickup, ret, now time.Time) []Problem {
 	var ps []Problem
 	if !ret.After(pickup) {
-		return []Problem{{ReasonReturnBefore, "return", "the return must be after the pickup"}}
+		return []Problem{{Code: ReasonReturnBefore, Field: "return", Key: "field.return_after_pickup"}}
 	}
 	if pickup.Before(now) {
-		ps = append(ps, Problem{ReasonInPast, "pickup", "the pickup time has passed"})
+		ps = append(ps, Problem{Code: ReasonInPast, Field: "pickup", Key: "booking.pickup_passed"})
 	} else if pickup.Before(now.Add(time.Duration(tn.MinNoticeMinutes) * time.Minute)) {
-		ps = append(ps, Problem{ReasonTooShortNotice, "pickup", "bookings need at least " + noticeText(tn.MinNoticeMinutes) + " notice"})
+		p := Problem{Code: ReasonTooShortNotice, Field: "pickup", Key: "booking.notice_minutes", Params: locale.Params{"n": tn.MinNoticeMinutes}}
+		if tn.MinNoticeMinutes%60 == 0 {
+			p.Key, p.Params = "booking.notice_hours", locale.Params{"n": tn.MinNoticeMinutes / 60}
+		}
+		ps = append(ps, p)
 	}
 	if tn.MaxRentalDays > 0 && ret.Sub(pickup) > time.Duration(tn.MaxRentalDays)*24*time.Hour {
-		ps = append(ps, Problem{ReasonTooLong, "return", "a rental may last at most " + itoa(tn.MaxRentalDays) + " days"})
+		ps = append(ps, Problem{Code: ReasonTooLong, Field: "return", Key: "booking.too_long", Params: locale.Params{"n": tn.MaxRentalDays}})
 	}
 	for _, x := range []struct {
 		field  string
@@ -116,44 +127,13 @@ func CheckPeriod(tn tenancy.Tenant, st tenancy.Station, pickup, ret, now time.Ti
 		closed string
 	}{{"pickup", pickup, ReasonClosedPickup}, {"return", ret, ReasonClosedReturn}} {
 		if len(st.SpansOn(x.t)) == 0 {
-			ps = append(ps, Problem{x.closed, x.field, "the station is closed on that day"})
+			ps = append(ps, Problem{Code: x.closed, Field: x.field, Key: "booking.closed_day"})
 		} else if !st.OpenAt(x.t) {
-			ps = append(ps, Problem{ReasonOutsideHours, x.field, "the station is closed at that time; opening hours that day: " + spansText(st.SpansOn(x.t))})
+			ps = append(ps, Problem{Code: ReasonOutsideHours, Field: x.field, Key: "booking.outside_hours",
+				Params: locale.Params{"hours": tenancy.FormatSpans(st.SpansOn(x.t))}})
 		}
 	}
 	return ps
-}
-
-func noticeText(min int) string {
-	if min%60 == 0 {
-		h := min / 60
-		if h == 1 {
-			return "1 hour"
-		}
-		return itoa(h) + " hours"
-	}
-	return itoa(min) + " minutes"
-}
-
-func spansText(spans []tenancy.Span) string { return tenancy.FormatSpans(spans) }
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	var b []byte
-	for n > 0 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-		n /= 10
-	}
-	if neg {
-		b = append([]byte{'-'}, b...)
-	}
-	return string(b)
 }
 
 // Free is how many vehicles of a category are free for a period at a station.

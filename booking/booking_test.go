@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 
@@ -67,7 +68,7 @@ func TestCheckPeriod(t *testing.T) {
 		var got []string
 		for _, p := range CheckPeriod(c.tn, st, c.pickup, c.ret, now) {
 			got = append(got, p.Code+"@"+p.Field)
-			if strings.TrimSpace(p.Message) == "" {
+			if strings.TrimSpace(p.Text(locale.German)) == "" || strings.TrimSpace(p.Text(locale.English)) == "" {
 				t.Errorf("%s: problem %s has no message", c.name, p.Code)
 			}
 		}

@@ -3,6 +3,7 @@ package booking
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -33,7 +34,7 @@ func (s *Service) ready(ctx context.Context, bc bookingCtx) error {
 // KindNotFound.
 func (s *Service) byNumber(ctx context.Context, number string) (Reservation, error) {
 	if len(number) > 40 || errs.BadText(number, false) {
-		return Reservation{}, errs.NotFound("booking")
+		return Reservation{}, errs.NotFound("booking_not_found")
 	}
 	return s.d.Bookings.ReservationByNumber(ctx, number)
 }
@@ -95,11 +96,11 @@ func (s *Service) changeable(ctx context.Context, number string) (bookingCtx, er
 	}
 	switch {
 	case r.Status == StatusPendingPayment:
-		return bookingCtx{}, errs.Conflict("booking_pending", "the booking's payment is still being confirmed; try again in a minute")
+		return bookingCtx{}, errs.Conflict("booking_pending")
 	case r.Status != StatusConfirmed:
-		return bookingCtx{}, errs.Conflict("booking_status", "the booking is "+string(r.Status)+" and can no longer be changed")
+		return bookingCtx{}, errs.Conflict("booking_status", locale.Params{"status": locale.Key("booking.status." + string(r.Status))})
 	case !r.Pickup.After(s.d.Now()):
-		return bookingCtx{}, errs.Conflict("booking_started", "the pickup time has passed; the booking can no longer be changed online")
+		return bookingCtx{}, errs.Conflict("booking_started")
 	}
 	return s.load(ctx, r)
 }
@@ -151,7 +152,7 @@ func (s *Service) Change(ctx context.Context, number string, ch ChangeRequest) (
 	if ch.Customer != nil {
 		in := *ch.Customer
 		if in.Email != "" && !strings.EqualFold(strings.TrimSpace(in.Email), bc.cust.Email) {
-			f.Add("customer.email", "the e-mail address identifies the customer and cannot be changed; book again with the new address")
+			f.Add("customer.email", "booking.email_fixed")
 		}
 		cust = bc.cust
 		cust.Merge(in)
@@ -172,7 +173,7 @@ func (s *Service) Change(ctx context.Context, number string, ch ChangeRequest) (
 	var tariff pricing.Tariff
 	if periodChanged {
 		for _, p := range CheckPeriod(bc.tn, bc.st, pickup, ret, now) {
-			f.Add(p.Field, locale.Key(p.Message))
+			f.Add(p.Field, p.Key, p.Params)
 		}
 		tariffs, err := s.d.Tariffs.ListTariffs(ctx)
 		if err != nil {
@@ -181,7 +182,7 @@ func (s *Service) Change(ctx context.Context, number string, ch ChangeRequest) (
 		var ok bool
 		tariff, ok = pricing.Best(tariffs, bc.r.CategoryID, pickup.In(bc.st.Location()).Format("2006-01-02"), bc.r.WorkshopRef != "")
 		if !ok {
-			f.Add("pickup", "no tariff applies to this category on the new pickup date")
+			f.Add("pickup", "booking.no_tariff_new")
 		}
 		q = pricing.QuoteFor(tariff, pickup, ret, bc.st.Location(), bc.r.Currency)
 	}
@@ -245,8 +246,7 @@ func (s *Service) settleDifference(ctx context.Context, bc *bookingCtx, due int6
 		if rec.Status != payment.StatusApproved && !rec.Status.Open() {
 			return rec.DeclineError()
 		}
-		inv := s.invoiceFor(bc, invoice.KindAdvance, []invoice.Line{amountLine(bc, "Anzahlung Mehrpreis Änderung des Mietzeitraums",
-			"Advance payment, additional price for the changed rental period", diff)}, nil)
+		inv := s.invoiceFor(bc, invoice.KindAdvance, []invoice.Line{amountLine(bc, "invoice.line.change_advance", diff)}, nil)
 		inv.Payment = cardPaid(rec)
 		iss := &invoice.Issued{StationID: bc.r.StationID, ReservationID: bc.r.ID, CustomerID: bc.r.CustomerID, Language: bc.cust.Language,
 			Invoice: inv}
@@ -259,13 +259,13 @@ func (s *Service) settleDifference(ctx context.Context, bc *bookingCtx, due int6
 			return []invoiceMail{{msg}, {x}}, err
 		}))
 	default:
-		return s.refundRent(ctx, bc, charges, -diff, "Gutschrift Änderung des Mietzeitraums", "Credit for the changed rental period", "", extra)
+		return s.refundRent(ctx, bc, charges, -diff, "invoice.line.change_credit", "", extra)
 	}
 }
 
 // refundRent refunds amount from the rent charges (newest first) and issues
 // a credit note correcting the first advance invoice, queuing extra mails.
-func (s *Service) refundRent(ctx context.Context, bc *bookingCtx, charges []payment.Record, amount int64, de, en, note string,
+func (s *Service) refundRent(ctx context.Context, bc *bookingCtx, charges []payment.Record, amount int64, what locale.Key, note string,
 	extra func(m MailContext) (mail.Message, error)) error {
 	left := amount
 	for i := len(charges) - 1; i >= 0 && left > 0; i-- {
@@ -275,7 +275,7 @@ func (s *Service) refundRent(ctx context.Context, bc *bookingCtx, charges []paym
 			return err
 		}
 		if rec.Status != payment.StatusApproved && !rec.Status.Open() {
-			return errs.Wrap(errs.KindUnavailable, "the refund could not be made right now; please try again later",
+			return errs.Wrap(errs.KindUnavailable, "refund_unavailable",
 				fmt.Errorf("refund of payment %d: %s %s", charges[i].ID, rec.Status, rec.ReasonCode))
 		}
 		left -= amt
@@ -293,9 +293,9 @@ func (s *Service) refundRent(ctx context.Context, bc *bookingCtx, charges []paym
 		}
 	}
 	if corrects == nil {
-		return errs.E(errs.KindInternal, "no advance invoice to correct")
+		return errors.New("no advance invoice to correct")
 	}
-	inv := s.invoiceFor(bc, invoice.KindCreditNote, []invoice.Line{amountLine(bc, de, en, amount)}, corrects)
+	inv := s.invoiceFor(bc, invoice.KindCreditNote, []invoice.Line{amountLine(bc, what, amount)}, corrects)
 	if note != "" {
 		inv.Note += "\n" + note
 	}
@@ -423,10 +423,10 @@ func (s *Service) Cancel(ctx context.Context, number string) (Cancellation, erro
 func (s *Service) CancelWith(ctx context.Context, number string, o CancelOptions) (Cancellation, error) {
 	o.Reason = strings.TrimSpace(o.Reason)
 	if o.WaiveFee && o.Reason == "" {
-		return Cancellation{}, errs.Invalid("no reason", errs.FieldError{Field: "waive_reason", Message: "say why the cancellation fee is waived"})
+		return Cancellation{}, errs.Invalid("error.fields_invalid", errs.Field("waive_reason", "booking.waive_reason_required"))
 	}
 	if len([]rune(o.Reason)) > 500 {
-		return Cancellation{}, errs.Invalid("reason too long", errs.FieldError{Field: "waive_reason", Message: "at most 500 characters"})
+		return Cancellation{}, errs.Invalid("error.fields_invalid", errs.Field("waive_reason", "receipt.reason_too_long", locale.Params{"n": 500}))
 	}
 	bc, err := s.changeable(ctx, number)
 	if err != nil {
@@ -465,8 +465,7 @@ func (s *Service) CancelWith(ctx context.Context, number string, o CancelOptions
 			note = l.T("cancel.credit_waived", locale.Params{"paid": locale.Money(q.PaidCents), "fee": locale.Money(q.TariffFee),
 				"refund": locale.Money(q.RefundCents)})
 		}
-		err = s.refundRent(ctx, &bc, charges, q.RefundCents, "Stornierung, Erstattung der Anzahlung", "Cancellation, refund of the advance payment",
-			note, cancelMail)
+		err = s.refundRent(ctx, &bc, charges, q.RefundCents, "invoice.line.cancel_credit", note, cancelMail)
 	} else {
 		err = s.queue(ctx, &bc, cancelMail)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
@@ -46,15 +47,10 @@ func (s *Service) invoiceFor(bc *bookingCtx, k invoice.Kind, lines []invoice.Lin
 }
 
 func noteFor(lang, number string, test bool) string {
-	switch {
-	case test && lang == "en":
-		return "TEST DOCUMENT of a booking made in test mode (booking " + number + "): not an invoice, no money was moved."
-	case test:
-		return "TESTBELEG einer Buchung im Testmodus (Buchung " + number + "): keine Rechnung, es wurde kein Geld bewegt."
-	case lang == "en":
-		return "Booking " + number + "."
+	if test {
+		return locale.Lang(lang).T("invoice.note.test_booking", locale.Params{"number": number})
 	}
-	return "Buchung " + number + "."
+	return locale.Lang(lang).T("invoice.note.booking", locale.Params{"number": number})
 }
 
 // cardPaid is the payment of a booking's document on the card of rec (the
@@ -65,19 +61,15 @@ func cardPaid(rec payment.Record) invoice.Payment {
 
 // rentLine is the advance-payment line: one day's rent of the category.
 func rentLine(bc *bookingCtx, gross int64) invoice.Line {
-	desc := "Anzahlung Miete 1 Tag " + bc.cat.Name("de") + " (" + bc.cat.Code + "), Buchung " + bc.r.Number
-	if bc.cust.Language == "en" {
-		desc = "Advance payment, rent 1 day " + bc.cat.Name("en") + " (" + bc.cat.Code + "), booking " + bc.r.Number
-	}
+	l := locale.Lang(bc.cust.Language).Or()
+	desc := l.T("invoice.line.advance_rent", locale.Params{"category": bc.cat.Name(string(l)), "code": bc.cat.Code, "number": bc.r.Number})
 	return invoice.Line{Description: desc, QuantityMilli: 1000, Unit: "day", UnitGross: gross, VATRateBP: bc.tn.VATRateBP}
 }
 
-// amountLine is a line of a given gross amount (a change's difference, a refund).
-func amountLine(bc *bookingCtx, de, en string, gross int64) invoice.Line {
-	desc := de + ", Buchung " + bc.r.Number
-	if bc.cust.Language == "en" {
-		desc = en + ", booking " + bc.r.Number
-	}
+// amountLine is a line of a given gross amount (a change's difference, a
+// refund) described by the catalog text what.
+func amountLine(bc *bookingCtx, what locale.Key, gross int64) invoice.Line {
+	desc := locale.Lang(bc.cust.Language).T(what, locale.Params{"number": bc.r.Number})
 	return invoice.Line{Description: desc, QuantityMilli: 1000, Unit: "piece", UnitGross: gross, VATRateBP: bc.tn.VATRateBP}
 }
 

@@ -186,10 +186,10 @@ func (s *Service) Availability(ctx context.Context, q AvailabilityQuery) (tenanc
 		return st, nil, err
 	}
 	if q.Pickup.IsZero() {
-		f.Add("pickup", "enter the pickup time as RFC 3339 with offset, e.g. 2026-12-01T09:00:00+01:00")
+		f.Add("pickup", "request.time_required")
 	}
 	if q.Return.IsZero() {
-		f.Add("return", "enter the return time as RFC 3339 with offset, e.g. 2026-12-03T17:00:00+01:00")
+		f.Add("return", "request.time_required")
 	}
 	if err := f.Err(); err != nil {
 		return st, nil, err
@@ -218,10 +218,10 @@ func (s *Service) Availability(ctx context.Context, q AvailabilityQuery) (tenanc
 			qt := pricing.QuoteFor(t, q.Pickup, q.Return, st.Location(), tn.Currency)
 			o.Tariff, o.Quote = &t, &qt
 		} else {
-			o.Reasons = append(o.Reasons, Problem{ReasonNoTariff, "category", "no tariff applies to this category on the pickup date"})
+			o.Reasons = append(o.Reasons, Problem{Code: ReasonNoTariff, Field: "category", Key: "booking.no_tariff"})
 		}
 		if len(period) == 0 && o.Free == 0 {
-			o.Reasons = append(o.Reasons, Problem{ReasonNothingFree, "category", "every vehicle of this category is taken in this period"})
+			o.Reasons = append(o.Reasons, Problem{Code: ReasonNothingFree, Field: "category", Key: "booking.all_taken"})
 		}
 		o.Available = len(o.Reasons) == 0
 		out = append(out, o)
@@ -237,12 +237,12 @@ func (s *Service) lookup(ctx context.Context, f *errs.Fields, stationCode, categ
 	switch {
 	case f.Has("station"): // not a code: nothing to look up
 	case code == "":
-		f.Add("station", "enter a station code (see GET /api/v1/stations)")
+		f.Add("station", "booking.station_required")
 	default:
 		var err error
 		st, err = s.d.Tenancy.StationByCode(ctx, code)
 		if errs.Is(err, errs.KindNotFound) || (err == nil && !st.Active) {
-			f.Add("station", locale.Key("unknown station code "+quote(code)+" (see GET /api/v1/stations)"))
+			f.Add("station", "booking.station_unknown", locale.Params{"code": code})
 		} else if err != nil {
 			return st, nil, err
 		}
@@ -261,9 +261,9 @@ func (s *Service) lookup(ctx context.Context, f *errs.Fields, stationCode, categ
 	}
 	if oneCategory && len(cats) == 0 && !f.Has("category") {
 		if cc == "" {
-			f.Add("category", "enter a vehicle category code (see GET /api/v1/vehicle-categories)")
+			f.Add("category", "booking.category_required")
 		} else {
-			f.Add("category", locale.Key("unknown vehicle category "+quote(cc)+" (see GET /api/v1/vehicle-categories)"))
+			f.Add("category", "booking.category_unknown", locale.Params{"code": cc})
 		}
 	}
 	return st, cats, nil

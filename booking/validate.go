@@ -9,7 +9,6 @@ import (
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/invoice"
-	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/tenancy"
@@ -60,10 +59,10 @@ func Validate(req BookRequest, refs Refs) (pricing.Tariff, error) {
 	now := refs.Now
 	f.Merge("customer.", req.Customer.Validate("", now))
 	if req.Pickup.IsZero() {
-		f.Add("pickup", "enter the pickup time as RFC 3339 with offset")
+		f.Add("pickup", "request.time_required")
 	}
 	if req.Return.IsZero() {
-		f.Add("return", "enter the return time as RFC 3339 with offset")
+		f.Add("return", "request.time_required")
 	}
 	f.Line("workshop_order", req.WorkshopRef, MaxWorkshopRef)
 	f.Text("notes", req.Notes, MaxAPINotes)
@@ -71,7 +70,7 @@ func Validate(req BookRequest, refs Refs) (pricing.Tariff, error) {
 	st := refs.Station
 	if st.ID != 0 && !req.Pickup.IsZero() && !req.Return.IsZero() {
 		for _, p := range CheckPeriod(refs.Tenant, st, req.Pickup, req.Return, now) {
-			f.Add(p.Field, locale.Key(p.Message))
+			f.Add(p.Field, p.Key, p.Params)
 		}
 	}
 	var tariff pricing.Tariff
@@ -79,7 +78,7 @@ func Validate(req BookRequest, refs Refs) (pricing.Tariff, error) {
 		var ok bool
 		tariff, ok = pricing.Best(refs.Tariffs, refs.Category.ID, req.Pickup.In(st.Location()).Format("2006-01-02"), req.WorkshopRef != "")
 		if !ok {
-			f.Add("category", "no tariff applies to this category on the pickup date")
+			f.Add("category", "booking.no_tariff")
 		}
 	}
 	if err := f.Err(); err != nil {
@@ -115,7 +114,7 @@ var last4RE = regexp.MustCompile(`^[0-9]{4}$`)
 func validatePayment(f *errs.Fields, req BookRequest, now time.Time) {
 	switch {
 	case req.Card != nil && req.Token != nil:
-		f.Add("payment", "send either card or token, not both")
+		f.Add("payment", "booking.payment_card_or_token")
 	case req.Card != nil:
 		var cf errs.Fields
 		cf.Merge("payment.card.", req.Card.Validate(""))
@@ -124,7 +123,7 @@ func validatePayment(f *errs.Fields, req BookRequest, now time.Time) {
 		}
 		*f = append(*f, cf...)
 		if !f.Has("payment.card.exp_year") && req.Card.Expired(now) {
-			f.Add("payment.card.exp_year", "the card has expired")
+			f.Add("payment.card.exp_year", "expired_card")
 		}
 		f.Line("payment.card.holder", req.Card.Holder, MaxCardHolder)
 	case req.Token != nil:
@@ -139,7 +138,7 @@ func validatePayment(f *errs.Fields, req BookRequest, now time.Time) {
 			f.Add("payment.token.exp_year", "field.invalid")
 		}
 	default:
-		f.Add("payment", "send the card details or a gateway token")
+		f.Add("payment", "booking.payment_required")
 	}
 }
 

@@ -34,13 +34,13 @@ func (s *Service) Charge(ctx context.Context, id int64, lc LaterCharge) (invoice
 	var f errs.Fields
 	lc.Description = strings.TrimSpace(lc.Description)
 	if lc.Kind != PurposeDamage && lc.Kind != PurposeExtension {
-		f.Add("kind", "choose damage or extension")
+		f.Add("kind", "charge.kind_choose")
 	}
 	if lc.Description == "" {
-		f.Add("description", "describe what is charged")
+		f.Add("description", "charge.description_required")
 	}
 	if lc.Cents <= 0 || lc.Cents > 10_000_000 {
-		f.Add("amount", "enter an amount above 0,00 €")
+		f.Add("amount", "field.amount_positive", locale.Params{"min": locale.Money(0)})
 	}
 	if err := f.Err(); err != nil {
 		return invoice.Issued{}, payment.Record{}, err
@@ -116,23 +116,23 @@ func (s *Service) Refund(ctx context.Context, id, invoiceID int64, cents int64, 
 	reason = strings.TrimSpace(reason)
 	var f errs.Fields
 	if cents <= 0 {
-		f.Add("amount", "enter an amount above 0,00 €")
+		f.Add("amount", "field.amount_positive", locale.Params{"min": locale.Money(0)})
 	}
 	if reason == "" {
-		f.Add("reason", "say why the amount is refunded")
+		f.Add("reason", "refund.reason_required")
 	}
 	to.Method, to.Reference = strings.ToLower(strings.TrimSpace(to.Method)), strings.TrimSpace(to.Reference)
 	switch to.Method {
 	case "", MethodCash:
 	case MethodTerminal, MethodTransfer:
 		if to.Reference == "" {
-			f.Add("refund_reference", "enter the slip number or bank reference of the refund")
+			f.Add("refund_reference", "refund.reference_required")
 		}
 	default:
-		f.Add("refund_to", "choose the card, cash, card terminal or bank transfer")
+		f.Add("refund_to", "refund.to_choose")
 	}
 	if len(to.Reference) > 200 {
-		f.Add("refund_reference", "the reference can have at most 200 characters")
+		f.Add("refund_reference", "receipt.reference_too_long", locale.Params{"n": 200})
 	}
 	if err := f.Err(); err != nil {
 		return invoice.Issued{}, err
@@ -160,15 +160,15 @@ func (s *Service) Refund(ctx context.Context, id, invoiceID int64, cents int64, 
 		}
 	}
 	if corr == nil {
-		return invoice.Issued{}, errs.Invalid("unknown invoice", errs.FieldError{Field: "invoice_id", Message: "choose an invoice of this contract"})
+		return invoice.Issued{}, errs.Invalid("error.fields_invalid", errs.Field("invoice_id", "charge.invoice_choose"))
 	}
 	limit := corr.Gross
 	if corr.Kind == invoice.KindFinal {
 		limit = max(corr.Due, 0)
 	}
 	if cents > limit-credited {
-		return invoice.Issued{}, errs.Invalid("too much", errs.FieldError{Field: "amount",
-			Message: fmt.Sprintf("at most %s of invoice %s can still be credited", euro(max(limit-credited, 0)), corr.Number)})
+		return invoice.Issued{}, errs.Invalid("error.fields_invalid", errs.Field("amount", "charge.credit_max",
+			locale.Params{"max": locale.Money(max(limit-credited, 0)), "invoice": corr.Number}))
 	}
 	line := invoice.Line{Description: reason, QuantityMilli: 1000, Unit: "piece", UnitGross: cents, VATRateBP: x.terms().VATRateBP}
 	if corr.NotSubject {
@@ -200,7 +200,7 @@ func (s *Service) Refund(ctx context.Context, id, invoiceID int64, cents int64, 
 		ReceivedOn: s.d.Now().In(loc).Format("2006-01-02"), Reason: cn.Invoice.Number})
 	if err != nil {
 		s.d.Log.ErrorContext(ctx, "contract: credit note issued, payout not recorded", "contract", c.Number, "credit_note", cn.Invoice.Number, "err", err)
-		return cn, errs.Conflict("payout_not_recorded", "the credit note was issued, but its payout could not be recorded: record the payout below")
+		return cn, errs.Conflict("payout_not_recorded")
 	}
 	return cn, nil
 }
@@ -216,7 +216,7 @@ func (s *Service) RetryPayment(ctx context.Context, id int64) (payment.Record, e
 		return payment.Record{}, err
 	}
 	if c.Status != StatusPaymentOpen {
-		return payment.Record{}, errs.Conflict("contract_status", "nothing is open on this contract")
+		return payment.Record{}, errs.Conflict("nothing_open")
 	}
 	x, err := s.load(ctx, c)
 	if err != nil {
@@ -272,12 +272,10 @@ func (s *Service) refundOverpayment(ctx context.Context, c Contract, rec payment
 	if err != nil || ref.Status != payment.StatusApproved {
 		s.d.Log.Error("contract paid twice: refund of the card charge failed", "contract", c.Number, "payment", rec.ID,
 			"cents", amt, "status", ref.Status, "err", err)
-		return errs.Conflict("refund_by_hand", "a payment at the counter came in while the card was charged, and refunding "+
-			"the card failed: the contract shows what was paid twice; refund it by hand")
+		return errs.Conflict("refund_by_hand")
 	}
 	s.d.Log.Warn("contract paid twice: card charge refunded", "contract", c.Number, "payment", rec.ID, "cents", amt)
-	return errs.Conflict("receipt_meanwhile", "a payment at the counter came in while the card was charged; "+
-		"what was paid twice has been refunded to the card")
+	return errs.Conflict("receipt_meanwhile")
 }
 
 // Edit is a change of a contract's terms from the contract page; nil
@@ -303,7 +301,7 @@ func (s *Service) Update(ctx context.Context, id int64, e Edit) ([]Change, error
 		return nil, err
 	}
 	if c.Status != StatusOpen && (e.PlannedEnd != nil || e.TariffID != nil || e.Drivers != nil) {
-		return nil, errs.Conflict("contract_status", "only the notes of a returned contract can be changed")
+		return nil, errs.Conflict("contract_notes_only")
 	}
 	now := s.d.Now().UTC()
 	x, err := s.load(ctx, c)
@@ -332,7 +330,7 @@ func (s *Service) Update(ctx context.Context, id int64, e Edit) ([]Change, error
 	}
 	if e.PlannedEnd != nil && !e.PlannedEnd.Equal(c.PlannedEnd) {
 		if !e.PlannedEnd.After(c.Start) || !e.PlannedEnd.After(now.Add(-time.Minute)) {
-			return changes, errs.Invalid("bad period", errs.FieldError{Field: "planned_end", Message: "the new return must lie after the pickup and in the future"})
+			return changes, errs.Invalid("error.fields_invalid", errs.Field("planned_end", "contract.new_return"))
 		}
 		terms := x.terms()
 		before := pricing.QuoteFor(terms.Tariff(), c.Start, c.PlannedEnd, loc, "EUR")
@@ -348,7 +346,7 @@ func (s *Service) Update(ctx context.Context, id int64, e Edit) ([]Change, error
 	if e.TariffID != nil && *e.TariffID != c.TariffID {
 		t, err := s.d.Tariffs.Tariff(ctx, *e.TariffID)
 		if err != nil {
-			return changes, errs.Invalid("unknown tariff", errs.FieldError{Field: "tariff_id", Message: "choose a tariff"})
+			return changes, errs.Invalid("error.fields_invalid", errs.Field("tariff_id", "field.tariff_choose"))
 		}
 		old := x.terms()
 		terms := pricing.TermsOf(t, 0, old.DepositCents, old.TankLitres, x.Tenant.VATRateBP, old.DamageTaxable, pricing.TermsTariffChanged, now)

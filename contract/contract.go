@@ -18,6 +18,7 @@ import (
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/pricing"
 )
@@ -117,31 +118,31 @@ func (d *Driver) Normalize() {
 // validateInto adds the driver's field errors under prefix (e.g. "drivers.0.").
 func (d Driver) validateInto(f *errs.Fields, prefix string, now time.Time) {
 	if d.Role != RoleMain && d.Role != RoleAdditional {
-		f.Add(prefix+"role", "choose main or additional driver")
+		f.Add(prefix+"role", "driver.role_choose")
 	}
 	if d.FirstName == "" {
-		f.Add(prefix+"first_name", "enter the first name")
+		f.Add(prefix+"first_name", "person.first_name_required")
 	}
 	if d.LastName == "" {
-		f.Add(prefix+"last_name", "enter the last name")
+		f.Add(prefix+"last_name", "person.last_name_required")
 	}
 	if len(d.LicenceNumber) < 4 || len(d.LicenceNumber) > 30 {
-		f.Add(prefix+"licence_number", "enter the licence number as printed (4 to 30 characters)")
+		f.Add(prefix+"licence_number", "licence.number_format")
 	}
 	if d.LicenceClass == "" {
-		f.Add(prefix+"licence_class", "enter the licence class, e.g. B")
+		f.Add(prefix+"licence_class", "licence.class_required")
 	}
 	if issued, err := time.Parse("2006-01-02", d.LicenceIssuedOn); err != nil {
-		f.Add(prefix+"licence_issued_on", "enter the issue date as YYYY-MM-DD")
+		f.Add(prefix+"licence_issued_on", "licence.issued_on_format")
 	} else if issued.After(now) {
-		f.Add(prefix+"licence_issued_on", "the issue date cannot be in the future")
+		f.Add(prefix+"licence_issued_on", "licence.issued_on_future")
 	}
 	if len(d.LicenceCountry) != 2 || strings.Trim(d.LicenceCountry, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-		f.Add(prefix+"licence_country", "enter the issuing country as a two-letter code, e.g. DE")
+		f.Add(prefix+"licence_country", "licence.country_code")
 	}
 	if d.BirthDate != "" {
 		if _, err := time.Parse("2006-01-02", d.BirthDate); err != nil {
-			f.Add(prefix+"birth_date", "enter the date of birth as YYYY-MM-DD")
+			f.Add(prefix+"birth_date", "person.birth_date_format")
 		}
 	}
 	f.Line(prefix+"first_name", d.FirstName, customer.MaxName)
@@ -163,7 +164,7 @@ func ValidateDrivers(ds []Driver, now time.Time) error {
 		}
 	}
 	if mains != 1 {
-		f.Add("drivers", "name exactly one main driver")
+		f.Add("drivers", "driver.one_main")
 	}
 	return f.Err()
 }
@@ -208,29 +209,29 @@ const MaxProtocolNotes = 2000
 // validateReadings checks km, fuel and cleanliness.
 func (p Protocol) validateInto(f *errs.Fields) {
 	if p.OdometerKM < 0 || p.OdometerKM > 2_000_000 {
-		f.Add("km", "enter the odometer reading in km")
+		f.Add("km", "protocol.km_required")
 	}
 	if p.FuelEighths < 0 || p.FuelEighths > 8 {
-		f.Add("fuel_eighths", "choose the fuel level between 0/8 and 8/8")
+		f.Add("fuel_eighths", "protocol.fuel_range")
 	}
 	ok := false
 	for _, c := range fleet.Cleanliness {
 		ok = ok || c == p.Cleanliness
 	}
 	if !ok {
-		f.Add("cleanliness", "choose clean, normal, dirty or very dirty")
+		f.Add("cleanliness", "field.cleanliness_choose")
 	}
 	if len(p.SignaturePNG) > 0 {
 		switch cfg, err := png.DecodeConfig(bytes.NewReader(p.SignaturePNG)); {
 		case !isPNG(p.SignaturePNG) || err != nil:
-			f.Add("signature", "the signature is not a PNG image")
+			f.Add("signature", "protocol.signature_png")
 		case len(p.SignaturePNG) > 512<<10 || cfg.Width > 8000 || cfg.Height > 8000 ||
 			int64(cfg.Width)*int64(cfg.Height) > maxSignaturePixels:
-			f.Add("signature", "the signature image is too large")
+			f.Add("signature", "protocol.signature_too_large")
 		}
 	}
 	if len(p.NewDamages) > MaxNewDamages {
-		f.Addf("damages", "record at most %d new damages at once", MaxNewDamages)
+		f.Add("damages", "protocol.too_many_damages", locale.Params{"n": MaxNewDamages})
 	}
 	f.Text("notes", p.Notes, MaxProtocolNotes)
 	f.Line("signer_name", p.SignerName, customer.MaxName*2)
@@ -320,7 +321,7 @@ type DocumentInfo struct {
 // the field, before and after, and its effect on the price (Effect, in the
 // customer's language; "" when it has none).
 type Change struct {
-	Field, Old, New string
+	Field, Old, New string // Field names the text "contract.field.<Field>"; Old and New are in the customer's language
 	Effect          string
 }
 

@@ -90,13 +90,3 @@ func TestDepositHeld(t *testing.T) {
 		t.Fatalf("after void held %d", held)
 	}
 }
-
-// TestEuroNegative: messages format money with the one formatter; a
-// negative amount is "-1,50 €", never "-1,-50 €".
-func TestEuroNegative(t *testing.T) {
-	for cents, want := range map[int64]string{-150: "-1,50 €", 123456: "1.234,56 €", 0: "0,00 €", -5: "-0,05 €"} {
-		if got := euro(cents); got != want {
-			t.Errorf("euro(%d) = %q, want %q", cents, got, want)
-		}
-	}
-}

@@ -764,24 +764,16 @@ func (h *mhistory) checkDocuments(docs []invoice.Summary, recs []payment.Record)
 	}
 	for _, d := range damages {
 		if d.ContractID == c.ID && d.ChargeCents > 0 && !d.ReportedAt.Before(c.Start) {
-			lang := document.Lang(h.cust.Language).Or()
-			desc := "Schaden: " + d.Description
-			if lang == document.English {
-				desc = "Damage: " + d.Description
-			}
+			desc := document.Lang(h.cust.Language).Or().T("invoice.line.damage", locale.Params{"description": d.Description})
 			charges = append(charges, billing.Charge{Description: desc, Cents: d.ChargeCents})
 		}
-	}
-	labels := &billing.German
-	if h.cust.Language == "en" {
-		labels = &billing.English
 	}
 	st, err := w.s.Station(h.m.sys, c.StationID)
 	h.must(err, "station")
 	b, err := billing.Compute(billing.Input{Terms: c.Terms, Loc: st.Location(),
 		Out:     billing.Reading{At: c.Start, KM: hand.OdometerKM, FuelEighths: hand.FuelEighths, Cleanliness: hand.Cleanliness},
 		In:      billing.Reading{At: *c.EndedAt, KM: ret.OdometerKM, FuelEighths: ret.FuelEighths, Cleanliness: ret.Cleanliness},
-		Damages: charges, Advances: advances, Labels: labels})
+		Damages: charges, Advances: advances, Lang: document.Lang(h.cust.Language).Or()})
 	h.must(err, "recompute the bill")
 	if !sameLines(final.Invoice.Lines, b.Lines) || final.Totals.Due != b.Due || final.Totals.Gross != b.Totals.Gross {
 		h.fatalf("final invoice %s %+v (due %d) ≠ billing from the snapshot %+v (due %d)", final.Invoice.Number, final.Invoice.Lines,

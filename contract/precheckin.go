@@ -6,6 +6,7 @@ import (
 
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // PreCheckin stores the drivers and driving licences the customer entered
@@ -13,11 +14,11 @@ import (
 // (the handover form starts from them). They are validated as a
 // handover's drivers (exactly one main driver; every field). The booking
 // must be confirmed and its pickup not passed. Errors: KindInvalid (fields
-// "drivers.<i>.<field>"), KindConflict "booking_status" or
-// "booking_started", KindUnavailable without a page store.
+// "drivers.<i>.<field>"), KindConflict "precheckin_status" or
+// "precheckin_started", KindUnavailable without a page store.
 func (s *Service) PreCheckin(ctx context.Context, r booking.Reservation, ds []Driver) error {
 	if s.d.Pages == nil {
-		return errs.E(errs.KindUnavailable, "pre-check-in is not available")
+		return errs.New(errs.KindUnavailable, "precheckin_unavailable")
 	}
 	now := s.d.Now()
 	for i := range ds {
@@ -31,9 +32,9 @@ func (s *Service) PreCheckin(ctx context.Context, r booking.Reservation, ds []Dr
 	}
 	switch {
 	case r.Status != booking.StatusConfirmed:
-		return errs.Conflict("booking_status", "the booking is "+string(r.Status)+" and takes no pre-check-in")
+		return errs.Conflict("precheckin_status", locale.Params{"status": locale.Key("booking.status." + string(r.Status))})
 	case !r.Pickup.After(now):
-		return errs.Conflict("booking_started", "the pickup time has passed; the licence is checked at the counter")
+		return errs.Conflict("precheckin_started")
 	}
 	pc := booking.PreCheckin{At: now}
 	for _, d := range ds {

@@ -2,12 +2,14 @@ package contract
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
 	"mietwerk.dev/mietwerk/billing"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
 )
@@ -151,8 +153,7 @@ func chargeRunning(recs []payment.Record) bool {
 }
 
 // errChargeRunning refuses a receipt while a card payment is in flight.
-var errChargeRunning = errs.Conflict("card_charge_running",
-	"a card payment of this rental is still being processed; reload the page in a moment and check what is open")
+var errChargeRunning = errs.Conflict("card_charge_running")
 
 // receiptStore returns the receipt store (nil when the service has none).
 func (s *Service) receiptStore() ReceiptStore { return s.d.Receipts }
@@ -178,7 +179,7 @@ func till(a identity.Actor, c Contract) int64 {
 // or reversal. Errors: KindNotFound; KindInternal without a receipt store.
 func (s *Service) receiptContract(ctx context.Context, id int64) (Contract, money, error) {
 	if s.receiptStore() == nil {
-		return Contract{}, money{}, errs.E(errs.KindInternal, "contract: no receipt store")
+		return Contract{}, money{}, errors.New("contract: no receipt store")
 	}
 	c, err := s.d.Store.Contract(ctx, id)
 	if err != nil {
@@ -249,20 +250,20 @@ func (s *Service) RecordReceipt(ctx context.Context, id int64, r Receipt) (Recei
 	owed := owedOf(c, m)
 	open := owed.Cents - NetReceipts(m.rcs)
 	if !receiptable(c.Status) {
-		return Receipt{}, errs.Conflict("nothing_open", "this contract is not billed yet; payments are recorded after the final invoice")
+		return Receipt{}, errs.Conflict("not_billed_yet")
 	}
 	if chargeRunning(m.recs) {
 		return Receipt{}, errChargeRunning
 	}
 	if open <= 0 {
-		return Receipt{}, errs.Conflict("nothing_open", "nothing is open on this contract")
+		return Receipt{}, errs.Conflict("nothing_open")
 	}
 	loc, err := s.stationLoc(ctx, c)
 	if err != nil {
 		return Receipt{}, err
 	}
 	a, _ := identity.ActorFrom(ctx)
-	if err := s.checkReceipt(a, &r, c, loc, open, "at most %s is open on this contract"); err != nil {
+	if err := s.checkReceipt(a, &r, c, loc, open, "contract.at_most_open"); err != nil {
 		return Receipt{}, err
 	}
 
@@ -280,10 +281,10 @@ func (s *Service) RecordReceipt(ctx context.Context, id int64, r Receipt) (Recei
 
 // checkReceipt normalizes r's method, reference and day and reports every
 // invalid field at once (KindInvalid): the method, an amount above 0 and at
-// most limit (limitMsg names it), the reference (required for terminal and
+// most limit (limitCode names it, with the parameter max), the reference (required for terminal and
 // transfer), the day (not in the future, not before the contract started;
 // station calendar).
-func (s *Service) checkReceipt(a identity.Actor, r *Receipt, c Contract, loc *time.Location, limit int64, limitMsg string) error {
+func (s *Service) checkReceipt(a identity.Actor, r *Receipt, c Contract, loc *time.Location, limit int64, limitCode locale.Key) error {
 	r.Method = strings.ToLower(strings.TrimSpace(r.Method))
 	r.Reference = strings.TrimSpace(r.Reference)
 	r.ReceivedOn = strings.TrimSpace(r.ReceivedOn)
@@ -291,35 +292,35 @@ func (s *Service) checkReceipt(a identity.Actor, r *Receipt, c Contract, loc *ti
 	switch r.Method {
 	case MethodCash, MethodTerminal, MethodTransfer:
 	default:
-		f.Add("method", "choose cash, card terminal or bank transfer")
+		f.Add("method", "receipt.method_choose")
 	}
 	switch {
 	case r.AmountCents <= 0:
-		f.Add("amount", "enter an amount above 0,00 €")
+		f.Add("amount", "field.amount_positive", locale.Params{"min": locale.Money(0)})
 	case r.AmountCents > limit:
-		f.Addf("amount", limitMsg, euro(limit))
+		f.Add("amount", limitCode, locale.Params{"max": locale.Money(limit)})
 	}
 	switch {
 	case len(r.Reference) > 200:
-		f.Add("reference", "the reference can have at most 200 characters")
+		f.Add("reference", "receipt.reference_too_long", locale.Params{"n": 200})
 	case r.Reference == "" && r.Method == MethodTerminal:
-		f.Add("reference", "enter the slip number of the card terminal receipt")
+		f.Add("reference", "receipt.slip_required")
 	case r.Reference == "" && r.Method == MethodTransfer:
-		f.Add("reference", "enter the bank reference of the transfer")
+		f.Add("reference", "receipt.bank_reference_required")
 	}
 	switch {
 	case r.StationID == 0:
 		r.StationID = till(a, c)
 	case r.StationID != c.StationID && r.StationID != c.ReturnStationID || !a.CanStation(r.StationID):
-		f.Add("station", "choose the till of the contract's pickup or return station you work at")
+		f.Add("station", "receipt.till_choose")
 	}
 	today := s.d.Now().In(loc).Format("2006-01-02")
 	if day, err := time.ParseInLocation("2006-01-02", r.ReceivedOn, loc); err != nil {
-		f.Add("received_on", "enter the day the money was received as YYYY-MM-DD")
+		f.Add("received_on", "receipt.received_on_format")
 	} else if r.ReceivedOn > today {
-		f.Add("received_on", "the day the money was received cannot be in the future")
+		f.Add("received_on", "receipt.received_on_future")
 	} else if start := c.Start.In(loc); day.Before(time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, loc)) {
-		f.Addf("received_on", "the day the money was received cannot be before the contract started (%s)", start.Format("02.01.2006"))
+		f.Add("received_on", "receipt.received_on_before_start", locale.Params{"start": locale.Date(start)})
 	}
 	return f.Err()
 }
@@ -341,7 +342,7 @@ func (s *Service) RecordPayout(ctx context.Context, id int64, r Receipt) (Receip
 	}
 	over := -ledgerWith(c, m).Open()
 	if !receiptable(c.Status) || over <= 0 {
-		return Receipt{}, errs.Conflict("nothing_to_pay_out", "nothing has been paid too much on this contract")
+		return Receipt{}, errs.Conflict("nothing_to_pay_out")
 	}
 	if chargeRunning(m.recs) {
 		return Receipt{}, errChargeRunning
@@ -351,12 +352,12 @@ func (s *Service) RecordPayout(ctx context.Context, id int64, r Receipt) (Receip
 		return Receipt{}, err
 	}
 	a, _ := identity.ActorFrom(ctx)
-	if err := s.checkReceipt(a, &r, c, loc, over, "at most %s has been paid too much on this contract"); err != nil {
+	if err := s.checkReceipt(a, &r, c, loc, over, "contract.at_most_overpaid"); err != nil {
 		return Receipt{}, err
 	}
 	r.Reason = strings.TrimSpace(r.Reason)
 	if len(r.Reason) > 500 {
-		return Receipt{}, errs.Invalid("reason too long", errs.FieldError{Field: "reason", Message: "the reason can have at most 500 characters"})
+		return Receipt{}, errs.Invalid("error.fields_invalid", errs.Field("reason", "receipt.reason_too_long", locale.Params{"n": 500}))
 	}
 
 	r.ID, r.ContractID, r.Kind, r.ReversesID, r.ReversedByID = 0, c.ID, KindPayout, 0, 0
@@ -381,10 +382,10 @@ func (s *Service) RecordPayout(ctx context.Context, id int64, r Receipt) (Receip
 func (s *Service) ReverseReceipt(ctx context.Context, id, receiptID int64, reason string) (Receipt, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return Receipt{}, errs.Invalid("no reason", errs.FieldError{Field: "reason", Message: "say why the payment is reversed, e.g. entered twice"})
+		return Receipt{}, errs.Invalid("error.fields_invalid", errs.Field("reason", "receipt.reverse_reason_required"))
 	}
 	if len(reason) > 500 {
-		return Receipt{}, errs.Invalid("reason too long", errs.FieldError{Field: "reason", Message: "the reason can have at most 500 characters"})
+		return Receipt{}, errs.Invalid("error.fields_invalid", errs.Field("reason", "receipt.reason_too_long", locale.Params{"n": 500}))
 	}
 	c, m, err := s.receiptContract(ctx, id)
 	if err != nil {
@@ -397,10 +398,10 @@ func (s *Service) ReverseReceipt(ctx context.Context, id, receiptID int64, reaso
 		}
 	}
 	if orig == nil {
-		return Receipt{}, errs.NotFound("receipt")
+		return Receipt{}, errs.NotFound("receipt_not_found")
 	}
 	if orig.Reversed() {
-		return Receipt{}, errs.Conflict("receipt_reversed", "this payment has already been reversed")
+		return Receipt{}, errs.Conflict("receipt_reversed")
 	}
 	loc, err := s.stationLoc(ctx, c)
 	if err != nil {

@@ -66,7 +66,7 @@ func TestCreditNoteForCashCustomer(t *testing.T) {
 
 		// to the card: there is none, and nothing is issued
 		_, err = w.svc.Refund(w.ctx, w.c.ID, final.ID, 2000, "Kulanz", contract.RefundTo{})
-		if f := fieldsOf(err); !strings.Contains(f["amount"], "can be refunded to the card") || len(credits()) != 1 {
+		if f := fieldsOf(err); !strings.Contains(f["amount"], "refund.card_max") || len(credits()) != 1 {
 			t.Fatalf("refund to a card that paid nothing: %v, credits %d", err, len(credits()))
 		}
 		// terminal without a slip number, an unknown way: nothing is issued
@@ -102,7 +102,7 @@ func TestCreditNoteForCashCustomer(t *testing.T) {
 		}
 		_, err = w.svc.RecordPayout(w.ctx, w.c.ID, contract.Receipt{Method: contract.MethodTransfer, AmountCents: 2001, ReceivedOn: "2027-01-01"})
 		f := fieldsOf(err)
-		if !strings.Contains(f["amount"], "at most 20,00") || f["reference"] == "" || f["received_on"] == "" {
+		if !strings.Contains(f["amount"], "höchstens 20,00 € zu viel gezahlt") || f["reference"] == "" || f["received_on"] == "" {
 			t.Fatalf("bad payout: %v", err)
 		}
 		if len(payouts()) != 1 {

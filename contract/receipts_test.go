@@ -18,6 +18,7 @@ import (
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/tenancy"
 )
@@ -142,11 +143,12 @@ func (w *rcWorld) status(t *testing.T) contract.Status {
 	return c.Status
 }
 
+// fieldsOf maps each invalid field of err to "code: German text".
 func fieldsOf(err error) map[string]string {
 	out := map[string]string{}
 	if e, ok := errs.As(err); ok && e.Kind == errs.KindInvalid {
 		for _, f := range e.Fields {
-			out[f.Field] = f.Message
+			out[f.Field] = string(f.Code) + ": " + f.Text(locale.German)
 		}
 	}
 	return out
@@ -184,18 +186,18 @@ func TestRecordReceipt(t *testing.T) {
 			field string
 			msg   string
 		}{
-			{"unknown method", with(func(r *contract.Receipt) { r.Method = "cheque" }), "method", "choose cash"},
-			{"no method", with(func(r *contract.Receipt) { r.Method = "" }), "method", "choose cash"},
-			{"zero amount", with(func(r *contract.Receipt) { r.AmountCents = 0 }), "amount", "above 0,00"},
-			{"negative amount", with(func(r *contract.Receipt) { r.AmountCents = -100 }), "amount", "above 0,00"},
-			{"more than open", with(func(r *contract.Receipt) { r.AmountCents = open + 1 }), "amount", "is open on this contract"},
-			{"terminal without slip", with(func(r *contract.Receipt) { r.Method = contract.MethodTerminal }), "reference", "slip number"},
-			{"transfer without reference", with(func(r *contract.Receipt) { r.Method, r.Reference = contract.MethodTransfer, "  " }), "reference", "bank reference"},
-			{"reference too long", with(func(r *contract.Receipt) { r.Reference = strings.Repeat("x", 201) }), "reference", "at most 200"},
-			{"no date", with(func(r *contract.Receipt) { r.ReceivedOn = "" }), "received_on", "YYYY-MM-DD"},
-			{"bad date", with(func(r *contract.Receipt) { r.ReceivedOn = "28.11.2026" }), "received_on", "YYYY-MM-DD"},
-			{"future date", with(func(r *contract.Receipt) { r.ReceivedOn = "2026-11-29" }), "received_on", "future"},
-			{"before the start", with(func(r *contract.Receipt) { r.ReceivedOn = "2026-11-26" }), "received_on", "before the contract started (27.11.2026)"},
+			{"unknown method", with(func(r *contract.Receipt) { r.Method = "cheque" }), "method", "receipt.method_choose"},
+			{"no method", with(func(r *contract.Receipt) { r.Method = "" }), "method", "receipt.method_choose"},
+			{"zero amount", with(func(r *contract.Receipt) { r.AmountCents = 0 }), "amount", "über 0,00 €"},
+			{"negative amount", with(func(r *contract.Receipt) { r.AmountCents = -100 }), "amount", "über 0,00 €"},
+			{"more than open", with(func(r *contract.Receipt) { r.AmountCents = open + 1 }), "amount", "höchstens 98,00 € offen"},
+			{"terminal without slip", with(func(r *contract.Receipt) { r.Method = contract.MethodTerminal }), "reference", "receipt.slip_required"},
+			{"transfer without reference", with(func(r *contract.Receipt) { r.Method, r.Reference = contract.MethodTransfer, "  " }), "reference", "receipt.bank_reference_required"},
+			{"reference too long", with(func(r *contract.Receipt) { r.Reference = strings.Repeat("x", 201) }), "reference", "höchstens 200 Zeichen"},
+			{"no date", with(func(r *contract.Receipt) { r.ReceivedOn = "" }), "received_on", "JJJJ-MM-TT"},
+			{"bad date", with(func(r *contract.Receipt) { r.ReceivedOn = "28.11.2026" }), "received_on", "JJJJ-MM-TT"},
+			{"future date", with(func(r *contract.Receipt) { r.ReceivedOn = "2026-11-29" }), "received_on", "receipt.received_on_future"},
+			{"before the start", with(func(r *contract.Receipt) { r.ReceivedOn = "2026-11-26" }), "received_on", "vor dem Vertragsbeginn (27.11.2026)"},
 		}
 		for _, c := range cases {
 			_, err := w.svc.RecordReceipt(w.ctx, w.c.ID, c.r)

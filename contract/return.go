@@ -2,6 +2,7 @@ package contract
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -53,7 +54,7 @@ func (s *Service) Return(ctx context.Context, rt *Return) (Contract, Outcome, er
 		return c, Outcome{}, err
 	}
 	if c.Status != StatusOpen {
-		return c, Outcome{}, errs.Conflict("contract_status", "the car of this contract has already been returned")
+		return c, Outcome{}, errs.Conflict("contract_status")
 	}
 	f := append(errs.Fields{}, rt.Invalid...)
 	rt.Protocol.Kind = KindReturn
@@ -64,7 +65,7 @@ func (s *Service) Return(ctx context.Context, rt *Return) (Contract, Outcome, er
 	}
 	for _, p := range ps {
 		if p.Kind == KindHandover && rt.Protocol.OdometerKM < p.OdometerKM {
-			f.Add("km", "must not be below the odometer reading at handover")
+			f.Add("km", "contract.km_below_handover")
 		}
 	}
 	if rt.StationID == 0 {
@@ -75,7 +76,7 @@ func (s *Service) Return(ctx context.Context, rt *Return) (Contract, Outcome, er
 		return c, Outcome{}, err
 	}
 	if rt.StationID != c.ReturnStationID && rt.StationID != c.StationID && !tn.OneWayAllowed {
-		f.Add("station_id", "returns at another station are not allowed (no one-way rentals)")
+		f.Add("station_id", "contract.no_one_way")
 	}
 	a, _ := identity.ActorFrom(ctx)
 	if a.Kind == identity.ActorAPI {
@@ -233,7 +234,7 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 		}
 	}
 	if hand == nil || ret == nil {
-		return out, errs.E(errs.KindInternal, "contract without both protocols")
+		return out, errors.New("contract without both protocols")
 	}
 	m, err := s.money(ctx, c)
 	if err != nil {
@@ -260,7 +261,7 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 	orderID := c.Number + "-F"
 	prior := takenBefore(m.recs, orderID)
 	if prior.inDoubt {
-		return out, errs.Conflict("payment", "the outcome of an earlier final charge of this contract is not known yet; bill again once the payment has been verified")
+		return out, errs.Conflict("payment_unverified")
 	}
 	deposit, depRec := depositHeld(m.recs)
 	if prior.captured > 0 {
@@ -438,10 +439,6 @@ func (s *Service) compute(ctx context.Context, x cctx, hand, ret *Protocol, adva
 			charges = append(charges, billing.Charge{Description: damageLabel(lang(x.Customer), d.Kind, d.Description), Cents: d.ChargeCents})
 		}
 	}
-	labels := &billing.German
-	if lang(x.Customer) == document.English {
-		labels = &billing.English
-	}
 	end := s.d.Now()
 	if c.EndedAt != nil {
 		end = *c.EndedAt
@@ -449,7 +446,7 @@ func (s *Service) compute(ctx context.Context, x cctx, hand, ret *Protocol, adva
 	return billing.Compute(billing.Input{Terms: x.terms(), Loc: x.Station.Location(),
 		Out:     billing.Reading{At: c.Start, KM: hand.OdometerKM, FuelEighths: hand.FuelEighths, Cleanliness: hand.Cleanliness},
 		In:      billing.Reading{At: end, KM: ret.OdometerKM, FuelEighths: ret.FuelEighths, Cleanliness: ret.Cleanliness},
-		Damages: charges, Advances: advances, Labels: labels})
+		Damages: charges, Advances: advances, Lang: lang(x.Customer)})
 }
 
 // taken is the money an earlier, interrupted billing run already took.
@@ -550,8 +547,7 @@ func (s *Service) credit(ctx context.Context, x cctx, correctsID int64, corrects
 	if to.Means != invoice.MeansCard {
 		srcs = nil
 	} else if cents > total {
-		return invoice.Issued{}, errs.Invalid("more than was paid", errs.FieldError{Field: "amount",
-			Message: fmt.Sprintf("at most %s can be refunded to the card; give the rest back at the counter or by transfer", euro(total))})
+		return invoice.Issued{}, errs.Invalid("error.fields_invalid", errs.Field("amount", "refund.card_max", locale.Params{"max": locale.Money(total)}))
 	}
 	inv := s.invoiceFor(x, invoice.KindCreditNote, []invoice.Line{line}, nil)
 	end := c.PlannedEnd
@@ -662,11 +658,7 @@ func (s *Service) invoiceFor(x cctx, k invoice.Kind, lines []invoice.Line, advan
 			City: tn.City, Country: tn.Country}, VATID: tn.VATID, TaxNumber: tn.TaxNumber},
 		Recipient: invoice.Party{Name: cu.Name(), Address: invoice.Address{Street: cu.Street, PostalCode: cu.PostalCode,
 			City: cu.City, Country: cu.Country}, VATID: cu.VATID}}
-	if lang(cu) == document.English {
-		inv.Note = "Rental contract " + x.Contract.Number
-	} else {
-		inv.Note = "Mietvertrag " + x.Contract.Number
-	}
+	inv.Note = lang(cu).T("invoice.note.contract", locale.Params{"number": x.Contract.Number})
 	return inv
 }
 
@@ -695,17 +687,11 @@ func (s *Service) einvoice(ctx context.Context, x cctx) func(invoice.Invoice) (*
 	})
 }
 
+// damageLabel is the invoice line of a damage charge: its description, or
+// its translated kind.
 func damageLabel(l document.Lang, kind, desc string) string {
-	p := "Schaden"
-	if l == document.English {
-		p = "Damage"
-	}
 	if desc != "" {
-		return p + ": " + desc
+		return l.T("invoice.line.damage", locale.Params{"description": desc})
 	}
-	return p + " (" + kind + ")"
+	return l.T("invoice.line.damage_kind", locale.Params{"kind": locale.Key("damage.kind." + kind)})
 }
-
-// euro formats cents for a message with the one money formatter
-// (locale): "1.234,50 €", negative "-1,50 €".
-func euro(c int64) string { return locale.German.Money(c) }

@@ -14,6 +14,7 @@ import (
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/job"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
@@ -182,7 +183,7 @@ func (s *Service) Handover(ctx context.Context, h *Handover) (Contract, error) {
 		f = append(f, e.Fields...)
 	}
 	if !h.LicenceChecked {
-		f.Add("licence_checked", "check the main driver's licence: no handover without it")
+		f.Add("licence_checked", "handover.licence_check_required")
 	}
 	h.Protocol.Kind = KindHandover
 	h.Protocol.validateInto(&f)
@@ -269,26 +270,26 @@ func (x cctx) terms() pricing.Terms {
 func (s *Service) WalkIn(ctx context.Context, r *booking.Reservation) error {
 	var f errs.Fields
 	if r.CustomerID == 0 {
-		f.Add("customer_id", "choose the customer")
+		f.Add("customer_id", "contract.customer_choose")
 	}
 	if r.StationID == 0 {
-		f.Add("station_id", "choose the station")
+		f.Add("station_id", "field.station_choose")
 	}
 	if r.CategoryID == 0 && r.VehicleID == 0 {
-		f.Add("category_id", "choose a vehicle category or a vehicle")
+		f.Add("category_id", "contract.category_or_vehicle")
 	}
 	if r.TariffID == 0 {
-		f.Add("tariff_id", "choose a tariff")
+		f.Add("tariff_id", "field.tariff_choose")
 	}
 	if !r.Return.After(r.Pickup) {
-		f.Add("return", "the return must be after the pickup")
+		f.Add("return", "field.return_after_pickup")
 	}
 	if err := f.Err(); err != nil {
 		return err
 	}
 	t, err := s.d.Tariffs.Tariff(ctx, r.TariffID)
 	if err != nil {
-		return errs.Invalid("unknown tariff", errs.FieldError{Field: "tariff_id", Message: "choose a tariff"})
+		return errs.Invalid("error.fields_invalid", errs.Field("tariff_id", "field.tariff_choose"))
 	}
 	st, err := s.d.Tenancy.Station(ctx, r.StationID)
 	if err != nil {
@@ -328,7 +329,7 @@ func (s *Service) sendProtocol(ctx context.Context, c Contract, kind string) err
 		}
 	}
 	if p == nil {
-		return errs.NotFound("protocol")
+		return errs.NotFound("protocol_not_found")
 	}
 	damages, err := s.d.Vehicles.ListDamages(identity.WithActor(ctx, identity.SystemFor(x.Tenant.ID)), c.VehicleID, true)
 	if err != nil {
@@ -347,7 +348,8 @@ func (s *Service) sendProtocol(ctx context.Context, c Contract, kind string) err
 		}
 	}
 	for _, d := range damages {
-		doc.Damages = append(doc.Damages, document.Damage{View: document.View(d.View), XPercent: d.X, YPercent: d.Y, Kind: d.Kind,
+		doc.Damages = append(doc.Damages, document.Damage{View: document.View(d.View), XPercent: d.X, YPercent: d.Y,
+			Kind:     lang(x.Customer).T(locale.Key("damage.kind." + d.Kind)),
 			Severity: damageSeverity(d.Severity), Description: d.Description, New: kind == KindReturn && d.ContractID == c.ID && d.ReportedAt.After(c.Start)})
 	}
 	pdf, err := s.d.Renderer.Protocol(ctx, doc)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // Customer is a renter.
@@ -83,47 +84,47 @@ var phoneRE = regexp.MustCompile(`^\+?[0-9 ()/-]{6,25}$`)
 func (c Customer) Validate(prefix string, now time.Time) error {
 	var f errs.Fields
 	if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email || !strings.Contains(c.Email, ".") {
-		f.Add(prefix+"email", "enter a valid e-mail address such as name@example.com")
+		f.Add(prefix+"email", "customer.email_invalid")
 	}
 	if c.FirstName == "" {
-		f.Add(prefix+"first_name", "enter the first name")
+		f.Add(prefix+"first_name", "person.first_name_required")
 	}
 	if c.LastName == "" {
-		f.Add(prefix+"last_name", "enter the last name")
+		f.Add(prefix+"last_name", "person.last_name_required")
 	}
 	if c.Street == "" {
-		f.Add(prefix+"street", "enter street and house number")
+		f.Add(prefix+"street", "address.street_required")
 	}
 	if c.PostalCode == "" {
-		f.Add(prefix+"postal_code", "enter the postal code")
+		f.Add(prefix+"postal_code", "address.postal_code_required")
 	} else if c.Country == "DE" && !regexp.MustCompile(`^\d{5}$`).MatchString(c.PostalCode) {
-		f.Add(prefix+"postal_code", "a German postal code has 5 digits")
+		f.Add(prefix+"postal_code", "address.postal_code_de")
 	}
 	if c.City == "" {
-		f.Add(prefix+"city", "enter the town")
+		f.Add(prefix+"city", "address.city_required")
 	}
 	if !regexp.MustCompile(`^[A-Z]{2}$`).MatchString(c.Country) {
-		f.Add(prefix+"country", "use a two-letter country code such as DE")
+		f.Add(prefix+"country", "address.country_code")
 	}
 	if c.Phone != "" && !phoneRE.MatchString(c.Phone) {
-		f.Add(prefix+"phone", "enter a phone number such as +49 941 123456")
+		f.Add(prefix+"phone", "customer.phone_invalid")
 	}
 	if c.BirthDate != "" {
 		b, err := time.Parse("2006-01-02", c.BirthDate)
 		if err != nil {
-			f.Add(prefix+"birth_date", "enter the date of birth as YYYY-MM-DD")
+			f.Add(prefix+"birth_date", "person.birth_date_format")
 		} else if b.AddDate(18, 0, 0).After(now) {
-			f.Add(prefix+"birth_date", "the driver must be at least 18 years old")
+			f.Add(prefix+"birth_date", "person.min_age", locale.Params{"age": 18})
 		} else if b.Year() < 1900 {
-			f.Add(prefix+"birth_date", "check the year of birth")
+			f.Add(prefix+"birth_date", "person.birth_year_check")
 		}
 	}
 	if c.Language != "de" && c.Language != "en" {
-		f.Add(prefix+"language", "choose de or en")
+		f.Add(prefix+"language", "field.language_choose")
 	}
 	if c.LicenceIssuedOn != "" {
 		if _, err := time.Parse("2006-01-02", c.LicenceIssuedOn); err != nil {
-			f.Add(prefix+"driving_licence.issued_on", "enter the issue date as YYYY-MM-DD")
+			f.Add(prefix+"driving_licence.issued_on", "licence.issued_on_format")
 		}
 	}
 	if c.LicenceCountry != "" && !regexp.MustCompile(`^[A-Z]{2}$`).MatchString(c.LicenceCountry) {

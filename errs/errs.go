@@ -61,13 +61,17 @@ func Field(field string, code locale.Key, p ...locale.Params) FieldError {
 	return FieldError{Field: field, Code: code, Params: params, Message: locale.English.T(code, params)}
 }
 
-// Text returns the message of f in language l: the catalog text of its code,
-// or, for a field error without a code, its English message.
+// Text returns the message of f in language l: the catalog text of its
+// code, or, for a field error without one (from outside, e.g. the payment
+// gateway's), its message as given.
 func (f FieldError) Text(l locale.Lang) string {
 	if f.Code != "" && locale.Has(f.Code) {
 		return l.T(f.Code, f.Params)
 	}
-	return f.Message
+	if f.Message != "" {
+		return f.Message
+	}
+	return l.T("field.invalid")
 }
 
 // Error is the error type every service returns for expected failures.
@@ -75,7 +79,7 @@ type Error struct {
 	Kind    Kind
 	Code    locale.Key    // stable code and catalog key of the message, e.g. "vehicle_overlap"
 	Params  locale.Params // parameters of the message
-	Message string        // English, for logs; the catalog text of Code when built by New
+	Message string        // the English text of Code, for logs
 	Fields  []FieldError  // for KindInvalid
 	Err     error         // internal cause; never shown to users
 }
@@ -87,15 +91,11 @@ func New(k Kind, code locale.Key, p ...locale.Params) *Error {
 	return &Error{Kind: k, Code: code, Params: params, Message: locale.English.T(code, params)}
 }
 
-// Text returns the user-facing message of e in language l: the catalog text
-// of its code, else (for an error not yet given a code) its English message,
-// else the generic text of its kind.
+// Text returns the user-facing message of e in language l: the catalog
+// text of its code, else the generic text of its kind.
 func (e *Error) Text(l locale.Lang) string {
-	switch {
-	case e.Code != "" && locale.Has(e.Code):
+	if e.Code != "" && locale.Has(e.Code) {
 		return l.T(e.Code, e.Params)
-	case e.Message != "":
-		return e.Message
 	}
 	return l.T(KindKey(e.Kind))
 }
@@ -170,36 +170,34 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// E builds an *Error of kind k with a user-safe message.
-func E(k Kind, msg string) *Error { return &Error{Kind: k, Message: msg} }
-
-// Wrap builds an *Error of kind k with a user-safe message and an internal cause.
-func Wrap(k Kind, msg string, cause error) *Error { return &Error{Kind: k, Message: msg, Err: cause} }
-
-// Invalid returns a KindInvalid error listing every invalid field.
-func Invalid(msg string, fields ...FieldError) *Error {
-	return &Error{Kind: KindInvalid, Message: msg, Fields: fields}
+// Wrap builds an *Error of kind k with the catalog message code and an
+// internal cause (logged, never shown).
+func Wrap(k Kind, code locale.Key, cause error, p ...locale.Params) *Error {
+	e := New(k, code, p...)
+	e.Err = cause
+	return e
 }
 
-// NotFound returns a KindNotFound error for the named thing ("vehicle", "station").
-func NotFound(what string) *Error {
-	return &Error{Kind: KindNotFound, Message: what + " not found", Code: locale.Key(strings.ReplaceAll(what, " ", "_") + "_not_found")}
+// Invalid returns a KindInvalid error with the summary message code and
+// every invalid field.
+func Invalid(code locale.Key, fields ...FieldError) *Error {
+	e := New(KindInvalid, code)
+	e.Fields = fields
+	return e
 }
 
-// Conflict returns a KindConflict error with a stable code and an English
-// message for logs.
-func Conflict(code, msg string) *Error {
-	return &Error{Kind: KindConflict, Code: locale.Key(code), Message: msg}
-}
+// NotFound returns a KindNotFound error whose code names what was not
+// found ("vehicle_not_found").
+func NotFound(code locale.Key) *Error { return New(KindNotFound, code) }
 
-// Forbidden returns a KindForbidden error.
-func Forbidden(msg string) *Error { return &Error{Kind: KindForbidden, Message: msg} }
+// Conflict returns a KindConflict error with the message code and its parameters.
+func Conflict(code locale.Key, p ...locale.Params) *Error { return New(KindConflict, code, p...) }
 
-// Unauthorized returns a KindUnauthorized error.
-func Unauthorized(msg string) *Error { return &Error{Kind: KindUnauthorized, Message: msg} }
+// Forbidden returns a KindForbidden error with the message code.
+func Forbidden(code locale.Key) *Error { return New(KindForbidden, code) }
 
-// WithCode sets the stable machine code and returns e.
-func (e *Error) WithCode(code string) *Error { e.Code = locale.Key(code); return e }
+// Unauthorized returns a KindUnauthorized error with the message code.
+func Unauthorized(code locale.Key) *Error { return New(KindUnauthorized, code) }
 
 // KindOf returns the kind of the first *Error in err's chain, or KindInternal.
 func KindOf(err error) Kind {
@@ -224,21 +222,9 @@ func As(err error) (*Error, bool) {
 type Fields []FieldError
 
 // Add records that field is invalid with the catalog message code and its
-// parameters. Transitional: a code that is not in the catalog is taken as an
-// English message (the old form), which the catalog tests list until every
-// caller passes a code.
+// parameters.
 func (f *Fields) Add(field string, code locale.Key, p ...locale.Params) {
-	if !locale.Has(code) {
-		*f = append(*f, FieldError{Field: field, Message: string(code)})
-		return
-	}
 	*f = append(*f, Field(field, code, p...))
-}
-
-// Addf records that field is invalid with a formatted English message (the
-// old form; use Add with a code and parameters).
-func (f *Fields) Addf(field, format string, a ...any) {
-	*f = append(*f, FieldError{Field: field, Message: fmt.Sprintf(format, a...)})
 }
 
 // Merge adds the field errors of err (if it is an *Error), each field name
@@ -250,6 +236,24 @@ func (f *Fields) Merge(prefix string, err error) {
 			*f = append(*f, fe)
 		}
 	}
+}
+
+// AddFrom adds the field errors of err as errors of field, keeping their
+// codes and parameters: a checker of one value reports under its own field
+// name, the caller under the form's. An error without field errors becomes
+// "field.invalid"; nil adds nothing.
+func (f *Fields) AddFrom(field string, err error) {
+	if err == nil {
+		return
+	}
+	if e, ok := As(err); ok && len(e.Fields) > 0 {
+		for _, fe := range e.Fields {
+			fe.Field = field
+			*f = append(*f, fe)
+		}
+		return
+	}
+	f.Add(field, "field.invalid")
 }
 
 // Has reports whether field already has an error.
@@ -267,5 +271,5 @@ func (f Fields) Err() error {
 	if len(f) == 0 {
 		return nil
 	}
-	return Invalid("some fields are invalid", f...)
+	return Invalid("error.fields_invalid", f...)
 }

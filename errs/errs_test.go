@@ -15,10 +15,9 @@ func TestCodedErrorsReadInEachLanguage(t *testing.T) {
 	var f errs.Fields
 	f.Add("postal_code", "address.postal_code_de")
 	f.Add("km", "billing.km_below_handover", locale.Params{"km": locale.Km(18985)})
-	f.Add("legacy", "an English message from before the catalog")
 	err := f.Err()
 	e, ok := errs.As(err)
-	if !ok || e.Kind != errs.KindInvalid || len(e.Fields) != 3 {
+	if !ok || e.Kind != errs.KindInvalid || len(e.Fields) != 2 || e.Code != "error.fields_invalid" {
 		t.Fatalf("Err() = %#v", err)
 	}
 	de := errs.Localize(locale.German, e.Fields)
@@ -26,7 +25,6 @@ func TestCodedErrorsReadInEachLanguage(t *testing.T) {
 	for i, want := range [][2]string{
 		{"Eine deutsche Postleitzahl hat 5 Ziffern.", "A German postal code has 5 digits."},
 		{"Darf nicht unter dem Kilometerstand bei Übergabe (18.985 km) liegen.", "Must not be below the odometer reading at handover (18,985 km)."},
-		{"an English message from before the catalog", "an English message from before the catalog"},
 	} {
 		if de[i].Message != want[0] || en[i].Message != want[1] {
 			t.Errorf("field %d: %q / %q, want %q / %q", i, de[i].Message, en[i].Message, want[0], want[1])
@@ -54,7 +52,10 @@ func TestText(t *testing.T) {
 			"More than 1,200 requests per minute with this API key; wait for the time in Retry-After."},
 		{errors.New("pq: connection refused"), "Ein unerwarteter Fehler ist aufgetreten. Bitte versuchen Sie es später erneut.",
 			"An unexpected error occurred. Please try again later."},
-		{errs.Conflict("no_key_yet", "an old English message"), "an old English message", "an old English message"},
+		{errs.Conflict("booking_status", locale.Params{"status": locale.Key("booking.status.cancelled")}),
+			"Die Buchung kann nicht mehr geändert werden (Status: Storniert).", "The booking can no longer be changed (status: Cancelled)."},
+		{&errs.Error{Kind: errs.KindConflict, Code: "a_code_without_text"}, "Die Daten wurden inzwischen geändert oder sind schon vorhanden.",
+			"The data has changed in the meantime or exists already."},
 		{&errs.Error{Kind: errs.KindForbidden}, "Sie haben keine Berechtigung dafür.", "You are not allowed to do this."},
 	}
 	for _, tt := range tests {
@@ -64,6 +65,18 @@ func TestText(t *testing.T) {
 		if got := errs.Text(locale.English, tt.err); got != tt.en {
 			t.Errorf("Text(en, %v) = %q, want %q", tt.err, got, tt.en)
 		}
+	}
+}
+
+// A field error from outside (the payment gateway's) has no code and is
+// shown as given.
+func TestFieldErrorWithoutCode(t *testing.T) {
+	f := errs.FieldError{Field: "cardNumber", Message: "card number from the gateway"}
+	if got := f.Text(locale.German); got != "card number from the gateway" {
+		t.Errorf("Text = %q", got)
+	}
+	if got := (errs.FieldError{Field: "x"}).Text(locale.English); got != "Please check this field." {
+		t.Errorf("Text of an empty field error = %q", got)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // Damage views: the sides of the car diagram a damage can be marked on.
@@ -64,22 +65,22 @@ func (d *Damage) Normalize() {
 func (d Damage) Validate() error {
 	var f errs.Fields
 	if !oneOf(d.View, DamageViews) {
-		f.Add("view", "choose the view of the car: top, left, right, front or rear")
+		f.Add("view", "damage.view_choose")
 	}
 	if d.X < 0 || d.X > 100 || d.Y < 0 || d.Y > 100 {
-		f.Add("position", "click on the car diagram to place the damage")
+		f.Add("position", "damage.position_required")
 	}
 	if !oneOf(d.Kind, DamageKinds) {
-		f.Add("kind", "choose the kind of damage")
+		f.Add("kind", "damage.kind_choose")
 	}
 	if !oneOf(d.Severity, DamageSeverities) {
-		f.Add("severity", "choose minor, medium or major")
+		f.Add("severity", "damage.severity_choose")
 	}
 	f.Text("description", d.Description, 2000)
 	if d.ChargeCents < 0 {
-		f.Add("charge_cents", "must not be negative")
+		f.Add("charge_cents", "field.not_negative")
 	} else if d.ChargeCents > MaxChargeCents {
-		f.Add("charge_cents", "at most 100,000.00 EUR per damage")
+		f.Add("charge_cents", "damage.charge_max", locale.Params{"max": locale.Money(MaxChargeCents)})
 	}
 	return f.Err()
 }

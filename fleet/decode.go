@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // Header is what a photo's header says, read without decoding the photo.
@@ -26,11 +27,11 @@ type Header struct {
 }
 
 func errUnreadable() error {
-	return errs.Invalid("photo unreadable", errs.FieldError{Field: "photos", Message: "the photo cannot be read; upload a JPEG, PNG or WebP photo"})
+	return errs.Invalid("error.fields_invalid", errs.Field("photos", "photo.unreadable"))
 }
 
 func errTooLarge() error {
-	return errs.Invalid("photo too large", errs.FieldError{Field: "photos", Message: "a photo may have at most 50 megapixels"})
+	return errs.Invalid("error.fields_invalid", errs.Field("photos", "photo.too_many_pixels", locale.Params{"mp": 50}))
 }
 
 // ReadHeader checks an uploaded photo from its first bytes only: size,
@@ -222,7 +223,7 @@ func (d *Decoder) Prepare(ctx context.Context, data []byte) (Prepared, error) {
 	if d != nil {
 		w := min(max(h.DecodeBytes, d.minWeight), d.budget)
 		if err := d.sem.Acquire(ctx, w); err != nil {
-			return Prepared{}, errs.Wrap(errs.KindUnavailable, "the server is busy processing photos; please try again", err)
+			return Prepared{}, errs.Wrap(errs.KindUnavailable, "photo.busy", err)
 		}
 		d.hold(w)
 		defer func() { d.hold(-w); d.sem.Release(w) }()

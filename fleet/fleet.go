@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
-	"mietwerk.dev/mietwerk/locale"
 )
 
 // Category is what customers book (ACRISS-like code, e.g. "CDMR").
@@ -96,40 +95,40 @@ func (v *Vehicle) Normalize() {
 func (v Vehicle) Validate() error {
 	var f errs.Fields
 	if !ValidPlate(v.Plate) {
-		f.Add("plate", "enter a German plate such as M-AB 1234 (district, letters, digits, optional E or H)")
+		f.Add("plate", "vehicle.plate_format")
 	}
-	if msg := CheckVIN(v.VIN); msg != "" {
-		f.Add("vin", locale.Key(msg))
+	if code := CheckVIN(v.VIN); code != "" {
+		f.Add("vin", code)
 	}
 	if v.Make == "" {
-		f.Add("make", "enter the make")
+		f.Add("make", "vehicle.make_required")
 	}
 	if v.Model == "" {
-		f.Add("model", "enter the model")
+		f.Add("model", "vehicle.model_required")
 	}
 	if v.StationID == 0 {
-		f.Add("station_id", "choose a station")
+		f.Add("station_id", "field.station_choose")
 	}
 	if v.CategoryID == 0 {
-		f.Add("category_id", "choose a category")
+		f.Add("category_id", "vehicle.category_choose")
 	}
 	if v.OdometerKM < 0 {
-		f.Add("odometer_km", "must not be negative")
+		f.Add("odometer_km", "field.not_negative")
 	}
 	if v.FuelEighths < 0 || v.FuelEighths > 8 {
-		f.Add("fuel_eighths", "between 0 (empty) and 8 (full)")
+		f.Add("fuel_eighths", "field.fuel_range")
 	}
 	switch v.Status {
 	case StatusAvailable, StatusWorkshop, StatusBlocked, StatusRetired:
 	default:
-		f.Add("status", "choose available, workshop, blocked or retired")
+		f.Add("status", "vehicle.status_choose")
 	}
 	ok := false
 	for _, c := range Cleanliness {
 		ok = ok || c == v.Cleanliness
 	}
 	if !ok {
-		f.Add("cleanliness", "choose clean, normal, dirty or very_dirty")
+		f.Add("cleanliness", "field.cleanliness_choose")
 	}
 	return f.Err()
 }
@@ -161,7 +160,7 @@ type Allocation struct {
 }
 
 // ErrOverlap is returned when a vehicle is already taken in the period.
-var ErrOverlap = errs.Conflict("vehicle_overlap", "the vehicle is already taken in this period")
+var ErrOverlap = errs.Conflict("vehicle_overlap")
 
 // VehicleFilter selects vehicles in lists.
 type VehicleFilter struct {

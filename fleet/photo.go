@@ -16,6 +16,7 @@ import (
 	_ "golang.org/x/image/webp" // WebP decoding
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // Photo upload limits.
@@ -59,15 +60,15 @@ type PhotoService struct {
 // error on field "photos" that says what is wrong.
 func SniffPhoto(data []byte) (string, error) {
 	if len(data) == 0 {
-		return "", errs.Invalid("empty photo", errs.FieldError{Field: "photos", Message: "the photo file is empty"})
+		return "", errs.Invalid("error.fields_invalid", errs.Field("photos", "photo.empty"))
 	}
 	if len(data) > MaxPhotoBytes {
-		return "", errs.Invalid("photo too large", errs.FieldError{Field: "photos", Message: "a photo may have at most 10 MB"})
+		return "", errs.Invalid("error.fields_invalid", errs.Field("photos", "photo.too_large", locale.Params{"mb": 10}))
 	}
 	if ct := sniffImage(data); ct != "" {
 		return ct, nil
 	}
-	return "", errs.Invalid("photo type", errs.FieldError{Field: "photos", Message: "upload a JPEG, PNG or WebP photo"})
+	return "", errs.Invalid("error.fields_invalid", errs.Field("photos", "photo.type"))
 }
 
 // sniffImage returns the PhotoTypes entry whose file signature data starts

@@ -3,6 +3,8 @@ package fleet
 import (
 	"regexp"
 	"strings"
+
+	"mietwerk.dev/mietwerk/locale"
 )
 
 var plateRE = regexp.MustCompile(`^[A-ZÄÖÜ]{1,3}-[A-Z]{1,2} [1-9][0-9]{0,3}[EH]?$`)
@@ -19,20 +21,21 @@ var vinValue = map[rune]int{
 
 var vinWeight = [17]int{8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2}
 
-// CheckVIN says what is wrong with a vehicle identification number, or "".
+// CheckVIN returns the catalog code of what is wrong with a vehicle
+// identification number, or "".
 // It checks length and alphabet (ISO 3779: 17 characters, no I, O or Q). The
 // North-American check digit (position 9) is not mandatory in Europe, so it is
 // not enforced; VINCheckDigit computes it for callers that want it.
-func CheckVIN(vin string) string {
+func CheckVIN(vin string) locale.Key {
 	if len(vin) != 17 {
-		return "a VIN has exactly 17 characters"
+		return "vehicle.vin_length"
 	}
 	if strings.ContainsAny(vin, "IOQ") {
-		return "a VIN never contains I, O or Q"
+		return "vehicle.vin_ioq"
 	}
 	for _, r := range vin {
 		if !(r >= '0' && r <= '9') && !(r >= 'A' && r <= 'Z') {
-			return "a VIN has only digits and capital letters"
+			return "vehicle.vin_chars"
 		}
 	}
 	return ""

@@ -24,10 +24,10 @@ type Response struct {
 var (
 	// ErrMismatch: the key was used with another request body, method or
 	// path (KindInvalid → 422).
-	ErrMismatch = errs.E(errs.KindInvalid, "this Idempotency-Key was already used with a different request; use a new key for a new request").WithCode("idempotency_key_reused")
+	ErrMismatch = errs.New(errs.KindInvalid, "idempotency_key_reused")
 	// ErrInProgress: a request with the key is being processed right now
 	// (KindConflict → 409).
-	ErrInProgress = errs.Conflict("idempotency_key_in_use", "a request with this Idempotency-Key is still being processed; retry later")
+	ErrInProgress = errs.Conflict("idempotency_key_in_use")
 )
 
 // Store keeps Idempotency-Key records of the API client in ctx.

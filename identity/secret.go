@@ -11,6 +11,9 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // argon2id parameters (OWASP 2024 minimum is m=19 MiB, t=2, p=1; we use more memory).
@@ -61,15 +64,16 @@ func CheckPassword(hash, pw string) bool {
 // long as a wrong password (no user enumeration by timing).
 var dummyHash, _ = HashPassword("mietwerk-dummy-password")
 
-// ValidatePassword says what is wrong with a new password, or "".
-func ValidatePassword(pw string) string {
+// ValidatePassword returns nil for an acceptable new password, else a
+// KindInvalid error on the field "password".
+func ValidatePassword(pw string) error {
+	var f errs.Fields
 	if len([]rune(pw)) < MinPasswordLength {
-		return fmt.Sprintf("use at least %d characters", MinPasswordLength)
+		f.Add("password", "user.password_min", locale.Params{"n": MinPasswordLength})
+	} else if len(pw) > 256 {
+		f.Add("password", "user.password_max", locale.Params{"n": 256})
 	}
-	if len(pw) > 256 {
-		return "use at most 256 characters"
-	}
-	return ""
+	return f.Err()
 }
 
 // NewToken returns a random URL-safe token with 256 bits of entropy.

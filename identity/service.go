@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
-	"mietwerk.dev/mietwerk/locale"
 )
 
 // Config tunes sign-in and sessions.
@@ -64,7 +63,7 @@ func (s *Service) Config() Config { return s.cfg }
 
 // ErrBadCredentials is the one answer to every failed sign-in, whether the
 // e-mail is unknown, the password wrong or the user disabled.
-var ErrBadCredentials = errs.Unauthorized("e-mail or password is wrong").WithCode("bad_credentials")
+var ErrBadCredentials = errs.Unauthorized("bad_credentials")
 
 // ErrTooManyAttempts is returned while sign-in is throttled (see
 // Throttled for the wait).
@@ -190,7 +189,7 @@ func (s *Service) SignIn(ctx context.Context, req LoginRequest) (LoginResult, er
 }
 
 // ErrSessionExpired is returned for unknown, idle or expired sessions.
-var ErrSessionExpired = errs.Unauthorized("your session has ended; please sign in again").WithCode("session_expired")
+var ErrSessionExpired = errs.Unauthorized("session_expired")
 
 // Authenticate resolves a session cookie token to its session and user,
 // enforcing the idle and absolute timeouts and refusing disabled users.
@@ -238,7 +237,7 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 }
 
 // ErrBadAPIKey is returned for a missing, unknown or revoked API key.
-var ErrBadAPIKey = errs.Unauthorized("missing or invalid API key; send it as 'Authorization: Bearer <key>'").WithCode("invalid_api_key")
+var ErrBadAPIKey = errs.Unauthorized("invalid_api_key")
 
 // AuthenticateAPIKey resolves an API key to its client and records its use.
 // Errors: ErrBadAPIKey.
@@ -267,13 +266,8 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, key string) (APIClient
 func (s *Service) CreateUser(ctx context.Context, u *User, password string) error {
 	u.Normalize()
 	var f errs.Fields
-	if err := u.Validate(); err != nil {
-		e, _ := errs.As(err)
-		f = append(f, e.Fields...)
-	}
-	if msg := ValidatePassword(password); msg != "" {
-		f.Add("password", locale.Key(msg))
-	}
+	f.Merge("", u.Validate())
+	f.Merge("", ValidatePassword(password))
 	if err := f.Err(); err != nil {
 		return err
 	}
@@ -286,8 +280,8 @@ func (s *Service) CreateUser(ctx context.Context, u *User, password string) erro
 
 // SetPassword validates and sets a new password and ends the user's sessions.
 func (s *Service) SetPassword(ctx context.Context, userID int64, password string) error {
-	if msg := ValidatePassword(password); msg != "" {
-		return errs.Invalid("the password is too weak", errs.FieldError{Field: "password", Message: msg})
+	if err := ValidatePassword(password); err != nil {
+		return err
 	}
 	hash, err := HashPassword(password)
 	if err != nil {
@@ -323,7 +317,7 @@ func (s *Service) CreateKey(ctx context.Context, name string, scope Scope, test 
 	name = strings.TrimSpace(name)
 	var f errs.Fields
 	if name == "" {
-		f.Add("name", "enter a name, e.g. the website it is for")
+		f.Add("name", "api_key.name_required")
 	}
 	if !scope.Valid() {
 		f.Add("scope", "api_key.scope_choose")

@@ -44,19 +44,19 @@ func (u *User) Normalize() {
 func (u User) Validate() error {
 	var f errs.Fields
 	if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email {
-		f.Add("email", "enter a valid e-mail address")
+		f.Add("email", "field.email_invalid")
 	}
 	if u.Name == "" {
-		f.Add("name", "enter a name")
+		f.Add("name", "field.name_required")
 	}
 	if !u.Role.Valid() {
-		f.Add("role", "choose admin or station")
+		f.Add("role", "user.role_choose")
 	}
 	if u.Role == RoleStation && len(u.StationIDs) == 0 {
-		f.Add("stations", "a station user needs at least one station")
+		f.Add("stations", "user.stations_required")
 	}
 	if u.Language != "de" && u.Language != "en" {
-		f.Add("language", "choose de or en")
+		f.Add("language", "field.language_choose")
 	}
 	return f.Err()
 }

@@ -32,13 +32,13 @@ type JournalQuery struct {
 // starts. Errors: KindInvalid with the field at fault ("kind", "to").
 func (q JournalQuery) Validate() error {
 	if q.Kind != "" && !q.Kind.Valid() {
-		return errs.Invalid("unknown document kind", errs.FieldError{Field: "kind", Message: "unknown kind"})
+		return errs.Invalid("error.fields_invalid", errs.Field("kind", "invoice.kind_unknown"))
 	}
 	if q.From.IsZero() || q.To.IsZero() || !q.To.After(q.From) {
-		return errs.Invalid("the period must end after it starts", errs.FieldError{Field: "to", Message: "before the start"})
+		return errs.Invalid("error.fields_invalid", errs.Field("to", "field.period_order"))
 	}
 	if q.Offset < 0 || q.Limit < 0 {
-		return errs.Invalid("bad page", errs.FieldError{Field: "page", Message: "out of range"})
+		return errs.Invalid("error.fields_invalid", errs.Field("page", "field.out_of_range"))
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // Number patterns are literal text with placeholders in braces:
@@ -97,21 +98,21 @@ func PeriodKey(pattern string, issued time.Time) string {
 // parsePattern splits pattern into tokens; it returns the tokens it could
 // read together with an error describing the first problem.
 func parsePattern(pattern string) ([]token, error) {
-	bad := func(msg string) error {
-		return errs.Invalid("invalid number pattern", errs.FieldError{Field: "pattern", Message: msg})
+	bad := func(code locale.Key, p ...locale.Params) error {
+		return errs.Invalid("error.fields_invalid", errs.Field("pattern", code, p...))
 	}
 	var toks []token
 	var firstErr error
-	fail := func(msg string) {
+	fail := func(code locale.Key, p ...locale.Params) {
 		if firstErr == nil {
-			firstErr = bad(msg)
+			firstErr = bad(code, p...)
 		}
 	}
 	if strings.TrimSpace(pattern) == "" {
-		return nil, bad("is required")
+		return nil, bad("field.required")
 	}
 	if len(pattern) > maxPatternLen {
-		fail(fmt.Sprintf("is longer than %d characters", maxPatternLen))
+		fail("field.too_long", locale.Params{"n": maxPatternLen})
 	}
 	seqs, year, month := 0, false, false
 	rest := pattern
@@ -124,7 +125,7 @@ func parsePattern(pattern string) ([]token, error) {
 			}
 			for _, r := range lit {
 				if !literalOK(r) {
-					fail(fmt.Sprintf("character %q is not allowed (use letters, digits, - _ / .)", r))
+					fail("pattern.char", locale.Params{"char": string(r)})
 					break
 				}
 			}
@@ -134,7 +135,7 @@ func parsePattern(pattern string) ([]token, error) {
 		}
 		end := strings.IndexByte(rest, '}')
 		if end < 0 {
-			fail("has an unclosed {")
+			fail("pattern.unclosed")
 			break
 		}
 		name := rest[1:end]
@@ -155,19 +156,19 @@ func parsePattern(pattern string) ([]token, error) {
 			seqs++
 			w, err := strconv.Atoi(name[4:])
 			if err != nil || w < 1 || w > 12 {
-				fail("{SEQ:n} needs a width n from 1 to 12")
+				fail("pattern.seq_width")
 				w = 1
 			}
 			toks = append(toks, token{name: "SEQ", width: w})
 		default:
-			fail(fmt.Sprintf("unknown placeholder {%s}", name))
+			fail("pattern.placeholder_unknown", locale.Params{"name": "{" + name + "}"})
 		}
 	}
 	if seqs != 1 {
-		fail("must contain exactly one {SEQ} or {SEQ:n}")
+		fail("pattern.seq_count")
 	}
 	if month && !year {
-		fail("{MM} needs {YYYY} or {YY}, or numbers would repeat every year")
+		fail("pattern.month_needs_year")
 	}
 	return toks, firstErr
 }

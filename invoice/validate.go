@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // Limits that keep every computation far inside int64.
@@ -25,79 +26,79 @@ const (
 func Validate(inv Invoice) error {
 	var f errs.Fields
 	if !inv.Kind.Valid() {
-		f.Add("kind", "unknown document kind")
+		f.Add("kind", "invoice.kind_unknown")
 	}
 	if strings.TrimSpace(inv.Number) == "" {
-		f.Add("number", "is required")
+		f.Add("number", "field.required")
 	}
 	if inv.IssueDate.IsZero() {
-		f.Add("issue_date", "is required")
+		f.Add("issue_date", "field.required")
 	}
 	if inv.ServicePeriod.From.IsZero() || inv.ServicePeriod.To.IsZero() {
-		f.Add("service_period", "is required")
+		f.Add("service_period", "field.required")
 	} else if inv.ServicePeriod.To.Before(inv.ServicePeriod.From) {
-		f.Add("service_period", "ends before it starts")
+		f.Add("service_period", "field.period_order")
 	}
 	if inv.Currency != "EUR" {
-		f.Add("currency", "only EUR is supported")
+		f.Add("currency", "invoice.currency_eur")
 	}
 	validateParty(&f, "supplier", inv.Supplier)
 	if inv.Supplier.VATID == "" && inv.Supplier.TaxNumber == "" {
-		f.Add("supplier.tax_id", "a tax number or VAT id is required")
+		f.Add("supplier.tax_id", "invoice.tax_id_required")
 	}
 	validateParty(&f, "recipient", inv.Recipient)
 
 	if len(inv.Lines) == 0 {
-		f.Add("lines", "at least one line is required")
+		f.Add("lines", "invoice.lines_required")
 	}
 	if len(inv.Lines) > MaxLines {
-		f.Addf("lines", "at most %d lines", MaxLines)
+		f.Add("lines", "invoice.lines_max", locale.Params{"n": MaxLines})
 	}
 	for i, l := range inv.Lines {
 		p := fmt.Sprintf("lines[%d].", i)
 		if strings.TrimSpace(l.Description) == "" {
-			f.Add(p+"description", "is required")
+			f.Add(p+"description", "field.required")
 		}
 		if strings.TrimSpace(l.Unit) == "" {
-			f.Add(p+"unit", "is required")
+			f.Add(p+"unit", "field.required")
 		}
 		if l.QuantityMilli <= 0 || l.QuantityMilli > MaxQuantityMilli {
-			f.Addf(p+"quantity", "must be above 0 and at most %d", MaxQuantityMilli/1000)
+			f.Add(p+"quantity", "invoice.quantity_range", locale.Params{"max": MaxQuantityMilli / 1000})
 		}
 		if l.UnitGross < -MaxUnitGross || l.UnitGross > MaxUnitGross {
-			f.Add(p+"unit_gross", "is out of range")
+			f.Add(p+"unit_gross", "field.out_of_range")
 		}
 		if l.VATRateBP < 0 || l.VATRateBP > MaxRateBP {
-			f.Add(p+"vat_rate", "must be between 0 and 10000 basis points")
+			f.Add(p+"vat_rate", "field.between", locale.Params{"min": locale.Percent(0), "max": locale.Percent(10000)})
 		}
 		switch l.TaxCategory {
 		case CategoryStandard:
 		case CategoryNotSubject:
 			if l.VATRateBP != 0 {
-				f.Add(p+"vat_rate", "a line not subject to VAT has no VAT rate")
+				f.Add(p+"vat_rate", "invoice.not_subject_no_rate")
 			}
 		default:
-			f.Add(p+"tax_category", "unknown VAT category")
+			f.Add(p+"tax_category", "invoice.tax_category_unknown")
 		}
 	}
 	if o := slices.IndexFunc(inv.Lines, func(l Line) bool { return l.TaxCategory == CategoryNotSubject }); o >= 0 && !inv.NotSubject() {
 		// EN 16931 BR-O-11: a document with lines not subject to VAT has no other VAT category
-		f.Add("lines", "lines not subject to VAT (damage compensation) cannot share a document with taxed lines")
+		f.Add("lines", "invoice.not_subject_mixed")
 	}
 	if inv.NotSubject() && (inv.Kind == KindAdvance || inv.Kind == KindFinal) {
-		f.Add("kind", "advance and final invoices bill the rental, which is subject to VAT")
+		f.Add("kind", "invoice.not_subject_rental")
 	}
 	switch inv.Payment.Means {
 	case MeansOpen, MeansCash, MeansTerminal, MeansTransfer, MeansOffset:
 	case MeansCard:
 		if c := inv.Payment.CardLast4; c != "" && (len(c) != 4 || strings.Trim(c, "0123456789") != "") {
-			f.Add("payment.card_last4", "the last four digits of the card, nothing more")
+			f.Add("payment.card_last4", "invoice.card_last4")
 		}
 	default:
-		f.Add("payment.means", "unknown payment means")
+		f.Add("payment.means", "invoice.payment_means_unknown")
 	}
 	if inv.Payment.TermsDays < 0 || inv.Payment.TermsDays > 365 {
-		f.Add("payment.terms_days", "between 0 and 365 days")
+		f.Add("payment.terms_days", "invoice.terms_days_range", locale.Params{"min": 0, "max": 365})
 	}
 
 	switch inv.Kind {
@@ -105,46 +106,46 @@ func Validate(inv Invoice) error {
 		for i, a := range inv.Advances {
 			p := fmt.Sprintf("advances[%d].", i)
 			if strings.TrimSpace(a.Number) == "" {
-				f.Add(p+"number", "is required")
+				f.Add(p+"number", "field.required")
 			}
 			if a.IssueDate.IsZero() {
-				f.Add(p+"issue_date", "is required")
+				f.Add(p+"issue_date", "field.required")
 			}
 			if len(a.Rates) == 0 {
-				f.Add(p+"rates", "at least one rate is required")
+				f.Add(p+"rates", "invoice.rates_required")
 			}
 			for j, r := range a.Rates {
 				if r.Net+r.VAT != r.Gross {
-					f.Addf(fmt.Sprintf("%srates[%d]", p, j), "net + VAT must equal gross")
+					f.Add(fmt.Sprintf("%srates[%d]", p, j), "invoice.rate_sum")
 				}
 			}
 		}
 	default:
 		if len(inv.Advances) > 0 {
-			f.Add("advances", "only a final invoice deducts advance invoices")
+			f.Add("advances", "invoice.advances_final_only")
 		}
 	}
 	if inv.Kind == KindCreditNote {
 		if inv.Corrects == nil || strings.TrimSpace(inv.Corrects.Number) == "" || inv.Corrects.IssueDate.IsZero() {
-			f.Add("corrects", "a credit note must name the number and date of the invoice it corrects")
+			f.Add("corrects", "invoice.corrects_required")
 		}
 	} else if inv.Corrects != nil {
-		f.Add("corrects", "only a credit note corrects an invoice")
+		f.Add("corrects", "invoice.corrects_credit_only")
 	}
 	return f.Err()
 }
 
 func validateParty(f *errs.Fields, prefix string, p Party) {
 	if strings.TrimSpace(p.Name) == "" {
-		f.Add(prefix+".name", "is required")
+		f.Add(prefix+".name", "field.required")
 	}
 	if strings.TrimSpace(p.Address.Street) == "" {
-		f.Add(prefix+".address.street", "is required")
+		f.Add(prefix+".address.street", "field.required")
 	}
 	if strings.TrimSpace(p.Address.PostalCode) == "" {
-		f.Add(prefix+".address.postal_code", "is required")
+		f.Add(prefix+".address.postal_code", "field.required")
 	}
 	if strings.TrimSpace(p.Address.City) == "" {
-		f.Add(prefix+".address.city", "is required")
+		f.Add(prefix+".address.city", "field.required")
 	}
 }

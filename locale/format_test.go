@@ -52,3 +52,12 @@ func TestFormats(t *testing.T) {
 		}
 	}
 }
+
+// TestMoneyNegative: a negative amount is "-1,50 €", never "-1,-50 €".
+func TestMoneyNegative(t *testing.T) {
+	for cents, want := range map[int64]string{-150: "-1,50 €", 123456: "1.234,56 €", 0: "0,00 €", -5: "-0,05 €"} {
+		if got := locale.German.Money(cents); got != want {
+			t.Errorf("Money(%d) = %q, want %q", cents, got, want)
+		}
+	}
+}

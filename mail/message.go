@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // Kind says what a message is about; the outbox and the admin UI use it.
@@ -70,7 +71,7 @@ func ParseAddress(s string) (Address, error) {
 	}
 	i := strings.LastIndex(s, " <")
 	if i < 0 || !strings.HasSuffix(s, ">") {
-		return Address{}, errs.Invalid("not an e-mail address")
+		return Address{}, errs.Invalid("field.email_invalid")
 	}
 	a, err := mail.ParseAddress(s[i+1:])
 	if err != nil {
@@ -139,45 +140,45 @@ func (m Message) Validate() error {
 	checkAddr := func(field string, a Address, required bool) {
 		if a.Email == "" {
 			if required {
-				f.Add(field, "is required")
+				f.Add(field, "field.required")
 			}
 			return
 		}
 		if _, err := mail.ParseAddress(a.Email); err != nil || strings.ContainsAny(a.Email, "<> \r\n") {
-			f.Add(field, "is not a valid e-mail address")
+			f.Add(field, "field.email_invalid")
 		}
 		if strings.ContainsAny(a.Name, "\r\n") {
-			f.Add(field, "name must be a single line")
+			f.Add(field, "mail.name_single_line")
 		}
 	}
 	checkAddr("from", m.From, true)
 	checkAddr("to", m.To, true)
 	checkAddr("reply_to", m.ReplyTo, false)
 	if strings.TrimSpace(m.Subject) == "" {
-		f.Add("subject", "is required")
+		f.Add("subject", "field.required")
 	} else if strings.ContainsAny(m.Subject, "\r\n") {
-		f.Add("subject", "must be a single line")
+		f.Add("subject", "field.single_line")
 	}
 	if strings.TrimSpace(m.Text) == "" {
-		f.Add("text", "is required")
+		f.Add("text", "field.required")
 	}
 	if m.MessageID != "" && !validMessageID(m.MessageID) {
-		f.Add("message_id", "must look like <local@domain>")
+		f.Add("message_id", "mail.message_id_format")
 	}
 	for i, h := range m.Headers {
 		if h.Name == "" || strings.ContainsAny(h.Name, ": \t\r\n") || strings.ContainsAny(h.Value, "\r\n") {
-			f.Addf("headers", "header %d is malformed", i)
+			f.Add("headers", "mail.header_malformed", locale.Params{"index": i})
 		}
 	}
 	for i, a := range m.Attachments {
 		if a.Filename == "" || strings.ContainsAny(a.Filename, "/\\\r\n\"") {
-			f.Addf("attachments", "attachment %d needs a plain file name", i)
+			f.Add("attachments", "mail.attachment_name", locale.Params{"index": i})
 		}
 		if a.ContentType == "" {
-			f.Addf("attachments", "attachment %d needs a content type", i)
+			f.Add("attachments", "mail.attachment_type", locale.Params{"index": i})
 		}
 		if a.Inline && a.ContentID == "" {
-			f.Addf("attachments", "inline attachment %d needs a content id", i)
+			f.Add("attachments", "mail.attachment_cid", locale.Params{"index": i})
 		}
 	}
 	return f.Err()

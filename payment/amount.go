@@ -43,12 +43,12 @@ func (a Amount) Validate(prefix string) error {
 
 func (a Amount) validateInto(f *errs.Fields, prefix string) {
 	if a.Cents <= 0 {
-		f.Add(prefix+"cents", "must be greater than zero")
+		f.Add(prefix+"cents", "field.positive")
 	} else if a.Cents > MaxCents {
-		f.Add(prefix+"cents", "is too large")
+		f.Add(prefix+"cents", "field.too_large")
 	}
 	if _, ok := MinorUnits(a.Currency); !ok {
-		f.Add(prefix+"currency", "is not a supported ISO 4217 currency code")
+		f.Add(prefix+"currency", "payment.currency_unsupported")
 	}
 }
 

@@ -93,30 +93,29 @@ func (c Card) Validate(prefix string) error {
 func (c Card) validateInto(f *errs.Fields, prefix string) {
 	switch {
 	case c.Number == "":
-		f.Add(prefix+"number", "is required")
+		f.Add(prefix+"number", "field.required")
 	case !allDigits(c.Number) || len(c.Number) < 13 || len(c.Number) > 19:
-		f.Add(prefix+"number", "must be 13 to 19 digits")
+		f.Add(prefix+"number", "card.number_length")
 	case !LuhnValid(c.Number):
-		f.Add(prefix+"number", "is not a valid card number")
+		f.Add(prefix+"number", "card.number_invalid")
 	}
 	if c.ExpMonth < 1 || c.ExpMonth > 12 {
-		f.Add(prefix+"expMonth", "must be between 1 and 12")
+		f.Add(prefix+"expMonth", "card.exp_month")
 	}
 	if c.ExpYear < 2000 || c.ExpYear > 2099 {
-		f.Add(prefix+"expYear", "must be a four-digit year")
+		f.Add(prefix+"expYear", "card.exp_year_format")
 	}
 	if c.CVV != "" {
-		want := "3 digits"
-		ok := allDigits(c.CVV) && len(c.CVV) == 3
+		want := 3
 		if c.Brand() == BrandAmex {
-			want, ok = "4 digits", allDigits(c.CVV) && len(c.CVV) == 4
+			want = 4
 		}
-		if !ok {
-			f.Add(prefix+"cvv", locale.Key("must be "+want))
+		if !allDigits(c.CVV) || len(c.CVV) != want {
+			f.Add(prefix+"cvv", "card.cvv_digits", locale.Params{"n": want})
 		}
 	}
 	if len([]rune(c.Holder)) > 100 {
-		f.Add(prefix+"holder", "must be at most 100 characters")
+		f.Add(prefix+"holder", "field.too_long", locale.Params{"n": 100})
 	}
 }
 

@@ -86,7 +86,7 @@ type CardDeletion struct {
 // tried (storage, no tenant: KindUnauthorized).
 func (e *CardEraser) DeleteCustomerCards(ctx context.Context, customerID int64) (CardDeletion, error) {
 	if customerID <= 0 {
-		return CardDeletion{}, errs.Invalid("no customer")
+		return CardDeletion{}, errs.Invalid("payment.no_customer")
 	}
 	return e.deleteClaimed(ctx, customerID, 100)
 }
@@ -101,7 +101,7 @@ func (e *CardEraser) DeleteOutstandingCards(ctx context.Context, limit int) (del
 
 func (e *CardEraser) deleteClaimed(ctx context.Context, customerID int64, limit int) (CardDeletion, error) {
 	if _, ok := identity.ActorFrom(ctx); !ok {
-		return CardDeletion{}, errs.Unauthorized("card deletion needs an actor")
+		return CardDeletion{}, errs.Unauthorized("unauthorized.not_signed_in")
 	}
 	cards, err := e.store.ClaimCardDeletions(ctx, customerID, e.now().UTC(), cardClaim, limit)
 	if err != nil {

@@ -182,10 +182,12 @@ type Result struct {
 }
 
 // Err returns nil for an Approved result, else an *errs.Error for the
-// service layer: Declined → KindPaymentDecline (with the English customer
-// text and the reason code), Failed → KindInvalid, KindConflict,
-// KindNotFound or KindUnavailable by reason, Unknown → KindUnavailable
-// with code "payment_outcome_unknown".
+// service layer (the Reason as its cause): Declined → KindPaymentDecline
+// with the customer's reason code (see Reason.CustomerKey), Failed →
+// KindInvalid "gateway_refused_data" (with the gateway's field errors),
+// KindConflict "gateway_not_allowed", KindNotFound
+// "payment_transaction_not_found" or KindUnavailable "gateway_unavailable"
+// by reason, Unknown → KindUnavailable "payment_outcome_unknown".
 func (r Result) Err() error {
 	switch r.Outcome {
 	case Approved:
@@ -197,19 +199,20 @@ func (r Result) Err() error {
 		e.Err = reasonError{r.Reason}
 		return e
 	}
-	e := &errs.Error{Code: locale.Key(r.Reason.Code), Err: reasonError{r.Reason}}
+	var e *errs.Error
 	switch r.Reason.Code {
 	case ReasonInvalidRequest:
-		e.Kind, e.Message, e.Fields = errs.KindInvalid, "the payment gateway refused the request data", r.Reason.Fields
+		e = errs.Invalid("gateway_refused_data", r.Reason.Fields...)
 	case ReasonDuplicate, ReasonOrderExists, ReasonNotAllowed:
-		e.Kind, e.Message = errs.KindConflict, "the payment gateway does not allow this operation now"
+		e = errs.Conflict("gateway_not_allowed")
 	case ReasonNotFound:
-		e.Kind, e.Message = errs.KindNotFound, "payment transaction not found"
+		e = errs.NotFound("payment_transaction_not_found")
 	case ReasonFraud:
 		return r.Reason.DeclineError()
 	default:
-		e.Kind, e.Message = errs.KindUnavailable, "the payment gateway is not available"
+		e = errs.New(errs.KindUnavailable, "gateway_unavailable")
 	}
+	e.Err = reasonError{r.Reason}
 	return e
 }
 

@@ -49,11 +49,11 @@ func TestResultErr(t *testing.T) {
 		{"approved", Result{Outcome: Approved}, "", ""},
 		{"declined", Result{Outcome: Declined, Reason: Reason{Code: ReasonExpiredCard, GatewayCode: "54"}}, errs.KindPaymentDecline, "expired_card"},
 		{"unknown", Result{Outcome: Unknown, Reason: Reason{Code: ReasonTimeout}}, errs.KindUnavailable, "payment_outcome_unknown"},
-		{"invalid", Result{Outcome: Failed, Reason: Reason{Code: ReasonInvalidRequest, Fields: []errs.FieldError{{Field: "x", Message: "y"}}}}, errs.KindInvalid, "invalid_request"},
-		{"order exists", Result{Outcome: Failed, Reason: Reason{Code: ReasonOrderExists, GatewayCode: "-5003"}}, errs.KindConflict, "order_exists"},
-		{"not allowed", Result{Outcome: Failed, Reason: Reason{Code: ReasonNotAllowed}}, errs.KindConflict, "not_allowed"},
-		{"not found", Result{Outcome: Failed, Reason: Reason{Code: ReasonNotFound}}, errs.KindNotFound, "not_found"},
-		{"auth", Result{Outcome: Failed, Reason: Reason{Code: ReasonGatewayAuth}}, errs.KindUnavailable, "gateway_auth"},
+		{"invalid", Result{Outcome: Failed, Reason: Reason{Code: ReasonInvalidRequest, Fields: []errs.FieldError{{Field: "x", Message: "y"}}}}, errs.KindInvalid, "gateway_refused_data"},
+		{"order exists", Result{Outcome: Failed, Reason: Reason{Code: ReasonOrderExists, GatewayCode: "-5003"}}, errs.KindConflict, "gateway_not_allowed"},
+		{"not allowed", Result{Outcome: Failed, Reason: Reason{Code: ReasonNotAllowed}}, errs.KindConflict, "gateway_not_allowed"},
+		{"not found", Result{Outcome: Failed, Reason: Reason{Code: ReasonNotFound}}, errs.KindNotFound, "payment_transaction_not_found"},
+		{"auth", Result{Outcome: Failed, Reason: Reason{Code: ReasonGatewayAuth}}, errs.KindUnavailable, "gateway_unavailable"},
 		{"fraud", Result{Outcome: Failed, Reason: Reason{Code: ReasonFraud}}, errs.KindPaymentDecline, "fraud"},
 	}
 	for _, tt := range tests {

@@ -122,7 +122,7 @@ type TestGateways interface {
 
 // ErrNoTestGateway answers a test-mode payment when there is no simulator
 // to send it to: it is never sent to a real gateway instead.
-var ErrNoTestGateway = errs.E(errs.KindUnavailable, "test payments need the Telecash simulator, which this server does not have")
+var ErrNoTestGateway = errs.New(errs.KindUnavailable, "test_gateway_missing")
 
 // GatewayFor returns the gateway a payment of the tenant goes through: for
 // a test payment the simulator of gws (ErrNoTestGateway when gws has

@@ -5,6 +5,7 @@ import (
 	"unicode/utf8"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // Limits of the identifiers we send to a gateway.
@@ -47,12 +48,12 @@ func (r *Rental) validateInto(f *errs.Fields) {
 		return
 	}
 	if r.AgreementNumber == "" {
-		f.Add("rental.agreementNumber", "is required")
+		f.Add("rental.agreementNumber", "field.required")
 	} else if utf8.RuneCountInString(r.AgreementNumber) > MaxAgreementNumberLen {
-		f.Addf("rental.agreementNumber", "must be at most %d characters", MaxAgreementNumberLen)
+		f.Add("rental.agreementNumber", "field.too_long", locale.Params{"n": MaxAgreementNumberLen})
 	}
 	if !r.PickupDate.IsZero() && !r.ReturnDate.IsZero() && r.ReturnDate.Before(r.PickupDate) {
-		f.Add("rental.returnDate", "must not be before the pickup date")
+		f.Add("rental.returnDate", "payment.return_before_pickup")
 	}
 }
 
@@ -81,7 +82,7 @@ func (p CardPayment) Validate() error {
 	p.Card.validateInto(&f, "card.")
 	if p.TokenID != "" {
 		if !p.StoreCard {
-			f.Add("tokenId", "is only allowed when the card is stored")
+			f.Add("tokenId", "payment.token_only_stored")
 		}
 		checkID(&f, "tokenId", p.TokenID, MaxTokenLen, false)
 	}
@@ -112,7 +113,7 @@ func (p TokenPayment) Validate() error {
 	p.Amount.validateInto(&f, "amount.")
 	checkID(&f, "token", p.Token, MaxTokenLen, true)
 	if len(p.SchemeTransactionID) > 50 {
-		f.Add("schemeTransactionId", "must be at most 50 characters")
+		f.Add("schemeTransactionId", "field.too_long", locale.Params{"n": 50})
 	}
 	p.Rental.validateInto(&f)
 	return f.Err()
@@ -168,7 +169,7 @@ func validateSecondary(r Ref, txID string, a *Amount) error {
 	var f errs.Fields
 	r.validateInto(&f, false)
 	if txID == "" && r.OrderID == "" {
-		f.Add("transactionId", "is required when there is no order id")
+		f.Add("transactionId", "payment.transaction_id_required")
 	}
 	checkID(&f, "transactionId", txID, MaxOrderIDLen, false)
 	a.validateInto(&f, "amount.")
@@ -210,19 +211,19 @@ func ValidateID(field, id string, max int) error {
 func checkID(f *errs.Fields, field, id string, max int, required bool) {
 	if id == "" {
 		if required {
-			f.Add(field, "is required")
+			f.Add(field, "field.required")
 		}
 		return
 	}
 	if len(id) > max {
-		f.Addf(field, "must be at most %d characters", max)
+		f.Add(field, "field.too_long", locale.Params{"n": max})
 		return
 	}
 	for i := 0; i < len(id); i++ {
 		c := id[i]
 		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':'
 		if !ok {
-			f.Add(field, "may contain only letters, digits and . _ : -")
+			f.Add(field, "payment.id_chars")
 			return
 		}
 	}

@@ -197,7 +197,7 @@ func (s *Service) secondary(ctx context.Context, op Operation, parentID int64, a
 		return Record{}, err
 	}
 	if parent.Status != StatusApproved {
-		return Record{}, errs.Conflict("payment_not_approved", "only an approved payment can be captured, voided or refunded")
+		return Record{}, errs.Conflict("payment_not_approved")
 	}
 	if amt.Currency == "" && (op == OpCapture || op == OpRefund) {
 		if amt.Cents == 0 {
@@ -245,7 +245,7 @@ func (s *Service) secondary(ctx context.Context, op Operation, parentID int64, a
 func (s *Service) execute(ctx context.Context, rec *Record, call func(Gateway) (Result, error)) (Record, error) {
 	a, ok := identity.ActorFrom(ctx)
 	if !ok || a.TenantID == 0 {
-		return Record{}, errs.Unauthorized("payments need a tenant")
+		return Record{}, errs.Unauthorized("unauthorized.not_signed_in")
 	}
 	if a.Kind == identity.ActorAPI && a.Test {
 		rec.Test = true // whatever the caller linked: a test key never pays for real

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // Tariff prices a rental. Prices are gross (incl. VAT), in cents.
@@ -35,47 +36,47 @@ type Tariff struct {
 func (t Tariff) Validate() error {
 	var f errs.Fields
 	if t.Code == "" {
-		f.Add("code", "enter a code")
+		f.Add("code", "field.code_required")
 	}
 	if t.Name == "" {
-		f.Add("name", "enter a name")
+		f.Add("name", "field.name_required")
 	}
 	if t.Kind != "standard" && t.Kind != "workshop" {
-		f.Add("kind", "choose standard or workshop")
+		f.Add("kind", "tariff.kind_choose")
 	}
 	for name, v := range map[string]int64{"price_per_day_cents": t.PricePerDayCents, "extra_km_cents": t.ExtraKMCents,
 		"refuel_per_eighth_cents": t.RefuelPerEighthCents, "refuel_per_litre_cents": t.RefuelPerLitreCents,
 		"cleaning_fee_cents": t.CleaningFeeCents, "deposit_cents": t.DepositCents} {
 		if v < 0 {
-			f.Add(name, "must not be negative")
+			f.Add(name, "field.not_negative")
 		}
 	}
 	if t.IncludedKMPerDay < 0 {
-		f.Add("included_km_per_day", "must not be negative")
+		f.Add("included_km_per_day", "field.not_negative")
 	}
 	if t.DayCounting != "24h" && t.DayCounting != "calendar" {
-		f.Add("day_counting", "choose 24h or calendar")
+		f.Add("day_counting", "tariff.day_counting_choose")
 	}
 	if t.GraceMinutes < 0 || t.GraceMinutes > 24*60 {
-		f.Add("grace_minutes", "between 0 and 1440")
+		f.Add("grace_minutes", "field.between", locale.Params{"min": 0, "max": 1440})
 	}
 	if t.VATRateBP < 0 || t.VATRateBP > 10000 {
-		f.Add("vat_rate_bp", "between 0 and 10000 basis points")
+		f.Add("vat_rate_bp", "field.between", locale.Params{"min": locale.Percent(0), "max": locale.Percent(10000)})
 	}
 	from, err := time.Parse("2006-01-02", t.ValidFrom)
 	if err != nil {
-		f.Add("valid_from", "enter a date as YYYY-MM-DD")
+		f.Add("valid_from", "field.date_format")
 	}
 	if t.ValidTo != "" {
 		to, err := time.Parse("2006-01-02", t.ValidTo)
 		if err != nil {
-			f.Add("valid_to", "enter a date as YYYY-MM-DD or leave empty")
+			f.Add("valid_to", "field.date_format_or_empty")
 		} else if to.Before(from) {
-			f.Add("valid_to", "must not be before valid_from")
+			f.Add("valid_to", "tariff.valid_to_before_from")
 		}
 	}
 	if len(t.CategoryIDs) == 0 {
-		f.Add("categories", "choose at least one vehicle category")
+		f.Add("categories", "tariff.categories_required")
 	}
 	return f.Err()
 }

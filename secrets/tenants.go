@@ -115,7 +115,7 @@ func (s sealingTenants) UpdateTenant(ctx context.Context, t *tenancy.Tenant) err
 	if t.Gateway.Secret != "" {
 		a, ok := identity.ActorFrom(ctx)
 		if !ok || a.TenantID == 0 {
-			return errs.Unauthorized("not signed in")
+			return errs.Unauthorized("unauthorized.not_signed_in")
 		}
 		if s.keys == nil {
 			return noKey()

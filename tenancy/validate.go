@@ -57,16 +57,16 @@ func (t Tenant) Validate(validPattern func(string) error) error {
 	var f errs.Fields
 	t.documentsInto(&f, validPattern)
 	if t.IBAN != "" && !ValidIBAN(t.IBAN) {
-		f.Add("iban", "this IBAN fails its check digits; please check it")
+		f.Add("iban", "tenant.iban_invalid")
 	}
 	if t.BIC != "" && !bicRE.MatchString(t.BIC) {
-		f.Add("bic", "a BIC has 8 or 11 letters and digits, e.g. BYLADEM1001")
+		f.Add("bic", "tenant.bic_format")
 	}
 	if t.DefaultLanguage != "de" && t.DefaultLanguage != "en" {
-		f.Add("default_language", "choose de or en")
+		f.Add("default_language", "field.language_choose")
 	}
 	if !regexp.MustCompile(`^[A-Z0-9]{1,4}$`).MatchString(t.BookingNumberPrefix) {
-		f.Add("booking_number_prefix", "1–4 capital letters or digits, e.g. B")
+		f.Add("booking_number_prefix", "tenant.booking_prefix_format")
 	}
 	t.rulesInto(&f)
 	return f.Err()
@@ -112,48 +112,48 @@ const (
 // text on one line and not too long.
 func (t Tenant) documentsInto(f *errs.Fields, validPattern func(string) error) {
 	if t.Name == "" {
-		f.Add("name", "enter the company's short name")
+		f.Add("name", "tenant.name_required")
 	}
 	if t.LegalName == "" {
-		f.Add("legal_name", "enter the legal name as on invoices, e.g. Autohaus König GmbH & Co. KG")
+		f.Add("legal_name", "tenant.legal_name_required")
 	}
 	if t.Street == "" {
-		f.Add("street", "invoices need the supplier's street and number")
+		f.Add("street", "tenant.street_required")
 	}
 	if t.PostalCode == "" {
-		f.Add("postal_code", "invoices need the supplier's postal code")
+		f.Add("postal_code", "tenant.postal_code_required")
 	}
 	if t.City == "" {
-		f.Add("city", "invoices need the supplier's town")
+		f.Add("city", "tenant.city_required")
 	}
 	if !countryRE.MatchString(t.Country) {
-		f.Add("country", "use a two-letter country code such as DE")
+		f.Add("country", "address.country_code")
 	}
 	if t.VATID == "" && t.TaxNumber == "" {
-		f.Add("vat_id", "invoices need a VAT id or a tax number (§14 UStG)")
+		f.Add("vat_id", "tenant.tax_id_required")
 	}
 	if t.VATID != "" && !vatIDRE.MatchString(t.VATID) {
-		f.Add("vat_id", "a VAT id starts with the country code, e.g. DE123456789")
+		f.Add("vat_id", "tenant.vat_id_format")
 	}
 	for field, addr := range map[string]string{"email": t.Email, "mail_from": t.MailFrom, "mail_reply_to": t.MailReplyTo} {
 		if addr != "" {
 			if a, err := mail.ParseAddress(addr); err != nil || a.Address != addr {
-				f.Add(field, "enter a plain e-mail address such as service@autohaus.de")
+				f.Add(field, "tenant.email_plain")
 			}
 		}
 	}
 	if t.VATRateBP < 0 || t.VATRateBP > 10000 {
-		f.Add("vat_rate", "between 0 and 100 percent")
+		f.Add("vat_rate", "field.between", locale.Params{"min": locale.Percent(0), "max": locale.Percent(10000)})
 	}
 	for field, p := range map[string]string{"invoice_number_pattern": t.InvoiceNumberPattern, "credit_number_pattern": t.CreditNumberPattern} {
 		if p == "" {
-			f.Add(field, "enter a pattern such as RE-{YYYY}-{SEQ:6}")
-		} else if err := validPattern(p); err != nil {
-			f.Add(field, locale.Key("invalid pattern: "+err.Error()))
+			f.Add(field, "tenant.pattern_required")
+		} else {
+			f.AddFrom(field, validPattern(p))
 		}
 	}
 	if t.InvoiceNumberPattern != "" && t.InvoiceNumberPattern == t.CreditNumberPattern {
-		f.Add("credit_number_pattern", "credit notes need a pattern of their own, e.g. GS-{YYYY}-{SEQ:6}")
+		f.Add("credit_number_pattern", "tenant.credit_pattern_own")
 	}
 	l := errs.Limited
 	f.Lines("", l("name", t.Name, MaxTenantText), l("legal_name", t.LegalName, MaxTenantText), l("street", t.Street, MaxTenantText),
@@ -167,23 +167,23 @@ func (t Tenant) documentsInto(f *errs.Fields, validPattern func(string) error) {
 // rulesInto checks the tenant's rental and payment rules.
 func (t Tenant) rulesInto(f *errs.Fields) {
 	if t.DepositMode != "charge" && t.DepositMode != "preauth" {
-		f.Add("deposit_mode", "choose charge or preauth")
+		f.Add("deposit_mode", "tenant.deposit_mode_choose")
 	}
 	if t.DepositSettlement != "release" && t.DepositSettlement != "set_off" {
-		f.Add("deposit_settlement", "choose release or set_off")
+		f.Add("deposit_settlement", "tenant.deposit_settlement_choose")
 	}
-	rangeCheck := func(field string, v, lo, hi int, msg string) {
+	rangeCheck := func(field string, v, lo, hi int, code locale.Key) {
 		if v < lo || v > hi {
-			f.Add(field, locale.Key(msg))
+			f.Add(field, code, locale.Params{"min": lo, "max": hi})
 		}
 	}
-	rangeCheck("min_notice_minutes", t.MinNoticeMinutes, 0, 7*24*60, "between 0 and 10080 minutes")
-	rangeCheck("max_rental_days", t.MaxRentalDays, 1, 366, "between 1 and 366 days")
-	rangeCheck("cancel_free_hours", t.CancelFreeHours, 0, 720, "between 0 and 720 hours")
-	rangeCheck("retention_years", t.RetentionYears, 6, 30, "between 6 and 30 years (§147 AO requires at least 6, usually 10)")
-	rangeCheck("photo_retention_days", t.PhotoRetentionDays, 1, 3650, "between 1 and 3650 days")
+	rangeCheck("min_notice_minutes", t.MinNoticeMinutes, 0, 7*24*60, "field.between_minutes")
+	rangeCheck("max_rental_days", t.MaxRentalDays, 1, 366, "field.between_days")
+	rangeCheck("cancel_free_hours", t.CancelFreeHours, 0, 720, "field.between_hours")
+	rangeCheck("retention_years", t.RetentionYears, 6, 30, "tenant.retention_years_range")
+	rangeCheck("photo_retention_days", t.PhotoRetentionDays, 1, 3650, "field.between_days")
 	if t.CancelFeeCents < 0 {
-		f.Add("cancel_fee", "must not be negative")
+		f.Add("cancel_fee", "field.not_negative")
 	}
 	if t.APIChargeLimitCents < 0 || t.APIChargeLimitCents > MaxAPIChargeLimitCents {
 		f.Add("api_charge_limit", "field.between", locale.Params{"min": locale.Money(0), "max": locale.Money(MaxAPIChargeLimitCents)})
@@ -191,21 +191,21 @@ func (t Tenant) rulesInto(f *errs.Fields) {
 	switch t.Gateway.Mode {
 	case "simulator", "sandbox", "production":
 	default:
-		f.Add("gateway_mode", "choose simulator, sandbox or production")
+		f.Add("gateway_mode", "tenant.gateway_mode_choose")
 	}
 	if t.Gateway.Mode != "simulator" {
 		if t.Gateway.APIKey == "" {
-			f.Add("gateway_api_key", "enter the API key from the Telecash developer portal")
+			f.Add("gateway_api_key", "tenant.gateway_api_key_required")
 		}
 		if !t.Gateway.HasSecret() {
-			f.Add("gateway_secret", "enter the API secret")
+			f.Add("gateway_secret", "tenant.gateway_secret_required")
 		}
 	}
 	if !ValidSimulatorURL(t.Gateway.SimulatorURL) {
 		f.Add("gateway_simulator_url", SimulatorURLInvalid)
 	}
 	if len(t.Gateway.StoreID) > 20 {
-		f.Add("gateway_store_id", "at most 20 characters")
+		f.Add("gateway_store_id", "field.too_long", locale.Params{"n": 20})
 	}
-	rangeCheck("gateway_timeout_ms", t.Gateway.TimeoutMS, 1000, 120000, "between 1000 and 120000 ms")
+	rangeCheck("gateway_timeout_ms", t.Gateway.TimeoutMS, 1000, 120000, "field.between_ms")
 }

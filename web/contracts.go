@@ -214,9 +214,6 @@ type refundForm struct {
 	To, Reference  string // how the money goes back: "" card, else a receipt method
 }
 
-// Km renders a distance in the page's language ("1.234 km" / "1,234 km").
-func (v *view) Km(n int64) string { return locale.Lang(v.Lang).Km(n) }
-
 // When renders an instant in the station's zone.
 func (d ctPageData) When(v *view, t time.Time) string { return formatTime(v.Lang, t, d.loc) }
 
@@ -403,9 +400,6 @@ func (a *app) formError(v *view, err error) int {
 	switch e.Kind {
 	case errs.KindInvalid, errs.KindConflict, errs.KindPaymentDecline:
 		v.Alert = e.Text(locale.Lang(lang))
-		if s, ok := domainDE[v.Alert]; ok && lang == "de" {
-			v.Alert = s
-		}
 		if e.Kind == errs.KindConflict {
 			return http.StatusConflict
 		}
@@ -484,7 +478,7 @@ func (a *app) contractPeriod(w http.ResponseWriter, r *http.Request) {
 	raw := r.PostFormValue("planned_end")
 	end, ok := parseLocal(raw, st.Location())
 	if !ok {
-		err = errs.Invalid("bad date", errs.FieldError{Field: "planned_end", Message: "enter the new return date and time"})
+		err = errs.Invalid("error.fields_invalid", errs.Field("planned_end", "contract.new_return_required"))
 	} else {
 		_, err = a.Contracts.Update(r.Context(), id, contract.Edit{PlannedEnd: &end, Notify: r.PostFormValue("notify") == "1"})
 	}
@@ -503,7 +497,7 @@ func (a *app) contractTariff(w http.ResponseWriter, r *http.Request) {
 	}
 	tid, err := strconv.ParseInt(r.PostFormValue("tariff_id"), 10, 64)
 	if err != nil || tid <= 0 {
-		a.contractAgain(w, r, id, errs.Invalid("tariff", errs.FieldError{Field: "tariff_id", Message: "choose a tariff"}), nil)
+		a.contractAgain(w, r, id, errs.Invalid("error.fields_invalid", errs.Field("tariff_id", "field.tariff_choose")), nil)
 		return
 	}
 	if _, err := a.Contracts.Update(r.Context(), id, contract.Edit{TariffID: &tid, Notify: r.PostFormValue("notify") == "1"}); err != nil {
@@ -550,7 +544,7 @@ func (a *app) contractCharge(w http.ResponseWriter, r *http.Request) {
 	cents, ok := parseEuro(f.Amount)
 	var err error
 	if !ok {
-		err = errs.Invalid("amount", errs.FieldError{Field: "amount", Message: "enter an amount above 0,00 €"})
+		err = errs.Invalid("error.fields_invalid", errs.Field("amount", "field.amount_positive", locale.Params{"min": locale.Money(0)}))
 	} else {
 		_, _, err = a.Contracts.Charge(r.Context(), id, contract.LaterCharge{Kind: f.Kind, Description: f.Description, Cents: cents})
 	}
@@ -577,7 +571,7 @@ func (a *app) contractRefund(w http.ResponseWriter, r *http.Request) {
 	cents, ok := parseEuro(f.Amount)
 	var err error
 	if !ok {
-		err = errs.Invalid("amount", errs.FieldError{Field: "amount", Message: "enter an amount above 0,00 €"})
+		err = errs.Invalid("error.fields_invalid", errs.Field("amount", "field.amount_positive", locale.Params{"min": locale.Money(0)}))
 	} else {
 		_, err = a.Contracts.Refund(r.Context(), id, invID, cents, f.Reason, to)
 	}

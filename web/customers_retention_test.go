@@ -63,7 +63,7 @@ func TestErasureDeletesCardAtGateway(t *testing.T) {
 		p = ac.post(path+"/erase", url.Values{"csrf": {p.csrf(t)}, "confirm": {"yes"}})
 		wantStatus(t, p, http.StatusOK)
 		// no invoices: nothing kept, the final deletion runs after today
-		wantContains(t, p, `id="cust-erase-on"`, "automatisch nach dem 2026-11-27", `id="cust-cards-deleted"`,
+		wantContains(t, p, `id="cust-erase-on"`, "automatisch nach dem 27.11.2026", `id="cust-cards-deleted"`,
 			"1 gespeicherte Karte beim Zahlungsanbieter gelöscht.")
 		wantLacks(t, p, `id="cust-cards-pending"`)
 		if r, _ := gw.DeleteToken(ctx, "tok-anna-web"); r.Outcome != payment.Failed || r.Reason.Code != payment.ReasonNotFound {

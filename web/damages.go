@@ -26,13 +26,10 @@ func (a *app) readPhotos(r *http.Request, problems map[string]string, lang strin
 			files = append(files, fh)
 		}
 	}
-	if len(files) > maxUploadPhotos {
-		problems["photos"] = translate(lang, "fl.err_photo_count", maxUploadPhotos)
+	out, err := a.preparePhotos(r.Context(), files)
+	if err != nil {
+		mergeProblems(lang, err, problems)
 		return nil
-	}
-	out, msg := a.preparePhotos(r.Context(), files)
-	if msg != "" {
-		problems["photos"] = fieldMessage(lang, msg)
 	}
 	return out
 }
@@ -100,7 +97,7 @@ func (a *app) damageOf(w http.ResponseWriter, r *http.Request) (fleet.Vehicle, f
 	}
 	d, err := a.Damages.Damage(r.Context(), did)
 	if err == nil && d.VehicleID != v.ID {
-		err = errs.NotFound("damage")
+		err = errs.NotFound("damage_not_found")
 	}
 	if err != nil {
 		a.fail(w, r, err)

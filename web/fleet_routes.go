@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // Upload limits: at most maxUploadPhotos photos per damage and
@@ -117,40 +118,18 @@ func formCents(r *http.Request, name string, problems map[string]string, lang st
 }
 
 // Num renders a whole number with thousands separators ("12.000" / "12,000").
-func (v *view) Num(n int64) string {
-	sep := "."
-	if v.Lang == "en" {
-		sep = ","
-	}
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + sep + s[i:]
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
+func (v *view) Num(n int64) string { return locale.Lang(v.Lang).Number(n) }
 
-// Money renders cents as euros in the page's language ("49,90" / "49.90").
-func (v *view) Money(cents int64) string { return moneyText(v.Lang, cents) }
+// Km renders a distance: "18.985 km" / "18,985 km".
+func (v *view) Km(n int64) string { return locale.Lang(v.Lang).Km(n) }
 
-func moneyText(lang string, cents int64) string {
-	neg := cents < 0
-	if neg {
-		cents = -cents
-	}
-	s := strconv.FormatInt(cents/100, 10) + "." + strconv.FormatInt(100+cents%100, 10)[1:]
-	if lang != "en" {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
+// Money renders cents as an amount in euros in the page's language
+// ("1.234,50 €" / "€1,234.50").
+func (v *view) Money(cents int64) string { return locale.Lang(v.Lang).Money(cents) }
+
+// moneyText renders cents as the bare amount a form field holds and the
+// money parser reads back ("1234,50" / "1234.50").
+func moneyText(lang string, cents int64) string { return locale.Lang(lang).Amount(cents) }
 
 // mergeProblems adds the translated field errors of err to problems (form
 // problems win) and reports whether err was about the input.

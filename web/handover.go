@@ -54,21 +54,21 @@ func readProtocol(r *http.Request, withCharge bool) (protoForm, contract.Protoco
 	p := contract.Protocol{Cleanliness: pf.Cleanliness, Notes: pf.Notes, SignerName: pf.SignerName}
 	km, err := strconv.ParseInt(strings.ReplaceAll(pf.KM, ".", ""), 10, 64)
 	if err != nil {
-		f.Add("km", "enter the odometer reading in km")
+		f.Add("km", "protocol.km_required")
 	}
 	p.OdometerKM = km
 	if fuel, err := strconv.Atoi(r.PostFormValue("fuel_eighths")); err == nil {
 		pf.Fuel, p.FuelEighths = fuel, fuel
 	} else {
-		f.Add("fuel_eighths", "choose the fuel level between 0/8 and 8/8")
+		f.Add("fuel_eighths", "protocol.fuel_range")
 		p.FuelEighths = 0
 	}
 	if pf.Signature != "" {
 		const prefix = "data:image/png;base64,"
 		if !strings.HasPrefix(pf.Signature, prefix) {
-			f.Add("signature", "the signature is not a PNG image")
+			f.Add("signature", "protocol.signature_png")
 		} else if b, err := base64.StdEncoding.DecodeString(pf.Signature[len(prefix):]); err != nil {
-			f.Add("signature", "the signature is not a PNG image")
+			f.Add("signature", "protocol.signature_png")
 		} else {
 			p.SignaturePNG = b
 		}
@@ -223,7 +223,7 @@ func (a *app) handoverSubmit(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if !h.LicenceChecked {
-			f.Add("licence_checked", "check the main driver's licence: no handover without it")
+			f.Add("licence_checked", "handover.licence_check_required")
 		}
 		err = f.Err()
 	}
@@ -488,13 +488,13 @@ func (a *app) walkInCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	st, err := a.Tenancy.Station(ctx, d.StationID)
 	if err != nil {
-		fail(errs.Invalid("station", errs.FieldError{Field: "station_id", Message: "choose the station"}))
+		fail(errs.Invalid("error.fields_invalid", errs.Field("station_id", "field.station_choose")))
 		return
 	}
 	now := a.Now().UTC()
 	ret, ok := parseLocal(d.Return, st.Location())
 	if !ok || !ret.After(now) {
-		fail(errs.Invalid("return", errs.FieldError{Field: "return", Message: "enter the planned return, after now"}))
+		fail(errs.Invalid("error.fields_invalid", errs.Field("return", "booking.planned_return")))
 		return
 	}
 	c := customer.Customer{Email: d.Email, FirstName: d.FirstName, LastName: d.LastName, Phone: d.Phone, Street: d.Street,

@@ -327,7 +327,7 @@ func writeJournalCSV(w io.Writer, lang string, es []invoice.JournalEntry, tot in
 	}
 	amount := func(c int64) csvCell { return csvNum(journalAmount(c)) }
 	for _, e := range es {
-		row := csvTexts(e.Number, e.IssuedAt.In(berlin).Format("02.01.2006"), t(locale.Key("inv.kind."+string(e.Kind))), e.CustomerName,
+		row := csvTexts(e.Number, e.IssuedAt.In(berlin).Format("02.01.2006"), t(locale.Key("invoice.kind."+string(e.Kind))), e.CustomerName,
 			e.CustomerVATID, e.StationName, e.ReservationNumber, e.ContractNumber, e.CorrectsNumber)
 		for _, rate := range rates {
 			x := e.Rate(rate)
@@ -373,7 +373,7 @@ func (v *view) InvDate(t time.Time) string { return t.In(berlin).Format("02.01.2
 // InvKind is the label of a document kind.
 func (v *view) InvKind(k invoice.Kind) string {
 	if k == "" {
-		return v.T("inv.kind.all")
+		return v.T("invoice.kind.all")
 	}
-	return v.T("inv.kind." + string(k))
+	return v.T("invoice.kind." + string(k))
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"mietwerk.dev/mietwerk/locale"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 
@@ -98,7 +98,7 @@ func (a *app) parseBoard(r *http.Request, q url.Values) (boardParams, []tenancy.
 	sid, _ := strconv.ParseInt(q.Get("station"), 10, 64)
 	if sid == 0 {
 		if len(stations) == 0 {
-			return p, nil, errs.NotFound("station")
+			return p, nil, errs.NotFound("station_not_found")
 		}
 		p.Station = stations[0]
 	} else {
@@ -109,7 +109,7 @@ func (a *app) parseBoard(r *http.Request, q url.Values) (boardParams, []tenancy.
 			}
 		}
 		if !found {
-			return p, nil, errs.NotFound("station")
+			return p, nil, errs.NotFound("station_not_found")
 		}
 	}
 	loc := p.Station.Location()

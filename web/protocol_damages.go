@@ -74,7 +74,7 @@ func readDamageRows(r *http.Request, withCharge bool, f *errs.Fields) ([]damageR
 	var photos [][]*multipart.FileHeader
 	idx := damageIndexes(r)
 	if len(idx) > maxNewDamages {
-		f.Addf("damages", "record at most %d new damages at once", maxNewDamages)
+		f.Add("damages", "protocol.too_many_damages", locale.Params{"n": maxNewDamages})
 		idx = idx[:maxNewDamages]
 	}
 	for _, i := range idx {
@@ -105,7 +105,7 @@ func readDamageRows(r *http.Request, withCharge bool, f *errs.Fields) ([]damageR
 		if withCharge && row.Charge != "" {
 			c, ok := parseEuro(row.Charge)
 			if !ok {
-				f.Add(n+"charge", "enter the amount to charge for the damage, e.g. 250,00")
+				f.Add(n+"charge", "damage.charge_amount")
 			}
 			d.ChargeCents = c
 		}
@@ -126,15 +126,13 @@ func (a *app) prepareRowPhotos(ctx context.Context, files [][]*multipart.FileHea
 		total += len(fs)
 	}
 	if total > maxRequestPhotos {
-		f.Addf("damages", "upload at most %d photos at once; add more on the vehicle page afterwards", maxRequestPhotos)
+		f.Add("damages", "protocol.too_many_photos", locale.Params{"n": maxRequestPhotos})
 		return nil
 	}
 	out := make([][]fleet.Prepared, len(files))
 	for i, fs := range files {
-		ps, msg := a.preparePhotos(ctx, fs)
-		if msg != "" {
-			f.Add("damages."+strconv.Itoa(i)+".photos", locale.Key(msg))
-		}
+		ps, err := a.preparePhotos(ctx, fs)
+		f.Merge("damages."+strconv.Itoa(i)+".", err)
 		out[i] = ps
 	}
 	return out
@@ -143,32 +141,37 @@ func (a *app) prepareRowPhotos(ctx context.Context, files [][]*multipart.FileHea
 // preparePhotos checks and prepares uploaded photos: at most
 // maxUploadPhotos; every file's size, type, dimensions and decoding memory
 // from its header first, so that nothing is decoded when one is refused;
-// then each is decoded within the decoder's memory budget. msg says (in
-// English, translated by the form) why they were refused.
-func (a *app) preparePhotos(ctx context.Context, files []*multipart.FileHeader) ([]fleet.Prepared, string) {
-	const unreadable = "the photo cannot be read; upload a JPEG, PNG or WebP photo"
-	if len(files) > maxUploadPhotos {
-		return nil, "upload at most " + strconv.Itoa(maxUploadPhotos) + " photos per damage"
+// then each is decoded within the decoder's memory budget. A refused file
+// is a KindInvalid error on the field "photos".
+func (a *app) preparePhotos(ctx context.Context, files []*multipart.FileHeader) ([]fleet.Prepared, error) {
+	refuse := func(code locale.Key, p ...locale.Params) error {
+		return errs.Invalid("error.fields_invalid", errs.Field("photos", code, p...))
 	}
-	refused := func(err error) string {
+	refused := func(err error) error {
 		if e, ok := errs.As(err); ok && len(e.Fields) > 0 {
-			return e.Fields[0].Message
+			return err
 		}
-		return unreadable
+		return refuse("photo.unreadable")
+	}
+	if len(files) > maxUploadPhotos {
+		return nil, refuse("fl.err_photo_count", locale.Params{"n": maxUploadPhotos})
 	}
 	datas := make([][]byte, 0, len(files))
 	for _, fh := range files {
+		if fh.Size == 0 && fh.Filename == "" {
+			continue
+		}
 		if fh.Size > fleet.MaxPhotoBytes {
-			return nil, "a photo may have at most 10 MB"
+			return nil, refuse("photo.too_large", locale.Params{"mb": fleet.MaxPhotoBytes >> 20})
 		}
 		fl, err := fh.Open()
 		if err != nil {
-			return nil, unreadable
+			return nil, refuse("photo.unreadable")
 		}
 		data, err := io.ReadAll(io.LimitReader(fl, fleet.MaxPhotoBytes+1))
 		fl.Close()
 		if err != nil {
-			return nil, unreadable
+			return nil, refuse("photo.unreadable")
 		}
 		if _, err := fleet.ReadHeader(data); err != nil {
 			return nil, refused(err)
@@ -183,7 +186,7 @@ func (a *app) preparePhotos(ctx context.Context, files []*multipart.FileHeader) 
 		}
 		out = append(out, p)
 	}
-	return out, ""
+	return out, nil
 }
 
 // saveDamagePhotos stores the photos of the damages a protocol recorded

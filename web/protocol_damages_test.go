@@ -22,6 +22,7 @@ import (
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/web"
 )
 
@@ -123,6 +124,10 @@ func TestHandoverDamagesOnDiagram(t *testing.T) {
 			byKind[dm.Kind] = dm
 		}
 		sc, dent := byKind["scratch"], byKind["dent"]
+		byText := map[string]fleet.Damage{} // the protocol prints the kind in the customer's language
+		for k, d := range byKind {
+			byText[locale.German.T(locale.Key("damage.kind."+k))] = d
+		}
 		if sc.View != "left" || sc.X != 20.5 || sc.Y != 40 || sc.ContractID != ct.ID || len(sc.Photos) != 1 ||
 			dent.View != "front" || dent.X != 50 || dent.Y != 62.5 || dent.Severity != "medium" || len(dent.Photos) != 0 {
 			t.Fatalf("stored damages %+v", dms)
@@ -134,7 +139,7 @@ func TestHandoverDamagesOnDiagram(t *testing.T) {
 			t.Fatalf("protocol documents %+v", docs)
 		}
 		for _, dd := range docs[0].Damages {
-			want := byKind[dd.Kind]
+			want := byText[dd.Kind]
 			if string(dd.View) != want.View || dd.XPercent != want.X || dd.YPercent != want.Y || dd.Description != want.Description {
 				t.Fatalf("protocol damage %+v, stored %+v", dd, want)
 			}

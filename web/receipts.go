@@ -9,6 +9,7 @@ import (
 
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // receiptForm is what the "record payment" form holds.
@@ -63,10 +64,7 @@ func (d ctPageData) Day(v *view, s string) string {
 	if err != nil {
 		return s
 	}
-	if reqLang(v) == "en" {
-		return t.Format("2 Jan 2006")
-	}
-	return t.Format("02.01.2006")
+	return locale.Lang(reqLang(v)).Date(t)
 }
 
 // receiptRecord records a payment received outside the gateway.
@@ -87,7 +85,7 @@ func (a *app) receiptRecord(w http.ResponseWriter, r *http.Request) {
 		Reference: f.Reference, ReceivedOn: f.ReceivedOn, StationID: formID(f.Station)})
 	if err != nil {
 		if !parsed && strings.TrimSpace(f.Amount) != "" {
-			err = replaceField(err, "amount", "enter the amount in euros, e.g. 49,00")
+			err = replaceField(err, errs.Field("amount", "receipt.amount_format"))
 		}
 		a.receiptAgain(w, r, id, err, "receipt_", func(d *ctPageData) { d.Receipt = f })
 		return
@@ -117,7 +115,7 @@ func (a *app) payoutRecord(w http.ResponseWriter, r *http.Request) {
 		Reference: f.Reference, ReceivedOn: f.ReceivedOn, Reason: f.Reason, StationID: formID(f.Station)})
 	if err != nil {
 		if !parsed && strings.TrimSpace(f.Amount) != "" {
-			err = replaceField(err, "amount", "enter the amount in euros, e.g. 49,00")
+			err = replaceField(err, errs.Field("amount", "receipt.amount_format"))
 		}
 		a.receiptAgain(w, r, id, err, "payout_", func(d *ctPageData) { d.Payout = f })
 		return
@@ -188,8 +186,8 @@ func formID(v string) int64 {
 	return id
 }
 
-// replaceField returns err with the message of field replaced by msg.
-func replaceField(err error, field, msg string) error {
+// replaceField returns err with the field error of with.Field replaced by with.
+func replaceField(err error, with errs.FieldError) error {
 	e, ok := errs.As(err)
 	if !ok || e.Kind != errs.KindInvalid {
 		return err
@@ -197,8 +195,8 @@ func replaceField(err error, field, msg string) error {
 	out := *e
 	out.Fields = append([]errs.FieldError(nil), e.Fields...)
 	for i := range out.Fields {
-		if out.Fields[i].Field == field {
-			out.Fields[i].Message = msg
+		if out.Fields[i].Field == with.Field {
+			out.Fields[i] = with
 		}
 	}
 	return &out

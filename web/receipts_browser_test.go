@@ -101,7 +101,7 @@ func TestContractMoneyFormsAccessible(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.TrimSpace(open) != "0,00" {
+	if strings.TrimSpace(open) != "0,00 €" {
 		t.Fatalf("open after the payout in the browser: %q", open)
 	}
 }

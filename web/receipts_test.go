@@ -62,7 +62,7 @@ func TestReceiptForm(t *testing.T) {
 			"receipt_reference": {"Beleg 1"}, "receipt_received_on": {"2026-12-24"}})
 		wantStatus(t, p, http.StatusUnprocessableEntity)
 		fe := p.fieldErrors()
-		if !strings.Contains(fe["receipt_method"], "Wählen Sie bar") || !strings.Contains(fe["receipt_amount"], "Betrag in Euro") ||
+		if !strings.Contains(fe["receipt_method"], "Bitte bar, Kartenterminal oder Überweisung wählen") || !strings.Contains(fe["receipt_amount"], "Betrag in Euro") ||
 			!strings.Contains(fe["receipt_received_on"], "nicht in der Zukunft") {
 			t.Fatalf("field errors %v", fe)
 		}

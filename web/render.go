@@ -115,6 +115,22 @@ func (v *view) WithAttention(list []attentionRow) *view {
 // T translates key with args into the page's language.
 func (v *view) T(key string, args ...any) string { return translate(v.Lang, locale.Key(key), args...) }
 
+// Enum translates the value of an enumeration (a payment operation, a
+// status, an audit action): the catalog text "<prefix>.<value>".
+func (v *view) Enum(prefix string, value any) string {
+	return v.T(prefix + "." + fmt.Sprint(value))
+}
+
+// Date renders a calendar date given as YYYY-MM-DD in the page's language
+// ("14.03.2026" / "14 Mar 2026"); anything else is returned as it is.
+func (v *view) Date(day string) string {
+	t, err := time.Parse("2006-01-02", day)
+	if err != nil {
+		return day
+	}
+	return locale.Lang(v.Lang).Date(t)
+}
+
 // Time renders t in Europe/Berlin in the page's language.
 func (v *view) Time(t time.Time) string { return formatTime(v.Lang, t, berlin) }
 
@@ -267,11 +283,7 @@ func fieldErrors(lang string, err error) (map[string]string, bool) {
 	m := map[string]string{}
 	for _, f := range e.Fields {
 		if _, dup := m[f.Field]; !dup {
-			if f.Code != "" {
-				m[f.Field] = f.Text(locale.Lang(lang))
-			} else {
-				m[f.Field] = fieldMessage(lang, f.Message)
-			}
+			m[f.Field] = f.Text(locale.Lang(lang))
 		}
 	}
 	return m, true

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/contract"
-	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/locale"
 )
 
@@ -121,10 +120,7 @@ func (a *app) reportCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := reqCtx(r).lang
-	euro := func(c int64) string {
-		s := document.Money(document.Lang(lang).Or(), c)
-		return s
-	}
+	euro := locale.Lang(lang).Money
 	var rows [][]csvCell
 	t := func(k locale.Key) string { return translate(lang, k) }
 	head := func(keys ...locale.Key) []csvCell {
@@ -149,7 +145,7 @@ func (a *app) reportCSV(w http.ResponseWriter, r *http.Request) {
 		rows = append(rows, head("rp.day", "rp.station", "rc.method", "rp.cp.receipts", "rp.cp.payouts", "rp.cp.reversals", "rp.cp.net"))
 		for _, cd := range d.Counter {
 			for _, m := range cd.Methods {
-				rows = append(rows, []csvCell{csvText(d.Day), csvText(cd.StationName), csvText(t(locale.Key("rc.method." + m.Method))), money(m.ReceiptsCents),
+				rows = append(rows, []csvCell{csvText(d.Day), csvText(cd.StationName), csvText(t(locale.Key("receipt.method." + m.Method))), money(m.ReceiptsCents),
 					money(m.PayoutsCents), money(m.ReversalsCents), money(m.NetCents())})
 			}
 			rows = append(rows, []csvCell{csvText(d.Day), csvText(cd.StationName), csvText(t("rp.cp.cash_net")), csvText(""), csvText(""), csvText(""),
@@ -161,7 +157,7 @@ func (a *app) reportCSV(w http.ResponseWriter, r *http.Request) {
 		for _, cd := range d.Counter {
 			for _, e := range cd.Entries {
 				rows = append(rows, []csvCell{csvText(d.Day), csvText(cd.StationName), csvText(e.CreatedAt.In(berlin).Format("2006-01-02 15:04")),
-					csvText(e.ContractNumber), csvText(e.CustomerName), csvText(t(locale.Key("rp.cp.kind." + e.Kind))), csvText(t(locale.Key("rc.method." + e.Method))),
+					csvText(e.ContractNumber), csvText(e.CustomerName), csvText(t(locale.Key("receipt.kind." + e.Kind))), csvText(t(locale.Key("receipt.method." + e.Method))),
 					csvText(e.Reference), money(e.Signed()), csvText(e.CreatedByName), csvText(e.Reason)})
 			}
 		}

@@ -99,7 +99,7 @@ func TestCounterPaymentsReportPage(t *testing.T) {
 		}
 		blk := stationBlock(sec, ce.reg.ID)
 		for _, want := range []string{
-			"Zahlungen am Schalter am 2026-11-28", "Bargeld netto (Kasse)", `href="/admin/reports/receipts.csv?day=2026-11-28&amp;`,
+			"Zahlungen am Schalter am 28.11.2026", "Bargeld netto (Kasse)", `href="/admin/reports/receipts.csv?day=2026-11-28&amp;`,
 		} {
 			if !strings.Contains(sec, want) {
 				t.Errorf("section lacks %q:\n%s", want, sec)
@@ -107,15 +107,15 @@ func TestCounterPaymentsReportPage(t *testing.T) {
 		}
 		for _, want := range []string{
 			// sums per method: received, paid out, reversed, net
-			`<tr data-method="cash"><td>Bar</td><td class="num">68,00</td><td class="num">-20,00</td><td class="num">0,00</td><td class="num" data-net>48,00</td></tr>`,
-			`<tr data-method="terminal"><td>EC-/Kartenterminal</td><td class="num">0,00</td><td class="num">0,00</td><td class="num">-30,00</td><td class="num" data-net>-30,00</td></tr>`,
-			`<tr data-method="transfer"><td>Überweisung</td><td class="num">30,00</td><td class="num">0,00</td><td class="num">0,00</td><td class="num" data-net>30,00</td></tr>`,
-			`data-cash-net>48,00</td>`,
+			`<tr data-method="cash"><td>Bar</td><td class="num">68,00 €</td><td class="num">-20,00 €</td><td class="num">0,00 €</td><td class="num" data-net>48,00 €</td></tr>`,
+			`<tr data-method="terminal"><td>EC-/Kartenterminal</td><td class="num">0,00 €</td><td class="num">0,00 €</td><td class="num">-30,00 €</td><td class="num" data-net>-30,00 €</td></tr>`,
+			`<tr data-method="transfer"><td>Überweisung</td><td class="num">30,00 €</td><td class="num">0,00 €</td><td class="num">0,00 €</td><td class="num" data-net>30,00 €</td></tr>`,
+			`data-cash-net>48,00 €</td>`,
 			// the rows
 			fmt.Sprintf(`<a href="/admin/contracts/%d">%s</a></td><td>Eva Muster</td>`, reg.ID, reg.Number),
-			`<td>Storno</td><td>EC-/Kartenterminal</td><td>T-1 <span class="muted">(falsches Terminal)</span></td><td class="num">-30,00</td><td>Stefan Station</td>`,
-			`<td>Zahlungseingang</td><td>Bar</td><td>Kassenbon 17</td><td class="num">68,00</td><td>Stefan Station</td>`,
-			`<td>Auszahlung</td><td>Bar</td>`, `<td class="num">-20,00</td>`,
+			`<td>Storno</td><td>EC-/Kartenterminal</td><td>T-1 <span class="muted">(falsches Terminal)</span></td><td class="num">-30,00 €</td><td>Stefan Station</td>`,
+			`<td>Zahlungseingang</td><td>Bar</td><td>Kassenbon 17</td><td class="num">68,00 €</td><td>Stefan Station</td>`,
+			`<td>Auszahlung</td><td>Bar</td>`, `<td class="num">-20,00 €</td>`,
 			"28.11.2026, 13:00 Uhr",
 		} {
 			if !strings.Contains(blk, want) {
@@ -133,7 +133,7 @@ func TestCounterPaymentsReportPage(t *testing.T) {
 		p = c.get("/admin/reports?day=2026-11-27")
 		blk = stationBlock(counterSection(p.body), ce.reg.ID)
 		if strings.Count(blk, "<tr data-receipt=") != 1 || !strings.Contains(blk, `data-kind="receipt" data-method="terminal"`) ||
-			!strings.Contains(blk, `data-cash-net>0,00</td>`) {
+			!strings.Contains(blk, `data-cash-net>0,00 €</td>`) {
 			t.Errorf("REG on the day before:\n%s", blk)
 		}
 
@@ -167,11 +167,11 @@ func TestCounterPaymentsReportPage(t *testing.T) {
 		p = a.get("/admin/reports?day=2026-11-28")
 		wantStatus(t, p, http.StatusOK)
 		sec = counterSection(p.body)
-		if blk := stationBlock(sec, ce.muc.ID); !strings.Contains(blk, `data-cash-net>98,00</td>`) ||
-			!strings.Contains(blk, `<td>Kassenbon 18</td><td class="num">98,00</td><td>Karin König</td>`) {
+		if blk := stationBlock(sec, ce.muc.ID); !strings.Contains(blk, `data-cash-net>98,00 €</td>`) ||
+			!strings.Contains(blk, `<td>Kassenbon 18</td><td class="num">98,00 €</td><td>Karin König</td>`) {
 			t.Errorf("admin: MUC block:\n%s", blk)
 		}
-		if blk := stationBlock(sec, ce.reg.ID); !strings.Contains(blk, `data-cash-net>48,00</td>`) {
+		if blk := stationBlock(sec, ce.reg.ID); !strings.Contains(blk, `data-cash-net>48,00 €</td>`) {
 			t.Errorf("admin: REG block:\n%s", blk)
 		}
 		p = a.get("/admin/reports/receipts.csv?day=2026-11-28")
@@ -186,7 +186,7 @@ func TestCounterPaymentsReportPage(t *testing.T) {
 		p = a.post("/admin/lang?l=en", url.Values{"csrf": {p2csrf(t, a)}, "next": {"/admin/reports?day=2026-11-28"}})
 		wantStatus(t, p, http.StatusOK)
 		sec = counterSection(p.body)
-		for _, want := range []string{"Counter payments on 2026-11-28", "Cash net (till)", "<td>Reversal</td><td>Card terminal</td>", "-30.00"} {
+		for _, want := range []string{"Counter payments on 28 Nov 2026", "Cash net (till)", "<td>Reversal</td><td>Card terminal</td>", "-€30.00"} {
 			if !strings.Contains(sec, want) {
 				t.Errorf("English section lacks %q:\n%s", want, sec)
 			}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"mietwerk.dev/mietwerk/locale"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,7 +12,6 @@ import (
 
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/errs"
-	"mietwerk.dev/mietwerk/locale"
 )
 
 // BookingFlow changes and cancels paid bookings with their money: re-checked
@@ -52,12 +52,12 @@ func (a *app) reservationCancelPaid(w http.ResponseWriter, r *http.Request, row 
 // kept or waived, deposit released, from the redirect's query.
 func cancelNotice(lang string, q url.Values) string {
 	n := func(k string) int64 { v, _ := strconv.ParseInt(q.Get(k), 10, 64); return v }
-	msg := translate(lang, "bk.done.cancel_money", bkMoney(lang, n("refund")), bkMoney(lang, n("fee")))
+	msg := translate(lang, "bk.done.cancel_money", locale.Money(n("refund")), locale.Money(n("fee")))
 	if q.Get("waived") == "1" {
-		msg = translate(lang, "bk.done.cancel_waived", bkMoney(lang, n("refund")))
+		msg = translate(lang, "bk.done.cancel_waived", locale.Money(n("refund")))
 	}
 	if d := n("deposit"); d > 0 {
-		msg += " " + translate(lang, "bk.done.cancel_deposit", bkMoney(lang, d))
+		msg += " " + translate(lang, "bk.done.cancel_deposit", locale.Money(d))
 	}
 	return msg
 }
@@ -75,13 +75,12 @@ func (a *app) reservationPeriod(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	lang := reqCtx(r).lang
 	loc := berlin
 	var f errs.Fields
 	parse := func(name string) *time.Time {
 		t, err := time.ParseInLocation("2006-01-02T15:04", strings.TrimSpace(r.PostFormValue(name)), loc)
 		if err != nil {
-			f.Add(name, locale.Key(translate(lang, "bk.err_datetime")))
+			f.Add(name, "bk.err_datetime")
 			return nil
 		}
 		return &t

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"fmt"
-	"mietwerk.dev/mietwerk/locale"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,6 +16,7 @@ import (
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/job"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/tenancy"
 )
@@ -59,15 +59,6 @@ func (a *app) routesBookings(private func(string, http.HandlerFunc)) {
 	private("GET /admin/customers/{id}/export.json", a.customerExport)
 	private("GET /admin/customers/{id}/erase", a.admin(a.customerEraseConfirm))
 	private("POST /admin/customers/{id}/erase", a.admin(a.customerErase))
-}
-
-// bkMoney renders cents as EUR in the page's language.
-func bkMoney(lang string, cents int64) string {
-	l := document.Lang(lang)
-	if lang != "en" {
-		l = document.Lang("de")
-	}
-	return document.Money(l, cents)
 }
 
 // resListData is the reservation list page.
@@ -333,7 +324,7 @@ func (a *app) reservationAssign(w http.ResponseWriter, r *http.Request) {
 	}
 	vid, err := strconv.ParseInt(r.PostFormValue("vehicle_id"), 10, 64)
 	if err != nil || vid <= 0 {
-		a.reservationAgain(w, r, id, errs.Invalid("choose a vehicle", errs.FieldError{Field: "vehicle_id", Message: "choose a vehicle"}), "")
+		a.reservationAgain(w, r, id, errs.Invalid("error.fields_invalid", errs.Field("vehicle_id", "field.vehicle_choose")), "")
 		return
 	}
 	if _, err := a.Bookings.MoveBooking(r.Context(), booking.Move{ReservationID: id, VehicleID: vid}); err != nil {
@@ -359,7 +350,7 @@ func (a *app) reservationCancel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.PostFormValue("confirm") != "yes" {
-		a.reservationAgain(w, r, id, errs.Invalid("confirm", errs.FieldError{Field: "confirm", Message: "tick the box to confirm the cancellation"}), "")
+		a.reservationAgain(w, r, id, errs.Invalid("error.fields_invalid", errs.Field("confirm", "booking.cancel_confirm")), "")
 		return
 	}
 	pays, err := a.Bookings.ListPayments(ctx, payment.RecordFilter{ReservationID: id})
@@ -373,7 +364,7 @@ func (a *app) reservationCancel(w http.ResponseWriter, r *http.Request) {
 				a.reservationCancelPaid(w, r, row)
 				return
 			}
-			a.reservationAgain(w, r, id, errs.Conflict("paid", "money was taken; cancel through the booking service"), "")
+			a.reservationAgain(w, r, id, errs.Conflict("paid"), "")
 			return
 		}
 	}
@@ -425,11 +416,8 @@ func (a *app) reservationDocument(w http.ResponseWriter, r *http.Request) {
 
 // Helpers for the reservation templates.
 
-// BkMoney renders cents in the page's language.
-func (v *view) BkMoney(cents int64) string { return bkMoney(v.Lang, cents) }
-
 // BkStatus is the translated booking status.
-func (v *view) BkStatus(s booking.Status) string { return v.T("bk.status." + string(s)) }
+func (v *view) BkStatus(s booking.Status) string { return v.T("booking.status." + string(s)) }
 
 // BkDayKind is the translated meaning of a list row for its day.
 func (v *view) BkDayKind(k string) string { return v.T("bk.day." + k) }

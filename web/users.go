@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"mietwerk.dev/mietwerk/locale"
 	"net/http"
 	"slices"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 
@@ -142,9 +142,7 @@ func (a *app) userCreate(w http.ResponseWriter, r *http.Request) {
 		// Report every problem at once: the domain's checks too.
 		u.Normalize()
 		mergeUserProblems(lang, u.Validate(), problems)
-		if msg := identity.ValidatePassword(password); msg != "" {
-			problems["password"] = fieldMessage(lang, msg)
-		}
+		mergeUserProblems(lang, identity.ValidatePassword(password), problems)
 	}
 	a.render(w, r, http.StatusUnprocessableEntity, "user_form", &view{Title: "user.new", Nav: "users", Data: f, Errors: problems})
 }

@@ -8,6 +8,7 @@ import (
 
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // vehiclePageData is everything the vehicle page shows: the master-data
@@ -79,13 +80,9 @@ func (d *vehiclePageData) OpenDamages() int {
 // Local renders t in the vehicle station's time zone.
 func (d *vehiclePageData) Local(v *view, t time.Time) string { return formatTime(v.Lang, t, d.loc) }
 
-// Day renders the day of t in the station's time zone as DD.MM.YYYY / YYYY-MM-DD.
+// Day renders the day of t in the station's time zone ("14.03.2026" / "14 Mar 2026").
 func (d *vehiclePageData) Day(v *view, t time.Time) string {
-	t = t.In(d.loc)
-	if v.Lang == "en" {
-		return t.Format("2006-01-02")
-	}
-	return t.Format("02.01.2006")
+	return locale.Lang(v.Lang).Date(t.In(d.loc))
 }
 
 // LastDay renders the last day of a period ending (exclusively) at end.

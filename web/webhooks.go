@@ -165,7 +165,7 @@ func (a *app) webhookPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := &view{}
-	if k := map[string]string{"saved": "webhook.saved", "enabled": "webhook.enabled_ok", "disabled": "webhook.disabled_ok"}[r.URL.Query().Get("done")]; k != "" {
+	if k := map[string]locale.Key{"saved": "webhook.saved", "enabled": "webhook.enabled_ok", "disabled": "webhook.disabled_ok"}[r.URL.Query().Get("done")]; k != "" {
 		v.Notice = translate(reqCtx(r).lang, k)
 	}
 	a.renderWebhook(w, r, http.StatusOK, v, ep, formOf(ep))

@@ -170,13 +170,13 @@ func TestPaymentReceiptVariants(t *testing.T) {
 		want, not []string
 	}{
 		{document.German, PaymentReceipt{CustomerName: "A", ContractNumber: "MV-1", Payout: true, Method: "cash", Amount: 2000, On: on, Note: "GS-7"},
-			[]string{"Auszahlung: 20,00 €", "zurückgezahlt", "Zahlungsart: bar", "Ausgezahlt am: 28.11.2026", "Anlass: GS-7"},
+			[]string{"Auszahlung: 20,00 €", "zurückgezahlt", "Zahlungsart: Bar", "Ausgezahlt am: 28.11.2026", "Anlass: GS-7"},
 			[]string{"Noch offen", "vollständig bezahlt", "Zahlungseingang"}},
 		{document.German, PaymentReceipt{CustomerName: "A", ContractNumber: "MV-1", Method: "transfer", Amount: 9800, On: on, Reference: "SEPA 1"},
 			[]string{"Zahlungseingang: 98,00 €", "Zahlungsart: Überweisung", "Referenz: SEPA 1", "vollständig bezahlt"},
 			[]string{"Noch offen", "Anlass"}},
 		{document.English, PaymentReceipt{CustomerName: "A", ContractNumber: "MV-1", Payout: true, Method: "transfer", Amount: 2000, On: on},
-			[]string{"Payout: €20.00", "paid the following amount back", "Method: bank transfer"},
+			[]string{"Payout: €20.00", "paid the following amount back", "Method: Bank transfer"},
 			[]string{"Still open", "paid in full"}},
 	} {
 		m, err := r.PaymentReceiptNotice(envelope(tc.lang), tc.d)

@@ -4,8 +4,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"mietwerk.dev/mietwerk/document"
 )
 
 // calendarEntry is what a booking's calendar file says: the pickup and
@@ -54,18 +52,14 @@ func icsContentType(cancel bool) string {
 }
 
 func calendarICS(env Envelope, c calendarEntry) []byte {
-	en := env.Lang.Or() == document.English
+	l := env.Lang.Or()
 	domain := "mietwerk.invalid"
 	if i := strings.LastIndexByte(env.From.Email, '@'); i >= 0 {
 		domain = env.From.Email[i+1:]
 	}
 	loc := strings.Join(append([]string{c.Station.Name}, addressLines(c.Station.Address)...), ", ")
-	pickup, ret := "Fahrzeugabholung", "Fahrzeugrückgabe"
-	desc := "Reservierung " + c.Number + ", " + env.Branding.LegalName
-	if en {
-		pickup, ret = "Vehicle pickup", "Vehicle return"
-		desc = "Reservation " + c.Number + ", " + env.Branding.LegalName
-	}
+	pickup, ret := l.T("mail.ics.pickup"), l.T("mail.ics.return")
+	desc := l.T("mail.ics.description", c.Number, env.Branding.LegalName)
 	if c.Station.Phone != "" {
 		desc += "\n" + c.Station.Phone
 	}
@@ -77,7 +71,7 @@ func calendarICS(env Envelope, c calendarEntry) []byte {
 	line := func(s string) { b.WriteString(fold(s)) }
 	line("BEGIN:VCALENDAR")
 	line("VERSION:2.0")
-	line("PRODID:-//Mietwerk//Mietwerk//" + strings.ToUpper(string(env.Lang.Or())))
+	line("PRODID:-//Mietwerk//Mietwerk//" + strings.ToUpper(string(l)))
 	line("CALSCALE:GREGORIAN")
 	line("METHOD:" + method)
 	event := func(id, summary string, at time.Time) {

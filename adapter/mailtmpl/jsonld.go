@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // reservationLD is what the schema.org markup of a booking message says.
@@ -57,7 +57,7 @@ func reservationJSONLD(env Envelope, d reservationLD) (htmltemplate.HTML, error)
 	if d.Cancelled {
 		status = "https://schema.org/ReservationCancelled"
 	}
-	at := func(t time.Time) string { return document.In(t, env.Location).Format(time.RFC3339) }
+	at := func(t time.Time) string { return locale.In(t, env.Location).Format(time.RFC3339) }
 	ld := map[string]any{
 		"@context":          "https://schema.org",
 		"@type":             "RentalCarReservation",

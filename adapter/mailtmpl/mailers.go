@@ -10,6 +10,7 @@ import (
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/tenancy"
@@ -214,7 +215,7 @@ func (c ContractMailer) ChangeNotice(m contract.MailContext, changes []contract.
 	lang := document.Lang(m.Customer.Language).Or()
 	d := ContractChange{CustomerName: m.Customer.Name(), ContractNumber: m.Contract.Number, EffectiveAt: now(), PDF: pdf, Filename: filename}
 	for _, ch := range changes {
-		d.Changes = append(d.Changes, Change{Label: changeLabel(lang, ch.Field), Old: ch.Old, New: ch.New, Effect: ch.Effect})
+		d.Changes = append(d.Changes, Change{Label: lang.T(locale.Key("contract.field." + ch.Field)), Old: ch.Old, New: ch.New, Effect: ch.Effect})
 	}
 	return c.r.ContractChangeNotice(c.env(m), d)
 }
@@ -225,31 +226,12 @@ func (c ContractMailer) ContractDocument(m contract.MailContext, filename string
 		PDF: pdf, Filename: filename})
 }
 
-// changeLabels name the fields of a contract change as the notice shows them.
-var changeLabels = map[document.Lang]map[string]string{
-	document.German:  {"drivers": "Fahrer", "planned_end": "Rückgabe", "tariff": "Tarif", "notes": "Notizen"},
-	document.English: {"drivers": "Drivers", "planned_end": "Return", "tariff": "Tariff", "notes": "Notes"},
-}
-
-func changeLabel(lang document.Lang, field string) string {
-	if l, ok := changeLabels[lang][field]; ok {
-		return l
-	}
-	return changeLabels[document.German][field]
-}
-
-// paymentDeclined is the reason of a PaymentFailed notice.
-var paymentDeclined = map[document.Lang]string{
-	document.German:  "Die Belastung Ihrer hinterlegten Karte wurde abgelehnt.",
-	document.English: "The charge to your stored card was declined.",
-}
-
 // PaymentFailed tells the customer that charging the invoice's amount to the
 // stored card was declined.
 func (c ContractMailer) PaymentFailed(m contract.MailContext, number string, amount int64) (mail.Message, error) {
 	return c.r.PaymentFailedNotice(c.env(m), PaymentFailed{CustomerName: m.Customer.Name(),
 		ContractNumber: m.Contract.Number, InvoiceNumber: number, Amount: amount,
-		Reason: paymentDeclined[document.Lang(m.Customer.Language).Or()]})
+		Reason: document.Lang(m.Customer.Language).Or().T("mail.card_charge_declined")})
 }
 
 // PaymentReceipt confirms a payment at the counter or a payout as recorded;

@@ -54,7 +54,7 @@ func TestContractMailerPaymentReceipt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Zahlungseingang: 50,00 € zu Mietvertrag MV26-00007", "Zahlungsart: bar", "Eingegangen am: 28.11.2026", "Noch offen: 48,00 €"} {
+	for _, want := range []string{"Zahlungseingang: 50,00 € zu Mietvertrag MV26-00007", "Zahlungsart: Bar", "Eingegangen am: 28.11.2026", "Noch offen: 48,00 €"} {
 		if !strings.Contains(msg.Subject+"\n"+msg.Text, want) {
 			t.Errorf("receipt mail lacks %q:\n%s\n%s", want, msg.Subject, msg.Text)
 		}
@@ -68,7 +68,7 @@ func TestContractMailerPaymentReceipt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Payout: €20.00 for rental contract MV26-00007", "Method: bank transfer", "Regarding: GS26-00002", "Reference: SEPA-1"} {
+	for _, want := range []string{"Payout: €20.00 for rental contract MV26-00007", "Method: Bank transfer", "Regarding: GS26-00002", "Reference: SEPA-1"} {
 		if !strings.Contains(msg.Subject+"\n"+msg.Text, want) {
 			t.Errorf("payout mail lacks %q:\n%s\n%s", want, msg.Subject, msg.Text)
 		}

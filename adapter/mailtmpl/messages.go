@@ -2,21 +2,20 @@ package mailtmpl
 
 import (
 	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
 )
 
-// pdfName returns the attachment file name for a document in a language.
-func pdfName(lang document.Lang, de, en, number string) string {
+// pdfName returns the attachment file name of a document: the catalog's
+// file-name word of what ("mail.file.invoice"), a dash and the number.
+func pdfName(lang document.Lang, what locale.Key, number string) string {
 	number = fileNamePart(number) // a tenant's number pattern may contain "/"
-	if lang.Or() == document.English {
-		return en + "-" + number + ".pdf"
-	}
-	return de + "-" + number + ".pdf"
+	return lang.T(what) + "-" + number + ".pdf"
 }
 
 // icsName is the file name of a booking's calendar file.
 func icsName(env Envelope, number string) string {
-	name := pdfName(env.Lang, "Reservierung", "Reservation", number)
+	name := pdfName(env.Lang, "mail.file.reservation", number)
 	return name[:len(name)-len(".pdf")] + ".ics"
 }
 
@@ -33,7 +32,7 @@ func (r *Renderer) ReservationConfirmation(env Envelope, d Reservation) (mail.Me
 		return mail.Message{}, err
 	}
 	return r.render(env, mail.KindReservationConfirmation, d, ld, icsAttachment(env, d.Number, ReservationICS(env, d), false),
-		pdfAttachment(pdfName(env.Lang, "Rechnung", "Invoice", d.InvoiceNumber), d.InvoicePDF))
+		pdfAttachment(pdfName(env.Lang, "mail.file.invoice", d.InvoiceNumber), d.InvoicePDF))
 }
 
 // BookingChange renders the notice that a booking's period changed, with the
@@ -54,33 +53,33 @@ func icsAttachment(env Envelope, number string, data []byte, cancel bool) mail.A
 
 // AdvanceInvoice renders the message sending the first (advance) invoice.
 func (r *Renderer) AdvanceInvoice(env Envelope, d InvoiceMail) (mail.Message, error) {
-	return r.render(env, mail.KindAdvanceInvoice, d, "", pdfAttachment(pdfName(env.Lang, "Rechnung", "Invoice", d.Number), d.PDF))
+	return r.render(env, mail.KindAdvanceInvoice, d, "", pdfAttachment(pdfName(env.Lang, "mail.file.invoice", d.Number), d.PDF))
 }
 
 // FinalInvoice renders the message sending the final invoice.
 func (r *Renderer) FinalInvoice(env Envelope, d InvoiceMail) (mail.Message, error) {
-	return r.render(env, mail.KindFinalInvoice, d, "", pdfAttachment(pdfName(env.Lang, "Rechnung", "Invoice", d.Number), d.PDF))
+	return r.render(env, mail.KindFinalInvoice, d, "", pdfAttachment(pdfName(env.Lang, "mail.file.invoice", d.Number), d.PDF))
 }
 
 // DamageClaim renders the message sending a damage settlement (damage
 // compensation not subject to VAT).
 func (r *Renderer) DamageClaim(env Envelope, d InvoiceMail) (mail.Message, error) {
-	return r.render(env, mail.KindDamageClaim, d, "", pdfAttachment(pdfName(env.Lang, "Schadensabrechnung", "Damage-settlement", d.Number), d.PDF))
+	return r.render(env, mail.KindDamageClaim, d, "", pdfAttachment(pdfName(env.Lang, "mail.file.damage_claim", d.Number), d.PDF))
 }
 
 // CreditNote renders the message sending a credit note.
 func (r *Renderer) CreditNote(env Envelope, d InvoiceMail) (mail.Message, error) {
-	return r.render(env, mail.KindCreditNote, d, "", pdfAttachment(pdfName(env.Lang, "Gutschrift", "Credit-note", d.Number), d.PDF))
+	return r.render(env, mail.KindCreditNote, d, "", pdfAttachment(pdfName(env.Lang, "mail.file.credit_note", d.Number), d.PDF))
 }
 
 // HandoverProtocol renders the message sending the handover protocol.
 func (r *Renderer) HandoverProtocol(env Envelope, d ProtocolMail) (mail.Message, error) {
-	return r.render(env, mail.KindHandoverProtocol, d, "", pdfAttachment(pdfName(env.Lang, "Uebergabeprotokoll", "Handover-protocol", d.ContractNumber), d.PDF))
+	return r.render(env, mail.KindHandoverProtocol, d, "", pdfAttachment(pdfName(env.Lang, "mail.file.handover", d.ContractNumber), d.PDF))
 }
 
 // ReturnProtocol renders the message sending the return protocol.
 func (r *Renderer) ReturnProtocol(env Envelope, d ProtocolMail) (mail.Message, error) {
-	return r.render(env, mail.KindReturnProtocol, d, "", pdfAttachment(pdfName(env.Lang, "Ruecknahmeprotokoll", "Return-protocol", d.ContractNumber), d.PDF))
+	return r.render(env, mail.KindReturnProtocol, d, "", pdfAttachment(pdfName(env.Lang, "mail.file.return", d.ContractNumber), d.PDF))
 }
 
 // ContractChangeNotice renders the notice of changed contract terms.
@@ -100,7 +99,7 @@ func contractPDFName(env Envelope, d ContractChange) string {
 	if d.Filename != "" {
 		return fileNamePart(d.Filename)
 	}
-	return pdfName(env.Lang, "Mietvertrag", "Rental-contract", d.ContractNumber)
+	return pdfName(env.Lang, "mail.file.contract", d.ContractNumber)
 }
 
 // PaymentFailedNotice renders the notice that a charge to the stored card failed.

@@ -16,14 +16,17 @@ import (
 
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
 )
 
 //go:embed templates
 var files embed.FS
 
-// Names lists every template; each exists as templates/<lang>/<name>.txt
-// (defining "subject" and "body") and <name>.html (defining "body").
+// Names lists every template; each exists as templates/<name>.txt
+// (defining "subject" and "body") and <name>.html (defining "body"). The
+// templates hold no prose: every text is a key of the message catalog
+// (package locale), printed by the function t in the message's language.
 var Names = []mail.Kind{
 	mail.KindReservationConfirmation,
 	mail.KindAdvanceInvoice,
@@ -61,13 +64,13 @@ type Renderer struct {
 	sets map[key]set
 }
 
-// New parses every template in both languages; it fails when one is
+// New parses every template for each language; it fails when one is
 // missing or does not parse.
 func New() (*Renderer, error) {
 	r := &Renderer{sets: map[key]set{}}
 	for _, lang := range Langs {
 		funcs := funcMap(lang)
-		dir := "templates/" + string(lang) + "/"
+		dir := "templates/"
 		for _, name := range Names {
 			h, err := htmltemplate.New("layout.html").Funcs(htmltemplate.FuncMap(funcs)).
 				ParseFS(files, dir+"layout.html", dir+string(name)+".html")
@@ -189,11 +192,13 @@ func addressLines(a invoice.Address) []string {
 
 func funcMap(lang document.Lang) map[string]any {
 	return map[string]any{
-		"money":    func(c int64) string { return document.Money(lang, c) },
+		"t":        func(key string, args ...any) string { return lang.T(locale.Key(key), args...) },
+		"lang":     func() string { return string(lang) },
+		"money":    func(c int64) string { return lang.Money(c) },
 		"abs":      func(c int64) int64 { return max(c, -c) },
-		"date":     func(loc *time.Location, t time.Time) string { return document.Date(lang, document.In(t, loc)) },
-		"datetime": func(loc *time.Location, t time.Time) string { return document.DateTime(lang, document.In(t, loc)) },
-		"num":      func(n int64) string { return document.Number(lang, n) },
+		"date":     func(loc *time.Location, t time.Time) string { return lang.Date(locale.In(t, loc)) },
+		"datetime": func(loc *time.Location, t time.Time) string { return lang.DateTime(locale.In(t, loc)) },
+		"num":      func(n int64) string { return lang.Number(n) },
 		"fuel":     document.Fuel,
 		"addr":     addressLines,
 		"join":     strings.Join,

@@ -1,7 +1,6 @@
 package pdf
 
 import (
-	"fmt"
 	"strings"
 
 	"mietwerk.dev/mietwerk/document"
@@ -11,16 +10,16 @@ import (
 func validateContractDoc(d document.ContractDoc) error {
 	var f errs.Fields
 	if strings.TrimSpace(d.Number) == "" {
-		f.Add("number", "is required")
+		f.Add("number", "field.required")
 	}
 	if d.IssuedAt.IsZero() {
-		f.Add("issued_at", "is required")
+		f.Add("issued_at", "field.required")
 	}
 	if strings.TrimSpace(d.Customer.Name) == "" {
-		f.Add("customer.name", "is required")
+		f.Add("customer.name", "field.required")
 	}
 	if d.From.IsZero() || d.To.IsZero() || d.To.Before(d.From) {
-		f.Add("period", "needs a start and an end after it")
+		f.Add("period", "document.period_required")
 	}
 	return f.Err()
 }
@@ -46,7 +45,7 @@ func writeContract(w *writer, d document.ContractDoc) {
 		lessee = append(lessee, l.get("phone")+" "+d.Customer.Phone)
 	}
 	if !d.Customer.BirthDate.IsZero() {
-		lessee = append(lessee, l.get("born")+" "+document.Date(w.lang, d.Customer.BirthDate))
+		lessee = append(lessee, l.get("born")+" "+w.lang.Date(d.Customer.BirthDate))
 	}
 	f.SetXY(marginL, y)
 	w.font(true, bodySize)
@@ -71,7 +70,7 @@ func writeContract(w *writer, d document.ContractDoc) {
 		for _, dr := range d.Drivers {
 			name := dr.Name
 			if !dr.BirthDate.IsZero() {
-				name += " (" + l.get("born") + " " + document.Date(w.lang, dr.BirthDate) + ")"
+				name += " (" + l.get("born") + " " + w.lang.Date(dr.BirthDate) + ")"
 			}
 			w.font(true, bodySize)
 			w.para(name)
@@ -81,13 +80,13 @@ func writeContract(w *writer, d document.ContractDoc) {
 				lic += ", " + l.get("licence_classes") + " " + dr.Licence.Classes
 			}
 			if !dr.Licence.IssuedOn.IsZero() {
-				lic += ", " + l.get("licence_issued") + " " + document.Date(w.lang, dr.Licence.IssuedOn)
+				lic += ", " + l.get("licence_issued") + " " + w.lang.Date(dr.Licence.IssuedOn)
 			}
 			if dr.Licence.IssuingCountry != "" {
 				lic += " (" + dr.Licence.IssuingCountry + ")"
 			}
 			if dr.Licence.CheckedBy != "" && !dr.Licence.CheckedAt.IsZero() {
-				lic += "; " + fmt.Sprintf(l.get("licence_checked"), dr.Licence.CheckedBy, w.dateTime(dr.Licence.CheckedAt, loc))
+				lic += "; " + l.get("licence_checked", dr.Licence.CheckedBy, w.dateTime(dr.Licence.CheckedAt, loc))
 			}
 			w.para(lic)
 			f.Ln(1)
@@ -108,16 +107,16 @@ func writeContract(w *writer, d document.ContractDoc) {
 	w.heading(l.get("tariff") + ": " + t.Name)
 	days := l.get("days_calendar")
 	if t.DayCounting != "calendar" {
-		days = fmt.Sprintf(l.get("days_24h"), t.GraceMinutes)
+		days = l.get("days_24h", t.GraceMinutes)
 	}
 	refuel := [2]string{l.get("refuel"), w.money(t.RefuelPerEighth)}
 	if t.RefuelPerLitre > 0 && t.TankLitres > 0 {
-		refuel = [2]string{fmt.Sprintf(l.get("refuel_litre"), t.TankLitres), w.money(t.RefuelPerLitre)}
+		refuel = [2]string{l.get("refuel_litre", t.TankLitres), w.money(t.RefuelPerLitre)}
 	}
 	rows := [][2]string{
 		{l.get("per_day"), w.money(t.PerDay)},
 		{l.get("day_counting"), days},
-		{l.get("incl_km"), document.Number(w.lang, t.IncludedKmPerDay) + " km"},
+		{l.get("incl_km"), w.lang.Km(t.IncludedKmPerDay)},
 		{l.get("per_extra_km"), w.money(t.PerExtraKm)},
 		refuel,
 		{l.get("cleaning"), w.money(t.CleaningFee)},
@@ -129,7 +128,7 @@ func writeContract(w *writer, d document.ContractDoc) {
 	for _, r := range rows {
 		w.row([]col{{100, r[0], "L"}, {30, r[1], "R"}}, false, false)
 	}
-	w.para(fmt.Sprintf(l.get("vat_included"), document.Percent(w.lang, t.VATRateBP)))
+	w.para(l.get("vat_included", w.lang.Percent(t.VATRateBP)))
 	if !t.DamageTaxable {
 		w.para(l.get("damage_not_taxable"))
 	}

@@ -5,7 +5,7 @@ import (
 
 	"codeberg.org/go-pdf/fpdf"
 
-	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // drawFuelGauge draws a half-round fuel gauge with eight segments centred
@@ -45,7 +45,7 @@ func drawFuelGauge(w *writer, cx, cy, r float64, eighths int, caption string) {
 	w.cellFormat(8, 3, "8/8", "", 0, "C", false, 0, "")
 	w.font(true, bodySize)
 	f.SetXY(cx-r, cy+3.5)
-	w.cellFormat(2*r, 4.5, caption+": "+document.Fuel(eighths), "", 0, "C", false, 0, "")
+	w.cellFormat(2*r, 4.5, caption+": "+locale.Fuel(eighths), "", 0, "C", false, 0, "")
 	w.font(false, bodySize)
 }
 

@@ -7,6 +7,7 @@ import (
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 func validateInvoiceDoc(d document.InvoiceDoc) error {
@@ -69,7 +70,7 @@ func writeInvoice(w *writer, d document.InvoiceDoc) {
 
 	w.title(invoiceTitle(l, inv) + " " + inv.Number)
 	if inv.Kind == invoice.KindCreditNote && inv.Corrects != nil {
-		w.para(fmt.Sprintf(l.get("corrects"), inv.Corrects.Number, w.date(inv.Corrects.IssueDate, loc)))
+		w.para(l.get("corrects", inv.Corrects.Number, w.date(inv.Corrects.IssueDate, loc)))
 	}
 	f.Ln(3)
 
@@ -80,14 +81,14 @@ func writeInvoice(w *writer, d document.InvoiceDoc) {
 	w.row(cols(l.get("pos"), l.get("description"), l.get("quantity"), l.get("unit"), l.get("unit_price"), l.get("vat"), l.get("amount")), true, true)
 	for i, ln := range inv.Lines {
 		unit := ln.Unit
-		if s, ok := l["unit."+ln.Unit]; ok {
-			unit = s
+		if locale.Has(locale.Key("pdf.unit." + ln.Unit)) {
+			unit = l.get("unit." + ln.Unit)
 		}
-		rate := document.Percent(w.lang, ln.VATRateBP)
+		rate := w.lang.Percent(ln.VATRateBP)
 		if ln.TaxCategory == invoice.CategoryNotSubject {
 			rate = "–"
 		}
-		w.row(cols(fmt.Sprint(i+1), ln.Description, document.Quantity(w.lang, ln.QuantityMilli), unit,
+		w.row(cols(fmt.Sprint(i+1), ln.Description, w.lang.Quantity(ln.QuantityMilli), unit,
 			w.money(ln.UnitGross), rate, w.money(invoice.LineGross(ln))), false, true)
 	}
 	f.Ln(3)
@@ -99,8 +100,8 @@ func writeInvoice(w *writer, d document.InvoiceDoc) {
 	notSubject := inv.NotSubject()
 	if !notSubject {
 		for _, r := range tot.Rates {
-			sumWide(fmt.Sprintf(l.get("net_at"), document.Percent(w.lang, r.RateBP)), w.money(r.Net), false)
-			sumWide(fmt.Sprintf(l.get("vat_at"), document.Percent(w.lang, r.RateBP)), w.money(r.VAT), false)
+			sumWide(l.get("net_at", w.lang.Percent(r.RateBP)), w.money(r.Net), false)
+			sumWide(l.get("vat_at", w.lang.Percent(r.RateBP)), w.money(r.VAT), false)
 		}
 	}
 	totalLabel := l.get("gross_total")
@@ -120,14 +121,14 @@ func writeInvoice(w *writer, d document.InvoiceDoc) {
 		w.row(acols(l.get("description"), l.get("vat"), l.get("net"), l.get("vat"), l.get("gross")), true, true)
 		for _, a := range inv.Advances {
 			for _, r := range a.Rates {
-				w.row(acols(fmt.Sprintf(l.get("advance_line"), a.Number, w.date(a.IssueDate, loc)),
-					document.Percent(w.lang, r.RateBP), "-"+w.money(r.Net), "-"+w.money(r.VAT), "-"+w.money(r.Gross)), false, true)
+				w.row(acols(l.get("advance_line", a.Number, w.date(a.IssueDate, loc)),
+					w.lang.Percent(r.RateBP), "-"+w.money(r.Net), "-"+w.money(r.VAT), "-"+w.money(r.Gross)), false, true)
 			}
 		}
 		f.Ln(3)
 		for _, r := range tot.Remaining {
-			sumWide(fmt.Sprintf(l.get("remaining_net"), document.Percent(w.lang, r.RateBP)), w.money(r.Net), false)
-			sumWide(fmt.Sprintf(l.get("remaining_vat"), document.Percent(w.lang, r.RateBP)), w.money(r.VAT), false)
+			sumWide(l.get("remaining_net", w.lang.Percent(r.RateBP)), w.money(r.Net), false)
+			sumWide(l.get("remaining_vat", w.lang.Percent(r.RateBP)), w.money(r.VAT), false)
 		}
 	}
 	if inv.Kind == invoice.KindFinal {
@@ -154,5 +155,5 @@ func writeInvoice(w *writer, d document.InvoiceDoc) {
 // errNoTime is returned when a document lacks the time its PDF dates are
 // taken from (which keeps the output deterministic).
 func errNoTime(field string) error {
-	return errs.Invalid("document time is missing", errs.FieldError{Field: field, Message: "is required"})
+	return errs.Invalid("error.fields_invalid", errs.Field(field, "field.required"))
 }

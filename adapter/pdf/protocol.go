@@ -7,30 +7,31 @@ import (
 
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 func validateProtocolDoc(d document.ProtocolDoc) error {
 	var f errs.Fields
 	if d.Kind != document.Handover && d.Kind != document.Return {
-		f.Add("kind", "must be handover or return")
+		f.Add("kind", "document.protocol_kind")
 	}
 	if strings.TrimSpace(d.ContractNumber) == "" {
-		f.Add("contract_number", "is required")
+		f.Add("contract_number", "field.required")
 	}
 	if d.Reading.Time.IsZero() {
-		f.Add("reading.time", "is required")
+		f.Add("reading.time", "field.required")
 	}
 	if d.Reading.FuelEighths < 0 || d.Reading.FuelEighths > 8 {
-		f.Add("reading.fuel_eighths", "must be between 0 and 8")
+		f.Add("reading.fuel_eighths", "field.between", locale.Params{"min": 0, "max": 8})
 	}
 	if d.Handover != nil && (d.Handover.FuelEighths < 0 || d.Handover.FuelEighths > 8) {
-		f.Add("handover.fuel_eighths", "must be between 0 and 8")
+		f.Add("handover.fuel_eighths", "field.between", locale.Params{"min": 0, "max": 8})
 	}
 	for i, dm := range d.Damages {
 		switch dm.View {
 		case document.ViewTop, document.ViewLeft, document.ViewRight, document.ViewFront, document.ViewRear:
 		default:
-			f.Addf(fmt.Sprintf("damages[%d].view", i), "unknown view %q", dm.View)
+			f.Add(fmt.Sprintf("damages[%d].view", i), "document.view_unknown", locale.Params{"view": dm.View})
 		}
 	}
 	return f.Err()
@@ -60,7 +61,7 @@ func writeProtocol(w *writer, d document.ProtocolDoc) {
 	w.heading(l.get("km") + " · " + l.get("fuel") + " · " + l.get("cleanliness"))
 	cmp := d.Kind == document.Return && d.Handover != nil
 	reading := func(r document.Reading) []string {
-		return []string{w.dateTime(r.Time, loc), document.Number(w.lang, r.Km) + " km", document.Fuel(r.FuelEighths), l.get(string(r.Cleanliness))}
+		return []string{w.dateTime(r.Time, loc), w.lang.Km(r.Km), locale.Fuel(r.FuelEighths), l.get(string(r.Cleanliness))}
 	}
 	names := []string{l.get("time"), l.get("km"), l.get("fuel"), l.get("cleanliness")}
 	now := reading(d.Reading)
@@ -70,7 +71,7 @@ func writeProtocol(w *writer, d document.ProtocolDoc) {
 		for i := range names {
 			w.row([]col{{50, names[i], "L"}, {60, then[i], "L"}, {60, now[i], "L"}}, false, true)
 		}
-		w.row([]col{{50, l.get("driven"), "L"}, {60, "", "L"}, {60, document.Number(w.lang, d.Reading.Km-d.Handover.Km) + " km", "L"}}, true, false)
+		w.row([]col{{50, l.get("driven"), "L"}, {60, "", "L"}, {60, w.lang.Km(d.Reading.Km - d.Handover.Km), "L"}}, true, false)
 	} else {
 		for i := range names {
 			w.row([]col{{50, names[i], "L"}, {120, now[i], "L"}}, false, true)

@@ -105,7 +105,7 @@ func renderWith(cp *codePage, lang document.Lang, created time.Time, b document.
 	body(w)
 	w.f.Close() // writes the last footer, so its text is checked below too
 	if err := w.f.Error(); err != nil {
-		return nil, w.enc, errs.Wrap(errs.KindInvalid, "the document could not be rendered (bad image?)", err)
+		return nil, w.enc, errs.Wrap(errs.KindInvalid, "document.unrenderable", err)
 	}
 	if w.enc != nil && w.enc.missing {
 		return nil, w.enc, nil

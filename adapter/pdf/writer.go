@@ -2,7 +2,6 @@ package pdf
 
 import (
 	"bytes"
-	"fmt"
 	"strings"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // Page geometry in millimetres (A4 portrait).
@@ -127,7 +127,7 @@ func (w *writer) footer() {
 		x += widths[i]
 	}
 	f.SetXY(marginL, pageH-9)
-	w.cellFormat(contentW, smallLineH, fmt.Sprintf(l.get("page"), f.PageNo(), "{nb}"), "", 0, "R", false, 0, "")
+	w.cellFormat(contentW, smallLineH, l.get("page", f.PageNo(), "{nb}"), "", 0, "R", false, 0, "")
 	f.SetTextColor(0, 0, 0)
 }
 
@@ -354,10 +354,10 @@ func addressLines(a invoice.Address) []string {
 }
 
 // money, date etc. format in the writer's language.
-func (w *writer) money(c int64) string { return document.Money(w.lang, c) }
+func (w *writer) money(c int64) string { return w.lang.Money(c) }
 func (w *writer) date(t time.Time, loc *time.Location) string {
-	return document.Date(w.lang, document.In(t, loc))
+	return w.lang.Date(locale.In(t, loc))
 }
 func (w *writer) dateTime(t time.Time, loc *time.Location) string {
-	return document.DateTime(w.lang, document.In(t, loc))
+	return w.lang.DateTime(locale.In(t, loc))
 }

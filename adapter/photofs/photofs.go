@@ -43,7 +43,7 @@ var keyRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,200}$`)
 
 func (d *Dir) path(key string) (string, error) {
 	if !keyRE.MatchString(key) {
-		return "", errs.Invalid("bad photo key")
+		return "", errs.Invalid("photo.bad_key")
 	}
 	return filepath.Join(d.root, key), nil
 }
@@ -59,7 +59,7 @@ func (d *Dir) Put(ctx context.Context, key string, data []byte) error {
 		return fmt.Errorf("photofs: create %s: %w", d.root, err)
 	}
 	if _, err := os.Stat(p); err == nil {
-		return errs.Conflict("duplicate", "a photo with this key exists already")
+		return errs.Conflict("photo.exists")
 	}
 	tmp, err := os.CreateTemp(d.root, ".upload-*")
 	if err != nil {
@@ -91,7 +91,7 @@ func (d *Dir) Get(ctx context.Context, key string) ([]byte, error) {
 	}
 	b, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, errs.NotFound("photo")
+		return nil, errs.NotFound("photo_not_found")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("photofs: %w", err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // TLSMode selects how the connection is encrypted.
@@ -55,29 +56,29 @@ type Config struct {
 func (c *Config) validate() error {
 	var f errs.Fields
 	if strings.TrimSpace(c.Host) == "" {
-		f.Add("host", "is required")
+		f.Add("host", "field.required")
 	}
 	switch c.TLS {
 	case "":
 		c.TLS = TLSStartTLS
 	case TLSNone, TLSStartTLS, TLSOpportunistic, TLSImplicit:
 	default:
-		f.Add("tls", "must be none, starttls, opportunistic or tls")
+		f.Add("tls", "smtp.tls_choose")
 	}
 	switch c.Auth {
 	case AuthNone:
 	case AuthPlain, AuthLogin:
 		if c.Username == "" {
-			f.Add("username", "is required with authentication")
+			f.Add("username", "smtp.username_required")
 		}
 		if c.TLS == TLSNone && !c.AllowInsecureAuth {
-			f.Add("auth", "sending a password without TLS needs AllowInsecureAuth")
+			f.Add("auth", "smtp.insecure_auth")
 		}
 	default:
-		f.Add("auth", "must be plain or login")
+		f.Add("auth", "smtp.auth_choose")
 	}
 	if c.Port < 0 || c.Port > 65535 {
-		f.Add("port", "must be between 1 and 65535")
+		f.Add("port", "field.between", locale.Params{"min": 1, "max": 65535})
 	}
 	if c.Port == 0 {
 		switch c.TLS {

@@ -21,7 +21,7 @@ func (s *Store) Allocate(ctx context.Context, al *fleet.Allocation) error {
 		return err
 	}
 	if !al.End.After(al.Start) {
-		return errs.Invalid("the period is empty", errs.FieldError{Field: "end", Message: "must be after the start"})
+		return errs.Invalid("error.fields_invalid", errs.Field("end", "field.period_order"))
 	}
 	if al.Kind == "" {
 		al.Kind = fleet.AllocBooking
@@ -42,7 +42,7 @@ func (s *Store) allocateTx(ctx context.Context, tx *sql.Tx, sc scope, al *fleet.
 	// load even the retries of write could all end that way.
 	if err := tx.QueryRowContext(ctx, `SELECT v.station_id FROM vehicles v WHERE v.tenant_id = $1 AND v.id = $2 AND `+
 		sc.stations("v.station_id", &a)+s.dialect.lockVehicle(), a...).Scan(&stationID); err != nil {
-		return notFound(err, "vehicle")
+		return notFound(err, "vehicle_not_found")
 	}
 	// the allocations it must not overlap: of its own world (live or
 	// test) and, for a test booking, the blocks too
@@ -127,7 +127,7 @@ func (s *Store) DeleteAllocation(ctx context.Context, id int64) error {
 		return mapErr(err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.NotFound("allocation")
+		return errs.NotFound("allocation_not_found")
 	}
 	return nil
 }

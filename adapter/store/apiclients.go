@@ -77,7 +77,7 @@ func (s *Store) RevokeAPIClient(ctx context.Context, id int64) error {
 		return mapErr(err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.NotFound("API key")
+		return errs.NotFound("api_key_not_found")
 	}
 	return nil
 }
@@ -85,7 +85,7 @@ func (s *Store) RevokeAPIClient(ctx context.Context, id int64) error {
 // APIClientForAuth finds an API client by key hash (unscoped: used to authenticate).
 func (s *Store) APIClientForAuth(ctx context.Context, keyHash string) (identity.APIClient, error) {
 	c, err := scanAPIClient(s.db.QueryRowContext(ctx, `SELECT `+apiClientCols+` FROM api_clients WHERE key_hash = $1`, keyHash))
-	return c, notFound(err, "API key")
+	return c, notFound(err, "api_key_not_found")
 }
 
 // TouchAPIClient records when a key was last used.

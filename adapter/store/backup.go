@@ -12,15 +12,14 @@ import (
 	"strings"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // errBackupPostgres is the refusal on PostgreSQL: its backups belong to the
 // database server (pg_dump, or the provider's base backups with WAL archiving
 // for point-in-time recovery), not to a Mietwerk process.
 func errBackupPostgres() error {
-	return errs.E(errs.KindInvalid, "mietwerk backs up only the embedded SQLite database; back up PostgreSQL with pg_dump "+
-		"(e.g. pg_dump -Fc -f mietwerk.dump \"$MIETWERK_DATABASE_URL\") or your provider's backups with point-in-time recovery").
-		WithCode("backup_postgres")
+	return errs.New(errs.KindInvalid, "backup_postgres")
 }
 
 // BackupTo writes a consistent snapshot of the SQLite database to path with
@@ -38,7 +37,7 @@ func (s *Store) BackupTo(ctx context.Context, path string) error {
 		return err
 	}
 	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
-		return errs.E(errs.KindInvalid, "backup file "+path+" exists already")
+		return errs.New(errs.KindInvalid, "backup.exists", locale.Params{"path": path})
 	}
 	// VACUUM cannot run inside a transaction; s.read runs on the pool on
 	// SQLite, and VACUUM INTO reads one snapshot of the database.
@@ -99,11 +98,11 @@ func (s *Store) VerifyBackup(ctx context.Context, path string) (BackupInfo, erro
 		return BackupInfo{}, err
 	}
 	bad := func(format string, a ...any) error {
-		return errs.E(errs.KindInvalid, "backup "+path+" is not sound: "+fmt.Sprintf(format, a...))
+		return errs.New(errs.KindInvalid, "backup.unsound", locale.Params{"path": path, "reason": fmt.Sprintf(format, a...)})
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
-		return BackupInfo{}, errs.Wrap(errs.KindInvalid, "backup "+path+" cannot be read", err)
+		return BackupInfo{}, errs.Wrap(errs.KindInvalid, "backup.unreadable", err, locale.Params{"path": path})
 	}
 	if !fi.Mode().IsRegular() {
 		return BackupInfo{}, bad("not a regular file")

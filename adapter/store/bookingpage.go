@@ -16,11 +16,11 @@ import (
 // reservation's tenant afterwards. Errors: KindNotFound.
 func (s *Store) ReservationByPageToken(ctx context.Context, hash string) (booking.Reservation, error) {
 	if hash == "" {
-		return booking.Reservation{}, notFound(sql.ErrNoRows, "booking")
+		return booking.Reservation{}, notFound(sql.ErrNoRows, "booking_not_found")
 	}
 	r, err := scanReservation(s.db.QueryRowContext(ctx, `SELECT `+reservationCols+` FROM reservations r
 		WHERE r.page_token_hash = $1`, hash))
-	return r, notFound(err, "booking")
+	return r, notFound(err, "booking_not_found")
 }
 
 // SavePreCheckin replaces what the customer entered before pickup on a
@@ -65,7 +65,7 @@ func (s *Store) PreCheckin(ctx context.Context, reservationID int64) (booking.Pr
 	err = s.db.QueryRowContext(ctx, `SELECT r.precheckin, r.precheckin_at FROM reservations r WHERE r.tenant_id = $1 AND r.id = $2
 		AND `+sc.stations("r.station_id", &a), a...).Scan(&raw, tspScanValue{&pc.At})
 	if err != nil {
-		return pc, false, notFound(err, "booking")
+		return pc, false, notFound(err, "booking_not_found")
 	}
 	if !raw.Valid {
 		return booking.PreCheckin{}, false, nil

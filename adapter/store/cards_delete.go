@@ -81,7 +81,7 @@ func (s *Store) FinishCardDeletion(ctx context.Context, id int64, done bool, at 
 		return mapErr(err)
 	}
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return errs.NotFound("stored card")
+		return errs.NotFound("stored_card_not_found")
 	}
 	return nil
 }

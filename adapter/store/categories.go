@@ -30,13 +30,13 @@ func (s *Store) CreateCategory(ctx context.Context, c *fleet.Category) error {
 	c.Code = strings.ToUpper(strings.TrimSpace(c.Code))
 	var f errs.Fields
 	if c.Code == "" {
-		f.Add("code", "enter a code such as CDMR")
+		f.Add("code", "category.code_required")
 	}
 	if c.NameDE == "" {
-		f.Add("name_de", "enter a German name")
+		f.Add("name_de", "category.name_de_required")
 	}
 	if c.Transmission != "manual" && c.Transmission != "automatic" {
-		f.Add("transmission", "choose manual or automatic")
+		f.Add("transmission", "category.transmission_choose")
 	}
 	if err := f.Err(); err != nil {
 		return err
@@ -80,5 +80,5 @@ func (s *Store) CategoryByCode(ctx context.Context, code string) (fleet.Category
 	}
 	c, err := scanCategory(s.db.QueryRowContext(ctx, `SELECT `+categoryCols+` FROM vehicle_categories
 		WHERE tenant_id = $1 AND code = $2`, sc.tenant(), strings.ToUpper(code)))
-	return c, notFound(err, "vehicle category")
+	return c, notFound(err, "vehicle_category_not_found")
 }

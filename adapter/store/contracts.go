@@ -13,6 +13,7 @@ import (
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/webhook"
 )
@@ -53,7 +54,7 @@ func (s *Store) contractTx(ctx context.Context, q querier, sc scope, col string,
 	c, err := scanContract(q.QueryRowContext(ctx, `SELECT `+contractCols+` FROM contracts c
 		WHERE c.tenant_id = $1 AND `+col+` = $2 AND `+contractScope(sc, &a), a...))
 	if err != nil {
-		return c, notFound(err, "contract")
+		return c, notFound(err, "contract_not_found")
 	}
 	rows, err := q.QueryContext(ctx, `SELECT d.id, d.role, d.first_name, d.last_name, d.birth_date, d.licence_number,
 		d.licence_class, d.licence_issued_on, d.licence_country, d.licence_checked_by, COALESCE(u.name, ''), d.licence_checked_at
@@ -167,7 +168,7 @@ func (s *Store) StartContract(ctx context.Context, h *contract.Handover) (contra
 			return err
 		}
 		if r.Status != booking.StatusConfirmed {
-			return errs.Conflict("booking_status", fmt.Sprintf("the booking is %s; only a confirmed booking can be handed over", r.Status))
+			return errs.Conflict("booking_not_handover", locale.Params{"status": locale.Key("booking.status." + string(r.Status))})
 		}
 		if r.Test {
 			return errs.New(errs.KindConflict, "test_booking_handover")
@@ -181,7 +182,7 @@ func (s *Store) StartContract(ctx context.Context, h *contract.Handover) (contra
 			vid = h.VehicleID
 		}
 		if vid == 0 {
-			return errs.Invalid("no vehicle", errs.FieldError{Field: "vehicle_id", Message: "choose the vehicle to hand over"})
+			return errs.Invalid("error.fields_invalid", errs.Field("vehicle_id", "contract.vehicle_choose"))
 		}
 		// the allocation runs from the actual handover (or the planned pickup, if later) to the planned return
 		start := now
@@ -201,7 +202,7 @@ func (s *Store) StartContract(ctx context.Context, h *contract.Handover) (contra
 			return err
 		}
 		if !h.Terms.IsZero() && h.Terms.TariffID != r.TariffID {
-			return errs.Conflict("booking_changed", "the booking was changed meanwhile; open it again and repeat the handover")
+			return errs.Conflict("booking_changed")
 		}
 		terms := []byte{}
 		if !h.Terms.IsZero() {
@@ -327,7 +328,7 @@ func (s *Store) openContractTx(ctx context.Context, tx *sql.Tx, sc scope, id int
 		return c, err
 	}
 	if c.Status != contract.StatusOpen {
-		return c, errs.Conflict("contract_status", "the car of this contract has been returned; its terms cannot change any more")
+		return c, errs.Conflict("contract_terms_fixed")
 	}
 	return c, nil
 }
@@ -384,12 +385,12 @@ func (s *Store) moveAllocationEndTx(ctx context.Context, tx *sql.Tx, sc scope, c
 	err := tx.QueryRowContext(ctx, `SELECT id, starts_at FROM allocations WHERE tenant_id = $1 AND reservation_id = $2`,
 		sc.tenant(), c.ReservationID).Scan(&alID, tsScan{&start})
 	if err != nil {
-		return notFound(err, "allocation")
+		return notFound(err, "allocation_not_found")
 	}
 	if !end.After(start) {
 		end = start.Add(time.Minute)
 	}
-	overlap := errs.Conflict("vehicle_overlap", "the vehicle is booked by the next customer in this period; move that booking to another vehicle first")
+	overlap := errs.Conflict("vehicle_overlap_next")
 	n, err := s.dialect.countOverlaps(ctx, tx, `SELECT count(*) FROM allocations WHERE vehicle_id = $1 AND id <> $2
 		AND starts_at < $3 AND ends_at > $4`, c.VehicleID, alID, ts(end), ts(start))
 	if err != nil {
@@ -438,7 +439,7 @@ func (s *Store) SetNotes(ctx context.Context, id int64, notes string) error {
 		return err
 	}
 	if len(notes) > 4000 {
-		return errs.Invalid("notes too long", errs.FieldError{Field: "notes", Message: "at most 4000 characters"})
+		return errs.Invalid("error.fields_invalid", errs.Field("notes", "field.too_long", locale.Params{"n": 4000}))
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
 		c, err := s.contractTx(ctx, tx, sc, "c.id", id)
@@ -477,7 +478,7 @@ func (s *Store) SetContractStatus(ctx context.Context, id int64, from []contract
 			return mapErr(err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.Conflict("contract_status", fmt.Sprintf("the contract is %s and cannot become %s", c.Status, to))
+			return errs.Conflict("contract_status_change", locale.Params{"status": locale.Key("contract.status." + string(c.Status)), "to": locale.Key("contract.status." + string(to))})
 		}
 		if to == contract.StatusBilled || to == contract.StatusClosed {
 			if _, err := tx.ExecContext(ctx, `UPDATE reservations SET status = 'completed', updated_at = $1 WHERE tenant_id = $2
@@ -520,7 +521,7 @@ func (s *Store) CustomerCard(ctx context.Context, customerID int64) (int64, erro
 	var id int64
 	err = s.db.QueryRowContext(ctx, `SELECT id FROM payment_cards WHERE tenant_id = $1 AND customer_id = $2 AND deleted_at IS NULL
 		ORDER BY created_at DESC, id DESC LIMIT 1`, sc.tenant(), customerID).Scan(&id)
-	return id, notFound(err, "stored card")
+	return id, notFound(err, "stored_card_not_found")
 }
 
 // InvoiceRates returns the per-rate totals of an issued invoice, computed

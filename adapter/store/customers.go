@@ -96,7 +96,7 @@ func (s *Store) customerByEmailTx(ctx context.Context, tx *sql.Tx, sc scope, c *
 		return customer.Customer{}, false, err
 	}
 	if old.RestrictedAt != nil {
-		return customer.Customer{}, false, errs.Conflict("customer_restricted", "this customer's data is blocked (GDPR erasure request); please contact the dealership")
+		return customer.Customer{}, false, errs.Conflict("customer_restricted")
 	}
 	return old, true, nil
 }
@@ -129,7 +129,7 @@ func (s *Store) Customer(ctx context.Context, id int64) (customer.Customer, erro
 		return customer.Customer{}, err
 	}
 	c, err := scanCustomer(s.db.QueryRowContext(ctx, `SELECT `+customerCols+` FROM customers WHERE tenant_id = $1 AND id = $2`, sc.tenant(), id))
-	return c, notFound(err, "customer")
+	return c, notFound(err, "customer_not_found")
 }
 
 // CustomerByEmail returns the customer with e-mail (case-insensitive). Errors: KindNotFound.
@@ -140,5 +140,5 @@ func (s *Store) CustomerByEmail(ctx context.Context, email string) (customer.Cus
 	}
 	c, err := scanCustomer(s.db.QueryRowContext(ctx, `SELECT `+customerCols+` FROM customers WHERE tenant_id = $1 AND email_lower = $2`,
 		sc.tenant(), emailKey(email, sc.a.Kind == identity.ActorAPI && sc.a.Test)))
-	return c, notFound(err, "customer")
+	return c, notFound(err, "customer_not_found")
 }

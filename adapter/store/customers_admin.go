@@ -31,7 +31,7 @@ func (s *Store) visibleCustomer(ctx context.Context, q querier, sc scope, id int
 	a := args{sc.tenant(), id}
 	c, err := scanCustomer(q.QueryRowContext(ctx, `SELECT `+customerColsC+` FROM customers c WHERE c.tenant_id = $1 AND c.id = $2 AND `+
 		customerVisible(sc, &a, "c"), a...))
-	return c, notFound(err, "customer")
+	return c, notFound(err, "customer_not_found")
 }
 
 // SearchCustomers finds the customers the actor may see whose name, company,
@@ -123,13 +123,13 @@ func (s *Store) UpdateCustomer(ctx context.Context, c *customer.Customer) error 
 			return err
 		}
 		if old.RestrictedAt != nil {
-			return errs.Conflict("customer_restricted", "this customer's data is blocked after an erasure request and cannot be changed")
+			return errs.Conflict("customer_blocked")
 		}
 		var other int64
 		err = tx.QueryRowContext(ctx, `SELECT id FROM customers WHERE tenant_id = $1 AND email_lower = $2 AND id <> $3`,
 			sc.tenant(), emailKey(c.Email, old.Test), c.ID).Scan(&other)
 		if err == nil {
-			return errs.Invalid("the e-mail address is taken", errs.FieldError{Field: "email", Message: "another customer already uses this e-mail address"})
+			return errs.Invalid("error.fields_invalid", errs.Field("email", "customer.email_taken"))
 		} else if err != sql.ErrNoRows {
 			return err
 		}
@@ -443,7 +443,7 @@ func (s *Store) EraseCustomer(ctx context.Context, id int64) (customer.Erasure, 
 			return err
 		}
 		if c.RestrictedAt != nil {
-			return errs.Conflict("customer_restricted", "this customer's data has already been erased and blocked")
+			return errs.Conflict("customer_erased")
 		}
 		var open int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM reservations WHERE tenant_id = $1 AND customer_id = $2
@@ -451,12 +451,12 @@ func (s *Store) EraseCustomer(ctx context.Context, id int64) (customer.Erasure, 
 			return err
 		}
 		if open > 0 {
-			return errs.Conflict("booking_running", "the customer has open bookings or a running rental; cancel or finish them first")
+			return errs.Conflict("booking_running")
 		}
 		var years, photoDays int
 		if err := tx.QueryRowContext(ctx, `SELECT retention_years, photo_retention_days FROM tenants WHERE id = $1`, sc.tenant()).
 			Scan(&years, &photoDays); err != nil {
-			return notFound(err, "tenant")
+			return notFound(err, "tenant_not_found")
 		}
 		var nInv int
 		var lastInv *time.Time

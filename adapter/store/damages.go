@@ -7,6 +7,7 @@ import (
 
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 const damageCols = `d.id, d.tenant_id, d.vehicle_id, d.view, d.x_pct, d.y_pct, d.kind, d.severity, d.description,
@@ -27,7 +28,7 @@ func vehicleStation(ctx context.Context, q querier, sc scope, vehicleID int64) (
 	var stationID int64
 	err := q.QueryRowContext(ctx, `SELECT v.station_id FROM vehicles v WHERE v.tenant_id = $1 AND v.id = $2 AND `+
 		sc.stations("v.station_id", &a), a...).Scan(&stationID)
-	return stationID, notFound(err, "vehicle")
+	return stationID, notFound(err, "vehicle_not_found")
 }
 
 // CreateDamage validates and saves a damage of a vehicle the actor may see.
@@ -70,7 +71,7 @@ func (s *Store) Damage(ctx context.Context, id int64) (fleet.Damage, error) {
 		JOIN vehicles v ON v.tenant_id = d.tenant_id AND v.id = d.vehicle_id
 		WHERE d.tenant_id = $1 AND d.id = $2 AND `+sc.stations("v.station_id", &a), a...))
 	if err != nil {
-		return d, notFound(err, "damage")
+		return d, notFound(err, "damage_not_found")
 	}
 	ph, err := s.photosOf(ctx, sc, []int64{d.ID})
 	d.Photos = ph[d.ID]
@@ -165,19 +166,19 @@ func (s *Store) MarkRepaired(ctx context.Context, id int64, at time.Time, note s
 			WHERE d.tenant_id = $1 AND d.id = $2 AND `+sc.stations("v.station_id", &a), a...).Scan(&stationID,
 			tsScan{&d.ReportedAt}, tspScan{&d.RepairedAt})
 		if err != nil {
-			return notFound(err, "damage")
+			return notFound(err, "damage_not_found")
 		}
 		if d.RepairedAt != nil {
-			return errs.Conflict("already_repaired", "the damage is already marked as repaired")
+			return errs.Conflict("already_repaired")
 		}
 		if at.Before(d.ReportedAt.Truncate(24 * time.Hour)) {
-			return errs.Invalid("repair date", errs.FieldError{Field: "repaired_on", Message: "the repair cannot be before the damage was reported"})
+			return errs.Invalid("error.fields_invalid", errs.Field("repaired_on", "damage.repair_before_report"))
 		}
 		if at.After(s.Now().Add(24 * time.Hour)) {
-			return errs.Invalid("repair date", errs.FieldError{Field: "repaired_on", Message: "the repair date cannot be in the future"})
+			return errs.Invalid("error.fields_invalid", errs.Field("repaired_on", "damage.repair_future"))
 		}
 		if len(note) > 2000 {
-			return errs.Invalid("repair note", errs.FieldError{Field: "repair_note", Message: "at most 2000 characters"})
+			return errs.Invalid("error.fields_invalid", errs.Field("repair_note", "field.too_long", locale.Params{"n": 2000}))
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE damages SET repaired_at = $1, repair_note = $2 WHERE tenant_id = $3 AND id = $4`,
 			ts(at), note, sc.tenant(), id); err != nil {
@@ -200,7 +201,7 @@ func (s *Store) AddPhoto(ctx context.Context, p *fleet.PhotoData) error {
 		if err := tx.QueryRowContext(ctx, `SELECT v.station_id FROM damages d
 			JOIN vehicles v ON v.tenant_id = d.tenant_id AND v.id = d.vehicle_id
 			WHERE d.tenant_id = $1 AND d.id = $2 AND `+sc.stations("v.station_id", &a), a...).Scan(&stationID); err != nil {
-			return notFound(err, "damage")
+			return notFound(err, "damage_not_found")
 		}
 		p.TenantID, p.CreatedAt = sc.tenant(), s.Now()
 		var data, thumb any
@@ -242,7 +243,7 @@ func (s *Store) PhotoData(ctx context.Context, damageID, photoID int64, thumb bo
 		&p.ID, &p.TenantID, &p.DamageID, &p.ContentType, &p.SizeBytes, &p.SHA256, &p.Storage, &p.StorageKey,
 		tsScan{&p.CreatedAt}, &blob)
 	if err != nil {
-		return p, notFound(err, "photo")
+		return p, notFound(err, "photo_not_found")
 	}
 	if thumb {
 		p.Thumb = blob

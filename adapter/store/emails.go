@@ -159,7 +159,7 @@ func (s *Store) MarkEmailSent(ctx context.Context, id int64, worker string, a mw
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.Conflict("email_not_claimed", "the message is not claimed by this worker")
+			return errs.Conflict("email_not_claimed")
 		}
 		return s.recordAttempt(ctx, tx, id, a)
 	})
@@ -179,7 +179,7 @@ func (s *Store) MarkEmailFailed(ctx context.Context, id int64, worker string, a 
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.Conflict("email_not_claimed", "the message is not claimed by this worker")
+			return errs.Conflict("email_not_claimed")
 		}
 		return s.recordAttempt(ctx, tx, id, a)
 	})
@@ -217,7 +217,7 @@ func (s *Store) Email(ctx context.Context, id int64) (mwmail.Queued, []mwmail.At
 	q, err := scanEmail(s.db.QueryRowContext(ctx, `SELECT `+emailCols+` FROM emails e WHERE e.tenant_id = $1 AND e.id = $2 AND `+
 		sc.stations("e.station_id", &a), a...))
 	if err != nil {
-		return q, nil, notFound(err, "e-mail")
+		return q, nil, notFound(err, "e_mail_not_found")
 	}
 	if err := loadAttachments(ctx, s.db, &q); err != nil {
 		return q, nil, err
@@ -259,7 +259,7 @@ func (s *Store) ResendEmail(ctx context.Context, id int64) error {
 			return mapErr(err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.Conflict("email_queued", "the message is already queued for delivery")
+			return errs.Conflict("email_queued")
 		}
 		return s.appendAudit(ctx, tx, sc, q.StationID, "email", id, "resend",
 			map[string]any{"status": q.Status, "attempts": q.Attempts}, map[string]any{"status": mwmail.StatusQueued})

@@ -12,6 +12,7 @@ import (
 	"modernc.org/sqlite"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // dbErrKind classifies a driver error by code (SQLite extended result codes,
@@ -115,24 +116,24 @@ func mapErr(err error) error {
 	}
 	switch classify(err) {
 	case dbErrUnique:
-		return errs.Wrap(errs.KindConflict, "this already exists", err).WithCode("duplicate")
+		return errs.Wrap(errs.KindConflict, "duplicate", err)
 	case dbErrOverlap:
-		return errs.Wrap(errs.KindConflict, "the vehicle is already taken in this period", err).WithCode("vehicle_overlap")
+		return errs.Wrap(errs.KindConflict, "vehicle_overlap", err)
 	case dbErrForeignKey:
-		return errs.Wrap(errs.KindInvalid, "a referenced record does not exist", err).WithCode("reference")
+		return errs.Wrap(errs.KindInvalid, "reference", err)
 	case dbErrCheck:
-		return errs.Wrap(errs.KindInvalid, "a value is out of range", err).WithCode("check")
+		return errs.Wrap(errs.KindInvalid, "check", err)
 	case dbErrImmutable:
-		return errs.Wrap(errs.KindConflict, "issued documents cannot be changed or deleted", err).WithCode("immutable")
+		return errs.Wrap(errs.KindConflict, "immutable", err)
 	case dbErrBusy:
-		return errs.Wrap(errs.KindUnavailable, "the database is busy, please retry", err)
+		return errs.Wrap(errs.KindUnavailable, "database_busy", err)
 	case dbErrUnavailable:
 		return ErrUnavailable(err)
 	case dbErrText: // the last line: every input is checked for control characters before it gets here
-		return errs.Wrap(errs.KindInvalid, "a text contains a control character that cannot be stored", err).WithCode("text_not_storable")
+		return errs.Wrap(errs.KindInvalid, "text_not_storable", err)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		return errs.Wrap(errs.KindNotFound, "not found", err)
+		return errs.Wrap(errs.KindNotFound, "not_found", err)
 	}
 	return err
 }
@@ -154,14 +155,13 @@ func isReadOnly(err error) bool {
 // Retry-After at the HTTP layers): nothing was changed, the client may
 // retry in a while. The cause is kept for the log.
 func ErrUnavailable(cause error) error {
-	return errs.Wrap(errs.KindUnavailable, "the database is not available at the moment; please try again in a minute", cause).
-		WithCode("database_unavailable")
+	return errs.Wrap(errs.KindUnavailable, "database_unavailable", cause)
 }
 
-// notFound maps sql.ErrNoRows to a KindNotFound error naming what.
-func notFound(err error, what string) error {
+// notFound maps sql.ErrNoRows to a KindNotFound error with code (e.g. "vehicle_not_found").
+func notFound(err error, code locale.Key) error {
 	if errors.Is(err, sql.ErrNoRows) {
-		e := errs.NotFound(what)
+		e := errs.NotFound(code)
 		e.Err = err
 		return e
 	}

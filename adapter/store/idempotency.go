@@ -17,7 +17,7 @@ func apiClientScope(ctx context.Context) (scope, error) {
 		return sc, err
 	}
 	if sc.a.Kind != identity.ActorAPI || sc.a.APIClientID == 0 {
-		return sc, errs.Forbidden("idempotency keys belong to API clients")
+		return sc, errs.Forbidden("forbidden.api_clients_only")
 	}
 	return sc, nil
 }
@@ -115,7 +115,7 @@ func (s *Store) PurgeIdempotencyKeys(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	if !sc.a.AllTenants() {
-		return 0, errs.Forbidden("only the system purges idempotency keys")
+		return 0, errs.Forbidden("forbidden.system_only")
 	}
 	res, err := s.execWrite(ctx, true, `DELETE FROM idempotency_keys WHERE created_at < $1`, ts(s.Now().Add(-idempotency.TTL)))
 	if err != nil {

@@ -162,9 +162,9 @@ func TestStaffEmailOfAnotherTenantNotRevealed(t *testing.T) {
 			if !ok || e.Kind != errs.KindInvalid || len(e.Fields) != 1 || e.Fields[0].Field != "email" {
 				t.Fatalf("want an invalid e-mail field, got %v", err)
 			}
-			return e.Fields[0].Message
+			return string(e.Fields[0].Code)
 		}
-		const unusable = "this e-mail address cannot be used for a login; please choose another one"
+		const unusable = "user.email_unusable"
 		u := identity.User{Email: "CHEF@huber.example", Name: "Spy", Role: identity.RoleAdmin}
 		if m := message(svc.CreateUser(a, &u, "correct horse battery")); m != unusable {
 			t.Errorf("create with another tenant's login address: %q", m)
@@ -174,7 +174,7 @@ func TestStaffEmailOfAnotherTenantNotRevealed(t *testing.T) {
 			t.Errorf("change to another tenant's login address: %q", m)
 		}
 		dup := identity.User{Email: "Anna@Koenig.example", Name: "Anna 2", Role: identity.RoleAdmin}
-		if m := message(svc.CreateUser(a, &dup, "correct horse battery")); m != "another login already uses this e-mail address" {
+		if m := message(svc.CreateUser(a, &dup, "correct horse battery")); m != "user.email_taken" {
 			t.Errorf("create with an own login's address: %q", m)
 		}
 		us, err := s.ListUsers(a)

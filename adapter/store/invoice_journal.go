@@ -6,10 +6,10 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
-	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
 )
 
@@ -121,7 +121,7 @@ func (s *Store) Journal(ctx context.Context, q invoice.JournalQuery) ([]invoice.
 	if q.Limit == 0 {
 		sum := invoice.SumJournal(out)
 		if sum.Documents != tot.Documents || sum.Net != tot.Net || sum.VAT != tot.VAT || sum.Gross != tot.Gross {
-			return nil, tot, errs.E(errs.KindInternal, "the journal's documents do not add up to their stored totals")
+			return nil, tot, errors.New("the journal's documents do not add up to their stored totals")
 		}
 		tot.Rates = sum.Rates
 	}
@@ -168,7 +168,7 @@ func (s *Store) journalRates(ctx context.Context, db querier, tenantID int64, en
 				}
 			}
 			if net != e.Net || vat != e.VAT || gross != e.Gross || dNet != e.DeductedNet || dGross != e.DeductedGross {
-				return errs.E(errs.KindInternal, fmt.Sprintf("invoice %s: stored totals do not match its lines and advances", e.Number))
+				return fmt.Errorf("invoice %s: stored totals do not match its lines and advances", e.Number)
 			}
 			e.Rates = invoice.BookedRates(e.Kind, own[id], ded[id])
 		}
@@ -200,14 +200,14 @@ func (s *Store) EachJournalFile(ctx context.Context, entries []invoice.JournalEn
 			LEFT JOIN einvoices x ON x.tenant_id = i.tenant_id AND x.invoice_id = i.id
 			WHERE i.tenant_id = $1 AND i.id = $2 AND `+sc.invoices(&a), a...).Scan(&f.Entry.Number, &sum, &f.PDF, &xmlSum, &xml)
 		if err != nil {
-			return notFound(err, "invoice")
+			return notFound(err, "invoice_not_found")
 		}
 		if got := sha256.Sum256(f.PDF); hex.EncodeToString(got[:]) != sum {
-			return errs.E(errs.KindInternal, fmt.Sprintf("stored document of invoice %s does not match its hash", e.Number))
+			return fmt.Errorf("stored document of invoice %s does not match its hash", e.Number)
 		}
 		if xmlSum.Valid {
 			if got := sha256.Sum256(xml); hex.EncodeToString(got[:]) != xmlSum.String {
-				return errs.E(errs.KindInternal, fmt.Sprintf("stored e-invoice of invoice %s does not match its hash", e.Number))
+				return fmt.Errorf("stored e-invoice of invoice %s does not match its hash", e.Number)
 			}
 			f.XML = xml
 		}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
 )
 
@@ -40,7 +39,7 @@ func (s *Store) IssuedInvoice(ctx context.Context, id int64) (invoice.Issued, er
 		tspScan{&sfrom}, tspScan{&sto}, &iss.Invoice.Currency, &net, &vat, &gross, &deducted, &due, &iss.Language,
 		&recipient, &supplier, &pay, &iss.Invoice.Note)
 	if err != nil {
-		return iss, notFound(err, "invoice")
+		return iss, notFound(err, "invoice_not_found")
 	}
 	if iss.PaymentUnknown = !pay.Valid; pay.Valid {
 		if err := json.Unmarshal([]byte(pay.String), &iss.Invoice.Payment); err != nil {
@@ -65,7 +64,7 @@ func (s *Store) IssuedInvoice(ctx context.Context, id int64) (invoice.Issued, er
 		ref := &invoice.Reference{}
 		if err := s.db.QueryRowContext(ctx, `SELECT number, issued_at FROM invoices WHERE tenant_id = $1 AND id = $2`,
 			sc.tenant(), iss.CorrectsID).Scan(&ref.Number, tsScan{&ref.IssueDate}); err != nil {
-			return iss, notFound(err, "invoice")
+			return iss, notFound(err, "invoice_not_found")
 		}
 		iss.Invoice.Corrects = ref
 	}
@@ -104,8 +103,8 @@ func (s *Store) IssuedInvoice(ctx context.Context, id int64) (invoice.Issued, er
 	iss.Totals = invoice.Compute(iss.Invoice)
 	t := iss.Totals
 	if t.Net != net || t.VAT != vat || t.Gross != gross || t.DeductedGross != deducted || t.Due != due {
-		return iss, errs.E(errs.KindInternal, fmt.Sprintf("invoice %s: stored totals do not match its lines and advances",
-			iss.Invoice.Number))
+		return iss, fmt.Errorf("invoice %s: stored totals do not match its lines and advances",
+			iss.Invoice.Number)
 	}
 	return iss, nil
 }

@@ -7,12 +7,12 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/document"
-	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/webhook"
 )
@@ -61,7 +61,7 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 	var invPattern, gsPattern string
 	if err := tx.QueryRowContext(ctx, `SELECT invoice_number_pattern, credit_number_pattern FROM tenants WHERE id = $1`,
 		sc.tenant()).Scan(&invPattern, &gsPattern); err != nil {
-		return notFound(err, "tenant")
+		return notFound(err, "tenant_not_found")
 	}
 	pattern := invPattern
 	series := invoice.SeriesOf(iss.Invoice.Kind)
@@ -219,7 +219,7 @@ func (s *Store) EInvoiceFile(ctx context.Context, id int64) (f invoice.EFile, ok
 		LEFT JOIN einvoices e ON e.tenant_id = i.tenant_id AND e.invoice_id = i.id WHERE `+where, a...).
 		Scan(&name, &ctype, &sum, &f.Data)
 	if err != nil {
-		return f, false, notFound(err, "invoice")
+		return f, false, notFound(err, "invoice_not_found")
 	}
 	if !sum.Valid {
 		return invoice.EFile{}, false, nil
@@ -227,7 +227,7 @@ func (s *Store) EInvoiceFile(ctx context.Context, id int64) (f invoice.EFile, ok
 	f.Filename, f.ContentType = name.String, ctype.String
 	got := sha256.Sum256(f.Data)
 	if hex.EncodeToString(got[:]) != sum.String {
-		return f, false, errs.E(errs.KindInternal, "stored e-invoice does not match its hash")
+		return f, false, errors.New("stored e-invoice does not match its hash")
 	}
 	return f, true, nil
 }
@@ -292,11 +292,11 @@ func (s *Store) Document(ctx context.Context, id int64) (document.Stored, error)
 		WHERE tenant_id = $1 AND id = $2`, sc.tenant(), id).Scan(&d.ID, &d.Kind, &d.Filename, &d.ContentType, &d.SHA256,
 		&d.Data, tsScan{&d.CreatedAt})
 	if err != nil {
-		return d, notFound(err, "document")
+		return d, notFound(err, "document_not_found")
 	}
 	sum := sha256.Sum256(d.Data)
 	if hex.EncodeToString(sum[:]) != d.SHA256 {
-		return d, errs.E(errs.KindInternal, "stored document does not match its hash")
+		return d, errors.New("stored document does not match its hash")
 	}
 	return d, nil
 }

@@ -27,7 +27,7 @@ func (s *Store) RecordJobFailure(ctx context.Context, f job.Failure, retry func(
 		return job.Attention{}, err
 	}
 	if sc.a.Kind != identity.ActorSystem || !sc.a.AllTenants() && sc.tenant() != f.Subject.TenantID {
-		return job.Attention{}, errs.Forbidden("only the system records job failures")
+		return job.Attention{}, errs.Forbidden("job.system_only")
 	}
 	out := job.Attention{Job: f.Job, Subject: f.Subject, Panicked: f.Panicked, Error: storableText(f.Error, maxJobError),
 		Ref: f.Ref, LastAt: f.At.UTC()}
@@ -59,7 +59,7 @@ func (s *Store) ClearJobFailure(ctx context.Context, jobName string, sub job.Sub
 		return err
 	}
 	if sc.a.Kind != identity.ActorSystem {
-		return errs.Forbidden("only the system clears job failures")
+		return errs.Forbidden("job.system_only")
 	}
 	// a read first: the write lock (SQLite) is taken only when there is a
 	// record, which is rare
@@ -219,7 +219,7 @@ func (s *Store) jobAttentionAction(ctx context.Context, q string, id int64, extr
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.NotFound("this note is gone (the job has since succeeded)")
+			return errs.NotFound("job.note_gone")
 		}
 		return nil
 	})

@@ -38,12 +38,12 @@ func paymentTenant(ctx context.Context, recTenant int64) (int64, error) {
 	}
 	if sc.a.AllTenants() {
 		if recTenant == 0 {
-			return 0, errs.Invalid("payment record without tenant")
+			return 0, errs.Invalid("payment.record_tenant")
 		}
 		return recTenant, nil
 	}
 	if recTenant != 0 && recTenant != sc.tenant() {
-		return 0, errs.NotFound("payment")
+		return 0, errs.NotFound("payment_not_found")
 	}
 	return sc.tenant(), nil
 }
@@ -71,7 +71,7 @@ func (s *Store) InsertPayment(ctx context.Context, r *payment.Record) error {
 		nullInt64(r.ParentID), r.Operation, r.Purpose, r.Status, r.Amount.Cents, r.Amount.Currency,
 		r.MerchantTransactionID, r.OrderID, string(r.Card.Brand), r.Card.Last4, ts(r.CreatedAt), r.Test)
 	if errors.Is(err, sql.ErrNoRows) {
-		return errs.E(errs.KindInternal, "payment not recorded: its mode (test or live) differs from its booking's, card's or parent's")
+		return errors.New("payment not recorded: its mode (test or live) differs from its booking's, card's or parent's")
 	}
 	return mapErr(err)
 }
@@ -95,7 +95,7 @@ func (s *Store) ResolvePayment(ctx context.Context, r *payment.Record) error {
 		if err := tx.QueryRowContext(ctx, `SELECT status, operation, reservation_id, contract_id FROM payments
 			WHERE tenant_id = $1 AND id = $2`, tid, r.ID).Scan(&old, &op, int64Scan{&resID}, int64Scan{&conID}); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
-				return errs.Conflict("payment_resolved", "the payment was already resolved differently")
+				return errs.Conflict("payment_resolved")
 			}
 			return mapErr(err)
 		}
@@ -111,7 +111,7 @@ func (s *Store) ResolvePayment(ctx context.Context, r *payment.Record) error {
 			return mapErr(err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.Conflict("payment_resolved", "the payment was already resolved differently")
+			return errs.Conflict("payment_resolved")
 		}
 		t, ok := paymentEvents[r.Status]
 		if !ok || old == string(r.Status) || !moneyOperation(payment.Operation(op)) || (resID == 0 && conID == 0) {
@@ -150,7 +150,7 @@ func (s *Store) Payment(ctx context.Context, id int64) (payment.Record, error) {
 		q += ` AND tenant_id = ` + a.add(sc.tenant())
 	}
 	r, err := scanPayment(s.db.QueryRowContext(ctx, q, a...))
-	return r, notFound(err, "payment")
+	return r, notFound(err, "payment_not_found")
 }
 
 // ListPayments returns the records of a reservation, contract or customer in order.
@@ -214,7 +214,7 @@ func (s *Store) SaveCard(ctx context.Context, c *payment.StoredCard) error {
 		return err
 	}
 	if c.CustomerID == 0 {
-		return errs.Invalid("a stored card belongs to a customer")
+		return errs.Invalid("payment.card_customer")
 	}
 	c.TenantID = tid
 	if c.CreatedAt.IsZero() {
@@ -240,7 +240,7 @@ func (s *Store) StoredCard(ctx context.Context, id int64) (payment.StoredCard, e
 		q += ` AND tenant_id = ` + a.add(sc.tenant())
 	}
 	c, err := scanCard(s.db.QueryRowContext(ctx, q, a...))
-	return c, notFound(err, "stored card")
+	return c, notFound(err, "stored_card_not_found")
 }
 
 const cardCols = `id, tenant_id, customer_id, token, brand, last4, exp_month, exp_year, scheme_txn_id, created_at, test`

@@ -18,7 +18,7 @@ func (s *Store) stationVisible(ctx context.Context, q querier, sc scope, id int6
 	var one int
 	err := q.QueryRowContext(ctx, `SELECT 1 FROM stations s WHERE s.tenant_id = $1 AND s.id = $2 AND `+
 		sc.stations("s.id", &a), a...).Scan(&one)
-	return notFound(err, "station")
+	return notFound(err, "station_not_found")
 }
 
 // Plan returns the planning board of a station for [from, to) in four
@@ -31,7 +31,7 @@ func (s *Store) Plan(ctx context.Context, stationID int64, from, to time.Time) (
 		return booking.Plan{}, err
 	}
 	if !to.After(from) {
-		return booking.Plan{}, errs.Invalid("the period is empty", errs.FieldError{Field: "days", Message: "must be after the start"})
+		return booking.Plan{}, errs.Invalid("error.fields_invalid", errs.Field("days", "field.period_order"))
 	}
 	p := booking.Plan{StationID: stationID, From: from.UTC(), To: to.UTC()}
 	err = s.read(ctx, func(q querier) error {
@@ -156,27 +156,27 @@ func (s *Store) MoveBooking(ctx context.Context, m booking.Move) (booking.Reserv
 			return err
 		}
 		if r.Status != booking.StatusPendingPayment && r.Status != booking.StatusConfirmed {
-			return errs.Conflict("booking_status", "only bookings that have not been handed over can be moved")
+			return errs.Conflict("booking_not_movable")
 		}
 		vid := m.VehicleID
 		if vid == 0 {
 			vid = r.VehicleID
 		}
 		if vid == 0 {
-			return errs.Invalid("choose a vehicle", errs.FieldError{Field: "vehicle_id", Message: "choose a vehicle"})
+			return errs.Invalid("error.fields_invalid", errs.Field("vehicle_id", "field.vehicle_choose"))
 		}
 		a := args{sc.tenant(), vid}
 		var vStation int64
 		var vStatus string
 		if err := tx.QueryRowContext(ctx, `SELECT v.station_id, v.status FROM vehicles v WHERE v.tenant_id = $1 AND v.id = $2 AND `+
 			sc.stations("v.station_id", &a), a...).Scan(&vStation, &vStatus); err != nil {
-			return notFound(err, "vehicle")
+			return notFound(err, "vehicle_not_found")
 		}
 		if vStation != r.StationID {
-			return errs.Conflict("other_station", "the vehicle belongs to another station")
+			return errs.Conflict("other_station")
 		}
 		if vStatus != fleet.StatusAvailable {
-			return errs.Conflict("vehicle_unavailable", "the vehicle is not available (workshop, blocked or retired)")
+			return errs.Conflict("vehicle_unavailable")
 		}
 		pickup := r.Pickup
 		if !m.Pickup.IsZero() {
@@ -184,7 +184,7 @@ func (s *Store) MoveBooking(ctx context.Context, m booking.Move) (booking.Reserv
 		}
 		ret := pickup.Add(r.Return.Sub(r.Pickup))
 		if !pickup.Equal(r.Pickup) && pickup.Before(s.Now()) {
-			return errs.Invalid("the pickup time has passed", errs.FieldError{Field: "pickup", Message: "the pickup time has passed"})
+			return errs.Invalid("error.fields_invalid", errs.Field("pickup", "booking.pickup_passed"))
 		}
 		if vid == r.VehicleID && pickup.Equal(r.Pickup) {
 			out = r

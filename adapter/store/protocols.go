@@ -8,6 +8,7 @@ import (
 
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 	mwmail "mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/webhook"
 )
@@ -30,7 +31,7 @@ func (s *Store) recordProtocolTx(ctx context.Context, tx *sql.Tx, sc scope, c *c
 		RETURNING id`, sc.tenant(), c.ID, p.Kind, stationID, ts(p.RecordedAt), nullInt64(sc.a.UserID), p.OdometerKM, p.FuelEighths,
 		p.Cleanliness, p.Notes, p.SignerName, sig).Scan(&p.ID); err != nil {
 		if classify(err) == dbErrUnique {
-			return errs.Conflict("protocol_exists", "this contract already has a "+p.Kind+" protocol")
+			return errs.Conflict("protocol_exists", locale.Params{"kind": locale.Key("protocol.kind." + p.Kind)})
 		}
 		return mapErr(err)
 	}
@@ -70,7 +71,7 @@ func (s *Store) RecordReturn(ctx context.Context, rt *contract.Return) (contract
 			return err
 		}
 		if c.Status != contract.StatusOpen {
-			return errs.Conflict("contract_status", "the car of this contract has already been returned")
+			return errs.Conflict("contract_status")
 		}
 		if rt.StationID == 0 {
 			rt.StationID = c.ReturnStationID

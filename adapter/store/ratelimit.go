@@ -19,7 +19,7 @@ func (s *Store) TakeRate(ctx context.Context, limit int, window time.Duration) (
 		return false, 0, err
 	}
 	if sc.a.APIClientID == 0 {
-		return false, 0, errs.Forbidden("rate limits apply to API clients")
+		return false, 0, errs.Forbidden("forbidden.api_clients_only")
 	}
 	if window <= 0 {
 		window = time.Minute
@@ -48,7 +48,7 @@ func (s *Store) PurgeRateBuckets(ctx context.Context, cutoff time.Time) error {
 		return err
 	}
 	if !sc.a.AllTenants() {
-		return errs.Forbidden("only the system purges rate counters")
+		return errs.Forbidden("forbidden.system_only")
 	}
 	_, err = s.execWrite(ctx, true, `DELETE FROM rate_buckets WHERE window_start < $1`, ts(cutoff))
 	return mapErr(err)

@@ -3,10 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"path/filepath"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // DefaultMinFreeBytes is the free space CheckWritable wants on the SQLite
@@ -24,8 +24,7 @@ func (s *Store) CheckWritable(ctx context.Context, minFree int64) error {
 	if s.path != "" {
 		free, err := freeBytes(filepath.Dir(s.path))
 		if err == nil && free < minFree {
-			return errs.E(errs.KindUnavailable, fmt.Sprintf("the disk of the database is full (%d MB free, %d MB needed)",
-				free>>20, minFree>>20)).WithCode("disk_full")
+			return errs.New(errs.KindUnavailable, "disk_full", locale.Params{"free": free >> 20, "needed": minFree >> 20})
 		}
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -37,7 +36,7 @@ func (s *Store) CheckWritable(ctx context.Context, minFree int64) error {
 		return nil
 	}
 	if isReadOnly(err) {
-		return errs.Wrap(errs.KindUnavailable, "the database is read-only", err).WithCode("database_read_only")
+		return errs.Wrap(errs.KindUnavailable, "database_read_only", err)
 	}
 	if e, ok := errs.As(mapErr(err)); ok && e.Kind == errs.KindUnavailable {
 		return err

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
 
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/errs"
@@ -64,7 +63,7 @@ func (s *Store) AddReceipt(ctx context.Context, r *contract.Receipt, o contract.
 		return "", err
 	}
 	if r.Kind != contract.KindReceipt && r.Kind != contract.KindPayout && r.Kind != contract.KindReversal {
-		return "", errs.Invalid("unknown receipt kind")
+		return "", errs.Invalid("receipt.kind_unknown")
 	}
 	owed := o.Cents
 	var status contract.Status
@@ -79,7 +78,7 @@ func (s *Store) AddReceipt(ctx context.Context, r *contract.Receipt, o contract.
 			return err
 		}
 		if c.Status != contract.StatusBilled && c.Status != contract.StatusPaymentOpen && c.Status != contract.StatusClosed {
-			return errs.Conflict("contract_status", fmt.Sprintf("the contract is %s; payments are recorded after the final invoice", c.Status))
+			return errs.Conflict("not_billed_yet")
 		}
 		existing, err := s.receiptsTx(ctx, tx, sc, c.ID)
 		if err != nil {
@@ -96,10 +95,10 @@ func (s *Store) AddReceipt(ctx context.Context, r *contract.Receipt, o contract.
 				}
 			}
 			if orig == nil {
-				return errs.NotFound("receipt")
+				return errs.NotFound("receipt_not_found")
 			}
 			if orig.Reversed() {
-				return errs.Conflict("receipt_reversed", "this payment has already been reversed")
+				return errs.Conflict("receipt_reversed")
 			}
 			r.Method, r.AmountCents, r.Reference, r.ReversesKind = orig.Method, orig.AmountCents, orig.Reference, orig.Kind
 			r.StationID = orig.StationID // the till of what it cancels
@@ -114,24 +113,24 @@ func (s *Store) AddReceipt(ctx context.Context, r *contract.Receipt, o contract.
 				return mapErr(err)
 			}
 			if running > 0 {
-				return errs.Conflict("card_charge_running", "a card payment of this rental is still being processed; reload the page in a moment and check what is open")
+				return errs.Conflict("card_charge_running")
 			}
 			if last != o.LastPaymentID {
-				return errs.Conflict("payments_changed", "a card payment of this rental was made meanwhile; check the open amount and enter the payment again")
+				return errs.Conflict("payments_changed")
 			}
 			if r.Kind == contract.KindPayout {
 				action = "payout"
 				if net-r.AmountCents < owed {
-					return errs.Conflict("payout_exceeds", "money was paid out or taken back meanwhile: the amount is more than was paid too much now; check the contract and enter the payout again")
+					return errs.Conflict("payout_exceeds")
 				}
 			} else if net+r.AmountCents > owed {
-				return errs.Conflict("receipt_exceeds", "another payment came in meanwhile: the amount is more than is open now; check the open amount and enter the payment again")
+				return errs.Conflict("receipt_exceeds")
 			}
 			net += r.Signed()
 		}
 		now := s.Now()
 		if r.StationID != c.StationID && r.StationID != c.ReturnStationID {
-			return errs.Invalid("till", errs.FieldError{Field: "station", Message: "a payment is booked at the contract's pickup or return station"})
+			return errs.Invalid("error.fields_invalid", errs.Field("station", "receipt.till_contract"))
 		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO contract_receipts (tenant_id, contract_id, station_id, kind, reverses_id, method,
 			amount_cents, reference, received_on, reason, created_by, created_at)

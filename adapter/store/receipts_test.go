@@ -34,7 +34,7 @@ func TestReceiptsStore(t *testing.T) {
 		}
 		// an open (not yet billed) contract takes no receipt
 		_, err = s.AddReceipt(f.ctx, rc(100), contract.Owed{Cents: 10000}, nil)
-		wantCode(t, "receipt on an open contract", err, errs.KindConflict, "contract_status")
+		wantCode(t, "receipt on an open contract", err, errs.KindConflict, "not_billed_yet")
 
 		mustNil(t, s.SetContractStatus(f.ctx, c.ID, []contract.Status{contract.StatusOpen}, contract.StatusPaymentOpen))
 		// the till must be the contract's pickup or return station

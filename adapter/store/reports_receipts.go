@@ -24,7 +24,7 @@ func (s *Store) CounterPayments(ctx context.Context, day string) ([]contract.Cou
 		return nil, err
 	}
 	if _, err := time.Parse("2006-01-02", day); err != nil {
-		return nil, errs.Invalid("day must be YYYY-MM-DD", errs.FieldError{Field: "day", Message: "enter the day as YYYY-MM-DD"})
+		return nil, errs.Invalid("error.fields_invalid", errs.Field("day", "field.date_format"))
 	}
 	type station struct {
 		id   int64

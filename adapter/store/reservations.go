@@ -13,6 +13,7 @@ import (
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/webhook"
 )
 
@@ -84,7 +85,7 @@ func (s *Store) Availability(ctx context.Context, stationID int64, pickup, ret t
 }
 
 // ErrNothingFree is returned when no vehicle of the category is free.
-var ErrNothingFree = errs.Conflict("nothing_free", "no vehicle of this category is free in this period")
+var ErrNothingFree = errs.Conflict("nothing_free")
 
 // CreateReservation numbers r, takes a free vehicle of its category at its
 // station (or r.VehicleID when set) and stores both in one transaction.
@@ -169,7 +170,7 @@ func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r
 		c, err := scanCustomer(tx.QueryRowContext(ctx, `SELECT `+customerCols+` FROM customers WHERE tenant_id = $1 AND id = $2`,
 			sc.tenant(), r.CustomerID))
 		if err != nil {
-			return notFound(err, "customer")
+			return notFound(err, "customer_not_found")
 		}
 		r.Billing = c.Billing()
 	}
@@ -183,7 +184,7 @@ func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r
 	}
 	var prefix string
 	if err := tx.QueryRowContext(ctx, `SELECT booking_number_prefix FROM tenants WHERE id = $1`, sc.tenant()).Scan(&prefix); err != nil {
-		return notFound(err, "tenant")
+		return notFound(err, "tenant_not_found")
 	}
 	year := fmt.Sprint(now.Year())
 	seq, err := nextNumber(ctx, tx, sc.tenant(), "booking", year)
@@ -286,7 +287,7 @@ func (s *Store) reservationWhere(ctx context.Context, q querier, col string, v a
 	a := args{sc.tenant(), v}
 	r, err := scanReservation(q.QueryRowContext(ctx, `SELECT `+reservationCols+` FROM reservations r
 		WHERE r.tenant_id = $1 AND `+col+` = $2 AND `+sc.stations("r.station_id", &a)+` AND `+sc.mode("r.test", &a), a...))
-	return r, notFound(err, "booking")
+	return r, notFound(err, "booking_not_found")
 }
 
 // ListReservations returns reservations the actor may see, by pickup time.
@@ -361,7 +362,7 @@ func (s *Store) settleCustomerUpdateTx(ctx context.Context, tx *sql.Tx, sc scope
 	c, err := scanCustomer(tx.QueryRowContext(ctx, `SELECT `+customerCols+` FROM customers WHERE tenant_id = $1 AND id = $2`,
 		sc.tenant(), r.CustomerID))
 	if err != nil {
-		return notFound(err, "customer")
+		return notFound(err, "customer_not_found")
 	}
 	if c.RestrictedAt != nil { // blocked after an erasure request meanwhile: nothing is written
 		return nil
@@ -394,7 +395,7 @@ func (s *Store) setReservationStatusTx(ctx context.Context, tx *sql.Tx, sc scope
 		ok = ok || f == r.Status
 	}
 	if !ok {
-		return errs.Conflict("booking_status", fmt.Sprintf("the booking is %s and cannot become %s", r.Status, to))
+		return errs.Conflict("booking_status_change", locale.Params{"status": locale.Key("booking.status." + string(r.Status)), "to": locale.Key("booking.status." + string(to))})
 	}
 	now := s.Now()
 	var cancelled any

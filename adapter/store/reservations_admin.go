@@ -8,6 +8,7 @@ import (
 
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/webhook"
 )
 
@@ -106,7 +107,7 @@ func (s *Store) ReservationRow(ctx context.Context, id int64) (booking.Row, erro
 	a := args{sc.tenant(), id}
 	x, err := scanReservationRow(s.db.QueryRowContext(ctx, `SELECT `+reservationRowCols+reservationRowJoins+
 		` WHERE r.tenant_id = $1 AND r.id = $2 AND `+sc.stations("r.station_id", &a), a...))
-	return x, notFound(err, "booking")
+	return x, notFound(err, "booking_not_found")
 }
 
 // SetReservationNotes replaces the staff notes of a reservation and logs
@@ -118,7 +119,7 @@ func (s *Store) SetReservationNotes(ctx context.Context, id int64, notes string)
 	}
 	notes = strings.TrimSpace(strings.ReplaceAll(notes, "\r\n", "\n"))
 	if utf8.RuneCountInString(notes) > booking.MaxNotes {
-		return errs.Invalid("the notes are too long", errs.FieldError{Field: "notes", Message: "at most 2000 characters"})
+		return errs.Invalid("error.fields_invalid", errs.Field("notes", "field.too_long", locale.Params{"n": 2000}))
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
 		r, err := s.reservationWhere(ctx, tx, "r.id", id)

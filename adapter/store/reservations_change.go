@@ -30,7 +30,7 @@ func (s *Store) ChangeReservation(ctx context.Context, ch booking.Change) (booki
 			return err
 		}
 		if r.Status != booking.StatusConfirmed && r.Status != booking.StatusPendingPayment {
-			return errs.Conflict("booking_status", "only a booking that has not been picked up can be changed")
+			return errs.Conflict("booking_picked_up")
 		}
 		before := map[string]any{"pickup": r.Pickup, "return": r.Return, "vehicle_id": r.VehicleID,
 			"tariff_id": r.TariffID, "day_price_cents": r.DayPriceCents, "estimated_total_cents": r.EstimatedTotalCents}
@@ -166,10 +166,10 @@ func (s *Store) ChangeBookingCustomer(ctx context.Context, reservationID int64, 
 		c, err := scanCustomer(tx.QueryRowContext(ctx, `SELECT `+customerCols+` FROM customers WHERE tenant_id = $1 AND id = $2`,
 			sc.tenant(), r.CustomerID))
 		if err != nil {
-			return notFound(err, "customer")
+			return notFound(err, "customer_not_found")
 		}
 		if c.RestrictedAt != nil {
-			return errs.Conflict("customer_restricted", "this customer's data is blocked (GDPR erasure request); please contact the dealership")
+			return errs.Conflict("customer_restricted")
 		}
 		booked := r.Billing.Of(c)
 		booked.Merge(in)

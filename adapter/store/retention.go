@@ -52,7 +52,7 @@ func (s *Store) DuePurges(ctx context.Context, today string, limit int) ([]custo
 		return nil, err
 	}
 	if _, err := time.Parse("2006-01-02", today); err != nil {
-		return nil, errs.Invalid("today must be a date YYYY-MM-DD")
+		return nil, errs.Invalid("date.today_format")
 	}
 	a := args{dateArg(today), max(limit, 1)}
 	where := `restricted_at IS NOT NULL AND purged_at IS NULL AND erase_after IS NOT NULL AND erase_after < $1 AND ` +
@@ -94,7 +94,7 @@ func (s *Store) PurgeCustomer(ctx context.Context, id int64, today string) (cust
 		return customer.Purge{}, err
 	}
 	if _, err := time.Parse("2006-01-02", today); err != nil {
-		return customer.Purge{}, errs.Invalid("today must be a date YYYY-MM-DD")
+		return customer.Purge{}, errs.Invalid("date.today_format")
 	}
 	var out customer.Purge
 	err = s.write(ctx, func(tx *sql.Tx) error {
@@ -104,7 +104,7 @@ func (s *Store) PurgeCustomer(ctx context.Context, id int64, today string) (cust
 		err := tx.QueryRowContext(ctx, `SELECT restricted_at, purged_at, erase_after FROM customers WHERE tenant_id = $1 AND id = $2`+lock,
 			sc.tenant(), id).Scan(tspScan{&restricted}, tspScan{&purged}, dateScan{&out.EraseAfter})
 		if err != nil {
-			return notFound(err, "customer")
+			return notFound(err, "customer_not_found")
 		}
 		if restricted == nil || purged != nil || out.EraseAfter == "" || out.EraseAfter >= today {
 			out.Skipped = true
@@ -115,7 +115,7 @@ func (s *Store) PurgeCustomer(ctx context.Context, id int64, today string) (cust
 		// its calendar year).
 		var years int
 		if err := tx.QueryRowContext(ctx, `SELECT retention_years FROM tenants WHERE id = $1`, sc.tenant()).Scan(&years); err != nil {
-			return notFound(err, "tenant")
+			return notFound(err, "tenant_not_found")
 		}
 		var lastInv *time.Time
 		if err := tx.QueryRowContext(ctx, `SELECT max(issued_at) FROM invoices WHERE tenant_id = $1 AND customer_id = $2`,
@@ -353,7 +353,7 @@ func (s *Store) RetentionStatus(ctx context.Context, id int64) (customer.Retenti
 			WHERE c.tenant_id = $1 AND c.id = $2 AND `+customerVisible(sc, &a, "c"), a...).Scan(
 			tspScan{&st.RestrictedAt}, dateScan{&st.EraseAfter}, tspScan{&st.PurgedAt})
 		if err != nil {
-			return notFound(err, "customer")
+			return notFound(err, "customer_not_found")
 		}
 		rows, err := q.QueryContext(ctx, `SELECT gateway_deleted_at IS NOT NULL, gateway_delete_error FROM payment_cards
 			WHERE tenant_id = $1 AND customer_id = $2 AND deleted_at IS NOT NULL ORDER BY id`, sc.tenant(), id)

@@ -14,7 +14,7 @@ import (
 // through it, so no handler has to remember a filter.
 type scope struct{ a identity.Actor }
 
-var errNoActor = errs.Unauthorized("not signed in")
+var errNoActor = errs.Unauthorized("unauthorized.not_signed_in")
 
 func scopeOf(ctx context.Context) (scope, error) {
 	a, ok := identity.ActorFrom(ctx)
@@ -34,7 +34,7 @@ func tenantScope(ctx context.Context) (scope, error) {
 		return sc, err
 	}
 	if sc.a.TenantID == 0 {
-		return sc, errs.Forbidden("this needs a tenant")
+		return sc, errs.Forbidden("forbidden.tenant_required")
 	}
 	return sc, nil
 }
@@ -44,7 +44,7 @@ func (sc scope) tenant() int64 { return sc.a.TenantID }
 // requireAdmin refuses anyone but a tenant admin or the system.
 func (sc scope) requireAdmin() error {
 	if !sc.a.IsAdmin() {
-		return errs.Forbidden("only administrators may do this")
+		return errs.Forbidden("forbidden.admin_only")
 	}
 	return nil
 }
@@ -91,7 +91,7 @@ func (sc scope) invoices(a *args) string {
 // station is reported as not found, like any object outside the actor's reach.
 func (sc scope) writeStation(id int64) error {
 	if !sc.a.CanStation(id) {
-		return errs.NotFound("station")
+		return errs.NotFound("station_not_found")
 	}
 	return nil
 }

@@ -24,7 +24,7 @@ func (s *Store) SessionForAuth(ctx context.Context, h string) (identity.Session,
 		expires_at, user_agent, remote_addr FROM sessions WHERE id_hash = $1`, h).Scan(&se.TokenHash, &se.TenantID,
 		&se.UserID, &se.CSRFToken, tsScan{&se.CreatedAt}, tsScan{&se.LastSeenAt}, tsScan{&se.ExpiresAt},
 		&se.UserAgent, &se.RemoteAddr)
-	return se, notFound(err, "session")
+	return se, notFound(err, "session_not_found")
 }
 
 // TouchSession records activity on a session.
@@ -74,7 +74,7 @@ func (s *Store) LoginFailures(ctx context.Context, bucket string, since time.Tim
 func (s *Store) LoginDevice(ctx context.Context, h string) (int64, error) {
 	var uid int64
 	err := s.db.QueryRowContext(ctx, `SELECT user_id FROM login_devices WHERE token_hash = $1`, h).Scan(&uid)
-	return uid, notFound(err, "device")
+	return uid, notFound(err, "device_not_found")
 }
 
 // SaveLoginDevice records device token hash h for the user, replacing the

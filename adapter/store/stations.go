@@ -80,7 +80,7 @@ func (s *Store) stationWhere(ctx context.Context, col string, v any) (tenancy.St
 	st, err := scanStation(s.db.QueryRowContext(ctx, `SELECT `+stationCols+` FROM stations
 		WHERE tenant_id = $1 AND `+col+` = $2 AND `+sc.stations("id", &a), a...))
 	if err != nil {
-		return st, notFound(err, "station")
+		return st, notFound(err, "station_not_found")
 	}
 	st.Exceptions, err = loadExceptions(ctx, s.db, st.ID)
 	return st, err
@@ -170,7 +170,7 @@ func (s *Store) UpdateStation(ctx context.Context, st *tenancy.Station) error {
 			return codeTaken(err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.NotFound("station")
+			return errs.NotFound("station_not_found")
 		}
 		st.TenantID, st.UpdatedAt = sc.tenant(), now
 		if _, err := tx.ExecContext(ctx, `DELETE FROM station_exceptions WHERE station_id = $1`, st.ID); err != nil {
@@ -200,7 +200,7 @@ func saveExceptions(ctx context.Context, tx *sql.Tx, st *tenancy.Station) error 
 // codeTaken maps a unique violation on a code to a field error.
 func codeTaken(err error) error {
 	if classify(err) == dbErrUnique {
-		return errs.Invalid("the code is already used", errs.FieldError{Field: "code", Message: "this code is already used by another station"})
+		return errs.Invalid("error.fields_invalid", errs.Field("code", "station.code_taken"))
 	}
 	return mapErr(err)
 }

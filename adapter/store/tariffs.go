@@ -43,7 +43,7 @@ func (s *Store) CreateTariff(ctx context.Context, t *pricing.Tariff) error {
 			t.RefuelPerEighthCents, t.RefuelPerLitreCents, t.CleaningFeeCents, t.DepositCents, t.DayCounting,
 			t.GraceMinutes, t.VATRateBP, t.ValidFrom, dateArg(t.ValidTo), t.Active, ts(now), ts(now)).Scan(&t.ID)
 		if classify(err) == dbErrUnique {
-			return errs.Invalid("the code is already used", errs.FieldError{Field: "code", Message: "another tariff already has this code"})
+			return errs.Invalid("error.fields_invalid", errs.Field("code", "tariff.code_taken"))
 		}
 		if err != nil {
 			return mapErr(err)
@@ -52,7 +52,7 @@ func (s *Store) CreateTariff(ctx context.Context, t *pricing.Tariff) error {
 			_, err := tx.ExecContext(ctx, `INSERT INTO tariff_categories (tenant_id, tariff_id, category_id) VALUES ($1,$2,$3)`,
 				t.TenantID, t.ID, cid)
 			if classify(err) == dbErrForeignKey {
-				return errs.Invalid("unknown category", errs.FieldError{Field: "categories", Message: "choose categories of your own company"})
+				return errs.Invalid("error.fields_invalid", errs.Field("categories", "tariff.categories_own"))
 			}
 			if err != nil {
 				return mapErr(err)
@@ -112,7 +112,7 @@ func (s *Store) Tariff(ctx context.Context, id int64) (pricing.Tariff, error) {
 	}
 	t, err := scanTariff(s.db.QueryRowContext(ctx, `SELECT `+tariffCols+` FROM tariffs WHERE tenant_id = $1 AND id = $2`, sc.tenant(), id))
 	if err != nil {
-		return t, notFound(err, "tariff")
+		return t, notFound(err, "tariff_not_found")
 	}
 	t.CategoryIDs, err = tariffCategories(ctx, s.db, t.ID)
 	return t, err

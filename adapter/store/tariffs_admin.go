@@ -26,7 +26,7 @@ func (s *Store) UpdateTariff(ctx context.Context, t *pricing.Tariff) error {
 		old, err := scanTariff(tx.QueryRowContext(ctx, `SELECT `+tariffCols+` FROM tariffs WHERE tenant_id = $1 AND id = $2`,
 			sc.tenant(), t.ID))
 		if err != nil {
-			return notFound(err, "tariff")
+			return notFound(err, "tariff_not_found")
 		}
 		if old.CategoryIDs, err = tariffCategories(ctx, tx, old.ID); err != nil {
 			return err
@@ -39,7 +39,7 @@ func (s *Store) UpdateTariff(ctx context.Context, t *pricing.Tariff) error {
 			t.RefuelPerLitreCents, t.CleaningFeeCents, t.DepositCents, t.DayCounting, t.GraceMinutes, t.VATRateBP,
 			t.ValidFrom, dateArg(t.ValidTo), t.Active, ts(s.Now()), sc.tenant(), t.ID)
 		if classify(err) == dbErrUnique {
-			return errs.Invalid("the code is already used", errs.FieldError{Field: "code", Message: "another tariff already has this code"})
+			return errs.Invalid("error.fields_invalid", errs.Field("code", "tariff.code_taken"))
 		}
 		if err != nil {
 			return mapErr(err)
@@ -52,7 +52,7 @@ func (s *Store) UpdateTariff(ctx context.Context, t *pricing.Tariff) error {
 			_, err := tx.ExecContext(ctx, `INSERT INTO tariff_categories (tenant_id, tariff_id, category_id) VALUES ($1,$2,$3)`,
 				sc.tenant(), t.ID, cid)
 			if k := classify(err); k == dbErrForeignKey || k == dbErrUnique {
-				return errs.Invalid("unknown category", errs.FieldError{Field: "categories", Message: "choose categories of your own company"})
+				return errs.Invalid("error.fields_invalid", errs.Field("categories", "tariff.categories_own"))
 			}
 			if err != nil {
 				return mapErr(err)

@@ -56,14 +56,14 @@ func (s *Store) CreateTenant(ctx context.Context, t *tenancy.Tenant) error {
 		return err
 	}
 	if !sc.a.AllTenants() {
-		return errs.Forbidden("only the system creates tenants")
+		return errs.Forbidden("forbidden.system_only")
 	}
 	if t.Gateway.Secret != "" {
 		return errPlainSecret
 	}
 	t.Defaults()
 	if t.Slug == "" || t.Name == "" || t.LegalName == "" {
-		return errs.Invalid("a tenant needs slug, name and legal name")
+		return errs.Invalid("tenant.required")
 	}
 	now := s.Now()
 	t.CreatedAt, t.UpdatedAt = now, now
@@ -82,7 +82,7 @@ func (s *Store) Tenant(ctx context.Context) (tenancy.Tenant, error) {
 		return tenancy.Tenant{}, err
 	}
 	t, err := scanTenant(s.db.QueryRowContext(ctx, `SELECT `+tenantCols+` FROM tenants WHERE id = $1`, sc.tenant()))
-	return t, notFound(err, "tenant")
+	return t, notFound(err, "tenant_not_found")
 }
 
 // TenantBySlug finds a tenant by slug; system actors only.
@@ -92,7 +92,7 @@ func (s *Store) TenantBySlug(ctx context.Context, slug string) (tenancy.Tenant, 
 		return tenancy.Tenant{}, err
 	}
 	if sc.a.Kind != "system" {
-		return tenancy.Tenant{}, errs.Forbidden("only the system looks up tenants by slug")
+		return tenancy.Tenant{}, errs.Forbidden("forbidden.system_only")
 	}
 	a := args{slug}
 	q := `SELECT ` + tenantCols + ` FROM tenants WHERE slug = $1`
@@ -100,7 +100,7 @@ func (s *Store) TenantBySlug(ctx context.Context, slug string) (tenancy.Tenant, 
 		q += ` AND id = ` + a.add(sc.tenant())
 	}
 	t, err := scanTenant(s.db.QueryRowContext(ctx, q, a...))
-	return t, notFound(err, "tenant")
+	return t, notFound(err, "tenant_not_found")
 }
 
 // ListTenants returns every tenant; all-tenants system actor only.
@@ -110,7 +110,7 @@ func (s *Store) ListTenants(ctx context.Context) ([]tenancy.Tenant, error) {
 		return nil, err
 	}
 	if !sc.a.AllTenants() {
-		return nil, errs.Forbidden("only the system lists tenants")
+		return nil, errs.Forbidden("forbidden.system_only")
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+tenantCols+` FROM tenants ORDER BY id`)
 	if err != nil {
@@ -150,7 +150,7 @@ func (s *Store) UpdateTenant(ctx context.Context, t *tenancy.Tenant) error {
 	if keepSecret {
 		// a saved secret is never sent back to forms; validate as if it were there
 		if err := s.db.QueryRowContext(ctx, `SELECT gateway_secret FROM tenants WHERE id = $1`, t.ID).Scan(&t.Gateway.SealedSecret); err != nil {
-			return notFound(err, "tenant")
+			return notFound(err, "tenant_not_found")
 		}
 	}
 	if err := t.Validate(invoice.ValidatePattern); err != nil {
@@ -160,7 +160,7 @@ func (s *Store) UpdateTenant(ctx context.Context, t *tenancy.Tenant) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		if keepSecret { // the one stored now, should it have changed since
 			if err := tx.QueryRowContext(ctx, `SELECT gateway_secret FROM tenants WHERE id = $1`, t.ID).Scan(&t.Gateway.SealedSecret); err != nil {
-				return notFound(err, "tenant")
+				return notFound(err, "tenant_not_found")
 			}
 		}
 		a := append(tenantArgs(t), ts(now), t.ID)
@@ -204,7 +204,7 @@ func (s *Store) SetGatewaySimulatorURL(ctx context.Context, u string) error {
 			return mapErr(err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.NotFound("tenant")
+			return errs.NotFound("tenant_not_found")
 		}
 		return nil
 	})
@@ -219,7 +219,7 @@ func (s *Store) GatewaySecrets(ctx context.Context) ([]secrets.Stored, error) {
 		return nil, err
 	}
 	if !sc.a.AllTenants() {
-		return nil, errs.Forbidden("only the system reads the stored secrets")
+		return nil, errs.Forbidden("forbidden.system_only")
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT id, slug, gateway_secret FROM tenants WHERE gateway_secret <> '' ORDER BY id`)
 	if err != nil {
@@ -246,7 +246,7 @@ func (s *Store) ReplaceGatewaySecret(ctx context.Context, tenantID int64, old, n
 		return false, err
 	}
 	if !sc.a.AllTenants() {
-		return false, errs.Forbidden("only the system replaces stored secrets")
+		return false, errs.Forbidden("forbidden.system_only")
 	}
 	var n int64
 	err = s.write(ctx, func(tx *sql.Tx) error {

@@ -76,8 +76,7 @@ func (s *Store) CreateUser(ctx context.Context, u *identity.User, passwordHash s
 // the address cannot be used, so an admin cannot probe which addresses
 // other dealerships' staff sign in with.
 func errEmailUnusable() error {
-	return errs.Invalid("the e-mail address cannot be used", errs.FieldError{Field: "email",
-		Message: "this e-mail address cannot be used for a login; please choose another one"})
+	return errs.Invalid("error.fields_invalid", errs.Field("email", "user.email_unusable"))
 }
 
 // emailFree checks that no other login uses email: one of the tenant's own
@@ -92,7 +91,7 @@ func emailFree(ctx context.Context, tx *sql.Tx, tenantID, userID int64, email st
 	case err != nil:
 		return mapErr(err)
 	case owner == tenantID:
-		return errs.Invalid("the e-mail address is taken", errs.FieldError{Field: "email", Message: "another login already uses this e-mail address"})
+		return errs.Invalid("error.fields_invalid", errs.Field("email", "user.email_taken"))
 	}
 	return errEmailUnusable()
 }
@@ -107,7 +106,7 @@ func saveUserStations(ctx context.Context, tx *sql.Tx, u identity.User) error {
 	for _, sid := range u.StationIDs {
 		_, err := tx.ExecContext(ctx, `INSERT INTO user_stations (tenant_id, user_id, station_id) VALUES ($1,$2,$3)`, u.TenantID, u.ID, sid)
 		if classify(err) == dbErrForeignKey {
-			return errs.Invalid("unknown station", errs.FieldError{Field: "stations", Message: "choose stations of your own company"})
+			return errs.Invalid("error.fields_invalid", errs.Field("stations", "user.stations_own"))
 		}
 		if err != nil {
 			return mapErr(err)
@@ -162,7 +161,7 @@ func (s *Store) User(ctx context.Context, id int64) (identity.User, error) {
 	}
 	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE tenant_id = $1 AND id = $2`, sc.tenant(), id))
 	if err != nil {
-		return u, notFound(err, "user")
+		return u, notFound(err, "user_not_found")
 	}
 	return u, loadUserStations(ctx, s.db, &u)
 }
@@ -195,7 +194,7 @@ func (s *Store) UpdateUser(ctx context.Context, u *identity.User) error {
 			return mapErr(err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.NotFound("user")
+			return errs.NotFound("user_not_found")
 		}
 		return saveUserStations(ctx, tx, *u)
 	})
@@ -213,7 +212,7 @@ func (s *Store) SetDisabled(ctx context.Context, userID int64, disabled bool) er
 		return err
 	}
 	if disabled && sc.a.UserID == userID {
-		return errs.Invalid("you cannot disable your own login")
+		return errs.Invalid("user.not_self_disable")
 	}
 	var at any
 	if disabled {
@@ -239,7 +238,7 @@ func (s *Store) updateUser(ctx context.Context, userID int64, selfAllowed bool, 
 			return mapErr(err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.NotFound("user")
+			return errs.NotFound("user_not_found")
 		}
 		return nil
 	})
@@ -251,7 +250,7 @@ func (s *Store) UserForAuth(ctx context.Context, email string) (identity.User, s
 	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE email_lower = $1`,
 		strings.ToLower(strings.TrimSpace(email))), &hash)
 	if err != nil {
-		return u, "", notFound(err, "user")
+		return u, "", notFound(err, "user_not_found")
 	}
 	return u, hash, loadUserStations(ctx, s.db, &u)
 }
@@ -260,7 +259,7 @@ func (s *Store) UserForAuth(ctx context.Context, email string) (identity.User, s
 func (s *Store) UserByIDForAuth(ctx context.Context, id int64) (identity.User, error) {
 	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`, id))
 	if err != nil {
-		return u, notFound(err, "user")
+		return u, notFound(err, "user_not_found")
 	}
 	return u, loadUserStations(ctx, s.db, &u)
 }

@@ -27,9 +27,9 @@ func vehicleTaken(err error, v *fleet.Vehicle) error {
 	if classify(err) != dbErrUnique {
 		return mapErr(err)
 	}
-	return errs.Invalid("plate or VIN already registered",
-		errs.FieldError{Field: "plate", Message: "check: plate or VIN is already used by another vehicle"},
-		errs.FieldError{Field: "vin", Message: "check: plate or VIN is already used by another vehicle"})
+	return errs.Invalid("error.fields_invalid",
+		errs.Field("plate", "vehicle.plate_vin_taken"),
+		errs.Field("vin", "vehicle.plate_vin_taken"))
 }
 
 // CreateVehicle validates and creates a vehicle at a station the actor may
@@ -76,7 +76,7 @@ func (s *Store) Vehicle(ctx context.Context, id int64) (fleet.Vehicle, error) {
 	a := args{sc.tenant(), id}
 	v, err := scanVehicle(s.db.QueryRowContext(ctx, `SELECT `+vehicleCols+` FROM vehicles v
 		WHERE v.tenant_id = $1 AND v.id = $2 AND `+sc.stations("v.station_id", &a), a...))
-	return v, notFound(err, "vehicle")
+	return v, notFound(err, "vehicle_not_found")
 }
 
 var vehicleSort = map[string]string{
@@ -152,16 +152,15 @@ func (s *Store) UpdateVehicle(ctx context.Context, v *fleet.Vehicle) error {
 		old, err := scanVehicle(tx.QueryRowContext(ctx, `SELECT `+vehicleCols+` FROM vehicles v
 			WHERE v.tenant_id = $1 AND v.id = $2 AND `+sc.stations("v.station_id", &a), a...))
 		if err != nil {
-			return notFound(err, "vehicle")
+			return notFound(err, "vehicle_not_found")
 		}
 		if v.StationID != old.StationID {
 			if err := sc.writeStation(v.StationID); err != nil {
-				return errs.Invalid("unknown station", errs.FieldError{Field: "station_id", Message: "choose one of your stations"})
+				return errs.Invalid("error.fields_invalid", errs.Field("station_id", "field.own_station_choose"))
 			}
 		}
 		if v.OdometerKM < old.OdometerKM {
-			return errs.Invalid("the odometer cannot go down", errs.FieldError{Field: "odometer_km",
-				Message: "the odometer cannot be lower than the last recorded value"})
+			return errs.Invalid("error.fields_invalid", errs.Field("odometer_km", "vehicle.odometer_down"))
 		}
 		now := s.Now()
 		_, err = tx.ExecContext(ctx, `UPDATE vehicles SET station_id=$1, category_id=$2, plate=$3, vin=$4, make=$5,

@@ -124,13 +124,13 @@ func (s *Store) eventRefTx(ctx context.Context, tx *sql.Tx, tenantID int64, ref 
 			tenantID, ref.ContractID).Scan(&resID)
 	}
 	if err != nil {
-		return false, notFound(err, "object of the event")
+		return false, notFound(err, "event_object_not_found")
 	}
 	ref.ReservationID = resID
 	if resID != 0 {
 		if err := tx.QueryRowContext(ctx, `SELECT number, test FROM reservations WHERE tenant_id = $1 AND id = $2`, tenantID, resID).
 			Scan(&booking, &test); err != nil {
-			return false, notFound(err, "booking of the event")
+			return false, notFound(err, "booking_not_found")
 		}
 	}
 	if ref.Booking == "" {
@@ -242,7 +242,7 @@ func (s *Store) Endpoint(ctx context.Context, id int64) (webhook.Endpoint, error
 	}
 	e, err := scanEndpoint(s.db.QueryRowContext(ctx, `SELECT `+endpointCols+` FROM webhook_endpoints p
 		WHERE p.tenant_id = $1 AND p.id = $2`, sc.tenant(), id))
-	return e, notFound(err, "webhook endpoint")
+	return e, notFound(err, "webhook_endpoint_not_found")
 }
 
 // EndpointForNotice returns an endpoint of a tenant without its secret,
@@ -250,7 +250,7 @@ func (s *Store) Endpoint(ctx context.Context, id int64) (webhook.Endpoint, error
 func (s *Store) EndpointForNotice(ctx context.Context, tenantID, id int64) (webhook.Endpoint, error) {
 	e, err := scanEndpoint(s.db.QueryRowContext(ctx, `SELECT `+endpointCols+` FROM webhook_endpoints p
 		WHERE p.tenant_id = $1 AND p.id = $2`, tenantID, id))
-	return e, notFound(err, "webhook endpoint")
+	return e, notFound(err, "webhook_endpoint_not_found")
 }
 
 // UpdateEndpoint saves an endpoint's URL, description, events and mode.
@@ -264,7 +264,7 @@ func (s *Store) UpdateEndpoint(ctx context.Context, e webhook.Endpoint) error {
 		old, err := scanEndpoint(tx.QueryRowContext(ctx, `SELECT `+endpointCols+` FROM webhook_endpoints p
 			WHERE p.tenant_id = $1 AND p.id = $2`, sc.tenant(), e.ID))
 		if err != nil {
-			return notFound(err, "webhook endpoint")
+			return notFound(err, "webhook_endpoint_not_found")
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET url = $1, description = $2, events = $3, test = $4,
 			updated_at = $5 WHERE tenant_id = $6 AND id = $7`, e.URL, e.Description, formatEventTypes(e.Events), e.Test,
@@ -323,7 +323,7 @@ func (s *Store) DeleteEndpoint(ctx context.Context, id int64) error {
 		var url string
 		if err := tx.QueryRowContext(ctx, `SELECT url FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2`, sc.tenant(), id).
 			Scan(&url); err != nil {
-			return notFound(err, "webhook endpoint")
+			return notFound(err, "webhook_endpoint_not_found")
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2`, sc.tenant(), id); err != nil {
 			return mapErr(err)
@@ -392,7 +392,7 @@ func (s *Store) Delivery(ctx context.Context, id int64) (webhook.Delivery, []web
 	d, err := scanDelivery(s.db.QueryRowContext(ctx, `SELECT `+deliveryCols+`, e.payload`+deliveryFrom+`
 		WHERE d.tenant_id = $1 AND d.id = $2`, sc.tenant(), id), &payload)
 	if err != nil {
-		return d, nil, nil, notFound(err, "webhook delivery")
+		return d, nil, nil, notFound(err, "webhook_delivery_not_found")
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT at, status_code, response, error, duration_ms, worker FROM webhook_attempts
 		WHERE delivery_id = $1 ORDER BY id`, id)
@@ -429,7 +429,7 @@ func (s *Store) ResendDelivery(ctx context.Context, id int64) error {
 		var status string
 		if err := tx.QueryRowContext(ctx, `SELECT status FROM webhook_deliveries WHERE tenant_id = $1 AND id = $2`, sc.tenant(), id).
 			Scan(&status); err != nil {
-			return notFound(err, "webhook delivery")
+			return notFound(err, "webhook_delivery_not_found")
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $1, locked_until = NULL
 			WHERE tenant_id = $2 AND id = $3 AND status <> 'pending'`, ts(s.Now()), sc.tenant(), id)
@@ -437,7 +437,7 @@ func (s *Store) ResendDelivery(ctx context.Context, id int64) error {
 			return mapErr(err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.Conflict("webhook_delivery_pending", "the delivery is still pending")
+			return errs.Conflict("webhook_delivery_pending")
 		}
 		s.emitted.Store(tx, struct{}{}) // wakes the dispatcher
 		return s.appendAudit(ctx, tx, sc, 0, "webhook_delivery", id, "resend", map[string]any{"status": status},
@@ -558,7 +558,7 @@ func (s *Store) MarkDelivered(ctx context.Context, id int64, worker string, a we
 			return mapErr(err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.Conflict("webhook_delivery_not_claimed", "the delivery is not claimed by this worker")
+			return errs.Conflict("webhook_delivery_not_claimed")
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET failing_since = NULL
 			WHERE id = (SELECT endpoint_id FROM webhook_deliveries WHERE id = $1) AND failing_since IS NOT NULL`, id); err != nil {
@@ -585,7 +585,7 @@ func (s *Store) MarkDeliveryFailed(ctx context.Context, id int64, worker string,
 			return mapErr(err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.Conflict("webhook_delivery_not_claimed", "the delivery is not claimed by this worker")
+			return errs.Conflict("webhook_delivery_not_claimed")
 		}
 		var epID int64
 		if err := tx.QueryRowContext(ctx, `SELECT endpoint_id, first_attempt_at FROM webhook_deliveries WHERE id = $1`, id).

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/payment"
 )
 
@@ -89,19 +90,19 @@ func New(cfg Config) (*Client, error) {
 		base = ProductionURL
 	}
 	if u, err := url.Parse(base); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		f.Add("baseURL", "must be an absolute http(s) URL")
+		f.Add("baseURL", "telecash.base_url")
 	}
 	if cfg.APIKey == "" {
-		f.Add("apiKey", "is required")
+		f.Add("apiKey", "field.required")
 	}
 	if cfg.APISecret == "" {
-		f.Add("apiSecret", "is required")
+		f.Add("apiSecret", "field.required")
 	}
 	if len(cfg.StoreID) > 20 {
-		f.Add("storeId", "must be at most 20 characters")
+		f.Add("storeId", "field.too_long", locale.Params{"n": 20})
 	}
 	if cfg.Timeout < 0 {
-		f.Add("timeout", "must not be negative")
+		f.Add("timeout", "field.not_negative")
 	}
 	if err := f.Err(); err != nil {
 		return nil, err

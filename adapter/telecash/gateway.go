@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/payment"
 )
 
@@ -99,7 +100,7 @@ func (c *Client) InquireTransaction(ctx context.Context, id string) (payment.Res
 	path := "/payments/" + url.PathEscape(id) + c.storeQuery()
 	started := time.Now()
 	ex := c.send(ctx, http.MethodGet, path, nil)
-	if err := inquiryError(ex, "payment transaction"); err != nil {
+	if err := inquiryError(ex, "payment_transaction_not_found"); err != nil {
 		c.logInquiry(ctx, payment.OpInquireTransaction, path, ex, err, started)
 		return payment.Result{Operation: payment.OpInquireTransaction, MerchantTransactionID: id}, err
 	}
@@ -117,10 +118,10 @@ func (c *Client) InquireOrder(ctx context.Context, orderID string) ([]payment.Re
 	path := "/orders/" + url.PathEscape(orderID) + c.storeQuery()
 	started := time.Now()
 	ex := c.send(ctx, http.MethodGet, path, nil)
-	err := inquiryError(ex, "payment order")
+	err := inquiryError(ex, "payment_order_not_found")
 	var body orderResponse
 	if err == nil && json.Unmarshal(ex.body, &body) != nil {
-		err = errs.Wrap(errs.KindUnavailable, "the payment gateway gave an unreadable answer", reasonErr("unreadable order inquiry response"))
+		err = errs.Wrap(errs.KindUnavailable, "gateway_unreadable", reasonErr("unreadable order inquiry response"))
 	}
 	c.logInquiry(ctx, payment.OpInquireOrder, path, ex, err, started)
 	if err != nil {
@@ -184,16 +185,16 @@ func (c *Client) transactMethod(ctx context.Context, s sent, method, path string
 
 // inquiryError returns nil for a 2xx answer, else the error an inquiry
 // reports: KindNotFound for 404, KindUnavailable for everything else.
-func inquiryError(ex exchange, what string) error {
+func inquiryError(ex exchange, notFound locale.Key) error {
 	switch {
 	case ex.err != nil:
-		return errs.Wrap(errs.KindUnavailable, "the payment gateway could not be asked", ex.err)
+		return errs.Wrap(errs.KindUnavailable, "gateway_unavailable", ex.err)
 	case ex.status >= 200 && ex.status < 300:
 		return nil
 	case ex.status == http.StatusNotFound:
-		return errs.NotFound(what)
+		return errs.NotFound(notFound)
 	}
-	return errs.Wrap(errs.KindUnavailable, "the payment gateway refused the inquiry", reasonErr("HTTP "+strconv.Itoa(ex.status)))
+	return errs.Wrap(errs.KindUnavailable, "gateway_refused_inquiry", reasonErr("HTTP "+strconv.Itoa(ex.status)))
 }
 
 type reasonErr string

@@ -2,6 +2,7 @@ package xrechnung
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // Namespaces of CII D16B and the identifiers XRechnung 3.0 requires.
@@ -80,23 +82,23 @@ func Render(in Input) ([]byte, error) {
 	var f errs.Fields
 	b := in.Doc.Branding
 	if strings.TrimSpace(b.Phone) == "" {
-		f.Add("tenant.phone", "the company phone number is required for e-invoices (seller contact, BR-DE-6)")
+		f.Add("tenant.phone", "xrechnung.seller_phone")
 	}
 	if !emailOK(b.Email) {
-		f.Add("tenant.email", "a valid company e-mail is required for e-invoices (seller contact and electronic address, BR-DE-7)")
+		f.Add("tenant.email", "xrechnung.seller_email")
 	}
 	if !emailOK(in.BuyerEmail) {
-		f.Add("customer.email", "a valid customer e-mail is required for e-invoices (buyer electronic address BT-49)")
+		f.Add("customer.email", "xrechnung.buyer_email")
 	}
 	for i, l := range inv.Lines {
 		if l.VATRateBP == 0 && l.TaxCategory != invoice.CategoryNotSubject {
-			f.Add(fmt.Sprintf("lines[%d].vat_rate", i), "0 % VAT needs an exemption reason; not supported in e-invoices")
+			f.Add(fmt.Sprintf("lines[%d].vat_rate", i), "xrechnung.zero_vat")
 		}
 	}
 	t := invoice.Compute(inv)
 	m := settle(in, t)
 	if m.means == "58" && !ibanOK(b.IBAN) {
-		f.Add("tenant.iban", "a valid company IBAN is required for e-invoices with an amount due (SEPA credit transfer, BR-DE-19)")
+		f.Add("tenant.iban", "xrechnung.seller_iban")
 	}
 	if err := f.Err(); err != nil {
 		return nil, err
@@ -109,7 +111,7 @@ func Render(in Input) ([]byte, error) {
 		}
 	}
 	if len(problems) > 0 {
-		return nil, errs.E(errs.KindInternal, "xrechnung: rendered document breaks rules: "+strings.Join(problems, "; "))
+		return nil, errors.New("xrechnung: rendered document breaks rules: " + strings.Join(problems, "; "))
 	}
 	return out, nil
 }
@@ -257,7 +259,7 @@ func write(in Input, t invoice.Totals, m settlement) []byte {
 	if loc == nil {
 		loc = time.UTC
 	}
-	en := d.Lang.Or() == document.English
+	l := d.Lang.Or()
 	w := &xw{}
 	w.b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	w.open("rsm:CrossIndustryInvoice", "xmlns:rsm", NSrsm, "xmlns:ram", NSram, "xmlns:qdt", NSqdt, "xmlns:udt", NSudt)
@@ -275,7 +277,7 @@ func write(in Input, t invoice.Totals, m settlement) []byte {
 	w.leaf("ram:ID", inv.Number)
 	w.leaf("ram:TypeCode", TypeCode(inv.Kind))
 	w.date("ram:IssueDateTime", "udt:DateTimeString", inv.IssueDate, loc)
-	for _, n := range notes(in, t, loc, en) {
+	for _, n := range notes(in, t, loc, l) {
 		w.open("ram:IncludedNote")
 		w.leaf("ram:Content", n.text)
 		if n.subject != "" {
@@ -428,53 +430,36 @@ func preceding(inv invoice.Invoice) *invoice.Reference {
 
 type note struct{ text, subject string }
 
-func notes(in Input, t invoice.Totals, loc *time.Location, en bool) []note {
+func notes(in Input, t invoice.Totals, loc *time.Location, l document.Lang) []note {
 	inv := in.Doc.Invoice
 	var out []note
 	if s := strings.TrimSpace(inv.Note); s != "" {
 		out = append(out, note{text: s})
 	}
 	if inv.Kind == invoice.KindCreditNote && inv.Corrects != nil {
-		if en {
-			out = append(out, note{text: "Credit note for invoice " + inv.Corrects.Number + " of " +
-				in.Doc.Lang.Or().Date(inv.Corrects.IssueDate.In(loc)) + "."})
-		} else {
-			out = append(out, note{text: "Gutschrift zur Rechnung " + inv.Corrects.Number + " vom " +
-				in.Doc.Lang.Or().Date(inv.Corrects.IssueDate.In(loc)) + "."})
-		}
+		out = append(out, note{text: l.T("xrechnung.note.credit",
+			locale.Params{"number": inv.Corrects.Number, "date": locale.Date(inv.Corrects.IssueDate.In(loc))})})
 	}
-	l := in.Doc.Lang.Or()
 	for _, a := range inv.Advances {
 		var parts []string
 		for _, r := range a.Rates {
-			if en {
-				parts = append(parts, fmt.Sprintf("net %s + VAT %s %s = %s", l.Money(r.Net), l.Percent(r.RateBP), l.Money(r.VAT), l.Money(r.Gross)))
-			} else {
-				parts = append(parts, fmt.Sprintf("netto %s + USt %s %s = %s", l.Money(r.Net), l.Percent(r.RateBP), l.Money(r.VAT), l.Money(r.Gross)))
-			}
+			parts = append(parts, l.T("xrechnung.note.advance_rate", locale.Params{"net": locale.Money(r.Net),
+				"rate": locale.Percent(r.RateBP), "vat": locale.Money(r.VAT), "gross": locale.Money(r.Gross)}))
 		}
-		if en {
-			out = append(out, note{text: "Less advance invoice " + a.Number + " of " +
-				l.Date(a.IssueDate.In(loc)) + ": " + strings.Join(parts, "; ") + "."})
-		} else {
-			out = append(out, note{text: "Abzüglich Anzahlungsrechnung " + a.Number + " vom " +
-				l.Date(a.IssueDate.In(loc)) + ": " + strings.Join(parts, "; ") + "."})
-		}
+		out = append(out, note{text: l.T("xrechnung.note.advance", locale.Params{"number": a.Number,
+			"date": locale.Date(a.IssueDate.In(loc)), "rates": strings.Join(parts, "; ")})})
 	}
 	if len(inv.Advances) > 0 {
-		if en {
-			out = append(out, note{text: fmt.Sprintf("Advance payments deducted: %s, of which VAT %s.", l.Money(t.DeductedGross), l.Money(t.DeductedVAT))})
-		} else {
-			out = append(out, note{text: fmt.Sprintf("Abgezogene Anzahlungen: %s, darin USt %s.", l.Money(t.DeductedGross), l.Money(t.DeductedVAT))})
-		}
+		out = append(out, note{text: l.T("xrechnung.note.deducted",
+			locale.Params{"gross": locale.Money(t.DeductedGross), "vat": locale.Money(t.DeductedVAT)})})
 	}
-	if reg := register(in.Doc.Branding, en); reg != "" {
+	if reg := register(in.Doc.Branding, l); reg != "" {
 		out = append(out, note{text: reg, subject: "REG"})
 	}
 	return out
 }
 
-func register(b document.Branding, en bool) string {
+func register(b document.Branding, l document.Lang) string {
 	var parts []string
 	if s := strings.TrimSpace(b.LegalName); s != "" {
 		parts = append(parts, s)
@@ -483,11 +468,7 @@ func register(b document.Branding, en bool) string {
 		parts = append(parts, s)
 	}
 	if len(b.ManagingDirectors) > 0 {
-		label := "Geschäftsführung: "
-		if en {
-			label = "Managing directors: "
-		}
-		parts = append(parts, label+strings.Join(b.ManagingDirectors, ", "))
+		parts = append(parts, l.T("xrechnung.note.managing_directors", locale.Params{"names": strings.Join(b.ManagingDirectors, ", ")}))
 	}
 	if len(parts) <= 1 {
 		return ""
