@@ -131,6 +131,15 @@ func (v *view) Date(day string) string {
 	return locale.Lang(v.Lang).Date(t)
 }
 
+// Actor names who made an audited change: the user's or API key's name,
+// or the translated kind of actor for the system.
+func (v *view) Actor(kind any, name string) string {
+	if fmt.Sprint(kind) == "system" || name == "" {
+		return v.Enum("audit.actor", kind)
+	}
+	return name
+}
+
 // Time renders t in Europe/Berlin in the page's language.
 func (v *view) Time(t time.Time) string { return formatTime(v.Lang, t, berlin) }
 

@@ -164,7 +164,7 @@ func TestStaffEmailOfAnotherTenantNotRevealed(t *testing.T) {
 			}
 			return string(e.Fields[0].Code)
 		}
-		const unusable = "user.email_unusable"
+		const unusable = "user.email_unusable" // says no more than "cannot be used"
 		u := identity.User{Email: "CHEF@huber.example", Name: "Spy", Role: identity.RoleAdmin}
 		if m := message(svc.CreateUser(a, &u, "correct horse battery")); m != unusable {
 			t.Errorf("create with another tenant's login address: %q", m)
