@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // Recover returns middleware that turns a panic in next into a logged error
@@ -41,9 +43,11 @@ func Recover(logger *slog.Logger) func(http.Handler) http.Handler {
 	}
 }
 
-// writeInternalError answers a generic 500 that reveals nothing but the request id.
+// writeInternalError answers a generic 500 that reveals nothing but the
+// request id, in the language of the request's Accept-Language.
 func writeInternalError(w http.ResponseWriter, r *http.Request) {
 	id := RequestID(r.Context())
+	l := locale.Negotiate(r.Header.Get("Accept-Language"))
 	h := w.Header()
 	for k := range h {
 		if k != RequestIDHeader {
@@ -55,11 +59,11 @@ func writeInternalError(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/api/") || strings.Contains(r.Header.Get("Accept"), "json") {
 		h.Set("Content-Type", "application/problem+json")
 		w.WriteHeader(http.StatusInternalServerError)
-		json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": "Internal Server Error",
-			"status": http.StatusInternalServerError, "detail": PublicMessage(nil), "request_id": id})
+		json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": l.T("error.internal.title"),
+			"status": http.StatusInternalServerError, "detail": l.T("error.internal"), "request_id": id})
 		return
 	}
 	h.Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(http.StatusInternalServerError)
-	fmt.Fprintf(w, "Internal Server Error: %s (request id %s)\n", PublicMessage(nil), id)
+	fmt.Fprintln(w, l.T("error.internal.reference", locale.Params{"message": l.T("error.internal"), "id": id}))
 }

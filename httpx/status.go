@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // statusOf is the one table mapping error kinds to HTTP statuses.
@@ -43,14 +44,10 @@ func SetRetryAfter(h http.Header, status int) {
 	}
 }
 
-// PublicMessage returns the user-safe message of err, or a generic one for
-// internal errors (whose cause must be logged, never shown).
-func PublicMessage(err error) string {
-	if e, ok := errs.As(err); ok && e.Kind != errs.KindInternal && e.Message != "" {
-		return e.Message
-	}
-	return "an unexpected error occurred"
-}
+// PublicMessage returns the user-safe message of err in English, for logs
+// and operators' probes (people read errs.Text in their language), or the
+// generic one for internal errors (whose cause must be logged, never shown).
+func PublicMessage(err error) string { return errs.Text(locale.English, err) }
 
 type requestIDKey struct{}
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
 )
 
@@ -295,19 +296,15 @@ func displayAddr(a mail.Address) string {
 
 // byteSize renders n bytes as "12,3 KB" (de) or "12.3 KB" (en).
 func byteSize(lang string, n int) string {
-	var s string
+	l := locale.Lang(lang)
+	tenths := func(unit int) string { return l.Quantity(int64((n*10+unit/2)/unit) * 100) }
 	switch {
 	case n < 1024:
-		return fmt.Sprintf("%d B", n)
+		return l.Number(int64(n)) + " B"
 	case n < 1024*1024:
-		s = fmt.Sprintf("%.1f KB", float64(n)/1024)
-	default:
-		s = fmt.Sprintf("%.1f MB", float64(n)/(1024*1024))
+		return tenths(1024) + " KB"
 	}
-	if lang == "de" {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	return s
+	return tenths(1024*1024) + " MB"
 }
 
 // emailHTML serves the HTML body of a message for the detail page's

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 
@@ -137,13 +138,7 @@ func settingsFormOf(t tenancy.Tenant, lang string) settingsForm {
 }
 
 // percentText renders basis points as a percentage ("19" / "7,5").
-func percentText(lang string, bp int) string {
-	s := strconv.FormatFloat(float64(bp)/100, 'f', -1, 64)
-	if lang != "en" {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	return s
-}
+func percentText(lang string, bp int) string { return locale.Lang(lang).Quantity(int64(bp) * 10) }
 
 // parsePercent parses "19", "19 %", "7,5" into basis points.
 func parsePercent(s string) (int, bool) {

@@ -275,3 +275,32 @@ func BenchmarkRender(b *testing.B) {
 		}
 	}
 }
+
+// TestNotesInTheInvoiceLanguage: the notes, the payment means and the terms
+// of an English customer's e-invoice are English, dates and amounts in its
+// conventions; the German's stay German (see TestRenderGolden).
+func TestNotesInTheInvoiceLanguage(t *testing.T) {
+	for name, mk := range map[string]func(*testing.T) Input{"final": finalInput, "credit_note": creditInput} {
+		in := mk(t)
+		in.Doc.Lang = document.English
+		got, err := Render(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string][]string{
+			"final": {"Less advance invoice RE-2026-000041 of 1 Dec 2026: net €42.01 + VAT 19% €7.98 = €49.99.",
+				"Advance payments deducted: €49.99, of which VAT €7.98.", "without deduction."},
+			"credit_note": {"Credit note for invoice RE-2026-000057 of "},
+		}[name]
+		for _, s := range want {
+			if !strings.Contains(string(got), s) {
+				t.Errorf("%s in English lacks %q:\n%s", name, s, got)
+			}
+		}
+		for _, s := range []string{"Abzüglich", "Gutschrift zur", "Zahlbar", "Geschäftsführung", "netto"} {
+			if strings.Contains(string(got), s) {
+				t.Errorf("%s in English has the German %q", name, s)
+			}
+		}
+	}
+}
