@@ -484,19 +484,12 @@ func (s *Service) SendContract(ctx context.Context, id int64, changes []Change) 
 // contractFileName names version n of a contract's PDF: the contract
 // itself first, later versions as a new version or a change notice.
 func contractFileName(l document.Lang, number string, n int, change bool) string {
-	base := "Mietvertrag-" + number
-	if l == document.English {
-		base = "Rental-contract-" + number
-	}
+	base := l.T("mail.file.contract") + "-" + number
 	switch {
-	case change && l == document.English:
-		return fmt.Sprintf("%s-change-%d.pdf", base, n)
 	case change:
-		return fmt.Sprintf("%s-Aenderung-%d.pdf", base, n)
+		return l.T("mail.file.contract_change", locale.Params{"base": base, "n": n}) + ".pdf"
 	case n == 1:
 		return base + ".pdf"
-	case l == document.English:
-		return fmt.Sprintf("%s-version-%d.pdf", base, n)
 	}
-	return fmt.Sprintf("%s-Fassung-%d.pdf", base, n)
+	return l.T("mail.file.contract_version", locale.Params{"base": base, "n": n}) + ".pdf"
 }

@@ -363,9 +363,9 @@ func (s *Service) sendProtocol(ctx context.Context, c Contract, kind string) err
 		}
 	}
 	var msg mail.Message
-	docKind, name := DocHandover, "Uebergabeprotokoll-"+c.Number+".pdf"
+	docKind, name := DocHandover, lang(x.Customer).T("mail.file.handover")+"-"+c.Number+".pdf"
 	if kind == KindReturn {
-		docKind, name = DocReturn, "Ruecknahmeprotokoll-"+c.Number+".pdf"
+		docKind, name = DocReturn, lang(x.Customer).T("mail.file.return")+"-"+c.Number+".pdf"
 		msg, err = s.d.Mailer.ReturnProtocol(x.MailContext, *p, pdf)
 	} else {
 		msg, err = s.d.Mailer.HandoverProtocol(x.MailContext, *p, pdf)
