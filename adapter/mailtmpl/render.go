@@ -199,7 +199,7 @@ func funcMap(lang document.Lang) map[string]any {
 		"date":     func(loc *time.Location, t time.Time) string { return lang.Date(locale.In(t, loc)) },
 		"datetime": func(loc *time.Location, t time.Time) string { return lang.DateTime(locale.In(t, loc)) },
 		"num":      func(n int64) string { return lang.Number(n) },
-		"fuel":     document.Fuel,
+		"fuel":     locale.Fuel,
 		"addr":     addressLines,
 		"join":     strings.Join,
 	}

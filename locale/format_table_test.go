@@ -1,4 +1,4 @@
-package document
+package locale
 
 import (
 	"math"
@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-func TestMoney(t *testing.T) {
+func TestMoneyTable(t *testing.T) {
 	tests := []struct {
 		cents  int64
 		de, en string
@@ -19,32 +19,32 @@ func TestMoney(t *testing.T) {
 		{math.MinInt64, "-92.233.720.368.547.758,08 €", "-€92,233,720,368,547,758.08"},
 	}
 	for _, tt := range tests {
-		if got := Money(German, tt.cents); got != tt.de {
+		if got := German.Money(tt.cents); got != tt.de {
 			t.Errorf("Money(de, %d) = %q; want %q", tt.cents, got, tt.de)
 		}
-		if got := Money(English, tt.cents); got != tt.en {
+		if got := English.Money(tt.cents); got != tt.en {
 			t.Errorf("Money(en, %d) = %q; want %q", tt.cents, got, tt.en)
 		}
-		if got := Money("fr", tt.cents); got != tt.de {
+		if got := Lang("fr").Money(tt.cents); got != tt.de {
 			t.Errorf("unknown language must format as German, got %q", got)
 		}
 	}
 }
 
-func TestQuantityPercentNumber(t *testing.T) {
+func TestQuantityPercentNumberTable(t *testing.T) {
 	tests := []struct {
 		got, want string
 	}{
-		{Quantity(German, 1500), "1,5"},
-		{Quantity(English, 1500), "1.5"},
-		{Quantity(German, 2000), "2"},
-		{Quantity(German, 1234_005), "1.234,005"},
-		{Quantity(English, -250), "-0.25"},
-		{Percent(German, 1900), "19 %"},
-		{Percent(English, 1900), "19%"},
-		{Percent(German, 750), "7,5 %"},
-		{Number(German, 123456), "123.456"},
-		{Number(English, -1234), "-1,234"},
+		{German.Quantity(1500), "1,5"},
+		{English.Quantity(1500), "1.5"},
+		{German.Quantity(2000), "2"},
+		{German.Quantity(1234_005), "1.234,005"},
+		{English.Quantity(-250), "-0.25"},
+		{German.Percent(1900), "19 %"},
+		{English.Percent(1900), "19%"},
+		{German.Percent(750), "7,5 %"},
+		{German.Number(123456), "123.456"},
+		{English.Number(-1234), "-1,234"},
 		{Fuel(6), "6/8"},
 	}
 	for i, tt := range tests {
@@ -54,13 +54,13 @@ func TestQuantityPercentNumber(t *testing.T) {
 	}
 }
 
-func TestDates(t *testing.T) {
+func TestDatesTable(t *testing.T) {
 	ts := time.Date(2026, 3, 4, 9, 5, 0, 0, time.UTC)
 	tests := []struct{ got, want string }{
-		{Date(German, ts), "04.03.2026"},
-		{Date(English, ts), "4 Mar 2026"},
-		{DateTime(German, ts), "04.03.2026, 09:05 Uhr"},
-		{DateTime(English, ts), "4 Mar 2026, 09:05"},
+		{German.Date(ts), "04.03.2026"},
+		{English.Date(ts), "4 Mar 2026"},
+		{German.DateTime(ts), "04.03.2026, 09:05 Uhr"},
+		{English.DateTime(ts), "4 Mar 2026, 09:05"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
