@@ -154,6 +154,15 @@ func (l Lang) Date(t time.Time) string {
 	return t.Format("02.01.2006")
 }
 
+// DayMonth formats a day of the year without the year, for a column of
+// days: "14.03." / "14 Mar".
+func (l Lang) DayMonth(t time.Time) string {
+	if l.Or() == English {
+		return t.Format("2 Jan")
+	}
+	return t.Format("02.01.")
+}
+
 // DateTime formats a point in time in t's location: "14.03.2026, 09:30 Uhr"
 // / "14 Mar 2026, 09:30".
 func (l Lang) DateTime(t time.Time) string {

@@ -37,6 +37,8 @@ func TestFormats(t *testing.T) {
 		{en.Date(at), "14 Mar 2026"},
 		{de.DateTime(at), "14.03.2026, 09:30 Uhr"},
 		{en.DateTime(at), "14 Mar 2026, 09:30"},
+		{de.DayMonth(at), "14.03."},
+		{en.DayMonth(at), "14 Mar"},
 		{de.Clock(at), "09:30 Uhr"},
 		{de.Date(time.Time{}), ""},
 		{locale.Format(de, locale.Km(120)), "120 km"},

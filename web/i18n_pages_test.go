@@ -77,12 +77,16 @@ var (
 	tagRE = regexp.MustCompile(`(?s)<[^>]*>`)
 	// dropped: what no one reads as prose, and the audit log's before/after
 	// data (JSON as stored; see the report of issue 13)
-	dropRE       = regexp.MustCompile(`(?is)<(script|style|textarea)\b.*?</(script|style|textarea)>|<!--.*?-->|<td class="json">.*?</td>`)
-	readAttrRE   = regexp.MustCompile(`\b(?:title|aria-label|placeholder|alt)="([^"]*)"`)
-	keyLikeRE    = regexp.MustCompile(`\b[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+\b`)
-	paramLeftRE  = regexp.MustCompile(`\{[a-z0-9_]+\}`)
-	isoDateRE    = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)
-	rawInWordsRE = regexp.MustCompile(`\b[a-z]+(?:_[a-z]+)+\b`)
+	dropRE      = regexp.MustCompile(`(?is)<(script|style|textarea)\b.*?</(script|style|textarea)>|<!--.*?-->|<td class="json">.*?</td>`)
+	readAttrRE  = regexp.MustCompile(`\b(?:title|aria-label|placeholder|alt)="([^"]*)"`)
+	keyLikeRE   = regexp.MustCompile(`\b[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+\b`)
+	paramLeftRE = regexp.MustCompile(`\{[a-z0-9_]+\}`)
+	isoDateRE   = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)
+	// dates in the other language's format: "05.12.2026" or the planning
+	// board's "05.12." on an English page, "5 Dec 2026" on a German one
+	germanDateRE  = regexp.MustCompile(`\b(?:0[1-9]|[12]\d|3[01])\.(?:0[1-9]|1[0-2])\.(?:\d{4}\b|\s|$)`)
+	englishDateRE = regexp.MustCompile(`\b\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b`)
+	rawInWordsRE  = regexp.MustCompile(`\b[a-z]+(?:_[a-z]+)+\b`)
 )
 
 // visibleText returns the text nodes of an HTML page and the attributes a
@@ -124,6 +128,9 @@ func (c *langCheck) problems(texts []string) []string {
 		}
 		if d := isoDateRE.FindString(t); d != "" {
 			out = append(out, "ISO date shown: "+q(t))
+		}
+		if c.lang == locale.English && germanDateRE.MatchString(t) || c.lang == locale.German && englishDateRE.MatchString(t) {
+			out = append(out, "date in the other language's format: "+q(t))
 		}
 	}
 	for _, f := range c.foreign {

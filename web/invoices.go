@@ -367,8 +367,8 @@ func writeJournalCSV(w io.Writer, lang string, es []invoice.JournalEntry, tot in
 
 // Helpers for the invoice list template.
 
-// InvDate renders the issue day of t (Europe/Berlin) as DD.MM.YYYY.
-func (v *view) InvDate(t time.Time) string { return t.In(berlin).Format("02.01.2006") }
+// InvDate renders the issue day of t (Europe/Berlin) in the page's language.
+func (v *view) InvDate(t time.Time) string { return locale.Lang(v.Lang).Date(t.In(berlin)) }
 
 // InvKind is the label of a document kind.
 func (v *view) InvKind(k invoice.Kind) string {

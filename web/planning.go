@@ -148,14 +148,15 @@ func (a *app) boardFor(r *http.Request, p boardParams, stations []tenancy.Statio
 		for t := p.From; t.Before(p.To()); t = t.Add(time.Hour) {
 			l := t.In(loc).Format("15")
 			if t.In(loc).Hour() == 0 {
-				l = t.In(loc).Format("02.01.")
+				l = locale.Lang(lang).DayMonth(t.In(loc))
 			}
 			d.Cols = append(d.Cols, boardCol{Label: l, Weekend: t.Weekday() == time.Saturday || t.Weekday() == time.Sunday})
 		}
 	} else {
 		for i := range p.Days {
 			t := p.From.AddDate(0, 0, i)
-			d.Cols = append(d.Cols, boardCol{Label: translate(lang, locale.Key("day."+strconv.Itoa(int(t.Weekday()))))[:2] + " " + t.Format("02.01."),
+			day := []rune(translate(lang, locale.Key("day."+strconv.Itoa(int(t.Weekday())))))
+			d.Cols = append(d.Cols, boardCol{Label: string(day[:min(2, len(day))]) + " " + locale.Lang(lang).DayMonth(t),
 				Weekend: t.Weekday() == time.Saturday || t.Weekday() == time.Sunday})
 		}
 	}
