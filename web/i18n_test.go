@@ -1,8 +1,11 @@
 package web
 
 import (
+	"reflect"
 	"sort"
+	"strings"
 	"testing"
+	"text/template/parse"
 
 	"mietwerk.dev/mietwerk/internal/tmplkeys"
 	"mietwerk.dev/mietwerk/locale"
@@ -35,5 +38,87 @@ func TestTemplateKeysExist(t *testing.T) {
 	sort.Strings(missing)
 	for _, m := range missing {
 		t.Errorf("template text %s is not in the catalog", m)
+	}
+}
+
+// TestTemplateViewMethodsExist fails when a page's "content" template calls
+// a method or field of the page's view that does not exist ({{$.BkMoney …}}
+// after BkMoney was folded into Money): html/template finds that only when
+// the page is rendered with that branch taken, as a 500.
+func TestTemplateViewMethodsExist(t *testing.T) {
+	sets, err := parseTemplates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vt := reflect.TypeOf(&view{})
+	has := func(name string) bool {
+		_, m := vt.MethodByName(name)
+		_, f := vt.Elem().FieldByName(name)
+		return m || f
+	}
+	var missing []string
+	for page, set := range sets {
+		tm := set.Lookup("content")
+		if tm == nil || tm.Tree == nil {
+			continue
+		}
+		var walk func(n parse.Node, dotIsView bool)
+		check := func(name string) {
+			if !has(name) {
+				missing = append(missing, page+": "+name)
+			}
+		}
+		walk = func(n parse.Node, dotIsView bool) {
+			switch n := n.(type) {
+			case *parse.ListNode:
+				if n != nil {
+					for _, c := range n.Nodes {
+						walk(c, dotIsView)
+					}
+				}
+			case *parse.ActionNode:
+				walk(n.Pipe, dotIsView)
+			case *parse.PipeNode:
+				if n == nil {
+					return
+				}
+				for _, c := range n.Cmds {
+					walk(c, dotIsView)
+				}
+			case *parse.CommandNode:
+				for _, a := range n.Args {
+					walk(a, dotIsView)
+				}
+			case *parse.VariableNode:
+				if len(n.Ident) > 1 && n.Ident[0] == "$" {
+					check(n.Ident[1])
+				}
+			case *parse.FieldNode:
+				if dotIsView {
+					check(n.Ident[0])
+				}
+			case *parse.ChainNode:
+				walk(n.Node, dotIsView)
+			case *parse.IfNode:
+				walk(n.Pipe, dotIsView)
+				walk(n.List, dotIsView)
+				walk(n.ElseList, dotIsView)
+			case *parse.RangeNode:
+				walk(n.Pipe, dotIsView)
+				walk(n.List, false)
+				walk(n.ElseList, dotIsView)
+			case *parse.WithNode:
+				walk(n.Pipe, dotIsView)
+				walk(n.List, false)
+				walk(n.ElseList, dotIsView)
+			case *parse.TemplateNode:
+				walk(n.Pipe, dotIsView)
+			}
+		}
+		walk(tm.Tree.Root, true)
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("templates call what the view lacks:\n%s", strings.Join(missing, "\n"))
 	}
 }
