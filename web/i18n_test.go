@@ -68,6 +68,11 @@ func TestTemplateViewMethodsExist(t *testing.T) {
 				missing = append(missing, page+": "+name)
 			}
 		}
+		branch := func(n parse.BranchNode, dotIsView, inside bool) {
+			walk(n.Pipe, dotIsView)
+			walk(n.List, inside)
+			walk(n.ElseList, dotIsView)
+		}
 		walk = func(n parse.Node, dotIsView bool) {
 			switch n := n.(type) {
 			case *parse.ListNode:
@@ -100,17 +105,11 @@ func TestTemplateViewMethodsExist(t *testing.T) {
 			case *parse.ChainNode:
 				walk(n.Node, dotIsView)
 			case *parse.IfNode:
-				walk(n.Pipe, dotIsView)
-				walk(n.List, dotIsView)
-				walk(n.ElseList, dotIsView)
-			case *parse.RangeNode:
-				walk(n.Pipe, dotIsView)
-				walk(n.List, false)
-				walk(n.ElseList, dotIsView)
+				branch(n.BranchNode, dotIsView, dotIsView)
+			case *parse.RangeNode: // range and with set dot to something else
+				branch(n.BranchNode, dotIsView, false)
 			case *parse.WithNode:
-				walk(n.Pipe, dotIsView)
-				walk(n.List, false)
-				walk(n.ElseList, dotIsView)
+				branch(n.BranchNode, dotIsView, false)
 			case *parse.TemplateNode:
 				walk(n.Pipe, dotIsView)
 			}
