@@ -92,7 +92,8 @@ func TestAdminChangesAndCancelsPaidBooking(t *testing.T) {
 		!strings.Contains(notice, "Kaution über 200,00 €") {
 		t.Fatalf("waiver error %q; notice %q", field, notice)
 	}
-	msgs := j.mails("paul@example.de", 3) // confirmation, credit note, cancellation (the longer period costs the same advance)
+	// confirmation, change notice (the longer period costs the same advance), credit note, cancellation
+	msgs := j.mails("paul@example.de", 4)
 	var mailText string
 	for _, m := range msgs {
 		if strings.Contains(m.Subject, "Stornierung") {
