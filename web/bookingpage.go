@@ -192,7 +192,9 @@ type pageView struct {
 }
 
 // T translates key into the page's language.
-func (v *pageView) T(key string, args ...any) string { return translate(v.Lang, locale.Key(key), args...) }
+func (v *pageView) T(key string, args ...any) string {
+	return translate(v.Lang, locale.Key(key), args...)
+}
 
 // Err returns the error message of field, or "".
 func (v *pageView) Err(field string) string { return v.Errors[field] }
