@@ -80,11 +80,12 @@ var (
 	// data (JSON as stored; see the report of issue 13), and identifiers
 	// set in <code> for integrators (a webhook's event type
 	// "booking.confirmed" next to its translated name)
-	dropRE      = regexp.MustCompile(`(?is)<(script|style|textarea|code)\b.*?</(script|style|textarea|code)>|<!--.*?-->|<td class="json">.*?</td>`)
-	readAttrRE  = regexp.MustCompile(`\b(?:title|aria-label|placeholder|alt)="([^"]*)"`)
-	keyLikeRE   = regexp.MustCompile(`\b[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+\b`)
-	paramLeftRE = regexp.MustCompile(`\{[a-z0-9_]+\}`)
-	isoDateRE   = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)
+	dropRE       = regexp.MustCompile(`(?is)<(script|style|textarea|code)\b.*?</(script|style|textarea|code)>|<!--.*?-->|<td class="json">.*?</td>`)
+	readAttrRE   = regexp.MustCompile(`\b(?:title|aria-label|placeholder|alt)="([^"]*)"`)
+	keyLikeRE    = regexp.MustCompile(`\b[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+\b`)
+	paramLeftRE  = regexp.MustCompile(`\{[a-z0-9_]+\}`)
+	doubleEuroRE = regexp.MustCompile(`€\s*€`)
+	isoDateRE    = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)
 	// dates in the other language's format: "05.12.2026" or the planning
 	// board's "05.12." on an English page, "5 Dec 2026" on a German one
 	germanDateRE  = regexp.MustCompile(`\b(?:0[1-9]|[12]\d|3[01])\.(?:0[1-9]|1[0-2])\.(?:\d{4}\b|\s|$)`)
@@ -128,6 +129,9 @@ func (c *langCheck) problems(texts []string) []string {
 			if c.raw[w] {
 				out = append(out, "raw value shown: "+q(w)+" in "+q(t))
 			}
+		}
+		if doubleEuroRE.MatchString(t) {
+			out = append(out, "currency shown twice (an amount formatted with € in a text that adds one): "+q(t))
 		}
 		if d := isoDateRE.FindString(t); d != "" {
 			out = append(out, "ISO date shown: "+q(t))
