@@ -85,6 +85,9 @@ var (
 	keyLikeRE    = regexp.MustCompile(`\b[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+\b`)
 	paramLeftRE  = regexp.MustCompile(`\{[a-z0-9_]+\}`)
 	doubleEuroRE = regexp.MustCompile(`€\s*€`)
+	// a cell or text that is only an amount ("49,00", "1,234.50") but no
+	// "€": money is shown with its currency
+	bareAmountRE = regexp.MustCompile(`^-?\d{1,3}(?:[.,]\d{3})*[.,]\d{2}$`)
 	isoDateRE    = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)
 	// dates in the other language's format: "05.12.2026" or the planning
 	// board's "05.12." on an English page, "5 Dec 2026" on a German one
@@ -129,6 +132,9 @@ func (c *langCheck) problems(texts []string) []string {
 			if c.raw[w] {
 				out = append(out, "raw value shown: "+q(w)+" in "+q(t))
 			}
+		}
+		if bareAmountRE.MatchString(t) {
+			out = append(out, "amount without its currency: "+q(t))
 		}
 		if doubleEuroRE.MatchString(t) {
 			out = append(out, "currency shown twice (an amount formatted with € in a text that adds one): "+q(t))
