@@ -256,7 +256,7 @@ func TestWebhookCommands(t *testing.T) {
 	if st, out, _ := e.run("", nil, "webhook", "remove", "--id", id); st != exitOK || !strings.Contains(out, "removed") {
 		t.Fatalf("webhook remove: %d %s", st, out)
 	}
-	if st, _, errOut := e.run("", nil, "webhook", "remove", "--id", id); st != exitFailed || !strings.Contains(errOut, "not found") {
+	if st, _, errOut := e.run("", nil, "webhook", "remove", "--id", id); st != exitFailed || !strings.Contains(errOut, "does not exist") {
 		t.Fatalf("second remove: %d %s", st, errOut)
 	}
 	if st, out, _ := e.run("", nil, "webhook", "list"); st != exitOK || strings.Contains(out, "127.0.0.1") {
