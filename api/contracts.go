@@ -95,12 +95,16 @@ type ctReadingIn struct {
 	Damages      []ctDamageIn `json:"damages"`
 	SignerName   string       `json:"signer_name"`
 	SignaturePNG string       `json:"signature_png"` // base64
+	// UnsignedReason: why the customer does not sign (a handover needs a
+	// signature or a reason).
+	UnsignedReason string `json:"unsigned_reason"`
 }
 
 type ctHandoverIn struct {
 	ctReadingIn
 	Drivers        []ctDriverIn `json:"drivers"`
 	LicenceChecked bool         `json:"licence_checked"`
+	DueOverride    string       `json:"due_override"`
 }
 
 type ctReturnIn struct {
@@ -109,7 +113,7 @@ type ctReturnIn struct {
 }
 
 func (in ctReadingIn) protocol(f *errs.Fields, charges bool) contract.Protocol {
-	p := contract.Protocol{Cleanliness: in.Cleanliness, Notes: in.Notes, SignerName: in.SignerName}
+	p := contract.Protocol{Cleanliness: in.Cleanliness, Notes: in.Notes, SignerName: in.SignerName, UnsignedReason: in.UnsignedReason}
 	if in.KM == nil {
 		f.Add("km", "field.required")
 	} else {
@@ -147,7 +151,8 @@ func (s *server) apiHandover(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	h := &contract.Handover{ReservationID: d.Reservation.ID, LicenceChecked: in.LicenceChecked, Protocol: in.protocol(&f, false)}
+	h := &contract.Handover{ReservationID: d.Reservation.ID, LicenceChecked: in.LicenceChecked, DueOverride: in.DueOverride,
+		Protocol: in.protocol(&f, false)}
 	for _, dr := range in.Drivers {
 		h.Drivers = append(h.Drivers, contract.Driver{Role: dr.Role, FirstName: dr.FirstName, LastName: dr.LastName, BirthDate: dr.BirthDate,
 			LicenceNumber: dr.LicenceNumber, LicenceClass: dr.LicenceClass, LicenceIssuedOn: dr.LicenceIssuedOn, LicenceCountry: dr.LicenceCountry})

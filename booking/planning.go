@@ -2,7 +2,12 @@ package booking
 
 import (
 	"context"
+	"strings"
 	"time"
+
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // Bar kinds on the planning board.
@@ -68,6 +73,27 @@ type Move struct {
 	ReservationID int64
 	VehicleID     int64
 	Pickup        time.Time
+	// DueOverride is staff's reason to put the booking on a car whose HU
+	// or service runs out before its return (see CheckDue).
+	DueOverride string
+}
+
+// CheckDue refuses a car for a booking ending at ret (local day in loc)
+// when its HU or service runs out before then, unless staff give a reason
+// (override). Errors: KindInvalid on "due_override" naming the date.
+func CheckDue(v fleet.Vehicle, ret time.Time, loc *time.Location, override string) error {
+	day := ret.In(loc).Format("2006-01-02")
+	if !v.InspectionDueBy(day) || strings.TrimSpace(override) != "" {
+		return nil
+	}
+	key, date := locale.Key("counter.inspection_due"), v.NextInspection
+	if date == "" || date >= day {
+		key, date = "counter.service_due", v.NextService
+	}
+	due, _ := time.Parse("2006-01-02", date)
+	var f errs.Fields
+	f.Add("due_override", key, locale.Params{"date": locale.Date(due)})
+	return f.Err()
 }
 
 // FreeVehicle is a vehicle that could take a reservation.

@@ -24,6 +24,23 @@ type LaterCharge struct {
 	Cents       int64
 }
 
+// Validate checks a later charge before anything is charged: damage or
+// extension, a description, an amount above zero. Errors: KindInvalid
+// naming each field.
+func (lc LaterCharge) Validate() error {
+	var f errs.Fields
+	if lc.Kind != PurposeDamage && lc.Kind != PurposeExtension {
+		f.Add("kind", "charge.kind_choose")
+	}
+	if strings.TrimSpace(lc.Description) == "" {
+		f.Add("description", "charge.description_required")
+	}
+	if lc.Cents <= 0 || lc.Cents > 10_000_000 {
+		f.Add("amount", "field.amount_positive", locale.Params{"min": locale.Money(0)})
+	}
+	return f.Err()
+}
+
 // Charge charges a damage or an extension to the stored card and, when
 // approved, issues and e-mails its invoice (an extension before the return
 // as an advance invoice, deducted on the final invoice; anything else as a
@@ -31,18 +48,8 @@ type LaterCharge struct {
 // KindPaymentDecline. Errors: KindInvalid for a missing description or an
 // amount not above zero.
 func (s *Service) Charge(ctx context.Context, id int64, lc LaterCharge) (invoice.Issued, payment.Record, error) {
-	var f errs.Fields
 	lc.Description = strings.TrimSpace(lc.Description)
-	if lc.Kind != PurposeDamage && lc.Kind != PurposeExtension {
-		f.Add("kind", "charge.kind_choose")
-	}
-	if lc.Description == "" {
-		f.Add("description", "charge.description_required")
-	}
-	if lc.Cents <= 0 || lc.Cents > 10_000_000 {
-		f.Add("amount", "field.amount_positive", locale.Params{"min": locale.Money(0)})
-	}
-	if err := f.Err(); err != nil {
+	if err := lc.Validate(); err != nil {
 		return invoice.Issued{}, payment.Record{}, err
 	}
 	c, err := s.d.Store.Contract(ctx, id)

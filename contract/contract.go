@@ -141,14 +141,46 @@ func (d Driver) validateInto(f *errs.Fields, prefix string, now time.Time) {
 		f.Add(prefix+"licence_country", "licence.country_code")
 	}
 	if d.BirthDate != "" {
-		if _, err := time.Parse("2006-01-02", d.BirthDate); err != nil {
+		if born, err := time.Parse("2006-01-02", d.BirthDate); err != nil {
 			f.Add(prefix+"birth_date", "person.birth_date_format")
+		} else {
+			checkAge(f, prefix, born, d.LicenceIssuedOn, now)
 		}
 	}
 	f.Line(prefix+"first_name", d.FirstName, customer.MaxName)
 	f.Line(prefix+"last_name", d.LastName, customer.MaxName)
 	f.Line(prefix+"licence_number", d.LicenceNumber, customer.MaxLicence)
 	f.Line(prefix+"licence_class", d.LicenceClass, customer.MaxLicence)
+}
+
+// Driving ages (Germany, FeV § 10 and § 48a: class B from 17 with an
+// accompanying person, alone from 18): a driver must be MinDriverAge on
+// the day of the handover and the licence cannot be older than the
+// driver's MinLicenceAge-th birthday.
+const (
+	MinDriverAge  = 18
+	MinLicenceAge = 17
+)
+
+// birthday is the day a person born on born turns years old (29 February
+// birthdays fall on 1 March in common years, as § 187 BGB counts).
+func birthday(born time.Time, years int) time.Time {
+	return time.Date(born.Year()+years, born.Month(), born.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// checkAge adds the age rules of a driver born on born: at least
+// MinDriverAge on the local day now, and a licence issued on or after the
+// MinLicenceAge-th birthday.
+func checkAge(f *errs.Fields, prefix string, born time.Time, issuedOn string, now time.Time) {
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	if adult := birthday(born, MinDriverAge); adult.After(today) {
+		f.Add(prefix+"birth_date", "counter.driver_too_young", locale.Params{"age": MinDriverAge, "date": locale.Date(adult)})
+	}
+	if issued, err := time.Parse("2006-01-02", issuedOn); err == nil {
+		if first := birthday(born, MinLicenceAge); issued.Before(first) {
+			f.Add(prefix+"licence_issued_on", "counter.licence_before_age", locale.Params{"age": MinLicenceAge, "date": locale.Date(first)})
+		}
+	}
 }
 
 // ValidateDrivers checks a contract's drivers: exactly one main driver and
@@ -197,6 +229,9 @@ type Protocol struct {
 	Notes        string
 	SignerName   string
 	SignaturePNG []byte
+	// UnsignedReason is why the customer did not sign (staff record it);
+	// a handover needs a signature or a reason.
+	UnsignedReason string
 	// NewDamages are damages found at this handover or return (stored on
 	// the vehicle with this contract); ChargeCents on a return damage is
 	// billed on the final invoice.
@@ -235,6 +270,7 @@ func (p Protocol) validateInto(f *errs.Fields) {
 	}
 	f.Text("notes", p.Notes, MaxProtocolNotes)
 	f.Line("signer_name", p.SignerName, customer.MaxName*2)
+	f.Line("unsigned_reason", p.UnsignedReason, MaxProtocolNotes)
 	for i, d := range p.NewDamages {
 		f.Merge("damages."+itoa(i)+".", d.Validate())
 	}
@@ -264,6 +300,9 @@ type Handover struct {
 	ConfirmedDamages []int64
 	// LicenceChecked must be true: staff saw the main driver's licence.
 	LicenceChecked bool
+	// DueOverride is staff's reason to hand over a car whose HU is due
+	// (see fleet.Vehicle.InspectionDue); empty: such a handover is refused.
+	DueOverride string
 	// Terms is the terms snapshot the contract starts with (set by the
 	// service; its TariffID must be the reservation's). A zero Terms
 	// stores none: such a contract is billed by its current tariff.
@@ -280,6 +319,9 @@ type Return struct {
 	ContractID int64
 	StationID  int64 // where the car comes back (another station = one-way)
 	Protocol   Protocol
+	// Readiness is what the car needs next (fleet.ToClean, ToInspect or
+	// Ready), set by the service from the protocol.
+	Readiness string
 
 	// Invalid are field errors the caller found reading the request (a value
 	// of the wrong type, a malformed time): they are answered together with

@@ -396,7 +396,7 @@ func (h *mhistory) handover() {
 	h.c, err = w.contracts.Handover(h.m.admin, &contract.Handover{ReservationID: h.res.ID, VehicleID: vid, LicenceChecked: true,
 		Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Eva", LastName: "Muster", LicenceNumber: "B072RRE2I55",
 			LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
-		Protocol: contract.Protocol{OdometerKM: v.OdometerKM, FuelEighths: v.FuelEighths, Cleanliness: "clean"}})
+		Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: v.OdometerKM, FuelEighths: v.FuelEighths, Cleanliness: "clean"}})
 	h.must(err, "handover")
 	// the snapshot: the day price the booking was quoted, the deposit held
 	recs, err := w.s.ListPayments(h.m.sys, payment.RecordFilter{ReservationID: h.res.ID})
@@ -468,9 +468,14 @@ func (h *mhistory) returnCar() {
 			ChargeCents: int64(1000 + h.r.IntN(80000))}}
 		h.stats["damage at the return"]++
 	}
+	// the preview staff confirm is what the return then bills: the same
+	// lines, the same total and the same settlement
+	pv, err := w.contracts.PreviewReturn(h.m.admin, &contract.Return{ContractID: h.c.ID, Protocol: p})
+	h.must(err, "preview")
 	c, out, err := w.contracts.Return(h.m.admin, &contract.Return{ContractID: h.c.ID, Protocol: p})
 	h.must(err, "return")
 	h.c = c
+	h.checkPreview(pv, out)
 	switch {
 	case out.Bill.Due < 0:
 		h.stats["final pays back"]++
@@ -483,6 +488,36 @@ func (h *mhistory) returnCar() {
 	if out.Status == contract.StatusPaymentOpen {
 		h.stats["payment open"]++
 	}
+}
+
+// checkPreview compares a return's preview with what the return billed:
+// the final invoice's and the damage settlement's lines, the total, the
+// settlement and the amount charged to the card.
+func (h *mhistory) checkPreview(pv contract.Preview, out contract.Outcome) {
+	if !sameLines(pv.Bill.Lines, out.Final.Invoice.Lines) {
+		h.fatalf("preview lines %+v, final invoice %+v", pv.Bill.Lines, out.Final.Invoice.Lines)
+	}
+	var comp []invoice.Line
+	if out.Compensation != nil {
+		comp = out.Compensation.Invoice.Lines
+	}
+	if !sameLines(pv.Bill.Compensation, comp) {
+		h.fatalf("preview compensation %+v, issued %+v", pv.Bill.Compensation, comp)
+	}
+	if pv.Bill.Total != out.Bill.Total || pv.Bill.Days != out.Bill.Days || pv.Bill.Totals.Gross != invoice.Compute(out.Final.Invoice).Gross {
+		h.fatalf("preview total %d (%d days, gross %d), billed %d (%d days, gross %d)", pv.Bill.Total, pv.Bill.Days, pv.Bill.Totals.Gross,
+			out.Bill.Total, out.Bill.Days, invoice.Compute(out.Final.Invoice).Gross)
+	}
+	if pv.Settled != out.Settled {
+		h.fatalf("preview settlement %+v, billed %+v", pv.Settled, out.Settled)
+	}
+	switch {
+	case pv.Settled.Charge > 0 && !pv.CardStored && out.Status != contract.StatusPaymentOpen:
+		h.fatalf("preview: no stored card for %d; billed %s", pv.Settled.Charge, out.Status)
+	case out.Charge != nil && out.Charge.Status == payment.StatusApproved && out.Charge.Amount.Cents != pv.Settled.Charge:
+		h.fatalf("preview charges %d, the card was charged %d", pv.Settled.Charge, out.Charge.Amount.Cents)
+	}
+	h.stats["preview = invoice"]++
 }
 
 // afterBilling: receipts at the counter (and a reversal), credit notes to

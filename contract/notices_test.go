@@ -35,7 +35,7 @@ func bookAndHandOver(t *testing.T, w *mworld, email string) (*mtenant, contract.
 	c, err := w.contracts.Handover(m.admin, &contract.Handover{ReservationID: d.Reservation.ID, LicenceChecked: true,
 		Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Eva", LastName: "Muster", LicenceNumber: "B072RRE2I55",
 			LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
-		Protocol: contract.Protocol{OdometerKM: 10000, FuelEighths: 8, Cleanliness: "clean"}})
+		Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: 10000, FuelEighths: 8, Cleanliness: "clean"}})
 	must(t, err)
 	return m, c
 }
@@ -119,7 +119,7 @@ func TestTermsSnapshotAndNotices(t *testing.T) {
 		// the return: the page's facts come from the final invoice
 		w.clk.Advance(50 * time.Hour)
 		_, out, err := w.contracts.Return(m.admin, &contract.Return{ContractID: c.ID,
-			Protocol: contract.Protocol{OdometerKM: 10950, FuelEighths: 8, Cleanliness: "clean"}})
+			Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: 10950, FuelEighths: 8, Cleanliness: "clean"}})
 		must(t, err)
 		b, ok, err := w.contracts.Billed(m.admin, c.ID)
 		must(t, err)

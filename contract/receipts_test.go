@@ -111,7 +111,7 @@ func newRcWorld(t *testing.T, d store.Dialect, opts ...func(r *booking.Reservati
 	w.c, err = w.svc.Handover(w.ctx, &contract.Handover{ReservationID: r.ID, LicenceChecked: true,
 		Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Walter", LastName: "Kunde", LicenceNumber: "B072RRE2I55",
 			LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
-		Protocol: contract.Protocol{OdometerKM: 1000, FuelEighths: 8, Cleanliness: "clean"}})
+		Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: 1000, FuelEighths: 8, Cleanliness: "clean"}})
 	must(t, err)
 	return w
 }
@@ -121,7 +121,7 @@ func newRcWorld(t *testing.T, d store.Dialect, opts ...func(r *booking.Reservati
 func (w *rcWorld) returnCar(t *testing.T) int64 {
 	t.Helper()
 	*w.now = w.now.Add(26 * time.Hour)
-	_, out, err := w.svc.Return(w.ctx, &contract.Return{ContractID: w.c.ID, Protocol: contract.Protocol{OdometerKM: 1200, FuelEighths: 8, Cleanliness: "clean"}})
+	_, out, err := w.svc.Return(w.ctx, &contract.Return{ContractID: w.c.ID, Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: 1200, FuelEighths: 8, Cleanliness: "clean"}})
 	must(t, err)
 	if out.Status != contract.StatusPaymentOpen {
 		t.Fatalf("return without card: status %s", out.Status)

@@ -49,47 +49,17 @@ type Outcome struct {
 // after a stored return is returned wrapped: the return stays recorded and
 // billing can be re-run.
 func (s *Service) Return(ctx context.Context, rt *Return) (Contract, Outcome, error) {
-	c, err := s.d.Store.Contract(ctx, rt.ContractID)
+	c, _, err := s.checkReturn(ctx, rt)
 	if err != nil {
 		return c, Outcome{}, err
-	}
-	if c.Status != StatusOpen {
-		return c, Outcome{}, errs.Conflict("contract_status")
-	}
-	f := append(errs.Fields{}, rt.Invalid...)
-	rt.Protocol.Kind = KindReturn
-	rt.Protocol.validateInto(&f)
-	ps, err := s.d.Store.Protocols(ctx, c.ID)
-	if err != nil {
-		return c, Outcome{}, err
-	}
-	for _, p := range ps {
-		if p.Kind == KindHandover && rt.Protocol.OdometerKM < p.OdometerKM {
-			f.Add("km", "contract.km_below_handover")
-		}
-	}
-	if rt.StationID == 0 {
-		rt.StationID = c.ReturnStationID
-	}
-	tn, err := s.d.Tenancy.Tenant(ctx)
-	if err != nil {
-		return c, Outcome{}, err
-	}
-	if rt.StationID != c.ReturnStationID && rt.StationID != c.StationID && !tn.OneWayAllowed {
-		f.Add("station_id", "contract.no_one_way")
 	}
 	a, _ := identity.ActorFrom(ctx)
-	if a.Kind == identity.ActorAPI {
-		checkAPICharges(&f, rt.Protocol.NewDamages, tn.APIChargeLimitCents)
-	}
-	if err := f.Err(); err != nil {
-		return c, Outcome{}, err
-	}
 	now := s.d.Now().UTC()
 	rt.Protocol.RecordedAt, rt.Protocol.RecordedBy, rt.Protocol.StaffName = now, a.UserID, a.Name
 	for i := range rt.Protocol.NewDamages {
 		rt.Protocol.NewDamages[i].Normalize()
 	}
+	rt.Readiness = fleet.ReadinessAfterReturn(rt.Protocol.Cleanliness, len(rt.Protocol.NewDamages))
 	if c, err = s.d.Store.RecordReturn(ctx, rt); err != nil {
 		return c, Outcome{}, err
 	}
@@ -102,6 +72,136 @@ func (s *Service) Return(ctx context.Context, rt *Return) (Contract, Outcome, er
 	}
 	c.Status = out.Status
 	return c, out, nil
+}
+
+// checkReturn checks a return as Return takes it (see there) and gives
+// the open contract and its handover protocol. Errors: KindNotFound,
+// KindConflict (already returned), KindInvalid naming each field.
+func (s *Service) checkReturn(ctx context.Context, rt *Return) (Contract, *Protocol, error) {
+	c, err := s.d.Store.Contract(ctx, rt.ContractID)
+	if err != nil {
+		return c, nil, err
+	}
+	if c.Status != StatusOpen {
+		return c, nil, errs.Conflict("contract_status")
+	}
+	f := append(errs.Fields{}, rt.Invalid...)
+	rt.Protocol.Kind = KindReturn
+	rt.Protocol.validateInto(&f)
+	ps, err := s.d.Store.Protocols(ctx, c.ID)
+	if err != nil {
+		return c, nil, err
+	}
+	var hand *Protocol
+	for i, p := range ps {
+		if p.Kind == KindHandover {
+			hand = &ps[i]
+			if rt.Protocol.OdometerKM < p.OdometerKM && !f.Has("km") {
+				f.Add("km", "billing.km_below_handover", locale.Params{"km": locale.Km(p.OdometerKM)})
+			}
+		}
+	}
+	if rt.StationID == 0 {
+		rt.StationID = c.ReturnStationID
+	}
+	tn, err := s.d.Tenancy.Tenant(ctx)
+	if err != nil {
+		return c, nil, err
+	}
+	if rt.StationID != c.ReturnStationID && rt.StationID != c.StationID && !tn.OneWayAllowed {
+		f.Add("station_id", "contract.no_one_way")
+	}
+	if a, _ := identity.ActorFrom(ctx); a.Kind == identity.ActorAPI {
+		checkAPICharges(&f, rt.Protocol.NewDamages, tn.APIChargeLimitCents)
+	}
+	if err := f.Err(); err != nil {
+		return c, nil, err
+	}
+	if hand == nil {
+		return c, nil, fmt.Errorf("contract %s has no handover protocol", c.Number)
+	}
+	return c, hand, nil
+}
+
+// Preview is what a return would bill if it were recorded now: the final
+// bill (days, km, fuel, cleaning, damages, advances deducted) and what
+// happens to the money (charge to the card, pay back, deposit taken,
+// released or refunded), computed by the same functions Bill uses.
+type Preview struct {
+	Bill billing.Bill
+	// Deposit is the deposit held for the rental (cents; 0: none).
+	Deposit int64
+	// DepositMode is the tenant's billing.DepositCharge or DepositPreAuth.
+	DepositMode string
+	Settled     billing.Settlement
+	// Advances are the numbers of the advance invoices the bill deducts.
+	Advances []string
+	// CardStored: the customer has a stored card that Settled.Charge goes
+	// to; without one the amount stays open (payment_open) for the counter.
+	CardStored bool
+	// Waits is why billing cannot run yet after the return (the dealer's
+	// settings are incomplete, see booking.Ready); nil: it runs at once.
+	Waits error
+}
+
+// PreviewReturn checks a return as Return does and computes what it would
+// bill, without recording or charging anything. The damages entered on
+// the form are billed as if they were stored. Errors: those of Return's
+// checks, KindInvalid from billing.
+func (s *Service) PreviewReturn(ctx context.Context, rt *Return) (Preview, error) {
+	var pv Preview
+	c, hand, err := s.checkReturn(ctx, rt)
+	if err != nil {
+		return pv, err
+	}
+	x, err := s.load(ctx, c)
+	if err != nil {
+		return pv, err
+	}
+	m, err := s.money(ctx, c)
+	if err != nil {
+		return pv, err
+	}
+	advances, numbers, err := s.advances(ctx, x, m)
+	if err != nil {
+		return pv, err
+	}
+	ret := rt.Protocol
+	extra := make([]fleet.Damage, len(ret.NewDamages))
+	for i, d := range ret.NewDamages {
+		d.Normalize()
+		d.ContractID, d.ReportedAt = c.ID, s.d.Now()
+		extra[i] = d
+	}
+	if pv.Bill, err = s.compute(ctx, x, hand, &ret, advances, extra...); err != nil {
+		return pv, err
+	}
+	pv.Deposit, _ = depositHeld(m.recs)
+	pv.DepositMode, pv.Advances = x.Tenant.DepositMode, numbers
+	pv.Settled = billing.Settle(pv.Bill.Total, pv.Deposit, x.Tenant.DepositMode, x.Tenant.DepositSettlement)
+	_, cerr := s.d.Store.CustomerCard(ctx, c.CustomerID)
+	pv.CardStored = cerr == nil
+	pv.Waits = booking.Ready(x.Tenant, x.Station)
+	return pv, nil
+}
+
+// advances are the advance invoices of a contract's rental with their VAT
+// rates, as the final invoice deducts them, and their numbers.
+func (s *Service) advances(ctx context.Context, x cctx, m money) ([]invoice.Advance, []string, error) {
+	var advances []invoice.Advance
+	var numbers []string
+	for _, d := range m.docs {
+		if d.Kind != invoice.KindAdvance {
+			continue
+		}
+		rates, err := s.d.Store.InvoiceRates(ctx, d.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		advances = append(advances, invoice.Advance{Number: d.Number, IssueDate: d.IssuedAt.In(x.Station.Location()), Rates: rates})
+		numbers = append(numbers, d.Number)
+	}
+	return advances, numbers, nil
 }
 
 // checkAPICharges refuses damage charges over the tenant's limit per charge
@@ -240,18 +340,9 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 	if err != nil {
 		return out, err
 	}
-	var advances []invoice.Advance
-	var advanceNumbers []string
-	for _, d := range m.docs {
-		if d.Kind != invoice.KindAdvance {
-			continue
-		}
-		rates, err := s.d.Store.InvoiceRates(ctx, d.ID)
-		if err != nil {
-			return out, err
-		}
-		advances = append(advances, invoice.Advance{Number: d.Number, IssueDate: d.IssuedAt.In(x.Station.Location()), Rates: rates})
-		advanceNumbers = append(advanceNumbers, d.Number)
+	advances, _, err := s.advances(ctx, x, m)
+	if err != nil {
+		return out, err
 	}
 	b, err := s.compute(ctx, x, hand, ret, advances)
 	if err != nil {
@@ -427,12 +518,13 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 // compute is the final bill of contract x from its terms snapshot, its
 // handover and return protocols, the damage charges entered for it and the
 // advances to deduct (billing.Compute).
-func (s *Service) compute(ctx context.Context, x cctx, hand, ret *Protocol, advances []invoice.Advance) (billing.Bill, error) {
+func (s *Service) compute(ctx context.Context, x cctx, hand, ret *Protocol, advances []invoice.Advance, unstored ...fleet.Damage) (billing.Bill, error) {
 	c := x.Contract
 	damages, err := s.d.Vehicles.ListDamages(identity.WithActor(ctx, identity.SystemFor(x.Tenant.ID)), c.VehicleID, false)
 	if err != nil {
 		return billing.Bill{}, err
 	}
+	damages = append(damages, unstored...)
 	var charges []billing.Charge
 	for _, d := range damages {
 		if d.ContractID == c.ID && d.ChargeCents > 0 && !d.ReportedAt.Before(c.Start) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"mietwerk.dev/mietwerk/booking"
@@ -187,6 +188,17 @@ func (s *Service) Handover(ctx context.Context, h *Handover) (Contract, error) {
 	}
 	h.Protocol.Kind = KindHandover
 	h.Protocol.validateInto(&f)
+	h.Protocol.UnsignedReason = strings.TrimSpace(h.Protocol.UnsignedReason)
+	if len(h.Protocol.SignaturePNG) == 0 && h.Protocol.UnsignedReason == "" && !f.Has("signature") {
+		f.Add("signature", "counter.sign_or_reason")
+	}
+	h.DueOverride = strings.TrimSpace(h.DueOverride)
+	f.Line("due_override", h.DueOverride, MaxProtocolNotes)
+	r, v, err := s.handoverCar(ctx, h)
+	if err != nil {
+		return Contract{}, err
+	}
+	s.checkCar(ctx, &f, h, r, v)
 	if err := f.Err(); err != nil {
 		return Contract{}, err
 	}
@@ -195,10 +207,14 @@ func (s *Service) Handover(ctx context.Context, h *Handover) (Contract, error) {
 		h.Drivers[i].CheckedAt = &now
 	}
 	h.Protocol.RecordedAt, h.Protocol.RecordedBy, h.Protocol.StaffName = now, a.UserID, a.Name
+	if h.DueOverride != "" && v.InspectionDueBy(s.dueDay(ctx, r)) {
+		// the reason goes on the protocol: the audit and the PDF keep it
+		h.Protocol.Notes = strings.TrimSpace(h.Protocol.Notes + "\n" + "HU/Service: " + h.DueOverride)
+	}
 	for i := range h.Protocol.NewDamages {
 		h.Protocol.NewDamages[i].Normalize()
 	}
-	terms, err := s.handoverTerms(ctx, h, now)
+	terms, err := s.handoverTerms(ctx, r, v, now)
 	if err != nil {
 		return Contract{}, err
 	}
@@ -213,16 +229,63 @@ func (s *Service) Handover(ctx context.Context, h *Handover) (Contract, error) {
 	return c, nil
 }
 
+// handoverCar loads the reservation of a handover and the car to hand
+// over (zero Vehicle when none is assigned or chosen).
+func (s *Service) handoverCar(ctx context.Context, h *Handover) (booking.Reservation, fleet.Vehicle, error) {
+	r, err := s.d.Bookings.Reservation(ctx, h.ReservationID)
+	if err != nil {
+		return r, fleet.Vehicle{}, err
+	}
+	vid := r.VehicleID
+	if h.VehicleID != 0 {
+		vid = h.VehicleID
+	}
+	if vid == 0 {
+		return r, fleet.Vehicle{}, nil
+	}
+	v, err := s.d.Vehicles.Vehicle(identity.WithActor(ctx, identity.SystemFor(r.TenantID)), vid)
+	if errs.Is(err, errs.KindNotFound) {
+		err = errs.Invalid("no such vehicle", errs.FieldError{Field: "vehicle_id", Message: "choose the vehicle to hand over"})
+	}
+	return r, v, err
+}
+
+// dueDay is the last local day of reservation r at its station: the car's
+// HU must last until then.
+func (s *Service) dueDay(ctx context.Context, r booking.Reservation) string {
+	loc := time.UTC
+	if st, err := s.d.Tenancy.Station(ctx, r.StationID); err == nil {
+		loc = st.Location()
+	}
+	return r.Return.In(loc).Format("2006-01-02")
+}
+
+// checkCar adds the guard rails of the car handed over: the odometer
+// never goes below the car's last reading, and a car whose HU runs out
+// before the planned return needs staff's reason (DueOverride).
+func (s *Service) checkCar(ctx context.Context, f *errs.Fields, h *Handover, r booking.Reservation, v fleet.Vehicle) {
+	if v.ID == 0 {
+		return
+	}
+	if h.Protocol.OdometerKM < v.OdometerKM && !f.Has("km") {
+		f.Add("km", "counter.km_below_last", locale.Params{"km": locale.Km(v.OdometerKM)})
+	}
+	if day := s.dueDay(ctx, r); v.InspectionDueBy(day) && h.DueOverride == "" {
+		key, date := locale.Key("counter.inspection_due"), v.NextInspection
+		if date == "" || date >= day {
+			key, date = "counter.service_due", v.NextService
+		}
+		due, _ := time.Parse("2006-01-02", date)
+		f.Add("due_override", key, locale.Params{"date": locale.Date(due)})
+	}
+}
+
 // handoverTerms takes the terms snapshot of a handover: the reservation's
 // tariff with the day price its booking was quoted, the deposit actually
 // held for it (none when no deposit payment was approved), the tank of
 // the car handed over, the tenant's VAT rate where the tariff has none and
 // its damage setting.
-func (s *Service) handoverTerms(ctx context.Context, h *Handover, now time.Time) (pricing.Terms, error) {
-	r, err := s.d.Bookings.Reservation(ctx, h.ReservationID)
-	if err != nil {
-		return pricing.Terms{}, err
-	}
+func (s *Service) handoverTerms(ctx context.Context, r booking.Reservation, v fleet.Vehicle, now time.Time) (pricing.Terms, error) {
 	tn, err := s.d.Tenancy.Tenant(ctx)
 	if err != nil {
 		return pricing.Terms{}, err
@@ -230,18 +293,6 @@ func (s *Service) handoverTerms(ctx context.Context, h *Handover, now time.Time)
 	t, err := s.d.Tariffs.Tariff(ctx, r.TariffID)
 	if err != nil {
 		return pricing.Terms{}, err
-	}
-	vid := r.VehicleID
-	if h.VehicleID != 0 {
-		vid = h.VehicleID
-	}
-	tank := 0
-	if vid != 0 {
-		v, err := s.d.Vehicles.Vehicle(identity.WithActor(ctx, identity.SystemFor(tn.ID)), vid)
-		if err != nil {
-			return pricing.Terms{}, err
-		}
-		tank = v.TankLitres
 	}
 	var deposit int64
 	if s.d.Records != nil {
@@ -251,7 +302,7 @@ func (s *Service) handoverTerms(ctx context.Context, h *Handover, now time.Time)
 		}
 		deposit, _ = depositHeld(recs)
 	}
-	return pricing.TermsOf(t, r.DayPriceCents, deposit, tank, tn.VATRateBP, tn.DamageTaxable, pricing.TermsAtHandover, now), nil
+	return pricing.TermsOf(t, r.DayPriceCents, deposit, v.TankLitres, tn.VATRateBP, tn.DamageTaxable, pricing.TermsAtHandover, now), nil
 }
 
 // terms is the contract's terms snapshot; a contract without one (none
@@ -284,6 +335,9 @@ func (s *Service) WalkIn(ctx context.Context, r *booking.Reservation) error {
 	if !r.Return.After(r.Pickup) {
 		f.Add("return", "field.return_after_pickup")
 	}
+	r.WorkshopRef, r.Notes = strings.TrimSpace(r.WorkshopRef), strings.TrimSpace(r.Notes)
+	f.Line("workshop_ref", r.WorkshopRef, booking.MaxWorkshopRef)
+	f.Text("notes", r.Notes, booking.MaxNotes)
 	if err := f.Err(); err != nil {
 		return err
 	}
@@ -340,7 +394,8 @@ func (s *Service) sendProtocol(ctx context.Context, c Contract, kind string) err
 		Vehicle:  document.Vehicle{Plate: x.Vehicle.Plate, Make: x.Vehicle.Make, Model: x.Vehicle.Model, VIN: x.Vehicle.VIN},
 		Customer: person(x.Customer), Station: station(x.Station),
 		Reading: document.Reading{Time: p.RecordedAt, Km: p.OdometerKM, FuelEighths: p.FuelEighths, Cleanliness: document.Cleanliness(p.Cleanliness)},
-		Notes:   p.Notes, StaffName: p.StaffName, SignaturePNG: p.SignaturePNG, SignerName: p.SignerName}
+		Notes:   p.Notes, StaffName: p.StaffName, SignaturePNG: p.SignaturePNG, SignerName: p.SignerName,
+		UnsignedReason: p.UnsignedReason}
 	if kind == KindReturn {
 		doc.Station = station(x.ReturnStation)
 		if out != nil {

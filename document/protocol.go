@@ -106,5 +106,8 @@ type ProtocolDoc struct {
 	Notes          string
 	StaffName      string
 	SignaturePNG   []byte // the customer's signature, optional
-	SignerName     string
+	SignerName     string // printed only under a signature
+	// UnsignedReason is why the customer did not sign (printed instead of
+	// the signature).
+	UnsignedReason string
 }

@@ -51,27 +51,61 @@ var Cleanliness = []string{"clean", "normal", "dirty", "very_dirty"}
 
 // Vehicle is one car of the fleet.
 type Vehicle struct {
-	ID                  int64
-	TenantID            int64
-	StationID           int64
-	CategoryID          int64
-	Plate               string
-	VIN                 string
-	Make                string
-	Model               string
-	Color               string
-	FuelType            string
-	TankLitres          int
-	OdometerKM          int64
-	FuelEighths         int
-	Cleanliness         string
-	Status              string
-	FirstRegistration   string // YYYY-MM-DD
-	NextInspection      string // YYYY-MM-DD (HU)
+	ID                int64
+	TenantID          int64
+	StationID         int64
+	CategoryID        int64
+	Plate             string
+	VIN               string
+	Make              string
+	Model             string
+	Color             string
+	FuelType          string
+	TankLitres        int
+	OdometerKM        int64
+	FuelEighths       int
+	Cleanliness       string
+	Status            string
+	FirstRegistration string // YYYY-MM-DD
+	NextInspection    string // YYYY-MM-DD (HU)
+	NextService       string // YYYY-MM-DD (the maker's service interval)
+	// Readiness is Ready, ToClean or ToInspect: set by a return, back to
+	// Ready when staff mark the car ready.
+	Readiness string
+	// OpenDamages is the number of its damages not repaired (read only).
+	OpenDamages         int
 	SelfDriveRegistered bool
 	Notes               string
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
+}
+
+// Readiness of a car after a return.
+const (
+	Ready     = "ready"
+	ToClean   = "to_clean"
+	ToInspect = "to_inspect"
+)
+
+// ReadinessAfterReturn is what a car needs after a return with the given
+// cleanliness and number of new damages: inspection when damages were
+// found, cleaning when it is not clean, else nothing.
+func ReadinessAfterReturn(cleanliness string, newDamages int) string {
+	switch {
+	case newDamages > 0:
+		return ToInspect
+	case cleanliness != "" && cleanliness != "clean":
+		return ToClean
+	}
+	return Ready
+}
+
+// InspectionDueBy reports whether the car's HU (NextInspection) or its
+// service (NextService) runs out before the local day day (YYYY-MM-DD):
+// such a car may not be handed over for a rental lasting until that day
+// without a reason. A car without recorded dates is not due.
+func (v Vehicle) InspectionDueBy(day string) bool {
+	return v.NextInspection != "" && v.NextInspection < day || v.NextService != "" && v.NextService < day
 }
 
 // Normalize trims and upper-cases plate and VIN.
@@ -185,6 +219,9 @@ type Store interface {
 	Vehicle(ctx context.Context, id int64) (Vehicle, error)
 	ListVehicles(ctx context.Context, f VehicleFilter) ([]Vehicle, int, error)
 	UpdateVehicle(ctx context.Context, v *Vehicle) error
+	// MarkVehicleReady sets a car's readiness to Ready (staff cleaned or
+	// inspected it after a return). Errors: KindNotFound.
+	MarkVehicleReady(ctx context.Context, id int64) error
 
 	// Allocate inserts a after checking, atomically, that the vehicle is free
 	// in [a.Start, a.End). Errors: ErrOverlap (KindConflict).

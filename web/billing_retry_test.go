@@ -98,11 +98,11 @@ func testBillingRetry(t *testing.T, mode string) {
 		c, err := svc.Handover(ctx, &contract.Handover{ReservationID: reg.ID, LicenceChecked: true,
 			Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Eva", LastName: "Muster", LicenceNumber: "B072RRE2I55",
 				LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
-			Protocol: contract.Protocol{OdometerKM: 5000, FuelEighths: 8, Cleanliness: "clean", SignerName: "Eva Muster"}})
+			Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: 5000, FuelEighths: 8, Cleanliness: "clean", SignerName: "Eva Muster"}})
 		must(t, err)
 		ce.clk.Advance(26 * time.Hour) // 2 days of 49,00
 		rnd.fail.Store(1)
-		_, _, err = svc.Return(ctx, &contract.Return{ContractID: c.ID, Protocol: contract.Protocol{OdometerKM: 5200, FuelEighths: 8, Cleanliness: "clean"}})
+		_, _, err = svc.Return(ctx, &contract.Return{ContractID: c.ID, Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: 5200, FuelEighths: 8, Cleanliness: "clean"}})
 		if err == nil || !strings.Contains(err.Error(), "renderer down") {
 			t.Fatalf("return with failing invoice renderer: %v", err)
 		}

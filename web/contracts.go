@@ -207,7 +207,11 @@ type driverRow struct {
 	contract.Driver
 }
 
-type chargeForm struct{ Kind, Description, Amount string }
+type chargeForm struct {
+	Kind, Description, Amount string
+	// ConfirmCents is the amount the form asks staff to confirm (0: none yet).
+	ConfirmCents int64
+}
 type refundForm struct {
 	InvoiceID      int64
 	Amount, Reason string
@@ -376,10 +380,12 @@ func (a *app) contractAgain(w http.ResponseWriter, r *http.Request, id int64, er
 		edit(&d)
 	}
 	v := &view{Title: "ct.contract", Nav: "contracts", Data: d}
-	status := a.formError(v, err)
-	if status == 0 {
-		a.fail(w, r, err)
-		return
+	status := http.StatusOK
+	if err != nil {
+		if status = a.formError(v, err); status == 0 {
+			a.fail(w, r, err)
+			return
+		}
 	}
 	a.render(w, r, status, "contract", v)
 }
@@ -542,11 +548,20 @@ func (a *app) contractCharge(w http.ResponseWriter, r *http.Request) {
 	}
 	f := chargeForm{Kind: r.PostFormValue("kind"), Description: r.PostFormValue("description"), Amount: r.PostFormValue("amount")}
 	cents, ok := parseEuro(f.Amount)
+	lc := contract.LaterCharge{Kind: f.Kind, Description: f.Description, Cents: cents}
 	var err error
-	if !ok {
+	switch {
+	case !ok:
 		err = errs.Invalid("error.fields_invalid", errs.Field("amount", "field.amount_positive", locale.Params{"min": locale.Money(0)}))
-	} else {
-		_, _, err = a.Contracts.Charge(r.Context(), id, contract.LaterCharge{Kind: f.Kind, Description: f.Description, Cents: cents})
+	case lc.Validate() != nil:
+		err = lc.Validate()
+	case r.PostFormValue("confirm_cents") != strconv.FormatInt(cents, 10):
+		// nothing is charged before staff confirmed this very amount
+		f.ConfirmCents = cents
+		a.contractAgain(w, r, id, nil, func(d *ctPageData) { d.Charge = f })
+		return
+	default:
+		_, _, err = a.Contracts.Charge(r.Context(), id, lc)
 	}
 	if err != nil {
 		a.contractAgain(w, r, id, err, func(d *ctPageData) { d.Charge = f })

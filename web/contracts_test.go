@@ -84,7 +84,7 @@ func handoverForm(csrf string, checked bool, km string) url.Values {
 	f := url.Values{"csrf": {csrf}, "km": {km}, "fuel_eighths": {"8"}, "cleanliness": {"clean"},
 		"drivers.0.role": {"main"}, "drivers.0.first_name": {"Eva"}, "drivers.0.last_name": {"Muster"},
 		"drivers.0.licence_number": {"B072RRE2I55"}, "drivers.0.licence_class": {"B"}, "drivers.0.licence_issued_on": {"2010-05-01"},
-		"drivers.0.licence_country": {"DE"}, "drivers.1.role": {"additional"}}
+		"drivers.0.licence_country": {"DE"}, "drivers.1.role": {"additional"}, "unsigned_reason": {"Kunde telefonisch zugestimmt"}}
 	if checked {
 		f.Set("licence_checked", "1")
 	}
@@ -263,6 +263,7 @@ func TestWalkInGoesToHandover(t *testing.T) {
 		t.Fatalf("walk-in without return: %d", p.status)
 	}
 	form.Set("return", ce.clk.Now().Add(50*time.Hour).In(time.UTC).Format("2006-01-02T15:04"))
+	form.Set("workshop_ref", " WA-2026-4711 ")
 	p = c.post("/admin/contracts/new", form)
 	if p.status != http.StatusOK || !strings.HasSuffix(p.url.Path, "/handover") || !strings.Contains(p.body, "R-WI 1") {
 		t.Fatalf("walk-in: %d %s", p.status, p.url)
@@ -271,7 +272,7 @@ func TestWalkInGoesToHandover(t *testing.T) {
 	must(t, err)
 	found := false
 	for _, r := range rs {
-		found = found || (r.Source == "walk_in" && r.VehicleID == v.ID && r.Status == booking.StatusConfirmed)
+		found = found || (r.Source == "walk_in" && r.VehicleID == v.ID && r.Status == booking.StatusConfirmed && r.WorkshopRef == "WA-2026-4711")
 	}
 	if !found {
 		t.Fatal("no confirmed walk-in booking")

@@ -12,6 +12,9 @@ import (
 type driverViewData struct {
 	V *view
 	R driverRow
+	// AtHandover: the handover form has one licence check for all its
+	// drivers (its "licence_checked"); the rows show none of their own.
+	AtHandover bool
 }
 
 // readingsViewData is what the "readings" and "signature" partials receive;
@@ -33,7 +36,10 @@ type damageViewData struct {
 
 func init() {
 	funcs["ptr"] = func(t time.Time) *time.Time { return &t }
-	funcs["driverView"] = func(v *view, r driverRow) driverViewData { return driverViewData{v, r} }
+	funcs["driverView"] = func(v *view, r driverRow) driverViewData {
+		_, ho := v.Data.(handoverData)
+		return driverViewData{V: v, R: r, AtHandover: ho}
+	}
 	funcs["readingsView"] = func(v *view, p protoForm, h any) readingsViewData {
 		d := readingsViewData{V: v, P: p}
 		switch x := h.(type) {

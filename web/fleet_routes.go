@@ -32,6 +32,7 @@ func (a *app) routesFleet(private func(string, http.HandlerFunc)) {
 	private("POST /admin/vehicles", a.vehicleCreate)
 	private("GET /admin/vehicles/{id}", a.vehiclePage)
 	private("POST /admin/vehicles/{id}", a.vehicleUpdate)
+	private("POST /admin/vehicles/{id}/ready", a.vehicleReady)
 	private("POST /admin/vehicles/{id}/blocks", a.blockAdd)
 	private("POST /admin/vehicles/{id}/blocks/{aid}/delete", a.blockDelete)
 	private("POST /admin/vehicles/{id}/damages", a.damageCreate)

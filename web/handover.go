@@ -27,8 +27,10 @@ type protoForm struct {
 	Notes       string
 	SignerName  string
 	Signature   string // data: URL of the PNG
-	Damages     []damageRow
-	Confirmed   map[int64]bool
+	// UnsignedReason is why the customer does not sign.
+	UnsignedReason string
+	Damages        []damageRow
+	Confirmed      map[int64]bool
 }
 
 // Eighths are the fuel buttons 0…8.
@@ -50,8 +52,9 @@ func readProtocol(r *http.Request, withCharge bool) (protoForm, contract.Protoco
 	var f errs.Fields
 	pf := protoForm{KM: strings.TrimSpace(r.PostFormValue("km")), Cleanliness: r.PostFormValue("cleanliness"),
 		Notes: strings.TrimSpace(r.PostFormValue("notes")), SignerName: strings.TrimSpace(r.PostFormValue("signer_name")),
-		Signature: r.PostFormValue("signature"), Confirmed: map[int64]bool{}, Fuel: -1}
-	p := contract.Protocol{Cleanliness: pf.Cleanliness, Notes: pf.Notes, SignerName: pf.SignerName}
+		UnsignedReason: strings.TrimSpace(r.PostFormValue("unsigned_reason")),
+		Signature:      r.PostFormValue("signature"), Confirmed: map[int64]bool{}, Fuel: -1}
+	p := contract.Protocol{Cleanliness: pf.Cleanliness, Notes: pf.Notes, SignerName: pf.SignerName, UnsignedReason: pf.UnsignedReason}
 	km, err := strconv.ParseInt(strings.ReplaceAll(pf.KM, ".", ""), 10, 64)
 	if err != nil {
 		f.Add("km", "protocol.km_required")
@@ -98,6 +101,15 @@ type handoverData struct {
 	// PreCheckin is what the customer entered on the booking page; the
 	// drivers start from it (staff check the licences in the original).
 	PreCheckin *booking.PreCheckin
+	// DueOverride is staff's reason to hand over a car whose HU runs out
+	// before the planned return (asked for only then).
+	DueOverride string
+}
+
+// InspectionDue reports whether the reservation's car may not be handed
+// over without a reason (its HU runs out before the planned return).
+func (d handoverData) InspectionDue() bool {
+	return d.Vehicle.InspectionDueBy(d.R.Return.In(d.Station.Location()).Format("2006-01-02"))
 }
 
 // Pickup renders the planned pickup.
@@ -204,7 +216,8 @@ func (a *app) handoverSubmit(w http.ResponseWriter, r *http.Request) {
 		photos = a.prepareRowPhotos(r.Context(), files, &f)
 	}
 	ds := driversFromForm(r)
-	h := &contract.Handover{ReservationID: id, Drivers: ds, Protocol: p, LicenceChecked: r.PostFormValue("licence_checked") == "1"}
+	h := &contract.Handover{ReservationID: id, Drivers: ds, Protocol: p, LicenceChecked: r.PostFormValue("licence_checked") == "1",
+		DueOverride: r.PostFormValue("due_override")}
 	if vid, err := strconv.ParseInt(r.PostFormValue("vehicle_id"), 10, 64); err == nil {
 		h.VehicleID = vid
 	}
@@ -233,7 +246,7 @@ func (a *app) handoverSubmit(w http.ResponseWriter, r *http.Request) {
 			a.fail(w, r, lerr)
 			return
 		}
-		d.P, d.Checked = pf, h.LicenceChecked
+		d.P, d.Checked, d.DueOverride = pf, h.LicenceChecked, h.DueOverride
 		d.Drivers = nil
 		for i, dr := range ds {
 			d.Drivers = append(d.Drivers, driverRow{i, dr})
@@ -274,6 +287,10 @@ type returnData struct {
 	OneWay    bool
 	P         protoForm
 	loc       *time.Location
+	// Preview is the bill the return would issue (nil until computed);
+	// Confirm is the token a submit must carry to record it.
+	Preview *returnPreview
+	Confirm string
 }
 
 // When renders an instant in the station's zone.
@@ -325,7 +342,8 @@ func (a *app) loadReturn(r *http.Request, id int64) (returnData, error) {
 			d.loc = s.Location()
 		}
 	}
-	d.P = protoForm{KM: strconv.FormatInt(d.Handover.OdometerKM, 10), Fuel: d.Handover.FuelEighths, Cleanliness: d.Handover.Cleanliness,
+	// the km start empty: a forgotten edit must not bill 0 km
+	d.P = protoForm{Fuel: d.Handover.FuelEighths, Cleanliness: d.Handover.Cleanliness,
 		SignerName: d.Customer.Name(), Confirmed: map[int64]bool{}}
 	return d, nil
 }
@@ -374,10 +392,20 @@ func (a *app) returnSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	err = f.Err()
 	var c contract.Contract
+	var pv *contract.Preview
 	if err == nil {
-		c, _, err = a.Contracts.Return(r.Context(), rt)
+		// the bill is shown before the card is charged: a return is recorded
+		// only with the confirmation of the figures computed now
+		var p contract.Preview
+		if p, err = a.Contracts.PreviewReturn(r.Context(), rt); err == nil {
+			pv = &p
+			if r.PostFormValue("confirm") == confirmToken(p) {
+				c, _, err = a.Contracts.Return(r.Context(), rt)
+				pv = nil
+			}
+		}
 	}
-	if err != nil && (c.ID == 0 || c.Status == contract.StatusOpen) {
+	if pv != nil || err != nil && (c.ID == 0 || c.Status == contract.StatusOpen) {
 		d, lerr := a.loadReturn(r, id)
 		if lerr != nil {
 			a.fail(w, r, lerr)
@@ -385,6 +413,15 @@ func (a *app) returnSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 		d.P, d.StationID = pf, rt.StationID
 		v := &view{Title: "ct.return", Nav: "contracts", Data: d}
+		if pv != nil {
+			d.Preview, d.Confirm = previewOf(v, *pv), confirmToken(*pv)
+			v.Data = d
+			if r.PostFormValue("confirm") != "" {
+				v.Alert = v.T("counter.preview_changed")
+			}
+			a.render(w, r, http.StatusOK, "return", v)
+			return
+		}
 		status := a.formError(v, err)
 		if status == 0 {
 			a.fail(w, r, err)
@@ -419,6 +456,7 @@ type walkInData struct {
 	StationID, VehicleID, TariffID                 int64
 	Email, FirstName, LastName, Phone, Street, Zip string
 	City, Return                                   string
+	WorkshopRef, Notes                             string // the workshop order the car replaces, staff notes
 }
 
 func (a *app) walkInData(r *http.Request, d *walkInData) error {
@@ -469,7 +507,8 @@ func (a *app) walkInCreate(w http.ResponseWriter, r *http.Request) {
 	d := walkInData{Email: strings.TrimSpace(r.PostFormValue("email")), FirstName: strings.TrimSpace(r.PostFormValue("first_name")),
 		LastName: strings.TrimSpace(r.PostFormValue("last_name")), Phone: strings.TrimSpace(r.PostFormValue("phone")),
 		Street: strings.TrimSpace(r.PostFormValue("street")), Zip: strings.TrimSpace(r.PostFormValue("postal_code")),
-		City: strings.TrimSpace(r.PostFormValue("city")), Return: r.PostFormValue("return")}
+		City: strings.TrimSpace(r.PostFormValue("city")), Return: r.PostFormValue("return"),
+		WorkshopRef: strings.TrimSpace(r.PostFormValue("workshop_ref")), Notes: strings.TrimSpace(r.PostFormValue("notes"))}
 	d.StationID, _ = strconv.ParseInt(r.PostFormValue("station_id"), 10, 64)
 	d.VehicleID, _ = strconv.ParseInt(r.PostFormValue("vehicle_id"), 10, 64)
 	d.TariffID, _ = strconv.ParseInt(r.PostFormValue("tariff_id"), 10, 64)
@@ -504,7 +543,7 @@ func (a *app) walkInCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res := &booking.Reservation{StationID: d.StationID, ReturnStationID: d.StationID, CustomerID: c.ID, VehicleID: d.VehicleID,
-		TariffID: d.TariffID, Pickup: now, Return: ret, Language: c.Language}
+		TariffID: d.TariffID, Pickup: now, Return: ret, Language: c.Language, WorkshopRef: d.WorkshopRef, Notes: d.Notes}
 	if err := a.Contracts.WalkIn(ctx, res); err != nil {
 		fail(err)
 		return

@@ -126,7 +126,7 @@ func returnedThrough(t *testing.T, ce *ctEnv, svc *contract.Service, keys ...str
 		c, err := svc.Handover(ctx, &contract.Handover{ReservationID: ce.res[key].ID, LicenceChecked: true,
 			Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Eva", LastName: "Muster", LicenceNumber: "B072RRE2I55",
 				LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
-			Protocol: contract.Protocol{OdometerKM: 5000, FuelEighths: 8, Cleanliness: "clean"}})
+			Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: 5000, FuelEighths: 8, Cleanliness: "clean"}})
 		must(t, err)
 		out[key] = c
 	}
@@ -134,7 +134,7 @@ func returnedThrough(t *testing.T, ce *ctEnv, svc *contract.Service, keys ...str
 	for _, key := range keys {
 		c := out[key]
 		_, res, err := svc.Return(ctxOf(key), &contract.Return{ContractID: c.ID,
-			Protocol: contract.Protocol{OdometerKM: 5100, FuelEighths: 8, Cleanliness: "clean"}})
+			Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: 5100, FuelEighths: 8, Cleanliness: "clean"}})
 		must(t, err)
 		c.Status = res.Status
 		out[key] = c

@@ -327,7 +327,7 @@ func (a *app) reservationAssign(w http.ResponseWriter, r *http.Request) {
 		a.reservationAgain(w, r, id, errs.Invalid("error.fields_invalid", errs.Field("vehicle_id", "field.vehicle_choose")), "")
 		return
 	}
-	if _, err := a.Bookings.MoveBooking(r.Context(), booking.Move{ReservationID: id, VehicleID: vid}); err != nil {
+	if _, err := a.Bookings.MoveBooking(r.Context(), booking.Move{ReservationID: id, VehicleID: vid, DueOverride: r.PostFormValue("due_override")}); err != nil {
 		a.reservationAgain(w, r, id, err, "")
 		return
 	}

@@ -166,6 +166,8 @@ func (a *app) renderVehiclePage(w http.ResponseWriter, r *http.Request, status i
 		vw.Notice = translate(lang, "fl.created")
 	case "saved":
 		vw.Notice = translate(lang, "common.saved")
+	case "ready":
+		vw.Notice = translate(lang, "counter.marked_ready")
 	case "blocked":
 		vw.Notice = translate(lang, "fl.block_added")
 	case "unblocked":
@@ -273,4 +275,18 @@ func (a *app) blockDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/vehicles/%d?done=unblocked#blocks", v.ID), http.StatusSeeOther)
+}
+
+// vehicleReady marks a car ready after a return (cleaned, inspected).
+func (a *app) vehicleReady(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		a.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	if err := a.Fleet.MarkVehicleReady(r.Context(), id); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/vehicles/%d?done=ready", id), http.StatusSeeOther)
 }

@@ -156,6 +156,7 @@ type vehicleForm struct {
 	Plate, VIN, Make, Model, Color, FuelType           string
 	TankLitres, OdometerKM, FuelEighths, Cleanliness   string
 	Status, FirstRegistration, NextInspection, Notes   string
+	NextService                                        string
 	StationID, CategoryID                              int64
 	SelfDrive                                          bool
 	Stations                                           []tenancy.Station
@@ -168,7 +169,7 @@ func vehicleFormOf(v fleet.Vehicle) vehicleForm {
 	return vehicleForm{ID: v.ID, Plate: v.Plate, VIN: v.VIN, Make: v.Make, Model: v.Model, Color: v.Color,
 		FuelType: v.FuelType, TankLitres: strconv.Itoa(v.TankLitres), OdometerKM: strconv.FormatInt(v.OdometerKM, 10),
 		FuelEighths: strconv.Itoa(v.FuelEighths), Cleanliness: v.Cleanliness, Status: v.Status,
-		FirstRegistration: v.FirstRegistration, NextInspection: v.NextInspection, Notes: v.Notes,
+		FirstRegistration: v.FirstRegistration, NextInspection: v.NextInspection, Notes: v.Notes, NextService: v.NextService,
 		StationID: v.StationID, CategoryID: v.CategoryID, SelfDrive: v.SelfDriveRegistered, UpdatedAt: v.UpdatedAt}
 }
 
@@ -188,7 +189,7 @@ func parseVehicleForm(r *http.Request, f *vehicleForm, v *fleet.Vehicle, lang st
 	f.Plate, f.VIN, f.Make, f.Model, f.Color = get("plate"), get("vin"), get("make"), get("model"), get("color")
 	f.FuelType, f.TankLitres, f.OdometerKM, f.FuelEighths = get("fuel_type"), get("tank_litres"), get("odometer_km"), get("fuel_eighths")
 	f.Cleanliness, f.Status, f.Notes = get("cleanliness"), get("status"), get("notes")
-	f.FirstRegistration, f.NextInspection = get("first_registration"), get("next_inspection")
+	f.FirstRegistration, f.NextInspection, f.NextService = get("first_registration"), get("next_inspection"), get("next_service")
 	f.SelfDrive = r.PostFormValue("self_drive_registered") != ""
 	f.StationID, _ = strconv.ParseInt(get("station_id"), 10, 64)
 	f.CategoryID, _ = strconv.ParseInt(get("category_id"), 10, 64)
@@ -208,14 +209,14 @@ func parseVehicleForm(r *http.Request, f *vehicleForm, v *fleet.Vehicle, lang st
 	if !oneOf(v.FuelType, fuelTypes) {
 		p["fuel_type"] = translate(lang, "fl.err_choose")
 	}
-	for _, k := range []string{"first_registration", "next_inspection"} {
+	for _, k := range []string{"first_registration", "next_inspection", "next_service"} {
 		if d := get(k); d != "" {
 			if _, err := time.Parse("2006-01-02", d); err != nil {
 				p[k] = translate(lang, "fl.err_date")
 			}
 		}
 	}
-	v.FirstRegistration, v.NextInspection = f.FirstRegistration, f.NextInspection
+	v.FirstRegistration, v.NextInspection, v.NextService = f.FirstRegistration, f.NextInspection, f.NextService
 	if len(v.Notes) > 4000 {
 		p["notes"] = translate(lang, "fl.err_long")
 	}

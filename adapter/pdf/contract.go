@@ -143,5 +143,5 @@ func writeContract(w *writer, d document.ContractDoc) {
 		}
 		w.font(false, bodySize)
 	}
-	writeSignatures(w, d.Signature, d.Signer, "")
+	writeSignatures(w, d.Signature, d.Signer, "", "")
 }

@@ -109,12 +109,14 @@ func writeProtocol(w *writer, d document.ProtocolDoc) {
 		w.heading(l.get("notes"))
 		w.para(d.Notes)
 	}
-	writeSignatures(w, d.SignaturePNG, d.SignerName, d.StaffName)
+	writeSignatures(w, d.SignaturePNG, d.SignerName, d.StaffName, d.UnsignedReason)
 }
 
-// writeSignatures prints the customer's signature (image, if any, and
-// name) on the left and the staff member's name on the right.
-func writeSignatures(w *writer, png []byte, signer, staff string) {
+// writeSignatures prints the customer's signature (image and name) on
+// the left and the staff member's name on the right. Without a signature
+// no name stands under the empty line: "not signed" and the reason staff
+// recorded, if any.
+func writeSignatures(w *writer, png []byte, signer, staff, unsigned string) {
 	f, l := w.f, w.l
 	w.ensure(40)
 	f.Ln(6)
@@ -127,6 +129,12 @@ func writeSignatures(w *writer, png []byte, signer, staff string) {
 	f.Line(marginL+95, y+24, marginL+170, y+24)
 	w.font(false, smallSize)
 	f.SetXY(marginL, y+25)
+	if len(png) == 0 {
+		signer = l.get("not_signed")
+		if unsigned != "" {
+			signer += " – " + unsigned
+		}
+	}
 	w.cellFormat(75, smallLineH, strings.TrimSpace(l.get("signature")+": "+signer), "", 0, "L", false, 0, "")
 	f.SetXY(marginL+95, y+25)
 	w.cellFormat(75, smallLineH, strings.TrimSpace(l.get("signature_staff")+": "+staff), "", 0, "L", false, 0, "")

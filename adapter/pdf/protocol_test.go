@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,5 +95,21 @@ func TestProtocolPDFValidation(t *testing.T) {
 				t.Fatalf("err = %v; want invalid field %q", err, tt.field)
 			}
 		})
+	}
+}
+
+// TestProtocolPDFUnsigned: without a signature no name stands under the
+// empty line; the protocol says it was not signed and why.
+func TestProtocolPDFUnsigned(t *testing.T) {
+	d := protocolDoc(document.Handover, document.German)
+	d.SignaturePNG, d.UnsignedReason = nil, "Kunde hat Hand in Gips"
+	b, err := New().Protocol(context.Background(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(pdfText(t, b)), " ")
+	mustContain(t, text, "Unterschrift Kunde: nicht unterschrieben – Kunde hat Hand in Gips")
+	if strings.Contains(text, "Unterschrift Kunde: "+d.SignerName) {
+		t.Errorf("the signer's name is printed under an empty line: %s", text)
 	}
 }

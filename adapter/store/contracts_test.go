@@ -87,8 +87,15 @@ func TestContractHandoverAndReturn(t *testing.T) {
 		}
 		v, err := s.Vehicle(f.ctx, c.VehicleID)
 		mustNil(t, err)
-		if v.OdometerKM != 1450 || v.FuelEighths != 5 || v.Cleanliness != "dirty" {
+		if v.OdometerKM != 1450 || v.FuelEighths != 5 || v.Cleanliness != "dirty" || v.Readiness != fleet.ToClean {
 			t.Fatalf("vehicle after return %+v", v)
+		}
+		// staff clean it: ready again, and an edit of its data keeps that
+		mustNil(t, s.MarkVehicleReady(f.ctx, v.ID))
+		v.Notes = "gereinigt"
+		mustNil(t, s.UpdateVehicle(f.ctx, &v))
+		if v, err = s.Vehicle(f.ctx, v.ID); err != nil || v.Readiness != fleet.Ready {
+			t.Fatalf("vehicle marked ready: %q %v", v.Readiness, err)
 		}
 		als, err := s.ListAllocations(f.ctx, c.VehicleID, clk.Now().Add(-100*time.Hour), clk.Now().Add(100*time.Hour))
 		mustNil(t, err)

@@ -3,11 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/tenancy"
 	"mietwerk.dev/mietwerk/webhook"
 )
 
@@ -166,12 +168,12 @@ func (s *Store) MoveBooking(ctx context.Context, m booking.Move) (booking.Reserv
 			return errs.Invalid("error.fields_invalid", errs.Field("vehicle_id", "field.vehicle_choose"))
 		}
 		a := args{sc.tenant(), vid}
-		var vStation int64
-		var vStatus string
-		if err := tx.QueryRowContext(ctx, `SELECT v.station_id, v.status FROM vehicles v WHERE v.tenant_id = $1 AND v.id = $2 AND `+
-			sc.stations("v.station_id", &a), a...).Scan(&vStation, &vStatus); err != nil {
+		veh, err := scanVehicle(tx.QueryRowContext(ctx, `SELECT `+vehicleCols+` FROM vehicles v WHERE v.tenant_id = $1 AND v.id = $2 AND `+
+			sc.stations("v.station_id", &a), a...))
+		if err != nil {
 			return notFound(err, "vehicle_not_found")
 		}
+		vStation, vStatus := veh.StationID, veh.Status
 		if vStation != r.StationID {
 			return errs.Conflict("other_station")
 		}
@@ -189,6 +191,9 @@ func (s *Store) MoveBooking(ctx context.Context, m booking.Move) (booking.Reserv
 		if vid == r.VehicleID && pickup.Equal(r.Pickup) {
 			out = r
 			return nil
+		}
+		if err := booking.CheckDue(veh, ret, s.stationLoc(ctx, tx, r.StationID), m.DueOverride); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM allocations WHERE tenant_id = $1 AND reservation_id = $2`, sc.tenant(), r.ID); err != nil {
 			return mapErr(err)
@@ -212,16 +217,17 @@ func (s *Store) MoveBooking(ctx context.Context, m booking.Move) (booking.Reserv
 			}
 		}
 		type period struct {
-			VehicleID int64     `json:"vehicle_id"`
-			Pickup    time.Time `json:"pickup"`
-			Return    time.Time `json:"return"`
+			VehicleID   int64     `json:"vehicle_id"`
+			Pickup      time.Time `json:"pickup"`
+			Return      time.Time `json:"return"`
+			DueOverride string    `json:"due_override,omitempty"` // why a car with the HU or service due
 		}
 		action := "move"
 		if r.VehicleID == 0 {
 			action = "assign_vehicle"
 		}
 		if err := s.appendAudit(ctx, tx, sc, r.StationID, "reservation", r.ID, action,
-			period{r.VehicleID, r.Pickup, r.Return}, period{vid, pickup, ret}); err != nil {
+			period{r.VehicleID, r.Pickup, r.Return, ""}, period{vid, pickup, ret, strings.TrimSpace(m.DueOverride)}); err != nil {
 			return err
 		}
 		out = r
@@ -259,4 +265,12 @@ func (s *Store) FreeVehicles(ctx context.Context, stationID int64, from, to time
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// stationLoc is the time zone of station id read in tx (Europe/Berlin when
+// it cannot be read).
+func (s *Store) stationLoc(ctx context.Context, tx *sql.Tx, id int64) *time.Location {
+	var st tenancy.Station
+	_ = tx.QueryRowContext(ctx, `SELECT time_zone FROM stations WHERE id = $1`, id).Scan(&st.TimeZone)
+	return st.Location()
 }

@@ -8,6 +8,7 @@ import (
 
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/locale"
 	mwmail "mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/webhook"
@@ -27,9 +28,9 @@ func (s *Store) recordProtocolTx(ctx context.Context, tx *sql.Tx, sc scope, c *c
 		sig = p.SignaturePNG
 	}
 	if err := tx.QueryRowContext(ctx, `INSERT INTO protocols (tenant_id, contract_id, kind, station_id, recorded_at, recorded_by,
-		odometer_km, fuel_eighths, cleanliness, notes, signer_name, signature_png) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
+		odometer_km, fuel_eighths, cleanliness, notes, signer_name, signature_png, unsigned_reason) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
 		RETURNING id`, sc.tenant(), c.ID, p.Kind, stationID, ts(p.RecordedAt), nullInt64(sc.a.UserID), p.OdometerKM, p.FuelEighths,
-		p.Cleanliness, p.Notes, p.SignerName, sig).Scan(&p.ID); err != nil {
+		p.Cleanliness, p.Notes, p.SignerName, sig, p.UnsignedReason).Scan(&p.ID); err != nil {
 		if classify(err) == dbErrUnique {
 			return errs.Conflict("protocol_exists", locale.Params{"kind": locale.Key("protocol.kind." + p.Kind)})
 		}
@@ -87,6 +88,14 @@ func (s *Store) RecordReturn(ctx context.Context, rt *contract.Return) (contract
 		if err := s.recordProtocolTx(ctx, tx, sc, &c, &rt.Protocol, rt.StationID); err != nil {
 			return err
 		}
+		readiness := rt.Readiness
+		if readiness == "" {
+			readiness = fleet.ReadinessAfterReturn(rt.Protocol.Cleanliness, len(rt.Protocol.NewDamages))
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE vehicles SET readiness = $1 WHERE tenant_id = $2 AND id = $3`,
+			readiness, sc.tenant(), c.VehicleID); err != nil {
+			return mapErr(err)
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE contracts SET status = 'returned', ended_at = $1, return_station_id = $2,
 			updated_at = $3 WHERE tenant_id = $4 AND id = $5`, ts(now), rt.StationID, ts(now), sc.tenant(), c.ID); err != nil {
 			return mapErr(err)
@@ -114,8 +123,8 @@ func (s *Store) Protocols(ctx context.Context, contractID int64) ([]contract.Pro
 		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT p.id, p.contract_id, p.kind, p.station_id, p.recorded_at, p.recorded_by,
-		COALESCE(u.name, ''), p.odometer_km, p.fuel_eighths, p.cleanliness, p.notes, p.signer_name, p.signature_png
-		FROM protocols p LEFT JOIN users u ON u.id = p.recorded_by
+		COALESCE(u.name, ''), p.odometer_km, p.fuel_eighths, p.cleanliness, p.notes, p.signer_name, p.signature_png,
+		p.unsigned_reason FROM protocols p LEFT JOIN users u ON u.id = p.recorded_by
 		WHERE p.tenant_id = $1 AND p.contract_id = $2 ORDER BY p.recorded_at, p.id`, sc.tenant(), contractID)
 	if err != nil {
 		return nil, err
@@ -125,7 +134,7 @@ func (s *Store) Protocols(ctx context.Context, contractID int64) ([]contract.Pro
 	for rows.Next() {
 		var p contract.Protocol
 		if err := rows.Scan(&p.ID, &p.ContractID, &p.Kind, &p.StationID, tsScan{&p.RecordedAt}, int64Scan{&p.RecordedBy},
-			&p.StaffName, &p.OdometerKM, &p.FuelEighths, &p.Cleanliness, &p.Notes, &p.SignerName, &p.SignaturePNG); err != nil {
+			&p.StaffName, &p.OdometerKM, &p.FuelEighths, &p.Cleanliness, &p.Notes, &p.SignerName, &p.SignaturePNG, &p.UnsignedReason); err != nil {
 			return nil, err
 		}
 		out = append(out, p)

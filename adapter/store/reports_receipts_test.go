@@ -80,14 +80,14 @@ func TestCounterPaymentsReport(t *testing.T) {
 			c, err := svc.Handover(ctx, &contract.Handover{ReservationID: r.ID, LicenceChecked: true,
 				Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Jürgen", LastName: "Weiß", LicenceNumber: "B072RRE2I55",
 					LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
-				Protocol: contract.Protocol{OdometerKM: 1000, FuelEighths: 8, Cleanliness: "clean"}})
+				Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: 1000, FuelEighths: 8, Cleanliness: "clean"}})
 			mustNil(t, err)
 			return rental{ctx, c}
 		}
 		rentals := []rental{rent(staff, 0, 0, "a@example.de"), rent(admin, 0, 1, "b@example.de"), rent(alien, 1, 0, "c@example.de")}
 		clk.Advance(26 * time.Hour) // 2026-11-28 11:00 UTC, 12:00 in Berlin
 		for _, r := range rentals {
-			_, res, err := svc.Return(r.ctx, &contract.Return{ContractID: r.c.ID, Protocol: contract.Protocol{OdometerKM: 1100, FuelEighths: 8, Cleanliness: "clean"}})
+			_, res, err := svc.Return(r.ctx, &contract.Return{ContractID: r.c.ID, Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: 1100, FuelEighths: 8, Cleanliness: "clean"}})
 			mustNil(t, err)
 			if res.Status != contract.StatusPaymentOpen {
 				t.Fatalf("return without card: %s", res.Status)

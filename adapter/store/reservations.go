@@ -236,7 +236,9 @@ func (s *Store) takeVehicleTx(ctx context.Context, tx *sql.Tx, sc scope, r *book
 			AND v.category_id = $3 AND v.status = 'available'
 			AND NOT EXISTS (SELECT 1 FROM allocations al WHERE al.vehicle_id = v.id AND `+s.overlapCond("$4", "$5")+`
 				AND `+worldCond(r.Test)+`)
-			ORDER BY v.odometer_km, v.id LIMIT 20`, sc.tenant(), r.StationID, r.CategoryID, ts(r.Pickup), ts(r.Return))
+			ORDER BY CASE WHEN v.next_inspection < $6 OR v.next_service < $6 THEN 1 ELSE 0 END,
+			CASE WHEN v.readiness = 'ready' THEN 0 ELSE 1 END, v.odometer_km, v.id LIMIT 20`,
+			sc.tenant(), r.StationID, r.CategoryID, ts(r.Pickup), ts(r.Return), dateArg(r.Return.UTC().Format("2006-01-02")))
 		if err != nil {
 			return 0, err
 		}

@@ -11,14 +11,15 @@ import (
 
 const vehicleCols = `v.id, v.tenant_id, v.station_id, v.category_id, v.plate, v.vin, v.make, v.model, v.color,
 	v.fuel_type, v.tank_litres, v.odometer_km, v.fuel_eighths, v.cleanliness, v.status, v.first_registration,
-	v.next_inspection, v.self_drive_registered, v.notes, v.created_at, v.updated_at`
+	v.next_inspection, v.self_drive_registered, v.notes, v.created_at, v.updated_at, v.readiness, v.next_service,
+	(SELECT count(*) FROM damages d WHERE d.vehicle_id = v.id AND d.repaired_at IS NULL)`
 
 func scanVehicle(row interface{ Scan(...any) error }) (fleet.Vehicle, error) {
 	var v fleet.Vehicle
 	err := row.Scan(&v.ID, &v.TenantID, &v.StationID, &v.CategoryID, &v.Plate, &v.VIN, &v.Make, &v.Model, &v.Color,
 		&v.FuelType, &v.TankLitres, &v.OdometerKM, &v.FuelEighths, &v.Cleanliness, &v.Status,
 		dateScan{&v.FirstRegistration}, dateScan{&v.NextInspection}, &v.SelfDriveRegistered, &v.Notes,
-		tsScan{&v.CreatedAt}, tsScan{&v.UpdatedAt})
+		tsScan{&v.CreatedAt}, tsScan{&v.UpdatedAt}, &v.Readiness, dateScan{&v.NextService}, &v.OpenDamages)
 	return v, err
 }
 
@@ -52,11 +53,11 @@ func (s *Store) CreateVehicle(ctx context.Context, v *fleet.Vehicle) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO vehicles (tenant_id, station_id, category_id, plate, vin, make,
 			model, color, fuel_type, tank_litres, odometer_km, fuel_eighths, cleanliness, status, first_registration,
-			next_inspection, self_drive_registered, notes, created_at, updated_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20) RETURNING id`,
+			next_inspection, self_drive_registered, notes, created_at, updated_at, next_service)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21) RETURNING id`,
 			v.TenantID, v.StationID, v.CategoryID, v.Plate, v.VIN, v.Make, v.Model, v.Color, v.FuelType, v.TankLitres,
 			v.OdometerKM, v.FuelEighths, v.Cleanliness, v.Status, dateArg(v.FirstRegistration),
-			dateArg(v.NextInspection), v.SelfDriveRegistered, v.Notes, ts(now), ts(now)).Scan(&v.ID)
+			dateArg(v.NextInspection), v.SelfDriveRegistered, v.Notes, ts(now), ts(now), dateArg(v.NextService)).Scan(&v.ID)
 		if err != nil {
 			return vehicleTaken(err, v)
 		}
@@ -166,14 +167,15 @@ func (s *Store) UpdateVehicle(ctx context.Context, v *fleet.Vehicle) error {
 		_, err = tx.ExecContext(ctx, `UPDATE vehicles SET station_id=$1, category_id=$2, plate=$3, vin=$4, make=$5,
 			model=$6, color=$7, fuel_type=$8, tank_litres=$9, odometer_km=$10, fuel_eighths=$11, cleanliness=$12,
 			status=$13, first_registration=$14, next_inspection=$15, self_drive_registered=$16, notes=$17,
-			updated_at=$18 WHERE tenant_id=$19 AND id=$20`, v.StationID, v.CategoryID, v.Plate, v.VIN, v.Make,
+			updated_at=$18, next_service=$21 WHERE tenant_id=$19 AND id=$20`, v.StationID, v.CategoryID, v.Plate, v.VIN, v.Make,
 			v.Model, v.Color, v.FuelType, v.TankLitres, v.OdometerKM, v.FuelEighths, v.Cleanliness, v.Status,
 			dateArg(v.FirstRegistration), dateArg(v.NextInspection), v.SelfDriveRegistered, v.Notes, ts(now),
-			sc.tenant(), v.ID)
+			sc.tenant(), v.ID, dateArg(v.NextService))
 		if err != nil {
 			return vehicleTaken(err, v)
 		}
 		v.TenantID, v.CreatedAt, v.UpdatedAt = sc.tenant(), old.CreatedAt, now
+		v.Readiness, v.OpenDamages = old.Readiness, old.OpenDamages
 		if v.OdometerKM != old.OdometerKM || v.FuelEighths != old.FuelEighths || v.Cleanliness != old.Cleanliness {
 			_, err = tx.ExecContext(ctx, `INSERT INTO vehicle_conditions (tenant_id, vehicle_id, recorded_at,
 				odometer_km, fuel_eighths, cleanliness, source, user_id) VALUES ($1,$2,$3,$4,$5,$6,'manual',$7)`,
@@ -217,4 +219,34 @@ func vehicleChanges(old, v fleet.Vehicle) (before, after map[string]any) {
 	add("self_drive_registered", old.SelfDriveRegistered, v.SelfDriveRegistered)
 	add("notes", old.Notes, v.Notes)
 	return before, after
+}
+
+// MarkVehicleReady records that staff made a car ready after a return
+// (cleaned, inspected): its readiness becomes fleet.Ready. Audit-logged.
+// Errors: KindNotFound outside the actor's stations.
+func (s *Store) MarkVehicleReady(ctx context.Context, id int64) error {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		a := args{sc.tenant(), id}
+		old, err := scanVehicle(tx.QueryRowContext(ctx, `SELECT `+vehicleCols+` FROM vehicles v
+			WHERE v.tenant_id = $1 AND v.id = $2 AND `+sc.stations("v.station_id", &a), a...))
+		if err != nil {
+			return notFound(err, "vehicle")
+		}
+		if err := sc.writeStation(old.StationID); err != nil {
+			return err
+		}
+		if old.Readiness == fleet.Ready {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE vehicles SET readiness = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4`,
+			fleet.Ready, ts(s.Now()), sc.tenant(), id); err != nil {
+			return mapErr(err)
+		}
+		return s.appendAudit(ctx, tx, sc, old.StationID, "vehicle", id, "ready",
+			map[string]any{"readiness": old.Readiness}, map[string]any{"readiness": fleet.Ready})
+	})
 }

@@ -208,6 +208,27 @@ func (j *journey) handoverInBrowser(ctx context.Context, resID int64) error {
 	if h > 800 {
 		return fmt.Errorf("the handover form is %.0f px high: it does not fit a 1280×800 screen", h)
 	}
+	// on a 1024×768 tablet the signature pad and the save button are on the
+	// first screen: nothing to scroll to sign and hand over
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1024, 768)); err != nil {
+		return err
+	}
+	type fit struct{ SigBottom, SaveBottom, Scroll, Height, Width, Inner float64 }
+	m, err := chromedp.Run(ctx, chromedp.Evaluate[fit](`(() => { window.scrollTo(0, 0);
+		const s = document.getElementById("sigpad").getBoundingClientRect(), b = document.getElementById("handover-save").getBoundingClientRect();
+		return {SigBottom: s.bottom, SaveBottom: b.bottom, Scroll: window.scrollY, Height: window.innerHeight,
+			Width: document.documentElement.scrollWidth, Inner: window.innerWidth}; })()`))
+	if err != nil {
+		return err
+	}
+	j.t.Logf("MEASURE handover at 1024×768: signature pad bottom %.0f px, save button bottom %.0f px, page width %.0f px", m.SigBottom, m.SaveBottom, m.Width)
+	testenv.Screenshot(j.t, ctx, "handover-form-1024x768")
+	if m.SigBottom > m.Height || m.SaveBottom > m.Height || m.Width > m.Inner {
+		return fmt.Errorf("the handover form does not fit 1024×768 without scrolling: %+v", m)
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
+		return err
+	}
 	// a new damage: unfold the damages, tap the left view of the diagram, describe it
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`#damages-more > summary`)),
@@ -265,6 +286,14 @@ func (j *journey) returnInBrowser(ctx context.Context, id int64, km string, fuel
 		return err
 	}
 	testenv.Screenshot(j.t, ctx, "return-form")
+	// the first click shows the bill; only the second records and charges
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("return-save")),
+		chromedp.WaitVisible(chromedp.CSS("#return-preview h2")),
+	); err != nil {
+		return err
+	}
+	testenv.Screenshot(j.t, ctx, "return-preview")
 	return chromedp.Do(ctx,
 		chromedp.Click(chromedp.ID("return-save")),
 		chromedp.WaitVisible(chromedp.CSS("p.notice")),
@@ -529,7 +558,7 @@ func TestContractDeclinedFinalCharge(t *testing.T) {
 	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "licence_checked") {
 		t.Fatalf("handover without licence check: %d %s", status, body)
 	}
-	hand["licence_checked"] = true
+	hand["licence_checked"], hand["unsigned_reason"] = true, "Kundin per Telefon, Unterschrift folgt"
 	if status, body = j.api("POST", "/api/v1/bookings/"+r.Number+"/handover", hand); status != http.StatusCreated || !strings.Contains(body, `"status":"open"`) {
 		t.Fatalf("API handover: %d %s", status, body)
 	}
@@ -585,7 +614,7 @@ func TestBusinessContractEInvoice(t *testing.T) {
 	_, err := j.st.DB().Exec(`UPDATE tenants SET phone = '+49 9421 12345', iban = 'DE02120300000000202051', bic = 'BYLADEM1001'`)
 	jm(t, err)
 	r := j.bookFor("fuhrpark@leasing.example", "4111111111111111", "Muster Leasing GmbH")
-	hand := map[string]any{"km": 1000, "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true,
+	hand := map[string]any{"km": 1000, "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true, "unsigned_reason": "Kunde telefonisch zugestimmt",
 		"drivers": []map[string]any{{"role": "main", "first_name": "Olga", "last_name": "Huber", "licence_number": "B072RRE2I55",
 			"licence_class": "B", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
 	if status, body := j.api("POST", "/api/v1/bookings/"+r.Number+"/handover", hand); status != http.StatusCreated {
@@ -648,9 +677,9 @@ func BenchmarkContractBilling(b *testing.B) {
 		c, err := j.svc.contracts.Handover(ctx, &contract.Handover{ReservationID: r.ID, LicenceChecked: true,
 			Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Eva", LastName: "Huber", LicenceNumber: "B072RRE2I55", LicenceClass: "B",
 				LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE", CheckedAt: &now}},
-			Protocol: contract.Protocol{OdometerKM: int64(1000 + 300*i), FuelEighths: 8, Cleanliness: "clean"}})
+			Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: int64(1000 + 300*i), FuelEighths: 8, Cleanliness: "clean"}})
 		jm(b, err)
-		_, err = j.st.RecordReturn(ctx, &contract.Return{ContractID: c.ID, Protocol: contract.Protocol{OdometerKM: int64(1300 + 300*i), FuelEighths: 6, Cleanliness: "clean"}})
+		_, err = j.st.RecordReturn(ctx, &contract.Return{ContractID: c.ID, Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: int64(1300 + 300*i), FuelEighths: 6, Cleanliness: "clean"}})
 		jm(b, err)
 		ids = append(ids, c.ID)
 	}
@@ -694,7 +723,7 @@ func (j *journey) api(method, path string, body any) (int, string) {
 func TestAPIReturnDamageChargeOverLimit(t *testing.T) {
 	j := newJourney(t, 1)
 	r := j.book("paul@example.de", "4111111111111111")
-	hand := map[string]any{"km": 1000, "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true,
+	hand := map[string]any{"km": 1000, "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true, "unsigned_reason": "Kunde telefonisch zugestimmt",
 		"drivers": []map[string]any{{"role": "main", "first_name": "Paul", "last_name": "Huber", "licence_number": "B072RRE2I55",
 			"licence_class": "B", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
 	if status, body := j.api("POST", "/api/v1/bookings/"+r.Number+"/handover", hand); status != http.StatusCreated {

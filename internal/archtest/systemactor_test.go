@@ -158,11 +158,11 @@ var systemGrantsAllowed = map[string]struct {
 	"cmd/mietwerk.(*services).prepareSecrets":       {1, "at start-up, checks and encrypts every tenant's stored gateway secret (secrets.StartUp)"},
 
 	// contract rules that look beyond what the acting user may see
-	"contract.(*Service).load":          {1, "reads both stations of a one-way rental: the return station's user may not see the pickup station"},
-	"contract.(*Service).stationLoc":    {1, "reads the pickup station's time zone for a user of the return station"},
-	"contract.(*Service).compute":       {1, "bills every damage of the rental, also those entered by another station's staff"},
-	"contract.(*Service).handoverTerms": {1, "reads the tank of the car handed over, which may belong to another station's fleet"},
-	"contract.(*Service).sendProtocol":  {1, "prints every damage of the vehicle on the protocol, whoever entered it"},
+	"contract.(*Service).load":         {1, "reads both stations of a one-way rental: the return station's user may not see the pickup station"},
+	"contract.(*Service).stationLoc":   {1, "reads the pickup station's time zone for a user of the return station"},
+	"contract.(*Service).compute":      {1, "bills every damage of the rental, also those entered by another station's staff"},
+	"contract.(*Service).handoverCar":  {1, "reads the car handed over (tank, odometer, HU), which may belong to another station's fleet"},
+	"contract.(*Service).sendProtocol": {1, "prints every damage of the vehicle on the protocol, whoever entered it"},
 
 	// the operator's command line and the demo: no signed-in person
 	"cmd/mietwerk.(*adminCmd).open": {2, "user and apikey commands: find the tenant by slug (System), then act as its system"},
