@@ -245,7 +245,7 @@ func (s *Service) handoverCar(ctx context.Context, h *Handover) (booking.Reserva
 	}
 	v, err := s.d.Vehicles.Vehicle(identity.WithActor(ctx, identity.SystemFor(r.TenantID)), vid)
 	if errs.Is(err, errs.KindNotFound) {
-		err = errs.Invalid("no such vehicle", errs.FieldError{Field: "vehicle_id", Message: "choose the vehicle to hand over"})
+		err = errs.Invalid("error.fields_invalid", errs.Field("vehicle_id", "field.vehicle_choose"))
 	}
 	return r, v, err
 }

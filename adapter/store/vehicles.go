@@ -234,7 +234,7 @@ func (s *Store) MarkVehicleReady(ctx context.Context, id int64) error {
 		old, err := scanVehicle(tx.QueryRowContext(ctx, `SELECT `+vehicleCols+` FROM vehicles v
 			WHERE v.tenant_id = $1 AND v.id = $2 AND `+sc.stations("v.station_id", &a), a...))
 		if err != nil {
-			return notFound(err, "vehicle")
+			return notFound(err, "vehicle_not_found")
 		}
 		if err := sc.writeStation(old.StationID); err != nil {
 			return err
