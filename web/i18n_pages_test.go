@@ -242,6 +242,14 @@ func TestPagesAndDocumentsSpeakOneLanguage(t *testing.T) {
 			must(t, ce.store.InsertPayment(ctx, &r))
 		}
 
+		// a car with its HU and service dates, which the vehicle list and
+		// page show
+		vs, _, err := ce.store.ListVehicles(ctx, fleet.VehicleFilter{})
+		must(t, err)
+		v := vs[0]
+		v.NextInspection, v.NextService = "2027-03-31", "2027-02-15"
+		must(t, ce.store.UpdateVehicle(ctx, &v))
+
 		for _, l := range []locale.Lang{locale.German, locale.English} {
 			t.Run(string(l), func(t *testing.T) {
 				check := newLangCheck(l)
