@@ -9,6 +9,7 @@ import (
 	"mietwerk.dev/mietwerk/adapter/telecashsim"
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 
@@ -17,6 +18,7 @@ import (
 func (e *env) settle(t *testing.T) {
 	t.Helper()
 	e.gw.inquiryDown.Store(false)
+	e.payClock.Add(int64(payment.DefaultLateWindow + time.Minute))
 	_, err := e.st.DB().Exec(`UPDATE payments SET next_inquiry_at = created_at WHERE next_inquiry_at IS NOT NULL`)
 	must(t, err)
 	ctx := identity.WithActor(t.Context(), identity.System())
@@ -83,10 +85,12 @@ func TestPendingBookingResolves(t *testing.T) {
 					"Idempotency-Key", "p1"); rp.status != 202 || rp.header.Get("Idempotent-Replayed") != "true" {
 					t.Fatalf("replay: %d", rp.status)
 				}
+				// the customer hears the outcome: the confirmation, or that it failed
 				var outbox int
-				must(t, e.st.DB().QueryRow(`SELECT count(*) FROM emails`).Scan(&outbox))
-				if (tc.wantStatus == "confirmed") != (outbox == 1) {
-					t.Fatalf("%d queued e-mails for a %s booking", outbox, tc.wantStatus)
+				var kind string
+				must(t, e.st.DB().QueryRow(`SELECT count(*), max(kind) FROM emails`).Scan(&outbox, &kind))
+				if want := map[string]string{"confirmed": "reservation_confirmation", "failed": "booking_failed"}[tc.wantStatus]; outbox != 1 || kind != want {
+					t.Fatalf("%d queued e-mails (%s) for a %s booking, want one %s", outbox, kind, tc.wantStatus, want)
 				}
 				checkLedger(t, e)
 			})

@@ -33,6 +33,7 @@ import (
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
+	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/tenancy"
@@ -63,6 +64,10 @@ type env struct {
 	// testSim is the simulator of test-mode payments (test keys), apart
 	// from sim, which stands for the tenant's own gateway.
 	testSim *telecashsim.Simulator
+	// payClock is how far the payment service's clock runs ahead (ns):
+	// settle moves it past the late window, after which a payment the
+	// gateway does not know is failed.
+	payClock atomic.Int64
 }
 
 // switchableGateway is the real Telecash client whose inquiries can be cut
@@ -86,7 +91,20 @@ func eachDB(t *testing.T, fn func(t *testing.T, e *env)) {
 	}
 }
 
+// envOptions change how newEnvWith builds the services (zero: as newEnv).
+type envOptions struct {
+	lock     time.Duration                         // the Idempotency-Key lock
+	lease    time.Duration                         // a booking's lease
+	gateway  func(payment.Gateway) payment.Gateway // wraps the gateway the payment service uses
+	invoices func(invoice.Store) invoice.Store     // wraps the invoice store of the booking service
+}
+
 func newEnv(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.Tenant)) *env {
+	t.Helper()
+	return newEnvWith(t, dialect, vehicles, tweak, envOptions{})
+}
+
+func newEnvWith(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.Tenant), o envOptions) *env {
 	t.Helper()
 	dsn := filepath.Join(t.TempDir(), "api.db")
 	if dialect == "postgres" {
@@ -111,12 +129,21 @@ func newEnv(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.Tena
 		StoreID: telecashsim.DefaultStoreID, Timeout: 300 * time.Millisecond})
 	must(t, err)
 	e := &env{t: t, st: st, sim: sim.Sim, gw: &switchableGateway{Gateway: gw}, testSim: testSim.Sim}
-	e.pay = payment.NewService(st, payment.SingleGateway{G: e.gw, Test: testGW}, payment.Config{InquiryDelay: 10 * time.Millisecond, InquiryAttempts: 2}, nil, nil, log)
+	var pgw payment.Gateway = e.gw
+	if o.gateway != nil {
+		pgw = o.gateway(e.gw)
+	}
+	var inv invoice.Store = st
+	if o.invoices != nil {
+		inv = o.invoices(st)
+	}
+	e.pay = payment.NewService(st, payment.SingleGateway{G: pgw, Test: testGW}, payment.Config{InquiryDelay: 10 * time.Millisecond, InquiryAttempts: 2},
+		func() time.Time { return time.Now().Add(time.Duration(e.payClock.Load())) }, nil, log)
 	mt, err := mailtmpl.New()
 	must(t, err)
 	e.bookings = booking.NewService(booking.Deps{Bookings: st, Changes: st, Customers: st, Tariffs: st, Tenancy: st, Categories: st,
-		Payments: e.pay, Records: st, Invoices: st, Issued: st, Renderer: pdf.New(), EInvoicer: xrechnung.EInvoicer{},
-		Mailer: mailtmpl.NewBookingMailer(mt, "buchung@koenig.test", ""), Outbox: st, Log: log})
+		Payments: e.pay, Records: st, Invoices: inv, Issued: st, Renderer: pdf.New(), EInvoicer: xrechnung.EInvoicer{},
+		Mailer: mailtmpl.NewBookingMailer(mt, "buchung@koenig.test", ""), Outbox: st, Log: log, Lease: o.lease})
 	root := identity.WithActor(context.Background(), identity.System())
 	e.tenant = tenancy.Tenant{Slug: "koenig", Name: "Autohaus König", LegalName: "Autohaus König GmbH", Street: "Hauptstr. 1",
 		PostalCode: "94315", City: "Straubing", VATID: "DE123456789", CancelFeeCents: 2500, CancelFreeHours: 24}
@@ -156,7 +183,7 @@ func newEnv(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.Tena
 		Mailer: contracttest.Mailer{}, Log: log})
 	e.contract = contracts
 	e.srv = httptest.NewServer(api.New(api.Deps{Bookings: e.bookings, Contracts: contracts, Auth: idsvc, Idempotency: st, RateLimit: st,
-		Logger: log, AllowedOrigins: []string{"https://www.autohaus-koenig.de"}}))
+		Logger: log, AllowedOrigins: []string{"https://www.autohaus-koenig.de"}, IdempotencyLock: o.lock}))
 	t.Cleanup(e.srv.Close)
 	return e
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -75,10 +76,15 @@ func requestHash(r *http.Request, body []byte) string {
 // idempotent wraps h with Stripe-style Idempotency-Key handling: the first
 // request with a key is processed and its answer stored; the same key with
 // the same request replays that answer for 24 h (header Idempotent-Replayed:
-// true), also errors after processing began; the same key with another
-// request is answered 422; while the first is still running, 409. A request
-// that fails validation (422) does not keep the key. required makes the
-// header mandatory.
+// true); the same key with another request is answered 422; while the first
+// is still running, 409. Only an outcome is stored (idempotency.Outcome):
+// a request that fails validation (422) does not keep the key, and a
+// request that ends in a server or infrastructure error (5xx) keeps it
+// unlocked without an answer, so that its retry resumes what it began (a
+// booking is bound to its key: see booking.Service.Book). A key whose
+// request's process died is taken over when its lock expires, and the
+// retry resumes likewise. The key reaches the handler in the request
+// context (keyFrom). required makes the header mandatory.
 func (s *server) idempotent(required bool, h handlerFunc) handlerFunc {
 	return func(r *http.Request) (int, any, error) {
 		key := r.Header.Get("Idempotency-Key")
@@ -105,6 +111,7 @@ func (s *server) idempotent(required bool, h handlerFunc) handlerFunc {
 		if replay != nil {
 			return replay.StatusCode, rawResponse{replay.StatusCode, replay.ContentType, replay.Body, true}, nil
 		}
+		r = r.WithContext(context.WithValue(ctx, keyCtx{}, key))
 		status, out, herr := h(r)
 		raw := rawResponse{status: status}
 		if herr != nil {
@@ -120,14 +127,33 @@ func (s *server) idempotent(required bool, h handlerFunc) handlerFunc {
 		}
 		raw.body = append(raw.body, '\n')
 		wctx := withoutCancel(ctx)
-		if errs.KindOf(herr) == errs.KindInvalid {
+		code := ""
+		if e, ok := errs.As(herr); ok {
+			code = string(e.Code)
+		}
+		switch {
+		case errs.KindOf(herr) == errs.KindInvalid:
 			if err := s.d.Idempotency.ReleaseIdempotent(wctx, key); err != nil {
 				s.d.Logger.ErrorContext(ctx, "api: release idempotency key", "err", err)
 			}
-		} else if err := s.d.Idempotency.FinishIdempotent(wctx, key, idempotency.Response{StatusCode: raw.status,
-			ContentType: raw.contentType, Body: raw.body}); err != nil {
-			s.d.Logger.ErrorContext(ctx, "api: store idempotent answer", "err", err)
+		case !idempotency.Outcome(raw.status, code):
+			if err := s.d.Idempotency.UnlockIdempotent(wctx, key); err != nil {
+				s.d.Logger.ErrorContext(ctx, "api: unlock idempotency key", "err", err)
+			}
+		default:
+			if err := s.d.Idempotency.FinishIdempotent(wctx, key, idempotency.Response{StatusCode: raw.status,
+				ContentType: raw.contentType, Body: raw.body}); err != nil {
+				s.d.Logger.ErrorContext(ctx, "api: store idempotent answer", "err", err)
+			}
 		}
 		return raw.status, raw, nil
 	}
+}
+
+type keyCtx struct{}
+
+// keyFrom returns the Idempotency-Key the request was made with ("" without one).
+func keyFrom(r *http.Request) string {
+	k, _ := r.Context().Value(keyCtx{}).(string)
+	return k
 }

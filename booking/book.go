@@ -11,6 +11,7 @@ import (
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/job"
+	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/tenancy"
@@ -28,15 +29,18 @@ type CardToken struct {
 
 // BookRequest is one online booking.
 type BookRequest struct {
-	Customer     customer.Customer
-	StationCode  string
-	CategoryCode string
-	Pickup       time.Time
-	Return       time.Time
-	WorkshopRef  string
-	Notes        string
-	Card         *payment.Card // either Card or Token
-	Token        *CardToken
+	// IdempotencyKey is the request's Idempotency-Key (API requests): the
+	// booking is bound to it, and a retry with it resumes that booking.
+	IdempotencyKey string
+	Customer       customer.Customer
+	StationCode    string
+	CategoryCode   string
+	Pickup         time.Time
+	Return         time.Time
+	WorkshopRef    string
+	Notes          string
+	Card           *payment.Card // either Card or Token
+	Token          *CardToken
 }
 
 // Details is a booking with everything its answer shows.
@@ -82,9 +86,23 @@ const (
 // with a customer-friendly message; every attempt stays recorded. When a
 // gateway outcome stays unknown after the immediate inquiries, Book returns
 // the booking still pending_payment (no error): FinishPending completes or
-// fails it once the payment reconciler has found out the outcome.
+// fails it once the payment reconciler has found out the outcome. When the
+// gateway cannot be reached at all (nothing was sent), Book returns
+// KindUnavailable "gateway_unavailable" and the booking stays
+// pending_payment for a retry with the same key.
+//
+// With an IdempotencyKey the booking is bound to the key in the
+// transaction that creates it, and Book with a key already bound (a retry
+// after the first request's process stopped) resumes that booking from its
+// last recorded step instead of booking again (see Resume); only a booking
+// that failed before any money could move is booked anew.
 func (s *Service) Book(ctx context.Context, req BookRequest) (Details, error) {
 	a, _ := identity.ActorFrom(ctx)
+	if req.IdempotencyKey != "" {
+		if d, done, err := s.resumeByKey(ctx, req); done {
+			return d, err
+		}
+	}
 	req.Normalize()
 	refs, err := s.refs(ctx, req)
 	if err != nil {
@@ -106,15 +124,24 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (Details, error) {
 		Pickup: req.Pickup.UTC(), Return: req.Return.UTC(), Status: StatusPendingPayment, Source: "api",
 		APIClientID: a.APIClientID, SecretHash: identity.HashToken(secret), WorkshopRef: req.WorkshopRef, Notes: req.Notes,
 		Language: cust.Language, DayPriceCents: q.DayPriceCents, DepositCents: q.DepositCents,
-		EstimatedTotalCents: q.RentCents, Currency: q.Currency}
+		EstimatedTotalCents: q.RentCents, Currency: q.Currency, IdempotencyKey: req.IdempotencyKey}
+	lease := s.d.Now().Add(s.d.Lease).Truncate(time.Microsecond)
+	r.LeaseUntil = &lease
 	if err := s.d.Bookings.CreateReservationFor(ctx, &cust, &r); err != nil {
+		if e, ok := errs.As(err); ok && e.Code == "idempotency_key_bound" {
+			// another process created the key's booking meanwhile
+			if d, done, err := s.resumeByKey(ctx, req); done {
+				return d, err
+			}
+		}
 		return Details{}, err
 	}
-	bc := bookingCtx{tn: tn, st: station, cat: cat, cust: cust, r: r, tariff: &tariff}
+	bc := bookingCtx{tn: tn, st: station, cat: cat, cust: cust, r: r, tariff: &tariff, lease: lease}
+	defer s.release(ctx, &bc)
 	if err := s.pay(ctx, &bc, req); err != nil {
 		return Details{}, err
 	}
-	if err := s.complete(ctx, &bc); err != nil {
+	if err := s.complete(ctx, &bc, false); err != nil {
 		return Details{}, err
 	}
 	d, err := s.detailsOf(ctx, bc)
@@ -135,6 +162,38 @@ type bookingCtx struct {
 	// pageToken opens the customer's booking page (made when the booking
 	// is confirmed, in the confirmation's link only)
 	pageToken string
+	// lease is the lease_until this process holds on the reservation (zero:
+	// none); renew moves it before each step that sends money or issues
+	// a document, so that a process that lost it stops.
+	lease time.Time
+	// depositTried is set once this process sent the deposit, so that one
+	// pass never sends it twice
+	depositTried bool
+}
+
+// renew extends the lease this process holds on the booking before a
+// step; it returns ErrBookingBusy when another process has taken the
+// booking over (this one was too slow), and the step must not run.
+func (s *Service) renew(ctx context.Context, bc *bookingCtx) error {
+	if bc.lease.IsZero() {
+		return nil
+	}
+	until := s.d.Now().Add(s.d.Lease).Truncate(time.Microsecond)
+	if err := s.d.Changes.RenewReservation(ctx, bc.r.ID, bc.lease, until); err != nil {
+		return err
+	}
+	bc.lease = until
+	return nil
+}
+
+// claim takes the lease of the booking for this process.
+func (s *Service) claim(ctx context.Context, bc *bookingCtx) error {
+	until := s.d.Now().Add(s.d.Lease).Truncate(time.Microsecond)
+	if err := s.d.Changes.ClaimReservation(ctx, bc.r.ID, until); err != nil {
+		return err
+	}
+	bc.lease = until
+	return nil
 }
 
 func (bc *bookingCtx) rental() *payment.Rental {
@@ -143,8 +202,11 @@ func (bc *bookingCtx) rental() *payment.Rental {
 }
 
 // pay charges the rent (storing the card) and the deposit. It returns nil
-// when both are approved or one is still unknown (complete decides), and
-// KindPaymentDecline after undoing everything when a payment failed.
+// when both are approved or one is still unknown, or the deposit could not
+// be sent (complete decides), and the payment's error after undoing
+// everything when a payment was declined or failed — KindUnavailable
+// "gateway_unavailable" when the rent could not be sent at all: nothing was
+// charged, nothing stays booked, and a retry with the same key books again.
 func (s *Service) pay(ctx context.Context, bc *bookingCtx, req BookRequest) error {
 	r := bc.r
 	amt := payment.Amount{Cents: r.DayPriceCents, Currency: r.Currency}
@@ -162,72 +224,140 @@ func (s *Service) pay(ctx context.Context, bc *bookingCtx, req BookRequest) erro
 		c := payment.StoredCard{CustomerID: r.CustomerID, Test: r.Test, Token: req.Token.Token, Card: payment.CardInfo{Brand: req.Token.Brand,
 			Last4: req.Token.Last4, ExpMonth: req.Token.ExpMonth, ExpYear: req.Token.ExpYear}}
 		if err := s.d.Records.SaveCard(ctx, &c); err != nil {
-			s.failReservation(ctx, r.ID)
+			s.fail(ctx, bc, false)
 			return err
 		}
 		cardID = c.ID
 		rent, err = s.d.Payments.TokenSale(ctx, links, r.Number, amt, cardID, bc.rental())
 	}
 	if err != nil && rent.ID == 0 {
-		s.failReservation(ctx, r.ID)
+		s.fail(ctx, bc, false)
 		return err
 	}
 	switch rent.Status {
 	case payment.StatusApproved:
 	case payment.StatusDeclined, payment.StatusFailed:
-		s.failReservation(ctx, r.ID)
+		s.fail(ctx, bc, false)
 		return rent.DeclineError()
 	default:
 		return nil // unknown: complete/FinishPending decide
 	}
+	if cardID == 0 {
+		cardID = rent.CardID
+	}
+	return s.takeDeposit(ctx, bc, cardID, false)
+}
+
+// takeDeposit charges or pre-authorises the deposit on the stored card
+// cardID, under the booking's deposit order id (the same for every
+// attempt). It returns as pay does; a deposit that could not be sent
+// leaves the booking pending (FinishPending sends it again); a booking it
+// fails is e-mailed to the customer with notify (see fail).
+func (s *Service) takeDeposit(ctx context.Context, bc *bookingCtx, cardID int64, notify bool) error {
+	r := bc.r
 	if r.DepositCents <= 0 {
 		return nil
 	}
-	if cardID == 0 {
-		cardID = rent.CardID
+	if err := s.renew(ctx, bc); err != nil {
+		return err
 	}
 	dl := payment.Links{ReservationID: r.ID, CustomerID: r.CustomerID, Purpose: PurposeDeposit, Test: r.Test}
 	dAmt := payment.Amount{Cents: r.DepositCents, Currency: r.Currency}
 	var dep payment.Record
+	var err error
 	if bc.tn.DepositMode == "charge" {
 		dep, err = s.d.Payments.TokenSale(ctx, dl, r.Number+"-D", dAmt, cardID, bc.rental())
 	} else {
 		dep, err = s.d.Payments.TokenPreAuth(ctx, dl, r.Number+"-D", dAmt, cardID, bc.rental())
 	}
-	if err != nil && dep.ID == 0 {
-		s.undo(ctx, r.ID)
+	bc.depositTried = true
+	switch {
+	case dep.ReasonCode == payment.ReasonNotSent:
+		return nil // pending: sent again by the finisher (see complete)
+	case err != nil && dep.ID == 0:
+		s.undo(ctx, bc, notify)
 		return err
 	}
 	switch dep.Status {
 	case payment.StatusDeclined, payment.StatusFailed:
-		s.undo(ctx, r.ID)
+		s.undo(ctx, bc, notify)
 		return dep.DeclineError()
 	}
 	return nil
 }
 
-func (s *Service) failReservation(ctx context.Context, id int64) {
+// fail marks the booking failed (releasing the vehicle and the lease).
+// With notify the customer gets the booking-failed e-mail in the same
+// transaction: a booking that fails after its request was answered
+// (pending, or the answer lost) is told to the customer this way.
+func (s *Service) fail(ctx context.Context, bc *bookingCtx, notify bool) {
 	wctx := context.WithoutCancel(ctx)
-	if err := s.d.Bookings.SetReservationStatus(wctx, id, []Status{StatusPendingPayment}, StatusFailed); err != nil {
-		s.d.Log.ErrorContext(ctx, "booking: mark failed", "reservation_id", id, "err", err)
+	t := Transition{ID: bc.r.ID, From: []Status{StatusPendingPayment}, To: StatusFailed, Release: true}
+	if notify {
+		recs, err := s.d.Records.ListPayments(wctx, payment.RecordFilter{ReservationID: bc.r.ID})
+		if err != nil {
+			s.d.Log.ErrorContext(ctx, "booking: payments not read for the failure notice", "reservation_id", bc.r.ID, "err", err)
+		}
+		m := bc.mailCtx()
+		m.Reservation.Status = StatusFailed
+		msg, err := s.d.Mailer.Failed(m, failureReason(recs).CustomerMessage(bc.cust.Language), moneyMoved(recs))
+		if err != nil {
+			s.d.Log.ErrorContext(ctx, "booking: failure notice not built", "reservation_id", bc.r.ID, "err", err)
+		} else {
+			t.Mails = []mail.Queued{{Links: mail.Links{StationID: bc.r.StationID, ReservationID: bc.r.ID, CustomerID: bc.r.CustomerID}, Message: msg}}
+		}
 	}
+	if err := s.d.Changes.TransitionReservation(wctx, t); err != nil {
+		s.d.Log.ErrorContext(ctx, "booking: mark failed", "reservation_id", bc.r.ID, "err", err)
+		return
+	}
+	bc.r.Status = StatusFailed
+}
+
+// failureReason is why a booking failed: the reason of its declined or
+// failed rent or deposit payment, else a generic one.
+func failureReason(recs []payment.Record) payment.Reason {
+	for _, p := range recs {
+		if p.ParentID == 0 && (p.Purpose == PurposeRent || p.Purpose == PurposeDeposit) &&
+			(p.Status == payment.StatusDeclined || p.Status == payment.StatusFailed) {
+			return payment.Reason{Code: p.ReasonCode, Message: p.Message}
+		}
+	}
+	return payment.Reason{Code: payment.ReasonRejected}
+}
+
+// moneyMoved reports whether any payment of the booking was approved (it
+// is being given back when the booking failed).
+func moneyMoved(recs []payment.Record) bool {
+	for _, p := range recs {
+		if p.ParentID == 0 && p.Status == payment.StatusApproved {
+			return true
+		}
+	}
+	return false
 }
 
 // undo voids or refunds every approved payment of a reservation and marks
-// it failed. Payments whose outcome is still open are left to the
-// reconciler; FinishPending undoes them once they resolve.
-func (s *Service) undo(ctx context.Context, id int64) {
+// it failed (see fail). Payments whose outcome is still open are left to
+// the reconciler; the stray-money sweep of FinishPending reverses them
+// once they resolve approved.
+func (s *Service) undo(ctx context.Context, bc *bookingCtx, notify bool) {
 	wctx := context.WithoutCancel(ctx)
-	recs, err := s.d.Records.ListPayments(wctx, payment.RecordFilter{ReservationID: id})
+	recs, err := s.d.Records.ListPayments(wctx, payment.RecordFilter{ReservationID: bc.r.ID})
 	if err != nil {
-		s.d.Log.ErrorContext(ctx, "booking: list payments to undo", "reservation_id", id, "err", err)
+		s.d.Log.ErrorContext(ctx, "booking: list payments to undo", "reservation_id", bc.r.ID, "err", err)
 	}
 	s.reverse(wctx, recs)
-	s.failReservation(ctx, id)
+	s.fail(ctx, bc, notify)
 }
 
-// reverse voids/refunds approved primary payments not already reversed.
-func (s *Service) reverse(ctx context.Context, recs []payment.Record) {
+// reversal is one void or refund reverse sent: of parent, recorded as rec.
+type reversal struct{ parent, rec payment.Record }
+
+// reverse voids/refunds approved primary payments not already reversed (by
+// an approved or still open void/refund) and returns what it sent.
+func (s *Service) reverse(ctx context.Context, recs []payment.Record) []reversal {
+	var out []reversal
 	reversed := map[int64]bool{}
 	for _, p := range recs {
 		if p.ParentID != 0 && (p.Status == payment.StatusApproved || p.Status.Open()) &&
@@ -246,7 +376,7 @@ func (s *Service) reverse(ctx context.Context, recs []payment.Record) {
 			rec, err = s.d.Payments.VoidPreAuth(ctx, p.ID)
 		default:
 			rec, err = s.d.Payments.Void(ctx, p.ID)
-			if err == nil && rec.Status != payment.StatusApproved && !rec.Status.Open() {
+			if err == nil && rec.Status != payment.StatusApproved && !rec.Status.Open() && rec.ReasonCode != payment.ReasonNotSent {
 				rec, err = s.d.Payments.Refund(ctx, p.ID, payment.Amount{})
 			}
 		}
@@ -254,19 +384,86 @@ func (s *Service) reverse(ctx context.Context, recs []payment.Record) {
 			s.d.Log.ErrorContext(ctx, "booking: reversing a payment did not succeed; the reconciler or staff must finish it",
 				"payment_id", p.ID, "status", rec.Status, "err", err)
 		}
+		if rec.ID != 0 {
+			out = append(out, reversal{p, rec})
+		}
 	}
+	return out
 }
 
 // complete looks at the reservation's payments: all approved → issue the
 // advance invoice, confirm and queue the confirmation; one declined/failed
-// → undo and fail; one still open → leave pending.
-func (s *Service) complete(ctx context.Context, bc *bookingCtx) error {
+// → undo and fail (with notify, e-mailing the customer); one still open →
+// leave pending. A deposit not taken yet (the process stopped between rent
+// and deposit) is taken now; one that could not be sent (the gateway out of
+// reach) is sent again by the finisher (notify), at most MaxDepositNotSent
+// times before the booking fails.
+func (s *Service) complete(ctx context.Context, bc *bookingCtx, notify bool) error {
 	recs, err := s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: bc.r.ID})
 	if err != nil {
 		return err
 	}
 	bc.recs = recs
-	var rent, dep *payment.Record
+	rent, dep := primaries(recs)
+	if rent == nil {
+		return errors.New("booking without rent payment")
+	}
+	if dep != nil && rent.Status == payment.StatusApproved && dep.Status == payment.StatusFailed &&
+		dep.ReasonCode == payment.ReasonNotSent && notSentDeposits(recs) < MaxDepositNotSent {
+		if !notify || bc.depositTried {
+			return nil // pending: the finisher sends it again
+		}
+		bc.recs = nil
+		if err := s.takeDeposit(ctx, bc, rent.CardID, notify); err != nil {
+			return err
+		}
+		return s.complete(ctx, bc, notify)
+	}
+	for _, p := range []*payment.Record{rent, dep} {
+		if p == nil {
+			continue
+		}
+		if p.Status == payment.StatusDeclined || p.Status == payment.StatusFailed {
+			bc.recs = nil
+			s.undo(ctx, bc, notify)
+			return p.DeclineError()
+		}
+	}
+	if rent.Status.Open() || (dep != nil && dep.Status.Open()) {
+		return nil
+	}
+	if dep == nil && bc.r.DepositCents > 0 {
+		if rent.CardID == 0 {
+			s.undo(ctx, bc, notify)
+			return errs.New(errs.KindPaymentDecline, "deposit_card_not_stored")
+		}
+		bc.recs = nil
+		if err := s.takeDeposit(ctx, bc, rent.CardID, notify); err != nil {
+			return err
+		}
+		return s.complete(ctx, bc, notify)
+	}
+	return s.issueAdvance(ctx, bc, *rent, dep)
+}
+
+// MaxDepositNotSent is how often a deposit that could not be sent (the
+// gateway out of reach) is sent again before its booking fails.
+const MaxDepositNotSent = 5
+
+// notSentDeposits counts the deposit attempts that could not be sent.
+func notSentDeposits(recs []payment.Record) int {
+	n := 0
+	for _, p := range recs {
+		if p.ParentID == 0 && p.Purpose == PurposeDeposit && p.Status == payment.StatusFailed && p.ReasonCode == payment.ReasonNotSent {
+			n++
+		}
+	}
+	return n
+}
+
+// primaries returns the newest rent and deposit payment (not a capture,
+// void or refund) of a booking, or nil.
+func primaries(recs []payment.Record) (rent, dep *payment.Record) {
 	for i := range recs {
 		p := &recs[i]
 		if p.ParentID != 0 {
@@ -279,49 +476,15 @@ func (s *Service) complete(ctx context.Context, bc *bookingCtx) error {
 			dep = p
 		}
 	}
-	if rent == nil {
-		return errors.New("booking without rent payment")
-	}
-	for _, p := range []*payment.Record{rent, dep} {
-		if p == nil {
-			continue
-		}
-		if p.Status == payment.StatusDeclined || p.Status == payment.StatusFailed {
-			bc.recs = nil
-			s.undo(ctx, bc.r.ID)
-			bc.r.Status = StatusFailed
-			return p.DeclineError()
-		}
-	}
-	if rent.Status.Open() || (dep != nil && dep.Status.Open()) {
-		return nil
-	}
-	if dep == nil && bc.r.DepositCents > 0 {
-		// the process stopped between rent and deposit: take it now
-		cardID := rent.CardID
-		if cardID == 0 {
-			s.undo(ctx, bc.r.ID)
-			return errs.New(errs.KindPaymentDecline, "deposit_card_not_stored")
-		}
-		dl := payment.Links{ReservationID: bc.r.ID, CustomerID: bc.r.CustomerID, Purpose: PurposeDeposit, Test: bc.r.Test}
-		amt := payment.Amount{Cents: bc.r.DepositCents, Currency: bc.r.Currency}
-		bc.recs = nil
-		if bc.tn.DepositMode == "charge" {
-			_, err = s.d.Payments.TokenSale(ctx, dl, bc.r.Number+"-D", amt, cardID, bc.rental())
-		} else {
-			_, err = s.d.Payments.TokenPreAuth(ctx, dl, bc.r.Number+"-D", amt, cardID, bc.rental())
-		}
-		if err != nil {
-			return err
-		}
-		return s.complete(ctx, bc)
-	}
-	return s.issueAdvance(ctx, bc, *rent, dep)
+	return rent, dep
 }
 
 // issueAdvance issues the advance invoice for the charged rent, confirms
 // the reservation and queues the confirmation, in one transaction.
 func (s *Service) issueAdvance(ctx context.Context, bc *bookingCtx, rent payment.Record, dep *payment.Record) error {
+	if err := s.renew(ctx, bc); err != nil {
+		return err
+	}
 	depCents := int64(0)
 	if dep != nil {
 		depCents = dep.Amount.Cents
@@ -347,9 +510,13 @@ func (s *Service) issueAdvance(ctx context.Context, bc *bookingCtx, rent payment
 }
 
 // FinishPending completes or fails bookings left pending_payment for at
-// least olderThan (an unknown gateway outcome the reconciler has since
-// resolved, or a process that stopped mid-booking). It needs the
-// all-tenants system actor in ctx and returns how many bookings it settled.
+// least olderThan and not leased by a process working on them (an unknown
+// gateway outcome the reconciler has since resolved, or a process that
+// stopped mid-booking); a booking it fails gets the failure e-mail. It then
+// reverses money that reached failed bookings late (ReverseStrayMoney) and
+// finishes cancellations a stopped process left half done
+// (FinishCancellations). It needs the all-tenants system actor in ctx and
+// returns how many bookings it settled.
 // Each booking is one job item (job.Runner.Item): one that fails or
 // crashes is logged, marked for staff and left alone for a back-off, and
 // the others go on.
@@ -372,46 +539,65 @@ func (s *Service) FinishPending(ctx context.Context, olderThan time.Duration, li
 			return err
 		})
 	}
+	if _, err := s.ReverseStrayMoney(ctx, limit); err != nil {
+		s.d.Log.ErrorContext(ctx, "booking: reverse stray money", "err", err)
+	}
+	if _, err := s.FinishCancellations(ctx, olderThan, limit); err != nil {
+		s.d.Log.ErrorContext(ctx, "booking: finish cancellations", "err", err)
+	}
 	return n, nil
 }
 
-// finishOne completes or fails one pending booking and reports whether it
-// is settled.
+// finishOne settles one pending booking under its lease; it reports
+// whether the booking left pending_payment.
 func (s *Service) finishOne(ctx context.Context, r Reservation) (bool, error) {
 	bc, err := s.load(ctx, r)
 	if err != nil {
 		return false, err
 	}
+	if err := s.claim(ctx, &bc); err != nil {
+		return false, nil // a process works on it (or it is gone)
+	}
+	defer s.release(ctx, &bc)
 	recs, err := s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: r.ID})
 	if err != nil {
 		return false, err
 	}
-	if len(recs) == 0 {
-		s.failReservation(ctx, r.ID) // stopped before any payment was sent
-		return true, nil
-	}
-	err = s.complete(ctx, &bc)
-	if err != nil && !errs.Is(err, errs.KindPaymentDecline) {
+	if rent, _ := primaries(recs); rent == nil {
+		s.fail(ctx, &bc, true) // stopped before any payment was sent
+	} else if err := s.complete(ctx, &bc, true); err != nil && !errs.Is(err, errs.KindPaymentDecline) {
 		return false, err
 	}
-	if bc.r.Status != StatusPendingPayment {
-		s.d.Log.InfoContext(ctx, "pending booking settled", "reservation_id", r.ID, "status", bc.r.Status)
-		return true, nil
+	if bc.r.Status == StatusPendingPayment {
+		return false, nil
 	}
-	return false, nil
+	s.d.Log.InfoContext(ctx, "pending booking settled", "reservation_id", r.ID, "status", bc.r.Status)
+	return true, nil
 }
 
-// RunInterval is how often Run settles pending bookings and retries failed
-// refunds.
-const RunInterval = 15 * time.Second
+// release gives up the booking's lease when this process still holds it
+// and the booking is still pending (a confirmation or failure releases it
+// with its own transaction).
+func (s *Service) release(ctx context.Context, bc *bookingCtx) {
+	if bc.r.Status != StatusPendingPayment || bc.lease.IsZero() {
+		return
+	}
+	err := s.d.Changes.RenewReservation(context.WithoutCancel(ctx), bc.r.ID, bc.lease, time.Time{})
+	if err != nil && !errs.Is(err, errs.KindConflict) {
+		s.d.Log.ErrorContext(ctx, "booking: release lease", "reservation_id", bc.r.ID, "err", err)
+	}
+	bc.lease = time.Time{}
+}
 
-// Run settles bookings left pending (FinishPending, once they are 30 s
-// old) and retries failed refunds (RetryRefunds), at once and then every
-// RunInterval until ctx ends. ctx carries the all-tenants system actor. A
+// Run settles bookings left pending and not leased (FinishPending, once
+// they are two intervals old, which also returns money that reached failed
+// bookings late and finishes cancellations a stopped process left half
+// done) and retries failed refunds (RetryRefunds), at once and then every
+// interval until ctx ends. ctx carries the all-tenants system actor. A
 // failing or crashing booking is marked for staff and the job goes on.
-func (s *Service) Run(ctx context.Context) {
-	job.Every(ctx, s.d.Log, "booking", 0, RunInterval, func(ctx context.Context) error {
-		_, err1 := s.FinishPending(ctx, 30*time.Second, 100)
+func (s *Service) Run(ctx context.Context, interval time.Duration) {
+	job.Every(ctx, s.d.Log, "booking", 0, interval, func(ctx context.Context) error {
+		_, err1 := s.FinishPending(ctx, 2*interval, 100)
 		_, err2 := s.RetryRefunds(ctx, 100)
 		return errors.Join(err1, err2)
 	})

@@ -9,6 +9,7 @@ import (
 
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/locale"
+	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 
@@ -72,6 +73,37 @@ type Reservation struct {
 	// CalendarSequence is the revision of the booking's calendar entries:
 	// 0 as confirmed, one more with every change of the period.
 	CalendarSequence int
+
+	// IdempotencyKey is the Idempotency-Key of the API request that created
+	// the booking ("" otherwise), bound in the same transaction: a retry
+	// with the key resumes this booking.
+	IdempotencyKey string
+	// LeaseUntil is set while a process works on the booking (a request or
+	// the job finishing it); another process waits until it has passed.
+	LeaseUntil *time.Time
+	// SettledAt is when a cancellation was finished: credit note, refunds
+	// and the customer's e-mail done (nil while it is not).
+	SettledAt *time.Time
+}
+
+// Transition is a status change of a reservation together with what must
+// be stored in the same transaction.
+type Transition struct {
+	ID   int64
+	From []Status
+	// To is the new status; it may be the current one (in From), then only
+	// the rest applies.
+	To Status
+	// Settle marks a cancellation finished.
+	Settle bool
+	// Release gives up the lease of the booking.
+	Release bool
+	// Mails are queued in the same transaction.
+	Mails []mail.Queued
+	// AuditAction, when set, is logged for the booking with AuditDetail
+	// (besides the status change, which is always logged).
+	AuditAction string
+	AuditDetail map[string]any
 }
 
 // Reason codes why a period cannot be booked.
@@ -164,7 +196,9 @@ type Store interface {
 	// CreateReservationFor upserts customer c by e-mail (as
 	// customer.Store.UpsertCustomer, audited) and creates r for it, in one
 	// transaction: when no vehicle is free (KindConflict "nothing_free") or
-	// the customer is blocked (KindConflict), nothing is written.
+	// the customer is blocked (KindConflict), nothing is written. r's
+	// IdempotencyKey and LeaseUntil are stored with it; a key already bound
+	// to a live booking of the API client is KindConflict "idempotency_key_bound".
 	CreateReservationFor(ctx context.Context, c *customer.Customer, r *Reservation) error
 	Reservation(ctx context.Context, id int64) (Reservation, error)
 	ReservationByNumber(ctx context.Context, number string) (Reservation, error)

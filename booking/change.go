@@ -12,6 +12,7 @@ import (
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/job"
 	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
@@ -280,6 +281,14 @@ func (s *Service) refundRent(ctx context.Context, bc *bookingCtx, charges []paym
 		}
 		left -= amt
 	}
+	return s.creditNote(ctx, bc, charges, amount, what, note, extra)
+}
+
+// creditNote issues a credit note over amount correcting the booking's
+// first advance invoice, with its e-mail and the extra one, in one
+// transaction.
+func (s *Service) creditNote(ctx context.Context, bc *bookingCtx, charges []payment.Record, amount int64, what locale.Key, note string,
+	extra func(m MailContext) (mail.Message, error)) error {
 	invs, err := s.d.Issued.ListInvoices(ctx, invoice.Filter{ReservationID: bc.r.ID})
 	if err != nil {
 		return err
@@ -413,13 +422,18 @@ func (s *Service) Cancel(ctx context.Context, number string) (Cancellation, erro
 }
 
 // CancelWith cancels a confirmed booking before pickup: the vehicle is
-// released, the rent minus the fee refunded through the gateway with a
-// credit note that names the fee kept (or waived) and the refund, the
-// deposit released or refunded, and the cancellation e-mail queued naming
-// the fee, the refund and the deposit released. Staff may waive the fee
-// with a reason (o.WaiveFee; KindInvalid "waive_reason" without one),
-// kept with the booking and audit-logged. Errors: KindConflict (not
-// confirmed, started), KindInvalid, KindNotFound.
+// released, the deposit released or refunded, a credit note over the rent
+// minus the fee (naming the fee kept or waived and the refund) issued with
+// the cancellation e-mail (naming the fee, the refund and the deposit
+// released), and that amount refunded through the gateway. Staff may waive
+// the fee with a reason (o.WaiveFee; KindInvalid "waive_reason" without
+// one), kept with the booking and audit-logged. Every step is recorded —
+// the fee with the status change, then the reversals, the credit note with
+// its e-mails, the refunds, and the booking marked settled — so a
+// cancellation a stopped process left half done is finished by the next
+// Cancel of the booking (a retried request) or by FinishCancellations,
+// never done twice. Errors: KindConflict (not confirmed, started,
+// "booking_busy"), KindInvalid, KindNotFound.
 func (s *Service) CancelWith(ctx context.Context, number string, o CancelOptions) (Cancellation, error) {
 	o.Reason = strings.TrimSpace(o.Reason)
 	if o.WaiveFee && o.Reason == "" {
@@ -428,27 +442,89 @@ func (s *Service) CancelWith(ctx context.Context, number string, o CancelOptions
 	if len([]rune(o.Reason)) > 500 {
 		return Cancellation{}, errs.Invalid("error.fields_invalid", errs.Field("waive_reason", "receipt.reason_too_long", locale.Params{"n": 500}))
 	}
+	r, err := s.byNumber(ctx, number)
+	if err != nil {
+		return Cancellation{}, err
+	}
+	if r.Status == StatusCancelled && r.SettledAt == nil {
+		return s.resumeCancellation(ctx, r)
+	}
 	bc, err := s.changeable(ctx, number)
 	if err != nil {
 		return Cancellation{}, err
 	}
-	recs, err := s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: bc.r.ID})
-	if err != nil {
+	if err := s.d.Changes.ClaimReservation(ctx, bc.r.ID, s.d.Now().Add(s.d.Lease)); err != nil {
 		return Cancellation{}, err
 	}
-	_, charges, _ := paidRent(recs)
+	recs, err := s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: bc.r.ID})
+	if err != nil {
+		s.releaseAs(ctx, &bc, StatusConfirmed)
+		return Cancellation{}, err
+	}
 	q := s.cancelQuote(bc, recs, o)
-	if q.RefundCents > 0 { // refunded with a credit note
+	if q.RefundCents > 0 { // refunded with a credit note: the dealer's setup must allow issuing it
 		if err := s.ready(ctx, bc); err != nil {
+			s.releaseAs(ctx, &bc, StatusConfirmed)
 			return Cancellation{}, err
 		}
 	}
 	if err := s.d.Changes.CancelReservation(ctx, bc.r.ID, q.FeeCents, q.Waived); err != nil {
+		s.releaseAs(ctx, &bc, StatusConfirmed)
 		return Cancellation{}, err
 	}
 	bc.r.Status, bc.r.CancelFeeCents, bc.r.CancelFeeWaived = StatusCancelled, q.FeeCents, q.Waived
 	cancelledAt := s.d.Now()
 	bc.r.CancelledAt = &cancelledAt
+	q, err = s.settleCancellation(ctx, &bc)
+	if err != nil {
+		return Cancellation{}, err
+	}
+	d, err := s.detailsOf(ctx, bc)
+	return Cancellation{Details: d, CancelQuote: q}, err
+}
+
+// resumeCancellation finishes the cancellation of r under its lease.
+func (s *Service) resumeCancellation(ctx context.Context, r Reservation) (Cancellation, error) {
+	if err := s.d.Changes.ClaimReservation(ctx, r.ID, s.d.Now().Add(s.d.Lease)); err != nil {
+		return Cancellation{}, err
+	}
+	bc, err := s.load(ctx, r)
+	if err != nil {
+		return Cancellation{}, err
+	}
+	q, err := s.settleCancellation(ctx, &bc)
+	if err != nil {
+		return Cancellation{}, err
+	}
+	d, err := s.detailsOf(ctx, bc)
+	return Cancellation{Details: d, CancelQuote: q}, err
+}
+
+// settleCancellation runs the steps of a cancelled booking that are not
+// recorded as done yet, holding its lease, and marks it settled (giving up
+// the lease). It returns the cancellation's quote as stored: the fee kept
+// (or waived) when it was cancelled and the amount refunded.
+func (s *Service) settleCancellation(ctx context.Context, bc *bookingCtx) (CancelQuote, error) {
+	fail := func(err error) (CancelQuote, error) {
+		s.releaseAs(ctx, bc, StatusCancelled)
+		return CancelQuote{}, err
+	}
+	recs, err := s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: bc.r.ID})
+	if err != nil {
+		return fail(err)
+	}
+	paid, charges, _ := paidRent(recs)
+	at := s.d.Now()
+	if bc.r.CancelledAt != nil {
+		at = *bc.r.CancelledAt
+	}
+	q := CancelQuote{PaidCents: paid, FeeCents: bc.r.CancelFeeCents, Waived: bc.r.CancelFeeWaived,
+		FreeUntil: bc.r.Pickup.Add(-time.Duration(bc.tn.CancelFreeHours) * time.Hour),
+		TariffFee: CancelFee(bc.tn.CancelFreeHours, bc.tn.CancelFeeCents, bc.r.Pickup, at, paid)}
+	if q.Waived == "" {
+		q.TariffFee = q.FeeCents
+	}
+	q.DepositCents, q.DepositHold = depositOf(recs)
 	var deposits []payment.Record
 	for _, p := range recs {
 		if p.Purpose == PurposeDeposit {
@@ -456,8 +532,24 @@ func (s *Service) CancelWith(ctx context.Context, number string, o CancelOptions
 		}
 	}
 	s.reverse(ctx, deposits)
+	invs, err := s.d.Issued.ListInvoices(ctx, invoice.Filter{ReservationID: bc.r.ID})
+	if err != nil {
+		return fail(err)
+	}
+	// the cancellation's credit note, when a run before this one issued it
+	noted := false
+	for _, x := range invs {
+		if x.Kind == invoice.KindCreditNote && bc.r.CancelledAt != nil && !x.IssuedAt.Before(*bc.r.CancelledAt) {
+			q.RefundCents, noted = max(x.Gross, -x.Gross), true
+		}
+	}
+	if !noted { // no cancellation refund was sent before its credit note
+		q.RefundCents = max(paid-q.FeeCents, 0)
+	}
 	cancelMail := func(m MailContext) (mail.Message, error) { return s.d.Mailer.Cancellation(m, q) }
-	if q.RefundCents > 0 {
+	var mails []mail.Queued
+	switch {
+	case q.RefundCents > 0 && !noted:
 		l := locale.Lang(bc.cust.Language).Or()
 		note := l.T("cancel.credit_fee", locale.Params{"paid": locale.Money(q.PaidCents), "fee": locale.Money(q.FeeCents),
 			"refund": locale.Money(q.RefundCents)})
@@ -465,15 +557,27 @@ func (s *Service) CancelWith(ctx context.Context, number string, o CancelOptions
 			note = l.T("cancel.credit_waived", locale.Params{"paid": locale.Money(q.PaidCents), "fee": locale.Money(q.TariffFee),
 				"refund": locale.Money(q.RefundCents)})
 		}
-		err = s.refundRent(ctx, &bc, charges, q.RefundCents, "invoice.line.cancel_credit", note, cancelMail)
-	} else {
-		err = s.queue(ctx, &bc, cancelMail)
+		if err := s.creditNote(ctx, bc, charges, q.RefundCents, "invoice.line.cancel_credit", note, cancelMail); err != nil {
+			return fail(err)
+		}
+	case q.RefundCents == 0:
+		msg, err := cancelMail(bc.mailCtx())
+		if err != nil {
+			return fail(err)
+		}
+		msg.Subject = testSubject(bc.r, msg.Subject)
+		mails = []mail.Queued{{Links: mail.Links{StationID: bc.r.StationID, ReservationID: bc.r.ID, CustomerID: bc.r.CustomerID}, Message: msg}}
 	}
-	if err != nil {
-		return Cancellation{}, err
+	if q.RefundCents > 0 {
+		if _, err := s.sendOwedRefunds(ctx, bc.r); err != nil {
+			return fail(err)
+		}
 	}
-	d, err := s.detailsOf(ctx, bc)
-	return Cancellation{Details: d, CancelQuote: q}, err
+	if err := s.d.Changes.TransitionReservation(context.WithoutCancel(ctx), Transition{ID: bc.r.ID, From: []Status{StatusCancelled},
+		To: StatusCancelled, Settle: true, Release: true, Mails: mails}); err != nil {
+		return CancelQuote{}, err
+	}
+	return q, nil
 }
 
 // queue queues the message build makes for the booking on its own.
@@ -505,4 +609,42 @@ func (s *Service) NotifyChange(ctx context.Context, number string) error {
 		return err
 	}
 	return s.queue(ctx, &bc, s.d.Mailer.Change)
+}
+
+// releaseAs gives up the lease of the booking in status st.
+func (s *Service) releaseAs(ctx context.Context, bc *bookingCtx, st Status) {
+	t := Transition{ID: bc.r.ID, From: []Status{st}, To: st, Release: true}
+	if err := s.d.Changes.TransitionReservation(context.WithoutCancel(ctx), t); err != nil && !errs.Is(err, errs.KindConflict) {
+		s.d.Log.ErrorContext(ctx, "booking: release lease", "reservation_id", bc.r.ID, "err", err)
+	}
+}
+
+// FinishCancellations finishes cancellations a stopped process left half
+// done (cancelled, not settled, unchanged for olderThan). It needs the
+// all-tenants system actor and returns how many it settled; each booking is
+// one job item (a failing one is marked for staff and the others go on).
+func (s *Service) FinishCancellations(ctx context.Context, olderThan time.Duration, limit int) (int, error) {
+	rs, err := s.d.Changes.UnsettledCancellations(ctx, s.d.Now().Add(-olderThan), limit)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range rs {
+		if ctx.Err() != nil {
+			return n, ctx.Err()
+		}
+		tctx := identity.WithActor(ctx, identity.SystemFor(r.TenantID))
+		_ = s.jobs().Item(tctx, JobFinishCancellations, job.Subject{Kind: job.KindReservation, ID: r.ID, TenantID: r.TenantID}, func() error {
+			if _, err := s.resumeCancellation(tctx, r); err != nil {
+				if errs.Is(err, errs.KindConflict) {
+					return nil // another process holds it
+				}
+				return err
+			}
+			s.d.Log.InfoContext(ctx, "cancellation finished", "reservation_id", r.ID)
+			n++
+			return nil
+		})
+	}
+	return n, nil
 }

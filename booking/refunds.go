@@ -98,7 +98,7 @@ func (s *Service) RetryRefunds(ctx context.Context, limit int) (int, error) {
 		}
 		tctx := identity.WithActor(ctx, identity.SystemFor(r.TenantID))
 		_ = s.jobs().Item(tctx, JobRetryRefunds, job.Subject{Kind: job.KindReservation, ID: r.ID, TenantID: r.TenantID}, func() error {
-			n, err := s.retryRefunds(tctx, r)
+			n, err := s.sendOwedRefunds(tctx, r)
 			sent += n
 			return err
 		})
@@ -106,9 +106,11 @@ func (s *Service) RetryRefunds(ctx context.Context, limit int) (int, error) {
 	return sent, nil
 }
 
-// retryRefunds sends again the refunds one booking is owed and returns how
-// many it sent.
-func (s *Service) retryRefunds(ctx context.Context, r Reservation) (int, error) {
+// sendOwedRefunds refunds what the booking's credit notes promise and its
+// approved or open refunds do not cover yet, from the newest rent charge
+// back, and returns how many refunds it sent. It stops at the first refund
+// that ends failed or declined (logged for staff).
+func (s *Service) sendOwedRefunds(ctx context.Context, r Reservation) (int, error) {
 	recs, err := s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: r.ID})
 	if err != nil {
 		return 0, err
@@ -126,12 +128,11 @@ func (s *Service) retryRefunds(ctx context.Context, r Reservation) (int, error) 
 		}
 		rec, err := s.d.Payments.Refund(ctx, charges[i].ID, payment.Amount{Cents: amt, Currency: charges[i].Amount.Currency})
 		if err != nil && rec.ID == 0 {
-			s.d.Log.ErrorContext(ctx, "booking: retrying a refund failed", "reservation_id", r.ID, "err", err)
-			break
+			return sent, err
 		}
 		sent++
 		if rec.Status != payment.StatusApproved && !rec.Status.Open() {
-			s.d.Log.ErrorContext(ctx, "booking: a retried refund failed again; staff must refund by hand after "+
+			s.d.Log.ErrorContext(ctx, "booking: a refund failed; it is sent again later, staff must refund by hand after "+
 				"the last attempt", "reservation_id", r.ID, "payment_id", rec.ID, "status", rec.Status)
 			break
 		}

@@ -44,13 +44,41 @@ type ChangeStore interface {
 	PendingReservations(ctx context.Context, createdBefore time.Time, limit int) ([]Reservation, error)
 	// ReservationsWithFailedRefunds lists reservations (all tenants for the
 	// all-tenants system actor) with a refund that ended failed or declined,
-	// and fewer than maxFailed of them.
+	// and fewer than maxFailed that the gateway refused (not counting those
+	// never sent).
 	ReservationsWithFailedRefunds(ctx context.Context, maxFailed, limit int) ([]Reservation, error)
 	// ChangeBookingCustomer merges in into the booking's customer record
 	// (audited as a change by the booking) and into the booking's billing
 	// snapshot, atomically, and returns the customer as the booking shows
 	// it. Errors: KindNotFound, KindConflict "customer_restricted".
 	ChangeBookingCustomer(ctx context.Context, reservationID int64, in customer.Customer) (customer.Customer, error)
+
+	// ReservationByIdempotencyKey returns the newest booking the actor's
+	// API client created with key since since. Errors: KindNotFound.
+	ReservationByIdempotencyKey(ctx context.Context, key string, since time.Time) (Reservation, error)
+	// SetBookingSecret replaces the hash of the booking's secret (only the
+	// API client that created it). Errors: KindNotFound.
+	SetBookingSecret(ctx context.Context, id int64, hash string) error
+	// ClaimReservation takes the booking's lease until until, when nobody
+	// holds it (or it has expired). Errors: KindConflict "booking_busy".
+	ClaimReservation(ctx context.Context, id int64, until time.Time) error
+	// RenewReservation moves the lease the caller holds (lease_until =
+	// held) to until, or gives it up for a zero until. Errors: KindConflict
+	// "booking_busy" when the caller lost it.
+	RenewReservation(ctx context.Context, id int64, held, until time.Time) error
+	// TransitionReservation applies t atomically (see Transition), audit-
+	// logged; a status that does not hold a vehicle releases it. Errors:
+	// KindConflict "booking_status" when the status is not one of t.From.
+	TransitionReservation(ctx context.Context, t Transition) error
+	// UnsettledCancellations lists cancelled bookings whose cancellation is
+	// not finished, last changed before before and not leased (all tenants
+	// for the all-tenants system actor).
+	UnsettledCancellations(ctx context.Context, before time.Time, limit int) ([]Reservation, error)
+	// ReservationsWithStrayMoney lists failed bookings (all tenants for the
+	// all-tenants system actor) holding an approved payment that no
+	// approved or open void/refund reverses, with fewer than maxFailed
+	// reversals the gateway refused (not counting those never sent).
+	ReservationsWithStrayMoney(ctx context.Context, maxFailed, limit int) ([]Reservation, error)
 }
 
 // Categories looks up a tenant's vehicle categories.
@@ -93,6 +121,10 @@ type Mailer interface {
 	// Change tells the customer the booking's new period, with the calendar
 	// file that updates the entries (revision m.Reservation.CalendarSequence).
 	Change(m MailContext) (mail.Message, error)
+	// Failed tells the customer that the booking could not be completed:
+	// reason is a customer-safe text in the customer's language; charged
+	// says money was taken or reserved and is being given back.
+	Failed(m MailContext, reason string, charged bool) (mail.Message, error)
 }
 
 // Outbox queues a message on its own (a cancellation without a refund).
@@ -119,12 +151,17 @@ type Deps struct {
 	Now        func() time.Time
 	Log        *slog.Logger
 	// Jobs runs the items of the background jobs (FinishPending,
-	// RetryRefunds); nil: failures are only logged, nothing is marked.
+	// RetryRefunds, FinishCancellations, ReturnStrayMoney); nil: failures
+	// are only logged, nothing is marked.
 	Jobs *job.Runner
 
 	// Occupancy reads the availability calendar's month; nil: Bookings
 	// when it implements OccupancyStore.
 	Occupancy OccupancyStore
+	// Lease is how long a process may work on one booking before another
+	// one may take it over (default 5 min; keep it above the time two
+	// gateway calls with their inquiries can take).
+	Lease time.Duration
 }
 
 // Service books, changes and cancels reservations for API clients: it
@@ -144,6 +181,9 @@ func NewService(d Deps) *Service {
 	}
 	if d.Occupancy == nil {
 		d.Occupancy, _ = d.Bookings.(OccupancyStore)
+	}
+	if d.Lease == 0 {
+		d.Lease = 5 * time.Minute
 	}
 	return &Service{d: d}
 }
@@ -307,6 +347,8 @@ func (s *Service) Categories(ctx context.Context) ([]fleet.Category, error) {
 // Names of the booking service's background jobs (job.Runner, and the
 // attention records staff see).
 const (
-	JobFinishPending = "booking.finish_pending"
-	JobRetryRefunds  = "booking.retry_refunds"
+	JobFinishPending       = "booking.finish_pending"
+	JobRetryRefunds        = "booking.retry_refunds"
+	JobFinishCancellations = "booking.finish_cancellations"
+	JobReturnStrayMoney    = "booking.return_stray_money"
 )

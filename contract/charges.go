@@ -237,7 +237,11 @@ func (s *Service) RetryPayment(ctx context.Context, id int64) (payment.Record, e
 	if open <= 0 {
 		return payment.Record{}, s.d.Store.SetContractStatus(ctx, id, []Status{StatusPaymentOpen}, StatusBilled)
 	}
-	rec, err := s.chargeCard(ctx, x, PurposeFinal, fmt.Sprintf("%s-F%d", c.Number, len(m.recs)+1), open)
+	base := c.Number + "-F"
+	rec, err := s.chargeCard(ctx, x, PurposeFinal, payment.RetryOrderID(m.recs, base, fmt.Sprintf("%s%d", base, len(m.recs)+1)), open)
+	if e := unsettled(rec, err, "payment_pending", "gateway_unavailable"); e != nil {
+		return rec, e
+	}
 	if err != nil && rec.ID == 0 {
 		return rec, err
 	}
@@ -256,6 +260,21 @@ func (s *Service) RetryPayment(ctx context.Context, id int64) (payment.Record, e
 		return rec, twice
 	}
 	return rec, err
+}
+
+// unsettled returns the error for a card charge rec (sent with error err)
+// whose outcome is still open (KindConflict pending) or that never reached
+// the gateway (KindUnavailable unreachable), else nil.
+func unsettled(rec payment.Record, err error, pending, unreachable locale.Key) error {
+	switch {
+	case rec.Status.Open():
+		return errs.New(errs.KindConflict, pending)
+	case rec.ReasonCode == payment.ReasonNotSent:
+		e := errs.New(errs.KindUnavailable, unreachable)
+		e.Err = err
+		return e
+	}
+	return nil
 }
 
 // refundOverpayment gives back on card charge rec what the contract now

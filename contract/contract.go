@@ -62,6 +62,9 @@ type Contract struct {
 	Drivers   []Driver
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// BilledAt is when billing after the return was finished (nil while it
+	// runs, or was left half way by a stopped process).
+	BilledAt *time.Time
 }
 
 // MainDriver returns the main driver (zero Driver when none).
@@ -394,6 +397,18 @@ type Store interface {
 	// SetContractStatus moves a contract from one of from to to.
 	// Errors: KindConflict "contract_status".
 	SetContractStatus(ctx context.Context, id int64, from []Status, to Status) error
+	// FinishBilling ends billing: billed (being billed) → to (billed or
+	// payment_open), BilledAt set. Errors: KindConflict "contract_status".
+	FinishBilling(ctx context.Context, id int64, to Status) error
+	// ContractsWithoutDocument lists contracts created in [from, to)
+	// without a stored document of kind.
+	ContractsWithoutDocument(ctx context.Context, kind string, from, to time.Time, limit int) ([]Contract, error)
+	// ReclaimBilling takes over a billing left half way: billed without
+	// BilledAt and unchanged since before. Errors: KindConflict.
+	ReclaimBilling(ctx context.Context, id int64, before time.Time) error
+	// UnfinishedBillings lists contracts returned, or billed without
+	// BilledAt, last changed before before.
+	UnfinishedBillings(ctx context.Context, before time.Time, limit int) ([]Contract, error)
 	// UpdateDrivers replaces the drivers (removed ones are kept, marked
 	// removed), audit-logged.
 	UpdateDrivers(ctx context.Context, id int64, ds []Driver) error

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"mietwerk.dev/mietwerk/billing"
 	"mietwerk.dev/mietwerk/booking"
@@ -283,13 +284,27 @@ func (s *Service) Ledger(ctx context.Context, id int64) (billing.Ledger, []payme
 // (even after money was taken), the contract goes back to "returned" and a
 // new call continues. Money already taken for the contract's final order
 // (approved, not voided card charges and deposit captures) is counted and
-// never taken again; a final charge whose outcome is still unknown stops
-// billing with KindConflict until payment reconciliation has resolved it.
+// never taken again; a final charge or deposit capture whose outcome is
+// still unknown stops billing with KindConflict until payment
+// reconciliation has resolved it (the invoice never says "not paid" for
+// money that may have been taken). A retried charge reuses the order id of
+// an attempt that provably never reached the gateway, so the gateway would
+// refuse a duplicate. After the final invoice the run goes on from its last
+// recorded step — credit note and refund, deposit release — and the
+// contract is marked billed (or payment_open) with BilledAt only at the
+// end; ResumeBilling finishes a run a stopped process left.
 func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 	var out Outcome
 	if err := s.d.Store.SetContractStatus(ctx, id, []Status{StatusReturned}, StatusBilled); err != nil {
 		return out, err
 	}
+	return s.billClaimed(ctx, id)
+}
+
+// billClaimed bills contract id, which this run has claimed (billed, no
+// BilledAt).
+func (s *Service) billClaimed(ctx context.Context, id int64) (Outcome, error) {
+	var out Outcome
 	issued := false
 	var tenantID int64
 	defer func() {
@@ -351,7 +366,13 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 	out.Bill = b
 	orderID := c.Number + "-F"
 	prior := takenBefore(m.recs, orderID)
-	if prior.inDoubt {
+	var final *invoice.Summary
+	for i := range m.docs {
+		if m.docs[i].Kind == invoice.KindFinal {
+			final = &m.docs[i]
+		}
+	}
+	if prior.inDoubt && final == nil {
 		return out, errs.Conflict("payment_unverified")
 	}
 	deposit, depRec := depositHeld(m.recs)
@@ -365,6 +386,11 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 	set := billing.Settle(b.Total, deposit, x.Tenant.DepositMode, x.Tenant.DepositSettlement)
 	out.Settled = set
 	out.Status = StatusBilled
+	if final != nil {
+		// an earlier run issued the final invoice: go on after it
+		issued = true
+		return s.afterFinal(ctx, x, c, *final, set, depRec, out)
+	}
 
 	// 1. take what is owed and not yet taken: from the deposit first
 	// (set_off), then the card
@@ -373,6 +399,9 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 	set.Charge = rest - capture
 	if capture > 0 && depRec != nil {
 		rec, err := s.d.Payments.Capture(ctx, depRec.ID, payment.Amount{Cents: capture, Currency: "EUR"})
+		if rec.Status.Open() {
+			return out, errs.New(errs.KindConflict, "billing_payment_pending")
+		}
 		if err != nil || rec.Status != payment.StatusApproved {
 			// could not take it from the deposit: charge the card instead
 			set.Charge += capture
@@ -395,13 +424,14 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 	}
 	if set.Charge > 0 {
 		// A gateway refuses a second sale under an order id it has seen
-		// (even a declined one): a top-up after an earlier attempt gets its
-		// own order id ("-F<n>", as payment retries do); all count as final.
-		chargeOrder := orderID
-		if prior.attempts > 0 {
-			chargeOrder = fmt.Sprintf("%s%d", orderID, len(m.recs)+1)
-		}
+		// (even a declined one): a top-up after an earlier attempt the
+		// gateway answered gets its own order id ("-F<n>"); one after an
+		// attempt that never reached it reuses that one (payment.RetryOrderID).
+		chargeOrder := payment.RetryOrderID(m.recs, orderID, fmt.Sprintf("%s%d", orderID, len(m.recs)+1))
 		rec, err := s.chargeCard(ctx, x, PurposeFinal, chargeOrder, set.Charge)
+		if e := unsettled(rec, err, "billing_payment_pending", "billing_gateway_unreachable"); e != nil {
+			return out, e
+		}
 		out.Charge = &rec
 		paid = err == nil && rec.Status == payment.StatusApproved
 		pay = cardPayment(m.recs, &rec)
@@ -483,34 +513,60 @@ func (s *Service) Bill(ctx context.Context, id int64) (Outcome, error) {
 	}
 	out.Final = *iss
 	issued = true
-	// 3. the advances exceed the final amount: the final invoice pays the
-	// difference back on the card payments (no credit note: it would book
-	// the same money a second time)
+	summary := invoice.Summary{ID: iss.ID, Kind: invoice.KindFinal, Number: iss.Invoice.Number, IssuedAt: iss.IssuedAt}
+	return s.afterFinal(ctx, x, c, summary, set, depRec, out)
+}
+
+// afterFinal runs the steps of billing after the final invoice final,
+// each skipped when an earlier run recorded it done: 3. the final invoice
+// pays set.Refund back on the card payments (no credit note: it would book
+// the same money a second time; refunds made since the invoice count as
+// done), 4. the deposit's release or refund, and then ends billing
+// (billed, or payment_open while money is open).
+func (s *Service) afterFinal(ctx context.Context, x cctx, c Contract, final invoice.Summary, set billing.Settlement,
+	depRec *payment.Record, out Outcome) (Outcome, error) {
+	m, err := s.money(ctx, c)
+	if err != nil {
+		return out, err
+	}
+	// 3. the advances exceed the final amount: pay the difference back
 	if set.Refund > 0 {
 		srcs, total := refundable(m.recs)
-		if total < set.Refund {
-			s.d.Log.ErrorContext(ctx, "contract: less was paid by card than the final invoice pays back; staff must pay out the rest",
-				"contract", c.Number, "refund", set.Refund, "on_card", total)
+		if owed := set.Refund - refundedSince(m.recs, final.IssuedAt); owed > 0 {
+			if total < owed {
+				s.d.Log.ErrorContext(ctx, "contract: less was paid by card than the final invoice pays back; staff must pay out the rest",
+					"contract", c.Number, "refund", owed, "on_card", total)
+			}
+			s.refundOn(ctx, c, srcs, min(owed, total))
 		}
-		s.refundOn(ctx, c, srcs, min(set.Refund, total))
 	}
 	// 4. the rest of the deposit goes back
-	if depRec != nil {
+	if depRec != nil && !reversalOpen(m.recs, depRec.ID) {
+		held, _ := depositHeld(m.recs)
 		switch {
+		case held <= 0:
 		case set.ReleasePreAuth:
 			if rec, err := s.d.Payments.VoidPreAuth(ctx, depRec.ID); err != nil || rec.Status != payment.StatusApproved {
 				s.d.Log.ErrorContext(ctx, "contract: deposit release failed; staff must release it", "contract", c.Number, "err", err, "status", rec.Status)
 			}
 		case set.DepositRefund > 0:
-			if rec, err := s.d.Payments.Refund(ctx, depRec.ID, payment.Amount{Cents: set.DepositRefund, Currency: "EUR"}); err != nil || rec.Status != payment.StatusApproved {
+			if rec, err := s.d.Payments.Refund(ctx, depRec.ID, payment.Amount{Cents: min(set.DepositRefund, held), Currency: "EUR"}); err != nil || rec.Status != payment.StatusApproved {
 				s.d.Log.ErrorContext(ctx, "contract: deposit refund failed; staff must refund it", "contract", c.Number, "err", err, "status", rec.Status)
 			}
 		}
 	}
-	if out.Status == StatusPaymentOpen {
-		if err := s.d.Store.SetContractStatus(ctx, c.ID, []Status{StatusBilled}, StatusPaymentOpen); err != nil {
-			return out, err
-		}
+	if m, err = s.money(ctx, c); err != nil {
+		return out, err
+	}
+	if c.DepositSetOffCents == 0 {
+		c.DepositSetOffCents = set.SetOffDeposit
+	}
+	out.Status = StatusBilled
+	if ledgerWith(c, m).Open() > 0 {
+		out.Status = StatusPaymentOpen
+	}
+	if err := s.d.Store.FinishBilling(context.WithoutCancel(ctx), c.ID, out.Status); err != nil {
+		return out, err
 	}
 	return out, nil
 }
@@ -541,11 +597,42 @@ func (s *Service) compute(ctx context.Context, x cctx, hand, ret *Protocol, adva
 		Damages: charges, Advances: advances, Lang: lang(x.Customer)})
 }
 
+// reversalOpen reports whether a capture, void or refund of payment id is
+// still waiting for its outcome (a second one is never sent meanwhile).
+func reversalOpen(recs []payment.Record, id int64) bool {
+	for _, r := range recs {
+		if r.ParentID == id && r.Status.Open() {
+			return true
+		}
+	}
+	return false
+}
+
+// refundedSince is what was refunded (or is being refunded) on the
+// rent and charge payments in recs since at: the pay-back of a final
+// invoice issued at at that an earlier billing run already sent.
+func refundedSince(recs []payment.Record, at time.Time) int64 {
+	deposit := map[int64]bool{}
+	for _, r := range recs {
+		if r.ParentID == 0 && r.Purpose == PurposeDeposit {
+			deposit[r.ID] = true
+		}
+	}
+	var sum int64
+	for _, r := range recs {
+		if r.Operation == payment.OpRefund && !deposit[r.ParentID] && !r.CreatedAt.Before(at) &&
+			(r.Status == payment.StatusApproved || r.Status.Open()) {
+			sum += r.Amount.Cents
+		}
+	}
+	return sum
+}
+
 // taken is the money an earlier, interrupted billing run already took.
 type taken struct {
 	charged  int64           // approved, not voided card charges of the final order
 	charge   *payment.Record // the newest of them
-	inDoubt  bool            // a final charge is pending or its outcome unknown
+	inDoubt  bool            // a final charge or a deposit capture is pending or its outcome unknown
 	attempts int             // sales sent for the final orders, whatever their outcome
 	captured int64           // approved captures of the deposit
 	deposit  *payment.Record // the deposit they were captured from
@@ -576,6 +663,8 @@ func takenBefore(recs []payment.Record, orderID string) taken {
 			case payment.StatusPending, payment.StatusUnknown:
 				t.inDoubt = true
 			}
+		case r.Operation == payment.OpCapture && r.Status.Open():
+			t.inDoubt = true
 		case r.Operation == payment.OpCapture && r.Status == payment.StatusApproved:
 			for j := range recs {
 				if d := &recs[j]; d.ID == r.ParentID && d.Purpose == PurposeDeposit {

@@ -43,4 +43,19 @@ type Store interface {
 	FinishIdempotent(ctx context.Context, key string, r Response) error
 	// ReleaseIdempotent frees the key without an answer (nothing was done).
 	ReleaseIdempotent(ctx context.Context, key string) error
+	// UnlockIdempotent ends the caller's lock on the key without storing an
+	// answer: the request did not come to an outcome (an unexpected or
+	// infrastructure error), so a retry with the same request may run at
+	// once and resume what the first one began (a different request with
+	// the key is still refused).
+	UnlockIdempotent(ctx context.Context, key string) error
+}
+
+// Outcome reports whether an answer with this status is the outcome of
+// the operation, to be stored and replayed: every answer except an error of
+// the server or its infrastructure (5xx), which says nothing about the
+// outcome; and except conflictCode "booking_busy" (another process works on
+// what the request created: it is still in progress).
+func Outcome(status int, conflictCode string) bool {
+	return status < 500 && conflictCode != "booking_busy"
 }

@@ -95,7 +95,8 @@ type IssueRequest struct {
 	// Loc is the time zone whose calendar year the number series follows.
 	Loc *time.Location
 	// ConfirmReservation, when set, moves that reservation from
-	// pending_payment to confirmed in the same transaction.
+	// pending_payment to confirmed (giving up its lease) in the same
+	// transaction.
 	ConfirmReservation int64
 	// With are documents issued in the same transaction right after this
 	// one (a final invoice's damage compensation claim): all exist

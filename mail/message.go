@@ -23,6 +23,7 @@ const (
 	KindContractChange          Kind = "contract_change"
 	KindPaymentFailed           Kind = "payment_failed"
 	KindBookingCancellation     Kind = "booking_cancellation"
+	KindBookingFailed           Kind = "booking_failed"
 	KindPaymentReceipt          Kind = "payment_receipt"
 	KindBookingChange           Kind = "booking_change"
 	KindDamageClaim             Kind = "damage_claim"

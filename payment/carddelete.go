@@ -169,8 +169,11 @@ func (e *CardEraser) deleteOne(ctx context.Context, c StoredCard) bool {
 	rec.ResolvedAt = &now
 	done := false
 	switch {
-	case err != nil: // not sent: the stored token is malformed
+	case err != nil: // not sent: the gateway could not be reached, or the stored token is malformed
 		rec.Status, rec.ReasonCode, rec.Message = StatusFailed, ReasonInvalidRequest, "request not sent"
+		if res.Reason.Code == ReasonNotSent {
+			rec.ReasonCode = ReasonNotSent
+		}
 		if x, ok := errs.As(err); ok {
 			rec.Message += ": " + x.Message
 		}

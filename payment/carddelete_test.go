@@ -108,7 +108,7 @@ func TestCardEraserDeletesTokenAtGateway(t *testing.T) {
 				t.Errorf("token in a record: %+v", r)
 			}
 		}
-		if got := strings.Join(ops, " "); got != "failed/connection approved/ failed/not_found" {
+		if got := strings.Join(ops, " "); got != "failed/not_sent approved/ failed/not_found" {
 			t.Fatalf("deletion records = %s", got)
 		}
 		for _, tok := range []string{card.Token, card2.Token} {

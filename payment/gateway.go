@@ -14,8 +14,10 @@ import "context"
 // changes gateway state follows one contract:
 //
 //   - a non-nil error means nothing was sent: the request was invalid
-//     (kind errs.KindInvalid, with field errors) or the gateway is not
-//     configured;
+//     (kind errs.KindInvalid, with field errors), the gateway is not
+//     configured, or the request provably never left this machine (kind
+//     errs.KindUnavailable: no connection could be made — refused, DNS,
+//     TLS handshake); the Result then says Failed with ReasonNotSent;
 //   - otherwise the Result says what the gateway did, as one of the four
 //     Outcomes. Unknown means the request may or may not have taken effect
 //     and must be resolved with InquireTransaction (by our

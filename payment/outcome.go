@@ -49,10 +49,16 @@ const (
 	ReasonGatewayAuth    ReasonCode = "gateway_auth" // our credentials or signature were refused
 	ReasonFraud          ReasonCode = "fraud"
 	ReasonRejected       ReasonCode = "rejected" // any other refusal by the gateway
+	// ReasonNotSent: the request never left this machine (no connection
+	// to the gateway could be made); nothing was charged.
+	ReasonNotSent ReasonCode = "not_sent"
 )
 
 // Reason codes of Unknown results.
 const (
+	// ReasonNotFoundYet: an inquiry did not find the request, which may
+	// still reach the gateway late (see Config.LateWindow).
+	ReasonNotFoundYet ReasonCode = "not_found_yet"
 	ReasonTimeout     ReasonCode = "timeout"
 	ReasonConnection  ReasonCode = "connection"
 	ReasonServerError ReasonCode = "server_error"
@@ -84,7 +90,7 @@ func (r Reason) CustomerKey() locale.Key {
 	case ReasonDeclined, ReasonExpiredCard, ReasonInsufficientFunds, ReasonInvalidCard,
 		ReasonAuthenticationRequired, ReasonFraud, ReasonRejected, ReasonTimeout:
 		return locale.Key(r.Code)
-	case ReasonConnection, ReasonServerError, ReasonBadResponse:
+	case ReasonConnection, ReasonServerError, ReasonBadResponse, ReasonNotFoundYet:
 		return locale.Key(ReasonTimeout)
 	}
 	return locale.Key(ReasonRejected)
@@ -118,7 +124,7 @@ func (r Record) DeclineError() error {
 // gateway (or the way to it), not with the card or the request.
 func gatewayFault(c ReasonCode) bool {
 	switch c {
-	case ReasonConnection, ReasonTimeout, ReasonServerError, ReasonBadResponse, ReasonNotFound, ReasonGatewayAuth:
+	case ReasonConnection, ReasonTimeout, ReasonServerError, ReasonBadResponse, ReasonNotFound, ReasonGatewayAuth, ReasonNotSent:
 		return true
 	}
 	return false

@@ -3,6 +3,7 @@ package payment
 import (
 	"context"
 	"mietwerk.dev/mietwerk/errs"
+	"strings"
 	"time"
 )
 
@@ -98,6 +99,11 @@ type Store interface {
 	// open status only once, except that Approved (money moved, found out
 	// later) always wins over Failed.
 	ResolvePayment(ctx context.Context, r *Record) error
+	// ResolvePaymentWithCard is ResolvePayment for an approved first payment
+	// that created a token: it stores c (or finds the card already stored
+	// under its token), sets c.ID and r.CardID, and resolves r, in one
+	// transaction.
+	ResolvePaymentWithCard(ctx context.Context, r *Record, c *StoredCard) error
 	Payment(ctx context.Context, id int64) (Record, error)
 	ListPayments(ctx context.Context, f RecordFilter) ([]Record, error)
 	// DuePayments lists open records due for an inquiry: Unknown ones whose
@@ -136,6 +142,32 @@ func GatewayFor(ctx context.Context, gws Gateways, tenantID int64, test bool) (G
 		return nil, ErrNoTestGateway
 	}
 	return t.TestGateway(ctx, tenantID)
+}
+
+// RetryOrderID returns the order id for a new attempt at a payment whose
+// earlier attempts are the primary records (sales and authorisations) in
+// recs whose order id starts with base: base when there is none; the order
+// id of the newest of them when it provably never reached the gateway
+// (failed because it was not sent, or not found after the late window) —
+// so that the gateway refuses the new attempt as a duplicate should the old
+// one have arrived after all; else fresh (a gateway refuses a second
+// primary transaction under an order id it knows, even a declined one).
+func RetryOrderID(recs []Record, base, fresh string) string {
+	var last *Record
+	for i := range recs {
+		r := &recs[i]
+		if r.ParentID == 0 && strings.HasPrefix(r.OrderID, base) &&
+			(r.Operation == OpSale || r.Operation == OpTokenSale || r.Operation == OpPreAuth || r.Operation == OpTokenPreAuth) {
+			last = r
+		}
+	}
+	switch {
+	case last == nil:
+		return base
+	case last.Status == StatusFailed && (last.ReasonCode == ReasonNotSent || last.ReasonCode == ReasonNotFound):
+		return last.OrderID
+	}
+	return fresh
 }
 
 // CardLast4 returns the last four digits of the card of the newest approved

@@ -30,7 +30,19 @@ type Config struct {
 	// Jobs runs the reconciler's items (one payment each); nil: failures
 	// are only logged, nothing is marked.
 	Jobs *job.Runner
+	// LateWindow is how long after a request was sent the gateway may still
+	// apply it (a late delivery: the request reached it after our timeout).
+	// An inquiry that finds nothing proves nothing before that: the record
+	// stays Unknown and is inquired again; only a "not found" after the
+	// window resolves it Failed. Default 15 min: the gateway refuses a
+	// request whose Timestamp is more than 5 minutes off its clock
+	// (telecash-ipg.md §2, §5), and 10 minutes more allow for our clock
+	// being behind the gateway's and a gateway slow to process.
+	LateWindow time.Duration
 }
+
+// DefaultLateWindow is Config.LateWindow's default.
+const DefaultLateWindow = 15 * time.Minute
 
 func (c *Config) defaults() {
 	if c.InquiryAttempts == 0 {
@@ -44,6 +56,9 @@ func (c *Config) defaults() {
 	}
 	if c.GiveUpAfter == 0 {
 		c.GiveUpAfter = 50
+	}
+	if c.LateWindow == 0 {
+		c.LateWindow = DefaultLateWindow
 	}
 }
 
@@ -121,25 +136,11 @@ func (s *Service) cardPayment(ctx context.Context, op Operation, l Links, orderI
 		}
 		return gw.Sale(ctx, p)
 	})
-	if err != nil || rec.Status != StatusApproved || !storeCard {
+	if err != nil || rec.Status != StatusApproved || !storeCard || rec.CardID == 0 {
 		return rec, nil, err
 	}
-	c, err := s.keepCard(ctx, &rec)
-	return rec, c, err
-}
-
-// keepCard saves the token an approved first payment created.
-func (s *Service) keepCard(ctx context.Context, rec *Record) (*StoredCard, error) {
-	if rec.token == "" {
-		return nil, nil
-	}
-	c := &StoredCard{TenantID: rec.TenantID, CustomerID: rec.CustomerID, Token: rec.token, Card: rec.Card, SchemeTransactionID: rec.SchemeTransactionID,
-		Test: rec.Test}
-	if err := s.store.SaveCard(ctx, c); err != nil {
-		return nil, err
-	}
-	rec.CardID = c.ID
-	return c, s.store.ResolvePayment(ctx, rec)
+	c, err := s.store.StoredCard(ctx, rec.CardID)
+	return rec, &c, err
 }
 
 // TokenSale charges a stored card, merchant-initiated.
@@ -262,18 +263,24 @@ func (s *Service) execute(ctx context.Context, rec *Record, call func(Gateway) (
 	}
 	res, err := call(gw)
 	if err != nil {
-		// Nothing was sent: the gateway adapter refused the request.
+		// Nothing was sent: the gateway adapter refused the request, or it
+		// never left this machine.
 		rec.Status, rec.ReasonCode, rec.Message = StatusFailed, ReasonInvalidRequest, "request not sent"
+		if res.Reason.Code == ReasonNotSent {
+			rec.ReasonCode = ReasonNotSent
+		}
 		if e, ok := errs.As(err); ok {
 			rec.Message += ": " + e.Message
 		}
+		now := s.now().UTC()
+		rec.ResolvedAt = &now
 		s.resolve(ctx, rec)
 		return *rec, err
 	}
 	if res.Outcome == Unknown {
 		res = s.inquireNow(ctx, gw, rec, res)
 	}
-	apply(rec, res, s.now().UTC(), s.cfg.InquiryDelay)
+	s.apply(rec, res, s.now().UTC(), s.cfg.InquiryDelay)
 	if err := s.resolve(ctx, rec); err != nil {
 		return *rec, err
 	}
@@ -281,11 +288,21 @@ func (s *Service) execute(ctx context.Context, rec *Record, call func(Gateway) (
 }
 
 // resolve stores rec's outcome with a context that survives the caller's
-// cancellation: an answer the gateway gave must not be lost.
+// cancellation: an answer the gateway gave must not be lost. A token the
+// gateway created with an approved payment is stored as the customer's
+// card in the same transaction, so an approved first payment never exists
+// without its card (the card could otherwise never be charged again nor
+// deleted at the gateway on erasure).
 func (s *Service) resolve(ctx context.Context, rec *Record) error {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := s.store.ResolvePayment(wctx, rec); err != nil {
+	var err error
+	if c := rec.newCard(); c != nil {
+		err = s.store.ResolvePaymentWithCard(wctx, rec, c)
+	} else {
+		err = s.store.ResolvePayment(wctx, rec)
+	}
+	if err != nil {
 		s.log.ErrorContext(ctx, "payment outcome not stored; the reconciler will inquire", "payment_id", rec.ID,
 			"merchant_txn_id", rec.MerchantTransactionID, "err", err)
 		return err
@@ -293,9 +310,20 @@ func (s *Service) resolve(ctx context.Context, rec *Record) error {
 	return nil
 }
 
+// newCard is the card to store with an approved record whose gateway
+// answer carried a token not yet kept, else nil.
+func (r *Record) newCard() *StoredCard {
+	if r.Status != StatusApproved || r.token == "" || r.CardID != 0 || r.CustomerID == 0 {
+		return nil
+	}
+	return &StoredCard{TenantID: r.TenantID, CustomerID: r.CustomerID, Token: r.token, Card: r.Card, SchemeTransactionID: r.SchemeTransactionID,
+		Test: r.Test}
+}
+
 // inquireNow asks the gateway a few times what became of an attempt with an
-// unknown outcome. It returns the found result, a Failed result when the
-// gateway never saw the request, or the Unknown one when it could not tell.
+// unknown outcome. It returns the found result, or the Unknown one when the
+// gateway could not tell or does not know the request (yet: see
+// Config.LateWindow).
 func (s *Service) inquireNow(ctx context.Context, gw Gateway, rec *Record, unknown Result) Result {
 	delay := s.cfg.InquiryDelay
 	for i := 0; i < s.cfg.InquiryAttempts; i++ {
@@ -304,28 +332,40 @@ func (s *Service) inquireNow(ctx context.Context, gw Gateway, rec *Record, unkno
 		}
 		delay *= 2
 		rec.Inquiries++
-		if r, done := inquire(ctx, gw, rec); done {
+		r, done := s.inquire(ctx, gw, rec)
+		if done {
 			return r
+		}
+		if r.Reason.Code == ReasonNotFoundYet {
+			unknown.Reason = r.Reason
 		}
 	}
 	return unknown
 }
 
-// inquire asks once. done is false when the gateway could not tell.
-func inquire(ctx context.Context, gw Gateway, rec *Record) (Result, bool) {
+// inquire asks once. done is false when the gateway could not tell, or
+// does not know the request while it may still arrive late; a "not found"
+// after Config.LateWindow is the proof that nothing was done.
+func (s *Service) inquire(ctx context.Context, gw Gateway, rec *Record) (Result, bool) {
 	r, err := gw.InquireTransaction(ctx, rec.MerchantTransactionID)
 	switch {
 	case err == nil && r.Outcome != Unknown:
 		return r, true
-	case errs.Is(err, errs.KindNotFound):
+	case errs.Is(err, errs.KindNotFound) && !s.now().Before(rec.CreatedAt.Add(s.cfg.LateWindow)):
 		return Result{Operation: rec.Operation, Outcome: Failed, MerchantTransactionID: rec.MerchantTransactionID,
-			Reason: Reason{Code: ReasonNotFound, Message: "the gateway never received the request; nothing was charged"}}, true
+			Reason: Reason{Code: ReasonNotFound, Message: "the gateway has no such transaction " + s.cfg.LateWindow.String() +
+				" after sending; a request that late is refused by the gateway (Timestamp window): nothing was charged"}}, true
+	case errs.Is(err, errs.KindNotFound):
+		return Result{Operation: rec.Operation, Outcome: Unknown, Reason: Reason{Code: ReasonNotFoundYet,
+			Message: "not (yet) at the gateway; it may still arrive late, so it is asked again"}}, false
 	}
-	return Result{}, false
+	return Result{Operation: rec.Operation, Outcome: Unknown, Reason: Reason{Code: ReasonTimeout, Message: "the gateway could not be asked"}}, false
 }
 
-// apply copies a gateway result into a record.
-func apply(rec *Record, res Result, now time.Time, retry time.Duration) {
+// apply copies a gateway result into a record. An Unknown record gets its
+// next inquiry: backoff from retry, but at the latest just after the late
+// window, when a "not found" becomes final.
+func (s *Service) apply(rec *Record, res Result, now time.Time, retry time.Duration) {
 	switch res.Outcome {
 	case Approved:
 		rec.Status = StatusApproved
@@ -336,6 +376,9 @@ func apply(rec *Record, res Result, now time.Time, retry time.Duration) {
 	default:
 		rec.Status = StatusUnknown
 		next := now.Add(retryDelay(rec.Inquiries, retry))
+		if end := rec.CreatedAt.Add(s.cfg.LateWindow + time.Second); now.Before(end) && next.After(end) {
+			next = end
+		}
 		rec.NextInquiryAt = &next
 	}
 	if rec.Status != StatusUnknown {
@@ -375,7 +418,8 @@ func retryDelay(inquiries int, base time.Duration) time.Duration {
 // tenants (the ctx needs the all-tenants system actor). It returns how many
 // it resolved. Each record is one job item (job.Runner.Item): one that
 // fails or crashes is logged, marked for staff and left alone for a
-// back-off, and the others go on.
+// back-off, and the others go on; one the gateway could not tell about is
+// asked again on a later pass.
 func (s *Service) Reconcile(ctx context.Context, limit int) (int, error) {
 	now := s.now().UTC()
 	due, err := s.store.DuePayments(ctx, now, now.Add(-s.cfg.StalePending), limit)
@@ -394,50 +438,50 @@ func (s *Service) Reconcile(ctx context.Context, limit int) (int, error) {
 		rec := due[i]
 		tctx := identity.WithActor(ctx, identity.SystemFor(rec.TenantID))
 		_ = runner.Item(tctx, JobReconcile, job.Subject{Kind: job.KindPayment, ID: rec.ID, TenantID: rec.TenantID}, func() error {
-			resolved, err := s.reconcileOne(tctx, rec)
-			if resolved {
-				n++
+			if err := s.settle(tctx, &rec); err != nil {
+				return err
 			}
-			return err
+			if !rec.Status.Open() {
+				n++
+				s.log.InfoContext(ctx, "payment resolved by inquiry", "payment_id", rec.ID, "status", rec.Status)
+			}
+			return nil
 		})
 	}
 	return n, nil
 }
 
-// reconcileOne inquires one open record at the gateway, stores what it
-// learnt and reports whether the record is resolved.
-func (s *Service) reconcileOne(ctx context.Context, rec Record) (bool, error) {
+// Recheck asks the gateway once, now, what became of the open record id
+// (whose sender is known to be gone: e.g. its booking was taken over after
+// the process working on it stopped) and stores the answer. It returns the
+// record as it then stands; a record already resolved is returned as is.
+func (s *Service) Recheck(ctx context.Context, id int64) (Record, error) {
+	rec, err := s.store.Payment(ctx, id)
+	if err != nil || !rec.Status.Open() {
+		return rec, err
+	}
+	if err := s.settle(ctx, &rec); err != nil {
+		return s.store.Payment(ctx, id)
+	}
+	return rec, nil
+}
+
+// settle inquires once about the open record rec and stores the outcome
+// (still Unknown with its next inquiry when the gateway could not tell).
+func (s *Service) settle(ctx context.Context, rec *Record) error {
 	gw, err := GatewayFor(ctx, s.gws, rec.TenantID, rec.Test)
 	if err != nil {
 		s.log.ErrorContext(ctx, "reconcile: no gateway", "tenant_id", rec.TenantID, "err", err)
-		return false, nil
+		return err
 	}
 	rec.Inquiries++
-	res, done := inquire(ctx, gw, &rec)
-	if !done {
-		res = Result{Outcome: Unknown, Reason: Reason{Code: ReasonTimeout, Message: "gateway could not be asked"}}
-		if rec.Inquiries >= s.cfg.GiveUpAfter {
-			s.log.WarnContext(ctx, "payment outcome still unknown; staff must check it at the gateway", "payment_id", rec.ID, "inquiries", rec.Inquiries)
-		}
+	res, done := s.inquire(ctx, gw, rec)
+	if !done && rec.Inquiries >= s.cfg.GiveUpAfter {
+		s.log.WarnContext(ctx, "payment outcome still unknown; staff must check it at the gateway", "payment_id", rec.ID, "inquiries", rec.Inquiries)
 	}
-	apply(&rec, res, s.now().UTC(), time.Second)
-	if err := s.store.ResolvePayment(ctx, &rec); err != nil {
-		return false, err
-	}
-	if rec.Status == StatusApproved && rec.token != "" && rec.CardID == 0 {
-		if _, err := s.keepCard(ctx, &rec); err != nil {
-			return false, err
-		}
-	}
-	if !rec.Status.Open() {
-		s.log.InfoContext(ctx, "payment resolved by inquiry", "payment_id", rec.ID, "status", rec.Status)
-		return true, nil
-	}
-	return false, nil
+	s.apply(rec, res, s.now().UTC(), time.Second)
+	return s.resolve(ctx, rec)
 }
-
-// ReconcileInterval is how often RunReconciler looks for due records.
-const ReconcileInterval = 30 * time.Second
 
 // RunReconciler calls Reconcile at once and then every interval until ctx
 // ends (ctx carries the all-tenants system actor); a failing or crashing

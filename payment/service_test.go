@@ -160,7 +160,6 @@ func TestUnknownOutcomesResolvedByInquiry(t *testing.T) {
 		}{
 			{telecashsim.AmountHangAfterCommit, payment.StatusApproved},        // timeout, but committed
 			{telecashsim.AmountServerErrorAfterCommit, payment.StatusApproved}, // 500 after commit
-			{telecashsim.AmountBadGatewayNoCommit, payment.StatusFailed},       // 502, nothing happened
 		}
 		for i, c := range cases {
 			rec, _, err := e.svc.Sale(e.ctx, payment.Links{CustomerID: e.customer}, fmt.Sprintf("ord-u%d", i), payment.EUR(c.amount), visa, false, nil)
@@ -169,6 +168,72 @@ func TestUnknownOutcomesResolvedByInquiry(t *testing.T) {
 			}
 		}
 		assertLedgerMatches(t, e)
+	})
+}
+
+// TestNotFoundIsNoProofBeforeTheLateWindow: a request the gateway does not
+// know right after a failure may still arrive; the record stays Unknown
+// (never "nothing was charged") until an inquiry after the late window.
+// A late delivery found by the reconciler is recorded approved.
+func TestNotFoundIsNoProofBeforeTheLateWindow(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		sys := identity.WithActor(context.Background(), identity.System())
+		// 502, nothing committed: unknown now, failed only after the window
+		rec, _, err := e.svc.Sale(e.ctx, payment.Links{CustomerID: e.customer}, "ord-502", payment.EUR(telecashsim.AmountBadGatewayNoCommit), visa, false, nil)
+		if err != nil || rec.Status != payment.StatusUnknown || rec.ReasonCode != payment.ReasonNotFoundYet || rec.Inquiries == 0 {
+			t.Fatalf("502: %+v, %v", rec, err)
+		}
+		if rec.NextInquiryAt == nil || rec.NextInquiryAt.After(rec.CreatedAt.Add(payment.DefaultLateWindow+2*time.Second)) {
+			t.Fatalf("next inquiry %v is not within the late window after %v", rec.NextInquiryAt, rec.CreatedAt)
+		}
+		// a late delivery: the gateway applies the sale after the client gave up
+		e.sim.SetFaults(telecashsim.FaultPlan{Next: []telecashsim.Fault{telecashsim.FaultLate}, LateDelay: 500 * time.Millisecond})
+		late, _, err := e.svc.Sale(e.ctx, payment.Links{CustomerID: e.customer}, "ord-late", payment.EUR(3300), visa, true, nil)
+		if err != nil || late.Status != payment.StatusUnknown {
+			t.Fatalf("late delivery right after the call: %+v, %v; want unknown", late, err)
+		}
+		time.Sleep(700 * time.Millisecond) // the request arrives meanwhile
+		for _, minutes := range []int{1, 5, 14} {
+			e.offset.Store(int64(time.Duration(minutes) * time.Minute))
+			if _, err := e.svc.Reconcile(sys, 10); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := e.st.Payment(e.ctx, rec.ID); got.Status != payment.StatusUnknown {
+				t.Fatalf("after %d min the 502 is %s; a not-found within the window is no proof", minutes, got.Status)
+			}
+		}
+		got, _ := e.st.Payment(e.ctx, late.ID)
+		if got.Status != payment.StatusApproved || got.CardID == 0 {
+			t.Fatalf("late delivery not found by the reconciler: %+v", got)
+		}
+		e.offset.Store(int64(payment.DefaultLateWindow + 2*time.Second))
+		if _, err := e.svc.Reconcile(sys, 10); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := e.st.Payment(e.ctx, rec.ID); got.Status != payment.StatusFailed || got.ReasonCode != payment.ReasonNotFound {
+			t.Fatalf("after the window: %+v, want failed/not_found", got)
+		}
+		assertLedgerMatches(t, e)
+	})
+}
+
+// TestGatewayUnreachableIsNotSent: a refused connection proves the request
+// never left: recorded failed/not_sent at once, the error says unavailable.
+func TestGatewayUnreachableIsNotSent(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		down, err := telecash.New(telecash.Config{BaseURL: "http://127.0.0.1:1" + telecashsim.Prefix, APIKey: "k", APISecret: "s", Timeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := payment.NewService(e.st, payment.SingleGateway{G: down}, payment.Config{InquiryDelay: time.Millisecond}, e.now, nil, slog.New(slog.DiscardHandler))
+		rec, _, err := svc.Sale(e.ctx, payment.Links{CustomerID: e.customer}, "ord-down", payment.EUR(4900), visa, true, nil)
+		if !errs.Is(err, errs.KindUnavailable) || rec.ID == 0 || rec.Status != payment.StatusFailed || rec.ReasonCode != payment.ReasonNotSent {
+			t.Fatalf("%+v, %v", rec, err)
+		}
+		got, _ := e.st.Payment(e.ctx, rec.ID)
+		if got.Status != payment.StatusFailed || got.ReasonCode != payment.ReasonNotSent {
+			t.Fatalf("stored %+v", got)
+		}
 	})
 }
 
@@ -184,6 +249,13 @@ func (c crashingStore) ResolvePayment(ctx context.Context, r *payment.Record) er
 		return fmt.Errorf("process killed")
 	}
 	return c.Store.ResolvePayment(ctx, r)
+}
+
+func (c crashingStore) ResolvePaymentWithCard(ctx context.Context, r *payment.Record, card *payment.StoredCard) error {
+	if c.crash() {
+		return fmt.Errorf("process killed")
+	}
+	return c.Store.ResolvePaymentWithCard(ctx, r, card)
 }
 
 func TestReconcilerResolvesAfterCrash(t *testing.T) {
@@ -205,8 +277,12 @@ func TestReconcilerResolvesAfterCrash(t *testing.T) {
 			t.Fatalf("reconcile: %d, %v", n, err)
 		}
 		got, _ = e.st.Payment(e.ctx, rec.ID)
-		if got.Status != payment.StatusApproved || got.GatewayTransactionID == "" {
-			t.Fatalf("after reconcile: %+v", got)
+		if got.Status != payment.StatusApproved || got.GatewayTransactionID == "" || got.CardID == 0 {
+			t.Fatalf("after reconcile: %+v (the card stored with the sale must be recorded)", got)
+		}
+		card, err := e.st.StoredCard(e.ctx, got.CardID)
+		if v, _ := e.sim.Transaction(got.MerchantTransactionID); err != nil || card.Token == "" || card.Token != v.Token {
+			t.Fatalf("stored card %+v (%v), gateway token %q", card, err, v.Token)
 		}
 		assertLedgerMatches(t, e)
 	})
@@ -254,7 +330,7 @@ func TestRandomizedNoDoubleCharge(t *testing.T) {
 						svc.Void(e.ctx, p.ID)
 					}
 				}
-				e.offset.Store(int64(10 * time.Minute))
+				e.offset.Store(int64(payment.DefaultLateWindow + time.Minute))
 				sys := identity.WithActor(context.Background(), identity.System())
 				for range 5 {
 					if _, err := e.svc.Reconcile(sys, 1000); err != nil {

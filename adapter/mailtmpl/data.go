@@ -122,6 +122,19 @@ type PaymentReceipt struct {
 	Open           int64  // what is still open on the contract afterwards (cents, ≥ 0)
 }
 
+// BookingFailed is the content of the notice that a booking could not be
+// completed (its payment was declined or failed after the request was
+// answered).
+type BookingFailed struct {
+	CustomerName      string
+	ReservationNumber string
+	Station           Station
+	Pickup            time.Time
+	Return            time.Time
+	Reason            string // user-safe, in the message's language
+	Charged           bool   // money was taken or reserved and is given back
+}
+
 // Cancellation is the content of a booking cancellation.
 type Cancellation struct {
 	CustomerName      string

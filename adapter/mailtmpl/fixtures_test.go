@@ -129,5 +129,10 @@ func cases(r *Renderer, lang document.Lang) map[mail.Kind]func() (mail.Message, 
 			return r.WebhookDisabledNotice(env, WebhookDisabled{AdminName: "Bärbel Weiß", URL: "https://agentur.test/hooks/mietwerk",
 				Reason: "failing", Since: booked, LastStatus: 503, Link: "https://miete.koenig.test/admin/webhooks/3"})
 		},
+		mail.KindBookingFailed: func() (mail.Message, error) {
+			return r.BookingFailed(env, BookingFailed{CustomerName: "Jörg Müßig", ReservationNumber: "R-2026-000816", Station: station,
+				Pickup: pickup, Return: back, Charged: true,
+				Reason: map[document.Lang]string{document.German: "Die Karte wurde von der Bank abgelehnt.", document.English: "Your bank declined the card."}[lang]})
+		},
 	}
 }

@@ -78,6 +78,9 @@ func withText(r *Renderer, s string) map[string]func() (mail.Message, error) {
 				case mail.KindWebhookDisabled:
 					return r.WebhookDisabledNotice(env, WebhookDisabled{AdminName: s, URL: "https://" + s, Reason: "failing", Since: pickup,
 						LastError: s, Link: "https://miete.koenig.test/admin/webhooks/1"})
+				case mail.KindBookingFailed:
+					return r.BookingFailed(env, BookingFailed{CustomerName: s, ReservationNumber: s, Station: st, Pickup: pickup, Return: back,
+						Reason: s, Charged: true})
 				}
 				return build()
 			}

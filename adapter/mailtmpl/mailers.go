@@ -119,6 +119,13 @@ func (b BookingMailer) CreditNote(m booking.MailContext, inv invoice.Issued, pdf
 	return b.r.CreditNote(b.env(m), d)
 }
 
+// Failed tells the customer that the booking could not be completed.
+func (b BookingMailer) Failed(m booking.MailContext, reason string, charged bool) (mail.Message, error) {
+	r := m.Reservation
+	return b.r.BookingFailed(b.env(m), BookingFailed{CustomerName: m.Customer.Name(), ReservationNumber: r.Number,
+		Station: stationOf(m.Station), Pickup: r.Pickup, Return: r.Return, Reason: reason, Charged: charged})
+}
+
 // Cancellation confirms a cancelled booking with the fee kept (or waived),
 // what is refunded and the deposit released.
 func (b BookingMailer) Cancellation(m booking.MailContext, q booking.CancelQuote) (mail.Message, error) {

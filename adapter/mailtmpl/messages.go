@@ -113,6 +113,11 @@ func (r *Renderer) PaymentReceiptNotice(env Envelope, d PaymentReceipt) (mail.Me
 	return r.render(env, mail.KindPaymentReceipt, d, "")
 }
 
+// BookingFailed renders the notice that a booking could not be completed.
+func (r *Renderer) BookingFailed(env Envelope, d BookingFailed) (mail.Message, error) {
+	return r.render(env, mail.KindBookingFailed, d, "")
+}
+
 // BookingCancellation renders the confirmation that a booking was
 // cancelled, with the calendar file that removes its entries (METHOD:CANCEL)
 // and the schema.org markup with reservationStatus ReservationCancelled.

@@ -42,6 +42,7 @@ var Names = []mail.Kind{
 	mail.KindDamageClaim,
 	mail.KindContractDocument,
 	mail.KindWebhookDisabled,
+	mail.KindBookingFailed,
 }
 
 // Langs lists the template languages.

@@ -20,14 +20,14 @@ import (
 
 const contractCols = `c.id, c.tenant_id, c.number, c.reservation_id, c.station_id, c.return_station_id, c.customer_id,
 	c.vehicle_id, c.tariff_id, c.starts_at, c.planned_end_at, c.ended_at, c.status, c.notes, c.deposit_set_off_cents,
-	c.created_at, c.updated_at, c.terms`
+	c.created_at, c.updated_at, c.terms, c.billed_at`
 
 func scanContract(row interface{ Scan(...any) error }, extra ...any) (contract.Contract, error) {
 	var c contract.Contract
 	var terms string
 	dst := []any{&c.ID, &c.TenantID, &c.Number, &c.ReservationID, &c.StationID, &c.ReturnStationID, &c.CustomerID,
 		&c.VehicleID, &c.TariffID, tsScan{&c.Start}, tsScan{&c.PlannedEnd}, tspScan{&c.EndedAt}, &c.Status, &c.Notes,
-		&c.DepositSetOffCents, tsScan{&c.CreatedAt}, tsScan{&c.UpdatedAt}, &terms}
+		&c.DepositSetOffCents, tsScan{&c.CreatedAt}, tsScan{&c.UpdatedAt}, &terms, tspScan{&c.BilledAt}}
 	if err := row.Scan(append(dst, extra...)...); err != nil {
 		return c, err
 	}
@@ -456,8 +456,30 @@ func (s *Store) SetNotes(ctx context.Context, id int64, notes string) error {
 }
 
 // SetContractStatus moves a contract from one of from to to. Audit-logged.
-// Errors: KindNotFound, KindConflict "contract_status".
+// Errors: KindNotFound, KindConflict "contract_status_change".
 func (s *Store) SetContractStatus(ctx context.Context, id int64, from []contract.Status, to contract.Status) error {
+	return s.moveContract(ctx, id, to, "", func(a *args) string {
+		ph := make([]string, len(from))
+		for i, f := range from {
+			ph[i] = a.add(string(f))
+		}
+		return `status IN (` + strings.Join(ph, ",") + `)`
+	})
+}
+
+// FinishBilling ends the billing of a contract: from billed (claimed by
+// the billing run, billed_at not set) to to (billed or payment_open), with
+// billed_at now. Audit-logged when the status changes. Errors:
+// KindConflict "contract_status_change" when the contract is not being billed.
+func (s *Store) FinishBilling(ctx context.Context, id int64, to contract.Status) error {
+	return s.moveContract(ctx, id, to, ", billed_at = $2", func(*args) string { return `status = 'billed' AND billed_at IS NULL` })
+}
+
+// moveContract sets contract id's status to to (and what set adds, with
+// $2 the time now) where the condition cond builds holds, else KindConflict
+// "contract_status_change" (naming the status it has); billed or closed also
+// completes the reservation; a status change is audit-logged.
+func (s *Store) moveContract(ctx context.Context, id int64, to contract.Status, set string, cond func(a *args) string) error {
 	sc, err := tenantScope(ctx)
 	if err != nil {
 		return err
@@ -467,13 +489,9 @@ func (s *Store) SetContractStatus(ctx context.Context, id int64, from []contract
 		if err != nil {
 			return err
 		}
-		ph := make([]string, len(from))
 		a := args{to, ts(s.Now()), sc.tenant(), id}
-		for i, f := range from {
-			ph[i] = a.add(string(f))
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE contracts SET status = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4
-			AND status IN (`+strings.Join(ph, ",")+`)`, a...)
+		res, err := tx.ExecContext(ctx, `UPDATE contracts SET status = $1, updated_at = $2`+set+` WHERE tenant_id = $3 AND id = $4
+			AND `+cond(&a), a...)
 		if err != nil {
 			return mapErr(err)
 		}
@@ -486,9 +504,85 @@ func (s *Store) SetContractStatus(ctx context.Context, id int64, from []contract
 				return mapErr(err)
 			}
 		}
+		if to == c.Status {
+			return nil
+		}
 		return s.appendAudit(ctx, tx, sc, c.StationID, "contract", id, "status", map[string]string{"status": string(c.Status)},
 			map[string]string{"status": string(to)})
 	})
+}
+
+// ReclaimBilling takes over the billing of contract id that a stopped
+// process left: billed without billed_at and unchanged since before. It
+// marks the contract changed now (the caller now bills it). Errors:
+// KindConflict "contract_status" when it is not such a contract (finished,
+// or another process took it over).
+func (s *Store) ReclaimBilling(ctx context.Context, id int64, before time.Time) error {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := s.execWrite(ctx, false, `UPDATE contracts SET updated_at = $1 WHERE tenant_id = $2 AND id = $3
+		AND status = 'billed' AND billed_at IS NULL AND updated_at < $4`, ts(s.Now()), sc.tenant(), id, ts(before))
+	if err != nil {
+		return mapErr(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.Conflict("contract_billing_elsewhere")
+	}
+	return nil
+}
+
+// ContractsWithoutDocument lists the actor's tenant's contracts created in
+// [from, to) that have no stored document of kind (e.g. a handover
+// protocol a stopped process did not send), oldest first.
+func (s *Store) ContractsWithoutDocument(ctx context.Context, kind string, from, to time.Time, limit int) ([]contract.Contract, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		limit = 100
+	}
+	a := args{sc.tenant(), ts(from), ts(to), kind, limit}
+	return s.queryContracts(ctx, `SELECT `+contractCols+` FROM contracts c WHERE c.tenant_id = $1 AND c.created_at >= $2
+		AND c.created_at < $3 AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.tenant_id = c.tenant_id AND d.contract_id = c.id
+		AND d.kind = $4) AND `+contractScope(sc, &a)+` ORDER BY c.id LIMIT $5`, a...)
+}
+
+func (s *Store) queryContracts(ctx context.Context, q string, a ...any) ([]contract.Contract, error) {
+	rows, err := s.db.QueryContext(ctx, q, a...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []contract.Contract
+	for rows.Next() {
+		c, err := scanContract(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// UnfinishedBillings lists the actor's tenant's contracts whose billing is
+// not finished — returned, or billed without billed_at (a billing run
+// stopped half way) — and that were last changed before before, oldest
+// first.
+func (s *Store) UnfinishedBillings(ctx context.Context, before time.Time, limit int) ([]contract.Contract, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		limit = 100
+	}
+	a := args{sc.tenant(), ts(before), limit}
+	return s.queryContracts(ctx, `SELECT `+contractCols+` FROM contracts c WHERE c.tenant_id = $1
+		AND (c.status = 'returned' OR (c.status = 'billed' AND c.billed_at IS NULL)) AND c.updated_at < $2
+		AND `+contractScope(sc, &a)+` ORDER BY c.id LIMIT $3`, a...)
 }
 
 // SetDepositSetOff records how much of a charged deposit is kept as payment.

@@ -83,14 +83,16 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, method, path, requestH
 }
 
 // FinishIdempotent stores the answer for key, to be replayed until the key
-// expires.
+// expires. An answer already stored is never replaced (a process that
+// wakes up after another one took its key over and answered cannot change
+// what the client was told).
 func (s *Store) FinishIdempotent(ctx context.Context, key string, r idempotency.Response) error {
 	sc, err := apiClientScope(ctx)
 	if err != nil {
 		return err
 	}
 	_, err = s.execWrite(ctx, false, `UPDATE idempotency_keys SET state = 'done', status_code = $1, content_type = $2,
-		response_body = $3 WHERE tenant_id = $4 AND api_client_id = $5 AND key = $6`,
+		response_body = $3 WHERE tenant_id = $4 AND api_client_id = $5 AND key = $6 AND state = 'processing'`,
 		r.StatusCode, r.ContentType, r.Body, sc.tenant(), sc.a.APIClientID, key)
 	return mapErr(err)
 }
@@ -104,6 +106,18 @@ func (s *Store) ReleaseIdempotent(ctx context.Context, key string) error {
 	}
 	_, err = s.execWrite(ctx, false, `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND api_client_id = $2 AND key = $3
 		AND state = 'processing'`, sc.tenant(), sc.a.APIClientID, key)
+	return mapErr(err)
+}
+
+// UnlockIdempotent ends the lock on key (still processing, no answer), so
+// that a retry of the same request is taken at once.
+func (s *Store) UnlockIdempotent(ctx context.Context, key string) error {
+	sc, err := apiClientScope(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = s.execWrite(ctx, false, `UPDATE idempotency_keys SET locked_until = $1 WHERE tenant_id = $2 AND api_client_id = $3
+		AND key = $4 AND state = 'processing'`, ts(s.Now()), sc.tenant(), sc.a.APIClientID, key)
 	return mapErr(err)
 }
 

@@ -147,8 +147,8 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 		}
 	}
 	if req.ConfirmReservation != 0 {
-		if err := s.setReservationStatusTx(ctx, tx, sc, req.ConfirmReservation,
-			[]booking.Status{booking.StatusPendingPayment}, booking.StatusConfirmed); err != nil {
+		if err := s.transitionTx(ctx, tx, sc, booking.Transition{ID: req.ConfirmReservation,
+			From: []booking.Status{booking.StatusPendingPayment}, To: booking.StatusConfirmed, Release: true}); err != nil {
 			return err
 		}
 		if req.ConfirmPageTokenHash != "" {

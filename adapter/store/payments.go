@@ -89,36 +89,61 @@ func (s *Store) ResolvePayment(ctx context.Context, r *payment.Record) error {
 	if err != nil {
 		return err
 	}
+	return s.writeLazy(ctx, func(tx *sql.Tx) error { return s.resolvePaymentTx(ctx, tx, tid, r) })
+}
+
+// ResolvePaymentWithCard stores the card an approved first payment created
+// (or finds the one already stored under its token) and resolves the
+// payment with it, in one transaction: a crash can never leave an approved
+// payment whose token is not recorded.
+func (s *Store) ResolvePaymentWithCard(ctx context.Context, r *payment.Record, c *payment.StoredCard) error {
+	c.TenantID = r.TenantID
+	tid, err := s.cardTenant(ctx, c)
+	if err != nil {
+		return err
+	}
 	return s.writeLazy(ctx, func(tx *sql.Tx) error {
-		var old, op string
-		var resID, conID int64
-		if err := tx.QueryRowContext(ctx, `SELECT status, operation, reservation_id, contract_id FROM payments
-			WHERE tenant_id = $1 AND id = $2`, tid, r.ID).Scan(&old, &op, int64Scan{&resID}, int64Scan{&conID}); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return errs.Conflict("payment_resolved")
-			}
-			return mapErr(err)
+		if err := saveCardTx(ctx, tx, c); err != nil {
+			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE payments SET status=$1, ipg_txn_id=$2, approval_code=$3, scheme_txn_id=$4,
-			card_brand=$5, card_last4=$6, reason_code=$7, message=$8, inquiries=$9, next_inquiry_at=$10, resolved_at=$11,
-			card_id=$12
-			WHERE tenant_id=$13 AND id=$14 AND (status IN ('pending','unknown') OR status = $1
-				OR ($1 = 'approved' AND status = 'failed'))`,
-			r.Status, r.GatewayTransactionID, r.ApprovalCode, r.SchemeTransactionID, string(r.Card.Brand), r.Card.Last4,
-			string(r.ReasonCode), truncateText(r.Message, 500), r.Inquiries, tsp(r.NextInquiryAt), tsp(r.ResolvedAt),
-			nullInt64(r.CardID), tid, r.ID)
-		if err != nil {
-			return mapErr(err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		r.CardID = c.ID
+		return s.resolvePaymentTx(ctx, tx, tid, r)
+	})
+}
+
+// resolvePaymentTx stores the outcome of r (only over an open status, the
+// same status, or approved over a failed one: a late delivery) and emits the
+// payment's webhook event when its outcome changed. Errors: KindConflict
+// when the payment was already resolved differently.
+func (s *Store) resolvePaymentTx(ctx context.Context, tx *sql.Tx, tid int64, r *payment.Record) error {
+	var old, op string
+	var resID, conID int64
+	if err := tx.QueryRowContext(ctx, `SELECT status, operation, reservation_id, contract_id FROM payments
+		WHERE tenant_id = $1 AND id = $2`, tid, r.ID).Scan(&old, &op, int64Scan{&resID}, int64Scan{&conID}); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
 			return errs.Conflict("payment_resolved")
 		}
-		t, ok := paymentEvents[r.Status]
-		if !ok || old == string(r.Status) || !moneyOperation(payment.Operation(op)) || (resID == 0 && conID == 0) {
-			return nil
-		}
-		return s.emitTx(ctx, tx, tid, t, webhook.Ref{PaymentID: r.ID, ReservationID: resID, ContractID: conID})
-	})
+		return mapErr(err)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE payments SET status=$1, ipg_txn_id=$2, approval_code=$3, scheme_txn_id=$4,
+		card_brand=$5, card_last4=$6, reason_code=$7, message=$8, inquiries=$9, next_inquiry_at=$10, resolved_at=$11,
+		card_id=$12
+		WHERE tenant_id=$13 AND id=$14 AND (status IN ('pending','unknown') OR status = $1
+			OR ($1 = 'approved' AND status = 'failed'))`,
+		r.Status, r.GatewayTransactionID, r.ApprovalCode, r.SchemeTransactionID, string(r.Card.Brand), r.Card.Last4,
+		string(r.ReasonCode), truncateText(r.Message, 500), r.Inquiries, tsp(r.NextInquiryAt), tsp(r.ResolvedAt),
+		nullInt64(r.CardID), tid, r.ID)
+	if err != nil {
+		return mapErr(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.Conflict("payment_resolved")
+	}
+	t, ok := paymentEvents[r.Status]
+	if !ok || old == string(r.Status) || !moneyOperation(payment.Operation(op)) || (resID == 0 && conID == 0) {
+		return nil
+	}
+	return s.emitTx(ctx, tx, tid, t, webhook.Ref{PaymentID: r.ID, ReservationID: resID, ContractID: conID})
 }
 
 // paymentEvents are the webhook events of a payment's outcomes.
@@ -209,23 +234,40 @@ func (s *Store) queryPayments(ctx context.Context, q string, a ...any) ([]paymen
 // number). Like ResolvePayment, on SQLite its commit does not wait for the
 // disk: the card is only ever used by a payment recorded durably after it.
 func (s *Store) SaveCard(ctx context.Context, c *payment.StoredCard) error {
-	tid, err := paymentTenant(ctx, c.TenantID)
-	if err != nil {
+	if _, err := s.cardTenant(ctx, c); err != nil {
 		return err
 	}
+	return mapErr(s.scanWrite(ctx, true, []any{&c.ID}, saveCardSQL, saveCardArgs(c)...))
+}
+
+// cardTenant checks a card to store and fills its tenant (the actor's, or
+// for the system actor its own) and creation time; it returns the tenant.
+func (s *Store) cardTenant(ctx context.Context, c *payment.StoredCard) (int64, error) {
+	tid, err := paymentTenant(ctx, c.TenantID)
+	if err != nil {
+		return 0, err
+	}
 	if c.CustomerID == 0 {
-		return errs.Invalid("payment.card_customer")
+		return 0, errs.Invalid("payment.card_customer")
 	}
 	c.TenantID = tid
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = s.Now()
 	}
-	err = s.scanWrite(ctx, true, []any{&c.ID}, `INSERT INTO payment_cards (tenant_id, customer_id, token, brand, last4, exp_month,
-		exp_year, scheme_txn_id, created_at, test) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
-		ON CONFLICT (tenant_id, token) DO UPDATE SET scheme_txn_id = EXCLUDED.scheme_txn_id RETURNING id`,
-		c.TenantID, c.CustomerID, cardToken(c.Token, c.Test), string(c.Card.Brand), c.Card.Last4, c.Card.ExpMonth, c.Card.ExpYear,
-		c.SchemeTransactionID, ts(c.CreatedAt), c.Test)
-	return mapErr(err)
+	return tid, nil
+}
+
+const saveCardSQL = `INSERT INTO payment_cards (tenant_id, customer_id, token, brand, last4, exp_month,
+	exp_year, scheme_txn_id, created_at, test) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
+	ON CONFLICT (tenant_id, token) DO UPDATE SET scheme_txn_id = EXCLUDED.scheme_txn_id RETURNING id`
+
+func saveCardArgs(c *payment.StoredCard) []any {
+	return []any{c.TenantID, c.CustomerID, cardToken(c.Token, c.Test), string(c.Card.Brand), c.Card.Last4, c.Card.ExpMonth, c.Card.ExpYear,
+		c.SchemeTransactionID, ts(c.CreatedAt), c.Test}
+}
+
+func saveCardTx(ctx context.Context, tx *sql.Tx, c *payment.StoredCard) error {
+	return mapErr(tx.QueryRowContext(ctx, saveCardSQL, saveCardArgs(c)...).Scan(&c.ID))
 }
 
 // StoredCard returns a stored card of the actor's tenant. Errors: KindNotFound.

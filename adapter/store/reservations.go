@@ -21,7 +21,8 @@ const reservationCols = `r.id, r.tenant_id, r.number, r.station_id, r.return_sta
 	r.vehicle_id, r.tariff_id, r.pickup_at, r.return_at, r.status, r.source, r.api_client_id, r.secret_hash, r.workshop_ref, r.notes,
 	r.language, r.day_price_cents, r.deposit_cents, r.estimated_total_cents, r.currency, r.cancelled_at, r.created_at,
 	r.updated_at, r.bill_company, r.bill_first_name, r.bill_last_name, r.bill_street, r.bill_postal_code, r.bill_city,
-	r.bill_country, r.bill_vat_id, r.calendar_sequence, r.cancel_fee_cents, r.cancel_fee_waived, r.test`
+	r.bill_country, r.bill_vat_id, r.calendar_sequence, r.cancel_fee_cents, r.cancel_fee_waived, r.test,
+	COALESCE(r.idempotency_key, ''), r.lease_until, r.settled_at`
 
 // reservationDest are the scan destinations of reservationCols.
 func reservationDest(r *booking.Reservation) []any {
@@ -30,12 +31,13 @@ func reservationDest(r *booking.Reservation) []any {
 		int64Scan{&r.APIClientID}, strScan{&r.SecretHash}, &r.WorkshopRef, &r.Notes, &r.Language, &r.DayPriceCents, &r.DepositCents,
 		&r.EstimatedTotalCents, &r.Currency, tspScan{&r.CancelledAt}, tsScan{&r.CreatedAt}, tsScan{&r.UpdatedAt},
 		&r.Billing.Company, &r.Billing.FirstName, &r.Billing.LastName, &r.Billing.Street, &r.Billing.PostalCode, &r.Billing.City,
-		&r.Billing.Country, &r.Billing.VATID, &r.CalendarSequence, &r.CancelFeeCents, &r.CancelFeeWaived, &r.Test}
+		&r.Billing.Country, &r.Billing.VATID, &r.CalendarSequence, &r.CancelFeeCents, &r.CancelFeeWaived, &r.Test,
+		&r.IdempotencyKey, tspScan{&r.LeaseUntil}, tspScan{&r.SettledAt}}
 }
 
-func scanReservation(row interface{ Scan(...any) error }) (booking.Reservation, error) {
+func scanReservation(row interface{ Scan(...any) error }, extra ...any) (booking.Reservation, error) {
 	var r booking.Reservation
-	err := row.Scan(reservationDest(&r)...)
+	err := row.Scan(append(reservationDest(&r), extra...)...)
 	return r, err
 }
 
@@ -86,6 +88,10 @@ func (s *Store) Availability(ctx context.Context, stationID int64, pickup, ret t
 
 // ErrNothingFree is returned when no vehicle of the category is free.
 var ErrNothingFree = errs.Conflict("nothing_free")
+
+// ErrKeyBound is returned when the Idempotency-Key of a new booking is
+// already bound to a live booking of the API client.
+var ErrKeyBound = errs.New(errs.KindConflict, "idempotency_key_bound")
 
 // CreateReservation numbers r, takes a free vehicle of its category at its
 // station (or r.VehicleID when set) and stores both in one transaction.
@@ -193,17 +199,25 @@ func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r
 	}
 	r.Number = fmt.Sprintf("%s%s-%05d", prefix, year[2:], seq)
 	r.TenantID, r.CreatedAt, r.UpdatedAt = sc.tenant(), now, now
+	var key any
+	if r.IdempotencyKey != "" {
+		key = r.IdempotencyKey
+	}
 	err = tx.QueryRowContext(ctx, `INSERT INTO reservations (tenant_id, station_id, return_station_id, number, customer_id,
 		category_id, tariff_id, pickup_at, return_at, status, source, api_client_id, secret_hash, workshop_ref, notes, language,
 		day_price_cents, deposit_cents, estimated_total_cents, currency, created_at, updated_at, bill_company, bill_first_name,
-		bill_last_name, bill_street, bill_postal_code, bill_city, bill_country, bill_vat_id, customer_update, test)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,$31,$32)
-		RETURNING id`,
+		bill_last_name, bill_street, bill_postal_code, bill_city, bill_country, bill_vat_id, customer_update, test,
+		idempotency_key, lease_until)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,$31,
+		$32,$33,$34) RETURNING id`,
 		r.TenantID, r.StationID, r.ReturnStationID, r.Number, r.CustomerID, r.CategoryID, r.TariffID, ts(r.Pickup),
 		ts(r.Return), r.Status, r.Source, nullInt64(r.APIClientID), nullString(r.SecretHash), r.WorkshopRef, r.Notes, r.Language, r.DayPriceCents,
 		r.DepositCents, r.EstimatedTotalCents, r.Currency, ts(now), ts(now), r.Billing.Company, r.Billing.FirstName,
 		r.Billing.LastName, r.Billing.Street, r.Billing.PostalCode, r.Billing.City, r.Billing.Country, r.Billing.VATID,
-		pending, r.Test).Scan(&r.ID)
+		pending, r.Test, key, tsp(r.LeaseUntil)).Scan(&r.ID)
+	if classify(err) == dbErrUnique && r.IdempotencyKey != "" {
+		return ErrKeyBound
+	}
 	if err != nil {
 		return mapErr(err)
 	}
@@ -388,39 +402,65 @@ func (s *Store) SetReservationStatus(ctx context.Context, id int64, from []booki
 }
 
 func (s *Store) setReservationStatusTx(ctx context.Context, tx *sql.Tx, sc scope, id int64, from []booking.Status, to booking.Status) error {
-	r, err := s.reservationWhere(ctx, tx, "r.id", id)
+	return s.transitionTx(ctx, tx, sc, booking.Transition{ID: id, From: from, To: to})
+}
+
+// transitionTx applies t inside tx (see booking.Store.TransitionReservation).
+func (s *Store) transitionTx(ctx context.Context, tx *sql.Tx, sc scope, t booking.Transition) error {
+	r, err := s.reservationWhere(ctx, tx, "r.id", t.ID)
 	if err != nil {
 		return err
 	}
 	ok := false
-	for _, f := range from {
+	for _, f := range t.From {
 		ok = ok || f == r.Status
 	}
 	if !ok {
-		return errs.Conflict("booking_status_change", locale.Params{"status": locale.Key("booking.status." + string(r.Status)), "to": locale.Key("booking.status." + string(to))})
+		return errs.Conflict("booking_status_change", locale.Params{"status": locale.Key("booking.status." + string(r.Status)), "to": locale.Key("booking.status." + string(t.To))})
 	}
 	now := s.Now()
-	var cancelled any
-	if to == booking.StatusCancelled {
+	var cancelled, settled any
+	if t.To == booking.StatusCancelled && r.Status != booking.StatusCancelled {
 		cancelled = ts(now)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE reservations SET status = $1, updated_at = $2, cancelled_at = COALESCE($3, cancelled_at)
-		WHERE tenant_id = $4 AND id = $5`, to, ts(now), cancelled, sc.tenant(), id); err != nil {
+	if t.Settle {
+		settled = ts(now)
+	}
+	lease := `lease_until`
+	if t.Release {
+		lease = `NULL`
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE reservations SET status = $1, updated_at = $2, cancelled_at = COALESCE($3, cancelled_at),
+		settled_at = COALESCE($4, settled_at), lease_until = `+lease+`
+		WHERE tenant_id = $5 AND id = $6`, t.To, ts(now), cancelled, settled, sc.tenant(), t.ID); err != nil {
 		return mapErr(err)
 	}
-	if err := s.settleCustomerUpdateTx(ctx, tx, sc, r, to); err != nil {
+	if err := s.settleCustomerUpdateTx(ctx, tx, sc, r, t.To); err != nil {
 		return err
 	}
-	if t, ok := statusEvents[to]; ok {
-		if err := s.bookingEventTx(ctx, tx, sc, r, t); err != nil {
+	if ev, ok := statusEvents[t.To]; ok && t.To != r.Status {
+		if err := s.bookingEventTx(ctx, tx, sc, r, ev); err != nil {
 			return err
 		}
 	}
-	if !to.Holds() {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM allocations WHERE tenant_id = $1 AND reservation_id = $2`, sc.tenant(), id); err != nil {
+	if !t.To.Holds() {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM allocations WHERE tenant_id = $1 AND reservation_id = $2`, sc.tenant(), t.ID); err != nil {
 			return mapErr(err)
 		}
 	}
-	return s.appendAudit(ctx, tx, sc, r.StationID, "reservation", id, "status",
-		map[string]string{"status": string(r.Status)}, map[string]string{"status": string(to)})
+	for i := range t.Mails {
+		if err := s.queueEmailTx(ctx, tx, sc.tenant(), &t.Mails[i]); err != nil {
+			return err
+		}
+	}
+	if t.AuditAction != "" {
+		if err := s.appendAudit(ctx, tx, sc, r.StationID, "reservation", t.ID, t.AuditAction, nil, t.AuditDetail); err != nil {
+			return err
+		}
+	}
+	if t.To == r.Status {
+		return nil
+	}
+	return s.appendAudit(ctx, tx, sc, r.StationID, "reservation", t.ID, "status",
+		map[string]string{"status": string(r.Status)}, map[string]string{"status": string(t.To)})
 }

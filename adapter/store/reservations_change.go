@@ -77,73 +77,29 @@ func (s *Store) ChangeReservation(ctx context.Context, ch booking.Change) (booki
 }
 
 // PendingReservations lists reservations of every tenant (all-tenants
-// system actor) or of the actor's tenant that are still pending_payment and
-// were created before createdBefore, oldest first.
+// system actor) or of the actor's tenant that are still pending_payment,
+// were created before createdBefore and are not leased by a process working
+// on them, oldest first.
 func (s *Store) PendingReservations(ctx context.Context, createdBefore time.Time, limit int) ([]booking.Reservation, error) {
-	sc, err := scopeOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	a := args{ts(createdBefore)}
-	where := `r.status = 'pending_payment' AND r.created_at < $1 AND ` + s.notHeld(booking.JobFinishPending, job.KindReservation, "r.id", &a)
-	if !sc.a.AllTenants() {
-		where += ` AND r.tenant_id = ` + a.add(sc.tenant()) + ` AND ` + sc.stations("r.station_id", &a)
-	}
-	if limit <= 0 {
-		limit = 100
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+reservationCols+` FROM reservations r WHERE `+where+
-		` ORDER BY r.id LIMIT `+a.add(limit), a...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []booking.Reservation
-	for rows.Next() {
-		r, err := scanReservation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	a := args{ts(createdBefore), ts(s.Now())}
+	where := `r.status = 'pending_payment' AND r.created_at < $1 AND (r.lease_until IS NULL OR r.lease_until <= $2) AND ` +
+		s.notHeld(booking.JobFinishPending, job.KindReservation, "r.id", &a)
+	return s.reservationsWhere(ctx, where, a, limit)
 }
 
 // ReservationsWithFailedRefunds lists reservations of every tenant
 // (all-tenants system actor) or of the actor's tenant that have a refund
-// which ended failed or declined and fewer than maxFailed such refunds
-// (the booking service retries them; beyond that staff must look), oldest
-// first.
+// which ended failed or declined and fewer than maxFailed refunds the
+// gateway refused (a refund never sent because the gateway could not be
+// reached does not count; the booking service retries them; beyond that
+// staff must look), oldest first.
 func (s *Store) ReservationsWithFailedRefunds(ctx context.Context, maxFailed, limit int) ([]booking.Reservation, error) {
-	sc, err := scopeOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	a := args{}
-	where := `r.id IN (SELECT p.reservation_id FROM payments p WHERE p.operation = 'refund' AND p.status IN ('failed','declined')
-		AND p.reservation_id IS NOT NULL GROUP BY p.reservation_id HAVING COUNT(*) < ` + a.add(maxFailed) + `) AND ` +
+	a := args{maxFailed}
+	where := `r.id IN (SELECT p.reservation_id FROM payments p WHERE p.operation = 'refund'
+		AND p.status IN ('failed','declined') AND p.reservation_id IS NOT NULL GROUP BY p.reservation_id
+		HAVING SUM(CASE WHEN p.reason_code = 'not_sent' THEN 0 ELSE 1 END) < $1) AND ` +
 		s.notHeld(booking.JobRetryRefunds, job.KindReservation, "r.id", &a)
-	if !sc.a.AllTenants() {
-		where += ` AND r.tenant_id = ` + a.add(sc.tenant()) + ` AND ` + sc.stations("r.station_id", &a)
-	}
-	if limit <= 0 {
-		limit = 100
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+reservationCols+` FROM reservations r WHERE `+where+
-		` ORDER BY r.id LIMIT `+a.add(limit), a...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []booking.Reservation
-	for rows.Next() {
-		r, err := scanReservation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return s.reservationsWhere(ctx, where, a, limit)
 }
 
 // ChangeBookingCustomer applies a booking's change of its customer's data

@@ -136,6 +136,22 @@ func (s strScan) Scan(v any) error {
 }
 
 // int64Scan scans an optional integer, NULL as 0.
+// int64pScan scans an optional integer; NULL is nil.
+type int64pScan struct{ P **int64 }
+
+func (s int64pScan) Scan(v any) error {
+	if v == nil {
+		*s.P = nil
+		return nil
+	}
+	var n int64
+	if err := (int64Scan{&n}).Scan(v); err != nil {
+		return err
+	}
+	*s.P = &n
+	return nil
+}
+
 type int64Scan struct{ P *int64 }
 
 func (s int64Scan) Scan(v any) error {

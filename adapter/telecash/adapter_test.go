@@ -503,21 +503,50 @@ func TestInvalidRequestsAreNotSent(t *testing.T) {
 	}
 }
 
-func TestConnectionErrorsAreUnknown(t *testing.T) {
+// TestConnectionErrors: a request that provably never left (connection
+// refused, DNS failure, TLS handshake failure) is an error with nothing
+// sent; one that broke after it was written is Unknown.
+func TestConnectionErrors(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there now
-	gw, err := telecash.New(telecash.Config{BaseURL: "http://" + addr + telecashsim.Prefix, APIKey: "k", APISecret: "s", Timeout: time.Second})
+	// a TCP server that closes every connection at once: the TLS handshake fails
+	tlsDead, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := must(t)(gw.Sale(context.Background(), payment.CardPayment{Ref: payment.Ref{MerchantTransactionID: "m", OrderID: "o"}, Amount: payment.EUR(100), Card: card(telecashsim.CardApproveVisa)}))
-	wantOutcome(t, r, payment.Unknown, payment.ReasonConnection)
-	if _, err := gw.InquireTransaction(context.Background(), "m"); !errs.Is(err, errs.KindUnavailable) {
-		t.Errorf("inquiry: %v", err)
+	t.Cleanup(func() { tlsDead.Close() })
+	go func() {
+		for {
+			c, err := tlsDead.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	for name, base := range map[string]string{
+		"refused":       "http://" + addr + telecashsim.Prefix,
+		"dns":           "http://gateway.invalid" + telecashsim.Prefix,
+		"tls handshake": "https://" + tlsDead.Addr().String() + telecashsim.Prefix,
+	} {
+		gw, err := telecash.New(telecash.Config{BaseURL: base, APIKey: "k", APISecret: "s", Timeout: 2 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := gw.Sale(context.Background(), payment.CardPayment{Ref: payment.Ref{MerchantTransactionID: "m", OrderID: "o"}, Amount: payment.EUR(100), Card: card(telecashsim.CardApproveVisa)})
+		if e, ok := errs.As(err); !ok || e.Kind != errs.KindUnavailable || e.Code != telecash.ErrCodeNotSent {
+			t.Errorf("%s: error %v, want unavailable/%s", name, err, telecash.ErrCodeNotSent)
+		}
+		if r.Outcome != payment.Failed || r.Reason.Code != payment.ReasonNotSent {
+			t.Errorf("%s: %s/%s, want failed/not_sent", name, r.Outcome, r.Reason.Code)
+		}
+		if _, err := gw.InquireTransaction(context.Background(), "m"); !errs.Is(err, errs.KindUnavailable) {
+			t.Errorf("%s: inquiry: %v", name, err)
+		}
 	}
 
 	// A server that resets the connection after reading the request.
@@ -526,12 +555,22 @@ func TestConnectionErrorsAreUnknown(t *testing.T) {
 		c.Close()
 	}))
 	t.Cleanup(hj.Close)
-	gw, _ = telecash.New(telecash.Config{BaseURL: hj.URL, APIKey: "k", APISecret: "s"})
-	r = must(t)(gw.Capture(context.Background(), payment.Capture{Ref: payment.Ref{MerchantTransactionID: "m"}, TransactionID: "1", Amount: payment.EUR(1)}))
+	gw, _ := telecash.New(telecash.Config{BaseURL: hj.URL, APIKey: "k", APISecret: "s"})
+	r := must(t)(gw.Capture(context.Background(), payment.Capture{Ref: payment.Ref{MerchantTransactionID: "m"}, TransactionID: "1", Amount: payment.EUR(1)}))
 	wantOutcome(t, r, payment.Unknown, payment.ReasonConnection)
 
-	// The caller's own deadline also ends in Unknown.
+	// The gateway processed the sale, but its answer was lost: Unknown, and
+	// the inquiry finds the sale.
 	h := newHarness(t, setup{})
+	h.sim.SetFaults(telecashsim.FaultPlan{Next: []telecashsim.Fault{telecashsim.FaultLostAnswer}})
+	ref := h.ref("lost")
+	r = must(t)(h.gw.Sale(context.Background(), payment.CardPayment{Ref: ref, Amount: payment.EUR(4200), Card: card(telecashsim.CardApproveVisa)}))
+	wantOutcome(t, r, payment.Unknown, payment.ReasonConnection)
+	if found, err := h.gw.InquireTransaction(context.Background(), ref.MerchantTransactionID); err != nil || found.Outcome != payment.Approved {
+		t.Fatalf("inquiry after the lost answer: %+v %v", found, err)
+	}
+
+	// The caller's own deadline also ends in Unknown.
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	r = must(t)(h.gw.Sale(ctx, payment.CardPayment{Ref: h.ref("ctx"), Amount: payment.EUR(telecashsim.AmountHangAfterCommit), Card: card(telecashsim.CardApproveVisa)}))

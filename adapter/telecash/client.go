@@ -6,8 +6,13 @@
 // fresh UUID v4 per HTTP request), Timestamp (epoch ms) and
 // Message-Signature headers; the signature is
 // Base64(HMAC-SHA256(secret, apiKey+clientRequestId+timestamp+body)) over
-// the exact bytes sent. The adapter never retries: a timeout, connection
-// error or 5xx answer is reported as payment.Unknown, to be resolved by
+// the exact bytes sent. The adapter never retries. A transport failure
+// that proves the request never left this machine — no connection could be
+// made (refused, DNS, TLS handshake, dial timeout), so not even the request
+// headers were written (seen through net/http/httptrace) — is returned as an
+// error (errs.KindUnavailable, code ErrCodeNotSent): nothing was sent. Every
+// other failure — a timeout or broken connection after the request was
+// written, a 5xx — is reported as payment.Unknown, to be resolved by
 // inquiry. Card numbers and security codes are sent in request bodies
 // only; bodies are never logged and never part of an error.
 package telecash
@@ -21,9 +26,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
@@ -129,12 +136,24 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// ErrCodeNotSent is the error code of a request that provably never left
+// (see the package documentation).
+const ErrCodeNotSent = "gateway_unavailable"
+
 // exchange is the raw result of one HTTP exchange.
 type exchange struct {
 	status          int
 	body            []byte
 	err             error // transport failure: no (complete) answer
+	notSent         bool  // err came before a byte of the request was written
 	clientRequestID string
+}
+
+// notSentError is the error of an exchange whose request never left.
+func notSentError(ex exchange) error {
+	e := errs.New(errs.KindUnavailable, ErrCodeNotSent)
+	e.Err = reasonErr(redactErr(ex.err))
+	return e
 }
 
 // send marshals payload once (nil: empty body), signs and sends exactly
@@ -168,9 +187,15 @@ func (c *Client) send(ctx context.Context, method, path string, payload any) exc
 	h.Set("Timestamp", ts)
 	h.Set("Message-Signature", Sign(c.apiKey, c.apiSecret, id, ts, raw))
 
+	// The request has left once its headers are written: after that a
+	// failure may come after the gateway received (and processed) it.
+	var wrote atomic.Bool
+	req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteHeaders: func() { wrote.Store(true) },
+	}))
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return exchange{err: err, clientRequestID: id}
+		return exchange{err: err, notSent: !wrote.Load(), clientRequestID: id}
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))

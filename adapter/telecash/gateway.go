@@ -45,7 +45,7 @@ func (c *Client) Capture(ctx context.Context, cp payment.Capture) (payment.Resul
 		return payment.Result{Operation: payment.OpCapture, Outcome: payment.Failed}, err
 	}
 	body := c.secondaryBody(typePostAuth, cp.MerchantTransactionID, &cp.Amount)
-	return c.transact(ctx, sent{op: payment.OpCapture, ref: cp.Ref, amount: cp.Amount}, secondaryPath(cp.TransactionID, cp.OrderID), body), nil
+	return c.transact(ctx, sent{op: payment.OpCapture, ref: cp.Ref, amount: cp.Amount}, secondaryPath(cp.TransactionID, cp.OrderID), body)
 }
 
 // Refund sends a ReturnTransaction to POST /payments/{id}, or to
@@ -55,7 +55,7 @@ func (c *Client) Refund(ctx context.Context, rf payment.Refund) (payment.Result,
 		return payment.Result{Operation: payment.OpRefund, Outcome: payment.Failed}, err
 	}
 	body := c.secondaryBody(typeReturn, rf.MerchantTransactionID, &rf.Amount)
-	return c.transact(ctx, sent{op: payment.OpRefund, ref: rf.Ref, amount: rf.Amount}, secondaryPath(rf.TransactionID, rf.OrderID), body), nil
+	return c.transact(ctx, sent{op: payment.OpRefund, ref: rf.Ref, amount: rf.Amount}, secondaryPath(rf.TransactionID, rf.OrderID), body)
 }
 
 // Void sends a VoidTransaction to POST /payments/{id}.
@@ -75,11 +75,11 @@ func (c *Client) CreateToken(ctx context.Context, t payment.TokenCreate) (paymen
 		return payment.Result{Operation: payment.OpCreateToken, Outcome: payment.Failed}, err
 	}
 	s := sent{op: payment.OpCreateToken, ref: payment.Ref{MerchantTransactionID: t.MerchantTransactionID}, token: t.TokenID}
-	r := c.transact(ctx, s, "/payment-tokens", c.tokenizationBody(t))
+	r, err := c.transact(ctx, s, "/payment-tokens", c.tokenizationBody(t))
 	if r.Outcome == payment.Approved && r.Card.Last4 == "" {
 		r.Card = t.Card.Info()
 	}
-	return r, nil
+	return r, err
 }
 
 // DeleteToken sends DELETE /payment-tokens/{token}.
@@ -88,7 +88,7 @@ func (c *Client) DeleteToken(ctx context.Context, token string) (payment.Result,
 		return payment.Result{Operation: payment.OpDeleteToken, Outcome: payment.Failed}, err
 	}
 	s := sent{op: payment.OpDeleteToken, token: token}
-	return c.transactMethod(ctx, s, http.MethodDelete, "/payment-tokens/"+url.PathEscape(token)+c.storeQuery(), nil), nil
+	return c.transactMethod(ctx, s, http.MethodDelete, "/payment-tokens/"+url.PathEscape(token)+c.storeQuery(), nil)
 }
 
 // InquireTransaction sends GET /payments/{id}. id may be our merchant
@@ -141,18 +141,18 @@ func (c *Client) cardPayment(ctx context.Context, op payment.Operation, requestT
 	if err := p.Validate(); err != nil {
 		return payment.Result{Operation: op, Outcome: payment.Failed, MerchantTransactionID: p.MerchantTransactionID, OrderID: p.OrderID}, err
 	}
-	r := c.transact(ctx, sent{op: op, ref: p.Ref, amount: p.Amount}, "/payments", c.cardPaymentBody(requestType, p))
+	r, err := c.transact(ctx, sent{op: op, ref: p.Ref, amount: p.Amount}, "/payments", c.cardPaymentBody(requestType, p))
 	if r.Card.Last4 == "" {
 		r.Card = p.Card.Info()
 	}
-	return r, nil
+	return r, err
 }
 
 func (c *Client) tokenPayment(ctx context.Context, op payment.Operation, requestType string, p payment.TokenPayment) (payment.Result, error) {
 	if err := p.Validate(); err != nil {
 		return payment.Result{Operation: op, Outcome: payment.Failed, MerchantTransactionID: p.MerchantTransactionID, OrderID: p.OrderID}, err
 	}
-	return c.transact(ctx, sent{op: op, ref: p.Ref, amount: p.Amount, token: p.Token}, "/payments", c.tokenPaymentBody(requestType, p)), nil
+	return c.transact(ctx, sent{op: op, ref: p.Ref, amount: p.Amount, token: p.Token}, "/payments", c.tokenPaymentBody(requestType, p))
 }
 
 func (c *Client) void(ctx context.Context, op payment.Operation, requestType string, v payment.Void) (payment.Result, error) {
@@ -160,7 +160,7 @@ func (c *Client) void(ctx context.Context, op payment.Operation, requestType str
 		return payment.Result{Operation: op, Outcome: payment.Failed}, err
 	}
 	body := c.secondaryBody(requestType, v.MerchantTransactionID, nil)
-	return c.transact(ctx, sent{op: op, ref: v.Ref}, "/payments/"+url.PathEscape(v.TransactionID), body), nil
+	return c.transact(ctx, sent{op: op, ref: v.Ref}, "/payments/"+url.PathEscape(v.TransactionID), body)
 }
 
 func secondaryPath(txID, orderID string) string {
@@ -170,17 +170,22 @@ func secondaryPath(txID, orderID string) string {
 	return "/orders/" + url.PathEscape(orderID)
 }
 
-// transact POSTs body to path and maps the answer to a Result.
-func (c *Client) transact(ctx context.Context, s sent, path string, body any) payment.Result {
+// transact POSTs body to path and maps the answer to a Result; the error
+// is notSentError when the request never left.
+func (c *Client) transact(ctx context.Context, s sent, path string, body any) (payment.Result, error) {
 	return c.transactMethod(ctx, s, http.MethodPost, path, body)
 }
 
-func (c *Client) transactMethod(ctx context.Context, s sent, method, path string, body any) payment.Result {
+func (c *Client) transactMethod(ctx context.Context, s sent, method, path string, body any) (payment.Result, error) {
 	started := time.Now()
 	ex := c.send(ctx, method, path, body)
 	r := resultOf(s, ex)
 	c.logResult(ctx, method, path, ex, r, started)
-	return r
+	if ex.notSent {
+		r.Outcome, r.Reason = payment.Failed, payment.Reason{Code: payment.ReasonNotSent, Message: redactErr(ex.err)}
+		return r, notSentError(ex)
+	}
+	return r, nil
 }
 
 // inquiryError returns nil for a 2xx answer, else the error an inquiry

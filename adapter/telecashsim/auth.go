@@ -73,6 +73,7 @@ func (s *Simulator) useNonce(id string, now time.Time) bool {
 		return false
 	}
 	s.nonces[id] = now
+	s.changed = true
 	s.nonceLog = append(s.nonceLog, nonceEntry{id: id, at: now})
 	return true
 }

@@ -86,7 +86,39 @@
 //	-5904  card already stored under another token (declineDuplicates),
 //	       or token value taken by another card
 //
+// # Fault plan
+//
+// For fault-injection tests the simulator also fails requests on purpose
+// when a fault plan is set (SetFaults, or PUT /sim/faults with the
+// simulator's key in the Api-Key header; GET /sim/faults shows the plan
+// and how many faults it injected). A plan names faults for the next
+// money-moving requests (POST /payments, /payments/{id}, /orders/{id}) in
+// order and/or gives each kind a probability per request, drawn from a
+// seeded random source (the same seed replays the same faults):
+//
+//	decline       the issuer declines (422 N:05), nothing is committed (primary transactions only)
+//	server_error  commit, then answer 500
+//	bad_gateway   answer 502, commit nothing
+//	timeout       commit, then wait FaultDelay before answering
+//	lost_answer   commit, then cut the connection without an answer
+//	late          the request arrives only after the plan's LateDelay
+//	              (default 1 s): authenticated (Timestamp window) and
+//	              processed then, whether the client still waits or not
+//
+// Example: {"rates":{"timeout":0.05,"late":0.05},"seed":7,"late_delay":"3s"}
+// or {"next":["none","lost_answer"]} ("none" lets one request through).
+//
+// # State across restarts
+//
+// With Options.StateFile (telecash-sim --state-file) the state —
+// transactions, orders, tokens, recent Client-Request-Ids, never card
+// numbers — is read at start and written a second after each change and at
+// shutdown. Server.Restart simulates a gateway restart for tests: open
+// connections are cut, the state is written and read back, and the server
+// listens again on the same address.
+//
 // For tests, Ledger reports per order what was authorised, captured and
-// refunded, and Transaction shows what the simulator received (stored
-// credentials, car-rental data) for one transaction.
+// refunded, Transaction shows what the simulator received (stored
+// credentials, car-rental data) for one transaction, and Transactions (GET
+// /sim/transactions) lists them all.
 package telecashsim

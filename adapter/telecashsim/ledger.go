@@ -1,5 +1,7 @@
 package telecashsim
 
+import "time"
+
 // Balance is what the simulator holds for one order, in minor units:
 // live (approved, not voided) pre-authorisations, sales plus captures, and
 // returns.
@@ -41,6 +43,7 @@ func (s *Simulator) Settle() int {
 	for _, t := range s.txns {
 		if t.state == sCaptured && (t.typ == tSale || t.typ == tPostAuth || t.typ == tReturn) {
 			t.state = sSettled
+			s.changed = true
 			n++
 		}
 	}
@@ -50,20 +53,22 @@ func (s *Simulator) Settle() int {
 // TxnView is what the simulator recorded for one transaction. It never
 // holds a card number.
 type TxnView struct {
-	IPGTransactionID      string
-	MerchantTransactionID string
-	OrderID               string
-	RequestType           string
-	Type                  string // SALE, PREAUTH, POSTAUTH, RETURN, VOID
-	State                 string
-	Result                string // APPROVED, DECLINED, WAITING
-	Cents                 int64
-	Currency              string
-	SchemeTransactionID   string
-	Token                 string
-	Last4                 string
-	Rental                *Rental
-	StoredCredentials     *StoredCredentials
+	IPGTransactionID      string             `json:"ipgTransactionId"`
+	MerchantTransactionID string             `json:"merchantTransactionId"`
+	OrderID               string             `json:"orderId"`
+	RequestType           string             `json:"requestType"`
+	Type                  string             `json:"transactionType"` // SALE, PREAUTH, POSTAUTH, RETURN, VOID
+	State                 string             `json:"transactionState"`
+	Result                string             `json:"transactionResult"` // APPROVED, DECLINED, WAITING
+	Cents                 int64              `json:"cents"`
+	Currency              string             `json:"currency"`
+	SchemeTransactionID   string             `json:"schemeTransactionId,omitempty"`
+	Token                 string             `json:"token,omitempty"`
+	Last4                 string             `json:"last4,omitempty"`
+	Rental                *Rental            `json:"carRental,omitempty"`
+	StoredCredentials     *StoredCredentials `json:"storedCredentials,omitempty"`
+	ParentID              string             `json:"parentId,omitempty"` // for PostAuth, Return and Void: the transaction acted on
+	At                    time.Time          `json:"at"`                 // when the simulator committed it
 }
 
 // Transaction returns the view of the transaction with the given
@@ -78,10 +83,18 @@ func (s *Simulator) Transaction(id string) (TxnView, bool) {
 	if t == nil {
 		return TxnView{}, false
 	}
+	return viewOf(t), true
+}
+
+// viewOf renders t; call with s.mu held.
+func viewOf(t *txn) TxnView {
 	v := TxnView{
 		IPGTransactionID: t.ipgID, MerchantTransactionID: t.merchTxID, OrderID: t.orderID,
 		RequestType: t.requestType, Type: t.typ, State: t.state, Result: t.result,
-		Cents: t.cents, Currency: t.currency, SchemeTransactionID: t.schemeID,
+		Cents: t.cents, Currency: t.currency, SchemeTransactionID: t.schemeID, At: t.at,
+	}
+	if t.parent != nil {
+		v.ParentID = t.parent.ipgID
 	}
 	if t.token != nil {
 		v.Token = t.token.value
@@ -97,7 +110,7 @@ func (s *Simulator) Transaction(id string) (TxnView, bool) {
 		sc := *t.stored
 		v.StoredCredentials = &sc
 	}
-	return v, true
+	return v
 }
 
 // TokenExists reports whether a token with this value is stored.

@@ -105,7 +105,7 @@ func (s *Simulator) primaryLocked(c *call, b *reqBody, isPre, isToken bool, cent
 			return refuse(c, trace, "-5904", "Card already stored under another token")
 		}
 	}
-	if cents == AmountBadGatewayNoCommit {
+	if cents == AmountBadGatewayNoCommit || c.fault == FaultBadGateway {
 		return badGateway(c, trace)
 	}
 
@@ -145,6 +145,9 @@ func (s *Simulator) primaryLocked(c *call, b *reqBody, isPre, isToken bool, cent
 	}
 	if card.expired(now) {
 		behave = declineExpired
+	}
+	if c.fault == FaultDecline {
+		behave = declineDoNotHonour
 	}
 	status := http.StatusOK
 	switch behave {

@@ -17,13 +17,17 @@ type answer struct {
 // finish writes a, applying the after-commit faults of the magic amounts.
 func (s *Simulator) finish(c *call, a answer) {
 	if a.committed {
-		switch a.cents {
-		case AmountHangAfterCommit:
+		s.markChanged()
+		switch {
+		case a.cents == AmountHangAfterCommit || c.fault == FaultTimeout:
 			if !sleep(c.r, s.opts.FaultDelay) {
 				return // the client gave up; nobody to answer
 			}
-		case AmountServerErrorAfterCommit:
+		case a.cents == AmountServerErrorAfterCommit || c.fault == FaultServerError:
 			writeError(c.w, http.StatusInternalServerError, c.requestID, "", "ServerError", "500", "Internal server error", nil)
+			return
+		case c.fault == FaultLostAnswer:
+			cutConnection(c.w)
 			return
 		}
 	}

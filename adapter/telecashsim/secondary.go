@@ -81,7 +81,7 @@ func (s *Simulator) secondaryLocked(c *call, b *reqBody, id string, byOrder bool
 	if code, msg := checkSecondary(b.RequestType, target, o, cents); code != "" {
 		return refuse(c, trace, code, msg)
 	}
-	if cents == AmountBadGatewayNoCommit {
+	if cents == AmountBadGatewayNoCommit || c.fault == FaultBadGateway {
 		return badGateway(c, trace)
 	}
 

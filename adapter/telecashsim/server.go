@@ -3,6 +3,7 @@ package telecashsim
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -15,43 +16,151 @@ type Server struct {
 	// URL is the gateway base URL to configure the adapter with, e.g.
 	// "http://127.0.0.1:8089/ipp/payments-gateway/v2".
 	URL  string
-	srv  *http.Server
-	done chan struct{}
+	addr string // the bound address, kept across Restart
+
+	mu    sync.Mutex
+	srv   *http.Server
+	done  chan struct{}
+	stopc chan struct{} // ends the state saver
+	saver chan struct{} // closed when the state saver has ended
 }
 
 // NewServer listens on addr (":0" picks a free port) and serves a new
-// Simulator in the background until Close.
+// Simulator in the background until Close. With opts.StateFile the state
+// is loaded from that file first and kept there.
 func NewServer(addr string, opts Options) (*Server, error) {
+	sim := New(opts)
+	if opts.StateFile != "" {
+		if err := sim.LoadStateFile(opts.StateFile); err != nil {
+			return nil, err
+		}
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	sim := New(opts)
-	s := &Server{
-		Sim:  sim,
-		URL:  "http://" + ln.Addr().String() + Prefix,
-		srv:  &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second},
-		done: make(chan struct{}),
+	s := &Server{Sim: sim, URL: "http://" + ln.Addr().String() + Prefix, addr: ln.Addr().String()}
+	s.serve(ln)
+	if opts.StateFile != "" {
+		s.stopc, s.saver = make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(s.saver)
+			sim.saveLoop(opts.StateFile, s.stopc)
+		}()
 	}
-	go func() {
-		defer close(s.done)
-		_ = s.srv.Serve(ln)
-	}()
 	return s, nil
 }
 
-// Close stops the server at once, cutting open connections, and waits
-// for it to end.
-func (s *Server) Close() error {
+func (s *Server) serve(ln net.Listener) {
+	s.srv = &http.Server{Handler: s.Sim, ReadHeaderTimeout: 10 * time.Second}
+	s.done = make(chan struct{})
+	srv, done := s.srv, s.done
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ln)
+	}()
+}
+
+// halt stops serving at once, cutting open connections, and waits until
+// every request in flight (a late delivery too) has ended.
+func (s *Server) halt() error {
 	err := s.srv.Close()
 	<-s.done
+	s.Sim.inflight.Wait()
 	return err
 }
 
+// Close stops the server at once, cutting open connections, waits for it
+// to end and, with a state file, writes the state.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	err := s.halt()
+	if s.stopc != nil {
+		close(s.stopc)
+		<-s.saver
+		s.stopc = nil
+		if serr := s.Sim.SaveStateFile(s.Sim.opts.StateFile); err == nil {
+			err = serr
+		}
+	}
+	return err
+}
+
+// Restart simulates a gateway restart: it stops serving at once (cutting
+// open connections: answers in flight are lost), waits down, and serves
+// again on the same address. With a state file the state is written,
+// dropped and read back from the file, so a restart also proves what the
+// file keeps; without one the state stays in memory. The fault plan stays.
+func (s *Server) Restart(down time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.halt(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	if f := s.Sim.opts.StateFile; f != "" {
+		if err := s.Sim.SaveStateFile(f); err != nil {
+			return err
+		}
+		s.Sim.mu.Lock()
+		s.Sim.resetLocked()
+		s.Sim.mu.Unlock()
+		if err := s.Sim.LoadStateFile(f); err != nil {
+			return err
+		}
+	}
+	time.Sleep(down)
+	var ln net.Listener
+	var err error
+	for i := 0; i < 100; i++ { // the port may linger for a moment
+		if ln, err = net.Listen("tcp", s.addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		return fmt.Errorf("listen again on %s: %w", s.addr, err)
+	}
+	s.serve(ln)
+	return nil
+}
+
+// saveLoop writes the state file a second after a change until stop closes.
+func (s *Simulator) saveLoop(path string, stop <-chan struct{}) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			if err := s.saveIfChanged(path); err != nil {
+				s.opts.Logger.Error("telecashsim: state not saved", "file", path, "err", err)
+			}
+		}
+	}
+}
+
 // Run serves a new Simulator on addr until ctx ends, then shuts down
-// gracefully (waiting up to 5 seconds for requests in flight).
+// gracefully (waiting up to 5 seconds for requests in flight). With
+// opts.StateFile the state is loaded at start and written at shutdown
+// (and a second after each change).
 func Run(ctx context.Context, addr string, opts Options) error {
 	sim := New(opts)
+	if opts.StateFile != "" {
+		if err := sim.LoadStateFile(opts.StateFile); err != nil {
+			return err
+		}
+		stop, saved := make(chan struct{}), make(chan struct{})
+		go func() { defer close(saved); sim.saveLoop(opts.StateFile, stop) }()
+		defer func() {
+			close(stop)
+			<-saved
+			if err := sim.SaveStateFile(opts.StateFile); err != nil {
+				sim.opts.Logger.Error("telecashsim: state not saved at shutdown", "file", opts.StateFile, "err", err)
+			}
+		}()
+	}
 	srv := &http.Server{Addr: addr, Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()

@@ -63,6 +63,12 @@ type Options struct {
 	// Logger receives one record per request (default: discard). Records
 	// never contain bodies or card data.
 	Logger *slog.Logger
+	// StateFile, when set, keeps the simulator's state (transactions,
+	// orders, tokens, recent Client-Request-Ids) across restarts: NewServer
+	// and Run load it at start when it exists, and write it (atomically) a
+	// second after a change, at Close/shutdown and at Server.Restart. A
+	// process killed outright loses at most the last second.
+	StateFile string
 }
 
 // Simulator is the gateway simulator; it is an http.Handler and safe for
@@ -82,6 +88,12 @@ type Simulator struct {
 	orderSeq []string // order ids in creation order
 	tokens   map[string]*token
 	schemes  map[string]string // schemeTransactionId → card key
+	changed  bool              // state changed since it was last saved
+
+	fmu    sync.Mutex // guards faults
+	faults faultState
+
+	inflight sync.WaitGroup // requests being handled (a late delivery waits outside the locks)
 }
 
 type nonceEntry struct {
@@ -112,15 +124,9 @@ func New(opts Options) *Simulator {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Simulator{
-		opts:    opts,
-		nonces:  map[string]time.Time{},
-		txns:    map[string]*txn{},
-		byMerch: map[string]*txn{},
-		orders:  map[string]*order{},
-		tokens:  map[string]*token{},
-		schemes: map[string]string{},
-	}
+	s := &Simulator{opts: opts}
+	s.resetLocked()
+	s.setFaults(FaultPlan{})
 	m := http.NewServeMux()
 	m.HandleFunc("POST "+Prefix+"/payments", s.authed(s.handlePrimary))
 	m.HandleFunc("GET "+Prefix+"/payments/{id}", s.authed(s.handleInquiry))
@@ -130,6 +136,9 @@ func New(opts Options) *Simulator {
 	m.HandleFunc("POST "+Prefix+"/payment-tokens", s.authed(s.handleTokenCreate))
 	m.HandleFunc("GET "+Prefix+"/payment-tokens/{id}", s.authed(s.handleTokenGet))
 	m.HandleFunc("DELETE "+Prefix+"/payment-tokens/{id}", s.authed(s.handleTokenDelete))
+	m.HandleFunc("GET /sim/faults", s.handleAdminFaults)
+	m.HandleFunc("PUT /sim/faults", s.handleAdminFaults)
+	m.HandleFunc("GET /sim/transactions", s.handleAdminTransactions)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, r.Header.Get("Client-Request-Id"), "", "NotFound", "404", "No such resource", nil)
 	})
@@ -162,29 +171,53 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// Unwrap lets http.ResponseController reach the connection (to cut it).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// resetLocked empties the state; call with s.mu held (or before use).
+func (s *Simulator) resetLocked() {
+	s.seq = 0
+	s.nonces, s.nonceLog = map[string]time.Time{}, nil
+	s.txns, s.byMerch = map[string]*txn{}, map[string]*txn{}
+	s.orders, s.orderSeq = map[string]*order{}, nil
+	s.tokens, s.schemes = map[string]*token{}, map[string]string{}
+}
+
 // call is one authenticated request.
 type call struct {
 	w         http.ResponseWriter
 	r         *http.Request
 	body      []byte
 	requestID string
+	fault     Fault // injected by the fault plan ("" = none)
 }
 
 // authed reads the body, checks headers, timestamp, signature and replay,
 // and only then calls h.
 func (s *Simulator) authed(h func(c *call)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		s.inflight.Add(1)
+		defer s.inflight.Done()
 		id := r.Header.Get("Client-Request-Id")
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 		if err != nil || len(body) > maxBody {
 			writeError(w, http.StatusBadRequest, id, "", "BadRequest", "400", "Request body unreadable or too large", nil)
 			return
 		}
+		var fault Fault
+		if isMoneyRequest(r) {
+			fault = s.pickFault()
+		}
+		if fault == FaultLate {
+			// the request is still on its way: it arrives (and is checked
+			// and processed) after the delay, whether the client waits or not
+			time.Sleep(s.lateDelay())
+		}
 		if status, rtype, msg := s.authenticate(r, body); status != 0 {
 			writeError(w, status, id, "", rtype, itoa(int64(status)), msg, nil)
 			return
 		}
-		h(&call{w: w, r: r, body: body, requestID: id})
+		h(&call{w: w, r: r, body: body, requestID: id, fault: fault})
 	}
 }
 

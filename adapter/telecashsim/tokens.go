@@ -55,6 +55,7 @@ func (s *Simulator) handleTokenCreate(c *call) {
 		return
 	}
 	t := s.storeToken(ct, card)
+	s.changed = true
 	resp.RequestStatus, resp.PaymentToken = "SUCCESS", tokenResp(t)
 	writeJSON(c.w, http.StatusOK, resp)
 }
@@ -89,6 +90,7 @@ func (s *Simulator) handleTokenDelete(c *call) {
 		return
 	}
 	delete(s.tokens, id)
+	s.changed = true
 	writeJSON(c.w, http.StatusOK, respTokenization{ClientRequestID: c.requestID, APITraceID: s.newTraceID(),
 		RequestStatus: "DELETED", RequestTime: s.opts.Now().UnixMilli(), PaymentToken: &respToken{Value: id, Type: "PAYMENT_CARD"}})
 }

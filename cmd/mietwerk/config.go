@@ -47,6 +47,19 @@ type Config struct {
 	SMTPUsername      string
 	SMTPPassword      string
 	SimAddr           string // listen address of the built-in Telecash simulator (started when a tenant uses it)
+	// IdempotencyLock is how long an Idempotency-Key stays locked to a
+	// request that may still run, and a booking leased to the process
+	// working on it, and how long a billing run may go unchanged before
+	// another process takes it over: work a stopped process left is
+	// resumed after it.
+	IdempotencyLock time.Duration
+	// PaymentLateWindow is how long after sending a payment the gateway may
+	// still apply it (payment.Config.LateWindow).
+	PaymentLateWindow time.Duration
+	// RecoveryInterval is how often each process looks for work a stopped
+	// process or a gateway fault left: payments to inquire about, pending
+	// bookings (taken over once 2 intervals old), cancellations, billing.
+	RecoveryInterval time.Duration
 
 	// MailMaxAttempts is how many delivery attempts the outbox makes before
 	// it gives up on a message (flagged for resending in the admin UI).
@@ -450,6 +463,18 @@ func options() []option {
 				c.SecretKeyPrevious = strings.Join(keys, ",")
 				return nil
 			}},
+		{name: "idempotency-lock", env: "MIETWERK_IDEMPOTENCY_LOCK", modes: serverModes,
+			help: "how long an Idempotency-Key (and the booking it made) stays with a request that may still run; a retry after that resumes what a stopped process began; a billing run unchanged that long is continued by another process",
+			def:  constDef("5m"), explain: "want a positive duration such as 5m",
+			apply: durationInto(func(c *Config) *time.Duration { return &c.IdempotencyLock })},
+		{name: "payment-late-window", env: "MIETWERK_PAYMENT_LATE_WINDOW", modes: serverModes,
+			help: "how long after sending a payment the gateway may still apply it (late delivery); a payment the gateway does not know is failed only after it",
+			def:  constDef("15m"), explain: "want a positive duration such as 15m (the gateway's 5-minute Timestamp window plus clock skew)",
+			apply: durationInto(func(c *Config) *time.Duration { return &c.PaymentLateWindow })},
+		{name: "recovery-interval", env: "MIETWERK_RECOVERY_INTERVAL", modes: serverModes,
+			help: "how often each process resumes work left by a stopped process or a gateway fault (payment inquiries, pending bookings, cancellations, billing)",
+			def:  constDef("15s"), explain: "want a positive duration such as 15s",
+			apply: durationInto(func(c *Config) *time.Duration { return &c.RecoveryInterval })},
 		{name: "telecash-sim-addr", env: "MIETWERK_TELECASH_SIM_ADDR", modes: serverModes,
 			help: "listen address of the built-in Telecash simulator, started when a tenant in simulator mode has no simulator URL of its own (tenant set-simulator)",
 			def:  constDef("127.0.0.1:0"), explain: "want host:port such as 127.0.0.1:9090",

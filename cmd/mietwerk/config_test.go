@@ -39,7 +39,8 @@ func TestConfigDefaults(t *testing.T) {
 		SessionIdleTimeout: 30 * time.Minute, SessionAbsoluteTimeout: 12 * time.Hour,
 		MailTransport: "smtp", MailFrom: "noreply@mietwerk.local", SMTPPort: 587, SMTPTLS: "starttls", SimAddr: "127.0.0.1:0",
 		MailMaxAttempts: 8, MailRetryDelay: 30 * time.Second, BackupKeep: 14,
-		WebhookTimeout: 15 * time.Second, WebhookSchedule: "0s,5s,5m0s,30m0s,2h0m0s,5h0m0s,10h0m0s,14h0m0s"}
+		WebhookTimeout: 15 * time.Second, WebhookSchedule: "0s,5s,5m0s,30m0s,2h0m0s,5h0m0s,10h0m0s,14h0m0s",
+		IdempotencyLock: 5 * time.Minute, PaymentLateWindow: 15 * time.Minute, RecoveryInterval: 15 * time.Second}
 	if serve != want {
 		t.Errorf("serve defaults\n got %+v\nwant %+v", serve, want)
 	}
@@ -157,6 +158,9 @@ func TestConfigInvalid(t *testing.T) {
 			[]string{"--secret-key-file", "cannot read"}, ""},
 		{"mail max attempts", []string{"--mail-max-attempts", "0"}, nil, []string{"--mail-max-attempts", "from 1 to 100"}, ""},
 		{"mail retry delay", nil, map[string]string{"MIETWERK_MAIL_RETRY_DELAY": "soon"}, []string{"--mail-retry-delay", "MIETWERK_MAIL_RETRY_DELAY"}, ""},
+		{"idempotency lock", []string{"--idempotency-lock", "0s"}, nil, []string{"--idempotency-lock", "positive duration"}, ""},
+		{"late window", nil, map[string]string{"MIETWERK_PAYMENT_LATE_WINDOW": "later"}, []string{"--payment-late-window", "MIETWERK_PAYMENT_LATE_WINDOW"}, ""},
+		{"recovery interval", []string{"--recovery-interval", "-5s"}, nil, []string{"--recovery-interval"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -69,6 +69,7 @@ func jobRunner(st *store.Store, log *slog.Logger) *job.Runner {
 
 // newServices builds the services. Errors name the option at fault.
 func newServices(cfg Config, log *slog.Logger, st *store.Store) (*services, error) {
+	recoveryDefaults(&cfg)
 	s := &services{cfg: cfg, log: log, st: st, pdf: pdf.New()}
 	var err error
 	if s.keys, err = keyring(cfg); err != nil {
@@ -111,8 +112,9 @@ func newServices(cfg Config, log *slog.Logger, st *store.Store) (*services, erro
 	s.outbox = mail.NewOutbox(st, s.transport, mail.OutboxConfig{Worker: fmt.Sprintf("%s:%d", host, os.Getpid()),
 		MaxAttempts: cfg.MailMaxAttempts, Backoff: mail.BackoffFrom(cfg.MailRetryDelay)}, time.Now, log)
 	s.sim, s.gateways = newGateways(cfg, st, s.keys, log)
-	s.payments = payment.NewService(st, s.gateways, payment.Config{Jobs: jobRunner(st, log.With("component", "payment"))}, time.Now, nil, log)
-	s.bookings = newBookingService(st, s.payments, s.pdf, s.mails, cfg.MailFrom, cfg.PublicURL, log)
+	s.payments = payment.NewService(st, s.gateways, payment.Config{Jobs: jobRunner(st, log.With("component", "payment")),
+		LateWindow: cfg.PaymentLateWindow, StalePending: min(2*time.Minute, cfg.IdempotencyLock)}, time.Now, nil, log)
+	s.bookings = newBookingService(st, s.payments, s.pdf, s.mails, cfg.MailFrom, cfg.PublicURL, cfg.IdempotencyLock, log)
 	s.contracts = newContractService(st, s.payments, s.pdf, s.mails, cfg.MailFrom, log)
 	s.cards = payment.NewCardEraser(st, s.gateways, time.Now, nil, log.With("component", "card-eraser")).
 		WithJobs(jobRunner(st, log.With("component", "card-eraser")))
@@ -123,18 +125,34 @@ func newServices(cfg Config, log *slog.Logger, st *store.Store) (*services, erro
 	return s, nil
 }
 
-// run starts the background workers (e-mail outbox, webhooks, payment reconciler,
-// pending bookings and refund retries, resumed billing, retention, store
-// housekeeping, automatic backups with --backup-dir) and
+// recoveryDefaults fills the recovery timings a Config built without the
+// option table leaves zero.
+func recoveryDefaults(cfg *Config) {
+	if cfg.IdempotencyLock <= 0 {
+		cfg.IdempotencyLock = 5 * time.Minute
+	}
+	if cfg.PaymentLateWindow <= 0 {
+		cfg.PaymentLateWindow = payment.DefaultLateWindow
+	}
+	if cfg.RecoveryInterval <= 0 {
+		cfg.RecoveryInterval = 15 * time.Second
+	}
+}
+
+// run starts the background workers (e-mail outbox, webhooks, payment
+// reconciler, pending bookings, cancellations and refund retries, resumed
+// returns and billing — these every --recovery-interval —, retention,
+// store housekeeping, automatic backups with --backup-dir) and
 // returns a function that stops them and waits until in-flight work is done.
 func (s *services) run(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(identity.WithActor(ctx, identity.System()))
+	every := s.cfg.RecoveryInterval
 	var wg sync.WaitGroup
 	wg.Add(7)
 	go func() { defer wg.Done(); s.outbox.Run(ctx) }()
-	go func() { defer wg.Done(); s.payments.RunReconciler(ctx, payment.ReconcileInterval) }()
-	go func() { defer wg.Done(); s.bookings.Run(ctx) }()
-	go func() { defer wg.Done(); s.contracts.Run(ctx) }()
+	go func() { defer wg.Done(); s.payments.RunReconciler(ctx, every) }()
+	go func() { defer wg.Done(); s.bookings.Run(ctx, every) }()
+	go func() { defer wg.Done(); s.contracts.Run(ctx, every, s.cfg.IdempotencyLock) }()
 	go func() { defer wg.Done(); s.dispatcher.Run(ctx) }()
 	go func() { defer wg.Done(); s.retention.Run(ctx, retentionFirstRun, retentionInterval) }()
 	go func() { defer wg.Done(); s.st.RunHousekeeping(ctx, s.log.With("component", "housekeeping")) }()

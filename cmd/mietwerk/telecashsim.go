@@ -33,6 +33,8 @@ var simOptions = []simOption{
 		help: "the shared secret of the Message-Signature (prefer MIETWERK_SIM_API_SECRET_FILE)"},
 	{name: "store-id", env: "MIETWERK_SIM_STORE_ID", def: telecashsim.DefaultStoreID,
 		help: "the storeId clients must use (another one is answered 403)"},
+	{name: "state-file", env: "MIETWERK_SIM_STATE_FILE", def: "",
+		help: "file that keeps transactions, orders and tokens across restarts (read at start, written a second after each change and at shutdown); empty: memory only"},
 }
 
 const simSynopsis = `mietwerk telecash-sim [options]
@@ -42,8 +44,9 @@ SIGINT or SIGTERM, for development and tests against a real HTTP endpoint.
 Point a tenant at it with "mietwerk tenant set-simulator --tenant SLUG --url
 URL" (the printed URL), so that every server sends that tenant's payments
 here and all of them see one gateway; start it with the key, secret and
-store id the tenant has (or the defaults). Magic cards and amounts (declines, 3-D Secure, server errors,
-timeouts) are listed in the README, section "Telecash simulator".`
+store id the tenant has (or the defaults). Magic cards and amounts (declines,
+3-D Secure, server errors, timeouts) and the fault plan (PUT /sim/faults) are
+described in the README, section "Telecash simulator".`
 
 // cmdTelecashSim runs the gateway simulator (telecashsim.Run) until a
 // signal arrives. A flag beats the environment variable, which beats the
@@ -82,7 +85,7 @@ func cmdTelecashSim(ctx context.Context, c *cli, args []string) int {
 	log.Info("telecash simulator listening", "addr", got["addr"], "url", "http://"+got["addr"]+telecashsim.Prefix,
 		"store_id", got["store-id"], "pid", os.Getpid())
 	err := telecashsim.Run(ctx, got["addr"], telecashsim.Options{
-		APIKey: got["api-key"], APISecret: got["api-secret"], StoreID: got["store-id"], Logger: log,
+		APIKey: got["api-key"], APISecret: got["api-secret"], StoreID: got["store-id"], Logger: log, StateFile: got["state-file"],
 	})
 	if err != nil {
 		return failed(c, "telecash-sim", err)

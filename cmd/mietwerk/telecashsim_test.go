@@ -121,29 +121,33 @@ func (p *simProc) stop(t *testing.T) string {
 // TestProcessTelecashSim starts `mietwerk telecash-sim` with the key from a
 // flag, the store id from the environment and the secret from a file, makes
 // a signed sale through the telecash adapter, checks that a wrong secret is
-// refused, and stops the process with SIGTERM.
+// refused, and stops the process with SIGTERM; started again with the same
+// --state-file it still knows the sale and refuses its order id.
 func TestProcessTelecashSim(t *testing.T) {
 	addr := freeAddr(t)
 	secretFile := filepath.Join(t.TempDir(), "sim-secret")
 	if err := os.WriteFile(secretFile, []byte("geheimnis-42\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	sim := startSim(t, childEnv("MIETWERK_SIM_STORE_ID=store-koenig", "MIETWERK_SIM_API_SECRET_FILE="+secretFile),
-		"--addr", addr, "--api-key", "key-koenig")
+	stateFile := filepath.Join(t.TempDir(), "sim-state.json")
+	env := childEnv("MIETWERK_SIM_STORE_ID=store-koenig", "MIETWERK_SIM_API_SECRET_FILE="+secretFile)
+	sim := startSim(t, env, "--addr", addr, "--api-key", "key-koenig", "--state-file", stateFile)
 	gatewayURL := sim.url
 	if want := "http://" + addr + telecashsim.Prefix; gatewayURL != want {
 		t.Fatalf("logged URL %q, want %q", gatewayURL, want)
 	}
-
-	sale := func(secret string) payment.Result {
+	gateway := func(secret string) *telecash.Client {
 		gw, err := telecash.New(telecash.Config{BaseURL: gatewayURL, APIKey: "key-koenig", APISecret: secret,
 			StoreID: "store-koenig", Timeout: 10 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
-		id := fmt.Sprintf("proc-%d", time.Now().UnixNano())
-		r, err := gw.Sale(context.Background(), payment.CardPayment{
-			Ref: payment.Ref{MerchantTransactionID: id, OrderID: id}, Amount: payment.EUR(8900),
+		return gw
+	}
+	id := fmt.Sprintf("proc-%d", time.Now().UnixNano())
+	sale := func(secret, mtx, order string) payment.Result {
+		r, err := gateway(secret).Sale(context.Background(), payment.CardPayment{
+			Ref: payment.Ref{MerchantTransactionID: mtx, OrderID: order}, Amount: payment.EUR(8900),
 			Card: payment.Card{Number: telecashsim.CardApproveVisa, ExpMonth: 12, ExpYear: time.Now().Year() + 2, CVV: "123"},
 		})
 		if err != nil {
@@ -151,10 +155,10 @@ func TestProcessTelecashSim(t *testing.T) {
 		}
 		return r
 	}
-	if r := sale("geheimnis-42"); r.Outcome != payment.Approved || r.TransactionID == "" || r.Amount.Cents != 8900 {
+	if r := sale("geheimnis-42", id, id); r.Outcome != payment.Approved || r.TransactionID == "" || r.Amount.Cents != 8900 {
 		t.Fatalf("signed sale: %+v", r)
 	}
-	if r := sale("wrong-secret"); r.Outcome == payment.Approved || r.Reason.Code != payment.ReasonGatewayAuth {
+	if r := sale("wrong-secret", id+"-x", id+"-x"); r.Outcome == payment.Approved || r.Reason.Code != payment.ReasonGatewayAuth {
 		t.Fatalf("sale with a wrong secret: outcome %s, reason %+v; want refused as gateway_auth", r.Outcome, r.Reason)
 	}
 
@@ -165,6 +169,20 @@ func TestProcessTelecashSim(t *testing.T) {
 	if strings.Contains(all, telecashsim.CardApproveVisa) || strings.Contains(all, "geheimnis-42") {
 		t.Errorf("log contains the card number or the secret:\n%s", all)
 	}
+	if b, err := os.ReadFile(stateFile); err != nil || strings.Contains(string(b), telecashsim.CardApproveVisa) {
+		t.Fatalf("state file: %v (or it holds the card number)", err)
+	}
+
+	// started again with its state file, it still knows the sale
+	sim = startSim(t, env, "--addr", addr, "--api-key", "key-koenig", "--state-file", stateFile)
+	r, err := gateway("geheimnis-42").InquireTransaction(context.Background(), id)
+	if err != nil || r.Outcome != payment.Approved || r.Amount.Cents != 8900 {
+		t.Fatalf("inquiry after the restart: %+v, %v", r, err)
+	}
+	if r := sale("geheimnis-42", id+"-again", id); r.Outcome != payment.Failed || r.Reason.Code != payment.ReasonOrderExists {
+		t.Fatalf("order id reused after the restart: %+v", r)
+	}
+	sim.stop(t)
 }
 
 func TestTelecashSimCommandLine(t *testing.T) {
@@ -201,7 +219,8 @@ func TestTelecashSimCommandLine(t *testing.T) {
 	}
 	var out strings.Builder
 	run(context.Background(), []string{"telecash-sim", "--help"}, &cli{getenv: func(string) string { return "" }, stdout: &out, stderr: io.Discard})
-	for _, want := range []string{"MIETWERK_SIM_API_SECRET_FILE", `"127.0.0.1:9090"`, `"sim-api-key"`, `"sim-store"`, "MIETWERK_SIM_STORE_ID"} {
+	for _, want := range []string{"MIETWERK_SIM_API_SECRET_FILE", `"127.0.0.1:9090"`, `"sim-api-key"`, `"sim-store"`, "MIETWERK_SIM_STORE_ID",
+		"--state-file", "MIETWERK_SIM_STATE_FILE"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help lacks %s:\n%s", want, out.String())
 		}

@@ -140,6 +140,8 @@ var systemGrantsAllowed = map[string]struct {
 	// tenant of each row they work on
 	"booking.(*Service).FinishPending":              {1, "settles each pending booking as its tenant's system: the job runs as the all-tenants system and each booking needs its tenant's documents and e-mails"},
 	"booking.(*Service).RetryRefunds":               {1, "resends a failed refund as the booking's tenant's system (job across tenants)"},
+	"booking.(*Service).ReverseStrayMoney":          {1, "voids or refunds money that reached a failed booking late, as the booking's tenant's system (job across tenants)"},
+	"booking.(*Service).FinishCancellations":        {1, "finishes a cancellation a stopped process left, as the booking's tenant's system (job across tenants)"},
 	"payment.(*Service).Reconcile":                  {1, "inquires an unknown payment as its tenant's system (reconciler across tenants)"},
 	"payment.(*CardEraser).deleteOne":               {1, "records a card deletion for the card's tenant when the pass runs across tenants"},
 	"customer.(*Retention).RunOnce":                 {2, "the retention job lists due purges across tenants (System) and purges each customer as its tenant's system"},

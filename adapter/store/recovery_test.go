@@ -1,0 +1,192 @@
+package store_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/customer"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/idempotency"
+	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/payment"
+)
+
+// TestIdempotentAnswerNeverReplaced: an answer stored for a key is what
+// every replay gets, even when a process that lost the key finishes later;
+// an unlocked key (no outcome) is taken by the next request at once.
+func TestIdempotentAnswerNeverReplaced(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, clk *clock) {
+		w := newWorld(t, s)
+		ctx := as(identity.Actor{Kind: identity.ActorAPI, TenantID: w.tenants[0].ID, APIClientID: 7})
+		_, err := s.BeginIdempotent(ctx, "k", "POST", "/b", "h", time.Minute)
+		mustNil(t, err)
+		mustNil(t, s.UnlockIdempotent(ctx, "k")) // a 500: no outcome
+		if _, err := s.BeginIdempotent(ctx, "k", "POST", "/b", "other", time.Minute); !errs.Is(err, errs.KindInvalid) {
+			t.Fatalf("an unlocked key with another request: %v", err)
+		}
+		if r, err := s.BeginIdempotent(ctx, "k", "POST", "/b", "h", time.Minute); err != nil || r != nil {
+			t.Fatalf("an unlocked key is taken at once: %v %v", r, err)
+		}
+		mustNil(t, s.FinishIdempotent(ctx, "k", idempotency.Response{StatusCode: 201, ContentType: "application/json", Body: []byte(`{"n":1}`)}))
+		mustNil(t, s.FinishIdempotent(ctx, "k", idempotency.Response{StatusCode: 402, ContentType: "application/json", Body: []byte(`{"n":2}`)}))
+		mustNil(t, s.UnlockIdempotent(ctx, "k"))
+		if r, err := s.BeginIdempotent(ctx, "k", "POST", "/b", "h", time.Minute); err != nil || r == nil || r.StatusCode != 201 {
+			t.Fatalf("replay: %+v %v, want the first answer", r, err)
+		}
+	})
+}
+
+// TestReservationRecovery: a booking bound to an Idempotency-Key (one live
+// booking per key and API client; a failed one frees the key), its lease,
+// and transitions that queue mails and settle in one transaction.
+func TestReservationRecovery(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, clk *clock) {
+		w := newWorld(t, s)
+		api := as(identity.Actor{Kind: identity.ActorAPI, TenantID: w.tenants[0].ID, APIClientID: 7})
+		otherClient := as(identity.Actor{Kind: identity.ActorAPI, TenantID: w.tenants[0].ID, APIClientID: 8})
+		pickup := clk.Now().Add(48 * time.Hour)
+		book := func(email, key string, day int) (booking.Reservation, error) {
+			c := customer.Customer{Email: email, FirstName: "Eva", LastName: "Huber", Street: "Weg 1", PostalCode: "93047", City: "Regensburg"}
+			lease := clk.Now().Add(time.Minute)
+			r := booking.Reservation{StationID: w.stations[0][0].ID, CategoryID: w.cats[0].ID, TariffID: w.tariffs[0].ID,
+				Pickup: pickup.Add(time.Duration(day) * 72 * time.Hour), Return: pickup.Add(time.Duration(day)*72*time.Hour + 24*time.Hour),
+				APIClientID: 7, IdempotencyKey: key, LeaseUntil: &lease}
+			err := s.CreateReservationFor(api, &c, &r)
+			return r, err
+		}
+		r, err := book("a@example.de", "key-1", 0)
+		mustNil(t, err)
+		if _, err := book("b@example.de", "key-1", 1); !errs.Is(err, errs.KindConflict) {
+			t.Fatalf("a second live booking for the key: %v", err)
+		}
+		got, err := s.ReservationByIdempotencyKey(api, "key-1", clk.Now().Add(-time.Hour))
+		if err != nil || got.ID != r.ID || got.IdempotencyKey != "key-1" || got.LeaseUntil == nil {
+			t.Fatalf("by key: %+v %v", got, err)
+		}
+		if _, err := s.ReservationByIdempotencyKey(otherClient, "key-1", clk.Now().Add(-time.Hour)); !errs.Is(err, errs.KindNotFound) {
+			t.Fatalf("another API client sees the key: %v", err)
+		}
+		// the lease: held, then expired and taken over
+		if err := s.ClaimReservation(api, r.ID, clk.Now().Add(time.Minute)); !errs.Is(err, errs.KindConflict) {
+			t.Fatalf("claim while leased: %v", err)
+		}
+		if pend, _ := s.PendingReservations(as(identity.System()), clk.Now().Add(time.Hour), 10); len(pend) != 0 {
+			t.Fatalf("a leased booking is listed for the finisher: %+v", pend)
+		}
+		clk.Advance(2 * time.Minute)
+		mustNil(t, s.ClaimReservation(api, r.ID, clk.Now().Add(time.Minute)))
+		// failing it with the failure e-mail, in one transaction; the key is free again
+		msg := mail.Message{Kind: mail.KindBookingFailed, Lang: "de", From: mail.Address{Email: "a@b.de"}, To: mail.Address{Email: "a@example.de"},
+			Subject: "Buchung nicht abgeschlossen", Text: "…", MessageID: "<x@y>"}
+		mustNil(t, s.TransitionReservation(api, booking.Transition{ID: r.ID, From: []booking.Status{booking.StatusPendingPayment},
+			To: booking.StatusFailed, Release: true, Mails: []mail.Queued{{Links: mail.Links{ReservationID: r.ID}, Message: msg}}}))
+		got, _ = s.Reservation(api, r.ID)
+		if got.Status != booking.StatusFailed || got.LeaseUntil != nil {
+			t.Fatalf("after failing: %+v", got)
+		}
+		var mails int
+		mustNil(t, s.DB().QueryRow(`SELECT count(*) FROM emails WHERE reservation_id = $1 AND kind = 'booking_failed'`, r.ID).Scan(&mails))
+		if mails != 1 {
+			t.Fatalf("%d failure e-mails", mails)
+		}
+		if _, err := book("b@example.de", "key-1", 1); err != nil {
+			t.Fatalf("the key of a failed booking books again: %v", err)
+		}
+		// a transition from the wrong status changes nothing (no mail either)
+		if err := s.TransitionReservation(api, booking.Transition{ID: r.ID, From: []booking.Status{booking.StatusConfirmed},
+			To: booking.StatusCancelled, Mails: []mail.Queued{{Message: msg}}}); !errs.Is(err, errs.KindConflict) {
+			t.Fatalf("wrong status: %v", err)
+		}
+		mustNil(t, s.DB().QueryRow(`SELECT count(*) FROM emails`).Scan(&mails))
+		if mails != 1 {
+			t.Fatalf("%d e-mails after a refused transition", mails)
+		}
+	})
+}
+
+// TestResolvePaymentWithCardIsAtomic: the card of an approved first
+// payment is stored in the transaction that resolves it — when the card
+// cannot be stored, the payment stays open (the reconciler asks again), it
+// is never approved without its card.
+func TestResolvePaymentWithCardIsAtomic(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, clk *clock) {
+		w := newWorld(t, s)
+		ctx := sys(w.tenants[0].ID)
+		c := customer.Customer{Email: "card@example.de", FirstName: "Eva", LastName: "Huber", Street: "Weg 1", PostalCode: "93047", City: "Regensburg"}
+		_, _, err := s.UpsertCustomer(ctx, &c)
+		mustNil(t, err)
+		rec := payment.Record{Links: payment.Links{CustomerID: c.ID, Purpose: "rent"}, Operation: payment.OpSale, Status: payment.StatusPending,
+			Amount: payment.EUR(4900), MerchantTransactionID: "mw-atomic", OrderID: "o-atomic", CreatedAt: clk.Now()}
+		mustNil(t, s.InsertPayment(ctx, &rec))
+		now := clk.Now()
+		rec.Status, rec.ResolvedAt, rec.GatewayTransactionID = payment.StatusApproved, &now, "84001"
+		bad := payment.StoredCard{CustomerID: c.ID + 1000, Token: "tok-1", Card: payment.CardInfo{Brand: "visa", Last4: "1111"}}
+		if err := s.ResolvePaymentWithCard(ctx, &rec, &bad); err == nil {
+			t.Fatal("a card of an unknown customer was stored")
+		}
+		got, _ := s.Payment(ctx, rec.ID)
+		if got.Status != payment.StatusPending || got.CardID != 0 {
+			t.Fatalf("the payment was resolved without its card: %+v", got)
+		}
+		rec.CardID = 0
+		good := payment.StoredCard{CustomerID: c.ID, Token: "tok-1", Card: payment.CardInfo{Brand: "visa", Last4: "1111"}}
+		mustNil(t, s.ResolvePaymentWithCard(ctx, &rec, &good))
+		got, _ = s.Payment(ctx, rec.ID)
+		card, err := s.StoredCard(ctx, got.CardID)
+		if got.Status != payment.StatusApproved || got.CardID != good.ID || err != nil || card.Token != "tok-1" {
+			t.Fatalf("resolved %+v, card %+v %v", got, card, err)
+		}
+	})
+}
+
+// TestStrayMoneyCountsOnlyRefusedReversals: a failed booking with approved
+// money is listed for reversal until the gateway has refused five
+// reversals; reversals never sent (gateway unreachable) do not count.
+func TestStrayMoneyCountsOnlyRefusedReversals(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, clk *clock) {
+		w := newWorld(t, s)
+		ctx := sys(w.tenants[0].ID)
+		c := customer.Customer{Email: "stray@example.de", FirstName: "Eva", LastName: "Huber", Street: "Weg 1", PostalCode: "93047", City: "Regensburg"}
+		r := booking.Reservation{StationID: w.stations[0][0].ID, CategoryID: w.cats[0].ID, TariffID: w.tariffs[0].ID,
+			Pickup: clk.Now().Add(48 * time.Hour), Return: clk.Now().Add(72 * time.Hour)}
+		mustNil(t, s.CreateReservationFor(ctx, &c, &r))
+		mustNil(t, s.SetReservationStatus(ctx, r.ID, []booking.Status{booking.StatusPendingPayment}, booking.StatusFailed))
+		n := 0
+		pay := func(parent int64, op payment.Operation, status payment.Status, reason payment.ReasonCode) int64 {
+			n++
+			rec := payment.Record{Links: payment.Links{ReservationID: r.ID, CustomerID: c.ID, Purpose: "rent"}, ParentID: parent,
+				Operation: op, Status: payment.StatusPending, Amount: payment.EUR(4900), MerchantTransactionID: fmt.Sprintf("mw-stray-%d", n),
+				OrderID: r.Number, CreatedAt: clk.Now()}
+			mustNil(t, s.InsertPayment(ctx, &rec))
+			now := clk.Now()
+			rec.Status, rec.ReasonCode, rec.ResolvedAt = status, reason, &now
+			mustNil(t, s.ResolvePayment(ctx, &rec))
+			return rec.ID
+		}
+		listed := func() bool {
+			rs, err := s.ReservationsWithStrayMoney(as(identity.System()), 5, 10)
+			mustNil(t, err)
+			return len(rs) == 1 && rs[0].ID == r.ID
+		}
+		sale := pay(0, payment.OpSale, payment.StatusApproved, "")
+		if !listed() {
+			t.Fatal("a failed booking with approved money is not listed")
+		}
+		for range 6 {
+			pay(sale, payment.OpVoid, payment.StatusFailed, payment.ReasonNotSent)
+		}
+		if !listed() {
+			t.Fatal("reversals never sent counted as refused")
+		}
+		for range 5 {
+			pay(sale, payment.OpVoid, payment.StatusFailed, payment.ReasonNotAllowed)
+		}
+		if listed() {
+			t.Fatal("listed after five refused reversals")
+		}
+	})
+}
