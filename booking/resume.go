@@ -116,10 +116,10 @@ func (s *Service) proceed(ctx context.Context, bc *bookingCtx, req *BookRequest)
 		}
 		return s.complete(ctx, bc, false)
 	case rent.Status == payment.StatusApproved && dep != nil && notSent(dep):
-		if err := s.takeDeposit(ctx, bc, rent.CardID, false); err != nil {
+		if err := s.takeDeposit(ctx, bc, rent.CardID, true); err != nil {
 			return err
 		}
-		return s.complete(ctx, bc, false)
+		return s.complete(ctx, bc, true)
 	}
 	for _, p := range []*payment.Record{rent, dep} {
 		if p != nil && p.Status.Open() {
@@ -130,10 +130,12 @@ func (s *Service) proceed(ctx context.Context, bc *bookingCtx, req *BookRequest)
 		}
 	}
 	if rent == nil {
-		s.fail(ctx, bc, false)
+		s.fail(ctx, bc, true)
 		return errs.New(errs.KindPaymentDecline, "booking_not_completed")
 	}
-	return s.complete(ctx, bc, false)
+	// an earlier answer of this booking may have been 202 (or lost): the
+	// customer is e-mailed when it fails now, as by the finisher
+	return s.complete(ctx, bc, true)
 }
 
 // MaxReversalAttempts is how many failed voids/refunds of one stray

@@ -81,6 +81,15 @@ type faultRun struct {
 
 	keysMu sync.Mutex
 	keys   map[string]*faultKey // by Idempotency-Key of a booking
+
+	started time.Time // odometer readings grow with the time since
+}
+
+// odometer is the reading handed over or returned now: it grows with time
+// (100 km a second), so a car's readings never go back, whichever client
+// hands it over next.
+func (f *faultRun) odometer() int {
+	return 200000 + int(time.Since(f.started).Milliseconds()/10)
 }
 
 // faultKey is what one client saw for one booking key.
@@ -115,6 +124,7 @@ const (
 
 func (f *faultRun) run() {
 	t := f.t
+	f.started = time.Now()
 	ctx := context.Background()
 	dataDir := t.TempDir()
 	if f.db == "sqlite" {
@@ -276,7 +286,8 @@ func (f *faultRun) client(ctx context.Context, id int) {
 			i := rng.IntN(len(confirmed))
 			num := confirmed[i]
 			confirmed = append(confirmed[:i], confirmed[i+1:]...)
-			body := map[string]any{"km": 200000, "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true,
+			body := map[string]any{"km": f.odometer(), "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true,
+				"unsigned_reason": "Fehlertest: keine Unterschrift",
 				"drivers": []map[string]any{{"role": "main", "first_name": "Olga", "last_name": "Huber", "licence_number": "B072RRE2I55",
 					"licence_class": "B", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
 			if st, _ := f.untilOutcome(ctx, rng, "POST", "/api/v1/bookings/"+num+"/handover", "h-"+num, body); st == http.StatusCreated {
@@ -286,7 +297,7 @@ func (f *faultRun) client(ctx context.Context, id int) {
 			i := rng.IntN(len(open))
 			num := open[i]
 			open = append(open[:i], open[i+1:]...)
-			body := map[string]any{"km": 200000 + rng.IntN(900), "fuel_eighths": rng.IntN(9), "cleanliness": []string{"clean", "normal", "dirty"}[rng.IntN(3)]}
+			body := map[string]any{"km": f.odometer(), "fuel_eighths": rng.IntN(9), "cleanliness": []string{"clean", "normal", "dirty"}[rng.IntN(3)]}
 			f.untilOutcome(ctx, rng, "POST", "/api/v1/bookings/"+num+"/return", "r-"+num, body)
 		default:
 			key := fmt.Sprintf("s%d-c%d-%d", f.seed, id, n)
