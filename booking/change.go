@@ -141,7 +141,9 @@ func paidRent(recs []payment.Record) (net int64, charges []payment.Record, cardI
 // one day's rent under the new quote differs from what was charged, the
 // difference is charged to the stored card with a further advance invoice
 // or refunded with a credit note. A declined charge puts the old period
-// back and returns KindPaymentDecline.
+// back and returns KindPaymentDecline. A booking on which no rent was
+// charged by card (taken at the counter, paid on site) is re-priced only:
+// there is no card to charge or refund, its money is settled at the counter.
 func (s *Service) Change(ctx context.Context, number string, ch ChangeRequest) (Details, error) {
 	bc, err := s.changeable(ctx, number)
 	if err != nil {
@@ -227,13 +229,18 @@ func (s *Service) Change(ctx context.Context, number string, ch ChangeRequest) (
 // settleDifference charges or refunds the difference between one day's
 // rent under the new quote and the rent charged so far, and queues the
 // message extra builds (the change e-mail) with the invoice or credit note
-// in its transaction, or on its own when nothing is owed either way.
+// in its transaction, or on its own when nothing is owed either way. A
+// booking without a card charge (taken at the counter, paid on site) is
+// re-priced only: its money is settled at the counter.
 func (s *Service) settleDifference(ctx context.Context, bc *bookingCtx, due int64, extra func(m MailContext) (mail.Message, error)) error {
 	recs, err := s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: bc.r.ID})
 	if err != nil {
 		return err
 	}
 	paid, charges, cardID := paidRent(recs)
+	if len(charges) == 0 {
+		return s.queue(ctx, bc, extra)
+	}
 	diff := due - paid
 	switch {
 	case diff == 0:

@@ -10,9 +10,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/payment"
+	"mietwerk.dev/mietwerk/pricing"
 )
 
 // TestAdminChangesAndCancelsPaidBooking: staff change the period of a paid
@@ -150,5 +152,81 @@ func TestAdminChangesAndCancelsPaidBooking(t *testing.T) {
 		if b.Net() != 0 {
 			t.Errorf("order %s at the gateway: net %d after the cancellation", order, b.Net())
 		}
+	}
+}
+
+// TestAdminChangesCounterBookingPeriod: staff change the period of a booking
+// taken at the counter (paid on site: no card, no payment) from the home
+// screen — Reservierungen, the booking, Zeitraum ändern. The change is saved
+// and confirmed on the page; no card is charged and no invoice issued (the
+// money is settled at the counter). Before, the booking flow tried to charge
+// a stored card that does not exist after saving the new period, and the
+// page answered "Fehler 404".
+func TestAdminChangesCounterBookingPeriod(t *testing.T) {
+	j := newJourney(t, 1)
+	ctx0 := j.sys()
+	c := customer.Customer{Email: "theke@example.de", FirstName: "Theo", LastName: "Theke", Street: "Weg 2", PostalCode: "94315",
+		City: "Straubing", Phone: "+49 9421 4711", Language: "de"}
+	_, _, err := j.st.UpsertCustomer(ctx0, &c)
+	jm(t, err)
+	day := time.Now().In(berlinLoc()).AddDate(0, 0, 2)
+	pickup := time.Date(day.Year(), day.Month(), day.Day(), 9, 0, 0, 0, berlinLoc())
+	q := pricing.QuoteFor(j.tariff, pickup, pickup.Add(24*time.Hour), berlinLoc(), "EUR")
+	r := booking.Reservation{StationID: j.station.ID, CustomerID: c.ID, CategoryID: j.vehicles[0].CategoryID, TariffID: j.tariff.ID,
+		Pickup: pickup.UTC(), Return: pickup.Add(24 * time.Hour).UTC(), Status: booking.StatusConfirmed, Source: "admin", Language: "de",
+		DayPriceCents: q.DayPriceCents, DepositCents: q.DepositCents, EstimatedTotalCents: q.RentCents, Currency: "EUR"}
+	jm(t, j.st.CreateReservation(ctx0, &r))
+
+	tab := testenv.Browser(t)
+	ctx, cancel := context.WithTimeout(tab, 3*time.Minute)
+	defer cancel()
+	fail := func(step string, err error) {
+		t.Helper()
+		if err != nil {
+			testenv.Screenshot(t, tab, "failed-"+step)
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	fail("sign in", j.signIn(ctx))
+	newReturn := r.Return.Add(48 * time.Hour).In(berlinLoc()).Format("2006-01-02T15:04")
+	fail("open the booking", chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`nav a[href="/admin/reservations"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href*="day=all"]`)),
+		chromedp.Click(chromedp.CSS(`a[href*="day=all"]`)),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`main a[href="/admin/reservations/%d"]`, r.ID))),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`main a[href="/admin/reservations/%d"]`, r.ID))),
+		chromedp.WaitVisible(chromedp.ID("period-form")),
+	))
+	fail("change period", chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.ID("f-return"), newReturn),
+		chromedp.Click(chromedp.ID("period-save")),
+		chromedp.WaitVisible(chromedp.CSS("p.notice, .error-page")),
+	))
+	testenv.Screenshot(t, ctx, "counter-period-changed")
+	heading, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main h1")))
+	fail("read heading", err)
+	notice, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector("p.notice")||{}).textContent||""`))
+	if notice == "" {
+		t.Fatalf("after saving the period: page %q, no confirmation", heading)
+	}
+	got, err := j.st.Reservation(j.sys(), r.ID)
+	jm(t, err)
+	if got.Return.In(berlinLoc()).Format("2006-01-02T15:04") != newReturn || got.Status != booking.StatusConfirmed {
+		t.Fatalf("after the period change: return %v status %s", got.Return, got.Status)
+	}
+	if got.EstimatedTotalCents <= r.EstimatedTotalCents {
+		t.Errorf("estimate %d after adding two days, before %d: not re-priced", got.EstimatedTotalCents, r.EstimatedTotalCents)
+	}
+	shown, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID("f-return")))
+	fail("read the period shown", err)
+	if shown != newReturn {
+		t.Errorf("the page shows return %q, want %q", shown, newReturn)
+	}
+	recs, err := j.st.ListPayments(j.sys(), payment.RecordFilter{ReservationID: r.ID})
+	jm(t, err)
+	invs, err := j.st.ListInvoices(j.sys(), invoice.Filter{ReservationID: r.ID})
+	jm(t, err)
+	if len(recs) != 0 || len(invs) != 0 {
+		t.Fatalf("a counter booking's period change moved money: payments %+v, invoices %+v", recs, invs)
 	}
 }
