@@ -89,6 +89,10 @@ var (
 	// "€": money is shown with its currency
 	bareAmountRE = regexp.MustCompile(`^-?\d{1,3}(?:[.,]\d{3})*[.,]\d{2}$`)
 	isoDateRE    = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)
+	// a decimal in the other language's form: "12.5 %" or a lone "12.5" on a
+	// German page, "12,5%" on an English one (thousands groups excluded)
+	germanDecimalRE  = regexp.MustCompile(`^-?\d+,\d{1,2}(?: ?%)?$`)
+	englishDecimalRE = regexp.MustCompile(`^-?\d+\.\d{1,2}(?: ?%)?$`)
 	// dates in the other language's format: "05.12.2026" or the planning
 	// board's "05.12." on an English page, "5 Dec 2026" on a German one
 	germanDateRE  = regexp.MustCompile(`\b(?:0[1-9]|[12]\d|3[01])\.(?:0[1-9]|1[0-2])\.(?:\d{4}\b|\s|$)`)
@@ -141,6 +145,9 @@ func (c *langCheck) problems(texts []string) []string {
 		}
 		if d := isoDateRE.FindString(t); d != "" {
 			out = append(out, "ISO date shown: "+q(t))
+		}
+		if c.lang == locale.German && englishDecimalRE.MatchString(t) || c.lang == locale.English && germanDecimalRE.MatchString(t) {
+			out = append(out, "decimal number in the other language's form: "+q(t))
 		}
 		if c.lang == locale.English && germanDateRE.MatchString(t) || c.lang == locale.German && englishDateRE.MatchString(t) {
 			out = append(out, "date in the other language's format: "+q(t))

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -14,6 +15,7 @@ import (
 // counter, the open items, revenue per station and month, utilisation per
 // vehicle and category.
 type reportsData struct {
+	Lang          string // the reader's language, for numbers
 	Day, From, To string
 	Movements     []contract.Movements
 	Counter       []contract.CounterDay // payments at the counter on Day, per station
@@ -37,13 +39,22 @@ func (c catUtil) Percent() float64 {
 	return 100 * c.BookedHours / c.PeriodHours
 }
 
-// Pct formats a percentage with one decimal.
-func (reportsData) Pct(p float64) string { return strconv.FormatFloat(p, 'f', 1, 64) + " %" }
+// Pct formats a percentage with one decimal in the reader's language
+// ("12,5 %" / "12.5%").
+func (d reportsData) Pct(p float64) string {
+	return locale.Lang(d.Lang).Percent(int(math.Round(p*10)) * 10)
+}
+
+// Hours formats hours with one decimal in the reader's language ("12,5").
+func (d reportsData) Hours(h float64) string {
+	return locale.Lang(d.Lang).Quantity(int64(math.Round(h*10)) * 100)
+}
 
 // reportRange reads day, from and to (YYYY-MM-DD, Berlin) from the query:
 // day defaults to today, the period to the current month.
 func (a *app) reportRange(r *http.Request) (d reportsData, day, from, to time.Time) {
 	q := r.URL.Query()
+	d.Lang = reqCtx(r).lang
 	now := a.Now().In(berlin)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, berlin)
 	day = today
@@ -100,24 +111,23 @@ func (a *app) loadReports(r *http.Request) (reportsData, error) {
 	return d, nil
 }
 
-func (a *app) reportsPage(w http.ResponseWriter, r *http.Request) {
+func (a *app) reportsPage(w http.ResponseWriter, r *http.Request) error {
 	d, err := a.loadReports(r)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	a.render(w, r, http.StatusOK, "reports", &view{Title: "rp.reports", Nav: "reports", Data: d})
+	return nil
 }
 
 // reportCSV exports one report as CSV (semicolon-separated, decimal comma
 // for German spreadsheets; UTF-8 with BOM): movements.csv, receipts.csv
 // (payments at the counter: sums per station and method, then the rows),
 // open-items.csv, revenue.csv, utilisation.csv.
-func (a *app) reportCSV(w http.ResponseWriter, r *http.Request) {
+func (a *app) reportCSV(w http.ResponseWriter, r *http.Request) error {
 	d, err := a.loadReports(r)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	lang := reqCtx(r).lang
 	euro := locale.Lang(lang).Money
@@ -181,8 +191,7 @@ func (a *app) reportCSV(w http.ResponseWriter, r *http.Request) {
 			rows = append(rows, []csvCell{csvText(u.CategoryCode), csvText(u.Plate), hours(u.BookedHours), hours(u.PeriodHours), hours(u.Percent())})
 		}
 	default:
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, r.PathValue("name")))
@@ -200,4 +209,5 @@ func (a *app) reportCSV(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		a.log.WarnContext(r.Context(), "report export aborted", "error", err, "path", r.URL.Path)
 	}
+	return nil
 }
