@@ -33,12 +33,6 @@ type attentionRow struct {
 	Subject string // what the item is, e.g. "Buchung 17"
 }
 
-// routesAttention wires the staff actions on a record (administrators).
-func (a *app) routesAttention(private func(string, http.HandlerFunc)) {
-	private("POST /admin/attention/{id}/retry", a.admin(a.attentionAction(true)))
-	private("POST /admin/attention/{id}/dismiss", a.admin(a.attentionAction(false)))
-}
-
 // attention returns the visible records of the given items (nil without
 // an AttentionStore). Failing to read them only logs: the page still
 // shows.
@@ -98,12 +92,11 @@ func attentionSubjects(kind string, id int64, payments []payment.Record) []job.S
 
 // attentionAction makes the job try the item again now (retry) or deletes
 // the record (dismiss), then goes back to the page the form names.
-func (a *app) attentionAction(retry bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (a *app) attentionAction(retry bool) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		id, ok := pathID(r, "id")
 		if !ok || a.Attention == nil {
-			a.errorPage(w, r, http.StatusNotFound, "")
-			return
+			return errNotFound
 		}
 		var err error
 		if retry {
@@ -112,8 +105,7 @@ func (a *app) attentionAction(retry bool) http.HandlerFunc {
 			err = a.Attention.DismissJobItem(r.Context(), id)
 		}
 		if err != nil {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 		back, err := url.Parse(safeNext(r.PostFormValue("back")))
 		if err != nil || back.Path == "" {
@@ -123,5 +115,6 @@ func (a *app) attentionAction(retry bool) http.HandlerFunc {
 		q.Set("att", map[bool]string{true: "retried", false: "dismissed"}[retry])
 		back.RawQuery = q.Encode()
 		http.Redirect(w, r, back.RequestURI(), http.StatusSeeOther)
+		return nil
 	}
 }

@@ -45,65 +45,65 @@ func parseCategoryForm(r *http.Request, f *categoryForm, c *fleet.Category, lang
 }
 
 // categoryList shows the categories (admins only).
-func (a *app) categoryList(w http.ResponseWriter, r *http.Request) {
+func (a *app) categoryList(w http.ResponseWriter, r *http.Request) error {
 	list, err := a.Fleet.ListCategories(r.Context())
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	v := &view{Title: "cat.title", Nav: "categories", Data: list}
 	if r.URL.Query().Get("done") == "created" {
 		v.Notice = translate(reqCtx(r).lang, "cat.created")
 	}
 	a.render(w, r, http.StatusOK, "categories", v)
+	return nil
 }
 
 // categoryNew shows the empty form (admins only).
-func (a *app) categoryNew(w http.ResponseWriter, r *http.Request) {
+func (a *app) categoryNew(w http.ResponseWriter, r *http.Request) error {
 	f := categoryFormOf(fleet.Category{Seats: 5, Doors: 5, Transmission: "manual", Fuel: "petrol", Active: true})
 	f.New = true
 	a.render(w, r, http.StatusOK, "category_form", &view{Title: "cat.new", Nav: "categories", Data: f})
+	return nil
 }
 
 // categoryCreate validates and creates a category (admins only).
-func (a *app) categoryCreate(w http.ResponseWriter, r *http.Request) { a.categorySave(w, r, 0) }
+func (a *app) categoryCreate(w http.ResponseWriter, r *http.Request) error {
+	return a.categorySave(w, r, 0)
+}
 
 // categoryEdit shows a category's form (admins only).
-func (a *app) categoryEdit(w http.ResponseWriter, r *http.Request) {
+func (a *app) categoryEdit(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	c, err := a.Categories.Category(r.Context(), id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	v := &view{Title: "cat.edit", Nav: "categories", Data: categoryFormOf(c)}
 	if r.URL.Query().Get("done") == "saved" {
 		v.Notice = translate(reqCtx(r).lang, "common.saved")
 	}
 	a.render(w, r, http.StatusOK, "category_form", v)
+	return nil
 }
 
 // categoryUpdate validates and saves a category (admins only).
-func (a *app) categoryUpdate(w http.ResponseWriter, r *http.Request) {
+func (a *app) categoryUpdate(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	if _, err := a.Categories.Category(r.Context(), id); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
-	a.categorySave(w, r, id)
+	return a.categorySave(w, r, id)
 }
 
 // categorySave creates (id 0) or updates a category; an invalid form comes
 // back with a message per field and nothing is saved.
-func (a *app) categorySave(w http.ResponseWriter, r *http.Request, id int64) {
+func (a *app) categorySave(w http.ResponseWriter, r *http.Request, id int64) error {
 	lang := reqCtx(r).lang
 	f := categoryForm{ID: id, New: id == 0}
 	c := fleet.Category{ID: id}
@@ -122,13 +122,12 @@ func (a *app) categorySave(w http.ResponseWriter, r *http.Request, id int64) {
 			} else {
 				http.Redirect(w, r, fmt.Sprintf("/admin/categories/%d?done=saved", id), http.StatusSeeOther)
 			}
-			return
+			return nil
 		}
 		if errs.Is(err, errs.KindConflict) {
 			problems["code"] = translate(lang, "form.code_taken")
 		} else if !mergeProblems(lang, err, problems) {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	title := "cat.edit"
@@ -136,4 +135,5 @@ func (a *app) categorySave(w http.ResponseWriter, r *http.Request, id int64) {
 		title = "cat.new"
 	}
 	a.render(w, r, http.StatusUnprocessableEntity, "category_form", &view{Title: title, Nav: "categories", Data: f, Errors: problems})
+	return nil
 }

@@ -46,34 +46,6 @@ type ContractBackend interface {
 	PreCheckin(ctx context.Context, reservationID int64) (pc booking.PreCheckin, ok bool, err error)
 }
 
-// routesContracts mounts the contract, handover, return and report pages.
-// Without Deps.Contracts they are not mounted (the 404 page answers).
-func (a *app) routesContracts(private func(string, http.HandlerFunc)) {
-	if a.Contracts == nil || a.ContractData == nil {
-		return
-	}
-	private("GET /admin/contracts", a.contractList)
-	private("GET /admin/contracts/new", a.walkInForm)
-	private("POST /admin/contracts/new", a.walkInCreate)
-	private("GET /admin/contracts/{id}", a.contractPage)
-	private("POST /admin/contracts/{id}/drivers", a.contractDrivers)
-	private("POST /admin/contracts/{id}/period", a.contractPeriod)
-	private("POST /admin/contracts/{id}/tariff", a.contractTariff)
-	private("POST /admin/contracts/{id}/notes", a.contractNotes)
-	private("POST /admin/contracts/{id}/send", a.contractSend)
-	private("POST /admin/contracts/{id}/charge", a.contractCharge)
-	private("POST /admin/contracts/{id}/refund", a.contractRefund)
-	private("POST /admin/contracts/{id}/retry", a.contractRetry)
-	private("POST /admin/contracts/{id}/bill", a.contractBill)
-	private("GET /admin/contracts/{id}/documents/{doc}", a.contractDocument)
-	private("GET /admin/contracts/{id}/return", a.returnForm)
-	private("POST /admin/contracts/{id}/return", a.returnSubmit)
-	private("GET /admin/reservations/{id}/handover", a.handoverForm)
-	private("POST /admin/reservations/{id}/handover", a.handoverSubmit)
-	private("GET /admin/reports", a.reportsPage)
-	private("GET /admin/reports/{name}", a.reportCSV)
-}
-
 // ctStatuses are the contract statuses in list order.
 var ctStatuses = contract.Statuses
 
@@ -120,14 +92,13 @@ func (d ctListData) When(v *view, t *time.Time) string {
 
 // contractList shows the contracts per station and day (pickup, planned or
 // actual return on that day); day=all lists every day.
-func (a *app) contractList(w http.ResponseWriter, r *http.Request) {
+func (a *app) contractList(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := r.URL.Query()
 	d := ctListData{Statuses: ctStatuses, Search: strings.TrimSpace(q.Get("q")), loc: berlin}
 	stations, err := a.Tenancy.ListStations(ctx)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	d.Stations = visibleStations(r, stations)
 	f := contract.Filter{Query: d.Search, Limit: 200}
@@ -160,10 +131,10 @@ func (a *app) contractList(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Rows, d.Total, err = a.ContractData.ListContracts(ctx, f)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	a.render(w, r, http.StatusOK, "contracts", &view{Title: "ct.contracts", Nav: "contracts", Data: d})
+	return nil
 }
 
 // ---- detail ----
@@ -350,22 +321,21 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 	return d, nil
 }
 
-func (a *app) contractPage(w http.ResponseWriter, r *http.Request) {
+func (a *app) contractPage(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	d, err := a.loadContractPage(r.Context(), id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	v := &view{Title: "ct.contract", Nav: "contracts", Data: d, Attention: a.attention(r, attentionSubjects(job.KindContract, d.C.ID, d.Payments)...)}
 	if done := r.URL.Query().Get("done"); done != "" {
 		v.Notice = v.T("ct.done." + done)
 	}
 	a.render(w, r, http.StatusOK, "contract", v)
+	return nil
 }
 
 // contractAgain shows the contract page again with err: field errors next
@@ -446,11 +416,10 @@ func driversFromForm(r *http.Request) []contract.Driver {
 	return out
 }
 
-func (a *app) contractDrivers(w http.ResponseWriter, r *http.Request) {
+func (a *app) contractDrivers(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	ds := driversFromForm(r)
 	if _, err := a.Contracts.Update(r.Context(), id, contract.Edit{Drivers: ds, Notify: r.PostFormValue("notify") == "1"}); err != nil {
@@ -460,26 +429,24 @@ func (a *app) contractDrivers(w http.ResponseWriter, r *http.Request) {
 				d.Drivers = append(d.Drivers, driverRow{i, dr})
 			}
 		})
-		return
+		return nil
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=drivers", id), http.StatusSeeOther)
+	return nil
 }
 
-func (a *app) contractPeriod(w http.ResponseWriter, r *http.Request) {
+func (a *app) contractPeriod(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	c, err := a.ContractData.Contract(r.Context(), id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	st, err := a.Tenancy.Station(r.Context(), c.StationID)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	raw := r.PostFormValue("planned_end")
 	end, ok := parseLocal(raw, st.Location())
@@ -490,61 +457,61 @@ func (a *app) contractPeriod(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		a.contractAgain(w, r, id, err, func(d *ctPageData) { d.PlannedEnd = raw })
-		return
+		return nil
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=period", id), http.StatusSeeOther)
+	return nil
 }
 
-func (a *app) contractTariff(w http.ResponseWriter, r *http.Request) {
+func (a *app) contractTariff(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	tid, err := strconv.ParseInt(r.PostFormValue("tariff_id"), 10, 64)
 	if err != nil || tid <= 0 {
 		a.contractAgain(w, r, id, errs.Invalid("error.fields_invalid", errs.Field("tariff_id", "field.tariff_choose")), nil)
-		return
+		return nil
 	}
 	if _, err := a.Contracts.Update(r.Context(), id, contract.Edit{TariffID: &tid, Notify: r.PostFormValue("notify") == "1"}); err != nil {
 		a.contractAgain(w, r, id, err, nil)
-		return
+		return nil
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=tariff", id), http.StatusSeeOther)
+	return nil
 }
 
-func (a *app) contractNotes(w http.ResponseWriter, r *http.Request) {
+func (a *app) contractNotes(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	notes := r.PostFormValue("notes")
 	if _, err := a.Contracts.Update(r.Context(), id, contract.Edit{Notes: &notes}); err != nil {
 		a.contractAgain(w, r, id, err, func(d *ctPageData) { d.Notes = notes })
-		return
+		return nil
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=notes", id), http.StatusSeeOther)
+	return nil
 }
 
-func (a *app) contractSend(w http.ResponseWriter, r *http.Request) {
+func (a *app) contractSend(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	if err := a.Contracts.SendContract(r.Context(), id, nil); err != nil {
 		a.contractAgain(w, r, id, err, nil)
-		return
+		return nil
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=sent", id), http.StatusSeeOther)
+	return nil
 }
 
-func (a *app) contractCharge(w http.ResponseWriter, r *http.Request) {
+func (a *app) contractCharge(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	f := chargeForm{Kind: r.PostFormValue("kind"), Description: r.PostFormValue("description"), Amount: r.PostFormValue("amount")}
 	cents, ok := parseEuro(f.Amount)
@@ -559,22 +526,22 @@ func (a *app) contractCharge(w http.ResponseWriter, r *http.Request) {
 		// nothing is charged before staff confirmed this very amount
 		f.ConfirmCents = cents
 		a.contractAgain(w, r, id, nil, func(d *ctPageData) { d.Charge = f })
-		return
+		return nil
 	default:
 		_, _, err = a.Contracts.Charge(r.Context(), id, lc)
 	}
 	if err != nil {
 		a.contractAgain(w, r, id, err, func(d *ctPageData) { d.Charge = f })
-		return
+		return nil
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=charged", id), http.StatusSeeOther)
+	return nil
 }
 
-func (a *app) contractRefund(w http.ResponseWriter, r *http.Request) {
+func (a *app) contractRefund(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	invID, _ := strconv.ParseInt(r.PostFormValue("invoice_id"), 10, 64)
 	f := refundForm{InvoiceID: invID, Amount: r.PostFormValue("amount"), Reason: r.PostFormValue("reason"),
@@ -592,24 +559,27 @@ func (a *app) contractRefund(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		a.contractAgain(w, r, id, err, func(d *ctPageData) { d.Refund = f })
-		return
+		return nil
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=refunded", id), http.StatusSeeOther)
+	return nil
 }
 
-func (a *app) contractRetry(w http.ResponseWriter, r *http.Request) {
+func (a *app) contractRetry(w http.ResponseWriter, r *http.Request) error {
 	a.contractAction(w, r, "retried", func(ctx context.Context, id int64) error {
 		_, err := a.Contracts.RetryPayment(ctx, id)
 		return err
 	})
+	return nil
 }
 
 // contractBill re-runs billing of a returned contract (after an error).
-func (a *app) contractBill(w http.ResponseWriter, r *http.Request) {
+func (a *app) contractBill(w http.ResponseWriter, r *http.Request) error {
 	a.contractAction(w, r, "billed", func(ctx context.Context, id int64) error {
 		_, err := a.Contracts.Bill(ctx, id)
 		return err
 	})
+	return nil
 }
 
 // contractAction runs act on the contract of the path and returns to its
@@ -629,35 +599,32 @@ func (a *app) contractAction(w http.ResponseWriter, r *http.Request, done string
 
 // contractDocument sends a stored document of the contract (protocol,
 // contract PDF, invoice) exactly as stored.
-func (a *app) contractDocument(w http.ResponseWriter, r *http.Request) {
+func (a *app) contractDocument(w http.ResponseWriter, r *http.Request) error {
 	id, ok1 := pathID(r, "id")
 	docID, ok2 := pathID(r, "doc")
 	if !ok1 || !ok2 {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	docs, err := a.ContractData.ContractDocuments(r.Context(), id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	found := false
 	for _, d := range docs {
 		found = found || d.ID == docID
 	}
 	if !found {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	d, err := a.ContractData.Document(r.Context(), docID)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", d.ContentType)
 	w.Header().Set("Content-Disposition", `inline; filename="`+strings.ReplaceAll(d.Filename, `"`, "")+`"`)
 	w.Header().Set("X-Content-SHA256", d.SHA256)
 	w.Write(d.Data)
+	return nil
 }
 
 // isNotFound reports a KindNotFound error.

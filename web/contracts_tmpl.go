@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"strings"
 	"time"
 
@@ -34,7 +35,8 @@ type damageViewData struct {
 	New     map[int64]bool // on the return: damages reported since the handover
 }
 
-func init() {
+// addContractFuncs adds the contract forms' template functions to funcs.
+func addContractFuncs(funcs template.FuncMap) {
 	funcs["ptr"] = func(t time.Time) *time.Time { return &t }
 	funcs["driverView"] = func(v *view, r driverRow) driverViewData {
 		_, ho := v.Data.(handoverData)

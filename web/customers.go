@@ -37,7 +37,7 @@ func (d custListData) PageURL(p int) string {
 
 // customerList searches customers by name, e-mail, phone or booking number
 // (?q=…&page=…); a station user finds only customers of its stations.
-func (a *app) customerList(w http.ResponseWriter, r *http.Request) {
+func (a *app) customerList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	d := custListData{Q: strings.TrimSpace(q.Get("q")), Page: 1}
 	if p, err := strconv.Atoi(q.Get("page")); err == nil && p > 1 {
@@ -46,11 +46,11 @@ func (a *app) customerList(w http.ResponseWriter, r *http.Request) {
 	var err error
 	d.Hits, d.Total, err = a.Bookings.SearchCustomers(r.Context(), customer.SearchQuery{Text: d.Q, Limit: resPageSize, Offset: (d.Page - 1) * resPageSize})
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	d.Last = max(1, (d.Total+resPageSize-1)/resPageSize)
 	a.render(w, r, http.StatusOK, "customers", &view{Title: "bk.cust.title", Nav: "customers", Data: d})
+	return nil
 }
 
 // custPageData is the customer page: the file (bookings, contracts,
@@ -129,16 +129,14 @@ func auditFields(before, after string) []customer.Change {
 // ResStatus is the booking status as a typed value for the template.
 func (d custPageData) ResStatus(s string) booking.Status { return booking.Status(s) }
 
-func (a *app) customerPage(w http.ResponseWriter, r *http.Request) {
+func (a *app) customerPage(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	f, err := a.Bookings.CustomerFile(r.Context(), id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	v := &view{Title: "bk.cust.one", Nav: "customers", Data: custPageData{File: f, Form: formCustomer(f.Customer),
 		Restrict: f.Customer.RestrictedAt != nil, Retain: a.retentionStatus(r, id)}}
@@ -149,6 +147,7 @@ func (a *app) customerPage(w http.ResponseWriter, r *http.Request) {
 		v.Notice = translate(reqCtx(r).lang, "bk.cust.erased")
 	}
 	a.render(w, r, http.StatusOK, "customer", v)
+	return nil
 }
 
 func formCustomer(c customer.FileCustomer) customer.Customer {
@@ -160,17 +159,15 @@ func formCustomer(c customer.FileCustomer) customer.Customer {
 
 // customerUpdate saves the edit form; invalid input comes back with
 // messages and changes nothing.
-func (a *app) customerUpdate(w http.ResponseWriter, r *http.Request) {
+func (a *app) customerUpdate(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	ctx := r.Context()
 	f, err := a.Bookings.CustomerFile(ctx, id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	g := r.PostFormValue
 	c := customer.Customer{ID: id, Email: g("email"), Company: g("company"), FirstName: g("first_name"), LastName: g("last_name"),
@@ -181,7 +178,7 @@ func (a *app) customerUpdate(w http.ResponseWriter, r *http.Request) {
 	err = a.Bookings.UpdateCustomer(ctx, &c)
 	if err == nil {
 		http.Redirect(w, r, fmt.Sprintf("/admin/customers/%d?done=saved", id), http.StatusSeeOther)
-		return
+		return nil
 	}
 	lang := reqCtx(r).lang
 	v := &view{Title: "bk.cust.one", Nav: "customers", Data: custPageData{File: f, Form: form, Restrict: f.Customer.RestrictedAt != nil}}
@@ -199,48 +196,45 @@ func (a *app) customerUpdate(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusConflict
 		v.Alert = conflictText(lang, err)
 	} else {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	a.render(w, r, status, "customer", v)
+	return nil
 }
 
 // customerExport sends the GDPR export (Art. 15/20) as a JSON download:
 // everything about the customer that the signed-in user may see.
-func (a *app) customerExport(w http.ResponseWriter, r *http.Request) {
+func (a *app) customerExport(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	f, err := a.Bookings.CustomerFile(r.Context(), id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	b, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="kunde-%d-export.json"`, id))
 	w.Write(b)
+	return nil
 }
 
 // customerEraseConfirm asks for confirmation of an erasure request.
-func (a *app) customerEraseConfirm(w http.ResponseWriter, r *http.Request) {
+func (a *app) customerEraseConfirm(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	f, err := a.Bookings.CustomerFile(r.Context(), id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	a.render(w, r, http.StatusOK, "customer_erase", &view{Title: "bk.cust.erase", Nav: "customers", Data: f})
+	return nil
 }
 
 // deletePhotoFiles deletes the files of damage photos an erasure deleted
@@ -266,36 +260,34 @@ func (a *app) deletePhotoFiles(r *http.Request, keys []string) {
 }
 
 // customerErase carries out a confirmed erasure request (administrators).
-func (a *app) customerErase(w http.ResponseWriter, r *http.Request) {
+func (a *app) customerErase(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	ctx := r.Context()
 	f, err := a.Bookings.CustomerFile(ctx, id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	lang := reqCtx(r).lang
 	if r.PostFormValue("confirm") != "yes" {
 		v := &view{Title: "bk.cust.erase", Nav: "customers", Data: f, Errors: map[string]string{"confirm": translate(lang, "bk.cust.erase_confirm_needed")}}
 		v.Alert = translate(lang, "form.has_errors")
 		a.render(w, r, http.StatusUnprocessableEntity, "customer_erase", v)
-		return
+		return nil
 	}
 	er, err := a.Bookings.EraseCustomer(ctx, id)
 	if err != nil {
 		if errs.KindOf(err) != errs.KindConflict {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 		v := &view{Title: "bk.cust.erase", Nav: "customers", Data: f, Alert: conflictText(lang, err)}
 		a.render(w, r, http.StatusConflict, "customer_erase", v)
-		return
+		return nil
 	}
 	a.deletePhotoFiles(r, er.PhotoKeys)
 	a.deleteCardsAfterErasure(r, id)
 	http.Redirect(w, r, fmt.Sprintf("/admin/customers/%d?done=erased", id), http.StatusSeeOther)
+	return nil
 }

@@ -36,16 +36,14 @@ func (a *app) readPhotos(r *http.Request, problems map[string]string, lang strin
 
 // damageCreate records a damage placed on the diagram, with its photos. The
 // photos are checked before anything is saved.
-func (a *app) damageCreate(w http.ResponseWriter, r *http.Request) {
+func (a *app) damageCreate(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	v, err := a.Fleet.Vehicle(r.Context(), id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	lang := reqCtx(r).lang
 	get := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
@@ -67,50 +65,46 @@ func (a *app) damageCreate(w http.ResponseWriter, r *http.Request) {
 			svc := a.photos()
 			for _, p := range photos {
 				if _, err := svc.Save(r.Context(), d.ID, p); err != nil {
-					a.fail(w, r, err)
-					return
+					return err
 				}
 			}
 			http.Redirect(w, r, fmt.Sprintf("/admin/vehicles/%d?done=damage#damages", v.ID), http.StatusSeeOther)
-			return
+			return nil
 		}
 		if !mergeProblems(lang, err, problems) {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	a.renderVehiclePage(w, r, http.StatusUnprocessableEntity, v, func(pd *vehiclePageData) { pd.Damage = f }, problems)
+	return nil
 }
 
 // damageOf returns damage {did} of vehicle {id}, both in the user's reach.
-func (a *app) damageOf(w http.ResponseWriter, r *http.Request) (fleet.Vehicle, fleet.Damage, bool) {
+func (a *app) damageOf(r *http.Request) (fleet.Vehicle, fleet.Damage, error) {
 	id, ok1 := pathID(r, "id")
 	did, ok2 := pathID(r, "did")
 	if !ok1 || !ok2 {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return fleet.Vehicle{}, fleet.Damage{}, false
+		return fleet.Vehicle{}, fleet.Damage{}, errNotFound
 	}
 	v, err := a.Fleet.Vehicle(r.Context(), id)
 	if err != nil {
-		a.fail(w, r, err)
-		return v, fleet.Damage{}, false
+		return v, fleet.Damage{}, err
 	}
 	d, err := a.Damages.Damage(r.Context(), did)
 	if err == nil && d.VehicleID != v.ID {
 		err = errs.NotFound("damage_not_found")
 	}
 	if err != nil {
-		a.fail(w, r, err)
-		return v, d, false
+		return v, d, err
 	}
-	return v, d, true
+	return v, d, nil
 }
 
 // damagePhotosAdd adds photos to a damage.
-func (a *app) damagePhotosAdd(w http.ResponseWriter, r *http.Request) {
-	v, d, ok := a.damageOf(w, r)
-	if !ok {
-		return
+func (a *app) damagePhotosAdd(w http.ResponseWriter, r *http.Request) error {
+	v, d, err := a.damageOf(r)
+	if err != nil {
+		return err
 	}
 	lang := reqCtx(r).lang
 	problems := map[string]string{}
@@ -122,23 +116,23 @@ func (a *app) damagePhotosAdd(w http.ResponseWriter, r *http.Request) {
 		problems["photos."+strconv.FormatInt(d.ID, 10)] = problems["photos"]
 		delete(problems, "photos")
 		a.renderVehiclePage(w, r, http.StatusUnprocessableEntity, v, nil, problems)
-		return
+		return nil
 	}
 	svc := a.photos()
 	for _, p := range photos {
 		if _, err := svc.Save(r.Context(), d.ID, p); err != nil {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/vehicles/%d?done=photos#damage-%d", v.ID, d.ID), http.StatusSeeOther)
+	return nil
 }
 
 // damageRepaired records the repair date of an open damage.
-func (a *app) damageRepaired(w http.ResponseWriter, r *http.Request) {
-	v, d, ok := a.damageOf(w, r)
-	if !ok {
-		return
+func (a *app) damageRepaired(w http.ResponseWriter, r *http.Request) error {
+	v, d, err := a.damageOf(r)
+	if err != nil {
+		return err
 	}
 	lang := reqCtx(r).lang
 	problems := map[string]string{}
@@ -150,41 +144,40 @@ func (a *app) damageRepaired(w http.ResponseWriter, r *http.Request) {
 		err := a.Damages.MarkRepaired(r.Context(), d.ID, day.Add(12*time.Hour), strings.TrimSpace(r.PostFormValue("repair_note")))
 		if err == nil {
 			http.Redirect(w, r, fmt.Sprintf("/admin/vehicles/%d?done=repaired#damages", v.ID), http.StatusSeeOther)
-			return
+			return nil
 		}
 		if errs.Is(err, errs.KindConflict) {
 			problems["repaired_on"] = translate(lang, "fl.err_repaired_already")
 		} else if !mergeProblems(lang, err, problems) {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	a.renderVehiclePage(w, r, http.StatusUnprocessableEntity, v, func(pd *vehiclePageData) { pd.RepairID = d.ID }, problems)
+	return nil
 }
 
 // damagePhoto serves a photo (or its thumbnail) of a damage of a vehicle
 // the user may see, privately cacheable; anything else is the 404 page.
-func (a *app) damagePhoto(thumb bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		_, d, ok := a.damageOf(w, r)
-		if !ok {
-			return
+func (a *app) damagePhoto(thumb bool) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		_, d, err := a.damageOf(r)
+		if err != nil {
+			return err
 		}
 		pid, ok := pathID(r, "pid")
 		if !ok {
-			a.errorPage(w, r, http.StatusNotFound, "")
-			return
+			return errNotFound
 		}
 		ct, data, err := a.photos().Get(r.Context(), d.ID, pid, thumb)
 		if err != nil {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 		h := w.Header()
 		h.Set("Content-Type", ct)
 		h.Set("Content-Length", strconv.Itoa(len(data)))
 		h.Set("Cache-Control", "private, max-age=86400")
 		h.Set("Content-Disposition", "inline")
-		w.Write(data)
+		_, err = w.Write(data)
+		return err
 	}
 }

@@ -26,34 +26,30 @@ type dashboardData struct {
 
 // dashboard shows the tenant, the stations the user can see and, for
 // admins, the number of users and active API keys.
-func (a *app) dashboard(w http.ResponseWriter, r *http.Request) {
+func (a *app) dashboard(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	d := dashboardData{Now: a.Now()}
 	var err error
 	if d.Stations, err = a.Tenancy.ListStations(ctx); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	d.FailedEmails = -1
 	if a.Mail != nil {
 		counts, err := a.Mail.EmailCounts(ctx)
 		if err != nil {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 		d.FailedEmails = counts[string(mail.StatusFailed)]
 	}
 	if actorOf(r).IsAdmin() {
 		users, err := a.Users.ListUsers(ctx)
 		if err != nil {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 		d.Users = len(users)
 		keys, err := a.Users.ListAPIClients(ctx)
 		if err != nil {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 		for _, k := range keys {
 			if k.RevokedAt == nil {
@@ -63,17 +59,16 @@ func (a *app) dashboard(w http.ResponseWriter, r *http.Request) {
 		if a.Attention != nil {
 			list, err := a.Attention.ListJobAttention(ctx, 50)
 			if err != nil {
-				a.fail(w, r, err)
-				return
+				return err
 			}
 			d.Attention = a.attentionRows(r, list)
 		}
 		if a.Webhooks != nil {
 			if d.DisabledWebhooks, err = a.Webhooks.DisabledEndpoints(ctx); err != nil {
-				a.fail(w, r, err)
-				return
+				return err
 			}
 		}
 	}
 	a.render(w, r, http.StatusOK, "dashboard", &view{Title: "dash.title", Nav: "dashboard", Data: d})
+	return nil
 }

@@ -29,26 +29,13 @@ var emailStatuses = []string{"", string(mail.StatusFailed), string(mail.StatusQu
 const emailHTMLPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; " +
 	"base-uri 'none'; frame-ancestors 'self'; sandbox"
 
-// routesEmails wires the "E-Mails" pages: the outbox list, one message with
-// its attempts, its HTML body (for a sandboxed iframe), attachment
-// downloads and resending. Station users see the messages of their
-// stations only (the store scopes every call); others are 404.
-func (a *app) routesEmails(private func(string, http.HandlerFunc)) {
-	private("GET /admin/emails", a.withMail(a.emailList))
-	private("GET /admin/emails/{id}", a.withMail(a.emailDetail))
-	private("GET /admin/emails/{id}/html", a.withMail(a.emailHTML))
-	private("GET /admin/emails/{id}/attachments/{n}", a.withMail(a.emailAttachment))
-	private("POST /admin/emails/{id}/resend", a.withMail(a.emailResend))
-}
-
 // withMail answers 404 when the application runs without an outbox store.
-func (a *app) withMail(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (a *app) withMail(h handler) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		if a.Mail == nil {
-			a.errorPage(w, r, http.StatusNotFound, "")
-			return
+			return errNotFound
 		}
-		h(w, r)
+		return h(w, r)
 	}
 }
 
@@ -93,35 +80,30 @@ func (d emailListData) StatusURL(status string) string { return emailListURL(sta
 // emailList shows the messages the user may see, newest first, filtered by
 // ?status= and paged by ?page= (1-based). An unknown status or page is a
 // 400 page that says so.
-func (a *app) emailList(w http.ResponseWriter, r *http.Request) {
+func (a *app) emailList(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := r.URL.Query()
 	d := emailListData{Status: q.Get("status"), Statuses: emailStatuses, Page: 1}
 	if !validEmailStatus(d.Status) {
-		a.errorPage(w, r, http.StatusBadRequest, "mail.bad_status")
-		return
+		return pageError{http.StatusBadRequest, "mail.bad_status"}
 	}
 	if p := q.Get("page"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 1_000_000 {
-			a.errorPage(w, r, http.StatusBadRequest, "mail.bad_page")
-			return
+			return pageError{http.StatusBadRequest, "mail.bad_page"}
 		}
 		d.Page = n
 	}
 	list, total, err := a.Mail.ListEmails(ctx, mail.Filter{Status: d.Status, Limit: emailsPageSize, Offset: (d.Page - 1) * emailsPageSize})
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	if d.Counts, err = a.Mail.EmailCounts(ctx); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	zones, err := a.stationZones(r)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	lang := reqCtx(r).lang
 	d.Total = total
@@ -141,6 +123,7 @@ func (a *app) emailList(w http.ResponseWriter, r *http.Request) {
 		d.Rows = append(d.Rows, row)
 	}
 	a.render(w, r, http.StatusOK, "emails", &view{Title: "mail.title", Nav: "emails", Data: d})
+	return nil
 }
 
 func validEmailStatus(s string) bool {
@@ -221,33 +204,32 @@ func emailID(r *http.Request) (int64, bool) {
 
 // loadEmail fetches the message of the request's {id}; it answers 404 for
 // an unknown id or a message of another station or tenant.
-func (a *app) loadEmail(w http.ResponseWriter, r *http.Request) (mail.Queued, []mail.Attempt, bool) {
+func (a *app) loadEmail(r *http.Request) (mail.Queued, []mail.Attempt, error) {
 	id, ok := emailID(r)
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return mail.Queued{}, nil, false
+		return mail.Queued{}, nil, errNotFound
 	}
 	q, atts, err := a.Mail.Email(r.Context(), id)
 	if err != nil {
-		a.fail(w, r, err)
-		return mail.Queued{}, nil, false
+		return mail.Queued{}, nil, err
 	}
-	return q, atts, true
+	return q, atts, nil
 }
 
 // emailDetail shows one message: headers, every attempt with the server's
 // answer, text body, the HTML body in a sandboxed iframe, attachments and
 // (for a failed or sent message) the resend button.
-func (a *app) emailDetail(w http.ResponseWriter, r *http.Request) {
-	q, atts, ok := a.loadEmail(w, r)
-	if !ok {
-		return
+func (a *app) emailDetail(w http.ResponseWriter, r *http.Request) error {
+	q, atts, err := a.loadEmail(r)
+	if err != nil {
+		return err
 	}
 	v := &view{Title: "mail.detail_title", Nav: "emails"}
 	if r.URL.Query().Get("done") == "resent" {
 		v.Notice = translate(reqCtx(r).lang, "mail.resent")
 	}
 	a.renderEmailDetail(w, r, http.StatusOK, v, q, atts)
+	return nil
 }
 
 func (a *app) renderEmailDetail(w http.ResponseWriter, r *http.Request, status int, v *view, q mail.Queued, atts []mail.Attempt) {
@@ -310,10 +292,10 @@ func byteSize(lang string, n int) string {
 // emailHTML serves the HTML body of a message for the detail page's
 // sandboxed iframe, under a policy that blocks scripts and every remote
 // load. Inline images (cid:) are embedded as data: URLs so they show.
-func (a *app) emailHTML(w http.ResponseWriter, r *http.Request) {
-	q, _, ok := a.loadEmail(w, r)
-	if !ok {
-		return
+func (a *app) emailHTML(w http.ResponseWriter, r *http.Request) error {
+	q, _, err := a.loadEmail(r)
+	if err != nil {
+		return err
 	}
 	body := q.Message.HTML
 	for _, att := range q.Message.Attachments {
@@ -328,19 +310,19 @@ func (a *app) emailHTML(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	w.Write([]byte(body))
+	return nil
 }
 
 // emailAttachment sends attachment n (1-based) of a message byte for byte,
 // with its content type and as a download under its file name.
-func (a *app) emailAttachment(w http.ResponseWriter, r *http.Request) {
-	q, _, ok := a.loadEmail(w, r)
-	if !ok {
-		return
+func (a *app) emailAttachment(w http.ResponseWriter, r *http.Request) error {
+	q, _, err := a.loadEmail(r)
+	if err != nil {
+		return err
 	}
 	n, err := strconv.Atoi(r.PathValue("n"))
 	if err != nil || n < 1 || n > len(q.Message.Attachments) {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	att := q.Message.Attachments[n-1]
 	ct := "application/octet-stream"
@@ -357,32 +339,32 @@ func (a *app) emailAttachment(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Length", strconv.Itoa(len(att.Data)))
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	w.Write(att.Data)
+	return nil
 }
 
 // emailResend queues a failed or sent message again and returns to its
 // page. A message still queued is left alone (409 with the page again).
-func (a *app) emailResend(w http.ResponseWriter, r *http.Request) {
+func (a *app) emailResend(w http.ResponseWriter, r *http.Request) error {
 	id, ok := emailID(r)
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	err := a.Mail.ResendEmail(r.Context(), id)
 	if e, isErr := errs.As(err); isErr && e.Kind == errs.KindConflict {
-		q, atts, ok := a.loadEmail(w, r)
-		if !ok {
-			return
+		q, atts, err := a.loadEmail(r)
+		if err != nil {
+			return err
 		}
 		v := &view{Title: "mail.detail_title", Nav: "emails", Alert: translate(reqCtx(r).lang, "mail.already_queued")}
 		a.renderEmailDetail(w, r, http.StatusConflict, v, q, atts)
-		return
+		return nil
 	}
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	a.log.InfoContext(r.Context(), "e-mail queued again by staff", "email_id", id, "request_id", requestID(r))
 	http.Redirect(w, r, fmt.Sprintf("/admin/emails/%d?done=resent", id), http.StatusSeeOther)
+	return nil
 }
 
 // KindLabel names a message kind in the page's language (the raw kind for

@@ -24,36 +24,6 @@ const (
 	photoDecodeBudget = 2 * fleet.MaxDecodeBytes
 )
 
-// routesFleet wires the fleet pages: vehicles with blocking periods,
-// condition history and damages (with photos), tariffs and categories.
-func (a *app) routesFleet(private func(string, http.HandlerFunc)) {
-	private("GET /admin/vehicles", a.vehicleList)
-	private("GET /admin/vehicles/new", a.vehicleNew)
-	private("POST /admin/vehicles", a.vehicleCreate)
-	private("GET /admin/vehicles/{id}", a.vehiclePage)
-	private("POST /admin/vehicles/{id}", a.vehicleUpdate)
-	private("POST /admin/vehicles/{id}/ready", a.vehicleReady)
-	private("POST /admin/vehicles/{id}/blocks", a.blockAdd)
-	private("POST /admin/vehicles/{id}/blocks/{aid}/delete", a.blockDelete)
-	private("POST /admin/vehicles/{id}/damages", a.damageCreate)
-	private("POST /admin/vehicles/{id}/damages/{did}/photos", a.damagePhotosAdd)
-	private("POST /admin/vehicles/{id}/damages/{did}/repaired", a.damageRepaired)
-	private("GET /admin/vehicles/{id}/damages/{did}/photos/{pid}", a.damagePhoto(false))
-	private("GET /admin/vehicles/{id}/damages/{did}/photos/{pid}/thumb", a.damagePhoto(true))
-
-	private("GET /admin/tariffs", a.tariffList)
-	private("GET /admin/tariffs/new", a.admin(a.tariffNew))
-	private("POST /admin/tariffs", a.admin(a.tariffCreate))
-	private("GET /admin/tariffs/{id}", a.tariffEdit)
-	private("POST /admin/tariffs/{id}", a.admin(a.tariffUpdate))
-
-	private("GET /admin/categories", a.admin(a.categoryList))
-	private("GET /admin/categories/new", a.admin(a.categoryNew))
-	private("POST /admin/categories", a.admin(a.categoryCreate))
-	private("GET /admin/categories/{id}", a.admin(a.categoryEdit))
-	private("POST /admin/categories/{id}", a.admin(a.categoryUpdate))
-}
-
 // photos returns the photo service over the configured stores.
 func (a *app) photos() *fleet.PhotoService {
 	return &fleet.PhotoService{Damages: a.Damages, Blobs: a.Photos, Decoder: a.PhotoDecoder}
@@ -121,8 +91,16 @@ func formCents(r *http.Request, name string, problems map[string]string, lang st
 // Num renders a whole number with thousands separators ("12.000" / "12,000").
 func (v *view) Num(n int64) string { return locale.Lang(v.Lang).Number(n) }
 
-// Km renders a distance: "18.985 km" / "18,985 km".
-func (v *view) Km(n int64) string { return locale.Lang(v.Lang).Km(n) }
+// Km renders a distance (an int or int64 of km): "18.985 km" / "18,985 km".
+func (v *view) Km(n any) string {
+	switch x := n.(type) {
+	case int:
+		return locale.Lang(v.Lang).Km(int64(x))
+	case int64:
+		return locale.Lang(v.Lang).Km(x)
+	}
+	return ""
+}
 
 // Money renders cents as an amount in euros in the page's language
 // ("1.234,50 €" / "€1,234.50").
@@ -161,7 +139,8 @@ func (v *view) Sel(a, b any) template.HTMLAttr {
 	return ""
 }
 
-func init() {
+// addFleetFuncs adds the fleet pages' template functions to funcs.
+func addFleetFuncs(funcs template.FuncMap) {
 	funcs["inc"] = func(i int) int { return i + 1 }
 	funcs["deref"] = func(t *time.Time) time.Time {
 		if t == nil {

@@ -175,40 +175,37 @@ func (a *app) loadHandover(r *http.Request, id int64) (handoverData, error) {
 }
 
 // handoverForm is the one-screen, tablet-friendly check-out form.
-func (a *app) handoverForm(w http.ResponseWriter, r *http.Request) {
+func (a *app) handoverForm(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	if c, err := a.ContractData.ContractByReservation(r.Context(), id); err == nil {
 		http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d", c.ID), http.StatusSeeOther)
-		return
+		return nil
 	}
 	d, err := a.loadHandover(r, id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	v := &view{Title: "ct.handover", Nav: "contracts", Data: d}
 	if d.R.Status != booking.StatusConfirmed {
 		v.Alert = v.T("ct.not_confirmed")
 	}
 	a.render(w, r, http.StatusOK, "handover", v)
+	return nil
 }
 
-func (a *app) handoverSubmit(w http.ResponseWriter, r *http.Request) {
+func (a *app) handoverSubmit(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	// the reservation first: nothing of the upload is decoded for a
 	// reservation the user cannot see or hand over
 	res, err := a.ContractData.Reservation(r.Context(), id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	pf, p, files, f := readProtocol(r, false)
 	var photos [][]fleet.Prepared
@@ -243,8 +240,7 @@ func (a *app) handoverSubmit(w http.ResponseWriter, r *http.Request) {
 	if err != nil && c.ID == 0 {
 		d, lerr := a.loadHandover(r, id)
 		if lerr != nil {
-			a.fail(w, r, lerr)
-			return
+			return lerr
 		}
 		d.P, d.Checked, d.DueOverride = pf, h.LicenceChecked, h.DueOverride
 		d.Drivers = nil
@@ -257,11 +253,10 @@ func (a *app) handoverSubmit(w http.ResponseWriter, r *http.Request) {
 		v := &view{Title: "ct.handover", Nav: "contracts", Data: d}
 		status := a.formError(v, err)
 		if status == 0 {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 		a.render(w, r, status, "handover", v)
-		return
+		return nil
 	}
 	if err != nil {
 		a.log.ErrorContext(r.Context(), "handover stored, follow-up failed", "contract", c.Number, "err", err)
@@ -272,6 +267,7 @@ func (a *app) handoverSubmit(w http.ResponseWriter, r *http.Request) {
 		done = "photos_failed"
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=%s", c.ID, done), http.StatusSeeOther)
+	return nil
 }
 
 // ---- return ----
@@ -350,36 +346,33 @@ func (a *app) loadReturn(r *http.Request, id int64) (returnData, error) {
 
 // returnForm is the check-in form; the handover values are shown next to
 // the inputs so new damages and differences stand out.
-func (a *app) returnForm(w http.ResponseWriter, r *http.Request) {
+func (a *app) returnForm(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	d, err := a.loadReturn(r, id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	v := &view{Title: "ct.return", Nav: "contracts", Data: d}
 	if d.C.Status != contract.StatusOpen {
 		v.Alert = v.T("ct.already_returned")
 	}
 	a.render(w, r, http.StatusOK, "return", v)
+	return nil
 }
 
-func (a *app) returnSubmit(w http.ResponseWriter, r *http.Request) {
+func (a *app) returnSubmit(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	// the contract first: nothing of the upload is decoded for a contract
 	// the user cannot see or that is returned already
 	ct, err := a.ContractData.Contract(r.Context(), id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	pf, p, files, f := readProtocol(r, true)
 	var photos [][]fleet.Prepared
@@ -408,8 +401,7 @@ func (a *app) returnSubmit(w http.ResponseWriter, r *http.Request) {
 	if pv != nil || err != nil && (c.ID == 0 || c.Status == contract.StatusOpen) {
 		d, lerr := a.loadReturn(r, id)
 		if lerr != nil {
-			a.fail(w, r, lerr)
-			return
+			return lerr
 		}
 		d.P, d.StationID = pf, rt.StationID
 		v := &view{Title: "ct.return", Nav: "contracts", Data: d}
@@ -420,15 +412,14 @@ func (a *app) returnSubmit(w http.ResponseWriter, r *http.Request) {
 				v.Alert = v.T("counter.preview_changed")
 			}
 			a.render(w, r, http.StatusOK, "return", v)
-			return
+			return nil
 		}
 		status := a.formError(v, err)
 		if status == 0 {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 		a.render(w, r, status, "return", v)
-		return
+		return nil
 	}
 	done := "returned"
 	photoErr := a.saveDamagePhotos(r.Context(), rt.Protocol.NewDamages, photos)
@@ -445,6 +436,7 @@ func (a *app) returnSubmit(w http.ResponseWriter, r *http.Request) {
 		done = "photos_failed"
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=%s", id, done), http.StatusSeeOther)
+	return nil
 }
 
 // ---- walk-in ----
@@ -490,19 +482,19 @@ func (a *app) walkInData(r *http.Request, d *walkInData) error {
 
 // walkInForm is the counter form: customer, vehicle, tariff and return;
 // it creates the booking and goes on to the handover.
-func (a *app) walkInForm(w http.ResponseWriter, r *http.Request) {
+func (a *app) walkInForm(w http.ResponseWriter, r *http.Request) error {
 	var d walkInData
 	if sid, err := strconv.ParseInt(r.URL.Query().Get("station"), 10, 64); err == nil {
 		d.StationID = sid
 	}
 	if err := a.walkInData(r, &d); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	a.render(w, r, http.StatusOK, "walkin", &view{Title: "ct.walkin", Nav: "contracts", Data: d})
+	return nil
 }
 
-func (a *app) walkInCreate(w http.ResponseWriter, r *http.Request) {
+func (a *app) walkInCreate(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	d := walkInData{Email: strings.TrimSpace(r.PostFormValue("email")), FirstName: strings.TrimSpace(r.PostFormValue("first_name")),
 		LastName: strings.TrimSpace(r.PostFormValue("last_name")), Phone: strings.TrimSpace(r.PostFormValue("phone")),
@@ -512,41 +504,39 @@ func (a *app) walkInCreate(w http.ResponseWriter, r *http.Request) {
 	d.StationID, _ = strconv.ParseInt(r.PostFormValue("station_id"), 10, 64)
 	d.VehicleID, _ = strconv.ParseInt(r.PostFormValue("vehicle_id"), 10, 64)
 	d.TariffID, _ = strconv.ParseInt(r.PostFormValue("tariff_id"), 10, 64)
-	fail := func(err error) {
+	// fail shows the form again with err at its fields, or returns err
+	// for the error page when it belongs to no field
+	fail := func(err error) error {
 		if lerr := a.walkInData(r, &d); lerr != nil {
-			a.fail(w, r, lerr)
-			return
+			return lerr
 		}
 		v := &view{Title: "ct.walkin", Nav: "contracts", Data: d}
 		status := a.formError(v, err)
 		if status == 0 {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 		a.render(w, r, status, "walkin", v)
+		return nil
 	}
 	st, err := a.Tenancy.Station(ctx, d.StationID)
 	if err != nil {
-		fail(errs.Invalid("error.fields_invalid", errs.Field("station_id", "field.station_choose")))
-		return
+		return fail(errs.Invalid("error.fields_invalid", errs.Field("station_id", "field.station_choose")))
 	}
 	now := a.Now().UTC()
 	ret, ok := parseLocal(d.Return, st.Location())
 	if !ok || !ret.After(now) {
-		fail(errs.Invalid("error.fields_invalid", errs.Field("return", "booking.planned_return")))
-		return
+		return fail(errs.Invalid("error.fields_invalid", errs.Field("return", "booking.planned_return")))
 	}
 	c := customer.Customer{Email: d.Email, FirstName: d.FirstName, LastName: d.LastName, Phone: d.Phone, Street: d.Street,
 		PostalCode: d.Zip, City: d.City, Country: "DE", Language: reqCtx(r).lang}
 	if _, _, err := a.ContractData.UpsertCustomer(ctx, &c); err != nil {
-		fail(err)
-		return
+		return fail(err)
 	}
 	res := &booking.Reservation{StationID: d.StationID, ReturnStationID: d.StationID, CustomerID: c.ID, VehicleID: d.VehicleID,
 		TariffID: d.TariffID, Pickup: now, Return: ret, Language: c.Language, WorkshopRef: d.WorkshopRef, Notes: d.Notes}
 	if err := a.Contracts.WalkIn(ctx, res); err != nil {
-		fail(err)
-		return
+		return fail(err)
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/reservations/%d/handover", res.ID), http.StatusSeeOther)
+	return nil
 }

@@ -124,44 +124,40 @@ func (a *app) journalFilter(r *http.Request) (d invoicesData, q invoice.JournalQ
 // period, kind, station and a search over number and customer name, with
 // the totals of the whole selection (finals less their advances, credit
 // notes negative).
-func (a *app) invoiceList(w http.ResponseWriter, r *http.Request) {
+func (a *app) invoiceList(w http.ResponseWriter, r *http.Request) error {
 	src, ok := a.journal()
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	d, q, status, key := a.journalFilter(r)
 	if status != 0 {
-		a.errorPage(w, r, status, key)
-		return
+		return pageError{status, locale.Key(key)}
 	}
 	ctx := r.Context()
 	q.Limit, q.Offset = journalPageSize, (d.Page-1)*journalPageSize
 	var err error
 	if d.Entries, d.Totals, err = src.Journal(ctx, q); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	d.Pages = max(1, (d.Totals.Documents+journalPageSize-1)/journalPageSize)
 	stations, err := a.Tenancy.ListStations(ctx)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	d.Stations = visibleStations(r, stations)
 	_, d.XML = a.Bookings.(invoiceXMLSource)
 	d.XML = d.XML && a.EInvoicer != nil
 	a.render(w, r, http.StatusOK, "invoices", &view{Title: "inv.title", Nav: "invoices", Data: d})
+	return nil
 }
 
 // invoicePDF sends the stored PDF of an invoice or credit note exactly as
 // issued; one outside the user's stations or tenant is 404.
-func (a *app) invoicePDF(w http.ResponseWriter, r *http.Request) {
+func (a *app) invoicePDF(w http.ResponseWriter, r *http.Request) error {
 	src, ok := a.journal()
 	id, okID := pathID(r, "id")
 	if !ok || !okID {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	var pdf []byte
 	var num string
@@ -170,37 +166,34 @@ func (a *app) invoicePDF(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Disposition", `inline; filename="`+fileSafe(num, "invoice")+`.pdf"`)
 	w.Header().Set("Content-Length", strconv.Itoa(len(pdf)))
 	w.Write(pdf)
+	return nil
 }
 
 // journalExport loads every document of the filter for an export; a
 // period over invoice.MaxJournalExportDays answers 422.
-func (a *app) journalExport(w http.ResponseWriter, r *http.Request) (invoicesData, []invoice.JournalEntry, invoice.JournalTotals, bool) {
+func (a *app) journalExport(r *http.Request) (invoicesData, []invoice.JournalEntry, invoice.JournalTotals, error) {
 	src, ok := a.journal()
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return invoicesData{}, nil, invoice.JournalTotals{}, false
+		return invoicesData{}, nil, invoice.JournalTotals{}, errNotFound
 	}
 	d, q, status, key := a.journalFilter(r)
 	if status == 0 && q.ExportDays() > invoice.MaxJournalExportDays {
 		status, key = http.StatusUnprocessableEntity, "inv.err.too_long"
 	}
 	if status != 0 {
-		a.errorPage(w, r, status, key)
-		return d, nil, invoice.JournalTotals{}, false
+		return d, nil, invoice.JournalTotals{}, pageError{status, locale.Key(key)}
 	}
 	es, tot, err := src.Journal(r.Context(), q)
 	if err != nil {
-		a.fail(w, r, err)
-		return d, nil, tot, false
+		return d, nil, tot, err
 	}
-	return d, es, tot, true
+	return d, es, tot, nil
 }
 
 // journalCSVName is the file name of the journal of d's period.
@@ -209,19 +202,19 @@ func journalCSVName(d invoicesData) string {
 }
 
 // invoiceCSV sends the sales journal of the filter as CSV for accountants.
-func (a *app) invoiceCSV(w http.ResponseWriter, r *http.Request) {
-	d, es, tot, ok := a.journalExport(w, r)
-	if !ok {
-		return
+func (a *app) invoiceCSV(w http.ResponseWriter, r *http.Request) error {
+	d, es, tot, err := a.journalExport(r)
+	if err != nil {
+		return err
 	}
 	var buf bytes.Buffer
 	if err := writeJournalCSV(&buf, reqCtx(r).lang, es, tot); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+journalCSVName(d)+`"`)
 	w.Write(buf.Bytes())
+	return nil
 }
 
 // invoiceZIP streams an archive of the filter's documents: each stored PDF
@@ -229,15 +222,14 @@ func (a *app) invoiceCSV(w http.ResponseWriter, r *http.Request) {
 // and the journal as CSV. Documents are read one at a time. A failure
 // after the first byte aborts the connection, so that no client takes a
 // truncated archive for a complete one.
-func (a *app) invoiceZIP(w http.ResponseWriter, r *http.Request) {
-	d, es, tot, ok := a.journalExport(w, r)
-	if !ok {
-		return
+func (a *app) invoiceZIP(w http.ResponseWriter, r *http.Request) error {
+	d, es, tot, err := a.journalExport(r)
+	if err != nil {
+		return err
 	}
 	var csvBuf bytes.Buffer
 	if err := writeJournalCSV(&csvBuf, reqCtx(r).lang, es, tot); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	src, _ := a.journal()
 	w.Header().Set("Content-Type", "application/zip")
@@ -251,7 +243,7 @@ func (a *app) invoiceZIP(w http.ResponseWriter, r *http.Request) {
 		_, err = f.Write(data)
 		return err
 	}
-	err := put(journalCSVName(d), zip.Deflate, a.Now(), csvBuf.Bytes())
+	err = put(journalCSVName(d), zip.Deflate, a.Now(), csvBuf.Bytes())
 	if err == nil {
 		err = src.EachJournalFile(r.Context(), es, func(f invoice.JournalFile) error {
 			name := fileSafe(f.Entry.Number, strconv.FormatInt(f.Entry.ID, 10))
@@ -271,6 +263,7 @@ func (a *app) invoiceZIP(w http.ResponseWriter, r *http.Request) {
 		a.log.ErrorContext(r.Context(), "invoice archive aborted", "error", err, "path", r.URL.Path)
 		panic(http.ErrAbortHandler)
 	}
+	return nil
 }
 
 // fileSafe makes a document number usable as a file name in an archive or

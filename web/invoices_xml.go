@@ -24,47 +24,34 @@ type invoiceXMLSource interface {
 	Customer(ctx context.Context, id int64) (customer.Customer, error)
 }
 
-// routesInvoiceXML mounts the XRechnung download of issued invoices. It is
-// mounted only when the booking backend can read issued invoices.
-func (a *app) routesInvoiceXML(private func(string, http.HandlerFunc)) {
-	if _, ok := a.Bookings.(invoiceXMLSource); !ok || a.Bookings == nil || a.EInvoicer == nil {
-		return
-	}
-	private("GET /admin/invoices/{id}/xrechnung", a.invoiceXML)
-}
-
 // invoiceXML sends an issued invoice or credit note as XRechnung 3.0 (CII)
 // XML: the e-invoice issued with it when there is one (business customers),
 // else built from the invoice as stored (number, date, parties, lines,
 // advances) with the tenant's current contact and bank data and the
 // customer's e-mail. Invoices outside the user's stations or tenant answer
 // 404; missing contact data answers 422 naming what to complete.
-func (a *app) invoiceXML(w http.ResponseWriter, r *http.Request) {
+func (a *app) invoiceXML(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	ctx := r.Context()
 	src := a.Bookings.(invoiceXMLSource)
 	// the e-invoice issued with the invoice (business customers) is the
 	// original: sent as it was stored
 	if f, ok, err := src.EInvoiceFile(ctx, id); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	} else if ok {
 		sendXML(w, f.Filename, f.Data)
-		return
+		return nil
 	}
 	iss, err := src.IssuedInvoice(ctx, id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	in, err := a.xmlInput(ctx, r, src, iss)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	out, _, _, err := a.EInvoicer.EInvoice(ctx, in)
 	if e, isErr := errs.As(err); isErr && e.Kind == errs.KindInvalid {
@@ -74,14 +61,13 @@ func (a *app) invoiceXML(w http.ResponseWriter, r *http.Request) {
 				key = "xml.err." + e.Fields[0].Field
 			}
 		}
-		a.errorPage(w, r, http.StatusUnprocessableEntity, key)
-		return
+		return pageError{http.StatusUnprocessableEntity, locale.Key(key)}
 	}
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	sendXML(w, iss.Invoice.Number+".xml", out)
+	return nil
 }
 
 // sendXML sends an e-invoice file for download.

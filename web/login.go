@@ -19,7 +19,7 @@ type loginData struct {
 
 // loginPage shows the sign-in form with the pre-session CSRF token and a
 // message when the session expired or the user signed out.
-func (a *app) loginPage(w http.ResponseWriter, r *http.Request) {
+func (a *app) loginPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	rc := reqCtx(r)
 	rc.preCSRF = a.preSessionToken(w, r)
@@ -33,17 +33,17 @@ func (a *app) loginPage(w http.ResponseWriter, r *http.Request) {
 		v.Notice = translate(rc.lang, "login.required")
 	}
 	a.render(w, r, http.StatusOK, "login", v)
+	return nil
 }
 
 // loginSubmit signs in. Every failure shows the same message, so the page
 // never tells whether an e-mail address exists; while sign-in is throttled
 // the page says so with status 429. On success it sets the session cookie
 // and returns to the originally requested admin page (or the dashboard).
-func (a *app) loginSubmit(w http.ResponseWriter, r *http.Request) {
+func (a *app) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 	rc := reqCtx(r)
 	if !preSessionTokenOK(r) {
-		a.errorPage(w, r, http.StatusForbidden, "err.403.csrf")
-		return
+		return pageError{http.StatusForbidden, "err.403.csrf"}
 	}
 	email, password := r.PostForm.Get("email"), r.PostForm.Get("password")
 	next := afterLogin(r.PostForm.Get("next"))
@@ -69,11 +69,10 @@ func (a *app) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		case errs.Is(err, errs.KindUnauthorized):
 			v.Alert = translate(rc.lang, "login.failed")
 		default:
-			a.fail(w, r, err)
-			return
+			return err
 		}
 		a.render(w, r, status, "login", v)
-		return
+		return nil
 	}
 	a.setSessionCookie(w, res.Token)
 	// the device cookie lets this browser sign in undelayed while others
@@ -82,6 +81,7 @@ func (a *app) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		HttpOnly: true, Secure: a.SecureCookies, SameSite: http.SameSiteStrictMode})
 	a.clearCookie(w, preCSRFCookie)
 	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
 }
 
 // deviceCookie holds the device token of the last successful sign-in in
@@ -89,24 +89,23 @@ func (a *app) loginSubmit(w http.ResponseWriter, r *http.Request) {
 const deviceCookie = "mw_device"
 
 // logout ends the server-side session and clears the cookie.
-func (a *app) logout(w http.ResponseWriter, r *http.Request) {
+func (a *app) logout(w http.ResponseWriter, r *http.Request) error {
 	if err := a.Identity.Logout(r.Context(), reqCtx(r).token); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	a.clearCookie(w, sessionCookie)
 	http.Redirect(w, r, "/admin/login?logged_out=1", http.StatusSeeOther)
+	return nil
 }
 
 // setLanguage switches the UI language (?l=de|en) with a cookie and returns
 // to the page named by next. A POST by a signed-in user (CSRF-checked) also
 // saves the language as the user's own; a GET (used on the login page) only
 // sets the cookie.
-func (a *app) setLanguage(w http.ResponseWriter, r *http.Request) {
+func (a *app) setLanguage(w http.ResponseWriter, r *http.Request) error {
 	l := r.URL.Query().Get("l")
 	if !validLang(l) {
-		a.errorPage(w, r, http.StatusBadRequest, "")
-		return
+		return pageError{http.StatusBadRequest, ""}
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: langCookie, Value: l, Path: cookiePath, Expires: a.Now().Add(365 * 24 * time.Hour),
@@ -115,8 +114,7 @@ func (a *app) setLanguage(w http.ResponseWriter, r *http.Request) {
 	rc := reqCtx(r)
 	if r.Method == http.MethodPost && rc.user != nil && rc.user.Language != l {
 		if err := a.saveUserLanguage(r, l); err != nil {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	next := r.URL.Query().Get("next")
@@ -127,6 +125,7 @@ func (a *app) setLanguage(w http.ResponseWriter, r *http.Request) {
 		next = "/admin/"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
 }
 
 // saveUserLanguage stores l as the signed-in user's language. A user may

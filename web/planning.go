@@ -208,33 +208,31 @@ func (a *app) boardFor(r *http.Request, p boardParams, stations []tenancy.Statio
 // planningPage is the planning board of a station: vehicles × days (hours
 // when zoomed) with bookings, contracts, blocks and maintenance as bars and
 // an "unassigned" row per category.
-func (a *app) planningPage(w http.ResponseWriter, r *http.Request) {
+func (a *app) planningPage(w http.ResponseWriter, r *http.Request) error {
 	p, stations, err := a.parseBoard(r, r.URL.Query())
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	d, err := a.boardFor(r, p, stations)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	a.render(w, r, http.StatusOK, "planning", &view{Title: "bk.plan.title", Nav: "planning", Data: d})
+	return nil
 }
 
 // planningBoard answers the board alone (htmx polling every 15 s).
-func (a *app) planningBoard(w http.ResponseWriter, r *http.Request) {
+func (a *app) planningBoard(w http.ResponseWriter, r *http.Request) error {
 	p, stations, err := a.parseBoard(r, r.URL.Query())
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	d, err := a.boardFor(r, p, stations)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	a.renderBoard(w, r, http.StatusOK, d)
+	return nil
 }
 
 func (a *app) renderBoard(w http.ResponseWriter, r *http.Request, status int, d boardData) {
@@ -253,15 +251,13 @@ func (a *app) renderBoard(w http.ResponseWriter, r *http.Request, status int, d 
 // planningMove moves a bar: reservation onto vehicle (and pickup, RFC 3339).
 // It answers the re-rendered board with a message: 200 when saved, 409 when
 // refused (the bar stays where it was), 422 for unusable input.
-func (a *app) planningMove(w http.ResponseWriter, r *http.Request) {
+func (a *app) planningMove(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
-		a.errorPage(w, r, http.StatusBadRequest, "")
-		return
+		return pageError{http.StatusBadRequest, ""}
 	}
 	p, stations, err := a.parseBoard(r, r.PostForm)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	lang := reqCtx(r).lang
 	rid, err1 := strconv.ParseInt(r.PostFormValue("reservation"), 10, 64)
@@ -286,19 +282,18 @@ func (a *app) planningMove(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		default:
-			a.fail(w, r, err)
-			return
+			return err
 		}
 	} else {
 		msg = translate(lang, "bk.plan.moved", res.Number)
 	}
 	d, err := a.boardFor(r, p, stations)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	d.Msg, d.MsgError = msg, isErr
 	a.renderBoard(w, r, status, d)
+	return nil
 }
 
 // moveBooking moves a booking on the planning board; when its period

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"html/template"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -240,7 +241,8 @@ type damageRowViewData struct {
 	P      protoForm
 }
 
-func init() {
+// addDamageFuncs adds the damage rows' template functions to funcs.
+func addDamageFuncs(funcs template.FuncMap) {
 	funcs["damageRowView"] = func(v *view, r damageRow, charge bool, p protoForm) damageRowViewData {
 		return damageRowViewData{V: v, R: r, Key: r.Key(), Charge: charge, P: p}
 	}

@@ -21,17 +21,6 @@ type payoutForm struct {
 	Reason string
 }
 
-// routesReceipts mounts recording and reversing payments received outside
-// the card gateway (cash, card terminal, bank transfer) on the contract page.
-func (a *app) routesReceipts(private func(string, http.HandlerFunc)) {
-	if a.Contracts == nil || a.ContractData == nil {
-		return
-	}
-	private("POST /admin/contracts/{id}/receipts", a.receiptRecord)
-	private("POST /admin/contracts/{id}/receipts/{rid}/reverse", a.receiptReverse)
-	private("POST /admin/contracts/{id}/payouts", a.payoutRecord)
-}
-
 // CanRecordPayout reports whether the page offers the "record payout"
 // form: the contract is billed and has been paid too much.
 func (d ctPageData) CanRecordPayout() bool {
@@ -68,11 +57,10 @@ func (d ctPageData) Day(v *view, s string) string {
 }
 
 // receiptRecord records a payment received outside the gateway.
-func (a *app) receiptRecord(w http.ResponseWriter, r *http.Request) {
+func (a *app) receiptRecord(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	f := receiptForm{Method: r.PostFormValue("receipt_method"), Amount: r.PostFormValue("receipt_amount"),
 		Reference: r.PostFormValue("receipt_reference"), ReceivedOn: r.PostFormValue("receipt_received_on"),
@@ -88,21 +76,21 @@ func (a *app) receiptRecord(w http.ResponseWriter, r *http.Request) {
 			err = replaceField(err, errs.Field("amount", "receipt.amount_format"))
 		}
 		a.receiptAgain(w, r, id, err, "receipt_", func(d *ctPageData) { d.Receipt = f })
-		return
+		return nil
 	}
 	done := "receipt"
 	if c, err := a.ContractData.Contract(r.Context(), id); err == nil && c.Status == contract.StatusBilled {
 		done = "receipt_settled"
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=%s#receipts", id, done), http.StatusSeeOther)
+	return nil
 }
 
 // payoutRecord records money given back outside the card.
-func (a *app) payoutRecord(w http.ResponseWriter, r *http.Request) {
+func (a *app) payoutRecord(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	f := payoutForm{receiptForm: receiptForm{Method: r.PostFormValue("payout_method"), Amount: r.PostFormValue("payout_amount"),
 		Reference: r.PostFormValue("payout_reference"), ReceivedOn: r.PostFormValue("payout_received_on"),
@@ -118,34 +106,34 @@ func (a *app) payoutRecord(w http.ResponseWriter, r *http.Request) {
 			err = replaceField(err, errs.Field("amount", "receipt.amount_format"))
 		}
 		a.receiptAgain(w, r, id, err, "payout_", func(d *ctPageData) { d.Payout = f })
-		return
+		return nil
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=payout#receipts", id), http.StatusSeeOther)
+	return nil
 }
 
 // receiptReverse reverses a receipt entered by mistake.
-func (a *app) receiptReverse(w http.ResponseWriter, r *http.Request) {
+func (a *app) receiptReverse(w http.ResponseWriter, r *http.Request) error {
 	id, ok1 := pathID(r, "id")
 	rid, ok2 := pathID(r, "rid")
 	if !ok1 || !ok2 {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	reason := r.PostFormValue("reason")
 	rev, err := a.Contracts.ReverseReceipt(r.Context(), id, rid, reason)
 	if err != nil {
 		if isNotFound(err) {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 		a.receiptAgain(w, r, id, err, "reverse_", func(d *ctPageData) { d.ReverseID, d.ReverseReason = rid, reason })
-		return
+		return nil
 	}
 	done := "receipt_reversed"
 	if rev.ReversesKind == contract.KindPayout {
 		done = "payout_reversed"
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=%s#receipts", id, done), http.StatusSeeOther)
+	return nil
 }
 
 // receiptAgain shows the contract page again with err: field errors (named

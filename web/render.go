@@ -52,23 +52,39 @@ func parseTemplates() (templates, error) {
 }
 
 // funcs are the helpers templates may call besides the view's methods.
-var funcs = template.FuncMap{
-	"minPassword": func() int { return identity.MinPasswordLength },
-	// field builds the data of the "input" partial: name, catalog key of the
-	// label, value, input type.
-	"field": func(v *view, name, labelKey, value, typ string) fieldData {
-		return fieldData{Name: name, Label: v.T(labelKey), Value: value, Type: typ, Error: v.Err(name)}
-	},
-	// pageField builds the data of the booking page's "page-input"
-	// partial: name, catalog key of the label, value, input type and
-	// autocomplete token (in Hint).
-	"pageField": func(v *pageView, name, labelKey, value, typ, autocomplete string) fieldData {
-		return fieldData{Name: name, Label: v.T(labelKey), Value: value, Type: typ, Error: v.Err(name), Hint: autocomplete}
-	},
-	// webhookFields builds the data of the "webhook-fields" partial.
-	"webhookFields": func(v *view, f webhookForm, types []webhook.Type) webhookFieldsData {
-		return webhookFieldsData{V: v, Form: f, Types: types}
-	},
+// funcs are all template functions of the admin pages, in one place:
+// baseFuncs and those the pages that need them add (templateFuncs).
+var funcs = templateFuncs()
+
+// templateFuncs builds funcs; no init() fills it.
+func templateFuncs() template.FuncMap {
+	f := baseFuncs()
+	addFleetFuncs(f)
+	addContractFuncs(f)
+	addDamageFuncs(f)
+	return f
+}
+
+// baseFuncs are the formatting and translation functions every page uses.
+func baseFuncs() template.FuncMap {
+	return template.FuncMap{
+		"minPassword": func() int { return identity.MinPasswordLength },
+		// field builds the data of the "input" partial: name, catalog key of the
+		// label, value, input type.
+		"field": func(v *view, name, labelKey, value, typ string) fieldData {
+			return fieldData{Name: name, Label: v.T(labelKey), Value: value, Type: typ, Error: v.Err(name)}
+		},
+		// pageField builds the data of the booking page's "page-input"
+		// partial: name, catalog key of the label, value, input type and
+		// autocomplete token (in Hint).
+		"pageField": func(v *pageView, name, labelKey, value, typ, autocomplete string) fieldData {
+			return fieldData{Name: name, Label: v.T(labelKey), Value: value, Type: typ, Error: v.Err(name), Hint: autocomplete}
+		},
+		// webhookFields builds the data of the "webhook-fields" partial.
+		"webhookFields": func(v *view, f webhookForm, types []webhook.Type) webhookFieldsData {
+			return webhookFieldsData{V: v, Form: f, Types: types}
+		},
+	}
 }
 
 // webhookFieldsData is the webhook endpoint form's fields.
@@ -227,28 +243,15 @@ func currentPage(r *http.Request) string {
 	return "/admin/"
 }
 
-// fail answers err with the one error page: the status comes from
-// httpx.Status, the text from the catalog by status. Internal errors (5xx)
-// are logged with the request id and never shown.
-func (a *app) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status := httpx.Status(err)
-	if errs.Is(err, errs.KindUnavailable) {
-		a.log.WarnContext(r.Context(), "admin request: service unavailable",
-			slog.String("request_id", httpx.RequestID(r.Context())),
-			slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Any("error", err))
-	} else if status >= 500 {
-		a.log.ErrorContext(r.Context(), "admin request failed",
-			slog.String("request_id", httpx.RequestID(r.Context())),
-			slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Any("error", err))
-	}
-	a.errorPage(w, r, status, "")
-}
-
 // errorPage renders the error page with status and, when set, the message key
 // msgKey instead of the status's generic text.
 func (a *app) errorPage(w http.ResponseWriter, r *http.Request, status int, msgKey string) {
+	a.errorPageText(w, r, status, msgKey, "")
+}
+
+// errorPageText is errorPage with, when text is set, that (translated)
+// text instead of the message key's.
+func (a *app) errorPageText(w http.ResponseWriter, r *http.Request, status int, msgKey, text string) {
 	if msgKey == "" {
 		msgKey = "err." + strconv.Itoa(status)
 		if !locale.Has(locale.Key(msgKey)) {
@@ -258,7 +261,7 @@ func (a *app) errorPage(w http.ResponseWriter, r *http.Request, status int, msgK
 			}
 		}
 	}
-	v := &view{Title: "err.title", Data: errorData{Status: status, Message: msgKey}}
+	v := &view{Title: "err.title", Data: errorData{Status: status, Message: msgKey, Text: text}}
 	a.fillView(r, v)
 	t := a.tmpl["error"]
 	name := "layout"
@@ -279,7 +282,8 @@ func (a *app) errorPage(w http.ResponseWriter, r *http.Request, status int, msgK
 
 type errorData struct {
 	Status  int
-	Message string
+	Message string // catalog key of the generic text
+	Text    string // the error's own text in the reader's language, when it has one
 }
 
 // fieldErrors turns the field errors of err (KindInvalid) into translated

@@ -64,16 +64,14 @@ func cancelNotice(lang string, q url.Values) string {
 
 // reservationPeriod changes pickup and return of a booking before pickup:
 // availability re-checked, re-priced, the difference charged or refunded.
-func (a *app) reservationPeriod(w http.ResponseWriter, r *http.Request) {
+func (a *app) reservationPeriod(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok || a.Flow == nil {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	row, err := a.Bookings.ReservationRow(r.Context(), id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	loc := berlin
 	var f errs.Fields
@@ -88,13 +86,14 @@ func (a *app) reservationPeriod(w http.ResponseWriter, r *http.Request) {
 	pickup, ret := parse("pickup"), parse("return")
 	if err := f.Err(); err != nil {
 		a.reservationAgain(w, r, id, err, "")
-		return
+		return nil
 	}
 	if _, err := a.Flow.Change(r.Context(), row.Number, booking.ChangeRequest{Pickup: pickup, Return: ret}); err != nil {
 		a.reservationAgain(w, r, id, flowErr(err), "")
-		return
+		return nil
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/reservations/%d?done=period", id), http.StatusSeeOther)
+	return nil
 }
 
 // flowErr keeps a declined payment on the page as a conflict message

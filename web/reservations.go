@@ -35,32 +35,6 @@ type BookingBackend interface {
 	AuditTrail(ctx context.Context, entity string, id int64) ([]audit.Entry, error)
 }
 
-// routesBookings mounts the reservation, planning board and customer pages.
-// Without Deps.Bookings they are not mounted (the 404 page answers).
-func (a *app) routesBookings(private func(string, http.HandlerFunc)) {
-	if a.Bookings == nil {
-		return
-	}
-	private("GET /admin/reservations", a.reservationList)
-	private("GET /admin/reservations/{id}", a.reservationPage)
-	private("POST /admin/reservations/{id}/notes", a.reservationNotes)
-	private("POST /admin/reservations/{id}/vehicle", a.reservationAssign)
-	private("POST /admin/reservations/{id}/cancel", a.reservationCancel)
-	private("POST /admin/reservations/{id}/period", a.reservationPeriod)
-	private("GET /admin/reservations/{id}/documents/{doc}", a.reservationDocument)
-
-	private("GET /admin/planning", a.planningPage)
-	private("GET /admin/planning/board", a.planningBoard)
-	private("POST /admin/planning/move", a.planningMove)
-
-	private("GET /admin/customers", a.customerList)
-	private("GET /admin/customers/{id}", a.customerPage)
-	private("POST /admin/customers/{id}", a.customerUpdate)
-	private("GET /admin/customers/{id}/export.json", a.customerExport)
-	private("GET /admin/customers/{id}/erase", a.admin(a.customerEraseConfirm))
-	private("POST /admin/customers/{id}/erase", a.admin(a.customerErase))
-}
-
 // resListData is the reservation list page.
 type resListData struct {
 	Stations   []tenancy.Station
@@ -86,14 +60,13 @@ const resPageSize = 50
 // reservationList shows reservations per station and day: today's pickups
 // first, then today's returns. Filters and page live in the query string:
 // station, day (YYYY-MM-DD or "all"), status, q, page.
-func (a *app) reservationList(w http.ResponseWriter, r *http.Request) {
+func (a *app) reservationList(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := r.URL.Query()
 	d := resListData{Statuses: allStatuses, Search: strings.TrimSpace(q.Get("q")), Page: 1}
 	stations, err := a.Tenancy.ListStations(ctx)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	d.Stations = visibleStations(r, stations)
 	if sid, err := strconv.ParseInt(q.Get("station"), 10, 64); err == nil && sid > 0 {
@@ -127,8 +100,7 @@ func (a *app) reservationList(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Rows, d.Total, err = a.Bookings.ReservationRows(ctx, lq)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	d.Last = max(1, (d.Total+resPageSize-1)/resPageSize)
 	d.PageURL = func(p int) string {
@@ -153,6 +125,7 @@ func (a *app) reservationList(w http.ResponseWriter, r *http.Request) {
 		return "/admin/reservations?" + v.Encode()
 	}
 	a.render(w, r, http.StatusOK, "reservations", &view{Title: "bk.res.title", Nav: "reservations", Data: d})
+	return nil
 }
 
 // visibleStations keeps the stations the signed-in user may see.
@@ -234,16 +207,14 @@ func (a *app) loadReservationPage(ctx context.Context, id int64) (resPageData, e
 // reservationPage shows one reservation: customer, period, vehicle, tariff,
 // price, payments (brand and last 4 only), invoices, the audit trail and the
 // staff actions.
-func (a *app) reservationPage(w http.ResponseWriter, r *http.Request) {
+func (a *app) reservationPage(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	d, err := a.loadReservationPage(r.Context(), id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	v := &view{Title: "bk.res.one", Nav: "reservations", Data: d, Attention: a.attention(r, attentionSubjects(job.KindReservation, d.Row.ID, d.Payments)...)}
 	if n := r.URL.Query().Get("done"); n != "" {
@@ -255,6 +226,7 @@ func (a *app) reservationPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	a.render(w, r, http.StatusOK, "reservation", v)
+	return nil
 }
 
 // reservationAgain re-renders the page with a problem (status, alert or field errors).
@@ -302,116 +274,110 @@ func httpStatusOf(err error) int {
 	return http.StatusInternalServerError
 }
 
-func (a *app) reservationNotes(w http.ResponseWriter, r *http.Request) {
+func (a *app) reservationNotes(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	notes := r.PostFormValue("notes")
 	if err := a.Bookings.SetReservationNotes(r.Context(), id, notes); err != nil {
 		a.reservationAgain(w, r, id, err, notes)
-		return
+		return nil
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/reservations/%d?done=notes", id), http.StatusSeeOther)
+	return nil
 }
 
-func (a *app) reservationAssign(w http.ResponseWriter, r *http.Request) {
+func (a *app) reservationAssign(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	vid, err := strconv.ParseInt(r.PostFormValue("vehicle_id"), 10, 64)
 	if err != nil || vid <= 0 {
 		a.reservationAgain(w, r, id, errs.Invalid("error.fields_invalid", errs.Field("vehicle_id", "field.vehicle_choose")), "")
-		return
+		return nil
 	}
 	if _, err := a.Bookings.MoveBooking(r.Context(), booking.Move{ReservationID: id, VehicleID: vid, DueOverride: r.PostFormValue("due_override")}); err != nil {
 		a.reservationAgain(w, r, id, err, "")
-		return
+		return nil
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/reservations/%d?done=vehicle", id), http.StatusSeeOther)
+	return nil
 }
 
 // reservationCancel cancels a booking that has not been handed over. A
 // booking with money taken is refused here: its refund goes through the
 // booking service (API), which settles payments and invoices.
-func (a *app) reservationCancel(w http.ResponseWriter, r *http.Request) {
+func (a *app) reservationCancel(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	ctx := r.Context()
 	row, err := a.Bookings.ReservationRow(ctx, id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	if r.PostFormValue("confirm") != "yes" {
 		a.reservationAgain(w, r, id, errs.Invalid("error.fields_invalid", errs.Field("confirm", "booking.cancel_confirm")), "")
-		return
+		return nil
 	}
 	pays, err := a.Bookings.ListPayments(ctx, payment.RecordFilter{ReservationID: id})
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	for _, p := range pays {
 		if p.Status == payment.StatusApproved || p.Status.Open() {
 			if a.Flow != nil {
 				a.reservationCancelPaid(w, r, row)
-				return
+				return nil
 			}
 			a.reservationAgain(w, r, id, errs.Conflict("paid"), "")
-			return
+			return nil
 		}
 	}
 	if err := a.Bookings.SetReservationStatus(ctx, id, []booking.Status{booking.StatusPendingPayment, booking.StatusConfirmed},
 		booking.StatusCancelled); err != nil {
 		a.reservationAgain(w, r, id, err, "")
-		return
+		return nil
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/reservations/%d?done=cancel", id), http.StatusSeeOther)
+	return nil
 }
 
 // reservationDocument sends the PDF of an invoice of the reservation. The
 // document must belong to an invoice listed for this (visible) reservation.
-func (a *app) reservationDocument(w http.ResponseWriter, r *http.Request) {
+func (a *app) reservationDocument(w http.ResponseWriter, r *http.Request) error {
 	id, ok1 := pathID(r, "id")
 	doc, ok2 := pathID(r, "doc")
 	if !ok1 || !ok2 {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	ctx := r.Context()
 	if _, err := a.Bookings.ReservationRow(ctx, id); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	invs, err := a.Bookings.ListInvoices(ctx, invoice.Filter{ReservationID: id})
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	found := false
 	for _, x := range invs {
 		found = found || x.DocumentID == doc
 	}
 	if !found {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	d, err := a.Bookings.Document(ctx, doc)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", d.ContentType)
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename=%q`, d.Filename))
 	w.Header().Set("Content-Length", strconv.Itoa(len(d.Data)))
 	w.Write(d.Data)
+	return nil
 }
 
 // Helpers for the reservation templates.

@@ -125,13 +125,12 @@ func afterLogin(next string) string {
 }
 
 // admin lets only tenant administrators through; others get the 403 page.
-func (a *app) admin(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (a *app) admin(h handler) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		if !reqCtx(r).actor.IsAdmin() {
-			a.errorPage(w, r, http.StatusForbidden, "")
-			return
+			return errAdminOnly
 		}
-		h(w, r)
+		return h(w, r)
 	}
 }
 

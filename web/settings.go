@@ -14,13 +14,6 @@ import (
 	"mietwerk.dev/mietwerk/tenancy"
 )
 
-// routesSettings wires the tenant settings page (admins only).
-func (a *app) routesSettings(private func(string, http.HandlerFunc)) {
-	private("GET /admin/settings", a.admin(a.settingsPage))
-	private("POST /admin/settings", a.admin(a.settingsSave))
-	private("GET /admin/settings/logo.png", a.settingsLogo)
-}
-
 // maxLogoBytes bounds the tenant logo shown on documents and e-mails.
 const maxLogoBytes = 512 << 10
 
@@ -50,19 +43,18 @@ func readLogo(r *http.Request, problems map[string]string, lang string) (data []
 }
 
 // settingsLogo sends the tenant's logo (404 when there is none).
-func (a *app) settingsLogo(w http.ResponseWriter, r *http.Request) {
+func (a *app) settingsLogo(w http.ResponseWriter, r *http.Request) error {
 	t, err := a.Tenancy.Tenant(r.Context())
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	if len(t.LogoPNG) == 0 {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	w.Header().Set("Content-Type", "image/png")
 	w.Header().Set("Cache-Control", "private, no-cache")
 	w.Write(t.LogoPNG)
+	return nil
 }
 
 // settingsForm is the tenant settings form as typed; the gateway secret is
@@ -194,24 +186,23 @@ func parseSettingsForm(r *http.Request, t *tenancy.Tenant, lang string) (setting
 	return f, problems
 }
 
-func (a *app) settingsPage(w http.ResponseWriter, r *http.Request) {
+func (a *app) settingsPage(w http.ResponseWriter, r *http.Request) error {
 	t, err := a.Tenancy.Tenant(r.Context())
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	v := &view{Title: "set.title", Nav: "settings", Data: settingsFormOf(t, reqCtx(r).lang)}
 	if r.URL.Query().Get("done") == "saved" {
 		v.Notice = translate(reqCtx(r).lang, "set.saved")
 	}
 	a.render(w, r, http.StatusOK, "settings", v)
+	return nil
 }
 
-func (a *app) settingsSave(w http.ResponseWriter, r *http.Request) {
+func (a *app) settingsSave(w http.ResponseWriter, r *http.Request) error {
 	t, err := a.Tenancy.Tenant(r.Context())
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	lang := reqCtx(r).lang
 	f, problems := parseSettingsForm(r, &t, lang)
@@ -225,12 +216,12 @@ func (a *app) settingsSave(w http.ResponseWriter, r *http.Request) {
 		err := a.Tenancy.UpdateTenant(r.Context(), &t)
 		if err == nil {
 			http.Redirect(w, r, "/admin/settings?done=saved", http.StatusSeeOther)
-			return
+			return nil
 		}
 		if !mergeProblems(lang, err, problems) {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	a.render(w, r, http.StatusUnprocessableEntity, "settings", &view{Title: "set.title", Nav: "settings", Data: f, Errors: problems})
+	return nil
 }

@@ -204,11 +204,10 @@ func validateStation(st *tenancy.Station, problems map[string]string, lang strin
 }
 
 // stationList shows the stations the user may see (the store filters).
-func (a *app) stationList(w http.ResponseWriter, r *http.Request) {
+func (a *app) stationList(w http.ResponseWriter, r *http.Request) error {
 	list, err := a.Tenancy.ListStations(r.Context())
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	v := &view{Title: "st.title", Nav: "stations", Data: list}
 	switch r.URL.Query().Get("done") {
@@ -216,25 +215,25 @@ func (a *app) stationList(w http.ResponseWriter, r *http.Request) {
 		v.Notice = translate(reqCtx(r).lang, "st.created")
 	}
 	a.render(w, r, http.StatusOK, "stations", v)
+	return nil
 }
 
 // stationNew shows the empty form (admins only).
-func (a *app) stationNew(w http.ResponseWriter, r *http.Request) {
+func (a *app) stationNew(w http.ResponseWriter, r *http.Request) error {
 	if !actorOf(r).IsAdmin() {
-		a.errorPage(w, r, http.StatusForbidden, "")
-		return
+		return pageError{http.StatusForbidden, ""}
 	}
 	f := formFromStation(tenancy.Station{Country: "DE", TimeZone: "Europe/Berlin", Active: true})
 	f.New = true
 	a.render(w, r, http.StatusOK, "station_form", &view{Title: "st.new", Nav: "stations", Data: f})
+	return nil
 }
 
 // stationCreate validates and creates a station (admins only); an invalid
 // form comes back with every message and nothing is saved.
-func (a *app) stationCreate(w http.ResponseWriter, r *http.Request) {
+func (a *app) stationCreate(w http.ResponseWriter, r *http.Request) error {
 	if !actorOf(r).IsAdmin() {
-		a.errorPage(w, r, http.StatusForbidden, "")
-		return
+		return pageError{http.StatusForbidden, ""}
 	}
 	lang := reqCtx(r).lang
 	f := stationForm{New: true, Active: r.PostForm.Get("active") != ""}
@@ -244,13 +243,14 @@ func (a *app) stationCreate(w http.ResponseWriter, r *http.Request) {
 		err := a.Tenancy.CreateStation(r.Context(), &st)
 		if err == nil {
 			http.Redirect(w, r, "/admin/stations?done=created", http.StatusSeeOther)
-			return
+			return nil
 		}
 		if !a.stationSaveProblems(w, r, err, problems) {
-			return
+			return nil
 		}
 	}
 	a.render(w, r, http.StatusUnprocessableEntity, "station_form", &view{Title: "st.new", Nav: "stations", Data: f, Errors: problems})
+	return nil
 }
 
 // stationSaveProblems turns a store error into form messages and reports
@@ -279,36 +279,33 @@ func stationID(r *http.Request) (int64, bool) {
 }
 
 // stationEdit shows a station the user may see; any other id is a 404 page.
-func (a *app) stationEdit(w http.ResponseWriter, r *http.Request) {
+func (a *app) stationEdit(w http.ResponseWriter, r *http.Request) error {
 	id, ok := stationID(r)
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	st, err := a.Tenancy.Station(r.Context(), id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	v := &view{Title: "st.edit", Nav: "stations", Data: formFromStation(st)}
 	if r.URL.Query().Get("done") == "saved" {
 		v.Notice = translate(reqCtx(r).lang, "common.saved")
 	}
 	a.render(w, r, http.StatusOK, "station_form", v)
+	return nil
 }
 
 // stationUpdate validates and saves a station. Fields the form does not
 // show (mail settings; the active flag for station users) keep their values.
-func (a *app) stationUpdate(w http.ResponseWriter, r *http.Request) {
+func (a *app) stationUpdate(w http.ResponseWriter, r *http.Request) error {
 	id, ok := stationID(r)
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	st, err := a.Tenancy.Station(r.Context(), id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	lang := reqCtx(r).lang
 	if actorOf(r).IsAdmin() {
@@ -320,22 +317,24 @@ func (a *app) stationUpdate(w http.ResponseWriter, r *http.Request) {
 		err := a.Tenancy.UpdateStation(r.Context(), &st)
 		if err == nil {
 			http.Redirect(w, r, fmt.Sprintf("/admin/stations/%d?done=saved", st.ID), http.StatusSeeOther)
-			return
+			return nil
 		}
 		if !a.stationSaveProblems(w, r, err, problems) {
-			return
+			return nil
 		}
 	}
 	a.render(w, r, http.StatusUnprocessableEntity, "station_form", &view{Title: "st.edit", Nav: "stations", Data: f, Errors: problems})
+	return nil
 }
 
 // stationExceptionRow returns one empty exception row for htmx to append.
 // Its index is random so it cannot clash with the rows already in the form.
-func (a *app) stationExceptionRow(w http.ResponseWriter, r *http.Request) {
+func (a *app) stationExceptionRow(w http.ResponseWriter, r *http.Request) error {
 	var b [4]byte
 	rand.Read(b[:])
 	idx := 1000 + int(binary.BigEndian.Uint32(b[:])%100_000_000)
 	v := &view{}
 	a.fillView(r, v)
 	a.renderFragment(w, r, "station_form", "exc-row", v.RowOf(excRow{Index: idx}))
+	return nil
 }

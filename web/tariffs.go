@@ -97,16 +97,14 @@ func tariffProblems(lang string, err error, problems map[string]string) bool {
 }
 
 // tariffList shows the tenant's tariffs (everyone may view; admins edit).
-func (a *app) tariffList(w http.ResponseWriter, r *http.Request) {
+func (a *app) tariffList(w http.ResponseWriter, r *http.Request) error {
 	list, err := a.Pricing.ListTariffs(r.Context())
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	cats, err := a.Fleet.ListCategories(r.Context())
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	names := map[int64]string{}
 	for _, c := range cats {
@@ -129,14 +127,14 @@ func (a *app) tariffList(w http.ResponseWriter, r *http.Request) {
 		v.Notice = translate(reqCtx(r).lang, "tf.created")
 	}
 	a.render(w, r, http.StatusOK, "tariffs", v)
+	return nil
 }
 
 // tariffNew shows the empty tariff form (admins only).
-func (a *app) tariffNew(w http.ResponseWriter, r *http.Request) {
+func (a *app) tariffNew(w http.ResponseWriter, r *http.Request) error {
 	cats, err := a.Fleet.ListCategories(r.Context())
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	lang := reqCtx(r).lang
 	f := tariffFormOf(pricing.Tariff{Kind: "standard", DayCounting: "24h", GraceMinutes: 59, VATRateBP: 1900,
@@ -144,30 +142,28 @@ func (a *app) tariffNew(w http.ResponseWriter, r *http.Request) {
 	f.New, f.Categories = true, cats
 	f.PricePerDay = ""
 	a.render(w, r, http.StatusOK, "tariff_form", &view{Title: "tf.new", Nav: "tariffs", Data: f})
+	return nil
 }
 
 // tariffCreate validates and creates a tariff (admins only).
-func (a *app) tariffCreate(w http.ResponseWriter, r *http.Request) {
-	a.tariffSave(w, r, 0)
+func (a *app) tariffCreate(w http.ResponseWriter, r *http.Request) error {
+	return a.tariffSave(w, r, 0)
 }
 
 // tariffEdit shows a tariff: an editable form for admins, read-only for
 // station users.
-func (a *app) tariffEdit(w http.ResponseWriter, r *http.Request) {
+func (a *app) tariffEdit(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	t, err := a.Pricing.Tariff(r.Context(), id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	cats, err := a.Fleet.ListCategories(r.Context())
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	f := tariffFormOf(t, reqCtx(r).lang)
 	f.Categories, f.ReadOnly = cats, !actorOf(r).IsAdmin()
@@ -176,29 +172,27 @@ func (a *app) tariffEdit(w http.ResponseWriter, r *http.Request) {
 		v.Notice = translate(reqCtx(r).lang, "common.saved")
 	}
 	a.render(w, r, http.StatusOK, "tariff_form", v)
+	return nil
 }
 
 // tariffUpdate validates and saves a tariff (admins only).
-func (a *app) tariffUpdate(w http.ResponseWriter, r *http.Request) {
+func (a *app) tariffUpdate(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	if _, err := a.Pricing.Tariff(r.Context(), id); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
-	a.tariffSave(w, r, id)
+	return a.tariffSave(w, r, id)
 }
 
 // tariffSave creates (id 0) or updates a tariff from the posted form; an
 // invalid form comes back with a message per field and nothing is saved.
-func (a *app) tariffSave(w http.ResponseWriter, r *http.Request, id int64) {
+func (a *app) tariffSave(w http.ResponseWriter, r *http.Request, id int64) error {
 	cats, err := a.Fleet.ListCategories(r.Context())
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	lang := reqCtx(r).lang
 	f := tariffForm{ID: id, New: id == 0}
@@ -218,13 +212,12 @@ func (a *app) tariffSave(w http.ResponseWriter, r *http.Request, id int64) {
 			} else {
 				http.Redirect(w, r, fmt.Sprintf("/admin/tariffs/%d?done=saved", id), http.StatusSeeOther)
 			}
-			return
+			return nil
 		}
 		if errs.Is(err, errs.KindConflict) {
 			problems["code"] = translate(lang, "form.code_taken")
 		} else if !tariffProblems(lang, err, problems) {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	title := "tf.edit"
@@ -232,4 +225,5 @@ func (a *app) tariffSave(w http.ResponseWriter, r *http.Request, id int64) {
 		title = "tf.new"
 	}
 	a.render(w, r, http.StatusUnprocessableEntity, "tariff_form", &view{Title: title, Nav: "tariffs", Data: f, Errors: problems})
+	return nil
 }

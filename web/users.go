@@ -39,26 +39,27 @@ func userID(r *http.Request) (int64, bool) {
 }
 
 // userList lists the tenant's users (admins only, checked by routes).
-func (a *app) userList(w http.ResponseWriter, r *http.Request) {
+func (a *app) userList(w http.ResponseWriter, r *http.Request) error {
 	users, err := a.Users.ListUsers(r.Context())
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	v := &view{Title: "user.title", Nav: "users", Data: users}
 	if r.URL.Query().Get("done") == "created" {
 		v.Notice = translate(reqCtx(r).lang, "user.created")
 	}
 	a.render(w, r, http.StatusOK, "users", v)
+	return nil
 }
 
 // userNew shows the empty user form.
-func (a *app) userNew(w http.ResponseWriter, r *http.Request) {
+func (a *app) userNew(w http.ResponseWriter, r *http.Request) error {
 	f := userForm{New: true, Role: string(identity.RoleStation), Language: reqCtx(r).lang}
 	if !a.loadStations(w, r, &f) {
-		return
+		return nil
 	}
 	a.render(w, r, http.StatusOK, "user_form", &view{Title: "user.new", Nav: "users", Data: f})
+	return nil
 }
 
 // loadStations fills the station checkboxes; on error it answers the error
@@ -119,11 +120,11 @@ func mergeUserProblems(lang string, err error, problems map[string]string) bool 
 
 // userCreate validates and creates a user with its initial password; an
 // invalid form comes back with every message and nothing is saved.
-func (a *app) userCreate(w http.ResponseWriter, r *http.Request) {
+func (a *app) userCreate(w http.ResponseWriter, r *http.Request) error {
 	lang := reqCtx(r).lang
 	f := userForm{New: true}
 	if !a.loadStations(w, r, &f) {
-		return
+		return nil
 	}
 	var u identity.User
 	problems := parseUserForm(r, &f, &u, lang)
@@ -132,11 +133,10 @@ func (a *app) userCreate(w http.ResponseWriter, r *http.Request) {
 		err := a.Identity.CreateUser(r.Context(), &u, password)
 		if err == nil {
 			http.Redirect(w, r, "/admin/users?done=created", http.StatusSeeOther)
-			return
+			return nil
 		}
 		if !mergeUserProblems(lang, err, problems) {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 	} else {
 		// Report every problem at once: the domain's checks too.
@@ -145,14 +145,15 @@ func (a *app) userCreate(w http.ResponseWriter, r *http.Request) {
 		mergeUserProblems(lang, identity.ValidatePassword(password), problems)
 	}
 	a.render(w, r, http.StatusUnprocessableEntity, "user_form", &view{Title: "user.new", Nav: "users", Data: f, Errors: problems})
+	return nil
 }
 
 // userEdit shows a user with the forms to change data and password and to
 // disable or enable it.
-func (a *app) userEdit(w http.ResponseWriter, r *http.Request) {
+func (a *app) userEdit(w http.ResponseWriter, r *http.Request) error {
 	f, ok := a.userFormFor(w, r)
 	if !ok {
-		return
+		return nil
 	}
 	v := &view{Title: "user.edit", Nav: "users", Data: f}
 	if key, ok := map[string]string{"saved": "common.saved", "password": "user.password_set",
@@ -160,6 +161,7 @@ func (a *app) userEdit(w http.ResponseWriter, r *http.Request) {
 		v.Notice = translate(reqCtx(r).lang, locale.Key(key))
 	}
 	a.render(w, r, http.StatusOK, "user_form", v)
+	return nil
 }
 
 // userFormFor loads the user of the {id} path value into a form; on error it
@@ -184,16 +186,15 @@ func (a *app) userFormFor(w http.ResponseWriter, r *http.Request) (userForm, boo
 }
 
 // userUpdate validates and saves a user's data.
-func (a *app) userUpdate(w http.ResponseWriter, r *http.Request) {
+func (a *app) userUpdate(w http.ResponseWriter, r *http.Request) error {
 	lang := reqCtx(r).lang
 	f, ok := a.userFormFor(w, r)
 	if !ok {
-		return
+		return nil
 	}
 	u, err := a.Users.User(r.Context(), f.ID)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	problems := parseUserForm(r, &f, &u, lang)
 	if f.IsSelf && u.Role != identity.RoleAdmin {
@@ -205,57 +206,61 @@ func (a *app) userUpdate(w http.ResponseWriter, r *http.Request) {
 		err := a.Users.UpdateUser(r.Context(), &u)
 		if err == nil {
 			http.Redirect(w, r, fmt.Sprintf("/admin/users/%d?done=saved", u.ID), http.StatusSeeOther)
-			return
+			return nil
 		}
 		if !mergeUserProblems(lang, err, problems) {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	a.render(w, r, http.StatusUnprocessableEntity, "user_form", &view{Title: "user.edit", Nav: "users", Data: f, Errors: problems})
+	return nil
 }
 
 // userSetPassword sets a new password; the user's sessions end.
-func (a *app) userSetPassword(w http.ResponseWriter, r *http.Request) {
+func (a *app) userSetPassword(w http.ResponseWriter, r *http.Request) error {
 	f, ok := a.userFormFor(w, r)
 	if !ok {
-		return
+		return nil
 	}
 	err := a.Identity.SetPassword(r.Context(), f.ID, r.PostForm.Get("password"))
 	if err == nil {
 		http.Redirect(w, r, fmt.Sprintf("/admin/users/%d?done=password", f.ID), http.StatusSeeOther)
-		return
+		return nil
 	}
 	problems := map[string]string{}
 	if !mergeUserProblems(reqCtx(r).lang, err, problems) {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	a.render(w, r, http.StatusUnprocessableEntity, "user_form", &view{Title: "user.edit", Nav: "users", Data: f, Errors: problems})
+	return nil
 }
 
-func (a *app) userDisable(w http.ResponseWriter, r *http.Request) { a.userSetDisabled(w, r, true) }
-func (a *app) userEnable(w http.ResponseWriter, r *http.Request)  { a.userSetDisabled(w, r, false) }
+func (a *app) userDisable(w http.ResponseWriter, r *http.Request) error {
+	return a.userSetDisabled(w, r, true)
+}
+func (a *app) userEnable(w http.ResponseWriter, r *http.Request) error {
+	return a.userSetDisabled(w, r, false)
+}
 
 // userSetDisabled disables (ending its sessions) or enables a user. An
 // admin cannot disable itself.
-func (a *app) userSetDisabled(w http.ResponseWriter, r *http.Request, disabled bool) {
+func (a *app) userSetDisabled(w http.ResponseWriter, r *http.Request, disabled bool) error {
 	f, ok := a.userFormFor(w, r)
 	if !ok {
-		return
+		return nil
 	}
 	if disabled && f.IsSelf {
 		v := &view{Title: "user.edit", Nav: "users", Data: f, Alert: translate(reqCtx(r).lang, "user.not_self")}
 		a.render(w, r, http.StatusUnprocessableEntity, "user_form", v)
-		return
+		return nil
 	}
 	if err := a.Identity.SetDisabled(r.Context(), f.ID, disabled); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	done := "enabled"
 	if disabled {
 		done = "disabled"
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/users/%d?done=%s", f.ID, done), http.StatusSeeOther)
+	return nil
 }

@@ -96,18 +96,17 @@ func (d *vehiclePageData) Deletable(al fleet.Allocation) bool {
 }
 
 // vehiclePage shows one vehicle the user may see; any other id is a 404.
-func (a *app) vehiclePage(w http.ResponseWriter, r *http.Request) {
+func (a *app) vehiclePage(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	v, err := a.Fleet.Vehicle(r.Context(), id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	a.renderVehiclePage(w, r, http.StatusOK, v, nil, nil)
+	return nil
 }
 
 // renderVehiclePage loads what the vehicle page shows, lets edit replace the
@@ -194,16 +193,14 @@ func (a *app) stationLoc(r *http.Request, id int64) *time.Location {
 // blockAdd adds a blocking or maintenance period [from, to] (whole days in
 // the station's time zone). A period that overlaps a booking or another
 // block is refused with a message and nothing is saved.
-func (a *app) blockAdd(w http.ResponseWriter, r *http.Request) {
+func (a *app) blockAdd(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	v, err := a.Fleet.Vehicle(r.Context(), id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	lang := reqCtx(r).lang
 	f := blockForm{Kind: r.PostFormValue("block_kind"), From: strings.TrimSpace(r.PostFormValue("block_from")),
@@ -231,62 +228,57 @@ func (a *app) blockAdd(w http.ResponseWriter, r *http.Request) {
 		err := a.Fleet.Allocate(r.Context(), &al)
 		if err == nil {
 			http.Redirect(w, r, fmt.Sprintf("/admin/vehicles/%d?done=blocked#blocks", v.ID), http.StatusSeeOther)
-			return
+			return nil
 		}
 		if errs.Is(err, errs.KindConflict) {
 			problems["block_from"] = translate(lang, "fl.err_block_overlap")
 		} else if !mergeProblems(lang, err, problems) {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	a.renderVehiclePage(w, r, http.StatusUnprocessableEntity, v, func(d *vehiclePageData) { d.Block = f }, problems)
+	return nil
 }
 
 // blockDelete removes a blocking or maintenance period of the vehicle;
 // bookings cannot be removed here (404).
-func (a *app) blockDelete(w http.ResponseWriter, r *http.Request) {
+func (a *app) blockDelete(w http.ResponseWriter, r *http.Request) error {
 	id, ok1 := pathID(r, "id")
 	aid, ok2 := pathID(r, "aid")
 	if !ok1 || !ok2 {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	v, err := a.Fleet.Vehicle(r.Context(), id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	allocs, err := a.Fleet.ListAllocations(r.Context(), v.ID, time.Unix(0, 0), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	found := false
 	for _, al := range allocs {
 		found = found || (al.ID == aid && (al.Kind == fleet.AllocBlock || al.Kind == fleet.AllocMaintenance))
 	}
 	if !found {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	if err := a.Fleet.DeleteAllocation(r.Context(), aid); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/vehicles/%d?done=unblocked#blocks", v.ID), http.StatusSeeOther)
+	return nil
 }
 
 // vehicleReady marks a car ready after a return (cleaned, inspected).
-func (a *app) vehicleReady(w http.ResponseWriter, r *http.Request) {
+func (a *app) vehicleReady(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	if err := a.Fleet.MarkVehicleReady(r.Context(), id); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/vehicles/%d?done=ready", id), http.StatusSeeOther)
+	return nil
 }

@@ -76,7 +76,7 @@ func (d *vehicleListData) NextPage() string { return strconv.Itoa(d.Page + 1) }
 // vehicleList shows the vehicles the user may see: search by plate, VIN or
 // model, filters by station, category and status, sortable, paginated, all
 // in the query string. An htmx request gets only the results.
-func (a *app) vehicleList(w http.ResponseWriter, r *http.Request) {
+func (a *app) vehicleList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	d := &vehicleListData{Q: strings.TrimSpace(q.Get("q")), Status: q.Get("status"), Sort: q.Get("sort"), Statuses: vehicleStatuses}
 	if len(d.Q) > 100 {
@@ -96,14 +96,12 @@ func (a *app) vehicleList(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	if err := a.loadNames(r, &d.Stations, &d.Categories, &d.stationNames, &d.catNames); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	rows, total, err := a.Fleet.ListVehicles(ctx, fleet.VehicleFilter{StationID: d.StationID, CategoryID: d.CategoryID,
 		Status: d.Status, Query: d.Q, Sort: d.Sort, Limit: vehiclesPerPage, Offset: (d.Page - 1) * vehiclesPerPage})
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	d.Rows, d.Total = rows, total
 	d.Pages = max(1, (total+vehiclesPerPage-1)/vehiclesPerPage)
@@ -115,9 +113,10 @@ func (a *app) vehicleList(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("HX-Request") != "" && r.Header.Get("HX-Target") == "vehicle-results" {
 		a.fillView(r, v)
 		a.renderFragment(w, r, "vehicles", "results", v)
-		return
+		return nil
 	}
 	a.render(w, r, http.StatusOK, "vehicles", v)
+	return nil
 }
 
 // loadNames loads the stations the user sees and the categories, with
@@ -224,11 +223,10 @@ func parseVehicleForm(r *http.Request, f *vehicleForm, v *fleet.Vehicle, lang st
 }
 
 // vehicleNew shows the empty vehicle form.
-func (a *app) vehicleNew(w http.ResponseWriter, r *http.Request) {
+func (a *app) vehicleNew(w http.ResponseWriter, r *http.Request) error {
 	sts, cats, err := a.choices(r)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	f := vehicleForm{New: true, FuelType: "petrol", TankLitres: "50", OdometerKM: "0", FuelEighths: "8",
 		Cleanliness: "clean", Status: fleet.StatusAvailable, SelfDrive: true}
@@ -236,6 +234,7 @@ func (a *app) vehicleNew(w http.ResponseWriter, r *http.Request) {
 		f.StationID = sts[0].ID
 	}
 	a.render(w, r, http.StatusOK, "vehicle_new", &view{Title: "fl.new", Nav: "vehicles", Data: f.withChoices(sts, cats)})
+	return nil
 }
 
 func (a *app) choices(r *http.Request) ([]tenancy.Station, []fleet.Category, error) {
@@ -249,12 +248,11 @@ func (a *app) choices(r *http.Request) ([]tenancy.Station, []fleet.Category, err
 
 // vehicleCreate validates and creates a vehicle; an invalid form comes back
 // with a message per field and nothing is saved.
-func (a *app) vehicleCreate(w http.ResponseWriter, r *http.Request) {
+func (a *app) vehicleCreate(w http.ResponseWriter, r *http.Request) error {
 	lang := reqCtx(r).lang
 	sts, cats, err := a.choices(r)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	f := vehicleForm{New: true}
 	var v fleet.Vehicle
@@ -265,31 +263,29 @@ func (a *app) vehicleCreate(w http.ResponseWriter, r *http.Request) {
 		err := a.Fleet.CreateVehicle(r.Context(), &v)
 		if err == nil {
 			http.Redirect(w, r, fmt.Sprintf("/admin/vehicles/%d?done=created", v.ID), http.StatusSeeOther)
-			return
+			return nil
 		}
 		if errs.Is(err, errs.KindNotFound) { // a station outside the user's reach
 			problems["station_id"] = translate(lang, "fl.err_station")
 		} else if !mergeProblems(lang, err, problems) {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	a.render(w, r, http.StatusUnprocessableEntity, "vehicle_new", &view{Title: "fl.new", Nav: "vehicles",
 		Data: f.withChoices(sts, cats), Errors: problems})
+	return nil
 }
 
 // vehicleUpdate validates and saves the master data; an invalid form comes
 // back with messages on the vehicle page and nothing is saved.
-func (a *app) vehicleUpdate(w http.ResponseWriter, r *http.Request) {
+func (a *app) vehicleUpdate(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return
+		return errNotFound
 	}
 	old, err := a.Fleet.Vehicle(r.Context(), id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	lang := reqCtx(r).lang
 	f := vehicleForm{ID: id, UpdatedAt: old.UpdatedAt}
@@ -301,12 +297,12 @@ func (a *app) vehicleUpdate(w http.ResponseWriter, r *http.Request) {
 		err := a.Fleet.UpdateVehicle(r.Context(), &v)
 		if err == nil {
 			http.Redirect(w, r, fmt.Sprintf("/admin/vehicles/%d?done=saved", id), http.StatusSeeOther)
-			return
+			return nil
 		}
 		if !mergeProblems(lang, err, problems) {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	a.renderVehiclePage(w, r, http.StatusUnprocessableEntity, old, func(d *vehiclePageData) { d.Form = f }, problems)
+	return nil
 }

@@ -9,8 +9,6 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -98,79 +96,6 @@ func New(deps Deps) http.Handler {
 	return a.routes()
 }
 
-// routes wires every page. Public routes need no session; the others go
-// through requireSession, which also checks the CSRF token of every
-// state-changing request. checkCSRF refuses cross-origin state changes
-// before routing.
-func (a *app) routes() http.Handler {
-	mux := http.NewServeMux()
-	public := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, h) }
-	private := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, a.requireSession(h)) }
-
-	mux.Handle("GET /admin/static/", staticHandler())
-	public("GET /admin", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/admin/", http.StatusSeeOther)
-	})
-	public("GET /admin/login", a.loginPage)
-	public("POST /admin/login", a.loginSubmit)
-	public("GET /admin/lang", a.setLanguage)
-	private("POST /admin/lang", a.setLanguage)
-	private("POST /admin/logout", a.logout)
-
-	private("GET /admin/{$}", a.dashboard)
-
-	private("GET /admin/stations", a.stationList)
-	private("GET /admin/stations/new", a.stationNew)
-	private("POST /admin/stations", a.stationCreate)
-	private("GET /admin/stations/exception-row", a.stationExceptionRow)
-	private("GET /admin/stations/{id}", a.stationEdit)
-	private("POST /admin/stations/{id}", a.stationUpdate)
-
-	private("GET /admin/users", a.admin(a.userList))
-	private("GET /admin/users/new", a.admin(a.userNew))
-	private("POST /admin/users", a.admin(a.userCreate))
-	private("GET /admin/users/{id}", a.admin(a.userEdit))
-	private("POST /admin/users/{id}", a.admin(a.userUpdate))
-	private("POST /admin/users/{id}/password", a.admin(a.userSetPassword))
-	private("POST /admin/users/{id}/disable", a.admin(a.userDisable))
-	private("POST /admin/users/{id}/enable", a.admin(a.userEnable))
-
-	private("GET /admin/api-keys", a.admin(a.apiKeyList))
-	private("POST /admin/api-keys", a.admin(a.apiKeyCreate))
-	private("GET /admin/api-keys/{id}/revoke", a.admin(a.apiKeyRevokeConfirm))
-	private("POST /admin/api-keys/{id}/revoke", a.admin(a.apiKeyRevoke))
-	if a.TestData != nil {
-		private("GET /admin/test-data/wipe", a.admin(a.testDataConfirm))
-		private("POST /admin/test-data/wipe", a.admin(a.testDataWipe))
-	}
-	a.routesFleet(private)
-	a.routesSettings(private)
-	a.routesEmails(private)
-	a.routesBookings(private)
-	a.routesContracts(private)
-	a.routesReceipts(private)
-	a.routesInvoiceXML(private)
-	a.routesAttention(private)
-	a.routesWebhooks(private)
-	private("GET /admin/invoices", a.invoiceList)
-	private("GET /admin/invoices/export.csv", a.invoiceCSV)
-	private("GET /admin/invoices/export.zip", a.invoiceZIP)
-	private("GET /admin/invoices/{id}/pdf", a.invoicePDF)
-
-	// Anything else under /admin/ is a 404 page (with the layout when signed in).
-	private("/admin/", func(w http.ResponseWriter, r *http.Request) {
-		a.errorPage(w, r, http.StatusNotFound, "")
-	})
-
-	var h http.Handler = mux
-	h = a.refuseControlChars(h)
-	h = a.checkCSRF(h)
-	h = a.baseContext(h)
-	h = a.recoverPanics(h)
-	h = securityHeaders(h)
-	return h
-}
-
 // reqContext is the per-request state of the admin UI.
 type reqContext struct {
 	lang    string
@@ -192,29 +117,23 @@ func reqCtx(r *http.Request) *reqContext {
 	return &reqContext{lang: "de"}
 }
 
-// baseContext gives every request a request id (unless one is set already by
-// an outer middleware) and a reqContext with the language of the cookie.
+// baseContext gives every request a request id (httpx.AssignRequestID,
+// unless an outer middleware, such as serve's, assigned one already) and a
+// reqContext with the language of the cookie.
 func (a *app) baseContext(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		if httpx.RequestID(ctx) == "" {
-			id := r.Header.Get("X-Request-Id")
-			if id == "" || len(id) > 64 {
-				id = newRequestID()
-			}
-			ctx = httpx.WithRequestID(ctx, id)
-		}
+	withCtx := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := &reqContext{}
 		rc.lang = chooseLang(r, nil)
-		ctx = context.WithValue(ctx, reqCtxKey{}, rc)
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), reqCtxKey{}, rc)))
 	})
-}
-
-func newRequestID() string {
-	b := make([]byte, 8)
-	rand.Read(b)
-	return hex.EncodeToString(b)
+	assign := httpx.AssignRequestID(withCtx)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if httpx.RequestID(r.Context()) != "" {
+			withCtx.ServeHTTP(w, r)
+			return
+		}
+		assign.ServeHTTP(w, r)
+	})
 }
 
 // recoverPanics turns a panic in a handler into a logged 500 page.

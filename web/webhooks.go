@@ -14,24 +14,6 @@ import (
 	"mietwerk.dev/mietwerk/webhook"
 )
 
-// routesWebhooks mounts the webhook pages (administrators; 404 without
-// Deps.Webhooks).
-func (a *app) routesWebhooks(private func(string, http.HandlerFunc)) {
-	if a.Webhooks == nil {
-		return
-	}
-	private("GET /admin/webhooks", a.admin(a.webhookList))
-	private("POST /admin/webhooks", a.admin(a.webhookCreate))
-	private("GET /admin/webhooks/{id}", a.admin(a.webhookPage))
-	private("POST /admin/webhooks/{id}", a.admin(a.webhookUpdate))
-	private("POST /admin/webhooks/{id}/enable", a.admin(a.webhookSetEnabled(true)))
-	private("POST /admin/webhooks/{id}/disable", a.admin(a.webhookSetEnabled(false)))
-	private("GET /admin/webhooks/{id}/delete", a.admin(a.webhookDeleteConfirm))
-	private("POST /admin/webhooks/{id}/delete", a.admin(a.webhookDelete))
-	private("GET /admin/webhook-deliveries/{id}", a.admin(a.webhookDelivery))
-	private("POST /admin/webhook-deliveries/{id}/resend", a.admin(a.webhookResend))
-}
-
 // webhookForm is the endpoint form as entered.
 type webhookForm struct {
 	URL, Description string
@@ -72,13 +54,14 @@ type webhooksData struct {
 	Types     []webhook.Type
 }
 
-func (a *app) webhookList(w http.ResponseWriter, r *http.Request) {
+func (a *app) webhookList(w http.ResponseWriter, r *http.Request) error {
 	v := &view{}
 	switch r.URL.Query().Get("done") {
 	case "deleted":
 		v.Notice = translate(reqCtx(r).lang, "webhook.deleted")
 	}
 	a.renderWebhooks(w, r, http.StatusOK, v, webhooksData{Form: webhookForm{Events: map[webhook.Type]bool{}}})
+	return nil
 }
 
 func (a *app) renderWebhooks(w http.ResponseWriter, r *http.Request, status int, v *view, d webhooksData) {
@@ -94,37 +77,35 @@ func (a *app) renderWebhooks(w http.ResponseWriter, r *http.Request, status int,
 
 // webhookCreate makes an endpoint and shows its secret exactly once, in
 // this answer (never in a URL, never again).
-func (a *app) webhookCreate(w http.ResponseWriter, r *http.Request) {
+func (a *app) webhookCreate(w http.ResponseWriter, r *http.Request) error {
 	f, in := readWebhookForm(r)
 	ep, err := a.Webhooks.Create(r.Context(), in)
 	if err != nil {
 		if m, ok := fieldErrors(reqCtx(r).lang, err); ok {
 			a.renderWebhooks(w, r, http.StatusUnprocessableEntity, &view{Errors: m}, webhooksData{Form: f})
-			return
+			return nil
 		}
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	a.log.InfoContext(r.Context(), "webhook endpoint created", "endpoint_id", ep.ID, "request_id", requestID(r))
 	a.renderWebhooks(w, r, http.StatusOK, &view{}, webhooksData{Created: &ep, Form: webhookForm{Events: map[webhook.Type]bool{}}})
+	return nil
 }
 
 // endpointFor loads the endpoint of the {id} path value (404 page when it
 // is not the tenant's).
-func (a *app) endpointFor(w http.ResponseWriter, r *http.Request) (webhook.Endpoint, bool) {
+func (a *app) endpointFor(r *http.Request) (webhook.Endpoint, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err == nil {
 		ep, err := a.Webhooks.Get(r.Context(), id)
 		if err == nil {
-			return ep, true
+			return ep, nil
 		}
 		if !errs.Is(err, errs.KindNotFound) {
-			a.fail(w, r, err)
-			return webhook.Endpoint{}, false
+			return webhook.Endpoint{}, err
 		}
 	}
-	a.errorPage(w, r, http.StatusNotFound, "")
-	return webhook.Endpoint{}, false
+	return webhook.Endpoint{}, errNotFound
 }
 
 // deliveryRow is one delivery as the log shows it.
@@ -159,16 +140,17 @@ func (d webhookData) StatusURL(s string) string {
 
 const deliveriesPerPage = 25
 
-func (a *app) webhookPage(w http.ResponseWriter, r *http.Request) {
-	ep, ok := a.endpointFor(w, r)
-	if !ok {
-		return
+func (a *app) webhookPage(w http.ResponseWriter, r *http.Request) error {
+	ep, err := a.endpointFor(r)
+	if err != nil {
+		return err
 	}
 	v := &view{}
 	if k := map[string]locale.Key{"saved": "webhook.saved", "enabled": "webhook.enabled_ok", "disabled": "webhook.disabled_ok"}[r.URL.Query().Get("done")]; k != "" {
 		v.Notice = translate(reqCtx(r).lang, k)
 	}
 	a.renderWebhook(w, r, http.StatusOK, v, ep, formOf(ep))
+	return nil
 }
 
 func (a *app) renderWebhook(w http.ResponseWriter, r *http.Request, status int, v *view, ep webhook.Endpoint, f webhookForm) {
@@ -214,59 +196,60 @@ func (a *app) renderWebhook(w http.ResponseWriter, r *http.Request, status int, 
 	a.render(w, r, status, "webhook", v)
 }
 
-func (a *app) webhookUpdate(w http.ResponseWriter, r *http.Request) {
-	ep, ok := a.endpointFor(w, r)
-	if !ok {
-		return
+func (a *app) webhookUpdate(w http.ResponseWriter, r *http.Request) error {
+	ep, err := a.endpointFor(r)
+	if err != nil {
+		return err
 	}
 	f, in := readWebhookForm(r)
 	if _, err := a.Webhooks.Update(r.Context(), ep.ID, in); err != nil {
 		if m, ok := fieldErrors(reqCtx(r).lang, err); ok {
 			a.renderWebhook(w, r, http.StatusUnprocessableEntity, &view{Errors: m}, ep, f)
-			return
+			return nil
 		}
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/webhooks/%d?done=saved", ep.ID), http.StatusSeeOther)
+	return nil
 }
 
-func (a *app) webhookSetEnabled(on bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		ep, ok := a.endpointFor(w, r)
-		if !ok {
-			return
+func (a *app) webhookSetEnabled(on bool) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		ep, err := a.endpointFor(r)
+		if err != nil {
+			return err
 		}
 		if err := a.Webhooks.SetEnabled(r.Context(), ep.ID, on); err != nil {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 		done := "disabled"
 		if on {
 			done = "enabled"
 		}
 		http.Redirect(w, r, fmt.Sprintf("/admin/webhooks/%d?done=%s", ep.ID, done), http.StatusSeeOther)
+		return nil
 	}
 }
 
-func (a *app) webhookDeleteConfirm(w http.ResponseWriter, r *http.Request) {
-	ep, ok := a.endpointFor(w, r)
-	if !ok {
-		return
+func (a *app) webhookDeleteConfirm(w http.ResponseWriter, r *http.Request) error {
+	ep, err := a.endpointFor(r)
+	if err != nil {
+		return err
 	}
 	a.render(w, r, http.StatusOK, "webhook_delete", &view{Title: "webhook.delete_title", Nav: "webhooks", Data: ep})
+	return nil
 }
 
-func (a *app) webhookDelete(w http.ResponseWriter, r *http.Request) {
-	ep, ok := a.endpointFor(w, r)
-	if !ok {
-		return
+func (a *app) webhookDelete(w http.ResponseWriter, r *http.Request) error {
+	ep, err := a.endpointFor(r)
+	if err != nil {
+		return err
 	}
 	if err := a.Webhooks.Delete(r.Context(), ep.ID); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, "/admin/webhooks?done=deleted", http.StatusSeeOther)
+	return nil
 }
 
 // hookAttemptRow is one attempt as the delivery page shows it.
@@ -286,20 +269,17 @@ type deliveryData struct {
 	CanResend bool
 }
 
-func (a *app) loadDelivery(w http.ResponseWriter, r *http.Request) (deliveryData, bool) {
+func (a *app) loadDelivery(r *http.Request) (deliveryData, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return deliveryData{}, false
+		return deliveryData{}, errNotFound
 	}
 	d, atts, body, err := a.Webhooks.Delivery(r.Context(), id)
 	if errs.Is(err, errs.KindNotFound) {
-		a.errorPage(w, r, http.StatusNotFound, "")
-		return deliveryData{}, false
+		return deliveryData{}, errNotFound
 	}
 	if err != nil {
-		a.fail(w, r, err)
-		return deliveryData{}, false
+		return deliveryData{}, err
 	}
 	lang := reqCtx(r).lang
 	out := deliveryData{D: d, Occurred: formatTime(lang, d.OccurredAt, berlin), CanResend: d.Status != webhook.StatusPending}
@@ -313,40 +293,41 @@ func (a *app) loadDelivery(w http.ResponseWriter, r *http.Request) (deliveryData
 	if len(body) > 0 && json.Indent(&pretty, body, "", "  ") == nil {
 		out.Payload = pretty.String()
 	}
-	return out, true
+	return out, nil
 }
 
-func (a *app) webhookDelivery(w http.ResponseWriter, r *http.Request) {
-	d, ok := a.loadDelivery(w, r)
-	if !ok {
-		return
+func (a *app) webhookDelivery(w http.ResponseWriter, r *http.Request) error {
+	d, err := a.loadDelivery(r)
+	if err != nil {
+		return err
 	}
 	v := &view{Title: "webhook.delivery", Nav: "webhooks", Data: d}
 	if r.URL.Query().Get("done") == "resent" {
 		v.Notice = translate(reqCtx(r).lang, "webhook.resent")
 	}
 	a.render(w, r, http.StatusOK, "webhook_delivery", v)
+	return nil
 }
 
 // webhookResend sends a delivered or failed delivery again now (same id
 // and body); a pending one is refused with the page and a message.
-func (a *app) webhookResend(w http.ResponseWriter, r *http.Request) {
-	d, ok := a.loadDelivery(w, r)
-	if !ok {
-		return
+func (a *app) webhookResend(w http.ResponseWriter, r *http.Request) error {
+	d, err := a.loadDelivery(r)
+	if err != nil {
+		return err
 	}
-	err := a.Webhooks.Resend(r.Context(), d.D.ID)
+	err = a.Webhooks.Resend(r.Context(), d.D.ID)
 	if errs.Is(err, errs.KindConflict) {
 		a.render(w, r, http.StatusConflict, "webhook_delivery", &view{Title: "webhook.delivery", Nav: "webhooks", Data: d,
 			Alert: errs.Text(locale.Lang(reqCtx(r).lang), err)})
-		return
+		return nil
 	}
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	a.log.InfoContext(r.Context(), "webhook delivery sent again by staff", "delivery_id", d.D.ID, "request_id", requestID(r))
 	http.Redirect(w, r, fmt.Sprintf("/admin/webhook-deliveries/%d?done=resent", d.D.ID), http.StatusSeeOther)
+	return nil
 }
 
 // TypeLabel names an event type in the page's language.
