@@ -602,7 +602,7 @@ func (f *faultRun) check(dur time.Duration, clients int, faults map[telecashsim.
 			violate("key %s made %d bookings", key, live)
 		}
 		numbers := map[string]bool{}
-		got202 := false
+		answered202 := map[string]bool{} // bookings the key was answered 202 with
 		for _, a := range k.answers {
 			if a.status == 0 || retryable(a.status, map[string]any{"code": a.code}) {
 				continue
@@ -616,7 +616,7 @@ func (f *faultRun) check(dur time.Duration, clients int, faults map[telecashsim.
 				}
 			case http.StatusAccepted:
 				numbers[a.number] = true
-				got202 = true
+				answered202[a.number] = true
 			case http.StatusPaymentRequired:
 				for _, r := range byMail[k.email] {
 					if r.status != "failed" {
@@ -632,8 +632,11 @@ func (f *faultRun) check(dur time.Duration, clients int, faults map[telecashsim.
 		if len(numbers) > 1 {
 			violate("key %s was answered with bookings %v", key, numbers)
 		}
-		if got202 {
-			for _, r := range byMail[k.email] {
+		// a key may hold a booking that failed before any money moved (answered
+		// at once) and the one it booked anew: only one answered 202 that failed
+		// later must have told the customer
+		for _, r := range byMail[k.email] {
+			if answered202[r.number] {
 				var notices int
 				if err := db.QueryRow(`SELECT count(*) FROM emails WHERE reservation_id = $1 AND kind = 'booking_failed'`, r.id).Scan(&notices); err != nil {
 					t.Fatal(err)
