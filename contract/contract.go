@@ -381,8 +381,9 @@ type Store interface {
 	// "booking_status" when the reservation is not confirmed, fleet.ErrOverlap
 	// when another vehicle is chosen that is not free.
 	StartContract(ctx context.Context, h *Handover) (Contract, error)
-	// CreateWalkIn stores a walk-in reservation (source walk_in, confirmed,
-	// a vehicle allocated) for the counter; the handover follows with StartContract.
+	// CreateWalkIn stores a reservation staff take (source walk_in, or admin
+	// when r.Source says so; confirmed, a vehicle allocated); the handover
+	// follows with StartContract.
 	CreateWalkIn(ctx context.Context, r *booking.Reservation) error
 	Contract(ctx context.Context, id int64) (Contract, error)
 	ContractByReservation(ctx context.Context, reservationID int64) (Contract, error)

@@ -319,10 +319,71 @@ func (x cctx) terms() pricing.Terms {
 // confirmed, priced by the tariff) ready for the handover. Errors:
 // KindInvalid, KindConflict "nothing_free".
 func (s *Service) WalkIn(ctx context.Context, r *booking.Reservation) error {
-	var f errs.Fields
+	r.Source = "walk_in"
+	return s.counterReservation(ctx, r)
+}
+
+// Reserve creates a reservation staff take by phone or at the counter for
+// a later period (source admin, confirmed, priced by the tariff, paid at
+// the counter): r names the customer, station, period, category or car,
+// tariff, and optionally the workshop order and notes. The period follows
+// the rules a website booking follows (booking.CheckPeriod: not in the
+// past, within the station's opening hours, at most the tenant's longest
+// rental) except the minimum notice. Errors: KindInvalid (every field at
+// once, see CheckReservation), KindConflict "nothing_free" (no car of the
+// category, or the chosen car, is free then).
+func (s *Service) Reserve(ctx context.Context, r *booking.Reservation) error {
+	f, err := s.CheckReservation(ctx, *r)
+	if err != nil {
+		return err
+	}
 	if r.CustomerID == 0 {
 		f.Add("customer_id", "contract.customer_choose")
 	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	r.Source = "admin"
+	return s.counterReservation(ctx, r)
+}
+
+// CheckReservation returns every problem Reserve would find with r's
+// fields, its customer aside (so that a form can show them together with
+// the problems of a customer not stored yet); it changes nothing. Errors:
+// those of reading the tenant.
+func (s *Service) CheckReservation(ctx context.Context, r booking.Reservation) (errs.Fields, error) {
+	f := counterFields(&r)
+	if r.Pickup.IsZero() {
+		f.Add("pickup", "field.required")
+	}
+	if r.Return.IsZero() {
+		f.Add("return", "field.required")
+	}
+	if r.StationID != 0 && !r.Pickup.IsZero() && !r.Return.IsZero() {
+		tn, err := s.d.Tenancy.Tenant(ctx)
+		if err != nil {
+			return nil, err
+		}
+		st, err := s.d.Tenancy.Station(ctx, r.StationID)
+		if err != nil {
+			f.Add("station_id", "field.station_choose")
+			return f, nil
+		}
+		tn.MinNoticeMinutes = 0 // staff book at short notice
+		for _, p := range booking.CheckPeriod(tn, st, r.Pickup, r.Return, s.d.Now().Add(-15*time.Minute)) {
+			if p.Field == "return" && p.Key == "field.return_after_pickup" && f.Has("return") {
+				continue
+			}
+			f.Add(p.Field, p.Key, p.Params)
+		}
+	}
+	return f, nil
+}
+
+// counterFields checks the fields every reservation staff take needs, the
+// customer aside; it trims the workshop order and notes.
+func counterFields(r *booking.Reservation) errs.Fields {
+	var f errs.Fields
 	if r.StationID == 0 {
 		f.Add("station_id", "field.station_choose")
 	}
@@ -338,6 +399,16 @@ func (s *Service) WalkIn(ctx context.Context, r *booking.Reservation) error {
 	r.WorkshopRef, r.Notes = strings.TrimSpace(r.WorkshopRef), strings.TrimSpace(r.Notes)
 	f.Line("workshop_ref", r.WorkshopRef, booking.MaxWorkshopRef)
 	f.Text("notes", r.Notes, booking.MaxNotes)
+	return f
+}
+
+// counterReservation validates and stores a reservation staff take (see
+// WalkIn and Reserve).
+func (s *Service) counterReservation(ctx context.Context, r *booking.Reservation) error {
+	f := counterFields(r)
+	if r.CustomerID == 0 {
+		f.Add("customer_id", "contract.customer_choose")
+	}
 	if err := f.Err(); err != nil {
 		return err
 	}
@@ -350,7 +421,7 @@ func (s *Service) WalkIn(ctx context.Context, r *booking.Reservation) error {
 		return err
 	}
 	q := pricing.QuoteFor(t, r.Pickup, r.Return, st.Location(), "EUR")
-	r.Source, r.Status = "walk_in", booking.StatusConfirmed
+	r.Status = booking.StatusConfirmed
 	r.DayPriceCents, r.EstimatedTotalCents, r.Currency = t.PricePerDayCents, q.RentCents, "EUR"
 	if r.VehicleID != 0 && r.CategoryID == 0 {
 		v, err := s.d.Vehicles.Vehicle(ctx, r.VehicleID)

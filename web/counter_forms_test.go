@@ -198,6 +198,12 @@ func TestAssignCarWithHUDue(t *testing.T) {
 		v := fleet.Vehicle{StationID: old.StationID, CategoryID: old.CategoryID, Plate: "R-HU 1", VIN: "WVWZZZ1KZAW100099",
 			Make: "VW", Model: "Golf", OdometerKM: 100, FuelEighths: 8, NextInspection: reg.Pickup.AddDate(0, -1, 0).Format("2006-01-02")}
 		must(t, ce.store.CreateVehicle(ce.sys(), &v))
+		// the vehicle list says so, next to the date
+		list := c.get("/admin/vehicles")
+		if i := strings.Index(list.body, "R-HU 1"); i < 0 || !strings.Contains(list.body[i:], `class="badge hu-overdue">überfällig`) ||
+			strings.Count(list.body, "hu-overdue") != 1 {
+			t.Errorf("the vehicle list does not mark exactly the car with the HU overdue")
+		}
 		path := fmt.Sprintf("/admin/reservations/%d", reg.ID)
 		csrf := c.token(path)
 		p := c.post(path+"/vehicle", url.Values{"csrf": {csrf}, "vehicle_id": {fmt.Sprint(v.ID)}})

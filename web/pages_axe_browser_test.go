@@ -46,6 +46,7 @@ func TestRentalPagesAccessible(t *testing.T) {
 		{"contract-running", fmt.Sprintf("/admin/contracts/%d", running.ID), running.Number},
 		{"return", fmt.Sprintf("/admin/contracts/%d/return", running.ID), "Rücknahme"},
 		{"walk-in", "/admin/contracts/new", "Neuer Vertrag"},
+		{"new-reservation", "/admin/reservations/new?q=Muster", "Neue Reservierung"},
 		{"customer", fmt.Sprintf("/admin/customers/%d", reg.CustomerID), "Muster"},
 		{"email", fmt.Sprintf("/admin/emails/%d", qs[0].ID), qs[0].Message.Subject},
 		{"invoices", "/admin/invoices", "Rechnungen"},

@@ -51,8 +51,8 @@ func parseTemplates() (templates, error) {
 	return out, nil
 }
 
-// funcs are the helpers templates may call besides the view's methods.
-// funcs are all template functions of the admin pages, in one place:
+// funcs are the helpers templates may call besides the view's methods,
+// all of them in one place:
 // baseFuncs and those the pages that need them add (templateFuncs).
 var funcs = templateFuncs()
 

@@ -96,6 +96,11 @@ func (a *app) routes() http.Handler {
 	// Without Deps.Bookings they are not mounted (the 404 page answers).
 	if a.Bookings != nil {
 		private("GET /admin/reservations", a.reservationList)
+		if a.Contracts != nil && a.ContractData != nil {
+			private("GET /admin/reservations/new", a.reservationNewForm)
+			private("POST /admin/reservations/new", a.reservationNewCreate)
+			private("GET /admin/reservations/new/quote", a.reservationNewQuote)
+		}
 		private("GET /admin/reservations/{id}", a.reservationPage)
 		private("POST /admin/reservations/{id}/notes", a.reservationNotes)
 		private("POST /admin/reservations/{id}/vehicle", a.reservationAssign)

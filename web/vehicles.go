@@ -35,7 +35,12 @@ type vehicleListData struct {
 	Statuses              []string
 	stationNames          map[int64]string
 	catNames              map[int64]string
+	today                 string // YYYY-MM-DD, Europe/Berlin
 }
+
+// Overdue reports whether a due date (YYYY-MM-DD: the HU, the service) has
+// passed: the car may not be rented without a reason.
+func (d *vehicleListData) Overdue(day string) bool { return day != "" && day < d.today }
 
 // StationName is the name of station id.
 func (d *vehicleListData) StationName(id int64) string { return d.stationNames[id] }
@@ -78,7 +83,8 @@ func (d *vehicleListData) NextPage() string { return strconv.Itoa(d.Page + 1) }
 // in the query string. An htmx request gets only the results.
 func (a *app) vehicleList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	d := &vehicleListData{Q: strings.TrimSpace(q.Get("q")), Status: q.Get("status"), Sort: q.Get("sort"), Statuses: vehicleStatuses}
+	d := &vehicleListData{Q: strings.TrimSpace(q.Get("q")), Status: q.Get("status"), Sort: q.Get("sort"), Statuses: vehicleStatuses,
+		today: a.Now().In(berlin).Format("2006-01-02")}
 	if len(d.Q) > 100 {
 		d.Q = d.Q[:100]
 	}

@@ -147,11 +147,29 @@ func (s *Store) ListContracts(ctx context.Context, f contract.Filter) ([]contrac
 	return out, total, rows.Err()
 }
 
-// CreateWalkIn stores a confirmed walk-in reservation with a vehicle.
+// CreateWalkIn stores a confirmed reservation staff take (source walk_in,
+// or admin when r.Source says so) with a vehicle, audit-logged as created.
 // Errors: KindNotFound (station), KindConflict "nothing_free".
 func (s *Store) CreateWalkIn(ctx context.Context, r *booking.Reservation) error {
-	r.Source, r.Status = "walk_in", booking.StatusConfirmed
-	return s.CreateReservation(ctx, r)
+	if r.Source == "" {
+		r.Source = "walk_in"
+	}
+	r.Status = booking.StatusConfirmed
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return err
+	}
+	if err := sc.writeStation(r.StationID); err != nil {
+		return err
+	}
+	reservationDefaults(r)
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.createReservationTx(ctx, tx, sc, r, nil); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, sc, r.StationID, "reservation", r.ID, "create", nil,
+			map[string]any{"number": r.Number, "source": r.Source, "pickup": r.Pickup, "return": r.Return, "workshop_ref": r.WorkshopRef})
+	})
 }
 
 // StartContract turns a confirmed reservation into an open contract (see

@@ -299,4 +299,63 @@
   document.addEventListener("htmx:load", function () { layout(document.getElementById("board")); });
   if (document.readyState !== "loading") layout(document.getElementById("board"));
   else document.addEventListener("DOMContentLoaded", function () { layout(document.getElementById("board")); });
+
+  // ---- selecting a free period: press on an empty part of a vehicle's
+  // row, drag along it and release; a click selects one column. The new
+  // reservation form opens for that car and period (station time). ----
+  var sel = null;
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  // local adds minutes to a "YYYY-MM-DDTHH:MM" station-local time without
+  // any time zone arithmetic (the board's columns are station-local).
+  function local(from, minutes) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(from);
+    if (!m) return "";
+    var d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]) + minutes * 60000);
+    return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + "T" + pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes());
+  }
+  function column(track, x, cols) {
+    var r = track.getBoundingClientRect();
+    return Math.max(0, Math.min(cols - 1, Math.floor((x - r.left) / (r.width / cols))));
+  }
+  function paint(s, x) {
+    var a = Math.min(s.col, column(s.track, x, s.cols)), b = Math.max(s.col, column(s.track, x, s.cols));
+    s.el.style.left = (100 * a / s.cols) + "%";
+    s.el.style.width = (100 * (b - a + 1) / s.cols) + "%";
+    return [a, b];
+  }
+  document.addEventListener("pointerdown", function (ev) {
+    if (ev.button !== 0 || !(ev.target instanceof Element)) return;
+    if (ev.target.closest(".bar")) return;
+    var track = ev.target.closest(".bt[data-vehicle]");
+    if (!track) return;
+    var board = track.closest("#board");
+    var cols = parseInt(board.getAttribute("data-cols"), 10) || 1;
+    var el = document.createElement("div");
+    el.className = "sel";
+    track.appendChild(el);
+    sel = { track: track, board: board, cols: cols, col: column(track, ev.clientX, cols), el: el };
+    paint(sel, ev.clientX);
+    track.setPointerCapture(ev.pointerId);
+    ev.preventDefault();
+  });
+  document.addEventListener("pointermove", function (ev) { if (sel) paint(sel, ev.clientX); });
+  document.addEventListener("pointerup", function (ev) {
+    if (!sel) return;
+    var s = sel;
+    sel = null;
+    var ab = paint(s, ev.clientX);
+    var unit = parseInt(s.board.getAttribute("data-unit"), 10) || 1440;
+    var from = s.board.getAttribute("data-from");
+    var pickup, ret;
+    if (unit >= 1440) { // whole days: pick up at 09:00 on the first, return at 17:00 on the last (next day's 09:00 for one day)
+      pickup = local(from, ab[0] * 1440 + 9 * 60);
+      ret = ab[1] > ab[0] ? local(from, ab[1] * 1440 + 17 * 60) : local(from, (ab[0] + 1) * 1440 + 9 * 60);
+    } else {
+      pickup = local(from, ab[0] * unit);
+      ret = local(from, (ab[1] + 1) * unit);
+    }
+    var q = new URLSearchParams({ station: s.board.getAttribute("data-station"), vehicle: s.track.getAttribute("data-vehicle"),
+      pickup: pickup, "return": ret });
+    window.location.href = "/admin/reservations/new?" + q.toString();
+  });
 })();
