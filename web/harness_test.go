@@ -158,6 +158,7 @@ func newEnv(t *testing.T, d store.Dialect, wrap func(s *store.Store, ten tenancy
 		Logger:    slog.New(slog.NewJSONHandler(e.log, nil)),
 		Webhooks:  webhook.NewService(s, webhook.Policy{AllowPrivate: true}),
 		TestData:  s,
+		Search:    s,
 	}
 	e.srv = httptest.NewServer(web.New(e.deps))
 	t.Cleanup(e.srv.Close)

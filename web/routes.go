@@ -172,6 +172,11 @@ func (a *app) routes() http.Handler {
 		private("GET /admin/webhook-deliveries/{id}", a.admin(a.webhookDelivery))
 		private("POST /admin/webhook-deliveries/{id}/resend", a.admin(a.webhookResend))
 	}
+	// search: the header's search box (web/search.go); without
+	// Deps.Search there is no box and no page.
+	if a.Search != nil {
+		private("GET /admin/search", a.searchPage)
+	}
 	private("GET /admin/invoices", a.invoiceList)
 	private("GET /admin/invoices/export.csv", a.invoiceCSV)
 	private("GET /admin/invoices/export.zip", a.invoiceZIP)
