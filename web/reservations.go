@@ -146,6 +146,8 @@ type resPageData struct {
 	Payments []payment.Record
 	Invoices []invoice.Summary
 	Audit    []audit.Entry
+	// AuditLines is Audit as sentences.
+	AuditLines []auditLine
 	Free     []booking.FreeVehicle
 	Notes    string
 	CanMove  bool
@@ -183,6 +185,7 @@ func (a *app) loadReservationPage(ctx context.Context, id int64) (resPageData, e
 	if d.Audit, err = a.Bookings.AuditTrail(ctx, "reservation", id); err != nil {
 		return d, err
 	}
+	d.AuditLines = a.auditView(ctx, d.Audit, berlin)
 	st := d.Row.Status
 	d.CanMove = st == booking.StatusPendingPayment || st == booking.StatusConfirmed
 	d.CanStop = d.CanMove
