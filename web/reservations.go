@@ -148,10 +148,10 @@ type resPageData struct {
 	Audit    []audit.Entry
 	// AuditLines is Audit as sentences.
 	AuditLines []auditLine
-	Free     []booking.FreeVehicle
-	Notes    string
-	CanMove  bool
-	CanStop  bool
+	Free       []booking.FreeVehicle
+	Notes      string
+	CanMove    bool
+	CanStop    bool
 	// CanChange: the period can be changed with re-pricing (confirmed, flow wired).
 	CanChange bool
 	// CancelQuote is what cancelling now does with the money taken (nil
