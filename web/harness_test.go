@@ -159,6 +159,7 @@ func newEnv(t *testing.T, d store.Dialect, wrap func(s *store.Store, ten tenancy
 		Webhooks:  webhook.NewService(s, webhook.Policy{AllowPrivate: true}),
 		TestData:  s,
 		Search:    s,
+		RentalTerms: s,
 	}
 	e.srv = httptest.NewServer(web.New(e.deps))
 	t.Cleanup(e.srv.Close)

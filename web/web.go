@@ -69,6 +69,9 @@ type Deps struct {
 	TestData booking.TestDataStore
 	// Search is the global search of the header; nil: no search box.
 	Search search.Store
+	// RentalTerms are the tenant's rental terms (AGB), printed with the
+	// contract and edited under settings; nil: neither.
+	RentalTerms tenancy.RentalTermsStore
 }
 
 type app struct {
