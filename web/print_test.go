@@ -158,7 +158,7 @@ func TestBrowserPrintMedia(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`a[href^="/admin/contracts/"]`)),
 		chromedp.WaitVisible(chromedp.ID("print-link")),
 		chromedp.Click(chromedp.ID("print-link")),
-		chromedp.WaitVisible(chromedp.ID("print-agb"))))
+		chromedp.WaitVisible(chromedp.CSS(".signatures"))))
 	if !shown(".printbar") {
 		t.Error("the print bar is missing on the screen")
 	}
