@@ -269,6 +269,20 @@ func TestPagesAndDocumentsSpeakOneLanguage(t *testing.T) {
 				if len(pages) < 25 {
 					t.Fatalf("crawled only %d pages: %v", len(pages), keys(pages))
 				}
+				// the header's search (a form, no link): hits of every kind, and none
+				for _, q := range []string{"Muster", "R-CT", "MV26", "nichts-da"} {
+					p := "/admin/search?q=" + url.QueryEscape(q)
+					pages[p] = c.get(p).body
+				}
+				for _, must := range []string{"/print", "/admin/reservations/day-list", "/admin/settings/terms"} {
+					found := false
+					for p := range pages {
+						found = found || strings.Contains(p, must)
+					}
+					if !found {
+						t.Errorf("the crawl did not reach a page %s", must)
+					}
+				}
 				for _, must := range []string{"/admin/contracts/", "/admin/reservations/", "/admin/customers/", "/admin/vehicles/", "/admin/emails/",
 					"/admin/webhooks/", "/admin/webhook-deliveries/"} {
 					found := false
