@@ -76,11 +76,10 @@ func newLangCheck(l locale.Lang) *langCheck {
 
 var (
 	tagRE = regexp.MustCompile(`(?s)<[^>]*>`)
-	// dropped: what no one reads as prose, the audit log's before/after
-	// data (JSON as stored; see the report of issue 13), and identifiers
-	// set in <code> for integrators (a webhook's event type
-	// "booking.confirmed" next to its translated name)
-	dropRE       = regexp.MustCompile(`(?is)<(script|style|textarea|code)\b.*?</(script|style|textarea|code)>|<!--.*?-->|<td class="json">.*?</td>`)
+	// dropped: what no one reads as prose, and identifiers set in <code>
+	// for integrators (a webhook's event type "booking.confirmed" next to
+	// its translated name); the audit log reads as sentences (issue 15)
+	dropRE       = regexp.MustCompile(`(?is)<(script|style|textarea|code)\b.*?</(script|style|textarea|code)>|<!--.*?-->`)
 	readAttrRE   = regexp.MustCompile(`\b(?:title|aria-label|placeholder|alt)="([^"]*)"`)
 	keyLikeRE    = regexp.MustCompile(`\b[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+\b`)
 	paramLeftRE  = regexp.MustCompile(`\{[a-z0-9_]+\}`)

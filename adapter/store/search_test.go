@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -168,4 +169,46 @@ func TestSearchLimitsGroups(t *testing.T) {
 			t.Fatalf("%d customers, more %v", len(got.Customers.Hits), got.Customers.More)
 		}
 	})
+}
+
+// BenchmarkSearch measures one global search (five grouped queries) in a
+// tenant with 2,000 customers and reservations, as an admin and as a
+// station user, for a plate, a name and a text that finds nothing.
+func BenchmarkSearch(b *testing.B) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		b.Run(string(d), func(b *testing.B) {
+			s, clk := openDB(b, d)
+			w := newWorld(b, s)
+			ctx := sys(w.tenants[0].ID)
+			for i := range 2000 {
+				c := customer.Customer{Email: fmt.Sprintf("kunde%d@example.de", i), FirstName: "Kim", LastName: fmt.Sprintf("Muster%d", i),
+					Phone: fmt.Sprintf("+49 941 %06d", i), Street: "Domplatz 1", PostalCode: "93047", City: "Regensburg"}
+				if _, _, err := s.UpsertCustomer(ctx, &c); err != nil {
+					b.Fatal(err)
+				}
+				at := clk.Now().Add(time.Duration(1+i*50) * time.Hour)
+				r := booking.Reservation{StationID: w.stations[0][i%2].ID, CustomerID: c.ID, CategoryID: w.cats[0].ID,
+					VehicleID: w.vehicles[0][i%2].ID, TariffID: w.tariffs[0].ID, Pickup: at, Return: at.Add(24 * time.Hour),
+					Status: booking.StatusConfirmed}
+				if err := s.CreateReservation(ctx, &r); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for _, who := range []struct {
+				name string
+				si   int
+			}{{"admin", -1}, {"station", 0}} {
+				actx := as(w.actor(0, who.si))
+				for _, q := range []string{"R-AB 11", "muster1234", "nichts-zu-finden"} {
+					b.Run(who.name+"/"+q, func(b *testing.B) {
+						for b.Loop() {
+							if _, err := s.Search(actx, q); err != nil {
+								b.Fatal(err)
+							}
+						}
+					})
+				}
+			}
+		})
+	}
 }
