@@ -154,6 +154,7 @@ type ctPageData struct {
 	Invoices   []invoice.Summary
 	Documents  []contract.DocumentInfo
 	Audit      []audit.Entry
+	AuditLines []auditLine // Audit as sentences
 	Drivers    []driverRow
 	PlannedEnd string // datetime-local
 	Notes      string
@@ -298,6 +299,7 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 	if d.Audit, err = be.AuditTrail(ctx, "contract", id); err != nil {
 		return d, err
 	}
+	d.AuditLines = a.auditView(ctx, d.Audit, d.loc)
 	for i, dr := range d.C.Drivers {
 		d.Drivers = append(d.Drivers, driverRow{i, dr})
 	}

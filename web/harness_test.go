@@ -151,13 +151,15 @@ func newEnv(t *testing.T, d store.Dialect, wrap func(s *store.Store, ten tenancy
 	e.deps = web.Deps{
 		Identity: e.id, Users: s, Tenancy: ten, Now: clk.Now,
 		Fleet: s, Damages: s, Categories: s, Pricing: s, Tariffs: s,
-		Mail:      s,
-		Bookings:  s,
-		Attention: s,
-		EInvoicer: xrechnung.EInvoicer{},
-		Logger:    slog.New(slog.NewJSONHandler(e.log, nil)),
-		Webhooks:  webhook.NewService(s, webhook.Policy{AllowPrivate: true}),
-		TestData:  s,
+		Mail:        s,
+		Bookings:    s,
+		Attention:   s,
+		EInvoicer:   xrechnung.EInvoicer{},
+		Logger:      slog.New(slog.NewJSONHandler(e.log, nil)),
+		Webhooks:    webhook.NewService(s, webhook.Policy{AllowPrivate: true}),
+		TestData:    s,
+		Search:      s,
+		RentalTerms: s,
 	}
 	e.srv = httptest.NewServer(web.New(e.deps))
 	t.Cleanup(e.srv.Close)

@@ -50,6 +50,11 @@ func TestRentalPagesAccessible(t *testing.T) {
 		{"customer", fmt.Sprintf("/admin/customers/%d", reg.CustomerID), "Muster"},
 		{"email", fmt.Sprintf("/admin/emails/%d", qs[0].ID), qs[0].Message.Subject},
 		{"invoices", "/admin/invoices", "Rechnungen"},
+		{"search", "/admin/search?q=Muster", "Suchergebnisse"},
+		{"rental-terms", "/admin/settings/terms", "Mietbedingungen"},
+		{"contract-print", fmt.Sprintf("/admin/contracts/%d/print", running.ID), running.Number},
+		{"reservation-print", fmt.Sprintf("/admin/reservations/%d/print", reg.ID), reg.Number},
+		{"day-list", "/admin/reservations/day-list?day=" + reg.Pickup.Format("2006-01-02"), "Tagesliste"},
 	} {
 		if err := chromedp.Do(ctx, chromedp.Navigate(ce.srv.URL+pg.path), chromedp.WaitVisible(chromedp.CSS("main h1"))); err != nil {
 			testenv.Screenshot(t, tab, "failed-"+pg.name)

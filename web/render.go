@@ -119,6 +119,10 @@ type view struct {
 	// Attention are the background jobs' notes on the page's items, shown
 	// above the content.
 	Attention []attentionRow
+	// HasSearch shows the global search box in the header, SearchQuery
+	// the text it holds (on the results page).
+	HasSearch   bool
+	SearchQuery string
 }
 
 // WithAttention returns a copy of v showing list as its attention notes.
@@ -220,6 +224,7 @@ func (a *app) fillView(r *http.Request, v *view) {
 		v.IsAdmin = rc.actor.IsAdmin()
 		v.Tenant = rc.tenant.Name
 		v.CSRF = rc.session.CSRFToken
+		v.HasSearch = a.Search != nil
 	} else if v.CSRF == "" {
 		v.CSRF = rc.preCSRF
 	}

@@ -146,10 +146,12 @@ type resPageData struct {
 	Payments []payment.Record
 	Invoices []invoice.Summary
 	Audit    []audit.Entry
-	Free     []booking.FreeVehicle
-	Notes    string
-	CanMove  bool
-	CanStop  bool
+	// AuditLines is Audit as sentences.
+	AuditLines []auditLine
+	Free       []booking.FreeVehicle
+	Notes      string
+	CanMove    bool
+	CanStop    bool
 	// CanChange: the period can be changed with re-pricing (confirmed, flow wired).
 	CanChange bool
 	// CancelQuote is what cancelling now does with the money taken (nil
@@ -183,6 +185,7 @@ func (a *app) loadReservationPage(ctx context.Context, id int64) (resPageData, e
 	if d.Audit, err = a.Bookings.AuditTrail(ctx, "reservation", id); err != nil {
 		return d, err
 	}
+	d.AuditLines = a.auditView(ctx, d.Audit, berlin)
 	st := d.Row.Status
 	d.CanMove = st == booking.StatusPendingPayment || st == booking.StatusConfirmed
 	d.CanStop = d.CanMove

@@ -177,6 +177,24 @@ func (a *app) routes() http.Handler {
 		private("GET /admin/webhook-deliveries/{id}", a.admin(a.webhookDelivery))
 		private("POST /admin/webhook-deliveries/{id}/resend", a.admin(a.webhookResend))
 	}
+	// search: the header's search box (web/search.go); without
+	// Deps.Search there is no box and no page.
+	if a.Search != nil {
+		private("GET /admin/search", a.searchPage)
+	}
+	// print layouts (web/print.go) and the rental terms they carry
+	// (web/rental_terms.go)
+	if a.Bookings != nil {
+		private("GET /admin/reservations/day-list", a.dayListPrint)
+		private("GET /admin/reservations/{id}/print", a.reservationPrint)
+	}
+	if a.Contracts != nil && a.ContractData != nil {
+		private("GET /admin/contracts/{id}/print", a.contractPrint)
+	}
+	if a.RentalTerms != nil {
+		private("GET /admin/settings/terms", a.admin(a.rentalTermsPage))
+		private("POST /admin/settings/terms", a.admin(a.rentalTermsSave))
+	}
 	private("GET /admin/invoices", a.invoiceList)
 	private("GET /admin/invoices/export.csv", a.invoiceCSV)
 	private("GET /admin/invoices/export.zip", a.invoiceZIP)

@@ -22,6 +22,7 @@ import (
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/pricing"
+	"mietwerk.dev/mietwerk/search"
 	"mietwerk.dev/mietwerk/tenancy"
 	"mietwerk.dev/mietwerk/webhook"
 )
@@ -66,6 +67,11 @@ type Deps struct {
 	// TestData counts and wipes the tenant's test-mode data (API keys
 	// page); nil: not offered.
 	TestData booking.TestDataStore
+	// Search is the global search of the header; nil: no search box.
+	Search search.Store
+	// RentalTerms are the tenant's rental terms (AGB), printed with the
+	// contract and edited under settings; nil: neither.
+	RentalTerms tenancy.RentalTermsStore
 }
 
 type app struct {

@@ -37,7 +37,7 @@ func mustNil(t testing.TB, err error) {
 
 var vins = [2][2]string{{"WVWZZZ1KZAW000001", "WVWZZZ1KZAW000002"}, {"WAUZZZ8V5KA000003", "WAUZZZ8V5KA000004"}}
 
-func newWorld(t *testing.T, s *store.Store) *world {
+func newWorld(t testing.TB, s *store.Store) *world {
 	t.Helper()
 	w := &world{}
 	root := identity.WithActor(context.Background(), identity.System())

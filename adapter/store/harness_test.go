@@ -35,7 +35,7 @@ func eachDB(t *testing.T, fn func(t *testing.T, s *store.Store, clk *clock)) {
 	}
 }
 
-func openDB(t *testing.T, d store.Dialect) (*store.Store, *clock) {
+func openDB(t testing.TB, d store.Dialect) (*store.Store, *clock) {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
 	var dsn string

@@ -422,13 +422,20 @@ func TestContractJourney(t *testing.T) {
 	}
 	// The page reloads after each save; poll until the reloaded page lists both changes.
 	pctx, pcancel := context.WithTimeout(ctx, 20*time.Second)
-	_, err = chromedp.Run(pctx, chromedp.Poll[bool](`document.querySelectorAll("#audit-list tr[data-action=drivers], #audit-list tr[data-action=period]").length >= 2`))
+	_, err = chromedp.Run(pctx, chromedp.Poll[bool](`document.querySelectorAll("#audit-list li[data-action=drivers], #audit-list li[data-action=period]").length >= 2`))
 	pcancel()
 	fail("audit on page", err)
-	audit, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#audit-list tr[data-action=drivers], #audit-list tr[data-action=period]").length`))
+	audit, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#audit-list li[data-action=drivers], #audit-list li[data-action=period]").length`))
 	fail("audit on page", err)
 	if audit != 2 {
 		t.Fatalf("audit rows for the changes on the page: %d", audit)
+	}
+	// the changes read as sentences, not data
+	sentences, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("audit-list")))
+	fail("audit sentences", err)
+	if !strings.Contains(sentences, "Fahrer geändert: ") || !strings.Contains(sentences, "Max Huber") ||
+		!strings.Contains(sentences, "Geplante Rückgabe von ") || strings.Contains(sentences, "{") {
+		t.Fatalf("audit sentences: %q", sentences)
 	}
 	fail("return", j.returnInBrowser(ctx, c.ID, "1450", 5))
 	testenv.Screenshot(t, ctx, "contract-billed")
