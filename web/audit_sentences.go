@@ -274,6 +274,7 @@ func auditSentence(lang string, loc *time.Location, e audit.Entry, plate func(in
 		p["n"] = int(a.get("photos").num())
 	case "create":
 		p["text"] = quote(a.get("Description").str() + a.get("url").str())
+		p["from"], p["to"] = stamp(a.get("pickup").time()), stamp(a.get("return").time())
 	case "repaired":
 		p["text"] = quote(a.get("repair_note").str())
 	}

@@ -66,6 +66,9 @@ func TestNewReservationRules(t *testing.T) {
 		if p.status != http.StatusOK || !strings.Contains(p.body, "Die Reservierung wurde angelegt") {
 			t.Fatalf("valid phone booking: %d %v", p.status, p.fieldErrors())
 		}
+		if !strings.Contains(p.body, "Reservierung für 30.11. 09:00 – 07.12. 17:00 angelegt – S. Station") {
+			t.Errorf("the reservation's log does not say who created it for when")
+		}
 		r, ok := reservationByWorkshop(t, ce, "WA-2026-11-30")
 		if !ok || r.Status != booking.StatusConfirmed || r.Source != "admin" || r.VehicleID == 0 || r.CustomerID != ce.res["reg"].CustomerID ||
 			r.EstimatedTotalCents == 0 || r.StationID != ce.reg.ID {
