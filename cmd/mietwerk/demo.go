@@ -56,6 +56,7 @@ func cmdDemo(ctx context.Context, c *cli, args []string) int {
 	log.InfoContext(ctx, "demo data ready", "tenant", creds.Tenant, "duration_ms", time.Since(start).Milliseconds())
 	credsPath := filepath.Join(cfg.DataDir, demo.CredentialsFile)
 	cfg.DemoAPIKey = creds.APIKey // the example integration at /demo/booking works without pasting it
+	cfg.demoDay = true
 	err = serve(ctx, cfg, log, st, func(addr string) {
 		printCredentials(c.stdout, creds, baseURL(addr), credsPath, keyPath)
 	})
@@ -138,4 +139,10 @@ func printCredentials(w io.Writer, c demo.Credentials, url, path, keyPath string
 		fmt.Fprintf(w, "  Secret key: %s (encrypts the stored Telecash API secrets; keep it with the data)\n", keyPath)
 	}
 	fmt.Fprintln(w)
+}
+
+// seedDemoDay gives the demo tenant today's pickups, returns and running
+// contracts (demo.SeedDay) through the services the app uses.
+func (s *services) seedDemoDay(ctx context.Context) error {
+	return demo.SeedDay(ctx, s.st, demo.DayServices{Bookings: s.bookings, Contracts: s.contracts}, time.Now())
 }

@@ -185,6 +185,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, st *store.Store, o
 	if err := svc.startSimulatorIfUsed(ctx); err != nil {
 		return err
 	}
+	if cfg.demoDay {
+		if err := svc.seedDemoDay(ctx); err != nil {
+			return fmt.Errorf("demo day: %w", err)
+		}
+	}
 	s := &server{cfg: cfg, log: log, st: st, svc: svc, metrics: httpx.NewMetrics()}
 	if err := s.metrics.ObserveDB(st.DB(), string(st.Dialect())); err != nil {
 		return err
