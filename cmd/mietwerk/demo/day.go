@@ -23,17 +23,20 @@ import (
 type DayServices struct {
 	Bookings  *booking.Service
 	Contracts *contract.Service
+	// HandOverAt runs a handover as the contract service does, as if it
+	// happened at instant at (the demo's contracts began days ago).
+	HandOverAt func(ctx context.Context, at time.Time, h *contract.Handover) (contract.Contract, error)
 }
 
 // DayStation is the station the demo's day happens at: Regensburg.
 const DayStation = "REG"
 
-// SeedDay gives the demo tenant a working day relative to now, so that a
-// newcomer can hand over and take back at once: online bookings paid with
-// the simulator's approving test card (through the booking service and
-// the tenant's simulated gateway) at the next bookable times, the first
-// today when the station is still open; a counter booking picked up today
-// (when the station opens today); contracts already handed over — one
+// SeedDay gives the demo tenant a working day relative to now at station
+// DayStation, so that a newcomer can hand over and take back at once: two
+// online bookings paid with the simulator's approving test card (through
+// the booking service and the tenant's simulated gateway), at the next
+// bookable time (today while the station is open) and the next one from
+// tomorrow on; a counter booking picked up today; contracts already handed over — one
 // returning today, one overdue since yesterday; a car back from a rental
 // waiting to be cleaned; and a car whose HU is overdue. It does nothing
 // when the tenant already has a contract (an earlier start seeded it).
@@ -60,22 +63,33 @@ func SeedDay(ctx context.Context, st *store.Store, svc DayServices, now time.Tim
 		}
 	}
 
-	// online bookings paid by card: the next two bookable slots
-	pickup := now
-	for i, cat := range []string{"EDMN", "CDMR"} {
-		p, r, ok := nextSlot(t, station, pickup, now)
+	// online bookings paid by card: the next bookable time from now on,
+	// and one from tomorrow on
+	for i, b := range []struct {
+		cat  string
+		from time.Time
+	}{{"EDMN", now}, {"CDMR", day.AddDate(0, 0, 1)}} {
+		p, r, ok := nextSlot(t, station, b.from, now)
 		if !ok {
-			break
+			continue
 		}
 		c := custs[i]
 		c.ID = 0
-		_, err := svc.Bookings.Book(ctx, booking.BookRequest{Customer: c, StationCode: DayStation, CategoryCode: cat,
+		_, err := svc.Bookings.Book(ctx, booking.BookRequest{Customer: c, StationCode: DayStation, CategoryCode: b.cat,
 			Pickup: p, Return: r, Card: &payment.Card{Number: telecashsim.CardApproveVisa, ExpMonth: 12, ExpYear: now.Year() + 3,
 				CVV: "123", Holder: c.FirstName + " " + c.LastName}})
 		if err != nil {
-			return fmt.Errorf("online booking %s: %w", cat, err)
+			return fmt.Errorf("online booking %s: %w", b.cat, err)
 		}
-		pickup = p.Add(time.Hour)
+	}
+	// a counter booking (paid on site) picked up today in any case: the
+	// next full hour, or 16:00 when the day is nearly over
+	p := now.In(loc).Truncate(time.Hour).Add(time.Hour)
+	if p.Day() != day.Day() || p.Hour() > 20 {
+		p = day.Add(16 * time.Hour)
+	}
+	if _, err := counterBooking(ctx, st, station.ID, "FWAR", custs[3], p, day.AddDate(0, 0, 3).Add(12*time.Hour)); err != nil {
+		return err
 	}
 
 	// contracts already running: one back today, one overdue since yesterday
@@ -91,7 +105,7 @@ func SeedDay(ctx context.Context, st *store.Store, svc DayServices, now time.Tim
 		if err != nil {
 			return err
 		}
-		c, err := handOver(ctx, st, svc.Contracts, res, custs[(i+2)%len(custs)])
+		c, err := handOver(ctx, st, svc, res, custs[(i+2)%len(custs)])
 		if err != nil {
 			return err
 		}
@@ -150,8 +164,9 @@ func counterBooking(ctx context.Context, st *store.Store, stationID int64, cat s
 	return r, nil
 }
 
-// handOver hands the car of reservation r over to customer c.
-func handOver(ctx context.Context, st *store.Store, svc *contract.Service, r booking.Reservation, c customer.Customer) (contract.Contract, error) {
+// handOver hands the car of reservation r over to customer c at its
+// pickup time.
+func handOver(ctx context.Context, st *store.Store, svc DayServices, r booking.Reservation, c customer.Customer) (contract.Contract, error) {
 	h := contract.Handover{ReservationID: r.ID, LicenceChecked: true,
 		Drivers: []contract.Driver{{Role: "main", FirstName: c.FirstName, LastName: c.LastName, LicenceNumber: fmt.Sprintf("B07%06d", r.ID),
 			LicenceClass: "B", LicenceIssuedOn: "2005-06-01", LicenceCountry: "DE"}},
@@ -163,7 +178,7 @@ func handOver(ctx context.Context, st *store.Store, svc *contract.Service, r boo
 		}
 		h.Protocol.OdometerKM = v.OdometerKM
 	}
-	k, err := svc.Handover(ctx, &h)
+	k, err := svc.HandOverAt(ctx, r.Pickup, &h)
 	if err != nil {
 		return k, fmt.Errorf("demo handover: %w", err)
 	}
