@@ -64,29 +64,29 @@ func SeedDay(ctx context.Context, st *store.Store, svc DayServices, now time.Tim
 	}
 
 	// online bookings paid by card: the next bookable time from now on,
-	// and one from tomorrow on
-	for i, b := range []struct {
-		cat  string
-		from time.Time
-	}{{"EDMN", now}, {"CDMR", day.AddDate(0, 0, 1)}} {
-		p, r, ok := nextSlot(t, station, b.from, now)
+	// and one on the next open day after it
+	from := now
+	for i, cat := range []string{"EDMN", "CDMR"} {
+		p, r, ok := nextSlot(t, station, from, now)
 		if !ok {
-			continue
+			break
 		}
+		from = time.Date(p.Year(), p.Month(), p.Day()+1, 0, 0, 0, 0, loc)
 		c := custs[i]
 		c.ID = 0
-		_, err := svc.Bookings.Book(ctx, booking.BookRequest{Customer: c, StationCode: DayStation, CategoryCode: b.cat,
+		_, err := svc.Bookings.Book(ctx, booking.BookRequest{Customer: c, StationCode: DayStation, CategoryCode: cat,
 			Pickup: p, Return: r, Card: &payment.Card{Number: telecashsim.CardApproveVisa, ExpMonth: 12, ExpYear: now.Year() + 3,
 				CVV: "123", Holder: c.FirstName + " " + c.LastName}})
 		if err != nil {
-			return fmt.Errorf("online booking %s: %w", b.cat, err)
+			return fmt.Errorf("online booking %s: %w", cat, err)
 		}
 	}
 	// a counter booking (paid on site) picked up today in any case: the
-	// next full hour, or 16:00 when the day is nearly over
+	// next full hour, or an hour before closing when that is earlier (then
+	// the customer is late)
 	p := now.In(loc).Truncate(time.Hour).Add(time.Hour)
-	if p.Day() != day.Day() || p.Hour() > 20 {
-		p = day.Add(16 * time.Hour)
+	if end := closing(station, day).Add(-30 * time.Minute); p.After(end) {
+		p = end
 	}
 	if _, err := counterBooking(ctx, st, station.ID, "FWAR", custs[3], p, day.AddDate(0, 0, 3).Add(12*time.Hour)); err != nil {
 		return err
@@ -94,10 +94,10 @@ func SeedDay(ctx context.Context, st *store.Store, svc DayServices, now time.Tim
 
 	// contracts already running: one back today, one overdue since yesterday
 	for i, run := range []struct {
-		cat            string
+		cat         string
 		pickup, ret time.Time
 	}{
-		{"IDAR", day.AddDate(0, 0, -2).Add(9 * time.Hour), day.Add(17 * time.Hour)},
+		{"IDAR", day.AddDate(0, 0, -2).Add(9 * time.Hour), closing(station, day)},
 		{"CDMR", day.AddDate(0, 0, -4).Add(9 * time.Hour), day.AddDate(0, 0, -1).Add(17 * time.Hour)},
 		{"EDMN", day.AddDate(0, 0, -3).Add(9 * time.Hour), day.AddDate(0, 0, -1).Add(12 * time.Hour)}, // returned now, to clean
 	} {
@@ -201,4 +201,14 @@ func hudOverdue(ctx context.Context, st *store.Store, stationID int64, day time.
 		return st.UpdateVehicle(ctx, &v)
 	}
 	return errs.NotFound("no car at the demo station")
+}
+
+// closing is half an hour before station st closes on day (local
+// midnight), or 17:00 when it is closed that day.
+func closing(st tenancy.Station, day time.Time) time.Time {
+	spans := st.Hours[day.Weekday()]
+	if len(spans) == 0 {
+		return day.Add(17 * time.Hour)
+	}
+	return day.Add(time.Duration(spans[len(spans)-1].Close-30) * time.Minute)
 }
