@@ -90,7 +90,7 @@ func TestDemoDay(t *testing.T) {
 			toClean, huDue := false, false
 			for _, v := range vs {
 				toClean = toClean || v.Readiness == fleet.ToClean
-				huDue = huDue || v.NextInspection != "" && v.NextInspection < today
+				huDue = huDue || v.Status == fleet.StatusAvailable && v.NextInspection != "" && v.NextInspection < today
 			}
 			if !toClean || !huDue {
 				t.Errorf("a car to clean %v, a car with HU overdue %v; want both", toClean, huDue)

@@ -185,8 +185,8 @@ func handOver(ctx context.Context, st *store.Store, svc DayServices, r booking.R
 	return k, nil
 }
 
-// hudOverdue lets the HU of a free car at the station run out yesterday:
-// the vehicle list flags it and a handover asks for a reason.
+// hudOverdue lets the HU of an available car at the station run out
+// yesterday: the vehicle list shows it and a handover asks for a reason.
 func hudOverdue(ctx context.Context, st *store.Store, stationID int64, day time.Time) error {
 	vs, err := allVehicles(ctx, st)
 	if err != nil {
@@ -194,7 +194,7 @@ func hudOverdue(ctx context.Context, st *store.Store, stationID int64, day time.
 	}
 	for i := len(vs) - 1; i >= 0; i-- {
 		v := vs[i]
-		if v.StationID != stationID || v.Readiness == fleet.ToClean {
+		if v.StationID != stationID || v.Status != fleet.StatusAvailable || v.Readiness == fleet.ToClean {
 			continue
 		}
 		v.NextInspection = day.AddDate(0, 0, -1).Format("2006-01-02")
