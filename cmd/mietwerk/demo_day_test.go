@@ -10,6 +10,7 @@ import (
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
+	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
 )
 
@@ -62,6 +63,9 @@ func TestDemoDay(t *testing.T) {
 				}
 				if approved == 0 {
 					t.Errorf("online booking %s has no approved payment", r.Number)
+				}
+				if _, n, err := sd.st.ListEmails(ctx, mail.Filter{ReservationID: r.ID, Limit: 1}); err != nil || n == 0 {
+					t.Errorf("online booking %s: %d e-mails (%v), want its confirmation", r.Number, n, err)
 				}
 			}
 			if !pickupToday {
