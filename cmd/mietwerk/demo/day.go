@@ -10,7 +10,6 @@ import (
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/customer"
-	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/payment"
@@ -200,7 +199,7 @@ func hudOverdue(ctx context.Context, st *store.Store, stationID int64, day time.
 		v.NextInspection = day.AddDate(0, 0, -1).Format("2006-01-02")
 		return st.UpdateVehicle(ctx, &v)
 	}
-	return errs.NotFound("no car at the demo station")
+	return fmt.Errorf("demo day: no available car at station %d for the HU example", stationID)
 }
 
 // closing is half an hour before station st closes on day (local
