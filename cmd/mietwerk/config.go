@@ -106,6 +106,9 @@ type Config struct {
 	// DemoAPIKey is filled into the /demo/booking page. Only `mietwerk demo`
 	// sets it (from the demo credentials); it is no option.
 	DemoAPIKey string
+	// demoDay: serve seeds the demo tenant's day (demo.SeedDay) through its
+	// services before it answers. Only `mietwerk demo` sets it.
+	demoDay bool
 }
 
 // mode says which command a configuration is for; it picks the defaults.

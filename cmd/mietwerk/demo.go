@@ -13,7 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/cmd/mietwerk/demo"
+	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/secrets"
 )
@@ -56,6 +58,7 @@ func cmdDemo(ctx context.Context, c *cli, args []string) int {
 	log.InfoContext(ctx, "demo data ready", "tenant", creds.Tenant, "duration_ms", time.Since(start).Milliseconds())
 	credsPath := filepath.Join(cfg.DataDir, demo.CredentialsFile)
 	cfg.DemoAPIKey = creds.APIKey // the example integration at /demo/booking works without pasting it
+	cfg.demoDay = true
 	err = serve(ctx, cfg, log, st, func(addr string) {
 		printCredentials(c.stdout, creds, baseURL(addr), credsPath, keyPath)
 	})
@@ -138,4 +141,25 @@ func printCredentials(w io.Writer, c demo.Credentials, url, path, keyPath string
 		fmt.Fprintf(w, "  Secret key: %s (encrypts the stored Telecash API secrets; keep it with the data)\n", keyPath)
 	}
 	fmt.Fprintln(w)
+}
+
+// seedDemoDay gives the demo tenant today's pickups, returns and running
+// contracts (demo.SeedDay) through the services the app uses. Call it
+// before the background workers run.
+func (s *services) seedDemoDay(ctx context.Context) error {
+	return demo.SeedDay(ctx, s.st, demo.DayServices{Bookings: s.bookings, Contracts: s.contracts, HandOverAt: s.handOverAt}, time.Now())
+}
+
+// handOverAt runs handover h as if it happened at instant at: through the
+// contract service over a second connection to the same database whose
+// clock stands at at, so that the contract, its protocol and its e-mail
+// carry that time and the planned return may lie before today.
+func (s *services) handOverAt(ctx context.Context, at time.Time, h *contract.Handover) (contract.Contract, error) {
+	clock := func() time.Time { return at }
+	st, err := store.Open(ctx, s.cfg.DatabaseURL, store.Options{Now: clock, MaxOpenConns: 2})
+	if err != nil {
+		return contract.Contract{}, err
+	}
+	defer st.Close()
+	return newContractService(st, s.payments, s.pdf, s.mails, s.cfg.MailFrom, clock, s.log).Handover(ctx, h)
 }

@@ -185,6 +185,13 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, st *store.Store, o
 	if err := svc.startSimulatorIfUsed(ctx); err != nil {
 		return err
 	}
+	if cfg.demoDay {
+		// the demo still starts without its day (e.g. an older demo database
+		// whose cars are taken): the rest of the data is there
+		if err := svc.seedDemoDay(ctx); err != nil {
+			log.WarnContext(ctx, "the demo's day (today's pickups, returns and contracts) was not seeded", "err", err.Error())
+		}
+	}
 	s := &server{cfg: cfg, log: log, st: st, svc: svc, metrics: httpx.NewMetrics()}
 	if err := s.metrics.ObserveDB(st.DB(), string(st.Dialect())); err != nil {
 		return err

@@ -171,6 +171,7 @@ var systemGrantsAllowed = map[string]struct {
 	"cmd/mietwerk.openRoot":         {1, "tenant commands act across tenants"},
 	"cmd/mietwerk.secretsRotate":    {1, "secrets rotate re-encrypts every tenant's stored gateway secret"},
 	"cmd/mietwerk/demo.Seed":        {2, "seeding creates the demo tenant (System), then its data as its system"},
+	"cmd/mietwerk/demo.SeedDay":     {2, "seeding the demo's day finds the demo tenant by slug (System), then books and hands over as its system"},
 
 	// the request-bound escalations
 	"web.(*app).saveUserLanguage": {1, "a station user may change its own language, which UpdateUser allows only admins; limited to the user's own record"},

@@ -58,24 +58,34 @@ func ensureBookings(ctx context.Context, st *store.Store, stationIDs map[string]
 			ret = ret.AddDate(0, 0, 1)
 		}
 		ret = time.Date(ret.Year(), ret.Month(), ret.Day(), 17, 0, 0, 0, berlin)
-		workshop := i%3 != 2
-		catID := categoryIDs[cats[i%len(cats)]]
-		t, ok := pricing.Best(tariffs, catID, pickup.Format("2006-01-02"), workshop)
-		if !ok {
-			continue
-		}
-		q := pricing.QuoteFor(t, pickup, ret, berlin, "EUR")
 		c := custs[i%len(custs)]
-		r := booking.Reservation{StationID: stationIDs[stationCodes[i%len(stationCodes)]], CustomerID: c.ID, CategoryID: catID,
-			TariffID: t.ID, Pickup: pickup.UTC(), Return: ret.UTC(), Status: booking.StatusConfirmed, Source: "admin",
-			Language: c.Language, DayPriceCents: q.DayPriceCents, DepositCents: q.DepositCents, EstimatedTotalCents: q.RentCents, Currency: "EUR"}
-		if workshop {
+		r := booking.Reservation{StationID: stationIDs[stationCodes[i%len(stationCodes)]], CustomerID: c.ID,
+			CategoryID: categoryIDs[cats[i%len(cats)]], Pickup: pickup.UTC(), Return: ret.UTC(), Language: c.Language}
+		if i%3 != 2 {
 			r.WorkshopRef = fmt.Sprintf("WA-%d", 24100+i)
 			r.Notes = "Werkstattersatzwagen zur Inspektion"
+		}
+		if !priceCounter(&r, tariffs, berlin) {
+			continue
 		}
 		if err := st.CreateReservation(ctx, &r); err != nil {
 			continue // nothing free in this category then: skip, the demo needs no more
 		}
 	}
 	return nil
+}
+
+// priceCounter makes r a confirmed counter booking (source "admin", paid
+// on site) priced by the best of tariffs for its category, pickup day and
+// kind (workshop replacement when it has a WorkshopRef); false when no
+// tariff fits.
+func priceCounter(r *booking.Reservation, tariffs []pricing.Tariff, loc *time.Location) bool {
+	t, ok := pricing.Best(tariffs, r.CategoryID, r.Pickup.In(loc).Format("2006-01-02"), r.WorkshopRef != "")
+	if !ok {
+		return false
+	}
+	q := pricing.QuoteFor(t, r.Pickup.In(loc), r.Return.In(loc), loc, "EUR")
+	r.TariffID, r.Status, r.Source, r.Currency = t.ID, booking.StatusConfirmed, "admin", "EUR"
+	r.DayPriceCents, r.DepositCents, r.EstimatedTotalCents = q.DayPriceCents, q.DepositCents, q.RentCents
+	return true
 }

@@ -1,0 +1,213 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/adapter/telecashsim"
+	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/customer"
+	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/payment"
+	"mietwerk.dev/mietwerk/tenancy"
+)
+
+// DayServices are the services SeedDay works through: the same the
+// running app uses, so that every booking has its invoice, payments and
+// e-mails.
+type DayServices struct {
+	Bookings  *booking.Service
+	Contracts *contract.Service
+	// HandOverAt runs a handover as the contract service does, as if it
+	// happened at instant at (the demo's contracts began days ago).
+	HandOverAt func(ctx context.Context, at time.Time, h *contract.Handover) (contract.Contract, error)
+}
+
+// DayStation is the station the demo's day happens at: Regensburg.
+const DayStation = "REG"
+
+// SeedDay gives the demo tenant a working day relative to now at station
+// DayStation, so that a newcomer can hand over and take back at once: two
+// online bookings paid with the simulator's approving test card (through
+// the booking service and the tenant's simulated gateway), at the next
+// bookable time (today while the station is open) and the next one from
+// tomorrow on; a counter booking picked up today; contracts already handed over — one
+// returning today, one overdue since yesterday; a car back from a rental
+// waiting to be cleaned; and a car whose HU is overdue. It does nothing
+// when the tenant already has a contract (an earlier start seeded it).
+func SeedDay(ctx context.Context, st *store.Store, svc DayServices, now time.Time) error {
+	t, err := st.TenantBySlug(identity.WithActor(ctx, identity.System()), Slug)
+	if err != nil {
+		return err
+	}
+	ctx = identity.WithActor(ctx, identity.SystemFor(t.ID))
+	if _, n, err := st.ListContracts(ctx, contract.Filter{Limit: 1}); err != nil || n > 0 {
+		return err
+	}
+	station, err := st.StationByCode(ctx, DayStation)
+	if err != nil {
+		return err
+	}
+	loc := station.Location()
+	day := time.Date(now.In(loc).Year(), now.In(loc).Month(), now.In(loc).Day(), 0, 0, 0, 0, loc)
+	custs := make([]customer.Customer, len(demoCustomers))
+	for i, c := range demoCustomers {
+		custs[i] = c
+		if _, _, err := st.UpsertCustomer(ctx, &custs[i]); err != nil {
+			return fmt.Errorf("customer %s: %w", c.Email, err)
+		}
+	}
+
+	// online bookings paid by card: the next bookable time from now on,
+	// and one on the next open day after it
+	from := now
+	for i, cat := range []string{"EDMN", "CDMR"} {
+		p, r, ok := nextSlot(t, station, from, now)
+		if !ok {
+			break
+		}
+		from = time.Date(p.Year(), p.Month(), p.Day()+1, 0, 0, 0, 0, loc)
+		c := custs[i]
+		c.ID = 0
+		_, err := svc.Bookings.Book(ctx, booking.BookRequest{Customer: c, StationCode: DayStation, CategoryCode: cat,
+			Pickup: p, Return: r, Card: &payment.Card{Number: telecashsim.CardApproveVisa, ExpMonth: 12, ExpYear: now.Year() + 3,
+				CVV: "123", Holder: c.FirstName + " " + c.LastName}})
+		if err != nil {
+			return fmt.Errorf("online booking %s: %w", cat, err)
+		}
+	}
+	// a counter booking (paid on site) picked up today in any case: the
+	// next full hour, or an hour before closing when that is earlier (then
+	// the customer is late)
+	p := now.In(loc).Truncate(time.Hour).Add(time.Hour)
+	if end := closing(station, day).Add(-30 * time.Minute); p.After(end) {
+		p = end
+	}
+	if _, err := counterBooking(ctx, st, station.ID, "FWAR", custs[3], p, day.AddDate(0, 0, 3).Add(12*time.Hour)); err != nil {
+		return err
+	}
+
+	// contracts already running: one back today, one overdue since yesterday
+	for i, run := range []struct {
+		cat         string
+		pickup, ret time.Time
+	}{
+		{"IDAR", day.AddDate(0, 0, -2).Add(9 * time.Hour), closing(station, day)},
+		{"CDMR", day.AddDate(0, 0, -4).Add(9 * time.Hour), day.AddDate(0, 0, -1).Add(17 * time.Hour)},
+		{"EDMN", day.AddDate(0, 0, -3).Add(9 * time.Hour), day.AddDate(0, 0, -1).Add(12 * time.Hour)}, // returned now, to clean
+	} {
+		res, err := counterBooking(ctx, st, station.ID, run.cat, custs[(i+2)%len(custs)], run.pickup, run.ret)
+		if err != nil {
+			return err
+		}
+		c, err := handOver(ctx, st, svc, res, custs[(i+2)%len(custs)])
+		if err != nil {
+			return err
+		}
+		if i == 2 {
+			v, err := st.Vehicle(ctx, c.VehicleID)
+			if err != nil {
+				return err
+			}
+			rt := contract.Return{ContractID: c.ID, StationID: station.ID, Protocol: contract.Protocol{
+				OdometerKM: v.OdometerKM + 412, FuelEighths: 8, Cleanliness: "dirty", UnsignedReason: "Demo"}}
+			if _, _, err := svc.Contracts.Return(ctx, &rt); err != nil {
+				return fmt.Errorf("demo return: %w", err)
+			}
+		}
+	}
+	return hudOverdue(ctx, st, station.ID, day)
+}
+
+// nextSlot is the first pickup from `from` on (whole or half hours) that
+// the tenant's rules allow at station st at instant now, with a return two
+// days later at 17:00 (or the next time the rules allow); ok is false when
+// there is none within a week.
+func nextSlot(t tenancy.Tenant, st tenancy.Station, from, now time.Time) (pickup, ret time.Time, ok bool) {
+	loc := st.Location()
+	p := from.In(loc).Truncate(30 * time.Minute).Add(30 * time.Minute)
+	for end := from.AddDate(0, 0, 7); p.Before(end); p = p.Add(30 * time.Minute) {
+		d := p.AddDate(0, 0, 2)
+		for h := 17; h >= 9; h-- {
+			r := time.Date(d.Year(), d.Month(), d.Day(), h, 0, 0, 0, loc)
+			if len(booking.CheckPeriod(t, st, p, r, now)) == 0 {
+				return p, r, true
+			}
+		}
+	}
+	return time.Time{}, time.Time{}, false
+}
+
+// counterBooking books a car of category cat at the counter (paid on site).
+func counterBooking(ctx context.Context, st *store.Store, stationID int64, cat string, c customer.Customer, pickup, ret time.Time) (booking.Reservation, error) {
+	cg, err := st.CategoryByCode(ctx, cat)
+	if err != nil {
+		return booking.Reservation{}, err
+	}
+	r := booking.Reservation{StationID: stationID, CustomerID: c.ID, CategoryID: cg.ID, Pickup: pickup.UTC(), Return: ret.UTC(),
+		Language: c.Language}
+	tariffs, err := st.ListTariffs(ctx)
+	if err != nil {
+		return r, err
+	}
+	if !priceCounter(&r, tariffs, pickup.Location()) {
+		return r, fmt.Errorf("counter booking %s: no tariff", cat)
+	}
+	if err := st.CreateReservation(ctx, &r); err != nil {
+		return r, fmt.Errorf("counter booking %s: %w", cat, err)
+	}
+	return r, nil
+}
+
+// handOver hands the car of reservation r over to customer c at its
+// pickup time.
+func handOver(ctx context.Context, st *store.Store, svc DayServices, r booking.Reservation, c customer.Customer) (contract.Contract, error) {
+	h := contract.Handover{ReservationID: r.ID, LicenceChecked: true,
+		Drivers: []contract.Driver{{Role: "main", FirstName: c.FirstName, LastName: c.LastName, LicenceNumber: fmt.Sprintf("B07%06d", r.ID),
+			LicenceClass: "B", LicenceIssuedOn: "2005-06-01", LicenceCountry: "DE"}},
+		Protocol: contract.Protocol{StationID: r.StationID, FuelEighths: 8, Cleanliness: "clean", UnsignedReason: "Demo"}}
+	if r.VehicleID != 0 {
+		v, err := st.Vehicle(ctx, r.VehicleID)
+		if err != nil {
+			return contract.Contract{}, err
+		}
+		h.Protocol.OdometerKM = v.OdometerKM
+	}
+	k, err := svc.HandOverAt(ctx, r.Pickup, &h)
+	if err != nil {
+		return k, fmt.Errorf("demo handover: %w", err)
+	}
+	return k, nil
+}
+
+// hudOverdue lets the HU of an available car at the station run out
+// yesterday: the vehicle list shows it and a handover asks for a reason.
+func hudOverdue(ctx context.Context, st *store.Store, stationID int64, day time.Time) error {
+	vs, err := allVehicles(ctx, st)
+	if err != nil {
+		return err
+	}
+	for i := len(vs) - 1; i >= 0; i-- {
+		v := vs[i]
+		if v.StationID != stationID || v.Status != fleet.StatusAvailable || v.Readiness == fleet.ToClean {
+			continue
+		}
+		v.NextInspection = day.AddDate(0, 0, -1).Format("2006-01-02")
+		return st.UpdateVehicle(ctx, &v)
+	}
+	return fmt.Errorf("demo day: no available car at station %d for the HU example", stationID)
+}
+
+// closing is half an hour before station st closes on day (local
+// midnight), or 17:00 when it is closed that day.
+func closing(st tenancy.Station, day time.Time) time.Time {
+	spans := st.Hours[day.Weekday()]
+	if len(spans) == 0 {
+		return day.Add(17 * time.Hour)
+	}
+	return day.Add(time.Duration(spans[len(spans)-1].Close-30) * time.Minute)
+}

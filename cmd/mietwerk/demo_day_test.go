@@ -1,0 +1,113 @@
+package main
+
+import (
+	"testing"
+	"time"
+
+	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/cmd/mietwerk/demo"
+	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/internal/testenv"
+	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/payment"
+)
+
+// The demo's day, seeded through the services serve wires: today has a
+// pickup and a return, a contract is overdue, a car waits to be cleaned,
+// a car's HU is overdue, and every online booking's approved payments are
+// the simulator's approved transactions of the same amount. A second
+// seeding adds nothing.
+func TestDemoDay(t *testing.T) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			dir := t.TempDir()
+			args := []string{"--data-dir", dir, "--mail-transport", "keep"}
+			if dialect == "postgres" {
+				args = append(args, "--database-url", testenv.PostgresDSN(t))
+			}
+			sd := startSeeded(t, dir, args)
+			must(t, sd.svc.seedDemoDay(sd.ctx))
+			tn, err := sd.st.TenantBySlug(identity.WithActor(sd.ctx, identity.System()), demo.Slug)
+			must(t, err)
+			ctx := identity.WithActor(sd.ctx, identity.SystemFor(tn.ID))
+			station, err := sd.st.StationByCode(ctx, demo.DayStation)
+			must(t, err)
+			today := time.Now().In(station.Location()).Format("2006-01-02")
+			dayOf := func(at time.Time) string { return at.In(station.Location()).Format("2006-01-02") }
+
+			rs, nres, err := sd.st.ListReservations(ctx, booking.Filter{Limit: 500})
+			must(t, err)
+			pickupToday, online := false, 0
+			for _, r := range rs {
+				pickupToday = pickupToday || dayOf(r.Pickup) == today && r.Status == booking.StatusConfirmed
+				if r.Source != "api" {
+					continue
+				}
+				online++
+				recs, err := sd.st.ListPayments(ctx, payment.RecordFilter{ReservationID: r.ID})
+				must(t, err)
+				approved := 0
+				for _, p := range recs {
+					if p.Status != payment.StatusApproved {
+						t.Errorf("booking %s: payment %s is %s", r.Number, p.Operation, p.Status)
+						continue
+					}
+					approved++
+					tx, ok := sd.svc.sim.Server().Sim.Transaction(p.GatewayTransactionID)
+					if !ok || tx.Result != "APPROVED" || tx.Cents != p.Amount.Cents {
+						t.Errorf("booking %s: payment %s %d cents (%s) is at the simulator %+v (found %v)", r.Number, p.Operation,
+							p.Amount.Cents, p.GatewayTransactionID, tx, ok)
+					}
+				}
+				if approved == 0 {
+					t.Errorf("online booking %s has no approved payment", r.Number)
+				}
+				if _, n, err := sd.st.ListEmails(ctx, mail.Filter{ReservationID: r.ID, Limit: 1}); err != nil || n == 0 {
+					t.Errorf("online booking %s: %d e-mails (%v), want its confirmation", r.Number, n, err)
+				}
+			}
+			if !pickupToday {
+				t.Errorf("no pickup today (%s)", today)
+			}
+			if online == 0 {
+				t.Errorf("no online booking paid by card")
+			}
+
+			cs, ncon, err := sd.st.ListContracts(ctx, contract.Filter{Limit: 100})
+			must(t, err)
+			returnToday, overdue := false, false
+			for _, c := range cs {
+				if c.Status != contract.StatusOpen {
+					continue
+				}
+				returnToday = returnToday || dayOf(c.PlannedEnd) == today
+				overdue = overdue || dayOf(c.PlannedEnd) < today
+			}
+			if !returnToday || !overdue {
+				t.Errorf("running contracts: a return today %v, an overdue one %v; want both (%d contracts)", returnToday, overdue, len(cs))
+			}
+
+			vs, _, err := sd.st.ListVehicles(ctx, fleet.VehicleFilter{Limit: 500})
+			must(t, err)
+			toClean, huDue := false, false
+			for _, v := range vs {
+				toClean = toClean || v.Readiness == fleet.ToClean
+				huDue = huDue || v.Status == fleet.StatusAvailable && v.NextInspection != "" && v.NextInspection < today
+			}
+			if !toClean || !huDue {
+				t.Errorf("a car to clean %v, a car with HU overdue %v; want both", toClean, huDue)
+			}
+
+			must(t, sd.svc.seedDemoDay(sd.ctx))
+			_, nres2, err := sd.st.ListReservations(ctx, booking.Filter{Limit: 1})
+			must(t, err)
+			_, ncon2, err := sd.st.ListContracts(ctx, contract.Filter{Limit: 1})
+			must(t, err)
+			if nres2 != nres || ncon2 != ncon {
+				t.Errorf("second seeding: %d bookings, %d contracts; want %d, %d", nres2, ncon2, nres, ncon)
+			}
+		})
+	}
+}
