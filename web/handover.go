@@ -452,32 +452,46 @@ type walkInData struct {
 }
 
 func (a *app) walkInData(r *http.Request, d *walkInData) error {
-	ctx := r.Context()
-	all, err := a.Tenancy.ListStations(ctx)
+	var err error
+	d.Stations, d.StationID, d.Vehicles, d.Tariffs, err = a.counterChoices(r, d.StationID, fleet.StatusAvailable)
 	if err != nil {
 		return err
-	}
-	d.Stations = visibleStations(r, all)
-	if d.StationID == 0 && len(d.Stations) > 0 {
-		d.StationID = d.Stations[0].ID
-	}
-	if d.Vehicles, _, err = a.ContractData.ListVehicles(ctx, fleet.VehicleFilter{StationID: d.StationID, Status: fleet.StatusAvailable, Limit: 200}); err != nil {
-		return err
-	}
-	ts, err := a.ContractData.ListTariffs(ctx)
-	if err != nil {
-		return err
-	}
-	today := a.Now().Format("2006-01-02")
-	for _, t := range ts {
-		if t.ValidOn(today) {
-			d.Tariffs = append(d.Tariffs, t)
-		}
 	}
 	if d.Return == "" {
 		d.Return = a.Now().In(berlin).Add(24 * time.Hour).Format("2006-01-02T15:04")
 	}
 	return nil
+}
+
+// counterChoices are what a counter form offers: the stations the user may
+// work at (and stationID, or the first of them), that station's cars (of
+// status, "" for any) and the tariffs valid today.
+func (a *app) counterChoices(r *http.Request, stationID int64, status string) ([]tenancy.Station, int64, []fleet.Vehicle, []pricing.Tariff, error) {
+	ctx := r.Context()
+	all, err := a.Tenancy.ListStations(ctx)
+	if err != nil {
+		return nil, 0, nil, nil, err
+	}
+	stations := visibleStations(r, all)
+	if stationID == 0 && len(stations) > 0 {
+		stationID = stations[0].ID
+	}
+	vehicles, _, err := a.ContractData.ListVehicles(ctx, fleet.VehicleFilter{StationID: stationID, Status: status, Limit: 200})
+	if err != nil {
+		return nil, 0, nil, nil, err
+	}
+	ts, err := a.ContractData.ListTariffs(ctx)
+	if err != nil {
+		return nil, 0, nil, nil, err
+	}
+	var tariffs []pricing.Tariff
+	today := a.Now().Format("2006-01-02")
+	for _, t := range ts {
+		if t.ValidOn(today) {
+			tariffs = append(tariffs, t)
+		}
+	}
+	return stations, stationID, vehicles, tariffs, nil
 }
 
 // walkInForm is the counter form: customer, vehicle, tariff and return;

@@ -71,29 +71,13 @@ func (a *app) reservationNewForm(w http.ResponseWriter, r *http.Request) error {
 // resNewOptions fills the form's choices, the customers found and the quote.
 func (a *app) resNewOptions(r *http.Request, d *resNewData) error {
 	ctx := r.Context()
-	all, err := a.Tenancy.ListStations(ctx)
+	var err error
+	d.Stations, d.StationID, d.Vehicles, d.Tariffs, err = a.counterChoices(r, d.StationID, "")
 	if err != nil {
 		return err
-	}
-	d.Stations = visibleStations(r, all)
-	if d.StationID == 0 && len(d.Stations) > 0 {
-		d.StationID = d.Stations[0].ID
 	}
 	if d.Categories, err = a.Fleet.ListCategories(ctx); err != nil {
 		return err
-	}
-	if d.Vehicles, _, err = a.ContractData.ListVehicles(ctx, fleet.VehicleFilter{StationID: d.StationID, Limit: 200}); err != nil {
-		return err
-	}
-	ts, err := a.ContractData.ListTariffs(ctx)
-	if err != nil {
-		return err
-	}
-	today := a.Now().Format("2006-01-02")
-	for _, t := range ts {
-		if t.ValidOn(today) {
-			d.Tariffs = append(d.Tariffs, t)
-		}
 	}
 	if d.Pickup == "" {
 		next := a.Now().In(berlin).Add(24 * time.Hour)
@@ -109,7 +93,7 @@ func (a *app) resNewOptions(r *http.Request, d *resNewData) error {
 			return err
 		}
 	}
-	d.Quote = a.resNewQuote(d, ts)
+	d.Quote = a.resNewQuote(d)
 	return nil
 }
 
@@ -117,7 +101,7 @@ func (a *app) resNewOptions(r *http.Request, d *resNewData) error {
 // booking would get (pricing.Best for the category or the car's category;
 // a workshop tariff when a workshop order is given). nil when the form does
 // not say enough yet.
-func (a *app) resNewQuote(d *resNewData, ts []pricing.Tariff) *resQuote {
+func (a *app) resNewQuote(d *resNewData) *resQuote {
 	var st tenancy.Station
 	for _, s := range d.Stations {
 		if s.ID == d.StationID {
@@ -138,13 +122,13 @@ func (a *app) resNewQuote(d *resNewData, ts []pricing.Tariff) *resQuote {
 	}
 	var t pricing.Tariff
 	found := false
-	for _, x := range ts {
+	for _, x := range d.Tariffs {
 		if x.ID == d.TariffID {
 			t, found = x, true
 		}
 	}
 	if !found && cat != 0 {
-		t, found = pricing.Best(ts, cat, pickup.In(loc).Format("2006-01-02"), d.WorkshopRef != "")
+		t, found = pricing.Best(d.Tariffs, cat, pickup.In(loc).Format("2006-01-02"), d.WorkshopRef != "")
 	}
 	if !found {
 		return nil
@@ -246,14 +230,10 @@ func (a *app) reservationNewCreate(w http.ResponseWriter, r *http.Request) error
 		PostalCode: d.Zip, City: d.City, Country: "DE", Language: reqCtx(r).lang}
 	tariff := d.TariffID
 	if tariff == 0 {
-		ts, err := a.ContractData.ListTariffs(ctx)
-		if err != nil {
-			return err
-		}
 		if err := a.resNewOptions(r, &d); err != nil {
 			return err
 		}
-		if q := a.resNewQuote(&d, ts); q != nil {
+		if q := d.Quote; q != nil {
 			tariff = q.Tariff.ID
 		}
 	}
