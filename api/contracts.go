@@ -105,6 +105,8 @@ type ctHandoverIn struct {
 	Drivers        []ctDriverIn `json:"drivers"`
 	LicenceChecked bool         `json:"licence_checked"`
 	DueOverride    string       `json:"due_override"`
+	// TimingConfirmed: hand over although it is early or the station closed.
+	TimingConfirmed bool `json:"timing_confirmed"`
 }
 
 type ctReturnIn struct {
@@ -151,7 +153,7 @@ func (s *server) apiHandover(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	h := &contract.Handover{ReservationID: d.Reservation.ID, LicenceChecked: in.LicenceChecked, DueOverride: in.DueOverride,
+	h := &contract.Handover{ReservationID: d.Reservation.ID, LicenceChecked: in.LicenceChecked, DueOverride: in.DueOverride, TimingConfirmed: in.TimingConfirmed,
 		Protocol: in.protocol(&f, false)}
 	for _, dr := range in.Drivers {
 		h.Drivers = append(h.Drivers, contract.Driver{Role: dr.Role, FirstName: dr.FirstName, LastName: dr.LastName, BirthDate: dr.BirthDate,

@@ -240,7 +240,7 @@ func TestStaffKeyChargeLimit(t *testing.T) {
 // handoverBody is a complete handover of a booking for Eva Huber at 1,000 km
 // with her licence checked.
 func handoverBody() map[string]any {
-	return map[string]any{"km": 1000, "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true, "unsigned_reason": "Kunde telefonisch zugestimmt",
+	return map[string]any{"km": 1000, "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true, "timing_confirmed": true, "unsigned_reason": "Kunde telefonisch zugestimmt",
 		"drivers": []map[string]any{{"role": "main", "first_name": "Eva", "last_name": "Huber", "licence_number": "B072RRE2I55",
 			"licence_class": "B", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
 }

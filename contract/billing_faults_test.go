@@ -322,7 +322,7 @@ func TestHandoverProtocolResumes(t *testing.T) {
 		r.Pickup, r.Return = w.now.Add(time.Hour), w.now.Add(30*time.Hour)
 		must(t, w.s.CreateReservation(sys, &r))
 		k := &killSwitch{at: "SaveDocument:" + contract.DocHandover}
-		c, err := w.service(k).Handover(w.ctx, &contract.Handover{ReservationID: r.ID, LicenceChecked: true,
+		c, err := w.service(k).Handover(w.ctx, &contract.Handover{ReservationID: r.ID, LicenceChecked: true, TimingConfirmed: true,
 			Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Walter", LastName: "Kunde", LicenceNumber: "B072RRE2I55",
 				LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
 			Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: 1300, FuelEighths: 8, Cleanliness: "clean"}})

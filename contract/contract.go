@@ -306,6 +306,10 @@ type Handover struct {
 	// DueOverride is staff's reason to hand over a car whose HU is due
 	// (see fleet.Vehicle.InspectionDue); empty: such a handover is refused.
 	DueOverride string
+	// TimingConfirmed: staff confirmed a handover earlier than the
+	// tenant's EarlyHandoverMinutes before the booked pickup or outside the
+	// station's opening hours (the rent runs from the handover).
+	TimingConfirmed bool
 	// Terms is the terms snapshot the contract starts with (set by the
 	// service; its TariffID must be the reservation's). A zero Terms
 	// stores none: such a contract is billed by its current tariff.

@@ -393,7 +393,7 @@ func (h *mhistory) handover() {
 	}
 	v, err := w.s.Vehicle(h.m.sys, vid)
 	h.must(err, "vehicle")
-	h.c, err = w.contracts.Handover(h.m.admin, &contract.Handover{ReservationID: h.res.ID, VehicleID: vid, LicenceChecked: true,
+	h.c, err = w.contracts.Handover(h.m.admin, &contract.Handover{ReservationID: h.res.ID, VehicleID: vid, LicenceChecked: true, TimingConfirmed: true,
 		Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Eva", LastName: "Muster", LicenceNumber: "B072RRE2I55",
 			LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
 		Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: v.OdometerKM, FuelEighths: v.FuelEighths, Cleanliness: "clean"}})

@@ -32,7 +32,7 @@ func bookAndHandOver(t *testing.T, w *mworld, email string) (*mtenant, contract.
 	must(t, w.s.UpdateTariff(m.admin, &tf))
 	m.std = tf
 	w.clk.Set(pickup)
-	c, err := w.contracts.Handover(m.admin, &contract.Handover{ReservationID: d.Reservation.ID, LicenceChecked: true,
+	c, err := w.contracts.Handover(m.admin, &contract.Handover{ReservationID: d.Reservation.ID, LicenceChecked: true, TimingConfirmed: true,
 		Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Eva", LastName: "Muster", LicenceNumber: "B072RRE2I55",
 			LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
 		Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: 10000, FuelEighths: 8, Cleanliness: "clean"}})

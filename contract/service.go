@@ -199,6 +199,13 @@ func (s *Service) Handover(ctx context.Context, h *Handover) (Contract, error) {
 		return Contract{}, err
 	}
 	s.checkCar(ctx, &f, h, r, v)
+	terms, err := s.handoverTerms(ctx, r, v, now)
+	if err != nil {
+		return Contract{}, err
+	}
+	if err := s.checkTiming(ctx, &f, h, r, terms, now); err != nil {
+		return Contract{}, err
+	}
 	if err := f.Err(); err != nil {
 		return Contract{}, err
 	}
@@ -213,10 +220,6 @@ func (s *Service) Handover(ctx context.Context, h *Handover) (Contract, error) {
 	}
 	for i := range h.Protocol.NewDamages {
 		h.Protocol.NewDamages[i].Normalize()
-	}
-	terms, err := s.handoverTerms(ctx, r, v, now)
-	if err != nil {
-		return Contract{}, err
 	}
 	h.Terms = terms
 	c, err := s.d.Store.StartContract(ctx, h)
@@ -278,6 +281,78 @@ func (s *Service) checkCar(ctx context.Context, f *errs.Fields, h *Handover, r b
 		due, _ := time.Parse("2006-01-02", date)
 		f.Add("due_override", key, locale.Params{"date": locale.Date(due)})
 	}
+}
+
+// Timing says whether a handover now needs staff's confirmation: it comes
+// more than the tenant's EarlyHandoverMinutes before the booked pickup, or
+// while the station is closed (when it has opening hours). Key and Params
+// are the message that says what it does to the rental days and the price
+// (the rent runs from the handover).
+type Timing struct {
+	Ask    bool
+	Key    locale.Key
+	Params locale.Params
+}
+
+// HandoverTiming tells whether handing over reservation r now needs staff's
+// confirmation, and why (the handover form asks before it is sent). Errors:
+// those of reading the tenant, station and tariff.
+func (s *Service) HandoverTiming(ctx context.Context, r booking.Reservation) (Timing, error) {
+	now := s.d.Now().UTC()
+	terms, err := s.handoverTerms(ctx, r, fleet.Vehicle{}, now)
+	if err != nil {
+		return Timing{}, err
+	}
+	return s.timing(ctx, r, terms, now)
+}
+
+// checkTiming adds the field error of an unconfirmed handover that needs
+// confirmation (see Timing).
+func (s *Service) checkTiming(ctx context.Context, f *errs.Fields, h *Handover, r booking.Reservation, terms pricing.Terms, now time.Time) error {
+	if h.TimingConfirmed {
+		return nil
+	}
+	tm, err := s.timing(ctx, r, terms, now)
+	if err != nil || !tm.Ask {
+		return err
+	}
+	f.Add("timing_confirmed", tm.Key, tm.Params)
+	return nil
+}
+
+// timing computes Timing of a handover of r at now under terms.
+func (s *Service) timing(ctx context.Context, r booking.Reservation, terms pricing.Terms, now time.Time) (Timing, error) {
+	if r.Pickup.IsZero() {
+		return Timing{}, nil
+	}
+	tn, err := s.d.Tenancy.Tenant(ctx)
+	if err != nil {
+		return Timing{}, err
+	}
+	st, err := s.d.Tenancy.Station(identity.WithActor(ctx, identity.SystemFor(r.TenantID)), r.StationID)
+	if err != nil {
+		return Timing{}, err
+	}
+	early := now.Before(r.Pickup.Add(-time.Duration(tn.EarlyHandoverMinutes) * time.Minute))
+	closed := st.HasHours() && !st.OpenAt(now)
+	if !early && !closed {
+		return Timing{}, nil
+	}
+	loc := st.Location()
+	t := pricing.Tariff{DayCounting: terms.DayCounting, GraceMinutes: terms.GraceMinutes}
+	booked := pricing.RentalDays(t, r.Pickup, r.Return, loc)
+	actual := pricing.RentalDays(t, now, r.Return, loc)
+	key := locale.Key("counter.early_handover")
+	switch same := actual <= booked; { // same: the rent runs from now, the number of days stays
+	case early && same:
+		key = "counter.early_handover_same"
+	case !early && same:
+		key = "counter.closed_handover_same"
+	case !early:
+		key = "counter.closed_handover"
+	}
+	return Timing{Ask: true, Key: key, Params: locale.Params{"pickup": locale.DateTime(r.Pickup.In(loc)), "n": actual, "booked": booked,
+		"more": locale.Money(int64(max(0, actual-booked)) * terms.PricePerDayCents)}}, nil
 }
 
 // handoverTerms takes the terms snapshot of a handover: the reservation's

@@ -220,6 +220,17 @@ func (s Station) OpenAt(t time.Time) bool {
 	return false
 }
 
+// HasHours reports whether the station has any weekly opening hours (a
+// station without them is treated as always open for handovers).
+func (s Station) HasHours() bool {
+	for _, d := range s.Hours {
+		if len(d) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // SpansOn returns the opening spans of the local date of t, honouring exceptions.
 func (s Station) SpansOn(t time.Time) []Span {
 	lt := t.In(s.Location())

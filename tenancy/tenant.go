@@ -45,6 +45,10 @@ type Tenant struct {
 	DepositSettlement string // "release" or "set_off"
 	OneWayAllowed     bool
 	MinNoticeMinutes  int
+	// EarlyHandoverMinutes is how long before the booked pickup a car is
+	// handed over without asking (earlier, or outside opening hours, staff
+	// confirm and are told what it does to the price).
+	EarlyHandoverMinutes int
 	MaxRentalDays     int
 	CancelFreeHours   int
 	CancelFeeCents    int64
@@ -129,6 +133,9 @@ func (t *Tenant) Defaults() {
 	}
 	if t.MinNoticeMinutes == 0 {
 		t.MinNoticeMinutes = 120
+	}
+	if t.EarlyHandoverMinutes == 0 {
+		t.EarlyHandoverMinutes = 60
 	}
 	if t.MaxRentalDays == 0 {
 		t.MaxRentalDays = 60

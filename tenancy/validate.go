@@ -178,6 +178,7 @@ func (t Tenant) rulesInto(f *errs.Fields) {
 		}
 	}
 	rangeCheck("min_notice_minutes", t.MinNoticeMinutes, 0, 7*24*60, "field.between_minutes")
+	rangeCheck("early_handover_minutes", t.EarlyHandoverMinutes, 0, 7*24*60, "field.between_minutes")
 	rangeCheck("max_rental_days", t.MaxRentalDays, 1, 366, "field.between_days")
 	rangeCheck("cancel_free_hours", t.CancelFreeHours, 0, 720, "field.between_hours")
 	rangeCheck("retention_years", t.RetentionYears, 6, 30, "tenant.retention_years_range")

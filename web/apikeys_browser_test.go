@@ -23,7 +23,8 @@ func TestBrowserAPIKeyScopes(t *testing.T) {
 		defer cancel()
 		browserSignIn(t, ctx, e, adminEmail)
 		if err := chromedp.Do(ctx,
-			chromedp.Click(chromedp.CSS(`a.stat[href="/admin/api-keys"]`)),
+			chromedp.Click(chromedp.ID("admin-menu-toggle")),
+			chromedp.Click(chromedp.CSS(`#admin-menu a[href="/admin/api-keys"]`)),
 			chromedp.WaitVisible(chromedp.ID("key-form")),
 			chromedp.SendKeys(chromedp.ID("f-name"), "Tablet Werkstatt"),
 			chromedp.SetValue(chromedp.ID("f-scope"), "staff"),

@@ -95,7 +95,7 @@ func testBillingRetry(t *testing.T, mode string) {
 		must(t, s.SaveCard(ctx, &payment.StoredCard{CustomerID: reg.CustomerID, Token: tok.Token,
 			Card: payment.CardInfo{Brand: "visa", Last4: "1111", ExpMonth: 12, ExpYear: 2030}}))
 
-		c, err := svc.Handover(ctx, &contract.Handover{ReservationID: reg.ID, LicenceChecked: true,
+		c, err := svc.Handover(ctx, &contract.Handover{ReservationID: reg.ID, LicenceChecked: true, TimingConfirmed: true,
 			Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Eva", LastName: "Muster", LicenceNumber: "B072RRE2I55",
 				LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
 			Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: 5000, FuelEighths: 8, Cleanliness: "clean", SignerName: "Eva Muster"}})

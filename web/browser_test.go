@@ -87,6 +87,7 @@ func TestBrowserStationUser(t *testing.T) {
 	}
 
 	// The switch posts and redirects back: wait for that navigation.
+	fail("open the account menu", chromedp.Do(ctx, chromedp.Click(chromedp.ID("account-toggle")), chromedp.WaitVisible(chromedp.ID("lang-switch"))))
 	_, err = chromedp.RunResponse(ctx, chromedp.Click(chromedp.ID("lang-switch")))
 	fail("switch to English", err)
 	fail("English page", chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("station-form"))))
@@ -95,7 +96,7 @@ func TestBrowserStationUser(t *testing.T) {
 	if lang != "en" {
 		t.Fatalf("page language %q after switch", lang)
 	}
-	logout, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("logout")))
+	logout, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.ID("logout"), chromedp.NodeReady))
 	fail("read logout", err)
 	legend, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("legend")].map(l => l.textContent).join("|")`))
 	fail("read legends", err)

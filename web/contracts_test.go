@@ -84,7 +84,10 @@ func handoverForm(csrf string, checked bool, km string) url.Values {
 	f := url.Values{"csrf": {csrf}, "km": {km}, "fuel_eighths": {"8"}, "cleanliness": {"clean"},
 		"drivers.0.role": {"main"}, "drivers.0.first_name": {"Eva"}, "drivers.0.last_name": {"Muster"},
 		"drivers.0.licence_number": {"B072RRE2I55"}, "drivers.0.licence_class": {"B"}, "drivers.0.licence_issued_on": {"2010-05-01"},
-		"drivers.0.licence_country": {"DE"}, "drivers.1.role": {"additional"}, "unsigned_reason": {"Kunde telefonisch zugestimmt"}}
+		"drivers.0.licence_country": {"DE"}, "drivers.1.role": {"additional"}, "unsigned_reason": {"Kunde telefonisch zugestimmt"},
+		// the test stations open on Mondays only: staff confirm the handover
+		// outside opening hours (TestHandoverTimingAsks checks the question)
+		"timing_confirmed": {"1"}}
 	if checked {
 		f.Set("licence_checked", "1")
 	}

@@ -123,9 +123,9 @@ func TestEmailPages(t *testing.T) {
 		}
 		wantContains(t, admin.get("/admin/emails?status=kaputt"), "Unbekannter Status")
 
-		// Dashboard: the failed count links to the filtered list.
+		// Home: the failed e-mail is announced and links to the filtered list.
 		p = admin.get("/admin/")
-		wantContains(t, p, `href="/admin/emails?status=failed"`, `data-count="failed-emails">1<`, `href="/admin/emails"`)
+		wantContains(t, p, `href="/admin/emails?status=failed"`, `id="failed-emails"`, "Eine E-Mail konnte nicht zugestellt werden.", `href="/admin/emails"`)
 
 		// The detail page.
 		p = admin.get(fmt.Sprintf("/admin/emails/%d", m.failed))

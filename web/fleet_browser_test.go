@@ -153,7 +153,7 @@ func TestAccessibility(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	check("dashboard", "#logout")
+	check("dashboard", "#home-today-pickups")
 	for _, pg := range []struct{ name, path, wait string }{
 		{"stations", "/admin/stations", "table.list"},
 		{"vehicles", "/admin/vehicles", "#vehicle-results"},

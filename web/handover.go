@@ -14,6 +14,7 @@ import (
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/tenancy"
 )
@@ -104,6 +105,10 @@ type handoverData struct {
 	// DueOverride is staff's reason to hand over a car whose HU runs out
 	// before the planned return (asked for only then).
 	DueOverride string
+	// Timing is why this handover needs confirming now ("" when it does
+	// not): too early or the station closed, and what that does to the price.
+	Timing          string
+	TimingConfirmed bool
 }
 
 // InspectionDue reports whether the reservation's car may not be handed
@@ -144,6 +149,15 @@ func (a *app) loadHandover(r *http.Request, id int64) (handoverData, error) {
 		return d, err
 	}
 	d.Vehicles = vs
+	if d.R.Status == booking.StatusConfirmed {
+		tm, err := a.Contracts.HandoverTiming(ctx, d.R)
+		if err != nil {
+			return d, err
+		}
+		if tm.Ask {
+			d.Timing = locale.Lang(reqCtx(r).lang).T(tm.Key, tm.Params)
+		}
+	}
 	c := d.Customer
 	d.Drivers = []driverRow{{0, contract.Driver{Role: contract.RoleMain, FirstName: c.FirstName, LastName: c.LastName, BirthDate: c.BirthDate,
 		LicenceNumber: c.LicenceNumber, LicenceClass: c.LicenceClass, LicenceIssuedOn: c.LicenceIssuedOn, LicenceCountry: c.LicenceCountry}},
@@ -214,7 +228,7 @@ func (a *app) handoverSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	ds := driversFromForm(r)
 	h := &contract.Handover{ReservationID: id, Drivers: ds, Protocol: p, LicenceChecked: r.PostFormValue("licence_checked") == "1",
-		DueOverride: r.PostFormValue("due_override")}
+		DueOverride: r.PostFormValue("due_override"), TimingConfirmed: r.PostFormValue("timing_confirmed") == "1"}
 	if vid, err := strconv.ParseInt(r.PostFormValue("vehicle_id"), 10, 64); err == nil {
 		h.VehicleID = vid
 	}
@@ -242,7 +256,7 @@ func (a *app) handoverSubmit(w http.ResponseWriter, r *http.Request) error {
 		if lerr != nil {
 			return lerr
 		}
-		d.P, d.Checked, d.DueOverride = pf, h.LicenceChecked, h.DueOverride
+		d.P, d.Checked, d.DueOverride, d.TimingConfirmed = pf, h.LicenceChecked, h.DueOverride, h.TimingConfirmed
 		d.Drivers = nil
 		for i, dr := range ds {
 			d.Drivers = append(d.Drivers, driverRow{i, dr})

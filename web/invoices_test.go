@@ -123,7 +123,7 @@ func returnedThrough(t *testing.T, ce *ctEnv, svc *contract.Service, keys ...str
 			tn.Street, tn.PostalCode, tn.City, tn.Country, tn.VATID = "Hauptstr. 1", "93047", "Regensburg", "DE", "DE123456789"
 			must(t, ce.store.UpdateTenant(ctx, &tn))
 		}
-		c, err := svc.Handover(ctx, &contract.Handover{ReservationID: ce.res[key].ID, LicenceChecked: true,
+		c, err := svc.Handover(ctx, &contract.Handover{ReservationID: ce.res[key].ID, LicenceChecked: true, TimingConfirmed: true,
 			Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Eva", LastName: "Muster", LicenceNumber: "B072RRE2I55",
 				LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
 			Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: 5000, FuelEighths: 8, Cleanliness: "clean"}})

@@ -34,13 +34,29 @@ type navItem struct {
 	Label string
 }
 
-// NavItems lists the navigation entries the signed-in user may use; pages
-// that do not exist yet are left out.
+// NavItems lists the daily work pages of the main navigation, in the order
+// of a counter's day.
 func (v *view) NavItems() []navItem {
-	items := []navItem{
+	return v.labelled([]navItem{
 		{Key: "dashboard", Href: "/admin/"},
-		{Key: "stations", Href: "/admin/stations"},
+		{Key: "planning", Href: "/admin/planning"},
+		{Key: "reservations", Href: "/admin/reservations"},
+		{Key: "contracts", Href: "/admin/contracts"},
+		{Key: "vehicles", Href: "/admin/vehicles"},
+		{Key: "customers", Href: "/admin/customers"},
+		{Key: "invoices", Href: "/admin/invoices"},
+		{Key: "reports", Href: "/admin/reports"},
+	})
+}
+
+// AdminNavItems lists the setup pages of the "Verwaltung" menu the
+// signed-in user may use.
+func (v *view) AdminNavItems() []navItem {
+	items := []navItem{{Key: "stations", Href: "/admin/stations"}}
+	if v.IsAdmin {
+		items = append(items, navItem{Key: "categories", Href: "/admin/categories"})
 	}
+	items = append(items, navItem{Key: "tariffs", Href: "/admin/tariffs"}, navItem{Key: "emails", Href: "/admin/emails"})
 	if v.IsAdmin {
 		items = append(items,
 			navItem{Key: "users", Href: "/admin/users"},
@@ -48,6 +64,21 @@ func (v *view) NavItems() []navItem {
 			navItem{Key: "webhooks", Href: "/admin/webhooks"},
 			navItem{Key: "settings", Href: "/admin/settings"})
 	}
+	return v.labelled(items)
+}
+
+// AdminNavActive reports whether the page belongs to the "Verwaltung" menu.
+func (v *view) AdminNavActive() bool {
+	for _, it := range v.AdminNavItems() {
+		if it.Key == v.Nav {
+			return true
+		}
+	}
+	return false
+}
+
+// labelled sets each item's label from the catalog ("nav.<Key>").
+func (v *view) labelled(items []navItem) []navItem {
 	for i := range items {
 		items[i].Label = v.T("nav." + items[i].Key)
 	}

@@ -31,7 +31,7 @@ func TestLogin(t *testing.T) {
 					if p.url.Path != "/admin/" {
 						t.Fatalf("landed on %s", p.url)
 					}
-					wantContains(t, p, "Autohaus König", "Dashboard", `id="logout"`)
+					wantContains(t, p, "Autohaus König", "Heute", `id="logout"`)
 					return
 				}
 				wantStatus(t, p, http.StatusUnauthorized)

@@ -264,6 +264,12 @@ func TestBrowserTabletNoSideScroll(t *testing.T) {
 				if d.Toggle != collapsed || d.Nav == collapsed {
 					t.Errorf("%s at %d×%d: menu button visible %v, navigation visible %v; want the navigation collapsed: %v", p, size[0], size[1], d.Toggle, d.Nav, collapsed)
 				}
+				// at 1280 px the whole navigation (daily pages, the
+				// "Verwaltung" menu, search, account) is one row
+				if !collapsed && d.Bar > 64 {
+					testenv.Screenshot(t, ctx, fmt.Sprintf("navrows-%d-%s", size[0], lang))
+					t.Errorf("%s at %d×%d (%s): the top bar is %.0f px high: the navigation does not fit one row", p, size[0], size[1], lang, d.Bar)
+				}
 				if collapsed && d.Bar > 120 {
 					t.Errorf("%s at %d×%d: the top bar with the collapsed navigation is %.0f px high", p, size[0], size[1], d.Bar)
 				}

@@ -14,6 +14,8 @@ import (
 
 	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/locale"
 )
@@ -84,6 +86,10 @@ func TestNewReservationRules(t *testing.T) {
 // price shown is the stored estimate (one fact, one source).
 func TestBrowserPhoneReservation(t *testing.T) {
 	ce := newCtEnv(t, store.SQLite)
+	tn, err := ce.store.Tenant(ce.sys()) // the company data invoices need
+	must(t, err)
+	tn.Street, tn.PostalCode, tn.City, tn.VATID = "Hauptstraße 1", "93047", "Regensburg", "DE123456789"
+	must(t, ce.store.UpdateTenant(ce.sys(), &tn))
 	tab := testenv.Browser(t)
 	ctx, cancel := context.WithTimeout(tab, 2*time.Minute)
 	defer cancel()
@@ -105,8 +111,7 @@ func TestBrowserPhoneReservation(t *testing.T) {
 			t.Fatalf("%s: %v\n%s", name, err, html)
 		}
 	}
-	step("list", chromedp.Click(`header a[href="/admin/reservations"]`), chromedp.WaitVisible(chromedp.ID("res-new")))
-	step("form", chromedp.Click(chromedp.ID("res-new")), chromedp.WaitVisible(chromedp.ID("res-new-form")))
+	step("form", chromedp.Click(chromedp.ID("home-new-res")), chromedp.WaitVisible(chromedp.ID("res-new-form")))
 	step("search", chromedp.SendKeys(chromedp.ID("f-q"), "Muster"), chromedp.Click(chromedp.ID("res-new-find")),
 		chromedp.WaitVisible(`#res-new-hits a`))
 	step("take customer", chromedp.Click(`#res-new-hits a`), chromedp.WaitVisible(`input#f-email[value="reg@example.de"]`))
@@ -128,6 +133,46 @@ func TestBrowserPhoneReservation(t *testing.T) {
 	}
 	if want := locale.German.Money(r.EstimatedTotalCents); !strings.Contains(quote, want) {
 		t.Errorf("the form showed %q, the booking stores %s", quote, want)
+	}
+
+	// hand over now (three days before the booked Monday: staff confirm
+	// what that does to the price), the customer signs later
+	byName := func(name string) string { return `input[name="` + name + `"]` }
+	// the booked car is still out on Friday (Eva's other booking): staff
+	// hand over another car of the category
+	spare := fleet.Vehicle{StationID: ce.reg.ID, CategoryID: ce.res["reg"].CategoryID, Plate: "R-CT 99", VIN: "WVWZZZ1KZAW100199",
+		Make: "VW", Model: "Golf", OdometerKM: 5000, FuelEighths: 8}
+	must(t, ce.store.CreateVehicle(ce.sys(), &spare))
+	step("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("handover-form")))
+	step("handover", chromedp.WaitVisible(chromedp.ID("timing-hint")), // the km start at the car's last reading
+		chromedp.SetValue(chromedp.ID("f-vehicle_id"), fmt.Sprint(spare.ID)),
+		chromedp.SetValue(byName("drivers.0.licence_number"), "B072RRE2I55"), chromedp.SetValue(byName("drivers.0.licence_class"), "B"),
+		chromedp.SetValue(byName("drivers.0.licence_issued_on"), "2010-05-01"), chromedp.SetValue(byName("drivers.0.licence_country"), "DE"),
+		chromedp.Click(chromedp.ID("f-licence_checked")), chromedp.Click(chromedp.ID("f-timing_confirmed")),
+		chromedp.Click(`#handover-form details.unsigned > summary`), chromedp.SendKeys(chromedp.ID("f-unsigned_reason"), "Kunde unterschreibt bei Rückgabe"),
+		chromedp.Click(chromedp.ID("handover-save")), chromedp.WaitVisible(chromedp.ID("return-link")))
+	testenv.Screenshot(t, ctx, "phone-reservation-contract")
+	// take it back with 350 km: the bill is shown before anything is charged
+	step("return", chromedp.Click(chromedp.ID("return-link")), chromedp.WaitVisible(chromedp.ID("return-form")),
+		chromedp.SendKeys(chromedp.ID("f-km"), "5350"), chromedp.Click(`#fuel-8 + span`),
+		chromedp.Click(`#return-form details.unsigned > summary`), chromedp.SendKeys(chromedp.ID("f-unsigned_reason"), "Kunde nicht anwesend"),
+		chromedp.Click(chromedp.ID("return-save")), chromedp.WaitVisible(chromedp.ID("preview-gross")))
+	testenv.Screenshot(t, ctx, "phone-reservation-return-preview")
+	previewed, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("preview-gross")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct, err := ce.store.ContractByReservation(ce.sys(), r.ID); err != nil || ct.Status != contract.StatusOpen {
+		t.Fatalf("the preview recorded the return: %v %v", ct.Status, err)
+	}
+	step("confirm return", chromedp.Click(chromedp.ID("return-save")), chromedp.WaitVisible(`#ledger-docs tr[data-kind="final"]`))
+	testenv.Screenshot(t, ctx, "phone-reservation-final-invoice")
+	final, err := chromedp.Run(ctx, chromedp.Text(`#ledger-docs tr[data-kind="final"]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(final, strings.TrimSpace(previewed)) {
+		t.Errorf("the final invoice %q does not carry the previewed amount %q", final, previewed)
 	}
 }
 

@@ -107,6 +107,7 @@ var settingsInt = []struct {
 	get  func(*tenancy.Tenant) *int
 }{
 	{"min_notice_minutes", func(t *tenancy.Tenant) *int { return &t.MinNoticeMinutes }},
+	{"early_handover_minutes", func(t *tenancy.Tenant) *int { return &t.EarlyHandoverMinutes }},
 	{"max_rental_days", func(t *tenancy.Tenant) *int { return &t.MaxRentalDays }},
 	{"cancel_free_hours", func(t *tenancy.Tenant) *int { return &t.CancelFreeHours }},
 	{"retention_years", func(t *tenancy.Tenant) *int { return &t.RetentionYears }},

@@ -24,7 +24,7 @@ func validSettings(csrf string) url.Values {
 		"vat_id": {"DE123456789"}, "tax_number": {""}, "register_court": {"Amtsgericht Regensburg"}, "register_number": {"HRA 1234"},
 		"managing_directors": {"Karin König"}, "bank_name": {"Sparkasse"}, "iban": {"DE02 7505 0000 0000 7601 54"}, "bic": {"BYLADEM1001"},
 		"default_language": {"de"}, "invoice_number_pattern": {"RE-{YYYY}-{SEQ:6}"}, "credit_number_pattern": {"GS-{YYYY}-{SEQ:6}"},
-		"booking_number_prefix": {"B"}, "vat_rate": {"19"}, "retention_years": {"10"}, "min_notice_minutes": {"120"},
+		"booking_number_prefix": {"B"}, "vat_rate": {"19"}, "retention_years": {"10"}, "min_notice_minutes": {"120"}, "early_handover_minutes": {"90"},
 		"max_rental_days": {"60"}, "photo_retention_days": {"365"}, "cancel_free_hours": {"24"}, "cancel_fee": {"25,00"}, "api_charge_limit": {"250,00"},
 		"deposit_mode": {"preauth"}, "deposit_settlement": {"release"}, "mail_from": {"service@autohaus-koenig.de"},
 		"mail_reply_to": {""}, "gateway_mode": {"sandbox"}, "gateway_store_id": {"120995000"}, "gateway_timeout_ms": {"20000"},
@@ -55,6 +55,9 @@ func TestSettingsPage(t *testing.T) {
 		}
 		if tn.DamageTaxable {
 			t.Fatalf("damage compensation taxed without being asked to")
+		}
+		if tn.EarlyHandoverMinutes != 90 {
+			t.Errorf("early handover tolerance %d minutes after saving 90", tn.EarlyHandoverMinutes)
 		}
 		// damage charges with VAT is a choice of the dealer's tax adviser
 		wantContains(t, c.get("/admin/settings"), `name="damage_taxable"`, "nicht umsatzsteuerbar (Abschn. 1.3 Abs. 1 UStAE)")
@@ -218,12 +221,14 @@ func TestBrowserSettingsGatewaySecret(t *testing.T) {
 	defer cancel()
 	fail := testenv.StepFailer(t, tab)
 	fail("sign in and open the settings", chromedp.Do(ctx,
+		chromedp.Navigate(e.srv.URL+"/admin/lang?l=de"), // the shared browser may keep another test's language cookie
 		chromedp.Navigate(e.srv.URL+"/admin/"),
 		chromedp.WaitVisible(chromedp.ID("f-email")),
 		chromedp.SendKeys(chromedp.ID("f-email"), adminEmail),
 		chromedp.SendKeys(chromedp.ID("f-password"), password),
 		chromedp.Click(chromedp.ID("login-submit")),
-		chromedp.Click(chromedp.CSS(`nav a[href="/admin/settings"]`)),
+		chromedp.Click(chromedp.ID("admin-menu-toggle")),
+		chromedp.Click(chromedp.CSS(`#admin-menu a[href="/admin/settings"]`)),
 		chromedp.WaitVisible(chromedp.ID("settings-form")),
 	))
 	fail("enter the Telecash credentials", chromedp.Do(ctx,

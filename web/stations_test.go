@@ -159,7 +159,8 @@ func TestStationUserScope(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
 		c := e.client(t)
 		dash := c.mustLogin(stationEmail)
-		wantContains(t, dash, "Regensburg", `data-count="stations">1<`)
+		wantContains(t, dash, "Regensburg", `id="home-today-pickups"`)
+		wantLacks(t, dash, `id="home-station"`) // one station: no switcher
 		wantLacks(t, dash, "München Nord", `href="/admin/users"`, `href="/admin/api-keys"`)
 
 		list := c.get("/admin/stations")

@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
+	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/locale"
@@ -20,15 +22,17 @@ type vehiclePageData struct {
 	StationName string
 	Category    string
 	Allocs      []fleet.Allocation
-	Block       blockForm
-	Damages     []fleet.Damage
-	Damage      damageEntry
-	RepairID    int64 // damage whose repair form has the errors
-	Conditions  []fleet.Condition
-	Views       []diagramView
-	Kinds       []string
-	Severities  []string
-	loc         *time.Location
+	// Current and Next are the car's rental now and its next one (nil: none).
+	Current, Next *booking.Row
+	Block         blockForm
+	Damages       []fleet.Damage
+	Damage        damageEntry
+	RepairID      int64 // damage whose repair form has the errors
+	Conditions    []fleet.Condition
+	Views         []diagramView
+	Kinds         []string
+	Severities    []string
+	loc           *time.Location
 }
 
 // blockForm is the "add blocking period" form as typed.
@@ -133,6 +137,10 @@ func (a *app) renderVehiclePage(w http.ResponseWriter, r *http.Request, status i
 	}
 	now := a.Now()
 	if d.Allocs, err = a.Fleet.ListAllocations(ctx, v.ID, now.AddDate(0, 0, -30), now.AddDate(1, 0, 0)); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if d.Current, d.Next, err = a.currentAndNext(ctx, d.Allocs, now); err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -279,6 +287,37 @@ func (a *app) vehicleReady(w http.ResponseWriter, r *http.Request) error {
 	if err := a.Fleet.MarkVehicleReady(r.Context(), id); err != nil {
 		return err
 	}
+	if back := safeNext(r.PostFormValue("back")); back != "" {
+		http.Redirect(w, r, back, http.StatusSeeOther) // the home screen's work list
+		return nil
+	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/vehicles/%d?done=ready", id), http.StatusSeeOther)
 	return nil
+}
+
+// currentAndNext finds, among a car's allocations, the booking it is out
+// on (or due for) now and the next one after it, with their labels.
+func (a *app) currentAndNext(ctx context.Context, allocs []fleet.Allocation, now time.Time) (cur, next *booking.Row, err error) {
+	if a.Bookings == nil {
+		return nil, nil, nil
+	}
+	for _, al := range allocs {
+		if al.Kind != fleet.AllocBooking || al.ReservationID == 0 || al.Test || !al.End.After(now) {
+			continue
+		}
+		row, err := a.Bookings.ReservationRow(ctx, al.ReservationID)
+		if err != nil {
+			return nil, nil, err
+		}
+		switch {
+		case cur == nil && (row.Status == booking.StatusActive || !al.Start.After(now)):
+			cur = &row
+		case next == nil && al.Start.After(now):
+			next = &row
+		}
+		if next != nil {
+			break
+		}
+	}
+	return cur, next, nil
 }

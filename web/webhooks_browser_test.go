@@ -88,7 +88,8 @@ func TestBrowserWebhooks(t *testing.T) {
 		browserSignIn(t, ctx, e, adminEmail)
 		var errText string
 		if err := chromedp.Do(ctx,
-			chromedp.Click(chromedp.CSS(`nav a[href="/admin/webhooks"]`), chromedp.NodeReady),
+			chromedp.Click(chromedp.ID("admin-menu-toggle")),
+			chromedp.Click(chromedp.CSS(`#admin-menu a[href="/admin/webhooks"]`)),
 			chromedp.WaitVisible(chromedp.ID("webhook-form")),
 			chromedp.Click(chromedp.ID("webhook-create")),
 			chromedp.WaitVisible(chromedp.CSS(`p.field-error[data-field="url"]`)),

@@ -77,7 +77,7 @@ func TestCounterPaymentsReport(t *testing.T) {
 				VehicleID: w.vehicles[ti][si].ID, TariffID: w.tariffs[ti].ID, Pickup: clk.Now().Add(time.Hour),
 				Return: clk.Now().Add(49 * time.Hour), Status: booking.StatusConfirmed}
 			mustNil(t, s.CreateReservation(ctx, &r))
-			c, err := svc.Handover(ctx, &contract.Handover{ReservationID: r.ID, LicenceChecked: true,
+			c, err := svc.Handover(ctx, &contract.Handover{ReservationID: r.ID, LicenceChecked: true, TimingConfirmed: true,
 				Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Jürgen", LastName: "Weiß", LicenceNumber: "B072RRE2I55",
 					LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
 				Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: 1000, FuelEighths: 8, Cleanliness: "clean"}})

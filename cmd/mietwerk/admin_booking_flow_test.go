@@ -41,7 +41,7 @@ func TestAdminChangesAndCancelsPaidBooking(t *testing.T) {
 	fail("sign in", j.signIn(ctx))
 	newReturn := r.Return.Add(24 * time.Hour).In(berlinLoc()).Format("2006-01-02T15:04")
 	fail("change period", chromedp.Do(ctx,
-		chromedp.Navigate(fmt.Sprintf("%s/admin/reservations/%d", j.srv.URL, r.ID)),
+		j.openReservation(r.ID),
 		chromedp.WaitVisible(chromedp.ID("period-form")),
 		chromedp.SetValue(chromedp.ID("f-return"), newReturn),
 		chromedp.Click(chromedp.ID("period-save")),
@@ -58,7 +58,7 @@ func TestAdminChangesAndCancelsPaidBooking(t *testing.T) {
 	j.tenant.CancelFeeCents = 1500
 	jm(t, j.st.UpdateTenant(j.sys(), &j.tenant))
 	fail("preview", chromedp.Do(ctx,
-		chromedp.Navigate(fmt.Sprintf("%s/admin/reservations/%d", j.srv.URL, r.ID)),
+		j.openReservation(r.ID),
 		chromedp.WaitVisible(chromedp.ID("cancel-preview")),
 	))
 	preview, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("cancel-preview")))

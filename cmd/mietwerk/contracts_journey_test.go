@@ -168,6 +168,38 @@ func (j *journey) signIn(ctx context.Context) error {
 	)
 }
 
+// home opens the home screen (the page staff start from after signing in)
+// and clicks sel there: the journeys reach every object by clicking.
+func (j *journey) home(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(j.srv.URL+"/admin/"),
+		chromedp.WaitVisible(chromedp.ID("home-today-pickups")),
+		chromedp.Click(chromedp.CSS(sel)),
+	)
+}
+
+// openReservation opens reservation id from the home screen's pickups.
+func (j *journey) openReservation(id int64) chromedp.Action[chromedp.Void] {
+	return j.home(fmt.Sprintf(`tr[data-res="%d"] a[href="/admin/reservations/%d"]`, id, id))
+}
+
+// openContract finds contract id by its number with the header's search
+// box and opens it from the results.
+func (j *journey) openContract(ctx context.Context, id int64) error {
+	c, err := j.st.Contract(j.sys(), id)
+	if err != nil {
+		return err
+	}
+	return chromedp.Do(ctx,
+		chromedp.Navigate(j.srv.URL+"/admin/"),
+		chromedp.WaitVisible(chromedp.ID("global-search")),
+		chromedp.SendKeys(chromedp.ID("global-search"), c.Number+"\r"),
+		chromedp.WaitVisible(chromedp.ID("search-results")),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#search-results a[href="/admin/contracts/%d"]`, id))),
+		chromedp.WaitVisible(chromedp.ID("drivers-form")),
+	)
+}
+
 // sign draws a stroke on the signature pad with pointer (mouse) events.
 func sign(ctx context.Context) error {
 	if err := chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.ID("sigpad"))); err != nil {
@@ -189,12 +221,24 @@ func sign(ctx context.Context) error {
 // handoverInBrowser fills the handover form of reservation resID.
 func (j *journey) handoverInBrowser(ctx context.Context, resID int64) error {
 	if err := chromedp.Do(ctx,
-		chromedp.Navigate(fmt.Sprintf("%s/admin/reservations/%d/handover", j.srv.URL, resID)),
+		j.home(fmt.Sprintf(`tr[data-res="%d"] a[data-action="handover"]`, resID)),
 		chromedp.WaitVisible(chromedp.ID("handover-form")),
 		chromedp.SendKeys(chromedp.CSS(`input[name="drivers.0.licence_number"]`), "B072RRE2I55"),
 		chromedp.SetValue(chromedp.CSS(`input[name="drivers.0.licence_issued_on"]`), "2010-05-01"),
 		chromedp.Click(chromedp.ID("f-licence_checked")),
 	); err != nil {
+		return err
+	}
+	// the pickup is booked three hours from now: the form says what a
+	// handover now does to the price and staff confirm it
+	hint, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("timing-hint")))
+	if err != nil {
+		return fmt.Errorf("no question about the early handover: %w", err)
+	}
+	if !strings.Contains(hint, "Bitte bestätigen") {
+		return fmt.Errorf("early handover hint %q", hint)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("f-timing_confirmed"))); err != nil {
 		return err
 	}
 	// the form fits one 10-inch tablet screen (1280×800) with the driver's
@@ -273,8 +317,11 @@ func (j *journey) handoverInBrowser(ctx context.Context, resID int64) error {
 
 // returnInBrowser returns contract id with km and fuel eighths.
 func (j *journey) returnInBrowser(ctx context.Context, id int64, km string, fuel int) error {
+	if err := j.openContract(ctx, id); err != nil {
+		return err
+	}
 	if err := chromedp.Do(ctx,
-		chromedp.Navigate(fmt.Sprintf("%s/admin/contracts/%d/return", j.srv.URL, id)),
+		chromedp.Click(chromedp.ID("return-link")),
 		chromedp.WaitVisible(chromedp.ID("return-form")),
 		chromedp.Evaluate[chromedp.Void](`document.getElementById("f-km").value = ""`),
 		chromedp.SendKeys(chromedp.ID("f-km"), km),
@@ -389,9 +436,8 @@ func TestContractJourney(t *testing.T) {
 	}
 	// issue 6: change the contract's driver and period in the browser, with notices
 	newEnd := c.PlannedEnd.Add(24 * time.Hour).In(berlinLoc()).Format("2006-01-02T15:04")
+	fail("open the contract", j.openContract(ctx, c.ID))
 	fail("change driver", chromedp.Do(ctx,
-		chromedp.Navigate(fmt.Sprintf("%s/admin/contracts/%d", j.srv.URL, c.ID)),
-		chromedp.WaitVisible(chromedp.ID("drivers-form")),
 		chromedp.SendKeys(chromedp.CSS(`input[name="drivers.1.first_name"]`), "Max"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="drivers.1.last_name"]`), "Huber"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="drivers.1.licence_number"]`), "J010000SD51"),
@@ -565,7 +611,7 @@ func TestContractDeclinedFinalCharge(t *testing.T) {
 	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "licence_checked") {
 		t.Fatalf("handover without licence check: %d %s", status, body)
 	}
-	hand["licence_checked"], hand["unsigned_reason"] = true, "Kundin per Telefon, Unterschrift folgt"
+	hand["licence_checked"], hand["unsigned_reason"], hand["timing_confirmed"] = true, "Kundin per Telefon, Unterschrift folgt", true
 	if status, body = j.api("POST", "/api/v1/bookings/"+r.Number+"/handover", hand); status != http.StatusCreated || !strings.Contains(body, `"status":"open"`) {
 		t.Fatalf("API handover: %d %s", status, body)
 	}
@@ -621,7 +667,7 @@ func TestBusinessContractEInvoice(t *testing.T) {
 	_, err := j.st.DB().Exec(`UPDATE tenants SET phone = '+49 9421 12345', iban = 'DE02120300000000202051', bic = 'BYLADEM1001'`)
 	jm(t, err)
 	r := j.bookFor("fuhrpark@leasing.example", "4111111111111111", "Muster Leasing GmbH")
-	hand := map[string]any{"km": 1000, "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true, "unsigned_reason": "Kunde telefonisch zugestimmt",
+	hand := map[string]any{"km": 1000, "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true, "timing_confirmed": true, "unsigned_reason": "Kunde telefonisch zugestimmt",
 		"drivers": []map[string]any{{"role": "main", "first_name": "Olga", "last_name": "Huber", "licence_number": "B072RRE2I55",
 			"licence_class": "B", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
 	if status, body := j.api("POST", "/api/v1/bookings/"+r.Number+"/handover", hand); status != http.StatusCreated {
@@ -681,7 +727,7 @@ func BenchmarkContractBilling(b *testing.B) {
 	now := time.Now()
 	for i := 0; i < b.N; i++ {
 		r := j.book(fmt.Sprintf("bench%d@example.de", i), "4111111111111111")
-		c, err := j.svc.contracts.Handover(ctx, &contract.Handover{ReservationID: r.ID, LicenceChecked: true,
+		c, err := j.svc.contracts.Handover(ctx, &contract.Handover{ReservationID: r.ID, LicenceChecked: true, TimingConfirmed: true,
 			Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Eva", LastName: "Huber", LicenceNumber: "B072RRE2I55", LicenceClass: "B",
 				LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE", CheckedAt: &now}},
 			Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: int64(1000 + 300*i), FuelEighths: 8, Cleanliness: "clean"}})
@@ -730,7 +776,7 @@ func (j *journey) api(method, path string, body any) (int, string) {
 func TestAPIReturnDamageChargeOverLimit(t *testing.T) {
 	j := newJourney(t, 1)
 	r := j.book("paul@example.de", "4111111111111111")
-	hand := map[string]any{"km": 1000, "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true, "unsigned_reason": "Kunde telefonisch zugestimmt",
+	hand := map[string]any{"km": 1000, "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true, "timing_confirmed": true, "unsigned_reason": "Kunde telefonisch zugestimmt",
 		"drivers": []map[string]any{{"role": "main", "first_name": "Paul", "last_name": "Huber", "licence_number": "B072RRE2I55",
 			"licence_class": "B", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
 	if status, body := j.api("POST", "/api/v1/bookings/"+r.Number+"/handover", hand); status != http.StatusCreated {

@@ -286,7 +286,7 @@ func (f *faultRun) client(ctx context.Context, id int) {
 			i := rng.IntN(len(confirmed))
 			num := confirmed[i]
 			confirmed = append(confirmed[:i], confirmed[i+1:]...)
-			body := map[string]any{"km": f.odometer(), "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true,
+			body := map[string]any{"km": f.odometer(), "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true, "timing_confirmed": true,
 				"unsigned_reason": "Fehlertest: keine Unterschrift",
 				"drivers": []map[string]any{{"role": "main", "first_name": "Olga", "last_name": "Huber", "licence_number": "B072RRE2I55",
 					"licence_class": "B", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}

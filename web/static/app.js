@@ -34,3 +34,13 @@
     }
   });
 })();
+
+// A select marked data-autosubmit sends its form on change (the home
+// screen's station switcher); the form's button stays for keyboards without
+// script.
+(function () {
+  document.addEventListener("change", function (e) {
+    var t = e.target;
+    if (t instanceof HTMLSelectElement && t.hasAttribute("data-autosubmit") && t.form) t.form.requestSubmit();
+  });
+})();

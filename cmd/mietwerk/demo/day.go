@@ -166,7 +166,7 @@ func counterBooking(ctx context.Context, st *store.Store, stationID int64, cat s
 // handOver hands the car of reservation r over to customer c at its
 // pickup time.
 func handOver(ctx context.Context, st *store.Store, svc DayServices, r booking.Reservation, c customer.Customer) (contract.Contract, error) {
-	h := contract.Handover{ReservationID: r.ID, LicenceChecked: true,
+	h := contract.Handover{ReservationID: r.ID, LicenceChecked: true, TimingConfirmed: true,
 		Drivers: []contract.Driver{{Role: "main", FirstName: c.FirstName, LastName: c.LastName, LicenceNumber: fmt.Sprintf("B07%06d", r.ID),
 			LicenceClass: "B", LicenceIssuedOn: "2005-06-01", LicenceCountry: "DE"}},
 		Protocol: contract.Protocol{StationID: r.StationID, FuelEighths: 8, Cleanliness: "clean", UnsignedReason: "Demo"}}
