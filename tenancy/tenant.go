@@ -49,9 +49,9 @@ type Tenant struct {
 	// handed over without asking (earlier, or outside opening hours, staff
 	// confirm and are told what it does to the price).
 	EarlyHandoverMinutes int
-	MaxRentalDays     int
-	CancelFreeHours   int
-	CancelFeeCents    int64
+	MaxRentalDays        int
+	CancelFreeHours      int
+	CancelFeeCents       int64
 	// APIChargeLimitCents is the most a staff API key (a tablet app) may
 	// charge for one damage at a return; 0: no damage charges by API.
 	APIChargeLimitCents int64
