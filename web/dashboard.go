@@ -186,8 +186,8 @@ func (a *app) homeBookings(ctx context.Context, d *dashboardData) error {
 
 // CarProblem says why a booking's car cannot go out as it is (the catalog
 // key of the reason), "" when it can: no car, the car is in the workshop
-// or blocked, waits to be cleaned or inspected, or its HU or service runs
-// out before the return.
+// or blocked, its HU or service runs out before the return, or (for
+// pickups today and tomorrow) it still waits to be cleaned or inspected.
 func (d dashboardData) CarProblem(x booking.ListedRow) string {
 	if x.VehicleID == 0 {
 		return "bk.no_vehicle"
@@ -198,9 +198,9 @@ func (d dashboardData) CarProblem(x booking.ListedRow) string {
 		return ""
 	case c.Status != fleet.StatusAvailable:
 		return "vehicle.status." + c.Status
-	case c.Readiness == fleet.ToClean:
-		return "home.to_clean"
-	case c.Readiness == fleet.ToInspect:
+	case c.Readiness == fleet.ToClean && x.Pickup.Before(d.Tomorrow.AddDate(0, 0, 1)):
+		return "home.to_clean" // later pickups: cleaning is on the list of cars not ready
+	case c.Readiness == fleet.ToInspect && x.Pickup.Before(d.Tomorrow.AddDate(0, 0, 1)):
 		return "home.to_inspect"
 	case c.InspectionDueBy(x.Return.In(berlin).Format("2006-01-02")):
 		return "home.due_before_return"

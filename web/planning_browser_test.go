@@ -29,16 +29,19 @@ func TestBrowserPlanningDrag(t *testing.T) {
 			t.Fatalf("%s: %v", step, err)
 		}
 	}
-	board := fmt.Sprintf("%s/admin/planning?station=%d&from=2026-12-06&days=14", e.srv.URL, e.reg.ID)
 	// The shared browser may keep another test's language cookie (cookies
 	// ignore the port): choose German first.
+	// From the home screen by clicks: Planung shows the station's next two
+	// weeks (the booking is on 07.12.).
 	fail("sign in", chromedp.Do(ctx,
 		chromedp.Navigate(e.srv.URL+"/admin/lang?l=de"),
-		chromedp.Navigate(board),
+		chromedp.Navigate(e.srv.URL+"/admin/"),
 		chromedp.WaitVisible(chromedp.ID("f-email")),
 		chromedp.SendKeys(chromedp.ID("f-email"), stationEmail),
 		chromedp.SendKeys(chromedp.ID("f-password"), password),
 		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("home-today-pickups")),
+		chromedp.Click(chromedp.CSS(`#mainnav a[href="/admin/planning"]`)),
 		chromedp.WaitVisible(chromedp.ID("board")),
 	))
 	poll := func(step string, a chromedp.Action[bool]) {

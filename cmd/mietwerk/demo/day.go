@@ -184,8 +184,9 @@ func handOver(ctx context.Context, st *store.Store, svc DayServices, r booking.R
 	return k, nil
 }
 
-// hudOverdue lets the HU of an available car at the station run out
-// yesterday: the vehicle list shows it and a handover asks for a reason.
+// hudOverdue lets the HU of an available car at the station that nobody
+// has booked run out yesterday: the home screen and the vehicle list show
+// it, and assigning it to a booking or handing it over asks for a reason.
 func hudOverdue(ctx context.Context, st *store.Store, stationID int64, day time.Time) error {
 	vs, err := allVehicles(ctx, st)
 	if err != nil {
@@ -194,6 +195,14 @@ func hudOverdue(ctx context.Context, st *store.Store, stationID int64, day time.
 	for i := len(vs) - 1; i >= 0; i-- {
 		v := vs[i]
 		if v.StationID != stationID || v.Status != fleet.StatusAvailable || v.Readiness == fleet.ToClean {
+			continue
+		}
+		// a car nobody has booked for the next weeks: the day's bookings
+		// go out on cars that are ready
+		if al, err := st.ListAllocations(ctx, v.ID, day, day.AddDate(0, 0, 21)); err != nil || len(al) > 0 {
+			if err != nil {
+				return err
+			}
 			continue
 		}
 		v.NextInspection = day.AddDate(0, 0, -1).Format("2006-01-02")
