@@ -115,9 +115,9 @@ func (s *Store) ListContracts(ctx context.Context, f contract.Filter) ([]contrac
 			` AND c.planned_end_at < ` + to + `) OR (c.ended_at >= ` + from + ` AND c.ended_at < ` + to + `))`
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		p := a.add("%" + strings.ToLower(q) + "%")
-		where += ` AND (lower(c.number) LIKE ` + p + ` OR lower(cu.first_name || ' ' || cu.last_name) LIKE ` + p +
-			` OR lower(v.plate) LIKE ` + p + `)`
+		p := a.add(likeArg(q)) // % and _ typed by staff match themselves
+		where += ` AND (lower(c.number) LIKE ` + p + ` ESCAPE '\' OR lower(cu.first_name || ' ' || cu.last_name) LIKE ` + p +
+			` ESCAPE '\' OR lower(v.plate) LIKE ` + p + ` ESCAPE '\')`
 	}
 	from := ` FROM contracts c JOIN customers cu ON cu.id = c.customer_id JOIN vehicles v ON v.id = c.vehicle_id
 		JOIN stations st ON st.id = c.station_id WHERE `

@@ -207,6 +207,15 @@ func TestContractEditsAndIsolation(t *testing.T) {
 		if n != 1 || ls[0].CustomerName == "" || ls[0].Plate != f.w.vehicles[0][0].Plate {
 			t.Fatalf("list %d %+v", n, ls)
 		}
+		// the search text is no pattern: % and _ match themselves
+		if _, n, err := s.ListContracts(own, contract.Filter{Query: c.Number}); err != nil || n != 1 {
+			t.Fatalf("search by number: %d %v", n, err)
+		}
+		for _, q := range []string{"%", "_", strings.Replace(c.Number, "-", "_", 1)} {
+			if _, n, err := s.ListContracts(own, contract.Filter{Query: q}); err != nil || n != 0 {
+				t.Errorf("search %q: %d contracts (%v), want none", q, n, err)
+			}
+		}
 		doc, err := s.SaveDocument(own, c.ID, contract.DocContract, "Mietvertrag.pdf", []byte("%PDF-1.4 x"), nil)
 		mustNil(t, err)
 		docs, err := s.ContractDocuments(own, c.ID)

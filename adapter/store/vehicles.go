@@ -103,8 +103,8 @@ func (s *Store) ListVehicles(ctx context.Context, f fleet.VehicleFilter) ([]flee
 		where += ` AND v.status = ` + a.add(f.Status)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		p := a.add("%" + strings.ToLower(q) + "%")
-		where += ` AND (lower(v.plate) LIKE ` + p + ` OR lower(v.vin) LIKE ` + p + ` OR lower(v.make || ' ' || v.model) LIKE ` + p + `)`
+		p := a.add(likeArg(q)) // % and _ typed by staff match themselves
+		where += ` AND (lower(v.plate) LIKE ` + p + ` ESCAPE '\' OR lower(v.vin) LIKE ` + p + ` ESCAPE '\' OR lower(v.make || ' ' || v.model) LIKE ` + p + ` ESCAPE '\')`
 	}
 	var total int
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM vehicles v WHERE `+where, a...).Scan(&total); err != nil {

@@ -37,6 +37,12 @@ func TestVehicles(t *testing.T) {
 		if total != 1 {
 			t.Fatalf("VIN search: %d", total)
 		}
+		// % and _ typed into the search box match themselves, not anything
+		for _, q := range []string{"%", "_", "REG_K", "3er%1"} {
+			if _, total, err = s.ListVehicles(ctx, fleet.VehicleFilter{Query: q}); err != nil || total != 0 {
+				t.Errorf("search %q: %d vehicles (%v), want none", q, total, err)
+			}
+		}
 
 		moved := w.vehicles[0][0]
 		moved.Status, moved.Notes = fleet.StatusWorkshop, "Inspektion"
