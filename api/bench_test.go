@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -77,42 +76,14 @@ func BenchmarkBookingAPI(b *testing.B) {
 				testenv.PostgresDurable(b) // after the bulk seed
 			}
 			// availability latency, one client, 1,000 requests
-			q := fmt.Sprintf("/api/v1/availability?station=SR&pickup=%s&return=%s", esc2(day(3, 9)), esc2(day(5, 17)))
-			var lat []time.Duration
-			for range 1000 {
-				st := time.Now()
-				req, _ := http.NewRequest("GET", e.srv.URL+q, nil)
-				req.Header.Set("Authorization", "Bearer "+e.key)
-				res, err := http.DefaultClient.Do(req)
-				must(b, err)
-				res.Body.Close()
-				lat = append(lat, time.Since(st))
-			}
-			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "avail_p50_ms")
-			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "avail_p99_ms")
+			p50, p99 := availLatency(b, e)
+			b.ReportMetric(p50, "avail_p50_ms")
+			b.ReportMetric(p99, "avail_p99_ms")
 			// raw single-row insert transactions
 			db := e.st.DB()
 			_, err = db.Exec(`CREATE TABLE bench_raw (id integer PRIMARY KEY, v text)`)
 			must(b, err)
 			var seq atomic.Int64
-			runFor := func(fn func()) float64 {
-				n := atomic.Int64{}
-				var wg sync.WaitGroup
-				stop := time.Now().Add(3 * time.Second)
-				for range 32 {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						for time.Now().Before(stop) {
-							fn()
-							n.Add(1)
-						}
-					}()
-				}
-				wg.Wait()
-				return float64(n.Load()) / 3
-			}
 			raw := runFor(func() {
 				tx, err := db.BeginTx(context.Background(), nil)
 				if err == nil {
@@ -311,4 +282,24 @@ func BenchmarkBookConcurrent(b *testing.B) {
 			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu_ms/booking")
 		})
 	}
+}
+
+// runFor calls fn from 32 clients for 3 seconds and returns the calls per
+// second.
+func runFor(fn func()) float64 {
+	n := atomic.Int64{}
+	var wg sync.WaitGroup
+	stop := time.Now().Add(3 * time.Second)
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(stop) {
+				fn()
+				n.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(n.Load()) / 3
 }

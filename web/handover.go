@@ -444,6 +444,9 @@ func (a *app) returnSubmit(w http.ResponseWriter, r *http.Request) error {
 		// the return is stored; billing or a document failed and can be re-run from the page
 		a.log.ErrorContext(r.Context(), "return stored, follow-up failed", "contract_id", id, "err", err)
 		done = "return_billing_failed"
+		if e, ok := errs.As(err); ok && e.Code == "booking_setup_incomplete" {
+			done = "return_billing_setup" // staff can fix it: the company data invoices need
+		}
 	} else if c.Status == contract.StatusPaymentOpen {
 		done = "payment_open"
 	} else if photoErr != nil {

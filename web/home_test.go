@@ -109,8 +109,16 @@ func TestHomeListsTheDaysWork(t *testing.T) {
 			t.Fatalf("no return preview: %d %s %v", prev.status, prev.alert(), prev.fieldErrors())
 		}
 		form.Set("confirm", token[1])
-		if done := c.post(path, form); done.status != http.StatusOK || !strings.HasSuffix(done.url.Path, fmt.Sprintf("/admin/contracts/%d", ct.ID)) {
+		done := c.post(path, form)
+		if done.status != http.StatusOK || !strings.HasSuffix(done.url.Path, fmt.Sprintf("/admin/contracts/%d", ct.ID)) {
 			t.Fatalf("return: %d %s %s", done.status, done.url, done.alert())
+		}
+		// this tenant's company data is incomplete: the page says what to do
+		if !strings.Contains(done.body, "Die Schlussrechnung kann erst ausgestellt werden, wenn die Firmendaten vollständig sind") {
+			t.Errorf("the return's notice does not say why billing waits: %s", ctExcerpt(done.body, `class="notice"`))
+		}
+		if bad := c.get(fmt.Sprintf("/admin/contracts/%d?done=%%3Cb%%3Ex", ct.ID)); strings.Contains(bad.body, "ct.done") || strings.Contains(bad.body, `class="notice"`) {
+			t.Errorf("an unknown done= shows a notice: %s", ctExcerpt(bad.body, "ct.done"))
 		}
 		p = c.get("/admin/")
 		car := fmt.Sprintf(`data-vehicle="%d"`, reg.VehicleID)
@@ -119,6 +127,9 @@ func TestHomeListsTheDaysWork(t *testing.T) {
 		}
 		if homeRow(p.body, "home-overdue", fmt.Sprintf(`data-contract="%d"`, ct.ID)) != "" {
 			t.Errorf("the returned contract is still overdue")
+		}
+		if row := homeRow(p.body, "home-money", fmt.Sprintf(`data-contract="%d"`, ct.ID)); !strings.Contains(row, `data-action="settle"`) {
+			t.Errorf("the returned, unbilled contract is not on the list to settle: %q", row)
 		}
 		back := c.post(fmt.Sprintf("/admin/vehicles/%d/ready", reg.VehicleID), url.Values{"csrf": {p.csrf(t)}, "back": {"/admin/"}})
 		if back.status != http.StatusOK || back.url.Path != "/admin/" {
