@@ -76,11 +76,11 @@ func (s *Store) Plan(ctx context.Context, stationID int64, from, to time.Time) (
 
 		rows, err = q.QueryContext(ctx, `SELECT al.id, al.vehicle_id, al.kind, al.starts_at, al.ends_at, al.note,
 			COALESCE(r.id, 0), COALESCE(r.number, ''), COALESCE(r.status, ''), COALESCE(`+customerNameSQL+`, '')
-			FROM allocations al JOIN vehicles v ON v.id = al.vehicle_id
+			FROM allocations al
 			LEFT JOIN reservations r ON r.id = al.reservation_id
 			LEFT JOIN customers c ON c.id = r.customer_id
-			WHERE al.tenant_id = $1 AND v.tenant_id = $1 AND v.station_id = $2 AND al.ends_at > $3 AND al.starts_at < $4
-			AND NOT al.test
+			WHERE +al.tenant_id = $1 AND al.vehicle_id IN (SELECT id FROM vehicles WHERE tenant_id = $1 AND station_id = $2)
+			AND al.ends_at > $3 AND al.starts_at < $4 AND NOT al.test
 			ORDER BY al.vehicle_id, al.starts_at`, sc.tenant(), stationID, ts(p.From), ts(p.To))
 		if err != nil {
 			return err
