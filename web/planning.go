@@ -78,11 +78,19 @@ type boardRow struct {
 	Bars      []boardBar
 }
 
+// boardBar is one bar as the template shows it. Its fields are its own,
+// not an embedded booking.Bar: the template reads each by name, and a
+// promoted field costs a reflective search per access (a 300-car board
+// renders thousands of bars).
 type boardBar struct {
-	booking.Bar
-	Left, Width string // percent of the track
-	Lane        int
-	StartISO    string
+	ReservationID         int64
+	Kind                  string
+	Start, End            time.Time
+	Number, CustomerName  string
+	Note                  string
+	Movable               bool
+	Left, Width, StartISO string // percent of the track; the start for the drag script
+	Lane                  int
 }
 
 // parseBoard reads and checks the board parameters; the station must be
@@ -183,7 +191,8 @@ func (a *app) boardFor(r *http.Request, p boardParams, stations []tenancy.Statio
 			} else {
 				laneEnd[lane] = b.End
 			}
-			out = append(out, boardBar{Bar: b, Left: strconv.FormatFloat(left, 'f', 2, 64),
+			out = append(out, boardBar{ReservationID: b.ReservationID, Kind: b.Kind, Start: b.Start, End: b.End, Number: b.Number,
+				CustomerName: b.CustomerName, Note: b.Note, Movable: b.Movable(), Left: strconv.FormatFloat(left, 'f', 2, 64),
 				Width: strconv.FormatFloat(width, 'f', 2, 64), Lane: lane, StartISO: b.Start.UTC().Format(time.RFC3339)})
 		}
 		return out, max(1, len(laneEnd))
