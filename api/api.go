@@ -90,6 +90,7 @@ func New(d Deps) http.Handler {
 	mux.Handle("/api/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, notFoundRoute(r))
 	}))
+	routed := httpx.RecordRoute(mux) // metrics and the access log by this mux's patterns
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if httpx.RequestID(r.Context()) == "" {
 			id := r.Header.Get(httpx.RequestIDHeader)
@@ -100,7 +101,7 @@ func New(d Deps) http.Handler {
 			r = r.WithContext(httpx.WithRequestID(r.Context(), id))
 		}
 		s.cors(w, r)
-		mux.ServeHTTP(w, r)
+		routed.ServeHTTP(w, r)
 	})
 }
 

@@ -51,6 +51,31 @@ func TestMetricsMiddleware(t *testing.T) {
 	}
 }
 
+// TestMetricsLabelNestedMuxPatterns: an application's mux mounted under a
+// prefix of the outer mux, behind middlewares that clone the request,
+// labels requests with its own patterns through RecordRoute.
+func TestMetricsLabelNestedMuxPatterns(t *testing.T) {
+	m := NewMetrics()
+	inner := http.NewServeMux()
+	inner.HandleFunc("GET /admin/vehicles/{id}", func(w http.ResponseWriter, r *http.Request) {})
+	clone := func(next http.Handler) http.Handler { // as a middleware that adds to the context
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { next.ServeHTTP(w, r.WithContext(r.Context())) })
+	}
+	outer := http.NewServeMux()
+	outer.Handle("/admin/", clone(RecordRoute(inner)))
+	outer.Handle("/plain/", clone(inner)) // without RecordRoute: the outer pattern
+	h := m.Middleware(outer)
+	for _, p := range []string{"/admin/vehicles/1", "/admin/vehicles/2", "/plain/x"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", p, nil))
+	}
+	if got := counterValue(t, m.requests.WithLabelValues("GET /admin/vehicles/{id}", "GET", "200")); got != 2 {
+		t.Errorf("requests labelled with the inner pattern: %v, want 2", got)
+	}
+	if got := counterValue(t, m.requests.WithLabelValues("/admin/", "GET", "200")); got != 0 {
+		t.Errorf("requests labelled with the outer prefix: %v, want 0", got)
+	}
+}
+
 func TestMetricsHandlerExposesDBStats(t *testing.T) {
 	db, err := sql.Open("sqlite", ":memory:")
 	if err != nil {

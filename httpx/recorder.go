@@ -68,6 +68,21 @@ func SetRoute(ctx context.Context, pattern string) {
 	}
 }
 
+// RecordRoute serves r with mux and then records the pattern mux matched
+// (see SetRoute): an application's own mux mounted under a prefix of an
+// outer one ("/admin/") labels its requests with its own patterns
+// ("GET /admin/vehicles/{id}") in the access log and the metrics. A mux
+// sets Request.Pattern on the request it is given, so the pattern is read
+// after it served.
+func RecordRoute(mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		if r.Pattern != "" {
+			SetRoute(r.Context(), r.Pattern)
+		}
+	})
+}
+
 // withRouteSlot returns r carrying a route slot (r itself when it has one).
 func withRouteSlot(r *http.Request) *http.Request {
 	if _, ok := r.Context().Value(routeSlotKey{}).(*routeSlot); ok {

@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"mietwerk.dev/mietwerk/httpx"
+)
 
 // routes wires every page. Public routes need no session; the others go
 // through requireSession, which also checks the CSRF token of every
@@ -203,7 +207,7 @@ func (a *app) routes() http.Handler {
 	// Anything else under /admin/ is a 404 page (with the layout when signed in).
 	private("/admin/", func(w http.ResponseWriter, r *http.Request) error { return errNotFound })
 
-	var h http.Handler = mux
+	h := httpx.RecordRoute(mux) // metrics and the access log by this mux's patterns
 	h = a.refuseControlChars(h)
 	h = a.checkCSRF(h)
 	h = a.baseContext(h)

@@ -71,8 +71,21 @@ func TestMetricsOnOwnAddress(t *testing.T) {
 			return resp.StatusCode, string(b)
 		}
 	}
-	if code, body := status("http://" + cfg.MetricsAddr + "/metrics"); code != 200 || !strings.Contains(body, "http_requests_total") && !strings.Contains(body, "go_goroutines") {
+	status("http://" + addr + "/admin/login")
+	status("http://" + addr + "/api/v1/openapi.json")
+	code, body := status("http://" + cfg.MetricsAddr + "/metrics")
+	if code != 200 || !strings.Contains(body, "http_requests_total") {
 		t.Errorf("metrics address: %d", code)
+	}
+	// requests are labelled by the application's route patterns, not by
+	// the prefix the application is mounted at
+	for _, want := range []string{`route="GET /admin/login"`, `route="GET /api/v1/openapi.json"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(body, `route="/admin/"`) {
+		t.Errorf("/metrics labels admin requests by their prefix")
 	}
 	if code, _ := status("http://" + addr + "/metrics"); code != 404 {
 		t.Errorf("/metrics on the public address: %d, want 404", code)
