@@ -38,8 +38,12 @@ type Outcome struct {
 	// invoice (damages not subject to VAT), else nil.
 	Compensation *invoice.Issued
 	Charge       *payment.Record // the final charge, when one was due
-	Status       Status
-	Settled      billing.Settlement
+	// NoCard: the amount due could not be charged because the customer has
+	// no stored card (a counter customer pays at the counter); no
+	// payment-failed notice is sent.
+	NoCard  bool
+	Status  Status
+	Settled billing.Settlement
 }
 
 // Return checks the car in and bills the contract at once. Rules: km not
@@ -418,6 +422,7 @@ func (s *Service) billClaimed(ctx context.Context, id int64) (Outcome, error) {
 		c.DepositSetOffCents = set.SetOffDeposit
 	}
 	paid := true
+	noCard := false                 // a counter customer: the rest is paid at the counter, no card was refused
 	pay := cardPayment(m.recs, nil) // settled by the advances, or refunded on their card
 	if set.Charge == 0 && set.CaptureDeposit > 0 && depRec != nil {
 		pay = cardPayment(m.recs, depRec)
@@ -434,6 +439,8 @@ func (s *Service) billClaimed(ctx context.Context, id int64) (Outcome, error) {
 		}
 		out.Charge = &rec
 		paid = err == nil && rec.Status == payment.StatusApproved
+		noCard = rec.ID == 0 && errs.Is(err, errs.KindNotFound)
+		out.NoCard = noCard
 		pay = cardPayment(m.recs, &rec)
 		if !paid {
 			out.Status = StatusPaymentOpen
@@ -493,7 +500,7 @@ func (s *Service) billClaimed(ctx context.Context, id int64) (Outcome, error) {
 			}
 			msg.Attachments = invoice.WithEInvoice(msg.Attachments, is.EInvoice, pdf)
 			qs := []mail.Queued{s.queued(x, msg)}
-			if !paid {
+			if !paid && !noCard { // without a stored card the invoice itself asks for payment
 				n, err := s.d.Mailer.PaymentFailed(x.MailContext, is.Invoice.Number, set.Charge)
 				if err != nil {
 					return nil, err

@@ -399,6 +399,7 @@ func (a *app) returnSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	err = f.Err()
 	var c contract.Contract
+	var outcome contract.Outcome
 	var pv *contract.Preview
 	if err == nil {
 		// the bill is shown before the card is charged: a return is recorded
@@ -407,7 +408,7 @@ func (a *app) returnSubmit(w http.ResponseWriter, r *http.Request) error {
 		if p, err = a.Contracts.PreviewReturn(r.Context(), rt); err == nil {
 			pv = &p
 			if r.PostFormValue("confirm") == confirmToken(p) {
-				c, _, err = a.Contracts.Return(r.Context(), rt)
+				c, outcome, err = a.Contracts.Return(r.Context(), rt)
 				pv = nil
 			}
 		}
@@ -447,6 +448,8 @@ func (a *app) returnSubmit(w http.ResponseWriter, r *http.Request) error {
 		if e, ok := errs.As(err); ok && e.Code == "booking_setup_incomplete" {
 			done = "return_billing_setup" // staff can fix it: the company data invoices need
 		}
+	} else if c.Status == contract.StatusPaymentOpen && outcome.NoCard {
+		done = "payment_counter" // no card stored: collect at the counter
 	} else if c.Status == contract.StatusPaymentOpen {
 		done = "payment_open"
 	} else if photoErr != nil {

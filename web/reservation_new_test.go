@@ -174,6 +174,17 @@ func TestBrowserPhoneReservation(t *testing.T) {
 	if !strings.Contains(final, strings.TrimSpace(previewed)) {
 		t.Errorf("the final invoice %q does not carry the previewed amount %q", final, previewed)
 	}
+	// paid at the counter: no card was refused, so no "payment failed"
+	// e-mail; the page says to collect the amount
+	notice, err := chromedp.Run(ctx, chromedp.Text(`p.notice`))
+	if err != nil || !strings.Contains(notice, "keine Karte hinterlegt") {
+		t.Errorf("notice after the return: %q %v", notice, err)
+	}
+	var failedMails int
+	must(t, ce.store.DB().QueryRow(`SELECT count(*) FROM emails WHERE kind = 'payment_failed'`).Scan(&failedMails))
+	if failedMails != 0 {
+		t.Errorf("%d payment-failed e-mails to a customer without a card", failedMails)
+	}
 }
 
 // TestBrowserBoardSelectionReserves: on the planning board a station
