@@ -248,11 +248,13 @@ func (a *app) renderEmailDetail(w http.ResponseWriter, r *http.Request, status i
 		d.Next = formatTime(lang, q.NextAttemptAt, loc)
 	}
 	m := q.Message
-	d.Headers = append(d.Headers, [2]string{"From", displayAddr(m.From)}, [2]string{"To", displayAddr(m.To)})
+	// the message's own headers, named in the reader's language
+	hdr := func(key locale.Key, value string) [2]string { return [2]string{translate(lang, key), value} }
+	d.Headers = append(d.Headers, hdr("mail.header.from", displayAddr(m.From)), hdr("mail.header.to", displayAddr(m.To)))
 	if !m.ReplyTo.IsZero() {
-		d.Headers = append(d.Headers, [2]string{"Reply-To", displayAddr(m.ReplyTo)})
+		d.Headers = append(d.Headers, hdr("mail.header.reply_to", displayAddr(m.ReplyTo)))
 	}
-	d.Headers = append(d.Headers, [2]string{"Subject", m.Subject}, [2]string{"Message-ID", m.MessageID})
+	d.Headers = append(d.Headers, hdr("mail.header.subject", m.Subject), hdr("mail.header.message_id", m.MessageID))
 	for _, h := range m.Headers {
 		d.Headers = append(d.Headers, [2]string{h.Name, h.Value})
 	}

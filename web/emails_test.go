@@ -130,6 +130,7 @@ func TestEmailPages(t *testing.T) {
 		// The detail page.
 		p = admin.get(fmt.Sprintf("/admin/emails/%d", m.failed))
 		wantStatus(t, p, http.StatusOK)
+		wantContains(t, p, "<th>Absender (From)</th>", "<th>Empfänger (To)</th>", "<th>Betreff</th>") // header names in German
 		wantContains(t, p, "Ihre Rechnung RE-2026-000123", "Jürgen Weiß &lt;weiss@example.de&gt;",
 			"regensburg@autohaus-koenig.de", "host-a:4711",
 			"550 5.1.1", "Die Zustellung wurde nach 1 Versuch aufgegeben.",
