@@ -329,7 +329,7 @@ func (s *Service) timing(ctx context.Context, r booking.Reservation, terms prici
 	if err != nil {
 		return Timing{}, err
 	}
-	st, err := s.d.Tenancy.Station(identity.WithActor(ctx, identity.SystemFor(r.TenantID)), r.StationID)
+	st, err := s.d.Tenancy.Station(ctx, r.StationID) // the actor handing over sees its station
 	if err != nil {
 		return Timing{}, err
 	}

@@ -333,8 +333,10 @@ func (a *app) contractPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := &view{Title: "ct.contract", Nav: "contracts", Data: d, Attention: a.attention(r, attentionSubjects(job.KindContract, d.C.ID, d.Payments)...)}
-	if done := locale.Key("ct.done." + r.URL.Query().Get("done")); done != "ct.done." && locale.Has(done) {
-		v.Notice = v.T(string(done)) // an unknown ?done= (typed by hand) shows nothing
+	if done := r.URL.Query().Get("done"); done != "" {
+		if key := locale.Key("ct.done." + done); locale.Has(key) { // an unknown ?done= (typed by hand) shows nothing
+			v.Notice = v.T(string(key))
+		}
 	}
 	a.render(w, r, http.StatusOK, "contract", v)
 	return nil
