@@ -192,6 +192,13 @@ func TestPlanningBoard(t *testing.T) {
 		wantStatus(t, c.get(fmt.Sprintf("/admin/planning/board?station=%d", e.foreign.ID)), http.StatusNotFound)
 
 		tok := p.csrf(t)
+		// a refused period change shows the period as typed, with the error
+		bad := c.post(fmt.Sprintf("/admin/reservations/%d/period", w.resReg.ID), url.Values{"csrf": {tok},
+			"pickup": {"2026-12-09T10:00"}, "return": {"2026-12-08T10:00"}})
+		if bad.status != http.StatusUnprocessableEntity || bad.fieldErrors()["return"] == "" ||
+			!strings.Contains(bad.body, `value="2026-12-09T10:00"`) || !strings.Contains(bad.body, `value="2026-12-08T10:00"`) {
+			t.Errorf("refused period change: %d %v, typed values shown: %v", bad.status, bad.fieldErrors(), strings.Contains(bad.body, `value="2026-12-09T10:00"`))
+		}
 		move := func(res, veh int64, pickup time.Time) page {
 			form := url.Values{"csrf": {tok}, "reservation": {fmt.Sprint(res)}, "vehicle": {fmt.Sprint(veh)},
 				"pickup": {pickup.Format(time.RFC3339)}, "station": {fmt.Sprint(e.reg.ID)}, "from": {"2026-12-06"}, "days": {"14"}}

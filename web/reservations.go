@@ -143,6 +143,9 @@ func visibleStations(r *http.Request, all []tenancy.Station) []tenancy.Station {
 // resPageData is the reservation page.
 type resPageData struct {
 	Row      booking.Row
+	// TypedPickup and TypedReturn are the period as typed into a refused
+	// period change (shown again with its errors); "" shows the booking's.
+	TypedPickup, TypedReturn string
 	Payments []payment.Record
 	Invoices []invoice.Summary
 	Audit    []audit.Entry
@@ -247,6 +250,9 @@ func (a *app) reservationAgain(w http.ResponseWriter, r *http.Request, id int64,
 	v := &view{Title: "bk.res.one", Nav: "reservations", Data: &d}
 	if notes != "" {
 		d.Notes = notes
+	}
+	if strings.HasSuffix(r.URL.Path, "/period") { // keep what was typed
+		d.TypedPickup, d.TypedReturn = r.PostFormValue("pickup"), r.PostFormValue("return")
 	}
 	if fe, ok := fieldErrors(lang, err); ok {
 		v.Errors = fe
