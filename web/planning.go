@@ -203,8 +203,9 @@ func (a *app) boardFor(r *http.Request, p boardParams, stations []tenancy.Statio
 			name = c.NameEN
 		}
 		d.Rows = append(d.Rows, boardRow{Kind: "cat", Label: c.Code, Sub: name})
-		un, lanes := place(c.Unassigned)
-		d.Rows = append(d.Rows, boardRow{Kind: "unassigned", Label: translate(lang, "bk.plan.unassigned"), Sub: c.Code, Bars: un, Lanes: lanes})
+		if un, lanes := place(c.Unassigned); len(un) > 0 { // bookings hold a car from the start: usually none
+			d.Rows = append(d.Rows, boardRow{Kind: "unassigned", Label: translate(lang, "bk.plan.unassigned"), Sub: c.Code, Bars: un, Lanes: lanes})
+		}
 		for _, v := range c.Vehicles {
 			bars, lanes := place(v.Bars)
 			d.Rows = append(d.Rows, boardRow{Kind: "vehicle", Label: v.Plate, Sub: v.Make + " " + v.Model, VehicleID: v.ID,
@@ -215,8 +216,8 @@ func (a *app) boardFor(r *http.Request, p boardParams, stations []tenancy.Statio
 }
 
 // planningPage is the planning board of a station: vehicles × days (hours
-// when zoomed) with bookings, contracts, blocks and maintenance as bars and
-// an "unassigned" row per category.
+// when zoomed) with bookings, contracts, blocks and maintenance as bars and,
+// where there are any, a category's bookings without a car in a row of their own.
 func (a *app) planningPage(w http.ResponseWriter, r *http.Request) error {
 	p, stations, err := a.parseBoard(r, r.URL.Query())
 	if err != nil {
