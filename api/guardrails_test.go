@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/telecashsim"
 	"mietwerk.dev/mietwerk/identity"
 )
 
@@ -17,6 +18,9 @@ import (
 func TestHandoverGuardRails(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
 		ctx := identity.WithActor(context.Background(), identity.SystemFor(e.tenant.ID))
+		// booked while the car was roadworthy; its HU ran out since (a car
+		// already overdue is never taken for a booking by itself)
+		num := e.book(t, "grenze@example.de", day(1, 9), day(2, 17), "guard1")
 		yesterday := time.Now().In(berlin).AddDate(0, 0, -1).Format("2006-01-02")
 		for i := range e.vehicles {
 			v, err := e.st.Vehicle(ctx, e.vehicles[i].ID)
@@ -24,7 +28,14 @@ func TestHandoverGuardRails(t *testing.T) {
 			v.OdometerKM, v.NextInspection = 20_000, yesterday
 			must(t, e.st.UpdateVehicle(ctx, &v))
 		}
-		num := e.book(t, "grenze@example.de", day(1, 9), day(2, 17), "guard1")
+		if r := e.do("POST", "/api/v1/bookings", bookingBody("zweite@example.de", telecashsim.CardApproveVisa, day(3, 9), day(4, 17)),
+			"Idempotency-Key", "guard-none"); r.status != 409 || !strings.Contains(string(r.raw), "nothing_free") {
+			t.Errorf("a booking when every car's HU ran out: %d %s", r.status, r.raw)
+		}
+		av := e.do("GET", "/api/v1/availability?station=SR&pickup="+esc2(day(3, 9))+"&return="+esc2(day(4, 17)), nil)
+		if strings.Contains(string(av.raw), `"available":true`) {
+			t.Errorf("availability offers cars whose HU ran out: %s", av.raw)
+		}
 		staff := "Bearer " + e.keys[identity.ScopeStaff]
 		handover := func(change func(b map[string]any)) resp {
 			t.Helper()

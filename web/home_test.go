@@ -49,7 +49,8 @@ func TestHomeListsTheDaysWork(t *testing.T) {
 		hu := fleet.Vehicle{StationID: ce.reg.ID, CategoryID: reg.CategoryID, Plate: "R-HU 1", VIN: "WVWZZZ1KZAW100099", Make: "VW", Model: "Polo",
 			OdometerKM: 100, FuelEighths: 8, NextInspection: "2026-11-01"}
 		must(t, ce.store.CreateVehicle(ctx, &hu))
-		tomorrow := booking.Reservation{StationID: ce.reg.ID, CustomerID: reg.CustomerID, CategoryID: reg.CategoryID, TariffID: reg.TariffID,
+		// on the car whose HU ran out (assigned by hand: no booking takes it by itself)
+		tomorrow := booking.Reservation{StationID: ce.reg.ID, CustomerID: reg.CustomerID, CategoryID: reg.CategoryID, TariffID: reg.TariffID, VehicleID: hu.ID,
 			Pickup: ce.clk.Now().Add(24 * time.Hour), Return: ce.clk.Now().Add(72 * time.Hour), Status: booking.StatusConfirmed}
 		must(t, ce.store.CreateReservation(ctx, &tomorrow))
 

@@ -69,7 +69,7 @@ func (s *Store) Availability(ctx context.Context, stationID int64, pickup, ret t
 	rows, err := s.db.QueryContext(ctx, `SELECT v.category_id, count(*), count(*) - count(busy.vehicle_id)
 		FROM vehicles v LEFT JOIN (SELECT DISTINCT al.vehicle_id FROM allocations al`+hint+`
 			WHERE al.tenant_id = $1 AND al.ends_at > $3 AND al.starts_at < $4 AND `+worldCond(sc.a.Test)+`) busy ON busy.vehicle_id = v.id
-		WHERE v.tenant_id = $1 AND v.station_id = $2 AND v.status = 'available' AND `+
+		WHERE v.tenant_id = $1 AND v.station_id = $2 AND v.status = 'available' AND `+roadworthy(a.add(dateArg(ret.UTC().Format("2006-01-02"))))+` AND `+
 		sc.stations("v.station_id", &a)+` GROUP BY v.category_id ORDER BY v.category_id`, a...)
 	if err != nil {
 		return nil, err
@@ -238,6 +238,14 @@ func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r
 	return mapErr(err)
 }
 
+// roadworthy is the condition that a vehicle's HU and service last until
+// the day p (a placeholder holding a date): a car whose HU or service runs
+// out before the return is neither counted as available nor taken for a
+// booking by itself (staff may still assign it with a reason).
+func roadworthy(p string) string {
+	return `(v.next_inspection IS NULL OR v.next_inspection >= ` + p + `) AND (v.next_service IS NULL OR v.next_service >= ` + p + `)`
+}
+
 // takeVehicleTx allocates a free vehicle for r inside tx and returns its id.
 // Candidates are tried in turn; on PostgreSQL a lost race on one candidate
 // (exclusion violation) is rolled back to a savepoint and the next is tried.
@@ -247,11 +255,10 @@ func (s *Store) takeVehicleTx(ctx context.Context, tx *sql.Tx, sc scope, r *book
 		candidates = []int64{r.VehicleID}
 	} else {
 		rows, err := tx.QueryContext(ctx, `SELECT v.id FROM vehicles v WHERE v.tenant_id = $1 AND v.station_id = $2
-			AND v.category_id = $3 AND v.status = 'available'
+			AND v.category_id = $3 AND v.status = 'available' AND `+roadworthy("$6")+`
 			AND NOT EXISTS (SELECT 1 FROM allocations al WHERE al.vehicle_id = v.id AND `+s.overlapCond("$4", "$5")+`
 				AND `+worldCond(r.Test)+`)
-			ORDER BY CASE WHEN v.next_inspection < $6 OR v.next_service < $6 THEN 1 ELSE 0 END,
-			CASE WHEN v.readiness = 'ready' THEN 0 ELSE 1 END, v.odometer_km, v.id LIMIT 20`,
+			ORDER BY CASE WHEN v.readiness = 'ready' THEN 0 ELSE 1 END, v.odometer_km, v.id LIMIT 20`,
 			sc.tenant(), r.StationID, r.CategoryID, ts(r.Pickup), ts(r.Return), dateArg(r.Return.UTC().Format("2006-01-02")))
 		if err != nil {
 			return 0, err
