@@ -173,12 +173,12 @@ func TestContractPagesIsolationAndInput(t *testing.T) {
 		}
 
 		// return below the handover km: 422 on km, still open
-		p = c.post(fmt.Sprintf("/admin/contracts/%d/return", ct.ID), url.Values{"csrf": {csrf}, "km": {"4999"}, "fuel_eighths": {"8"}, "cleanliness": {"clean"}})
+		p = c.post(fmt.Sprintf("/admin/contracts/%d/return", ct.ID), url.Values{"csrf": {csrf}, "km": {"4999"}, "fuel_eighths": {"8"}, "cleanliness": {"clean"}, "unsigned_reason": {"Kunde nicht da"}})
 		if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, `data-field="km"`) {
 			t.Fatalf("return below handover km: %d", p.status)
 		}
 		// one-way to another station is not allowed by the tenant (and invisible to the station user)
-		p = c.post(fmt.Sprintf("/admin/contracts/%d/return", ct.ID), url.Values{"csrf": {csrf}, "km": {"5100"}, "fuel_eighths": {"8"},
+		p = c.post(fmt.Sprintf("/admin/contracts/%d/return", ct.ID), url.Values{"csrf": {csrf}, "km": {"5100"}, "fuel_eighths": {"8"}, "unsigned_reason": {"Kunde nicht da"},
 			"cleanliness": {"clean"}, "station_id": {fmt.Sprint(ce.muc.ID)}})
 		if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, `data-field="station_id"`) {
 			t.Fatalf("one-way return: %d", p.status)

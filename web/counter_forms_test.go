@@ -100,6 +100,19 @@ func TestReturnFormPreview(t *testing.T) {
 		if !regexp.MustCompile(`<input id="f-km" name="km" type="number"[^>]* value=""`).MatchString(p.body) {
 			t.Fatalf("the km do not start empty: %s", ctExcerpt(p.body, `id="f-km"`))
 		}
+		// fuel and cleanliness start unselected too; left out, they are asked for
+		if strings.Contains(p.body, `name="fuel_eighths" value="8" checked`) || strings.Contains(p.body, `name="cleanliness" value="clean" checked`) {
+			t.Errorf("the return form pre-selects the handover's fuel or cleanliness")
+		}
+		missing := c.post(path, url.Values{"csrf": {csrf}, "km": {"5400"}, "unsigned_reason": {"Kunde nicht da"}})
+		if fe := missing.fieldErrors(); missing.status != http.StatusUnprocessableEntity || fe["fuel_eighths"] == "" || fe["cleanliness"] == "" {
+			t.Errorf("a return without fuel and cleanliness: %d %v", missing.status, fe)
+		}
+		// as at the handover: the customer signs or staff say why not
+		unsigned := c.post(path, url.Values{"csrf": {csrf}, "km": {"5400"}, "fuel_eighths": {"8"}, "cleanliness": {"clean"}})
+		if fe := unsigned.fieldErrors(); unsigned.status != http.StatusUnprocessableEntity || fe["signature"] == "" {
+			t.Errorf("a return without signature or reason: %d %v", unsigned.status, fe)
+		}
 		form := handoverForm(csrf, false, "5400")
 		form.Set("cleanliness", "very_dirty")
 		p = c.post(path, form)

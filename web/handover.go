@@ -61,6 +61,9 @@ func readProtocol(r *http.Request, withCharge bool) (protoForm, contract.Protoco
 		f.Add("km", "protocol.km_required")
 	}
 	p.OdometerKM = km
+	if pf.Cleanliness == "" {
+		f.Add("cleanliness", "field.cleanliness_choose")
+	}
 	if fuel, err := strconv.Atoi(r.PostFormValue("fuel_eighths")); err == nil {
 		pf.Fuel, p.FuelEighths = fuel, fuel
 	} else {
@@ -352,9 +355,10 @@ func (a *app) loadReturn(r *http.Request, id int64) (returnData, error) {
 			d.loc = s.Location()
 		}
 	}
-	// the km start empty: a forgotten edit must not bill 0 km
-	d.P = protoForm{Fuel: d.Handover.FuelEighths, Cleanliness: d.Handover.Cleanliness,
-		SignerName: d.Customer.Name(), Confirmed: map[int64]bool{}}
+	// km, fuel and cleanliness start empty: a forgotten entry must not
+	// bill 0 km, a full tank or a clean car (the handover's values are
+	// shown next to the fields)
+	d.P = protoForm{Fuel: -1, SignerName: d.Customer.Name(), Confirmed: map[int64]bool{}}
 	return d, nil
 }
 
@@ -389,6 +393,9 @@ func (a *app) returnSubmit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	pf, p, files, f := readProtocol(r, true)
+	if len(p.SignaturePNG) == 0 && p.UnsignedReason == "" && !f.Has("signature") {
+		f.Add("signature", "counter.sign_or_reason") // as at the handover: a signature or why there is none
+	}
 	var photos [][]fleet.Prepared
 	if ct.Status == contract.StatusOpen {
 		photos = a.prepareRowPhotos(r.Context(), files, &f)

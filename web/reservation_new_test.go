@@ -154,7 +154,7 @@ func TestBrowserPhoneReservation(t *testing.T) {
 	testenv.Screenshot(t, ctx, "phone-reservation-contract")
 	// take it back with 350 km: the bill is shown before anything is charged
 	step("return", chromedp.Click(chromedp.ID("return-link")), chromedp.WaitVisible(chromedp.ID("return-form")),
-		chromedp.SendKeys(chromedp.ID("f-km"), "5350"), chromedp.Click(`#fuel-8 + span`),
+		chromedp.SendKeys(chromedp.ID("f-km"), "5350"), chromedp.Click(`#fuel-8 + span`), chromedp.Click(`#clean-clean + span`),
 		chromedp.Click(`#return-form details.unsigned > summary`), chromedp.SendKeys(chromedp.ID("f-unsigned_reason"), "Kunde nicht anwesend"),
 		chromedp.Click(chromedp.ID("return-save")), chromedp.WaitVisible(chromedp.ID("preview-gross")))
 	testenv.Screenshot(t, ctx, "phone-reservation-return-preview")

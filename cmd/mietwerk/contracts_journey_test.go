@@ -326,6 +326,7 @@ func (j *journey) returnInBrowser(ctx context.Context, id int64, km string, fuel
 		chromedp.Evaluate[chromedp.Void](`document.getElementById("f-km").value = ""`),
 		chromedp.SendKeys(chromedp.ID("f-km"), km),
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#fuel-%d + span`, fuel))),
+		chromedp.Click(chromedp.CSS(`#clean-clean + span`)), // nothing is pre-selected on a return
 	); err != nil {
 		return err
 	}
