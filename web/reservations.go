@@ -142,13 +142,13 @@ func visibleStations(r *http.Request, all []tenancy.Station) []tenancy.Station {
 
 // resPageData is the reservation page.
 type resPageData struct {
-	Row      booking.Row
+	Row booking.Row
 	// TypedPickup and TypedReturn are the period as typed into a refused
 	// period change (shown again with its errors); "" shows the booking's.
 	TypedPickup, TypedReturn string
-	Payments []payment.Record
-	Invoices []invoice.Summary
-	Audit    []audit.Entry
+	Payments                 []payment.Record
+	Invoices                 []invoice.Summary
+	Audit                    []audit.Entry
 	// AuditLines is Audit as sentences.
 	AuditLines []auditLine
 	Free       []booking.FreeVehicle
