@@ -140,6 +140,9 @@ func (a *app) contractList(w http.ResponseWriter, r *http.Request) error {
 // ---- detail ----
 
 type ctPageData struct {
+	// HasCard: the customer has a stored card the open amount can be
+	// charged to again (else it is collected at the counter).
+	HasCard    bool
 	C          contract.Contract
 	Customer   customer.Customer
 	Vehicle    fleet.Vehicle
@@ -255,6 +258,11 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 		return d, err
 	}
 	if d.Customer, err = be.Customer(ctx, d.C.CustomerID); err != nil {
+		return d, err
+	}
+	if _, err := be.CustomerCard(ctx, d.C.CustomerID); err == nil {
+		d.HasCard = true
+	} else if !errs.Is(err, errs.KindNotFound) {
 		return d, err
 	}
 	if d.Tariff, err = be.Tariff(ctx, d.C.TariffID); err != nil {

@@ -180,6 +180,9 @@ func TestBrowserPhoneReservation(t *testing.T) {
 	if err != nil || !strings.Contains(notice, "keine Karte hinterlegt") {
 		t.Errorf("notice after the return: %q %v", notice, err)
 	}
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#retry").length`)); n != 0 {
+		t.Errorf("the contract without a card offers to retry the card charge")
+	}
 	var failedMails int
 	must(t, ce.store.DB().QueryRow(`SELECT count(*) FROM emails WHERE kind = 'payment_failed'`).Scan(&failedMails))
 	if failedMails != 0 {
