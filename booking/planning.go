@@ -27,9 +27,13 @@ type Bar struct {
 	Kind          string // BarBooking, BarContract, BarBlock, BarMaintenance
 	Start, End    time.Time
 	Number        string // booking number
-	CustomerName  string
-	Status        Status
-	Note          string // for blocks and maintenance
+	// ContractID and ContractNumber name the contract of a handed-over
+	// booking (0 and "" before the handover).
+	ContractID     int64
+	ContractNumber string
+	CustomerName   string
+	Status         Status
+	Note           string // for blocks and maintenance
 }
 
 // Movable reports whether staff may drag the bar: bookings that have not

@@ -89,6 +89,11 @@ func TestHomeListsTheDaysWork(t *testing.T) {
 		}
 		ct, err := ce.store.ContractByReservation(ctx, reg.ID)
 		must(t, err)
+		// the planning bar of the running rental is the contract's
+		board := c.get(fmt.Sprintf("/admin/planning?station=%d&from=2026-11-26&days=7", ce.reg.ID))
+		if !strings.Contains(board.body, fmt.Sprintf(`href="/admin/contracts/%d"`, ct.ID)) || !strings.Contains(board.body, ct.Number+" ") {
+			t.Errorf("the board's bar of the running rental does not name and open its contract %s", ct.Number)
+		}
 		vp := c.get(fmt.Sprintf("/admin/vehicles/%d", reg.VehicleID))
 		if now := ctExcerpt(vp.body, `id="rental-now"`); !strings.Contains(now, fmt.Sprintf(`href="/admin/contracts/%d"`, ct.ID)) {
 			t.Errorf("the car's page does not lead to its running contract: %q", now)

@@ -84,6 +84,7 @@ type boardRow struct {
 // renders thousands of bars).
 type boardBar struct {
 	ReservationID         int64
+	ContractID            int64 // a handed-over booking's contract: the bar leads there
 	Kind                  string
 	Start, End            time.Time
 	Number, CustomerName  string
@@ -191,7 +192,11 @@ func (a *app) boardFor(r *http.Request, p boardParams, stations []tenancy.Statio
 			} else {
 				laneEnd[lane] = b.End
 			}
-			out = append(out, boardBar{ReservationID: b.ReservationID, Kind: b.Kind, Start: b.Start, End: b.End, Number: b.Number,
+			number := b.Number
+			if b.ContractNumber != "" {
+				number = b.ContractNumber
+			}
+			out = append(out, boardBar{ReservationID: b.ReservationID, ContractID: b.ContractID, Kind: b.Kind, Start: b.Start, End: b.End, Number: number,
 				CustomerName: b.CustomerName, Note: b.Note, Movable: b.Movable(), Left: strconv.FormatFloat(left, 'f', 2, 64),
 				Width: strconv.FormatFloat(width, 'f', 2, 64), Lane: lane, StartISO: b.Start.UTC().Format(time.RFC3339)})
 		}

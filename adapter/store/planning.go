@@ -75,9 +75,11 @@ func (s *Store) Plan(ctx context.Context, stationID int64, from, to time.Time) (
 		}
 
 		rows, err = q.QueryContext(ctx, `SELECT al.id, al.vehicle_id, al.kind, al.starts_at, al.ends_at, al.note,
-			COALESCE(r.id, 0), COALESCE(r.number, ''), COALESCE(r.status, ''), COALESCE(`+customerNameSQL+`, '')
+			COALESCE(r.id, 0), COALESCE(r.number, ''), COALESCE(r.status, ''), COALESCE(`+customerNameSQL+`, ''),
+			COALESCE(co.id, 0), COALESCE(co.number, '')
 			FROM allocations al
 			LEFT JOIN reservations r ON r.id = al.reservation_id
+			LEFT JOIN contracts co ON co.reservation_id = r.id
 			LEFT JOIN customers c ON c.id = r.customer_id
 			WHERE +al.tenant_id = $1 AND al.vehicle_id IN (SELECT id FROM vehicles WHERE tenant_id = $1 AND station_id = $2)
 			AND al.ends_at > $3 AND al.starts_at < $4 AND NOT al.test
@@ -89,7 +91,7 @@ func (s *Store) Plan(ctx context.Context, stationID int64, from, to time.Time) (
 			var b booking.Bar
 			var status string
 			if err := rows.Scan(&b.AllocationID, &b.VehicleID, &b.Kind, tsScan{&b.Start}, tsScan{&b.End}, &b.Note,
-				&b.ReservationID, &b.Number, &status, &b.CustomerName); err != nil {
+				&b.ReservationID, &b.Number, &status, &b.CustomerName, &b.ContractID, &b.ContractNumber); err != nil {
 				rows.Close()
 				return err
 			}
