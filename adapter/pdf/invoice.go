@@ -38,8 +38,16 @@ func writeInvoice(w *writer, d document.InvoiceDoc) {
 	// sender line and recipient address (window envelope position)
 	sup := inv.Supplier
 	f.SetXY(marginL, 45)
-	w.font(false, 6.5)
-	w.cellFormat(84, smallLineH, w.fit(strings.Join(append([]string{sup.Name}, addressLines(sup.Address)...), " · "), 84), "B", 1, "L", false, 0, "")
+	// the sender line of the window envelope: set smaller until the whole
+	// address fits (down to 5 pt, then shortened)
+	sender := strings.Join(append([]string{sup.Name}, addressLines(sup.Address)...), " · ")
+	size := 6.5
+	w.font(false, size)
+	for w.width(sender) > 83 && size > 5 {
+		size -= 0.25
+		w.font(false, size)
+	}
+	w.cellFormat(84, smallLineH, w.fit(sender, 84), "B", 1, "L", false, 0, "")
 	f.Ln(1)
 	w.font(false, bodySize)
 	rec := inv.Recipient

@@ -120,10 +120,25 @@ func (w *writer) footer() {
 	widths := []float64{52, 68, 50}
 	x := marginL
 	for i, c := range cols {
-		for j, s := range c {
-			f.SetXY(x, footerTop+float64(j)*smallLineH)
-			w.cellFormat(widths[i], smallLineH, w.fit(s, widths[i]), "", 0, "L", false, 0, "")
+		// the legal details are printed whole (a managing director's name
+		// must not end in "…"): long entries wrap, and a column that then
+		// has more lines than the footer holds is set smaller
+		size, lineH := smallSize, smallLineH
+		lines := w.wrapAll(c, widths[i]-1)
+		for len(lines) > footerLines && size > 5 {
+			size -= 0.5
+			lineH = smallLineH * size / smallSize
+			w.font(false, size)
+			lines = w.wrapAll(c, widths[i]-1)
 		}
+		for j, s := range lines {
+			if float64(j+1)*lineH > footerLines*smallLineH {
+				break // still too long in the smallest size: the rest is cut
+			}
+			f.SetXY(x, footerTop+float64(j)*lineH)
+			w.cellFormat(widths[i], lineH, w.fit(s, widths[i]), "", 0, "L", false, 0, "")
+		}
+		w.font(false, smallSize)
 		x += widths[i]
 	}
 	f.SetXY(marginL, pageH-9)
@@ -177,6 +192,33 @@ func (w *writer) lines(s string, wd float64) int {
 
 // width is the width of one line of text s in the current font.
 func (w *writer) width(s string) float64 { return w.f.GetStringWidth(w.text(s)) }
+
+// footerLines is how many lines of the small size the footer holds.
+const footerLines = 6
+
+// wrapAll breaks each of texts into lines of at most wd millimetres in the
+// current font, at spaces (a single word longer than wd stays one line).
+func (w *writer) wrapAll(texts []string, wd float64) []string {
+	var out []string
+	for _, t := range texts {
+		line := ""
+		for _, word := range strings.Fields(t) {
+			if line != "" && w.width(line+" "+word) > wd {
+				out = append(out, line)
+				line = word
+				continue
+			}
+			if line != "" {
+				line += " "
+			}
+			line += word
+		}
+		if line != "" {
+			out = append(out, line)
+		}
+	}
+	return out
+}
 
 // maxFitRunes is more characters than the widest cell holds in the
 // smallest font (170 mm at 6.5 pt take at most about 270 of DejaVu's
