@@ -118,26 +118,35 @@ func writeProtocol(w *writer, d document.ProtocolDoc) {
 // recorded, if any.
 func writeSignatures(w *writer, png []byte, signer, staff, unsigned string) {
 	f, l := w.f, w.l
-	w.ensure(40)
+	// without a signature no room is kept for one: the block stays with
+	// the protocol instead of going to a page of its own
+	line := 24.0
+	if len(png) == 0 {
+		line = 8
+		signer = l.get("not_signed")
+		if unsigned != "" {
+			signer += " – " + unsigned
+		}
+	}
+	w.font(false, smallSize)
+	left := w.wrapAll([]string{strings.TrimSpace(l.get("signature") + ": " + signer)}, 90) // up to the staff column
+	w.font(false, bodySize)
+	w.ensure(line + 8 + float64(len(left))*smallLineH)
 	f.Ln(6)
 	y := f.GetY()
 	if len(png) > 0 {
 		w.image("signature", png, marginL, y, 70, 22)
 	}
 	f.SetDrawColor(0, 0, 0)
-	f.Line(marginL, y+24, marginL+75, y+24)
-	f.Line(marginL+95, y+24, marginL+170, y+24)
+	f.Line(marginL, y+line, marginL+75, y+line)
+	f.Line(marginL+95, y+line, marginL+170, y+line)
 	w.font(false, smallSize)
-	f.SetXY(marginL, y+25)
-	if len(png) == 0 {
-		signer = l.get("not_signed")
-		if unsigned != "" {
-			signer += " – " + unsigned
-		}
+	for i, s := range left { // the reason wraps under the line, never into the staff's column
+		f.SetXY(marginL, y+line+1+float64(i)*smallLineH)
+		w.cellFormat(92, smallLineH, s, "", 0, "L", false, 0, "")
 	}
-	w.cellFormat(75, smallLineH, strings.TrimSpace(l.get("signature")+": "+signer), "", 0, "L", false, 0, "")
-	f.SetXY(marginL+95, y+25)
-	w.cellFormat(75, smallLineH, strings.TrimSpace(l.get("signature_staff")+": "+staff), "", 0, "L", false, 0, "")
+	f.SetXY(marginL+95, y+line+1)
+	w.cellFormat(75, smallLineH, w.fit(strings.TrimSpace(l.get("signature_staff")+": "+staff), 75), "", 0, "L", false, 0, "")
 	w.font(false, bodySize)
-	f.SetXY(marginL, y+30)
+	f.SetXY(marginL, y+line+2+float64(len(left))*smallLineH)
 }

@@ -113,3 +113,23 @@ func TestProtocolPDFUnsigned(t *testing.T) {
 		t.Errorf("the signer's name is printed under an empty line: %s", text)
 	}
 }
+
+// TestProtocolPDFLongUnsignedReason: a long reason wraps under the
+// customer's line instead of running into the staff's signature.
+func TestProtocolPDFLongUnsignedReason(t *testing.T) {
+	d := protocolDoc(document.Return, document.German)
+	d.SignaturePNG = nil
+	d.UnsignedReason = "Kunde nicht anwesend, Schlüssel im Briefkasten eingeworfen, Rückgabe außerhalb der Öffnungszeiten am Sonntagabend"
+	b, err := New().Protocol(context.Background(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(pdfText(t, b)), " ")
+	mustContain(t, text, "Unterschrift Vermieter: "+d.StaffName)
+	for _, word := range strings.Fields(d.UnsignedReason) {
+		mustContain(t, text, word)
+	}
+	if strings.Contains(text, "…") {
+		t.Errorf("the reason is cut: %s", text)
+	}
+}
