@@ -263,6 +263,20 @@ func (a *app) reservationAgain(w http.ResponseWriter, r *http.Request, id int64,
 	a.render(w, r, httpStatusOf(err), "reservation", v)
 }
 
+// PaymentAmount is the amount a payment row shows: a void (the release of
+// a reservation on the card) carries no amount of its own at the gateway,
+// so it shows the amount of the authorisation it releases.
+func (d resPageData) PaymentAmount(p payment.Record) int64 {
+	if (p.Operation == payment.OpVoid || p.Operation == payment.OpVoidPreAuth) && p.Amount.Cents == 0 {
+		for _, parent := range d.Payments {
+			if parent.ID == p.ParentID {
+				return parent.Amount.Cents
+			}
+		}
+	}
+	return p.Amount.Cents
+}
+
 // conflictText is the translated message of a conflict by its code.
 func conflictText(lang string, err error) string {
 	if e, ok := errs.As(err); ok && e.Code != "" {

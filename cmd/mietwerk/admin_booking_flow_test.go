@@ -147,6 +147,15 @@ func TestAdminChangesAndCancelsPaidBooking(t *testing.T) {
 	if charged == 0 || refunded != charged {
 		t.Fatalf("charged %d, refunded %d: a free cancellation refunds everything (%+v)", charged, refunded, recs)
 	}
+	// the page's payments show the deposit released with the amount the
+	// e-mail names (the release itself carries no amount at the gateway)
+	payRows, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("pay-list")))
+	fail("payment rows", err)
+	for _, line := range strings.Split(payRows, "\n") {
+		if strings.Contains(line, "Freigabe") && !strings.Contains(line, "200,00 €") {
+			t.Errorf("the deposit release shows %q, the e-mail 200,00 €", line)
+		}
+	}
 	// the simulator moved the same money back
 	for order, b := range j.svc.sim.Server().Sim.Ledger() {
 		if b.Net() != 0 {
