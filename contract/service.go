@@ -256,11 +256,15 @@ func (s *Service) handoverCar(ctx context.Context, h *Handover) (booking.Reserva
 // dueDay is the last local day of reservation r at its station: the car's
 // HU must last until then.
 func (s *Service) dueDay(ctx context.Context, r booking.Reservation) string {
-	loc := time.UTC
+	return r.Return.In(s.bookingLoc(ctx, r)).Format("2006-01-02")
+}
+
+// bookingLoc is the time zone of r's station (UTC when it cannot be read).
+func (s *Service) bookingLoc(ctx context.Context, r booking.Reservation) *time.Location {
 	if st, err := s.d.Tenancy.Station(ctx, r.StationID); err == nil {
-		loc = st.Location()
+		return st.Location()
 	}
-	return r.Return.In(loc).Format("2006-01-02")
+	return time.UTC
 }
 
 // checkCar adds the guard rails of the car handed over: the odometer
@@ -273,13 +277,10 @@ func (s *Service) checkCar(ctx context.Context, f *errs.Fields, h *Handover, r b
 	if h.Protocol.OdometerKM < v.OdometerKM && !f.Has("km") {
 		f.Add("km", "counter.km_below_last", locale.Params{"km": locale.Km(v.OdometerKM)})
 	}
-	if day := s.dueDay(ctx, r); v.InspectionDueBy(day) && h.DueOverride == "" {
-		key, date := locale.Key("counter.inspection_due"), v.NextInspection
-		if date == "" || date >= day {
-			key, date = "counter.service_due", v.NextService
+	if err := booking.CheckDue(v, r.Return, s.bookingLoc(ctx, r), h.DueOverride); err != nil {
+		if e, ok := errs.As(err); ok {
+			*f = append(*f, e.Fields...)
 		}
-		due, _ := time.Parse("2006-01-02", date)
-		f.Add("due_override", key, locale.Params{"date": locale.Date(due)})
 	}
 }
 
