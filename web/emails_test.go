@@ -230,7 +230,7 @@ func TestEmailPages(t *testing.T) {
 		en.mustLogin(adminEmail)
 		en.get("/admin/lang?l=en&next=/admin/emails")
 		p = en.get("/admin/emails")
-		wantContains(t, p, ">Failed (0)<", "Advance invoice", "27 Nov 2026, 10:00", "Delivery attempts")
+		wantContains(t, p, ">Failed (0)<", "Advance invoice", "27 Nov 2026, 10:00", "<th>Recipient</th>")
 	})
 }
 

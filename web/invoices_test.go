@@ -172,7 +172,7 @@ func TestInvoiceListPage(t *testing.T) {
 			fmt.Sprintf(`<a href="/admin/invoices/%d/pdf">%s</a>`, je.regFinal.ID, je.regFinal.Number),
 			fmt.Sprintf(`<a href="/admin/reservations/%d">%s</a>`, je.res["reg"].ID, je.res["reg"].Number),
 			fmt.Sprintf(`<a href="/admin/contracts/%d">%s</a>`, je.cs["reg"].ID, je.cs["reg"].Number),
-			fmt.Sprintf(`<a href="/admin/invoices/%d/xrechnung">XRechnung</a>`, je.regFinal.ID),
+			fmt.Sprintf(`<a href="/admin/invoices/%d/xrechnung" class="muted">XRechnung</a>`, je.regFinal.ID),
 			"Zoe Flotten GmbH, Eva Muster", "DE811111111", "zu "+je.regFinal.Number,
 			`<td class="num">-10,00 €</td>`, `<td class="num">-0,70 €</td>`,
 			// totals: 19 % 206,71 net and 39,28 VAT, 7 % −10,00 and −0,70; gross 49,99 + 98 + 98 − 10,70
