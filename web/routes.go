@@ -112,6 +112,8 @@ func (a *app) routes() http.Handler {
 		}
 		private("GET /admin/reservations/{id}", a.reservationPage)
 		private("POST /admin/reservations/{id}/notes", a.reservationNotes)
+		private("GET /admin/reservations/{id}/cover", a.coverPage)
+		private("POST /admin/reservations/{id}/cover", a.coverSave)
 		private("POST /admin/reservations/{id}/vehicle", a.reservationAssign)
 		private("POST /admin/reservations/{id}/cancel", a.reservationCancel)
 		private("POST /admin/reservations/{id}/period", a.reservationPeriod)

@@ -76,6 +76,8 @@ type Deps struct {
 	// Payers are the tenant's payers (insurers, manufacturer programmes,
 	// fleet customers, cost centres); nil: the payer pages answer 404.
 	Payers payer.Store
+	// Covers are the rentals' covers (who pays); nil: not shown.
+	Covers payer.CoverStore
 }
 
 type app struct {
