@@ -16,6 +16,7 @@ import (
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/httpx"
 	"mietwerk.dev/mietwerk/idempotency"
+	"mietwerk.dev/mietwerk/payer"
 	"mietwerk.dev/mietwerk/identity"
 )
 
@@ -46,6 +47,10 @@ type Deps struct {
 	DemoAPIKey string
 	// IdempotencyLock is how long a key stays locked while its request runs (default 5 min).
 	IdempotencyLock time.Duration
+	// Payers and Covers, when set, let a secret key name the payer of a
+	// booking (payer_id); unset: payer_id is refused.
+	Payers payer.Store
+	Covers payer.CoverStore
 }
 
 type server struct {

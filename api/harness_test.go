@@ -183,7 +183,7 @@ func newEnvWith(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.
 		Mailer: contracttest.Mailer{}, Log: log})
 	e.contract = contracts
 	e.srv = httptest.NewServer(api.New(api.Deps{Bookings: e.bookings, Contracts: contracts, Auth: idsvc, Idempotency: st, RateLimit: st,
-		Logger: log, AllowedOrigins: []string{"https://www.autohaus-koenig.de"}, IdempotencyLock: o.lock}))
+		Logger: log, AllowedOrigins: []string{"https://www.autohaus-koenig.de"}, IdempotencyLock: o.lock, Payers: st, Covers: st}))
 	t.Cleanup(e.srv.Close)
 	return e
 }
