@@ -16,8 +16,8 @@ import (
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/httpx"
 	"mietwerk.dev/mietwerk/idempotency"
-	"mietwerk.dev/mietwerk/payer"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/payer"
 )
 
 // Authenticator resolves API keys.
