@@ -51,6 +51,11 @@ type Deps struct {
 	// booking (payer_id); unset: payer_id is refused.
 	Payers payer.Store
 	Covers payer.CoverStore
+	// WorkshopOrders, with Contracts, serves the workshop's "repair done"
+	// call (POST /api/v1/workshop-orders/{ref}/completed).
+	WorkshopOrders WorkshopOrderStore
+	// Now is the clock (default time.Now).
+	Now func() time.Time
 }
 
 type server struct {
@@ -64,6 +69,9 @@ type server struct {
 func New(d Deps) http.Handler {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
 	}
 	if d.IdempotencyLock == 0 {
 		d.IdempotencyLock = 5 * time.Minute
@@ -91,6 +99,7 @@ func New(d Deps) http.Handler {
 	s.mount(mux, "PATCH /api/v1/bookings/{number}", s.idempotent(false, s.changeBooking))
 	s.mount(mux, "POST /api/v1/bookings/{number}/cancel", s.idempotent(false, s.cancelBooking))
 	s.routesContracts(mux)
+	s.routesWorkshopOrders(mux)
 	mux.Handle("OPTIONS /api/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	mux.Handle("/api/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, notFoundRoute(r))
