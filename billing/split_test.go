@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"slices"
 	"testing"
 
 	"mietwerk.dev/mietwerk/payer"
@@ -59,7 +60,7 @@ func TestSplit(t *testing.T) {
 			for _, l := range append(ds.Lines, ds.Compensation...) {
 				kinds = append(kinds, l.Kind)
 			}
-			if tc.driverKinds != nil && !sameKinds(kinds, tc.driverKinds) {
+			if tc.driverKinds != nil && !slices.Equal(kinds, tc.driverKinds) {
 				t.Fatalf("driver's lines %v, want %v", kinds, tc.driverKinds)
 			}
 			if tc.p.RateFor(cat); len(tc.p.Rates) == 0 && ps.Gross+ds.Gross != whole {
@@ -67,16 +68,4 @@ func TestSplit(t *testing.T) {
 			}
 		})
 	}
-}
-
-func sameKinds(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
