@@ -17,6 +17,7 @@ import (
 	"mietwerk.dev/mietwerk/httpx"
 	"mietwerk.dev/mietwerk/idempotency"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/payer"
 )
 
 // Authenticator resolves API keys.
@@ -46,6 +47,15 @@ type Deps struct {
 	DemoAPIKey string
 	// IdempotencyLock is how long a key stays locked while its request runs (default 5 min).
 	IdempotencyLock time.Duration
+	// Payers and Covers, when set, let a secret key name the payer of a
+	// booking (payer_id); unset: payer_id is refused.
+	Payers payer.Store
+	Covers payer.CoverStore
+	// WorkshopOrders, with Contracts, serves the workshop's "repair done"
+	// call (POST /api/v1/workshop-orders/{ref}/completed).
+	WorkshopOrders WorkshopOrderStore
+	// Now is the clock (default time.Now).
+	Now func() time.Time
 }
 
 type server struct {
@@ -59,6 +69,9 @@ type server struct {
 func New(d Deps) http.Handler {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
 	}
 	if d.IdempotencyLock == 0 {
 		d.IdempotencyLock = 5 * time.Minute
@@ -86,6 +99,7 @@ func New(d Deps) http.Handler {
 	s.mount(mux, "PATCH /api/v1/bookings/{number}", s.idempotent(false, s.changeBooking))
 	s.mount(mux, "POST /api/v1/bookings/{number}/cancel", s.idempotent(false, s.cancelBooking))
 	s.routesContracts(mux)
+	s.routesWorkshopOrders(mux)
 	mux.Handle("OPTIONS /api/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	mux.Handle("/api/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, notFoundRoute(r))

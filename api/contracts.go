@@ -24,6 +24,9 @@ var openapiContracts []byte
 //go:embed openapi_calendar.json
 var openapiCalendar []byte
 
+//go:embed openapi_workshop.json
+var openapiWorkshop []byte
+
 func init() {
 	var doc map[string]any
 	if err := json.Unmarshal(openapiJSON, &doc); err != nil {
@@ -31,7 +34,8 @@ func init() {
 	}
 	paths, _ := doc["paths"].(map[string]any)
 	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
-	for name, raw := range map[string][]byte{"openapi_contracts.json": openapiContracts, "openapi_calendar.json": openapiCalendar} {
+	for name, raw := range map[string][]byte{"openapi_contracts.json": openapiContracts, "openapi_calendar.json": openapiCalendar,
+		"openapi_workshop.json": openapiWorkshop} {
 		var frag map[string]any
 		if err := json.Unmarshal(raw, &frag); err != nil {
 			panic("api: " + name + ": " + err.Error())

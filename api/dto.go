@@ -212,6 +212,7 @@ type bookingIn struct {
 	WorkshopOrder string      `json:"workshop_order"`
 	Notes         string      `json:"notes"`
 	Payment       *paymentIn  `json:"payment"`
+	PayerID       *int64      `json:"payer_id"`
 }
 
 type changeIn struct {

@@ -116,6 +116,10 @@ func (s *server) createBooking(r *http.Request) (int, any, error) {
 				ExpMonth: p.Token.ExpMonth, ExpYear: p.Token.ExpYear}
 		}
 	}
+	cover, covered, err := s.bookingCover(r, in.PayerID, &f)
+	if err != nil {
+		return 0, nil, err
+	}
 	if len(f) > 0 {
 		// every other field error too, from the read-only check: Book, which
 		// books and charges, runs only for a request the API could read whole
@@ -130,6 +134,11 @@ func (s *server) createBooking(r *http.Request) (int, any, error) {
 	d, err := s.d.Bookings.Book(r.Context(), req)
 	if err != nil {
 		return 0, nil, err
+	}
+	if covered {
+		if err := s.setBookingCover(r.Context(), cover, d.Reservation.ID); err != nil {
+			return 0, nil, err
+		}
 	}
 	status := http.StatusCreated
 	if d.Pending() {

@@ -183,7 +183,7 @@ func newEnvWith(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.
 		Mailer: contracttest.Mailer{}, Log: log})
 	e.contract = contracts
 	e.srv = httptest.NewServer(api.New(api.Deps{Bookings: e.bookings, Contracts: contracts, Auth: idsvc, Idempotency: st, RateLimit: st,
-		Logger: log, AllowedOrigins: []string{"https://www.autohaus-koenig.de"}, IdempotencyLock: o.lock}))
+		Logger: log, AllowedOrigins: []string{"https://www.autohaus-koenig.de"}, IdempotencyLock: o.lock, Payers: st, Covers: st, WorkshopOrders: st}))
 	t.Cleanup(e.srv.Close)
 	return e
 }
@@ -290,6 +290,11 @@ func esc(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "~",
 // templateOf maps a request path to the document's path template.
 func templateOf(path string) string {
 	path, _, _ = strings.Cut(path, "?")
+	if rest, ok := strings.CutPrefix(path, "/api/v1/workshop-orders/"); ok {
+		if _, sub, ok := strings.Cut(rest, "/"); ok {
+			return "/api/v1/workshop-orders/{ref}/" + sub
+		}
+	}
 	rest, ok := strings.CutPrefix(path, "/api/v1/bookings/")
 	if !ok {
 		return path

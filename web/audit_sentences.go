@@ -277,6 +277,8 @@ func auditSentence(lang string, loc *time.Location, e audit.Entry, plate func(in
 		p["from"], p["to"] = stamp(a.get("pickup").time()), stamp(a.get("return").time())
 	case "repaired":
 		p["text"] = quote(a.get("repair_note").str())
+	case "cover":
+		key, p["payer"] = "cover."+a.get("mode").str(), quote(a.get("payer").str())
 	}
 	k := locale.Key("audit.sentence." + e.Entity + "." + key)
 	if !locale.Has(k) {

@@ -162,6 +162,7 @@ type ctPageData struct {
 	PlannedEnd string // datetime-local
 	Notes      string
 	Estimate   pricing.Quote
+	Cover      *coverCard // who pays (nil when payers are not wired)
 	// Billed is what the final invoice billed (HasBilled once it exists):
 	// the page shows it instead of the estimate after the return.
 	Billed    contract.Billed
@@ -323,6 +324,13 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 	}
 	d.Estimate = pricing.QuoteFor(terms.Tariff(), d.C.Start, d.C.PlannedEnd, d.loc, "EUR")
 	if d.Billed, d.HasBilled, err = a.Contracts.Billed(ctx, id); err != nil {
+		return d, err
+	}
+	days := d.Estimate.Days
+	if d.HasBilled {
+		days = d.Billed.Days
+	}
+	if d.Cover, err = a.loadCoverCard(ctx, d.C.ReservationID, days, !d.HasBilled); err != nil {
 		return d, err
 	}
 	d.Charge.Kind = contract.PurposeDamage

@@ -160,6 +160,8 @@ func newEnv(t *testing.T, d store.Dialect, wrap func(s *store.Store, ten tenancy
 		TestData:    s,
 		Search:      s,
 		RentalTerms: s,
+		Payers:      s,
+		Covers:      s,
 	}
 	e.srv = httptest.NewServer(web.New(e.deps))
 	t.Cleanup(e.srv.Close)

@@ -54,7 +54,7 @@ func (v *view) NavItems() []navItem {
 func (v *view) AdminNavItems() []navItem {
 	items := []navItem{{Key: "stations", Href: "/admin/stations"}}
 	if v.IsAdmin {
-		items = append(items, navItem{Key: "categories", Href: "/admin/categories"})
+		items = append(items, navItem{Key: "categories", Href: "/admin/categories"}, navItem{Key: "payers", Href: "/admin/payers"})
 	}
 	items = append(items, navItem{Key: "tariffs", Href: "/admin/tariffs"}, navItem{Key: "emails", Href: "/admin/emails"})
 	if v.IsAdmin {

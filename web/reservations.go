@@ -160,6 +160,8 @@ type resPageData struct {
 	// CancelQuote is what cancelling now does with the money taken (nil
 	// when nothing was taken or the booking can no longer be cancelled).
 	CancelQuote *booking.CancelQuote
+	// Cover is who pays the rental (nil when payers are not wired).
+	Cover *coverCard
 }
 
 // paidAny reports whether money was taken (or may have been) on a booking.
@@ -189,6 +191,9 @@ func (a *app) loadReservationPage(ctx context.Context, id int64) (resPageData, e
 		return d, err
 	}
 	d.AuditLines = a.auditView(ctx, d.Audit, berlin)
+	if d.Cover, err = a.loadCoverCard(ctx, id, a.plannedDays(ctx, d.Row), coverOpen(d.Row.Status)); err != nil {
+		return d, err
+	}
 	st := d.Row.Status
 	d.CanMove = st == booking.StatusPendingPayment || st == booking.StatusConfirmed
 	d.CanStop = d.CanMove

@@ -74,6 +74,11 @@ func (a *app) routes() http.Handler {
 	private("POST /admin/tariffs", a.admin(a.tariffCreate))
 	private("GET /admin/tariffs/{id}", a.tariffEdit)
 	private("POST /admin/tariffs/{id}", a.admin(a.tariffUpdate))
+	private("GET /admin/payers", a.admin(a.payerList))
+	private("GET /admin/payers/new", a.admin(a.payerNew))
+	private("POST /admin/payers", a.admin(a.payerCreate))
+	private("GET /admin/payers/{id}", a.admin(a.payerEdit))
+	private("POST /admin/payers/{id}", a.admin(a.payerUpdate))
 
 	private("GET /admin/categories", a.admin(a.categoryList))
 	private("GET /admin/categories/new", a.admin(a.categoryNew))
@@ -107,6 +112,8 @@ func (a *app) routes() http.Handler {
 		}
 		private("GET /admin/reservations/{id}", a.reservationPage)
 		private("POST /admin/reservations/{id}/notes", a.reservationNotes)
+		private("GET /admin/reservations/{id}/cover", a.coverPage)
+		private("POST /admin/reservations/{id}/cover", a.coverSave)
 		private("POST /admin/reservations/{id}/vehicle", a.reservationAssign)
 		private("POST /admin/reservations/{id}/cancel", a.reservationCancel)
 		private("POST /admin/reservations/{id}/period", a.reservationPeriod)

@@ -21,6 +21,7 @@ import (
 	"mietwerk.dev/mietwerk/httpx"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/payer"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/search"
 	"mietwerk.dev/mietwerk/tenancy"
@@ -72,6 +73,11 @@ type Deps struct {
 	// RentalTerms are the tenant's rental terms (AGB), printed with the
 	// contract and edited under settings; nil: neither.
 	RentalTerms tenancy.RentalTermsStore
+	// Payers are the tenant's payers (insurers, manufacturer programmes,
+	// fleet customers, cost centres); nil: the payer pages answer 404.
+	Payers payer.Store
+	// Covers are the rentals' covers (who pays); nil: not shown.
+	Covers payer.CoverStore
 }
 
 type app struct {

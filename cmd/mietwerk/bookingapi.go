@@ -28,5 +28,5 @@ func newBookingService(st *store.Store, pay *payment.Service, r document.Rendere
 func newAPIHandler(svc *services, log *slog.Logger) http.Handler {
 	return api.New(api.Deps{Bookings: svc.bookings, Contracts: svc.contracts, Auth: svc.identity, Idempotency: svc.st, RateLimit: svc.st,
 		Logger: log.With("component", "api"), AllowedOrigins: strings.Split(svc.cfg.APICORSOrigins, ","), DemoAPIKey: svc.cfg.DemoAPIKey,
-		IdempotencyLock: svc.cfg.IdempotencyLock})
+		IdempotencyLock: svc.cfg.IdempotencyLock, Payers: svc.st, Covers: svc.st, WorkshopOrders: svc.st})
 }

@@ -154,3 +154,23 @@ func TestNewPassword(t *testing.T) {
 		seen[p] = true
 	}
 }
+
+// TestPayersValid: the demo payers (one of each kind) pass validation and
+// their VAT ids their check digit.
+func TestPayersValid(t *testing.T) {
+	ids := map[string]int64{"EDMN": 1, "CDMR": 2, "IDAR": 3}
+	kinds := map[string]bool{}
+	for _, p := range payers(ids) {
+		p.Normalize()
+		if err := p.Validate(); err != nil {
+			t.Errorf("%s: %v", p.Name, err)
+		}
+		if p.VATID != "" && !validGermanVATID(p.VATID) {
+			t.Errorf("%s: VAT id %s fails its check digit", p.Name, p.VATID)
+		}
+		kinds[p.Kind] = true
+	}
+	if len(kinds) != 4 {
+		t.Errorf("demo payer kinds %v, want all four", kinds)
+	}
+}

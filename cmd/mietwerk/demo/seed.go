@@ -85,6 +85,9 @@ func Seed(ctx context.Context, st *store.Store, idsvc *identity.Service, dataDir
 	if err := ensureTariffs(ctx, st, categoryIDs); err != nil {
 		return Credentials{}, fmt.Errorf("demo tariffs: %w", err)
 	}
+	if err := ensurePayers(ctx, st, categoryIDs); err != nil {
+		return Credentials{}, fmt.Errorf("demo payers: %w", err)
+	}
 	if err := ensureBookings(ctx, st, stationIDs, categoryIDs, st.Now()); err != nil {
 		return Credentials{}, fmt.Errorf("demo bookings: %w", err)
 	}

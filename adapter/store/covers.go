@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/payer"
+)
+
+// Cover returns the cover of a reservation the actor may see; ModeDriver
+// when none was set. Errors: KindNotFound.
+func (s *Store) Cover(ctx context.Context, reservationID int64) (payer.Cover, error) {
+	var c payer.Cover
+	err := s.read(ctx, func(q querier) error {
+		r, err := s.reservationWhere(ctx, q, "r.id", reservationID)
+		if err != nil {
+			return err
+		}
+		c, err = coverTx(ctx, q, r.TenantID, r.ID)
+		return err
+	})
+	return c, err
+}
+
+// coverTx reads the cover of reservation id of tenant (ModeDriver when none).
+func coverTx(ctx context.Context, q querier, tenant, id int64) (payer.Cover, error) {
+	c := payer.Cover{ReservationID: id, Mode: payer.ModeDriver}
+	err := q.QueryRowContext(ctx, `SELECT mode, payer_id, claim_number, policy_number, damage_date, at_fault_party
+		FROM reservation_covers WHERE tenant_id = $1 AND reservation_id = $2`, tenant, id).
+		Scan(&c.Mode, &c.PayerID, &c.ClaimNumber, &c.PolicyNumber, dateScan{&c.DamageDate}, &c.AtFaultParty)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, nil
+	}
+	return c, err
+}
+
+// SetCover normalizes, validates and stores the cover of a reservation the
+// actor may see (its payer: one of the tenant's), audited on the
+// reservation. A reservation completed (billed), cancelled or failed keeps
+// its cover. Errors: KindInvalid with field errors, KindNotFound,
+// KindConflict (cover_closed).
+func (s *Store) SetCover(ctx context.Context, c *payer.Cover) error {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return err
+	}
+	c.Normalize()
+	return s.write(ctx, func(tx *sql.Tx) error {
+		r, err := s.reservationWhere(ctx, tx, "r.id", c.ReservationID)
+		if err != nil {
+			return err
+		}
+		switch r.Status {
+		case booking.StatusCompleted, booking.StatusCancelled, booking.StatusFailed:
+			return errs.Conflict("cover_closed")
+		}
+		var p payer.Payer
+		if c.PayerID != 0 && c.Mode != payer.ModeDriver {
+			if p, err = payerTx(ctx, tx, sc.tenant(), c.PayerID); err != nil && !errs.Is(err, errs.KindNotFound) {
+				return err
+			}
+		}
+		if err := c.Validate(p, s.Now().In(s.stationLoc(ctx, tx, r.StationID)).Format("2006-01-02")); err != nil {
+			return err
+		}
+		old, err := coverTx(ctx, tx, sc.tenant(), r.ID)
+		if err != nil {
+			return err
+		}
+		if old == *c {
+			return nil
+		}
+		if c.Mode == payer.ModeDriver {
+			_, err = tx.ExecContext(ctx, `DELETE FROM reservation_covers WHERE tenant_id = $1 AND reservation_id = $2`, sc.tenant(), r.ID)
+		} else {
+			_, err = tx.ExecContext(ctx, `INSERT INTO reservation_covers (tenant_id, reservation_id, mode, payer_id, claim_number,
+				policy_number, damage_date, at_fault_party, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
+				ON CONFLICT (tenant_id, reservation_id) DO UPDATE SET mode = excluded.mode, payer_id = excluded.payer_id,
+				claim_number = excluded.claim_number, policy_number = excluded.policy_number,
+				damage_date = excluded.damage_date, at_fault_party = excluded.at_fault_party, updated_at = excluded.updated_at`,
+				sc.tenant(), r.ID, c.Mode, c.PayerID, c.ClaimNumber, c.PolicyNumber, dateArg(c.DamageDate), c.AtFaultParty, ts(s.Now()))
+		}
+		if err != nil {
+			return mapErr(err)
+		}
+		return s.appendAudit(ctx, tx, sc, r.StationID, "reservation", r.ID, "cover", coverAudit(old, ""), coverAudit(*c, p.Name))
+	})
+}
+
+// coverAudit is what the audit log keeps of a cover: its mode, the payer's
+// name as it was then, and the claim.
+func coverAudit(c payer.Cover, payerName string) map[string]any {
+	return map[string]any{"mode": c.Mode, "payer_id": c.PayerID, "payer": payerName, "claim_number": c.ClaimNumber,
+		"policy_number": c.PolicyNumber, "damage_date": c.DamageDate, "at_fault_party": c.AtFaultParty}
+}

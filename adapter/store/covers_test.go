@@ -1,0 +1,110 @@
+package store_test
+
+import (
+	"testing"
+	"time"
+
+	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/customer"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/payer"
+)
+
+// TestCoverStore: a reservation is driver-only until staff set a cover; an
+// insurer split keeps its claim; internal use needs a cost centre; a payer
+// of another tenant, an inactive payer or a date of damage in the future is
+// refused and changes nothing; a station user of another station cannot
+// see the cover; a billed reservation keeps its cover.
+func TestCoverStore(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, clk *clock) {
+		w := newWorld(t, s)
+		admin := as(w.actor(0, -1))
+		r := booking.Reservation{StationID: w.stations[0][0].ID, CategoryID: w.cats[0].ID, TariffID: w.tariffs[0].ID,
+			Pickup: clk.Now().Add(24 * time.Hour), Return: clk.Now().Add(72 * time.Hour)}
+		anna := customer.Customer{Email: "anna@example.de", FirstName: "Anna", LastName: "Berger", Street: "Domplatz 1",
+			PostalCode: "93047", City: "Regensburg"}
+		mustNil(t, s.CreateReservationFor(sys(w.tenants[0].ID), &anna, &r))
+		c, err := s.Cover(admin, r.ID)
+		mustNil(t, err)
+		if c.Mode != payer.ModeDriver || c.PayerID != 0 {
+			t.Fatalf("new reservation's cover: %+v", c)
+		}
+		ins := insurer("HUK-COBURG")
+		mustNil(t, s.CreatePayer(admin, &ins))
+		cc := payer.Payer{Kind: payer.KindCostCentre, Name: "Kulanz Werkstatt", Country: "DE", Active: true,
+			Covers: map[string]bool{payer.PartRent: true, payer.PartKM: true, payer.PartFuel: true}}
+		mustNil(t, s.CreatePayer(admin, &cc))
+		foreign := insurer("HUK-COBURG")
+		mustNil(t, s.CreatePayer(as(w.actor(1, -1)), &foreign))
+		off := insurer("Alte Versicherung")
+		off.Active = false
+		mustNil(t, s.CreatePayer(admin, &off))
+
+		set := payer.Cover{ReservationID: r.ID, Mode: payer.ModePayer, PayerID: ins.ID, ClaimNumber: " KS-2026-4711 ",
+			PolicyNumber: "KH 123 456", DamageDate: "2026-11-25", AtFaultParty: "Max Muster, R-AB 123"}
+		mustNil(t, s.SetCover(admin, &set))
+		got, err := s.Cover(admin, r.ID)
+		mustNil(t, err)
+		if got.Mode != payer.ModePayer || got.PayerID != ins.ID || got.ClaimNumber != "KS-2026-4711" ||
+			got.DamageDate != "2026-11-25" || got.AtFaultParty != "Max Muster, R-AB 123" {
+			t.Fatalf("stored cover: %+v", got)
+		}
+		for name, bad := range map[string]struct {
+			c     payer.Cover
+			field string
+		}{
+			"foreign payer":      {payer.Cover{Mode: payer.ModePayer, PayerID: foreign.ID}, "payer_id"},
+			"inactive payer":     {payer.Cover{Mode: payer.ModePayer, PayerID: off.ID}, "payer_id"},
+			"internal, insurer":  {payer.Cover{Mode: payer.ModeInternal, PayerID: ins.ID}, "payer_id"},
+			"split, cost centre": {payer.Cover{Mode: payer.ModePayer, PayerID: cc.ID}, "payer_id"},
+			"future damage":      {payer.Cover{Mode: payer.ModePayer, PayerID: ins.ID, DamageDate: "2026-11-28"}, "damage_date"},
+			"bad date":           {payer.Cover{Mode: payer.ModePayer, PayerID: ins.ID, DamageDate: "25.11.2026"}, "damage_date"},
+			"claim two lines":    {payer.Cover{Mode: payer.ModePayer, PayerID: ins.ID, ClaimNumber: "a\nb"}, "claim_number"},
+			"unknown mode":       {payer.Cover{Mode: "half", PayerID: ins.ID}, "mode"},
+		} {
+			bad.c.ReservationID = r.ID
+			if err := s.SetCover(admin, &bad.c); !fieldErr(err, bad.field) {
+				t.Errorf("%s: %v; want an error on %s", name, err, bad.field)
+			}
+		}
+		if again, _ := s.Cover(admin, r.ID); again != got {
+			t.Fatalf("a refused cover changed it: %+v", again)
+		}
+		other := payer.Cover{ReservationID: r.ID, Mode: payer.ModeDriver}
+		if err := s.SetCover(as(w.actor(0, 1)), &other); !errs.Is(err, errs.KindNotFound) {
+			t.Fatalf("another station's user sets the cover: %v", err)
+		}
+		if _, err := s.Cover(as(w.actor(1, -1)), r.ID); !errs.Is(err, errs.KindNotFound) {
+			t.Fatalf("another tenant reads the cover: %v", err)
+		}
+
+		internal := payer.Cover{ReservationID: r.ID, Mode: payer.ModeInternal, PayerID: cc.ID, ClaimNumber: "ignored? no: kept"}
+		mustNil(t, s.SetCover(as(w.actor(0, 0)), &internal))
+		if got, _ := s.Cover(admin, r.ID); got.Mode != payer.ModeInternal || got.PayerID != cc.ID {
+			t.Fatalf("internal cover: %+v", got)
+		}
+		driver := payer.Cover{ReservationID: r.ID, Mode: payer.ModeDriver, PayerID: cc.ID, ClaimNumber: "x"}
+		mustNil(t, s.SetCover(admin, &driver))
+		if got, _ := s.Cover(admin, r.ID); got != (payer.Cover{ReservationID: r.ID, Mode: payer.ModeDriver}) {
+			t.Fatalf("driver-only cover: %+v", got)
+		}
+		trail, err := s.AuditTrail(admin, "reservation", r.ID)
+		mustNil(t, err)
+		n := 0
+		for _, e := range trail {
+			if e.Action == "cover" {
+				n++
+			}
+		}
+		if n != 3 {
+			t.Fatalf("%d cover entries in the audit trail, want 3", n)
+		}
+
+		_, err = s.DB().Exec(`UPDATE reservations SET status = 'completed' WHERE id = $1`, r.ID)
+		mustNil(t, err)
+		if err := s.SetCover(admin, &set); !errs.Is(err, errs.KindConflict) {
+			t.Fatalf("cover of a billed reservation changed: %v", err)
+		}
+	})
+}

@@ -1,0 +1,162 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/payer"
+	"mietwerk.dev/mietwerk/pricing"
+)
+
+// coverCard is the cover of a rental as its reservation and contract pages
+// show it: who pays, the claim, and the days a capped payer covers.
+type coverCard struct {
+	ReservationID int64
+	Cover         payer.Cover
+	Payer         payer.Payer // zero in payer.ModeDriver
+	Days          int         // the rental's days (planned, or billed)
+	CoveredDays   int         // of Days, the payer's
+	CanChange     bool
+}
+
+// loadCoverCard reads the cover of reservation id for a rental of days
+// (canChange: the rental is not billed yet); nil when payers are not wired.
+func (a *app) loadCoverCard(ctx context.Context, id int64, days int, canChange bool) (*coverCard, error) {
+	if a.Covers == nil || a.Payers == nil {
+		return nil, nil
+	}
+	c, err := a.Covers.Cover(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	card := &coverCard{ReservationID: id, Cover: c, Days: days, CoveredDays: days, CanChange: canChange}
+	if c.PayerID != 0 {
+		if card.Payer, err = a.Payers.Payer(ctx, c.PayerID); err != nil {
+			return nil, err
+		}
+		card.CoveredDays = card.Payer.CoveredDays(days)
+	}
+	return card, nil
+}
+
+// coverForm is the cover page: the reservation, the cover as typed and the
+// payers to choose from.
+type coverForm struct {
+	Row        booking.Row
+	Cover      payer.Cover
+	Payers     []payer.Payer // active payers, the one chosen even when inactive
+	Days       int
+	Modes      []string
+	ContractID int64
+}
+
+// coverPage shows the form to choose who pays a rental.
+func (a *app) coverPage(w http.ResponseWriter, r *http.Request) error {
+	id, ok := pathID(r, "id")
+	if !ok || a.Covers == nil || a.Payers == nil {
+		return errNotFound
+	}
+	c, err := a.Covers.Cover(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return a.renderCover(w, r, http.StatusOK, id, c, nil)
+}
+
+// coverSave stores the cover staff chose; an invalid choice comes back
+// with a message per field and changes nothing.
+func (a *app) coverSave(w http.ResponseWriter, r *http.Request) error {
+	id, ok := pathID(r, "id")
+	if !ok || a.Covers == nil || a.Payers == nil {
+		return errNotFound
+	}
+	get := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	c := payer.Cover{ReservationID: id, Mode: get("mode"), ClaimNumber: get("claim_number"), PolicyNumber: get("policy_number"),
+		DamageDate: get("damage_date"), AtFaultParty: get("at_fault_party")}
+	field := "payer_id"
+	if c.Mode == payer.ModeInternal {
+		field = "cost_centre_id"
+	}
+	if s := get(field); s != "" {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
+			c.PayerID = n
+		}
+	}
+	err := a.Covers.SetCover(r.Context(), &c)
+	if err == nil {
+		row, err := a.Bookings.ReservationRow(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		if row.ContractID != 0 {
+			http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=cover", row.ContractID), http.StatusSeeOther)
+		} else {
+			http.Redirect(w, r, fmt.Sprintf("/admin/reservations/%d?done=cover", id), http.StatusSeeOther)
+		}
+		return nil
+	}
+	if k := errs.KindOf(err); k != errs.KindInvalid && k != errs.KindConflict {
+		return err
+	}
+	return a.renderCover(w, r, httpStatusOf(err), id, c, err)
+}
+
+// renderCover renders the cover form of reservation id with c and, when
+// given, the problem err.
+func (a *app) renderCover(w http.ResponseWriter, r *http.Request, status int, id int64, c payer.Cover, err error) error {
+	ctx := r.Context()
+	row, lerr := a.Bookings.ReservationRow(ctx, id)
+	if lerr != nil {
+		return lerr
+	}
+	all, lerr := a.Payers.ListPayers(ctx)
+	if lerr != nil {
+		return lerr
+	}
+	f := coverForm{Row: row, Cover: c, Modes: payer.Modes, ContractID: row.ContractID}
+	for _, p := range all {
+		if p.Active || p.ID == c.PayerID {
+			f.Payers = append(f.Payers, p)
+		}
+	}
+	f.Days = a.plannedDays(ctx, row)
+	// Lang set now: formError translates before render would set it.
+	v := &view{Title: "cv.title", Nav: "reservations", Data: f, Lang: reqCtx(r).lang}
+	if row.ContractID != 0 {
+		v.Nav = "contracts"
+	}
+	if err != nil {
+		if status = a.formError(v, err); status == 0 {
+			return err
+		}
+		if e, ok := errs.As(err); ok && e.Kind == errs.KindConflict {
+			v.Alert = conflictText(reqCtx(r).lang, err)
+		}
+		if v.Errors["payer_id"] != "" && c.Mode == payer.ModeInternal {
+			v.Errors["cost_centre_id"] = v.Errors["payer_id"]
+		}
+	}
+	a.render(w, r, status, "cover", v)
+	return nil
+}
+
+// plannedDays is the number of days the reservation's tariff counts for
+// its period.
+func (a *app) plannedDays(ctx context.Context, row booking.Row) int {
+	if t, err := a.Pricing.Tariff(ctx, row.TariffID); err == nil {
+		return pricing.RentalDays(t, row.Pickup, row.Return, berlin)
+	}
+	return int((row.Return.Sub(row.Pickup) + 24*time.Hour - time.Minute) / (24 * time.Hour))
+}
+
+// coverOpen reports whether a reservation in status st may still change
+// its cover.
+func coverOpen(st booking.Status) bool {
+	return st != booking.StatusCompleted && st != booking.StatusCancelled && st != booking.StatusFailed
+}
