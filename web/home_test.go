@@ -205,6 +205,9 @@ func TestHandoverTimingAsks(t *testing.T) {
 		if !ct.Start.Equal(now) {
 			t.Errorf("the rent does not run from the handover: start %s, now %s", ct.Start, now)
 		}
+		if res, err := ce.store.Reservation(ctx, early.ID); err != nil || !res.Pickup.Equal(now) {
+			t.Errorf("the booking's pickup after the early handover: %v %v, want %s", res.Pickup, err, now)
+		}
 		form.Del("timing_confirmed")
 		if ok := c.post(fmt.Sprintf("/admin/reservations/%d/handover", onTime.ID), form); ok.status != http.StatusOK {
 			t.Fatalf("handover on time: %d %v", ok.status, ok.fieldErrors())

@@ -214,6 +214,14 @@ func (s *Store) StartContract(ctx context.Context, h *contract.Handover) (contra
 		if err := s.reallocateTx(ctx, tx, sc, r.ID, vid, start, end); err != nil {
 			return err
 		}
+		if now.Before(r.Pickup) {
+			// handed over early (staff confirmed it): the booking's pickup is
+			// the handover, so its period and the contract's agree
+			if _, err := tx.ExecContext(ctx, `UPDATE reservations SET pickup_at = $1, updated_at = $1 WHERE id = $2 AND tenant_id = $3`,
+				ts(now), r.ID, sc.tenant()); err != nil {
+				return mapErr(err)
+			}
+		}
 		year := fmt.Sprint(now.Year())
 		seq, err := nextNumber(ctx, tx, sc.tenant(), "contract", year)
 		if err != nil {
