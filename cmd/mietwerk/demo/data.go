@@ -191,7 +191,7 @@ func vehicles(st stationDef, n int) []vehicleDef {
 				Cleanliness:         "clean",
 				Status:              "available",
 				FirstRegistration:   first.Format("2006-01-02"),
-				NextInspection:      first.AddDate(3, 0, 0).Format("2006-01-02"), // first HU after 36 months
+				NextInspection:      nextHU(first),
 				SelfDriveRegistered: true,
 			}
 			switch i {
@@ -248,4 +248,19 @@ var APIKeyNames = map[identity.Scope]string{
 	identity.ScopePublic: "Website www.autohaus-koenig.de",
 	identity.ScopeSecret: "Server www.autohaus-koenig.de",
 	identity.ScopeStaff:  "Tablet-App Übergabe und Rücknahme",
+}
+
+// huReference is the day the demo fleet's data describes (its odometers
+// are counted up to it).
+var huReference = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+
+// nextHU is a car's next HU as a dealership keeps it: the first after 36
+// months, then every 24 months, the next one after huReference (a car
+// whose HU ran out is the demo day's own example, see SeedDay).
+func nextHU(first time.Time) string {
+	hu := first.AddDate(3, 0, 0)
+	for hu.Before(huReference) {
+		hu = hu.AddDate(2, 0, 0)
+	}
+	return hu.Format("2006-01-02")
 }
