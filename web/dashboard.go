@@ -143,7 +143,13 @@ func (a *app) dashboard(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	a.render(w, r, http.StatusOK, "dashboard", &view{Title: "dash.title", Nav: "dashboard", Data: d})
+	v := &view{Title: "dash.title", Nav: "dashboard", Data: d}
+	if id, err := strconv.ParseInt(r.URL.Query().Get("ready"), 10, 64); err == nil && a.Fleet != nil {
+		if car, err := a.Fleet.Vehicle(ctx, id); err == nil { // after "Bereit melden"
+			v.Notice = v.T("home.marked_ready", car.Plate)
+		}
+	}
+	a.render(w, r, http.StatusOK, "dashboard", v)
 	return nil
 }
 

@@ -141,6 +141,9 @@ func TestHomeListsTheDaysWork(t *testing.T) {
 		if back.status != http.StatusOK || back.url.Path != "/admin/" {
 			t.Fatalf("mark ready did not lead back home: %d %s", back.status, back.url)
 		}
+		if car, _ := ce.store.Vehicle(ctx, reg.VehicleID); !strings.Contains(back.body, car.Plate+" ist wieder bereit.") {
+			t.Errorf("the home screen does not confirm which car is ready")
+		}
 		if homeRow(back.body, "home-cars", car) != "" {
 			t.Errorf("the car marked ready is still listed")
 		}

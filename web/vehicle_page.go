@@ -288,7 +288,11 @@ func (a *app) vehicleReady(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if back := safeNext(r.PostFormValue("back")); back != "" {
-		http.Redirect(w, r, back, http.StatusSeeOther) // the home screen's work list
+		sep := "?"
+		if strings.Contains(back, "?") {
+			sep = "&"
+		}
+		http.Redirect(w, r, fmt.Sprintf("%s%sready=%d", back, sep, id), http.StatusSeeOther) // the home screen says which car
 		return nil
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/vehicles/%d?done=ready", id), http.StatusSeeOther)
