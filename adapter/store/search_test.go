@@ -58,6 +58,9 @@ func newSearchFixture(t *testing.T, s *store.Store, clk *clock) *searchFixture {
 		k, err := s.StartContract(as(f.w.actor(0, -1)), h)
 		mustNil(t, err)
 		f.contract = k.Number
+		// a handover before the booked pickup moves the pickup to the handover
+		f.res0, err = s.Reservation(ctx, f.res0.ID)
+		mustNil(t, err)
 		iss := advanceInvoice(c.ID)
 		iss.StationID, iss.ReservationID = f.w.stations[0][0].ID, f.res0.ID
 		mustNil(t, s.IssueInvoice(ctx, invoice.IssueRequest{Issued: iss, Render: fakeRender}))
