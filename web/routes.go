@@ -59,6 +59,8 @@ func (a *app) routes() http.Handler {
 	private("GET /admin/vehicles/new", a.vehicleNew)
 	private("POST /admin/vehicles", a.vehicleCreate)
 	private("GET /admin/vehicles/{id}", a.vehiclePage)
+	private("GET /admin/vehicles/{id}/history", a.vehicleHistory)
+	private("GET /admin/vehicles/{id}/history.csv", a.vehicleHistoryCSV)
 	private("POST /admin/vehicles/{id}", a.vehicleUpdate)
 	private("POST /admin/vehicles/{id}/ready", a.vehicleReady)
 	private("POST /admin/vehicles/{id}/blocks", a.blockAdd)
