@@ -60,6 +60,7 @@ func (a *app) routes() http.Handler {
 	private("POST /admin/vehicles", a.vehicleCreate)
 	private("GET /admin/vehicles/{id}", a.vehiclePage)
 	private("GET /admin/vehicles/{id}/history", a.vehicleHistory)
+	private("GET /admin/fines", a.finesSearch)
 	private("GET /admin/vehicles/{id}/history.csv", a.vehicleHistoryCSV)
 	private("POST /admin/vehicles/{id}", a.vehicleUpdate)
 	private("POST /admin/vehicles/{id}/ready", a.vehicleReady)
