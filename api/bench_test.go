@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -172,6 +174,8 @@ func BenchmarkBookingAPI(b *testing.B) {
 			var ok atomic.Int64
 			var i atomic.Int64
 			var bad atomic.Pointer[string]
+			e.st.TallyStatements(d == "postgres")
+			stmt0 := e.st.Statements()
 			cpu0 := cpuTime()
 			bps := runFor(func() {
 				n := i.Add(1)
@@ -185,6 +189,9 @@ func BenchmarkBookingAPI(b *testing.B) {
 				}
 			})
 			cpu := cpuTime() - cpu0
+			stmts := e.st.Statements() - stmt0
+			tally := e.st.StatementTally()
+			e.st.TallyStatements(false)
 			runtime.ReadMemStats(&ms)
 			if m := bad.Load(); m != nil {
 				b.Fatal(*m)
@@ -192,9 +199,36 @@ func BenchmarkBookingAPI(b *testing.B) {
 			b.ReportMetric(float64(ok.Load())/3, "bookings/s")
 			b.ReportMetric(bps, "requests/s")
 			b.ReportMetric(float64(cpu.Microseconds())/1000/float64(ok.Load()), "cpu_ms/booking")
+			if d == "postgres" {
+				// every statement pgx sent while the clients booked (no
+				// e-mail worker runs here), BEGIN and COMMIT included
+				b.ReportMetric(float64(stmts)/float64(ok.Load()), "pg_statements/booking")
+				logTally(b, tally, ok.Load())
+			}
 			b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap_MiB")
 			b.ReportMetric(float64(ms.Sys)/(1<<20), "sys_MiB")
 		})
+	}
+}
+
+// logTally logs the statements per booking by SQL text, most frequent
+// first (go test -v shows them): where a booking's round trips come from.
+func logTally(b *testing.B, tally map[string]int64, bookings int64) {
+	type row struct {
+		sql string
+		n   int64
+	}
+	var rows []row
+	for q, n := range tally {
+		rows = append(rows, row{q, n})
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].n > rows[j].n })
+	for _, r := range rows {
+		q := strings.Join(strings.Fields(r.sql), " ")
+		if len(q) > 110 {
+			q = q[:110] + "…"
+		}
+		b.Logf("%6.2f  %s", float64(r.n)/float64(bookings), q)
 	}
 }
 
@@ -243,12 +277,20 @@ func BenchmarkBookOne(b *testing.B) {
 			addVehicles(b, e, 300)
 			_, err := e.st.DB().Exec(`UPDATE api_clients SET rate_per_minute = 1000000`)
 			must(b, err)
+			e.st.TallyStatements(d == "postgres")
+			stmt0 := e.st.Statements()
+			n := int64(0)
 			b.ResetTimer()
 			for i := 0; b.Loop(); i++ {
+				n++
 				body := bookingBody(fmt.Sprintf("one%d@example.de", i), telecashsim.CardApproveVisa, day(3+i%20, 9), day(3+i%20, 17))
 				if r := e.do("POST", "/api/v1/bookings", body, "Idempotency-Key", fmt.Sprint("one", i)); r.status != 201 {
 					b.Fatalf("booking %d: %d %s", i, r.status, r.raw)
 				}
+			}
+			if d == "postgres" {
+				b.ReportMetric(float64(e.st.Statements()-stmt0)/float64(n), "pg_statements/booking")
+				logTally(b, e.st.StatementTally(), n)
 			}
 		})
 	}

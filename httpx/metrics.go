@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"mietwerk.dev/mietwerk/internal/stmtcount"
 )
 
 // Metrics holds the Prometheus registry of one server (never the global
@@ -17,6 +19,7 @@ import (
 //
 //	http_requests_total{route,method,status}   counter
 //	http_request_duration_seconds{route}       histogram
+//	http_request_db_statements{route}          histogram (PostgreSQL; 0 on SQLite)
 //
 // plus the Go runtime and process collectors and, after ObserveDB, the
 // database pool gauges (go_sql_*{db_name=…}) read from sql.DBStats.
@@ -24,6 +27,7 @@ type Metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	stmts    *prometheus.HistogramVec
 }
 
 // NewMetrics returns Metrics with a fresh registry.
@@ -40,7 +44,12 @@ func NewMetrics() *Metrics {
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"route"}),
 	}
-	m.reg.MustRegister(m.requests, m.duration,
+	m.stmts = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "http_request_db_statements",
+		Help:    "SQL statements sent to PostgreSQL per request (BEGIN and COMMIT included), by route pattern.",
+		Buckets: []float64{0, 1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128},
+	}, []string{"route"})
+	m.reg.MustRegister(m.requests, m.duration, m.stmts,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -74,6 +83,8 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		r = withRouteSlot(r)
+		ctx, stmts := stmtcount.With(r.Context())
+		r = r.WithContext(ctx)
 		rec := newRecorder(w)
 		completed := false
 		defer func() {
@@ -87,6 +98,7 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 			route := routeOf(r)
 			m.requests.WithLabelValues(route, methodLabel(r.Method), strconv.Itoa(status)).Inc()
 			m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
+			m.stmts.WithLabelValues(route).Observe(float64(stmts.Load()))
 		}()
 		next.ServeHTTP(rec, r)
 		completed = true

@@ -220,6 +220,9 @@ func (postgresDialect) open(dsn string, opt Options) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opt.tracer != nil {
+		cfg.Tracer = opt.tracer
+	}
 	db := sql.OpenDB(unavailableConnector{stdlib.GetConnector(*cfg)})
 	n := opt.MaxOpenConns
 	if n <= 0 {

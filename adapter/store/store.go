@@ -45,12 +45,17 @@ type Store struct {
 	handledGen atomic.Int64
 	hookMu     sync.Mutex // one event hook at a time
 	onEvents   atomic.Pointer[func(context.Context)]
+
+	statements atomic.Int64    // statements sent to PostgreSQL (tracer.go)
+	tally      *statementTally // the same by SQL text, while switched on
 }
 
 // Options tune a Store. Zero values are sensible defaults.
 type Options struct {
 	Now          func() time.Time // clock; default time.Now
 	MaxOpenConns int              // PostgreSQL pool size; default 20
+
+	tracer *statementTracer // set by Open: counts PostgreSQL statements
 }
 
 // Open connects to the database named by dsn: a postgres:// or postgresql://
@@ -61,7 +66,8 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	s := &Store{now: opt.Now, dialect: dialectOf(dsn)}
+	s := &Store{now: opt.Now, dialect: dialectOf(dsn), tally: &statementTally{n: map[string]int64{}}}
+	opt.tracer = &statementTracer{total: &s.statements, tally: s.tally}
 	var err error
 	if s.db, err = s.dialect.open(dsn, opt); err != nil {
 		return nil, err
