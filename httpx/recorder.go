@@ -105,17 +105,3 @@ func routeOf(r *http.Request) string {
 	}
 	return RouteUnmatched
 }
-
-// LabelRoute wraps a handler registered on an inner ServeMux (one mounted
-// under a prefix of the outer one): it records the inner pattern the mux
-// matched (Request.Pattern, e.g. "GET /admin/vehicles/{id}") as the
-// request's route label, so that /metrics counts each route apart instead
-// of under the outer prefix.
-func LabelRoute(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Pattern != "" {
-			SetRoute(r.Context(), r.Pattern)
-		}
-		next.ServeHTTP(w, r)
-	})
-}

@@ -12,11 +12,10 @@ import (
 // before routing.
 func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
-	// each route tells /metrics its pattern (the outer mux only saw "/admin/")
-	public := func(pattern string, h handler) { mux.Handle(pattern, httpx.LabelRoute(a.handle(h))) }
-	private := func(pattern string, h handler) { mux.Handle(pattern, httpx.LabelRoute(a.requireSession(a.handle(h)))) }
+	public := func(pattern string, h handler) { mux.Handle(pattern, a.handle(h)) }
+	private := func(pattern string, h handler) { mux.Handle(pattern, a.requireSession(a.handle(h))) }
 
-	mux.Handle("GET /admin/static/", httpx.LabelRoute(staticHandler()))
+	mux.Handle("GET /admin/static/", staticHandler())
 	public("GET /admin", func(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/admin/", http.StatusSeeOther)
 		return nil
