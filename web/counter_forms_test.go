@@ -236,3 +236,21 @@ func TestAssignCarWithHUDue(t *testing.T) {
 		}
 	})
 }
+
+// TestVehicleListShowsCarOut: a car handed over shows in the vehicle list
+// as rented out in its contract (linked), not as "Verfügbar"; the other
+// cars keep their status.
+func TestVehicleListShowsCarOut(t *testing.T) {
+	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
+		ce, c, ct, _ := handedOver(t, d)
+		p := c.get("/admin/vehicles")
+		want := fmt.Sprintf(`<a class="badge st-out" href="/admin/contracts/%d">Vermietet (%s)</a>`, ct.ID, ct.Number)
+		if !strings.Contains(p.body, want) {
+			t.Fatalf("vehicle list does not show the car out: %s", ctExcerpt(p.body, fmt.Sprintf(`data-vehicle="%d"`, ct.VehicleID)))
+		}
+		if strings.Count(p.body, `class="badge st-out"`) != 1 {
+			t.Errorf("%d cars shown out, want 1", strings.Count(p.body, `class="badge st-out"`))
+		}
+		_ = ce
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/tenancy"
@@ -36,6 +37,17 @@ type vehicleListData struct {
 	stationNames          map[int64]string
 	catNames              map[int64]string
 	today                 string // YYYY-MM-DD, Europe/Berlin
+	out                   map[int64]contract.Listed
+}
+
+// Out is the open contract the car is rented out in (nil: it is here). The
+// vehicle's status says whether it may be rented at all; this says whether
+// it is on the road now.
+func (d *vehicleListData) Out(id int64) *contract.Listed {
+	if k, ok := d.out[id]; ok {
+		return &k
+	}
+	return nil
 }
 
 // Overdue reports whether a due date (YYYY-MM-DD: the HU, the service) has
@@ -110,6 +122,16 @@ func (a *app) vehicleList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d.Rows, d.Total = rows, total
+	if a.ContractData != nil { // a fleet-only app has no contracts
+		open, _, err := a.ContractData.ListContracts(ctx, contract.Filter{StationID: d.StationID, Status: contract.StatusOpen, Limit: 500})
+		if err != nil {
+			return err
+		}
+		d.out = make(map[int64]contract.Listed, len(open))
+		for _, k := range open {
+			d.out[k.VehicleID] = k
+		}
+	}
 	d.Pages = max(1, (total+vehiclesPerPage-1)/vehiclesPerPage)
 	v := &view{Title: "fl.vehicles", Nav: "vehicles", Data: d}
 	switch q.Get("done") {
