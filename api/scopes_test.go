@@ -214,7 +214,7 @@ func TestStaffKeyChargeLimit(t *testing.T) {
 			t.Fatalf("handover: %d %s", r.status, r.raw)
 		}
 		damage := func(cents int64) map[string]any {
-			return map[string]any{"km": 1100, "fuel_eighths": 8, "cleanliness": "clean", "damages": []map[string]any{
+			return map[string]any{"unsigned_reason": "Schlüsselkasten", "km": 1100, "fuel_eighths": 8, "cleanliness": "clean", "damages": []map[string]any{
 				{"view": "left", "x": 40, "y": 50, "kind": "scratch", "severity": "minor", "description": "Kratzer Tür", "charge_cents": 1000},
 				{"view": "front", "x": 50, "y": 20, "kind": "dent", "severity": "major", "description": "Delle", "charge_cents": cents}}}
 		}

@@ -92,7 +92,7 @@ func strangerCannotRewriteCustomer(t *testing.T, dialect string) {
 		if r := e.do("POST", "/api/v1/bookings/"+evaNum+"/handover", hand, "Authorization", staffKey); r.status != 201 {
 			t.Fatalf("handover: %d %s", r.status, r.raw)
 		}
-		ret := map[string]any{"km": 1400, "fuel_eighths": 8, "cleanliness": "clean"}
+		ret := map[string]any{"unsigned_reason": "Schlüsselkasten", "km": 1400, "fuel_eighths": 8, "cleanliness": "clean"}
 		if r := e.do("POST", "/api/v1/bookings/"+evaNum+"/return", ret, "Authorization", staffKey); r.status != 200 {
 			t.Fatalf("return: %d %s", r.status, r.raw)
 		}

@@ -177,8 +177,17 @@ func TestNoMoneyMovesForAnIncompleteSetup(t *testing.T) {
 		if r := e.do("POST", "/api/v1/bookings/"+num+"/handover", hand, "Authorization", staffKey); r.status != 201 {
 			t.Fatalf("handover: %d %s", r.status, r.raw)
 		}
+		// a return needs the customer's signature or why there is none; without, nothing is recorded
+		if r := e.do("POST", "/api/v1/bookings/"+num+"/return", map[string]any{"km": 1100, "fuel_eighths": 8, "cleanliness": "clean",
+			"unsigned_reason": "  "}, "Authorization", staffKey); r.status != 422 || !strings.Contains(string(r.raw), `"field":"signature"`) ||
+			!strings.Contains(string(r.raw), "Der Kunde unterschreibt") {
+			t.Fatalf("return without signature or reason: %d %s", r.status, r.raw)
+		}
+		if r := e.do("GET", "/api/v1/bookings/"+num+"/contract", nil, "Authorization", staffKey); r.body["status"] != "open" {
+			t.Fatalf("contract after the refused return: %s", r.raw)
+		}
 		calls = e.sim.Requests()
-		r = e.do("POST", "/api/v1/bookings/"+num+"/return", map[string]any{"km": 1100, "fuel_eighths": 8, "cleanliness": "clean",
+		r = e.do("POST", "/api/v1/bookings/"+num+"/return", map[string]any{"unsigned_reason": "Schlüsselkasten", "km": 1100, "fuel_eighths": 8, "cleanliness": "clean",
 			"damages": []map[string]any{{"view": "left", "x": 40, "y": 50, "kind": "scratch", "severity": "minor", "charge_cents": 20000}}},
 			"Authorization", staffKey)
 		if r.status != 200 || r.body["status"] != "returned" || len(r.body["invoices"].([]any)) != 1 {

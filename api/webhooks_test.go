@@ -204,7 +204,7 @@ func TestWebhooksDeliveredSignedInOrder(t *testing.T) {
 		if r := e.do("POST", "/api/v1/bookings/"+num+"/handover", handoverBody(), "Authorization", staffKey); r.status != 201 {
 			t.Fatalf("handover: %d %s", r.status, r.raw)
 		}
-		if r := e.do("POST", "/api/v1/bookings/"+num+"/return", map[string]any{"km": 1100, "fuel_eighths": 8, "cleanliness": "clean"},
+		if r := e.do("POST", "/api/v1/bookings/"+num+"/return", map[string]any{"unsigned_reason": "Schlüsselkasten", "km": 1100, "fuel_eighths": 8, "cleanliness": "clean"},
 			"Authorization", staffKey); r.status != 200 {
 			t.Fatalf("return: %d %s", r.status, r.raw)
 		}

@@ -207,7 +207,7 @@ func TestBillingFinishesAfterEachFault(t *testing.T) {
 				}
 				*w.now = w.now.Add(26 * time.Hour)
 				_, out, err := w.service(k).Return(w.ctx, &contract.Return{ContractID: w.c.ID,
-					Protocol: contract.Protocol{OdometerKM: 1300, FuelEighths: 8, Cleanliness: "clean"}})
+					Protocol: contract.Protocol{UnsignedReason: "Schlüsselkasten", OdometerKM: 1300, FuelEighths: 8, Cleanliness: "clean"}})
 				t.Logf("return: status %s, err %v", out.Status, err)
 				if k != nil && !k.dead.Load() {
 					t.Fatalf("the process never reached %s", c.kill)
@@ -311,7 +311,7 @@ func TestHandoverProtocolResumes(t *testing.T) {
 		w := newBillWorld(t, d)
 		*w.now = w.now.Add(26 * time.Hour)
 		if _, _, err := w.service(nil).Return(w.ctx, &contract.Return{ContractID: w.c.ID,
-			Protocol: contract.Protocol{OdometerKM: 1200, FuelEighths: 8, Cleanliness: "clean"}}); err != nil {
+			Protocol: contract.Protocol{UnsignedReason: "Schlüsselkasten", OdometerKM: 1200, FuelEighths: 8, Cleanliness: "clean"}}); err != nil {
 			t.Fatal(err)
 		}
 		sys := identity.WithActor(context.Background(), identity.SystemFor(w.c.TenantID))

@@ -461,7 +461,7 @@ func (h *mhistory) returnCar() {
 	w.clk.Set(back)
 	ps, err := w.s.Protocols(h.m.sys, h.c.ID)
 	h.must(err, "protocols")
-	p := contract.Protocol{OdometerKM: ps[0].OdometerKM + int64(h.r.IntN(1800)), FuelEighths: h.r.IntN(9),
+	p := contract.Protocol{UnsignedReason: "Schlüsselkasten", OdometerKM: ps[0].OdometerKM + int64(h.r.IntN(1800)), FuelEighths: h.r.IntN(9),
 		Cleanliness: fleet.Cleanliness[h.r.IntN(len(fleet.Cleanliness))]}
 	if h.chance(0.3) {
 		p.NewDamages = []fleet.Damage{{View: "left", X: 30, Y: 50, Kind: "scratch", Severity: "minor", Description: "Kratzer Tür hinten links",

@@ -30,7 +30,7 @@ func TestReceiptTills(t *testing.T) {
 		}
 		// returned in München by its staff; no card: payment_open
 		*w.now = w.now.Add(26 * time.Hour)
-		_, out, err := w.svc.Return(w.other, &contract.Return{ContractID: w.c.ID, Protocol: contract.Protocol{OdometerKM: 1200, FuelEighths: 8, Cleanliness: "clean"}})
+		_, out, err := w.svc.Return(w.other, &contract.Return{ContractID: w.c.ID, Protocol: contract.Protocol{UnsignedReason: "Schlüsselkasten", OdometerKM: 1200, FuelEighths: 8, Cleanliness: "clean"}})
 		must(t, err)
 		if out.Status != contract.StatusPaymentOpen {
 			t.Fatalf("one-way return: %s", out.Status)

@@ -93,6 +93,10 @@ func (s *Service) checkReturn(ctx context.Context, rt *Return) (Contract, *Proto
 	f := append(errs.Fields{}, rt.Invalid...)
 	rt.Protocol.Kind = KindReturn
 	rt.Protocol.validateInto(&f)
+	rt.Protocol.UnsignedReason = strings.TrimSpace(rt.Protocol.UnsignedReason)
+	if len(rt.Protocol.SignaturePNG) == 0 && rt.Protocol.UnsignedReason == "" && !f.Has("signature") {
+		f.Add("signature", "counter.sign_or_reason") // as at the handover: a signature or why there is none
+	}
 	ps, err := s.d.Store.Protocols(ctx, c.ID)
 	if err != nil {
 		return c, nil, err

@@ -619,7 +619,7 @@ func TestContractDeclinedFinalCharge(t *testing.T) {
 	if status, body = j.api("POST", "/api/v1/bookings/"+r.Number+"/return", map[string]any{"km": 999, "fuel_eighths": 8, "cleanliness": "dirty"}); status != http.StatusUnprocessableEntity || !strings.Contains(body, `"km"`) {
 		t.Fatalf("API return below handover km: %d %s", status, body)
 	}
-	status, body = j.api("POST", "/api/v1/bookings/"+r.Number+"/return", map[string]any{"km": 1200, "fuel_eighths": 8, "cleanliness": "dirty"})
+	status, body = j.api("POST", "/api/v1/bookings/"+r.Number+"/return", map[string]any{"unsigned_reason": "Schlüsselkasten", "km": 1200, "fuel_eighths": 8, "cleanliness": "dirty"})
 	// 100 extra km × 0,30 + cleaning 50,00 = 80,00 owed, declined
 	if status != http.StatusOK || !strings.Contains(body, `"status":"payment_open"`) || !strings.Contains(body, `"open_cents":8000`) {
 		t.Fatalf("API return with declined charge: %d %s", status, body)
@@ -675,7 +675,7 @@ func TestBusinessContractEInvoice(t *testing.T) {
 		t.Fatalf("API handover: %d %s", status, body)
 	}
 	// 100 extra km × 0,30 = 30,00 more, charged to the stored card
-	if status, body := j.api("POST", "/api/v1/bookings/"+r.Number+"/return", map[string]any{"km": 1200, "fuel_eighths": 8,
+	if status, body := j.api("POST", "/api/v1/bookings/"+r.Number+"/return", map[string]any{"unsigned_reason": "Schlüsselkasten", "km": 1200, "fuel_eighths": 8,
 		"cleanliness": "clean"}); status != http.StatusOK || !strings.Contains(body, `"status":"billed"`) {
 		t.Fatalf("API return: %d %s", status, body)
 	}
@@ -787,7 +787,7 @@ func TestAPIReturnDamageChargeOverLimit(t *testing.T) {
 		return map[string]any{"view": "left", "x": 20, "y": 40, "kind": "dent", "severity": "major", "description": "Tür", "charge_cents": cents}
 	}
 	for _, cents := range []int64{10_000_001, 99_999_999_900, 1 << 62} {
-		ret := map[string]any{"km": 1100, "fuel_eighths": 8, "cleanliness": "clean", "damages": []any{damage(5000), damage(cents)}}
+		ret := map[string]any{"unsigned_reason": "Schlüsselkasten", "km": 1100, "fuel_eighths": 8, "cleanliness": "clean", "damages": []any{damage(5000), damage(cents)}}
 		status, body := j.api("POST", "/api/v1/bookings/"+r.Number+"/return", ret)
 		if status != http.StatusUnprocessableEntity || !strings.Contains(body, `"field":"damages.1.charge_cents"`) {
 			t.Fatalf("return with a damage charge of %d cents: %d %s", cents, status, body)
@@ -799,7 +799,7 @@ func TestAPIReturnDamageChargeOverLimit(t *testing.T) {
 	if c.Status != contract.StatusOpen {
 		t.Fatalf("contract after refused returns: %s", c.Status)
 	}
-	ret := map[string]any{"km": 1100, "fuel_eighths": 8, "cleanliness": "clean", "damages": []any{damage(5000)}}
+	ret := map[string]any{"unsigned_reason": "Schlüsselkasten", "km": 1100, "fuel_eighths": 8, "cleanliness": "clean", "damages": []any{damage(5000)}}
 	if status, body := j.api("POST", "/api/v1/bookings/"+r.Number+"/return", ret); status != http.StatusOK || !strings.Contains(body, `"status":"billed"`) {
 		t.Fatalf("return with a 50 € damage: %d %s", status, body)
 	}

@@ -297,7 +297,7 @@ func (f *faultRun) client(ctx context.Context, id int) {
 			i := rng.IntN(len(open))
 			num := open[i]
 			open = append(open[:i], open[i+1:]...)
-			body := map[string]any{"km": f.odometer(), "fuel_eighths": rng.IntN(9), "cleanliness": []string{"clean", "normal", "dirty"}[rng.IntN(3)]}
+			body := map[string]any{"unsigned_reason": "Schlüsselkasten", "km": f.odometer(), "fuel_eighths": rng.IntN(9), "cleanliness": []string{"clean", "normal", "dirty"}[rng.IntN(3)]}
 			f.untilOutcome(ctx, rng, "POST", "/api/v1/bookings/"+num+"/return", "r-"+num, body)
 		default:
 			key := fmt.Sprintf("s%d-c%d-%d", f.seed, id, n)
