@@ -383,6 +383,15 @@ func (a *app) contractAgain(w http.ResponseWriter, r *http.Request, id int64, er
 // formError puts err on v and returns the status to answer with, or 0 when
 // err is not the user's to fix.
 func (a *app) formError(v *view, err error) int {
+	status := a.showFormError(v, err)
+	if status != 0 {
+		v.formErr, v.formAlert, v.formLang = err, v.Alert, reqLang(v)
+	}
+	return status
+}
+
+// showFormError sets v's field errors and alert for err in v's language.
+func (a *app) showFormError(v *view, err error) int {
 	lang := reqLang(v)
 	if m, ok := fieldErrors(lang, err); ok {
 		v.Errors = m

@@ -123,6 +123,12 @@ type view struct {
 	// the text it holds (on the results page).
 	HasSearch   bool
 	SearchQuery string
+	// formErr is the error formError showed, formAlert the alert it set
+	// and formLang the language it used: fillView translates them again
+	// when the reader's language, known by then, is another (a handler
+	// that builds its view without Lang).
+	formErr             error
+	formAlert, formLang string
 }
 
 // WithAttention returns a copy of v showing list as its attention notes.
@@ -216,6 +222,13 @@ func (a *app) renderFragment(w http.ResponseWriter, r *http.Request, page, name 
 func (a *app) fillView(r *http.Request, v *view) {
 	rc := reqCtx(r)
 	v.Lang = rc.lang
+	if v.formErr != nil && v.formLang != v.Lang { // the form's messages in the reader's language
+		alert, custom := v.Alert, v.Alert != v.formAlert
+		a.showFormError(v, v.formErr)
+		if custom { // the handler chose its own alert (in the reader's language)
+			v.Alert = alert
+		}
+	}
 	v.RequestID = httpx.RequestID(r.Context())
 	v.Path = currentPage(r)
 	if rc.user != nil {

@@ -249,3 +249,30 @@ func TestBrowserBoardSelectionReserves(t *testing.T) {
 		t.Fatalf("the board's selection booked %+v", r)
 	}
 }
+
+// TestFormErrorsInReadersLanguage: a form refused for an English-speaking
+// user shows its field messages and alert in English (they were German:
+// translated before the page knew the reader's language).
+func TestFormErrorsInReadersLanguage(t *testing.T) {
+	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
+		ce := newCtEnv(t, d)
+		c := ce.client(t)
+		c.login(stationEmail, password)
+		dash := c.get("/admin/")
+		if p := c.post("/admin/lang?l=en", url.Values{"csrf": {dash.csrf(t)}, "next": {"/admin/reservations/new"}}); !strings.Contains(p.body, "Sign out") {
+			t.Fatalf("language switch: %d", p.status)
+		}
+		csrf := c.get("/admin/reservations/new").csrf(t)
+		p := c.post("/admin/reservations/new", url.Values{"csrf": {csrf}, "email": {"reg@example.de"}, "first_name": {"Eva"},
+			"last_name": {"Muster"}, "street": {"Weg 1"}, "postal_code": {"93047"}, "city": {"Regensburg"},
+			"station_id": {fmt.Sprint(ce.reg.ID)}, "category_id": {fmt.Sprint(ce.res["reg"].CategoryID)},
+			"pickup": {"2026-11-30T09:00"}, "return": {"2026-11-30T08:00"}})
+		fe := p.fieldErrors()
+		if p.status != http.StatusUnprocessableEntity || !strings.Contains(fe["return"], "after the pickup") {
+			t.Fatalf("refused form for an English reader: %d %v", p.status, fe)
+		}
+		if strings.Contains(p.body, "Bitte korrigieren Sie") || strings.Contains(fe["return"], "nach der Abholung") {
+			t.Errorf("German messages for an English reader: %v", fe)
+		}
+	})
+}
