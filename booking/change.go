@@ -618,6 +618,36 @@ func (s *Service) NotifyChange(ctx context.Context, number string) error {
 	return s.queue(ctx, &bc, s.d.Mailer.Change)
 }
 
+// ConfirmCounterBooking queues the confirmation of a booking staff made at
+// the counter or on the phone (no payment taken): the period, station and
+// category, the estimated rent as stored with the booking and its tariff's
+// deposit, both due at pickup, with the calendar file. A booking that is
+// not confirmed gets nothing. Errors: KindNotFound.
+func (s *Service) ConfirmCounterBooking(ctx context.Context, number string) error {
+	r, err := s.d.Bookings.ReservationByNumber(ctx, number)
+	if err != nil {
+		return err
+	}
+	if r.Status != StatusConfirmed {
+		return nil
+	}
+	bc, err := s.load(ctx, r)
+	if err != nil {
+		return err
+	}
+	var deposit int64
+	if r.TariffID != 0 {
+		t, err := s.d.Tariffs.Tariff(ctx, r.TariffID)
+		if err != nil {
+			return err
+		}
+		deposit = t.DepositCents
+	}
+	return s.queue(ctx, &bc, func(m MailContext) (mail.Message, error) {
+		return s.d.Mailer.CounterConfirmation(m, r.EstimatedTotalCents, deposit)
+	})
+}
+
 // releaseAs gives up the lease of the booking in status st.
 func (s *Service) releaseAs(ctx context.Context, bc *bookingCtx, st Status) {
 	t := Transition{ID: bc.r.ID, From: []Status{st}, To: st, Release: true}

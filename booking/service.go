@@ -110,6 +110,10 @@ type MailContext struct {
 type Mailer interface {
 	// Confirmation is the booking confirmation with the advance invoice PDF.
 	Confirmation(m MailContext, inv invoice.Issued, pdf []byte, paidCents, depositCents int64) (mail.Message, error)
+	// CounterConfirmation confirms a booking staff made at the counter or
+	// on the phone: nothing is paid yet; it names the estimated rent and
+	// the deposit, both due at pickup.
+	CounterConfirmation(m MailContext, estimateCents, depositCents int64) (mail.Message, error)
 	// Invoice sends a further advance invoice (a period change that costs more).
 	Invoice(m MailContext, inv invoice.Issued, pdf []byte) (mail.Message, error)
 	// CreditNote sends a credit note (refund after a change or cancellation).

@@ -27,6 +27,9 @@ type BookingFlow interface {
 	// NotifyChange sends the customer the new period of a confirmed booking
 	// that staff moved on the planning board, with the updated calendar file.
 	NotifyChange(ctx context.Context, number string) error
+	// ConfirmCounterBooking sends the customer the confirmation of a
+	// booking staff took (estimated rent and deposit due at pickup).
+	ConfirmCounterBooking(ctx context.Context, number string) error
 }
 
 // reservationCancelPaid cancels a booking on which money was taken through

@@ -13,6 +13,7 @@ import (
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/httpx"
 	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/tenancy"
@@ -260,6 +261,14 @@ func (a *app) reservationNewCreate(w http.ResponseWriter, r *http.Request) error
 	if err := a.Contracts.Reserve(ctx, res); err != nil {
 		return again(err)
 	}
-	http.Redirect(w, r, fmt.Sprintf("/admin/reservations/%d?done=created", res.ID), http.StatusSeeOther)
+	done := "created"
+	if a.Flow != nil { // the customer gets a confirmation as a website booking does
+		done = "created_mailed"
+		if err := a.Flow.ConfirmCounterBooking(ctx, res.Number); err != nil {
+			a.log.ErrorContext(ctx, "phone booking: confirmation e-mail", "request_id", httpx.RequestID(ctx), "reservation", res.Number, "err", err)
+			done = "created_unmailed"
+		}
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/reservations/%d?done=%s", res.ID, done), http.StatusSeeOther)
 	return nil
 }

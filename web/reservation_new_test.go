@@ -12,12 +12,15 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"mietwerk.dev/mietwerk/adapter/mailtmpl"
 	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/locale"
+	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/web"
 )
 
 // reservationByWorkshop finds the reservation with workshop order ref.
@@ -42,6 +45,11 @@ func reservationByWorkshop(t *testing.T, ce *ctEnv, ref string) (booking.Row, bo
 func TestNewReservationRules(t *testing.T) {
 	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
 		ce := newCtEnv(t, d)
+		mt, err := mailtmpl.New()
+		must(t, err)
+		flow := booking.NewService(booking.Deps{Bookings: ce.store, Tenancy: ce.store, Customers: ce.store, Categories: ce.store,
+			Tariffs: ce.store, Mailer: mailtmpl.NewBookingMailer(mt, "noreply@koenig.test", ""), Outbox: ce.store, Now: ce.clk.Now})
+		ce.serve(t, func(d *web.Deps) { d.Flow = flow })
 		c := ce.client(t)
 		c.login(stationEmail, password)
 		csrf := c.get("/admin/reservations/new").csrf(t)
@@ -65,7 +73,7 @@ func TestNewReservationRules(t *testing.T) {
 			}
 		}
 		p := c.post("/admin/reservations/new", form("2026-11-30T09:00", "2026-12-07T17:00"))
-		if p.status != http.StatusOK || !strings.Contains(p.body, "Die Reservierung wurde angelegt") {
+		if p.status != http.StatusOK || !strings.Contains(p.body, "Die Reservierung wurde angelegt; die Bestätigung geht per E-Mail an den Kunden.") {
 			t.Fatalf("valid phone booking: %d %v", p.status, p.fieldErrors())
 		}
 		if !strings.Contains(p.body, "Reservierung für 30.11. 09:00 – 07.12. 17:00 angelegt – S. Station") {
@@ -75,6 +83,26 @@ func TestNewReservationRules(t *testing.T) {
 		if !ok || r.Status != booking.StatusConfirmed || r.Source != "admin" || r.VehicleID == 0 || r.CustomerID != ce.res["reg"].CustomerID ||
 			r.EstimatedTotalCents == 0 || r.StationID != ce.reg.ID {
 			t.Fatalf("stored: %+v", r)
+		}
+		// the customer's confirmation: one, for the stored booking, with its stored estimate and nothing paid
+		qs, _, err := ce.store.ListEmails(ce.sys(), mail.Filter{Limit: 100})
+		must(t, err)
+		var confs []mail.Queued
+		for _, q := range qs {
+			if q.Message.Kind == mail.KindReservationConfirmation {
+				q, _, err := ce.store.Email(ce.sys(), q.ID)
+				must(t, err)
+				confs = append(confs, q)
+			}
+		}
+		if len(confs) != 1 {
+			t.Fatalf("%d confirmations queued, want 1 (none for the refused forms)", len(confs))
+		}
+		m := confs[0].Message
+		if m.To.Email != "reg@example.de" || !strings.Contains(m.Subject, r.Number) || confs[0].Links.ReservationID != r.ID ||
+			!strings.Contains(m.Text, "Voraussichtlicher Mietpreis: "+locale.Lang("de").Money(r.EstimatedTotalCents)) ||
+			strings.Contains(m.Text, "Bereits bezahlt") {
+			t.Errorf("confirmation to %s, %q:\n%s", m.To.Email, m.Subject, m.Text)
 		}
 	})
 }

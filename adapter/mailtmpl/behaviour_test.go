@@ -196,3 +196,43 @@ func TestPaymentReceiptVariants(t *testing.T) {
 		}
 	}
 }
+
+// TestCounterConfirmation: a booking staff took confirms the estimated rent
+// and the deposit as due at pickup, in both languages and both parts, and
+// never says something was paid or attaches an invoice.
+func TestCounterConfirmation(t *testing.T) {
+	d := reservation()
+	d.Paid, d.InvoiceNumber, d.InvoicePDF, d.PageURL = 0, "", nil, ""
+	d.AtCounter, d.Estimate, d.Deposit = true, 23700, 30000
+	for _, c := range []struct {
+		lang      document.Lang
+		want, not []string
+	}{
+		{document.German, []string{"Voraussichtlicher Mietpreis", "237,00 €", "Kaution (bei Abholung)", "300,00 €", "Sie bezahlen bei der Abholung"},
+			[]string{"Bereits bezahlt", "Anzahlungsrechnung"}},
+		{document.English, []string{"Estimated rent", "€237.00", "Deposit (at pickup)", "€300.00", "You pay at pickup"},
+			[]string{"Already paid", "advance invoice"}},
+	} {
+		m, err := mustNew(t).ReservationConfirmation(envelope(c.lang), d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, part := range []string{m.Text, m.HTML} {
+			for _, w := range c.want {
+				if !strings.Contains(part, w) {
+					t.Errorf("%s: %q missing", c.lang, w)
+				}
+			}
+			for _, w := range c.not {
+				if strings.Contains(part, w) {
+					t.Errorf("%s: says %q", c.lang, w)
+				}
+			}
+		}
+		for _, a := range m.Attachments {
+			if strings.HasSuffix(a.Filename, ".pdf") {
+				t.Errorf("%s: attaches %s", c.lang, a.Filename)
+			}
+		}
+	}
+}

@@ -52,6 +52,10 @@ type Reservation struct {
 	Model     string // an example model of the category ("VW Golf"), optional
 	// PageURL is the link to the customer's own booking page ("": none).
 	PageURL string
+	// AtCounter: a booking staff took (nothing paid yet); Estimate is its
+	// estimated rent, due at pickup with the deposit.
+	AtCounter bool
+	Estimate  int64
 }
 
 // InvoiceMail is the content of an invoice or credit-note message.

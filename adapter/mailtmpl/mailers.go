@@ -82,6 +82,14 @@ func (b BookingMailer) Confirmation(m booking.MailContext, inv invoice.Issued, p
 	return b.r.ReservationConfirmation(b.env(m), d)
 }
 
+// CounterConfirmation confirms a booking staff took: the estimated rent and
+// the deposit, due at pickup; no invoice, nothing paid.
+func (b BookingMailer) CounterConfirmation(m booking.MailContext, estimate, deposit int64) (mail.Message, error) {
+	d := reservationOf(m)
+	d.AtCounter, d.Estimate, d.Deposit = true, estimate, deposit
+	return b.r.ReservationConfirmation(b.env(m), d)
+}
+
 // Change tells the customer a booking's new period, with the calendar file
 // of its current revision.
 func (b BookingMailer) Change(m booking.MailContext) (mail.Message, error) {
