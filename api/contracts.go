@@ -92,13 +92,16 @@ type ctDamageIn struct {
 }
 
 type ctReadingIn struct {
-	KM           *int64       `json:"km"`
-	FuelEighths  *int         `json:"fuel_eighths"`
-	Cleanliness  string       `json:"cleanliness"`
-	Notes        string       `json:"notes"`
-	Damages      []ctDamageIn `json:"damages"`
-	SignerName   string       `json:"signer_name"`
-	SignaturePNG string       `json:"signature_png"` // base64
+	KM          *int64 `json:"km"`
+	FuelEighths *int   `json:"fuel_eighths"`
+	// StateOfChargePercent and RangeKM: electric and plug-in cars.
+	StateOfChargePercent *int         `json:"state_of_charge_percent"`
+	RangeKM              *int         `json:"range_km"`
+	Cleanliness          string       `json:"cleanliness"`
+	Notes                string       `json:"notes"`
+	Damages              []ctDamageIn `json:"damages"`
+	SignerName           string       `json:"signer_name"`
+	SignaturePNG         string       `json:"signature_png"` // base64
 	// UnsignedReason: why the customer does not sign (a handover needs a
 	// signature or a reason).
 	UnsignedReason string `json:"unsigned_reason"`
@@ -125,11 +128,14 @@ func (in ctReadingIn) protocol(f *errs.Fields, charges bool) contract.Protocol {
 	} else {
 		p.OdometerKM = *in.KM
 	}
+	// whether fuel or charge is required depends on the car: the service
+	// says (fuel_eighths, state_of_charge_percent)
 	if in.FuelEighths == nil {
-		f.Add("fuel_eighths", "field.required")
+		p.FuelMissing = true
 	} else {
 		p.FuelEighths = *in.FuelEighths
 	}
+	p.ChargePercent, p.RangeKM = in.StateOfChargePercent, in.RangeKM
 	if in.SignaturePNG != "" {
 		b, err := base64.StdEncoding.DecodeString(in.SignaturePNG)
 		if err != nil {
@@ -243,6 +249,7 @@ type ctContractOut struct {
 	Payments   []ctPaymentOut  `json:"payments"`
 	Balance    ctBalanceOut    `json:"balance"`
 	Protocols  []ctProtocolOut `json:"protocols"`
+	Vehicle    *ctVehicleOut   `json:"vehicle,omitempty"`
 }
 
 type ctDriverOut struct {
@@ -281,6 +288,14 @@ type ctProtocolOut struct {
 	KM          int64  `json:"km"`
 	FuelEighths int    `json:"fuel_eighths"`
 	Cleanliness string `json:"cleanliness"`
+	// StateOfChargePercent and RangeKM: electric and plug-in cars, else null.
+	StateOfChargePercent *int `json:"state_of_charge_percent"`
+	RangeKM              *int `json:"range_km"`
+}
+
+type ctVehicleOut struct {
+	DriveType  string `json:"drive_type"`
+	BatteryKWh int    `json:"battery_kwh"`
 }
 
 // contractView is the contract id with its invoices, payments, balance and
@@ -305,6 +320,9 @@ func (s *server) contractView(r *http.Request, id int64, loc *time.Location) (ct
 		Drivers: []ctDriverOut{}, Invoices: []ctInvoiceOut{}, Payments: []ctPaymentOut{}, Protocols: []ctProtocolOut{},
 		Balance: ctBalanceOut{BilledCents: l.Billed(), PaidCents: l.Paid(), OpenCents: l.Open(), DepositHeldCents: l.DepositHeld}}
 	out.Booking = r.PathValue("number")
+	if t := c.Terms; t.DriveType != "" {
+		out.Vehicle = &ctVehicleOut{DriveType: t.DriveType, BatteryKWh: t.BatteryKWh}
+	}
 	for _, d := range c.Drivers {
 		out.Drivers = append(out.Drivers, ctDriverOut{Role: d.Role, Name: d.Name(), LicenceNumber: d.LicenceNumber, LicenceCheckedAt: rfcp(d.CheckedAt, loc)})
 	}
@@ -316,7 +334,8 @@ func (s *server) contractView(r *http.Request, id int64, loc *time.Location) (ct
 			AmountCents: p.Amount.Cents, CreatedAt: rfc(p.CreatedAt, loc)})
 	}
 	for _, p := range ps {
-		out.Protocols = append(out.Protocols, ctProtocolOut{Kind: p.Kind, RecordedAt: rfc(p.RecordedAt, loc), KM: p.OdometerKM, FuelEighths: p.FuelEighths, Cleanliness: p.Cleanliness})
+		out.Protocols = append(out.Protocols, ctProtocolOut{Kind: p.Kind, RecordedAt: rfc(p.RecordedAt, loc), KM: p.OdometerKM, FuelEighths: p.FuelEighths, Cleanliness: p.Cleanliness,
+			StateOfChargePercent: p.ChargePercent, RangeKM: p.RangeKM})
 	}
 	return out, nil
 }

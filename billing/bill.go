@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/pricing"
@@ -14,6 +15,7 @@ const (
 	KindRent     = "rent"
 	KindExtraKM  = "extra_km"
 	KindRefuel   = "refuel"
+	KindCharge   = "charging" // charging an electric or plug-in car (Ladestrom)
 	KindCleaning = "cleaning"
 	KindDamage   = "damage"
 	KindExtra    = "extra"
@@ -31,6 +33,9 @@ type Reading struct {
 	KM          int64
 	FuelEighths int // 0 (empty) … 8 (full)
 	Cleanliness string
+	// ChargePercent is the state of charge of an electric or plug-in car
+	// (0…100), nil when none was recorded.
+	ChargePercent *int
 }
 
 // Input is everything the final bill depends on.
@@ -52,11 +57,13 @@ type Input struct {
 
 // The units of the lines (codes, printed by the document renderers).
 const (
-	UnitDay    = "day"
-	UnitKM     = "km"
-	UnitEighth = "eighth"
-	UnitLitre  = "litre"
-	UnitPiece  = "piece"
+	UnitDay     = "day"
+	UnitKM      = "km"
+	UnitEighth  = "eighth"
+	UnitLitre   = "litre"
+	UnitPercent = "percent" // percentage points of a battery's charge
+	UnitKWh     = "kwh"
+	UnitPiece   = "piece"
 )
 
 // Bill is the outcome of Compute.
@@ -66,6 +73,9 @@ type Bill struct {
 	IncludedKM     int64
 	ExtraKM        int64
 	MissingEighths int
+	// MissingPercent is the charge the car came back without (percentage
+	// points below the handover; 0 for a car that does not charge).
+	MissingPercent int
 	// Lines are the final invoice's lines: the rental and everything taxed
 	// with it.
 	Lines     []invoice.Line
@@ -101,6 +111,11 @@ func (in Input) Validate() error {
 			f.Add(name, "field.fuel_range")
 		}
 	}
+	for name, v := range map[string]*int{"charge_out": in.Out.ChargePercent, "state_of_charge_percent": in.In.ChargePercent} {
+		if v != nil && (*v < 0 || *v > 100) {
+			f.Add(name, "protocol.charge_range")
+		}
+	}
 	for i, c := range append(append([]Charge{}, in.Damages...), in.Extras...) {
 		if c.Cents < 0 {
 			f.Add("charges", "billing.charge_negative", locale.Params{"index": i + 1})
@@ -126,7 +141,11 @@ func CleaningDue(out, in string) bool {
 // days with grace, or calendar days); km beyond Days × included km cost the
 // extra-km price; each missing eighth costs the per-eighth price, or, when
 // the terms bill per litre (a per-litre price and the tank size),
-// tank/8 litres per eighth; the cleaning fee applies per CleaningDue;
+// tank/8 litres per eighth (not for a pure electric car); the charge an
+// electric or plug-in car came back without (percentage points below the
+// handover) costs the terms' charging price per point, or per kWh of that
+// share of the battery (ChargePerKWh), as a line of kind KindCharge taxed
+// like the rent; the cleaning fee applies per CleaningDue;
 // damages and extras are lines of their own. Lines carry the terms' VAT
 // rate, except damages when the terms do not tax them: those are
 // Compensation, not subject to VAT. Errors: see Validate.
@@ -163,7 +182,9 @@ func Compute(in Input) (Bill, error) {
 			b.ExtraKM*1000, UnitKM, t.ExtraKMCents)
 	}
 
-	b.MissingEighths = max(in.Out.FuelEighths-in.In.FuelEighths, 0)
+	if fleet.RecordsFuel(t.DriveType) {
+		b.MissingEighths = max(in.Out.FuelEighths-in.In.FuelEighths, 0)
+	}
 	if b.MissingEighths > 0 {
 		if t.RefuelPerLitre() {
 			milli := int64(b.MissingEighths) * int64(t.TankLitres) * 125 // tank/8 litres per eighth, exact in milli
@@ -172,6 +193,20 @@ func Compute(in Input) (Bill, error) {
 		} else {
 			add(KindRefuel, l.T("billing.line.refuel_eighth", locale.Params{"eighths": b.MissingEighths}),
 				int64(b.MissingEighths)*1000, UnitEighth, t.RefuelPerEighthCents)
+		}
+	}
+	if fleet.RecordsCharge(t.DriveType) && in.Out.ChargePercent != nil && in.In.ChargePercent != nil {
+		b.MissingPercent = max(*in.Out.ChargePercent-*in.In.ChargePercent, 0)
+	}
+	if n := int64(b.MissingPercent); n > 0 {
+		p := locale.Params{"out": *in.Out.ChargePercent, "in": *in.In.ChargePercent, "n": n}
+		switch t.ChargingRule {
+		case pricing.ChargePerPercent:
+			add(KindCharge, l.T("billing.line.charge_percent", p), n*1000, UnitPercent, t.ChargingPriceCents)
+		case pricing.ChargePerKWh:
+			milli := n * int64(t.BatteryKWh) * 10 // n % of the capacity in kWh, exact in milli
+			p["kwh"] = l.Quantity(milli)
+			add(KindCharge, l.T("billing.line.charge_kwh", p), milli, UnitKWh, t.ChargingPriceCents)
 		}
 	}
 	if CleaningDue(in.Out.Cleanliness, in.In.Cleanliness) {

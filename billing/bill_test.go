@@ -51,38 +51,38 @@ func TestCompute(t *testing.T) {
 		adv     []invoice.Advance
 		want    want
 	}{
-		{"on time three days", tf, Reading{at(1, 8, 0), 1000, 8, "clean"}, Reading{at(4, 8, 0), 1500, 8, "clean"}, 0, nil, first,
+		{"on time three days", tf, Reading{at(1, 8, 0), 1000, 8, "clean", nil}, Reading{at(4, 8, 0), 1500, 8, "clean", nil}, 0, nil, first,
 			want{3, 17700, 14874, 2826, 11800, 4958, 942, []string{KindRent}}},
-		{"early return same day", tf, Reading{at(1, 8, 0), 1000, 8, "clean"}, Reading{at(1, 18, 0), 1100, 8, "clean"}, 0, nil, first,
+		{"early return same day", tf, Reading{at(1, 8, 0), 1000, 8, "clean", nil}, Reading{at(1, 18, 0), 1100, 8, "clean", nil}, 0, nil, first,
 			want{1, 5900, 4958, 942, 0, 4958, 942, []string{KindRent}}},
-		{"late within grace", tf, Reading{at(1, 8, 0), 1000, 8, "clean"}, Reading{at(4, 8, 59), 1500, 8, "clean"}, 0, nil, first,
+		{"late within grace", tf, Reading{at(1, 8, 0), 1000, 8, "clean", nil}, Reading{at(4, 8, 59), 1500, 8, "clean", nil}, 0, nil, first,
 			want{3, 17700, 14874, 2826, 11800, 4958, 942, []string{KindRent}}},
-		{"late past grace", tf, Reading{at(1, 8, 0), 1000, 8, "clean"}, Reading{at(4, 9, 0), 1500, 8, "clean"}, 0, nil, first,
+		{"late past grace", tf, Reading{at(1, 8, 0), 1000, 8, "clean", nil}, Reading{at(4, 9, 0), 1500, 8, "clean", nil}, 0, nil, first,
 			want{4, 23600, 19832, 3768, 17700, 4958, 942, []string{KindRent}}},
-		{"extra km", tf, Reading{at(1, 8, 0), 1000, 8, "clean"}, Reading{at(4, 8, 0), 1800, 8, "clean"}, 0, nil, first,
+		{"extra km", tf, Reading{at(1, 8, 0), 1000, 8, "clean", nil}, Reading{at(4, 8, 0), 1800, 8, "clean", nil}, 0, nil, first,
 			want{3, 22700, 19076, 3624, 16800, 4958, 942, []string{KindRent, KindExtraKM}}},
-		{"fuel per eighth", tf, Reading{at(1, 8, 0), 1000, 8, "clean"}, Reading{at(2, 8, 0), 1100, 5, "clean"}, 0, nil, first,
+		{"fuel per eighth", tf, Reading{at(1, 8, 0), 1000, 8, "clean", nil}, Reading{at(2, 8, 0), 1100, 5, "clean", nil}, 0, nil, first,
 			want{1, 8900, 7479, 1421, 3000, 4958, 942, []string{KindRent, KindRefuel}}},
-		{"fuel per litre via tank size", litre, Reading{at(1, 8, 0), 1000, 8, "clean"}, Reading{at(2, 8, 0), 1100, 5, "clean"}, 50, nil, first,
+		{"fuel per litre via tank size", litre, Reading{at(1, 8, 0), 1000, 8, "clean", nil}, Reading{at(2, 8, 0), 1100, 5, "clean", nil}, 50, nil, first,
 			want{1, 10006, 8408, 1598, 4106, 4958, 942, []string{KindRent, KindRefuel}}},
-		{"fuel above handover is not credited", tf, Reading{at(1, 8, 0), 1000, 4, "clean"}, Reading{at(2, 8, 0), 1100, 8, "clean"}, 0, nil, first,
+		{"fuel above handover is not credited", tf, Reading{at(1, 8, 0), 1000, 4, "clean", nil}, Reading{at(2, 8, 0), 1100, 8, "clean", nil}, 0, nil, first,
 			want{1, 5900, 4958, 942, 0, 4958, 942, []string{KindRent}}},
-		{"cleaning", tf, Reading{at(1, 8, 0), 1000, 8, "clean"}, Reading{at(2, 8, 0), 1100, 8, "dirty"}, 0, nil, first,
+		{"cleaning", tf, Reading{at(1, 8, 0), 1000, 8, "clean", nil}, Reading{at(2, 8, 0), 1100, 8, "dirty", nil}, 0, nil, first,
 			want{1, 10800, 9076, 1724, 4900, 4958, 942, []string{KindRent, KindCleaning}}},
-		{"no cleaning when it went out dirty", tf, Reading{at(1, 8, 0), 1000, 8, "dirty"}, Reading{at(2, 8, 0), 1100, 8, "dirty"}, 0, nil, first,
+		{"no cleaning when it went out dirty", tf, Reading{at(1, 8, 0), 1000, 8, "dirty", nil}, Reading{at(2, 8, 0), 1100, 8, "dirty", nil}, 0, nil, first,
 			want{1, 5900, 4958, 942, 0, 4958, 942, []string{KindRent}}},
-		{"damage", tf, Reading{at(1, 8, 0), 1000, 8, "clean"}, Reading{at(2, 8, 0), 1100, 8, "clean"}, 0,
+		{"damage", tf, Reading{at(1, 8, 0), 1000, 8, "clean", nil}, Reading{at(2, 8, 0), 1100, 8, "clean", nil}, 0,
 			[]Charge{{"Kratzer Tür hinten links", 25000}}, first,
 			want{1, 30900, 25966, 4934, 25000, 4958, 942, []string{KindRent, KindDamage}}},
-		{"extension paid in advance", tf, Reading{at(1, 8, 0), 1000, 8, "clean"}, Reading{at(6, 8, 0), 2000, 8, "clean"}, 0, nil,
+		{"extension paid in advance", tf, Reading{at(1, 8, 0), 1000, 8, "clean", nil}, Reading{at(6, 8, 0), 2000, 8, "clean", nil}, 0, nil,
 			[]invoice.Advance{advance("RE-1", 5900), advance("RE-2", 11800)},
 			want{5, 29500, 24790, 4710, 11800, 14874, 2826, []string{KindRent}}},
-		{"calendar days", cal, Reading{at(1, 18, 0), 1000, 8, "clean"}, Reading{at(3, 9, 0), 1300, 8, "clean"}, 0, nil, first,
+		{"calendar days", cal, Reading{at(1, 18, 0), 1000, 8, "clean", nil}, Reading{at(3, 9, 0), 1300, 8, "clean", nil}, 0, nil, first,
 			want{3, 17700, 14874, 2826, 11800, 4958, 942, []string{KindRent}}},
-		{"early return below the prepaid amount is a credit", tf, Reading{at(1, 8, 0), 1000, 8, "clean"}, Reading{at(2, 7, 0), 1100, 8, "clean"}, 0, nil,
+		{"early return below the prepaid amount is a credit", tf, Reading{at(1, 8, 0), 1000, 8, "clean", nil}, Reading{at(2, 7, 0), 1100, 8, "clean", nil}, 0, nil,
 			[]invoice.Advance{advance("RE-1", 17700)},
 			want{1, 5900, 4958, 942, -11800, 14874, 2826, []string{KindRent}}},
-		{"everything at once", tf, Reading{at(1, 8, 0), 1000, 8, "clean"}, Reading{at(3, 10, 0), 1950, 2, "very_dirty"}, 0,
+		{"everything at once", tf, Reading{at(1, 8, 0), 1000, 8, "clean", nil}, Reading{at(3, 10, 0), 1950, 2, "very_dirty", nil}, 0,
 			[]Charge{{"Delle", 12345}}, first,
 			// 3 days 17700 + 350 km × 25 = 8750 + 6/8 × 1000 = 6000 + 4900 + 12345
 			want{3, 49695, 41761, 7934, 43795, 4958, 942, []string{KindRent, KindExtraKM, KindRefuel, KindCleaning, KindDamage}}},
@@ -124,10 +124,10 @@ func TestComputeRejectsBadInput(t *testing.T) {
 		in    Input
 		field string
 	}{
-		{"km below handover", Input{Terms: termsOf(tf, 0, true), Out: Reading{at(1, 8, 0), 1000, 8, "clean"}, In: Reading{at(2, 8, 0), 999, 8, "clean"}}, "km"},
-		{"return before handover", Input{Terms: termsOf(tf, 0, true), Out: Reading{at(2, 8, 0), 1000, 8, "clean"}, In: Reading{at(1, 8, 0), 1000, 8, "clean"}}, "returned_at"},
-		{"fuel above full", Input{Terms: termsOf(tf, 0, true), Out: Reading{at(1, 8, 0), 1000, 8, "clean"}, In: Reading{at(2, 8, 0), 1000, 9, "clean"}}, "fuel_eighths"},
-		{"negative damage", Input{Terms: termsOf(tf, 0, true), Out: Reading{at(1, 8, 0), 1000, 8, "clean"}, In: Reading{at(2, 8, 0), 1000, 8, "clean"}, Damages: []Charge{{"x", -1}}}, "charges"},
+		{"km below handover", Input{Terms: termsOf(tf, 0, true), Out: Reading{at(1, 8, 0), 1000, 8, "clean", nil}, In: Reading{at(2, 8, 0), 999, 8, "clean", nil}}, "km"},
+		{"return before handover", Input{Terms: termsOf(tf, 0, true), Out: Reading{at(2, 8, 0), 1000, 8, "clean", nil}, In: Reading{at(1, 8, 0), 1000, 8, "clean", nil}}, "returned_at"},
+		{"fuel above full", Input{Terms: termsOf(tf, 0, true), Out: Reading{at(1, 8, 0), 1000, 8, "clean", nil}, In: Reading{at(2, 8, 0), 1000, 9, "clean", nil}}, "fuel_eighths"},
+		{"negative damage", Input{Terms: termsOf(tf, 0, true), Out: Reading{at(1, 8, 0), 1000, 8, "clean", nil}, In: Reading{at(2, 8, 0), 1000, 8, "clean", nil}, Damages: []Charge{{"x", -1}}}, "charges"},
 	}
 	for _, c := range cases {
 		_, err := Compute(c.in)
@@ -165,7 +165,7 @@ func TestSettle(t *testing.T) {
 // on the final invoice at the rental's rate. The total settled is the same.
 func TestComputeDamageCompensation(t *testing.T) {
 	tf := testTariff()
-	in := Input{Loc: berlin, Out: Reading{at(1, 8, 0), 1000, 8, "clean"}, In: Reading{at(2, 8, 0), 1100, 8, "clean"},
+	in := Input{Loc: berlin, Out: Reading{at(1, 8, 0), 1000, 8, "clean", nil}, In: Reading{at(2, 8, 0), 1100, 8, "clean", nil},
 		Damages: []Charge{{"Kratzer Tür hinten links", 25000}}, Advances: []invoice.Advance{advance("RE-1", 5900)}}
 	in.Terms = termsOf(tf, 0, false)
 	b, err := Compute(in)

@@ -40,7 +40,7 @@ func (s *Share) add(l invoice.Line) {
 }
 
 // partOf maps a bill line's kind to the part of a rental a payer covers.
-var partOf = map[string]string{KindRent: payer.PartRent, KindExtraKM: payer.PartKM, KindRefuel: payer.PartFuel,
+var partOf = map[string]string{KindRent: payer.PartRent, KindExtraKM: payer.PartKM, KindRefuel: payer.PartFuel, KindCharge: payer.PartFuel,
 	KindCleaning: payer.PartCleaning, KindDamage: payer.PartDamages, KindExtra: payer.PartFees}
 
 // Split divides a bill between the payer and the driver. Driver only: all

@@ -13,7 +13,7 @@ func TestSplit(t *testing.T) {
 	// 4 days at 59,00, 1.000 km driven of 800 included (200 extra at 0,25),
 	// 3 eighths missing at 10,00, cleaning 49,00, a taxed damage of 300,00
 	b, err := Compute(Input{Terms: termsOf(testTariff(), 0, true), Loc: berlin,
-		Out: Reading{at(1, 8, 0), 1000, 8, "clean"}, In: Reading{at(5, 8, 0), 2000, 5, "very_dirty"},
+		Out: Reading{at(1, 8, 0), 1000, 8, "clean", nil}, In: Reading{at(5, 8, 0), 2000, 5, "very_dirty", nil},
 		Damages: []Charge{{"Kratzer Stoßfänger", 30000}}})
 	if err != nil {
 		t.Fatal(err)

@@ -375,7 +375,8 @@ func (s *Service) Update(ctx context.Context, id int64, e Edit) ([]Change, error
 			return changes, errs.Invalid("error.fields_invalid", errs.Field("tariff_id", "field.tariff_choose"))
 		}
 		old := x.terms()
-		terms := pricing.TermsOf(t, 0, old.DepositCents, old.TankLitres, x.Tenant.VATRateBP, old.DamageTaxable, pricing.TermsTariffChanged, now)
+		terms := pricing.TermsOf(t, 0, old.DepositCents, old.TankLitres, x.Tenant.VATRateBP, old.DamageTaxable, pricing.TermsTariffChanged, now).
+			WithCar(old.DriveType, old.BatteryKWh)
 		if err := s.d.Store.ChangeTariff(ctx, id, terms); err != nil {
 			return changes, err
 		}

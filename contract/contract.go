@@ -219,19 +219,27 @@ const (
 
 // Protocol is what was recorded at the handover or the return.
 type Protocol struct {
-	ID           int64
-	ContractID   int64
-	Kind         string // "handover" or "return"
-	StationID    int64
-	RecordedAt   time.Time
-	RecordedBy   int64
-	StaffName    string
-	OdometerKM   int64
-	FuelEighths  int
-	Cleanliness  string
-	Notes        string
-	SignerName   string
-	SignaturePNG []byte
+	ID          int64
+	ContractID  int64
+	Kind        string // "handover" or "return"
+	StationID   int64
+	RecordedAt  time.Time
+	RecordedBy  int64
+	StaffName   string
+	OdometerKM  int64
+	FuelEighths int
+	// FuelMissing: the caller had no fuel level (a pure electric car
+	// records none; any other car must, see checkEnergy).
+	FuelMissing bool
+	// ChargePercent is the state of charge (0–100) of an electric or
+	// plug-in car, RangeKM the range its display showed (optional); nil
+	// for other cars.
+	ChargePercent *int
+	RangeKM       *int
+	Cleanliness   string
+	Notes         string
+	SignerName    string
+	SignaturePNG  []byte
 	// UnsignedReason is why the customer did not sign (staff record it);
 	// a handover needs a signature or a reason.
 	UnsignedReason string
@@ -249,7 +257,7 @@ func (p Protocol) validateInto(f *errs.Fields) {
 	if p.OdometerKM < 0 || p.OdometerKM > 2_000_000 {
 		f.Add("km", "protocol.km_required")
 	}
-	if p.FuelEighths < 0 || p.FuelEighths > 8 {
+	if !p.FuelMissing && (p.FuelEighths < 0 || p.FuelEighths > 8) {
 		f.Add("fuel_eighths", "protocol.fuel_range")
 	}
 	ok := false
@@ -276,6 +284,38 @@ func (p Protocol) validateInto(f *errs.Fields) {
 	f.Line("unsigned_reason", p.UnsignedReason, MaxProtocolNotes)
 	for i, d := range p.NewDamages {
 		f.Merge("damages."+itoa(i)+".", d.Validate())
+	}
+}
+
+// MaxRangeKM bounds the range an electric car's display shows.
+const MaxRangeKM = 2000
+
+// checkEnergy adds the readings' rules that depend on the car's drive type
+// (fleet.RecordsFuel, fleet.RecordsCharge): a car with a tank needs its
+// fuel level, a pure electric car keeps keepFuel (the car's last, it has
+// no tank); a car that charges (needCharge) needs its state of charge
+// 0–100 % and may have its range (0–MaxRangeKM km); other cars record
+// neither.
+func (p *Protocol) checkEnergy(f *errs.Fields, drive string, keepFuel int, needCharge bool) {
+	if !fleet.RecordsFuel(drive) {
+		p.FuelEighths, p.FuelMissing = keepFuel, false
+	} else if p.FuelMissing && !f.Has("fuel_eighths") {
+		f.Add("fuel_eighths", "protocol.fuel_required")
+	}
+	if !needCharge {
+		p.ChargePercent, p.RangeKM = nil, nil
+		return
+	}
+	switch {
+	case p.ChargePercent == nil:
+		if !f.Has("state_of_charge_percent") {
+			f.Add("state_of_charge_percent", "protocol.charge_required")
+		}
+	case *p.ChargePercent < 0 || *p.ChargePercent > 100:
+		f.Add("state_of_charge_percent", "protocol.charge_range")
+	}
+	if p.RangeKM != nil && (*p.RangeKM < 0 || *p.RangeKM > MaxRangeKM) {
+		f.Add("range_km", "field.between", locale.Params{"min": 0, "max": locale.Km(MaxRangeKM)})
 	}
 }
 

@@ -110,6 +110,12 @@ func (s *Service) checkReturn(ctx context.Context, rt *Return) (Contract, *Proto
 			}
 		}
 	}
+	if hand != nil {
+		// the car as it was handed over: a car that charged then records its
+		// charge now (also a contract from before drive types were kept)
+		rt.Protocol.checkEnergy(&f, c.Terms.DriveType, hand.FuelEighths,
+			hand.ChargePercent != nil || fleet.RecordsCharge(c.Terms.DriveType))
+	}
 	if rt.StationID == 0 {
 		rt.StationID = c.ReturnStationID
 	}
@@ -603,8 +609,10 @@ func (s *Service) compute(ctx context.Context, x cctx, hand, ret *Protocol, adva
 		end = *c.EndedAt
 	}
 	return billing.Compute(billing.Input{Terms: x.terms(), Loc: x.Station.Location(),
-		Out:     billing.Reading{At: c.Start, KM: hand.OdometerKM, FuelEighths: hand.FuelEighths, Cleanliness: hand.Cleanliness},
-		In:      billing.Reading{At: end, KM: ret.OdometerKM, FuelEighths: ret.FuelEighths, Cleanliness: ret.Cleanliness},
+		Out: billing.Reading{At: c.Start, KM: hand.OdometerKM, FuelEighths: hand.FuelEighths, Cleanliness: hand.Cleanliness,
+			ChargePercent: hand.ChargePercent},
+		In: billing.Reading{At: end, KM: ret.OdometerKM, FuelEighths: ret.FuelEighths, Cleanliness: ret.Cleanliness,
+			ChargePercent: ret.ChargePercent},
 		Damages: charges, Advances: advances, Lang: lang(x.Customer)})
 }
 

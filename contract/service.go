@@ -199,6 +199,9 @@ func (s *Service) Handover(ctx context.Context, h *Handover) (Contract, error) {
 		return Contract{}, err
 	}
 	s.checkCar(ctx, &f, h, r, v)
+	if v.ID != 0 {
+		h.Protocol.checkEnergy(&f, v.FuelType, v.FuelEighths, fleet.RecordsCharge(v.FuelType))
+	}
 	terms, err := s.handoverTerms(ctx, r, v, now)
 	if err != nil {
 		return Contract{}, err
@@ -378,7 +381,8 @@ func (s *Service) handoverTerms(ctx context.Context, r booking.Reservation, v fl
 		}
 		deposit, _ = depositHeld(recs)
 	}
-	return pricing.TermsOf(t, r.DayPriceCents, deposit, v.TankLitres, tn.VATRateBP, tn.DamageTaxable, pricing.TermsAtHandover, now), nil
+	return pricing.TermsOf(t, r.DayPriceCents, deposit, v.TankLitres, tn.VATRateBP, tn.DamageTaxable, pricing.TermsAtHandover, now).
+		WithCar(v.FuelType, v.BatteryKWh), nil
 }
 
 // terms is the contract's terms snapshot; a contract without one (none
@@ -388,7 +392,7 @@ func (x cctx) terms() pricing.Terms {
 		return x.Contract.Terms
 	}
 	return pricing.TermsOf(x.Tariff, 0, x.Tariff.DepositCents, x.Vehicle.TankLitres, x.Tenant.VATRateBP, x.Tenant.DamageTaxable,
-		pricing.TermsMigration, time.Time{})
+		pricing.TermsMigration, time.Time{}).WithCar(x.Vehicle.FuelType, x.Vehicle.BatteryKWh)
 }
 
 // WalkIn creates a walk-in reservation at the counter (source walk_in,
@@ -509,6 +513,14 @@ func (s *Service) counterReservation(ctx context.Context, r *booking.Reservation
 	return s.d.Store.CreateWalkIn(ctx, r)
 }
 
+// docReading is protocol p as its PDF prints it: no fuel for a pure
+// electric car (by the terms' drive type), the state of charge and range
+// where recorded.
+func docReading(p Protocol, t pricing.Terms) document.Reading {
+	return document.Reading{Time: p.RecordedAt, Km: p.OdometerKM, FuelEighths: p.FuelEighths, Cleanliness: document.Cleanliness(p.Cleanliness),
+		NoFuel: !fleet.RecordsFuel(t.DriveType), ChargePercent: p.ChargePercent, RangeKM: p.RangeKM}
+}
+
 // sendProtocol renders the handover or return protocol, stores it and
 // queues its e-mail, in one transaction.
 func (s *Service) sendProtocol(ctx context.Context, c Contract, kind string) error {
@@ -540,13 +552,14 @@ func (s *Service) sendProtocol(ctx context.Context, c Contract, kind string) err
 		Branding: Branding(x.Tenant), ContractNumber: c.Number,
 		Vehicle:  document.Vehicle{Plate: x.Vehicle.Plate, Make: x.Vehicle.Make, Model: x.Vehicle.Model, VIN: x.Vehicle.VIN},
 		Customer: person(x.Customer), Station: station(x.Station),
-		Reading: document.Reading{Time: p.RecordedAt, Km: p.OdometerKM, FuelEighths: p.FuelEighths, Cleanliness: document.Cleanliness(p.Cleanliness)},
+		Reading: docReading(*p, x.terms()),
 		Notes:   p.Notes, StaffName: p.StaffName, SignaturePNG: p.SignaturePNG, SignerName: p.SignerName,
 		UnsignedReason: p.UnsignedReason}
 	if kind == KindReturn {
 		doc.Station = station(x.ReturnStation)
 		if out != nil {
-			doc.Handover = &document.Reading{Time: out.RecordedAt, Km: out.OdometerKM, FuelEighths: out.FuelEighths, Cleanliness: document.Cleanliness(out.Cleanliness)}
+			r := docReading(*out, x.terms())
+			doc.Handover = &r
 		}
 	}
 	for _, d := range damages {

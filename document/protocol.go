@@ -88,6 +88,12 @@ type Reading struct {
 	Km          int64
 	FuelEighths int // 0 (empty) … 8 (full)
 	Cleanliness Cleanliness
+	// NoFuel: a pure electric car, no tank (FuelEighths is not printed).
+	NoFuel bool
+	// ChargePercent is the state of charge of an electric or plug-in car
+	// and RangeKM the range it showed; nil when not recorded.
+	ChargePercent *int
+	RangeKM       *int
 }
 
 // ProtocolDoc is a handover or return protocol.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // Category is what customers book (ACRISS-like code, e.g. "CDMR").
@@ -46,22 +47,52 @@ const (
 	StatusRetired   = "retired"
 )
 
+// Drive types (Vehicle.FuelType).
+const (
+	DrivePetrol       = "petrol"
+	DriveDiesel       = "diesel"
+	DriveElectric     = "electric"
+	DriveHybrid       = "hybrid" // a hybrid without plug: fuelled only
+	DrivePluginHybrid = "plugin_hybrid"
+	DriveLPG          = "lpg"
+)
+
+// DriveTypes lists the drive types in the order forms offer them.
+var DriveTypes = []string{DrivePetrol, DriveDiesel, DriveElectric, DrivePluginHybrid, DriveHybrid, DriveLPG}
+
+// MaxBatteryKWh bounds a battery capacity.
+const MaxBatteryKWh = 500
+
+// RecordsCharge reports whether cars of drive type d record their state of
+// charge at handover and return (electric and plug-in hybrid cars).
+func RecordsCharge(d string) bool { return d == DriveElectric || d == DrivePluginHybrid }
+
+// RecordsFuel reports whether cars of drive type d record their fuel level
+// (all but pure electric cars).
+func RecordsFuel(d string) bool { return d != DriveElectric }
+
 // Cleanliness levels.
 var Cleanliness = []string{"clean", "normal", "dirty", "very_dirty"}
 
 // Vehicle is one car of the fleet.
 type Vehicle struct {
-	ID                int64
-	TenantID          int64
-	StationID         int64
-	CategoryID        int64
-	Plate             string
-	VIN               string
-	Make              string
-	Model             string
-	Color             string
-	FuelType          string
-	TankLitres        int
+	ID         int64
+	TenantID   int64
+	StationID  int64
+	CategoryID int64
+	Plate      string
+	VIN        string
+	Make       string
+	Model      string
+	Color      string
+	// FuelType is the drive type (DriveTypes): how the car is fuelled and
+	// whether handover and return record fuel eighths, state of charge or
+	// both (see RecordsFuel, RecordsCharge).
+	FuelType   string
+	TankLitres int
+	// BatteryKWh is the usable battery capacity of an electric or plug-in
+	// car (charging billed per kWh needs it); 0 for others.
+	BatteryKWh        int
 	OdometerKM        int64
 	FuelEighths       int
 	Cleanliness       string
@@ -123,6 +154,9 @@ func (v *Vehicle) Normalize() {
 	if v.FuelType == "" {
 		v.FuelType = "petrol"
 	}
+	if !RecordsCharge(v.FuelType) {
+		v.BatteryKWh = 0 // only a car that charges has a battery to bill by
+	}
 }
 
 // Validate returns a KindInvalid error naming every invalid field.
@@ -151,6 +185,19 @@ func (v Vehicle) Validate() error {
 	}
 	if v.FuelEighths < 0 || v.FuelEighths > 8 {
 		f.Add("fuel_eighths", "field.fuel_range")
+	}
+	driveOK := false
+	for _, d := range DriveTypes {
+		driveOK = driveOK || d == v.FuelType
+	}
+	if !driveOK {
+		f.Add("fuel_type", "vehicle.drive_choose")
+	}
+	switch {
+	case v.BatteryKWh < 0 || v.BatteryKWh > MaxBatteryKWh:
+		f.Add("battery_kwh", "field.between", locale.Params{"min": 1, "max": MaxBatteryKWh})
+	case RecordsCharge(v.FuelType) && v.BatteryKWh == 0:
+		f.Add("battery_kwh", "vehicle.battery_required")
 	}
 	switch v.Status {
 	case StatusAvailable, StatusWorkshop, StatusBlocked, StatusRetired:

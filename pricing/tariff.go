@@ -22,19 +22,46 @@ type Tariff struct {
 	RefuelPerEighthCents int64
 	RefuelPerLitreCents  int64
 	CleaningFeeCents     int64
-	DepositCents         int64
-	DayCounting          string // "24h" or "calendar"
-	GraceMinutes         int
-	VATRateBP            int
-	ValidFrom            string // YYYY-MM-DD
-	ValidTo              string // YYYY-MM-DD, "" = open-ended
-	CategoryIDs          []int64
-	Active               bool
+	// ChargingRule is what an electric or plug-in car's missing charge at
+	// the return costs (ChargeNone, ChargePerPercent, ChargePerKWh) at
+	// ChargingPriceCents per percentage point or per kWh.
+	ChargingRule       string
+	ChargingPriceCents int64
+	DepositCents       int64
+	DayCounting        string // "24h" or "calendar"
+	GraceMinutes       int
+	VATRateBP          int
+	ValidFrom          string // YYYY-MM-DD
+	ValidTo            string // YYYY-MM-DD, "" = open-ended
+	CategoryIDs        []int64
+	Active             bool
 }
+
+// Charging rules of a tariff.
+const (
+	ChargeNone       = "none"
+	ChargePerPercent = "per_percent" // price per percentage point missing
+	ChargePerKWh     = "per_kwh"     // price per kWh missing (missing % × battery capacity)
+)
+
+// ChargingRules lists the charging rules in the order forms offer them.
+var ChargingRules = []string{ChargeNone, ChargePerPercent, ChargePerKWh}
 
 // Validate returns a KindInvalid error naming every invalid field.
 func (t Tariff) Validate() error {
 	var f errs.Fields
+	switch t.ChargingRule {
+	case ChargeNone, "":
+		if t.ChargingPriceCents != 0 {
+			f.Add("charging_price", "tariff.charging_price_without_rule")
+		}
+	case ChargePerPercent, ChargePerKWh:
+		if t.ChargingPriceCents <= 0 {
+			f.Add("charging_price", "tariff.charging_price_required")
+		}
+	default:
+		f.Add("charging_rule", "tariff.charging_rule_choose")
+	}
 	if t.Code == "" {
 		f.Add("code", "field.code_required")
 	}
@@ -46,7 +73,7 @@ func (t Tariff) Validate() error {
 	}
 	for name, v := range map[string]int64{"price_per_day_cents": t.PricePerDayCents, "extra_km_cents": t.ExtraKMCents,
 		"refuel_per_eighth_cents": t.RefuelPerEighthCents, "refuel_per_litre_cents": t.RefuelPerLitreCents,
-		"cleaning_fee_cents": t.CleaningFeeCents, "deposit_cents": t.DepositCents} {
+		"cleaning_fee_cents": t.CleaningFeeCents, "deposit_cents": t.DepositCents, "charging_price": t.ChargingPriceCents} {
 		if v < 0 {
 			f.Add(name, "field.not_negative")
 		}

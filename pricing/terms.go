@@ -25,11 +25,19 @@ type Terms struct {
 	RefuelPerLitreCents  int64  `json:"refuel_per_litre_cents"`
 	// TankLitres is the vehicle's tank at handover: refuelling is billed
 	// per litre only with a per-litre price and a known tank.
-	TankLitres       int    `json:"tank_litres"`
-	CleaningFeeCents int64  `json:"cleaning_fee_cents"`
-	DepositCents     int64  `json:"deposit_cents"` // the deposit held for the rental
-	DayCounting      string `json:"day_counting"`
-	GraceMinutes     int    `json:"grace_minutes"`
+	TankLitres       int   `json:"tank_litres"`
+	CleaningFeeCents int64 `json:"cleaning_fee_cents"`
+	// DriveType is the car's drive type at handover (fleet drive types;
+	// "" in snapshots taken before electric cars: fuelled); BatteryKWh
+	// its battery. ChargingRule and ChargingPriceCents are the tariff's
+	// price of missing charge (see Tariff).
+	DriveType          string `json:"drive_type,omitempty"`
+	BatteryKWh         int    `json:"battery_kwh,omitempty"`
+	ChargingRule       string `json:"charging_rule,omitempty"`
+	ChargingPriceCents int64  `json:"charging_price_cents,omitempty"`
+	DepositCents       int64  `json:"deposit_cents"` // the deposit held for the rental
+	DayCounting        string `json:"day_counting"`
+	GraceMinutes       int    `json:"grace_minutes"`
 	// VATRateBP is the rate the rental is taxed at: the tariff's, else the
 	// tenant's.
 	VATRateBP int `json:"vat_rate_bp"`
@@ -57,7 +65,15 @@ func TermsOf(t Tariff, dayPrice, deposit int64, tankLitres, tenantVATBP int, dam
 		IncludedKMPerDay: t.IncludedKMPerDay, ExtraKMCents: t.ExtraKMCents, RefuelPerEighthCents: t.RefuelPerEighthCents,
 		RefuelPerLitreCents: t.RefuelPerLitreCents, TankLitres: tankLitres, CleaningFeeCents: t.CleaningFeeCents,
 		DepositCents: deposit, DayCounting: t.DayCounting, GraceMinutes: t.GraceMinutes, VATRateBP: rate,
+		ChargingRule: t.ChargingRule, ChargingPriceCents: t.ChargingPriceCents,
 		DamageTaxable: damageTaxable, Source: source, TakenAt: at.UTC()}
+}
+
+// WithCar returns the terms for the car handed over: its drive type and
+// battery capacity decide whether fuel, charge or both are billed.
+func (t Terms) WithCar(driveType string, batteryKWh int) Terms {
+	t.DriveType, t.BatteryKWh = driveType, batteryKWh
+	return t
 }
 
 // Tariff returns the terms as a tariff for the day and price rules
@@ -66,7 +82,8 @@ func (t Terms) Tariff() Tariff {
 	return Tariff{ID: t.TariffID, Code: t.TariffCode, Name: t.TariffName, PricePerDayCents: t.PricePerDayCents,
 		IncludedKMPerDay: t.IncludedKMPerDay, ExtraKMCents: t.ExtraKMCents, RefuelPerEighthCents: t.RefuelPerEighthCents,
 		RefuelPerLitreCents: t.RefuelPerLitreCents, CleaningFeeCents: t.CleaningFeeCents, DepositCents: t.DepositCents,
-		DayCounting: t.DayCounting, GraceMinutes: t.GraceMinutes, VATRateBP: t.VATRateBP}
+		DayCounting: t.DayCounting, GraceMinutes: t.GraceMinutes, VATRateBP: t.VATRateBP,
+		ChargingRule: t.ChargingRule, ChargingPriceCents: t.ChargingPriceCents}
 }
 
 // RefuelPerLitre reports whether refuelling is billed per litre (a

@@ -24,6 +24,35 @@ type readingsViewData struct {
 	V *view
 	P protoForm
 	H *contract.Protocol
+	// Fuel and Charge say which levels the form asks: the fuel eighths
+	// for a car with a tank, the state of charge (and range) for an
+	// electric or plug-in car; at a handover with a choice of cars, what
+	// any of them needs (the service takes what the chosen car records).
+	Fuel, Charge bool
+}
+
+// energyFields says which levels the handover or return form in data asks
+// (see readingsViewData).
+func energyFields(data any) (fuel, charge bool) {
+	switch d := data.(type) {
+	case handoverData:
+		vs := d.Vehicles
+		if d.Vehicle.ID != 0 {
+			vs = append([]fleet.Vehicle{d.Vehicle}, vs...)
+		}
+		if len(vs) == 0 {
+			return true, false
+		}
+		for _, v := range vs {
+			fuel = fuel || fleet.RecordsFuel(v.FuelType)
+			charge = charge || fleet.RecordsCharge(v.FuelType)
+		}
+		return fuel, charge
+	case returnData:
+		drive := d.C.Terms.DriveType
+		return fleet.RecordsFuel(drive), fleet.RecordsCharge(drive) || d.Handover.ChargePercent != nil
+	}
+	return true, false
 }
 
 // damageViewData is what the "new-damage" partial receives.
@@ -44,6 +73,7 @@ func addContractFuncs(funcs template.FuncMap) {
 	}
 	funcs["readingsView"] = func(v *view, p protoForm, h any) readingsViewData {
 		d := readingsViewData{V: v, P: p}
+		d.Fuel, d.Charge = energyFields(v.Data)
 		switch x := h.(type) {
 		case contract.Protocol:
 			if x.ID != 0 {

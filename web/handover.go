@@ -22,12 +22,15 @@ import (
 // protoForm is the readings part of the handover and return forms, kept
 // as typed so an invalid form comes back unchanged.
 type protoForm struct {
-	KM          string
-	Fuel        int
-	Cleanliness string
-	Notes       string
-	SignerName  string
-	Signature   string // data: URL of the PNG
+	KM   string
+	Fuel int
+	// Charge and Range are the state of charge (%) and range (km) as
+	// typed (electric and plug-in cars).
+	Charge, Range string
+	Cleanliness   string
+	Notes         string
+	SignerName    string
+	Signature     string // data: URL of the PNG
 	// UnsignedReason is why the customer does not sign.
 	UnsignedReason string
 	Damages        []damageRow
@@ -64,12 +67,16 @@ func readProtocol(r *http.Request, withCharge bool) (protoForm, contract.Protoco
 	if pf.Cleanliness == "" {
 		f.Add("cleanliness", "field.cleanliness_choose")
 	}
+	// a missing fuel level or state of charge is the service's to judge:
+	// what the car needs depends on its drive type
 	if fuel, err := strconv.Atoi(r.PostFormValue("fuel_eighths")); err == nil {
 		pf.Fuel, p.FuelEighths = fuel, fuel
 	} else {
-		f.Add("fuel_eighths", "protocol.fuel_range")
-		p.FuelEighths = 0
+		p.FuelMissing = true
 	}
+	pf.Charge, pf.Range = strings.TrimSpace(r.PostFormValue("state_of_charge_percent")), strings.TrimSpace(r.PostFormValue("range_km"))
+	p.ChargePercent = formIntp(pf.Charge, "state_of_charge_percent", "protocol.charge_range", &f)
+	p.RangeKM = formIntp(strings.ReplaceAll(pf.Range, ".", ""), "range_km", "protocol.range_number", &f)
 	if pf.Signature != "" {
 		const prefix = "data:image/png;base64,"
 		if !strings.HasPrefix(pf.Signature, prefix) {
@@ -88,6 +95,33 @@ func readProtocol(r *http.Request, withCharge bool) (protoForm, contract.Protoco
 	var files [][]*multipart.FileHeader
 	pf.Damages, p.NewDamages, files = readDamageRows(r, withCharge, &f)
 	return pf, p, files, f
+}
+
+// formIntp parses an optional whole number typed into field name ("80",
+// "80 %"): nil when empty, the field error key when it is no number.
+func formIntp(s, name string, key locale.Key, f *errs.Fields) *int {
+	s = strings.TrimSpace(strings.TrimSuffix(s, "%"))
+	if s == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		f.Add(name, key)
+		return nil
+	}
+	return &n
+}
+
+// energyMissing adds the errors of a fuel level or state of charge the
+// car needs and the form lacks, when the form is refused before the
+// service sees it (the service checks the same; see contract's checkEnergy).
+func energyMissing(f *errs.Fields, p contract.Protocol, fuel, charge bool) {
+	if fuel && p.FuelMissing && !f.Has("fuel_eighths") {
+		f.Add("fuel_eighths", "protocol.fuel_required")
+	}
+	if charge && p.ChargePercent == nil && !f.Has("state_of_charge_percent") {
+		f.Add("state_of_charge_percent", "protocol.charge_required")
+	}
 }
 
 // ---- handover ----
@@ -252,6 +286,13 @@ func (a *app) handoverSubmit(w http.ResponseWriter, r *http.Request) error {
 		if !h.LicenceChecked {
 			f.Add("licence_checked", "handover.licence_check_required")
 		}
+		vid := h.VehicleID
+		if vid == 0 {
+			vid = res.VehicleID
+		}
+		if v, verr := a.ContractData.Vehicle(r.Context(), vid); vid != 0 && verr == nil {
+			energyMissing(&f, p, fleet.RecordsFuel(v.FuelType), fleet.RecordsCharge(v.FuelType))
+		}
 		err = f.Err()
 	}
 	if err != nil && c.ID == 0 {
@@ -399,6 +440,9 @@ func (a *app) returnSubmit(w http.ResponseWriter, r *http.Request) error {
 	var photos [][]fleet.Prepared
 	if ct.Status == contract.StatusOpen {
 		photos = a.prepareRowPhotos(r.Context(), files, &f)
+	}
+	if f.Err() != nil { // the service is not asked: say what else is missing
+		energyMissing(&f, p, fleet.RecordsFuel(ct.Terms.DriveType), fleet.RecordsCharge(ct.Terms.DriveType))
 	}
 	rt := &contract.Return{ContractID: id, Protocol: p}
 	if sid, err := strconv.ParseInt(r.PostFormValue("station_id"), 10, 64); err == nil {

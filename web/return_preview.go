@@ -63,6 +63,9 @@ func previewOf(v *view, p contract.Preview) *returnPreview {
 	if b.MissingEighths > 0 {
 		out.Facts += " " + v.T("counter.preview_fuel", locale.Params{"n": b.MissingEighths})
 	}
+	if b.MissingPercent > 0 {
+		out.Facts += " " + v.T("counter.preview_charge_missing", locale.Params{"n": b.MissingPercent})
+	}
 	out.DeductedLabel = v.T("counter.preview_deducted", locale.Params{"numbers": strings.Join(p.Advances, ", ")})
 	add := func(ls []invoice.Line) {
 		for _, ln := range ls {

@@ -18,6 +18,8 @@ type tariffForm struct {
 	Code, Name, Kind, PricePerDay, IncludedKM, ExtraKM     string
 	RefuelEighth, RefuelLitre, Cleaning, Deposit, Counting string
 	Grace, VAT, ValidFrom, ValidTo                         string
+	ChargingRule, ChargingPrice                            string
+	ChargingRules                                          []string
 	CategoryIDs                                            map[int64]bool
 	Active                                                 bool
 	Categories                                             []fleet.Category
@@ -29,7 +31,11 @@ func tariffFormOf(t pricing.Tariff, lang string) tariffForm {
 		RefuelEighth: moneyText(lang, t.RefuelPerEighthCents), RefuelLitre: moneyText(lang, t.RefuelPerLitreCents),
 		Cleaning: moneyText(lang, t.CleaningFeeCents), Deposit: moneyText(lang, t.DepositCents), Counting: t.DayCounting,
 		Grace: strconv.Itoa(t.GraceMinutes), VAT: moneyText(lang, int64(t.VATRateBP)), ValidFrom: t.ValidFrom,
-		ValidTo: t.ValidTo, Active: t.Active, CategoryIDs: map[int64]bool{}}
+		ValidTo: t.ValidTo, Active: t.Active, CategoryIDs: map[int64]bool{},
+		ChargingRule: t.ChargingRule, ChargingPrice: moneyText(lang, t.ChargingPriceCents), ChargingRules: pricing.ChargingRules}
+	if f.ChargingRule == "" {
+		f.ChargingRule = pricing.ChargeNone
+	}
 	for _, id := range t.CategoryIDs {
 		f.CategoryIDs[id] = true
 	}
@@ -45,6 +51,7 @@ func parseTariffForm(r *http.Request, f *tariffForm, t *pricing.Tariff, lang str
 	f.RefuelEighth, f.RefuelLitre, f.Cleaning, f.Deposit = get("refuel_per_eighth"), get("refuel_per_litre"), get("cleaning_fee"), get("deposit")
 	f.Grace, f.VAT, f.ValidFrom, f.ValidTo = get("grace_minutes"), get("vat_rate"), get("valid_from"), get("valid_to")
 	f.Active = r.PostFormValue("active") != ""
+	f.ChargingRule, f.ChargingPrice, f.ChargingRules = get("charging_rule"), get("charging_price"), pricing.ChargingRules
 	f.CategoryIDs = map[int64]bool{}
 	t.CategoryIDs = nil
 	for _, s := range r.PostForm["categories"] {
@@ -61,6 +68,8 @@ func parseTariffForm(r *http.Request, f *tariffForm, t *pricing.Tariff, lang str
 	t.RefuelPerLitreCents = formCents(r, "refuel_per_litre", p, lang)
 	t.CleaningFeeCents = formCents(r, "cleaning_fee", p, lang)
 	t.DepositCents = formCents(r, "deposit", p, lang)
+	t.ChargingRule = f.ChargingRule
+	t.ChargingPriceCents = formCents(r, "charging_price", p, lang)
 	t.IncludedKMPerDay = int(formInt(r, "included_km_per_day", p, lang))
 	t.GraceMinutes = int(formInt(r, "grace_minutes", p, lang))
 	vat, ok := parseCents(f.VAT)

@@ -20,7 +20,7 @@ const vehiclesPerPage = 25
 // Choices offered by the vehicle form.
 var (
 	vehicleStatuses = []string{fleet.StatusAvailable, fleet.StatusWorkshop, fleet.StatusBlocked, fleet.StatusRetired}
-	fuelTypes       = []string{"petrol", "diesel", "electric", "hybrid", "lpg"}
+	fuelTypes       = fleet.DriveTypes
 	vehicleSorts    = []string{"plate", "model", "station", "status", "odometer"}
 )
 
@@ -182,6 +182,7 @@ type vehicleForm struct {
 	New                                                bool
 	Plate, VIN, Make, Model, Color, FuelType           string
 	TankLitres, OdometerKM, FuelEighths, Cleanliness   string
+	BatteryKWh                                         string
 	Status, FirstRegistration, NextInspection, Notes   string
 	NextService                                        string
 	StationID, CategoryID                              int64
@@ -194,7 +195,7 @@ type vehicleForm struct {
 
 func vehicleFormOf(v fleet.Vehicle) vehicleForm {
 	return vehicleForm{ID: v.ID, Plate: v.Plate, VIN: v.VIN, Make: v.Make, Model: v.Model, Color: v.Color,
-		FuelType: v.FuelType, TankLitres: strconv.Itoa(v.TankLitres), OdometerKM: strconv.FormatInt(v.OdometerKM, 10),
+		FuelType: v.FuelType, TankLitres: strconv.Itoa(v.TankLitres), BatteryKWh: strconv.Itoa(v.BatteryKWh), OdometerKM: strconv.FormatInt(v.OdometerKM, 10),
 		FuelEighths: strconv.Itoa(v.FuelEighths), Cleanliness: v.Cleanliness, Status: v.Status,
 		FirstRegistration: v.FirstRegistration, NextInspection: v.NextInspection, Notes: v.Notes, NextService: v.NextService,
 		StationID: v.StationID, CategoryID: v.CategoryID, SelfDrive: v.SelfDriveRegistered, UpdatedAt: v.UpdatedAt}
@@ -216,6 +217,7 @@ func parseVehicleForm(r *http.Request, f *vehicleForm, v *fleet.Vehicle, lang st
 	f.Plate, f.VIN, f.Make, f.Model, f.Color = get("plate"), get("vin"), get("make"), get("model"), get("color")
 	f.FuelType, f.TankLitres, f.OdometerKM, f.FuelEighths = get("fuel_type"), get("tank_litres"), get("odometer_km"), get("fuel_eighths")
 	f.Cleanliness, f.Status, f.Notes = get("cleanliness"), get("status"), get("notes")
+	f.BatteryKWh = get("battery_kwh")
 	f.FirstRegistration, f.NextInspection, f.NextService = get("first_registration"), get("next_inspection"), get("next_service")
 	f.SelfDrive = r.PostFormValue("self_drive_registered") != ""
 	f.StationID, _ = strconv.ParseInt(get("station_id"), 10, 64)
@@ -226,6 +228,7 @@ func parseVehicleForm(r *http.Request, f *vehicleForm, v *fleet.Vehicle, lang st
 	v.StationID, v.CategoryID = f.StationID, f.CategoryID
 	v.TankLitres = int(formInt(r, "tank_litres", p, lang))
 	v.OdometerKM = formInt(r, "odometer_km", p, lang)
+	v.BatteryKWh = int(formInt(r, "battery_kwh", p, lang))
 	v.FuelEighths = int(formInt(r, "fuel_eighths", p, lang))
 	if f.FuelEighths == "" {
 		p["fuel_eighths"] = translate(lang, "fl.err_int")
@@ -256,7 +259,7 @@ func (a *app) vehicleNew(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := vehicleForm{New: true, FuelType: "petrol", TankLitres: "50", OdometerKM: "0", FuelEighths: "8",
+	f := vehicleForm{New: true, FuelType: "petrol", TankLitres: "50", BatteryKWh: "0", OdometerKM: "0", FuelEighths: "8",
 		Cleanliness: "clean", Status: fleet.StatusAvailable, SelfDrive: true}
 	if len(sts) == 1 {
 		f.StationID = sts[0].ID

@@ -82,7 +82,9 @@ type ProtocolMail struct {
 	Time           time.Time
 	Km             int64
 	FuelEighths    int
-	NewDamages     int // return only
+	NoFuel         bool   // a pure electric car: no fuel level
+	ChargePercent  *int64 // state of charge of an electric or plug-in car
+	NewDamages     int    // return only
 	PDF            []byte
 }
 

@@ -2,6 +2,7 @@ package mailtmpl
 
 import (
 	"fmt"
+	"mietwerk.dev/mietwerk/fleet"
 	"strings"
 	"time"
 
@@ -177,7 +178,8 @@ func (c ContractMailer) protocol(m contract.MailContext, p contract.Protocol, pd
 	return ProtocolMail{CustomerName: m.Customer.Name(), ContractNumber: m.Contract.Number,
 		Vehicle: m.Vehicle.Make + " " + m.Vehicle.Model, Plate: m.Vehicle.Plate,
 		Station: stationOf(m.Station), Time: p.RecordedAt, Km: p.OdometerKM,
-		FuelEighths: p.FuelEighths, NewDamages: len(p.NewDamages), PDF: pdf}
+		FuelEighths: p.FuelEighths, NoFuel: !fleet.RecordsFuel(m.Vehicle.FuelType), ChargePercent: int64p(p.ChargePercent),
+		NewDamages: len(p.NewDamages), PDF: pdf}
 }
 
 // HandoverProtocol sends the handover protocol.
@@ -295,4 +297,12 @@ func (w WebhookMailer) EndpointDisabled(tn tenancy.Tenant, to identity.User, ep 
 		d.Link = fmt.Sprintf("%s/admin/webhooks/%d", w.publicURL, ep.ID)
 	}
 	return w.r.WebhookDisabledNotice(env, d)
+}
+
+func int64p(p *int) *int64 {
+	if p == nil {
+		return nil
+	}
+	n := int64(*p)
+	return &n
 }

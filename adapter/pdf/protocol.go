@@ -57,13 +57,46 @@ func writeProtocol(w *writer, d document.ProtocolDoc) {
 		[2]string{l.get("time"), w.dateTime(d.Reading.Time, loc)},
 	)
 
-	// readings
-	w.heading(l.get("km") + " · " + l.get("fuel") + " · " + l.get("cleanliness"))
+	// readings: km, fuel (not for a pure electric car), state of charge
+	// and range (electric and plug-in cars), cleanliness
 	cmp := d.Kind == document.Return && d.Handover != nil
-	reading := func(r document.Reading) []string {
-		return []string{w.dateTime(r.Time, loc), w.lang.Km(r.Km), locale.Fuel(r.FuelEighths), l.get(string(r.Cleanliness))}
+	fuel, charge, rng := !d.Reading.NoFuel, d.Reading.ChargePercent != nil, d.Reading.RangeKM != nil
+	if cmp {
+		charge = charge || d.Handover.ChargePercent != nil
+		rng = rng || d.Handover.RangeKM != nil
 	}
-	names := []string{l.get("time"), l.get("km"), l.get("fuel"), l.get("cleanliness")}
+	heading := []string{l.get("km")}
+	names := []string{l.get("time"), l.get("km")}
+	if fuel {
+		heading, names = append(heading, l.get("fuel")), append(names, l.get("fuel"))
+	}
+	if charge {
+		heading, names = append(heading, l.get("charge")), append(names, l.get("charge"))
+	}
+	if rng {
+		names = append(names, l.get("range"))
+	}
+	heading, names = append(heading, l.get("cleanliness")), append(names, l.get("cleanliness"))
+	w.heading(strings.Join(heading, " · "))
+	opt := func(v *int, unit string) string {
+		if v == nil {
+			return "–"
+		}
+		return w.lang.Number(int64(*v)) + " " + unit
+	}
+	reading := func(r document.Reading) []string {
+		out := []string{w.dateTime(r.Time, loc), w.lang.Km(r.Km)}
+		if fuel {
+			out = append(out, locale.Fuel(r.FuelEighths))
+		}
+		if charge {
+			out = append(out, opt(r.ChargePercent, "%"))
+		}
+		if rng {
+			out = append(out, opt(r.RangeKM, "km"))
+		}
+		return append(out, l.get(string(r.Cleanliness)))
+	}
 	now := reading(d.Reading)
 	if cmp {
 		then := reading(*d.Handover)
@@ -79,10 +112,13 @@ func writeProtocol(w *writer, d document.ProtocolDoc) {
 	}
 	w.ensure(30)
 	y := f.GetY() + 18
-	if cmp {
+	switch {
+	case !fuel:
+		y = f.GetY() - 6 // no tank, no gauge
+	case cmp:
 		drawFuelGauge(w, marginL+40, y, 14, d.Handover.FuelEighths, l.get("at_handover"))
 		drawFuelGauge(w, marginL+110, y, 14, d.Reading.FuelEighths, l.get("at_return"))
-	} else {
+	default:
 		drawFuelGauge(w, marginL+40, y, 14, d.Reading.FuelEighths, l.get("fuel"))
 	}
 	f.SetXY(marginL, y+10)

@@ -28,9 +28,10 @@ func (s *Store) recordProtocolTx(ctx context.Context, tx *sql.Tx, sc scope, c *c
 		sig = p.SignaturePNG
 	}
 	if err := tx.QueryRowContext(ctx, `INSERT INTO protocols (tenant_id, contract_id, kind, station_id, recorded_at, recorded_by,
-		odometer_km, fuel_eighths, cleanliness, notes, signer_name, signature_png, unsigned_reason) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
+		odometer_km, fuel_eighths, cleanliness, notes, signer_name, signature_png, unsigned_reason, charge_percent, range_km)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)
 		RETURNING id`, sc.tenant(), c.ID, p.Kind, stationID, ts(p.RecordedAt), nullInt64(sc.a.UserID), p.OdometerKM, p.FuelEighths,
-		p.Cleanliness, p.Notes, p.SignerName, sig, p.UnsignedReason).Scan(&p.ID); err != nil {
+		p.Cleanliness, p.Notes, p.SignerName, sig, p.UnsignedReason, nullIntp(p.ChargePercent), nullIntp(p.RangeKM)).Scan(&p.ID); err != nil {
 		if classify(err) == dbErrUnique {
 			return errs.Conflict("protocol_exists", locale.Params{"kind": locale.Key("protocol.kind." + p.Kind)})
 		}
@@ -108,7 +109,8 @@ func (s *Store) RecordReturn(ctx context.Context, rt *contract.Return) (contract
 		c.Status, c.EndedAt, c.ReturnStationID = contract.StatusReturned, &now, rt.StationID
 		return s.appendAudit(ctx, tx, sc, c.StationID, "contract", c.ID, "return", before, map[string]any{
 			"status": c.Status, "return_station_id": rt.StationID, "km": rt.Protocol.OdometerKM,
-			"fuel_eighths": rt.Protocol.FuelEighths, "cleanliness": rt.Protocol.Cleanliness, "new_damages": len(rt.Protocol.NewDamages)})
+			"fuel_eighths": rt.Protocol.FuelEighths, "cleanliness": rt.Protocol.Cleanliness,
+			"state_of_charge_percent": nullIntp(rt.Protocol.ChargePercent), "range_km": nullIntp(rt.Protocol.RangeKM), "new_damages": len(rt.Protocol.NewDamages)})
 	})
 	return c, err
 }
@@ -124,7 +126,7 @@ func (s *Store) Protocols(ctx context.Context, contractID int64) ([]contract.Pro
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT p.id, p.contract_id, p.kind, p.station_id, p.recorded_at, p.recorded_by,
 		COALESCE(u.name, ''), p.odometer_km, p.fuel_eighths, p.cleanliness, p.notes, p.signer_name, p.signature_png,
-		p.unsigned_reason FROM protocols p LEFT JOIN users u ON u.id = p.recorded_by
+		p.unsigned_reason, p.charge_percent, p.range_km FROM protocols p LEFT JOIN users u ON u.id = p.recorded_by
 		WHERE p.tenant_id = $1 AND p.contract_id = $2 ORDER BY p.recorded_at, p.id`, sc.tenant(), contractID)
 	if err != nil {
 		return nil, err
@@ -134,7 +136,8 @@ func (s *Store) Protocols(ctx context.Context, contractID int64) ([]contract.Pro
 	for rows.Next() {
 		var p contract.Protocol
 		if err := rows.Scan(&p.ID, &p.ContractID, &p.Kind, &p.StationID, tsScan{&p.RecordedAt}, int64Scan{&p.RecordedBy},
-			&p.StaffName, &p.OdometerKM, &p.FuelEighths, &p.Cleanliness, &p.Notes, &p.SignerName, &p.SignaturePNG, &p.UnsignedReason); err != nil {
+			&p.StaffName, &p.OdometerKM, &p.FuelEighths, &p.Cleanliness, &p.Notes, &p.SignerName, &p.SignaturePNG, &p.UnsignedReason,
+			intpScan{&p.ChargePercent}, intpScan{&p.RangeKM}); err != nil {
 			return nil, err
 		}
 		out = append(out, p)

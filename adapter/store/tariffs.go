@@ -10,13 +10,14 @@ import (
 
 const tariffCols = `id, tenant_id, code, name, kind, price_per_day_cents, included_km_per_day, extra_km_cents,
 	refuel_per_eighth_cents, refuel_per_litre_cents, cleaning_fee_cents, deposit_cents, day_counting, grace_minutes,
-	vat_rate_bp, valid_from, valid_to, active`
+	vat_rate_bp, valid_from, valid_to, active, charging_rule, charging_price_cents`
 
 func scanTariff(row interface{ Scan(...any) error }) (pricing.Tariff, error) {
 	var t pricing.Tariff
 	err := row.Scan(&t.ID, &t.TenantID, &t.Code, &t.Name, &t.Kind, &t.PricePerDayCents, &t.IncludedKMPerDay,
 		&t.ExtraKMCents, &t.RefuelPerEighthCents, &t.RefuelPerLitreCents, &t.CleaningFeeCents, &t.DepositCents,
-		&t.DayCounting, &t.GraceMinutes, &t.VATRateBP, dateScan{&t.ValidFrom}, dateScan{&t.ValidTo}, &t.Active)
+		&t.DayCounting, &t.GraceMinutes, &t.VATRateBP, dateScan{&t.ValidFrom}, dateScan{&t.ValidTo}, &t.Active,
+		&t.ChargingRule, &t.ChargingPriceCents)
 	return t, err
 }
 
@@ -29,6 +30,9 @@ func (s *Store) CreateTariff(ctx context.Context, t *pricing.Tariff) error {
 	if err := sc.requireAdmin(); err != nil {
 		return err
 	}
+	if t.ChargingRule == "" {
+		t.ChargingRule = pricing.ChargeNone
+	}
 	if err := t.Validate(); err != nil {
 		return err
 	}
@@ -37,11 +41,13 @@ func (s *Store) CreateTariff(ctx context.Context, t *pricing.Tariff) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO tariffs (tenant_id, code, name, kind, price_per_day_cents,
 			included_km_per_day, extra_km_cents, refuel_per_eighth_cents, refuel_per_litre_cents, cleaning_fee_cents,
-			deposit_cents, day_counting, grace_minutes, vat_rate_bp, valid_from, valid_to, active, created_at, updated_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19) RETURNING id`,
+			deposit_cents, day_counting, grace_minutes, vat_rate_bp, valid_from, valid_to, active, created_at, updated_at,
+			charging_rule, charging_price_cents)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21) RETURNING id`,
 			t.TenantID, t.Code, t.Name, t.Kind, t.PricePerDayCents, t.IncludedKMPerDay, t.ExtraKMCents,
 			t.RefuelPerEighthCents, t.RefuelPerLitreCents, t.CleaningFeeCents, t.DepositCents, t.DayCounting,
-			t.GraceMinutes, t.VATRateBP, t.ValidFrom, dateArg(t.ValidTo), t.Active, ts(now), ts(now)).Scan(&t.ID)
+			t.GraceMinutes, t.VATRateBP, t.ValidFrom, dateArg(t.ValidTo), t.Active, ts(now), ts(now),
+			t.ChargingRule, t.ChargingPriceCents).Scan(&t.ID)
 		if classify(err) == dbErrUnique {
 			return errs.Invalid("error.fields_invalid", errs.Field("code", "tariff.code_taken"))
 		}

@@ -19,6 +19,9 @@ func (s *Store) UpdateTariff(ctx context.Context, t *pricing.Tariff) error {
 	if err := sc.requireAdmin(); err != nil {
 		return err
 	}
+	if t.ChargingRule == "" {
+		t.ChargingRule = pricing.ChargeNone
+	}
 	if err := t.Validate(); err != nil {
 		return err
 	}
@@ -34,10 +37,11 @@ func (s *Store) UpdateTariff(ctx context.Context, t *pricing.Tariff) error {
 		_, err = tx.ExecContext(ctx, `UPDATE tariffs SET code=$1, name=$2, kind=$3, price_per_day_cents=$4,
 			included_km_per_day=$5, extra_km_cents=$6, refuel_per_eighth_cents=$7, refuel_per_litre_cents=$8,
 			cleaning_fee_cents=$9, deposit_cents=$10, day_counting=$11, grace_minutes=$12, vat_rate_bp=$13,
-			valid_from=$14, valid_to=$15, active=$16, updated_at=$17 WHERE tenant_id=$18 AND id=$19`,
+			valid_from=$14, valid_to=$15, active=$16, updated_at=$17, charging_rule=$20, charging_price_cents=$21
+			WHERE tenant_id=$18 AND id=$19`,
 			t.Code, t.Name, t.Kind, t.PricePerDayCents, t.IncludedKMPerDay, t.ExtraKMCents, t.RefuelPerEighthCents,
 			t.RefuelPerLitreCents, t.CleaningFeeCents, t.DepositCents, t.DayCounting, t.GraceMinutes, t.VATRateBP,
-			t.ValidFrom, dateArg(t.ValidTo), t.Active, ts(s.Now()), sc.tenant(), t.ID)
+			t.ValidFrom, dateArg(t.ValidTo), t.Active, ts(s.Now()), sc.tenant(), t.ID, t.ChargingRule, t.ChargingPriceCents)
 		if classify(err) == dbErrUnique {
 			return errs.Invalid("error.fields_invalid", errs.Field("code", "tariff.code_taken"))
 		}

@@ -152,6 +152,30 @@ func (s int64pScan) Scan(v any) error {
 	return nil
 }
 
+// intpScan scans an optional integer; NULL is nil.
+type intpScan struct{ P **int }
+
+func (s intpScan) Scan(v any) error {
+	var n *int64
+	if err := (int64pScan{&n}).Scan(v); err != nil {
+		return err
+	}
+	*s.P = nil
+	if n != nil {
+		i := int(*n)
+		*s.P = &i
+	}
+	return nil
+}
+
+// nullIntp turns nil into NULL.
+func nullIntp(v *int) any {
+	if v == nil {
+		return nil
+	}
+	return *v
+}
+
 type int64Scan struct{ P *int64 }
 
 func (s int64Scan) Scan(v any) error {

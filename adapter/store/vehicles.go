@@ -12,14 +12,14 @@ import (
 const vehicleCols = `v.id, v.tenant_id, v.station_id, v.category_id, v.plate, v.vin, v.make, v.model, v.color,
 	v.fuel_type, v.tank_litres, v.odometer_km, v.fuel_eighths, v.cleanliness, v.status, v.first_registration,
 	v.next_inspection, v.self_drive_registered, v.notes, v.created_at, v.updated_at, v.readiness, v.next_service,
-	(SELECT count(*) FROM damages d WHERE d.vehicle_id = v.id AND d.repaired_at IS NULL)`
+	v.battery_kwh, (SELECT count(*) FROM damages d WHERE d.vehicle_id = v.id AND d.repaired_at IS NULL)`
 
 func scanVehicle(row interface{ Scan(...any) error }) (fleet.Vehicle, error) {
 	var v fleet.Vehicle
 	err := row.Scan(&v.ID, &v.TenantID, &v.StationID, &v.CategoryID, &v.Plate, &v.VIN, &v.Make, &v.Model, &v.Color,
 		&v.FuelType, &v.TankLitres, &v.OdometerKM, &v.FuelEighths, &v.Cleanliness, &v.Status,
 		dateScan{&v.FirstRegistration}, dateScan{&v.NextInspection}, &v.SelfDriveRegistered, &v.Notes,
-		tsScan{&v.CreatedAt}, tsScan{&v.UpdatedAt}, &v.Readiness, dateScan{&v.NextService}, &v.OpenDamages)
+		tsScan{&v.CreatedAt}, tsScan{&v.UpdatedAt}, &v.Readiness, dateScan{&v.NextService}, &v.BatteryKWh, &v.OpenDamages)
 	return v, err
 }
 
@@ -53,11 +53,11 @@ func (s *Store) CreateVehicle(ctx context.Context, v *fleet.Vehicle) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO vehicles (tenant_id, station_id, category_id, plate, vin, make,
 			model, color, fuel_type, tank_litres, odometer_km, fuel_eighths, cleanliness, status, first_registration,
-			next_inspection, self_drive_registered, notes, created_at, updated_at, next_service)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21) RETURNING id`,
+			next_inspection, self_drive_registered, notes, created_at, updated_at, next_service, battery_kwh)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22) RETURNING id`,
 			v.TenantID, v.StationID, v.CategoryID, v.Plate, v.VIN, v.Make, v.Model, v.Color, v.FuelType, v.TankLitres,
 			v.OdometerKM, v.FuelEighths, v.Cleanliness, v.Status, dateArg(v.FirstRegistration),
-			dateArg(v.NextInspection), v.SelfDriveRegistered, v.Notes, ts(now), ts(now), dateArg(v.NextService)).Scan(&v.ID)
+			dateArg(v.NextInspection), v.SelfDriveRegistered, v.Notes, ts(now), ts(now), dateArg(v.NextService), v.BatteryKWh).Scan(&v.ID)
 		if err != nil {
 			return vehicleTaken(err, v)
 		}
@@ -167,10 +167,10 @@ func (s *Store) UpdateVehicle(ctx context.Context, v *fleet.Vehicle) error {
 		_, err = tx.ExecContext(ctx, `UPDATE vehicles SET station_id=$1, category_id=$2, plate=$3, vin=$4, make=$5,
 			model=$6, color=$7, fuel_type=$8, tank_litres=$9, odometer_km=$10, fuel_eighths=$11, cleanliness=$12,
 			status=$13, first_registration=$14, next_inspection=$15, self_drive_registered=$16, notes=$17,
-			updated_at=$18, next_service=$21 WHERE tenant_id=$19 AND id=$20`, v.StationID, v.CategoryID, v.Plate, v.VIN, v.Make,
+			updated_at=$18, next_service=$21, battery_kwh=$22 WHERE tenant_id=$19 AND id=$20`, v.StationID, v.CategoryID, v.Plate, v.VIN, v.Make,
 			v.Model, v.Color, v.FuelType, v.TankLitres, v.OdometerKM, v.FuelEighths, v.Cleanliness, v.Status,
 			dateArg(v.FirstRegistration), dateArg(v.NextInspection), v.SelfDriveRegistered, v.Notes, ts(now),
-			sc.tenant(), v.ID, dateArg(v.NextService))
+			sc.tenant(), v.ID, dateArg(v.NextService), v.BatteryKWh)
 		if err != nil {
 			return vehicleTaken(err, v)
 		}
@@ -210,6 +210,7 @@ func vehicleChanges(old, v fleet.Vehicle) (before, after map[string]any) {
 	add("color", old.Color, v.Color)
 	add("fuel_type", old.FuelType, v.FuelType)
 	add("tank_litres", old.TankLitres, v.TankLitres)
+	add("battery_kwh", old.BatteryKWh, v.BatteryKWh)
 	add("odometer_km", old.OdometerKM, v.OdometerKM)
 	add("fuel_eighths", old.FuelEighths, v.FuelEighths)
 	add("cleanliness", old.Cleanliness, v.Cleanliness)

@@ -77,13 +77,21 @@ func TestDemoDay(t *testing.T) {
 
 			cs, ncon, err := sd.st.ListContracts(ctx, contract.Filter{Limit: 100})
 			must(t, err)
-			returnToday, overdue := false, false
+			returnToday, overdue, electric := false, false, false
 			for _, c := range cs {
 				if c.Status != contract.StatusOpen {
 					continue
 				}
+				if c.Terms.DriveType == fleet.DriveElectric && c.Terms.BatteryKWh == 58 && c.Terms.ChargingRule == "per_kwh" {
+					ps, err := sd.st.Protocols(ctx, c.ID)
+					must(t, err)
+					electric = len(ps) == 1 && ps[0].ChargePercent != nil
+				}
 				returnToday = returnToday || dayOf(c.PlannedEnd) == today
 				overdue = overdue || dayOf(c.PlannedEnd) < today
+			}
+			if !electric {
+				t.Errorf("no running contract of the electric car (58 kWh, charging per kWh) with its state of charge at handover")
 			}
 			if !returnToday || !overdue {
 				t.Errorf("running contracts: a return today %v, an overdue one %v; want both (%d contracts)", returnToday, overdue, len(cs))

@@ -128,20 +128,21 @@ type model struct {
 	fuel      string
 	tank      int
 	electric  bool
+	battery   int // usable kWh of an electric or plug-in car
 }
 
 var models = []model{
-	{"EDMN", "Volkswagen", "Polo 1.0 TSI", "WVWZZZAWZ", 'Y', "petrol", 40, false},
-	{"EDMN", "Škoda", "Fabia 1.0 TSI", "TMBEP6PJZ", 'X', "petrol", 40, false},
-	{"EDMN", "SEAT", "Ibiza 1.0 TSI", "VSSZZZKJZ", 'R', "petrol", 40, false},
-	{"CDMR", "Volkswagen", "Golf 1.5 eTSI", "WVWZZZCDZ", 'W', "petrol", 50, false},
-	{"CDMR", "SEAT", "Leon 1.5 eTSI", "VSSZZZKLZ", 'R', "petrol", 50, false},
-	{"CDMR", "Volkswagen", "ID.3 Pro", "WVWZZZE1Z", 'Z', "electric", 0, true},
-	{"IDAR", "Audi", "A4 Limousine 35 TDI S tronic", "WAUZZZF4Z", 'A', "diesel", 54, false},
-	{"IDAR", "BMW", "320d Limousine Steptronic", "WBA5V7109", 'F', "diesel", 59, false},
-	{"FWAR", "Volkswagen", "Passat Variant 2.0 TDI DSG", "WVWZZZCJZ", 'E', "diesel", 66, false},
-	{"FWAR", "Volkswagen", "Tiguan 2.0 TDI DSG", "WVGZZZCTZ", 'W', "diesel", 58, false},
-	{"FWAR", "Škoda", "Superb Combi 2.0 TDI DSG", "TMBJB9NPZ", 'X', "diesel", 66, false},
+	{"EDMN", "Volkswagen", "Polo 1.0 TSI", "WVWZZZAWZ", 'Y', "petrol", 40, false, 0},
+	{"EDMN", "Škoda", "Fabia 1.0 TSI", "TMBEP6PJZ", 'X', "petrol", 40, false, 0},
+	{"EDMN", "SEAT", "Ibiza 1.0 TSI", "VSSZZZKJZ", 'R', "petrol", 40, false, 0},
+	{"CDMR", "Volkswagen", "Golf 1.5 eTSI", "WVWZZZCDZ", 'W', "petrol", 50, false, 0},
+	{"CDMR", "SEAT", "Leon 1.5 eTSI", "VSSZZZKLZ", 'R', "petrol", 50, false, 0},
+	{"CDMR", "Volkswagen", "ID.3 Pro", "WVWZZZE1Z", 'Z', "electric", 0, true, 58},
+	{"IDAR", "Audi", "A4 Limousine 35 TDI S tronic", "WAUZZZF4Z", 'A', "diesel", 54, false, 0},
+	{"IDAR", "BMW", "320d Limousine Steptronic", "WBA5V7109", 'F', "diesel", 59, false, 0},
+	{"FWAR", "Volkswagen", "Passat Variant 2.0 TDI DSG", "WVWZZZCJZ", 'E', "diesel", 66, false, 0},
+	{"FWAR", "Volkswagen", "Tiguan 2.0 TDI DSG", "WVGZZZCTZ", 'W', "diesel", 58, false, 0},
+	{"FWAR", "Škoda", "Superb Combi 2.0 TDI DSG", "TMBJB9NPZ", 'X', "diesel", 66, false, 0},
 }
 
 var colors = []string{"Reflexsilber", "Mondsteingrau", "Schwarz Perleffekt", "Reinweiß", "Atlantikblau", "Kings Red"}
@@ -186,6 +187,7 @@ func vehicles(st stationDef, n int) []vehicleDef {
 				Color:               colors[(i+n)%len(colors)],
 				FuelType:            m.fuel,
 				TankLitres:          m.tank,
+				BatteryKWh:          m.battery,
 				OdometerKM:          int64(ageMonths*1350 + (i*2711+n*977)%4000),
 				FuelEighths:         8,
 				Cleanliness:         "clean",
@@ -225,18 +227,24 @@ func tariffs() []tariffDef {
 			Code: code, Name: name, Kind: "standard", PricePerDayCents: day, IncludedKMPerDay: km,
 			ExtraKMCents: extraKM, RefuelPerEighthCents: eighth, RefuelPerLitreCents: litre,
 			CleaningFeeCents: cleaning, DepositCents: deposit, DayCounting: "24h", GraceMinutes: 59,
-			VATRateBP: 1900, ValidFrom: "2026-01-01", Active: true,
+			ChargingRule: pricing.ChargeNone,
+			VATRateBP:    1900, ValidFrom: "2026-01-01", Active: true,
 		}, categories: []string{cat}}
 	}
+	compact := std("STD-CDMR", "Standard Kompaktklasse", 4900, 250, 25, 1500, 249, 4900, 40000, "CDMR")
+	// the compact class has an electric car (VW ID.3, 58 kWh): charge it
+	// comes back without costs 0,59 € per kWh
+	compact.ChargingRule, compact.ChargingPriceCents = pricing.ChargePerKWh, 59
 	return []tariffDef{
 		std("STD-EDMN", "Standard Kleinwagen", 3900, 200, 25, 1200, 249, 3900, 30000, "EDMN"),
-		std("STD-CDMR", "Standard Kompaktklasse", 4900, 250, 25, 1500, 249, 4900, 40000, "CDMR"),
+		compact,
 		std("STD-IDAR", "Standard Mittelklasse Automatik", 6900, 250, 30, 1700, 239, 5900, 50000, "IDAR"),
 		std("STD-FWAR", "Standard Kombi / SUV Automatik", 7900, 300, 30, 1900, 239, 5900, 50000, "FWAR"),
 		{Tariff: pricing.Tariff{
 			Code: "WERKSTATT", Name: "Werkstattersatzwagen", Kind: "workshop",
 			PricePerDayCents: 990, IncludedKMPerDay: 100, ExtraKMCents: 20,
 			RefuelPerEighthCents: 1500, RefuelPerLitreCents: 249, CleaningFeeCents: 2500,
+			ChargingRule: pricing.ChargePerPercent, ChargingPriceCents: 40, // 0,40 € per percentage point
 			DepositCents: 10000, DayCounting: "calendar", GraceMinutes: 59, VATRateBP: 1900,
 			ValidFrom: "2026-01-01", Active: true,
 		}, categories: []string{"EDMN", "CDMR"}},

@@ -100,7 +100,15 @@ func SeedDay(ctx context.Context, st *store.Store, svc DayServices, now time.Tim
 		{"CDMR", day.AddDate(0, 0, -4).Add(9 * time.Hour), day.AddDate(0, 0, -1).Add(17 * time.Hour)},
 		{"EDMN", day.AddDate(0, 0, -3).Add(9 * time.Hour), day.AddDate(0, 0, -1).Add(12 * time.Hour)}, // returned now, to clean
 	} {
-		res, err := counterBooking(ctx, st, station.ID, run.cat, custs[(i+2)%len(custs)], run.pickup, run.ret)
+		var car int64
+		if run.cat == "CDMR" {
+			// the overdue compact is the station's electric car: its return
+			// shows the state of charge and bills the charge missing
+			if car, err = electricCar(ctx, st, station.ID); err != nil {
+				return err
+			}
+		}
+		res, err := counterBooking(ctx, st, station.ID, run.cat, custs[(i+2)%len(custs)], run.pickup, run.ret, car)
 		if err != nil {
 			return err
 		}
@@ -143,13 +151,17 @@ func nextSlot(t tenancy.Tenant, st tenancy.Station, from, now time.Time) (pickup
 }
 
 // counterBooking books a car of category cat at the counter (paid on site).
-func counterBooking(ctx context.Context, st *store.Store, stationID int64, cat string, c customer.Customer, pickup, ret time.Time) (booking.Reservation, error) {
+// car, when not 0, is the car to take.
+func counterBooking(ctx context.Context, st *store.Store, stationID int64, cat string, c customer.Customer, pickup, ret time.Time, car ...int64) (booking.Reservation, error) {
 	cg, err := st.CategoryByCode(ctx, cat)
 	if err != nil {
 		return booking.Reservation{}, err
 	}
 	r := booking.Reservation{StationID: stationID, CustomerID: c.ID, CategoryID: cg.ID, Pickup: pickup.UTC(), Return: ret.UTC(),
 		Language: c.Language}
+	if len(car) > 0 {
+		r.VehicleID = car[0]
+	}
 	tariffs, err := st.ListTariffs(ctx)
 	if err != nil {
 		return r, err
@@ -176,12 +188,31 @@ func handOver(ctx context.Context, st *store.Store, svc DayServices, r booking.R
 			return contract.Contract{}, err
 		}
 		h.Protocol.OdometerKM = v.OdometerKM
+		if fleet.RecordsCharge(v.FuelType) {
+			soc, rng := 90, 340
+			h.Protocol.ChargePercent, h.Protocol.RangeKM = &soc, &rng
+		}
 	}
 	k, err := svc.HandOverAt(ctx, r.Pickup, &h)
 	if err != nil {
 		return k, fmt.Errorf("demo handover: %w", err)
 	}
 	return k, nil
+}
+
+// electricCar is the id of an available electric car at the station (0
+// when it has none).
+func electricCar(ctx context.Context, st *store.Store, stationID int64) (int64, error) {
+	vs, err := allVehicles(ctx, st)
+	if err != nil {
+		return 0, err
+	}
+	for _, v := range vs {
+		if v.StationID == stationID && v.FuelType == fleet.DriveElectric && v.Status == fleet.StatusAvailable {
+			return v.ID, nil
+		}
+	}
+	return 0, nil
 }
 
 // hudOverdue lets the HU of an available car at the station that nobody
