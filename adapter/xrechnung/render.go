@@ -559,7 +559,8 @@ func writeLine(w *xw, n int, l invoice.Line, net int64, p invoice.Period, loc *t
 }
 
 // UnitCode maps a Mietwerk line unit to its UN/ECE Recommendation 20 code
-// (BT-130): day DAY, km KMT, litre LTR, hour HUR, piece H87; anything else
+// (BT-130): day DAY, km KMT, litre LTR, hour HUR, piece H87, kWh KWH,
+// percent (points of a battery's charge) P1; anything else
 // (e.g. "eighth" of a tank) is C62 "one".
 func UnitCode(unit string) string {
 	switch strings.ToLower(strings.TrimSpace(unit)) {
@@ -573,6 +574,10 @@ func UnitCode(unit string) string {
 		return "HUR"
 	case "piece", "pcs":
 		return "H87"
+	case "kwh":
+		return "KWH"
+	case "percent", "%":
+		return "P1"
 	}
 	return "C62"
 }

@@ -51,8 +51,17 @@ const jPassword = "correct horse battery staple"
 
 func newJourney(t testing.TB, vehicles int) *journey {
 	t.Helper()
+	return newJourneyOn(t, "", vehicles)
+}
+
+// newJourneyOn is newJourney on the database dsn ("" a new SQLite file).
+func newJourneyOn(t testing.TB, dsn string, vehicles int) *journey {
+	t.Helper()
 	j := &journey{t: t, mp: testenv.StartMailpit(t)}
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "m.db"), store.Options{})
+	if dsn == "" {
+		dsn = filepath.Join(t.TempDir(), "m.db")
+	}
+	st, err := store.Open(context.Background(), dsn, store.Options{})
 	jm(t, err)
 	t.Cleanup(func() { st.Close() })
 	_, err = st.Migrate(context.Background())
