@@ -237,7 +237,16 @@ func auditSentence(lang string, loc *time.Location, e audit.Entry, plate func(in
 		p["names"] = strings.Join(names, ", ")
 	case "handover", "return":
 		p["km"] = locale.Km(a.get("km").num())
-		p["fuel"] = locale.Fuel(int(a.get("fuel_eighths").num()))
+		// the levels the car records: fuel (absent for a pure electric
+		// car), state of charge (electric and plug-in cars)
+		var energy []string
+		if fuel := a.get("fuel_eighths"); fuel.v != nil {
+			energy = append(energy, translate(lang, "audit.energy_fuel", locale.Params{"fuel": locale.Fuel(int(fuel.num()))}))
+		}
+		if soc := a.get("state_of_charge_percent"); soc.v != nil {
+			energy = append(energy, translate(lang, "audit.energy_charge", locale.Params{"n": soc.num()}))
+		}
+		p["energy"] = strings.Join(energy, ", ")
 		p["clean"] = enum("vehicle.clean", a.get("cleanliness").str())
 		p["n"] = int(a.get("new_damages").num())
 	case "tariff":

@@ -265,7 +265,7 @@ func (s *Store) StartContract(ctx context.Context, h *contract.Handover) (contra
 		}
 		return s.appendAudit(ctx, tx, sc, c.StationID, "contract", c.ID, "handover", nil, map[string]any{
 			"number": c.Number, "reservation": r.Number, "vehicle_id": vid, "km": h.Protocol.OdometerKM,
-			"fuel_eighths": h.Protocol.FuelEighths, "cleanliness": h.Protocol.Cleanliness,
+			"fuel_eighths": auditFuel(h.Protocol.FuelEighths, h.Terms.DriveType), "cleanliness": h.Protocol.Cleanliness,
 			"state_of_charge_percent": nullIntp(h.Protocol.ChargePercent), "range_km": nullIntp(h.Protocol.RangeKM), "drivers": driverAudit(h.Drivers),
 			"confirmed_damages": h.ConfirmedDamages, "terms": h.Terms})
 	})

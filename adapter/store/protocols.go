@@ -109,7 +109,7 @@ func (s *Store) RecordReturn(ctx context.Context, rt *contract.Return) (contract
 		c.Status, c.EndedAt, c.ReturnStationID = contract.StatusReturned, &now, rt.StationID
 		return s.appendAudit(ctx, tx, sc, c.StationID, "contract", c.ID, "return", before, map[string]any{
 			"status": c.Status, "return_station_id": rt.StationID, "km": rt.Protocol.OdometerKM,
-			"fuel_eighths": rt.Protocol.FuelEighths, "cleanliness": rt.Protocol.Cleanliness,
+			"fuel_eighths": auditFuel(rt.Protocol.FuelEighths, c.Terms.DriveType), "cleanliness": rt.Protocol.Cleanliness,
 			"state_of_charge_percent": nullIntp(rt.Protocol.ChargePercent), "range_km": nullIntp(rt.Protocol.RangeKM), "new_damages": len(rt.Protocol.NewDamages)})
 	})
 	return c, err
@@ -200,4 +200,13 @@ func (s *Store) ContractDocuments(ctx context.Context, id int64) ([]contract.Doc
 		out = append(out, d)
 	}
 	return out, rows.Err()
+}
+
+// auditFuel is the fuel level an audit entry records: none (null) for a
+// pure electric car, which has no tank.
+func auditFuel(eighths int, drive string) any {
+	if !fleet.RecordsFuel(drive) {
+		return nil
+	}
+	return eighths
 }
