@@ -9,6 +9,7 @@ import (
 	"mietwerk.dev/mietwerk/billing"
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/locale"
@@ -417,10 +418,19 @@ func addChange(changes []Change, ch Change) []Change {
 
 // termsDoc is the terms snapshot as the contract PDF prints it.
 func termsDoc(t pricing.Terms) document.Tariff {
-	return document.Tariff{Name: t.TariffName, PerDay: t.PricePerDayCents, IncludedKmPerDay: int64(t.IncludedKMPerDay),
+	d := document.Tariff{Name: t.TariffName, PerDay: t.PricePerDayCents, IncludedKmPerDay: int64(t.IncludedKMPerDay),
 		PerExtraKm: t.ExtraKMCents, RefuelPerEighth: t.RefuelPerEighthCents, RefuelPerLitre: t.RefuelPerLitreCents,
 		TankLitres: t.TankLitres, CleaningFee: t.CleaningFeeCents, VATRateBP: t.VATRateBP, DayCounting: t.DayCounting,
-		GraceMinutes: t.GraceMinutes, DamageTaxable: t.DamageTaxable}
+		GraceMinutes: t.GraceMinutes, DamageTaxable: t.DamageTaxable, NoFuel: !fleet.RecordsFuel(t.DriveType)}
+	if fleet.RecordsCharge(t.DriveType) {
+		switch t.ChargingRule {
+		case pricing.ChargePerPercent:
+			d.ChargePerPercent = t.ChargingPriceCents
+		case pricing.ChargePerKWh:
+			d.ChargePerKWh, d.BatteryKWh = t.ChargingPriceCents, t.BatteryKWh
+		}
+	}
+	return d
 }
 
 func driverNames(ds []Driver) string {

@@ -28,9 +28,16 @@ type Tariff struct {
 	RefuelPerEighth  int64
 	// RefuelPerLitre with TankLitres: refuelling is billed per litre
 	// (tank/8 litres per missing eighth); else per eighth.
-	RefuelPerLitre    int64
-	TankLitres        int
-	CleaningFee       int64
+	RefuelPerLitre int64
+	TankLitres     int
+	CleaningFee    int64
+	// NoFuel: a pure electric car, no refuelling. ChargePerPercent or
+	// ChargePerKWh (with BatteryKWh) is the price of charge missing at the
+	// return of an electric or plug-in car; 0 when not billed.
+	NoFuel            bool
+	ChargePerPercent  int64
+	ChargePerKWh      int64
+	BatteryKWh        int
 	VATRateBP         int
 	DeductiblePerCase int64 // Selbstbeteiligung; 0 when none
 	// DayCounting is "24h" (started 24-hour periods, GraceMinutes of

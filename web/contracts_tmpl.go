@@ -88,4 +88,5 @@ func addContractFuncs(funcs template.FuncMap) {
 		return damageViewData{V: v, P: p, Charge: charge, Damages: ds, New: isNew}
 	}
 	funcs["hasPrefix"] = strings.HasPrefix
+	funcs["recordsFuel"], funcs["recordsCharge"] = fleet.RecordsFuel, fleet.RecordsCharge
 }

@@ -132,6 +132,11 @@ func TestElectricHandoverForm(t *testing.T) {
 			ps[0].FuelEighths != 8 || ct.Terms.DriveType != fleet.DriveElectric || ct.Terms.BatteryKWh != 58 {
 			t.Fatalf("handover protocol %+v, terms %+v", ps, ct.Terms)
 		}
+		// the contract's terms: the charging rule, no refuelling
+		p = c.get(fmt.Sprintf("/admin/contracts/%d", ct.ID))
+		if !strings.Contains(p.body, `id="terms-charging">wird nicht berechnet<`) || strings.Contains(p.body, `id="terms-fuel"`) {
+			t.Errorf("contract terms of the electric car: %s", ctExcerpt(p.body, "terms-"))
+		}
 		// the return form asks the state of charge with the handover's beside it, no fuel
 		p = c.get(fmt.Sprintf("/admin/contracts/%d/return", ct.ID))
 		if !strings.Contains(p.body, `name="state_of_charge_percent"`) || !strings.Contains(p.body, "Übergabe: 80 %") || strings.Contains(p.body, `name="fuel_eighths"`) {

@@ -118,9 +118,17 @@ func writeContract(w *writer, d document.ContractDoc) {
 		{l.get("day_counting"), days},
 		{l.get("incl_km"), w.lang.Km(t.IncludedKmPerDay)},
 		{l.get("per_extra_km"), w.money(t.PerExtraKm)},
-		refuel,
-		{l.get("cleaning"), w.money(t.CleaningFee)},
 	}
+	if !t.NoFuel {
+		rows = append(rows, refuel)
+	}
+	switch {
+	case t.ChargePerPercent > 0:
+		rows = append(rows, [2]string{l.get("charge_per_percent"), w.money(t.ChargePerPercent)})
+	case t.ChargePerKWh > 0 && t.BatteryKWh > 0:
+		rows = append(rows, [2]string{l.get("charge_per_kwh", t.BatteryKWh), w.money(t.ChargePerKWh)})
+	}
+	rows = append(rows, [2]string{l.get("cleaning"), w.money(t.CleaningFee)})
 	if t.DeductiblePerCase > 0 {
 		rows = append(rows, [2]string{l.get("deductible"), w.money(t.DeductiblePerCase)})
 	}
