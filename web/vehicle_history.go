@@ -196,7 +196,7 @@ func (a *app) vehicleHistoryCSV(w http.ResponseWriter, r *http.Request) error {
 	for _, e := range d.Events {
 		row := []csvCell{csvText(e.At.In(d.loc).Format("02.01.2006 15:04")), csvText(t("vh.kind." + e.Kind)), csvText(e.Contract), csvText(e.Drivers)}
 		if e.Cond != nil {
-			row = append(row, num(e.Cond.OdometerKM), csvText(strconv.Itoa(e.Cond.FuelEighths)+"/8"), csvText(t("vehicle.clean."+e.Cond.Cleanliness)))
+			row = append(row, num(e.Cond.OdometerKM), csvText(fuelText(d.Vehicle, e.Cond.FuelEighths)), csvText(t("vehicle.clean."+e.Cond.Cleanliness)))
 		} else {
 			row = append(row, csvText(""), csvText(""), csvText(""))
 		}
@@ -215,4 +215,13 @@ func (a *app) vehicleHistoryCSV(w http.ResponseWriter, r *http.Request) error {
 		_ = out.row(append(row, csvText(check)))
 	}
 	return out.close()
+}
+
+// fuelText is a recorded fuel level as the history prints it: "–" for a
+// pure electric car, which has no tank.
+func fuelText(v fleet.Vehicle, eighths int) string {
+	if !fleet.RecordsFuel(v.FuelType) {
+		return "–"
+	}
+	return strconv.Itoa(eighths) + "/8"
 }
