@@ -1,17 +1,20 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"mietwerk.dev/mietwerk/identity"
 )
 
 // TestAvailabilityCalendar: the month's days in the station's zone, on both
 // databases: a closed exception with its note, a day on which both cars
 // are taken (nothing_free) and the day after it on which they come back at
-// 10:00 (free, not all day), reasons in German and English, and every
-// invalid parameter at once.
+// 10:00 (free, not all day), a car not offered after its HU runs out,
+// reasons in German and English, and every invalid parameter at once.
 func TestAvailabilityCalendar(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
 		full := day(12, 7)
@@ -64,6 +67,32 @@ func TestAvailabilityCalendar(t *testing.T) {
 			nd := get(next.Format("2006-01"), "de")[next.Format("2006-01-02")]
 			if nd["available"] != true || nd["free"].(float64) != 2 || nd["free_all_day"].(float64) != 0 {
 				t.Errorf("back at 10:00: %v", nd)
+			}
+		}
+		// a car whose HU runs out is not offered from the day after (as a booking would not take it)
+		later := func() map[string]float64 {
+			out := map[string]float64{}
+			for d, x := range get(full.Format("2006-01"), "de") {
+				if d > full.AddDate(0, 0, 1).Format("2006-01-02") {
+					out[d] = x["free"].(float64)
+				}
+			}
+			return out
+		}
+		before := later()
+		hu := full.AddDate(0, 0, 3).Format("2006-01-02")
+		ctx := identity.WithActor(context.Background(), identity.SystemFor(e.tenant.ID))
+		v, err := e.st.Vehicle(ctx, e.vehicles[0].ID)
+		must(t, err)
+		v.NextInspection = hu
+		must(t, e.st.UpdateVehicle(ctx, &v))
+		for d, n := range later() {
+			want := before[d]
+			if d > hu && want > 0 {
+				want--
+			}
+			if n != want {
+				t.Errorf("%s (HU of one car runs out %s): %v free, want %v", d, hu, n, want)
 			}
 		}
 		// without a category: every active category's cars count; the category is null

@@ -243,5 +243,5 @@ func TestStaffKeyChargeLimit(t *testing.T) {
 func handoverBody() map[string]any {
 	return map[string]any{"km": 1000, "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true, "timing_confirmed": true, "unsigned_reason": "Kunde telefonisch zugestimmt",
 		"drivers": []map[string]any{{"role": "main", "first_name": "Eva", "last_name": "Huber", "licence_number": "B072RRE2I55",
-			"licence_class": "B", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
+			"licence_class": "B", "birth_date": "1980-04-12", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
 }

@@ -34,7 +34,7 @@ type ListQuery struct {
 	Day       time.Time // start of the day (station time zone) or zero
 	DayEnd    time.Time
 	Status    Status
-	Search    string // booking number, customer name or e-mail (case-insensitive substring)
+	Search    string // booking number, customer name, e-mail or workshop order (case-insensitive substring)
 	Limit     int    // default 50, at most 200
 	Offset    int
 }

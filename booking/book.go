@@ -98,6 +98,7 @@ const (
 // that failed before any money could move is booked anew.
 func (s *Service) Book(ctx context.Context, req BookRequest) (Details, error) {
 	a, _ := identity.ActorFrom(ctx)
+	stage := s.stageTimer()
 	if req.IdempotencyKey != "" {
 		if d, done, err := s.resumeByKey(ctx, req); done {
 			return d, err
@@ -127,6 +128,7 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (Details, error) {
 		EstimatedTotalCents: q.RentCents, Currency: q.Currency, IdempotencyKey: req.IdempotencyKey}
 	lease := s.d.Now().Add(s.d.Lease).Truncate(time.Microsecond)
 	r.LeaseUntil = &lease
+	stage(StageValidate)
 	if err := s.d.Bookings.CreateReservationFor(ctx, &cust, &r); err != nil {
 		if e, ok := errs.As(err); ok && e.Code == "idempotency_key_bound" {
 			// another process created the key's booking meanwhile
@@ -138,14 +140,18 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (Details, error) {
 	}
 	bc := bookingCtx{tn: tn, st: station, cat: cat, cust: cust, r: r, tariff: &tariff, lease: lease}
 	defer s.release(ctx, &bc)
+	stage(StageCar)
 	if err := s.pay(ctx, &bc, req); err != nil {
 		return Details{}, err
 	}
+	stage(StagePayment)
 	if err := s.complete(ctx, &bc, false); err != nil {
 		return Details{}, err
 	}
+	stage(StageIssue)
 	d, err := s.detailsOf(ctx, bc)
 	d.Secret = secret
+	stage(StageAnswer)
 	return d, err
 }
 

@@ -166,6 +166,32 @@ type Deps struct {
 	// one may take it over (default 5 min; keep it above the time two
 	// gateway calls with their inquiries can take).
 	Lease time.Duration
+	// Stages, when set, is told how long each stage of a Book took
+	// (StageValidate, StageCar, StagePayment, StageIssue, StageAnswer): the
+	// metrics' booking-stage histograms.
+	Stages func(stage string, d time.Duration)
+}
+
+// The stages of a booking, as Deps.Stages names them.
+const (
+	StageValidate = "validate" // the references read and the request checked
+	StageCar      = "car"      // the customer written and a car taken
+	StagePayment  = "payment"  // rent and deposit through the gateway
+	StageIssue    = "issue"    // advance invoice, confirmation e-mail, confirmed
+	StageAnswer   = "answer"   // the booking read back for the answer
+)
+
+// stageTimer returns a function that reports the time since the last call
+// (or since stageTimer) as the stage named, to Deps.Stages.
+func (s *Service) stageTimer() func(stage string) {
+	start := time.Now()
+	return func(stage string) {
+		now := time.Now()
+		if s.d.Stages != nil {
+			s.d.Stages(stage, now.Sub(start))
+		}
+		start = now
+	}
 }
 
 // Service books, changes and cancels reservations for API clients: it

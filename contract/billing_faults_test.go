@@ -324,7 +324,7 @@ func TestHandoverProtocolResumes(t *testing.T) {
 		k := &killSwitch{at: "SaveDocument:" + contract.DocHandover}
 		c, err := w.service(k).Handover(w.ctx, &contract.Handover{ReservationID: r.ID, LicenceChecked: true, TimingConfirmed: true,
 			Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Walter", LastName: "Kunde", LicenceNumber: "B072RRE2I55",
-				LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
+				LicenceClass: "B", BirthDate: "1980-04-12", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
 			Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: 1300, FuelEighths: 8, Cleanliness: "clean"}})
 		if err == nil || c.ID == 0 || !k.dead.Load() {
 			t.Fatalf("handover: %+v %v", c, err)

@@ -143,7 +143,9 @@ func (d Driver) validateInto(f *errs.Fields, prefix string, now time.Time) {
 	if len(d.LicenceCountry) != 2 || strings.Trim(d.LicenceCountry, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
 		f.Add(prefix+"licence_country", "licence.country_code")
 	}
-	if d.BirthDate != "" {
+	if d.BirthDate == "" { // the age rules need it: without, they could not be kept
+		f.Add(prefix+"birth_date", "person.birth_date_required")
+	} else {
 		if born, err := time.Parse("2006-01-02", d.BirthDate); err != nil {
 			f.Add(prefix+"birth_date", "person.birth_date_format")
 		} else {

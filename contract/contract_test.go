@@ -12,7 +12,7 @@ import (
 func TestValidateDrivers(t *testing.T) {
 	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	ok := Driver{Role: RoleMain, FirstName: "Eva", LastName: "Muster", LicenceNumber: "B072RRE2I55", LicenceClass: "B",
-		LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}
+		BirthDate: "1980-04-12", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}
 	with := func(f func(*Driver)) Driver { d := ok; f(&d); return d }
 	cases := []struct {
 		name  string
@@ -25,8 +25,9 @@ func TestValidateDrivers(t *testing.T) {
 		{"licence from the future", []Driver{with(func(d *Driver) { d.LicenceIssuedOn = "2027-01-01" })}, "drivers.0.licence_issued_on"},
 		{"country not a code", []Driver{with(func(d *Driver) { d.LicenceCountry = "Deutschland" })}, "drivers.0.licence_country"},
 		{"short licence number", []Driver{with(func(d *Driver) { d.LicenceNumber = "B1" })}, "drivers.0.licence_number"},
-		{"additional without name", []Driver{ok, {Role: RoleAdditional, LicenceNumber: "J010000SD51", LicenceClass: "B", LicenceIssuedOn: "2015-01-01", LicenceCountry: "AT"}}, "drivers.1.first_name"},
+		{"additional without name", []Driver{ok, {Role: RoleAdditional, LicenceNumber: "J010000SD51", LicenceClass: "B", BirthDate: "1980-04-12", LicenceIssuedOn: "2015-01-01", LicenceCountry: "AT"}}, "drivers.1.first_name"},
 		{"bad role", []Driver{ok, with(func(d *Driver) { d.Role = "boss" })}, "drivers.1.role"},
+		{"no date of birth (the age rules need it)", []Driver{with(func(d *Driver) { d.BirthDate = "" })}, "drivers.0.birth_date"},
 	}
 	for _, c := range cases {
 		err := ValidateDrivers(c.ds, now)

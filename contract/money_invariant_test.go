@@ -395,7 +395,7 @@ func (h *mhistory) handover() {
 	h.must(err, "vehicle")
 	h.c, err = w.contracts.Handover(h.m.admin, &contract.Handover{ReservationID: h.res.ID, VehicleID: vid, LicenceChecked: true, TimingConfirmed: true,
 		Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Eva", LastName: "Muster", LicenceNumber: "B072RRE2I55",
-			LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
+			LicenceClass: "B", BirthDate: "1980-04-12", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
 		Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: v.OdometerKM, FuelEighths: v.FuelEighths, Cleanliness: "clean"}})
 	h.must(err, "handover")
 	// the snapshot: the day price the booking was quoted, the deposit held

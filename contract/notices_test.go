@@ -34,7 +34,7 @@ func bookAndHandOver(t *testing.T, w *mworld, email string) (*mtenant, contract.
 	w.clk.Set(pickup)
 	c, err := w.contracts.Handover(m.admin, &contract.Handover{ReservationID: d.Reservation.ID, LicenceChecked: true, TimingConfirmed: true,
 		Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Eva", LastName: "Muster", LicenceNumber: "B072RRE2I55",
-			LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
+			LicenceClass: "B", BirthDate: "1980-04-12", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
 		Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: 10000, FuelEighths: 8, Cleanliness: "clean"}})
 	must(t, err)
 	return m, c
@@ -60,7 +60,7 @@ func TestTermsSnapshotAndNotices(t *testing.T) {
 		must(t, w.contracts.SendContract(m.admin, c.ID, nil))
 		// a licence check of the same driver: nothing a notice would name
 		_, err := w.contracts.Update(m.admin, c.ID, contract.Edit{Notify: true, Drivers: []contract.Driver{{Role: contract.RoleMain,
-			FirstName: "Eva", LastName: "Muster", LicenceNumber: "B072RRE2I55", LicenceClass: "B", LicenceIssuedOn: "2010-05-01",
+			FirstName: "Eva", LastName: "Muster", LicenceNumber: "B072RRE2I55", LicenceClass: "B", BirthDate: "1980-04-12", LicenceIssuedOn: "2010-05-01",
 			LicenceCountry: "DE", CheckNow: true}}})
 		must(t, err)
 		// a tariff change: the snapshot is replaced, the notice names the price effect

@@ -110,7 +110,7 @@ func newRcWorld(t *testing.T, d store.Dialect, opts ...func(r *booking.Reservati
 		Records: s, Invoices: s, Issued: s, Renderer: pdf.New(), Mailer: contracttest.Mailer{}, Now: clock})
 	w.c, err = w.svc.Handover(w.ctx, &contract.Handover{ReservationID: r.ID, LicenceChecked: true, TimingConfirmed: true,
 		Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Walter", LastName: "Kunde", LicenceNumber: "B072RRE2I55",
-			LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
+			LicenceClass: "B", BirthDate: "1980-04-12", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
 		Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: 1000, FuelEighths: 8, Cleanliness: "clean"}})
 	must(t, err)
 	return w

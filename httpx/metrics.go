@@ -20,6 +20,7 @@ import (
 //	http_requests_total{route,method,status}   counter
 //	http_request_duration_seconds{route}       histogram
 //	http_request_db_statements{route}          histogram (PostgreSQL; 0 on SQLite)
+//	booking_stage_seconds{stage}               histogram (ObserveBookingStage)
 //
 // plus the Go runtime and process collectors and, after ObserveDB, the
 // database pool gauges (go_sql_*{db_name=…}) read from sql.DBStats.
@@ -28,6 +29,7 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	stmts    *prometheus.HistogramVec
+	stages   *prometheus.HistogramVec
 }
 
 // NewMetrics returns Metrics with a fresh registry.
@@ -49,7 +51,12 @@ func NewMetrics() *Metrics {
 		Help:    "SQL statements sent to PostgreSQL per request (BEGIN and COMMIT included), by route pattern.",
 		Buckets: []float64{0, 1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128},
 	}, []string{"route"})
-	m.reg.MustRegister(m.requests, m.duration, m.stmts,
+	m.stages = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "booking_stage_seconds",
+		Help:    "Time of each stage of a booking through the API: validate, car, payment, issue, answer.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+	}, []string{"stage"})
+	m.reg.MustRegister(m.requests, m.duration, m.stmts, m.stages,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -57,6 +64,12 @@ func NewMetrics() *Metrics {
 
 // Registry returns the registry, for packages that add their own metrics.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// ObserveBookingStage records how long a stage of a booking took (the
+// booking service's Deps.Stages).
+func (m *Metrics) ObserveBookingStage(stage string, d time.Duration) {
+	m.stages.WithLabelValues(stage).Observe(d.Seconds())
+}
 
 // ObserveDB registers gauges and counters of db's connection pool
 // (open, in use, idle connections, waits, wait time, closed connections)

@@ -97,7 +97,7 @@ func testBillingRetry(t *testing.T, mode string) {
 
 		c, err := svc.Handover(ctx, &contract.Handover{ReservationID: reg.ID, LicenceChecked: true, TimingConfirmed: true,
 			Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Eva", LastName: "Muster", LicenceNumber: "B072RRE2I55",
-				LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
+				LicenceClass: "B", BirthDate: "1980-04-12", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
 			Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: 5000, FuelEighths: 8, Cleanliness: "clean", SignerName: "Eva Muster"}})
 		must(t, err)
 		ce.clk.Advance(26 * time.Hour) // 2 days of 49,00

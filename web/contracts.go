@@ -163,6 +163,9 @@ type ctPageData struct {
 	Notes      string
 	Estimate   pricing.Quote
 	Cover      *coverCard // who pays (nil when payers are not wired)
+	// Booking is the reservation the contract came from (nil when the
+	// application has no bookings): its number and workshop order.
+	Booking *booking.Row
 	// Billed is what the final invoice billed (HasBilled once it exists):
 	// the page shows it instead of the estimate after the return.
 	Billed    contract.Billed
@@ -295,6 +298,15 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 	}
 	if d.Protocols, err = be.Protocols(ctx, id); err != nil {
 		return d, err
+	}
+	if a.Bookings != nil {
+		row, err := a.Bookings.ReservationRow(ctx, d.C.ReservationID)
+		if err != nil && !errs.Is(err, errs.KindNotFound) {
+			return d, err
+		}
+		if err == nil {
+			d.Booking = &row
+		}
 	}
 	if d.Ledger, d.Payments, d.Invoices, err = a.Contracts.Ledger(ctx, id); err != nil {
 		return d, err

@@ -83,7 +83,7 @@ func newCtEnv(t *testing.T, d store.Dialect) *ctEnv {
 func handoverForm(csrf string, checked bool, km string) url.Values {
 	f := url.Values{"csrf": {csrf}, "km": {km}, "fuel_eighths": {"8"}, "cleanliness": {"clean"},
 		"drivers.0.role": {"main"}, "drivers.0.first_name": {"Eva"}, "drivers.0.last_name": {"Muster"},
-		"drivers.0.licence_number": {"B072RRE2I55"}, "drivers.0.licence_class": {"B"}, "drivers.0.licence_issued_on": {"2010-05-01"},
+		"drivers.0.licence_number": {"B072RRE2I55"}, "drivers.0.licence_class": {"B"}, "drivers.0.birth_date": {"1980-04-12"}, "drivers.0.licence_issued_on": {"2010-05-01"},
 		"drivers.0.licence_country": {"DE"}, "drivers.1.role": {"additional"}, "unsigned_reason": {"Kunde telefonisch zugestimmt"},
 		// the test stations open on Mondays only: staff confirm the handover
 		// outside opening hours (TestHandoverTimingAsks checks the question)
@@ -189,9 +189,9 @@ func TestContractPagesIsolationAndInput(t *testing.T) {
 
 		// driver edit with a bad licence date: field error, unchanged; then a valid one, audited
 		f := url.Values{"csrf": {csrf}, "drivers.0.role": {"main"}, "drivers.0.first_name": {"Eva"}, "drivers.0.last_name": {"Muster"},
-			"drivers.0.licence_number": {"B072RRE2I55"}, "drivers.0.licence_class": {"B"}, "drivers.0.licence_issued_on": {"2010-05-01"},
+			"drivers.0.licence_number": {"B072RRE2I55"}, "drivers.0.licence_class": {"B"}, "drivers.0.birth_date": {"1980-04-12"}, "drivers.0.licence_issued_on": {"2010-05-01"},
 			"drivers.0.licence_country": {"DE"}, "drivers.1.role": {"additional"}, "drivers.1.first_name": {"Max"}, "drivers.1.last_name": {"Muster"},
-			"drivers.1.licence_number": {"J010000SD51"}, "drivers.1.licence_class": {"B"}, "drivers.1.licence_issued_on": {"2099-01-01"},
+			"drivers.1.licence_number": {"J010000SD51"}, "drivers.1.licence_class": {"B"}, "drivers.1.birth_date": {"1985-02-03"}, "drivers.1.licence_issued_on": {"2099-01-01"},
 			"drivers.1.licence_country": {"AT"}, "drivers.1.check": {"1"}}
 		p = c.post(fmt.Sprintf("/admin/contracts/%d/drivers", ct.ID), f)
 		if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, `data-field="drivers.1.licence_issued_on"`) {

@@ -254,3 +254,36 @@ func TestVehicleListShowsCarOut(t *testing.T) {
 		_ = ce
 	})
 }
+
+// TestWorkshopOrderRentalsTogether: the rentals of one workshop order are
+// found together — from the reservation and the contract page a link lists
+// them (the reservation search takes the order number), another order's
+// rental not among them.
+func TestWorkshopOrderRentalsTogether(t *testing.T) {
+	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
+		ce, c, ct, _ := handedOver(t, d)
+		reg := ce.res["reg"]
+		_, err := ce.store.DB().Exec(`UPDATE reservations SET workshop_ref = $1 WHERE id = $2`, "WA-77/2026", reg.ID)
+		must(t, err)
+		mk := func(ref string, days int) booking.Reservation {
+			r := booking.Reservation{StationID: reg.StationID, CustomerID: reg.CustomerID, CategoryID: reg.CategoryID, TariffID: reg.TariffID,
+				Pickup: reg.Pickup.AddDate(0, 0, days), Return: reg.Return.AddDate(0, 0, days), Status: booking.StatusConfirmed, WorkshopRef: ref}
+			must(t, ce.store.CreateReservation(ce.sys(), &r))
+			return r
+		}
+		same, other := mk("WA-77/2026", 5), mk("WA-78/2026", 9)
+		k := c.get(fmt.Sprintf("/admin/contracts/%d", ct.ID))
+		link := regexp.MustCompile(`<a href="([^"]+)" id="workshop-rentals">`).FindStringSubmatch(k.body)
+		if link == nil || !strings.Contains(k.body, fmt.Sprintf(`<a href="/admin/reservations/%d" id="ct-booking">%s</a>`, reg.ID, reg.Number)) {
+			t.Fatalf("contract page without its booking and workshop order: %s", ctExcerpt(k.body, `class="muted summary"`))
+		}
+		p := c.get(strings.ReplaceAll(link[1], "&amp;", "&"))
+		if !strings.Contains(p.body, reg.Number) || !strings.Contains(p.body, same.Number) || strings.Contains(p.body, other.Number) {
+			t.Errorf("the order's rentals (%s, %s; not %s) at %s: %s", reg.Number, same.Number, other.Number, link[1], ctExcerpt(p.body, "<table"))
+		}
+		r := c.get(fmt.Sprintf("/admin/reservations/%d", same.ID))
+		if !strings.Contains(r.body, `id="workshop-rentals"`) {
+			t.Errorf("reservation page without the link to its order's rentals")
+		}
+	})
+}

@@ -40,7 +40,7 @@ func TestErasureDeletesPhotoFiles(t *testing.T) {
 		now := e.clk.Now()
 		c, err := e.store.StartContract(ctx, &contract.Handover{ReservationID: w.resReg.ID, LicenceChecked: true,
 			Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Anna", LastName: "Berger", LicenceNumber: "B072RRE2I55",
-				LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE", CheckedBy: 1, CheckedAt: &now}},
+				LicenceClass: "B", BirthDate: "1980-04-12", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE", CheckedBy: 1, CheckedAt: &now}},
 			Protocol: contract.Protocol{OdometerKM: 1000, FuelEighths: 8, Cleanliness: "clean", SignerName: "Anna Berger",
 				NewDamages: []fleet.Damage{{View: "left", X: 20, Y: 40, Kind: "scratch", Severity: "minor", Description: "Kratzer Tür"}}}})
 		must(t, err)

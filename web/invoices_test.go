@@ -125,7 +125,7 @@ func returnedThrough(t *testing.T, ce *ctEnv, svc *contract.Service, keys ...str
 		}
 		c, err := svc.Handover(ctx, &contract.Handover{ReservationID: ce.res[key].ID, LicenceChecked: true, TimingConfirmed: true,
 			Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Eva", LastName: "Muster", LicenceNumber: "B072RRE2I55",
-				LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
+				LicenceClass: "B", BirthDate: "1980-04-12", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
 			Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: 5000, FuelEighths: 8, Cleanliness: "clean"}})
 		must(t, err)
 		out[key] = c

@@ -25,7 +25,7 @@ func TestRentalPagesAccessible(t *testing.T) {
 	svc := contract.NewService(storeContractDeps(s, ce.clk.Now))
 	running, err := svc.Handover(ce.sys(), &contract.Handover{ReservationID: ce.res["muc"].ID, LicenceChecked: true, TimingConfirmed: true,
 		Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Eva", LastName: "Muster", LicenceNumber: "B072RRE2I55",
-			LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
+			LicenceClass: "B", BirthDate: "1980-04-12", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
 		Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: 5000, FuelEighths: 8, Cleanliness: "clean", SignerName: "Eva Muster"}})
 	must(t, err)
 	qs, _, err := s.ListEmails(ce.sys(), mail.Filter{})

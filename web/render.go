@@ -74,6 +74,10 @@ func baseFuncs() template.FuncMap {
 		"field": func(v *view, name, labelKey, value, typ string) fieldData {
 			return fieldData{Name: name, Label: v.T(labelKey), Value: value, Type: typ, Error: v.Err(name)}
 		},
+		// req marks a field as one the form cannot be saved without;
+		// reqIf does when cond holds.
+		"req":   func(f fieldData) fieldData { f.Required = true; return f },
+		"reqIf": func(cond bool, f fieldData) fieldData { f.Required = cond; return f },
 		// pageField builds the data of the booking page's "page-input"
 		// partial: name, catalog key of the label, value, input type and
 		// autocomplete token (in Hint).
@@ -97,6 +101,7 @@ type webhookFieldsData struct {
 // fieldData is one labelled form input with its error message.
 type fieldData struct {
 	Name, Label, Value, Type, Error, Hint string
+	Required                              bool // marked with * and aria-required
 }
 
 // view is what every page template receives: the request's language, user and

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -52,7 +53,18 @@ func TestNewReservationRules(t *testing.T) {
 		ce.serve(t, func(d *web.Deps) { d.Flow = flow })
 		c := ce.client(t)
 		c.login(stationEmail, password)
-		csrf := c.get("/admin/reservations/new").csrf(t)
+		page := c.get("/admin/reservations/new")
+		csrf := page.csrf(t)
+		// what the form cannot be saved without is marked (and said so), what it can is not
+		for _, f := range []string{"email", "first_name", "last_name", "street", "postal_code", "city", "pickup", "return"} {
+			if !regexp.MustCompile(`<input id="f-` + f + `" [^>]*aria-required="true"`).MatchString(page.body) {
+				t.Errorf("field %s not marked required", f)
+			}
+		}
+		if regexp.MustCompile(`<input id="f-(phone|workshop_ref|notes)" [^>]*aria-required`).MatchString(page.body) ||
+			!strings.Contains(page.body, "Felder mit * müssen ausgefüllt werden.") {
+			t.Errorf("optional fields marked required, or the mark is not explained")
+		}
 		form := func(pickup, ret string) url.Values {
 			return url.Values{"csrf": {csrf}, "email": {"reg@example.de"}, "first_name": {"Eva"}, "last_name": {"Muster"},
 				"street": {"Weg 1"}, "postal_code": {"93047"}, "city": {"Regensburg"},
@@ -175,7 +187,7 @@ func TestBrowserPhoneReservation(t *testing.T) {
 	step("handover", chromedp.WaitVisible(chromedp.ID("timing-hint")), // the km start at the car's last reading
 		chromedp.SetValue(chromedp.ID("f-vehicle_id"), fmt.Sprint(spare.ID)),
 		chromedp.SetValue(byName("drivers.0.licence_number"), "B072RRE2I55"), chromedp.SetValue(byName("drivers.0.licence_class"), "B"),
-		chromedp.SetValue(byName("drivers.0.licence_issued_on"), "2010-05-01"), chromedp.SetValue(byName("drivers.0.licence_country"), "DE"),
+		chromedp.SetValue(byName("drivers.0.birth_date"), "1980-04-12"), chromedp.SetValue(byName("drivers.0.licence_issued_on"), "2010-05-01"), chromedp.SetValue(byName("drivers.0.licence_country"), "DE"),
 		chromedp.Click(chromedp.ID("f-licence_checked")), chromedp.Click(chromedp.ID("f-timing_confirmed")),
 		chromedp.Click(`#handover-form details.unsigned > summary`), chromedp.SendKeys(chromedp.ID("f-unsigned_reason"), "Kunde unterschreibt bei Rückgabe"),
 		chromedp.Click(chromedp.ID("handover-save")), chromedp.WaitVisible(chromedp.ID("return-link")))

@@ -38,7 +38,7 @@ func (f ctFixture) handover() *contract.Handover {
 	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	return &contract.Handover{ReservationID: f.res.ID, LicenceChecked: true,
 		Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Eva", LastName: "Muster", LicenceNumber: "B072RRE2I55",
-			LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE", CheckedBy: 1000, CheckedAt: &now}},
+			LicenceClass: "B", BirthDate: "1980-04-12", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE", CheckedBy: 1000, CheckedAt: &now}},
 		Protocol: contract.Protocol{OdometerKM: 1000, FuelEighths: 8, Cleanliness: "clean", SignerName: "Eva Muster",
 			SignaturePNG: []byte("\x89PNG\r\n\x1a\nfake"),
 			NewDamages:   []fleet.Damage{{View: "left", X: 20, Y: 40, Kind: "scratch", Severity: "minor", Description: "Kratzer Tür"}}}}
@@ -184,7 +184,7 @@ func TestContractEditsAndIsolation(t *testing.T) {
 			t.Fatalf("own station: %v", err)
 		}
 		ds := []contract.Driver{
-			{Role: contract.RoleMain, FirstName: "Eva", LastName: "Muster", LicenceNumber: "B072RRE2I55", LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"},
+			{Role: contract.RoleMain, FirstName: "Eva", LastName: "Muster", LicenceNumber: "B072RRE2I55", LicenceClass: "B", BirthDate: "1980-04-12", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"},
 			{Role: contract.RoleAdditional, FirstName: "Max", LastName: "Muster", LicenceNumber: "J010000SD51", LicenceClass: "B", LicenceIssuedOn: "2015-01-01", LicenceCountry: "AT"}}
 		mustNil(t, s.UpdateDrivers(own, c.ID, ds))
 		got, err := s.Contract(own, c.ID)

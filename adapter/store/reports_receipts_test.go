@@ -79,7 +79,7 @@ func TestCounterPaymentsReport(t *testing.T) {
 			mustNil(t, s.CreateReservation(ctx, &r))
 			c, err := svc.Handover(ctx, &contract.Handover{ReservationID: r.ID, LicenceChecked: true, TimingConfirmed: true,
 				Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Jürgen", LastName: "Weiß", LicenceNumber: "B072RRE2I55",
-					LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
+					LicenceClass: "B", BirthDate: "1980-04-12", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
 				Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: 1000, FuelEighths: 8, Cleanliness: "clean"}})
 			mustNil(t, err)
 			return rental{ctx, c}

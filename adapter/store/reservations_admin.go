@@ -61,7 +61,7 @@ func (s *Store) ReservationRows(ctx context.Context, q booking.ListQuery) ([]boo
 	if t := strings.TrimSpace(q.Search); t != "" {
 		p := a.add(likeArg(t))
 		where += ` AND (lower(r.number) LIKE ` + p + ` ESCAPE '\' OR lower(` + customerNameSQL + `) LIKE ` + p +
-			` ESCAPE '\' OR c.email_lower LIKE ` + p + ` ESCAPE '\')`
+			` ESCAPE '\' OR c.email_lower LIKE ` + p + ` ESCAPE '\' OR lower(r.workshop_ref) LIKE ` + p + ` ESCAPE '\')`
 	}
 	kind, order := `'other'`, `r.pickup_at, r.id`
 	if !q.Day.IsZero() && q.DayEnd.After(q.Day) {

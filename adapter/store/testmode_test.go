@@ -143,7 +143,7 @@ func TestTestModeApart(t *testing.T) {
 		now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 		ho := &contract.Handover{ReservationID: tr.ID, LicenceChecked: true,
 			Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Testa", LastName: "Huber", LicenceNumber: "B072RRE2I55",
-				LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE", CheckedBy: 1000, CheckedAt: &now}},
+				LicenceClass: "B", BirthDate: "1980-04-12", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE", CheckedBy: 1000, CheckedAt: &now}},
 			Protocol: contract.Protocol{OdometerKM: 1000, FuelEighths: 8, Cleanliness: "clean", SignerName: "Testa Huber",
 				SignaturePNG: []byte("\x89PNG\r\n\x1a\nfake")}}
 		if _, err := s.StartContract(staff, ho); !errs.Is(err, errs.KindConflict) {

@@ -452,6 +452,7 @@ func TestContractJourney(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`input[name="drivers.1.last_name"]`), "Huber"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="drivers.1.licence_number"]`), "J010000SD51"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="drivers.1.licence_class"]`), "B"),
+		chromedp.SetValue(chromedp.CSS(`input[name="drivers.1.birth_date"]`), "1988-09-30"),
 		chromedp.SetValue(chromedp.CSS(`input[name="drivers.1.licence_issued_on"]`), "2015-03-01"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="drivers.1.licence_country"]`), "AT"),
 		chromedp.Click(chromedp.CSS(`input[name="drivers.1.check"]`)),
@@ -616,7 +617,7 @@ func TestContractDeclinedFinalCharge(t *testing.T) {
 	// handover and return through the API (tablet apps and integrations)
 	hand := map[string]any{"km": 1000, "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": false,
 		"drivers": []map[string]any{{"role": "main", "first_name": "Olga", "last_name": "Huber", "licence_number": "B072RRE2I55",
-			"licence_class": "B", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
+			"licence_class": "B", "birth_date": "1980-04-12", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
 	status, body := j.api("POST", "/api/v1/bookings/"+r.Number+"/handover", hand)
 	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "licence_checked") {
 		t.Fatalf("handover without licence check: %d %s", status, body)
@@ -679,7 +680,7 @@ func TestBusinessContractEInvoice(t *testing.T) {
 	r := j.bookFor("fuhrpark@leasing.example", "4111111111111111", "Muster Leasing GmbH")
 	hand := map[string]any{"km": 1000, "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true, "timing_confirmed": true, "unsigned_reason": "Kunde telefonisch zugestimmt",
 		"drivers": []map[string]any{{"role": "main", "first_name": "Olga", "last_name": "Huber", "licence_number": "B072RRE2I55",
-			"licence_class": "B", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
+			"licence_class": "B", "birth_date": "1980-04-12", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
 	if status, body := j.api("POST", "/api/v1/bookings/"+r.Number+"/handover", hand); status != http.StatusCreated {
 		t.Fatalf("API handover: %d %s", status, body)
 	}
@@ -739,7 +740,7 @@ func BenchmarkContractBilling(b *testing.B) {
 		r := j.book(fmt.Sprintf("bench%d@example.de", i), "4111111111111111")
 		c, err := j.svc.contracts.Handover(ctx, &contract.Handover{ReservationID: r.ID, LicenceChecked: true, TimingConfirmed: true,
 			Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Eva", LastName: "Huber", LicenceNumber: "B072RRE2I55", LicenceClass: "B",
-				LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE", CheckedAt: &now}},
+				BirthDate: "1980-04-12", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE", CheckedAt: &now}},
 			Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: int64(1000 + 300*i), FuelEighths: 8, Cleanliness: "clean"}})
 		jm(b, err)
 		_, err = j.st.RecordReturn(ctx, &contract.Return{ContractID: c.ID, Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: int64(1300 + 300*i), FuelEighths: 6, Cleanliness: "clean"}})
@@ -788,7 +789,7 @@ func TestAPIReturnDamageChargeOverLimit(t *testing.T) {
 	r := j.book("paul@example.de", "4111111111111111")
 	hand := map[string]any{"km": 1000, "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true, "timing_confirmed": true, "unsigned_reason": "Kunde telefonisch zugestimmt",
 		"drivers": []map[string]any{{"role": "main", "first_name": "Paul", "last_name": "Huber", "licence_number": "B072RRE2I55",
-			"licence_class": "B", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
+			"licence_class": "B", "birth_date": "1980-04-12", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
 	if status, body := j.api("POST", "/api/v1/bookings/"+r.Number+"/handover", hand); status != http.StatusCreated {
 		t.Fatalf("API handover: %d %s", status, body)
 	}

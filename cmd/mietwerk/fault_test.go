@@ -289,7 +289,7 @@ func (f *faultRun) client(ctx context.Context, id int) {
 			body := map[string]any{"km": f.odometer(), "fuel_eighths": 8, "cleanliness": "clean", "licence_checked": true, "timing_confirmed": true,
 				"unsigned_reason": "Fehlertest: keine Unterschrift",
 				"drivers": []map[string]any{{"role": "main", "first_name": "Olga", "last_name": "Huber", "licence_number": "B072RRE2I55",
-					"licence_class": "B", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
+					"licence_class": "B", "birth_date": "1980-04-12", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
 			if st, _ := f.untilOutcome(ctx, rng, "POST", "/api/v1/bookings/"+num+"/handover", "h-"+num, body); st == http.StatusCreated {
 				open = append(open, num)
 			}

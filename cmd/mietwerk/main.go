@@ -70,6 +70,7 @@ Commands:
   telecash-sim  run the Telecash gateway simulator on its own port
   retention  run one pass of the retention job now: retention run
   backup     write a consistent, checked backup of the SQLite database and photos: backup --out DIR
+  load       run website visitors (availability, booking) against a running server and report the figures
   version    print version and build information
 
 Run "mietwerk <command> --help" for the options of a command.
@@ -105,6 +106,8 @@ func run(ctx context.Context, args []string, c *cli) int {
 		return cmdRetention(ctx, c, rest)
 	case "backup":
 		return cmdBackup(ctx, c, rest)
+	case "load":
+		return cmdLoad(ctx, c, rest)
 	case "version", "--version":
 		fmt.Fprint(c.stdout, versionText())
 		return exitOK

@@ -369,6 +369,12 @@ func TestDemoProcess(t *testing.T) {
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}
+	// the demo's website bookings went through the booking API's stages
+	for _, stage := range []string{"validate", "car", "payment", "issue", "answer"} {
+		if !regexp.MustCompile(`booking_stage_seconds_count\{stage="` + stage + `"\} [1-9]`).MatchString(metrics) {
+			t.Errorf("/metrics lacks the booking stage %q", stage)
+		}
+	}
 	p.stop()
 	checkJSONLogs(t, p.stderr.String())
 	before := demoCounts(t, dir)

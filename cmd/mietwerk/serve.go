@@ -192,7 +192,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, st *store.Store, o
 			log.WarnContext(ctx, "the demo's day (today's pickups, returns and contracts) was not seeded", "err", err.Error())
 		}
 	}
-	s := &server{cfg: cfg, log: log, st: st, svc: svc, metrics: httpx.NewMetrics()}
+	s := &server{cfg: cfg, log: log, st: st, svc: svc, metrics: svc.metrics}
 	if err := s.metrics.ObserveDB(st.DB(), string(st.Dialect())); err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ import (
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/httpx"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/job"
 	"mietwerk.dev/mietwerk/mail"
@@ -46,6 +47,7 @@ type services struct {
 	transport mail.Transport
 	pdf       document.Renderer
 	mails     *mailtmpl.Renderer
+	metrics   *httpx.Metrics        // the server's /metrics (the booking stages are recorded here)
 	sim       *telecashsim.OnDemand // built-in simulator, started once a tenant in simulator mode without a URL of its own needs it
 	bookings  *booking.Service      // the online booking API's orchestration
 	contracts *contract.Service     // handover, return, billing
@@ -70,7 +72,7 @@ func jobRunner(st *store.Store, log *slog.Logger) *job.Runner {
 // newServices builds the services. Errors name the option at fault.
 func newServices(cfg Config, log *slog.Logger, st *store.Store) (*services, error) {
 	recoveryDefaults(&cfg)
-	s := &services{cfg: cfg, log: log, st: st, pdf: pdf.New()}
+	s := &services{cfg: cfg, log: log, st: st, pdf: pdf.New(), metrics: httpx.NewMetrics()}
 	var err error
 	if s.keys, err = keyring(cfg); err != nil {
 		return nil, err
@@ -114,7 +116,7 @@ func newServices(cfg Config, log *slog.Logger, st *store.Store) (*services, erro
 	s.sim, s.gateways = newGateways(cfg, st, s.keys, log)
 	s.payments = payment.NewService(st, s.gateways, payment.Config{Jobs: jobRunner(st, log.With("component", "payment")),
 		LateWindow: cfg.PaymentLateWindow, StalePending: min(2*time.Minute, cfg.IdempotencyLock)}, time.Now, nil, log)
-	s.bookings = newBookingService(st, s.payments, s.pdf, s.mails, cfg.MailFrom, cfg.PublicURL, cfg.IdempotencyLock, log)
+	s.bookings = newBookingService(st, s.payments, s.pdf, s.mails, cfg.MailFrom, cfg.PublicURL, cfg.IdempotencyLock, log, s.metrics.ObserveBookingStage)
 	s.contracts = newContractService(st, s.payments, s.pdf, s.mails, cfg.MailFrom, time.Now, log)
 	s.cards = payment.NewCardEraser(st, s.gateways, time.Now, nil, log.With("component", "card-eraser")).
 		WithJobs(jobRunner(st, log.With("component", "card-eraser")))

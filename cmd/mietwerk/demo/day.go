@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -180,7 +181,7 @@ func counterBooking(ctx context.Context, st *store.Store, stationID int64, cat s
 func handOver(ctx context.Context, st *store.Store, svc DayServices, r booking.Reservation, c customer.Customer) (contract.Contract, error) {
 	h := contract.Handover{ReservationID: r.ID, LicenceChecked: true, TimingConfirmed: true,
 		Drivers: []contract.Driver{{Role: "main", FirstName: c.FirstName, LastName: c.LastName, LicenceNumber: fmt.Sprintf("B07%06d", r.ID),
-			LicenceClass: "B", LicenceIssuedOn: "2005-06-01", LicenceCountry: "DE"}},
+			LicenceClass: "B", BirthDate: cmp.Or(c.BirthDate, "1980-04-12"), LicenceIssuedOn: "2005-06-01", LicenceCountry: "DE"}},
 		Protocol: contract.Protocol{StationID: r.StationID, FuelEighths: 8, Cleanliness: "clean", UnsignedReason: "Demo"}}
 	if r.VehicleID != 0 {
 		v, err := st.Vehicle(ctx, r.VehicleID)
