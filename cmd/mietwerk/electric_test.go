@@ -43,7 +43,7 @@ func electricJourney(t *testing.T, dsn string) *journey {
 func evHandover(soc, rng any) map[string]any {
 	h := map[string]any{"km": 1000, "cleanliness": "clean", "licence_checked": true, "timing_confirmed": true,
 		"unsigned_reason": "Kunde telefonisch zugestimmt",
-		"drivers": []map[string]any{{"role": "main", "first_name": "Olga", "last_name": "Huber", "licence_number": "B072RRE2I55",
+		"drivers": []map[string]any{{"role": "main", "first_name": "Olga", "last_name": "Huber", "birth_date": "1985-04-12", "licence_number": "B072RRE2I55",
 			"licence_class": "B", "licence_issued_on": "2010-05-01", "licence_country": "DE"}}}
 	if soc != nil {
 		h["state_of_charge_percent"] = soc
