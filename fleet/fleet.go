@@ -92,7 +92,10 @@ type Vehicle struct {
 	TankLitres int
 	// BatteryKWh is the usable battery capacity of an electric or plug-in
 	// car (charging billed per kWh needs it); 0 for others.
-	BatteryKWh        int
+	BatteryKWh int
+	// ChargePercent is the state of charge last recorded by a handover or
+	// return (read only; nil when none).
+	ChargePercent     *int
 	OdometerKM        int64
 	FuelEighths       int
 	Cleanliness       string

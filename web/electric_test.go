@@ -132,6 +132,9 @@ func TestElectricHandoverForm(t *testing.T) {
 			ps[0].FuelEighths != 8 || ct.Terms.DriveType != fleet.DriveElectric || ct.Terms.BatteryKWh != 58 {
 			t.Fatalf("handover protocol %+v, terms %+v", ps, ct.Terms)
 		}
+		if got, _ := ce.store.Vehicle(ce.sys(), v.ID); got.ChargePercent == nil || *got.ChargePercent != 80 {
+			t.Errorf("the car's state of charge after the handover: %v, want 80", got.ChargePercent)
+		}
 		// the contract's terms: the charging rule, no refuelling
 		p = c.get(fmt.Sprintf("/admin/contracts/%d", ct.ID))
 		if !strings.Contains(p.body, `id="terms-charging">wird nicht berechnet<`) || strings.Contains(p.body, `id="terms-fuel"`) {

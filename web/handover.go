@@ -219,6 +219,9 @@ func (a *app) loadHandover(r *http.Request, id int64) (handoverData, error) {
 	}
 	d.P = protoForm{KM: strconv.FormatInt(d.Vehicle.OdometerKM, 10), Fuel: d.Vehicle.FuelEighths, Cleanliness: d.Vehicle.Cleanliness,
 		SignerName: c.Name(), Confirmed: map[int64]bool{}}
+	if soc := d.Vehicle.ChargePercent; soc != nil && fleet.RecordsCharge(d.Vehicle.FuelType) {
+		d.P.Charge = strconv.Itoa(*soc) // as last recorded, like km and fuel: staff check it against the display
+	}
 	for _, dm := range d.Damages {
 		d.P.Confirmed[dm.ID] = true
 	}

@@ -54,8 +54,8 @@ func (s *Store) recordProtocolTx(ctx context.Context, tx *sql.Tx, sc scope, c *c
 	}
 	// a return at another station moves the car there (one-way rental)
 	_, err := tx.ExecContext(ctx, `UPDATE vehicles SET odometer_km = $1, fuel_eighths = $2, cleanliness = $3, station_id = $4,
-		updated_at = $5 WHERE tenant_id = $6 AND id = $7`, p.OdometerKM, p.FuelEighths, p.Cleanliness, stationID, ts(now),
-		sc.tenant(), c.VehicleID)
+		updated_at = $5, charge_percent = COALESCE($8, charge_percent) WHERE tenant_id = $6 AND id = $7`, p.OdometerKM, p.FuelEighths,
+		p.Cleanliness, stationID, ts(now), sc.tenant(), c.VehicleID, nullIntp(p.ChargePercent))
 	return mapErr(err)
 }
 

@@ -12,14 +12,14 @@ import (
 const vehicleCols = `v.id, v.tenant_id, v.station_id, v.category_id, v.plate, v.vin, v.make, v.model, v.color,
 	v.fuel_type, v.tank_litres, v.odometer_km, v.fuel_eighths, v.cleanliness, v.status, v.first_registration,
 	v.next_inspection, v.self_drive_registered, v.notes, v.created_at, v.updated_at, v.readiness, v.next_service,
-	v.battery_kwh, (SELECT count(*) FROM damages d WHERE d.vehicle_id = v.id AND d.repaired_at IS NULL)`
+	v.battery_kwh, v.charge_percent, (SELECT count(*) FROM damages d WHERE d.vehicle_id = v.id AND d.repaired_at IS NULL)`
 
 func scanVehicle(row interface{ Scan(...any) error }) (fleet.Vehicle, error) {
 	var v fleet.Vehicle
 	err := row.Scan(&v.ID, &v.TenantID, &v.StationID, &v.CategoryID, &v.Plate, &v.VIN, &v.Make, &v.Model, &v.Color,
 		&v.FuelType, &v.TankLitres, &v.OdometerKM, &v.FuelEighths, &v.Cleanliness, &v.Status,
 		dateScan{&v.FirstRegistration}, dateScan{&v.NextInspection}, &v.SelfDriveRegistered, &v.Notes,
-		tsScan{&v.CreatedAt}, tsScan{&v.UpdatedAt}, &v.Readiness, dateScan{&v.NextService}, &v.BatteryKWh, &v.OpenDamages)
+		tsScan{&v.CreatedAt}, tsScan{&v.UpdatedAt}, &v.Readiness, dateScan{&v.NextService}, &v.BatteryKWh, intpScan{&v.ChargePercent}, &v.OpenDamages)
 	return v, err
 }
 
@@ -175,7 +175,7 @@ func (s *Store) UpdateVehicle(ctx context.Context, v *fleet.Vehicle) error {
 			return vehicleTaken(err, v)
 		}
 		v.TenantID, v.CreatedAt, v.UpdatedAt = sc.tenant(), old.CreatedAt, now
-		v.Readiness, v.OpenDamages = old.Readiness, old.OpenDamages
+		v.Readiness, v.OpenDamages, v.ChargePercent = old.Readiness, old.OpenDamages, old.ChargePercent
 		if v.OdometerKM != old.OdometerKM || v.FuelEighths != old.FuelEighths || v.Cleanliness != old.Cleanliness {
 			_, err = tx.ExecContext(ctx, `INSERT INTO vehicle_conditions (tenant_id, vehicle_id, recorded_at,
 				odometer_km, fuel_eighths, cleanliness, source, user_id) VALUES ($1,$2,$3,$4,$5,$6,'manual',$7)`,

@@ -125,6 +125,9 @@ func TestElectricCarRental(t *testing.T) {
 				!strings.Contains(body, `"state_of_charge_percent":50`) {
 				t.Fatalf("API return with 50 %%: %d %s", status, body)
 			}
+			if v, err := j.st.Vehicle(j.sys(), j.vehicles[0].ID); err != nil || v.ChargePercent == nil || *v.ChargePercent != 50 || v.FuelEighths != 8 {
+				t.Errorf("the car after the return: charge %v, fuel %d (%v); want 50 %% and its fuel untouched", v.ChargePercent, v.FuelEighths, err)
+			}
 			// the card: one approved token sale of the previewed amount
 			_, recs, docs, open := j.ledger(c.ID)
 			var sold int64

@@ -3,6 +3,8 @@
 -- and plug-in hybrid cars carry their battery's usable capacity (for
 -- charging billed per kWh).
 ALTER TABLE vehicles ADD COLUMN battery_kwh integer NOT NULL DEFAULT 0 CHECK (battery_kwh BETWEEN 0 AND 500);
+-- its state of charge as last recorded (handover, return); NULL when none
+ALTER TABLE vehicles ADD COLUMN charge_percent integer CHECK (charge_percent BETWEEN 0 AND 100);
 
 -- A handover or return of an electric or plug-in car records its state of
 -- charge (0–100 %) and, when the car shows it, its range; NULL on others.
