@@ -12,10 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"mietwerk.dev/mietwerk/adapter/pdf"
 	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/adapter/telecash"
 	"mietwerk.dev/mietwerk/adapter/telecashsim"
 	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
@@ -37,6 +39,13 @@ type fineEnv struct {
 
 func newFineEnv(t *testing.T, d store.Dialect, card bool) *fineEnv {
 	t.Helper()
+	return newFineEnvWith(t, d, card, nil)
+}
+
+// newFineEnvWith is newFineEnv with the contract service's documents
+// rendered by rnd (nil: the PDF renderer).
+func newFineEnvWith(t *testing.T, d store.Dialect, card bool, rnd document.Renderer) *fineEnv {
+	t.Helper()
 	ce := newCtEnv(t, d)
 	s := ce.store
 	sim, err := telecashsim.NewServer("127.0.0.1:0", telecashsim.Options{})
@@ -47,6 +56,9 @@ func newFineEnv(t *testing.T, d store.Dialect, card bool) *fineEnv {
 	must(t, err)
 	deps := storeContractDeps(s, ce.clk.Now)
 	deps.Payments = payment.NewService(s, payment.SingleGateway{G: gw}, payment.Config{}, nil, nil, nil)
+	if rnd != nil {
+		deps.Renderer = rnd
+	}
 	svc := contract.NewService(deps)
 	ce.srv.Close()
 	ce.srv = httptest.NewServer(web.New(web.Deps{Identity: ce.id, Users: s, Tenancy: s, Now: ce.clk.Now,
@@ -365,6 +377,53 @@ func TestFineDocuments(t *testing.T) {
 		}
 		if n != 1 {
 			t.Fatalf("%d letter mails", n)
+		}
+	})
+}
+
+// TestFineFeeResumesAfterFailedInvoice: the card is charged but the fee's
+// invoice fails to render. Nothing is marked charged; the next click
+// finds the approved charge by its order id and only issues the invoice:
+// one charge, one invoice of the same amount.
+func TestFineFeeResumesAfterFailedInvoice(t *testing.T) {
+	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
+		rnd := &failingInvoices{Renderer: pdf.New()}
+		fe := newFineEnvWith(t, d, true, rnd)
+		f := contract.Fine{ContractID: fe.ct.ID, Kind: contract.FineKindParking, AuthorityName: "Stadt Regensburg",
+			Reference: "PK-1", OffenceAt: fe.ct.Start.Add(time.Hour), AmountCents: 2500}
+		must(t, fe.svc.RecordFine(fe.ctx, &f))
+		rnd.fail.Store(1)
+		if _, err := fe.svc.ChargeFineFee(fe.ctx, f.ID, 2380); err == nil || !strings.Contains(err.Error(), "renderer down") {
+			t.Fatalf("with a failing renderer: %v", err)
+		}
+		got, err := fe.svc.Fine(fe.ctx, f.ID)
+		must(t, err)
+		if got.Status == contract.FineFeeCharged || got.FeeInvoiceID != 0 {
+			t.Fatalf("marked charged without an invoice: %+v", got)
+		}
+		out, err := fe.svc.ChargeFineFee(fe.ctx, f.ID, 2380)
+		must(t, err)
+		if out.Already || !out.Card || out.Cents != 2380 || out.InvoiceNumber == "" {
+			t.Fatalf("resumed: %+v", out)
+		}
+		recs, err := fe.store.ListPayments(fe.ctx, payment.RecordFilter{ReservationID: fe.ct.ReservationID})
+		must(t, err)
+		n := 0
+		for _, r := range recs {
+			if r.Purpose == contract.PurposeFineFee {
+				n++
+			}
+		}
+		docs, err := fe.store.ListInvoices(fe.ctx, invoice.Filter{ContractID: fe.ct.ID})
+		must(t, err)
+		fees := 0
+		for _, d := range docs {
+			if d.Kind == invoice.KindStandalone && d.Gross == 2380 {
+				fees++
+			}
+		}
+		if n != 1 || fees != 1 {
+			t.Fatalf("%d fee charges, %d fee invoices; want one each", n, fees)
 		}
 	})
 }
