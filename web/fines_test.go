@@ -177,7 +177,8 @@ func TestFineRecordRoundTrip(t *testing.T) {
 		wantContains(t, p, fmt.Sprintf(`data-fine="%d"`, got.ID), "AZ 4711/26", "R-CT 11", "Erfasst")
 		// the contract's history says it as a sentence
 		p = c.get(fmt.Sprintf("/admin/contracts/%d", fe.ct.ID))
-		wantContains(t, p, "Bußgeld / Anhörung erfasst: Stadt Regensburg, Bußgeldstelle, Aktenzeichen AZ 4711/26")
+		wantContains(t, p, "Bußgeld / Anhörung erfasst: Stadt Regensburg, Bußgeldstelle, Aktenzeichen AZ 4711/26",
+			fmt.Sprintf(`<a href="/admin/fines/%d">Bußgeld / Anhörung AZ 4711/26</a>`, got.ID))
 		if _, err := fe.svc.Fine(fe.foreign, got.ID); !errs.Is(err, errs.KindNotFound) {
 			t.Fatalf("another tenant reads the fine: %v", err)
 		}
