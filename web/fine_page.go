@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 
 	"mietwerk.dev/mietwerk/audit"
@@ -23,6 +24,14 @@ type finePageData struct {
 	HasCard      bool
 	History      []auditLine
 	loc          *time.Location
+}
+
+// AuthorityLines is the authority's address, line by line.
+func (d *finePageData) AuthorityLines() []string {
+	if d.F.AuthorityAddress == "" {
+		return nil
+	}
+	return strings.Split(d.F.AuthorityAddress, "\n")
 }
 
 // Local renders t in the contract's station time zone.

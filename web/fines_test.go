@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -331,6 +333,9 @@ func TestFineDocuments(t *testing.T) {
 			wantStatus(t, p, http.StatusOK)
 			if ct := p.header.Get("Content-Type"); ct != "application/pdf" {
 				t.Fatalf("%s: %s", doc, ct)
+			}
+			if err := os.WriteFile(filepath.Join(testenv.ArtifactsDir(t), doc), []byte(p.body), 0o644); err != nil {
+				t.Log(err)
 			}
 			return strings.Join(strings.Fields(testenv.PDFText(t, []byte(p.body))), " ")
 		}
