@@ -480,6 +480,18 @@ const feeClaim = 2 * time.Minute
 // confirmed), KindConflict (another request charges it right now),
 // KindPaymentDecline.
 func (s *Service) ChargeFineFee(ctx context.Context, id int64, confirmCents int64) (FeeOutcome, error) {
+	return s.fineFee(ctx, id, confirmCents, false)
+}
+
+// InvoiceFineFee is ChargeFineFee without charging the card: the fee is
+// invoiced with the amount open (after a declined card, or when the
+// customer asks to pay by transfer). A fee charged to the card before is
+// still invoiced as paid by card, never twice.
+func (s *Service) InvoiceFineFee(ctx context.Context, id int64, confirmCents int64) (FeeOutcome, error) {
+	return s.fineFee(ctx, id, confirmCents, true)
+}
+
+func (s *Service) fineFee(ctx context.Context, id int64, confirmCents int64, invoiceOnly bool) (FeeOutcome, error) {
 	fs, err := s.fines()
 	if err != nil {
 		return FeeOutcome{}, err
@@ -509,14 +521,14 @@ func (s *Service) ChargeFineFee(ctx context.Context, id int64, confirmCents int6
 		}
 		return FeeOutcome{}, errs.Conflict("fine_fee_busy")
 	}
-	out, err := s.chargeFineFee(ctx, fs, fx, fee)
+	out, err := s.chargeFineFee(ctx, fs, fx, fee, invoiceOnly)
 	if err != nil {
 		_ = fs.ReleaseFineFee(ctx, id) // the approved charge, if any, is found again by its order id
 	}
 	return out, err
 }
 
-func (s *Service) chargeFineFee(ctx context.Context, fs FineStore, fx fineCtx, fee int64) (FeeOutcome, error) {
+func (s *Service) chargeFineFee(ctx context.Context, fs FineStore, fx fineCtx, fee int64, invoiceOnly bool) (FeeOutcome, error) {
 	x, f := fx.cctx, fx.Fine
 	out := FeeOutcome{Cents: fee}
 	rec, charged, err := s.feePayment(ctx, x, f)
@@ -526,7 +538,7 @@ func (s *Service) chargeFineFee(ctx context.Context, fs FineStore, fx fineCtx, f
 	if charged && rec.Amount.Cents != fee {
 		fee, out.Cents = rec.Amount.Cents, rec.Amount.Cents // what was charged is what is invoiced
 	}
-	if !charged {
+	if !charged && !invoiceOnly {
 		if _, err := s.d.Store.CustomerCard(ctx, x.Contract.CustomerID); err == nil && s.d.Payments != nil {
 			n, err := s.feeAttempts(ctx, x, f)
 			if err != nil {

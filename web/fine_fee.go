@@ -8,7 +8,8 @@ import (
 
 // fineFee charges the tenant's processing fee for a fine: the first post
 // shows the amount to confirm, the confirmed post charges it once (to the
-// stored card, else as an open invoice); a second click charges nothing.
+// stored card, else as an open invoice; "to=invoice" invoices it also
+// when there is a card); a second click charges nothing.
 func (a *app) fineFee(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok || a.Contracts == nil {
@@ -25,7 +26,11 @@ func (a *app) fineFee(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	cents, _ := strconv.ParseInt(confirm, 10, 64)
-	out, err := a.Contracts.ChargeFineFee(r.Context(), id, cents)
+	charge := a.Contracts.ChargeFineFee
+	if r.PostFormValue("to") == "invoice" {
+		charge = a.Contracts.InvoiceFineFee
+	}
+	out, err := charge(r.Context(), id, cents)
 	if err != nil {
 		return a.fineAgain(w, r, id, err, nil)
 	}

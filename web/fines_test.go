@@ -433,3 +433,60 @@ func TestFineFeeResumesAfterFailedInvoice(t *testing.T) {
 		}
 	})
 }
+
+// TestFineFeeDeclinedThenInvoiced: the stored card declines the fee
+// (the simulator declines it): nothing is issued and the case stays open;
+// "Stattdessen Rechnung ausstellen" then invoices the fee with the amount
+// open, once, without another charge.
+func TestFineFeeDeclinedThenInvoiced(t *testing.T) {
+	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
+		fe := newFineEnv(t, d, true)
+		s := fe.store
+		f := contract.Fine{ContractID: fe.ct.ID, Kind: contract.FineKindParking, AuthorityName: "Stadt Regensburg",
+			Reference: "PK-7", OffenceAt: fe.ct.Start.Add(time.Hour), AmountCents: 2500}
+		must(t, fe.svc.RecordFine(fe.ctx, &f))
+		// the card is replaced by one the simulator declines
+		must(t, s.SaveCard(fe.ctx, &payment.StoredCard{CustomerID: fe.ct.CustomerID, Token: "tok-declines-fine",
+			Card: payment.CardInfo{Brand: "visa", Last4: "0002", ExpMonth: 12, ExpYear: 2030}}))
+		c := fe.client(t)
+		c.mustLogin(stationEmail)
+		path := fmt.Sprintf("/admin/fines/%d", f.ID)
+		csrf := c.token(path)
+		p := c.post(path+"/fee", url.Values{"csrf": {csrf}, "confirm_cents": {"2380"}})
+		if p.status != http.StatusPaymentRequired || p.alert() == "" {
+			t.Fatalf("declined card: %d %q", p.status, p.alert())
+		}
+		fees := func() (approved int, invs []invoice.Summary) {
+			t.Helper()
+			recs, err := s.ListPayments(fe.ctx, payment.RecordFilter{ReservationID: fe.ct.ReservationID})
+			must(t, err)
+			for _, r := range recs {
+				if r.Purpose == contract.PurposeFineFee && r.Status == payment.StatusApproved {
+					approved++
+				}
+			}
+			docs, err := s.ListInvoices(fe.ctx, invoice.Filter{ContractID: fe.ct.ID})
+			must(t, err)
+			for _, d := range docs {
+				if d.Kind == invoice.KindStandalone {
+					invs = append(invs, d)
+				}
+			}
+			return approved, invs
+		}
+		if n, invs := fees(); n != 0 || len(invs) != 0 {
+			t.Fatalf("after the decline: %d charges, %d invoices", n, len(invs))
+		}
+		p = c.post(path+"/fee", url.Values{"csrf": {csrf}})
+		wantContains(t, p, `id="fine-fee-invoice"`)
+		for range 2 {
+			p = c.post(path+"/fee", url.Values{"csrf": {csrf}, "confirm_cents": {"2380"}, "to": {"invoice"}})
+			wantStatus(t, p, http.StatusOK)
+		}
+		wantContains(t, p, "Gebühr berechnet", "in Rechnung gestellt")
+		n, invs := fees()
+		if n != 0 || len(invs) != 1 || invs[0].Gross != 2380 || invs[0].Due != 2380 {
+			t.Fatalf("invoiced: %d charges, %+v", n, invs)
+		}
+	})
+}
