@@ -52,6 +52,8 @@ type Mailer interface {
 	// PaymentReceipt confirms a receipt or payout outside the card; open is
 	// what the contract still owes afterwards (cents, ≥ 0).
 	PaymentReceipt(m MailContext, r Receipt, open int64) (mail.Message, error)
+	// FineLetter sends the letter about a fine (the PDF under filename).
+	FineLetter(m MailContext, f Fine, filename string, pdf []byte) (mail.Message, error)
 }
 
 // Vehicles is what contracts need of the fleet.

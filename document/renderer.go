@@ -9,4 +9,5 @@ type Renderer interface {
 	Invoice(ctx context.Context, d InvoiceDoc) ([]byte, error)
 	Protocol(ctx context.Context, d ProtocolDoc) ([]byte, error)
 	Contract(ctx context.Context, d ContractDoc) ([]byte, error)
+	Letter(ctx context.Context, d LetterDoc) ([]byte, error)
 }

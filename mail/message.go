@@ -28,6 +28,7 @@ const (
 	KindBookingChange           Kind = "booking_change"
 	KindDamageClaim             Kind = "damage_claim"
 	KindContractDocument        Kind = "contract_document"
+	KindFineLetter              Kind = "fine_letter"
 	KindWebhookDisabled         Kind = "webhook_disabled" // to a tenant's administrators
 )
 

@@ -59,7 +59,10 @@ type Tenant struct {
 	// renter pays for damage to the car is genuine damage compensation, no
 	// consideration for a supply and not subject to VAT (§ 1 Abs. 1 Nr. 1
 	// UStG, Abschn. 1.3 Abs. 1 UStAE); see docs/tax-rules.md.
-	DamageTaxable      bool
+	DamageTaxable bool
+	// FineFeeCents is the processing fee (Bearbeitungsgebühr) charged to
+	// the renter per fine, toll or parking ticket answered, gross; 0: none.
+	FineFeeCents       int64
 	RetentionYears     int
 	PhotoRetentionDays int
 
@@ -155,7 +158,16 @@ func (t *Tenant) Defaults() {
 	if t.ID == 0 && t.APIChargeLimitCents == 0 { // a new tenant; a saved 0 means "no damage charges by API"
 		t.APIChargeLimitCents = DefaultAPIChargeLimitCents
 	}
+	if t.ID == 0 && t.FineFeeCents == 0 {
+		t.FineFeeCents = DefaultFineFeeCents
+	}
 }
+
+// DefaultFineFeeCents is a new tenant's processing fee per fine (15,00 €).
+const DefaultFineFeeCents = 1500
+
+// MaxFineFeeCents is the highest processing fee a tenant may set (500,00 €).
+const MaxFineFeeCents = 50_000
 
 // DefaultAPIChargeLimitCents is a new tenant's limit per damage charge by a
 // staff API key (500,00 €).

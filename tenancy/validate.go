@@ -189,6 +189,9 @@ func (t Tenant) rulesInto(f *errs.Fields) {
 	if t.APIChargeLimitCents < 0 || t.APIChargeLimitCents > MaxAPIChargeLimitCents {
 		f.Add("api_charge_limit", "field.between", locale.Params{"min": locale.Money(0), "max": locale.Money(MaxAPIChargeLimitCents)})
 	}
+	if t.FineFeeCents < 0 || t.FineFeeCents > MaxFineFeeCents {
+		f.Add("fine_fee", "field.between", locale.Params{"min": locale.Money(0), "max": locale.Money(MaxFineFeeCents)})
+	}
 	switch t.Gateway.Mode {
 	case "simulator", "sandbox", "production":
 	default:

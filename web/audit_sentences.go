@@ -288,6 +288,16 @@ func auditSentence(lang string, loc *time.Location, e audit.Entry, plate func(in
 		p["text"] = quote(a.get("repair_note").str())
 	case "cover":
 		key, p["payer"] = "cover."+a.get("mode").str(), quote(a.get("payer").str())
+	case "fine", "fine_answered", "fine_letter", "fine_fee":
+		p["kind"] = enum("fine.kind", a.get("kind").str())
+		p["reference"] = quote(a.get("reference").str())
+		p["authority"] = quote(a.get("authority").str())
+		p["offence"] = stamp(a.get("offence_at").time())
+		p["fee"] = locale.Money(a.get("fee_cents").num())
+		p["invoice"] = a.get("invoice").str()
+		if e.Action == "fine_fee" && a.get("means").str() == "card" {
+			key = "fine_fee.card"
+		}
 	}
 	k := locale.Key("audit.sentence." + e.Entity + "." + key)
 	if !locale.Has(k) {

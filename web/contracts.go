@@ -142,8 +142,10 @@ func (a *app) contractList(w http.ResponseWriter, r *http.Request) error {
 type ctPageData struct {
 	// HasCard: the customer has a stored card the open amount can be
 	// charged to again (else it is collected at the counter).
-	HasCard    bool
-	C          contract.Contract
+	HasCard bool
+	C       contract.Contract
+	// Fines are the fines, tolls and parking tickets recorded on it.
+	Fines      []contract.Fine
 	Customer   customer.Customer
 	Vehicle    fleet.Vehicle
 	Tariff     pricing.Tariff
@@ -315,6 +317,9 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 		return d, err
 	}
 	if d.Documents, err = be.ContractDocuments(ctx, id); err != nil {
+		return d, err
+	}
+	if d.Fines, err = a.Contracts.ListFines(ctx, contract.FineFilter{ContractID: id}); err != nil {
 		return d, err
 	}
 	if d.Audit, err = be.AuditTrail(ctx, "contract", id); err != nil {

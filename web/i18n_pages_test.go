@@ -236,6 +236,18 @@ func TestPagesAndDocumentsSpeakOneLanguage(t *testing.T) {
 		_, err = svc.RecordReceipt(ctx, reg.ID, contract.Receipt{Method: contract.MethodCash, AmountCents: 1000,
 			ReceivedOn: ce.clk.Now().In(time.UTC).Format("2006-01-02")})
 		must(t, err)
+		// a fine case on each contract (the Munich one answered, its fee invoiced)
+		fineIDs := map[string]int64{}
+		for _, key := range []string{"reg", "muc"} {
+			f := contract.Fine{ContractID: cs[key].ID, Kind: contract.FineKindParking, AuthorityName: "Stadt Regensburg",
+				Reference: "PK-" + key, OffenceAt: cs[key].Start.Add(time.Hour), Place: "Domplatz", AmountCents: 2500}
+			must(t, svc.RecordFine(ctx, &f))
+			fineIDs[key] = f.ID
+		}
+		must(t, svc.AnswerFine(ctx, fineIDs["muc"]))
+		if _, err := svc.ChargeFineFee(ctx, fineIDs["muc"], 1500); err != nil {
+			t.Fatal(err)
+		}
 		for _, r := range []payment.Record{
 			{Operation: payment.OpTokenPreAuth, Status: payment.StatusApproved, Links: payment.Links{Purpose: "deposit"}},
 			{Operation: payment.OpSale, Status: payment.StatusDeclined, Links: payment.Links{Purpose: "rent"}, ReasonCode: payment.ReasonInsufficientFunds},
@@ -283,7 +295,7 @@ func TestPagesAndDocumentsSpeakOneLanguage(t *testing.T) {
 					}
 				}
 				for _, must := range []string{"/admin/contracts/", "/admin/reservations/", "/admin/customers/", "/admin/vehicles/", "/admin/emails/",
-					"/admin/webhooks/", "/admin/webhook-deliveries/"} {
+					"/admin/webhooks/", "/admin/webhook-deliveries/", "/admin/fines/"} {
 					found := false
 					for p := range pages {
 						found = found || strings.HasPrefix(p, must) && len(p) > len(must)
@@ -331,6 +343,12 @@ func TestPagesAndDocumentsSpeakOneLanguage(t *testing.T) {
 				for _, pr := range check.problems(regexp.MustCompile(`\n|\s{2,}`).Split(text, -1)) {
 					t.Errorf("document %s (%s): %s", doc.Filename, l, pr)
 				}
+			}
+			// the letter about the fine is in the customer's language
+			pg := c.get(fmt.Sprintf("/admin/fines/%d/letter.pdf", fineIDs[key]))
+			wantStatus(t, pg, http.StatusOK)
+			for _, pr := range check.problems(regexp.MustCompile(`\n|\s{2,}`).Split(testenv.PDFText(t, []byte(pg.body)), -1)) {
+				t.Errorf("fine letter (%s): %s", l, pr)
 			}
 		}
 	})

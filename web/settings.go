@@ -127,6 +127,7 @@ func settingsFormOf(t tenancy.Tenant, lang string) settingsForm {
 	f.Values["vat_rate"] = percentText(lang, t.VATRateBP)
 	f.Values["cancel_fee"] = moneyText(lang, t.CancelFeeCents)
 	f.Values["api_charge_limit"] = moneyText(lang, t.APIChargeLimitCents)
+	f.Values["fine_fee"] = moneyText(lang, t.FineFeeCents)
 	return f
 }
 
@@ -172,6 +173,8 @@ func parseSettingsForm(r *http.Request, t *tenancy.Tenant, lang string) (setting
 	t.CancelFeeCents = formCents(r, "cancel_fee", problems, lang)
 	f.Values["api_charge_limit"] = r.PostFormValue("api_charge_limit")
 	t.APIChargeLimitCents = formCents(r, "api_charge_limit", problems, lang)
+	f.Values["fine_fee"] = r.PostFormValue("fine_fee")
+	t.FineFeeCents = formCents(r, "fine_fee", problems, lang)
 	t.OneWayAllowed = r.PostFormValue("one_way_allowed") != ""
 	f.Checks["one_way_allowed"] = t.OneWayAllowed
 	t.DamageTaxable = r.PostFormValue("damage_taxable") != ""

@@ -25,7 +25,7 @@ func validSettings(csrf string) url.Values {
 		"managing_directors": {"Karin König"}, "bank_name": {"Sparkasse"}, "iban": {"DE02 7505 0000 0000 7601 54"}, "bic": {"BYLADEM1001"},
 		"default_language": {"de"}, "invoice_number_pattern": {"RE-{YYYY}-{SEQ:6}"}, "credit_number_pattern": {"GS-{YYYY}-{SEQ:6}"},
 		"booking_number_prefix": {"B"}, "vat_rate": {"19"}, "retention_years": {"10"}, "min_notice_minutes": {"120"}, "early_handover_minutes": {"90"},
-		"max_rental_days": {"60"}, "photo_retention_days": {"365"}, "cancel_free_hours": {"24"}, "cancel_fee": {"25,00"}, "api_charge_limit": {"250,00"},
+		"max_rental_days": {"60"}, "photo_retention_days": {"365"}, "cancel_free_hours": {"24"}, "cancel_fee": {"25,00"}, "api_charge_limit": {"250,00"}, "fine_fee": {"19,50"},
 		"deposit_mode": {"preauth"}, "deposit_settlement": {"release"}, "mail_from": {"service@autohaus-koenig.de"},
 		"mail_reply_to": {""}, "gateway_mode": {"sandbox"}, "gateway_store_id": {"120995000"}, "gateway_timeout_ms": {"20000"},
 		"gateway_api_key": {"sandbox-key"}, "gateway_secret": {"top-secret-value"}, "one_way_allowed": {"1"},
@@ -37,7 +37,8 @@ func TestSettingsPage(t *testing.T) {
 		c := e.client(t)
 		c.mustLogin(adminEmail)
 		// a new tenant's limit per damage charge by a tablet app
-		wantContains(t, c.get("/admin/settings"), `name="api_charge_limit" type="text" value="500,00"`)
+		wantContains(t, c.get("/admin/settings"), `name="api_charge_limit" type="text" value="500,00"`,
+			`name="fine_fee" type="text" value="15,00"`, "Bearbeitungsgebühr je Bußgeld/Maut (€, inkl. MwSt.)")
 		form := validSettings(c.token("/admin/settings"))
 		p := c.post("/admin/settings", form)
 		wantStatus(t, p, http.StatusOK)
@@ -55,6 +56,9 @@ func TestSettingsPage(t *testing.T) {
 		}
 		if tn.DamageTaxable {
 			t.Fatalf("damage compensation taxed without being asked to")
+		}
+		if tn.FineFeeCents != 1950 {
+			t.Errorf("processing fee per fine %d cents after saving 19,50", tn.FineFeeCents)
 		}
 		if tn.EarlyHandoverMinutes != 90 {
 			t.Errorf("early handover tolerance %d minutes after saving 90", tn.EarlyHandoverMinutes)
@@ -86,11 +90,15 @@ func TestSettingsPage(t *testing.T) {
 		bad.Set("retention_years", "2")
 		bad.Set("city", "")
 		bad.Set("api_charge_limit", "200.000,00")
+		bad.Set("fine_fee", "600,00")
 		p = c.post("/admin/settings", bad)
 		wantStatus(t, p, http.StatusUnprocessableEntity)
 		got := p.fieldErrors()
 		if got["api_charge_limit"] != "Zwischen 0,00 € und 100.000,00 €." {
 			t.Errorf("charge limit message %q", got["api_charge_limit"])
+		}
+		if got["fine_fee"] != "Zwischen 0,00 € und 500,00 €." {
+			t.Errorf("fine fee message %q", got["fine_fee"])
 		}
 		for _, f := range []string{"iban", "invoice_number_pattern", "vat_id", "vat_rate", "retention_years", "city"} {
 			if got[f] == "" {

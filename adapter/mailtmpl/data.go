@@ -104,6 +104,17 @@ type ContractChange struct {
 	Filename       string // of the PDF as stored ("" names it after the contract)
 }
 
+// FineLetter is the content of the message sending the letter about a
+// fine, toll or parking ticket.
+type FineLetter struct {
+	CustomerName   string
+	ContractNumber string
+	Reference      string
+	Authority      string
+	PDF            []byte
+	Filename       string
+}
+
 // PaymentFailed is the content of a payment-failed notice. Reason is a
 // user-safe text (never card data or gateway internals).
 type PaymentFailed struct {

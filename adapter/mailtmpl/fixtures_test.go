@@ -109,6 +109,10 @@ func cases(r *Renderer, lang document.Lang) map[mail.Kind]func() (mail.Message, 
 					document.English: "5 instead of 3 rental days: estimated rent €245.00 instead of €147.00."}[lang]}, {labels[1], "–", "Bärbel Müßig", ""}},
 				PDF: fakePDF, Filename: "Mietvertrag-MV-2026-000123-Aenderung-2.pdf"})
 		},
+		mail.KindFineLetter: func() (mail.Message, error) {
+			return r.FineLetter(env, FineLetter{CustomerName: "Jörg Müßig", ContractNumber: "MV-2026-000123", Reference: "AZ 4711/26",
+				Authority: "Stadt Regensburg, Bußgeldstelle", PDF: fakePDF, Filename: "Schreiben-AZ-4711-26.pdf"})
+		},
 		mail.KindContractDocument: func() (mail.Message, error) {
 			return r.ContractDocument(env, ContractChange{CustomerName: "Jörg Müßig", ContractNumber: "MV-2026-000123", PDF: fakePDF,
 				Filename: "Mietvertrag-MV-2026-000123.pdf"})

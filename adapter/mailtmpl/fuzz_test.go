@@ -61,6 +61,8 @@ func withText(r *Renderer, s string) map[string]func() (mail.Message, error) {
 				case mail.KindContractChange:
 					return r.ContractChangeNotice(env, ContractChange{CustomerName: s, ContractNumber: "MV-" + s, EffectiveAt: pickup,
 						Changes: []Change{{s, s, s, s}}, PDF: fakePDF, Filename: "Mietvertrag-" + s + ".pdf"})
+				case mail.KindFineLetter:
+					return r.FineLetter(env, FineLetter{CustomerName: s, ContractNumber: "MV-" + s, Reference: s, Authority: s, PDF: fakePDF, Filename: s + ".pdf"})
 				case mail.KindContractDocument:
 					return r.ContractDocument(env, ContractChange{CustomerName: s, ContractNumber: "MV-" + s, PDF: fakePDF, Filename: s + ".pdf"})
 				case mail.KindPaymentFailed:

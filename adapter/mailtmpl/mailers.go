@@ -243,6 +243,12 @@ func (c ContractMailer) ContractDocument(m contract.MailContext, filename string
 		PDF: pdf, Filename: filename})
 }
 
+// FineLetter sends the letter about a fine with its PDF.
+func (c ContractMailer) FineLetter(m contract.MailContext, f contract.Fine, filename string, pdf []byte) (mail.Message, error) {
+	return c.r.FineLetter(c.env(m), FineLetter{CustomerName: m.Customer.Name(), ContractNumber: m.Contract.Number,
+		Reference: f.Reference, Authority: f.AuthorityName, PDF: pdf, Filename: filename})
+}
+
 // PaymentFailed tells the customer that charging the invoice's amount to the
 // stored card was declined.
 func (c ContractMailer) PaymentFailed(m contract.MailContext, number string, amount int64) (mail.Message, error) {

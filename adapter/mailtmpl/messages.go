@@ -93,6 +93,11 @@ func (r *Renderer) ContractDocument(env Envelope, d ContractChange) (mail.Messag
 	return r.render(env, mail.KindContractDocument, d, "", pdfAttachment(contractPDFName(env, d), d.PDF))
 }
 
+// FineLetter renders the message that sends the letter about a fine.
+func (r *Renderer) FineLetter(env Envelope, d FineLetter) (mail.Message, error) {
+	return r.render(env, mail.KindFineLetter, d, "", pdfAttachment(fileNamePart(d.Filename), d.PDF))
+}
+
 // contractPDFName is the contract PDF's file name: as stored, else after
 // the contract.
 func contractPDFName(env Envelope, d ContractChange) string {

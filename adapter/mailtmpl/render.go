@@ -41,6 +41,7 @@ var Names = []mail.Kind{
 	mail.KindBookingChange,
 	mail.KindDamageClaim,
 	mail.KindContractDocument,
+	mail.KindFineLetter,
 	mail.KindWebhookDisabled,
 	mail.KindBookingFailed,
 }

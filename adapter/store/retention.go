@@ -33,6 +33,9 @@ const (
 	// PurgedReceiptTexts: the free texts (reference, reversal reason) of
 	// payments received outside the gateway; method, amount and day stay.
 	PurgedReceiptTexts = "receipt_texts"
+	// PurgedFineTexts: a fine's place and offence text; the link to the
+	// fee invoice goes with the invoice (the fine keeps its fee amount).
+	PurgedFineTexts = "fine_texts"
 )
 
 // blankBilling is the SET list that erases the name and billing address a
@@ -178,6 +181,8 @@ func (s *Store) purgeCustomerTx(ctx context.Context, tx *sql.Tx, sc scope, id in
 		{PurgedDocuments, `DELETE FROM documents WHERE tenant_id = $1 AND id IN ` + docs},
 		{PurgedEInvoices, `DELETE FROM einvoices WHERE tenant_id = $1 AND invoice_id IN ` + invs},
 		{PurgedInvoiceLines, `DELETE FROM invoice_lines WHERE tenant_id = $1 AND invoice_id IN ` + invs},
+		{PurgedFineTexts, `UPDATE fines SET fee_invoice_id = NULL, place = '', offence = ''
+			WHERE tenant_id = $1 AND contract_id IN ` + cons},
 		{PurgedInvoices, `DELETE FROM invoices WHERE tenant_id = $1 AND customer_id = $2`},
 		{PurgedDrivers, `UPDATE contract_drivers SET first_name = '` + erasedNamePlacehold + `', last_name = '` + erasedNamePlacehold + `',
 			birth_date = NULL, licence_number = '', licence_class = '', licence_issued_on = NULL, licence_country = ''

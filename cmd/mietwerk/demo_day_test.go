@@ -16,7 +16,7 @@ import (
 
 // The demo's day, seeded through the services serve wires: today has a
 // pickup and a return, a contract is overdue, a car waits to be cleaned,
-// a car's HU is overdue, and every online booking's approved payments are
+// a car's HU is overdue, a returned contract has a fine case, and every online booking's approved payments are
 // the simulator's approved transactions of the same amount. A second
 // seeding adds nothing.
 func TestDemoDay(t *testing.T) {
@@ -106,6 +106,16 @@ func TestDemoDay(t *testing.T) {
 			}
 			if !toClean || !huDue {
 				t.Errorf("a car to clean %v, a car with HU overdue %v; want both", toClean, huDue)
+			}
+
+			// a past fine case on a returned contract
+			fines, err := sd.st.ListFines(ctx, contract.FineFilter{})
+			must(t, err)
+			if len(fines) != 1 || fines[0].Status != contract.FineAnswered || fines[0].Reference == "" {
+				t.Errorf("demo fines: %+v, want one answered case", fines)
+			} else if c, err := sd.st.Contract(ctx, fines[0].ContractID); err != nil || c.EndedAt == nil ||
+				fines[0].OffenceAt.Before(c.Start) || !fines[0].OffenceAt.Before(*c.EndedAt) {
+				t.Errorf("demo fine %+v on contract %+v (%v): want a returned contract's rental", fines[0], c, err)
 			}
 
 			must(t, sd.svc.seedDemoDay(sd.ctx))

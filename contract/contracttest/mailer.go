@@ -54,4 +54,10 @@ func (s Mailer) PaymentReceipt(m contract.MailContext, _ contract.Receipt, _ int
 	return s.msg(m, mail.KindPaymentReceipt, "Zahlungsbestätigung")
 }
 
+func (s Mailer) FineLetter(m contract.MailContext, _ contract.Fine, filename string, pdf []byte) (mail.Message, error) {
+	msg, err := s.msg(m, mail.KindFineLetter, "Bußgeld")
+	msg.Attachments = append(msg.Attachments, mail.Attachment{Filename: filename, ContentType: "application/pdf", Data: pdf})
+	return msg, err
+}
+
 var _ contract.Mailer = Mailer{}

@@ -38,7 +38,8 @@ const DayStation = "REG"
 // bookable time (today while the station is open) and the next one from
 // tomorrow on; a counter booking picked up today; contracts already handed over — one
 // returning today, one overdue since yesterday; a car back from a rental
-// waiting to be cleaned; and a car whose HU is overdue. It does nothing
+// waiting to be cleaned, with a fine from the authority recorded on its
+// contract; and a car whose HU is overdue. It does nothing
 // when the tenant already has a contract (an earlier start seeded it).
 func SeedDay(ctx context.Context, st *store.Store, svc DayServices, now time.Time) error {
 	t, err := st.TenantBySlug(identity.WithActor(ctx, identity.System()), Slug)
@@ -126,6 +127,18 @@ func SeedDay(ctx context.Context, st *store.Store, svc DayServices, now time.Tim
 				OdometerKM: v.OdometerKM + 412, FuelEighths: 8, Cleanliness: "dirty", UnsignedReason: "Demo"}}
 			if _, _, err := svc.Contracts.Return(ctx, &rt); err != nil {
 				return fmt.Errorf("demo return: %w", err)
+			}
+			// a past fine case: a speed camera caught the car during this
+			// rental; the case is recorded and answered, the fee not yet charged
+			f := contract.Fine{ContractID: c.ID, Kind: contract.FineKindFine, AuthorityName: "Stadt Regensburg, Amt für öffentliche Ordnung – Bußgeldstelle",
+				AuthorityAddress: "D.-Martin-Luther-Straße 1\n93047 Regensburg", Reference: fmt.Sprintf("OWi 2026/%05d", c.ID),
+				OffenceAt: run.pickup.Add(29*time.Hour + 17*time.Minute).UTC(), Place: "Regensburg, Kumpfmühler Straße stadteinwärts",
+				Offence: "Zulässige Höchstgeschwindigkeit innerorts um 18 km/h überschritten", AmountCents: 7000}
+			if err := svc.Contracts.RecordFine(ctx, &f); err != nil {
+				return fmt.Errorf("demo fine: %w", err)
+			}
+			if err := svc.Contracts.AnswerFine(ctx, f.ID); err != nil {
+				return fmt.Errorf("demo fine: %w", err)
 			}
 		}
 	}
