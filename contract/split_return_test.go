@@ -245,6 +245,15 @@ func checkSplit(t *testing.T, w *mworld, r *splitRental, tc splitCase, pv contra
 			}
 		}
 	}
+	// the customer's view of the booking (booking page, API) holds only
+	// the customer's documents
+	bd, err := w.bookings.Get(m.sys, r.res.Number)
+	must(t, err)
+	for _, d := range bd.Invoices {
+		if d.PayerID != 0 {
+			t.Errorf("the customer's booking shows the payer's %s", d.Number)
+		}
+	}
 	// the driver's final invoice: only the driver's share
 	if tc.driverKinds == nil {
 		if len(finals) != 0 || out.Final.ID != 0 {
