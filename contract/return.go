@@ -194,7 +194,7 @@ func (s *Service) PreviewReturn(ctx context.Context, rt *Return) (Preview, error
 	if err != nil {
 		return pv, err
 	}
-	if pv.Split, err = s.split(ctx, x, b, advances); err != nil {
+	if pv.Split, err = s.split(ctx, x, b, advances, hand, &ret, extra...); err != nil {
 		return pv, err
 	}
 	pv.Bill = pv.Split.Driver
@@ -397,7 +397,7 @@ func (s *Service) billClaimed(ctx context.Context, id int64) (Outcome, error) {
 	}
 	// a payer's cover: the driver's final invoice, settlement and card
 	// carry only the driver's share; the payer's comes with it
-	sp, err := s.split(ctx, x, b, advances)
+	sp, err := s.split(ctx, x, b, advances, hand, ret)
 	if err != nil {
 		return out, err
 	}

@@ -5,6 +5,7 @@ import (
 
 	"mietwerk.dev/mietwerk/billing"
 	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/payer"
@@ -55,9 +56,22 @@ func (s *Service) cover(ctx context.Context, x cctx) (payer.Cover, payer.Payer, 
 	return cv, p, err
 }
 
-// split divides bill b (the whole rental's final bill, advances deducted)
-// between the payer and the driver per the rental's cover; see Split.
-func (s *Service) split(ctx context.Context, x cctx, b billing.Bill, advances []invoice.Advance) (Split, error) {
+// payerLang is the language of the documents to payers: the dealership's
+// (German), whatever the driver's.
+const payerLang = document.Lang("de")
+
+// asPayer is contract x as its payer's documents are written: in payerLang.
+func asPayer(x cctx) cctx {
+	x.Customer.Language = string(payerLang)
+	return x
+}
+
+// split divides bill b (the whole rental's final bill, advances deducted,
+// in the driver's language; computed from hand, ret and the unstored
+// damages) between the payer and the driver per the rental's cover; see
+// Split. The payer's lines are worded in payerLang.
+func (s *Service) split(ctx context.Context, x cctx, b billing.Bill, advances []invoice.Advance, hand, ret *Protocol,
+	unstored ...fleet.Damage) (Split, error) {
 	cv, p, err := s.cover(ctx, x)
 	if err != nil {
 		return Split{}, err
@@ -67,6 +81,14 @@ func (s *Service) split(ctx context.Context, x cctx, b billing.Bill, advances []
 		return sp, nil
 	}
 	ps, ds := billing.Split(billing.SplitInput{Bill: b, Cover: cv, Payer: p, CategoryID: x.Vehicle.CategoryID, Lang: lang(x.Customer)})
+	if lang(x.Customer) != payerLang {
+		// the same bill worded for the payer: the same lines in the same order
+		pb, err := s.compute(ctx, asPayer(x), hand, ret, advances, unstored...)
+		if err != nil {
+			return Split{}, err
+		}
+		ps, _ = billing.Split(billing.SplitInput{Bill: pb, Cover: cv, Payer: p, CategoryID: x.Vehicle.CategoryID, Lang: payerLang})
+	}
 	sp.PayerShare = ps
 	d := b
 	d.Lines, d.Compensation, d.LineKinds = ds.Lines, ds.Compensation, nil
@@ -100,6 +122,7 @@ func (s *Service) payerRequests(ctx context.Context, x cctx, sp Split, period in
 	if !sp.Covered() {
 		return nil
 	}
+	x = asPayer(x)
 	c, p := x.Contract, sp.Payer
 	to := invoice.Party{Name: p.Name, Address: invoice.Address{Street: p.Street, PostalCode: p.PostalCode, City: p.City,
 		Country: p.Country}, VATID: p.VATID}

@@ -43,6 +43,7 @@ type splitCase struct {
 	driverKinds []string // nil: no final invoice to the driver
 	charge      int64
 	refund      int64
+	lang        string // the driver's; "" German
 }
 
 func splitCases() []splitCase {
@@ -60,7 +61,7 @@ func splitCases() []splitCase {
 		// (12 l × 2,29 €) less the advance on the card
 		{name: "insurer", payer: &insurer, mode: payer.ModePayer, days: 3, driven: 1500, fuel: 6,
 			payerKinds: []string{billing.KindRent}, payerGross: 4 * 5500,
-			driverKinds: []string{billing.KindExtraKM, billing.KindRefuel}, charge: 300*19 + 12*229 - 6900},
+			driverKinds: []string{billing.KindExtraKM, billing.KindRefuel}, charge: 300*19 + 12*229 - 6900, lang: "en"},
 		// the manufacturer's guarantee covers 2 of 5 days: the driver pays
 		// the other 3 less the advance
 		{name: "manufacturer over its day cap", payer: &maker, mode: payer.ModePayer, days: 4, driven: 100, fuel: 8,
@@ -103,6 +104,9 @@ func newSplitRental(t *testing.T, w *mworld, tc splitCase, n int) *splitRental {
 	pickup := time.Date(now.Year(), now.Month(), now.Day()+1, 9, 0, 0, 0, w.loc)
 	cust := customer.Customer{Email: fmt.Sprintf("split%d@example.de", n), FirstName: "Eva", LastName: "Muster", Street: "Weg 1",
 		PostalCode: "94315", City: "Straubing", Country: "DE", Language: "de", Phone: "+49 170 1234567"}
+	if tc.lang != "" {
+		cust.Language = tc.lang
+	}
 	d, err := w.bookings.Book(m.sys, booking.BookRequest{Customer: cust, StationCode: "SR", CategoryCode: "CDMR",
 		Pickup: pickup, Return: pickup.Add(time.Duration(tc.days) * 24 * time.Hour), WorkshopRef: fmt.Sprintf("WA-2026-%04d", n),
 		Card: &payment.Card{Number: "4111111111111111", ExpMonth: 12, ExpYear: 2060, CVV: "123"}})
@@ -206,6 +210,10 @@ func checkSplit(t *testing.T, w *mworld, r *splitRental, tc splitCase, pv contra
 		}
 		if !slices.Equal(kinds(iss.Invoice.Lines), tc.payerKinds) || iss.Totals.Gross != tc.payerGross || pd.Gross != tc.payerGross {
 			t.Errorf("payer invoice %v %d, want %v %d", kinds(iss.Invoice.Lines), iss.Totals.Gross, tc.payerKinds, tc.payerGross)
+		}
+		// the payer's documents are German, whatever the driver speaks
+		if iss.Language != "de" || !strings.HasPrefix(iss.Invoice.Lines[0].Description, "Miete") || !strings.Contains(iss.Invoice.Note, "Mietvertrag") {
+			t.Errorf("payer invoice in %q: %q / %q", iss.Language, iss.Invoice.Lines[0].Description, iss.Invoice.Note)
 		}
 		if iss.Invoice.Payment.Means != invoice.MeansOpen || iss.Invoice.Payment.TermsDays != r.p.PaymentDays {
 			t.Errorf("payer invoice payment %+v, want open within %d days", iss.Invoice.Payment, r.p.PaymentDays)
