@@ -316,6 +316,12 @@ func checkSplit(t *testing.T, w *mworld, r *splitRental, tc splitCase, pv contra
 	if atGateway != tc.charge {
 		t.Errorf("gateway holds %d for the final order, want %d", atGateway, tc.charge)
 	}
+	// what the contract page says was billed: all the rental's days
+	bl, ok, err := w.contracts.Billed(m.sys, c.ID)
+	must(t, err)
+	if !ok || bl.Days != tc.days+1 || bl.DrivenKM != tc.driven {
+		t.Errorf("billed %+v (%v), want %d days, %d km", bl, ok, tc.days+1, tc.driven)
+	}
 	// the driver's ledger holds; the deposit is released
 	l, _, docs, err := w.contracts.Ledger(m.sys, c.ID)
 	must(t, err)
