@@ -84,6 +84,14 @@ func TestReturnSplitPages(t *testing.T) {
 		if previewDriver == nil || de.Money(final.Gross) != previewDriver[1] || final.Gross != 4900 {
 			t.Errorf("driver invoiced %d, preview said %v", final.Gross, previewDriver)
 		}
+		// the driver (no card) owes the driver's share, not the payer's
+		items, err := ce.store.OpenItems(ce.sys())
+		must(t, err)
+		for _, it := range items {
+			if it.ContractID == ct.ID && it.OpenCents != final.Gross {
+				t.Errorf("open item %d, want the driver's %d", it.OpenCents, final.Gross)
+			}
+		}
 		// the contract page: the payer's invoice with its due date, the split
 		p = c.get(fmt.Sprintf("/admin/contracts/%d", ct.ID))
 		wantContains(t, p, `id="payer-invoices"`, payerDoc.Number, "VW Mobilitätsgarantie",
