@@ -304,8 +304,9 @@ func checkSplit(t *testing.T, w *mworld, r *splitRental, tc splitCase, pv contra
 	if charged != tc.charge || refunded != tc.refund {
 		t.Errorf("card charged %d refunded %d, want %d and %d", charged, refunded, tc.charge, tc.refund)
 	}
-	if pv.Settled.Charge != tc.charge {
-		t.Errorf("preview charges %d, billing %d", pv.Settled.Charge, charged)
+	if pv.Settled.Charge != tc.charge || pv.Settled.Refund+pv.Split.AdvanceRefund() != tc.refund {
+		t.Errorf("preview charges %d and refunds %d+%d, billing %d and %d", pv.Settled.Charge, pv.Settled.Refund,
+			pv.Split.AdvanceRefund(), charged, refunded)
 	}
 	var atGateway int64
 	for order, b := range m.sim.Ledger() {

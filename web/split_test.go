@@ -20,14 +20,24 @@ import (
 // day as its payer; the car has been out 30 hours (two days).
 func coveredContract(t *testing.T, d store.Dialect) (*ctEnv, *client, contract.Contract, payer.Payer) {
 	t.Helper()
+	return coveredBy(t, d, payer.ModePayer)
+}
+
+// coveredBy is coveredContract with the cover mode: payer.ModeInternal
+// books it to the cost centre.
+func coveredBy(t *testing.T, d store.Dialect, mode string) (*ctEnv, *client, contract.Contract, payer.Payer) {
+	t.Helper()
 	ce, c, ct, _ := handedOver(t, d)
 	tn, err := ce.store.Tenant(ce.sys())
 	must(t, err)
 	// invoices need the supplier's address and tax id
 	tn.Street, tn.PostalCode, tn.City, tn.Country, tn.VATID = "Hauptstr. 1", "93047", "Regensburg", "DE", "DE123456789"
 	must(t, ce.store.UpdateTenant(ce.sys(), &tn))
-	_, man, _ := coverPayers(t, ce.env)
-	must(t, ce.store.SetCover(ce.sys(), &payer.Cover{ReservationID: ct.ReservationID, Mode: payer.ModePayer, PayerID: man.ID}))
+	_, man, cc := coverPayers(t, ce.env)
+	if mode == payer.ModeInternal {
+		man = cc
+	}
+	must(t, ce.store.SetCover(ce.sys(), &payer.Cover{ReservationID: ct.ReservationID, Mode: mode, PayerID: man.ID}))
 	ce.clk.Advance(30 * time.Hour)
 	c.mustLogin(stationEmail) // the session outlived the wait
 	return ce, c, ct, man
@@ -100,5 +110,33 @@ func TestReturnSplitPages(t *testing.T) {
 		p = c.get("/admin/invoices")
 		wantStatus(t, p, http.StatusOK)
 		wantContains(t, p, payerDoc.Number, final.Number, "Rechnungsempfänger", `data-payer="`+fmt.Sprint(man.ID)+`"`)
+	})
+}
+
+// TestReturnPreviewInternal: a courtesy car's return preview shows the
+// whole bill as the cost centre's internal document and no invoice to the
+// driver; the return issues only that document. Both databases.
+func TestReturnPreviewInternal(t *testing.T) {
+	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
+		ce, c, ct, cc := coveredBy(t, d, payer.ModeInternal)
+		path := fmt.Sprintf("/admin/contracts/%d/return", ct.ID)
+		form := handoverForm(c.token(path), false, "5100")
+		p := c.post(path, form)
+		token := confirmRE.FindStringSubmatch(p.body)
+		if p.status != http.StatusOK || token == nil {
+			t.Fatalf("preview: %d %s %v", p.status, p.alert(), p.fieldErrors())
+		}
+		wantContains(t, p, "Rechnung an Kulanz Werkstatt", "Interner Beleg an die Kostenstelle", "Keine Rechnung an den Fahrer.",
+			`id="preview-payer-gross">98,00 €<`, "Nichts zu belasten oder zu erstatten.")
+		form.Set("confirm", token[1])
+		if p = c.post(path, form); p.status != http.StatusOK || strings.Contains(p.body, `id="f-confirm"`) {
+			t.Fatalf("return: %d %s", p.status, p.alert())
+		}
+		docs, err := ce.store.ListInvoices(ce.sys(), invoice.Filter{ContractID: ct.ID})
+		must(t, err)
+		if len(docs) != 1 || docs[0].PayerID != cc.ID || docs[0].Gross != 9800 {
+			t.Fatalf("documents %+v, want the cost centre's 98,00 €", docs)
+		}
+		wantContains(t, p, "keine Rechnung an den Fahrer", `id="split-payer">98,00 €`, `id="split-driver">0,00 €`)
 	})
 }
