@@ -190,8 +190,16 @@ func (s *Service) detailsOf(ctx context.Context, bc bookingCtx) (Details, error)
 	} else if d.Payments, err = s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: bc.r.ID}); err != nil {
 		return d, err
 	}
-	if d.Invoices, err = s.d.Issued.ListInvoices(ctx, invoice.Filter{ReservationID: bc.r.ID}); err != nil {
+	invs, err := s.d.Issued.ListInvoices(ctx, invoice.Filter{ReservationID: bc.r.ID})
+	if err != nil {
 		return d, err
+	}
+	// the customer's documents: a payer's invoices (its share of the
+	// rental) are the payer's, not shown to the customer or its API
+	for _, x := range invs {
+		if x.PayerID == 0 {
+			d.Invoices = append(d.Invoices, x)
+		}
 	}
 	return d, nil
 }

@@ -92,6 +92,7 @@ type mworld struct {
 	bookings  *booking.Service
 	contracts *contract.Service
 	tenants   [2]*mtenant
+	cdeps     contract.Deps // the contract service's ports (tests wrap some)
 	loc       *time.Location
 	start     time.Time
 }
@@ -120,9 +121,10 @@ func newMoneyWorld(t *testing.T, d store.Dialect) *mworld {
 	w.bookings = booking.NewService(booking.Deps{Bookings: s, Changes: s, Customers: s, Tariffs: s, Tenancy: s, Categories: s,
 		Payments: pay, Records: s, Invoices: s, Issued: s, Renderer: renderer, EInvoicer: xrechnung.EInvoicer{},
 		Mailer: mailtmpl.NewBookingMailer(mt, "", ""), Outbox: s, Now: w.clk.Now, Log: log})
-	w.contracts = contract.NewService(contract.Deps{Store: s, Bookings: s, Vehicles: s, Tariffs: s, Tenancy: s, Customers: s,
+	w.cdeps = contract.Deps{Store: s, Bookings: s, Vehicles: s, Tariffs: s, Tenancy: s, Customers: s,
 		Payments: pay, Records: s, Invoices: s, Issued: s, Renderer: renderer, EInvoicer: xrechnung.EInvoicer{},
-		Mailer: mailtmpl.NewContractMailer(mt, "", w.clk.Now), Now: w.clk.Now, Log: log})
+		Mailer: mailtmpl.NewContractMailer(mt, "", w.clk.Now), Now: w.clk.Now, Log: log, Covers: s, Payers: s}
+	w.contracts = contract.NewService(w.cdeps)
 	root := identity.WithActor(context.Background(), identity.System())
 	for i, cfg := range []struct {
 		slug, mode, settle string

@@ -100,21 +100,37 @@ func (s *Service) Billed(ctx context.Context, id int64) (b Billed, ok bool, err 
 			b.CompensationCents += d.Gross
 		}
 	}
-	if !ok {
+	// a payer's cover: the days and km billed are split between the
+	// payer's invoice and the driver's final invoice (none for internal use)
+	var billedIDs []int64
+	if ok {
+		billedIDs = append(billedIDs, b.FinalID)
+	}
+	for _, d := range m.payerDocs {
+		if d.ContractID == c.ID && d.Kind == invoice.KindStandalone && !d.NotSubject {
+			billedIDs = append(billedIDs, d.ID)
+		}
+	}
+	if len(billedIDs) == 0 {
 		return b, false, nil
 	}
-	final, err := s.d.Store.IssuedInvoice(ctx, b.FinalID)
-	if err != nil {
-		return b, false, err
-	}
-	for i, l := range final.Invoice.Lines {
-		switch {
-		case l.Kind == billing.KindRent || i == 0 && l.Kind == "": // the rent is billed first (also before line kinds were stored)
-			if b.Days == 0 {
-				b.Days = int(l.QuantityMilli / 1000)
+	ok = true
+	for _, id := range billedIDs {
+		doc, err := s.d.Store.IssuedInvoice(ctx, id)
+		if err != nil {
+			return b, false, err
+		}
+		rent := false
+		for i, l := range doc.Invoice.Lines {
+			switch {
+			case l.Kind == billing.KindRent || i == 0 && l.Kind == "": // the rent is billed first (also before line kinds were stored)
+				if !rent {
+					b.Days += int(l.QuantityMilli / 1000)
+					rent = true
+				}
+			case l.Kind == billing.KindExtraKM:
+				b.ExtraKM += l.QuantityMilli / 1000
 			}
-		case l.Kind == billing.KindExtraKM:
-			b.ExtraKM = l.QuantityMilli / 1000
 		}
 	}
 	ps, err := s.d.Store.Protocols(ctx, c.ID)

@@ -44,6 +44,11 @@ type Outcome struct {
 	NoCard  bool
 	Status  Status
 	Settled billing.Settlement
+	// Split is how the bill was divided between payer and driver; Bill is
+	// the driver's part (the whole bill without a payer).
+	Split Split
+	// PayerInvoices are the documents issued to the rental's payer.
+	PayerInvoices []invoice.Issued
 }
 
 // Return checks the car in and bills the contract at once. Rules: km not
@@ -157,6 +162,9 @@ type Preview struct {
 	// Waits is why billing cannot run yet after the return (the dealer's
 	// settings are incomplete, see booking.Ready); nil: it runs at once.
 	Waits error
+	// Split is how the bill divides between the rental's payer and the
+	// driver; Bill is the driver's part (all of it without a payer).
+	Split Split
 }
 
 // PreviewReturn checks a return as Return does and computes what it would
@@ -188,9 +196,14 @@ func (s *Service) PreviewReturn(ctx context.Context, rt *Return) (Preview, error
 		d.ContractID, d.ReportedAt = c.ID, s.d.Now()
 		extra[i] = d
 	}
-	if pv.Bill, err = s.compute(ctx, x, hand, &ret, advances, extra...); err != nil {
+	b, err := s.compute(ctx, x, hand, &ret, advances, extra...)
+	if err != nil {
 		return pv, err
 	}
+	if pv.Split, err = s.split(ctx, x, b, advances, hand, &ret, extra...); err != nil {
+		return pv, err
+	}
+	pv.Bill = pv.Split.Driver
 	pv.Deposit, _ = depositHeld(m.recs)
 	pv.DepositMode, pv.Advances = x.Tenant.DepositMode, numbers
 	pv.Settled = billing.Settle(pv.Bill.Total, pv.Deposit, x.Tenant.DepositMode, x.Tenant.DepositSettlement)
@@ -233,8 +246,11 @@ func checkAPICharges(f *errs.Fields, damages []fleet.Damage, limit int64) {
 // outside the gateway.
 type money struct {
 	recs []payment.Record
-	docs []invoice.Summary
-	rcs  []Receipt
+	docs []invoice.Summary // the driver's documents
+	// payerDocs are the documents addressed to the rental's payers: their
+	// receivables, outside the driver's ledger and settlement.
+	payerDocs []invoice.Summary
+	rcs       []Receipt
 }
 
 func (s *Service) money(ctx context.Context, c Contract) (money, error) {
@@ -243,8 +259,16 @@ func (s *Service) money(ctx context.Context, c Contract) (money, error) {
 	if m.recs, err = s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: c.ReservationID}); err != nil {
 		return m, err
 	}
-	if m.docs, err = s.d.Issued.ListInvoices(ctx, invoice.Filter{ReservationID: c.ReservationID}); err != nil {
+	all, err := s.d.Issued.ListInvoices(ctx, invoice.Filter{ReservationID: c.ReservationID})
+	if err != nil {
 		return m, err
+	}
+	for _, d := range all {
+		if d.PayerID != 0 {
+			m.payerDocs = append(m.payerDocs, d)
+		} else {
+			m.docs = append(m.docs, d)
+		}
 	}
 	if s.d.Receipts != nil {
 		if m.rcs, err = s.d.Receipts.Receipts(ctx, c.ID); err != nil {
@@ -377,13 +401,30 @@ func (s *Service) billClaimed(ctx context.Context, id int64) (Outcome, error) {
 	if err != nil {
 		return out, err
 	}
-	out.Bill = b
+	// a payer's cover: the driver's final invoice, settlement and card
+	// carry only the driver's share; the payer's comes with it
+	sp, err := s.split(ctx, x, b, advances, hand, ret)
+	if err != nil {
+		return out, err
+	}
+	b = sp.Driver
+	out.Bill, out.Split = b, sp
 	orderID := c.Number + "-F"
 	prior := takenBefore(m.recs, orderID)
 	var final *invoice.Summary
 	for i := range m.docs {
 		if m.docs[i].Kind == invoice.KindFinal {
 			final = &m.docs[i]
+		}
+	}
+	if final == nil {
+		// no final invoice for the driver: the payer's documents, issued in
+		// the same transaction it would have been, mark billing's step 2
+		for i := range m.payerDocs {
+			if m.payerDocs[i].ContractID == c.ID {
+				final = &m.payerDocs[i]
+				break
+			}
 		}
 	}
 	if prior.inDoubt && final == nil {
@@ -463,6 +504,9 @@ func (s *Service) billClaimed(ctx context.Context, id int64) (Outcome, error) {
 	// one transaction), e-mailed with their payment notes or a
 	// payment-failed notice
 	l := lang(x.Customer)
+	if sp.NoFinal {
+		advances = nil // credited after issue (creditAdvances), not deducted
+	}
 	inv := s.invoiceFor(x, invoice.KindFinal, b.Lines, advances)
 	inv.ServicePeriod = invoice.Period{From: c.Start, To: *c.EndedAt}
 	inv.Payment = pay
@@ -519,18 +563,40 @@ func (s *Service) billClaimed(ctx context.Context, id int64) (Outcome, error) {
 			}
 			return qs, nil
 		}}
-	if claim != nil {
-		req.With = []invoice.IssueRequest{*claim}
+	// the final invoice, the claim and the payer's documents: all in one
+	// transaction, so a retried billing run finds all or none of them
+	var docs []invoice.IssueRequest
+	if !sp.NoFinal {
+		docs = append(docs, req)
 	}
-	if err = s.d.Invoices.IssueInvoice(ctx, req); err != nil {
+	if claim != nil {
+		docs = append(docs, *claim)
+	}
+	payerReqs := s.payerRequests(ctx, x, sp, inv.ServicePeriod)
+	docs = append(docs, payerReqs...)
+	if len(docs) == 0 {
+		return out, fmt.Errorf("contract %s: nothing to invoice", c.Number)
+	}
+	first := docs[0]
+	first.With = docs[1:]
+	if err = s.d.Invoices.IssueInvoice(ctx, first); err != nil {
 		return out, err
 	}
 	if claimIss != nil {
 		out.Compensation = claimIss
 	}
-	out.Final = *iss
+	for _, r := range payerReqs {
+		out.PayerInvoices = append(out.PayerInvoices, *r.Issued)
+	}
 	issued = true
-	summary := invoice.Summary{ID: iss.ID, Kind: invoice.KindFinal, Number: iss.Invoice.Number, IssuedAt: iss.IssuedAt}
+	var summary invoice.Summary
+	if sp.NoFinal {
+		summary = invoice.Summary{ID: first.Issued.ID, Kind: first.Issued.Invoice.Kind, Number: first.Issued.Invoice.Number,
+			IssuedAt: first.Issued.IssuedAt, PayerID: first.Issued.PayerID}
+	} else {
+		out.Final = *iss
+		summary = invoice.Summary{ID: iss.ID, Kind: invoice.KindFinal, Number: iss.Invoice.Number, IssuedAt: iss.IssuedAt}
+	}
 	return s.afterFinal(ctx, x, c, summary, set, depRec, out)
 }
 
@@ -546,7 +612,14 @@ func (s *Service) afterFinal(ctx context.Context, x cctx, c Contract, final invo
 	if err != nil {
 		return out, err
 	}
-	// 3. the advances exceed the final amount: pay the difference back
+	// 3. the driver owes nothing of the rental: the advances are credited
+	if out.Split.NoFinal {
+		s.creditAdvances(ctx, x, m)
+		if m, err = s.money(ctx, c); err != nil {
+			return out, err
+		}
+	}
+	// the advances exceed the final amount: pay the difference back
 	if set.Refund > 0 {
 		srcs, total := refundable(m.recs)
 		if owed := set.Refund - refundedSince(m.recs, final.IssuedAt); owed > 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"mietwerk.dev/mietwerk/payer"
 	"strings"
 	"time"
 
@@ -96,6 +97,11 @@ type Deps struct {
 	// Pages keeps what customers enter on their booking page (the
 	// pre-check-in); nil: PreCheckin is unavailable.
 	Pages booking.PageStore
+	// Covers and Payers give a rental's cover and its payer: billing
+	// splits the final bill between payer and driver (Split); nil: the
+	// driver pays everything.
+	Covers payer.CoverStore
+	Payers payer.Store
 }
 
 // Tenants lists every tenant (for the all-tenants system actor).
@@ -128,6 +134,7 @@ type cctx struct {
 	MailContext
 	ReturnStation tenancy.Station
 	Tariff        pricing.Tariff
+	WorkshopRef   string // the workshop order the rental replaces the car of
 }
 
 func (s *Service) load(ctx context.Context, c Contract) (cctx, error) {
@@ -156,6 +163,7 @@ func (s *Service) load(ctx context.Context, c Contract) (cctx, error) {
 		return x, err
 	}
 	x.Customer = r.Billing.Of(x.Customer)
+	x.WorkshopRef = r.WorkshopRef
 	if x.Vehicle, err = s.d.Vehicles.Vehicle(sys, c.VehicleID); err != nil {
 		return x, err
 	}

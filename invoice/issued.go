@@ -21,12 +21,18 @@ type Issued struct {
 	ContractID    int64
 	CustomerID    int64
 	CorrectsID    int64 // for a credit note: the invoice it corrects
-	Invoice       Invoice
-	Totals        Totals
-	Language      string
-	DocumentID    int64
-	SHA256        string // hex SHA-256 of the PDF
-	IssuedAt      time.Time
+	// PayerID is the payer (payer.Payer) the document is addressed to
+	// instead of the driver — an insurer, manufacturer programme, fleet
+	// customer or cost centre paying its share of the rental; 0: the
+	// customer's own document. A payer's documents are its receivables:
+	// they stay out of the driver's ledger and settlement.
+	PayerID    int64
+	Invoice    Invoice
+	Totals     Totals
+	Language   string
+	DocumentID int64
+	SHA256     string // hex SHA-256 of the PDF
+	IssuedAt   time.Time
 	// EInvoice is the structured e-invoice (XRechnung) issued with it for a
 	// business customer, else nil.
 	EInvoice *EFile
@@ -124,10 +130,14 @@ type Summary struct {
 	ContractID    int64
 	CustomerID    int64
 	CorrectsID    int64
-	Net, VAT      int64
-	Gross, Due    int64
-	DocumentID    int64
-	SHA256        string
+	// PayerID is the payer it is addressed to (0: the customer); see
+	// Issued.PayerID. Recipient is the name it is addressed to.
+	PayerID    int64
+	Recipient  string
+	Net, VAT   int64
+	Gross, Due int64
+	DocumentID int64
+	SHA256     string
 	// Payment is how its amount was paid or paid back; PaymentUnknown for
 	// documents issued before that was stored (Payment then empty).
 	Payment        Payment

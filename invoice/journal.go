@@ -83,6 +83,11 @@ type JournalEntry struct {
 	DocumentID        int64  // the stored PDF; 0 if none
 	SHA256            string // of the PDF
 	HasEInvoice       bool   // an XRechnung XML was issued with it
+	// PayerID is the payer the document is addressed to (an insurer,
+	// manufacturer programme, fleet customer or cost centre paying its
+	// share of a rental; PayerKind its payer.Kind); 0: the customer.
+	PayerID   int64
+	PayerKind string
 }
 
 // Sign is −1 for a credit note and 1 for every other kind.

@@ -5,6 +5,7 @@ package payer
 
 import (
 	"context"
+	"net/mail"
 	"regexp"
 	"strconv"
 	"strings"
@@ -61,12 +62,15 @@ type Payer struct {
 	Country        string // ISO 3166 alpha-2, e.g. "DE"
 	VATID          string // USt-IdNr; "" when none
 	BuyerReference string // buyer reference or Leitweg-ID for e-invoices (BT-10)
-	PaymentDays    int    // payment term in days
-	CapDays        int    // most rental days covered per rental; 0 = no cap in days
-	CapCents       int64  // most money covered per rental (gross); 0 = no cap in money
-	Covers         map[string]bool
-	Rates          []Rate // agreed gross daily rates per category; none: the rental's tariff
-	Active         bool
+	// Email is where the payer's invoices go: the buyer's electronic
+	// address of its e-invoices (BT-49); "" when none.
+	Email       string
+	PaymentDays int   // payment term in days
+	CapDays     int   // most rental days covered per rental; 0 = no cap in days
+	CapCents    int64 // most money covered per rental (gross); 0 = no cap in money
+	Covers      map[string]bool
+	Rates       []Rate // agreed gross daily rates per category; none: the rental's tariff
+	Active      bool
 }
 
 // Rate is an agreed gross daily rate for one vehicle category.
@@ -98,7 +102,7 @@ var (
 
 // Normalize trims the payer's texts and upper-cases its codes.
 func (p *Payer) Normalize() {
-	for _, s := range []*string{&p.Kind, &p.Name, &p.Street, &p.PostalCode, &p.City, &p.BuyerReference} {
+	for _, s := range []*string{&p.Kind, &p.Name, &p.Street, &p.PostalCode, &p.City, &p.BuyerReference, &p.Email} {
 		*s = strings.TrimSpace(*s)
 	}
 	p.Country = strings.ToUpper(strings.TrimSpace(p.Country))
@@ -142,6 +146,11 @@ func (p Payer) Validate() error {
 	if p.VATID != "" && !vatIDRE.MatchString(p.VATID) {
 		f.Add("vat_id", "payer.vat_id_format")
 	}
+	if p.Email != "" {
+		if a, err := mail.ParseAddress(p.Email); err != nil || a.Address != p.Email || !strings.Contains(p.Email, ".") {
+			f.Add("email", "customer.email_invalid")
+		}
+	}
 	if leitwegish.MatchString(p.BuyerReference) && !ValidLeitwegID(p.BuyerReference) {
 		f.Add("buyer_reference", "payer.leitweg_id_invalid")
 	}
@@ -184,7 +193,7 @@ func (p Payer) Validate() error {
 	}
 	l := errs.Limited
 	f.Lines("", l("name", p.Name, MaxText), l("street", p.Street, MaxText), l("postal_code", p.PostalCode, MaxCode),
-		l("city", p.City, MaxText), l("vat_id", p.VATID, MaxCode), l("buyer_reference", p.BuyerReference, MaxText))
+		l("city", p.City, MaxText), l("vat_id", p.VATID, MaxCode), l("buyer_reference", p.BuyerReference, MaxText), l("email", p.Email, MaxText))
 	return f.Err()
 }
 

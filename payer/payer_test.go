@@ -53,6 +53,8 @@ func TestValidate(t *testing.T) {
 		{"vat_id", func(p *Payer) { p.VATID = "123456789" }},
 		{"buyer_reference", func(p *Payer) { p.BuyerReference = "991-33333TEST-34" }},
 		{"buyer_reference", func(p *Payer) { p.BuyerReference = "ref\x00" }},
+		{"email", func(p *Payer) { p.Email = "kfz-schaden" }},
+		{"email", func(p *Payer) { p.Email = "Kfz <kfz@huk.example>" }},
 		{"payment_days", func(p *Payer) { p.PaymentDays = -1 }},
 		{"cap_days", func(p *Payer) { p.CapDays = MaxCapDays + 1 }},
 		{"cap_cents", func(p *Payer) { p.CapCents = -1 }},

@@ -180,7 +180,29 @@ type ctPageData struct {
 	Payout        payoutForm
 	ReverseID     int64 // the receipt whose reversal came back with errors
 	ReverseReason string
+	// PayerInvoices are the documents issued to the rental's payer (its
+	// share of the bill), apart from the driver's ledger.
+	PayerInvoices []invoice.Summary
 	loc           *time.Location
+}
+
+// PayerDue is the due date (YYYY-MM-DD in the station's zone) of a payer's
+// document: its issue day plus its payment term.
+func (d ctPageData) PayerDue(s invoice.Summary) string {
+	return s.IssuedAt.In(d.loc).AddDate(0, 0, s.Payment.TermsDays).Format("2006-01-02")
+}
+
+// PayerGross is what the rental's payers are invoiced in all.
+func (d ctPageData) PayerGross() int64 {
+	var sum int64
+	for _, s := range d.PayerInvoices {
+		if s.Kind == invoice.KindCreditNote {
+			sum -= s.Gross
+		} else {
+			sum += s.Gross
+		}
+	}
+	return sum
 }
 
 type driverRow struct {
@@ -311,6 +333,9 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 		}
 	}
 	if d.Ledger, d.Payments, d.Invoices, err = a.Contracts.Ledger(ctx, id); err != nil {
+		return d, err
+	}
+	if d.PayerInvoices, err = a.Contracts.PayerInvoices(ctx, id); err != nil {
 		return d, err
 	}
 	if d.Receipts, err = a.Contracts.Receipts(ctx, id); err != nil {

@@ -10,6 +10,7 @@ import (
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/locale"
+	"mietwerk.dev/mietwerk/payer"
 )
 
 // returnPreview is the bill of a return as the return form shows it
@@ -37,6 +38,16 @@ type returnPreview struct {
 	CardStored           bool
 	// Waits says why billing will wait after the return ("" when it runs).
 	Waits string
+	// The payer's share (a rental with a payer's cover; PayerName ""
+	// without): its lines, its gross and its payment term; Internal for
+	// a cost centre. Lines, Gross and the money above are the driver's.
+	PayerName  string
+	PayerLines []previewLine
+	PayerGross int64
+	PayerDays  int
+	Internal   bool
+	// NoDriverInvoice: the driver owes nothing of the rental.
+	NoDriverInvoice bool
 }
 
 // previewLine is one line of the previewed bill.
@@ -54,6 +65,12 @@ func previewOf(v *view, p contract.Preview) *returnPreview {
 		Compensation: b.CompensationCents, Total: b.Total, Deposit: p.Deposit, Charge: set.Charge, Refund: set.Refund,
 		FromDeposit: set.CaptureDeposit + set.SetOffDeposit, CardStored: p.CardStored}
 	out.DepositBack = p.Deposit - out.FromDeposit
+	out.Refund += p.Split.AdvanceRefund() // no final invoice deducts the advances: credited
+	if sp := p.Split; sp.Covered() {
+		out.PayerName, out.PayerGross, out.PayerDays = sp.Payer.Name, sp.PayerGross(), sp.Payer.PaymentDays
+		out.Internal = sp.Cover.Mode == payer.ModeInternal
+		out.NoDriverInvoice = sp.NoFinal && len(b.Compensation) == 0
+	}
 	l := locale.Lang(v.Lang)
 	if p.Waits != nil {
 		out.Waits = errs.Text(l, p.Waits)
@@ -67,14 +84,16 @@ func previewOf(v *view, p contract.Preview) *returnPreview {
 		out.Facts += " " + v.T("counter.preview_charge_missing", locale.Params{"n": b.MissingPercent})
 	}
 	out.DeductedLabel = v.T("counter.preview_deducted", locale.Params{"numbers": strings.Join(p.Advances, ", ")})
-	add := func(ls []invoice.Line) {
+	add := func(to *[]previewLine, ls []invoice.Line) {
 		for _, ln := range ls {
-			out.Lines = append(out.Lines, previewLine{Description: ln.Description, Cents: invoice.LineGross(ln),
+			*to = append(*to, previewLine{Description: ln.Description, Cents: invoice.LineGross(ln),
 				Quantity: v.T("counter.unit."+ln.Unit, locale.Params{"n": ln.QuantityMilli / 1000, "qty": l.Quantity(ln.QuantityMilli)})})
 		}
 	}
-	add(b.Lines)
-	add(b.Compensation)
+	add(&out.Lines, b.Lines)
+	add(&out.Lines, b.Compensation)
+	add(&out.PayerLines, p.Split.PayerShare.Lines)
+	add(&out.PayerLines, p.Split.PayerShare.Compensation)
 	return out
 }
 
@@ -88,6 +107,12 @@ func confirmToken(p contract.Preview) string {
 	fmt.Fprintf(h, "%d|%d|%d|%d|%d|%d|%d|%d|%+v|%d|%t\n", b.Days, b.DrivenKM, b.IncludedKM, b.ExtraKM, b.MissingEighths,
 		b.Totals.Gross, b.Totals.DeductedGross, b.Total, p.Settled, p.Deposit, p.CardStored)
 	for _, l := range append(append([]invoice.Line{}, b.Lines...), b.Compensation...) {
+		fmt.Fprintf(h, "%s|%d|%d|%d\n", l.Description, l.QuantityMilli, l.UnitGross, l.VATRateBP)
+	}
+	// the split: who is invoiced what
+	sp := p.Split
+	fmt.Fprintf(h, "payer %s|%d|%d|%d\n", sp.Cover.Mode, sp.Payer.ID, sp.PayerGross(), sp.AdvanceRefund())
+	for _, l := range append(append([]invoice.Line{}, sp.PayerShare.Lines...), sp.PayerShare.Compensation...) {
 		fmt.Fprintf(h, "%s|%d|%d|%d\n", l.Description, l.QuantityMilli, l.UnitGross, l.VATRateBP)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:12])

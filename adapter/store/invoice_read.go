@@ -32,12 +32,12 @@ func (s *Store) IssuedInvoice(ctx context.Context, id int64) (invoice.Issued, er
 	var sfrom, sto *time.Time
 	err = s.db.QueryRowContext(ctx, `SELECT i.id, i.station_id, i.kind, i.number, i.reservation_id, i.contract_id, i.customer_id,
 		i.corrects_id, i.issued_at, i.service_from, i.service_to, i.currency, i.net_cents, i.vat_cents, i.gross_cents,
-		i.deducted_cents, i.due_cents, i.language, i.recipient, i.supplier, i.payment, i.note
+		i.deducted_cents, i.due_cents, i.language, i.recipient, i.supplier, i.payment, i.note, i.payer_id
 		FROM invoices i WHERE i.tenant_id = $1 AND i.id = $2 AND `+sc.invoices(&a), a...).Scan(
 		&iss.ID, int64Scan{&iss.StationID}, &iss.Invoice.Kind, &iss.Invoice.Number, int64Scan{&iss.ReservationID},
 		int64Scan{&iss.ContractID}, &iss.CustomerID, int64Scan{&iss.CorrectsID}, tsScan{&iss.IssuedAt},
 		tspScan{&sfrom}, tspScan{&sto}, &iss.Invoice.Currency, &net, &vat, &gross, &deducted, &due, &iss.Language,
-		&recipient, &supplier, &pay, &iss.Invoice.Note)
+		&recipient, &supplier, &pay, &iss.Invoice.Note, int64Scan{&iss.PayerID})
 	if err != nil {
 		return iss, notFound(err, "invoice_not_found")
 	}

@@ -99,12 +99,12 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 	t := iss.Totals
 	err = tx.QueryRowContext(ctx, `INSERT INTO invoices (tenant_id, station_id, kind, number, reservation_id, contract_id,
 		customer_id, corrects_id, issued_at, service_from, service_to, currency, net_cents, vat_cents, gross_cents,
-		deducted_cents, due_cents, language, recipient, supplier, deducted_net_cents, payment, note, test)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24) RETURNING id`,
+		deducted_cents, due_cents, language, recipient, supplier, deducted_net_cents, payment, note, test, payer_id)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25) RETURNING id`,
 		sc.tenant(), nullInt64(iss.StationID), string(iss.Invoice.Kind), iss.Invoice.Number, nullInt64(iss.ReservationID),
 		nullInt64(iss.ContractID), iss.CustomerID, nullInt64(iss.CorrectsID), ts(now), from, to, iss.Invoice.Currency,
 		t.Net, t.VAT, t.Gross, t.DeductedGross, t.Due, iss.Language, string(recipient), string(supplier), t.DeductedNet,
-		string(pay), iss.Invoice.Note, iss.Test).Scan(&iss.ID)
+		string(pay), iss.Invoice.Note, iss.Test, nullInt64(iss.PayerID)).Scan(&iss.ID)
 	if err != nil {
 		return mapErr(err)
 	}
@@ -253,7 +253,7 @@ func (s *Store) ListInvoices(ctx context.Context, f invoice.Filter) ([]invoice.S
 		where += ` AND ` + sc.invoices(&a)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT i.id, i.kind, i.number, i.issued_at, i.reservation_id, i.contract_id,
-		i.customer_id, i.corrects_id, i.net_cents, i.vat_cents, i.gross_cents, i.due_cents, d.id, d.sha256, i.payment,
+		i.customer_id, i.corrects_id, i.net_cents, i.vat_cents, i.gross_cents, i.due_cents, d.id, d.sha256, i.payment, i.payer_id, i.recipient,
 		CASE WHEN EXISTS (SELECT 1 FROM invoice_lines l WHERE l.tenant_id = i.tenant_id AND l.invoice_id = i.id
 			AND l.tax_category = 'O') THEN 1 ELSE 0 END
 		FROM invoices i JOIN documents d ON d.invoice_id = i.id WHERE `+where+` ORDER BY i.id`, a...)
@@ -266,9 +266,15 @@ func (s *Store) ListInvoices(ctx context.Context, f invoice.Filter) ([]invoice.S
 		var x invoice.Summary
 		var pay sql.NullString
 		var notSubject int
+		var recipient string
 		if err := rows.Scan(&x.ID, &x.Kind, &x.Number, tsScan{&x.IssuedAt}, int64Scan{&x.ReservationID}, int64Scan{&x.ContractID},
-			&x.CustomerID, int64Scan{&x.CorrectsID}, &x.Net, &x.VAT, &x.Gross, &x.Due, &x.DocumentID, &x.SHA256, &pay, &notSubject); err != nil {
+			&x.CustomerID, int64Scan{&x.CorrectsID}, &x.Net, &x.VAT, &x.Gross, &x.Due, &x.DocumentID, &x.SHA256, &pay,
+			int64Scan{&x.PayerID}, &recipient, &notSubject); err != nil {
 			return nil, err
+		}
+		var to invoice.Party
+		if json.Unmarshal([]byte(recipient), &to) == nil {
+			x.Recipient = to.Name
 		}
 		x.NotSubject = notSubject == 1
 		if x.PaymentUnknown = !pay.Valid; pay.Valid {

@@ -46,7 +46,8 @@ func (s *Store) DailyMovements(ctx context.Context, dayStart, dayEnd time.Time) 
 // money counts only beyond it, as billing.LedgerOf does) minus
 // paid (approved charges − refunds, deposit captures and set-offs, and
 // receipts outside the gateway net of their reversals); a sale or capture
-// cancelled by an approved void counts as not paid.
+// cancelled by an approved void counts as not paid. A payer's invoices are
+// its own receivables, not the driver's open items.
 func (s *Store) OpenItems(ctx context.Context) ([]contract.OpenItem, error) {
 	sc, err := tenantScope(ctx)
 	if err != nil {
@@ -58,7 +59,8 @@ func (s *Store) OpenItems(ctx context.Context) ([]contract.OpenItem, error) {
 				CASE WHEN -f.due_cents < i.gross_cents THEN -f.due_cents ELSE i.gross_cents END
 				FROM invoices f WHERE f.tenant_id = i.tenant_id AND f.id = i.corrects_id AND f.kind = 'final' AND f.due_cents < 0), 0)
 			WHEN i.kind = 'final' THEN i.due_cents ELSE i.gross_cents END)
-			FROM invoices i WHERE i.tenant_id = c.tenant_id AND i.reservation_id = c.reservation_id), 0)
+			FROM invoices i WHERE i.tenant_id = c.tenant_id AND i.reservation_id = c.reservation_id
+				AND i.payer_id IS NULL), 0)
 		- COALESCE((SELECT sum(CASE WHEN p.operation = 'refund' THEN -p.amount_cents ELSE p.amount_cents END)
 			FROM payments p WHERE p.tenant_id = c.tenant_id AND p.reservation_id = c.reservation_id AND p.status = 'approved'
 			AND ((p.purpose <> 'deposit' AND p.operation IN ('sale','token_sale','refund'))

@@ -10,6 +10,7 @@ import (
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
+	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
 )
@@ -106,6 +107,18 @@ func TestDemoDay(t *testing.T) {
 			}
 			if !toClean || !huDue {
 				t.Errorf("a car to clean %v, a car with HU overdue %v; want both", toClean, huDue)
+			}
+			// the courtesy car returned now is billed to the workshop's cost centre
+			invs, err := sd.st.ListInvoices(ctx, invoice.Filter{})
+			must(t, err)
+			toPayer := 0
+			for _, d := range invs {
+				if d.PayerID != 0 {
+					toPayer++
+				}
+			}
+			if toPayer != 1 {
+				t.Errorf("%d documents to payers, want the courtesy car's one", toPayer)
 			}
 
 			// a past fine case on a returned contract

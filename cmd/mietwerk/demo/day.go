@@ -13,6 +13,7 @@ import (
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/payer"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/tenancy"
 )
@@ -117,6 +118,19 @@ func SeedDay(ctx context.Context, st *store.Store, svc DayServices, now time.Tim
 		c, err := handOver(ctx, st, svc, res, custs[(i+2)%len(custs)])
 		if err != nil {
 			return err
+		}
+		// who pays (issue 17): the car back today is an accident
+		// replacement the insurer pays (its return previews the split);
+		// the one returned now a courtesy car of the workshop
+		switch i {
+		case 0:
+			if err := demoCover(ctx, st, res.ID, payer.ModePayer, payer.KindInsurer, "KS-2026-004711"); err != nil {
+				return err
+			}
+		case 2:
+			if err := demoCover(ctx, st, res.ID, payer.ModeInternal, payer.KindCostCentre, ""); err != nil {
+				return err
+			}
 		}
 		if i == 2 {
 			v, err := st.Vehicle(ctx, c.VehicleID)
@@ -264,4 +278,19 @@ func closing(st tenancy.Station, day time.Time) time.Time {
 		return day.Add(17 * time.Hour)
 	}
 	return day.Add(time.Duration(spans[len(spans)-1].Close-30) * time.Minute)
+}
+
+// demoCover sets the cover of reservation id to the first active demo
+// payer of kind (none: the driver keeps paying).
+func demoCover(ctx context.Context, st *store.Store, id int64, mode, kind, claim string) error {
+	ps, err := st.ListPayers(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		if p.Kind == kind && p.Active {
+			return st.SetCover(ctx, &payer.Cover{ReservationID: id, Mode: mode, PayerID: p.ID, ClaimNumber: claim})
+		}
+	}
+	return nil
 }
