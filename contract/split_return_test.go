@@ -127,7 +127,7 @@ func newSplitRental(t *testing.T, w *mworld, tc splitCase, n int) *splitRental {
 	must(t, err)
 	r.c, err = w.contracts.Handover(m.admin, &contract.Handover{ReservationID: r.res.ID, VehicleID: vid, LicenceChecked: true, TimingConfirmed: true,
 		Drivers: []contract.Driver{{Role: contract.RoleMain, FirstName: "Eva", LastName: "Muster", LicenceNumber: "B072RRE2I55",
-			LicenceClass: "B", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
+			LicenceClass: "B", BirthDate: "1980-04-12", LicenceIssuedOn: "2010-05-01", LicenceCountry: "DE"}},
 		Protocol: contract.Protocol{UnsignedReason: "Kunde telefonisch zugestimmt", OdometerKM: v.OdometerKM, FuelEighths: 8, Cleanliness: "clean"}})
 	must(t, err)
 	w.clk.Set(pickup.Add(time.Duration(tc.days)*24*time.Hour + 10*time.Minute))
