@@ -604,6 +604,16 @@ func (s *Service) queue(ctx context.Context, bc *bookingCtx, build func(m MailCo
 // booking not yet confirmed gets nothing: its confirmation will carry the
 // new period. Errors: KindNotFound.
 func (s *Service) NotifyChange(ctx context.Context, number string) error {
+	return s.notifyConfirmed(ctx, number, func(*bookingCtx) (func(MailContext) (mail.Message, error), error) {
+		return s.d.Mailer.Change, nil
+	})
+}
+
+// notifyConfirmed queues the message that build returns for the booking
+// number, when it is confirmed (else nothing). Errors: KindNotFound and
+// build's.
+func (s *Service) notifyConfirmed(ctx context.Context, number string,
+	build func(bc *bookingCtx) (func(MailContext) (mail.Message, error), error)) error {
 	r, err := s.d.Bookings.ReservationByNumber(ctx, number)
 	if err != nil {
 		return err
@@ -615,7 +625,11 @@ func (s *Service) NotifyChange(ctx context.Context, number string) error {
 	if err != nil {
 		return err
 	}
-	return s.queue(ctx, &bc, s.d.Mailer.Change)
+	msg, err := build(&bc)
+	if err != nil {
+		return err
+	}
+	return s.queue(ctx, &bc, msg)
 }
 
 // ConfirmCounterBooking queues the confirmation of a booking staff made at
@@ -624,27 +638,18 @@ func (s *Service) NotifyChange(ctx context.Context, number string) error {
 // deposit, both due at pickup, with the calendar file. A booking that is
 // not confirmed gets nothing. Errors: KindNotFound.
 func (s *Service) ConfirmCounterBooking(ctx context.Context, number string) error {
-	r, err := s.d.Bookings.ReservationByNumber(ctx, number)
-	if err != nil {
-		return err
-	}
-	if r.Status != StatusConfirmed {
-		return nil
-	}
-	bc, err := s.load(ctx, r)
-	if err != nil {
-		return err
-	}
-	var deposit int64
-	if r.TariffID != 0 {
-		t, err := s.d.Tariffs.Tariff(ctx, r.TariffID)
-		if err != nil {
-			return err
+	return s.notifyConfirmed(ctx, number, func(bc *bookingCtx) (func(MailContext) (mail.Message, error), error) {
+		var deposit int64
+		if bc.r.TariffID != 0 {
+			t, err := s.d.Tariffs.Tariff(ctx, bc.r.TariffID)
+			if err != nil {
+				return nil, err
+			}
+			deposit = t.DepositCents
 		}
-		deposit = t.DepositCents
-	}
-	return s.queue(ctx, &bc, func(m MailContext) (mail.Message, error) {
-		return s.d.Mailer.CounterConfirmation(m, r.EstimatedTotalCents, deposit)
+		return func(m MailContext) (mail.Message, error) {
+			return s.d.Mailer.CounterConfirmation(m, bc.r.EstimatedTotalCents, deposit)
+		}, nil
 	})
 }
 

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"slices"
 	"time"
@@ -46,7 +45,7 @@ func (s *Store) Occupancy(ctx context.Context, stationID, categoryID int64, from
 		}
 		if len(out) == 0 || out[len(out)-1].VehicleID != id {
 			out = append(out, booking.VehicleBusy{VehicleID: id, CategoryID: cat})
-			if u := min(cmp.Or(hu, service), cmp.Or(service, hu)); u != "" {
+			if u := earliestDay(hu, service); u != "" {
 				until[id] = u
 			}
 		}
@@ -71,4 +70,15 @@ func (s *Store) Occupancy(ctx context.Context, stationID, categoryID int64, from
 		slices.SortFunc(out[i].Busy, func(a, b booking.Interval) int { return a.Start.Compare(b.Start) })
 	}
 	return out, nil
+}
+
+// earliestDay is the earlier of two days (YYYY-MM-DD, "" for none).
+func earliestDay(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "" || a < b:
+		return a
+	}
+	return b
 }
