@@ -145,6 +145,12 @@ func (s *Service) payerRequests(ctx context.Context, x cctx, sp Split, period in
 	if sp.Cover.PolicyNumber != "" {
 		note += "\n" + l.T("invoice.note.policy", locale.Params{"policy": sp.Cover.PolicyNumber})
 	}
+	if sp.Cover.CustomerVIN != "" {
+		note += "\n" + l.T("invoice.note.customer_car", locale.Params{"vin": sp.Cover.CustomerVIN})
+	}
+	if sp.Cover.CustomerPlate != "" {
+		note += "\n" + l.T("invoice.note.customer_plate", locale.Params{"plate": sp.Cover.CustomerPlate})
+	}
 	var reqs []invoice.IssueRequest
 	for _, lines := range [][]invoice.Line{sp.PayerShare.Lines, sp.PayerShare.Compensation} {
 		if len(lines) == 0 {

@@ -2,6 +2,7 @@ package payer
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"time"
 
@@ -21,6 +22,13 @@ var Modes = []string{ModeDriver, ModePayer, ModeInternal}
 // MaxClaimText is the longest claim number, policy number or at-fault party.
 const MaxClaimText = 200
 
+// MaxPlate is the longest plate of a customer's car.
+const MaxPlate = 20
+
+// vinRE is a vehicle identification number (ISO 3779): 17 characters,
+// digits and capitals without I, O and Q.
+var vinRE = regexp.MustCompile(`^[A-HJ-NPR-Z0-9]{17}$`)
+
 // Cover says who pays a rental (a reservation and the contract it becomes).
 type Cover struct {
 	ReservationID int64
@@ -31,14 +39,22 @@ type Cover struct {
 	PolicyNumber string
 	DamageDate   string // YYYY-MM-DD, "" when not known
 	AtFaultParty string
+	// The customer's own car (in the workshop or damaged): its VIN (FIN,
+	// 17 characters) and plate, as the manufacturer's or insurer's claim
+	// names it; "" when not known.
+	CustomerVIN   string
+	CustomerPlate string
 }
 
 // Normalize trims the cover's texts; a driver-only cover keeps no payer or
 // claim.
 func (c *Cover) Normalize() {
-	for _, s := range []*string{&c.Mode, &c.ClaimNumber, &c.PolicyNumber, &c.DamageDate, &c.AtFaultParty} {
+	for _, s := range []*string{&c.Mode, &c.ClaimNumber, &c.PolicyNumber, &c.DamageDate, &c.AtFaultParty, &c.CustomerPlate} {
 		*s = strings.TrimSpace(*s)
 	}
+	// a VIN is written in capitals, often read out with spaces or dashes
+	c.CustomerVIN = strings.ToUpper(strings.NewReplacer(" ", "", "-", "", "\t", "").Replace(c.CustomerVIN))
+	c.CustomerPlate = strings.ToUpper(c.CustomerPlate)
 	if c.Mode == "" {
 		c.Mode = ModeDriver
 	}
@@ -50,9 +66,10 @@ func (c *Cover) Normalize() {
 // Validate checks the cover against its payer p (the zero Payer in
 // ModeDriver) on day today (YYYY-MM-DD, for the date of damage): a payer
 // split needs an active external payer, internal use a cost centre; the
-// claim fields are single lines and the date of damage not in the future.
+// claim fields are single lines and the date of damage not in the future;
+// the customer's car's VIN, when given, has 17 valid characters.
 // Errors: KindInvalid with field errors (mode, payer_id, claim_number,
-// policy_number, damage_date, at_fault_party).
+// policy_number, damage_date, at_fault_party, customer_vin, customer_plate).
 func (c Cover) Validate(p Payer, today string) error {
 	var f errs.Fields
 	switch c.Mode {
@@ -86,9 +103,12 @@ func (c Cover) Validate(p Payer, today string) error {
 			f.Add("damage_date", "cover.damage_date_future")
 		}
 	}
+	if c.CustomerVIN != "" && !vinRE.MatchString(c.CustomerVIN) {
+		f.Add("customer_vin", "cover.vin_format")
+	}
 	l := errs.Limited
 	f.Lines("", l("claim_number", c.ClaimNumber, MaxClaimText), l("policy_number", c.PolicyNumber, MaxClaimText),
-		l("at_fault_party", c.AtFaultParty, MaxClaimText))
+		l("at_fault_party", c.AtFaultParty, MaxClaimText), l("customer_plate", c.CustomerPlate, MaxPlate))
 	return f.Err()
 }
 

@@ -78,7 +78,8 @@ func (a *app) coverSave(w http.ResponseWriter, r *http.Request) error {
 	}
 	get := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	c := payer.Cover{ReservationID: id, Mode: get("mode"), ClaimNumber: get("claim_number"), PolicyNumber: get("policy_number"),
-		DamageDate: get("damage_date"), AtFaultParty: get("at_fault_party")}
+		DamageDate: get("damage_date"), AtFaultParty: get("at_fault_party"), CustomerVIN: get("customer_vin"),
+		CustomerPlate: get("customer_plate")}
 	field := "payer_id"
 	if c.Mode == payer.ModeInternal {
 		field = "cost_centre_id"

@@ -28,9 +28,10 @@ func (s *Store) Cover(ctx context.Context, reservationID int64) (payer.Cover, er
 // coverTx reads the cover of reservation id of tenant (ModeDriver when none).
 func coverTx(ctx context.Context, q querier, tenant, id int64) (payer.Cover, error) {
 	c := payer.Cover{ReservationID: id, Mode: payer.ModeDriver}
-	err := q.QueryRowContext(ctx, `SELECT mode, payer_id, claim_number, policy_number, damage_date, at_fault_party
-		FROM reservation_covers WHERE tenant_id = $1 AND reservation_id = $2`, tenant, id).
-		Scan(&c.Mode, &c.PayerID, &c.ClaimNumber, &c.PolicyNumber, dateScan{&c.DamageDate}, &c.AtFaultParty)
+	err := q.QueryRowContext(ctx, `SELECT mode, payer_id, claim_number, policy_number, damage_date, at_fault_party,
+		customer_vin, customer_plate FROM reservation_covers WHERE tenant_id = $1 AND reservation_id = $2`, tenant, id).
+		Scan(&c.Mode, &c.PayerID, &c.ClaimNumber, &c.PolicyNumber, dateScan{&c.DamageDate}, &c.AtFaultParty,
+			&c.CustomerVIN, &c.CustomerPlate)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, nil
 	}
@@ -77,11 +78,14 @@ func (s *Store) SetCover(ctx context.Context, c *payer.Cover) error {
 			_, err = tx.ExecContext(ctx, `DELETE FROM reservation_covers WHERE tenant_id = $1 AND reservation_id = $2`, sc.tenant(), r.ID)
 		} else {
 			_, err = tx.ExecContext(ctx, `INSERT INTO reservation_covers (tenant_id, reservation_id, mode, payer_id, claim_number,
-				policy_number, damage_date, at_fault_party, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
+				policy_number, damage_date, at_fault_party, customer_vin, customer_plate, updated_at)
+				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)
 				ON CONFLICT (tenant_id, reservation_id) DO UPDATE SET mode = excluded.mode, payer_id = excluded.payer_id,
 				claim_number = excluded.claim_number, policy_number = excluded.policy_number,
-				damage_date = excluded.damage_date, at_fault_party = excluded.at_fault_party, updated_at = excluded.updated_at`,
-				sc.tenant(), r.ID, c.Mode, c.PayerID, c.ClaimNumber, c.PolicyNumber, dateArg(c.DamageDate), c.AtFaultParty, ts(s.Now()))
+				damage_date = excluded.damage_date, at_fault_party = excluded.at_fault_party,
+				customer_vin = excluded.customer_vin, customer_plate = excluded.customer_plate, updated_at = excluded.updated_at`,
+				sc.tenant(), r.ID, c.Mode, c.PayerID, c.ClaimNumber, c.PolicyNumber, dateArg(c.DamageDate), c.AtFaultParty,
+				c.CustomerVIN, c.CustomerPlate, ts(s.Now()))
 		}
 		if err != nil {
 			return mapErr(err)
@@ -94,5 +98,6 @@ func (s *Store) SetCover(ctx context.Context, c *payer.Cover) error {
 // name as it was then, and the claim.
 func coverAudit(c payer.Cover, payerName string) map[string]any {
 	return map[string]any{"mode": c.Mode, "payer_id": c.PayerID, "payer": payerName, "claim_number": c.ClaimNumber,
-		"policy_number": c.PolicyNumber, "damage_date": c.DamageDate, "at_fault_party": c.AtFaultParty}
+		"policy_number": c.PolicyNumber, "damage_date": c.DamageDate, "at_fault_party": c.AtFaultParty,
+		"customer_vin": c.CustomerVIN, "customer_plate": c.CustomerPlate}
 }

@@ -121,14 +121,22 @@ func SeedDay(ctx context.Context, st *store.Store, svc DayServices, now time.Tim
 		}
 		// who pays (issue 17): the car back today is an accident
 		// replacement the insurer pays (its return previews the split);
-		// the one returned now a courtesy car of the workshop
+		// the overdue one stands in for a car under the manufacturer's
+		// mobility guarantee (its return makes a claim with the customer's
+		// car's VIN); the one returned now a courtesy car of the workshop
 		switch i {
 		case 0:
-			if err := demoCover(ctx, st, res.ID, payer.ModePayer, payer.KindInsurer, "KS-2026-004711"); err != nil {
+			if err := demoCover(ctx, st, payer.KindInsurer, payer.Cover{ReservationID: res.ID, Mode: payer.ModePayer,
+				ClaimNumber: "KS-2026-004711", CustomerPlate: "R-KW 815"}); err != nil {
+				return err
+			}
+		case 1:
+			if err := demoCover(ctx, st, payer.KindManufacturer, payer.Cover{ReservationID: res.ID, Mode: payer.ModePayer,
+				CustomerVIN: "WVWZZZAUZLW912345", CustomerPlate: "R-MG 2211"}); err != nil {
 				return err
 			}
 		case 2:
-			if err := demoCover(ctx, st, res.ID, payer.ModeInternal, payer.KindCostCentre, ""); err != nil {
+			if err := demoCover(ctx, st, payer.KindCostCentre, payer.Cover{ReservationID: res.ID, Mode: payer.ModeInternal}); err != nil {
 				return err
 			}
 		}
@@ -280,16 +288,17 @@ func closing(st tenancy.Station, day time.Time) time.Time {
 	return day.Add(time.Duration(spans[len(spans)-1].Close-30) * time.Minute)
 }
 
-// demoCover sets the cover of reservation id to the first active demo
-// payer of kind (none: the driver keeps paying).
-func demoCover(ctx context.Context, st *store.Store, id int64, mode, kind, claim string) error {
+// demoCover stores cover c with the first active demo payer of kind as its
+// payer (none: the driver keeps paying).
+func demoCover(ctx context.Context, st *store.Store, kind string, c payer.Cover) error {
 	ps, err := st.ListPayers(ctx)
 	if err != nil {
 		return err
 	}
 	for _, p := range ps {
 		if p.Kind == kind && p.Active {
-			return st.SetCover(ctx, &payer.Cover{ReservationID: id, Mode: mode, PayerID: p.ID, ClaimNumber: claim})
+			c.PayerID = p.ID
+			return st.SetCover(ctx, &c)
 		}
 	}
 	return nil
