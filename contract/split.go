@@ -38,6 +38,13 @@ func (sp Split) Covered() bool {
 	return sp.Cover.Mode == payer.ModePayer || sp.Cover.Mode == payer.ModeInternal
 }
 
+// Collective reports whether the payer's taxed share is billed later on
+// its monthly collective invoice (CollectivePreview) instead of an invoice
+// at return; damage compensation it covers is still claimed at return.
+func (sp Split) Collective() bool {
+	return sp.Cover.Mode == payer.ModePayer && sp.Payer.Collective
+}
+
 // PayerGross is what the payer is invoiced in all (gross cents).
 func (sp Split) PayerGross() int64 { return sp.PayerShare.Gross }
 
@@ -112,7 +119,8 @@ func (s *Service) split(ctx context.Context, x cctx, b billing.Bill, advances []
 }
 
 // payerRequests are the documents billing issues to the payer of split sp
-// with the driver's: an invoice for its taxed share and a claim for the
+// with the driver's: an invoice for its taxed share (not for a collective
+// payer: its collective invoice bills it later) and a claim for the
 // damage compensation it covers, each numbered from the tenant's invoice
 // series, payable within the payer's terms, with an e-invoice for an
 // external payer (buyer reference BT-10: the payer's buyer reference or
@@ -152,9 +160,9 @@ func (s *Service) payerRequests(ctx context.Context, x cctx, sp Split, period in
 		note += "\n" + l.T("invoice.note.customer_plate", locale.Params{"plate": sp.Cover.CustomerPlate})
 	}
 	var reqs []invoice.IssueRequest
-	for _, lines := range [][]invoice.Line{sp.PayerShare.Lines, sp.PayerShare.Compensation} {
-		if len(lines) == 0 {
-			continue
+	for i, lines := range [][]invoice.Line{sp.PayerShare.Lines, sp.PayerShare.Compensation} {
+		if len(lines) == 0 || i == 0 && sp.Collective() {
+			continue // a collective payer's taxed share waits for its collective invoice
 		}
 		inv := s.invoiceFor(x, invoice.KindStandalone, lines, nil)
 		inv.Recipient, inv.Note, inv.ServicePeriod = to, note, period

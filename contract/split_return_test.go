@@ -94,11 +94,13 @@ func newSplitRental(t *testing.T, w *mworld, tc splitCase, n int) *splitRental {
 	m := r.m
 	if tc.payer != nil {
 		r.p = *tc.payer
-		r.p.Name = fmt.Sprintf("%s %d", r.p.Name, n)
-		if r.p.Kind == payer.KindInsurer {
-			r.p.Rates = []payer.Rate{{CategoryID: m.cat.ID, PricePerDayCents: 5500}}
+		if r.p.ID == 0 { // a payer of its own; one already stored pays several rentals
+			r.p.Name = fmt.Sprintf("%s %d", r.p.Name, n)
+			if r.p.Kind == payer.KindInsurer {
+				r.p.Rates = []payer.Rate{{CategoryID: m.cat.ID, PricePerDayCents: 5500}}
+			}
+			must(t, w.s.CreatePayer(m.admin, &r.p))
 		}
-		must(t, w.s.CreatePayer(m.admin, &r.p))
 	}
 	now := w.clk.Now().In(w.loc)
 	pickup := time.Date(now.Year(), now.Month(), now.Day()+1, 9, 0, 0, 0, w.loc)

@@ -20,6 +20,7 @@ import (
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/job"
 	"mietwerk.dev/mietwerk/locale"
+	"mietwerk.dev/mietwerk/payer"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/tenancy"
@@ -183,7 +184,19 @@ type ctPageData struct {
 	// PayerInvoices are the documents issued to the rental's payer (its
 	// share of the bill), apart from the driver's ledger.
 	PayerInvoices []invoice.Summary
-	loc           *time.Location
+	// Collective: the rental's payer is billed by monthly collective
+	// invoice (nil otherwise).
+	Collective *collectiveOf
+	loc        *time.Location
+}
+
+// collectiveOf is where a collective payer's share of a rental stands: on
+// Invoice (its share Gross), or waiting for the month's run.
+type collectiveOf struct {
+	Payer   string
+	Billed  bool // the rental is billed: its share waits for (or is on) the collective invoice
+	Invoice *invoice.Summary
+	Gross   int64
 }
 
 // PayerDue is the due date (YYYY-MM-DD in the station's zone) of a payer's
@@ -372,8 +385,20 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 	if d.HasBilled {
 		days = d.Billed.Days
 	}
-	if d.Cover, err = a.loadCoverCard(ctx, d.C.ReservationID, days, !d.HasBilled); err != nil {
+	billed := d.HasBilled || d.C.Status == contract.StatusBilled || d.C.Status == contract.StatusPaymentOpen
+	if d.Cover, err = a.loadCoverCard(ctx, d.C.ReservationID, days, !billed); err != nil {
 		return d, err
+	}
+	if d.Cover != nil && d.Cover.Cover.Mode == payer.ModePayer && d.Cover.Payer.Collective {
+		// a collective payer's share: on its collective invoice, or waiting for it
+		inv, gross, ok, err := a.Contracts.CollectiveInvoiceOf(ctx, id)
+		if err != nil {
+			return d, err
+		}
+		d.Collective = &collectiveOf{Payer: d.Cover.Payer.Name, Billed: billed}
+		if ok {
+			d.Collective.Invoice, d.Collective.Gross = &inv, gross
+		}
 	}
 	d.Charge.Kind = contract.PurposeDamage
 	d.Receipt = receiptForm{Method: contract.MethodCash, ReceivedOn: a.Now().In(d.loc).Format("2006-01-02")}

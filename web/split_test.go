@@ -28,11 +28,7 @@ func coveredContract(t *testing.T, d store.Dialect) (*ctEnv, *client, contract.C
 func coveredBy(t *testing.T, d store.Dialect, mode string) (*ctEnv, *client, contract.Contract, payer.Payer) {
 	t.Helper()
 	ce, c, ct, _ := handedOver(t, d)
-	tn, err := ce.store.Tenant(ce.sys())
-	must(t, err)
-	// invoices need the supplier's address and tax id
-	tn.Street, tn.PostalCode, tn.City, tn.Country, tn.VATID = "Hauptstr. 1", "93047", "Regensburg", "DE", "DE123456789"
-	must(t, ce.store.UpdateTenant(ce.sys(), &tn))
+	supplierReady(t, ce)
 	_, man, cc := coverPayers(t, ce.env)
 	if mode == payer.ModeInternal {
 		man = cc
@@ -41,6 +37,16 @@ func coveredBy(t *testing.T, d store.Dialect, mode string) (*ctEnv, *client, con
 	ce.clk.Advance(30 * time.Hour)
 	c.mustLogin(stationEmail) // the session outlived the wait
 	return ce, c, ct, man
+}
+
+// supplierReady gives the tenant the address and tax id its invoices
+// need as supplier.
+func supplierReady(t *testing.T, ce *ctEnv) {
+	t.Helper()
+	tn, err := ce.store.Tenant(ce.sys())
+	must(t, err)
+	tn.Street, tn.PostalCode, tn.City, tn.Country, tn.VATID = "Hauptstr. 1", "93047", "Regensburg", "DE", "DE123456789"
+	must(t, ce.store.UpdateTenant(ce.sys(), &tn))
 }
 
 // payerAndFinal returns the invoice to payer payerID and the driver's

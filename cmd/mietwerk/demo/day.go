@@ -102,6 +102,7 @@ func SeedDay(ctx context.Context, st *store.Store, svc DayServices, now time.Tim
 		{"IDAR", day.AddDate(0, 0, -2).Add(9 * time.Hour), closing(station, day)},
 		{"CDMR", day.AddDate(0, 0, -4).Add(9 * time.Hour), day.AddDate(0, 0, -1).Add(17 * time.Hour)},
 		{"EDMN", day.AddDate(0, 0, -3).Add(9 * time.Hour), day.AddDate(0, 0, -1).Add(12 * time.Hour)}, // returned now, to clean
+		{"EDMN", day.AddDate(0, 0, -4).Add(9 * time.Hour), day.AddDate(0, 0, -2).Add(12 * time.Hour)}, // returned now, a leasing car
 	} {
 		var car int64
 		if run.cat == "CDMR" {
@@ -139,17 +140,29 @@ func SeedDay(ctx context.Context, st *store.Store, svc DayServices, now time.Tim
 			if err := demoCover(ctx, st, payer.KindCostCentre, payer.Cover{ReservationID: res.ID, Mode: payer.ModeInternal}); err != nil {
 				return err
 			}
+		case 3:
+			// the leasing customer's share waits for its monthly collective invoice
+			if err := demoCover(ctx, st, payer.KindFleet, payer.Cover{ReservationID: res.ID, Mode: payer.ModePayer,
+				CustomerPlate: "R-OL 4410"}); err != nil {
+				return err
+			}
 		}
-		if i == 2 {
+		// the last two come back now: the courtesy car dirty, the leasing car clean
+		if i >= 2 {
+			back := contract.Protocol{OdometerKM: 412, FuelEighths: 8, Cleanliness: "dirty", UnsignedReason: "Demo"}
+			if i == 3 {
+				back = contract.Protocol{OdometerKM: 268, FuelEighths: 7, Cleanliness: "clean", UnsignedReason: "Demo"}
+			}
 			v, err := st.Vehicle(ctx, c.VehicleID)
 			if err != nil {
 				return err
 			}
-			rt := contract.Return{ContractID: c.ID, StationID: station.ID, Protocol: contract.Protocol{
-				OdometerKM: v.OdometerKM + 412, FuelEighths: 8, Cleanliness: "dirty", UnsignedReason: "Demo"}}
-			if _, _, err := svc.Contracts.Return(ctx, &rt); err != nil {
+			back.OdometerKM += v.OdometerKM
+			if _, _, err := svc.Contracts.Return(ctx, &contract.Return{ContractID: c.ID, StationID: station.ID, Protocol: back}); err != nil {
 				return fmt.Errorf("demo return: %w", err)
 			}
+		}
+		if i == 2 {
 			// a past fine case: a speed camera caught the car during this
 			// rental; the case is recorded and answered, the fee not yet charged
 			f := contract.Fine{ContractID: c.ID, Kind: contract.FineKindFine, AuthorityName: "Stadt Regensburg, Amt für öffentliche Ordnung – Bußgeldstelle",
