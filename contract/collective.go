@@ -118,9 +118,11 @@ func Month(month string, loc *time.Location) (from, to time.Time, ok bool) {
 // CollectivePreview computes the collective invoice of payer payerID for
 // the rentals returned in [from, to) and not yet on one: each rental's
 // share exactly as billing split it at return (from its protocols, terms
-// snapshot and cover). Nothing is stored. Admins only. Errors:
-// KindNotFound (payer), KindInvalid (code collective_not_enabled: the
-// payer is billed per rental), KindForbidden.
+// snapshot and cover, under the payer's terms the cover kept: a rental
+// covered while the payer was billed per rental had its invoice at return
+// and is not listed). Nothing is stored. Admins only. Errors:
+// KindNotFound (payer), KindInvalid (code collective_not_enabled: not a
+// fleet or leasing payer), KindForbidden.
 func (s *Service) CollectivePreview(ctx context.Context, payerID int64, from, to time.Time) (Collective, error) {
 	var cv Collective
 	if s.d.Collective == nil || s.d.Payers == nil {
@@ -130,7 +132,7 @@ func (s *Service) CollectivePreview(ctx context.Context, payerID int64, from, to
 	if err != nil {
 		return cv, err
 	}
-	if !p.Collective {
+	if p.Kind != payer.KindFleet {
 		return cv, errs.Invalid("collective_not_enabled")
 	}
 	cv.Payer, cv.From, cv.To = p, from, to
@@ -154,8 +156,10 @@ func (s *Service) CollectivePreview(ctx context.Context, payerID int64, from, to
 			return cv, fmt.Errorf("collective: contract %s: %w", c.Number, err)
 		}
 		sp := fb.split
-		if sp.Cover.PayerID != p.ID || len(sp.PayerShare.Lines) == 0 {
-			continue // its cover changed, or the payer covers nothing taxed of it
+		if sp.Cover.PayerID != p.ID || !sp.Collective() || len(sp.PayerShare.Lines) == 0 {
+			// its cover changed, it was invoiced at return (covered before
+			// the payer was billed collectively), or nothing taxed is the payer's
+			continue
 		}
 		r := CollectiveRental{ContractID: c.ID, Number: c.Number, Driver: x.Customer.Name(),
 			Vehicle: x.Vehicle.Plate + " · " + x.Vehicle.Make + " " + x.Vehicle.Model, WorkshopRef: x.WorkshopRef,

@@ -48,8 +48,8 @@ func (sp Split) Collective() bool {
 // PayerGross is what the payer is invoiced in all (gross cents).
 func (sp Split) PayerGross() int64 { return sp.PayerShare.Gross }
 
-// cover returns the cover of contract x's rental and its payer: driver
-// only without a cover store (or none set).
+// cover returns the cover of contract x's rental and its payer under the
+// terms the cover kept: driver only without a cover store (or none set).
 func (s *Service) cover(ctx context.Context, x cctx) (payer.Cover, payer.Payer, error) {
 	cv := payer.Cover{ReservationID: x.Contract.ReservationID, Mode: payer.ModeDriver}
 	if s.d.Covers == nil || s.d.Payers == nil {
@@ -60,7 +60,8 @@ func (s *Service) cover(ctx context.Context, x cctx) (payer.Cover, payer.Payer, 
 		return cv, payer.Payer{}, err
 	}
 	p, err := s.d.Payers.Payer(ctx, cv.PayerID)
-	return cv, p, err
+	// billed on the terms kept when the cover named the payer
+	return cv, cv.Apply(p), err
 }
 
 // payerLang is the language of the documents to payers: the dealership's

@@ -44,6 +44,15 @@ type Cover struct {
 	// names it; "" when not known.
 	CustomerVIN   string
 	CustomerPlate string
+	// Terms are the payer's terms kept when the cover named it (nil: none
+	// kept; billing uses the payer's current terms). See Apply.
+	Terms *Terms
+}
+
+// Same reports whether c and d say the same (the terms kept aside).
+func (c Cover) Same(d Cover) bool {
+	c.Terms, d.Terms = nil, nil
+	return c == d
 }
 
 // Normalize trims the cover's texts; a driver-only cover keeps no payer or
@@ -132,4 +141,53 @@ type CoverStore interface {
 	// change its cover. Errors: KindInvalid with field errors,
 	// KindNotFound, KindConflict (code cover_closed).
 	SetCover(ctx context.Context, c *Cover) error
+}
+
+// Terms are a payer's commercial terms for one rental, as they were when
+// the rental's cover named the payer: what it covers, its caps, its agreed
+// rates, its payment term and whether it is billed collectively. A cover
+// keeps them (Cover.Terms), so a later change to the payer's master data
+// does not change what rentals already covered are billed.
+type Terms struct {
+	Covers      []string `json:"covers"` // in Parts order
+	CapDays     int      `json:"cap_days"`
+	CapCents    int64    `json:"cap_cents"`
+	Rates       []Rate   `json:"rates"`
+	PaymentDays int      `json:"payment_days"`
+	Collective  bool     `json:"collective"`
+	// At is when they were taken (the cover set with this payer).
+	At time.Time `json:"at"`
+}
+
+// Terms returns p's current terms, taken at at.
+func (p Payer) Terms(at time.Time) Terms {
+	t := Terms{CapDays: p.CapDays, CapCents: p.CapCents, Rates: append([]Rate(nil), p.Rates...), PaymentDays: p.PaymentDays,
+		Collective: p.Collective, At: at.UTC()}
+	for _, part := range Parts {
+		if p.Covers[part] {
+			t.Covers = append(t.Covers, part)
+		}
+	}
+	return t
+}
+
+// With returns p under terms t: its name, address and references as they
+// are now, what it covers and pays as t says.
+func (p Payer) With(t Terms) Payer {
+	p.CapDays, p.CapCents, p.PaymentDays, p.Collective = t.CapDays, t.CapCents, t.PaymentDays, t.Collective
+	p.Rates = append([]Rate(nil), t.Rates...)
+	p.Covers = map[string]bool{}
+	for _, part := range t.Covers {
+		p.Covers[part] = true
+	}
+	return p
+}
+
+// Apply returns payer p under the terms cover c keeps, or p as it is when
+// c keeps none (a cover set before terms were kept).
+func (c Cover) Apply(p Payer) Payer {
+	if c.Terms == nil || p.ID != c.PayerID {
+		return p
+	}
+	return p.With(*c.Terms)
 }

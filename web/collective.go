@@ -71,7 +71,7 @@ func (a *app) renderCollective(w http.ResponseWriter, r *http.Request, status in
 	if perr != nil {
 		return perr
 	}
-	if !p.Collective {
+	if p.Kind != payer.KindFleet {
 		return errNotFound
 	}
 	d := collectiveData{Payer: p, Month: r.FormValue("month")}

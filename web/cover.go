@@ -40,6 +40,7 @@ func (a *app) loadCoverCard(ctx context.Context, id int64, days int, canChange b
 		if card.Payer, err = a.Payers.Payer(ctx, c.PayerID); err != nil {
 			return nil, err
 		}
+		card.Payer = c.Apply(card.Payer) // the terms the rental is billed on
 		card.CoveredDays = card.Payer.CoveredDays(days)
 	}
 	return card, nil

@@ -58,6 +58,8 @@ func TestPayerReports(t *testing.T) {
 		if cv, _ := ce.store.Cover(ce.sys(), ct.ReservationID); cv.CustomerVIN != vin || cv.CustomerPlate != "R-KW 123" {
 			t.Fatalf("stored cover %+v", cv)
 		}
+		// the contract page shows the customer's car and the terms the rental is billed on
+		wantContains(t, c.get(fmt.Sprintf("/admin/contracts/%d", ct.ID)), `id="cover-vin">`+vin, `id="cover-terms">`)
 
 		path := fmt.Sprintf("/admin/contracts/%d/return", ct.ID)
 		rf := handoverForm(c.token(path), false, "5100")
