@@ -45,6 +45,9 @@ type ContractBackend interface {
 	// PreCheckin is what the customer entered on the booking page before
 	// pickup (ok false: nothing).
 	PreCheckin(ctx context.Context, reservationID int64) (pc booking.PreCheckin, ok bool, err error)
+	// WorkshopDone returns, per open contract whose workshop order the
+	// workshop reported done, when it did.
+	WorkshopDone(ctx context.Context) (map[int64]time.Time, error)
 }
 
 // ctStatuses are the contract statuses in list order.
