@@ -105,6 +105,9 @@ type Deps struct {
 	// Collective finds the rentals of payers billed by collective invoice
 	// (CollectivePreview); nil: there are none.
 	Collective CollectiveStore
+	// Assignments keeps the customers' signed assignments of claims
+	// (SignAssignment); nil: none are taken.
+	Assignments AssignmentStore
 }
 
 // Tenants lists every tenant (for the all-tenants system actor).
