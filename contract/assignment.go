@@ -49,7 +49,7 @@ type AssignmentStore interface {
 // Errors: KindNotFound, KindConflict (assignment_not_insurer: the rental
 // is not covered by an insurer).
 func (s *Service) AssignmentText(ctx context.Context, id int64) (document.LetterDoc, error) {
-	d, _, err := s.assignmentDoc(ctx, id, time.Time{})
+	d, _, _, err := s.assignmentDoc(ctx, id, time.Time{})
 	return d, err
 }
 
@@ -85,13 +85,13 @@ func (s *Service) SignAssignment(ctx context.Context, id int64, signer string, s
 		return Assignment{}, errs.Conflict("assignment_signed")
 	}
 	now := s.d.Now().UTC()
-	d, loc, err := s.assignmentDoc(ctx, id, now)
+	d, loc, place, err := s.assignmentDoc(ctx, id, now)
 	if err != nil {
 		return Assignment{}, err
 	}
 	l := locale.Lang(d.Lang)
 	d.Signature = &document.LetterSignature{PNG: sig, Name: signer,
-		Label: l.T("assignment.signed", locale.Params{"place": d.Branding.Address.City, "when": l.DateTime(now.In(loc))})}
+		Label: l.T("assignment.signed", locale.Params{"place": place, "when": l.DateTime(now.In(loc))})}
 	pdf, err := s.d.Renderer.Letter(ctx, d)
 	if err != nil {
 		return Assignment{}, err
@@ -116,42 +116,42 @@ func (s *Service) Assignment(ctx context.Context, id int64) (Assignment, bool, e
 }
 
 // assignmentDoc builds the assignment letter of reservation id dated at
-// (zero: now), and the station's time zone.
-func (s *Service) assignmentDoc(ctx context.Context, id int64, at time.Time) (document.LetterDoc, *time.Location, error) {
+// (zero: now), with the station's time zone and city (where it is signed).
+func (s *Service) assignmentDoc(ctx context.Context, id int64, at time.Time) (document.LetterDoc, *time.Location, string, error) {
 	var d document.LetterDoc
 	if s.d.Covers == nil || s.d.Payers == nil {
-		return d, nil, errs.Conflict("assignment_not_insurer")
+		return d, nil, "", errs.Conflict("assignment_not_insurer")
 	}
 	r, err := s.d.Bookings.Reservation(ctx, id)
 	if err != nil {
-		return d, nil, err
+		return d, nil, "", err
 	}
 	cv, err := s.d.Covers.Cover(ctx, id)
 	if err != nil {
-		return d, nil, err
+		return d, nil, "", err
 	}
 	if cv.Mode != payer.ModePayer {
-		return d, nil, errs.Conflict("assignment_not_insurer")
+		return d, nil, "", errs.Conflict("assignment_not_insurer")
 	}
 	p, err := s.d.Payers.Payer(ctx, cv.PayerID)
 	if err != nil {
-		return d, nil, err
+		return d, nil, "", err
 	}
 	if p.Kind != payer.KindInsurer {
-		return d, nil, errs.Conflict("assignment_not_insurer")
+		return d, nil, "", errs.Conflict("assignment_not_insurer")
 	}
 	tn, err := s.d.Tenancy.Tenant(ctx)
 	if err != nil {
-		return d, nil, err
+		return d, nil, "", err
 	}
 	sys := identity.WithActor(ctx, identity.SystemFor(tn.ID))
 	st, err := s.d.Tenancy.Station(sys, r.StationID)
 	if err != nil {
-		return d, nil, err
+		return d, nil, "", err
 	}
 	cu, err := s.d.Customers.Customer(ctx, r.CustomerID)
 	if err != nil {
-		return d, nil, err
+		return d, nil, "", err
 	}
 	cu = r.Billing.Of(cu)
 	if at.IsZero() {
@@ -193,5 +193,5 @@ func (s *Service) assignmentDoc(ctx context.Context, id int64, at time.Time) (do
 	if cv.ClaimNumber == "" {
 		d.Subject = l.T("assignment.subject_no_claim")
 	}
-	return d, loc, nil
+	return d, loc, st.City, nil
 }
