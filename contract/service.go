@@ -565,6 +565,11 @@ func (s *Service) sendProtocol(ctx context.Context, c Contract, kind string) err
 		Reading: docReading(*p, x.terms()),
 		Notes:   p.Notes, StaffName: p.StaffName, SignaturePNG: p.SignaturePNG, SignerName: p.SignerName,
 		UnsignedReason: p.UnsignedReason}
+	if kind == KindHandover && c.Kind == booking.KindTestDrive {
+		l := lang(x.Customer)
+		doc.AgreementTitle = l.T("kind.agreement_title")
+		doc.Agreement = l.T("kind.agreement", locale.Params{"deductible": locale.Money(x.Tenant.TestDriveDeductibleCents)})
+	}
 	if kind == KindReturn {
 		doc.Station = station(x.ReturnStation)
 		if out != nil {

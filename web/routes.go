@@ -148,6 +148,8 @@ func (a *app) routes() http.Handler {
 		private("GET /admin/contracts", a.contractList)
 		private("GET /admin/contracts/new", a.walkInForm)
 		private("POST /admin/contracts/new", a.walkInCreate)
+		private("GET /admin/uses/new", a.useForm)
+		private("POST /admin/uses/new", a.useCreate)
 		private("GET /admin/contracts/{id}", a.contractPage)
 		private("POST /admin/contracts/{id}/drivers", a.contractDrivers)
 		private("POST /admin/contracts/{id}/period", a.contractPeriod)
