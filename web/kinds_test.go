@@ -14,6 +14,7 @@ import (
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/invoice"
 )
 
@@ -123,6 +124,19 @@ func TestKindsOneCarOneDay(t *testing.T) {
 		if tdc.Kind != booking.KindTestDrive {
 			t.Fatalf("contract kind %q", tdc.Kind)
 		}
+		// the handover protocol carries the signed agreement with the deductible
+		docs, err := ce.store.ContractDocuments(ce.sys(), tdc.ID)
+		must(t, err)
+		if len(docs) == 0 {
+			t.Fatal("test drive without handover protocol")
+		}
+		pg := c.get(fmt.Sprintf("/admin/contracts/%d/documents/%d", tdc.ID, docs[0].ID))
+		if text := strings.Join(strings.Fields(testenv.PDFText(t, []byte(pg.body))), " "); !strings.Contains(text, "Vereinbarung zur Probefahrt") ||
+			!strings.Contains(text, "Selbstbeteiligung von 1.000,00 €") {
+			t.Fatalf("handover protocol without the agreement:\n%s", text)
+		}
+		ct := c.get(fmt.Sprintf("/admin/contracts/%d", tdc.ID))
+		wantContains(t, ct, `id="ct-kind"`, "Personalausweis Nr. L01X00T47, geprüft von")
 
 		// a rental on the car during the test drive is refused
 		clash := booking.Reservation{StationID: reg.StationID, CustomerID: reg.CustomerID, CategoryID: reg.CategoryID, VehicleID: reg.VehicleID,
@@ -222,4 +236,41 @@ func TestKindsOneCarOneDay(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestInternalUseStart: internal use needs a purpose and a cost centre
+// (field errors, nothing booked without them); with them it is booked for
+// the car with both recorded and leads to the handover; it may not run
+// into the car's next booking; a kind that is not one is 404.
+func TestInternalUseStart(t *testing.T) {
+	ce := newCtEnv(t, store.SQLite)
+	c := ce.client(t)
+	c.login(stationEmail, password)
+	reg := ce.res["reg"] // booked from in an hour
+	wantStatus(t, c.get("/admin/uses/new?kind=rental"), http.StatusNotFound)
+	wantStatus(t, c.get("/admin/uses/new?kind=nonsense"), http.StatusNotFound)
+
+	form := useForm("internal", reg.VehicleID, reg.StationID, ce.clk.Now().Add(30*time.Minute))
+	form.Set("csrf", c.token("/admin/uses/new?kind=internal"))
+	p := c.post("/admin/uses/new", form)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	if fe := p.fieldErrors(); fe["purpose"] == "" || fe["cost_centre"] == "" {
+		t.Fatalf("internal use without purpose and cost centre: %v", fe)
+	}
+	if _, n, err := ce.store.ListReservations(ce.sys(), booking.Filter{Limit: 50}); err != nil || n != 2 {
+		t.Fatalf("bookings after refused starts: %d %v", n, err)
+	}
+	// into the car's booking: refused
+	form.Set("purpose", "Kundendienst-Fahrt zum Lackierer")
+	form.Set("cost_centre", "4711")
+	form.Set("return", ce.clk.Now().Add(2*time.Hour).In(berlinLoc).Format("2006-01-02T15:04"))
+	if p := c.post("/admin/uses/new", form); handoverPathRE.MatchString(p.url.Path) {
+		t.Fatal("internal use booked into the car's next rental")
+	}
+	form.Set("return", ce.clk.Now().Add(30*time.Minute).In(berlinLoc).Format("2006-01-02T15:04"))
+	r := startUse(t, ce, c, form)
+	if r.Use.Kind != booking.KindInternal || r.Use.Purpose != "Kundendienst-Fahrt zum Lackierer" || r.Use.CostCentre != "4711" ||
+		r.EstimatedTotalCents != 0 || r.ReturnStationID != reg.StationID {
+		t.Fatalf("internal use booking: %+v", r)
+	}
 }

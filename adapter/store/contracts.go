@@ -169,7 +169,7 @@ func (s *Store) CreateWalkIn(ctx context.Context, r *booking.Reservation) error 
 			return err
 		}
 		return s.appendAudit(ctx, tx, sc, r.StationID, "reservation", r.ID, "create", nil,
-			map[string]any{"number": r.Number, "source": r.Source, "pickup": r.Pickup, "return": r.Return, "workshop_ref": r.WorkshopRef})
+			useAudit(r, map[string]any{"number": r.Number, "source": r.Source, "pickup": r.Pickup, "return": r.Return, "workshop_ref": r.WorkshopRef}))
 	})
 }
 
@@ -669,4 +669,23 @@ func (s *Store) InvoiceRates(ctx context.Context, invoiceID int64) ([]invoice.Ra
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// useAudit adds the kind of a booking that is not a rental, with what the
+// kind records, to its audit entry m.
+func useAudit(r *booking.Reservation, m map[string]any) map[string]any {
+	u := r.Use
+	if u.Kind.Or() == booking.KindRental {
+		return m
+	}
+	m["kind"] = u.Kind
+	if r.ReturnStationID != r.StationID {
+		m["return_station_id"] = r.ReturnStationID
+	}
+	for k, v := range map[string]string{"purpose": u.Purpose, "cost_centre": u.CostCentre, "id_document": u.IDDocument, "id_number": u.IDNumber} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	return m
 }
