@@ -65,6 +65,11 @@ type Use struct {
 	IDCheckedBy     int64
 	IDCheckedByName string // read only
 	IDCheckedAt     *time.Time
+	// DealerPlateID is the red dealer plate a test drive or transfer goes
+	// on instead of the car's own (0: the car's own); DealerPlate its
+	// number (read only).
+	DealerPlateID int64
+	DealerPlate   string
 }
 
 // Longest texts of a Use.

@@ -56,7 +56,10 @@ type Contract struct {
 	Status          Status
 	// Kind is the kind of its booking: rental, test drive, internal use or
 	// transfer (only rentals are billed).
-	Kind               booking.Kind
+	Kind booking.Kind
+	// DealerPlate is the number of the red dealer plate the car went on
+	// ("" for its own plate).
+	DealerPlate        string
 	Notes              string
 	DepositSetOffCents int64
 	// Terms is the snapshot of the prices and rules the contract is billed

@@ -2,10 +2,12 @@ package contract
 
 import (
 	"context"
+	"time"
 
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/pricing"
 )
 
@@ -45,6 +47,9 @@ func (s *Service) StartUse(ctx context.Context, r *booking.Reservation) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
+	if err := s.checkPlate(ctx, r); err != nil {
+		return err
+	}
 	v, err := s.d.Vehicles.Vehicle(ctx, r.VehicleID)
 	if err != nil {
 		return errs.Invalid("error.fields_invalid", errs.Field("vehicle_id", "field.vehicle_choose"))
@@ -72,4 +77,42 @@ func (s *Service) StartUse(ctx context.Context, r *booking.Reservation) error {
 	r.Source, r.Status = "walk_in", booking.StatusConfirmed
 	r.DayPriceCents, r.EstimatedTotalCents, r.DepositCents, r.Currency = 0, 0, 0, "EUR"
 	return s.d.Store.CreateWalkIn(ctx, r)
+}
+
+// checkPlate checks the red dealer plate r goes on (none: nothing to
+// check): only a test drive or transfer may, and the plate must be valid
+// on every local day of the trip at r's station. Whether another car has
+// it out is checked when the booking is stored. Errors: KindInvalid on
+// "dealer_plate_id".
+func (s *Service) checkPlate(ctx context.Context, r *booking.Reservation) error {
+	if r.Use.DealerPlateID == 0 {
+		return nil
+	}
+	bad := func(key locale.Key, p ...locale.Params) error {
+		return errs.Invalid("error.fields_invalid", errs.Field("dealer_plate_id", key, p...))
+	}
+	if r.Use.Kind != booking.KindTestDrive && r.Use.Kind != booking.KindTransfer {
+		return bad("plate.only_trips")
+	}
+	if s.d.Plates == nil {
+		return bad("plate.choose")
+	}
+	p, err := s.d.Plates.DealerPlate(ctx, r.Use.DealerPlateID)
+	if errs.Is(err, errs.KindNotFound) {
+		return bad("plate.choose")
+	}
+	if err != nil {
+		return err
+	}
+	loc := s.bookingLoc(ctx, *r)
+	from, to := r.Pickup.In(loc).Format("2006-01-02"), r.Return.In(loc).Format("2006-01-02")
+	if !p.ValidOn(from) || !p.ValidOn(to) {
+		vf, _ := time.Parse("2006-01-02", p.ValidFrom)
+		if p.ValidTo == "" {
+			return bad("plate.not_valid_from", locale.Params{"plate": p.Number, "from": locale.Date(vf)})
+		}
+		vt, _ := time.Parse("2006-01-02", p.ValidTo)
+		return bad("plate.not_valid", locale.Params{"plate": p.Number, "from": locale.Date(vf), "to": locale.Date(vt)})
+	}
+	return nil
 }

@@ -169,6 +169,9 @@ func TestKindsOneCarOneDay(t *testing.T) {
 		if got.Status != contract.StatusClosed || got.BilledAt == nil {
 			t.Fatalf("test drive after return: %s", got.Status)
 		}
+		if r, _ := ce.store.Reservation(ce.sys(), td.ID); r.Status != booking.StatusCompleted {
+			t.Fatalf("test drive's booking after return: %s", r.Status)
+		}
 		if docs, err := ce.store.ListInvoices(ce.sys(), invoice.Filter{ReservationID: td.ID}); err != nil || len(docs) != 0 {
 			t.Fatalf("test drive billed: %v %v", docs, err)
 		}

@@ -169,6 +169,17 @@ func (a *app) routes() http.Handler {
 		private("GET /admin/reports/{name}", a.reportCSV)
 	}
 
+	// dealer plates: the red plates (admins edit them), their monthly trip
+	// logs as a page and a PDF.
+	if a.platesMounted() {
+		private("GET /admin/dealer-plates", a.plateList)
+		private("POST /admin/dealer-plates", a.admin(a.plateCreate))
+		private("GET /admin/dealer-plates/{id}", a.admin(a.plateEdit))
+		private("POST /admin/dealer-plates/{id}", a.admin(a.plateUpdate))
+		private("GET /admin/dealer-plates/{id}/log", a.tripLog)
+		private("GET /admin/dealer-plates/{id}/log.pdf", a.tripLogPDF)
+	}
+
 	// receipts: mounts recording and reversing payments received outside
 	// the card gateway (cash, card terminal, bank transfer) on the contract page.
 	if a.Contracts != nil && a.ContractData != nil {

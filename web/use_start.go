@@ -27,6 +27,15 @@ type useData struct {
 	City, Return                                   string
 	IDDocument, IDNumber, Purpose, CostCentre      string
 	Notes                                          string
+	// Plates are the red plates valid today (test drives and transfers
+	// may go on one); DealerPlateID the one chosen (0: the car's own).
+	Plates        []fleet.DealerPlate
+	DealerPlateID int64
+}
+
+// OnPlate reports whether the kind may go on a red plate.
+func (d useData) OnPlate() bool {
+	return len(d.Plates) > 0 && (d.Kind == booking.KindTestDrive || d.Kind == booking.KindTransfer)
 }
 
 // IDDocuments are the identity documents a test drive records.
@@ -50,6 +59,18 @@ func (a *app) useChoices(r *http.Request, d *useData) error {
 			ahead = 8 * time.Hour
 		}
 		d.Return = a.Now().In(berlin).Add(ahead).Format("2006-01-02T15:04")
+	}
+	if a.Plates != nil && (d.Kind == booking.KindTestDrive || d.Kind == booking.KindTransfer) {
+		ps, err := a.Plates.ListDealerPlates(r.Context())
+		if err != nil {
+			return err
+		}
+		today := a.Now().In(berlin).Format("2006-01-02")
+		for _, p := range ps {
+			if p.ValidOn(today) {
+				d.Plates = append(d.Plates, p)
+			}
+		}
 	}
 	if d.Kind == booking.KindTransfer {
 		all, err := a.Tenancy.ListStations(r.Context())
@@ -103,6 +124,7 @@ func (a *app) useCreate(w http.ResponseWriter, r *http.Request) error {
 	d.StationID, _ = strconv.ParseInt(r.PostFormValue("station_id"), 10, 64)
 	d.VehicleID, _ = strconv.ParseInt(r.PostFormValue("vehicle_id"), 10, 64)
 	d.DestinationID, _ = strconv.ParseInt(r.PostFormValue("destination_id"), 10, 64)
+	d.DealerPlateID, _ = strconv.ParseInt(r.PostFormValue("dealer_plate_id"), 10, 64)
 	fail := func(err error) error {
 		if lerr := a.useChoices(r, &d); lerr != nil {
 			return lerr
@@ -131,7 +153,8 @@ func (a *app) useCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	res := &booking.Reservation{StationID: d.StationID, ReturnStationID: d.DestinationID, CustomerID: c.ID, VehicleID: d.VehicleID,
 		Pickup: now, Return: ret, Language: c.Language, Notes: d.Notes,
-		Use: booking.Use{Kind: k, Purpose: d.Purpose, CostCentre: d.CostCentre, IDDocument: d.IDDocument, IDNumber: d.IDNumber}}
+		Use: booking.Use{Kind: k, Purpose: d.Purpose, CostCentre: d.CostCentre, IDDocument: d.IDDocument, IDNumber: d.IDNumber,
+			DealerPlateID: d.DealerPlateID}}
 	if err := a.Contracts.StartUse(ctx, res); err != nil {
 		return fail(err)
 	}

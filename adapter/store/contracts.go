@@ -21,14 +21,15 @@ import (
 const contractCols = `c.id, c.tenant_id, c.number, c.reservation_id, c.station_id, c.return_station_id, c.customer_id,
 	c.vehicle_id, c.tariff_id, c.starts_at, c.planned_end_at, c.ended_at, c.status, c.notes, c.deposit_set_off_cents,
 	c.created_at, c.updated_at, c.terms, c.billed_at,
-	(SELECT rk.kind FROM reservations rk WHERE rk.id = c.reservation_id)`
+	(SELECT rk.kind FROM reservations rk WHERE rk.id = c.reservation_id),
+	COALESCE((SELECT dp.number FROM reservations rk JOIN dealer_plates dp ON dp.id = rk.dealer_plate_id WHERE rk.id = c.reservation_id), '')`
 
 func scanContract(row interface{ Scan(...any) error }, extra ...any) (contract.Contract, error) {
 	var c contract.Contract
 	var terms string
 	dst := []any{&c.ID, &c.TenantID, &c.Number, &c.ReservationID, &c.StationID, &c.ReturnStationID, &c.CustomerID,
 		&c.VehicleID, &c.TariffID, tsScan{&c.Start}, tsScan{&c.PlannedEnd}, tspScan{&c.EndedAt}, &c.Status, &c.Notes,
-		&c.DepositSetOffCents, tsScan{&c.CreatedAt}, tsScan{&c.UpdatedAt}, &terms, tspScan{&c.BilledAt}, &c.Kind}
+		&c.DepositSetOffCents, tsScan{&c.CreatedAt}, tsScan{&c.UpdatedAt}, &terms, tspScan{&c.BilledAt}, &c.Kind, &c.DealerPlate}
 	if err := row.Scan(append(dst, extra...)...); err != nil {
 		return c, err
 	}
@@ -165,6 +166,11 @@ func (s *Store) CreateWalkIn(ctx context.Context, r *booking.Reservation) error 
 	}
 	reservationDefaults(r)
 	return s.write(ctx, func(tx *sql.Tx) error {
+		if r.Use.DealerPlateID != 0 {
+			if err := s.plateFreeTx(ctx, tx, sc, r.Use.DealerPlateID); err != nil {
+				return err
+			}
+		}
 		if err := s.createReservationTx(ctx, tx, sc, r, nil); err != nil {
 			return err
 		}
@@ -681,6 +687,9 @@ func useAudit(r *booking.Reservation, m map[string]any) map[string]any {
 	m["kind"] = u.Kind
 	if r.ReturnStationID != r.StationID {
 		m["return_station_id"] = r.ReturnStationID
+	}
+	if u.DealerPlateID != 0 {
+		m["dealer_plate_id"] = u.DealerPlateID
 	}
 	for k, v := range map[string]string{"purpose": u.Purpose, "cost_centre": u.CostCentre, "id_document": u.IDDocument, "id_number": u.IDNumber} {
 		if v != "" {

@@ -108,6 +108,12 @@ func (s *Store) RecordReturn(ctx context.Context, rt *contract.Return) (contract
 			string(status), billedAt); err != nil {
 			return mapErr(err)
 		}
+		if status == contract.StatusClosed { // its booking is done, as a billed rental's is
+			if _, err := tx.ExecContext(ctx, `UPDATE reservations SET status = 'completed', updated_at = $1 WHERE tenant_id = $2
+				AND id = $3 AND status = 'active'`, ts(now), sc.tenant(), c.ReservationID); err != nil {
+				return mapErr(err)
+			}
+		}
 		if err := s.emitTx(ctx, tx, sc.tenant(), webhook.ContractEnded, webhook.Ref{ContractID: c.ID,
 			ReservationID: c.ReservationID, Label: c.Number}); err != nil {
 			return err
