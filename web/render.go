@@ -107,11 +107,11 @@ type fieldData struct {
 // view is what every page template receives: the request's language, user and
 // tenant for the layout, the page's own data, and per-field error messages.
 type view struct {
-	Lang      string
-	Title     string
-	Nav       string // key of the active navigation entry
-	UserName  string
-	IsAdmin   bool
+	Lang     string
+	Title    string
+	Nav      string // key of the active navigation entry
+	UserName string
+	IsAdmin  bool
 	// HasPlates: the red dealer plate pages are mounted (menu entry).
 	HasPlates bool
 	Tenant    string
