@@ -90,6 +90,7 @@ func TestRedPlateTripLog(t *testing.T) {
 		if p := returnUse(t, c, tdc.ID, "5042", 0); p.status != http.StatusOK {
 			t.Fatalf("return: %d %s %v", p.status, p.alert(), p.fieldErrors())
 		}
+		wantContains(t, c.get(fmt.Sprintf("/admin/contracts/%d", tdc.ID)), `id="ct-trip-log"`, `id="ct-plate"`)
 		fs = c.get("/admin/fines?" + url.Values{"plate": {"R-06 123"}, "at": {at(ce.clk.Now())}}.Encode())
 		wantContains(t, fs, `id="fines-nobody"`)
 
