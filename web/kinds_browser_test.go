@@ -116,4 +116,10 @@ func TestBrowserTestDriveOnRedPlate(t *testing.T) {
 			t.Fatalf("trip log lacks %q:\n%s", want, text)
 		}
 	}
+	// the plates page (the station user reads it; only admins edit)
+	fail("plates", chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`.pagehead a[href="/admin/dealer-plates"]`)),
+		chromedp.WaitVisible(chromedp.ID("plate-list")),
+	))
+	testenv.AxeClean(t, ctx, "dealer plates")
 }

@@ -155,6 +155,9 @@ func TestKindsOneCarOneDay(t *testing.T) {
 		// the planning board shows the test drive in its own colour
 		b := c.get(fmt.Sprintf("/admin/planning/board?station=%d&from=%s&days=3", reg.StationID, ce.clk.Now().In(berlinLoc).Format("2006-01-02")))
 		wantContains(t, b, `data-use="test_drive"`, "Probefahrt")
+		// the home screen's returns and the contract list name the kind
+		wantContains(t, c.get(fmt.Sprintf("/admin/?station=%d", reg.StationID)), `class="badge kind-test_drive"`)
+		wantContains(t, c.get("/admin/contracts?day=all"), `class="badge kind-test_drive"`)
 
 		ce.clk.Advance(30 * time.Minute)
 		if p := returnUse(t, c, tdc.ID, "5100", 0); p.fieldErrors()["km"] == "" {
