@@ -10,8 +10,8 @@ import (
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
-	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/locale"
+	"mietwerk.dev/mietwerk/tenancy"
 )
 
 // Trip is one trip on a red dealer plate as its trip log (Fahrtenbuch,
@@ -76,9 +76,10 @@ func (s *Service) TripLog(ctx context.Context, plateID int64, month time.Time) (
 	if err != nil {
 		return l, err
 	}
-	l.Plate, l.Loc = p, time.UTC
-	sys := identity.WithActor(ctx, identity.SystemFor(p.TenantID))
-	if st, err := s.d.Tenancy.Station(sys, p.StationID); err == nil {
+	// the month runs in the plate's station's time zone (the tenant's
+	// default, Europe/Berlin, when the reader may not see that station)
+	l.Plate, l.Loc = p, tenancy.Station{}.Location()
+	if st, err := s.d.Tenancy.Station(ctx, p.StationID); err == nil {
 		l.Loc = st.Location()
 	}
 	m := month.In(l.Loc)
