@@ -118,7 +118,18 @@ func TestRedPlateTripLog(t *testing.T) {
 		// returned: the plate is free for the next trip
 		other.Set("return", ce.clk.Now().Add(20*time.Minute).In(berlinLoc).Format("2006-01-02T15:04"))
 		other.Set("csrf", c.token("/admin/uses/new?kind=transfer"))
-		startUse(t, ce, c, other)
+		other.Set("purpose", "Ausstellung")
+		tr := startUse(t, ce, c, other)
+		trc := handOverUse(t, ce, c, tr.ID, "5000", "Tom")
+		ce.clk.Advance(15 * time.Minute)
+		if p := returnUse(t, c, trc.ID, "5110", ce.reg.ID); p.status != http.StatusOK {
+			t.Fatalf("transfer on the plate: %d %s %v", p.status, p.alert(), p.fieldErrors())
+		}
+		lp = c.get(fmt.Sprintf("/admin/dealer-plates/%d/log?month=%s", plate.ID, month))
+		if strings.Count(lp.body, `data-contract="`) != 2 {
+			t.Fatalf("trip log after the transfer: want 2 trips")
+		}
+		wantContains(t, lp, trc.Number, "WVWZZZ1KZAW100002", "Tom Muster", "Überführung "+ce.muc.Name+" → "+ce.reg.Name+": Ausstellung", "5.110")
 	})
 }
 
