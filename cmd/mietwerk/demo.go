@@ -147,7 +147,20 @@ func printCredentials(w io.Writer, c demo.Credentials, url, path, keyPath string
 // contracts (demo.SeedDay) through the services the app uses. Call it
 // before the background workers run.
 func (s *services) seedDemoDay(ctx context.Context) error {
-	return demo.SeedDay(ctx, s.st, demo.DayServices{Bookings: s.bookings, Contracts: s.contracts, HandOverAt: s.handOverAt}, time.Now())
+	return demo.SeedDay(ctx, s.st, demo.DayServices{Bookings: s.bookings, Contracts: s.contracts, HandOverAt: s.handOverAt,
+		ContractsAt: s.contractsAt}, time.Now())
+}
+
+// contractsAt is the contract service over a second connection to the
+// same database whose clock stands at at (close it when done): a past
+// test drive's start, handover and return carry their own times.
+func (s *services) contractsAt(ctx context.Context, at time.Time) (*contract.Service, func(), error) {
+	clock := func() time.Time { return at }
+	st, err := store.Open(ctx, s.cfg.DatabaseURL, store.Options{Now: clock, MaxOpenConns: 2})
+	if err != nil {
+		return nil, nil, err
+	}
+	return newContractService(st, s.payments, s.pdf, s.mails, s.cfg.MailFrom, clock, s.log), func() { st.Close() }, nil
 }
 
 // handOverAt runs handover h as if it happened at instant at: through the
