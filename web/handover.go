@@ -146,6 +146,9 @@ type handoverData struct {
 	// not): too early or the station closed, and what that does to the price.
 	Timing          string
 	TimingConfirmed bool
+	// AssignmentDue: an insurer pays the rental and the customer has not
+	// signed the assignment of claims yet.
+	AssignmentDue bool
 	// Agreement is what a test-drive customer signs with the protocol (the
 	// liability terms with the tenant's deductible); "" for other kinds.
 	Agreement string
@@ -222,6 +225,13 @@ func (a *app) loadHandover(r *http.Request, id int64) (handoverData, error) {
 	}
 	if d.Drivers[0].LicenceClass == "" {
 		d.Drivers[0].LicenceClass = "B"
+	}
+	// an accident replacement the insurer pays: the assignment of claims
+	// is signed before the car goes out
+	if cc, err := a.loadCoverCard(ctx, id, 0, false); err != nil {
+		return d, err
+	} else if cc != nil && cc.Insurer && cc.Assignment == nil {
+		d.AssignmentDue = true
 	}
 	if pc, ok, err := be.PreCheckin(ctx, id); err != nil {
 		return d, err
