@@ -143,7 +143,7 @@ func newEnvWith(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.
 	must(t, err)
 	e.bookings = booking.NewService(booking.Deps{Bookings: st, Changes: st, Customers: st, Tariffs: st, Tenancy: st, Categories: st,
 		Payments: e.pay, Records: st, Invoices: inv, Issued: st, Renderer: pdf.New(), EInvoicer: xrechnung.EInvoicer{},
-		Mailer: mailtmpl.NewBookingMailer(mt, "buchung@koenig.test", ""), Outbox: st, Log: log, Lease: o.lease})
+		Mailer: mailtmpl.NewBookingMailer(mt, "buchung@koenig.test", ""), Outbox: st, Log: log, Lease: o.lease, Stages: traceStage})
 	root := identity.WithActor(context.Background(), identity.System())
 	e.tenant = tenancy.Tenant{Slug: "koenig", Name: "Autohaus König", LegalName: "Autohaus König GmbH", Street: "Hauptstr. 1",
 		PostalCode: "94315", City: "Straubing", VATID: "DE123456789", CancelFeeCents: 2500, CancelFreeHours: 24}
@@ -186,6 +186,15 @@ func newEnvWith(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.
 		Logger: log, AllowedOrigins: []string{"https://www.autohaus-koenig.de"}, IdempotencyLock: o.lock, Payers: st, Covers: st, WorkshopOrders: st}))
 	t.Cleanup(e.srv.Close)
 	return e
+}
+
+// traceStage marks the end of a booking stage among the statements
+// MIETWERK_SQL_TRACE=1 writes to stderr (step 1 of issue 19's target 2:
+// which stage sends which statement).
+func traceStage(stage string, _ time.Duration) {
+	if os.Getenv("MIETWERK_SQL_TRACE") != "" {
+		fmt.Fprintln(os.Stderr, "-- end of stage", stage)
+	}
 }
 
 func vin(i int) string { return fmt.Sprintf("WVWZZZ1KZAW%06d", i) }
