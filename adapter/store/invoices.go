@@ -59,7 +59,9 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 		loc = time.UTC
 	}
 	var invPattern, gsPattern string
-	if err := tx.QueryRowContext(ctx, `SELECT invoice_number_pattern, credit_number_pattern FROM tenants WHERE id = $1`,
+	if set, ok := s.cachedSetup(ctx, sc.tenant()); ok {
+		invPattern, gsPattern = set.tenant.InvoiceNumberPattern, set.tenant.CreditNumberPattern
+	} else if err := tx.QueryRowContext(ctx, `SELECT invoice_number_pattern, credit_number_pattern FROM tenants WHERE id = $1`,
 		sc.tenant()).Scan(&invPattern, &gsPattern); err != nil {
 		return notFound(err, "tenant_not_found")
 	}

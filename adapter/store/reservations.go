@@ -189,7 +189,9 @@ func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r
 		pending = string(b)
 	}
 	var prefix string
-	if err := tx.QueryRowContext(ctx, `SELECT booking_number_prefix FROM tenants WHERE id = $1`, sc.tenant()).Scan(&prefix); err != nil {
+	if set, ok := s.cachedSetup(ctx, sc.tenant()); ok {
+		prefix = set.tenant.BookingNumberPrefix
+	} else if err := tx.QueryRowContext(ctx, `SELECT booking_number_prefix FROM tenants WHERE id = $1`, sc.tenant()).Scan(&prefix); err != nil {
 		return notFound(err, "tenant_not_found")
 	}
 	year := fmt.Sprint(now.Year())

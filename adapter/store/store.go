@@ -48,6 +48,8 @@ type Store struct {
 
 	statements atomic.Int64    // statements sent to PostgreSQL (tracer.go)
 	tally      *statementTally // the same by SQL text, while switched on
+
+	config *configCache // the tenants' configuration (configcache.go)
 }
 
 // Options tune a Store. Zero values are sensible defaults.
@@ -66,8 +68,9 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	s := &Store{now: opt.Now, dialect: dialectOf(dsn), tally: &statementTally{n: map[string]int64{}}}
-	opt.tracer = &statementTracer{total: &s.statements, tally: s.tally}
+	s := &Store{now: opt.Now, dialect: dialectOf(dsn), tally: &statementTally{n: map[string]int64{}},
+		config: newConfigCache()}
+	opt.tracer = &statementTracer{total: &s.statements, tally: s.tally, trace: sqlTrace()}
 	var err error
 	if s.db, err = s.dialect.open(dsn, opt); err != nil {
 		return nil, err
