@@ -149,15 +149,10 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 		}
 	}
 	if req.ConfirmReservation != 0 {
-		if err := s.transitionTx(ctx, tx, sc, booking.Transition{ID: req.ConfirmReservation,
-			From: []booking.Status{booking.StatusPendingPayment}, To: booking.StatusConfirmed, Release: true}); err != nil {
+		if err := s.transitionTxToken(ctx, tx, sc, booking.Transition{ID: req.ConfirmReservation,
+			From: []booking.Status{booking.StatusPendingPayment}, To: booking.StatusConfirmed, Release: true},
+			req.ConfirmPageTokenHash); err != nil {
 			return err
-		}
-		if req.ConfirmPageTokenHash != "" {
-			if _, err := tx.ExecContext(ctx, `UPDATE reservations SET page_token_hash = $1 WHERE tenant_id = $2 AND id = $3`,
-				req.ConfirmPageTokenHash, sc.tenant(), req.ConfirmReservation); err != nil {
-				return mapErr(err)
-			}
 		}
 	}
 	if err := s.emitTx(ctx, tx, sc.tenant(), webhook.InvoiceIssued, webhook.Ref{InvoiceID: iss.ID,

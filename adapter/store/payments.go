@@ -118,26 +118,40 @@ func (s *Store) ResolvePaymentWithCard(ctx context.Context, r *payment.Record, c
 func (s *Store) resolvePaymentTx(ctx context.Context, tx *sql.Tx, tid int64, r *payment.Record) error {
 	var old, op string
 	var resID, conID int64
-	if err := tx.QueryRowContext(ctx, `SELECT status, operation, reservation_id, contract_id FROM payments
-		WHERE tenant_id = $1 AND id = $2`, tid, r.ID).Scan(&old, &op, int64Scan{&resID}, int64Scan{&conID}); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return errs.Conflict("payment_resolved")
-		}
-		return mapErr(err)
-	}
-	res, err := tx.ExecContext(ctx, `UPDATE payments SET status=$1, ipg_txn_id=$2, approval_code=$3, scheme_txn_id=$4,
+	set := `UPDATE payments SET status=$1, ipg_txn_id=$2, approval_code=$3, scheme_txn_id=$4,
 		card_brand=$5, card_last4=$6, reason_code=$7, message=$8, inquiries=$9, next_inquiry_at=$10, resolved_at=$11,
 		card_id=$12
 		WHERE tenant_id=$13 AND id=$14 AND (status IN ('pending','unknown') OR status = $1
-			OR ($1 = 'approved' AND status = 'failed'))`,
-		r.Status, r.GatewayTransactionID, r.ApprovalCode, r.SchemeTransactionID, string(r.Card.Brand), r.Card.Last4,
+			OR ($1 = 'approved' AND status = 'failed'))`
+	a := []any{r.Status, r.GatewayTransactionID, r.ApprovalCode, r.SchemeTransactionID, string(r.Card.Brand), r.Card.Last4,
 		string(r.ReasonCode), truncateText(r.Message, 500), r.Inquiries, tsp(r.NextInquiryAt), tsp(r.ResolvedAt),
-		nullInt64(r.CardID), tid, r.ID)
-	if err != nil {
-		return mapErr(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.Conflict("payment_resolved")
+		nullInt64(r.CardID), tid, r.ID}
+	if s.dialect.snapshotCTE() {
+		// one round trip: the CTE reads the status before this statement's
+		// update (issue 19)
+		err := tx.QueryRowContext(ctx, `WITH old AS (SELECT status FROM payments WHERE tenant_id = $13 AND id = $14) `+set+`
+			RETURNING (SELECT status FROM old), operation, reservation_id, contract_id`, a...).Scan(&old, &op, int64Scan{&resID}, int64Scan{&conID})
+		if errors.Is(err, sql.ErrNoRows) {
+			return errs.Conflict("payment_resolved")
+		}
+		if err != nil {
+			return mapErr(err)
+		}
+	} else {
+		if err := tx.QueryRowContext(ctx, `SELECT status, operation, reservation_id, contract_id FROM payments
+			WHERE tenant_id = $1 AND id = $2`, tid, r.ID).Scan(&old, &op, int64Scan{&resID}, int64Scan{&conID}); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return errs.Conflict("payment_resolved")
+			}
+			return mapErr(err)
+		}
+		res, err := tx.ExecContext(ctx, set, a...)
+		if err != nil {
+			return mapErr(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.Conflict("payment_resolved")
+		}
 	}
 	t, ok := paymentEvents[r.Status]
 	if !ok || old == string(r.Status) || !moneyOperation(payment.Operation(op)) || (resID == 0 && conID == 0) {

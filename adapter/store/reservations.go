@@ -360,18 +360,14 @@ func (s *Store) ListReservations(ctx context.Context, f booking.Filter) ([]booki
 	return out, total, rows.Err()
 }
 
-// settleCustomerUpdateTx applies the customer data a booking brought once
+// settleCustomerUpdateTx applies the customer data a booking brought
+// (pending, as the reservation's status change returned it) once
 // the booking is confirmed (merged into the record, audited with the
 // booking number) and drops it when the booking ends otherwise: the record
 // of an existing customer changes only when the booking succeeds.
-func (s *Store) settleCustomerUpdateTx(ctx context.Context, tx *sql.Tx, sc scope, r booking.Reservation, to booking.Status) error {
-	if to == booking.StatusPendingPayment {
+func (s *Store) settleCustomerUpdateTx(ctx context.Context, tx *sql.Tx, sc scope, r booking.Reservation, to booking.Status, pending sql.NullString) error {
+	if to == booking.StatusPendingPayment || !pending.Valid {
 		return nil
-	}
-	var pending sql.NullString
-	if err := tx.QueryRowContext(ctx, `SELECT customer_update FROM reservations WHERE tenant_id = $1 AND id = $2`,
-		sc.tenant(), r.ID).Scan(&pending); err != nil || !pending.Valid {
-		return err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE reservations SET customer_update = NULL WHERE tenant_id = $1 AND id = $2`,
 		sc.tenant(), r.ID); err != nil {
@@ -416,6 +412,12 @@ func (s *Store) setReservationStatusTx(ctx context.Context, tx *sql.Tx, sc scope
 
 // transitionTx applies t inside tx (see booking.Store.TransitionReservation).
 func (s *Store) transitionTx(ctx context.Context, tx *sql.Tx, sc scope, t booking.Transition) error {
+	return s.transitionTxToken(ctx, tx, sc, t, "")
+}
+
+// transitionTxToken is transitionTx that also sets the booking page's
+// token hash (when not empty) with the status, in the same statement.
+func (s *Store) transitionTxToken(ctx context.Context, tx *sql.Tx, sc scope, t booking.Transition, pageTokenHash string) error {
 	r, err := s.reservationWhere(ctx, tx, "r.id", t.ID)
 	if err != nil {
 		return err
@@ -439,12 +441,14 @@ func (s *Store) transitionTx(ctx context.Context, tx *sql.Tx, sc scope, t bookin
 	if t.Release {
 		lease = `NULL`
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE reservations SET status = $1, updated_at = $2, cancelled_at = COALESCE($3, cancelled_at),
-		settled_at = COALESCE($4, settled_at), lease_until = `+lease+`
-		WHERE tenant_id = $5 AND id = $6`, t.To, ts(now), cancelled, settled, sc.tenant(), t.ID); err != nil {
+	var pending sql.NullString
+	if err := tx.QueryRowContext(ctx, `UPDATE reservations SET status = $1, updated_at = $2, cancelled_at = COALESCE($3, cancelled_at),
+		settled_at = COALESCE($4, settled_at), lease_until = `+lease+`, page_token_hash = COALESCE($7, page_token_hash)
+		WHERE tenant_id = $5 AND id = $6 RETURNING customer_update`, t.To, ts(now), cancelled, settled, sc.tenant(), t.ID,
+		nullString(pageTokenHash)).Scan(&pending); err != nil {
 		return mapErr(err)
 	}
-	if err := s.settleCustomerUpdateTx(ctx, tx, sc, r, t.To); err != nil {
+	if err := s.settleCustomerUpdateTx(ctx, tx, sc, r, t.To, pending); err != nil {
 		return err
 	}
 	if ev, ok := statusEvents[t.To]; ok && t.To != r.Status {
