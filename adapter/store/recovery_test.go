@@ -11,6 +11,7 @@ import (
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/idempotency"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/internal/cfgver"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
 )
@@ -112,10 +113,25 @@ func TestReservationRecovery(t *testing.T) {
 // payment is stored in the transaction that resolves it — when the card
 // cannot be stored, the payment stays open (the reconciler asks again), it
 // is never approved without its card.
+//
+// Both ways of storing an outcome: in a transaction, and (PostgreSQL, in an
+// API request whose cached configuration shows no webhook endpoint) in one
+// statement; a second, different outcome is refused either way.
 func TestResolvePaymentWithCardIsAtomic(t *testing.T) {
+	for _, mode := range []string{"transaction", "request"} {
+		t.Run(mode, func(t *testing.T) { testResolvePaymentWithCard(t, mode) })
+	}
+}
+
+func testResolvePaymentWithCard(t *testing.T, mode string) {
 	eachDB(t, func(t *testing.T, s *store.Store, clk *clock) {
 		w := newWorld(t, s)
 		ctx := sys(w.tenants[0].ID)
+		if mode == "request" {
+			ctx = cfgver.With(ctx)
+			_, err := s.Tenant(ctx) // reads the version and caches the setup
+			mustNil(t, err)
+		}
 		c := customer.Customer{Email: "card@example.de", FirstName: "Eva", LastName: "Huber", Street: "Weg 1", PostalCode: "93047", City: "Regensburg"}
 		_, _, err := s.UpsertCustomer(ctx, &c)
 		mustNil(t, err)
@@ -137,8 +153,15 @@ func TestResolvePaymentWithCardIsAtomic(t *testing.T) {
 		mustNil(t, s.ResolvePaymentWithCard(ctx, &rec, &good))
 		got, _ = s.Payment(ctx, rec.ID)
 		card, err := s.StoredCard(ctx, got.CardID)
-		if got.Status != payment.StatusApproved || got.CardID != good.ID || err != nil || card.Token != "tok-1" {
+		if got.Status != payment.StatusApproved || got.CardID != good.ID || rec.CardID != good.ID || err != nil || card.Token != "tok-1" {
 			t.Fatalf("resolved %+v, card %+v %v", got, card, err)
+		}
+		rec.Status, rec.ReasonCode = payment.StatusDeclined, payment.ReasonRejected
+		if err := s.ResolvePayment(ctx, &rec); !errs.Is(err, errs.KindConflict) {
+			t.Fatalf("a second, different outcome: %v, want a conflict", err)
+		}
+		if got, _ = s.Payment(ctx, rec.ID); got.Status != payment.StatusApproved {
+			t.Fatalf("after the refused outcome the payment is %s", got.Status)
 		}
 	})
 }
