@@ -497,9 +497,6 @@ func primaries(recs []payment.Record) (rent, dep *payment.Record) {
 // issueAdvance issues the advance invoice for the charged rent, confirms
 // the reservation and queues the confirmation, in one transaction.
 func (s *Service) issueAdvance(ctx context.Context, bc *bookingCtx, rent payment.Record, dep *payment.Record) error {
-	if err := s.renew(ctx, bc); err != nil {
-		return err
-	}
 	depCents := int64(0)
 	if dep != nil {
 		depCents = dep.Amount.Cents
@@ -514,6 +511,9 @@ func (s *Service) issueAdvance(ctx context.Context, bc *bookingCtx, rent payment
 		return []invoiceMail{{msg}}, err
 	})
 	req.ConfirmReservation = bc.r.ID
+	// issued only while this process still holds the booking's lease,
+	// checked in the issue's own transaction (no renewal first)
+	req.ConfirmLease = bc.lease
 	bc.pageToken = identity.NewToken()
 	req.ConfirmPageTokenHash = identity.HashToken(bc.pageToken)
 	err := s.d.Invoices.IssueInvoice(ctx, req)

@@ -151,7 +151,7 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 	if req.ConfirmReservation != 0 {
 		if err := s.transitionTxToken(ctx, tx, sc, booking.Transition{ID: req.ConfirmReservation,
 			From: []booking.Status{booking.StatusPendingPayment}, To: booking.StatusConfirmed, Release: true},
-			req.ConfirmPageTokenHash); err != nil {
+			req.ConfirmPageTokenHash, req.ConfirmLease); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"mietwerk.dev/mietwerk/idempotency"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/cfgver"
+	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
 )
@@ -210,6 +212,50 @@ func TestStrayMoneyCountsOnlyRefusedReversals(t *testing.T) {
 		}
 		if listed() {
 			t.Fatal("listed after five refused reversals")
+		}
+	})
+}
+
+// TestConfirmingIssueNeedsTheLease: the advance invoice that confirms a
+// booking is issued only while the issuing process still holds the
+// booking's lease, checked in the issue's transaction: after another
+// process took the booking over, nothing is issued (no invoice, no number
+// used, the booking still pending) and the issue is refused as busy; with
+// the lease it holds, it issues and confirms.
+func TestConfirmingIssueNeedsTheLease(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, clk *clock) {
+		w := newWorld(t, s)
+		api := as(identity.Actor{Kind: identity.ActorAPI, TenantID: w.tenants[0].ID, APIClientID: 7})
+		c := customer.Customer{Email: "lease@example.de", FirstName: "Eva", LastName: "Huber", Street: "Weg 1", PostalCode: "93047", City: "Regensburg"}
+		mine := clk.Now().Add(time.Minute).Truncate(time.Microsecond)
+		r := booking.Reservation{StationID: w.stations[0][0].ID, CategoryID: w.cats[0].ID, TariffID: w.tariffs[0].ID,
+			Pickup: clk.Now().Add(48 * time.Hour), Return: clk.Now().Add(72 * time.Hour), APIClientID: 7, LeaseUntil: &mine}
+		mustNil(t, s.CreateReservationFor(api, &c, &r))
+		issue := func(lease time.Time) error {
+			iss := advanceInvoice(c.ID)
+			iss.ReservationID = r.ID
+			return s.IssueInvoice(api, invoice.IssueRequest{Issued: iss, Render: fakeRender, Loc: time.UTC,
+				ConfirmReservation: r.ID, ConfirmLease: lease})
+		}
+		theirs := mine.Add(time.Minute)
+		mustNil(t, s.RenewReservation(api, r.ID, mine, theirs)) // another process takes it over
+		if err := issue(mine); !errs.Is(err, errs.KindConflict) {
+			t.Fatalf("issue after the lease was taken over: %v, want booking_busy", err)
+		}
+		got, err := s.Reservation(api, r.ID)
+		mustNil(t, err)
+		var invoices int
+		mustNil(t, s.DB().QueryRow(`SELECT count(*) FROM invoices`).Scan(&invoices))
+		if got.Status != booking.StatusPendingPayment || invoices != 0 {
+			t.Fatalf("after the refused issue: status %s, %d invoices", got.Status, invoices)
+		}
+		mustNil(t, issue(theirs))
+		got, err = s.Reservation(api, r.ID)
+		mustNil(t, err)
+		var number string
+		mustNil(t, s.DB().QueryRow(`SELECT number FROM invoices`).Scan(&number))
+		if got.Status != booking.StatusConfirmed || got.LeaseUntil != nil || !strings.HasSuffix(number, "00001") {
+			t.Fatalf("issued with the lease: status %s, lease %v, number %s (want the series' first)", got.Status, got.LeaseUntil, number)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -412,12 +413,14 @@ func (s *Store) setReservationStatusTx(ctx context.Context, tx *sql.Tx, sc scope
 
 // transitionTx applies t inside tx (see booking.Store.TransitionReservation).
 func (s *Store) transitionTx(ctx context.Context, tx *sql.Tx, sc scope, t booking.Transition) error {
-	return s.transitionTxToken(ctx, tx, sc, t, "")
+	return s.transitionTxToken(ctx, tx, sc, t, "", time.Time{})
 }
 
 // transitionTxToken is transitionTx that also sets the booking page's
-// token hash (when not empty) with the status, in the same statement.
-func (s *Store) transitionTxToken(ctx context.Context, tx *sql.Tx, sc scope, t booking.Transition, pageTokenHash string) error {
+// token hash (when not empty) with the status, in the same statement, and
+// with a lease (not zero) changes the reservation only while it still has
+// that lease (else ErrBookingBusy: another process took it over).
+func (s *Store) transitionTxToken(ctx context.Context, tx *sql.Tx, sc scope, t booking.Transition, pageTokenHash string, lease time.Time) error {
 	r, err := s.reservationWhere(ctx, tx, "r.id", t.ID)
 	if err != nil {
 		return err
@@ -437,15 +440,23 @@ func (s *Store) transitionTxToken(ctx context.Context, tx *sql.Tx, sc scope, t b
 	if t.Settle {
 		settled = ts(now)
 	}
-	lease := `lease_until`
+	leaseSet := `lease_until`
 	if t.Release {
-		lease = `NULL`
+		leaseSet = `NULL`
 	}
 	var pending sql.NullString
-	if err := tx.QueryRowContext(ctx, `UPDATE reservations SET status = $1, updated_at = $2, cancelled_at = COALESCE($3, cancelled_at),
-		settled_at = COALESCE($4, settled_at), lease_until = `+lease+`, page_token_hash = COALESCE($7, page_token_hash)
-		WHERE tenant_id = $5 AND id = $6 RETURNING customer_update`, t.To, ts(now), cancelled, settled, sc.tenant(), t.ID,
-		nullString(pageTokenHash)).Scan(&pending); err != nil {
+	a := args{t.To, ts(now), cancelled, settled, sc.tenant(), t.ID, nullString(pageTokenHash)}
+	held := ``
+	if !lease.IsZero() {
+		held = ` AND lease_until = ` + a.add(ts(lease))
+	}
+	err = tx.QueryRowContext(ctx, `UPDATE reservations SET status = $1, updated_at = $2, cancelled_at = COALESCE($3, cancelled_at),
+		settled_at = COALESCE($4, settled_at), lease_until = `+leaseSet+`, page_token_hash = COALESCE($7, page_token_hash)
+		WHERE tenant_id = $5 AND id = $6`+held+` RETURNING customer_update`, a...).Scan(&pending)
+	if errors.Is(err, sql.ErrNoRows) && held != "" {
+		return ErrBookingBusy
+	}
+	if err != nil {
 		return mapErr(err)
 	}
 	if err := s.settleCustomerUpdateTx(ctx, tx, sc, r, t.To, pending); err != nil {
