@@ -121,6 +121,21 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
+// DropIdleConns closes the idle connections of the store's pools (the lazy
+// commits' one too), so that the next statements open new ones: as after a
+// restart of the database server (tests), or for a changed database
+// default to take effect.
+func (s *Store) DropIdleConns() {
+	for _, db := range []*sql.DB{s.db, s.lazyDB} {
+		if db == nil {
+			continue
+		}
+		n := db.Stats().MaxOpenConnections // the pools keep as many idle as they may open
+		db.SetMaxIdleConns(0)
+		db.SetMaxIdleConns(n)
+	}
+}
+
 // Ping reports whether the database answers (for /readyz).
 func (s *Store) Ping(ctx context.Context) error { return mapErr(s.db.PingContext(ctx)) }
 
