@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -193,7 +194,9 @@ func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r
 		pending = string(b)
 	}
 	var prefix string
-	if err := tx.QueryRowContext(ctx, `SELECT booking_number_prefix FROM tenants WHERE id = $1`, sc.tenant()).Scan(&prefix); err != nil {
+	if set, ok := s.cachedSetup(ctx, sc.tenant()); ok {
+		prefix = set.tenant.BookingNumberPrefix
+	} else if err := tx.QueryRowContext(ctx, `SELECT booking_number_prefix FROM tenants WHERE id = $1`, sc.tenant()).Scan(&prefix); err != nil {
 		return notFound(err, "tenant_not_found")
 	}
 	year := fmt.Sprint(now.Year())
@@ -364,18 +367,14 @@ func (s *Store) ListReservations(ctx context.Context, f booking.Filter) ([]booki
 	return out, total, rows.Err()
 }
 
-// settleCustomerUpdateTx applies the customer data a booking brought once
+// settleCustomerUpdateTx applies the customer data a booking brought
+// (pending, as the reservation's status change returned it) once
 // the booking is confirmed (merged into the record, audited with the
 // booking number) and drops it when the booking ends otherwise: the record
 // of an existing customer changes only when the booking succeeds.
-func (s *Store) settleCustomerUpdateTx(ctx context.Context, tx *sql.Tx, sc scope, r booking.Reservation, to booking.Status) error {
-	if to == booking.StatusPendingPayment {
+func (s *Store) settleCustomerUpdateTx(ctx context.Context, tx *sql.Tx, sc scope, r booking.Reservation, to booking.Status, pending sql.NullString) error {
+	if to == booking.StatusPendingPayment || !pending.Valid {
 		return nil
-	}
-	var pending sql.NullString
-	if err := tx.QueryRowContext(ctx, `SELECT customer_update FROM reservations WHERE tenant_id = $1 AND id = $2`,
-		sc.tenant(), r.ID).Scan(&pending); err != nil || !pending.Valid {
-		return err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE reservations SET customer_update = NULL WHERE tenant_id = $1 AND id = $2`,
 		sc.tenant(), r.ID); err != nil {
@@ -420,6 +419,14 @@ func (s *Store) setReservationStatusTx(ctx context.Context, tx *sql.Tx, sc scope
 
 // transitionTx applies t inside tx (see booking.Store.TransitionReservation).
 func (s *Store) transitionTx(ctx context.Context, tx *sql.Tx, sc scope, t booking.Transition) error {
+	return s.transitionTxToken(ctx, tx, sc, t, "", time.Time{})
+}
+
+// transitionTxToken is transitionTx that also sets the booking page's
+// token hash (when not empty) with the status, in the same statement, and
+// with a lease (not zero) changes the reservation only while it still has
+// that lease (else ErrBookingBusy: another process took it over).
+func (s *Store) transitionTxToken(ctx context.Context, tx *sql.Tx, sc scope, t booking.Transition, pageTokenHash string, lease time.Time) error {
 	r, err := s.reservationWhere(ctx, tx, "r.id", t.ID)
 	if err != nil {
 		return err
@@ -439,16 +446,26 @@ func (s *Store) transitionTx(ctx context.Context, tx *sql.Tx, sc scope, t bookin
 	if t.Settle {
 		settled = ts(now)
 	}
-	lease := `lease_until`
+	leaseSet := `lease_until`
 	if t.Release {
-		lease = `NULL`
+		leaseSet = `NULL`
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE reservations SET status = $1, updated_at = $2, cancelled_at = COALESCE($3, cancelled_at),
-		settled_at = COALESCE($4, settled_at), lease_until = `+lease+`
-		WHERE tenant_id = $5 AND id = $6`, t.To, ts(now), cancelled, settled, sc.tenant(), t.ID); err != nil {
+	var pending sql.NullString
+	a := args{t.To, ts(now), cancelled, settled, sc.tenant(), t.ID, nullString(pageTokenHash)}
+	held := ``
+	if !lease.IsZero() {
+		held = ` AND lease_until = ` + a.add(ts(lease))
+	}
+	err = tx.QueryRowContext(ctx, `UPDATE reservations SET status = $1, updated_at = $2, cancelled_at = COALESCE($3, cancelled_at),
+		settled_at = COALESCE($4, settled_at), lease_until = `+leaseSet+`, page_token_hash = COALESCE($7, page_token_hash)
+		WHERE tenant_id = $5 AND id = $6`+held+` RETURNING customer_update`, a...).Scan(&pending)
+	if errors.Is(err, sql.ErrNoRows) && held != "" {
+		return ErrBookingBusy
+	}
+	if err != nil {
 		return mapErr(err)
 	}
-	if err := s.settleCustomerUpdateTx(ctx, tx, sc, r, t.To); err != nil {
+	if err := s.settleCustomerUpdateTx(ctx, tx, sc, r, t.To, pending); err != nil {
 		return err
 	}
 	if ev, ok := statusEvents[t.To]; ok && t.To != r.Status {

@@ -81,8 +81,8 @@ func (s *Store) Tenant(ctx context.Context) (tenancy.Tenant, error) {
 	if err != nil {
 		return tenancy.Tenant{}, err
 	}
-	t, err := scanTenant(s.db.QueryRowContext(ctx, `SELECT `+tenantCols+` FROM tenants WHERE id = $1`, sc.tenant()))
-	return t, notFound(err, "tenant_not_found")
+	set, err := s.setup(ctx, sc.tenant())
+	return set.tenant, err
 }
 
 // TenantBySlug finds a tenant by slug; system actors only.
