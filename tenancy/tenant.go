@@ -210,6 +210,10 @@ type Store interface {
 	UpdateTenant(ctx context.Context, t *Tenant) error
 
 	ListStations(ctx context.Context) ([]Station, error)
+	// StationDirectory returns every station of the actor's tenant, id,
+	// code and name only (also to station users: where a car can go, as
+	// the website shows them).
+	StationDirectory(ctx context.Context) ([]Station, error)
 	Station(ctx context.Context, id int64) (Station, error)
 	StationByCode(ctx context.Context, code string) (Station, error)
 	CreateStation(ctx context.Context, s *Station) error

@@ -73,7 +73,7 @@ func (a *app) useChoices(r *http.Request, d *useData) error {
 		}
 	}
 	if d.Kind == booking.KindTransfer {
-		all, err := a.Tenancy.ListStations(r.Context())
+		all, err := a.Tenancy.StationDirectory(r.Context()) // any station of the tenant, the user's or not
 		if err != nil {
 			return err
 		}
@@ -99,8 +99,11 @@ func (a *app) useForm(w http.ResponseWriter, r *http.Request) error {
 			d.VehicleID, d.StationID = v.ID, v.StationID
 		}
 	}
-	if sid, err := strconv.ParseInt(r.URL.Query().Get("station"), 10, 64); err == nil && d.StationID == 0 {
-		d.StationID = sid
+	// ?station= from a link, ?station_id= when the form's station changes
+	for _, k := range []string{"station_id", "station"} {
+		if sid, err := strconv.ParseInt(r.URL.Query().Get(k), 10, 64); err == nil && d.StationID == 0 {
+			d.StationID = sid
+		}
 	}
 	if err := a.useChoices(r, &d); err != nil {
 		return err
