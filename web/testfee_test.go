@@ -117,6 +117,21 @@ func TestTestDriveFee(t *testing.T) {
 			t.Fatalf("after the return: %s", p.url)
 		}
 
+		// internal use is never billed, whatever the fee
+		iu := useForm("internal", reg.VehicleID, reg.StationID, ce.clk.Now().Add(20*time.Minute))
+		iu.Set("purpose", "Zum Lackierer")
+		iu.Set("cost_centre", "4711")
+		ir := startUse(t, ce, c, iu)
+		ic := handOverUse(t, ce, c, ir.ID, "5030", "Ines")
+		ce.clk.Advance(5 * time.Minute)
+		wantStatus(t, returnUse(t, c, ic.ID, "5040", 0), http.StatusOK)
+		if got, _ := ce.store.Contract(ce.sys(), ic.ID); got.Status != contract.StatusClosed || got.Terms.TestDriveFeeCents != 0 {
+			t.Fatalf("internal use after return: %s, fee %d", got.Status, got.Terms.TestDriveFeeCents)
+		}
+		if docs, err := ce.store.ListInvoices(ce.sys(), invoice.Filter{ReservationID: ir.ID}); err != nil || len(docs) != 0 {
+			t.Fatalf("internal use invoiced: %v %v", docs, err)
+		}
+
 		// exactly one invoice, the fee, open
 		docs, err := ce.store.ListInvoices(ce.sys(), invoice.Filter{ReservationID: r.ID})
 		must(t, err)
