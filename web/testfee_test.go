@@ -107,6 +107,16 @@ func TestTestDriveFee(t *testing.T) {
 			t.Fatalf("terms after handover: fee %d", ct.Terms.TestDriveFeeCents)
 		}
 		wantContains(t, c.get(fmt.Sprintf("/admin/contracts/%d", ct.ID)), `id="terms-test-drive-fee"`)
+		// the signed agreement on the handover protocol names the fee
+		hdocs, err := ce.store.ContractDocuments(ce.sys(), ct.ID)
+		must(t, err)
+		if len(hdocs) == 0 || hdocs[0].Kind != contract.DocHandover {
+			t.Fatalf("test drive's documents after handover: %+v", hdocs)
+		}
+		hpdf := c.get(fmt.Sprintf("/admin/contracts/%d/documents/%d", ct.ID, hdocs[0].ID))
+		if text := strings.Join(strings.Fields(testenv.PDFText(t, []byte(hpdf.body))), " "); !strings.Contains(text, "gegen eine Gebühr von 25,00 €, zahlbar bei Rückgabe") {
+			t.Fatalf("handover protocol without the fee:\n%s", text)
+		}
 		setTestDriveFee(t, c, "30,00") // the agreement signed keeps its 25,00 €
 		ce.clk.Advance(10 * time.Minute)
 		rp := c.get(fmt.Sprintf("/admin/contracts/%d/return", ct.ID))
