@@ -14,6 +14,7 @@ import (
 	"mietwerk.dev/mietwerk/adapter/xrechnung"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/web"
@@ -31,7 +32,7 @@ func feeEnv(t *testing.T, d store.Dialect) (*ctEnv, *contract.Service) {
 	ce.srv.Close()
 	ce.srv = httptest.NewServer(web.New(web.Deps{Identity: ce.id, Users: s, Tenancy: s, Now: ce.clk.Now,
 		Fleet: s, Damages: s, Categories: s, Pricing: s, Tariffs: s, Mail: s, Bookings: s, EInvoicer: xrechnung.EInvoicer{},
-		Contracts: svc, ContractData: s, Logger: slog.New(slog.NewJSONHandler(ce.log, nil))}))
+		Contracts: svc, ContractData: s, Plates: s, Logger: slog.New(slog.NewJSONHandler(ce.log, nil))}))
 	t.Cleanup(ce.srv.Close)
 	return ce, svc
 }
@@ -66,6 +67,8 @@ func TestTestDriveFee(t *testing.T) {
 		c := ce.client(t)
 		c.mustLogin(adminEmail)
 		reg := ce.res["reg"] // its car is booked from in an hour
+		plate := fleet.DealerPlate{Number: "R-06 123", StationID: ce.reg.ID, ValidFrom: "2026-01-01"}
+		must(t, ce.store.CreateDealerPlate(ce.sys(), &plate))
 		drive := func(km0, km1 string) (contract.Contract, page) {
 			t.Helper()
 			form := useForm("test_drive", reg.VehicleID, reg.StationID, ce.clk.Now().Add(20*time.Minute))
@@ -95,6 +98,7 @@ func TestTestDriveFee(t *testing.T) {
 		form := useForm("test_drive", reg.VehicleID, reg.StationID, ce.clk.Now().Add(20*time.Minute))
 		form.Set("id_document", "id_card")
 		form.Set("id_number", "L01X00T47")
+		form.Set("dealer_plate_id", fmt.Sprint(plate.ID)) // a new car on the red plate
 		r := startUse(t, ce, c, form)
 		cu, err := ce.store.Customer(ce.sys(), r.CustomerID)
 		must(t, err)
@@ -121,10 +125,17 @@ func TestTestDriveFee(t *testing.T) {
 		ce.clk.Advance(10 * time.Minute)
 		rp := c.get(fmt.Sprintf("/admin/contracts/%d/return", ct.ID))
 		wantContains(t, rp, "Gebühr von 25,00 € in Rechnung gestellt")
+		// the company data invoices need is missing (as on a tenant set up
+		// before it was required): the return is recorded, billing waits
+		_, err = ce.store.DB().Exec(`UPDATE tenants SET vat_id = '', tax_number = '' WHERE id = $1`, ce.tenant.ID)
+		must(t, err)
 		p = returnUse(t, c, ct.ID, "5030", 0)
 		wantStatus(t, p, http.StatusOK)
-		if !strings.Contains(p.url.String(), "done=payment_counter") {
+		if !strings.Contains(p.url.String(), "done=return_billing_setup") {
 			t.Fatalf("after the return: %s", p.url)
+		}
+		if got, _ := ce.store.Contract(ce.sys(), ct.ID); got.Status != contract.StatusReturned {
+			t.Fatalf("test drive waiting for billing: %s", got.Status)
 		}
 
 		// internal use is never billed, whatever the fee
@@ -142,6 +153,28 @@ func TestTestDriveFee(t *testing.T) {
 			t.Fatalf("internal use invoiced: %v %v", docs, err)
 		}
 
+		// the red plate is back with the car, though its billing waits —
+		// even when a process stopped before billing started (the booking
+		// still active): the next test drive may go on it
+		_, err = ce.store.DB().Exec(`UPDATE reservations SET status = 'active' WHERE id = $1`, r.ID)
+		must(t, err)
+		next := useForm("test_drive", reg.VehicleID, reg.StationID, ce.clk.Now().Add(20*time.Minute))
+		next.Set("email", "petra.probe@example.de")
+		next.Set("id_document", "passport")
+		next.Set("id_number", "C01X00T47")
+		next.Set("dealer_plate_id", fmt.Sprint(plate.ID))
+		if nr := startUse(t, ce, c, next); nr.Use.DealerPlateID != plate.ID {
+			t.Fatalf("next test drive: plate %d", nr.Use.DealerPlateID)
+		}
+
+		// the company data complete, the resume job bills it
+		_, err = ce.store.DB().Exec(`UPDATE tenants SET vat_id = 'DE123456789' WHERE id = $1`, ce.tenant.ID)
+		must(t, err)
+		ce.clk.Advance(time.Minute)
+		if n, err := svc.ResumeBilling(ce.sys(), 0); err != nil || n != 1 {
+			t.Fatalf("resume after the settings: %d %v", n, err)
+		}
+
 		// exactly one invoice, the fee, open
 		docs, err := ce.store.ListInvoices(ce.sys(), invoice.Filter{ReservationID: r.ID})
 		must(t, err)
@@ -153,7 +186,7 @@ func TestTestDriveFee(t *testing.T) {
 		iss, err := ce.store.IssuedInvoice(ce.sys(), inv.ID)
 		must(t, err)
 		day := ct.Start.In(berlinLoc).Format("02.01.2006")
-		line := "Probefahrt R-CT 11 am " + day
+		line := "Probefahrt R-06 123 am " + day // the plate it went on
 		if len(iss.Invoice.Lines) != 1 || iss.Invoice.Lines[0].Description != line || iss.Invoice.Lines[0].VATRateBP != 1900 {
 			t.Fatalf("invoice lines %+v", iss.Invoice.Lines)
 		}
@@ -180,7 +213,7 @@ func TestTestDriveFee(t *testing.T) {
 		}
 		xml := c.get(fmt.Sprintf("/admin/invoices/%d/xrechnung", inv.ID))
 		wantStatus(t, xml, http.StatusOK)
-		wantContains(t, xml, "<ram:DuePayableAmount>25.00</ram:DuePayableAmount>", "Probefahrt R-CT 11")
+		wantContains(t, xml, "<ram:DuePayableAmount>25.00</ram:DuePayableAmount>", line)
 
 		// a retried return and billing call, the resume job after a stopped run: nothing twice
 		if _, _, err := svc.Return(ce.sys(), &contract.Return{ContractID: ct.ID}); !errs.Is(err, errs.KindConflict) {
