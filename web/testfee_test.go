@@ -51,16 +51,20 @@ func setTestDriveFee(t *testing.T, c *client, fee string) {
 
 // TestTestDriveFee: a tenant's fee per test drive. Without a fee (the
 // default) a test drive closes at its return with no invoice. With 25,00 €
-// the start form and the handover say what is due and the agreement names
-// it; the handover keeps the fee in the contract's terms (a later change of
-// the setting does not reprice it); the return issues exactly one invoice to
-// the customer — standalone, one line "Probefahrt {plate} am {date}" at the
-// tenant's VAT rate, open — whose PDF, the contract page and the ledger say
-// the same amount, with the XRechnung of a business customer; the contract
-// is payment_open and on the home screen's money list until a cash receipt
-// at the counter settles it. A repeated return, a repeated billing call
-// and the resume job after a stopped run (billed without billed_at, or
-// back at returned with the invoice issued) issue nothing twice.
+// the start form and the handover say what is due and the agreement (page
+// and protocol PDF) names it; the handover keeps the fee in the contract's
+// terms (a later change of the setting does not reprice it). A return
+// while the company data invoices need is missing is recorded and billed by
+// the resume job once it is complete; the red plate the car went on is free
+// for the next test drive meanwhile; internal use stays unbilled. Billing
+// issues exactly one invoice to the customer — standalone, one line
+// "Probefahrt {plate} am {date}" at the tenant's VAT rate, open — whose PDF,
+// the contract page and the ledger say the same amount, with the XRechnung
+// of a business customer; the contract is payment_open and on the home
+// screen's money list until a cash receipt at the counter settles it. A
+// repeated return, a repeated billing call and the resume job after a
+// stopped run (billed without billed_at, or back at returned with the
+// invoice issued) issue nothing twice.
 func TestTestDriveFee(t *testing.T) {
 	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
 		ce, svc := feeEnv(t, d)
