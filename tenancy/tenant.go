@@ -67,8 +67,12 @@ type Tenant struct {
 	// test-drive customer is liable for per damage, gross; the agreement
 	// signed at the handover of a test drive prints it.
 	TestDriveDeductibleCents int64
-	RetentionYears           int
-	PhotoRetentionDays       int
+	// TestDriveFeeCents is the fee (Gebühr je Probefahrt) charged per test
+	// drive, gross; 0: test drives are free. The handover keeps it in the
+	// contract's terms; the return invoices it, paid at the counter.
+	TestDriveFeeCents  int64
+	RetentionYears     int
+	PhotoRetentionDays int
 
 	MailFrom    string
 	MailReplyTo string
@@ -179,6 +183,10 @@ const (
 	DefaultTestDriveDeductibleCents = 100_000
 	MaxTestDriveDeductibleCents     = 5_000_000
 )
+
+// MaxTestDriveFeeCents is the highest fee per test drive a tenant may set
+// (1.000,00 €).
+const MaxTestDriveFeeCents = 100_000
 
 // MaxFineFeeCents is the highest processing fee a tenant may set (500,00 €).
 const MaxFineFeeCents = 50_000

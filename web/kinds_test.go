@@ -13,8 +13,8 @@ import (
 	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
-	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/invoice"
 )

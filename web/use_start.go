@@ -31,6 +31,8 @@ type useData struct {
 	// may go on one); DealerPlateID the one chosen (0: the car's own).
 	Plates        []fleet.DealerPlate
 	DealerPlateID int64
+	// Fee is the tenant's fee per test drive (0: free; other kinds: 0).
+	Fee int64
 }
 
 // OnPlate reports whether the kind may go on a red plate.
@@ -59,6 +61,13 @@ func (a *app) useChoices(r *http.Request, d *useData) error {
 			ahead = 8 * time.Hour
 		}
 		d.Return = a.Now().In(berlin).Add(ahead).Format("2006-01-02T15:04")
+	}
+	if d.Kind == booking.KindTestDrive {
+		tn, err := a.Tenancy.Tenant(r.Context())
+		if err != nil {
+			return err
+		}
+		d.Fee = tn.TestDriveFeeCents
 	}
 	if a.Plates != nil && (d.Kind == booking.KindTestDrive || d.Kind == booking.KindTransfer) {
 		ps, err := a.Plates.ListDealerPlates(r.Context())
