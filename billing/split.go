@@ -80,8 +80,10 @@ func Split(in SplitInput) (payerShare, driver Share) {
 		covered := p.CoveredDays(days)
 		pl := l
 		pl.QuantityMilli = int64(covered) * 1000
-		if rate, ok := p.RateFor(in.CategoryID); ok {
+		if rate, ok := p.RateFor(in.CategoryID); ok && rate != l.UnitGross {
+			// at the payer's agreed rate, not the tariff's: the line says so
 			pl.UnitGross = rate
+			pl.Description = in.Lang.Or().T("billing.line.agreed_rate", locale.Params{"text": l.Description})
 		}
 		payerShare.add(pl)
 		dl := l

@@ -2,6 +2,7 @@ package billing
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"mietwerk.dev/mietwerk/payer"
@@ -65,6 +66,14 @@ func TestSplit(t *testing.T) {
 			}
 			if tc.p.RateFor(cat); len(tc.p.Rates) == 0 && ps.Gross+ds.Gross != whole {
 				t.Fatalf("split %d + %d ≠ bill %d", ps.Gross, ds.Gross, whole)
+			}
+			// a rent at the payer's agreed rate says so (the tariff's name alone
+			// would suggest the tariff's price)
+			for _, l := range ps.Lines {
+				if rate, ok := tc.p.RateFor(cat); l.Kind == KindRent && ok && l.UnitGross == rate &&
+					!strings.Contains(l.Description, "zum vereinbarten Tagessatz") {
+					t.Errorf("rent at the agreed rate described as %q", l.Description)
+				}
 			}
 		})
 	}

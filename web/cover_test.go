@@ -71,7 +71,7 @@ func TestCoverPages(t *testing.T) {
 
 		p = c.post(path+"/cover", form("payer", ins.ID, cc.ID, "KS-2026-4711", "2026-11-20"))
 		wantStatus(t, p, http.StatusOK)
-		wantContains(t, p, "Die Kostenübernahme wurde gespeichert.", "HUK-COBURG (Versicherung) zahlt, was er übernimmt",
+		wantContains(t, p, "Die Kostenübernahme wurde gespeichert.", "HUK-COBURG (Versicherung) übernimmt die vereinbarten Kosten",
 			"KS-2026-4711", "20.11.2026", "Kostenübernahme: HUK-COBURG, Rest zahlt der Fahrer")
 		if cv, _ := e.store.Cover(e.sys(), w.resReg.ID); cv.Mode != payer.ModePayer || cv.PayerID != ins.ID || cv.ClaimNumber != "KS-2026-4711" {
 			t.Fatalf("stored cover %+v", cv)
