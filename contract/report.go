@@ -6,6 +6,7 @@ import (
 
 	"mietwerk.dev/mietwerk/billing"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/payer"
 )
 
 // Movements are one station's pickups and returns on one day.
@@ -149,17 +150,28 @@ func (s *Service) Billed(ctx context.Context, id int64) (b Billed, ok bool, err 
 			billedIDs = append(billedIDs, d.ID)
 		}
 	}
-	if len(billedIDs) == 0 {
+	// a collective payer's share waits for (or is on) its collective
+	// invoice, which bills many rentals: its days and km come from the
+	// rental's split as billing computed it
+	var collective []invoice.Line
+	if c.Status == StatusBilled || c.Status == StatusPaymentOpen {
+		if x, err := s.load(ctx, c); err == nil {
+			if cv, p, err := s.cover(ctx, x); err == nil && cv.Mode == payer.ModePayer && p.Collective {
+				fb, err := s.finalBill(ctx, x)
+				if err != nil {
+					return b, false, err
+				}
+				collective = fb.split.PayerShare.Lines
+			}
+		}
+	}
+	if len(billedIDs) == 0 && collective == nil {
 		return b, false, nil
 	}
 	ok = true
-	for _, id := range billedIDs {
-		doc, err := s.d.Store.IssuedInvoice(ctx, id)
-		if err != nil {
-			return b, false, err
-		}
+	countLines := func(lines []invoice.Line) {
 		rent := false
-		for i, l := range doc.Invoice.Lines {
+		for i, l := range lines {
 			switch {
 			case l.Kind == billing.KindRent || i == 0 && l.Kind == "": // the rent is billed first (also before line kinds were stored)
 				if !rent {
@@ -170,6 +182,14 @@ func (s *Service) Billed(ctx context.Context, id int64) (b Billed, ok bool, err 
 				b.ExtraKM += l.QuantityMilli / 1000
 			}
 		}
+	}
+	countLines(collective)
+	for _, id := range billedIDs {
+		doc, err := s.d.Store.IssuedInvoice(ctx, id)
+		if err != nil {
+			return b, false, err
+		}
+		countLines(doc.Invoice.Lines)
 	}
 	ps, err := s.d.Store.Protocols(ctx, c.ID)
 	if err != nil {

@@ -45,7 +45,8 @@ func fleetReturned(t *testing.T, d store.Dialect) (*ctEnv, contract.Contract, pa
 	if p = c.post(path, form); p.status != http.StatusOK {
 		t.Fatalf("return: %d %s", p.status, p.alert())
 	}
-	wantContains(t, p, `id="collective-state"`, "wird mit der monatlichen Sammelrechnung abgerechnet")
+	wantContains(t, p, `id="collective-state"`, "wird mit der monatlichen Sammelrechnung abgerechnet",
+		"Abgerechnet: Miettage 2 ·") // the days the payer's share bills, though no invoice of the rental carries them
 	return ce, ct, fleet
 }
 
