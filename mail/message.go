@@ -29,6 +29,7 @@ const (
 	KindDamageClaim             Kind = "damage_claim"
 	KindContractDocument        Kind = "contract_document"
 	KindFineLetter              Kind = "fine_letter"
+	KindPayerInvoice            Kind = "payer_invoice"    // to a payer (insurer, programme, fleet customer)
 	KindWebhookDisabled         Kind = "webhook_disabled" // to a tenant's administrators
 )
 

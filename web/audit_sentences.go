@@ -253,6 +253,8 @@ func auditSentence(lang string, loc *time.Location, e audit.Entry, plate func(in
 		p["from"], p["to"] = b.get("terms").get("tariff_name").str(), a.get("terms").get("tariff_name").str()
 	case "deposit_set_off":
 		p["amount"] = locale.Money(a.get("cents").num())
+	case "payer_invoice_sent":
+		p["number"], p["to"] = a.get("number").str(), a.get("to").str()
 	case "receipt", "receipt_reversal", "payout":
 		p["amount"] = locale.Money(a.get("amount_cents").num())
 		p["method"] = enum("receipt.method", a.get("method").str())

@@ -182,13 +182,14 @@ type ctPageData struct {
 	ReverseReason string
 	// PayerInvoices are the documents issued to the rental's payer (its
 	// share of the bill), apart from the driver's ledger.
-	PayerInvoices []invoice.Summary
+	// with where each was e-mailed (or why not).
+	PayerInvoices []contract.PayerInvoiceRow
 	loc           *time.Location
 }
 
 // PayerDue is the due date (YYYY-MM-DD in the station's zone) of a payer's
 // document: its issue day plus its payment term.
-func (d ctPageData) PayerDue(s invoice.Summary) string {
+func (d ctPageData) PayerDue(s contract.PayerInvoiceRow) string {
 	return s.IssuedAt.In(d.loc).AddDate(0, 0, s.Payment.TermsDays).Format("2006-01-02")
 }
 
@@ -335,7 +336,7 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 	if d.Ledger, d.Payments, d.Invoices, err = a.Contracts.Ledger(ctx, id); err != nil {
 		return d, err
 	}
-	if d.PayerInvoices, err = a.Contracts.PayerInvoices(ctx, id); err != nil {
+	if d.PayerInvoices, err = a.Contracts.PayerInvoiceRows(ctx, id); err != nil {
 		return d, err
 	}
 	if d.Receipts, err = a.Contracts.Receipts(ctx, id); err != nil {

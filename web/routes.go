@@ -173,6 +173,7 @@ func (a *app) routes() http.Handler {
 		private("POST /admin/contracts/{id}/receipts", a.receiptRecord)
 		private("POST /admin/contracts/{id}/receipts/{rid}/reverse", a.receiptReverse)
 		private("POST /admin/contracts/{id}/payouts", a.payoutRecord)
+		private("POST /admin/contracts/{id}/payer-invoices/{inv}/send", a.payerInvoiceSend)
 	}
 
 	// XRechnung: mounts the XRechnung download of issued invoices. It is

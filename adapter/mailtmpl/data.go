@@ -72,6 +72,19 @@ type InvoiceMail struct {
 	PDF            []byte
 }
 
+// PayerInvoiceMail is the content of the message sending a payer (an
+// insurer, a manufacturer programme, a fleet customer) its invoice for a
+// rental: whose rental it was, the payer's claim number, the amount and
+// when it is due. XML says the XRechnung is attached too.
+type PayerInvoiceMail struct {
+	InvoiceMail
+	PayerName   string
+	DriverName  string
+	ClaimNumber string
+	DueDate     time.Time
+	XML         bool
+}
+
 // ProtocolMail is the content of a handover or return protocol message.
 type ProtocolMail struct {
 	CustomerName   string

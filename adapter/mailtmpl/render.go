@@ -42,6 +42,7 @@ var Names = []mail.Kind{
 	mail.KindDamageClaim,
 	mail.KindContractDocument,
 	mail.KindFineLetter,
+	mail.KindPayerInvoice,
 	mail.KindWebhookDisabled,
 	mail.KindBookingFailed,
 }
