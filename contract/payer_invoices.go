@@ -68,6 +68,10 @@ type PayerInvoiceRow struct {
 	// not sent (NoEmail: the payer has no e-mail address).
 	Sends   []PayerSend
 	NoEmail bool
+	// Receivable is what was paid and is open (nil: a credit note);
+	// Payments the transfers and reversals against it, oldest first.
+	Receivable *Receivable
+	Payments   []PayerPayment
 }
 
 // Sent reports whether the document went out by e-mail at least once.
@@ -94,6 +98,16 @@ func (s *Service) PayerInvoiceRows(ctx context.Context, id int64) ([]PayerInvoic
 			return nil, err
 		}
 	}
+	var recs []Receivable
+	var pays []PayerPayment
+	if s.receivables() != nil {
+		if recs, err = s.Receivables(ctx, ReceivableFilter{ContractID: id}); err != nil {
+			return nil, err
+		}
+		if pays, err = s.PayerPayments(ctx, id); err != nil {
+			return nil, err
+		}
+	}
 	payers := map[int64]payer.Payer{}
 	var out []PayerInvoiceRow
 	for _, d := range docs {
@@ -105,6 +119,16 @@ func (s *Service) PayerInvoiceRows(ctx context.Context, id int64) ([]PayerInvoic
 			payers[d.PayerID] = p
 		}
 		r := PayerInvoiceRow{Summary: d, Payer: p, NoEmail: p.Email == ""}
+		for i := range recs {
+			if recs[i].ID == d.ID {
+				r.Receivable = &recs[i]
+			}
+		}
+		for _, pp := range pays {
+			if pp.InvoiceID == d.ID {
+				r.Payments = append(r.Payments, pp)
+			}
+		}
 		for _, sd := range sends {
 			if sd.InvoiceID == d.ID {
 				r.Sends = append(r.Sends, sd)

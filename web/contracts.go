@@ -184,7 +184,13 @@ type ctPageData struct {
 	// share of the bill), apart from the driver's ledger.
 	// with where each was e-mailed (or why not).
 	PayerInvoices []contract.PayerInvoiceRow
-	loc           *time.Location
+	// PayerPay is the transfer form (web/payer_payments.go); the reversal
+	// that came back with errors.
+	PayerPay           payerPayForm
+	PayerReverseID     int64
+	PayerReverseReason string
+	today              string // YYYY-MM-DD in the station's calendar
+	loc                *time.Location
 }
 
 // PayerDue is the due date (YYYY-MM-DD in the station's zone) of a payer's
@@ -338,6 +344,11 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 	}
 	if d.PayerInvoices, err = a.Contracts.PayerInvoiceRows(ctx, id); err != nil {
 		return d, err
+	}
+	d.today = a.Contracts.Today(d.loc)
+	d.PayerPay.ReceivedOn = d.today
+	if open := d.PayerOpen(); len(open) > 0 {
+		d.PayerPay.Invoice = fmt.Sprint(open[0].ID)
 	}
 	if d.Receipts, err = a.Contracts.Receipts(ctx, id); err != nil {
 		return d, err

@@ -4,14 +4,15 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/mail"
-	"mietwerk.dev/mietwerk/payer"
 )
 
 // returnCovered returns the covered contract ct (5100 km) through the
@@ -140,4 +141,116 @@ func TestPayerInvoiceMail(t *testing.T) {
 	})
 }
 
-var _ = payer.KindInsurer
+// TestPayerTransfers (both databases): transfers from the payer against
+// its invoice, partial first: the page's open amount and state follow
+// (offen → teilweise bezahlt → überfällig after the due date → bezahlt);
+// more than is open, no reference or no reason for a reversal is refused
+// with the reason and stores nothing; a mistaken entry is reversed (never
+// deleted) and the amount is open again; each entry is audited on the
+// contract; the driver's ledger is untouched.
+func TestPayerTransfers(t *testing.T) {
+	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
+		ce, c, ct, man := coveredContract(t, d)
+		man.PaymentDays = 14
+		must(t, ce.store.UpdatePayer(ce.sys(), &man))
+		doc := returnCovered(t, ce, c, ct, man.ID)
+		if doc.Gross != 4900 {
+			t.Fatalf("payer invoiced %d", doc.Gross)
+		}
+		_, _, _, before := ledgerOf(t, ce, ct.ID)
+		path := fmt.Sprintf("/admin/contracts/%d", ct.ID)
+		state := func(p page) (open, status string) {
+			t.Helper()
+			m := regexp.MustCompile(`data-open="` + fmt.Sprint(doc.ID) + `">([^<]*)<`).FindStringSubmatch(p.body)
+			s := regexp.MustCompile(`data-status="([a-z]+)"`).FindStringSubmatch(p.body)
+			if m == nil || s == nil {
+				t.Fatalf("no open amount or state on the page: %s", ctExcerpt(p.body, `id="payer-invoices"`))
+			}
+			return m[1], s[1]
+		}
+		p := c.get(path)
+		if open, st := state(p); open != "49,00 €" || st != "open" {
+			t.Fatalf("after issue: %s %s", open, st)
+		}
+		wantContains(t, p, `id="payer-payment-form"`, ">offen<")
+		today := ce.clk.Now().Format("2006-01-02")
+		post := func(amount, on, ref string) page {
+			return c.post(path+"/payer-payments", url.Values{"csrf": {c.token(path)}, "payer_invoice": {fmt.Sprint(doc.ID)},
+				"payer_amount": {amount}, "payer_received_on": {on}, "payer_reference": {ref}})
+		}
+		for _, bad := range []struct{ amount, on, ref, want string }{
+			{"50,00", today, "SEPA 4711", "Höchstens der offene Betrag von 49,00 €"},
+			{"20,00", today, " ", "Bitte die Bankreferenz"},
+			{"0", today, "SEPA 4711", "Betrag"},
+			{"20,00", "gestern", "SEPA 4711", "Datum des Zahlungseingangs"},
+		} {
+			p = post(bad.amount, bad.on, bad.ref)
+			wantStatus(t, p, http.StatusUnprocessableEntity)
+			wantContains(t, p, bad.want)
+		}
+		if open, _ := state(c.get(path)); open != "49,00 €" {
+			t.Fatalf("a refused transfer changed the open amount to %s", open)
+		}
+		p = post("20,00", today, "SEPA VW 2026-0815")
+		wantStatus(t, p, http.StatusOK)
+		wantContains(t, p, "Der Zahlungseingang wurde gespeichert.", "SEPA VW 2026-0815",
+			"Überweisung von VW Mobilitätsgarantie über 20,00 € zu "+doc.Number+" erfasst")
+		if open, st := state(p); open != "29,00 €" || st != "partial" {
+			t.Fatalf("after 20,00: %s %s", open, st)
+		}
+		wantContains(t, p, ">teilweise bezahlt<")
+		// after the due date (14 days) the rest is overdue
+		ce.clk.Advance(15 * 24 * time.Hour)
+		c.mustLogin(stationEmail)
+		p = c.get(path)
+		if open, st := state(p); open != "29,00 €" || st != "overdue" {
+			t.Fatalf("after the due date: %s %s", open, st)
+		}
+		// the 20,00 was a mistake: reversed with a reason, open again
+		pays, err := ce.store.PayerPayments(ce.sys(), ct.ID)
+		must(t, err)
+		if len(pays) != 1 {
+			t.Fatalf("payments %+v", pays)
+		}
+		rev := fmt.Sprintf("%s/payer-payments/%d/reverse", path, pays[0].ID)
+		p = c.post(rev, url.Values{"csrf": {c.token(path)}, "invoice": {fmt.Sprint(doc.ID)}, "reason": {""}})
+		wantStatus(t, p, http.StatusUnprocessableEntity)
+		wantContains(t, p, "warum der Zahlungseingang storniert wird")
+		p = c.post(rev, url.Values{"csrf": {c.token(path)}, "invoice": {fmt.Sprint(doc.ID)}, "reason": {"falscher Kostenträger"}})
+		wantStatus(t, p, http.StatusOK)
+		wantContains(t, p, "Der Zahlungseingang wurde storniert", "falscher Kostenträger")
+		if open, _ := state(p); open != "49,00 €" {
+			t.Fatalf("after the reversal: %s", open)
+		}
+		p = c.post(rev, url.Values{"csrf": {c.token(path)}, "invoice": {fmt.Sprint(doc.ID)}, "reason": {"noch einmal"}})
+		wantStatus(t, p, http.StatusConflict)
+		// the whole amount: paid, no form any more
+		p = post("49,00", ce.clk.Now().Format("2006-01-02"), "SEPA VW 2026-0999")
+		wantStatus(t, p, http.StatusOK)
+		if open, st := state(p); open != "0,00 €" || st != "paid" {
+			t.Fatalf("after 49,00: %s %s", open, st)
+		}
+		if strings.Contains(p.body, `id="payer-payment-form"`) {
+			t.Error("the transfer form is offered for a paid invoice")
+		}
+		pays, err = ce.store.PayerPayments(ce.sys(), ct.ID)
+		must(t, err)
+		if len(pays) != 3 || pays[0].ReversedByID != pays[1].ID {
+			t.Fatalf("entries %+v: the mistaken one must stay, reversed", pays)
+		}
+		if _, _, _, after := ledgerOf(t, ce, ct.ID); after != before {
+			t.Errorf("the driver's open amount moved from %d to %d", before, after)
+		}
+	})
+}
+
+// ledgerOf is the driver's ledger of contract id.
+func ledgerOf(t *testing.T, ce *ctEnv, id int64) (contract.Contract, int, int, int64) {
+	t.Helper()
+	c, err := ce.store.Contract(ce.sys(), id)
+	must(t, err)
+	svc := contract.NewService(storeContractDeps(ce.store, ce.clk.Now))
+	l, recs, docs, err := svc.Ledger(ce.sys(), id)
+	must(t, err)
+	return c, len(recs), len(docs), l.Open()
+}

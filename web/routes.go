@@ -174,6 +174,8 @@ func (a *app) routes() http.Handler {
 		private("POST /admin/contracts/{id}/receipts/{rid}/reverse", a.receiptReverse)
 		private("POST /admin/contracts/{id}/payouts", a.payoutRecord)
 		private("POST /admin/contracts/{id}/payer-invoices/{inv}/send", a.payerInvoiceSend)
+		private("POST /admin/contracts/{id}/payer-payments", a.payerPaymentRecord)
+		private("POST /admin/contracts/{id}/payer-payments/{pid}/reverse", a.payerPaymentReverse)
 	}
 
 	// XRechnung: mounts the XRechnung download of issued invoices. It is
