@@ -238,3 +238,6 @@ func (s *Service) ReversePayerTransfer(ctx context.Context, invoiceID, id int64,
 		ReceivedOn: s.d.Now().Format("2006-01-02")}
 	return p, rs.AddPayerPayment(ctx, &p)
 }
+
+// Settled is what transfers and credit notes took off the document.
+func (r Receivable) Settled() int64 { return r.Paid + r.Credited }

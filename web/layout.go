@@ -45,6 +45,7 @@ func (v *view) NavItems() []navItem {
 		{Key: "vehicles", Href: "/admin/vehicles"},
 		{Key: "customers", Href: "/admin/customers"},
 		{Key: "invoices", Href: "/admin/invoices"},
+		{Key: "payer_items", Href: "/admin/payer-open-items"},
 		{Key: "reports", Href: "/admin/reports"},
 	})
 }

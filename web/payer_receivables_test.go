@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/payer"
 )
 
 // returnCovered returns the covered contract ct (5100 km) through the
@@ -253,4 +255,88 @@ func ledgerOf(t *testing.T, ce *ctEnv, id int64) (contract.Contract, int, int, i
 	l, recs, docs, err := svc.Ledger(ce.sys(), id)
 	must(t, err)
 	return c, len(recs), len(docs), l.Open()
+}
+
+// issuePayerDoc issues a standalone document of gross cents to payer p for
+// contract ct, payable within days, at the clock's time.
+func issuePayerDoc(t *testing.T, ce *ctEnv, ct contract.Contract, p payer.Payer, gross int64, days int) invoice.Summary {
+	t.Helper()
+	now := ce.clk.Now()
+	iss := &invoice.Issued{CustomerID: ct.CustomerID, ReservationID: ct.ReservationID, ContractID: ct.ID, StationID: ct.StationID,
+		PayerID: p.ID, Language: "de", Invoice: invoice.Invoice{Kind: invoice.KindStandalone, Currency: "EUR",
+			ServicePeriod: invoice.Period{From: now.Add(-48 * time.Hour), To: now},
+			Supplier: invoice.Party{Name: "Autohaus König GmbH", Address: invoice.Address{Street: "Hauptstr. 1", PostalCode: "93047",
+				City: "Regensburg", Country: "DE"}, VATID: "DE123456789"},
+			Recipient: invoice.Party{Name: p.Name, Address: invoice.Address{Street: "Bahnhofsplatz 1", PostalCode: "96444", City: "Coburg", Country: "DE"}},
+			Lines:     []invoice.Line{{Description: "Ersatzwagen", QuantityMilli: 1000, Unit: "day", UnitGross: gross, VATRateBP: 1900}},
+			Payment:   invoice.Payment{Means: invoice.MeansOpen, TermsDays: days}}}
+	must(t, ce.store.IssueInvoice(ce.sys(), invoice.IssueRequest{Issued: iss, Loc: time.UTC, Render: func(inv invoice.Invoice) ([]byte, error) {
+		return []byte("%PDF-1.4 " + inv.Number), nil
+	}}))
+	return invoice.Summary{ID: iss.ID, Number: iss.Invoice.Number, Gross: gross}
+}
+
+var openRowRE = regexp.MustCompile(`<tr data-invoice="(\d+)" data-open="(\d+)" data-bucket="(\d)">`)
+
+// TestPayerOpenItems (both databases): the open-items page groups the
+// payers' open documents by payer and age (nicht fällig, 1–30, 31–60, >60
+// Tage überfällig); each payer's total is the sum of its documents' open
+// amounts (a partial transfer counted, a paid document gone), the grand
+// total theirs; the CSV has one line per open document. Reached from the
+// navigation.
+func TestPayerOpenItems(t *testing.T) {
+	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
+		ce, c, ct, _ := handedOver(t, d)
+		ins, man, _ := coverPayers(t, ce.env)
+		svc := contract.NewService(storeContractDeps(ce.store, ce.clk.Now))
+		a := issuePayerDoc(t, ce, ct, ins, 10000, 30) // day 0, due day 30
+		dd := issuePayerDoc(t, ce, ct, ins, 7000, 0)  // day 0, due at once
+		ce.clk.Advance(40 * 24 * time.Hour)
+		b := issuePayerDoc(t, ce, ct, ins, 20000, 30) // day 40, due day 70
+		cc := issuePayerDoc(t, ce, ct, man, 5000, 0)  // day 40, due day 40
+		paid := issuePayerDoc(t, ce, ct, man, 3000, 0)
+		ce.clk.Advance(25 * 24 * time.Hour) // day 65
+		on := ce.clk.Now().Format("2006-01-02")
+		must(t, svc.RecordPayerTransfer(ce.sys(), &contract.PayerPayment{InvoiceID: a.ID, AmountCents: 3000, ReceivedOn: on, Reference: "HUK 1"}))
+		must(t, svc.RecordPayerTransfer(ce.sys(), &contract.PayerPayment{InvoiceID: paid.ID, AmountCents: 3000, ReceivedOn: on, Reference: "VW 1"}))
+		c.mustLogin(stationEmail)
+		p := c.get("/admin/")
+		wantContains(t, p, `href="/admin/payer-open-items"`)
+		p = c.get("/admin/payer-open-items")
+		wantStatus(t, p, http.StatusOK)
+		want := map[int64][2]int64{a.ID: {7000, contract.Bucket31to60}, dd.ID: {7000, contract.BucketOver60},
+			b.ID: {20000, contract.BucketNotDue}, cc.ID: {5000, contract.Bucket1to30}}
+		rows := openRowRE.FindAllStringSubmatch(p.body, -1)
+		if len(rows) != len(want) {
+			t.Fatalf("%d open rows, want %d: %s", len(rows), len(want), ctExcerpt(p.body, `id="open-items-summary"`))
+		}
+		for _, r := range rows {
+			id, _ := strconv.ParseInt(r[1], 10, 64)
+			open, _ := strconv.ParseInt(r[2], 10, 64)
+			bucket, _ := strconv.ParseInt(r[3], 10, 64)
+			if w, ok := want[id]; !ok || w[0] != open || w[1] != bucket {
+				t.Errorf("row %d: open %d bucket %d, want %v", id, open, bucket, w)
+			}
+		}
+		// the payers' totals: each the sum of its documents' open amounts
+		totals := regexp.MustCompile(`<tr data-payer="(\d+)">.*?data-total="(\d+)"`).FindAllStringSubmatch(p.body, -1)
+		got := map[string]string{}
+		for _, m := range totals {
+			got[m[1]] = m[2]
+		}
+		if got[fmt.Sprint(ins.ID)] != "34000" || got[fmt.Sprint(man.ID)] != "5000" || len(got) != 2 {
+			t.Errorf("payer totals %v, want HUK 34000 and VW 5000", got)
+		}
+		wantContains(t, p, "340,00 €", "390,00 €", "31–60 Tage überfällig", "&gt;60 Tage überfällig", "nicht fällig", "1–30 Tage überfällig")
+		if strings.Contains(p.body, paid.Number) {
+			t.Error("a paid document is listed as open")
+		}
+		csv := c.get("/admin/payer-open-items.csv")
+		wantStatus(t, csv, http.StatusOK)
+		lines := strings.Split(strings.TrimSpace(csv.body), "\n")
+		if len(lines) != 5 || !strings.Contains(csv.body, a.Number) || !strings.Contains(csv.body, "HUK-COBURG;") ||
+			!strings.Contains(csv.body, ";70,00 €;35;31–60 Tage überfällig") {
+			t.Errorf("CSV:\n%s", csv.body)
+		}
+	})
 }

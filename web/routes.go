@@ -175,6 +175,8 @@ func (a *app) routes() http.Handler {
 		private("POST /admin/contracts/{id}/payouts", a.payoutRecord)
 		private("POST /admin/contracts/{id}/payer-invoices/{inv}/send", a.payerInvoiceSend)
 		private("POST /admin/contracts/{id}/payer-payments", a.payerPaymentRecord)
+		private("GET /admin/payer-open-items", a.payerOpenItems)
+		private("GET /admin/payer-open-items.csv", a.payerOpenItemsCSV)
 		private("POST /admin/contracts/{id}/payer-payments/{pid}/reverse", a.payerPaymentReverse)
 	}
 
