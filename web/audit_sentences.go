@@ -257,6 +257,13 @@ func auditSentence(lang string, loc *time.Location, e audit.Entry, plate func(in
 		p["amount"] = locale.Money(a.get("amount_cents").num())
 		p["number"], p["payer"], p["reference"] = a.get("number").str(), a.get("payer").str(), a.get("reference").str()
 		p["reason"] = quote(a.get("reason").str())
+	case "dunning_notice":
+		p["number"], p["invoice"] = a.get("number").str(), a.get("invoice").str()
+		p["level"] = translate(lang, locale.Key(fmt.Sprintf("dunning.level.%d", a.get("level").num())))
+	case "dunning_block":
+		p["reason"] = a.get("reason").str()
+	case "dunning_block_lifted":
+		p["reason"] = b.get("reason").str()
 	case "payer_invoice_sent":
 		p["number"], p["to"] = a.get("number").str(), a.get("to").str()
 	case "receipt", "receipt_reversal", "payout":

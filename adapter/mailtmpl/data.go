@@ -85,6 +85,20 @@ type PayerInvoiceMail struct {
 	XML         bool
 }
 
+// PayerDunningMail is the content of the message sending a payer a
+// dunning notice: its level's title, the document it is about, what it
+// claims and the new deadline.
+type PayerDunningMail struct {
+	Title          string // "Zahlungserinnerung", "1. Mahnung", "2. Mahnung"
+	Number         string // the notice's
+	InvoiceNumber  string
+	ContractNumber string
+	Claimed        int64
+	DueDate        time.Time
+	PDF            []byte
+	Filename       string
+}
+
 // ProtocolMail is the content of a handover or return protocol message.
 type ProtocolMail struct {
 	CustomerName   string

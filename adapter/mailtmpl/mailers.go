@@ -225,6 +225,16 @@ func (c ContractMailer) PayerInvoice(m contract.MailContext, p payer.Payer, clai
 	return c.r.PayerInvoice(env, d)
 }
 
+// PayerDunning sends payer p the dunning notice n (in German) with its
+// PDF.
+func (c ContractMailer) PayerDunning(m contract.MailContext, p payer.Payer, n contract.DunningNotice, filename string, pdf []byte) (mail.Message, error) {
+	env := envelopeFor(m.Tenant, m.Station, mail.Address{Name: p.Name, Email: p.Email}, "de", c.fallback)
+	due, _ := time.ParseInLocation("2006-01-02", n.DueOn, m.Station.Location())
+	return c.r.PayerDunning(env, PayerDunningMail{Title: env.Lang.T(locale.Key(fmt.Sprintf("dunning.level.%d", n.Level))),
+		Number: n.Number, InvoiceNumber: n.InvoiceNumber, ContractNumber: m.Contract.Number, Claimed: n.Claimed(), DueDate: due,
+		PDF: pdf, Filename: filename})
+}
+
 // Compensation sends the damage settlement issued with the final invoice
 // or for a later damage charge.
 func (c ContractMailer) Compensation(m contract.MailContext, inv invoice.Issued, pdf []byte) (mail.Message, error) {

@@ -43,6 +43,7 @@ var Names = []mail.Kind{
 	mail.KindContractDocument,
 	mail.KindFineLetter,
 	mail.KindPayerInvoice,
+	mail.KindPayerDunning,
 	mail.KindWebhookDisabled,
 	mail.KindBookingFailed,
 }
