@@ -96,6 +96,10 @@ func TestPayerInvoiceMail(t *testing.T) {
 			if strings.Contains(p.body, "nicht versandt") {
 				t.Error("a sent invoice reads as not sent")
 			}
+			// the journal's CSV names the payer next to the customer
+			p = c.get("/admin/invoices/export.csv")
+			wantStatus(t, p, http.StatusOK)
+			wantContains(t, p, ";Kunde;Kostenträger;", ";VW Mobilitätsgarantie (Herstellerprogramm);")
 		})
 		t.Run("without address", func(t *testing.T) {
 			ce, c, ct, man := coveredContract(t, d)
