@@ -147,7 +147,20 @@ func printCredentials(w io.Writer, c demo.Credentials, url, path, keyPath string
 // contracts (demo.SeedDay) through the services the app uses. Call it
 // before the background workers run.
 func (s *services) seedDemoDay(ctx context.Context) error {
-	return demo.SeedDay(ctx, s.st, demo.DayServices{Bookings: s.bookings, Contracts: s.contracts, HandOverAt: s.handOverAt}, time.Now())
+	return demo.SeedDay(ctx, s.st, demo.DayServices{Bookings: s.bookings, Contracts: s.contracts, HandOverAt: s.handOverAt,
+		ReturnAt: s.returnAt}, time.Now())
+}
+
+// returnAt runs return rt as if it happened at instant at (see handOverAt).
+func (s *services) returnAt(ctx context.Context, at time.Time, rt *contract.Return) error {
+	clock := func() time.Time { return at }
+	st, err := store.Open(ctx, s.cfg.DatabaseURL, store.Options{Now: clock, MaxOpenConns: 2})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	_, _, err = newContractService(st, s.payments, s.pdf, s.mails, s.cfg.MailFrom, clock, s.log).Return(ctx, rt)
+	return err
 }
 
 // handOverAt runs handover h as if it happened at instant at: through the

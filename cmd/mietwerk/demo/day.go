@@ -27,6 +27,10 @@ type DayServices struct {
 	// HandOverAt runs a handover as the contract service does, as if it
 	// happened at instant at (the demo's contracts began days ago).
 	HandOverAt func(ctx context.Context, at time.Time, h *contract.Handover) (contract.Contract, error)
+	// ReturnAt runs return rt as the contract service does, as if at
+	// instant at (the demo's replacement car came back weeks ago); nil:
+	// no past return is seeded.
+	ReturnAt func(ctx context.Context, at time.Time, rt *contract.Return) error
 }
 
 // DayStation is the station the demo's day happens at: Regensburg.
@@ -156,7 +160,58 @@ func SeedDay(ctx context.Context, st *store.Store, svc DayServices, now time.Tim
 			}
 		}
 	}
+	if err := pastReplacement(ctx, st, svc, station, custs[1], day); err != nil {
+		return err
+	}
 	return hudOverdue(ctx, st, station.ID, day)
+}
+
+// pastReplacement seeds the payers' receivables (issue 17): a replacement
+// car the fleet customer paid for, returned 37 days ago; its invoice
+// (14 days' terms) is overdue, partly paid by transfer, and today's
+// dunning run has sent the Zahlungserinnerung.
+func pastReplacement(ctx context.Context, st *store.Store, svc DayServices, station tenancy.Station, c customer.Customer, day time.Time) error {
+	if svc.ReturnAt == nil {
+		return nil
+	}
+	pickup, ret := day.AddDate(0, 0, -40).Add(9*time.Hour), day.AddDate(0, 0, -37).Add(17*time.Hour)
+	res, err := counterBooking(ctx, st, station.ID, "EDMN", c, pickup, ret)
+	if err != nil {
+		return err
+	}
+	if err := demoCover(ctx, st, res.ID, payer.ModePayer, payer.KindFleet, ""); err != nil {
+		return err
+	}
+	k, err := handOver(ctx, st, svc, res, c)
+	if err != nil {
+		return err
+	}
+	v, err := st.Vehicle(ctx, k.VehicleID)
+	if err != nil {
+		return err
+	}
+	rt := contract.Return{ContractID: k.ID, StationID: station.ID, Protocol: contract.Protocol{
+		OdometerKM: v.OdometerKM + 268, FuelEighths: 8, Cleanliness: "clean", UnsignedReason: "Demo"}}
+	if err := svc.ReturnAt(ctx, ret, &rt); err != nil {
+		return fmt.Errorf("demo past return: %w", err)
+	}
+	rs, err := svc.Contracts.Receivables(ctx, contract.ReceivableFilter{ContractID: k.ID})
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		if r.Open() > 2000 {
+			p := contract.PayerPayment{InvoiceID: r.ID, AmountCents: r.Open() / 2, ReceivedOn: day.AddDate(0, 0, -10).Format("2006-01-02"),
+				Reference: "SEPA OBL " + r.Number}
+			if err := svc.Contracts.RecordPayerTransfer(ctx, &p); err != nil {
+				return fmt.Errorf("demo transfer: %w", err)
+			}
+		}
+	}
+	if _, err := svc.Contracts.IssueDunning(ctx, station.Location()); err != nil {
+		return fmt.Errorf("demo dunning: %w", err)
+	}
+	return nil
 }
 
 // nextSlot is the first pickup from `from` on (whole or half hours) that
