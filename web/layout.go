@@ -45,7 +45,6 @@ func (v *view) NavItems() []navItem {
 		{Key: "vehicles", Href: "/admin/vehicles"},
 		{Key: "customers", Href: "/admin/customers"},
 		{Key: "invoices", Href: "/admin/invoices"},
-		{Key: "payer_items", Href: "/admin/payer-open-items"},
 		{Key: "reports", Href: "/admin/reports"},
 	})
 }
@@ -57,7 +56,8 @@ func (v *view) AdminNavItems() []navItem {
 	if v.IsAdmin {
 		items = append(items, navItem{Key: "categories", Href: "/admin/categories"}, navItem{Key: "payers", Href: "/admin/payers"})
 	}
-	items = append(items, navItem{Key: "tariffs", Href: "/admin/tariffs"}, navItem{Key: "emails", Href: "/admin/emails"})
+	items = append(items, navItem{Key: "tariffs", Href: "/admin/tariffs"}, navItem{Key: "payer_items", Href: "/admin/payer-open-items"},
+		navItem{Key: "emails", Href: "/admin/emails"})
 	if v.IsAdmin {
 		items = append(items,
 			navItem{Key: "users", Href: "/admin/users"},

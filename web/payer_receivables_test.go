@@ -305,7 +305,7 @@ func TestPayerOpenItems(t *testing.T) {
 		must(t, svc.RecordPayerTransfer(ce.sys(), &contract.PayerPayment{InvoiceID: paid.ID, AmountCents: 3000, ReceivedOn: on, Reference: "VW 1"}))
 		c.mustLogin(stationEmail)
 		p := c.get("/admin/")
-		wantContains(t, p, `href="/admin/payer-open-items"`)
+		wantContains(t, p, `href="/admin/payer-open-items"`) // in the Verwaltung menu
 		p = c.get("/admin/payer-open-items")
 		wantStatus(t, p, http.StatusOK)
 		want := map[int64][2]int64{a.ID: {7000, contract.Bucket31to60}, dd.ID: {7000, contract.BucketOver60},
