@@ -6,18 +6,21 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"mietwerk.dev/mietwerk/adapter/xrechnung"
+	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/payer"
 )
 
 // TestPayerInvoiceByMail (both databases): an insurer pays the rent of a
-// rental; at the return its invoice reaches the insurer's mailbox at the
-// SMTP server exactly once, in German, with the PDF and the XRechnung as
-// stored, and the amount in the mail, the PDF and the XML is the amount
-// issued.
+// rental; at the return its invoice (due at once) reaches the insurer's
+// mailbox at the SMTP server exactly once, in German, with the PDF and the
+// XRechnung as stored, and the amount in the mail, the PDF and the XML is
+// the amount issued. After a partial transfer a dunning run (level 1 due
+// on the due day) sends the Zahlungserinnerung claiming the rest, once.
 func TestPayerInvoiceByMail(t *testing.T) {
 	for _, dialect := range []string{"sqlite", "postgres"} {
 		t.Run(dialect, func(t *testing.T) {
@@ -29,7 +32,7 @@ func TestPayerInvoiceByMail(t *testing.T) {
 			_, err := j.st.DB().Exec(`UPDATE tenants SET phone = '+49 9421 12345', iban = 'DE02120300000000202051', bic = 'BYLADEM1001'`)
 			jm(t, err)
 			ins := payer.Payer{Kind: payer.KindInsurer, Name: "HUK-COBURG Schaden", Street: "Bahnhofsplatz 1", PostalCode: "96444",
-				City: "Coburg", Country: "DE", Active: true, Email: "mietwagen@huk.example", BuyerReference: "KS-Abteilung 7", PaymentDays: 30,
+				City: "Coburg", Country: "DE", Active: true, Email: "mietwagen@huk.example", BuyerReference: "KS-Abteilung 7", PaymentDays: 0,
 				Covers: map[string]bool{payer.PartRent: true}}
 			jm(t, j.st.CreatePayer(j.sys(), &ins))
 			r := j.bookFor("olga.huber@example.de", "4111111111111111", "")
@@ -93,6 +96,37 @@ func TestPayerInvoiceByMail(t *testing.T) {
 						t.Errorf("payer e-invoice violates %s", v)
 					}
 				}
+			}
+			// a partial transfer, then the Zahlungserinnerung for the rest
+			var invID int64
+			jm(t, j.st.DB().QueryRow(`SELECT id FROM invoices WHERE number = $1`, number).Scan(&invID))
+			ctx := j.sys()
+			jm(t, j.svc.contracts.RecordPayerTransfer(ctx, &contract.PayerPayment{InvoiceID: invID, AmountCents: 1000,
+				ReceivedOn: time.Now().In(berlinLoc()).Format("2006-01-02"), Reference: "HUK 4711"}))
+			set := contract.DefaultDunningSettings()
+			set.Levels[0].Days = 0
+			jm(t, j.svc.contracts.SaveDunningSettings(ctx, set))
+			for run, want := range []int{1, 0} {
+				ns, err := j.svc.contracts.IssueDunning(ctx, berlinLoc())
+				jm(t, err)
+				if len(ns) != want {
+					t.Fatalf("dunning run %d issued %d notices, want %d", run+1, len(ns), want)
+				}
+			}
+			msgs = j.mails(ins.Email, 2)
+			var reminder string
+			for _, m := range msgs {
+				if strings.Contains(m.Subject, "Zahlungserinnerung") {
+					reminder = j.attachmentText(msgs, "Zahlungserinnerung")
+				}
+			}
+			rest := locale.Lang("de").Money(gross - 1000)
+			if !strings.Contains(reminder, "Zahlungserinnerung") || !strings.Contains(reminder, number) || !strings.Contains(reminder, rest) {
+				t.Errorf("reminder PDF lacks %s / %s:\n%s", number, rest, reminder)
+			}
+			jm(t, j.st.DB().QueryRow(`SELECT count(*) FROM emails WHERE kind = 'payer_dunning'`).Scan(&queued))
+			if queued != 1 {
+				t.Errorf("%d reminders queued, want 1", queued)
 			}
 		})
 	}
