@@ -141,16 +141,20 @@ func (s *Service) Receivables(ctx context.Context, f ReceivableFilter) ([]Receiv
 	if err != nil {
 		return nil, err
 	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	tn, err := s.d.Tenancy.Tenant(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sys := identity.WithActor(ctx, identity.SystemFor(tn.ID)) // the station's calendar, whoever reads
 	locs := map[int64]*time.Location{}
 	for i := range out {
 		loc, ok := locs[out[i].StationID]
 		if !ok {
 			loc = time.UTC
-			tn, err := s.d.Tenancy.Tenant(ctx)
-			if err != nil {
-				return nil, err
-			}
-			if st, err := s.d.Tenancy.Station(identity.WithActor(ctx, identity.SystemFor(tn.ID)), out[i].StationID); err == nil {
+			if st, err := s.d.Tenancy.Station(sys, out[i].StationID); err == nil {
 				loc = st.Location()
 			}
 			locs[out[i].StationID] = loc

@@ -166,20 +166,20 @@ func SeedDay(ctx context.Context, st *store.Store, svc DayServices, now time.Tim
 	return hudOverdue(ctx, st, station.ID, day)
 }
 
-// pastReplacement seeds the payers' receivables (issue 17): a replacement
-// car the fleet customer paid for, returned 37 days ago; its invoice
-// (14 days' terms) is overdue, partly paid by transfer, and today's
+// pastReplacement seeds the payers' receivables (issue 17): an accident
+// replacement car the insurer paid for, returned 50 days ago; its invoice
+// (30 days' terms) is overdue, partly paid by transfer, and today's
 // dunning run has sent the Zahlungserinnerung.
 func pastReplacement(ctx context.Context, st *store.Store, svc DayServices, station tenancy.Station, c customer.Customer, day time.Time) error {
 	if svc.ReturnAt == nil {
 		return nil
 	}
-	pickup, ret := day.AddDate(0, 0, -40).Add(9*time.Hour), day.AddDate(0, 0, -37).Add(17*time.Hour)
+	pickup, ret := day.AddDate(0, 0, -53).Add(9*time.Hour), day.AddDate(0, 0, -50).Add(17*time.Hour)
 	res, err := counterBooking(ctx, st, station.ID, "EDMN", c, pickup, ret)
 	if err != nil {
 		return err
 	}
-	if err := demoCover(ctx, st, res.ID, payer.ModePayer, payer.KindFleet, ""); err != nil {
+	if err := demoCover(ctx, st, res.ID, payer.ModePayer, payer.KindInsurer, "KS-2026-003907"); err != nil {
 		return err
 	}
 	k, err := handOver(ctx, st, svc, res, c)
