@@ -21,6 +21,9 @@ type WorkshopOrderStore interface {
 	Station(ctx context.Context, id int64) (tenancy.Station, error)
 	// Reservation returns a booking of the caller's tenant.
 	Reservation(ctx context.Context, id int64) (booking.Reservation, error)
+	// RecordWorkshopDone notes (audited) that the repair of order ref is
+	// done for open contract id: the home screen shows it coming back.
+	RecordWorkshopDone(ctx context.Context, id int64, ref string) error
 }
 
 // maxWorkshopRef is the longest workshop order reference (as at booking).
@@ -53,7 +56,8 @@ type workshopOrderOut struct {
 // workshopOrderCompleted: the dealer's workshop reports the repair of
 // order ref done. Every open rental of that order is then expected back at
 // the close of its return station's next opening day, and its customer
-// gets the change notice with the updated contract by e-mail. The return
+// gets the change notice with the updated contract by e-mail; the home
+// screen lists the rental as coming back (repair done). The return
 // stations' opening days are checked before anything changes (409
 // workshop_station_closed); a rental whose car is booked right after gets
 // 409 from the period change (an earlier rental of the order stays moved,
@@ -98,6 +102,9 @@ func (s *server) workshopOrderCompleted(r *http.Request) (int, any, error) {
 			if _, err := s.d.Contracts.Update(ctx, m.c.ID, contract.Edit{PlannedEnd: &end, Notify: true}); err != nil {
 				return 0, nil, err
 			}
+		}
+		if err := s.d.WorkshopOrders.RecordWorkshopDone(ctx, m.c.ID, ref); err != nil {
+			return 0, nil, err
 		}
 		b, err := s.d.WorkshopOrders.Reservation(ctx, m.c.ReservationID)
 		if err != nil {

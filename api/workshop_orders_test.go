@@ -61,6 +61,16 @@ func TestWorkshopOrderCompleted(t *testing.T) {
 		if n := notices(); n != 1 {
 			t.Fatalf("%d change notices to the customer, want 1", n)
 		}
+		// noted for the home screen, and in the contract's history
+		var marked int
+		must(t, e.st.DB().QueryRowContext(context.Background(), `SELECT count(*) FROM workshop_completions wc
+			JOIN contracts c ON c.id = wc.contract_id JOIN reservations r ON r.id = c.reservation_id
+			WHERE r.number = $1 AND wc.workshop_ref = $2`, num, "wo-4711").Scan(&marked))
+		var audited int
+		must(t, e.st.DB().QueryRowContext(context.Background(), `SELECT count(*) FROM audit_log WHERE entity = 'contract' AND action = 'workshop_done'`).Scan(&audited))
+		if marked != 1 || audited != 1 {
+			t.Fatalf("repair done noted %d times, audited %d, want 1 and 1", marked, audited)
+		}
 		// again: nothing more changes, no second notice
 		if r := e.do("POST", "/api/v1/workshop-orders/WO-4711/completed", nil); r.status != 200 || notices() != 1 {
 			t.Fatalf("second call: %d %s, %d notices", r.status, r.raw, notices())

@@ -308,15 +308,10 @@ func (s *Service) IssueDunning(ctx context.Context, loc *time.Location) ([]Dunni
 }
 
 func (s *Service) issueStep(ctx, sys context.Context, ds DunningStore, run DunningRun, st DunningStep) (DunningNotice, error) {
-	c, err := s.d.Store.Contract(sys, st.ContractID)
+	x, err := s.dunningContext(sys, st)
 	if err != nil {
 		return DunningNotice{}, err
 	}
-	x, err := s.load(sys, c)
-	if err != nil {
-		return DunningNotice{}, err
-	}
-	x = asPayer(x)
 	p, err := s.d.Payers.Payer(sys, st.PayerID)
 	if err != nil {
 		return DunningNotice{}, err
@@ -345,6 +340,35 @@ func (s *Service) issueStep(ctx, sys context.Context, ds DunningStore, run Dunni
 	return n, err
 }
 
+// dunningContext is what the notice for st is written with: its
+// contract's, or for a document of several rentals (a collective
+// invoice) the tenant and its first station.
+func (s *Service) dunningContext(sys context.Context, st DunningStep) (cctx, error) {
+	if st.ContractID != 0 {
+		c, err := s.d.Store.Contract(sys, st.ContractID)
+		if err != nil {
+			return cctx{}, err
+		}
+		x, err := s.load(sys, c)
+		return asPayer(x), err
+	}
+	var x cctx
+	var err error
+	if x.Tenant, err = s.d.Tenancy.Tenant(sys); err != nil {
+		return x, err
+	}
+	sts, err := s.d.Tenancy.ListStations(sys)
+	if err != nil {
+		return x, err
+	}
+	for _, stn := range sts {
+		if stn.ID == st.StationID || x.Station.ID == 0 {
+			x.Station = stn
+		}
+	}
+	return x, nil
+}
+
 // dunningPDF renders the notice for step st numbered number: the level's
 // text, the open document, the fees and the new deadline.
 func (s *Service) dunningPDF(ctx context.Context, x cctx, p payer.Payer, set DunningSettings, st DunningStep, number string) ([]byte, error) {
@@ -368,8 +392,10 @@ func (s *Service) dunningPDF(ctx context.Context, x cctx, p payer.Payer, set Dun
 	facts := [][2]string{{l.T("dunning.pdf.number"), number},
 		{l.T("dunning.pdf.invoice_of"), l.T("dunning.pdf.invoice", locale.Params{"number": st.Number,
 			"date": ll.Date(st.IssuedAt.In(x.Station.Location()))})},
-		{l.T("dunning.pdf.due_since"), day(st.DueOn)},
-		{l.T("dunning.pdf.contract"), x.Contract.Number}, {l.T("dunning.pdf.driver"), x.Customer.Name()}}
+		{l.T("dunning.pdf.due_since"), day(st.DueOn)}}
+	if x.Contract.ID != 0 {
+		facts = append(facts, [2]string{l.T("dunning.pdf.contract"), x.Contract.Number}, [2]string{l.T("dunning.pdf.driver"), x.Customer.Name()})
+	}
 	if p.BuyerReference != "" {
 		facts = append(facts, [2]string{l.T("dunning.pdf.buyer_reference"), p.BuyerReference})
 	}

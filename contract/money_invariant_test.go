@@ -123,7 +123,7 @@ func newMoneyWorld(t *testing.T, d store.Dialect) *mworld {
 		Mailer: mailtmpl.NewBookingMailer(mt, "", ""), Outbox: s, Now: w.clk.Now, Log: log})
 	w.cdeps = contract.Deps{Store: s, Bookings: s, Vehicles: s, Tariffs: s, Tenancy: s, Customers: s,
 		Payments: pay, Records: s, Invoices: s, Issued: s, Renderer: renderer, EInvoicer: xrechnung.EInvoicer{},
-		Mailer: mailtmpl.NewContractMailer(mt, "", w.clk.Now), Now: w.clk.Now, Log: log, Covers: s, Payers: s}
+		Mailer: mailtmpl.NewContractMailer(mt, "", w.clk.Now), Now: w.clk.Now, Log: log, Covers: s, Payers: s, Collective: s}
 	w.contracts = contract.NewService(w.cdeps)
 	root := identity.WithActor(context.Background(), identity.System())
 	for i, cfg := range []struct {

@@ -63,6 +63,44 @@ type Reports interface {
 	OpenItems(ctx context.Context) ([]OpenItem, error)
 	RevenueByStationMonth(ctx context.Context, from, to time.Time, loc *time.Location) ([]Revenue, error)
 	UtilisationByVehicle(ctx context.Context, from, to time.Time) ([]Utilisation, error)
+	RevenueByPayerMonth(ctx context.Context, from, to time.Time, loc *time.Location) ([]PayerRevenue, error)
+	ManufacturerClaims(ctx context.Context, from, to time.Time, loc *time.Location) ([]Claim, error)
+}
+
+// PayerRevenue is what one payer — or the drivers themselves, PayerID 0 —
+// was invoiced in one month, counted from the issued documents as
+// RevenueByStationMonth counts them, and the rental days those documents
+// bill.
+type PayerRevenue struct {
+	PayerID    int64  // 0: the drivers (the rentals' own customers)
+	PayerName  string // "" for the drivers
+	PayerKind  string // payer.Kind…; "" for the drivers
+	Month      string // YYYY-MM in the report's zone
+	Documents  int
+	RentalDays int // the days of the rent lines of finals, invoices and payer invoices, minus those credited
+	NetCents   int64
+	GrossCents int64
+}
+
+// Claim is one line of a manufacturer programme's claim: an invoice issued
+// to the programme (a credit note correcting one: negative), with the
+// rental and the customer's car it was for.
+type Claim struct {
+	PayerID        int64
+	Programme      string // the payer's name
+	Month          string // YYYY-MM of the invoice in the report's zone
+	InvoiceNumber  string
+	IssuedAt       time.Time
+	CreditNote     bool
+	ContractNumber string
+	WorkshopRef    string // the workshop order
+	CustomerVIN    string // the customer's car (the cover's)
+	CustomerPlate  string
+	Vehicle        string    // the replacement car's plate
+	From, To       time.Time // handover and return of the rental
+	Days           int       // the rental days the invoice bills the programme
+	NetCents       int64
+	GrossCents     int64
 }
 
 // Billed is what billing charged a returned contract, read back from its

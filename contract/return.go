@@ -373,41 +373,12 @@ func (s *Service) billClaimed(ctx context.Context, id int64) (Outcome, error) {
 		s.d.Log.WarnContext(ctx, "contract: billing waits for the tenant's settings", "contract", c.Number, "err", err)
 		return out, err
 	}
-	ps, err := s.d.Store.Protocols(ctx, c.ID)
+	fb, err := s.finalBill(ctx, x)
 	if err != nil {
 		return out, err
 	}
-	var hand, ret *Protocol
-	for i := range ps {
-		switch ps[i].Kind {
-		case KindHandover:
-			hand = &ps[i]
-		case KindReturn:
-			ret = &ps[i]
-		}
-	}
-	if hand == nil || ret == nil {
-		return out, errors.New("contract without both protocols")
-	}
-	m, err := s.money(ctx, c)
-	if err != nil {
-		return out, err
-	}
-	advances, _, err := s.advances(ctx, x, m)
-	if err != nil {
-		return out, err
-	}
-	b, err := s.compute(ctx, x, hand, ret, advances)
-	if err != nil {
-		return out, err
-	}
-	// a payer's cover: the driver's final invoice, settlement and card
-	// carry only the driver's share; the payer's comes with it
-	sp, err := s.split(ctx, x, b, advances, hand, ret)
-	if err != nil {
-		return out, err
-	}
-	b = sp.Driver
+	m, advances, sp := fb.m, fb.advances, fb.split
+	b := sp.Driver
 	out.Bill, out.Split = b, sp
 	orderID := c.Number + "-F"
 	prior := takenBefore(m.recs, orderID)
@@ -575,7 +546,13 @@ func (s *Service) billClaimed(ctx context.Context, id int64) (Outcome, error) {
 	payerReqs := s.payerRequests(ctx, x, sp, inv.ServicePeriod)
 	docs = append(docs, payerReqs...)
 	if len(docs) == 0 {
-		return out, fmt.Errorf("contract %s: nothing to invoice", c.Number)
+		if !sp.Collective() {
+			return out, fmt.Errorf("contract %s: nothing to invoice", c.Number)
+		}
+		// the collective payer pays everything, on its collective
+		// invoice: nothing to issue now (a rerun finds nothing either)
+		issued = true
+		return s.afterFinal(ctx, x, c, invoice.Summary{}, set, depRec, out)
 	}
 	first := docs[0]
 	first.With = docs[1:]
@@ -598,6 +575,53 @@ func (s *Service) billClaimed(ctx context.Context, id int64) (Outcome, error) {
 		summary = invoice.Summary{ID: iss.ID, Kind: invoice.KindFinal, Number: iss.Invoice.Number, IssuedAt: iss.IssuedAt}
 	}
 	return s.afterFinal(ctx, x, c, summary, set, depRec, out)
+}
+
+// finalBillOf is a returned rental's final bill as billing computes it:
+// the money recorded so far, the advances it deducts and the split between
+// payer and driver.
+type finalBillOf struct {
+	m         money
+	advances  []invoice.Advance
+	split     Split
+	hand, ret *Protocol
+}
+
+// finalBill computes the final bill of returned contract x from its
+// handover and return protocols and the money recorded, split per the
+// rental's cover: the driver's final invoice, settlement and card carry
+// only the driver's share (split.Driver), the payer's is split.PayerShare.
+func (s *Service) finalBill(ctx context.Context, x cctx) (finalBillOf, error) {
+	var fb finalBillOf
+	ps, err := s.d.Store.Protocols(ctx, x.Contract.ID)
+	if err != nil {
+		return fb, err
+	}
+	var hand, ret *Protocol
+	for i := range ps {
+		switch ps[i].Kind {
+		case KindHandover:
+			hand = &ps[i]
+		case KindReturn:
+			ret = &ps[i]
+		}
+	}
+	if hand == nil || ret == nil {
+		return fb, errors.New("contract without both protocols")
+	}
+	fb.hand, fb.ret = hand, ret
+	if fb.m, err = s.money(ctx, x.Contract); err != nil {
+		return fb, err
+	}
+	if fb.advances, _, err = s.advances(ctx, x, fb.m); err != nil {
+		return fb, err
+	}
+	b, err := s.compute(ctx, x, hand, ret, fb.advances)
+	if err != nil {
+		return fb, err
+	}
+	fb.split, err = s.split(ctx, x, b, fb.advances, hand, ret)
+	return fb, err
 }
 
 // afterFinal runs the steps of billing after the final invoice final,

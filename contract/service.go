@@ -108,6 +108,9 @@ type Deps struct {
 	// driver pays everything.
 	Covers payer.CoverStore
 	Payers payer.Store
+	// Collective finds the rentals of payers billed by collective invoice
+	// (CollectivePreview); nil: there are none.
+	Collective CollectiveStore
 }
 
 // Tenants lists every tenant (for the all-tenants system actor).

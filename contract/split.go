@@ -38,11 +38,18 @@ func (sp Split) Covered() bool {
 	return sp.Cover.Mode == payer.ModePayer || sp.Cover.Mode == payer.ModeInternal
 }
 
+// Collective reports whether the payer's taxed share is billed later on
+// its monthly collective invoice (CollectivePreview) instead of an invoice
+// at return; damage compensation it covers is still claimed at return.
+func (sp Split) Collective() bool {
+	return sp.Cover.Mode == payer.ModePayer && sp.Payer.Collective
+}
+
 // PayerGross is what the payer is invoiced in all (gross cents).
 func (sp Split) PayerGross() int64 { return sp.PayerShare.Gross }
 
-// cover returns the cover of contract x's rental and its payer: driver
-// only without a cover store (or none set).
+// cover returns the cover of contract x's rental and its payer under the
+// terms the cover kept: driver only without a cover store (or none set).
 func (s *Service) cover(ctx context.Context, x cctx) (payer.Cover, payer.Payer, error) {
 	cv := payer.Cover{ReservationID: x.Contract.ReservationID, Mode: payer.ModeDriver}
 	if s.d.Covers == nil || s.d.Payers == nil {
@@ -53,7 +60,8 @@ func (s *Service) cover(ctx context.Context, x cctx) (payer.Cover, payer.Payer, 
 		return cv, payer.Payer{}, err
 	}
 	p, err := s.d.Payers.Payer(ctx, cv.PayerID)
-	return cv, p, err
+	// billed on the terms kept when the cover named the payer
+	return cv, cv.Apply(p), err
 }
 
 // payerLang is the language of the documents to payers: the dealership's
@@ -112,7 +120,8 @@ func (s *Service) split(ctx context.Context, x cctx, b billing.Bill, advances []
 }
 
 // payerRequests are the documents billing issues to the payer of split sp
-// with the driver's: an invoice for its taxed share and a claim for the
+// with the driver's: an invoice for its taxed share (not for a collective
+// payer: its collective invoice bills it later) and a claim for the
 // damage compensation it covers, each numbered from the tenant's invoice
 // series, payable within the payer's terms, with an e-invoice for an
 // external payer (buyer reference BT-10: the payer's buyer reference or
@@ -145,10 +154,16 @@ func (s *Service) payerRequests(ctx context.Context, x cctx, sp Split, period in
 	if sp.Cover.PolicyNumber != "" {
 		note += "\n" + l.T("invoice.note.policy", locale.Params{"policy": sp.Cover.PolicyNumber})
 	}
+	if sp.Cover.CustomerVIN != "" {
+		note += "\n" + l.T("invoice.note.customer_car", locale.Params{"vin": sp.Cover.CustomerVIN})
+	}
+	if sp.Cover.CustomerPlate != "" {
+		note += "\n" + l.T("invoice.note.customer_plate", locale.Params{"plate": sp.Cover.CustomerPlate})
+	}
 	var reqs []invoice.IssueRequest
-	for _, lines := range [][]invoice.Line{sp.PayerShare.Lines, sp.PayerShare.Compensation} {
-		if len(lines) == 0 {
-			continue
+	for i, lines := range [][]invoice.Line{sp.PayerShare.Lines, sp.PayerShare.Compensation} {
+		if len(lines) == 0 || i == 0 && sp.Collective() {
+			continue // a collective payer's taxed share waits for its collective invoice
 		}
 		inv := s.invoiceFor(x, invoice.KindStandalone, lines, nil)
 		inv.Recipient, inv.Note, inv.ServicePeriod = to, note, period

@@ -94,11 +94,13 @@ func newSplitRental(t *testing.T, w *mworld, tc splitCase, n int) *splitRental {
 	m := r.m
 	if tc.payer != nil {
 		r.p = *tc.payer
-		r.p.Name = fmt.Sprintf("%s %d", r.p.Name, n)
-		if r.p.Kind == payer.KindInsurer {
-			r.p.Rates = []payer.Rate{{CategoryID: m.cat.ID, PricePerDayCents: 5500}}
+		if r.p.ID == 0 { // a payer of its own; one already stored pays several rentals
+			r.p.Name = fmt.Sprintf("%s %d", r.p.Name, n)
+			if r.p.Kind == payer.KindInsurer {
+				r.p.Rates = []payer.Rate{{CategoryID: m.cat.ID, PricePerDayCents: 5500}}
+			}
+			must(t, w.s.CreatePayer(m.admin, &r.p))
 		}
-		must(t, w.s.CreatePayer(m.admin, &r.p))
 	}
 	now := w.clk.Now().In(w.loc)
 	pickup := time.Date(now.Year(), now.Month(), now.Day()+1, 9, 0, 0, 0, w.loc)
@@ -388,4 +390,50 @@ func TestSplitBillingRetried(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestCoverKeepsPayerTerms: a cover keeps its payer's terms from when it
+// named the payer. The insurer raises its agreed rate and caps its days
+// after the rental was covered; editing the claim keeps the old terms; the
+// return bills the insurer at the rate of the day the cover was set. A
+// cover moved to another payer after the handover takes that payer's
+// terms of the moment. Both databases.
+func TestCoverKeepsPayerTerms(t *testing.T) {
+	eachDB(t, func(t *testing.T, d store.Dialect) {
+		w := newMoneyWorld(t, d)
+		cases := splitCases()
+		tc := cases[0] // the insurer at 55,00 € a day, 3 days out = 4 calendar days
+		r := newSplitRental(t, w, tc, 1)
+		m := r.m
+		changed := r.p
+		changed.Rates = []payer.Rate{{CategoryID: m.cat.ID, PricePerDayCents: 8000}}
+		changed.CapDays = 1
+		must(t, w.s.UpdatePayer(m.admin, &changed))
+		cv, err := w.s.Cover(m.admin, r.res.ID)
+		must(t, err)
+		cv.ClaimNumber = "SCH-1-78" // a correction of the claim keeps the terms
+		must(t, w.s.SetCover(m.admin, &cv))
+		if cv, err = w.s.Cover(m.admin, r.res.ID); err != nil || cv.Terms == nil || cv.Terms.CapDays != 0 ||
+			len(cv.Terms.Rates) != 1 || cv.Terms.Rates[0].PricePerDayCents != 5500 {
+			t.Fatalf("cover terms %+v (%v), want the insurer's of the day it was set", cv.Terms, err)
+		}
+		pv, err := w.contracts.PreviewReturn(m.admin, &contract.Return{ContractID: r.c.ID, Protocol: r.back})
+		must(t, err)
+		_, out, err := w.contracts.Return(m.admin, &contract.Return{ContractID: r.c.ID, Protocol: r.back})
+		must(t, err)
+		checkSplit(t, w, r, tc, pv, out) // 4 × 55,00 €, as before the change
+
+		// another rental covered by the insurer now gets its new terms …
+		r2 := newSplitRental(t, w, splitCase{name: "new terms", payer: &changed, mode: payer.ModePayer, days: 1, driven: 10, fuel: 8}, 2)
+		// … and moved after the handover to the manufacturer, that payer's
+		maker := *cases[1].payer
+		maker.Name = "VW Mobilitätsgarantie 2"
+		must(t, w.s.CreatePayer(m.admin, &maker))
+		must(t, w.s.SetCover(m.admin, &payer.Cover{ReservationID: r2.res.ID, Mode: payer.ModePayer, PayerID: maker.ID}))
+		cv2, err := w.s.Cover(m.admin, r2.res.ID)
+		must(t, err)
+		if cv2.Terms == nil || cv2.Terms.CapDays != maker.CapDays || !slices.Equal(cv2.Terms.Covers, []string{payer.PartRent, payer.PartKM, payer.PartFuel}) {
+			t.Fatalf("moved cover's terms %+v, want the manufacturer's", cv2.Terms)
+		}
+	})
 }

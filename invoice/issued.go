@@ -43,6 +43,17 @@ type Issued struct {
 	// Test marks a test-mode document (a test booking's): numbered TEST-…
 	// in series of its own, not in the sales journal or any report.
 	Test bool
+	// Collects, on a payer's collective invoice, are the rentals it bills
+	// (each rental of a payer on one collective invoice only: issuing one
+	// twice fails with KindConflict and issues nothing).
+	Collects []Collected
+}
+
+// Collected is one rental billed on a collective invoice: its contract and
+// the payer's gross share of it.
+type Collected struct {
+	ContractID int64
+	GrossCents int64
 }
 
 // EFile is a structured e-invoice file (e.g. XRechnung XML). For a business

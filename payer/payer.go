@@ -71,6 +71,9 @@ type Payer struct {
 	Covers      map[string]bool
 	Rates       []Rate // agreed gross daily rates per category; none: the rental's tariff
 	Active      bool
+	// Collective: a fleet or leasing payer billed once a month for all
+	// its rentals (a collective invoice) instead of an invoice per rental.
+	Collective bool
 }
 
 // Rate is an agreed gross daily rate for one vehicle category.
@@ -115,9 +118,13 @@ func (p *Payer) Normalize() {
 // Validate returns a KindInvalid error naming every invalid field: kind,
 // name, address (an invoice goes to every payer), VAT id format, a
 // Leitweg-ID's check digits, payment term, caps, rates (one per category)
-// and at least one covered part. Call Normalize first.
+// and at least one covered part; only a fleet or leasing payer is billed
+// collectively. Call Normalize first.
 func (p Payer) Validate() error {
 	var f errs.Fields
+	if p.Collective && p.Kind != KindFleet {
+		f.Add("collective", "payer.collective_fleet")
+	}
 	kindOK := false
 	for _, k := range Kinds {
 		kindOK = kindOK || p.Kind == k

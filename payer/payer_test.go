@@ -79,3 +79,38 @@ func TestValidate(t *testing.T) {
 		t.Fatalf("free buyer reference: %v", err)
 	}
 }
+
+// TestCoverCustomerCar: the customer's car's VIN is normalized (capitals,
+// no spaces or dashes) and must then have 17 valid characters; the plate
+// is one short line. Anything typed is refused with a field error, never a
+// panic.
+func TestCoverCustomerCar(t *testing.T) {
+	p := Payer{ID: 7, Kind: KindManufacturer, Active: true}
+	for _, tc := range []struct {
+		vin, plate string
+		wantVIN    string
+		field      string // the field refused, "" for none
+	}{
+		{vin: "", wantVIN: ""},
+		{vin: " wvwzzz1kz-aw000001 ", plate: "r-kw 123", wantVIN: "WVWZZZ1KZAW000001"},
+		{vin: "WVWZZZ1KZAW00000O", wantVIN: "WVWZZZ1KZAW00000O", field: "customer_vin"}, // O is not used in VINs
+		{vin: "WVWZZZ1KZAW00001", wantVIN: "WVWZZZ1KZAW00001", field: "customer_vin"},   // 16 characters
+		{vin: "WVWZZZ1KZAW0000🚗", wantVIN: "WVWZZZ1KZAW0000🚗", field: "customer_vin"},
+		{vin: "WVWZZZ1KZAW000001", plate: "R-KW\x00123", wantVIN: "WVWZZZ1KZAW000001", field: "customer_plate"},
+		{vin: "WVWZZZ1KZAW000001", plate: strings.Repeat("X", MaxPlate+1), wantVIN: "WVWZZZ1KZAW000001", field: "customer_plate"},
+	} {
+		c := Cover{Mode: ModePayer, PayerID: 7, CustomerVIN: tc.vin, CustomerPlate: tc.plate}
+		c.Normalize()
+		if c.CustomerVIN != tc.wantVIN {
+			t.Errorf("%q normalized to %q, want %q", tc.vin, c.CustomerVIN, tc.wantVIN)
+		}
+		err := c.Validate(p, "2026-12-05")
+		e, _ := errs.As(err)
+		switch {
+		case tc.field == "" && err != nil:
+			t.Errorf("%q/%q refused: %v", tc.vin, tc.plate, err)
+		case tc.field != "" && (e == nil || !errs.Fields(e.Fields).Has(tc.field)):
+			t.Errorf("%q/%q: want an error on %s, got %v", tc.vin, tc.plate, tc.field, err)
+		}
+	}
+}

@@ -299,6 +299,8 @@ func auditSentence(lang string, loc *time.Location, e audit.Entry, plate func(in
 		p["from"], p["to"] = stamp(a.get("pickup").time()), stamp(a.get("return").time())
 	case "repaired":
 		p["text"] = quote(a.get("repair_note").str())
+	case "workshop_done":
+		p["ref"] = quote(a.get("workshop_ref").str())
 	case "cover":
 		key, p["payer"] = "cover."+a.get("mode").str(), quote(a.get("payer").str())
 	case "fine", "fine_answered", "fine_letter", "fine_fee":

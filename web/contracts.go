@@ -20,6 +20,7 @@ import (
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/job"
 	"mietwerk.dev/mietwerk/locale"
+	"mietwerk.dev/mietwerk/payer"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/tenancy"
@@ -44,6 +45,9 @@ type ContractBackend interface {
 	// PreCheckin is what the customer entered on the booking page before
 	// pickup (ok false: nothing).
 	PreCheckin(ctx context.Context, reservationID int64) (pc booking.PreCheckin, ok bool, err error)
+	// WorkshopDone returns, per open contract whose workshop order the
+	// workshop reported done, when it did.
+	WorkshopDone(ctx context.Context) (map[int64]time.Time, error)
 }
 
 // ctStatuses are the contract statuses in list order.
@@ -190,7 +194,19 @@ type ctPageData struct {
 	PayerReverseID     int64
 	PayerReverseReason string
 	today              string // YYYY-MM-DD in the station's calendar
-	loc                *time.Location
+	// Collective: the rental's payer is billed by monthly collective
+	// invoice (nil otherwise).
+	Collective *collectiveOf
+	loc        *time.Location
+}
+
+// collectiveOf is where a collective payer's share of a rental stands: on
+// Invoice (its share Gross), or waiting for the month's run.
+type collectiveOf struct {
+	Payer   string
+	Billed  bool // the rental is billed: its share waits for (or is on) the collective invoice
+	Invoice *invoice.Summary
+	Gross   int64
 }
 
 // PayerDue is the due date (YYYY-MM-DD in the station's zone) of a payer's
@@ -384,8 +400,20 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 	if d.HasBilled {
 		days = d.Billed.Days
 	}
-	if d.Cover, err = a.loadCoverCard(ctx, d.C.ReservationID, days, !d.HasBilled); err != nil {
+	billed := d.HasBilled || d.C.Status == contract.StatusBilled || d.C.Status == contract.StatusPaymentOpen
+	if d.Cover, err = a.loadCoverCard(ctx, d.C.ReservationID, days, !billed); err != nil {
 		return d, err
+	}
+	if d.Cover != nil && d.Cover.Cover.Mode == payer.ModePayer && d.Cover.Payer.Collective {
+		// a collective payer's share: on its collective invoice, or waiting for it
+		inv, gross, ok, err := a.Contracts.CollectiveInvoiceOf(ctx, id)
+		if err != nil {
+			return d, err
+		}
+		d.Collective = &collectiveOf{Payer: d.Cover.Payer.Name, Billed: billed}
+		if ok {
+			d.Collective.Invoice, d.Collective.Gross = &inv, gross
+		}
 	}
 	d.Charge.Kind = contract.PurposeDamage
 	d.Receipt = receiptForm{Method: contract.MethodCash, ReceivedOn: a.Now().In(d.loc).Format("2006-01-02")}

@@ -26,7 +26,8 @@ import (
 // payment service (callers set Payments, Renderer or EInvoicer for more).
 func storeContractDeps(s *store.Store, now func() time.Time) contract.Deps {
 	return contract.Deps{Store: s, Bookings: s, Vehicles: s, Tariffs: s, Tenancy: s, Customers: s,
-		Records: s, Invoices: s, Issued: s, Renderer: pdf.New(), Mailer: contracttest.Mailer{}, Now: now, Covers: s, Payers: s}
+		Records: s, Invoices: s, Issued: s, Renderer: pdf.New(), Mailer: contracttest.Mailer{}, Now: now, Covers: s, Payers: s,
+		Collective: s}
 }
 
 // ctEnv is the admin UI with the contract pages and a confirmed booking at

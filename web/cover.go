@@ -40,6 +40,7 @@ func (a *app) loadCoverCard(ctx context.Context, id int64, days int, canChange b
 		if card.Payer, err = a.Payers.Payer(ctx, c.PayerID); err != nil {
 			return nil, err
 		}
+		card.Payer = c.Apply(card.Payer) // the terms the rental is billed on
 		card.CoveredDays = card.Payer.CoveredDays(days)
 	}
 	return card, nil
@@ -78,7 +79,8 @@ func (a *app) coverSave(w http.ResponseWriter, r *http.Request) error {
 	}
 	get := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	c := payer.Cover{ReservationID: id, Mode: get("mode"), ClaimNumber: get("claim_number"), PolicyNumber: get("policy_number"),
-		DamageDate: get("damage_date"), AtFaultParty: get("at_fault_party")}
+		DamageDate: get("damage_date"), AtFaultParty: get("at_fault_party"), CustomerVIN: get("customer_vin"),
+		CustomerPlate: get("customer_plate")}
 	field := "payer_id"
 	if c.Mode == payer.ModeInternal {
 		field = "cost_centre_id"

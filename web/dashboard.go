@@ -33,6 +33,10 @@ type dashboardData struct {
 	Days []homeDay
 	// Overdue are running contracts whose planned return has passed.
 	Overdue []contract.Listed
+	// RepairDone are running contracts whose workshop order the workshop
+	// reported done (the replacement car comes back; when: Repaired).
+	RepairDone []contract.Listed
+	Repaired   map[int64]time.Time
 	// NoCar are bookings to pick up within homeDueDays without a car that
 	// can go out (see CarProblem).
 	NoCar []booking.ListedRow
@@ -214,6 +218,15 @@ func (d dashboardData) CarProblem(x booking.ListedRow) string {
 	return ""
 }
 
+// RepairedAt is when the workshop reported the repair of contract id's
+// workshop order done; nil when it has not.
+func (d dashboardData) RepairedAt(id int64) *time.Time {
+	if t, ok := d.Repaired[id]; ok {
+		return &t
+	}
+	return nil
+}
+
 // homeContracts fills the overdue returns and the contracts with money to
 // settle or open.
 func (a *app) homeContracts(ctx context.Context, d *dashboardData) error {
@@ -226,9 +239,14 @@ func (a *app) homeContracts(ctx context.Context, d *dashboardData) error {
 	if err != nil {
 		return err
 	}
+	if d.Repaired, err = a.ContractData.WorkshopDone(ctx); err != nil {
+		return err
+	}
 	for _, c := range open {
 		if c.PlannedEnd.Before(d.Now) {
 			d.Overdue = append(d.Overdue, c)
+		} else if _, ok := d.Repaired[c.ID]; ok {
+			d.RepairDone = append(d.RepairDone, c)
 		}
 	}
 	if d.Settle, err = list(contract.StatusReturned); err != nil {

@@ -106,6 +106,9 @@ func (v *view) Km(n any) string {
 // ("1.234,50 €" / "€1,234.50").
 func (v *view) Money(cents int64) string { return locale.Lang(v.Lang).Money(cents) }
 
+// Percent formats a VAT rate in basis points in the reader's language ("19 %").
+func (v *view) Percent(bp int) string { return locale.Lang(v.Lang).Percent(bp) }
+
 // moneyText renders cents as the bare amount a form field holds and the
 // money parser reads back ("1234,50" / "1234.50").
 func moneyText(lang string, cents int64) string { return locale.Lang(lang).Amount(cents) }

@@ -98,9 +98,19 @@ func TestHomeListsTheDaysWork(t *testing.T) {
 		if now := ctExcerpt(vp.body, `id="rental-now"`); !strings.Contains(now, fmt.Sprintf(`href="/admin/contracts/%d"`, ct.ID)) {
 			t.Errorf("the car's page does not lead to its running contract: %q", now)
 		}
+		// the workshop reports the repair done: the rental is coming back
+		must(t, ce.store.RecordWorkshopDone(ctx, ct.ID, "WA-4711"))
+		p = c.get("/admin/")
+		if row := homeRow(p.body, "home-repair-done", fmt.Sprintf(`data-contract="%d"`, ct.ID)); !strings.Contains(row, "Werkstatt fertig") ||
+			!strings.Contains(row, fmt.Sprintf(`href="/admin/contracts/%d/return"`, ct.ID)) {
+			t.Errorf("the rental whose repair is done is not listed as coming back: %q", row)
+		}
 		ce.clk.Advance(50 * time.Hour)
 		p = c.login(stationEmail, password) // the session expired meanwhile
 		row := homeRow(p.body, "home-overdue", fmt.Sprintf(`data-contract="%d"`, ct.ID))
+		if !strings.Contains(row, "Werkstatt fertig") || homeRow(p.body, "home-repair-done", fmt.Sprintf(`data-contract="%d"`, ct.ID)) != "" {
+			t.Errorf("an overdue rental whose repair is done: listed as overdue, with the note: %q", row)
+		}
 		if !strings.Contains(row, fmt.Sprintf(`href="/admin/contracts/%d/return"`, ct.ID)) {
 			t.Fatalf("the overdue contract has no take-back action: %q", row)
 		}

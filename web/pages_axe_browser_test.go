@@ -57,6 +57,7 @@ func TestRentalPagesAccessible(t *testing.T) {
 		{"day-list", "/admin/reservations/day-list?day=" + reg.Pickup.Format("2006-01-02"), "Tagesliste"},
 		{"vehicle-history", fmt.Sprintf("/admin/vehicles/%d/history", running.VehicleID), "Fahrzeughistorie"},
 		{"fines", "/admin/fines?plate=R-CT+12&at=" + running.Start.In(ce.muc.Location()).Add(time.Minute).Format("2006-01-02T15:04"), "Wer fuhr?"},
+		{"reports", "/admin/reports", "Berichte"},
 	} {
 		if err := chromedp.Do(ctx, chromedp.Navigate(ce.srv.URL+pg.path), chromedp.WaitVisible(chromedp.CSS("main h1"))); err != nil {
 			testenv.Screenshot(t, tab, "failed-"+pg.name)

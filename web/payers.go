@@ -21,6 +21,7 @@ type payerForm struct {
 	Covers                                        map[string]bool
 	Rates                                         map[int64]string // category id → rate as typed
 	Active                                        bool
+	Collective                                    bool
 	Categories                                    []fleet.Category
 	Kinds, Parts                                  []string
 }
@@ -28,7 +29,7 @@ type payerForm struct {
 func payerFormOf(p payer.Payer, lang string) payerForm {
 	f := payerForm{ID: p.ID, Kind: p.Kind, Name: p.Name, Street: p.Street, PostalCode: p.PostalCode, City: p.City,
 		Country: p.Country, VATID: p.VATID, BuyerReference: p.BuyerReference, Email: p.Email, PaymentDays: strconv.Itoa(p.PaymentDays),
-		CapDays: "", Cap: "", Covers: map[string]bool{}, Rates: map[int64]string{}, Active: p.Active}
+		CapDays: "", Cap: "", Covers: map[string]bool{}, Rates: map[int64]string{}, Active: p.Active, Collective: p.Collective}
 	if p.CapDays > 0 {
 		f.CapDays = strconv.Itoa(p.CapDays)
 	}
@@ -53,9 +54,11 @@ func parsePayerForm(r *http.Request, f *payerForm, p *payer.Payer, cats []fleet.
 	f.VATID, f.BuyerReference, f.PaymentDays, f.CapDays, f.Cap = get("vat_id"), get("buyer_reference"), get("payment_days"), get("cap_days"), get("cap")
 	f.Email = get("email")
 	f.Active = r.PostFormValue("active") != ""
+	f.Collective = r.PostFormValue("collective") != ""
 	f.Covers, f.Rates = map[string]bool{}, map[int64]string{}
 	*p = payer.Payer{ID: p.ID, Kind: f.Kind, Name: f.Name, Street: f.Street, PostalCode: f.PostalCode, City: f.City,
-		Country: f.Country, VATID: f.VATID, BuyerReference: f.BuyerReference, Email: f.Email, Active: f.Active, Covers: map[string]bool{}}
+		Country: f.Country, VATID: f.VATID, BuyerReference: f.BuyerReference, Email: f.Email, Active: f.Active, Collective: f.Collective,
+		Covers: map[string]bool{}}
 	for _, part := range r.PostForm["covers"] {
 		f.Covers[part], p.Covers[part] = true, true
 	}

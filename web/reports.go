@@ -23,6 +23,22 @@ type reportsData struct {
 	Revenue       []contract.Revenue
 	Utilisation   []contract.Utilisation
 	Categories    []catUtil
+	ByPayer       []contract.PayerRevenue // revenue and rental days per payer and month
+	Claims        []contract.Claim        // manufacturer programmes' claims
+}
+
+// PayerTotal sums the payer report over the period: documents, rental days,
+// net and gross (the gross equals the revenue report's total: both count
+// the same documents).
+func (d reportsData) PayerTotal() contract.PayerRevenue {
+	var t contract.PayerRevenue
+	for _, r := range d.ByPayer {
+		t.Documents += r.Documents
+		t.RentalDays += r.RentalDays
+		t.NetCents += r.NetCents
+		t.GrossCents += r.GrossCents
+	}
+	return t
 }
 
 type catUtil struct {
@@ -96,6 +112,12 @@ func (a *app) loadReports(r *http.Request) (reportsData, error) {
 	if d.Utilisation, err = be.UtilisationByVehicle(ctx, from, to); err != nil {
 		return d, err
 	}
+	if d.ByPayer, err = be.RevenueByPayerMonth(ctx, from, to, berlin); err != nil {
+		return d, err
+	}
+	if d.Claims, err = be.ManufacturerClaims(ctx, from, to, berlin); err != nil {
+		return d, err
+	}
 	idx := map[string]int{}
 	for _, u := range d.Utilisation {
 		i, ok := idx[u.CategoryCode]
@@ -111,6 +133,15 @@ func (a *app) loadReports(r *http.Request) (reportsData, error) {
 	return d, nil
 }
 
+// payerLabel names a payer row of a report in lang: the payer's name and
+// kind, or "Fahrer (Selbstzahler)" for the drivers' own documents.
+func payerLabel(lang, name, kind string) (string, string) {
+	if kind == "" {
+		return translate(lang, "rp.payer.drivers"), translate(lang, "rp.payer.drivers_kind")
+	}
+	return name, translate(lang, locale.Key("payer.kind."+kind))
+}
+
 func (a *app) reportsPage(w http.ResponseWriter, r *http.Request) error {
 	d, err := a.loadReports(r)
 	if err != nil {
@@ -123,7 +154,9 @@ func (a *app) reportsPage(w http.ResponseWriter, r *http.Request) error {
 // reportCSV exports one report as CSV (semicolon-separated, decimal comma
 // for German spreadsheets; UTF-8 with BOM): movements.csv, receipts.csv
 // (payments at the counter: sums per station and method, then the rows),
-// open-items.csv, revenue.csv, utilisation.csv.
+// open-items.csv, revenue.csv, utilisation.csv, payer-revenue.csv (revenue
+// and rental days per payer and month), manufacturer-claims.csv (one row per
+// invoice to a manufacturer programme, as importers ask for a claim).
 func (a *app) reportCSV(w http.ResponseWriter, r *http.Request) error {
 	d, err := a.loadReports(r)
 	if err != nil {
@@ -184,6 +217,32 @@ func (a *app) reportCSV(w http.ResponseWriter, r *http.Request) error {
 		rows = append(rows, head("rp.month", "rp.station", "rp.documents", "rp.net", "rp.gross"))
 		for _, v := range d.Revenue {
 			rows = append(rows, []csvCell{csvText(v.Month), csvText(v.StationName), num(v.Documents), money(v.NetCents), money(v.GrossCents)})
+		}
+	case "payer-revenue.csv":
+		rows = append(rows, head("rp.month", "rp.payer", "rp.payer_kind", "rp.documents", "rp.rental_days", "rp.net", "rp.gross"))
+		for _, v := range d.ByPayer {
+			name, kind := payerLabel(lang, v.PayerName, v.PayerKind)
+			rows = append(rows, []csvCell{csvText(v.Month), csvText(name), csvText(kind), num(v.Documents), num(v.RentalDays),
+				money(v.NetCents), money(v.GrossCents)})
+		}
+	case "manufacturer-claims.csv":
+		rows = append(rows, head("rp.programme", "rp.month", "rp.invoice_number", "rp.invoice_date", "rp.document_kind",
+			"rp.workshop_order", "cv.customer_vin", "cv.customer_plate", "rp.replacement_car", "ct.number", "rp.rental_from",
+			"rp.rental_to", "rp.rental_days", "rp.net", "rp.gross"))
+		day := func(t time.Time) csvCell {
+			if t.IsZero() {
+				return csvText("")
+			}
+			return csvText(t.In(berlin).Format("2006-01-02"))
+		}
+		for _, c := range d.Claims {
+			kind := t("rp.claim.invoice")
+			if c.CreditNote {
+				kind = t("rp.claim.credit_note")
+			}
+			rows = append(rows, []csvCell{csvText(c.Programme), csvText(c.Month), csvText(c.InvoiceNumber), day(c.IssuedAt), csvText(kind),
+				csvText(c.WorkshopRef), csvText(c.CustomerVIN), csvText(c.CustomerPlate), csvText(c.Vehicle), csvText(c.ContractNumber),
+				day(c.From), day(c.To), num(c.Days), money(c.NetCents), money(c.GrossCents)})
 		}
 	case "utilisation.csv":
 		rows = append(rows, head("rp.category", "fl.plate", "rp.booked_hours", "rp.period_hours", "rp.utilisation"))

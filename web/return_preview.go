@@ -46,6 +46,7 @@ type returnPreview struct {
 	PayerGross int64
 	PayerDays  int
 	Internal   bool
+	Collective bool // the payer's share goes on its monthly collective invoice
 	// NoDriverInvoice: the driver owes nothing of the rental.
 	NoDriverInvoice bool
 }
@@ -69,6 +70,7 @@ func previewOf(v *view, p contract.Preview) *returnPreview {
 	if sp := p.Split; sp.Covered() {
 		out.PayerName, out.PayerGross, out.PayerDays = sp.Payer.Name, sp.PayerGross(), sp.Payer.PaymentDays
 		out.Internal = sp.Cover.Mode == payer.ModeInternal
+		out.Collective = sp.Collective()
 		out.NoDriverInvoice = sp.NoFinal && len(b.Compensation) == 0
 	}
 	l := locale.Lang(v.Lang)

@@ -89,6 +89,8 @@ func (a *app) routes() http.Handler {
 	private("GET /admin/payers/new", a.admin(a.payerNew))
 	private("POST /admin/payers", a.admin(a.payerCreate))
 	private("GET /admin/payers/{id}", a.admin(a.payerEdit))
+	private("GET /admin/payers/{id}/collective", a.admin(a.collectivePage))
+	private("POST /admin/payers/{id}/collective", a.admin(a.collectiveIssue))
 	private("POST /admin/payers/{id}", a.admin(a.payerUpdate))
 
 	private("GET /admin/categories", a.admin(a.categoryList))

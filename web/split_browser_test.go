@@ -12,11 +12,13 @@ import (
 	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
 )
 
 // TestBrowserReturnSplit: staff go from the home screen to the covered
 // contract, open the return, see the split in the preview, confirm, and
-// find both invoices in the invoices list; the pages pass axe-core.
+// find both invoices in the invoices list and the programme's invoice in
+// the reports (by payer, manufacturer claims); the pages pass axe-core.
 func TestBrowserReturnSplit(t *testing.T) {
 	ce, _, ct, man := coveredContract(t, store.SQLite)
 	tab := testenv.Browser(t)
@@ -92,4 +94,25 @@ func TestBrowserReturnSplit(t *testing.T) {
 		}
 	}
 	testenv.Screenshot(t, ctx, "split-invoices")
+
+	// the reports: the programme's invoice in the payer report and as a
+	// manufacturer claim, with the amount issued
+	var payerDoc invoice.Summary
+	for _, d := range docs {
+		if d.PayerID == man.ID {
+			payerDoc = d
+		}
+	}
+	fail("reports", chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`nav a[href="/admin/reports"]`)),
+		chromedp.WaitVisible(chromedp.ID("manufacturer-claims")),
+	))
+	claims, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("manufacturer-claims")))
+	fail("read claims", err)
+	byPayer, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("payer-revenue")))
+	fail("read payer report", err)
+	gross := locale.Lang("de").Money(payerDoc.Gross)
+	if !strings.Contains(claims, payerDoc.Number) || !strings.Contains(claims, gross) || !strings.Contains(byPayer, man.Name) {
+		t.Errorf("reports lack the programme's invoice %s (%s):\n%s\n%s", payerDoc.Number, gross, byPayer, claims)
+	}
 }

@@ -28,11 +28,7 @@ func coveredContract(t *testing.T, d store.Dialect) (*ctEnv, *client, contract.C
 func coveredBy(t *testing.T, d store.Dialect, mode string) (*ctEnv, *client, contract.Contract, payer.Payer) {
 	t.Helper()
 	ce, c, ct, _ := handedOver(t, d)
-	tn, err := ce.store.Tenant(ce.sys())
-	must(t, err)
-	// invoices need the supplier's address and tax id
-	tn.Street, tn.PostalCode, tn.City, tn.Country, tn.VATID = "Hauptstr. 1", "93047", "Regensburg", "DE", "DE123456789"
-	must(t, ce.store.UpdateTenant(ce.sys(), &tn))
+	supplierReady(t, ce)
 	_, man, cc := coverPayers(t, ce.env)
 	if mode == payer.ModeInternal {
 		man = cc
@@ -41,6 +37,36 @@ func coveredBy(t *testing.T, d store.Dialect, mode string) (*ctEnv, *client, con
 	ce.clk.Advance(30 * time.Hour)
 	c.mustLogin(stationEmail) // the session outlived the wait
 	return ce, c, ct, man
+}
+
+// supplierReady gives the tenant the address and tax id its invoices
+// need as supplier.
+func supplierReady(t *testing.T, ce *ctEnv) {
+	t.Helper()
+	tn, err := ce.store.Tenant(ce.sys())
+	must(t, err)
+	tn.Street, tn.PostalCode, tn.City, tn.Country, tn.VATID = "Hauptstr. 1", "93047", "Regensburg", "DE", "DE123456789"
+	must(t, ce.store.UpdateTenant(ce.sys(), &tn))
+}
+
+// payerAndFinal returns the invoice to payer payerID and the driver's
+// final invoice of contract id; the test fails when one is missing.
+func payerAndFinal(t *testing.T, ce *ctEnv, id, payerID int64) (payerDoc, final invoice.Summary) {
+	t.Helper()
+	docs, err := ce.store.ListInvoices(ce.sys(), invoice.Filter{ContractID: id})
+	must(t, err)
+	for _, d := range docs {
+		switch {
+		case d.PayerID == payerID:
+			payerDoc = d
+		case d.Kind == invoice.KindFinal:
+			final = d
+		}
+	}
+	if payerDoc.ID == 0 || final.ID == 0 {
+		t.Fatalf("documents %+v, want the payer's and the driver's final", docs)
+	}
+	return payerDoc, final
 }
 
 var previewPayerRE = regexp.MustCompile(`id="preview-payer-gross">([^<]*)<`)
@@ -72,21 +98,8 @@ func TestReturnSplitPages(t *testing.T) {
 		if p = c.post(path, form); p.status != http.StatusOK || strings.Contains(p.body, `id="f-confirm"`) {
 			t.Fatalf("return: %d %s", p.status, p.alert())
 		}
-		docs, err := ce.store.ListInvoices(ce.sys(), invoice.Filter{ContractID: ct.ID})
-		must(t, err)
-		var payerDoc, final invoice.Summary
-		for _, d := range docs {
-			switch {
-			case d.PayerID == man.ID:
-				payerDoc = d
-			case d.Kind == invoice.KindFinal:
-				final = d
-			}
-		}
+		payerDoc, final := payerAndFinal(t, ce, ct.ID, man.ID)
 		de := locale.Lang("de")
-		if payerDoc.ID == 0 || final.ID == 0 {
-			t.Fatalf("documents %+v", docs)
-		}
 		// one fact, one source: the preview said what was issued
 		if de.Money(payerDoc.Gross) != previewPayer || payerDoc.Gross != 4900 {
 			t.Errorf("payer invoiced %d, preview said %s", payerDoc.Gross, previewPayer)

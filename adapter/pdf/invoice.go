@@ -158,6 +158,34 @@ func writeInvoice(w *writer, d document.InvoiceDoc) {
 		f.Ln(2)
 		w.para(inv.Note)
 	}
+	if len(d.Annex) > 0 {
+		writeAnnex(w, d)
+	}
+}
+
+// writeAnnex prints the rentals a collective invoice bills, one row each,
+// on a page of their own, with their sum (the invoice's total).
+func writeAnnex(w *writer, d document.InvoiceDoc) {
+	l, loc := w.l, d.Location
+	w.f.AddPage()
+	w.title(l.get("annex_title", d.Invoice.Number))
+	w.para(l.get("annex_intro"))
+	cols := func(a, b, c, e, g, h, i string) []col {
+		return []col{{27, a, "L"}, {32, b, "L"}, {36, c, "L"}, {28, e, "L"}, {12, g, "R"}, {13, h, "R"}, {22, i, "R"}}
+	}
+	w.row(cols(l.get("annex_contract"), l.get("annex_driver"), l.get("annex_vehicle"), l.get("annex_period"),
+		l.get("annex_km"), l.get("annex_days"), l.get("amount")), true, true)
+	var sum int64
+	for _, r := range d.Annex {
+		contract := r.Contract
+		if r.WorkshopRef != "" {
+			contract += "\n" + l.get("annex_workshop", r.WorkshopRef)
+		}
+		w.row(cols(contract, r.Driver, r.Vehicle, w.date(r.From, loc)+" –\n"+w.date(r.To, loc),
+			w.lang.Quantity(r.DrivenKM*1000), fmt.Sprint(r.Days), w.money(r.Gross)), false, true)
+		sum += r.Gross
+	}
+	w.row([]col{{148, l.get("annex_total"), "R"}, {22, w.money(sum), "R"}}, true, false)
 }
 
 // errNoTime is returned when a document lacks the time its PDF dates are

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 
 	"mietwerk.dev/mietwerk/booking"
@@ -28,11 +29,17 @@ func (s *Store) Cover(ctx context.Context, reservationID int64) (payer.Cover, er
 // coverTx reads the cover of reservation id of tenant (ModeDriver when none).
 func coverTx(ctx context.Context, q querier, tenant, id int64) (payer.Cover, error) {
 	c := payer.Cover{ReservationID: id, Mode: payer.ModeDriver}
-	err := q.QueryRowContext(ctx, `SELECT mode, payer_id, claim_number, policy_number, damage_date, at_fault_party
-		FROM reservation_covers WHERE tenant_id = $1 AND reservation_id = $2`, tenant, id).
-		Scan(&c.Mode, &c.PayerID, &c.ClaimNumber, &c.PolicyNumber, dateScan{&c.DamageDate}, &c.AtFaultParty)
+	var terms string
+	err := q.QueryRowContext(ctx, `SELECT mode, payer_id, claim_number, policy_number, damage_date, at_fault_party,
+		customer_vin, customer_plate, payer_terms FROM reservation_covers WHERE tenant_id = $1 AND reservation_id = $2`, tenant, id).
+		Scan(&c.Mode, &c.PayerID, &c.ClaimNumber, &c.PolicyNumber, dateScan{&c.DamageDate}, &c.AtFaultParty,
+			&c.CustomerVIN, &c.CustomerPlate, &terms)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, nil
+	}
+	if err == nil && terms != "" {
+		c.Terms = new(payer.Terms)
+		err = json.Unmarshal([]byte(terms), c.Terms)
 	}
 	return c, err
 }
@@ -70,18 +77,37 @@ func (s *Store) SetCover(ctx context.Context, c *payer.Cover) error {
 		if err != nil {
 			return err
 		}
-		if old == *c {
+		// the payer's terms as of now, unless the cover already named this
+		// payer: then the terms it kept stay (editing the claim changes no price)
+		switch {
+		case c.Mode == payer.ModeDriver:
+			c.Terms = nil
+		case old.Mode != payer.ModeDriver && old.PayerID == c.PayerID && old.Terms != nil:
+			c.Terms = old.Terms
+		default:
+			t := p.Terms(s.Now())
+			c.Terms = &t
+		}
+		if old.Same(*c) && (old.Terms == nil) == (c.Terms == nil) {
 			return nil
+		}
+		var terms []byte
+		if c.Terms != nil {
+			terms, _ = json.Marshal(c.Terms)
 		}
 		if c.Mode == payer.ModeDriver {
 			_, err = tx.ExecContext(ctx, `DELETE FROM reservation_covers WHERE tenant_id = $1 AND reservation_id = $2`, sc.tenant(), r.ID)
 		} else {
 			_, err = tx.ExecContext(ctx, `INSERT INTO reservation_covers (tenant_id, reservation_id, mode, payer_id, claim_number,
-				policy_number, damage_date, at_fault_party, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
+				policy_number, damage_date, at_fault_party, customer_vin, customer_plate, updated_at, payer_terms)
+				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
 				ON CONFLICT (tenant_id, reservation_id) DO UPDATE SET mode = excluded.mode, payer_id = excluded.payer_id,
 				claim_number = excluded.claim_number, policy_number = excluded.policy_number,
-				damage_date = excluded.damage_date, at_fault_party = excluded.at_fault_party, updated_at = excluded.updated_at`,
-				sc.tenant(), r.ID, c.Mode, c.PayerID, c.ClaimNumber, c.PolicyNumber, dateArg(c.DamageDate), c.AtFaultParty, ts(s.Now()))
+				damage_date = excluded.damage_date, at_fault_party = excluded.at_fault_party,
+				customer_vin = excluded.customer_vin, customer_plate = excluded.customer_plate, updated_at = excluded.updated_at,
+				payer_terms = excluded.payer_terms`,
+				sc.tenant(), r.ID, c.Mode, c.PayerID, c.ClaimNumber, c.PolicyNumber, dateArg(c.DamageDate), c.AtFaultParty,
+				c.CustomerVIN, c.CustomerPlate, ts(s.Now()), string(terms))
 		}
 		if err != nil {
 			return mapErr(err)
@@ -94,5 +120,6 @@ func (s *Store) SetCover(ctx context.Context, c *payer.Cover) error {
 // name as it was then, and the claim.
 func coverAudit(c payer.Cover, payerName string) map[string]any {
 	return map[string]any{"mode": c.Mode, "payer_id": c.PayerID, "payer": payerName, "claim_number": c.ClaimNumber,
-		"policy_number": c.PolicyNumber, "damage_date": c.DamageDate, "at_fault_party": c.AtFaultParty}
+		"policy_number": c.PolicyNumber, "damage_date": c.DamageDate, "at_fault_party": c.AtFaultParty,
+		"customer_vin": c.CustomerVIN, "customer_plate": c.CustomerPlate}
 }

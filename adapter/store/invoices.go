@@ -13,6 +13,7 @@ import (
 
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/webhook"
 )
@@ -119,6 +120,16 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 			quantity_milli, unit, unit_gross_cents, vat_rate_bp, net_cents, vat_cents, gross_cents, kind, tax_category)
 			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`, sc.tenant(), iss.ID, i+1, l.Description, l.QuantityMilli,
 			l.Unit, l.UnitGross, l.VATRateBP, net, vat, gross, kind, taxCategoryCode(l.TaxCategory)); err != nil {
+			return mapErr(err)
+		}
+	}
+	for _, c := range iss.Collects {
+		_, err := tx.ExecContext(ctx, `INSERT INTO collective_items (tenant_id, payer_id, contract_id, invoice_id, gross_cents)
+			VALUES ($1,$2,$3,$4,$5)`, sc.tenant(), iss.PayerID, c.ContractID, iss.ID, c.GrossCents)
+		if classify(err) == dbErrUnique {
+			return errs.Conflict("collective_already_billed")
+		}
+		if err != nil {
 			return mapErr(err)
 		}
 	}
@@ -252,7 +263,9 @@ func (s *Store) ListInvoices(ctx context.Context, f invoice.Filter) ([]invoice.S
 		where += ` AND i.contract_id = ` + a.add(f.ContractID)
 	}
 	if f.CustomerID != 0 {
-		where += ` AND i.customer_id = ` + a.add(f.CustomerID)
+		// a payer's collective invoice bills many drivers' rentals: it is
+		// none of theirs (its customer is only its first rental's driver)
+		where += ` AND i.customer_id = ` + a.add(f.CustomerID) + ` AND (i.payer_id IS NULL OR i.contract_id IS NOT NULL)`
 	}
 	if !sc.a.AllStations() {
 		where += ` AND ` + sc.invoices(&a)

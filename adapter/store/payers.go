@@ -10,13 +10,13 @@ import (
 )
 
 const payerCols = `id, tenant_id, kind, name, street, postal_code, city, country, vat_id, buyer_reference,
-	payment_days, email, cap_days, cap_cents, covers, active`
+	payment_days, email, cap_days, cap_cents, covers, active, collective`
 
 func scanPayer(row interface{ Scan(...any) error }) (payer.Payer, error) {
 	var p payer.Payer
 	var covers string
 	err := row.Scan(&p.ID, &p.TenantID, &p.Kind, &p.Name, &p.Street, &p.PostalCode, &p.City, &p.Country, &p.VATID,
-		&p.BuyerReference, &p.PaymentDays, &p.Email, &p.CapDays, &p.CapCents, &covers, &p.Active)
+		&p.BuyerReference, &p.PaymentDays, &p.Email, &p.CapDays, &p.CapCents, &covers, &p.Active, &p.Collective)
 	p.Covers = map[string]bool{}
 	for _, part := range strings.Split(covers, ",") {
 		if part != "" {
@@ -154,10 +154,10 @@ func (s *Store) savePayer(ctx context.Context, p *payer.Payer, create bool) erro
 		var err error
 		if create {
 			err = tx.QueryRowContext(ctx, `INSERT INTO payers (tenant_id, kind, name, street, postal_code, city, country,
-				vat_id, buyer_reference, payment_days, cap_days, cap_cents, covers, active, created_at, updated_at, email)
-				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) RETURNING id`,
+				vat_id, buyer_reference, payment_days, cap_days, cap_cents, covers, active, created_at, updated_at, email, collective)
+				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18) RETURNING id`,
 				sc.tenant(), p.Kind, p.Name, p.Street, p.PostalCode, p.City, p.Country, p.VATID, p.BuyerReference,
-				p.PaymentDays, p.CapDays, p.CapCents, coversText(p), p.Active, now, now, p.Email).Scan(&p.ID)
+				p.PaymentDays, p.CapDays, p.CapCents, coversText(p), p.Active, now, now, p.Email, p.Collective).Scan(&p.ID)
 		} else {
 			prev, perr := payerTx(ctx, tx, sc.tenant(), p.ID)
 			if perr != nil {
@@ -166,9 +166,9 @@ func (s *Store) savePayer(ctx context.Context, p *payer.Payer, create bool) erro
 			old = prev
 			_, err = tx.ExecContext(ctx, `UPDATE payers SET kind=$1, name=$2, street=$3, postal_code=$4, city=$5,
 				country=$6, vat_id=$7, buyer_reference=$8, payment_days=$9, cap_days=$10, cap_cents=$11, covers=$12,
-				active=$13, updated_at=$14, email=$17 WHERE tenant_id=$15 AND id=$16`,
+				active=$13, updated_at=$14, email=$17, collective=$18 WHERE tenant_id=$15 AND id=$16`,
 				p.Kind, p.Name, p.Street, p.PostalCode, p.City, p.Country, p.VATID, p.BuyerReference, p.PaymentDays,
-				p.CapDays, p.CapCents, coversText(p), p.Active, now, sc.tenant(), p.ID, p.Email)
+				p.CapDays, p.CapCents, coversText(p), p.Active, now, sc.tenant(), p.ID, p.Email, p.Collective)
 			if err == nil {
 				_, err = tx.ExecContext(ctx, `DELETE FROM payer_rates WHERE tenant_id = $1 AND payer_id = $2`, sc.tenant(), p.ID)
 			}

@@ -128,18 +128,9 @@ func (s *Store) RevenueByStationMonth(ctx context.Context, from, to time.Time, l
 			acc[k] = r
 		}
 		r.Documents++
-		switch invoice.Kind(kind) {
-		case invoice.KindCreditNote:
-			r.GrossCents -= gross
-			r.NetCents -= net
-		case invoice.KindFinal:
-			// what the final adds on top of its advances, as stored
-			r.GrossCents += gross - deducted
-			r.NetCents += net - deductedNet
-		default:
-			r.GrossCents += gross
-			r.NetCents += net
-		}
+		n, g := docRevenue(kind, net, gross, deducted, deductedNet)
+		r.NetCents += n
+		r.GrossCents += g
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -155,6 +146,20 @@ func (s *Store) RevenueByStationMonth(ctx context.Context, from, to time.Time, l
 		return out[i].StationName < out[j].StationName
 	})
 	return out, nil
+}
+
+// docRevenue is what one document adds to revenue, as stored: an invoice
+// or advance its net and gross, a final what it adds on top of its advances
+// (net − deducted net, gross − deducted gross), a credit note its amounts
+// negative.
+func docRevenue(kind string, net, gross, deducted, deductedNet int64) (netCents, grossCents int64) {
+	switch invoice.Kind(kind) {
+	case invoice.KindCreditNote:
+		return -net, -gross
+	case invoice.KindFinal:
+		return net - deductedNet, gross - deducted
+	}
+	return net, gross
 }
 
 // UtilisationByVehicle returns, per vehicle the actor may see, the hours of

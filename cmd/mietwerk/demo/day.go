@@ -106,6 +106,7 @@ func SeedDay(ctx context.Context, st *store.Store, svc DayServices, now time.Tim
 		{"IDAR", day.AddDate(0, 0, -2).Add(9 * time.Hour), closing(station, day)},
 		{"CDMR", day.AddDate(0, 0, -4).Add(9 * time.Hour), day.AddDate(0, 0, -1).Add(17 * time.Hour)},
 		{"EDMN", day.AddDate(0, 0, -3).Add(9 * time.Hour), day.AddDate(0, 0, -1).Add(12 * time.Hour)}, // returned now, to clean
+		{"EDMN", day.AddDate(0, 0, -4).Add(9 * time.Hour), day.AddDate(0, 0, -2).Add(12 * time.Hour)}, // returned now, a leasing car
 	} {
 		var car int64
 		if run.cat == "CDMR" {
@@ -125,27 +126,47 @@ func SeedDay(ctx context.Context, st *store.Store, svc DayServices, now time.Tim
 		}
 		// who pays (issue 17): the car back today is an accident
 		// replacement the insurer pays (its return previews the split);
-		// the one returned now a courtesy car of the workshop
+		// the overdue one stands in for a car under the manufacturer's
+		// mobility guarantee (its return makes a claim with the customer's
+		// car's VIN); the one returned now a courtesy car of the workshop
 		switch i {
 		case 0:
-			if err := demoCover(ctx, st, res.ID, payer.ModePayer, payer.KindInsurer, "KS-2026-004711"); err != nil {
+			if err := demoCover(ctx, st, payer.KindInsurer, payer.Cover{ReservationID: res.ID, Mode: payer.ModePayer,
+				ClaimNumber: "KS-2026-004711", CustomerPlate: "R-KW 815"}); err != nil {
+				return err
+			}
+		case 1:
+			if err := demoCover(ctx, st, payer.KindManufacturer, payer.Cover{ReservationID: res.ID, Mode: payer.ModePayer,
+				CustomerVIN: "WVWZZZAUZLW912345", CustomerPlate: "R-MG 2211"}); err != nil {
 				return err
 			}
 		case 2:
-			if err := demoCover(ctx, st, res.ID, payer.ModeInternal, payer.KindCostCentre, ""); err != nil {
+			if err := demoCover(ctx, st, payer.KindCostCentre, payer.Cover{ReservationID: res.ID, Mode: payer.ModeInternal}); err != nil {
+				return err
+			}
+		case 3:
+			// the leasing customer's share waits for its monthly collective invoice
+			if err := demoCover(ctx, st, payer.KindFleet, payer.Cover{ReservationID: res.ID, Mode: payer.ModePayer,
+				CustomerPlate: "R-OL 4410"}); err != nil {
 				return err
 			}
 		}
-		if i == 2 {
+		// the last two come back now: the courtesy car dirty, the leasing car clean
+		if i >= 2 {
+			back := contract.Protocol{OdometerKM: 412, FuelEighths: 8, Cleanliness: "dirty", UnsignedReason: "Demo"}
+			if i == 3 {
+				back = contract.Protocol{OdometerKM: 268, FuelEighths: 7, Cleanliness: "clean", UnsignedReason: "Demo"}
+			}
 			v, err := st.Vehicle(ctx, c.VehicleID)
 			if err != nil {
 				return err
 			}
-			rt := contract.Return{ContractID: c.ID, StationID: station.ID, Protocol: contract.Protocol{
-				OdometerKM: v.OdometerKM + 412, FuelEighths: 8, Cleanliness: "dirty", UnsignedReason: "Demo"}}
-			if _, _, err := svc.Contracts.Return(ctx, &rt); err != nil {
+			back.OdometerKM += v.OdometerKM
+			if _, _, err := svc.Contracts.Return(ctx, &contract.Return{ContractID: c.ID, StationID: station.ID, Protocol: back}); err != nil {
 				return fmt.Errorf("demo return: %w", err)
 			}
+		}
+		if i == 2 {
 			// a past fine case: a speed camera caught the car during this
 			// rental; the case is recorded and answered, the fee not yet charged
 			f := contract.Fine{ContractID: c.ID, Kind: contract.FineKindFine, AuthorityName: "Stadt Regensburg, Amt für öffentliche Ordnung – Bußgeldstelle",
@@ -179,7 +200,8 @@ func pastReplacement(ctx context.Context, st *store.Store, svc DayServices, stat
 	if err != nil {
 		return err
 	}
-	if err := demoCover(ctx, st, res.ID, payer.ModePayer, payer.KindInsurer, "KS-2026-003907"); err != nil {
+	if err := demoCover(ctx, st, payer.KindInsurer, payer.Cover{ReservationID: res.ID, Mode: payer.ModePayer,
+		ClaimNumber: "KS-2026-003907", CustomerPlate: "R-HB 3907"}); err != nil {
 		return err
 	}
 	k, err := handOver(ctx, st, svc, res, c)
@@ -335,16 +357,17 @@ func closing(st tenancy.Station, day time.Time) time.Time {
 	return day.Add(time.Duration(spans[len(spans)-1].Close-30) * time.Minute)
 }
 
-// demoCover sets the cover of reservation id to the first active demo
-// payer of kind (none: the driver keeps paying).
-func demoCover(ctx context.Context, st *store.Store, id int64, mode, kind, claim string) error {
+// demoCover stores cover c with the first active demo payer of kind as its
+// payer (none: the driver keeps paying).
+func demoCover(ctx context.Context, st *store.Store, kind string, c payer.Cover) error {
 	ps, err := st.ListPayers(ctx)
 	if err != nil {
 		return err
 	}
 	for _, p := range ps {
 		if p.Kind == kind && p.Active {
-			return st.SetCover(ctx, &payer.Cover{ReservationID: id, Mode: mode, PayerID: p.ID, ClaimNumber: claim})
+			c.PayerID = p.ID
+			return st.SetCover(ctx, &c)
 		}
 	}
 	return nil

@@ -10,7 +10,8 @@ import (
 // payers are the demo tenant's payers, one of each kind (issue 17): an
 // insurer for accident replacement cars with agreed daily rates, a
 // manufacturer's mobility programme capped at three days, a leasing
-// customer and the workshop's own cost centre for courtesy cars.
+// customer billed by monthly collective invoice and the workshop's own
+// cost centre for courtesy cars.
 func payers(categoryIDs map[string]int64) []payer.Payer {
 	rate := func(code string, cents int64) payer.Rate {
 		return payer.Rate{CategoryID: categoryIDs[code], PricePerDayCents: cents}
@@ -32,7 +33,7 @@ func payers(categoryIDs map[string]int64) []payer.Payer {
 			Covers: parts(payer.PartRent, payer.PartKM), Rates: []payer.Rate{rate("CDMR", 3900)}, Active: true},
 		{Kind: payer.KindFleet, Name: "Ostbayern Leasing GmbH", Street: "Donaustaufer Straße 200", PostalCode: "93059",
 			City: "Regensburg", Country: "DE", VATID: "DE274589306", BuyerReference: "LEAS-KOENIG", Email: "rechnung@ostbayern-leasing.example", PaymentDays: 14,
-			Covers: parts(payer.PartRent, payer.PartKM, payer.PartCleaning, payer.PartFees), Active: true},
+			Covers: parts(payer.PartRent, payer.PartKM, payer.PartCleaning, payer.PartFees), Active: true, Collective: true},
 		{Kind: payer.KindCostCentre, Name: "Werkstatt 4100 (Kulanz)", Country: "DE", PaymentDays: 0,
 			Covers: parts(payer.PartRent, payer.PartKM, payer.PartFuel, payer.PartCleaning), Active: true},
 	}
