@@ -167,3 +167,50 @@ func TestPayerDunning(t *testing.T) {
 		}
 	})
 }
+
+// TestCollectiveInvoiceDunning (both databases): a leasing customer's
+// collective invoice (of several rentals, no single contract) is an open
+// item like any payer document and is dunned: 7 days after its due date
+// the run issues the Zahlungserinnerung, written without a contract.
+func TestCollectiveInvoiceDunning(t *testing.T) {
+	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
+		ce, ct, fleet := fleetReturned(t, d)
+		a := ce.client(t)
+		a.mustLogin(adminEmail)
+		link := fmt.Sprintf(`/admin/payers/%d/collective`, fleet.ID)
+		m := expectRE.FindStringSubmatch(a.get(link).body)
+		if m == nil {
+			t.Fatal("no collective preview")
+		}
+		month := ce.clk.Now().In(time.UTC).Format("2006-01")
+		wantStatus(t, a.post(link, url.Values{"csrf": {a.token(link)}, "month": {month}, "expect": {m[1]}}), http.StatusOK)
+		on, _, ok, err := ce.store.CollectiveInvoiceOf(ce.sys(), ct.ID)
+		must(t, err)
+		if !ok {
+			t.Fatal("no collective invoice")
+		}
+		p := a.get("/admin/payer-open-items")
+		wantContains(t, p, on.Number, "Ostbayern Leasing GmbH")
+		ce.clk.Advance(21 * 24 * time.Hour) // 14 days' terms + 7
+		a.mustLogin(adminEmail)
+		got, _ := proposal(t, a)
+		if got[fmt.Sprint(on.ID)][0] != "1" {
+			t.Fatalf("proposal %v, want the collective invoice %d at level 1", got, on.ID)
+		}
+		p = a.post("/admin/dunning/run", url.Values{"csrf": {a.token("/admin/dunning")}})
+		wantStatus(t, p, http.StatusOK)
+		wantContains(t, p, "1 Mahnschreiben erstellt.")
+		svc := contract.NewService(storeContractDeps(ce.store, ce.clk.Now))
+		run, err := svc.DunningOverview(ce.sys(), time.UTC)
+		must(t, err)
+		if len(run.Notices) != 1 || run.Notices[0].InvoiceID != on.ID {
+			t.Fatalf("notices %+v", run.Notices)
+		}
+		n, err := svc.DunningNoticePDF(ce.sys(), run.Notices[0].ID)
+		must(t, err)
+		text := testenv.PDFText(t, n.PDF)
+		if !strings.Contains(text, on.Number) || !strings.Contains(text, "Zahlungserinnerung") || strings.Contains(text, "Mietvertrag") {
+			t.Errorf("collective reminder:\n%s", text)
+		}
+	})
+}
