@@ -169,12 +169,15 @@ func TestPayerDunning(t *testing.T) {
 }
 
 // TestCollectiveInvoiceDunning (both databases): a leasing customer's
-// collective invoice (of several rentals, no single contract) is an open
-// item like any payer document and is dunned: 7 days after its due date
-// the run issues the Zahlungserinnerung, written without a contract.
+// collective invoice (of several rentals, no single contract) is e-mailed
+// to it once at issue, is an open item like any payer document and is
+// dunned: 7 days after its due date the run issues the
+// Zahlungserinnerung, written without a contract.
 func TestCollectiveInvoiceDunning(t *testing.T) {
 	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
 		ce, ct, fleet := fleetReturned(t, d)
+		fleet.Email = "rechnung@ostbayern-leasing.example"
+		must(t, ce.store.UpdatePayer(ce.sys(), &fleet))
 		a := ce.client(t)
 		a.mustLogin(adminEmail)
 		link := fmt.Sprintf(`/admin/payers/%d/collective`, fleet.ID)
@@ -188,6 +191,23 @@ func TestCollectiveInvoiceDunning(t *testing.T) {
 		must(t, err)
 		if !ok {
 			t.Fatal("no collective invoice")
+		}
+		var mailed int
+		msgs, _, err := ce.store.ListEmails(ce.sys(), mail.Filter{Limit: 100})
+		must(t, err)
+		for _, q := range msgs {
+			if q.Message.Kind == mail.KindPayerInvoice {
+				q, _, err = ce.store.Email(ce.sys(), q.ID)
+				must(t, err)
+				if q.Message.To.Email != fleet.Email || !strings.Contains(q.Message.Subject, on.Number) || q.ContractID != 0 ||
+					len(q.Message.Attachments) == 0 || q.Message.Attachments[0].ContentType != "application/pdf" {
+					t.Errorf("collective mail %q to %s, %d attachments", q.Message.Subject, q.Message.To.Email, len(q.Message.Attachments))
+				}
+				mailed++
+			}
+		}
+		if mailed != 1 {
+			t.Errorf("%d collective invoice mails, want 1", mailed)
 		}
 		p := a.get("/admin/payer-open-items")
 		wantContains(t, p, on.Number, "Ostbayern Leasing GmbH")
