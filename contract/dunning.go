@@ -11,7 +11,6 @@ import (
 
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
-	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payer"
@@ -287,14 +286,9 @@ func (s *Service) IssueDunning(ctx context.Context, loc *time.Location) ([]Dunni
 		return nil, err
 	}
 	ds := s.dunningStore()
-	tn, err := s.d.Tenancy.Tenant(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sys := identity.WithActor(ctx, identity.SystemFor(tn.ID))
 	var out []DunningNotice
 	for _, st := range run.Steps {
-		n, err := s.issueStep(ctx, sys, ds, run, st)
+		n, err := s.issueStep(ctx, ctx, ds, run, st)
 		if errs.Is(err, errs.KindConflict) {
 			continue // issued meanwhile
 		}

@@ -141,27 +141,25 @@ func (s *Service) Receivables(ctx context.Context, f ReceivableFilter) ([]Receiv
 	if err != nil {
 		return nil, err
 	}
-	if len(out) == 0 {
-		return out, nil
-	}
-	tn, err := s.d.Tenancy.Tenant(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sys := identity.WithActor(ctx, identity.SystemFor(tn.ID)) // the station's calendar, whoever reads
 	locs := map[int64]*time.Location{}
 	for i := range out {
 		loc, ok := locs[out[i].StationID]
 		if !ok {
 			loc = time.UTC
-			if st, err := s.d.Tenancy.Station(sys, out[i].StationID); err == nil {
-				loc = st.Location()
+			if st, err := s.stationLoc(ctx, Contract{TenantID: tenantOf(ctx), StationID: out[i].StationID}); err == nil {
+				loc = st // the station's calendar, whoever reads
 			}
 			locs[out[i].StationID] = loc
 		}
 		out[i].DueOn = out[i].IssuedAt.In(loc).AddDate(0, 0, out[i].Payment.TermsDays).Format("2006-01-02")
 	}
 	return out, nil
+}
+
+// tenantOf is the tenant of the actor in ctx (0: none).
+func tenantOf(ctx context.Context) int64 {
+	a, _ := identity.ActorFrom(ctx)
+	return a.TenantID
 }
 
 // Today is the current day (YYYY-MM-DD) in loc by the service's clock.
