@@ -17,6 +17,7 @@ import (
 	"mietwerk.dev/mietwerk/httpx"
 	"mietwerk.dev/mietwerk/idempotency"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/internal/cfgver"
 	"mietwerk.dev/mietwerk/payer"
 )
 
@@ -155,6 +156,9 @@ func (s *server) authed(acc access, h handlerFunc) http.Handler {
 			s.problem(w, r, identity.ErrBadAPIKey)
 			return
 		}
+		// the key's lookup also reads its tenant's configuration version,
+		// kept for the request (the store's configuration cache)
+		r = r.WithContext(cfgver.With(r.Context()))
 		c, err := s.d.Auth.AuthenticateAPIKey(r.Context(), strings.TrimSpace(key))
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="mietwerk", error="invalid_token"`)

@@ -68,6 +68,7 @@ type env struct {
 	// settle moves it past the late window, after which a payment the
 	// gateway does not know is failed.
 	payClock atomic.Int64
+	dsn      string // the database (a second process: envOptions.on)
 }
 
 // switchableGateway is the real Telecash client whose inquiries can be cut
@@ -97,6 +98,10 @@ type envOptions struct {
 	lease    time.Duration                         // a booking's lease
 	gateway  func(payment.Gateway) payment.Gateway // wraps the gateway the payment service uses
 	invoices func(invoice.Store) invoice.Store     // wraps the invoice store of the booking service
+	// on, when set, is an environment whose database this one shares: a
+	// second process (its own store, pool, cache and server), with the
+	// same tenant, station, cars and API keys (nothing is seeded)
+	on *env
 }
 
 func newEnv(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.Tenant)) *env {
@@ -107,7 +112,9 @@ func newEnv(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.Tena
 func newEnvWith(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.Tenant), o envOptions) *env {
 	t.Helper()
 	dsn := filepath.Join(t.TempDir(), "api.db")
-	if dialect == "postgres" {
+	if o.on != nil {
+		dsn = o.on.dsn
+	} else if dialect == "postgres" {
 		dsn = testenv.PostgresDSN(t)
 	}
 	st, err := store.Open(context.Background(), dsn, store.Options{})
@@ -128,7 +135,7 @@ func newEnvWith(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.
 	testGW, err := telecash.New(telecash.Config{BaseURL: testSim.URL, APIKey: telecashsim.DefaultAPIKey, APISecret: telecashsim.DefaultAPISecret,
 		StoreID: telecashsim.DefaultStoreID, Timeout: 300 * time.Millisecond})
 	must(t, err)
-	e := &env{t: t, st: st, sim: sim.Sim, gw: &switchableGateway{Gateway: gw}, testSim: testSim.Sim}
+	e := &env{t: t, st: st, sim: sim.Sim, gw: &switchableGateway{Gateway: gw}, testSim: testSim.Sim, dsn: dsn}
 	var pgw payment.Gateway = e.gw
 	if o.gateway != nil {
 		pgw = o.gateway(e.gw)
@@ -143,41 +150,45 @@ func newEnvWith(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.
 	must(t, err)
 	e.bookings = booking.NewService(booking.Deps{Bookings: st, Changes: st, Customers: st, Tariffs: st, Tenancy: st, Categories: st,
 		Payments: e.pay, Records: st, Invoices: inv, Issued: st, Renderer: pdf.New(), EInvoicer: xrechnung.EInvoicer{},
-		Mailer: mailtmpl.NewBookingMailer(mt, "buchung@koenig.test", ""), Outbox: st, Log: log, Lease: o.lease})
-	root := identity.WithActor(context.Background(), identity.System())
-	e.tenant = tenancy.Tenant{Slug: "koenig", Name: "Autohaus König", LegalName: "Autohaus König GmbH", Street: "Hauptstr. 1",
-		PostalCode: "94315", City: "Straubing", VATID: "DE123456789", CancelFeeCents: 2500, CancelFreeHours: 24}
-	if tweak != nil {
-		tweak(&e.tenant)
-	}
-	must(t, st.CreateTenant(root, &e.tenant))
-	ctx := identity.WithActor(context.Background(), identity.SystemFor(e.tenant.ID))
-	e.station = tenancy.Station{Code: "SR", Name: "Straubing", Street: "Landshuter Str. 5", PostalCode: "94315", City: "Straubing", Active: true}
-	for d := range 7 {
-		e.station.Hours[d] = []tenancy.Span{{Open: 7 * 60, Close: 19 * 60}}
-	}
-	e.station.Exceptions = []tenancy.Exception{{Date: sunday().Format("2006-01-02"), Closed: true, Note: "Feiertag"}}
-	must(t, st.CreateStation(ctx, &e.station))
-	e.cat = fleet.Category{Code: "CDMR", NameDE: "Kompaktklasse", NameEN: "Compact", Transmission: "manual", Seats: 5, Doors: 5, Active: true}
-	must(t, st.CreateCategory(ctx, &e.cat))
-	other := fleet.Category{Code: "FWAR", NameDE: "Kombi", NameEN: "Estate", Transmission: "automatic", Seats: 5, Doors: 5, Active: true}
-	must(t, st.CreateCategory(ctx, &other))
-	tf := pricing.Tariff{Code: "STD", Name: "Standard", Kind: "standard", PricePerDayCents: 4900, IncludedKMPerDay: 250, DepositCents: 30000,
-		DayCounting: "24h", GraceMinutes: 59, VATRateBP: 1900, ValidFrom: "2020-01-01", CategoryIDs: []int64{e.cat.ID}, Active: true}
-	must(t, st.CreateTariff(ctx, &tf))
-	for i := range vehicles {
-		v := fleet.Vehicle{StationID: e.station.ID, CategoryID: e.cat.ID, Plate: fmt.Sprintf("SR-K %d", 100+i), VIN: vin(i), Make: "VW",
-			Model: "Golf", OdometerKM: 1000 + int64(i), FuelEighths: 8}
-		must(t, st.CreateVehicle(ctx, &v))
-		e.vehicles = append(e.vehicles, v)
-	}
+		Mailer: mailtmpl.NewBookingMailer(mt, "buchung@koenig.test", ""), Outbox: st, Log: log, Lease: o.lease, Stages: traceStage})
 	idsvc := identity.NewService(st, identity.Config{}, nil)
-	e.keys = map[identity.Scope]string{}
-	for _, sc := range identity.Scopes {
-		_, e.keys[sc], err = idsvc.CreateAPIKey(ctx, "key "+string(sc), sc, 1000)
-		must(t, err)
+	if o.on != nil {
+		e.tenant, e.station, e.cat, e.vehicles, e.keys, e.key = o.on.tenant, o.on.station, o.on.cat, o.on.vehicles, o.on.keys, o.on.key
+	} else {
+		root := identity.WithActor(context.Background(), identity.System())
+		e.tenant = tenancy.Tenant{Slug: "koenig", Name: "Autohaus König", LegalName: "Autohaus König GmbH", Street: "Hauptstr. 1",
+			PostalCode: "94315", City: "Straubing", VATID: "DE123456789", CancelFeeCents: 2500, CancelFreeHours: 24}
+		if tweak != nil {
+			tweak(&e.tenant)
+		}
+		must(t, st.CreateTenant(root, &e.tenant))
+		ctx := identity.WithActor(context.Background(), identity.SystemFor(e.tenant.ID))
+		e.station = tenancy.Station{Code: "SR", Name: "Straubing", Street: "Landshuter Str. 5", PostalCode: "94315", City: "Straubing", Active: true}
+		for d := range 7 {
+			e.station.Hours[d] = []tenancy.Span{{Open: 7 * 60, Close: 19 * 60}}
+		}
+		e.station.Exceptions = []tenancy.Exception{{Date: sunday().Format("2006-01-02"), Closed: true, Note: "Feiertag"}}
+		must(t, st.CreateStation(ctx, &e.station))
+		e.cat = fleet.Category{Code: "CDMR", NameDE: "Kompaktklasse", NameEN: "Compact", Transmission: "manual", Seats: 5, Doors: 5, Active: true}
+		must(t, st.CreateCategory(ctx, &e.cat))
+		other := fleet.Category{Code: "FWAR", NameDE: "Kombi", NameEN: "Estate", Transmission: "automatic", Seats: 5, Doors: 5, Active: true}
+		must(t, st.CreateCategory(ctx, &other))
+		tf := pricing.Tariff{Code: "STD", Name: "Standard", Kind: "standard", PricePerDayCents: 4900, IncludedKMPerDay: 250, DepositCents: 30000,
+			DayCounting: "24h", GraceMinutes: 59, VATRateBP: 1900, ValidFrom: "2020-01-01", CategoryIDs: []int64{e.cat.ID}, Active: true}
+		must(t, st.CreateTariff(ctx, &tf))
+		for i := range vehicles {
+			v := fleet.Vehicle{StationID: e.station.ID, CategoryID: e.cat.ID, Plate: fmt.Sprintf("SR-K %d", 100+i), VIN: vin(i), Make: "VW",
+				Model: "Golf", OdometerKM: 1000 + int64(i), FuelEighths: 8}
+			must(t, st.CreateVehicle(ctx, &v))
+			e.vehicles = append(e.vehicles, v)
+		}
+		e.keys = map[identity.Scope]string{}
+		for _, sc := range identity.Scopes {
+			_, e.keys[sc], err = idsvc.CreateAPIKey(ctx, "key "+string(sc), sc, 1000)
+			must(t, err)
+		}
+		e.key = e.keys[identity.ScopeSecret]
 	}
-	e.key = e.keys[identity.ScopeSecret]
 	contracts := contract.NewService(contract.Deps{Store: st, Bookings: st, Vehicles: st, Tariffs: st, Tenancy: st, Customers: st,
 		Payments: e.pay, Records: st, Invoices: st, Issued: st, Renderer: pdf.New(), EInvoicer: xrechnung.EInvoicer{},
 		Mailer: contracttest.Mailer{}, Log: log})
@@ -186,6 +197,15 @@ func newEnvWith(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.
 		Logger: log, AllowedOrigins: []string{"https://www.autohaus-koenig.de"}, IdempotencyLock: o.lock, Payers: st, Covers: st, WorkshopOrders: st}))
 	t.Cleanup(e.srv.Close)
 	return e
+}
+
+// traceStage marks the end of a booking stage among the statements
+// MIETWERK_SQL_TRACE=1 writes to stderr (step 1 of issue 19's target 2:
+// which stage sends which statement).
+func traceStage(stage string, _ time.Duration) {
+	if os.Getenv("MIETWERK_SQL_TRACE") != "" {
+		fmt.Fprintln(os.Stderr, "-- end of stage", stage)
+	}
 }
 
 func vin(i int) string { return fmt.Sprintf("WVWZZZ1KZAW%06d", i) }

@@ -175,6 +175,9 @@ type bookingCtx struct {
 	// depositTried is set once this process sent the deposit, so that one
 	// pass never sends it twice
 	depositTried bool
+	// card is the card the rent stored, as this process saved it (the
+	// deposit is charged on it without reading it back)
+	card *payment.StoredCard
 }
 
 // renew extends the lease this process holds on the booking before a
@@ -225,6 +228,7 @@ func (s *Service) pay(ctx context.Context, bc *bookingCtx, req BookRequest) erro
 		rent, sc, err = s.d.Payments.Sale(ctx, links, r.Number, amt, *req.Card, true, bc.rental())
 		if sc != nil {
 			cardID = sc.ID
+			bc.card = sc
 		}
 	} else {
 		c := payment.StoredCard{CustomerID: r.CustomerID, Test: r.Test, Token: req.Token.Token, Card: payment.CardInfo{Brand: req.Token.Brand,
@@ -271,9 +275,14 @@ func (s *Service) takeDeposit(ctx context.Context, bc *bookingCtx, cardID int64,
 	dAmt := payment.Amount{Cents: r.DepositCents, Currency: r.Currency}
 	var dep payment.Record
 	var err error
-	if bc.tn.DepositMode == "charge" {
+	switch {
+	case bc.card != nil && bc.card.ID == cardID && bc.tn.DepositMode == "charge":
+		dep, err = s.d.Payments.TokenSaleWith(ctx, dl, r.Number+"-D", dAmt, *bc.card, bc.rental())
+	case bc.card != nil && bc.card.ID == cardID:
+		dep, err = s.d.Payments.TokenPreAuthWith(ctx, dl, r.Number+"-D", dAmt, *bc.card, bc.rental())
+	case bc.tn.DepositMode == "charge":
 		dep, err = s.d.Payments.TokenSale(ctx, dl, r.Number+"-D", dAmt, cardID, bc.rental())
-	} else {
+	default:
 		dep, err = s.d.Payments.TokenPreAuth(ctx, dl, r.Number+"-D", dAmt, cardID, bc.rental())
 	}
 	bc.depositTried = true
@@ -488,9 +497,6 @@ func primaries(recs []payment.Record) (rent, dep *payment.Record) {
 // issueAdvance issues the advance invoice for the charged rent, confirms
 // the reservation and queues the confirmation, in one transaction.
 func (s *Service) issueAdvance(ctx context.Context, bc *bookingCtx, rent payment.Record, dep *payment.Record) error {
-	if err := s.renew(ctx, bc); err != nil {
-		return err
-	}
 	depCents := int64(0)
 	if dep != nil {
 		depCents = dep.Amount.Cents
@@ -505,6 +511,9 @@ func (s *Service) issueAdvance(ctx context.Context, bc *bookingCtx, rent payment
 		return []invoiceMail{{msg}}, err
 	})
 	req.ConfirmReservation = bc.r.ID
+	// issued only while this process still holds the booking's lease,
+	// checked in the issue's own transaction (no renewal first)
+	req.ConfirmLease = bc.lease
 	bc.pageToken = identity.NewToken()
 	req.ConfirmPageTokenHash = identity.HashToken(bc.pageToken)
 	err := s.d.Invoices.IssueInvoice(ctx, req)

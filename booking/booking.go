@@ -54,6 +54,9 @@ type Reservation struct {
 	WorkshopRef string
 	Notes       string
 	Language    string
+	// Use is the booking's kind (rental, test drive, internal use,
+	// transfer) with what that kind records.
+	Use Use
 	// Test marks a booking made with a test-mode API key: its payments go
 	// through a simulator, its documents are numbered TEST-…, it holds cars
 	// apart from live bookings, live keys never see it, and it can be wiped.

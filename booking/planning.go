@@ -34,6 +34,9 @@ type Bar struct {
 	CustomerName   string
 	Status         Status
 	Note           string // for blocks and maintenance
+	// Use is the booking's kind (rental, test drive, internal use,
+	// transfer); "" for blocks and maintenance.
+	Use Kind
 }
 
 // Movable reports whether staff may drag the bar: bookings that have not

@@ -227,7 +227,10 @@ func (s *Service) IssueCollective(ctx context.Context, payerID int64, from, to t
 	}
 	inv.ServicePeriod = invoice.Period{From: cv.Rentals[0].From, To: cv.Rentals[0].To}
 	var annex []document.AnnexRental
-	iss := &invoice.Issued{CustomerID: first.CustomerID, PayerID: p.ID, Language: string(payerLang), Invoice: inv}
+	// booked at the first rental's station (the revenue by station counts it
+	// there) and to its driver as customer (the record needs one; it is
+	// listed as none of the drivers')
+	iss := &invoice.Issued{StationID: first.StationID, CustomerID: first.CustomerID, PayerID: p.ID, Language: string(payerLang), Invoice: inv}
 	for _, r := range cv.Rentals {
 		if r.From.Before(inv.ServicePeriod.From) {
 			inv.ServicePeriod.From = r.From

@@ -41,19 +41,25 @@ var Statuses = []Status{StatusOpen, StatusReturned, StatusBilled, StatusPaymentO
 
 // Contract is a running or finished rental.
 type Contract struct {
-	ID                 int64
-	TenantID           int64
-	Number             string
-	ReservationID      int64
-	StationID          int64
-	ReturnStationID    int64
-	CustomerID         int64
-	VehicleID          int64
-	TariffID           int64
-	Start              time.Time
-	PlannedEnd         time.Time
-	EndedAt            *time.Time
-	Status             Status
+	ID              int64
+	TenantID        int64
+	Number          string
+	ReservationID   int64
+	StationID       int64
+	ReturnStationID int64
+	CustomerID      int64
+	VehicleID       int64
+	TariffID        int64
+	Start           time.Time
+	PlannedEnd      time.Time
+	EndedAt         *time.Time
+	Status          Status
+	// Kind is the kind of its booking: rental, test drive, internal use or
+	// transfer (only rentals are billed).
+	Kind booking.Kind
+	// DealerPlate is the number of the red dealer plate the car went on
+	// ("" for its own plate).
+	DealerPlate        string
 	Notes              string
 	DepositSetOffCents int64
 	// Terms is the snapshot of the prices and rules the contract is billed

@@ -30,6 +30,7 @@ import (
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/locale"
+	"mietwerk.dev/mietwerk/payer"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/tenancy"
@@ -72,6 +73,12 @@ type mtenant struct {
 	admin    context.Context
 	sys      context.Context
 	sim      *telecashsim.Simulator // the dealership's gateway store
+	// payers: an insurer, a capped manufacturer programme, a cost centre
+	// and a fleet customer billed collectively (made on first use)
+	payers []payer.Payer
+	// collective is what the fleet customer's share of each returned
+	// rental came to (its collective invoice must bill the sum)
+	collective int64
 }
 
 // tenantGateways gives each tenant its own gateway.
@@ -123,7 +130,7 @@ func newMoneyWorld(t *testing.T, d store.Dialect) *mworld {
 		Mailer: mailtmpl.NewBookingMailer(mt, "", ""), Outbox: s, Now: w.clk.Now, Log: log})
 	w.cdeps = contract.Deps{Store: s, Bookings: s, Vehicles: s, Tariffs: s, Tenancy: s, Customers: s,
 		Payments: pay, Records: s, Invoices: s, Issued: s, Renderer: renderer, EInvoicer: xrechnung.EInvoicer{},
-		Mailer: mailtmpl.NewContractMailer(mt, "", w.clk.Now), Now: w.clk.Now, Log: log, Covers: s, Payers: s, Collective: s}
+		Mailer: mailtmpl.NewContractMailer(mt, "", w.clk.Now), Now: w.clk.Now, Log: log, Covers: s, Payers: s, Collective: s, Assignments: s}
 	w.contracts = contract.NewService(w.cdeps)
 	root := identity.WithActor(context.Background(), identity.System())
 	for i, cfg := range []struct {
@@ -215,6 +222,7 @@ func moneyHistoriesOn(t *testing.T, d store.Dialect, n int) {
 			h := &mhistory{w: w, t: t, r: r, i: i, stats: stats, readPDF: *moneyLong || i%moneyPDFEvery == 0}
 			h.run()
 		}
+		w.checkCollective(t, stats)
 		w.checkReports(t)
 		t.Logf("%d histories: %v", n, stats)
 	}
@@ -234,6 +242,8 @@ type mhistory struct {
 	c       contract.Contract
 	online  bool
 	cust    customer.Customer
+	cover   payer.Cover // the rental's cover (ModeDriver: none)
+	payer   payer.Payer // its payer under the terms the cover kept
 }
 
 func (h *mhistory) fatalf(format string, args ...any) {
@@ -281,6 +291,7 @@ func (h *mhistory) run() {
 	}
 	h.priceListChange(0.15) // between booking and handover
 	h.handover()
+	h.setCover(0.35)
 	h.whileOut()
 	h.priceListChange(0.15) // while the car is out
 	h.returnCar()
@@ -416,6 +427,56 @@ func (h *mhistory) handover() {
 	}
 }
 
+// setCover, with probability p, has someone else pay the running rental:
+// an insurer at its agreed rate, a manufacturer programme capped at two
+// days, the workshop's cost centre (courtesy car) or a fleet customer
+// billed collectively; later, sometimes, the payer's terms change (the
+// cover keeps those it was set with).
+func (h *mhistory) setCover(p float64) {
+	w := h.w
+	h.cover = payer.Cover{Mode: payer.ModeDriver}
+	if !h.chance(p) {
+		return
+	}
+	if h.m.payers == nil {
+		addr := func(q payer.Payer) payer.Payer {
+			q.Street, q.PostalCode, q.City, q.Country, q.Active, q.PaymentDays = "Königinstr. 28", "80802", "München", "DE", true, 30
+			return q
+		}
+		for _, q := range []payer.Payer{
+			addr(payer.Payer{Kind: payer.KindInsurer, Name: "Allianz", VATID: "DE811191545", BuyerReference: "KS-Süd", Email: "kfz@allianz.example",
+				Covers: map[string]bool{payer.PartRent: true, payer.PartDamages: true}, Rates: []payer.Rate{{CategoryID: h.m.cat.ID, PricePerDayCents: 5500}}}),
+			addr(payer.Payer{Kind: payer.KindManufacturer, Name: "VW Mobilitätsgarantie", CapDays: 2,
+				Covers: map[string]bool{payer.PartRent: true, payer.PartKM: true}}),
+			{Kind: payer.KindCostCentre, Name: "Werkstatt Kulanz", Country: "DE", Active: true,
+				Covers: map[string]bool{payer.PartRent: true, payer.PartKM: true, payer.PartFuel: true}},
+			addr(payer.Payer{Kind: payer.KindFleet, Name: "Ostbayern Leasing", VATID: "DE274589306", Collective: true,
+				Covers: map[string]bool{payer.PartRent: true, payer.PartKM: true, payer.PartCleaning: true}}),
+		} {
+			h.must(w.s.CreatePayer(h.m.admin, &q), "payer")
+			h.m.payers = append(h.m.payers, q)
+		}
+	}
+	q := h.m.payers[h.r.IntN(len(h.m.payers))]
+	h.cover = payer.Cover{ReservationID: h.res.ID, Mode: payer.ModePayer, PayerID: q.ID, ClaimNumber: fmt.Sprintf("SCH-%d", h.i)}
+	if q.Kind == payer.KindCostCentre {
+		h.cover.Mode = payer.ModeInternal
+	}
+	h.must(w.s.SetCover(h.m.admin, &h.cover), "cover")
+	h.payer = q
+	h.stats["cover "+q.Kind]++
+	if h.chance(0.3) { // the payer's terms change; this rental keeps its own
+		q.CapDays, q.Rates = q.CapDays+1, nil
+		h.must(w.s.UpdatePayer(h.m.admin, &q), "payer terms")
+		for i := range h.m.payers {
+			if h.m.payers[i].ID == q.ID {
+				h.m.payers[i] = q
+			}
+		}
+		h.stats["payer terms changed while out"]++
+	}
+}
+
 // whileOut changes the running contract: its tariff (a recorded change
 // that replaces the snapshot), its period, an extension paid in advance, a
 // damage charged while the car is out.
@@ -478,6 +539,7 @@ func (h *mhistory) returnCar() {
 	h.must(err, "return")
 	h.c = c
 	h.checkPreview(pv, out)
+	h.checkPayer(pv, out)
 	switch {
 	case out.Bill.Due < 0:
 		h.stats["final pays back"]++
@@ -520,6 +582,41 @@ func (h *mhistory) checkPreview(pv contract.Preview, out contract.Outcome) {
 		h.fatalf("preview charges %d, the card was charged %d", pv.Settled.Charge, out.Charge.Amount.Cents)
 	}
 	h.stats["preview = invoice"]++
+}
+
+// checkPayer compares what the payer was invoiced at the return with the
+// preview's split: the payer's invoice (and claim) for its share, or, for
+// the collective fleet customer, nothing yet (its share is remembered for
+// its collective invoice); no payer, no payer document.
+func (h *mhistory) checkPayer(pv contract.Preview, out contract.Outcome) {
+	var issued int64
+	for _, d := range out.PayerInvoices {
+		issued += d.Totals.Gross
+		if d.PayerID != h.payer.ID {
+			h.fatalf("payer document to %d, the cover names %d", d.PayerID, h.payer.ID)
+		}
+	}
+	sp := pv.Split
+	switch {
+	case h.cover.Mode == payer.ModeDriver:
+		if len(out.PayerInvoices) != 0 || sp.Covered() {
+			h.fatalf("driver only, yet payer documents %+v / split %+v", out.PayerInvoices, sp.Cover)
+		}
+	case sp.Collective():
+		var claim int64
+		for _, l := range sp.PayerShare.Compensation {
+			claim += invoice.LineGross(l)
+		}
+		if issued != claim {
+			h.fatalf("collective payer invoiced %d at return, its damage claim is %d", issued, claim)
+		}
+		h.m.collective += sp.PayerGross() - claim
+		h.stats["collective share"]++
+	default:
+		if issued != sp.PayerGross() {
+			h.fatalf("payer invoiced %d, the preview split %d", issued, sp.PayerGross())
+		}
+	}
 }
 
 // afterBilling: receipts at the counter (and a reversal), credit notes to
@@ -680,8 +777,15 @@ func (h *mhistory) check() {
 		h.must(err, "receipts")
 	}
 	money, gateway, orders := kept(recs, rcs)
-	// 1. the journal books exactly the money kept
-	if tot.Gross != money {
+	// the payers' documents are their receivables, not the driver's money
+	var payers int64
+	for _, e := range entries {
+		if e.PayerID != 0 {
+			payers += e.BookedGross()
+		}
+	}
+	// 1. the journal books exactly the money kept, and the payers' part
+	if tot.Gross-payers != money {
 		h.fatalf("journal books %d gross, the dealer kept %d (gateway %d, counter %d); journal %+v", tot.Gross, money, gateway,
 			contract.NetReceipts(rcs), describe(entries))
 	}
@@ -698,7 +802,7 @@ func (h *mhistory) check() {
 	if h.c.ID != 0 {
 		l, _, docs, err := w.contracts.Ledger(h.m.admin, h.c.ID)
 		h.must(err, "ledger")
-		if l.Billed() != tot.Gross || l.Paid() != money || l.Open() != 0 || l.DepositHeld != 0 {
+		if l.Billed() != tot.Gross-payers || l.Paid() != money || l.Open() != 0 || l.DepositHeld != 0 {
 			h.fatalf("ledger %+v (billed %d, paid %d); journal %d, money %d", l, l.Billed(), l.Paid(), tot.Gross, money)
 		}
 		h.checkDocuments(docs, recs)
@@ -791,11 +895,17 @@ func (h *mhistory) checkDocuments(docs []invoice.Summary, recs []payment.Record)
 		}
 	}
 	var final invoice.Issued
-	if final, err = w.s.IssuedInvoice(h.m.sys, finalID); err != nil {
-		h.fatalf("final invoice: %v", err)
+	if finalID != 0 {
+		if final, err = w.s.IssuedInvoice(h.m.sys, finalID); err != nil {
+			h.fatalf("final invoice: %v", err)
+		}
+	}
+	billedAt := final.IssuedAt
+	if finalID == 0 { // no final for the driver: billing ran at the return (the test clock stands still)
+		billedAt = *c.EndedAt
 	}
 	for _, d := range docs { // the damage settlement is issued with the final invoice
-		if d.Kind == invoice.KindStandalone && d.NotSubject && d.IssuedAt.Equal(final.IssuedAt) {
+		if d.Kind == invoice.KindStandalone && d.NotSubject && d.IssuedAt.Equal(billedAt) {
 			claimID = d.ID
 		}
 	}
@@ -812,7 +922,14 @@ func (h *mhistory) checkDocuments(docs []invoice.Summary, recs []payment.Record)
 		In:      billing.Reading{At: *c.EndedAt, KM: ret.OdometerKM, FuelEighths: ret.FuelEighths, Cleanliness: ret.Cleanliness},
 		Damages: charges, Advances: advances, Lang: document.Lang(h.cust.Language).Or()})
 	h.must(err, "recompute the bill")
-	if !sameLines(final.Invoice.Lines, b.Lines) || final.Totals.Due != b.Due || final.Totals.Gross != b.Totals.Gross {
+	if h.cover.Mode != payer.ModeDriver {
+		b = h.splitFor(c, b, advances)
+	}
+	if len(b.Lines) == 0 {
+		if finalID != 0 {
+			h.fatalf("final invoice %s, though the payer pays all the driver's taxed lines", final.Invoice.Number)
+		}
+	} else if !sameLines(final.Invoice.Lines, b.Lines) || final.Totals.Due != b.Due || final.Totals.Gross != b.Totals.Gross {
 		h.fatalf("final invoice %s %+v (due %d) ≠ billing from the snapshot %+v (due %d)", final.Invoice.Number, final.Invoice.Lines,
 			final.Totals.Due, b.Lines, b.Due)
 	}
@@ -836,6 +953,54 @@ func (h *mhistory) checkDocuments(docs []invoice.Summary, recs []payment.Record)
 			}
 		}
 	}
+}
+
+// splitFor recomputes, from the cover and its payer's kept terms as
+// stored, the driver's part of bill b of contract c (its advances
+// deducted when the driver keeps a taxed line) and checks the payer's
+// documents against the payer's part: issued at the return, or for the
+// collective fleet customer only the damage claim.
+func (h *mhistory) splitFor(c contract.Contract, b billing.Bill, advances []invoice.Advance) billing.Bill {
+	w := h.w
+	cv, err := w.s.Cover(h.m.admin, c.ReservationID)
+	h.must(err, "cover")
+	p, err := w.s.Payer(h.m.admin, cv.PayerID)
+	h.must(err, "payer")
+	p = cv.Apply(p)
+	v, err := w.s.Vehicle(h.m.sys, c.VehicleID)
+	h.must(err, "vehicle")
+	ps, ds := billing.Split(billing.SplitInput{Bill: b, Cover: cv, Payer: p, CategoryID: v.CategoryID, Lang: document.Lang(h.cust.Language).Or()})
+	all, err := w.s.ListInvoices(h.m.sys, invoice.Filter{ContractID: c.ID})
+	h.must(err, "documents")
+	var toPayer, claim int64
+	for _, d := range all {
+		if d.PayerID != 0 {
+			toPayer += d.Gross
+		}
+	}
+	for _, l := range ps.Compensation {
+		claim += invoice.LineGross(l)
+	}
+	want := ps.Gross
+	if p.Collective {
+		want = claim
+	}
+	if toPayer != want {
+		h.fatalf("payer %s invoiced %d, its share from the snapshot %d (collective %v)", p.Name, toPayer, want, p.Collective)
+	}
+	out := b
+	out.Lines, out.Compensation = ds.Lines, ds.Compensation
+	out.CompensationCents = 0
+	for _, l := range ds.Compensation {
+		out.CompensationCents += invoice.LineGross(l)
+	}
+	deduct := advances
+	if len(ds.Lines) == 0 {
+		deduct = nil
+	}
+	out.Totals = invoice.Compute(invoice.Invoice{Kind: invoice.KindFinal, Lines: ds.Lines, Advances: deduct})
+	out.Due = out.Totals.Due
+	return out
 }
 
 func sameLines(a, b []invoice.Line) bool {
@@ -942,6 +1107,39 @@ func xmlEuros(c int64) string {
 		sign, c = "-", -c
 	}
 	return fmt.Sprintf("%s%d.%02d", sign, c/100, c%100)
+}
+
+// checkCollective issues each tenant's collective invoice to the fleet
+// customer over every history: it bills exactly the shares the returns
+// left to it, and a second run finds nothing.
+func (w *mworld) checkCollective(t *testing.T, stats map[string]int) {
+	t.Helper()
+	from, to := w.start.Add(-24*time.Hour), w.clk.Now().Add(time.Hour)
+	for _, m := range w.tenants {
+		var fleet payer.Payer
+		for _, p := range m.payers {
+			if p.Collective {
+				fleet = p
+			}
+		}
+		if fleet.ID == 0 || m.collective == 0 {
+			continue
+		}
+		cv, err := w.contracts.CollectivePreview(m.admin, fleet.ID, from, to)
+		must(t, err)
+		if cv.Totals.Gross != m.collective {
+			t.Fatalf("%s: collective preview %d, the returns left %d to the fleet customer", m.tn.Slug, cv.Totals.Gross, m.collective)
+		}
+		iss, err := w.contracts.IssueCollective(m.admin, fleet.ID, from, to, m.collective)
+		must(t, err)
+		if iss.Totals.Gross != m.collective {
+			t.Fatalf("%s: collective invoice %d, want %d", m.tn.Slug, iss.Totals.Gross, m.collective)
+		}
+		if _, err := w.contracts.IssueCollective(m.admin, fleet.ID, from, to, m.collective); err == nil {
+			t.Fatalf("%s: a second collective invoice", m.tn.Slug)
+		}
+		stats["collective invoices"]++
+	}
 }
 
 // checkReports: the revenue report equals the journal per station and

@@ -76,6 +76,9 @@ func (s *Service) Return(ctx context.Context, rt *Return) (Contract, Outcome, er
 	if err := s.sendProtocol(ctx, c, KindReturn); err != nil {
 		return c, Outcome{}, fmt.Errorf("contract %s returned; return protocol: %w", c.Number, err)
 	}
+	if !c.Kind.Billed() { // closed by the return: a test drive, internal use or transfer is not billed
+		return c, Outcome{Status: c.Status}, nil
+	}
 	out, err := s.Bill(ctx, c.ID)
 	if err != nil {
 		return c, out, fmt.Errorf("contract %s returned; billing: %w", c.Number, err)

@@ -111,6 +111,15 @@ type Deps struct {
 	// Collective finds the rentals of payers billed by collective invoice
 	// (CollectivePreview); nil: there are none.
 	Collective CollectiveStore
+	// Assignments keeps the customers' signed assignments of claims
+	// (SignAssignment); nil: none are taken.
+	Assignments AssignmentStore
+	// Plates are the red dealer plates a test drive or transfer may go
+	// on; nil: the Store when it implements fleet.PlateStore.
+	Plates fleet.PlateStore
+	// Trips reads the trips on red plates; nil: the Store when it
+	// implements TripStore.
+	Trips TripStore
 }
 
 // Tenants lists every tenant (for the all-tenants system actor).
@@ -131,6 +140,12 @@ func NewService(d Deps) *Service {
 	}
 	if rs, ok := d.Store.(ReceiptStore); ok && d.Receipts == nil {
 		d.Receipts = rs
+	}
+	if ps, ok := d.Store.(fleet.PlateStore); ok && d.Plates == nil {
+		d.Plates = ps
+	}
+	if ts, ok := d.Store.(TripStore); ok && d.Trips == nil {
+		d.Trips = ts
 	}
 	return &Service{d: d}
 }
@@ -574,6 +589,14 @@ func (s *Service) sendProtocol(ctx context.Context, c Contract, kind string) err
 		Reading: docReading(*p, x.terms()),
 		Notes:   p.Notes, StaffName: p.StaffName, SignaturePNG: p.SignaturePNG, SignerName: p.SignerName,
 		UnsignedReason: p.UnsignedReason}
+	if c.DealerPlate != "" { // the car went on a red dealer plate
+		doc.Vehicle.Plate = c.DealerPlate
+	}
+	if kind == KindHandover && c.Kind == booking.KindTestDrive {
+		l := lang(x.Customer)
+		doc.AgreementTitle = l.T("kind.agreement_title")
+		doc.Agreement = l.T("kind.agreement", locale.Params{"deductible": locale.Money(x.Tenant.TestDriveDeductibleCents)})
+	}
 	if kind == KindReturn {
 		doc.Station = station(x.ReturnStation)
 		if out != nil {

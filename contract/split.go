@@ -160,6 +160,9 @@ func (s *Service) payerRequests(ctx context.Context, x cctx, sp Split, period in
 	if sp.Cover.CustomerPlate != "" {
 		note += "\n" + l.T("invoice.note.customer_plate", locale.Params{"plate": sp.Cover.CustomerPlate})
 	}
+	if as, ok, err := s.Assignment(ctx, c.ReservationID); err == nil && ok {
+		note += "\n" + l.T("invoice.note.assignment", locale.Params{"date": l.Date(as.SignedAt.In(x.Station.Location()))})
+	}
 	var reqs []invoice.IssueRequest
 	for i, lines := range [][]invoice.Line{sp.PayerShare.Lines, sp.PayerShare.Compensation} {
 		if len(lines) == 0 || i == 0 && sp.Collective() {

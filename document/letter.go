@@ -21,6 +21,18 @@ type LetterDoc struct {
 	// Paragraphs are the body, printed after the facts.
 	Paragraphs []string
 	Closing    string // "Mit freundlichen Grüßen"
+	// Signature, when set, is printed after the body instead of the
+	// tenant's closing: a declaration the addressee's counterpart signed
+	// (the customer's assignment of claims).
+	Signature *LetterSignature
+}
+
+// LetterSignature is a handwritten signature under a letter: the place and
+// time line, the image drawn on the tablet and the signer's name.
+type LetterSignature struct {
+	Label string // "Regensburg, 05.12.2026, 10:32 Uhr"
+	PNG   []byte
+	Name  string
 }
 
 // LetterSection is a heading with label/value rows.

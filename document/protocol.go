@@ -116,4 +116,9 @@ type ProtocolDoc struct {
 	// UnsignedReason is why the customer did not sign (printed instead of
 	// the signature).
 	UnsignedReason string
+	// AgreementTitle and Agreement are the terms the customer signs with
+	// the protocol (a test drive's agreement with its liability terms),
+	// printed above the signatures; "" for none.
+	AgreementTitle string
+	Agreement      string
 }

@@ -10,4 +10,6 @@ type Renderer interface {
 	Protocol(ctx context.Context, d ProtocolDoc) ([]byte, error)
 	Contract(ctx context.Context, d ContractDoc) ([]byte, error)
 	Letter(ctx context.Context, d LetterDoc) ([]byte, error)
+	// TripLog renders the monthly trip log of a red dealer plate.
+	TripLog(ctx context.Context, d TripLogDoc) ([]byte, error)
 }

@@ -122,6 +122,11 @@ type IssueRequest struct {
 	// ConfirmPageTokenHash, with ConfirmReservation, is the hash of the
 	// token of the customer's booking page, stored with the confirmation.
 	ConfirmPageTokenHash string
+	// ConfirmLease, with ConfirmReservation and when not zero, is the
+	// lease the caller holds on the reservation: nothing is issued (a
+	// KindConflict "booking_busy") unless the reservation still has it —
+	// another process took the booking over.
+	ConfirmLease time.Time
 }
 
 // Store issues documents: it numbers them gap-free per tenant and series,

@@ -65,6 +65,9 @@ type Record struct {
 	ResolvedAt    *time.Time
 
 	token string // a token the gateway returned, until it is saved as a StoredCard
+	// stored is the card saved with this record's outcome (resolve), so
+	// that its payment need not read it back
+	stored *StoredCard
 }
 
 // StoredCard is a card kept at the gateway as a token (DataStorage). Only

@@ -139,6 +139,10 @@ func (s *Service) cardPayment(ctx context.Context, op Operation, l Links, orderI
 	if err != nil || rec.Status != StatusApproved || !storeCard || rec.CardID == 0 {
 		return rec, nil, err
 	}
+	if rec.stored != nil && rec.stored.ID == rec.CardID {
+		c := *rec.stored
+		return rec, &c, nil
+	}
 	c, err := s.store.StoredCard(ctx, rec.CardID)
 	return rec, &c, err
 }
@@ -153,11 +157,26 @@ func (s *Service) TokenPreAuth(ctx context.Context, l Links, orderID string, amt
 	return s.tokenPayment(ctx, OpTokenPreAuth, l, orderID, amt, cardID, rental)
 }
 
+// TokenSaleWith is TokenSale with the stored card at hand (as Sale
+// returned it): nothing to read back first.
+func (s *Service) TokenSaleWith(ctx context.Context, l Links, orderID string, amt Amount, card StoredCard, rental *Rental) (Record, error) {
+	return s.tokenPaymentWith(ctx, OpTokenSale, l, orderID, amt, card, rental)
+}
+
+// TokenPreAuthWith is TokenPreAuth with the stored card at hand.
+func (s *Service) TokenPreAuthWith(ctx context.Context, l Links, orderID string, amt Amount, card StoredCard, rental *Rental) (Record, error) {
+	return s.tokenPaymentWith(ctx, OpTokenPreAuth, l, orderID, amt, card, rental)
+}
+
 func (s *Service) tokenPayment(ctx context.Context, op Operation, l Links, orderID string, amt Amount, cardID int64, rental *Rental) (Record, error) {
 	card, err := s.store.StoredCard(ctx, cardID)
 	if err != nil {
 		return Record{}, err
 	}
+	return s.tokenPaymentWith(ctx, op, l, orderID, amt, card, rental)
+}
+
+func (s *Service) tokenPaymentWith(ctx context.Context, op Operation, l Links, orderID string, amt Amount, card StoredCard, rental *Rental) (Record, error) {
 	p := TokenPayment{Ref: Ref{MerchantTransactionID: s.newID(), OrderID: orderID}, Amount: amt, Token: card.Token,
 		SchemeTransactionID: card.SchemeTransactionID, Rental: rental}
 	if err := p.Validate(); err != nil {
@@ -298,7 +317,9 @@ func (s *Service) resolve(ctx context.Context, rec *Record) error {
 	defer cancel()
 	var err error
 	if c := rec.newCard(); c != nil {
-		err = s.store.ResolvePaymentWithCard(wctx, rec, c)
+		if err = s.store.ResolvePaymentWithCard(wctx, rec, c); err == nil {
+			rec.stored = c
+		}
 	} else {
 		err = s.store.ResolvePayment(wctx, rec)
 	}

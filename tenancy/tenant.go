@@ -62,9 +62,13 @@ type Tenant struct {
 	DamageTaxable bool
 	// FineFeeCents is the processing fee (Bearbeitungsgebühr) charged to
 	// the renter per fine, toll or parking ticket answered, gross; 0: none.
-	FineFeeCents       int64
-	RetentionYears     int
-	PhotoRetentionDays int
+	FineFeeCents int64
+	// TestDriveDeductibleCents is the deductible (Selbstbeteiligung) a
+	// test-drive customer is liable for per damage, gross; the agreement
+	// signed at the handover of a test drive prints it.
+	TestDriveDeductibleCents int64
+	RetentionYears           int
+	PhotoRetentionDays       int
 
 	MailFrom    string
 	MailReplyTo string
@@ -161,10 +165,20 @@ func (t *Tenant) Defaults() {
 	if t.ID == 0 && t.FineFeeCents == 0 {
 		t.FineFeeCents = DefaultFineFeeCents
 	}
+	if t.ID == 0 && t.TestDriveDeductibleCents == 0 {
+		t.TestDriveDeductibleCents = DefaultTestDriveDeductibleCents
+	}
 }
 
 // DefaultFineFeeCents is a new tenant's processing fee per fine (15,00 €).
 const DefaultFineFeeCents = 1500
+
+// DefaultTestDriveDeductibleCents is a new tenant's test-drive deductible
+// (1.000,00 €); MaxTestDriveDeductibleCents the highest it may set.
+const (
+	DefaultTestDriveDeductibleCents = 100_000
+	MaxTestDriveDeductibleCents     = 5_000_000
+)
 
 // MaxFineFeeCents is the highest processing fee a tenant may set (500,00 €).
 const MaxFineFeeCents = 50_000

@@ -192,6 +192,9 @@ func (t Tenant) rulesInto(f *errs.Fields) {
 	if t.FineFeeCents < 0 || t.FineFeeCents > MaxFineFeeCents {
 		f.Add("fine_fee", "field.between", locale.Params{"min": locale.Money(0), "max": locale.Money(MaxFineFeeCents)})
 	}
+	if t.TestDriveDeductibleCents < 0 || t.TestDriveDeductibleCents > MaxTestDriveDeductibleCents {
+		f.Add("test_drive_deductible", "field.between", locale.Params{"min": locale.Money(0), "max": locale.Money(MaxTestDriveDeductibleCents)})
+	}
 	switch t.Gateway.Mode {
 	case "simulator", "sandbox", "production":
 	default:

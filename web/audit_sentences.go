@@ -301,6 +301,8 @@ func auditSentence(lang string, loc *time.Location, e audit.Entry, plate func(in
 		p["text"] = quote(a.get("repair_note").str())
 	case "workshop_done":
 		p["ref"] = quote(a.get("workshop_ref").str())
+	case "assignment":
+		p["signer"] = quote(a.get("signer").str())
 	case "cover":
 		key, p["payer"] = "cover."+a.get("mode").str(), quote(a.get("payer").str())
 	case "fine", "fine_answered", "fine_letter", "fine_fee":

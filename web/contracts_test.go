@@ -27,7 +27,7 @@ import (
 func storeContractDeps(s *store.Store, now func() time.Time) contract.Deps {
 	return contract.Deps{Store: s, Bookings: s, Vehicles: s, Tariffs: s, Tenancy: s, Customers: s,
 		Records: s, Invoices: s, Issued: s, Renderer: pdf.New(), Mailer: contracttest.Mailer{}, Now: now, Covers: s, Payers: s,
-		Collective: s}
+		Collective: s, Assignments: s}
 }
 
 // ctEnv is the admin UI with the contract pages and a confirmed booking at
@@ -46,7 +46,9 @@ func newCtEnv(t *testing.T, d store.Dialect) *ctEnv {
 	s := e.store
 	svc := contract.NewService(storeContractDeps(s, e.clk.Now))
 	dec := fleet.NewDecoder(0)
-	e.serve(t, func(d *web.Deps) { d.PhotoDecoder, d.Contracts, d.ContractData, d.Attention = dec, svc, s, s })
+	e.serve(t, func(d *web.Deps) {
+		d.PhotoDecoder, d.Contracts, d.ContractData, d.Attention, d.Plates = dec, svc, s, s, s
+	})
 	ce := &ctEnv{env: e, res: map[string]booking.Reservation{}, photos: dec}
 	var foreignTenant int64
 	{

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/payer"
 	"mietwerk.dev/mietwerk/pricing"
@@ -23,6 +24,10 @@ type coverCard struct {
 	Days          int         // the rental's days (planned, or billed)
 	CoveredDays   int         // of Days, the payer's
 	CanChange     bool
+	// Insurer: an accident replacement the insurer pays; Assignment is
+	// the customer's signed assignment of claims (nil while unsigned).
+	Insurer    bool
+	Assignment *contract.Assignment
 }
 
 // loadCoverCard reads the cover of reservation id for a rental of days
@@ -42,6 +47,16 @@ func (a *app) loadCoverCard(ctx context.Context, id int64, days int, canChange b
 		}
 		card.Payer = c.Apply(card.Payer) // the terms the rental is billed on
 		card.CoveredDays = card.Payer.CoveredDays(days)
+		card.Insurer = c.Mode == payer.ModePayer && card.Payer.Kind == payer.KindInsurer
+	}
+	if card.Insurer && a.Contracts != nil {
+		as, ok, err := a.Contracts.Assignment(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			card.Assignment = &as
+		}
 	}
 	return card, nil
 }

@@ -16,17 +16,23 @@ import (
 type fineHit struct {
 	C        contract.Contract
 	Customer customer.Customer
+	// Vehicle is the car on a red plate's trip (zero for a car's own plate:
+	// the search named it).
+	Vehicle fleet.Vehicle
 }
 
 // finesData is the "who had the car?" search: the form as typed, and
 // after a search the vehicle and the contract(s) found.
 type finesData struct {
 	Plate, At string
-	Searched  bool
-	Vehicle   fleet.Vehicle
-	At0       time.Time
-	Hits      []fineHit
-	loc       *time.Location
+	// RedPlate is the number of the red dealer plate searched ("" when
+	// the plate is a car's own).
+	RedPlate string
+	Searched bool
+	Vehicle  fleet.Vehicle
+	At0      time.Time
+	Hits     []fineHit
+	loc      *time.Location
 }
 
 // Local renders t in the vehicle's station time zone.
@@ -108,10 +114,27 @@ func (a *app) finesSearch(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 			d.Vehicle = v
-			if !found {
-				problems["plate"] = translate(lang, "fines.err_plate_unknown")
-			} else {
+			if found {
 				d.loc = a.stationLoc(r, d.Vehicle.StationID)
+			} else if t, ok := parseLocal(d.At, d.loc); ok && a.platesMounted() {
+				// a red dealer plate: the trips under way on it then
+				p, trips, isPlate, err := a.Contracts.PlateTripsAt(r.Context(), d.Plate, t)
+				if err != nil {
+					return err
+				}
+				if isPlate {
+					d.RedPlate, d.loc = p.Number, a.stationLoc(r, p.StationID)
+					for _, tr := range trips {
+						h, err := a.fineHitOf(r, tr.ContractID)
+						if err != nil {
+							return err
+						}
+						d.Hits = append(d.Hits, h)
+					}
+				}
+			}
+			if !found && d.RedPlate == "" {
+				problems["plate"] = translate(lang, "fines.err_plate_unknown")
 			}
 		}
 		t, ok := parseLocal(d.At, d.loc)
@@ -119,11 +142,14 @@ func (a *app) finesSearch(w http.ResponseWriter, r *http.Request) error {
 			problems["at"] = translate(lang, "fines.err_at")
 		}
 		if len(problems) == 0 {
-			hits, err := a.rentedAt(r, d.Vehicle, t)
-			if err != nil {
-				return err
+			if d.RedPlate == "" {
+				hits, err := a.rentedAt(r, d.Vehicle, t)
+				if err != nil {
+					return err
+				}
+				d.Hits = hits
 			}
-			d.Searched, d.At0, d.Hits = true, t, hits
+			d.Searched, d.At0 = true, t
 		} else {
 			status = http.StatusUnprocessableEntity
 		}
@@ -150,4 +176,18 @@ func (a *app) vehicleByPlate(r *http.Request, plate string) (fleet.Vehicle, bool
 			return fleet.Vehicle{}, false, nil
 		}
 	}
+}
+
+// fineHitOf is contract id with its customer, as the search shows it.
+func (a *app) fineHitOf(r *http.Request, id int64) (fineHit, error) {
+	c, err := a.ContractData.Contract(r.Context(), id)
+	if err != nil {
+		return fineHit{}, err
+	}
+	cu, err := a.ContractData.Customer(r.Context(), c.CustomerID)
+	if err != nil {
+		return fineHit{}, err
+	}
+	v, err := a.ContractData.Vehicle(r.Context(), c.VehicleID)
+	return fineHit{C: c, Customer: cu, Vehicle: v}, err
 }

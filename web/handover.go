@@ -146,6 +146,20 @@ type handoverData struct {
 	// not): too early or the station closed, and what that does to the price.
 	Timing          string
 	TimingConfirmed bool
+	// AssignmentDue: an insurer pays the rental and the customer has not
+	// signed the assignment of claims yet.
+	AssignmentDue bool
+	// Agreement is what a test-drive customer signs with the protocol (the
+	// liability terms with the tenant's deductible); "" for other kinds.
+	Agreement string
+}
+
+// KindLabel is the kind of a booking that is not a rental ("" for rentals).
+func (d handoverData) KindLabel() string {
+	if d.R.Use.Kind.Or() == booking.KindRental {
+		return ""
+	}
+	return "kind." + string(d.R.Use.Kind)
 }
 
 // InspectionDue reports whether the reservation's car may not be handed
@@ -181,6 +195,13 @@ func (a *app) loadHandover(r *http.Request, id int64) (handoverData, error) {
 			return d, err
 		}
 	}
+	if d.R.Use.Kind == booking.KindTestDrive {
+		tn, err := a.Tenancy.Tenant(ctx)
+		if err != nil {
+			return d, err
+		}
+		d.Agreement = locale.Lang(reqCtx(r).lang).T("kind.agreement", locale.Params{"deductible": locale.Money(tn.TestDriveDeductibleCents)})
+	}
 	vs, _, err := be.ListVehicles(ctx, fleet.VehicleFilter{StationID: d.R.StationID, CategoryID: d.R.CategoryID, Status: fleet.StatusAvailable, Limit: 100})
 	if err != nil {
 		return d, err
@@ -204,6 +225,13 @@ func (a *app) loadHandover(r *http.Request, id int64) (handoverData, error) {
 	}
 	if d.Drivers[0].LicenceClass == "" {
 		d.Drivers[0].LicenceClass = "B"
+	}
+	// an accident replacement the insurer pays: the assignment of claims
+	// is signed before the car goes out
+	if cc, err := a.loadCoverCard(ctx, id, 0, false); err != nil {
+		return d, err
+	} else if cc != nil && cc.Insurer && cc.Assignment == nil {
+		d.AssignmentDue = true
 	}
 	if pc, ok, err := be.PreCheckin(ctx, id); err != nil {
 		return d, err
@@ -455,7 +483,10 @@ func (a *app) returnSubmit(w http.ResponseWriter, r *http.Request) error {
 	var c contract.Contract
 	var outcome contract.Outcome
 	var pv *contract.Preview
-	if err == nil {
+	if err == nil && !ct.Kind.Billed() {
+		// a test drive, internal use or transfer bills nothing: recorded at once
+		c, outcome, err = a.Contracts.Return(r.Context(), rt)
+	} else if err == nil {
 		// the bill is shown before the card is charged: a return is recorded
 		// only with the confirmation of the figures computed now
 		var p contract.Preview

@@ -58,6 +58,9 @@ func (v *view) AdminNavItems() []navItem {
 	}
 	items = append(items, navItem{Key: "tariffs", Href: "/admin/tariffs"}, navItem{Key: "payer_items", Href: "/admin/payer-open-items"},
 		navItem{Key: "emails", Href: "/admin/emails"})
+	if v.HasPlates {
+		items = append(items, navItem{Key: "dealer_plates", Href: "/admin/dealer-plates"})
+	}
 	if v.IsAdmin {
 		items = append(items,
 			navItem{Key: "users", Href: "/admin/users"},

@@ -86,6 +86,7 @@ type boardBar struct {
 	ReservationID         int64
 	ContractID            int64 // a handed-over booking's contract: the bar leads there
 	Kind                  string
+	Use                   string // a booking's kind other than rental ("" for rentals, blocks and maintenance)
 	Start, End            time.Time
 	Number, CustomerName  string
 	Note                  string
@@ -196,7 +197,11 @@ func (a *app) boardFor(r *http.Request, p boardParams, stations []tenancy.Statio
 			if b.ContractNumber != "" {
 				number = b.ContractNumber
 			}
-			out = append(out, boardBar{ReservationID: b.ReservationID, ContractID: b.ContractID, Kind: b.Kind, Start: b.Start, End: b.End, Number: number,
+			use := ""
+			if b.Use != "" && b.Use != booking.KindRental {
+				use = string(b.Use)
+			}
+			out = append(out, boardBar{ReservationID: b.ReservationID, ContractID: b.ContractID, Kind: b.Kind, Use: use, Start: b.Start, End: b.End, Number: number,
 				CustomerName: b.CustomerName, Note: b.Note, Movable: b.Movable(), Left: strconv.FormatFloat(left, 'f', 2, 64),
 				Width: strconv.FormatFloat(width, 'f', 2, 64), Lane: lane, StartISO: b.Start.UTC().Format(time.RFC3339)})
 		}

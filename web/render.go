@@ -107,11 +107,13 @@ type fieldData struct {
 // view is what every page template receives: the request's language, user and
 // tenant for the layout, the page's own data, and per-field error messages.
 type view struct {
-	Lang      string
-	Title     string
-	Nav       string // key of the active navigation entry
-	UserName  string
-	IsAdmin   bool
+	Lang     string
+	Title    string
+	Nav      string // key of the active navigation entry
+	UserName string
+	IsAdmin  bool
+	// HasPlates: the red dealer plate pages are mounted (menu entry).
+	HasPlates bool
 	Tenant    string
 	CSRF      string
 	Path      string // current request path and query, for the language switch
@@ -240,6 +242,7 @@ func (a *app) fillView(r *http.Request, v *view) {
 		v.SignedIn = true
 		v.UserName = rc.user.Name
 		v.IsAdmin = rc.actor.IsAdmin()
+		v.HasPlates = a.platesMounted()
 		v.Tenant = rc.tenant.Name
 		v.CSRF = rc.session.CSRFToken
 		v.HasSearch = a.Search != nil

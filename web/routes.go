@@ -127,6 +127,9 @@ func (a *app) routes() http.Handler {
 		private("POST /admin/reservations/{id}/notes", a.reservationNotes)
 		private("GET /admin/reservations/{id}/cover", a.coverPage)
 		private("POST /admin/reservations/{id}/cover", a.coverSave)
+		private("GET /admin/reservations/{id}/assignment", a.assignmentPage)
+		private("POST /admin/reservations/{id}/assignment", a.assignmentSign)
+		private("GET /admin/reservations/{id}/assignment.pdf", a.assignmentPDF)
 		private("POST /admin/reservations/{id}/vehicle", a.reservationAssign)
 		private("POST /admin/reservations/{id}/cancel", a.reservationCancel)
 		private("POST /admin/reservations/{id}/period", a.reservationPeriod)
@@ -150,6 +153,8 @@ func (a *app) routes() http.Handler {
 		private("GET /admin/contracts", a.contractList)
 		private("GET /admin/contracts/new", a.walkInForm)
 		private("POST /admin/contracts/new", a.walkInCreate)
+		private("GET /admin/uses/new", a.useForm)
+		private("POST /admin/uses/new", a.useCreate)
 		private("GET /admin/contracts/{id}", a.contractPage)
 		private("POST /admin/contracts/{id}/drivers", a.contractDrivers)
 		private("POST /admin/contracts/{id}/period", a.contractPeriod)
@@ -167,6 +172,17 @@ func (a *app) routes() http.Handler {
 		private("POST /admin/reservations/{id}/handover", a.handoverSubmit)
 		private("GET /admin/reports", a.reportsPage)
 		private("GET /admin/reports/{name}", a.reportCSV)
+	}
+
+	// dealer plates: the red plates (admins edit them), their monthly trip
+	// logs as a page and a PDF.
+	if a.platesMounted() {
+		private("GET /admin/dealer-plates", a.plateList)
+		private("POST /admin/dealer-plates", a.admin(a.plateCreate))
+		private("GET /admin/dealer-plates/{id}", a.admin(a.plateEdit))
+		private("POST /admin/dealer-plates/{id}", a.admin(a.plateUpdate))
+		private("GET /admin/dealer-plates/{id}/log", a.tripLog)
+		private("GET /admin/dealer-plates/{id}/log.pdf", a.tripLogPDF)
 	}
 
 	// receipts: mounts recording and reversing payments received outside

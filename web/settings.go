@@ -128,6 +128,7 @@ func settingsFormOf(t tenancy.Tenant, lang string) settingsForm {
 	f.Values["cancel_fee"] = moneyText(lang, t.CancelFeeCents)
 	f.Values["api_charge_limit"] = moneyText(lang, t.APIChargeLimitCents)
 	f.Values["fine_fee"] = moneyText(lang, t.FineFeeCents)
+	f.Values["test_drive_deductible"] = moneyText(lang, t.TestDriveDeductibleCents)
 	return f
 }
 
@@ -175,6 +176,8 @@ func parseSettingsForm(r *http.Request, t *tenancy.Tenant, lang string) (setting
 	t.APIChargeLimitCents = formCents(r, "api_charge_limit", problems, lang)
 	f.Values["fine_fee"] = r.PostFormValue("fine_fee")
 	t.FineFeeCents = formCents(r, "fine_fee", problems, lang)
+	f.Values["test_drive_deductible"] = r.PostFormValue("test_drive_deductible")
+	t.TestDriveDeductibleCents = formCents(r, "test_drive_deductible", problems, lang)
 	t.OneWayAllowed = r.PostFormValue("one_way_allowed") != ""
 	f.Checks["one_way_allowed"] = t.OneWayAllowed
 	t.DamageTaxable = r.PostFormValue("damage_taxable") != ""

@@ -22,6 +22,7 @@ const historyLimit = 1000
 type historyUse struct {
 	ContractID int64
 	Number     string
+	Kind       string // the contract's kind: rental, test_drive, internal, transfer
 	Drivers    string
 	Out, In    *fleet.Condition
 }
@@ -42,6 +43,7 @@ type historyEvent struct {
 	Kind       string // "handover", "return", "manual", "damage", "repair"
 	ContractID int64
 	Contract   string
+	Use        string // the contract's kind ("" without a contract)
 	Drivers    string
 	Cond       *fleet.Condition
 	Damage     *fleet.Damage
@@ -99,7 +101,7 @@ func (a *app) loadVehicleHistory(r *http.Request, id int64) (*vehicleHistoryData
 			c, err := a.ContractData.Contract(ctx, cid)
 			switch {
 			case err == nil:
-				u.Number = c.Number
+				u.Number, u.Kind = c.Number, string(c.Kind.Or())
 				var names []string
 				for _, dr := range c.Drivers {
 					names = append(names, dr.Name())
@@ -125,7 +127,7 @@ func (a *app) loadVehicleHistory(r *http.Request, id int64) (*vehicleHistoryData
 			if err != nil {
 				return nil, err
 			}
-			e.Contract, e.Drivers = u.Number, u.Drivers
+			e.Contract, e.Drivers, e.Use = u.Number, u.Drivers, u.Kind
 			if c.Source == "handover" {
 				u.Out = c
 			} else if c.Source == "return" {
@@ -143,7 +145,7 @@ func (a *app) loadVehicleHistory(r *http.Request, id int64) (*vehicleHistoryData
 		dm := &damages[i]
 		e := historyEvent{At: dm.ReportedAt, Kind: "damage", Damage: dm, ContractID: dm.ContractID}
 		if u, ok := uses[dm.ContractID]; ok {
-			e.Contract, e.Drivers = u.Number, u.Drivers
+			e.Contract, e.Drivers, e.Use = u.Number, u.Drivers, u.Kind
 		}
 		d.Events = append(d.Events, e)
 		if dm.RepairedAt != nil {
@@ -192,9 +194,13 @@ func (a *app) vehicleHistoryCSV(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return nil
 	}
-	_ = out.row(csvTexts(t("vh.when"), t("vh.event"), t("ct.number"), t("vh.drivers"), t("fl.odometer"), t("fl.fuel_level"), t("fl.cleanliness"), t("vh.details"), t("vh.km_check")))
+	_ = out.row(csvTexts(t("vh.when"), t("vh.event"), t("ct.number"), t("kind.facts"), t("vh.drivers"), t("fl.odometer"), t("fl.fuel_level"), t("fl.cleanliness"), t("vh.details"), t("vh.km_check")))
 	for _, e := range d.Events {
-		row := []csvCell{csvText(e.At.In(d.loc).Format("02.01.2006 15:04")), csvText(t("vh.kind." + e.Kind)), csvText(e.Contract), csvText(e.Drivers)}
+		kind := ""
+		if e.Use != "" {
+			kind = t("kind." + e.Use)
+		}
+		row := []csvCell{csvText(e.At.In(d.loc).Format("02.01.2006 15:04")), csvText(t("vh.kind." + e.Kind)), csvText(e.Contract), csvText(kind), csvText(e.Drivers)}
 		if e.Cond != nil {
 			row = append(row, num(e.Cond.OdometerKM), csvText(fuelText(d.Vehicle, e.Cond.FuelEighths)), csvText(t("vehicle.clean."+e.Cond.Cleanliness)))
 		} else {

@@ -58,7 +58,7 @@ func TestBrowserVehicleHistory(t *testing.T) {
 	// the export link downloads the CSV (fetched as the link points, with the session)
 	csv, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(document.getElementById("history-csv").href).then(r => r.text())`, chromedp.EvalAwaitPromise))
 	fail("export", err)
-	if !strings.Contains(csv, "Zeitpunkt;Ereignis;") || !strings.Contains(csv, ";Rücknahme;"+ct.Number+";Eva Muster;5.120;") {
+	if !strings.Contains(csv, "Zeitpunkt;Ereignis;") || !strings.Contains(csv, ";Rücknahme;"+ct.Number+";Vermietung;Eva Muster;5.120;") {
 		t.Fatalf("export:\n%s", csv)
 	}
 }

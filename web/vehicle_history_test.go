@@ -68,11 +68,11 @@ func TestVehicleHistory(t *testing.T) {
 		p = c.get(fmt.Sprintf("/admin/vehicles/%d/history.csv", vid))
 		wantStatus(t, p, http.StatusOK)
 		lines := strings.Split(strings.TrimSpace(strings.TrimPrefix(p.body, "\ufeff")), "\n")
-		if len(lines) != 6 || lines[0] != "Zeitpunkt;Ereignis;Vertrag;Fahrer;Kilometerstand;Tankfüllung;Sauberkeit;Details;Kilometer-Prüfung" {
+		if len(lines) != 6 || lines[0] != "Zeitpunkt;Ereignis;Vertrag;Vorgang;Fahrer;Kilometerstand;Tankfüllung;Sauberkeit;Details;Kilometer-Prüfung" {
 			t.Fatalf("csv:\n%s", p.body)
 		}
 		day := ce.clk.Now().In(time.FixedZone("", 0)).Format("2006")
-		if !strings.Contains(lines[2], ";Übergabe;"+ct.Number+";Eva Muster;5.000;8/8;") || !strings.Contains(lines[2], "."+day+" ") ||
+		if !strings.Contains(lines[2], ";Übergabe;"+ct.Number+";Vermietung;Eva Muster;5.000;8/8;") || !strings.Contains(lines[2], "."+day+" ") ||
 			!strings.HasSuffix(lines[5], ";Kilometerstand unter einem früheren Stand (5.120 km)") || !strings.Contains(lines[4], ";Rücknahme;") {
 			t.Fatalf("csv rows:\n%s", p.body)
 		}

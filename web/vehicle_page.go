@@ -33,6 +33,9 @@ type vehiclePageData struct {
 	Kinds         []string
 	Severities    []string
 	loc           *time.Location
+	// CanStartUse: the test drive, internal use and transfer buttons show
+	// (the contract pages are mounted).
+	CanStartUse bool
 }
 
 // blockForm is the "add blocking period" form as typed.
@@ -118,7 +121,8 @@ func (a *app) vehiclePage(w http.ResponseWriter, r *http.Request) error {
 func (a *app) renderVehiclePage(w http.ResponseWriter, r *http.Request, status int, v fleet.Vehicle, edit func(*vehiclePageData), problems map[string]string) {
 	ctx := r.Context()
 	d := &vehiclePageData{Vehicle: v, Form: vehicleFormOf(v), Views: diagramViews, Kinds: fleet.DamageKinds,
-		Severities: fleet.DamageSeverities, Block: blockForm{Kind: fleet.AllocBlock}, Damage: damageEntry{View: "top", Severity: "minor"}}
+		Severities: fleet.DamageSeverities, Block: blockForm{Kind: fleet.AllocBlock}, Damage: damageEntry{View: "top", Severity: "minor"},
+		CanStartUse: a.Contracts != nil && a.ContractData != nil}
 	sts, cats, err := a.choices(r)
 	if err != nil {
 		a.fail(w, r, err)

@@ -78,6 +78,9 @@ type Deps struct {
 	Payers payer.Store
 	// Covers are the rentals' covers (who pays); nil: not shown.
 	Covers payer.CoverStore
+	// Plates are the red dealer plates (admin pages, trip logs, the plate
+	// a test drive or transfer goes on); nil: not offered.
+	Plates fleet.PlateStore
 }
 
 type app struct {

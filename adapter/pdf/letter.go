@@ -76,4 +76,16 @@ func writeLetter(w *writer, d document.LetterDoc) {
 		w.para(d.Closing)
 		w.para(d.Branding.LegalName)
 	}
+	if sg := d.Signature; sg != nil {
+		w.ensure(45)
+		f.Ln(4)
+		w.para(sg.Label)
+		y := f.GetY()
+		h := w.image("signature", sg.PNG, marginL, y, 70, 25)
+		f.SetY(y + h + 1)
+		f.SetDrawColor(120, 120, 120)
+		f.Line(marginL, f.GetY(), marginL+70, f.GetY())
+		f.Ln(1)
+		w.para(sg.Name)
+	}
 }

@@ -145,6 +145,10 @@ func writeProtocol(w *writer, d document.ProtocolDoc) {
 		w.heading(l.get("notes"))
 		w.para(d.Notes)
 	}
+	if d.Agreement != "" {
+		w.heading(d.AgreementTitle)
+		w.para(d.Agreement)
+	}
 	writeSignatures(w, d.SignaturePNG, d.SignerName, d.StaffName, d.UnsignedReason)
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/internal/cfgver"
 )
 
 const apiClientCols = `id, tenant_id, name, prefix, scope, rate_per_minute, created_at, last_used_at, revoked_at, test`
@@ -82,10 +83,22 @@ func (s *Store) RevokeAPIClient(ctx context.Context, id int64) error {
 	return nil
 }
 
-// APIClientForAuth finds an API client by key hash (unscoped: used to authenticate).
+// APIClientForAuth finds an API client by key hash (unscoped: used to
+// authenticate). The same statement reads the configuration version of the
+// client's tenant, which the request keeps (cfgver) for the configuration
+// cache: the one statement of a request that keeps the cache current.
 func (s *Store) APIClientForAuth(ctx context.Context, keyHash string) (identity.APIClient, error) {
-	c, err := scanAPIClient(s.db.QueryRowContext(ctx, `SELECT `+apiClientCols+` FROM api_clients WHERE key_hash = $1`, keyHash))
-	return c, notFound(err, "api_key_not_found")
+	var c identity.APIClient
+	var version int64
+	err := s.db.QueryRowContext(ctx, `SELECT c.id, c.tenant_id, c.name, c.prefix, c.scope, c.rate_per_minute, c.created_at,
+		c.last_used_at, c.revoked_at, c.test, t.config_version FROM api_clients c JOIN tenants t ON t.id = c.tenant_id
+		WHERE c.key_hash = $1`, keyHash).Scan(&c.ID, &c.TenantID, &c.Name, &c.Prefix, &c.Scope, &c.RatePerMinute,
+		tsScan{&c.CreatedAt}, tspScan{&c.LastUsedAt}, tspScan{&c.RevokedAt}, &c.Test, &version)
+	if err != nil {
+		return c, notFound(err, "api_key_not_found")
+	}
+	cfgver.From(ctx).Set(c.TenantID, version)
+	return c, nil
 }
 
 // TouchAPIClient records when a key was last used.

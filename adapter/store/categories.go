@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"mietwerk.dev/mietwerk/errs"
@@ -49,14 +50,22 @@ func (s *Store) CreateCategory(ctx context.Context, c *fleet.Category) error {
 		c.SortOrder, c.Active))
 }
 
-// ListCategories returns the categories of the actor's tenant in display order.
+// ListCategories returns the categories of the actor's tenant in display
+// order (from the configuration cache).
 func (s *Store) ListCategories(ctx context.Context) ([]fleet.Category, error) {
 	sc, err := tenantScope(ctx)
 	if err != nil {
 		return nil, err
 	}
+	cats, err := cachedConfig(ctx, s, sc.tenant(), "categories", func() ([]fleet.Category, error) {
+		return s.loadCategories(ctx, sc.tenant())
+	})
+	return slices.Clone(cats), err
+}
+
+func (s *Store) loadCategories(ctx context.Context, tenant int64) ([]fleet.Category, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+categoryCols+` FROM vehicle_categories WHERE tenant_id = $1
-		ORDER BY sort_order, code`, sc.tenant())
+		ORDER BY sort_order, code`, tenant)
 	if err != nil {
 		return nil, err
 	}

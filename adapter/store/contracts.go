@@ -20,14 +20,16 @@ import (
 
 const contractCols = `c.id, c.tenant_id, c.number, c.reservation_id, c.station_id, c.return_station_id, c.customer_id,
 	c.vehicle_id, c.tariff_id, c.starts_at, c.planned_end_at, c.ended_at, c.status, c.notes, c.deposit_set_off_cents,
-	c.created_at, c.updated_at, c.terms, c.billed_at`
+	c.created_at, c.updated_at, c.terms, c.billed_at,
+	(SELECT rk.kind FROM reservations rk WHERE rk.id = c.reservation_id),
+	COALESCE((SELECT dp.number FROM reservations rk JOIN dealer_plates dp ON dp.id = rk.dealer_plate_id WHERE rk.id = c.reservation_id), '')`
 
 func scanContract(row interface{ Scan(...any) error }, extra ...any) (contract.Contract, error) {
 	var c contract.Contract
 	var terms string
 	dst := []any{&c.ID, &c.TenantID, &c.Number, &c.ReservationID, &c.StationID, &c.ReturnStationID, &c.CustomerID,
 		&c.VehicleID, &c.TariffID, tsScan{&c.Start}, tsScan{&c.PlannedEnd}, tspScan{&c.EndedAt}, &c.Status, &c.Notes,
-		&c.DepositSetOffCents, tsScan{&c.CreatedAt}, tsScan{&c.UpdatedAt}, &terms, tspScan{&c.BilledAt}}
+		&c.DepositSetOffCents, tsScan{&c.CreatedAt}, tsScan{&c.UpdatedAt}, &terms, tspScan{&c.BilledAt}, &c.Kind, &c.DealerPlate}
 	if err := row.Scan(append(dst, extra...)...); err != nil {
 		return c, err
 	}
@@ -164,11 +166,16 @@ func (s *Store) CreateWalkIn(ctx context.Context, r *booking.Reservation) error 
 	}
 	reservationDefaults(r)
 	return s.write(ctx, func(tx *sql.Tx) error {
+		if r.Use.DealerPlateID != 0 {
+			if err := s.plateFreeTx(ctx, tx, sc, r.Use.DealerPlateID); err != nil {
+				return err
+			}
+		}
 		if err := s.createReservationTx(ctx, tx, sc, r, nil); err != nil {
 			return err
 		}
 		return s.appendAudit(ctx, tx, sc, r.StationID, "reservation", r.ID, "create", nil,
-			map[string]any{"number": r.Number, "source": r.Source, "pickup": r.Pickup, "return": r.Return, "workshop_ref": r.WorkshopRef})
+			useAudit(r, map[string]any{"number": r.Number, "source": r.Source, "pickup": r.Pickup, "return": r.Return, "workshop_ref": r.WorkshopRef}))
 	})
 }
 
@@ -239,7 +246,7 @@ func (s *Store) StartContract(ctx context.Context, h *contract.Handover) (contra
 		c = contract.Contract{TenantID: sc.tenant(), Number: fmt.Sprintf("MV%s-%05d", year[2:], seq), ReservationID: r.ID,
 			StationID: r.StationID, ReturnStationID: r.ReturnStationID, CustomerID: r.CustomerID, VehicleID: vid,
 			TariffID: r.TariffID, Start: now, PlannedEnd: end, Status: contract.StatusOpen, Notes: r.Notes, CreatedAt: now, UpdatedAt: now,
-			Terms: h.Terms}
+			Terms: h.Terms, Kind: r.Use.Kind.Or()}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO contracts (tenant_id, station_id, return_station_id, number,
 			reservation_id, customer_id, vehicle_id, tariff_id, starts_at, planned_end_at, status, notes, created_at, updated_at, terms)
 			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'open',$11,$12,$13,$14) RETURNING id`, c.TenantID, c.StationID,
@@ -264,7 +271,7 @@ func (s *Store) StartContract(ctx context.Context, h *contract.Handover) (contra
 			return err
 		}
 		return s.appendAudit(ctx, tx, sc, c.StationID, "contract", c.ID, "handover", nil, map[string]any{
-			"number": c.Number, "reservation": r.Number, "vehicle_id": vid, "km": h.Protocol.OdometerKM,
+			"number": c.Number, "kind": c.Kind, "reservation": r.Number, "vehicle_id": vid, "km": h.Protocol.OdometerKM,
 			"fuel_eighths": auditFuel(h.Protocol.FuelEighths, h.Terms.DriveType), "cleanliness": h.Protocol.Cleanliness,
 			"state_of_charge_percent": nullIntp(h.Protocol.ChargePercent), "range_km": nullIntp(h.Protocol.RangeKM), "drivers": driverAudit(h.Drivers),
 			"confirmed_damages": h.ConfirmedDamages, "terms": h.Terms})
@@ -668,4 +675,26 @@ func (s *Store) InvoiceRates(ctx context.Context, invoiceID int64) ([]invoice.Ra
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// useAudit adds the kind of a booking that is not a rental, with what the
+// kind records, to its audit entry m.
+func useAudit(r *booking.Reservation, m map[string]any) map[string]any {
+	u := r.Use
+	if u.Kind.Or() == booking.KindRental {
+		return m
+	}
+	m["kind"] = u.Kind
+	if r.ReturnStationID != r.StationID {
+		m["return_station_id"] = r.ReturnStationID
+	}
+	if u.DealerPlateID != 0 {
+		m["dealer_plate_id"] = u.DealerPlateID
+	}
+	for k, v := range map[string]string{"purpose": u.Purpose, "cost_centre": u.CostCentre, "id_document": u.IDDocument, "id_number": u.IDNumber} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	return m
 }

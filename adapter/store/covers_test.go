@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -68,7 +69,7 @@ func TestCoverStore(t *testing.T) {
 				t.Errorf("%s: %v; want an error on %s", name, err, bad.field)
 			}
 		}
-		if again, _ := s.Cover(admin, r.ID); again != got {
+		if again, _ := s.Cover(admin, r.ID); !again.Same(got) || !reflect.DeepEqual(again.Terms, got.Terms) {
 			t.Fatalf("a refused cover changed it: %+v", again)
 		}
 		other := payer.Cover{ReservationID: r.ID, Mode: payer.ModeDriver}

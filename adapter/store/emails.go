@@ -64,16 +64,23 @@ func (s *Store) queueEmailTx(ctx context.Context, tx *sql.Tx, tenantID int64, q 
 	if err != nil {
 		return mapErr(err)
 	}
-	for i, a := range m.Attachments {
-		var data any = a.Data
-		if a.DocumentID != 0 {
+	if len(m.Attachments) == 0 {
+		return nil
+	}
+	// all attachments in one statement (issue 19: one round trip)
+	var a args
+	rows := make([]string, len(m.Attachments))
+	for i, at := range m.Attachments {
+		var data any = at.Data
+		if at.DocumentID != 0 {
 			data = nil // the bytes are the document's
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO email_attachments (tenant_id, email_id, position, filename,
-			content_type, data, inline, content_id, document_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, tenantID, q.ID, i,
-			a.Filename, a.ContentType, data, a.Inline, a.ContentID, nullInt64(a.DocumentID)); err != nil {
-			return mapErr(err)
-		}
+		rows[i] = "(" + strings.Join([]string{a.add(tenantID), a.add(q.ID), a.add(i), a.add(at.Filename), a.add(at.ContentType),
+			a.add(data), a.add(at.Inline), a.add(at.ContentID), a.add(nullInt64(at.DocumentID))}, ",") + ")"
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO email_attachments (tenant_id, email_id, position, filename,
+		content_type, data, inline, content_id, document_id) VALUES `+strings.Join(rows, ","), a...); err != nil {
+		return mapErr(err)
 	}
 	return nil
 }

@@ -36,6 +36,18 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, method, path, requestH
 		return nil, err
 	}
 	now := s.Now()
+	// a key not used before is claimed with one statement (issue 19)
+	var claimed string
+	err = s.scanWrite(ctx, true, []any{&claimed}, `INSERT INTO idempotency_keys (tenant_id, api_client_id, key, method, path,
+		request_hash, state, locked_until, created_at) VALUES ($1,$2,$3,$4,$5,$6,'processing',$7,$8)
+		ON CONFLICT (tenant_id, api_client_id, key) DO NOTHING RETURNING state`,
+		sc.tenant(), sc.a.APIClientID, key, method, path, requestHash, ts(now.Add(lock)), ts(now))
+	if err == nil {
+		return nil, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, mapErr(err)
+	}
 	var replay *idempotency.Response
 	// lazy: the claim needs no disk wait of its own — every effect of the
 	// request outside the database (a payment sent) follows a durable

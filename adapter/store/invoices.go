@@ -60,7 +60,9 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 		loc = time.UTC
 	}
 	var invPattern, gsPattern string
-	if err := tx.QueryRowContext(ctx, `SELECT invoice_number_pattern, credit_number_pattern FROM tenants WHERE id = $1`,
+	if set, ok := s.cachedSetup(ctx, sc.tenant()); ok {
+		invPattern, gsPattern = set.tenant.InvoiceNumberPattern, set.tenant.CreditNumberPattern
+	} else if err := tx.QueryRowContext(ctx, `SELECT invoice_number_pattern, credit_number_pattern FROM tenants WHERE id = $1`,
 		sc.tenant()).Scan(&invPattern, &gsPattern); err != nil {
 		return notFound(err, "tenant_not_found")
 	}
@@ -158,15 +160,10 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 		}
 	}
 	if req.ConfirmReservation != 0 {
-		if err := s.transitionTx(ctx, tx, sc, booking.Transition{ID: req.ConfirmReservation,
-			From: []booking.Status{booking.StatusPendingPayment}, To: booking.StatusConfirmed, Release: true}); err != nil {
+		if err := s.transitionTxToken(ctx, tx, sc, booking.Transition{ID: req.ConfirmReservation,
+			From: []booking.Status{booking.StatusPendingPayment}, To: booking.StatusConfirmed, Release: true},
+			req.ConfirmPageTokenHash, req.ConfirmLease); err != nil {
 			return err
-		}
-		if req.ConfirmPageTokenHash != "" {
-			if _, err := tx.ExecContext(ctx, `UPDATE reservations SET page_token_hash = $1 WHERE tenant_id = $2 AND id = $3`,
-				req.ConfirmPageTokenHash, sc.tenant(), req.ConfirmReservation); err != nil {
-				return mapErr(err)
-			}
 		}
 	}
 	if err := s.emitTx(ctx, tx, sc.tenant(), webhook.InvoiceIssued, webhook.Ref{InvoiceID: iss.ID,

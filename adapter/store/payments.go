@@ -89,6 +89,9 @@ func (s *Store) ResolvePayment(ctx context.Context, r *payment.Record) error {
 	if err != nil {
 		return err
 	}
+	if s.quietOutcome(ctx, tid) {
+		return s.resolveAlone(ctx, tid, r, nil)
+	}
 	return s.writeLazy(ctx, func(tx *sql.Tx) error { return s.resolvePaymentTx(ctx, tx, tid, r) })
 }
 
@@ -101,6 +104,9 @@ func (s *Store) ResolvePaymentWithCard(ctx context.Context, r *payment.Record, c
 	tid, err := s.cardTenant(ctx, c)
 	if err != nil {
 		return err
+	}
+	if s.quietOutcome(ctx, tid) {
+		return s.resolveAlone(ctx, tid, r, c)
 	}
 	return s.writeLazy(ctx, func(tx *sql.Tx) error {
 		if err := saveCardTx(ctx, tx, c); err != nil {
@@ -118,32 +124,97 @@ func (s *Store) ResolvePaymentWithCard(ctx context.Context, r *payment.Record, c
 func (s *Store) resolvePaymentTx(ctx context.Context, tx *sql.Tx, tid int64, r *payment.Record) error {
 	var old, op string
 	var resID, conID int64
-	if err := tx.QueryRowContext(ctx, `SELECT status, operation, reservation_id, contract_id FROM payments
-		WHERE tenant_id = $1 AND id = $2`, tid, r.ID).Scan(&old, &op, int64Scan{&resID}, int64Scan{&conID}); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return errs.Conflict("payment_resolved")
-		}
-		return mapErr(err)
-	}
-	res, err := tx.ExecContext(ctx, `UPDATE payments SET status=$1, ipg_txn_id=$2, approval_code=$3, scheme_txn_id=$4,
+	set := `UPDATE payments SET status=$1, ipg_txn_id=$2, approval_code=$3, scheme_txn_id=$4,
 		card_brand=$5, card_last4=$6, reason_code=$7, message=$8, inquiries=$9, next_inquiry_at=$10, resolved_at=$11,
 		card_id=$12
 		WHERE tenant_id=$13 AND id=$14 AND (status IN ('pending','unknown') OR status = $1
-			OR ($1 = 'approved' AND status = 'failed'))`,
-		r.Status, r.GatewayTransactionID, r.ApprovalCode, r.SchemeTransactionID, string(r.Card.Brand), r.Card.Last4,
+			OR ($1 = 'approved' AND status = 'failed'))`
+	a := []any{r.Status, r.GatewayTransactionID, r.ApprovalCode, r.SchemeTransactionID, string(r.Card.Brand), r.Card.Last4,
 		string(r.ReasonCode), truncateText(r.Message, 500), r.Inquiries, tsp(r.NextInquiryAt), tsp(r.ResolvedAt),
-		nullInt64(r.CardID), tid, r.ID)
-	if err != nil {
-		return mapErr(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.Conflict("payment_resolved")
+		nullInt64(r.CardID), tid, r.ID}
+	if s.dialect.snapshotCTE() {
+		// one round trip: the CTE reads the status before this statement's
+		// update (issue 19)
+		err := tx.QueryRowContext(ctx, `WITH old AS (SELECT status FROM payments WHERE tenant_id = $13 AND id = $14) `+set+`
+			RETURNING (SELECT status FROM old), operation, reservation_id, contract_id`, a...).Scan(&old, &op, int64Scan{&resID}, int64Scan{&conID})
+		if errors.Is(err, sql.ErrNoRows) {
+			return errs.Conflict("payment_resolved")
+		}
+		if err != nil {
+			return mapErr(err)
+		}
+	} else {
+		if err := tx.QueryRowContext(ctx, `SELECT status, operation, reservation_id, contract_id FROM payments
+			WHERE tenant_id = $1 AND id = $2`, tid, r.ID).Scan(&old, &op, int64Scan{&resID}, int64Scan{&conID}); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return errs.Conflict("payment_resolved")
+			}
+			return mapErr(err)
+		}
+		res, err := tx.ExecContext(ctx, set, a...)
+		if err != nil {
+			return mapErr(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.Conflict("payment_resolved")
+		}
 	}
 	t, ok := paymentEvents[r.Status]
 	if !ok || old == string(r.Status) || !moneyOperation(payment.Operation(op)) || (resID == 0 && conID == 0) {
 		return nil
 	}
 	return s.emitTx(ctx, tx, tid, t, webhook.Ref{PaymentID: r.ID, ReservationID: resID, ContractID: conID})
+}
+
+// quietOutcome reports whether a payment outcome of tenant can be stored
+// by one autocommit statement (resolveAlone, issue 19): on PostgreSQL,
+// when the request's cached configuration shows that the tenant has no
+// webhook endpoint (no event to queue with it).
+func (s *Store) quietOutcome(ctx context.Context, tid int64) bool {
+	if !s.dialect.snapshotCTE() {
+		return false
+	}
+	set, ok := s.cachedSetup(ctx, tid)
+	return ok && len(set.hooks) == 0
+}
+
+// resolveAlone is resolvePaymentTx (with saveCardTx when c is not nil) in
+// one statement, committed lazily on its own: the card is saved, the
+// outcome stored over an open status (the same conditions), and the
+// former status read in the statement's snapshot. When the payment was
+// resolved differently meanwhile (KindConflict), the card — which the
+// gateway did create — stays saved.
+func (s *Store) resolveAlone(ctx context.Context, tid int64, r *payment.Record, c *payment.StoredCard) error {
+	a := []any{r.Status, r.GatewayTransactionID, r.ApprovalCode, r.SchemeTransactionID, string(r.Card.Brand), r.Card.Last4,
+		string(r.ReasonCode), truncateText(r.Message, 500), r.Inquiries, tsp(r.NextInquiryAt), tsp(r.ResolvedAt),
+		nullInt64(r.CardID), tid, r.ID}
+	with, card := `WITH `, `$12`
+	if c != nil {
+		with = `WITH card AS (INSERT INTO payment_cards (tenant_id, customer_id, token, brand, last4, exp_month,
+			exp_year, scheme_txn_id, created_at, test) VALUES ($15,$16,$17,$18,$19,$20,$21,$22,$23,$24)
+			ON CONFLICT (tenant_id, token) DO UPDATE SET scheme_txn_id = EXCLUDED.scheme_txn_id RETURNING id), `
+		card = `COALESCE($12, (SELECT id FROM card))`
+		a = append(a, saveCardArgs(c)...)
+	}
+	var old string
+	var cardID int64
+	err := s.scanWrite(ctx, true, []any{&old, int64Scan{&cardID}}, with+`old AS (SELECT status FROM payments
+		WHERE tenant_id = $13 AND id = $14)
+		UPDATE payments SET status=$1, ipg_txn_id=$2, approval_code=$3, scheme_txn_id=$4, card_brand=$5, card_last4=$6,
+		reason_code=$7, message=$8, inquiries=$9, next_inquiry_at=$10, resolved_at=$11, card_id=`+card+`
+		WHERE tenant_id=$13 AND id=$14 AND (status IN ('pending','unknown') OR status = $1
+			OR ($1 = 'approved' AND status = 'failed'))
+		RETURNING (SELECT status FROM old), card_id`, a...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errs.Conflict("payment_resolved")
+	}
+	if err != nil {
+		return mapErr(err)
+	}
+	if c != nil {
+		c.ID, r.CardID = cardID, cardID
+	}
+	return nil
 }
 
 // paymentEvents are the webhook events of a payment's outcomes.

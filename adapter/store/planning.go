@@ -76,7 +76,7 @@ func (s *Store) Plan(ctx context.Context, stationID int64, from, to time.Time) (
 
 		rows, err = q.QueryContext(ctx, `SELECT al.id, al.vehicle_id, al.kind, al.starts_at, al.ends_at, al.note,
 			COALESCE(r.id, 0), COALESCE(r.number, ''), COALESCE(r.status, ''), COALESCE(`+customerNameSQL+`, ''),
-			COALESCE(co.id, 0), COALESCE(co.number, '')
+			COALESCE(co.id, 0), COALESCE(co.number, ''), COALESCE(r.kind, '')
 			FROM allocations al
 			LEFT JOIN reservations r ON r.id = al.reservation_id
 			LEFT JOIN contracts co ON co.reservation_id = r.id
@@ -91,7 +91,7 @@ func (s *Store) Plan(ctx context.Context, stationID int64, from, to time.Time) (
 			var b booking.Bar
 			var status string
 			if err := rows.Scan(&b.AllocationID, &b.VehicleID, &b.Kind, tsScan{&b.Start}, tsScan{&b.End}, &b.Note,
-				&b.ReservationID, &b.Number, &status, &b.CustomerName, &b.ContractID, &b.ContractNumber); err != nil {
+				&b.ReservationID, &b.Number, &status, &b.CustomerName, &b.ContractID, &b.ContractNumber, &b.Use); err != nil {
 				rows.Close()
 				return err
 			}

@@ -97,16 +97,32 @@ func (s *Store) RecordReturn(ctx context.Context, rt *contract.Return) (contract
 			readiness, sc.tenant(), c.VehicleID); err != nil {
 			return mapErr(err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE contracts SET status = 'returned', ended_at = $1, return_station_id = $2,
-			updated_at = $3 WHERE tenant_id = $4 AND id = $5`, ts(now), rt.StationID, ts(now), sc.tenant(), c.ID); err != nil {
+		// a kind that is not billed (test drive, internal use, transfer)
+		// ends here: closed, with nothing to bill
+		status, billedAt := contract.StatusReturned, any(nil)
+		if !c.Kind.Billed() {
+			status, billedAt = contract.StatusClosed, ts(now)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE contracts SET status = $6, ended_at = $1, return_station_id = $2,
+			updated_at = $3, billed_at = $7 WHERE tenant_id = $4 AND id = $5`, ts(now), rt.StationID, ts(now), sc.tenant(), c.ID,
+			string(status), billedAt); err != nil {
 			return mapErr(err)
+		}
+		if status == contract.StatusClosed { // its booking is done, as a billed rental's is
+			if _, err := tx.ExecContext(ctx, `UPDATE reservations SET status = 'completed', updated_at = $1 WHERE tenant_id = $2
+				AND id = $3 AND status = 'active'`, ts(now), sc.tenant(), c.ReservationID); err != nil {
+				return mapErr(err)
+			}
 		}
 		if err := s.emitTx(ctx, tx, sc.tenant(), webhook.ContractEnded, webhook.Ref{ContractID: c.ID,
 			ReservationID: c.ReservationID, Label: c.Number}); err != nil {
 			return err
 		}
 		before := map[string]any{"status": c.Status, "return_station_id": c.ReturnStationID}
-		c.Status, c.EndedAt, c.ReturnStationID = contract.StatusReturned, &now, rt.StationID
+		c.Status, c.EndedAt, c.ReturnStationID = status, &now, rt.StationID
+		if billedAt != nil {
+			c.BilledAt = &now
+		}
 		return s.appendAudit(ctx, tx, sc, c.StationID, "contract", c.ID, "return", before, map[string]any{
 			"status": c.Status, "return_station_id": rt.StationID, "km": rt.Protocol.OdometerKM,
 			"fuel_eighths": auditFuel(rt.Protocol.FuelEighths, c.Terms.DriveType), "cleanliness": rt.Protocol.Cleanliness,

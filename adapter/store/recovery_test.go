@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +12,8 @@ import (
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/idempotency"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/internal/cfgver"
+	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payment"
 )
@@ -112,10 +115,25 @@ func TestReservationRecovery(t *testing.T) {
 // payment is stored in the transaction that resolves it — when the card
 // cannot be stored, the payment stays open (the reconciler asks again), it
 // is never approved without its card.
+//
+// Both ways of storing an outcome: in a transaction, and (PostgreSQL, in an
+// API request whose cached configuration shows no webhook endpoint) in one
+// statement; a second, different outcome is refused either way.
 func TestResolvePaymentWithCardIsAtomic(t *testing.T) {
+	for _, mode := range []string{"transaction", "request"} {
+		t.Run(mode, func(t *testing.T) { testResolvePaymentWithCard(t, mode) })
+	}
+}
+
+func testResolvePaymentWithCard(t *testing.T, mode string) {
 	eachDB(t, func(t *testing.T, s *store.Store, clk *clock) {
 		w := newWorld(t, s)
 		ctx := sys(w.tenants[0].ID)
+		if mode == "request" {
+			ctx = cfgver.With(ctx)
+			_, err := s.Tenant(ctx) // reads the version and caches the setup
+			mustNil(t, err)
+		}
 		c := customer.Customer{Email: "card@example.de", FirstName: "Eva", LastName: "Huber", Street: "Weg 1", PostalCode: "93047", City: "Regensburg"}
 		_, _, err := s.UpsertCustomer(ctx, &c)
 		mustNil(t, err)
@@ -137,8 +155,15 @@ func TestResolvePaymentWithCardIsAtomic(t *testing.T) {
 		mustNil(t, s.ResolvePaymentWithCard(ctx, &rec, &good))
 		got, _ = s.Payment(ctx, rec.ID)
 		card, err := s.StoredCard(ctx, got.CardID)
-		if got.Status != payment.StatusApproved || got.CardID != good.ID || err != nil || card.Token != "tok-1" {
+		if got.Status != payment.StatusApproved || got.CardID != good.ID || rec.CardID != good.ID || err != nil || card.Token != "tok-1" {
 			t.Fatalf("resolved %+v, card %+v %v", got, card, err)
+		}
+		rec.Status, rec.ReasonCode = payment.StatusDeclined, payment.ReasonRejected
+		if err := s.ResolvePayment(ctx, &rec); !errs.Is(err, errs.KindConflict) {
+			t.Fatalf("a second, different outcome: %v, want a conflict", err)
+		}
+		if got, _ = s.Payment(ctx, rec.ID); got.Status != payment.StatusApproved {
+			t.Fatalf("after the refused outcome the payment is %s", got.Status)
 		}
 	})
 }
@@ -187,6 +212,50 @@ func TestStrayMoneyCountsOnlyRefusedReversals(t *testing.T) {
 		}
 		if listed() {
 			t.Fatal("listed after five refused reversals")
+		}
+	})
+}
+
+// TestConfirmingIssueNeedsTheLease: the advance invoice that confirms a
+// booking is issued only while the issuing process still holds the
+// booking's lease, checked in the issue's transaction: after another
+// process took the booking over, nothing is issued (no invoice, no number
+// used, the booking still pending) and the issue is refused as busy; with
+// the lease it holds, it issues and confirms.
+func TestConfirmingIssueNeedsTheLease(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, clk *clock) {
+		w := newWorld(t, s)
+		api := as(identity.Actor{Kind: identity.ActorAPI, TenantID: w.tenants[0].ID, APIClientID: 7})
+		c := customer.Customer{Email: "lease@example.de", FirstName: "Eva", LastName: "Huber", Street: "Weg 1", PostalCode: "93047", City: "Regensburg"}
+		mine := clk.Now().Add(time.Minute).Truncate(time.Microsecond)
+		r := booking.Reservation{StationID: w.stations[0][0].ID, CategoryID: w.cats[0].ID, TariffID: w.tariffs[0].ID,
+			Pickup: clk.Now().Add(48 * time.Hour), Return: clk.Now().Add(72 * time.Hour), APIClientID: 7, LeaseUntil: &mine}
+		mustNil(t, s.CreateReservationFor(api, &c, &r))
+		issue := func(lease time.Time) error {
+			iss := advanceInvoice(c.ID)
+			iss.ReservationID = r.ID
+			return s.IssueInvoice(api, invoice.IssueRequest{Issued: iss, Render: fakeRender, Loc: time.UTC,
+				ConfirmReservation: r.ID, ConfirmLease: lease})
+		}
+		theirs := mine.Add(time.Minute)
+		mustNil(t, s.RenewReservation(api, r.ID, mine, theirs)) // another process takes it over
+		if err := issue(mine); !errs.Is(err, errs.KindConflict) {
+			t.Fatalf("issue after the lease was taken over: %v, want booking_busy", err)
+		}
+		got, err := s.Reservation(api, r.ID)
+		mustNil(t, err)
+		var invoices int
+		mustNil(t, s.DB().QueryRow(`SELECT count(*) FROM invoices`).Scan(&invoices))
+		if got.Status != booking.StatusPendingPayment || invoices != 0 {
+			t.Fatalf("after the refused issue: status %s, %d invoices", got.Status, invoices)
+		}
+		mustNil(t, issue(theirs))
+		got, err = s.Reservation(api, r.ID)
+		mustNil(t, err)
+		var number string
+		mustNil(t, s.DB().QueryRow(`SELECT number FROM invoices`).Scan(&number))
+		if got.Status != booking.StatusConfirmed || got.LeaseUntil != nil || !strings.HasSuffix(number, "00001") {
+			t.Fatalf("issued with the lease: status %s, lease %v, number %s (want the series' first)", got.Status, got.LeaseUntil, number)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -22,7 +23,9 @@ const reservationCols = `r.id, r.tenant_id, r.number, r.station_id, r.return_sta
 	r.language, r.day_price_cents, r.deposit_cents, r.estimated_total_cents, r.currency, r.cancelled_at, r.created_at,
 	r.updated_at, r.bill_company, r.bill_first_name, r.bill_last_name, r.bill_street, r.bill_postal_code, r.bill_city,
 	r.bill_country, r.bill_vat_id, r.calendar_sequence, r.cancel_fee_cents, r.cancel_fee_waived, r.test,
-	COALESCE(r.idempotency_key, ''), r.lease_until, r.settled_at`
+	COALESCE(r.idempotency_key, ''), r.lease_until, r.settled_at, r.kind, r.purpose, r.cost_centre, r.id_document, r.id_number,
+	r.id_checked_by, r.id_checked_at, COALESCE((SELECT u.name FROM users u WHERE u.id = r.id_checked_by), ''), r.dealer_plate_id,
+	COALESCE((SELECT dp.number FROM dealer_plates dp WHERE dp.id = r.dealer_plate_id), '')`
 
 // reservationDest are the scan destinations of reservationCols.
 func reservationDest(r *booking.Reservation) []any {
@@ -32,7 +35,9 @@ func reservationDest(r *booking.Reservation) []any {
 		&r.EstimatedTotalCents, &r.Currency, tspScan{&r.CancelledAt}, tsScan{&r.CreatedAt}, tsScan{&r.UpdatedAt},
 		&r.Billing.Company, &r.Billing.FirstName, &r.Billing.LastName, &r.Billing.Street, &r.Billing.PostalCode, &r.Billing.City,
 		&r.Billing.Country, &r.Billing.VATID, &r.CalendarSequence, &r.CancelFeeCents, &r.CancelFeeWaived, &r.Test,
-		&r.IdempotencyKey, tspScan{&r.LeaseUntil}, tspScan{&r.SettledAt}}
+		&r.IdempotencyKey, tspScan{&r.LeaseUntil}, tspScan{&r.SettledAt}, &r.Use.Kind, &r.Use.Purpose, &r.Use.CostCentre,
+		&r.Use.IDDocument, &r.Use.IDNumber, int64Scan{&r.Use.IDCheckedBy}, tspScan{&r.Use.IDCheckedAt},
+		&r.Use.IDCheckedByName, int64Scan{&r.Use.DealerPlateID}, &r.Use.DealerPlate}
 }
 
 func scanReservation(row interface{ Scan(...any) error }, extra ...any) (booking.Reservation, error) {
@@ -189,7 +194,9 @@ func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r
 		pending = string(b)
 	}
 	var prefix string
-	if err := tx.QueryRowContext(ctx, `SELECT booking_number_prefix FROM tenants WHERE id = $1`, sc.tenant()).Scan(&prefix); err != nil {
+	if set, ok := s.cachedSetup(ctx, sc.tenant()); ok {
+		prefix = set.tenant.BookingNumberPrefix
+	} else if err := tx.QueryRowContext(ctx, `SELECT booking_number_prefix FROM tenants WHERE id = $1`, sc.tenant()).Scan(&prefix); err != nil {
 		return notFound(err, "tenant_not_found")
 	}
 	year := fmt.Sprint(now.Year())
@@ -207,14 +214,16 @@ func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r
 		category_id, tariff_id, pickup_at, return_at, status, source, api_client_id, secret_hash, workshop_ref, notes, language,
 		day_price_cents, deposit_cents, estimated_total_cents, currency, created_at, updated_at, bill_company, bill_first_name,
 		bill_last_name, bill_street, bill_postal_code, bill_city, bill_country, bill_vat_id, customer_update, test,
-		idempotency_key, lease_until)
+		idempotency_key, lease_until, kind, purpose, cost_centre, id_document, id_number, id_checked_by, id_checked_at,
+		dealer_plate_id)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,$31,
-		$32,$33,$34) RETURNING id`,
+		$32,$33,$34,$35,$36,$37,$38,$39,$40,$41,$42) RETURNING id`,
 		r.TenantID, r.StationID, r.ReturnStationID, r.Number, r.CustomerID, r.CategoryID, r.TariffID, ts(r.Pickup),
 		ts(r.Return), r.Status, r.Source, nullInt64(r.APIClientID), nullString(r.SecretHash), r.WorkshopRef, r.Notes, r.Language, r.DayPriceCents,
 		r.DepositCents, r.EstimatedTotalCents, r.Currency, ts(now), ts(now), r.Billing.Company, r.Billing.FirstName,
 		r.Billing.LastName, r.Billing.Street, r.Billing.PostalCode, r.Billing.City, r.Billing.Country, r.Billing.VATID,
-		pending, r.Test, key, tsp(r.LeaseUntil)).Scan(&r.ID)
+		pending, r.Test, key, tsp(r.LeaseUntil), string(r.Use.Kind.Or()), r.Use.Purpose, r.Use.CostCentre, r.Use.IDDocument,
+		r.Use.IDNumber, nullInt64(r.Use.IDCheckedBy), tsp(r.Use.IDCheckedAt), nullInt64(r.Use.DealerPlateID)).Scan(&r.ID)
 	if classify(err) == dbErrUnique && r.IdempotencyKey != "" {
 		return ErrKeyBound
 	}
@@ -358,18 +367,14 @@ func (s *Store) ListReservations(ctx context.Context, f booking.Filter) ([]booki
 	return out, total, rows.Err()
 }
 
-// settleCustomerUpdateTx applies the customer data a booking brought once
+// settleCustomerUpdateTx applies the customer data a booking brought
+// (pending, as the reservation's status change returned it) once
 // the booking is confirmed (merged into the record, audited with the
 // booking number) and drops it when the booking ends otherwise: the record
 // of an existing customer changes only when the booking succeeds.
-func (s *Store) settleCustomerUpdateTx(ctx context.Context, tx *sql.Tx, sc scope, r booking.Reservation, to booking.Status) error {
-	if to == booking.StatusPendingPayment {
+func (s *Store) settleCustomerUpdateTx(ctx context.Context, tx *sql.Tx, sc scope, r booking.Reservation, to booking.Status, pending sql.NullString) error {
+	if to == booking.StatusPendingPayment || !pending.Valid {
 		return nil
-	}
-	var pending sql.NullString
-	if err := tx.QueryRowContext(ctx, `SELECT customer_update FROM reservations WHERE tenant_id = $1 AND id = $2`,
-		sc.tenant(), r.ID).Scan(&pending); err != nil || !pending.Valid {
-		return err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE reservations SET customer_update = NULL WHERE tenant_id = $1 AND id = $2`,
 		sc.tenant(), r.ID); err != nil {
@@ -414,6 +419,14 @@ func (s *Store) setReservationStatusTx(ctx context.Context, tx *sql.Tx, sc scope
 
 // transitionTx applies t inside tx (see booking.Store.TransitionReservation).
 func (s *Store) transitionTx(ctx context.Context, tx *sql.Tx, sc scope, t booking.Transition) error {
+	return s.transitionTxToken(ctx, tx, sc, t, "", time.Time{})
+}
+
+// transitionTxToken is transitionTx that also sets the booking page's
+// token hash (when not empty) with the status, in the same statement, and
+// with a lease (not zero) changes the reservation only while it still has
+// that lease (else ErrBookingBusy: another process took it over).
+func (s *Store) transitionTxToken(ctx context.Context, tx *sql.Tx, sc scope, t booking.Transition, pageTokenHash string, lease time.Time) error {
 	r, err := s.reservationWhere(ctx, tx, "r.id", t.ID)
 	if err != nil {
 		return err
@@ -433,16 +446,26 @@ func (s *Store) transitionTx(ctx context.Context, tx *sql.Tx, sc scope, t bookin
 	if t.Settle {
 		settled = ts(now)
 	}
-	lease := `lease_until`
+	leaseSet := `lease_until`
 	if t.Release {
-		lease = `NULL`
+		leaseSet = `NULL`
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE reservations SET status = $1, updated_at = $2, cancelled_at = COALESCE($3, cancelled_at),
-		settled_at = COALESCE($4, settled_at), lease_until = `+lease+`
-		WHERE tenant_id = $5 AND id = $6`, t.To, ts(now), cancelled, settled, sc.tenant(), t.ID); err != nil {
+	var pending sql.NullString
+	a := args{t.To, ts(now), cancelled, settled, sc.tenant(), t.ID, nullString(pageTokenHash)}
+	held := ``
+	if !lease.IsZero() {
+		held = ` AND lease_until = ` + a.add(ts(lease))
+	}
+	err = tx.QueryRowContext(ctx, `UPDATE reservations SET status = $1, updated_at = $2, cancelled_at = COALESCE($3, cancelled_at),
+		settled_at = COALESCE($4, settled_at), lease_until = `+leaseSet+`, page_token_hash = COALESCE($7, page_token_hash)
+		WHERE tenant_id = $5 AND id = $6`+held+` RETURNING customer_update`, a...).Scan(&pending)
+	if errors.Is(err, sql.ErrNoRows) && held != "" {
+		return ErrBookingBusy
+	}
+	if err != nil {
 		return mapErr(err)
 	}
-	if err := s.settleCustomerUpdateTx(ctx, tx, sc, r, t.To); err != nil {
+	if err := s.settleCustomerUpdateTx(ctx, tx, sc, r, t.To, pending); err != nil {
 		return err
 	}
 	if ev, ok := statusEvents[t.To]; ok && t.To != r.Status {

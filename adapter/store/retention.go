@@ -200,6 +200,8 @@ func (s *Store) purgeCustomerTx(ctx context.Context, tx *sql.Tx, sc scope, id in
 		{PurgedBookingNotes, `UPDATE reservations SET notes = '', workshop_ref = '' WHERE tenant_id = $1 AND customer_id = $2
 			AND (notes <> '' OR workshop_ref <> '')`},
 		{PurgedBookingNotes, `UPDATE contracts SET notes = '' WHERE tenant_id = $1 AND customer_id = $2 AND notes <> ''`},
+		// a test drive's identity document: its number is personal data
+		{PurgedBookedAs, `UPDATE reservations SET id_number = '' WHERE tenant_id = $1 AND customer_id = $2 AND id_number <> ''`},
 		{PurgedBookedAs, `UPDATE reservations SET ` + blankBilling + ` WHERE tenant_id = $1 AND customer_id = $2
 			AND (bill_first_name <> '` + erasedNamePlacehold + `' OR customer_update IS NOT NULL)`},
 		// The token stays until the gateway has deleted it (the retention

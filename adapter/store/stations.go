@@ -67,8 +67,20 @@ func (s *Store) Station(ctx context.Context, id int64) (tenancy.Station, error) 
 }
 
 // StationByCode returns the station with code (case-sensitive, upper case).
+// A station of an actor who sees every station of the tenant comes from
+// the configuration cache.
 func (s *Store) StationByCode(ctx context.Context, code string) (tenancy.Station, error) {
-	return s.stationWhere(ctx, "code", code)
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return tenancy.Station{}, err
+	}
+	if !sc.a.AllStations() {
+		return s.stationWhere(ctx, "code", code)
+	}
+	st, err := cachedConfig(ctx, s, sc.tenant(), "station:"+code, func() (tenancy.Station, error) {
+		return s.stationWhere(ctx, "code", code)
+	})
+	return cloneStation(st), err
 }
 
 func (s *Store) stationWhere(ctx context.Context, col string, v any) (tenancy.Station, error) {

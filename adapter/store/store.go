@@ -48,6 +48,9 @@ type Store struct {
 
 	statements atomic.Int64    // statements sent to PostgreSQL (tracer.go)
 	tally      *statementTally // the same by SQL text, while switched on
+
+	config *configCache // the tenants' configuration (configcache.go)
+	lazyDB *sql.DB      // PostgreSQL: the pool of lazy commits (dialect.openLazy)
 }
 
 // Options tune a Store. Zero values are sensible defaults.
@@ -66,10 +69,15 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	s := &Store{now: opt.Now, dialect: dialectOf(dsn), tally: &statementTally{n: map[string]int64{}}}
-	opt.tracer = &statementTracer{total: &s.statements, tally: s.tally}
+	s := &Store{now: opt.Now, dialect: dialectOf(dsn), tally: &statementTally{n: map[string]int64{}},
+		config: newConfigCache()}
+	opt.tracer = &statementTracer{total: &s.statements, tally: s.tally, trace: sqlTrace()}
 	var err error
 	if s.db, err = s.dialect.open(dsn, opt); err != nil {
+		return nil, err
+	}
+	if s.lazyDB, err = s.dialect.openLazy(dsn, opt); err != nil {
+		s.db.Close()
 		return nil, err
 	}
 	s.path = s.dialect.dataFile(dsn)
@@ -79,7 +87,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := s.db.PingContext(pctx); err != nil {
-		s.db.Close()
+		s.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", s.dialect.name(), err)
 	}
 	return s, nil
@@ -106,7 +114,27 @@ func (s *Store) Dialect() Dialect { return s.dialect.name() }
 func (s *Store) DB() *sql.DB { return s.db }
 
 // Close closes the pool.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	if s.lazyDB != nil {
+		s.lazyDB.Close()
+	}
+	return s.db.Close()
+}
+
+// DropIdleConns closes the idle connections of the store's pools (the lazy
+// commits' one too), so that the next statements open new ones: as after a
+// restart of the database server (tests), or for a changed database
+// default to take effect.
+func (s *Store) DropIdleConns() {
+	for _, db := range []*sql.DB{s.db, s.lazyDB} {
+		if db == nil {
+			continue
+		}
+		n := db.Stats().MaxOpenConnections // the pools keep as many idle as they may open
+		db.SetMaxIdleConns(0)
+		db.SetMaxIdleConns(n)
+	}
+}
 
 // Ping reports whether the database answers (for /readyz).
 func (s *Store) Ping(ctx context.Context) error { return mapErr(s.db.PingContext(ctx)) }
@@ -191,7 +219,11 @@ func (s *Store) txOnce(ctx context.Context, lazy bool, fn func(tx *sql.Tx) error
 	var err error
 	if lazy {
 		var release func()
-		if tx, release, err = s.dialect.beginLazy(ctx, s.db); err != nil {
+		db := s.db
+		if s.lazyDB != nil {
+			db = s.lazyDB
+		}
+		if tx, release, err = s.dialect.beginLazy(ctx, db); err != nil {
 			return err
 		}
 		defer release() // after the deferred rollback below
@@ -219,7 +251,7 @@ func (s *Store) txOnce(ctx context.Context, lazy bool, fn func(tx *sql.Tx) error
 // flush, which concurrent commits share).
 func (s *Store) execWrite(ctx context.Context, lazy bool, query string, args ...any) (sql.Result, error) {
 	if !s.dialect.singleWriter() {
-		res, err := s.db.ExecContext(ctx, query, args...)
+		res, err := s.autocommitDB(lazy).ExecContext(ctx, query, args...)
 		if classify(err) == dbErrUnavailable {
 			err = mapErr(err)
 		}
@@ -234,11 +266,21 @@ func (s *Store) execWrite(ctx context.Context, lazy bool, query string, args ...
 	return res, err
 }
 
+// autocommitDB is the pool an autocommit statement of execWrite or
+// scanWrite runs on: the lazy one (no disk wait at commit) for a lazy
+// write, when the database has one.
+func (s *Store) autocommitDB(lazy bool) *sql.DB {
+	if lazy && s.lazyDB != nil {
+		return s.lazyDB
+	}
+	return s.db
+}
+
 // scanWrite is execWrite for a statement that returns a row (RETURNING),
 // scanned into dest.
 func (s *Store) scanWrite(ctx context.Context, lazy bool, dest []any, query string, args ...any) error {
 	if !s.dialect.singleWriter() {
-		err := s.db.QueryRowContext(ctx, query, args...).Scan(dest...)
+		err := s.autocommitDB(lazy).QueryRowContext(ctx, query, args...).Scan(dest...)
 		if classify(err) == dbErrUnavailable {
 			err = mapErr(err)
 		}

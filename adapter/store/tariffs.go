@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/pricing"
@@ -68,13 +69,25 @@ func (s *Store) CreateTariff(ctx context.Context, t *pricing.Tariff) error {
 	})
 }
 
-// ListTariffs returns the tariffs of the actor's tenant with their categories.
+// ListTariffs returns the tariffs of the actor's tenant with their
+// categories (from the configuration cache).
 func (s *Store) ListTariffs(ctx context.Context) ([]pricing.Tariff, error) {
 	sc, err := tenantScope(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+tariffCols+` FROM tariffs WHERE tenant_id = $1 ORDER BY code`, sc.tenant())
+	ts, err := cachedConfig(ctx, s, sc.tenant(), "tariffs", func() ([]pricing.Tariff, error) {
+		return s.loadTariffs(ctx, sc.tenant())
+	})
+	out := slices.Clone(ts)
+	for i := range out {
+		out[i].CategoryIDs = slices.Clone(out[i].CategoryIDs)
+	}
+	return out, err
+}
+
+func (s *Store) loadTariffs(ctx context.Context, tenant int64) ([]pricing.Tariff, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+tariffCols+` FROM tariffs WHERE tenant_id = $1 ORDER BY code`, tenant)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +106,7 @@ func (s *Store) ListTariffs(ctx context.Context) ([]pricing.Tariff, error) {
 		return nil, err
 	}
 	crows, err := s.db.QueryContext(ctx, `SELECT tariff_id, category_id FROM tariff_categories WHERE tenant_id = $1
-		ORDER BY tariff_id, category_id`, sc.tenant())
+		ORDER BY tariff_id, category_id`, tenant)
 	if err != nil {
 		return nil, err
 	}

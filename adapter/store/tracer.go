@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +21,22 @@ import (
 type statementTracer struct {
 	total *atomic.Int64
 	tally *statementTally
+	// trace writes every statement to stderr, in the order sent
+	// (MIETWERK_SQL_TRACE=1; for diagnosis only — values are not written)
+	trace bool
+}
+
+// sqlTrace reports whether MIETWERK_SQL_TRACE asks for every statement on
+// stderr.
+func sqlTrace() bool { return os.Getenv("MIETWERK_SQL_TRACE") != "" }
+
+// traceSQL writes one statement's text (never its arguments) to stderr.
+func traceSQL(sql string) {
+	q := strings.Join(strings.Fields(sql), " ")
+	if len(q) > 140 {
+		q = q[:140] + "…"
+	}
+	fmt.Fprintln(os.Stderr, "sql:", q)
 }
 
 // statementTally counts statements by SQL text while switched on (to find
@@ -31,6 +49,9 @@ type statementTally struct {
 
 func (t statementTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
 	t.total.Add(1)
+	if t.trace {
+		traceSQL(data.SQL)
+	}
 	if c := stmtcount.From(ctx); c != nil {
 		if isBegin(data.SQL) {
 			c.Add(2)
@@ -55,11 +76,18 @@ func (t statementTracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, data 
 	}
 	t.total.Add(n)
 	stmtcount.From(ctx).Add(n)
+	if t.trace {
+		fmt.Fprintln(os.Stderr, "sql: batch of", n)
+	}
 	return ctx
 }
 
-func (statementTracer) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
-func (statementTracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+func (t statementTracer) TraceBatchQuery(_ context.Context, _ *pgx.Conn, data pgx.TraceBatchQueryData) {
+	if t.trace {
+		traceSQL("  " + data.SQL)
+	}
+}
+func (statementTracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
 func isBegin(sql string) bool {
 	return len(sql) >= 5 && strings.EqualFold(sql[:5], "begin")

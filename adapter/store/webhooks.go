@@ -51,27 +51,17 @@ func (s *Store) eventsCommitted(ctx context.Context) {
 // database when empty; test is the mode of the booking (test-mode events go
 // to test endpoints only).
 func (s *Store) emitTx(ctx context.Context, tx *sql.Tx, tenantID int64, t webhook.Type, ref webhook.Ref) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id, events, test FROM webhook_endpoints WHERE tenant_id = $1 AND enabled`, tenantID)
-	if err != nil {
-		return mapErr(err)
-	}
-	type target struct {
-		id     int64
-		events string
-		test   bool
-	}
-	var eps []target
-	for rows.Next() {
-		var e target
-		if err := rows.Scan(&e.id, &e.events, &e.test); err != nil {
-			rows.Close()
+	var eps []hookTarget
+	if set, ok := s.cachedSetup(ctx, tenantID); ok {
+		eps = set.hooks
+	} else {
+		var err error
+		if eps, err = loadHookTargets(ctx, tx, tenantID); err != nil {
 			return err
 		}
-		eps = append(eps, e)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(eps) == 0 {
-		return err
+	if len(eps) == 0 {
+		return nil
 	}
 	test, err := s.eventRefTx(ctx, tx, tenantID, &ref)
 	if err != nil {

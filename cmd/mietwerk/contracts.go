@@ -19,5 +19,5 @@ func newContractService(st *store.Store, pay *payment.Service, r document.Render
 	return contract.NewService(contract.Deps{Store: st, Bookings: st, Vehicles: st, Tariffs: st, Tenancy: st, Customers: st,
 		Payments: pay, Records: st, Invoices: st, Issued: st, Renderer: r, EInvoicer: xrechnung.EInvoicer{},
 		Mailer: mailtmpl.NewContractMailer(m, mailFrom, now), Now: now, Log: log,
-		Tenants: st, Jobs: jobRunner(st, log), Pages: st, Covers: st, Payers: st, Collective: st})
+		Tenants: st, Jobs: jobRunner(st, log), Pages: st, Covers: st, Payers: st, Collective: st, Assignments: st})
 }

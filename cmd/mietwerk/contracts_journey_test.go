@@ -209,24 +209,6 @@ func (j *journey) openContract(ctx context.Context, id int64) error {
 	)
 }
 
-// sign draws a stroke on the signature pad with pointer (mouse) events.
-func sign(ctx context.Context) error {
-	if err := chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.ID("sigpad"))); err != nil {
-		return err
-	}
-	box, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => { const r = document.getElementById("sigpad").getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`))
-	if err != nil {
-		return err
-	}
-	x, y := box[0]+20, box[1]+box[3]/2
-	acts := []chromedp.Action[chromedp.Void]{chromedp.MouseEvent(chromedp.MousePressed, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1))}
-	for i := 1; i <= 12; i++ {
-		acts = append(acts, chromedp.MouseEvent(chromedp.MouseMoved, x+float64(i)*15, y+float64((i%3)-1)*12, chromedp.ButtonLeft))
-	}
-	acts = append(acts, chromedp.MouseEvent(chromedp.MouseReleased, x+180, y, chromedp.ButtonLeft, chromedp.ClickCount(1)))
-	return chromedp.Do(ctx, acts...)
-}
-
 // handoverInBrowser fills the handover form of reservation resID.
 func (j *journey) handoverInBrowser(ctx context.Context, resID int64) error {
 	if err := chromedp.Do(ctx,
@@ -302,7 +284,7 @@ func (j *journey) handoverInBrowser(ctx context.Context, resID int64) error {
 	); err != nil {
 		return err
 	}
-	if err := sign(ctx); err != nil {
+	if err := testenv.DrawSignature(ctx); err != nil {
 		return err
 	}
 	testenv.Screenshot(j.t, ctx, "handover-form")
@@ -339,7 +321,7 @@ func (j *journey) returnInBrowser(ctx context.Context, id int64, km string, fuel
 	); err != nil {
 		return err
 	}
-	if err := sign(ctx); err != nil {
+	if err := testenv.DrawSignature(ctx); err != nil {
 		return err
 	}
 	testenv.Screenshot(j.t, ctx, "return-form")

@@ -148,19 +148,19 @@ func printCredentials(w io.Writer, c demo.Credentials, url, path, keyPath string
 // before the background workers run.
 func (s *services) seedDemoDay(ctx context.Context) error {
 	return demo.SeedDay(ctx, s.st, demo.DayServices{Bookings: s.bookings, Contracts: s.contracts, HandOverAt: s.handOverAt,
-		ReturnAt: s.returnAt}, time.Now())
+		ContractsAt: s.contractsAt}, time.Now())
 }
 
-// returnAt runs return rt as if it happened at instant at (see handOverAt).
-func (s *services) returnAt(ctx context.Context, at time.Time, rt *contract.Return) error {
+// contractsAt is the contract service over a second connection to the
+// same database whose clock stands at at (close it when done): a past
+// test drive's start, handover and return carry their own times.
+func (s *services) contractsAt(ctx context.Context, at time.Time) (*contract.Service, func(), error) {
 	clock := func() time.Time { return at }
 	st, err := store.Open(ctx, s.cfg.DatabaseURL, store.Options{Now: clock, MaxOpenConns: 2})
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer st.Close()
-	_, _, err = newContractService(st, s.payments, s.pdf, s.mails, s.cfg.MailFrom, clock, s.log).Return(ctx, rt)
-	return err
+	return newContractService(st, s.payments, s.pdf, s.mails, s.cfg.MailFrom, clock, s.log), func() { st.Close() }, nil
 }
 
 // handOverAt runs handover h as if it happened at instant at: through the

@@ -146,6 +146,21 @@ func TestDemoDay(t *testing.T) {
 				t.Errorf("demo fine %+v on contract %+v (%v): want a returned contract's rental", fines[0], c, err)
 			}
 
+			// a red plate with a past test drive in its trip log
+			plates, err := sd.st.ListDealerPlates(ctx)
+			must(t, err)
+			if len(plates) != 1 {
+				t.Fatalf("demo plates: %+v, want one", plates)
+			}
+			trips, err := sd.st.Trips(ctx, contract.TripFilter{PlateID: plates[0].ID, From: time.Now().AddDate(0, 0, -10), To: time.Now()})
+			must(t, err)
+			if len(trips) != 1 || trips[0].Kind != booking.KindTestDrive || trips[0].End == nil || trips[0].KMEnd == nil ||
+				*trips[0].KMEnd <= trips[0].KMStart || trips[0].VIN == "" || trips[0].DriverName == "" {
+				t.Errorf("demo trips: %+v, want one past test drive", trips)
+			} else if c, err := sd.st.Contract(ctx, trips[0].ContractID); err != nil || c.Status != contract.StatusClosed {
+				t.Errorf("demo test drive: %+v %v, want closed", c.Status, err)
+			}
+
 			must(t, sd.svc.seedDemoDay(sd.ctx))
 			_, nres2, err := sd.st.ListReservations(ctx, booking.Filter{Limit: 1})
 			must(t, err)

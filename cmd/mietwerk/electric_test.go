@@ -225,7 +225,7 @@ func TestElectricReturnInBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("f-km"), "1050"),
 		chromedp.Click(chromedp.CSS(`#clean-clean + span`)),
 	))
-	fail("sign", sign(ctx))
+	fail("sign", testenv.DrawSignature(ctx))
 	fail("submit without charge", chromedp.Do(ctx,
 		chromedp.Click(chromedp.ID("return-save")),
 		chromedp.WaitVisible(chromedp.CSS(`p.field-error[data-field="state_of_charge_percent"]`)),
@@ -242,7 +242,7 @@ func TestElectricReturnInBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#clean-clean + span`))); err != nil {
 		fail("cleanliness", err)
 	}
-	fail("sign again", sign(ctx))
+	fail("sign again", testenv.DrawSignature(ctx))
 	fail("preview", chromedp.Do(ctx,
 		chromedp.Click(chromedp.ID("return-save")),
 		chromedp.WaitVisible(chromedp.CSS("#return-preview h2")),

@@ -101,7 +101,7 @@ func (s *server) handler() http.Handler {
 
 		Contracts: s.svc.contracts, ContractData: s.st,
 		Cards: s.svc.cards, Retention: s.st, Attention: s.st,
-		Webhooks: s.svc.webhooks, TestData: s.st, Search: s.st, RentalTerms: s.st, Payers: s.st, Covers: s.st,
+		Webhooks: s.svc.webhooks, TestData: s.st, Search: s.st, RentalTerms: s.st, Payers: s.st, Covers: s.st, Plates: s.st,
 	}))
 	mux.Handle(web.PagePrefix, web.NewBookingPages(web.PageDeps{Pages: s.st, Bookings: s.svc.bookings, Contracts: s.svc.contracts,
 		Tenancy: s.st, Documents: s.st, Calendar: mailtmpl.NewBookingMailer(s.svc.mails, s.cfg.MailFrom, s.cfg.PublicURL).Calendar,

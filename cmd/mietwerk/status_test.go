@@ -109,8 +109,7 @@ func TestDatabaseDownAnswers503(t *testing.T) {
 	}
 
 	proxy.Down()
-	st.DB().SetMaxIdleConns(0) // drop the pool's idle connections, as a restarted server's would be
-	st.DB().SetMaxIdleConns(20)
+	st.DropIdleConns() // drop the pools' idle connections, as a restarted server's would be
 	for _, path := range []string{"/api/v1/stations", "/api/v1/vehicle-categories", "/api/v1/bookings/B26-00001"} {
 		r, body := do("GET", path, creds.APIKey, nil)
 		var p map[string]any
@@ -208,8 +207,7 @@ func TestReadyzChecksThatWritesSucceed(t *testing.T) {
 			if _, err := st.DB().Exec(`BEGIN READ WRITE; ALTER DATABASE ` + db + ` SET default_transaction_read_only = ` + on + `; COMMIT`); err != nil {
 				t.Fatal(err)
 			}
-			st.DB().SetMaxIdleConns(0) // new connections take the setting
-			st.DB().SetMaxIdleConns(20)
+			st.DropIdleConns() // new connections take the setting
 		}
 		readOnly("on")
 		if code, body := readyzAnswer(t, s); code != 503 || !strings.Contains(body, "database_read_only") {

@@ -27,10 +27,9 @@ type DayServices struct {
 	// HandOverAt runs a handover as the contract service does, as if it
 	// happened at instant at (the demo's contracts began days ago).
 	HandOverAt func(ctx context.Context, at time.Time, h *contract.Handover) (contract.Contract, error)
-	// ReturnAt runs return rt as the contract service does, as if at
-	// instant at (the demo's replacement car came back weeks ago); nil:
-	// no past return is seeded.
-	ReturnAt func(ctx context.Context, at time.Time, rt *contract.Return) error
+	// ContractsAt is the contract service with its clock at at (nil: no
+	// past test drive is seeded); close releases it.
+	ContractsAt func(ctx context.Context, at time.Time) (svc *contract.Service, close func(), err error)
 }
 
 // DayStation is the station the demo's day happens at: Regensburg.
@@ -181,7 +180,10 @@ func SeedDay(ctx context.Context, st *store.Store, svc DayServices, now time.Tim
 			}
 		}
 	}
-	if err := pastReplacement(ctx, st, svc, station, custs[1], day); err != nil {
+	if err := pastTestDrive(ctx, st, svc, station.ID, custs[1], day); err != nil {
+		return err
+	}
+	if err := pastReplacement(ctx, st, svc, station, custs[2], day); err != nil {
 		return err
 	}
 	return hudOverdue(ctx, st, station.ID, day)
@@ -192,7 +194,7 @@ func SeedDay(ctx context.Context, st *store.Store, svc DayServices, now time.Tim
 // (30 days' terms) is overdue, partly paid by transfer, and today's
 // dunning run has sent the Zahlungserinnerung.
 func pastReplacement(ctx context.Context, st *store.Store, svc DayServices, station tenancy.Station, c customer.Customer, day time.Time) error {
-	if svc.ReturnAt == nil {
+	if svc.ContractsAt == nil {
 		return nil
 	}
 	pickup, ret := day.AddDate(0, 0, -53).Add(9*time.Hour), day.AddDate(0, 0, -50).Add(17*time.Hour)
@@ -214,7 +216,13 @@ func pastReplacement(ctx context.Context, st *store.Store, svc DayServices, stat
 	}
 	rt := contract.Return{ContractID: k.ID, StationID: station.ID, Protocol: contract.Protocol{
 		OdometerKM: v.OdometerKM + 268, FuelEighths: 8, Cleanliness: "clean", UnsignedReason: "Demo"}}
-	if err := svc.ReturnAt(ctx, ret, &rt); err != nil {
+	at, done, err := svc.ContractsAt(ctx, ret)
+	if err != nil {
+		return err
+	}
+	_, _, err = at.Return(ctx, &rt)
+	done()
+	if err != nil {
 		return fmt.Errorf("demo past return: %w", err)
 	}
 	rs, err := svc.Contracts.Receivables(ctx, contract.ReceivableFilter{ContractID: k.ID})
@@ -232,6 +240,78 @@ func pastReplacement(ctx context.Context, st *store.Store, svc DayServices, stat
 	}
 	if _, err := svc.Contracts.IssueDunning(ctx, station.Location()); err != nil {
 		return fmt.Errorf("demo dunning: %w", err)
+	}
+	return nil
+}
+
+// pastTestDrive gives the station a red dealer plate and a test drive on
+// it two days ago (handed over at 14:00, back at 15:10): the plate's trip
+// log of that month lists it, and the fines search by the plate finds
+// the driver.
+func pastTestDrive(ctx context.Context, st *store.Store, svc DayServices, stationID int64, c customer.Customer, day time.Time) error {
+	plate := fleet.DealerPlate{Number: "R-06 123", StationID: stationID, ValidFrom: fmt.Sprintf("%d-01-01", day.Year()),
+		Notes: "Probe- und Überführungsfahrten"}
+	if err := st.CreateDealerPlate(ctx, &plate); err != nil {
+		return fmt.Errorf("demo plate: %w", err)
+	}
+	if svc.ContractsAt == nil {
+		return nil
+	}
+	out := day.AddDate(0, 0, -2).Add(14 * time.Hour)
+	back := out.Add(70 * time.Minute)
+	vs, err := allVehicles(ctx, st)
+	if err != nil {
+		return err
+	}
+	var car fleet.Vehicle
+	for _, v := range vs {
+		if v.StationID != stationID || v.Status != fleet.StatusAvailable || !fleet.RecordsFuel(v.FuelType) {
+			continue
+		}
+		// a car free then and since (a later reading would go back in km)
+		if al, err := st.ListAllocations(ctx, v.ID, out.AddDate(0, 0, -7), day.AddDate(0, 0, 21)); err != nil || len(al) > 0 {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		car = v
+		break
+	}
+	if car.ID == 0 {
+		return nil // no car free for it: the plate alone
+	}
+	at := func(t time.Time, run func(*contract.Service) error) error {
+		s, done, err := svc.ContractsAt(ctx, t)
+		if err != nil {
+			return err
+		}
+		defer done()
+		return run(s)
+	}
+	r := booking.Reservation{StationID: stationID, VehicleID: car.ID, CustomerID: c.ID, Pickup: out.UTC(), Return: out.Add(2 * time.Hour).UTC(),
+		Language: c.Language, Use: booking.Use{Kind: booking.KindTestDrive, IDDocument: "id_card", IDNumber: "L01X00T47", DealerPlateID: plate.ID}}
+	var k contract.Contract
+	err = at(out, func(s *contract.Service) error {
+		if err := s.StartUse(ctx, &r); err != nil {
+			return err
+		}
+		k, err = s.Handover(ctx, &contract.Handover{ReservationID: r.ID, LicenceChecked: true, TimingConfirmed: true,
+			Drivers: []contract.Driver{{Role: "main", FirstName: c.FirstName, LastName: c.LastName, LicenceNumber: "B072TD1234",
+				LicenceClass: "B", BirthDate: cmp.Or(c.BirthDate, "1980-04-12"), LicenceIssuedOn: "2005-06-01", LicenceCountry: "DE"}},
+			Protocol: contract.Protocol{OdometerKM: car.OdometerKM, FuelEighths: car.FuelEighths, Cleanliness: "clean", UnsignedReason: "Demo"}})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("demo test drive: %w", err)
+	}
+	err = at(back, func(s *contract.Service) error {
+		_, _, err := s.Return(ctx, &contract.Return{ContractID: k.ID, StationID: stationID, Protocol: contract.Protocol{
+			OdometerKM: car.OdometerKM + 38, FuelEighths: max(car.FuelEighths-1, 0), Cleanliness: "clean", UnsignedReason: "Demo"}})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("demo test drive return: %w", err)
 	}
 	return nil
 }

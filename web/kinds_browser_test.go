@@ -1,0 +1,125 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/internal/testenv"
+)
+
+// TestBrowserTestDriveOnRedPlate: from the home screen a station user
+// starts a test drive on a red plate (customer, identity document, car,
+// plate), hands the car over (the agreement shown above the signature),
+// takes it back without any bill, and opens the plate's trip log from the
+// contract: the trip is listed with car, driver and km. Every form of the
+// journey is axe clean.
+func TestBrowserTestDriveOnRedPlate(t *testing.T) {
+	ce := newCtEnv(t, store.SQLite)
+	plate := fleet.DealerPlate{Number: "R-06 123", StationID: ce.reg.ID, ValidFrom: "2026-01-01"}
+	must(t, ce.store.CreateDealerPlate(ce.sys(), &plate))
+	ret := ce.clk.Now().Add(45 * time.Minute).In(berlinLoc).Format("2006-01-02T15:04") // before the car's next booking
+
+	tab := testenv.Browser(t)
+	ctx, cancel := context.WithTimeout(tab, 2*time.Minute)
+	defer cancel()
+	fail := func(step string, err error) {
+		t.Helper()
+		if err != nil {
+			dctx, dcancel := context.WithTimeout(tab, 5*time.Second)
+			defer dcancel()
+			loc, _ := chromedp.Run(dctx, chromedp.Location())
+			body, _ := chromedp.Run(dctx, chromedp.Evaluate[string](`document.body.innerText`))
+			t.Logf("at %s:\n%.1500s", loc, body)
+			testenv.Screenshot(t, tab, "failed-test-drive-"+step)
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	browserSignIn(t, ctx, ce.env, stationEmail)
+	fail("start form", chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`a.brand`)),
+		chromedp.WaitVisible(chromedp.ID("home-test-drive")),
+		chromedp.Click(chromedp.ID("home-test-drive")),
+		chromedp.WaitVisible(chromedp.ID("use-form")),
+	))
+	testenv.AxeClean(t, ctx, "test drive start form")
+	for i, act := range []chromedp.Action[chromedp.Void]{
+		chromedp.SendKeys(chromedp.ID("f-email"), "paul.probe@example.de"),
+		chromedp.SendKeys(chromedp.ID("f-first_name"), "Paul"),
+		chromedp.SendKeys(chromedp.ID("f-last_name"), "Probe"),
+		chromedp.SendKeys(chromedp.ID("f-street"), "Ring 3"),
+		chromedp.SendKeys(chromedp.ID("f-postal_code"), "93049"),
+		chromedp.SendKeys(chromedp.ID("f-city"), "Regensburg"),
+		chromedp.SetValue(chromedp.ID("f-id_document"), "id_card"),
+		chromedp.SendKeys(chromedp.ID("f-id_number"), "L01X00T47"),
+		chromedp.SetValue(chromedp.ID("f-vehicle_id"), fmt.Sprint(ce.res["reg"].VehicleID)),
+		chromedp.SetValue(chromedp.ID("f-dealer_plate_id"), fmt.Sprint(plate.ID)),
+		// the date-time picker's typing order depends on the browser's
+		// locale: its value is set as a picker would
+		chromedp.SetValue(chromedp.ID("f-return"), ret),
+		chromedp.Click(chromedp.ID("use-save")),
+		chromedp.WaitVisible(chromedp.ID("test-drive-agreement")),
+	} {
+		fail(fmt.Sprintf("start step %d", i), chromedp.Do(ctx, act))
+	}
+	testenv.AxeClean(t, ctx, "test drive handover")
+	for i, act := range []chromedp.Action[chromedp.Void]{
+		chromedp.SetValue(chromedp.CSS(`[name="drivers.0.birth_date"]`), "1985-02-03"),
+		chromedp.SendKeys(chromedp.CSS(`[name="drivers.0.licence_number"]`), "B072RRE2I55"),
+		chromedp.SetValue(chromedp.CSS(`[name="drivers.0.licence_issued_on"]`), "2005-06-01"),
+		chromedp.Click(chromedp.ID("f-timing_confirmed")), // the test station is closed today
+		chromedp.Click(chromedp.ID("f-licence_checked")),
+		chromedp.Click(chromedp.CSS(`details.unsigned summary`)),
+		chromedp.SendKeys(chromedp.ID("f-unsigned_reason"), "Kunde unterschreibt auf Papier"),
+		chromedp.Click(chromedp.ID("handover-save")),
+		chromedp.WaitVisible(chromedp.ID("ct-kind")),
+		chromedp.Click(chromedp.ID("return-link")),
+		chromedp.WaitVisible(chromedp.ID("return-kind")),
+	} {
+		fail(fmt.Sprintf("handover step %d", i), chromedp.Do(ctx, act))
+	}
+	testenv.AxeClean(t, ctx, "test drive return")
+	for i, act := range []chromedp.Action[chromedp.Void]{
+		chromedp.SendKeys(chromedp.ID("f-km"), "5042"),
+		chromedp.Click(chromedp.CSS(`label:has(#fuel-8) span`)),
+		chromedp.Click(chromedp.CSS(`label:has(#clean-clean) span`)),
+		chromedp.Click(chromedp.CSS(`details.unsigned summary`)),
+		chromedp.SendKeys(chromedp.ID("f-unsigned_reason"), "Schlüssel am Tresen"),
+		chromedp.Click(chromedp.ID("return-save")),
+		chromedp.WaitVisible(chromedp.ID("ct-trip-log")),
+	} {
+		fail(fmt.Sprintf("return step %d", i), chromedp.Do(ctx, act))
+	}
+	status, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("ct-status")))
+	fail("read status", err)
+	if !strings.Contains(status, "Abgeschlossen") {
+		t.Fatalf("test drive after return: %q", status)
+	}
+	number, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("ct-number")))
+	fail("read number", err)
+	fail("trip log", chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("ct-trip-log")),
+		chromedp.WaitVisible(chromedp.ID("trip-list")),
+	))
+	testenv.Screenshot(t, ctx, "trip-log")
+	testenv.AxeClean(t, ctx, "trip log")
+	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("trip-list")))
+	fail("read trip log", err)
+	for _, want := range []string{strings.TrimSpace(number), "WVWZZZ1KZAW100001", "Paul Probe", "Ring 3", "5.000", "5.042", "Probefahrt"} {
+		if !strings.Contains(text, want) {
+			t.Fatalf("trip log lacks %q:\n%s", want, text)
+		}
+	}
+	// the plates page (the station user reads it; only admins edit)
+	fail("plates", chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`.pagehead a[href="/admin/dealer-plates"]`)),
+		chromedp.WaitVisible(chromedp.ID("plate-list")),
+	))
+	testenv.AxeClean(t, ctx, "dealer plates")
+}

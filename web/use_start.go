@@ -1,0 +1,163 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/customer"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/tenancy"
+)
+
+// useData is the form that starts a test drive, internal use or transfer:
+// the car, the person who drives it (a test-drive customer, a staff
+// member), what the kind records, and the planned return; it goes on to
+// the handover form like a walk-in rental.
+type useData struct {
+	Kind                                           booking.Kind
+	Stations, Destinations                         []tenancy.Station
+	Vehicles                                       []fleet.Vehicle
+	StationID, VehicleID, DestinationID            int64
+	Email, FirstName, LastName, Phone, Street, Zip string
+	City, Return                                   string
+	IDDocument, IDNumber, Purpose, CostCentre      string
+	Notes                                          string
+	// Plates are the red plates valid today (test drives and transfers
+	// may go on one); DealerPlateID the one chosen (0: the car's own).
+	Plates        []fleet.DealerPlate
+	DealerPlateID int64
+}
+
+// OnPlate reports whether the kind may go on a red plate.
+func (d useData) OnPlate() bool {
+	return len(d.Plates) > 0 && (d.Kind == booking.KindTestDrive || d.Kind == booking.KindTransfer)
+}
+
+// IDDocuments are the identity documents a test drive records.
+func (useData) IDDocuments() []string { return booking.IDDocuments }
+
+// useKind reads the kind of the start form ("" and rental are not one).
+func useKind(s string) (booking.Kind, bool) {
+	k := booking.Kind(s)
+	return k, k.Valid() && k != booking.KindRental
+}
+
+func (a *app) useChoices(r *http.Request, d *useData) error {
+	var err error
+	d.Stations, d.StationID, d.Vehicles, _, err = a.counterChoices(r, d.StationID, fleet.StatusAvailable)
+	if err != nil {
+		return err
+	}
+	if d.Return == "" {
+		ahead := 2 * time.Hour // a test drive takes an hour or two
+		if d.Kind != booking.KindTestDrive {
+			ahead = 8 * time.Hour
+		}
+		d.Return = a.Now().In(berlin).Add(ahead).Format("2006-01-02T15:04")
+	}
+	if a.Plates != nil && (d.Kind == booking.KindTestDrive || d.Kind == booking.KindTransfer) {
+		ps, err := a.Plates.ListDealerPlates(r.Context())
+		if err != nil {
+			return err
+		}
+		today := a.Now().In(berlin).Format("2006-01-02")
+		for _, p := range ps {
+			if p.ValidOn(today) {
+				d.Plates = append(d.Plates, p)
+			}
+		}
+	}
+	if d.Kind == booking.KindTransfer {
+		all, err := a.Tenancy.ListStations(r.Context())
+		if err != nil {
+			return err
+		}
+		for _, s := range all { // a transfer goes to any other station of the tenant
+			if s.ID != d.StationID {
+				d.Destinations = append(d.Destinations, s)
+			}
+		}
+	}
+	return nil
+}
+
+// useForm shows the start form of a kind (?kind=test_drive|internal|
+// transfer), for a car when ?vehicle= names one (its station first).
+func (a *app) useForm(w http.ResponseWriter, r *http.Request) error {
+	k, ok := useKind(r.URL.Query().Get("kind"))
+	if !ok {
+		return errNotFound
+	}
+	d := useData{Kind: k}
+	if vid, err := strconv.ParseInt(r.URL.Query().Get("vehicle"), 10, 64); err == nil {
+		if v, err := a.ContractData.Vehicle(r.Context(), vid); err == nil {
+			d.VehicleID, d.StationID = v.ID, v.StationID
+		}
+	}
+	if sid, err := strconv.ParseInt(r.URL.Query().Get("station"), 10, 64); err == nil && d.StationID == 0 {
+		d.StationID = sid
+	}
+	if err := a.useChoices(r, &d); err != nil {
+		return err
+	}
+	a.render(w, r, http.StatusOK, "use_new", &view{Title: "kind.start." + string(k), Nav: "contracts", Data: d})
+	return nil
+}
+
+// useCreate books the kind (contract.Service.StartUse) and goes on to the
+// handover.
+func (a *app) useCreate(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	k, ok := useKind(r.PostFormValue("kind"))
+	if !ok {
+		return errNotFound
+	}
+	v := func(name string) string { return strings.TrimSpace(r.PostFormValue(name)) }
+	d := useData{Kind: k, Email: v("email"), FirstName: v("first_name"), LastName: v("last_name"), Phone: v("phone"),
+		Street: v("street"), Zip: v("postal_code"), City: v("city"), Return: r.PostFormValue("return"),
+		IDDocument: v("id_document"), IDNumber: v("id_number"), Purpose: v("purpose"), CostCentre: v("cost_centre"), Notes: v("notes")}
+	d.StationID, _ = strconv.ParseInt(r.PostFormValue("station_id"), 10, 64)
+	d.VehicleID, _ = strconv.ParseInt(r.PostFormValue("vehicle_id"), 10, 64)
+	d.DestinationID, _ = strconv.ParseInt(r.PostFormValue("destination_id"), 10, 64)
+	d.DealerPlateID, _ = strconv.ParseInt(r.PostFormValue("dealer_plate_id"), 10, 64)
+	fail := func(err error) error {
+		if lerr := a.useChoices(r, &d); lerr != nil {
+			return lerr
+		}
+		vw := &view{Title: "kind.start." + string(k), Nav: "contracts", Data: d}
+		status := a.formError(vw, err)
+		if status == 0 {
+			return err
+		}
+		a.render(w, r, status, "use_new", vw)
+		return nil
+	}
+	st, err := a.Tenancy.Station(ctx, d.StationID)
+	if err != nil {
+		return fail(errs.Invalid("error.fields_invalid", errs.Field("station_id", "field.station_choose")))
+	}
+	now := a.Now().UTC()
+	ret, ok := parseLocal(d.Return, st.Location())
+	if !ok || !ret.After(now) {
+		return fail(errs.Invalid("error.fields_invalid", errs.Field("return", "booking.planned_return")))
+	}
+	c := customer.Customer{Email: d.Email, FirstName: d.FirstName, LastName: d.LastName, Phone: d.Phone, Street: d.Street,
+		PostalCode: d.Zip, City: d.City, Country: "DE", Language: reqCtx(r).lang}
+	if _, _, err := a.ContractData.UpsertCustomer(ctx, &c); err != nil {
+		return fail(err)
+	}
+	res := &booking.Reservation{StationID: d.StationID, ReturnStationID: d.DestinationID, CustomerID: c.ID, VehicleID: d.VehicleID,
+		Pickup: now, Return: ret, Language: c.Language, Notes: d.Notes,
+		Use: booking.Use{Kind: k, Purpose: d.Purpose, CostCentre: d.CostCentre, IDDocument: d.IDDocument, IDNumber: d.IDNumber,
+			DealerPlateID: d.DealerPlateID}}
+	if err := a.Contracts.StartUse(ctx, res); err != nil {
+		return fail(err)
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/reservations/%d/handover", res.ID), http.StatusSeeOther)
+	return nil
+}
