@@ -144,8 +144,7 @@ func (s *Service) assignmentDoc(ctx context.Context, id int64, at time.Time) (do
 	if err != nil {
 		return d, nil, "", err
 	}
-	sys := identity.WithActor(ctx, identity.SystemFor(tn.ID))
-	st, err := s.d.Tenancy.Station(sys, r.StationID)
+	st, err := s.d.Tenancy.Station(ctx, r.StationID)
 	if err != nil {
 		return d, nil, "", err
 	}
@@ -166,7 +165,7 @@ func (s *Service) assignmentDoc(ctx context.Context, id int64, at time.Time) (do
 	}
 	vehicle := ""
 	if r.VehicleID != 0 {
-		if v, err := s.d.Vehicles.Vehicle(sys, r.VehicleID); err == nil {
+		if v, err := s.d.Vehicles.Vehicle(ctx, r.VehicleID); err == nil {
 			vehicle = v.Plate + " (" + v.Make + " " + v.Model + ")"
 		}
 	}

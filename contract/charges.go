@@ -217,7 +217,9 @@ func (s *Service) Refund(ctx context.Context, id, invoiceID int64, cents int64, 
 // receipts outside the gateway) to the stored card again; approved → billed. Errors: KindConflict when the
 // contract is not payment_open, "receipt_meanwhile"/"refund_by_hand" when a
 // payment at the counter came in while the card was charged (see
-// refundOverpayment); KindPaymentDecline when declined again.
+// refundOverpayment), "retry_no_card" when the customer has no stored card
+// (the money is then recorded at the counter); KindPaymentDecline when
+// declined again.
 func (s *Service) RetryPayment(ctx context.Context, id int64) (payment.Record, error) {
 	c, err := s.d.Store.Contract(ctx, id)
 	if err != nil {
@@ -244,6 +246,10 @@ func (s *Service) RetryPayment(ctx context.Context, id int64) (payment.Record, e
 		return rec, e
 	}
 	if err != nil && rec.ID == 0 {
+		if errs.Is(err, errs.KindNotFound) {
+			// no card stored for the customer: the money comes at the counter
+			return rec, errs.Conflict("retry_no_card")
+		}
 		return rec, err
 	}
 	if rec.Status != payment.StatusApproved {

@@ -7,7 +7,9 @@ import (
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/locale"
+	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/pricing"
 )
 
@@ -115,4 +117,98 @@ func (s *Service) checkPlate(ctx context.Context, r *booking.Reservation) error 
 		return bad("plate.not_valid", locale.Params{"plate": p.Number, "from": locale.Date(vf), "to": locale.Date(vt)})
 	}
 	return nil
+}
+
+// PurposeTestDriveFee is the line kind of a test drive's fee.
+const PurposeTestDriveFee = "test_drive_fee"
+
+// TestDriveAgreement is the agreement a test-drive customer signs at the
+// handover, in l: liable up to deductible per damage, and the fee payable
+// at the return when there is one (0: the car is lent free of charge).
+func TestDriveAgreement(l locale.Lang, deductible, fee int64) string {
+	if fee > 0 {
+		return l.T("kind.agreement_fee", locale.Params{"deductible": locale.Money(deductible), "fee": locale.Money(fee)})
+	}
+	return l.T("kind.agreement", locale.Params{"deductible": locale.Money(deductible)})
+}
+
+// TestDriveFee is the fee c's return invoices: a test drive's fee as its
+// terms keep it from the handover (gross cents); 0 for a free test drive
+// and for every other kind.
+func (c Contract) TestDriveFee() int64 {
+	if c.Kind == booking.KindTestDrive {
+		return c.Terms.TestDriveFeeCents
+	}
+	return 0
+}
+
+// Billable reports whether c's return is billed: a rental, or a test drive
+// with a fee. Any other use closes at the return.
+func (c Contract) Billable() bool { return c.Kind.Billed() || c.TestDriveFee() > 0 }
+
+// billTestDriveFee bills returned test drive x, claimed by this run: one
+// invoice for the fee of its terms at the tenant's VAT rate, payable at
+// once at the counter (no card is charged), e-mailed with its PDF (and the
+// XRechnung for a business customer). A run that finds the fee invoice
+// issued by an earlier one issues nothing again. The contract then ends
+// payment_open (billed once receipts settle it). issued reports whether
+// the invoice exists now.
+func (s *Service) billTestDriveFee(ctx context.Context, x cctx) (out Outcome, issued bool, err error) {
+	c := x.Contract
+	out.NoCard = true
+	m, err := s.money(ctx, c)
+	if err != nil {
+		return out, false, err
+	}
+	for _, d := range m.docs {
+		if d.Kind != invoice.KindStandalone || d.ContractID != c.ID {
+			continue
+		}
+		iss, err := s.d.Store.IssuedInvoice(ctx, d.ID)
+		if err != nil {
+			return out, false, err
+		}
+		for _, ln := range iss.Invoice.Lines {
+			if ln.Kind == PurposeTestDriveFee {
+				issued, out.Final = true, iss
+			}
+		}
+	}
+	if !issued {
+		l := lang(x.Customer)
+		end := s.d.Now()
+		if c.EndedAt != nil {
+			end = *c.EndedAt
+		}
+		plate := x.Vehicle.Plate
+		if c.DealerPlate != "" { // the car went on a red dealer plate
+			plate = c.DealerPlate
+		}
+		line := invoice.Line{Description: l.T("invoice.line.test_drive", locale.Params{"plate": plate,
+			"date": locale.Date(c.Start.In(x.Station.Location()))}), QuantityMilli: 1000, Unit: "piece",
+			UnitGross: c.TestDriveFee(), VATRateBP: x.Tenant.VATRateBP, Kind: PurposeTestDriveFee}
+		inv := s.invoiceFor(x, invoice.KindStandalone, []invoice.Line{line}, nil)
+		inv.ServicePeriod = invoice.Period{From: c.Start, To: end}
+		inv.Payment = invoice.Payment{Means: invoice.MeansOpen} // at once, at the counter
+		iss := &invoice.Issued{StationID: c.StationID, ReservationID: c.ReservationID, ContractID: c.ID, CustomerID: c.CustomerID,
+			Language: string(l), Invoice: inv}
+		if err := s.d.Invoices.IssueInvoice(ctx, invoice.IssueRequest{Issued: iss, Loc: x.Station.Location(),
+			Render: s.render(ctx, x), EInvoice: s.einvoice(ctx, x),
+			Mails: func(is invoice.Issued, pdf []byte) ([]mail.Queued, error) {
+				msg, err := s.d.Mailer.FinalInvoice(x.MailContext, is, pdf)
+				msg.Attachments = invoice.WithEInvoice(msg.Attachments, is.EInvoice, pdf)
+				return []mail.Queued{s.queued(x, msg)}, err
+			}}); err != nil {
+			return out, false, err
+		}
+		issued, out.Final = true, *iss
+		if m, err = s.money(ctx, c); err != nil {
+			return out, true, err
+		}
+	}
+	out.Status = StatusBilled
+	if ledgerWith(c, m).Open() > 0 {
+		out.Status = StatusPaymentOpen
+	}
+	return out, true, s.d.Store.FinishBilling(context.WithoutCancel(ctx), c.ID, out.Status)
 }

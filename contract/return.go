@@ -76,7 +76,7 @@ func (s *Service) Return(ctx context.Context, rt *Return) (Contract, Outcome, er
 	if err := s.sendProtocol(ctx, c, KindReturn); err != nil {
 		return c, Outcome{}, fmt.Errorf("contract %s returned; return protocol: %w", c.Number, err)
 	}
-	if !c.Kind.Billed() { // closed by the return: a test drive, internal use or transfer is not billed
+	if !c.Billable() { // closed by the return: a free test drive, internal use or transfer is not billed
 		return c, Outcome{Status: c.Status}, nil
 	}
 	out, err := s.Bill(ctx, c.ID)
@@ -374,6 +374,10 @@ func (s *Service) billClaimed(ctx context.Context, id int64) (Outcome, error) {
 	// (the contract stays returned until staff complete the settings)
 	if err := booking.Ready(x.Tenant, x.Station); err != nil {
 		s.d.Log.WarnContext(ctx, "contract: billing waits for the tenant's settings", "contract", c.Number, "err", err)
+		return out, err
+	}
+	if !c.Kind.Billed() { // a test drive with a fee: its one invoice
+		out, issued, err = s.billTestDriveFee(ctx, x)
 		return out, err
 	}
 	fb, err := s.finalBill(ctx, x)

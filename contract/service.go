@@ -415,8 +415,12 @@ func (s *Service) handoverTerms(ctx context.Context, r booking.Reservation, v fl
 		}
 		deposit, _ = depositHeld(recs)
 	}
-	return pricing.TermsOf(t, r.DayPriceCents, deposit, v.TankLitres, tn.VATRateBP, tn.DamageTaxable, pricing.TermsAtHandover, now).
-		WithCar(v.FuelType, v.BatteryKWh), nil
+	terms := pricing.TermsOf(t, r.DayPriceCents, deposit, v.TankLitres, tn.VATRateBP, tn.DamageTaxable, pricing.TermsAtHandover, now).
+		WithCar(v.FuelType, v.BatteryKWh)
+	if r.Use.Kind == booking.KindTestDrive { // the fee of the agreement signed now
+		terms.TestDriveFeeCents = tn.TestDriveFeeCents
+	}
+	return terms, nil
 }
 
 // terms is the contract's terms snapshot; a contract without one (none
@@ -595,7 +599,7 @@ func (s *Service) sendProtocol(ctx context.Context, c Contract, kind string) err
 	if kind == KindHandover && c.Kind == booking.KindTestDrive {
 		l := lang(x.Customer)
 		doc.AgreementTitle = l.T("kind.agreement_title")
-		doc.Agreement = l.T("kind.agreement", locale.Params{"deductible": locale.Money(x.Tenant.TestDriveDeductibleCents)})
+		doc.Agreement = TestDriveAgreement(l, x.Tenant.TestDriveDeductibleCents, x.terms().TestDriveFeeCents)
 	}
 	if kind == KindReturn {
 		doc.Station = station(x.ReturnStation)

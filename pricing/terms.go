@@ -44,9 +44,13 @@ type Terms struct {
 	// DamageTaxable says damage charges carry VAT (tenant setting when the
 	// snapshot was taken); otherwise they are genuine damage compensation,
 	// not subject to VAT.
-	DamageTaxable bool      `json:"damage_taxable"`
-	Source        string    `json:"source"`            // TermsAtHandover, …
-	TakenAt       time.Time `json:"taken_at,omitzero"` // zero for TermsMigration
+	DamageTaxable bool `json:"damage_taxable"`
+	// TestDriveFeeCents is, for a test drive, the tenant's fee per test
+	// drive at handover (gross; 0: free): the agreement signed then names
+	// it and the return invoices it.
+	TestDriveFeeCents int64     `json:"test_drive_fee_cents,omitempty"`
+	Source            string    `json:"source"`            // TermsAtHandover, …
+	TakenAt           time.Time `json:"taken_at,omitzero"` // zero for TermsMigration
 }
 
 // TermsOf takes a snapshot of tariff t for a rental: dayPrice is the day

@@ -67,8 +67,12 @@ type Tenant struct {
 	// test-drive customer is liable for per damage, gross; the agreement
 	// signed at the handover of a test drive prints it.
 	TestDriveDeductibleCents int64
-	RetentionYears           int
-	PhotoRetentionDays       int
+	// TestDriveFeeCents is the fee (Gebühr je Probefahrt) charged per test
+	// drive, gross; 0: test drives are free. The handover keeps it in the
+	// contract's terms; the return invoices it, paid at the counter.
+	TestDriveFeeCents  int64
+	RetentionYears     int
+	PhotoRetentionDays int
 
 	MailFrom    string
 	MailReplyTo string
@@ -180,6 +184,10 @@ const (
 	MaxTestDriveDeductibleCents     = 5_000_000
 )
 
+// MaxTestDriveFeeCents is the highest fee per test drive a tenant may set
+// (1.000,00 €).
+const MaxTestDriveFeeCents = 100_000
+
 // MaxFineFeeCents is the highest processing fee a tenant may set (500,00 €).
 const MaxFineFeeCents = 50_000
 
@@ -210,6 +218,10 @@ type Store interface {
 	UpdateTenant(ctx context.Context, t *Tenant) error
 
 	ListStations(ctx context.Context) ([]Station, error)
+	// StationDirectory returns every station of the actor's tenant, id,
+	// code and name only (also to station users: where a car can go, as
+	// the website shows them).
+	StationDirectory(ctx context.Context) ([]Station, error)
 	Station(ctx context.Context, id int64) (Station, error)
 	StationByCode(ctx context.Context, code string) (Station, error)
 	CreateStation(ctx context.Context, s *Station) error

@@ -195,6 +195,9 @@ func (t Tenant) rulesInto(f *errs.Fields) {
 	if t.TestDriveDeductibleCents < 0 || t.TestDriveDeductibleCents > MaxTestDriveDeductibleCents {
 		f.Add("test_drive_deductible", "field.between", locale.Params{"min": locale.Money(0), "max": locale.Money(MaxTestDriveDeductibleCents)})
 	}
+	if t.TestDriveFeeCents < 0 || t.TestDriveFeeCents > MaxTestDriveFeeCents {
+		f.Add("test_drive_fee", "field.between", locale.Params{"min": locale.Money(0), "max": locale.Money(MaxTestDriveFeeCents)})
+	}
 	switch t.Gateway.Mode {
 	case "simulator", "sandbox", "production":
 	default:

@@ -183,6 +183,9 @@ func TestPlanningBoard(t *testing.T) {
 		wantContains(t, p, `id="board"`, `hx-trigger="every 15s"`, w.resReg.Number, "R-AB 101", "R-AB 102",
 			"bar-maintenance", fmt.Sprintf(`data-res="%d"`, w.resReg.ID), "data-movable")
 		wantLacks(t, p, w.resMuc.Number, "M-AB 201", "Nicht zugewiesen") // every booking has a car: no empty "unassigned" rows
+		// the day navigation and the zoom keep their parameters (not escaped a second time)
+		wantContains(t, p, fmt.Sprintf(`href="/admin/planning?days=14&amp;from=2026-11-29&amp;station=%d"`, e.reg.ID),
+			fmt.Sprintf(`href="/admin/planning?days=2&amp;from=2026-12-06&amp;station=%d&amp;zoom=hours"`, e.reg.ID))
 		b := c.get("/admin/planning/board?" + q)
 		wantStatus(t, b, http.StatusOK)
 		if strings.Contains(b.body, "<html") || !strings.Contains(b.body, w.resReg.Number) {

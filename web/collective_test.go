@@ -155,3 +155,30 @@ func TestBrowserCollectiveInvoice(t *testing.T) {
 	}
 	testenv.Screenshot(t, ctx, "collective-issued")
 }
+
+// TestRetryWithoutCard: "Zahlung erneut versuchen" on a contract whose
+// customer has no stored card says so and where to record the payment,
+// instead of an error page; nothing is charged.
+func TestRetryWithoutCard(t *testing.T) {
+	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
+		ce, c, ct, _ := handedOver(t, d)
+		supplierReady(t, ce)
+		ce.clk.Advance(30 * time.Hour)
+		c.mustLogin(stationEmail)
+		path := fmt.Sprintf("/admin/contracts/%d/return", ct.ID)
+		form := handoverForm(c.token(path), false, "5100")
+		p := c.post(path, form)
+		token := confirmRE.FindStringSubmatch(p.body)
+		if token == nil {
+			t.Fatalf("preview: %d %s", p.status, p.alert())
+		}
+		form.Set("confirm", token[1])
+		if p = c.post(path, form); p.status != http.StatusOK {
+			t.Fatalf("return: %d %s", p.status, p.alert())
+		}
+		retry := fmt.Sprintf("/admin/contracts/%d/retry", ct.ID)
+		p = c.post(retry, url.Values{"csrf": {c.token(fmt.Sprintf("/admin/contracts/%d", ct.ID))}})
+		wantStatus(t, p, http.StatusConflict)
+		wantContains(t, p, "keine Karte gespeichert", `id="receipt-form"`)
+	})
+}

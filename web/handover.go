@@ -150,8 +150,10 @@ type handoverData struct {
 	// signed the assignment of claims yet.
 	AssignmentDue bool
 	// Agreement is what a test-drive customer signs with the protocol (the
-	// liability terms with the tenant's deductible); "" for other kinds.
+	// liability terms with the tenant's deductible, and its fee); "" for
+	// other kinds. Fee is the tenant's fee per test drive (0: free).
 	Agreement string
+	Fee       int64
 }
 
 // KindLabel is the kind of a booking that is not a rental ("" for rentals).
@@ -200,7 +202,8 @@ func (a *app) loadHandover(r *http.Request, id int64) (handoverData, error) {
 		if err != nil {
 			return d, err
 		}
-		d.Agreement = locale.Lang(reqCtx(r).lang).T("kind.agreement", locale.Params{"deductible": locale.Money(tn.TestDriveDeductibleCents)})
+		d.Fee = tn.TestDriveFeeCents
+		d.Agreement = contract.TestDriveAgreement(locale.Lang(reqCtx(r).lang), tn.TestDriveDeductibleCents, d.Fee)
 	}
 	vs, _, err := be.ListVehicles(ctx, fleet.VehicleFilter{StationID: d.R.StationID, CategoryID: d.R.CategoryID, Status: fleet.StatusAvailable, Limit: 100})
 	if err != nil {

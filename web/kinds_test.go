@@ -14,6 +14,7 @@ import (
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/invoice"
 )
@@ -279,4 +280,54 @@ func TestInternalUseStart(t *testing.T) {
 		r.EstimatedTotalCents != 0 || r.ReturnStationID != reg.StationID {
 		t.Fatalf("internal use booking: %+v", r)
 	}
+}
+
+// TestTransferDestinations: a station user's transfer can go to any
+// station of the tenant (not only the user's, which the start station
+// already is); choosing another start station offers its cars and the
+// other stations as destinations. Both databases.
+func TestTransferDestinations(t *testing.T) {
+	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
+		ce := newCtEnv(t, d)
+		c := ce.client(t)
+		c.mustLogin(stationEmail) // Regensburg only
+		p := c.get("/admin/uses/new?kind=transfer")
+		wantStatus(t, p, http.StatusOK)
+		sel := func(body, id string) string {
+			t.Helper()
+			i := strings.Index(body, `id="`+id+`"`)
+			if i < 0 {
+				t.Fatalf("no %s", id)
+			}
+			return body[i : i+strings.Index(body[i:], "</select>")]
+		}
+		dest := sel(p.body, "f-destination_id")
+		if !strings.Contains(dest, fmt.Sprintf(`value="%d"`, ce.muc.ID)) || strings.Contains(dest, fmt.Sprintf(`value="%d"`, ce.reg.ID)) {
+			t.Errorf("station user's destinations: %s", dest)
+		}
+		a := ce.client(t)
+		a.mustLogin(adminEmail)
+		p = a.get(fmt.Sprintf("/admin/uses/new?kind=transfer&station_id=%d", ce.muc.ID))
+		wantStatus(t, p, http.StatusOK)
+		dest = sel(p.body, "f-destination_id")
+		if strings.Contains(dest, fmt.Sprintf(`value="%d"`, ce.muc.ID)) || !strings.Contains(dest, fmt.Sprintf(`value="%d"`, ce.reg.ID)) {
+			t.Errorf("from Munich, destinations: %s", dest)
+		}
+		muc := ce.res["muc"]
+		reg := ce.res["reg"]
+		cars := sel(p.body, "f-vehicle_id")
+		if !strings.Contains(cars, fmt.Sprintf(`value="%d"`, muc.VehicleID)) || strings.Contains(cars, fmt.Sprintf(`value="%d"`, reg.VehicleID)) {
+			t.Errorf("from Munich, cars: %s", cars)
+		}
+		// the station user sends a free Regensburg car to Munich
+		car := fleet.Vehicle{StationID: ce.reg.ID, CategoryID: reg.CategoryID, Plate: "R-TF 1", VIN: "WVWZZZ1KZAW100077", Make: "VW",
+			Model: "Polo", OdometerKM: 100, FuelEighths: 8}
+		must(t, ce.store.CreateVehicle(ce.sys(), &car))
+		form := useForm("transfer", car.ID, ce.reg.ID, ce.clk.Now().Add(3*time.Hour))
+		form.Set("destination_id", fmt.Sprint(ce.muc.ID))
+		form.Set("csrf", c.token("/admin/uses/new?kind=transfer"))
+		if p := c.post("/admin/uses/new", form); p.status != http.StatusOK || !strings.Contains(p.url.Path, "/handover") {
+			t.Fatalf("station user's transfer: %d %s %v", p.status, p.alert(), p.fieldErrors())
+		}
+	})
 }

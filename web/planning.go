@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -28,8 +29,10 @@ type boardParams struct {
 // To is the end of the board's window.
 func (p boardParams) To() time.Time { return p.From.AddDate(0, 0, p.Days) }
 
-// Query renders the parameters for links, shifted by shift days.
-func (p boardParams) Query(shift int) string {
+// Query renders the parameters for links, shifted by shift days: an
+// encoded query, trusted as such by the templates (else html/template
+// escapes its & and = once more and the link loses its parameters).
+func (p boardParams) Query(shift int) template.URL {
 	v := url.Values{}
 	v.Set("station", strconv.FormatInt(p.Station.ID, 10))
 	v.Set("from", p.From.AddDate(0, 0, shift).Format("2006-01-02"))
@@ -37,11 +40,11 @@ func (p boardParams) Query(shift int) string {
 	if p.Zoom != "" {
 		v.Set("zoom", p.Zoom)
 	}
-	return v.Encode()
+	return template.URL(v.Encode())
 }
 
 // ZoomQuery renders the parameters with another zoom.
-func (p boardParams) ZoomQuery(zoom string) string {
+func (p boardParams) ZoomQuery(zoom string) template.URL {
 	q := p
 	q.Zoom = zoom
 	if zoom == "hours" {

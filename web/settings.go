@@ -129,6 +129,7 @@ func settingsFormOf(t tenancy.Tenant, lang string) settingsForm {
 	f.Values["api_charge_limit"] = moneyText(lang, t.APIChargeLimitCents)
 	f.Values["fine_fee"] = moneyText(lang, t.FineFeeCents)
 	f.Values["test_drive_deductible"] = moneyText(lang, t.TestDriveDeductibleCents)
+	f.Values["test_drive_fee"] = moneyText(lang, t.TestDriveFeeCents)
 	return f
 }
 
@@ -178,6 +179,8 @@ func parseSettingsForm(r *http.Request, t *tenancy.Tenant, lang string) (setting
 	t.FineFeeCents = formCents(r, "fine_fee", problems, lang)
 	f.Values["test_drive_deductible"] = r.PostFormValue("test_drive_deductible")
 	t.TestDriveDeductibleCents = formCents(r, "test_drive_deductible", problems, lang)
+	f.Values["test_drive_fee"] = r.PostFormValue("test_drive_fee")
+	t.TestDriveFeeCents = formCents(r, "test_drive_fee", problems, lang)
 	t.OneWayAllowed = r.PostFormValue("one_way_allowed") != ""
 	f.Checks["one_way_allowed"] = t.OneWayAllowed
 	t.DamageTaxable = r.PostFormValue("damage_taxable") != ""

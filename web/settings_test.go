@@ -26,7 +26,7 @@ func validSettings(csrf string) url.Values {
 		"default_language": {"de"}, "invoice_number_pattern": {"RE-{YYYY}-{SEQ:6}"}, "credit_number_pattern": {"GS-{YYYY}-{SEQ:6}"},
 		"booking_number_prefix": {"B"}, "vat_rate": {"19"}, "retention_years": {"10"}, "min_notice_minutes": {"120"}, "early_handover_minutes": {"90"},
 		"max_rental_days": {"60"}, "photo_retention_days": {"365"}, "cancel_free_hours": {"24"}, "cancel_fee": {"25,00"}, "api_charge_limit": {"250,00"}, "fine_fee": {"19,50"},
-		"test_drive_deductible": {"750,00"}, "deposit_mode": {"preauth"}, "deposit_settlement": {"release"}, "mail_from": {"service@autohaus-koenig.de"},
+		"test_drive_deductible": {"750,00"}, "test_drive_fee": {"25,00"}, "deposit_mode": {"preauth"}, "deposit_settlement": {"release"}, "mail_from": {"service@autohaus-koenig.de"},
 		"mail_reply_to": {""}, "gateway_mode": {"sandbox"}, "gateway_store_id": {"120995000"}, "gateway_timeout_ms": {"20000"},
 		"gateway_api_key": {"sandbox-key"}, "gateway_secret": {"top-secret-value"}, "one_way_allowed": {"1"},
 	}
@@ -39,7 +39,8 @@ func TestSettingsPage(t *testing.T) {
 		// a new tenant's limit per damage charge by a tablet app
 		wantContains(t, c.get("/admin/settings"), `name="api_charge_limit" type="text" value="500,00"`,
 			`name="fine_fee" type="text" value="15,00"`, "Bearbeitungsgebühr je Bußgeld/Maut (€, inkl. MwSt.)",
-			`name="test_drive_deductible" type="text" value="1000,00"`, "Selbstbeteiligung bei Probefahrten")
+			`name="test_drive_deductible" type="text" value="1000,00"`, "Selbstbeteiligung bei Probefahrten",
+			`name="test_drive_fee" type="text" value="0,00"`, "Gebühr je Probefahrt (€)")
 		form := validSettings(c.token("/admin/settings"))
 		p := c.post("/admin/settings", form)
 		wantStatus(t, p, http.StatusOK)
@@ -60,6 +61,9 @@ func TestSettingsPage(t *testing.T) {
 		}
 		if tn.TestDriveDeductibleCents != 75000 {
 			t.Errorf("test-drive deductible %d cents after saving 750,00", tn.TestDriveDeductibleCents)
+		}
+		if tn.TestDriveFeeCents != 2500 {
+			t.Errorf("test-drive fee %d cents after saving 25,00", tn.TestDriveFeeCents)
 		}
 		if tn.FineFeeCents != 1950 {
 			t.Errorf("processing fee per fine %d cents after saving 19,50", tn.FineFeeCents)
@@ -96,6 +100,7 @@ func TestSettingsPage(t *testing.T) {
 		bad.Set("api_charge_limit", "200.000,00")
 		bad.Set("fine_fee", "600,00")
 		bad.Set("test_drive_deductible", "60000,00")
+		bad.Set("test_drive_fee", "1000,01")
 		p = c.post("/admin/settings", bad)
 		wantStatus(t, p, http.StatusUnprocessableEntity)
 		got := p.fieldErrors()
@@ -108,6 +113,9 @@ func TestSettingsPage(t *testing.T) {
 		if got["test_drive_deductible"] != "Zwischen 0,00 € und 50.000,00 €." {
 			t.Errorf("test-drive deductible message %q", got["test_drive_deductible"])
 		}
+		if got["test_drive_fee"] != "Zwischen 0,00 € und 1.000,00 €." {
+			t.Errorf("test-drive fee message %q", got["test_drive_fee"])
+		}
 		for _, f := range []string{"iban", "invoice_number_pattern", "vat_id", "vat_rate", "retention_years", "city"} {
 			if got[f] == "" {
 				t.Errorf("no message for %s (got %v)", f, got)
@@ -115,7 +123,7 @@ func TestSettingsPage(t *testing.T) {
 		}
 		wantContains(t, p, `value="RE-{NOPE}"`)
 		after, _ := e.store.Tenant(e.sys())
-		if after.City != "Regensburg" || after.InvoiceNumberPattern != "RE-{YYYY}-{SEQ:6}" {
+		if after.City != "Regensburg" || after.TestDriveFeeCents != 2500 || after.InvoiceNumberPattern != "RE-{YYYY}-{SEQ:6}" {
 			t.Fatalf("invalid form changed the tenant: %+v", after)
 		}
 		// English messages

@@ -31,6 +31,8 @@ type useData struct {
 	// may go on one); DealerPlateID the one chosen (0: the car's own).
 	Plates        []fleet.DealerPlate
 	DealerPlateID int64
+	// Fee is the tenant's fee per test drive (0: free; other kinds: 0).
+	Fee int64
 }
 
 // OnPlate reports whether the kind may go on a red plate.
@@ -60,6 +62,13 @@ func (a *app) useChoices(r *http.Request, d *useData) error {
 		}
 		d.Return = a.Now().In(berlin).Add(ahead).Format("2006-01-02T15:04")
 	}
+	if d.Kind == booking.KindTestDrive {
+		tn, err := a.Tenancy.Tenant(r.Context())
+		if err != nil {
+			return err
+		}
+		d.Fee = tn.TestDriveFeeCents
+	}
 	if a.Plates != nil && (d.Kind == booking.KindTestDrive || d.Kind == booking.KindTransfer) {
 		ps, err := a.Plates.ListDealerPlates(r.Context())
 		if err != nil {
@@ -73,7 +82,7 @@ func (a *app) useChoices(r *http.Request, d *useData) error {
 		}
 	}
 	if d.Kind == booking.KindTransfer {
-		all, err := a.Tenancy.ListStations(r.Context())
+		all, err := a.Tenancy.StationDirectory(r.Context()) // any station of the tenant, the user's or not
 		if err != nil {
 			return err
 		}
@@ -99,8 +108,11 @@ func (a *app) useForm(w http.ResponseWriter, r *http.Request) error {
 			d.VehicleID, d.StationID = v.ID, v.StationID
 		}
 	}
-	if sid, err := strconv.ParseInt(r.URL.Query().Get("station"), 10, 64); err == nil && d.StationID == 0 {
-		d.StationID = sid
+	// ?station= from a link, ?station_id= when the form's station changes
+	for _, k := range []string{"station_id", "station"} {
+		if sid, err := strconv.ParseInt(r.URL.Query().Get(k), 10, 64); err == nil && d.StationID == 0 {
+			d.StationID = sid
+		}
 	}
 	if err := a.useChoices(r, &d); err != nil {
 		return err

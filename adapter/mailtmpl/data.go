@@ -70,6 +70,9 @@ type InvoiceMail struct {
 	PaymentNote    string
 	CorrectsNumber string
 	PDF            []byte
+	// TestDrive: the invoice bills a test drive's fee (no rental, no
+	// advances): the message says so instead of the final invoice's words.
+	TestDrive bool
 }
 
 // PayerInvoiceMail is the content of the message sending a payer (an

@@ -208,7 +208,11 @@ func invoiceMail(customer, lang, number string, inv invoice.Issued, pdf []byte) 
 // FinalInvoice sends the final invoice with its payment note (charged,
 // open, paid back, set off).
 func (c ContractMailer) FinalInvoice(m contract.MailContext, inv invoice.Issued, pdf []byte) (mail.Message, error) {
-	return c.r.FinalInvoice(c.env(m), invoiceMail(m.Customer.Name(), m.Customer.Language, m.Contract.Number, inv, pdf))
+	d := invoiceMail(m.Customer.Name(), m.Customer.Language, m.Contract.Number, inv, pdf)
+	for _, l := range inv.Invoice.Lines {
+		d.TestDrive = d.TestDrive || l.Kind == contract.PurposeTestDriveFee
+	}
+	return c.r.FinalInvoice(c.env(m), d)
 }
 
 // PayerInvoice sends payer p its invoice inv for the rental of m, in

@@ -8,6 +8,7 @@ import (
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/customer"
+	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 
@@ -108,6 +109,48 @@ func TestContractMailerChangeNotice(t *testing.T) {
 		}
 		if msg.From.Email != defaultSender {
 			t.Errorf("%s: from %v, want the default sender %s", lang, msg.From, defaultSender)
+		}
+	}
+}
+
+// TestContractMailerTestDriveFee: the invoice of a test drive's fee is
+// sent as what it is — no "final invoice" with advances deducted — in the
+// customer's language; a rental's final invoice keeps its words.
+func TestContractMailerTestDriveFee(t *testing.T) {
+	cm := NewContractMailer(mustNew(t), "noreply@mietwerk.test", nil)
+	m := contract.MailContext{Tenant: tenancy.Tenant{Name: "Autohaus König", LegalName: "Autohaus König GmbH", Email: "info@koenig.test"},
+		Station:  tenancy.Station{Name: "Regensburg", TimeZone: "Europe/Berlin", Email: "reg@koenig.test"},
+		Customer: customer.Customer{FirstName: "Paul", LastName: "Probe", Email: "paul@example.de", Language: "de"},
+		Contract: contract.Contract{Number: "MV26-00009"}}
+	fee := invoice.Issued{IssuedAt: time.Date(2026, 11, 28, 15, 0, 0, 0, time.UTC), Invoice: invoice.Invoice{Kind: invoice.KindStandalone,
+		Number: "RE-2026-000042", Lines: []invoice.Line{{Description: "Probefahrt R-CT 11 am 28.11.2026", QuantityMilli: 1000,
+			UnitGross: 2500, VATRateBP: 1900, Kind: contract.PurposeTestDriveFee}}},
+		Totals: invoice.Totals{Gross: 2500, Due: 2500}}
+	for _, tc := range []struct {
+		lang      string
+		inv       invoice.Issued
+		want, not []string
+	}{
+		{"de", fee, []string{"Ihre Rechnung RE-2026-000042 zur Probefahrt", "vielen Dank für Ihre Probefahrt", "25,00 €"}, []string{"Schlussrechnung", "Anzahlungen"}},
+		{"en", fee, []string{"Your invoice RE-2026-000042 for the test drive", "thank you for your test drive"}, []string{"final invoice", "advance"}},
+		{"de", invoice.Issued{IssuedAt: fee.IssuedAt, Invoice: invoice.Invoice{Kind: invoice.KindFinal, Number: "RE-2026-000043"},
+			Totals: invoice.Totals{Gross: 9800, Due: 9800}}, []string{"Ihre Schlussrechnung RE-2026-000043", "Anzahlungen"}, []string{"Probefahrt"}},
+	} {
+		m.Customer.Language = tc.lang
+		msg, err := cm.FinalInvoice(m, tc.inv, []byte("%PDF-1.4"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := msg.Subject + "\n" + msg.Text + "\n" + msg.HTML
+		for _, w := range tc.want {
+			if !strings.Contains(all, w) {
+				t.Errorf("%s %s: mail lacks %q:\n%s\n%s", tc.lang, tc.inv.Invoice.Number, w, msg.Subject, msg.Text)
+			}
+		}
+		for _, w := range tc.not {
+			if strings.Contains(all, w) {
+				t.Errorf("%s %s: mail says %q:\n%s\n%s", tc.lang, tc.inv.Invoice.Number, w, msg.Subject, msg.Text)
+			}
 		}
 	}
 }

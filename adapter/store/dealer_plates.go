@@ -132,7 +132,8 @@ func (s *Store) stationOfTenant(ctx context.Context, q querier, sc scope, id int
 }
 
 // plateFreeTx locks dealer plate id of the actor's tenant and checks that
-// no other booking has it out (confirmed or handed over): a plate is on
+// no other booking has it out (confirmed, or handed over and not back yet —
+// a returned test drive whose fee is still open is back): a plate is on
 // one car at a time. Errors: KindInvalid on "dealer_plate_id".
 func (s *Store) plateFreeTx(ctx context.Context, tx *sql.Tx, sc scope, id int64) error {
 	var one int
@@ -145,7 +146,8 @@ func (s *Store) plateFreeTx(ctx context.Context, tx *sql.Tx, sc scope, id int64)
 	}
 	var number string
 	err := tx.QueryRowContext(ctx, `SELECT r.number FROM reservations r WHERE r.tenant_id = $1 AND r.dealer_plate_id = $2
-		AND r.status IN ('confirmed','active') LIMIT 1`, sc.tenant(), id).Scan(&number)
+		AND (r.status = 'confirmed' OR r.status = 'active' AND NOT EXISTS (SELECT 1 FROM contracts c WHERE c.tenant_id = r.tenant_id
+		AND c.reservation_id = r.id AND c.ended_at IS NOT NULL)) LIMIT 1`, sc.tenant(), id).Scan(&number)
 	switch {
 	case err == sql.ErrNoRows:
 		return nil

@@ -97,10 +97,10 @@ func (s *Store) RecordReturn(ctx context.Context, rt *contract.Return) (contract
 			readiness, sc.tenant(), c.VehicleID); err != nil {
 			return mapErr(err)
 		}
-		// a kind that is not billed (test drive, internal use, transfer)
-		// ends here: closed, with nothing to bill
+		// a kind that is not billed (a free test drive, internal use,
+		// transfer) ends here: closed, with nothing to bill
 		status, billedAt := contract.StatusReturned, any(nil)
-		if !c.Kind.Billed() {
+		if !c.Billable() {
 			status, billedAt = contract.StatusClosed, ts(now)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE contracts SET status = $6, ended_at = $1, return_station_id = $2,

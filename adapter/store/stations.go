@@ -69,6 +69,30 @@ func (s *Store) Station(ctx context.Context, id int64) (tenancy.Station, error) 
 // StationByCode returns the station with code (case-sensitive, upper case).
 // A station of an actor who sees every station of the tenant comes from
 // the configuration cache.
+// StationDirectory returns every station of the actor's tenant by name —
+// id, code and name only, to station users too (a transfer's destination,
+// as the website names them).
+func (s *Store) StationDirectory(ctx context.Context) ([]tenancy.Station, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, code, name FROM stations WHERE tenant_id = $1 ORDER BY name`, sc.tenant())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []tenancy.Station
+	for rows.Next() {
+		st := tenancy.Station{TenantID: sc.tenant()}
+		if err := rows.Scan(&st.ID, &st.Code, &st.Name); err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
+
 func (s *Store) StationByCode(ctx context.Context, code string) (tenancy.Station, error) {
 	sc, err := tenantScope(ctx)
 	if err != nil {

@@ -18,7 +18,7 @@ const tenantCols = `id, slug, name, legal_name, street, postal_code, city, count
 	deposit_mode, deposit_settlement, one_way_allowed, min_notice_minutes, max_rental_days, cancel_free_hours,
 	cancel_fee_cents, retention_years, photo_retention_days, mail_from, mail_reply_to, api_charge_limit_cents,
 	gateway_mode, gateway_store_id, gateway_api_key, gateway_secret, gateway_timeout_ms, gateway_simulator_url,
-	damage_taxable, created_at, updated_at, early_handover_minutes, fine_fee_cents, test_drive_deductible_cents`
+	damage_taxable, created_at, updated_at, early_handover_minutes, fine_fee_cents, test_drive_deductible_cents, test_drive_fee_cents`
 
 func scanTenant(row interface{ Scan(...any) error }) (tenancy.Tenant, error) {
 	var t tenancy.Tenant
@@ -29,7 +29,7 @@ func scanTenant(row interface{ Scan(...any) error }) (tenancy.Tenant, error) {
 		&t.DepositSettlement, &t.OneWayAllowed, &t.MinNoticeMinutes, &t.MaxRentalDays, &t.CancelFreeHours,
 		&t.CancelFeeCents, &t.RetentionYears, &t.PhotoRetentionDays, &t.MailFrom, &t.MailReplyTo, &t.APIChargeLimitCents,
 		&t.Gateway.Mode, &t.Gateway.StoreID, &t.Gateway.APIKey, &t.Gateway.SealedSecret, &t.Gateway.TimeoutMS, &t.Gateway.SimulatorURL,
-		&t.DamageTaxable, tsScan{&t.CreatedAt}, tsScan{&t.UpdatedAt}, &t.EarlyHandoverMinutes, &t.FineFeeCents, &t.TestDriveDeductibleCents)
+		&t.DamageTaxable, tsScan{&t.CreatedAt}, tsScan{&t.UpdatedAt}, &t.EarlyHandoverMinutes, &t.FineFeeCents, &t.TestDriveDeductibleCents, &t.TestDriveFeeCents)
 	return t, err
 }
 
@@ -68,10 +68,10 @@ func (s *Store) CreateTenant(ctx context.Context, t *tenancy.Tenant) error {
 	now := s.Now()
 	t.CreatedAt, t.UpdatedAt = now, now
 	return s.write(ctx, func(tx *sql.Tx) error {
-		a := append(tenantArgs(t), ts(now), ts(now), t.EarlyHandoverMinutes, t.FineFeeCents, t.TestDriveDeductibleCents)
+		a := append(tenantArgs(t), ts(now), ts(now), t.EarlyHandoverMinutes, t.FineFeeCents, t.TestDriveDeductibleCents, t.TestDriveFeeCents)
 		return mapErr(tx.QueryRowContext(ctx, `INSERT INTO tenants (`+tenantCols[len("id, "):]+`)
 			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,
-			$27,$28,$29,$30,$31,$32,$33,$34,$35,$36,$37,$38,$39,$40,$41,$42,$43,$44,$45,$46,$47,$48,$49) RETURNING id`, a...).Scan(&t.ID))
+			$27,$28,$29,$30,$31,$32,$33,$34,$35,$36,$37,$38,$39,$40,$41,$42,$43,$44,$45,$46,$47,$48,$49,$50) RETURNING id`, a...).Scan(&t.ID))
 	})
 }
 
@@ -173,8 +173,8 @@ func (s *Store) UpdateTenant(ctx context.Context, t *tenancy.Tenant) error {
 			cancel_fee_cents=$32, retention_years=$33, photo_retention_days=$34, mail_from=$35, mail_reply_to=$36,
 			api_charge_limit_cents=$37, gateway_mode=$38, gateway_store_id=$39, gateway_api_key=$40, gateway_secret=$41,
 			gateway_timeout_ms=$42, gateway_simulator_url=$43, damage_taxable=$44, updated_at=$45,
-			early_handover_minutes=$47, fine_fee_cents=$48, test_drive_deductible_cents=$49 WHERE id=$46`,
-			append(a, t.EarlyHandoverMinutes, t.FineFeeCents, t.TestDriveDeductibleCents)...)
+			early_handover_minutes=$47, fine_fee_cents=$48, test_drive_deductible_cents=$49, test_drive_fee_cents=$50 WHERE id=$46`,
+			append(a, t.EarlyHandoverMinutes, t.FineFeeCents, t.TestDriveDeductibleCents, t.TestDriveFeeCents)...)
 		t.UpdatedAt = now
 		return mapErr(err)
 	})

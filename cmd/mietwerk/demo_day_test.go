@@ -157,8 +157,13 @@ func TestDemoDay(t *testing.T) {
 			if len(trips) != 1 || trips[0].Kind != booking.KindTestDrive || trips[0].End == nil || trips[0].KMEnd == nil ||
 				*trips[0].KMEnd <= trips[0].KMStart || trips[0].VIN == "" || trips[0].DriverName == "" {
 				t.Errorf("demo trips: %+v, want one past test drive", trips)
-			} else if c, err := sd.st.Contract(ctx, trips[0].ContractID); err != nil || c.Status != contract.StatusClosed {
-				t.Errorf("demo test drive: %+v %v, want closed", c.Status, err)
+			} else if c, err := sd.st.Contract(ctx, trips[0].ContractID); err != nil || c.Status != contract.StatusBilled {
+				t.Errorf("demo test drive: %+v %v, want billed (its fee paid)", c.Status, err)
+			} else if docs, err := sd.st.ListInvoices(ctx, invoice.Filter{ReservationID: c.ReservationID}); err != nil || len(docs) != 1 ||
+				docs[0].Gross != 1500 {
+				t.Errorf("demo test drive's invoices: %+v %v, want its fee of 15,00 €", docs, err)
+			} else if rs, err := sd.st.Receipts(ctx, c.ID); err != nil || contract.NetReceipts(rs) != 1500 {
+				t.Errorf("demo test drive's receipts: %+v %v, want its fee paid in cash", rs, err)
 			}
 
 			must(t, sd.svc.seedDemoDay(sd.ctx))

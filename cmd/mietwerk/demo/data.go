@@ -44,6 +44,8 @@ func tenant() tenancy.Tenant {
 		MailReplyTo:       "vermietung@autohaus-koenig.de",
 		OneWayAllowed:     true,
 		CancelFeeCents:    2500,
+		// a test drive costs 15,00 €, invoiced at the return and paid at the counter
+		TestDriveFeeCents: 1500,
 		// simulator mode without credentials of its own: payments go to the
 		// simulator with the simulator's credentials, out of the box (and
 		// nothing secret is stored)

@@ -247,7 +247,7 @@ func pastReplacement(ctx context.Context, st *store.Store, svc DayServices, stat
 // pastTestDrive gives the station a red dealer plate and a test drive on
 // it two days ago (handed over at 14:00, back at 15:10): the plate's trip
 // log of that month lists it, and the fines search by the plate finds
-// the driver.
+// the driver. Its fee is invoiced at the return and paid in cash there.
 func pastTestDrive(ctx context.Context, st *store.Store, svc DayServices, stationID int64, c customer.Customer, day time.Time) error {
 	plate := fleet.DealerPlate{Number: "R-06 123", StationID: stationID, ValidFrom: fmt.Sprintf("%d-01-01", day.Year()),
 		Notes: "Probe- und Überführungsfahrten"}
@@ -306,8 +306,13 @@ func pastTestDrive(ctx context.Context, st *store.Store, svc DayServices, statio
 		return fmt.Errorf("demo test drive: %w", err)
 	}
 	err = at(back, func(s *contract.Service) error {
-		_, _, err := s.Return(ctx, &contract.Return{ContractID: k.ID, StationID: stationID, Protocol: contract.Protocol{
+		rc, _, err := s.Return(ctx, &contract.Return{ContractID: k.ID, StationID: stationID, Protocol: contract.Protocol{
 			OdometerKM: car.OdometerKM + 38, FuelEighths: max(car.FuelEighths-1, 0), Cleanliness: "clean", UnsignedReason: "Demo"}})
+		if err != nil || rc.TestDriveFee() == 0 {
+			return err
+		}
+		_, err = s.RecordReceipt(ctx, rc.ID, contract.Receipt{Method: contract.MethodCash, AmountCents: rc.TestDriveFee(),
+			ReceivedOn: back.Format("2006-01-02")}) // the station's day: back is in its time zone
 		return err
 	})
 	if err != nil {
