@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/billing"
+	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
@@ -254,6 +255,12 @@ func (s *Service) IssueCollective(ctx context.Context, payerID int64, from, to t
 		req.EInvoice = document.EInvoiceHook(ctx, s.d.EInvoicer, s.d.Log, func(inv invoice.Invoice) document.EInvoiceDoc {
 			return document.EInvoiceDoc{InvoiceDoc: doc(inv), BuyerEmail: p.Email, OrderReference: p.BuyerReference}
 		})
+	}
+	if p.Email != "" {
+		// e-mailed to the payer with the issue, once: of no single rental
+		px := x
+		px.Contract, px.Customer = Contract{}, customer.Customer{Language: string(payerLang)}
+		req.Mails = s.payerMail(px, p, "")
 	}
 	if err := s.d.Invoices.IssueInvoice(ctx, req); err != nil {
 		return invoice.Issued{}, err

@@ -55,6 +55,12 @@ type Mailer interface {
 	PaymentReceipt(m MailContext, r Receipt, open int64) (mail.Message, error)
 	// FineLetter sends the letter about a fine (the PDF under filename).
 	FineLetter(m MailContext, f Fine, filename string, pdf []byte) (mail.Message, error)
+	// PayerInvoice sends payer p (to its e-mail address, in German) its
+	// invoice inv for the rental; claim is the cover's claim number.
+	PayerInvoice(m MailContext, p payer.Payer, claim string, inv invoice.Issued, pdf []byte) (mail.Message, error)
+	// PayerDunning sends payer p (in German) a dunning notice n with its
+	// PDF under filename.
+	PayerDunning(m MailContext, p payer.Payer, n DunningNotice, filename string, pdf []byte) (mail.Message, error)
 }
 
 // Vehicles is what contracts need of the fleet.

@@ -180,6 +180,9 @@ func (s *Service) payerRequests(ctx context.Context, x cctx, sp Split, period in
 					OrderReference: p.BuyerReference, ContractNumber: c.Number}
 			})
 		}
+		if p.Email != "" {
+			req.Mails = s.payerMail(x, p, sp.Cover.ClaimNumber)
+		}
 		reqs = append(reqs, req)
 	}
 	return reqs

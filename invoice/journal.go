@@ -88,6 +88,7 @@ type JournalEntry struct {
 	// share of a rental; PayerKind its payer.Kind); 0: the customer.
 	PayerID   int64
 	PayerKind string
+	PayerName string // the payer's name as it is now (the document keeps the recipient)
 }
 
 // Sign is −1 for a credit note and 1 for every other kind.

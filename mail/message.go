@@ -29,6 +29,8 @@ const (
 	KindDamageClaim             Kind = "damage_claim"
 	KindContractDocument        Kind = "contract_document"
 	KindFineLetter              Kind = "fine_letter"
+	KindPayerInvoice            Kind = "payer_invoice"    // to a payer (insurer, programme, fleet customer)
+	KindPayerDunning            Kind = "payer_dunning"    // a reminder to a payer
 	KindWebhookDisabled         Kind = "webhook_disabled" // to a tenant's administrators
 )
 

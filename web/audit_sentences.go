@@ -253,6 +253,19 @@ func auditSentence(lang string, loc *time.Location, e audit.Entry, plate func(in
 		p["from"], p["to"] = b.get("terms").get("tariff_name").str(), a.get("terms").get("tariff_name").str()
 	case "deposit_set_off":
 		p["amount"] = locale.Money(a.get("cents").num())
+	case "payer_payment", "payer_payment_reversal":
+		p["amount"] = locale.Money(a.get("amount_cents").num())
+		p["number"], p["payer"], p["reference"] = a.get("number").str(), a.get("payer").str(), a.get("reference").str()
+		p["reason"] = quote(a.get("reason").str())
+	case "dunning_notice":
+		p["number"], p["invoice"] = a.get("number").str(), a.get("invoice").str()
+		p["level"] = translate(lang, locale.Key(fmt.Sprintf("dunning.level.%d", a.get("level").num())))
+	case "dunning_block":
+		p["reason"] = a.get("reason").str()
+	case "dunning_block_lifted":
+		p["reason"] = b.get("reason").str()
+	case "payer_invoice_sent":
+		p["number"], p["to"] = a.get("number").str(), a.get("to").str()
 	case "receipt", "receipt_reversal", "payout":
 		p["amount"] = locale.Money(a.get("amount_cents").num())
 		p["method"] = enum("receipt.method", a.get("method").str())

@@ -186,7 +186,14 @@ type ctPageData struct {
 	ReverseReason string
 	// PayerInvoices are the documents issued to the rental's payer (its
 	// share of the bill), apart from the driver's ledger.
-	PayerInvoices []invoice.Summary
+	// with where each was e-mailed (or why not).
+	PayerInvoices []contract.PayerInvoiceRow
+	// PayerPay is the transfer form (web/payer_payments.go); the reversal
+	// that came back with errors.
+	PayerPay           payerPayForm
+	PayerReverseID     int64
+	PayerReverseReason string
+	today              string // YYYY-MM-DD in the station's calendar
 	// Collective: the rental's payer is billed by monthly collective
 	// invoice (nil otherwise).
 	Collective *collectiveOf
@@ -204,7 +211,7 @@ type collectiveOf struct {
 
 // PayerDue is the due date (YYYY-MM-DD in the station's zone) of a payer's
 // document: its issue day plus its payment term.
-func (d ctPageData) PayerDue(s invoice.Summary) string {
+func (d ctPageData) PayerDue(s contract.PayerInvoiceRow) string {
 	return s.IssuedAt.In(d.loc).AddDate(0, 0, s.Payment.TermsDays).Format("2006-01-02")
 }
 
@@ -351,8 +358,13 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 	if d.Ledger, d.Payments, d.Invoices, err = a.Contracts.Ledger(ctx, id); err != nil {
 		return d, err
 	}
-	if d.PayerInvoices, err = a.Contracts.PayerInvoices(ctx, id); err != nil {
+	if d.PayerInvoices, err = a.Contracts.PayerInvoiceRows(ctx, id); err != nil {
 		return d, err
+	}
+	d.today = a.Contracts.Today(d.loc)
+	d.PayerPay.ReceivedOn = d.today
+	if open := d.PayerOpen(); len(open) > 0 {
+		d.PayerPay.Invoice = fmt.Sprint(open[0].ID)
 	}
 	if d.Receipts, err = a.Contracts.Receipts(ctx, id); err != nil {
 		return d, err

@@ -55,7 +55,7 @@ func TestJournalCSVNeutralisesText(t *testing.T) {
 	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	es := []invoice.JournalEntry{
 		{ID: 1, Number: "R-1", Kind: invoice.KindStandalone, IssuedAt: at, CustomerName: `=HYPERLINK("http://x","y")`, CustomerVATID: "@1",
-			StationName: "+Station", ReservationNumber: "-B1", Gross: 11900, Net: 10000, VAT: 1900,
+			StationName: "+Station", ReservationNumber: "-B1", PayerID: 7, PayerKind: "insurer", PayerName: "=cmd|calc", Gross: 11900, Net: 10000, VAT: 1900,
 			Rates: []invoice.RateTotal{{RateBP: 1900, Net: 10000, VAT: 1900, Gross: 11900}}},
 		{ID: 2, Number: "G-1", Kind: invoice.KindCreditNote, IssuedAt: at, CustomerName: "\t=1+2", CorrectsNumber: "R-1",
 			Gross: 1190, Net: 1000, VAT: 190, Rates: []invoice.RateTotal{{RateBP: 1900, Net: 1000, VAT: 190, Gross: 1190}}},
@@ -73,7 +73,8 @@ func TestJournalCSVNeutralisesText(t *testing.T) {
 	if len(rows) != 4 {
 		t.Fatalf("rows: %q", rows)
 	}
-	if got := rows[1][:7]; got[3] != `'=HYPERLINK("http://x","y")` || got[4] != "'@1" || got[5] != "'+Station" || got[6] != "'-B1" {
+	if got := rows[1][:8]; got[3] != `'=HYPERLINK("http://x","y")` || got[4] != "'=cmd|calc (Versicherung)" || got[5] != "'@1" ||
+		got[6] != "'+Station" || got[7] != "'-B1" {
 		t.Errorf("invoice row text cells: %q", got)
 	}
 	if got := rows[2][3]; got != "'\t=1+2" {

@@ -304,7 +304,7 @@ func journalAmount(cents int64) string {
 func writeJournalCSV(w io.Writer, lang string, es []invoice.JournalEntry, tot invoice.JournalTotals) error {
 	t := func(k locale.Key, args ...any) string { return translate(lang, k, args...) }
 	rates := invoice.JournalRates(es)
-	head := []string{t("inv.csv.number"), t("inv.csv.date"), t("inv.csv.kind"), t("inv.csv.customer"), t("inv.csv.vat_id"),
+	head := []string{t("inv.csv.number"), t("inv.csv.date"), t("inv.csv.kind"), t("inv.csv.customer"), t("inv.csv.payer"), t("inv.csv.vat_id"),
 		t("inv.csv.station"), t("inv.csv.booking"), t("inv.csv.contract"), t("inv.csv.corrects")}
 	for _, r := range rates {
 		label := invoice.RateLabel(r, true)
@@ -320,8 +320,12 @@ func writeJournalCSV(w io.Writer, lang string, es []invoice.JournalEntry, tot in
 	}
 	amount := func(c int64) csvCell { return csvNum(journalAmount(c)) }
 	for _, e := range es {
+		payer := ""
+		if e.PayerID != 0 {
+			payer = e.PayerName + " (" + t(locale.Key("payer.kind."+e.PayerKind)) + ")"
+		}
 		row := csvTexts(e.Number, e.IssuedAt.In(berlin).Format("02.01.2006"), t(locale.Key("invoice.kind."+string(e.Kind))), e.CustomerName,
-			e.CustomerVATID, e.StationName, e.ReservationNumber, e.ContractNumber, e.CorrectsNumber)
+			payer, e.CustomerVATID, e.StationName, e.ReservationNumber, e.ContractNumber, e.CorrectsNumber)
 		for _, rate := range rates {
 			x := e.Rate(rate)
 			row = append(row, amount(x.Net), amount(x.VAT))
@@ -341,7 +345,7 @@ func writeJournalCSV(w io.Writer, lang string, es []invoice.JournalEntry, tot in
 			deducted += e.DeductedGross
 		}
 	}
-	sum := csvTexts(t("inv.csv.total", tot.Documents), "", "", "", "", "", "", "", "")
+	sum := csvTexts(t("inv.csv.total", tot.Documents), "", "", "", "", "", "", "", "", "")
 	for _, rate := range rates {
 		var x invoice.RateTotal
 		for _, r := range tot.Rates {

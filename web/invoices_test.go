@@ -261,15 +261,15 @@ func TestInvoiceJournalCSV(t *testing.T) {
 		regRes, mucRes := je.res["reg"].Number, je.res["muc"].Number
 		regCt, mucCt := je.cs["reg"].Number, je.cs["muc"].Number
 		want := []string{
-			"Rechnungsnummer;Datum;Belegart;Kunde;USt-IdNr. Kunde;Station;Buchungsnummer;Vertragsnummer;Bezug (korrigierte Rechnung);" +
+			"Rechnungsnummer;Datum;Belegart;Kunde;Kostenträger;USt-IdNr. Kunde;Station;Buchungsnummer;Vertragsnummer;Bezug (korrigierte Rechnung);" +
 				"Netto 19 %;USt 19 %;Netto 7 %;USt 7 %;Brutto;Abgezogene Anzahlungen (brutto)",
-			je.adv.Number + ";28.11.2026;Anzahlungsrechnung;Zoe Flotten GmbH, Eva Muster;;Regensburg;" + regRes + ";;;42,01;7,98;0,00;0,00;49,99;",
-			je.cn.Number + ";28.11.2026;Gutschrift;Zoe Flotten GmbH, Eva Muster;;Regensburg;" + regRes + ";" + regCt + ";" + je.regFinal.Number +
+			je.adv.Number + ";28.11.2026;Anzahlungsrechnung;Zoe Flotten GmbH, Eva Muster;;;Regensburg;" + regRes + ";;;42,01;7,98;0,00;0,00;49,99;",
+			je.cn.Number + ";28.11.2026;Gutschrift;Zoe Flotten GmbH, Eva Muster;;;Regensburg;" + regRes + ";" + regCt + ";" + je.regFinal.Number +
 				";0,00;0,00;-10,00;-0,70;-10,70;",
-			je.mucFinal.Number + ";28.11.2026;Schlussrechnung;Eva Muster;;München Nord;" + mucRes + ";" + mucCt + ";;82,35;15,65;0,00;0,00;98,00;0,00",
-			je.regFinal.Number + ";28.11.2026;Schlussrechnung;Zoe Flotten GmbH, Eva Muster;DE811111111;Regensburg;" + regRes + ";" + regCt +
+			je.mucFinal.Number + ";28.11.2026;Schlussrechnung;Eva Muster;;;München Nord;" + mucRes + ";" + mucCt + ";;82,35;15,65;0,00;0,00;98,00;0,00",
+			je.regFinal.Number + ";28.11.2026;Schlussrechnung;Zoe Flotten GmbH, Eva Muster;;DE811111111;Regensburg;" + regRes + ";" + regCt +
 				";;82,35;15,65;0,00;0,00;98,00;0,00",
-			"Summe (Belege: 4);;;;;;;;;206,71;39,28;-10,00;-0,70;235,29;0,00",
+			"Summe (Belege: 4);;;;;;;;;;206,71;39,28;-10,00;-0,70;235,29;0,00",
 		}
 		got := strings.Split(strings.TrimSuffix(strings.TrimPrefix(p.body, "\ufeff"), "\r\n"), "\r\n")
 		if len(got) != len(want) {
@@ -286,11 +286,11 @@ func TestInvoiceJournalCSV(t *testing.T) {
 		sc.mustLogin(stationEmail)
 		p = sc.get("/admin/invoices/export.csv")
 		wantStatus(t, p, http.StatusOK)
-		wantContains(t, p, je.adv.Number, je.regFinal.Number, "Summe (Belege: 3);;;;;;;;;124,36;23,63;-10,00;-0,70;137,29;0,00")
+		wantContains(t, p, je.adv.Number, je.regFinal.Number, "Summe (Belege: 3);;;;;;;;;;124,36;23,63;-10,00;-0,70;137,29;0,00")
 		wantLacks(t, p, je.mucFinal.Number, "München Nord")
 		// only credit notes: negative, one rate
 		p = ac.get("/admin/invoices/export.csv?kind=credit_note")
-		wantContains(t, p, ";Netto 7 %;USt 7 %;Brutto;", "Summe (Belege: 1);;;;;;;;;-10,00;-0,70;-10,70;0,00")
+		wantContains(t, p, ";Netto 7 %;USt 7 %;Brutto;", "Summe (Belege: 1);;;;;;;;;;-10,00;-0,70;-10,70;0,00")
 		wantLacks(t, p, "Netto 19 %")
 
 		// over 400 days: refused with a message

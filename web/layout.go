@@ -56,7 +56,8 @@ func (v *view) AdminNavItems() []navItem {
 	if v.IsAdmin {
 		items = append(items, navItem{Key: "categories", Href: "/admin/categories"}, navItem{Key: "payers", Href: "/admin/payers"})
 	}
-	items = append(items, navItem{Key: "tariffs", Href: "/admin/tariffs"}, navItem{Key: "emails", Href: "/admin/emails"})
+	items = append(items, navItem{Key: "tariffs", Href: "/admin/tariffs"}, navItem{Key: "payer_items", Href: "/admin/payer-open-items"},
+		navItem{Key: "emails", Href: "/admin/emails"})
 	if v.HasPlates {
 		items = append(items, navItem{Key: "dealer_plates", Href: "/admin/dealer-plates"})
 	}

@@ -191,6 +191,17 @@ func (a *app) routes() http.Handler {
 		private("POST /admin/contracts/{id}/receipts", a.receiptRecord)
 		private("POST /admin/contracts/{id}/receipts/{rid}/reverse", a.receiptReverse)
 		private("POST /admin/contracts/{id}/payouts", a.payoutRecord)
+		private("POST /admin/contracts/{id}/payer-invoices/{inv}/send", a.payerInvoiceSend)
+		private("POST /admin/contracts/{id}/payer-payments", a.payerPaymentRecord)
+		private("GET /admin/payer-open-items", a.payerOpenItems)
+		private("GET /admin/payer-open-items.csv", a.payerOpenItemsCSV)
+		private("GET /admin/dunning", a.admin(a.dunningPage))
+		private("POST /admin/dunning/run", a.admin(a.dunningRun))
+		private("POST /admin/dunning/blocks", a.admin(a.dunningBlock))
+		private("POST /admin/dunning/blocks/{id}/lift", a.admin(a.dunningLift))
+		private("POST /admin/dunning/settings", a.admin(a.dunningSettings))
+		private("GET /admin/dunning/notices/{id}/pdf", a.admin(a.dunningPDF))
+		private("POST /admin/contracts/{id}/payer-payments/{pid}/reverse", a.payerPaymentReverse)
 	}
 
 	// XRechnung: mounts the XRechnung download of issued invoices. It is

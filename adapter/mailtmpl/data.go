@@ -75,6 +75,33 @@ type InvoiceMail struct {
 	TestDrive bool
 }
 
+// PayerInvoiceMail is the content of the message sending a payer (an
+// insurer, a manufacturer programme, a fleet customer) its invoice for a
+// rental: whose rental it was, the payer's claim number, the amount and
+// when it is due. XML says the XRechnung is attached too.
+type PayerInvoiceMail struct {
+	InvoiceMail
+	PayerName   string
+	DriverName  string
+	ClaimNumber string
+	DueDate     time.Time
+	XML         bool
+}
+
+// PayerDunningMail is the content of the message sending a payer a
+// dunning notice: its level's title, the document it is about, what it
+// claims and the new deadline.
+type PayerDunningMail struct {
+	Title          string // "Zahlungserinnerung", "1. Mahnung", "2. Mahnung"
+	Number         string // the notice's
+	InvoiceNumber  string
+	ContractNumber string
+	Claimed        int64
+	DueDate        time.Time
+	PDF            []byte
+	Filename       string
+}
+
 // ProtocolMail is the content of a handover or return protocol message.
 type ProtocolMail struct {
 	CustomerName   string

@@ -113,6 +113,16 @@ func cases(r *Renderer, lang document.Lang) map[mail.Kind]func() (mail.Message, 
 			return r.FineLetter(env, FineLetter{CustomerName: "Jörg Müßig", ContractNumber: "MV-2026-000123", Reference: "AZ 4711/26",
 				Authority: "Stadt Regensburg, Bußgeldstelle", PDF: fakePDF, Filename: "Schreiben-AZ-4711-26.pdf"})
 		},
+		mail.KindPayerInvoice: func() (mail.Message, error) {
+			d := mailOf(9800, lang.T("docpay.open_days", locale.Params{"n": 30}))
+			d.CustomerName = "HUK-COBURG"
+			return r.PayerInvoice(env, PayerInvoiceMail{InvoiceMail: d, PayerName: "HUK-COBURG", DriverName: "Jörg Müßig",
+				ClaimNumber: "KS-2026-4711", DueDate: pickup.AddDate(0, 0, 30), XML: true})
+		},
+		mail.KindPayerDunning: func() (mail.Message, error) {
+			return r.PayerDunning(env, PayerDunningMail{Title: lang.T("dunning.level.2"), Number: "MA-2026-000003", InvoiceNumber: "RE-2026-000042",
+				ContractNumber: "MV-2026-000123", Claimed: 5400, DueDate: pickup.AddDate(0, 0, 10), PDF: fakePDF, Filename: "Mahnung-MA-2026-000003.pdf"})
+		},
 		mail.KindContractDocument: func() (mail.Message, error) {
 			return r.ContractDocument(env, ContractChange{CustomerName: "Jörg Müßig", ContractNumber: "MV-2026-000123", PDF: fakePDF,
 				Filename: "Mietvertrag-MV-2026-000123.pdf"})

@@ -63,6 +63,12 @@ func withText(r *Renderer, s string) map[string]func() (mail.Message, error) {
 						Changes: []Change{{s, s, s, s}}, PDF: fakePDF, Filename: "Mietvertrag-" + s + ".pdf"})
 				case mail.KindFineLetter:
 					return r.FineLetter(env, FineLetter{CustomerName: s, ContractNumber: "MV-" + s, Reference: s, Authority: s, PDF: fakePDF, Filename: s + ".pdf"})
+				case mail.KindPayerInvoice:
+					return r.PayerInvoice(env, PayerInvoiceMail{InvoiceMail: InvoiceMail{CustomerName: s, Number: s, ContractNumber: s, PaymentNote: s, PDF: fakePDF},
+						PayerName: s, DriverName: s, ClaimNumber: s, DueDate: pickup})
+				case mail.KindPayerDunning:
+					return r.PayerDunning(env, PayerDunningMail{Title: s, Number: s, InvoiceNumber: s, ContractNumber: s, Claimed: 1, DueDate: pickup,
+						PDF: fakePDF, Filename: s + ".pdf"})
 				case mail.KindContractDocument:
 					return r.ContractDocument(env, ContractChange{CustomerName: s, ContractNumber: "MV-" + s, PDF: fakePDF, Filename: s + ".pdf"})
 				case mail.KindPaymentFailed:

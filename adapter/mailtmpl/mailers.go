@@ -13,6 +13,7 @@ import (
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/payer"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/tenancy"
 	"mietwerk.dev/mietwerk/webhook"
@@ -212,6 +213,30 @@ func (c ContractMailer) FinalInvoice(m contract.MailContext, inv invoice.Issued,
 		d.TestDrive = d.TestDrive || l.Kind == contract.PurposeTestDriveFee
 	}
 	return c.r.FinalInvoice(c.env(m), d)
+}
+
+// PayerInvoice sends payer p its invoice inv for the rental of m, in
+// German (payers have no language of their own), to the payer's e-mail
+// address; claim is the payer's claim number ("" none). The caller adds
+// the XRechnung to the attachments.
+func (c ContractMailer) PayerInvoice(m contract.MailContext, p payer.Payer, claim string, inv invoice.Issued, pdf []byte) (mail.Message, error) {
+	env := envelopeFor(m.Tenant, m.Station, mail.Address{Name: p.Name, Email: p.Email}, "de", c.fallback)
+	d := PayerInvoiceMail{InvoiceMail: invoiceMail(p.Name, "de", m.Contract.Number, inv, pdf), PayerName: p.Name,
+		DriverName: m.Customer.Name(), ClaimNumber: claim, XML: inv.EInvoice != nil}
+	if inv.Invoice.Payment.Means == invoice.MeansOpen {
+		d.DueDate = inv.IssuedAt.In(m.Station.Location()).AddDate(0, 0, inv.Invoice.Payment.TermsDays)
+	}
+	return c.r.PayerInvoice(env, d)
+}
+
+// PayerDunning sends payer p the dunning notice n (in German) with its
+// PDF.
+func (c ContractMailer) PayerDunning(m contract.MailContext, p payer.Payer, n contract.DunningNotice, filename string, pdf []byte) (mail.Message, error) {
+	env := envelopeFor(m.Tenant, m.Station, mail.Address{Name: p.Name, Email: p.Email}, "de", c.fallback)
+	due, _ := time.ParseInLocation("2006-01-02", n.DueOn, m.Station.Location())
+	return c.r.PayerDunning(env, PayerDunningMail{Title: env.Lang.T(locale.Key(fmt.Sprintf("dunning.level.%d", n.Level))),
+		Number: n.Number, InvoiceNumber: n.InvoiceNumber, ContractNumber: m.Contract.Number, Claimed: n.Claimed(), DueDate: due,
+		PDF: pdf, Filename: filename})
 }
 
 // Compensation sends the damage settlement issued with the final invoice

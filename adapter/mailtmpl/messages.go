@@ -72,6 +72,17 @@ func (r *Renderer) CreditNote(env Envelope, d InvoiceMail) (mail.Message, error)
 	return r.render(env, mail.KindCreditNote, d, "", pdfAttachment(pdfName(env.Lang, "mail.file.credit_note", d.Number), d.PDF))
 }
 
+// PayerInvoice renders the message sending a payer its invoice (the PDF;
+// the caller adds the XRechnung).
+func (r *Renderer) PayerInvoice(env Envelope, d PayerInvoiceMail) (mail.Message, error) {
+	return r.render(env, mail.KindPayerInvoice, d, "", pdfAttachment(pdfName(env.Lang, "mail.file.invoice", d.Number), d.PDF))
+}
+
+// PayerDunning renders the message sending a payer a dunning notice.
+func (r *Renderer) PayerDunning(env Envelope, d PayerDunningMail) (mail.Message, error) {
+	return r.render(env, mail.KindPayerDunning, d, "", pdfAttachment(fileNamePart(d.Filename), d.PDF))
+}
+
 // HandoverProtocol renders the message sending the handover protocol.
 func (r *Renderer) HandoverProtocol(env Envelope, d ProtocolMail) (mail.Message, error) {
 	return r.render(env, mail.KindHandoverProtocol, d, "", pdfAttachment(pdfName(env.Lang, "mail.file.handover", d.ContractNumber), d.PDF))

@@ -42,6 +42,8 @@ var Names = []mail.Kind{
 	mail.KindDamageClaim,
 	mail.KindContractDocument,
 	mail.KindFineLetter,
+	mail.KindPayerInvoice,
+	mail.KindPayerDunning,
 	mail.KindWebhookDisabled,
 	mail.KindBookingFailed,
 }

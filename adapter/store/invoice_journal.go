@@ -81,7 +81,7 @@ func (s *Store) Journal(ctx context.Context, q invoice.JournalQuery) ([]invoice.
 			COALESCE(i.reservation_id, 0), COALESCE(r.number, ''), COALESCE(i.contract_id, 0), COALESCE(k.number, ''),
 			COALESCE(ci.number, ''), i.recipient, i.net_cents, i.vat_cents, i.gross_cents, i.deducted_net_cents, i.deducted_cents,
 			i.due_cents, COALESCE(d.id, 0), COALESCE(d.sha256, ''), CASE WHEN e.id IS NULL THEN 0 ELSE 1 END,
-			COALESCE(i.payer_id, 0), COALESCE(py.kind, '')
+			COALESCE(i.payer_id, 0), COALESCE(py.kind, ''), COALESCE(py.name, '')
 			FROM invoices i
 			LEFT JOIN payers py ON py.tenant_id = i.tenant_id AND py.id = i.payer_id
 			LEFT JOIN stations st ON st.tenant_id = i.tenant_id AND st.id = i.station_id
@@ -101,7 +101,7 @@ func (s *Store) Journal(ctx context.Context, q invoice.JournalQuery) ([]invoice.
 			var hasXML int
 			if err := rows.Scan(&e.ID, &e.Kind, &e.Number, tsScan{&e.IssuedAt}, &e.StationID, &e.StationName, &e.ReservationID,
 				&e.ReservationNumber, &e.ContractID, &e.ContractNumber, &e.CorrectsNumber, &recipient, &e.Net, &e.VAT, &e.Gross,
-				&e.DeductedNet, &e.DeductedGross, &e.Due, &e.DocumentID, &e.SHA256, &hasXML, &e.PayerID, &e.PayerKind); err != nil {
+				&e.DeductedNet, &e.DeductedGross, &e.Due, &e.DocumentID, &e.SHA256, &hasXML, &e.PayerID, &e.PayerKind, &e.PayerName); err != nil {
 				return err
 			}
 			var p invoice.Party

@@ -186,6 +186,11 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 		if err := s.queueEmailTx(ctx, tx, sc.tenant(), &msgs[i]); err != nil {
 			return err
 		}
+		if iss.PayerID != 0 { // a payer's document went to the payer
+			if err := s.payerSendTx(ctx, tx, sc, iss.ID, msgs[i]); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

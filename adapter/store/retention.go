@@ -36,6 +36,10 @@ const (
 	// PurgedFineTexts: a fine's place and offence text; the link to the
 	// fee invoice goes with the invoice (the fine keeps its fee amount).
 	PurgedFineTexts = "fine_texts"
+	// PurgedPayerRecords: what was recorded on the payer documents of the
+	// customer's rentals (their e-mails, transfers, dunning notices and
+	// blocks) goes with the documents.
+	PurgedPayerRecords = "payer_records"
 )
 
 // blankBilling is the SET list that erases the name and billing address a
@@ -181,6 +185,10 @@ func (s *Store) purgeCustomerTx(ctx context.Context, tx *sql.Tx, sc scope, id in
 		{PurgedDocuments, `DELETE FROM documents WHERE tenant_id = $1 AND id IN ` + docs},
 		{PurgedEInvoices, `DELETE FROM einvoices WHERE tenant_id = $1 AND invoice_id IN ` + invs},
 		{PurgedInvoiceLines, `DELETE FROM invoice_lines WHERE tenant_id = $1 AND invoice_id IN ` + invs},
+		{PurgedPayerRecords, `DELETE FROM payer_invoice_sends WHERE tenant_id = $1 AND invoice_id IN ` + invs},
+		{PurgedPayerRecords, `DELETE FROM payer_payments WHERE tenant_id = $1 AND invoice_id IN ` + invs},
+		{PurgedPayerRecords, `DELETE FROM dunning_notices WHERE tenant_id = $1 AND invoice_id IN ` + invs},
+		{PurgedPayerRecords, `DELETE FROM dunning_blocks WHERE tenant_id = $1 AND invoice_id IN ` + invs},
 		{PurgedFineTexts, `UPDATE fines SET fee_invoice_id = NULL, place = '', offence = ''
 			WHERE tenant_id = $1 AND contract_id IN ` + cons},
 		{PurgedInvoices, `DELETE FROM invoices WHERE tenant_id = $1 AND customer_id = $2`},

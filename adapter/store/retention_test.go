@@ -119,8 +119,18 @@ func TestRetentionPurge(t *testing.T) {
 			t.Fatalf("due after postponing: %+v", due)
 		}
 
+		// what was recorded on the invoice as a payer's receivable goes with it
+		_, err = s.DB().Exec(`INSERT INTO payer_invoice_sends (tenant_id, invoice_id, to_addr, sent_at) VALUES ($1, $2, 'a@b.example',
+			'2026-11-27T09:00:00.000000Z')`, tid, iss.ID)
+		mustNil(t, err)
+		_, err = s.DB().Exec(`INSERT INTO payer_payments (tenant_id, invoice_id, kind, amount_cents, received_on, reference, created_at)
+			VALUES ($1, $2, 'transfer', 100, '2026-11-27', 'SEPA', '2026-11-27T09:00:00.000000Z')`, tid, iss.ID)
+		mustNil(t, err)
 		p, err = s.PurgeCustomer(job, f.c.ID, "2039-01-01")
 		mustNil(t, err)
+		if p.Deleted[store.PurgedPayerRecords] != 2 {
+			t.Errorf("payer records purged: %d, want 2", p.Deleted[store.PurgedPayerRecords])
+		}
 		if p.Skipped || p.Deleted[store.PurgedInvoices] != 1 || p.Deleted[store.PurgedInvoiceLines] != 1 ||
 			p.Deleted[store.PurgedDocuments] < 1 || p.Deleted[store.PurgedEmails] != 1 || p.Deleted[store.PurgedBookingNotes] < 1 ||
 			p.Deleted[store.PurgedEInvoices] != 1 || p.Deleted[store.PurgedBookedAs] != 2 {

@@ -117,8 +117,23 @@ func TestDemoDay(t *testing.T) {
 					toPayer++
 				}
 			}
-			if toPayer != 1 {
-				t.Errorf("%d documents to payers, want the courtesy car's one", toPayer)
+			if toPayer != 2 {
+				t.Errorf("%d documents to payers, want the courtesy car's and the past replacement's", toPayer)
+			}
+			// the payers' open items: the replacement's invoice overdue,
+			// partly paid, with today's Zahlungserinnerung
+			items, err := sd.svc.contracts.PayerOpenItems(ctx, time.UTC)
+			must(t, err)
+			overdueOpen := false
+			for _, g := range items.Payers {
+				for _, it := range g.Items {
+					overdueOpen = overdueOpen || it.DaysOverdue > 0 && it.Settled() > 0
+				}
+			}
+			run, err := sd.svc.contracts.DunningOverview(ctx, time.UTC)
+			must(t, err)
+			if !overdueOpen || len(run.Notices) != 1 || run.Notices[0].Level != contract.LevelReminder {
+				t.Errorf("payer open items %+v, notices %+v; want an overdue partly paid invoice and one Zahlungserinnerung", items, run.Notices)
 			}
 
 			// a past fine case on a returned contract

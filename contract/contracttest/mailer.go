@@ -6,6 +6,7 @@ import (
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/payer"
 )
 
 // Mailer builds plain messages of the right kind whose subject names it
@@ -56,6 +57,20 @@ func (s Mailer) PaymentReceipt(m contract.MailContext, _ contract.Receipt, _ int
 
 func (s Mailer) FineLetter(m contract.MailContext, _ contract.Fine, filename string, pdf []byte) (mail.Message, error) {
 	msg, err := s.msg(m, mail.KindFineLetter, "Bußgeld")
+	msg.Attachments = append(msg.Attachments, mail.Attachment{Filename: filename, ContentType: "application/pdf", Data: pdf})
+	return msg, err
+}
+
+func (s Mailer) PayerInvoice(m contract.MailContext, p payer.Payer, _ string, inv invoice.Issued, pdf []byte) (mail.Message, error) {
+	msg, err := s.msg(m, mail.KindPayerInvoice, "Rechnung "+inv.Invoice.Number+" an "+p.Name)
+	msg.To = mail.Address{Name: p.Name, Email: p.Email}
+	msg.Attachments = append(msg.Attachments, mail.Attachment{Filename: inv.Invoice.Number + ".pdf", ContentType: "application/pdf", Data: pdf})
+	return msg, err
+}
+
+func (s Mailer) PayerDunning(m contract.MailContext, p payer.Payer, n contract.DunningNotice, filename string, pdf []byte) (mail.Message, error) {
+	msg, err := s.msg(m, mail.KindPayerDunning, "Mahnung "+n.Number+" an "+p.Name)
+	msg.To = mail.Address{Name: p.Name, Email: p.Email}
 	msg.Attachments = append(msg.Attachments, mail.Attachment{Filename: filename, ContentType: "application/pdf", Data: pdf})
 	return msg, err
 }

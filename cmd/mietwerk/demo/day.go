@@ -183,7 +183,65 @@ func SeedDay(ctx context.Context, st *store.Store, svc DayServices, now time.Tim
 	if err := pastTestDrive(ctx, st, svc, station.ID, custs[1], day); err != nil {
 		return err
 	}
+	if err := pastReplacement(ctx, st, svc, station, custs[2], day); err != nil {
+		return err
+	}
 	return hudOverdue(ctx, st, station.ID, day)
+}
+
+// pastReplacement seeds the payers' receivables (issue 17): an accident
+// replacement car the insurer paid for, returned 50 days ago; its invoice
+// (30 days' terms) is overdue, partly paid by transfer, and today's
+// dunning run has sent the Zahlungserinnerung.
+func pastReplacement(ctx context.Context, st *store.Store, svc DayServices, station tenancy.Station, c customer.Customer, day time.Time) error {
+	if svc.ContractsAt == nil {
+		return nil
+	}
+	pickup, ret := day.AddDate(0, 0, -53).Add(9*time.Hour), day.AddDate(0, 0, -50).Add(17*time.Hour)
+	res, err := counterBooking(ctx, st, station.ID, "EDMN", c, pickup, ret)
+	if err != nil {
+		return err
+	}
+	if err := demoCover(ctx, st, payer.KindInsurer, payer.Cover{ReservationID: res.ID, Mode: payer.ModePayer,
+		ClaimNumber: "KS-2026-003907", CustomerPlate: "R-HB 3907"}); err != nil {
+		return err
+	}
+	k, err := handOver(ctx, st, svc, res, c)
+	if err != nil {
+		return err
+	}
+	v, err := st.Vehicle(ctx, k.VehicleID)
+	if err != nil {
+		return err
+	}
+	rt := contract.Return{ContractID: k.ID, StationID: station.ID, Protocol: contract.Protocol{
+		OdometerKM: v.OdometerKM + 268, FuelEighths: 8, Cleanliness: "clean", UnsignedReason: "Demo"}}
+	at, done, err := svc.ContractsAt(ctx, ret)
+	if err != nil {
+		return err
+	}
+	_, _, err = at.Return(ctx, &rt)
+	done()
+	if err != nil {
+		return fmt.Errorf("demo past return: %w", err)
+	}
+	rs, err := svc.Contracts.Receivables(ctx, contract.ReceivableFilter{ContractID: k.ID})
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		if r.Open() > 2000 {
+			p := contract.PayerPayment{InvoiceID: r.ID, AmountCents: r.Open() / 2, ReceivedOn: day.AddDate(0, 0, -10).Format("2006-01-02"),
+				Reference: "SEPA OBL " + r.Number}
+			if err := svc.Contracts.RecordPayerTransfer(ctx, &p); err != nil {
+				return fmt.Errorf("demo transfer: %w", err)
+			}
+		}
+	}
+	if _, err := svc.Contracts.IssueDunning(ctx, station.Location()); err != nil {
+		return fmt.Errorf("demo dunning: %w", err)
+	}
+	return nil
 }
 
 // pastTestDrive gives the station a red dealer plate and a test drive on

@@ -1,0 +1,81 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/locale"
+)
+
+// openItemsData is the open-items page: the payers' open documents on a
+// day, by payer and age.
+type openItemsData struct {
+	contract.OpenItems
+	Buckets []int // the age buckets in column order
+}
+
+// payerOpenItems shows the open payer documents grouped by payer with age
+// buckets (nicht fällig, 1–30, 31–60, >60 Tage überfällig) and their
+// totals; a station user sees those of its stations.
+func (a *app) payerOpenItems(w http.ResponseWriter, r *http.Request) error {
+	if a.Contracts == nil {
+		return errNotFound
+	}
+	items, err := a.Contracts.PayerOpenItems(r.Context(), berlin)
+	if err != nil {
+		return err
+	}
+	d := openItemsData{OpenItems: items, Buckets: []int{contract.BucketNotDue, contract.Bucket1to30, contract.Bucket31to60, contract.BucketOver60}}
+	a.render(w, r, http.StatusOK, "payer_open_items", &view{Title: "oi.title", Nav: "payer_items", Data: d})
+	return nil
+}
+
+// payerOpenItemsCSV exports the open-items list: one line per document
+// with its payer, amounts, due day, days overdue and age bucket.
+func (a *app) payerOpenItemsCSV(w http.ResponseWriter, r *http.Request) error {
+	if a.Contracts == nil {
+		return errNotFound
+	}
+	items, err := a.Contracts.PayerOpenItems(r.Context(), berlin)
+	if err != nil {
+		return err
+	}
+	lang := reqCtx(r).lang
+	l := locale.Lang(lang)
+	t := func(k locale.Key) string { return translate(lang, k) }
+	rows := [][]csvCell{csvTexts(t("oi.payer"), t("inv.number"), t("ct.number"), t("inv.date"), t("ct.due_on"), t("rp.gross"),
+		t("oi.paid"), t("pr.open"), t("oi.days_overdue"), t("oi.bucket"))}
+	for _, g := range items.Payers {
+		for _, it := range g.Items {
+			rows = append(rows, []csvCell{csvText(g.PayerName), csvText(it.Number), csvText(it.ContractNumber),
+				csvText(it.IssuedAt.In(berlin).Format("2006-01-02")), csvText(it.DueOn), csvNum(l.Money(it.Due)),
+				csvNum(l.Money(it.Settled())), csvNum(l.Money(it.Open)), csvNum(strconv.Itoa(it.DaysOverdue)),
+				csvText(t(bucketKey(it.Bucket)))})
+		}
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="offene-posten-kostentraeger-`+items.Today+`.csv"`)
+	out, err := newCSVExport(w, false)
+	for _, row := range rows {
+		if err != nil {
+			break
+		}
+		err = out.row(row)
+	}
+	if err == nil {
+		err = out.close()
+	}
+	if err != nil {
+		a.log.WarnContext(r.Context(), "open-items export aborted", "error", err)
+	}
+	return nil
+}
+
+// bucketKey is the catalog key of an age bucket's label.
+func bucketKey(b int) locale.Key {
+	return locale.Key([]string{"oi.bucket.not_due", "oi.bucket.1_30", "oi.bucket.31_60", "oi.bucket.over_60"}[b])
+}
+
+// BucketLabel is an age bucket's label in the page's language.
+func (v *view) BucketLabel(b int) string { return v.T(string(bucketKey(b))) }
