@@ -8,7 +8,7 @@ import (
 
 // tripCols are the widths of the trip log's eight columns (mm, 170 in all):
 // date, car, driver, start, end, km start, km end, purpose.
-var tripCols = [8]float64{19, 37, 31, 11, 11, 16, 16, 29}
+var tripCols = [8]float64{19, 36, 24, 13, 13, 17, 17, 31}
 
 // TripLog renders the monthly trip log of a red dealer plate: title,
 // facts, one table row per trip (cells wrap), or the Empty line.
