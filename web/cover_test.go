@@ -140,7 +140,7 @@ func TestBrowserCover(t *testing.T) {
 		testenv.Screenshot(t, ctx, "cover-saved")
 		summary, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("cover")))
 		must(t, err)
-		if !strings.Contains(summary, "HUK-COBURG (Versicherung) zahlt") || !strings.Contains(summary, "KS-2026-4711") {
+		if !strings.Contains(summary, "HUK-COBURG (Versicherung) übernimmt") || !strings.Contains(summary, "KS-2026-4711") {
 			t.Fatalf("cover card %q", summary)
 		}
 	})
