@@ -55,6 +55,39 @@ func TestBookingWithPayer(t *testing.T) {
 		if c, err := e.st.Cover(ctx, res.ID); err != nil || c.Mode != payer.ModePayer || c.PayerID != ins.ID {
 			t.Fatalf("cover of the booking: %+v %v", c, err)
 		}
+		// the claim with the payer: stored with the cover; a wrong VIN or a
+		// claim without a payer is refused and books nothing
+		for name, tc := range map[string]struct {
+			body  func(map[string]any)
+			field string
+		}{
+			"wrong VIN": {func(b map[string]any) {
+				b["payer_id"] = ins.ID
+				b["claim"] = map[string]any{"claim_number": "KS-1", "customer_vin": "WVWZZZ1KZAW00000O"}
+			}, "claim.customer_vin"},
+			"claim without payer": {func(b map[string]any) { b["claim"] = map[string]any{"claim_number": "KS-1"} }, "claim"},
+		} {
+			body := bookingBody("eva@example.de", telecashsim.CardApproveVisa, day(8, 9), day(9, 17))
+			tc.body(body)
+			r := e.do("POST", "/api/v1/bookings", body, "Idempotency-Key", "claim-"+name)
+			if r.status != 422 || !hasFieldError(r, tc.field) {
+				t.Fatalf("%s: %d %s", name, r.status, r.raw)
+			}
+		}
+		body = bookingBody("eva@example.de", telecashsim.CardApproveVisa, day(8, 9), day(9, 17))
+		body["payer_id"] = ins.ID
+		body["claim"] = map[string]any{"claim_number": "KS-2026-4711", "policy_number": "KH 1", "at_fault_party": "Max Muster",
+			"customer_vin": "wvwzzz1kz-aw000001", "customer_plate": "R-KW 1"}
+		if r := e.do("POST", "/api/v1/bookings", body, "Idempotency-Key", "ins-claim"); r.status != 201 {
+			t.Fatalf("book with a claim: %d %s", r.status, r.raw)
+		} else {
+			res, err := e.st.ReservationByNumber(ctx, r.body["number"].(string))
+			must(t, err)
+			if c, err := e.st.Cover(ctx, res.ID); err != nil || c.ClaimNumber != "KS-2026-4711" || c.CustomerVIN != "WVWZZZ1KZAW000001" ||
+				c.AtFaultParty != "Max Muster" || c.CustomerPlate != "R-KW 1" {
+				t.Fatalf("cover with the claim: %+v %v", c, err)
+			}
+		}
 		body = bookingBody("eva@example.de", telecashsim.CardApproveVisa, day(6, 9), day(7, 17))
 		body["payer_id"] = cc.ID
 		r = e.do("POST", "/api/v1/bookings", body, "Idempotency-Key", "cc")

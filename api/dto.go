@@ -213,6 +213,18 @@ type bookingIn struct {
 	Notes         string      `json:"notes"`
 	Payment       *paymentIn  `json:"payment"`
 	PayerID       *int64      `json:"payer_id"`
+	Claim         *claimIn    `json:"claim"`
+}
+
+// claimIn is what the payer knows the rental by: the insurer's claim, or
+// the customer's car a manufacturer programme pays for (with payer_id).
+type claimIn struct {
+	ClaimNumber   string `json:"claim_number"`
+	PolicyNumber  string `json:"policy_number"`
+	DamageDate    string `json:"damage_date"`
+	AtFaultParty  string `json:"at_fault_party"`
+	CustomerVIN   string `json:"customer_vin"`
+	CustomerPlate string `json:"customer_plate"`
 }
 
 type changeIn struct {

@@ -116,7 +116,7 @@ func (s *server) createBooking(r *http.Request) (int, any, error) {
 				ExpMonth: p.Token.ExpMonth, ExpYear: p.Token.ExpYear}
 		}
 	}
-	cover, covered, err := s.bookingCover(r, in.PayerID, &f)
+	cover, covered, err := s.bookingCover(r, in.PayerID, in.Claim, &f)
 	if err != nil {
 		return 0, nil, err
 	}
