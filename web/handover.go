@@ -550,13 +550,49 @@ func (a *app) returnSubmit(w http.ResponseWriter, r *http.Request) error {
 // ---- walk-in ----
 
 type walkInData struct {
-	Stations                                       []tenancy.Station
-	Vehicles                                       []fleet.Vehicle
-	Tariffs                                        []pricing.Tariff
-	StationID, VehicleID, TariffID                 int64
+	counterStart
+	Stations                       []tenancy.Station
+	Vehicles                       []fleet.Vehicle
+	Tariffs                        []pricing.Tariff
+	StationID, VehicleID, TariffID int64
+	WorkshopRef, Notes             string // the workshop order the car replaces, staff notes
+}
+
+// counterStart is what every form that starts a car at the counter reads
+// the same way (walk-in rental, test drive, internal use, transfer): the
+// person who drives it and the planned return as typed.
+type counterStart struct {
 	Email, FirstName, LastName, Phone, Street, Zip string
 	City, Return                                   string
-	WorkshopRef, Notes                             string // the workshop order the car replaces, staff notes
+}
+
+// readCounterStart reads the person and the planned return of r's form.
+func readCounterStart(r *http.Request) counterStart {
+	v := func(name string) string { return strings.TrimSpace(r.PostFormValue(name)) }
+	return counterStart{Email: v("email"), FirstName: v("first_name"), LastName: v("last_name"), Phone: v("phone"),
+		Street: v("street"), Zip: v("postal_code"), City: v("city"), Return: r.PostFormValue("return")}
+}
+
+// start checks the start at station stationID — the station exists for the
+// actor, the planned return lies ahead — and stores the person as the
+// tenant's customer (found by e-mail, or new). It returns now and the
+// planned return. Errors: KindInvalid on station_id or return, those of
+// UpsertCustomer.
+func (a *app) start(r *http.Request, cs counterStart, stationID int64) (now, ret time.Time, c customer.Customer, err error) {
+	ctx := r.Context()
+	st, err := a.Tenancy.Station(ctx, stationID)
+	if err != nil {
+		return now, ret, c, errs.Invalid("error.fields_invalid", errs.Field("station_id", "field.station_choose"))
+	}
+	now = a.Now().UTC()
+	ret, ok := parseLocal(cs.Return, st.Location())
+	if !ok || !ret.After(now) {
+		return now, ret, c, errs.Invalid("error.fields_invalid", errs.Field("return", "booking.planned_return"))
+	}
+	c = customer.Customer{Email: cs.Email, FirstName: cs.FirstName, LastName: cs.LastName, Phone: cs.Phone, Street: cs.Street,
+		PostalCode: cs.Zip, City: cs.City, Country: "DE", Language: reqCtx(r).lang}
+	_, _, err = a.ContractData.UpsertCustomer(ctx, &c)
+	return now, ret, c, err
 }
 
 func (a *app) walkInData(r *http.Request, d *walkInData) error {
@@ -618,11 +654,8 @@ func (a *app) walkInForm(w http.ResponseWriter, r *http.Request) error {
 
 func (a *app) walkInCreate(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	d := walkInData{Email: strings.TrimSpace(r.PostFormValue("email")), FirstName: strings.TrimSpace(r.PostFormValue("first_name")),
-		LastName: strings.TrimSpace(r.PostFormValue("last_name")), Phone: strings.TrimSpace(r.PostFormValue("phone")),
-		Street: strings.TrimSpace(r.PostFormValue("street")), Zip: strings.TrimSpace(r.PostFormValue("postal_code")),
-		City: strings.TrimSpace(r.PostFormValue("city")), Return: r.PostFormValue("return"),
-		WorkshopRef: strings.TrimSpace(r.PostFormValue("workshop_ref")), Notes: strings.TrimSpace(r.PostFormValue("notes"))}
+	d := walkInData{counterStart: readCounterStart(r), WorkshopRef: strings.TrimSpace(r.PostFormValue("workshop_ref")),
+		Notes: strings.TrimSpace(r.PostFormValue("notes"))}
 	d.StationID, _ = strconv.ParseInt(r.PostFormValue("station_id"), 10, 64)
 	d.VehicleID, _ = strconv.ParseInt(r.PostFormValue("vehicle_id"), 10, 64)
 	d.TariffID, _ = strconv.ParseInt(r.PostFormValue("tariff_id"), 10, 64)
@@ -640,18 +673,8 @@ func (a *app) walkInCreate(w http.ResponseWriter, r *http.Request) error {
 		a.render(w, r, status, "walkin", v)
 		return nil
 	}
-	st, err := a.Tenancy.Station(ctx, d.StationID)
+	now, ret, c, err := a.start(r, d.counterStart, d.StationID)
 	if err != nil {
-		return fail(errs.Invalid("error.fields_invalid", errs.Field("station_id", "field.station_choose")))
-	}
-	now := a.Now().UTC()
-	ret, ok := parseLocal(d.Return, st.Location())
-	if !ok || !ret.After(now) {
-		return fail(errs.Invalid("error.fields_invalid", errs.Field("return", "booking.planned_return")))
-	}
-	c := customer.Customer{Email: d.Email, FirstName: d.FirstName, LastName: d.LastName, Phone: d.Phone, Street: d.Street,
-		PostalCode: d.Zip, City: d.City, Country: "DE", Language: reqCtx(r).lang}
-	if _, _, err := a.ContractData.UpsertCustomer(ctx, &c); err != nil {
 		return fail(err)
 	}
 	res := &booking.Reservation{StationID: d.StationID, ReturnStationID: d.StationID, CustomerID: c.ID, VehicleID: d.VehicleID,

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/booking"
-	"mietwerk.dev/mietwerk/customer"
-	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/tenancy"
 )
@@ -19,14 +17,13 @@ import (
 // member), what the kind records, and the planned return; it goes on to
 // the handover form like a walk-in rental.
 type useData struct {
-	Kind                                           booking.Kind
-	Stations, Destinations                         []tenancy.Station
-	Vehicles                                       []fleet.Vehicle
-	StationID, VehicleID, DestinationID            int64
-	Email, FirstName, LastName, Phone, Street, Zip string
-	City, Return                                   string
-	IDDocument, IDNumber, Purpose, CostCentre      string
-	Notes                                          string
+	Kind                                booking.Kind
+	Stations, Destinations              []tenancy.Station
+	Vehicles                            []fleet.Vehicle
+	StationID, VehicleID, DestinationID int64
+	counterStart
+	IDDocument, IDNumber, Purpose, CostCentre string
+	Notes                                     string
 	// Plates are the red plates valid today (test drives and transfers
 	// may go on one); DealerPlateID the one chosen (0: the car's own).
 	Plates        []fleet.DealerPlate
@@ -130,9 +127,7 @@ func (a *app) useCreate(w http.ResponseWriter, r *http.Request) error {
 		return errNotFound
 	}
 	v := func(name string) string { return strings.TrimSpace(r.PostFormValue(name)) }
-	d := useData{Kind: k, Email: v("email"), FirstName: v("first_name"), LastName: v("last_name"), Phone: v("phone"),
-		Street: v("street"), Zip: v("postal_code"), City: v("city"), Return: r.PostFormValue("return"),
-		IDDocument: v("id_document"), IDNumber: v("id_number"), Purpose: v("purpose"), CostCentre: v("cost_centre"), Notes: v("notes")}
+	d := useData{Kind: k, counterStart: readCounterStart(r), IDDocument: v("id_document"), IDNumber: v("id_number"), Purpose: v("purpose"), CostCentre: v("cost_centre"), Notes: v("notes")}
 	d.StationID, _ = strconv.ParseInt(r.PostFormValue("station_id"), 10, 64)
 	d.VehicleID, _ = strconv.ParseInt(r.PostFormValue("vehicle_id"), 10, 64)
 	d.DestinationID, _ = strconv.ParseInt(r.PostFormValue("destination_id"), 10, 64)
@@ -149,18 +144,8 @@ func (a *app) useCreate(w http.ResponseWriter, r *http.Request) error {
 		a.render(w, r, status, "use_new", vw)
 		return nil
 	}
-	st, err := a.Tenancy.Station(ctx, d.StationID)
+	now, ret, c, err := a.start(r, d.counterStart, d.StationID)
 	if err != nil {
-		return fail(errs.Invalid("error.fields_invalid", errs.Field("station_id", "field.station_choose")))
-	}
-	now := a.Now().UTC()
-	ret, ok := parseLocal(d.Return, st.Location())
-	if !ok || !ret.After(now) {
-		return fail(errs.Invalid("error.fields_invalid", errs.Field("return", "booking.planned_return")))
-	}
-	c := customer.Customer{Email: d.Email, FirstName: d.FirstName, LastName: d.LastName, Phone: d.Phone, Street: d.Street,
-		PostalCode: d.Zip, City: d.City, Country: "DE", Language: reqCtx(r).lang}
-	if _, _, err := a.ContractData.UpsertCustomer(ctx, &c); err != nil {
 		return fail(err)
 	}
 	res := &booking.Reservation{StationID: d.StationID, ReturnStationID: d.DestinationID, CustomerID: c.ID, VehicleID: d.VehicleID,
