@@ -2,7 +2,6 @@ package contract
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 
@@ -122,8 +121,7 @@ func (s *Service) TripLogPDF(ctx context.Context, plateID int64, month time.Time
 	doc := document.TripLogDoc{Lang: lang, Location: l.Loc, Branding: b, Created: s.d.Now(),
 		Title: lang.T("plate.log_title", l.Plate.Number),
 		Facts: [][2]string{{lang.T("plate.number"), l.Plate.Number}, {lang.T("plate.keeper"), strings.Trim(keeper, ", ")},
-			{lang.T("plate.validity"), validity}, {lang.T("plate.month"), lang.T("plate.month_value",
-				locale.Params{"month": lang.T(locale.Key("plate.month." + strconv.Itoa(int(l.Month.Month())))), "year": strconv.Itoa(l.Month.Year())})}},
+			{lang.T("plate.validity"), validity}, {lang.T("plate.month"), lang.MonthYear(l.Month)}},
 		Columns: [8]string{lang.T("plate.col.date"), lang.T("plate.col.car"), lang.T("plate.col.driver"), lang.T("plate.col.start"),
 			lang.T("plate.col.end"), lang.T("plate.col.km_start"), lang.T("plate.col.km_end"), lang.T("plate.col.purpose")},
 		Empty: lang.T("plate.no_trips")}

@@ -154,6 +154,22 @@ func (l Lang) Date(t time.Time) string {
 	return t.Format("02.01.2006")
 }
 
+// germanMonths are the months' German names, January first.
+var germanMonths = [12]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+	"Oktober", "November", "Dezember"}
+
+// MonthYear names the month of t in t's location: "Dezember 2026" /
+// "December 2026".
+func (l Lang) MonthYear(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	if l.Or() == English {
+		return t.Format("January 2006")
+	}
+	return germanMonths[t.Month()-1] + " " + t.Format("2006")
+}
+
 // DayMonth formats a day of the year without the year, for a column of
 // days: "14.03." / "14 Mar".
 func (l Lang) DayMonth(t time.Time) string {

@@ -25,11 +25,6 @@ type collectiveData struct {
 
 type monthOption struct{ Value, Label string }
 
-// monthLabel names month t in lang ("Dezember 2026").
-func monthLabel(lang string, t time.Time) string {
-	return translate(lang, locale.Key(fmt.Sprintf("ci.month_name.%d", int(t.Month())))) + " " + strconv.Itoa(t.Year())
-}
-
 // collectivePage previews the collective invoice of a payer for a month
 // of returns: ?month=YYYY-MM, by default the month of its oldest rental
 // not yet billed, else the current one (admins only).
@@ -91,11 +86,11 @@ func (a *app) renderCollective(w http.ResponseWriter, r *http.Request, status in
 	seen := false
 	for i := 0; i <= 12; i++ {
 		m := start.AddDate(0, -i, 0)
-		d.Months = append(d.Months, monthOption{m.Format("2006-01"), monthLabel(lang, m)})
+		d.Months = append(d.Months, monthOption{m.Format("2006-01"), locale.Lang(lang).MonthYear(m)})
 		seen = seen || m.Format("2006-01") == d.Month
 	}
 	if !seen {
-		d.Months = append(d.Months, monthOption{d.Month, monthLabel(lang, from)})
+		d.Months = append(d.Months, monthOption{d.Month, locale.Lang(lang).MonthYear(from)})
 	}
 	if d.C, perr = a.Contracts.CollectivePreview(ctx, id, from, to); perr != nil {
 		return perr

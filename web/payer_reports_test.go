@@ -115,7 +115,8 @@ func TestPayerReports(t *testing.T) {
 		// the page shows the same figures
 		p = c.get("/admin/reports")
 		wantStatus(t, p, http.StatusOK)
-		wantContains(t, p, `id="payer-revenue"`, "Umsatz und Miettage je Kostenträger", `id="manufacturer-claims"`,
+		month := locale.Lang("de").MonthYear(payerDoc.IssuedAt.In(berlinLoc)) // "November 2026", not "2026-11"
+		wantContains(t, p, "<td>"+month+"</td>", `id="payer-revenue"`, "Umsatz und Miettage je Kostenträger", `id="manufacturer-claims"`,
 			`<tr data-invoice="`+payerDoc.Number+`">`, vin, `data-gross>`+money(payerDoc.Gross)+`</td>`)
 		if strings.Contains(p.body, "data-missing-vin") {
 			t.Errorf("the claim is marked as missing its VIN")

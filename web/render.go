@@ -164,6 +164,16 @@ func (v *view) Date(day string) string {
 	return locale.Lang(v.Lang).Date(t)
 }
 
+// Month names a month "YYYY-MM" in the reader's language ("Dezember
+// 2026"); anything else is shown as it is.
+func (v *view) Month(month string) string {
+	t, err := time.Parse("2006-01", month)
+	if err != nil {
+		return month
+	}
+	return locale.Lang(v.Lang).MonthYear(t)
+}
+
 // Actor names who made an audited change: the user's or API key's name,
 // or the translated kind of actor for the system.
 func (v *view) Actor(kind any, name string) string {
