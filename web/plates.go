@@ -182,7 +182,7 @@ func (a *app) tripLog(w http.ResponseWriter, r *http.Request) error {
 	}
 	lang := locale.Lang(reqCtx(r).lang)
 	d := tripLogData{Log: l, Month: l.Month.Format("2006-01"), Prev: l.Month.AddDate(0, -1, 0).Format("2006-01"),
-		Next: l.Month.AddDate(0, 1, 0).Format("2006-01"),
+		Next:      l.Month.AddDate(0, 1, 0).Format("2006-01"),
 		MonthName: lang.MonthYear(l.Month)}
 	a.render(w, r, http.StatusOK, "trip_log", &view{Title: "plate.log", Nav: "dealer_plates", Data: d})
 	return nil
