@@ -573,12 +573,12 @@ func readCounterStart(r *http.Request) counterStart {
 		Street: v("street"), Zip: v("postal_code"), City: v("city"), Return: r.PostFormValue("return")}
 }
 
-// start checks the start at station stationID — the station exists for the
+// startAtCounter checks the start at station stationID — the station exists for the
 // actor, the planned return lies ahead — and stores the person as the
 // tenant's customer (found by e-mail, or new). It returns now and the
 // planned return. Errors: KindInvalid on station_id or return, those of
 // UpsertCustomer.
-func (a *app) start(r *http.Request, cs counterStart, stationID int64) (now, ret time.Time, c customer.Customer, err error) {
+func (a *app) startAtCounter(r *http.Request, cs counterStart, stationID int64) (now, ret time.Time, c customer.Customer, err error) {
 	ctx := r.Context()
 	st, err := a.Tenancy.Station(ctx, stationID)
 	if err != nil {
@@ -673,7 +673,7 @@ func (a *app) walkInCreate(w http.ResponseWriter, r *http.Request) error {
 		a.render(w, r, status, "walkin", v)
 		return nil
 	}
-	now, ret, c, err := a.start(r, d.counterStart, d.StationID)
+	now, ret, c, err := a.startAtCounter(r, d.counterStart, d.StationID)
 	if err != nil {
 		return fail(err)
 	}

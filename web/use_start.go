@@ -144,7 +144,7 @@ func (a *app) useCreate(w http.ResponseWriter, r *http.Request) error {
 		a.render(w, r, status, "use_new", vw)
 		return nil
 	}
-	now, ret, c, err := a.start(r, d.counterStart, d.StationID)
+	now, ret, c, err := a.startAtCounter(r, d.counterStart, d.StationID)
 	if err != nil {
 		return fail(err)
 	}
