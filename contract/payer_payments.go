@@ -53,7 +53,10 @@ const (
 	ReceivableOpen    = "open"
 	ReceivablePartial = "partial"
 	ReceivablePaid    = "paid"
-	ReceivableOverdue = "overdue"
+	// ReceivableCancelled: credited in full, nothing paid (a re-split
+	// cancelled it).
+	ReceivableCancelled = "cancelled"
+	ReceivableOverdue   = "overdue"
 )
 
 // Receivable is a payer's document (not a credit note) with what was paid
@@ -77,6 +80,8 @@ func (r Receivable) Open() int64 { return max(r.Due-r.Paid-r.Credited, 0) }
 // Status is the document's state on day today (YYYY-MM-DD).
 func (r Receivable) Status(today string) string {
 	switch {
+	case r.Open() == 0 && r.Paid == 0 && r.Credited > 0:
+		return ReceivableCancelled
 	case r.Open() == 0:
 		return ReceivablePaid
 	case r.DueOn < today:

@@ -592,6 +592,7 @@ type finalBillOf struct {
 	advances  []invoice.Advance
 	split     Split
 	hand, ret *Protocol
+	bill      billing.Bill // the whole rental's bill, before the split
 }
 
 // finalBill computes the final bill of returned contract x from its
@@ -627,6 +628,7 @@ func (s *Service) finalBill(ctx context.Context, x cctx) (finalBillOf, error) {
 	if err != nil {
 		return fb, err
 	}
+	fb.bill = b
 	fb.split, err = s.split(ctx, x, b, fb.advances, hand, ret)
 	return fb, err
 }

@@ -303,8 +303,8 @@ func auditSentence(lang string, loc *time.Location, e audit.Entry, plate func(in
 		p["ref"] = quote(a.get("workshop_ref").str())
 	case "assignment":
 		p["signer"] = quote(a.get("signer").str())
-	case "cover":
-		key, p["payer"] = "cover."+a.get("mode").str(), quote(a.get("payer").str())
+	case "cover", "cover_resplit":
+		key, p["payer"] = e.Action+"."+a.get("mode").str(), quote(a.get("payer").str())
 	case "fine", "fine_answered", "fine_letter", "fine_fee":
 		p["kind"] = enum("fine.kind", a.get("kind").str())
 		p["reference"] = quote(a.get("reference").str())

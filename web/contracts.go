@@ -404,6 +404,10 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 	if d.Cover, err = a.loadCoverCard(ctx, d.C.ReservationID, days, !billed); err != nil {
 		return d, err
 	}
+	if d.Cover != nil && d.C.Kind.Billed() && (d.C.Status == contract.StatusBilled || d.C.Status == contract.StatusPaymentOpen) &&
+		!(d.Cover.Cover.Mode == payer.ModePayer && d.Cover.Payer.Collective) {
+		d.Cover.ResplitContract = d.C.ID // billed: changed by re-splitting the bill
+	}
 	if d.Cover != nil && d.Cover.Cover.Mode == payer.ModePayer && d.Cover.Payer.Collective {
 		// a collective payer's share: on its collective invoice, or waiting for it
 		inv, gross, ok, err := a.Contracts.CollectiveInvoiceOf(ctx, id)

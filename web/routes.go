@@ -127,6 +127,8 @@ func (a *app) routes() http.Handler {
 		private("POST /admin/reservations/{id}/notes", a.reservationNotes)
 		private("GET /admin/reservations/{id}/cover", a.coverPage)
 		private("POST /admin/reservations/{id}/cover", a.coverSave)
+		private("GET /admin/contracts/{id}/resplit", a.resplitPage)
+		private("POST /admin/contracts/{id}/resplit", a.resplitSave)
 		private("GET /admin/reservations/{id}/assignment", a.assignmentPage)
 		private("POST /admin/reservations/{id}/assignment", a.assignmentSign)
 		private("GET /admin/reservations/{id}/assignment.pdf", a.assignmentPDF)
