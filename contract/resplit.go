@@ -6,10 +6,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
+	"time"
 
 	"mietwerk.dev/mietwerk/billing"
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
@@ -40,6 +42,14 @@ import (
 // A period change after billing is not re-split here: staff correct it by
 // credit note and later charge as before.
 
+// Correction is a change to a billed rental: who pays (Cover) and, when
+// End is set, when the car really came back (a return recorded late or
+// early). Either changes the split; a new end also the bill.
+type Correction struct {
+	Cover payer.Cover
+	End   time.Time // zero: as recorded
+}
+
 // ResplitDoc is one document a re-split issues, as the plan lists it.
 type ResplitDoc struct {
 	Kind       invoice.Kind // KindStandalone or KindCreditNote
@@ -65,6 +75,11 @@ type ResplitPlan struct {
 	// PayerBefore and PayerAfter are what payers are invoiced for the
 	// rental before and after (gross cents, all payers).
 	PayerBefore, PayerAfter int64
+	// End is the rental's end the plan bills (the recorded one, or the
+	// correction's); EndChanged whether it differs from the recorded one.
+	End         time.Time
+	EndChanged  bool
+	RecordedEnd time.Time
 	// Token identifies the state the plan was computed on: Resplit
 	// refuses a plan whose rental changed since (KindConflict
 	// "resplit_stale").
@@ -81,22 +96,23 @@ func (p ResplitPlan) Changes() bool { return len(p.Docs) > 0 }
 // coverResplitter is the store that replaces a billed rental's cover and
 // issues its corrections in one transaction (the adapter store).
 type coverResplitter interface {
-	ResplitCover(ctx context.Context, old, c payer.Cover, docs invoice.IssueRequest) error
+	ResplitCover(ctx context.Context, old, c payer.Cover, end *time.Time, docs invoice.IssueRequest) error
 }
 
-// PlanResplit returns the documents that changing the cover of billed
-// contract id to cv would issue, without changing anything (cv is
-// normalized; its Terms set as Resplit would keep them). Errors:
-// KindNotFound; KindInvalid with field errors (the cover as SetCover
-// checks it); KindConflict "resplit_not_billed" (not billed yet: change
+// PlanResplit returns the documents that correction co of billed contract
+// id (its cover, and its end when set) would issue, without changing
+// anything (co.Cover is normalized; its Terms set as Resplit would keep
+// them). Errors: KindNotFound; KindInvalid with field errors (the cover as
+// SetCover checks it; "ended_at": before the handover or in the future);
+// KindConflict "resplit_not_billed" (not billed yet: change
 // the cover itself), "resplit_kind" (test drive, internal use,
 // transfer), "resplit_collective" (a collective payer before or after:
 // its rentals are billed on the monthly collective invoice),
 // "resplit_payer_paid" (a payer document has a transfer recorded),
 // "resplit_drift" (documents changed by hand since billing: correct by
 // credit note), "resplit_by_hand" (nothing to credit the driver against).
-func (s *Service) PlanResplit(ctx context.Context, id int64, cv *payer.Cover) (ResplitPlan, error) {
-	plan, _, err := s.planResplit(ctx, id, cv)
+func (s *Service) PlanResplit(ctx context.Context, id int64, co *Correction) (ResplitPlan, error) {
+	plan, _, err := s.planResplit(ctx, id, co)
 	return plan, err
 }
 
@@ -110,8 +126,9 @@ type resplitState struct {
 	srcs   []source
 }
 
-func (s *Service) planResplit(ctx context.Context, id int64, cv *payer.Cover) (ResplitPlan, resplitState, error) {
+func (s *Service) planResplit(ctx context.Context, id int64, co *Correction) (ResplitPlan, resplitState, error) {
 	var plan ResplitPlan
+	cv := &co.Cover
 	var st resplitState
 	c, err := s.d.Store.Contract(ctx, id)
 	if err != nil {
@@ -140,7 +157,26 @@ func (s *Service) planResplit(ctx context.Context, id int64, cv *payer.Cover) (R
 			return plan, st, err
 		}
 	}
-	if err := cv.Validate(p, s.d.Now().In(x.Station.Location()).Format("2006-01-02")); err != nil {
+	err = cv.Validate(p, s.d.Now().In(x.Station.Location()).Format("2006-01-02"))
+	plan.End, plan.RecordedEnd = *c.EndedAt, *c.EndedAt
+	// the form gives the end to the minute: the recorded end's minute is no change
+	if !co.End.IsZero() && !co.End.Truncate(time.Minute).Equal(c.EndedAt.Truncate(time.Minute)) {
+		var f errs.Fields
+		if e, ok := errs.As(err); ok {
+			f = e.Fields
+		}
+		switch {
+		case !co.End.After(c.Start.Add(time.Minute)):
+			f = append(f, errs.Field("ended_at", "resplit.end_before_start", locale.Params{"start": locale.DateTime(c.Start.In(x.Station.Location()))}))
+		case co.End.After(s.d.Now()):
+			f = append(f, errs.Field("ended_at", "resplit.end_future"))
+		}
+		if len(f) > 0 {
+			return plan, st, errs.Invalid("error.fields_invalid", f...)
+		}
+		plan.End, plan.EndChanged = co.End, true
+	}
+	if err != nil {
 		return plan, st, err
 	}
 	oldCv, oldP, err := s.cover(ctx, x)
@@ -168,19 +204,30 @@ func (s *Service) planResplit(ctx context.Context, id int64, cv *payer.Cover) (R
 	}
 	st.fb = fb
 	plan.Old = fb.split
-	if plan.New, err = s.splitWith(ctx, x, *cv, newP, fb.bill, fb.advances, fb.hand, fb.ret); err != nil {
+	bill, nx := fb.bill, x
+	if plan.EndChanged {
+		end := plan.End
+		nx.Contract.EndedAt = &end
+		if bill, err = s.compute(ctx, nx, fb.hand, fb.ret, fb.advances); err != nil {
+			return plan, st, err
+		}
+	}
+	if plan.New, err = s.splitWith(ctx, nx, *cv, newP, bill, fb.advances, fb.hand, fb.ret); err != nil {
 		return plan, st, err
 	}
-	if err := checkDrift(c, fb.m, plan.Old); err != nil {
+	if err := s.checkDrift(ctx, x, fb.m, plan.Old); err != nil {
 		return plan, st, err
 	}
-	plan.Token = resplitToken(oldCv, *cv, fb.m)
-	if sameTerms(oldCv, *cv) {
+	plan.Token = resplitToken(oldCv, *cv, plan.End, fb.m)
+	if sameTerms(oldCv, *cv) && !plan.EndChanged {
 		return plan, st, nil // the claim's texts only: nothing to re-issue
 	}
-	period := invoice.Period{From: c.Start, To: *c.EndedAt}
+	x = nx
+	period := invoice.Period{From: c.Start, To: plan.End}
+	// the payer's documents stay when neither its cover nor its share changed
+	samePayer := sameTerms(oldCv, *cv) && sameLines(plan.Old.PayerShare, plan.New.PayerShare)
 	// 1. the old payer's documents still open: cancelled
-	if len(fb.m.payerDocs) > 0 {
+	if len(fb.m.payerDocs) > 0 && !samePayer {
 		recs, err := s.Receivables(ctx, ReceivableFilter{ContractID: c.ID})
 		if err != nil {
 			return plan, st, err
@@ -227,7 +274,13 @@ func (s *Service) planResplit(ctx context.Context, id int64, cv *payer.Cover) (R
 		}
 	}
 	// 2. the new payer's documents, as billing issues them at the return
-	for _, r := range s.payerRequests(ctx, x, plan.New, period) {
+	var newPayerReqs []invoice.IssueRequest
+	if !samePayer {
+		newPayerReqs = s.payerRequests(ctx, x, plan.New, period)
+	} else {
+		plan.PayerBefore, plan.PayerAfter = plan.Old.PayerGross(), plan.New.PayerGross()
+	}
+	for _, r := range newPayerReqs {
 		inv := r.Issued.Invoice
 		doc := ResplitDoc{Kind: inv.Kind, Recipient: newP.Name, PayerID: newP.ID, Lines: inv.Lines}
 		for _, l := range inv.Lines {
@@ -239,7 +292,11 @@ func (s *Service) planResplit(ctx context.Context, id int64, cv *payer.Cover) (R
 		st.reqs = append(st.reqs, r)
 	}
 	// 3. the driver's difference, per kind of line
-	more, less := driverDelta(plan.Old, plan.New, lang(x.Customer))
+	why := locale.Key("resplit.line.driver")
+	if plan.EndChanged {
+		why = "resplit.line.period"
+	}
+	more, less := driverDelta(plan.Old, plan.New, lang(x.Customer), why)
 	for _, lines := range more {
 		doc := ResplitDoc{Kind: invoice.KindStandalone, Recipient: x.Customer.Name(), Lines: lines}
 		for _, l := range lines {
@@ -276,15 +333,15 @@ func (s *Service) planResplit(ctx context.Context, id int64, cv *payer.Cover) (R
 	return plan, st, nil
 }
 
-// Resplit replaces the cover of billed contract id by cv and issues the
-// documents PlanResplit listed under token (all in one transaction with
-// the cover), then settles the driver's difference: a credit note's money
+// Resplit applies correction co to billed contract id — the cover
+// replaced, the end moved (the car's allocation with it) — and issues the
+// documents PlanResplit listed under token, all in one transaction; then settles the driver's difference: a credit note's money
 // goes back on the card, an added invoice is charged to the stored card
 // (no card, or declined: the contract stays payment_open and the money is
 // taken at the counter). Errors: those of PlanResplit; KindConflict
 // "resplit_stale" when the rental changed since the plan (nothing issued).
-func (s *Service) Resplit(ctx context.Context, id int64, cv *payer.Cover, token string) (ResplitPlan, error) {
-	plan, st, err := s.planResplit(ctx, id, cv)
+func (s *Service) Resplit(ctx context.Context, id int64, co *Correction, token string) (ResplitPlan, error) {
+	plan, st, err := s.planResplit(ctx, id, co)
 	if err != nil {
 		return plan, err
 	}
@@ -300,7 +357,11 @@ func (s *Service) Resplit(ctx context.Context, id int64, cv *payer.Cover, token 
 		docs = st.reqs[0]
 		docs.With = st.reqs[1:]
 	}
-	if err := rs.ResplitCover(ctx, plan.Old.Cover, *cv, docs); err != nil {
+	var end *time.Time
+	if plan.EndChanged {
+		end = &plan.End
+	}
+	if err := rs.ResplitCover(ctx, plan.Old.Cover, co.Cover, end, docs); err != nil {
 		return plan, err
 	}
 	c := plan.Contract
@@ -330,13 +391,14 @@ func (s *Service) Resplit(ctx context.Context, id int64, cv *payer.Cover, token 
 	return plan, nil
 }
 
-// checkDrift refuses a re-split when the documents issued no longer match
-// the split of the stored cover (a later charge, a credit note or a payer
-// document issued by hand since billing): the difference would be booked
-// twice. The driver's ledger bills exactly the driver's lines and damage
-// compensation (advances deducted on the final invoice or credited), the
-// payers' documents exactly the payer's share.
-func checkDrift(c Contract, m money, old Split) error {
+// checkDrift refuses a re-split when the rental's bill or its payers'
+// documents changed since billing: a damage charged to the rental recorded
+// after billing (the bill computed now has it, the documents do not) or a
+// payer document issued or credited by hand — the difference would be
+// booked twice. Charges and credit notes to the driver made by hand stay
+// what they are: the re-split moves only the difference between the two
+// splits of the same bill.
+func (s *Service) checkDrift(ctx context.Context, x cctx, m money, old Split) error {
 	var payers int64
 	for _, d := range m.payerDocs {
 		if d.Kind == invoice.KindCreditNote {
@@ -355,22 +417,28 @@ func checkDrift(c Contract, m money, old Split) error {
 	if payers != want {
 		return errs.Conflict("resplit_drift")
 	}
-	driver := old.Driver.CompensationCents
-	if !old.NoFinal {
-		driver += old.Driver.Totals.Gross
+	c := x.Contract
+	if c.BilledAt == nil {
+		return nil
 	}
-	if ledgerWith(c, m).Billed() != driver {
-		return errs.Conflict("resplit_drift")
+	damages, err := s.d.Vehicles.ListDamages(identity.WithActor(ctx, identity.SystemFor(x.Tenant.ID)), c.VehicleID, false)
+	if err != nil {
+		return err
+	}
+	for _, d := range damages {
+		if d.ContractID == c.ID && d.ChargeCents > 0 && d.ReportedAt.After(*c.BilledAt) {
+			return errs.Conflict("resplit_drift")
+		}
 	}
 	return nil
 }
 
 // resplitToken fingerprints the state a plan is computed on: the old
 // cover, the new one and the documents and payments recorded.
-func resplitToken(old, cv payer.Cover, m money) string {
+func resplitToken(old, cv payer.Cover, end time.Time, m money) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s|%d|%v|%s|%d|%s|%s|%s|%s|%s|%s|%s", old.Mode, old.PayerID, sameTerms(old, cv), cv.Mode, cv.PayerID,
-		cv.ClaimNumber, cv.PolicyNumber, cv.DamageDate, cv.AtFaultParty, cv.CustomerVIN, cv.CustomerPlate, old.ClaimNumber)
+	fmt.Fprintf(h, "%s|%d|%v|%s|%d|%s|%s|%s|%s|%s|%s|%s|%d", old.Mode, old.PayerID, sameTerms(old, cv), cv.Mode, cv.PayerID,
+		cv.ClaimNumber, cv.PolicyNumber, cv.DamageDate, cv.AtFaultParty, cv.CustomerVIN, cv.CustomerPlate, old.ClaimNumber, end.Unix())
 	for _, d := range append(append([]invoice.Summary(nil), m.docs...), m.payerDocs...) {
 		fmt.Fprintf(h, "|%d:%d", d.ID, d.Gross)
 	}
@@ -389,6 +457,24 @@ func sameTerms(a, b payer.Cover) bool {
 	return a.Terms == nil || a.Terms.At.Equal(b.Terms.At)
 }
 
+// sameLines reports whether shares a and b bill the same lines.
+func sameLines(a, b billing.Share) bool {
+	if a.Gross != b.Gross || len(a.Lines) != len(b.Lines) || len(a.Compensation) != len(b.Compensation) {
+		return false
+	}
+	for i := range a.Lines {
+		if a.Lines[i].Description != b.Lines[i].Description || invoice.LineGross(a.Lines[i]) != invoice.LineGross(b.Lines[i]) {
+			return false
+		}
+	}
+	for i := range a.Compensation {
+		if invoice.LineGross(a.Compensation[i]) != invoice.LineGross(b.Compensation[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // lineKey groups the driver's lines for the difference: kind, VAT rate
 // and tax category.
 type lineKey struct {
@@ -402,7 +488,7 @@ type lineKey struct {
 // compensation on another) and of what the driver pays less (likewise,
 // amounts positive). Each line is named after the driver's lines of its
 // kind, in language l.
-func driverDelta(a, b Split, l document.Lang) (more, less [][]invoice.Line) {
+func driverDelta(a, b Split, l document.Lang, why locale.Key) (more, less [][]invoice.Line) {
 	sum := map[lineKey]int64{}
 	names := map[lineKey]string{}
 	var keys []lineKey
@@ -429,7 +515,7 @@ func driverDelta(a, b Split, l document.Lang) (more, less [][]invoice.Line) {
 		if d == 0 {
 			continue
 		}
-		ln := invoice.Line{Description: l.T("resplit.line.driver", locale.Params{"what": names[k]}), QuantityMilli: 1000,
+		ln := invoice.Line{Description: l.T(why, locale.Params{"what": names[k]}), QuantityMilli: 1000,
 			Unit: billing.UnitPiece, UnitGross: max(d, -d), VATRateBP: k.rate, TaxCategory: k.category, Kind: k.kind}
 		comp := k.category == invoice.CategoryNotSubject
 		switch {

@@ -103,11 +103,11 @@ func TestResplitAfterBilling(t *testing.T) {
 				}
 				// an invalid cover: field errors, nothing changes
 				bad := payer.Cover{Mode: payer.ModePayer}
-				if _, err := w.contracts.PlanResplit(m.admin, r.c.ID, &bad); errs.KindOf(err) != errs.KindInvalid {
+				if _, err := w.contracts.PlanResplit(m.admin, r.c.ID, &contract.Correction{Cover: bad}); errs.KindOf(err) != errs.KindInvalid {
 					t.Fatalf("payer mode without payer: %v", err)
 				}
 				cv := st.to(r, ins, cc)
-				plan, err := w.contracts.PlanResplit(m.admin, r.c.ID, &cv)
+				plan, err := w.contracts.PlanResplit(m.admin, r.c.ID, &contract.Correction{Cover: cv})
 				must(t, err)
 				if !plan.Changes() || (plan.DriverDelta > 0) != st.driverMore || plan.DriverDelta == 0 {
 					t.Fatalf("plan %+v", plan.Docs)
@@ -121,11 +121,11 @@ func TestResplitAfterBilling(t *testing.T) {
 				if cv.Mode == payer.ModeDriver {
 					other = payer.Cover{Mode: payer.ModeInternal, PayerID: cc.ID}
 				}
-				if _, err := w.contracts.Resplit(m.admin, r.c.ID, &other, plan.Token); errs.KindOf(err) != errs.KindConflict {
+				if _, err := w.contracts.Resplit(m.admin, r.c.ID, &contract.Correction{Cover: other}, plan.Token); errs.KindOf(err) != errs.KindConflict {
 					t.Fatalf("another cover under the plan's token: %v", err)
 				}
 				cv = st.to(r, ins, cc)
-				done, err := w.contracts.Resplit(m.admin, r.c.ID, &cv, plan.Token)
+				done, err := w.contracts.Resplit(m.admin, r.c.ID, &contract.Correction{Cover: cv}, plan.Token)
 				must(t, err)
 				after := moneyOf(t, w, r)
 				if after.docs-before.docs != len(plan.Docs) || len(done.Docs) != len(plan.Docs) {
@@ -202,7 +202,7 @@ func TestResplitAfterBilling(t *testing.T) {
 				}
 				// the same plan again: stale, nothing issued
 				cv = st.to(r, ins, cc)
-				if _, err := w.contracts.Resplit(m.admin, r.c.ID, &cv, plan.Token); !isCode(err, "resplit_stale") {
+				if _, err := w.contracts.Resplit(m.admin, r.c.ID, &contract.Correction{Cover: cv}, plan.Token); !isCode(err, "resplit_stale") {
 					t.Errorf("the plan applied twice: %v", err)
 				}
 				if again := moneyOf(t, w, r); again.docs != after.docs {
@@ -221,7 +221,7 @@ func TestResplitAfterBilling(t *testing.T) {
 				ReceivedOn: w.clk.Now().In(w.loc).Format("2006-01-02"), Reference: "Allianz Abschlag"}))
 			before := moneyOf(t, w, r)
 			cv := payer.Cover{Mode: payer.ModeDriver}
-			if _, err := w.contracts.PlanResplit(m.admin, r.c.ID, &cv); !isCode(err, "resplit_payer_paid") {
+			if _, err := w.contracts.PlanResplit(m.admin, r.c.ID, &contract.Correction{Cover: cv}); !isCode(err, "resplit_payer_paid") {
 				t.Fatalf("paid payer invoice re-split: %v", err)
 			}
 			if after := moneyOf(t, w, r); after.docs != before.docs {
@@ -240,4 +240,84 @@ func TestResplitAfterBilling(t *testing.T) {
 func isCode(err error, code string) bool {
 	e, ok := errs.As(err)
 	return ok && string(e.Code) == code
+}
+
+// TestCorrectReturnAfterBilling: a return recorded a day late is corrected
+// after billing — the bill is recomputed for the real end, the insurer's
+// invoice is cancelled and re-issued for its days (when its share
+// changed), the driver's difference credited and refunded on the card; the
+// car's allocation ends at the corrected time (free for another booking
+// then). An end before the handover or in the future is refused with its
+// field; nothing changes. Both databases.
+func TestCorrectReturnAfterBilling(t *testing.T) {
+	eachDB(t, func(t *testing.T, d store.Dialect) {
+		w := newMoneyWorld(t, d)
+		cases := splitCases()
+		for n, tc := range []splitCase{cases[3], cases[0]} {
+			tc.lang = ""
+			t.Run(tc.name, func(t *testing.T) {
+				r := newSplitRental(t, w, tc, 140+n)
+				m := r.m
+				// recorded a day late
+				w.clk.Advance(24 * time.Hour)
+				_, _, err := w.contracts.Return(m.admin, &contract.Return{ContractID: r.c.ID, Protocol: r.back})
+				must(t, err)
+				c, err := w.s.Contract(m.sys, r.c.ID)
+				must(t, err)
+				before := moneyOf(t, w, r)
+				cv, err := w.s.Cover(m.sys, r.res.ID)
+				must(t, err)
+				for _, bad := range []time.Time{c.Start.Add(-time.Hour), w.clk.Now().Add(time.Hour)} {
+					_, err := w.contracts.PlanResplit(m.admin, r.c.ID, &contract.Correction{Cover: cv, End: bad})
+					if e, ok := errs.As(err); !ok || e.Kind != errs.KindInvalid || len(e.Fields) == 0 || e.Fields[0].Field != "ended_at" {
+						t.Fatalf("end %v: %v", bad, err)
+					}
+				}
+				real := c.EndedAt.Add(-24 * time.Hour)
+				co := &contract.Correction{Cover: cv, End: real}
+				plan, err := w.contracts.PlanResplit(m.admin, r.c.ID, co)
+				must(t, err)
+				if !plan.EndChanged || plan.DriverDelta >= 0 && tc.payer == nil {
+					t.Fatalf("plan: end changed %v, driver delta %d", plan.EndChanged, plan.DriverDelta)
+				}
+				_, err = w.contracts.Resplit(m.admin, r.c.ID, &contract.Correction{Cover: cv, End: real}, plan.Token)
+				must(t, err)
+				after := moneyOf(t, w, r)
+				c, err = w.s.Contract(m.sys, r.c.ID)
+				must(t, err)
+				if !c.EndedAt.Equal(real) || c.Status != contract.StatusBilled {
+					t.Fatalf("contract ends %v (%s), want %v billed", c.EndedAt, c.Status, real)
+				}
+				// one day less: its rent is no longer billed, but the km included
+				// with it are: driver only, 3 days at 69,00 € and 100 km beyond
+				// 900 at 0,19 € instead of 4 days (27.600 → 22.600); with the
+				// insurer, one day at its 55,00 € less, 300 km at 0,19 € more
+				want := map[string]int64{"driver only": 6900 - 100*19, "insurer": 5500 - 300*19}[tc.name]
+				if got := (before.driverBilled + before.payerNet) - (after.driverBilled + after.payerNet); got != want {
+					t.Errorf("the correction billed %d less, want %d", got, want)
+				}
+				if after.driverOpen != 0 || after.cardNet-before.cardNet != plan.DriverDelta ||
+					after.payerNet != plan.New.PayerGross() || after.driverBilled-before.driverBilled != plan.DriverDelta {
+					t.Errorf("after: %+v, plan delta %d, payer %d", after, plan.DriverDelta, plan.New.PayerGross())
+				}
+				// the billed facts follow the stored end
+				bl, ok, err := w.contracts.Billed(m.sys, c.ID)
+				must(t, err)
+				if !ok || bl.Days != tc.days+1 {
+					t.Errorf("billed %d days, want %d", bl.Days, tc.days+1)
+				}
+				// the car is free from the corrected end
+				vs, err := w.s.FreeVehicles(m.sys, m.st.ID, real.Add(time.Hour), real.Add(3*time.Hour), 0)
+				must(t, err)
+				free := false
+				for _, v := range vs {
+					free = free || v.ID == c.VehicleID
+				}
+				if !free {
+					t.Errorf("the car is not free after the corrected end")
+				}
+				w.clk.Advance(24 * time.Hour)
+			})
+		}
+	})
 }

@@ -211,6 +211,8 @@ func auditSentence(lang string, loc *time.Location, e audit.Entry, plate func(in
 		}
 	case "period":
 		p["from"], p["to"] = stamp(b.get("planned_end").time()), stamp(a.get("planned_end").time())
+	case "return_corrected":
+		p["from"], p["to"] = stamp(b.get("ended_at").time()), stamp(a.get("ended_at").time())
 	case "cancellation", "cancel":
 		p["fee"] = locale.Money(a.get("fee_cents").num())
 		switch {

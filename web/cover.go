@@ -78,6 +78,7 @@ type coverForm struct {
 	// contract's re-split); Plan the re-split's documents once checked.
 	Action  string
 	Resplit bool
+	End     string // the correction form: the rental's end (YYYY-MM-DDTHH:MM, the station's time)
 	Plan    *contract.ResplitPlan
 }
 
@@ -167,6 +168,9 @@ func (a *app) renderCover(w http.ResponseWriter, r *http.Request, status int, id
 	}
 	// Lang set now: formError translates before render would set it.
 	v := &view{Title: "cv.title", Nav: "reservations", Data: f, Lang: reqCtx(r).lang}
+	if f.Resplit {
+		v.Title = "rs.title"
+	}
 	if row.ContractID != 0 {
 		v.Nav = "contracts"
 	}

@@ -150,6 +150,10 @@ func TestBrowserResplit(t *testing.T) {
 			t.Fatalf("plan lacks %q:\n%s", want, plan)
 		}
 	}
+	// the end as prefilled (to the minute) is the recorded one: no correction of it
+	if strings.Contains(plan, "Mietende") || strings.Contains(plan, "geändertem Mietende") {
+		t.Fatalf("the prefilled end reads as a correction:\n%s", plan)
+	}
 	testenv.AxeClean(t, ctx, "resplit")
 	testenv.Screenshot(t, ctx, "resplit-plan")
 	fail("confirm", chromedp.Do(ctx,
@@ -179,4 +183,64 @@ func formOf(kv ...string) url.Values {
 		f.Set(kv[i], kv[i+1])
 	}
 	return f
+}
+
+// TestCorrectReturnPage: a return recorded too late is corrected from the
+// contract page ("Rückgabezeit korrigieren"): a wrong time comes back with
+// its field error; the plan names the recorded and the corrected end and
+// the documents; confirmed, the contract ends at the corrected time, the
+// change is in its history and the driver's money follows. Both databases.
+func TestCorrectReturnPage(t *testing.T) {
+	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
+		ce, c, ct, man := returnedCovered(t, d)
+		p := c.get(fmt.Sprintf("/admin/contracts/%d", ct.ID))
+		wantContains(t, p, `id="return-correct"`, "Rückgabezeit korrigieren")
+		got, err := ce.store.Contract(ce.sys(), ct.ID)
+		must(t, err)
+		loc := time.FixedZone("", 0)
+		if st, err := ce.store.Station(ce.sys(), got.StationID); err == nil {
+			loc = st.Location()
+		}
+		path := fmt.Sprintf("/admin/contracts/%d/resplit", ct.ID)
+		tok := c.token(path)
+		base := []string{"csrf", tok, "mode", payer.ModePayer, "payer_id", fmt.Sprint(man.ID), "check", "1"}
+		for _, bad := range []string{"gestern", got.Start.Add(-time.Hour).In(loc).Format("2006-01-02T15:04")} {
+			p = c.post(path, formOf(append(base, "ended_at", bad)...))
+			wantStatus(t, p, http.StatusUnprocessableEntity)
+			if p.fieldErrors()["ended_at"] == "" {
+				t.Errorf("end %q: field errors %v", bad, p.fieldErrors())
+			}
+		}
+		real := got.Start.Add(6 * time.Hour).In(loc)
+		p = c.post(path, formOf(append(base, "ended_at", real.Format("2006-01-02T15:04"))...))
+		wantStatus(t, p, http.StatusOK)
+		de := locale.Lang("de")
+		wantContains(t, p, `id="resplit-end"`, "erfasst "+de.DateTime(got.EndedAt.In(loc)), "korrigiert "+de.DateTime(real))
+		m := resplitTokenRE.FindStringSubmatch(p.body)
+		if m == nil {
+			t.Fatal("the plan has no token")
+		}
+		confirm := formOf("csrf", tok, "mode", payer.ModePayer, "payer_id", fmt.Sprint(man.ID), "ended_at", real.Format("2006-01-02T15:04"),
+			"token", m[1], "confirm", "1")
+		p = c.post(path, confirm)
+		wantStatus(t, p, http.StatusOK)
+		wantContains(t, p, "Abrechnung neu aufgeteilt", "Rückgabezeit korrigiert")
+		got, err = ce.store.Contract(ce.sys(), ct.ID)
+		must(t, err)
+		if !got.EndedAt.Equal(real) {
+			t.Errorf("contract ends %v, want %v", got.EndedAt, real)
+		}
+		l, _, _, err := ce.svc.Ledger(ce.sys(), ct.ID)
+		must(t, err)
+		bl, _, err := ce.svc.Billed(ce.sys(), ct.ID)
+		must(t, err)
+		if bl.Days != 1 {
+			t.Errorf("billed %d days after the correction, want 1", bl.Days)
+		}
+		// one day: the programme covers it all, so the driver's share
+		// (owed, no card) is credited and nothing is open any more
+		if l.Billed() != 0 || l.Open() != 0 || got.Status != contract.StatusBilled {
+			t.Errorf("driver's ledger %+v, contract %s", l, got.Status)
+		}
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/payer"
@@ -126,15 +127,17 @@ func putCoverTx(ctx context.Context, tx *sql.Tx, tenant, id int64, c payer.Cover
 }
 
 // ResplitCover replaces the cover of a billed rental the actor may see by
-// c (its terms as given) and issues the corrections of the split that the
-// change makes (docs: credit notes and invoices to the payers and the
+// c (its terms as given), moves its end to *end when set (the contract's
+// end and the car's allocation; KindConflict "vehicle_overlap_next" when
+// the car is taken then, "contract_status" when the contract is no longer
+// billed) and issues the corrections of the split that the change makes (docs: credit notes and invoices to the payers and the
 // driver, chained by With; none when Issued is nil), all in one
 // transaction, audited on the reservation ("cover_resplit"). The stored
 // cover must still be old (mode, payer and kept terms): else KindConflict
 // "resplit_stale" and nothing changes — a second staff member's re-split
 // of the same rental issues nothing twice. Errors: KindNotFound,
 // KindConflict, what issuing returns.
-func (s *Store) ResplitCover(ctx context.Context, old, c payer.Cover, docs invoice.IssueRequest) error {
+func (s *Store) ResplitCover(ctx context.Context, old, c payer.Cover, end *time.Time, docs invoice.IssueRequest) error {
 	sc, err := tenantScope(ctx)
 	if err != nil {
 		return err
@@ -153,6 +156,11 @@ func (s *Store) ResplitCover(ctx context.Context, old, c payer.Cover, docs invoi
 		}
 		if err := putCoverTx(ctx, tx, sc.tenant(), r.ID, c, s.Now()); err != nil {
 			return err
+		}
+		if end != nil {
+			if err := s.moveEndTx(ctx, tx, sc, r.ID, *end); err != nil {
+				return err
+			}
 		}
 		var p payer.Payer
 		if c.PayerID != 0 {
@@ -176,6 +184,28 @@ func (s *Store) ResplitCover(ctx context.Context, old, c payer.Cover, docs invoi
 		}
 		return nil
 	})
+}
+
+// moveEndTx moves the end of the billed contract of reservation resID to
+// end: the contract's end and its car's allocation, audited on the
+// contract ("return_corrected").
+func (s *Store) moveEndTx(ctx context.Context, tx *sql.Tx, sc scope, resID int64, end time.Time) error {
+	c, err := s.contractTx(ctx, tx, sc, "c.reservation_id", resID)
+	if err != nil {
+		return err
+	}
+	if (c.Status != contract.StatusBilled && c.Status != contract.StatusPaymentOpen) || c.EndedAt == nil {
+		return errs.Conflict("contract_status")
+	}
+	if err := s.moveAllocationEndTx(ctx, tx, sc, c, end); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE contracts SET ended_at = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4`,
+		ts(end), ts(s.Now()), sc.tenant(), c.ID); err != nil {
+		return mapErr(err)
+	}
+	return s.appendAudit(ctx, tx, sc, c.StationID, "contract", c.ID, "return_corrected",
+		map[string]any{"ended_at": c.EndedAt.UTC().Format(time.RFC3339)}, map[string]any{"ended_at": end.UTC().Format(time.RFC3339)})
 }
 
 // sameTerms reports whether covers a and b name the same payer in the
