@@ -103,6 +103,7 @@ type ReceivableFilter struct {
 	ContractID int64
 	PayerID    int64
 	InvoiceID  int64
+	Number     string // the document's number
 }
 
 // ReceivableStore keeps the payments against payer documents. Every

@@ -22,7 +22,7 @@ func (a *app) payerOpenItems(w http.ResponseWriter, r *http.Request) error {
 	if a.Contracts == nil {
 		return errNotFound
 	}
-	items, err := a.Contracts.PayerOpenItems(r.Context(), berlin)
+	items, err := a.Contracts.PayerOpenItems(r.Context(), berlin, 0)
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,7 @@ func (a *app) payerOpenItemsCSV(w http.ResponseWriter, r *http.Request) error {
 	if a.Contracts == nil {
 		return errNotFound
 	}
-	items, err := a.Contracts.PayerOpenItems(r.Context(), berlin)
+	items, err := a.Contracts.PayerOpenItems(r.Context(), berlin, 0)
 	if err != nil {
 		return err
 	}

@@ -122,7 +122,7 @@ func TestDemoDay(t *testing.T) {
 			}
 			// the payers' open items: the replacement's invoice overdue,
 			// partly paid, with today's Zahlungserinnerung
-			items, err := sd.svc.contracts.PayerOpenItems(ctx, time.UTC)
+			items, err := sd.svc.contracts.PayerOpenItems(ctx, time.UTC, 0)
 			must(t, err)
 			overdueOpen := false
 			for _, g := range items.Payers {
