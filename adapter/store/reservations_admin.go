@@ -163,12 +163,11 @@ func (s *Store) SetWorkshopRef(ctx context.Context, id int64, ref string) error 
 		if err != nil {
 			return err
 		}
-		switch r.Status {
-		case booking.StatusCancelled, booking.StatusFailed:
+		if r.Status == booking.StatusCancelled || r.Status == booking.StatusFailed {
 			return errs.Conflict("workshop_ref.closed")
-		case booking.StatusCompleted:
-			return errs.Conflict("workshop_ref.billed")
 		}
+		// billed is the contract's state: a returned rental whose billing
+		// waits can still take it (its documents are not issued yet)
 		var cid, cstation int64
 		var cstatus string
 		err = tx.QueryRowContext(ctx, `SELECT id, station_id, status FROM contracts WHERE tenant_id = $1 AND reservation_id = $2`+
@@ -176,6 +175,9 @@ func (s *Store) SetWorkshopRef(ctx context.Context, id int64, ref string) error 
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			cid = 0
+			if r.Status == booking.StatusCompleted {
+				return errs.Conflict("workshop_ref.billed")
+			}
 		case err != nil:
 			return err
 		case contract.Status(cstatus) != contract.StatusOpen && contract.Status(cstatus) != contract.StatusReturned:
