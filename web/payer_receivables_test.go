@@ -354,6 +354,9 @@ func TestPayerOpenItems(t *testing.T) {
 			t.Errorf("dunning levels/blocks %v (a %d, dd %d, b %d)", lv, a.ID, dd.ID, b.ID)
 		}
 		wantContains(t, p, "Zahlungserinnerung", "Mahnsperre")
+		if csv := c.get("/admin/payer-open-items.csv"); !strings.Contains(csv.body, dd.Number+";") || !strings.Contains(csv.body, ";Zahlungserinnerung;Mahnsperre") {
+			t.Errorf("CSV without the dunning level and block:\n%s", csv.body)
+		}
 		csv := c.get("/admin/payer-open-items.csv")
 		wantStatus(t, csv, http.StatusOK)
 		lines := strings.Split(strings.TrimSpace(csv.body), "\n")
