@@ -136,6 +136,13 @@ func TestDemoDay(t *testing.T) {
 				t.Errorf("payer open items %+v, notices %+v; want an overdue partly paid invoice and one Zahlungserinnerung", items, run.Notices)
 			}
 
+			// the insurer's rental out today has its assignment of claims signed
+			var signed int
+			must(t, sd.st.DB().QueryRowContext(ctx, `SELECT count(*) FROM cover_assignments WHERE length(signer_name) > 0`).Scan(&signed))
+			if signed != 1 {
+				t.Errorf("%d signed assignments of claims, want the insurer's rental's", signed)
+			}
+
 			// a past fine case on a returned contract
 			fines, err := sd.st.ListFines(ctx, contract.FineFilter{})
 			must(t, err)
