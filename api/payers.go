@@ -257,7 +257,9 @@ func (s *server) recordPayerPayment(r *http.Request) (int, any, error) {
 	if in.Reference != nil {
 		p.Reference = *in.Reference
 	}
-	err = s.d.Contracts.RecordPayerTransfer(ctx, &p)
+	// every field error at once, the request's and the domain's, before
+	// anything is recorded
+	err = s.d.Contracts.CheckPayerTransfer(ctx, &p)
 	if e, ok := errs.As(err); ok && e.Kind == errs.KindInvalid {
 		for _, fe := range e.Fields {
 			if name, ok := apiPaymentField[fe.Field]; ok {
@@ -267,12 +269,13 @@ func (s *server) recordPayerPayment(r *http.Request) (int, any, error) {
 				f = append(f, fe)
 			}
 		}
-		return 0, nil, f.Err()
+	} else if err != nil {
+		return 0, nil, err
 	}
-	if err == nil {
-		err = f.Err() // a field the domain let through but the request got wrong
+	if err := f.Err(); err != nil {
+		return 0, nil, err
 	}
-	if err != nil {
+	if err := s.d.Contracts.RecordPayerTransfer(ctx, &p); err != nil {
 		return 0, nil, err
 	}
 	after, err := s.d.Contracts.PayerOpenItems(ctx, ledgerZone, doc.PayerID)

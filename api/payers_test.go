@@ -204,6 +204,7 @@ func TestPayerReceivablesAPI(t *testing.T) {
 			"all wrong":      {map[string]any{"amount_cents": 0, "received_on": "05.12.2026", "reference": " "}, []string{"amount_cents", "received_on", "reference"}},
 			"missing":        {map[string]any{"received_on": today, "reference": "x"}, []string{"amount_cents"}},
 			"wrong type":     {map[string]any{"amount_cents": "10,00", "received_on": today, "reference": "x"}, []string{"amount_cents"}},
+			"unknown field":  {map[string]any{"amount_cents": 100, "received_on": today, "reference": "x", "iban": "DE02"}, []string{"iban"}},
 		} {
 			r := e.do("POST", pay, tc.body, "Idempotency-Key", "bad-"+name, "Accept-Language", "en")
 			if r.status != 422 {
