@@ -11,6 +11,7 @@ import (
 
 	"mietwerk.dev/mietwerk/audit"
 	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
@@ -202,6 +203,13 @@ func (a *app) loadReservationPage(ctx context.Context, id int64) (resPageData, e
 	}
 	st := d.Row.Status
 	d.CanWorkshop = coverOpen(st)
+	if d.Row.ContractID != 0 && a.ContractData != nil {
+		// billed is the contract's state: returned with billing still to
+		// come, the workshop order can still change
+		if c, err := a.ContractData.Contract(ctx, d.Row.ContractID); err == nil {
+			d.CanWorkshop = c.Status == contract.StatusOpen || c.Status == contract.StatusReturned
+		}
+	}
 	d.CanMove = st == booking.StatusPendingPayment || st == booking.StatusConfirmed
 	d.CanStop = d.CanMove
 	d.CanChange = st == booking.StatusConfirmed && a.Flow != nil

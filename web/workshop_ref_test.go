@@ -75,11 +75,45 @@ func TestWorkshopRefForms(t *testing.T) {
 		p = c.post(ctPage+"/workshop-ref", url.Values{"csrf": {c.token(ctPage)}, "workshop_ref": {"WA-9"}})
 		wantStatus(t, p, http.StatusConflict)
 		wantContains(t, p, "Die Miete ist abgerechnet")
+		if p := c.get(resPage); strings.Contains(p.body, `id="workshop-form"`) || !strings.Contains(p.body, "Nach der Abrechnung nicht mehr änderbar.") {
+			t.Fatal("the reservation page offers the workshop order form after billing")
+		}
 		p = c.post(resPage+"/workshop-ref", url.Values{"csrf": {c.token(resPage)}, "workshop_ref": {"WA-9"}})
 		wantStatus(t, p, http.StatusConflict)
 		wantContains(t, p, "Die Miete ist abgerechnet")
 		if got := ref(); got != "WA-24118" {
 			t.Fatalf("after billing: %q", got)
+		}
+	})
+}
+
+// TestWorkshopRefWhileBillingWaits (both databases): a returned rental
+// whose billing waits (the dealer's company data is incomplete) is not
+// billed yet: its reservation page still offers and takes the workshop
+// order.
+func TestWorkshopRefWhileBillingWaits(t *testing.T) {
+	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
+		ce, c, ct, _ := handedOver(t, d)
+		path := fmt.Sprintf("/admin/contracts/%d/return", ct.ID)
+		form := handoverForm(c.token(path), false, "5100")
+		p := c.post(path, form)
+		token := confirmRE.FindStringSubmatch(p.body)
+		if token == nil {
+			t.Fatalf("return preview: %d %s", p.status, p.alert())
+		}
+		form.Set("confirm", token[1])
+		c.post(path, form)
+		if k, _ := ce.store.Contract(ce.sys(), ct.ID); k.Status != contract.StatusReturned {
+			t.Fatalf("contract %s, want returned with billing waiting", k.Status)
+		}
+		resPage := fmt.Sprintf("/admin/reservations/%d", ct.ReservationID)
+		p = c.get(resPage)
+		wantContains(t, p, `id="workshop-form"`)
+		p = c.post(resPage+"/workshop-ref", url.Values{"csrf": {c.token(resPage)}, "workshop_ref": {"WA-77"}})
+		wantStatus(t, p, http.StatusOK)
+		wantContains(t, p, "Der Werkstattauftrag wurde gespeichert.")
+		if r, _ := ce.store.Reservation(ce.sys(), ct.ReservationID); r.WorkshopRef != "WA-77" {
+			t.Fatalf("stored %q", r.WorkshopRef)
 		}
 	})
 }
