@@ -222,15 +222,39 @@ func (s *server) changeBooking(r *http.Request) (int, any, error) {
 		c := in.Customer.domain()
 		ch.Customer = &c
 	}
-	if in.Pickup == nil && in.Return == nil && in.Customer == nil && len(f) == 0 {
+	others := in.Pickup != nil || in.Return != nil || in.Customer != nil
+	if !others && in.WorkshopOrder == nil && len(f) == 0 {
 		f.Add("body", "booking.change_empty")
+	}
+	number := r.PathValue("number")
+	if in.WorkshopOrder != nil {
+		if _, err := booking.CheckWorkshopRef("workshop_order", *in.WorkshopOrder); err != nil {
+			f.Merge("", err)
+		}
+		if !others {
+			// the workshop order alone: until the rental is billed
+			if err := f.Err(); err != nil {
+				return 0, nil, err
+			}
+			d, err := s.d.Bookings.SetWorkshopRef(r.Context(), number, "workshop_order", *in.WorkshopOrder)
+			if err != nil {
+				return 0, nil, err
+			}
+			return http.StatusOK, bookingResp(d, string(lang(r))), nil
+		}
 	}
 	// the service checks the rest and answers every invalid field, these
 	// included, before it changes anything
 	ch.Invalid = f
-	d, err := s.d.Bookings.Change(r.Context(), r.PathValue("number"), ch)
+	d, err := s.d.Bookings.Change(r.Context(), number, ch)
 	if err != nil {
 		return 0, nil, dedupeErr(err)
+	}
+	if in.WorkshopOrder != nil {
+		// changed before pickup with the rest: the booking is not billed
+		if d, err = s.d.Bookings.SetWorkshopRef(r.Context(), number, "workshop_order", *in.WorkshopOrder); err != nil {
+			return 0, nil, err
+		}
 	}
 	return http.StatusOK, bookingResp(d, string(lang(r))), nil
 }

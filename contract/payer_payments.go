@@ -108,6 +108,7 @@ type ReceivableFilter struct {
 	ContractID int64
 	PayerID    int64
 	InvoiceID  int64
+	Number     string // the document's number
 }
 
 // ReceivableStore keeps the payments against payer documents. Every
@@ -189,6 +190,16 @@ const maxReference = 140
 // the bank reference (required). Errors: KindInvalid naming the field,
 // KindNotFound, KindConflict "payer_payment.exceeds".
 func (s *Service) RecordPayerTransfer(ctx context.Context, p *PayerPayment) error {
+	if err := s.CheckPayerTransfer(ctx, p); err != nil {
+		return err
+	}
+	return s.receivables().AddPayerPayment(ctx, p)
+}
+
+// CheckPayerTransfer normalizes and checks transfer p as
+// RecordPayerTransfer does, storing nothing (a caller with field errors of
+// its own answers them all at once).
+func (s *Service) CheckPayerTransfer(ctx context.Context, p *PayerPayment) error {
 	rs := s.receivables()
 	if rs == nil {
 		return errs.NotFound("invoice_not_found")
@@ -223,10 +234,7 @@ func (s *Service) RecordPayerTransfer(ctx context.Context, p *PayerPayment) erro
 	case len([]rune(p.Reference)) > maxReference || errs.BadText(p.Reference, false):
 		f.Add("reference", "payer_payment.reference_invalid", locale.Params{"max": maxReference})
 	}
-	if err := f.Err(); err != nil {
-		return err
-	}
-	return rs.AddPayerPayment(ctx, p)
+	return f.Err()
 }
 
 // ReversePayerTransfer reverses transfer id, entered by mistake, with the

@@ -303,6 +303,14 @@ func auditSentence(lang string, loc *time.Location, e audit.Entry, plate func(in
 		p["text"] = quote(a.get("repair_note").str())
 	case "workshop_done":
 		p["ref"] = quote(a.get("workshop_ref").str())
+	case "workshop_ref":
+		p["from"], p["to"] = quote(b.get("workshop_ref").str()), quote(a.get("workshop_ref").str())
+		switch {
+		case p["from"] == "":
+			key = "workshop_ref.set"
+		case p["to"] == "":
+			key = "workshop_ref.cleared"
+		}
 	case "assignment":
 		p["signer"] = quote(a.get("signer").str())
 	case "cover", "cover_resplit":

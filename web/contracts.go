@@ -172,6 +172,13 @@ type ctPageData struct {
 	// Booking is the reservation the contract came from (nil when the
 	// application has no bookings): its number and workshop order.
 	Booking *booking.Row
+	// WorkshopRef is the workshop order in its form (as typed when it came
+	// back); CanWorkshop: it can still be changed (web/workshop_ref.go).
+	WorkshopRef string
+	CanWorkshop bool
+	// Assignment is the signed assignment of claims (nil: none), listed
+	// with the contract's documents.
+	Assignment *contract.Assignment
 	// Billed is what the final invoice billed (HasBilled once it exists):
 	// the page shows it instead of the estimate after the return.
 	Billed    contract.Billed
@@ -353,7 +360,14 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 		}
 		if err == nil {
 			d.Booking = &row
+			d.WorkshopRef = row.WorkshopRef
+			d.CanWorkshop = d.C.Status == contract.StatusOpen || d.C.Status == contract.StatusReturned
 		}
+	}
+	if as, ok, err := a.Contracts.Assignment(ctx, d.C.ReservationID); err != nil && !errs.Is(err, errs.KindNotFound) {
+		return d, err
+	} else if ok {
+		d.Assignment = &as
 	}
 	if d.Ledger, d.Payments, d.Invoices, err = a.Contracts.Ledger(ctx, id); err != nil {
 		return d, err

@@ -125,6 +125,7 @@ func (a *app) routes() http.Handler {
 		}
 		private("GET /admin/reservations/{id}", a.reservationPage)
 		private("POST /admin/reservations/{id}/notes", a.reservationNotes)
+		private("POST /admin/reservations/{id}/workshop-ref", a.reservationWorkshopRef)
 		private("GET /admin/reservations/{id}/cover", a.coverPage)
 		private("POST /admin/reservations/{id}/cover", a.coverSave)
 		private("GET /admin/contracts/{id}/resplit", a.resplitPage)
@@ -162,6 +163,7 @@ func (a *app) routes() http.Handler {
 		private("POST /admin/contracts/{id}/period", a.contractPeriod)
 		private("POST /admin/contracts/{id}/tariff", a.contractTariff)
 		private("POST /admin/contracts/{id}/notes", a.contractNotes)
+		private("POST /admin/contracts/{id}/workshop-ref", a.contractWorkshopRef)
 		private("POST /admin/contracts/{id}/send", a.contractSend)
 		private("POST /admin/contracts/{id}/charge", a.contractCharge)
 		private("POST /admin/contracts/{id}/refund", a.contractRefund)
