@@ -965,6 +965,9 @@ func (s *Service) invoiceFor(x cctx, k invoice.Kind, lines []invoice.Line, advan
 		Recipient: invoice.Party{Name: cu.Name(), Address: invoice.Address{Street: cu.Street, PostalCode: cu.PostalCode,
 			City: cu.City, Country: cu.Country}, VATID: cu.VATID}}
 	inv.Note = lang(cu).T("invoice.note.contract", locale.Params{"number": x.Contract.Number})
+	if x.WorkshopRef != "" { // the workshop order is on every document of the rental
+		inv.Note += "\n" + lang(cu).T("invoice.note.workshop_order", locale.Params{"ref": x.WorkshopRef})
+	}
 	return inv
 }
 
