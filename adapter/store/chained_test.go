@@ -1,0 +1,86 @@
+package store_test
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/invoice"
+)
+
+// TestIssuedInvoiceRowsChained issues an invoice of several lines of
+// different kinds and VAT rates and reads it back whole:
+// the same on both databases, although PostgreSQL writes the invoice, its
+// lines and its PDF in one chained statement (dialect.chainsWrites) and
+// SQLite one by one. On PostgreSQL the issue sends six statements: the
+// chained insert, BEGIN, COMMIT, the number and (without a configuration
+// version in the context, so not from the cache) the tenant's number
+// patterns and webhook endpoints.
+func TestIssuedInvoiceRowsChained(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, _ *clock) {
+		w := newWorld(t, s)
+		ctx := sys(w.tenants[0].ID)
+		c := testCustomer(t, s, ctx, "ketten@example.de")
+		iss := advanceInvoice(c.ID)
+		iss.Invoice.Lines = []invoice.Line{
+			{Description: "Miete 2 Tage", QuantityMilli: 2000, Unit: "day", UnitGross: 4900, VATRateBP: 1900, Kind: "rent"},
+			{Description: "Mehr-km", QuantityMilli: 125500, Unit: "km", UnitGross: 29, VATRateBP: 1900},
+			{Description: "Kindersitz", QuantityMilli: 1000, Unit: "piece", UnitGross: 1250, VATRateBP: 700, Kind: "extra"},
+		}
+		n0 := s.Statements()
+		mustNil(t, s.IssueInvoice(ctx, invoice.IssueRequest{Issued: iss, Render: fakeRender, Loc: time.UTC}))
+		if n := s.Statements() - n0; s.Dialect() == store.Postgres && n != 6 {
+			t.Errorf("issuing sent %d statements to PostgreSQL, want 6 (the tenant's number patterns, BEGIN, number, "+
+				"invoice with lines and PDF, webhook endpoints, COMMIT)", n)
+		}
+		got, err := s.IssuedInvoice(ctx, iss.ID)
+		mustNil(t, err)
+		if got.Invoice.Number != iss.Invoice.Number || got.Invoice.Number == "" {
+			t.Fatalf("read back number %q, issued %q", got.Invoice.Number, iss.Invoice.Number)
+		}
+		want := iss.Invoice.Lines
+		if len(got.Invoice.Lines) != 3 {
+			t.Fatalf("%d lines read back, want 3", len(got.Invoice.Lines))
+		}
+		for i, l := range got.Invoice.Lines {
+			w := want[i]
+			if l.Description != w.Description || l.QuantityMilli != w.QuantityMilli || l.Unit != w.Unit || l.UnitGross != w.UnitGross ||
+				l.VATRateBP != w.VATRateBP || l.Kind != w.Kind || l.TaxCategory != w.TaxCategory {
+				t.Errorf("line %d read back %+v, issued %+v", i+1, l, w)
+			}
+		}
+		var kinds []string
+		rows, err := s.DB().Query(`SELECT kind, net_cents, vat_cents, gross_cents, tax_category, tenant_id FROM invoice_lines
+			WHERE invoice_id = $1 ORDER BY position`, iss.ID)
+		mustNil(t, err)
+		for i := 0; rows.Next(); i++ {
+			var k, cat string
+			var net, vat, gross, tenant int64
+			mustNil(t, rows.Scan(&k, &net, &vat, &gross, &cat, &tenant))
+			kinds = append(kinds, k)
+			g := invoice.LineGross(want[i])
+			n, v := invoice.Split(g, want[i].VATRateBP)
+			if net != n || vat != v || gross != g || cat != "S" || tenant != w.tenants[0].ID {
+				t.Errorf("line %d stored net %d vat %d gross %d %s tenant %d, want %d %d %d S %d", i+1, net, vat, gross, cat, tenant,
+					n, v, g, w.tenants[0].ID)
+			}
+		}
+		mustNil(t, rows.Err())
+		if !reflect.DeepEqual(kinds, []string{"rent", "other", "extra"}) { // "other" for a line without a kind
+			t.Errorf("stored kinds %q", kinds)
+		}
+		if !reflect.DeepEqual(got.Totals, iss.Totals) {
+			t.Errorf("totals read back %+v, issued %+v", got.Totals, iss.Totals)
+		}
+		var pdf []byte
+		var sum, kind, name string
+		var size int
+		mustNil(t, s.DB().QueryRow(`SELECT data, sha256, kind, filename, size_bytes FROM documents
+			WHERE id = $1 AND invoice_id = $2 AND content_type = 'application/pdf'`, iss.DocumentID, iss.ID).Scan(&pdf, &sum, &kind, &name, &size))
+		if want, _ := fakeRender(iss.Invoice); string(pdf) != string(want) || sum != iss.SHA256 || kind != "invoice" ||
+			name != iss.Invoice.Number+".pdf" || size != len(want) {
+			t.Errorf("document holds %q (%s, %s, %s, %d bytes), want %q (%s)", pdf, sum, kind, name, size, want, iss.SHA256)
+		}
+	})
+}
