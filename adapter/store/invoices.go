@@ -125,11 +125,11 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 		iss.SHA256, len(pdf), pdf, ts(now)}
 	if s.dialect.chainsWrites() && len(lines) > 0 && len(iss.Collects) == 0 {
 		// the invoice, its lines and its PDF in one statement
-		q := `WITH inv AS (INSERT INTO invoices (`+invoiceInsertCols+`) VALUES (`+placeholders(1, len(a))+`) RETURNING id),
-			lines AS (INSERT INTO invoice_lines (tenant_id, invoice_id, `+invoiceLineCols+`)
-				SELECT $1, inv.id, v.* FROM inv, (VALUES `+typedRows(&a, lines, invoiceLineTypes)+`) AS v),
-			doc AS (INSERT INTO documents (tenant_id, invoice_id, `+documentCols+`)
-				SELECT $1, inv.id, `+typedList(&a, doc, documentTypes)+` FROM inv RETURNING id)
+		q := `WITH inv AS (INSERT INTO invoices (` + invoiceInsertCols + `) VALUES (` + placeholders(1, len(a)) + `) RETURNING id),
+			lines AS (INSERT INTO invoice_lines (tenant_id, invoice_id, ` + invoiceLineCols + `)
+				SELECT $1, inv.id, v.* FROM inv, (VALUES ` + typedRows(&a, lines, invoiceLineTypes) + `) AS v),
+			doc AS (INSERT INTO documents (tenant_id, invoice_id, ` + documentCols + `)
+				SELECT $1, inv.id, ` + typedList(&a, doc, documentTypes) + ` FROM inv RETURNING id)
 			SELECT inv.id, doc.id FROM inv, doc`
 		if err := tx.QueryRowContext(ctx, q, a...).Scan(&iss.ID, &iss.DocumentID); err != nil {
 			return mapErr(err)
