@@ -243,6 +243,9 @@ func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r
 		return err
 	}
 	r.VehicleID = vid
+	if s.chainsTake(r) {
+		return nil // set with the allocation
+	}
 	_, err = tx.ExecContext(ctx, `UPDATE reservations SET vehicle_id = $1 WHERE id = $2`, vid, r.ID)
 	return mapErr(err)
 }
@@ -255,9 +258,16 @@ func roadworthy(p string) string {
 	return `(v.next_inspection IS NULL OR v.next_inspection >= ` + p + `) AND (v.next_service IS NULL OR v.next_service >= ` + p + `)`
 }
 
+// chainsTake reports whether takeVehicleTx sets r's vehicle with its
+// allocation (allocateBookingTx): a live booking on PostgreSQL.
+func (s *Store) chainsTake(r *booking.Reservation) bool {
+	return s.dialect.chainsWrites() && !r.Test
+}
+
 // takeVehicleTx allocates a free vehicle for r inside tx and returns its id.
 // Candidates are tried in turn; on PostgreSQL a lost race on one candidate
 // (exclusion violation) is rolled back to a savepoint and the next is tried.
+// When chainsTake, the reservation's vehicle is set with the allocation.
 func (s *Store) takeVehicleTx(ctx context.Context, tx *sql.Tx, sc scope, r *booking.Reservation) (int64, error) {
 	var candidates []int64
 	if r.VehicleID != 0 {
@@ -287,7 +297,11 @@ func (s *Store) takeVehicleTx(ctx context.Context, tx *sql.Tx, sc scope, r *book
 			return 0, err
 		}
 		al := fleet.Allocation{VehicleID: vid, Start: r.Pickup, End: r.Return, Kind: fleet.AllocBooking, ReservationID: r.ID, Test: r.Test}
-		err := s.allocateTx(ctx, tx, sc, &al)
+		allocate := s.allocateTx
+		if s.chainsTake(r) {
+			allocate = s.allocateBookingTx
+		}
+		err := allocate(ctx, tx, sc, &al)
 		if err == nil {
 			return vid, nil
 		}
