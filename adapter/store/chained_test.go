@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/invoice"
 )
 
@@ -81,6 +82,39 @@ func TestIssuedInvoiceRowsChained(t *testing.T) {
 		if want, _ := fakeRender(iss.Invoice); string(pdf) != string(want) || sum != iss.SHA256 || kind != "invoice" ||
 			name != iss.Invoice.Number+".pdf" || size != len(want) {
 			t.Errorf("document holds %q (%s, %s, %s, %d bytes), want %q (%s)", pdf, sum, kind, name, size, want, iss.SHA256)
+		}
+	})
+}
+
+// TestBookingNumbersFormat: PostgreSQL takes the booking number and
+// inserts the reservation in one statement, formatting the number in SQL;
+// it must read as SQLite's (Go's) do, past five digits too.
+func TestBookingNumbersFormat(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, _ *clock) {
+		w := newWorld(t, s)
+		ctx := sys(w.tenants[0].ID)
+		c := testCustomer(t, s, ctx, "nummer@example.de")
+		st := w.stations[0][0]
+		p := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+		var got []string
+		for i, seq := range []int64{0, 98, 99998, 99999, 100000, 1234566} {
+			if seq > 0 {
+				_, err := s.DB().Exec(`UPDATE counters SET value = $1 WHERE tenant_id = $2 AND series = 'booking'`, seq, w.tenants[0].ID)
+				mustNil(t, err)
+			}
+			r := booking.Reservation{StationID: st.ID, CustomerID: c.ID, CategoryID: w.cats[0].ID, TariffID: w.tariffs[0].ID,
+				Pickup: p.AddDate(0, 0, 3*i), Return: p.AddDate(0, 0, 3*i+1)}
+			mustNil(t, s.CreateReservation(ctx, &r))
+			var stored string
+			mustNil(t, s.DB().QueryRow(`SELECT number FROM reservations WHERE id = $1`, r.ID).Scan(&stored))
+			if stored != r.Number {
+				t.Errorf("reservation %d: stored %q, returned %q", r.ID, stored, r.Number)
+			}
+			got = append(got, r.Number)
+		}
+		want := []string{"B26-00001", "B26-00099", "B26-99999", "B26-100000", "B26-100001", "B26-1234567"}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("numbers %q, want %q", got, want)
 		}
 	})
 }

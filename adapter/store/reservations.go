@@ -200,30 +200,45 @@ func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r
 		return notFound(err, "tenant_not_found")
 	}
 	year := fmt.Sprint(now.Year())
-	seq, err := nextNumber(ctx, tx, sc.tenant(), "booking", year)
-	if err != nil {
-		return err
-	}
-	r.Number = fmt.Sprintf("%s%s-%05d", prefix, year[2:], seq)
 	r.TenantID, r.CreatedAt, r.UpdatedAt = sc.tenant(), now, now
 	var key any
 	if r.IdempotencyKey != "" {
 		key = r.IdempotencyKey
 	}
-	err = tx.QueryRowContext(ctx, `INSERT INTO reservations (tenant_id, station_id, return_station_id, number, customer_id,
+	a := args{r.TenantID, r.StationID, r.ReturnStationID, r.Number, r.CustomerID, r.CategoryID, r.TariffID, ts(r.Pickup),
+		ts(r.Return), r.Status, r.Source, nullInt64(r.APIClientID), nullString(r.SecretHash), r.WorkshopRef, r.Notes, r.Language, r.DayPriceCents,
+		r.DepositCents, r.EstimatedTotalCents, r.Currency, ts(now), ts(now), r.Billing.Company, r.Billing.FirstName,
+		r.Billing.LastName, r.Billing.Street, r.Billing.PostalCode, r.Billing.City, r.Billing.Country, r.Billing.VATID,
+		pending, r.Test, key, tsp(r.LeaseUntil), string(r.Use.Kind.Or()), r.Use.Purpose, r.Use.CostCentre, r.Use.IDDocument,
+		r.Use.IDNumber, nullInt64(r.Use.IDCheckedBy), tsp(r.Use.IDCheckedAt), nullInt64(r.Use.DealerPlateID)}
+	const insert = `INSERT INTO reservations (tenant_id, station_id, return_station_id, number, customer_id,
 		category_id, tariff_id, pickup_at, return_at, status, source, api_client_id, secret_hash, workshop_ref, notes, language,
 		day_price_cents, deposit_cents, estimated_total_cents, currency, created_at, updated_at, bill_company, bill_first_name,
 		bill_last_name, bill_street, bill_postal_code, bill_city, bill_country, bill_vat_id, customer_update, test,
 		idempotency_key, lease_until, kind, purpose, cost_centre, id_document, id_number, id_checked_by, id_checked_at,
 		dealer_plate_id)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,$31,
-		$32,$33,$34,$35,$36,$37,$38,$39,$40,$41,$42) RETURNING id`,
-		r.TenantID, r.StationID, r.ReturnStationID, r.Number, r.CustomerID, r.CategoryID, r.TariffID, ts(r.Pickup),
-		ts(r.Return), r.Status, r.Source, nullInt64(r.APIClientID), nullString(r.SecretHash), r.WorkshopRef, r.Notes, r.Language, r.DayPriceCents,
-		r.DepositCents, r.EstimatedTotalCents, r.Currency, ts(now), ts(now), r.Billing.Company, r.Billing.FirstName,
-		r.Billing.LastName, r.Billing.Street, r.Billing.PostalCode, r.Billing.City, r.Billing.Country, r.Billing.VATID,
-		pending, r.Test, key, tsp(r.LeaseUntil), string(r.Use.Kind.Or()), r.Use.Purpose, r.Use.CostCentre, r.Use.IDDocument,
-		r.Use.IDNumber, nullInt64(r.Use.IDCheckedBy), tsp(r.Use.IDCheckedAt), nullInt64(r.Use.DealerPlateID)).Scan(&r.ID)
+		VALUES ($1,$2,$3,NUMBER,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,$31,
+		$32,$33,$34,$35,$36,$37,$38,$39,$40,$41,$42) RETURNING id, number`
+	var err error
+	if s.dialect.chainsWrites() {
+		// the booking number taken and the reservation inserted in one
+		// statement: $4 is the number's prefix, the counter's value is
+		// appended as bookingNumber formats it (at least five digits)
+		a[3] = prefix + year[2:] + "-"
+		q := `WITH n AS (INSERT INTO counters (tenant_id, series, period, value) VALUES ($1, 'booking', ` + a.add(year) + `, 1)
+			ON CONFLICT (tenant_id, series, period) DO UPDATE SET value = counters.value + 1 RETURNING value) ` +
+			strings.Replace(insert, "NUMBER", `(SELECT $4::text || CASE WHEN n.value < 100000 THEN lpad(n.value::text, 5, '0')
+				ELSE n.value::text END FROM n)`, 1)
+		err = tx.QueryRowContext(ctx, q, a...).Scan(&r.ID, &r.Number)
+	} else {
+		var seq int64
+		if seq, err = nextNumber(ctx, tx, sc.tenant(), "booking", year); err != nil {
+			return err
+		}
+		r.Number = bookingNumber(prefix, year, seq)
+		a[3] = r.Number
+		err = tx.QueryRowContext(ctx, strings.Replace(insert, "NUMBER", "$4", 1), a...).Scan(&r.ID, &r.Number)
+	}
 	if classify(err) == dbErrUnique && r.IdempotencyKey != "" {
 		return ErrKeyBound
 	}
@@ -248,6 +263,14 @@ func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE reservations SET vehicle_id = $1 WHERE id = $2`, vid, r.ID)
 	return mapErr(err)
+}
+
+// bookingNumber is the booking number seq of year: the tenant's prefix,
+// the year's last two digits and seq with at least five digits
+// ("B26-00042"). (PostgreSQL formats it the same way in SQL, see
+// createReservationTx.)
+func bookingNumber(prefix, year string, seq int64) string {
+	return fmt.Sprintf("%s%s-%05d", prefix, year[2:], seq)
 }
 
 // roadworthy is the condition that a vehicle's HU and service last until
