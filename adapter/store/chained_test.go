@@ -2,11 +2,13 @@ package store_test
 
 import (
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
 	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/invoice"
 )
 
@@ -115,6 +117,50 @@ func TestBookingNumbersFormat(t *testing.T) {
 		want := []string{"B26-00001", "B26-00099", "B26-99999", "B26-100000", "B26-100001", "B26-1234567"}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("numbers %q, want %q", got, want)
+		}
+	})
+}
+
+// TestCustomerCreatedOnceConcurrent: PostgreSQL finds or creates a
+// booking's customer in one statement; customers with one e-mail created
+// at once by many requests are one customer, created (and audited) once,
+// and every request gets it.
+func TestCustomerCreatedOnceConcurrent(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, _ *clock) {
+		w := newWorld(t, s)
+		ctx := sys(w.tenants[0].ID)
+		const n = 8
+		ids := make([]int64, n)
+		created := make([]bool, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c := customer.Customer{Email: "Gleich.Zeitig@Example.de", FirstName: "Gerda", LastName: "Gleich", Street: "Weg 1",
+					PostalCode: "93047", City: "Regensburg"}
+				var err error
+				created[i], _, err = s.UpsertCustomer(ctx, &c)
+				if err != nil {
+					t.Error(err)
+				}
+				ids[i] = c.ID
+			}()
+		}
+		wg.Wait()
+		nCreated := 0
+		for i := range n {
+			if created[i] {
+				nCreated++
+			}
+			if ids[i] == 0 || ids[i] != ids[0] {
+				t.Fatalf("customer ids %v", ids)
+			}
+		}
+		trail, err := s.AuditTrail(ctx, "customer", ids[0])
+		mustNil(t, err)
+		if nCreated != 1 || len(trail) != 1 || trail[0].Action != "create" {
+			t.Fatalf("created by %d requests, audit trail %+v", nCreated, trail)
 		}
 	})
 }
