@@ -57,7 +57,7 @@ func (s *Store) UpsertCustomer(ctx context.Context, c *customer.Customer) (bool,
 }
 
 func (s *Store) upsertCustomerTx(ctx context.Context, tx *sql.Tx, sc scope, c *customer.Customer) (bool, []customer.Change, error) {
-	old, found, err := s.customerByEmailTx(ctx, tx, sc, c)
+	old, found, err := s.customerByEmailTx(ctx, tx, sc, c, nil)
 	if err != nil || !found {
 		return !found, nil, err
 	}
@@ -80,9 +80,23 @@ type prefixScan struct {
 func (p prefixScan) Scan(dest ...any) error { return p.row.Scan(append([]any{p.first}, dest...)...) }
 
 // customerByEmailTx finds the customer with c's e-mail; when there is none
-// it creates c (audited) and reports found false. Errors: KindConflict
-// "customer_restricted" for a customer blocked after an erasure request.
-func (s *Store) customerByEmailTx(ctx context.Context, tx *sql.Tx, sc scope, c *customer.Customer) (customer.Customer, bool, error) {
+// it creates c (audited) and reports found false. With audits, the
+// creation's audit row is added there for the caller to write in the same
+// transaction (with its next statement), else written at once. Errors:
+// KindConflict "customer_restricted" for a customer blocked after an
+// erasure request.
+func (s *Store) customerByEmailTx(ctx context.Context, tx *sql.Tx, sc scope, c *customer.Customer, audits *[]args) (customer.Customer, bool, error) {
+	audit := func() error {
+		row, err := s.auditRow(sc, 0, "customer", c.ID, "create", nil, c)
+		switch {
+		case err != nil:
+			return err
+		case audits == nil:
+			return s.writeAudit(ctx, tx, row)
+		}
+		*audits = append(*audits, row)
+		return nil
+	}
 	now := s.Now()
 	test := sc.a.Kind == identity.ActorAPI && sc.a.Test
 	const insert = `INSERT INTO customers (tenant_id, email, email_lower, company, first_name, last_name,
@@ -106,7 +120,7 @@ func (s *Store) customerByEmailTx(ctx context.Context, tx *sql.Tx, sc scope, c *
 			UNION ALL SELECT false, `+customerCols+` FROM customers WHERE tenant_id = $1 AND email_lower = $3`, a...), &created})
 		if err == nil && created {
 			c.ID, c.TenantID, c.CreatedAt, c.UpdatedAt, c.Test = old.ID, sc.tenant(), now, now, test
-			return *c, false, s.appendAudit(ctx, tx, sc, 0, "customer", c.ID, "create", nil, c)
+			return *c, false, audit()
 		}
 	}
 	if err == sql.ErrNoRows {
@@ -118,7 +132,7 @@ func (s *Store) customerByEmailTx(ctx context.Context, tx *sql.Tx, sc scope, c *
 		if err := tx.QueryRowContext(ctx, insert+` RETURNING id`, a...).Scan(&c.ID); err != nil {
 			return customer.Customer{}, false, mapErr(err)
 		}
-		return *c, false, s.appendAudit(ctx, tx, sc, 0, "customer", c.ID, "create", nil, c)
+		return *c, false, audit()
 	}
 	if err != nil {
 		return customer.Customer{}, false, err

@@ -109,7 +109,7 @@ func (s *Store) CreateReservation(ctx context.Context, r *booking.Reservation) e
 		return err
 	}
 	reservationDefaults(r)
-	return s.write(ctx, func(tx *sql.Tx) error { return s.createReservationTx(ctx, tx, sc, r, nil) })
+	return s.write(ctx, func(tx *sql.Tx) error { return s.createReservationTx(ctx, tx, sc, r, nil, nil) })
 }
 
 // CreateReservationFor finds customer c by e-mail (creating it when there
@@ -135,7 +135,8 @@ func (s *Store) CreateReservationFor(ctx context.Context, c *customer.Customer, 
 		r.Test = sc.a.Test // a test key books in test mode, a live key live
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		old, found, err := s.customerByEmailTx(ctx, tx, sc, c)
+		var audits []args // the customer's creation, written with the reservation
+		old, found, err := s.customerByEmailTx(ctx, tx, sc, c, &audits)
 		if err != nil {
 			return err
 		}
@@ -148,7 +149,7 @@ func (s *Store) CreateReservationFor(ctx context.Context, c *customer.Customer, 
 			*c = merged
 		}
 		r.CustomerID, r.Billing = c.ID, c.Billing()
-		return s.createReservationTx(ctx, tx, sc, r, update)
+		return s.createReservationTx(ctx, tx, sc, r, update, audits)
 	})
 }
 
@@ -174,8 +175,10 @@ func reservationDefaults(r *booking.Reservation) {
 // createReservationTx numbers and inserts r and takes its vehicle. A
 // reservation without a billing snapshot (made at the counter or by staff)
 // gets its customer's name and address as they are now. update, when set,
-// is the customer data to apply when r is confirmed.
-func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r *booking.Reservation, update *customer.Customer) error {
+// is the customer data to apply when r is confirmed. audits are audit rows
+// (auditRow) written with the reservation's insert.
+func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r *booking.Reservation, update *customer.Customer,
+	audits []args) error {
 	now := s.Now()
 	if r.Billing.Empty() {
 		c, err := scanCustomer(tx.QueryRowContext(ctx, `SELECT `+customerCols+` FROM customers WHERE tenant_id = $1 AND id = $2`,
@@ -225,12 +228,17 @@ func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r
 		// statement: $4 is the number's prefix, the counter's value is
 		// appended as bookingNumber formats it (at least five digits)
 		a[3] = prefix + year[2:] + "-"
-		q := `WITH n AS (INSERT INTO counters (tenant_id, series, period, value) VALUES ($1, 'booking', ` + a.add(year) + `, 1)
+		q := `WITH ` + auditCTEs(&a, audits) + `n AS (INSERT INTO counters (tenant_id, series, period, value) VALUES ($1, 'booking', ` + a.add(year) + `, 1)
 			ON CONFLICT (tenant_id, series, period) DO UPDATE SET value = counters.value + 1 RETURNING value) ` +
 			strings.Replace(insert, "NUMBER", `(SELECT $4::text || CASE WHEN n.value < 100000 THEN lpad(n.value::text, 5, '0')
 				ELSE n.value::text END FROM n)`, 1)
 		err = tx.QueryRowContext(ctx, q, a...).Scan(&r.ID, &r.Number)
 	} else {
+		for _, row := range audits {
+			if err := s.writeAudit(ctx, tx, row); err != nil {
+				return err
+			}
+		}
 		var seq int64
 		if seq, err = nextNumber(ctx, tx, sc.tenant(), "booking", year); err != nil {
 			return err
