@@ -9,6 +9,7 @@ import (
 	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/customer"
+	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
 )
 
@@ -161,6 +162,43 @@ func TestCustomerCreatedOnceConcurrent(t *testing.T) {
 		mustNil(t, err)
 		if nCreated != 1 || len(trail) != 1 || trail[0].Action != "create" {
 			t.Fatalf("created by %d requests, audit trail %+v", nCreated, trail)
+		}
+	})
+}
+
+// TestConfirmationAudited: a booking confirmed with its advance invoice
+// gets its status change in the audit trail (on PostgreSQL written with
+// the status update), and a confirmation refused because another process
+// holds the booking's lease writes neither the invoice nor the audit row.
+func TestConfirmationAudited(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, clk *clock) {
+		w := newWorld(t, s)
+		ctx := sys(w.tenants[0].ID)
+		lease := clk.Now().Add(time.Minute).Truncate(time.Microsecond)
+		c := customer.Customer{Email: "lea@example.de", FirstName: "Lea", LastName: "Lang", Street: "Weg 1", PostalCode: "93047", City: "Regensburg"}
+		r := booking.Reservation{StationID: w.stations[0][0].ID, CategoryID: w.cats[0].ID, TariffID: w.tariffs[0].ID,
+			Pickup: clk.Now().Add(24 * time.Hour), Return: clk.Now().Add(48 * time.Hour), LeaseUntil: &lease}
+		mustNil(t, s.CreateReservationFor(ctx, &c, &r))
+		confirm := func(held time.Time) error {
+			return s.IssueInvoice(ctx, invoice.IssueRequest{Issued: advanceInvoice(c.ID), Render: fakeRender, Loc: time.UTC,
+				ConfirmReservation: r.ID, ConfirmLease: held})
+		}
+		if err := confirm(lease.Add(time.Second)); !errs.Is(err, errs.KindConflict) {
+			t.Fatalf("confirmed without the lease: %v", err)
+		}
+		var invoices int
+		mustNil(t, s.DB().QueryRow(`SELECT count(*) FROM invoices`).Scan(&invoices))
+		trail, err := s.AuditTrail(ctx, "reservation", r.ID)
+		mustNil(t, err)
+		if invoices != 0 || len(trail) != 0 {
+			t.Fatalf("refused confirmation left %d invoices and audit trail %+v", invoices, trail)
+		}
+		mustNil(t, confirm(lease))
+		trail, err = s.AuditTrail(ctx, "reservation", r.ID)
+		mustNil(t, err)
+		if len(trail) != 1 || trail[0].Action != "status" || trail[0].Before != `{"status":"pending_payment"}` ||
+			trail[0].After != `{"status":"confirmed"}` {
+			t.Fatalf("audit trail %+v", trail)
 		}
 	})
 }

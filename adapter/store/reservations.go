@@ -501,7 +501,20 @@ func (s *Store) transitionTxToken(ctx context.Context, tx *sql.Tx, sc scope, t b
 	if !lease.IsZero() {
 		held = ` AND lease_until = ` + a.add(ts(lease))
 	}
-	err = tx.QueryRowContext(ctx, `UPDATE reservations SET status = $1, updated_at = $2, cancelled_at = COALESCE($3, cancelled_at),
+	// the status change's audit row goes with the update on a database
+	// that chains writes, when no other audit row of the reservation
+	// follows it (the trail keeps its order); a refused update fails the
+	// transaction, and the row with it
+	with, audited := ``, false
+	if s.dialect.chainsWrites() && t.AuditAction == "" && t.To != r.Status {
+		row, err := s.auditRow(sc, r.StationID, "reservation", t.ID, "status",
+			map[string]string{"status": string(r.Status)}, map[string]string{"status": string(t.To)})
+		if err != nil {
+			return err
+		}
+		with, audited = `WITH `+strings.TrimSuffix(auditCTEs(&a, []args{row}), ", ")+` `, true
+	}
+	err = tx.QueryRowContext(ctx, with+`UPDATE reservations SET status = $1, updated_at = $2, cancelled_at = COALESCE($3, cancelled_at),
 		settled_at = COALESCE($4, settled_at), lease_until = `+leaseSet+`, page_token_hash = COALESCE($7, page_token_hash)
 		WHERE tenant_id = $5 AND id = $6`+held+` RETURNING customer_update`, a...).Scan(&pending)
 	if errors.Is(err, sql.ErrNoRows) && held != "" {
@@ -533,7 +546,7 @@ func (s *Store) transitionTxToken(ctx context.Context, tx *sql.Tx, sc scope, t b
 			return err
 		}
 	}
-	if t.To == r.Status {
+	if t.To == r.Status || audited {
 		return nil
 	}
 	return s.appendAudit(ctx, tx, sc, r.StationID, "reservation", t.ID, "status",
