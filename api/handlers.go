@@ -99,7 +99,7 @@ func (s *server) createBooking(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	req := booking.BookRequest{IdempotencyKey: keyFrom(r), StationCode: in.Station, CategoryCode: in.Category, WorkshopRef: in.WorkshopOrder, Notes: in.Notes,
+	req := booking.BookRequest{IdempotencyKey: keyFrom(r), KeyFirst: keyFirst(r), StationCode: in.Station, CategoryCode: in.Category, WorkshopRef: in.WorkshopOrder, Notes: in.Notes,
 		Pickup: parseTime(&f, "pickup", in.Pickup), Return: parseTime(&f, "return", in.Return)}
 	if in.Customer == nil {
 		f.Add("customer", "field.required")
