@@ -176,6 +176,7 @@ func BenchmarkBookingAPI(b *testing.B) {
 			var bad atomic.Pointer[string]
 			e.st.TallyStatements(d == "postgres")
 			stmt0 := e.st.Statements()
+			pgCPU0, pgOK := testenv.PostgresCPU()
 			cpu0 := cpuTime()
 			bps := runFor(func() {
 				n := i.Add(1)
@@ -203,6 +204,11 @@ func BenchmarkBookingAPI(b *testing.B) {
 				// every statement pgx sent while the clients booked (no
 				// e-mail worker runs here), BEGIN and COMMIT included
 				b.ReportMetric(float64(stmts)/float64(ok.Load()), "pg_statements/booking")
+				// the database server's CPU, which cpu_ms/booking (this
+				// process) does not count: the sizing rule's c
+				if pgCPU1, ok1 := testenv.PostgresCPU(); pgOK && ok1 {
+					b.ReportMetric(float64((pgCPU1-pgCPU0).Microseconds())/1000/float64(ok.Load()), "pg_server_cpu_ms/booking")
+				}
 				logTally(b, tally, ok.Load())
 			}
 			b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap_MiB")
