@@ -276,6 +276,8 @@ func (a *app) handoverForm(w http.ResponseWriter, r *http.Request) error {
 	v := &view{Title: "ct.handover", Nav: "contracts", Data: d}
 	if d.R.Status != booking.StatusConfirmed {
 		v.Alert = v.T("ct.not_confirmed")
+	} else if r.URL.Query().Get("done") == "assignment" && !d.AssignmentDue {
+		v.Notice = v.T("ct.done.assignment") // signed on the way to the car
 	}
 	a.render(w, r, http.StatusOK, "handover", v)
 	return nil

@@ -11,6 +11,7 @@ import (
 
 	"mietwerk.dev/mietwerk/audit"
 	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
@@ -162,6 +163,9 @@ type resPageData struct {
 	CancelQuote *booking.CancelQuote
 	// Cover is who pays the rental (nil when payers are not wired).
 	Cover *coverCard
+	// EstSplit is the estimate split between the payer and the driver as
+	// the return will bill it (nil for a rental the driver pays alone).
+	EstSplit *contract.Estimate
 }
 
 // paidAny reports whether money was taken (or may have been) on a booking.
@@ -195,6 +199,11 @@ func (a *app) loadReservationPage(ctx context.Context, id int64) (resPageData, e
 		return d, err
 	}
 	st := d.Row.Status
+	if a.Contracts != nil && d.Cover != nil && (st == booking.StatusPendingPayment || st == booking.StatusConfirmed) && d.Row.Use.Kind.Billed() {
+		if d.EstSplit, err = coveredEstimate(a.Contracts.EstimateReservation(ctx, id)); err != nil {
+			return d, err
+		}
+	}
 	d.CanMove = st == booking.StatusPendingPayment || st == booking.StatusConfirmed
 	d.CanStop = d.CanMove
 	d.CanChange = st == booking.StatusConfirmed && a.Flow != nil

@@ -1,0 +1,99 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/locale"
+	"mietwerk.dev/mietwerk/payer"
+)
+
+var (
+	estimatePayerRE  = regexp.MustCompile(`id="estimate-payer">([^<]*?)\s*<`)
+	estimateDriverRE = regexp.MustCompile(`id="estimate-driver">([^<]*)<`)
+	previewDriverRE  = regexp.MustCompile(`id="preview-gross">([^<]*)<`)
+)
+
+// estimateOn reads the payer's and the driver's estimated shares from a
+// reservation or contract page; the test fails when the page has none.
+func estimateOn(t *testing.T, p page) (payerShare, driverShare string) {
+	t.Helper()
+	pm, dm := estimatePayerRE.FindStringSubmatch(p.body), estimateDriverRE.FindStringSubmatch(p.body)
+	if pm == nil || dm == nil {
+		t.Fatalf("%s shows no estimated split: %s", p.url.Path, ctExcerpt(p.body, `id="cover"`))
+	}
+	return pm[1], dm[1]
+}
+
+// TestEstimateSplitMatchesReturn (both databases): the Regensburg rental
+// (49,00 € a day at the tariff) is paid by a manufacturer programme
+// capped at one day at its agreed 59,00 € a day for the category. The
+// reservation page's and, after the handover, the contract page's
+// estimate split it as the return will: the programme 59,00 € (at the
+// agreed rate, named), the driver the day over the cap at 49,00 €, 108,00 €
+// in all; the return preview at the planned end (no extra km, a full
+// tank) shows exactly those shares. A rental the driver pays alone shows
+// no split.
+func TestEstimateSplitMatchesReturn(t *testing.T) {
+	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
+		ce := newCtEnv(t, d)
+		supplierReady(t, ce)
+		c := ce.client(t)
+		c.mustLogin(stationEmail)
+		reg := ce.res["reg"]
+		resPath := fmt.Sprintf("/admin/reservations/%d", reg.ID)
+		if p := c.get(resPath); strings.Contains(p.body, `id="estimate-split"`) {
+			t.Fatalf("a rental the driver pays shows a split: %s", ctExcerpt(p.body, `id="estimate-split"`))
+		}
+		prog := payer.Payer{Kind: payer.KindManufacturer, Name: "Skoda Mobilitätsgarantie", Street: "Tr. Václava Klementa 869",
+			PostalCode: "29301", City: "Mladá Boleslav", Country: "CZ", Active: true, CapDays: 1,
+			Covers: map[string]bool{payer.PartRent: true}, Rates: []payer.Rate{{CategoryID: reg.CategoryID, PricePerDayCents: 5900}}}
+		must(t, ce.store.CreatePayer(ce.sys(), &prog))
+		must(t, ce.store.SetCover(ce.sys(), &payer.Cover{ReservationID: reg.ID, Mode: payer.ModePayer, PayerID: prog.ID}))
+
+		de := locale.Lang("de")
+		wantPayer, wantDriver := de.Money(5900), de.Money(4900)
+		p := c.get(resPath)
+		wantStatus(t, p, http.StatusOK)
+		resPayer, resDriver := estimateOn(t, p)
+		wantContains(t, p, "Davon zahlt Skoda Mobilitätsgarantie", "zum vereinbarten Tagessatz von "+de.Money(5900),
+			`id="res-estimate">`+de.Money(10800)+`<`)
+		if resPayer != wantPayer || resDriver != wantDriver {
+			t.Errorf("reservation estimate: programme %q, driver %q; want %s, %s", resPayer, resDriver, wantPayer, wantDriver)
+		}
+
+		// the handover at the booked pickup
+		ce.clk.Advance(time.Hour)
+		c.mustLogin(stationEmail)
+		hand := fmt.Sprintf("/admin/reservations/%d/handover", reg.ID)
+		if p := c.post(hand, handoverForm(c.token(hand), true, "5000")); p.status != http.StatusOK {
+			t.Fatalf("handover: %d %s %v", p.status, p.alert(), p.fieldErrors())
+		}
+		ct, err := ce.store.ContractByReservation(ce.sys(), reg.ID)
+		must(t, err)
+		p = c.get(fmt.Sprintf("/admin/contracts/%d", ct.ID))
+		ctPayer, ctDriver := estimateOn(t, p)
+		wantContains(t, p, "Voraussichtlich 2 Tage · "+de.Money(10800))
+		if ctPayer != resPayer || ctDriver != resDriver {
+			t.Errorf("contract estimate: programme %q, driver %q; the reservation said %s, %s", ctPayer, ctDriver, resPayer, resDriver)
+		}
+
+		// the return preview at the planned end, as planned
+		ce.clk.Advance(48 * time.Hour)
+		c.mustLogin(stationEmail)
+		ret := fmt.Sprintf("/admin/contracts/%d/return", ct.ID)
+		p = c.post(ret, handoverForm(c.token(ret), false, "5000"))
+		pm, dm := previewPayerRE.FindStringSubmatch(p.body), previewDriverRE.FindStringSubmatch(p.body)
+		if p.status != http.StatusOK || pm == nil || dm == nil {
+			t.Fatalf("preview: %d %s %v", p.status, p.alert(), p.fieldErrors())
+		}
+		if pm[1] != ctPayer || dm[1] != ctDriver {
+			t.Errorf("return preview: programme %s, driver %s; the estimate said %s, %s", pm[1], dm[1], ctPayer, ctDriver)
+		}
+	})
+}
