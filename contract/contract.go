@@ -377,6 +377,10 @@ type Return struct {
 	// Readiness is what the car needs next (fleet.ToClean, ToInspect or
 	// Ready), set by the service from the protocol.
 	Readiness string
+	// PreviewLang is the language PreviewReturn words the lines in (the
+	// staff's, who read the preview); "" the driver's. The documents
+	// issued at the return stay in the driver's language.
+	PreviewLang document.Lang
 
 	// Invalid are field errors the caller found reading the request (a value
 	// of the wrong type, a malformed time): they are answered together with

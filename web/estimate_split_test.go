@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/internal/testenv"
+	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/payer"
 )
@@ -94,6 +96,53 @@ func TestEstimateSplitMatchesReturn(t *testing.T) {
 		}
 		if pm[1] != ctPayer || dm[1] != ctDriver {
 			t.Errorf("return preview: programme %s, driver %s; the estimate said %s, %s", pm[1], dm[1], ctPayer, ctDriver)
+		}
+	})
+}
+
+// TestReturnPreviewInStaffLanguage (both databases): the driver of the
+// Regensburg rental reads English; the return preview the German staff
+// read words the bill in German (the same amounts), while the final
+// invoice issued at the confirmed return stays in the driver's English.
+func TestReturnPreviewInStaffLanguage(t *testing.T) {
+	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
+		ce, c, ct, _ := handedOver(t, d)
+		supplierReady(t, ce)
+		cu, err := ce.store.Customer(ce.sys(), ct.CustomerID)
+		must(t, err)
+		cu.Language = "en"
+		must(t, ce.store.UpdateCustomer(ce.sys(), &cu))
+		ce.clk.Advance(30 * time.Hour)
+		c.mustLogin(stationEmail)
+		path := fmt.Sprintf("/admin/contracts/%d/return", ct.ID)
+		form := handoverForm(c.token(path), false, "5100")
+		p := c.post(path, form)
+		token := confirmRE.FindStringSubmatch(p.body)
+		if p.status != http.StatusOK || token == nil {
+			t.Fatalf("preview: %d %s %v", p.status, p.alert(), p.fieldErrors())
+		}
+		wantContains(t, p, "Miete Standard")
+		if strings.Contains(p.body, "Rent Standard") {
+			t.Errorf("the staff preview shows the driver's English lines: %s", ctExcerpt(p.body, `id="return-preview"`))
+		}
+		form.Set("confirm", token[1])
+		if p = c.post(path, form); p.status != http.StatusOK || strings.Contains(p.body, `id="f-confirm"`) {
+			t.Fatalf("return: %d %s %v", p.status, p.alert(), p.fieldErrors())
+		}
+		docs, err := ce.store.ListInvoices(ce.sys(), invoice.Filter{ContractID: ct.ID})
+		must(t, err)
+		var final invoice.Summary
+		for _, doc := range docs {
+			if doc.Kind == invoice.KindFinal {
+				final = doc
+			}
+		}
+		if final.ID == 0 {
+			t.Fatalf("no final invoice among %+v", docs)
+		}
+		pdf := c.get(fmt.Sprintf("/admin/contracts/%d/documents/%d", ct.ID, final.DocumentID))
+		if text := testenv.PDFText(t, []byte(pdf.body)); !strings.Contains(text, "Rent Standard") || strings.Contains(text, "Miete Standard") {
+			t.Errorf("the driver's final invoice is not in English:\n%s", text)
 		}
 	})
 }

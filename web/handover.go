@@ -11,6 +11,7 @@ import (
 
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
@@ -495,6 +496,7 @@ func (a *app) returnSubmit(w http.ResponseWriter, r *http.Request) error {
 		// the bill is shown before the card is charged: a return is recorded
 		// only with the confirmation of the figures computed now
 		var p contract.Preview
+		rt.PreviewLang = document.Lang(reqCtx(r).lang) // staff read the preview in their language
 		if p, err = a.Contracts.PreviewReturn(r.Context(), rt); err == nil {
 			pv = &p
 			if r.PostFormValue("confirm") == confirmToken(p) {
