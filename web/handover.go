@@ -11,8 +11,8 @@ import (
 
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
-	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/customer"
+	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/locale"
