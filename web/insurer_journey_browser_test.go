@@ -415,13 +415,18 @@ func TestBrowserInsurerJourney(t *testing.T) {
 		}
 		shot("dunning-" + level)
 		pdf := browserPDF(t, ctx, note+` a`)
-		if !strings.Contains(pdf, title) || !strings.Contains(pdf, doc.Number) || !strings.Contains(pdf, claimed) {
-			t.Errorf("%s PDF lacks %s / %s:\n%s", title, doc.Number, claimed, pdf)
+		// the insurer finds the case by its claim number
+		if !strings.Contains(pdf, title) || !strings.Contains(pdf, doc.Number) || !strings.Contains(pdf, claimed) ||
+			!strings.Contains(pdf, "KS-2026-4711") {
+			t.Errorf("%s PDF lacks %s / %s / KS-2026-4711:\n%s", title, doc.Number, claimed, pdf)
 		}
 		j.deliver(t)
 		ms := j.mailsTo(t, j.ins.Email, title)
 		if len(ms) != 1 {
 			t.Fatalf("%d mails %q to the insurer, want 1", len(ms), title)
+		}
+		if !strings.Contains(ms[0].Text, "KS-2026-4711") || !strings.Contains(ms[0].Text, claimed) {
+			t.Errorf("%s mail lacks the claim number or %s:\n%s", title, claimed, ms[0].Text)
 		}
 		if mp := j.pdfAttachment(t, ms[0]); !strings.Contains(mp, claimed) || !strings.Contains(mp, doc.Number) {
 			t.Errorf("%s mailed PDF lacks %s / %s:\n%s", title, doc.Number, claimed, mp)
