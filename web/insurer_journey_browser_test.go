@@ -349,6 +349,9 @@ func TestBrowserInsurerJourney(t *testing.T) {
 
 	// 5. the insurer's invoice: the preview's amount, its PDF, one e-mail
 	doc, _ := payerAndFinal(t, j.ctEnv, ct.ID, j.ins.ID)
+	if got := text("#billed-facts"); !strings.Contains(got, "Rechnung an HUK-COBURG Schaden "+doc.Number+" über "+payerShare) {
+		t.Errorf("billed facts do not name the insurer's invoice: %q", got)
+	}
 	inv := text("#payer-invoices")
 	if de.Money(doc.Gross) != payerShare || !strings.Contains(inv, doc.Number) || !strings.Contains(inv, payerShare) ||
 		!strings.Contains(inv, "14.12.2026") {
