@@ -61,8 +61,11 @@ func readProtocol(r *http.Request, withCharge bool) (protoForm, contract.Protoco
 		Signature:      r.PostFormValue("signature"), Confirmed: map[int64]bool{}, Fuel: -1}
 	p := contract.Protocol{Cleanliness: pf.Cleanliness, Notes: pf.Notes, SignerName: pf.SignerName, UnsignedReason: pf.UnsignedReason}
 	km, err := strconv.ParseInt(strings.ReplaceAll(pf.KM, ".", ""), 10, 64)
-	if err != nil {
+	switch {
+	case pf.KM == "":
 		f.Add("km", "protocol.km_required")
+	case err != nil:
+		f.Add("km", "protocol.km_number")
 	}
 	p.OdometerKM = km
 	if pf.Cleanliness == "" {
