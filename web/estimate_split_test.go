@@ -36,7 +36,7 @@ func estimateOn(t *testing.T, p page) (payerShare, driverShare string) {
 // (49,00 € a day at the tariff) is paid by a manufacturer programme
 // capped at one day at its agreed 59,00 € a day for the category. The
 // reservation page's and, after the handover, the contract page's
-// estimate split it as the return will: the programme 59,00 € (at the
+// estimate (and the reservation's print) split it as the return will: the programme 59,00 € (at the
 // agreed rate, named), the driver the day over the cap at 49,00 €, 108,00 €
 // in all; the return preview at the planned end (no extra km, a full
 // tank) shows exactly those shares. A rental the driver pays alone shows
@@ -68,6 +68,11 @@ func TestEstimateSplitMatchesReturn(t *testing.T) {
 		if resPayer != wantPayer || resDriver != wantDriver {
 			t.Errorf("reservation estimate: programme %q, driver %q; want %s, %s", resPayer, resDriver, wantPayer, wantDriver)
 		}
+
+		// the printed reservation the customer takes home says the same
+		p = c.get(resPath + "/print")
+		wantContains(t, p, `id="print-estimate">`+de.Money(10800)+`<`, `id="print-estimate-payer">`+resPayer,
+			`id="print-estimate-driver">`+resDriver+`<`)
 
 		// the handover at the booked pickup
 		ce.clk.Advance(time.Hour)
