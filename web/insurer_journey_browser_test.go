@@ -152,8 +152,13 @@ func browserPDF(t *testing.T, ctx context.Context, sel string) string {
 // open items, sends the Zahlungserinnerung, records a partial transfer,
 // then the 1. and 2. Mahnung: each notice's PDF claims the open amount
 // the page shows and reaches the insurer once. Every page is axe clean.
+// Both databases.
 func TestBrowserInsurerJourney(t *testing.T) {
-	j := newInsurerJourney(t, store.SQLite)
+	eachDBDialect(t, walkInsurerJourney)
+}
+
+func walkInsurerJourney(t *testing.T, d store.Dialect) {
+	j := newInsurerJourney(t, d)
 	de := locale.Lang("de")
 	tab := testenv.Browser(t)
 	ctx, cancel := context.WithTimeout(tab, 4*time.Minute)
