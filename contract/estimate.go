@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"mietwerk.dev/mietwerk/billing"
-	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/payer"
 )
 
@@ -58,8 +58,8 @@ func (s *Service) EstimateReservation(ctx context.Context, id int64) (Estimate, 
 	if x.Tenant, err = s.d.Tenancy.Tenant(ctx); err != nil {
 		return Estimate{}, err
 	}
-	sys := identity.WithActor(ctx, identity.SystemFor(x.Tenant.ID))
-	if x.Station, err = s.d.Tenancy.Station(sys, r.StationID); err != nil {
+	// read as the caller: the reservation's station is the caller's
+	if x.Station, err = s.d.Tenancy.Station(ctx, r.StationID); err != nil {
 		return Estimate{}, err
 	}
 	if x.Customer, err = s.d.Customers.Customer(ctx, r.CustomerID); err != nil {
@@ -67,7 +67,9 @@ func (s *Service) EstimateReservation(ctx context.Context, id int64) (Estimate, 
 	}
 	x.Customer = r.Billing.Of(x.Customer)
 	if r.VehicleID != 0 {
-		if x.Vehicle, err = s.d.Vehicles.Vehicle(sys, r.VehicleID); err != nil {
+		// a car of another station the caller cannot see is estimated as
+		// none yet: the returned-as-planned bill needs no more of it
+		if x.Vehicle, err = s.d.Vehicles.Vehicle(ctx, r.VehicleID); err != nil && !errs.Is(err, errs.KindNotFound) {
 			return Estimate{}, err
 		}
 	}
