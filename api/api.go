@@ -101,6 +101,7 @@ func New(d Deps) http.Handler {
 	s.mount(mux, "POST /api/v1/bookings/{number}/cancel", s.idempotent(false, s.cancelBooking))
 	s.routesContracts(mux)
 	s.routesWorkshopOrders(mux)
+	s.routesPayers(mux)
 	mux.Handle("OPTIONS /api/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	mux.Handle("/api/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, notFoundRoute(r))

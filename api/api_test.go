@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -127,8 +128,13 @@ func TestBookGetChangeCancel(t *testing.T) {
 		if r := e.do("POST", "/api/v1/bookings", body2); r.status != 422 {
 			t.Fatalf("missing key: %d", r.status)
 		}
-		if r := e.do("GET", "/api/v1/bookings/"+num, nil); r.status != 200 || len(r.body["payments"].([]any)) != 2 {
-			t.Fatalf("get: %d %s", r.status, r.raw)
+		g := e.do("GET", "/api/v1/bookings/"+num, nil)
+		if g.status != 200 || len(g.body["payments"].([]any)) != 2 {
+			t.Fatalf("get: %d %s", g.status, g.raw)
+		}
+		// the answer's invoice (kept from issuing it) is the one read back
+		if inv := r.body["invoices"].([]any); len(inv) != 1 || !reflect.DeepEqual(inv, g.body["invoices"]) {
+			t.Fatalf("invoices answered %v, read back %v", inv, g.body["invoices"])
 		}
 		// change the period: re-checked, re-quoted
 		r = e.do("PATCH", "/api/v1/bookings/"+num, map[string]any{"return": day(7, 17).Format(time.RFC3339), "customer": map[string]any{"phone": "+49 9421 66666"}})

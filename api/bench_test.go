@@ -281,6 +281,7 @@ func BenchmarkBookOne(b *testing.B) {
 			stmt0 := e.st.Statements()
 			n := int64(0)
 			b.ResetTimer()
+			cpu0 := cpuTime()
 			for i := 0; b.Loop(); i++ {
 				n++
 				body := bookingBody(fmt.Sprintf("one%d@example.de", i), telecashsim.CardApproveVisa, day(3+i%20, 9), day(3+i%20, 17))
@@ -288,6 +289,9 @@ func BenchmarkBookOne(b *testing.B) {
 					b.Fatalf("booking %d: %d %s", i, r.status, r.raw)
 				}
 			}
+			// one client: the CPU of a booking without contention (the
+			// process's, so on PostgreSQL without the server's)
+			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(n), "cpu_ms/booking")
 			if d == "postgres" {
 				b.ReportMetric(float64(e.st.Statements()-stmt0)/float64(n), "pg_statements/booking")
 				logTally(b, e.st.StatementTally(), n)

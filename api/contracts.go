@@ -27,6 +27,12 @@ var openapiCalendar []byte
 //go:embed openapi_workshop.json
 var openapiWorkshop []byte
 
+// openapiPayers holds the payer operations: the payers to book with, their
+// open items and transfers received (api/payers.go).
+//
+//go:embed openapi_payers.json
+var openapiPayers []byte
+
 func init() {
 	var doc map[string]any
 	if err := json.Unmarshal(openapiJSON, &doc); err != nil {
@@ -35,7 +41,7 @@ func init() {
 	paths, _ := doc["paths"].(map[string]any)
 	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
 	for name, raw := range map[string][]byte{"openapi_contracts.json": openapiContracts, "openapi_calendar.json": openapiCalendar,
-		"openapi_workshop.json": openapiWorkshop} {
+		"openapi_workshop.json": openapiWorkshop, "openapi_payers.json": openapiPayers} {
 		var frag map[string]any
 		if err := json.Unmarshal(raw, &frag); err != nil {
 			panic("api: " + name + ": " + err.Error())

@@ -231,6 +231,9 @@ type changeIn struct {
 	Pickup   *string     `json:"pickup"`
 	Return   *string     `json:"return"`
 	Customer *customerIn `json:"customer"`
+	// WorkshopOrder alone changes the workshop order until the rental is
+	// billed; with the others, before pickup like them.
+	WorkshopOrder *string `json:"workshop_order"`
 }
 
 // responses

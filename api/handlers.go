@@ -99,7 +99,7 @@ func (s *server) createBooking(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	req := booking.BookRequest{IdempotencyKey: keyFrom(r), StationCode: in.Station, CategoryCode: in.Category, WorkshopRef: in.WorkshopOrder, Notes: in.Notes,
+	req := booking.BookRequest{IdempotencyKey: keyFrom(r), KeyFirst: keyFirst(r), StationCode: in.Station, CategoryCode: in.Category, WorkshopRef: in.WorkshopOrder, Notes: in.Notes,
 		Pickup: parseTime(&f, "pickup", in.Pickup), Return: parseTime(&f, "return", in.Return)}
 	if in.Customer == nil {
 		f.Add("customer", "field.required")
@@ -222,15 +222,39 @@ func (s *server) changeBooking(r *http.Request) (int, any, error) {
 		c := in.Customer.domain()
 		ch.Customer = &c
 	}
-	if in.Pickup == nil && in.Return == nil && in.Customer == nil && len(f) == 0 {
+	others := in.Pickup != nil || in.Return != nil || in.Customer != nil
+	if !others && in.WorkshopOrder == nil && len(f) == 0 {
 		f.Add("body", "booking.change_empty")
+	}
+	number := r.PathValue("number")
+	if in.WorkshopOrder != nil {
+		if _, err := booking.CheckWorkshopRef("workshop_order", *in.WorkshopOrder); err != nil {
+			f.Merge("", err)
+		}
+		if !others {
+			// the workshop order alone: until the rental is billed
+			if err := f.Err(); err != nil {
+				return 0, nil, err
+			}
+			d, err := s.d.Bookings.SetWorkshopRef(r.Context(), number, "workshop_order", *in.WorkshopOrder)
+			if err != nil {
+				return 0, nil, err
+			}
+			return http.StatusOK, bookingResp(d, string(lang(r))), nil
+		}
 	}
 	// the service checks the rest and answers every invalid field, these
 	// included, before it changes anything
 	ch.Invalid = f
-	d, err := s.d.Bookings.Change(r.Context(), r.PathValue("number"), ch)
+	d, err := s.d.Bookings.Change(r.Context(), number, ch)
 	if err != nil {
 		return 0, nil, dedupeErr(err)
+	}
+	if in.WorkshopOrder != nil {
+		// changed before pickup with the rest: the booking is not billed
+		if d, err = s.d.Bookings.SetWorkshopRef(r.Context(), number, "workshop_order", *in.WorkshopOrder); err != nil {
+			return 0, nil, err
+		}
 	}
 	return http.StatusOK, bookingResp(d, string(lang(r))), nil
 }

@@ -191,7 +191,7 @@ func newEnvWith(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.
 	}
 	contracts := contract.NewService(contract.Deps{Store: st, Bookings: st, Vehicles: st, Tariffs: st, Tenancy: st, Customers: st,
 		Payments: e.pay, Records: st, Invoices: st, Issued: st, Renderer: pdf.New(), EInvoicer: xrechnung.EInvoicer{},
-		Mailer: contracttest.Mailer{}, Log: log})
+		Mailer: contracttest.Mailer{}, Log: log, Covers: st, Payers: st})
 	e.contract = contracts
 	e.srv = httptest.NewServer(api.New(api.Deps{Bookings: e.bookings, Contracts: contracts, Auth: idsvc, Idempotency: st, RateLimit: st,
 		Logger: log, AllowedOrigins: []string{"https://www.autohaus-koenig.de"}, IdempotencyLock: o.lock, Payers: st, Covers: st, WorkshopOrders: st}))
@@ -314,6 +314,17 @@ func templateOf(path string) string {
 		if _, sub, ok := strings.Cut(rest, "/"); ok {
 			return "/api/v1/workshop-orders/{ref}/" + sub
 		}
+	}
+	if rest, ok := strings.CutPrefix(path, "/api/v1/payer-invoices/"); ok {
+		if _, sub, ok := strings.Cut(rest, "/"); ok {
+			return "/api/v1/payer-invoices/{number}/" + sub
+		}
+	}
+	if rest, ok := strings.CutPrefix(path, "/api/v1/payers/"); ok {
+		if _, sub, ok := strings.Cut(rest, "/"); ok {
+			return "/api/v1/payers/{id}/" + sub
+		}
+		return "/api/v1/payers/{id}"
 	}
 	rest, ok := strings.CutPrefix(path, "/api/v1/bookings/")
 	if !ok {

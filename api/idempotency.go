@@ -104,14 +104,14 @@ func (s *server) idempotent(required bool, h handlerFunc) handlerFunc {
 			return 0, nil, err
 		}
 		ctx := r.Context()
-		replay, err := s.d.Idempotency.BeginIdempotent(ctx, key, r.Method, r.URL.Path, requestHash(r, body), s.d.IdempotencyLock)
+		replay, first, err := s.d.Idempotency.BeginIdempotent(ctx, key, r.Method, r.URL.Path, requestHash(r, body), s.d.IdempotencyLock)
 		if err != nil {
 			return 0, nil, err
 		}
 		if replay != nil {
 			return replay.StatusCode, rawResponse{replay.StatusCode, replay.ContentType, replay.Body, true}, nil
 		}
-		r = r.WithContext(context.WithValue(ctx, keyCtx{}, key))
+		r = r.WithContext(context.WithValue(ctx, keyCtx{}, heldKey{key, first}))
 		status, out, herr := h(r)
 		raw := rawResponse{status: status}
 		if herr != nil {
@@ -152,8 +152,22 @@ func (s *server) idempotent(required bool, h handlerFunc) handlerFunc {
 
 type keyCtx struct{}
 
+// heldKey is the Idempotency-Key the request holds; first: no earlier
+// request with it began (see idempotency.Store.BeginIdempotent).
+type heldKey struct {
+	key   string
+	first bool
+}
+
 // keyFrom returns the Idempotency-Key the request was made with ("" without one).
 func keyFrom(r *http.Request) string {
-	k, _ := r.Context().Value(keyCtx{}).(string)
-	return k
+	k, _ := r.Context().Value(keyCtx{}).(heldKey)
+	return k.key
+}
+
+// keyFirst reports whether the request's Idempotency-Key was used for the
+// first time.
+func keyFirst(r *http.Request) bool {
+	k, _ := r.Context().Value(keyCtx{}).(heldKey)
+	return k.first
 }

@@ -81,18 +81,22 @@ func TestKeyScopesEveryOperation(t *testing.T) {
 			path string
 			body any
 		}{
-			"GET /api/v1/stations":                         {"/api/v1/stations", nil},
-			"GET /api/v1/vehicle-categories":               {"/api/v1/vehicle-categories", nil},
-			"GET /api/v1/availability":                     {"/api/v1/availability?station=SR&pickup=" + esc2(day(3, 9)) + "&return=" + esc2(day(5, 17)), nil},
-			"GET /api/v1/availability/calendar":            {"/api/v1/availability/calendar?station=SR&month=" + day(3, 9).Format("2006-01"), nil},
-			"POST /api/v1/bookings":                        {"/api/v1/bookings", map[string]any{}},
-			"GET /api/v1/bookings/{number}":                {"/api/v1/bookings/" + num, nil},
-			"PATCH /api/v1/bookings/{number}":              {"/api/v1/bookings/" + num, map[string]any{}},
-			"POST /api/v1/bookings/{number}/cancel":        {"/api/v1/bookings/" + num + "/cancel", map[string]any{"reason": "x"}},
-			"POST /api/v1/bookings/{number}/handover":      {"/api/v1/bookings/" + num + "/handover", map[string]any{}},
-			"POST /api/v1/bookings/{number}/return":        {"/api/v1/bookings/" + num + "/return", map[string]any{}},
-			"GET /api/v1/bookings/{number}/contract":       {"/api/v1/bookings/" + num + "/contract", nil},
-			"POST /api/v1/workshop-orders/{ref}/completed": {"/api/v1/workshop-orders/WO-NONE/completed", nil},
+			"GET /api/v1/stations":                          {"/api/v1/stations", nil},
+			"GET /api/v1/vehicle-categories":                {"/api/v1/vehicle-categories", nil},
+			"GET /api/v1/availability":                      {"/api/v1/availability?station=SR&pickup=" + esc2(day(3, 9)) + "&return=" + esc2(day(5, 17)), nil},
+			"GET /api/v1/availability/calendar":             {"/api/v1/availability/calendar?station=SR&month=" + day(3, 9).Format("2006-01"), nil},
+			"POST /api/v1/bookings":                         {"/api/v1/bookings", map[string]any{}},
+			"GET /api/v1/bookings/{number}":                 {"/api/v1/bookings/" + num, nil},
+			"PATCH /api/v1/bookings/{number}":               {"/api/v1/bookings/" + num, map[string]any{}},
+			"POST /api/v1/bookings/{number}/cancel":         {"/api/v1/bookings/" + num + "/cancel", map[string]any{"reason": "x"}},
+			"POST /api/v1/bookings/{number}/handover":       {"/api/v1/bookings/" + num + "/handover", map[string]any{}},
+			"POST /api/v1/bookings/{number}/return":         {"/api/v1/bookings/" + num + "/return", map[string]any{}},
+			"GET /api/v1/bookings/{number}/contract":        {"/api/v1/bookings/" + num + "/contract", nil},
+			"POST /api/v1/workshop-orders/{ref}/completed":  {"/api/v1/workshop-orders/WO-NONE/completed", nil},
+			"GET /api/v1/payers":                            {"/api/v1/payers", nil},
+			"GET /api/v1/payers/{id}":                       {"/api/v1/payers/999999", nil},
+			"GET /api/v1/payers/{id}/open-items":            {"/api/v1/payers/999999/open-items", nil},
+			"POST /api/v1/payer-invoices/{number}/payments": {"/api/v1/payer-invoices/RE-NONE/payments", map[string]any{}},
 		}
 		ops := documentedAccess(t)
 		var names []string

@@ -32,15 +32,20 @@ type BookRequest struct {
 	// IdempotencyKey is the request's Idempotency-Key (API requests): the
 	// booking is bound to it, and a retry with it resumes that booking.
 	IdempotencyKey string
-	Customer       customer.Customer
-	StationCode    string
-	CategoryCode   string
-	Pickup         time.Time
-	Return         time.Time
-	WorkshopRef    string
-	Notes          string
-	Card           *payment.Card // either Card or Token
-	Token          *CardToken
+	// KeyFirst: the key was used for the first time (no earlier request
+	// with it began), so no booking can be bound to it yet and none is
+	// looked for; one bound meanwhile is still found (the new booking's
+	// insert refuses a bound key).
+	KeyFirst     bool
+	Customer     customer.Customer
+	StationCode  string
+	CategoryCode string
+	Pickup       time.Time
+	Return       time.Time
+	WorkshopRef  string
+	Notes        string
+	Card         *payment.Card // either Card or Token
+	Token        *CardToken
 }
 
 // Details is a booking with everything its answer shows.
@@ -99,7 +104,7 @@ const (
 func (s *Service) Book(ctx context.Context, req BookRequest) (Details, error) {
 	a, _ := identity.ActorFrom(ctx)
 	stage := s.stageTimer()
-	if req.IdempotencyKey != "" {
+	if req.IdempotencyKey != "" && !req.KeyFirst {
 		if d, done, err := s.resumeByKey(ctx, req); done {
 			return d, err
 		}
@@ -138,7 +143,7 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (Details, error) {
 		}
 		return Details{}, err
 	}
-	bc := bookingCtx{tn: tn, st: station, cat: cat, cust: cust, r: r, tariff: &tariff, lease: lease}
+	bc := bookingCtx{tn: tn, st: station, cat: cat, cust: cust, r: r, tariff: &tariff, lease: lease, created: true}
 	defer s.release(ctx, &bc)
 	stage(StageCar)
 	if err := s.pay(ctx, &bc, req); err != nil {
@@ -165,6 +170,10 @@ type bookingCtx struct {
 	// known while booking, so the answer needs no second read
 	tariff *pricing.Tariff  // the reservation's tariff
 	recs   []payment.Record // its payments as complete last read them
+	// created: the reservation was created by this call (Book), so the
+	// invoice issueAdvance issues is its only one, kept in invs
+	created bool
+	invs    []invoice.Summary
 	// pageToken opens the customer's booking page (made when the booking
 	// is confirmed, in the confirmation's link only)
 	pageToken string
@@ -521,6 +530,9 @@ func (s *Service) issueAdvance(ctx context.Context, bc *bookingCtx, rent payment
 		return err
 	}
 	bc.r.Status = StatusConfirmed
+	if bc.created {
+		bc.invs = []invoice.Summary{iss.Summary()}
+	}
 	return nil
 }
 

@@ -190,9 +190,11 @@ func (s *Service) detailsOf(ctx context.Context, bc bookingCtx) (Details, error)
 	} else if d.Payments, err = s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: bc.r.ID}); err != nil {
 		return d, err
 	}
-	invs, err := s.d.Issued.ListInvoices(ctx, invoice.Filter{ReservationID: bc.r.ID})
-	if err != nil {
-		return d, err
+	invs := bc.invs // a new booking's advance invoice, as issued
+	if invs == nil {
+		if invs, err = s.d.Issued.ListInvoices(ctx, invoice.Filter{ReservationID: bc.r.ID}); err != nil {
+			return d, err
+		}
 	}
 	// the customer's documents: a payer's invoices (its share of the
 	// rental) are the payer's, not shown to the customer or its API

@@ -25,6 +25,7 @@ import (
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/document"
+	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
@@ -244,6 +245,9 @@ type mhistory struct {
 	cust    customer.Customer
 	cover   payer.Cover // the rental's cover (ModeDriver: none)
 	payer   payer.Payer // its payer under the terms the cover kept
+	// resplit: the bill was corrected after billing (cover, end): the
+	// final invoice no longer carries the driver's whole share
+	resplit bool
 }
 
 func (h *mhistory) fatalf(format string, args ...any) {
@@ -626,6 +630,9 @@ func (h *mhistory) afterBilling() {
 	w.clk.Advance(time.Duration(1+h.r.IntN(48)) * time.Hour)
 	today := w.clk.Now().In(w.loc).Format("2006-01-02")
 	methods := []string{contract.MethodCash, contract.MethodTerminal, contract.MethodTransfer}
+	if h.chance(0.2) {
+		h.correct()
+	}
 	open := h.open()
 	if open > 0 && h.chance(0.6) {
 		part := open
@@ -650,6 +657,85 @@ func (h *mhistory) afterBilling() {
 			Description: "Felge vorne rechts", Cents: int64(3000 + h.r.IntN(30000))})
 		h.must(err, "later damage")
 		h.stats["damage charged after billing"]++
+	}
+}
+
+// correct changes the billed rental's cover (to the driver, a payer or a
+// cost centre, chosen at random) and, sometimes, its end (some hours
+// earlier: a return recorded late), and checks right after that the
+// driver's ledger bills the new split's driver share and the payers' net
+// documents its payer share — the bill recomputed from the protocols.
+func (h *mhistory) correct() {
+	w := h.w
+	c, err := w.s.Contract(h.m.sys, h.c.ID)
+	h.must(err, "contract")
+	if c.Status != contract.StatusBilled && c.Status != contract.StatusPaymentOpen {
+		return
+	}
+	co := &contract.Correction{Cover: payer.Cover{Mode: payer.ModeDriver}}
+	if len(h.m.payers) > 0 && h.chance(0.7) {
+		q := h.m.payers[h.r.IntN(len(h.m.payers))]
+		co.Cover = payer.Cover{Mode: payer.ModePayer, PayerID: q.ID, ClaimNumber: fmt.Sprintf("NACH-%d", h.i)}
+		if q.Kind == payer.KindCostCentre {
+			co.Cover.Mode = payer.ModeInternal
+		}
+	}
+	if h.chance(0.4) {
+		if span := c.EndedAt.Sub(c.Start); span > 2*time.Hour {
+			co.End = c.EndedAt.Add(-time.Duration(1+h.r.IntN(int(span.Hours())-1)) * time.Hour).Truncate(time.Minute)
+		}
+	}
+	lb, _, _, err := w.contracts.Ledger(h.m.admin, c.ID)
+	h.must(err, "ledger")
+	billedBefore := lb.Billed()
+	driverBefore, payersBefore := h.shares()
+	plan, err := w.contracts.PlanResplit(h.m.admin, c.ID, co)
+	if e, ok := errs.As(err); ok && e.Kind == errs.KindConflict {
+		switch e.Code {
+		case "resplit_collective", "resplit_drift", "resplit_by_hand", "resplit_payer_paid":
+			h.stats["correction refused: "+string(e.Code)]++
+			return
+		}
+	}
+	h.must(err, "plan correction")
+	_, err = w.contracts.Resplit(h.m.admin, c.ID, &contract.Correction{Cover: co.Cover, End: co.End}, plan.Token)
+	h.must(err, "correction")
+	h.resplit = true
+	h.stats["corrected after billing"]++
+	if plan.EndChanged {
+		h.stats["return time corrected"]++
+	}
+	cv, err := w.s.Cover(h.m.admin, c.ReservationID)
+	h.must(err, "cover")
+	h.cover = cv
+	if cv.PayerID != 0 {
+		p, err := w.s.Payer(h.m.admin, cv.PayerID)
+		h.must(err, "payer")
+		h.payer = cv.Apply(p)
+	}
+	// the documents moved exactly the difference between the shares the
+	// test computes itself before and after
+	l, _, _, err := w.contracts.Ledger(h.m.admin, c.ID)
+	h.must(err, "ledger")
+	driverAfter, payersAfter := h.shares()
+	if l.Billed()-billedBefore != driverAfter-driverBefore {
+		h.fatalf("the correction billed the driver %d more, the shares moved %d → %d", l.Billed()-billedBefore, driverBefore, driverAfter)
+	}
+	all, err := w.s.ListInvoices(h.m.sys, invoice.Filter{ContractID: c.ID})
+	h.must(err, "documents")
+	var payers int64
+	for _, d := range all {
+		switch {
+		case d.PayerID == 0:
+		case d.Kind == invoice.KindCreditNote:
+			payers -= d.Gross
+		default:
+			payers += d.Gross
+		}
+	}
+	if payers != payersAfter || payersAfter != plan.New.PayerGross() || payersBefore != plan.Old.PayerGross() {
+		h.fatalf("after the correction the payers are invoiced %d net; the test computes %d (before %d), the plan %d", payers,
+			payersAfter, payersBefore, plan.New.PayerGross())
 	}
 }
 
@@ -867,6 +953,51 @@ func describe(es []invoice.JournalEntry) string {
 // what their invoice allows.
 func (h *mhistory) checkDocuments(docs []invoice.Summary, recs []payment.Record) {
 	w := h.w
+	c, b, advances, final, finalID, claimID := h.recompute(docs)
+	if h.resplit {
+		// corrected after billing: the new shares were checked then
+		// (correct); the final and the claim are the original billing's
+		return
+	}
+	if h.cover.Mode != payer.ModeDriver {
+		b = h.splitFor(c, b, advances)
+	}
+	if len(b.Lines) == 0 {
+		if finalID != 0 {
+			h.fatalf("final invoice %s, though the payer pays all the driver's taxed lines", final.Invoice.Number)
+		}
+	} else if !sameLines(final.Invoice.Lines, b.Lines) || final.Totals.Due != b.Due || final.Totals.Gross != b.Totals.Gross {
+		h.fatalf("final invoice %s %+v (due %d) ≠ billing from the snapshot %+v (due %d)", final.Invoice.Number, final.Invoice.Lines,
+			final.Totals.Due, b.Lines, b.Due)
+	}
+	if (claimID != 0) != (b.CompensationCents > 0) {
+		h.fatalf("damage settlement %d, compensation billed %d", claimID, b.CompensationCents)
+	}
+	if claimID != 0 {
+		claim, err := w.s.IssuedInvoice(h.m.sys, claimID)
+		h.must(err, "damage settlement")
+		if !sameLines(claim.Invoice.Lines, b.Compensation) || claim.Totals.VAT != 0 {
+			h.fatalf("damage settlement %+v ≠ compensation %+v", claim.Invoice.Lines, b.Compensation)
+		}
+	}
+	for _, cn := range docs {
+		if cn.Kind != invoice.KindCreditNote {
+			continue
+		}
+		for _, d := range docs {
+			if d.ID == cn.CorrectsID && d.Kind == invoice.KindFinal && cn.Gross > max(d.Due, 0) {
+				h.fatalf("credit note %s of %d on final %s due %d", cn.Number, cn.Gross, d.Number, d.Due)
+			}
+		}
+	}
+}
+
+// recompute is the final bill of the history's contract recomputed from
+// its terms snapshot, protocols, damages and advances (docs: the driver's
+// documents), with the final invoice and the damage settlement billing
+// issued.
+func (h *mhistory) recompute(docs []invoice.Summary) (contract.Contract, billing.Bill, []invoice.Advance, invoice.Issued, int64, int64) {
+	w := h.w
 	c, err := w.s.Contract(h.m.sys, h.c.ID)
 	h.must(err, "contract")
 	ps, err := w.s.Protocols(h.m.sys, c.ID)
@@ -922,37 +1053,33 @@ func (h *mhistory) checkDocuments(docs []invoice.Summary, recs []payment.Record)
 		In:      billing.Reading{At: *c.EndedAt, KM: ret.OdometerKM, FuelEighths: ret.FuelEighths, Cleanliness: ret.Cleanliness},
 		Damages: charges, Advances: advances, Lang: document.Lang(h.cust.Language).Or()})
 	h.must(err, "recompute the bill")
-	if h.cover.Mode != payer.ModeDriver {
-		b = h.splitFor(c, b, advances)
+	return c, b, advances, final, finalID, claimID
+}
+
+// shares is the driver's and the payers' part of the history's bill as
+// the test computes it (billing.Compute and billing.Split on the stored
+// contract and cover): the driver's taxed lines and damage compensation,
+// the payer's share.
+func (h *mhistory) shares() (driver, payers int64) {
+	w := h.w
+	_, _, docs, err := w.contracts.Ledger(h.m.admin, h.c.ID)
+	h.must(err, "ledger")
+	c, b, _, _, _, _ := h.recompute(docs)
+	cv, err := w.s.Cover(h.m.admin, c.ReservationID)
+	h.must(err, "cover")
+	if cv.Mode == payer.ModeDriver {
+		return b.Totals.Gross + b.CompensationCents, 0
 	}
-	if len(b.Lines) == 0 {
-		if finalID != 0 {
-			h.fatalf("final invoice %s, though the payer pays all the driver's taxed lines", final.Invoice.Number)
-		}
-	} else if !sameLines(final.Invoice.Lines, b.Lines) || final.Totals.Due != b.Due || final.Totals.Gross != b.Totals.Gross {
-		h.fatalf("final invoice %s %+v (due %d) ≠ billing from the snapshot %+v (due %d)", final.Invoice.Number, final.Invoice.Lines,
-			final.Totals.Due, b.Lines, b.Due)
+	p, err := w.s.Payer(h.m.admin, cv.PayerID)
+	h.must(err, "payer")
+	v, err := w.s.Vehicle(h.m.sys, c.VehicleID)
+	h.must(err, "vehicle")
+	ps, ds := billing.Split(billing.SplitInput{Bill: b, Cover: cv, Payer: cv.Apply(p), CategoryID: v.CategoryID,
+		Lang: document.Lang(h.cust.Language).Or()})
+	for _, l := range append(append([]invoice.Line(nil), ds.Lines...), ds.Compensation...) {
+		driver += invoice.LineGross(l)
 	}
-	if (claimID != 0) != (b.CompensationCents > 0) {
-		h.fatalf("damage settlement %d, compensation billed %d", claimID, b.CompensationCents)
-	}
-	if claimID != 0 {
-		claim, err := w.s.IssuedInvoice(h.m.sys, claimID)
-		h.must(err, "damage settlement")
-		if !sameLines(claim.Invoice.Lines, b.Compensation) || claim.Totals.VAT != 0 {
-			h.fatalf("damage settlement %+v ≠ compensation %+v", claim.Invoice.Lines, b.Compensation)
-		}
-	}
-	for _, cn := range docs {
-		if cn.Kind != invoice.KindCreditNote {
-			continue
-		}
-		for _, d := range docs {
-			if d.ID == cn.CorrectsID && d.Kind == invoice.KindFinal && cn.Gross > max(d.Due, 0) {
-				h.fatalf("credit note %s of %d on final %s due %d", cn.Number, cn.Gross, d.Number, d.Due)
-			}
-		}
-	}
+	return driver, ps.Gross
 }
 
 // splitFor recomputes, from the cover and its payer's kept terms as

@@ -36,6 +36,11 @@ type PayerOpenItem struct {
 	Open        int64
 	DaysOverdue int
 	Bucket      int
+	// DunningLevel is the highest dunning level issued for the document
+	// (0 none, LevelReminder … LevelSecond); Blocked: a dunning block
+	// (Mahnsperre) on the document or on its payer.
+	DunningLevel int
+	Blocked      bool
 }
 
 // PayerOpenItems are one payer's open documents on a day with the sums
@@ -92,12 +97,50 @@ func GroupOpenItems(rs []Receivable, today string) OpenItems {
 	return out
 }
 
+// markDunning sets each item's dunning level (the highest notice issued)
+// and block (on the document or its payer).
+func (o *OpenItems) markDunning(notices []DunningNotice, blocks []DunningBlock) {
+	level := map[int64]int{}
+	for _, n := range notices {
+		level[n.InvoiceID] = max(level[n.InvoiceID], n.Level)
+	}
+	blockedPayer, blockedDoc := map[int64]bool{}, map[int64]bool{}
+	for _, b := range blocks {
+		if b.InvoiceID == 0 {
+			blockedPayer[b.PayerID] = true
+		} else {
+			blockedDoc[b.InvoiceID] = true
+		}
+	}
+	for i := range o.Payers {
+		for j := range o.Payers[i].Items {
+			it := &o.Payers[i].Items[j]
+			it.DunningLevel = level[it.ID]
+			it.Blocked = blockedPayer[it.PayerID] || blockedDoc[it.ID]
+		}
+	}
+}
+
 // PayerOpenItems is the open-items list of the payer documents the actor
-// may see on today's date in loc.
-func (s *Service) PayerOpenItems(ctx context.Context, loc *time.Location) (OpenItems, error) {
-	rs, err := s.Receivables(ctx, ReceivableFilter{})
+// may see on today's date in loc — of payer payerID only, when not 0 —
+// with each document's dunning level and block. It is what Verwaltung →
+// Offene Posten shows and what the API's open items answer.
+func (s *Service) PayerOpenItems(ctx context.Context, loc *time.Location, payerID int64) (OpenItems, error) {
+	rs, err := s.Receivables(ctx, ReceivableFilter{PayerID: payerID})
 	if err != nil {
 		return OpenItems{}, err
 	}
-	return GroupOpenItems(rs, s.Today(loc)), nil
+	out := GroupOpenItems(rs, s.Today(loc))
+	if ds := s.dunningStore(); ds != nil && len(out.Payers) > 0 {
+		notices, err := ds.DunningNotices(ctx, 0)
+		if err != nil {
+			return OpenItems{}, err
+		}
+		blocks, err := ds.DunningBlocks(ctx)
+		if err != nil {
+			return OpenItems{}, err
+		}
+		out.markDunning(notices, blocks)
+	}
+	return out, nil
 }

@@ -53,7 +53,10 @@ const (
 	ReceivableOpen    = "open"
 	ReceivablePartial = "partial"
 	ReceivablePaid    = "paid"
-	ReceivableOverdue = "overdue"
+	// ReceivableCancelled: credited in full, nothing paid (a re-split
+	// cancelled it).
+	ReceivableCancelled = "cancelled"
+	ReceivableOverdue   = "overdue"
 )
 
 // Receivable is a payer's document (not a credit note) with what was paid
@@ -77,6 +80,8 @@ func (r Receivable) Open() int64 { return max(r.Due-r.Paid-r.Credited, 0) }
 // Status is the document's state on day today (YYYY-MM-DD).
 func (r Receivable) Status(today string) string {
 	switch {
+	case r.Open() == 0 && r.Paid == 0 && r.Credited > 0:
+		return ReceivableCancelled
 	case r.Open() == 0:
 		return ReceivablePaid
 	case r.DueOn < today:
@@ -103,6 +108,7 @@ type ReceivableFilter struct {
 	ContractID int64
 	PayerID    int64
 	InvoiceID  int64
+	Number     string // the document's number
 }
 
 // ReceivableStore keeps the payments against payer documents. Every
@@ -184,6 +190,16 @@ const maxReference = 140
 // the bank reference (required). Errors: KindInvalid naming the field,
 // KindNotFound, KindConflict "payer_payment.exceeds".
 func (s *Service) RecordPayerTransfer(ctx context.Context, p *PayerPayment) error {
+	if err := s.CheckPayerTransfer(ctx, p); err != nil {
+		return err
+	}
+	return s.receivables().AddPayerPayment(ctx, p)
+}
+
+// CheckPayerTransfer normalizes and checks transfer p as
+// RecordPayerTransfer does, storing nothing (a caller with field errors of
+// its own answers them all at once).
+func (s *Service) CheckPayerTransfer(ctx context.Context, p *PayerPayment) error {
 	rs := s.receivables()
 	if rs == nil {
 		return errs.NotFound("invoice_not_found")
@@ -218,10 +234,7 @@ func (s *Service) RecordPayerTransfer(ctx context.Context, p *PayerPayment) erro
 	case len([]rune(p.Reference)) > maxReference || errs.BadText(p.Reference, false):
 		f.Add("reference", "payer_payment.reference_invalid", locale.Params{"max": maxReference})
 	}
-	if err := f.Err(); err != nil {
-		return err
-	}
-	return rs.AddPayerPayment(ctx, p)
+	return f.Err()
 }
 
 // ReversePayerTransfer reverses transfer id, entered by mistake, with the

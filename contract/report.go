@@ -6,7 +6,6 @@ import (
 
 	"mietwerk.dev/mietwerk/billing"
 	"mietwerk.dev/mietwerk/invoice"
-	"mietwerk.dev/mietwerk/payer"
 )
 
 // Movements are one station's pickups and returns on one day.
@@ -150,22 +149,20 @@ func (s *Service) Billed(ctx context.Context, id int64) (b Billed, ok bool, err 
 			billedIDs = append(billedIDs, d.ID)
 		}
 	}
-	// a collective payer's share waits for (or is on) its collective
-	// invoice, which bills many rentals: its days and km come from the
-	// rental's split as billing computed it
-	var collective []invoice.Line
-	if c.Status == StatusBilled || c.Status == StatusPaymentOpen {
+	// the days and km billed are the bill's, as billing computes it from the
+	// protocols (whoever pays which part, and after a correction: the
+	// documents then add corrections, not days); a collective payer's
+	// share waits for (or is on) its collective invoice
+	var bill []invoice.Line
+	collective := false
+	if (c.Status == StatusBilled || c.Status == StatusPaymentOpen || c.Status == StatusClosed) && c.Kind.Billed() {
 		if x, err := s.load(ctx, c); err == nil {
-			if cv, p, err := s.cover(ctx, x); err == nil && cv.Mode == payer.ModePayer && p.Collective {
-				fb, err := s.finalBill(ctx, x)
-				if err != nil {
-					return b, false, err
-				}
-				collective = fb.split.PayerShare.Lines
+			if fb, err := s.finalBill(ctx, x); err == nil {
+				bill, collective = fb.bill.Lines, fb.split.Collective()
 			}
 		}
 	}
-	if len(billedIDs) == 0 && collective == nil {
+	if len(billedIDs) == 0 && !collective {
 		return b, false, nil
 	}
 	ok = true
@@ -183,13 +180,16 @@ func (s *Service) Billed(ctx context.Context, id int64) (b Billed, ok bool, err 
 			}
 		}
 	}
-	countLines(collective)
-	for _, id := range billedIDs {
-		doc, err := s.d.Store.IssuedInvoice(ctx, id)
-		if err != nil {
-			return b, false, err
+	if bill != nil {
+		countLines(bill)
+	} else { // a contract billed before its protocols could be read back
+		for _, id := range billedIDs {
+			doc, err := s.d.Store.IssuedInvoice(ctx, id)
+			if err != nil {
+				return b, false, err
+			}
+			countLines(doc.Invoice.Lines)
 		}
-		countLines(doc.Invoice.Lines)
 	}
 	ps, err := s.d.Store.Protocols(ctx, c.ID)
 	if err != nil {

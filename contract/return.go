@@ -603,6 +603,7 @@ type finalBillOf struct {
 	advances  []invoice.Advance
 	split     Split
 	hand, ret *Protocol
+	bill      billing.Bill // the whole rental's bill, before the split
 }
 
 // finalBill computes the final bill of returned contract x from its
@@ -638,6 +639,7 @@ func (s *Service) finalBill(ctx context.Context, x cctx) (finalBillOf, error) {
 	if err != nil {
 		return fb, err
 	}
+	fb.bill = b
 	fb.split, err = s.split(ctx, x, b, fb.advances, hand, ret)
 	return fb, err
 }
@@ -974,6 +976,9 @@ func (s *Service) invoiceFor(x cctx, k invoice.Kind, lines []invoice.Line, advan
 		Recipient: invoice.Party{Name: cu.Name(), Address: invoice.Address{Street: cu.Street, PostalCode: cu.PostalCode,
 			City: cu.City, Country: cu.Country}, VATID: cu.VATID}}
 	inv.Note = lang(cu).T("invoice.note.contract", locale.Params{"number": x.Contract.Number})
+	if x.WorkshopRef != "" { // the workshop order is on every document of the rental
+		inv.Note += "\n" + lang(cu).T("invoice.note.workshop_order", locale.Params{"ref": x.WorkshopRef})
+	}
 	return inv
 }
 

@@ -84,6 +84,13 @@ func (s *Service) split(ctx context.Context, x cctx, b billing.Bill, advances []
 	if err != nil {
 		return Split{}, err
 	}
+	return s.splitWith(ctx, x, cv, p, b, advances, hand, ret, unstored...)
+}
+
+// splitWith is split under cover cv with its payer p (under the terms
+// the cover keeps) instead of the rental's stored cover.
+func (s *Service) splitWith(ctx context.Context, x cctx, cv payer.Cover, p payer.Payer, b billing.Bill, advances []invoice.Advance,
+	hand, ret *Protocol, unstored ...fleet.Damage) (Split, error) {
 	sp := Split{Cover: cv, Payer: p, Driver: b}
 	if !sp.Covered() {
 		return sp, nil
@@ -133,36 +140,8 @@ func (s *Service) payerRequests(ctx context.Context, x cctx, sp Split, period in
 	}
 	x = asPayer(x)
 	c, p := x.Contract, sp.Payer
-	to := invoice.Party{Name: p.Name, Address: invoice.Address{Street: p.Street, PostalCode: p.PostalCode, City: p.City,
-		Country: p.Country}, VATID: p.VATID}
-	internal := p.Kind == payer.KindCostCentre
-	if internal {
-		// the dealership itself: its cost centre at its own address
-		tn := x.Tenant
-		to = invoice.Party{Name: Branding(tn).LegalName + " – " + p.Name, Address: invoice.Address{Street: tn.Street,
-			PostalCode: tn.PostalCode, City: tn.City, Country: tn.Country}}
-	}
-	l := lang(x.Customer)
-	note := l.T("invoice.note.contract", locale.Params{"number": c.Number})
-	note += "\n" + l.T("invoice.note.payer_driver", locale.Params{"name": x.Customer.Name()})
-	if x.WorkshopRef != "" {
-		note += "\n" + l.T("invoice.note.workshop_order", locale.Params{"ref": x.WorkshopRef})
-	}
-	if sp.Cover.ClaimNumber != "" {
-		note += "\n" + l.T("invoice.note.claim", locale.Params{"claim": sp.Cover.ClaimNumber})
-	}
-	if sp.Cover.PolicyNumber != "" {
-		note += "\n" + l.T("invoice.note.policy", locale.Params{"policy": sp.Cover.PolicyNumber})
-	}
-	if sp.Cover.CustomerVIN != "" {
-		note += "\n" + l.T("invoice.note.customer_car", locale.Params{"vin": sp.Cover.CustomerVIN})
-	}
-	if sp.Cover.CustomerPlate != "" {
-		note += "\n" + l.T("invoice.note.customer_plate", locale.Params{"plate": sp.Cover.CustomerPlate})
-	}
-	if as, ok, err := s.Assignment(ctx, c.ReservationID); err == nil && ok {
-		note += "\n" + l.T("invoice.note.assignment", locale.Params{"date": l.Date(as.SignedAt.In(x.Station.Location()))})
-	}
+	to, internal := payerParty(x, p), p.Kind == payer.KindCostCentre
+	note := s.payerNote(ctx, x, sp.Cover)
 	var reqs []invoice.IssueRequest
 	for i, lines := range [][]invoice.Line{sp.PayerShare.Lines, sp.PayerShare.Compensation} {
 		if len(lines) == 0 || i == 0 && sp.Collective() {
@@ -172,7 +151,7 @@ func (s *Service) payerRequests(ctx context.Context, x cctx, sp Split, period in
 		inv.Recipient, inv.Note, inv.ServicePeriod = to, note, period
 		inv.Payment = invoice.Payment{Means: invoice.MeansOpen, TermsDays: p.PaymentDays}
 		iss := &invoice.Issued{StationID: c.StationID, ReservationID: c.ReservationID, ContractID: c.ID, CustomerID: c.CustomerID,
-			PayerID: p.ID, Language: string(l), Invoice: inv}
+			PayerID: p.ID, Language: string(payerLang), Invoice: inv}
 		req := invoice.IssueRequest{Issued: iss, Loc: x.Station.Location(), Render: s.render(ctx, x)}
 		if !internal && s.d.EInvoicer != nil {
 			req.EInvoice = document.EInvoiceHook(ctx, s.d.EInvoicer, s.d.Log, func(inv invoice.Invoice) document.EInvoiceDoc {
@@ -186,6 +165,47 @@ func (s *Service) payerRequests(ctx context.Context, x cctx, sp Split, period in
 		reqs = append(reqs, req)
 	}
 	return reqs
+}
+
+// payerParty is payer p as the recipient of its documents for contract x:
+// a cost centre is the dealership itself, at its own address.
+func payerParty(x cctx, p payer.Payer) invoice.Party {
+	if p.Kind == payer.KindCostCentre {
+		tn := x.Tenant
+		return invoice.Party{Name: Branding(tn).LegalName + " – " + p.Name, Address: invoice.Address{Street: tn.Street,
+			PostalCode: tn.PostalCode, City: tn.City, Country: tn.Country}}
+	}
+	return invoice.Party{Name: p.Name, Address: invoice.Address{Street: p.Street, PostalCode: p.PostalCode, City: p.City,
+		Country: p.Country}, VATID: p.VATID}
+}
+
+// payerNote is the note of a payer's documents for contract x under cover
+// cv (in payerLang): contract, driver, workshop order, claim, policy, the
+// customer's car and the signed assignment of claims.
+func (s *Service) payerNote(ctx context.Context, x cctx, cv payer.Cover) string {
+	c := x.Contract
+	l := payerLang
+	note := l.T("invoice.note.contract", locale.Params{"number": c.Number})
+	note += "\n" + l.T("invoice.note.payer_driver", locale.Params{"name": x.Customer.Name()})
+	if x.WorkshopRef != "" {
+		note += "\n" + l.T("invoice.note.workshop_order", locale.Params{"ref": x.WorkshopRef})
+	}
+	if cv.ClaimNumber != "" {
+		note += "\n" + l.T("invoice.note.claim", locale.Params{"claim": cv.ClaimNumber})
+	}
+	if cv.PolicyNumber != "" {
+		note += "\n" + l.T("invoice.note.policy", locale.Params{"policy": cv.PolicyNumber})
+	}
+	if cv.CustomerVIN != "" {
+		note += "\n" + l.T("invoice.note.customer_car", locale.Params{"vin": cv.CustomerVIN})
+	}
+	if cv.CustomerPlate != "" {
+		note += "\n" + l.T("invoice.note.customer_plate", locale.Params{"plate": cv.CustomerPlate})
+	}
+	if as, ok, err := s.Assignment(ctx, c.ReservationID); err == nil && ok {
+		note += "\n" + l.T("invoice.note.assignment", locale.Params{"date": l.Date(as.SignedAt.In(x.Station.Location()))})
+	}
+	return note
 }
 
 // creditAdvances credits (and refunds on the card) what is left of each

@@ -255,6 +255,12 @@ func checkSplit(t *testing.T, w *mworld, r *splitRental, tc splitCase, pv contra
 			}
 		}
 	}
+	// … and on the contract document
+	_, cpdf, err := w.contracts.ContractPDF(m.admin, c.ID)
+	must(t, err)
+	if text := strings.Join(strings.Fields(testenv.PDFText(t, cpdf)), " "); !strings.Contains(text, "WA-2026-") {
+		t.Errorf("contract PDF lacks the workshop order:\n%.600s", text)
+	}
 	// the customer's view of the booking (booking page, API) holds only
 	// the customer's documents
 	bd, err := w.bookings.Get(m.sys, r.res.Number)
@@ -280,6 +286,10 @@ func checkSplit(t *testing.T, w *mworld, r *splitRental, tc splitCase, pv contra
 		}
 		if !sameLines(pv.Bill.Lines, fin.Invoice.Lines) {
 			t.Errorf("preview driver lines %+v, final %+v", pv.Bill.Lines, fin.Invoice.Lines)
+		}
+		// the workshop order is on every document of the rental: the driver's too
+		if !strings.Contains(fin.Invoice.Note, "WA-2026-") {
+			t.Errorf("final invoice note %q lacks the workshop order", fin.Invoice.Note)
 		}
 		doc, err := w.s.Document(m.sys, finals[0].DocumentID)
 		must(t, err)

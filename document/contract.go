@@ -51,19 +51,21 @@ type Tariff struct {
 
 // ContractDoc is a rental contract.
 type ContractDoc struct {
-	Lang      Lang
-	Location  *time.Location // nil means UTC
-	Branding  Branding
-	Number    string
-	IssuedAt  time.Time // when this version of the contract was produced
-	Customer  Person
-	Drivers   []Driver
-	Vehicle   Vehicle
-	Station   Station
-	From, To  time.Time // agreed rental period
-	Tariff    Tariff
-	Deposit   int64    // cents
-	Terms     []string // paragraphs of the terms and conditions, in Lang
-	Signature []byte   // customer's signature PNG, optional
-	Signer    string
+	Lang     Lang
+	Location *time.Location // nil means UTC
+	Branding Branding
+	Number   string
+	// WorkshopRef is the workshop order the rental replaces the car of ("" none).
+	WorkshopRef string
+	IssuedAt    time.Time // when this version of the contract was produced
+	Customer    Person
+	Drivers     []Driver
+	Vehicle     Vehicle
+	Station     Station
+	From, To    time.Time // agreed rental period
+	Tariff      Tariff
+	Deposit     int64    // cents
+	Terms       []string // paragraphs of the terms and conditions, in Lang
+	Signature   []byte   // customer's signature PNG, optional
+	Signer      string
 }

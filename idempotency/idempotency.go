@@ -38,7 +38,10 @@ type Store interface {
 	// holds the key and must process the request and then call
 	// FinishIdempotent (or ReleaseIdempotent). Errors: ErrInProgress,
 	// ErrMismatch. A lock that expired (its process died) is taken over.
-	BeginIdempotent(ctx context.Context, key, method, path, requestHash string, lock time.Duration) (*Response, error)
+	// first reports that the key was not held (none of the API client's
+	// requests within TTL used it, or the last one was released): no
+	// earlier attempt of this request can have begun its work.
+	BeginIdempotent(ctx context.Context, key, method, path, requestHash string, lock time.Duration) (replay *Response, first bool, err error)
 	// FinishIdempotent stores the answer for the key the caller holds.
 	FinishIdempotent(ctx context.Context, key string, r Response) error
 	// ReleaseIdempotent frees the key without an answer (nothing was done).

@@ -163,6 +163,19 @@ type Summary struct {
 	NotSubject bool
 }
 
+// Summary returns the summary of x, issued and stored, as a store reads
+// it back.
+func (x Issued) Summary() Summary {
+	s := Summary{ID: x.ID, Kind: x.Invoice.Kind, Number: x.Invoice.Number, IssuedAt: x.IssuedAt, ReservationID: x.ReservationID,
+		ContractID: x.ContractID, CustomerID: x.CustomerID, CorrectsID: x.CorrectsID, PayerID: x.PayerID,
+		Recipient: x.Invoice.Recipient.Name, Net: x.Totals.Net, VAT: x.Totals.VAT, Gross: x.Totals.Gross, Due: x.Totals.Due,
+		DocumentID: x.DocumentID, SHA256: x.SHA256, Payment: x.Invoice.Payment, PaymentUnknown: x.PaymentUnknown}
+	for _, l := range x.Invoice.Lines {
+		s.NotSubject = s.NotSubject || l.TaxCategory == CategoryNotSubject
+	}
+	return s
+}
+
 // Filter selects issued documents.
 type Filter struct {
 	ReservationID int64

@@ -66,5 +66,14 @@ func TestBrowserAssignmentOfClaims(t *testing.T) {
 	if !ok || !strings.Contains(card, "Unterschrieben von "+as.SignerName) || len(as.SignaturePNG) < 100 {
 		t.Errorf("card %q, stored %v %q (%d bytes of signature)", card, ok, as.SignerName, len(as.SignaturePNG))
 	}
+	// listed with the contract's documents, like the protocols
+	doc, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#doc-list li[data-kind="assignment"]`)))
+	fail("read the document list", err)
+	href, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.ID("doc-assignment"), "href"))
+	fail("read the link", err)
+	if !strings.Contains(doc, "Abtretungserklärung") || !strings.Contains(doc, "unterschrieben von "+as.SignerName) ||
+		href.Value != fmt.Sprintf("/admin/reservations/%d/assignment.pdf", ct.ReservationID) {
+		t.Errorf("documents list the assignment as %q → %q", doc, href.Value)
+	}
 	testenv.Screenshot(t, ctx, "assignment-signed")
 }

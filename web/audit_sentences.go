@@ -211,6 +211,8 @@ func auditSentence(lang string, loc *time.Location, e audit.Entry, plate func(in
 		}
 	case "period":
 		p["from"], p["to"] = stamp(b.get("planned_end").time()), stamp(a.get("planned_end").time())
+	case "return_corrected":
+		p["from"], p["to"] = stamp(b.get("ended_at").time()), stamp(a.get("ended_at").time())
 	case "cancellation", "cancel":
 		p["fee"] = locale.Money(a.get("fee_cents").num())
 		switch {
@@ -301,10 +303,18 @@ func auditSentence(lang string, loc *time.Location, e audit.Entry, plate func(in
 		p["text"] = quote(a.get("repair_note").str())
 	case "workshop_done":
 		p["ref"] = quote(a.get("workshop_ref").str())
+	case "workshop_ref":
+		p["from"], p["to"] = quote(b.get("workshop_ref").str()), quote(a.get("workshop_ref").str())
+		switch {
+		case p["from"] == "":
+			key = "workshop_ref.set"
+		case p["to"] == "":
+			key = "workshop_ref.cleared"
+		}
 	case "assignment":
 		p["signer"] = quote(a.get("signer").str())
-	case "cover":
-		key, p["payer"] = "cover."+a.get("mode").str(), quote(a.get("payer").str())
+	case "cover", "cover_resplit":
+		key, p["payer"] = e.Action+"."+a.get("mode").str(), quote(a.get("payer").str())
 	case "fine", "fine_answered", "fine_letter", "fine_fee":
 		p["kind"] = enum("fine.kind", a.get("kind").str())
 		p["reference"] = quote(a.get("reference").str())

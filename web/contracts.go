@@ -175,6 +175,13 @@ type ctPageData struct {
 	// Booking is the reservation the contract came from (nil when the
 	// application has no bookings): its number and workshop order.
 	Booking *booking.Row
+	// WorkshopRef is the workshop order in its form (as typed when it came
+	// back); CanWorkshop: it can still be changed (web/workshop_ref.go).
+	WorkshopRef string
+	CanWorkshop bool
+	// Assignment is the signed assignment of claims (nil: none), listed
+	// with the contract's documents.
+	Assignment *contract.Assignment
 	// Billed is what the final invoice billed (HasBilled once it exists):
 	// the page shows it instead of the estimate after the return.
 	Billed    contract.Billed
@@ -356,7 +363,14 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 		}
 		if err == nil {
 			d.Booking = &row
+			d.WorkshopRef = row.WorkshopRef
+			d.CanWorkshop = d.C.Status == contract.StatusOpen || d.C.Status == contract.StatusReturned
 		}
+	}
+	if as, ok, err := a.Contracts.Assignment(ctx, d.C.ReservationID); err != nil && !errs.Is(err, errs.KindNotFound) {
+		return d, err
+	} else if ok {
+		d.Assignment = &as
 	}
 	if d.Ledger, d.Payments, d.Invoices, err = a.Contracts.Ledger(ctx, id); err != nil {
 		return d, err
@@ -411,6 +425,10 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 	billed := d.HasBilled || d.C.Status == contract.StatusBilled || d.C.Status == contract.StatusPaymentOpen
 	if d.Cover, err = a.loadCoverCard(ctx, d.C.ReservationID, days, !billed); err != nil {
 		return d, err
+	}
+	if d.Cover != nil && d.C.Kind.Billed() && (d.C.Status == contract.StatusBilled || d.C.Status == contract.StatusPaymentOpen) &&
+		!(d.Cover.Cover.Mode == payer.ModePayer && d.Cover.Payer.Collective) {
+		d.Cover.ResplitContract = d.C.ID // billed: changed by re-splitting the bill
 	}
 	if d.Cover != nil && d.Cover.Cover.Mode == payer.ModePayer && d.Cover.Payer.Collective {
 		// a collective payer's share: on its collective invoice, or waiting for it

@@ -38,6 +38,7 @@ type ctEnv struct {
 	res     map[string]booking.Reservation // "reg", "muc", "foreign"
 	foreign context.Context
 	photos  *fleet.Decoder // the server's photo decoder (counts decodes)
+	svc     *contract.Service
 }
 
 func newCtEnv(t *testing.T, d store.Dialect) *ctEnv {
@@ -49,7 +50,7 @@ func newCtEnv(t *testing.T, d store.Dialect) *ctEnv {
 	e.serve(t, func(d *web.Deps) {
 		d.PhotoDecoder, d.Contracts, d.ContractData, d.Attention, d.Plates = dec, svc, s, s, s
 	})
-	ce := &ctEnv{env: e, res: map[string]booking.Reservation{}, photos: dec}
+	ce := &ctEnv{env: e, res: map[string]booking.Reservation{}, photos: dec, svc: svc}
 	var foreignTenant int64
 	{
 		var err error

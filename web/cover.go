@@ -11,6 +11,7 @@ import (
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/payer"
 	"mietwerk.dev/mietwerk/pricing"
 )
@@ -24,6 +25,9 @@ type coverCard struct {
 	Days          int         // the rental's days (planned, or billed)
 	CoveredDays   int         // of Days, the payer's
 	CanChange     bool
+	// ResplitContract, when set, is the billed contract whose cover is
+	// changed by re-splitting its bill (Kostenübernahme nachträglich ändern).
+	ResplitContract int64
 	// Insurer: an accident replacement the insurer pays; Assignment is
 	// the customer's signed assignment of claims (nil while unsigned).
 	Insurer    bool
@@ -70,6 +74,12 @@ type coverForm struct {
 	Days       int
 	Modes      []string
 	ContractID int64
+	// Action is where the form posts (the reservation's cover, or a billed
+	// contract's re-split); Plan the re-split's documents once checked.
+	Action  string
+	Resplit bool
+	End     string // the correction form: the rental's end (YYYY-MM-DDTHH:MM, the station's time)
+	Plan    *contract.ResplitPlan
 }
 
 // coverPage shows the form to choose who pays a rental.
@@ -92,19 +102,7 @@ func (a *app) coverSave(w http.ResponseWriter, r *http.Request) error {
 	if !ok || a.Covers == nil || a.Payers == nil {
 		return errNotFound
 	}
-	get := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
-	c := payer.Cover{ReservationID: id, Mode: get("mode"), ClaimNumber: get("claim_number"), PolicyNumber: get("policy_number"),
-		DamageDate: get("damage_date"), AtFaultParty: get("at_fault_party"), CustomerVIN: get("customer_vin"),
-		CustomerPlate: get("customer_plate")}
-	field := "payer_id"
-	if c.Mode == payer.ModeInternal {
-		field = "cost_centre_id"
-	}
-	if s := get(field); s != "" {
-		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
-			c.PayerID = n
-		}
-	}
+	c := coverFromForm(r, id)
 	err := a.Covers.SetCover(r.Context(), &c)
 	if err == nil {
 		row, err := a.Bookings.ReservationRow(r.Context(), id)
@@ -124,9 +122,30 @@ func (a *app) coverSave(w http.ResponseWriter, r *http.Request) error {
 	return a.renderCover(w, r, httpStatusOf(err), id, c, err)
 }
 
+// coverFromForm is the cover of reservation id as the cover form posted
+// it (the payer from the list of its mode).
+func coverFromForm(r *http.Request, id int64) payer.Cover {
+	get := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	c := payer.Cover{ReservationID: id, Mode: get("mode"), ClaimNumber: get("claim_number"), PolicyNumber: get("policy_number"),
+		DamageDate: get("damage_date"), AtFaultParty: get("at_fault_party"), CustomerVIN: get("customer_vin"),
+		CustomerPlate: get("customer_plate")}
+	field := "payer_id"
+	if c.Mode == payer.ModeInternal {
+		field = "cost_centre_id"
+	}
+	if s := get(field); s != "" {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
+			c.PayerID = n
+		}
+	}
+	return c
+}
+
 // renderCover renders the cover form of reservation id with c and, when
-// given, the problem err.
-func (a *app) renderCover(w http.ResponseWriter, r *http.Request, status int, id int64, c payer.Cover, err error) error {
+// given, the problem err; mods adjust the form (the re-split's action and
+// plan).
+func (a *app) renderCover(w http.ResponseWriter, r *http.Request, status int, id int64, c payer.Cover, err error,
+	mods ...func(*coverForm)) error {
 	ctx := r.Context()
 	row, lerr := a.Bookings.ReservationRow(ctx, id)
 	if lerr != nil {
@@ -136,15 +155,22 @@ func (a *app) renderCover(w http.ResponseWriter, r *http.Request, status int, id
 	if lerr != nil {
 		return lerr
 	}
-	f := coverForm{Row: row, Cover: c, Modes: payer.Modes, ContractID: row.ContractID}
+	f := coverForm{Row: row, Cover: c, Modes: payer.Modes, ContractID: row.ContractID,
+		Action: fmt.Sprintf("/admin/reservations/%d/cover", id)}
 	for _, p := range all {
 		if p.Active || p.ID == c.PayerID {
 			f.Payers = append(f.Payers, p)
 		}
 	}
 	f.Days = a.plannedDays(ctx, row)
+	for _, m := range mods {
+		m(&f)
+	}
 	// Lang set now: formError translates before render would set it.
 	v := &view{Title: "cv.title", Nav: "reservations", Data: f, Lang: reqCtx(r).lang}
+	if f.Resplit {
+		v.Title = "rs.title"
+	}
 	if row.ContractID != 0 {
 		v.Nav = "contracts"
 	}
@@ -152,7 +178,7 @@ func (a *app) renderCover(w http.ResponseWriter, r *http.Request, status int, id
 		if status = a.formError(v, err); status == 0 {
 			return err
 		}
-		if e, ok := errs.As(err); ok && e.Kind == errs.KindConflict {
+		if e, ok := errs.As(err); ok && e.Kind == errs.KindConflict && locale.Has(locale.Key("bk.conflict."+string(e.Code))) {
 			v.Alert = conflictText(reqCtx(r).lang, err)
 		}
 		if v.Errors["payer_id"] != "" && c.Mode == payer.ModeInternal {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -22,7 +23,7 @@ func (a *app) payerOpenItems(w http.ResponseWriter, r *http.Request) error {
 	if a.Contracts == nil {
 		return errNotFound
 	}
-	items, err := a.Contracts.PayerOpenItems(r.Context(), berlin)
+	items, err := a.Contracts.PayerOpenItems(r.Context(), berlin, 0)
 	if err != nil {
 		return err
 	}
@@ -37,21 +38,27 @@ func (a *app) payerOpenItemsCSV(w http.ResponseWriter, r *http.Request) error {
 	if a.Contracts == nil {
 		return errNotFound
 	}
-	items, err := a.Contracts.PayerOpenItems(r.Context(), berlin)
+	items, err := a.Contracts.PayerOpenItems(r.Context(), berlin, 0)
 	if err != nil {
 		return err
 	}
 	lang := reqCtx(r).lang
+	blocked := func(b bool) string {
+		if b {
+			return translate(lang, "oi.blocked")
+		}
+		return ""
+	}
 	l := locale.Lang(lang)
 	t := func(k locale.Key) string { return translate(lang, k) }
 	rows := [][]csvCell{csvTexts(t("oi.payer"), t("inv.number"), t("ct.number"), t("inv.date"), t("ct.due_on"), t("rp.gross"),
-		t("oi.paid"), t("pr.open"), t("oi.days_overdue"), t("oi.bucket"))}
+		t("oi.paid"), t("pr.open"), t("oi.days_overdue"), t("oi.bucket"), t("oi.dunning_level"), t("oi.blocked"))}
 	for _, g := range items.Payers {
 		for _, it := range g.Items {
 			rows = append(rows, []csvCell{csvText(g.PayerName), csvText(it.Number), csvText(it.ContractNumber),
 				csvText(it.IssuedAt.In(berlin).Format("2006-01-02")), csvText(it.DueOn), csvNum(l.Money(it.Due)),
 				csvNum(l.Money(it.Settled())), csvNum(l.Money(it.Open)), csvNum(strconv.Itoa(it.DaysOverdue)),
-				csvText(t(bucketKey(it.Bucket)))})
+				csvText(t(bucketKey(it.Bucket))), csvText(t(levelKey(it.DunningLevel))), csvText(blocked(it.Blocked))})
 		}
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -72,6 +79,14 @@ func (a *app) payerOpenItemsCSV(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// levelKey is the catalog key of a dunning level's name ("keine" for 0).
+func levelKey(n int) locale.Key {
+	if n <= 0 {
+		return "oi.no_level"
+	}
+	return locale.Key(fmt.Sprintf("dunning.level.%d", n))
+}
+
 // bucketKey is the catalog key of an age bucket's label.
 func bucketKey(b int) locale.Key {
 	return locale.Key([]string{"oi.bucket.not_due", "oi.bucket.1_30", "oi.bucket.31_60", "oi.bucket.over_60"}[b])
@@ -79,3 +94,6 @@ func bucketKey(b int) locale.Key {
 
 // BucketLabel is an age bucket's label in the page's language.
 func (v *view) BucketLabel(b int) string { return v.T(string(bucketKey(b))) }
+
+// LevelLabel is a dunning level's name in the page's language.
+func (v *view) LevelLabel(n int) string { return v.T(string(levelKey(n))) }

@@ -335,6 +335,28 @@ func TestPayerOpenItems(t *testing.T) {
 		if strings.Contains(p.body, paid.Number) {
 			t.Error("a paid document is listed as open")
 		}
+		// each document's dunning level and block: a dunning run reaches
+		// level 1 for the overdue ones; a block on one document shows
+		if strings.Contains(p.body, `data-blocked="true"`) || strings.Contains(p.body, `data-level="1"`) {
+			t.Fatal("a dunning level or block before any run or block")
+		}
+		if _, err := svc.IssueDunning(ce.sys(), time.UTC); err != nil {
+			t.Fatal(err)
+		}
+		must(t, svc.SetDunningBlock(ce.sys(), ins.ID, dd.ID, "Zahlung zugesagt"))
+		p = c.get("/admin/payer-open-items")
+		levels := regexp.MustCompile(`(?s)<tr data-invoice="(\d+)"[^>]*>.*?data-level="(\d)" data-blocked="(true|false)"`).FindAllStringSubmatch(p.body, -1)
+		lv := map[string]string{}
+		for _, m := range levels {
+			lv[m[1]] = m[2] + "/" + m[3]
+		}
+		if lv[fmt.Sprint(a.ID)] != "1/false" || lv[fmt.Sprint(dd.ID)] != "1/true" || lv[fmt.Sprint(b.ID)] != "0/false" {
+			t.Errorf("dunning levels/blocks %v (a %d, dd %d, b %d)", lv, a.ID, dd.ID, b.ID)
+		}
+		wantContains(t, p, "Zahlungserinnerung", "Mahnsperre")
+		if csv := c.get("/admin/payer-open-items.csv"); !strings.Contains(csv.body, dd.Number+";") || !strings.Contains(csv.body, ";Zahlungserinnerung;Mahnsperre") {
+			t.Errorf("CSV without the dunning level and block:\n%s", csv.body)
+		}
 		csv := c.get("/admin/payer-open-items.csv")
 		wantStatus(t, csv, http.StatusOK)
 		lines := strings.Split(strings.TrimSpace(csv.body), "\n")

@@ -96,6 +96,53 @@ type boardBar struct {
 	Movable               bool
 	Left, Width, StartISO string // percent of the track; the start for the drag script
 	Lane                  int
+	// HTML is the bar as the board shows it (barHTML).
+	HTML template.HTML
+}
+
+// barHTML writes bar b as the board's <a> element in language lang. It is
+// written here rather than in the template: a station's board of 300 cars
+// over a month has thousands of bars, and html/template's escaping of each
+// of their dozen values took two thirds of the page's CPU. Every value is
+// escaped with template.HTMLEscapeString (attributes are quoted); ids and
+// numbers are formatted.
+func barHTML(b boardBar, lang string) template.HTML {
+	esc := template.HTMLEscapeString
+	var w strings.Builder
+	w.Grow(400)
+	w.WriteString(`<a class="bar bar-`)
+	w.WriteString(esc(b.Kind))
+	if b.Use != "" {
+		w.WriteString(" use-" + esc(b.Use) + `" data-use="` + esc(b.Use))
+	}
+	w.WriteString(`" data-l="` + esc(b.Left) + `" data-w="` + esc(b.Width) + `" data-lane="` + strconv.Itoa(b.Lane) + `"`)
+	switch {
+	case b.ContractID != 0:
+		w.WriteString(` href="/admin/contracts/` + strconv.FormatInt(b.ContractID, 10) + `" data-res="` + strconv.FormatInt(b.ReservationID, 10) + `"`)
+	case b.ReservationID != 0:
+		w.WriteString(` href="/admin/reservations/` + strconv.FormatInt(b.ReservationID, 10) + `" data-res="` + strconv.FormatInt(b.ReservationID, 10) + `"`)
+	}
+	if b.Movable {
+		w.WriteString(` data-start="` + esc(b.StartISO) + `" data-movable="1" data-number="` + esc(b.Number) + `" aria-describedby="bar-keys"`)
+	}
+	w.WriteString(` draggable="false" title="`)
+	use := ""
+	if b.Use != "" {
+		use = translate(lang, locale.Key("kind."+b.Use))
+		w.WriteString(esc(use) + ": ")
+	}
+	w.WriteString(esc(b.Number) + " " + esc(b.CustomerName) + esc(b.Note) + " " + esc(formatTime(lang, b.Start, berlin)) + " – " +
+		esc(formatTime(lang, b.End, berlin)) + `">`)
+	if b.Number != "" {
+		if use != "" {
+			w.WriteString("<b>" + esc(use) + "</b> ")
+		}
+		w.WriteString(esc(b.Number) + " " + esc(b.CustomerName))
+	} else {
+		w.WriteString(esc(translate(lang, locale.Key("bk.plan."+b.Kind))) + " " + esc(b.Note))
+	}
+	w.WriteString("</a>")
+	return template.HTML(w.String())
 }
 
 // parseBoard reads and checks the board parameters; the station must be
@@ -204,9 +251,11 @@ func (a *app) boardFor(r *http.Request, p boardParams, stations []tenancy.Statio
 			if b.Use != "" && b.Use != booking.KindRental {
 				use = string(b.Use)
 			}
-			out = append(out, boardBar{ReservationID: b.ReservationID, ContractID: b.ContractID, Kind: b.Kind, Use: use, Start: b.Start, End: b.End, Number: number,
+			bb := boardBar{ReservationID: b.ReservationID, ContractID: b.ContractID, Kind: b.Kind, Use: use, Start: b.Start, End: b.End, Number: number,
 				CustomerName: b.CustomerName, Note: b.Note, Movable: b.Movable(), Left: strconv.FormatFloat(left, 'f', 2, 64),
-				Width: strconv.FormatFloat(width, 'f', 2, 64), Lane: lane, StartISO: b.Start.UTC().Format(time.RFC3339)})
+				Width: strconv.FormatFloat(width, 'f', 2, 64), Lane: lane, StartISO: b.Start.UTC().Format(time.RFC3339)}
+			bb.HTML = barHTML(bb, lang)
+			out = append(out, bb)
 		}
 		return out, max(1, len(laneEnd))
 	}

@@ -28,6 +28,7 @@ import (
 type BookingBackend interface {
 	booking.Store
 	booking.AdminStore
+	booking.WorkshopRefStore
 	booking.PlanningStore
 	customer.AdminStore
 	invoice.Reader
@@ -166,6 +167,10 @@ type resPageData struct {
 	// EstSplit is the estimate split between the payer and the driver as
 	// the return will bill it (nil for a rental the driver pays alone).
 	EstSplit *contract.Estimate
+	// WorkshopRef is the workshop order in its form (as typed when it came
+	// back); CanWorkshop: it can still be changed (web/workshop_ref.go).
+	WorkshopRef string
+	CanWorkshop bool
 }
 
 // paidAny reports whether money was taken (or may have been) on a booking.
@@ -185,6 +190,7 @@ func (a *app) loadReservationPage(ctx context.Context, id int64) (resPageData, e
 		return d, err
 	}
 	d.Notes = d.Row.Notes
+	d.WorkshopRef = d.Row.WorkshopRef
 	if d.Payments, err = a.Bookings.ListPayments(ctx, payment.RecordFilter{ReservationID: id}); err != nil {
 		return d, err
 	}
@@ -202,6 +208,14 @@ func (a *app) loadReservationPage(ctx context.Context, id int64) (resPageData, e
 	if a.Contracts != nil && d.Cover != nil && (st == booking.StatusPendingPayment || st == booking.StatusConfirmed) && d.Row.Use.Kind.Billed() {
 		if d.EstSplit, err = coveredEstimate(a.Contracts.EstimateReservation(ctx, id)); err != nil {
 			return d, err
+		}
+	}
+	d.CanWorkshop = coverOpen(st)
+	if d.Row.ContractID != 0 && a.ContractData != nil {
+		// billed is the contract's state: returned with billing still to
+		// come, the workshop order can still change
+		if c, err := a.ContractData.Contract(ctx, d.Row.ContractID); err == nil {
+			d.CanWorkshop = c.Status == contract.StatusOpen || c.Status == contract.StatusReturned
 		}
 	}
 	d.CanMove = st == booking.StatusPendingPayment || st == booking.StatusConfirmed
@@ -251,6 +265,16 @@ func (a *app) reservationPage(w http.ResponseWriter, r *http.Request) error {
 
 // reservationAgain re-renders the page with a problem (status, alert or field errors).
 func (a *app) reservationAgain(w http.ResponseWriter, r *http.Request, id int64, err error, notes string) {
+	a.reservationAgainWith(w, r, id, err, func(d *resPageData) {
+		if notes != "" {
+			d.Notes = notes
+		}
+	})
+}
+
+// reservationAgainWith shows the reservation page again with err, edit
+// putting back what the form held.
+func (a *app) reservationAgainWith(w http.ResponseWriter, r *http.Request, id int64, err error, edit func(*resPageData)) {
 	if k := errs.KindOf(err); k != errs.KindInvalid && k != errs.KindConflict {
 		a.fail(w, r, err)
 		return
@@ -262,9 +286,7 @@ func (a *app) reservationAgain(w http.ResponseWriter, r *http.Request, id int64,
 	}
 	lang := reqCtx(r).lang
 	v := &view{Title: "bk.res.one", Nav: "reservations", Data: &d}
-	if notes != "" {
-		d.Notes = notes
-	}
+	edit(&d)
 	if strings.HasSuffix(r.URL.Path, "/period") { // keep what was typed
 		d.TypedPickup, d.TypedReturn = r.PostFormValue("pickup"), r.PostFormValue("return")
 	}

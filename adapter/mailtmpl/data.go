@@ -73,6 +73,10 @@ type InvoiceMail struct {
 	// TestDrive: the invoice bills a test drive's fee (no rental, no
 	// advances): the message says so instead of the final invoice's words.
 	TestDrive bool
+	// Kind is the document's kind (invoice.Kind): an invoice other than
+	// the final (a later charge, a correction) or a credit note is named
+	// as what it is.
+	Kind string
 }
 
 // PayerInvoiceMail is the content of the message sending a payer (an

@@ -201,8 +201,13 @@ func invoiceMail(customer, lang, number string, inv invoice.Issued, pdf []byte) 
 	if inv.Invoice.Kind == invoice.KindCreditNote {
 		amount = -inv.Totals.Gross
 	}
-	return InvoiceMail{CustomerName: customer, Number: inv.Invoice.Number, IssueDate: inv.IssuedAt, ContractNumber: number,
-		Amount: amount, PaymentNote: document.PaymentNote(document.Lang(lang).Or(), inv.Invoice, inv.Totals), PDF: pdf}
+	d := InvoiceMail{CustomerName: customer, Number: inv.Invoice.Number, IssueDate: inv.IssuedAt, ContractNumber: number,
+		Amount: amount, PaymentNote: document.PaymentNote(document.Lang(lang).Or(), inv.Invoice, inv.Totals), PDF: pdf,
+		Kind: string(inv.Invoice.Kind)}
+	if inv.Invoice.Corrects != nil {
+		d.CorrectsNumber = inv.Invoice.Corrects.Number
+	}
+	return d
 }
 
 // FinalInvoice sends the final invoice with its payment note (charged,

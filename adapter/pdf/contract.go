@@ -32,6 +32,9 @@ func writeContract(w *writer, d document.ContractDoc) {
 	f.SetY(marginT + 16)
 	w.title(l.get("contract") + " " + d.Number)
 	w.para(w.date(d.IssuedAt, loc))
+	if d.WorkshopRef != "" {
+		w.para(l.get("contract_workshop", d.WorkshopRef))
+	}
 
 	// parties side by side
 	w.heading(l.get("lessor") + " / " + l.get("lessee"))

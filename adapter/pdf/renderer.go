@@ -114,14 +114,21 @@ func renderWith(cp *codePage, lang document.Lang, created time.Time, b document.
 	if err := w.f.Output(&buf); err != nil {
 		return nil, w.enc, fmt.Errorf("pdf: output: %w", err)
 	}
-	return buf.Bytes(), w.enc, nil
+	if fpdfCompresses || cp == nil {
+		return buf.Bytes(), w.enc, nil
+	}
+	out, err := compressStreams(buf.Bytes()) // see compress.go
+	return out, w.enc, err
 }
 
 // newFpdf returns an A4 document with the embedded fonts (of code page cp,
 // or Unicode for nil) and fixed metadata.
 func newFpdf(cp *codePage) *fpdf.Fpdf {
 	f := fpdf.New("P", "mm", "A4", "")
-	f.SetCompression(true)
+	// the code pages' documents are compressed by compressStreams; the
+	// Unicode fonts' ToUnicode map is a bare stream fpdf leaves
+	// uncompressed, which compressStreams would not tell from a page
+	f.SetCompression(fpdfCompresses || cp == nil)
 	f.SetCatalogSort(true)
 	if cp != nil {
 		cp.addFonts(f)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
+	"strings"
 
 	"mietwerk.dev/mietwerk/audit"
 )
@@ -11,6 +13,20 @@ import (
 // appendAudit writes an audit entry inside tx. before and after are
 // marshalled to JSON (nil stays empty).
 func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, sc scope, stationID int64, entity string, id int64, action string, before, after any) error {
+	row, err := s.auditRow(sc, stationID, entity, id, action, before, after)
+	if err != nil {
+		return err
+	}
+	return s.writeAudit(ctx, tx, row)
+}
+
+// auditInsert inserts one audit row: the twelve values of auditRow.
+const auditInsert = `INSERT INTO audit_log (tenant_id, station_id, at, actor_kind, actor_id, actor_name,
+	entity, entity_id, action, before, after, request_id) VALUES `
+
+// auditRow returns the values of the audit row appendAudit writes, for a
+// caller that writes it with a later statement (auditCTE).
+func (s *Store) auditRow(sc scope, stationID int64, entity string, id int64, action string, before, after any) (args, error) {
 	enc := func(v any) (string, error) {
 		if v == nil {
 			return "", nil
@@ -20,21 +36,39 @@ func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, sc scope, stationID
 	}
 	b, err := enc(before)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	a, err := enc(after)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	actorID := sc.a.UserID
 	if sc.a.Kind == "api" {
 		actorID = sc.a.APIClientID
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (tenant_id, station_id, at, actor_kind, actor_id, actor_name,
-		entity, entity_id, action, before, after, request_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
-		sc.tenant(), nullInt64(stationID), ts(s.Now()), string(sc.a.Kind), nullInt64(actorID), sc.a.Name, entity, id,
-		action, b, a, sc.a.RequestID)
+	return args{sc.tenant(), nullInt64(stationID), ts(s.Now()), string(sc.a.Kind), nullInt64(actorID), sc.a.Name, entity, id,
+		action, b, a, sc.a.RequestID}, nil
+}
+
+// writeAudit inserts an audit row of auditRow.
+func (s *Store) writeAudit(ctx context.Context, tx *sql.Tx, row args) error {
+	_, err := tx.ExecContext(ctx, auditInsert+`($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`, row...)
 	return mapErr(err)
+}
+
+// auditCTEs returns WITH queries (each followed by a comma) inserting
+// rows of auditRow, their values added to a: on a database that chains
+// writes they go with the statement that follows them.
+func auditCTEs(a *args, rows []args) string {
+	var b strings.Builder
+	for i, row := range rows {
+		ph := make([]string, len(row))
+		for j, v := range row {
+			ph[j] = a.add(v)
+		}
+		fmt.Fprintf(&b, "audit%d AS (%s(%s)), ", i, auditInsert, strings.Join(ph, ", "))
+	}
+	return b.String()
 }
 
 // AuditTrail returns the audit entries of one entity of the actor's tenant, oldest first.

@@ -5,9 +5,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/payer"
 )
 
@@ -91,29 +94,132 @@ func (s *Store) SetCover(ctx context.Context, c *payer.Cover) error {
 		if old.Same(*c) && (old.Terms == nil) == (c.Terms == nil) {
 			return nil
 		}
-		var terms []byte
-		if c.Terms != nil {
-			terms, _ = json.Marshal(c.Terms)
-		}
-		if c.Mode == payer.ModeDriver {
-			_, err = tx.ExecContext(ctx, `DELETE FROM reservation_covers WHERE tenant_id = $1 AND reservation_id = $2`, sc.tenant(), r.ID)
-		} else {
-			_, err = tx.ExecContext(ctx, `INSERT INTO reservation_covers (tenant_id, reservation_id, mode, payer_id, claim_number,
-				policy_number, damage_date, at_fault_party, customer_vin, customer_plate, updated_at, payer_terms)
-				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
-				ON CONFLICT (tenant_id, reservation_id) DO UPDATE SET mode = excluded.mode, payer_id = excluded.payer_id,
-				claim_number = excluded.claim_number, policy_number = excluded.policy_number,
-				damage_date = excluded.damage_date, at_fault_party = excluded.at_fault_party,
-				customer_vin = excluded.customer_vin, customer_plate = excluded.customer_plate, updated_at = excluded.updated_at,
-				payer_terms = excluded.payer_terms`,
-				sc.tenant(), r.ID, c.Mode, c.PayerID, c.ClaimNumber, c.PolicyNumber, dateArg(c.DamageDate), c.AtFaultParty,
-				c.CustomerVIN, c.CustomerPlate, ts(s.Now()), string(terms))
-		}
-		if err != nil {
-			return mapErr(err)
+		if err := putCoverTx(ctx, tx, sc.tenant(), r.ID, *c, s.Now()); err != nil {
+			return err
 		}
 		return s.appendAudit(ctx, tx, sc, r.StationID, "reservation", r.ID, "cover", coverAudit(old, ""), coverAudit(*c, p.Name))
 	})
+}
+
+// putCoverTx stores cover c (with the terms it keeps) of reservation id
+// of tenant; a driver-only cover removes the row.
+func putCoverTx(ctx context.Context, tx *sql.Tx, tenant, id int64, c payer.Cover, now time.Time) error {
+	var terms []byte
+	if c.Terms != nil {
+		terms, _ = json.Marshal(c.Terms)
+	}
+	var err error
+	if c.Mode == payer.ModeDriver {
+		_, err = tx.ExecContext(ctx, `DELETE FROM reservation_covers WHERE tenant_id = $1 AND reservation_id = $2`, tenant, id)
+	} else {
+		_, err = tx.ExecContext(ctx, `INSERT INTO reservation_covers (tenant_id, reservation_id, mode, payer_id, claim_number,
+			policy_number, damage_date, at_fault_party, customer_vin, customer_plate, updated_at, payer_terms)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
+			ON CONFLICT (tenant_id, reservation_id) DO UPDATE SET mode = excluded.mode, payer_id = excluded.payer_id,
+			claim_number = excluded.claim_number, policy_number = excluded.policy_number,
+			damage_date = excluded.damage_date, at_fault_party = excluded.at_fault_party,
+			customer_vin = excluded.customer_vin, customer_plate = excluded.customer_plate, updated_at = excluded.updated_at,
+			payer_terms = excluded.payer_terms`,
+			tenant, id, c.Mode, c.PayerID, c.ClaimNumber, c.PolicyNumber, dateArg(c.DamageDate), c.AtFaultParty,
+			c.CustomerVIN, c.CustomerPlate, ts(now), string(terms))
+	}
+	return mapErr(err)
+}
+
+// ResplitCover replaces the cover of a billed rental the actor may see by
+// c (its terms as given), moves its end to *end when set (the contract's
+// end and the car's allocation; KindConflict "vehicle_overlap_next" when
+// the car is taken then, "contract_status" when the contract is no longer
+// billed) and issues the corrections of the split that the change makes (docs: credit notes and invoices to the payers and the
+// driver, chained by With; none when Issued is nil), all in one
+// transaction, audited on the reservation ("cover_resplit"). The stored
+// cover must still be old (mode, payer and kept terms): else KindConflict
+// "resplit_stale" and nothing changes — a second staff member's re-split
+// of the same rental issues nothing twice. Errors: KindNotFound,
+// KindConflict, what issuing returns.
+func (s *Store) ResplitCover(ctx context.Context, old, c payer.Cover, end *time.Time, docs invoice.IssueRequest) error {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		r, err := s.reservationWhere(ctx, tx, "r.id", c.ReservationID)
+		if err != nil {
+			return err
+		}
+		cur, err := coverTx(ctx, tx, sc.tenant(), r.ID)
+		if err != nil {
+			return err
+		}
+		if !sameTerms(cur, old) {
+			return errs.Conflict("resplit_stale")
+		}
+		if err := putCoverTx(ctx, tx, sc.tenant(), r.ID, c, s.Now()); err != nil {
+			return err
+		}
+		if end != nil {
+			if err := s.moveEndTx(ctx, tx, sc, r.ID, *end); err != nil {
+				return err
+			}
+		}
+		var p payer.Payer
+		if c.PayerID != 0 {
+			if p, err = payerTx(ctx, tx, sc.tenant(), c.PayerID); err != nil {
+				return err
+			}
+		}
+		if err := s.appendAudit(ctx, tx, sc, r.StationID, "reservation", r.ID, "cover_resplit", coverAudit(cur, ""), coverAudit(c, p.Name)); err != nil {
+			return err
+		}
+		if docs.Issued == nil {
+			return nil
+		}
+		if err := s.issueTx(ctx, tx, sc, docs); err != nil {
+			return err
+		}
+		for _, w := range docs.With {
+			if err := s.issueTx(ctx, tx, sc, w); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// moveEndTx moves the end of the billed contract of reservation resID to
+// end: the contract's end and its car's allocation, audited on the
+// contract ("return_corrected").
+func (s *Store) moveEndTx(ctx context.Context, tx *sql.Tx, sc scope, resID int64, end time.Time) error {
+	c, err := s.contractTx(ctx, tx, sc, "c.reservation_id", resID)
+	if err != nil {
+		return err
+	}
+	if (c.Status != contract.StatusBilled && c.Status != contract.StatusPaymentOpen) || c.EndedAt == nil {
+		return errs.Conflict("contract_status")
+	}
+	if err := s.moveAllocationEndTx(ctx, tx, sc, c, end); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE contracts SET ended_at = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4`,
+		ts(end), ts(s.Now()), sc.tenant(), c.ID); err != nil {
+		return mapErr(err)
+	}
+	return s.appendAudit(ctx, tx, sc, c.StationID, "contract", c.ID, "return_corrected",
+		map[string]any{"ended_at": c.EndedAt.UTC().Format(time.RFC3339)}, map[string]any{"ended_at": end.UTC().Format(time.RFC3339)})
+}
+
+// sameTerms reports whether covers a and b name the same payer in the
+// same mode under the same kept terms (the claim's texts aside).
+func sameTerms(a, b payer.Cover) bool {
+	if a.Mode != b.Mode || a.PayerID != b.PayerID || (a.Terms == nil) != (b.Terms == nil) {
+		return false
+	}
+	if a.Terms == nil {
+		return true
+	}
+	ja, _ := json.Marshal(a.Terms)
+	jb, _ := json.Marshal(b.Terms)
+	return string(ja) == string(jb)
 }
 
 // coverAudit is what the audit log keeps of a cover: its mode, the payer's

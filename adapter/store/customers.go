@@ -57,7 +57,7 @@ func (s *Store) UpsertCustomer(ctx context.Context, c *customer.Customer) (bool,
 }
 
 func (s *Store) upsertCustomerTx(ctx context.Context, tx *sql.Tx, sc scope, c *customer.Customer) (bool, []customer.Change, error) {
-	old, found, err := s.customerByEmailTx(ctx, tx, sc, c)
+	old, found, err := s.customerByEmailTx(ctx, tx, sc, c, nil)
 	if err != nil || !found {
 		return !found, nil, err
 	}
@@ -70,27 +70,69 @@ func (s *Store) upsertCustomerTx(ctx context.Context, tx *sql.Tx, sc scope, c *c
 	return false, changes, nil
 }
 
+// prefixScan scans a row whose first column is *first, then the columns
+// dest asks for.
+type prefixScan struct {
+	row   interface{ Scan(...any) error }
+	first any
+}
+
+func (p prefixScan) Scan(dest ...any) error { return p.row.Scan(append([]any{p.first}, dest...)...) }
+
 // customerByEmailTx finds the customer with c's e-mail; when there is none
-// it creates c (audited) and reports found false. Errors: KindConflict
-// "customer_restricted" for a customer blocked after an erasure request.
-func (s *Store) customerByEmailTx(ctx context.Context, tx *sql.Tx, sc scope, c *customer.Customer) (customer.Customer, bool, error) {
+// it creates c (audited) and reports found false. With audits, the
+// creation's audit row is added there for the caller to write in the same
+// transaction (with its next statement), else written at once. Errors:
+// KindConflict "customer_restricted" for a customer blocked after an
+// erasure request.
+func (s *Store) customerByEmailTx(ctx context.Context, tx *sql.Tx, sc scope, c *customer.Customer, audits *[]args) (customer.Customer, bool, error) {
+	audit := func() error {
+		row, err := s.auditRow(sc, 0, "customer", c.ID, "create", nil, c)
+		switch {
+		case err != nil:
+			return err
+		case audits == nil:
+			return s.writeAudit(ctx, tx, row)
+		}
+		*audits = append(*audits, row)
+		return nil
+	}
 	now := s.Now()
 	test := sc.a.Kind == identity.ActorAPI && sc.a.Test
-	old, err := scanCustomer(tx.QueryRowContext(ctx, `SELECT `+customerCols+` FROM customers WHERE tenant_id = $1 AND email_lower = $2`,
-		sc.tenant(), emailKey(c.Email, test)))
+	const insert = `INSERT INTO customers (tenant_id, email, email_lower, company, first_name, last_name,
+		street, postal_code, city, country, phone, birth_date, language, vat_id, licence_number, licence_class,
+		licence_issued_on, licence_country, created_at, updated_at, test)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)`
+	a := args{sc.tenant(), c.Email, emailKey(c.Email, test), c.Company, c.FirstName, c.LastName, c.Street, c.PostalCode, c.City,
+		c.Country, c.Phone, dateArg(c.BirthDate), c.Language, c.VATID, c.LicenceNumber, c.LicenceClass,
+		dateArg(c.LicenceIssuedOn), c.LicenceCountry, ts(now), ts(now), test}
+	var old customer.Customer
+	err := sql.ErrNoRows
+	if s.dialect.chainsWrites() {
+		// created or found in one statement: the insert returns the new
+		// row, the select (the statement's snapshot, without it) the one
+		// that was there; none when another transaction created it since
+		// the statement began (read again below)
+		var created bool
+		old, err = scanCustomer(prefixScan{tx.QueryRowContext(ctx, `WITH ins AS (`+insert+`
+			ON CONFLICT (tenant_id, email_lower) DO NOTHING RETURNING `+customerCols+`)
+			SELECT true, `+customerCols+` FROM ins
+			UNION ALL SELECT false, `+customerCols+` FROM customers WHERE tenant_id = $1 AND email_lower = $3`, a...), &created})
+		if err == nil && created {
+			c.ID, c.TenantID, c.CreatedAt, c.UpdatedAt, c.Test = old.ID, sc.tenant(), now, now, test
+			return *c, false, audit()
+		}
+	}
+	if err == sql.ErrNoRows {
+		old, err = scanCustomer(tx.QueryRowContext(ctx, `SELECT `+customerCols+` FROM customers WHERE tenant_id = $1 AND email_lower = $2`,
+			sc.tenant(), emailKey(c.Email, test)))
+	}
 	if err == sql.ErrNoRows {
 		c.TenantID, c.CreatedAt, c.UpdatedAt, c.Test = sc.tenant(), now, now, test
-		err := tx.QueryRowContext(ctx, `INSERT INTO customers (tenant_id, email, email_lower, company, first_name, last_name,
-			street, postal_code, city, country, phone, birth_date, language, vat_id, licence_number, licence_class,
-			licence_issued_on, licence_country, created_at, updated_at, test)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21) RETURNING id`,
-			c.TenantID, c.Email, emailKey(c.Email, test), c.Company, c.FirstName, c.LastName, c.Street, c.PostalCode, c.City,
-			c.Country, c.Phone, dateArg(c.BirthDate), c.Language, c.VATID, c.LicenceNumber, c.LicenceClass,
-			dateArg(c.LicenceIssuedOn), c.LicenceCountry, ts(now), ts(now), test).Scan(&c.ID)
-		if err != nil {
+		if err := tx.QueryRowContext(ctx, insert+` RETURNING id`, a...).Scan(&c.ID); err != nil {
 			return customer.Customer{}, false, mapErr(err)
 		}
-		return *c, false, s.appendAudit(ctx, tx, sc, 0, "customer", c.ID, "create", nil, c)
+		return *c, false, audit()
 	}
 	if err != nil {
 		return customer.Customer{}, false, err

@@ -51,6 +51,12 @@ type dialect interface {
 	// snapshot per statement), so that an UPDATE can return a row's former
 	// values; SQLite evaluates a CTE when it is read.
 	snapshotCTE() bool
+	// chainsWrites reports whether one statement can insert into several
+	// tables through data-modifying WITH queries, each reading the ids the
+	// one before returned (PostgreSQL): the rows of one step then go to
+	// the server in one round trip (issue 19). SQLite has no such
+	// statement and writes them one by one.
+	chainsWrites() bool
 	// openLazy opens a second, smaller pool whose sessions commit without
 	// waiting for the disk, for beginLazy; nil when the database has none.
 	openLazy(dsn string, opt Options) (*sql.DB, error)
@@ -174,6 +180,7 @@ func (sqliteDialect) read(_ context.Context, db *sql.DB, fn func(q querier) erro
 
 func (sqliteDialect) openLazy(string, Options) (*sql.DB, error) { return nil, nil }
 func (sqliteDialect) snapshotCTE() bool                         { return false }
+func (sqliteDialect) chainsWrites() bool                        { return false }
 
 // beginLazy: synchronous is a setting of the connection, so it pins one,
 // relaxes it for this transaction and restores it (or drops the connection).
@@ -266,7 +273,8 @@ func openPostgres(dsn string, opt Options, n int, params map[string]string) (*sq
 	return db, nil
 }
 
-func (postgresDialect) snapshotCTE() bool { return true }
+func (postgresDialect) snapshotCTE() bool  { return true }
+func (postgresDialect) chainsWrites() bool { return true }
 
 func (postgresDialect) singleWriter() bool { return false }
 

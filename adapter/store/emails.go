@@ -55,35 +55,52 @@ func (s *Store) queueEmailTx(ctx context.Context, tx *sql.Tx, tenantID int64, q 
 	now := s.Now()
 	q.TenantID, q.Status, q.CreatedAt, q.NextAttemptAt = tenantID, mwmail.StatusQueued, now, now
 	m := q.Message
-	err := tx.QueryRowContext(ctx, `INSERT INTO emails (tenant_id, station_id, kind, language, to_addr, to_name, from_addr,
-		reply_to, subject, body_text, body_html, message_id, status, next_attempt_at, reservation_id, contract_id,
-		customer_id, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'queued',$13,$14,$15,$16,$17) RETURNING id`,
-		tenantID, nullInt64(q.StationID), string(m.Kind), m.Lang, m.To.Email, m.To.Name, addrString(m.From),
+	a := args{tenantID, nullInt64(q.StationID), string(m.Kind), m.Lang, m.To.Email, m.To.Name, addrString(m.From),
 		addrString(m.ReplyTo), m.Subject, m.Text, m.HTML, m.MessageID, ts(now), nullInt64(q.ReservationID),
-		nullInt64(q.ContractID), nullInt64(q.CustomerID), ts(now)).Scan(&q.ID)
-	if err != nil {
-		return mapErr(err)
-	}
-	if len(m.Attachments) == 0 {
-		return nil
-	}
-	// all attachments in one statement (issue 19: one round trip)
-	var a args
-	rows := make([]string, len(m.Attachments))
+		nullInt64(q.ContractID), nullInt64(q.CustomerID), ts(now)}
+	const insertEmail = `INSERT INTO emails (tenant_id, station_id, kind, language, to_addr, to_name, from_addr,
+		reply_to, subject, body_text, body_html, message_id, status, next_attempt_at, reservation_id, contract_id,
+		customer_id, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'queued',$13,$14,$15,$16,$17) RETURNING id`
+	atts := make([][]any, len(m.Attachments)) // position … document_id
 	for i, at := range m.Attachments {
 		var data any = at.Data
 		if at.DocumentID != 0 {
 			data = nil // the bytes are the document's
 		}
-		rows[i] = "(" + strings.Join([]string{a.add(tenantID), a.add(q.ID), a.add(i), a.add(at.Filename), a.add(at.ContentType),
-			a.add(data), a.add(at.Inline), a.add(at.ContentID), a.add(nullInt64(at.DocumentID))}, ",") + ")"
+		atts[i] = []any{i, at.Filename, at.ContentType, data, at.Inline, at.ContentID, nullInt64(at.DocumentID)}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO email_attachments (tenant_id, email_id, position, filename,
-		content_type, data, inline, content_id, document_id) VALUES `+strings.Join(rows, ","), a...); err != nil {
+	const attCols = `tenant_id, email_id, position, filename, content_type, data, inline, content_id, document_id`
+	if len(atts) > 0 && s.dialect.chainsWrites() {
+		// the message and its attachments in one statement
+		q2 := `WITH e AS (` + insertEmail + `), att AS (INSERT INTO email_attachments (` + attCols + `)
+			SELECT $1, e.id, v.* FROM e, (VALUES ` + typedRows(&a, atts, attachmentTypes) + `) AS v) SELECT id FROM e`
+		return mapErr(tx.QueryRowContext(ctx, q2, a...).Scan(&q.ID))
+	}
+	if err := tx.QueryRowContext(ctx, insertEmail, a...).Scan(&q.ID); err != nil {
+		return mapErr(err)
+	}
+	if len(atts) == 0 {
+		return nil
+	}
+	// all attachments in one statement (issue 19: one round trip)
+	var b args
+	rows := make([]string, len(atts))
+	for i, at := range atts {
+		row := []string{b.add(tenantID), b.add(q.ID)}
+		for _, v := range at {
+			row = append(row, b.add(v))
+		}
+		rows[i] = "(" + strings.Join(row, ", ") + ")"
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO email_attachments (`+attCols+`) VALUES `+strings.Join(rows, ","), b...); err != nil {
 		return mapErr(err)
 	}
 	return nil
 }
+
+// attachmentTypes are the SQL types of email_attachments' columns from
+// position on (see typedList).
+var attachmentTypes = []string{"integer", "text", "text", "bytea", "boolean", "text", "bigint"}
 
 const emailCols = `e.id, e.tenant_id, e.station_id, e.reservation_id, e.contract_id, e.customer_id, e.kind, e.language,
 	e.to_addr, e.to_name, e.from_addr, e.reply_to, e.subject, e.body_text, e.body_html, e.message_id, e.status,

@@ -26,14 +26,15 @@ func apiClientScope(ctx context.Context) (scope, error) {
 // idempotency.Store) before a request is processed. It returns a stored answer to replay when the same request
 // (method, path, requestHash) was already answered within idempotency.TTL;
 // nil when the caller now holds the key and must process the request and
-// then call FinishIdempotent (or ReleaseIdempotent). A key held by a
+// then call FinishIdempotent (or ReleaseIdempotent); first when no row of
+// the key existed (claimed by the one INSERT). A key held by a
 // request still running (lock not expired) gives idempotency.ErrInProgress;
 // a key used for another request gives idempotency.ErrMismatch. A lock that
 // expired (its process died) is taken over.
-func (s *Store) BeginIdempotent(ctx context.Context, key, method, path, requestHash string, lock time.Duration) (*idempotency.Response, error) {
+func (s *Store) BeginIdempotent(ctx context.Context, key, method, path, requestHash string, lock time.Duration) (*idempotency.Response, bool, error) {
 	sc, err := apiClientScope(ctx)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	now := s.Now()
 	// a key not used before is claimed with one statement (issue 19)
@@ -43,10 +44,10 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, method, path, requestH
 		ON CONFLICT (tenant_id, api_client_id, key) DO NOTHING RETURNING state`,
 		sc.tenant(), sc.a.APIClientID, key, method, path, requestHash, ts(now.Add(lock)), ts(now))
 	if err == nil {
-		return nil, nil
+		return nil, true, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
-		return nil, mapErr(err)
+		return nil, false, mapErr(err)
 	}
 	var replay *idempotency.Response
 	// lazy: the claim needs no disk wait of its own — every effect of the
@@ -91,7 +92,7 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, method, path, requestH
 		}
 		return mapErr(err)
 	})
-	return replay, err
+	return replay, false, err
 }
 
 // FinishIdempotent stores the answer for key, to be replayed until the key

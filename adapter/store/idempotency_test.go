@@ -15,38 +15,39 @@ func TestIdempotencyKeys(t *testing.T) {
 		w := newWorld(t, s)
 		ctx := as(identity.Actor{Kind: identity.ActorAPI, TenantID: w.tenants[0].ID, APIClientID: 7})
 		other := as(identity.Actor{Kind: identity.ActorAPI, TenantID: w.tenants[1].ID, APIClientID: 8})
-		r, err := s.BeginIdempotent(ctx, "k", "POST", "/b", "h1", time.Minute)
-		if err != nil || r != nil {
-			t.Fatalf("first: %v %v", r, err)
+		r, first, err := s.BeginIdempotent(ctx, "k", "POST", "/b", "h1", time.Minute)
+		if err != nil || r != nil || !first {
+			t.Fatalf("first: %v %v %v", r, first, err)
 		}
-		if _, err := s.BeginIdempotent(ctx, "k", "POST", "/b", "h1", time.Minute); !errs.Is(err, errs.KindConflict) {
+		if _, _, err := s.BeginIdempotent(ctx, "k", "POST", "/b", "h1", time.Minute); !errs.Is(err, errs.KindConflict) {
 			t.Fatalf("concurrent: %v", err)
 		}
-		if r, err := s.BeginIdempotent(other, "k", "POST", "/b", "h1", time.Minute); err != nil || r != nil {
+		if r, _, err := s.BeginIdempotent(other, "k", "POST", "/b", "h1", time.Minute); err != nil || r != nil {
 			t.Fatalf("other tenant shares the key: %v %v", r, err)
 		}
 		mustNil(t, s.FinishIdempotent(ctx, "k", idempotency.Response{StatusCode: 201, ContentType: "application/json", Body: []byte(`{"a":1}`)}))
-		r, err = s.BeginIdempotent(ctx, "k", "POST", "/b", "h1", time.Minute)
+		r, _, err = s.BeginIdempotent(ctx, "k", "POST", "/b", "h1", time.Minute)
 		if err != nil || r == nil || r.StatusCode != 201 || string(r.Body) != `{"a":1}` {
 			t.Fatalf("replay: %+v %v", r, err)
 		}
-		if _, err := s.BeginIdempotent(ctx, "k", "POST", "/b", "h2", time.Minute); !errs.Is(err, errs.KindInvalid) {
+		if _, _, err := s.BeginIdempotent(ctx, "k", "POST", "/b", "h2", time.Minute); !errs.Is(err, errs.KindInvalid) {
 			t.Fatalf("other body: %v", err)
 		}
 		// a lock whose process died is taken over; a released key is free
-		_, err = s.BeginIdempotent(ctx, "dead", "POST", "/b", "h", time.Minute)
+		_, _, err = s.BeginIdempotent(ctx, "dead", "POST", "/b", "h", time.Minute)
 		mustNil(t, err)
 		clk.Advance(2 * time.Minute)
-		if r, err := s.BeginIdempotent(ctx, "dead", "POST", "/b", "h", time.Minute); err != nil || r != nil {
-			t.Fatalf("take over: %v %v", r, err)
+		// taken over: the dead request may have begun its work (not first)
+		if r, first, err := s.BeginIdempotent(ctx, "dead", "POST", "/b", "h", time.Minute); err != nil || r != nil || first {
+			t.Fatalf("take over: %v %v %v", r, first, err)
 		}
 		mustNil(t, s.ReleaseIdempotent(ctx, "dead"))
-		if r, err := s.BeginIdempotent(ctx, "dead", "POST", "/b", "other", time.Minute); err != nil || r != nil {
-			t.Fatalf("after release: %v %v", r, err)
+		if r, first, err := s.BeginIdempotent(ctx, "dead", "POST", "/b", "other", time.Minute); err != nil || r != nil || !first {
+			t.Fatalf("after release: %v %v %v", r, first, err)
 		}
 		// after 24 h the key is new again, and purged
 		clk.Advance(25 * time.Hour)
-		if r, err := s.BeginIdempotent(ctx, "k", "POST", "/b", "h2", time.Minute); err != nil || r != nil {
+		if r, _, err := s.BeginIdempotent(ctx, "k", "POST", "/b", "h2", time.Minute); err != nil || r != nil {
 			t.Fatalf("expired: %v %v", r, err)
 		}
 		n, err := s.PurgeIdempotencyKeys(as(identity.System()))

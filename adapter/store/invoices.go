@@ -100,17 +100,17 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 		from, to = ts(iss.Invoice.ServicePeriod.From), ts(iss.Invoice.ServicePeriod.To)
 	}
 	t := iss.Totals
-	err = tx.QueryRowContext(ctx, `INSERT INTO invoices (tenant_id, station_id, kind, number, reservation_id, contract_id,
-		customer_id, corrects_id, issued_at, service_from, service_to, currency, net_cents, vat_cents, gross_cents,
-		deducted_cents, due_cents, language, recipient, supplier, deducted_net_cents, payment, note, test, payer_id)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25) RETURNING id`,
-		sc.tenant(), nullInt64(iss.StationID), string(iss.Invoice.Kind), iss.Invoice.Number, nullInt64(iss.ReservationID),
+	sum := sha256.Sum256(pdf)
+	iss.SHA256 = hex.EncodeToString(sum[:])
+	kind := "invoice"
+	if series == invoice.SeriesCreditNote {
+		kind = "credit_note"
+	}
+	a := args{sc.tenant(), nullInt64(iss.StationID), string(iss.Invoice.Kind), iss.Invoice.Number, nullInt64(iss.ReservationID),
 		nullInt64(iss.ContractID), iss.CustomerID, nullInt64(iss.CorrectsID), ts(now), from, to, iss.Invoice.Currency,
 		t.Net, t.VAT, t.Gross, t.DeductedGross, t.Due, iss.Language, string(recipient), string(supplier), t.DeductedNet,
-		string(pay), iss.Invoice.Note, iss.Test, nullInt64(iss.PayerID)).Scan(&iss.ID)
-	if err != nil {
-		return mapErr(err)
-	}
+		string(pay), iss.Invoice.Note, iss.Test, nullInt64(iss.PayerID)}
+	lines := make([][]any, len(iss.Invoice.Lines)) // position … tax_category
 	for i, l := range iss.Invoice.Lines {
 		gross := invoice.LineGross(l)
 		net, vat := invoice.Split(gross, l.VATRateBP)
@@ -118,34 +118,47 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 		if kind == "" {
 			kind = "other"
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO invoice_lines (tenant_id, invoice_id, position, description,
-			quantity_milli, unit, unit_gross_cents, vat_rate_bp, net_cents, vat_cents, gross_cents, kind, tax_category)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`, sc.tenant(), iss.ID, i+1, l.Description, l.QuantityMilli,
-			l.Unit, l.UnitGross, l.VATRateBP, net, vat, gross, kind, taxCategoryCode(l.TaxCategory)); err != nil {
+		lines[i] = []any{i + 1, l.Description, l.QuantityMilli, l.Unit, l.UnitGross, l.VATRateBP, net, vat, gross, kind,
+			taxCategoryCode(l.TaxCategory)}
+	}
+	doc := []any{kind, nullInt64(iss.ContractID), nullInt64(iss.ReservationID), iss.Invoice.Number + ".pdf", "application/pdf",
+		iss.SHA256, len(pdf), pdf, ts(now)}
+	if s.dialect.chainsWrites() && len(lines) > 0 && len(iss.Collects) == 0 {
+		// the invoice, its lines and its PDF in one statement
+		q := `WITH inv AS (INSERT INTO invoices (` + invoiceInsertCols + `) VALUES (` + placeholders(1, len(a)) + `) RETURNING id),
+			lines AS (INSERT INTO invoice_lines (tenant_id, invoice_id, ` + invoiceLineCols + `)
+				SELECT $1, inv.id, v.* FROM inv, (VALUES ` + typedRows(&a, lines, invoiceLineTypes) + `) AS v),
+			doc AS (INSERT INTO documents (tenant_id, invoice_id, ` + documentCols + `)
+				SELECT $1, inv.id, ` + typedList(&a, doc, documentTypes) + ` FROM inv RETURNING id)
+			SELECT inv.id, doc.id FROM inv, doc`
+		if err := tx.QueryRowContext(ctx, q, a...).Scan(&iss.ID, &iss.DocumentID); err != nil {
 			return mapErr(err)
 		}
-	}
-	for _, c := range iss.Collects {
-		_, err := tx.ExecContext(ctx, `INSERT INTO collective_items (tenant_id, payer_id, contract_id, invoice_id, gross_cents)
-			VALUES ($1,$2,$3,$4,$5)`, sc.tenant(), iss.PayerID, c.ContractID, iss.ID, c.GrossCents)
-		if classify(err) == dbErrUnique {
-			return errs.Conflict("collective_already_billed")
-		}
-		if err != nil {
+	} else {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO invoices (`+invoiceInsertCols+`) VALUES (`+placeholders(1, len(a))+`)
+			RETURNING id`, a...).Scan(&iss.ID); err != nil {
 			return mapErr(err)
 		}
-	}
-	sum := sha256.Sum256(pdf)
-	iss.SHA256 = hex.EncodeToString(sum[:])
-	kind := "invoice"
-	if series == invoice.SeriesCreditNote {
-		kind = "credit_note"
-	}
-	if err := tx.QueryRowContext(ctx, `INSERT INTO documents (tenant_id, kind, invoice_id, contract_id, reservation_id,
-		filename, content_type, sha256, size_bytes, data, created_at) VALUES ($1,$2,$3,$4,$5,$6,'application/pdf',$7,$8,$9,$10)
-		RETURNING id`, sc.tenant(), kind, iss.ID, nullInt64(iss.ContractID), nullInt64(iss.ReservationID),
-		iss.Invoice.Number+".pdf", iss.SHA256, len(pdf), pdf, ts(now)).Scan(&iss.DocumentID); err != nil {
-		return mapErr(err)
+		for _, l := range lines {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO invoice_lines (tenant_id, invoice_id, `+invoiceLineCols+`)
+				VALUES (`+placeholders(1, 2+len(l))+`)`, append([]any{sc.tenant(), iss.ID}, l...)...); err != nil {
+				return mapErr(err)
+			}
+		}
+		for _, c := range iss.Collects {
+			_, err := tx.ExecContext(ctx, `INSERT INTO collective_items (tenant_id, payer_id, contract_id, invoice_id, gross_cents)
+				VALUES ($1,$2,$3,$4,$5)`, sc.tenant(), iss.PayerID, c.ContractID, iss.ID, c.GrossCents)
+			if classify(err) == dbErrUnique {
+				return errs.Conflict("collective_already_billed")
+			}
+			if err != nil {
+				return mapErr(err)
+			}
+		}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO documents (tenant_id, invoice_id, `+documentCols+`)
+			VALUES (`+placeholders(1, 2+len(doc))+`) RETURNING id`, append([]any{sc.tenant(), iss.ID}, doc...)...).Scan(&iss.DocumentID); err != nil {
+			return mapErr(err)
+		}
 	}
 	if req.EInvoice != nil {
 		f, err := req.EInvoice(iss.Invoice)
@@ -194,6 +207,24 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 	}
 	return nil
 }
+
+const (
+	invoiceInsertCols = `tenant_id, station_id, kind, number, reservation_id, contract_id, customer_id, corrects_id,
+		issued_at, service_from, service_to, currency, net_cents, vat_cents, gross_cents, deducted_cents, due_cents,
+		language, recipient, supplier, deducted_net_cents, payment, note, test, payer_id`
+	// after tenant_id and invoice_id
+	invoiceLineCols = `position, description, quantity_milli, unit, unit_gross_cents, vat_rate_bp, net_cents, vat_cents,
+		gross_cents, kind, tax_category`
+	documentCols = `kind, contract_id, reservation_id, filename, content_type, sha256, size_bytes, data, created_at`
+)
+
+// The SQL types of the columns above, for values sent as parameters of a
+// SELECT or VALUES list (where PostgreSQL cannot infer them from the
+// column).
+var (
+	invoiceLineTypes = []string{"integer", "text", "bigint", "text", "bigint", "integer", "bigint", "bigint", "bigint", "text", "text"}
+	documentTypes    = []string{"text", "bigint", "bigint", "text", "text", "text", "bigint", "bytea", "timestamptz"}
+)
 
 // taxCategoryCode is the stored code of a line's VAT category (S or O).
 func taxCategoryCode(c invoice.TaxCategory) string {

@@ -38,7 +38,7 @@ func TestLazyWritesLeaveConnectionsDurable(t *testing.T) {
 				t.Fatalf("request %d allowed = %v", i, ok)
 			}
 			// the idempotency claim is a lazy transaction on both databases
-			replay, err := s.BeginIdempotent(ctx, fmt.Sprint("lazy-", i), "POST", "/api/v1/bookings", "h", time.Minute)
+			replay, _, err := s.BeginIdempotent(ctx, fmt.Sprint("lazy-", i), "POST", "/api/v1/bookings", "h", time.Minute)
 			mustNil(t, err)
 			if replay != nil {
 				t.Fatalf("key %d replayed %+v", i, replay)

@@ -39,6 +39,9 @@ func (s *Store) receivablesTx(ctx context.Context, q querier, sc scope, f contra
 	if f.InvoiceID != 0 {
 		where += ` AND i.id = ` + a.add(f.InvoiceID)
 	}
+	if f.Number != "" {
+		where += ` AND i.number = ` + a.add(f.Number)
+	}
 	rows, err := q.QueryContext(ctx, `SELECT i.id, i.kind, i.number, i.issued_at, i.reservation_id, i.contract_id, i.customer_id,
 		i.gross_cents, i.due_cents, i.payment, i.payer_id, COALESCE(p.name, ''), COALESCE(c.number, ''), COALESCE(i.station_id, 0),
 		COALESCE((SELECT sum(CASE WHEN x.kind = 'transfer' THEN x.amount_cents ELSE -x.amount_cents END) FROM payer_payments x

@@ -25,19 +25,19 @@ func TestIdempotentAnswerNeverReplaced(t *testing.T) {
 	eachDB(t, func(t *testing.T, s *store.Store, clk *clock) {
 		w := newWorld(t, s)
 		ctx := as(identity.Actor{Kind: identity.ActorAPI, TenantID: w.tenants[0].ID, APIClientID: 7})
-		_, err := s.BeginIdempotent(ctx, "k", "POST", "/b", "h", time.Minute)
+		_, _, err := s.BeginIdempotent(ctx, "k", "POST", "/b", "h", time.Minute)
 		mustNil(t, err)
 		mustNil(t, s.UnlockIdempotent(ctx, "k")) // a 500: no outcome
-		if _, err := s.BeginIdempotent(ctx, "k", "POST", "/b", "other", time.Minute); !errs.Is(err, errs.KindInvalid) {
+		if _, _, err := s.BeginIdempotent(ctx, "k", "POST", "/b", "other", time.Minute); !errs.Is(err, errs.KindInvalid) {
 			t.Fatalf("an unlocked key with another request: %v", err)
 		}
-		if r, err := s.BeginIdempotent(ctx, "k", "POST", "/b", "h", time.Minute); err != nil || r != nil {
+		if r, _, err := s.BeginIdempotent(ctx, "k", "POST", "/b", "h", time.Minute); err != nil || r != nil {
 			t.Fatalf("an unlocked key is taken at once: %v %v", r, err)
 		}
 		mustNil(t, s.FinishIdempotent(ctx, "k", idempotency.Response{StatusCode: 201, ContentType: "application/json", Body: []byte(`{"n":1}`)}))
 		mustNil(t, s.FinishIdempotent(ctx, "k", idempotency.Response{StatusCode: 402, ContentType: "application/json", Body: []byte(`{"n":2}`)}))
 		mustNil(t, s.UnlockIdempotent(ctx, "k"))
-		if r, err := s.BeginIdempotent(ctx, "k", "POST", "/b", "h", time.Minute); err != nil || r == nil || r.StatusCode != 201 {
+		if r, _, err := s.BeginIdempotent(ctx, "k", "POST", "/b", "h", time.Minute); err != nil || r == nil || r.StatusCode != 201 {
 			t.Fatalf("replay: %+v %v, want the first answer", r, err)
 		}
 	})

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +30,13 @@ func TestCreateReservationFor(t *testing.T) {
 		mustNil(t, s.CreateReservationFor(ctx, &anna, &r))
 		if anna.ID == 0 || r.CustomerID != anna.ID || r.VehicleID != w.vehicles[0][0].ID || r.Number == "" {
 			t.Fatalf("booked %+v for %+v", r, anna)
+		}
+		// her creation is audited (on PostgreSQL written with the reservation)
+		trail, err := s.AuditTrail(ctx, "customer", anna.ID)
+		mustNil(t, err)
+		if len(trail) != 1 || trail[0].Action != "create" || !strings.Contains(trail[0].After, fmt.Sprintf(`"ID":%d,`, anna.ID)) ||
+			!strings.Contains(trail[0].After, `"Berger"`) {
+			t.Fatalf("customer's audit trail %+v", trail)
 		}
 
 		bert := customer.Customer{Email: "bert@example.de", FirstName: "Bert", LastName: "Huber", Street: "Weg 2",

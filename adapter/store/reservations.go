@@ -109,7 +109,7 @@ func (s *Store) CreateReservation(ctx context.Context, r *booking.Reservation) e
 		return err
 	}
 	reservationDefaults(r)
-	return s.write(ctx, func(tx *sql.Tx) error { return s.createReservationTx(ctx, tx, sc, r, nil) })
+	return s.write(ctx, func(tx *sql.Tx) error { return s.createReservationTx(ctx, tx, sc, r, nil, nil) })
 }
 
 // CreateReservationFor finds customer c by e-mail (creating it when there
@@ -135,7 +135,8 @@ func (s *Store) CreateReservationFor(ctx context.Context, c *customer.Customer, 
 		r.Test = sc.a.Test // a test key books in test mode, a live key live
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		old, found, err := s.customerByEmailTx(ctx, tx, sc, c)
+		var audits []args // the customer's creation, written with the reservation
+		old, found, err := s.customerByEmailTx(ctx, tx, sc, c, &audits)
 		if err != nil {
 			return err
 		}
@@ -148,7 +149,7 @@ func (s *Store) CreateReservationFor(ctx context.Context, c *customer.Customer, 
 			*c = merged
 		}
 		r.CustomerID, r.Billing = c.ID, c.Billing()
-		return s.createReservationTx(ctx, tx, sc, r, update)
+		return s.createReservationTx(ctx, tx, sc, r, update, audits)
 	})
 }
 
@@ -174,8 +175,10 @@ func reservationDefaults(r *booking.Reservation) {
 // createReservationTx numbers and inserts r and takes its vehicle. A
 // reservation without a billing snapshot (made at the counter or by staff)
 // gets its customer's name and address as they are now. update, when set,
-// is the customer data to apply when r is confirmed.
-func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r *booking.Reservation, update *customer.Customer) error {
+// is the customer data to apply when r is confirmed. audits are audit rows
+// (auditRow) written with the reservation's insert.
+func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r *booking.Reservation, update *customer.Customer,
+	audits []args) error {
 	now := s.Now()
 	if r.Billing.Empty() {
 		c, err := scanCustomer(tx.QueryRowContext(ctx, `SELECT `+customerCols+` FROM customers WHERE tenant_id = $1 AND id = $2`,
@@ -200,30 +203,50 @@ func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r
 		return notFound(err, "tenant_not_found")
 	}
 	year := fmt.Sprint(now.Year())
-	seq, err := nextNumber(ctx, tx, sc.tenant(), "booking", year)
-	if err != nil {
-		return err
-	}
-	r.Number = fmt.Sprintf("%s%s-%05d", prefix, year[2:], seq)
 	r.TenantID, r.CreatedAt, r.UpdatedAt = sc.tenant(), now, now
 	var key any
 	if r.IdempotencyKey != "" {
 		key = r.IdempotencyKey
 	}
-	err = tx.QueryRowContext(ctx, `INSERT INTO reservations (tenant_id, station_id, return_station_id, number, customer_id,
+	a := args{r.TenantID, r.StationID, r.ReturnStationID, r.Number, r.CustomerID, r.CategoryID, r.TariffID, ts(r.Pickup),
+		ts(r.Return), r.Status, r.Source, nullInt64(r.APIClientID), nullString(r.SecretHash), r.WorkshopRef, r.Notes, r.Language, r.DayPriceCents,
+		r.DepositCents, r.EstimatedTotalCents, r.Currency, ts(now), ts(now), r.Billing.Company, r.Billing.FirstName,
+		r.Billing.LastName, r.Billing.Street, r.Billing.PostalCode, r.Billing.City, r.Billing.Country, r.Billing.VATID,
+		pending, r.Test, key, tsp(r.LeaseUntil), string(r.Use.Kind.Or()), r.Use.Purpose, r.Use.CostCentre, r.Use.IDDocument,
+		r.Use.IDNumber, nullInt64(r.Use.IDCheckedBy), tsp(r.Use.IDCheckedAt), nullInt64(r.Use.DealerPlateID)}
+	const insert = `INSERT INTO reservations (tenant_id, station_id, return_station_id, number, customer_id,
 		category_id, tariff_id, pickup_at, return_at, status, source, api_client_id, secret_hash, workshop_ref, notes, language,
 		day_price_cents, deposit_cents, estimated_total_cents, currency, created_at, updated_at, bill_company, bill_first_name,
 		bill_last_name, bill_street, bill_postal_code, bill_city, bill_country, bill_vat_id, customer_update, test,
 		idempotency_key, lease_until, kind, purpose, cost_centre, id_document, id_number, id_checked_by, id_checked_at,
 		dealer_plate_id)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,$31,
-		$32,$33,$34,$35,$36,$37,$38,$39,$40,$41,$42) RETURNING id`,
-		r.TenantID, r.StationID, r.ReturnStationID, r.Number, r.CustomerID, r.CategoryID, r.TariffID, ts(r.Pickup),
-		ts(r.Return), r.Status, r.Source, nullInt64(r.APIClientID), nullString(r.SecretHash), r.WorkshopRef, r.Notes, r.Language, r.DayPriceCents,
-		r.DepositCents, r.EstimatedTotalCents, r.Currency, ts(now), ts(now), r.Billing.Company, r.Billing.FirstName,
-		r.Billing.LastName, r.Billing.Street, r.Billing.PostalCode, r.Billing.City, r.Billing.Country, r.Billing.VATID,
-		pending, r.Test, key, tsp(r.LeaseUntil), string(r.Use.Kind.Or()), r.Use.Purpose, r.Use.CostCentre, r.Use.IDDocument,
-		r.Use.IDNumber, nullInt64(r.Use.IDCheckedBy), tsp(r.Use.IDCheckedAt), nullInt64(r.Use.DealerPlateID)).Scan(&r.ID)
+		VALUES ($1,$2,$3,NUMBER,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,$31,
+		$32,$33,$34,$35,$36,$37,$38,$39,$40,$41,$42) RETURNING id, number`
+	var err error
+	if s.dialect.chainsWrites() {
+		// the booking number taken and the reservation inserted in one
+		// statement: $4 is the number's prefix, the counter's value is
+		// appended as bookingNumber formats it (at least five digits)
+		a[3] = prefix + year[2:] + "-"
+		q := `WITH ` + auditCTEs(&a, audits) + `n AS (INSERT INTO counters (tenant_id, series, period, value) VALUES ($1, 'booking', ` + a.add(year) + `, 1)
+			ON CONFLICT (tenant_id, series, period) DO UPDATE SET value = counters.value + 1 RETURNING value) ` +
+			strings.Replace(insert, "NUMBER", `(SELECT $4::text || CASE WHEN n.value < 100000 THEN lpad(n.value::text, 5, '0')
+				ELSE n.value::text END FROM n)`, 1)
+		err = tx.QueryRowContext(ctx, q, a...).Scan(&r.ID, &r.Number)
+	} else {
+		for _, row := range audits {
+			if err := s.writeAudit(ctx, tx, row); err != nil {
+				return err
+			}
+		}
+		var seq int64
+		if seq, err = nextNumber(ctx, tx, sc.tenant(), "booking", year); err != nil {
+			return err
+		}
+		r.Number = bookingNumber(prefix, year, seq)
+		a[3] = r.Number
+		err = tx.QueryRowContext(ctx, strings.Replace(insert, "NUMBER", "$4", 1), a...).Scan(&r.ID, &r.Number)
+	}
 	if classify(err) == dbErrUnique && r.IdempotencyKey != "" {
 		return ErrKeyBound
 	}
@@ -243,8 +266,19 @@ func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r
 		return err
 	}
 	r.VehicleID = vid
+	if s.chainsTake(r) {
+		return nil // set with the allocation
+	}
 	_, err = tx.ExecContext(ctx, `UPDATE reservations SET vehicle_id = $1 WHERE id = $2`, vid, r.ID)
 	return mapErr(err)
+}
+
+// bookingNumber is the booking number seq of year: the tenant's prefix,
+// the year's last two digits and seq with at least five digits
+// ("B26-00042"). (PostgreSQL formats it the same way in SQL, see
+// createReservationTx.)
+func bookingNumber(prefix, year string, seq int64) string {
+	return fmt.Sprintf("%s%s-%05d", prefix, year[2:], seq)
 }
 
 // roadworthy is the condition that a vehicle's HU and service last until
@@ -255,9 +289,16 @@ func roadworthy(p string) string {
 	return `(v.next_inspection IS NULL OR v.next_inspection >= ` + p + `) AND (v.next_service IS NULL OR v.next_service >= ` + p + `)`
 }
 
+// chainsTake reports whether takeVehicleTx sets r's vehicle with its
+// allocation (allocateBookingTx): a live booking on PostgreSQL.
+func (s *Store) chainsTake(r *booking.Reservation) bool {
+	return s.dialect.chainsWrites() && !r.Test
+}
+
 // takeVehicleTx allocates a free vehicle for r inside tx and returns its id.
 // Candidates are tried in turn; on PostgreSQL a lost race on one candidate
 // (exclusion violation) is rolled back to a savepoint and the next is tried.
+// When chainsTake, the reservation's vehicle is set with the allocation.
 func (s *Store) takeVehicleTx(ctx context.Context, tx *sql.Tx, sc scope, r *booking.Reservation) (int64, error) {
 	var candidates []int64
 	if r.VehicleID != 0 {
@@ -287,7 +328,11 @@ func (s *Store) takeVehicleTx(ctx context.Context, tx *sql.Tx, sc scope, r *book
 			return 0, err
 		}
 		al := fleet.Allocation{VehicleID: vid, Start: r.Pickup, End: r.Return, Kind: fleet.AllocBooking, ReservationID: r.ID, Test: r.Test}
-		err := s.allocateTx(ctx, tx, sc, &al)
+		allocate := s.allocateTx
+		if s.chainsTake(r) {
+			allocate = s.allocateBookingTx
+		}
+		err := allocate(ctx, tx, sc, &al)
 		if err == nil {
 			return vid, nil
 		}
@@ -456,7 +501,20 @@ func (s *Store) transitionTxToken(ctx context.Context, tx *sql.Tx, sc scope, t b
 	if !lease.IsZero() {
 		held = ` AND lease_until = ` + a.add(ts(lease))
 	}
-	err = tx.QueryRowContext(ctx, `UPDATE reservations SET status = $1, updated_at = $2, cancelled_at = COALESCE($3, cancelled_at),
+	// the status change's audit row goes with the update on a database
+	// that chains writes, when no other audit row of the reservation
+	// follows it (the trail keeps its order); a refused update fails the
+	// transaction, and the row with it
+	with, audited := ``, false
+	if s.dialect.chainsWrites() && t.AuditAction == "" && t.To != r.Status {
+		row, err := s.auditRow(sc, r.StationID, "reservation", t.ID, "status",
+			map[string]string{"status": string(r.Status)}, map[string]string{"status": string(t.To)})
+		if err != nil {
+			return err
+		}
+		with, audited = `WITH `+strings.TrimSuffix(auditCTEs(&a, []args{row}), ", ")+` `, true
+	}
+	err = tx.QueryRowContext(ctx, with+`UPDATE reservations SET status = $1, updated_at = $2, cancelled_at = COALESCE($3, cancelled_at),
 		settled_at = COALESCE($4, settled_at), lease_until = `+leaseSet+`, page_token_hash = COALESCE($7, page_token_hash)
 		WHERE tenant_id = $5 AND id = $6`+held+` RETURNING customer_update`, a...).Scan(&pending)
 	if errors.Is(err, sql.ErrNoRows) && held != "" {
@@ -488,7 +546,7 @@ func (s *Store) transitionTxToken(ctx context.Context, tx *sql.Tx, sc scope, t b
 			return err
 		}
 	}
-	if t.To == r.Status {
+	if t.To == r.Status || audited {
 		return nil
 	}
 	return s.appendAudit(ctx, tx, sc, r.StationID, "reservation", t.ID, "status",

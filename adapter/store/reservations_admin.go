@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"unicode/utf8"
 
 	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/webhook"
@@ -138,5 +140,66 @@ func (s *Store) SetReservationNotes(ctx context.Context, id int64, notes string)
 		}
 		return s.appendAudit(ctx, tx, sc, r.StationID, "reservation", id, "notes",
 			map[string]string{"notes": r.Notes}, map[string]string{"notes": notes})
+	})
+}
+
+// SetWorkshopRef replaces the workshop order of reservation id, audited on
+// the reservation and on its contract (when handed over), and announced as
+// booking.changed. The contract's row is held, so billing, which moves it
+// past returned, either comes before (refused) or reads the new order.
+// Errors: KindNotFound, KindConflict "workshop_ref.billed" and
+// "workshop_ref.closed", KindInvalid (ref).
+func (s *Store) SetWorkshopRef(ctx context.Context, id int64, ref string) error {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return err
+	}
+	ref, err = booking.CheckWorkshopRef("workshop_ref", ref)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		r, err := s.reservationWhere(ctx, tx, "r.id", id)
+		if err != nil {
+			return err
+		}
+		if r.Status == booking.StatusCancelled || r.Status == booking.StatusFailed {
+			return errs.Conflict("workshop_ref.closed")
+		}
+		// billed is the contract's state: a returned rental whose billing
+		// waits can still take it (its documents are not issued yet)
+		var cid, cstation int64
+		var cstatus string
+		err = tx.QueryRowContext(ctx, `SELECT id, station_id, status FROM contracts WHERE tenant_id = $1 AND reservation_id = $2`+
+			s.dialect.forUpdate(), sc.tenant(), id).Scan(&cid, &cstation, &cstatus)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			cid = 0
+			if r.Status == booking.StatusCompleted {
+				return errs.Conflict("workshop_ref.billed")
+			}
+		case err != nil:
+			return err
+		case contract.Status(cstatus) != contract.StatusOpen && contract.Status(cstatus) != contract.StatusReturned:
+			return errs.Conflict("workshop_ref.billed")
+		}
+		if r.WorkshopRef == ref {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE reservations SET workshop_ref = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4`,
+			ref, ts(s.Now()), sc.tenant(), id); err != nil {
+			return mapErr(err)
+		}
+		if err := s.bookingEventTx(ctx, tx, sc, r, webhook.BookingChanged); err != nil {
+			return err
+		}
+		before, after := map[string]string{"workshop_ref": r.WorkshopRef}, map[string]string{"workshop_ref": ref}
+		if err := s.appendAudit(ctx, tx, sc, r.StationID, "reservation", id, "workshop_ref", before, after); err != nil {
+			return err
+		}
+		if cid == 0 {
+			return nil
+		}
+		return s.appendAudit(ctx, tx, sc, cstation, "contract", cid, "workshop_ref", before, after)
 	})
 }

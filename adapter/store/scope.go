@@ -103,3 +103,42 @@ func (a *args) add(v any) string {
 	*a = append(*a, v)
 	return "$" + strconv.Itoa(len(*a))
 }
+
+// placeholders returns "$from, …" for n parameters.
+func placeholders(from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + strconv.Itoa(from+i))
+	}
+	return b.String()
+}
+
+// typedList adds vals to a and returns their placeholders, each cast to
+// its SQL type ("$7::bigint, $8::text"): values in a SELECT list or a
+// VALUES row of a chained insert (PostgreSQL, see dialect.chainsWrites),
+// whose types the server cannot take from a column.
+func typedList(a *args, vals []any, types []string) string {
+	var b strings.Builder
+	for i, v := range vals {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(a.add(v) + "::" + types[i])
+	}
+	return b.String()
+}
+
+// typedRows is typedList of each row, as the rows of a VALUES list.
+func typedRows(a *args, rows [][]any, types []string) string {
+	var b strings.Builder
+	for i, r := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(" + typedList(a, r, types) + ")")
+	}
+	return b.String()
+}

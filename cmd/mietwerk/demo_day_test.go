@@ -122,7 +122,7 @@ func TestDemoDay(t *testing.T) {
 			}
 			// the payers' open items: the replacement's invoice overdue,
 			// partly paid, with today's Zahlungserinnerung
-			items, err := sd.svc.contracts.PayerOpenItems(ctx, time.UTC)
+			items, err := sd.svc.contracts.PayerOpenItems(ctx, time.UTC, 0)
 			must(t, err)
 			overdueOpen := false
 			for _, g := range items.Payers {
@@ -134,6 +134,13 @@ func TestDemoDay(t *testing.T) {
 			must(t, err)
 			if !overdueOpen || len(run.Notices) != 1 || run.Notices[0].Level != contract.LevelReminder {
 				t.Errorf("payer open items %+v, notices %+v; want an overdue partly paid invoice and one Zahlungserinnerung", items, run.Notices)
+			}
+
+			// the insurer's rental out today has its assignment of claims signed
+			var signed int
+			must(t, sd.st.DB().QueryRowContext(ctx, `SELECT count(*) FROM cover_assignments WHERE length(signer_name) > 0`).Scan(&signed))
+			if signed != 1 {
+				t.Errorf("%d signed assignments of claims, want the insurer's rental's", signed)
 			}
 
 			// a past fine case on a returned contract

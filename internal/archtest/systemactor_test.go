@@ -163,6 +163,7 @@ var systemGrantsAllowed = map[string]struct {
 	"contract.(*Service).load":         {1, "reads both stations of a one-way rental: the return station's user may not see the pickup station"},
 	"contract.(*Service).stationLoc":   {1, "reads the pickup station's time zone for a user of the return station"},
 	"contract.(*Service).compute":      {1, "bills every damage of the rental, also those entered by another station's staff"},
+	"contract.(*Service).checkDrift":   {1, "compares the damages billing computes with (every damage of the rental, any station) with the bill as billed"},
 	"contract.(*Service).handoverCar":  {1, "reads the car handed over (tank, odometer, HU), which may belong to another station's fleet"},
 	"contract.(*Service).sendProtocol": {1, "prints every damage of the vehicle on the protocol, whoever entered it"},
 

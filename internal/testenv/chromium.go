@@ -146,3 +146,22 @@ func Screenshot(t testing.TB, ctx context.Context, name string) string {
 	t.Logf("screenshot: %s", p)
 	return p
 }
+
+// Steps returns the check of a browser journey's steps: a step that
+// returned an error fails the test after logging where the tab is and
+// what it shows, with a screenshot named prefix-step.
+func Steps(t testing.TB, tab context.Context, prefix string) func(step string, err error) {
+	return func(step string, err error) {
+		t.Helper()
+		if err == nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(tab, 5*time.Second)
+		defer cancel()
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+		t.Logf("at %s:\n%.1500s", loc, body)
+		Screenshot(t, tab, "failed-"+prefix+"-"+step)
+		t.Fatalf("%s: %v", step, err)
+	}
+}

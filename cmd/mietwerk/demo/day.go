@@ -143,6 +143,10 @@ func SeedDay(ctx context.Context, st *store.Store, svc DayServices, now time.Tim
 				ClaimNumber: "KS-2026-004711", CustomerPlate: "R-KW 815"}); err != nil {
 				return err
 			}
+			// signed at the counter: listed with the contract's documents
+			if err := signAssignment(ctx, svc.Contracts, res.ID, custs[(i+2)%len(custs)]); err != nil {
+				return err
+			}
 		case 1:
 			if err := demoCover(ctx, st, payer.KindManufacturer, payer.Cover{ReservationID: res.ID, Mode: payer.ModePayer,
 				CustomerVIN: "WVWZZZAUZLW912345", CustomerPlate: "R-MG 2211"}); err != nil {

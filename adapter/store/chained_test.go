@@ -1,0 +1,204 @@
+package store_test
+
+import (
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/customer"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/invoice"
+)
+
+// TestIssuedInvoiceRowsChained issues an invoice of several lines of
+// different kinds and VAT rates and reads it back whole:
+// the same on both databases, although PostgreSQL writes the invoice, its
+// lines and its PDF in one chained statement (dialect.chainsWrites) and
+// SQLite one by one. On PostgreSQL the issue sends six statements: the
+// chained insert, BEGIN, COMMIT, the number and (without a configuration
+// version in the context, so not from the cache) the tenant's number
+// patterns and webhook endpoints.
+func TestIssuedInvoiceRowsChained(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, _ *clock) {
+		w := newWorld(t, s)
+		ctx := sys(w.tenants[0].ID)
+		c := testCustomer(t, s, ctx, "ketten@example.de")
+		iss := advanceInvoice(c.ID)
+		iss.Invoice.Lines = []invoice.Line{
+			{Description: "Miete 2 Tage", QuantityMilli: 2000, Unit: "day", UnitGross: 4900, VATRateBP: 1900, Kind: "rent"},
+			{Description: "Mehr-km", QuantityMilli: 125500, Unit: "km", UnitGross: 29, VATRateBP: 1900},
+			{Description: "Kindersitz", QuantityMilli: 1000, Unit: "piece", UnitGross: 1250, VATRateBP: 700, Kind: "extra"},
+		}
+		n0 := s.Statements()
+		mustNil(t, s.IssueInvoice(ctx, invoice.IssueRequest{Issued: iss, Render: fakeRender, Loc: time.UTC}))
+		if n := s.Statements() - n0; s.Dialect() == store.Postgres && n != 6 {
+			t.Errorf("issuing sent %d statements to PostgreSQL, want 6 (the tenant's number patterns, BEGIN, number, "+
+				"invoice with lines and PDF, webhook endpoints, COMMIT)", n)
+		}
+		got, err := s.IssuedInvoice(ctx, iss.ID)
+		mustNil(t, err)
+		if got.Invoice.Number != iss.Invoice.Number || got.Invoice.Number == "" {
+			t.Fatalf("read back number %q, issued %q", got.Invoice.Number, iss.Invoice.Number)
+		}
+		want := iss.Invoice.Lines
+		if len(got.Invoice.Lines) != 3 {
+			t.Fatalf("%d lines read back, want 3", len(got.Invoice.Lines))
+		}
+		for i, l := range got.Invoice.Lines {
+			w := want[i]
+			if l.Description != w.Description || l.QuantityMilli != w.QuantityMilli || l.Unit != w.Unit || l.UnitGross != w.UnitGross ||
+				l.VATRateBP != w.VATRateBP || l.Kind != w.Kind || l.TaxCategory != w.TaxCategory {
+				t.Errorf("line %d read back %+v, issued %+v", i+1, l, w)
+			}
+		}
+		var kinds []string
+		rows, err := s.DB().Query(`SELECT kind, net_cents, vat_cents, gross_cents, tax_category, tenant_id FROM invoice_lines
+			WHERE invoice_id = $1 ORDER BY position`, iss.ID)
+		mustNil(t, err)
+		for i := 0; rows.Next(); i++ {
+			var k, cat string
+			var net, vat, gross, tenant int64
+			mustNil(t, rows.Scan(&k, &net, &vat, &gross, &cat, &tenant))
+			kinds = append(kinds, k)
+			g := invoice.LineGross(want[i])
+			n, v := invoice.Split(g, want[i].VATRateBP)
+			if net != n || vat != v || gross != g || cat != "S" || tenant != w.tenants[0].ID {
+				t.Errorf("line %d stored net %d vat %d gross %d %s tenant %d, want %d %d %d S %d", i+1, net, vat, gross, cat, tenant,
+					n, v, g, w.tenants[0].ID)
+			}
+		}
+		mustNil(t, rows.Err())
+		if !reflect.DeepEqual(kinds, []string{"rent", "other", "extra"}) { // "other" for a line without a kind
+			t.Errorf("stored kinds %q", kinds)
+		}
+		if !reflect.DeepEqual(got.Totals, iss.Totals) {
+			t.Errorf("totals read back %+v, issued %+v", got.Totals, iss.Totals)
+		}
+		var pdf []byte
+		var sum, kind, name string
+		var size int
+		mustNil(t, s.DB().QueryRow(`SELECT data, sha256, kind, filename, size_bytes FROM documents
+			WHERE id = $1 AND invoice_id = $2 AND content_type = 'application/pdf'`, iss.DocumentID, iss.ID).Scan(&pdf, &sum, &kind, &name, &size))
+		if want, _ := fakeRender(iss.Invoice); string(pdf) != string(want) || sum != iss.SHA256 || kind != "invoice" ||
+			name != iss.Invoice.Number+".pdf" || size != len(want) {
+			t.Errorf("document holds %q (%s, %s, %s, %d bytes), want %q (%s)", pdf, sum, kind, name, size, want, iss.SHA256)
+		}
+	})
+}
+
+// TestBookingNumbersFormat: PostgreSQL takes the booking number and
+// inserts the reservation in one statement, formatting the number in SQL;
+// it must read as SQLite's (Go's) do, past five digits too.
+func TestBookingNumbersFormat(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, _ *clock) {
+		w := newWorld(t, s)
+		ctx := sys(w.tenants[0].ID)
+		c := testCustomer(t, s, ctx, "nummer@example.de")
+		st := w.stations[0][0]
+		p := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+		var got []string
+		for i, seq := range []int64{0, 98, 99998, 99999, 100000, 1234566} {
+			if seq > 0 {
+				_, err := s.DB().Exec(`UPDATE counters SET value = $1 WHERE tenant_id = $2 AND series = 'booking'`, seq, w.tenants[0].ID)
+				mustNil(t, err)
+			}
+			r := booking.Reservation{StationID: st.ID, CustomerID: c.ID, CategoryID: w.cats[0].ID, TariffID: w.tariffs[0].ID,
+				Pickup: p.AddDate(0, 0, 3*i), Return: p.AddDate(0, 0, 3*i+1)}
+			mustNil(t, s.CreateReservation(ctx, &r))
+			var stored string
+			mustNil(t, s.DB().QueryRow(`SELECT number FROM reservations WHERE id = $1`, r.ID).Scan(&stored))
+			if stored != r.Number {
+				t.Errorf("reservation %d: stored %q, returned %q", r.ID, stored, r.Number)
+			}
+			got = append(got, r.Number)
+		}
+		want := []string{"B26-00001", "B26-00099", "B26-99999", "B26-100000", "B26-100001", "B26-1234567"}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("numbers %q, want %q", got, want)
+		}
+	})
+}
+
+// TestCustomerCreatedOnceConcurrent: PostgreSQL finds or creates a
+// booking's customer in one statement; customers with one e-mail created
+// at once by many requests are one customer, created (and audited) once,
+// and every request gets it.
+func TestCustomerCreatedOnceConcurrent(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, _ *clock) {
+		w := newWorld(t, s)
+		ctx := sys(w.tenants[0].ID)
+		const n = 8
+		ids := make([]int64, n)
+		created := make([]bool, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c := customer.Customer{Email: "Gleich.Zeitig@Example.de", FirstName: "Gerda", LastName: "Gleich", Street: "Weg 1",
+					PostalCode: "93047", City: "Regensburg"}
+				var err error
+				created[i], _, err = s.UpsertCustomer(ctx, &c)
+				if err != nil {
+					t.Error(err)
+				}
+				ids[i] = c.ID
+			}()
+		}
+		wg.Wait()
+		nCreated := 0
+		for i := range n {
+			if created[i] {
+				nCreated++
+			}
+			if ids[i] == 0 || ids[i] != ids[0] {
+				t.Fatalf("customer ids %v", ids)
+			}
+		}
+		trail, err := s.AuditTrail(ctx, "customer", ids[0])
+		mustNil(t, err)
+		if nCreated != 1 || len(trail) != 1 || trail[0].Action != "create" {
+			t.Fatalf("created by %d requests, audit trail %+v", nCreated, trail)
+		}
+	})
+}
+
+// TestConfirmationAudited: a booking confirmed with its advance invoice
+// gets its status change in the audit trail (on PostgreSQL written with
+// the status update), and a confirmation refused because another process
+// holds the booking's lease writes neither the invoice nor the audit row.
+func TestConfirmationAudited(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, clk *clock) {
+		w := newWorld(t, s)
+		ctx := sys(w.tenants[0].ID)
+		lease := clk.Now().Add(time.Minute).Truncate(time.Microsecond)
+		c := customer.Customer{Email: "lea@example.de", FirstName: "Lea", LastName: "Lang", Street: "Weg 1", PostalCode: "93047", City: "Regensburg"}
+		r := booking.Reservation{StationID: w.stations[0][0].ID, CategoryID: w.cats[0].ID, TariffID: w.tariffs[0].ID,
+			Pickup: clk.Now().Add(24 * time.Hour), Return: clk.Now().Add(48 * time.Hour), LeaseUntil: &lease}
+		mustNil(t, s.CreateReservationFor(ctx, &c, &r))
+		confirm := func(held time.Time) error {
+			return s.IssueInvoice(ctx, invoice.IssueRequest{Issued: advanceInvoice(c.ID), Render: fakeRender, Loc: time.UTC,
+				ConfirmReservation: r.ID, ConfirmLease: held})
+		}
+		if err := confirm(lease.Add(time.Second)); !errs.Is(err, errs.KindConflict) {
+			t.Fatalf("confirmed without the lease: %v", err)
+		}
+		var invoices int
+		mustNil(t, s.DB().QueryRow(`SELECT count(*) FROM invoices`).Scan(&invoices))
+		trail, err := s.AuditTrail(ctx, "reservation", r.ID)
+		mustNil(t, err)
+		if invoices != 0 || len(trail) != 0 {
+			t.Fatalf("refused confirmation left %d invoices and audit trail %+v", invoices, trail)
+		}
+		mustNil(t, confirm(lease))
+		trail, err = s.AuditTrail(ctx, "reservation", r.ID)
+		mustNil(t, err)
+		if len(trail) != 1 || trail[0].Action != "status" || trail[0].Before != `{"status":"pending_payment"}` ||
+			trail[0].After != `{"status":"confirmed"}` {
+			t.Fatalf("audit trail %+v", trail)
+		}
+	})
+}
