@@ -465,7 +465,7 @@ func (s *Service) contractPDF(ctx context.Context, x cctx) ([]byte, error) {
 	c, t := x.Contract, x.terms()
 	d := document.ContractDoc{Lang: lang(x.Customer), Location: x.Station.Location(), Branding: Branding(x.Tenant), Number: c.Number,
 		WorkshopRef: x.WorkshopRef,
-		IssuedAt: s.d.Now().UTC(), Customer: person(x.Customer), Station: station(x.Station), From: c.Start, To: c.PlannedEnd,
+		IssuedAt:    s.d.Now().UTC(), Customer: person(x.Customer), Station: station(x.Station), From: c.Start, To: c.PlannedEnd,
 		Vehicle: document.Vehicle{Plate: x.Vehicle.Plate, Make: x.Vehicle.Make, Model: x.Vehicle.Model, VIN: x.Vehicle.VIN},
 		Tariff:  termsDoc(t), Deposit: t.DepositCents}
 	for _, dr := range c.Drivers {
