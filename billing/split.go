@@ -83,7 +83,7 @@ func Split(in SplitInput) (payerShare, driver Share) {
 		if rate, ok := p.RateFor(in.CategoryID); ok && rate != l.UnitGross {
 			// at the payer's agreed rate, not the tariff's: the line says so
 			pl.UnitGross = rate
-			pl.Description = in.Lang.Or().T("billing.line.agreed_rate", locale.Params{"text": l.Description})
+			pl.Description = in.Lang.Or().T("billing.line.agreed_rate", locale.Params{"text": l.Description, "rate": locale.Money(rate)})
 		}
 		payerShare.add(pl)
 		dl := l

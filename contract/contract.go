@@ -257,13 +257,16 @@ type Protocol struct {
 	NewDamages []fleet.Damage
 }
 
+// MaxOdometerKM is the highest odometer reading a protocol takes.
+const MaxOdometerKM = 2_000_000
+
 // MaxProtocolNotes is the longest note a handover or return protocol takes.
 const MaxProtocolNotes = 2000
 
 // validateReadings checks km, fuel and cleanliness.
 func (p Protocol) validateInto(f *errs.Fields) {
-	if p.OdometerKM < 0 || p.OdometerKM > 2_000_000 {
-		f.Add("km", "protocol.km_required")
+	if p.OdometerKM < 0 || p.OdometerKM > MaxOdometerKM {
+		f.Add("km", "protocol.km_range", locale.Params{"max": locale.Km(MaxOdometerKM)})
 	}
 	if !p.FuelMissing && (p.FuelEighths < 0 || p.FuelEighths > 8) {
 		f.Add("fuel_eighths", "protocol.fuel_range")
@@ -377,6 +380,10 @@ type Return struct {
 	// Readiness is what the car needs next (fleet.ToClean, ToInspect or
 	// Ready), set by the service from the protocol.
 	Readiness string
+	// PreviewLang is the language PreviewReturn words the lines in (the
+	// staff's, who read the preview); "" the driver's. The documents
+	// issued at the return stay in the driver's language.
+	PreviewLang document.Lang
 
 	// Invalid are field errors the caller found reading the request (a value
 	// of the wrong type, a malformed time): they are answered together with

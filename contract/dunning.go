@@ -310,10 +310,19 @@ func (s *Service) issueStep(ctx, sys context.Context, ds DunningStore, run Dunni
 	if err != nil {
 		return DunningNotice{}, err
 	}
+	// the payer's claim number names the case to an insurer, as on the invoice
+	var claim string
+	if st.ContractID != 0 && s.d.Covers != nil {
+		cv, err := s.d.Covers.Cover(sys, x.Contract.ReservationID)
+		if err != nil {
+			return DunningNotice{}, err
+		}
+		claim = cv.ClaimNumber
+	}
 	n := DunningNotice{InvoiceID: st.ID, PayerID: st.PayerID, Level: st.Level, RunDay: run.Today, OpenCents: st.Open,
 		FeeCents: st.FeeCents, FeesCents: st.FeesCents, DueOn: st.NewDue, To: p.Email}
 	err = ds.AddDunningNotice(ctx, &n, func(num DunningNotice) ([]mail.Queued, error) {
-		pdf, err := s.dunningPDF(ctx, x, p, run.Settings, st, num.Number)
+		pdf, err := s.dunningPDF(ctx, x, p, claim, run.Settings, st, num.Number)
 		if err != nil {
 			return nil, err
 		}
@@ -323,7 +332,7 @@ func (s *Service) issueStep(ctx, sys context.Context, ds DunningStore, run Dunni
 		if p.Email == "" {
 			return nil, nil
 		}
-		msg, err := s.d.Mailer.PayerDunning(x.MailContext, p, num, n.Filename, pdf)
+		msg, err := s.d.Mailer.PayerDunning(x.MailContext, p, claim, num, n.Filename, pdf)
 		if err != nil {
 			return nil, err
 		}
@@ -364,8 +373,9 @@ func (s *Service) dunningContext(sys context.Context, st DunningStep) (cctx, err
 }
 
 // dunningPDF renders the notice for step st numbered number: the level's
-// text, the open document, the fees and the new deadline.
-func (s *Service) dunningPDF(ctx context.Context, x cctx, p payer.Payer, set DunningSettings, st DunningStep, number string) ([]byte, error) {
+// text, the open document (with the payer's claim number, "" none), the
+// fees and the new deadline.
+func (s *Service) dunningPDF(ctx context.Context, x cctx, p payer.Payer, claim string, set DunningSettings, st DunningStep, number string) ([]byte, error) {
 	l := payerLang
 	ll := locale.Lang(l)
 	title := l.T(locale.Key(fmt.Sprintf("dunning.level.%d", st.Level)))
@@ -389,6 +399,9 @@ func (s *Service) dunningPDF(ctx context.Context, x cctx, p payer.Payer, set Dun
 		{l.T("dunning.pdf.due_since"), day(st.DueOn)}}
 	if x.Contract.ID != 0 {
 		facts = append(facts, [2]string{l.T("dunning.pdf.contract"), x.Contract.Number}, [2]string{l.T("dunning.pdf.driver"), x.Customer.Name()})
+	}
+	if claim != "" {
+		facts = append(facts, [2]string{l.T("payer.mail.claim"), claim})
 	}
 	if p.BuyerReference != "" {
 		facts = append(facts, [2]string{l.T("dunning.pdf.buyer_reference"), p.BuyerReference})

@@ -206,6 +206,17 @@ func (s *Service) PreviewReturn(ctx context.Context, rt *Return) (Preview, error
 	if pv.Split, err = s.split(ctx, x, b, advances, hand, &ret, extra...); err != nil {
 		return pv, err
 	}
+	if l := rt.PreviewLang; l != "" && l.Or() != lang(x.Customer) {
+		// the same bill, worded for the staff who read the preview
+		xs := x
+		xs.Customer.Language = string(l.Or())
+		if b, err = s.compute(ctx, xs, hand, &ret, advances, extra...); err != nil {
+			return pv, err
+		}
+		if pv.Split, err = s.split(ctx, xs, b, advances, hand, &ret, extra...); err != nil {
+			return pv, err
+		}
+	}
 	pv.Bill = pv.Split.Driver
 	pv.Deposit, _ = depositHeld(m.recs)
 	pv.DepositMode, pv.Advances = x.Tenant.DepositMode, numbers

@@ -60,7 +60,7 @@ type Mailer interface {
 	PayerInvoice(m MailContext, p payer.Payer, claim string, inv invoice.Issued, pdf []byte) (mail.Message, error)
 	// PayerDunning sends payer p (in German) a dunning notice n with its
 	// PDF under filename.
-	PayerDunning(m MailContext, p payer.Payer, n DunningNotice, filename string, pdf []byte) (mail.Message, error)
+	PayerDunning(m MailContext, p payer.Payer, claim string, n DunningNotice, filename string, pdf []byte) (mail.Message, error)
 }
 
 // Vehicles is what contracts need of the fleet.

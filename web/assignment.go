@@ -20,11 +20,14 @@ type assignmentData struct {
 	Letter     document.LetterDoc
 	SignerName string
 	Signature  string // the drawn signature as a data URL, kept when the form comes back
+	// FromHandover: staff came from the handover form (the customer signs
+	// on the way to the car) and go back to it once signed.
+	FromHandover bool
 }
 
 // assignmentPage shows the assignment of claims to sign.
 func (a *app) assignmentPage(w http.ResponseWriter, r *http.Request) error {
-	return a.renderAssignment(w, r, http.StatusOK, assignmentData{}, nil)
+	return a.renderAssignment(w, r, http.StatusOK, assignmentData{FromHandover: r.URL.Query().Get("from") == "handover"}, nil)
 }
 
 // assignmentSign stores the signed assignment and goes back to the rental;
@@ -34,7 +37,8 @@ func (a *app) assignmentSign(w http.ResponseWriter, r *http.Request) error {
 	if !ok || a.Contracts == nil {
 		return errNotFound
 	}
-	d := assignmentData{SignerName: strings.TrimSpace(r.PostFormValue("signer_name")), Signature: r.PostFormValue("signature")}
+	d := assignmentData{SignerName: strings.TrimSpace(r.PostFormValue("signer_name")), Signature: r.PostFormValue("signature"),
+		FromHandover: r.PostFormValue("from") == "handover"}
 	var sig []byte
 	const prefix = "data:image/png;base64,"
 	if strings.HasPrefix(d.Signature, prefix) {
@@ -52,9 +56,12 @@ func (a *app) assignmentSign(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if row.ContractID != 0 {
+	switch {
+	case row.ContractID != 0:
 		http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=assignment", row.ContractID), http.StatusSeeOther)
-	} else {
+	case d.FromHandover && row.Status == booking.StatusConfirmed:
+		http.Redirect(w, r, fmt.Sprintf("/admin/reservations/%d/handover?done=assignment", id), http.StatusSeeOther)
+	default:
 		http.Redirect(w, r, fmt.Sprintf("/admin/reservations/%d?done=assignment", id), http.StatusSeeOther)
 	}
 	return nil

@@ -168,7 +168,10 @@ type ctPageData struct {
 	PlannedEnd string // datetime-local
 	Notes      string
 	Estimate   pricing.Quote
-	Cover      *coverCard // who pays (nil when payers are not wired)
+	// EstSplit is the estimate split between the payer and the driver as
+	// the return will bill it (nil for a rental the driver pays alone).
+	EstSplit *contract.Estimate
+	Cover    *coverCard // who pays (nil when payers are not wired)
 	// Booking is the reservation the contract came from (nil when the
 	// application has no bookings): its number and workshop order.
 	Booking *booking.Row
@@ -409,6 +412,11 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 	d.Estimate = pricing.QuoteFor(terms.Tariff(), d.C.Start, d.C.PlannedEnd, d.loc, "EUR")
 	if d.Billed, d.HasBilled, err = a.Contracts.Billed(ctx, id); err != nil {
 		return d, err
+	}
+	if d.C.Status == contract.StatusOpen && d.C.Kind.Billed() {
+		if d.EstSplit, err = coveredEstimate(a.Contracts.EstimateContract(ctx, d.C)); err != nil {
+			return d, err
+		}
 	}
 	days := d.Estimate.Days
 	if d.HasBilled {

@@ -203,3 +203,17 @@ func (a *app) plannedDays(ctx context.Context, row booking.Row) int {
 func coverOpen(st booking.Status) bool {
 	return st != booking.StatusCompleted && st != booking.StatusCancelled && st != booking.StatusFailed
 }
+
+// coveredEstimate keeps estimate e of a rental for its page when someone
+// other than the driver pays a part (nil otherwise). A rental billing
+// cannot estimate (its terms refused as invalid) shows none rather than
+// failing the page.
+func coveredEstimate(e contract.Estimate, err error) (*contract.Estimate, error) {
+	if errs.KindOf(err) == errs.KindInvalid {
+		return nil, nil
+	}
+	if err != nil || !e.Split.Covered() {
+		return nil, err
+	}
+	return &e, nil
+}

@@ -12,6 +12,7 @@ import (
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/customer"
+	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/locale"
@@ -60,8 +61,11 @@ func readProtocol(r *http.Request, withCharge bool) (protoForm, contract.Protoco
 		Signature:      r.PostFormValue("signature"), Confirmed: map[int64]bool{}, Fuel: -1}
 	p := contract.Protocol{Cleanliness: pf.Cleanliness, Notes: pf.Notes, SignerName: pf.SignerName, UnsignedReason: pf.UnsignedReason}
 	km, err := strconv.ParseInt(strings.ReplaceAll(pf.KM, ".", ""), 10, 64)
-	if err != nil {
+	switch {
+	case pf.KM == "":
 		f.Add("km", "protocol.km_required")
+	case err != nil:
+		f.Add("km", "protocol.km_number")
 	}
 	p.OdometerKM = km
 	if pf.Cleanliness == "" {
@@ -276,6 +280,8 @@ func (a *app) handoverForm(w http.ResponseWriter, r *http.Request) error {
 	v := &view{Title: "ct.handover", Nav: "contracts", Data: d}
 	if d.R.Status != booking.StatusConfirmed {
 		v.Alert = v.T("ct.not_confirmed")
+	} else if r.URL.Query().Get("done") == "assignment" && !d.AssignmentDue {
+		v.Notice = v.T("ct.done.assignment") // signed on the way to the car
 	}
 	a.render(w, r, http.StatusOK, "handover", v)
 	return nil
@@ -493,6 +499,7 @@ func (a *app) returnSubmit(w http.ResponseWriter, r *http.Request) error {
 		// the bill is shown before the card is charged: a return is recorded
 		// only with the confirmation of the figures computed now
 		var p contract.Preview
+		rt.PreviewLang = document.Lang(reqCtx(r).lang) // staff read the preview in their language
 		if p, err = a.Contracts.PreviewReturn(r.Context(), rt); err == nil {
 			pv = &p
 			if r.PostFormValue("confirm") == confirmToken(p) {

@@ -104,6 +104,9 @@ type resPrintData struct {
 	printHead
 	booking.Row
 	PickupAt, ReturnAt tenancy.Station // the stations of pickup and return
+	// EstSplit is the expected price split between the payer and the
+	// driver, as the reservation page shows it (nil: the driver pays all).
+	EstSplit *contract.Estimate
 }
 
 // reservationPrint is one reservation on paper: customer, stations with
@@ -133,6 +136,12 @@ func (a *app) reservationPrint(w http.ResponseWriter, r *http.Request) error {
 	}
 	if d.ReturnAt.ID == 0 {
 		d.ReturnAt = d.PickupAt
+	}
+	if st := row.Status; a.Contracts != nil && a.Covers != nil && (st == booking.StatusPendingPayment || st == booking.StatusConfirmed) &&
+		row.Use.Kind.Billed() {
+		if d.EstSplit, err = coveredEstimate(a.Contracts.EstimateReservation(ctx, id)); err != nil {
+			return err
+		}
 	}
 	return a.renderPrint(w, r, "print_reservation", &view{Title: "print.reservation_title", Data: d})
 }

@@ -164,6 +164,9 @@ type resPageData struct {
 	CancelQuote *booking.CancelQuote
 	// Cover is who pays the rental (nil when payers are not wired).
 	Cover *coverCard
+	// EstSplit is the estimate split between the payer and the driver as
+	// the return will bill it (nil for a rental the driver pays alone).
+	EstSplit *contract.Estimate
 	// WorkshopRef is the workshop order in its form (as typed when it came
 	// back); CanWorkshop: it can still be changed (web/workshop_ref.go).
 	WorkshopRef string
@@ -202,6 +205,11 @@ func (a *app) loadReservationPage(ctx context.Context, id int64) (resPageData, e
 		return d, err
 	}
 	st := d.Row.Status
+	if a.Contracts != nil && d.Cover != nil && (st == booking.StatusPendingPayment || st == booking.StatusConfirmed) && d.Row.Use.Kind.Billed() {
+		if d.EstSplit, err = coveredEstimate(a.Contracts.EstimateReservation(ctx, id)); err != nil {
+			return d, err
+		}
+	}
 	d.CanWorkshop = coverOpen(st)
 	if d.Row.ContractID != 0 && a.ContractData != nil {
 		// billed is the contract's state: returned with billing still to

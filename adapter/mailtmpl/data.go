@@ -100,6 +100,7 @@ type PayerDunningMail struct {
 	Number         string // the notice's
 	InvoiceNumber  string
 	ContractNumber string
+	ClaimNumber    string // the payer's claim number ("" none)
 	Claimed        int64
 	DueDate        time.Time
 	PDF            []byte

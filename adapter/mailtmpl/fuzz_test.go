@@ -67,7 +67,7 @@ func withText(r *Renderer, s string) map[string]func() (mail.Message, error) {
 					return r.PayerInvoice(env, PayerInvoiceMail{InvoiceMail: InvoiceMail{CustomerName: s, Number: s, ContractNumber: s, PaymentNote: s, PDF: fakePDF},
 						PayerName: s, DriverName: s, ClaimNumber: s, DueDate: pickup})
 				case mail.KindPayerDunning:
-					return r.PayerDunning(env, PayerDunningMail{Title: s, Number: s, InvoiceNumber: s, ContractNumber: s, Claimed: 1, DueDate: pickup,
+					return r.PayerDunning(env, PayerDunningMail{Title: s, Number: s, InvoiceNumber: s, ContractNumber: s, ClaimNumber: s, Claimed: 1, DueDate: pickup,
 						PDF: fakePDF, Filename: s + ".pdf"})
 				case mail.KindContractDocument:
 					return r.ContractDocument(env, ContractChange{CustomerName: s, ContractNumber: "MV-" + s, PDF: fakePDF, Filename: s + ".pdf"})

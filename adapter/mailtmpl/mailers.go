@@ -235,12 +235,12 @@ func (c ContractMailer) PayerInvoice(m contract.MailContext, p payer.Payer, clai
 }
 
 // PayerDunning sends payer p the dunning notice n (in German) with its
-// PDF.
-func (c ContractMailer) PayerDunning(m contract.MailContext, p payer.Payer, n contract.DunningNotice, filename string, pdf []byte) (mail.Message, error) {
+// PDF; claim is the payer's claim number ("" none).
+func (c ContractMailer) PayerDunning(m contract.MailContext, p payer.Payer, claim string, n contract.DunningNotice, filename string, pdf []byte) (mail.Message, error) {
 	env := envelopeFor(m.Tenant, m.Station, mail.Address{Name: p.Name, Email: p.Email}, "de", c.fallback)
 	due, _ := time.ParseInLocation("2006-01-02", n.DueOn, m.Station.Location())
 	return c.r.PayerDunning(env, PayerDunningMail{Title: env.Lang.T(locale.Key(fmt.Sprintf("dunning.level.%d", n.Level))),
-		Number: n.Number, InvoiceNumber: n.InvoiceNumber, ContractNumber: m.Contract.Number, Claimed: n.Claimed(), DueDate: due,
+		Number: n.Number, InvoiceNumber: n.InvoiceNumber, ContractNumber: m.Contract.Number, ClaimNumber: claim, Claimed: n.Claimed(), DueDate: due,
 		PDF: pdf, Filename: filename})
 }
 

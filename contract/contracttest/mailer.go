@@ -68,7 +68,7 @@ func (s Mailer) PayerInvoice(m contract.MailContext, p payer.Payer, _ string, in
 	return msg, err
 }
 
-func (s Mailer) PayerDunning(m contract.MailContext, p payer.Payer, n contract.DunningNotice, filename string, pdf []byte) (mail.Message, error) {
+func (s Mailer) PayerDunning(m contract.MailContext, p payer.Payer, _ string, n contract.DunningNotice, filename string, pdf []byte) (mail.Message, error) {
 	msg, err := s.msg(m, mail.KindPayerDunning, "Mahnung "+n.Number+" an "+p.Name)
 	msg.To = mail.Address{Name: p.Name, Email: p.Email}
 	msg.Attachments = append(msg.Attachments, mail.Attachment{Filename: filename, ContentType: "application/pdf", Data: pdf})

@@ -158,7 +158,7 @@ func TestNewPassword(t *testing.T) {
 // TestPayersValid: the demo payers (one of each kind) pass validation and
 // their VAT ids their check digit.
 func TestPayersValid(t *testing.T) {
-	ids := map[string]int64{"EDMN": 1, "CDMR": 2, "IDAR": 3}
+	ids := map[string]int64{"EDMN": 1, "CDMR": 2, "IDAR": 3, "FWAR": 4}
 	kinds := map[string]bool{}
 	for _, p := range payers(ids) {
 		p.Normalize()

@@ -93,7 +93,16 @@ func SeedDay(ctx context.Context, st *store.Store, svc DayServices, now time.Tim
 	if end := closing(station, day).Add(-30 * time.Minute); p.After(end) {
 		p = end
 	}
-	if _, err := counterBooking(ctx, st, station.ID, "FWAR", custs[3], p, day.AddDate(0, 0, 3).Add(12*time.Hour)); err != nil {
+	counter, err := counterBooking(ctx, st, station.ID, "FWAR", custs[3], p, day.AddDate(0, 0, 3).Add(12*time.Hour))
+	if err != nil {
+		return err
+	}
+	// an accident replacement the insurer pays at its agreed rate: the
+	// reservation's estimate shows the split, the handover asks for the
+	// assignment of claims
+	if err := demoCover(ctx, st, payer.KindInsurer, payer.Cover{ReservationID: counter.ID, Mode: payer.ModePayer,
+		ClaimNumber: "KS-2026-005120", PolicyNumber: "KH-4471-09", DamageDate: day.AddDate(0, 0, -1).Format("2006-01-02"),
+		AtFaultParty: "Tobias Lang, R-TL 512", CustomerVIN: "WBA8E11080K512000", CustomerPlate: "R-SK 512"}); err != nil {
 		return err
 	}
 

@@ -27,7 +27,7 @@ func payers(categoryIDs map[string]int64) []payer.Payer {
 		{Kind: payer.KindInsurer, Name: "Bayerische Haftpflicht Versicherung AG", Street: "Maximilianstraße 12", PostalCode: "80539",
 			City: "München", Country: "DE", VATID: "DE811191545", BuyerReference: "Kfz-Schaden Süd", Email: "kfz-schaden@bhv.example", PaymentDays: 30, CapDays: 14,
 			Covers: parts(payer.PartRent, payer.PartKM, payer.PartDamages, payer.PartCleaning),
-			Rates:  []payer.Rate{rate("EDMN", 4900), rate("CDMR", 5900), rate("IDAR", 7900)}, Active: true},
+			Rates:  []payer.Rate{rate("EDMN", 4900), rate("CDMR", 5900), rate("IDAR", 7900), rate("FWAR", 6900)}, Active: true},
 		{Kind: payer.KindManufacturer, Name: "Mobilitätsgarantie Süd-Import GmbH", Street: "Berliner Ring 2", PostalCode: "38440",
 			City: "Wolfsburg", Country: "DE", VATID: "DE291584709", BuyerReference: "MOBI-DE-4711", Email: "garantie@sued-import.example", PaymentDays: 45, CapDays: 3,
 			Covers: parts(payer.PartRent, payer.PartKM), Rates: []payer.Rate{rate("CDMR", 3900)}, Active: true},
