@@ -74,6 +74,12 @@ type PayerInvoiceRow struct {
 	Payments   []PayerPayment
 }
 
+// Cancelled reports whether credit notes cancel the document in full (a
+// cover changed after billing): it no longer bills anything.
+func (r PayerInvoiceRow) Cancelled() bool {
+	return r.Receivable != nil && r.Receivable.Credited >= r.Gross
+}
+
 // Sent reports whether the document went out by e-mail at least once.
 func (r PayerInvoiceRow) Sent() bool { return len(r.Sends) > 0 }
 

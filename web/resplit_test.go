@@ -101,6 +101,10 @@ func TestResplitPages(t *testing.T) {
 			t.Fatalf("issued %+v", after[len(before):])
 		}
 		wantContains(t, p, credit.Number, driverInv.Number)
+		// the billed summary no longer names the cancelled invoice as billed
+		if facts := ctExcerpt(p.body, `id="billed-facts"`); strings.Contains(facts, payerDoc.Number) {
+			t.Errorf("billed facts name the cancelled %s: %s", payerDoc.Number, facts)
+		}
 		// the cover card says who pays now; the driver (no card) owes both shares
 		wantContains(t, p, "Der Fahrer zahlt alles")
 		got, err := ce.store.Contract(ce.sys(), ct.ID)
