@@ -286,6 +286,8 @@ func BenchmarkBookOne(b *testing.B) {
 			e.st.TallyStatements(d == "postgres")
 			stmt0 := e.st.Statements()
 			n := int64(0)
+			pgStats := d == "postgres" && resetStatementStats(e)
+			pgCPU0, pgOK := testenv.PostgresCPU()
 			b.ResetTimer()
 			cpu0 := cpuTime()
 			for i := 0; b.Loop(); i++ {
@@ -300,10 +302,59 @@ func BenchmarkBookOne(b *testing.B) {
 			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(n), "cpu_ms/booking")
 			if d == "postgres" {
 				b.ReportMetric(float64(e.st.Statements()-stmt0)/float64(n), "pg_statements/booking")
+				if pgCPU1, ok := testenv.PostgresCPU(); pgOK && ok {
+					b.ReportMetric(float64((pgCPU1-pgCPU0).Microseconds())/1000/float64(n), "pg_server_cpu_ms/booking")
+				}
 				logTally(b, e.st.StatementTally(), n)
+				if pgStats {
+					logStatementStats(b, e, n)
+				}
 			}
 		})
 	}
+}
+
+// resetStatementStats clears pg_stat_statements when the test cluster
+// loads it (MIETWERK_TEST_PG_STATEMENTS=1) and reports whether it does.
+func resetStatementStats(e *env) bool {
+	db := e.st.DB()
+	if _, err := db.Exec(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`); err != nil {
+		return false
+	}
+	_, err := db.Exec(`SELECT pg_stat_statements_reset()`)
+	return err == nil
+}
+
+// logStatementStats logs the server's execution and planning time per
+// booking of the statements that took most of it (pg_stat_statements).
+func logStatementStats(b *testing.B, e *env, bookings int64) {
+	rows, err := e.st.DB().Query(`SELECT calls, total_exec_time, total_plan_time, plans, query FROM pg_stat_statements
+		WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+		ORDER BY total_exec_time + total_plan_time DESC LIMIT 25`)
+	if err != nil {
+		b.Logf("pg_stat_statements: %v", err)
+		return
+	}
+	defer rows.Close()
+	var exec, plan float64
+	b.Logf("server ms per booking: exec  plan  (calls, plans per booking)  statement")
+	for rows.Next() {
+		var calls, plans int64
+		var ex, pl float64
+		var q string
+		if err := rows.Scan(&calls, &ex, &pl, &plans, &q); err != nil {
+			b.Logf("pg_stat_statements: %v", err)
+			return
+		}
+		exec, plan = exec+ex, plan+pl
+		q = strings.Join(strings.Fields(q), " ")
+		if len(q) > 100 {
+			q = q[:100] + "…"
+		}
+		b.Logf("%6.3f %6.3f  (%.2f, %.2f)  %s", ex/float64(bookings), pl/float64(bookings), float64(calls)/float64(bookings),
+			float64(plans)/float64(bookings), q)
+	}
+	b.Logf("top 25 in all: exec %.3f ms, plan %.3f ms per booking", exec/float64(bookings), plan/float64(bookings))
 }
 
 // BenchmarkBookConcurrent books b.N cars with 32 concurrent clients (no

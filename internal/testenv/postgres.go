@@ -149,7 +149,12 @@ func startPostgres() {
 	// cannot override command-line settings).
 	conf, err := os.OpenFile(filepath.Join(data, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
 	if err == nil {
-		_, err = conf.WriteString("\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
+		extra := ""
+		if os.Getenv("MIETWERK_TEST_PG_STATEMENTS") != "" {
+			// diagnosis: the server's time per statement (benchmarks log it)
+			extra = "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track_planning = on\n"
+		}
+		_, err = conf.WriteString("\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\n" + extra)
 		if cerr := conf.Close(); err == nil {
 			err = cerr
 		}
