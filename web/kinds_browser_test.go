@@ -29,18 +29,7 @@ func TestBrowserTestDriveOnRedPlate(t *testing.T) {
 	tab := testenv.Browser(t)
 	ctx, cancel := context.WithTimeout(tab, 2*time.Minute)
 	defer cancel()
-	fail := func(step string, err error) {
-		t.Helper()
-		if err != nil {
-			dctx, dcancel := context.WithTimeout(tab, 5*time.Second)
-			defer dcancel()
-			loc, _ := chromedp.Run(dctx, chromedp.Location())
-			body, _ := chromedp.Run(dctx, chromedp.Evaluate[string](`document.body.innerText`))
-			t.Logf("at %s:\n%.1500s", loc, body)
-			testenv.Screenshot(t, tab, "failed-test-drive-"+step)
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
+	fail := testenv.Steps(t, tab, "test-drive")
 	browserSignIn(t, ctx, ce.env, stationEmail)
 	fail("start form", chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`a.brand`)),

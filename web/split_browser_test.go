@@ -24,18 +24,7 @@ func TestBrowserReturnSplit(t *testing.T) {
 	tab := testenv.Browser(t)
 	ctx, cancel := context.WithTimeout(tab, 90*time.Second)
 	defer cancel()
-	fail := func(step string, err error) {
-		t.Helper()
-		if err != nil {
-			dctx, dcancel := context.WithTimeout(tab, 5*time.Second)
-			defer dcancel()
-			loc, _ := chromedp.Run(dctx, chromedp.Location())
-			body, _ := chromedp.Run(dctx, chromedp.Evaluate[string](`document.body.innerText`))
-			t.Logf("at %s:\n%.1500s", loc, body)
-			testenv.Screenshot(t, tab, "failed-split-"+step)
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
+	fail := testenv.Steps(t, tab, "split")
 	browserSignIn(t, ctx, ce.env, stationEmail)
 	fail("contract", chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`nav a[href="/admin/contracts"]`)),
