@@ -118,8 +118,6 @@ func (s *Service) PlanResplit(ctx context.Context, id int64, co *Correction) (Re
 
 // resplitState is what Resplit needs beyond the plan.
 type resplitState struct {
-	x    cctx
-	fb   finalBillOf
 	reqs []invoice.IssueRequest
 	// toCard is what the driver's credit notes refund on the card.
 	toCard int64
@@ -148,7 +146,6 @@ func (s *Service) planResplit(ctx context.Context, id int64, co *Correction) (Re
 	if err != nil {
 		return plan, st, err
 	}
-	st.x = x
 	cv.ReservationID = c.ReservationID
 	cv.Normalize()
 	var p payer.Payer
@@ -202,7 +199,6 @@ func (s *Service) planResplit(ctx context.Context, id int64, co *Correction) (Re
 	if err != nil {
 		return plan, st, err
 	}
-	st.fb = fb
 	plan.Old = fb.split
 	bill, nx := fb.bill, x
 	if plan.EndChanged {
@@ -219,13 +215,13 @@ func (s *Service) planResplit(ctx context.Context, id int64, co *Correction) (Re
 		return plan, st, err
 	}
 	plan.Token = resplitToken(oldCv, *cv, plan.End, fb.m)
-	if sameTerms(oldCv, *cv) && !plan.EndChanged {
+	if oldCv.SameTerms(*cv) && !plan.EndChanged {
 		return plan, st, nil // the claim's texts only: nothing to re-issue
 	}
 	x = nx
 	period := invoice.Period{From: c.Start, To: plan.End}
 	// the payer's documents stay when neither its cover nor its share changed
-	samePayer := sameTerms(oldCv, *cv) && sameLines(plan.Old.PayerShare, plan.New.PayerShare)
+	samePayer := oldCv.SameTerms(*cv) && sameLines(plan.Old.PayerShare, plan.New.PayerShare)
 	// 1. the old payer's documents still open: cancelled
 	if len(fb.m.payerDocs) > 0 && !samePayer {
 		recs, err := s.Receivables(ctx, ReceivableFilter{ContractID: c.ID})
@@ -437,7 +433,7 @@ func (s *Service) checkDrift(ctx context.Context, x cctx, m money, old Split) er
 // cover, the new one and the documents and payments recorded.
 func resplitToken(old, cv payer.Cover, end time.Time, m money) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s|%d|%v|%s|%d|%s|%s|%s|%s|%s|%s|%s|%d", old.Mode, old.PayerID, sameTerms(old, cv), cv.Mode, cv.PayerID,
+	fmt.Fprintf(h, "%s|%d|%v|%s|%d|%s|%s|%s|%s|%s|%s|%s|%d", old.Mode, old.PayerID, old.SameTerms(cv), cv.Mode, cv.PayerID,
 		cv.ClaimNumber, cv.PolicyNumber, cv.DamageDate, cv.AtFaultParty, cv.CustomerVIN, cv.CustomerPlate, old.ClaimNumber, end.Unix())
 	for _, d := range append(append([]invoice.Summary(nil), m.docs...), m.payerDocs...) {
 		fmt.Fprintf(h, "|%d:%d", d.ID, d.Gross)
@@ -446,15 +442,6 @@ func resplitToken(old, cv payer.Cover, end time.Time, m money) string {
 		fmt.Fprintf(h, "|r%d:%s", r.ID, r.Status)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:32]
-}
-
-// sameTerms reports whether covers a and b name the same payer in the
-// same mode under the same kept terms: then the split is the same.
-func sameTerms(a, b payer.Cover) bool {
-	if a.Mode != b.Mode || a.PayerID != b.PayerID || (a.Terms == nil) != (b.Terms == nil) {
-		return false
-	}
-	return a.Terms == nil || a.Terms.At.Equal(b.Terms.At)
 }
 
 // sameLines reports whether shares a and b bill the same lines.

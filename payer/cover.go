@@ -2,6 +2,7 @@ package payer
 
 import (
 	"context"
+	"encoding/json"
 	"regexp"
 	"strings"
 	"time"
@@ -53,6 +54,21 @@ type Cover struct {
 func (c Cover) Same(d Cover) bool {
 	c.Terms, d.Terms = nil, nil
 	return c == d
+}
+
+// SameTerms reports whether covers c and d name the same payer in the same
+// mode under the same kept terms (the claim's texts aside): a rental split
+// under one is split the same under the other.
+func (c Cover) SameTerms(d Cover) bool {
+	if c.Mode != d.Mode || c.PayerID != d.PayerID || (c.Terms == nil) != (d.Terms == nil) {
+		return false
+	}
+	if c.Terms == nil {
+		return true
+	}
+	jc, _ := json.Marshal(c.Terms)
+	jd, _ := json.Marshal(d.Terms)
+	return string(jc) == string(jd)
 }
 
 // Normalize trims the cover's texts; a driver-only cover keeps no payer or

@@ -3,6 +3,7 @@ package payer
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"mietwerk.dev/mietwerk/errs"
 )
@@ -112,5 +113,31 @@ func TestCoverCustomerCar(t *testing.T) {
 		case tc.field != "" && (e == nil || !errs.Fields(e.Fields).Has(tc.field)):
 			t.Errorf("%q/%q: want an error on %s, got %v", tc.vin, tc.plate, tc.field, err)
 		}
+	}
+}
+
+// TestCoverSameTerms: two covers split a rental the same only with the same
+// mode, payer and kept terms; the claim's texts do not matter.
+func TestCoverSameTerms(t *testing.T) {
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	terms := func(capDays int) *Terms { return &Terms{Covers: []string{PartRent}, CapDays: capDays, At: at} }
+	base := Cover{Mode: ModePayer, PayerID: 7, ClaimNumber: "SCH-1", Terms: terms(3)}
+	for _, tc := range []struct {
+		name string
+		d    Cover
+		want bool
+	}{
+		{"claim text only", Cover{Mode: ModePayer, PayerID: 7, ClaimNumber: "SCH-2", Terms: terms(3)}, true},
+		{"other payer", Cover{Mode: ModePayer, PayerID: 8, Terms: terms(3)}, false},
+		{"other mode", Cover{Mode: ModeInternal, PayerID: 7, Terms: terms(3)}, false},
+		{"other terms", Cover{Mode: ModePayer, PayerID: 7, Terms: terms(4)}, false},
+		{"no terms kept", Cover{Mode: ModePayer, PayerID: 7}, false},
+	} {
+		if got := base.SameTerms(tc.d); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	if !(Cover{Mode: ModeDriver}).SameTerms(Cover{Mode: ModeDriver}) {
+		t.Error("two driver-only covers differ")
 	}
 }

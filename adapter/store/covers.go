@@ -151,7 +151,7 @@ func (s *Store) ResplitCover(ctx context.Context, old, c payer.Cover, end *time.
 		if err != nil {
 			return err
 		}
-		if !sameTerms(cur, old) {
+		if !cur.SameTerms(old) {
 			return errs.Conflict("resplit_stale")
 		}
 		if err := putCoverTx(ctx, tx, sc.tenant(), r.ID, c, s.Now()); err != nil {
@@ -206,20 +206,6 @@ func (s *Store) moveEndTx(ctx context.Context, tx *sql.Tx, sc scope, resID int64
 	}
 	return s.appendAudit(ctx, tx, sc, c.StationID, "contract", c.ID, "return_corrected",
 		map[string]any{"ended_at": c.EndedAt.UTC().Format(time.RFC3339)}, map[string]any{"ended_at": end.UTC().Format(time.RFC3339)})
-}
-
-// sameTerms reports whether covers a and b name the same payer in the
-// same mode under the same kept terms (the claim's texts aside).
-func sameTerms(a, b payer.Cover) bool {
-	if a.Mode != b.Mode || a.PayerID != b.PayerID || (a.Terms == nil) != (b.Terms == nil) {
-		return false
-	}
-	if a.Terms == nil {
-		return true
-	}
-	ja, _ := json.Marshal(a.Terms)
-	jb, _ := json.Marshal(b.Terms)
-	return string(ja) == string(jb)
 }
 
 // coverAudit is what the audit log keeps of a cover: its mode, the payer's
