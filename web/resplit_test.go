@@ -63,6 +63,13 @@ func TestResplitPages(t *testing.T) {
 		if p.fieldErrors()["payer_id"] == "" {
 			t.Errorf("no payer: field errors %v", p.fieldErrors())
 		}
+		// 10,000 characters with an emoji in the claim: its field says so
+		p = c.post(path, formOf("csrf", tok, "mode", payer.ModePayer, "payer_id", fmt.Sprint(man.ID),
+			"claim_number", strings.Repeat("😀", 10000), "check", "1"))
+		wantStatus(t, p, http.StatusUnprocessableEntity)
+		if p.fieldErrors()["claim_number"] == "" {
+			t.Errorf("a 10,000-character claim: field errors %v", p.fieldErrors())
+		}
 		before, err := ce.store.ListInvoices(ce.sys(), invoice.Filter{ContractID: ct.ID})
 		must(t, err)
 		// check: the plan, nothing issued
