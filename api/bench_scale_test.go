@@ -56,14 +56,25 @@ func BenchmarkScaleByTenants(b *testing.B) {
 			_, err := e.st.DB().Exec(`UPDATE api_clients SET rate_per_minute = 1000000`)
 			must(b, err)
 			var n atomic.Int64
-			p50a, p99a := availLatency(b, e)
+			// MIETWERK_TEST_PG_STATEMENTS=1: the server's time per
+			// availability request by statement, before and after
+			diag := func(phase string, f func()) {
+				stats := d == "postgres" && resetStatementStats(e)
+				f()
+				if stats {
+					b.Logf("availability, %s:", phase)
+					logStatementStats(b, e, 1000, "request")
+				}
+			}
+			var p50a, p99a, p50b, p99b float64
+			diag("1 tenant", func() { p50a, p99a = availLatency(b, e) })
 			bpsA := bookingRate(b, e, &n, 3)
 			t0 := time.Now()
 			seedTenants(b, e)
 			b.Logf("%s: seeded %d tenants, %d stations, %d cars, %d allocations in %s", d, scaleTenants, scaleTenants*scaleStations,
 				scaleTenants*scaleCars, scaleTenants*scaleCars*scaleAllocsPerCar, time.Since(t0).Round(time.Second))
 			settle()
-			p50b, p99b := availLatency(b, e)
+			diag("100 tenants", func() { p50b, p99b = availLatency(b, e) })
 			bpsB := bookingRate(b, e, &n, 50)
 			b.ReportMetric(p50a, "avail_p50_ms_1tenant")
 			b.ReportMetric(p99a, "avail_p99_ms_1tenant")

@@ -307,7 +307,7 @@ func BenchmarkBookOne(b *testing.B) {
 				}
 				logTally(b, e.st.StatementTally(), n)
 				if pgStats {
-					logStatementStats(b, e, n)
+					logStatementStats(b, e, n, "booking")
 				}
 			}
 		})
@@ -326,8 +326,10 @@ func resetStatementStats(e *env) bool {
 }
 
 // logStatementStats logs the server's execution and planning time per
-// booking of the statements that took most of it (pg_stat_statements).
-func logStatementStats(b *testing.B, e *env, bookings int64) {
+// booking (or per whatever unit n counts) of the statements that took
+// most of it (pg_stat_statements).
+func logStatementStats(b *testing.B, e *env, n int64, unit string) {
+	bookings := n
 	rows, err := e.st.DB().Query(`SELECT calls, total_exec_time, total_plan_time, plans, query FROM pg_stat_statements
 		WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
 		ORDER BY total_exec_time + total_plan_time DESC LIMIT 25`)
@@ -337,7 +339,7 @@ func logStatementStats(b *testing.B, e *env, bookings int64) {
 	}
 	defer rows.Close()
 	var exec, plan float64
-	b.Logf("server ms per booking: exec  plan  (calls, plans per booking)  statement")
+	b.Logf("server ms per %s: exec  plan  (calls, plans per %[1]s)  statement", unit)
 	for rows.Next() {
 		var calls, plans int64
 		var ex, pl float64
@@ -354,7 +356,7 @@ func logStatementStats(b *testing.B, e *env, bookings int64) {
 		b.Logf("%6.3f %6.3f  (%.2f, %.2f)  %s", ex/float64(bookings), pl/float64(bookings), float64(calls)/float64(bookings),
 			float64(plans)/float64(bookings), q)
 	}
-	b.Logf("top 25 in all: exec %.3f ms, plan %.3f ms per booking", exec/float64(bookings), plan/float64(bookings))
+	b.Logf("top 25 in all: exec %.3f ms, plan %.3f ms per %s", exec/float64(bookings), plan/float64(bookings), unit)
 }
 
 // BenchmarkBookConcurrent books b.N cars with 32 concurrent clients (no
