@@ -9,14 +9,31 @@ import (
 // reservation with the names of what it refers to.
 type Row struct {
 	Reservation
-	CustomerName   string
-	CustomerEmail  string
-	StationName    string
-	CategoryCode   string
-	VehiclePlate   string // "" while no vehicle is assigned
-	TariffName     string
-	ContractID     int64 // 0 before handover
-	ContractNumber string
+	CustomerName  string
+	CustomerEmail string
+	StationName   string
+	CategoryCode  string
+	// CategoryNameDE and CategoryNameEN are the category's names
+	// (CategoryLabel shows the one of the reader's language).
+	CategoryNameDE, CategoryNameEN string
+	VehiclePlate                   string // "" while no vehicle is assigned
+	TariffName                     string
+	ContractID                     int64 // 0 before handover
+	ContractNumber                 string
+}
+
+// CategoryLabel is the category as staff read it on a reservation's page
+// and printout: its code and its name in lang ("CDMR · Kompakt"), as the
+// forms that choose it show it.
+func (r Row) CategoryLabel(lang string) string {
+	name := r.CategoryNameDE
+	if lang == "en" && r.CategoryNameEN != "" {
+		name = r.CategoryNameEN
+	}
+	if name == "" || name == r.CategoryCode {
+		return r.CategoryCode
+	}
+	return r.CategoryCode + " · " + name
 }
 
 // Row kinds of a day list: what the row means for the day asked for.

@@ -89,18 +89,50 @@ type Move struct {
 // when its HU or service runs out before then, unless staff give a reason
 // (override). Errors: KindInvalid on "due_override" naming the date.
 func CheckDue(v fleet.Vehicle, ret time.Time, loc *time.Location, override string) error {
-	day := ret.In(loc).Format("2006-01-02")
-	if !v.InspectionDueBy(day) || strings.TrimSpace(override) != "" {
+	due, ok := DueBefore(v, ret, loc)
+	if !ok || strings.TrimSpace(override) != "" {
 		return nil
 	}
-	key, date := locale.Key("counter.inspection_due"), v.NextInspection
-	if date == "" || date >= day {
-		key, date = "counter.service_due", v.NextService
-	}
-	due, _ := time.Parse("2006-01-02", date)
 	var f errs.Fields
-	f.Add("due_override", key, locale.Params{"date": locale.Date(due)})
+	f.Add("due_override", due.inspectKey("counter.inspection_due", "counter.service_due"), locale.Params{"date": locale.Date(due.Date)})
 	return f.Err()
+}
+
+// Due is the check of a car that runs out before a rental ends: its HU
+// (Inspection) or else its service, on Date.
+type Due struct {
+	Inspection bool
+	Date       time.Time
+}
+
+// inspectKey is hu when the HU runs out, else service.
+func (d Due) inspectKey(hu, service string) locale.Key {
+	if d.Inspection {
+		return locale.Key(hu)
+	}
+	return locale.Key(service)
+}
+
+// Text says in lang which check runs out when ("HU nur bis 03.11.2026"),
+// for lists that offer the car before staff choose it.
+func (d Due) Text(lang string) string {
+	return locale.Lang(lang).T(d.inspectKey("bk.free_hu_until", "bk.free_service_until"), locale.Params{"date": locale.Date(d.Date)})
+}
+
+// DueBefore reports whether v's HU or service runs out before the local
+// day (in loc) of ret, and which: the HU first (the same rule as
+// fleet.Vehicle.InspectionDueBy, which CheckDue and the handover apply).
+func DueBefore(v fleet.Vehicle, ret time.Time, loc *time.Location) (Due, bool) {
+	day := ret.In(loc).Format("2006-01-02")
+	if !v.InspectionDueBy(day) {
+		return Due{}, false
+	}
+	date, hu := v.NextInspection, true
+	if date == "" || date >= day {
+		date, hu = v.NextService, false
+	}
+	t, _ := time.Parse("2006-01-02", date)
+	return Due{Inspection: hu, Date: t}, true
 }
 
 // FreeVehicle is a vehicle that could take a reservation.
@@ -110,6 +142,10 @@ type FreeVehicle struct {
 	Make, Model  string
 	CategoryID   int64
 	CategoryCode string
+	// NextInspection and NextService are the car's HU and service dates
+	// (YYYY-MM-DD, "" when not recorded): a car whose check runs out
+	// before the rental ends is offered with that said (DueBefore).
+	NextInspection, NextService string
 }
 
 // PlanningStore is the storage of the planning board, scoped by the actor in

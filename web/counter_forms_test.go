@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/booking"
@@ -218,6 +219,23 @@ func TestAssignCarWithHUDue(t *testing.T) {
 			t.Errorf("the vehicle list does not mark exactly the car with the HU overdue")
 		}
 		path := fmt.Sprintf("/admin/reservations/%d", reg.ID)
+		// the reservation's car list says so before staff choose it, for
+		// that car only; the category reads with its name
+		page := c.get(path)
+		due, err := time.Parse("2006-01-02", v.NextInspection)
+		must(t, err)
+		opt := optionOf(page.body, fmt.Sprint(v.ID))
+		if want := "HU nur bis " + due.Format("02.01.2006"); !strings.Contains(opt, want) || !strings.Contains(opt, `data-due="1"`) {
+			t.Errorf("the car with the HU due is offered as %q, want it to say %q", opt, want)
+		}
+		if n := strings.Count(page.body, `data-due="1"`); n != 1 {
+			t.Errorf("%d cars offered as due, want 1", n)
+		}
+		cat, err := ce.store.Category(ce.sys(), reg.CategoryID)
+		must(t, err)
+		if want := cat.Code + " · " + cat.NameDE; !strings.Contains(page.body, `<dd id="res-category">`+want+`</dd>`) {
+			t.Errorf("the reservation's category does not read %q", want)
+		}
 		csrf := c.token(path)
 		p := c.post(path+"/vehicle", url.Values{"csrf": {csrf}, "vehicle_id": {fmt.Sprint(v.ID)}})
 		if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.fieldErrors()["due_override"], "HU") ||
@@ -286,4 +304,9 @@ func TestWorkshopOrderRentalsTogether(t *testing.T) {
 			t.Errorf("reservation page without the link to its order's rentals")
 		}
 	})
+}
+
+// optionOf is the <option> of value in body ("" when there is none).
+func optionOf(body, value string) string {
+	return span(body, `<option value="`+value+`"`, "</option>")
 }

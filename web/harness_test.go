@@ -368,3 +368,17 @@ func excerpt(s string) string {
 var refRE = regexp.MustCompile(`Referenz: ([0-9a-f]+)`)
 
 func storeDialect(s string) store.Dialect { return store.Dialect(s) }
+
+// span is the part of body from the first start up to the next end after
+// it (to the end of body when there is none; "" when start is not there).
+func span(body, start, end string) string {
+	i := strings.Index(body, start)
+	if i < 0 {
+		return ""
+	}
+	j := strings.Index(body[i:], end)
+	if j < 0 {
+		return body[i:]
+	}
+	return body[i : i+j]
+}

@@ -18,15 +18,7 @@ import (
 // counterSection returns the counter payments section of the reports page
 // ("" when there is none).
 func counterSection(body string) string {
-	i := strings.Index(body, `<section class="card" id="counter-payments">`)
-	if i < 0 {
-		return ""
-	}
-	j := strings.Index(body[i:], "</section>")
-	if j < 0 {
-		return body[i:]
-	}
-	return body[i : i+j]
+	return span(body, `<section class="card" id="counter-payments">`, "</section>")
 }
 
 // stationBlock returns the counter payments of station id in section.

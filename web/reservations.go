@@ -15,6 +15,7 @@ import (
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/job"
 	"mietwerk.dev/mietwerk/locale"
@@ -153,7 +154,7 @@ type resPageData struct {
 	Audit                    []audit.Entry
 	// AuditLines is Audit as sentences.
 	AuditLines []auditLine
-	Free       []booking.FreeVehicle
+	Free       []freeOption
 	Notes      string
 	CanMove    bool
 	CanStop    bool
@@ -231,11 +232,41 @@ func (a *app) loadReservationPage(ctx context.Context, id int64) (resPageData, e
 		}
 	}
 	if d.CanMove {
-		if d.Free, err = a.Bookings.FreeVehicles(ctx, d.Row.StationID, d.Row.Pickup, d.Row.Return, id); err != nil {
+		if d.Free, err = a.freeOptions(ctx, d.Row); err != nil {
 			return d, err
 		}
 	}
 	return d, nil
+}
+
+// freeOption is a car the reservation could be put on, with the check
+// that runs out before the rental ends (nil when none): the list says so
+// before staff choose it, as assigning it then asks for a reason.
+type freeOption struct {
+	booking.FreeVehicle
+	Due *booking.Due
+}
+
+// freeOptions lists the cars free for r's period at its station, each with
+// its due check at r's return (the station's local day, as CheckDue).
+func (a *app) freeOptions(ctx context.Context, r booking.Row) ([]freeOption, error) {
+	free, err := a.Bookings.FreeVehicles(ctx, r.StationID, r.Pickup, r.Return, r.ID)
+	if err != nil || len(free) == 0 {
+		return nil, err
+	}
+	st, err := a.Tenancy.Station(ctx, r.StationID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]freeOption, len(free))
+	for i, v := range free {
+		out[i].FreeVehicle = v
+		car := fleet.Vehicle{NextInspection: v.NextInspection, NextService: v.NextService}
+		if due, ok := booking.DueBefore(car, r.Return, st.Location()); ok {
+			out[i].Due = &due
+		}
+	}
+	return out, nil
 }
 
 // reservationPage shows one reservation: customer, period, vehicle, tariff,

@@ -241,14 +241,15 @@ func (s *Store) MoveBooking(ctx context.Context, m booking.Move) (booking.Reserv
 
 // FreeVehicles lists the available vehicles of a station with no allocation
 // overlapping [from, to) other than reservation except's own, by category
-// and plate.
+// and plate, with their HU and service dates (a car whose check runs out
+// is listed: staff may assign it with a reason).
 func (s *Store) FreeVehicles(ctx context.Context, stationID int64, from, to time.Time, except int64) ([]booking.FreeVehicle, error) {
 	sc, err := tenantScope(ctx)
 	if err != nil {
 		return nil, err
 	}
 	a := args{sc.tenant(), stationID, ts(from), ts(to), except}
-	rows, err := s.db.QueryContext(ctx, `SELECT v.id, v.plate, v.make, v.model, v.category_id, vc.code
+	rows, err := s.db.QueryContext(ctx, `SELECT v.id, v.plate, v.make, v.model, v.category_id, vc.code, v.next_inspection, v.next_service
 		FROM vehicles v JOIN vehicle_categories vc ON vc.id = v.category_id
 		WHERE v.tenant_id = $1 AND v.station_id = $2 AND v.status = 'available' AND `+sc.stations("v.station_id", &a)+`
 		AND NOT EXISTS (SELECT 1 FROM allocations al WHERE al.vehicle_id = v.id AND `+s.overlapCond("$3", "$4")+`
@@ -261,7 +262,8 @@ func (s *Store) FreeVehicles(ctx context.Context, stationID int64, from, to time
 	var out []booking.FreeVehicle
 	for rows.Next() {
 		var v booking.FreeVehicle
-		if err := rows.Scan(&v.ID, &v.Plate, &v.Make, &v.Model, &v.CategoryID, &v.CategoryCode); err != nil {
+		if err := rows.Scan(&v.ID, &v.Plate, &v.Make, &v.Model, &v.CategoryID, &v.CategoryCode,
+			dateScan{&v.NextInspection}, dateScan{&v.NextService}); err != nil {
 			return nil, err
 		}
 		out = append(out, v)

@@ -27,12 +27,12 @@ const reservationRowJoins = ` FROM reservations r
 	LEFT JOIN contracts k ON k.reservation_id = r.id`
 
 const reservationRowCols = reservationCols + `, ` + customerNameSQL + `, c.email, st.name, vc.code,
-	COALESCE(v.plate, ''), tf.name, COALESCE(k.id, 0), COALESCE(k.number, '')`
+	vc.name_de, vc.name_en, COALESCE(v.plate, ''), tf.name, COALESCE(k.id, 0), COALESCE(k.number, '')`
 
 func scanReservationRow(row interface{ Scan(...any) error }, extra ...any) (booking.Row, error) {
 	var x booking.Row
 	dest := append(reservationDest(&x.Reservation), &x.CustomerName, &x.CustomerEmail, &x.StationName, &x.CategoryCode,
-		&x.VehiclePlate, &x.TariffName, &x.ContractID, &x.ContractNumber)
+		&x.CategoryNameDE, &x.CategoryNameEN, &x.VehiclePlate, &x.TariffName, &x.ContractID, &x.ContractNumber)
 	err := row.Scan(append(dest, extra...)...)
 	return x, err
 }
