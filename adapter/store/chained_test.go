@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -317,6 +318,51 @@ func TestRefusedConfirmationWritesNothing(t *testing.T) {
 		if a := q.Message.Attachments; len(a) != 2 || !bytes.Equal(a[0].Data, pdf) || a[0].DocumentID != iss.DocumentID ||
 			!bytes.Equal(a[1].Data, ics) || a[1].DocumentID != 0 {
 			t.Fatalf("attachments read back: %+v", a)
+		}
+	})
+}
+
+// TestConfirmationSettlesCustomerUpdate: a returning customer's booking
+// that brought changed data is confirmed with its advance invoice; the
+// record takes the data (audited with the booking number) and the
+// reservation drops it. On PostgreSQL the confirmation's update drops it
+// while returning it, and the customer's update carries its audit row:
+// two statements more than a confirmation without such data (the
+// customer read to merge, and its update).
+func TestConfirmationSettlesCustomerUpdate(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, clk *clock) {
+		w := newWorld(t, s)
+		ctx := sys(w.tenants[0].ID)
+		first, gone, _ := leasedBooking(t, s, clk, w, customer.Customer{Email: "tom@example.de", FirstName: "Tom", LastName: "Alt"})
+		mustNil(t, s.SetReservationStatus(ctx, gone.ID, []booking.Status{booking.StatusPendingPayment}, booking.StatusFailed))
+		c, r, lease := leasedBooking(t, s, clk, w, customer.Customer{Email: "tom@example.de", FirstName: "Tom", LastName: "Neu",
+			Phone: "+49 941 2222"})
+		if c.ID != first.ID {
+			t.Fatalf("second booking's customer %d, first %d", c.ID, first.ID)
+		}
+		iss := advanceInvoice(c.ID)
+		iss.ReservationID, iss.StationID = r.ID, r.StationID
+		n0 := s.Statements()
+		mustNil(t, s.IssueInvoice(ctx, invoice.IssueRequest{Issued: iss, Render: fakeRender, Loc: time.UTC,
+			ConfirmReservation: r.ID, ConfirmLease: lease}))
+		if n := s.Statements() - n0; s.Dialect() == store.Postgres && n != 9 {
+			t.Errorf("confirming sent %d statements to PostgreSQL, want 9 (the tenant's number patterns, BEGIN, number, "+
+				"the chained statement, the customer read, its update with its audit row, webhook endpoints for booking.confirmed "+
+				"and invoice.issued, COMMIT)", n)
+		}
+		now, err := s.Customer(ctx, c.ID)
+		mustNil(t, err)
+		if now.LastName != "Neu" || now.Phone != "+49 941 2222" {
+			t.Fatalf("confirmed booking did not change the customer: %+v", now)
+		}
+		if n := count(t, s, `SELECT count(*) FROM reservations WHERE customer_update IS NOT NULL AND id = $1`, r.ID); n != 0 {
+			t.Fatalf("the confirmed booking keeps the data it brought")
+		}
+		trail, err := s.AuditTrail(ctx, "customer", c.ID)
+		mustNil(t, err)
+		if last := trail[len(trail)-1]; last.Action != customer.ActionBookingUpdate || !strings.Contains(last.After, `"booking":"`+r.Number+`"`) ||
+			!strings.Contains(last.After, "Neu") {
+			t.Fatalf("customer's audit trail %+v", trail)
 		}
 	})
 }

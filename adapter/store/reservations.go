@@ -417,14 +417,19 @@ func (s *Store) ListReservations(ctx context.Context, f booking.Filter) ([]booki
 // (pending, as the reservation's status change returned it) once
 // the booking is confirmed (merged into the record, audited with the
 // booking number) and drops it when the booking ends otherwise: the record
-// of an existing customer changes only when the booking succeeds.
-func (s *Store) settleCustomerUpdateTx(ctx context.Context, tx *sql.Tx, sc scope, r booking.Reservation, to booking.Status, pending sql.NullString) error {
+// of an existing customer changes only when the booking succeeds. cleared:
+// the status change dropped it from the reservation already
+// (transitionUpdate).
+func (s *Store) settleCustomerUpdateTx(ctx context.Context, tx *sql.Tx, sc scope, r booking.Reservation, to booking.Status,
+	pending sql.NullString, cleared bool) error {
 	if to == booking.StatusPendingPayment || !pending.Valid {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE reservations SET customer_update = NULL WHERE tenant_id = $1 AND id = $2`,
-		sc.tenant(), r.ID); err != nil {
-		return mapErr(err)
+	if !cleared {
+		if _, err := tx.ExecContext(ctx, `UPDATE reservations SET customer_update = NULL WHERE tenant_id = $1 AND id = $2`,
+			sc.tenant(), r.ID); err != nil {
+			return mapErr(err)
+		}
 	}
 	if to != booking.StatusConfirmed {
 		return nil
@@ -556,8 +561,17 @@ func transitionAuditedWith(t booking.Transition, from booking.Status) bool {
 }
 
 // transitionReturning is what transitionUpdate returns of the changed
-// reservation: station_id, number, customer_id, customer_update.
+// reservation: station_id, number, customer_id, customer_update (as it
+// was before the update).
 const transitionReturning = `station_id, number, customer_id, customer_update`
+
+// clearsCustomerUpdate reports whether transitionUpdate to status to drops
+// the customer data the booking brought (settled by the same change, see
+// settleCustomerUpdateTx) while it returns it: on a database that reads the
+// statement's snapshot in a subquery of RETURNING.
+func (s *Store) clearsCustomerUpdate(to booking.Status) bool {
+	return s.dialect.snapshotCTE() && to != booking.StatusPendingPayment
+}
 
 // transitionUpdate returns the UPDATE of t's status (values added to a):
 // it changes the reservation only when it has status from, is the actor's,
@@ -578,12 +592,20 @@ func (s *Store) transitionUpdate(a *args, sc scope, t booking.Transition, from b
 	}
 	q := `UPDATE reservations SET status = ` + a.add(t.To) + `, updated_at = ` + a.add(ts(now)) +
 		`, cancelled_at = COALESCE(` + a.add(cancelled) + `, cancelled_at), settled_at = COALESCE(` + a.add(settled) +
-		`, settled_at), lease_until = ` + leaseSet + `, page_token_hash = COALESCE(` + a.add(nullString(pageTokenHash)) +
-		`, page_token_hash) WHERE tenant_id = ` + a.add(sc.tenant()) + ` AND id = ` + a.add(t.ID) + ` AND status = ` + a.add(from)
+		`, settled_at), lease_until = ` + leaseSet + `, page_token_hash = COALESCE(` + a.add(nullString(pageTokenHash)) + `, page_token_hash)`
+	tenant, id := a.add(sc.tenant()), a.add(t.ID)
+	returning := transitionReturning
+	if s.clearsCustomerUpdate(t.To) {
+		q += `, customer_update = NULL`
+		// the statement's snapshot: the value before this update
+		returning = `station_id, number, customer_id, (SELECT o.customer_update FROM reservations o
+			WHERE o.tenant_id = ` + tenant + ` AND o.id = ` + id + `) AS customer_update`
+	}
+	q += ` WHERE tenant_id = ` + tenant + ` AND id = ` + id + ` AND status = ` + a.add(from)
 	if !lease.IsZero() {
 		q += ` AND lease_until = ` + a.add(ts(lease))
 	}
-	return q + ` AND ` + sc.stations("station_id", a) + ` AND ` + sc.mode("test", a) + ` RETURNING ` + transitionReturning
+	return q + ` AND ` + sc.stations("station_id", a) + ` AND ` + sc.mode("test", a) + ` RETURNING ` + returning
 }
 
 // transitionCTEs returns WITH queries (each followed by a comma; values
@@ -612,7 +634,7 @@ func (s *Store) transitionCTEs(a *args, sc scope, t booking.Transition, from boo
 // change's.
 func (s *Store) transitionedTx(ctx context.Context, tx *sql.Tx, sc scope, t booking.Transition, r booking.Reservation,
 	pending sql.NullString, audited bool) error {
-	if err := s.settleCustomerUpdateTx(ctx, tx, sc, r, t.To, pending); err != nil {
+	if err := s.settleCustomerUpdateTx(ctx, tx, sc, r, t.To, pending, s.clearsCustomerUpdate(t.To)); err != nil {
 		return err
 	}
 	if ev, ok := statusEvents[t.To]; ok && t.To != r.Status {
