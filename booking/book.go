@@ -187,6 +187,33 @@ type bookingCtx struct {
 	// card is the card the rent stored, as this process saved it (the
 	// deposit is charged on it without reading it back)
 	card *payment.StoredCard
+	// fresh are the rent and then the deposit as Book's own pass sent
+	// them, each only once its approved outcome was stored (see
+	// freshPayments); nil on every other path
+	fresh []payment.Record
+}
+
+// freshPayments returns the booking's payments as Book's own pass recorded
+// them, when they are all complete needs to issue: the rent approved and
+// the deposit approved (or none due). Then complete need not read them
+// back: an approved outcome is final in the store (resolvePaymentTx never
+// moves a payment off approved, so neither a late gateway answer, a
+// webhook event nor the reconciler changes it), and no other rent or
+// deposit can be recorded for the booking while this process holds its
+// lease (a process that takes the lease over starts from the stored
+// records; this one's confirmation is then refused for the lease it lost).
+// Any other state (a payment open, not sent, declined, or its outcome not
+// stored) returns nil, and complete reads the records as on every resumed
+// or finished booking.
+func (bc *bookingCtx) freshPayments() []payment.Record {
+	rent, dep := primaries(bc.fresh)
+	if rent == nil || rent.Status != payment.StatusApproved {
+		return nil
+	}
+	if dep == nil && bc.r.DepositCents > 0 || dep != nil && dep.Status != payment.StatusApproved {
+		return nil
+	}
+	return bc.fresh
 }
 
 // renew extends the lease this process holds on the booking before a
@@ -264,6 +291,9 @@ func (s *Service) pay(ctx context.Context, bc *bookingCtx, req BookRequest) erro
 	if cardID == 0 {
 		cardID = rent.CardID
 	}
+	if err == nil { // the approved outcome is stored
+		bc.fresh = []payment.Record{rent}
+	}
 	return s.takeDeposit(ctx, bc, cardID, false)
 }
 
@@ -295,6 +325,9 @@ func (s *Service) takeDeposit(ctx context.Context, bc *bookingCtx, cardID int64,
 		dep, err = s.d.Payments.TokenPreAuth(ctx, dl, r.Number+"-D", dAmt, cardID, bc.rental())
 	}
 	bc.depositTried = true
+	if bc.fresh != nil && err == nil && dep.Status == payment.StatusApproved {
+		bc.fresh = append(bc.fresh, dep) // Book's pass: the rent is fresh too
+	}
 	switch {
 	case dep.ReasonCode == payment.ReasonNotSent:
 		return nil // pending: sent again by the finisher (see complete)
@@ -422,10 +455,16 @@ func (s *Service) reverse(ctx context.Context, recs []payment.Record) []reversal
 // and deposit) is taken now; one that could not be sent (the gateway out of
 // reach) is sent again by the finisher (notify), at most MaxDepositNotSent
 // times before the booking fails.
+//
+// In Book's own pass, with both payments approved as it recorded them
+// (bookingCtx.freshPayments), the records are not read back.
 func (s *Service) complete(ctx context.Context, bc *bookingCtx, notify bool) error {
-	recs, err := s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: bc.r.ID})
-	if err != nil {
-		return err
+	recs := bc.freshPayments()
+	if recs == nil {
+		var err error
+		if recs, err = s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: bc.r.ID}); err != nil {
+			return err
+		}
 	}
 	bc.recs = recs
 	rent, dep := primaries(recs)

@@ -103,7 +103,10 @@ func WithEInvoice(attachments []mail.Attachment, f *EFile, pdf []byte) []mail.At
 // invoice into its PDF; EInvoice (optional) into its structured e-invoice
 // (nil file: none, e.g. for a consumer); Mails (optional) builds the
 // messages to queue with it. All run inside the issuing transaction, so
-// number, documents and e-mails exist together or not at all.
+// number, documents and e-mails exist together or not at all. Mails gets
+// the invoice numbered, totalled and rendered, with its e-invoice, but
+// must not rely on its ID and DocumentID: a store may build the messages
+// before it writes the invoice, to write them together (PostgreSQL).
 type IssueRequest struct {
 	Issued   *Issued // Invoice without Number and IssueDate; links set
 	Render   func(inv Invoice) ([]byte, error)

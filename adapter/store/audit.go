@@ -71,6 +71,25 @@ func auditCTEs(a *args, rows []args) string {
 	return b.String()
 }
 
+// auditTypes are the SQL types of an audit row's values (see typedList).
+var auditTypes = []string{"bigint", "bigint", "timestamptz", "text", "bigint", "text", "text", "bigint", "text", "text", "text", "text"}
+
+// auditSelect returns an INSERT of the audit row of auditRow (values added
+// to a) for each row of the WITH query src, on a database that chains
+// writes, with src's station_id as the row's station: it is written only
+// when src returned a row (say, an update that changed one).
+func auditSelect(a *args, row args, src string) string {
+	vals := make([]string, len(row))
+	for i, v := range row {
+		if i == 1 { // station_id
+			vals[i] = src + ".station_id"
+			continue
+		}
+		vals[i] = typedList(a, []any{v}, auditTypes[i:i+1])
+	}
+	return auditInsert[:strings.LastIndex(auditInsert, "VALUES")] + `SELECT ` + strings.Join(vals, ", ") + ` FROM ` + src
+}
+
 // AuditTrail returns the audit entries of one entity of the actor's tenant, oldest first.
 func (s *Store) AuditTrail(ctx context.Context, entity string, id int64) ([]audit.Entry, error) {
 	sc, err := tenantScope(ctx)

@@ -152,16 +152,26 @@ func (s *Store) saveMergedTx(ctx context.Context, tx *sql.Tx, sc scope, merged *
 	}
 	now := s.Now()
 	merged.UpdatedAt = now
-	_, err := tx.ExecContext(ctx, `UPDATE customers SET company=$1, first_name=$2, last_name=$3, street=$4, postal_code=$5,
-		city=$6, country=$7, phone=$8, birth_date=$9, language=$10, vat_id=$11, licence_number=$12, licence_class=$13,
-		licence_issued_on=$14, licence_country=$15, updated_at=$16 WHERE tenant_id=$17 AND id=$18`,
-		merged.Company, merged.FirstName, merged.LastName, merged.Street, merged.PostalCode, merged.City, merged.Country,
+	a := args{merged.Company, merged.FirstName, merged.LastName, merged.Street, merged.PostalCode, merged.City, merged.Country,
 		merged.Phone, dateArg(merged.BirthDate), merged.Language, merged.VATID, merged.LicenceNumber, merged.LicenceClass,
-		dateArg(merged.LicenceIssuedOn), merged.LicenceCountry, ts(now), sc.tenant(), merged.ID)
+		dateArg(merged.LicenceIssuedOn), merged.LicenceCountry, ts(now), sc.tenant(), merged.ID}
+	row, err := s.auditRow(sc, 0, "customer", merged.ID, action, nil, audit)
 	if err != nil {
+		return err
+	}
+	with := ``
+	if s.dialect.chainsWrites() { // the audit row with the update (the last write of this change)
+		with = `WITH ` + strings.TrimSuffix(auditCTEs(&a, []args{row}), ", ") + ` `
+	}
+	if _, err := tx.ExecContext(ctx, with+`UPDATE customers SET company=$1, first_name=$2, last_name=$3, street=$4, postal_code=$5,
+		city=$6, country=$7, phone=$8, birth_date=$9, language=$10, vat_id=$11, licence_number=$12, licence_class=$13,
+		licence_issued_on=$14, licence_country=$15, updated_at=$16 WHERE tenant_id=$17 AND id=$18`, a...); err != nil {
 		return mapErr(err)
 	}
-	return s.appendAudit(ctx, tx, sc, 0, "customer", merged.ID, action, nil, audit)
+	if with != `` {
+		return nil
+	}
+	return s.writeAudit(ctx, tx, row)
 }
 
 // Customer returns one customer of the actor's tenant. Errors: KindNotFound.

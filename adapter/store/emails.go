@@ -40,43 +40,20 @@ func parseAddr(s string) mwmail.Address {
 	return a
 }
 
+// queueEmailTx puts q in the outbox inside tx: its message with its
+// attachments, in one statement on a database that chains writes.
 func (s *Store) queueEmailTx(ctx context.Context, tx *sql.Tx, tenantID int64, q *mwmail.Queued) error {
-	if q.Message.MessageID == "" {
-		// A fixed Message-ID lets recipients recognise a retried delivery.
-		domain := "mietwerk.local"
-		if at := strings.LastIndexByte(q.Message.From.Email, '@'); at >= 0 {
-			domain = q.Message.From.Email[at+1:]
-		}
-		q.Message.MessageID = mwmail.NewMessageID(identity.NewToken()[:24], domain)
-	}
-	if err := q.Message.Validate(); err != nil {
+	row, atts, err := s.emailValues(tenantID, q)
+	if err != nil {
 		return err
 	}
-	now := s.Now()
-	q.TenantID, q.Status, q.CreatedAt, q.NextAttemptAt = tenantID, mwmail.StatusQueued, now, now
-	m := q.Message
-	a := args{tenantID, nullInt64(q.StationID), string(m.Kind), m.Lang, m.To.Email, m.To.Name, addrString(m.From),
-		addrString(m.ReplyTo), m.Subject, m.Text, m.HTML, m.MessageID, ts(now), nullInt64(q.ReservationID),
-		nullInt64(q.ContractID), nullInt64(q.CustomerID), ts(now)}
-	const insertEmail = `INSERT INTO emails (tenant_id, station_id, kind, language, to_addr, to_name, from_addr,
-		reply_to, subject, body_text, body_html, message_id, status, next_attempt_at, reservation_id, contract_id,
-		customer_id, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'queued',$13,$14,$15,$16,$17) RETURNING id`
-	atts := make([][]any, len(m.Attachments)) // position … document_id
-	for i, at := range m.Attachments {
-		var data any = at.Data
-		if at.DocumentID != 0 {
-			data = nil // the bytes are the document's
-		}
-		atts[i] = []any{i, at.Filename, at.ContentType, data, at.Inline, at.ContentID, nullInt64(at.DocumentID)}
-	}
-	const attCols = `tenant_id, email_id, position, filename, content_type, data, inline, content_id, document_id`
+	var a args
 	if len(atts) > 0 && s.dialect.chainsWrites() {
 		// the message and its attachments in one statement
-		q2 := `WITH e AS (` + insertEmail + `), att AS (INSERT INTO email_attachments (` + attCols + `)
-			SELECT $1, e.id, v.* FROM e, (VALUES ` + typedRows(&a, atts, attachmentTypes) + `) AS v) SELECT id FROM e`
-		return mapErr(tx.QueryRowContext(ctx, q2, a...).Scan(&q.ID))
+		ctes := emailCTEs(&a, "e", row, atts, nil, "")
+		return mapErr(tx.QueryRowContext(ctx, `WITH `+strings.TrimSuffix(ctes, ", ")+` SELECT id FROM e`, a...).Scan(&q.ID))
 	}
-	if err := tx.QueryRowContext(ctx, insertEmail, a...).Scan(&q.ID); err != nil {
+	if err := tx.QueryRowContext(ctx, emailInsert(&a, row), a...).Scan(&q.ID); err != nil {
 		return mapErr(err)
 	}
 	if len(atts) == 0 {
@@ -92,11 +69,84 @@ func (s *Store) queueEmailTx(ctx context.Context, tx *sql.Tx, tenantID int64, q 
 		}
 		rows[i] = "(" + strings.Join(row, ", ") + ")"
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO email_attachments (`+attCols+`) VALUES `+strings.Join(rows, ","), b...); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO email_attachments (`+attachmentCols+`) VALUES `+strings.Join(rows, ","), b...); err != nil {
 		return mapErr(err)
 	}
 	return nil
 }
+
+// emailValues readies q for the outbox (a Message-ID when it has none,
+// queued now) and returns the values of its emails row (emailInsert) and
+// of its attachments' rows (position … document_id; no bytes for an
+// attachment kept as a document). Errors: KindInvalid for an invalid
+// message.
+func (s *Store) emailValues(tenantID int64, q *mwmail.Queued) (row []any, atts [][]any, err error) {
+	if q.Message.MessageID == "" {
+		// A fixed Message-ID lets recipients recognise a retried delivery.
+		domain := "mietwerk.local"
+		if at := strings.LastIndexByte(q.Message.From.Email, '@'); at >= 0 {
+			domain = q.Message.From.Email[at+1:]
+		}
+		q.Message.MessageID = mwmail.NewMessageID(identity.NewToken()[:24], domain)
+	}
+	if err := q.Message.Validate(); err != nil {
+		return nil, nil, err
+	}
+	now := s.Now()
+	q.TenantID, q.Status, q.CreatedAt, q.NextAttemptAt = tenantID, mwmail.StatusQueued, now, now
+	m := q.Message
+	row = []any{tenantID, nullInt64(q.StationID), string(m.Kind), m.Lang, m.To.Email, m.To.Name, addrString(m.From),
+		addrString(m.ReplyTo), m.Subject, m.Text, m.HTML, m.MessageID, ts(now), nullInt64(q.ReservationID),
+		nullInt64(q.ContractID), nullInt64(q.CustomerID), ts(now)}
+	atts = make([][]any, len(m.Attachments))
+	for i, at := range m.Attachments {
+		var data any = at.Data
+		if at.DocumentID != 0 {
+			data = nil // the bytes are the document's
+		}
+		atts[i] = []any{i, at.Filename, at.ContentType, data, at.Inline, at.ContentID, nullInt64(at.DocumentID)}
+	}
+	return row, atts, nil
+}
+
+// emailInsert returns the INSERT of an emails row of emailValues (values
+// added to a), returning its id.
+func emailInsert(a *args, row []any) string {
+	ph := make([]string, len(row))
+	for i, v := range row {
+		ph[i] = a.add(v)
+	}
+	return `INSERT INTO emails (tenant_id, station_id, kind, language, to_addr, to_name, from_addr, reply_to, subject,
+		body_text, body_html, message_id, next_attempt_at, reservation_id, contract_id, customer_id, created_at, status)
+		VALUES (` + strings.Join(ph, ", ") + `, 'queued') RETURNING id`
+}
+
+// emailCTEs returns WITH queries (each followed by a comma; values added
+// to a) that insert an e-mail of emailValues as name and its attachments
+// with it, on a database that chains writes. An attachment marked in
+// ofDoc is kept as the document the SQL expression doc names (written in
+// the same statement): no bytes of its own.
+func emailCTEs(a *args, name string, row []any, atts [][]any, ofDoc []bool, doc string) string {
+	q := name + ` AS (` + emailInsert(a, row) + `), `
+	if len(atts) == 0 {
+		return q
+	}
+	tenant := a.add(row[0])
+	rows := make([]string, len(atts))
+	for i, at := range atts {
+		if i < len(ofDoc) && ofDoc[i] {
+			at[3] = nil
+			rows[i] = "(" + typedList(a, at[:6], attachmentTypes[:6]) + ", " + doc + ")"
+		} else {
+			rows[i] = "(" + typedList(a, at, attachmentTypes) + ")"
+		}
+	}
+	return q + name + `_att AS (INSERT INTO email_attachments (` + attachmentCols + `)
+		SELECT ` + tenant + `::bigint, ` + name + `.id, v.* FROM ` + name + `, (VALUES ` + strings.Join(rows, ", ") + `) AS v), `
+}
+
+// attachmentCols are email_attachments' columns as written.
+const attachmentCols = `tenant_id, email_id, position, filename, content_type, data, inline, content_id, document_id`
 
 // attachmentTypes are the SQL types of email_attachments' columns from
 // position on (see typedList).

@@ -9,12 +9,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/webhook"
 )
 
@@ -124,41 +126,31 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 	doc := []any{kind, nullInt64(iss.ContractID), nullInt64(iss.ReservationID), iss.Invoice.Number + ".pdf", "application/pdf",
 		iss.SHA256, len(pdf), pdf, ts(now)}
 	if s.dialect.chainsWrites() && len(lines) > 0 && len(iss.Collects) == 0 {
-		// the invoice, its lines and its PDF in one statement
-		q := `WITH inv AS (INSERT INTO invoices (` + invoiceInsertCols + `) VALUES (` + placeholders(1, len(a)) + `) RETURNING id),
-			lines AS (INSERT INTO invoice_lines (tenant_id, invoice_id, ` + invoiceLineCols + `)
-				SELECT $1, inv.id, v.* FROM inv, (VALUES ` + typedRows(&a, lines, invoiceLineTypes) + `) AS v),
-			doc AS (INSERT INTO documents (tenant_id, invoice_id, ` + documentCols + `)
-				SELECT $1, inv.id, ` + typedList(&a, doc, documentTypes) + ` FROM inv RETURNING id)
-			SELECT inv.id, doc.id FROM inv, doc`
-		if err := tx.QueryRowContext(ctx, q, a...).Scan(&iss.ID, &iss.DocumentID); err != nil {
+		return s.issueChainedTx(ctx, tx, sc, req, iss, a, lines, doc, pdf, now)
+	}
+	if err := tx.QueryRowContext(ctx, `INSERT INTO invoices (`+invoiceInsertCols+`) VALUES (`+placeholders(1, len(a))+`)
+		RETURNING id`, a...).Scan(&iss.ID); err != nil {
+		return mapErr(err)
+	}
+	for _, l := range lines {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO invoice_lines (tenant_id, invoice_id, `+invoiceLineCols+`)
+			VALUES (`+placeholders(1, 2+len(l))+`)`, append([]any{sc.tenant(), iss.ID}, l...)...); err != nil {
 			return mapErr(err)
 		}
-	} else {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO invoices (`+invoiceInsertCols+`) VALUES (`+placeholders(1, len(a))+`)
-			RETURNING id`, a...).Scan(&iss.ID); err != nil {
+	}
+	for _, c := range iss.Collects {
+		_, err := tx.ExecContext(ctx, `INSERT INTO collective_items (tenant_id, payer_id, contract_id, invoice_id, gross_cents)
+			VALUES ($1,$2,$3,$4,$5)`, sc.tenant(), iss.PayerID, c.ContractID, iss.ID, c.GrossCents)
+		if classify(err) == dbErrUnique {
+			return errs.Conflict("collective_already_billed")
+		}
+		if err != nil {
 			return mapErr(err)
 		}
-		for _, l := range lines {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO invoice_lines (tenant_id, invoice_id, `+invoiceLineCols+`)
-				VALUES (`+placeholders(1, 2+len(l))+`)`, append([]any{sc.tenant(), iss.ID}, l...)...); err != nil {
-				return mapErr(err)
-			}
-		}
-		for _, c := range iss.Collects {
-			_, err := tx.ExecContext(ctx, `INSERT INTO collective_items (tenant_id, payer_id, contract_id, invoice_id, gross_cents)
-				VALUES ($1,$2,$3,$4,$5)`, sc.tenant(), iss.PayerID, c.ContractID, iss.ID, c.GrossCents)
-			if classify(err) == dbErrUnique {
-				return errs.Conflict("collective_already_billed")
-			}
-			if err != nil {
-				return mapErr(err)
-			}
-		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO documents (tenant_id, invoice_id, `+documentCols+`)
-			VALUES (`+placeholders(1, 2+len(doc))+`) RETURNING id`, append([]any{sc.tenant(), iss.ID}, doc...)...).Scan(&iss.DocumentID); err != nil {
-			return mapErr(err)
-		}
+	}
+	if err := tx.QueryRowContext(ctx, `INSERT INTO documents (tenant_id, invoice_id, `+documentCols+`)
+		VALUES (`+placeholders(1, 2+len(doc))+`) RETURNING id`, append([]any{sc.tenant(), iss.ID}, doc...)...).Scan(&iss.DocumentID); err != nil {
+		return mapErr(err)
 	}
 	if req.EInvoice != nil {
 		f, err := req.EInvoice(iss.Invoice)
@@ -208,6 +200,112 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 	return nil
 }
 
+// issueChainedTx writes the rest of issueTx on a database that chains
+// writes, in one statement: the invoice iss (its values a, lines and PDF
+// document doc), its e-invoice, the reservation's confirmation with its
+// status change's audit row, and its e-mails with their attachments (the
+// PDF attached as the document). req.EInvoice and req.Mails run before it:
+// Mails gets iss numbered, totalled and rendered, without ID and
+// DocumentID. What cannot go with them follows as on every database: a
+// customer's pending update settled, webhook events, a payer's sending.
+// A refused confirmation returns transitionRefused's error (the caller
+// rolls back: nothing is issued, no number taken).
+func (s *Store) issueChainedTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.IssueRequest, iss *invoice.Issued,
+	a args, lines [][]any, doc []any, pdf []byte, now time.Time) error {
+	q := `WITH inv AS (INSERT INTO invoices (` + invoiceInsertCols + `) VALUES (` + placeholders(1, len(a)) + `) RETURNING id),
+		lines AS (INSERT INTO invoice_lines (tenant_id, invoice_id, ` + invoiceLineCols + `)
+			SELECT $1, inv.id, v.* FROM inv, (VALUES ` + typedRows(&a, lines, invoiceLineTypes) + `) AS v),
+		doc AS (INSERT INTO documents (tenant_id, invoice_id, ` + documentCols + `)
+			SELECT $1, inv.id, ` + typedList(&a, doc, documentTypes) + ` FROM inv RETURNING id), `
+	if req.EInvoice != nil {
+		f, err := req.EInvoice(iss.Invoice)
+		if err != nil {
+			return fmt.Errorf("e-invoice %s: %w", iss.Invoice.Number, err)
+		}
+		if f != nil {
+			sum := sha256.Sum256(f.Data)
+			q += `ein AS (INSERT INTO einvoices (tenant_id, invoice_id, ` + einvoiceCols + `) SELECT $1, inv.id, ` +
+				typedList(&a, []any{f.Filename, f.ContentType, hex.EncodeToString(sum[:]), len(f.Data), f.Data, ts(now)},
+					einvoiceTypes) + ` FROM inv), `
+			iss.EInvoice = f
+		}
+	}
+	sel, from := `inv.id, doc.id`, `inv, doc`
+	var confirm booking.Transition
+	if req.ConfirmReservation != 0 {
+		confirm = booking.Transition{ID: req.ConfirmReservation, From: []booking.Status{booking.StatusPendingPayment},
+			To: booking.StatusConfirmed, Release: true}
+		ctes, err := s.transitionCTEs(&a, sc, confirm, booking.StatusPendingPayment, req.ConfirmPageTokenHash, req.ConfirmLease)
+		if err != nil {
+			return err
+		}
+		q += ctes
+	}
+	var msgs []mail.Queued
+	if req.Mails != nil {
+		var err error
+		if msgs, err = req.Mails(*iss, pdf); err != nil {
+			return err
+		}
+	}
+	ofDoc := make([][]bool, len(msgs))
+	for i := range msgs {
+		row, atts, err := s.emailValues(sc.tenant(), &msgs[i])
+		if err != nil {
+			return err
+		}
+		ofDoc[i] = make([]bool, len(atts))
+		for j, at := range msgs[i].Message.Attachments {
+			ofDoc[i][j] = at.DocumentID == 0 && bytes.Equal(at.Data, pdf) // kept once, as the document
+		}
+		name := fmt.Sprintf("mail%d", i)
+		q += emailCTEs(&a, name, row, atts, ofDoc[i], `(SELECT id FROM doc)`)
+		sel, from = sel+`, `+name+`.id`, from+`, `+name
+	}
+	dest := []any{&iss.ID, &iss.DocumentID}
+	for i := range msgs {
+		dest = append(dest, &msgs[i].ID)
+	}
+	r := booking.Reservation{ID: confirm.ID, Status: booking.StatusPendingPayment}
+	var pending sql.NullString
+	if confirm.ID != 0 {
+		sel, from = sel+`, `+transitionReturning, from+`, res`
+		dest = append(dest, &r.StationID, &r.Number, &r.CustomerID, &pending)
+	}
+	err := tx.QueryRowContext(ctx, strings.TrimSuffix(q, ", ")+` SELECT `+sel+` FROM `+from, a...).Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) && confirm.ID != 0 {
+		return s.transitionRefused(ctx, tx, confirm, req.ConfirmLease)
+	}
+	if err != nil {
+		return mapErr(err)
+	}
+	for i := range msgs {
+		for j := range ofDoc[i] {
+			if ofDoc[i][j] {
+				msgs[i].Message.Attachments[j].DocumentID = iss.DocumentID
+			}
+		}
+	}
+	if confirm.ID != 0 {
+		if err := s.transitionedTx(ctx, tx, sc, confirm, r, pending, transitionAuditedWith(confirm, r.Status)); err != nil {
+			return err
+		}
+	}
+	if err := s.emitTx(ctx, tx, sc.tenant(), webhook.InvoiceIssued, webhook.Ref{InvoiceID: iss.ID,
+		ReservationID: iss.ReservationID, ContractID: iss.ContractID, Label: iss.Invoice.Number}); err != nil {
+		return err
+	}
+	if iss.PayerID == 0 {
+		return nil
+	}
+	for i := range msgs { // a payer's document went to the payer
+		if err := s.payerSendTx(ctx, tx, sc, iss.ID, msgs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 const (
 	invoiceInsertCols = `tenant_id, station_id, kind, number, reservation_id, contract_id, customer_id, corrects_id,
 		issued_at, service_from, service_to, currency, net_cents, vat_cents, gross_cents, deducted_cents, due_cents,
@@ -216,6 +314,8 @@ const (
 	invoiceLineCols = `position, description, quantity_milli, unit, unit_gross_cents, vat_rate_bp, net_cents, vat_cents,
 		gross_cents, kind, tax_category`
 	documentCols = `kind, contract_id, reservation_id, filename, content_type, sha256, size_bytes, data, created_at`
+	// after tenant_id and invoice_id
+	einvoiceCols = `filename, content_type, sha256, size_bytes, data, created_at`
 )
 
 // The SQL types of the columns above, for values sent as parameters of a
@@ -224,6 +324,7 @@ const (
 var (
 	invoiceLineTypes = []string{"integer", "text", "bigint", "text", "bigint", "integer", "bigint", "bigint", "bigint", "text", "text"}
 	documentTypes    = []string{"text", "bigint", "bigint", "text", "text", "text", "bigint", "bytea", "timestamptz"}
+	einvoiceTypes    = []string{"text", "text", "text", "bigint", "bytea", "timestamptz"}
 )
 
 // taxCategoryCode is the stored code of a line's VAT category (S or O).
@@ -238,8 +339,7 @@ func taxCategoryCode(c invoice.TaxCategory) string {
 // trigger, like the PDF).
 func insertEInvoice(ctx context.Context, tx *sql.Tx, tenantID, id int64, f *invoice.EFile, now time.Time) error {
 	sum := sha256.Sum256(f.Data)
-	_, err := tx.ExecContext(ctx, `INSERT INTO einvoices (tenant_id, invoice_id, filename, content_type, sha256, size_bytes,
-		data, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, tenantID, id, f.Filename, f.ContentType,
+	_, err := tx.ExecContext(ctx, `INSERT INTO einvoices (tenant_id, invoice_id, `+einvoiceCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, tenantID, id, f.Filename, f.ContentType,
 		hex.EncodeToString(sum[:]), len(f.Data), f.Data, ts(now))
 	return mapErr(err)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -416,14 +417,19 @@ func (s *Store) ListReservations(ctx context.Context, f booking.Filter) ([]booki
 // (pending, as the reservation's status change returned it) once
 // the booking is confirmed (merged into the record, audited with the
 // booking number) and drops it when the booking ends otherwise: the record
-// of an existing customer changes only when the booking succeeds.
-func (s *Store) settleCustomerUpdateTx(ctx context.Context, tx *sql.Tx, sc scope, r booking.Reservation, to booking.Status, pending sql.NullString) error {
+// of an existing customer changes only when the booking succeeds. cleared:
+// the status change dropped it from the reservation already
+// (transitionUpdate).
+func (s *Store) settleCustomerUpdateTx(ctx context.Context, tx *sql.Tx, sc scope, r booking.Reservation, to booking.Status,
+	pending sql.NullString, cleared bool) error {
 	if to == booking.StatusPendingPayment || !pending.Valid {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE reservations SET customer_update = NULL WHERE tenant_id = $1 AND id = $2`,
-		sc.tenant(), r.ID); err != nil {
-		return mapErr(err)
+	if !cleared {
+		if _, err := tx.ExecContext(ctx, `UPDATE reservations SET customer_update = NULL WHERE tenant_id = $1 AND id = $2`,
+			sc.tenant(), r.ID); err != nil {
+			return mapErr(err)
+		}
 	}
 	if to != booking.StatusConfirmed {
 		return nil
@@ -470,22 +476,111 @@ func (s *Store) transitionTx(ctx context.Context, tx *sql.Tx, sc scope, t bookin
 // transitionTxToken is transitionTx that also sets the booking page's
 // token hash (when not empty) with the status, in the same statement, and
 // with a lease (not zero) changes the reservation only while it still has
-// that lease (else ErrBookingBusy: another process took it over).
+// that lease (else ErrBookingBusy: another process took it over). The
+// update itself checks the former status when t allows only one (no read
+// first); the reservation is read only to name why an update was refused
+// (transitionRefused), or first when t allows several former statuses.
 func (s *Store) transitionTxToken(ctx context.Context, tx *sql.Tx, sc scope, t booking.Transition, pageTokenHash string, lease time.Time) error {
+	from, err := s.transitionFrom(ctx, tx, t)
+	if err != nil {
+		return err
+	}
+	var a args
+	// the status change's audit row goes with the update on a database
+	// that chains writes, when no other audit row of the reservation
+	// follows it (the trail keeps its order); it is written only when the
+	// update changed the row
+	q, audited := ``, false
+	if s.dialect.chainsWrites() && transitionAuditedWith(t, from) {
+		ctes, err := s.transitionCTEs(&a, sc, t, from, pageTokenHash, lease)
+		if err != nil {
+			return err
+		}
+		q, audited = `WITH `+strings.TrimSuffix(ctes, ", ")+` SELECT `+transitionReturning+` FROM res`, true
+	} else {
+		q = s.transitionUpdate(&a, sc, t, from, pageTokenHash, lease)
+	}
+	r := booking.Reservation{ID: t.ID, Status: from}
+	var pending sql.NullString
+	err = tx.QueryRowContext(ctx, q, a...).Scan(&r.StationID, &r.Number, &r.CustomerID, &pending)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s.transitionRefused(ctx, tx, t, lease)
+	}
+	if err != nil {
+		return mapErr(err)
+	}
+	return s.transitionedTx(ctx, tx, sc, t, r, pending, audited)
+}
+
+// transitionFrom is the status t moves the reservation from: t's only
+// former status, else the reservation's (read; KindConflict when it is
+// none of t's).
+func (s *Store) transitionFrom(ctx context.Context, tx *sql.Tx, t booking.Transition) (booking.Status, error) {
+	if len(t.From) == 1 {
+		return t.From[0], nil
+	}
+	r, err := s.reservationWhere(ctx, tx, "r.id", t.ID)
+	if err != nil {
+		return "", err
+	}
+	if !slices.Contains(t.From, r.Status) {
+		return "", statusChangeRefused(r.Status, t.To)
+	}
+	return r.Status, nil
+}
+
+// statusChangeRefused is the error of a reservation that cannot move from
+// status from to to.
+func statusChangeRefused(from, to booking.Status) error {
+	return errs.Conflict("booking_status_change", locale.Params{"status": locale.Key("booking.status." + string(from)),
+		"to": locale.Key("booking.status." + string(to))})
+}
+
+// transitionRefused names why the update of t changed nothing: the
+// reservation is not the actor's (KindNotFound), not in a status t moves
+// from (KindConflict "booking_status_change"), or — with lease — no longer
+// held by this process (ErrBookingBusy); as when the status was read
+// before the update.
+func (s *Store) transitionRefused(ctx context.Context, tx *sql.Tx, t booking.Transition, lease time.Time) error {
 	r, err := s.reservationWhere(ctx, tx, "r.id", t.ID)
 	if err != nil {
 		return err
 	}
-	ok := false
-	for _, f := range t.From {
-		ok = ok || f == r.Status
+	if slices.Contains(t.From, r.Status) && !lease.IsZero() {
+		return ErrBookingBusy
 	}
-	if !ok {
-		return errs.Conflict("booking_status_change", locale.Params{"status": locale.Key("booking.status." + string(r.Status)), "to": locale.Key("booking.status." + string(t.To))})
-	}
+	return statusChangeRefused(r.Status, t.To)
+}
+
+// transitionAuditedWith reports whether the status change of t from from
+// gets its audit row with its update, on a database that chains writes:
+// when it changes the status and no other audit row of the reservation
+// follows.
+func transitionAuditedWith(t booking.Transition, from booking.Status) bool {
+	return t.AuditAction == "" && t.To != from
+}
+
+// transitionReturning is what transitionUpdate returns of the changed
+// reservation: station_id, number, customer_id, customer_update (as it
+// was before the update).
+const transitionReturning = `station_id, number, customer_id, customer_update`
+
+// clearsCustomerUpdate reports whether transitionUpdate to status to drops
+// the customer data the booking brought (settled by the same change, see
+// settleCustomerUpdateTx) while it returns it: on a database that reads the
+// statement's snapshot in a subquery of RETURNING.
+func (s *Store) clearsCustomerUpdate(to booking.Status) bool {
+	return s.dialect.snapshotCTE() && to != booking.StatusPendingPayment
+}
+
+// transitionUpdate returns the UPDATE of t's status (values added to a):
+// it changes the reservation only when it has status from, is the actor's,
+// and with lease (not zero) still has that lease, and returns
+// transitionReturning of it (no row: refused, see transitionRefused).
+func (s *Store) transitionUpdate(a *args, sc scope, t booking.Transition, from booking.Status, pageTokenHash string, lease time.Time) string {
 	now := s.Now()
 	var cancelled, settled any
-	if t.To == booking.StatusCancelled && r.Status != booking.StatusCancelled {
+	if t.To == booking.StatusCancelled && from != booking.StatusCancelled {
 		cancelled = ts(now)
 	}
 	if t.Settle {
@@ -495,35 +590,51 @@ func (s *Store) transitionTxToken(ctx context.Context, tx *sql.Tx, sc scope, t b
 	if t.Release {
 		leaseSet = `NULL`
 	}
-	var pending sql.NullString
-	a := args{t.To, ts(now), cancelled, settled, sc.tenant(), t.ID, nullString(pageTokenHash)}
-	held := ``
+	q := `UPDATE reservations SET status = ` + a.add(t.To) + `, updated_at = ` + a.add(ts(now)) +
+		`, cancelled_at = COALESCE(` + a.add(cancelled) + `, cancelled_at), settled_at = COALESCE(` + a.add(settled) +
+		`, settled_at), lease_until = ` + leaseSet + `, page_token_hash = COALESCE(` + a.add(nullString(pageTokenHash)) + `, page_token_hash)`
+	tenant, id := a.add(sc.tenant()), a.add(t.ID)
+	returning := transitionReturning
+	if s.clearsCustomerUpdate(t.To) {
+		q += `, customer_update = NULL`
+		// the statement's snapshot: the value before this update
+		returning = `station_id, number, customer_id, (SELECT o.customer_update FROM reservations o
+			WHERE o.tenant_id = ` + tenant + ` AND o.id = ` + id + `) AS customer_update`
+	}
+	q += ` WHERE tenant_id = ` + tenant + ` AND id = ` + id + ` AND status = ` + a.add(from)
 	if !lease.IsZero() {
-		held = ` AND lease_until = ` + a.add(ts(lease))
+		q += ` AND lease_until = ` + a.add(ts(lease))
 	}
-	// the status change's audit row goes with the update on a database
-	// that chains writes, when no other audit row of the reservation
-	// follows it (the trail keeps its order); a refused update fails the
-	// transaction, and the row with it
-	with, audited := ``, false
-	if s.dialect.chainsWrites() && t.AuditAction == "" && t.To != r.Status {
-		row, err := s.auditRow(sc, r.StationID, "reservation", t.ID, "status",
-			map[string]string{"status": string(r.Status)}, map[string]string{"status": string(t.To)})
-		if err != nil {
-			return err
-		}
-		with, audited = `WITH `+strings.TrimSuffix(auditCTEs(&a, []args{row}), ", ")+` `, true
+	return q + ` AND ` + sc.stations("station_id", a) + ` AND ` + sc.mode("test", a) + ` RETURNING ` + returning
+}
+
+// transitionCTEs returns WITH queries (each followed by a comma; values
+// added to a) for a database that chains writes: "res", t's update
+// (transitionUpdate, returning its row), and with it the status change's
+// audit row when transitionAuditedWith, written only when the update
+// changed the row.
+func (s *Store) transitionCTEs(a *args, sc scope, t booking.Transition, from booking.Status, pageTokenHash string, lease time.Time) (string, error) {
+	q := `res AS (` + s.transitionUpdate(a, sc, t, from, pageTokenHash, lease) + `), `
+	if !transitionAuditedWith(t, from) {
+		return q, nil
 	}
-	err = tx.QueryRowContext(ctx, with+`UPDATE reservations SET status = $1, updated_at = $2, cancelled_at = COALESCE($3, cancelled_at),
-		settled_at = COALESCE($4, settled_at), lease_until = `+leaseSet+`, page_token_hash = COALESCE($7, page_token_hash)
-		WHERE tenant_id = $5 AND id = $6`+held+` RETURNING customer_update`, a...).Scan(&pending)
-	if errors.Is(err, sql.ErrNoRows) && held != "" {
-		return ErrBookingBusy
-	}
+	row, err := s.auditRow(sc, 0, "reservation", t.ID, "status",
+		map[string]string{"status": string(from)}, map[string]string{"status": string(t.To)})
 	if err != nil {
-		return mapErr(err)
+		return "", err
 	}
-	if err := s.settleCustomerUpdateTx(ctx, tx, sc, r, t.To, pending); err != nil {
+	return q + `res_audit AS (` + auditSelect(a, row, "res") + `), `, nil
+}
+
+// transitionedTx does inside tx what follows t's update of reservation r
+// (ID, Status the former status, StationID, Number, CustomerID as
+// updated; pending its customer_update): the customer's pending update
+// settled, the webhook event, the vehicle released, the e-mails queued,
+// t's own audit row and — unless audited with the update — the status
+// change's.
+func (s *Store) transitionedTx(ctx context.Context, tx *sql.Tx, sc scope, t booking.Transition, r booking.Reservation,
+	pending sql.NullString, audited bool) error {
+	if err := s.settleCustomerUpdateTx(ctx, tx, sc, r, t.To, pending, s.clearsCustomerUpdate(t.To)); err != nil {
 		return err
 	}
 	if ev, ok := statusEvents[t.To]; ok && t.To != r.Status {
