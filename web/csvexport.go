@@ -2,8 +2,10 @@ package web
 
 import (
 	"encoding/csv"
+	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -36,6 +38,25 @@ func csvText(s string) csvCell { return csvCell{v: s} }
 // "." or "," separators, an optional leading "-", an optional " €", "€" or
 // " %" unit.
 func csvNum(s string) csvCell { return csvCell{v: s, num: true} }
+
+// csvAmount is an amount of cents as accountants' spreadsheets read it in
+// every export: a decimal comma, no thousands separator, no currency sign
+// (the column's heading names the currency), "-" for negatives — a number
+// the spreadsheet sums, also where "1.234,50 €" would stay text.
+func csvAmount(cents int64) csvCell {
+	sign := ""
+	u := uint64(cents)
+	if cents < 0 {
+		sign, u = "-", -u
+	}
+	return csvNum(fmt.Sprintf("%s%d,%02d", sign, u/100, u%100))
+}
+
+// csvDecimal is x with prec decimals and a decimal comma ("12,5"): a
+// decimal point would make a German spreadsheet read "12.5" as a date.
+func csvDecimal(x float64, prec int) csvCell {
+	return csvNum(strings.Replace(strconv.FormatFloat(x, 'f', prec, 64), ".", ",", 1))
+}
 
 // csvTexts turns strings into text cells.
 func csvTexts(ss ...string) []csvCell {

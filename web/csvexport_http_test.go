@@ -53,7 +53,17 @@ func TestReceiptsCSVNeutralisesFormulas(t *testing.T) {
 				}
 			}
 		}
-		for _, want := range []string{"'" + evil, "'@SUM(1+1)*cmd|' /C calc'!A0", "'+49 941 17", "-30,00 €", "68,00 €"} {
+		// amounts are bare numbers a spreadsheet sums (the heading names
+		// the currency)
+		for c := range cells {
+			if strings.HasSuffix(c, "€") && !strings.HasSuffix(c, "(€)") {
+				t.Errorf("cell %q carries the currency: a spreadsheet keeps it as text", c)
+			}
+		}
+		if !cells["Betrag (€)"] {
+			t.Errorf("no column heading names the amounts' currency:\n%s", p.body)
+		}
+		for _, want := range []string{"'" + evil, "'@SUM(1+1)*cmd|' /C calc'!A0", "'+49 941 17", "-30,00", "68,00"} {
 			if !cells[want] {
 				t.Errorf("CSV lacks the cell %q:\n%s", want, p.body)
 			}

@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -283,17 +282,6 @@ func fileSafe(s, fallback string) string {
 	return s
 }
 
-// journalAmount renders cents for accountants' spreadsheets: a decimal
-// comma, no thousands separator, no currency sign, "-" for negatives.
-func journalAmount(cents int64) string {
-	sign := ""
-	u := uint64(cents)
-	if cents < 0 {
-		sign, u = "-", -u
-	}
-	return fmt.Sprintf("%s%d,%02d", sign, u/100, u%100)
-}
-
 // writeJournalCSV writes the sales journal as CSV for accountants: UTF-8
 // with BOM (Excel), semicolons, decimal commas; one line per document with
 // number, date (DD.MM.YYYY, Europe/Berlin), kind, customer and VAT id as
@@ -318,7 +306,7 @@ func writeJournalCSV(w io.Writer, lang string, es []invoice.JournalEntry, tot in
 	if err := cw.row(csvTexts(head...)); err != nil {
 		return err
 	}
-	amount := func(c int64) csvCell { return csvNum(journalAmount(c)) }
+	amount := csvAmount
 	for _, e := range es {
 		payer := ""
 		if e.PayerID != 0 {

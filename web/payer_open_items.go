@@ -49,15 +49,14 @@ func (a *app) payerOpenItemsCSV(w http.ResponseWriter, r *http.Request) error {
 		}
 		return ""
 	}
-	l := locale.Lang(lang)
 	t := func(k locale.Key) string { return translate(lang, k) }
-	rows := [][]csvCell{csvTexts(t("oi.payer"), t("inv.number"), t("ct.number"), t("inv.date"), t("ct.due_on"), t("rp.gross"),
-		t("oi.paid"), t("pr.open"), t("oi.days_overdue"), t("oi.bucket"), t("oi.dunning_level"), t("oi.blocked"))}
+	rows := [][]csvCell{csvTexts(t("oi.payer"), t("inv.number"), t("ct.number"), t("inv.date"), t("ct.due_on"), t("rp.gross")+" (€)",
+		t("oi.paid")+" (€)", t("pr.open")+" (€)", t("oi.days_overdue"), t("oi.bucket"), t("oi.dunning_level"), t("oi.blocked"))}
 	for _, g := range items.Payers {
 		for _, it := range g.Items {
 			rows = append(rows, []csvCell{csvText(g.PayerName), csvText(it.Number), csvText(it.ContractNumber),
-				csvText(it.IssuedAt.In(berlin).Format("2006-01-02")), csvText(it.DueOn), csvNum(l.Money(it.Due)),
-				csvNum(l.Money(it.Settled())), csvNum(l.Money(it.Open)), csvNum(strconv.Itoa(it.DaysOverdue)),
+				csvText(it.IssuedAt.In(berlin).Format("2006-01-02")), csvText(it.DueOn), csvAmount(it.Due),
+				csvAmount(it.Settled()), csvAmount(it.Open), csvNum(strconv.Itoa(it.DaysOverdue)),
 				csvText(t(bucketKey(it.Bucket))), csvText(t(levelKey(it.DunningLevel))), csvText(blocked(it.Blocked))})
 		}
 	}

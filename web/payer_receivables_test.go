@@ -361,7 +361,7 @@ func TestPayerOpenItems(t *testing.T) {
 		wantStatus(t, csv, http.StatusOK)
 		lines := strings.Split(strings.TrimSpace(csv.body), "\n")
 		if len(lines) != 5 || !strings.Contains(csv.body, a.Number) || !strings.Contains(csv.body, "HUK-COBURG;") ||
-			!strings.Contains(csv.body, ";70,00 €;35;31–60 Tage überfällig") {
+			!strings.Contains(csv.body, ";70,00;35;31–60 Tage überfällig") {
 			t.Errorf("CSV:\n%s", csv.body)
 		}
 	})

@@ -83,11 +83,11 @@ func TestPayerReports(t *testing.T) {
 		for _, r := range reportCSV(t, c, "payer-revenue.csv") {
 			byPayer[r[1]] = r
 		}
-		if r := byPayer["VW Mobilitätsgarantie"]; r == nil || r[2] != programmeKind || r[3] != "1" || r[4] != "1" || r[6] != money(payerDoc.Gross) {
-			t.Errorf("programme row %q, want 1 document, 1 day, %s", r, money(payerDoc.Gross))
+		if r := byPayer["VW Mobilitätsgarantie"]; r == nil || r[2] != programmeKind || r[3] != "1" || r[4] != "1" || r[6] != csvMoney(payerDoc.Gross) {
+			t.Errorf("programme row %q, want 1 document, 1 day, %s", r, csvMoney(payerDoc.Gross))
 		}
-		if r := byPayer["Fahrer (Selbstzahler)"]; r == nil || r[4] != "1" || r[6] != money(final.Gross) {
-			t.Errorf("drivers row %q, want 1 day, %s", r, money(final.Gross))
+		if r := byPayer["Fahrer (Selbstzahler)"]; r == nil || r[4] != "1" || r[6] != csvMoney(final.Gross) {
+			t.Errorf("drivers row %q, want 1 day, %s", r, csvMoney(final.Gross))
 		}
 		// one fact, one source: both revenue reports count the same documents
 		var byPayerGross, byStationGross int64
@@ -108,8 +108,8 @@ func TestPayerReports(t *testing.T) {
 		}
 		cl := claims[0]
 		if cl[0] != "VW Mobilitätsgarantie" || cl[2] != payerDoc.Number || cl[4] != "Rechnung" || cl[6] != vin || cl[7] != "R-KW 123" ||
-			cl[9] != ct.Number || cl[12] != "1" || cl[14] != money(payerDoc.Gross) {
-			t.Errorf("claim row %q, want invoice %s, VIN %s, 1 day, %s", cl, payerDoc.Number, vin, money(payerDoc.Gross))
+			cl[9] != ct.Number || cl[12] != "1" || cl[14] != csvMoney(payerDoc.Gross) {
+			t.Errorf("claim row %q, want invoice %s, VIN %s, 1 day, %s", cl, payerDoc.Number, vin, csvMoney(payerDoc.Gross))
 		}
 
 		// the page shows the same figures
@@ -135,6 +135,15 @@ func reportRevenue(t *testing.T, _ *ctEnv, c *client) []int64 {
 }
 
 // parseMoney reads a German amount ("1.234,50 €") as cents.
+// csvMoney is cents as the CSV exports write them: "1234,50", "-30,00".
+func csvMoney(c int64) string {
+	sign := ""
+	if c < 0 {
+		sign, c = "-", -c
+	}
+	return fmt.Sprintf("%s%d,%02d", sign, c/100, c%100)
+}
+
 func parseMoney(t *testing.T, s string) int64 {
 	t.Helper()
 	var neg bool

@@ -163,19 +163,25 @@ func (a *app) reportCSV(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	lang := reqCtx(r).lang
-	euro := locale.Lang(lang).Money
 	var rows [][]csvCell
 	t := func(k locale.Key) string { return translate(lang, k) }
+	// the amounts' columns name their currency; the cells are bare numbers
+	amounts := map[locale.Key]bool{"rp.cp.receipts": true, "rp.cp.payouts": true, "rp.cp.reversals": true, "rp.cp.net": true,
+		"rp.cp.amount": true, "rp.open_amount": true, "rp.net": true, "rp.gross": true}
 	head := func(keys ...locale.Key) []csvCell {
 		out := make([]csvCell, len(keys))
 		for i, k := range keys {
-			out[i] = csvText(t(k))
+			if amounts[k] {
+				out[i] = csvText(t(k) + " (€)")
+			} else {
+				out[i] = csvText(t(k))
+			}
 		}
 		return out
 	}
 	num := func(n int) csvCell { return csvNum(strconv.Itoa(n)) }
-	money := func(c int64) csvCell { return csvNum(euro(c)) }
-	hours := func(h float64) csvCell { return csvNum(strconv.FormatFloat(h, 'f', 1, 64)) }
+	money := csvAmount
+	hours := func(h float64) csvCell { return csvDecimal(h, 1) }
 	switch r.PathValue("name") {
 	case "movements.csv":
 		rows = append(rows, head("rp.day", "rp.station", "rp.planned_pickups", "rp.pickups", "rp.planned_returns", "rp.returns"))

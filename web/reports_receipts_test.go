@@ -136,14 +136,14 @@ func TestCounterPaymentsReportPage(t *testing.T) {
 			t.Fatalf("CSV headers %v", p.header)
 		}
 		for _, line := range []string{
-			"\ufeffTag;Station;Zahlungsart;Einnahmen;Auszahlungen;Stornos;Netto\n",
-			"\n2026-11-28;Regensburg;Bar;68,00 €;-20,00 €;0,00 €;48,00 €\n",
-			"\n2026-11-28;Regensburg;EC-/Kartenterminal;0,00 €;0,00 €;-30,00 €;-30,00 €\n",
-			"\n2026-11-28;Regensburg;Überweisung;30,00 €;0,00 €;0,00 €;30,00 €\n",
-			"\n2026-11-28;Regensburg;Bargeld netto (Kasse);;;;48,00 €\n",
-			"\n\nTag;Station;Erfasst am;Vertrag;Kunde;Art;Zahlungsart;Referenz;Betrag;Erfasst von;Grund\n",
-			fmt.Sprintf("\n2026-11-28;Regensburg;2026-11-28 13:00;%s;Eva Muster;Storno;EC-/Kartenterminal;T-1;-30,00 €;Stefan Station;falsches Terminal\n", reg.Number),
-			fmt.Sprintf("\n2026-11-28;Regensburg;2026-11-28 13:00;%s;Eva Muster;Zahlungseingang;Bar;Kassenbon 17;68,00 €;Stefan Station;\n", reg.Number),
+			"\ufeffTag;Station;Zahlungsart;Einnahmen (€);Auszahlungen (€);Stornos (€);Netto (€)\n",
+			"\n2026-11-28;Regensburg;Bar;68,00;-20,00;0,00;48,00\n",
+			"\n2026-11-28;Regensburg;EC-/Kartenterminal;0,00;0,00;-30,00;-30,00\n",
+			"\n2026-11-28;Regensburg;Überweisung;30,00;0,00;0,00;30,00\n",
+			"\n2026-11-28;Regensburg;Bargeld netto (Kasse);;;;48,00\n",
+			"\n\nTag;Station;Erfasst am;Vertrag;Kunde;Art;Zahlungsart;Referenz;Betrag (€);Erfasst von;Grund\n",
+			fmt.Sprintf("\n2026-11-28;Regensburg;2026-11-28 13:00;%s;Eva Muster;Storno;EC-/Kartenterminal;T-1;-30,00;Stefan Station;falsches Terminal\n", reg.Number),
+			fmt.Sprintf("\n2026-11-28;Regensburg;2026-11-28 13:00;%s;Eva Muster;Zahlungseingang;Bar;Kassenbon 17;68,00;Stefan Station;\n", reg.Number),
 		} {
 			if !strings.Contains(p.body, line) {
 				t.Errorf("CSV lacks %q:\n%s", line, p.body)
@@ -167,8 +167,8 @@ func TestCounterPaymentsReportPage(t *testing.T) {
 			t.Errorf("admin: REG block:\n%s", blk)
 		}
 		p = a.get("/admin/reports/receipts.csv?day=2026-11-28")
-		for _, line := range []string{"\n2026-11-28;München Nord;Bar;98,00 €;0,00 €;0,00 €;98,00 €\n",
-			"\n2026-11-28;Regensburg;Bargeld netto (Kasse);;;;48,00 €\n"} {
+		for _, line := range []string{"\n2026-11-28;München Nord;Bar;98,00;0,00;0,00;98,00\n",
+			"\n2026-11-28;Regensburg;Bargeld netto (Kasse);;;;48,00\n"} {
 			if !strings.Contains(p.body, line) {
 				t.Errorf("admin CSV lacks %q:\n%s", line, p.body)
 			}
