@@ -9,9 +9,13 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"mietwerk.dev/mietwerk/adapter/mailtmpl"
 	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/internal/testenv"
+	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/web"
 )
 
 // TestBrowserTestDriveOnRedPlate: from the home screen a station user
@@ -25,6 +29,12 @@ func TestBrowserTestDriveOnRedPlate(t *testing.T) {
 	plate := fleet.DealerPlate{Number: "R-06 123", StationID: ce.reg.ID, ValidFrom: "2026-01-01"}
 	must(t, ce.store.CreateDealerPlate(ce.sys(), &plate))
 	ret := ce.clk.Now().Add(45 * time.Minute).In(berlinLoc).Format("2006-01-02T15:04") // before the car's next booking
+	// the driver's messages as the product writes them
+	mt, err := mailtmpl.New()
+	must(t, err)
+	deps := storeContractDeps(ce.store, ce.clk.Now)
+	deps.Mailer = mailtmpl.NewContractMailer(mt, "noreply@koenig.test", ce.clk.Now)
+	ce.serve(t, func(d *web.Deps) { d.Contracts = contract.NewService(deps) })
 
 	tab := testenv.Browser(t)
 	ctx, cancel := context.WithTimeout(tab, 2*time.Minute)
@@ -92,6 +102,19 @@ func TestBrowserTestDriveOnRedPlate(t *testing.T) {
 	}
 	number, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("ct-number")))
 	fail("read number", err)
+	// the driver's messages name the test drive, not a rental contract
+	num := strings.TrimSpace(number)
+	qs, _, err := ce.store.ListEmails(ce.sys(), mail.Filter{Limit: 100})
+	must(t, err)
+	subjects := map[string]bool{}
+	for _, q := range qs {
+		subjects[q.Message.Subject] = true
+	}
+	for _, want := range []string{"Übergabeprotokoll zu Ihrer Probefahrt " + num, "Rücknahmeprotokoll zu Ihrer Probefahrt " + num} {
+		if !subjects[want] {
+			t.Errorf("no message %q among %v", want, subjects)
+		}
+	}
 	fail("trip log", chromedp.Do(ctx,
 		chromedp.Click(chromedp.ID("ct-trip-log")),
 		chromedp.WaitVisible(chromedp.ID("trip-list")),

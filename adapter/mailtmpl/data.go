@@ -121,6 +121,9 @@ type ProtocolMail struct {
 	ChargePercent  *int64 // state of charge of an electric or plug-in car
 	NewDamages     int    // return only
 	PDF            []byte
+	// Use names a use other than a rental in the message's language ("Probefahrt"; "" for a rental): the
+	// subject says it, and a return without a bill announces no final invoice.
+	Use string
 }
 
 // Change is one changed term of a contract, in the message's language.

@@ -180,7 +180,16 @@ func (c ContractMailer) protocol(m contract.MailContext, p contract.Protocol, pd
 		Vehicle: m.Vehicle.Make + " " + m.Vehicle.Model, Plate: m.Vehicle.Plate,
 		Station: stationOf(m.Station), Time: p.RecordedAt, Km: p.OdometerKM,
 		FuelEighths: p.FuelEighths, NoFuel: !fleet.RecordsFuel(m.Vehicle.FuelType), ChargePercent: int64p(p.ChargePercent),
-		NewDamages: len(p.NewDamages), PDF: pdf}
+		NewDamages: len(p.NewDamages), PDF: pdf, Use: useName(m.Contract.Kind, m.Customer.Language)}
+}
+
+// useName is the name of a contract's use other than a rental in lang, as
+// the protocol messages say it ("" for a rental).
+func useName(k booking.Kind, lang string) string {
+	if k.Billed() {
+		return ""
+	}
+	return locale.Lang(lang).T(locale.Key("mail.use." + string(k.Or())))
 }
 
 // HandoverProtocol sends the handover protocol.

@@ -8,6 +8,7 @@ import (
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/customer"
+	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/tenancy"
 )
@@ -150,6 +151,55 @@ func TestContractMailerTestDriveFee(t *testing.T) {
 		for _, w := range tc.not {
 			if strings.Contains(all, w) {
 				t.Errorf("%s %s: mail says %q:\n%s\n%s", tc.lang, tc.inv.Invoice.Number, w, msg.Subject, msg.Text)
+			}
+		}
+	}
+}
+
+// TestContractMailerProtocolsOfAUse: the protocol messages of a test drive,
+// an internal trip or a transfer name the use, not a rental contract, and
+// the return's message announces no final invoice (there is none); a
+// rental's keep their words.
+func TestContractMailerProtocolsOfAUse(t *testing.T) {
+	cm := NewContractMailer(mustNew(t), "noreply@mietwerk.test", nil)
+	m := contract.MailContext{Tenant: tenancy.Tenant{Name: "Autohaus König", LegalName: "Autohaus König GmbH", Email: "info@koenig.test"},
+		Station:  tenancy.Station{Name: "Regensburg", TimeZone: "Europe/Berlin", Email: "reg@koenig.test"},
+		Customer: customer.Customer{FirstName: "Paul", LastName: "Probe", Email: "paul@example.de"},
+		Vehicle:  fleet.Vehicle{Make: "VW", Model: "Golf", Plate: "R-CT 11"}}
+	p := contract.Protocol{RecordedAt: time.Date(2026, 11, 28, 15, 0, 0, 0, time.UTC), OdometerKM: 5042, FuelEighths: 8}
+	for _, tc := range []struct {
+		kind               booking.Kind
+		lang               string
+		handover, giveBack string // the subjects
+		final              bool   // the return announces the final invoice
+	}{
+		{booking.KindTestDrive, "de", "Übergabeprotokoll zu Ihrer Probefahrt MV26-00009", "Rücknahmeprotokoll zu Ihrer Probefahrt MV26-00009", false},
+		{booking.KindTestDrive, "en", "Handover protocol for your test drive MV26-00009", "Return protocol for your test drive MV26-00009", false},
+		{booking.KindInternal, "de", "Übergabeprotokoll zu Ihrer Dienstfahrt MV26-00009", "Rücknahmeprotokoll zu Ihrer Dienstfahrt MV26-00009", false},
+		{booking.KindTransfer, "de", "Übergabeprotokoll zu Ihrer Überführung MV26-00009", "Rücknahmeprotokoll zu Ihrer Überführung MV26-00009", false},
+		{booking.KindRental, "de", "Übergabeprotokoll zu Ihrem Mietvertrag MV26-00009", "Rücknahmeprotokoll zu Ihrem Mietvertrag MV26-00009", true},
+		{"", "de", "Übergabeprotokoll zu Ihrem Mietvertrag MV26-00009", "Rücknahmeprotokoll zu Ihrem Mietvertrag MV26-00009", true},
+	} {
+		m.Customer.Language = tc.lang
+		m.Contract = contract.Contract{Number: "MV26-00009", Kind: tc.kind}
+		out, err := cm.HandoverProtocol(m, p, []byte("%PDF-1.4"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := cm.ReturnProtocol(m, p, []byte("%PDF-1.4"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Subject != tc.handover || back.Subject != tc.giveBack {
+			t.Errorf("%s %s: subjects %q and %q, want %q and %q", tc.kind, tc.lang, out.Subject, back.Subject, tc.handover, tc.giveBack)
+		}
+		final := "Schlussrechnung"
+		if tc.lang == "en" {
+			final = "final invoice"
+		}
+		for _, body := range []string{back.Text, back.HTML} {
+			if strings.Contains(body, final) != tc.final {
+				t.Errorf("%s %s: the return's message mentions the final invoice: %v, want %v:\n%s", tc.kind, tc.lang, !tc.final, tc.final, body)
 			}
 		}
 	}
