@@ -368,12 +368,14 @@ func (s *Store) takeVehicleTx(ctx context.Context, tx *sql.Tx, sc scope, r *book
 // leaves the transaction usable (no savepoint): the next attempt leaves the
 // cars already tried out.
 //
-// Cars are first taken with SKIP LOCKED, so that concurrent bookings of a
-// category spread over its cars instead of queueing for the first one. A
-// car locked by another transaction may still come free (that booking may
-// fail and roll back), so "nothing free" is only concluded by an attempt
-// that waits for the locked cars: when the skipping attempt finds no car,
-// the next ones wait, in the order of preference.
+// Cars are first taken with SKIP LOCKED, so that a booking does not queue
+// behind another writer of the preferred car (a handover, a staff block, a
+// changed booking; bookings of one tenant already run one after the other
+// from the booking number's counter on). A car locked by another
+// transaction may still come free (that transaction may fail and roll
+// back), so "nothing free" is only concluded by an attempt that waits for
+// the locked cars: when the skipping attempt finds no car, the next ones
+// wait, in the order of preference.
 //
 // The lock of a car lost in a race is held until the transaction ends.
 // Waiting for a car while holding one taken out of order (skipped past a
