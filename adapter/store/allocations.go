@@ -76,32 +76,8 @@ func (s *Store) allocateTx(ctx context.Context, tx *sql.Tx, sc scope, al *fleet.
 }
 
 // allocationTypes are the SQL types of allocations' columns from starts_at
-// on (see typedList).
+// on (see typedList), as takeOnceTx inserts them.
 var allocationTypes = []string{"timestamptz", "timestamptz", "text", "bigint", "text", "bigint", "timestamptz", "boolean"}
-
-// allocateBookingTx is allocateTx for a live booking's car on a database
-// that chains writes (dialect.chainsWrites): the vehicle's row locked, the
-// allocation inserted and the reservation's vehicle set in one statement.
-// The lock is taken as the insert reads the vehicle's row, so before the
-// allocation is inserted, as allocateTx takes it. (A test booking goes
-// through allocateTx: it also looks for blocks.)
-func (s *Store) allocateBookingTx(ctx context.Context, tx *sql.Tx, sc scope, al *fleet.Allocation) error {
-	al.TenantID, al.CreatedAt = sc.tenant(), s.Now()
-	al.Start, al.End = al.Start.UTC(), al.End.UTC()
-	a := args{sc.tenant(), al.VehicleID}
-	q := `WITH v AS (SELECT v.id FROM vehicles v WHERE v.tenant_id = $1 AND v.id = $2 AND ` + sc.stations("v.station_id", &a) +
-		s.dialect.lockVehicle() + `),
-		al AS (INSERT INTO allocations (tenant_id, vehicle_id, starts_at, ends_at, kind, reservation_id, note, created_by, created_at, test)
-			SELECT $1, v.id, ` + typedList(&a, []any{ts(al.Start), ts(al.End), al.Kind, nullInt64(al.ReservationID), al.Note,
-		nullInt64(sc.a.UserID), ts(al.CreatedAt), al.Test}, allocationTypes) + ` FROM v RETURNING id, reservation_id),
-		r AS (UPDATE reservations SET vehicle_id = $2 FROM al WHERE reservations.tenant_id = $1 AND reservations.id = al.reservation_id)
-		SELECT id FROM al`
-	err := tx.QueryRowContext(ctx, q, a...).Scan(&al.ID)
-	if classify(err) == dbErrOverlap {
-		return fleet.ErrOverlap
-	}
-	return notFound(err, "vehicle_not_found")
-}
 
 // worldCond is the SQL condition on allocations (alias al) that hold a car
 // against a new allocation: in the live world (test false) the live

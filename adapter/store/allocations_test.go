@@ -95,19 +95,7 @@ func TestAllocationConcurrent(t *testing.T) {
 		// Writers of one car wait for each other on its row instead of
 		// deadlocking in the exclusion constraint (which a retry hides
 		// until the retries run out under load).
-		if s.Dialect() == store.Postgres {
-			deadline := time.Now().Add(3 * time.Second)
-			for n := pgDeadlocks(t, s); ; n = pgDeadlocks(t, s) {
-				if n != deadlocks {
-					t.Errorf("%d deadlocks while allocating one car concurrently", n-deadlocks)
-					break
-				}
-				if time.Now().After(deadline) { // statistics reach pg_stat_database within a second
-					break
-				}
-				time.Sleep(250 * time.Millisecond)
-			}
-		}
+		noNewDeadlocks(t, s, deadlocks)
 		list, err := s.ListAllocations(context.Background(), v, base, base.Add(30*24*time.Hour))
 		if err == nil {
 			t.Fatalf("listing without an actor succeeded with %d rows", len(list))
@@ -120,6 +108,26 @@ func TestAllocationConcurrent(t *testing.T) {
 			}
 		}
 	})
+}
+
+// noNewDeadlocks fails if PostgreSQL has broken a deadlock in the test
+// database since pgDeadlocks returned before.
+func noNewDeadlocks(t *testing.T, s *store.Store, before int64) {
+	t.Helper()
+	if s.Dialect() != store.Postgres {
+		return
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for n := pgDeadlocks(t, s); ; n = pgDeadlocks(t, s) {
+		if n != before {
+			t.Errorf("%d deadlocks", n-before)
+			return
+		}
+		if time.Now().After(deadline) { // statistics reach pg_stat_database within a second
+			return
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
 }
 
 // pgDeadlocks is the number of deadlocks PostgreSQL has broken in the test

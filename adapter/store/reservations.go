@@ -290,27 +290,46 @@ func roadworthy(p string) string {
 	return `(v.next_inspection IS NULL OR v.next_inspection >= ` + p + `) AND (v.next_service IS NULL OR v.next_service >= ` + p + `)`
 }
 
-// chainsTake reports whether takeVehicleTx sets r's vehicle with its
-// allocation (allocateBookingTx): a live booking on PostgreSQL.
+// chainsTake reports whether takeVehicleTx takes r's vehicle in one
+// statement per attempt and sets it on r with the allocation (takeChainedTx):
+// a live booking on a database that chains writes. A test booking also
+// looks for blocks, which the test world's exclusion constraint does not
+// cover: it goes through allocateTx.
 func (s *Store) chainsTake(r *booking.Reservation) bool {
 	return s.dialect.chainsWrites() && !r.Test
 }
 
-// takeVehicleTx allocates a free vehicle for r inside tx and returns its id.
-// Candidates are tried in turn; on PostgreSQL a lost race on one candidate
-// (exclusion violation) is rolled back to a savepoint and the next is tried.
-// When chainsTake, the reservation's vehicle is set with the allocation.
+// freeVehicles is the SQL condition (alias v) on the vehicles a booking r
+// takes by itself: of its category at its station, available, roadworthy
+// until its return and without an allocation of its world overlapping its
+// period (as the statement's snapshot shows them). byPreference is the
+// order they are taken in: ready cars first, then the least driven.
+func (s *Store) freeVehicles(a *args, r *booking.Reservation) string {
+	return `v.tenant_id = $1 AND v.station_id = ` + a.add(r.StationID) + ` AND v.category_id = ` + a.add(r.CategoryID) +
+		` AND v.status = 'available' AND ` + roadworthy(a.add(dateArg(r.Return.UTC().Format("2006-01-02")))) + `
+		AND NOT EXISTS (SELECT 1 FROM allocations al WHERE al.vehicle_id = v.id AND ` +
+		s.overlapCond(a.add(ts(r.Pickup)), a.add(ts(r.Return))) + ` AND ` + worldCond(r.Test) + `)`
+}
+
+const byPreference = `CASE WHEN v.readiness = 'ready' THEN 0 ELSE 1 END, v.odometer_km, v.id`
+
+// takeVehicleTx allocates a free vehicle for r (r.VehicleID when set) inside
+// tx and returns its id; ErrNothingFree when none is left (or r.VehicleID
+// is taken). When chainsTake, the reservation's vehicle is set with the
+// allocation (takeChainedTx). Otherwise candidates are tried in turn; on
+// PostgreSQL (a test booking) a lost race on one candidate (exclusion
+// violation) is rolled back to a savepoint and the next is tried.
 func (s *Store) takeVehicleTx(ctx context.Context, tx *sql.Tx, sc scope, r *booking.Reservation) (int64, error) {
+	if s.chainsTake(r) {
+		return s.takeChainedTx(ctx, tx, sc, r)
+	}
 	var candidates []int64
 	if r.VehicleID != 0 {
 		candidates = []int64{r.VehicleID}
 	} else {
-		rows, err := tx.QueryContext(ctx, `SELECT v.id FROM vehicles v WHERE v.tenant_id = $1 AND v.station_id = $2
-			AND v.category_id = $3 AND v.status = 'available' AND `+roadworthy("$6")+`
-			AND NOT EXISTS (SELECT 1 FROM allocations al WHERE al.vehicle_id = v.id AND `+s.overlapCond("$4", "$5")+`
-				AND `+worldCond(r.Test)+`)
-			ORDER BY CASE WHEN v.readiness = 'ready' THEN 0 ELSE 1 END, v.odometer_km, v.id LIMIT 20`,
-			sc.tenant(), r.StationID, r.CategoryID, ts(r.Pickup), ts(r.Return), dateArg(r.Return.UTC().Format("2006-01-02")))
+		a := args{sc.tenant()}
+		rows, err := tx.QueryContext(ctx, `SELECT v.id FROM vehicles v WHERE `+s.freeVehicles(&a, r)+`
+			ORDER BY `+byPreference+` LIMIT 20`, a...)
 		if err != nil {
 			return 0, err
 		}
@@ -329,11 +348,7 @@ func (s *Store) takeVehicleTx(ctx context.Context, tx *sql.Tx, sc scope, r *book
 			return 0, err
 		}
 		al := fleet.Allocation{VehicleID: vid, Start: r.Pickup, End: r.Return, Kind: fleet.AllocBooking, ReservationID: r.ID, Test: r.Test}
-		allocate := s.allocateTx
-		if s.chainsTake(r) {
-			allocate = s.allocateBookingTx
-		}
-		err := allocate(ctx, tx, sc, &al)
+		err := s.allocateTx(ctx, tx, sc, &al)
 		if err == nil {
 			return vid, nil
 		}
@@ -345,6 +360,95 @@ func (s *Store) takeVehicleTx(ctx context.Context, tx *sql.Tx, sc scope, r *book
 		}
 	}
 	return 0, ErrNothingFree
+}
+
+// takeChainedTx is takeVehicleTx for a live booking on a database that
+// chains writes: one statement per attempt (takeOnceTx) picks the car, locks
+// it, allocates it and sets it on the reservation. An attempt that loses the
+// car to a booking committed since its statement began writes nothing and
+// leaves the transaction usable (no savepoint): the next attempt leaves the
+// cars already tried out.
+//
+// Cars are first taken with SKIP LOCKED, so that a booking does not queue
+// behind another writer of the preferred car (a handover, a staff block, a
+// changed booking; bookings of one tenant already run one after the other
+// from the booking number's counter on). A car locked by another
+// transaction may still come free (that transaction may fail and roll
+// back), so "nothing free" is only concluded by an attempt that waits for
+// the locked cars: when the skipping attempt finds no car, the next ones
+// wait, in the order of preference.
+//
+// The lock of a car lost in a race is held until the transaction ends.
+// Waiting for a car while holding one taken out of order (skipped past a
+// locked one) can, in a narrow race, deadlock with a booking doing the
+// same; PostgreSQL then aborts one of them (40P01) and write runs it again.
+func (s *Store) takeChainedTx(ctx context.Context, tx *sql.Tx, sc scope, r *booking.Reservation) (int64, error) {
+	var tried []int64
+	skip := r.VehicleID == 0
+	for {
+		vid, taken, err := s.takeOnceTx(ctx, tx, sc, r, tried, skip)
+		switch {
+		case err != nil:
+			return 0, err
+		case taken:
+			return vid, nil
+		case vid != 0 && r.VehicleID == 0: // lost to a booking committed meanwhile
+			tried = append(tried, vid)
+		case vid == 0 && skip: // every car left is locked: wait for them
+			skip = false
+		case vid == 0 && r.VehicleID != 0:
+			return 0, errs.NotFound("vehicle_not_found")
+		default:
+			return 0, ErrNothingFree
+		}
+	}
+}
+
+// takeOnceTx is one attempt of takeChainedTx, in one statement: the car —
+// r.VehicleID, else the first of freeVehicles by preference that is not in
+// tried — is locked (waiting for its lock, or passing over locked cars when
+// skip), allocated for r's period unless that would overlap an allocation
+// (ON CONFLICT … DO NOTHING on the exclusion constraint: a booking committed
+// since the statement began holds it) and set as the reservation's vehicle.
+// It returns the car found (0 when none) and whether it was taken. The lock
+// comes before the allocation's insert, as allocateTx takes it; the lock
+// also re-checks a car changed meanwhile against the conditions (READ
+// COMMITTED), so a car made unavailable or unroadworthy is passed over.
+func (s *Store) takeOnceTx(ctx context.Context, tx *sql.Tx, sc scope, r *booking.Reservation, tried []int64, skip bool) (int64, bool, error) {
+	a := args{sc.tenant()}
+	var pick string
+	if r.VehicleID != 0 {
+		pick = `v.tenant_id = $1 AND v.id = ` + a.add(r.VehicleID) + ` AND ` + sc.stations("v.station_id", &a) + s.dialect.lockVehicle()
+	} else {
+		pick = s.freeVehicles(&a, r) + ` AND ` + sc.stations("v.station_id", &a)
+		if len(tried) > 0 {
+			ph := make([]string, len(tried))
+			for i, id := range tried {
+				ph[i] = a.add(id)
+			}
+			pick += ` AND v.id NOT IN (` + strings.Join(ph, ", ") + `)`
+		}
+		// lockVehicle is a locking clause wherever writes chain
+		pick += ` ORDER BY ` + byPreference + ` LIMIT 1` + s.dialect.lockVehicle()
+		if skip {
+			pick += ` SKIP LOCKED`
+		}
+	}
+	now := s.Now()
+	q := `WITH v AS (SELECT v.id FROM vehicles v WHERE ` + pick + `),
+		al AS (INSERT INTO allocations (tenant_id, vehicle_id, starts_at, ends_at, kind, reservation_id, note, created_by, created_at, test)
+			SELECT $1, v.id, ` + typedList(&a, []any{ts(r.Pickup.UTC()), ts(r.Return.UTC()), string(fleet.AllocBooking), r.ID, "",
+		nullInt64(sc.a.UserID), ts(now), false}, allocationTypes) + ` FROM v
+			ON CONFLICT ON CONSTRAINT allocations_no_overlap DO NOTHING RETURNING vehicle_id, reservation_id),
+		r AS (UPDATE reservations SET vehicle_id = al.vehicle_id FROM al WHERE reservations.tenant_id = $1 AND reservations.id = al.reservation_id)
+		SELECT v.id, al.vehicle_id IS NOT NULL FROM v LEFT JOIN al ON true`
+	var vid int64
+	var taken bool
+	err := tx.QueryRowContext(ctx, q, a...).Scan(&vid, &taken)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return vid, taken, mapErr(err)
 }
 
 // Reservation returns one reservation. Errors: KindNotFound.
