@@ -21,9 +21,10 @@ import (
 // line, PDF, confirmation with its audit row, e-mail with attachments, the
 // request's answer stored with its Idempotency-Key), COMMIT; and none
 // follows it before the client has its answer (the answer's own UPDATE of
-// idempotency_keys is gone). On both databases the answer lists the
-// payments as they are read back afterwards, and the booking is confirmed
-// with its invoice e-mailed.
+// idempotency_keys is gone). On SQLite no transaction commits after the
+// issue stage either (the answer's was the last). On both databases the
+// answer lists the payments as they are read back afterwards, and the
+// booking is confirmed with its invoice e-mailed.
 func TestIssueStageStatements(t *testing.T) {
 	for _, d := range []string{"sqlite", "postgres"} {
 		t.Run(d, func(t *testing.T) {
@@ -31,6 +32,8 @@ func TestIssueStageStatements(t *testing.T) {
 			var mark0, mark int64
 			var issue []int64  // statements of each booking's issue stage
 			var answer []int64 // statements after it, until the client has its answer
+			var tx0 int64
+			var commits []int64 // transactions committed after it (SQLite), likewise
 			var tally map[string]int64
 			stages := func(stage string) {
 				switch stage {
@@ -38,7 +41,7 @@ func TestIssueStageStatements(t *testing.T) {
 					e.st.TallyStatements(d == "postgres")
 					mark0 = e.st.Statements()
 				case booking.StageIssue:
-					mark = e.st.Statements()
+					mark, tx0 = e.st.Statements(), e.st.WriteStats().Transactions
 					issue = append(issue, mark-mark0)
 					tally = e.st.StatementTally()
 					e.st.TallyStatements(false)
@@ -49,6 +52,7 @@ func TestIssueStageStatements(t *testing.T) {
 				r := e.do("POST", "/api/v1/bookings", bookingBody(fmt.Sprintf("stufe%d@example.de", i), telecashsim.CardApproveVisa,
 					day(3+i, 9), day(4+i, 17)), "Idempotency-Key", fmt.Sprint("stufe", i))
 				answer = append(answer, e.st.Statements()-mark)
+				commits = append(commits, e.st.WriteStats().Transactions-tx0)
 				if r.status != 201 || r.body["status"] != "confirmed" || r.body["invoice_number"] == nil {
 					t.Fatalf("book %d: %d %s", i, r.status, r.raw)
 				}
@@ -74,7 +78,10 @@ func TestIssueStageStatements(t *testing.T) {
 						num, mails, atts, docAtts, audits)
 				}
 			}
-			if d != "postgres" {
+			if d == "sqlite" {
+				if !e.st.GroupsCommits() || commits[1] != 0 {
+					t.Errorf("%d transactions committed after the issue stage, want none (counted: %v)", commits[1], e.st.GroupsCommits())
+				}
 				return
 			}
 			if issue[1] != 4 {
