@@ -10,6 +10,7 @@ import (
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/idempotency"
 	"mietwerk.dev/mietwerk/payment"
 )
 
@@ -131,20 +132,40 @@ func (s *server) createBooking(r *http.Request) (int, any, error) {
 		}
 		return 0, nil, errs.Invalid("error.fields_invalid", dedupe(f)...)
 	}
+	lg := string(lang(r))
+	if !covered {
+		// the answer of a booking confirmed in Book's pass is stored in the
+		// transaction that confirms it (no statement, no commit of its
+		// own); a covered booking's answer waits for its cover, set after
+		req.Answer = func(d booking.Details) (idempotency.Response, error) {
+			raw, err := jsonAnswer(bookingAnswer(d, lg))
+			return raw.response(), err
+		}
+	}
 	d, err := s.d.Bookings.Book(r.Context(), req)
 	if err != nil {
 		return 0, nil, err
+	}
+	if d.Answered != nil {
+		// exactly what a retry with the key replays
+		return d.Answered.StatusCode, storedAnswer(*d.Answered), nil
 	}
 	if covered {
 		if err := s.setBookingCover(r.Context(), cover, d.Reservation.ID); err != nil {
 			return 0, nil, err
 		}
 	}
-	status := http.StatusCreated
+	status, out := bookingAnswer(d, lg)
+	return status, out, nil
+}
+
+// bookingAnswer is the answer to a new booking: 201 with the booking, 202
+// while it waits for a payment's outcome.
+func bookingAnswer(d booking.Details, lang string) (int, bookingOut) {
 	if d.Pending() {
-		status = http.StatusAccepted
+		return http.StatusAccepted, bookingResp(d, lang)
 	}
-	return status, bookingResp(d, string(lang(r))), nil
+	return http.StatusCreated, bookingResp(d, lang)
 }
 
 // dedupeErr returns err without repeated field errors (the same field with

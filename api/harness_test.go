@@ -31,6 +31,7 @@ import (
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/contract/contracttest"
 	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/idempotency"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/invoice"
@@ -99,6 +100,8 @@ type envOptions struct {
 	gateway  func(payment.Gateway) payment.Gateway // wraps the gateway the payment service uses
 	invoices func(invoice.Store) invoice.Store     // wraps the invoice store of the booking service
 	payments func(payment.Store) payment.Store     // wraps the store of the payment service
+	// keys wraps the store of Idempotency-Keys the API uses
+	keys func(idempotency.Store) idempotency.Store
 	// stages, when set, is told the end of each stage of a Book
 	// (booking.Deps.Stages)
 	stages func(stage string)
@@ -207,7 +210,11 @@ func newEnvWith(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.
 		Payments: e.pay, Records: st, Invoices: st, Issued: st, Renderer: pdf.New(), EInvoicer: xrechnung.EInvoicer{},
 		Mailer: contracttest.Mailer{}, Log: log, Covers: st, Payers: st})
 	e.contract = contracts
-	e.srv = httptest.NewServer(api.New(api.Deps{Bookings: e.bookings, Contracts: contracts, Auth: idsvc, Idempotency: st, RateLimit: st,
+	var keys idempotency.Store = st
+	if o.keys != nil {
+		keys = o.keys(st)
+	}
+	e.srv = httptest.NewServer(api.New(api.Deps{Bookings: e.bookings, Contracts: contracts, Auth: idsvc, Idempotency: keys, RateLimit: st,
 		Logger: log, AllowedOrigins: []string{"https://www.autohaus-koenig.de"}, IdempotencyLock: o.lock, Payers: st, Covers: st, WorkshopOrders: st}))
 	t.Cleanup(e.srv.Close)
 	return e

@@ -84,7 +84,10 @@ func requestHash(r *http.Request, body []byte) string {
 // booking is bound to its key: see booking.Service.Book). A key whose
 // request's process died is taken over when its lock expires, and the
 // retry resumes likewise. The key reaches the handler in the request
-// context (keyFrom). required makes the header mandatory.
+// context (keyFrom). required makes the header mandatory. A handler whose
+// answer was stored for the key with the work it answers (in the same
+// transaction: see booking.BookRequest.Answer) returns it as a stored
+// rawResponse (storedAnswer), sent as it is and not stored again.
 func (s *server) idempotent(required bool, h handlerFunc) handlerFunc {
 	return func(r *http.Request) (int, any, error) {
 		key := r.Header.Get("Idempotency-Key")
@@ -109,23 +112,24 @@ func (s *server) idempotent(required bool, h handlerFunc) handlerFunc {
 			return 0, nil, err
 		}
 		if replay != nil {
-			return replay.StatusCode, rawResponse{replay.StatusCode, replay.ContentType, replay.Body, true}, nil
+			raw := answerOf(*replay)
+			raw.replayed = true
+			return replay.StatusCode, raw, nil
 		}
 		r = r.WithContext(context.WithValue(ctx, keyCtx{}, heldKey{key, first}))
 		status, out, herr := h(r)
-		raw := rawResponse{status: status}
+		if raw, ok := out.(rawResponse); ok && raw.stored && herr == nil {
+			return raw.status, raw, nil // stored for the key with the work it answers
+		}
+		var raw rawResponse
 		if herr != nil {
 			p := problemFor(r, herr)
 			s.logProblem(r, p, herr)
-			raw.status, raw.contentType = p.Status, "application/problem+json"
-			raw.body, _ = json.Marshal(p)
-		} else {
-			raw.contentType = "application/json"
-			if raw.body, err = json.Marshal(out); err != nil {
-				return 0, nil, err
-			}
+			body, _ := json.Marshal(p)
+			raw = rawResponse{status: p.Status, contentType: "application/problem+json", body: append(body, '\n')}
+		} else if raw, err = jsonAnswer(status, out); err != nil {
+			return 0, nil, err
 		}
-		raw.body = append(raw.body, '\n')
 		wctx := withoutCancel(ctx)
 		code := ""
 		if e, ok := errs.As(herr); ok {
@@ -141,13 +145,40 @@ func (s *server) idempotent(required bool, h handlerFunc) handlerFunc {
 				s.d.Logger.ErrorContext(ctx, "api: unlock idempotency key", "err", err)
 			}
 		default:
-			if err := s.d.Idempotency.FinishIdempotent(wctx, key, idempotency.Response{StatusCode: raw.status,
-				ContentType: raw.contentType, Body: raw.body}); err != nil {
+			if err := s.d.Idempotency.FinishIdempotent(wctx, key, raw.response()); err != nil {
 				s.d.Logger.ErrorContext(ctx, "api: store idempotent answer", "err", err)
 			}
 		}
 		return raw.status, raw, nil
 	}
+}
+
+// jsonAnswer is the answer to a handler's output out with status: its JSON
+// and a newline, the bytes the API sends and stores for a key.
+func jsonAnswer(status int, out any) (rawResponse, error) {
+	b, err := json.Marshal(out)
+	if err != nil {
+		return rawResponse{}, err
+	}
+	return rawResponse{status: status, contentType: "application/json", body: append(b, '\n')}, nil
+}
+
+// answerOf is a stored answer, to be sent as it is.
+func answerOf(r idempotency.Response) rawResponse {
+	return rawResponse{status: r.StatusCode, contentType: r.ContentType, body: r.Body}
+}
+
+// storedAnswer is a handler's answer that is already stored for the
+// request's key: the idempotent wrapper sends it and stores nothing.
+func storedAnswer(r idempotency.Response) rawResponse {
+	raw := answerOf(r)
+	raw.stored = true
+	return raw
+}
+
+// response is raw as stored for a key.
+func (raw rawResponse) response() idempotency.Response {
+	return idempotency.Response{StatusCode: raw.status, ContentType: raw.contentType, Body: raw.body}
 }
 
 type keyCtx struct{}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"mietwerk.dev/mietwerk/adapter/telecashsim"
@@ -17,23 +18,31 @@ import (
 // recorded, without reading them back, and confirms the reservation
 // without reading its status first. On PostgreSQL it sends four
 // statements: BEGIN, the invoice number, one chained statement (invoice,
-// line, PDF, confirmation with its audit row, e-mail with attachments),
-// COMMIT. On both databases the answer lists the payments as they are read
-// back afterwards, and the booking is confirmed with its invoice e-mailed.
+// line, PDF, confirmation with its audit row, e-mail with attachments, the
+// request's answer stored with its Idempotency-Key), COMMIT; and none
+// follows it before the client has its answer (the answer's own UPDATE of
+// idempotency_keys is gone). On SQLite no transaction commits after the
+// issue stage either (the answer's was the last). On both databases the
+// answer lists the payments as they are read back afterwards, and the
+// booking is confirmed with its invoice e-mailed.
 func TestIssueStageStatements(t *testing.T) {
 	for _, d := range []string{"sqlite", "postgres"} {
 		t.Run(d, func(t *testing.T) {
 			var e *env
-			var mark int64
-			var issue []int64 // statements of each booking's issue stage
+			var mark0, mark int64
+			var issue []int64  // statements of each booking's issue stage
+			var answer []int64 // statements after it, until the client has its answer
+			var tx0 int64
+			var commits []int64 // transactions committed after it (SQLite), likewise
 			var tally map[string]int64
 			stages := func(stage string) {
 				switch stage {
 				case booking.StagePayment:
 					e.st.TallyStatements(d == "postgres")
-					mark = e.st.Statements()
+					mark0 = e.st.Statements()
 				case booking.StageIssue:
-					issue = append(issue, e.st.Statements()-mark)
+					mark, tx0 = e.st.Statements(), e.st.WriteStats().Transactions
+					issue = append(issue, mark-mark0)
 					tally = e.st.StatementTally()
 					e.st.TallyStatements(false)
 				}
@@ -42,6 +51,8 @@ func TestIssueStageStatements(t *testing.T) {
 			for i := range 2 { // the first fills the configuration cache
 				r := e.do("POST", "/api/v1/bookings", bookingBody(fmt.Sprintf("stufe%d@example.de", i), telecashsim.CardApproveVisa,
 					day(3+i, 9), day(4+i, 17)), "Idempotency-Key", fmt.Sprint("stufe", i))
+				answer = append(answer, e.st.Statements()-mark)
+				commits = append(commits, e.st.WriteStats().Transactions-tx0)
 				if r.status != 201 || r.body["status"] != "confirmed" || r.body["invoice_number"] == nil {
 					t.Fatalf("book %d: %d %s", i, r.status, r.raw)
 				}
@@ -67,9 +78,25 @@ func TestIssueStageStatements(t *testing.T) {
 						num, mails, atts, docAtts, audits)
 				}
 			}
-			if d == "postgres" && issue[1] != 4 {
+			if d == "sqlite" {
+				if !e.st.GroupsCommits() || commits[1] != 0 {
+					t.Errorf("%d transactions committed after the issue stage, want none (counted: %v)", commits[1], e.st.GroupsCommits())
+				}
+				return
+			}
+			if issue[1] != 4 {
 				t.Errorf("the issue stage sent %d statements to PostgreSQL, want 4 (BEGIN, number, chained statement, COMMIT): %v",
 					issue[1], tally)
+			}
+			chained := 0
+			for q := range tally {
+				if strings.HasPrefix(q, "WITH inv AS") && strings.Contains(q, "UPDATE idempotency_keys SET state = 'done'") {
+					chained++
+				}
+			}
+			if chained != 1 || answer[1] != 0 {
+				t.Errorf("the answer: %d chained statements of the issue store it, %d statements follow the issue stage, want 1 and 0: %v",
+					chained, answer[1], tally)
 			}
 		})
 	}

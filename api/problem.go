@@ -89,12 +89,15 @@ func notFoundRoute(r *http.Request) error {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// rawResponse is a stored answer written as it is (idempotent replay).
+// rawResponse is an answer written as it is: one stored for an
+// Idempotency-Key (replayed: sent again for the key; stored: stored with
+// the work it answers, see idempotent).
 type rawResponse struct {
 	status      int
 	contentType string
 	body        []byte
 	replayed    bool
+	stored      bool
 }
 
 // writeJSON encodes body (or writes a rawResponse) with status.

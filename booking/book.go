@@ -8,6 +8,7 @@ import (
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/idempotency"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/job"
@@ -46,6 +47,16 @@ type BookRequest struct {
 	Notes        string
 	Card         *payment.Card // either Card or Token
 	Token        *CardToken
+	// Answer, when set with an IdempotencyKey, renders the request's
+	// answer from the booking's Details (Secret included) when Book's own
+	// pass confirms it: the answer is stored with the key in the
+	// transaction that issues the advance invoice and confirms the booking
+	// (invoice.IssueRequest.Answer), and Book returns it as
+	// Details.Answered. It runs inside that transaction, possibly more
+	// than once (a transaction retried): it must depend on d alone and
+	// neither read nor write anything. Every other outcome (pending,
+	// declined, resumed, an error) leaves the answer to the caller.
+	Answer func(d Details) (idempotency.Response, error)
 }
 
 // Details is a booking with everything its answer shows.
@@ -61,6 +72,12 @@ type Details struct {
 	// Secret is the booking secret, set only in Book's answer: the one
 	// time it exists outside its creator (only its hash is stored).
 	Secret string
+	// Answered is the answer BookRequest.Answer rendered from these
+	// Details, stored with the request's Idempotency-Key in the
+	// transaction that confirmed the booking: the caller sends exactly it
+	// and stores no answer of its own. nil: the caller answers (and
+	// stores its answer) itself.
+	Answered *idempotency.Response
 }
 
 // Pending reports whether the booking waits for a payment outcome.
@@ -143,7 +160,8 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (Details, error) {
 		}
 		return Details{}, err
 	}
-	bc := bookingCtx{tn: tn, st: station, cat: cat, cust: cust, r: r, tariff: &tariff, lease: lease, created: true}
+	bc := bookingCtx{tn: tn, st: station, cat: cat, cust: cust, r: r, tariff: &tariff, lease: lease, created: true,
+		answer: req.Answer, secret: secret}
 	defer s.release(ctx, &bc)
 	stage(StageCar)
 	if err := s.pay(ctx, &bc, req); err != nil {
@@ -154,7 +172,16 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (Details, error) {
 		return Details{}, err
 	}
 	stage(StageIssue)
-	d, err := s.detailsOf(ctx, bc)
+	var d Details
+	if bc.answered != nil {
+		// the answer is stored with the booking and is what a retry
+		// replays: Book's answer is it, with the details it was rendered
+		// from (held, nothing read that could fail now)
+		d, err = bc.details(), nil
+		d.Answered = bc.answered
+	} else {
+		d, err = s.detailsOf(ctx, bc)
+	}
 	d.Secret = secret
 	stage(StageAnswer)
 	return d, err
@@ -191,6 +218,12 @@ type bookingCtx struct {
 	// them, each only once its approved outcome was stored (see
 	// freshPayments); nil on every other path
 	fresh []payment.Record
+	// answer is BookRequest.Answer and secret the booking secret it
+	// shows, in Book's own pass (nil, "" on every other path); answered is
+	// the answer stored with the confirmation (see answerOf)
+	answer   func(Details) (idempotency.Response, error)
+	secret   string
+	answered *idempotency.Response
 }
 
 // freshPayments returns the booking's payments as Book's own pass recorded
@@ -564,8 +597,10 @@ func (s *Service) issueAdvance(ctx context.Context, bc *bookingCtx, rent payment
 	req.ConfirmLease = bc.lease
 	bc.pageToken = identity.NewToken()
 	req.ConfirmPageTokenHash = identity.HashToken(bc.pageToken)
+	req.Answer = bc.answerOf()
 	err := s.d.Invoices.IssueInvoice(ctx, req)
 	if err != nil {
+		bc.answered = nil // rolled back with the issue
 		return err
 	}
 	bc.r.Status = StatusConfirmed
@@ -573,6 +608,33 @@ func (s *Service) issueAdvance(ctx context.Context, bc *bookingCtx, rent payment
 		bc.invs = []invoice.Summary{iss.Summary()}
 	}
 	return nil
+}
+
+// answerOf returns the answer of Book's own pass to store with its advance
+// invoice (invoice.IssueRequest.Answer): the booking as that invoice
+// confirms it, from what bc holds (details), rendered by
+// BookRequest.Answer; each rendering is kept in bc.answered (issueAdvance
+// keeps it only when the issue committed). nil — the caller stores its
+// answer itself — without BookRequest.Answer or an Idempotency-Key, and
+// when the details would need a read (bc without its tariff or payments).
+func (bc *bookingCtx) answerOf() *invoice.Answer {
+	if bc.answer == nil || !bc.created || bc.r.IdempotencyKey == "" || bc.recs == nil ||
+		bc.tariff == nil || bc.tariff.ID != bc.r.TariffID {
+		return nil
+	}
+	return &invoice.Answer{Key: bc.r.IdempotencyKey, Render: func(iss invoice.Issued) (idempotency.Response, error) {
+		c := *bc
+		c.r.Status = StatusConfirmed
+		c.invs = []invoice.Summary{iss.Summary()}
+		d := c.details()
+		d.Secret = bc.secret
+		res, err := bc.answer(d)
+		if err != nil {
+			return res, err
+		}
+		bc.answered = &res
+		return res, nil
+	}}
 }
 
 // FinishPending completes or fails bookings left pending_payment for at

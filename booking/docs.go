@@ -172,36 +172,48 @@ func (s *Service) load(ctx context.Context, r Reservation) (bookingCtx, error) {
 	return bc, nil
 }
 
-// detailsOf assembles the answer for a reservation.
+// detailsOf assembles the answer for a reservation: from what bc holds
+// (details), reading only what it lacks — the reservation's tariff, its
+// payments, its invoices.
 func (s *Service) detailsOf(ctx context.Context, bc bookingCtx) (Details, error) {
-	d := Details{Reservation: bc.r, Station: bc.st, Category: bc.cat, Customer: bc.cust, VATRateBP: bc.tn.VATRateBP}
-	t := pricing.Tariff{PricePerDayCents: bc.r.DayPriceCents, DepositCents: bc.r.DepositCents, DayCounting: "24h"}
-	if bc.tariff != nil && bc.tariff.ID == bc.r.TariffID {
-		t = *bc.tariff
-		t.PricePerDayCents, t.DepositCents = bc.r.DayPriceCents, bc.r.DepositCents
-	} else if tf, err := s.d.Tariffs.Tariff(ctx, bc.r.TariffID); err == nil {
-		t = tf
-		t.PricePerDayCents, t.DepositCents = bc.r.DayPriceCents, bc.r.DepositCents
-	}
-	d.Quote = pricing.QuoteFor(t, bc.r.Pickup, bc.r.Return, bc.st.Location(), bc.r.Currency)
-	var err error
-	if bc.recs != nil {
-		d.Payments = bc.recs
-	} else if d.Payments, err = s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: bc.r.ID}); err != nil {
-		return d, err
-	}
-	invs := bc.invs // a new booking's advance invoice, as issued
-	if invs == nil {
-		if invs, err = s.d.Issued.ListInvoices(ctx, invoice.Filter{ReservationID: bc.r.ID}); err != nil {
-			return d, err
+	if bc.tariff == nil || bc.tariff.ID != bc.r.TariffID {
+		bc.tariff = nil
+		if tf, err := s.d.Tariffs.Tariff(ctx, bc.r.TariffID); err == nil {
+			bc.tariff = &tf
 		}
 	}
+	var err error
+	if bc.recs == nil {
+		if bc.recs, err = s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: bc.r.ID}); err != nil {
+			return bc.details(), err
+		}
+	}
+	if bc.invs == nil { // else a new booking's advance invoice, as issued
+		if bc.invs, err = s.d.Issued.ListInvoices(ctx, invoice.Filter{ReservationID: bc.r.ID}); err != nil {
+			return bc.details(), err
+		}
+	}
+	return bc.details(), nil
+}
+
+// details is the booking's answer from what bc holds, reading nothing: its
+// quote from the reservation's prices on its tariff (or, without it, on a
+// tariff of 24-hour days), its payments and its invoices as bc has them.
+func (bc *bookingCtx) details() Details {
+	d := Details{Reservation: bc.r, Station: bc.st, Category: bc.cat, Customer: bc.cust, VATRateBP: bc.tn.VATRateBP,
+		Payments: bc.recs}
+	t := pricing.Tariff{DayCounting: "24h"}
+	if bc.tariff != nil && bc.tariff.ID == bc.r.TariffID {
+		t = *bc.tariff
+	}
+	t.PricePerDayCents, t.DepositCents = bc.r.DayPriceCents, bc.r.DepositCents
+	d.Quote = pricing.QuoteFor(t, bc.r.Pickup, bc.r.Return, bc.st.Location(), bc.r.Currency)
 	// the customer's documents: a payer's invoices (its share of the
 	// rental) are the payer's, not shown to the customer or its API
-	for _, x := range invs {
+	for _, x := range bc.invs {
 		if x.PayerID == 0 {
 			d.Invoices = append(d.Invoices, x)
 		}
 	}
-	return d, nil
+	return d
 }

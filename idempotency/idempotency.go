@@ -43,6 +43,8 @@ type Store interface {
 	// earlier attempt of this request can have begun its work.
 	BeginIdempotent(ctx context.Context, key, method, path, requestHash string, lock time.Duration) (replay *Response, first bool, err error)
 	// FinishIdempotent stores the answer for the key the caller holds.
+	// (An answer may instead be stored in the transaction of the work it
+	// answers, with no FinishIdempotent: invoice.IssueRequest.Answer.)
 	FinishIdempotent(ctx context.Context, key string, r Response) error
 	// ReleaseIdempotent frees the key without an answer (nothing was done).
 	ReleaseIdempotent(ctx context.Context, key string) error

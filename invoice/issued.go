@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"mietwerk.dev/mietwerk/idempotency"
 	"mietwerk.dev/mietwerk/mail"
 )
 
@@ -130,6 +131,28 @@ type IssueRequest struct {
 	// KindConflict "booking_busy") unless the reservation still has it —
 	// another process took the booking over.
 	ConfirmLease time.Time
+	// Answer, when set, is the answer to the idempotent request that
+	// issues the document, stored with the request's key in the issue's
+	// own transaction, as idempotency.Store.FinishIdempotent would store
+	// it: the document and the answer a retry of its request replays exist
+	// together or not at all, and the caller stores no answer of its own.
+	Answer *Answer
+}
+
+// Answer is the answer to an idempotent request that issues a document
+// (IssueRequest.Answer).
+type Answer struct {
+	// Key is the request's Idempotency-Key, held (processing) by the API
+	// client in the context. A key no longer processing (answered by a
+	// process that took it over, or expired) keeps what it has, as with
+	// FinishIdempotent; the document is issued all the same.
+	Key string
+	// Render returns the answer once the document is numbered, totalled
+	// and rendered (with its e-invoice). Like Mails it must not rely on
+	// the invoice's ID and DocumentID (PostgreSQL writes the answer with
+	// the statement that inserts the invoice), and it may run more than
+	// once (a transaction retried): it depends on its argument alone.
+	Render func(Issued) (idempotency.Response, error)
 }
 
 // Store issues documents: it numbers them gap-free per tenant and series,

@@ -4,11 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/idempotency"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/invoice"
 )
 
 func apiClientScope(ctx context.Context) (scope, error) {
@@ -16,10 +18,16 @@ func apiClientScope(ctx context.Context) (scope, error) {
 	if err != nil {
 		return sc, err
 	}
+	return sc, apiClientOnly(sc)
+}
+
+// apiClientOnly refuses an actor that is not an API client (the only
+// holders of idempotency keys).
+func apiClientOnly(sc scope) error {
 	if sc.a.Kind != identity.ActorAPI || sc.a.APIClientID == 0 {
-		return sc, errs.Forbidden("forbidden.api_clients_only")
+		return errs.Forbidden("forbidden.api_clients_only")
 	}
-	return sc, nil
+	return nil
 }
 
 // BeginIdempotent claims key for the actor's API client (see
@@ -104,9 +112,49 @@ func (s *Store) FinishIdempotent(ctx context.Context, key string, r idempotency.
 	if err != nil {
 		return err
 	}
-	_, err = s.execWrite(ctx, false, `UPDATE idempotency_keys SET state = 'done', status_code = $1, content_type = $2,
-		response_body = $3 WHERE tenant_id = $4 AND api_client_id = $5 AND key = $6 AND state = 'processing'`,
-		r.StatusCode, r.ContentType, r.Body, sc.tenant(), sc.a.APIClientID, key)
+	var a args
+	_, err = s.execWrite(ctx, false, finishKeySQL(&a, sc, key, r), a...)
+	return mapErr(err)
+}
+
+// finishKeySQL returns the statement that stores r as the answer for key
+// of the API client in sc (see apiClientOnly), its values added to a:
+// FinishIdempotent's, and the one an issue's transaction runs or chains
+// with the invoice (invoice.IssueRequest.Answer, answerTx). Only a key
+// still processing takes it: an answer stored is never replaced.
+func finishKeySQL(a *args, sc scope, key string, r idempotency.Response) string {
+	return `UPDATE idempotency_keys SET state = 'done', status_code = ` + a.add(r.StatusCode) + `, content_type = ` +
+		a.add(r.ContentType) + `, response_body = ` + a.add(r.Body) + ` WHERE tenant_id = ` + a.add(sc.tenant()) +
+		` AND api_client_id = ` + a.add(sc.a.APIClientID) + ` AND key = ` + a.add(key) + ` AND state = 'processing'`
+}
+
+// answerSQL renders the answer of req (invoice.IssueRequest.Answer) for
+// iss and returns the statement storing it with its key, its values added
+// to a; "" without an answer. Errors: the actor is no API client (only
+// they hold keys), or Render's.
+func answerSQL(a *args, sc scope, req invoice.IssueRequest, iss invoice.Issued) (string, error) {
+	if req.Answer == nil {
+		return "", nil
+	}
+	if err := apiClientOnly(sc); err != nil {
+		return "", err
+	}
+	r, err := req.Answer.Render(iss)
+	if err != nil {
+		return "", fmt.Errorf("answer of invoice %s: %w", iss.Invoice.Number, err)
+	}
+	return finishKeySQL(a, sc, req.Answer.Key, r), nil
+}
+
+// answerTx stores the answer of req for iss inside tx (see answerSQL): one
+// statement, on a database that does not chain it with the invoice.
+func answerTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.IssueRequest, iss invoice.Issued) error {
+	var a args
+	q, err := answerSQL(&a, sc, req, iss)
+	if err != nil || q == "" {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, q, a...)
 	return mapErr(err)
 }
 

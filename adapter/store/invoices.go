@@ -31,9 +31,10 @@ func nextNumber(ctx context.Context, tx *sql.Tx, tenantID int64, series, period 
 	return v, mapErr(err)
 }
 
-// IssueInvoice numbers, renders and stores an invoice or credit note and
-// queues its e-mails, in one transaction, and then the documents of
-// req.With in the same transaction. The number comes from the tenant's
+// IssueInvoice numbers, renders and stores an invoice or credit note,
+// queues its e-mails and stores the answer of its request (req.Answer), in
+// one transaction, and then the documents of req.With in the same
+// transaction. The number comes from the tenant's
 // pattern for the document's series, gap-free. Errors: KindInvalid for an
 // invalid document, KindNotFound for links outside the actor's reach.
 func (s *Store) IssueInvoice(ctx context.Context, req invoice.IssueRequest) error {
@@ -171,6 +172,9 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 			return err
 		}
 	}
+	if err := answerTx(ctx, tx, sc, req, *iss); err != nil {
+		return err
+	}
 	if err := s.emitTx(ctx, tx, sc.tenant(), webhook.InvoiceIssued, webhook.Ref{InvoiceID: iss.ID,
 		ReservationID: iss.ReservationID, ContractID: iss.ContractID, Label: iss.Invoice.Number}); err != nil {
 		return err
@@ -203,10 +207,11 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 // issueChainedTx writes the rest of issueTx on a database that chains
 // writes, in one statement: the invoice iss (its values a, lines and PDF
 // document doc), its e-invoice, the reservation's confirmation with its
-// status change's audit row, and its e-mails with their attachments (the
-// PDF attached as the document). req.EInvoice and req.Mails run before it:
-// Mails gets iss numbered, totalled and rendered, without ID and
-// DocumentID. What cannot go with them follows as on every database: a
+// status change's audit row, its e-mails with their attachments (the
+// PDF attached as the document), and the answer of its request stored with
+// the request's Idempotency-Key (req.Answer). req.EInvoice, req.Mails and
+// req.Answer run before it: they get iss numbered, totalled and rendered,
+// without ID and DocumentID. What cannot go with them follows as on every database: a
 // customer's pending update settled, webhook events, a payer's sending.
 // A refused confirmation returns transitionRefused's error (the caller
 // rolls back: nothing is issued, no number taken).
@@ -261,6 +266,11 @@ func (s *Store) issueChainedTx(ctx context.Context, tx *sql.Tx, sc scope, req in
 		name := fmt.Sprintf("mail%d", i)
 		q += emailCTEs(&a, name, row, atts, ofDoc[i], `(SELECT id FROM doc)`)
 		sel, from = sel+`, `+name+`.id`, from+`, `+name
+	}
+	if ans, err := answerSQL(&a, sc, req, *iss); err != nil {
+		return err
+	} else if ans != "" {
+		q += `ans AS (` + ans + `), `
 	}
 	dest := []any{&iss.ID, &iss.DocumentID}
 	for i := range msgs {
