@@ -98,6 +98,7 @@ type envOptions struct {
 	lease    time.Duration                         // a booking's lease
 	gateway  func(payment.Gateway) payment.Gateway // wraps the gateway the payment service uses
 	invoices func(invoice.Store) invoice.Store     // wraps the invoice store of the booking service
+	stages   func(stage string, d time.Duration)   // booking.Deps.Stages (default traceStage)
 	// on, when set, is an environment whose database this one shares: a
 	// second process (its own store, pool, cache and server), with the
 	// same tenant, station, cars and API keys (nothing is seeded)
@@ -148,9 +149,12 @@ func newEnvWith(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.
 		func() time.Time { return time.Now().Add(time.Duration(e.payClock.Load())) }, nil, log)
 	mt, err := mailtmpl.New()
 	must(t, err)
+	if o.stages == nil {
+		o.stages = traceStage
+	}
 	e.bookings = booking.NewService(booking.Deps{Bookings: st, Changes: st, Customers: st, Tariffs: st, Tenancy: st, Categories: st,
 		Payments: e.pay, Records: st, Invoices: inv, Issued: st, Renderer: pdf.New(), EInvoicer: xrechnung.EInvoicer{},
-		Mailer: mailtmpl.NewBookingMailer(mt, "buchung@koenig.test", ""), Outbox: st, Log: log, Lease: o.lease, Stages: traceStage})
+		Mailer: mailtmpl.NewBookingMailer(mt, "buchung@koenig.test", ""), Outbox: st, Log: log, Lease: o.lease, Stages: o.stages})
 	idsvc := identity.NewService(st, identity.Config{}, nil)
 	if o.on != nil {
 		e.tenant, e.station, e.cat, e.vehicles, e.keys, e.key = o.on.tenant, o.on.station, o.on.cat, o.on.vehicles, o.on.keys, o.on.key
