@@ -349,3 +349,70 @@ func TestPendingBookingFailingLaterIsMailed(t *testing.T) {
 		checkLedger(t, e)
 	})
 }
+
+// leaseThief takes a booking's lease over, as a second process would whose
+// finisher found it expired, while the gateway processes the booking's
+// rent; it counts the deposit requests it is sent.
+type leaseThief struct {
+	payment.Gateway
+	e        *env
+	deposits atomic.Int32
+	err      error
+}
+
+func (g *leaseThief) Sale(ctx context.Context, p payment.CardPayment) (payment.Result, error) {
+	r, err := g.Gateway.Sale(ctx, p)
+	actx := identity.WithActor(context.Background(), identity.SystemFor(g.e.tenant.ID))
+	var id int64
+	if g.err = g.e.st.DB().QueryRow(`SELECT id FROM reservations WHERE number = $1`, p.OrderID).Scan(&id); g.err == nil {
+		var res booking.Reservation
+		if res, g.err = g.e.st.Reservation(actx, id); g.err == nil {
+			g.err = g.e.st.RenewReservation(actx, id, *res.LeaseUntil, res.LeaseUntil.Add(time.Hour))
+		}
+	}
+	return r, err
+}
+
+func (g *leaseThief) TokenSale(ctx context.Context, p payment.TokenPayment) (payment.Result, error) {
+	g.deposits.Add(1)
+	return g.Gateway.TokenSale(ctx, p)
+}
+
+func (g *leaseThief) TokenPreAuth(ctx context.Context, p payment.TokenPayment) (payment.Result, error) {
+	g.deposits.Add(1)
+	return g.Gateway.TokenPreAuth(ctx, p)
+}
+
+// TestLostLeaseStopsDeposit: a process whose booking was taken over
+// between the rent and the deposit (its lease lost) sends no deposit and
+// records nothing of it — the lease's renewal is checked in the step that
+// records the deposit pending with the rent's outcome — while the rent's
+// outcome and its card are stored; the request is answered 409
+// booking_busy (the other process goes on with the booking).
+func TestLostLeaseStopsDeposit(t *testing.T) {
+	for _, d := range []string{"sqlite", "postgres"} {
+		t.Run(d, func(t *testing.T) {
+			var lt *leaseThief
+			e := newEnvWith(t, d, 1, nil, envOptions{gateway: func(g payment.Gateway) payment.Gateway { lt = &leaseThief{Gateway: g}; return lt }})
+			lt.e = e
+			r := e.do("POST", "/api/v1/bookings", bookingBody("lease@example.de", telecashsim.CardApproveVisa, day(3, 9), day(4, 9)),
+				"Idempotency-Key", "k-lease")
+			must(t, lt.err)
+			if r.status != 409 || r.body["code"] != "booking_busy" {
+				t.Fatalf("answer after the lease was lost: %d %s, want 409 booking_busy", r.status, r.raw)
+			}
+			if n := lt.deposits.Load(); n != 0 {
+				t.Fatalf("%d deposit requests sent after the lease was lost", n)
+			}
+			if n := e.countRows(t, `SELECT count(*) FROM payments WHERE purpose = 'deposit'`); n != 0 {
+				t.Fatalf("%d deposit records after the lease was lost", n)
+			}
+			if n := e.countRows(t, `SELECT count(*) FROM payments WHERE purpose = 'rent' AND status = 'approved' AND card_id IS NOT NULL`); n != 1 {
+				t.Fatalf("the rent's outcome with its card is not stored (%d approved rents with a card)", n)
+			}
+			if l := e.sim.Ledger(); len(l) != 1 {
+				t.Fatalf("gateway ledger %+v: want the rent only", l)
+			}
+		})
+	}
+}

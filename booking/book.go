@@ -264,6 +264,32 @@ func (s *Service) renew(ctx context.Context, bc *bookingCtx) error {
 	return nil
 }
 
+// LeaseRenewal is the guard (payment.Guard) of a payment a process sends
+// while it holds a booking's lease: the store moves the booking's
+// lease_until from Held to Until in the same step that records the
+// payment, and records nothing of the payment when the lease is no longer
+// Held (another process took the booking over).
+type LeaseRenewal struct {
+	ReservationID int64
+	Held, Until   time.Time
+}
+
+// errLeaseLost is the error of a step that found the booking's lease
+// taken over by another process (as ChangeStore.RenewReservation's).
+var errLeaseLost = errs.New(errs.KindConflict, "booking_busy")
+
+// Lost is errLeaseLost: KindConflict "booking_busy".
+func (LeaseRenewal) Lost() error { return errLeaseLost }
+
+// renewal is the guard of a payment sent under the lease bc holds (nil
+// when it holds none), and the lease it moves to.
+func (s *Service) renewal(bc *bookingCtx) payment.Guard {
+	if bc.lease.IsZero() {
+		return nil
+	}
+	return LeaseRenewal{ReservationID: bc.r.ID, Held: bc.lease, Until: s.d.Now().Add(s.d.Lease).Truncate(time.Microsecond)}
+}
+
 // claim takes the lease of the booking for this process.
 func (s *Service) claim(ctx context.Context, bc *bookingCtx) error {
 	until := s.d.Now().Add(s.d.Lease).Truncate(time.Microsecond)
@@ -285,20 +311,24 @@ func (bc *bookingCtx) rental() *payment.Rental {
 // everything when a payment was declined or failed — KindUnavailable
 // "gateway_unavailable" when the rent could not be sent at all: nothing was
 // charged, nothing stays booked, and a retry with the same key books again.
+// The rent's outcome, the lease's renewal and the deposit's pending record
+// are stored in one step (payment.Then with LeaseRenewal): when the lease
+// was lost meanwhile, nothing of the deposit is recorded or sent and pay
+// returns KindConflict "booking_busy".
 func (s *Service) pay(ctx context.Context, bc *bookingCtx, req BookRequest) error {
 	r := bc.r
 	amt := payment.Amount{Cents: r.DayPriceCents, Currency: r.Currency}
 	links := payment.Links{ReservationID: r.ID, CustomerID: r.CustomerID, Purpose: PurposeRent, Test: r.Test}
-	var rent payment.Record
-	var cardID int64
+	var next *payment.Then
+	if r.DepositCents > 0 {
+		next = &payment.Then{Links: payment.Links{ReservationID: r.ID, CustomerID: r.CustomerID, Purpose: PurposeDeposit, Test: r.Test},
+			OrderID: r.Number + "-D", Amount: payment.Amount{Cents: r.DepositCents, Currency: r.Currency},
+			PreAuth: bc.tn.DepositMode != "charge", Rental: bc.rental(), Guard: s.renewal(bc)}
+	}
+	var ch payment.Chain
 	var err error
 	if req.Card != nil {
-		var sc *payment.StoredCard
-		rent, sc, err = s.d.Payments.Sale(ctx, links, r.Number, amt, *req.Card, true, bc.rental())
-		if sc != nil {
-			cardID = sc.ID
-			bc.card = sc
-		}
+		ch, err = s.d.Payments.SaleThen(ctx, links, r.Number, amt, *req.Card, bc.rental(), next)
 	} else {
 		c := payment.StoredCard{CustomerID: r.CustomerID, Test: r.Test, Token: req.Token.Token, Card: payment.CardInfo{Brand: req.Token.Brand,
 			Last4: req.Token.Last4, ExpMonth: req.Token.ExpMonth, ExpYear: req.Token.ExpYear}}
@@ -306,8 +336,11 @@ func (s *Service) pay(ctx context.Context, bc *bookingCtx, req BookRequest) erro
 			s.fail(ctx, bc, false)
 			return err
 		}
-		cardID = c.ID
-		rent, err = s.d.Payments.TokenSale(ctx, links, r.Number, amt, cardID, bc.rental())
+		ch, err = s.d.Payments.TokenSaleThen(ctx, links, r.Number, amt, c.ID, bc.rental(), next)
+	}
+	rent := ch.First
+	if ch.Card != nil {
+		bc.card = ch.Card
 	}
 	if err != nil && rent.ID == 0 {
 		s.fail(ctx, bc, false)
@@ -321,13 +354,23 @@ func (s *Service) pay(ctx context.Context, bc *bookingCtx, req BookRequest) erro
 	default:
 		return nil // unknown: complete/FinishPending decide
 	}
-	if cardID == 0 {
-		cardID = rent.CardID
-	}
 	if err == nil { // the approved outcome is stored
 		bc.fresh = []payment.Record{rent}
 	}
-	return s.takeDeposit(ctx, bc, cardID, false)
+	if next == nil {
+		return nil
+	}
+	if ch.Guarded {
+		if g, ok := next.Guard.(LeaseRenewal); ok {
+			bc.lease = g.Until
+		}
+	}
+	if ch.Lost {
+		return ch.NextErr // another process took the booking over: it goes on
+	}
+	bc.depositTried = true
+	bc.keepFresh(ch.Next, ch.NextErr)
+	return s.depositDone(ctx, bc, ch.Next, ch.NextErr, false)
 }
 
 // takeDeposit charges or pre-authorises the deposit on the stored card
@@ -358,9 +401,24 @@ func (s *Service) takeDeposit(ctx context.Context, bc *bookingCtx, cardID int64,
 		dep, err = s.d.Payments.TokenPreAuth(ctx, dl, r.Number+"-D", dAmt, cardID, bc.rental())
 	}
 	bc.depositTried = true
+	bc.keepFresh(dep, err)
+	return s.depositDone(ctx, bc, dep, err, notify)
+}
+
+// keepFresh adds the deposit dep to the payments Book's pass recorded
+// (bookingCtx.fresh) when its approved outcome was stored (err nil) and
+// the rent's is there already.
+func (bc *bookingCtx) keepFresh(dep payment.Record, err error) {
 	if bc.fresh != nil && err == nil && dep.Status == payment.StatusApproved {
-		bc.fresh = append(bc.fresh, dep) // Book's pass: the rent is fresh too
+		bc.fresh = append(bc.fresh, dep)
 	}
+}
+
+// depositDone acts on the deposit's record dep and error err as the
+// payment service returned them: a deposit not sent leaves the booking
+// pending (nil); one not recorded, declined or failed undoes the booking
+// (see undo) and returns its error.
+func (s *Service) depositDone(ctx context.Context, bc *bookingCtx, dep payment.Record, err error, notify bool) error {
 	switch {
 	case dep.ReasonCode == payment.ReasonNotSent:
 		return nil // pending: sent again by the finisher (see complete)

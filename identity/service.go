@@ -246,6 +246,35 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, key string) (APIClient
 		return APIClient{}, ErrBadAPIKey
 	}
 	c, err := s.store.APIClientForAuth(ctx, HashToken(key))
+	return s.authenticated(ctx, c, err)
+}
+
+// RateCount is how many requests an API client made in the current rate
+// window (this one included), and how long until the next window starts.
+type RateCount struct {
+	Count      int
+	RetryAfter time.Duration
+}
+
+// AuthenticateAPIKeyCounted is AuthenticateAPIKey that also counts the
+// request against the key's client in its current rate window of length
+// window (Store.APIClientForAuthCounted: one statement on PostgreSQL). A
+// missing, unknown or revoked key counts nothing. Errors: ErrBadAPIKey.
+func (s *Service) AuthenticateAPIKeyCounted(ctx context.Context, key string, window time.Duration) (APIClient, RateCount, error) {
+	if !strings.HasPrefix(key, APIKeyPrefix) || len(key) < 20 || len(key) > 100 {
+		return APIClient{}, RateCount{}, ErrBadAPIKey
+	}
+	c, rc, err := s.store.APIClientForAuthCounted(ctx, HashToken(key), window)
+	c, err = s.authenticated(ctx, c, err)
+	if err != nil {
+		return APIClient{}, RateCount{}, err
+	}
+	return c, rc, nil
+}
+
+// authenticated checks the client c the key's lookup found (err its
+// error) and records its use (at most once a minute).
+func (s *Service) authenticated(ctx context.Context, c APIClient, err error) (APIClient, error) {
 	if errs.Is(err, errs.KindNotFound) || (err == nil && c.RevokedAt != nil) {
 		return APIClient{}, ErrBadAPIKey
 	}

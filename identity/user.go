@@ -136,5 +136,10 @@ type Store interface {
 	ListAPIClients(ctx context.Context) ([]APIClient, error)
 	RevokeAPIClient(ctx context.Context, id int64) error
 	APIClientForAuth(ctx context.Context, keyHash string) (APIClient, error)
+	// APIClientForAuthCounted is APIClientForAuth that also counts the
+	// request against the client found, unless it is revoked, in the
+	// current fixed rate window of length window (shared by every
+	// process); an unknown or revoked key counts nothing.
+	APIClientForAuthCounted(ctx context.Context, keyHash string, window time.Duration) (APIClient, RateCount, error)
 	TouchAPIClient(ctx context.Context, id int64, at time.Time) error
 }

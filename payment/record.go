@@ -107,6 +107,16 @@ type Store interface {
 	// under its token), sets c.ID and r.CardID, and resolves r, in one
 	// transaction.
 	ResolvePaymentWithCard(ctx context.Context, r *Record, c *StoredCard) error
+	// ResolvePaymentThen stores the approved outcome of r as
+	// ResolvePayment does (as ResolvePaymentWithCard when c is not nil),
+	// then applies guard g (none when nil) and records next as Pending
+	// (InsertPayment), durably: r's outcome is stored before or with
+	// next's record, and next is recorded only when g held. next.CardID,
+	// when zero, becomes r's card. held reports whether g held and was
+	// applied; held false with a nil error: g did not hold, and nothing of
+	// next was recorded (r's outcome was). next.ID is set once next is
+	// recorded, and only then may it be sent.
+	ResolvePaymentThen(ctx context.Context, r *Record, c *StoredCard, g Guard, next *Record) (held bool, err error)
 	Payment(ctx context.Context, id int64) (Record, error)
 	ListPayments(ctx context.Context, f RecordFilter) ([]Record, error)
 	// DuePayments lists open records due for an inquiry: Unknown ones whose

@@ -263,23 +263,41 @@ func (s *Service) secondary(ctx context.Context, op Operation, parentID int64, a
 // execute records the attempt, sends it, resolves an unknown outcome by
 // inquiry, and stores the outcome.
 func (s *Service) execute(ctx context.Context, rec *Record, call func(Gateway) (Result, error)) (Record, error) {
+	gw, err := s.prepare(ctx, rec)
+	if err != nil {
+		return Record{}, err
+	}
+	if err := s.store.InsertPayment(ctx, rec); err != nil {
+		return Record{}, fmt.Errorf("record payment before sending: %w", err)
+	}
+	return s.send(ctx, gw, rec, call, s.resolve)
+}
+
+// prepare makes rec a Pending record of the actor's tenant (a test
+// payment for a test key) and returns the gateway it goes through.
+func (s *Service) prepare(ctx context.Context, rec *Record) (Gateway, error) {
 	a, ok := identity.ActorFrom(ctx)
 	if !ok || a.TenantID == 0 {
-		return Record{}, errs.Unauthorized("unauthorized.not_signed_in")
+		return nil, errs.Unauthorized("unauthorized.not_signed_in")
 	}
 	if a.Kind == identity.ActorAPI && a.Test {
 		rec.Test = true // whatever the caller linked: a test key never pays for real
 	}
 	gw, err := GatewayFor(ctx, s.gws, a.TenantID, rec.Test)
 	if err != nil {
-		return Record{}, err
+		return nil, err
 	}
 	rec.TenantID = a.TenantID
 	rec.Status = StatusPending
 	rec.CreatedAt = s.now().UTC()
-	if err := s.store.InsertPayment(ctx, rec); err != nil {
-		return Record{}, fmt.Errorf("record payment before sending: %w", err)
-	}
+	return gw, nil
+}
+
+// send sends the recorded attempt rec, resolves an unknown outcome by
+// inquiry, and stores the outcome with store (resolve, or resolve with
+// the next payment's pending record: see chain).
+func (s *Service) send(ctx context.Context, gw Gateway, rec *Record, call func(Gateway) (Result, error),
+	store func(context.Context, *Record) error) (Record, error) {
 	res, err := call(gw)
 	if err != nil {
 		// Nothing was sent: the gateway adapter refused the request, or it
@@ -300,7 +318,7 @@ func (s *Service) execute(ctx context.Context, rec *Record, call func(Gateway) (
 		res = s.inquireNow(ctx, gw, rec, res)
 	}
 	s.apply(rec, res, s.now().UTC(), s.cfg.InquiryDelay)
-	if err := s.resolve(ctx, rec); err != nil {
+	if err := store(ctx, rec); err != nil {
 		return *rec, err
 	}
 	return *rec, nil

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"mietwerk.dev/mietwerk/errs"
@@ -90,15 +91,65 @@ func (s *Store) RevokeAPIClient(ctx context.Context, id int64) error {
 func (s *Store) APIClientForAuth(ctx context.Context, keyHash string) (identity.APIClient, error) {
 	var c identity.APIClient
 	var version int64
-	err := s.db.QueryRowContext(ctx, `SELECT c.id, c.tenant_id, c.name, c.prefix, c.scope, c.rate_per_minute, c.created_at,
-		c.last_used_at, c.revoked_at, c.test, t.config_version FROM api_clients c JOIN tenants t ON t.id = c.tenant_id
-		WHERE c.key_hash = $1`, keyHash).Scan(&c.ID, &c.TenantID, &c.Name, &c.Prefix, &c.Scope, &c.RatePerMinute,
-		tsScan{&c.CreatedAt}, tspScan{&c.LastUsedAt}, tspScan{&c.RevokedAt}, &c.Test, &version)
+	err := s.db.QueryRowContext(ctx, `SELECT `+authClientCols+` FROM api_clients c JOIN tenants t ON t.id = c.tenant_id
+		WHERE c.key_hash = $1`, keyHash).Scan(authClientDest(&c, &version)...)
 	if err != nil {
 		return c, notFound(err, "api_key_not_found")
 	}
 	cfgver.From(ctx).Set(c.TenantID, version)
 	return c, nil
+}
+
+// authClientCols are the columns APIClientForAuth reads (c: the client,
+// t: its tenant), scanned into authClientDest.
+const authClientCols = `c.id, c.tenant_id, c.name, c.prefix, c.scope, c.rate_per_minute, c.created_at,
+	c.last_used_at, c.revoked_at, c.test, t.config_version`
+
+func authClientDest(c *identity.APIClient, version *int64) []any {
+	return []any{&c.ID, &c.TenantID, &c.Name, &c.Prefix, &c.Scope, &c.RatePerMinute,
+		tsScan{&c.CreatedAt}, tspScan{&c.LastUsedAt}, tspScan{&c.RevokedAt}, &c.Test, version}
+}
+
+// APIClientForAuthCounted is APIClientForAuth that also counts the request
+// against the client it finds, when that one is not revoked, in its rate
+// window (as TakeRate: fixed windows of window since the Unix epoch, the
+// counter shared by every process). An unknown or revoked key counts
+// nothing (a zero RateCount). On PostgreSQL the lookup and the count are
+// one statement, committed lazily (a count lost in a power cut does not
+// matter); on SQLite the count follows the lookup.
+func (s *Store) APIClientForAuthCounted(ctx context.Context, keyHash string, window time.Duration) (identity.APIClient, identity.RateCount, error) {
+	if window <= 0 {
+		window = time.Minute
+	}
+	now := s.Now()
+	start := now.Truncate(window)
+	rc := identity.RateCount{RetryAfter: start.Add(window).Sub(now)}
+	if !s.dialect.chainsWrites() {
+		c, err := s.APIClientForAuth(ctx, keyHash)
+		if err != nil || c.RevokedAt != nil {
+			return c, identity.RateCount{}, err
+		}
+		rc.Count, err = s.countRate(ctx, rateBucket(c.TenantID, c.ID), start)
+		return c, rc, err
+	}
+	var c identity.APIClient
+	var version int64
+	var n sql.NullInt64
+	err := s.scanWrite(ctx, true, append(authClientDest(&c, &version), &n), `WITH c AS (SELECT `+authClientCols+`
+		FROM api_clients c JOIN tenants t ON t.id = c.tenant_id WHERE c.key_hash = $1),
+		n AS (INSERT INTO rate_buckets (bucket, window_start, count) SELECT 'api:' || c.tenant_id || ':' || c.id, $2, 1
+			FROM c WHERE c.revoked_at IS NULL
+			ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_buckets.count + 1 RETURNING count)
+		SELECT c.*, (SELECT count FROM n) FROM c`, keyHash, ts(start))
+	if err != nil {
+		return c, identity.RateCount{}, notFound(err, "api_key_not_found")
+	}
+	cfgver.From(ctx).Set(c.TenantID, version)
+	if !n.Valid {
+		return c, identity.RateCount{}, nil
+	}
+	rc.Count = int(n.Int64)
+	return c, rc, nil
 }
 
 // TouchAPIClient records when a key was last used.

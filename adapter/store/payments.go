@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
+	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/job"
 	"mietwerk.dev/mietwerk/payment"
@@ -71,7 +73,7 @@ func (s *Store) InsertPayment(ctx context.Context, r *payment.Record) error {
 		nullInt64(r.ParentID), r.Operation, r.Purpose, r.Status, r.Amount.Cents, r.Amount.Currency,
 		r.MerchantTransactionID, r.OrderID, string(r.Card.Brand), r.Card.Last4, ts(r.CreatedAt), r.Test)
 	if errors.Is(err, sql.ErrNoRows) {
-		return errors.New("payment not recorded: its mode (test or live) differs from its booking's, card's or parent's")
+		return errModeDiffers
 	}
 	return mapErr(err)
 }
@@ -124,14 +126,7 @@ func (s *Store) ResolvePaymentWithCard(ctx context.Context, r *payment.Record, c
 func (s *Store) resolvePaymentTx(ctx context.Context, tx *sql.Tx, tid int64, r *payment.Record) error {
 	var old, op string
 	var resID, conID int64
-	set := `UPDATE payments SET status=$1, ipg_txn_id=$2, approval_code=$3, scheme_txn_id=$4,
-		card_brand=$5, card_last4=$6, reason_code=$7, message=$8, inquiries=$9, next_inquiry_at=$10, resolved_at=$11,
-		card_id=$12
-		WHERE tenant_id=$13 AND id=$14 AND (status IN ('pending','unknown') OR status = $1
-			OR ($1 = 'approved' AND status = 'failed'))`
-	a := []any{r.Status, r.GatewayTransactionID, r.ApprovalCode, r.SchemeTransactionID, string(r.Card.Brand), r.Card.Last4,
-		string(r.ReasonCode), truncateText(r.Message, 500), r.Inquiries, tsp(r.NextInquiryAt), tsp(r.ResolvedAt),
-		nullInt64(r.CardID), tid, r.ID}
+	set, a := outcomeSQL(`$12`), outcomeArgs(tid, r)
 	if s.dialect.snapshotCTE() {
 		// one round trip: the CTE reads the status before this statement's
 		// update (issue 19)
@@ -185,25 +180,12 @@ func (s *Store) quietOutcome(ctx context.Context, tid int64) bool {
 // resolved differently meanwhile (KindConflict), the card — which the
 // gateway did create — stays saved.
 func (s *Store) resolveAlone(ctx context.Context, tid int64, r *payment.Record, c *payment.StoredCard) error {
-	a := []any{r.Status, r.GatewayTransactionID, r.ApprovalCode, r.SchemeTransactionID, string(r.Card.Brand), r.Card.Last4,
-		string(r.ReasonCode), truncateText(r.Message, 500), r.Inquiries, tsp(r.NextInquiryAt), tsp(r.ResolvedAt),
-		nullInt64(r.CardID), tid, r.ID}
-	with, card := `WITH `, `$12`
-	if c != nil {
-		with = `WITH card AS (INSERT INTO payment_cards (tenant_id, customer_id, token, brand, last4, exp_month,
-			exp_year, scheme_txn_id, created_at, test) VALUES ($15,$16,$17,$18,$19,$20,$21,$22,$23,$24)
-			ON CONFLICT (tenant_id, token) DO UPDATE SET scheme_txn_id = EXCLUDED.scheme_txn_id RETURNING id), `
-		card = `COALESCE($12, (SELECT id FROM card))`
-		a = append(a, saveCardArgs(c)...)
-	}
+	with, card, a := outcomeCard(tid, r, c)
 	var old string
 	var cardID int64
 	err := s.scanWrite(ctx, true, []any{&old, int64Scan{&cardID}}, with+`old AS (SELECT status FROM payments
 		WHERE tenant_id = $13 AND id = $14)
-		UPDATE payments SET status=$1, ipg_txn_id=$2, approval_code=$3, scheme_txn_id=$4, card_brand=$5, card_last4=$6,
-		reason_code=$7, message=$8, inquiries=$9, next_inquiry_at=$10, resolved_at=$11, card_id=`+card+`
-		WHERE tenant_id=$13 AND id=$14 AND (status IN ('pending','unknown') OR status = $1
-			OR ($1 = 'approved' AND status = 'failed'))
+		`+outcomeSQL(card)+`
 		RETURNING (SELECT status FROM old), card_id`, a...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errs.Conflict("payment_resolved")
@@ -216,6 +198,181 @@ func (s *Store) resolveAlone(ctx context.Context, tid int64, r *payment.Record, 
 	}
 	return nil
 }
+
+// outcomeSQL is the update that stores a payment's outcome over an open
+// status (the same status, or approved over failed: a late delivery), with
+// the arguments of outcomeArgs ($1–$14) and card_id set to card.
+func outcomeSQL(card string) string {
+	return `UPDATE payments SET status=$1, ipg_txn_id=$2, approval_code=$3, scheme_txn_id=$4, card_brand=$5, card_last4=$6,
+		reason_code=$7, message=$8, inquiries=$9, next_inquiry_at=$10, resolved_at=$11, card_id=` + card + `
+		WHERE tenant_id=$13 AND id=$14 AND (status IN ('pending','unknown') OR status = $1
+			OR ($1 = 'approved' AND status = 'failed'))`
+}
+
+// outcomeArgs are outcomeSQL's arguments for r of tenant tid.
+func outcomeArgs(tid int64, r *payment.Record) []any {
+	return []any{r.Status, r.GatewayTransactionID, r.ApprovalCode, r.SchemeTransactionID, string(r.Card.Brand), r.Card.Last4,
+		string(r.ReasonCode), truncateText(r.Message, 500), r.Inquiries, tsp(r.NextInquiryAt), tsp(r.ResolvedAt),
+		nullInt64(r.CardID), tid, r.ID}
+}
+
+// outcomeCard returns the start of a statement storing r's outcome
+// ("WITH " and, when c is not nil, the CTE card saving it, $15–$24), the
+// card_id for outcomeSQL (r's card, else the one saved) and the arguments.
+func outcomeCard(tid int64, r *payment.Record, c *payment.StoredCard) (with, card string, a []any) {
+	a = outcomeArgs(tid, r)
+	if c == nil {
+		return `WITH `, `$12`, a
+	}
+	return `WITH card AS (INSERT INTO payment_cards (tenant_id, customer_id, token, brand, last4, exp_month,
+			exp_year, scheme_txn_id, created_at, test) VALUES ($15,$16,$17,$18,$19,$20,$21,$22,$23,$24)
+			ON CONFLICT (tenant_id, token) DO UPDATE SET scheme_txn_id = EXCLUDED.scheme_txn_id RETURNING id), `,
+		`COALESCE($12, (SELECT id FROM card))`, append(a, saveCardArgs(c)...)
+}
+
+// ResolvePaymentThen stores the approved outcome of r (with the card c it
+// created, when not nil), applies guard g and records next pending (see
+// payment.Store.ResolvePaymentThen). On PostgreSQL, when the outcome needs
+// no webhook event (quietOutcome), that is one durable statement: all of
+// it or nothing, and of next nothing when g did not hold. Elsewhere it is
+// ResolvePayment (or ResolvePaymentWithCard), the guard (applyGuard) and
+// InsertPayment, one after the other.
+func (s *Store) ResolvePaymentThen(ctx context.Context, r *payment.Record, c *payment.StoredCard, g payment.Guard, next *payment.Record) (bool, error) {
+	tid, err := paymentTenant(ctx, r.TenantID)
+	if err != nil {
+		return false, err
+	}
+	if c != nil {
+		c.TenantID = tid
+		if _, err := s.cardTenant(ctx, c); err != nil {
+			return false, err
+		}
+	}
+	if !s.quietOutcome(ctx, tid) || (c != nil && c.Test != next.Test) {
+		if c != nil {
+			err = s.ResolvePaymentWithCard(ctx, r, c)
+		} else {
+			err = s.ResolvePayment(ctx, r)
+		}
+		if err != nil {
+			return false, err
+		}
+		if held, err := s.applyGuard(ctx, g); !held || err != nil {
+			return false, err
+		}
+		if next.CardID == 0 {
+			next.CardID = r.CardID
+		}
+		return true, s.InsertPayment(ctx, next)
+	}
+	return s.resolveThenChained(ctx, tid, r, c, g, next)
+}
+
+// resolveThenChained is ResolvePaymentThen in one durable statement: the
+// card saved (card), the outcome stored (res), the guard applied once the
+// outcome is (held), and next inserted once the guard held, in the mode
+// (test or live) of its booking and card (nxt).
+func (s *Store) resolveThenChained(ctx context.Context, tid int64, r *payment.Record, c *payment.StoredCard, g payment.Guard,
+	next *payment.Record) (bool, error) {
+	ntid, err := paymentTenant(ctx, next.TenantID)
+	if err != nil {
+		return false, err
+	}
+	next.TenantID = ntid
+	if next.Purpose == "" {
+		next.Purpose = "rent"
+	}
+	with, card, list := outcomeCard(tid, r, c)
+	a := args(list)
+	held, err := guardCTE(g, &a)
+	if err != nil {
+		return false, err
+	}
+	ncard, nres, ntest := a.add(nullInt64(next.CardID)), a.add(nullInt64(next.ReservationID)), a.add(next.Test)
+	nparent := a.add(nullInt64(next.ParentID))
+	q := with + `res AS (` + outcomeSQL(card) + ` RETURNING card_id),
+		held AS (` + held + `),
+		nxt AS (INSERT INTO payments (tenant_id, reservation_id, contract_id, customer_id, card_id, parent_id, operation,
+			purpose, status, amount_cents, currency, merchant_txn_id, order_id, card_brand, card_last4, created_at, test)
+			SELECT ` + a.add(next.TenantID) + `, ` + nres + `, ` + a.add(nullInt64(next.ContractID)) + `, ` +
+		a.add(nullInt64(next.CustomerID)) + `, COALESCE(` + ncard + `, res.card_id), ` + nparent + `, ` +
+		placeholdersOf(&a, next.Operation, next.Purpose, next.Status, next.Amount.Cents, next.Amount.Currency,
+			next.MerchantTransactionID, next.OrderID, string(next.Card.Brand), next.Card.Last4, ts(next.CreatedAt)) + `, ` + ntest + `
+			FROM res, held
+			WHERE NOT EXISTS (SELECT 1 FROM reservations WHERE id = ` + nres + ` AND test <> ` + ntest + `)
+			AND NOT EXISTS (SELECT 1 FROM payment_cards WHERE id = ` + ncard + ` AND test <> ` + ntest + `)
+			AND NOT EXISTS (SELECT 1 FROM payments WHERE id = ` + nparent + ` AND test <> ` + ntest + `) RETURNING id, card_id)
+		SELECT res.card_id, EXISTS (SELECT 1 FROM held), (SELECT id FROM nxt) FROM res`
+	var cardID, nextID int64
+	var ok bool
+	err = s.scanWrite(ctx, false, []any{int64Scan{&cardID}, &ok, int64Scan{&nextID}}, q, a...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, errs.Conflict("payment_resolved")
+	}
+	if err != nil {
+		return false, mapErr(err)
+	}
+	r.CardID = cardID
+	if c != nil {
+		c.ID = cardID
+	}
+	switch {
+	case !ok:
+		return false, nil
+	case nextID == 0:
+		return true, errModeDiffers
+	}
+	next.ID = nextID
+	if next.CardID == 0 {
+		next.CardID = cardID
+	}
+	return true, nil
+}
+
+// placeholdersOf adds vals to a and returns their placeholders, comma-separated.
+func placeholdersOf(a *args, vals ...any) string {
+	ps := make([]string, len(vals))
+	for i, v := range vals {
+		ps[i] = a.add(v)
+	}
+	return strings.Join(ps, ", ")
+}
+
+// guardCTE returns the query of the CTE held, which applies guard g once
+// the CTE res (a payment's outcome) has a row and returns a row when g
+// held (one row of res for a nil g). The guards it knows:
+// booking.LeaseRenewal.
+func guardCTE(g payment.Guard, a *args) (string, error) {
+	switch g := g.(type) {
+	case nil:
+		return `SELECT 1 FROM res`, nil
+	case booking.LeaseRenewal:
+		// the same compare-and-set as RenewReservation
+		return `UPDATE reservations SET lease_until = ` + a.add(leaseArg(g.Until)) + ` WHERE tenant_id = $13 AND id = ` +
+			a.add(g.ReservationID) + ` AND lease_until = ` + a.add(ts(g.Held)) + ` AND EXISTS (SELECT 1 FROM res) RETURNING id`, nil
+	}
+	return "", fmt.Errorf("store: unknown payment guard %T", g)
+}
+
+// applyGuard applies guard g on its own (see guardCTE) and reports whether
+// it held (true for a nil g).
+func (s *Store) applyGuard(ctx context.Context, g payment.Guard) (bool, error) {
+	switch g := g.(type) {
+	case nil:
+		return true, nil
+	case booking.LeaseRenewal:
+		err := s.RenewReservation(ctx, g.ReservationID, g.Held, g.Until)
+		if errors.Is(err, ErrBookingBusy) {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	return false, fmt.Errorf("store: unknown payment guard %T", g)
+}
+
+// errModeDiffers: a payment of a booking, card or parent of the other mode
+// (test or live) is not recorded, so it is never sent either.
+var errModeDiffers = errors.New("payment not recorded: its mode (test or live) differs from its booking's, card's or parent's")
 
 // paymentEvents are the webhook events of a payment's outcomes.
 var paymentEvents = map[payment.Status]webhook.Type{payment.StatusApproved: webhook.PaymentSucceeded,

@@ -26,18 +26,28 @@ func (s *Store) TakeRate(ctx context.Context, limit int, window time.Duration) (
 	}
 	now := s.Now()
 	start := now.Truncate(window)
-	bucket := fmt.Sprintf("api:%d:%d", sc.tenant(), sc.a.APIClientID)
-	var n int
-	// lazy: a count lost in a power cut does not matter
-	if err := s.scanWrite(ctx, true, []any{&n}, `INSERT INTO rate_buckets (bucket, window_start, count) VALUES ($1, $2, 1)
-		ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_buckets.count + 1 RETURNING count`,
-		bucket, ts(start)); err != nil {
-		return false, 0, mapErr(err)
+	n, err := s.countRate(ctx, rateBucket(sc.tenant(), sc.a.APIClientID), start)
+	if err != nil {
+		return false, 0, err
 	}
 	if n <= limit {
 		return true, 0, nil
 	}
 	return false, start.Add(window).Sub(now), nil
+}
+
+// rateBucket names the rate counter of an API client (the same in SQL:
+// APIClientForAuthCounted).
+func rateBucket(tenantID, clientID int64) string { return fmt.Sprintf("api:%d:%d", tenantID, clientID) }
+
+// countRate counts one request in bucket's window starting at start and
+// returns the window's count so far, lazily committed: a count lost in a
+// power cut does not matter.
+func (s *Store) countRate(ctx context.Context, bucket string, start time.Time) (int, error) {
+	var n int
+	err := s.scanWrite(ctx, true, []any{&n}, `INSERT INTO rate_buckets (bucket, window_start, count) VALUES ($1, $2, 1)
+		ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_buckets.count + 1 RETURNING count`, bucket, ts(start))
+	return n, mapErr(err)
 }
 
 // PurgeRateBuckets deletes counters of windows that ended before cutoff

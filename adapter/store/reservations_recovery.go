@@ -80,12 +80,8 @@ func (s *Store) RenewReservation(ctx context.Context, id int64, held, until time
 	if err != nil {
 		return err
 	}
-	var next any
-	if !until.IsZero() {
-		next = ts(until)
-	}
 	res, err := s.execWrite(ctx, true, `UPDATE reservations SET lease_until = $1 WHERE tenant_id = $2 AND id = $3
-		AND lease_until = $4`, next, sc.tenant(), id, ts(held))
+		AND lease_until = $4`, leaseArg(until), sc.tenant(), id, ts(held))
 	if err != nil {
 		return mapErr(err)
 	}
@@ -93,6 +89,14 @@ func (s *Store) RenewReservation(ctx context.Context, id int64, held, until time
 		return ErrBookingBusy
 	}
 	return nil
+}
+
+// leaseArg is a lease_until to set: NULL (the lease given up) for a zero until.
+func leaseArg(until time.Time) any {
+	if until.IsZero() {
+		return nil
+	}
+	return ts(until)
 }
 
 // TransitionReservation applies t in one transaction (see

@@ -1,0 +1,193 @@
+package payment
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"mietwerk.dev/mietwerk/errs"
+)
+
+// Guard is a condition of the caller's that the store checks, and applies,
+// in the step that records a follow-up payment pending
+// (Store.ResolvePaymentThen): a booking's lease moved by compare-and-set,
+// say (booking.LeaseRenewal). The store knows the guards it can apply.
+// When a guard does not hold, nothing of the follow-up is recorded or sent.
+type Guard interface {
+	// Lost is the error the follow-up payment's caller gets when the
+	// guard did not hold.
+	Lost() error
+}
+
+// Then is a payment made on the card of an approved one right after it (a
+// booking's deposit after its rent), merchant-initiated: its pending
+// record is written with the first payment's outcome, in one durable step
+// of the store, before it is sent.
+type Then struct {
+	Links   Links
+	OrderID string
+	Amount  Amount
+	// PreAuth makes it a pre-authorisation (as TokenPreAuth), else a
+	// charge (as TokenSale).
+	PreAuth bool
+	Rental  *Rental
+	// Guard, when not nil, must hold when the payment is recorded; when it
+	// does not, the payment is neither recorded nor sent (Chain.Lost).
+	Guard Guard
+}
+
+// Chain is what a payment followed by a Then did.
+type Chain struct {
+	// First is the first payment's record, as Sale or TokenSale return it.
+	First Record
+	// Card is the card First stored or used (nil when First was not
+	// approved or has none).
+	Card *StoredCard
+	// Next is the Then payment's record (ID 0 when it was not recorded,
+	// and so not sent); NextErr its error as TokenSale returns it, or why
+	// it was not made.
+	Next    Record
+	NextErr error
+	// Guarded reports that Then's guard held and was applied (a nil guard
+	// too); Lost that it did not hold: NextErr is then Guard.Lost(), and
+	// nothing of Next was recorded or sent.
+	Guarded, Lost bool
+}
+
+// SaleThen is Sale storing the card, followed, when the sale is approved
+// and next is not nil, by next on the card it stored: the sale's outcome
+// (with the card), next's guard and next's pending record are stored in
+// one step, then next is sent and resolved. The error is the sale's, as
+// Sale's; a sale whose outcome could not be stored has next not made
+// (NextErr the same error).
+func (s *Service) SaleThen(ctx context.Context, l Links, orderID string, amt Amount, card Card, rental *Rental, next *Then) (Chain, error) {
+	p := CardPayment{Ref: Ref{MerchantTransactionID: s.newID(), OrderID: orderID}, Amount: amt, Card: card, StoreCard: true, Rental: rental}
+	if err := p.Validate(); err != nil {
+		return Chain{}, err
+	}
+	rec := Record{Links: l, Operation: OpSale, Amount: amt, OrderID: orderID, MerchantTransactionID: p.MerchantTransactionID, Card: card.Info()}
+	ch, err := s.chain(ctx, &rec, nil, func(gw Gateway) (Result, error) { return gw.Sale(ctx, p) }, next)
+	if err != nil || ch.First.Status != StatusApproved || ch.First.CardID == 0 || ch.Card != nil {
+		return ch, err
+	}
+	c, err := s.store.StoredCard(ctx, ch.First.CardID) // as Sale: read back when the outcome's step did not return it
+	ch.Card = &c
+	return ch, err
+}
+
+// TokenSaleThen is TokenSale on the stored card cardID followed by next
+// on the same card, as SaleThen.
+func (s *Service) TokenSaleThen(ctx context.Context, l Links, orderID string, amt Amount, cardID int64, rental *Rental, next *Then) (Chain, error) {
+	card, err := s.store.StoredCard(ctx, cardID)
+	if err != nil {
+		return Chain{}, err
+	}
+	p := TokenPayment{Ref: Ref{MerchantTransactionID: s.newID(), OrderID: orderID}, Amount: amt, Token: card.Token,
+		SchemeTransactionID: card.SchemeTransactionID, Rental: rental}
+	if err := p.Validate(); err != nil {
+		return Chain{}, err
+	}
+	rec := Record{Links: l, CardID: card.ID, Operation: OpTokenSale, Amount: amt, OrderID: orderID,
+		MerchantTransactionID: p.MerchantTransactionID, Card: card.Card}
+	return s.chain(ctx, &rec, &card, func(gw Gateway) (Result, error) { return gw.TokenSale(ctx, p) }, next)
+}
+
+// chain records rec, sends it with call and stores its outcome; when it is
+// approved and next is not nil, next's pending record is stored with that
+// outcome (Store.ResolvePaymentThen) on the card rec used (used) or
+// stored, and next is then sent and resolved.
+func (s *Service) chain(ctx context.Context, rec *Record, used *StoredCard, call func(Gateway) (Result, error), next *Then) (Chain, error) {
+	gw, err := s.prepare(ctx, rec)
+	if err != nil {
+		return Chain{}, err
+	}
+	if err := s.store.InsertPayment(ctx, rec); err != nil {
+		return Chain{}, fmt.Errorf("record payment before sending: %w", err)
+	}
+	var ch Chain
+	var nrec *Record
+	var ngw Gateway
+	var ncall func(Gateway) (Result, error)
+	first, err := s.send(ctx, gw, rec, call, func(ctx context.Context, rec *Record) error {
+		if next == nil || rec.Status != StatusApproved {
+			return s.resolve(ctx, rec)
+		}
+		card, newCard := used, rec.newCard()
+		if newCard != nil {
+			card = newCard
+		}
+		if card == nil {
+			ch.NextErr = errNoCardForNext
+			return s.resolve(ctx, rec)
+		}
+		p := TokenPayment{Ref: Ref{MerchantTransactionID: s.newID(), OrderID: next.OrderID}, Amount: next.Amount,
+			Token: card.Token, SchemeTransactionID: card.SchemeTransactionID, Rental: next.Rental}
+		op := OpTokenSale
+		if next.PreAuth {
+			op = OpTokenPreAuth
+		}
+		n := Record{Links: next.Links, CardID: card.ID, Operation: op, Amount: next.Amount, OrderID: next.OrderID,
+			MerchantTransactionID: p.MerchantTransactionID, Card: card.Card}
+		var err error
+		if err = p.Validate(); err == nil {
+			ngw, err = s.prepare(ctx, &n)
+		}
+		if err != nil {
+			ch.NextErr = err
+			return s.resolve(ctx, rec)
+		}
+		if ch.Guarded, err = s.resolveThen(ctx, rec, newCard, next.Guard, &n); err != nil {
+			// next not recorded, not sent; rec's outcome perhaps not
+			// stored either (the reconciler asks the gateway)
+			ch.NextErr = fmt.Errorf("record payment before sending: %w", err)
+			return err
+		}
+		if ch.Lost = !ch.Guarded; ch.Lost {
+			ch.NextErr = next.Guard.Lost()
+		} else {
+			nrec = &n
+			ncall = func(gw Gateway) (Result, error) {
+				if op == OpTokenPreAuth {
+					return gw.TokenPreAuth(ctx, p)
+				}
+				return gw.TokenSale(ctx, p)
+			}
+		}
+		return nil
+	})
+	ch.First = first
+	if first.Status == StatusApproved {
+		switch {
+		case rec.stored != nil && rec.stored.ID == rec.CardID:
+			c := *rec.stored
+			ch.Card = &c
+		case used != nil:
+			ch.Card = used
+		}
+	}
+	if nrec != nil {
+		ch.Next, ch.NextErr = s.send(ctx, ngw, nrec, ncall, s.resolve)
+	}
+	return ch, err
+}
+
+// errNoCardForNext: an approved first payment left no card to make the
+// next one on (as TokenSale of a card that is not stored).
+var errNoCardForNext = errs.NotFound("stored_card_not_found")
+
+// resolveThen stores rec's outcome (with the card c it created, when not
+// nil) and, when guard g holds, next's pending record (see
+// Store.ResolvePaymentThen). It reports whether g held; a failure is logged.
+func (s *Service) resolveThen(ctx context.Context, rec *Record, c *StoredCard, g Guard, next *Record) (bool, error) {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	held, err := s.store.ResolvePaymentThen(wctx, rec, c, g, next)
+	if c != nil && c.ID != 0 && c.ID == rec.CardID {
+		rec.stored = c
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "payment outcome or next payment not stored; the reconciler will inquire", "payment_id", rec.ID,
+			"merchant_txn_id", rec.MerchantTransactionID, "err", err)
+	}
+	return held, err
+}
