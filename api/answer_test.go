@@ -225,7 +225,8 @@ func refuseMails(t *testing.T, e *env, d string, on bool) {
 // database, after the answer's statement on SQLite, in the same statement
 // on PostgreSQL), nothing of the answer is stored: the client gets a 500,
 // the key stays processing without an answer and unlocked, no invoice
-// exists; the retry resumes the booking and its 201 is stored as on every
+// exists, and the deposit's approved outcome — which the issue's
+// transaction was to store — is stored (approved) all the same; the retry resumes the booking and its 201 is stored as on every
 // resumed booking, and replays.
 func TestFailedIssueStoresNoAnswer(t *testing.T) {
 	for _, d := range []string{"sqlite", "postgres"} {
@@ -245,6 +246,11 @@ func TestFailedIssueStoresNoAnswer(t *testing.T) {
 			}
 			if n := e.countRows(t, `SELECT count(*) FROM invoices`); n != 0 {
 				t.Fatalf("%d invoices after a failed issue", n)
+			}
+			// the deposit's outcome, which the issue was to store, is stored all the same
+			if n := e.countRows(t, `SELECT count(*) FROM payments WHERE purpose = 'deposit' AND status = 'approved'
+				AND resolved_at IS NOT NULL`); n != 1 {
+				t.Fatalf("%d approved deposits after a failed issue, want its outcome stored", n)
 			}
 			refuseMails(t, e, d, false)
 			r := e.do("POST", "/api/v1/bookings", body, "Idempotency-Key", "abbruch")

@@ -4,13 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"mietwerk.dev/mietwerk/adapter/telecashsim"
 	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/payment"
+	"mietwerk.dev/mietwerk/webhook"
 )
 
 // TestIssueStageStatements: a booking's issue stage (after both payments
@@ -19,12 +23,13 @@ import (
 // without reading its status first. On PostgreSQL it sends four
 // statements: BEGIN, the invoice number, one chained statement (invoice,
 // line, PDF, confirmation with its audit row, e-mail with attachments, the
-// request's answer stored with its Idempotency-Key), COMMIT; and none
+// request's answer stored with its Idempotency-Key, the deposit's outcome
+// the payment stage left to it), COMMIT; and none
 // follows it before the client has its answer (the answer's own UPDATE of
 // idempotency_keys is gone). On SQLite no transaction commits after the
 // issue stage either (the answer's was the last). On both databases the
-// answer lists the payments as they are read back afterwards, and the
-// booking is confirmed with its invoice e-mailed.
+// answer lists the payments as they are read back afterwards (the deposit
+// approved), and the booking is confirmed with its invoice e-mailed.
 func TestIssueStageStatements(t *testing.T) {
 	for _, d := range []string{"sqlite", "postgres"} {
 		t.Run(d, func(t *testing.T) {
@@ -61,6 +66,11 @@ func TestIssueStageStatements(t *testing.T) {
 				if g.status != 200 || len(g.body["payments"].([]any)) != 2 || !reflect.DeepEqual(r.body["payments"], g.body["payments"]) {
 					t.Fatalf("payments answered %v, read back %d %s", r.body["payments"], g.status, g.raw)
 				}
+				for _, p := range g.body["payments"].([]any) {
+					if p.(map[string]any)["status"] != "approved" {
+						t.Fatalf("payments read back %v, want both approved", g.body["payments"])
+					}
+				}
 				var mails, atts, docAtts, audits int
 				must(t, e.st.DB().QueryRow(`SELECT count(*) FROM emails m JOIN reservations r ON r.id = m.reservation_id
 					WHERE r.number = $1 AND m.kind = 'reservation_confirmation'`, num).Scan(&mails))
@@ -90,46 +100,114 @@ func TestIssueStageStatements(t *testing.T) {
 			}
 			chained := 0
 			for q := range tally {
-				if strings.HasPrefix(q, "WITH inv AS") && strings.Contains(q, "UPDATE idempotency_keys SET state = 'done'") {
+				if strings.HasPrefix(q, "WITH inv AS") && strings.Contains(q, "UPDATE idempotency_keys SET state = 'done'") &&
+					strings.Contains(q, "UPDATE payments SET status=") {
 					chained++
 				}
 			}
 			if chained != 1 || answer[1] != 0 {
-				t.Errorf("the answer: %d chained statements of the issue store it, %d statements follow the issue stage, want 1 and 0: %v",
-					chained, answer[1], tally)
+				t.Errorf("the answer and the deposit's outcome: %d chained statements of the issue store them, %d statements follow "+
+					"the issue stage, want 1 and 0: %v", chained, answer[1], tally)
 			}
 		})
 	}
 }
 
-// unstoredDeposit is a payment store that cannot store a deposit's
-// outcome (the database out of reach just then): the deposit stays pending
-// in the store although the gateway approved it.
-type unstoredDeposit struct{ payment.Store }
+// losingDeposit is a payment store that, while lose is set, cannot store
+// a deposit's outcome: the process's writes after the gateway's answer
+// are lost, as when it dies.
+type losingDeposit struct {
+	payment.Store
+	lose *atomic.Bool
+}
 
-func (s unstoredDeposit) ResolvePayment(ctx context.Context, r *payment.Record) error {
-	if r.Purpose == booking.PurposeDeposit {
-		return errors.New("test: outcome not stored")
+func (s losingDeposit) ResolvePayment(ctx context.Context, r *payment.Record) error {
+	if r.Purpose == booking.PurposeDeposit && s.lose.Load() {
+		return errors.New("test: outcome lost")
 	}
 	return s.Store.ResolvePayment(ctx, r)
 }
 
-// TestUnstoredOutcomeIsReadBack: Book issues from the payments it recorded
-// only when their approved outcomes were stored. A deposit the gateway
-// approved whose outcome could not be stored is read back as still open:
-// the booking stays pending_payment with no invoice (the reconciler and
-// FinishPending finish it), as when every booking read its payments back.
-func TestUnstoredOutcomeIsReadBack(t *testing.T) {
+// TestCrashBeforeIssueLeavesDepositPending: the process dies after the
+// gateway approved the deposit and before the issue that stores the
+// deposit's outcome (a panic at the end of the payment stage, every write
+// of the deposit's outcome lost). Nothing is answered, the deposit stays
+// pending and nothing is issued; the payment reconciler asks the gateway
+// (approved) and FinishPending confirms the booking exactly once: one
+// invoice, one confirmation, one rent charge, one deposit hold, the
+// deposit recorded once.
+func TestCrashBeforeIssueLeavesDepositPending(t *testing.T) {
 	for _, d := range []string{"sqlite", "postgres"} {
 		t.Run(d, func(t *testing.T) {
-			e := newEnvWith(t, d, 2, nil, envOptions{payments: func(s payment.Store) payment.Store { return unstoredDeposit{s} }})
-			r := e.do("POST", "/api/v1/bookings", bookingBody("offen@example.de", telecashsim.CardApproveVisa, day(3, 9), day(4, 17)),
-				"Idempotency-Key", "offen")
-			var invoices int
-			must(t, e.st.DB().QueryRow(`SELECT count(*) FROM invoices`).Scan(&invoices))
-			if r.body["status"] != "pending_payment" || invoices != 0 {
-				t.Fatalf("booking with its deposit's outcome not stored: %d %s, %d invoices", r.status, r.raw, invoices)
+			var armed, lose atomic.Bool
+			e := newEnvWith(t, d, 1, nil, envOptions{
+				payments: func(s payment.Store) payment.Store { return losingDeposit{Store: s, lose: &lose} },
+				stages: func(stage string) {
+					if stage == booking.StagePayment && armed.CompareAndSwap(true, false) {
+						panic(http.ErrAbortHandler) // the process dies: no answer, no issue
+					}
+				}})
+			armed.Store(true)
+			lose.Store(true)
+			if s := e.rawPost(t, bookingBody("absturz@example.de", telecashsim.CardApproveVisa, day(3, 9), day(4, 17)), "absturz"); s != 0 {
+				t.Fatalf("the killed request was answered %d", s)
 			}
+			lose.Store(false)
+			var num string
+			must(t, e.st.DB().QueryRow(`SELECT number FROM reservations`).Scan(&num))
+			if n := e.countRows(t, `SELECT count(*) FROM payments WHERE purpose = 'deposit' AND status = 'pending'`); n != 1 {
+				t.Fatalf("%d deposits pending after the crash, want 1", n)
+			}
+			if n := e.countRows(t, `SELECT count(*) FROM invoices`); n != 0 {
+				t.Fatalf("%d invoices after the crash", n)
+			}
+			e.settle(t)
+			if g := e.do("GET", "/api/v1/bookings/"+num, nil); g.body["status"] != "confirmed" {
+				t.Fatalf("after the reconciler and the finisher: %s", g.raw)
+			}
+			for q, want := range map[string]int{`SELECT count(*) FROM invoices`: 1,
+				`SELECT count(*) FROM emails WHERE kind = 'reservation_confirmation'`:             1,
+				`SELECT count(*) FROM payments WHERE purpose = 'deposit'`:                         1,
+				`SELECT count(*) FROM payments WHERE purpose = 'deposit' AND status = 'approved'`: 1} {
+				if n := e.countRows(t, q); n != want {
+					t.Fatalf("%s: %d, want %d", q, n, want)
+				}
+			}
+			if l := e.sim.Ledger(); l[num].Captured != 4900 || l[num+"-D"].Authorized != 30000 || len(l) != 2 {
+				t.Fatalf("gateway ledger %+v: want one rent charge and one deposit hold", l)
+			}
+			checkLedger(t, e)
 		})
 	}
+}
+
+// TestDepositEventWithIssue: for a tenant with a webhook endpoint, the
+// deposit's outcome stored with the issue still queues its
+// payment.succeeded event, in the order as before: the rent's, the
+// deposit's, then booking.confirmed and invoice.issued.
+func TestDepositEventWithIssue(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		ctx := identity.WithActor(context.Background(), identity.SystemFor(e.tenant.ID))
+		must(t, e.st.CreateEndpoint(ctx, &webhook.Endpoint{URL: "http://127.0.0.1:9/hooks", Secret: webhook.NewSecret()}))
+		r := e.do("POST", "/api/v1/bookings", bookingBody("ereignis@example.de", telecashsim.CardApproveVisa, day(3, 9), day(4, 17)),
+			"Idempotency-Key", "ereignis")
+		if r.status != 201 {
+			t.Fatalf("book: %d %s", r.status, r.raw)
+		}
+		rows, err := e.st.DB().Query(`SELECT ev.type, COALESCE(p.purpose, '') FROM webhook_events ev
+			LEFT JOIN payments p ON p.id = ev.payment_id ORDER BY ev.id`)
+		must(t, err)
+		defer rows.Close()
+		var got []string
+		for rows.Next() {
+			var typ, purpose string
+			must(t, rows.Scan(&typ, &purpose))
+			got = append(got, strings.TrimSuffix(typ+" "+purpose, " "))
+		}
+		must(t, rows.Err())
+		want := []string{"payment.succeeded rent", "payment.succeeded deposit", "booking.confirmed", "invoice.issued"}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("events %v, want %v", got, want)
+		}
+	})
 }

@@ -163,6 +163,9 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (Details, error) {
 	bc := bookingCtx{tn: tn, st: station, cat: cat, cust: cust, r: r, tariff: &tariff, lease: lease, created: true,
 		answer: req.Answer, secret: secret}
 	defer s.release(ctx, &bc)
+	// runs first: a deposit's outcome the issue did not store is stored
+	// before the lease is given up
+	defer s.settle(ctx, &bc)
 	stage(StageCar)
 	if err := s.pay(ctx, &bc, req); err != nil {
 		return Details{}, err
@@ -215,9 +218,14 @@ type bookingCtx struct {
 	// deposit is charged on it without reading it back)
 	card *payment.StoredCard
 	// fresh are the rent and then the deposit as Book's own pass sent
-	// them, each only once its approved outcome was stored (see
-	// freshPayments); nil on every other path
+	// them, each only once its approved outcome was stored or deferred
+	// (see freshPayments); nil on every other path
 	fresh []payment.Record
+	// deferred is the deposit's approved outcome Book's own pass left
+	// unstored (payment.Then.Defer): the issue stores it in its own
+	// transaction (issueAdvance), and settle stores it on every other
+	// path; nil on every other path
+	deferred *payment.Deferred
 	// answer is BookRequest.Answer and secret the booking secret it
 	// shows, in Book's own pass (nil, "" on every other path); answered is
 	// the answer stored with the confirmation (see answerOf)
@@ -228,8 +236,9 @@ type bookingCtx struct {
 
 // freshPayments returns the booking's payments as Book's own pass recorded
 // them, when they are all complete needs to issue: the rent approved and
-// the deposit approved (or none due). Then complete need not read them
-// back: an approved outcome is final in the store (resolvePaymentTx never
+// the deposit approved (or none due), the deposit's outcome perhaps still
+// to be stored with the issue (bookingCtx.deferred). Then complete need
+// not read them back: an approved outcome is final in the store (resolvePaymentTx never
 // moves a payment off approved, so neither a late gateway answer, a
 // webhook event nor the reconciler changes it), and no other rent or
 // deposit can be recorded for the booking while this process holds its
@@ -314,7 +323,9 @@ func (bc *bookingCtx) rental() *payment.Rental {
 // The rent's outcome, the lease's renewal and the deposit's pending record
 // are stored in one step (payment.Then with LeaseRenewal): when the lease
 // was lost meanwhile, nothing of the deposit is recorded or sent and pay
-// returns KindConflict "booking_busy".
+// returns KindConflict "booking_busy". An approved deposit's outcome is
+// not stored by itself (payment.Then.Defer): the issue stores it
+// (issueAdvance), else settle.
 func (s *Service) pay(ctx context.Context, bc *bookingCtx, req BookRequest) error {
 	r := bc.r
 	amt := payment.Amount{Cents: r.DayPriceCents, Currency: r.Currency}
@@ -323,7 +334,7 @@ func (s *Service) pay(ctx context.Context, bc *bookingCtx, req BookRequest) erro
 	if r.DepositCents > 0 {
 		next = &payment.Then{Links: payment.Links{ReservationID: r.ID, CustomerID: r.CustomerID, Purpose: PurposeDeposit, Test: r.Test},
 			OrderID: r.Number + "-D", Amount: payment.Amount{Cents: r.DepositCents, Currency: r.Currency},
-			PreAuth: bc.tn.DepositMode != "charge", Rental: bc.rental(), Guard: s.renewal(bc)}
+			PreAuth: bc.tn.DepositMode != "charge", Rental: bc.rental(), Guard: s.renewal(bc), Defer: true}
 	}
 	var ch payment.Chain
 	var err error
@@ -369,8 +380,19 @@ func (s *Service) pay(ctx context.Context, bc *bookingCtx, req BookRequest) erro
 		return ch.NextErr // another process took the booking over: it goes on
 	}
 	bc.depositTried = true
+	bc.deferred = ch.Deferred
 	bc.keepFresh(ch.Next, ch.NextErr)
 	return s.depositDone(ctx, bc, ch.Next, ch.NextErr, false)
+}
+
+// settle stores the deposit's outcome Book's own pass deferred
+// (bookingCtx.deferred) unless the issue stored it: a booking whose
+// issue failed, was refused (the lease lost, the status changed) or did
+// not come to pass keeps its deposit's outcome as if it had been stored
+// right after the gateway's answer (a failure is logged and leaves the
+// record pending for the reconciler, as then).
+func (s *Service) settle(ctx context.Context, bc *bookingCtx) {
+	_ = bc.deferred.Settle(ctx)
 }
 
 // takeDeposit charges or pre-authorises the deposit on the stored card
@@ -552,6 +574,7 @@ func (s *Service) reverse(ctx context.Context, recs []payment.Record) []reversal
 func (s *Service) complete(ctx context.Context, bc *bookingCtx, notify bool) error {
 	recs := bc.freshPayments()
 	if recs == nil {
+		s.settle(ctx, bc) // an outcome the issue would have stored is read back stored
 		var err error
 		if recs, err = s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: bc.r.ID}); err != nil {
 			return err
@@ -634,7 +657,9 @@ func primaries(recs []payment.Record) (rent, dep *payment.Record) {
 }
 
 // issueAdvance issues the advance invoice for the charged rent, confirms
-// the reservation and queues the confirmation, in one transaction.
+// the reservation and queues the confirmation, in one transaction, which
+// also stores the deposit's outcome Book's own pass deferred
+// (invoice.IssueRequest.Payments).
 func (s *Service) issueAdvance(ctx context.Context, bc *bookingCtx, rent payment.Record, dep *payment.Record) error {
 	depCents := int64(0)
 	if dep != nil {
@@ -656,10 +681,16 @@ func (s *Service) issueAdvance(ctx context.Context, bc *bookingCtx, rent payment
 	bc.pageToken = identity.NewToken()
 	req.ConfirmPageTokenHash = identity.HashToken(bc.pageToken)
 	req.Answer = bc.answerOf()
+	if !bc.deferred.Done() {
+		req.Payments = []payment.Record{bc.deferred.Record()}
+	}
 	err := s.d.Invoices.IssueInvoice(ctx, req)
 	if err != nil {
-		bc.answered = nil // rolled back with the issue
+		bc.answered = nil // rolled back with the issue (the outcome too: settle stores it)
 		return err
+	}
+	if bc.deferred != nil {
+		bc.deferred.Stored()
 	}
 	bc.r.Status = StatusConfirmed
 	if bc.created {

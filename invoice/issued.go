@@ -10,6 +10,7 @@ import (
 
 	"mietwerk.dev/mietwerk/idempotency"
 	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/payment"
 )
 
 // Issued is an invoice or credit note as stored after issue: the document,
@@ -137,6 +138,14 @@ type IssueRequest struct {
 	// it: the document and the answer a retry of its request replays exist
 	// together or not at all, and the caller stores no answer of its own.
 	Answer *Answer
+	// Payments are payment outcomes the gateway gave that are not stored
+	// yet (payment.Deferred), stored in the issue's own transaction as
+	// payment.Store.ResolvePayment stores an outcome (over an open status,
+	// approved over failed; the payment's webhook event with it): when
+	// one cannot be stored (KindConflict "payment_resolved": resolved
+	// differently meanwhile), nothing is issued. The caller stores them
+	// itself when the issue fails (payment.Deferred.Settle).
+	Payments []payment.Record
 }
 
 // Answer is the answer to an idempotent request that issues a document

@@ -34,6 +34,11 @@ type Then struct {
 	// Guard, when not nil, must hold when the payment is recorded; when it
 	// does not, the payment is neither recorded nor sent (Chain.Lost).
 	Guard Guard
+	// Defer, when set, leaves an approved outcome of the payment unstored
+	// (its record Pending in the store): Chain.Deferred carries it, and
+	// the caller must store it (see Deferred). Any other outcome is
+	// stored as always.
+	Defer bool
 }
 
 // Chain is what a payment followed by a Then did.
@@ -52,6 +57,58 @@ type Chain struct {
 	// too); Lost that it did not hold: NextErr is then Guard.Lost(), and
 	// nothing of Next was recorded or sent.
 	Guarded, Lost bool
+	// Deferred, with Then.Defer, is Next's approved outcome, not stored
+	// yet (Next is as it will be stored; NextErr nil): the caller stores
+	// it with a write of its own or by Settle. nil otherwise.
+	Deferred *Deferred
+}
+
+// Deferred is the approved outcome of a payment (Then.Defer) that the
+// payment service left to its caller to store: the record is Pending in
+// the store until then. The caller ends it one of two ways: it hands
+// Record to a write of its own that stores the outcome in the same
+// transaction, as ResolvePayment would (invoice.IssueRequest.Payments),
+// and calls Stored once that committed; or it calls Settle, which stores
+// it as the payment service stores every outcome. A caller settles it on
+// every path its own write does not commit (a deferred Settle).
+//
+// Why leaving it to the caller is safe: an outcome is stored lazily
+// anyway (ResolvePayment's commit does not wait for the disk), so a
+// crash or power cut could always lose it, and the payment reconciler
+// then asks the gateway about the record still Pending (a process that
+// dies holding a Deferred leaves the same). What exactly-once needs is
+// the Pending record durable before the gateway call, and that is
+// unchanged.
+type Deferred struct {
+	rec  Record
+	s    *Service
+	done bool
+}
+
+// Record is the payment as its outcome is to be stored.
+func (d *Deferred) Record() Record { return d.rec }
+
+// Stored records that the caller's own write stored the outcome and
+// committed: Settle does nothing after it.
+func (d *Deferred) Stored() { d.done = true }
+
+// Done reports whether the outcome was stored (Stored, or Settle that
+// succeeded).
+func (d *Deferred) Done() bool { return d == nil || d.done }
+
+// Settle stores the outcome unless it is stored already (as the payment
+// service stores every outcome: a context that survives the caller's
+// cancellation, a failure logged, the record then left Pending for the
+// reconciler). A nil Deferred is stored already.
+func (d *Deferred) Settle(ctx context.Context) error {
+	if d.Done() {
+		return nil
+	}
+	if err := d.s.resolve(ctx, &d.rec); err != nil {
+		return err
+	}
+	d.done = true
+	return nil
 }
 
 // SaleThen is Sale storing the card, followed, when the sale is approved
@@ -166,7 +223,17 @@ func (s *Service) chain(ctx context.Context, rec *Record, used *StoredCard, call
 		}
 	}
 	if nrec != nil {
-		ch.Next, ch.NextErr = s.send(ctx, ngw, nrec, ncall, s.resolve)
+		store := s.resolve
+		if next.Defer {
+			store = func(ctx context.Context, rec *Record) error {
+				if rec.Status != StatusApproved || rec.newCard() != nil {
+					return s.resolve(ctx, rec)
+				}
+				ch.Deferred = &Deferred{rec: *rec, s: s}
+				return nil
+			}
+		}
+		ch.Next, ch.NextErr = s.send(ctx, ngw, nrec, ncall, store)
 	}
 	return ch, err
 }

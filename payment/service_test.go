@@ -568,3 +568,46 @@ func TestReconcilerSurvivesAPoisonRecord(t *testing.T) {
 		}
 	})
 }
+
+// TestThenDeferred: a Then payment with Defer leaves its approved outcome
+// to the caller — the record stays pending in the store, Chain.Deferred
+// holds the outcome — until Settle stores it (once: a second Settle, or
+// one after Stored, does nothing); a declined one is stored at once, with
+// nothing deferred.
+func TestThenDeferred(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		l := payment.Links{CustomerID: e.customer, Purpose: "rent"}
+		then := func(order string) *payment.Then {
+			return &payment.Then{Links: payment.Links{CustomerID: e.customer, Purpose: "deposit"}, OrderID: order + "-D",
+				Amount: payment.EUR(30000), PreAuth: true, Defer: true}
+		}
+		stored := func(id int64) payment.Status {
+			r, err := e.st.Payment(e.ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r.Status
+		}
+		ch, err := e.svc.SaleThen(e.ctx, l, "ord-def", payment.EUR(4900), visa, nil, then("ord-def"))
+		if err != nil || ch.NextErr != nil || ch.Next.Status != payment.StatusApproved || ch.Deferred == nil || ch.Deferred.Done() ||
+			ch.Deferred.Record().ID != ch.Next.ID || ch.Deferred.Record().Status != payment.StatusApproved {
+			t.Fatalf("deferred deposit: %+v, %v", ch, err)
+		}
+		if s := stored(ch.Next.ID); s != payment.StatusPending {
+			t.Fatalf("the deferred outcome is stored already: %s", s)
+		}
+		if err := ch.Deferred.Settle(e.ctx); err != nil || !ch.Deferred.Done() || stored(ch.Next.ID) != payment.StatusApproved {
+			t.Fatalf("settle: %v, stored %s", err, stored(ch.Next.ID))
+		}
+		if err := ch.Deferred.Settle(e.ctx); err != nil {
+			t.Fatalf("a second settle: %v", err)
+		}
+
+		e.sim.SetFaults(telecashsim.FaultPlan{Next: []telecashsim.Fault{telecashsim.FaultNone, telecashsim.FaultDecline}})
+		ch, err = e.svc.SaleThen(e.ctx, l, "ord-dec", payment.EUR(4900), visa, nil, then("ord-dec"))
+		if err != nil || ch.Next.Status != payment.StatusDeclined || ch.Deferred != nil || stored(ch.Next.ID) != payment.StatusDeclined {
+			t.Fatalf("declined deposit: %+v, %v", ch, err)
+		}
+		assertLedgerMatches(t, e)
+	})
+}

@@ -32,11 +32,14 @@ func nextNumber(ctx context.Context, tx *sql.Tx, tenantID int64, series, period 
 }
 
 // IssueInvoice numbers, renders and stores an invoice or credit note,
-// queues its e-mails and stores the answer of its request (req.Answer), in
-// one transaction, and then the documents of req.With in the same
+// queues its e-mails, stores the answer of its request (req.Answer) and
+// the payment outcomes req.Payments (as ResolvePayment would), in one
+// transaction, and then the documents of req.With in the same
 // transaction. The number comes from the tenant's
 // pattern for the document's series, gap-free. Errors: KindInvalid for an
-// invalid document, KindNotFound for links outside the actor's reach.
+// invalid document, KindNotFound for links outside the actor's reach,
+// KindConflict "payment_resolved" for an outcome of req.Payments over a
+// payment resolved differently (nothing issued, nothing stored).
 func (s *Store) IssueInvoice(ctx context.Context, req invoice.IssueRequest) error {
 	sc, err := tenantScope(ctx)
 	if err != nil {
@@ -77,6 +80,18 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 	counter := string(series)
 	if iss.Test { // never a number of the business's series
 		pattern, counter = "TEST-"+pattern, "test_"+counter
+	}
+	chained := s.dialect.chainsWrites() && len(iss.Invoice.Lines) > 0 && len(iss.Collects) == 0
+	if err := paymentsOf(ctx, sc.tenant(), req.Payments); err != nil {
+		return err
+	}
+	if len(req.Payments) > 0 && (!chained || !s.quietOutcome(ctx, sc.tenant())) {
+		// a statement of this transaction each (with its webhook event);
+		// else CTEs of the chained statement (issueChainedTx)
+		if err := s.resolvePaymentsTx(ctx, tx, sc.tenant(), req.Payments); err != nil {
+			return err
+		}
+		req.Payments = nil
 	}
 	now := s.Now()
 	issued := now.In(loc)
@@ -126,7 +141,7 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 	}
 	doc := []any{kind, nullInt64(iss.ContractID), nullInt64(iss.ReservationID), iss.Invoice.Number + ".pdf", "application/pdf",
 		iss.SHA256, len(pdf), pdf, ts(now)}
-	if s.dialect.chainsWrites() && len(lines) > 0 && len(iss.Collects) == 0 {
+	if chained {
 		return s.issueChainedTx(ctx, tx, sc, req, iss, a, lines, doc, pdf, now)
 	}
 	if err := tx.QueryRowContext(ctx, `INSERT INTO invoices (`+invoiceInsertCols+`) VALUES (`+placeholders(1, len(a))+`)
@@ -208,8 +223,11 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 // writes, in one statement: the invoice iss (its values a, lines and PDF
 // document doc), its e-invoice, the reservation's confirmation with its
 // status change's audit row, its e-mails with their attachments (the
-// PDF attached as the document), and the answer of its request stored with
-// the request's Idempotency-Key (req.Answer). req.EInvoice, req.Mails and
+// PDF attached as the document), the answer of its request stored with
+// the request's Idempotency-Key (req.Answer), and the payment outcomes
+// req.Payments (issueTx leaves them here only when they need no webhook
+// event: quietOutcome); one not stored (resolved differently meanwhile)
+// returns KindConflict "payment_resolved" and the caller rolls back. req.EInvoice, req.Mails and
 // req.Answer run before it: they get iss numbered, totalled and rendered,
 // without ID and DocumentID. What cannot go with them follows as on every database: a
 // customer's pending update settled, webhook events, a payer's sending.
@@ -276,6 +294,13 @@ func (s *Store) issueChainedTx(ctx context.Context, tx *sql.Tx, sc scope, req in
 	for i := range msgs {
 		dest = append(dest, &msgs[i].ID)
 	}
+	paid := true
+	if len(req.Payments) > 0 {
+		ctes, stored := outcomeCTEs(&a, sc.tenant(), req.Payments)
+		q += ctes
+		sel += `, ` + stored
+		dest = append(dest, &paid)
+	}
 	r := booking.Reservation{ID: confirm.ID, Status: booking.StatusPendingPayment}
 	var pending sql.NullString
 	if confirm.ID != 0 {
@@ -288,6 +313,9 @@ func (s *Store) issueChainedTx(ctx context.Context, tx *sql.Tx, sc scope, req in
 	}
 	if err != nil {
 		return mapErr(err)
+	}
+	if !paid {
+		return errs.Conflict("payment_resolved")
 	}
 	for i := range msgs {
 		for j := range ofDoc[i] {

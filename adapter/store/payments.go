@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -202,11 +203,17 @@ func (s *Store) resolveAlone(ctx context.Context, tid int64, r *payment.Record, 
 // outcomeSQL is the update that stores a payment's outcome over an open
 // status (the same status, or approved over failed: a late delivery), with
 // the arguments of outcomeArgs ($1–$14) and card_id set to card.
-func outcomeSQL(card string) string {
-	return `UPDATE payments SET status=$1, ipg_txn_id=$2, approval_code=$3, scheme_txn_id=$4, card_brand=$5, card_last4=$6,
-		reason_code=$7, message=$8, inquiries=$9, next_inquiry_at=$10, resolved_at=$11, card_id=` + card + `
-		WHERE tenant_id=$13 AND id=$14 AND (status IN ('pending','unknown') OR status = $1
-			OR ($1 = 'approved' AND status = 'failed'))`
+func outcomeSQL(card string) string { return outcomeSQLAt(0, card) }
+
+// outcomeSQLAt is outcomeSQL with the arguments of outcomeArgs at
+// $off+1 … $off+14 (in a statement with others before them).
+func outcomeSQLAt(off int, card string) string {
+	p := func(n int) string { return "$" + strconv.Itoa(off+n) }
+	return `UPDATE payments SET status=` + p(1) + `, ipg_txn_id=` + p(2) + `, approval_code=` + p(3) + `, scheme_txn_id=` + p(4) +
+		`, card_brand=` + p(5) + `, card_last4=` + p(6) + `, reason_code=` + p(7) + `, message=` + p(8) + `, inquiries=` + p(9) +
+		`, next_inquiry_at=` + p(10) + `, resolved_at=` + p(11) + `, card_id=` + card + `
+		WHERE tenant_id=` + p(13) + ` AND id=` + p(14) + ` AND (status IN ('pending','unknown') OR status = ` + p(1) + `
+			OR (` + p(1) + ` = 'approved' AND status = 'failed'))`
 }
 
 // outcomeArgs are outcomeSQL's arguments for r of tenant tid.
@@ -228,6 +235,51 @@ func outcomeCard(tid int64, r *payment.Record, c *payment.StoredCard) (with, car
 			exp_year, scheme_txn_id, created_at, test) VALUES ($15,$16,$17,$18,$19,$20,$21,$22,$23,$24)
 			ON CONFLICT (tenant_id, token) DO UPDATE SET scheme_txn_id = EXCLUDED.scheme_txn_id RETURNING id), `,
 		`COALESCE($12, (SELECT id FROM card))`, append(a, saveCardArgs(c)...)
+}
+
+// resolvePaymentsTx stores the outcomes recs inside tx, each as
+// ResolvePayment does (resolvePaymentTx: over an open status, approved
+// over failed, the webhook event with it); KindConflict
+// "payment_resolved" when one was resolved differently (recs checked by
+// paymentsOf). It is how a
+// write of the caller's stores deferred outcomes with it
+// (invoice.IssueRequest.Payments; see payment.Deferred).
+func (s *Store) resolvePaymentsTx(ctx context.Context, tx *sql.Tx, tid int64, recs []payment.Record) error {
+	for i := range recs {
+		if err := s.resolvePaymentTx(ctx, tx, tid, &recs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// paymentsOf checks that the payments recs are of tenant tid, the tenant
+// of a write that stores their outcomes (KindNotFound otherwise).
+func paymentsOf(ctx context.Context, tid int64, recs []payment.Record) error {
+	for _, r := range recs {
+		if t, err := paymentTenant(ctx, r.TenantID); err != nil || t != tid {
+			return errs.NotFound("payment_not_found")
+		}
+	}
+	return nil
+}
+
+// outcomeCTEs returns the CTEs (pay0, pay1, …, each followed by ", ") that
+// store the outcomes recs of tenant tid in a chained statement, each with
+// resolveAlone's update (outcomeSQLAt: the same conditions), and an
+// expression that is true when every one of them was stored. Only for an
+// outcome that needs no webhook event (quietOutcome); the caller returns
+// KindConflict "payment_resolved" when the expression is false.
+func outcomeCTEs(a *args, tid int64, recs []payment.Record) (ctes, stored string) {
+	var conds []string
+	for i := range recs {
+		off := len(*a)
+		*a = append(*a, outcomeArgs(tid, &recs[i])...)
+		name := "pay" + strconv.Itoa(i)
+		ctes += name + ` AS (` + outcomeSQLAt(off, "$"+strconv.Itoa(off+12)) + ` RETURNING id), `
+		conds = append(conds, `EXISTS (SELECT 1 FROM `+name+`)`)
+	}
+	return ctes, strings.Join(conds, ` AND `)
 }
 
 // ResolvePaymentThen stores the approved outcome of r (with the card c it

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -268,6 +269,167 @@ func TestConfirmingIssueNeedsTheLease(t *testing.T) {
 // the rent was resolved differently meanwhile (a conflict: nothing stored,
 // the lease not moved).
 func TestResolvePaymentThen(t *testing.T) {
+	eachOutcomeMode(t, func(t *testing.T, s *store.Store, clk *clock, w *world, ctx context.Context, mode string) {
+		c := customer.Customer{Email: "then@example.de", FirstName: "Eva", LastName: "Huber", Street: "Weg 1", PostalCode: "93047", City: "Regensburg"}
+		mine := clk.Now().Add(time.Minute).Truncate(time.Microsecond)
+		r := booking.Reservation{StationID: w.stations[0][0].ID, CategoryID: w.cats[0].ID, TariffID: w.tariffs[0].ID,
+			Pickup: clk.Now().Add(48 * time.Hour), Return: clk.Now().Add(72 * time.Hour), APIClientID: 7, LeaseUntil: &mine}
+		mustNil(t, s.CreateReservationFor(ctx, &c, &r))
+		pending := func(id string, op payment.Operation, purpose string) payment.Record {
+			return payment.Record{Links: payment.Links{ReservationID: r.ID, CustomerID: c.ID, Purpose: purpose}, Operation: op,
+				Status: payment.StatusPending, Amount: payment.EUR(4900), MerchantTransactionID: "mw-" + id, OrderID: "o-" + id,
+				CreatedAt: clk.Now()}
+		}
+		approvedRent := func(id string) payment.Record {
+			rec := pending(id, payment.OpSale, "rent")
+			mustNil(t, s.InsertPayment(ctx, &rec))
+			now := clk.Now()
+			rec.Status, rec.ResolvedAt, rec.GatewayTransactionID = payment.StatusApproved, &now, "84"+id
+			return rec
+		}
+		lease := func() time.Time {
+			got, err := s.Reservation(ctx, r.ID)
+			mustNil(t, err)
+			return *got.LeaseUntil
+		}
+		recorded := func(id string) int {
+			var n int
+			mustNil(t, s.DB().QueryRow(`SELECT count(*) FROM payments WHERE merchant_txn_id = $1`, "mw-"+id).Scan(&n))
+			return n
+		}
+
+		// the lease held: all three, the deposit on the rent's new card
+		rent := approvedRent("1")
+		card := payment.StoredCard{CustomerID: c.ID, Token: "tok-then", Card: payment.CardInfo{Brand: "visa", Last4: "1111"}}
+		dep := pending("1d", payment.OpTokenPreAuth, "deposit")
+		theirs := mine.Add(time.Minute)
+		n0 := s.Statements()
+		held, err := s.ResolvePaymentThen(ctx, &rent, &card, booking.LeaseRenewal{ReservationID: r.ID, Held: mine, Until: theirs}, &dep)
+		if !held || err != nil || dep.ID == 0 {
+			t.Fatalf("with the lease held: held %v, %v, deposit id %d", held, err, dep.ID)
+		}
+		if n := s.Statements() - n0; mode == "request" && s.Dialect() == store.Postgres && n != 1 {
+			t.Errorf("%d statements to PostgreSQL, want 1", n)
+		}
+		got, _ := s.Payment(ctx, rent.ID)
+		gotDep, _ := s.Payment(ctx, dep.ID)
+		if got.Status != payment.StatusApproved || got.CardID == 0 || got.CardID != card.ID || gotDep.Status != payment.StatusPending ||
+			gotDep.CardID != card.ID || dep.CardID != card.ID || gotDep.Purpose != "deposit" {
+			t.Fatalf("rent %+v, deposit %+v, card %d", got, gotDep, card.ID)
+		}
+		if l := lease(); !l.Equal(theirs) {
+			t.Fatalf("lease %v, want it moved to %v", l, theirs)
+		}
+
+		// the lease lost: the rent's outcome stored, nothing of the deposit
+		rent2 := approvedRent("2")
+		rent2.CardID = card.ID
+		dep2 := pending("2d", payment.OpTokenPreAuth, "deposit")
+		held, err = s.ResolvePaymentThen(ctx, &rent2, nil, booking.LeaseRenewal{ReservationID: r.ID, Held: mine, Until: theirs.Add(time.Minute)}, &dep2)
+		if held || err != nil || dep2.ID != 0 || recorded("2d") != 0 {
+			t.Fatalf("with the lease lost: held %v, %v, deposit id %d, %d recorded", held, err, dep2.ID, recorded("2d"))
+		}
+		if got, _ := s.Payment(ctx, rent2.ID); got.Status != payment.StatusApproved {
+			t.Fatalf("with the lease lost the rent is %s, want its outcome stored", got.Status)
+		}
+		if l := lease(); !l.Equal(theirs) {
+			t.Fatalf("lease %v after a lost renewal, want %v", l, theirs)
+		}
+
+		// the rent resolved differently meanwhile: a conflict, nothing else
+		rent3 := approvedRent("3")
+		declined := rent3
+		declined.Status, declined.ReasonCode = payment.StatusDeclined, payment.ReasonRejected
+		mustNil(t, s.ResolvePayment(ctx, &declined))
+		rent3.CardID = card.ID
+		dep3 := pending("3d", payment.OpTokenPreAuth, "deposit")
+		held, err = s.ResolvePaymentThen(ctx, &rent3, nil, booking.LeaseRenewal{ReservationID: r.ID, Held: theirs, Until: theirs.Add(time.Hour)}, &dep3)
+		if held || !errs.Is(err, errs.KindConflict) || dep3.ID != 0 || recorded("3d") != 0 {
+			t.Fatalf("over a different outcome: held %v, %v, deposit id %d, %d recorded", held, err, dep3.ID, recorded("3d"))
+		}
+		if l := lease(); !l.Equal(theirs) {
+			t.Fatalf("lease %v after a refused outcome, want %v (not moved)", l, theirs)
+		}
+	})
+}
+
+// TestIssueStoresPaymentOutcomes: payment outcomes handed to an issue
+// (invoice.IssueRequest.Payments, a deposit's outcome Book deferred) are
+// stored in the issue's transaction as ResolvePayment stores them — in the
+// chained statement on PostgreSQL in an API request whose cached
+// configuration shows no webhook endpoint (four statements: BEGIN, number,
+// chained statement, COMMIT) —: approved over pending and over failed; over
+// a payment resolved differently (declined) the issue is refused
+// (KindConflict) and nothing is issued, confirmed or stored.
+func TestIssueStoresPaymentOutcomes(t *testing.T) {
+	eachOutcomeMode(t, func(t *testing.T, s *store.Store, clk *clock, w *world, ctx context.Context, mode string) {
+		// a booking with its deposit recorded pending, resolved first as before when not ""
+		book := func(n int, before payment.Status) (booking.Reservation, payment.Record) {
+			c := customer.Customer{Email: fmt.Sprintf("out%d@example.de", n), FirstName: "Eva", LastName: "Huber", Street: "Weg 1",
+				PostalCode: "93047", City: "Regensburg"}
+			lease := clk.Now().Add(time.Minute).Truncate(time.Microsecond)
+			pickup := clk.Now().Add(time.Duration(48+72*n) * time.Hour)
+			r := booking.Reservation{StationID: w.stations[0][0].ID, CategoryID: w.cats[0].ID, TariffID: w.tariffs[0].ID,
+				Pickup: pickup, Return: pickup.Add(24 * time.Hour), APIClientID: 7, LeaseUntil: &lease}
+			mustNil(t, s.CreateReservationFor(ctx, &c, &r))
+			dep := payment.Record{Links: payment.Links{ReservationID: r.ID, CustomerID: c.ID, Purpose: "deposit"},
+				Operation: payment.OpPreAuth, Status: payment.StatusPending, Amount: payment.EUR(30000),
+				MerchantTransactionID: fmt.Sprintf("mw-out%d", n), OrderID: fmt.Sprintf("o-out%d", n), CreatedAt: clk.Now()}
+			mustNil(t, s.InsertPayment(ctx, &dep))
+			if before != "" {
+				b := dep
+				b.Status, b.ReasonCode = before, payment.ReasonRejected
+				mustNil(t, s.ResolvePayment(ctx, &b))
+			}
+			now := clk.Now()
+			dep.Status, dep.ResolvedAt, dep.GatewayTransactionID, dep.ApprovalCode = payment.StatusApproved, &now, fmt.Sprint("84", n), "OK"
+			return r, dep
+		}
+		issue := func(r booking.Reservation, dep payment.Record) error {
+			iss := advanceInvoice(r.CustomerID)
+			iss.ReservationID = r.ID
+			return s.IssueInvoice(ctx, invoice.IssueRequest{Issued: iss, Render: fakeRender, Loc: time.UTC,
+				ConfirmReservation: r.ID, ConfirmLease: *r.LeaseUntil, Payments: []payment.Record{dep}})
+		}
+		state := func(r booking.Reservation, dep payment.Record) (booking.Status, payment.Record, int) {
+			got, err := s.Reservation(ctx, r.ID)
+			mustNil(t, err)
+			p, err := s.Payment(ctx, dep.ID)
+			mustNil(t, err)
+			var invoices int
+			mustNil(t, s.DB().QueryRow(`SELECT count(*) FROM invoices WHERE reservation_id = $1`, r.ID).Scan(&invoices))
+			return got.Status, p, invoices
+		}
+
+		for n, before := range []payment.Status{"", payment.StatusFailed} {
+			r, dep := book(n, before)
+			n0 := s.Statements()
+			mustNil(t, issue(r, dep))
+			if n := s.Statements() - n0; mode == "request" && s.Dialect() == store.Postgres && n != 4 {
+				t.Errorf("%d statements to PostgreSQL, want 4 (BEGIN, number, chained statement, COMMIT)", n)
+			}
+			st, p, invoices := state(r, dep)
+			if st != booking.StatusConfirmed || invoices != 1 || p.Status != payment.StatusApproved || p.ResolvedAt == nil ||
+				p.GatewayTransactionID != dep.GatewayTransactionID || p.ApprovalCode != "OK" {
+				t.Fatalf("over %q: booking %s, %d invoices, deposit %+v", before, st, invoices, p)
+			}
+		}
+
+		r, dep := book(2, payment.StatusDeclined)
+		if err := issue(r, dep); !errs.Is(err, errs.KindConflict) {
+			t.Fatalf("over a declined deposit: %v, want a conflict", err)
+		}
+		if st, p, invoices := state(r, dep); st != booking.StatusPendingPayment || invoices != 0 || p.Status != payment.StatusDeclined {
+			t.Fatalf("after the refused issue: booking %s, %d invoices, deposit %s", st, invoices, p.Status)
+		}
+	})
+}
+
+// eachOutcomeMode runs fn on each database in both ways a payment outcome
+// is stored: "transaction" (a system actor's context) and "request" (an
+// API request whose cached configuration shows no webhook endpoint: on
+// PostgreSQL in one statement, or as a part of one).
+func eachOutcomeMode(t *testing.T, fn func(t *testing.T, s *store.Store, clk *clock, w *world, ctx context.Context, mode string)) {
 	for _, mode := range []string{"transaction", "request"} {
 		t.Run(mode, func(t *testing.T) {
 			eachDB(t, func(t *testing.T, s *store.Store, clk *clock) {
@@ -278,86 +440,7 @@ func TestResolvePaymentThen(t *testing.T) {
 					_, err := s.Tenant(ctx) // reads the version and caches the setup
 					mustNil(t, err)
 				}
-				c := customer.Customer{Email: "then@example.de", FirstName: "Eva", LastName: "Huber", Street: "Weg 1", PostalCode: "93047", City: "Regensburg"}
-				mine := clk.Now().Add(time.Minute).Truncate(time.Microsecond)
-				r := booking.Reservation{StationID: w.stations[0][0].ID, CategoryID: w.cats[0].ID, TariffID: w.tariffs[0].ID,
-					Pickup: clk.Now().Add(48 * time.Hour), Return: clk.Now().Add(72 * time.Hour), APIClientID: 7, LeaseUntil: &mine}
-				mustNil(t, s.CreateReservationFor(ctx, &c, &r))
-				pending := func(id string, op payment.Operation, purpose string) payment.Record {
-					return payment.Record{Links: payment.Links{ReservationID: r.ID, CustomerID: c.ID, Purpose: purpose}, Operation: op,
-						Status: payment.StatusPending, Amount: payment.EUR(4900), MerchantTransactionID: "mw-" + id, OrderID: "o-" + id,
-						CreatedAt: clk.Now()}
-				}
-				approvedRent := func(id string) payment.Record {
-					rec := pending(id, payment.OpSale, "rent")
-					mustNil(t, s.InsertPayment(ctx, &rec))
-					now := clk.Now()
-					rec.Status, rec.ResolvedAt, rec.GatewayTransactionID = payment.StatusApproved, &now, "84"+id
-					return rec
-				}
-				lease := func() time.Time {
-					got, err := s.Reservation(ctx, r.ID)
-					mustNil(t, err)
-					return *got.LeaseUntil
-				}
-				recorded := func(id string) int {
-					var n int
-					mustNil(t, s.DB().QueryRow(`SELECT count(*) FROM payments WHERE merchant_txn_id = $1`, "mw-"+id).Scan(&n))
-					return n
-				}
-
-				// the lease held: all three, the deposit on the rent's new card
-				rent := approvedRent("1")
-				card := payment.StoredCard{CustomerID: c.ID, Token: "tok-then", Card: payment.CardInfo{Brand: "visa", Last4: "1111"}}
-				dep := pending("1d", payment.OpTokenPreAuth, "deposit")
-				theirs := mine.Add(time.Minute)
-				n0 := s.Statements()
-				held, err := s.ResolvePaymentThen(ctx, &rent, &card, booking.LeaseRenewal{ReservationID: r.ID, Held: mine, Until: theirs}, &dep)
-				if !held || err != nil || dep.ID == 0 {
-					t.Fatalf("with the lease held: held %v, %v, deposit id %d", held, err, dep.ID)
-				}
-				if n := s.Statements() - n0; mode == "request" && s.Dialect() == store.Postgres && n != 1 {
-					t.Errorf("%d statements to PostgreSQL, want 1", n)
-				}
-				got, _ := s.Payment(ctx, rent.ID)
-				gotDep, _ := s.Payment(ctx, dep.ID)
-				if got.Status != payment.StatusApproved || got.CardID == 0 || got.CardID != card.ID || gotDep.Status != payment.StatusPending ||
-					gotDep.CardID != card.ID || dep.CardID != card.ID || gotDep.Purpose != "deposit" {
-					t.Fatalf("rent %+v, deposit %+v, card %d", got, gotDep, card.ID)
-				}
-				if l := lease(); !l.Equal(theirs) {
-					t.Fatalf("lease %v, want it moved to %v", l, theirs)
-				}
-
-				// the lease lost: the rent's outcome stored, nothing of the deposit
-				rent2 := approvedRent("2")
-				rent2.CardID = card.ID
-				dep2 := pending("2d", payment.OpTokenPreAuth, "deposit")
-				held, err = s.ResolvePaymentThen(ctx, &rent2, nil, booking.LeaseRenewal{ReservationID: r.ID, Held: mine, Until: theirs.Add(time.Minute)}, &dep2)
-				if held || err != nil || dep2.ID != 0 || recorded("2d") != 0 {
-					t.Fatalf("with the lease lost: held %v, %v, deposit id %d, %d recorded", held, err, dep2.ID, recorded("2d"))
-				}
-				if got, _ := s.Payment(ctx, rent2.ID); got.Status != payment.StatusApproved {
-					t.Fatalf("with the lease lost the rent is %s, want its outcome stored", got.Status)
-				}
-				if l := lease(); !l.Equal(theirs) {
-					t.Fatalf("lease %v after a lost renewal, want %v", l, theirs)
-				}
-
-				// the rent resolved differently meanwhile: a conflict, nothing else
-				rent3 := approvedRent("3")
-				declined := rent3
-				declined.Status, declined.ReasonCode = payment.StatusDeclined, payment.ReasonRejected
-				mustNil(t, s.ResolvePayment(ctx, &declined))
-				rent3.CardID = card.ID
-				dep3 := pending("3d", payment.OpTokenPreAuth, "deposit")
-				held, err = s.ResolvePaymentThen(ctx, &rent3, nil, booking.LeaseRenewal{ReservationID: r.ID, Held: theirs, Until: theirs.Add(time.Hour)}, &dep3)
-				if held || !errs.Is(err, errs.KindConflict) || dep3.ID != 0 || recorded("3d") != 0 {
-					t.Fatalf("over a different outcome: held %v, %v, deposit id %d, %d recorded", held, err, dep3.ID, recorded("3d"))
-				}
-				if l := lease(); !l.Equal(theirs) {
-					t.Fatalf("lease %v after a refused outcome, want %v (not moved)", l, theirs)
-				}
+				fn(t, s, clk, w, ctx, mode)
 			})
 		})
 	}
