@@ -238,9 +238,13 @@ type bookingCtx struct {
 // them, when they are all complete needs to issue: the rent approved and
 // the deposit approved (or none due), the deposit's outcome perhaps still
 // to be stored with the issue (bookingCtx.deferred). Then complete need
-// not read them back: an approved outcome is final in the store (resolvePaymentTx never
-// moves a payment off approved, so neither a late gateway answer, a
-// webhook event nor the reconciler changes it), and no other rent or
+// not read them back: an approved outcome is final in the store
+// (resolvePaymentTx never moves a payment off approved, so neither a late
+// gateway answer, a webhook event nor the reconciler changes it; a
+// deferred one is pending there until the issue stores it, and only the
+// reconciler, after payment.Config.StalePending, could resolve it
+// meanwhile — with the gateway's same answer, over which the issue's
+// update still applies, or else the issue is refused), and no other rent or
 // deposit can be recorded for the booking while this process holds its
 // lease (a process that takes the lease over starts from the stored
 // records; this one's confirmation is then refused for the lease it lost).
