@@ -211,3 +211,48 @@ func TestDepositEventWithIssue(t *testing.T) {
 		}
 	})
 }
+
+// resolvingGateway resolves a deposit's record differently in the store
+// (declined) right after the gateway approved it: an outcome stored
+// meanwhile by someone else, which the deposit's deferred outcome must not
+// overwrite.
+type resolvingGateway struct {
+	payment.Gateway
+	e   *env
+	err error
+}
+
+func (g *resolvingGateway) TokenPreAuth(ctx context.Context, p payment.TokenPayment) (payment.Result, error) {
+	r, err := g.Gateway.TokenPreAuth(ctx, p)
+	_, g.err = g.e.st.DB().Exec(`UPDATE payments SET status = 'declined', reason_code = 'declined', resolved_at = created_at
+		WHERE merchant_txn_id = $1`, p.MerchantTransactionID)
+	return r, err
+}
+
+// TestDeferredOutcomeMeetsAnother: when the deposit's record was resolved
+// differently (declined) before the issue that was to store its approved
+// outcome, the issue is refused and the booking is decided on the stored
+// records, as when the outcome could not be stored: declined (402), the
+// booking failed, nothing issued, the stored outcome kept.
+func TestDeferredOutcomeMeetsAnother(t *testing.T) {
+	for _, d := range []string{"sqlite", "postgres"} {
+		t.Run(d, func(t *testing.T) {
+			var rg *resolvingGateway
+			e := newEnvWith(t, d, 1, nil, envOptions{gateway: func(g payment.Gateway) payment.Gateway { rg = &resolvingGateway{Gateway: g}; return rg }})
+			rg.e = e
+			r := e.do("POST", "/api/v1/bookings", bookingBody("anders@example.de", telecashsim.CardApproveVisa, day(3, 9), day(4, 17)),
+				"Idempotency-Key", "anders")
+			must(t, rg.err)
+			if r.status != 402 {
+				t.Fatalf("booking whose deposit was resolved declined meanwhile: %d %s, want 402", r.status, r.raw)
+			}
+			for q, want := range map[string]int{`SELECT count(*) FROM invoices`: 0,
+				`SELECT count(*) FROM reservations WHERE status = 'failed'`:                       1,
+				`SELECT count(*) FROM payments WHERE purpose = 'deposit' AND status = 'declined'`: 1} {
+				if n := e.countRows(t, q); n != want {
+					t.Fatalf("%s: %d, want %d", q, n, want)
+				}
+			}
+		})
+	}
+}

@@ -125,9 +125,10 @@ func (f *failingInvoices) IssueInvoice(ctx context.Context, req invoice.IssueReq
 }
 
 // TestServerErrorIsNoOutcome: the invoice step fails with a disk error
-// after both payments went through → 500, but not stored for the key: the
-// retry finishes the same booking (201), and every later replay answers
-// that; nothing is charged twice.
+// after both payments went through → 500, but not stored for the key (the
+// deposit's outcome, which the issue was to store, is stored all the
+// same): the retry finishes the same booking (201), and every later replay
+// answers that; nothing is charged twice.
 func TestServerErrorIsNoOutcome(t *testing.T) {
 	for _, d := range []string{"sqlite", "postgres"} {
 		t.Run(d, func(t *testing.T) {
@@ -137,6 +138,9 @@ func TestServerErrorIsNoOutcome(t *testing.T) {
 			body := bookingBody("disk@example.de", telecashsim.CardApproveVisa, day(3, 9), day(4, 9))
 			if r := e.do("POST", "/api/v1/bookings", body, "Idempotency-Key", "k-disk"); r.status != 500 {
 				t.Fatalf("disk full: %d %s", r.status, r.raw)
+			}
+			if n := e.countRows(t, `SELECT count(*) FROM payments WHERE purpose = 'deposit' AND status = 'approved'`); n != 1 {
+				t.Fatalf("%d approved deposits after the failed issue, want its outcome stored", n)
 			}
 			r := e.do("POST", "/api/v1/bookings", body, "Idempotency-Key", "k-disk")
 			if r.status != 201 || r.body["status"] != "confirmed" || r.header.Get("Idempotent-Replayed") == "true" {

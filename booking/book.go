@@ -244,7 +244,8 @@ type bookingCtx struct {
 // deferred one is pending there until the issue stores it, and only the
 // reconciler, after payment.Config.StalePending, could resolve it
 // meanwhile — with the gateway's same answer, over which the issue's
-// update still applies, or else the issue is refused), and no other rent or
+// update still applies; else the issue is refused and complete reads the
+// records back), and no other rent or
 // deposit can be recorded for the booking while this process holds its
 // lease (a process that takes the lease over starts from the stored
 // records; this one's confirmation is then refused for the lease it lost).
@@ -574,7 +575,10 @@ func (s *Service) reverse(ctx context.Context, recs []payment.Record) []reversal
 // times before the booking fails.
 //
 // In Book's own pass, with both payments approved as it recorded them
-// (bookingCtx.freshPayments), the records are not read back.
+// (bookingCtx.freshPayments), the records are not read back, unless the
+// issue was refused because the deposit's deferred outcome met another
+// one stored meanwhile (KindConflict "payment_resolved"): then they are,
+// and complete decides on what is stored.
 func (s *Service) complete(ctx context.Context, bc *bookingCtx, notify bool) error {
 	recs := bc.freshPayments()
 	if recs == nil {
@@ -624,7 +628,15 @@ func (s *Service) complete(ctx context.Context, bc *bookingCtx, notify bool) err
 		}
 		return s.complete(ctx, bc, notify)
 	}
-	return s.issueAdvance(ctx, bc, *rent, dep)
+	err := s.issueAdvance(ctx, bc, *rent, dep)
+	if e, ok := errs.As(err); ok && e.Code == "payment_resolved" && bc.deferred != nil {
+		// the deferred deposit was resolved differently meanwhile (the
+		// store keeps that outcome, so there is nothing to settle): as
+		// when its outcome could not be stored, the records are read back
+		bc.deferred, bc.fresh = nil, nil
+		return s.complete(ctx, bc, notify)
+	}
+	return err
 }
 
 // MaxDepositNotSent is how often a deposit that could not be sent (the
