@@ -212,20 +212,16 @@ func TestDepositEventWithIssue(t *testing.T) {
 	})
 }
 
-// resolvingGateway resolves a deposit's record differently in the store
-// (declined) right after the gateway approved it: an outcome stored
-// meanwhile by someone else, which the deposit's deferred outcome must not
-// overwrite.
+// resolvingGateway calls resolve with a deposit's merchant transaction id
+// right after the gateway approved it (before its outcome is stored).
 type resolvingGateway struct {
 	payment.Gateway
-	e   *env
-	err error
+	resolve func(merchantTxnID string)
 }
 
-func (g *resolvingGateway) TokenPreAuth(ctx context.Context, p payment.TokenPayment) (payment.Result, error) {
+func (g resolvingGateway) TokenPreAuth(ctx context.Context, p payment.TokenPayment) (payment.Result, error) {
 	r, err := g.Gateway.TokenPreAuth(ctx, p)
-	_, g.err = g.e.st.DB().Exec(`UPDATE payments SET status = 'declined', reason_code = 'declined', resolved_at = created_at
-		WHERE merchant_txn_id = $1`, p.MerchantTransactionID)
+	g.resolve(p.MerchantTransactionID)
 	return r, err
 }
 
@@ -237,12 +233,18 @@ func (g *resolvingGateway) TokenPreAuth(ctx context.Context, p payment.TokenPaym
 func TestDeferredOutcomeMeetsAnother(t *testing.T) {
 	for _, d := range []string{"sqlite", "postgres"} {
 		t.Run(d, func(t *testing.T) {
-			var rg *resolvingGateway
-			e := newEnvWith(t, d, 1, nil, envOptions{gateway: func(g payment.Gateway) payment.Gateway { rg = &resolvingGateway{Gateway: g}; return rg }})
-			rg.e = e
+			var e *env
+			var resolveErr error
+			declined := func(id string) { // an outcome stored meanwhile by someone else
+				_, resolveErr = e.st.DB().Exec(`UPDATE payments SET status = 'declined', reason_code = 'declined',
+					resolved_at = created_at WHERE merchant_txn_id = $1`, id)
+			}
+			e = newEnvWith(t, d, 1, nil, envOptions{gateway: func(g payment.Gateway) payment.Gateway {
+				return resolvingGateway{Gateway: g, resolve: declined}
+			}})
 			r := e.do("POST", "/api/v1/bookings", bookingBody("anders@example.de", telecashsim.CardApproveVisa, day(3, 9), day(4, 17)),
 				"Idempotency-Key", "anders")
-			must(t, rg.err)
+			must(t, resolveErr)
 			if r.status != 402 {
 				t.Fatalf("booking whose deposit was resolved declined meanwhile: %d %s, want 402", r.status, r.raw)
 			}
