@@ -12,10 +12,11 @@ import (
 // TestBookingStatementsByStage counts the statements a booking sends to
 // PostgreSQL in the request stage (the API key's lookup with the rate
 // counter in one statement, the idempotency claim; the validation reads
-// the configuration from the cache, warmed by a first booking) and in the
-// payment stage (the rent recorded pending; its outcome with the card, the
-// lease renewed and the deposit recorded pending in one statement; the
-// deposit's outcome). Structural facts of issue 19, not speed.
+// the configuration from the cache, warmed by a first booking), in the car
+// stage (five, the rent recorded pending by the reservation's statement)
+// and in the payment stage (the rent's outcome with the card, the lease
+// renewed and the deposit recorded pending in one statement; the deposit's
+// outcome). Structural facts of issue 19, not speed.
 func TestBookingStatementsByStage(t *testing.T) {
 	var mu sync.Mutex
 	marks := map[string]int64{}
@@ -39,8 +40,12 @@ func TestBookingStatementsByStage(t *testing.T) {
 	if n := marks["validate"] - n0; n != 2 {
 		t.Errorf("request and validate stages sent %d statements, want 2 (API key with rate counter, idempotency claim)", n)
 	}
-	if n := marks["payment"] - marks["car"]; n != 3 {
-		t.Errorf("payment stage sent %d statements, want 3 (rent pending; rent outcome with card, lease and deposit pending; "+
+	if n := marks["car"] - marks["validate"]; n != 5 {
+		t.Errorf("car stage sent %d statements, want 5 (BEGIN, customer, [reservation with its number, the customer's audit "+
+			"row and the rent recorded pending], [car taken], COMMIT)", n)
+	}
+	if n := marks["payment"] - marks["car"]; n != 2 {
+		t.Errorf("payment stage sent %d statements, want 2 (rent outcome with card, lease and deposit pending; "+
 			"deposit outcome)", n)
 	}
 }
