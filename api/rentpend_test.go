@@ -1,0 +1,130 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"mietwerk.dev/mietwerk/adapter/telecashsim"
+	"mietwerk.dev/mietwerk/payment"
+)
+
+// dyingBeforeSale kills the request (as dyingGateway) right before its
+// next sale reaches the gateway: the process dies after the booking's
+// commit, which recorded the rent pending, and before the rent is sent.
+type dyingBeforeSale struct {
+	payment.Gateway
+	armed atomic.Bool
+}
+
+func (g *dyingBeforeSale) Sale(ctx context.Context, p payment.CardPayment) (payment.Result, error) {
+	if g.armed.CompareAndSwap(true, false) {
+		panic(http.ErrAbortHandler)
+	}
+	return g.Gateway.Sale(ctx, p)
+}
+
+// TestCrashBeforeRentSent: the process dies between the booking's commit
+// (the car taken, the rent recorded pending with it) and the rent's
+// gateway call. Recovery is that of a rent recorded and never sent: the
+// retry with the key (once its lock expired) takes the booking over and
+// asks the gateway, which does not know the rent yet (pending, 202); the
+// reconciler, after the late window, finds it failed (not found) and the
+// finisher fails the booking, e-mailing the customer and freeing the car
+// (the key replays its 202; the booking's page says failed); a new booking
+// takes the station's only car — one rent charged and one deposit held in
+// all.
+func TestCrashBeforeRentSent(t *testing.T) {
+	for _, d := range []string{"sqlite", "postgres"} {
+		t.Run(d, func(t *testing.T) {
+			var dg *dyingBeforeSale
+			e := newEnvWith(t, d, 1, nil, envOptions{lock: 700 * time.Millisecond, lease: 700 * time.Millisecond,
+				gateway: func(g payment.Gateway) payment.Gateway { dg = &dyingBeforeSale{Gateway: g}; return dg }})
+			body := bookingBody("window@example.de", telecashsim.CardApproveVisa, day(3, 9), day(4, 9))
+			dg.armed.Store(true)
+			if s := e.rawPost(t, body, "k-window"); s != 0 {
+				t.Fatalf("the killed request was answered %d", s)
+			}
+			if n := e.countRows(t, `SELECT count(*) FROM payments p JOIN reservations r ON r.id = p.reservation_id
+				WHERE p.purpose = 'rent' AND p.status = 'pending' AND p.order_id = r.number AND r.status = 'pending_payment'
+				AND p.customer_id = r.customer_id AND p.card_id IS NULL AND p.card_last4 <> ''`); n != 1 {
+				t.Fatalf("%d rents recorded pending with their booking before the gateway call, want 1", n)
+			}
+			if n := e.countRows(t, `SELECT count(*) FROM payments`); n != 1 {
+				t.Fatalf("%d payments, want the rent only", n)
+			}
+			if l := e.sim.Ledger(); len(l) != 0 {
+				t.Fatalf("gateway ledger %+v: nothing was sent", l)
+			}
+			time.Sleep(800 * time.Millisecond) // the key's lock and the booking's lease expire
+			r := e.do("POST", "/api/v1/bookings", body, "Idempotency-Key", "k-window")
+			if r.status != 202 || r.body["status"] != "pending_payment" {
+				t.Fatalf("retry: %d %s, want 202 pending (the gateway does not know the rent yet)", r.status, r.raw)
+			}
+			e.settle(t)
+			if n := e.countRows(t, `SELECT count(*) FROM payments WHERE purpose = 'rent' AND status = 'failed' AND reason_code = 'not_found'`); n != 1 {
+				t.Fatalf("%d rents failed as not found after the late window, want 1", n)
+			}
+			if n := e.countRows(t, `SELECT count(*) FROM reservations WHERE status = 'failed'`); n != 1 {
+				t.Fatalf("%d failed bookings, want 1", n)
+			}
+			if n := e.countRows(t, `SELECT count(*) FROM emails WHERE kind = 'booking_failed'`); n != 1 {
+				t.Fatalf("%d failure e-mails", n)
+			}
+			num := r.body["number"].(string)
+			if g := e.do("GET", "/api/v1/bookings/"+num, nil); g.body["status"] != "failed" {
+				t.Fatalf("after the reconciler and the finisher: %s, want failed", g.raw)
+			}
+			// the key's answer (202) is replayed; a new request books the car, freed
+			if rp := e.do("POST", "/api/v1/bookings", body, "Idempotency-Key", "k-window"); rp.status != 202 ||
+				rp.header.Get("Idempotent-Replayed") != "true" {
+				t.Fatalf("replay: %d %s, want the 202 replayed", rp.status, rp.raw)
+			}
+			r = e.do("POST", "/api/v1/bookings", body, "Idempotency-Key", "k-window-2")
+			if r.status != 201 || r.body["status"] != "confirmed" {
+				t.Fatalf("a new booking on the freed car: %d %s, want 201", r.status, r.raw)
+			}
+			num = r.body["number"].(string)
+			if l := e.sim.Ledger(); l[num].Captured != 4900 || l[num+"-D"].Authorized != 30000 || len(l) != 2 {
+				t.Fatalf("gateway ledger %+v: want one rent charge and one deposit hold", l)
+			}
+			checkLedger(t, e)
+		})
+	}
+}
+
+// TestRentRefusedBeforeWriting: a rent the payment service refuses (here
+// one of no money: a tariff at 0 € a day, which the booking's own checks
+// let through) is refused before anything is written — 422, no customer,
+// no reservation, no payment, no gateway call —, as is a card the request's
+// checks refuse; before, the payment was checked only after the car's
+// commit, which left a failed booking and a new customer behind.
+func TestRentRefusedBeforeWriting(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		nothingWritten := func(name string, body map[string]any) {
+			t.Helper()
+			calls := e.sim.Requests()
+			r := e.do("POST", "/api/v1/bookings", body, "Idempotency-Key", "k-"+name)
+			if r.status != 422 {
+				t.Fatalf("%s: %d %s, want 422", name, r.status, r.raw)
+			}
+			for _, q := range []string{`SELECT count(*) FROM customers`, `SELECT count(*) FROM reservations`, `SELECT count(*) FROM payments`,
+				`SELECT count(*) FROM payment_cards`, `SELECT count(*) FROM allocations WHERE reservation_id IS NOT NULL`} {
+				if n := e.countRows(t, q); n != 0 {
+					t.Errorf("%s: %s = %d, want 0", name, q, n)
+				}
+			}
+			if n := e.sim.Requests() - calls; n != 0 {
+				t.Errorf("%s: %d gateway calls", name, n)
+			}
+		}
+		bad := bookingBody("bad-card@example.de", telecashsim.CardApproveVisa, day(3, 9), day(4, 9))
+		bad["payment"].(map[string]any)["card"].(map[string]any)["cvv"] = "12x"
+		nothingWritten("bad-card", bad)
+		_, err := e.st.DB().Exec(`UPDATE tariffs SET price_per_day_cents = 0`)
+		must(t, err)
+		nothingWritten("free-tariff", bookingBody("free@example.de", telecashsim.CardApproveVisa, day(3, 9), day(4, 9)))
+	})
+}
