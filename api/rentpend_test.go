@@ -1,30 +1,11 @@
 package api_test
 
 import (
-	"context"
-	"net/http"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"mietwerk.dev/mietwerk/adapter/telecashsim"
-	"mietwerk.dev/mietwerk/payment"
 )
-
-// dyingBeforeSale kills the request (as dyingGateway) right before its
-// next sale reaches the gateway: the process dies after the booking's
-// commit, which recorded the rent pending, and before the rent is sent.
-type dyingBeforeSale struct {
-	payment.Gateway
-	armed atomic.Bool
-}
-
-func (g *dyingBeforeSale) Sale(ctx context.Context, p payment.CardPayment) (payment.Result, error) {
-	if g.armed.CompareAndSwap(true, false) {
-		panic(http.ErrAbortHandler)
-	}
-	return g.Gateway.Sale(ctx, p)
-}
 
 // TestCrashBeforeRentSent: the process dies between the booking's commit
 // (the car taken, the rent recorded pending with it) and the rent's
@@ -39,14 +20,7 @@ func (g *dyingBeforeSale) Sale(ctx context.Context, p payment.CardPayment) (paym
 func TestCrashBeforeRentSent(t *testing.T) {
 	for _, d := range []string{"sqlite", "postgres"} {
 		t.Run(d, func(t *testing.T) {
-			var dg *dyingBeforeSale
-			e := newEnvWith(t, d, 1, nil, envOptions{lock: 700 * time.Millisecond, lease: 700 * time.Millisecond,
-				gateway: func(g payment.Gateway) payment.Gateway { dg = &dyingBeforeSale{Gateway: g}; return dg }})
-			body := bookingBody("window@example.de", telecashsim.CardApproveVisa, day(3, 9), day(4, 9))
-			dg.armed.Store(true)
-			if s := e.rawPost(t, body, "k-window"); s != 0 {
-				t.Fatalf("the killed request was answered %d", s)
-			}
+			e, body := crashedBooking(t, d, "window@example.de", "k-window", true)
 			if n := e.countRows(t, `SELECT count(*) FROM payments p JOIN reservations r ON r.id = p.reservation_id
 				WHERE p.purpose = 'rent' AND p.status = 'pending' AND p.order_id = r.number AND r.status = 'pending_payment'
 				AND p.customer_id = r.customer_id AND p.card_id IS NULL AND p.card_last4 <> ''`); n != 1 {
