@@ -1,10 +1,12 @@
 package api_test
 
 import (
+	"sync"
 	"testing"
 	"time"
 
 	"mietwerk.dev/mietwerk/adapter/telecashsim"
+	"mietwerk.dev/mietwerk/payment"
 )
 
 // TestCrashBeforeRentSent: the process dies between the booking's commit
@@ -101,4 +103,81 @@ func TestRentRefusedBeforeWriting(t *testing.T) {
 		must(t, err)
 		nothingWritten("free-tariff", bookingBody("free@example.de", telecashsim.CardApproveVisa, day(3, 9), day(4, 9)))
 	})
+}
+
+// TestBookWithToken: a booking paid with a card the integrator tokenised
+// at the gateway: the token is saved as the customer's card in the
+// booking's transaction, with the rent recorded pending on it (on
+// PostgreSQL the car stage stays at five statements and the payment stage
+// is two); the rent and the deposit are charged on it; a booking that
+// finds no car saves no card and records no payment.
+func TestBookWithToken(t *testing.T) {
+	for _, d := range []string{"sqlite", "postgres"} {
+		t.Run(d, func(t *testing.T) { bookWithToken(t, d) })
+	}
+}
+
+func bookWithToken(t *testing.T, d string) {
+	var mu sync.Mutex
+	var marks map[string]int64
+	var e *env
+	e = newEnvWith(t, d, 2, nil, envOptions{stages: func(stage string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if marks != nil {
+			marks[stage] = e.st.Statements()
+		}
+	}})
+	{
+		tok, err := e.gw.CreateToken(t.Context(), payment.TokenCreate{Card: payment.Card{Number: telecashsim.CardApproveVisa,
+			ExpMonth: 12, ExpYear: 2030, CVV: "123"}})
+		if err != nil || tok.Token == "" {
+			t.Fatalf("token: %+v %v", tok, err)
+		}
+		body := func(email string, n int) map[string]any {
+			b := bookingBody(email, telecashsim.CardApproveVisa, day(n, 9), day(n+1, 9))
+			b["payment"] = map[string]any{"token": map[string]any{"value": tok.Token, "brand": "visa", "last4": "1111", "exp_month": 12, "exp_year": 2030}}
+			return b
+		}
+		if d == "postgres" { // the configuration cached by a first booking
+			e.do("POST", "/api/v1/bookings", bookingBody("warm@example.de", telecashsim.CardApproveVisa, day(3, 9), day(4, 9)), "Idempotency-Key", "warm")
+			mu.Lock()
+			marks = map[string]int64{}
+			mu.Unlock()
+		}
+		r := e.do("POST", "/api/v1/bookings", body("token@example.de", 5), "Idempotency-Key", "k-token")
+		mu.Lock()
+		car, pay := marks["car"]-marks["validate"], marks["payment"]-marks["car"]
+		marks = nil
+		mu.Unlock()
+		if r.status != 201 || r.body["status"] != "confirmed" {
+			t.Fatalf("booking with a token: %d %s", r.status, r.raw)
+		}
+		num := r.body["number"].(string)
+		if d == "postgres" {
+			if car != 5 || pay != 2 {
+				t.Errorf("car stage %d statements, payment stage %d, want 5 and 2", car, pay)
+			}
+		}
+		if n := e.countRows(t, `SELECT count(*) FROM payments p JOIN payment_cards c ON c.id = p.card_id JOIN customers cu
+			ON cu.id = c.customer_id AND cu.id = p.customer_id WHERE p.purpose = 'rent' AND p.operation = 'token_sale'
+			AND p.status = 'approved' AND cu.email_lower = 'token@example.de' AND c.last4 = '1111'`); n != 1 {
+			t.Fatalf("%d approved rents on the customer's saved token, want 1", n)
+		}
+		if l := e.sim.Ledger(); l[num].Captured != 4900 || l[num+"-D"].Authorized != 30000 {
+			t.Fatalf("gateway ledger %+v", l)
+		}
+		payments, cards := e.countRows(t, `SELECT count(*) FROM payments`), e.countRows(t, `SELECT count(*) FROM payment_cards`)
+		e.do("POST", "/api/v1/bookings", body("other@example.de", 5), "Idempotency-Key", "k-other")
+		if r := e.do("POST", "/api/v1/bookings", body("third@example.de", 5), "Idempotency-Key", "k-third"); r.status != 409 {
+			t.Fatalf("a booking with no car left: %d %s, want 409 nothing_free", r.status, r.raw)
+		}
+		if n := e.countRows(t, `SELECT count(*) FROM customers WHERE email_lower = 'third@example.de'`); n != 0 {
+			t.Errorf("a booking with no car left wrote its customer")
+		}
+		if p, c := e.countRows(t, `SELECT count(*) FROM payments`), e.countRows(t, `SELECT count(*) FROM payment_cards`); p != payments+2 || c != cards {
+			t.Errorf("%d payments and %d cards after a second booking and one without a car, want %d and %d", p, c, payments+2, cards)
+		}
+		checkLedger(t, e)
+	}
 }
