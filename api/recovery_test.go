@@ -21,18 +21,40 @@ import (
 
 // dyingGateway kills the request (the handler goroutine ends as a killed
 // process would: no answer, no answer stored) right after the gateway has
-// processed its next sale.
+// processed its next sale — or, with before, right before the sale is
+// sent.
 type dyingGateway struct {
 	payment.Gateway
-	armed atomic.Bool
+	armed, before atomic.Bool
 }
 
 func (g *dyingGateway) Sale(ctx context.Context, p payment.CardPayment) (payment.Result, error) {
+	if g.before.Load() && g.armed.CompareAndSwap(true, false) {
+		panic(http.ErrAbortHandler)
+	}
 	r, err := g.Gateway.Sale(ctx, p)
 	if g.armed.CompareAndSwap(true, false) {
 		panic(http.ErrAbortHandler)
 	}
 	return r, err
+}
+
+// crashedBooking returns an environment of dialect d with one car, whose
+// Idempotency-Keys lock and bookings' leases last 700 ms, after a booking
+// with key whose process died in its rent's sale (before it was sent, with
+// before); body is the booking's request.
+func crashedBooking(t *testing.T, d, email, key string, before bool) (e *env, body map[string]any) {
+	t.Helper()
+	var dg *dyingGateway
+	e = newEnvWith(t, d, 1, nil, envOptions{lock: 700 * time.Millisecond, lease: 700 * time.Millisecond,
+		gateway: func(g payment.Gateway) payment.Gateway { dg = &dyingGateway{Gateway: g}; return dg }})
+	body = bookingBody(email, telecashsim.CardApproveVisa, day(3, 9), day(4, 9))
+	dg.before.Store(before)
+	dg.armed.Store(true)
+	if s := e.rawPost(t, body, key); s != 0 {
+		t.Fatalf("the killed request was answered %d", s)
+	}
+	return e, body
 }
 
 // post sends a booking without the test helpers (which fail on a broken
@@ -71,14 +93,7 @@ func (e *env) countRows(t *testing.T, q string) int {
 func TestRetryAfterCrashResumesBooking(t *testing.T) {
 	for _, d := range []string{"sqlite", "postgres"} {
 		t.Run(d, func(t *testing.T) {
-			var dg *dyingGateway
-			e := newEnvWith(t, d, 1, nil, envOptions{lock: 700 * time.Millisecond, lease: 700 * time.Millisecond,
-				gateway: func(g payment.Gateway) payment.Gateway { dg = &dyingGateway{Gateway: g}; return dg }})
-			body := bookingBody("crash@example.de", telecashsim.CardApproveVisa, day(3, 9), day(4, 9))
-			dg.armed.Store(true)
-			if s := e.rawPost(t, body, "k-crash"); s != 0 {
-				t.Fatalf("the killed request was answered %d", s)
-			}
+			e, body := crashedBooking(t, d, "crash@example.de", "k-crash", false)
 			if r := e.do("POST", "/api/v1/bookings", body, "Idempotency-Key", "k-crash"); r.status != 409 || r.body["code"] != "idempotency_key_in_use" {
 				t.Fatalf("retry at once: %d %s, want 409 idempotency_key_in_use", r.status, r.raw)
 			}

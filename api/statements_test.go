@@ -12,9 +12,10 @@ import (
 // TestBookingStatementsByStage counts the statements a booking sends to
 // PostgreSQL in the request stage (the API key's lookup with the rate
 // counter in one statement, the idempotency claim; the validation reads
-// the configuration from the cache, warmed by a first booking), in the
-// payment stage (the rent recorded pending; its outcome with the card, the
-// lease renewed and the deposit recorded pending in one statement — the
+// the configuration from the cache, warmed by a first booking), in the car
+// stage (five, the rent recorded pending by the reservation's statement),
+// in the payment stage (the rent's outcome with the card, the lease
+// renewed and the deposit recorded pending in one statement — the
 // deposit's approved outcome is stored by the issue, not by a statement
 // of its own) and in the issue stage (BEGIN, the invoice number, the
 // chained statement, COMMIT). Structural facts of issue 19, not speed.
@@ -41,8 +42,13 @@ func TestBookingStatementsByStage(t *testing.T) {
 	if n := marks["validate"] - n0; n != 2 {
 		t.Errorf("request and validate stages sent %d statements, want 2 (API key with rate counter, idempotency claim)", n)
 	}
-	if n := marks["payment"] - marks["car"]; n != 2 {
-		t.Errorf("payment stage sent %d statements, want 2 (rent pending; rent outcome with card, lease and deposit pending)", n)
+	if n := marks["car"] - marks["validate"]; n != 5 {
+		t.Errorf("car stage sent %d statements, want 5 (BEGIN, customer, [reservation with its number, the customer's audit "+
+			"row and the rent recorded pending], [car taken], COMMIT)", n)
+	}
+	if n := marks["payment"] - marks["car"]; n != 1 {
+		t.Errorf("payment stage sent %d statements, want 1 (rent outcome with card, lease and deposit pending; the deposit's "+
+			"approved outcome goes with the issue)", n)
 	}
 	if n := marks["issue"] - marks["payment"]; n != 4 {
 		t.Errorf("issue stage sent %d statements, want 4 (BEGIN, number, chained statement with the deposit's outcome, COMMIT)", n)

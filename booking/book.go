@@ -150,8 +150,14 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (Details, error) {
 		EstimatedTotalCents: q.RentCents, Currency: q.Currency, IdempotencyKey: req.IdempotencyKey}
 	lease := s.d.Now().Add(s.d.Lease).Truncate(time.Microsecond)
 	r.LeaseUntil = &lease
+	// the rent checked and its pending record built before anything is
+	// written; it is recorded with the booking, durably, before it is sent
+	rent, err := s.prepareRent(ctx, req, r)
+	if err != nil {
+		return Details{}, err
+	}
 	stage(StageValidate)
-	if err := s.d.Bookings.CreateReservationFor(ctx, &cust, &r); err != nil {
+	if err := s.d.Bookings.CreateReservationPaying(ctx, &cust, &r, &rent.Record, rent.Card); err != nil {
 		if e, ok := errs.As(err); ok && e.Code == "idempotency_key_bound" {
 			// another process created the key's booking meanwhile
 			if d, done, err := s.resumeByKey(ctx, req); done {
@@ -161,7 +167,7 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (Details, error) {
 		return Details{}, err
 	}
 	bc := bookingCtx{tn: tn, st: station, cat: cat, cust: cust, r: r, tariff: &tariff, lease: lease, created: true,
-		answer: req.Answer, secret: secret}
+		answer: req.Answer, secret: secret, rent: rent}
 	defer s.release(ctx, &bc)
 	// runs first: a deposit's outcome the issue did not store is stored
 	// before the lease is given up
@@ -232,6 +238,27 @@ type bookingCtx struct {
 	answer   func(Details) (idempotency.Response, error)
 	secret   string
 	answered *idempotency.Response
+	// rent is the rent Book prepared and recorded with the booking, to be
+	// sent by pay (nil once sent, and on every other path: pay records a
+	// new attempt itself)
+	rent *payment.Prepared
+}
+
+// prepareRent checks the rent of the booking r is about to be (one day's
+// price on req's card or token) and returns it prepared (see
+// payment.Prepared): its order id, the booking number, and its links to
+// the booking and the customer are filled in as the booking is created
+// with it (Store.CreateReservationPaying); a token is saved as the
+// customer's card there.
+func (s *Service) prepareRent(ctx context.Context, req BookRequest, r Reservation) (*payment.Prepared, error) {
+	amt := payment.Amount{Cents: r.DayPriceCents, Currency: r.Currency}
+	links := payment.Links{Purpose: PurposeRent}
+	if req.Card != nil {
+		return s.d.Payments.PrepareSale(ctx, links, "", amt, *req.Card, nil)
+	}
+	c := payment.StoredCard{Token: req.Token.Token, Card: payment.CardInfo{Brand: req.Token.Brand, Last4: req.Token.Last4,
+		ExpMonth: req.Token.ExpMonth, ExpYear: req.Token.ExpYear}}
+	return s.d.Payments.PrepareTokenSale(ctx, links, "", amt, c, nil)
 }
 
 // freshPayments returns the booking's payments as Book's own pass recorded
@@ -330,7 +357,9 @@ func (bc *bookingCtx) rental() *payment.Rental {
 // was lost meanwhile, nothing of the deposit is recorded or sent and pay
 // returns KindConflict "booking_busy". An approved deposit's outcome is
 // not stored by itself (payment.Then.Defer): the issue stores it
-// (issueAdvance), else settle.
+// (issueAdvance), else settle. The rent Book recorded with the booking
+// (bookingCtx.rent) is sent as recorded; on every other path (a resumed
+// booking whose rent was never sent) pay records a new attempt.
 func (s *Service) pay(ctx context.Context, bc *bookingCtx, req BookRequest) error {
 	r := bc.r
 	amt := payment.Amount{Cents: r.DayPriceCents, Currency: r.Currency}
@@ -343,7 +372,10 @@ func (s *Service) pay(ctx context.Context, bc *bookingCtx, req BookRequest) erro
 	}
 	var ch payment.Chain
 	var err error
-	if req.Card != nil {
+	if bc.rent != nil { // recorded with the booking
+		ch, err = s.d.Payments.SendThen(ctx, bc.rent, bc.rental(), next)
+		bc.rent = nil
+	} else if req.Card != nil {
 		ch, err = s.d.Payments.SaleThen(ctx, links, r.Number, amt, *req.Card, bc.rental(), next)
 	} else {
 		c := payment.StoredCard{CustomerID: r.CustomerID, Test: r.Test, Token: req.Token.Token, Card: payment.CardInfo{Brand: req.Token.Brand,

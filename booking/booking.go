@@ -10,6 +10,7 @@ import (
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 
@@ -203,6 +204,18 @@ type Store interface {
 	// IdempotencyKey and LeaseUntil are stored with it; a key already bound
 	// to a live booking of the API client is KindConflict "idempotency_key_bound".
 	CreateReservationFor(ctx context.Context, c *customer.Customer, r *Reservation) error
+	// CreateReservationPaying is CreateReservationFor that also records
+	// rent — the booking's first payment, prepared and still pending
+	// (payment.Prepared.Record) — in the same transaction, so that it is
+	// durable with the booking, before it is sent: its ReservationID,
+	// CustomerID and OrderID (the booking number) are set from r, and
+	// card, when not nil (a card tokenised in the browser,
+	// payment.Prepared.Card), is saved for r's customer first, its ID
+	// becoming rent.CardID (a card deleted meanwhile: KindNotFound
+	// "stored_card_not_found", nothing written). rent.ID is set when the
+	// booking was created; a booking not created records nothing. rent and
+	// card must be of r's mode (test or live).
+	CreateReservationPaying(ctx context.Context, c *customer.Customer, r *Reservation, rent *payment.Record, card *payment.StoredCard) error
 	Reservation(ctx context.Context, id int64) (Reservation, error)
 	ReservationByNumber(ctx context.Context, number string) (Reservation, error)
 	ListReservations(ctx context.Context, f Filter) ([]Reservation, int, error)

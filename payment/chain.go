@@ -2,6 +2,7 @@ package payment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -111,6 +112,106 @@ func (d *Deferred) Settle(ctx context.Context) error {
 	return nil
 }
 
+// Prepared is a first payment checked and built before what it pays for
+// is written (a booking's rent, recorded with the booking: see
+// booking.Store.CreateReservationPaying): PrepareSale or PrepareTokenSale
+// make it, the caller records Record durably, and SendThen sends it.
+type Prepared struct {
+	// Record is the payment's pending record, as InsertPayment would
+	// store it. The caller stores it durably (setting its ID) before
+	// SendThen, filling in what is known only then: the Links'
+	// ReservationID and CustomerID, the OrderID when it was left empty,
+	// and with Card the CardID of the card it saved.
+	Record Record
+	// Card, for a token payment, is the card it is made on, to be saved
+	// by the caller for the record's customer before the record (its ID
+	// becomes Record.CardID); nil for a card the customer entered, which
+	// is never stored (only its brand and last 4 digits, in Record.Card).
+	Card *StoredCard
+
+	card Card // the card entered (held in memory until it is sent)
+	gw   Gateway
+}
+
+// PrepareSale checks a sale of amt on the card entered, storing the card
+// at the gateway (as SaleThen), and returns it prepared, its pending
+// record not yet stored. orderID may be empty when the caller sets
+// Record.OrderID as it records it (rental is then nil, and both are
+// checked by SendThen). Errors: errs.KindInvalid (nothing to send), the
+// actor's or the gateway's (none configured for the tenant).
+func (s *Service) PrepareSale(ctx context.Context, l Links, orderID string, amt Amount, card Card, rental *Rental) (*Prepared, error) {
+	p := CardPayment{Ref: Ref{MerchantTransactionID: s.newID(), OrderID: orderID}, Amount: amt, Card: card, StoreCard: true, Rental: rental}
+	if err := p.validate(orderID != ""); err != nil {
+		return nil, err
+	}
+	pr := &Prepared{Record: Record{Links: l, Operation: OpSale, Amount: amt, OrderID: orderID,
+		MerchantTransactionID: p.MerchantTransactionID, Card: card.Info()}, card: card}
+	var err error
+	pr.gw, err = s.prepare(ctx, &pr.Record)
+	return pr, err
+}
+
+// PrepareTokenSale is PrepareSale for a merchant-initiated sale on card:
+// a stored card (ID not 0), or one a caller stores with the record
+// (Prepared.Card; its mode, test or live, becomes the payment's).
+func (s *Service) PrepareTokenSale(ctx context.Context, l Links, orderID string, amt Amount, card StoredCard, rental *Rental) (*Prepared, error) {
+	p := TokenPayment{Ref: Ref{MerchantTransactionID: s.newID(), OrderID: orderID}, Amount: amt, Token: card.Token,
+		SchemeTransactionID: card.SchemeTransactionID, Rental: rental}
+	if err := p.validate(orderID != ""); err != nil {
+		return nil, err
+	}
+	pr := &Prepared{Record: Record{Links: l, CardID: card.ID, Operation: OpTokenSale, Amount: amt, OrderID: orderID,
+		MerchantTransactionID: p.MerchantTransactionID, Card: card.Card}, Card: &card}
+	var err error
+	pr.gw, err = s.prepare(ctx, &pr.Record)
+	if card.ID == 0 {
+		card.Test = pr.Record.Test
+	}
+	return pr, err
+}
+
+// SendThen sends the prepared payment p, whose pending record its caller
+// has stored (Record.ID set; else nothing is sent), with rental, resolves
+// and stores its outcome, and then makes next as SaleThen does. A request
+// that turns out invalid only now (its order id or rental, unknown when it
+// was prepared) is not sent: its record is resolved failed
+// (ReasonInvalidRequest) and the error returned with it.
+func (s *Service) SendThen(ctx context.Context, p *Prepared, rental *Rental, next *Then) (Chain, error) {
+	rec := &p.Record
+	if rec.ID == 0 || rec.Status != StatusPending || p.gw == nil {
+		return Chain{}, errNotRecorded
+	}
+	ref := Ref{MerchantTransactionID: rec.MerchantTransactionID, OrderID: rec.OrderID}
+	if p.Card != nil {
+		card := *p.Card
+		tp := TokenPayment{Ref: ref, Amount: rec.Amount, Token: card.Token, SchemeTransactionID: card.SchemeTransactionID, Rental: rental}
+		card.ID = rec.CardID
+		return s.chainSent(ctx, p.gw, rec, &card, func(gw Gateway) (Result, error) {
+			if err := tp.Validate(); err != nil {
+				return Result{}, err
+			}
+			return gw.TokenSale(ctx, tp)
+		}, next)
+	}
+	cp := CardPayment{Ref: ref, Amount: rec.Amount, Card: p.card, StoreCard: true, Rental: rental}
+	ch, err := s.chainSent(ctx, p.gw, rec, nil, func(gw Gateway) (Result, error) {
+		if err := cp.Validate(); err != nil {
+			return Result{}, err
+		}
+		return gw.Sale(ctx, cp)
+	}, next)
+	if err != nil || ch.First.Status != StatusApproved || ch.First.CardID == 0 || ch.Card != nil {
+		return ch, err
+	}
+	c, err := s.store.StoredCard(ctx, ch.First.CardID) // as Sale: read back when the outcome's step did not return it
+	ch.Card = &c
+	return ch, err
+}
+
+// errNotRecorded: SendThen of a prepared payment whose record was not
+// stored (nothing is sent).
+var errNotRecorded = errors.New("payment: prepared payment not recorded before sending")
+
 // SaleThen is Sale storing the card, followed, when the sale is approved
 // and next is not nil, by next on the card it stored: the sale's outcome
 // (with the card), next's guard and next's pending record are stored in
@@ -118,18 +219,14 @@ func (d *Deferred) Settle(ctx context.Context) error {
 // Sale's; a sale whose outcome could not be stored has next not made
 // (NextErr the same error).
 func (s *Service) SaleThen(ctx context.Context, l Links, orderID string, amt Amount, card Card, rental *Rental, next *Then) (Chain, error) {
-	p := CardPayment{Ref: Ref{MerchantTransactionID: s.newID(), OrderID: orderID}, Amount: amt, Card: card, StoreCard: true, Rental: rental}
-	if err := p.Validate(); err != nil {
+	p, err := s.PrepareSale(ctx, l, orderID, amt, card, rental)
+	if err != nil {
 		return Chain{}, err
 	}
-	rec := Record{Links: l, Operation: OpSale, Amount: amt, OrderID: orderID, MerchantTransactionID: p.MerchantTransactionID, Card: card.Info()}
-	ch, err := s.chain(ctx, &rec, nil, func(gw Gateway) (Result, error) { return gw.Sale(ctx, p) }, next)
-	if err != nil || ch.First.Status != StatusApproved || ch.First.CardID == 0 || ch.Card != nil {
-		return ch, err
+	if err := s.store.InsertPayment(ctx, &p.Record); err != nil {
+		return Chain{}, fmt.Errorf("record payment before sending: %w", err)
 	}
-	c, err := s.store.StoredCard(ctx, ch.First.CardID) // as Sale: read back when the outcome's step did not return it
-	ch.Card = &c
-	return ch, err
+	return s.SendThen(ctx, p, rental, next)
 }
 
 // TokenSaleThen is TokenSale on the stored card cardID followed by next
@@ -139,28 +236,21 @@ func (s *Service) TokenSaleThen(ctx context.Context, l Links, orderID string, am
 	if err != nil {
 		return Chain{}, err
 	}
-	p := TokenPayment{Ref: Ref{MerchantTransactionID: s.newID(), OrderID: orderID}, Amount: amt, Token: card.Token,
-		SchemeTransactionID: card.SchemeTransactionID, Rental: rental}
-	if err := p.Validate(); err != nil {
-		return Chain{}, err
-	}
-	rec := Record{Links: l, CardID: card.ID, Operation: OpTokenSale, Amount: amt, OrderID: orderID,
-		MerchantTransactionID: p.MerchantTransactionID, Card: card.Card}
-	return s.chain(ctx, &rec, &card, func(gw Gateway) (Result, error) { return gw.TokenSale(ctx, p) }, next)
-}
-
-// chain records rec, sends it with call and stores its outcome; when it is
-// approved and next is not nil, next's pending record is stored with that
-// outcome (Store.ResolvePaymentThen) on the card rec used (used) or
-// stored, and next is then sent and resolved.
-func (s *Service) chain(ctx context.Context, rec *Record, used *StoredCard, call func(Gateway) (Result, error), next *Then) (Chain, error) {
-	gw, err := s.prepare(ctx, rec)
+	p, err := s.PrepareTokenSale(ctx, l, orderID, amt, card, rental)
 	if err != nil {
 		return Chain{}, err
 	}
-	if err := s.store.InsertPayment(ctx, rec); err != nil {
+	if err := s.store.InsertPayment(ctx, &p.Record); err != nil {
 		return Chain{}, fmt.Errorf("record payment before sending: %w", err)
 	}
+	return s.SendThen(ctx, p, rental, next)
+}
+
+// chainSent sends the recorded rec with call (through gw) and stores its
+// outcome; when it is approved and next is not nil, next's pending record
+// is stored with that outcome (Store.ResolvePaymentThen) on the card rec
+// used (used) or stored, and next is then sent and resolved.
+func (s *Service) chainSent(ctx context.Context, gw Gateway, rec *Record, used *StoredCard, call func(Gateway) (Result, error), next *Then) (Chain, error) {
 	var ch Chain
 	var nrec *Record
 	var ngw Gateway

@@ -75,9 +75,13 @@ type CardPayment struct {
 
 // Validate checks every field and returns one errs.KindInvalid error
 // listing all invalid fields, or nil.
-func (p CardPayment) Validate() error {
+func (p CardPayment) Validate() error { return p.validate(true) }
+
+// validate is Validate, with the order id optional unless orderRequired
+// (a payment prepared before its order id is known: see Prepared).
+func (p CardPayment) validate(orderRequired bool) error {
 	var f errs.Fields
-	p.Ref.validateInto(&f, true)
+	p.Ref.validateInto(&f, orderRequired)
 	p.Amount.validateInto(&f, "amount.")
 	p.Card.validateInto(&f, "card.")
 	if p.TokenID != "" {
@@ -107,9 +111,13 @@ type TokenPayment struct {
 
 // Validate checks every field and returns one errs.KindInvalid error
 // listing all invalid fields, or nil.
-func (p TokenPayment) Validate() error {
+func (p TokenPayment) Validate() error { return p.validate(true) }
+
+// validate is Validate, with the order id optional unless orderRequired
+// (see CardPayment.validate).
+func (p TokenPayment) validate(orderRequired bool) error {
 	var f errs.Fields
-	p.Ref.validateInto(&f, true)
+	p.Ref.validateInto(&f, orderRequired)
 	p.Amount.validateInto(&f, "amount.")
 	checkID(&f, "token", p.Token, MaxTokenLen, true)
 	if len(p.SchemeTransactionID) > 50 {

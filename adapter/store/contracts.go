@@ -171,7 +171,7 @@ func (s *Store) CreateWalkIn(ctx context.Context, r *booking.Reservation) error 
 				return err
 			}
 		}
-		if err := s.createReservationTx(ctx, tx, sc, r, nil, nil); err != nil {
+		if err := s.createReservationTx(ctx, tx, sc, r, nil, nil, nil); err != nil {
 			return err
 		}
 		return s.appendAudit(ctx, tx, sc, r.StationID, "reservation", r.ID, "create", nil,

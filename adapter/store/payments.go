@@ -51,8 +51,9 @@ func paymentTenant(ctx context.Context, recTenant int64) (int64, error) {
 	return sc.tenant(), nil
 }
 
-// InsertPayment stores a new attempt record and commits it at once.
-func (s *Store) InsertPayment(ctx context.Context, r *payment.Record) error {
+// newPayment fills in the tenant of a new record r (see paymentTenant)
+// and its purpose when it has none ("rent").
+func newPayment(ctx context.Context, r *payment.Record) error {
 	tid, err := paymentTenant(ctx, r.TenantID)
 	if err != nil {
 		return err
@@ -61,22 +62,43 @@ func (s *Store) InsertPayment(ctx context.Context, r *payment.Record) error {
 	if r.Purpose == "" {
 		r.Purpose = "rent"
 	}
+	return nil
+}
+
+// InsertPayment stores a new attempt record and commits it at once.
+func (s *Store) InsertPayment(ctx context.Context, r *payment.Record) error {
+	err := newPayment(ctx, r)
+	if err != nil {
+		return err
+	}
 	// A payment is in the mode of the booking, card and payment it belongs
 	// to: a live payment of a test booking (or the other way round) is not
 	// recorded, so it is never sent either.
-	err = s.scanWrite(ctx, false, []any{&r.ID}, `INSERT INTO payments (tenant_id, reservation_id, contract_id, customer_id,
-		card_id, parent_id, operation, purpose, status, amount_cents, currency, merchant_txn_id, order_id, card_brand,
-		card_last4, created_at, test) SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17
-		WHERE NOT EXISTS (SELECT 1 FROM reservations WHERE id = $2 AND test <> $17)
-		AND NOT EXISTS (SELECT 1 FROM payment_cards WHERE id = $5 AND test <> $17)
-		AND NOT EXISTS (SELECT 1 FROM payments WHERE id = $6 AND test <> $17) RETURNING id`,
-		r.TenantID, nullInt64(r.ReservationID), nullInt64(r.ContractID), nullInt64(r.CustomerID), nullInt64(r.CardID),
-		nullInt64(r.ParentID), r.Operation, r.Purpose, r.Status, r.Amount.Cents, r.Amount.Currency,
-		r.MerchantTransactionID, r.OrderID, string(r.Card.Brand), r.Card.Last4, ts(r.CreatedAt), r.Test)
+	err = s.scanWrite(ctx, false, []any{&r.ID}, insertPaymentSQL, insertPaymentArgs(r)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errModeDiffers
 	}
 	return mapErr(err)
+}
+
+// paymentInsertCols are the columns a new payment record is inserted with.
+const paymentInsertCols = `tenant_id, reservation_id, contract_id, customer_id, card_id, parent_id, operation, purpose,
+	status, amount_cents, currency, merchant_txn_id, order_id, card_brand, card_last4, created_at, test`
+
+// insertPaymentSQL inserts a new payment record (insertPaymentArgs) and
+// returns its id, unless its mode (test or live) differs from its
+// booking's, card's or parent's (no row).
+const insertPaymentSQL = `INSERT INTO payments (` + paymentInsertCols + `)
+	SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17
+	WHERE NOT EXISTS (SELECT 1 FROM reservations WHERE id = $2 AND test <> $17)
+	AND NOT EXISTS (SELECT 1 FROM payment_cards WHERE id = $5 AND test <> $17)
+	AND NOT EXISTS (SELECT 1 FROM payments WHERE id = $6 AND test <> $17) RETURNING id`
+
+// insertPaymentArgs are insertPaymentSQL's arguments for r.
+func insertPaymentArgs(r *payment.Record) []any {
+	return []any{r.TenantID, nullInt64(r.ReservationID), nullInt64(r.ContractID), nullInt64(r.CustomerID), nullInt64(r.CardID),
+		nullInt64(r.ParentID), r.Operation, r.Purpose, r.Status, r.Amount.Cents, r.Amount.Currency,
+		r.MerchantTransactionID, r.OrderID, string(r.Card.Brand), r.Card.Last4, ts(r.CreatedAt), r.Test}
 }
 
 // ResolvePayment stores the outcome of an attempt. Only an open record
@@ -537,9 +559,14 @@ func (s *Store) cardTenant(ctx context.Context, c *payment.StoredCard) (int64, e
 	return tid, nil
 }
 
-const saveCardSQL = `INSERT INTO payment_cards (tenant_id, customer_id, token, brand, last4, exp_month,
-	exp_year, scheme_txn_id, created_at, test) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
-	ON CONFLICT (tenant_id, token) DO UPDATE SET scheme_txn_id = EXCLUDED.scheme_txn_id RETURNING id`
+// saveCardInsert is the insert of a card (saveCardArgs, their
+// placeholders in place of ROW), or of its token's scheme transaction
+// id when the tenant has the token stored already.
+const saveCardInsert = `INSERT INTO payment_cards (tenant_id, customer_id, token, brand, last4, exp_month,
+	exp_year, scheme_txn_id, created_at, test) VALUES (ROW)
+	ON CONFLICT (tenant_id, token) DO UPDATE SET scheme_txn_id = EXCLUDED.scheme_txn_id`
+
+var saveCardSQL = strings.Replace(saveCardInsert, "(ROW)", "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)", 1) + ` RETURNING id`
 
 func saveCardArgs(c *payment.StoredCard) []any {
 	return []any{c.TenantID, c.CustomerID, cardToken(c.Token, c.Test), string(c.Card.Brand), c.Card.Last4, c.Card.ExpMonth, c.Card.ExpYear,

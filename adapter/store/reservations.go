@@ -110,7 +110,7 @@ func (s *Store) CreateReservation(ctx context.Context, r *booking.Reservation) e
 		return err
 	}
 	reservationDefaults(r)
-	return s.write(ctx, func(tx *sql.Tx) error { return s.createReservationTx(ctx, tx, sc, r, nil, nil) })
+	return s.write(ctx, func(tx *sql.Tx) error { return s.createReservationTx(ctx, tx, sc, r, nil, nil, nil) })
 }
 
 // CreateReservationFor finds customer c by e-mail (creating it when there
@@ -124,6 +124,12 @@ func (s *Store) CreateReservationFor(ctx context.Context, c *customer.Customer, 
 	if err != nil {
 		return err
 	}
+	return s.createFor(ctx, sc, c, r, nil)
+}
+
+// createFor is CreateReservationFor, recording pay (when not nil) with
+// the reservation (CreateReservationPaying).
+func (s *Store) createFor(ctx context.Context, sc scope, c *customer.Customer, r *booking.Reservation, pay *firstPayment) error {
 	if err := sc.writeStation(r.StationID); err != nil {
 		return err
 	}
@@ -150,7 +156,7 @@ func (s *Store) CreateReservationFor(ctx context.Context, c *customer.Customer, 
 			*c = merged
 		}
 		r.CustomerID, r.Billing = c.ID, c.Billing()
-		return s.createReservationTx(ctx, tx, sc, r, update, audits)
+		return s.createReservationTx(ctx, tx, sc, r, update, audits, pay)
 	})
 }
 
@@ -177,9 +183,12 @@ func reservationDefaults(r *booking.Reservation) {
 // reservation without a billing snapshot (made at the counter or by staff)
 // gets its customer's name and address as they are now. update, when set,
 // is the customer data to apply when r is confirmed. audits are audit rows
-// (auditRow) written with the reservation's insert.
+// (auditRow) written with the reservation's insert. pay, when not nil, is
+// the booking's rent, recorded pending once the reservation is inserted:
+// on a database that chains writes by the reservation's own statement,
+// else once the car is taken.
 func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r *booking.Reservation, update *customer.Customer,
-	audits []args) error {
+	audits []args, pay *firstPayment) error {
 	now := s.Now()
 	if r.Billing.Empty() {
 		c, err := scanCustomer(tx.QueryRowContext(ctx, `SELECT `+customerCols+` FROM customers WHERE tenant_id = $1 AND id = $2`,
@@ -230,10 +239,27 @@ func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r
 		// appended as bookingNumber formats it (at least five digits)
 		a[3] = prefix + year[2:] + "-"
 		q := `WITH ` + auditCTEs(&a, audits) + `n AS (INSERT INTO counters (tenant_id, series, period, value) VALUES ($1, 'booking', ` + a.add(year) + `, 1)
-			ON CONFLICT (tenant_id, series, period) DO UPDATE SET value = counters.value + 1 RETURNING value) ` +
-			strings.Replace(insert, "NUMBER", `(SELECT $4::text || CASE WHEN n.value < 100000 THEN lpad(n.value::text, 5, '0')
+			ON CONFLICT (tenant_id, series, period) DO UPDATE SET value = counters.value + 1 RETURNING value) `
+		ins := strings.Replace(insert, "NUMBER", `(SELECT $4::text || CASE WHEN n.value < 100000 THEN lpad(n.value::text, 5, '0')
 				ELSE n.value::text END FROM n)`, 1)
-		err = tx.QueryRowContext(ctx, q, a...).Scan(&r.ID, &r.Number)
+		if pay == nil {
+			err = tx.QueryRowContext(ctx, q+ins, a...).Scan(&r.ID, &r.Number)
+		} else {
+			// the rent recorded by the same statement, its order id the
+			// number the statement takes
+			var rent string
+			if rent, err = rentCTEs(&a, r, pay); err != nil {
+				return err
+			}
+			var payID, cardID sql.NullInt64
+			err = tx.QueryRowContext(ctx, q+`, res AS (`+ins+`), `+strings.TrimSuffix(rent, ", ")+`
+				SELECT res.id, res.number, (SELECT id FROM pay), (SELECT card_id FROM pay) FROM res`, a...).Scan(&r.ID, &r.Number, &payID, &cardID)
+			if err == nil {
+				if err = pay.rentRecorded(r, payID, cardID); err != nil {
+					return err
+				}
+			}
+		}
 	} else {
 		for _, row := range audits {
 			if err := s.writeAudit(ctx, tx, row); err != nil {
@@ -260,7 +286,7 @@ func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r
 		}
 	}
 	if !r.Status.Holds() {
-		return nil
+		return s.rentAfterTake(ctx, tx, r, pay)
 	}
 	vid, err := s.takeVehicleTx(ctx, tx, sc, r)
 	if err != nil {
@@ -268,10 +294,23 @@ func (s *Store) createReservationTx(ctx context.Context, tx *sql.Tx, sc scope, r
 	}
 	r.VehicleID = vid
 	if s.chainsTake(r) {
-		return nil // set with the allocation
+		return s.rentAfterTake(ctx, tx, r, pay) // the car set with the allocation
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE reservations SET vehicle_id = $1 WHERE id = $2`, vid, r.ID)
-	return mapErr(err)
+	if _, err = tx.ExecContext(ctx, `UPDATE reservations SET vehicle_id = $1 WHERE id = $2`, vid, r.ID); err != nil {
+		return mapErr(err)
+	}
+	return s.rentAfterTake(ctx, tx, r, pay)
+}
+
+// rentAfterTake records pay (when not nil) for r inside tx on a database
+// that does not chain writes (recordRentTx): there the rent follows the
+// car's take (a booking without a car records none); where writes chain,
+// the reservation's insert recorded it.
+func (s *Store) rentAfterTake(ctx context.Context, tx *sql.Tx, r *booking.Reservation, pay *firstPayment) error {
+	if pay == nil || s.dialect.chainsWrites() {
+		return nil
+	}
+	return s.recordRentTx(ctx, tx, r, pay)
 }
 
 // bookingNumber is the booking number seq of year: the tenant's prefix,

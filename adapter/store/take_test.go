@@ -155,7 +155,9 @@ func TestConcurrentBookingsFewerCars(t *testing.T) {
 // locked, allocated and set on the reservation, COMMIT —, no SAVEPOINT. A
 // booking that finds no car tries once passing over locked cars and once
 // waiting for them. SQLite keeps its own way (its statements cost no round
-// trip).
+// trip). With the booking's rent recorded pending by the reservation's
+// statement (CreateReservationPaying, as an online booking makes it) the
+// stage stays at five: TestRentRecordedWithBooking.
 func TestCarStageStatements(t *testing.T) {
 	s, _ := openDB(t, store.Postgres)
 	f := newTakeFixture(t, s, 2)
