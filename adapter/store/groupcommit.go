@@ -6,6 +6,7 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Group commit on SQLite.
@@ -70,14 +71,20 @@ type groupQueue struct {
 	groups  atomic.Int64  // commits shared by more than one transaction
 	commits atomic.Int64  // commits, shared or not
 	txs     atomic.Int64  // transactions committed
+	held    atomic.Int64  // nanoseconds the write lock was held
 }
 
 // WriteStats counts this process's write transactions on SQLite since the
 // store was opened: Transactions committed and the Commits (disk writes)
-// that carried them. Both are 0 on PostgreSQL, which groups commits itself.
+// that carried them, and Held, how long the single write lock was held
+// (running transactions and waiting for their commits to reach the disk):
+// the time no other write of the process could run, so that writes can go
+// on at most at the rate 1 ÷ (Held per write). All are 0 on PostgreSQL,
+// which groups commits itself and writes concurrently.
 type WriteStats struct {
 	Commits      int64
 	Transactions int64
+	Held         time.Duration
 }
 
 // GroupsCommits reports whether this process queues its write transactions
@@ -90,7 +97,7 @@ func (s *Store) WriteStats() WriteStats {
 	if s.group == nil {
 		return WriteStats{}
 	}
-	return WriteStats{Commits: s.group.commits.Load(), Transactions: s.group.txs.Load()}
+	return WriteStats{Commits: s.group.commits.Load(), Transactions: s.group.txs.Load(), Held: time.Duration(s.group.held.Load())}
 }
 
 func newGroupQueue() *groupQueue { return &groupQueue{lock: make(chan struct{}, 1)} }
@@ -158,7 +165,11 @@ func (s *Store) writeGrouped(ctx context.Context, lazy bool, fn func(tx *sql.Tx)
 		default:
 		}
 		func() {
-			defer func() { <-q.lock }()
+			start := time.Now()
+			defer func() {
+				q.held.Add(int64(time.Since(start)))
+				<-q.lock
+			}()
 			s.runGroup(q.take(j))
 		}()
 		return (<-j.done).get()

@@ -83,6 +83,7 @@ func insertProbe(tx *sql.Tx, job int) error {
 func TestGroupCommit(t *testing.T) {
 	s, hold := groupProbe(t)
 	before := s.WriteStats()
+	held := time.Now()
 	release := hold()
 	groups := s.GroupsForTest()
 	errFail := errors.New("job 3 fails")
@@ -123,6 +124,8 @@ func TestGroupCommit(t *testing.T) {
 	if err := <-waited; !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled while waiting: %v", err)
 	}
+	const holdFor = 50 * time.Millisecond
+	time.Sleep(holdFor) // the hold's write keeps the lock at least this long
 	release()
 	wg.Wait()
 	if ran {
@@ -163,6 +166,11 @@ func TestGroupCommit(t *testing.T) {
 	// the hold, the group (the failed and the panicked job do not count)
 	if st := s.WriteStats(); st.Commits-before.Commits != 2 || st.Transactions-before.Transactions != 7 {
 		t.Errorf("write stats %+v after %+v: want 2 commits carrying 7 transactions", st, before)
+	}
+	// the lock was held at least while the hold's write waited for its
+	// release (and never longer than the whole test so far)
+	if d, most := s.WriteStats().Held-before.Held, time.Since(held); d < holdFor || d > most {
+		t.Errorf("write lock held %s, want at least the hold's %s and at most %s", d, holdFor, most)
 	}
 }
 
