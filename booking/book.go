@@ -95,13 +95,15 @@ const (
 // KindInvalid error with every invalid field, or KindUnavailable when the
 // tenant's setup cannot issue the invoice) before anything is written or
 // charged; find or create the customer by
-// e-mail and take a free vehicle of the category in one transaction
-// (KindConflict "nothing_free", and then the customer is not written
-// either);
+// e-mail, take a free vehicle of the category and record the rent's
+// payment pending in one transaction (KindConflict "nothing_free", and
+// then neither customer nor payment is written; the rent is checked by
+// the payment service before that);
 // charge one day's rent storing the card at the gateway, then the deposit
 // (charged or pre-authorised per tenant) on the stored card; issue the
 // advance invoice, confirm the reservation and queue the confirmation
-// e-mail with the invoice PDF in one transaction.
+// e-mail with the invoice PDF in one transaction (which also stores the
+// deposit's approved outcome and the idempotent answer).
 //
 // A declined or failed payment voids/refunds what was approved, marks the
 // reservation failed (releasing the vehicle) and returns KindPaymentDecline
