@@ -223,10 +223,7 @@ func (s *Service) SaleThen(ctx context.Context, l Links, orderID string, amt Amo
 	if err != nil {
 		return Chain{}, err
 	}
-	if err := s.store.InsertPayment(ctx, &p.Record); err != nil {
-		return Chain{}, fmt.Errorf("record payment before sending: %w", err)
-	}
-	return s.SendThen(ctx, p, rental, next)
+	return s.recordAndSend(ctx, p, rental, next)
 }
 
 // TokenSaleThen is TokenSale on the stored card cardID followed by next
@@ -240,6 +237,12 @@ func (s *Service) TokenSaleThen(ctx context.Context, l Links, orderID string, am
 	if err != nil {
 		return Chain{}, err
 	}
+	return s.recordAndSend(ctx, p, rental, next)
+}
+
+// recordAndSend stores the prepared p's pending record (durable, before
+// anything is sent) and sends it with SendThen.
+func (s *Service) recordAndSend(ctx context.Context, p *Prepared, rental *Rental, next *Then) (Chain, error) {
 	if err := s.store.InsertPayment(ctx, &p.Record); err != nil {
 		return Chain{}, fmt.Errorf("record payment before sending: %w", err)
 	}
