@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -76,6 +77,45 @@ func (s *Store) contractTx(ctx context.Context, q querier, sc scope, col string,
 		c.Drivers = append(c.Drivers, d)
 	}
 	return c, rows.Err()
+}
+
+// rentalLock is the contract of a reservation as lockRentalTx found it.
+type rentalLock struct {
+	contractID, stationID int64 // 0: not handed over (no contract)
+	status                contract.Status
+	billed                bool // billing finished (billed_at set)
+}
+
+// unbilled reports whether billing has not claimed the contract: it is
+// open, or returned and waiting for billing (also after a billing run that
+// stopped before its documents); true without a contract.
+func (k rentalLock) unbilled() bool {
+	return k.contractID == 0 || k.status == contract.StatusOpen || k.status == contract.StatusReturned
+}
+
+// lockRentalTx locks, in write transaction tx, the contract row of
+// reservation resID of the actor's tenant (there is none before the
+// handover) and returns the contract as committed now. A change to what
+// billing reads (the workshop order, the cover) takes this lock before it
+// checks anything: billing claims a contract by updating this row
+// (returned → billed, the reservation completed in the same transaction)
+// before it reads what it bills, and finishes it by updating it again
+// (billed_at). So the change either commits before the claim and billing
+// reads it, or sees the claim (or billing still running) and is refused.
+// Lock order: the contract row first, then the reservation — read it after
+// this call, to see it as of the lock (billing's claim takes them in that
+// order).
+func (s *Store) lockRentalTx(ctx context.Context, tx *sql.Tx, sc scope, resID int64) (rentalLock, error) {
+	var k rentalLock
+	var status string
+	err := tx.QueryRowContext(ctx, `SELECT id, station_id, status, billed_at IS NOT NULL FROM contracts
+		WHERE tenant_id = $1 AND reservation_id = $2`+s.dialect.forUpdate(), sc.tenant(), resID).
+		Scan(&k.contractID, &k.stationID, &status, &k.billed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return rentalLock{}, nil
+	}
+	k.status = contract.Status(status)
+	return k, err
 }
 
 // Contract returns one contract with its drivers. Errors: KindNotFound.
