@@ -559,6 +559,18 @@ func docReading(p Protocol, t pricing.Terms) document.Reading {
 		NoFuel: !fleet.RecordsFuel(t.DriveType), ChargePercent: p.ChargePercent, RangeKM: p.RangeKM}
 }
 
+// DocVehicle is the car of contract c as documents and messages name it:
+// the plate it is driven on — the red dealer plate of a test drive or
+// transfer on one, with the car's own registration beside it — make, model
+// and VIN.
+func DocVehicle(c Contract, v fleet.Vehicle) document.Vehicle {
+	d := document.Vehicle{Plate: v.Plate, Make: v.Make, Model: v.Model, VIN: v.VIN}
+	if c.DealerPlate != "" {
+		d.Plate, d.RedPlate, d.OwnPlate = c.DealerPlate, true, v.Plate
+	}
+	return d
+}
+
 // sendProtocol renders the handover or return protocol, stores it and
 // queues its e-mail, in one transaction.
 func (s *Service) sendProtocol(ctx context.Context, c Contract, kind string) error {
@@ -588,14 +600,11 @@ func (s *Service) sendProtocol(ctx context.Context, c Contract, kind string) err
 	}
 	doc := document.ProtocolDoc{Kind: document.ProtocolKind(kind), Lang: lang(x.Customer), Location: x.Station.Location(),
 		Branding: Branding(x.Tenant), ContractNumber: c.Number,
-		Vehicle:  document.Vehicle{Plate: x.Vehicle.Plate, Make: x.Vehicle.Make, Model: x.Vehicle.Model, VIN: x.Vehicle.VIN},
+		Vehicle:  DocVehicle(c, x.Vehicle),
 		Customer: person(x.Customer), Station: station(x.Station),
 		Reading: docReading(*p, x.terms()),
 		Notes:   p.Notes, StaffName: p.StaffName, SignaturePNG: p.SignaturePNG, SignerName: p.SignerName,
 		UnsignedReason: p.UnsignedReason}
-	if c.DealerPlate != "" { // the car went on a red dealer plate
-		doc.Vehicle.Plate = c.DealerPlate
-	}
 	if kind == KindHandover && c.Kind == booking.KindTestDrive {
 		l := lang(x.Customer)
 		doc.AgreementTitle = l.T("kind.agreement_title")
