@@ -120,6 +120,10 @@ type Deps struct {
 	// Trips reads the trips on red plates; nil: the Store when it
 	// implements TripStore.
 	Trips TripStore
+	// Starts finds and releases starts on a red plate nobody handed over
+	// (ReleaseAbandonedStarts); nil: the Store when it implements
+	// StartStore, else none are released.
+	Starts StartStore
 }
 
 // Tenants lists every tenant (for the all-tenants system actor).
@@ -146,6 +150,9 @@ func NewService(d Deps) *Service {
 	}
 	if ts, ok := d.Store.(TripStore); ok && d.Trips == nil {
 		d.Trips = ts
+	}
+	if ss, ok := d.Store.(StartStore); ok && d.Starts == nil {
+		d.Starts = ss
 	}
 	return &Service{d: d}
 }
@@ -205,7 +212,8 @@ func lang(c customer.Customer) document.Lang { return document.Lang(c.Language).
 // The licence check is recorded with the signed-in user and the time. The
 // handover protocol PDF is stored and e-mailed to the customer in the same
 // transaction. Errors: KindNotFound, KindConflict (not confirmed, vehicle
-// taken), KindInvalid.
+// taken; "use.released" for a start the job released, see
+// ReleaseAbandonedStarts), KindInvalid.
 func (s *Service) Handover(ctx context.Context, h *Handover) (Contract, error) {
 	now := s.d.Now().UTC()
 	a, _ := identity.ActorFrom(ctx)
@@ -230,6 +238,10 @@ func (s *Service) Handover(ctx context.Context, h *Handover) (Contract, error) {
 	f.Line("due_override", h.DueOverride, MaxProtocolNotes)
 	r, v, err := s.handoverCar(ctx, h)
 	if err != nil {
+		return Contract{}, err
+	}
+	// released by the job (nobody handed it over in time): nothing of the form matters
+	if err := r.ReleasedError(s.bookingLoc(ctx, r)); err != nil {
 		return Contract{}, err
 	}
 	s.checkCar(ctx, &f, h, r, v)

@@ -188,9 +188,16 @@ func (s *Store) StartContract(ctx context.Context, h *contract.Handover) (contra
 	}
 	var c contract.Contract
 	err = s.write(ctx, func(tx *sql.Tx) error {
+		// locked: a release of the start by the job waits for this handover, or this for it
+		if err := s.lockReservationTx(ctx, tx, sc, h.ReservationID); err != nil {
+			return err
+		}
 		r, err := s.reservationWhere(ctx, tx, "r.id", h.ReservationID)
 		if err != nil {
 			return err
+		}
+		if r.ReleasedAt != nil {
+			return r.ReleasedError(s.stationLocTx(ctx, tx, r.StationID))
 		}
 		if r.Status != booking.StatusConfirmed {
 			return errs.Conflict("booking_not_handover", locale.Params{"status": locale.Key("booking.status." + string(r.Status))})
