@@ -228,9 +228,16 @@ func (s *Store) StartContract(ctx context.Context, h *contract.Handover) (contra
 	}
 	var c contract.Contract
 	err = s.write(ctx, func(tx *sql.Tx) error {
+		// locked: a release of the start by the job waits for this handover, or this for it
+		if err := s.lockReservationTx(ctx, tx, sc, h.ReservationID); err != nil {
+			return err
+		}
 		r, err := s.reservationWhere(ctx, tx, "r.id", h.ReservationID)
 		if err != nil {
 			return err
+		}
+		if r.ReleasedAt != nil {
+			return r.ReleasedError(s.stationLocTx(ctx, tx, r.StationID))
 		}
 		if r.Status != booking.StatusConfirmed {
 			return errs.Conflict("booking_not_handover", locale.Params{"status": locale.Key("booking.status." + string(r.Status))})
@@ -286,7 +293,7 @@ func (s *Store) StartContract(ctx context.Context, h *contract.Handover) (contra
 		c = contract.Contract{TenantID: sc.tenant(), Number: fmt.Sprintf("MV%s-%05d", year[2:], seq), ReservationID: r.ID,
 			StationID: r.StationID, ReturnStationID: r.ReturnStationID, CustomerID: r.CustomerID, VehicleID: vid,
 			TariffID: r.TariffID, Start: now, PlannedEnd: end, Status: contract.StatusOpen, Notes: r.Notes, CreatedAt: now, UpdatedAt: now,
-			Terms: h.Terms, Kind: r.Use.Kind.Or()}
+			Terms: h.Terms, Kind: r.Use.Kind.Or(), DealerPlate: r.Use.DealerPlate}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO contracts (tenant_id, station_id, return_station_id, number,
 			reservation_id, customer_id, vehicle_id, tariff_id, starts_at, planned_end_at, status, notes, created_at, updated_at, terms)
 			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'open',$11,$12,$13,$14) RETURNING id`, c.TenantID, c.StationID,
