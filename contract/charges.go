@@ -465,7 +465,7 @@ func (s *Service) contractPDF(ctx context.Context, x cctx) ([]byte, error) {
 	c, t := x.Contract, x.terms()
 	d := document.ContractDoc{Lang: lang(x.Customer), Location: x.Station.Location(), Branding: Branding(x.Tenant), Number: c.Number,
 		IssuedAt: s.d.Now().UTC(), Customer: person(x.Customer), Station: station(x.Station), From: c.Start, To: c.PlannedEnd,
-		Vehicle: document.Vehicle{Plate: x.Vehicle.Plate, Make: x.Vehicle.Make, Model: x.Vehicle.Model, VIN: x.Vehicle.VIN},
+		Vehicle: DocVehicle(c, x.Vehicle),
 		Tariff:  termsDoc(t), Deposit: t.DepositCents, WorkshopRef: x.WorkshopRef}
 	for _, dr := range c.Drivers {
 		dd := document.Driver{Person: document.Person{Name: dr.Name()}, Licence: document.Licence{Number: dr.LicenceNumber,

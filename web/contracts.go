@@ -143,6 +143,13 @@ func (a *app) contractList(w http.ResponseWriter, r *http.Request) error {
 
 // ---- detail ----
 
+// PlateLines is how the page names the car's plate, as the contract's
+// documents print it (a red dealer plate marked, with the car's own
+// registration beside it).
+func (d ctPageData) PlateLines(v *view) []string {
+	return contract.DocVehicle(d.C, d.Vehicle).PlateLines(locale.Lang(v.Lang))
+}
+
 type ctPageData struct {
 	// HasCard: the customer has a stored card the open amount can be
 	// charged to again (else it is collected at the counter).

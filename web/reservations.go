@@ -143,6 +143,12 @@ func visibleStations(r *http.Request, all []tenancy.Station) []tenancy.Station {
 	return out
 }
 
+// PlateRelease is when the job releases this start on a red plate if
+// nobody hands it over, or that it did ("" otherwise).
+func (d resPageData) PlateRelease(v *view) string {
+	return plateReleaseNote(v.Lang, d.Row.Reservation, berlin)
+}
+
 // resPageData is the reservation page.
 type resPageData struct {
 	Row booking.Row

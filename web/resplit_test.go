@@ -255,3 +255,30 @@ func TestCorrectReturnPage(t *testing.T) {
 		}
 	})
 }
+
+// TestResplitWhileBillingUnfinished: a billed rental whose billing run
+// stopped before it was marked finished (the process died there) keeps
+// its cover until billing has finished: the re-split form says so in the
+// reader's language, answers 409 and changes nothing. Both databases.
+func TestResplitWhileBillingUnfinished(t *testing.T) {
+	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
+		ce, c, ct, man := returnedCovered(t, d)
+		// the state a process leaves that died before billing's last step
+		if _, err := ce.store.DB().Exec(`UPDATE contracts SET billed_at = NULL WHERE id = $1`, ct.ID); err != nil {
+			t.Fatal(err)
+		}
+		before, err := ce.store.ListInvoices(ce.sys(), invoice.Filter{ContractID: ct.ID})
+		must(t, err)
+		path := fmt.Sprintf("/admin/contracts/%d/resplit", ct.ID)
+		p := c.post(path, formOf("csrf", c.token(path), "mode", payer.ModeDriver, "check", "1"))
+		wantStatus(t, p, http.StatusConflict)
+		wantContains(t, p, "Die Abrechnung dieser Miete ist noch nicht abgeschlossen")
+		after, err := ce.store.ListInvoices(ce.sys(), invoice.Filter{ContractID: ct.ID})
+		must(t, err)
+		cv, err := ce.store.Cover(ce.sys(), ct.ReservationID)
+		must(t, err)
+		if len(after) != len(before) || cv.PayerID != man.ID {
+			t.Errorf("refused re-split: %d → %d documents, cover payer %d (want %d)", len(before), len(after), cv.PayerID, man.ID)
+		}
+	})
+}

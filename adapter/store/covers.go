@@ -49,9 +49,12 @@ func coverTx(ctx context.Context, q querier, tenant, id int64) (payer.Cover, err
 
 // SetCover normalizes, validates and stores the cover of a reservation the
 // actor may see (its payer: one of the tenant's), audited on the
-// reservation. A reservation completed (billed), cancelled or failed keeps
-// its cover. Errors: KindInvalid with field errors, KindNotFound,
-// KindConflict (cover_closed).
+// reservation. A reservation completed (billing has claimed its contract,
+// even if that run stopped before its documents), cancelled or failed
+// keeps its cover. The contract row is locked first, then the reservation
+// read (lockRentalTx): billing either reads the new cover or comes first
+// and the change is refused. Errors: KindInvalid with field errors,
+// KindNotFound, KindConflict (cover_closed).
 func (s *Store) SetCover(ctx context.Context, c *payer.Cover) error {
 	sc, err := tenantScope(ctx)
 	if err != nil {
@@ -59,6 +62,9 @@ func (s *Store) SetCover(ctx context.Context, c *payer.Cover) error {
 	}
 	c.Normalize()
 	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := s.lockRentalTx(ctx, tx, sc, c.ReservationID); err != nil {
+			return err
+		}
 		r, err := s.reservationWhere(ctx, tx, "r.id", c.ReservationID)
 		if err != nil {
 			return err
@@ -132,8 +138,12 @@ func putCoverTx(ctx context.Context, tx *sql.Tx, tenant, id int64, c payer.Cover
 // the car is taken then, "contract_status" when the contract is no longer
 // billed) and issues the corrections of the split that the change makes (docs: credit notes and invoices to the payers and the
 // driver, chained by With; none when Issued is nil), all in one
-// transaction, audited on the reservation ("cover_resplit"). The stored
-// cover must still be old (mode, payer and kept terms): else KindConflict
+// transaction, audited on the reservation ("cover_resplit"). Billing must
+// have finished (billed_at set; the contract row is locked first, see
+// lockRentalTx): a run that stopped half way goes on with the cover it
+// started with, so until it has finished KindConflict
+// "resplit_billing_unfinished" and nothing changes. The stored cover must
+// still be old (mode, payer and kept terms): else KindConflict
 // "resplit_stale" and nothing changes — a second staff member's re-split
 // of the same rental issues nothing twice. Errors: KindNotFound,
 // KindConflict, what issuing returns.
@@ -143,6 +153,13 @@ func (s *Store) ResplitCover(ctx context.Context, old, c payer.Cover, end *time.
 		return err
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
+		k, err := s.lockRentalTx(ctx, tx, sc, c.ReservationID)
+		if err != nil {
+			return err
+		}
+		if !k.billed {
+			return errs.Conflict("resplit_billing_unfinished")
+		}
 		r, err := s.reservationWhere(ctx, tx, "r.id", c.ReservationID)
 		if err != nil {
 			return err
