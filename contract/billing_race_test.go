@@ -2,6 +2,7 @@ package contract_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
@@ -137,22 +138,7 @@ func TestWorkshopOrderChangeRacingBilling(t *testing.T) {
 			default:
 				t.Fatalf("read %d: change: %v", at, changeErr)
 			}
-			for _, bd := range billedDocs(t, w, r) {
-				if !strings.Contains(bd.iss.Invoice.Note, want) || !strings.Contains(bd.text, want) ||
-					(bd.xml != "" && !strings.Contains(bd.xml, want)) {
-					t.Errorf("read %d: change %v; %s %s (payer %d) does not carry %s: note %q",
-						at, changeErr, bd.sum.Kind, bd.sum.Number, bd.sum.PayerID, want, bd.iss.Invoice.Note)
-				}
-				if want == newRef && (strings.Contains(bd.iss.Invoice.Note, oldRef) || strings.Contains(bd.text, oldRef)) {
-					t.Errorf("read %d: %s %s still names the old order %s", at, bd.sum.Kind, bd.sum.Number, oldRef)
-				}
-			}
-			// what staff read now is what the documents say
-			got, err := w.s.Reservation(m.sys, r.res.ID)
-			must(t, err)
-			if got.WorkshopRef != want {
-				t.Errorf("read %d: the booking says %q, the documents %q", at, got.WorkshopRef, want)
-			}
+			checkOrderPrinted(t, fmt.Sprintf("read %d: change %v", at, changeErr), w, r, want, oldRef)
 			w.clk.Advance(24 * time.Hour)
 		}
 		t.Logf("changes taken %d, refused %d", taken, refused)
@@ -161,6 +147,30 @@ func TestWorkshopOrderChangeRacingBilling(t *testing.T) {
 			t.Errorf("changes taken %d, refused %d: the reads did not straddle the claim", taken, refused)
 		}
 	})
+}
+
+// checkOrderPrinted checks that every document of rental r but the
+// booking's advance invoice carries workshop order want — in its stored
+// note, its PDF and its XRechnung — and none the old one (when want is
+// not old), and that the booking says want too: what staff read is what
+// the documents say. what prefixes the errors.
+func checkOrderPrinted(t *testing.T, what string, w *mworld, r *splitRental, want, old string) {
+	t.Helper()
+	for _, bd := range billedDocs(t, w, r) {
+		if !strings.Contains(bd.iss.Invoice.Note, want) || !strings.Contains(bd.text, want) ||
+			(bd.xml != "" && !strings.Contains(bd.xml, want)) {
+			t.Errorf("%s; %s %s (payer %d) does not carry %s: note %q",
+				what, bd.sum.Kind, bd.sum.Number, bd.sum.PayerID, want, bd.iss.Invoice.Note)
+		}
+		if want != old && (strings.Contains(bd.iss.Invoice.Note, old) || strings.Contains(bd.text, old)) {
+			t.Errorf("%s; %s %s still names the old order %s", what, bd.sum.Kind, bd.sum.Number, old)
+		}
+	}
+	got, err := w.s.Reservation(r.m.sys, r.res.ID)
+	must(t, err)
+	if got.WorkshopRef != want {
+		t.Errorf("%s; the booking says %q, the documents %q", what, got.WorkshopRef, want)
+	}
 }
 
 // TestCoverChangeRacingBilling: as TestWorkshopOrderChangeRacingBilling,
@@ -270,20 +280,8 @@ func TestCoverChangeHeldBeforeItsWrite(t *testing.T) {
 	if _, err := hold.ExecContext(ctx, `SELECT 1 FROM reservation_covers WHERE reservation_id = $1 FOR UPDATE`, r.res.ID); err != nil {
 		t.Fatal(err)
 	}
-	lockWaits := func() int {
-		var n int
-		must(t, db.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
-			AND wait_event_type = 'Lock'`).Scan(&n))
-		return n
-	}
-	waitUntil := func(what string, cond func() bool) {
-		t.Helper()
-		for end := time.Now().Add(30 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
-			if time.Now().After(end) {
-				t.Fatalf("still waiting for %s", what)
-			}
-		}
-	}
+	lockWaits := func() int { return pgLockWaits(t, db) }
+	waitUntil := func(what string, cond func() bool) { t.Helper(); waitFor(t, what, cond) }
 	changed := make(chan error, 1)
 	go func() {
 		changed <- w.s.SetCover(m.admin, &payer.Cover{ReservationID: r.res.ID, Mode: payer.ModePayer, PayerID: ins.ID, ClaimNumber: "SCH-HELD-1"})
@@ -321,6 +319,27 @@ func TestCoverChangeHeldBeforeItsWrite(t *testing.T) {
 	}
 	t.Logf("billing ran through: %v; change: %v", billed, changeErr)
 	checkPayerDocs(t, w, r, want)
+}
+
+// pgLockWaits is how many sessions of the test's PostgreSQL database wait
+// for a lock now.
+func pgLockWaits(t *testing.T, db *sql.DB) int {
+	t.Helper()
+	var n int
+	must(t, db.QueryRowContext(context.Background(), `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+		AND wait_event_type = 'Lock'`).Scan(&n))
+	return n
+}
+
+// waitFor polls cond until it holds; after 30 s the test fails, naming
+// what it waited for.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(30 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("still waiting for %s", what)
+		}
+	}
 }
 
 // TestResplitWaitsForBilling: the cover of a rental whose billing stopped
