@@ -11,9 +11,11 @@ import (
 	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/payer"
 )
 
@@ -176,7 +178,8 @@ func checkOrderPrinted(t *testing.T, what string, w *mworld, r *splitRental, wan
 // TestCoverChangeRacingBilling: as TestWorkshopOrderChangeRacingBilling,
 // for the cover: staff move the rental from the manufacturer's guarantee
 // to an insurer right after each read billing makes of the cover. Either
-// the change is refused (cover_closed) and the manufacturer alone gets a
+// the change is refused (cover_billing_unfinished: billing has claimed
+// the contract and runs) and the manufacturer alone gets a
 // claim, or it is saved and the insurer alone is invoiced — the stored
 // cover is the one the documents went to. Both databases.
 func TestCoverChangeRacingBilling(t *testing.T) {
@@ -213,7 +216,7 @@ func TestCoverChangeRacingBilling(t *testing.T) {
 			switch {
 			case changeErr == nil:
 				taken++
-			case isCode(changeErr, "cover_closed"):
+			case isCode(changeErr, "cover_billing_unfinished"): // the change comes while billing runs
 				refused++
 				want = r.p.ID
 			default:
@@ -312,7 +315,7 @@ func TestCoverChangeHeldBeforeItsWrite(t *testing.T) {
 	must(t, billErr)
 	want := ins.ID
 	if changeErr != nil {
-		if !isCode(changeErr, "cover_closed") {
+		if !isCode(changeErr, "cover_closed") && !isCode(changeErr, "cover_billing_unfinished") {
 			t.Fatalf("change: %v", changeErr)
 		}
 		want = r.p.ID
@@ -403,15 +406,7 @@ func TestResplitWaitsForBilling(t *testing.T) {
 					if now := moneyOf(t, w, r); now.docs != before.docs {
 						t.Errorf("the refused re-split issued %d documents", now.docs-before.docs)
 					}
-					tctx := identity.WithActor(context.Background(), identity.SystemFor(m.tn.ID))
-					for range 3 {
-						w.clk.Advance(10 * time.Minute)
-						_, err := w.contracts.ResumeBilling(tctx, 5*time.Minute)
-						must(t, err)
-					}
-					if c, err := w.s.Contract(m.sys, r.c.ID); err != nil || c.BilledAt == nil {
-						t.Fatalf("billing did not finish: %s %v", c.Status, err)
-					}
+					resumeUntilBilled(t, w, r)
 					if err := resplit(); err != nil && !isCode(err, "resplit_by_hand") {
 						t.Fatalf("re-split after billing: %v", err)
 					}
@@ -421,6 +416,23 @@ func TestResplitWaitsForBilling(t *testing.T) {
 			}
 		}
 	})
+}
+
+// resumeUntilBilled runs the resume job over rental r's stopped billing
+// (three passes, ten minutes apart); the test fails unless billing then
+// has finished.
+func resumeUntilBilled(t *testing.T, w *mworld, r *splitRental) {
+	t.Helper()
+	m := r.m
+	tctx := identity.WithActor(context.Background(), identity.SystemFor(m.tn.ID))
+	for range 3 {
+		w.clk.Advance(10 * time.Minute)
+		_, err := w.contracts.ResumeBilling(tctx, 5*time.Minute)
+		must(t, err)
+	}
+	if c, err := w.s.Contract(m.sys, r.c.ID); err != nil || c.BilledAt == nil {
+		t.Fatalf("billing did not finish: %s %v", c.Status, err)
+	}
 }
 
 // checkResplitSettled checks rental r after its billing and re-split to
@@ -456,4 +468,81 @@ func checkResplitSettled(t *testing.T, w *mworld, r *splitRental, want payer.Cov
 		t.Errorf("driver billed %d, open %d (paid %d); payers %d, split's %d; bill %d", mo.driverBilled, mo.driverOpen, mo.cardNet,
 			mo.payerNet, sp.PayerGross(), total)
 	}
+}
+
+// TestCoverWhileBillingUnfinished: a rental whose billing run stopped —
+// before its documents (the final invoice failed: the contract is given
+// back to returned, its reservation stays completed) or after them,
+// before it was marked finished (the process died: billed, not finished)
+// — keeps its cover until billing has finished, and staff are told so in
+// their language with a code of its own (cover_billing_unfinished), not
+// that the rental is billed or cancelled. Nothing changes. Once the
+// resume job has finished billing, the cover is closed (cover_closed) as
+// for any billed rental. Both databases.
+func TestCoverWhileBillingUnfinished(t *testing.T) {
+	eachDB(t, func(t *testing.T, d store.Dialect) {
+		w := newMoneyWorld(t, d)
+		maker := splitCases()[1]
+		ins := *splitCases()[0].payer
+		ins.Name = "Allianz Unterbrochen"
+		ins.Rates = []payer.Rate{{CategoryID: w.tenants[0].cat.ID, PricePerDayCents: 5500}}
+		must(t, w.s.CreatePayer(w.tenants[0].admin, &ins))
+		for i, stop := range []struct {
+			at     string
+			status contract.Status
+		}{
+			{"IssueInvoice:" + string(invoice.KindFinal), contract.StatusReturned},
+			{"FinishBilling", contract.StatusBilled},
+		} {
+			t.Run("stopped at "+stop.at, func(t *testing.T) {
+				r := newSplitRental(t, w, maker, 700+i)
+				m := r.m
+				ks := &killSwitch{at: stop.at}
+				deps := w.cdeps
+				if stop.status == contract.StatusBilled {
+					deps.Store = killableContracts{w.s, ks} // the process dies: nothing after runs
+				}
+				deps.Invoices = killableInvoices{w.s, ks}
+				if _, _, err := contract.NewService(deps).Return(m.admin, &contract.Return{ContractID: r.c.ID, Protocol: r.back}); err == nil || !ks.dead.Load() {
+					t.Fatalf("billing never stopped at %s: %v", stop.at, err)
+				}
+				c, err := w.s.Contract(m.sys, r.c.ID)
+				must(t, err)
+				res, err := w.s.Reservation(m.sys, r.res.ID)
+				must(t, err)
+				if c.Status != stop.status || c.BilledAt != nil || res.Status != booking.StatusCompleted {
+					t.Fatalf("after the stop: contract %s (billed at %v), reservation %s", c.Status, c.BilledAt, res.Status)
+				}
+				before := moneyOf(t, w, r)
+				change := func() error {
+					return w.s.SetCover(m.admin, &payer.Cover{ReservationID: r.res.ID, Mode: payer.ModePayer, PayerID: ins.ID,
+						ClaimNumber: fmt.Sprintf("SCH-UNFERTIG-%d", i)})
+				}
+				err = change()
+				if !isCode(err, "cover_billing_unfinished") {
+					t.Fatalf("cover change while billing is unfinished: %v", err)
+				}
+				for l, want := range map[locale.Lang]string{
+					locale.German:  "Die Abrechnung dieser Miete wurde begonnen, ist aber noch nicht abgeschlossen; sie wird automatisch fortgesetzt.",
+					locale.English: "Billing of this rental has started but not finished yet; it is continued automatically.",
+				} {
+					if msg := errs.Text(l, err); !strings.HasPrefix(msg, want) {
+						t.Errorf("%s message %q, want it to start %q", l, msg, want)
+					}
+				}
+				cv, err := w.s.Cover(m.sys, r.res.ID)
+				must(t, err)
+				if cv.PayerID != r.p.ID || moneyOf(t, w, r).docs != before.docs {
+					t.Errorf("the refused change: cover payer %d (want %d), documents %d → %d", cv.PayerID, r.p.ID,
+						before.docs, moneyOf(t, w, r).docs)
+				}
+				resumeUntilBilled(t, w, r)
+				if err := change(); !isCode(err, "cover_closed") {
+					t.Errorf("cover change after billing finished: %v", err)
+				}
+				checkPayerDocs(t, w, r, r.p.ID)
+				w.clk.Advance(24 * time.Hour)
+			})
+		}
+	})
 }

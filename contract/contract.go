@@ -73,6 +73,18 @@ type Contract struct {
 	BilledAt *time.Time
 }
 
+// BillingUnfinished reports whether billing has claimed a contract and not
+// finished it: status st, finished whether BilledAt is set, res the status
+// of its reservation. That is a billing run under way or stopped half way
+// (billed, not finished), or one that stopped before its documents and
+// gave the contract back to returned, its reservation left completed by
+// the claim. ResumeBilling goes on with either (once the gateway or the
+// tenant's settings let it); only then can the cover change, by a
+// re-split (Resplit).
+func BillingUnfinished(st Status, finished bool, res booking.Status) bool {
+	return st == StatusBilled && !finished || st == StatusReturned && res == booking.StatusCompleted
+}
+
 // MainDriver returns the main driver (zero Driver when none).
 func (c Contract) MainDriver() Driver {
 	for _, d := range c.Drivers {
