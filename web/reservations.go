@@ -223,6 +223,9 @@ func (a *app) loadReservationPage(ctx context.Context, id int64) (resPageData, e
 		// come, the workshop order can still change
 		if c, err := a.ContractData.Contract(ctx, d.Row.ContractID); err == nil {
 			d.CanWorkshop = c.Status == contract.StatusOpen || c.Status == contract.StatusReturned
+			if d.Cover != nil {
+				d.Cover.BillingUnfinished = contract.BillingUnfinished(c.Status, c.BilledAt != nil, st)
+			}
 		}
 	}
 	d.CanMove = st == booking.StatusPendingPayment || st == booking.StatusConfirmed

@@ -49,12 +49,15 @@ func coverTx(ctx context.Context, q querier, tenant, id int64) (payer.Cover, err
 
 // SetCover normalizes, validates and stores the cover of a reservation the
 // actor may see (its payer: one of the tenant's), audited on the
-// reservation. A reservation completed (billing has claimed its contract,
-// even if that run stopped before its documents), cancelled or failed
-// keeps its cover. The contract row is locked first, then the reservation
-// read (lockRentalTx): billing either reads the new cover or comes first
-// and the change is refused. Errors: KindInvalid with field errors,
-// KindNotFound, KindConflict (cover_closed).
+// reservation. A reservation completed (billed), cancelled or failed
+// keeps its cover ("cover_closed"); while billing has claimed its contract
+// and not finished (contract.BillingUnfinished: also a run that stopped
+// before its documents) it is refused with "cover_billing_unfinished" —
+// billing goes on with the cover it started with. The contract row is
+// locked first, then the reservation read (lockRentalTx): billing either
+// reads the new cover or comes first and the change is refused. Errors:
+// KindInvalid with field errors, KindNotFound, KindConflict
+// (cover_closed, cover_billing_unfinished).
 func (s *Store) SetCover(ctx context.Context, c *payer.Cover) error {
 	sc, err := tenantScope(ctx)
 	if err != nil {
@@ -62,12 +65,16 @@ func (s *Store) SetCover(ctx context.Context, c *payer.Cover) error {
 	}
 	c.Normalize()
 	return s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := s.lockRentalTx(ctx, tx, sc, c.ReservationID); err != nil {
+		k, err := s.lockRentalTx(ctx, tx, sc, c.ReservationID)
+		if err != nil {
 			return err
 		}
 		r, err := s.reservationWhere(ctx, tx, "r.id", c.ReservationID)
 		if err != nil {
 			return err
+		}
+		if contract.BillingUnfinished(k.status, k.billed, r.Status) {
+			return errs.Conflict("cover_billing_unfinished")
 		}
 		switch r.Status {
 		case booking.StatusCompleted, booking.StatusCancelled, booking.StatusFailed:
