@@ -143,14 +143,30 @@ func TestAbandonedStartOnRedPlate(t *testing.T) {
 		rp := c.get(fmt.Sprintf("/admin/reservations/%d", a.ID))
 		wantContains(t, rp, "Automatisch freigegeben am 27.11.2026, 10:50 Uhr", "Automatisch freigegeben: nicht bis 27.11. 10:45 übergeben, rotes Kennzeichen R-06 123 wieder frei")
 
-		// the released start cannot be handed over
+		// the released start cannot be handed over: its page says so and
+		// shows the way forward, no form
 		path := fmt.Sprintf("/admin/reservations/%d/handover", a.ID)
-		wantContains(t, c.get(path), "automatisch freigegeben")
-		hp := c.post(path, handoverForm(c.token(path), true, "5000"))
+		hg := c.get(path)
+		if al := hg.alert(); !strings.Contains(al, "automatisch freigegeben") || !strings.Contains(al, "neu starten") {
+			t.Fatalf("handover page of a released start: %q", al)
+		}
+		wantContains(t, hg, fmt.Sprintf(`id="start-again" href="/admin/uses/new?kind=test_drive&amp;from=%d"`, a.ID), "Probefahrt neu starten", fmt.Sprintf(`href="/admin/reservations/%d"`, a.ID))
+		wantLacks(t, hg, `id="handover-form"`, `id="handover-save"`, "Vertrag starten", `name="km"`)
+		// a form sent anyway (a tab left open) is refused, and no form comes back
+		hp := c.post(path, handoverForm(hg.csrf(t), true, "5000"))
 		wantStatus(t, hp, http.StatusConflict)
 		if al := hp.alert(); !strings.Contains(al, "automatisch freigegeben") || !strings.Contains(al, "neu starten") {
 			t.Fatalf("handover of a released start: %q", al)
 		}
+		wantContains(t, hp, `id="start-again"`)
+		wantLacks(t, hp, `id="handover-form"`, `id="handover-save"`)
+		// starting anew: the form comes filled in with the driver, car and plate
+		sa := c.get(fmt.Sprintf("/admin/uses/new?kind=test_drive&from=%d", a.ID))
+		wantStatus(t, sa, http.StatusOK)
+		wantContains(t, sa, `id="use-from"`, "Übernommen aus "+a.Number, "Ausweis bitte erneut prüfen",
+			`value="probe@example.de"`, `value="Paul"`, `value="Probe"`, `value="Ring 3"`, `value="93049"`,
+			fmt.Sprintf(`<option value="%d" selected>`, reg.VehicleID), fmt.Sprintf(`<option value="%d" selected>`, plates["R-06 123"].ID))
+		wantLacks(t, sa, `value="C01X00T47"`) // the identity document is checked again
 		if _, err := ce.store.ContractByReservation(ce.sys(), a.ID); err == nil {
 			t.Fatal("a released start was handed over")
 		}

@@ -35,6 +35,9 @@ type useData struct {
 	// Held is the way to the booking that holds the chosen plate, when
 	// the plate was refused for it (nil otherwise).
 	Held *plateHeld
+	// From is the number of the start the form was filled in from
+	// (startAgain; "" when none).
+	From string
 }
 
 // plateHeld links the start form to the booking or contract that holds a
@@ -135,13 +138,20 @@ func (a *app) useChoices(r *http.Request, d *useData) error {
 }
 
 // useForm shows the start form of a kind (?kind=test_drive|internal|
-// transfer), for a car when ?vehicle= names one (its station first).
+// transfer), for a car when ?vehicle= names one (its station first), or
+// filled in from an earlier start of the kind the user may see when
+// ?from= names one (startAgain).
 func (a *app) useForm(w http.ResponseWriter, r *http.Request) error {
 	k, ok := useKind(r.URL.Query().Get("kind"))
 	if !ok {
 		return errNotFound
 	}
 	d := useData{Kind: k}
+	if from, err := strconv.ParseInt(r.URL.Query().Get("from"), 10, 64); err == nil {
+		if err := a.startAgain(r, &d, from); err != nil {
+			return err
+		}
+	}
 	if vid, err := strconv.ParseInt(r.URL.Query().Get("vehicle"), 10, 64); err == nil {
 		if v, err := a.ContractData.Vehicle(r.Context(), vid); err == nil {
 			d.VehicleID, d.StationID = v.ID, v.StationID
@@ -157,6 +167,34 @@ func (a *app) useForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	a.render(w, r, http.StatusOK, "use_new", &view{Title: "kind.start." + string(k), Nav: "contracts", Data: d})
+	return nil
+}
+
+// startAgain fills d, the start form of its kind, from start id of that
+// kind — one the job released, whose driver comes back: the driver's
+// e-mail, name, phone and address, the station, car, destination, red
+// plate, purpose, cost centre and notes. The identity document is left
+// for staff to check again (its check is recorded with who and when), and
+// the planned return is reckoned from now. A booking the user may not see,
+// or of another kind, fills in nothing. Errors: those of reading the
+// driver.
+func (a *app) startAgain(r *http.Request, d *useData, id int64) error {
+	ctx := r.Context()
+	res, err := a.ContractData.Reservation(ctx, id)
+	if err != nil || res.Use.Kind != d.Kind {
+		return nil
+	}
+	c, err := a.ContractData.Customer(ctx, res.CustomerID)
+	if err != nil {
+		return err
+	}
+	d.counterStart = counterStart{Email: c.Email, FirstName: c.FirstName, LastName: c.LastName, Phone: c.Phone, Street: c.Street,
+		Zip: c.PostalCode, City: c.City}
+	d.StationID, d.VehicleID, d.DealerPlateID = res.StationID, res.VehicleID, res.Use.DealerPlateID
+	if d.Kind == booking.KindTransfer {
+		d.DestinationID = res.ReturnStationID
+	}
+	d.Purpose, d.CostCentre, d.Notes, d.From = res.Use.Purpose, res.Use.CostCentre, res.Notes, res.Number
 	return nil
 }
 
