@@ -3,8 +3,10 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +73,34 @@ func TestAbandonedStartOnRedPlate(t *testing.T) {
 		h := startUse(t, ce, c, start("test_drive", car(1), reg.StationID, 30*time.Minute, "R-06 124"))
 		hc := handOverUse(t, ce, c, h.ID, "100", "Hans")
 		x := startUse(t, ce, c, start("test_drive", car(2), reg.StationID, 40*time.Minute, "R-06 125"))
+
+		// the start form marks the held plates before anyone submits: by
+		// the same rule and names as the refusal below; a free one is plain
+		options := func() map[string]string {
+			t.Helper()
+			f := c.get("/admin/uses/new?kind=test_drive")
+			wantStatus(t, f, http.StatusOK)
+			sel := regexp.MustCompile(`(?s)<select id="f-dealer_plate_id".*?</select>`).FindString(f.body)
+			out := map[string]string{}
+			for n, p := range plates {
+				m := regexp.MustCompile(fmt.Sprintf(`<option value="%d"[^>]*>([^<]*)</option>`, p.ID)).FindStringSubmatch(sel)
+				if m == nil {
+					t.Fatalf("no option for %s", n)
+				}
+				out[n] = html.UnescapeString(m[1])
+			}
+			return out
+		}
+		opts := options()
+		for n, want := range map[string]string{
+			"R-06 123": "Rotes Kennzeichen R-06 123 – belegt durch Probefahrt " + a.Number + " bis 10:45 Uhr",
+			"R-06 124": "Rotes Kennzeichen R-06 124 – unterwegs: Probefahrt " + hc.Number + ", Rückgabe geplant 10:30 Uhr",
+			"R-06 125": "Rotes Kennzeichen R-06 125 – belegt durch Probefahrt " + x.Number + " bis 10:40 Uhr",
+		} {
+			if opts[n] != want {
+				t.Errorf("option of %s: %q, want %q", n, opts[n], want)
+			}
+		}
 
 		second := start("test_drive", car(3), reg.StationID, time.Hour, "R-06 123")
 		try := func() page {
@@ -169,6 +199,10 @@ func TestAbandonedStartOnRedPlate(t *testing.T) {
 		wantLacks(t, sa, `value="C01X00T47"`) // the identity document is checked again
 		if _, err := ce.store.ContractByReservation(ce.sys(), a.ID); err == nil {
 			t.Fatal("a released start was handed over")
+		}
+		// the plate is free: its option is plain again, the crashed start's still marked
+		if opts := options(); opts["R-06 123"] != "Rotes Kennzeichen R-06 123" || !strings.Contains(opts["R-06 125"], "belegt durch Probefahrt "+x.Number) {
+			t.Errorf("options after the release: %q", opts)
 		}
 		// the plate is free: the second start goes through
 		second.Set("return", ce.clk.Now().Add(time.Hour).In(berlinLoc).Format("2006-01-02T15:04"))

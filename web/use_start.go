@@ -30,6 +30,9 @@ type useData struct {
 	// may go on one); DealerPlateID the one chosen (0: the car's own).
 	Plates        []fleet.DealerPlate
 	DealerPlateID int64
+	// holds are the bookings that hold plates (by plate), at now.
+	holds map[int64]booking.PlateHold
+	now   time.Time
 	// Fee is the tenant's fee per test drive (0: free; other kinds: 0).
 	Fee int64
 	// Held is the way to the booking that holds the chosen plate, when
@@ -77,6 +80,18 @@ func (a *app) heldPlate(r *http.Request, err error) *plateHeld {
 	return nil
 }
 
+// PlateChoice is a plate's option in the form: its number and, when a
+// booking holds it, the mark saying by which and until when
+// (booking.PlateHold.Mark) — a held plate stays selectable: choosing it
+// brings the refusal with the way to the holding booking.
+func (d useData) PlateChoice(v *view, p fleet.DealerPlate) string {
+	s := v.T("fines.red_plate", p.Number)
+	if h, ok := d.holds[p.ID]; ok {
+		s += " – " + h.Mark(locale.Lang(v.Lang), d.now)
+	}
+	return s
+}
+
 // OnPlate reports whether the kind may go on a red plate.
 func (d useData) OnPlate() bool {
 	return len(d.Plates) > 0 && (d.Kind == booking.KindTestDrive || d.Kind == booking.KindTransfer)
@@ -116,10 +131,16 @@ func (a *app) useChoices(r *http.Request, d *useData) error {
 		if err != nil {
 			return err
 		}
-		today := a.Now().In(berlin).Format("2006-01-02")
+		d.now = a.Now()
+		today := d.now.In(berlin).Format("2006-01-02")
 		for _, p := range ps {
 			if p.ValidOn(today) {
 				d.Plates = append(d.Plates, p)
+			}
+		}
+		if len(d.Plates) > 0 {
+			if d.holds, err = a.ContractData.PlateHolds(r.Context()); err != nil {
+				return err
 			}
 		}
 	}
