@@ -510,7 +510,10 @@ func (s *Service) resumeCancellation(ctx context.Context, r Reservation) (Cancel
 // settleCancellation runs the steps of a cancelled booking that are not
 // recorded as done yet, holding its lease, and marks it settled (giving up
 // the lease). It returns the cancellation's quote as stored: the fee kept
-// (or waived) when it was cancelled and the amount refunded.
+// (or waived) when it was cancelled and the amount refunded. A refund goes
+// with its credit note's e-mail; without one the customer gets the
+// cancellation e-mail only where Reservation.CancelMailed (a rental, not a
+// start nobody handed over).
 func (s *Service) settleCancellation(ctx context.Context, bc *bookingCtx) (CancelQuote, error) {
 	fail := func(err error) (CancelQuote, error) {
 		s.releaseAs(ctx, bc, StatusCancelled)
@@ -567,7 +570,7 @@ func (s *Service) settleCancellation(ctx context.Context, bc *bookingCtx) (Cance
 		if err := s.creditNote(ctx, bc, charges, q.RefundCents, "invoice.line.cancel_credit", note, cancelMail); err != nil {
 			return fail(err)
 		}
-	case q.RefundCents == 0:
+	case q.RefundCents == 0 && bc.r.CancelMailed(): // a start cancelled before its handover: nobody to tell
 		msg, err := cancelMail(bc.mailCtx())
 		if err != nil {
 			return fail(err)
@@ -662,7 +665,9 @@ func (s *Service) releaseAs(ctx context.Context, bc *bookingCtx, st Status) {
 }
 
 // FinishCancellations finishes cancellations a stopped process left half
-// done (cancelled, not settled, unchanged for olderThan). It needs the
+// done (cancelled, not settled, unchanged for olderThan) — and those staff
+// made by hand of bookings nobody paid for, e-mailing the customer of a
+// rental but nobody for a start (see settleCancellation). It needs the
 // all-tenants system actor and returns how many it settled; each booking is
 // one job item (a failing one is marked for staff and the others go on).
 func (s *Service) FinishCancellations(ctx context.Context, olderThan time.Duration, limit int) (int, error) {

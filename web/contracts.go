@@ -48,6 +48,9 @@ type ContractBackend interface {
 	// WorkshopDone returns, per open contract whose workshop order the
 	// workshop reported done, when it did.
 	WorkshopDone(ctx context.Context) (map[int64]time.Time, error)
+	// PlateHolds returns, per red dealer plate a booking holds, that
+	// booking: the rule and the names a start on the plate is refused with.
+	PlateHolds(ctx context.Context) (map[int64]booking.PlateHold, error)
 }
 
 // ctStatuses are the contract statuses in list order.

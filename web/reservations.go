@@ -407,7 +407,10 @@ func (a *app) reservationAssign(w http.ResponseWriter, r *http.Request) error {
 
 // reservationCancel cancels a booking that has not been handed over. A
 // booking with money taken is refused here: its refund goes through the
-// booking service (API), which settles payments and invoices.
+// booking service (API), which settles payments and invoices. One nobody
+// paid for is settled by the booking service's job, which e-mails the
+// customer of a rental and nobody for a test drive, internal trip or
+// transfer (booking.Reservation.CancelMailed).
 func (a *app) reservationCancel(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {
