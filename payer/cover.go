@@ -157,6 +157,10 @@ type CoverStore interface {
 	// change its cover. Errors: KindInvalid with field errors,
 	// KindNotFound, KindConflict (code cover_closed).
 	SetCover(ctx context.Context, c *Cover) error
+	// ChangeCover is SetCover reporting whether the stored cover changed
+	// (false for a save that says what is stored already: nothing is
+	// written, audited or announced then).
+	ChangeCover(ctx context.Context, c *Cover) (changed bool, err error)
 }
 
 // Terms are a payer's commercial terms for one rental, as they were when

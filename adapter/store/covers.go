@@ -12,6 +12,7 @@ import (
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/payer"
+	"mietwerk.dev/mietwerk/webhook"
 )
 
 // Cover returns the cover of a reservation the actor may see; ModeDriver
@@ -47,18 +48,28 @@ func coverTx(ctx context.Context, q querier, tenant, id int64) (payer.Cover, err
 	return c, err
 }
 
-// SetCover normalizes, validates and stores the cover of a reservation the
-// actor may see (its payer: one of the tenant's), audited on the
-// reservation. A reservation completed (billed), cancelled or failed keeps
-// its cover. Errors: KindInvalid with field errors, KindNotFound,
-// KindConflict (cover_closed).
+// SetCover is ChangeCover without saying whether the cover changed.
 func (s *Store) SetCover(ctx context.Context, c *payer.Cover) error {
+	_, err := s.ChangeCover(ctx, c)
+	return err
+}
+
+// ChangeCover normalizes, validates and stores the cover of a reservation
+// the actor may see (its payer: one of the tenant's), audited on the
+// reservation and announced as booking.changed, and reports whether it
+// changed: a cover the reservation has already writes, audits and
+// announces nothing. A reservation completed (billed), cancelled or failed
+// keeps its cover. Errors: KindInvalid with field errors, KindNotFound,
+// KindConflict (cover_closed).
+func (s *Store) ChangeCover(ctx context.Context, c *payer.Cover) (bool, error) {
 	sc, err := tenantScope(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	c.Normalize()
-	return s.write(ctx, func(tx *sql.Tx) error {
+	changed := false
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		changed = false // a retried transaction starts again
 		r, err := s.reservationWhere(ctx, tx, "r.id", c.ReservationID)
 		if err != nil {
 			return err
@@ -97,8 +108,13 @@ func (s *Store) SetCover(ctx context.Context, c *payer.Cover) error {
 		if err := putCoverTx(ctx, tx, sc.tenant(), r.ID, *c, s.Now()); err != nil {
 			return err
 		}
+		if err := s.bookingEventTx(ctx, tx, sc, r, webhook.BookingChanged); err != nil {
+			return err
+		}
+		changed = true
 		return s.appendAudit(ctx, tx, sc, r.StationID, "reservation", r.ID, "cover", coverAudit(old, ""), coverAudit(*c, p.Name))
 	})
+	return changed && err == nil, err
 }
 
 // putCoverTx stores cover c (with the terms it keeps) of reservation id

@@ -10,6 +10,7 @@ import (
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/payer"
+	"mietwerk.dev/mietwerk/webhook"
 )
 
 // TestCoverStore: a reservation is driver-only until staff set a cover; an
@@ -106,6 +107,73 @@ func TestCoverStore(t *testing.T) {
 		mustNil(t, err)
 		if err := s.SetCover(admin, &set); !errs.Is(err, errs.KindConflict) {
 			t.Fatalf("cover of a billed reservation changed: %v", err)
+		}
+	})
+}
+
+// TestChangeCoverReportsChange: ChangeCover says whether the stored cover
+// changed — a payer set, its claim edited, the cover removed — and each
+// change is audited and announced once as booking.changed; saving what is
+// stored already (the claim as typed with spaces, the driver again) reports
+// no change and writes, audits and announces nothing: the updated
+// confirmation is sent once per change, never on a no-op save.
+func TestChangeCoverReportsChange(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, clk *clock) {
+		w := newWorld(t, s)
+		admin := as(w.actor(0, -1))
+		t0 := w.tenants[0].ID
+		hook := endpoint(t, s, t0, "https://hooks.example.de/all", false)
+		r := booking.Reservation{StationID: w.stations[0][0].ID, CategoryID: w.cats[0].ID, TariffID: w.tariffs[0].ID,
+			Pickup: clk.Now().Add(24 * time.Hour), Return: clk.Now().Add(72 * time.Hour)}
+		anna := customer.Customer{Email: "anna@example.de", FirstName: "Anna", LastName: "Berger", Street: "Domplatz 1",
+			PostalCode: "93047", City: "Regensburg"}
+		mustNil(t, s.CreateReservationFor(sys(t0), &anna, &r))
+		ins := insurer("Allianz Versicherung")
+		mustNil(t, s.CreatePayer(admin, &ins))
+		counts := func() (audits, events int) {
+			trail, err := s.AuditTrail(admin, "reservation", r.ID)
+			mustNil(t, err)
+			for _, e := range trail {
+				if e.Action == "cover" {
+					audits++
+				}
+			}
+			for _, d := range deliveries(t, s, t0, hook.ID) {
+				if d.Type == webhook.BookingChanged {
+					events++
+				}
+			}
+			return audits, events
+		}
+		for i, step := range []struct {
+			c    payer.Cover
+			want bool
+		}{
+			{payer.Cover{Mode: payer.ModeDriver}, false}, // driver-only already
+			{payer.Cover{Mode: payer.ModePayer, PayerID: ins.ID, ClaimNumber: "KS-1"}, true},
+			{payer.Cover{Mode: payer.ModePayer, PayerID: ins.ID, ClaimNumber: "  KS-1 "}, false},
+			{payer.Cover{Mode: payer.ModePayer, PayerID: ins.ID, ClaimNumber: "KS-2"}, true},
+			{payer.Cover{Mode: payer.ModeDriver, PayerID: ins.ID, ClaimNumber: "x"}, true},
+			{payer.Cover{Mode: payer.ModeDriver}, false},
+		} {
+			a0, e0 := counts()
+			step.c.ReservationID = r.ID
+			changed, err := s.ChangeCover(admin, &step.c)
+			mustNil(t, err)
+			a1, e1 := counts()
+			want := 0
+			if step.want {
+				want = 1
+			}
+			if changed != step.want || a1-a0 != want || e1-e0 != want {
+				t.Errorf("step %d (%+v): changed %v, %d audit entries and %d booking.changed events; want %v, %d",
+					i, step.c, changed, a1-a0, e1-e0, step.want, want)
+			}
+		}
+		// a refused cover reports no change
+		bad := payer.Cover{ReservationID: r.ID, Mode: payer.ModePayer, PayerID: ins.ID, DamageDate: "25.11.2026"}
+		if changed, err := s.ChangeCover(admin, &bad); changed || !fieldErr(err, "damage_date") {
+			t.Fatalf("refused cover: changed %v, %v", changed, err)
 		}
 	})
 }
