@@ -157,10 +157,11 @@ type CoverStore interface {
 	// change its cover. Errors: KindInvalid with field errors,
 	// KindNotFound, KindConflict (code cover_closed).
 	SetCover(ctx context.Context, c *Cover) error
-	// ChangeCover is SetCover reporting whether the stored cover changed
-	// (false for a save that says what is stored already: nothing is
-	// written, audited or announced then).
-	ChangeCover(ctx context.Context, c *Cover) (changed bool, err error)
+	// ChangeCover is SetCover returning the cover stored before (on an
+	// error, the zero Cover). A save that says what is stored already
+	// writes, audits and announces nothing; whether what the rental is
+	// split by changed is !prev.SameTerms(*c).
+	ChangeCover(ctx context.Context, c *Cover) (prev Cover, err error)
 }
 
 // Terms are a payer's commercial terms for one rental, as they were when

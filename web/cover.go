@@ -97,10 +97,11 @@ func (a *app) coverPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // coverSave stores the cover staff chose; an invalid choice comes back
-// with a message per field and changes nothing. A change of a confirmed
-// booking's cover (its confirmation out, the car not handed over) sends
-// the customer the updated confirmation with the new split, and the page
-// says it was sent or could not be; a save that changes nothing sends none.
+// with a message per field and changes nothing. A change of who pays a
+// confirmed booking (its confirmation out, the car not handed over: the
+// payer, the mode or the terms — not the claim's texts) sends the customer
+// the updated confirmation with the new split, and the page says it was
+// sent or could not be; a save that changes nothing of that sends none.
 func (a *app) coverSave(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok || a.Covers == nil || a.Payers == nil {
@@ -108,7 +109,7 @@ func (a *app) coverSave(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	c := coverFromForm(r, id)
-	changed, err := a.Covers.ChangeCover(ctx, &c)
+	prev, err := a.Covers.ChangeCover(ctx, &c)
 	if err == nil {
 		row, err := a.Bookings.ReservationRow(ctx, id)
 		if err != nil {
@@ -119,7 +120,7 @@ func (a *app) coverSave(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 		done := "cover"
-		if changed && row.Status == booking.StatusConfirmed && a.Flow != nil {
+		if !prev.SameTerms(c) && row.Status == booking.StatusConfirmed && a.Flow != nil {
 			switch sent, err := a.Flow.NotifyCover(ctx, row.Number); {
 			case err != nil:
 				a.log.ErrorContext(ctx, "cover: updated confirmation e-mail", "request_id", httpx.RequestID(ctx), "reservation", row.Number, "err", err)

@@ -48,7 +48,7 @@ func coverTx(ctx context.Context, q querier, tenant, id int64) (payer.Cover, err
 	return c, err
 }
 
-// SetCover is ChangeCover without saying whether the cover changed.
+// SetCover is ChangeCover without the cover stored before.
 func (s *Store) SetCover(ctx context.Context, c *payer.Cover) error {
 	_, err := s.ChangeCover(ctx, c)
 	return err
@@ -56,20 +56,19 @@ func (s *Store) SetCover(ctx context.Context, c *payer.Cover) error {
 
 // ChangeCover normalizes, validates and stores the cover of a reservation
 // the actor may see (its payer: one of the tenant's), audited on the
-// reservation and announced as booking.changed, and reports whether it
-// changed: a cover the reservation has already writes, audits and
+// reservation and announced as booking.changed, and returns the cover
+// stored before: a cover the reservation has already writes, audits and
 // announces nothing. A reservation completed (billed), cancelled or failed
 // keeps its cover. Errors: KindInvalid with field errors, KindNotFound,
 // KindConflict (cover_closed).
-func (s *Store) ChangeCover(ctx context.Context, c *payer.Cover) (bool, error) {
+func (s *Store) ChangeCover(ctx context.Context, c *payer.Cover) (payer.Cover, error) {
 	sc, err := tenantScope(ctx)
 	if err != nil {
-		return false, err
+		return payer.Cover{}, err
 	}
 	c.Normalize()
-	changed := false
+	var prev payer.Cover
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		changed = false // a retried transaction starts again
 		r, err := s.reservationWhere(ctx, tx, "r.id", c.ReservationID)
 		if err != nil {
 			return err
@@ -91,6 +90,7 @@ func (s *Store) ChangeCover(ctx context.Context, c *payer.Cover) (bool, error) {
 		if err != nil {
 			return err
 		}
+		prev = old
 		// the payer's terms as of now, unless the cover already named this
 		// payer: then the terms it kept stay (editing the claim changes no price)
 		switch {
@@ -111,10 +111,12 @@ func (s *Store) ChangeCover(ctx context.Context, c *payer.Cover) (bool, error) {
 		if err := s.bookingEventTx(ctx, tx, sc, r, webhook.BookingChanged); err != nil {
 			return err
 		}
-		changed = true
 		return s.appendAudit(ctx, tx, sc, r.StationID, "reservation", r.ID, "cover", coverAudit(old, ""), coverAudit(*c, p.Name))
 	})
-	return changed && err == nil, err
+	if err != nil {
+		return payer.Cover{}, err
+	}
+	return prev, nil
 }
 
 // putCoverTx stores cover c (with the terms it keeps) of reservation id

@@ -111,12 +111,12 @@ func TestCoverStore(t *testing.T) {
 	})
 }
 
-// TestChangeCoverReportsChange: ChangeCover says whether the stored cover
-// changed — a payer set, its claim edited, the cover removed — and each
-// change is audited and announced once as booking.changed; saving what is
-// stored already (the claim as typed with spaces, the driver again) reports
-// no change and writes, audits and announces nothing: the updated
-// confirmation is sent once per change, never on a no-op save.
+// TestChangeCoverReportsChange: ChangeCover returns the cover stored
+// before; each change — a payer set, its claim edited, the cover removed —
+// is audited and announced once as booking.changed; saving what is stored
+// already (the claim as typed with spaces, the driver again) writes,
+// audits and announces nothing. Whether the split changed (the updated
+// confirmation's trigger) is told apart from a claim edit: SameTerms.
 func TestChangeCoverReportsChange(t *testing.T) {
 	eachDB(t, func(t *testing.T, s *store.Store, clk *clock) {
 		w := newWorld(t, s)
@@ -146,34 +146,36 @@ func TestChangeCoverReportsChange(t *testing.T) {
 			return audits, events
 		}
 		for i, step := range []struct {
-			c    payer.Cover
-			want bool
+			c              payer.Cover
+			write, resplit bool
 		}{
-			{payer.Cover{Mode: payer.ModeDriver}, false}, // driver-only already
-			{payer.Cover{Mode: payer.ModePayer, PayerID: ins.ID, ClaimNumber: "KS-1"}, true},
-			{payer.Cover{Mode: payer.ModePayer, PayerID: ins.ID, ClaimNumber: "  KS-1 "}, false},
-			{payer.Cover{Mode: payer.ModePayer, PayerID: ins.ID, ClaimNumber: "KS-2"}, true},
-			{payer.Cover{Mode: payer.ModeDriver, PayerID: ins.ID, ClaimNumber: "x"}, true},
-			{payer.Cover{Mode: payer.ModeDriver}, false},
+			{payer.Cover{Mode: payer.ModeDriver}, false, false}, // driver-only already
+			{payer.Cover{Mode: payer.ModePayer, PayerID: ins.ID, ClaimNumber: "KS-1"}, true, true},
+			{payer.Cover{Mode: payer.ModePayer, PayerID: ins.ID, ClaimNumber: "  KS-1 "}, false, false},
+			{payer.Cover{Mode: payer.ModePayer, PayerID: ins.ID, ClaimNumber: "KS-2"}, true, false},
+			{payer.Cover{Mode: payer.ModeDriver, PayerID: ins.ID, ClaimNumber: "x"}, true, true},
+			{payer.Cover{Mode: payer.ModeDriver}, false, false},
 		} {
 			a0, e0 := counts()
+			before, err := s.Cover(admin, r.ID)
+			mustNil(t, err)
 			step.c.ReservationID = r.ID
-			changed, err := s.ChangeCover(admin, &step.c)
+			prev, err := s.ChangeCover(admin, &step.c)
 			mustNil(t, err)
 			a1, e1 := counts()
 			want := 0
-			if step.want {
+			if step.write {
 				want = 1
 			}
-			if changed != step.want || a1-a0 != want || e1-e0 != want {
-				t.Errorf("step %d (%+v): changed %v, %d audit entries and %d booking.changed events; want %v, %d",
-					i, step.c, changed, a1-a0, e1-e0, step.want, want)
+			if !prev.Same(before) || !prev.SameTerms(before) || a1-a0 != want || e1-e0 != want || prev.SameTerms(step.c) == step.resplit {
+				t.Errorf("step %d (%+v): prev %+v (stored %+v), %d audit entries and %d booking.changed events, split changed %v; want %d, %v",
+					i, step.c, prev, before, a1-a0, e1-e0, !prev.SameTerms(step.c), want, step.resplit)
 			}
 		}
-		// a refused cover reports no change
+		// a refused cover changes nothing and returns no cover
 		bad := payer.Cover{ReservationID: r.ID, Mode: payer.ModePayer, PayerID: ins.ID, DamageDate: "25.11.2026"}
-		if changed, err := s.ChangeCover(admin, &bad); changed || !fieldErr(err, "damage_date") {
-			t.Fatalf("refused cover: changed %v, %v", changed, err)
+		if prev, err := s.ChangeCover(admin, &bad); prev.Mode != "" || !fieldErr(err, "damage_date") {
+			t.Fatalf("refused cover: %+v, %v", prev, err)
 		}
 	})
 }
