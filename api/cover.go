@@ -42,10 +42,7 @@ func (s *server) bookingCover(r *http.Request, id *int64, claim *claimIn, f *err
 	if err != nil {
 		return payer.Cover{}, false, err
 	}
-	c := payer.Cover{Mode: payer.ModePayer, PayerID: p.ID}
-	if p.Kind == payer.KindCostCentre {
-		c.Mode = payer.ModeInternal
-	}
+	c := payer.CoverBy(p)
 	if claim != nil {
 		c.ClaimNumber, c.PolicyNumber, c.DamageDate, c.AtFaultParty = claim.ClaimNumber, claim.PolicyNumber, claim.DamageDate, claim.AtFaultParty
 		c.CustomerVIN, c.CustomerPlate = claim.CustomerVIN, claim.CustomerPlate

@@ -71,6 +71,17 @@ func (c Cover) SameTerms(d Cover) bool {
 	return string(jc) == string(jd)
 }
 
+// CoverBy is the cover of a rental that payer p pays, as a booking names
+// it by the payer alone: a cost centre makes it internal use (the
+// dealership pays everything), any other payer splits with the driver.
+// ReservationID and the claim are the caller's to fill in.
+func CoverBy(p Payer) Cover {
+	if p.Kind == KindCostCentre {
+		return Cover{Mode: ModeInternal, PayerID: p.ID}
+	}
+	return Cover{Mode: ModePayer, PayerID: p.ID}
+}
+
 // Normalize trims the cover's texts; a driver-only cover keeps no payer or
 // claim.
 func (c *Cover) Normalize() {

@@ -16,6 +16,7 @@ import (
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/payer"
 )
 
 // confirmations returns the reservation confirmations queued for
@@ -211,4 +212,73 @@ func TestBrowserCoverConfirmation(t *testing.T) {
 		t.Errorf("the customer has not exactly the confirmation and its update")
 	}
 	t.Logf("page: %s = %s (insurer) + %s (customer); e-mail %q", whole, ofPayer, ofDriver, got[0].Subject)
+}
+
+// TestCounterBookingWithCover (both databases): staff choose the insurer
+// on "Neue Reservierung": the booking is stored with its cover and the one
+// confirmation the customer gets quotes the reservation page's split (no
+// "updated" mail follows). An English-speaking desk books for a customer
+// in English: the confirmation is in English with the English page's
+// figures. An unknown or inactive payer is a field error on payer_id in
+// the staff's language, and nothing is stored or mailed.
+func TestCounterBookingWithCover(t *testing.T) {
+	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
+		j := newInsurerJourney(t, d)
+		old := payer.Payer{Kind: payer.KindInsurer, Name: "Alte Versicherung", Street: "Weg 1", PostalCode: "93047", City: "Regensburg",
+			Country: "DE", Active: false, Covers: map[string]bool{payer.PartRent: true}}
+		must(t, j.store.CreatePayer(j.sys(), &old))
+		c := j.client(t)
+		c.login(stationEmail, password)
+		book := func(ref, payerID, pickup, ret string) page {
+			t.Helper()
+			page := c.get("/admin/reservations/new")
+			if payerID != "" && !strings.Contains(page.body, `id="f-payer_id"`) {
+				t.Fatalf("the form offers no payer")
+			}
+			return c.post("/admin/reservations/new", url.Values{"csrf": {page.csrf(t)}, "email": {ref + "@example.de"}, "first_name": {"Olga"},
+				"last_name": {"Unfall"}, "street": {"Domplatz 5"}, "postal_code": {"93047"}, "city": {"Regensburg"},
+				"station_id": {fmt.Sprint(j.reg.ID)}, "category_id": {fmt.Sprint(j.vehicle.CategoryID)},
+				"pickup": {pickup}, "return": {ret}, "workshop_ref": {ref}, "payer_id": {payerID}})
+		}
+		for _, bad := range []struct{ name, id string }{{"unknown", "999999"}, {"inactive", fmt.Sprint(old.ID)}} {
+			p := book("WA-BAD", bad.id, "2026-11-27T11:00", "2026-11-30T11:00")
+			if p.status != 422 || !strings.Contains(p.fieldErrors()["payer_id"], "Kostenträger") {
+				t.Errorf("%s payer: %d %v", bad.name, p.status, p.fieldErrors())
+			}
+			if _, ok := reservationByWorkshop(t, j.ctEnv, "WA-BAD"); ok {
+				t.Fatalf("%s payer: the booking was stored", bad.name)
+			}
+		}
+		if qs, _, err := j.store.ListEmails(j.sys(), mail.Filter{Limit: 10}); err != nil || len(qs) != 0 {
+			t.Fatalf("refused bookings queued %d e-mails (%v)", len(qs), err)
+		}
+
+		for _, lang := range []struct{ code, ref, pickup, ret, line string }{
+			{"de", "WA-DE", "2026-11-27T11:00", "2026-11-30T11:00", "Voraussichtlicher Mietpreis: %s – davon übernimmt HUK-COBURG Schaden %s; Ihr Anteil voraussichtlich %s"},
+			{"en", "WA-EN", "2026-12-07T11:00", "2026-12-09T11:00", "Estimated rent: %s – of which HUK-COBURG Schaden covers %s; your share is expected to be %s"},
+		} {
+			if lang.code == "en" {
+				c.post("/admin/lang?l=en", url.Values{"csrf": {c.get("/admin/").csrf(t)}, "next": {"/admin/"}})
+			}
+			p := book(lang.ref, fmt.Sprint(j.ins.ID), lang.pickup, lang.ret)
+			r, ok := reservationByWorkshop(t, j.ctEnv, lang.ref)
+			if p.status != 200 || !ok {
+				t.Fatalf("%s: booking with the insurer: %d %v", lang.code, p.status, p.fieldErrors())
+			}
+			cv, err := j.store.Cover(j.sys(), r.ID)
+			must(t, err)
+			if cv.Mode != payer.ModePayer || cv.PayerID != j.ins.ID {
+				t.Fatalf("%s: stored cover %+v", lang.code, cv)
+			}
+			whole, ofPayer, ofDriver := pageSplit(p.body)
+			cs := confirmations(t, j.ctEnv, r.ID)
+			if whole == "" || ofPayer == "" || len(cs) != 1 {
+				t.Fatalf("%s: page split %q %q %q, %d confirmations (want 1)", lang.code, whole, ofPayer, ofDriver, len(cs))
+			}
+			if want := fmt.Sprintf(lang.line, whole, ofPayer, ofDriver); !strings.Contains(cs[0].Text, want) ||
+				strings.Contains(cs[0].Subject, "aktualisiert") || strings.Contains(cs[0].Subject, "updated") {
+				t.Errorf("%s: confirmation %q lacks %q:\n%s", lang.code, cs[0].Subject, want, cs[0].Text)
+			}
+		}
+	})
 }
