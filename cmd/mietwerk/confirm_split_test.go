@@ -21,7 +21,7 @@ import (
 // then sends the customer the updated confirmation once, quoting the split
 // the reservation page shows — the whole, the insurer's share, the
 // customer's — from the same figures. A retry of the request (the same
-// Idempotency-Key) changes no cover and sends nothing more.
+// Idempotency-Key) is answered as the first was and sends nothing more.
 func TestAPICoverConfirmation(t *testing.T) {
 	for _, dialect := range []string{"sqlite", "postgres"} {
 		t.Run(dialect, func(t *testing.T) {
@@ -96,7 +96,7 @@ func TestAPICoverConfirmation(t *testing.T) {
 				t.Errorf("the page shows no split: %s, %s, %s", whole, ofPayer, ofDriver)
 			}
 
-			// the retry resumes the booking: the cover is the same, no e-mail more
+			// the retry is answered as the first request: no e-mail more
 			if again := book(); again != number {
 				t.Fatalf("the retry booked %s, not %s", again, number)
 			}
