@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -17,6 +18,7 @@ import (
 	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
 	"mietwerk.dev/mietwerk/payer"
+	"mietwerk.dev/mietwerk/web"
 )
 
 // confirmations returns the reservation confirmations queued for
@@ -281,4 +283,31 @@ func TestCounterBookingWithCover(t *testing.T) {
 			}
 		}
 	})
+}
+
+// unmailedFlow is a booking flow whose updated confirmations cannot be
+// queued (the outbox refuses).
+type unmailedFlow struct{ web.BookingFlow }
+
+func (unmailedFlow) NotifyCover(context.Context, string) (bool, error) {
+	return false, errors.New("outbox: database is locked")
+}
+
+// TestCoverUpdateUnmailed: when the updated confirmation cannot be queued
+// the cover is saved all the same and the page tells staff to let the
+// customer know by phone.
+func TestCoverUpdateUnmailed(t *testing.T) {
+	j := newInsurerJourney(t, store.SQLite)
+	j.serve(t, func(d *web.Deps) { d.Flow = unmailedFlow{d.Flow} })
+	c := j.client(t)
+	c.login(stationEmail, password)
+	coverPath := fmt.Sprintf("/admin/reservations/%d/cover", j.res["reg"].ID)
+	p := c.post(coverPath, url.Values{"csrf": {c.get(coverPath).csrf(t)}, "mode": {"payer"}, "payer_id": {fmt.Sprint(j.ins.ID)}})
+	if notice := span(p.body, `<p class="notice"`, "</p>"); p.status != 200 ||
+		!strings.Contains(notice, "die aktualisierte Reservierungsbestätigung konnte aber nicht verschickt werden. Bitte informieren Sie den Kunden telefonisch.") {
+		t.Fatalf("%d, the page says %q", p.status, notice)
+	}
+	if cv, err := j.store.Cover(j.sys(), j.res["reg"].ID); err != nil || cv.PayerID != j.ins.ID {
+		t.Fatalf("the cover was not saved: %+v %v", cv, err)
+	}
 }
