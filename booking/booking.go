@@ -71,8 +71,12 @@ type Reservation struct {
 	// staff waived the tenant's fee ("" when not waived).
 	CancelFeeCents  int64
 	CancelFeeWaived string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// ReleasedAt is when the background job released the booking, a start
+	// on a red dealer plate nobody handed over in time (cancelled then;
+	// see StartReleaseAt); nil for every other booking.
+	ReleasedAt *time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 
 	// CalendarSequence is the revision of the booking's calendar entries:
 	// 0 as confirmed, one more with every change of the period.

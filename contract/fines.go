@@ -310,7 +310,8 @@ func fineFacts(l document.Lang, fx fineCtx) [][2]string {
 		{l.T("fine.doc.offence_at"), l.DateTime(locale.In(f.OffenceAt, loc))},
 		{l.T("fine.doc.place"), f.Place},
 		{l.T("fine.doc.offence"), f.Offence},
-		{l.T("fine.doc.vehicle"), strings.TrimSpace(fx.Vehicle.Plate + " · " + strings.TrimSpace(fx.Vehicle.Make+" "+fx.Vehicle.Model))},
+		{l.T("fine.doc.vehicle"), strings.TrimSpace(strings.Join(DocVehicle(fx.Contract, fx.Vehicle).PlateLines(l), ", ") + " · " +
+			strings.TrimSpace(fx.Vehicle.Make+" "+fx.Vehicle.Model))},
 		{l.T("fine.doc.vin"), fx.Vehicle.VIN},
 		{l.T("fine.doc.contract"), fx.Contract.Number},
 	}

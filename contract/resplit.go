@@ -105,7 +105,8 @@ type coverResplitter interface {
 // them). Errors: KindNotFound; KindInvalid with field errors (the cover as
 // SetCover checks it; "ended_at": before the handover or in the future);
 // KindConflict "resplit_not_billed" (not billed yet: change
-// the cover itself), "resplit_kind" (test drive, internal use,
+// the cover itself), "resplit_billing_unfinished" (billing stopped half
+// way and is not finished yet), "resplit_kind" (test drive, internal use,
 // transfer), "resplit_collective" (a collective payer before or after:
 // its rentals are billed on the monthly collective invoice),
 // "resplit_payer_paid" (a payer document has a transfer recorded),
@@ -135,6 +136,11 @@ func (s *Service) planResplit(ctx context.Context, id int64, co *Correction) (Re
 	plan.Contract = c
 	if c.Status != StatusBilled && c.Status != StatusPaymentOpen {
 		return plan, st, errs.Conflict("resplit_not_billed")
+	}
+	if c.BilledAt == nil {
+		// billing stopped half way: it goes on with the cover it started
+		// with (ResumeBilling), then the cover can change
+		return plan, st, errs.Conflict("resplit_billing_unfinished")
 	}
 	if !c.Kind.Billed() {
 		return plan, st, errs.Conflict("resplit_kind")

@@ -109,8 +109,9 @@ func (s *Service) ensureReturnProtocol(ctx context.Context, c Contract) error {
 const JobResumeBilling = "contract.resume_billing"
 
 // Run resumes returns and billing that a stopped process or a gateway fault
-// left half done (ResumeBilling for contracts unchanged for minAge), for
-// every tenant, at once and then every interval until ctx ends. ctx carries
+// left half done (ResumeBilling for contracts unchanged for minAge) and
+// releases starts on a red plate nobody handed over
+// (ReleaseAbandonedStarts), for every tenant, at once and then every interval until ctx ends. ctx carries
 // the all-tenants system actor. A failing tenant or contract is logged (a
 // contract also marked for staff) and the others go on.
 func (s *Service) Run(ctx context.Context, interval, minAge time.Duration) {
@@ -126,6 +127,9 @@ func (s *Service) Run(ctx context.Context, interval, minAge time.Duration) {
 			tctx := identity.WithActor(ctx, identity.SystemFor(tn.ID))
 			if err := job.Safely(func() error { _, err := s.ResumeBilling(tctx, minAge); return err }); err != nil && ctx.Err() == nil {
 				job.LogError(ctx, s.d.Log, "contract: resuming billing failed for a tenant; the others go on", err, "tenant_id", tn.ID)
+			}
+			if err := job.Safely(func() error { _, err := s.ReleaseAbandonedStarts(tctx); return err }); err != nil && ctx.Err() == nil {
+				job.LogError(ctx, s.d.Log, "contract: releasing abandoned starts failed for a tenant; the others go on", err, "tenant_id", tn.ID)
 			}
 		}
 		return nil

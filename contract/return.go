@@ -330,7 +330,11 @@ func (s *Service) Ledger(ctx context.Context, id int64) (billing.Ledger, []payme
 // released or set off per tenant setting. A
 // declined charge leaves the invoice issued, the contract payment_open and
 // queues a payment-failed notice. The contract is claimed (returned →
-// billed) first, so two concurrent calls never bill twice (KindConflict).
+// billed) first, so two concurrent calls never bill twice (KindConflict),
+// and everything billed is read after the claim: a change to the rental's
+// workshop order or cover holds the contract row and is refused once the
+// contract is claimed, so the documents carry what staff were last told
+// was saved (also while a run a stopped process left is still claimed).
 //
 // Billing is resumable: when it stops before the final invoice is issued
 // (even after money was taken), the contract goes back to "returned" and a

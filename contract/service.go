@@ -120,6 +120,10 @@ type Deps struct {
 	// Trips reads the trips on red plates; nil: the Store when it
 	// implements TripStore.
 	Trips TripStore
+	// Starts finds and releases starts on a red plate nobody handed over
+	// (ReleaseAbandonedStarts); nil: the Store when it implements
+	// StartStore, else none are released.
+	Starts StartStore
 }
 
 // Tenants lists every tenant (for the all-tenants system actor).
@@ -146,6 +150,9 @@ func NewService(d Deps) *Service {
 	}
 	if ts, ok := d.Store.(TripStore); ok && d.Trips == nil {
 		d.Trips = ts
+	}
+	if ss, ok := d.Store.(StartStore); ok && d.Starts == nil {
+		d.Starts = ss
 	}
 	return &Service{d: d}
 }
@@ -205,7 +212,8 @@ func lang(c customer.Customer) document.Lang { return document.Lang(c.Language).
 // The licence check is recorded with the signed-in user and the time. The
 // handover protocol PDF is stored and e-mailed to the customer in the same
 // transaction. Errors: KindNotFound, KindConflict (not confirmed, vehicle
-// taken), KindInvalid.
+// taken; "use.released" for a start the job released, see
+// ReleaseAbandonedStarts), KindInvalid.
 func (s *Service) Handover(ctx context.Context, h *Handover) (Contract, error) {
 	now := s.d.Now().UTC()
 	a, _ := identity.ActorFrom(ctx)
@@ -230,6 +238,10 @@ func (s *Service) Handover(ctx context.Context, h *Handover) (Contract, error) {
 	f.Line("due_override", h.DueOverride, MaxProtocolNotes)
 	r, v, err := s.handoverCar(ctx, h)
 	if err != nil {
+		return Contract{}, err
+	}
+	// released by the job (nobody handed it over in time): nothing of the form matters
+	if err := r.ReleasedError(s.bookingLoc(ctx, r)); err != nil {
 		return Contract{}, err
 	}
 	s.checkCar(ctx, &f, h, r, v)
@@ -559,6 +571,18 @@ func docReading(p Protocol, t pricing.Terms) document.Reading {
 		NoFuel: !fleet.RecordsFuel(t.DriveType), ChargePercent: p.ChargePercent, RangeKM: p.RangeKM}
 }
 
+// DocVehicle is the car of contract c as documents and messages name it:
+// the plate it is driven on — the red dealer plate of a test drive or
+// transfer on one, with the car's own registration beside it — make, model
+// and VIN.
+func DocVehicle(c Contract, v fleet.Vehicle) document.Vehicle {
+	d := document.Vehicle{Plate: v.Plate, Make: v.Make, Model: v.Model, VIN: v.VIN}
+	if c.DealerPlate != "" {
+		d.Plate, d.RedPlate, d.OwnPlate = c.DealerPlate, true, v.Plate
+	}
+	return d
+}
+
 // sendProtocol renders the handover or return protocol, stores it and
 // queues its e-mail, in one transaction.
 func (s *Service) sendProtocol(ctx context.Context, c Contract, kind string) error {
@@ -588,14 +612,11 @@ func (s *Service) sendProtocol(ctx context.Context, c Contract, kind string) err
 	}
 	doc := document.ProtocolDoc{Kind: document.ProtocolKind(kind), Lang: lang(x.Customer), Location: x.Station.Location(),
 		Branding: Branding(x.Tenant), ContractNumber: c.Number,
-		Vehicle:  document.Vehicle{Plate: x.Vehicle.Plate, Make: x.Vehicle.Make, Model: x.Vehicle.Model, VIN: x.Vehicle.VIN},
+		Vehicle:  DocVehicle(c, x.Vehicle),
 		Customer: person(x.Customer), Station: station(x.Station),
 		Reading: docReading(*p, x.terms()),
 		Notes:   p.Notes, StaffName: p.StaffName, SignaturePNG: p.SignaturePNG, SignerName: p.SignerName,
 		UnsignedReason: p.UnsignedReason}
-	if c.DealerPlate != "" { // the car went on a red dealer plate
-		doc.Vehicle.Plate = c.DealerPlate
-	}
 	if kind == KindHandover && c.Kind == booking.KindTestDrive {
 		l := lang(x.Customer)
 		doc.AgreementTitle = l.T("kind.agreement_title")

@@ -49,10 +49,17 @@ const (
 
 // Vehicle identifies the rented car.
 type Vehicle struct {
+	// Plate is the plate the car is driven on: its own registration, or
+	// the red dealer plate when RedPlate is set.
 	Plate string
-	Make  string
-	Model string
-	VIN   string
+	// RedPlate: the car goes on a red dealer plate (Plate); OwnPlate is
+	// then the car's own registration ("" when it is not registered).
+	// Documents print both, labelled, so that nobody confuses them.
+	RedPlate bool
+	OwnPlate string
+	Make     string
+	Model    string
+	VIN      string
 }
 
 // Person is a customer or driver as printed on documents.
@@ -121,4 +128,18 @@ type ProtocolDoc struct {
 	// printed above the signatures; "" for none.
 	AgreementTitle string
 	Agreement      string
+}
+
+// PlateLines is how every document prints the plate of v in l: the plate
+// itself, or for a car on a red dealer plate that plate marked as red and
+// the car's own registration (or that it has none) on a second line.
+func (v Vehicle) PlateLines(l Lang) []string {
+	if !v.RedPlate {
+		return []string{v.Plate}
+	}
+	own := l.T("plate.own_registration", v.OwnPlate)
+	if v.OwnPlate == "" {
+		own = l.T("plate.unregistered")
+	}
+	return []string{l.T("plate.red_marked", v.Plate), own}
 }

@@ -165,8 +165,9 @@ type CoverStore interface {
 	Cover(ctx context.Context, reservationID int64) (Cover, error)
 	// SetCover normalizes, validates and stores c for its reservation,
 	// audited; a reservation already billed, cancelled or failed cannot
-	// change its cover. Errors: KindInvalid with field errors,
-	// KindNotFound, KindConflict (code cover_closed).
+	// change its cover, nor one whose billing has started and not
+	// finished. Errors: KindInvalid with field errors, KindNotFound,
+	// KindConflict (codes cover_closed, cover_billing_unfinished).
 	SetCover(ctx context.Context, c *Cover) error
 	// ChangeCover is SetCover returning the cover stored before (on an
 	// error, the zero Cover). A save that says what is stored already

@@ -223,6 +223,8 @@ func auditSentence(lang string, loc *time.Location, e audit.Entry, plate func(in
 		default:
 			key = "cancellation"
 		}
+	case "release_start":
+		p["due"], p["plate"] = stamp(a.get("due").time()), a.get("plate").str()
 	case "precheckin", "drivers":
 		var names []string
 		src := a.get("drivers").list()

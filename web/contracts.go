@@ -143,6 +143,13 @@ func (a *app) contractList(w http.ResponseWriter, r *http.Request) error {
 
 // ---- detail ----
 
+// PlateLines is how the page names the car's plate, as the contract's
+// documents print it (a red dealer plate marked, with the car's own
+// registration beside it).
+func (d ctPageData) PlateLines(v *view) []string {
+	return contract.DocVehicle(d.C, d.Vehicle).PlateLines(locale.Lang(v.Lang))
+}
+
 type ctPageData struct {
 	// HasCard: the customer has a stored card the open amount can be
 	// charged to again (else it is collected at the counter).
@@ -423,10 +430,16 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 		days = d.Billed.Days
 	}
 	billed := d.HasBilled || d.C.Status == contract.StatusBilled || d.C.Status == contract.StatusPaymentOpen
-	if d.Cover, err = a.loadCoverCard(ctx, d.C.ReservationID, days, !billed); err != nil {
+	// billing started and not finished: neither the cover nor a re-split
+	// can change it until the resume job has finished it
+	unfinished := d.Booking != nil && contract.BillingUnfinished(d.C.Status, d.C.BilledAt != nil, d.Booking.Status)
+	if d.Cover, err = a.loadCoverCard(ctx, d.C.ReservationID, days, !billed && !unfinished); err != nil {
 		return d, err
 	}
-	if d.Cover != nil && d.C.Kind.Billed() && (d.C.Status == contract.StatusBilled || d.C.Status == contract.StatusPaymentOpen) &&
+	if d.Cover != nil {
+		d.Cover.BillingUnfinished = unfinished
+	}
+	if d.Cover != nil && !unfinished && d.C.Kind.Billed() && (d.C.Status == contract.StatusBilled || d.C.Status == contract.StatusPaymentOpen) &&
 		!(d.Cover.Cover.Mode == payer.ModePayer && d.Cover.Payer.Collective) {
 		d.Cover.ResplitContract = d.C.ID // billed: changed by re-splitting the bill
 	}

@@ -29,6 +29,10 @@ type coverCard struct {
 	// ResplitContract, when set, is the billed contract whose cover is
 	// changed by re-splitting its bill (Kostenübernahme nachträglich ändern).
 	ResplitContract int64
+	// BillingUnfinished: billing has started and not finished
+	// (contract.BillingUnfinished); the card says so instead of offering
+	// a change.
+	BillingUnfinished bool
 	// Insurer: an accident replacement the insurer pays; Assignment is
 	// the customer's signed assignment of claims (nil while unsigned).
 	Insurer    bool

@@ -160,6 +160,12 @@ type handoverData struct {
 	Fee       int64
 }
 
+// PlateRelease is when the job releases this start on a red plate if
+// nobody hands it over, or that it did ("" otherwise).
+func (d handoverData) PlateRelease(v *view) string {
+	return plateReleaseNote(v.Lang, d.R, d.Station.Location())
+}
+
 // KindLabel is the kind of a booking that is not a rental ("" for rentals).
 func (d handoverData) KindLabel() string {
 	if d.R.Use.Kind.Or() == booking.KindRental {
@@ -278,7 +284,9 @@ func (a *app) handoverForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := &view{Title: "ct.handover", Nav: "contracts", Data: d}
-	if d.R.Status != booking.StatusConfirmed {
+	if err := d.R.ReleasedError(d.Station.Location()); err != nil {
+		v.Alert = errs.Text(locale.Lang(v.Lang), err) // released by the job: start anew
+	} else if d.R.Status != booking.StatusConfirmed {
 		v.Alert = v.T("ct.not_confirmed")
 	} else if r.URL.Query().Get("done") == "assignment" && !d.AssignmentDue {
 		v.Notice = v.T("ct.done.assignment") // signed on the way to the car

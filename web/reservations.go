@@ -143,6 +143,12 @@ func visibleStations(r *http.Request, all []tenancy.Station) []tenancy.Station {
 	return out
 }
 
+// PlateRelease is when the job releases this start on a red plate if
+// nobody hands it over, or that it did ("" otherwise).
+func (d resPageData) PlateRelease(v *view) string {
+	return plateReleaseNote(v.Lang, d.Row.Reservation, berlin)
+}
+
 // resPageData is the reservation page.
 type resPageData struct {
 	Row booking.Row
@@ -217,6 +223,9 @@ func (a *app) loadReservationPage(ctx context.Context, id int64) (resPageData, e
 		// come, the workshop order can still change
 		if c, err := a.ContractData.Contract(ctx, d.Row.ContractID); err == nil {
 			d.CanWorkshop = c.Status == contract.StatusOpen || c.Status == contract.StatusReturned
+			if d.Cover != nil {
+				d.Cover.BillingUnfinished = contract.BillingUnfinished(c.Status, c.BilledAt != nil, st)
+			}
 		}
 	}
 	d.CanMove = st == booking.StatusPendingPayment || st == booking.StatusConfirmed

@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"mietwerk.dev/mietwerk/booking"
+	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 
@@ -30,6 +32,46 @@ type useData struct {
 	DealerPlateID int64
 	// Fee is the tenant's fee per test drive (0: free; other kinds: 0).
 	Fee int64
+	// Held is the way to the booking that holds the chosen plate, when
+	// the plate was refused for it (nil otherwise).
+	Held *plateHeld
+}
+
+// plateHeld links the start form to the booking or contract that holds a
+// red plate: Href and Label when the user may open it, else Elsewhere.
+type plateHeld struct {
+	Href, Label string
+	Elsewhere   bool
+}
+
+// heldPlate returns the way to the booking that holds the plate err
+// refused (nil when err refused none): its booking page, where a start
+// nobody handed over is cancelled, or the contract of a car on the road —
+// as far as the user may open them.
+func (a *app) heldPlate(r *http.Request, err error) *plateHeld {
+	e, ok := errs.As(err)
+	if !ok {
+		return nil
+	}
+	for _, f := range e.Fields {
+		if f.Field != "dealer_plate_id" || (f.Code != "plate.held_by_start" && f.Code != "plate.on_the_road") {
+			continue
+		}
+		lang := reqCtx(r).lang
+		resID, _ := f.Params["reservation_id"].(int64)
+		ctID, _ := f.Params["contract_id"].(int64)
+		if f.Code == "plate.on_the_road" && ctID != 0 {
+			if _, err := a.ContractData.Contract(r.Context(), ctID); err == nil {
+				return &plateHeld{Href: fmt.Sprintf("/admin/contracts/%d", ctID), Label: translate(lang, "plate.road_link", f.Params["contract"])}
+			}
+			return &plateHeld{Elsewhere: true}
+		}
+		if _, err := a.Bookings.ReservationRow(r.Context(), resID); err == nil {
+			return &plateHeld{Href: fmt.Sprintf("/admin/reservations/%d", resID), Label: translate(lang, "plate.held_link", f.Params["booking"])}
+		}
+		return &plateHeld{Elsewhere: true}
+	}
+	return nil
 }
 
 // OnPlate reports whether the kind may go on a red plate.
@@ -136,6 +178,7 @@ func (a *app) useCreate(w http.ResponseWriter, r *http.Request) error {
 		if lerr := a.useChoices(r, &d); lerr != nil {
 			return lerr
 		}
+		d.Held = a.heldPlate(r, err)
 		vw := &view{Title: "kind.start." + string(k), Nav: "contracts", Data: d}
 		status := a.formError(vw, err)
 		if status == 0 {
@@ -157,4 +200,17 @@ func (a *app) useCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/reservations/%d/handover", res.ID), http.StatusSeeOther)
 	return nil
+}
+
+// plateReleaseNote says, for a start on a red plate nobody handed over
+// yet, when the job releases it, and for one it released, that it did and
+// when; "" for any other booking. loc is the station's time zone.
+func plateReleaseNote(lang string, r booking.Reservation, loc *time.Location) string {
+	switch {
+	case r.ReleasedAt != nil:
+		return translate(lang, "plate.released", locale.Params{"plate": r.Use.DealerPlate, "at": locale.DateTime(r.ReleasedAt.In(loc))})
+	case r.HoldsUnstartedPlate():
+		return translate(lang, "plate.release_at", locale.Params{"plate": r.Use.DealerPlate, "at": locale.DateTime(r.StartReleaseAt().In(loc))})
+	}
+	return ""
 }

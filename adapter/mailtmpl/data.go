@@ -119,15 +119,18 @@ type ProtocolMail struct {
 	CustomerName   string
 	ContractNumber string
 	Vehicle        string
-	Plate          string
-	Station        Station
-	Time           time.Time
-	Km             int64
-	FuelEighths    int
-	NoFuel         bool   // a pure electric car: no fuel level
-	ChargePercent  *int64 // state of charge of an electric or plug-in car
-	NewDamages     int    // return only
-	PDF            []byte
+	// Plate is the plate the car is driven on; for a red dealer plate it
+	// says so, and OwnPlate names the car's own registration ("" otherwise).
+	Plate         string
+	OwnPlate      string
+	Station       Station
+	Time          time.Time
+	Km            int64
+	FuelEighths   int
+	NoFuel        bool   // a pure electric car: no fuel level
+	ChargePercent *int64 // state of charge of an electric or plug-in car
+	NewDamages    int    // return only
+	PDF           []byte
 	// Use names a use other than a rental in the message's language ("Probefahrt"; "" for a rental): the
 	// subject says it, and a return without a bill announces no final invoice.
 	Use string

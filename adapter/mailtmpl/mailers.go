@@ -198,11 +198,18 @@ func (c ContractMailer) env(m contract.MailContext) Envelope {
 }
 
 func (c ContractMailer) protocol(m contract.MailContext, p contract.Protocol, pdf []byte) ProtocolMail {
-	return ProtocolMail{CustomerName: m.Customer.Name(), ContractNumber: m.Contract.Number,
-		Vehicle: m.Vehicle.Make + " " + m.Vehicle.Model, Plate: m.Vehicle.Plate,
+	// the plate as the protocol PDF prints it: a red dealer plate marked,
+	// with the car's own registration on a line of its own
+	plate := contract.DocVehicle(m.Contract, m.Vehicle).PlateLines(document.Lang(m.Customer.Language).Or())
+	d := ProtocolMail{CustomerName: m.Customer.Name(), ContractNumber: m.Contract.Number,
+		Vehicle: m.Vehicle.Make + " " + m.Vehicle.Model, Plate: plate[0],
 		Station: stationOf(m.Station), Time: p.RecordedAt, Km: p.OdometerKM,
 		FuelEighths: p.FuelEighths, NoFuel: !fleet.RecordsFuel(m.Vehicle.FuelType), ChargePercent: int64p(p.ChargePercent),
 		NewDamages: len(p.NewDamages), PDF: pdf, Use: useName(m.Contract.Kind, m.Customer.Language)}
+	if len(plate) > 1 {
+		d.OwnPlate = plate[1]
+	}
+	return d
 }
 
 // useName is the name of a contract's use other than a rental in lang, as

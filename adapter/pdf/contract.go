@@ -99,7 +99,7 @@ func writeContract(w *writer, d document.ContractDoc) {
 	w.heading(l.get("vehicle") + " · " + l.get("period"))
 	w.kv(marginL, 45, contentW-45,
 		[2]string{l.get("vehicle"), strings.TrimSpace(d.Vehicle.Make + " " + d.Vehicle.Model)},
-		[2]string{l.get("plate"), d.Vehicle.Plate},
+		[2]string{l.get("plate"), strings.Join(d.Vehicle.PlateLines(w.lang), "\n")},
 		[2]string{l.get("vin"), d.Vehicle.VIN},
 		[2]string{l.get("station"), strings.Join(append([]string{d.Station.Name}, d.Station.Address...), ", ")},
 		[2]string{l.get("from"), w.dateTime(d.From, loc)},

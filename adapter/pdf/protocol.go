@@ -50,7 +50,7 @@ func writeProtocol(w *writer, d document.ProtocolDoc) {
 	w.kv(marginL, 35, contentW-35,
 		[2]string{l.get("contract_no"), d.ContractNumber},
 		[2]string{l.get("vehicle"), vehicle},
-		[2]string{l.get("plate"), d.Vehicle.Plate},
+		[2]string{l.get("plate"), strings.Join(d.Vehicle.PlateLines(w.lang), "\n")},
 		[2]string{l.get("vin"), d.Vehicle.VIN},
 		[2]string{l.get("customer"), strings.Join(append([]string{d.Customer.Name}, d.Customer.Address...), ", ")},
 		[2]string{l.get("station"), strings.Join(append([]string{d.Station.Name}, d.Station.Address...), ", ")},

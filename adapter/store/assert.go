@@ -53,6 +53,7 @@ var (
 )
 
 var _ contract.Store = (*Store)(nil)
+var _ contract.StartStore = (*Store)(nil)
 var _ contract.Reports = (*Store)(nil)
 
 var (

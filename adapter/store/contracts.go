@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -76,6 +77,79 @@ func (s *Store) contractTx(ctx context.Context, q querier, sc scope, col string,
 		c.Drivers = append(c.Drivers, d)
 	}
 	return c, rows.Err()
+}
+
+// rentalLock is the contract of a reservation as lockRentalTx found it.
+type rentalLock struct {
+	contractID, stationID int64 // 0: not handed over (no contract)
+	status                contract.Status
+	billed                bool // billing finished (billed_at set)
+}
+
+// unbilled reports whether billing has not claimed the contract: it is
+// open, or returned and waiting for billing (also after a billing run that
+// stopped before its documents); true without a contract.
+func (k rentalLock) unbilled() bool {
+	return k.contractID == 0 || k.status == contract.StatusOpen || k.status == contract.StatusReturned
+}
+
+// lockRentalTx locks, in write transaction tx, the contract row of
+// reservation resID of the actor's tenant (there is none before the
+// handover) and returns the contract as committed now. A change to what
+// billing reads (the workshop order, the cover) takes this lock before it
+// checks anything: billing claims a contract by updating this row
+// (returned → billed, the reservation completed in the same transaction)
+// before it reads what it bills, and finishes it by updating it again
+// (billed_at). So the change either commits before the claim and billing
+// reads it, or sees the claim (or billing still running) and is refused.
+// Lock order: the contract row first, then the reservation — read it after
+// this call, to see it as of the lock (billing's claim takes them in that
+// order).
+func (s *Store) lockRentalTx(ctx context.Context, tx *sql.Tx, sc scope, resID int64) (rentalLock, error) {
+	var k rentalLock
+	var status string
+	err := tx.QueryRowContext(ctx, `SELECT id, station_id, status, billed_at IS NOT NULL FROM contracts
+		WHERE tenant_id = $1 AND reservation_id = $2`+s.dialect.forUpdate(), sc.tenant(), resID).
+		Scan(&k.contractID, &k.stationID, &status, &k.billed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return rentalLock{}, nil
+	}
+	k.status = contract.Status(status)
+	return k, err
+}
+
+// IssueHeld issues the document build returns for contract id of the
+// actor's reach in one transaction: the contract row is locked first
+// (lockRentalTx), then the contract and its reservation read as committed
+// now and handed to build (see contract.Store). Errors: KindNotFound, what
+// build and issuing return.
+func (s *Store) IssueHeld(ctx context.Context, id int64, build func(contract.Held) (invoice.IssueRequest, error)) error {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		c, err := s.contractTx(ctx, tx, sc, "c.id", id)
+		if err != nil {
+			return err
+		}
+		if _, err := s.lockRentalTx(ctx, tx, sc, c.ReservationID); err != nil {
+			return err
+		}
+		// as of the lock: the status a return or billing's claim moved on
+		if c, err = s.contractTx(ctx, tx, sc, "c.id", id); err != nil {
+			return err
+		}
+		r, err := s.reservationWhere(ctx, tx, "r.id", c.ReservationID)
+		if err != nil {
+			return err
+		}
+		req, err := build(contract.Held{Contract: c, WorkshopRef: r.WorkshopRef})
+		if err != nil {
+			return err
+		}
+		return s.issueTx(ctx, tx, sc, req)
+	})
 }
 
 // Contract returns one contract with its drivers. Errors: KindNotFound.
@@ -188,9 +262,16 @@ func (s *Store) StartContract(ctx context.Context, h *contract.Handover) (contra
 	}
 	var c contract.Contract
 	err = s.write(ctx, func(tx *sql.Tx) error {
+		// locked: a release of the start by the job waits for this handover, or this for it
+		if err := s.lockReservationTx(ctx, tx, sc, h.ReservationID); err != nil {
+			return err
+		}
 		r, err := s.reservationWhere(ctx, tx, "r.id", h.ReservationID)
 		if err != nil {
 			return err
+		}
+		if r.ReleasedAt != nil {
+			return r.ReleasedError(s.stationLocTx(ctx, tx, r.StationID))
 		}
 		if r.Status != booking.StatusConfirmed {
 			return errs.Conflict("booking_not_handover", locale.Params{"status": locale.Key("booking.status." + string(r.Status))})
@@ -246,7 +327,7 @@ func (s *Store) StartContract(ctx context.Context, h *contract.Handover) (contra
 		c = contract.Contract{TenantID: sc.tenant(), Number: fmt.Sprintf("MV%s-%05d", year[2:], seq), ReservationID: r.ID,
 			StationID: r.StationID, ReturnStationID: r.ReturnStationID, CustomerID: r.CustomerID, VehicleID: vid,
 			TariffID: r.TariffID, Start: now, PlannedEnd: end, Status: contract.StatusOpen, Notes: r.Notes, CreatedAt: now, UpdatedAt: now,
-			Terms: h.Terms, Kind: r.Use.Kind.Or()}
+			Terms: h.Terms, Kind: r.Use.Kind.Or(), DealerPlate: r.Use.DealerPlate}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO contracts (tenant_id, station_id, return_station_id, number,
 			reservation_id, customer_id, vehicle_id, tariff_id, starts_at, planned_end_at, status, notes, created_at, updated_at, terms)
 			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'open',$11,$12,$13,$14) RETURNING id`, c.TenantID, c.StationID,

@@ -59,8 +59,14 @@ func (s *Store) SetCover(ctx context.Context, c *payer.Cover) error {
 // reservation and announced as booking.changed, and returns the cover
 // stored before: a cover the reservation has already writes, audits and
 // announces nothing. A reservation completed (billed), cancelled or failed
-// keeps its cover. Errors: KindInvalid with field errors, KindNotFound,
-// KindConflict (cover_closed).
+// keeps its cover ("cover_closed"); while billing has claimed its contract
+// and not finished (contract.BillingUnfinished: also a run that stopped
+// before its documents) it is refused with "cover_billing_unfinished" —
+// billing goes on with the cover it started with. The contract row is
+// locked first, then the reservation read (lockRentalTx): billing either
+// reads the new cover or comes first and the change is refused. Errors:
+// KindInvalid with field errors, KindNotFound, KindConflict
+// (cover_closed, cover_billing_unfinished).
 func (s *Store) ChangeCover(ctx context.Context, c *payer.Cover) (payer.Cover, error) {
 	sc, err := tenantScope(ctx)
 	if err != nil {
@@ -69,9 +75,16 @@ func (s *Store) ChangeCover(ctx context.Context, c *payer.Cover) (payer.Cover, e
 	c.Normalize()
 	var prev payer.Cover
 	err = s.write(ctx, func(tx *sql.Tx) error {
+		k, err := s.lockRentalTx(ctx, tx, sc, c.ReservationID)
+		if err != nil {
+			return err
+		}
 		r, err := s.reservationWhere(ctx, tx, "r.id", c.ReservationID)
 		if err != nil {
 			return err
+		}
+		if contract.BillingUnfinished(k.status, k.billed, r.Status) {
+			return errs.Conflict("cover_billing_unfinished")
 		}
 		switch r.Status {
 		case booking.StatusCompleted, booking.StatusCancelled, booking.StatusFailed:
@@ -150,8 +163,12 @@ func putCoverTx(ctx context.Context, tx *sql.Tx, tenant, id int64, c payer.Cover
 // the car is taken then, "contract_status" when the contract is no longer
 // billed) and issues the corrections of the split that the change makes (docs: credit notes and invoices to the payers and the
 // driver, chained by With; none when Issued is nil), all in one
-// transaction, audited on the reservation ("cover_resplit"). The stored
-// cover must still be old (mode, payer and kept terms): else KindConflict
+// transaction, audited on the reservation ("cover_resplit"). Billing must
+// have finished (billed_at set; the contract row is locked first, see
+// lockRentalTx): a run that stopped half way goes on with the cover it
+// started with, so until it has finished KindConflict
+// "resplit_billing_unfinished" and nothing changes. The stored cover must
+// still be old (mode, payer and kept terms): else KindConflict
 // "resplit_stale" and nothing changes — a second staff member's re-split
 // of the same rental issues nothing twice. Errors: KindNotFound,
 // KindConflict, what issuing returns.
@@ -161,6 +178,13 @@ func (s *Store) ResplitCover(ctx context.Context, old, c payer.Cover, end *time.
 		return err
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
+		k, err := s.lockRentalTx(ctx, tx, sc, c.ReservationID)
+		if err != nil {
+			return err
+		}
+		if !k.billed {
+			return errs.Conflict("resplit_billing_unfinished")
+		}
 		r, err := s.reservationWhere(ctx, tx, "r.id", c.ReservationID)
 		if err != nil {
 			return err

@@ -4,11 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"time"
 
+	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/locale"
+	"mietwerk.dev/mietwerk/tenancy"
 )
 
 const plateCols = `p.id, p.tenant_id, p.number, p.station_id, p.valid_from, p.valid_to, p.notes, p.created_at, p.updated_at`
@@ -134,27 +137,56 @@ func (s *Store) stationOfTenant(ctx context.Context, q querier, sc scope, id int
 // plateFreeTx locks dealer plate id of the actor's tenant and checks that
 // no other booking has it out (confirmed, or handed over and not back yet —
 // a returned test drive whose fee is still open is back): a plate is on
-// one car at a time. Errors: KindInvalid on "dealer_plate_id".
+// one car at a time. The refusal names the booking that holds the plate —
+// its kind and number, customer, car, station and since when — and, for a
+// start nobody handed over, when the job releases it; its parameters
+// "reservation_id" and "contract_id" (0: none) let the form link to it.
+// Errors: KindInvalid on "dealer_plate_id".
 func (s *Store) plateFreeTx(ctx context.Context, tx *sql.Tx, sc scope, id int64) error {
-	var one int
-	if err := tx.QueryRowContext(ctx, `SELECT 1 FROM dealer_plates WHERE tenant_id = $1 AND id = $2`+s.dialect.forUpdate(),
-		sc.tenant(), id).Scan(&one); err != nil {
+	var number string
+	if err := tx.QueryRowContext(ctx, `SELECT number FROM dealer_plates WHERE tenant_id = $1 AND id = $2`+s.dialect.forUpdate(),
+		sc.tenant(), id).Scan(&number); err != nil {
 		if err == sql.ErrNoRows {
 			return errs.Invalid("error.fields_invalid", errs.Field("dealer_plate_id", "plate.choose"))
 		}
 		return mapErr(err)
 	}
-	var number string
-	err := tx.QueryRowContext(ctx, `SELECT r.number FROM reservations r WHERE r.tenant_id = $1 AND r.dealer_plate_id = $2
-		AND (r.status = 'confirmed' OR r.status = 'active' AND NOT EXISTS (SELECT 1 FROM contracts c WHERE c.tenant_id = r.tenant_id
-		AND c.reservation_id = r.id AND c.ended_at IS NOT NULL)) LIMIT 1`, sc.tenant(), id).Scan(&number)
+	var r booking.Reservation
+	var customer, car, station, tz, ctNumber string
+	var ctID int64
+	var ctStart *time.Time
+	err := tx.QueryRowContext(ctx, `SELECT r.id, r.number, r.status, r.kind, r.pickup_at, r.return_at, r.dealer_plate_id,
+		`+customerNameSQL+`, COALESCE(v.make || ' ' || v.model || ' ' || v.plate, ''), st.name, st.time_zone,
+		COALESCE(k.id, 0), COALESCE(k.number, ''), k.starts_at
+		FROM reservations r
+		JOIN customers c ON c.id = r.customer_id
+		JOIN stations st ON st.id = r.station_id
+		LEFT JOIN vehicles v ON v.id = r.vehicle_id
+		LEFT JOIN contracts k ON k.tenant_id = r.tenant_id AND k.reservation_id = r.id
+		WHERE r.tenant_id = $1 AND r.dealer_plate_id = $2
+		AND (r.status = 'confirmed' OR r.status = 'active' AND k.ended_at IS NULL) LIMIT 1`, sc.tenant(), id).Scan(
+		&r.ID, &r.Number, &r.Status, &r.Use.Kind, tsScan{&r.Pickup}, tsScan{&r.Return}, &r.Use.DealerPlateID,
+		&customer, &car, &station, &tz, &ctID, &ctNumber, tspScan{&ctStart})
 	switch {
 	case err == sql.ErrNoRows:
 		return nil
 	case err != nil:
 		return mapErr(err)
 	}
-	return errs.Invalid("error.fields_invalid", errs.Field("dealer_plate_id", "plate.in_use", locale.Params{"booking": number}))
+	loc := tenancy.Station{TimeZone: tz}.Location()
+	p := locale.Params{"plate": number, "kind": locale.Key("kind." + string(r.Use.Kind.Or())), "booking": r.Number,
+		"customer": strings.TrimSpace(customer), "car": strings.TrimSpace(car), "station": station,
+		"since": locale.DateTime(r.Pickup.In(loc)), "reservation_id": r.ID, "contract_id": ctID}
+	key := locale.Key("plate.held_by_start")
+	if r.HoldsUnstartedPlate() {
+		p["release"] = locale.DateTime(r.StartReleaseAt().In(loc))
+	} else {
+		key, p["contract"] = "plate.on_the_road", ctNumber
+		if ctStart != nil { // on the road since its handover
+			p["since"] = locale.DateTime(ctStart.In(loc))
+		}
+	}
+	return errs.Invalid("error.fields_invalid", errs.Field("dealer_plate_id", key, p))
 }
 
 // Trips lists the trips on a red dealer plate the actor may see (see

@@ -26,7 +26,7 @@ const reservationCols = `r.id, r.tenant_id, r.number, r.station_id, r.return_sta
 	r.bill_country, r.bill_vat_id, r.calendar_sequence, r.cancel_fee_cents, r.cancel_fee_waived, r.test,
 	COALESCE(r.idempotency_key, ''), r.lease_until, r.settled_at, r.kind, r.purpose, r.cost_centre, r.id_document, r.id_number,
 	r.id_checked_by, r.id_checked_at, COALESCE((SELECT u.name FROM users u WHERE u.id = r.id_checked_by), ''), r.dealer_plate_id,
-	COALESCE((SELECT dp.number FROM dealer_plates dp WHERE dp.id = r.dealer_plate_id), '')`
+	COALESCE((SELECT dp.number FROM dealer_plates dp WHERE dp.id = r.dealer_plate_id), ''), r.released_at`
 
 // reservationDest are the scan destinations of reservationCols.
 func reservationDest(r *booking.Reservation) []any {
@@ -38,7 +38,7 @@ func reservationDest(r *booking.Reservation) []any {
 		&r.Billing.Country, &r.Billing.VATID, &r.CalendarSequence, &r.CancelFeeCents, &r.CancelFeeWaived, &r.Test,
 		&r.IdempotencyKey, tspScan{&r.LeaseUntil}, tspScan{&r.SettledAt}, &r.Use.Kind, &r.Use.Purpose, &r.Use.CostCentre,
 		&r.Use.IDDocument, &r.Use.IDNumber, int64Scan{&r.Use.IDCheckedBy}, tspScan{&r.Use.IDCheckedAt},
-		&r.Use.IDCheckedByName, int64Scan{&r.Use.DealerPlateID}, &r.Use.DealerPlate}
+		&r.Use.IDCheckedByName, int64Scan{&r.Use.DealerPlateID}, &r.Use.DealerPlate, tspScan{&r.ReleasedAt}}
 }
 
 func scanReservation(row interface{ Scan(...any) error }, extra ...any) (booking.Reservation, error) {

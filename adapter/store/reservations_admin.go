@@ -3,12 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"strings"
 	"unicode/utf8"
 
 	"mietwerk.dev/mietwerk/booking"
-	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/webhook"
@@ -145,9 +143,10 @@ func (s *Store) SetReservationNotes(ctx context.Context, id int64, notes string)
 
 // SetWorkshopRef replaces the workshop order of reservation id, audited on
 // the reservation and on its contract (when handed over), and announced as
-// booking.changed. The contract's row is held, so billing, which moves it
-// past returned, either comes before (refused) or reads the new order.
-// Errors: KindNotFound, KindConflict "workshop_ref.billed" and
+// booking.changed — until billing claims the contract (lockRentalTx: the
+// contract row is locked first, then the reservation read): billing either
+// reads the new order or comes first and the change is refused. Errors:
+// KindNotFound, KindConflict "workshop_ref.billed" and
 // "workshop_ref.closed", KindInvalid (ref).
 func (s *Store) SetWorkshopRef(ctx context.Context, id int64, ref string) error {
 	sc, err := tenantScope(ctx)
@@ -159,6 +158,10 @@ func (s *Store) SetWorkshopRef(ctx context.Context, id int64, ref string) error 
 		return err
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
+		k, err := s.lockRentalTx(ctx, tx, sc, id)
+		if err != nil {
+			return err
+		}
 		r, err := s.reservationWhere(ctx, tx, "r.id", id)
 		if err != nil {
 			return err
@@ -168,19 +171,7 @@ func (s *Store) SetWorkshopRef(ctx context.Context, id int64, ref string) error 
 		}
 		// billed is the contract's state: a returned rental whose billing
 		// waits can still take it (its documents are not issued yet)
-		var cid, cstation int64
-		var cstatus string
-		err = tx.QueryRowContext(ctx, `SELECT id, station_id, status FROM contracts WHERE tenant_id = $1 AND reservation_id = $2`+
-			s.dialect.forUpdate(), sc.tenant(), id).Scan(&cid, &cstation, &cstatus)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			cid = 0
-			if r.Status == booking.StatusCompleted {
-				return errs.Conflict("workshop_ref.billed")
-			}
-		case err != nil:
-			return err
-		case contract.Status(cstatus) != contract.StatusOpen && contract.Status(cstatus) != contract.StatusReturned:
+		if !k.unbilled() || k.contractID == 0 && r.Status == booking.StatusCompleted {
 			return errs.Conflict("workshop_ref.billed")
 		}
 		if r.WorkshopRef == ref {
@@ -197,9 +188,9 @@ func (s *Store) SetWorkshopRef(ctx context.Context, id int64, ref string) error 
 		if err := s.appendAudit(ctx, tx, sc, r.StationID, "reservation", id, "workshop_ref", before, after); err != nil {
 			return err
 		}
-		if cid == 0 {
+		if k.contractID == 0 {
 			return nil
 		}
-		return s.appendAudit(ctx, tx, sc, cstation, "contract", cid, "workshop_ref", before, after)
+		return s.appendAudit(ctx, tx, sc, k.stationID, "contract", k.contractID, "workshop_ref", before, after)
 	})
 }
