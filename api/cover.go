@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"time"
 
+	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/httpx"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/payer"
 )
@@ -40,10 +42,7 @@ func (s *server) bookingCover(r *http.Request, id *int64, claim *claimIn, f *err
 	if err != nil {
 		return payer.Cover{}, false, err
 	}
-	c := payer.Cover{Mode: payer.ModePayer, PayerID: p.ID}
-	if p.Kind == payer.KindCostCentre {
-		c.Mode = payer.ModeInternal
-	}
+	c := payer.CoverBy(p)
 	if claim != nil {
 		c.ClaimNumber, c.PolicyNumber, c.DamageDate, c.AtFaultParty = claim.ClaimNumber, claim.PolicyNumber, claim.DamageDate, claim.AtFaultParty
 		c.CustomerVIN, c.CustomerPlate = claim.CustomerVIN, claim.CustomerPlate
@@ -63,9 +62,22 @@ func (s *server) bookingCover(r *http.Request, id *int64, claim *claimIn, f *err
 	return c, true, nil
 }
 
-// setBookingCover stores the checked cover of a booking just made (also
+// setBookingCover stores the checked cover of booking d just made (also
 // when a retry resumed it: setting the same cover again changes nothing).
-func (s *server) setBookingCover(ctx context.Context, c payer.Cover, reservationID int64) error {
-	c.ReservationID = reservationID
-	return s.d.Covers.SetCover(ctx, &c)
+// Its confirmation went out in Book, before the cover: a cover that
+// changed who pays sends the customer the updated confirmation with the split, as
+// the admin's cover form does (booking.Service.NotifyCover; a booking not
+// confirmed yet gets none). The booking stands when that e-mail cannot be
+// queued: it is logged, not answered as a failure.
+func (s *server) setBookingCover(ctx context.Context, c payer.Cover, d booking.Details) error {
+	c.ReservationID = d.Reservation.ID
+	prev, err := s.d.Covers.ChangeCover(ctx, &c)
+	if err != nil || prev.SameTerms(c) {
+		return err
+	}
+	if _, err := s.d.Bookings.NotifyCover(ctx, d.Reservation.Number); err != nil {
+		s.d.Logger.ErrorContext(ctx, "api: updated confirmation after the cover", "request_id", httpx.RequestID(ctx),
+			"reservation", d.Reservation.Number, "err", err)
+	}
+	return nil
 }

@@ -151,7 +151,7 @@ func (s *server) createBooking(r *http.Request) (int, any, error) {
 		return d.Answered.StatusCode, storedAnswer(*d.Answered), nil
 	}
 	if covered {
-		if err := s.setBookingCover(r.Context(), cover, d.Reservation.ID); err != nil {
+		if err := s.setBookingCover(r.Context(), cover, d); err != nil {
 			return 0, nil, err
 		}
 	}

@@ -510,7 +510,10 @@ func (s *Service) resumeCancellation(ctx context.Context, r Reservation) (Cancel
 // settleCancellation runs the steps of a cancelled booking that are not
 // recorded as done yet, holding its lease, and marks it settled (giving up
 // the lease). It returns the cancellation's quote as stored: the fee kept
-// (or waived) when it was cancelled and the amount refunded.
+// (or waived) when it was cancelled and the amount refunded. A refund goes
+// with its credit note's e-mail; without one the customer gets the
+// cancellation e-mail only where Reservation.CancelMailed (a rental, not a
+// start nobody handed over).
 func (s *Service) settleCancellation(ctx context.Context, bc *bookingCtx) (CancelQuote, error) {
 	fail := func(err error) (CancelQuote, error) {
 		s.releaseAs(ctx, bc, StatusCancelled)
@@ -567,7 +570,7 @@ func (s *Service) settleCancellation(ctx context.Context, bc *bookingCtx) (Cance
 		if err := s.creditNote(ctx, bc, charges, q.RefundCents, "invoice.line.cancel_credit", note, cancelMail); err != nil {
 			return fail(err)
 		}
-	case q.RefundCents == 0:
+	case q.RefundCents == 0 && bc.r.CancelMailed(): // a start cancelled before its handover: nobody to tell
 		msg, err := cancelMail(bc.mailCtx())
 		if err != nil {
 			return fail(err)
@@ -604,53 +607,100 @@ func (s *Service) queue(ctx context.Context, bc *bookingCtx, build func(m MailCo
 // booking not yet confirmed gets nothing: its confirmation will carry the
 // new period. Errors: KindNotFound.
 func (s *Service) NotifyChange(ctx context.Context, number string) error {
-	return s.notifyConfirmed(ctx, number, func(*bookingCtx) (func(MailContext) (mail.Message, error), error) {
+	_, err := s.notifyConfirmed(ctx, number, func(*bookingCtx) (func(MailContext) (mail.Message, error), error) {
 		return s.d.Mailer.Change, nil
 	})
+	return err
 }
 
 // notifyConfirmed queues the message that build returns for the booking
-// number, when it is confirmed (else nothing). Errors: KindNotFound and
-// build's.
+// number, when it is confirmed (else nothing), and reports whether it did.
+// Errors: KindNotFound and build's.
 func (s *Service) notifyConfirmed(ctx context.Context, number string,
-	build func(bc *bookingCtx) (func(MailContext) (mail.Message, error), error)) error {
+	build func(bc *bookingCtx) (func(MailContext) (mail.Message, error), error)) (bool, error) {
 	r, err := s.d.Bookings.ReservationByNumber(ctx, number)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if r.Status != StatusConfirmed {
-		return nil
+		return false, nil
 	}
 	bc, err := s.load(ctx, r)
 	if err != nil {
-		return err
+		return false, err
 	}
 	msg, err := build(&bc)
 	if err != nil {
-		return err
+		return false, err
 	}
-	return s.queue(ctx, &bc, msg)
+	return true, s.queue(ctx, &bc, msg)
 }
 
 // ConfirmCounterBooking queues the confirmation of a booking staff made at
 // the counter or on the phone (no payment taken): the period, station and
-// category, the estimated rent as stored with the booking and its tariff's
-// deposit, both due at pickup, with the calendar file. A booking that is
-// not confirmed gets nothing. Errors: KindNotFound.
+// category, the expected rent (confirmQuote: split with its payer when one
+// covers a part) and its tariff's deposit, both due at pickup, with the
+// calendar file. A booking that is not confirmed gets nothing. Errors:
+// KindNotFound, the Estimator's.
 func (s *Service) ConfirmCounterBooking(ctx context.Context, number string) error {
-	return s.notifyConfirmed(ctx, number, func(bc *bookingCtx) (func(MailContext) (mail.Message, error), error) {
-		var deposit int64
-		if bc.r.TariffID != 0 {
-			t, err := s.d.Tariffs.Tariff(ctx, bc.r.TariffID)
-			if err != nil {
-				return nil, err
-			}
-			deposit = t.DepositCents
+	_, err := s.notifyConfirmed(ctx, number, func(bc *bookingCtx) (func(MailContext) (mail.Message, error), error) {
+		q, err := s.confirmQuote(ctx, bc)
+		if err != nil {
+			return nil, err
 		}
-		return func(m MailContext) (mail.Message, error) {
-			return s.d.Mailer.CounterConfirmation(m, bc.r.EstimatedTotalCents, deposit)
-		}, nil
+		return func(m MailContext) (mail.Message, error) { return s.d.Mailer.CounterConfirmation(m, q) }, nil
 	})
+	return err
+}
+
+// NotifyCover queues the updated confirmation of booking number after its
+// cover (who pays) changed: the expected rent split as it is now, the same
+// figures its reservation page shows. Only a confirmed booking — its
+// confirmation went out and the car is not handed over yet — gets one;
+// sent reports whether it was queued. Call it once per stored change (not
+// after a save that changed nothing). Errors: KindNotFound, the
+// Estimator's.
+func (s *Service) NotifyCover(ctx context.Context, number string) (sent bool, err error) {
+	return s.notifyConfirmed(ctx, number, func(bc *bookingCtx) (func(MailContext) (mail.Message, error), error) {
+		q, err := s.confirmQuote(ctx, bc)
+		if err != nil {
+			return nil, err
+		}
+		return func(m MailContext) (mail.Message, error) { return s.d.Mailer.CoverUpdate(m, q) }, nil
+	})
+}
+
+// confirmQuote is what the confirmation of booking bc quotes: the split
+// of the Estimator (the reservation page's) when a payer covers a part,
+// else the estimate stored with the booking; the deposit of its tariff,
+// or, for a booking paid online, the rent paid and the deposit held.
+func (s *Service) confirmQuote(ctx context.Context, bc *bookingCtx) (ConfirmQuote, error) {
+	q := ConfirmQuote{EstimateCents: bc.r.EstimatedTotalCents}
+	if bc.r.Source == "api" && s.d.Records != nil {
+		recs, err := s.d.Records.ListPayments(ctx, payment.RecordFilter{ReservationID: bc.r.ID})
+		if err != nil {
+			return q, err
+		}
+		q.Online = true
+		q.PaidCents, _, _ = paidRent(recs)
+		q.DepositCents, _ = depositOf(recs)
+	} else if bc.r.TariffID != 0 {
+		t, err := s.d.Tariffs.Tariff(ctx, bc.r.TariffID)
+		if err != nil {
+			return q, err
+		}
+		q.DepositCents = t.DepositCents
+	}
+	if s.d.Estimates != nil {
+		sp, err := s.d.Estimates.ReservationSplit(ctx, bc.r.ID)
+		if err != nil {
+			return q, err
+		}
+		if sp.Covered() {
+			q.Split, q.EstimateCents = sp, sp.TotalCents
+		}
+	}
+	return q, nil
 }
 
 // releaseAs gives up the lease of the booking in status st.
@@ -662,7 +712,9 @@ func (s *Service) releaseAs(ctx context.Context, bc *bookingCtx, st Status) {
 }
 
 // FinishCancellations finishes cancellations a stopped process left half
-// done (cancelled, not settled, unchanged for olderThan). It needs the
+// done (cancelled, not settled, unchanged for olderThan) — and those staff
+// made by hand of bookings nobody paid for, e-mailing the customer of a
+// rental but nobody for a start (see settleCancellation). It needs the
 // all-tenants system actor and returns how many it settled; each booking is
 // one job item (a failing one is marked for staff and the others go on).
 func (s *Service) FinishCancellations(ctx context.Context, olderThan time.Duration, limit int) (int, error) {

@@ -112,8 +112,13 @@ type Mailer interface {
 	Confirmation(m MailContext, inv invoice.Issued, pdf []byte, paidCents, depositCents int64) (mail.Message, error)
 	// CounterConfirmation confirms a booking staff made at the counter or
 	// on the phone: nothing is paid yet; it names the estimated rent and
-	// the deposit, both due at pickup.
-	CounterConfirmation(m MailContext, estimateCents, depositCents int64) (mail.Message, error)
+	// the deposit, both due at pickup, and, when a payer covers a part,
+	// who pays which share (q.Split).
+	CounterConfirmation(m MailContext, q ConfirmQuote) (mail.Message, error)
+	// CoverUpdate is the confirmation again after the booking's cover
+	// changed: "updated", with the rent split as it is now (q.Split; zero:
+	// the driver pays all) and, for a booking paid online, what was paid.
+	CoverUpdate(m MailContext, q ConfirmQuote) (mail.Message, error)
 	// Invoice sends a further advance invoice (a period change that costs more).
 	Invoice(m MailContext, inv invoice.Issued, pdf []byte) (mail.Message, error)
 	// CreditNote sends a credit note (refund after a change or cancellation).
@@ -129,6 +134,42 @@ type Mailer interface {
 	// reason is a customer-safe text in the customer's language; charged
 	// says money was taken or reserved and is being given back.
 	Failed(m MailContext, reason string, charged bool) (mail.Message, error)
+}
+
+// CostSplit is what a booking is expected to cost in all and who pays
+// which part, as its reservation page shows it (contract.Estimate: the
+// planned period billed and split as the return will).
+type CostSplit struct {
+	TotalCents  int64  // the whole rental, gross (a payer's agreed rate may differ from the tariff's)
+	PayerCents  int64  // the payer's share, gross
+	DriverCents int64  // the driver's share, gross, before advances
+	PayerName   string // who pays PayerCents ("": nobody but the driver)
+	// Internal: a cost centre of the dealership pays (courtesy car); the
+	// customer is told the dealership pays, not the cost centre's name.
+	Internal bool
+}
+
+// Covered reports whether someone other than the driver pays a part.
+func (c CostSplit) Covered() bool { return c.PayerName != "" }
+
+// Estimator splits the expected cost of a booking between its payer and
+// its driver (contract.Service, wired outside the domain).
+type Estimator interface {
+	// ReservationSplit is the split the reservation page shows for
+	// reservation id: the zero CostSplit when the driver pays all or the
+	// rental cannot be estimated. Errors: KindNotFound.
+	ReservationSplit(ctx context.Context, reservationID int64) (CostSplit, error)
+}
+
+// ConfirmQuote is what a booking's confirmation quotes beyond the booking.
+type ConfirmQuote struct {
+	EstimateCents int64     // the expected rent in all: Split.TotalCents when covered, else the stored estimate
+	DepositCents  int64     // the deposit: due at pickup, or held (paid online)
+	Split         CostSplit // zero: the driver pays all
+	// Online: the booking was paid online (one day's rent, PaidCents,
+	// and the deposit held); else everything is due at pickup.
+	Online    bool
+	PaidCents int64
 }
 
 // Outbox queues a message on its own (a cancellation without a refund).
@@ -152,8 +193,11 @@ type Deps struct {
 	EInvoicer  document.EInvoicer // nil: no e-invoices for business customers
 	Mailer     Mailer
 	Outbox     Outbox
-	Now        func() time.Time
-	Log        *slog.Logger
+	// Estimates splits a booking's expected cost for its confirmations;
+	// nil: they quote the stored estimate alone.
+	Estimates Estimator
+	Now       func() time.Time
+	Log       *slog.Logger
 	// Jobs runs the items of the background jobs (FinishPending,
 	// RetryRefunds, FinishCancellations, ReturnStrayMoney); nil: failures
 	// are only logged, nothing is marked.

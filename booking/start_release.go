@@ -49,3 +49,13 @@ func (r Reservation) ReleasedError(loc *time.Location) error {
 	return errs.Conflict("use.released", locale.Params{"booking": r.Number, "plate": r.Use.DealerPlate,
 		"at": locale.DateTime(r.ReleasedAt.In(loc))})
 }
+
+// CancelMailed reports whether cancelling r e-mails its customer: a rental
+// yes (its confirmation told the customer of it, with a calendar entry the
+// cancellation removes); a test drive, internal trip or transfer no. Those
+// are started at the counter with their driver present — a member of staff
+// on an internal trip or transfer — nothing is e-mailed and no money taken
+// before their handover, and a handed-over one cannot be cancelled: so a
+// start cancelled by hand e-mails nobody, just as one the job released
+// (see StartReleaseAt).
+func (r Reservation) CancelMailed() bool { return r.Use.Kind.Or() == KindRental }

@@ -35,3 +35,13 @@ func TestStartReleaseAt(t *testing.T) {
 		}
 	}
 }
+
+// TestCancelMailed: only a rental's cancellation e-mails its customer
+// (an old row without a kind is a rental); a start of any other kind does not.
+func TestCancelMailed(t *testing.T) {
+	for k, want := range map[Kind]bool{"": true, KindRental: true, KindTestDrive: false, KindInternal: false, KindTransfer: false} {
+		if got := (Reservation{Use: Use{Kind: k}}).CancelMailed(); got != want {
+			t.Errorf("%q: CancelMailed = %v, want %v", k, got, want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package contract_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,9 +11,11 @@ import (
 	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/internal/testenv"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/payer"
 )
 
@@ -137,22 +140,7 @@ func TestWorkshopOrderChangeRacingBilling(t *testing.T) {
 			default:
 				t.Fatalf("read %d: change: %v", at, changeErr)
 			}
-			for _, bd := range billedDocs(t, w, r) {
-				if !strings.Contains(bd.iss.Invoice.Note, want) || !strings.Contains(bd.text, want) ||
-					(bd.xml != "" && !strings.Contains(bd.xml, want)) {
-					t.Errorf("read %d: change %v; %s %s (payer %d) does not carry %s: note %q",
-						at, changeErr, bd.sum.Kind, bd.sum.Number, bd.sum.PayerID, want, bd.iss.Invoice.Note)
-				}
-				if want == newRef && (strings.Contains(bd.iss.Invoice.Note, oldRef) || strings.Contains(bd.text, oldRef)) {
-					t.Errorf("read %d: %s %s still names the old order %s", at, bd.sum.Kind, bd.sum.Number, oldRef)
-				}
-			}
-			// what staff read now is what the documents say
-			got, err := w.s.Reservation(m.sys, r.res.ID)
-			must(t, err)
-			if got.WorkshopRef != want {
-				t.Errorf("read %d: the booking says %q, the documents %q", at, got.WorkshopRef, want)
-			}
+			checkOrderPrinted(t, fmt.Sprintf("read %d: change %v", at, changeErr), w, r, want, oldRef)
 			w.clk.Advance(24 * time.Hour)
 		}
 		t.Logf("changes taken %d, refused %d", taken, refused)
@@ -163,10 +151,35 @@ func TestWorkshopOrderChangeRacingBilling(t *testing.T) {
 	})
 }
 
+// checkOrderPrinted checks that every document of rental r but the
+// booking's advance invoice carries workshop order want — in its stored
+// note, its PDF and its XRechnung — and none the old one (when want is
+// not old), and that the booking says want too: what staff read is what
+// the documents say. what prefixes the errors.
+func checkOrderPrinted(t *testing.T, what string, w *mworld, r *splitRental, want, old string) {
+	t.Helper()
+	for _, bd := range billedDocs(t, w, r) {
+		if !strings.Contains(bd.iss.Invoice.Note, want) || !strings.Contains(bd.text, want) ||
+			(bd.xml != "" && !strings.Contains(bd.xml, want)) {
+			t.Errorf("%s; %s %s (payer %d) does not carry %s: note %q",
+				what, bd.sum.Kind, bd.sum.Number, bd.sum.PayerID, want, bd.iss.Invoice.Note)
+		}
+		if want != old && (strings.Contains(bd.iss.Invoice.Note, old) || strings.Contains(bd.text, old)) {
+			t.Errorf("%s; %s %s still names the old order %s", what, bd.sum.Kind, bd.sum.Number, old)
+		}
+	}
+	got, err := w.s.Reservation(r.m.sys, r.res.ID)
+	must(t, err)
+	if got.WorkshopRef != want {
+		t.Errorf("%s; the booking says %q, the documents %q", what, got.WorkshopRef, want)
+	}
+}
+
 // TestCoverChangeRacingBilling: as TestWorkshopOrderChangeRacingBilling,
 // for the cover: staff move the rental from the manufacturer's guarantee
 // to an insurer right after each read billing makes of the cover. Either
-// the change is refused (cover_closed) and the manufacturer alone gets a
+// the change is refused (cover_billing_unfinished: billing has claimed
+// the contract and runs) and the manufacturer alone gets a
 // claim, or it is saved and the insurer alone is invoiced — the stored
 // cover is the one the documents went to. Both databases.
 func TestCoverChangeRacingBilling(t *testing.T) {
@@ -203,7 +216,7 @@ func TestCoverChangeRacingBilling(t *testing.T) {
 			switch {
 			case changeErr == nil:
 				taken++
-			case isCode(changeErr, "cover_closed"):
+			case isCode(changeErr, "cover_billing_unfinished"): // the change comes while billing runs
 				refused++
 				want = r.p.ID
 			default:
@@ -270,20 +283,8 @@ func TestCoverChangeHeldBeforeItsWrite(t *testing.T) {
 	if _, err := hold.ExecContext(ctx, `SELECT 1 FROM reservation_covers WHERE reservation_id = $1 FOR UPDATE`, r.res.ID); err != nil {
 		t.Fatal(err)
 	}
-	lockWaits := func() int {
-		var n int
-		must(t, db.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
-			AND wait_event_type = 'Lock'`).Scan(&n))
-		return n
-	}
-	waitUntil := func(what string, cond func() bool) {
-		t.Helper()
-		for end := time.Now().Add(30 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
-			if time.Now().After(end) {
-				t.Fatalf("still waiting for %s", what)
-			}
-		}
-	}
+	lockWaits := func() int { return pgLockWaits(t, db) }
+	waitUntil := func(what string, cond func() bool) { t.Helper(); waitFor(t, what, cond) }
 	changed := make(chan error, 1)
 	go func() {
 		changed <- w.s.SetCover(m.admin, &payer.Cover{ReservationID: r.res.ID, Mode: payer.ModePayer, PayerID: ins.ID, ClaimNumber: "SCH-HELD-1"})
@@ -314,13 +315,34 @@ func TestCoverChangeHeldBeforeItsWrite(t *testing.T) {
 	must(t, billErr)
 	want := ins.ID
 	if changeErr != nil {
-		if !isCode(changeErr, "cover_closed") {
+		if !isCode(changeErr, "cover_closed") && !isCode(changeErr, "cover_billing_unfinished") {
 			t.Fatalf("change: %v", changeErr)
 		}
 		want = r.p.ID
 	}
 	t.Logf("billing ran through: %v; change: %v", billed, changeErr)
 	checkPayerDocs(t, w, r, want)
+}
+
+// pgLockWaits is how many sessions of the test's PostgreSQL database wait
+// for a lock now.
+func pgLockWaits(t *testing.T, db *sql.DB) int {
+	t.Helper()
+	var n int
+	must(t, db.QueryRowContext(context.Background(), `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+		AND wait_event_type = 'Lock'`).Scan(&n))
+	return n
+}
+
+// waitFor polls cond until it holds; after 30 s the test fails, naming
+// what it waited for.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(30 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("still waiting for %s", what)
+		}
+	}
 }
 
 // TestResplitWaitsForBilling: the cover of a rental whose billing stopped
@@ -384,15 +406,7 @@ func TestResplitWaitsForBilling(t *testing.T) {
 					if now := moneyOf(t, w, r); now.docs != before.docs {
 						t.Errorf("the refused re-split issued %d documents", now.docs-before.docs)
 					}
-					tctx := identity.WithActor(context.Background(), identity.SystemFor(m.tn.ID))
-					for range 3 {
-						w.clk.Advance(10 * time.Minute)
-						_, err := w.contracts.ResumeBilling(tctx, 5*time.Minute)
-						must(t, err)
-					}
-					if c, err := w.s.Contract(m.sys, r.c.ID); err != nil || c.BilledAt == nil {
-						t.Fatalf("billing did not finish: %s %v", c.Status, err)
-					}
+					resumeUntilBilled(t, w, r)
 					if err := resplit(); err != nil && !isCode(err, "resplit_by_hand") {
 						t.Fatalf("re-split after billing: %v", err)
 					}
@@ -402,6 +416,23 @@ func TestResplitWaitsForBilling(t *testing.T) {
 			}
 		}
 	})
+}
+
+// resumeUntilBilled runs the resume job over rental r's stopped billing
+// (three passes, ten minutes apart); the test fails unless billing then
+// has finished.
+func resumeUntilBilled(t *testing.T, w *mworld, r *splitRental) {
+	t.Helper()
+	m := r.m
+	tctx := identity.WithActor(context.Background(), identity.SystemFor(m.tn.ID))
+	for range 3 {
+		w.clk.Advance(10 * time.Minute)
+		_, err := w.contracts.ResumeBilling(tctx, 5*time.Minute)
+		must(t, err)
+	}
+	if c, err := w.s.Contract(m.sys, r.c.ID); err != nil || c.BilledAt == nil {
+		t.Fatalf("billing did not finish: %s %v", c.Status, err)
+	}
 }
 
 // checkResplitSettled checks rental r after its billing and re-split to
@@ -437,4 +468,81 @@ func checkResplitSettled(t *testing.T, w *mworld, r *splitRental, want payer.Cov
 		t.Errorf("driver billed %d, open %d (paid %d); payers %d, split's %d; bill %d", mo.driverBilled, mo.driverOpen, mo.cardNet,
 			mo.payerNet, sp.PayerGross(), total)
 	}
+}
+
+// TestCoverWhileBillingUnfinished: a rental whose billing run stopped —
+// before its documents (the final invoice failed: the contract is given
+// back to returned, its reservation stays completed) or after them,
+// before it was marked finished (the process died: billed, not finished)
+// — keeps its cover until billing has finished, and staff are told so in
+// their language with a code of its own (cover_billing_unfinished), not
+// that the rental is billed or cancelled. Nothing changes. Once the
+// resume job has finished billing, the cover is closed (cover_closed) as
+// for any billed rental. Both databases.
+func TestCoverWhileBillingUnfinished(t *testing.T) {
+	eachDB(t, func(t *testing.T, d store.Dialect) {
+		w := newMoneyWorld(t, d)
+		maker := splitCases()[1]
+		ins := *splitCases()[0].payer
+		ins.Name = "Allianz Unterbrochen"
+		ins.Rates = []payer.Rate{{CategoryID: w.tenants[0].cat.ID, PricePerDayCents: 5500}}
+		must(t, w.s.CreatePayer(w.tenants[0].admin, &ins))
+		for i, stop := range []struct {
+			at     string
+			status contract.Status
+		}{
+			{"IssueInvoice:" + string(invoice.KindFinal), contract.StatusReturned},
+			{"FinishBilling", contract.StatusBilled},
+		} {
+			t.Run("stopped at "+stop.at, func(t *testing.T) {
+				r := newSplitRental(t, w, maker, 700+i)
+				m := r.m
+				ks := &killSwitch{at: stop.at}
+				deps := w.cdeps
+				if stop.status == contract.StatusBilled {
+					deps.Store = killableContracts{w.s, ks} // the process dies: nothing after runs
+				}
+				deps.Invoices = killableInvoices{w.s, ks}
+				if _, _, err := contract.NewService(deps).Return(m.admin, &contract.Return{ContractID: r.c.ID, Protocol: r.back}); err == nil || !ks.dead.Load() {
+					t.Fatalf("billing never stopped at %s: %v", stop.at, err)
+				}
+				c, err := w.s.Contract(m.sys, r.c.ID)
+				must(t, err)
+				res, err := w.s.Reservation(m.sys, r.res.ID)
+				must(t, err)
+				if c.Status != stop.status || c.BilledAt != nil || res.Status != booking.StatusCompleted {
+					t.Fatalf("after the stop: contract %s (billed at %v), reservation %s", c.Status, c.BilledAt, res.Status)
+				}
+				before := moneyOf(t, w, r)
+				change := func() error {
+					return w.s.SetCover(m.admin, &payer.Cover{ReservationID: r.res.ID, Mode: payer.ModePayer, PayerID: ins.ID,
+						ClaimNumber: fmt.Sprintf("SCH-UNFERTIG-%d", i)})
+				}
+				err = change()
+				if !isCode(err, "cover_billing_unfinished") {
+					t.Fatalf("cover change while billing is unfinished: %v", err)
+				}
+				for l, want := range map[locale.Lang]string{
+					locale.German:  "Die Abrechnung dieser Miete wurde begonnen, ist aber noch nicht abgeschlossen; sie wird automatisch fortgesetzt.",
+					locale.English: "Billing of this rental has started but not finished yet; it is continued automatically.",
+				} {
+					if msg := errs.Text(l, err); !strings.HasPrefix(msg, want) {
+						t.Errorf("%s message %q, want it to start %q", l, msg, want)
+					}
+				}
+				cv, err := w.s.Cover(m.sys, r.res.ID)
+				must(t, err)
+				if cv.PayerID != r.p.ID || moneyOf(t, w, r).docs != before.docs {
+					t.Errorf("the refused change: cover payer %d (want %d), documents %d → %d", cv.PayerID, r.p.ID,
+						before.docs, moneyOf(t, w, r).docs)
+				}
+				resumeUntilBilled(t, w, r)
+				if err := change(); !isCode(err, "cover_closed") {
+					t.Errorf("cover change after billing finished: %v", err)
+				}
+				checkPayerDocs(t, w, r, r.p.ID)
+				w.clk.Advance(24 * time.Hour)
+			})
+		}
+	})
 }

@@ -45,7 +45,11 @@ func (lc LaterCharge) Validate() error {
 // Charge charges a damage or an extension to the stored card and, when
 // approved, issues and e-mails its invoice (an extension before the return
 // as an advance invoice, deducted on the final invoice; anything else as a
-// standalone invoice). A declined card issues nothing and returns
+// standalone invoice). The invoice is built in the transaction that issues
+// it, holding the contract's row (Store.IssueHeld): it prints the workshop
+// order and takes its kind from the contract as committed then, so a
+// change of the workshop order saved meanwhile is on it, and one saved
+// after it waits for it. A declined card issues nothing and returns
 // KindPaymentDecline. Errors: KindInvalid for a missing description or an
 // amount not above zero.
 func (s *Service) Charge(ctx context.Context, id int64, lc LaterCharge) (invoice.Issued, payment.Record, error) {
@@ -72,6 +76,26 @@ func (s *Service) Charge(ctx context.Context, id int64, lc LaterCharge) (invoice
 	if rec.Status != payment.StatusApproved {
 		return invoice.Issued{}, rec, rec.DeclineError()
 	}
+	var iss invoice.Issued
+	err = s.d.Store.IssueHeld(ctx, id, func(h Held) (invoice.IssueRequest, error) {
+		// what the invoice prints as of the contract's row held: a change of
+		// the workshop order, the return or billing's claim comes before
+		// (printed) or after (waits)
+		x := x
+		x.Contract, x.WorkshopRef = h.Contract, h.WorkshopRef
+		req := s.laterChargeInvoice(ctx, x, lc, m.recs, rec)
+		iss = *req.Issued
+		req.Issued = &iss
+		return req, nil
+	})
+	return iss, rec, err
+}
+
+// laterChargeInvoice is the invoice of later charge lc, paid by card
+// payment rec, for contract x as it stands (an extension while the car is
+// out: an advance invoice, deducted on the final invoice).
+func (s *Service) laterChargeInvoice(ctx context.Context, x cctx, lc LaterCharge, recs []payment.Record, rec payment.Record) invoice.IssueRequest {
+	c := x.Contract
 	kind := invoice.KindStandalone
 	if lc.Kind == PurposeExtension && c.Status == StatusOpen {
 		kind = invoice.KindAdvance
@@ -90,10 +114,10 @@ func (s *Service) Charge(ctx context.Context, id int64, lc LaterCharge) (invoice
 		end = *c.EndedAt
 	}
 	inv.ServicePeriod = invoice.Period{From: c.Start, To: end}
-	inv.Payment = cardPayment(m.recs, &rec)
+	inv.Payment = cardPayment(recs, &rec)
 	iss := &invoice.Issued{StationID: c.StationID, ReservationID: c.ReservationID, ContractID: c.ID, CustomerID: c.CustomerID,
 		Language: string(lang(x.Customer)), Invoice: inv}
-	err = s.d.Invoices.IssueInvoice(ctx, invoice.IssueRequest{Issued: iss, Loc: x.Station.Location(), Render: s.render(ctx, x),
+	return invoice.IssueRequest{Issued: iss, Loc: x.Station.Location(), Render: s.render(ctx, x),
 		EInvoice: s.einvoice(ctx, x),
 		Mails: func(is invoice.Issued, pdf []byte) ([]mail.Queued, error) {
 			send := s.d.Mailer.FinalInvoice
@@ -103,8 +127,7 @@ func (s *Service) Charge(ctx context.Context, id int64, lc LaterCharge) (invoice
 			msg, err := send(x.MailContext, is, pdf)
 			msg.Attachments = invoice.WithEInvoice(msg.Attachments, is.EInvoice, pdf)
 			return []mail.Queued{s.queued(x, msg)}, err
-		}})
-	return *iss, rec, err
+		}}
 }
 
 // RefundTo says how the money of a credit note goes back: on the card

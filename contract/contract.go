@@ -73,6 +73,18 @@ type Contract struct {
 	BilledAt *time.Time
 }
 
+// BillingUnfinished reports whether billing has claimed a contract and not
+// finished it: status st, finished whether BilledAt is set, res the status
+// of its reservation. That is a billing run under way or stopped half way
+// (billed, not finished), or one that stopped before its documents and
+// gave the contract back to returned, its reservation left completed by
+// the claim. ResumeBilling goes on with either (once the gateway or the
+// tenant's settings let it); only then can the cover change, by a
+// re-split (Resplit).
+func BillingUnfinished(st Status, finished bool, res booking.Status) bool {
+	return st == StatusBilled && !finished || st == StatusReturned && res == booking.StatusCompleted
+}
+
 // MainDriver returns the main driver (zero Driver when none).
 func (c Contract) MainDriver() Driver {
 	for _, d := range c.Drivers {
@@ -493,6 +505,22 @@ type Store interface {
 	// InvoiceRates returns the per-rate totals of an issued invoice as
 	// invoice.Compute made them (for deduction on a final invoice).
 	InvoiceRates(ctx context.Context, invoiceID int64) ([]invoice.RateTotal, error)
+	// IssueHeld issues the document build returns for contract id in one
+	// transaction that holds the contract's row: locked first, then the
+	// contract and its reservation read (the lock order of every change to
+	// what billing reads), so build sees them as committed now and a change
+	// of the workshop order, a return or billing's claim either commits
+	// before (build sees it) or waits until the document is issued. build
+	// may run more than once (a busy database is retried); it must not
+	// send anything. Errors: KindNotFound, what build and issuing return.
+	IssueHeld(ctx context.Context, id int64, build func(Held) (invoice.IssueRequest, error)) error
+}
+
+// Held is a contract and what its booking adds to its documents, as
+// committed while the store holds the contract's row (Store.IssueHeld).
+type Held struct {
+	Contract    Contract
+	WorkshopRef string
 }
 
 // Documents the contract package renders and stores.

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"mietwerk.dev/mietwerk/billing"
+	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/payer"
 )
@@ -89,6 +90,27 @@ func (s *Service) EstimateReservation(ctx context.Context, id int64) (Estimate, 
 	}
 	return s.estimate(ctx, x)
 }
+
+// ReservationSplit is the split of reservation id's estimate
+// (EstimateReservation) as its page shows it — the whole, the payer's
+// share and the driver's — when someone other than the driver pays a
+// part; the zero booking.CostSplit when the driver pays all, the use is
+// not billed, or billing refuses the rental's terms (KindInvalid: the page
+// shows no split then either). It is what the booking's confirmations
+// quote (booking.Estimator). Errors: KindNotFound.
+func (s *Service) ReservationSplit(ctx context.Context, id int64) (booking.CostSplit, error) {
+	e, err := s.EstimateReservation(ctx, id)
+	if errs.KindOf(err) == errs.KindInvalid {
+		return booking.CostSplit{}, nil
+	}
+	if err != nil || !e.Split.Covered() {
+		return booking.CostSplit{}, err
+	}
+	return booking.CostSplit{TotalCents: e.Gross(), PayerCents: e.Split.PayerGross(), DriverCents: e.DriverGross(),
+		PayerName: e.Split.Payer.Name, Internal: e.Split.Cover.Mode == payer.ModeInternal}, nil
+}
+
+var _ booking.Estimator = (*Service)(nil)
 
 // estimate bills x's planned period as a return would and splits it.
 func (s *Service) estimate(ctx context.Context, x cctx) (Estimate, error) {

@@ -71,6 +71,17 @@ func (c Cover) SameTerms(d Cover) bool {
 	return string(jc) == string(jd)
 }
 
+// CoverBy is the cover of a rental that payer p pays, as a booking names
+// it by the payer alone: a cost centre makes it internal use (the
+// dealership pays everything), any other payer splits with the driver.
+// ReservationID and the claim are the caller's to fill in.
+func CoverBy(p Payer) Cover {
+	if p.Kind == KindCostCentre {
+		return Cover{Mode: ModeInternal, PayerID: p.ID}
+	}
+	return Cover{Mode: ModePayer, PayerID: p.ID}
+}
+
 // Normalize trims the cover's texts; a driver-only cover keeps no payer or
 // claim.
 func (c *Cover) Normalize() {
@@ -154,9 +165,15 @@ type CoverStore interface {
 	Cover(ctx context.Context, reservationID int64) (Cover, error)
 	// SetCover normalizes, validates and stores c for its reservation,
 	// audited; a reservation already billed, cancelled or failed cannot
-	// change its cover. Errors: KindInvalid with field errors,
-	// KindNotFound, KindConflict (code cover_closed).
+	// change its cover, nor one whose billing has started and not
+	// finished. Errors: KindInvalid with field errors, KindNotFound,
+	// KindConflict (codes cover_closed, cover_billing_unfinished).
 	SetCover(ctx context.Context, c *Cover) error
+	// ChangeCover is SetCover returning the cover stored before (on an
+	// error, the zero Cover). A save that says what is stored already
+	// writes, audits and announces nothing; whether what the rental is
+	// split by changed is !prev.SameTerms(*c).
+	ChangeCover(ctx context.Context, c *Cover) (prev Cover, err error)
 }
 
 // Terms are a payer's commercial terms for one rental, as they were when

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"mietwerk.dev/mietwerk/adapter/mailtmpl"
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/fleet"
@@ -168,10 +167,7 @@ func TestReservationPages(t *testing.T) {
 func TestPlanningBoard(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
 		w := seedBookings(t, e)
-		mt, err := mailtmpl.New()
-		must(t, err)
-		flow := booking.NewService(booking.Deps{Bookings: e.store, Tenancy: e.store, Customers: e.store, Categories: e.store,
-			Tariffs: e.store, Mailer: mailtmpl.NewBookingMailer(mt, "noreply@koenig.test", ""), Outbox: e.store, Now: e.clk.Now})
+		flow := bookingFlow(t, e)
 		e.serve(t, func(d *web.Deps) { d.Flow = flow })
 		must(t, e.store.Allocate(e.sys(), &fleet.Allocation{VehicleID: w.reg2.ID, Start: w.pickup.Add(120 * time.Hour),
 			End: w.pickup.Add(144 * time.Hour), Kind: fleet.AllocMaintenance, Note: "HU"}))

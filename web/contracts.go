@@ -48,6 +48,9 @@ type ContractBackend interface {
 	// WorkshopDone returns, per open contract whose workshop order the
 	// workshop reported done, when it did.
 	WorkshopDone(ctx context.Context) (map[int64]time.Time, error)
+	// PlateHolds returns, per red dealer plate a booking holds, that
+	// booking: the rule and the names a start on the plate is refused with.
+	PlateHolds(ctx context.Context) (map[int64]booking.PlateHold, error)
 }
 
 // ctStatuses are the contract statuses in list order.
@@ -430,10 +433,16 @@ func (a *app) loadContractPage(ctx context.Context, id int64) (ctPageData, error
 		days = d.Billed.Days
 	}
 	billed := d.HasBilled || d.C.Status == contract.StatusBilled || d.C.Status == contract.StatusPaymentOpen
-	if d.Cover, err = a.loadCoverCard(ctx, d.C.ReservationID, days, !billed); err != nil {
+	// billing started and not finished: neither the cover nor a re-split
+	// can change it until the resume job has finished it
+	unfinished := d.Booking != nil && contract.BillingUnfinished(d.C.Status, d.C.BilledAt != nil, d.Booking.Status)
+	if d.Cover, err = a.loadCoverCard(ctx, d.C.ReservationID, days, !billed && !unfinished); err != nil {
 		return d, err
 	}
-	if d.Cover != nil && d.C.Kind.Billed() && (d.C.Status == contract.StatusBilled || d.C.Status == contract.StatusPaymentOpen) &&
+	if d.Cover != nil {
+		d.Cover.BillingUnfinished = unfinished
+	}
+	if d.Cover != nil && !unfinished && d.C.Kind.Billed() && (d.C.Status == contract.StatusBilled || d.C.Status == contract.StatusPaymentOpen) &&
 		!(d.Cover.Cover.Mode == payer.ModePayer && d.Cover.Payer.Collective) {
 		d.Cover.ResplitContract = d.C.ID // billed: changed by re-splitting the bill
 	}

@@ -11,6 +11,7 @@ import (
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/httpx"
 	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/payer"
 	"mietwerk.dev/mietwerk/pricing"
@@ -28,6 +29,10 @@ type coverCard struct {
 	// ResplitContract, when set, is the billed contract whose cover is
 	// changed by re-splitting its bill (Kostenübernahme nachträglich ändern).
 	ResplitContract int64
+	// BillingUnfinished: billing has started and not finished
+	// (contract.BillingUnfinished); the card says so instead of offering
+	// a change.
+	BillingUnfinished bool
 	// Insurer: an accident replacement the insurer pays; Assignment is
 	// the customer's signed assignment of claims (nil while unsigned).
 	Insurer    bool
@@ -96,24 +101,39 @@ func (a *app) coverPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // coverSave stores the cover staff chose; an invalid choice comes back
-// with a message per field and changes nothing.
+// with a message per field and changes nothing. A change of who pays a
+// confirmed booking (its confirmation out, the car not handed over: the
+// payer, the mode or the terms — not the claim's texts) sends the customer
+// the updated confirmation with the new split, and the page says it was
+// sent or could not be; a save that changes nothing of that sends none.
 func (a *app) coverSave(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok || a.Covers == nil || a.Payers == nil {
 		return errNotFound
 	}
+	ctx := r.Context()
 	c := coverFromForm(r, id)
-	err := a.Covers.SetCover(r.Context(), &c)
+	prev, err := a.Covers.ChangeCover(ctx, &c)
 	if err == nil {
-		row, err := a.Bookings.ReservationRow(r.Context(), id)
+		row, err := a.Bookings.ReservationRow(ctx, id)
 		if err != nil {
 			return err
 		}
 		if row.ContractID != 0 {
 			http.Redirect(w, r, fmt.Sprintf("/admin/contracts/%d?done=cover", row.ContractID), http.StatusSeeOther)
-		} else {
-			http.Redirect(w, r, fmt.Sprintf("/admin/reservations/%d?done=cover", id), http.StatusSeeOther)
+			return nil
 		}
+		done := "cover"
+		if !prev.SameTerms(c) && row.Status == booking.StatusConfirmed && a.Flow != nil {
+			switch sent, err := a.Flow.NotifyCover(ctx, row.Number); {
+			case err != nil:
+				a.log.ErrorContext(ctx, "cover: updated confirmation e-mail", "request_id", httpx.RequestID(ctx), "reservation", row.Number, "err", err)
+				done = "cover_unmailed"
+			case sent:
+				done = "cover_mailed"
+			}
+		}
+		http.Redirect(w, r, fmt.Sprintf("/admin/reservations/%d?done=%s", id, done), http.StatusSeeOther)
 		return nil
 	}
 	if k := errs.KindOf(err); k != errs.KindInvalid && k != errs.KindConflict {

@@ -166,6 +166,16 @@ func (d handoverData) PlateRelease(v *view) string {
 	return plateReleaseNote(v.Lang, d.R, d.Station.Location())
 }
 
+// StartAgain is the way forward from a start the job released: the start
+// form of its kind with its driver, car, station, plate and what the kind
+// records filled in (see useForm's ?from=); "" for a rental.
+func (d handoverData) StartAgain() string {
+	if _, ok := useKind(string(d.R.Use.Kind)); !ok {
+		return ""
+	}
+	return fmt.Sprintf("/admin/uses/new?kind=%s&from=%d", d.R.Use.Kind, d.R.ID)
+}
+
 // KindLabel is the kind of a booking that is not a rental ("" for rentals).
 func (d handoverData) KindLabel() string {
 	if d.R.Use.Kind.Or() == booking.KindRental {

@@ -72,16 +72,51 @@ func newInsurerJourney(t *testing.T, d store.Dialect) *insurerJourney {
 
 	mt, err := mailtmpl.New()
 	must(t, err)
-	flow := booking.NewService(booking.Deps{Bookings: ce.store, Tenancy: ce.store, Customers: ce.store, Categories: ce.store,
-		Tariffs: ce.store, Mailer: mailtmpl.NewBookingMailer(mt, "noreply@koenig.test", ""), Outbox: ce.store, Now: ce.clk.Now})
 	deps := storeContractDeps(ce.store, ce.clk.Now)
 	deps.Mailer, deps.EInvoicer = mailtmpl.NewContractMailer(mt, "noreply@koenig.test", ce.clk.Now), xrechnung.EInvoicer{}
 	svc := contract.NewService(deps)
+	flow := booking.NewService(booking.Deps{Bookings: ce.store, Tenancy: ce.store, Customers: ce.store, Categories: ce.store,
+		Tariffs: ce.store, Mailer: mailtmpl.NewBookingMailer(mt, "noreply@koenig.test", ""), Outbox: ce.store, Now: ce.clk.Now,
+		Estimates: svc})
 	ce.serve(t, func(d *web.Deps) { d.Flow, d.Contracts = flow, svc })
 	tr, err := smtp.New(smtp.Config{Host: j.mp.SMTPHost, Port: j.mp.SMTPPort, TLS: smtp.TLSNone})
 	must(t, err)
 	j.outbox = mail.NewOutbox(ce.store, tr, mail.OutboxConfig{Worker: "journey"}, ce.clk.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return j
+}
+
+// toNewReservation goes from the home screen to the "Neue Reservierung" form.
+func (j *insurerJourney) toNewReservation() []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Click(chromedp.CSS(`a.brand`)),
+		chromedp.WaitVisible(chromedp.ID("home-new-res")),
+		chromedp.Click(chromedp.ID("home-new-res")),
+		chromedp.WaitVisible(chromedp.ID("res-new-form")),
+	}
+}
+
+// counterBooking fills the open "Neue Reservierung" form for the accident
+// customer Olga Unfall (27.11. to 30.11., 11:00, the journey's car, workshop
+// order ref unless "") and saves it: the reservation page opens.
+func (j *insurerJourney) counterBooking(ref string) []chromedp.Action[chromedp.Void] {
+	acts := []chromedp.Action[chromedp.Void]{
+		chromedp.SendKeys(chromedp.ID("f-email"), "olga.unfall@example.de"),
+		chromedp.SendKeys(chromedp.ID("f-first_name"), "Olga"),
+		chromedp.SendKeys(chromedp.ID("f-last_name"), "Unfall"),
+		chromedp.SendKeys(chromedp.ID("f-street"), "Domplatz 5"),
+		chromedp.SendKeys(chromedp.ID("f-postal_code"), "93047"),
+		chromedp.SendKeys(chromedp.ID("f-city"), "Regensburg"),
+		// the date-time picker's typing order depends on the browser's
+		// locale: its value is set as a picker would
+		chromedp.SetValue(chromedp.ID("f-pickup"), "2026-11-27T11:00"),
+		chromedp.SetValue(chromedp.ID("f-return"), "2026-11-30T11:00"),
+		chromedp.SetValue(chromedp.ID("f-category_id"), fmt.Sprint(j.vehicle.CategoryID)),
+		chromedp.SetValue(chromedp.ID("f-vehicle_id"), fmt.Sprint(j.vehicle.ID)),
+	}
+	if ref != "" {
+		acts = append(acts, chromedp.SendKeys(chromedp.ID("f-workshop_ref"), ref))
+	}
+	return append(acts, chromedp.Click(chromedp.ID("res-new-save")), chromedp.WaitVisible(chromedp.ID("cover-change")))
 }
 
 // deliver sends every queued e-mail to mailpit.
@@ -194,30 +229,9 @@ func walkInsurerJourney(t *testing.T, d store.Dialect) {
 
 	// 1. the counter: a new reservation for the accident customer
 	browserSignIn(t, ctx, j.env, stationEmail)
-	steps("new reservation",
-		chromedp.Click(chromedp.CSS(`a.brand`)),
-		chromedp.WaitVisible(chromedp.ID("home-new-res")),
-		chromedp.Click(chromedp.ID("home-new-res")),
-		chromedp.WaitVisible(chromedp.ID("res-new-form")),
-	)
+	steps("new reservation", j.toNewReservation()...)
 	testenv.AxeClean(t, ctx, "new reservation")
-	steps("book",
-		chromedp.SendKeys(chromedp.ID("f-email"), "olga.unfall@example.de"),
-		chromedp.SendKeys(chromedp.ID("f-first_name"), "Olga"),
-		chromedp.SendKeys(chromedp.ID("f-last_name"), "Unfall"),
-		chromedp.SendKeys(chromedp.ID("f-street"), "Domplatz 5"),
-		chromedp.SendKeys(chromedp.ID("f-postal_code"), "93047"),
-		chromedp.SendKeys(chromedp.ID("f-city"), "Regensburg"),
-		// the date-time picker's typing order depends on the browser's
-		// locale: its value is set as a picker would
-		chromedp.SetValue(chromedp.ID("f-pickup"), "2026-11-27T11:00"),
-		chromedp.SetValue(chromedp.ID("f-return"), "2026-11-30T11:00"),
-		chromedp.SetValue(chromedp.ID("f-category_id"), fmt.Sprint(j.vehicle.CategoryID)),
-		chromedp.SetValue(chromedp.ID("f-vehicle_id"), fmt.Sprint(j.vehicle.ID)),
-		chromedp.SendKeys(chromedp.ID("f-workshop_ref"), "WA-2026-0815"),
-		chromedp.Click(chromedp.ID("res-new-save")),
-		chromedp.WaitVisible(chromedp.ID("cover-change")),
-	)
+	steps("book", j.counterBooking("WA-2026-0815")...)
 	shot("01-reservation")
 	testenv.AxeClean(t, ctx, "reservation")
 

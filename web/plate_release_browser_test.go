@@ -10,16 +10,19 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/internal/testenv"
 )
 
 // TestBrowserAbandonedStartOnRedPlate: from the home screen a salesperson
 // starts a test drive on red plate R-06 123, the customer leaves before the
-// handover. The next start on the plate is refused with a message naming
-// the abandoned start (customer, car, since when); its link leads to the
-// booking, where it is cancelled; the plate is free and the second start
-// from the home screen goes on to its handover.
+// handover. The next salesperson's start form marks the plate as held by
+// that start until its release; a start on it anyway is refused with a
+// message naming the abandoned start (customer, car, since when); its link
+// leads to the booking, where it is cancelled; the plate is free — its
+// choice plain again — and the second start from the home screen goes on
+// to its handover.
 func TestBrowserAbandonedStartOnRedPlate(t *testing.T) {
 	ce := newCtEnv(t, store.SQLite)
 	plate := fleet.DealerPlate{Number: "R-06 123", StationID: ce.reg.ID, ValidFrom: "2026-01-01"}
@@ -67,7 +70,33 @@ func TestBrowserAbandonedStartOnRedPlate(t *testing.T) {
 		t.Errorf("handover form: release note %q", note)
 	}
 
-	// the next salesperson wants the plate for another car
+	// the next salesperson opens the start form from the home screen: the
+	// plate's choice says it is held, by which start and until when
+	plateOption := func(step string) string {
+		fail(step+": home", chromedp.Do(ctx,
+			chromedp.Click(chromedp.CSS(`a.brand`)),
+			chromedp.WaitVisible(chromedp.ID("home-test-drive")),
+			chromedp.Click(chromedp.ID("home-test-drive")),
+			chromedp.WaitVisible(chromedp.ID("f-dealer_plate_id")),
+		))
+		opt, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector('#f-dealer_plate_id option[value="%d"]')?.textContent ?? ""`, plate.ID)))
+		fail(step+": read the plate's option", err)
+		return strings.TrimSpace(opt)
+	}
+	started, _, err := ce.store.ListReservations(ce.sys(), booking.Filter{Status: booking.StatusConfirmed, Limit: 10})
+	fail("list bookings", err)
+	number := ""
+	for _, r := range started {
+		if r.Use.DealerPlateID == plate.ID {
+			number = r.Number
+		}
+	}
+	if opt := plateOption("marked plate"); opt != "Rotes Kennzeichen R-06 123 – belegt durch Probefahrt "+number+" bis 10:45 Uhr" {
+		t.Errorf("the held plate's option: %q (start %q)", opt, number)
+	}
+	testenv.Screenshot(t, ctx, "plate-marked")
+
+	// the salesperson wants the plate for another car anyway
 	startForm("second start", "erika.probe@example.de", "Erika", polo.ID)
 	fail("second start refused", chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("plate-held"))))
 	testenv.Screenshot(t, ctx, "plate-held")
@@ -96,7 +125,11 @@ func TestBrowserAbandonedStartOnRedPlate(t *testing.T) {
 		t.Fatalf("held booking after cancelling: %q", status)
 	}
 
-	// the plate is free: the second start goes on to its handover
+	// the plate is free: its choice is plain again, and the second start
+	// goes on to its handover
+	if opt := plateOption("free plate"); opt != "Rotes Kennzeichen R-06 123" {
+		t.Errorf("the freed plate's option: %q", opt)
+	}
 	startForm("second start again", "erika.probe@example.de", "Erika", polo.ID)
 	fail("second start: handover form", chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("test-drive-agreement"))))
 	testenv.Screenshot(t, ctx, "second-start-handover")

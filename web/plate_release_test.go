@@ -3,8 +3,10 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +73,34 @@ func TestAbandonedStartOnRedPlate(t *testing.T) {
 		h := startUse(t, ce, c, start("test_drive", car(1), reg.StationID, 30*time.Minute, "R-06 124"))
 		hc := handOverUse(t, ce, c, h.ID, "100", "Hans")
 		x := startUse(t, ce, c, start("test_drive", car(2), reg.StationID, 40*time.Minute, "R-06 125"))
+
+		// the start form marks the held plates before anyone submits: by
+		// the same rule and names as the refusal below; a free one is plain
+		options := func() map[string]string {
+			t.Helper()
+			f := c.get("/admin/uses/new?kind=test_drive")
+			wantStatus(t, f, http.StatusOK)
+			sel := regexp.MustCompile(`(?s)<select id="f-dealer_plate_id".*?</select>`).FindString(f.body)
+			out := map[string]string{}
+			for n, p := range plates {
+				m := regexp.MustCompile(fmt.Sprintf(`<option value="%d"[^>]*>([^<]*)</option>`, p.ID)).FindStringSubmatch(sel)
+				if m == nil {
+					t.Fatalf("no option for %s", n)
+				}
+				out[n] = html.UnescapeString(m[1])
+			}
+			return out
+		}
+		opts := options()
+		for n, want := range map[string]string{
+			"R-06 123": "Rotes Kennzeichen R-06 123 – belegt durch Probefahrt " + a.Number + " bis 10:45 Uhr",
+			"R-06 124": "Rotes Kennzeichen R-06 124 – unterwegs: Probefahrt " + hc.Number + ", Rückgabe geplant 10:30 Uhr",
+			"R-06 125": "Rotes Kennzeichen R-06 125 – belegt durch Probefahrt " + x.Number + " bis 10:40 Uhr",
+		} {
+			if opts[n] != want {
+				t.Errorf("option of %s: %q, want %q", n, opts[n], want)
+			}
+		}
 
 		second := start("test_drive", car(3), reg.StationID, time.Hour, "R-06 123")
 		try := func() page {
@@ -143,16 +173,36 @@ func TestAbandonedStartOnRedPlate(t *testing.T) {
 		rp := c.get(fmt.Sprintf("/admin/reservations/%d", a.ID))
 		wantContains(t, rp, "Automatisch freigegeben am 27.11.2026, 10:50 Uhr", "Automatisch freigegeben: nicht bis 27.11. 10:45 übergeben, rotes Kennzeichen R-06 123 wieder frei")
 
-		// the released start cannot be handed over
+		// the released start cannot be handed over: its page says so and
+		// shows the way forward, no form
 		path := fmt.Sprintf("/admin/reservations/%d/handover", a.ID)
-		wantContains(t, c.get(path), "automatisch freigegeben")
-		hp := c.post(path, handoverForm(c.token(path), true, "5000"))
+		hg := c.get(path)
+		if al := hg.alert(); !strings.Contains(al, "automatisch freigegeben") || !strings.Contains(al, "neu starten") {
+			t.Fatalf("handover page of a released start: %q", al)
+		}
+		wantContains(t, hg, fmt.Sprintf(`id="start-again" href="/admin/uses/new?kind=test_drive&amp;from=%d"`, a.ID), "Probefahrt neu starten", fmt.Sprintf(`href="/admin/reservations/%d"`, a.ID))
+		wantLacks(t, hg, `id="handover-form"`, `id="handover-save"`, "Vertrag starten", `name="km"`)
+		// a form sent anyway (a tab left open) is refused, and no form comes back
+		hp := c.post(path, handoverForm(hg.csrf(t), true, "5000"))
 		wantStatus(t, hp, http.StatusConflict)
 		if al := hp.alert(); !strings.Contains(al, "automatisch freigegeben") || !strings.Contains(al, "neu starten") {
 			t.Fatalf("handover of a released start: %q", al)
 		}
+		wantContains(t, hp, `id="start-again"`)
+		wantLacks(t, hp, `id="handover-form"`, `id="handover-save"`)
+		// starting anew: the form comes filled in with the driver, car and plate
+		sa := c.get(fmt.Sprintf("/admin/uses/new?kind=test_drive&from=%d", a.ID))
+		wantStatus(t, sa, http.StatusOK)
+		wantContains(t, sa, `id="use-from"`, "Übernommen aus "+a.Number, "Ausweis bitte erneut prüfen",
+			`value="probe@example.de"`, `value="Paul"`, `value="Probe"`, `value="Ring 3"`, `value="93049"`,
+			fmt.Sprintf(`<option value="%d" selected>`, reg.VehicleID), fmt.Sprintf(`<option value="%d" selected>`, plates["R-06 123"].ID))
+		wantLacks(t, sa, `value="C01X00T47"`) // the identity document is checked again
 		if _, err := ce.store.ContractByReservation(ce.sys(), a.ID); err == nil {
 			t.Fatal("a released start was handed over")
+		}
+		// the plate is free: its option is plain again, the crashed start's still marked
+		if opts := options(); opts["R-06 123"] != "Rotes Kennzeichen R-06 123" || !strings.Contains(opts["R-06 125"], "belegt durch Probefahrt "+x.Number) {
+			t.Errorf("options after the release: %q", opts)
 		}
 		// the plate is free: the second start goes through
 		second.Set("return", ce.clk.Now().Add(time.Hour).In(berlinLoc).Format("2006-01-02T15:04"))

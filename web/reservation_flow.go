@@ -30,6 +30,10 @@ type BookingFlow interface {
 	// ConfirmCounterBooking sends the customer the confirmation of a
 	// booking staff took (estimated rent and deposit due at pickup).
 	ConfirmCounterBooking(ctx context.Context, number string) error
+	// NotifyCover sends the customer of a confirmed booking the updated
+	// confirmation after its cover changed; sent says it was queued (a
+	// booking not confirmed gets none).
+	NotifyCover(ctx context.Context, number string) (sent bool, err error)
 }
 
 // reservationCancelPaid cancels a booking on which money was taken through

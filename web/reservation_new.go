@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/httpx"
 	"mietwerk.dev/mietwerk/locale"
+	"mietwerk.dev/mietwerk/payer"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/tenancy"
 )
@@ -30,6 +32,12 @@ type resNewData struct {
 	StationID, CategoryID, VehicleID, TariffID int64
 	Pickup, Return                             string // datetime-local, station time
 	WorkshopRef, Notes                         string
+	// PayerID is who pays the rental when not the driver (0: the driver):
+	// its cover is stored with the booking, so the confirmation quotes
+	// the split; Payers are the active payers to choose from (none when
+	// payers are not wired).
+	PayerID int64
+	Payers  []payer.Payer
 
 	Stations   []tenancy.Station
 	Categories []fleet.Category
@@ -54,6 +62,7 @@ func (a *app) reservationNewForm(w http.ResponseWriter, r *http.Request) error {
 	d.StationID, _ = strconv.ParseInt(q.Get("station"), 10, 64)
 	d.VehicleID, _ = strconv.ParseInt(q.Get("vehicle"), 10, 64)
 	d.CategoryID, _ = strconv.ParseInt(q.Get("category"), 10, 64)
+	d.PayerID, _ = strconv.ParseInt(q.Get("payer"), 10, 64)
 	if id, err := strconv.ParseInt(q.Get("customer"), 10, 64); err == nil && id > 0 {
 		c, err := a.ContractData.Customer(r.Context(), id)
 		if err != nil {
@@ -95,6 +104,18 @@ func (a *app) resNewOptions(r *http.Request, d *resNewData) error {
 		}
 	}
 	d.Quote = a.resNewQuote(d)
+	if a.Payers != nil && a.Covers != nil {
+		all, err := a.Payers.ListPayers(ctx)
+		if err != nil {
+			return err
+		}
+		d.Payers = nil
+		for _, p := range all {
+			if p.Active {
+				d.Payers = append(d.Payers, p)
+			}
+		}
+	}
 	return nil
 }
 
@@ -153,7 +174,7 @@ func (a *app) reservationNewQuote(w http.ResponseWriter, r *http.Request) error 
 // (the planning board's selection), by query name.
 func (d resNewData) Keep() map[string]string {
 	m := map[string]string{"pickup": d.Pickup, "return": d.Return, "workshop_ref": d.WorkshopRef, "notes": d.Notes}
-	for k, v := range map[string]int64{"station": d.StationID, "vehicle": d.VehicleID, "category": d.CategoryID} {
+	for k, v := range map[string]int64{"station": d.StationID, "vehicle": d.VehicleID, "category": d.CategoryID, "payer": d.PayerID} {
 		if v != 0 {
 			m[k] = strconv.FormatInt(v, 10)
 		}
@@ -190,12 +211,37 @@ func resNewFromForm(r *http.Request) resNewData {
 	return resNewData{CustomerID: id("customer_id"), Email: val("email"), FirstName: val("first_name"), LastName: val("last_name"),
 		Phone: val("phone"), Street: val("street"), Zip: val("postal_code"), City: val("city"), StationID: id("station_id"),
 		CategoryID: id("category_id"), VehicleID: id("vehicle_id"), TariffID: id("tariff_id"), Pickup: val("pickup"),
-		Return: val("return"), WorkshopRef: val("workshop_ref"), Notes: val("notes")}
+		Return: val("return"), WorkshopRef: val("workshop_ref"), Notes: val("notes"), PayerID: id("payer_id")}
 }
 
-// reservationNewCreate stores the customer (found by e-mail, or new) and
-// the reservation (contract.Service.Reserve) and shows the reservation; a
-// field error shows the form again with every problem at its field.
+// resNewCover is the cover the form's payer makes (ok false: the driver
+// pays). A payer that is unknown, inactive or not one of the tenant's is a
+// field error on payer_id in f; nothing is stored here.
+func (a *app) resNewCover(ctx context.Context, d resNewData, today string, f *errs.Fields) (payer.Cover, bool, error) {
+	if d.PayerID == 0 || a.Payers == nil || a.Covers == nil {
+		return payer.Cover{}, false, nil
+	}
+	p, err := a.Payers.Payer(ctx, d.PayerID)
+	if errs.Is(err, errs.KindNotFound) {
+		f.Add("payer_id", "cover.payer_choose")
+		return payer.Cover{}, false, nil
+	}
+	if err != nil {
+		return payer.Cover{}, false, err
+	}
+	c := payer.CoverBy(p)
+	if e, ok := errs.As(c.Validate(p, today)); ok {
+		*f = append(*f, e.Fields...)
+		return payer.Cover{}, false, nil
+	}
+	return c, true, nil
+}
+
+// reservationNewCreate stores the customer (found by e-mail, or new), the
+// reservation (contract.Service.Reserve) and, when a payer was chosen, its
+// cover, then queues the confirmation (quoting the split) and shows the
+// reservation; a field error shows the form again with every problem at
+// its field and stores nothing.
 func (a *app) reservationNewCreate(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	d := resNewFromForm(r)
@@ -251,6 +297,10 @@ func (a *app) reservationNewCreate(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	f = append(f, probs...)
+	cover, covered, err := a.resNewCover(ctx, d, a.Now().In(st.Location()).Format("2006-01-02"), &f)
+	if err != nil {
+		return err
+	}
 	if err := f.Err(); err != nil {
 		return again(err)
 	}
@@ -262,6 +312,14 @@ func (a *app) reservationNewCreate(w http.ResponseWriter, r *http.Request) error
 		return again(err)
 	}
 	done := "created"
+	if covered { // stored before the confirmation: it quotes the split
+		cover.ReservationID = res.ID
+		if _, err := a.Covers.ChangeCover(ctx, &cover); err != nil {
+			a.log.ErrorContext(ctx, "phone booking: cover", "request_id", httpx.RequestID(ctx), "reservation", res.Number, "err", err)
+			http.Redirect(w, r, fmt.Sprintf("/admin/reservations/%d?done=created_uncovered", res.ID), http.StatusSeeOther)
+			return nil
+		}
+	}
 	if a.Flow != nil { // the customer gets a confirmation as a website booking does
 		done = "created_mailed"
 		if err := a.Flow.ConfirmCounterBooking(ctx, res.Number); err != nil {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"mietwerk.dev/mietwerk/adapter/mailtmpl"
 	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
@@ -46,10 +45,7 @@ func reservationByWorkshop(t *testing.T, ce *ctEnv, ref string) (booking.Row, bo
 func TestNewReservationRules(t *testing.T) {
 	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
 		ce := newCtEnv(t, d)
-		mt, err := mailtmpl.New()
-		must(t, err)
-		flow := booking.NewService(booking.Deps{Bookings: ce.store, Tenancy: ce.store, Customers: ce.store, Categories: ce.store,
-			Tariffs: ce.store, Mailer: mailtmpl.NewBookingMailer(mt, "noreply@koenig.test", ""), Outbox: ce.store, Now: ce.clk.Now})
+		flow := bookingFlow(t, ce.env)
 		ce.serve(t, func(d *web.Deps) { d.Flow = flow })
 		c := ce.client(t)
 		c.login(stationEmail, password)

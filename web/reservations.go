@@ -223,6 +223,9 @@ func (a *app) loadReservationPage(ctx context.Context, id int64) (resPageData, e
 		// come, the workshop order can still change
 		if c, err := a.ContractData.Contract(ctx, d.Row.ContractID); err == nil {
 			d.CanWorkshop = c.Status == contract.StatusOpen || c.Status == contract.StatusReturned
+			if d.Cover != nil {
+				d.Cover.BillingUnfinished = contract.BillingUnfinished(c.Status, c.BilledAt != nil, st)
+			}
 		}
 	}
 	d.CanMove = st == booking.StatusPendingPayment || st == booking.StatusConfirmed
@@ -404,7 +407,10 @@ func (a *app) reservationAssign(w http.ResponseWriter, r *http.Request) error {
 
 // reservationCancel cancels a booking that has not been handed over. A
 // booking with money taken is refused here: its refund goes through the
-// booking service (API), which settles payments and invoices.
+// booking service (API), which settles payments and invoices. One nobody
+// paid for is settled by the booking service's job, which e-mails the
+// customer of a rental and nobody for a test drive, internal trip or
+// transfer (booking.Reservation.CancelMailed).
 func (a *app) reservationCancel(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {

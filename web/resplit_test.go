@@ -282,3 +282,75 @@ func TestResplitWhileBillingUnfinished(t *testing.T) {
 		}
 	})
 }
+
+// TestCoverWhileBillingUnfinishedPage: billing that has started and not
+// finished — it waits for the dealer's invoice settings (the contract given
+// back to returned, the reservation completed by billing's claim), or the
+// process died before marking it finished (billed, not finished) — shows
+// on the contract page as the truth in the reader's language: no working
+// link to change the cover (neither directly nor after billing), the
+// explanation instead (on the reservation's page too). Posting the cover
+// form anyway answers 409 with that explanation, not "billed or
+// cancelled", and changes nothing. Both databases.
+func TestCoverWhileBillingUnfinishedPage(t *testing.T) {
+	const explained = "Die Abrechnung dieser Miete wurde begonnen, ist aber noch nicht abgeschlossen; sie wird automatisch fortgesetzt."
+	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
+		for _, stop := range []string{"settings missing", "died before finished"} {
+			t.Run(stop, func(t *testing.T) {
+				var ce *ctEnv
+				var c *client
+				var ct contract.Contract
+				var man payer.Payer
+				if stop == "settings missing" {
+					// the tenant lacks its supplier address: billing claims the
+					// contract, finds it, and gives it back to returned
+					ce, c, ct, _ = handedOver(t, d)
+					_, man, _ = coverPayers(t, ce.env)
+					must(t, ce.store.SetCover(ce.sys(), &payer.Cover{ReservationID: ct.ReservationID, Mode: payer.ModePayer, PayerID: man.ID}))
+					ce.clk.Advance(30 * time.Hour)
+					c.mustLogin(stationEmail)
+					path := fmt.Sprintf("/admin/contracts/%d/return", ct.ID)
+					form := handoverForm(c.token(path), false, "5100")
+					token := confirmRE.FindStringSubmatch(c.post(path, form).body)
+					if token == nil {
+						t.Fatal("no return preview")
+					}
+					form.Set("confirm", token[1])
+					c.post(path, form)
+				} else {
+					// the state a process leaves that died before billing's last step
+					ce, c, ct, man = returnedCovered(t, d)
+					if _, err := ce.store.DB().Exec(`UPDATE contracts SET status = 'billed', billed_at = NULL WHERE id = $1`, ct.ID); err != nil {
+						t.Fatal(err)
+					}
+				}
+				got, err := ce.store.Contract(ce.sys(), ct.ID)
+				must(t, err)
+				res, err := ce.store.Reservation(ce.sys(), ct.ReservationID)
+				must(t, err)
+				if !contract.BillingUnfinished(got.Status, got.BilledAt != nil, res.Status) {
+					t.Fatalf("not the state: contract %s (billed at %v), reservation %s", got.Status, got.BilledAt, res.Status)
+				}
+				p := c.get(fmt.Sprintf("/admin/contracts/%d", ct.ID))
+				wantStatus(t, p, http.StatusOK)
+				wantContains(t, p, `id="cover-billing-unfinished"`, explained)
+				wantLacks(t, p, `id="cover-change"`, `id="cover-resplit"`, `id="return-correct"`,
+					fmt.Sprintf(`href="/admin/reservations/%d/cover"`, ct.ReservationID))
+				// the reservation's page says the same
+				p = c.get(fmt.Sprintf("/admin/reservations/%d", ct.ReservationID))
+				wantContains(t, p, `id="cover-billing-unfinished"`, explained)
+				wantLacks(t, p, `id="cover-change"`)
+				path := fmt.Sprintf("/admin/reservations/%d/cover", ct.ReservationID)
+				p = c.post(path, formOf("csrf", c.token(path), "mode", payer.ModeDriver))
+				wantStatus(t, p, http.StatusConflict)
+				wantContains(t, p, explained)
+				wantLacks(t, p, "abgerechnet oder storniert")
+				cv, err := ce.store.Cover(ce.sys(), ct.ReservationID)
+				must(t, err)
+				if cv.PayerID != man.ID {
+					t.Errorf("refused change: cover payer %d, want %d", cv.PayerID, man.ID)
+				}
+			})
+		}
+	})
+}

@@ -30,11 +30,17 @@ type useData struct {
 	// may go on one); DealerPlateID the one chosen (0: the car's own).
 	Plates        []fleet.DealerPlate
 	DealerPlateID int64
+	// holds are the bookings that hold plates (by plate), at now.
+	holds map[int64]booking.PlateHold
+	now   time.Time
 	// Fee is the tenant's fee per test drive (0: free; other kinds: 0).
 	Fee int64
 	// Held is the way to the booking that holds the chosen plate, when
 	// the plate was refused for it (nil otherwise).
 	Held *plateHeld
+	// From is the number of the start the form was filled in from
+	// (startAgain; "" when none).
+	From string
 }
 
 // plateHeld links the start form to the booking or contract that holds a
@@ -72,6 +78,18 @@ func (a *app) heldPlate(r *http.Request, err error) *plateHeld {
 		return &plateHeld{Elsewhere: true}
 	}
 	return nil
+}
+
+// PlateChoice is a plate's option in the form: its number and, when a
+// booking holds it, the mark saying by which and until when
+// (booking.PlateHold.Mark) — a held plate stays selectable: choosing it
+// brings the refusal with the way to the holding booking.
+func (d useData) PlateChoice(v *view, p fleet.DealerPlate) string {
+	s := v.T("fines.red_plate", p.Number)
+	if h, ok := d.holds[p.ID]; ok {
+		s += " – " + h.Mark(locale.Lang(v.Lang), d.now)
+	}
+	return s
 }
 
 // OnPlate reports whether the kind may go on a red plate.
@@ -113,10 +131,16 @@ func (a *app) useChoices(r *http.Request, d *useData) error {
 		if err != nil {
 			return err
 		}
-		today := a.Now().In(berlin).Format("2006-01-02")
+		d.now = a.Now()
+		today := d.now.In(berlin).Format("2006-01-02")
 		for _, p := range ps {
 			if p.ValidOn(today) {
 				d.Plates = append(d.Plates, p)
+			}
+		}
+		if len(d.Plates) > 0 {
+			if d.holds, err = a.ContractData.PlateHolds(r.Context()); err != nil {
+				return err
 			}
 		}
 	}
@@ -135,13 +159,20 @@ func (a *app) useChoices(r *http.Request, d *useData) error {
 }
 
 // useForm shows the start form of a kind (?kind=test_drive|internal|
-// transfer), for a car when ?vehicle= names one (its station first).
+// transfer), for a car when ?vehicle= names one (its station first), or
+// filled in from an earlier start of the kind the user may see when
+// ?from= names one (startAgain).
 func (a *app) useForm(w http.ResponseWriter, r *http.Request) error {
 	k, ok := useKind(r.URL.Query().Get("kind"))
 	if !ok {
 		return errNotFound
 	}
 	d := useData{Kind: k}
+	if from, err := strconv.ParseInt(r.URL.Query().Get("from"), 10, 64); err == nil {
+		if err := a.startAgain(r, &d, from); err != nil {
+			return err
+		}
+	}
 	if vid, err := strconv.ParseInt(r.URL.Query().Get("vehicle"), 10, 64); err == nil {
 		if v, err := a.ContractData.Vehicle(r.Context(), vid); err == nil {
 			d.VehicleID, d.StationID = v.ID, v.StationID
@@ -157,6 +188,34 @@ func (a *app) useForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	a.render(w, r, http.StatusOK, "use_new", &view{Title: "kind.start." + string(k), Nav: "contracts", Data: d})
+	return nil
+}
+
+// startAgain fills d, the start form of its kind, from start id of that
+// kind — one the job released, whose driver comes back: the driver's
+// e-mail, name, phone and address, the station, car, destination, red
+// plate, purpose, cost centre and notes. The identity document is left
+// for staff to check again (its check is recorded with who and when), and
+// the planned return is reckoned from now. A booking the user may not see,
+// or of another kind, fills in nothing. Errors: those of reading the
+// driver.
+func (a *app) startAgain(r *http.Request, d *useData, id int64) error {
+	ctx := r.Context()
+	res, err := a.ContractData.Reservation(ctx, id)
+	if err != nil || res.Use.Kind != d.Kind {
+		return nil
+	}
+	c, err := a.ContractData.Customer(ctx, res.CustomerID)
+	if err != nil {
+		return err
+	}
+	d.counterStart = counterStart{Email: c.Email, FirstName: c.FirstName, LastName: c.LastName, Phone: c.Phone, Street: c.Street,
+		Zip: c.PostalCode, City: c.City}
+	d.StationID, d.VehicleID, d.DealerPlateID = res.StationID, res.VehicleID, res.Use.DealerPlateID
+	if d.Kind == booking.KindTransfer {
+		d.DestinationID = res.ReturnStationID
+	}
+	d.Purpose, d.CostCentre, d.Notes, d.From = res.Use.Purpose, res.Use.CostCentre, res.Notes, res.Number
 	return nil
 }
 

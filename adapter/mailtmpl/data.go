@@ -56,6 +56,13 @@ type Reservation struct {
 	// estimated rent, due at pickup with the deposit.
 	AtCounter bool
 	Estimate  int64
+	// PayerName, when set, covers PayerShare of the expected rent
+	// (Estimate); DriverShare is the customer's part (gross cents).
+	PayerName   string
+	PayerShare  int64
+	DriverShare int64
+	// Updated: the confirmation again after the booking's cover changed.
+	Updated bool
 }
 
 // InvoiceMail is the content of an invoice or credit-note message.

@@ -84,12 +84,34 @@ func (b BookingMailer) Confirmation(m booking.MailContext, inv invoice.Issued, p
 	return b.r.ReservationConfirmation(b.env(m), d)
 }
 
-// CounterConfirmation confirms a booking staff took: the estimated rent and
-// the deposit, due at pickup; no invoice, nothing paid.
-func (b BookingMailer) CounterConfirmation(m booking.MailContext, estimate, deposit int64) (mail.Message, error) {
-	d := reservationOf(m)
-	d.AtCounter, d.Estimate, d.Deposit = true, estimate, deposit
+// CounterConfirmation confirms a booking staff took: the expected rent
+// (split with its payer when one covers a part) and the deposit, due at
+// pickup; no invoice, nothing paid.
+func (b BookingMailer) CounterConfirmation(m booking.MailContext, q booking.ConfirmQuote) (mail.Message, error) {
+	return b.r.ReservationConfirmation(b.env(m), quoted(m, q))
+}
+
+// CoverUpdate is the confirmation again after the booking's cover changed:
+// "updated", the expected rent split as it is now; for a booking paid
+// online, what was paid and the deposit held. No invoice, no page link.
+func (b BookingMailer) CoverUpdate(m booking.MailContext, q booking.ConfirmQuote) (mail.Message, error) {
+	d := quoted(m, q)
+	d.Updated = true
 	return b.r.ReservationConfirmation(b.env(m), d)
+}
+
+// quoted is booking m as a confirmation quoting q shows it; a cost centre's
+// share is named after the dealership, not the cost centre.
+func quoted(m booking.MailContext, q booking.ConfirmQuote) Reservation {
+	d := reservationOf(m)
+	d.AtCounter, d.Estimate, d.Deposit, d.Paid = !q.Online, q.EstimateCents, q.DepositCents, q.PaidCents
+	if sp := q.Split; sp.Covered() {
+		d.PayerName, d.PayerShare, d.DriverShare = sp.PayerName, sp.PayerCents, sp.DriverCents
+		if sp.Internal {
+			d.PayerName = booking.Branding(m.Tenant).LegalName
+		}
+	}
+	return d
 }
 
 // Change tells the customer a booking's new period, with the calendar file

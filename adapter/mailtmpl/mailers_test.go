@@ -10,6 +10,7 @@ import (
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 
@@ -200,6 +201,96 @@ func TestContractMailerProtocolsOfAUse(t *testing.T) {
 		for _, body := range []string{back.Text, back.HTML} {
 			if strings.Contains(body, final) != tc.final {
 				t.Errorf("%s %s: the return's message mentions the final invoice: %v, want %v:\n%s", tc.kind, tc.lang, !tc.final, tc.final, body)
+			}
+		}
+	}
+}
+
+// TestCounterConfirmationSplit: a booking a payer covers is confirmed with
+// the expected rent, who covers which part and the customer's own share —
+// the figures of the split given, formatted per language, in both parts;
+// a cost centre's share is named after the dealership, never the cost
+// centre. The confirmation sent again after a change of the cover says
+// "updated" in subject and text; one paid online says what was paid.
+func TestCounterConfirmationSplit(t *testing.T) {
+	bm := NewBookingMailer(mustNew(t), "noreply@mietwerk.test", "")
+	ctx := func(lang string) booking.MailContext {
+		return booking.MailContext{Tenant: tenancy.Tenant{ID: 1, Name: "Autohaus König", LegalName: "Autohaus König GmbH"},
+			Station:     tenancy.Station{Name: "Regensburg", TimeZone: "Europe/Berlin"},
+			Customer:    customer.Customer{FirstName: "Olga", LastName: "Unfall", Email: "olga@example.de", Language: lang},
+			Reservation: booking.Reservation{Number: "R-2026-000815", Pickup: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC), Return: time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)}}
+	}
+	ins := booking.ConfirmQuote{EstimateCents: 123456, DepositCents: 30000,
+		Split: booking.CostSplit{TotalCents: 123456, PayerCents: 100000, DriverCents: 23456, PayerName: "Allianz Versicherung"}}
+	all := ins
+	all.Split.PayerCents, all.Split.DriverCents = 123456, 0
+	internal := ins
+	internal.Split.PayerName, internal.Split.Internal = "KST 4711 Kulanz", true
+	online := ins
+	online.Online, online.PaidCents = true, 4900
+	for _, c := range []struct {
+		name      string
+		lang      string
+		q         booking.ConfirmQuote
+		update    bool
+		subject   string
+		want, not []string
+	}{
+		{"insurer, de", "de", ins, false, "Ihre Reservierung R-2026-000815 bei Autohaus König GmbH",
+			[]string{"Voraussichtlicher Mietpreis: 1.234,56 € – davon übernimmt Allianz Versicherung 1.000,00 €; Ihr Anteil voraussichtlich 234,56 €",
+				"Kaution (bei Abholung): 300,00 €", "Ihren Anteil bezahlen Sie bei der Abholung"},
+			[]string{"aktualisiert", "Bereits bezahlt", "Sie bezahlen bei der Abholung"}},
+		{"insurer, en", "en", ins, false, "Your reservation R-2026-000815 with Autohaus König GmbH",
+			[]string{"Estimated rent: €1,234.56 – of which Allianz Versicherung covers €1,000.00; your share is expected to be €234.56",
+				"You pay your share at pickup"},
+			[]string{"updated", "Already paid"}},
+		{"all covered, de", "de", all, false, "",
+			[]string{"davon übernimmt Allianz Versicherung 1.234,56 €; Ihr Anteil voraussichtlich 0,00 €",
+				"Bitte bringen Sie zur Abholung eine Kredit- oder Debitkarte für die Kaution mit."},
+			[]string{"Ihren Anteil bezahlen", "Sie bezahlen bei der Abholung"}},
+		{"cost centre, de", "de", internal, false, "",
+			[]string{"davon übernimmt Autohaus König GmbH 1.000,00 €"}, []string{"KST 4711"}},
+		{"updated, de", "de", ins, true, "Ihre Reservierung R-2026-000815 bei Autohaus König GmbH wurde aktualisiert",
+			[]string{"Ihre Reservierung R-2026-000815 wurde aktualisiert: Die Kostenübernahme hat sich geändert.",
+				"davon übernimmt Allianz Versicherung 1.000,00 €; Ihr Anteil voraussichtlich 234,56 €"},
+			[]string{"vielen Dank für Ihre Reservierung"}},
+		{"updated, en", "en", ins, true, "Your reservation R-2026-000815 with Autohaus König GmbH was updated",
+			[]string{"your reservation R-2026-000815 was updated: who covers the cost has changed.", "your share is expected to be €234.56"},
+			[]string{"thank you for your reservation"}},
+		{"updated, no cover any more, de", "de", booking.ConfirmQuote{EstimateCents: 14700, DepositCents: 30000}, true, "",
+			[]string{"wurde aktualisiert", "Voraussichtlicher Mietpreis: 147,00 €\n", "Sie bezahlen bei der Abholung"},
+			[]string{"übernimmt", "Ihr Anteil"}},
+		{"updated, paid online, de", "de", online, true, "",
+			[]string{"Bereits bezahlt (erster Miettag): 49,00 €", "Kaution: 300,00 €",
+				"Voraussichtlicher Mietpreis: 1.234,56 € – davon übernimmt Allianz Versicherung 1.000,00 €; Ihr Anteil voraussichtlich 234,56 €"},
+			[]string{"bei Abholung", "Sie bezahlen bei der Abholung"}},
+	} {
+		build := bm.CounterConfirmation
+		if c.update {
+			build = bm.CoverUpdate
+		}
+		m, err := build(ctx(c.lang), c.q)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if c.subject != "" && m.Subject != c.subject {
+			t.Errorf("%s: subject %q, want %q", c.name, m.Subject, c.subject)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(m.Text, w) {
+				t.Errorf("%s: text lacks %q:\n%s", c.name, w, m.Text)
+			}
+		}
+		for _, w := range c.not {
+			if strings.Contains(m.Text, w) || strings.Contains(m.HTML, w) {
+				t.Errorf("%s: says %q", c.name, w)
+			}
+		}
+		// the HTML part shows the same figures, one a row
+		if c.q.Split.Covered() {
+			share := locale.Lang(c.lang).Money(c.q.Split.DriverCents)
+			if !strings.Contains(m.HTML, share) || !strings.Contains(m.HTML, locale.Lang(c.lang).Money(c.q.Split.PayerCents)) {
+				t.Errorf("%s: HTML lacks the split (%s):\n%s", c.name, share, m.HTML)
 			}
 		}
 	}

@@ -118,6 +118,40 @@ func (s *Store) lockRentalTx(ctx context.Context, tx *sql.Tx, sc scope, resID in
 	return k, err
 }
 
+// IssueHeld issues the document build returns for contract id of the
+// actor's reach in one transaction: the contract row is locked first
+// (lockRentalTx), then the contract and its reservation read as committed
+// now and handed to build (see contract.Store). Errors: KindNotFound, what
+// build and issuing return.
+func (s *Store) IssueHeld(ctx context.Context, id int64, build func(contract.Held) (invoice.IssueRequest, error)) error {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		c, err := s.contractTx(ctx, tx, sc, "c.id", id)
+		if err != nil {
+			return err
+		}
+		if _, err := s.lockRentalTx(ctx, tx, sc, c.ReservationID); err != nil {
+			return err
+		}
+		// as of the lock: the status a return or billing's claim moved on
+		if c, err = s.contractTx(ctx, tx, sc, "c.id", id); err != nil {
+			return err
+		}
+		r, err := s.reservationWhere(ctx, tx, "r.id", c.ReservationID)
+		if err != nil {
+			return err
+		}
+		req, err := build(contract.Held{Contract: c, WorkshopRef: r.WorkshopRef})
+		if err != nil {
+			return err
+		}
+		return s.issueTx(ctx, tx, sc, req)
+	})
+}
+
 // Contract returns one contract with its drivers. Errors: KindNotFound.
 func (s *Store) Contract(ctx context.Context, id int64) (contract.Contract, error) {
 	sc, err := tenantScope(ctx)

@@ -12,6 +12,7 @@ import (
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/payer"
+	"mietwerk.dev/mietwerk/webhook"
 )
 
 // Cover returns the cover of a reservation the actor may see; ModeDriver
@@ -47,27 +48,43 @@ func coverTx(ctx context.Context, q querier, tenant, id int64) (payer.Cover, err
 	return c, err
 }
 
-// SetCover normalizes, validates and stores the cover of a reservation the
-// actor may see (its payer: one of the tenant's), audited on the
-// reservation. A reservation completed (billing has claimed its contract,
-// even if that run stopped before its documents), cancelled or failed
-// keeps its cover. The contract row is locked first, then the reservation
-// read (lockRentalTx): billing either reads the new cover or comes first
-// and the change is refused. Errors: KindInvalid with field errors,
-// KindNotFound, KindConflict (cover_closed).
+// SetCover is ChangeCover without the cover stored before.
 func (s *Store) SetCover(ctx context.Context, c *payer.Cover) error {
+	_, err := s.ChangeCover(ctx, c)
+	return err
+}
+
+// ChangeCover normalizes, validates and stores the cover of a reservation
+// the actor may see (its payer: one of the tenant's), audited on the
+// reservation and announced as booking.changed, and returns the cover
+// stored before: a cover the reservation has already writes, audits and
+// announces nothing. A reservation completed (billed), cancelled or failed
+// keeps its cover ("cover_closed"); while billing has claimed its contract
+// and not finished (contract.BillingUnfinished: also a run that stopped
+// before its documents) it is refused with "cover_billing_unfinished" —
+// billing goes on with the cover it started with. The contract row is
+// locked first, then the reservation read (lockRentalTx): billing either
+// reads the new cover or comes first and the change is refused. Errors:
+// KindInvalid with field errors, KindNotFound, KindConflict
+// (cover_closed, cover_billing_unfinished).
+func (s *Store) ChangeCover(ctx context.Context, c *payer.Cover) (payer.Cover, error) {
 	sc, err := tenantScope(ctx)
 	if err != nil {
-		return err
+		return payer.Cover{}, err
 	}
 	c.Normalize()
-	return s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := s.lockRentalTx(ctx, tx, sc, c.ReservationID); err != nil {
+	var prev payer.Cover
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		k, err := s.lockRentalTx(ctx, tx, sc, c.ReservationID)
+		if err != nil {
 			return err
 		}
 		r, err := s.reservationWhere(ctx, tx, "r.id", c.ReservationID)
 		if err != nil {
 			return err
+		}
+		if contract.BillingUnfinished(k.status, k.billed, r.Status) {
+			return errs.Conflict("cover_billing_unfinished")
 		}
 		switch r.Status {
 		case booking.StatusCompleted, booking.StatusCancelled, booking.StatusFailed:
@@ -86,6 +103,7 @@ func (s *Store) SetCover(ctx context.Context, c *payer.Cover) error {
 		if err != nil {
 			return err
 		}
+		prev = old
 		// the payer's terms as of now, unless the cover already named this
 		// payer: then the terms it kept stay (editing the claim changes no price)
 		switch {
@@ -103,8 +121,15 @@ func (s *Store) SetCover(ctx context.Context, c *payer.Cover) error {
 		if err := putCoverTx(ctx, tx, sc.tenant(), r.ID, *c, s.Now()); err != nil {
 			return err
 		}
+		if err := s.bookingEventTx(ctx, tx, sc, r, webhook.BookingChanged); err != nil {
+			return err
+		}
 		return s.appendAudit(ctx, tx, sc, r.StationID, "reservation", r.ID, "cover", coverAudit(old, ""), coverAudit(*c, p.Name))
 	})
+	if err != nil {
+		return payer.Cover{}, err
+	}
+	return prev, nil
 }
 
 // putCoverTx stores cover c (with the terms it keeps) of reservation id

@@ -10,6 +10,7 @@ import (
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/payer"
+	"mietwerk.dev/mietwerk/webhook"
 )
 
 // TestCoverStore: a reservation is driver-only until staff set a cover; an
@@ -106,6 +107,75 @@ func TestCoverStore(t *testing.T) {
 		mustNil(t, err)
 		if err := s.SetCover(admin, &set); !errs.Is(err, errs.KindConflict) {
 			t.Fatalf("cover of a billed reservation changed: %v", err)
+		}
+	})
+}
+
+// TestChangeCoverReportsChange: ChangeCover returns the cover stored
+// before; each change — a payer set, its claim edited, the cover removed —
+// is audited and announced once as booking.changed; saving what is stored
+// already (the claim as typed with spaces, the driver again) writes,
+// audits and announces nothing. Whether the split changed (the updated
+// confirmation's trigger) is told apart from a claim edit: SameTerms.
+func TestChangeCoverReportsChange(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, clk *clock) {
+		w := newWorld(t, s)
+		admin := as(w.actor(0, -1))
+		t0 := w.tenants[0].ID
+		hook := endpoint(t, s, t0, "https://hooks.example.de/all", false)
+		r := booking.Reservation{StationID: w.stations[0][0].ID, CategoryID: w.cats[0].ID, TariffID: w.tariffs[0].ID,
+			Pickup: clk.Now().Add(24 * time.Hour), Return: clk.Now().Add(72 * time.Hour)}
+		anna := customer.Customer{Email: "anna@example.de", FirstName: "Anna", LastName: "Berger", Street: "Domplatz 1",
+			PostalCode: "93047", City: "Regensburg"}
+		mustNil(t, s.CreateReservationFor(sys(t0), &anna, &r))
+		ins := insurer("Allianz Versicherung")
+		mustNil(t, s.CreatePayer(admin, &ins))
+		counts := func() (audits, events int) {
+			trail, err := s.AuditTrail(admin, "reservation", r.ID)
+			mustNil(t, err)
+			for _, e := range trail {
+				if e.Action == "cover" {
+					audits++
+				}
+			}
+			for _, d := range deliveries(t, s, t0, hook.ID) {
+				if d.Type == webhook.BookingChanged {
+					events++
+				}
+			}
+			return audits, events
+		}
+		for i, step := range []struct {
+			c              payer.Cover
+			write, resplit bool
+		}{
+			{payer.Cover{Mode: payer.ModeDriver}, false, false}, // driver-only already
+			{payer.Cover{Mode: payer.ModePayer, PayerID: ins.ID, ClaimNumber: "KS-1"}, true, true},
+			{payer.Cover{Mode: payer.ModePayer, PayerID: ins.ID, ClaimNumber: "  KS-1 "}, false, false},
+			{payer.Cover{Mode: payer.ModePayer, PayerID: ins.ID, ClaimNumber: "KS-2"}, true, false},
+			{payer.Cover{Mode: payer.ModeDriver, PayerID: ins.ID, ClaimNumber: "x"}, true, true},
+			{payer.Cover{Mode: payer.ModeDriver}, false, false},
+		} {
+			a0, e0 := counts()
+			before, err := s.Cover(admin, r.ID)
+			mustNil(t, err)
+			step.c.ReservationID = r.ID
+			prev, err := s.ChangeCover(admin, &step.c)
+			mustNil(t, err)
+			a1, e1 := counts()
+			want := 0
+			if step.write {
+				want = 1
+			}
+			if !prev.Same(before) || !prev.SameTerms(before) || a1-a0 != want || e1-e0 != want || prev.SameTerms(step.c) == step.resplit {
+				t.Errorf("step %d (%+v): prev %+v (stored %+v), %d audit entries and %d booking.changed events, split changed %v; want %d, %v",
+					i, step.c, prev, before, a1-a0, e1-e0, !prev.SameTerms(step.c), want, step.resplit)
+			}
+		}
+		// a refused cover changes nothing and returns no cover
+		bad := payer.Cover{ReservationID: r.ID, Mode: payer.ModePayer, PayerID: ins.ID, DamageDate: "25.11.2026"}
+		if prev, err := s.ChangeCover(admin, &bad); prev.Mode != "" || !fieldErr(err, "damage_date") {
+			t.Fatalf("refused cover: %+v, %v", prev, err)
 		}
 	})
 }

@@ -4,13 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"strings"
-	"time"
 
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/contract"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/fleet"
-	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/tenancy"
 )
 
@@ -135,58 +133,83 @@ func (s *Store) stationOfTenant(ctx context.Context, q querier, sc scope, id int
 }
 
 // plateFreeTx locks dealer plate id of the actor's tenant and checks that
-// no other booking has it out (confirmed, or handed over and not back yet —
-// a returned test drive whose fee is still open is back): a plate is on
-// one car at a time. The refusal names the booking that holds the plate —
-// its kind and number, customer, car, station and since when — and, for a
-// start nobody handed over, when the job releases it; its parameters
-// "reservation_id" and "contract_id" (0: none) let the form link to it.
-// Errors: KindInvalid on "dealer_plate_id".
+// no other booking holds it (plateHoldSQL): a plate is on one car at a
+// time. Errors: KindInvalid on "dealer_plate_id" — the plate is none of
+// the tenant's, or booking.PlateHold.Refusal naming the booking that
+// holds it.
 func (s *Store) plateFreeTx(ctx context.Context, tx *sql.Tx, sc scope, id int64) error {
-	var number string
-	if err := tx.QueryRowContext(ctx, `SELECT number FROM dealer_plates WHERE tenant_id = $1 AND id = $2`+s.dialect.forUpdate(),
-		sc.tenant(), id).Scan(&number); err != nil {
+	var one int
+	if err := tx.QueryRowContext(ctx, `SELECT 1 FROM dealer_plates WHERE tenant_id = $1 AND id = $2`+s.dialect.forUpdate(),
+		sc.tenant(), id).Scan(&one); err != nil {
 		if err == sql.ErrNoRows {
 			return errs.Invalid("error.fields_invalid", errs.Field("dealer_plate_id", "plate.choose"))
 		}
 		return mapErr(err)
 	}
-	var r booking.Reservation
-	var customer, car, station, tz, ctNumber string
-	var ctID int64
-	var ctStart *time.Time
-	err := tx.QueryRowContext(ctx, `SELECT r.id, r.number, r.status, r.kind, r.pickup_at, r.return_at, r.dealer_plate_id,
-		`+customerNameSQL+`, COALESCE(v.make || ' ' || v.model || ' ' || v.plate, ''), st.name, st.time_zone,
-		COALESCE(k.id, 0), COALESCE(k.number, ''), k.starts_at
-		FROM reservations r
-		JOIN customers c ON c.id = r.customer_id
-		JOIN stations st ON st.id = r.station_id
-		LEFT JOIN vehicles v ON v.id = r.vehicle_id
-		LEFT JOIN contracts k ON k.tenant_id = r.tenant_id AND k.reservation_id = r.id
-		WHERE r.tenant_id = $1 AND r.dealer_plate_id = $2
-		AND (r.status = 'confirmed' OR r.status = 'active' AND k.ended_at IS NULL) LIMIT 1`, sc.tenant(), id).Scan(
-		&r.ID, &r.Number, &r.Status, &r.Use.Kind, tsScan{&r.Pickup}, tsScan{&r.Return}, &r.Use.DealerPlateID,
-		&customer, &car, &station, &tz, &ctID, &ctNumber, tspScan{&ctStart})
+	h, err := scanPlateHold(tx.QueryRowContext(ctx, plateHoldSQL+` AND r.dealer_plate_id = $2 ORDER BY r.id LIMIT 1`, sc.tenant(), id))
 	switch {
 	case err == sql.ErrNoRows:
 		return nil
 	case err != nil:
 		return mapErr(err)
 	}
-	loc := tenancy.Station{TimeZone: tz}.Location()
-	p := locale.Params{"plate": number, "kind": locale.Key("kind." + string(r.Use.Kind.Or())), "booking": r.Number,
-		"customer": strings.TrimSpace(customer), "car": strings.TrimSpace(car), "station": station,
-		"since": locale.DateTime(r.Pickup.In(loc)), "reservation_id": r.ID, "contract_id": ctID}
-	key := locale.Key("plate.held_by_start")
-	if r.HoldsUnstartedPlate() {
-		p["release"] = locale.DateTime(r.StartReleaseAt().In(loc))
-	} else {
-		key, p["contract"] = "plate.on_the_road", ctNumber
-		if ctStart != nil { // on the road since its handover
-			p["since"] = locale.DateTime(ctStart.In(loc))
+	return h.Refusal()
+}
+
+// PlateHolds returns, per red dealer plate of the actor's tenant that a
+// booking holds (plateHoldSQL, the rule a start on it is refused by), the
+// holding booking — of any station, as the refusal names it — so that a
+// start form can mark the plate (see booking.PlateHold.Mark).
+func (s *Store) PlateHolds(ctx context.Context) (map[int64]booking.PlateHold, error) {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, plateHoldSQL+` ORDER BY r.id`, sc.tenant())
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := map[int64]booking.PlateHold{}
+	for rows.Next() {
+		h, err := scanPlateHold(rows)
+		if err != nil {
+			return nil, err
+		}
+		if _, ok := out[h.Booking.Use.DealerPlateID]; !ok { // the first holder, as plateFreeTx names it
+			out[h.Booking.Use.DealerPlateID] = h
 		}
 	}
-	return errs.Invalid("error.fields_invalid", errs.Field("dealer_plate_id", key, p))
+	return out, rows.Err()
+}
+
+// plateHoldSQL selects the bookings of tenant $1 that hold a red dealer
+// plate — confirmed (a start nobody handed over), or handed over and not
+// back (its contract not ended; a returned test drive whose fee is still
+// open is back) — with what names them (scanPlateHold). Callers add
+// conditions with AND and the order.
+const plateHoldSQL = `SELECT r.id, r.number, r.status, r.kind, r.pickup_at, r.return_at, r.dealer_plate_id, p.number,
+	` + customerNameSQL + `, COALESCE(v.make || ' ' || v.model || ' ' || v.plate, ''), st.name, st.time_zone,
+	COALESCE(k.id, 0), COALESCE(k.number, ''), k.starts_at, k.planned_end_at
+	FROM reservations r
+	JOIN dealer_plates p ON p.tenant_id = r.tenant_id AND p.id = r.dealer_plate_id
+	JOIN customers c ON c.id = r.customer_id
+	JOIN stations st ON st.id = r.station_id
+	LEFT JOIN vehicles v ON v.id = r.vehicle_id
+	LEFT JOIN contracts k ON k.tenant_id = r.tenant_id AND k.reservation_id = r.id
+	WHERE r.tenant_id = $1 AND (r.status = 'confirmed' OR r.status = 'active' AND k.ended_at IS NULL)`
+
+// scanPlateHold reads a row of plateHoldSQL.
+func scanPlateHold(row interface{ Scan(...any) error }) (booking.PlateHold, error) {
+	var h booking.PlateHold
+	r := &h.Booking
+	var tz string
+	err := row.Scan(&r.ID, &r.Number, &r.Status, &r.Use.Kind, tsScan{&r.Pickup}, tsScan{&r.Return}, &r.Use.DealerPlateID, &h.Plate,
+		&h.Customer, &h.Car, &h.Station, &tz, &h.ContractID, &h.ContractNumber, tspScan{&h.ContractStart}, tspScan{&h.ContractEnd})
+	r.Use.DealerPlate = h.Plate
+	h.Customer, h.Car = strings.TrimSpace(h.Customer), strings.TrimSpace(h.Car)
+	h.Loc = tenancy.Station{TimeZone: tz}.Location()
+	return h, err
 }
 
 // Trips lists the trips on a red dealer plate the actor may see (see

@@ -116,8 +116,10 @@ func newServices(cfg Config, log *slog.Logger, st *store.Store) (*services, erro
 	s.sim, s.gateways = newGateways(cfg, st, s.keys, log)
 	s.payments = payment.NewService(st, s.gateways, payment.Config{Jobs: jobRunner(st, log.With("component", "payment")),
 		LateWindow: cfg.PaymentLateWindow, StalePending: min(2*time.Minute, cfg.IdempotencyLock)}, time.Now, nil, log)
-	s.bookings = newBookingService(st, s.payments, s.pdf, s.mails, cfg.MailFrom, cfg.PublicURL, cfg.IdempotencyLock, log, s.metrics.ObserveBookingStage)
 	s.contracts = newContractService(st, s.payments, s.pdf, s.mails, cfg.MailFrom, time.Now, log)
+	// the confirmations quote the split the reservation page shows (contract.Service.ReservationSplit)
+	s.bookings = newBookingService(st, s.payments, s.pdf, s.mails, cfg.MailFrom, cfg.PublicURL, cfg.IdempotencyLock, log,
+		s.metrics.ObserveBookingStage, s.contracts)
 	s.cards = payment.NewCardEraser(st, s.gateways, time.Now, nil, log.With("component", "card-eraser")).
 		WithJobs(jobRunner(st, log.With("component", "card-eraser")))
 	s.retention = newRetention(cfg, st, s.cards, log)

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"mietwerk.dev/mietwerk/internal/testenv"
+	"mietwerk.dev/mietwerk/payer"
+)
+
+// TestAPICoverConfirmation (both databases, the server as wired, mail at
+// mailpit): the dealer's server books with payer_id. The confirmation goes
+// out as the booking is confirmed, before the cover is stored; the cover
+// then sends the customer the updated confirmation once, quoting the split
+// the reservation page shows — the whole, the insurer's share, the
+// customer's — from the same figures. A retry of the request (the same
+// Idempotency-Key) is answered as the first was and sends nothing more.
+func TestAPICoverConfirmation(t *testing.T) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			dsn := ""
+			if dialect == "postgres" {
+				dsn = testenv.PostgresDSN(t)
+			}
+			j := newJourneyOn(t, dsn, 1)
+			ins := payer.Payer{Kind: payer.KindInsurer, Name: "Allianz Versicherung", Street: "Königinstr. 28", PostalCode: "80802",
+				City: "München", Country: "DE", Active: true, Covers: map[string]bool{payer.PartRent: true}}
+			jm(t, j.st.CreatePayer(j.sys(), &ins))
+			pickup := time.Now().Add(27 * time.Hour).Truncate(time.Hour)
+			body, _ := json.Marshal(map[string]any{
+				"customer": map[string]any{"email": "olga@example.de", "first_name": "Olga", "last_name": "Unfall", "street": "Weg 1",
+					"postal_code": "94315", "city": "Straubing", "birth_date": "1985-04-12", "language": "de"},
+				"station": "SR", "category": "CDMR", "pickup": pickup.Format(time.RFC3339), "return": pickup.Add(72 * time.Hour).Format(time.RFC3339),
+				"payment":  map[string]any{"card": map[string]any{"number": "4111111111111111", "exp_month": 12, "exp_year": 2030, "cvv": "123", "holder": "Olga Unfall"}},
+				"payer_id": ins.ID, "claim": map[string]any{"claim_number": "KS-2026-4711"},
+			})
+			book := func() string {
+				req, _ := http.NewRequest("POST", j.srv.URL+"/api/v1/bookings", bytes.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+j.key)
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Idempotency-Key", "olga-1")
+				res, err := http.DefaultClient.Do(req)
+				jm(t, err)
+				defer res.Body.Close()
+				raw, _ := io.ReadAll(res.Body)
+				if res.StatusCode != http.StatusCreated {
+					t.Fatalf("booking: %d %s", res.StatusCode, raw)
+				}
+				var out struct {
+					Number string `json:"number"`
+				}
+				jm(t, json.Unmarshal(raw, &out))
+				return out.Number
+			}
+			number := book()
+			r, err := j.st.ReservationByNumber(j.sys(), number)
+			jm(t, err)
+			msgs := j.mails("olga@example.de", 2)
+			var updates []string
+			for _, m := range msgs {
+				if strings.Contains(m.Subject, "wurde aktualisiert") {
+					updates = append(updates, m.Text)
+				}
+			}
+			if len(msgs) != 2 || len(updates) != 1 {
+				t.Fatalf("%d messages to the customer, %d updated confirmations; want the confirmation and one update", len(msgs), len(updates))
+			}
+
+			// the reservation page's split
+			c := signIn(t, j.srv.URL, "anna@autohaus-koenig.de", jPassword)
+			resp, page := get(t, c, fmt.Sprintf("%s/admin/reservations/%d", j.srv.URL, r.ID))
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("reservation page: %d", resp.StatusCode)
+			}
+			cell := func(id string) string {
+				m := regexp.MustCompile(`id="` + id + `">([^<]*)<`).FindStringSubmatch(page)
+				if m == nil {
+					t.Fatalf("the reservation page has no #%s", id)
+				}
+				return strings.TrimSpace(m[1])
+			}
+			whole, ofPayer, ofDriver := cell("res-estimate"), cell("estimate-payer"), cell("estimate-driver")
+			want := "Voraussichtlicher Mietpreis: " + whole + " – davon übernimmt Allianz Versicherung " + ofPayer +
+				"; Ihr Anteil voraussichtlich " + ofDriver
+			if !strings.Contains(updates[0], want) || !strings.Contains(updates[0], "Bereits bezahlt (erster Miettag): 49,00 €") {
+				t.Errorf("updated confirmation lacks the page's split %q:\n%s", want, updates[0])
+			}
+			if ofPayer == "0,00 €" || whole == "" {
+				t.Errorf("the page shows no split: %s, %s, %s", whole, ofPayer, ofDriver)
+			}
+
+			// the retry is answered as the first request: no e-mail more
+			if again := book(); again != number {
+				t.Fatalf("the retry booked %s, not %s", again, number)
+			}
+			var queued int
+			jm(t, j.st.DB().QueryRow(`SELECT count(*) FROM emails WHERE to_addr = 'olga@example.de'`).Scan(&queued))
+			if queued != 2 {
+				t.Errorf("%d messages queued to the customer after the retry, want still 2", queued)
+			}
+		})
+	}
+}
