@@ -58,7 +58,7 @@ type Store struct {
 // 2). Small on purpose: a transaction holds its connection only while it
 // runs (never across a gateway call), and more backends than the database
 // server has cores to run them make each statement dearer — on the 2-core
-// benchmark machine 20 connections cost the server a third more CPU per
+// benchmark machine 20 connections cost the server a quarter more CPU per
 // booking than 4 (docs/performance.md, "Connections").
 const DefaultMaxOpenConns = 8
 
