@@ -20,6 +20,7 @@ import (
 
 	"mietwerk.dev/mietwerk/adapter/mailtmpl"
 	"mietwerk.dev/mietwerk/adapter/pdf"
+	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/adapter/telecashsim"
 	"mietwerk.dev/mietwerk/document"
 	"mietwerk.dev/mietwerk/internal/gctune"
@@ -81,8 +82,17 @@ func BenchmarkBookingAPI(b *testing.B) {
 			p50, p99 := availLatency(b, e)
 			b.ReportMetric(p50, "avail_p50_ms")
 			b.ReportMetric(p99, "avail_p99_ms")
-			// raw single-row insert transactions
+			// raw single-row insert transactions — on PostgreSQL over a
+			// pool of their own, 20 connections as in every earlier run:
+			// the floor is the database's, whatever pool the bookings use
+			// (MIETWERK_BENCH_PG_POOL)
 			db := e.st.DB()
+			if d == "postgres" {
+				floorSt, err := store.Open(context.Background(), e.dsn, store.Options{MaxOpenConns: 20})
+				must(b, err)
+				defer floorSt.Close()
+				db = floorSt.DB()
+			}
 			_, err = db.Exec(`CREATE TABLE bench_raw (id integer PRIMARY KEY, v text)`)
 			must(b, err)
 			var seq atomic.Int64
@@ -177,6 +187,7 @@ func BenchmarkBookingAPI(b *testing.B) {
 			e.st.TallyStatements(d == "postgres")
 			stmt0 := e.st.Statements()
 			pgCPU0, pgOK := testenv.PostgresCPU()
+			pgBy0, _ := testenv.PostgresCPUByKind()
 			w0 := e.st.WriteStats()
 			cpu0 := cpuTime()
 			bps := runFor(func() {
@@ -217,6 +228,11 @@ func BenchmarkBookingAPI(b *testing.B) {
 				// process) does not count: the sizing rule's c
 				if pgCPU1, ok1 := testenv.PostgresCPU(); pgOK && ok1 {
 					b.ReportMetric(float64((pgCPU1-pgCPU0).Microseconds())/1000/float64(ok.Load()), "pg_server_cpu_ms/booking")
+				}
+				if pgBy1, ok1 := testenv.PostgresCPUByKind(); ok1 {
+					for k, v := range pgBy1 {
+						b.Logf("server cpu %-28s %.3f ms/booking", k, float64((v-pgBy0[k]).Microseconds())/1000/float64(ok.Load()))
+					}
 				}
 				logTally(b, tally, ok.Load())
 			}

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -124,7 +125,10 @@ func newEnvWith(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.
 	} else if dialect == "postgres" {
 		dsn = testenv.PostgresDSN(t)
 	}
-	st, err := store.Open(context.Background(), dsn, store.Options{})
+	// MIETWERK_BENCH_PG_POOL: the PostgreSQL pool (store.Options.MaxOpenConns)
+	// to measure with; unset, the store's default
+	pool, _ := strconv.Atoi(os.Getenv("MIETWERK_BENCH_PG_POOL"))
+	st, err := store.Open(context.Background(), dsn, store.Options{MaxOpenConns: pool})
 	must(t, err)
 	t.Cleanup(func() { st.Close() })
 	_, err = st.Migrate(context.Background())

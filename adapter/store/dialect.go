@@ -237,7 +237,7 @@ func (postgresDialect) name() Dialect { return Postgres }
 func (postgresDialect) open(dsn string, opt Options) (*sql.DB, error) {
 	n := opt.MaxOpenConns
 	if n <= 0 {
-		n = 20
+		n = DefaultMaxOpenConns
 	}
 	return openPostgres(dsn, opt, n, nil)
 }
@@ -250,7 +250,7 @@ func (postgresDialect) open(dsn string, opt Options) (*sql.DB, error) {
 func (postgresDialect) openLazy(dsn string, opt Options) (*sql.DB, error) {
 	n := opt.MaxOpenConns
 	if n <= 0 {
-		n = 20
+		n = DefaultMaxOpenConns
 	}
 	return openPostgres(dsn, opt, max(n/2, 2), map[string]string{"synchronous_commit": "off"})
 }

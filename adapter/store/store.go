@@ -53,10 +53,19 @@ type Store struct {
 	lazyDB *sql.DB      // PostgreSQL: the pool of lazy commits (dialect.openLazy)
 }
 
+// DefaultMaxOpenConns is the PostgreSQL pool of a store opened without
+// Options.MaxOpenConns (the pool of lazy commits has half as many, at least
+// 2). Small on purpose: a transaction holds its connection only while it
+// runs (never across a gateway call), and more backends than the database
+// server has cores to run them make each statement dearer — on the 2-core
+// benchmark machine 20 connections cost the server a quarter more CPU per
+// booking than 4 (docs/performance.md, "Connections").
+const DefaultMaxOpenConns = 8
+
 // Options tune a Store. Zero values are sensible defaults.
 type Options struct {
 	Now          func() time.Time // clock; default time.Now
-	MaxOpenConns int              // PostgreSQL pool size; default 20
+	MaxOpenConns int              // PostgreSQL pool size; default DefaultMaxOpenConns
 
 	tracer *statementTracer // set by Open: counts PostgreSQL statements
 }

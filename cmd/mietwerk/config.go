@@ -28,6 +28,7 @@ type Config struct {
 	DataDir                string
 	DatabaseURL            string // postgres://… or a SQLite file path; default <DataDir>/mietwerk.db
 	PhotoDir               string // folder for damage photos; "" keeps them in the database
+	DBMaxConns             int    // PostgreSQL pool size (store.Options.MaxOpenConns); 0 = the store's default
 	LogLevel               slog.Level
 	LogFormat              string // "json" or "text"
 	SecureCookies          bool
@@ -208,6 +209,17 @@ func options() []option {
 					return err
 				}
 				c.DatabaseURL = v
+				return nil
+			}},
+		{name: "db-max-conns", env: "MIETWERK_DB_MAX_CONNS", modes: serverModes,
+			help: "PostgreSQL connections this process opens at most (and half as many for its lazy commits); all processes together should stay near 2–4 × the database server's cores; ignored for SQLite",
+			def:  constDef(strconv.Itoa(store.DefaultMaxOpenConns)), explain: "want a whole number from 2 to 500",
+			apply: func(c *Config, v string) error {
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 2 || n > 500 {
+					return errors.New("out of range")
+				}
+				c.DBMaxConns = n
 				return nil
 			}},
 		{name: "log-level", env: "MIETWERK_LOG_LEVEL", modes: allModes,

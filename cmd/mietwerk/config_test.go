@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"mietwerk.dev/mietwerk/adapter/store"
 )
 
 // envOf returns a getenv over m.
@@ -40,7 +42,8 @@ func TestConfigDefaults(t *testing.T) {
 		MailTransport: "smtp", MailFrom: "noreply@mietwerk.local", SMTPPort: 587, SMTPTLS: "starttls", SimAddr: "127.0.0.1:0",
 		MailMaxAttempts: 8, MailRetryDelay: 30 * time.Second, BackupKeep: 14,
 		WebhookTimeout: 15 * time.Second, WebhookSchedule: "0s,5s,5m0s,30m0s,2h0m0s,5h0m0s,10h0m0s,14h0m0s",
-		IdempotencyLock: 5 * time.Minute, PaymentLateWindow: 15 * time.Minute, RecoveryInterval: 15 * time.Second}
+		IdempotencyLock: 5 * time.Minute, PaymentLateWindow: 15 * time.Minute, RecoveryInterval: 15 * time.Second,
+		DBMaxConns: store.DefaultMaxOpenConns}
 	if serve != want {
 		t.Errorf("serve defaults\n got %+v\nwant %+v", serve, want)
 	}
@@ -161,6 +164,8 @@ func TestConfigInvalid(t *testing.T) {
 		{"idempotency lock", []string{"--idempotency-lock", "0s"}, nil, []string{"--idempotency-lock", "positive duration"}, ""},
 		{"late window", nil, map[string]string{"MIETWERK_PAYMENT_LATE_WINDOW": "later"}, []string{"--payment-late-window", "MIETWERK_PAYMENT_LATE_WINDOW"}, ""},
 		{"recovery interval", []string{"--recovery-interval", "-5s"}, nil, []string{"--recovery-interval"}, ""},
+		{"one connection", []string{"--db-max-conns", "1"}, nil, []string{"--db-max-conns", "from 2 to 500"}, ""},
+		{"connections not a number", nil, map[string]string{"MIETWERK_DB_MAX_CONNS": "viele"}, []string{"--db-max-conns", "MIETWERK_DB_MAX_CONNS"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

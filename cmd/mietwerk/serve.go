@@ -55,7 +55,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*store.Store,
 		return nil, fmt.Errorf("create data directory (--data-dir): %w", err)
 	}
 	start := time.Now()
-	st, err := store.Open(ctx, cfg.DatabaseURL, store.Options{})
+	st, err := store.Open(ctx, cfg.DatabaseURL, store.Options{MaxOpenConns: cfg.DBMaxConns})
 	if err != nil {
 		return nil, fmt.Errorf("open database (--database-url): %w", err)
 	}

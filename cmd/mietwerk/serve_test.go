@@ -13,6 +13,7 @@ import (
 
 	"mietwerk.dev/mietwerk/adapter/store"
 	"mietwerk.dev/mietwerk/httpx"
+	"mietwerk.dev/mietwerk/internal/testenv"
 )
 
 func testServer(t *testing.T) (*server, *store.Store) {
@@ -121,5 +122,29 @@ func TestServeStopsOnContext(t *testing.T) {
 	}
 	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
 		t.Errorf("still accepting after shutdown")
+	}
+}
+
+// --db-max-conns reaches the PostgreSQL pool: the process opens at most
+// that many connections (the option's default is the store's).
+func TestOpenStorePoolSize(t *testing.T) {
+	dsn := testenv.PostgresDSN(t)
+	for _, args := range [][]string{nil, {"--db-max-conns", "3"}} {
+		cfg, err := parseConfig(t, modeServe, append(args, "--database-url", dsn, "--data-dir", t.TempDir()), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := openStore(context.Background(), cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := store.DefaultMaxOpenConns
+		if args != nil {
+			want = 3
+		}
+		if got := st.DB().Stats().MaxOpenConnections; got != want {
+			t.Errorf("%v: pool of %d connections, want %d", args, got, want)
+		}
+		st.Close()
 	}
 }

@@ -91,3 +91,52 @@ func procTicks(pid int, children bool) (int64, bool) {
 	}
 	return sum, true
 }
+
+// PostgresCPUByKind is PostgresCPU split by the kind of process that used
+// it, from each process's title ("postgres: checkpointer" → "checkpointer";
+// a client's backend → "backend"; the postmaster with the children it has
+// reaped — autovacuum workers among them — → "postmaster+reaped"). Live
+// processes only: a backend that exited between two calls moves its time to
+// "postmaster+reaped". ok as PostgresCPU.
+func PostgresCPUByKind() (by map[string]time.Duration, ok bool) {
+	if pgCmd == nil || pgCmd.Process == nil {
+		return nil, false
+	}
+	root := pgCmd.Process.Pid
+	own, ok := procTicks(root, true)
+	if !ok {
+		return nil, false
+	}
+	ticks := map[string]int64{"postmaster+reaped": own}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, false
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == root || parentOf(pid) != root {
+			continue
+		}
+		t, _ := procTicks(pid, false)
+		ticks[processKind(pid)] += t
+	}
+	by = map[string]time.Duration{}
+	for k, t := range ticks {
+		by[k] = time.Duration(t) * time.Second / clockTicks
+	}
+	return by, true
+}
+
+// processKind names a PostgreSQL child by its title: "postgres: walwriter"
+// → "walwriter", "postgres: autovacuum worker db" → "autovacuum worker", a
+// client's "postgres: user db 127.0.0.1(5432) idle" → "backend".
+func processKind(pid int) string {
+	b, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+	title := strings.TrimPrefix(strings.TrimRight(string(b), "\x00"), "postgres: ")
+	for _, k := range []string{"checkpointer", "background writer", "walwriter", "autovacuum launcher", "autovacuum worker", "logical replication launcher", "archiver", "stats collector"} {
+		if strings.HasPrefix(title, k) {
+			return k
+		}
+	}
+	return "backend"
+}
