@@ -152,7 +152,7 @@ func (d resPageData) PlateRelease(v *view) string {
 // Heading is the key of the page's name for its booking: the kind of a
 // start (test drive, internal trip, transfer), "Reservierung" for a rental.
 func (d resPageData) Heading() string {
-	if d.start() {
+	if d.Start() {
 		return "kind." + string(d.Row.Use.Kind.Or())
 	}
 	return "bk.res.one"
@@ -161,14 +161,15 @@ func (d resPageData) Heading() string {
 // Word is key as the page says it of its booking: key.<kind> for a start
 // (bk.cancel_btn.test_drive), key itself for a rental.
 func (d resPageData) Word(key string) string {
-	if d.start() {
+	if d.Start() {
 		return key + "." + string(d.Row.Use.Kind.Or())
 	}
 	return key
 }
 
-// start reports whether the page's booking is a start, not a rental.
-func (d resPageData) start() bool { return d.Row.Use.Kind.Or() != booking.KindRental }
+// Start reports whether the page's booking is a start, not a rental: its
+// page shows no rental price, deposit or cost cover (a start has none).
+func (d resPageData) Start() bool { return d.Row.Use.Kind.Or() != booking.KindRental }
 
 // resPageData is the reservation page.
 type resPageData struct {

@@ -69,6 +69,9 @@ func TestCancelledStartMailsNobody(t *testing.T) {
 			path := fmt.Sprintf("/admin/reservations/%d", id)
 			before := c.get(path)
 			wantContains(t, before, "<h1>"+word+" "+number, word+" stornieren</button>", "Ja, diese "+word+" stornieren")
+			if rental := word == "Reservierung"; strings.Contains(before.body, `id="res-estimate"`) != rental || strings.Contains(before.body, `id="cover"`) != rental {
+				t.Errorf("%s %s: the page shows a rental's estimate and cost cover: %v (a rental's only)", word, number, !rental)
+			}
 			p := c.post(path+"/cancel", url.Values{"csrf": {before.csrf(t)}, "confirm": {"yes"}})
 			if r, _ := ce.store.Reservation(ce.sys(), id); r.Status != booking.StatusCancelled {
 				t.Fatalf("cancel %d: %d %s, status %s", id, p.status, p.alert(), r.Status)
