@@ -197,6 +197,11 @@ func TestAbandonedStartOnRedPlate(t *testing.T) {
 			`value="probe@example.de"`, `value="Paul"`, `value="Probe"`, `value="Ring 3"`, `value="93049"`,
 			fmt.Sprintf(`<option value="%d" selected>`, reg.VehicleID), fmt.Sprintf(`<option value="%d" selected>`, plates["R-06 123"].ID))
 		wantLacks(t, sa, `value="C01X00T47"`) // the identity document is checked again
+		// refused (the identity document not yet checked again), the form
+		// comes back still saying where it was taken over from
+		refused := c.post("/admin/uses/new", url.Values{"csrf": {sa.csrf(t)}, "kind": {"test_drive"}, "from": {a.Number}, "email": {"probe@example.de"}})
+		wantStatus(t, refused, http.StatusUnprocessableEntity)
+		wantContains(t, refused, `id="use-from"`, "Übernommen aus "+a.Number, `name="from" value="`+a.Number+`"`)
 		if _, err := ce.store.ContractByReservation(ce.sys(), a.ID); err == nil {
 			t.Fatal("a released start was handed over")
 		}

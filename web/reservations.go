@@ -149,6 +149,28 @@ func (d resPageData) PlateRelease(v *view) string {
 	return plateReleaseNote(v.Lang, d.Row.Reservation, berlin)
 }
 
+// Heading is the key of the page's name for its booking: the kind of a
+// start (test drive, internal trip, transfer), "Reservierung" for a rental.
+func (d resPageData) Heading() string {
+	if d.Start() {
+		return "kind." + string(d.Row.Use.Kind.Or())
+	}
+	return "bk.res.one"
+}
+
+// Word is key as the page says it of its booking: key.<kind> for a start
+// (bk.cancel_btn.test_drive), key itself for a rental.
+func (d resPageData) Word(key string) string {
+	if d.Start() {
+		return key + "." + string(d.Row.Use.Kind.Or())
+	}
+	return key
+}
+
+// Start reports whether the page's booking is a start, not a rental: its
+// page shows no rental price, deposit or cost cover (a start has none).
+func (d resPageData) Start() bool { return d.Row.Use.Kind.Or() != booking.KindRental }
+
 // resPageData is the reservation page.
 type resPageData struct {
 	Row booking.Row
@@ -290,13 +312,16 @@ func (a *app) reservationPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := &view{Title: "bk.res.one", Nav: "reservations", Data: d, Attention: a.attention(r, attentionSubjects(job.KindReservation, d.Row.ID, d.Payments)...)}
+	v := &view{Title: d.Heading(), Nav: "reservations", Data: d, Attention: a.attention(r, attentionSubjects(job.KindReservation, d.Row.ID, d.Payments)...)}
 	if n := r.URL.Query().Get("done"); n != "" {
 		if locale.Has(locale.Key("bk.done." + n)) {
 			v.Notice = translate(reqCtx(r).lang, locale.Key("bk.done."+n))
 		}
-		if n == "cancel" && r.URL.Query().Has("refund") {
+		switch {
+		case n == "cancel" && r.URL.Query().Has("refund"):
 			v.Notice = cancelNotice(reqCtx(r).lang, r.URL.Query())
+		case n == "cancel":
+			v.Notice = translate(reqCtx(r).lang, locale.Key(d.Word("bk.done.cancel")))
 		}
 	}
 	a.render(w, r, http.StatusOK, "reservation", v)
@@ -325,7 +350,7 @@ func (a *app) reservationAgainWith(w http.ResponseWriter, r *http.Request, id in
 		return
 	}
 	lang := reqCtx(r).lang
-	v := &view{Title: "bk.res.one", Nav: "reservations", Data: &d}
+	v := &view{Title: d.Heading(), Nav: "reservations", Data: &d}
 	edit(&d)
 	if strings.HasSuffix(r.URL.Path, "/period") { // keep what was typed
 		d.TypedPickup, d.TypedReturn = r.PostFormValue("pickup"), r.PostFormValue("return")

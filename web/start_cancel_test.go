@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -61,17 +62,31 @@ func TestCancelledStartMailsNobody(t *testing.T) {
 			r := startUse(t, ce, c, f)
 			starts[r.Use.Kind] = r
 		}
-		cancel := func(id int64) {
+		// cancel cancels booking id from its page, which names it word
+		// (the kind of a start, "Reservierung" for a rental): in its
+		// heading, its cancel card and the notice after cancelling.
+		cancel := func(id int64, number, word string) {
 			path := fmt.Sprintf("/admin/reservations/%d", id)
-			p := c.post(path+"/cancel", url.Values{"csrf": {c.token(path)}, "confirm": {"yes"}})
+			before := c.get(path)
+			wantContains(t, before, "<h1>"+word+" "+number, word+" stornieren</button>", "Ja, diese "+word+" stornieren")
+			if rental := word == "Reservierung"; strings.Contains(before.body, `id="res-estimate"`) != rental || strings.Contains(before.body, `id="cover"`) != rental {
+				t.Errorf("%s %s: the page shows a rental's estimate and cost cover: %v (a rental's only)", word, number, !rental)
+			}
+			p := c.post(path+"/cancel", url.Values{"csrf": {before.csrf(t)}, "confirm": {"yes"}})
 			if r, _ := ce.store.Reservation(ce.sys(), id); r.Status != booking.StatusCancelled {
 				t.Fatalf("cancel %d: %d %s, status %s", id, p.status, p.alert(), r.Status)
 			}
+			wantContains(t, p, `role="status">Die `+word+" wurde storniert.</p>")
 		}
-		for _, r := range starts {
-			cancel(r.ID)
+		words := map[booking.Kind]string{booking.KindTestDrive: "Probefahrt", booking.KindInternal: "Dienstfahrt", booking.KindTransfer: "Überführung"}
+		for k, r := range starts {
+			cancel(r.ID, r.Number, words[k])
 		}
-		cancel(reg.ID) // a rental nobody paid for yet
+		cancel(reg.ID, reg.Number, "Reservierung") // a rental nobody paid for yet
+		u, err := url.Parse(ce.srv.URL)            // the English page of a test drive
+		must(t, err)
+		c.http.Jar.SetCookies(u, []*http.Cookie{{Name: "mw_lang", Value: "en", Path: "/"}})
+		wantContains(t, c.get(fmt.Sprintf("/admin/reservations/%d", starts[booking.KindTestDrive].ID)), "<h1>Test drive "+starts[booking.KindTestDrive].Number)
 		ce.clk.Advance(time.Minute)
 		n, err := bookings.FinishCancellations(identity.WithActor(t.Context(), identity.System()), 0, 100)
 		must(t, err)

@@ -39,7 +39,8 @@ type useData struct {
 	// the plate was refused for it (nil otherwise).
 	Held *plateHeld
 	// From is the number of the start the form was filled in from
-	// (startAgain; "" when none).
+	// (startAgain; "" when none), carried by the form so that a refused
+	// form still says so.
 	From string
 }
 
@@ -228,7 +229,7 @@ func (a *app) useCreate(w http.ResponseWriter, r *http.Request) error {
 		return errNotFound
 	}
 	v := func(name string) string { return strings.TrimSpace(r.PostFormValue(name)) }
-	d := useData{Kind: k, counterStart: readCounterStart(r), IDDocument: v("id_document"), IDNumber: v("id_number"), Purpose: v("purpose"), CostCentre: v("cost_centre"), Notes: v("notes")}
+	d := useData{Kind: k, counterStart: readCounterStart(r), IDDocument: v("id_document"), IDNumber: v("id_number"), Purpose: v("purpose"), CostCentre: v("cost_centre"), Notes: v("notes"), From: v("from")}
 	d.StationID, _ = strconv.ParseInt(r.PostFormValue("station_id"), 10, 64)
 	d.VehicleID, _ = strconv.ParseInt(r.PostFormValue("vehicle_id"), 10, 64)
 	d.DestinationID, _ = strconv.ParseInt(r.PostFormValue("destination_id"), 10, 64)
