@@ -93,9 +93,10 @@ func (k rentalLock) unbilled() bool {
 	return k.contractID == 0 || k.status == contract.StatusOpen || k.status == contract.StatusReturned
 }
 
-// lockRentalTx locks, in write transaction tx, the contract row of
-// reservation resID of the actor's tenant (there is none before the
-// handover) and returns the contract as committed now. A change to what
+// lockRentalTx locks, in write transaction tx, the contract row of the
+// actor's tenant whose column col ("reservation_id" or "id") is v (a
+// reservation has none before the handover) and returns the contract as
+// committed now. A change to what
 // billing reads (the workshop order, the cover) takes this lock before it
 // checks anything: billing claims a contract by updating this row
 // (returned → billed, the reservation completed in the same transaction)
@@ -105,11 +106,11 @@ func (k rentalLock) unbilled() bool {
 // Lock order: the contract row first, then the reservation — read it after
 // this call, to see it as of the lock (billing's claim takes them in that
 // order).
-func (s *Store) lockRentalTx(ctx context.Context, tx *sql.Tx, sc scope, resID int64) (rentalLock, error) {
+func (s *Store) lockRentalTx(ctx context.Context, tx *sql.Tx, sc scope, col string, v int64) (rentalLock, error) {
 	var k rentalLock
 	var status string
 	err := tx.QueryRowContext(ctx, `SELECT id, station_id, status, billed_at IS NOT NULL FROM contracts
-		WHERE tenant_id = $1 AND reservation_id = $2`+s.dialect.forUpdate(), sc.tenant(), resID).
+		WHERE tenant_id = $1 AND `+col+` = $2`+s.dialect.forUpdate(), sc.tenant(), v).
 		Scan(&k.contractID, &k.stationID, &status, &k.billed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return rentalLock{}, nil
@@ -120,24 +121,22 @@ func (s *Store) lockRentalTx(ctx context.Context, tx *sql.Tx, sc scope, resID in
 
 // IssueHeld issues the document build returns for contract id of the
 // actor's reach in one transaction: the contract row is locked first
-// (lockRentalTx), then the contract and its reservation read as committed
-// now and handed to build (see contract.Store). Errors: KindNotFound, what
-// build and issuing return.
+// (lockRentalTx), then the contract and its reservation are read as
+// committed now, once, and handed to build (see contract.Store). Errors:
+// KindNotFound (also outside the actor's reach), what build and issuing
+// return.
 func (s *Store) IssueHeld(ctx context.Context, id int64, build func(contract.Held) (invoice.IssueRequest, error)) error {
 	sc, err := tenantScope(ctx)
 	if err != nil {
 		return err
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		c, err := s.contractTx(ctx, tx, sc, "c.id", id)
-		if err != nil {
-			return err
-		}
-		if _, err := s.lockRentalTx(ctx, tx, sc, c.ReservationID); err != nil {
+		if _, err := s.lockRentalTx(ctx, tx, sc, "id", id); err != nil {
 			return err
 		}
 		// as of the lock: the status a return or billing's claim moved on
-		if c, err = s.contractTx(ctx, tx, sc, "c.id", id); err != nil {
+		c, err := s.contractTx(ctx, tx, sc, "c.id", id)
+		if err != nil {
 			return err
 		}
 		r, err := s.reservationWhere(ctx, tx, "r.id", c.ReservationID)

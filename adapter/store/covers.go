@@ -75,7 +75,7 @@ func (s *Store) ChangeCover(ctx context.Context, c *payer.Cover) (payer.Cover, e
 	c.Normalize()
 	var prev payer.Cover
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		k, err := s.lockRentalTx(ctx, tx, sc, c.ReservationID)
+		k, err := s.lockRentalTx(ctx, tx, sc, "reservation_id", c.ReservationID)
 		if err != nil {
 			return err
 		}
@@ -178,7 +178,7 @@ func (s *Store) ResplitCover(ctx context.Context, old, c payer.Cover, end *time.
 		return err
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		k, err := s.lockRentalTx(ctx, tx, sc, c.ReservationID)
+		k, err := s.lockRentalTx(ctx, tx, sc, "reservation_id", c.ReservationID)
 		if err != nil {
 			return err
 		}

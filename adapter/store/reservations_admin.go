@@ -158,7 +158,7 @@ func (s *Store) SetWorkshopRef(ctx context.Context, id int64, ref string) error 
 		return err
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		k, err := s.lockRentalTx(ctx, tx, sc, id)
+		k, err := s.lockRentalTx(ctx, tx, sc, "reservation_id", id)
 		if err != nil {
 			return err
 		}
