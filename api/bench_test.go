@@ -216,8 +216,13 @@ func BenchmarkBookingAPI(b *testing.B) {
 				// SQLite's one writer: how long each booking held it, and
 				// how busy it was over the 3 s (near 100 %: the writer bounds
 				// bookings/s at 1000 ÷ writer_ms/booking)
-				held := e.st.WriteStats().Held - w0.Held
+				w1 := e.st.WriteStats()
+				held := w1.Held - w0.Held
 				b.ReportMetric(float64(held.Microseconds())/1000/float64(ok.Load()), "writer_ms/booking")
+				b.ReportMetric(float64((w1.Commit-w0.Commit).Microseconds())/1000/float64(ok.Load()), "writer_commit_ms/booking")
+				b.ReportMetric(float64(w1.Transactions-w0.Transactions)/float64(ok.Load()), "writer_tx/booking")
+				b.ReportMetric(float64(w1.Commits-w0.Commits)/float64(ok.Load()), "writer_commits/booking")
+				b.ReportMetric(float64(w1.Syncs-w0.Syncs)/float64(ok.Load()), "wal_syncs/booking")
 				b.ReportMetric(100*held.Seconds()/3, "writer_busy_%")
 			}
 			if d == "postgres" {

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+
+	"mietwerk.dev/mietwerk/booking"
 )
 
 // WriteForTest runs fn as the store's own write transactions run.
@@ -40,3 +42,20 @@ func (s *Store) MigrateToForTest(ctx context.Context, upTo int) error {
 	}
 	return nil
 }
+
+// FreeCarQueryForTest is the statement that finds r's car by preference
+// (as takeVehicleTx and takeOnceTx search) for tenant, with its arguments.
+func (s *Store) FreeCarQueryForTest(tenant int64, r *booking.Reservation) (string, []any) {
+	a := args{tenant}
+	return `SELECT v.id FROM vehicles v WHERE ` + s.freeVehicles(&a, r) + ` ORDER BY ` + byPreference + ` LIMIT 1`, a
+}
+
+// SetWALSyncForTest replaces the fsync of the WAL that durable commits wait
+// for after the write lock.
+func (s *Store) SetWALSyncForTest(sync func() error) { s.group.sync = sync }
+
+// SyncWALForTest runs the store's own fsync of the WAL.
+func (s *Store) SyncWALForTest() error { return s.syncWAL() }
+
+// PathForTest is the SQLite database file.
+func (s *Store) PathForTest() string { return s.path }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,7 +26,8 @@ func groupProbe(t *testing.T) (s *store.Store, hold func() (release func())) {
 		entered, release := make(chan struct{}), make(chan struct{})
 		done := make(chan error)
 		go func() {
-			done <- s.WriteForTest(context.Background(), false, func(tx *sql.Tx) error {
+			// lazy: the hold itself waits for no sync of the WAL
+			done <- s.WriteForTest(context.Background(), true, func(tx *sql.Tx) error {
 				close(entered)
 				<-release
 				return nil
@@ -225,18 +228,19 @@ func TestGroupCommitBroken(t *testing.T) {
 	}
 }
 
-// TestGroupCommitDurability: a group commits without waiting for the disk
-// only when every transaction in it is lazy; one durable transaction makes
-// the whole commit durable.
+// TestGroupCommitDurability: every group commits without waiting for the
+// disk (synchronous=NORMAL) and is synced after the lock: one fsync of the
+// WAL for a group with a durable transaction, none for a group of lazy
+// ones.
 func TestGroupCommitDurability(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		lazy []bool
-		want int // PRAGMA synchronous seen by every job: 1 NORMAL, 2 FULL
+		name  string
+		lazy  []bool
+		syncs int64
 	}{
-		{"all lazy", []bool{true, true, true}, 1},
-		{"one durable", []bool{true, false, true}, 2},
-		{"all durable", []bool{false, false}, 2},
+		{"all lazy", []bool{true, true, true}, 0},
+		{"one durable", []bool{true, false, true}, 1},
+		{"all durable", []bool{false, false, false}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, hold := groupProbe(t)
@@ -251,10 +255,14 @@ func TestGroupCommitDurability(t *testing.T) {
 				}()
 				waitQueued(t, s, i+1)
 			}
+			syncs := s.WriteStats().Syncs
 			release()
 			wg.Wait()
 			if s.GroupsForTest()-groups != 1 {
 				t.Fatal("the writes did not share a commit")
+			}
+			if got := s.WriteStats().Syncs - syncs; got != tc.syncs {
+				t.Errorf("%d syncs of the WAL for the group, want %d", got, tc.syncs)
 			}
 			rows, err := s.DB().Query(`SELECT job, sync FROM group_probe`)
 			mustNil(t, err)
@@ -263,8 +271,8 @@ func TestGroupCommitDurability(t *testing.T) {
 			for rows.Next() {
 				var job, mode int
 				mustNil(t, rows.Scan(&job, &mode))
-				if mode != tc.want {
-					t.Errorf("job %d ran with synchronous=%d, want %d", job, mode, tc.want)
+				if mode != 1 {
+					t.Errorf("job %d ran with synchronous=%d, want 1 (NORMAL: the sync follows the lock)", job, mode)
 				}
 				n++
 			}
@@ -272,5 +280,71 @@ func TestGroupCommitDurability(t *testing.T) {
 				t.Errorf("%d rows, want %d", n, len(tc.lazy))
 			}
 		})
+	}
+}
+
+// TestDurableCommitWaitsForSync: a durable write's caller hears of its
+// commit only once the WAL is synced, while the write lock is free for the
+// next transactions during that sync; a lazy write does not wait for it; a
+// failed sync is the durable caller's error.
+func TestDurableCommitWaitsForSync(t *testing.T) {
+	s, _ := groupProbe(t)
+	entered, proceed := make(chan struct{}, 4), make(chan error)
+	s.SetWALSyncForTest(func() error {
+		entered <- struct{}{}
+		return <-proceed
+	})
+	write := func(lazy bool, job int) chan error {
+		out := make(chan error, 1)
+		go func() {
+			out <- s.WriteForTest(context.Background(), lazy, func(tx *sql.Tx) error { return insertProbe(tx, job) })
+		}()
+		return out
+	}
+	wait := func(ch chan error, what string) error {
+		t.Helper()
+		select {
+		case err := <-ch:
+			return err
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s did not return", what)
+			return nil
+		}
+	}
+	syncing := func() {
+		t.Helper()
+		select {
+		case <-entered:
+		case <-time.After(10 * time.Second):
+			t.Fatal("a durable commit did not sync the WAL after the lock")
+		}
+	}
+	a := write(false, 1)
+	syncing() // a committed, the lock released, its sync running
+	select {
+	case err := <-a:
+		t.Fatalf("the durable write returned (%v) before the WAL was synced", err)
+	default:
+	}
+	// the lock is free meanwhile: a lazy write commits and returns, unsynced
+	mustNil(t, wait(write(true, 2), "a lazy write during the sync"))
+	if got := probeRows(t, s); got[1] != 1 || got[2] != 1 {
+		t.Errorf("rows %v, want jobs 1 and 2 committed", got)
+	}
+	proceed <- nil
+	mustNil(t, wait(a, "the durable write"))
+
+	// a sync that fails: the durable caller is told, the commit's
+	// durability being unknown
+	b := write(false, 3)
+	syncing()
+	proceed <- errors.New("EIO")
+	if err := wait(b, "the durable write"); err == nil || !strings.Contains(err.Error(), "sync the SQLite WAL") {
+		t.Errorf("durable write with a failed sync: %v, want the sync's error", err)
+	}
+	// the real sync: the WAL the store syncs is the file SQLite writes
+	mustNil(t, s.SyncWALForTest())
+	if st, err := os.Stat(s.PathForTest() + "-wal"); err != nil || st.Size() == 0 {
+		t.Errorf("the WAL the store syncs: %v, %v", st, err)
 	}
 }

@@ -355,34 +355,31 @@ const byPreference = `CASE WHEN v.readiness = 'ready' THEN 0 ELSE 1 END, v.odome
 // takeVehicleTx allocates a free vehicle for r (r.VehicleID when set) inside
 // tx and returns its id; ErrNothingFree when none is left (or r.VehicleID
 // is taken). When chainsTake, the reservation's vehicle is set with the
-// allocation (takeChainedTx). Otherwise candidates are tried in turn; on
-// PostgreSQL (a test booking) a lost race on one candidate (exclusion
-// violation) is rolled back to a savepoint and the next is tried.
+// allocation (takeChainedTx). Otherwise the first free car by preference is
+// looked up and allocated, up to maxTakeTries times: on SQLite, whose one
+// writer holds the lock, the first is taken unless a test booking meets a
+// block; on PostgreSQL (a test booking) a lost race on one candidate
+// (exclusion violation) is rolled back to a savepoint and the next is
+// tried. One car at a time: the lookup walks vehicles_take and stops at the
+// first free car instead of collecting twenty.
 func (s *Store) takeVehicleTx(ctx context.Context, tx *sql.Tx, sc scope, r *booking.Reservation) (int64, error) {
 	if s.chainsTake(r) {
 		return s.takeChainedTx(ctx, tx, sc, r)
 	}
-	var candidates []int64
-	if r.VehicleID != 0 {
-		candidates = []int64{r.VehicleID}
-	} else {
-		a := args{sc.tenant()}
-		rows, err := tx.QueryContext(ctx, `SELECT v.id FROM vehicles v WHERE `+s.freeVehicles(&a, r)+`
-			ORDER BY `+byPreference+` LIMIT 20`, a...)
-		if err != nil {
-			return 0, err
-		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
+	var tried []int64
+	for range maxTakeTries {
+		vid := r.VehicleID
+		if vid == 0 {
+			a := args{sc.tenant()}
+			q := `SELECT v.id FROM vehicles v WHERE ` + s.freeVehicles(&a, r) + notTried(&a, tried) + ` ORDER BY ` + byPreference + ` LIMIT 1`
+			err := tx.QueryRowContext(ctx, q, a...).Scan(&vid)
+			if errors.Is(err, sql.ErrNoRows) {
+				return 0, ErrNothingFree
+			}
+			if err != nil {
 				return 0, err
 			}
-			candidates = append(candidates, id)
 		}
-		rows.Close()
-	}
-	for _, vid := range candidates {
 		if err := s.dialect.savepoint(ctx, tx, "take_vehicle"); err != nil {
 			return 0, err
 		}
@@ -397,8 +394,28 @@ func (s *Store) takeVehicleTx(ctx context.Context, tx *sql.Tx, sc scope, r *book
 		if err := s.dialect.rollbackTo(ctx, tx, "take_vehicle"); err != nil {
 			return 0, err
 		}
+		if r.VehicleID != 0 {
+			break
+		}
+		tried = append(tried, vid)
 	}
 	return 0, ErrNothingFree
+}
+
+// maxTakeTries bounds the cars takeVehicleTx tries for one booking.
+const maxTakeTries = 20
+
+// notTried is the condition (starting with AND) that leaves out the cars
+// already tried; empty when there are none.
+func notTried(a *args, tried []int64) string {
+	if len(tried) == 0 {
+		return ""
+	}
+	ph := make([]string, len(tried))
+	for i, id := range tried {
+		ph[i] = a.add(id)
+	}
+	return ` AND v.id NOT IN (` + strings.Join(ph, ", ") + `)`
 }
 
 // takeChainedTx is takeVehicleTx for a live booking on a database that
@@ -459,14 +476,7 @@ func (s *Store) takeOnceTx(ctx context.Context, tx *sql.Tx, sc scope, r *booking
 	if r.VehicleID != 0 {
 		pick = `v.tenant_id = $1 AND v.id = ` + a.add(r.VehicleID) + ` AND ` + sc.stations("v.station_id", &a) + s.dialect.lockVehicle()
 	} else {
-		pick = s.freeVehicles(&a, r) + ` AND ` + sc.stations("v.station_id", &a)
-		if len(tried) > 0 {
-			ph := make([]string, len(tried))
-			for i, id := range tried {
-				ph[i] = a.add(id)
-			}
-			pick += ` AND v.id NOT IN (` + strings.Join(ph, ", ") + `)`
-		}
+		pick = s.freeVehicles(&a, r) + ` AND ` + sc.stations("v.station_id", &a) + notTried(&a, tried)
 		// lockVehicle is a locking clause wherever writes chain
 		pick += ` ORDER BY ` + byPreference + ` LIMIT 1` + s.dialect.lockVehicle()
 		if skip {

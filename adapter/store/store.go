@@ -91,7 +91,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	}
 	s.path = s.dialect.dataFile(dsn)
 	if s.dialect.singleWriter() {
-		s.group = newGroupQueue()
+		s.group = newGroupQueue(s.syncWAL)
 	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -244,7 +244,12 @@ func (s *Store) txOnce(ctx context.Context, lazy bool, fn func(tx *sql.Tx) error
 	if err := fn(tx); err != nil {
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	start := time.Now()
+	err = tx.Commit()
+	if s.group != nil {
+		s.group.commit.Add(int64(time.Since(start)))
+	}
+	if err != nil {
 		return mapErr(fmt.Errorf("commit: %w", err))
 	}
 	if _, ok := s.emitted.Load(tx); ok {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -319,4 +320,53 @@ func waitForLockWait(t *testing.T, s *store.Store) {
 		}
 	}
 	t.Fatal("no session waits for a lock")
+}
+
+// TestFreeCarSearchWalksPreferenceIndex: the search for a booking's car
+// walks the cars of its station and category in the order they are taken
+// (ready first, then the least driven) and stops at the first free one,
+// instead of testing every car of the category for overlaps and sorting the
+// free ones (1.7 ms of SQLite's single writer per booking at 1,000 cars).
+// On PostgreSQL sorting and sequential scans are switched off for the check:
+// the plan must then still be able to take the order from an index.
+func TestFreeCarSearchWalksPreferenceIndex(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, _ *clock) {
+		f := newTakeFixture(t, s, 3)
+		r := booking.Reservation{StationID: f.w.stations[0][0].ID, CategoryID: f.w.cats[0].ID, Pickup: f.p, Return: f.p.Add(24 * time.Hour)}
+		q, a := s.FreeCarQueryForTest(f.w.tenants[0].ID, &r)
+		var plan strings.Builder
+		tx, err := s.DB().Begin()
+		mustNil(t, err)
+		defer tx.Rollback()
+		explain := `EXPLAIN QUERY PLAN `
+		if s.Dialect() == store.Postgres {
+			_, err = tx.Exec(`SET LOCAL enable_sort = off; SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off`)
+			mustNil(t, err)
+			explain = `EXPLAIN `
+		}
+		rows, err := tx.Query(explain+q, a...)
+		mustNil(t, err)
+		cols, err := rows.Columns()
+		mustNil(t, err)
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			mustNil(t, rows.Scan(ptrs...))
+			fmt.Fprintln(&plan, vals...)
+		}
+		mustNil(t, rows.Err())
+		got := plan.String()
+		if !strings.Contains(got, "vehicles_take") || strings.Contains(got, "TEMP B-TREE") || strings.Contains(got, "Sort") {
+			t.Errorf("the free car is not found by walking vehicles_take in preference order:\n%s", got)
+		}
+		// and the order is the one taken: the fixture's first car is the least driven
+		var id int64
+		mustNil(t, tx.QueryRow(q, a...).Scan(&id))
+		if id != f.cars[0] {
+			t.Errorf("search found car %d, want %d (the least driven)", id, f.cars[0])
+		}
+	})
 }
