@@ -223,6 +223,10 @@ func BenchmarkBookingAPI(b *testing.B) {
 				b.ReportMetric(float64(w1.Transactions-w0.Transactions)/float64(ok.Load()), "writer_tx/booking")
 				b.ReportMetric(float64(w1.Commits-w0.Commits)/float64(ok.Load()), "writer_commits/booking")
 				b.ReportMetric(float64(w1.Syncs-w0.Syncs)/float64(ok.Load()), "wal_syncs/booking")
+				if w1.Numbered > w0.Numbered {
+					// invoices whose PDF was rendered outside the write lock
+					b.ReportMetric(100*float64(w1.Foreseen-w0.Foreseen)/float64(w1.Numbered-w0.Numbered), "pdf_outside_lock_%")
+				}
 				b.ReportMetric(100*held.Seconds()/3, "writer_busy_%")
 			}
 			if d == "postgres" {

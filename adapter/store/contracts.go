@@ -147,7 +147,7 @@ func (s *Store) IssueHeld(ctx context.Context, id int64, build func(contract.Hel
 		if err != nil {
 			return err
 		}
-		return s.issueTx(ctx, tx, sc, req)
+		return s.issueTx(ctx, tx, sc, req, nil)
 	})
 }
 

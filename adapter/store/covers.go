@@ -216,11 +216,11 @@ func (s *Store) ResplitCover(ctx context.Context, old, c payer.Cover, end *time.
 		if docs.Issued == nil {
 			return nil
 		}
-		if err := s.issueTx(ctx, tx, sc, docs); err != nil {
+		if err := s.issueTx(ctx, tx, sc, docs, nil); err != nil {
 			return err
 		}
 		for _, w := range docs.With {
-			if err := s.issueTx(ctx, tx, sc, w); err != nil {
+			if err := s.issueTx(ctx, tx, sc, w, nil); err != nil {
 				return err
 			}
 		}

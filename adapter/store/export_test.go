@@ -59,3 +59,13 @@ func (s *Store) SyncWALForTest() error { return s.syncWAL() }
 
 // PathForTest is the SQLite database file.
 func (s *Store) PathForTest() string { return s.path }
+
+// ForeseenForTest counts the invoices committed on SQLite whose number was
+// foreseen and whose PDF was rendered outside the write lock, and all
+// announced ones committed.
+func (s *Store) ForeseenForTest() (foreseen, numbered int64) {
+	if s.group == nil {
+		return 0, 0
+	}
+	return s.group.foreseen.Load(), s.group.numbered.Load()
+}

@@ -226,7 +226,7 @@ func (s *Store) IssueFineFee(ctx context.Context, id int64, fee int64, req invoi
 		if f.FeeInvoiceID != 0 {
 			return errs.Conflict("fine_fee_charged")
 		}
-		if err := s.issueTx(ctx, tx, sc, req); err != nil {
+		if err := s.issueTx(ctx, tx, sc, req, nil); err != nil {
 			return err
 		}
 		now := s.Now()

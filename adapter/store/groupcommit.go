@@ -72,6 +72,49 @@ type writeJob struct {
 	done    chan writeResult // buffered: the runner never blocks on it
 	result  writeResult      // set by runGroup
 	durable bool             // committed, and must be on disk before the caller hears of it
+	num     *numbering       // a transaction that takes a number of a counter; nil for others
+}
+
+// numbering is what a write transaction taking the next number of a
+// gap-free counter (an invoice's) tells the queue, so that its number can
+// be foreseen and the work that depends on it (rendering the PDF that prints
+// it) done outside the write lock, while the transaction waits its turn.
+//
+// As it joins the queue the transaction gets its time (at: the issue time,
+// taken in queue order, so that times rise with the numbers, which are
+// taken in that order too) and, when the counter's last number is known to
+// this process, the number it will take if every transaction of the counter
+// ahead of it commits: seq = the last number committed + the transactions of
+// the counter queued or running + 1. Its owner then runs prepare(at, seq)
+// before waiting for the lock. The transaction itself must take its number
+// from the database as ever (nextNumber) and use what prepare made only
+// when its number is seq and prepare has finished (ready): a foreseen
+// number that turns out wrong (a transaction ahead failed, another process
+// or an unannounced writer took one) costs the work done again under the
+// lock, never a wrong document.
+type numbering struct {
+	keyOf   func(at time.Time) string     // the counter (tenant, series, period) at a time
+	prepare func(at time.Time, seq int64) // the work outside the lock for number seq
+
+	key   string
+	at    time.Time
+	seq   int64         // foreseen; 0 when the counter's last number is unknown
+	ready chan struct{} // closed when prepare has returned
+	used  int64         // set by the transaction: the number it took
+}
+
+// prepared reports whether the work for the foreseen number is done and
+// that number is seq: only then may the transaction use it.
+func (n *numbering) prepared(seq int64) bool {
+	if n == nil || n.seq == 0 || n.seq != seq {
+		return false
+	}
+	select {
+	case <-n.ready:
+		return true
+	default:
+		return false
+	}
 }
 
 type writeResult struct {
@@ -104,6 +147,13 @@ type groupQueue struct {
 	syncMu   sync.Mutex
 	synced   int64        // guarded by syncMu: commits up to this number are on disk
 	sync     func() error // syncs the WAL file (Store.syncWAL; replaced in tests)
+
+	// guarded by mu: per counter, the last number committed through the
+	// queue and the numbering transactions queued or running (numbering)
+	last     map[string]int64
+	inflight map[string]int64
+	foreseen atomic.Int64 // numbering transactions that found their work prepared
+	numbered atomic.Int64 // numbering transactions committed
 }
 
 // WriteStats counts this process's write transactions on SQLite since the
@@ -115,13 +165,18 @@ type groupQueue struct {
 // which groups commits itself and writes concurrently. Commit is the part
 // of Held spent committing (appending to the WAL); the rest is the
 // transactions' own work. Syncs counts the fsyncs of the WAL, which run
-// after the lock (one may cover several commits).
+// after the lock (one may cover several commits). Numbered counts the
+// committed transactions that took a number they had announced (issued
+// invoices), Foreseen those of them whose number was foreseen, so that their
+// PDF was rendered outside the lock (numbering).
 type WriteStats struct {
 	Commits      int64
 	Transactions int64
 	Held         time.Duration
 	Commit       time.Duration
 	Syncs        int64
+	Numbered     int64
+	Foreseen     int64
 }
 
 // GroupsCommits reports whether this process queues its write transactions
@@ -135,11 +190,11 @@ func (s *Store) WriteStats() WriteStats {
 		return WriteStats{}
 	}
 	return WriteStats{Commits: s.group.commits.Load(), Transactions: s.group.txs.Load(), Held: time.Duration(s.group.held.Load()), Commit: time.Duration(s.group.commit.Load()),
-		Syncs: s.group.syncs.Load()}
+		Syncs: s.group.syncs.Load(), Numbered: s.group.numbered.Load(), Foreseen: s.group.foreseen.Load()}
 }
 
 func newGroupQueue(sync func() error) *groupQueue {
-	return &groupQueue{lock: make(chan struct{}, 1), sync: sync}
+	return &groupQueue{lock: make(chan struct{}, 1), sync: sync, last: map[string]int64{}, inflight: map[string]int64{}}
 }
 
 // syncThrough returns once the commits up to number seq are on disk: at
@@ -189,6 +244,29 @@ func (q *groupQueue) withdraw(j *writeJob) bool {
 	return false
 }
 
+// settle counts the numbering transactions of jobs as ended: no longer
+// queued, and a committed one's number the counter's last.
+func (q *groupQueue) settle(jobs []*writeJob) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, j := range jobs {
+		n := j.num
+		if n == nil {
+			continue
+		}
+		if q.inflight[n.key]--; q.inflight[n.key] <= 0 {
+			delete(q.inflight, n.key)
+		}
+		if j.result.ok() && n.used != 0 {
+			q.numbered.Add(1)
+			if n.used == n.seq {
+				q.foreseen.Add(1)
+			}
+			q.last[n.key] = max(q.last[n.key], n.used)
+		}
+	}
+}
+
 // take removes up to maxGroup waiting jobs, own among them, oldest first;
 // none (nil) when own is no longer waiting: a group before took it, and
 // gives its result once the WAL is synced.
@@ -226,13 +304,28 @@ func (q *groupQueue) take(own *writeJob) []*writeJob {
 }
 
 // writeGrouped runs fn as one write transaction of this process on SQLite,
-// possibly committed together with others (see above).
-func (s *Store) writeGrouped(ctx context.Context, lazy bool, fn func(tx *sql.Tx) error) error {
+// possibly committed together with others (see above). num, when not nil,
+// announces a transaction that takes a counter's number (see numbering).
+func (s *Store) writeGrouped(ctx context.Context, lazy bool, num *numbering, fn func(tx *sql.Tx) error) error {
 	q := s.group
-	j := &writeJob{ctx: ctx, lazy: lazy, fn: fn, done: make(chan writeResult, 1)}
+	j := &writeJob{ctx: ctx, lazy: lazy, fn: fn, done: make(chan writeResult, 1), num: num}
 	q.mu.Lock()
+	if num != nil {
+		num.at, num.seq, num.used, num.ready = s.Now(), 0, 0, make(chan struct{})
+		num.key = num.keyOf(num.at)
+		if last, ok := q.last[num.key]; ok {
+			num.seq = last + q.inflight[num.key] + 1
+		}
+		q.inflight[num.key]++
+	}
 	q.pending = append(q.pending, j)
 	q.mu.Unlock()
+	if num != nil {
+		if num.seq != 0 && num.prepare != nil {
+			num.prepare(num.at, num.seq)
+		}
+		close(num.ready)
+	}
 	select {
 	case r := <-j.done:
 		return r.get()
@@ -246,6 +339,7 @@ func (s *Store) writeGrouped(ctx context.Context, lazy bool, fn func(tx *sql.Tx)
 		return (<-j.done).get()
 	case <-ctx.Done():
 		if q.withdraw(j) {
+			q.settle([]*writeJob{j})
 			return ctx.Err()
 		}
 		return (<-j.done).get()
@@ -262,6 +356,7 @@ func (s *Store) runHolding(jobs []*writeJob) {
 	var seq int64
 	func() {
 		defer func() {
+			q.settle(jobs)
 			q.held.Add(int64(time.Since(start)))
 			<-q.lock
 			if !finished { // Goexit in an fn: nobody may be left waiting

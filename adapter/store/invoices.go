@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,12 +47,17 @@ func (s *Store) IssueInvoice(ctx context.Context, req invoice.IssueRequest) erro
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
-		if err := s.issueTx(ctx, tx, sc, req); err != nil {
+	prep := s.prepareIssue(ctx, sc, req)
+	var num *numbering
+	if prep != nil {
+		num = prep.num
+	}
+	return s.writeNumbered(ctx, false, num, func(tx *sql.Tx) error {
+		if err := s.issueTx(ctx, tx, sc, req, prep); err != nil {
 			return err
 		}
 		for _, w := range req.With {
-			if err := s.issueTx(ctx, tx, sc, w); err != nil {
+			if err := s.issueTx(ctx, tx, sc, w, nil); err != nil {
 				return err
 			}
 		}
@@ -58,8 +65,129 @@ func (s *Store) IssueInvoice(ctx context.Context, req invoice.IssueRequest) erro
 	})
 }
 
-// issueTx issues the one document of req inside tx (see IssueInvoice).
-func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.IssueRequest) error {
+// issuePrep is an invoice's PDF rendered outside SQLite's write lock for
+// the number its transaction was foreseen to take (see numbering): inv is
+// the invoice as rendered, ok false when it could not be.
+type issuePrep struct {
+	num  *numbering
+	inv  invoice.Invoice
+	pdf  []byte
+	sum  [sha256.Size]byte // the PDF's
+	iss  invoice.Issued    // as the transaction will have it, but for ID and DocumentID
+	msgs []mail.Queued     // req.Mails(iss, pdf)
+	ok   bool
+}
+
+// use reports whether the transaction may store what was prepared for the
+// invoice inv it numbered seq: prepared for that number, and for exactly
+// that invoice (time, lines, parties: everything rendered).
+func (p *issuePrep) use(seq int64, inv invoice.Invoice) bool {
+	return p != nil && p.num.prepared(seq) && p.ok && reflect.DeepEqual(p.inv, inv)
+}
+
+// mailsFor returns the prepared messages when the transaction's document
+// iss is the one they were built for (its ids aside, which Mails must not
+// rely on), as copies the transaction may change; ok false: build them
+// anew.
+func (p *issuePrep) mailsFor(iss invoice.Issued) ([]mail.Queued, bool) {
+	if p == nil {
+		return nil, false
+	}
+	iss.ID, iss.DocumentID = 0, 0
+	if !reflect.DeepEqual(p.iss, iss) {
+		return nil, false
+	}
+	out := make([]mail.Queued, len(p.msgs))
+	for i, q := range p.msgs {
+		q.Message.Attachments = slices.Clone(q.Message.Attachments)
+		q.Message.Headers = slices.Clone(q.Message.Headers)
+		out[i] = q
+	}
+	return out, true
+}
+
+// prepareIssue announces req's transaction to SQLite's write queue as one
+// that takes a number, with the rendering of its PDF as the work to do for
+// the foreseen number; nil on PostgreSQL (whose writers run concurrently),
+// for several documents in one transaction and when the tenant's number
+// patterns cannot be read.
+func (s *Store) prepareIssue(ctx context.Context, sc scope, req invoice.IssueRequest) *issuePrep {
+	if s.group == nil || len(req.With) > 0 || req.Render == nil || req.Issued == nil {
+		return nil
+	}
+	set, err := s.setup(ctx, sc.tenant()) // cached: the request has read it
+	if err != nil {
+		return nil
+	}
+	loc := req.Loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	pattern, counter := issueSeries(set.tenant.InvoiceNumberPattern, set.tenant.CreditNumberPattern, *req.Issued)
+	p := &issuePrep{}
+	baseIss := *req.Issued // a copy: the transaction sets the number on req's
+	base := baseIss.Invoice
+	p.num = &numbering{
+		keyOf: func(at time.Time) string {
+			return fmt.Sprint(sc.tenant(), "|", counter, "|", invoice.PeriodKey(pattern, at.In(loc)))
+		},
+		prepare: func(at time.Time, seq int64) {
+			inv := base
+			issued := at.In(loc)
+			inv.Number, inv.IssueDate = invoice.Format(pattern, issued, seq), issued
+			if invoice.Validate(inv) != nil {
+				return
+			}
+			pdf, err := req.Render(inv)
+			if err != nil {
+				return
+			}
+			// the document as issueTx completes it before its e-mails
+			iss := baseIss
+			sum := sha256.Sum256(pdf)
+			iss.TenantID, iss.IssuedAt, iss.Invoice = sc.tenant(), at, inv
+			iss.Totals, iss.SHA256 = invoice.Compute(inv), hex.EncodeToString(sum[:])
+			if req.EInvoice != nil {
+				f, err := req.EInvoice(inv)
+				if err != nil {
+					return
+				}
+				if f != nil {
+					iss.EInvoice = f
+				}
+			}
+			var msgs []mail.Queued
+			if req.Mails != nil {
+				if msgs, err = req.Mails(iss, pdf); err != nil {
+					return
+				}
+			}
+			p.inv, p.pdf, p.sum, p.iss, p.msgs, p.ok = inv, pdf, sum, iss, msgs, true
+		},
+	}
+	return p
+}
+
+// issueSeries is the number pattern and counter of the document iss, from
+// the tenant's patterns for invoices and credit notes: a test document's
+// never count in the business's series.
+func issueSeries(invPattern, gsPattern string, iss invoice.Issued) (pattern, counter string) {
+	pattern = invPattern
+	series := invoice.SeriesOf(iss.Invoice.Kind)
+	if series == invoice.SeriesCreditNote {
+		pattern = gsPattern
+	}
+	counter = string(series)
+	if iss.Test { // never a number of the business's series
+		pattern, counter = "TEST-"+pattern, "test_"+counter
+	}
+	return pattern, counter
+}
+
+// issueTx issues the one document of req inside tx (see IssueInvoice),
+// with the PDF prep rendered outside the lock when it was rendered for
+// exactly the invoice issued (its number and time); prep may be nil.
+func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.IssueRequest, prep *issuePrep) error {
 	iss := req.Issued
 	loc := req.Loc
 	if loc == nil {
@@ -72,15 +200,8 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 		sc.tenant()).Scan(&invPattern, &gsPattern); err != nil {
 		return notFound(err, "tenant_not_found")
 	}
-	pattern := invPattern
+	pattern, counter := issueSeries(invPattern, gsPattern, *iss)
 	series := invoice.SeriesOf(iss.Invoice.Kind)
-	if series == invoice.SeriesCreditNote {
-		pattern = gsPattern
-	}
-	counter := string(series)
-	if iss.Test { // never a number of the business's series
-		pattern, counter = "TEST-"+pattern, "test_"+counter
-	}
 	chained := s.dialect.chainsWrites() && len(iss.Invoice.Lines) > 0 && len(iss.Collects) == 0
 	if err := paymentsOf(ctx, sc.tenant(), req.Payments); err != nil {
 		return err
@@ -94,10 +215,16 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 		req.Payments = nil
 	}
 	now := s.Now()
+	if prep != nil && !prep.num.at.IsZero() {
+		now = prep.num.at // the time it joined the write queue: times rise with the numbers
+	}
 	issued := now.In(loc)
 	seq, err := nextNumber(ctx, tx, sc.tenant(), counter, invoice.PeriodKey(pattern, issued))
 	if err != nil {
 		return err
+	}
+	if prep != nil {
+		prep.num.used = seq
 	}
 	iss.TenantID, iss.IssuedAt = sc.tenant(), now
 	iss.Invoice.Number = invoice.Format(pattern, issued, seq)
@@ -106,9 +233,17 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 		return err
 	}
 	iss.Totals = invoice.Compute(iss.Invoice)
-	pdf, err := req.Render(iss.Invoice)
-	if err != nil {
+	var pdf []byte
+	var sum [sha256.Size]byte
+	if !prep.use(seq, iss.Invoice) {
+		prep = nil // prepared for another number or invoice: done here
+	}
+	if prep != nil {
+		pdf, sum = prep.pdf, prep.sum
+	} else if pdf, err = req.Render(iss.Invoice); err != nil {
 		return fmt.Errorf("render invoice %s: %w", iss.Invoice.Number, err)
+	} else {
+		sum = sha256.Sum256(pdf)
 	}
 	recipient, _ := json.Marshal(iss.Invoice.Recipient)
 	supplier, _ := json.Marshal(iss.Invoice.Supplier)
@@ -118,7 +253,6 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 		from, to = ts(iss.Invoice.ServicePeriod.From), ts(iss.Invoice.ServicePeriod.To)
 	}
 	t := iss.Totals
-	sum := sha256.Sum256(pdf)
 	iss.SHA256 = hex.EncodeToString(sum[:])
 	kind := "invoice"
 	if series == invoice.SeriesCreditNote {
@@ -169,8 +303,10 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 		return mapErr(err)
 	}
 	if req.EInvoice != nil {
-		f, err := req.EInvoice(iss.Invoice)
-		if err != nil {
+		var f *invoice.EFile
+		if prep != nil {
+			f = prep.iss.EInvoice
+		} else if f, err = req.EInvoice(iss.Invoice); err != nil {
 			return fmt.Errorf("e-invoice %s: %w", iss.Invoice.Number, err)
 		}
 		if f != nil {
@@ -197,9 +333,11 @@ func (s *Store) issueTx(ctx context.Context, tx *sql.Tx, sc scope, req invoice.I
 	if req.Mails == nil {
 		return nil
 	}
-	msgs, err := req.Mails(*iss, pdf)
-	if err != nil {
-		return err
+	msgs, ok := prep.mailsFor(*iss)
+	if !ok {
+		if msgs, err = req.Mails(*iss, pdf); err != nil {
+			return err
+		}
 	}
 	for i := range msgs {
 		for j, a := range msgs[i].Message.Attachments {

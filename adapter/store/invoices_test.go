@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"sort"
@@ -14,6 +15,7 @@ import (
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/mail"
 )
 
 func testCustomer(t *testing.T, s *store.Store, ctx context.Context, email string) customer.Customer {
@@ -172,6 +174,114 @@ func TestCustomerUpsert(t *testing.T) {
 		mustNil(t, err)
 		if !created || other.ID == c.ID {
 			t.Fatal("customer leaked across tenants")
+		}
+	})
+}
+
+// TestForeseenInvoiceNumbers: on SQLite an invoice's PDF is rendered outside
+// the write lock for the number its transaction is foreseen to take, and
+// used only when the transaction takes exactly that number. Whatever the
+// foresight — issues in a row, concurrent ones, issues failing after their
+// number was taken, numbers taken by a writer that did not announce itself
+// — every stored PDF is the rendering of its own invoice (number and issue
+// time as stored), and issue times rise with the numbers.
+func TestForeseenInvoiceNumbers(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, _ *clock) {
+		w := newWorld(t, s)
+		ctx := sys(w.tenants[0].ID)
+		c := testCustomer(t, s, ctx, "kunde@example.de")
+		render := func(inv invoice.Invoice) ([]byte, error) {
+			return []byte("%PDF " + inv.Number + " " + inv.IssueDate.UTC().Format(time.RFC3339Nano)), nil
+		}
+		// the e-mail and the e-invoice quote what they are built from
+		quote := func(iss invoice.Issued) string {
+			return iss.Invoice.Number + " " + iss.IssuedAt.UTC().Format(time.RFC3339Nano) + " " + iss.SHA256
+		}
+		issue := func(fail bool) error {
+			req := invoice.IssueRequest{Issued: advanceInvoice(c.ID), Render: render, Loc: time.UTC,
+				EInvoice: func(inv invoice.Invoice) (*invoice.EFile, error) {
+					return &invoice.EFile{Filename: inv.Number + ".xml", ContentType: "application/xml", Data: []byte(inv.Number)}, nil
+				},
+				Mails: func(iss invoice.Issued, pdf []byte) ([]mail.Queued, error) {
+					if fail { // after the number was taken and the PDF rendered
+						return nil, fmt.Errorf("mail broke")
+					}
+					return []mail.Queued{{Message: mail.Message{Kind: mail.KindAdvanceInvoice, Lang: "de", To: mail.Address{Email: "kunde@example.de"},
+						From: mail.Address{Email: "info@autohaus.de"}, Subject: quote(iss), Text: string(iss.EInvoice.Data),
+						Attachments: []mail.Attachment{{Filename: "r.pdf", ContentType: "application/pdf", Data: pdf}}}}}, nil
+				}}
+			return s.IssueInvoice(ctx, req)
+		}
+		// in a row: from the second on each number is foreseen
+		f0, n0 := s.ForeseenForTest()
+		for range 5 {
+			mustNil(t, issue(false))
+		}
+		if f, n := s.ForeseenForTest(); s.Dialect() == store.SQLite && (f-f0 != 4 || n-n0 != 5) {
+			t.Errorf("in a row: %d of %d numbers foreseen, want 4 of 5", f-f0, n-n0)
+		}
+		// concurrent: numbers foreseen in the queue's order
+		var wg sync.WaitGroup
+		f0, n0 = s.ForeseenForTest()
+		for range 30 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				mustNil(t, issue(false))
+			}()
+		}
+		wg.Wait()
+		f, n := s.ForeseenForTest()
+		t.Logf("concurrent: %d of %d numbers foreseen", f-f0, n-n0)
+		if s.Dialect() == store.SQLite && (n-n0 != 30 || f-f0 < 15) {
+			t.Errorf("concurrent: %d of %d numbers foreseen: the PDFs were not rendered outside the lock", f-f0, n-n0)
+		}
+		// concurrent, with failures and a writer taking numbers unannounced
+		want := 5 + 30
+		for i := range 40 {
+			if i%9 != 4 && i%7 != 3 {
+				want++
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				switch {
+				case i%9 == 4:
+					mustNil(t, s.WriteForTest(ctx, false, func(tx *sql.Tx) error {
+						_, err := tx.Exec(`UPDATE counters SET value = value + 1 WHERE tenant_id = $1 AND series = 'invoice'`, w.tenants[0].ID)
+						return err
+					}))
+				case i%7 == 3:
+					if err := issue(true); err == nil {
+						t.Error("an issue whose e-mail failed was stored")
+					}
+				default:
+					mustNil(t, issue(false))
+				}
+			}()
+		}
+		wg.Wait()
+		list, err := s.ListInvoices(ctx, invoice.Filter{CustomerID: c.ID})
+		mustNil(t, err)
+		if len(list) != want {
+			t.Fatalf("%d invoices, want %d", len(list), want)
+		}
+		sort.Slice(list, func(i, j int) bool { return list[i].Number < list[j].Number })
+		for i, x := range list {
+			doc, err := s.Document(ctx, x.DocumentID)
+			mustNil(t, err)
+			if want := "%PDF " + x.Number + " " + x.IssuedAt.UTC().Format(time.RFC3339Nano); string(doc.Data) != want {
+				t.Errorf("invoice %s stores the PDF %q, want %q", x.Number, doc.Data, want)
+			}
+			var subject, text string
+			mustNil(t, s.DB().QueryRow(`SELECT e.subject, e.body_text FROM emails e JOIN email_attachments a ON a.email_id = e.id
+				WHERE a.document_id = $1`, x.DocumentID).Scan(&subject, &text))
+			if want := x.Number + " " + x.IssuedAt.UTC().Format(time.RFC3339Nano) + " " + x.SHA256; subject != want || text != x.Number {
+				t.Errorf("invoice %s's e-mail quotes %q / %q, want %q / %q", x.Number, subject, text, want, x.Number)
+			}
+			if i > 0 && x.IssuedAt.Before(list[i-1].IssuedAt) {
+				t.Errorf("invoice %s issued at %s, before %s issued at %s", x.Number, x.IssuedAt, list[i-1].Number, list[i-1].IssuedAt)
+			}
 		}
 	})
 }

@@ -190,8 +190,15 @@ func (s *Store) writeLazy(ctx context.Context, fn func(tx *sql.Tx) error) error 
 }
 
 func (s *Store) writeRetrying(ctx context.Context, lazy bool, fn func(tx *sql.Tx) error) error {
+	return s.writeNumbered(ctx, lazy, nil, fn)
+}
+
+// writeNumbered is writeRetrying for a transaction that takes a number of
+// a gap-free counter (num; nil for any other): on SQLite its number is
+// foreseen and num.prepare run outside the write lock (see numbering).
+func (s *Store) writeNumbered(ctx context.Context, lazy bool, num *numbering, fn func(tx *sql.Tx) error) error {
 	for attempt := 0; ; attempt++ {
-		err := s.writeOnce(ctx, lazy, fn)
+		err := s.writeOnce(ctx, lazy, num, fn)
 		if err == nil {
 			s.eventsCommitted(ctx)
 		}
@@ -210,14 +217,14 @@ func (s *Store) writeRetrying(ctx context.Context, lazy bool, fn func(tx *sql.Tx
 	}
 }
 
-func (s *Store) writeOnce(ctx context.Context, lazy bool, fn func(tx *sql.Tx) error) error {
+func (s *Store) writeOnce(ctx context.Context, lazy bool, num *numbering, fn func(tx *sql.Tx) error) error {
 	if s.group != nil {
 		// SQLite has one writer at a time. Queueing this process's writers
 		// here hands the lock on at once (contending for it inside SQLite
 		// means sleeping in its busy handler while holding a pool
 		// connection readers need), and lets one commit serve all that
 		// queued meanwhile (groupcommit.go).
-		return s.writeGrouped(ctx, lazy, fn)
+		return s.writeGrouped(ctx, lazy, num, fn)
 	}
 	return s.txOnce(ctx, lazy, fn)
 }
