@@ -51,8 +51,6 @@ type Store struct {
 
 	config *configCache // the tenants' configuration (configcache.go)
 	lazyDB *sql.DB      // PostgreSQL: the pool of lazy commits (dialect.openLazy)
-
-	statsAt atomic.Int64 // SQLite: when RefreshPlannerStats last ran (Unix ns; 0 never)
 }
 
 // DefaultMaxOpenConns is the PostgreSQL pool of a store opened without

@@ -364,6 +364,9 @@ func TestDemoProcess(t *testing.T) {
 		`go_sql_open_connections{db_name="sqlite"}`,
 		"mietwerk_sqlite_write_transactions_total ",
 		"mietwerk_sqlite_commits_total ",
+		"mietwerk_sqlite_wal_syncs_total ",
+		"mietwerk_sqlite_write_lock_seconds_total ",
+		"mietwerk_invoices_foreseen_total ",
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %q", want)

@@ -204,8 +204,16 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, st *store.Store, o
 		}{
 			{"mietwerk_sqlite_write_transactions_total", "SQLite write transactions committed by this process.",
 				func() float64 { return float64(st.WriteStats().Transactions) }},
-			{"mietwerk_sqlite_commits_total", "SQLite commits (each one WAL append and fsync) of this process; several transactions share one under load.",
+			{"mietwerk_sqlite_commits_total", "SQLite commits (each one WAL append) of this process; several transactions share one under load.",
 				func() float64 { return float64(st.WriteStats().Commits) }},
+			{"mietwerk_sqlite_wal_syncs_total", "fsyncs of SQLite's WAL after the write lock, each making every commit before it durable.",
+				func() float64 { return float64(st.WriteStats().Syncs) }},
+			{"mietwerk_sqlite_write_lock_seconds_total", "Time SQLite's single write lock was held by this process (writes go on at most at 1 ÷ this per write).",
+				func() float64 { return st.WriteStats().Held.Seconds() }},
+			{"mietwerk_invoices_numbered_total", "Invoices issued on SQLite whose number was announced to the write queue.",
+				func() float64 { return float64(st.WriteStats().Numbered) }},
+			{"mietwerk_invoices_foreseen_total", "Of those, invoices whose number was foreseen, so their PDF and e-mails were made outside the write lock.",
+				func() float64 { return float64(st.WriteStats().Foreseen) }},
 		} {
 			if err := s.metrics.ObserveCounter(c.name, c.help, c.fn); err != nil {
 				return err
