@@ -58,25 +58,35 @@ func (s *Store) overlapCond(start, end string) string {
 }
 
 // Availability counts, per category, the vehicles of a station that are
-// available (status) and have no allocation overlapping [pickup, ret). The
-// busy vehicles are found through the (tenant_id, ends_at, starts_at) index:
-// allocations that ended before the pickup — nearly all of a long history —
-// are never read.
+// available (status) and have no allocation overlapping [pickup, ret).
+// The busy ones are counted from their allocations, found through the
+// (tenant_id, ends_at, starts_at) index — allocations that ended before the
+// pickup, nearly all of a long history, are never read — each looking up
+// its car by key; the cars are counted through (tenant, station, …). So the
+// cost grows with the station's cars plus the allocations running into the
+// period, never with their product: a LEFT JOIN of the cars to the busy set
+// had SQLite without statistics (as the store keeps it) scan the whole busy
+// set once per car — 2.6 ms at 1,000 cars and 1,400 bookings ahead.
 func (s *Store) Availability(ctx context.Context, stationID int64, pickup, ret time.Time) ([]booking.Free, error) {
 	sc, err := tenantScope(ctx)
 	if err != nil {
 		return nil, err
 	}
 	a := args{sc.tenant(), stationID, ts(pickup), ts(ret)}
+	cars := `v.tenant_id = $1 AND v.station_id = $2 AND v.status = 'available' AND ` +
+		roadworthy(a.add(dateArg(ret.UTC().Format("2006-01-02")))) + ` AND ` + sc.stations("v.station_id", &a)
 	// SQLite, once ANALYZE has run, prefers a skip-scan of (vehicle_id,
 	// ends_at) that reads every vehicle's history: 2.8 ms instead of
 	// 0.3 ms at 1,000 cars and 200,000 past allocations. Name the index.
 	hint := s.dialect.indexedBy("allocations_time")
-	rows, err := s.db.QueryContext(ctx, `SELECT v.category_id, count(*), count(*) - count(busy.vehicle_id)
-		FROM vehicles v LEFT JOIN (SELECT DISTINCT al.vehicle_id FROM allocations al`+hint+`
-			WHERE al.tenant_id = $1 AND al.ends_at > $3 AND al.starts_at < $4 AND `+worldCond(sc.a.Test)+`) busy ON busy.vehicle_id = v.id
-		WHERE v.tenant_id = $1 AND v.station_id = $2 AND v.status = 'available' AND `+roadworthy(a.add(dateArg(ret.UTC().Format("2006-01-02"))))+` AND `+
-		sc.stations("v.station_id", &a)+` GROUP BY v.category_id ORDER BY v.category_id`, a...)
+	rows, err := s.db.QueryContext(ctx, `WITH cars AS (SELECT v.category_id, count(*) AS total FROM vehicles v
+			WHERE `+cars+` GROUP BY v.category_id),
+		busy AS (SELECT v.category_id, count(DISTINCT al.vehicle_id) AS n FROM allocations al`+hint+`
+			JOIN vehicles v ON v.id = al.vehicle_id
+			WHERE al.tenant_id = $1 AND al.ends_at > $3 AND al.starts_at < $4 AND `+worldCond(sc.a.Test)+` AND `+cars+`
+			GROUP BY v.category_id)
+		SELECT c.category_id, c.total, c.total - coalesce(b.n, 0) FROM cars c LEFT JOIN busy b ON b.category_id = c.category_id
+		ORDER BY c.category_id`, a...)
 	if err != nil {
 		return nil, err
 	}

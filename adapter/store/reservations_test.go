@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -106,6 +107,49 @@ func TestLastVehicleConcurrent(t *testing.T) {
 		mustNil(t, err)
 		if total != 1 || len(list) != 1 {
 			t.Fatalf("%d reservations stored (failed bookings must leave none)", total)
+		}
+	})
+}
+
+// TestAvailabilityCounts: a car is free or busy once, however many of its
+// allocations run into the period (two bookings the same day, a block);
+// a car whose HU runs out before the return and one under repair are not
+// counted at all; each category counts its own cars; the live world does
+// not see a test booking.
+func TestAvailabilityCounts(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, _ *clock) {
+		w := newWorld(t, s)
+		ctx := sys(w.tenants[0].ID)
+		st := w.stations[0][0]
+		other := fleet.Category{Code: "SUV", NameDE: "SUV", NameEN: "SUV", Transmission: "automatic", Seats: 5, Doors: 5, Active: true}
+		mustNil(t, s.CreateCategory(ctx, &other))
+		p := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC) // the period: the whole 7 December
+		car := func(i int, cat int64, hu string) fleet.Vehicle {
+			v := fleet.Vehicle{StationID: st.ID, CategoryID: cat, Plate: fmt.Sprintf("R-AV %d", i), VIN: fmt.Sprintf("WVWZZZ1KZAW2%05d", i),
+				Make: "VW", Model: "Golf", NextInspection: hu}
+			mustNil(t, s.CreateVehicle(ctx, &v))
+			return v
+		}
+		busyTwice := w.vehicles[0][0]          // booked in the morning and in the afternoon
+		blocked := car(1, w.cats[0].ID, "")    // blocked for a repair in the period
+		free := car(2, w.cats[0].ID, "")       // free
+		_ = car(3, w.cats[0].ID, "2026-12-06") // HU ran out before the return: not counted
+		_ = car(4, other.ID, "")               // the other category, free
+		testBooked := car(5, w.cats[0].ID, "") // only a test booking holds it: free in the live world
+		for _, al := range []fleet.Allocation{
+			{VehicleID: busyTwice.ID, Start: p.Add(8 * time.Hour), End: p.Add(11 * time.Hour), Kind: fleet.AllocBlock},
+			{VehicleID: busyTwice.ID, Start: p.Add(13 * time.Hour), End: p.Add(17 * time.Hour), Kind: fleet.AllocBlock},
+			{VehicleID: blocked.ID, Start: p.Add(-48 * time.Hour), End: p.Add(48 * time.Hour), Kind: fleet.AllocBlock},
+			{VehicleID: testBooked.ID, Start: p.Add(9 * time.Hour), End: p.Add(10 * time.Hour), Kind: fleet.AllocBooking, Test: true},
+			{VehicleID: free.ID, Start: p.Add(-48 * time.Hour), End: p, Kind: fleet.AllocBlock}, // ends as the period begins
+		} {
+			mustNil(t, s.Allocate(ctx, &al))
+		}
+		got, err := s.Availability(ctx, st.ID, p, p.Add(24*time.Hour))
+		mustNil(t, err)
+		want := []booking.Free{{CategoryID: w.cats[0].ID, Total: 4, Free: 2}, {CategoryID: other.ID, Total: 1, Free: 1}}
+		if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+			t.Errorf("availability %+v, want %+v", got, want)
 		}
 	})
 }
