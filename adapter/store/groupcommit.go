@@ -245,8 +245,9 @@ func (q *groupQueue) withdraw(j *writeJob) bool {
 }
 
 // settle counts the numbering transactions of jobs as ended: no longer
-// queued, and a committed one's number the counter's last.
-func (q *groupQueue) settle(jobs []*writeJob) {
+// queued, and, when ran is true (their group finished), a committed one's
+// number the counter's last.
+func (q *groupQueue) settle(jobs []*writeJob, ran bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for _, j := range jobs {
@@ -257,7 +258,7 @@ func (q *groupQueue) settle(jobs []*writeJob) {
 		if q.inflight[n.key]--; q.inflight[n.key] <= 0 {
 			delete(q.inflight, n.key)
 		}
-		if j.result.ok() && n.used != 0 {
+		if ran && j.result.ok() && n.used != 0 {
 			q.numbered.Add(1)
 			if n.used == n.seq {
 				q.foreseen.Add(1)
@@ -339,7 +340,7 @@ func (s *Store) writeGrouped(ctx context.Context, lazy bool, num *numbering, fn 
 		return (<-j.done).get()
 	case <-ctx.Done():
 		if q.withdraw(j) {
-			q.settle([]*writeJob{j})
+			q.settle([]*writeJob{j}, false)
 			return ctx.Err()
 		}
 		return (<-j.done).get()
@@ -356,7 +357,7 @@ func (s *Store) runHolding(jobs []*writeJob) {
 	var seq int64
 	func() {
 		defer func() {
-			q.settle(jobs)
+			q.settle(jobs, finished)
 			q.held.Add(int64(time.Since(start)))
 			<-q.lock
 			if !finished { // Goexit in an fn: nobody may be left waiting
