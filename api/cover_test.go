@@ -147,13 +147,20 @@ func TestPendingCoveredBookingConfirmsWithSplit(t *testing.T) {
 			t.Fatalf("%d e-mails for a booking still pending", n)
 		}
 		e.settle(t)
-		if g := e.do("GET", "/api/v1/bookings/"+res.Number, nil); g.body["status"] != "confirmed" {
+		g := e.do("GET", "/api/v1/bookings/"+res.Number, nil)
+		if g.body["status"] != "confirmed" {
 			t.Fatalf("after settling: %s", g.raw)
 		}
 		sp, err := e.contract.ReservationSplit(ctx, res.ID)
 		must(t, err)
 		if !sp.Covered() || sp.PayerCents != 66600 || sp.DriverCents != sp.TotalCents-66600 || sp.DriverCents <= 0 {
 			t.Fatalf("the page's split: %+v, want the insurer's one day of two", sp)
+		}
+		// the API shows the same figures
+		price := g.body["price"].(map[string]any)
+		if price["estimated_total_cents"] != float64(sp.TotalCents) || price["payer_share_cents"] != float64(sp.PayerCents) ||
+			price["driver_share_cents"] != float64(sp.DriverCents) {
+			t.Errorf("the booking's price %v, the page's split %+v", price, sp)
 		}
 		rows, err := e.st.DB().Query(`SELECT kind, subject, body_text FROM emails WHERE to_addr = 'offen@example.de'`)
 		must(t, err)

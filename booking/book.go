@@ -77,6 +77,10 @@ type Details struct {
 	VATRateBP   int
 	Payments    []payment.Record
 	Invoices    []invoice.Summary
+	// Split is the booking's expected cost split with its payer, as its
+	// reservation page and its confirmation show it (Estimator): the zero
+	// CostSplit when the driver pays all (or without an Estimator).
+	Split CostSplit
 	// Secret is the booking secret, set only in Book's answer: the one
 	// time it exists outside its creator (only its hash is stored).
 	Secret string

@@ -33,7 +33,9 @@ func TestAPICoverConfirmation(t *testing.T) {
 			}
 			j := newJourneyOn(t, dsn, 1)
 			ins := payer.Payer{Kind: payer.KindInsurer, Name: "Allianz Versicherung", Street: "Königinstr. 28", PostalCode: "80802",
-				City: "München", Country: "DE", Active: true, Covers: map[string]bool{payer.PartRent: true}}
+				City: "München", Country: "DE", Active: true, Covers: map[string]bool{payer.PartRent: true}, CapDays: 2,
+				// an agreed daily rate below the tariff's: the expected rent is not the tariff's estimate
+				Rates: []payer.Rate{{CategoryID: j.vehicles[0].CategoryID, PricePerDayCents: 3900}}}
 			jm(t, j.st.CreatePayer(j.sys(), &ins))
 			pickup := time.Now().Add(27 * time.Hour).Truncate(time.Hour)
 			body, _ := json.Marshal(map[string]any{
@@ -46,9 +48,13 @@ func TestAPICoverConfirmation(t *testing.T) {
 			type answer struct {
 				Number string `json:"number"`
 				Price  struct {
-					ChargedNowCents int64 `json:"charged_now_cents"`
-					DepositCents    int64 `json:"deposit_cents"`
+					ChargedNowCents     int64  `json:"charged_now_cents"`
+					DepositCents        int64  `json:"deposit_cents"`
+					EstimatedTotalCents int64  `json:"estimated_total_cents"`
+					PayerShareCents     *int64 `json:"payer_share_cents"`
+					DriverShareCents    *int64 `json:"driver_share_cents"`
 				} `json:"price"`
+				raw string // the whole answer
 			}
 			book := func() answer {
 				req, _ := http.NewRequest("POST", j.srv.URL+"/api/v1/bookings", bytes.NewReader(body))
@@ -62,7 +68,7 @@ func TestAPICoverConfirmation(t *testing.T) {
 				if res.StatusCode != http.StatusCreated {
 					t.Fatalf("booking: %d %s", res.StatusCode, raw)
 				}
-				var out answer
+				out := answer{raw: string(raw)}
 				jm(t, json.Unmarshal(raw, &out))
 				return out
 			}
@@ -107,10 +113,15 @@ func TestAPICoverConfirmation(t *testing.T) {
 			if ofPayer == "0,00 €" || whole == "" {
 				t.Errorf("the page shows no split: %s, %s, %s", whole, ofPayer, ofDriver)
 			}
+			// the API's answer: the same three figures
+			if p := first.Price; p.PayerShareCents == nil || p.DriverShareCents == nil || de.Money(p.EstimatedTotalCents) != whole ||
+				!strings.HasPrefix(ofPayer, de.Money(*p.PayerShareCents)) || de.Money(*p.DriverShareCents) != ofDriver {
+				t.Errorf("the answer's price %+v, the page's split %s, %s, %s", p, whole, ofPayer, ofDriver)
+			}
 
 			// the retry is answered as the first request: no e-mail more
-			if again := book(); again != first {
-				t.Fatalf("the retry was answered %+v, not %+v", again, first)
+			if again := book(); again.raw != first.raw {
+				t.Fatalf("the retry was answered %s, not %s", again.raw, first.raw)
 			}
 			var queued int
 			jm(t, j.st.DB().QueryRow(`SELECT count(*) FROM emails WHERE to_addr = 'olga@example.de'`).Scan(&queued))
