@@ -1,13 +1,10 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"time"
 
-	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/errs"
-	"mietwerk.dev/mietwerk/httpx"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/payer"
 )
@@ -60,24 +57,4 @@ func (s *server) bookingCover(r *http.Request, id *int64, claim *claimIn, f *err
 		return payer.Cover{}, false, nil
 	}
 	return c, true, nil
-}
-
-// setBookingCover stores the checked cover of booking d just made (also
-// when a retry resumed it: setting the same cover again changes nothing).
-// Its confirmation went out in Book, before the cover: a cover that
-// changed who pays sends the customer the updated confirmation with the split, as
-// the admin's cover form does (booking.Service.NotifyCover; a booking not
-// confirmed yet gets none). The booking stands when that e-mail cannot be
-// queued: it is logged, not answered as a failure.
-func (s *server) setBookingCover(ctx context.Context, c payer.Cover, d booking.Details) error {
-	c.ReservationID = d.Reservation.ID
-	prev, err := s.d.Covers.ChangeCover(ctx, &c)
-	if err != nil || prev.SameTerms(c) {
-		return err
-	}
-	if _, err := s.d.Bookings.NotifyCover(ctx, d.Reservation.Number); err != nil {
-		s.d.Logger.ErrorContext(ctx, "api: updated confirmation after the cover", "request_id", httpx.RequestID(ctx),
-			"reservation", d.Reservation.Number, "err", err)
-	}
-	return nil
 }

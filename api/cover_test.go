@@ -2,10 +2,12 @@ package api_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"mietwerk.dev/mietwerk/adapter/telecashsim"
 	"mietwerk.dev/mietwerk/identity"
+	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/payer"
 )
 
@@ -111,4 +113,75 @@ func hasFieldError(r resp, field string) bool {
 		}
 	}
 	return false
+}
+
+// TestPendingCoveredBookingConfirmsWithSplit (both databases): a booking
+// with payer_id whose rent's outcome stays unknown is answered 202 and
+// e-mails nothing; once the reconciler learns the rent was approved, the
+// finisher confirms it and the customer gets one confirmation — no
+// "updated" one — quoting the split of the reservation page
+// (contract.Service.ReservationSplit: the whole, the insurer's capped
+// share, the customer's) with the rent paid. The replay still answers 202.
+func TestPendingCoveredBookingConfirmsWithSplit(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		ctx := identity.WithActor(context.Background(), identity.SystemFor(e.tenant.ID))
+		ins := payer.Payer{Kind: payer.KindInsurer, Name: "HUK-COBURG", Street: "Bahnhofsplatz 1", PostalCode: "96444", City: "Coburg",
+			Country: "DE", Active: true, CapDays: 1, Covers: map[string]bool{payer.PartRent: true}}
+		must(t, e.st.CreatePayer(ctx, &ins))
+		_, err := e.st.DB().Exec(`UPDATE tariffs SET deposit_cents = 0`)
+		must(t, err)
+		setDayPrice(t, e, 66600) // the gateway commits, then fails: the outcome stays unknown
+		e.gw.inquiryDown.Store(true)
+		body := bookingBody("offen@example.de", telecashsim.CardApproveVisa, day(3, 9), day(5, 9))
+		body["payer_id"] = ins.ID
+		r := e.do("POST", "/api/v1/bookings", body, "Idempotency-Key", "offen-ins")
+		if r.status != 202 || r.body["status"] != "pending_payment" {
+			t.Fatalf("want 202 pending: %d %s", r.status, r.raw)
+		}
+		res, err := e.st.ReservationByNumber(ctx, r.body["number"].(string))
+		must(t, err)
+		if c, err := e.st.Cover(ctx, res.ID); err != nil || c.PayerID != ins.ID {
+			t.Fatalf("the pending booking's cover: %+v %v", c, err)
+		}
+		if n := e.countRows(t, `SELECT count(*) FROM emails`); n != 0 {
+			t.Fatalf("%d e-mails for a booking still pending", n)
+		}
+		e.settle(t)
+		g := e.do("GET", "/api/v1/bookings/"+res.Number, nil)
+		if g.body["status"] != "confirmed" {
+			t.Fatalf("after settling: %s", g.raw)
+		}
+		sp, err := e.contract.ReservationSplit(ctx, res.ID)
+		must(t, err)
+		if !sp.Covered() || sp.PayerCents != 66600 || sp.DriverCents != sp.TotalCents-66600 || sp.DriverCents <= 0 {
+			t.Fatalf("the page's split: %+v, want the insurer's one day of two", sp)
+		}
+		// the API shows the same figures
+		price := g.body["price"].(map[string]any)
+		if price["estimated_total_cents"] != float64(sp.TotalCents) || price["payer_share_cents"] != float64(sp.PayerCents) ||
+			price["driver_share_cents"] != float64(sp.DriverCents) {
+			t.Errorf("the booking's price %v, the page's split %+v", price, sp)
+		}
+		rows, err := e.st.DB().Query(`SELECT kind, subject, body_text FROM emails WHERE to_addr = 'offen@example.de'`)
+		must(t, err)
+		var mails []string
+		for rows.Next() {
+			var kind, subject, text string
+			must(t, rows.Scan(&kind, &subject, &text))
+			mails = append(mails, kind+" | "+subject+"\n"+text)
+		}
+		must(t, rows.Err())
+		rows.Close()
+		de := locale.Lang("de")
+		want := "Voraussichtlicher Mietpreis: " + de.Money(sp.TotalCents) + " – davon übernimmt HUK-COBURG " + de.Money(sp.PayerCents) +
+			"; Ihr Anteil voraussichtlich " + de.Money(sp.DriverCents)
+		if len(mails) != 1 || !strings.HasPrefix(mails[0], "reservation_confirmation | ") || strings.Contains(mails[0], "aktualisiert") ||
+			!strings.Contains(mails[0], want) || !strings.Contains(mails[0], "Bereits bezahlt (erster Miettag): "+de.Money(66600)) {
+			t.Fatalf("e-mails to the customer, want one confirmation quoting %q:\n%s", want, strings.Join(mails, "\n---\n"))
+		}
+		if rp := e.do("POST", "/api/v1/bookings", body, "Idempotency-Key", "offen-ins"); rp.status != 202 || rp.header.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("replay: %d %s", rp.status, rp.raw)
+		}
+		checkLedger(t, e)
+	})
 }

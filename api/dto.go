@@ -271,6 +271,11 @@ type priceOut struct {
 	ExtraKMCents        int64  `json:"extra_km_cents"`
 	VATRateBP           int    `json:"vat_rate_bp"`
 	VATIncludedCents    int64  `json:"vat_included_cents"`
+	// PayerShareCents and DriverShareCents split EstimatedTotalCents when
+	// a payer covers a part (absent when the driver pays all): the
+	// reservation page's and the confirmation's figures.
+	PayerShareCents  *int64 `json:"payer_share_cents,omitempty"`
+	DriverShareCents *int64 `json:"driver_share_cents,omitempty"`
 }
 
 type customerOut struct {
@@ -334,6 +339,10 @@ func bookingResp(d booking.Details, lang string) bookingOut {
 			ExtraKMCents: d.Quote.ExtraKMCents, VATRateBP: d.VATRateBP, VATIncludedCents: vat},
 		Payments: []paymentOut{}, Invoices: []invoiceOut{}, Links: linksOut{Self: self, Cancel: self + "/cancel"},
 		BookingSecret: d.Secret}
+	if sp := d.Split; sp.Covered() {
+		// the expected rent as the payer's terms price it, split
+		o.Price.EstimatedTotalCents, o.Price.PayerShareCents, o.Price.DriverShareCents = sp.TotalCents, &sp.PayerCents, &sp.DriverCents
+	}
 	for _, p := range d.Payments {
 		o.Payments = append(o.Payments, paymentOut{p.Purpose, string(p.Operation), string(p.Status), p.Amount.Cents,
 			p.Amount.Currency, cardOut{string(p.Card.Brand), p.Card.Last4}, rfc(p.CreatedAt, loc)})

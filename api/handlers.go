@@ -133,14 +133,16 @@ func (s *server) createBooking(r *http.Request) (int, any, error) {
 		return 0, nil, errs.Invalid("error.fields_invalid", dedupe(f)...)
 	}
 	lg := string(lang(r))
-	if !covered {
-		// the answer of a booking confirmed in Book's pass is stored in the
-		// transaction that confirms it (no statement, no commit of its
-		// own); a covered booking's answer waits for its cover, set after
-		req.Answer = func(d booking.Details) (idempotency.Response, error) {
-			raw, err := jsonAnswer(bookingAnswer(d, lg))
-			return raw.response(), err
-		}
+	if covered {
+		// stored with the booking, before anything is charged: its one
+		// confirmation quotes the split
+		req.Cover = &cover
+	}
+	// the answer of a booking confirmed in Book's pass is stored in the
+	// transaction that confirms it (no statement, no commit of its own)
+	req.Answer = func(d booking.Details) (idempotency.Response, error) {
+		raw, err := jsonAnswer(bookingAnswer(d, lg))
+		return raw.response(), err
 	}
 	d, err := s.d.Bookings.Book(r.Context(), req)
 	if err != nil {
@@ -149,11 +151,6 @@ func (s *server) createBooking(r *http.Request) (int, any, error) {
 	if d.Answered != nil {
 		// exactly what a retry with the key replays
 		return d.Answered.StatusCode, storedAnswer(*d.Answered), nil
-	}
-	if covered {
-		if err := s.setBookingCover(r.Context(), cover, d); err != nil {
-			return 0, nil, err
-		}
 	}
 	status, out := bookingAnswer(d, lg)
 	return status, out, nil

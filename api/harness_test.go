@@ -163,7 +163,12 @@ func newEnvWith(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.
 		func() time.Time { return time.Now().Add(time.Duration(e.payClock.Load())) }, nil, log)
 	mt, err := mailtmpl.New()
 	must(t, err)
-	e.bookings = booking.NewService(booking.Deps{Bookings: st, Changes: st, Customers: st, Tariffs: st, Tenancy: st, Categories: st,
+	contracts := contract.NewService(contract.Deps{Store: st, Bookings: st, Vehicles: st, Tariffs: st, Tenancy: st, Customers: st,
+		Payments: e.pay, Records: st, Invoices: st, Issued: st, Renderer: pdf.New(), EInvoicer: xrechnung.EInvoicer{},
+		Mailer: contracttest.Mailer{}, Log: log, Covers: st, Payers: st})
+	e.contract = contracts
+	// the confirmations quote the reservation page's split, as wired in cmd
+	e.bookings = booking.NewService(booking.Deps{Estimates: contracts, Bookings: st, Changes: st, Customers: st, Tariffs: st, Tenancy: st, Categories: st,
 		Payments: e.pay, Records: st, Invoices: inv, Issued: st, Renderer: pdf.New(), EInvoicer: xrechnung.EInvoicer{},
 		Mailer: mailtmpl.NewBookingMailer(mt, "buchung@koenig.test", ""), Outbox: st, Log: log, Lease: o.lease,
 		Stages: func(stage string, d time.Duration) {
@@ -210,10 +215,6 @@ func newEnvWith(t testing.TB, dialect string, vehicles int, tweak func(*tenancy.
 		}
 		e.key = e.keys[identity.ScopeSecret]
 	}
-	contracts := contract.NewService(contract.Deps{Store: st, Bookings: st, Vehicles: st, Tariffs: st, Tenancy: st, Customers: st,
-		Payments: e.pay, Records: st, Invoices: st, Issued: st, Renderer: pdf.New(), EInvoicer: xrechnung.EInvoicer{},
-		Mailer: contracttest.Mailer{}, Log: log, Covers: st, Payers: st})
-	e.contract = contracts
 	var keys idempotency.Store = st
 	if o.keys != nil {
 		keys = o.keys(st)

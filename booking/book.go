@@ -13,6 +13,7 @@ import (
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/job"
 	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/payer"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/tenancy"
@@ -47,6 +48,13 @@ type BookRequest struct {
 	Notes        string
 	Card         *payment.Card // either Card or Token
 	Token        *CardToken
+	// Cover, when set, is who pays the rental instead of (or with) the
+	// driver, as the caller checked it (payer.Cover.Validate): it is
+	// stored with the booking in the transaction that creates it, before
+	// anything is charged, so the confirmation quotes its split (the
+	// reservation page's, Estimator.ReservationSplit) and no process that
+	// stops later can lose it.
+	Cover *payer.Cover
 	// Answer, when set with an IdempotencyKey, renders the request's
 	// answer from the booking's Details (Secret included) when Book's own
 	// pass confirms it: the answer is stored with the key in the
@@ -69,6 +77,10 @@ type Details struct {
 	VATRateBP   int
 	Payments    []payment.Record
 	Invoices    []invoice.Summary
+	// Split is the booking's expected cost split with its payer, as its
+	// reservation page and its confirmation show it (Estimator): the zero
+	// CostSplit when the driver pays all (or without an Estimator).
+	Split CostSplit
 	// Secret is the booking secret, set only in Book's answer: the one
 	// time it exists outside its creator (only its hash is stored).
 	Secret string
@@ -159,7 +171,7 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (Details, error) {
 		return Details{}, err
 	}
 	stage(StageValidate)
-	if err := s.d.Bookings.CreateReservationPaying(ctx, &cust, &r, &rent.Record, rent.Card); err != nil {
+	if err := s.d.Bookings.CreateReservationPaying(ctx, &cust, &r, &rent.Record, rent.Card, req.Cover); err != nil {
 		if e, ok := errs.As(err); ok && e.Code == "idempotency_key_bound" {
 			// another process created the key's booking meanwhile
 			if d, done, err := s.resumeByKey(ctx, req); done {
@@ -169,7 +181,7 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (Details, error) {
 		return Details{}, err
 	}
 	bc := bookingCtx{tn: tn, st: station, cat: cat, cust: cust, r: r, tariff: &tariff, lease: lease, created: true,
-		answer: req.Answer, secret: secret, rent: rent}
+		covered: req.Cover != nil, answer: req.Answer, secret: secret, rent: rent}
 	defer s.release(ctx, &bc)
 	// runs first: a deposit's outcome the issue did not store is stored
 	// before the lease is given up
@@ -212,6 +224,14 @@ type bookingCtx struct {
 	// invoice issueAdvance issues is its only one, kept in invs
 	created bool
 	invs    []invoice.Summary
+	// covered: created (Book's own pass) with a cover (BookRequest.Cover).
+	// A booking created without one has none to split by, and its
+	// confirmation reads nothing for it; every other path asks the
+	// Estimator (splitOf).
+	covered bool
+	// split is the confirmation's split once splitOf found it (nil: not
+	// asked yet)
+	split *CostSplit
 	// pageToken opens the customer's booking page (made when the booking
 	// is confirmed, in the confirmation's link only)
 	pageToken string
@@ -709,19 +729,29 @@ func primaries(recs []payment.Record) (rent, dep *payment.Record) {
 // issueAdvance issues the advance invoice for the charged rent, confirms
 // the reservation and queues the confirmation, in one transaction, which
 // also stores the deposit's outcome Book's own pass deferred
-// (invoice.IssueRequest.Payments).
+// (invoice.IssueRequest.Payments). The confirmation quotes the rent paid,
+// the deposit and, when a payer covers a part, the split (splitOf: the
+// reservation page's); an Estimator's error issues nothing (the booking
+// stays pending: a retry or the finisher completes it).
 func (s *Service) issueAdvance(ctx context.Context, bc *bookingCtx, rent payment.Record, dep *payment.Record) error {
 	depCents := int64(0)
 	if dep != nil {
 		depCents = dep.Amount.Cents
 	}
 	paid := rent.Amount.Cents
+	// the split the reservation page shows, found before the transaction
+	// (the booking's cover was stored with it)
+	sp, err := s.splitOf(ctx, bc)
+	if err != nil {
+		return err
+	}
+	q := ConfirmQuote{EstimateCents: bc.r.EstimatedTotalCents, DepositCents: depCents, Online: true, PaidCents: paid}.with(sp)
 	inv := s.invoiceFor(bc, invoice.KindAdvance, []invoice.Line{rentLine(bc, paid)}, nil)
 	inv.Payment = cardPaid(rent)
 	iss := &invoice.Issued{StationID: bc.r.StationID, ReservationID: bc.r.ID, CustomerID: bc.r.CustomerID,
 		Language: bc.cust.Language, Invoice: inv}
 	req := s.issue(ctx, bc, iss, func(m MailContext, inv invoice.Issued, pdf []byte) ([]invoiceMail, error) {
-		msg, err := s.d.Mailer.Confirmation(m, inv, pdf, paid, depCents)
+		msg, err := s.d.Mailer.Confirmation(m, inv, pdf, q)
 		return []invoiceMail{{msg}}, err
 	})
 	req.ConfirmReservation = bc.r.ID
@@ -734,8 +764,7 @@ func (s *Service) issueAdvance(ctx context.Context, bc *bookingCtx, rent payment
 	if !bc.deferred.Done() {
 		req.Payments = []payment.Record{bc.deferred.Record()}
 	}
-	err := s.d.Invoices.IssueInvoice(ctx, req)
-	if err != nil {
+	if err = s.d.Invoices.IssueInvoice(ctx, req); err != nil {
 		bc.answered = nil // rolled back with the issue (the outcome too: settle stores it)
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/payer"
 	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/tenancy"
 )
@@ -218,8 +219,13 @@ type Store interface {
 	// becoming rent.CardID (a card deleted meanwhile: KindNotFound
 	// "stored_card_not_found", nothing written). rent.ID is set when the
 	// booking was created; a booking not created records nothing. rent and
-	// card must be of r's mode (test or live).
-	CreateReservationPaying(ctx context.Context, c *customer.Customer, r *Reservation, rent *payment.Record, card *payment.StoredCard) error
+	// card must be of r's mode (test or live). cover, when not nil, is
+	// stored as r's cover (as payer.CoverStore.SetCover would, audited,
+	// with its payer's terms as of now) in the same transaction, after the
+	// car is taken: checked again against its payer there (KindInvalid
+	// with field errors, and nothing is written); its ReservationID is set.
+	CreateReservationPaying(ctx context.Context, c *customer.Customer, r *Reservation, rent *payment.Record, card *payment.StoredCard,
+		cover *payer.Cover) error
 	Reservation(ctx context.Context, id int64) (Reservation, error)
 	ReservationByNumber(ctx context.Context, number string) (Reservation, error)
 	ListReservations(ctx context.Context, f Filter) ([]Reservation, int, error)

@@ -691,16 +691,37 @@ func (s *Service) confirmQuote(ctx context.Context, bc *bookingCtx) (ConfirmQuot
 		}
 		q.DepositCents = t.DepositCents
 	}
-	if s.d.Estimates != nil {
-		sp, err := s.d.Estimates.ReservationSplit(ctx, bc.r.ID)
-		if err != nil {
-			return q, err
-		}
-		if sp.Covered() {
-			q.Split, q.EstimateCents = sp, sp.TotalCents
+	sp, err := s.splitOf(ctx, bc)
+	return q.with(sp), err
+}
+
+// with is q quoting split sp when a payer covers a part of it (the
+// expected rent then is the split's whole), else q as it is.
+func (q ConfirmQuote) with(sp CostSplit) ConfirmQuote {
+	if sp.Covered() {
+		q.Split, q.EstimateCents = sp, sp.TotalCents
+	}
+	return q
+}
+
+// splitOf is the split of booking bc's expected cost its confirmations
+// quote: the Estimator's (the reservation page's) — the zero CostSplit
+// without an Estimator, and, reading nothing, for a booking Book's own
+// pass created without a cover. It is asked once per bc. Errors: the
+// Estimator's.
+func (s *Service) splitOf(ctx context.Context, bc *bookingCtx) (CostSplit, error) {
+	if bc.split != nil {
+		return *bc.split, nil
+	}
+	var sp CostSplit
+	if s.d.Estimates != nil && (!bc.created || bc.covered) {
+		var err error
+		if sp, err = s.d.Estimates.ReservationSplit(ctx, bc.r.ID); err != nil {
+			return CostSplit{}, err
 		}
 	}
-	return q, nil
+	bc.split = &sp
+	return sp, nil
 }
 
 // releaseAs gives up the lease of the booking in status st.

@@ -174,7 +174,7 @@ func (s *Service) load(ctx context.Context, r Reservation) (bookingCtx, error) {
 
 // detailsOf assembles the answer for a reservation: from what bc holds
 // (details), reading only what it lacks — the reservation's tariff, its
-// payments, its invoices.
+// payments, its invoices, its split (splitOf).
 func (s *Service) detailsOf(ctx context.Context, bc bookingCtx) (Details, error) {
 	if bc.tariff == nil || bc.tariff.ID != bc.r.TariffID {
 		bc.tariff = nil
@@ -193,15 +193,22 @@ func (s *Service) detailsOf(ctx context.Context, bc bookingCtx) (Details, error)
 			return bc.details(), err
 		}
 	}
+	if _, err := s.splitOf(ctx, &bc); err != nil {
+		return bc.details(), err
+	}
 	return bc.details(), nil
 }
 
 // details is the booking's answer from what bc holds, reading nothing: its
 // quote from the reservation's prices on its tariff (or, without it, on a
-// tariff of 24-hour days), its payments and its invoices as bc has them.
+// tariff of 24-hour days), its payments, its invoices and its split as bc
+// has them.
 func (bc *bookingCtx) details() Details {
 	d := Details{Reservation: bc.r, Station: bc.st, Category: bc.cat, Customer: bc.cust, VATRateBP: bc.tn.VATRateBP,
 		Payments: bc.recs}
+	if bc.split != nil {
+		d.Split = *bc.split
+	}
 	t := pricing.Tariff{DayCounting: "24h"}
 	if bc.tariff != nil && bc.tariff.ID == bc.r.TariffID {
 		t = *bc.tariff

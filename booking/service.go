@@ -108,8 +108,11 @@ type MailContext struct {
 // Mailer builds the customer messages of a booking (implemented over the
 // e-mail templates outside the domain).
 type Mailer interface {
-	// Confirmation is the booking confirmation with the advance invoice PDF.
-	Confirmation(m MailContext, inv invoice.Issued, pdf []byte, paidCents, depositCents int64) (mail.Message, error)
+	// Confirmation is the confirmation of a booking paid online, with the
+	// advance invoice PDF: the rent paid (q.PaidCents), the deposit held
+	// and, when a payer covers a part, the expected rent and who pays
+	// which share (q.Split). q.Online is true.
+	Confirmation(m MailContext, inv invoice.Issued, pdf []byte, q ConfirmQuote) (mail.Message, error)
 	// CounterConfirmation confirms a booking staff made at the counter or
 	// on the phone: nothing is paid yet; it names the estimated rent and
 	// the deposit, both due at pickup, and, when a payer covers a part,

@@ -99,6 +99,13 @@ func (s *Service) EstimateReservation(ctx context.Context, id int64) (Estimate, 
 // shows no split then either). It is what the booking's confirmations
 // quote (booking.Estimator). Errors: KindNotFound.
 func (s *Service) ReservationSplit(ctx context.Context, id int64) (booking.CostSplit, error) {
+	// the driver pays all without a cover: nothing to estimate (one read)
+	if s.d.Covers == nil || s.d.Payers == nil {
+		return booking.CostSplit{}, nil
+	}
+	if cv, err := s.d.Covers.Cover(ctx, id); err != nil || cv.Mode == payer.ModeDriver || cv.PayerID == 0 {
+		return booking.CostSplit{}, err
+	}
 	e, err := s.EstimateReservation(ctx, id)
 	if errs.KindOf(err) == errs.KindInvalid {
 		return booking.CostSplit{}, nil

@@ -73,11 +73,15 @@ func stationOf(s tenancy.Station) Station {
 		Phone: s.Phone, Email: s.Email}
 }
 
-// Confirmation is the reservation confirmation with the advance invoice
-// and, with a public URL, the link to the customer's booking page.
-func (b BookingMailer) Confirmation(m booking.MailContext, inv invoice.Issued, pdf []byte, paid, deposit int64) (mail.Message, error) {
-	d := reservationOf(m)
-	d.Paid, d.Deposit, d.InvoiceNumber, d.InvoicePDF = paid, deposit, inv.Invoice.Number, pdf
+// Confirmation is the reservation confirmation of a booking paid online
+// with the advance invoice: the rent paid and the deposit held, the
+// expected rent split with its payer when one covers a part (as
+// CoverUpdate quotes it) and, with a public URL, the link to the
+// customer's booking page.
+func (b BookingMailer) Confirmation(m booking.MailContext, inv invoice.Issued, pdf []byte, q booking.ConfirmQuote) (mail.Message, error) {
+	q.Online = true
+	d := quoted(m, q)
+	d.InvoiceNumber, d.InvoicePDF = inv.Invoice.Number, pdf
 	if m.PageToken != "" && b.publicURL != "" {
 		d.PageURL = b.publicURL + PagePath(m.PageToken)
 	}

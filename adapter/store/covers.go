@@ -90,13 +90,8 @@ func (s *Store) ChangeCover(ctx context.Context, c *payer.Cover) (payer.Cover, e
 		case booking.StatusCompleted, booking.StatusCancelled, booking.StatusFailed:
 			return errs.Conflict("cover_closed")
 		}
-		var p payer.Payer
-		if c.PayerID != 0 && c.Mode != payer.ModeDriver {
-			if p, err = payerTx(ctx, tx, sc.tenant(), c.PayerID); err != nil && !errs.Is(err, errs.KindNotFound) {
-				return err
-			}
-		}
-		if err := c.Validate(p, s.Now().In(s.stationLoc(ctx, tx, r.StationID)).Format("2006-01-02")); err != nil {
+		p, err := s.checkCoverTx(ctx, tx, sc, r.StationID, *c)
+		if err != nil {
 			return err
 		}
 		old, err := coverTx(ctx, tx, sc.tenant(), r.ID)
@@ -130,6 +125,47 @@ func (s *Store) ChangeCover(ctx context.Context, c *payer.Cover) (payer.Cover, e
 		return payer.Cover{}, err
 	}
 	return prev, nil
+}
+
+// checkCoverTx validates cover c of a rental of station stationID against
+// its payer as tx reads it (the tenant's; the zero Payer when c names none
+// or one that is not found), on the station's today, and returns the
+// payer. Errors: KindInvalid with field errors (payer.Cover.Validate).
+func (s *Store) checkCoverTx(ctx context.Context, tx *sql.Tx, sc scope, stationID int64, c payer.Cover) (payer.Payer, error) {
+	var p payer.Payer
+	if c.PayerID != 0 && c.Mode != payer.ModeDriver {
+		var err error
+		if p, err = payerTx(ctx, tx, sc.tenant(), c.PayerID); err != nil && !errs.Is(err, errs.KindNotFound) {
+			return p, err
+		}
+	}
+	return p, c.Validate(p, s.Now().In(s.stationLoc(ctx, tx, stationID)).Format("2006-01-02"))
+}
+
+// createCoverTx stores cover c of reservation r, created in tx and so
+// without a cover yet: normalized, checked against its payer
+// (checkCoverTx), with the payer's terms as of now, audited on the
+// reservation as SetCover audits it. A booking is not announced for it
+// (its creation is not either; its confirmation is). c's ReservationID
+// is set. A driver-only cover stores nothing. Errors: KindInvalid with
+// field errors.
+func (s *Store) createCoverTx(ctx context.Context, tx *sql.Tx, sc scope, r *booking.Reservation, c *payer.Cover) error {
+	c.ReservationID = r.ID
+	c.Normalize()
+	if c.Mode == payer.ModeDriver {
+		return nil
+	}
+	p, err := s.checkCoverTx(ctx, tx, sc, r.StationID, *c)
+	if err != nil {
+		return err
+	}
+	t := p.Terms(s.Now())
+	c.Terms = &t
+	if err := putCoverTx(ctx, tx, sc.tenant(), r.ID, *c, s.Now()); err != nil {
+		return err
+	}
+	none := payer.Cover{ReservationID: r.ID, Mode: payer.ModeDriver}
+	return s.appendAudit(ctx, tx, sc, r.StationID, "reservation", r.ID, "cover", coverAudit(none, ""), coverAudit(*c, p.Name))
 }
 
 // putCoverTx stores cover c (with the terms it keeps) of reservation id

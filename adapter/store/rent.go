@@ -9,6 +9,7 @@ import (
 	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/payer"
 	"mietwerk.dev/mietwerk/payment"
 )
 
@@ -30,9 +31,11 @@ var errCardGone = errs.NotFound("stored_card_not_found")
 // reservation's insert (and card's save) in one statement, on SQLite as
 // statements of the same transaction once the car is taken. The rent is
 // durable with the booking's commit; a booking not created (no car free,
-// the key bound, the customer blocked) records nothing.
+// the key bound, the customer blocked) records nothing. A cover, when
+// given, is stored by the same transaction once the car is taken
+// (createCoverTx): a booking without one sends no statement more.
 func (s *Store) CreateReservationPaying(ctx context.Context, c *customer.Customer, r *booking.Reservation, rent *payment.Record,
-	card *payment.StoredCard) error {
+	card *payment.StoredCard, cover *payer.Cover) error {
 	sc, err := tenantScope(ctx)
 	if err != nil {
 		return err
@@ -49,7 +52,7 @@ func (s *Store) CreateReservationPaying(ctx context.Context, c *customer.Custome
 			card.CreatedAt = s.Now()
 		}
 	}
-	if err := s.createFor(ctx, sc, c, r, &firstPayment{rec: rent, card: card}); err != nil {
+	if err := s.createFor(ctx, sc, c, r, &firstPayment{rec: rent, card: card}, cover); err != nil {
 		rent.ID = 0 // rolled back with the booking
 		return err
 	}

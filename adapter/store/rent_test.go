@@ -11,6 +11,7 @@ import (
 	"mietwerk.dev/mietwerk/customer"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/internal/cfgver"
+	"mietwerk.dev/mietwerk/payer"
 	"mietwerk.dev/mietwerk/payment"
 )
 
@@ -26,11 +27,17 @@ func rentFor(f *takeFixture, i int, op payment.Operation) *payment.Record {
 // bookPaying is takeFixture.book recording rent (and saving card first)
 // with the booking.
 func (f *takeFixture) bookPaying(ctx context.Context, i int, rent *payment.Record, card *payment.StoredCard) (booking.Reservation, error) {
+	return f.bookCovered(ctx, i, rent, card, nil)
+}
+
+// bookCovered is bookPaying storing cover (when not nil) with the booking.
+func (f *takeFixture) bookCovered(ctx context.Context, i int, rent *payment.Record, card *payment.StoredCard,
+	cover *payer.Cover) (booking.Reservation, error) {
 	c := customer.Customer{Email: fmt.Sprintf("kunde%d@example.de", i), FirstName: "Kai", LastName: fmt.Sprint("Kunde ", i),
 		Street: "Weg 1", PostalCode: "93047", City: "Regensburg"}
 	r := booking.Reservation{StationID: f.w.stations[0][0].ID, CategoryID: f.w.cats[0].ID, TariffID: f.w.tariffs[0].ID,
 		Pickup: f.p, Return: f.p.Add(24 * time.Hour)}
-	err := f.s.CreateReservationPaying(ctx, &c, &r, rent, card)
+	err := f.s.CreateReservationPaying(ctx, &c, &r, rent, card, cover)
 	return r, err
 }
 
@@ -116,6 +123,59 @@ func TestRentRecordedWithBooking(t *testing.T) {
 		if c, r, p := count(t, s, `SELECT count(*) FROM customers`), count(t, s, `SELECT count(*) FROM reservations`),
 			count(t, s, `SELECT count(*) FROM payments`); c != customers || r != reservations || p != payments {
 			t.Errorf("refused bookings wrote customers %d→%d, reservations %d→%d, payments %d→%d", customers, c, reservations, r, payments, p)
+		}
+		f.checkAllocations()
+	})
+}
+
+// TestCoverStoredWithBooking (both databases): an online booking that
+// names its payer stores the cover in its own transaction — with the
+// payer's terms as of then, audited on the reservation — so that nothing
+// after it (the confirmation's split) can miss it; a payer that is no
+// longer active when the booking is written refuses the whole booking
+// (payer_id), and nothing is written: no customer, reservation, payment,
+// cover or audit entry.
+func TestCoverStoredWithBooking(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *store.Store, _ *clock) {
+		f := newTakeFixture(t, s, 2)
+		ctx := cfgver.With(f.ctx)
+		ins := insurer("HUK-COBURG")
+		ins.CapDays = 3
+		mustNil(t, s.CreatePayer(ctx, &ins))
+		cover := &payer.Cover{Mode: payer.ModePayer, PayerID: ins.ID, ClaimNumber: " KS-2026-4711 "}
+		r, err := f.bookCovered(ctx, 1, rentFor(f, 1, payment.OpSale), nil, cover)
+		mustNil(t, err)
+		got, err := s.Cover(ctx, r.ID)
+		mustNil(t, err)
+		if cover.ReservationID != r.ID || got.Mode != payer.ModePayer || got.PayerID != ins.ID || got.ClaimNumber != "KS-2026-4711" ||
+			got.Terms == nil || got.Terms.CapDays != 3 {
+			t.Fatalf("cover stored with the booking: %+v (terms %+v)", got, got.Terms)
+		}
+		trail, err := s.AuditTrail(ctx, "reservation", r.ID)
+		mustNil(t, err)
+		var audited bool
+		for _, e := range trail {
+			audited = audited || e.Action == "cover"
+		}
+		if !audited {
+			t.Errorf("the booking's cover is not audited: %+v", trail)
+		}
+
+		_, err = s.DB().Exec(`UPDATE payers SET active = $1 WHERE id = $2`, false, ins.ID)
+		mustNil(t, err)
+		counts := func() [5]int {
+			return [5]int{count(t, s, `SELECT count(*) FROM customers`), count(t, s, `SELECT count(*) FROM reservations`),
+				count(t, s, `SELECT count(*) FROM payments`), count(t, s, `SELECT count(*) FROM reservation_covers`),
+				count(t, s, `SELECT count(*) FROM audit_log`)}
+		}
+		before := counts()
+		rent := rentFor(f, 2, payment.OpSale)
+		_, err = f.bookCovered(ctx, 2, rent, nil, &payer.Cover{Mode: payer.ModePayer, PayerID: ins.ID})
+		if e, ok := errs.As(err); !ok || e.Kind != errs.KindInvalid || len(e.Fields) == 0 || e.Fields[0].Field != "payer_id" {
+			t.Fatalf("a booking naming an inactive payer: %v, want payer_id invalid", err)
+		}
+		if after := counts(); after != before || rent.ID != 0 {
+			t.Errorf("a refused covered booking wrote (customers, reservations, payments, covers, audit) %v → %v, rent %d", before, after, rent.ID)
 		}
 		f.checkAllocations()
 	})

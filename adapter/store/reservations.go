@@ -16,6 +16,7 @@ import (
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/identity"
 	"mietwerk.dev/mietwerk/locale"
+	"mietwerk.dev/mietwerk/payer"
 	"mietwerk.dev/mietwerk/webhook"
 )
 
@@ -134,12 +135,14 @@ func (s *Store) CreateReservationFor(ctx context.Context, c *customer.Customer, 
 	if err != nil {
 		return err
 	}
-	return s.createFor(ctx, sc, c, r, nil)
+	return s.createFor(ctx, sc, c, r, nil, nil)
 }
 
-// createFor is CreateReservationFor, recording pay (when not nil) with
-// the reservation (CreateReservationPaying).
-func (s *Store) createFor(ctx context.Context, sc scope, c *customer.Customer, r *booking.Reservation, pay *firstPayment) error {
+// createFor is CreateReservationFor, recording pay (when not nil) and
+// storing cover (when not nil) with the reservation
+// (CreateReservationPaying).
+func (s *Store) createFor(ctx context.Context, sc scope, c *customer.Customer, r *booking.Reservation, pay *firstPayment,
+	cover *payer.Cover) error {
 	if err := sc.writeStation(r.StationID); err != nil {
 		return err
 	}
@@ -166,7 +169,10 @@ func (s *Store) createFor(ctx context.Context, sc scope, c *customer.Customer, r
 			*c = merged
 		}
 		r.CustomerID, r.Billing = c.ID, c.Billing()
-		return s.createReservationTx(ctx, tx, sc, r, update, audits, pay)
+		if err := s.createReservationTx(ctx, tx, sc, r, update, audits, pay); err != nil || cover == nil {
+			return err
+		}
+		return s.createCoverTx(ctx, tx, sc, r, cover)
 	})
 }
 
