@@ -160,11 +160,18 @@ func (d resPageData) Heading() string {
 
 // Word is key as the page says it of its booking: key.<kind> for a start
 // (bk.cancel_btn.test_drive), key itself for a rental.
-func (d resPageData) Word(key string) string {
-	if d.Start() {
-		return key + "." + string(d.Row.Use.Kind.Or())
+func (d resPageData) Word(key string) string { return string(kindWord(key, d.Row.Use.Kind)) }
+
+// kindWord is the catalog key of text key said of a booking of kind k:
+// key.<kind> for a start — a test drive, internal trip or transfer, which
+// staff and customers know by its kind ("Probefahrt B26-00003") — and key
+// itself for a rental ("Reservierung B26-00001"; also for an empty kind).
+// Every key.<kind> is in the catalog (TestKindWordsInCatalog).
+func kindWord(key string, k booking.Kind) locale.Key {
+	if k.Or() == booking.KindRental {
+		return locale.Key(key)
 	}
-	return key
+	return locale.Key(key + "." + string(k))
 }
 
 // Start reports whether the page's booking is a start, not a rental: its
