@@ -20,7 +20,9 @@ import (
 // log on their page (its first line, the booking's creation) and in their
 // printout (title, heading), in German and English; a rental (a walk-in at
 // the counter) keeps "Reservierung". Like the page, the printout of a
-// start shows no expected rental price, a rental's does.
+// start shows no expected rental price, a rental's does. The reservation
+// list badges a start's kind, the planning board's notice after a move and
+// the contract page's link to the booking name it.
 func TestStartNamedInLogAndPrint(t *testing.T) {
 	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
 		ce := newCtEnv(t, d)
@@ -73,6 +75,25 @@ func TestStartNamedInLogAndPrint(t *testing.T) {
 					}
 				})
 			}
+		}
+		// in German: the list badges a start's kind, the planning board's
+		// notice after a move and the contract's link to its booking name
+		// it, a rental's none of them
+		u, err := url.Parse(ce.srv.URL)
+		must(t, err)
+		c.http.Jar.SetCookies(u, []*http.Cookie{{Name: "mw_lang", Value: "de", Path: "/"}})
+		for _, k := range booking.Kinds {
+			r, word := bookings[k], startWords[k].de
+			list := c.get("/admin/reservations?q=" + url.QueryEscape(r.Number))
+			if badge := `<span class="badge kind-`; strings.Contains(list.body, badge+string(k)+`">`+word+"</span>") != (k != booking.KindRental) ||
+				(k == booking.KindRental && strings.Contains(list.body, badge)) {
+				t.Errorf("reservation list of %s %s: kind badge wrong:\n%s", k, r.Number, list.body)
+			}
+			move := c.post("/admin/planning/move", url.Values{"csrf": {list.csrf(t)}, "reservation": {fmt.Sprint(r.ID)}, "vehicle": {fmt.Sprint(r.VehicleID)},
+				"pickup": {r.Pickup.Add(15 * time.Minute).Format(time.RFC3339)}, "station": {fmt.Sprint(ce.reg.ID)}}, "HX-Request", "true")
+			wantContains(t, move, `role="status">`+word+" "+r.Number+" wurde verschoben.</p>")
+			ct := handOverUse(t, ce, c, r.ID, "5100", "Eva")
+			wantContains(t, c.get(fmt.Sprintf("/admin/contracts/%d", ct.ID)), fmt.Sprintf(`%s: <a href="/admin/reservations/%d" id="ct-booking">%s</a>`, word, r.ID, r.Number))
 		}
 	})
 }
