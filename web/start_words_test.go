@@ -21,8 +21,8 @@ import (
 // printout (title, heading), in German and English; a rental (a walk-in at
 // the counter) keeps "Reservierung". Like the page, the printout of a
 // start shows no expected rental price, a rental's does. The reservation
-// list badges a start's kind, the planning board's notice after a move and
-// the contract page's link to the booking name it.
+// list badges a start's kind; the search results, the planning board's
+// notice after a move and the contract page's link to the booking name it.
 func TestStartNamedInLogAndPrint(t *testing.T) {
 	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
 		ce := newCtEnv(t, d)
@@ -88,6 +88,12 @@ func TestStartNamedInLogAndPrint(t *testing.T) {
 			if badge := `<span class="badge kind-`; strings.Contains(list.body, badge+string(k)+`">`+word+"</span>") != (k != booking.KindRental) ||
 				(k == booking.KindRental && strings.Contains(list.body, badge)) {
 				t.Errorf("reservation list of %s %s: kind badge wrong:\n%s", k, r.Number, list.body)
+			}
+			hit := c.get("/admin/search?q=" + url.QueryEscape(r.Number))
+			if k == booking.KindRental {
+				wantContains(t, hit, r.Number+`</a> <span class="muted">Walter Kunde · `)
+			} else {
+				wantContains(t, hit, r.Number+`</a> <span class="muted">`+word+" · ")
 			}
 			move := c.post("/admin/planning/move", url.Values{"csrf": {list.csrf(t)}, "reservation": {fmt.Sprint(r.ID)}, "vehicle": {fmt.Sprint(r.VehicleID)},
 				"pickup": {r.Pickup.Add(15 * time.Minute).Format(time.RFC3339)}, "station": {fmt.Sprint(ce.reg.ID)}}, "HX-Request", "true")
