@@ -21,7 +21,7 @@ import (
 // printout (title, heading), in German and English; a rental (a walk-in at
 // the counter) keeps "Reservierung". Like the page, the printout of a
 // start shows no expected rental price, a rental's does. The reservation
-// list badges a start's kind; the search results, the planning board's
+// list badges a start's kind; the printed day list, the search results, the planning board's
 // notice after a move and the contract page's link to the booking name it.
 func TestStartNamedInLogAndPrint(t *testing.T) {
 	eachDBDialect(t, func(t *testing.T, d store.Dialect) {
@@ -88,6 +88,12 @@ func TestStartNamedInLogAndPrint(t *testing.T) {
 			if badge := `<span class="badge kind-`; strings.Contains(list.body, badge+string(k)+`">`+word+"</span>") != (k != booking.KindRental) ||
 				(k == booking.KindRental && strings.Contains(list.body, badge)) {
 				t.Errorf("reservation list of %s %s: kind badge wrong:\n%s", k, r.Number, list.body)
+			}
+			day := c.get(fmt.Sprintf("/admin/reservations/day-list?day=%s&station=%d", r.Pickup.In(berlinLoc).Format("2006-01-02"), ce.reg.ID))
+			if named := "<td>" + r.Number + " · " + word + "</td>"; k == booking.KindRental {
+				wantContains(t, day, "<td>"+r.Number+"</td>")
+			} else {
+				wantContains(t, day, named)
 			}
 			hit := c.get("/admin/search?q=" + url.QueryEscape(r.Number))
 			if k == booking.KindRental {
