@@ -151,12 +151,7 @@ func (d resPageData) PlateRelease(v *view) string {
 
 // Heading is the key of the page's name for its booking: the kind of a
 // start (test drive, internal trip, transfer), "Reservierung" for a rental.
-func (d resPageData) Heading() string {
-	if d.Start() {
-		return "kind." + string(d.Row.Use.Kind.Or())
-	}
-	return "bk.res.one"
-}
+func (d resPageData) Heading() string { return d.Word("bk.res.one") }
 
 // Word is key as the page says it of its booking: key.<kind> for a start
 // (bk.cancel_btn.test_drive), key itself for a rental.
