@@ -13,7 +13,7 @@ import (
 func TestKindWordsInCatalog(t *testing.T) {
 	cat := locale.Default()
 	for _, key := range []string{"bk.cancel_confirm", "bk.cancel_btn", "bk.done.cancel", "print.reservation_title", "print.reservation_h",
-		"ct.booking", "bk.plan.moved", "bk.res.one", "audit.sentence.reservation.create"} {
+		"ct.booking", "bk.plan.moved", "bk.res.one", "bk.done.period", "audit.sentence.reservation.create"} {
 		for _, k := range append(booking.Kinds, "") {
 			for _, l := range []locale.Lang{locale.German, locale.English} {
 				if _, ok := cat.Lookup(l, kindWord(key, k)); !ok {

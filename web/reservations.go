@@ -316,14 +316,14 @@ func (a *app) reservationPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := &view{Title: d.Heading(), Nav: "reservations", Data: d, Attention: a.attention(r, attentionSubjects(job.KindReservation, d.Row.ID, d.Payments)...)}
 	if n := r.URL.Query().Get("done"); n != "" {
-		if locale.Has(locale.Key("bk.done." + n)) {
-			v.Notice = translate(reqCtx(r).lang, locale.Key("bk.done."+n))
+		// a start's own wording when it has one (bk.done.cancel.test_drive)
+		for _, k := range []locale.Key{locale.Key(d.Word("bk.done." + n)), locale.Key("bk.done." + n)} {
+			if v.Notice == "" && locale.Has(k) {
+				v.Notice = translate(reqCtx(r).lang, k)
+			}
 		}
-		switch {
-		case n == "cancel" && r.URL.Query().Has("refund"):
+		if n == "cancel" && r.URL.Query().Has("refund") {
 			v.Notice = cancelNotice(reqCtx(r).lang, r.URL.Query())
-		case n == "cancel":
-			v.Notice = translate(reqCtx(r).lang, locale.Key(d.Word("bk.done.cancel")))
 		}
 	}
 	a.render(w, r, http.StatusOK, "reservation", v)
