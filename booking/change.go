@@ -144,6 +144,8 @@ func paidRent(recs []payment.Record) (net int64, charges []payment.Record, cardI
 // back and returns KindPaymentDecline. A booking on which no rent was
 // charged by card (taken at the counter, paid on site) is re-priced only:
 // there is no card to charge or refund, its money is settled at the counter.
+// The customer is sent the change e-mail — unless the booking is a start,
+// whose driver is told at the counter (Reservation.Mailed).
 func (s *Service) Change(ctx context.Context, number string, ch ChangeRequest) (Details, error) {
 	bc, err := s.changeable(ctx, number)
 	if err != nil {
@@ -214,7 +216,11 @@ func (s *Service) Change(ctx context.Context, number string, ch ChangeRequest) (
 		return Details{}, err
 	}
 	bc.r = r
-	if err := s.settleDifference(ctx, &bc, q.ChargeNowCents, s.d.Mailer.Change); err != nil {
+	change := s.d.Mailer.Change
+	if !bc.r.Mailed() { // a start: its driver is told at the counter (Mailed)
+		change = nil
+	}
+	if err := s.settleDifference(ctx, &bc, q.ChargeNowCents, change); err != nil {
 		if errs.Is(err, errs.KindPaymentDecline) {
 			if _, rerr := s.d.Changes.ChangeReservation(context.WithoutCancel(ctx), Change{ReservationID: old.ID, Pickup: old.Pickup,
 				Return: old.Return, TariffID: old.TariffID, DayPriceCents: old.DayPriceCents, EstimatedTotalCents: old.EstimatedTotalCents}); rerr != nil {
@@ -228,7 +234,7 @@ func (s *Service) Change(ctx context.Context, number string, ch ChangeRequest) (
 
 // settleDifference charges or refunds the difference between one day's
 // rent under the new quote and the rent charged so far, and queues the
-// message extra builds (the change e-mail) with the invoice or credit note
+// message extra builds (the change e-mail; nil: none) with the invoice or credit note
 // in its transaction, or on its own when nothing is owed either way. A
 // booking without a card charge (taken at the counter, paid on site) is
 // re-priced only: its money is settled at the counter.
@@ -262,6 +268,9 @@ func (s *Service) settleDifference(ctx context.Context, bc *bookingCtx, due int6
 			msg, err := s.d.Mailer.Invoice(m, inv, pdf)
 			if err != nil {
 				return nil, err
+			}
+			if extra == nil {
+				return []invoiceMail{{msg}}, nil
 			}
 			x, err := extra(m)
 			return []invoiceMail{{msg}, {x}}, err
@@ -590,8 +599,12 @@ func (s *Service) settleCancellation(ctx context.Context, bc *bookingCtx) (Cance
 	return q, nil
 }
 
-// queue queues the message build makes for the booking on its own.
+// queue queues the message build makes for the booking on its own (nothing
+// for a nil build).
 func (s *Service) queue(ctx context.Context, bc *bookingCtx, build func(m MailContext) (mail.Message, error)) error {
+	if build == nil {
+		return nil
+	}
 	msg, err := build(bc.mailCtx())
 	if err != nil {
 		return err
@@ -605,7 +618,7 @@ func (s *Service) queue(ctx context.Context, bc *bookingCtx, build func(m MailCo
 // staff changed outside Change (a move on the planning board): the new
 // period with the calendar file that updates the customer's entries. A
 // booking not yet confirmed gets nothing: its confirmation will carry the
-// new period. Errors: KindNotFound.
+// new period; nor does a start (Reservation.Mailed). Errors: KindNotFound.
 func (s *Service) NotifyChange(ctx context.Context, number string) error {
 	_, err := s.notifyConfirmed(ctx, number, func(*bookingCtx) (func(MailContext) (mail.Message, error), error) {
 		return s.d.Mailer.Change, nil
@@ -614,7 +627,9 @@ func (s *Service) NotifyChange(ctx context.Context, number string) error {
 }
 
 // notifyConfirmed queues the message that build returns for the booking
-// number, when it is confirmed (else nothing), and reports whether it did.
+// number, when it is confirmed and a rental (else nothing: a start is not
+// e-mailed before its handover, Reservation.Mailed), and reports whether
+// it did.
 // Errors: KindNotFound and build's.
 func (s *Service) notifyConfirmed(ctx context.Context, number string,
 	build func(bc *bookingCtx) (func(MailContext) (mail.Message, error), error)) (bool, error) {
@@ -622,7 +637,7 @@ func (s *Service) notifyConfirmed(ctx context.Context, number string,
 	if err != nil {
 		return false, err
 	}
-	if r.Status != StatusConfirmed {
+	if r.Status != StatusConfirmed || !r.Mailed() {
 		return false, nil
 	}
 	bc, err := s.load(ctx, r)

@@ -58,4 +58,12 @@ func (r Reservation) ReleasedError(loc *time.Location) error {
 // before their handover, and a handed-over one cannot be cancelled: so a
 // start cancelled by hand e-mails nobody, just as one the job released
 // (see StartReleaseAt).
-func (r Reservation) CancelMailed() bool { return r.Use.Kind.Or() == KindRental }
+func (r Reservation) CancelMailed() bool { return r.Mailed() }
+
+// Mailed reports whether r's customer is e-mailed about the booking before
+// its handover — a confirmation, an update when its period or cover
+// changes, its cancellation: a rental yes; a start (test drive, internal
+// trip, transfer) no, for the reasons CancelMailed gives — a rental's
+// "Ihre Reservierung … wurde geändert" would tell its driver of a
+// reservation they never made.
+func (r Reservation) Mailed() bool { return r.Use.Kind.Or() == KindRental }

@@ -43,5 +43,8 @@ func TestCancelMailed(t *testing.T) {
 		if got := (Reservation{Use: Use{Kind: k}}).CancelMailed(); got != want {
 			t.Errorf("%q: CancelMailed = %v, want %v", k, got, want)
 		}
+		if got := (Reservation{Use: Use{Kind: k}}).Mailed(); got != want {
+			t.Errorf("%q: Mailed = %v, want %v", k, got, want)
+		}
 	}
 }

@@ -72,6 +72,7 @@ type FileReservation struct {
 	Return              time.Time `json:"return"`
 	Status              string    `json:"status"`
 	Source              string    `json:"source"`
+	Kind                string    `json:"kind"` // rental, test_drive, internal or transfer
 	WorkshopRef         string    `json:"workshop_ref"`
 	Notes               string    `json:"notes"`
 	DayPriceCents       int64     `json:"day_price_cents"`

@@ -26,6 +26,7 @@ type Hit struct {
 	Email    string    // customer e-mail
 	Phone    string    // customer phone
 	Status   string    // raw status or invoice kind, translated by the page
+	Kind     string    // a reservation's kind (rental, test_drive, internal, transfer), translated by the page; "" for the others
 	From, To time.Time // period of a reservation or contract; issue date of an invoice (From)
 	Cents    int64     // gross amount of an invoice
 }

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"mietwerk.dev/mietwerk/audit"
+	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/locale"
 )
 
@@ -301,6 +302,10 @@ func auditSentence(lang string, loc *time.Location, e audit.Entry, plate func(in
 	case "create":
 		p["text"] = quote(a.get("Description").str() + a.get("url").str())
 		p["from"], p["to"] = stamp(a.get("pickup").time()), stamp(a.get("return").time())
+		// a start is named by its kind ("Probefahrt für … angelegt")
+		if k := booking.Kind(a.get("kind").str()); e.Entity == "reservation" && k.Or().Valid() {
+			key = string(kindWord(key, k))
+		}
 	case "repaired":
 		p["text"] = quote(a.get("repair_note").str())
 	case "workshop_done":

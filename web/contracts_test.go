@@ -251,14 +251,7 @@ func TestWalkInGoesToHandover(t *testing.T) {
 		t.Fatalf("walk-in form: %d", p.status)
 	}
 	reg := ce.res["reg"]
-	ts, err := ce.store.ListTariffs(ce.sys())
-	must(t, err)
-	var tariffID int64
-	for _, tf := range ts {
-		if tf.CategoryIDs[0] == reg.CategoryID {
-			tariffID = tf.ID
-		}
-	}
+	tariffID := tariffOf(t, ce, reg.CategoryID)
 	// a second car at Regensburg for the walk-in
 	v := fleet.Vehicle{StationID: ce.reg.ID, CategoryID: reg.CategoryID, Plate: "R-WI 1", VIN: "WVWZZZ1KZAW200001", Make: "Skoda", Model: "Fabia", OdometerKM: 100, FuelEighths: 8}
 	must(t, ce.store.CreateVehicle(ce.sys(), &v))

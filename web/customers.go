@@ -129,6 +129,17 @@ func auditFields(before, after string) []customer.Change {
 // ResStatus is the booking status as a typed value for the template.
 func (d custPageData) ResStatus(s string) booking.Status { return booking.Status(s) }
 
+// ResKind is the kind of the customer's booking id (a rental when it is
+// not among the file's bookings).
+func (d custPageData) ResKind(id int64) booking.Kind {
+	for _, r := range d.File.Reservations {
+		if r.ID == id && booking.Kind(r.Kind).Valid() {
+			return booking.Kind(r.Kind)
+		}
+	}
+	return booking.KindRental
+}
+
 func (a *app) customerPage(w http.ResponseWriter, r *http.Request) error {
 	id, ok := pathID(r, "id")
 	if !ok {

@@ -48,23 +48,7 @@ func TestBrowserTestDriveOnRedPlate(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("use-form")),
 	))
 	testenv.AxeClean(t, ctx, "test drive start form")
-	for i, act := range []chromedp.Action[chromedp.Void]{
-		chromedp.SendKeys(chromedp.ID("f-email"), "paul.probe@example.de"),
-		chromedp.SendKeys(chromedp.ID("f-first_name"), "Paul"),
-		chromedp.SendKeys(chromedp.ID("f-last_name"), "Probe"),
-		chromedp.SendKeys(chromedp.ID("f-street"), "Ring 3"),
-		chromedp.SendKeys(chromedp.ID("f-postal_code"), "93049"),
-		chromedp.SendKeys(chromedp.ID("f-city"), "Regensburg"),
-		chromedp.SetValue(chromedp.ID("f-id_document"), "id_card"),
-		chromedp.SendKeys(chromedp.ID("f-id_number"), "L01X00T47"),
-		chromedp.SetValue(chromedp.ID("f-vehicle_id"), fmt.Sprint(ce.res["reg"].VehicleID)),
-		chromedp.SetValue(chromedp.ID("f-dealer_plate_id"), fmt.Sprint(plate.ID)),
-		// the date-time picker's typing order depends on the browser's
-		// locale: its value is set as a picker would
-		chromedp.SetValue(chromedp.ID("f-return"), ret),
-		chromedp.Click(chromedp.ID("use-save")),
-		chromedp.WaitVisible(chromedp.ID("test-drive-agreement")),
-	} {
+	for i, act := range testDriveSteps(ce.res["reg"].VehicleID, ret, chromedp.SetValue(chromedp.ID("f-dealer_plate_id"), fmt.Sprint(plate.ID))) {
 		fail(fmt.Sprintf("start step %d", i), chromedp.Do(ctx, act))
 	}
 	testenv.AxeClean(t, ctx, "test drive handover")

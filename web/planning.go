@@ -357,7 +357,7 @@ func (a *app) planningMove(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	} else {
-		msg = translate(lang, "bk.plan.moved", res.Number)
+		msg = translate(lang, kindWord("bk.plan.moved", res.Use.Kind), res.Number)
 	}
 	d, err := a.boardFor(r, p, stations)
 	if err != nil {

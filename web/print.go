@@ -143,8 +143,16 @@ func (a *app) reservationPrint(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return a.renderPrint(w, r, "print_reservation", &view{Title: "print.reservation_title", Data: d})
+	return a.renderPrint(w, r, "print_reservation", &view{Title: d.Word("print.reservation_title"), Data: d})
 }
+
+// Word is key as the printout says it of its booking: key.<kind> for a
+// start ("Probefahrt B26-00003"), key itself for a rental (kindWord).
+func (d resPrintData) Word(key string) string { return string(kindWord(key, d.Use.Kind)) }
+
+// Start reports whether the printed booking is a start, not a rental: like
+// its page, the printout shows no expected rental price (a start has none).
+func (d resPrintData) Start() bool { return !d.Use.Kind.Billed() }
 
 // ---- day list ----
 

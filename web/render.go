@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/errs"
 	"mietwerk.dev/mietwerk/httpx"
 	"mietwerk.dev/mietwerk/identity"
@@ -337,3 +338,7 @@ func fieldErrors(lang string, err error) (map[string]string, bool) {
 	}
 	return m, true
 }
+
+// KindWord is the key of text key said of a booking of kind k (kindWord):
+// key.<kind> for a test drive, internal trip or transfer, key for a rental.
+func (v *view) KindWord(key string, k booking.Kind) string { return string(kindWord(key, k)) }

@@ -151,20 +151,22 @@ func (d resPageData) PlateRelease(v *view) string {
 
 // Heading is the key of the page's name for its booking: the kind of a
 // start (test drive, internal trip, transfer), "Reservierung" for a rental.
-func (d resPageData) Heading() string {
-	if d.Start() {
-		return "kind." + string(d.Row.Use.Kind.Or())
-	}
-	return "bk.res.one"
-}
+func (d resPageData) Heading() string { return d.Word("bk.res.one") }
 
 // Word is key as the page says it of its booking: key.<kind> for a start
 // (bk.cancel_btn.test_drive), key itself for a rental.
-func (d resPageData) Word(key string) string {
-	if d.Start() {
-		return key + "." + string(d.Row.Use.Kind.Or())
+func (d resPageData) Word(key string) string { return string(kindWord(key, d.Row.Use.Kind)) }
+
+// kindWord is the catalog key of text key said of a booking of kind k:
+// key.<kind> for a start — a test drive, internal trip or transfer, which
+// staff and customers know by its kind ("Probefahrt B26-00003") — and key
+// itself for a rental ("Reservierung B26-00001"; also for an empty kind).
+// Every key.<kind> is in the catalog (TestKindWordsInCatalog).
+func kindWord(key string, k booking.Kind) locale.Key {
+	if k.Or() == booking.KindRental {
+		return locale.Key(key)
 	}
-	return key
+	return locale.Key(key + "." + string(k))
 }
 
 // Start reports whether the page's booking is a start, not a rental: its
@@ -314,14 +316,14 @@ func (a *app) reservationPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := &view{Title: d.Heading(), Nav: "reservations", Data: d, Attention: a.attention(r, attentionSubjects(job.KindReservation, d.Row.ID, d.Payments)...)}
 	if n := r.URL.Query().Get("done"); n != "" {
-		if locale.Has(locale.Key("bk.done." + n)) {
-			v.Notice = translate(reqCtx(r).lang, locale.Key("bk.done."+n))
+		// a start's own wording when it has one (bk.done.cancel.test_drive)
+		for _, k := range []locale.Key{locale.Key(d.Word("bk.done." + n)), locale.Key("bk.done." + n)} {
+			if v.Notice == "" && locale.Has(k) {
+				v.Notice = translate(reqCtx(r).lang, k)
+			}
 		}
-		switch {
-		case n == "cancel" && r.URL.Query().Has("refund"):
+		if n == "cancel" && r.URL.Query().Has("refund") {
 			v.Notice = cancelNotice(reqCtx(r).lang, r.URL.Query())
-		case n == "cancel":
-			v.Notice = translate(reqCtx(r).lang, locale.Key(d.Word("bk.done.cancel")))
 		}
 	}
 	a.render(w, r, http.StatusOK, "reservation", v)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"mietwerk.dev/mietwerk/booking"
 	"mietwerk.dev/mietwerk/search"
 )
 
@@ -59,8 +60,12 @@ func (a *app) searchPage(w http.ResponseWriter, r *http.Request) error {
 		if car == "" {
 			car = v.T("bk.no_vehicle")
 		}
+		kind := "" // a start is named by its kind ("Probefahrt · Paul Probe · …")
+		if k := booking.Kind(h.Kind); !k.Billed() && k.Valid() {
+			kind = v.Enum("kind", k)
+		}
 		return searchLink{"/admin/reservations/" + searchID(h.ID), h.Ref,
-			searchJoin(h.Name, car, period(h), v.Enum("booking.status", h.Status))}
+			searchJoin(kind, h.Name, car, period(h), v.Enum("booking.status", h.Status))}
 	})
 	add("contracts", res.Contracts, func(h search.Hit) searchLink {
 		return searchLink{"/admin/contracts/" + searchID(h.ID), h.Ref,

@@ -40,28 +40,7 @@ func TestCancelledStartMailsNobody(t *testing.T) {
 		c := ce.client(t)
 		c.login(adminEmail, password)
 		reg := ce.res["reg"]
-		car := func(n int) int64 {
-			v := fleet.Vehicle{StationID: ce.reg.ID, CategoryID: reg.CategoryID, Plate: fmt.Sprintf("R-CT %d", 40+n),
-				VIN: fmt.Sprintf("WVWZZZ1KZAW1000%02d", 40+n), Make: "VW", Model: "Polo", OdometerKM: 100, FuelEighths: 8}
-			must(t, ce.store.CreateVehicle(ce.sys(), &v))
-			return v.ID
-		}
-		ret := ce.clk.Now().Add(2 * time.Hour)
-		drive := useForm("test_drive", car(1), ce.reg.ID, ret)
-		drive.Set("id_document", "id_card")
-		drive.Set("id_number", "L01X00T47")
-		trip := useForm("internal", car(2), ce.reg.ID, ret)
-		trip.Set("email", "hans.haus@autohaus-koenig.de")
-		trip.Set("purpose", "Reifen holen")
-		trip.Set("cost_centre", "KST 4711")
-		move := useForm("transfer", car(3), ce.reg.ID, ret)
-		move.Set("email", "fritz.fahrer@autohaus-koenig.de")
-		move.Set("destination_id", fmt.Sprint(ce.muc.ID))
-		starts := map[booking.Kind]booking.Reservation{}
-		for _, f := range []url.Values{drive, trip, move} {
-			r := startUse(t, ce, c, f)
-			starts[r.Use.Kind] = r
-		}
+		starts := startEach(t, ce, c)
 		// cancel cancels booking id from its page, which names it word
 		// (the kind of a start, "Reservierung" for a rental): in its
 		// heading, its cancel card and the notice after cancelling.
@@ -78,9 +57,8 @@ func TestCancelledStartMailsNobody(t *testing.T) {
 			}
 			wantContains(t, p, `role="status">Die `+word+" wurde storniert.</p>")
 		}
-		words := map[booking.Kind]string{booking.KindTestDrive: "Probefahrt", booking.KindInternal: "Dienstfahrt", booking.KindTransfer: "Überführung"}
 		for k, r := range starts {
-			cancel(r.ID, r.Number, words[k])
+			cancel(r.ID, r.Number, startWords[k].de)
 		}
 		cancel(reg.ID, reg.Number, "Reservierung") // a rental nobody paid for yet
 		u, err := url.Parse(ce.srv.URL)            // the English page of a test drive
@@ -120,4 +98,44 @@ func TestCancelledStartMailsNobody(t *testing.T) {
 			t.Errorf("the rental's cancellation lacks its calendar file: %+v", qs[0].Message.Attachments)
 		}
 	})
+}
+
+// startWords is how a booking of each kind is named to a person, in German
+// and English: a start by its kind, a rental "Reservierung".
+var startWords = map[booking.Kind]struct{ de, en string }{
+	booking.KindRental:    {"Reservierung", "Reservation"},
+	booking.KindTestDrive: {"Probefahrt", "Test drive"},
+	booking.KindInternal:  {"Dienstfahrt", "Internal trip"},
+	booking.KindTransfer:  {"Überführung", "Transfer"},
+}
+
+// startEach starts a test drive, an internal trip and a transfer at the
+// counter of Regensburg, each with a car of its own, returning in two
+// hours (the transfer to Munich), and returns them by kind.
+func startEach(t *testing.T, ce *ctEnv, c *client) map[booking.Kind]booking.Reservation {
+	t.Helper()
+	reg := ce.res["reg"]
+	car := func(n int) int64 {
+		v := fleet.Vehicle{StationID: ce.reg.ID, CategoryID: reg.CategoryID, Plate: fmt.Sprintf("R-CT %d", 40+n),
+			VIN: fmt.Sprintf("WVWZZZ1KZAW1000%02d", 40+n), Make: "VW", Model: "Polo", OdometerKM: 100, FuelEighths: 8}
+		must(t, ce.store.CreateVehicle(ce.sys(), &v))
+		return v.ID
+	}
+	ret := ce.clk.Now().Add(2 * time.Hour)
+	drive := useForm("test_drive", car(1), ce.reg.ID, ret)
+	drive.Set("id_document", "id_card")
+	drive.Set("id_number", "L01X00T47")
+	trip := useForm("internal", car(2), ce.reg.ID, ret)
+	trip.Set("email", "hans.haus@autohaus-koenig.de")
+	trip.Set("purpose", "Reifen holen")
+	trip.Set("cost_centre", "KST 4711")
+	move := useForm("transfer", car(3), ce.reg.ID, ret)
+	move.Set("email", "fritz.fahrer@autohaus-koenig.de")
+	move.Set("destination_id", fmt.Sprint(ce.muc.ID))
+	starts := map[booking.Kind]booking.Reservation{}
+	for _, f := range []url.Values{drive, trip, move} {
+		r := startUse(t, ce, c, f)
+		starts[r.Use.Kind] = r
+	}
+	return starts
 }

@@ -51,20 +51,7 @@ func TestBrowserTestDriveFee(t *testing.T) {
 		t.Fatalf("start form: %q", got)
 	}
 	testenv.AxeClean(t, ctx, "test drive start form with a fee")
-	for i, act := range []chromedp.Action[chromedp.Void]{
-		chromedp.SendKeys(chromedp.ID("f-email"), "paul.probe@example.de"),
-		chromedp.SendKeys(chromedp.ID("f-first_name"), "Paul"),
-		chromedp.SendKeys(chromedp.ID("f-last_name"), "Probe"),
-		chromedp.SendKeys(chromedp.ID("f-street"), "Ring 3"),
-		chromedp.SendKeys(chromedp.ID("f-postal_code"), "93049"),
-		chromedp.SendKeys(chromedp.ID("f-city"), "Regensburg"),
-		chromedp.SetValue(chromedp.ID("f-id_document"), "id_card"),
-		chromedp.SendKeys(chromedp.ID("f-id_number"), "L01X00T47"),
-		chromedp.SetValue(chromedp.ID("f-vehicle_id"), fmt.Sprint(ce.res["reg"].VehicleID)),
-		chromedp.SetValue(chromedp.ID("f-return"), ret), // as a date-time picker would
-		chromedp.Click(chromedp.ID("use-save")),
-		chromedp.WaitVisible(chromedp.ID("test-drive-agreement")),
-	} {
+	for i, act := range testDriveSteps(ce.res["reg"].VehicleID, ret) {
 		fail(fmt.Sprintf("start step %d", i), chromedp.Do(ctx, act))
 	}
 	if got := text("agreement", "test-drive-agreement"); !strings.Contains(got, "gegen eine Gebühr von 25,00 €, zahlbar bei Rückgabe") ||

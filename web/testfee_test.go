@@ -208,6 +208,10 @@ func TestTestDriveFee(t *testing.T) {
 				t.Fatalf("invoice PDF lacks %q:\n%s", want, text)
 			}
 		}
+		// the customer's page: the booking and its invoice's link name the test drive
+		wantContains(t, c.get(fmt.Sprintf("/admin/customers/%d", r.CustomerID)),
+			fmt.Sprintf(`<a href="/admin/reservations/%d">%s</a> <span class="badge kind-test_drive">Probefahrt</span>`, r.ID, r.Number),
+			fmt.Sprintf(`<td>25,00 €</td><td><a href="/admin/reservations/%d">Probefahrt</a>`, r.ID))
 		page := c.get(fmt.Sprintf("/admin/contracts/%d", ct.ID))
 		wantContains(t, page, inv.Number, `id="sum-billed">25,00`, `id="sum-open" class="alert-text">25,00`, `id="receipt-form"`)
 		led, _, _, err := svc.Ledger(ce.sys(), ct.ID)

@@ -205,7 +205,7 @@ func (s *Store) CustomerFile(ctx context.Context, id int64) (customer.File, erro
 		// Each section is one query; each is limited to the actor's stations.
 		a := args{sc.tenant(), id}
 		rows, err := q.QueryContext(ctx, `SELECT r.id, r.number, r.station_id, st.name, vc.code, COALESCE(v.plate, ''), r.pickup_at,
-			r.return_at, r.status, r.source, r.workshop_ref, r.notes, r.day_price_cents, r.deposit_cents, r.estimated_total_cents,
+			r.return_at, r.status, r.source, r.kind, r.workshop_ref, r.notes, r.day_price_cents, r.deposit_cents, r.estimated_total_cents,
 			r.currency, r.created_at, r.bill_company, r.bill_first_name, r.bill_last_name, r.bill_street, r.bill_postal_code,
 			r.bill_city, r.bill_country, r.bill_vat_id FROM reservations r JOIN stations st ON st.id = r.station_id
 			JOIN vehicle_categories vc ON vc.id = r.category_id LEFT JOIN vehicles v ON v.id = r.vehicle_id
@@ -216,7 +216,7 @@ func (s *Store) CustomerFile(ctx context.Context, id int64) (customer.File, erro
 		err = eachRow(rows, func() error {
 			var x customer.FileReservation
 			if err := rows.Scan(&x.ID, &x.Number, &x.StationID, &x.Station, &x.Category, &x.Vehicle, tsScan{&x.Pickup},
-				tsScan{&x.Return}, &x.Status, &x.Source, &x.WorkshopRef, &x.Notes, &x.DayPriceCents, &x.DepositCents,
+				tsScan{&x.Return}, &x.Status, &x.Source, &x.Kind, &x.WorkshopRef, &x.Notes, &x.DayPriceCents, &x.DepositCents,
 				&x.EstimatedTotalCents, &x.Currency, tsScan{&x.CreatedAt}, &x.BookedAs.Company, &x.BookedAs.FirstName,
 				&x.BookedAs.LastName, &x.BookedAs.Street, &x.BookedAs.PostalCode, &x.BookedAs.City, &x.BookedAs.Country,
 				&x.BookedAs.VATID); err != nil {

@@ -79,13 +79,13 @@ func (s *Store) Search(ctx context.Context, text string) (search.Results, error)
 		scan  func(rows *sql.Rows, h *search.Hit) error
 	}{
 		{&res.Reservations, func(a *args, t *searchTerms) string {
-			return `SELECT r.id, r.number, ` + customerNameSQL + `, COALESCE(v.plate, ''), r.status, r.pickup_at, r.return_at
+			return `SELECT r.id, r.number, ` + customerNameSQL + `, COALESCE(v.plate, ''), r.status, r.pickup_at, r.return_at, r.kind
 				FROM reservations r JOIN customers c ON c.id = r.customer_id LEFT JOIN vehicles v ON v.id = r.vehicle_id
 				WHERE r.tenant_id = $1 AND ` + sc.stations("r.station_id", a) + ` AND (` + t.has("lower(r.number)") + ` OR ` +
 				t.compactHas("v.plate") + ` OR ` + t.has("lower("+customerNameSQL+")") + ` OR ` + t.has("c.email_lower") + `)
 				ORDER BY r.pickup_at DESC, r.id DESC`
 		}, func(rows *sql.Rows, h *search.Hit) error {
-			return rows.Scan(&h.ID, &h.Ref, &h.Name, &h.Plate, &h.Status, tsScan{&h.From}, tsScan{&h.To})
+			return rows.Scan(&h.ID, &h.Ref, &h.Name, &h.Plate, &h.Status, tsScan{&h.From}, tsScan{&h.To}, &h.Kind)
 		}},
 		{&res.Contracts, func(a *args, t *searchTerms) string {
 			return `SELECT c.id, c.number, ` + customerNameCu + `, v.plate, c.status, c.starts_at, COALESCE(c.ended_at, c.planned_end_at)
