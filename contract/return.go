@@ -440,6 +440,12 @@ func (s *Service) billClaimed(ctx context.Context, id int64) (Outcome, error) {
 		return s.afterFinal(ctx, x, c, *final, set, depRec, out)
 	}
 
+	// a staff extension charge still waiting for its outcome (and its
+	// advance invoice): nothing is taken, billing goes on once it is done
+	if chargePending(m.recs) {
+		return out, errs.New(errs.KindConflict, "billing_charge_pending")
+	}
+
 	// 1. take what is owed and not yet taken: from the deposit first
 	// (set_off), then the card
 	rest := max(set.CaptureDeposit+set.Charge-prior.captured-prior.charged, 0)
@@ -843,15 +849,37 @@ func (s *Service) chargeCard(ctx context.Context, x cctx, purpose, orderID strin
 	if err != nil {
 		return payment.Record{Status: payment.StatusFailed, Message: "no stored card"}, err
 	}
+	return s.d.Payments.TokenSale(ctx, paymentLinks(x.Contract, purpose), orderID, payment.Amount{Cents: cents, Currency: "EUR"},
+		cardID, rentalOf(x))
+}
+
+// paymentLinks links a payment for purpose to contract c.
+func paymentLinks(c Contract, purpose string) payment.Links {
+	return payment.Links{ReservationID: c.ReservationID, ContractID: c.ID, CustomerID: c.CustomerID, Purpose: purpose}
+}
+
+// rentalOf is the rental data a card charge of contract x sends.
+func rentalOf(x cctx) *payment.Rental {
 	c := x.Contract
 	end := c.PlannedEnd
 	if c.EndedAt != nil {
 		end = *c.EndedAt
 	}
-	return s.d.Payments.TokenSale(ctx, payment.Links{ReservationID: c.ReservationID, ContractID: c.ID, CustomerID: c.CustomerID, Purpose: purpose},
-		orderID, payment.Amount{Cents: cents, Currency: "EUR"}, cardID,
-		&payment.Rental{AgreementNumber: c.Number, RenterName: x.Customer.Name(), PickupDate: c.Start, ReturnDate: end,
-			PickupLocation: x.Station.City, ReturnLocation: x.ReturnStation.City})
+	return &payment.Rental{AgreementNumber: c.Number, RenterName: x.Customer.Name(), PickupDate: c.Start, ReturnDate: end,
+		PickupLocation: x.Station.City, ReturnLocation: x.ReturnStation.City}
+}
+
+// chargePending reports whether a staff extension charge in recs is still
+// waiting for its outcome: billing must not issue the final invoice
+// before it (its advance invoice, deducted there, is issued with the
+// approved outcome, in one transaction).
+func chargePending(recs []payment.Record) bool {
+	for _, r := range recs {
+		if r.ParentID == 0 && r.Purpose == PurposeExtension && r.Status.Open() {
+			return true
+		}
+	}
+	return false
 }
 
 // credit issues a credit note correcting invoice correctsID, paid back as

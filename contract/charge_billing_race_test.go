@@ -1,0 +1,365 @@
+package contract_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"mietwerk.dev/mietwerk/adapter/store"
+	"mietwerk.dev/mietwerk/contract"
+	"mietwerk.dev/mietwerk/errs"
+	"mietwerk.dev/mietwerk/invoice"
+	"mietwerk.dev/mietwerk/locale"
+	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/payment"
+)
+
+// extensionWhileOut is the extension staff charge in the race tests: one
+// more day with its km, paid in advance (not the booking advance's amount).
+var extensionWhileOut = contract.LaterCharge{Kind: contract.PurposeExtension, Description: "Verlängerung um einen Tag", Cents: 8000}
+
+// chargeHooked is the contract store with after run once right after a
+// staff charge's pending payment is recorded (before the card is charged).
+type chargeHooked struct {
+	contract.Store
+	after func()
+}
+
+func (s chargeHooked) RecordCharge(ctx context.Context, id int64, check func(contract.Held) error, rec *payment.Record) error {
+	err := s.Store.RecordCharge(ctx, id, check, rec)
+	if err == nil {
+		s.after()
+	}
+	return err
+}
+
+// hookRecorded returns deps whose store runs after once, right after a
+// staff charge's pending payment is stored.
+func hookRecorded(deps contract.Deps, after func()) contract.Deps {
+	var once sync.Once
+	deps.Store = chargeHooked{deps.Store, func() { once.Do(after) }}
+	return deps
+}
+
+// TestStaffChargeRacingBilling: staff charge an extension (or a damage) to
+// the card of a rental while the car is returned and billed — with the
+// charge's pending payment stored and the card not yet charged, with the
+// card charged and its invoice not yet issued, while billing runs (claimed,
+// its final invoice not yet issued), after billing, and after a return
+// whose billing has not run. Whatever the order, on both databases:
+//
+//   - the customer pays the rental once: the driver's documents bill, and
+//     the card keeps, exactly the rental's bill (the extension is an
+//     advance the final invoice deducts, never a standalone invoice on top);
+//   - no money without a document: every approved staff charge has its
+//     invoice, a refused charge charges nothing (no payment recorded);
+//   - the final invoice lists the extension's advance invoice (stored and
+//     in its PDF) when the charge went through;
+//   - every document of the rental was e-mailed with its PDF;
+//   - a refused charge tells staff why in their language.
+func TestStaffChargeRacingBilling(t *testing.T) {
+	eachDB(t, func(t *testing.T, d store.Dialect) {
+		w := newMoneyWorld(t, d)
+		tc := splitCases()[3]    // driver only
+		bill := tc.charge + 6900 // the rental's bill: the final charge and the booking's advance
+		type point struct {
+			name string
+			lc   contract.LaterCharge
+			run  func(r *splitRental) (chargeErr, returnErr error)
+			// want is the charge's refusal code ("" taken); extra what it
+			// adds to the rental's bill
+			want  string
+			extra int64
+		}
+		returnNow := func(svc *contract.Service, r *splitRental) error {
+			_, _, err := svc.Return(r.m.admin, &contract.Return{ContractID: r.c.ID, Protocol: r.back})
+			return err
+		}
+		// the charge with the return (and its billing) in between
+		chargeWithReturn := func(hook func(contract.Deps, func()) contract.Deps, lc contract.LaterCharge) func(r *splitRental) (error, error) {
+			return func(r *splitRental) (error, error) {
+				var retErr error
+				ran := false
+				deps := hook(w.cdeps, func() { ran = true; retErr = returnNow(w.contracts, r) })
+				_, _, err := contract.NewService(deps).Charge(r.m.admin, r.c.ID, lc)
+				if !ran {
+					t.Fatal("the hook never ran")
+				}
+				return err, retErr
+			}
+		}
+		// the charge while billing runs: claimed, before its final invoice
+		chargeWhileBilling := func(lc contract.LaterCharge) func(r *splitRental) (error, error) {
+			return func(r *splitRental) (error, error) {
+				var chErr error
+				ran := false
+				deps := w.cdeps
+				var once sync.Once
+				deps.Invoices = issueHookedInvoices{deps.Invoices, func() {
+					once.Do(func() { ran = true; _, _, chErr = w.contracts.Charge(r.m.admin, r.c.ID, lc) })
+				}}
+				retErr := returnNow(contract.NewService(deps), r)
+				if !ran {
+					t.Fatal("billing issued nothing")
+				}
+				return chErr, retErr
+			}
+		}
+		points := []point{
+			{name: "extension before the return", lc: extensionWhileOut, run: func(r *splitRental) (error, error) {
+				_, _, err := w.contracts.Charge(r.m.admin, r.c.ID, extensionWhileOut)
+				return err, returnNow(w.contracts, r)
+			}},
+			{name: "extension recorded, card not yet charged", lc: extensionWhileOut, run: chargeWithReturn(hookRecorded, extensionWhileOut)},
+			{name: "extension charged, invoice not yet issued", lc: extensionWhileOut, run: chargeWithReturn(hookIssue, extensionWhileOut)},
+			{name: "damage charged, invoice not yet issued", lc: damageWhileOut, run: chargeWithReturn(hookIssue, damageWhileOut),
+				extra: damageWhileOut.Cents},
+			{name: "extension while billing runs", lc: extensionWhileOut, run: chargeWhileBilling(extensionWhileOut), want: "charge_billing_running"},
+			{name: "damage while billing runs", lc: damageWhileOut, run: chargeWhileBilling(damageWhileOut), want: "charge_billing_running"},
+			{name: "extension after billing", lc: extensionWhileOut, run: func(r *splitRental) (error, error) {
+				retErr := returnNow(w.contracts, r)
+				_, _, err := w.contracts.Charge(r.m.admin, r.c.ID, extensionWhileOut)
+				return err, retErr
+			}, want: "charge_extension_returned"},
+			{name: "damage after billing", lc: damageWhileOut, run: func(r *splitRental) (error, error) {
+				retErr := returnNow(w.contracts, r)
+				_, _, err := w.contracts.Charge(r.m.admin, r.c.ID, damageWhileOut)
+				return err, retErr
+			}, extra: damageWhileOut.Cents},
+			{name: "extension after a return not yet billed", lc: extensionWhileOut, run: func(r *splitRental) (error, error) {
+				// the return recorded, its billing not run (as when it waits
+				// for the dealer's settings)
+				c, err := w.s.RecordReturn(r.m.admin, &contract.Return{ContractID: r.c.ID, StationID: r.c.ReturnStationID,
+					Protocol: withKind(r.back, contract.KindReturn)})
+				must(t, err)
+				_, _, chErr := w.contracts.Charge(r.m.admin, r.c.ID, extensionWhileOut)
+				_, billErr := w.contracts.Bill(r.m.admin, c.ID)
+				return chErr, billErr
+			}, want: "charge_extension_returned"},
+		}
+		for i, p := range points {
+			t.Run(p.name, func(t *testing.T) {
+				r := newSplitRental(t, w, tc, 800+i)
+				before := staffCharges(t, w, r)
+				chErr, retErr := p.run(r)
+				switch {
+				case p.want == "" && chErr != nil:
+					t.Fatalf("charge: %v", chErr)
+				case p.want != "" && !isCode(chErr, p.want):
+					t.Fatalf("charge: %v, want %s", chErr, p.want)
+				case p.want != "":
+					for _, l := range []locale.Lang{locale.German, locale.English} {
+						if msg := errs.Text(l, chErr); msg == "" || strings.Contains(msg, p.want) {
+							t.Errorf("%s message %q", l, msg)
+						}
+					}
+					if n := staffCharges(t, w, r); n != before {
+						t.Errorf("the refused charge recorded %d payments", n-before)
+					}
+				}
+				if retErr != nil {
+					// billing waited for the charge: the resume job bills it
+					if !isCode(retErr, "billing_charge_pending") {
+						t.Fatalf("return: %v", retErr)
+					}
+					resumeUntilBilled(t, w, r)
+				}
+				checkChargeBilled(t, w, r, p.lc, p.want == "", bill+p.extra)
+				w.clk.Advance(24 * time.Hour)
+			})
+		}
+	})
+}
+
+// withKind is protocol p as kind k.
+func withKind(p contract.Protocol, k string) contract.Protocol {
+	p.Kind = k
+	return p
+}
+
+// staffCharges is how many extension and damage payments rental r has
+// recorded, whatever their outcome.
+func staffCharges(t *testing.T, w *mworld, r *splitRental) int {
+	t.Helper()
+	recs, err := w.s.ListPayments(r.m.sys, payment.RecordFilter{ReservationID: r.res.ID})
+	must(t, err)
+	n := 0
+	for _, rec := range recs {
+		if rec.Purpose == contract.PurposeExtension || rec.Purpose == contract.PurposeDamage {
+			n++
+		}
+	}
+	return n
+}
+
+// checkChargeBilled checks billed rental r after staff charge lc (taken:
+// it went through): the driver's documents bill, and the card keeps,
+// exactly want; nothing is open; every approved staff charge not
+// refunded has its document; an extension is an advance invoice the final invoice deducts
+// (stored and printed), never a standalone invoice; every document was
+// e-mailed.
+func checkChargeBilled(t *testing.T, w *mworld, r *splitRental, lc contract.LaterCharge, taken bool, want int64) {
+	t.Helper()
+	m := r.m
+	c, err := w.s.Contract(m.sys, r.c.ID)
+	must(t, err)
+	if c.BilledAt == nil || c.Status != contract.StatusBilled {
+		t.Errorf("contract %s, billed at %v", c.Status, c.BilledAt)
+	}
+	l, recs, docs, err := w.contracts.Ledger(m.sys, r.c.ID)
+	must(t, err)
+	if l.Billed() != want || l.Paid() != want || l.Open() != 0 {
+		t.Errorf("documents bill %s, the card keeps %s, open %s; the rental's bill is %s",
+			eur(l.Billed()), eur(l.Paid()), eur(l.Open()), eur(want))
+	}
+	var charged []payment.Record
+	back := map[int64]int64{} // refunded on each payment
+	for _, rec := range recs {
+		if rec.Operation == payment.OpRefund && rec.Status == payment.StatusApproved {
+			back[rec.ParentID] += rec.Amount.Cents
+		}
+	}
+	for _, rec := range recs {
+		if rec.Purpose == lc.Kind && rec.ParentID == 0 && back[rec.ID] < rec.Amount.Cents {
+			if rec.Status.Open() {
+				t.Errorf("staff charge %d still %s", rec.ID, rec.Status)
+			}
+			if rec.Status == payment.StatusApproved {
+				charged = append(charged, rec)
+			}
+		}
+	}
+	wantKind := invoice.KindStandalone
+	if lc.Kind == contract.PurposeExtension {
+		wantKind = invoice.KindAdvance
+	}
+	var chargeDocs []invoice.Summary
+	var final *invoice.Summary
+	for i, d := range docs {
+		switch {
+		case d.Kind == invoice.KindFinal:
+			final = &docs[i]
+		case d.Kind == invoice.KindAdvance && d.Gross == lc.Cents && lc.Kind == contract.PurposeExtension,
+			d.Kind == invoice.KindStandalone && d.Gross == lc.Cents:
+			chargeDocs = append(chargeDocs, d)
+		}
+	}
+	n := 0
+	if taken {
+		n = 1
+	}
+	if len(charged) != n || len(chargeDocs) != n {
+		t.Fatalf("%d approved %s charges, %d documents of it; want %d each", len(charged), lc.Kind, len(chargeDocs), n)
+	}
+	if final == nil {
+		t.Fatal("no final invoice")
+	}
+	fin, err := w.s.IssuedInvoice(m.sys, final.ID)
+	must(t, err)
+	text := ""
+	for _, bd := range billedDocs(t, w, r) {
+		if bd.sum.ID == final.ID {
+			text = bd.text
+		}
+	}
+	for _, d := range chargeDocs {
+		if d.Kind != wantKind {
+			t.Errorf("the %s charge became %s %s, want a %s", lc.Kind, d.Kind, d.Number, wantKind)
+		}
+		deducted := false
+		for _, a := range fin.Invoice.Advances {
+			deducted = deducted || a.Number == d.Number
+		}
+		if d.Kind == invoice.KindAdvance && (!deducted || !strings.Contains(text, d.Number)) {
+			t.Errorf("final invoice %s does not deduct advance %s (stored %v, printed %v)", final.Number, d.Number,
+				deducted, strings.Contains(text, d.Number))
+		}
+		if d.Kind == invoice.KindStandalone && deducted {
+			t.Errorf("final invoice %s deducts standalone %s", final.Number, d.Number)
+		}
+	}
+	// every document was e-mailed with its PDF
+	qs, _, err := w.s.ListEmails(m.sys, mail.Filter{ContractID: r.c.ID, Limit: 100})
+	must(t, err)
+	mailed := map[string]bool{}
+	for _, q := range qs {
+		full, _, err := w.s.Email(m.sys, q.ID)
+		must(t, err)
+		for _, a := range full.Message.Attachments {
+			mailed[a.Filename] = true
+		}
+	}
+	for _, d := range docs {
+		if d.Kind == invoice.KindAdvance && d.Gross != lc.Cents {
+			continue // the booking's, e-mailed with its confirmation
+		}
+		found := false
+		for name := range mailed {
+			found = found || strings.Contains(name, d.Number) && strings.HasSuffix(name, ".pdf")
+		}
+		if !found {
+			t.Errorf("%s %s was not e-mailed (attachments %v)", d.Kind, d.Number, mailed)
+		}
+	}
+}
+
+// eur formats cents for a test message.
+func eur(c int64) string { return fmt.Sprintf("%d,%02d €", c/100, c%100) }
+
+// issueFailing is the contract store whose IssueHeld fails (a database
+// fault right after the card was charged).
+type issueFailing struct{ contract.Store }
+
+var errIssueFault = errors.New("database gone")
+
+func (issueFailing) IssueHeld(context.Context, int64, func(contract.Held) (invoice.IssueRequest, error)) error {
+	return errIssueFault
+}
+
+// TestStaffChargeRefundedWhenItsInvoiceFails: the card is charged for an
+// extension, and then its invoice cannot be issued. The money goes back
+// on the card (no money without a document): the charge and its refund
+// are stored approved, the rental's card keeps nothing of it, no document
+// was issued, and billing then bills the rental once, as if the charge had
+// never been made. Both databases.
+func TestStaffChargeRefundedWhenItsInvoiceFails(t *testing.T) {
+	eachDB(t, func(t *testing.T, d store.Dialect) {
+		w := newMoneyWorld(t, d)
+		tc := splitCases()[3]
+		r := newSplitRental(t, w, tc, 900)
+		m := r.m
+		deps := w.cdeps
+		deps.Store = issueFailing{deps.Store}
+		if _, _, err := contract.NewService(deps).Charge(m.admin, r.c.ID, extensionWhileOut); !errors.Is(err, errIssueFault) {
+			t.Fatalf("charge: %v", err)
+		}
+		recs, err := w.s.ListPayments(m.sys, payment.RecordFilter{ReservationID: r.res.ID})
+		must(t, err)
+		var sale, refund *payment.Record
+		for i, rec := range recs {
+			switch {
+			case rec.Purpose == contract.PurposeExtension && rec.ParentID == 0:
+				sale = &recs[i]
+			case rec.Operation == payment.OpRefund:
+				refund = &recs[i]
+			}
+		}
+		if sale == nil || refund == nil || sale.Status != payment.StatusApproved || refund.Status != payment.StatusApproved ||
+			refund.ParentID != sale.ID || refund.Amount.Cents != extensionWhileOut.Cents {
+			t.Fatalf("charge %+v, refund %+v", sale, refund)
+		}
+		l, _, docs, err := w.contracts.Ledger(m.sys, r.c.ID)
+		must(t, err)
+		if l.Paid() != 6900 || len(docs) != 1 {
+			t.Errorf("the card keeps %s, %d documents; want the booking's 69,00 € and its advance invoice", eur(l.Paid()), len(docs))
+		}
+		if _, _, err := w.contracts.Return(m.admin, &contract.Return{ContractID: r.c.ID, Protocol: r.back}); err != nil {
+			t.Fatal(err)
+		}
+		checkChargeBilled(t, w, r, extensionWhileOut, false, tc.charge+6900)
+	})
+}
