@@ -74,6 +74,8 @@ func TestStaffChargeRacingBilling(t *testing.T) {
 			// adds to the rental's bill
 			want  string
 			extra int64
+			// stopped: billing stopped half way (the resume job finishes it)
+			stopped bool
 		}
 		returnNow := func(svc *contract.Service, r *splitRental) error {
 			_, _, err := svc.Return(r.m.admin, &contract.Return{ContractID: r.c.ID, Protocol: r.back})
@@ -109,7 +111,36 @@ func TestStaffChargeRacingBilling(t *testing.T) {
 				return chErr, retErr
 			}
 		}
+		// the charge reads the contract (car out), then the return (and its
+		// billing, run by svc) comes before the charge is recorded: the
+		// check holding the contract's row must refuse it
+		chargeReadBefore := func(lc contract.LaterCharge, svc func() *contract.Service) func(r *splitRental) (error, error) {
+			return func(r *splitRental) (error, error) {
+				var retErr error
+				h := &readHook{at: 1, meanwhile: func() { retErr = returnNow(svc(), r) }}
+				deps := w.cdeps
+				deps.Bookings = hookedBookings{w.s, h}
+				_, _, err := contract.NewService(deps).Charge(r.m.admin, r.c.ID, lc)
+				if !h.fired {
+					t.Fatal("the charge never read the reservation")
+				}
+				return err, retErr
+			}
+		}
+		// billing that stops before its final invoice (the gateway or the
+		// process failed): claimed, unfinished, continued by the resume job
+		stopping := func() *contract.Service {
+			deps := w.cdeps
+			deps.Invoices = killableInvoices{w.s, &killSwitch{at: "IssueInvoice:" + string(invoice.KindFinal)}}
+			return contract.NewService(deps)
+		}
 		points := []point{
+			{name: "extension read before the return, recorded after billing", lc: extensionWhileOut,
+				run: chargeReadBefore(extensionWhileOut, func() *contract.Service { return w.contracts }), want: "charge_extension_returned"},
+			{name: "damage read before the return, recorded after billing", lc: damageWhileOut,
+				run: chargeReadBefore(damageWhileOut, func() *contract.Service { return w.contracts }), extra: damageWhileOut.Cents},
+			{name: "damage read before the return, recorded while billing is unfinished", lc: damageWhileOut,
+				run: chargeReadBefore(damageWhileOut, stopping), want: "charge_billing_running", stopped: true},
 			{name: "extension before the return", lc: extensionWhileOut, run: func(r *splitRental) (error, error) {
 				_, _, err := w.contracts.Charge(r.m.admin, r.c.ID, extensionWhileOut)
 				return err, returnNow(w.contracts, r)
@@ -161,11 +192,14 @@ func TestStaffChargeRacingBilling(t *testing.T) {
 						t.Errorf("the refused charge recorded %d payments", n-before)
 					}
 				}
+				switch {
+				case p.stopped && !errors.Is(retErr, errKilled):
+					t.Fatalf("billing did not stop: %v", retErr)
+				case retErr != nil && !p.stopped && !isCode(retErr, "billing_charge_pending"):
+					t.Fatalf("return: %v", retErr)
+				}
 				if retErr != nil {
-					// billing waited for the charge: the resume job bills it
-					if !isCode(retErr, "billing_charge_pending") {
-						t.Fatalf("return: %v", retErr)
-					}
+					// billing waited for the charge (or stopped): the resume job bills it
 					resumeUntilBilled(t, w, r)
 				}
 				checkChargeBilled(t, w, r, p.lc, p.want == "", bill+p.extra)

@@ -93,6 +93,11 @@ func (s *Service) Charge(ctx context.Context, id int64, lc LaterCharge) (invoice
 	if err != nil {
 		return invoice.Issued{}, payment.Record{}, err
 	}
+	// refused at once when not allowed as read now (checked again below,
+	// holding the contract's row)
+	if err := lc.allowedOn(Held{Contract: c, WorkshopRef: x.WorkshopRef, BookingStatus: x.BookingStatus}); err != nil {
+		return invoice.Issued{}, payment.Record{}, err
+	}
 	m, err := s.money(ctx, c)
 	if err != nil {
 		return invoice.Issued{}, payment.Record{}, err

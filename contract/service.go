@@ -165,7 +165,8 @@ type cctx struct {
 	MailContext
 	ReturnStation tenancy.Station
 	Tariff        pricing.Tariff
-	WorkshopRef   string // the workshop order the rental replaces the car of
+	WorkshopRef   string         // the workshop order the rental replaces the car of
+	BookingStatus booking.Status // the reservation's status as load read it
 }
 
 func (s *Service) load(ctx context.Context, c Contract) (cctx, error) {
@@ -194,7 +195,7 @@ func (s *Service) load(ctx context.Context, c Contract) (cctx, error) {
 		return x, err
 	}
 	x.Customer = r.Billing.Of(x.Customer)
-	x.WorkshopRef = r.WorkshopRef
+	x.WorkshopRef, x.BookingStatus = r.WorkshopRef, r.Status
 	if x.Vehicle, err = s.d.Vehicles.Vehicle(sys, c.VehicleID); err != nil {
 		return x, err
 	}
