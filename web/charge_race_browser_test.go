@@ -32,14 +32,9 @@ func TestBrowserExtensionAfterReturnRefused(t *testing.T) {
 	defer cancel()
 	fail := testenv.Steps(t, tab, "extension-race")
 	browserSignIn(t, ctx, ce.env, stationEmail)
-	fail("open the contract", chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`nav a[href="/admin/contracts"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/contracts?day=all"]`)),
-		chromedp.Click(chromedp.CSS(`a[href="/admin/contracts?day=all"]`)),
-		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`a[href="/admin/contracts/%d"]`, ct.ID))),
-		chromedp.Click(chromedp.CSS(fmt.Sprintf(`a[href="/admin/contracts/%d"]`, ct.ID))),
+	fail("open the contract", chromedp.Do(ctx, append(toContract(ct.ID),
 		chromedp.WaitVisible(chromedp.ID("charge-form")),
-	))
+	)...))
 	fail("fill in the extension", chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.ID("f-kind"), "extension"),
 		chromedp.SendKeys(chromedp.ID("f-description"), "Verlängerung um einen Tag"),
@@ -81,5 +76,18 @@ func TestBrowserExtensionAfterReturnRefused(t *testing.T) {
 		if r.Purpose == contract.PurposeExtension {
 			t.Errorf("an extension was recorded: %+v", r)
 		}
+	}
+}
+
+// toContract are the clicks from any admin page to contract id: Verträge
+// → Alle Tage → the contract.
+func toContract(id int64) []chromedp.Action[chromedp.Void] {
+	link := fmt.Sprintf(`a[href="/admin/contracts/%d"]`, id)
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Click(chromedp.CSS(`nav a[href="/admin/contracts"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/contracts?day=all"]`)),
+		chromedp.Click(chromedp.CSS(`a[href="/admin/contracts?day=all"]`)),
+		chromedp.WaitVisible(chromedp.CSS(link)),
+		chromedp.Click(chromedp.CSS(link)),
 	}
 }
