@@ -316,27 +316,37 @@ func checkChargeBilled(t *testing.T, w *mworld, r *splitRental, lc contract.Late
 			t.Errorf("final invoice %s deducts standalone %s", final.Number, d.Number)
 		}
 	}
-	// every document was e-mailed with its PDF
+	// every document was e-mailed with its PDF, in a message that names
+	// it as what it is (an advance invoice is no final invoice)
 	qs, _, err := w.s.ListEmails(m.sys, mail.Filter{ContractID: r.c.ID, Limit: 100})
 	must(t, err)
-	mailed := map[string]bool{}
+	mailed := map[string]mail.Message{} // by attachment name
 	for _, q := range qs {
 		full, _, err := w.s.Email(m.sys, q.ID)
 		must(t, err)
 		for _, a := range full.Message.Attachments {
-			mailed[a.Filename] = true
+			mailed[a.Filename] = full.Message
 		}
 	}
 	for _, d := range docs {
 		if d.Kind == invoice.KindAdvance && d.Gross != lc.Cents {
 			continue // the booking's, e-mailed with its confirmation
 		}
-		found := false
-		for name := range mailed {
-			found = found || strings.Contains(name, d.Number) && strings.HasSuffix(name, ".pdf")
+		var msg *mail.Message
+		for name, mm := range mailed {
+			if strings.Contains(name, d.Number) && strings.HasSuffix(name, ".pdf") {
+				msg = &mm
+			}
 		}
-		if !found {
+		if msg == nil {
 			t.Errorf("%s %s was not e-mailed (attachments %v)", d.Kind, d.Number, mailed)
+			continue
+		}
+		if d.Kind == invoice.KindAdvance && (msg.Kind != mail.KindAdvanceInvoice || !strings.Contains(msg.Subject, "Anzahlungsrechnung")) {
+			t.Errorf("advance invoice %s went out as %s %q", d.Number, msg.Kind, msg.Subject)
+		}
+		if d.Kind == invoice.KindFinal && !strings.Contains(msg.Subject, "Schlussrechnung") {
+			t.Errorf("final invoice %s went out as %q", d.Number, msg.Subject)
 		}
 	}
 }

@@ -202,9 +202,12 @@ func (s *Service) laterChargeInvoice(ctx context.Context, x cctx, lc LaterCharge
 	return invoice.IssueRequest{Issued: iss, Loc: x.Station.Location(), Render: s.render(ctx, x),
 		EInvoice: s.einvoice(ctx, x),
 		Mails: func(is invoice.Issued, pdf []byte) ([]mail.Queued, error) {
-			send := s.d.Mailer.FinalInvoice
-			if compensation {
+			send := s.d.Mailer.FinalInvoice // a standalone invoice: "Ihre Rechnung"
+			switch {
+			case compensation:
 				send = s.d.Mailer.Compensation
+			case kind == invoice.KindAdvance:
+				send = s.d.Mailer.AdvanceInvoice
 			}
 			msg, err := send(x.MailContext, is, pdf)
 			msg.Attachments = invoice.WithEInvoice(msg.Attachments, is.EInvoice, pdf)

@@ -40,6 +40,10 @@ type Mailer interface {
 	// FinalInvoice sends the final invoice (its payment note says whether
 	// the amount was charged, is open or is paid back).
 	FinalInvoice(m MailContext, inv invoice.Issued, pdf []byte) (mail.Message, error)
+	// AdvanceInvoice sends an advance invoice of the contract (an
+	// extension charged while the car is out), which the final invoice
+	// deducts.
+	AdvanceInvoice(m MailContext, inv invoice.Issued, pdf []byte) (mail.Message, error)
 	// Compensation sends a damage settlement (damage compensation not
 	// subject to VAT).
 	Compensation(m MailContext, inv invoice.Issued, pdf []byte) (mail.Message, error)
