@@ -329,7 +329,11 @@ func (s *Service) Ledger(ctx context.Context, id int64) (billing.Ledger, []payme
 // paid back, and no credit note books the same money again; the deposit
 // released or set off per tenant setting. A
 // declined charge leaves the invoice issued, the contract payment_open and
-// queues a payment-failed notice. The contract is claimed (returned →
+// queues a payment-failed notice. A staff extension charge still waiting
+// for its outcome stops billing before anything is taken (KindConflict
+// "billing_charge_pending"; the contract goes back to returned and
+// ResumeBilling goes on later): its advance invoice, issued with its
+// approved outcome, is then deducted like any other. The contract is claimed (returned →
 // billed) first, so two concurrent calls never bill twice (KindConflict),
 // and everything billed is read after the claim: a change to the rental's
 // workshop order or cover holds the contract row and is refused once the
