@@ -355,12 +355,31 @@ func checkChargeBilled(t *testing.T, w *mworld, r *splitRental, lc contract.Late
 func eur(c int64) string { return fmt.Sprintf("%d,%02d €", c/100, c%100) }
 
 // issueFailing is the contract store whose IssueHeld fails (a database
-// fault right after the card was charged).
-type issueFailing struct{ contract.Store }
+// fault right after the card was charged) or, die set, is never reached:
+// the process dies right after the gateway approved the charge (a panic
+// the test recovers; nothing after it in the charge runs).
+type issueFailing struct {
+	contract.Store
+	die bool
+}
 
 var errIssueFault = errors.New("database gone")
 
-func (issueFailing) IssueHeld(context.Context, int64, func(contract.Held) (invoice.IssueRequest, error)) error {
+// brokenIssue is a new driver-only rental n (car out) with the contract
+// service's ports whose IssueHeld fails (die: the process dies there).
+func brokenIssue(t *testing.T, d store.Dialect, n int, die bool) (*mworld, *splitRental, contract.Deps) {
+	t.Helper()
+	w := newMoneyWorld(t, d)
+	r := newSplitRental(t, w, splitCases()[3], n)
+	deps := w.cdeps
+	deps.Store = issueFailing{deps.Store, die}
+	return w, r, deps
+}
+
+func (s issueFailing) IssueHeld(context.Context, int64, func(contract.Held) (invoice.IssueRequest, error)) error {
+	if s.die {
+		panic(errKilled)
+	}
 	return errIssueFault
 }
 
@@ -372,12 +391,8 @@ func (issueFailing) IssueHeld(context.Context, int64, func(contract.Held) (invoi
 // never been made. Both databases.
 func TestStaffChargeRefundedWhenItsInvoiceFails(t *testing.T) {
 	eachDB(t, func(t *testing.T, d store.Dialect) {
-		w := newMoneyWorld(t, d)
-		tc := splitCases()[3]
-		r := newSplitRental(t, w, tc, 900)
-		m := r.m
-		deps := w.cdeps
-		deps.Store = issueFailing{deps.Store}
+		w, r, deps := brokenIssue(t, d, 900, false)
+		tc, m := splitCases()[3], r.m
 		if _, _, err := contract.NewService(deps).Charge(m.admin, r.c.ID, extensionWhileOut); !errors.Is(err, errIssueFault) {
 			t.Fatalf("charge: %v", err)
 		}
@@ -403,6 +418,56 @@ func TestStaffChargeRefundedWhenItsInvoiceFails(t *testing.T) {
 		}
 		if _, _, err := w.contracts.Return(m.admin, &contract.Return{ContractID: r.c.ID, Protocol: r.back}); err != nil {
 			t.Fatal(err)
+		}
+		checkChargeBilled(t, w, r, extensionWhileOut, false, tc.charge+6900)
+	})
+}
+
+// TestExtensionWithoutInvoiceRefundedByBilling: the process charging an
+// extension dies after the gateway approved it, before its invoice (its
+// payment stays pending). The car is returned: billing waits
+// (billing_charge_pending) instead of billing the days a second time. The
+// payment reconciler then learns the approval from the gateway — money
+// with no document. Billing, resumed, gives it back on the card in full
+// and bills the rental once: the card keeps exactly the rental's bill,
+// every document e-mailed. Both databases.
+func TestExtensionWithoutInvoiceRefundedByBilling(t *testing.T) {
+	eachDB(t, func(t *testing.T, d store.Dialect) {
+		w, r, deps := brokenIssue(t, d, 950, true)
+		tc, m := splitCases()[3], r.m
+		func() {
+			defer func() {
+				if p := recover(); p != errKilled {
+					t.Fatalf("the charge did not die: %v", p)
+				}
+			}()
+			_, _, _ = contract.NewService(deps).Charge(m.admin, r.c.ID, extensionWhileOut)
+		}()
+		if _, _, err := w.contracts.Return(m.admin, &contract.Return{ContractID: r.c.ID, Protocol: r.back}); !isCode(err, "billing_charge_pending") {
+			t.Fatalf("return with the charge open: %v", err)
+		}
+		recs, err := w.s.ListPayments(m.sys, payment.RecordFilter{ReservationID: r.res.ID})
+		must(t, err)
+		for _, rec := range recs {
+			if rec.Purpose == contract.PurposeExtension {
+				// the reconciler asks the gateway (as it does once the record is stale)
+				got, err := w.cdeps.Payments.Recheck(m.sys, rec.ID)
+				must(t, err)
+				if got.Status != payment.StatusApproved {
+					t.Fatalf("the gateway says %s", got.Status)
+				}
+			}
+		}
+		resumeUntilBilled(t, w, r)
+		recs, err = w.s.ListPayments(m.sys, payment.RecordFilter{ReservationID: r.res.ID})
+		must(t, err)
+		refunded := false
+		for _, rec := range recs {
+			refunded = refunded || rec.Operation == payment.OpRefund && rec.Status == payment.StatusApproved &&
+				rec.Amount.Cents == extensionWhileOut.Cents
+		}
+		if !refunded {
+			t.Errorf("the extension without invoice was not refunded: %+v", recs)
 		}
 		checkChargeBilled(t, w, r, extensionWhileOut, false, tc.charge+6900)
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -449,6 +450,15 @@ func (s *Service) billClaimed(ctx context.Context, id int64) (Outcome, error) {
 	if chargePending(m.recs) {
 		return out, errs.New(errs.KindConflict, "billing_charge_pending")
 	}
+	// one approved without its advance invoice goes back on the card: the
+	// final invoice bills the whole period
+	if refunded, err := s.refundUndocumented(ctx, c, m); err != nil {
+		return out, err
+	} else if refunded {
+		if m, err = s.money(ctx, c); err != nil {
+			return out, err
+		}
+	}
 
 	// 1. take what is owed and not yet taken: from the deposit first
 	// (set_off), then the card
@@ -871,6 +881,64 @@ func rentalOf(x cctx) *payment.Rental {
 	}
 	return &payment.Rental{AgreementNumber: c.Number, RenterName: x.Customer.Name(), PickupDate: c.Start, ReturnDate: end,
 		PickupLocation: x.Station.City, ReturnLocation: x.ReturnStation.City}
+}
+
+// refundUndocumented refunds, in full, every approved staff extension
+// charge of m that has no document of its own (an advance invoice, or a
+// standalone one issued before extensions were always advances, of the
+// same amount): its process stopped between the gateway's approval and
+// the invoice, or the payment reconciler resolved an answer the charge
+// never got. The final invoice bills the whole period, so that money
+// would otherwise be kept twice and without a document. It reports
+// whether it refunded anything. Errors: KindConflict
+// "billing_charge_refund_failed" when a refund is not approved (billing
+// then waits: nothing is charged twice), those of reading the documents.
+func (s *Service) refundUndocumented(ctx context.Context, c Contract, m money) (bool, error) {
+	back := map[int64]bool{}
+	var charges []payment.Record
+	for _, r := range m.recs {
+		if r.Operation == payment.OpRefund && (r.Status == payment.StatusApproved || r.Status.Open()) {
+			back[r.ParentID] = true
+		}
+	}
+	for _, r := range m.recs {
+		if r.ParentID == 0 && r.Purpose == PurposeExtension && r.Status == payment.StatusApproved && !back[r.ID] {
+			charges = append(charges, r)
+		}
+	}
+	if len(charges) == 0 {
+		return false, nil
+	}
+	var documented []int64 // the gross amounts of the extensions' documents
+	for _, d := range m.docs {
+		if d.Kind != invoice.KindAdvance && d.Kind != invoice.KindStandalone {
+			continue
+		}
+		iss, err := s.d.Store.IssuedInvoice(ctx, d.ID)
+		if err != nil {
+			return false, err
+		}
+		if slices.ContainsFunc(iss.Invoice.Lines, func(l invoice.Line) bool { return l.Kind == PurposeExtension }) {
+			documented = append(documented, d.Gross)
+		}
+	}
+	refunded := false
+	for _, r := range charges {
+		if i := slices.Index(documented, r.Amount.Cents); i >= 0 {
+			documented = slices.Delete(documented, i, i+1)
+			continue
+		}
+		ref, err := s.d.Payments.Refund(ctx, r.ID, r.Amount)
+		if err != nil || ref.Status != payment.StatusApproved {
+			s.d.Log.ErrorContext(ctx, "contract: an extension charge has no invoice and its refund failed; staff must refund it",
+				"contract", c.Number, "payment_id", r.ID, "err", err, "status", ref.Status)
+			return refunded, errs.New(errs.KindConflict, "billing_charge_refund_failed")
+		}
+		s.d.Log.WarnContext(ctx, "contract: an extension charge had no invoice; refunded before billing", "contract", c.Number,
+			"payment_id", r.ID, "cents", r.Amount.Cents)
+		refunded = true
+	}
+	return refunded, nil
 }
 
 // chargePending reports whether a staff extension charge in recs is still
