@@ -73,8 +73,8 @@ func (lc LaterCharge) allowedOn(h Held) error {
 // (invoice.IssueRequest.Payments): it prints the workshop order and takes
 // its kind from the contract as committed then, so a change of the
 // workshop order saved meanwhile is on it, and one saved after it waits
-// for it. A charge whose invoice cannot be issued is reversed at the
-// gateway (no money without a document). A declined card issues nothing
+// for it. A charge whose invoice cannot be issued is refunded on the card
+// (no money without a document). A declined card issues nothing
 // and returns KindPaymentDecline. Errors: KindInvalid for a missing
 // description or an amount not above zero; KindConflict
 // "charge_billing_running", "charge_extension_returned", "payment_pending"
