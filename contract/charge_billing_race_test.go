@@ -472,3 +472,46 @@ func TestExtensionWithoutInvoiceRefundedByBilling(t *testing.T) {
 		checkChargeBilled(t, w, r, extensionWhileOut, false, tc.charge+6900)
 	})
 }
+
+// TestExtensionWaitsForHeldReturn: on PostgreSQL, whose transactions run
+// side by side, a return holds the rental's contract row (locked, status
+// changed, not yet committed) while staff charge an extension. The charge
+// must wait for the row and then see the car back: refused with
+// charge_extension_returned, nothing recorded or charged — never checked
+// against the contract as it was before the return commits. (SQLite holds
+// its one write lock from BEGIN to COMMIT; TestStaffChargeRacingBilling
+// covers both databases.)
+func TestExtensionWaitsForHeldReturn(t *testing.T) {
+	w := newMoneyWorld(t, store.Postgres)
+	r := newSplitRental(t, w, splitCases()[3], 980)
+	m := r.m
+	ctx := context.Background()
+	db := w.s.DB()
+	hold, err := db.BeginTx(ctx, nil)
+	must(t, err)
+	defer hold.Rollback()
+	if _, err := hold.ExecContext(ctx, `SELECT 1 FROM contracts WHERE id = $1 FOR UPDATE`, r.c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hold.ExecContext(ctx, `UPDATE contracts SET status = 'returned', ended_at = now() WHERE id = $1`, r.c.ID); err != nil {
+		t.Fatal(err)
+	}
+	charged := make(chan error, 1)
+	go func() {
+		_, _, err := w.contracts.Charge(m.admin, r.c.ID, extensionWhileOut)
+		charged <- err
+	}()
+	waitFor(t, "the charge to wait for the contract's row", func() bool {
+		var n int
+		_ = db.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+			AND wait_event_type = 'Lock'`).Scan(&n)
+		return n >= 1
+	})
+	must(t, hold.Commit())
+	if err := <-charged; !isCode(err, "charge_extension_returned") {
+		t.Fatalf("charge after the held return: %v", err)
+	}
+	if n := staffCharges(t, w, r); n != 0 {
+		t.Errorf("%d staff charges recorded", n)
+	}
+}
