@@ -501,12 +501,7 @@ func TestExtensionWaitsForHeldReturn(t *testing.T) {
 		_, _, err := w.contracts.Charge(m.admin, r.c.ID, extensionWhileOut)
 		charged <- err
 	}()
-	waitFor(t, "the charge to wait for the contract's row", func() bool {
-		var n int
-		_ = db.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
-			AND wait_event_type = 'Lock'`).Scan(&n)
-		return n >= 1
-	})
+	waitFor(t, "the charge to wait for the contract's row", func() bool { return pgLockWaits(t, db) >= 1 })
 	must(t, hold.Commit())
 	if err := <-charged; !isCode(err, "charge_extension_returned") {
 		t.Fatalf("charge after the held return: %v", err)
