@@ -42,16 +42,44 @@ func (lc LaterCharge) Validate() error {
 	return f.Err()
 }
 
+// allowedOn checks that staff may charge lc on contract h as committed
+// now: not while billing has claimed the contract and not finished
+// (KindConflict "charge_billing_running": what its documents bill is
+// being decided), and an extension only while the car is out
+// (KindConflict "charge_extension_returned": once the car is back, the
+// final invoice bills the period it was out).
+func (lc LaterCharge) allowedOn(h Held) error {
+	c := h.Contract
+	if BillingUnfinished(c.Status, c.BilledAt != nil, h.BookingStatus) {
+		return errs.Conflict("charge_billing_running")
+	}
+	if lc.Kind == PurposeExtension && c.Status != StatusOpen {
+		return errs.Conflict("charge_extension_returned")
+	}
+	return nil
+}
+
 // Charge charges a damage or an extension to the stored card and, when
-// approved, issues and e-mails its invoice (an extension before the return
-// as an advance invoice, deducted on the final invoice; anything else as a
-// standalone invoice). The invoice is built in the transaction that issues
-// it, holding the contract's row (Store.IssueHeld): it prints the workshop
-// order and takes its kind from the contract as committed then, so a
-// change of the workshop order saved meanwhile is on it, and one saved
-// after it waits for it. A declined card issues nothing and returns
-// KindPaymentDecline. Errors: KindInvalid for a missing description or an
-// amount not above zero.
+// approved, issues and e-mails its invoice: an extension as an advance
+// invoice, deducted on the final invoice; a damage as a standalone
+// invoice (or a damage settlement). Everything is checked before the card
+// is charged: the charge's pending payment is stored holding the
+// contract's row (Store.RecordCharge) only while the charge is allowed
+// (allowedOn), so a return or billing's claim comes before it (the charge
+// is refused, nothing charged) or after it — and billing then waits for
+// the charge (billing_charge_pending) until its outcome and document are
+// stored together. The invoice is built in the transaction that issues it,
+// holding the contract's row (Store.IssueHeld), with the approved outcome
+// (invoice.IssueRequest.Payments): it prints the workshop order and takes
+// its kind from the contract as committed then, so a change of the
+// workshop order saved meanwhile is on it, and one saved after it waits
+// for it. A charge whose invoice cannot be issued is refunded on the card
+// (no money without a document). A declined card issues nothing
+// and returns KindPaymentDecline. Errors: KindInvalid for a missing
+// description or an amount not above zero; KindConflict
+// "charge_billing_running", "charge_extension_returned", "payment_pending"
+// (the gateway's answer is still open); KindUnavailable when the gateway
+// was not reached; KindNotFound when the customer has no stored card.
 func (s *Service) Charge(ctx context.Context, id int64, lc LaterCharge) (invoice.Issued, payment.Record, error) {
 	lc.Description = strings.TrimSpace(lc.Description)
 	if err := lc.Validate(); err != nil {
@@ -65,11 +93,32 @@ func (s *Service) Charge(ctx context.Context, id int64, lc LaterCharge) (invoice
 	if err != nil {
 		return invoice.Issued{}, payment.Record{}, err
 	}
+	// refused at once when not allowed as read now (checked again below,
+	// holding the contract's row)
+	if err := lc.allowedOn(Held{Contract: c, WorkshopRef: x.WorkshopRef, BookingStatus: x.BookingStatus}); err != nil {
+		return invoice.Issued{}, payment.Record{}, err
+	}
 	m, err := s.money(ctx, c)
 	if err != nil {
 		return invoice.Issued{}, payment.Record{}, err
 	}
-	rec, err := s.chargeCard(ctx, x, lc.Kind, fmt.Sprintf("%s-C%d", c.Number, len(m.recs)+1), lc.Cents)
+	cardID, err := s.d.Store.CustomerCard(ctx, c.CustomerID)
+	if err != nil {
+		return invoice.Issued{}, payment.Record{}, err
+	}
+	p, err := s.d.Payments.PrepareTokenSaleOn(ctx, paymentLinks(c, lc.Kind), fmt.Sprintf("%s-C%d", c.Number, len(m.recs)+1),
+		payment.Amount{Cents: lc.Cents, Currency: "EUR"}, cardID, rentalOf(x))
+	if err != nil {
+		return invoice.Issued{}, payment.Record{}, err
+	}
+	// the last check and the pending payment, holding the contract's row
+	if err := s.d.Store.RecordCharge(ctx, id, lc.allowedOn, &p.Record); err != nil {
+		return invoice.Issued{}, payment.Record{}, err
+	}
+	rec, def, err := s.d.Payments.SendDeferred(ctx, p, rentalOf(x))
+	if e := unsettled(rec, err, "payment_pending", "gateway_unavailable"); e != nil {
+		return invoice.Issued{}, rec, e
+	}
 	if err != nil && rec.ID == 0 {
 		return invoice.Issued{}, rec, err
 	}
@@ -79,25 +128,58 @@ func (s *Service) Charge(ctx context.Context, id int64, lc LaterCharge) (invoice
 	var iss invoice.Issued
 	err = s.d.Store.IssueHeld(ctx, id, func(h Held) (invoice.IssueRequest, error) {
 		// what the invoice prints as of the contract's row held: a change of
-		// the workshop order, the return or billing's claim comes before
-		// (printed) or after (waits)
+		// the workshop order or the return comes before (printed) or after
+		// (waits); billing waits for this charge's outcome, stored here
 		x := x
 		x.Contract, x.WorkshopRef = h.Contract, h.WorkshopRef
 		req := s.laterChargeInvoice(ctx, x, lc, m.recs, rec)
 		iss = *req.Issued
 		req.Issued = &iss
+		if def != nil {
+			req.Payments = []payment.Record{def.Record()}
+		}
 		return req, nil
 	})
-	return iss, rec, err
+	if err != nil {
+		s.reverseCharge(ctx, c, def, rec, err)
+		return invoice.Issued{}, rec, err
+	}
+	if def != nil {
+		def.Stored()
+	}
+	return iss, rec, nil
+}
+
+// reverseCharge stores approved staff charge rec's outcome (def) and
+// refunds all of it on the card, because its invoice could not be issued
+// (cause): no money without a document. (A refund, not a void: refunds
+// are what the card's refundable balance and the ledger count.) A refund
+// that fails is logged at error level for staff to refund by hand.
+func (s *Service) reverseCharge(ctx context.Context, c Contract, def *payment.Deferred, rec payment.Record, cause error) {
+	ctx = context.WithoutCancel(ctx)
+	if err := def.Settle(ctx); err != nil {
+		s.d.Log.ErrorContext(ctx, "contract: staff charge approved, its invoice not issued and its outcome not stored; staff must refund it",
+			"contract", c.Number, "payment_id", rec.ID, "cause", cause, "err", err)
+		return
+	}
+	ref, err := s.d.Payments.Refund(ctx, rec.ID, rec.Amount)
+	if err != nil || ref.Status != payment.StatusApproved {
+		s.d.Log.ErrorContext(ctx, "contract: staff charge approved, its invoice not issued and the refund failed; staff must refund it",
+			"contract", c.Number, "payment_id", rec.ID, "cause", cause, "err", err, "status", ref.Status)
+		return
+	}
+	s.d.Log.WarnContext(ctx, "contract: staff charge refunded: its invoice could not be issued", "contract", c.Number,
+		"payment_id", rec.ID, "cause", cause)
 }
 
 // laterChargeInvoice is the invoice of later charge lc, paid by card
-// payment rec, for contract x as it stands (an extension while the car is
-// out: an advance invoice, deducted on the final invoice).
+// payment rec, for contract x as it stands (an extension: an advance
+// invoice, deducted on the final invoice).
 func (s *Service) laterChargeInvoice(ctx context.Context, x cctx, lc LaterCharge, recs []payment.Record, rec payment.Record) invoice.IssueRequest {
 	c := x.Contract
 	kind := invoice.KindStandalone
-	if lc.Kind == PurposeExtension && c.Status == StatusOpen {
+	if lc.Kind == PurposeExtension {
+		// charged while the car was out (allowedOn); billing waits for it
 		kind = invoice.KindAdvance
 	}
 	terms := x.terms()
@@ -120,9 +202,12 @@ func (s *Service) laterChargeInvoice(ctx context.Context, x cctx, lc LaterCharge
 	return invoice.IssueRequest{Issued: iss, Loc: x.Station.Location(), Render: s.render(ctx, x),
 		EInvoice: s.einvoice(ctx, x),
 		Mails: func(is invoice.Issued, pdf []byte) ([]mail.Queued, error) {
-			send := s.d.Mailer.FinalInvoice
-			if compensation {
+			send := s.d.Mailer.FinalInvoice // a standalone invoice: "Ihre Rechnung"
+			switch {
+			case compensation:
 				send = s.d.Mailer.Compensation
+			case kind == invoice.KindAdvance:
+				send = s.d.Mailer.AdvanceInvoice
 			}
 			msg, err := send(x.MailContext, is, pdf)
 			msg.Attachments = invoice.WithEInvoice(msg.Attachments, is.EInvoice, pdf)

@@ -20,6 +20,7 @@ import (
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/locale"
 	"mietwerk.dev/mietwerk/mail"
+	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
 )
 
@@ -514,6 +515,14 @@ type Store interface {
 	// may run more than once (a busy database is retried); it must not
 	// send anything. Errors: KindNotFound, what build and issuing return.
 	IssueHeld(ctx context.Context, id int64, build func(Held) (invoice.IssueRequest, error)) error
+	// RecordCharge stores rec, the pending payment of a staff charge on
+	// contract id, before it is sent, in one transaction that holds the
+	// contract's row as IssueHeld does, and only when check passes on the
+	// contract and its reservation as committed then: a return or
+	// billing's claim either commits before (check sees it) or after the
+	// pending payment, which billing then finds. check may run more than
+	// once. Errors: KindNotFound, check's error (nothing stored).
+	RecordCharge(ctx context.Context, id int64, check func(Held) error, rec *payment.Record) error
 }
 
 // Held is a contract and what its booking adds to its documents, as
@@ -521,6 +530,8 @@ type Store interface {
 type Held struct {
 	Contract    Contract
 	WorkshopRef string
+	// BookingStatus is the status of the contract's reservation.
+	BookingStatus booking.Status
 }
 
 // Documents the contract package renders and stores.

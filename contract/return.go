@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -329,7 +330,11 @@ func (s *Service) Ledger(ctx context.Context, id int64) (billing.Ledger, []payme
 // paid back, and no credit note books the same money again; the deposit
 // released or set off per tenant setting. A
 // declined charge leaves the invoice issued, the contract payment_open and
-// queues a payment-failed notice. The contract is claimed (returned →
+// queues a payment-failed notice. A staff extension charge still waiting
+// for its outcome stops billing before anything is taken (KindConflict
+// "billing_charge_pending"; the contract goes back to returned and
+// ResumeBilling goes on later): its advance invoice, issued with its
+// approved outcome, is then deducted like any other. The contract is claimed (returned →
 // billed) first, so two concurrent calls never bill twice (KindConflict),
 // and everything billed is read after the claim: a change to the rental's
 // workshop order or cover holds the contract row and is refused once the
@@ -438,6 +443,21 @@ func (s *Service) billClaimed(ctx context.Context, id int64) (Outcome, error) {
 		// an earlier run issued the final invoice: go on after it
 		issued = true
 		return s.afterFinal(ctx, x, c, *final, set, depRec, out)
+	}
+
+	// a staff extension charge still waiting for its outcome (and its
+	// advance invoice): nothing is taken, billing goes on once it is done
+	if chargePending(m.recs) {
+		return out, errs.New(errs.KindConflict, "billing_charge_pending")
+	}
+	// one approved without its advance invoice goes back on the card: the
+	// final invoice bills the whole period
+	if refunded, err := s.refundUndocumented(ctx, c, m); err != nil {
+		return out, err
+	} else if refunded {
+		if m, err = s.money(ctx, c); err != nil {
+			return out, err
+		}
 	}
 
 	// 1. take what is owed and not yet taken: from the deposit first
@@ -843,15 +863,95 @@ func (s *Service) chargeCard(ctx context.Context, x cctx, purpose, orderID strin
 	if err != nil {
 		return payment.Record{Status: payment.StatusFailed, Message: "no stored card"}, err
 	}
+	return s.d.Payments.TokenSale(ctx, paymentLinks(x.Contract, purpose), orderID, payment.Amount{Cents: cents, Currency: "EUR"},
+		cardID, rentalOf(x))
+}
+
+// paymentLinks links a payment for purpose to contract c.
+func paymentLinks(c Contract, purpose string) payment.Links {
+	return payment.Links{ReservationID: c.ReservationID, ContractID: c.ID, CustomerID: c.CustomerID, Purpose: purpose}
+}
+
+// rentalOf is the rental data a card charge of contract x sends.
+func rentalOf(x cctx) *payment.Rental {
 	c := x.Contract
 	end := c.PlannedEnd
 	if c.EndedAt != nil {
 		end = *c.EndedAt
 	}
-	return s.d.Payments.TokenSale(ctx, payment.Links{ReservationID: c.ReservationID, ContractID: c.ID, CustomerID: c.CustomerID, Purpose: purpose},
-		orderID, payment.Amount{Cents: cents, Currency: "EUR"}, cardID,
-		&payment.Rental{AgreementNumber: c.Number, RenterName: x.Customer.Name(), PickupDate: c.Start, ReturnDate: end,
-			PickupLocation: x.Station.City, ReturnLocation: x.ReturnStation.City})
+	return &payment.Rental{AgreementNumber: c.Number, RenterName: x.Customer.Name(), PickupDate: c.Start, ReturnDate: end,
+		PickupLocation: x.Station.City, ReturnLocation: x.ReturnStation.City}
+}
+
+// refundUndocumented refunds, in full, every approved staff extension
+// charge of m that has no document of its own (an advance invoice, or a
+// standalone one issued before extensions were always advances, of the
+// same amount): its process stopped between the gateway's approval and
+// the invoice, or the payment reconciler resolved an answer the charge
+// never got. The final invoice bills the whole period, so that money
+// would otherwise be kept twice and without a document. It reports
+// whether it refunded anything. Errors: KindConflict
+// "billing_charge_refund_failed" when a refund is not approved (billing
+// then waits: nothing is charged twice), those of reading the documents.
+func (s *Service) refundUndocumented(ctx context.Context, c Contract, m money) (bool, error) {
+	back := map[int64]bool{}
+	var charges []payment.Record
+	for _, r := range m.recs {
+		if r.Operation == payment.OpRefund && (r.Status == payment.StatusApproved || r.Status.Open()) {
+			back[r.ParentID] = true
+		}
+	}
+	for _, r := range m.recs {
+		if r.ParentID == 0 && r.Purpose == PurposeExtension && r.Status == payment.StatusApproved && !back[r.ID] {
+			charges = append(charges, r)
+		}
+	}
+	if len(charges) == 0 {
+		return false, nil
+	}
+	var documented []int64 // the gross amounts of the extensions' documents
+	for _, d := range m.docs {
+		if d.Kind != invoice.KindAdvance && d.Kind != invoice.KindStandalone {
+			continue
+		}
+		iss, err := s.d.Store.IssuedInvoice(ctx, d.ID)
+		if err != nil {
+			return false, err
+		}
+		if slices.ContainsFunc(iss.Invoice.Lines, func(l invoice.Line) bool { return l.Kind == PurposeExtension }) {
+			documented = append(documented, d.Gross)
+		}
+	}
+	refunded := false
+	for _, r := range charges {
+		if i := slices.Index(documented, r.Amount.Cents); i >= 0 {
+			documented = slices.Delete(documented, i, i+1)
+			continue
+		}
+		ref, err := s.d.Payments.Refund(ctx, r.ID, r.Amount)
+		if err != nil || ref.Status != payment.StatusApproved {
+			s.d.Log.ErrorContext(ctx, "contract: an extension charge has no invoice and its refund failed; staff must refund it",
+				"contract", c.Number, "payment_id", r.ID, "err", err, "status", ref.Status)
+			return refunded, errs.New(errs.KindConflict, "billing_charge_refund_failed")
+		}
+		s.d.Log.WarnContext(ctx, "contract: an extension charge had no invoice; refunded before billing", "contract", c.Number,
+			"payment_id", r.ID, "cents", r.Amount.Cents)
+		refunded = true
+	}
+	return refunded, nil
+}
+
+// chargePending reports whether a staff extension charge in recs is still
+// waiting for its outcome: billing must not issue the final invoice
+// before it (its advance invoice, deducted there, is issued with the
+// approved outcome, in one transaction).
+func chargePending(recs []payment.Record) bool {
+	for _, r := range recs {
+		if r.ParentID == 0 && r.Purpose == PurposeExtension && r.Status.Open() {
+			return true
+		}
+	}
+	return false
 }
 
 // credit issues a credit note correcting invoice correctsID, paid back as

@@ -40,6 +40,10 @@ type Mailer interface {
 	// FinalInvoice sends the final invoice (its payment note says whether
 	// the amount was charged, is open or is paid back).
 	FinalInvoice(m MailContext, inv invoice.Issued, pdf []byte) (mail.Message, error)
+	// AdvanceInvoice sends an advance invoice of the contract (an
+	// extension charged while the car is out), which the final invoice
+	// deducts.
+	AdvanceInvoice(m MailContext, inv invoice.Issued, pdf []byte) (mail.Message, error)
 	// Compensation sends a damage settlement (damage compensation not
 	// subject to VAT).
 	Compensation(m MailContext, inv invoice.Issued, pdf []byte) (mail.Message, error)
@@ -165,7 +169,8 @@ type cctx struct {
 	MailContext
 	ReturnStation tenancy.Station
 	Tariff        pricing.Tariff
-	WorkshopRef   string // the workshop order the rental replaces the car of
+	WorkshopRef   string         // the workshop order the rental replaces the car of
+	BookingStatus booking.Status // the reservation's status as load read it
 }
 
 func (s *Service) load(ctx context.Context, c Contract) (cctx, error) {
@@ -194,7 +199,7 @@ func (s *Service) load(ctx context.Context, c Contract) (cctx, error) {
 		return x, err
 	}
 	x.Customer = r.Billing.Of(x.Customer)
-	x.WorkshopRef = r.WorkshopRef
+	x.WorkshopRef, x.BookingStatus = r.WorkshopRef, r.Status
 	if x.Vehicle, err = s.d.Vehicles.Vehicle(sys, c.VehicleID); err != nil {
 		return x, err
 	}

@@ -184,14 +184,8 @@ func (s *Service) SendThen(ctx context.Context, p *Prepared, rental *Rental, nex
 	ref := Ref{MerchantTransactionID: rec.MerchantTransactionID, OrderID: rec.OrderID}
 	if p.Card != nil {
 		card := *p.Card
-		tp := TokenPayment{Ref: ref, Amount: rec.Amount, Token: card.Token, SchemeTransactionID: card.SchemeTransactionID, Rental: rental}
 		card.ID = rec.CardID
-		return s.chainSent(ctx, p.gw, rec, &card, func(gw Gateway) (Result, error) {
-			if err := tp.Validate(); err != nil {
-				return Result{}, err
-			}
-			return gw.TokenSale(ctx, tp)
-		}, next)
+		return s.chainSent(ctx, p.gw, rec, &card, p.tokenCall(ctx, rental), next)
 	}
 	cp := CardPayment{Ref: ref, Amount: rec.Amount, Card: p.card, StoreCard: true, Rental: rental}
 	ch, err := s.chainSent(ctx, p.gw, rec, nil, func(gw Gateway) (Result, error) {
@@ -206,6 +200,53 @@ func (s *Service) SendThen(ctx context.Context, p *Prepared, rental *Rental, nex
 	c, err := s.store.StoredCard(ctx, ch.First.CardID) // as Sale: read back when the outcome's step did not return it
 	ch.Card = &c
 	return ch, err
+}
+
+// tokenCall is the gateway call of prepared token sale p with rental.
+func (p *Prepared) tokenCall(ctx context.Context, rental *Rental) func(Gateway) (Result, error) {
+	rec, card := &p.Record, *p.Card
+	tp := TokenPayment{Ref: Ref{MerchantTransactionID: rec.MerchantTransactionID, OrderID: rec.OrderID}, Amount: rec.Amount,
+		Token: card.Token, SchemeTransactionID: card.SchemeTransactionID, Rental: rental}
+	return func(gw Gateway) (Result, error) {
+		if err := tp.Validate(); err != nil {
+			return Result{}, err
+		}
+		return gw.TokenSale(ctx, tp)
+	}
+}
+
+// PrepareTokenSaleOn is PrepareTokenSale on the customer's stored card
+// cardID. Errors: KindNotFound (no such card), those of PrepareTokenSale.
+func (s *Service) PrepareTokenSaleOn(ctx context.Context, l Links, orderID string, amt Amount, cardID int64, rental *Rental) (*Prepared, error) {
+	card, err := s.store.StoredCard(ctx, cardID)
+	if err != nil {
+		return nil, err
+	}
+	return s.PrepareTokenSale(ctx, l, orderID, amt, card, rental)
+}
+
+// SendDeferred sends the prepared token sale p (PrepareTokenSale), whose
+// pending record its caller has stored (Record.ID set; else nothing is
+// sent), with rental, and leaves an approved outcome unstored, as
+// Then.Defer does: the Deferred returned carries it, and the caller
+// stores it with a write of its own (invoice.IssueRequest.Payments: the
+// document and "approved" commit together) or settles it. Any other
+// outcome is stored as always (Deferred nil). The record and error are as
+// TokenSale returns them.
+func (s *Service) SendDeferred(ctx context.Context, p *Prepared, rental *Rental) (Record, *Deferred, error) {
+	rec := &p.Record
+	if rec.ID == 0 || rec.Status != StatusPending || p.gw == nil || p.Card == nil {
+		return Record{}, nil, errNotRecorded
+	}
+	var d *Deferred
+	out, err := s.send(ctx, p.gw, rec, p.tokenCall(ctx, rental), func(ctx context.Context, rec *Record) error {
+		if rec.Status != StatusApproved || rec.newCard() != nil {
+			return s.resolve(ctx, rec)
+		}
+		d = &Deferred{rec: *rec, s: s}
+		return nil
+	})
+	return out, d, err
 }
 
 // errNotRecorded: SendThen of a prepared payment whose record was not

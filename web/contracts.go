@@ -284,6 +284,11 @@ func (d ctPageData) PaymentOpen() bool { return d.C.Status == contract.StatusPay
 // Returned reports whether the car is back but not billed yet.
 func (d ctPageData) Returned() bool { return d.C.Status == contract.StatusReturned }
 
+// CanExtend reports whether an extension may be charged: only while the
+// car is out (afterwards the final invoice bills the period; see
+// contract.Service.Charge, which checks it again when it charges).
+func (d ctPageData) CanExtend() bool { return d.C.Status == contract.StatusOpen }
+
 // Refundable lists invoices a credit note may correct.
 func (d ctPageData) Refundable() []invoice.Summary {
 	var out []invoice.Summary
@@ -684,6 +689,11 @@ func (a *app) contractCharge(w http.ResponseWriter, r *http.Request) error {
 		_, _, err = a.Contracts.Charge(r.Context(), id, lc)
 	}
 	if err != nil {
+		if e, ok := errs.As(err); ok && e.Code == "charge_extension_returned" {
+			// the car came back meanwhile: the form no longer offers an
+			// extension, and its text must not go out as a damage
+			f = chargeForm{}
+		}
 		a.contractAgain(w, r, id, err, func(d *ctPageData) { d.Charge = f })
 		return nil
 	}

@@ -560,6 +560,8 @@ func (a *app) returnSubmit(w http.ResponseWriter, r *http.Request) error {
 		done = "return_billing_failed"
 		if e, ok := errs.As(err); ok && e.Code == "booking_setup_incomplete" {
 			done = "return_billing_setup" // staff can fix it: the company data invoices need
+		} else if ok && e.Code == "billing_charge_pending" {
+			done = "return_billing_waits_charge" // an extension charged meanwhile: billing goes on by itself
 		}
 	} else if c.Status == contract.StatusPaymentOpen && outcome.NoCard {
 		done = "payment_counter" // no card stored: collect at the counter

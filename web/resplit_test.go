@@ -140,19 +140,14 @@ func TestBrowserResplit(t *testing.T) {
 	defer cancel()
 	fail := testenv.Steps(t, tab, "resplit")
 	browserSignIn(t, ctx, ce.env, stationEmail)
-	fail("contract", chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`nav a[href="/admin/contracts"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/contracts?day=all"]`)),
-		chromedp.Click(chromedp.CSS(`a[href="/admin/contracts?day=all"]`)),
-		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`a[href="/admin/contracts/%d"]`, ct.ID))),
-		chromedp.Click(chromedp.CSS(fmt.Sprintf(`a[href="/admin/contracts/%d"]`, ct.ID))),
+	fail("contract", chromedp.Do(ctx, append(toContract(ct.ID),
 		chromedp.WaitVisible(chromedp.ID("cover-resplit")),
 		chromedp.Click(chromedp.ID("cover-resplit")),
 		chromedp.WaitVisible(chromedp.ID("resplit-intro")),
 		chromedp.Click(chromedp.ID("mode-driver")),
 		chromedp.Click(chromedp.ID("resplit-check")),
 		chromedp.WaitVisible(chromedp.ID("resplit-plan")),
-	))
+	)...))
 	plan, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("resplit-plan")))
 	fail("read plan", err)
 	de := locale.Lang("de")

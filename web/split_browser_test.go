@@ -26,16 +26,11 @@ func TestBrowserReturnSplit(t *testing.T) {
 	defer cancel()
 	fail := testenv.Steps(t, tab, "split")
 	browserSignIn(t, ctx, ce.env, stationEmail)
-	fail("contract", chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`nav a[href="/admin/contracts"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/contracts?day=all"]`)),
-		chromedp.Click(chromedp.CSS(`a[href="/admin/contracts?day=all"]`)),
-		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`a[href="/admin/contracts/%d"]`, ct.ID))),
-		chromedp.Click(chromedp.CSS(fmt.Sprintf(`a[href="/admin/contracts/%d"]`, ct.ID))),
+	fail("contract", chromedp.Do(ctx, append(toContract(ct.ID),
 		chromedp.WaitVisible(chromedp.ID("return-link")),
 		chromedp.Click(chromedp.ID("return-link")),
 		chromedp.WaitVisible(chromedp.ID("f-km")),
-	))
+	)...))
 	for i, act := range []chromedp.Action[chromedp.Void]{
 		chromedp.SendKeys(chromedp.ID("f-km"), "5100"),
 		chromedp.Click(chromedp.CSS(`label:has(#fuel-8) span`)),

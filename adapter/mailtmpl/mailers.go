@@ -262,6 +262,12 @@ func (c ContractMailer) FinalInvoice(m contract.MailContext, inv invoice.Issued,
 	return c.r.FinalInvoice(c.env(m), d)
 }
 
+// AdvanceInvoice sends an advance invoice of the contract (an extension
+// charged while the car is out), deducted on the final invoice.
+func (c ContractMailer) AdvanceInvoice(m contract.MailContext, inv invoice.Issued, pdf []byte) (mail.Message, error) {
+	return c.r.AdvanceInvoice(c.env(m), invoiceMail(m.Customer.Name(), m.Customer.Language, m.Contract.Number, inv, pdf))
+}
+
 // PayerInvoice sends payer p its invoice inv for the rental of m, in
 // German (payers have no language of their own), to the payer's e-mail
 // address; claim is the payer's claim number ("" none). The caller adds

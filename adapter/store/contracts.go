@@ -15,6 +15,7 @@ import (
 	"mietwerk.dev/mietwerk/fleet"
 	"mietwerk.dev/mietwerk/invoice"
 	"mietwerk.dev/mietwerk/locale"
+	"mietwerk.dev/mietwerk/payment"
 	"mietwerk.dev/mietwerk/pricing"
 	"mietwerk.dev/mietwerk/webhook"
 )
@@ -131,23 +132,62 @@ func (s *Store) IssueHeld(ctx context.Context, id int64, build func(contract.Hel
 		return err
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := s.lockRentalTx(ctx, tx, sc, "id", id); err != nil {
-			return err
-		}
-		// as of the lock: the status a return or billing's claim moved on
-		c, err := s.contractTx(ctx, tx, sc, "c.id", id)
+		h, err := s.heldTx(ctx, tx, sc, id)
 		if err != nil {
 			return err
 		}
-		r, err := s.reservationWhere(ctx, tx, "r.id", c.ReservationID)
-		if err != nil {
-			return err
-		}
-		req, err := build(contract.Held{Contract: c, WorkshopRef: r.WorkshopRef})
+		req, err := build(h)
 		if err != nil {
 			return err
 		}
 		return s.issueTx(ctx, tx, sc, req, nil)
+	})
+}
+
+// heldTx locks contract id's row in write transaction tx (lockRentalTx)
+// and reads the contract and its reservation as committed now.
+func (s *Store) heldTx(ctx context.Context, tx *sql.Tx, sc scope, id int64) (contract.Held, error) {
+	if _, err := s.lockRentalTx(ctx, tx, sc, "id", id); err != nil {
+		return contract.Held{}, err
+	}
+	// as of the lock: the status a return or billing's claim moved on
+	c, err := s.contractTx(ctx, tx, sc, "c.id", id)
+	if err != nil {
+		return contract.Held{}, err
+	}
+	r, err := s.reservationWhere(ctx, tx, "r.id", c.ReservationID)
+	if err != nil {
+		return contract.Held{}, err
+	}
+	return contract.Held{Contract: c, WorkshopRef: r.WorkshopRef, BookingStatus: r.Status}, nil
+}
+
+// RecordCharge stores rec, a staff charge's pending payment of contract id
+// of the actor's reach, in one transaction that holds the contract's row
+// (as IssueHeld) after check has passed on the contract and its
+// reservation as committed then (see contract.Store). Errors:
+// KindNotFound, check's error (nothing stored), those of InsertPayment.
+func (s *Store) RecordCharge(ctx context.Context, id int64, check func(contract.Held) error, rec *payment.Record) error {
+	sc, err := tenantScope(ctx)
+	if err != nil {
+		return err
+	}
+	if err := newPayment(ctx, rec); err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		h, err := s.heldTx(ctx, tx, sc, id)
+		if err != nil {
+			return err
+		}
+		if err := check(h); err != nil {
+			return err
+		}
+		err = tx.QueryRowContext(ctx, insertPaymentSQL, insertPaymentArgs(rec)...).Scan(&rec.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errModeDiffers
+		}
+		return mapErr(err)
 	})
 }
 

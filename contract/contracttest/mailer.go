@@ -31,6 +31,10 @@ func (s Mailer) FinalInvoice(m contract.MailContext, _ invoice.Issued, _ []byte)
 	return s.msg(m, mail.KindFinalInvoice, "Rechnung")
 }
 
+func (s Mailer) AdvanceInvoice(m contract.MailContext, _ invoice.Issued, _ []byte) (mail.Message, error) {
+	return s.msg(m, mail.KindAdvanceInvoice, "Anzahlungsrechnung")
+}
+
 func (s Mailer) Compensation(m contract.MailContext, _ invoice.Issued, _ []byte) (mail.Message, error) {
 	return s.msg(m, mail.KindDamageClaim, "Schadensabrechnung")
 }
